@@ -1,0 +1,54 @@
+"""thermotheory: information thermodynamics of neural systems.
+
+Define a linear-Gaussian stochastic model, derive exact closed forms (symbolic or
+numeric), evaluate them at any precision and export them as LaTeX.
+"""
+
+from ._version import __version__
+from .core.covariance import covariance, stationary_covariance, stationary_mean
+from .core.evaluate import evaluate, latex
+from .core.filtering import filter_error, transfer_entropy_rate
+from .core.gaussian import conditional_mutual_information, entropy, kl_divergence, mutual_information
+from .core.model import LinearSDE
+from .core.thermo import efficiency, entropy_production, entropy_production_rate, heat_rate, information_flow
+from .errors import (
+    InvalidDiffusion,
+    InvalidParity,
+    ModelError,
+    NonlinearDrift,
+    NotBipartite,
+    NotStable,
+    SingularCovariance,
+    TooLarge,
+    UnknownVariable,
+)
+
+__all__ = [
+    "__version__",
+    "LinearSDE",
+    "stationary_mean",
+    "stationary_covariance",
+    "covariance",
+    "entropy",
+    "mutual_information",
+    "conditional_mutual_information",
+    "kl_divergence",
+    "entropy_production_rate",
+    "entropy_production",
+    "heat_rate",
+    "information_flow",
+    "efficiency",
+    "transfer_entropy_rate",
+    "filter_error",
+    "evaluate",
+    "latex",
+    "ModelError",
+    "NonlinearDrift",
+    "InvalidDiffusion",
+    "InvalidParity",
+    "UnknownVariable",
+    "NotStable",
+    "NotBipartite",
+    "SingularCovariance",
+    "TooLarge",
+]

@@ -1,0 +1,1 @@
+"""The linear-Gaussian engine: models, moments and closed forms. Knows no neuroscience."""

@@ -1,0 +1,176 @@
+"""Matrix operations shared by the symbolic (sympy) and numeric (numpy) paths.
+
+Each closed form is written once against these operations; ``ops_for(model)`` picks
+the sympy path for models with free parameters and the float path otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as sla
+import sympy as sp
+
+from ..errors import SingularCovariance
+
+
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """Bring a closed form to a compact canonical shape without open-ended simplification."""
+    expr = sp.sympify(expr)
+    if expr.is_Number:
+        return expr
+    if isinstance(expr, sp.log):
+        return sp.log(tidy(expr.args[0]))
+    if expr.is_Mul and any(isinstance(a, sp.log) for a in expr.args):
+        return sp.Mul(*[tidy(a) for a in expr.args])
+    if expr.is_Add and any(a.has(sp.log) for a in expr.args):
+        return sp.Add(*[tidy(a) for a in expr.args])
+    out = sp.factor(sp.cancel(sp.together(expr)))
+    if sp.count_ops(out) < 60:
+        simpler = sp.simplify(out)
+        if sp.count_ops(simpler) < sp.count_ops(out):
+            out = simpler
+    return out
+
+
+class SymOps:
+    """Operations on sympy matrices."""
+
+    symbolic = True
+
+    @staticmethod
+    def asmat(M):
+        return sp.Matrix(M)
+
+    @staticmethod
+    def block(M, rows, cols):
+        return M.extract(list(rows), list(cols))
+
+    @staticmethod
+    def inv(M):
+        if M.shape == (1, 1):
+            return sp.Matrix([[1 / M[0, 0]]])
+        return M.inv(method="LU").applyfunc(sp.cancel)
+
+    @staticmethod
+    def pinv(M):
+        n = M.shape[0]
+        if all(M[i, j] == 0 for i in range(n) for j in range(n) if i != j):
+            return sp.diag(*[0 if M[i, i] == 0 else 1 / M[i, i] for i in range(n)])
+        return M.pinv().applyfunc(sp.cancel)
+
+    @staticmethod
+    def det(M):
+        return sp.cancel(M.det(method="berkowitz"))
+
+    @staticmethod
+    def logdet(M, what="covariance"):
+        d = sp.factor(sp.cancel(M.det(method="berkowitz")))
+        if d == 0:
+            raise SingularCovariance(f"the {what} is singular (determinant 0)")
+        return sp.log(d)
+
+    @staticmethod
+    def log(x):
+        return sp.log(x)
+
+    @staticmethod
+    def trace(M):
+        return sp.cancel(M.trace())
+
+    @staticmethod
+    def eye(n):
+        return sp.eye(n)
+
+    @staticmethod
+    def is_zero(M):
+        return all(sp.simplify(e) == 0 for e in M)
+
+    @staticmethod
+    def finish(expr):
+        return tidy(expr)
+
+    @staticmethod
+    def finish_matrix(M):
+        return sp.ImmutableMatrix(M.applyfunc(tidy))
+
+
+class NumOps:
+    """Operations on float arrays."""
+
+    symbolic = False
+
+    @staticmethod
+    def asmat(M):
+        return np.asarray(M, dtype=float)
+
+    @staticmethod
+    def block(M, rows, cols):
+        return M[np.ix_(list(rows), list(cols))]
+
+    @staticmethod
+    def inv(M):
+        return np.linalg.inv(M)
+
+    @staticmethod
+    def pinv(M):
+        if np.count_nonzero(M - np.diag(np.diag(M))) == 0:
+            d = np.diag(M)
+            return np.diag(np.divide(1.0, d, out=np.zeros_like(d), where=d != 0))
+        return np.linalg.pinv(M, hermitian=True)
+
+    @staticmethod
+    def det(M):
+        return float(np.linalg.det(M))
+
+    @staticmethod
+    def logdet(M, what="covariance"):
+        sign, val = np.linalg.slogdet(M)
+        if sign <= 0 or not np.isfinite(val):
+            raise SingularCovariance(f"the {what} is singular or not positive definite")
+        return float(val)
+
+    @staticmethod
+    def log(x):
+        return float(np.log(x))
+
+    @staticmethod
+    def trace(M):
+        return float(np.trace(M))
+
+    @staticmethod
+    def eye(n):
+        return np.eye(n)
+
+    @staticmethod
+    def is_zero(M, scale=1.0):
+        return bool(np.max(np.abs(M), initial=0.0) <= 1e-9 * max(scale, 1e-300))
+
+    @staticmethod
+    def finish(expr):
+        return float(expr)
+
+    @staticmethod
+    def finish_matrix(M):
+        out = np.array(M, dtype=float)
+        out.setflags(write=False)
+        return out
+
+
+def ops_for(model) -> type[SymOps] | type[NumOps]:
+    """The operations matching the model: floats when it has no free parameters."""
+    return NumOps if model.is_numeric else SymOps
+
+
+def model_matrices(model, ops):
+    """``(A, b, D)`` of the model in the backend's matrix type (b as a column)."""
+    if ops is NumOps:
+        A, b, D = model.arrays()
+        return A, b.reshape(-1, 1), D
+    return sp.Matrix(model.A), sp.Matrix(model.b), sp.Matrix(model.D)
+
+
+def relative_residual(A: np.ndarray, S: np.ndarray, Q: np.ndarray) -> float:
+    """``|A S + S A^T + Q| / (2 |A| |S| + |Q|)`` in the Frobenius norm."""
+    R = A @ S + S @ A.T + Q
+    scale = 2 * sla.norm(A) * sla.norm(S) + sla.norm(Q)
+    return float(sla.norm(R) / scale) if scale > 0 else 0.0

@@ -1,0 +1,384 @@
+r"""Stationary and transient moments of a linear SDE.
+
+Stationary covariance: :math:`A S + S A^T + 2D = 0`; transient:
+:math:`\dot S = A S + S A^T + 2D`, :math:`\dot m = A m + b`.
+
+Symbolic models are solved block by block along the irreducible blocks of ``A``
+(a chain ``v -> r -> w`` is solved entry by entry); numeric models with scipy's
+Bartels–Stewart solver, whose relative residual is checked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.linalg as sla
+import sympy as sp
+
+from ..errors import ModelError, NotStable, TooLarge
+from . import structure
+from ._backend import NumOps, model_matrices, ops_for, relative_residual, tidy
+from .model import LinearSDE
+
+__all__ = ["stationary_mean", "stationary_covariance", "covariance", "mean", "require_stable"]
+
+#: Largest number of unknowns of one symbolic block Sylvester solve.
+MAX_SYMBOLIC_UNKNOWNS = 10
+
+
+def require_stable(model: LinearSDE) -> None:
+    """Raise :class:`NotStable` unless the drift matrix is (or may be) Hurwitz.
+
+    Numeric models are checked by their eigenvalues; symbolic models only fail when a
+    Routh–Hurwitz condition is provably violated.
+    """
+    if model.is_numeric:
+        if not model.is_stable():
+            ev = np.linalg.eigvals(model.arrays()[0])
+            worst = ev[np.argmax(ev.real)]
+            raise NotStable(
+                "the drift matrix is not stable (Hurwitz): it has the eigenvalue "
+                f"{complex(worst):.6g} with non-negative real part, so there is no stationary state"
+            )
+        return
+    verdict, conds = structure.routh_hurwitz(model.A)
+    if verdict is False:
+        raise NotStable(
+            f"the drift matrix is not stable (Hurwitz): the Routh–Hurwitz condition {conds[0]} > 0 is violated"
+        )
+
+
+def _ops_matrices(model):
+    ops = ops_for(model)
+    return (ops,) + model_matrices(model, ops)
+
+
+def stationary_mean(model: LinearSDE) -> Any:
+    r"""Stationary mean :math:`m = -A^{-1} b`.
+
+    Returns
+    -------
+    sympy.ImmutableMatrix or numpy.ndarray
+        Column of means (sympy) for symbolic models, a 1-D float array otherwise.
+
+    Raises
+    ------
+    NotStable
+        When the drift matrix is not Hurwitz.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE, stationary_mean
+    >>> x = sp.Symbol("x", real=True)
+    >>> k, F = sp.symbols("k F", positive=True)
+    >>> stationary_mean(LinearSDE({x: -k * x + F}, {x: 1}))
+    Matrix([[F/k]])
+    """
+    require_stable(model)
+    if "mean" not in model._cache:
+        ops, A, b, _ = _ops_matrices(model)
+        if ops is NumOps:
+            m = np.linalg.solve(A, -b).reshape(-1)
+            m.setflags(write=False)
+        else:
+            m = sp.zeros(model.dimension, 1) if b.is_zero_matrix else ops.finish_matrix(A.LUsolve(-b))
+            m = sp.ImmutableMatrix(m)
+        model._cache["mean"] = m
+    return model._cache["mean"]
+
+
+def stationary_covariance(model: LinearSDE) -> Any:
+    r"""Stationary covariance :math:`S`, the solution of :math:`A S + S A^T + 2D = 0`.
+
+    Returns
+    -------
+    sympy.ImmutableMatrix or numpy.ndarray
+        Symbolic matrix with simplified entries, or a read-only float array.
+
+    Raises
+    ------
+    NotStable
+        When the drift matrix is not Hurwitz (no stationary state).
+    TooLarge
+        When a symbolic irreducible block is too large to solve; substitute numbers.
+
+    Notes
+    -----
+    Symbolic: solved along the irreducible blocks of ``A`` in dependency order, each a
+    small Sylvester equation. Numeric: scipy's ``solve_continuous_lyapunov``; a relative
+    residual above 1e-8 raises ``ModelError`` rather than returning an inaccurate answer.
+
+    Examples
+    --------
+    The variance of a 1-D OU process is ``D tau``:
+
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE, stationary_covariance
+    >>> x = sp.Symbol("x", real=True)
+    >>> tau, D = sp.symbols("tau D", positive=True)
+    >>> stationary_covariance(LinearSDE({x: -x / tau}, {x: D}))
+    Matrix([[D*tau]])
+    """
+    require_stable(model)
+    if "cov" not in model._cache:
+        ops, A, _, D = _ops_matrices(model)
+        if ops is NumOps:
+            model._cache["cov"] = _numeric_lyapunov(A, 2 * D)
+        else:
+            model._cache["cov"] = sp.ImmutableMatrix(_symbolic_lyapunov(A, 2 * D))
+    return model._cache["cov"]
+
+
+def _numeric_lyapunov(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """Solve ``A S + S A^T + Q = 0`` and check the residual."""
+    S = sla.solve_continuous_lyapunov(A, -Q)
+    S = (S + S.T) / 2
+    res = relative_residual(A, S, Q)
+    if not np.isfinite(res) or res > 1e-8:
+        raise ModelError(f"the Lyapunov solve is inaccurate (relative residual {res:.2e}); the model is ill-conditioned")
+    S.setflags(write=False)
+    return S
+
+
+def _numeric_lyapunov_general(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """Solve ``A X + X A^T + Q = 0`` for any ``A`` with no eigenvalue pair summing to zero."""
+    X = sla.solve_continuous_lyapunov(A, -Q)
+    res = relative_residual(A, X, Q)
+    if not np.isfinite(res) or res > 1e-8:
+        raise ModelError(
+            f"the Lyapunov solve is inaccurate (relative residual {res:.2e}); the drift matrix is (nearly) singular"
+        )
+    return (X + X.T) / 2
+
+
+def _symbolic_lyapunov(A: sp.Matrix, Q: sp.Matrix) -> sp.Matrix:
+    """Solve ``A S + S A^T + Q = 0`` (Q symmetric) block by block along the structure of ``A``."""
+    n = A.shape[0]
+    order = structure.blocks(A)
+    S = sp.zeros(n, n)
+    pos = {i: k for k, blk in enumerate(order) for i in blk}
+    deps = [sorted({pos[j] for i in blk for j in range(n) if j not in blk and A[i, j] != 0}) for blk in order]
+    for p, I in enumerate(order):
+        for q in range(p + 1):
+            J = order[q]
+            # A_II S_IJ + S_IJ A_JJ^T + R = 0 with R from blocks solved earlier.
+            R = Q.extract(I, J)
+            for k in deps[p]:
+                R += A.extract(I, order[k]) * S.extract(order[k], J)
+            for k in deps[q]:
+                R += S.extract(I, order[k]) * A.extract(J, order[k]).T
+            X = _sylvester(A.extract(I, I), A.extract(J, J), R, symmetric=(p == q))
+            for a, i in enumerate(I):
+                for c, j in enumerate(J):
+                    S[i, j] = S[j, i] = X[a, c]
+    return S
+
+
+def _sylvester(Aii: sp.Matrix, Ajj: sp.Matrix, R: sp.Matrix, symmetric: bool) -> sp.Matrix:
+    """Solve ``Aii X + X Ajj^T + R = 0`` for a small block."""
+    ni, nj = R.shape
+    if ni == nj == 1:
+        return sp.Matrix([[tidy(-R[0, 0] / (Aii[0, 0] + Ajj[0, 0]))]])
+    if symmetric:
+        cells = [(a, c) for a in range(ni) for c in range(a, nj)]
+    else:
+        cells = [(a, c) for a in range(ni) for c in range(nj)]
+    if len(cells) > MAX_SYMBOLIC_UNKNOWNS:
+        raise TooLarge(
+            f"a symbolic Lyapunov solve with an irreducible block of {ni} variables ({len(cells)} unknowns) "
+            f"exceeds the limit of {MAX_SYMBOLIC_UNKNOWNS}; substitute numbers with subs()"
+        )
+    unknowns = sp.symbols(f"_x0:{len(cells)}", cls=sp.Dummy)
+    X = sp.zeros(ni, nj)
+    for u, (a, c) in zip(unknowns, cells):
+        X[a, c] = u
+        if symmetric:
+            X[c, a] = u
+    E = Aii * X + X * Ajj.T + R
+    eqs = [E[a, c] for (a, c) in cells]
+    M, rhs = sp.linear_eq_to_matrix(eqs, unknowns)
+    sol = M.LUsolve(rhs)
+    return X.xreplace({u: tidy(s) for u, s in zip(unknowns, sol)})
+
+
+def _initial_matrix(model: LinearSDE, initial: Any, ops) -> Any:
+    n = model.dimension
+    if initial is None:
+        raise ModelError("a transient quantity needs the initial covariance: pass initial=...")
+    if isinstance(initial, dict):
+        M = ops.asmat(np.zeros((n, n))) if ops is NumOps else sp.zeros(n, n)
+        for key, val in initial.items():
+            i = model.index(key)
+            M[i, i] = float(val) if ops is NumOps else sp.sympify(val)
+        return M
+    if ops is NumOps:
+        if isinstance(initial, sp.MatrixBase):
+            if initial.free_symbols:
+                raise ModelError("initial covariance has symbols but the model is numeric; substitute numbers")
+            initial = np.array(initial.evalf().tolist(), dtype=float)
+        M = np.asarray(initial, dtype=float)
+    else:
+        M = sp.Matrix(initial.tolist() if isinstance(initial, np.ndarray) else initial)
+    if M.shape != (n, n):
+        raise ModelError(f"initial covariance: expected shape {(n, n)} but found {tuple(M.shape)}")
+    if ops is NumOps:
+        if np.max(np.abs(M - M.T)) > 1e-12 * max(np.max(np.abs(M)), 1e-300):
+            raise ModelError("initial covariance: the matrix is not symmetric")
+        if np.linalg.eigvalsh((M + M.T) / 2)[0] < -1e-12 * max(np.max(np.abs(M)), 1e-300):
+            raise ModelError("initial covariance: the matrix is not positive semi-definite")
+    elif not (M - M.T).is_zero_matrix and any(sp.simplify(e) != 0 for e in M - M.T):
+        raise ModelError("initial covariance: the matrix is not symmetric")
+    return M
+
+
+def _check_time(t: Any, ops) -> Any:
+    if ops is NumOps:
+        try:
+            t = float(t)
+        except (TypeError, ValueError):
+            raise ModelError(f"t: expected a number for a numeric model but found {t!r}") from None
+        if not np.isfinite(t) or t < 0:
+            raise ModelError(f"t: expected a finite time t >= 0 but found {t}")
+        return t
+    t = sp.sympify(t)
+    if t.is_negative:
+        raise ModelError(f"t: expected t >= 0 but found {t}")
+    return t
+
+
+def expm_symbolic(A: sp.Matrix, t: sp.Expr) -> sp.Matrix:
+    """``exp(A t)`` for a symbolic drift.
+
+    Triangular drifts (up to a permutation) use sympy's exponential of the triangular
+    form; a coupled 2x2 drift uses the real closed form
+    ``exp(Bt) = e^{mu t} [cosh(delta t) I + sinh(delta t)/delta (B - mu I)]`` with
+    ``mu = tr(B)/2`` and ``delta^2 = mu^2 - det(B)``. Anything else raises TooLarge.
+    """
+    n = A.shape[0]
+    order = structure.blocks(A)
+    if all(len(b) == 1 for b in order):
+        perm = [i for b in order for i in b]
+        P = sp.Matrix(n, n, lambda i, j: 1 if perm[i] == j else 0)
+        E = (P * A * P.T * t).exp()
+        return (P.T * E * P).applyfunc(lambda e: sp.simplify(sp.cancel(e)) if sp.count_ops(e) < 80 else sp.cancel(e))
+    if n == 2:
+        mu = sp.cancel(A.trace() / 2)
+        delta = sp.sqrt(sp.factor(sp.cancel(mu**2 - A.det())))
+        return sp.exp(mu * t) * (sp.cosh(delta * t) * sp.eye(2) + sp.sinh(delta * t) / delta * (A - mu * sp.eye(2)))
+    raise TooLarge(
+        f"a symbolic matrix exponential with a coupled block of {max(len(b) for b in order)} variables "
+        f"in a {n}-variable drift is not attempted; substitute numbers with subs()"
+    )
+
+
+def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
+    r"""Transient covariance :math:`S(t)` from the initial covariance :math:`S(0)`.
+
+    .. math:: S(t) = e^{At} S(0) e^{A^T t} + \int_0^t e^{As}\, 2D\, e^{A^T s}\, ds
+
+    Parameters
+    ----------
+    model : LinearSDE
+    t : float or sympy expression
+        Time since the start, ``t >= 0``.
+    initial : (n, n) matrix, or mapping variable -> variance
+        Covariance at time 0 (a mapping gives a diagonal one).
+
+    Returns
+    -------
+    sympy.ImmutableMatrix or numpy.ndarray
+
+    Notes
+    -----
+    Numeric: Van Loan's block matrix exponential (no stability needed). Symbolic:
+    :math:`S_\infty + e^{At}(S(0) - S_\infty)e^{A^T t}`, for drifts whose coupled blocks
+    are 1x1, or for a coupled drift of two variables.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE, covariance
+    >>> x = sp.Symbol("x", real=True)
+    >>> t, D = sp.symbols("t D", positive=True)
+    >>> covariance(LinearSDE({x: -x}, {x: D}), t, {x: 0})
+    Matrix([[D - D*exp(-2*t)]])
+    """
+    ops, A, _, D = _ops_matrices(model)
+    t = _check_time(t, ops)
+    S0 = _initial_matrix(model, initial, ops)
+    if ops is NumOps:
+        F, Qt = _van_loan(A, 2 * D, t)
+        S = F @ S0 @ F.T + Qt
+        S = (S + S.T) / 2
+        S.setflags(write=False)
+        return S
+    Sinf = sp.Matrix(_symbolic_lyapunov(A, 2 * D))
+    E = expm_symbolic(A, t)
+    S = Sinf + E * (S0 - Sinf) * E.T
+    return sp.ImmutableMatrix(S.applyfunc(tidy))
+
+
+def _van_loan(A: np.ndarray, Q: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+    """``exp(A t)`` and ``int_0^t exp(A s) Q exp(A^T s) ds`` by Van Loan's method."""
+    n = A.shape[0]
+    M = np.zeros((2 * n, 2 * n))
+    M[:n, :n] = -A
+    M[:n, n:] = Q
+    M[n:, n:] = A.T
+    E = sla.expm(M * t)
+    F = E[n:, n:].T
+    return F, F @ E[:n, n:]
+
+
+def mean(model: LinearSDE, t: Any, initial_mean: Any = None) -> Any:
+    r"""Transient mean :math:`m(t) = e^{At} m(0) + \int_0^t e^{As} b\, ds`.
+
+    Parameters
+    ----------
+    initial_mean : length-n vector or mapping, optional
+        Mean at time 0; default zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from thermotheory import LinearSDE
+    >>> from thermotheory.core.covariance import mean
+    >>> m = LinearSDE.from_matrices([[-1.0]], [1.0], b=[2.0])
+    >>> round(float(mean(m, 50.0)[0]), 6)
+    2.0
+    """
+    ops, A, b, _ = _ops_matrices(model)
+    t = _check_time(t, ops)
+    n = model.dimension
+    m0 = _initial_vector(model, initial_mean, ops)
+    if ops is NumOps:
+        M = np.zeros((n + 1, n + 1))
+        M[:n, :n] = A
+        M[:n, n] = b.reshape(-1)
+        E = sla.expm(M * t)
+        return E[:n, :n] @ m0 + E[:n, n]
+    E = expm_symbolic(A, t)
+    if b.is_zero_matrix:
+        return sp.ImmutableMatrix((E * m0).applyfunc(tidy))
+    minf = A.LUsolve(-b)
+    return sp.ImmutableMatrix((minf + E * (m0 - minf)).applyfunc(tidy))
+
+
+def _initial_vector(model: LinearSDE, initial_mean: Any, ops) -> Any:
+    n = model.dimension
+    if initial_mean is None:
+        return np.zeros(n) if ops is NumOps else sp.zeros(n, 1)
+    if isinstance(initial_mean, dict):
+        vec = np.zeros(n) if ops is NumOps else sp.zeros(n, 1)
+        for key, val in initial_mean.items():
+            vec[model.index(key)] = float(val) if ops is NumOps else sp.sympify(val)
+        return vec
+    if ops is NumOps:
+        vec = np.asarray(initial_mean, dtype=float).reshape(-1)
+    else:
+        vec = sp.Matrix(list(initial_mean))
+    if len(vec) != n:
+        raise ModelError(f"initial mean: expected {n} entries but found {len(vec)}")
+    return vec

@@ -1,0 +1,123 @@
+"""Evaluation of closed forms at any precision (mpmath) and LaTeX rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..errors import ModelError
+from .model import LinearSDE
+
+__all__ = ["evaluate", "latex"]
+
+
+@lru_cache(maxsize=512)
+def _compiled(expr: sp.Basic, symbols: tuple[sp.Symbol, ...]):
+    return sp.lambdify(symbols, expr, modules="mpmath", cse=True)
+
+
+def _to_mpf(value: Any) -> Any:
+    if isinstance(value, (mpmath.mpf, mpmath.mpc)):
+        return value
+    if isinstance(value, bool):
+        raise ModelError(f"expected a number but found {value!r}")
+    if isinstance(value, (int, np.integer)):
+        return mpmath.mpf(int(value))
+    if isinstance(value, Fraction):
+        return mpmath.mpf(value.numerator) / value.denominator
+    if isinstance(value, sp.Rational):
+        return mpmath.mpf(int(value.p)) / int(value.q)
+    if isinstance(value, sp.Basic):
+        if value.free_symbols:
+            raise ModelError(f"expected a number but found the expression {value}")
+        return mpmath.mpmathify(value.evalf(mpmath.mp.dps + 5))
+    if isinstance(value, (float, np.floating, str)):
+        return mpmath.mpf(value)
+    raise ModelError(f"expected a number but found {value!r}")
+
+
+def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps: int = 30) -> Any:
+    """Evaluate a closed form with mpmath at ``dps`` significant digits.
+
+    Parameters
+    ----------
+    expr : sympy expression or Matrix (or a number)
+    values : mapping from Symbol (or its name) to number
+        Numbers may be int, float (taken exactly as its binary value), str (read at
+        the working precision, so ``"0.1"`` is one tenth), ``fractions.Fraction``,
+        sympy numbers or mpmath numbers.
+    dps : int
+        Decimal digits of working precision.
+
+    Returns
+    -------
+    mpmath.mpf (or mpmath.matrix for a Matrix)
+        A result whose imaginary part vanishes to working precision is returned as real.
+
+    Raises
+    ------
+    ModelError
+        When a free symbol of ``expr`` has no value.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory import evaluate
+    >>> x = sp.Symbol("x", positive=True)
+    >>> evaluate(sp.log(1 + x) / 2, {x: "0.5"}, dps=20)
+    mpf('0.20273255405408219')
+    """
+    if not isinstance(dps, int) or dps < 1:
+        raise ModelError(f"dps: expected a positive integer but found {dps!r}")
+    values = dict(values or {})
+    expr = sp.sympify(expr) if not isinstance(expr, sp.MatrixBase) else sp.ImmutableMatrix(expr)
+    by_name = {s.name: s for s in expr.free_symbols}
+    subs: dict[sp.Symbol, Any] = {}
+    for key, val in values.items():
+        if isinstance(key, str):
+            if key not in by_name:
+                continue
+            key = by_name[key]
+        subs[key] = val
+    missing = sorted(s.name for s in expr.free_symbols if s not in subs)
+    if missing:
+        raise ModelError(f"no value given for {missing}")
+    symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
+    with mpmath.workdps(dps):
+        args = [_to_mpf(subs[s]) for s in symbols]
+        if isinstance(expr, sp.MatrixBase):
+            out = mpmath.matrix(expr.rows, expr.cols)
+            for i in range(expr.rows):
+                for j in range(expr.cols):
+                    out[i, j] = _realify(_compiled(expr[i, j], symbols)(*args), dps)
+            return out
+        return _realify(_compiled(expr, symbols)(*args), dps)
+
+
+def _realify(x: Any, dps: int) -> Any:
+    x = mpmath.mpmathify(x)
+    if isinstance(x, mpmath.mpc):
+        if abs(x.imag) <= mpmath.mpf(10) ** (5 - dps) * max(abs(x.real), 1):
+            return +x.real
+    return +x
+
+
+def latex(obj: Any) -> str:
+    r"""LaTeX for a closed form, a matrix or a model (its system of SDEs, in an ``aligned`` block).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory import latex
+    >>> latex(sp.log(sp.Symbol("tau_r")) / 2)
+    '\\frac{\\log{\\left(\\tau_{r} \\right)}}{2}'
+    """
+    if isinstance(obj, LinearSDE):
+        return r"\begin{aligned} " + r" \\ ".join(obj._latex_lines()) + r" \end{aligned}"
+    return sp.latex(sp.sympify(obj) if not isinstance(obj, sp.MatrixBase) else obj)

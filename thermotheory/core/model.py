@@ -1,0 +1,565 @@
+"""The linear-Gaussian model: a multivariate Ornstein–Uhlenbeck process.
+
+``dz = (A z + b) dt + sqrt(2 D) dW`` with one parity (+1 even, -1 odd under time
+reversal) per state variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Union
+
+import numpy as np
+import sympy as sp
+
+from ..errors import InvalidDiffusion, InvalidParity, ModelError, NonlinearDrift, UnknownVariable
+from . import structure
+
+__all__ = ["LinearSDE", "VariableSpec"]
+
+#: A state variable given by its Symbol or its name, or several of them.
+VariableSpec = Union[sp.Symbol, str, Sequence[Union[sp.Symbol, str]]]
+
+
+def _is_numeric_array(x: Any) -> bool:
+    """True when ``x`` converts to a float array without sympy symbols."""
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "biuf"
+    if isinstance(x, sp.MatrixBase):
+        return not x.free_symbols
+    try:
+        np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _as_sympy_matrix(x: Any, shape: tuple[int, int], name: str) -> sp.ImmutableMatrix:
+    if isinstance(x, np.ndarray):
+        x = x.tolist()
+    m = sp.ImmutableMatrix(sp.Matrix(x)) if not isinstance(x, sp.MatrixBase) else sp.ImmutableMatrix(x)
+    if m.shape != shape:
+        raise ModelError(f"{name}: expected shape {shape} but found {m.shape}")
+    return m
+
+
+class LinearSDE:
+    r"""A linear stochastic differential equation (multivariate Ornstein–Uhlenbeck process).
+
+    .. math:: dz = (A z + b)\,dt + \sqrt{2D}\,dW
+
+    Parameters
+    ----------
+    drift : mapping Symbol -> expression
+        The drift of each state variable; it must be linear in the state variables
+        (a constant term is allowed). The order of the mapping is the variable order.
+    diffusion : mapping Symbol -> expression, or a symmetric matrix
+        Diffusion constant ``D_i`` of each variable (``dz_i = ... dt + sqrt(2 D_i) dW_i``);
+        variables left out have none. A full symmetric positive semi-definite matrix
+        gives correlated noise.
+    parity : mapping Symbol -> +1 or -1, optional
+        Behaviour under time reversal: +1 even (positions, rates, weights), -1 odd
+        (velocities). Default: all even.
+
+    Raises
+    ------
+    NonlinearDrift
+        When a drift term is not linear in the state variables (the term is named).
+    InvalidDiffusion
+        When the diffusion is not symmetric, negative, or depends on the state.
+    InvalidParity, UnknownVariable
+        For a parity other than +-1 or a key that is not a state variable.
+
+    Notes
+    -----
+    Models are immutable: :meth:`subs` returns a new model. Symbolic entries are
+    sympy expressions; a model without free parameters is *numeric* and every
+    closed form on it returns floats computed with numpy/scipy.
+
+    Examples
+    --------
+    A velocity ``v`` (an OU process) low-pass filtered by a sensor ``r``:
+
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE
+    >>> v, r = sp.symbols("v r", real=True)
+    >>> tau, tau_r, lam, D_v, D_r = sp.symbols("tau tau_r lambda D_v D_r", positive=True)
+    >>> m = LinearSDE({v: -v / tau, r: (lam * v - r) / tau_r}, {v: D_v, r: D_r})
+    >>> m.A
+    Matrix([
+    [     -1/tau,        0],
+    [lambda/tau_r, -1/tau_r]])
+    >>> m.parameters
+    (D_r, D_v, lambda, tau, tau_r)
+    """
+
+    __slots__ = ("_variables", "_A", "_b", "_D", "_parity", "_arrays", "_parameters", "_cache")
+
+    def __init__(
+        self,
+        drift: Mapping[sp.Symbol, Any],
+        diffusion: Mapping[sp.Symbol, Any] | Any,
+        parity: Mapping[sp.Symbol, int] | None = None,
+    ) -> None:
+        if not isinstance(drift, Mapping) or len(drift) == 0:
+            raise ModelError("drift: expected a non-empty mapping from state variable (Symbol) to expression")
+        variables = tuple(drift.keys())
+        for var in variables:
+            if not isinstance(var, sp.Symbol):
+                raise ModelError(f"drift: state variables must be sympy Symbols, found {var!r}")
+        A, b = _linear_coefficients(variables, [sp.sympify(drift[v]) for v in variables])
+        D = _diffusion_matrix(variables, diffusion)
+        self._init(variables, A, b, D, _parity_tuple(variables, parity), arrays=None)
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_matrices(
+        cls,
+        A: Any,
+        D: Any,
+        b: Any = None,
+        variables: Sequence[sp.Symbol | str] | None = None,
+        parity: Mapping[sp.Symbol, int] | Sequence[int] | None = None,
+    ) -> LinearSDE:
+        """Build a model from its drift matrix ``A``, diffusion matrix ``D`` and constant drift ``b``.
+
+        Parameters
+        ----------
+        A : (n, n) array_like or sympy Matrix
+            Drift matrix.
+        D : (n, n) array_like or sympy Matrix, or length-n sequence
+            Symmetric positive semi-definite diffusion matrix, or its diagonal.
+        b : length-n array_like, optional
+            Constant part of the drift (default zero).
+        variables : sequence of Symbols or names, optional
+            State variables (default ``z0, z1, ...``).
+        parity : mapping or sequence of +-1, optional
+            Parity of each variable (default all even).
+
+        Returns
+        -------
+        LinearSDE
+
+        Notes
+        -----
+        Numeric input stays in numpy: a model of a few hundred variables builds in
+        milliseconds, and its sympy matrices are made only when asked for.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from thermotheory import LinearSDE
+        >>> m = LinearSDE.from_matrices(np.array([[-1.0, 0.0], [1.0, -2.0]]), [1.0, 0.5])
+        >>> m.variables
+        (z0, z1)
+        """
+        if isinstance(A, sp.MatrixBase):
+            shape = A.shape
+        else:
+            try:
+                shape = np.shape(A)
+            except ValueError as exc:  # ragged nested lists
+                raise ModelError(f"A: expected a square matrix but found a ragged array ({exc})") from None
+        if len(shape) != 2 or shape[0] != shape[1] or shape[0] == 0:
+            raise ModelError(f"A: expected a square (n, n) matrix but found shape {tuple(shape)}")
+        n = int(shape[0])
+        if variables is None:
+            variables = sp.symbols(f"z0:{n}", real=True)
+        variables = tuple(sp.Symbol(v, real=True) if isinstance(v, str) else v for v in variables)
+        if len(variables) != n:
+            raise ModelError(f"variables: expected {n} names (A is {n}x{n}) but found {len(variables)}")
+        if any(not isinstance(v, sp.Symbol) for v in variables):
+            raise ModelError("variables: expected Symbols or names")
+        if len(set(variables)) != n:
+            raise ModelError("variables: names must be distinct")
+        if b is None:
+            b = np.zeros(n)
+        D_in = D
+        if not isinstance(D, sp.MatrixBase) and np.ndim(D) == 1:
+            D_in = np.diag(np.asarray(D, dtype=float)) if _is_numeric_array(D) else sp.diag(*D)
+        if isinstance(parity, Mapping) or parity is None:
+            par = _parity_tuple(variables, parity)
+        else:
+            par = _parity_tuple(variables, dict(zip(variables, parity)))
+            if len(tuple(parity)) != n:
+                raise InvalidParity(f"parity: expected {n} entries but found {len(tuple(parity))}")
+
+        if _is_numeric_array(A) and _is_numeric_array(D_in) and _is_numeric_array(b):
+            An = np.array(np.asarray(A, dtype=float), dtype=float)
+            Dn = np.array(np.asarray(D_in, dtype=float), dtype=float)
+            bn = np.array(np.asarray(b, dtype=float), dtype=float).reshape(-1)
+            if Dn.shape != (n, n):
+                raise InvalidDiffusion(f"D: expected shape {(n, n)} but found {Dn.shape}")
+            if bn.shape != (n,):
+                raise ModelError(f"b: expected {n} entries but found {bn.size}")
+            for name, arr in (("A", An), ("D", Dn), ("b", bn)):
+                if not np.all(np.isfinite(arr)):
+                    raise ModelError(f"{name}: entries must be finite numbers")
+            _check_numeric_diffusion(Dn)
+            for arr in (An, Dn, bn):
+                arr.setflags(write=False)
+            obj = cls.__new__(cls)
+            obj._init(variables, None, None, None, par, arrays=(An, bn, Dn))
+            return obj
+
+        Am = _as_sympy_matrix(A, (n, n), "A")
+        Dm = _as_sympy_matrix(D_in, (n, n), "D")
+        bm = _as_sympy_matrix(np.asarray(b, dtype=object).reshape(-1).tolist() if not isinstance(b, sp.MatrixBase) else b,
+                              (n, 1), "b")
+        state = set(variables)
+        for name, mat in (("A", Am), ("b", bm)):
+            if mat.free_symbols & state:
+                raise NonlinearDrift(f"{name} depends on the state variables {sorted(map(str, mat.free_symbols & state))}")
+        _check_symbolic_diffusion(variables, Dm)
+        obj = cls.__new__(cls)
+        obj._init(variables, Am, bm, Dm, par, arrays=None)
+        return obj
+
+    def _init(self, variables, A, b, D, parity, arrays) -> None:
+        set_ = object.__setattr__
+        set_(self, "_variables", tuple(variables))
+        set_(self, "_A", A)
+        set_(self, "_b", b)
+        set_(self, "_D", D)
+        set_(self, "_parity", tuple(parity))
+        set_(self, "_cache", {})
+        if arrays is None:
+            params = (A.free_symbols | b.free_symbols | D.free_symbols) - set(variables)
+            set_(self, "_parameters", tuple(sorted(params, key=lambda s: s.name)))
+            if not params:
+                arrays = tuple(np.array(np.asarray(M.evalf(), dtype=float), dtype=float) for M in (A, b, D))
+                arrays = (arrays[0], arrays[1].reshape(-1), arrays[2])
+                for arr in arrays:
+                    arr.setflags(write=False)
+        else:
+            set_(self, "_parameters", ())
+        set_(self, "_arrays", arrays)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("LinearSDE is immutable; use subs() to make a new model")
+
+    # -- views ---------------------------------------------------------------------------
+    @property
+    def variables(self) -> tuple[sp.Symbol, ...]:
+        """The state variables, in order."""
+        return self._variables
+
+    @property
+    def dimension(self) -> int:
+        """Number of state variables."""
+        return len(self._variables)
+
+    def _sym(self, which: str) -> sp.ImmutableMatrix:
+        M = getattr(self, "_" + which)
+        if M is None:  # numeric model built from arrays: make the sympy view once
+            idx = {"A": 0, "b": 1, "D": 2}[which]
+            arr = self._arrays[idx]
+            M = sp.ImmutableMatrix(arr.reshape(len(self._variables), -1).tolist())
+            object.__setattr__(self, "_" + which, M)
+        return M
+
+    @property
+    def A(self) -> sp.ImmutableMatrix:
+        """Drift matrix (sympy)."""
+        return self._sym("A")
+
+    @property
+    def b(self) -> sp.ImmutableMatrix:
+        """Constant drift (sympy column vector)."""
+        return self._sym("b")
+
+    @property
+    def D(self) -> sp.ImmutableMatrix:
+        """Diffusion matrix (sympy); the noise covariance per unit time is ``2 D``."""
+        return self._sym("D")
+
+    @property
+    def parity(self) -> tuple[int, ...]:
+        """Parity of each variable: +1 even, -1 odd under time reversal."""
+        return self._parity
+
+    @property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """Free symbols of the model other than the state variables, sorted by name."""
+        return self._parameters
+
+    @property
+    def is_numeric(self) -> bool:
+        """True when the model has no free parameters."""
+        return not self._parameters
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The matrices ``(A, b, D)`` as read-only float arrays.
+
+        Raises
+        ------
+        ModelError
+            When the model has free parameters (substitute them first with :meth:`subs`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from thermotheory import LinearSDE
+        >>> A, b, D = LinearSDE.from_matrices(np.array([[-2.0]]), [0.5]).arrays()
+        >>> float(A[0, 0]), float(D[0, 0])
+        (-2.0, 0.5)
+        """
+        if self._arrays is None:
+            raise ModelError(
+                f"the model has free parameters {[p.name for p in self._parameters]}; substitute values with subs()"
+            )
+        return self._arrays
+
+    @property
+    def drift(self) -> dict[sp.Symbol, sp.Expr]:
+        """Drift expression of each variable."""
+        z = sp.Matrix(self._variables)
+        f = self.A * z + self.b
+        return {v: f[i] for i, v in enumerate(self._variables)}
+
+    # -- lookup --------------------------------------------------------------------------
+    def index(self, var: sp.Symbol | str) -> int:
+        """Position of a state variable, given by Symbol or name.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from thermotheory import LinearSDE
+        >>> LinearSDE.from_matrices(-np.eye(2), [1.0, 1.0], variables=["x", "y"]).index("y")
+        1
+        """
+        for i, v in enumerate(self._variables):
+            if v == var or (isinstance(var, str) and v.name == var):
+                return i
+        names = ", ".join(v.name for v in self._variables)
+        raise UnknownVariable(f"{var!r} is not a state variable of this model (variables: {names})")
+
+    def indices(self, spec: VariableSpec) -> list[int]:
+        """Positions of one variable or a sequence of variables, checked for repeats."""
+        items = [spec] if isinstance(spec, (sp.Symbol, str)) else list(spec)
+        if not items:
+            raise ModelError("expected at least one variable but found none")
+        idx = [self.index(v) for v in items]
+        if len(set(idx)) != len(idx):
+            raise ModelError(f"variables repeated in {items!r}")
+        return idx
+
+    # -- transformations -----------------------------------------------------------------
+    def subs(self, mapping: Mapping[sp.Symbol | str, Any]) -> LinearSDE:
+        """A new model with parameters replaced by values or expressions.
+
+        Parameters
+        ----------
+        mapping : mapping from parameter (Symbol or name) to value or expression
+
+        Raises
+        ------
+        ModelError
+            When a key is a state variable or not a parameter of the model.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from thermotheory import LinearSDE
+        >>> x = sp.Symbol("x", real=True)
+        >>> k = sp.Symbol("k", positive=True)
+        >>> LinearSDE({x: -k * x}, {x: 1}).subs({"k": 2}).A
+        Matrix([[-2]])
+        """
+        by_name = {p.name: p for p in self._parameters}
+        rep = {}
+        for key, val in mapping.items():
+            if isinstance(key, str):
+                if key not in by_name:
+                    raise ModelError(f"{key!r} is not a parameter of this model (parameters: {sorted(by_name)})")
+                key = by_name[key]
+            if key in self._variables:
+                raise ModelError(f"cannot substitute the state variable {key}")
+            if key not in self._parameters:
+                raise ModelError(f"{key} is not a parameter of this model (parameters: {sorted(by_name)})")
+            rep[key] = sp.nsimplify(val) if isinstance(val, float) and float(val).is_integer() else sp.sympify(val)
+        A, b, D = (M.xreplace(rep) for M in (self.A, self.b, self.D))
+        _check_symbolic_diffusion(self._variables, D)
+        obj = LinearSDE.__new__(LinearSDE)
+        obj._init(self._variables, A, b, D, self._parity, arrays=None)
+        return obj
+
+    def is_stable(self) -> bool | None:
+        """Whether the drift matrix is Hurwitz (all eigenvalues in the open left half-plane).
+
+        Returns
+        -------
+        True, False or None
+            Numeric models: decided from the eigenvalues. Symbolic models: decided by the
+            Routh–Hurwitz conditions of each irreducible block of ``A`` under the symbols'
+            assumptions; ``None`` when they cannot be decided.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from thermotheory import LinearSDE
+        >>> x = sp.Symbol("x", real=True)
+        >>> LinearSDE({x: -sp.Symbol("k", positive=True) * x}, {x: 1}).is_stable()
+        True
+        >>> LinearSDE({x: -sp.Symbol("k", real=True) * x}, {x: 1}).is_stable() is None
+        True
+        """
+        if "stable" not in self._cache:
+            if self.is_numeric:
+                A = self._arrays[0]
+                self._cache["stable"] = bool(np.max(np.linalg.eigvals(A).real) < 0)
+            else:
+                self._cache["stable"] = structure.routh_hurwitz(self.A)[0]
+        return self._cache["stable"]
+
+    # -- display -------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        names = ", ".join(v.name for v in self._variables[:8]) + (", ..." if self.dimension > 8 else "")
+        kind = "numeric" if self.is_numeric else "parameters: " + ", ".join(p.name for p in self._parameters)
+        return f"LinearSDE(variables=({names}), {kind})"
+
+    def _latex_lines(self) -> list[str]:
+        A, b, D = self.A, self.b, self.D
+        lines = []
+        n = self.dimension
+        if n > 30:
+            raise ModelError(f"the model has {n} variables; LaTeX is rendered for at most 30")
+        for i, v in enumerate(self._variables):
+            drift = sp.expand(sum((A[i, j] * self._variables[j] for j in range(n)), b[i]))
+            noise = ""
+            if any(D[i, j] != 0 for j in range(n)):
+                if all(D[i, j] == 0 for j in range(n) if j != i):
+                    noise = rf" + \sqrt{{2 {sp.latex(D[i, i]) if D[i, i] != 1 else ''}}}\, dW_{{{sp.latex(v)}}}".replace(
+                        "{2 }", "{2}")
+                else:
+                    noise = rf" + \left(\sqrt{{2D}}\, dW\right)_{{{sp.latex(v)}}}"
+            odd = r" \quad (\text{odd})" if self._parity[i] == -1 else ""
+            lines.append(rf"d{sp.latex(v)} &= \left({sp.latex(drift)}\right) dt{noise}{odd}")
+        return lines
+
+    def _repr_latex_(self) -> str:
+        body = r" \\ ".join(self._latex_lines())
+        return rf"$\begin{{aligned}} {body} \end{{aligned}}$"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LinearSDE):
+            return NotImplemented
+        if self._variables != other._variables or self._parity != other._parity:
+            return False
+        if self.is_numeric and other.is_numeric:
+            return all(np.array_equal(x, y) for x, y in zip(self._arrays, other._arrays))
+        return self.A == other.A and self.b == other.b and self.D == other.D
+
+    def __hash__(self) -> int:
+        if self.is_numeric:
+            return hash((self._variables, self._parity) + tuple(a.tobytes() for a in self._arrays))
+        return hash((self._variables, self._parity, self.A, self.b, self.D))
+
+
+# -- validation helpers ------------------------------------------------------------------
+def _linear_coefficients(variables: tuple[sp.Symbol, ...], exprs: Iterable[sp.Expr]):
+    n = len(variables)
+    state = set(variables)
+    A = sp.zeros(n, n)
+    b = sp.zeros(n, 1)
+    for i, (var, expr) in enumerate(zip(variables, exprs)):
+        for term in sp.Add.make_args(sp.expand_mul(expr)):
+            coeff, dep = term.as_independent(*variables, as_Add=False)
+            if dep == 1:
+                b[i] += coeff
+            elif dep in state:
+                A[i, variables.index(dep)] += coeff
+            else:
+                raise NonlinearDrift(
+                    f"the drift of {var} is not linear in the state variables: term {term} "
+                    "(use thermotheory's nonlinear SDE for such models)"
+                )
+    return sp.ImmutableMatrix(A.applyfunc(sp.factor_terms)), sp.ImmutableMatrix(b)
+
+
+def _diffusion_matrix(variables: tuple[sp.Symbol, ...], diffusion: Any) -> sp.ImmutableMatrix:
+    n = len(variables)
+    if isinstance(diffusion, Mapping):
+        D = sp.zeros(n, n)
+        for key, val in diffusion.items():
+            if key not in variables:
+                names = ", ".join(v.name for v in variables)
+                raise UnknownVariable(f"diffusion: {key!r} is not a state variable (variables: {names})")
+            D[variables.index(key), variables.index(key)] = sp.sympify(val)
+        D = sp.ImmutableMatrix(D)
+    else:
+        if isinstance(diffusion, np.ndarray):
+            diffusion = diffusion.tolist()
+        try:
+            D = sp.ImmutableMatrix(sp.Matrix(diffusion))
+        except (TypeError, ValueError, sp.SympifyError) as exc:
+            raise InvalidDiffusion(f"diffusion: expected a mapping or an (n, n) matrix ({exc})") from None
+        if D.shape != (n, n):
+            raise InvalidDiffusion(f"diffusion: expected shape {(n, n)} but found {D.shape}")
+    _check_symbolic_diffusion(variables, D)
+    return D
+
+
+def _check_numeric_diffusion(D: np.ndarray) -> None:
+    scale = max(float(np.max(np.abs(D))), 1e-300)
+    if np.max(np.abs(D - D.T)) > 1e-12 * scale:
+        i, j = np.unravel_index(np.argmax(np.abs(D - D.T)), D.shape)
+        raise InvalidDiffusion(f"the diffusion matrix is not symmetric: D[{i},{j}]={D[i, j]} but D[{j},{i}]={D[j, i]}")
+    neg = np.flatnonzero(np.diag(D) < 0)
+    if neg.size:
+        raise InvalidDiffusion(f"negative diffusion: D[{neg[0]},{neg[0]}] = {D[neg[0], neg[0]]}")
+    if np.count_nonzero(D - np.diag(np.diag(D))):
+        lam = np.linalg.eigvalsh((D + D.T) / 2)
+        if lam[0] < -1e-10 * scale:
+            raise InvalidDiffusion(
+                f"the diffusion matrix is not positive semi-definite (smallest eigenvalue {lam[0]:.3g})"
+            )
+
+
+def _check_symbolic_diffusion(variables: tuple[sp.Symbol, ...], D: sp.MatrixBase) -> None:
+    n = D.shape[0]
+    dep = D.free_symbols & set(variables)
+    if dep:
+        raise InvalidDiffusion(
+            f"the diffusion depends on the state variables {sorted(map(str, dep))}: "
+            "multiplicative noise is outside the linear engine"
+        )
+    for i in range(n):
+        for j in range(i + 1, n):
+            if D[i, j] != D[j, i] and sp.simplify(D[i, j] - D[j, i]) != 0:
+                raise InvalidDiffusion(
+                    f"the diffusion matrix is not symmetric: D[{i},{j}] = {D[i, j]} but D[{j},{i}] = {D[j, i]}"
+                )
+    for i in range(n):
+        d = D[i, i]
+        if d.is_extended_real is False:
+            raise InvalidDiffusion(f"the diffusion of {variables[i]} is not real: {d}")
+        if d.is_negative:
+            raise InvalidDiffusion(f"negative diffusion for {variables[i]}: {d}")
+    for i in range(n):
+        for j in range(i + 1, n):
+            if D[i, j] != 0:
+                minor = sp.factor(D[i, i] * D[j, j] - D[i, j] ** 2)
+                if minor.is_negative:
+                    raise InvalidDiffusion(
+                        f"the diffusion matrix is not positive semi-definite: the minor of "
+                        f"({variables[i]}, {variables[j]}) is {minor} < 0"
+                    )
+    if not D.free_symbols and any(D[i, j] != 0 for i in range(n) for j in range(n) if i != j):
+        _check_numeric_diffusion(np.array(D.evalf().tolist(), dtype=float))
+
+
+def _parity_tuple(variables: tuple[sp.Symbol, ...], parity: Mapping | None) -> tuple[int, ...]:
+    if parity is None:
+        return (1,) * len(variables)
+    if not isinstance(parity, Mapping):
+        raise InvalidParity("parity: expected a mapping from state variable to +1 or -1")
+    out = [1] * len(variables)
+    for key, val in parity.items():
+        if key not in variables:
+            names = ", ".join(v.name for v in variables)
+            raise UnknownVariable(f"parity: {key!r} is not a state variable (variables: {names})")
+        if val not in (1, -1) or isinstance(val, bool):
+            raise InvalidParity(f"parity of {key}: expected +1 (even) or -1 (odd) but found {val!r}")
+        out[variables.index(key)] = int(val)
+    return tuple(out)

@@ -1,0 +1,325 @@
+r"""Entropy production, heat and information flow of a linear SDE.
+
+Conventions: :math:`k_B = 1`, rates per unit time, heat counted as entropy flow into
+the medium. With parity matrix :math:`E = \mathrm{diag}(\epsilon)` the drift splits into
+an irreversible part :math:`A_{irr} = (A + EAE)/2`, :math:`b_{irr} = (b + Eb)/2` and a
+reversible rest. In the stationary state (mean :math:`m`, covariance :math:`S`) the
+irreversible velocity is
+
+.. math:: u(z) = (A_{irr} + D S^{-1})(z - m) + c, \qquad c = A_{irr} m + b_{irr}.
+
+Per subsystem ``Y`` (its noise independent of the rest) the Horowitz–Esposito
+balance :math:`\sigma_Y = \Phi_Y - l_Y` holds, with :math:`\sigma_Y \ge 0`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..errors import ModelError, NotBipartite, SingularCovariance
+from ._backend import NumOps, model_matrices, ops_for
+from .covariance import (
+    _initial_vector,
+    _numeric_lyapunov_general,
+    _symbolic_lyapunov,
+    covariance,
+    mean,
+    stationary_covariance,
+    stationary_mean,
+)
+from .model import LinearSDE, VariableSpec
+
+__all__ = [
+    "entropy_production_rate",
+    "heat_rate",
+    "information_flow",
+    "efficiency",
+    "entropy_production",
+]
+
+
+def _parity_split(model: LinearSDE, ops, A, b):
+    """Irreversible parts ``A_irr = (A + EAE)/2`` and ``b_irr = (b + Eb)/2``."""
+    E = ops.asmat(np.diag(model.parity).astype(float)) if ops is NumOps else sp.diag(*model.parity)
+    return (A + _mm(ops, E, A, E)) / 2, (b + _mm(ops, E, b)) / 2
+
+
+def _mm(ops, *Ms):
+    out = Ms[0]
+    for M in Ms[1:]:
+        out = out @ M if ops is NumOps else out * M
+    return out
+
+
+def _stationary(model: LinearSDE):
+    ops = ops_for(model)
+    A, b, D = model_matrices(model, ops)
+    S = ops.asmat(stationary_covariance(model))
+    m = stationary_mean(model)
+    m = np.asarray(m, dtype=float).reshape(-1, 1) if ops is NumOps else sp.Matrix(m)
+    A_irr, b_irr = _parity_split(model, ops, A, b)
+    return ops, A, b, D, S, m, A_irr, b_irr
+
+
+def _precision(model: LinearSDE, ops, S):
+    """Inverse of the stationary covariance (cached on the model)."""
+    if "precision" not in model._cache:
+        try:
+            model._cache["precision"] = ops.inv(S)
+        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
+            raise SingularCovariance("the stationary covariance is singular; the density has no gradient") from None
+    return model._cache["precision"]
+
+
+def _subsystem(model: LinearSDE, Y: VariableSpec | None, D, ops, need_bipartite: bool) -> list[int]:
+    n = model.dimension
+    if Y is None:
+        return list(range(n))
+    idx = model.indices(Y)
+    rest = [i for i in range(n) if i not in idx]
+    if need_bipartite and rest:
+        cross = ops.block(D, idx, rest)
+        if not (ops.is_zero(cross) if ops is NumOps else all(sp.simplify(e) == 0 for e in cross)):
+            raise NotBipartite(
+                f"the noise of {[model.variables[i].name for i in idx]} is correlated with the rest of the system; "
+                "subsystem quantities need independent noise (a bipartite system)"
+            )
+    return idx
+
+
+def _check_finite_rows(model, ops, D_YY, rows_expr, idx, what):
+    """Irreversible drift on variables without noise makes the quantity infinite; returns D_YY^+."""
+    Dp = ops.pinv(D_YY)
+    leak = _mm(ops, ops.eye(len(idx)) - _mm(ops, D_YY, Dp), rows_expr)
+    if ops is NumOps:
+        ok = ops.is_zero(leak, float(np.max(np.abs(rows_expr), initial=1.0)))
+    else:
+        ok = ops.is_zero(leak)
+    if not ok:
+        names = [model.variables[i].name for i in idx]
+        raise ModelError(
+            f"the {what} of {names} is infinite: an irreversible drift acts on a variable without noise "
+            "(give it a diffusion, or mark it odd if it is a velocity-like variable)"
+        )
+    return Dp
+
+
+def _medium_terms(model: LinearSDE, Y: VariableSpec | None, what: str):
+    """Pieces shared by the heat rate and the partial entropy production of ``Y``.
+
+    Returns ``(ops, idx, D, S, quad, tr_irr)`` with
+    ``quad = tr(D_YY^+ F S F^T) + c_Y^T D_YY^+ c_Y`` (F the rows of A_irr for Y) and
+    ``tr_irr = tr(A_irr)_YY``.
+    """
+    ops, A, b, D, S, m, A_irr, b_irr = _stationary(model)
+    idx = _subsystem(model, Y, D, ops, need_bipartite=True)
+    n = model.dimension
+    F = ops.block(A_irr, idx, range(n))
+    c = ops.block(_mm(ops, A_irr, m) + b_irr, idx, [0])
+    rows = np.hstack([F, c]) if ops is NumOps else F.row_join(c)
+    Dp = _check_finite_rows(model, ops, ops.block(D, idx, idx), rows, idx, what)
+    quad = ops.trace(_mm(ops, Dp, F, S, F.T)) + _mm(ops, c.T, Dp, c)[0, 0]
+    return ops, idx, D, S, quad, ops.trace(ops.block(A_irr, idx, idx))
+
+
+def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = None) -> Any:
+    r"""Stationary entropy production rate, total or of a subsystem (Horowitz–Esposito).
+
+    .. math:: \Pi = \langle u^T D^{+} u \rangle
+              = \operatorname{tr}(A_{irr}^T D^+ A_{irr} S) + c^T D^+ c
+                + 2\operatorname{tr} A_{irr} + \operatorname{tr}(D S^{-1})
+
+    (the expansion of :math:`\operatorname{tr}(M^T D^+ M S)`, :math:`M = A_{irr} + D S^{-1}`).
+    With ``subsystem=Y`` only the rows of ``Y`` enter (``D`` restricted to ``Y``); this
+    is the partial entropy production :math:`\sigma_Y \ge 0`, and the partial rates of
+    the parts of a bipartite system add up to the total.
+
+    Parameters
+    ----------
+    model : LinearSDE
+    subsystem : Symbol, name or sequence, optional
+        Default: the whole system.
+
+    Returns
+    -------
+    sympy expression or float
+        Zero exactly under detailed balance, whatever the parities.
+
+    Raises
+    ------
+    NotStable
+        When there is no stationary state.
+    NotBipartite
+        When the subsystem's noise is correlated with the rest.
+    ModelError
+        When an irreversible drift acts on a noiseless variable (infinite entropy production).
+
+    Examples
+    --------
+    An underdamped particle in a harmonic trap at one temperature produces no entropy:
+
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE, entropy_production_rate
+    >>> x, v = sp.symbols("x v", real=True)
+    >>> k, g, m, T = sp.symbols("k gamma m T", positive=True)
+    >>> osc = LinearSDE({x: v, v: -k * x / m - g * v / m}, {v: g * T / m**2}, parity={v: -1})
+    >>> entropy_production_rate(osc)
+    0
+    """
+    ops, idx, D, S, quad, tr_irr = _medium_terms(model, subsystem, "entropy production")
+    P = _precision(model, ops, S)
+    val = quad + 2 * tr_irr + ops.trace(_mm(ops, ops.block(D, idx, idx), ops.block(P, idx, idx)))
+    return ops.finish(val)
+
+
+def heat_rate(model: LinearSDE, Y: VariableSpec) -> Any:
+    r"""Stationary heat rate of ``Y``: entropy flow into the medium caused by Y's dynamics.
+
+    .. math:: \Phi_Y = \operatorname{tr}\!\left[D_{YY}^{+}\,(A_{irr} S A_{irr}^T + c c^T)_{YY}\right]
+              + \operatorname{tr}(A_{irr})_{YY}
+
+    (Stratonovich average of :math:`D_{YY}^{-1} f^{irr}_Y \circ (\dot z_Y - f^{rev}_Y)`.) For a
+    variable at temperature ``T`` this is its heat flow divided by ``T``.
+
+    Examples
+    --------
+    A sensor ``r`` filtering an OU signal ``v`` dissipates; the signal alone does not:
+
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE, heat_rate
+    >>> v, r = sp.symbols("v r", real=True)
+    >>> m = LinearSDE({v: -v, r: v - r}, {v: 1, r: 1})
+    >>> round(heat_rate(m, r), 12), round(heat_rate(m, v), 12)
+    (0.5, 0.0)
+    """
+    ops, idx, D, S, quad, tr_irr = _medium_terms(model, Y, "heat rate")
+    return ops.finish(quad + tr_irr)
+
+
+def information_flow(model: LinearSDE, into: VariableSpec) -> Any:
+    r"""Stationary information flow into ``Y`` (its learning rate), in nats per unit time.
+
+    The rate at which the dynamics of ``Y`` alone increase :math:`I(X;Y)`, ``X`` the rest:
+
+    .. math:: l_Y = \int J_Y \cdot \nabla_Y \ln p(x \mid y)\, dz
+              = -\operatorname{tr} A_{YY} - \operatorname{tr}\left[(D S^{-1})_{YY}\right]
+
+    with :math:`J` the stationary probability current (the terms in :math:`S_{YY}^{-1}`
+    cancel by the ``YY`` block of the Lyapunov equation). Positive when ``Y`` senses
+    ``X``; in the stationary state :math:`l_X + l_Y = 0` and :math:`l_Y \le \Phi_Y`
+    (second law for ``Y``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE, information_flow
+    >>> v, r = sp.symbols("v r", real=True)
+    >>> m = LinearSDE({v: -v, r: v - r}, {v: 1, r: 1})
+    >>> round(information_flow(m, into=r), 12)
+    0.2
+    """
+    ops, A, b, D, S, m, A_irr, b_irr = _stationary(model)
+    n = model.dimension
+    idx = _subsystem(model, into, D, ops, need_bipartite=False)
+    if len(idx) == n:
+        raise ModelError("information flow needs a subsystem smaller than the whole system")
+    P = _precision(model, ops, S)
+    val = -ops.trace(ops.block(A, idx, idx)) - ops.trace(_mm(ops, ops.block(D, idx, range(n)), ops.block(P, range(n), idx)))
+    return ops.finish(val)
+
+
+def efficiency(model: LinearSDE, Y: VariableSpec) -> Any:
+    r"""Sensing (learning) efficiency :math:`\eta_Y = l_Y / \Phi_Y`, bounded by 1 by the second law.
+
+    Raises
+    ------
+    ModelError
+        When the heat rate of ``Y`` is zero (no dissipation: the ratio is undefined).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE, efficiency
+    >>> v, r = sp.symbols("v r", real=True)
+    >>> round(efficiency(LinearSDE({v: -v, r: v - r}, {v: 1, r: 1}), r), 12)
+    0.4
+    """
+    heat = heat_rate(model, Y)
+    flow = information_flow(model, into=Y)
+    if heat == 0:
+        raise ModelError(f"the heat rate of {Y} is zero, so its efficiency is undefined")
+    if model.is_numeric:
+        return float(flow / heat)
+    return ops_for(model).finish(flow / heat)
+
+
+def entropy_production(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None) -> Any:
+    r"""Total entropy produced over ``[0, t]`` from an initial Gaussian state.
+
+    .. math:: \Delta S_{tot} = H(z_t) - H(z_0) + \int_0^t \Phi(s)\, ds
+
+    with :math:`\Phi(s) = \operatorname{tr}[D^+ \langle f_{irr} f_{irr}^T\rangle_s] + \operatorname{tr} A_{irr}`
+    the total entropy flow into the medium. The time integrals are closed forms:
+    :math:`\int_0^t S\,ds` solves :math:`A X + X A^T = S(t) - S(0) - 2Dt` (and likewise for
+    the mean), so no quadrature is involved. For relaxation to equilibrium the total over
+    :math:`[0, \infty)` is the Kullback–Leibler divergence of the initial state from
+    equilibrium.
+
+    Parameters
+    ----------
+    model : LinearSDE
+    t : float or sympy expression
+    initial : (n, n) matrix or mapping variable -> variance
+        Initial covariance (must be non-singular).
+    initial_mean : vector or mapping, optional
+        Initial mean; default zero.
+
+    Examples
+    --------
+    A free particle's velocity relaxing from variance 2 to its equilibrium variance 1:
+
+    >>> import numpy as np
+    >>> from thermotheory import LinearSDE, entropy_production
+    >>> m = LinearSDE.from_matrices([[-1.0]], [1.0])
+    >>> round(entropy_production(m, 40.0, [[2.0]]), 6)  # = KL(N(0,2) || N(0,1))
+    0.153426
+    """
+    ops = ops_for(model)
+    A, b, D = model_matrices(model, ops)
+    n = model.dimension
+    St = ops.asmat(covariance(model, t, initial))
+    from .covariance import _check_time, _initial_matrix
+
+    t = _check_time(t, ops)
+    S0 = ops.asmat(_initial_matrix(model, initial, ops))
+    m0 = _initial_vector(model, initial_mean, ops)
+    m0 = np.asarray(m0, float).reshape(-1, 1) if ops is NumOps else sp.Matrix(m0)
+    mt = mean(model, t, m0.reshape(-1) if ops is NumOps else m0)
+    mt = np.asarray(mt, float).reshape(-1, 1) if ops is NumOps else sp.Matrix(mt)
+    A_irr, b_irr = _parity_split(model, ops, A, b)
+    rows = ops.asmat(np.hstack([A_irr, b_irr])) if ops is NumOps else A_irr.row_join(b_irr)
+    Dp = _check_finite_rows(model, ops, D, rows, list(range(n)), "entropy production")
+
+    def lyap(R):  # solve A X + X A^T = R
+        if ops is NumOps:
+            return _numeric_lyapunov_general(A, -R)
+        return _symbolic_lyapunov(A, -R)
+
+    X = lyap(St - S0 - 2 * D * t)  # int_0^t S ds
+    flow = ops.trace(_mm(ops, A_irr.T, Dp, A_irr, X)) + t * ops.trace(A_irr)
+    mean_moves = not (ops.is_zero(b) and ops.is_zero(m0)) if ops is NumOps else not (b.is_zero_matrix and m0.is_zero_matrix)
+    if mean_moves:
+        if ops is NumOps:
+            Mi = np.linalg.solve(A, mt - m0 - b * t)
+        else:
+            Mi = A.LUsolve(mt - m0 - b * t)
+        Y = lyap(_mm(ops, mt, mt.T) - _mm(ops, m0, m0.T) - _mm(ops, b, Mi.T) - _mm(ops, Mi, b.T))
+        flow += ops.trace(
+            _mm(ops, Dp, _mm(ops, A_irr, Y, A_irr.T) + _mm(ops, A_irr, Mi, b_irr.T) + _mm(ops, b_irr, Mi.T, A_irr.T)
+                + t * _mm(ops, b_irr, b_irr.T))
+        )
+    dH = (ops.logdet(St, "covariance at time t") - ops.logdet(S0, "initial covariance")) / 2
+    return ops.finish(dH + flow)

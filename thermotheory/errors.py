@@ -1,0 +1,56 @@
+"""Exceptions raised by thermotheory.
+
+Every error about a model or its use derives from :class:`ModelError`, itself a
+:class:`ValueError`, so ``except ValueError`` keeps working for callers that do
+not care about the details.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ModelError",
+    "NonlinearDrift",
+    "InvalidDiffusion",
+    "InvalidParity",
+    "UnknownVariable",
+    "NotStable",
+    "NotBipartite",
+    "SingularCovariance",
+    "TooLarge",
+]
+
+
+class ModelError(ValueError):
+    """Root of all errors about a model, its input or a quantity asked of it."""
+
+
+class NonlinearDrift(ModelError):
+    """The drift given to the linear engine is not linear in the state variables."""
+
+
+class InvalidDiffusion(ModelError):
+    """The diffusion is not symmetric, negative, or depends on the state."""
+
+
+class InvalidParity(ModelError):
+    """A parity other than +1 (even) or -1 (odd) was given."""
+
+
+class UnknownVariable(ModelError):
+    """A variable passed to a function is not a state variable of the model."""
+
+
+class NotStable(ModelError):
+    """A stationary quantity was asked of a model whose drift matrix is not Hurwitz."""
+
+
+class NotBipartite(ModelError):
+    """A subsystem quantity needs the noise of the subsystem independent of the rest."""
+
+
+class SingularCovariance(ModelError):
+    """A covariance that must be invertible (for an entropy or a density) is singular."""
+
+
+class TooLarge(ModelError):
+    """A symbolic computation would exceed the size the engine attempts; substitute numbers."""
