@@ -121,6 +121,8 @@ def stationary_covariance(model: LinearSDE) -> Any:
     >>> stationary_covariance(LinearSDE({x: -x / tau}, {x: D}))
     Matrix([[D*tau]])
     """
+    if not model.is_numeric:
+        _check_symbolic_size(model.A)
     require_stable(model)
     if "cov" not in model._cache:
         ops, A, _, D = _ops_matrices(model)
@@ -151,6 +153,17 @@ def _numeric_lyapunov_general(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
             f"the Lyapunov solve is inaccurate (relative residual {res:.2e}); the drift matrix is (nearly) singular"
         )
     return (X + X.T) / 2
+
+
+def _check_symbolic_size(A: sp.MatrixBase) -> None:
+    """Refuse at once a symbolic Lyapunov solve whose largest block is too big."""
+    size = max(len(b) for b in structure.blocks(A))
+    if size * (size + 1) // 2 > MAX_SYMBOLIC_UNKNOWNS:
+        raise TooLarge(
+            f"a symbolic Lyapunov solve with an irreducible block of {size} variables "
+            f"({size * (size + 1) // 2} unknowns) exceeds the limit of {MAX_SYMBOLIC_UNKNOWNS}; "
+            "substitute numbers with subs()"
+        )
 
 
 def _symbolic_lyapunov(A: sp.Matrix, Q: sp.Matrix) -> sp.Matrix:

@@ -173,7 +173,7 @@ class LinearSDE:
         if len(set(variables)) != n:
             raise ModelError("variables: names must be distinct")
         if b is None:
-            b = np.zeros(n)
+            b = np.zeros(n) if _is_numeric_array(A) and _is_numeric_array(D) else sp.zeros(n, 1)
         D_in = D
         if not isinstance(D, sp.MatrixBase) and np.ndim(D) == 1:
             D_in = np.diag(np.asarray(D, dtype=float)) if _is_numeric_array(D) else sp.diag(*D)

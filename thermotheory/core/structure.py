@@ -106,7 +106,7 @@ def _sign(expr: sp.Expr) -> bool | None:
     return None
 
 
-def routh_hurwitz(A: sp.MatrixBase, max_block: int = 6) -> tuple[bool | None, list[sp.Expr]]:
+def routh_hurwitz(A: sp.MatrixBase, max_block: int = 4) -> tuple[bool | None, list[sp.Expr]]:
     """Decide whether ``A`` is Hurwitz from the Routh–Hurwitz conditions of its blocks.
 
     Returns
