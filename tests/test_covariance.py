@@ -198,3 +198,8 @@ def test_lyapunov_residual_is_checked(monkeypatch):
     monkeypatch.setattr(cov.sla, "solve_continuous_lyapunov", lambda a, q: np.eye(a.shape[0]) * 7.0)
     with pytest.raises(tt.ModelError, match="residual"):
         tt.stationary_covariance(tt.LinearSDE.from_matrices([[-1.0, 0.0], [1.0, -1.0]], [1.0, 1.0]))
+
+
+def test_transient_covariance_at_long_times_reaches_the_stationary_state():
+    m = tt.LinearSDE.from_matrices(np.array([[-1.0, 0.0], [2.0, -1.5]]), [1.0, 0.4])
+    np.testing.assert_allclose(tt.covariance(m, 200.0, np.eye(2)), scipy_covariance(*m.arrays()[::2]), rtol=1e-12)

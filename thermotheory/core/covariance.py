@@ -305,7 +305,8 @@ def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
 
     Notes
     -----
-    Numeric: Van Loan's block matrix exponential (no stability needed). Symbolic:
+    Numeric: :math:`S_\infty + e^{At}(S(0) - S_\infty)e^{A^T t}` for a stable drift, and
+    Van Loan's block matrix exponential otherwise (it needs no stationary state). Symbolic:
     :math:`S_\infty + e^{At}(S(0) - S_\infty)e^{A^T t}`, for drifts whose coupled blocks
     are 1x1, or for a coupled drift of two variables.
 
@@ -322,8 +323,14 @@ def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
     t = _check_time(t, ops)
     S0 = _initial_matrix(model, initial, ops)
     if ops is NumOps:
-        F, Qt = _van_loan(A, 2 * D, t)
-        S = F @ S0 @ F.T + Qt
+        if model.is_stable():
+            # well conditioned for any t: S_inf + F (S0 - S_inf) F^T
+            S_inf = stationary_covariance(model)
+            F = sla.expm(A * t)
+            S = S_inf + F @ (S0 - S_inf) @ F.T
+        else:
+            F, Qt = _van_loan(A, 2 * D, t)
+            S = F @ S0 @ F.T + Qt
         S = (S + S.T) / 2
         S.setflags(write=False)
         return S

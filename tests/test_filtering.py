@@ -1,0 +1,101 @@
+"""Kalman–Bucy filter error and transfer entropy rate against independent computations."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import thermotheory as tt
+
+from .helpers import discrete_transfer_entropy_rate, riccati_by_integration
+
+v, r, x, r1, r2, r3 = sp.symbols("v r x r1 r2 r3", real=True)
+tau, tau_r, lam, D_v, D_r = sp.symbols("tau tau_r lambda D_v D_r", positive=True)
+
+
+def sensor():
+    return tt.LinearSDE({v: -v / tau, r: (lam * v - r) / tau_r}, {v: D_v, r: D_r})
+
+
+def test_filter_error_matches_riccati_integration():
+    A = np.array([[-0.7, 0.4, 0.0], [-0.3, -1.1, 0.0], [1.2, 0.5, -2.0]])
+    D = np.diag([0.8, 0.5, 0.3])
+    m = tt.LinearSDE.from_matrices(A, D, variables=["a", "b", "y"])
+    P = tt.filter_error(m, ["a", "b"], "y")
+    H, Y = [0, 1], [2]
+    ref = riccati_by_integration(A[np.ix_(H, H)], A[np.ix_(Y, H)], 2 * D[np.ix_(H, H)], 2 * D[np.ix_(Y, Y)])
+    np.testing.assert_allclose(P, ref, rtol=1e-7)
+    assert tt.filter_error(m, "a", "y") == pytest.approx(ref[0, 0], rel=1e-7)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_symbolic_filter_error_matches_numeric(seed):
+    rng = np.random.default_rng(seed)
+    vals = {s: float(u) for s, u in zip((tau, tau_r, lam, D_v, D_r), rng.uniform(0.2, 3.0, 5))}
+    expr = tt.filter_error(sensor(), v, r)
+    assert float(expr.subs(vals)) == pytest.approx(tt.filter_error(sensor().subs(vals), v, r), rel=1e-11)
+    # an estimate from the paths beats the prior variance D_v tau
+    assert float(expr.subs(vals)) < vals[D_v] * vals[tau]
+
+
+def test_symbolic_filter_error_for_a_population_of_neurons():
+    g = sp.symbols("g1:4", positive=True)
+    rs = (r1, r2, r3)
+    drift = {v: -v / tau, **{ri: (gi * v - ri) / tau_r for ri, gi in zip(rs, g)}}
+    m = tt.LinearSDE(drift, {v: D_v, **{ri: D_r for ri in rs}})
+    expr = tt.filter_error(m, v, rs)
+    vals = {tau: 1.3, tau_r: 0.4, D_v: 0.9, D_r: 0.6, g[0]: 1.0, g[1]: 2.0, g[2]: 0.5}
+    num = tt.filter_error(m.subs(vals), v, rs)
+    assert float(expr.subs(vals)) == pytest.approx(num, rel=1e-11)
+    A, _, D = m.subs(vals).arrays()
+    ref = riccati_by_integration(A[:1, :1], A[1:, :1], 2 * D[:1, :1], 2 * D[1:, 1:])
+    assert num == pytest.approx(ref[0, 0], rel=1e-7)
+
+
+def test_transfer_entropy_rate_of_a_sensor_is_duncans_formula():
+    expr = tt.transfer_entropy_rate(sensor(), v, r)
+    P = tt.filter_error(sensor(), v, r)
+    assert sp.simplify(expr - (lam / tau_r) ** 2 * P / (4 * D_r)) == 0
+
+
+@pytest.mark.parametrize(
+    "A, D, source, target",
+    [
+        (np.array([[-1.0, 0.0], [1.5, -2.0]]), np.diag([1.0, 0.5]), [0], [1]),
+        # three variables: the source is one of two hidden ones
+        (np.array([[-1.0, 0.3, 0.0], [0.0, -0.6, 0.0], [0.8, 1.1, -1.5]]), np.diag([0.7, 0.4, 0.5]), [0], [2]),
+        (np.array([[-1.0, 0.3, 0.0], [0.0, -0.6, 0.0], [0.8, 1.1, -1.5]]), np.diag([0.7, 0.4, 0.5]), [0, 1], [2]),
+    ],
+)
+def test_transfer_entropy_rate_matches_discrete_time_limit(A, D, source, target):
+    m = tt.LinearSDE.from_matrices(A, D)
+    got = tt.transfer_entropy_rate(m, [m.variables[i] for i in source], [m.variables[i] for i in target])
+    # the discrete-time rate converges linearly in dt; Richardson-extrapolate two steps
+    te1 = discrete_transfer_entropy_rate(A, D, source, target, dt=2e-3)
+    te2 = discrete_transfer_entropy_rate(A, D, source, target, dt=1e-3)
+    assert got == pytest.approx(2 * te2 - te1, rel=2e-3)
+    assert got > 0
+
+
+def test_sensory_capacity_is_below_one():
+    # information flow into the sensor never exceeds the transfer entropy rate
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        vals = {s: float(u) for s, u in zip((tau, tau_r, lam, D_v, D_r), rng.uniform(0.2, 3.0, 5))}
+        m = sensor().subs(vals)
+        assert tt.information_flow(m, into=r) <= tt.transfer_entropy_rate(m, v, r) + 1e-12
+
+
+def test_errors():
+    noiseless = tt.LinearSDE.from_matrices(np.array([[-1.0, 0.0], [1.0, -1.0]]), [1.0, 0.0])
+    with pytest.raises(tt.ModelError, match="noise of their own"):
+        tt.filter_error(noiseless, "z0", "z1")
+    three = tt.LinearSDE({v: -v, x: v - x, r: x - r}, {v: D_v, x: 1, r: 1})
+    with pytest.raises(tt.TooLarge, match="hidden"):
+        tt.filter_error(three, v, r)
+    with pytest.raises(tt.ModelError, match="disjoint"):
+        tt.filter_error(sensor(), r, r)
+    with pytest.raises(tt.ModelError, match="nothing to filter"):
+        tt.filter_error(sensor(), v, [v, r])
+    blind = tt.LinearSDE.from_matrices(np.array([[0.5, 0.0], [0.0, -1.0]]), [1.0, 1.0])
+    with pytest.raises(tt.ModelError, match="neither observed nor stable"):
+        tt.filter_error(blind, "z0", "z1")
