@@ -1,0 +1,70 @@
+"""Speed of the core engine, printed as ratios against reference runs in the same process.
+
+Run: python benchmarks/bench_core.py
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.linalg as sla
+import sympy as sp
+
+import thermotheory as tt
+
+
+def best_of(fn, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def numeric(n: int) -> None:
+    rng = np.random.default_rng(0)
+    A = -np.eye(n) + 0.3 / np.sqrt(n) * rng.standard_normal((n, n))
+    d = rng.uniform(0.5, 1.5, n)
+    half = n // 2
+    X, Y = [f"z{i}" for i in range(half)], [f"z{i}" for i in range(half, n)]
+
+    def everything():
+        m = tt.LinearSDE.from_matrices(A, d)
+        tt.mutual_information(m, X, Y)
+        tt.entropy_production_rate(m)
+        tt.entropy_production_rate(m, subsystem=Y)
+        tt.heat_rate(m, Y)
+        tt.information_flow(m, into=Y)
+        tt.transfer_entropy_rate(m, X, Y)
+
+    build = best_of(lambda: tt.LinearSDE.from_matrices(A, d))
+    reference = best_of(lambda: sla.solve_continuous_lyapunov(A, -2 * np.diag(d)))
+    total = best_of(everything, repeat=3)
+    print(f"n={n:4d}  build {build * 1e3:8.2f} ms   all quantities {total:7.3f} s   "
+          f"= {total / reference:6.1f} x one raw scipy Lyapunov solve ({reference * 1e3:.1f} ms)")
+
+
+def symbolic() -> None:
+    v, r = sp.symbols("v r", real=True)
+    tau, tau_r, lam, D_v, D_r = sp.symbols("tau tau_r lambda D_v D_r", positive=True)
+
+    def derive():
+        m = tt.LinearSDE({v: -v / tau, r: (lam * v - r) / tau_r}, {v: D_v, r: D_r})
+        tt.mutual_information(m, v, r)
+        tt.entropy_production_rate(m)
+        tt.entropy_production_rate(m, subsystem=r)
+        tt.heat_rate(m, r)
+        tt.information_flow(m, into=r)
+        tt.efficiency(m, r)
+        tt.filter_error(m, v, r)
+        tt.transfer_entropy_rate(m, v, r)
+
+    print(f"symbolic sensor, every quantity derived: {best_of(derive, repeat=3):.2f} s")
+
+
+if __name__ == "__main__":
+    for n in (10, 50, 200):
+        numeric(n)
+    symbolic()
