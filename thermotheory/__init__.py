@@ -11,6 +11,9 @@ from .core.filtering import filter_error, transfer_entropy_rate
 from .core.gaussian import conditional_mutual_information, entropy, kl_divergence, mutual_information
 from .core.model import LinearSDE
 from .core.thermo import efficiency, entropy_production, entropy_production_rate, heat_rate, information_flow
+from . import estimate
+from .montecarlo.simulate import Gaussian, Trajectories, simulate
+from .montecarlo.verify import VerificationRecord, VerificationTable, verify, verify_all
 from .errors import (
     InvalidDiffusion,
     InvalidParity,
@@ -42,6 +45,14 @@ __all__ = [
     "filter_error",
     "evaluate",
     "latex",
+    "simulate",
+    "Trajectories",
+    "Gaussian",
+    "estimate",
+    "verify",
+    "verify_all",
+    "VerificationRecord",
+    "VerificationTable",
     "ModelError",
     "NonlinearDrift",
     "InvalidDiffusion",

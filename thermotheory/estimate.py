@@ -1,0 +1,43 @@
+"""Estimators with standard errors (``thermotheory.estimate``).
+
+Re-exports :mod:`thermotheory.montecarlo.estimators`; see there for the bias and error
+control of each estimator.
+"""
+
+from .montecarlo.estimators import (
+    Estimate,
+    Extrapolated,
+    FittedGaussian,
+    InformationFlow,
+    MediumEntropyFlow,
+    entropy_production_rate,
+    gaussian_conditional_mutual_information,
+    gaussian_entropy,
+    gaussian_mutual_information,
+    heat_rate,
+    information_flow,
+    ksg_mutual_information,
+    per_path,
+    pooled,
+    ratio,
+    sample_covariance,
+)
+
+__all__ = [
+    "Estimate",
+    "Extrapolated",
+    "FittedGaussian",
+    "InformationFlow",
+    "MediumEntropyFlow",
+    "entropy_production_rate",
+    "gaussian_conditional_mutual_information",
+    "gaussian_entropy",
+    "gaussian_mutual_information",
+    "heat_rate",
+    "information_flow",
+    "ksg_mutual_information",
+    "per_path",
+    "pooled",
+    "ratio",
+    "sample_covariance",
+]
