@@ -68,6 +68,20 @@ for name, val in values.items():
     print(f"{name:>40} = {mpmath.nstr(val, 25)}")
 
 # %% [markdown]
+# ## Monte Carlo checks
+# Every stationary quantity is estimated from simulated paths (estimators that never call
+# the closed forms) and compared with its closed form by a z-test (|z| <= 4 passes).
+# ``THERMOTHEORY_FAST=1`` (used by the tests) runs fewer paths.
+
+# %%
+fast = os.environ.get("THERMOTHEORY_FAST") == "1"
+numbers = {symbol: float(value) for symbol, value in point.items()}
+table = tt.verify_all(model, values=numbers, seed=2024, paths=400 if fast else 4000,
+                      **({"duration": 10.0} if fast else {}))
+print(table)
+assert table.passed, "a closed form disagrees with its Monte Carlo estimate"
+
+# %% [markdown]
 # ## Export
 
 # %%

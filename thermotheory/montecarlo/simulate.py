@@ -33,7 +33,7 @@ import sympy as sp
 from ..core.model import LinearSDE
 from ..errors import ModelError
 
-__all__ = ["simulate", "Trajectories", "Gaussian", "step_matrices", "BLOCK", "TILE", "METHODS"]
+__all__ = ["simulate", "Trajectories", "Gaussian", "step_matrices", "BLOCK", "TILE", "METHODS", "WEAK_ORDER"]
 
 #: Paths per noise generator.
 BLOCK = 1024
@@ -42,6 +42,9 @@ TILE = 64
 #: Largest recorded trajectory array, in bytes.
 MAX_RECORD_BYTES = 2 * 1024**3
 METHODS = ("exact", "euler", "heun")
+#: Weak order of each scheme for additive noise (the error of moments at a fixed time
+#: shrinks as dt**order); the exact scheme has no discretisation error.
+WEAK_ORDER = {"exact": float("inf"), "euler": 1, "heun": 2}
 
 
 @dataclass(frozen=True)

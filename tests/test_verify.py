@@ -1,0 +1,109 @@
+"""Estimators and the verification harness: calibrated, and able to catch a wrong derivation."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import thermotheory as tt
+from thermotheory import estimate
+
+v, r = sp.symbols("v r", real=True)
+tau, tau_r, lam, D_v, D_r = sp.symbols("tau tau_r lambda D_v D_r", positive=True)
+SENSOR = tt.LinearSDE({v: -v / tau, r: (lam * v - r) / tau_r}, {v: D_v, r: D_r})
+VALUES = {tau: 1.0, tau_r: 0.5, lam: 2.0, D_v: 1.0, D_r: 0.5}
+
+
+def correlated_gaussian(rho, n, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(n)
+    return np.column_stack([a, rho * a + np.sqrt(1 - rho**2) * rng.standard_normal(n)])
+
+
+@pytest.mark.parametrize("rho", [0.3, 0.8])
+def test_ksg_and_gaussian_mi_estimators_are_calibrated(rho):
+    s = correlated_gaussian(rho, 20000, seed=int(rho * 10))
+    exact = -0.5 * np.log(1 - rho**2)
+    g = estimate.gaussian_mutual_information(s, [0], [1])
+    assert abs(g.z(exact)) <= 4
+    k = estimate.ksg_mutual_information(s, [0], [1])
+    assert abs(k.value - exact) <= max(4 * k.stderr, 0.01)
+
+
+def test_ksg_sees_nonlinear_dependence_that_gaussian_mi_misses():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(10000)
+    s = np.column_stack([a, a**2 + 0.1 * rng.standard_normal(10000)])
+    assert estimate.gaussian_mutual_information(s, [0], [1]).value < 0.05
+    assert estimate.ksg_mutual_information(s, [0], [1]).value > 1.0
+
+
+@pytest.mark.parametrize(
+    "quantity, args, kwargs",
+    [
+        (tt.entropy, (r,), {}),
+        (tt.mutual_information, (v, r), {}),
+        (tt.entropy_production_rate, (), {}),
+        (tt.entropy_production_rate, (), {"subsystem": r}),
+        (tt.heat_rate, (r,), {}),
+        (tt.information_flow, (r,), {}),
+        (tt.efficiency, (r,), {}),
+    ],
+)
+def test_verify_passes_for_correct_closed_forms(quantity, args, kwargs):
+    rec = tt.verify(SENSOR, quantity, *args, values=VALUES, seed=5, paths=800 if args or kwargs else 800, **kwargs)
+    assert rec.passed, str(rec)
+    assert rec.stderr > 0 and np.isfinite(rec.z)
+    assert rec.expression.free_symbols  # the symbolic closed form travels with the record
+
+
+def test_verify_catches_a_wrong_derivation(monkeypatch):
+    from thermotheory.core import gaussian, thermo
+
+    right = tt.verify(SENSOR, tt.mutual_information, v, r, values=VALUES, seed=2)
+    assert right.passed
+    original = gaussian._info_from_dets
+    monkeypatch.setattr(gaussian, "_info_from_dets", lambda *a: 1.05 * original(*a))
+    wrong = tt.verify(SENSOR, tt.mutual_information, v, r, values=VALUES, seed=2)
+    assert not wrong.passed and abs(wrong.z) > 4
+    assert wrong.estimate == right.estimate  # the estimator did not use the closed form
+
+    original_terms = thermo._medium_terms
+
+    def off_by_factor(*a):
+        ops, idx, D, S, quad, tr_irr = original_terms(*a)
+        return ops, idx, D, S, 1.05 * quad, tr_irr
+
+    monkeypatch.setattr(thermo, "_medium_terms", off_by_factor)
+    assert not tt.verify(SENSOR, tt.heat_rate, r, values=VALUES, seed=3, paths=800).passed
+
+
+def test_verify_all_on_a_model_with_an_odd_variable():
+    x, u = sp.symbols("x u", real=True)
+    m = tt.LinearSDE({x: u, u: -2 * x - u / 2, r: (u - r) / 2}, {u: sp.Rational(1, 2), r: 1}, parity={u: -1})
+    table = tt.verify_all(m, paths=600, seed=1, duration=20.0)
+    assert table.passed, str(table)
+    names = [rec.quantity for rec in table]
+    assert "heat_rate(x)" not in names  # x has no noise: no heat of its own
+    assert "entropy_production_rate()" in names
+    text = str(table)
+    assert "passed, 0 failed" in text and "<table>" in table._repr_html_()
+
+
+def test_verify_errors():
+    with pytest.raises(tt.ModelError, match="values="):
+        tt.verify(SENSOR, tt.mutual_information, v, r)
+    with pytest.raises(tt.ModelError, match="no Monte Carlo estimator"):
+        tt.verify(SENSOR, tt.transfer_entropy_rate, v, r, values=VALUES)
+    with pytest.raises(tt.ModelError, match="does not know"):
+        tt.verify(SENSOR, tt.stationary_covariance, values=VALUES)
+
+
+def test_estimators_on_recorded_trajectories():
+    m = SENSOR.subs(VALUES)
+    tr = tt.simulate(m, t_end=10.0, dt=0.005, paths=300, seed=8, burn_in=5.0)
+    heat = estimate.heat_rate(tr, m, r)
+    assert abs(heat.z(tt.heat_rate(m, r))) <= 4
+    flow = estimate.information_flow(tr, m, r)
+    assert abs(flow.z(tt.information_flow(m, into=r))) <= 4
+    with pytest.raises(tt.ModelError, match="record_every=1"):
+        estimate.heat_rate(tt.simulate(m, t_end=1.0, dt=0.01, paths=4, seed=0, record_every=2), m, r)
