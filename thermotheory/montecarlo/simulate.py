@@ -14,9 +14,9 @@ with (``dt`` the step)
   ``F = I + A dt + (A dt)^2 / 2``, ``c = (I + A dt / 2) b dt``, ``G = (I + A dt / 2) sqrt(2 D dt)``.
 
 Noise is reproducible from the seed whatever the chunking: the paths are split into
-fixed blocks of :data:`BLOCK` paths, each with its own generator spawned from
-``numpy.random.SeedSequence(seed)``, and each generator is drawn in fixed tiles of
-:data:`TILE` steps.
+fixed blocks of :data:`BLOCK` paths (the last one padded), each with its own generator
+spawned from ``numpy.random.SeedSequence(seed)`` and drawn in fixed tiles of
+:data:`TILE` steps x n variables x :data:`BLOCK` paths.
 """
 
 from __future__ import annotations
@@ -298,7 +298,6 @@ def simulate(
             "raise record_every, use fewer paths, or stream with observers and record=False"
         )
     F, c, G = step_matrices(A, b, D, dt, method)
-    FT, GT = F.T.copy(), G.T.copy()
     n_blocks = -(-paths // BLOCK)
     sizes = [min(BLOCK, paths - j * BLOCK) for j in range(n_blocks)]
     seqs = np.random.SeedSequence(seed).spawn(n_blocks)
@@ -307,39 +306,52 @@ def simulate(
     observed: dict[str, list] = {name: [] for name in (observers or {})}
     bar = _Progress(n_blocks * (steps + burn_steps), progress)
 
+    c_col = c.reshape(n, 1)
     for first in range(0, n_blocks, per_chunk):
         blocks = range(first, min(first + per_chunk, n_blocks))
+        nb = len(blocks)
         rngs = [np.random.default_rng(seqs[j]) for j in blocks]
         bsizes = [sizes[j] for j in blocks]
         lo = first * BLOCK
         hi = lo + sum(bsizes)
-        z = np.concatenate(_initial_states(initial, model, A, b, rngs, bsizes))
+        # The hot loop keeps the state block-major, shape (blocks, n, BLOCK): each block's
+        # normals are drawn straight into its own contiguous buffer, and F @ z, G @ xi run
+        # over long rows. A partial last block is padded; its extra paths are discarded.
+        start_states = _initial_states(initial, model, A, b, rngs, [BLOCK] * nb)
+        z = np.ascontiguousarray(np.stack(start_states).transpose(0, 2, 1))
+
+        def flat(state: np.ndarray) -> np.ndarray:
+            return state.transpose(0, 2, 1).reshape(-1, n)[: hi - lo]
+
         obs = {name: factory() for name, factory in (observers or {}).items()}
         total = burn_steps + steps
         if record:
-            states[0, lo:hi] = z if burn_steps == 0 else np.nan
+            states[0, lo:hi] = flat(z) if burn_steps == 0 else np.nan
+        xi = np.empty((nb, TILE, n, BLOCK))
         k = 0
         while k < total:
             tile = min(TILE, total - k)
-            noise = np.concatenate([rng.standard_normal((TILE, size, n))[:tile] for rng, size in zip(rngs, bsizes)],
-                                   axis=1)
-            noise = noise @ GT
-            noise += c
+            for j, rng in enumerate(rngs):
+                rng.standard_normal(out=xi[j])
+            noise = np.matmul(G, xi[:, :tile])
+            noise += c_col
             for i in range(tile):
-                z_new = z @ FT
-                z_new += noise[i]
+                z_new = np.matmul(F, z)
+                z_new += noise[:, i]
                 step = k + i + 1
                 if step > burn_steps:
-                    for o in obs.values():
-                        o.step(z, z_new)
+                    if obs:
+                        old, new = flat(z), flat(z_new)
+                        for o in obs.values():
+                            o.step(old, new)
                     rel = step - burn_steps
                     if record and rel % record_every == 0:
-                        states[rel // record_every, lo:hi] = z_new
+                        states[rel // record_every, lo:hi] = flat(z_new)
                 elif record and step == burn_steps:
-                    states[0, lo:hi] = z_new
+                    states[0, lo:hi] = flat(z_new)
                 z = z_new
             k += tile
-            bar.update(tile * len(bsizes))
+            bar.update(tile * nb)
         for name, o in obs.items():
             observed[name].append(np.asarray(o.result()))
     times = np.arange(n_rec) * dt * record_every
