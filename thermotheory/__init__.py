@@ -10,6 +10,7 @@ from .core.evaluate import evaluate, latex
 from .core.filtering import filter_error, transfer_entropy_rate
 from .core.gaussian import conditional_mutual_information, entropy, kl_divergence, mutual_information
 from .core.model import LinearSDE
+from .core.sde import SDE
 from .core.thermo import efficiency, entropy_production, entropy_production_rate, heat_rate, information_flow
 from . import estimate
 from .montecarlo.simulate import Gaussian, Trajectories, simulate
@@ -29,6 +30,7 @@ from .errors import (
 __all__ = [
     "__version__",
     "LinearSDE",
+    "SDE",
     "stationary_mean",
     "stationary_covariance",
     "covariance",

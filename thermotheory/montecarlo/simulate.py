@@ -31,6 +31,7 @@ import scipy.linalg as sla
 import sympy as sp
 
 from ..core.model import LinearSDE
+from ..core.sde import SDE
 from ..errors import ModelError
 
 __all__ = ["simulate", "Trajectories", "Gaussian", "step_matrices", "BLOCK", "TILE", "METHODS", "WEAK_ORDER"]
@@ -151,9 +152,55 @@ def step_matrices(A: np.ndarray, b: np.ndarray, D: np.ndarray, dt: float, method
     raise ModelError(f"method: expected one of {METHODS} but found {method!r}")
 
 
-def _numeric_model(model: LinearSDE, values: Mapping | None) -> LinearSDE:
-    if not isinstance(model, LinearSDE):
-        raise ModelError(f"expected a LinearSDE but found {type(model).__name__}")
+class _LinearKernel:
+    """``z' = F z + c + G xi`` on block-major states of shape (blocks, n, BLOCK)."""
+
+    def __init__(self, F, c, G) -> None:
+        self.F, self.G, self.c = F, G, c.reshape(-1, 1)
+
+    def prepare(self, xi: np.ndarray) -> np.ndarray:
+        noise = np.matmul(self.G, xi)
+        noise += self.c
+        return noise
+
+    def step(self, z: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        z_new = np.matmul(self.F, z)
+        z_new += noise
+        return z_new
+
+
+class _NonlinearKernel:
+    """Euler–Maruyama (Itô) or Heun (Stratonovich) for ``dz = f(z) dt + sqrt(2 D(z)) dW``."""
+
+    def __init__(self, f, D, dt: float, method: str) -> None:
+        self.f, self.D, self.dt, self.heun = f, D, dt, method == "heun"
+        self.sqdt = np.sqrt(dt)
+
+    def prepare(self, xi: np.ndarray) -> np.ndarray:
+        return xi * self.sqdt
+
+    def _noise(self, Z: np.ndarray) -> np.ndarray:
+        Dz = self.D(Z)
+        if Dz.min(initial=0.0) < 0:
+            raise ModelError(f"the diffusion became negative ({Dz.min():.3g}) along a path")
+        return np.sqrt(2 * Dz)
+
+    def step(self, z: np.ndarray, dW: np.ndarray) -> np.ndarray:
+        nb, n, B = z.shape
+        Z = z.transpose(0, 2, 1).reshape(-1, n)
+        W = dW.transpose(0, 2, 1).reshape(-1, n)
+        f0, g0 = self.f(Z), self._noise(Z)
+        pred = Z + f0 * self.dt + g0 * W
+        if self.heun:
+            new = Z + 0.5 * (f0 + self.f(pred)) * self.dt + 0.5 * (g0 + self._noise(pred)) * W
+        else:
+            new = pred
+        return np.ascontiguousarray(new.reshape(nb, B, n).transpose(0, 2, 1))
+
+
+def _numeric_model(model: LinearSDE | SDE, values: Mapping | None) -> LinearSDE | SDE:
+    if not isinstance(model, (LinearSDE, SDE)):
+        raise ModelError(f"expected a LinearSDE or an SDE but found {type(model).__name__}")
     if values:
         model = model.subs(values)
     if not model.is_numeric:
@@ -174,7 +221,7 @@ def _initial_states(initial: Any, model: LinearSDE, A, b, rngs: Sequence[np.rand
         return [mean + rng.standard_normal((size, n)) @ L.T for rng, size in zip(rngs, sizes)]
     if initial is None:
         try:
-            start = np.linalg.solve(A, -b) if np.any(b) else np.zeros(n)
+            start = np.linalg.solve(A, -b) if A is not None and np.any(b) else np.zeros(n)
         except np.linalg.LinAlgError:
             start = np.zeros(n)
     elif isinstance(initial, Mapping):
@@ -207,7 +254,7 @@ class _Progress:
 
 
 def simulate(
-    model: LinearSDE,
+    model: LinearSDE | SDE,
     t_end: float,
     dt: float,
     paths: int,
@@ -222,12 +269,14 @@ def simulate(
     chunk_paths: int = 16 * BLOCK,
     progress: bool = False,
 ) -> Trajectories:
-    """Simulate paths of a linear SDE, vectorised over paths.
+    """Simulate paths of a linear or nonlinear SDE, vectorised over paths.
 
     Parameters
     ----------
-    model : LinearSDE
-        Numeric, or symbolic together with ``values``.
+    model : LinearSDE or SDE
+        Numeric, or symbolic together with ``values``. A nonlinear :class:`SDE` is
+        integrated by ``euler`` (Itô reading) or ``heun`` (Stratonovich reading); with
+        multiplicative noise the method must match the model's convention.
     t_end : float
         Duration recorded after the burn-in.
     dt : float
@@ -238,7 +287,7 @@ def simulate(
         Seed of ``numpy.random.SeedSequence``; the same seed gives the same paths
         whatever ``chunk_paths`` and ``record_every``.
     method : {"exact", "euler", "heun"}
-        Exact discretisation, Euler–Maruyama, or Stratonovich Heun.
+        Exact discretisation (linear models only), Euler–Maruyama, or Stratonovich Heun.
     values : mapping, optional
         Parameter values for a symbolic model.
     initial : None, vector, mapping, or Gaussian
@@ -277,8 +326,23 @@ def simulate(
     1.0
     """
     model = _numeric_model(model, values)
-    A, b, D = model.arrays()
     n = model.dimension
+    if isinstance(model, SDE):
+        if method == "exact":
+            raise ModelError("method: 'exact' needs a linear model; use 'euler' (Itô) or 'heun' (Stratonovich)")
+        if method not in METHODS:
+            raise ModelError(f"method: expected one of {METHODS} but found {method!r}")
+        expected = {"euler": "ito", "heun": "stratonovich"}[method]
+        if not model.additive and model.convention != expected:
+            raise ModelError(
+                f"the model's multiplicative noise is read as {model.convention}, but {method} integrates the "
+                f"{expected} reading; use method={'euler' if model.convention == 'ito' else 'heun'!r}"
+            )
+        f, Dfun = model.compile()
+        A = b = None
+        kernel = _NonlinearKernel(f, Dfun, dt, method)
+    else:
+        A, b, D = model.arrays()
     for name, val in (("t_end", t_end), ("dt", dt)):
         if not np.isfinite(val) or val <= 0:
             raise ModelError(f"{name}: expected a positive number but found {val}")
@@ -297,7 +361,8 @@ def simulate(
             f"recording {n_rec} x {paths} x {n} states needs {n_rec * paths * n * 8 / 1024**3:.1f} GiB; "
             "raise record_every, use fewer paths, or stream with observers and record=False"
         )
-    F, c, G = step_matrices(A, b, D, dt, method)
+    if isinstance(model, LinearSDE):
+        kernel = _LinearKernel(*step_matrices(A, b, D, dt, method))
     n_blocks = -(-paths // BLOCK)
     sizes = [min(BLOCK, paths - j * BLOCK) for j in range(n_blocks)]
     seqs = np.random.SeedSequence(seed).spawn(n_blocks)
@@ -306,7 +371,6 @@ def simulate(
     observed: dict[str, list] = {name: [] for name in (observers or {})}
     bar = _Progress(n_blocks * (steps + burn_steps), progress)
 
-    c_col = c.reshape(n, 1)
     for first in range(0, n_blocks, per_chunk):
         blocks = range(first, min(first + per_chunk, n_blocks))
         nb = len(blocks)
@@ -333,11 +397,9 @@ def simulate(
             tile = min(TILE, total - k)
             for j, rng in enumerate(rngs):
                 rng.standard_normal(out=xi[j])
-            noise = np.matmul(G, xi[:, :tile])
-            noise += c_col
+            noise = kernel.prepare(xi[:, :tile])
             for i in range(tile):
-                z_new = np.matmul(F, z)
-                z_new += noise[:, i]
+                z_new = kernel.step(z, noise[:, i])
                 step = k + i + 1
                 if step > burn_steps:
                     if obs:
