@@ -107,3 +107,21 @@ def test_estimators_on_recorded_trajectories():
     assert abs(flow.z(tt.information_flow(m, into=r))) <= 4
     with pytest.raises(tt.ModelError, match="record_every=1"):
         estimate.heat_rate(tt.simulate(m, t_end=1.0, dt=0.01, paths=4, seed=0, record_every=2), m, r)
+
+
+def test_transient_entropy_production_by_monte_carlo():
+    A = np.array([[-1.0, 0.0], [1.5, -0.7]])
+    b = np.array([0.2, 0.0])
+    D = np.diag([1.0, 0.3])
+    m = tt.LinearSDE.from_matrices(A, D, b=b)
+    S0, m0, t, dt = np.array([[0.4, 0.1], [0.1, 0.9]]), np.array([0.5, -0.3]), 1.5, 0.005
+    flow = {"medium": lambda: estimate.Extrapolated(
+        lambda h: estimate.MediumEntropyFlow(A, b, D, m.parity, [0, 1], h), dt)}
+    tr = tt.simulate(m, t_end=t, dt=dt, paths=20000, seed=9, initial=tt.Gaussian(m0, S0), observers=flow,
+                     record_every=int(round(t / dt)))
+    start = estimate.FittedGaussian.__new__(estimate.FittedGaussian)  # the given initial law, not a fit
+    start.mean, start.cov, start.precision = m0, S0, np.linalg.inv(S0)
+    end = estimate.FittedGaussian(tr.states[-1])
+    per_path = tr.observed["medium"] * t + start.log_density(tr.states[0]) - end.log_density(tr.states[-1])
+    est = estimate.per_path(per_path)
+    assert abs(est.z(tt.entropy_production(m, t, S0, initial_mean=m0))) <= 4

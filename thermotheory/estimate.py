@@ -20,6 +20,7 @@ from .montecarlo.estimators import (
     per_path,
     pooled,
     ratio,
+    SystemEntropyChange,
     sample_covariance,
 )
 
@@ -39,5 +40,6 @@ __all__ = [
     "per_path",
     "pooled",
     "ratio",
+    "SystemEntropyChange",
     "sample_covariance",
 ]

@@ -38,6 +38,7 @@ __all__ = [
     "ksg_mutual_information",
     "MediumEntropyFlow",
     "InformationFlow",
+    "SystemEntropyChange",
     "Extrapolated",
     "FittedGaussian",
     "heat_rate",
@@ -277,6 +278,25 @@ class MediumEntropyFlow:
         return np.asarray(self.total) / (self.steps * self.dt)
 
 
+class SystemEntropyChange:
+    """Per-path change of the system entropy ``-ln p(z)`` between the first and last state, per unit time."""
+
+    def __init__(self, density: "FittedGaussian", dt: float) -> None:
+        self.density, self.dt = density, dt
+        self.first: np.ndarray | None = None
+        self.last: np.ndarray | None = None
+        self.steps = 0
+
+    def step(self, z_old: np.ndarray, z_new: np.ndarray) -> None:
+        if self.first is None:
+            self.first = z_old.copy()
+        self.last = z_new
+        self.steps += 1
+
+    def result(self) -> np.ndarray:
+        return (self.density.log_density(self.first) - self.density.log_density(self.last)) / (self.steps * self.dt)
+
+
 class FittedGaussian:
     """A Gaussian density fitted to samples: ``log p`` and marginal ``log p`` as quadratic forms."""
 
@@ -285,6 +305,11 @@ class FittedGaussian:
         self.mean = samples.mean(axis=0)
         self.cov = np.atleast_2d(np.cov(samples, rowvar=False))
         self.precision = np.linalg.inv(self.cov)
+
+    def log_density(self, Z: np.ndarray) -> np.ndarray:
+        """``ln p(z)`` for states of shape (paths, n)."""
+        d = np.atleast_2d(Z) - self.mean
+        return -0.5 * (((d @ self.precision) * d).sum(axis=1) + np.linalg.slogdet(2 * np.pi * self.cov)[1])
 
     def marginal_precision(self, idx: Sequence[int]) -> np.ndarray:
         return np.linalg.inv(self.cov[np.ix_(list(idx), list(idx))])
@@ -380,8 +405,12 @@ def heat_rate(traj, model, Y) -> Estimate:
     return per_path(_run_on(traj, MediumEntropyFlow(A, b, D, model.parity, model.indices(Y), traj.dt)))
 
 
-def entropy_production_rate(traj, model) -> Estimate:
-    """Steady-state entropy production rate from recorded paths (entropy flow into the medium of all variables).
+def entropy_production_rate(traj, model, density: FittedGaussian | None = None) -> Estimate:
+    """Entropy production rate from recorded stationary paths: Stratonovich heat plus system entropy change.
+
+    Per path, the entropy flow into the medium of all variables plus the change of
+    ``-ln p(z)`` between the first and last state, divided by the duration; ``p`` is a
+    Gaussian fitted to all recorded states unless given.
 
     Examples
     --------
@@ -394,7 +423,10 @@ def entropy_production_rate(traj, model) -> Estimate:
     True
     """
     A, b, D = _model_arrays(model)
-    return per_path(_run_on(traj, MediumEntropyFlow(A, b, D, model.parity, range(model.dimension), traj.dt)))
+    if density is None:
+        density = FittedGaussian(traj.states.reshape(-1, traj.states.shape[-1]))
+    medium = _run_on(traj, MediumEntropyFlow(A, b, D, model.parity, range(model.dimension), traj.dt))
+    return per_path(medium + _run_on(traj, SystemEntropyChange(density, traj.dt)))
 
 
 def information_flow(traj, model, into, density: FittedGaussian | None = None) -> Estimate:

@@ -255,6 +255,9 @@ def verify(
         if fn is not thermo.information_flow:
             observers["heat"] = lambda: est.Extrapolated(
                 lambda h: est.MediumEntropyFlow(A, b, D, parity, idx, h), step)
+        if fn is thermo.entropy_production_rate and target is None:
+            system_density = _density(numeric, seed + 7919, method)
+            observers["system"] = lambda: est.SystemEntropyChange(system_density, step)
         partial = fn is thermo.entropy_production_rate and target is not None
         fits = 0
         if fn in (thermo.information_flow, thermo.efficiency) or partial:
@@ -271,6 +274,8 @@ def verify(
             e = est.pooled([est.ratio(f, observed["heat"]) for f in flows])
         elif partial:
             e = est.pooled([est.per_path(observed["heat"] - f) for f in flows])
+        elif target is None and fn is thermo.entropy_production_rate:
+            e = est.per_path(observed["heat"] + observed["system"])
         else:
             e = est.per_path(observed["heat"])
     else:  # pragma: no cover - guarded above
