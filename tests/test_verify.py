@@ -47,6 +47,8 @@ def test_ksg_sees_nonlinear_dependence_that_gaussian_mi_misses():
         (tt.heat_rate, (r,), {}),
         (tt.information_flow, (r,), {}),
         (tt.efficiency, (r,), {}),
+        (tt.transfer_entropy_rate, (v, r), {}),
+        (tt.filter_error, (v, r), {}),
     ],
 )
 def test_verify_passes_for_correct_closed_forms(quantity, args, kwargs):
@@ -76,6 +78,13 @@ def test_verify_catches_a_wrong_derivation(monkeypatch):
     monkeypatch.setattr(thermo, "_medium_terms", off_by_factor)
     assert not tt.verify(SENSOR, tt.heat_rate, r, values=VALUES, seed=3, paths=800).passed
 
+    from thermotheory.core import filtering
+
+    original_riccati = filtering._numeric_riccati
+    monkeypatch.setattr(filtering, "_numeric_riccati", lambda *a: 1.05 * original_riccati(*a))
+    assert not tt.verify(SENSOR, tt.filter_error, v, r, values=VALUES, seed=4, paths=800).passed
+    assert not tt.verify(SENSOR, tt.transfer_entropy_rate, v, r, values=VALUES, seed=4, paths=800).passed
+
 
 def test_verify_all_on_a_model_with_an_odd_variable():
     x, u = sp.symbols("x u", real=True)
@@ -92,8 +101,10 @@ def test_verify_all_on_a_model_with_an_odd_variable():
 def test_verify_errors():
     with pytest.raises(tt.ModelError, match="values="):
         tt.verify(SENSOR, tt.mutual_information, v, r)
-    with pytest.raises(tt.ModelError, match="no Monte Carlo estimator"):
-        tt.verify(SENSOR, tt.transfer_entropy_rate, v, r, values=VALUES)
+    w = sp.Symbol("w", real=True)
+    three = tt.LinearSDE({v: -v, w: -w, r: v + w - r}, {v: 1, w: 1, r: 1})
+    with pytest.raises(tt.ModelError, match="one hidden variable"):
+        tt.verify(three, tt.filter_error, [v, w], r)
     with pytest.raises(tt.ModelError, match="does not know"):
         tt.verify(SENSOR, tt.stationary_covariance, values=VALUES)
 

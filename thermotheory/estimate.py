@@ -7,6 +7,10 @@ control of each estimator.
 from .montecarlo.estimators import (
     Estimate,
     Extrapolated,
+    Paired,
+    TransferEntropyMoments,
+    filter_error,
+    transfer_entropy_rate,
     FittedGaussian,
     InformationFlow,
     MediumEntropyFlow,
@@ -27,6 +31,10 @@ from .montecarlo.estimators import (
 __all__ = [
     "Estimate",
     "Extrapolated",
+    "Paired",
+    "TransferEntropyMoments",
+    "filter_error",
+    "transfer_entropy_rate",
     "FittedGaussian",
     "InformationFlow",
     "MediumEntropyFlow",

@@ -145,6 +145,8 @@ def _rate_run(model, observers, paths, seed, method, dt, duration):
     return tr.observed, dt, duration
 
 
+#: Largest transfer entropy per step (nats) before the step of a regression estimate is refined.
+MAX_TE_PER_STEP = 0.02
 #: Independent density fits behind an information-flow estimate, and samples per fit.
 DENSITY_FITS = 4
 DENSITY_SAMPLES = 50000
@@ -164,6 +166,8 @@ _KNOWN = (
     thermo.heat_rate,
     thermo.information_flow,
     thermo.efficiency,
+    filtering.transfer_entropy_rate,
+    filtering.filter_error,
 )
 
 
@@ -188,7 +192,8 @@ def verify(
     quantity : callable
         One of the closed-form functions: ``entropy``, ``mutual_information``,
         ``conditional_mutual_information``, ``entropy_production_rate``, ``heat_rate``,
-        ``information_flow``, ``efficiency``.
+        ``information_flow``, ``efficiency``, ``transfer_entropy_rate``, ``filter_error``
+        (of one hidden variable).
     *args
         Its variable arguments (for example ``v, r`` for mutual_information).
     values : mapping, optional
@@ -219,12 +224,12 @@ def verify(
     >>> tt.verify(m, tt.mutual_information, v, r, seed=1).passed
     True
     """
-    if quantity in (filtering.transfer_entropy_rate, filtering.filter_error):
-        raise ModelError(f"no Monte Carlo estimator for {quantity.__name__} yet")
     if quantity not in _KNOWN:
         raise ModelError(f"verify does not know the quantity {getattr(quantity, '__name__', quantity)!r}; "
                          f"it checks {sorted(f.__name__ for f in _KNOWN)}")
     numeric = _numeric_model(model, values)
+    if quantity is filtering.filter_error and len(numeric.indices(args[0])) != 1:
+        raise ModelError("verify checks the filter error of one hidden variable at a time")
     expression = quantity(model, *args, **options)
     theory = float(quantity(numeric, *args, **options))
     label = quantity.__name__ + "(" + ", ".join([_name(model, a) for a in args]
@@ -278,8 +283,31 @@ def verify(
             e = est.per_path(observed["heat"] + observed["system"])
         else:
             e = est.per_path(observed["heat"])
-    else:  # pragma: no cover - guarded above
-        raise AssertionError(fn)
+    else:  # transfer entropy rate or filter error: regression on the target's past
+        src, tgt = numeric.indices(args[0]), numeric.indices(args[1])
+        paths = paths or 2000
+        fast, slow = time_scales(A)
+        kappas = np.geomspace(0.2 / slow, 5 / fast, 8)
+
+        def regression(step):
+            warm = int(np.ceil(5 * slow / step))
+            observers = {"moments": lambda: est.Paired(
+                lambda h: est.TransferEntropyMoments(src, tgt, kappas, h, warm if h == step else warm // 2), step)}
+            # the filters of the target's past warm up for 5 slow times before the measured duration
+            observed, dt_used, dur = _rate_run(numeric, observers, paths, seed, method, step,
+                                               (duration or 40 * slow) + warm * step)
+            g = observed["moments"]
+            te = est.transfer_entropy_rate(g[:, 0], g[:, 1], len(src), len(tgt), step)
+            return g, te, dt_used, dur
+
+        g, te, dt_used, dur = regression(dt or fast / 20)
+        if dt is None and te.value * dt_used > MAX_TE_PER_STEP:
+            # an informative target is filtered faster than the drift relaxes: refine the step
+            g, te, dt_used, dur = regression(MAX_TE_PER_STEP / te.value)
+        if fn is filtering.transfer_entropy_rate:
+            e = te
+        else:
+            e = est.filter_error(g[:, 0], g[:, 1], len(src), len(tgt))
     z = e.z(theory)
     return VerificationRecord(
         quantity=label, expression=expression, theory=theory, estimate=float(e.value), stderr=float(e.stderr),
@@ -301,7 +329,9 @@ def verify_all(
     Entropy of each variable; mutual information between each variable and the rest
     (two variables: between them); the total entropy production rate; and, when the noise
     is independent between variables, the heat rate, information flow, partial entropy
-    production and efficiency of each variable that dissipates. ``paths`` applies to the
+    production and efficiency of each variable that dissipates, the transfer entropy rate
+    from the rest into each noisy variable, and (two variables) the filter error of one
+    from the other's paths. ``paths`` applies to the
     rate checks; ``settings`` (``dt``, ``duration``, ``method``) are passed to :func:`verify`.
 
     Examples
@@ -311,9 +341,10 @@ def verify_all(
     >>> v, r = sp.symbols("v r", real=True)
     >>> table = tt.verify_all(tt.LinearSDE({v: -v, r: v - r}, {v: 1, r: 1}), paths=500)
     >>> len(table), table.passed
-    (11, True)
+    (15, True)
     """
     from ..core.gaussian import entropy, mutual_information
+    from ..core.filtering import filter_error, transfer_entropy_rate
     from ..core.thermo import efficiency, entropy_production_rate, heat_rate, information_flow
 
     numeric = _numeric_model(model, values)
@@ -345,4 +376,13 @@ def verify_all(
             run(entropy_production_rate, subsystem=var)
             if abs(heat_rate(numeric, var)) > 1e-12:
                 run(efficiency, var)
+            rest = [w for w in zs if w != var]
+            source = rest if len(rest) > 1 else rest[0]
+            try:  # the filter needs a stabilising Riccati solution; without one these do not apply
+                transfer_entropy_rate(numeric, source, var)
+            except ModelError:
+                continue
+            run(transfer_entropy_rate, source, var)
+            if len(rest) == 1:
+                run(filter_error, rest[0], var)
     return out
