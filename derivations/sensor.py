@@ -76,7 +76,7 @@ for name, val in values.items():
 # %%
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
 numbers = {symbol: float(value) for symbol, value in point.items()}
-table = tt.verify_all(model, values=numbers, seed=2024, paths=400 if fast else 4000,
+table = tt.verify_all(model, values=numbers, seed=2024, paths=400 if fast else 2000,
                       **({"duration": 10.0} if fast else {}))
 print(table)
 assert table.passed, "a closed form disagrees with its Monte Carlo estimate"
