@@ -136,3 +136,18 @@ def test_transient_entropy_production_by_monte_carlo():
     per_path = tr.observed["medium"] * t + start.log_density(tr.states[0]) - end.log_density(tr.states[-1])
     est = estimate.per_path(per_path)
     assert abs(est.z(tt.entropy_production(m, t, S0, initial_mean=m0))) <= 4
+
+
+def test_transfer_entropy_and_filter_error_from_recorded_paths():
+    A = np.array([[-1.0, 0.3, 0.0], [0.0, -0.6, 0.0], [0.8, 1.1, -1.5]])
+    m = tt.LinearSDE.from_matrices(A, np.diag([0.7, 0.4, 0.5]), variables=["a", "b", "y"])
+    tr = tt.simulate(m, t_end=40.0, dt=0.0125, paths=400, seed=12, burn_in=15.0)
+    te = estimate.transfer_entropy_rate(tr, m, "a", "y")  # one of two hidden variables
+    assert abs(te.z(tt.transfer_entropy_rate(m, "a", "y"))) <= 4
+    fe = estimate.filter_error(tr, m, "b", "y")
+    assert abs(fe.z(tt.filter_error(m, "b", "y"))) <= 4
+    short = tt.simulate(m, t_end=1.0, dt=0.0125, paths=10, seed=0)
+    with pytest.raises(tt.ModelError, match="too short"):
+        estimate.transfer_entropy_rate(short, m, "a", "y")
+    with pytest.raises(tt.ModelError, match="one hidden variable"):
+        estimate.filter_error(tr, m, ["a", "b"], "y")

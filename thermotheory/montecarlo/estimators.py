@@ -42,6 +42,9 @@ __all__ = [
     "TransferEntropyMoments",
     "transfer_entropy_rate",
     "filter_error",
+    "transfer_entropy_from_pairs",
+    "filter_error_from_pairs",
+    "filter_rates",
     "Paired",
     "Extrapolated",
     "FittedGaussian",
@@ -451,8 +454,8 @@ def filter_error_from_moments(gram: np.ndarray, n_source: int, n_target: int) ->
     return resid / gram[0, 0]  # gram[0, 0] counts the samples (constant feature)
 
 
-def filter_error(grams_fine: np.ndarray, grams_coarse: np.ndarray, n_source: int, n_target: int,
-                 batches: int = 20) -> Estimate:
+def filter_error_from_pairs(grams_fine: np.ndarray, grams_coarse: np.ndarray, n_source: int, n_target: int,
+                            batches: int = 20) -> Estimate:
     """Filter error variance of one hidden variable from per-path moments, Richardson-extrapolated in ``dt``."""
     if n_source != 1:
         raise ModelError("the filter error is estimated for one hidden variable at a time")
@@ -465,8 +468,8 @@ def filter_error(grams_fine: np.ndarray, grams_coarse: np.ndarray, n_source: int
     return Estimate(fe(grams_fine, grams_coarse), float(np.std(parts, ddof=1) / np.sqrt(batches)), grams_fine.shape[0])
 
 
-def transfer_entropy_rate(grams_fine: np.ndarray, grams_coarse: np.ndarray, n_source: int, n_target: int,
-                          dt: float, batches: int = 20) -> Estimate:
+def transfer_entropy_from_pairs(grams_fine: np.ndarray, grams_coarse: np.ndarray, n_source: int, n_target: int,
+                                dt: float, batches: int = 20) -> Estimate:
     """Transfer entropy rate from per-path moments at steps ``dt`` and ``2 dt``, Richardson-extrapolated.
 
     The standard error comes from batches of independent paths.
@@ -555,3 +558,74 @@ def information_flow(traj, model, into, density: FittedGaussian | None = None) -
     if density is None:
         density = FittedGaussian(traj.states.reshape(-1, traj.states.shape[-1]))
     return per_path(_run_on(traj, InformationFlow(density, model.indices(into), traj.dt)))
+
+
+def filter_rates(A: np.ndarray) -> np.ndarray:
+    """Rates of the exponential filters used as features of a target's past.
+
+    A geometric grid from 0.2 / (slowest relaxation time) to 5 / (fastest), together with
+    the drift's own relaxation rates (its open-loop modes).
+    """
+    ev = np.linalg.eigvals(np.asarray(A, float))
+    if np.max(ev.real) >= 0:
+        raise ModelError("the regression estimators need a stable drift matrix")
+    fast, slow = 1 / np.max(np.abs(ev)), 1 / np.min(-ev.real)
+    rates = -ev.real
+    return np.unique(np.round(np.concatenate([np.geomspace(0.2 / slow, 5 / fast, 8), rates[rates > 0]]), 12))
+
+
+def _moment_pairs(traj, model, source, target, warmup_time: float | None):
+    A = _model_arrays(model)[0]
+    src, tgt = model.indices(source), model.indices(target)
+    kappas = filter_rates(A)
+    steps = len(traj.times) - 1
+    slow = 1 / np.min(-np.linalg.eigvals(A).real)
+    warm = int(np.ceil((5 * slow if warmup_time is None else warmup_time) / traj.dt))
+    if warm >= steps // 2:
+        raise ModelError(f"the paths are too short: {steps} steps for a warm-up of {warm}; record for longer")
+    pair = Paired(lambda h: TransferEntropyMoments(src, tgt, kappas, h, warm if h == traj.dt else warm // 2), traj.dt)
+    g = _run_on(traj, pair)
+    return g, src, tgt
+
+
+def transfer_entropy_rate(traj, model, source, target, warmup_time: float | None = None,
+                          batches: int = 20) -> Estimate:
+    """Transfer entropy rate from ``source`` to ``target`` from recorded stationary paths.
+
+    Least squares of the target's increments on features of its past (see
+    :class:`TransferEntropyMoments`), with and without the source's present,
+    Richardson-extrapolated from steps ``dt`` and ``2 dt``. Keep the transfer entropy per
+    step (rate x dt) below about 0.02 nats; the error comes from batches of paths.
+
+    Examples
+    --------
+    >>> import thermotheory as tt
+    >>> from thermotheory.estimate import transfer_entropy_rate
+    >>> m = tt.LinearSDE.from_matrices([[-1.0, 0.0], [1.0, -1.0]], [1.0, 1.0])
+    >>> tr = tt.simulate(m, t_end=30.0, dt=0.01, paths=400, seed=2, burn_in=10.0)
+    >>> e = transfer_entropy_rate(tr, m, "z0", "z1")
+    >>> bool(abs(e.z(tt.transfer_entropy_rate(m, "z0", "z1"))) <= 4)
+    True
+    """
+    g, src, tgt = _moment_pairs(traj, model, source, target, warmup_time)
+    return transfer_entropy_from_pairs(g[:, 0], g[:, 1], len(src), len(tgt), traj.dt, batches)
+
+
+def filter_error(traj, model, hidden, observed, warmup_time: float | None = None, batches: int = 20) -> Estimate:
+    """Error variance of the best estimate of one ``hidden`` variable from the ``observed`` paths.
+
+    The residual variance of the hidden variable regressed on features of the observed
+    past, Richardson-extrapolated in ``dt``.
+
+    Examples
+    --------
+    >>> import thermotheory as tt
+    >>> from thermotheory.estimate import filter_error
+    >>> m = tt.LinearSDE.from_matrices([[-1.0, 0.0], [1.0, -1.0]], [1.0, 1.0])
+    >>> tr = tt.simulate(m, t_end=30.0, dt=0.01, paths=400, seed=2, burn_in=10.0)
+    >>> e = filter_error(tr, m, "z0", "z1")
+    >>> bool(abs(e.z(tt.filter_error(m, "z0", "z1"))) <= 4)
+    True
+    """
+    g, src, tgt = _moment_pairs(traj, model, hidden, observed, warmup_time)
+    return filter_error_from_pairs(g[:, 0], g[:, 1], len(src), len(tgt), batches)

@@ -289,9 +289,7 @@ def verify(
         src, tgt = numeric.indices(args[0]), numeric.indices(args[1])
         paths = paths or 2000
         fast, slow = time_scales(A)
-        # a grid of filter rates plus the drift's own relaxation rates (its open-loop modes)
-        rates = -np.linalg.eigvals(A).real
-        kappas = np.unique(np.round(np.concatenate([np.geomspace(0.2 / slow, 5 / fast, 8), rates[rates > 0]]), 12))
+        kappas = est.filter_rates(A)
 
         def regression(step):
             warm = int(np.ceil(5 * slow / step))
@@ -301,7 +299,7 @@ def verify(
             observed, dt_used, dur = _rate_run(numeric, observers, paths, seed, method, step,
                                                (duration or 40 * slow) + warm * step)
             g = observed["moments"]
-            te = est.transfer_entropy_rate(g[:, 0], g[:, 1], len(src), len(tgt), step)
+            te = est.transfer_entropy_from_pairs(g[:, 0], g[:, 1], len(src), len(tgt), step)
             return g, te, dt_used, dur
 
         g, te, dt_used, dur = regression(dt or fast / 50)
@@ -311,7 +309,7 @@ def verify(
         if fn is filtering.transfer_entropy_rate:
             e = te
         else:
-            e = est.filter_error(g[:, 0], g[:, 1], len(src), len(tgt))
+            e = est.filter_error_from_pairs(g[:, 0], g[:, 1], len(src), len(tgt))
     z = e.z(theory)
     return VerificationRecord(
         quantity=label, expression=expression, theory=theory, estimate=float(e.value), stderr=float(e.stderr),
