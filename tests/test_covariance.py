@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import scipy.linalg as sla
 import sympy as sp
 from hypothesis import given
 from scipy.integrate import solve_ivp

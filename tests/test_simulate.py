@@ -90,7 +90,7 @@ def test_symbolic_model_with_values_and_trajectory_access():
     m = tt.LinearSDE({v: -v / tau}, {v: D})
     tr = tt.simulate(m, t_end=0.1, dt=0.05, paths=5, seed=0, values={tau: 1, D: 1})
     assert tr[v].shape == (3, 5) and tr["v"].shape == (3, 5)
-    with pytest.raises(tt.ModelError, match="not a variable"):
+    with pytest.raises(tt.UnknownVariable, match="not a state variable"):
         tr["q"]
     with pytest.raises(tt.ModelError, match="values="):
         tt.simulate(m, t_end=1.0, dt=0.1, paths=2)

@@ -15,7 +15,7 @@ import sympy as sp
 from ..errors import InvalidDiffusion, InvalidParity, ModelError, NonlinearDrift, UnknownVariable
 from . import structure
 
-__all__ = ["LinearSDE", "VariableSpec"]
+__all__ = ["LinearSDE", "StateModel", "VariableSpec", "find_index"]
 
 #: A state variable given by its Symbol or its name, or several of them.
 VariableSpec = Union[sp.Symbol, str, Sequence[Union[sp.Symbol, str]]]
@@ -43,7 +43,91 @@ def _as_sympy_matrix(x: Any, shape: tuple[int, int], name: str) -> sp.ImmutableM
     return m
 
 
-class LinearSDE:
+def find_index(variables: Sequence[sp.Symbol], var: sp.Symbol | str) -> int:
+    """Position of ``var`` (a Symbol or its name) among ``variables``; UnknownVariable otherwise."""
+    for i, v in enumerate(variables):
+        if v == var or (isinstance(var, str) and v.name == var):
+            return i
+    names = ", ".join(v.name for v in variables)
+    raise UnknownVariable(f"{var!r} is not a state variable of this model (variables: {names})")
+
+
+class StateModel:
+    """What every model shares: ordered state variables, parities, parameters, immutability.
+
+    Subclasses set ``_variables``, ``_parity`` and ``_parameters`` with ``object.__setattr__``.
+    """
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; use subs() to make a new model")
+
+    @property
+    def variables(self) -> tuple[sp.Symbol, ...]:
+        """The state variables, in order."""
+        return self._variables
+
+    @property
+    def dimension(self) -> int:
+        """Number of state variables."""
+        return len(self._variables)
+
+    @property
+    def parity(self) -> tuple[int, ...]:
+        """Parity of each variable: +1 even, -1 odd under time reversal."""
+        return self._parity
+
+    @property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """Free symbols of the model other than the state variables, sorted by name."""
+        return self._parameters
+
+    @property
+    def is_numeric(self) -> bool:
+        """True when the model has no free parameters."""
+        return not self._parameters
+
+    def index(self, var: sp.Symbol | str) -> int:
+        """Position of a state variable, given by Symbol or name.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from thermotheory import LinearSDE
+        >>> LinearSDE.from_matrices(-np.eye(2), [1.0, 1.0], variables=["x", "y"]).index("y")
+        1
+        """
+        return find_index(self._variables, var)
+
+    def indices(self, spec: VariableSpec) -> list[int]:
+        """Positions of one variable or a sequence of variables, checked for repeats."""
+        items = [spec] if isinstance(spec, (sp.Symbol, str)) else list(spec)
+        if not items:
+            raise ModelError("expected at least one variable but found none")
+        idx = [self.index(v) for v in items]
+        if len(set(idx)) != len(idx):
+            raise ModelError(f"variables repeated in {items!r}")
+        return idx
+
+    def _substitution(self, mapping: Mapping[sp.Symbol | str, Any]) -> dict[sp.Symbol, sp.Expr]:
+        """Resolve a parameter substitution (keys by Symbol or name) and check its keys."""
+        by_name = {p.name: p for p in self._parameters}
+        rep = {}
+        for key, val in mapping.items():
+            if isinstance(key, str):
+                if key not in by_name:
+                    raise ModelError(f"{key!r} is not a parameter of this model (parameters: {sorted(by_name)})")
+                key = by_name[key]
+            if key in self._variables:
+                raise ModelError(f"cannot substitute the state variable {key}")
+            if key not in self._parameters:
+                raise ModelError(f"{key} is not a parameter of this model (parameters: {sorted(by_name)})")
+            rep[key] = sp.nsimplify(val) if isinstance(val, float) and float(val).is_integer() else sp.sympify(val)
+        return rep
+
+
+class LinearSDE(StateModel):
     r"""A linear stochastic differential equation (multivariate Ornstein–Uhlenbeck process).
 
     .. math:: dz = (A z + b)\,dt + \sqrt{2D}\,dW
@@ -235,20 +319,7 @@ class LinearSDE:
             set_(self, "_parameters", ())
         set_(self, "_arrays", arrays)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("LinearSDE is immutable; use subs() to make a new model")
-
     # -- views ---------------------------------------------------------------------------
-    @property
-    def variables(self) -> tuple[sp.Symbol, ...]:
-        """The state variables, in order."""
-        return self._variables
-
-    @property
-    def dimension(self) -> int:
-        """Number of state variables."""
-        return len(self._variables)
-
     def _sym(self, which: str) -> sp.ImmutableMatrix:
         M = getattr(self, "_" + which)
         if M is None:  # numeric model built from arrays: make the sympy view once
@@ -272,21 +343,6 @@ class LinearSDE:
     def D(self) -> sp.ImmutableMatrix:
         """Diffusion matrix (sympy); the noise covariance per unit time is ``2 D``."""
         return self._sym("D")
-
-    @property
-    def parity(self) -> tuple[int, ...]:
-        """Parity of each variable: +1 even, -1 odd under time reversal."""
-        return self._parity
-
-    @property
-    def parameters(self) -> tuple[sp.Symbol, ...]:
-        """Free symbols of the model other than the state variables, sorted by name."""
-        return self._parameters
-
-    @property
-    def is_numeric(self) -> bool:
-        """True when the model has no free parameters."""
-        return not self._parameters
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The matrices ``(A, b, D)`` as read-only float arrays.
@@ -317,33 +373,6 @@ class LinearSDE:
         f = self.A * z + self.b
         return {v: f[i] for i, v in enumerate(self._variables)}
 
-    # -- lookup --------------------------------------------------------------------------
-    def index(self, var: sp.Symbol | str) -> int:
-        """Position of a state variable, given by Symbol or name.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from thermotheory import LinearSDE
-        >>> LinearSDE.from_matrices(-np.eye(2), [1.0, 1.0], variables=["x", "y"]).index("y")
-        1
-        """
-        for i, v in enumerate(self._variables):
-            if v == var or (isinstance(var, str) and v.name == var):
-                return i
-        names = ", ".join(v.name for v in self._variables)
-        raise UnknownVariable(f"{var!r} is not a state variable of this model (variables: {names})")
-
-    def indices(self, spec: VariableSpec) -> list[int]:
-        """Positions of one variable or a sequence of variables, checked for repeats."""
-        items = [spec] if isinstance(spec, (sp.Symbol, str)) else list(spec)
-        if not items:
-            raise ModelError("expected at least one variable but found none")
-        idx = [self.index(v) for v in items]
-        if len(set(idx)) != len(idx):
-            raise ModelError(f"variables repeated in {items!r}")
-        return idx
-
     # -- transformations -----------------------------------------------------------------
     def subs(self, mapping: Mapping[sp.Symbol | str, Any]) -> LinearSDE:
         """A new model with parameters replaced by values or expressions.
@@ -366,18 +395,7 @@ class LinearSDE:
         >>> LinearSDE({x: -k * x}, {x: 1}).subs({"k": 2}).A
         Matrix([[-2]])
         """
-        by_name = {p.name: p for p in self._parameters}
-        rep = {}
-        for key, val in mapping.items():
-            if isinstance(key, str):
-                if key not in by_name:
-                    raise ModelError(f"{key!r} is not a parameter of this model (parameters: {sorted(by_name)})")
-                key = by_name[key]
-            if key in self._variables:
-                raise ModelError(f"cannot substitute the state variable {key}")
-            if key not in self._parameters:
-                raise ModelError(f"{key} is not a parameter of this model (parameters: {sorted(by_name)})")
-            rep[key] = sp.nsimplify(val) if isinstance(val, float) and float(val).is_integer() else sp.sympify(val)
+        rep = self._substitution(mapping)
         A, b, D = (M.xreplace(rep) for M in (self.A, self.b, self.D))
         _check_symbolic_diffusion(self._variables, D)
         obj = LinearSDE.__new__(LinearSDE)

@@ -14,14 +14,14 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidDiffusion, ModelError, UnknownVariable
-from .model import _parity_tuple
+from .model import StateModel, _parity_tuple
 
 __all__ = ["SDE", "CONVENTIONS"]
 
 CONVENTIONS = ("ito", "stratonovich")
 
 
-class SDE:
+class SDE(StateModel):
     r"""A stochastic differential equation with any (sympy) drift and diagonal noise.
 
     .. math:: dz_i = f_i(z)\,dt + \sqrt{2 D_i(z)}\, dW_i
@@ -86,18 +86,6 @@ class SDE:
         set_(self, "_parameters", tuple(sorted(free, key=lambda s: s.name)))
         set_(self, "_compiled", None)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("SDE is immutable; use subs() to make a new model")
-
-    @property
-    def variables(self) -> tuple[sp.Symbol, ...]:
-        """The state variables, in order."""
-        return self._variables
-
-    @property
-    def dimension(self) -> int:
-        return len(self._variables)
-
     @property
     def drift(self) -> dict[sp.Symbol, sp.Expr]:
         return dict(zip(self._variables, self._drift))
@@ -107,35 +95,13 @@ class SDE:
         return dict(zip(self._variables, self._diffusion))
 
     @property
-    def parity(self) -> tuple[int, ...]:
-        return self._parity
-
-    @property
     def convention(self) -> str:
         return self._convention
-
-    @property
-    def parameters(self) -> tuple[sp.Symbol, ...]:
-        return self._parameters
-
-    @property
-    def is_numeric(self) -> bool:
-        return not self._parameters
 
     @property
     def additive(self) -> bool:
         """True when no diffusion depends on the state."""
         return not any(d.free_symbols & set(self._variables) for d in self._diffusion)
-
-    def index(self, var: sp.Symbol | str) -> int:
-        for i, v in enumerate(self._variables):
-            if v == var or (isinstance(var, str) and v.name == var):
-                return i
-        raise UnknownVariable(f"{var!r} is not a state variable of this model")
-
-    def indices(self, spec: Any) -> list[int]:
-        items = [spec] if isinstance(spec, (sp.Symbol, str)) else list(spec)
-        return [self.index(v) for v in items]
 
     def subs(self, mapping: Mapping[sp.Symbol | str, Any]) -> SDE:
         """A new model with parameters replaced by values.
@@ -148,13 +114,7 @@ class SDE:
         >>> SDE({x: -a * x**3}, {x: 1}).subs({"a": 2}).drift
         {x: -2*x**3}
         """
-        by_name = {p.name: p for p in self._parameters}
-        rep = {}
-        for key, val in mapping.items():
-            sym = by_name.get(key) if isinstance(key, str) else key
-            if sym is None or sym not in self._parameters:
-                raise ModelError(f"{key!r} is not a parameter of this model (parameters: {sorted(by_name)})")
-            rep[sym] = sp.sympify(val)
+        rep = self._substitution(mapping)
         return SDE(
             {v: e.xreplace(rep) for v, e in zip(self._variables, self._drift)},
             {v: e.xreplace(rep) for v, e in zip(self._variables, self._diffusion)},

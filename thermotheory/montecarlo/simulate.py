@@ -28,9 +28,8 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg as sla
-import sympy as sp
 
-from ..core.model import LinearSDE
+from ..core.model import LinearSDE, find_index
 from ..core.sde import SDE
 from ..errors import ModelError
 
@@ -101,10 +100,7 @@ class Trajectories:
 
     def __getitem__(self, var: Any) -> np.ndarray:
         """The recorded values of one variable (Symbol or name), shape (n_records, paths)."""
-        for i, v in enumerate(self.variables):
-            if v == var or (isinstance(var, str) and v.name == var):
-                return self.states[:, :, i]
-        raise ModelError(f"{var!r} is not a variable of these trajectories")
+        return self.states[:, :, find_index(self.variables, var)]
 
     @property
     def paths(self) -> int:
