@@ -234,6 +234,11 @@ def information_flow(model: LinearSDE, into: VariableSpec) -> Any:
 def efficiency(model: LinearSDE, Y: VariableSpec) -> Any:
     r"""Sensing (learning) efficiency :math:`\eta_Y = l_Y / \Phi_Y`, bounded by 1 by the second law.
 
+    The second law for ``Y`` reads :math:`l_Y \le \Phi_Y`; for a subsystem that
+    dissipates (:math:`\Phi_Y > 0`) this bounds the efficiency by 1. For a subsystem that
+    takes entropy from its bath (:math:`\Phi_Y < 0`, the hot one of two coupled
+    particles) it reads :math:`l_Y \le \Phi_Y < 0`, and the ratio is then at least 1.
+
     Raises
     ------
     ModelError

@@ -376,7 +376,7 @@ def verify_all(
             run(heat_rate, var)
             run(information_flow, var)
             run(entropy_production_rate, subsystem=var)
-            if abs(heat_rate(numeric, var)) > 1e-12:
+            if heat_rate(numeric, var) > 1e-12:  # the efficiency of a subsystem that dissipates
                 run(efficiency, var)
             rest = [w for w in zs if w != var]
             source = rest if len(rest) > 1 else rest[0]

@@ -1,0 +1,90 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # Two particles coupled by a spring, each in its own heat bath
+#
+# Two overdamped particles in harmonic traps (stiffness ``k``), coupled by a spring
+# ``kappa``, with friction ``gamma`` and temperatures ``T_1``, ``T_2``:
+#
+# $$ \gamma\, dx_1 = -(k x_1 + \kappa (x_1 - x_2))\, dt + \sqrt{2 \gamma T_1}\, dW_1 $$
+#
+# and the same for ``x_2``. Heat flows from the hot bath to the cold one through the
+# spring; the steady entropy production is that heat flow times ``1/T_2 - 1/T_1``.
+# Every quantity is derived, checked against the laws, verified by Monte Carlo, and
+# written as LaTeX and Markdown to ``docs/derivations/`` (or ``$THERMOTHEORY_OUT``).
+
+# %%
+import os
+
+import sympy as sp
+
+import thermotheory as tt
+from thermotheory.export import output_dir, write_derivation
+
+x1, x2 = sp.symbols("x_1 x_2", real=True)
+k, kappa, gamma, T1, T2 = sp.symbols("k kappa gamma T_1 T_2", positive=True)
+model = tt.LinearSDE(
+    {x1: -(k * x1 + kappa * (x1 - x2)) / gamma, x2: -(k * x2 + kappa * (x2 - x1)) / gamma},
+    {x1: T1 / gamma, x2: T2 / gamma},
+)
+model
+
+# %% [markdown]
+# ## Closed forms
+
+# %%
+S = tt.stationary_covariance(model)
+quantities = {
+    r"\langle x_1^2 \rangle": S[0, 0],
+    r"\langle x_1 x_2 \rangle": S[0, 1],
+    r"I(x_1; x_2)": tt.mutual_information(model, x1, x2),
+    r"\Pi": tt.entropy_production_rate(model),
+    r"\Phi_1": tt.heat_rate(model, x1),
+    r"\Phi_2": tt.heat_rate(model, x2),
+    r"l_2": tt.information_flow(model, into=x2),
+    r"\sigma_2": tt.entropy_production_rate(model, subsystem=x2),
+    r"T_{x_1 \to x_2}": tt.transfer_entropy_rate(model, x1, x2),
+    r"P_{x_1 | x_2}": tt.filter_error(model, x1, x2),
+}
+for name, expr in quantities.items():
+    print(f"{name:>28} = {expr}")
+
+# %% [markdown]
+# ## The laws, on the closed forms
+# In the steady state the entropy production is the total entropy flow into the two
+# baths, it vanishes at equal temperatures, and the information flows into the two
+# particles cancel.
+
+# %%
+Pi = quantities[r"\Pi"]
+assert sp.simplify(Pi - quantities[r"\Phi_1"] - quantities[r"\Phi_2"]) == 0
+assert sp.simplify(Pi.subs(T2, T1)) == 0
+assert sp.simplify(tt.information_flow(model, into=x1) + quantities[r"l_2"]) == 0
+heat_flow = sp.simplify(T1 * quantities[r"\Phi_1"])  # heat per unit time into bath 1
+print("heat flow out of bath 1:", sp.factor(-heat_flow))
+assert sp.simplify(Pi - (-heat_flow) * (1 / T2 - 1 / T1)) == 0
+
+# %% [markdown]
+# ## Monte Carlo checks
+
+# %%
+fast = os.environ.get("THERMOTHEORY_FAST") == "1"
+values = {k: 1.0, kappa: 0.8, gamma: 1.0, T1: 2.0, T2: 0.5}
+table = tt.verify_all(model, values=values, seed=7, paths=400 if fast else 2000, **({"duration": 10.0} if fast else {}))
+print(table)
+assert table.passed, "a closed form disagrees with its Monte Carlo estimate"
+
+# %% [markdown]
+# ## Export
+
+# %%
+tex, md = write_derivation("two_temperatures", "Two particles at two temperatures", model, quantities,
+                           output_dir(__file__))
+print(f"wrote {tex} and {md}")
