@@ -22,6 +22,8 @@ import sympy as sp
 from ..errors import ModelError, NotBipartite, SingularCovariance
 from ._backend import NumOps, model_matrices, ops_for
 from .covariance import (
+    _check_time,
+    _initial_matrix,
     _initial_vector,
     _numeric_lyapunov_general,
     _symbolic_lyapunov,
@@ -296,8 +298,6 @@ def entropy_production(model: LinearSDE, t: Any, initial: Any, initial_mean: Any
     A, b, D = model_matrices(model, ops)
     n = model.dimension
     St = ops.asmat(covariance(model, t, initial))
-    from .covariance import _check_time, _initial_matrix
-
     t = _check_time(t, ops)
     S0 = ops.asmat(_initial_matrix(model, initial, ops))
     m0 = _initial_vector(model, initial_mean, ops)

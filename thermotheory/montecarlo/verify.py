@@ -345,9 +345,10 @@ def verify_all(
     >>> len(table), table.passed
     (15, True)
     """
-    from ..core.gaussian import entropy, mutual_information
-    from ..core.filtering import filter_error, transfer_entropy_rate
-    from ..core.thermo import efficiency, entropy_production_rate, heat_rate, information_flow
+    entropy, mutual_information = gaussian.entropy, gaussian.mutual_information
+    filter_error, transfer_entropy_rate = filtering.filter_error, filtering.transfer_entropy_rate
+    efficiency, heat_rate, information_flow = thermo.efficiency, thermo.heat_rate, thermo.information_flow
+    entropy_production_rate = thermo.entropy_production_rate
 
     numeric = _numeric_model(model, values)
     zs = list(model.variables)
