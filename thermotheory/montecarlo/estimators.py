@@ -45,6 +45,8 @@ __all__ = [
     "transfer_entropy_from_pairs",
     "filter_error_from_pairs",
     "filter_rates",
+    "time_scales",
+    "transfer_entropy_observer",
     "Paired",
     "Extrapolated",
     "FittedGaussian",
@@ -444,6 +446,13 @@ def transfer_entropy_from_moments(gram: np.ndarray, n_source: int, n_target: int
     return 0.5 * (np.linalg.slogdet(without)[1] - np.linalg.slogdet(with_x)[1]) / dt
 
 
+def _paired_batches(stat, grams_fine: np.ndarray, grams_coarse: np.ndarray, batches: int) -> Estimate:
+    """``stat(fine, coarse)`` on all paths, with its error from ``batches`` batches of independent paths."""
+    parts = [stat(f, c) for f, c in zip(np.array_split(grams_fine, batches), np.array_split(grams_coarse, batches))]
+    return Estimate(stat(grams_fine, grams_coarse), float(np.std(parts, ddof=1) / np.sqrt(batches)),
+                    grams_fine.shape[0])
+
+
 def filter_error_from_moments(gram: np.ndarray, n_source: int, n_target: int) -> np.ndarray:
     """Error covariance of the best linear estimate of the source's present from the target's past."""
     k = gram.shape[0] - n_target
@@ -464,8 +473,7 @@ def filter_error_from_pairs(grams_fine: np.ndarray, grams_coarse: np.ndarray, n_
         return float(2 * filter_error_from_moments(fine.sum(0), 1, n_target)[0, 0]
                      - filter_error_from_moments(coarse.sum(0), 1, n_target)[0, 0])
 
-    parts = [fe(f, c) for f, c in zip(np.array_split(grams_fine, batches), np.array_split(grams_coarse, batches))]
-    return Estimate(fe(grams_fine, grams_coarse), float(np.std(parts, ddof=1) / np.sqrt(batches)), grams_fine.shape[0])
+    return _paired_batches(fe, grams_fine, grams_coarse, batches)
 
 
 def transfer_entropy_from_pairs(grams_fine: np.ndarray, grams_coarse: np.ndarray, n_source: int, n_target: int,
@@ -478,8 +486,7 @@ def transfer_entropy_from_pairs(grams_fine: np.ndarray, grams_coarse: np.ndarray
         return (2 * transfer_entropy_from_moments(fine.sum(0), n_source, n_target, dt)
                 - transfer_entropy_from_moments(coarse.sum(0), n_source, n_target, 2 * dt))
 
-    parts = [te(f, c) for f, c in zip(np.array_split(grams_fine, batches), np.array_split(grams_coarse, batches))]
-    return Estimate(te(grams_fine, grams_coarse), float(np.std(parts, ddof=1) / np.sqrt(batches)), grams_fine.shape[0])
+    return _paired_batches(te, grams_fine, grams_coarse, batches)
 
 
 def _run_on(traj, observer) -> np.ndarray:
@@ -560,31 +567,41 @@ def information_flow(traj, model, into, density: FittedGaussian | None = None) -
     return per_path(_run_on(traj, InformationFlow(density, model.indices(into), traj.dt)))
 
 
+def time_scales(A: np.ndarray, needed_by: str = "Monte Carlo checks of stationary quantities") -> tuple[float, float]:
+    """Fastest and slowest relaxation times of a stable drift matrix, from its eigenvalues."""
+    ev = np.linalg.eigvals(np.asarray(A, float))
+    if np.max(ev.real) >= 0:
+        raise ModelError(f"{needed_by} need a stable drift matrix")
+    return float(1 / np.max(np.abs(ev))), float(1 / np.min(-ev.real))
+
+
 def filter_rates(A: np.ndarray) -> np.ndarray:
     """Rates of the exponential filters used as features of a target's past.
 
     A geometric grid from 0.2 / (slowest relaxation time) to 5 / (fastest), together with
     the drift's own relaxation rates (its open-loop modes).
     """
-    ev = np.linalg.eigvals(np.asarray(A, float))
-    if np.max(ev.real) >= 0:
-        raise ModelError("the regression estimators need a stable drift matrix")
-    fast, slow = 1 / np.max(np.abs(ev)), 1 / np.min(-ev.real)
-    rates = -ev.real
+    fast, slow = time_scales(A, "the regression estimators")
+    rates = -np.linalg.eigvals(np.asarray(A, float)).real
     return np.unique(np.round(np.concatenate([np.geomspace(0.2 / slow, 5 / fast, 8), rates[rates > 0]]), 12))
+
+
+def transfer_entropy_observer(source: Sequence[int], target: Sequence[int], A: np.ndarray, dt: float,
+                              warmup: int) -> Paired:
+    """Regression moments of the target's past at steps ``dt`` and ``2 dt`` (warm-ups of ``warmup`` and half)."""
+    kappas = filter_rates(A)
+    return Paired(lambda h: TransferEntropyMoments(source, target, kappas, h, warmup if h == dt else warmup // 2), dt)
 
 
 def _moment_pairs(traj, model, source, target, warmup_time: float | None):
     A = _model_arrays(model)[0]
     src, tgt = model.indices(source), model.indices(target)
-    kappas = filter_rates(A)
     steps = len(traj.times) - 1
-    slow = 1 / np.min(-np.linalg.eigvals(A).real)
+    slow = time_scales(A, "the regression estimators")[1]
     warm = int(np.ceil((5 * slow if warmup_time is None else warmup_time) / traj.dt))
     if warm >= steps // 2:
         raise ModelError(f"the paths are too short: {steps} steps for a warm-up of {warm}; record for longer")
-    pair = Paired(lambda h: TransferEntropyMoments(src, tgt, kappas, h, warm if h == traj.dt else warm // 2), traj.dt)
-    g = _run_on(traj, pair)
+    g = _run_on(traj, transfer_entropy_observer(src, tgt, A, traj.dt, warm))
     return g, src, tgt
 
 

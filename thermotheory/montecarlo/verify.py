@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +21,7 @@ from ..core import filtering, gaussian, thermo
 from ..core.model import LinearSDE
 from ..errors import ModelError
 from . import estimators as est
+from .estimators import time_scales
 from .simulate import _numeric_model, simulate
 
 __all__ = ["verify", "verify_all", "VerificationRecord", "VerificationTable", "time_scales"]
@@ -103,22 +104,6 @@ class VerificationTable(list):
         )
         return ("<table><tr><th>quantity</th><th>closed form</th><th>theory</th><th>estimate</th>"
                 f"<th>stderr</th><th>z</th><th></th></tr>{cells}</table>")
-
-
-def time_scales(A: np.ndarray) -> tuple[float, float]:
-    """Fastest and slowest relaxation times of a stable drift matrix, from its eigenvalues."""
-    ev = np.linalg.eigvals(A)
-    if np.max(ev.real) >= 0:
-        raise ModelError("Monte Carlo checks of stationary quantities need a stable drift matrix")
-    return float(1 / np.max(np.abs(ev))), float(1 / np.min(-ev.real))
-
-
-@dataclass
-class _Plan:
-    kind: str  # "static" or "rate"
-    estimate: Callable[..., est.Estimate]
-    needs_density: bool = False
-    observers: Callable[..., dict] = field(default=lambda *a: {})
 
 
 def _name(model: LinearSDE, spec: Any) -> str:
@@ -289,12 +274,10 @@ def verify(
         src, tgt = numeric.indices(args[0]), numeric.indices(args[1])
         paths = paths or 2000
         fast, slow = time_scales(A)
-        kappas = est.filter_rates(A)
 
         def regression(step):
             warm = int(np.ceil(5 * slow / step))
-            observers = {"moments": lambda: est.Paired(
-                lambda h: est.TransferEntropyMoments(src, tgt, kappas, h, warm if h == step else warm // 2), step)}
+            observers = {"moments": lambda: est.transfer_entropy_observer(src, tgt, A, step, warm)}
             # the filters of the target's past warm up for 5 slow times before the measured duration
             observed, dt_used, dur = _rate_run(numeric, observers, paths, seed, method, step,
                                                (duration or 40 * slow) + warm * step)
