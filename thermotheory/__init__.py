@@ -11,7 +11,7 @@ from .core.filtering import filter_error, transfer_entropy_rate
 from .core.gaussian import conditional_mutual_information, entropy, kl_divergence, mutual_information
 from .core.model import LinearSDE
 from .core.sde import SDE
-from .core.thermo import efficiency, entropy_production, entropy_production_rate, heat_rate, information_flow
+from .core.thermo import efficiency, entropy_production, entropy_production_rate, heat, heat_rate, information_flow
 from . import estimate
 from .montecarlo.simulate import Gaussian, Trajectories, simulate
 from .montecarlo.verify import VerificationRecord, VerificationTable, verify, verify_all
@@ -40,6 +40,7 @@ __all__ = [
     "kl_divergence",
     "entropy_production_rate",
     "entropy_production",
+    "heat",
     "heat_rate",
     "information_flow",
     "efficiency",

@@ -10,7 +10,7 @@ import numpy as np
 import scipy.linalg as sla
 import sympy as sp
 
-from ..errors import SingularCovariance
+from ..errors import ModelError, SingularCovariance
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:
@@ -161,8 +161,23 @@ def ops_for(model) -> type[SymOps] | type[NumOps]:
     return NumOps if model.is_numeric else SymOps
 
 
-def model_matrices(model, ops):
-    """``(A, b, D)`` of the model in the backend's matrix type (b as a column)."""
+def model_matrices(model, ops, need_b: bool = True):
+    """``(A, b, D)`` of the model in the backend's matrix type (b as a column).
+
+    With ``need_b=False`` a model whose drift depends on time is accepted and ``b`` is
+    returned as None; otherwise such a model raises :class:`ModelError` (it has no
+    stationary state).
+    """
+    if not model.is_autonomous:
+        if need_b:
+            raise ModelError(
+                f"the drift depends on time {model.time}, so there is no stationary state; use the transient "
+                "closed forms (mean, covariance, heat, entropy_production) at a time t"
+            )
+        if ops is NumOps:
+            A, _, D = model._arrays
+            return A, None, D
+        return sp.Matrix(model.A), None, sp.Matrix(model.D)
     if ops is NumOps:
         A, b, D = model.arrays()
         return A, b.reshape(-1, 1), D

@@ -21,7 +21,7 @@ from . import structure
 from ._backend import NumOps, model_matrices, ops_for, relative_residual, tidy
 from .model import LinearSDE
 
-__all__ = ["stationary_mean", "stationary_covariance", "covariance", "mean", "require_stable"]
+__all__ = ["stationary_mean", "stationary_covariance", "covariance", "mean", "require_stable", "switching_times"]
 
 #: Largest number of unknowns of one symbolic block Sylvester solve.
 MAX_SYMBOLIC_UNKNOWNS = 10
@@ -35,7 +35,7 @@ def require_stable(model: LinearSDE) -> None:
     """
     if model.is_numeric:
         if not model.is_stable():
-            ev = np.linalg.eigvals(model.arrays()[0])
+            ev = np.linalg.eigvals(model._arrays[0])
             worst = ev[np.argmax(ev.real)]
             raise NotStable(
                 "the drift matrix is not stable (Hurwitz): it has the eigenvalue "
@@ -49,9 +49,9 @@ def require_stable(model: LinearSDE) -> None:
         )
 
 
-def _ops_matrices(model):
+def _ops_matrices(model, need_b: bool = True):
     ops = ops_for(model)
-    return (ops,) + model_matrices(model, ops)
+    return (ops,) + model_matrices(model, ops, need_b)
 
 
 def stationary_mean(model: LinearSDE) -> Any:
@@ -106,7 +106,8 @@ def stationary_covariance(model: LinearSDE) -> Any:
 
     Notes
     -----
-    Symbolic: solved along the irreducible blocks of ``A`` in dependency order, each a
+    A protocol ``b(t)`` does not change the covariance, so for a model driven in time
+    this is the long-time limit of the transient covariance. Symbolic: solved along the irreducible blocks of ``A`` in dependency order, each a
     small Sylvester equation. Numeric: scipy's ``solve_continuous_lyapunov``; a relative
     residual above 1e-8 raises ``ModelError`` rather than returning an inaccurate answer.
 
@@ -125,7 +126,7 @@ def stationary_covariance(model: LinearSDE) -> Any:
         _check_symbolic_size(model.A)
     require_stable(model)
     if "cov" not in model._cache:
-        ops, A, _, D = _ops_matrices(model)
+        ops, A, _, D = _ops_matrices(model, need_b=False)
         if ops is NumOps:
             model._cache["cov"] = _numeric_lyapunov(A, 2 * D)
         else:
@@ -319,7 +320,7 @@ def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
     >>> covariance(LinearSDE({x: -x}, {x: D}), t, {x: 0})
     Matrix([[D - D*exp(-2*t)]])
     """
-    ops, A, _, D = _ops_matrices(model)
+    ops, A, _, D = _ops_matrices(model, need_b=False)
     t = _check_time(t, ops)
     S0 = _initial_matrix(model, initial, ops)
     if ops is NumOps:
@@ -353,12 +354,28 @@ def _van_loan(A: np.ndarray, Q: np.ndarray, t: float) -> tuple[np.ndarray, np.nd
 
 
 def mean(model: LinearSDE, t: Any, initial_mean: Any = None) -> Any:
-    r"""Transient mean :math:`m(t) = e^{At} m(0) + \int_0^t e^{As} b\, ds`.
+    r"""Transient mean :math:`m(t) = e^{At} m(0) + \int_0^t e^{A(t-s)} b(s)\, ds`.
 
     Parameters
     ----------
+    model : LinearSDE
+        With a constant ``b`` or a protocol ``b(t)`` (see ``LinearSDE(time=...)``).
+    t : float or sympy expression
+        Time since the start, ``t >= 0``.
     initial_mean : length-n vector or mapping, optional
         Mean at time 0; default zero.
+
+    Returns
+    -------
+    sympy.ImmutableMatrix or numpy.ndarray
+
+    Notes
+    -----
+    Constant ``b``: an augmented matrix exponential (numeric) or the fixed point plus a
+    decaying term (symbolic). A protocol: the convolution integral, by sympy
+    (``integrate``) for a symbolic model and by adaptive Gauss–Kronrod quadrature split at
+    the protocol's switching times (``Heaviside`` and ``Piecewise`` conditions) for a
+    numeric one.
 
     Examples
     --------
@@ -368,11 +385,21 @@ def mean(model: LinearSDE, t: Any, initial_mean: Any = None) -> Any:
     >>> m = LinearSDE.from_matrices([[-1.0]], [1.0], b=[2.0])
     >>> round(float(mean(m, 50.0)[0]), 6)
     2.0
+
+    A trap dragged at unit speed: the particle falls behind it by ``1 / k``.
+
+    >>> import sympy as sp
+    >>> x, s = sp.symbols("x s", real=True)
+    >>> k, t = sp.symbols("k t", positive=True)
+    >>> mean(LinearSDE({x: -k * (x - s)}, {x: 1}, time=s), t)
+    Matrix([[t - 1/k + exp(-k*t)/k]])
     """
-    ops, A, b, _ = _ops_matrices(model)
+    ops, A, b, _ = _ops_matrices(model, need_b=False)
     t = _check_time(t, ops)
     n = model.dimension
     m0 = _initial_vector(model, initial_mean, ops)
+    if not model.is_autonomous:
+        return _driven_mean(model, ops, A, t, m0)
     if ops is NumOps:
         M = np.zeros((n + 1, n + 1))
         M[:n, :n] = A
@@ -384,6 +411,57 @@ def mean(model: LinearSDE, t: Any, initial_mean: Any = None) -> Any:
         return sp.ImmutableMatrix((E * m0).applyfunc(tidy))
     minf = A.LUsolve(-b)
     return sp.ImmutableMatrix((minf + E * (m0 - minf)).applyfunc(tidy))
+
+
+def switching_times(model: LinearSDE, t_end: float) -> list[float]:
+    """Times in ``(0, t_end)`` where a numeric protocol ``b(t)`` may jump or kink.
+
+    Read from the protocol's ``Heaviside`` arguments and ``Piecewise`` conditions.
+    """
+    tau = model.time
+    if tau is None:
+        return []
+    found: set[float] = set()
+    exprs = [e for e in model.b]
+    for e in exprs:
+        cands = [h.args[0] for h in e.atoms(sp.Heaviside)]
+        for pw in e.atoms(sp.Piecewise):
+            for _, cond in pw.args:
+                cands += [r.lhs - r.rhs for r in cond.atoms(sp.core.relational.Relational)]
+        for c in cands:
+            if tau not in c.free_symbols:
+                continue
+            try:
+                roots = sp.solve(sp.Eq(c, 0), tau)
+            except NotImplementedError:
+                continue
+            for r in roots:
+                if r.is_real and not r.free_symbols:
+                    found.add(float(r))
+    return sorted(x for x in found if 0 < x < t_end)
+
+
+def _driven_mean(model: LinearSDE, ops, A, t, m0):
+    """Mean under a protocol ``b(t)``: the convolution of ``exp(A (t - s))`` with ``b(s)``."""
+    tau = model.time
+    if ops is NumOps:
+        from scipy.integrate import quad_vec
+
+        def integrand(s: float) -> np.ndarray:
+            return sla.expm(A * (t - s)) @ model.drive([s])[0]
+
+        drive = np.zeros(model.dimension)
+        if t > 0:
+            drive, _ = quad_vec(integrand, 0.0, t, epsabs=1e-13, epsrel=1e-12,
+                                points=switching_times(model, t) or None, limit=2000)
+        return sla.expm(A * t) @ m0 + drive
+    s = sp.Dummy("s", real=True, nonnegative=True)
+    bs = sp.Matrix(model.b).xreplace({tau: s})
+    E = expm_symbolic(A, t - s)
+    integrand = (E * bs).applyfunc(lambda e: sp.expand(sp.powsimp(sp.expand(e))))
+    drive = integrand.applyfunc(lambda e: sp.integrate(e, (s, 0, t)))
+    total = expm_symbolic(A, t) * m0 + drive
+    return sp.ImmutableMatrix(total.applyfunc(lambda e: tidy(sp.simplify(e))))
 
 
 def _initial_vector(model: LinearSDE, initial_mean: Any, ops) -> Any:

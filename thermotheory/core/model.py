@@ -144,6 +144,12 @@ class LinearSDE(StateModel):
     parity : mapping Symbol -> +1 or -1, optional
         Behaviour under time reversal: +1 even (positions, rates, weights), -1 odd
         (velocities). Default: all even.
+    time : Symbol, optional
+        The symbol of time when the constant term of the drift is a protocol ``b(t)``
+        (a dragged trap, a learning signal switched on and off; ``Piecewise`` and
+        ``Heaviside`` give piecewise protocols). Only ``b`` may depend on it: the drift
+        matrix and the diffusion may not. Such a model has transient closed forms
+        (``mean``, ``covariance``, ``heat``, ``entropy_production``) but no stationary state.
 
     Raises
     ------
@@ -153,6 +159,8 @@ class LinearSDE(StateModel):
         When the diffusion is not symmetric, negative, or depends on the state.
     InvalidParity, UnknownVariable
         For a parity other than +-1 or a key that is not a state variable.
+    ModelError
+        When the drift matrix or the diffusion depends on ``time``.
 
     Notes
     -----
@@ -177,13 +185,14 @@ class LinearSDE(StateModel):
     (D_r, D_v, lambda, tau, tau_r)
     """
 
-    __slots__ = ("_variables", "_A", "_b", "_D", "_parity", "_arrays", "_parameters", "_cache")
+    __slots__ = ("_variables", "_A", "_b", "_D", "_parity", "_arrays", "_parameters", "_cache", "_time")
 
     def __init__(
         self,
         drift: Mapping[sp.Symbol, Any],
         diffusion: Mapping[sp.Symbol, Any] | Any,
         parity: Mapping[sp.Symbol, int] | None = None,
+        time: sp.Symbol | None = None,
     ) -> None:
         if not isinstance(drift, Mapping) or len(drift) == 0:
             raise ModelError("drift: expected a non-empty mapping from state variable (Symbol) to expression")
@@ -193,7 +202,8 @@ class LinearSDE(StateModel):
                 raise ModelError(f"drift: state variables must be sympy Symbols, found {var!r}")
         A, b = _linear_coefficients(variables, [sp.sympify(drift[v]) for v in variables])
         D = _diffusion_matrix(variables, diffusion)
-        self._init(variables, A, b, D, _parity_tuple(variables, parity), arrays=None)
+        time = _check_time_symbol(variables, time, A, D)
+        self._init(variables, A, b, D, _parity_tuple(variables, parity), arrays=None, time=time)
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -204,6 +214,7 @@ class LinearSDE(StateModel):
         b: Any = None,
         variables: Sequence[sp.Symbol | str] | None = None,
         parity: Mapping[sp.Symbol, int] | Sequence[int] | None = None,
+        time: sp.Symbol | None = None,
     ) -> LinearSDE:
         """Build a model from its drift matrix ``A``, diffusion matrix ``D`` and constant drift ``b``.
 
@@ -219,6 +230,8 @@ class LinearSDE(StateModel):
             State variables (default ``z0, z1, ...``).
         parity : mapping or sequence of +-1, optional
             Parity of each variable (default all even).
+        time : Symbol, optional
+            The symbol of time, when ``b`` is a protocol ``b(t)``.
 
         Returns
         -------
@@ -295,11 +308,12 @@ class LinearSDE(StateModel):
             if mat.free_symbols & state:
                 raise NonlinearDrift(f"{name} depends on the state variables {sorted(map(str, mat.free_symbols & state))}")
         _check_symbolic_diffusion(variables, Dm)
+        time = _check_time_symbol(variables, time, Am, Dm)
         obj = cls.__new__(cls)
-        obj._init(variables, Am, bm, Dm, par, arrays=None)
+        obj._init(variables, Am, bm, Dm, par, arrays=None, time=time)
         return obj
 
-    def _init(self, variables, A, b, D, parity, arrays) -> None:
+    def _init(self, variables, A, b, D, parity, arrays, time=None) -> None:
         set_ = object.__setattr__
         set_(self, "_variables", tuple(variables))
         set_(self, "_A", A)
@@ -307,14 +321,19 @@ class LinearSDE(StateModel):
         set_(self, "_D", D)
         set_(self, "_parity", tuple(parity))
         set_(self, "_cache", {})
+        if time is not None and time not in b.free_symbols:
+            time = None  # the drift does not depend on time after all
+        set_(self, "_time", time)
         if arrays is None:
-            params = (A.free_symbols | b.free_symbols | D.free_symbols) - set(variables)
+            params = (A.free_symbols | b.free_symbols | D.free_symbols) - set(variables) - {time}
             set_(self, "_parameters", tuple(sorted(params, key=lambda s: s.name)))
             if not params:
-                arrays = tuple(np.array(np.asarray(M.evalf(), dtype=float), dtype=float) for M in (A, b, D))
-                arrays = (arrays[0], arrays[1].reshape(-1), arrays[2])
+                mats = (A, D) if time is not None else (A, b, D)
+                arrays = [np.array(np.asarray(M.evalf(), dtype=float), dtype=float) for M in mats]
+                arrays = (arrays[0], None, arrays[1]) if time is not None else (arrays[0], arrays[1].reshape(-1), arrays[2])
                 for arr in arrays:
-                    arr.setflags(write=False)
+                    if arr is not None:
+                        arr.setflags(write=False)
         else:
             set_(self, "_parameters", ())
         set_(self, "_arrays", arrays)
@@ -328,6 +347,16 @@ class LinearSDE(StateModel):
             M = sp.ImmutableMatrix(arr.reshape(len(self._variables), -1).tolist())
             object.__setattr__(self, "_" + which, M)
         return M
+
+    @property
+    def time(self) -> sp.Symbol | None:
+        """The symbol of time in a protocol ``b(t)``; None when the drift does not depend on time."""
+        return self._time
+
+    @property
+    def is_autonomous(self) -> bool:
+        """True when the drift does not depend on time (the model can have a stationary state)."""
+        return self._time is None
 
     @property
     def A(self) -> sp.ImmutableMatrix:
@@ -364,7 +393,39 @@ class LinearSDE(StateModel):
             raise ModelError(
                 f"the model has free parameters {[p.name for p in self._parameters]}; substitute values with subs()"
             )
+        if self._time is not None:
+            raise ModelError(
+                f"the constant drift b depends on time {self._time}: it has no single array; "
+                "use drive(times) for b at given times"
+            )
         return self._arrays
+
+    def drive(self, times: Any) -> np.ndarray:
+        """The constant drift ``b(t)`` of a numeric model at the given times, shape ``(len(times), n)``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from thermotheory import LinearSDE
+        >>> x, t = sp.symbols("x t", real=True)
+        >>> trap = LinearSDE({x: -(x - 2 * t)}, {x: 1}, time=t)  # a trap dragged at speed 2
+        >>> trap.drive([0.0, 1.5]).ravel().tolist()
+        [0.0, 3.0]
+        """
+        if self._arrays is None:
+            raise ModelError(
+                f"the model has free parameters {[p.name for p in self._parameters]}; substitute values with subs()"
+            )
+        ts = np.atleast_1d(np.asarray(times, dtype=float))
+        n = self.dimension
+        if self._time is None:
+            return np.broadcast_to(self._arrays[1], (ts.size, n)).copy()
+        if "drive" not in self._cache:
+            self._cache["drive"] = [sp.lambdify(self._time, e, modules="numpy") for e in self.b]
+        out = np.empty((ts.size, n))
+        for i, f in enumerate(self._cache["drive"]):
+            out[:, i] = np.broadcast_to(np.asarray(f(ts), dtype=float), ts.shape)
+        return out
 
     @property
     def drift(self) -> dict[sp.Symbol, sp.Expr]:
@@ -399,7 +460,7 @@ class LinearSDE(StateModel):
         A, b, D = (M.xreplace(rep) for M in (self.A, self.b, self.D))
         _check_symbolic_diffusion(self._variables, D)
         obj = LinearSDE.__new__(LinearSDE)
-        obj._init(self._variables, A, b, D, self._parity, arrays=None)
+        obj._init(self._variables, A, b, D, self._parity, arrays=None, time=self._time)
         return obj
 
     def is_stable(self) -> bool | None:
@@ -434,7 +495,8 @@ class LinearSDE(StateModel):
     def __repr__(self) -> str:
         names = ", ".join(v.name for v in self._variables[:8]) + (", ..." if self.dimension > 8 else "")
         kind = "numeric" if self.is_numeric else "parameters: " + ", ".join(p.name for p in self._parameters)
-        return f"LinearSDE(variables=({names}), {kind})"
+        driven = "" if self._time is None else f", time={self._time}"
+        return f"LinearSDE(variables=({names}), {kind}{driven})"
 
     def _latex_lines(self) -> list[str]:
         A, b, D = self.A, self.b, self.D
@@ -462,14 +524,14 @@ class LinearSDE(StateModel):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LinearSDE):
             return NotImplemented
-        if self._variables != other._variables or self._parity != other._parity:
+        if self._variables != other._variables or self._parity != other._parity or self._time != other._time:
             return False
-        if self.is_numeric and other.is_numeric:
+        if self.is_numeric and other.is_numeric and self._time is None:
             return all(np.array_equal(x, y) for x, y in zip(self._arrays, other._arrays))
         return self.A == other.A and self.b == other.b and self.D == other.D
 
     def __hash__(self) -> int:
-        if self.is_numeric:
+        if self.is_numeric and self._time is None:
             return hash((self._variables, self._parity) + tuple(a.tobytes() for a in self._arrays))
         return hash((self._variables, self._parity, self.A, self.b, self.D))
 
@@ -493,6 +555,24 @@ def _linear_coefficients(variables: tuple[sp.Symbol, ...], exprs: Iterable[sp.Ex
                     "(use thermotheory's nonlinear SDE for such models)"
                 )
     return sp.ImmutableMatrix(A.applyfunc(sp.factor_terms)), sp.ImmutableMatrix(b)
+
+
+def _check_time_symbol(variables, time, A, D):
+    """Check the symbol of time: not a state variable, absent from the drift matrix and the diffusion."""
+    if time is None:
+        return None
+    if not isinstance(time, sp.Symbol):
+        raise ModelError(f"time: expected a sympy Symbol but found {time!r}")
+    if time in variables:
+        raise ModelError(f"time: {time} is a state variable")
+    if time in A.free_symbols:
+        raise ModelError(
+            f"the drift matrix depends on time {time}: only the constant term b(t) may depend on time "
+            "(a time-dependent stiffness or coupling is outside the linear engine)"
+        )
+    if time in D.free_symbols:
+        raise ModelError(f"the diffusion depends on time {time}: only the constant drift b(t) may depend on time")
+    return time
 
 
 def _diffusion_matrix(variables: tuple[sp.Symbol, ...], diffusion: Any) -> sp.ImmutableMatrix:

@@ -13,6 +13,11 @@ with (``dt`` the step)
 - ``heun`` (Stratonovich Heun, weak order 2 for additive noise):
   ``F = I + A dt + (A dt)^2 / 2``, ``c = (I + A dt / 2) b dt``, ``G = (I + A dt / 2) sqrt(2 D dt)``.
 
+A protocol ``b(t)`` (``LinearSDE(time=...)``) makes ``c`` depend on the step: ``exact``
+integrates ``int_0^dt exp(A (dt - s)) b(t_k + s) ds`` by 8-point Gauss–Legendre
+quadrature on each step (each piece between switching times separately), ``euler`` uses
+``b(t_k) dt`` and ``heun`` ``dt/2 [(I + A dt) b(t_k) + b(t_{k+1})]``.
+
 Noise is reproducible from the seed whatever the chunking: the paths are split into
 fixed blocks of :data:`BLOCK` paths (the last one padded), each with its own generator
 spawned from ``numpy.random.SeedSequence(seed)`` and drawn in fixed tiles of
@@ -33,7 +38,8 @@ from ..core.model import LinearSDE, find_index
 from ..core.sde import SDE
 from ..errors import ModelError
 
-__all__ = ["simulate", "Trajectories", "Gaussian", "step_matrices", "BLOCK", "TILE", "METHODS", "WEAK_ORDER"]
+__all__ = ["simulate", "Trajectories", "Gaussian", "step_matrices", "drive_offsets", "BLOCK", "TILE", "METHODS",
+           "WEAK_ORDER"]
 
 #: Paths per noise generator.
 BLOCK = 1024
@@ -148,15 +154,79 @@ def step_matrices(A: np.ndarray, b: np.ndarray, D: np.ndarray, dt: float, method
     raise ModelError(f"method: expected one of {METHODS} but found {method!r}")
 
 
+#: Gauss–Legendre nodes per step (or per piece of a step) for the exact drive integral.
+GAUSS_NODES = 8
+
+
+def drive_offsets(model: LinearSDE, A: np.ndarray, dt: float, steps: int, method: str) -> np.ndarray:
+    """The per-step constant ``c_k`` of a scheme under a protocol ``b(t)``, shape ``(steps, n)``.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> from thermotheory import LinearSDE
+    >>> x, t = sp.symbols("x t", real=True)
+    >>> m = LinearSDE({x: -x + t}, {x: 1}, time=t)
+    >>> drive_offsets(m, np.array([[-1.0]]), 0.5, 2, "euler").ravel().tolist()
+    [0.0, 0.25]
+    """
+    from ..core.covariance import switching_times
+
+    n = A.shape[0]
+    starts = np.arange(steps) * dt
+    if method == "euler":
+        return model.drive(starts) * dt
+    if method == "heun":
+        b0, b1 = model.drive(starts), model.drive(starts + dt)
+        return dt / 2 * (b0 @ (np.eye(n) + A * dt).T + b1)
+    if method != "exact":
+        raise ModelError(f"method: expected one of {METHODS} but found {method!r}")
+    x, w = np.polynomial.legendre.leggauss(GAUSS_NODES)
+
+    def piece(lo: np.ndarray, hi: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """int_lo^hi exp(A (t_k + dt - s)) b(s) ds for steps k (absolute times lo, hi)."""
+        half = (hi - lo) / 2
+        out = np.zeros((lo.size, n))
+        for xj, wj in zip(x, w):
+            s = lo + half * (xj + 1)
+            lag = starts[k] + dt - s
+            b = model.drive(s)
+            # exp(A lag) b for each step: lag differs per step only when pieces are cut
+            groups, inverse = np.unique(np.round(lag, 12), return_inverse=True)
+            for g in range(groups.size):
+                sel = inverse.ravel() == g
+                out[sel] += (wj * half[sel])[:, None] * (b[sel] @ sla.expm(A * lag[sel][0]).T)
+        return out
+
+    k_all = np.arange(steps)
+    c = piece(starts, starts + dt, k_all)
+    for tau in switching_times(model, steps * dt):
+        k = int(np.floor(tau / dt))
+        if k >= steps or np.isclose(tau, starts[k], rtol=0, atol=1e-12 * max(dt, 1.0)):
+            continue  # on the grid: the step already splits there
+        kk = np.array([k])
+        c[k] = (piece(np.array([starts[k]]), np.array([tau]), kk) +
+                piece(np.array([tau]), np.array([starts[k] + dt]), kk))[0]
+    return c
+
+
 class _LinearKernel:
-    """``z' = F z + c + G xi`` on block-major states of shape (blocks, n, BLOCK)."""
+    """``z' = F z + c + G xi`` on block-major states of shape (blocks, n, BLOCK).
+
+    ``c`` is one vector, or one per step (shape ``(steps, n)``) under a protocol.
+    """
 
     def __init__(self, F, c, G) -> None:
-        self.F, self.G, self.c = F, G, c.reshape(-1, 1)
+        self.F, self.G = F, G
+        self.per_step = c.ndim == 2
+        self.c = c if self.per_step else c.reshape(-1, 1)
 
-    def prepare(self, xi: np.ndarray) -> np.ndarray:
+    def prepare(self, xi: np.ndarray, k: int = 0) -> np.ndarray:
         noise = np.matmul(self.G, xi)
-        noise += self.c
+        if self.per_step:
+            noise += self.c[k:k + xi.shape[1]][None, :, :, None]
+        else:
+            noise += self.c
         return noise
 
     def step(self, z: np.ndarray, noise: np.ndarray) -> np.ndarray:
@@ -172,7 +242,7 @@ class _NonlinearKernel:
         self.f, self.D, self.dt, self.heun = f, D, dt, method == "heun"
         self.sqdt = np.sqrt(dt)
 
-    def prepare(self, xi: np.ndarray) -> np.ndarray:
+    def prepare(self, xi: np.ndarray, k: int = 0) -> np.ndarray:
         return xi * self.sqdt
 
     def _noise(self, Z: np.ndarray) -> np.ndarray:
@@ -287,7 +357,8 @@ def simulate(
     values : mapping, optional
         Parameter values for a symbolic model.
     initial : None, vector, mapping, or Gaussian
-        Start: the drift's fixed point (default), a given state, or a Gaussian.
+        Start: the drift's fixed point (default; at time 0 under a protocol), a given
+        state, or a Gaussian.
     burn_in : float
         Time simulated before recording starts.
     record_every : int
@@ -337,8 +408,16 @@ def simulate(
         f, Dfun = model.compile()
         A = b = None
         kernel = _NonlinearKernel(f, Dfun, dt, method)
-    else:
+    elif model.is_autonomous:
         A, b, D = model.arrays()
+    else:
+        if burn_in:
+            raise ModelError(
+                f"burn_in: the drift depends on time {model.time}, which starts at 0 with the recording; "
+                "start from a Gaussian initial state, or let the protocol wait"
+            )
+        A, _, D = model._arrays
+        b = model.drive([0.0])[0]
     for name, val in (("t_end", t_end), ("dt", dt)):
         if not np.isfinite(val) or val <= 0:
             raise ModelError(f"{name}: expected a positive number but found {val}")
@@ -358,7 +437,10 @@ def simulate(
             "raise record_every, use fewer paths, or stream with observers and record=False"
         )
     if isinstance(model, LinearSDE):
-        kernel = _LinearKernel(*step_matrices(A, b, D, dt, method))
+        F, c, G = step_matrices(A, b, D, dt, method)
+        if not model.is_autonomous:
+            c = drive_offsets(model, A, dt, burn_steps + steps, method)
+        kernel = _LinearKernel(F, c, G)
     n_blocks = -(-paths // BLOCK)
     sizes = [min(BLOCK, paths - j * BLOCK) for j in range(n_blocks)]
     seqs = np.random.SeedSequence(seed).spawn(n_blocks)
@@ -393,7 +475,7 @@ def simulate(
             tile = min(TILE, total - k)
             for j, rng in enumerate(rngs):
                 rng.standard_normal(out=xi[j])
-            noise = kernel.prepare(xi[:, :tile])
+            noise = kernel.prepare(xi[:, :tile], k)
             for i in range(tile):
                 z_new = kernel.step(z, noise[:, i])
                 step = k + i + 1
