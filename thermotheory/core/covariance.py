@@ -309,7 +309,8 @@ def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
     Numeric: :math:`S_\infty + e^{At}(S(0) - S_\infty)e^{A^T t}` for a stable drift, and
     Van Loan's block matrix exponential otherwise (it needs no stationary state). Symbolic:
     :math:`S_\infty + e^{At}(S(0) - S_\infty)e^{A^T t}`, for drifts whose coupled blocks
-    are 1x1, or for a coupled drift of two variables.
+    are 1x1, or for a coupled drift of two variables; when ``A`` is singular or unstable,
+    the noise integral itself by sympy.
 
     Examples
     --------
@@ -335,8 +336,15 @@ def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
         S = (S + S.T) / 2
         S.setflags(write=False)
         return S
-    Sinf = sp.Matrix(_symbolic_lyapunov(A, 2 * D))
     E = expm_symbolic(A, t)
+    if sp.simplify(A.det()) == 0 or structure.routh_hurwitz(A)[0] is False:
+        # no usable stationary state (a conserved or growing mode): integrate the noise directly
+        s = sp.Dummy("s", nonnegative=True)
+        Es = expm_symbolic(A, s)
+        integrand = (Es * 2 * D * Es.T).applyfunc(lambda e: sp.expand(sp.powsimp(sp.expand(e))))
+        S = E * S0 * E.T + integrand.applyfunc(lambda e: sp.integrate(e, (s, 0, t)))
+        return sp.ImmutableMatrix(S.applyfunc(lambda e: tidy(sp.simplify(e))))
+    Sinf = sp.Matrix(_symbolic_lyapunov(A, 2 * D))
     S = Sinf + E * (S0 - Sinf) * E.T
     return sp.ImmutableMatrix(S.applyfunc(tidy))
 

@@ -137,6 +137,9 @@ def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = N
                 + 2\operatorname{tr} A_{irr} + \operatorname{tr}(D S^{-1})
 
     (the expansion of :math:`\operatorname{tr}(M^T D^+ M S)`, :math:`M = A_{irr} + D S^{-1}`).
+    For the whole system the trace of the Lyapunov equation gives
+    :math:`\operatorname{tr}(D S^{-1}) = -\operatorname{tr} A_{irr}`, so the total rate is
+    computed as the total heat rate, without inverting ``S``.
     With ``subsystem=Y`` only the rows of ``Y`` enter (``D`` restricted to ``Y``); this
     is the partial entropy production :math:`\sigma_Y \ge 0`, and the partial rates of
     the parts of a bipartite system add up to the total.
@@ -174,6 +177,10 @@ def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = N
     0
     """
     ops, idx, D, S, quad, tr_irr = _medium_terms(model, subsystem, "entropy production")
+    if subsystem is None:
+        # stationary: tr(D S^-1) = -tr A = -tr A_irr (trace of the Lyapunov equation), so the
+        # total rate is the total entropy flow into the medium and needs no inverse of S
+        return ops.finish(quad + tr_irr)
     P = _precision(model, ops, S)
     val = quad + 2 * tr_irr + ops.trace(_mm(ops, ops.block(D, idx, idx), ops.block(P, idx, idx)))
     return ops.finish(val)
