@@ -20,7 +20,36 @@ from ..errors import ModelError, TooLarge
 from ._backend import NumOps, model_matrices, ops_for, tidy
 from .model import LinearSDE, VariableSpec
 
-__all__ = ["filter_error", "transfer_entropy_rate"]
+__all__ = ["filter_error", "transfer_entropy_rate", "has_noiseless_marginal_modes"]
+
+
+def has_noiseless_marginal_modes(model: LinearSDE, observed: VariableSpec) -> bool:
+    """Whether the unobserved variables have a mode with Re(eigenvalue) >= 0 that no noise reaches.
+
+    Such a mode (the position of a particle whose velocity is observed) is not
+    stabilisable: the filter learns it exactly, but only algebraically slowly (its error
+    decays like 1/t), so finite-window estimates of the stationary filter error and
+    transfer entropy rate stay above their limits. Numeric models only (PBH test).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from thermotheory import LinearSDE
+    >>> osc = LinearSDE.from_matrices([[0.0, 1.0], [-1.0, -1.0]], [0.0, 1.0], variables=["x", "v"])
+    >>> has_noiseless_marginal_modes(osc, "v")
+    True
+    """
+    A, _, D = model_matrices(model, NumOps, need_b=False)
+    Y = model.indices(observed)
+    H = [i for i in range(model.dimension) if i not in Y]
+    a, q = A[np.ix_(H, H)], D[np.ix_(H, H)]
+    scale = max(float(np.max(np.abs(a), initial=0.0)), 1e-300)
+    for lam in np.linalg.eigvals(a):
+        if lam.real >= -1e-9 * scale:
+            M = np.hstack([a - lam * np.eye(len(H)), q])
+            if np.linalg.matrix_rank(M, tol=1e-9 * scale) < len(H):
+                return True
+    return False
 
 
 def _riccati(model: LinearSDE, observed: VariableSpec):
@@ -144,6 +173,13 @@ def transfer_entropy_rate(model: LinearSDE, source: VariableSpec, target: Variab
 
     For one hidden signal and a linear sensor this is Duncan's
     :math:`c^2 P / (4 D_Y)`.
+
+    Notes
+    -----
+    When an unobserved variable has a mode that neither decays nor receives noise (the
+    position of a particle whose velocity is the target), the filter learns it only as
+    ``1/t``; the value returned is the limit, which finite-window estimates approach
+    slowly (:func:`has_noiseless_marginal_modes` tells).
 
     Examples
     --------

@@ -418,15 +418,18 @@ class TransferEntropyMoments:
 
     Features of the target's past: a constant, ``y_t`` and exponential filters
     ``f_k <- exp(-kappa_k dt) f_k + (1 - exp(-kappa_k dt)) y`` for a grid of rates
-    (the steady optimal filter of a linear model is a combination of such filters);
+    (the steady optimal filter of a linear model is a combination of such filters; a
+    complex rate, for oscillating modes, gives the real and imaginary parts as two features);
     then the source's present ``x_t``. Accumulates, per path, the Gram matrix of
     ``[features, x_t, dy]`` after a warm-up of ``warmup`` steps.
     """
 
-    def __init__(self, source: Sequence[int], target: Sequence[int], kappas: Sequence[float], dt: float,
+    def __init__(self, source: Sequence[int], target: Sequence[int], kappas: Sequence[complex], dt: float,
                  warmup: int) -> None:
         self.x, self.y = list(source), list(target)
-        self.decay = np.exp(-np.asarray(kappas, float) * dt)
+        kappas = np.asarray(kappas, complex)
+        self.complex = np.abs(kappas.imag) > 0  # damped oscillating filters: real and imaginary parts
+        self.decay = np.exp(-kappas * dt) if self.complex.any() else np.exp(-kappas.real * dt)
         self.dt, self.warmup = dt, warmup
         self.filters: np.ndarray | None = None
         self.gram: np.ndarray | float = 0.0
@@ -441,7 +444,10 @@ class TransferEntropyMoments:
         if self.steps <= self.warmup:
             return
         P = z_old.shape[0]
-        cols = [np.ones((P, 1)), y_old, self.filters.reshape(P, -1), z_old[:, self.x], z_new[:, self.y] - y_old]
+        feats = self.filters.real.reshape(P, -1)
+        if self.complex.any():
+            feats = np.concatenate([feats, self.filters[:, self.complex].imag.reshape(P, -1)], axis=1)
+        cols = [np.ones((P, 1)), y_old, feats, z_old[:, self.x], z_new[:, self.y] - y_old]
         row = np.concatenate(cols, axis=1)
         self.gram = self.gram + row[:, :, None] * row[:, None, :]
 
@@ -630,11 +636,15 @@ def filter_rates(A: np.ndarray) -> np.ndarray:
     """Rates of the exponential filters used as features of a target's past.
 
     A geometric grid from 0.2 / (slowest relaxation time) to 5 / (fastest), together with
-    the drift's own relaxation rates (its open-loop modes).
+    the drift's own relaxation rates (its open-loop modes), and its complex rates when
+    it has oscillating modes (then the array is complex).
     """
     fast, slow = time_scales(A, "the regression estimators")
-    rates = -np.linalg.eigvals(np.asarray(A, float)).real
-    return np.unique(np.round(np.concatenate([np.geomspace(0.2 / slow, 5 / fast, 8), rates[rates > 0]]), 12))
+    ev = -np.linalg.eigvals(np.asarray(A, float))
+    rates = ev.real
+    real = np.unique(np.round(np.concatenate([np.geomspace(0.2 / slow, 5 / fast, 8), rates[rates > 0]]), 12))
+    oscillating = np.unique(np.round(ev[(ev.imag > 1e-9 * np.abs(ev)) & (ev.real > 0)], 12))
+    return np.concatenate([real, oscillating]) if oscillating.size else real
 
 
 def transfer_entropy_observer(source: Sequence[int], target: Sequence[int], A: np.ndarray, dt: float,
