@@ -1,0 +1,303 @@
+r"""Neurons that decode a Brownian particle's velocity (model B of the seed models).
+
+The velocity is an OU process and each neuron's rate relaxes towards ``g v`` with its own
+time constant and noise:
+
+.. math:: \tau_v\, dv = -v\, dt + \sigma_v \sqrt{2 \tau_v}\, dW_v, \qquad
+          \tau_n\, dx_i = (-x_i + g v)\, dt + \sigma_n \sqrt{2 \tau_n}\, dW_i .
+
+- :func:`one_neuron` and :func:`neuron_quantities`: the closed forms of one neuron.
+- :func:`population`: ``N`` identical neurons with ``N`` a symbol. Their mean rate
+  :math:`\bar x` is a sufficient statistic for ``v`` (the deviations from it are independent
+  of ``v`` and in equilibrium), so the engine derives the population's quantities from the
+  two-variable model ``(v, x̄)`` with the noise divided by ``N``; :func:`population_quantities`
+  and :func:`large_population_limits`. The reduction is checked against the full model of
+  ``N`` neurons in the tests.
+- :func:`heterogeneous_population`: neurons with their own gains, time constants and noises.
+- :func:`energy_cost`: entropy production as energy, in ``k_B T`` and ATP molecules per
+  unit time (:data:`ATP_KT` ``k_B T`` per ATP hydrolysis).
+- :func:`tradeoff` and :func:`optimum`: accuracy and information against cost along a
+  parameter, and the parameter value that maximises a quantity (the sensory capacity has
+  an optimal neuron time constant; the efficiency grows towards fast, weak neurons).
+
+Symbols (all positive): ``tau_v``, ``sigma_v``, ``tau_n``, ``sigma_n``, ``g``, and ``N`` (a
+positive integer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.optimize as so
+import sympy as sp
+
+from ..core import filtering, gaussian, thermo
+from ..core.covariance import stationary_covariance
+from ..core.model import LinearSDE
+from ..errors import ModelError
+
+__all__ = [
+    "tau_v", "sigma_v", "tau_n", "sigma_n", "g", "N", "v", "x", "xbar", "ATP_KT",
+    "one_neuron", "neuron_quantities", "population", "population_quantities", "large_population_limits",
+    "heterogeneous_population", "energy_cost", "tradeoff", "optimum",
+]
+
+tau_v, sigma_v, tau_n, sigma_n, g = sp.symbols("tau_v sigma_v tau_n sigma_n g", positive=True)
+#: Number of neurons.
+N = sp.Symbol("N", positive=True, integer=True)
+v, x = sp.symbols("v x", real=True)
+#: The population's mean rate.
+xbar = sp.Symbol(r"\bar{x}", real=True)
+#: Free energy of one ATP hydrolysis in the cell, in k_B T (about 20; 50 kJ/mol at 310 K).
+ATP_KT = 20
+
+
+def one_neuron() -> LinearSDE:
+    r"""The velocity ``v`` and one decoding neuron ``x``.
+
+    Examples
+    --------
+    >>> one_neuron().variables
+    (v, x)
+    """
+    return LinearSDE({v: -v / tau_v, x: (g * v - x) / tau_n}, {v: sigma_v**2 / tau_v, x: sigma_n**2 / tau_n})
+
+
+def _quantities(model: LinearSDE, neuron: sp.Symbol) -> dict[str, Any]:
+    S = stationary_covariance(model)
+    i, j = model.index(v), model.index(neuron)
+    info = gaussian.mutual_information(model, v, neuron)
+    flow = thermo.information_flow(model, into=neuron)
+    heat = thermo.heat_rate(model, neuron)
+    te = filtering.transfer_entropy_rate(model, v, neuron)
+    kalman = filtering.filter_error(model, v, neuron)
+    ops_simplify = sp.simplify if not model.is_numeric else (lambda e: e)
+    decoding = ops_simplify(S[i, i] - S[i, j] ** 2 / S[j, j])
+    return {
+        "information": info,
+        "information_flow": flow,
+        "heat_rate": heat,
+        "entropy_production": thermo.entropy_production_rate(model, subsystem=neuron),
+        "efficiency": thermo.efficiency(model, neuron),
+        "decoding_error": decoding,
+        "transfer_entropy_rate": te,
+        "sensory_capacity": ops_simplify(flow / te),
+        "kalman_error": kalman,
+        "decoder_optimality": ops_simplify(kalman / decoding),
+        "total_entropy_production": thermo.entropy_production_rate(model),
+    }
+
+
+def neuron_quantities(model: LinearSDE | None = None) -> dict[str, Any]:
+    r"""Every stationary closed form of one decoding neuron.
+
+    Keys: ``information`` :math:`I(v; x)`; ``information_flow`` :math:`l_x` (learning
+    rate); ``heat_rate`` :math:`\Phi_x` (entropy flow into the neuron's medium; times ``T``
+    it is the power dissipated); ``entropy_production`` :math:`\sigma_x = \Phi_x - l_x`;
+    ``efficiency`` :math:`\eta = l_x / \Phi_x \le 1`; ``decoding_error``
+    :math:`\operatorname{var}(v \mid x)`, the error of the best (linear) estimate of ``v``
+    from the present rate; ``transfer_entropy_rate`` :math:`T_{v \to x}`;
+    ``sensory_capacity`` :math:`l_x / T_{v \to x} \le 1`; ``kalman_error``, the error of
+    the Kalman–Bucy filter of ``v`` from the rate's whole past; ``decoder_optimality``,
+    the ratio of that optimum to the neuron's own decoding error (``<= 1``; 1 when the
+    neuron is itself the optimal filter); ``total_entropy_production``.
+
+    Parameters
+    ----------
+    model : LinearSDE, optional
+        :func:`one_neuron` (default) or the same model with values substituted.
+
+    Examples
+    --------
+    >>> q = neuron_quantities()
+    >>> q["heat_rate"]
+    g**2*sigma_v**2/(sigma_n**2*(tau_n + tau_v))
+    """
+    return _quantities(one_neuron() if model is None else model, x)
+
+
+def population(n: Any = N) -> LinearSDE:
+    r"""``N`` identical neurons reduced to their mean rate: ``(v, x̄)`` with the neurons' noise over ``N``.
+
+    .. math:: \tau_n\, d\bar x = (-\bar x + g v)\, dt + \frac{\sigma_n}{\sqrt N} \sqrt{2 \tau_n}\, d\bar W
+
+    The joint law of ``(v, x̄)`` is that of ``v`` and the mean of the ``N`` rates, and the
+    deviations ``x_i - x̄`` are independent of both; so ``I(v; x_1..x_N) = I(v; x̄)``, the
+    Kalman filter and transfer entropy from ``v`` are those of ``x̄``, and the heat rate of
+    ``x̄`` equals the summed heat rates of the ``N`` neurons (the deviations are in equilibrium).
+
+    Parameters
+    ----------
+    n : symbol or positive integer
+        Number of neurons (default the symbol ``N``).
+
+    Examples
+    --------
+    >>> population().D
+    Matrix([
+    [sigma_v**2/tau_v,                    0],
+    [               0, sigma_n**2/(N*tau_n)]])
+    """
+    n = sp.sympify(n)
+    if n.is_positive is False or (n.is_number and not n.is_integer):
+        raise ModelError(f"the number of neurons must be a positive integer, found {n}")
+    return LinearSDE({v: -v / tau_v, xbar: (g * v - xbar) / tau_n}, {v: sigma_v**2 / tau_v, xbar: sigma_n**2 / (n * tau_n)})
+
+
+def population_quantities(n: Any = N) -> dict[str, Any]:
+    """The quantities of :func:`neuron_quantities` for ``N`` identical neurons, as functions of ``N``.
+
+    Examples
+    --------
+    >>> q = population_quantities()
+    >>> q["heat_rate"]  # the cost grows linearly in N
+    N*g**2*sigma_v**2/(sigma_n**2*(tau_n + tau_v))
+    """
+    return _quantities(population(n), xbar)
+
+
+def large_population_limits() -> dict[str, sp.Expr]:
+    r"""Limits :math:`N \to \infty` of the population's quantities (information per neuron and cost per neuron too).
+
+    The information saturates (the neurons' own time constant limits it):
+    :math:`I \to \tfrac12 \ln(1 + \tau_v / \tau_n)`, while the heat rate grows like ``N``;
+    so the efficiency falls to zero.
+
+    Examples
+    --------
+    >>> sp.simplify(large_population_limits()["information"] - sp.log(1 + tau_v / tau_n) / 2)
+    0
+    """
+    q = population_quantities()
+    out = {}
+    for key in ("information", "information_flow", "efficiency", "decoding_error", "kalman_error",
+                "sensory_capacity", "decoder_optimality"):
+        out[key] = sp.simplify(sp.limit(q[key], N, sp.oo))
+    out["heat_rate_per_neuron"] = sp.simplify(sp.limit(q["heat_rate"] / N, N, sp.oo))
+    out["transfer_entropy_rate_per_sqrt_neuron"] = sp.simplify(sp.limit(q["transfer_entropy_rate"] / sp.sqrt(N), N, sp.oo))
+    return out
+
+
+def heterogeneous_population(gains: Sequence[Any], time_constants: Sequence[Any], noises: Sequence[Any]) -> LinearSDE:
+    r"""``v`` and neurons with their own gain ``g_i``, time constant ``tau_i`` and noise ``sigma_i``.
+
+    Variables ``v, x_1, ..., x_N``; entries may be numbers or symbols.
+
+    Examples
+    --------
+    >>> m = heterogeneous_population([1.0, 2.0], [0.5, 1.0], [1.0, 1.0])
+    >>> m.variables
+    (v, x_1, x_2)
+    """
+    if not (len(gains) == len(time_constants) == len(noises)) or not gains:
+        raise ModelError("gains, time_constants and noises: expected sequences of the same, non-zero length")
+    xs = sp.symbols(f"x_1:{len(gains) + 1}", real=True)
+    drift = {v: -v / tau_v}
+    diffusion = {v: sigma_v**2 / tau_v}
+    for xi, gi, ti, si in zip(xs, gains, time_constants, noises):
+        ti, si = sp.sympify(ti), sp.sympify(si)
+        if ti.is_positive is False or si.is_negative:
+            raise ModelError(f"time constants must be positive and noises non-negative, found {ti} and {si}")
+        drift[xi] = (sp.sympify(gi) * v - xi) / ti
+        diffusion[xi] = si**2 / ti
+    return LinearSDE(drift, diffusion)
+
+
+def energy_cost(rate: Any, temperature_kT: Any = 1) -> dict[str, Any]:
+    r"""An entropy production (or heat) rate as energy: ``k_B T`` per unit time and ATP per unit time.
+
+    With :math:`k_B = 1` an entropy rate ``r`` (nats per unit time) costs ``r`` in units of
+    ``k_B T`` per unit time, and ``r / ATP_KT`` ATP molecules per unit time (one ATP
+    hydrolysis frees about :data:`ATP_KT` ``= 20 k_B T``). With rates per second (time
+    constants in seconds) these are per second.
+
+    Examples
+    --------
+    >>> energy_cost(100.0)
+    {'kT_per_time': 100.0, 'ATP_per_time': 5.0}
+    """
+    power = rate * temperature_kT
+    return {"kT_per_time": power, "ATP_per_time": power / ATP_KT}
+
+
+def tradeoff(values: Mapping[Any, float], vary: sp.Symbol, grid: Sequence[float]) -> dict[str, np.ndarray]:
+    """Accuracy, information, cost and efficiency of one neuron along a grid of one parameter.
+
+    Parameters
+    ----------
+    values : mapping symbol -> float
+        Values of the other parameters of :func:`one_neuron`.
+    vary : Symbol
+        The parameter on the grid (for example ``tau_n`` or ``g``).
+    grid : sequence of float
+
+    Returns
+    -------
+    dict of arrays: ``grid``, ``information``, ``decoding_error``, ``heat_rate``, ``efficiency``.
+
+    Examples
+    --------
+    >>> out = tradeoff({tau_v: 1.0, sigma_v: 1.0, sigma_n: 1.0, g: 2.0}, tau_n, [0.1, 1.0])
+    >>> bool(out["information"][0] > out["information"][1])  # a faster neuron knows more
+    True
+    """
+    q = neuron_quantities()
+    keys = ("information", "decoding_error", "heat_rate", "efficiency")
+    fixed = {k: float(val) for k, val in values.items() if k != vary}
+    missing = set(one_neuron().parameters) - set(fixed) - {vary}
+    if missing:
+        raise ModelError(f"values: missing {sorted(s.name for s in missing)}")
+    funcs = {k: sp.lambdify(vary, q[k].subs(fixed), "numpy") for k in keys}
+    grid = np.asarray(grid, float)
+    out = {"grid": grid}
+    for k in keys:
+        out[k] = np.broadcast_to(np.asarray(funcs[k](grid), float), grid.shape).copy()
+    return out
+
+
+def optimum(values: Mapping[Any, float], vary: sp.Symbol = tau_n, objective: str = "sensory_capacity",
+            bounds: tuple[float, float] = (1e-4, 1e4)) -> tuple[float, float]:
+    r"""The value of one parameter that maximises a quantity of one neuron, and that maximum.
+
+    The closed form (a key of :func:`neuron_quantities`) is maximised numerically: a
+    bounded scalar search in ``log`` of the parameter over ``bounds`` (relative to
+    ``tau_v`` when varying ``tau_n``).
+
+    The sensory capacity :math:`l_x / T_{v \to x}` has an interior optimum in ``tau_n``
+    (a neuron much faster than the signal wastes what it senses on its own noise, a slow
+    one averages the signal away); at the optimum it reaches 1: the neuron is then itself
+    the Kalman–Bucy filter of ``v``. The efficiency :math:`l_x / \Phi_x` does not: it
+    grows towards 1 as the neuron gets faster or its gain weaker, so it raises.
+
+    Raises
+    ------
+    ModelError
+        When the maximum lies at the edge of ``bounds`` (no interior optimum).
+
+    Examples
+    --------
+    >>> tau, cap = optimum({tau_v: 1.0, sigma_v: 1.0, sigma_n: 1.0, g: 2.0})
+    >>> round(tau, 4), round(cap, 4)
+    (0.2361, 1.0)
+    """
+    q = neuron_quantities()
+    if objective not in q:
+        raise ModelError(f"objective: expected one of {sorted(q)} but found {objective!r}")
+    fixed = {k: float(val) for k, val in values.items() if k != vary}
+    missing = set(one_neuron().parameters) - set(fixed) - {vary}
+    if missing:
+        raise ModelError(f"values: missing {sorted(s.name for s in missing)}")
+    f = sp.lambdify(vary, q[objective].subs(fixed), "math")
+    scale = float(fixed.get(tau_v, 1.0)) if vary == tau_n else 1.0
+    lo, hi = np.log(bounds[0]), np.log(bounds[1])
+    res = so.minimize_scalar(lambda s: -f(scale * np.exp(s)), bounds=(lo, hi), method="bounded",
+                             options={"xatol": 1e-10})
+    if min(res.x - lo, hi - res.x) < 1e-3:
+        raise ModelError(
+            f"{objective} has no interior maximum in {vary} within {bounds}: it keeps growing towards "
+            f"{vary} = {scale * np.exp(res.x):.3g}"
+        )
+    best = scale * float(np.exp(res.x))
+    return best, float(f(best))
