@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
 
-__all__ = ["derivation_tex", "derivation_markdown", "output_dir", "write_derivation"]
+__all__ = ["derivation_tex", "derivation_markdown", "output_dir", "write_derivation", "save_figure"]
+
+#: One part of a derivation: a heading, a model and its named closed forms.
+Section = tuple[str, LinearSDE, Mapping[str, Any]]
 
 
 def derivation_tex(model: LinearSDE, quantities: Mapping[str, Any], source: str = "") -> str:
@@ -68,9 +71,28 @@ def output_dir(script: str | os.PathLike) -> Path:
 
 
 def write_derivation(
-    name: str, title: str, model: LinearSDE, quantities: Mapping[str, Any], out: str | os.PathLike
+    name: str,
+    title: str,
+    model: LinearSDE,
+    quantities: Mapping[str, Any],
+    out: str | os.PathLike,
+    sections: Sequence[Section] = (),
+    figures: Sequence[str] = (),
 ) -> tuple[Path, Path]:
     """Write ``<out>/<name>.tex`` and ``<out>/<name>.md``; returns their paths.
+
+    Parameters
+    ----------
+    name, title : str
+        File stem (the script is ``derivations/<name>.py``) and page title.
+    model, quantities
+        The first (or only) model and its closed forms (LaTeX name -> expression).
+    out : path
+        Output folder (created if needed).
+    sections : sequence of (heading, model, quantities), optional
+        Further models of the same derivation, each written under its heading.
+    figures : sequence of str, optional
+        File names of figures in ``out`` to show on the Markdown page.
 
     Examples
     --------
@@ -85,6 +107,36 @@ def write_derivation(
     out.mkdir(parents=True, exist_ok=True)
     source = f"derivations/{name}.py"
     tex, md = out / f"{name}.tex", out / f"{name}.md"
-    tex.write_text(derivation_tex(model, quantities, source) + "\n")
-    md.write_text(derivation_markdown(title, model, quantities, source) + "\n")
+    tex_parts = [derivation_tex(model, quantities, source)]
+    md_parts = [derivation_markdown(title, model, quantities, source)]
+    for heading, sub_model, sub_quantities in sections:
+        tex_parts.append(f"\\paragraph{{{heading}}}\n" + derivation_tex(sub_model, sub_quantities))
+        body = derivation_markdown(heading, sub_model, sub_quantities).split("\n", 1)[1]
+        md_parts.append(f"## {heading}\n" + body)
+    md_parts += [f"![{Path(f).stem}]({f})" for f in figures]
+    tex.write_text("\n\n".join(tex_parts) + "\n")
+    md.write_text("\n\n".join(md_parts) + "\n")
     return tex, md
+
+
+def save_figure(fig: Any, name: str, out: str | os.PathLike) -> Path:
+    """Save a matplotlib figure as ``<out>/<name>.png`` (100 dpi) and close it; returns the path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> save_figure(fig, "empty", tempfile.mkdtemp()).name
+    'empty.png'
+    """
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.png"
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path
