@@ -1,0 +1,128 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # Neurons that decode a particle's velocity
+#
+# The models of `thermotheory.models.decoder`: one rate neuron relaxing towards ``g v``,
+# and a population of ``N`` identical neurons with ``N`` kept symbolic. Every closed form
+# is derived by the engine, checked against its bounds and limits, verified by Monte
+# Carlo, and written as LaTeX and Markdown with a figure to ``docs/derivations/`` (or
+# ``$THERMOTHEORY_OUT``). ``THERMOTHEORY_FAST=1`` runs fewer paths.
+
+# %%
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import sympy as sp  # noqa: E402
+
+import thermotheory as tt  # noqa: E402
+from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
+from thermotheory.models import decoder as B  # noqa: E402
+
+fast = os.environ.get("THERMOTHEORY_FAST") == "1"
+out = output_dir(__file__)
+point = {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.4, B.sigma_n: 0.7, B.g: 1.5}
+NAMES = {
+    "information": r"I(v; x)",
+    "information_flow": r"l_x",
+    "heat_rate": r"\Phi_x",
+    "entropy_production": r"\sigma_x",
+    "efficiency": r"\eta = l_x / \Phi_x",
+    "decoding_error": r"\operatorname{var}(v \mid x)",
+    "transfer_entropy_rate": r"T_{v \to x}",
+    "sensory_capacity": r"C = l_x / T_{v \to x}",
+    "kalman_error": r"P_{\mathrm{Kalman}}",
+    "decoder_optimality": r"P_{\mathrm{Kalman}} / \operatorname{var}(v \mid x)",
+    "total_entropy_production": r"\Pi",
+}
+
+# %% [markdown]
+# ## One neuron
+
+# %%
+one = B.one_neuron()
+q1 = B.neuron_quantities()
+one_q = {NAMES[k]: e for k, e in q1.items()}
+for name, expr in one_q.items():
+    print(f"{name:>50} = {expr}")
+vals = {k: float(e.subs(point)) for k, e in q1.items()}
+assert vals["efficiency"] <= 1 and vals["sensory_capacity"] <= 1 and vals["decoder_optimality"] <= 1
+cost = B.energy_cost(vals["heat_rate"])
+print(f"cost: {cost['kT_per_time']:.4f} k_B T and {cost['ATP_per_time']:.4f} ATP per unit time")
+tau_best, cap = B.optimum({k: v for k, v in point.items() if k != B.tau_n})
+print(f"sensory capacity is highest ({cap:.6f}) at tau_n = {tau_best:.6f}: the neuron is then the Kalman filter")
+
+# %%
+table = tt.verify_all(one, values=point, seed=21, paths=400 if fast else 2000, **({"duration": 10.0} if fast else {}))
+print(table)
+assert table.passed, "a closed form disagrees with its Monte Carlo estimate"
+
+# %% [markdown]
+# ## A population of N identical neurons
+# The information saturates at ``1/2 ln(1 + tau_v / tau_n)`` while the cost grows like ``N``.
+
+# %%
+qN = B.population_quantities()
+limits = B.large_population_limits()
+POP_NAMES = {"information": r"I(v; x_1, \ldots, x_N)", "heat_rate": r"\Phi_{pop}", "information_flow": r"l_{pop}",
+             "efficiency": r"\eta_{pop}", "kalman_error": r"P_{\mathrm{Kalman}}"}
+pop_q = {POP_NAMES[k]: qN[k] for k in POP_NAMES}
+pop_q[r"\lim_{N\to\infty} I"] = limits["information"]
+pop_q[r"\lim_{N\to\infty} \Phi / N"] = limits["heat_rate_per_neuron"]
+for name, expr in pop_q.items():
+    print(f"{name:>40} = {expr}")
+assert sp.simplify(limits["information"] - sp.log(1 + B.tau_v / B.tau_n) / 2) == 0
+
+# %%
+n_check = 3
+full = B.heterogeneous_population([B.g] * n_check, [B.tau_n] * n_check, [B.sigma_n] * n_check).subs(point)
+xs = list(full.variables[1:])
+tr = tt.simulate(full, t_end=1.0, dt=0.05, paths=10000 if fast else 50000, seed=4, burn_in=10.0, record_every=20)
+mi = tt.estimate.gaussian_mutual_information(tr.states[-1], [0], list(range(1, n_check + 1)))
+tr = tt.simulate(full, t_end=10.0, dt=0.005, paths=400 if fast else 2000, seed=5, burn_in=5.0)
+heat = tt.estimate.heat_rate(tr, full, xs)
+for name, e, expr in (("I(v; x_1..3)", mi, qN["information"]), ("heat rate", heat, qN["heat_rate"])):
+    th = float(expr.subs(point).subs(B.N, n_check))
+    print(f"{name:>14}: theory {th:.5f}, Monte Carlo {e.value:.5f} +- {e.stderr:.5f} (z = {e.z(th):+.2f})")
+    assert abs(e.z(th)) <= 4
+
+# %% [markdown]
+# ## Figure: information and cost against N, theory and simulation
+
+# %%
+ns = np.arange(1, 17)
+info_f = sp.lambdify(B.N, qN["information"].subs(point), "numpy")
+heat_f = sp.lambdify(B.N, qN["heat_rate"].subs(point), "numpy")
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.5))
+a1.plot(ns, info_f(ns), label="theory")
+a1.axhline(float(limits["information"].subs(point)), ls="--", c="gray", label=r"$N\to\infty$")
+a1.errorbar([n_check], [mi.value], yerr=[4 * mi.stderr], fmt="o", label="Monte Carlo (4 s.e.)")
+a1.set_xlabel("N")
+a1.set_ylabel("I(v; x) [nats]")
+a1.legend()
+a2.plot(ns, heat_f(ns), label="theory")
+a2.errorbar([n_check], [heat.value], yerr=[4 * heat.stderr], fmt="o", label="Monte Carlo (4 s.e.)")
+a2.set_xlabel("N")
+a2.set_ylabel(r"heat rate [$k_B T$ per unit time]")
+a2.legend()
+fig_path = save_figure(fig, "decoder", out)
+
+# %% [markdown]
+# ## Export
+
+# %%
+tex, md = write_derivation("decoder", "Neurons decoding a velocity", one, one_q, out,
+                           sections=[("A population of N neurons (mean rate)", B.population(), pop_q)],
+                           figures=[fig_path.name])
+print(f"wrote {tex}, {md} and {fig_path}")
