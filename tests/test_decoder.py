@@ -147,3 +147,19 @@ def test_tradeoff_curves_and_the_optimal_time_constant():
         B.optimum(vals, objective="beauty")
     with pytest.raises(ModelError, match="missing"):
         B.tradeoff({B.tau_v: 1.0}, B.tau_n, grid)
+
+
+def test_heterogeneous_pair_and_decoding_error_by_monte_carlo():
+    vals = {B.tau_v: 1.0, B.sigma_v: 1.0}
+    pair = B.heterogeneous_population([1.0, 2.0], [0.3, 0.8], [0.7, 1.0]).subs(vals)
+    table = tt.verify_all(pair, seed=31, paths=400, duration=10.0)
+    assert table.passed, str(table)
+    # decoding error var(v | x) of one neuron from sampled stationary states
+    point = {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.4, B.sigma_n: 0.7, B.g: 1.5}
+    one = B.one_neuron().subs(point)
+    tr = tt.simulate(one, t_end=1.0, dt=0.05, paths=20000, seed=6, burn_in=10.0, record_every=20)
+    v_, x_ = tr.states[-1, :, 0], tr.states[-1, :, 1]
+    beta = np.polyfit(x_, v_, 1)
+    residual = (v_ - np.polyval(beta, x_)) ** 2 * len(v_) / (len(v_) - 2)
+    est = tt.estimate.per_path(residual)
+    assert abs(est.z(float(B.neuron_quantities()["decoding_error"].subs(point)))) <= 4

@@ -113,3 +113,20 @@ def test_coupled_particles_by_monte_carlo():
 def test_unknown_coordinates_are_refused():
     with pytest.raises(tt.ModelError, match="coordinates"):
         P.coupled_particles("polar")
+
+
+def test_relaxation_entropy_production_by_monte_carlo():
+    """Heat from the paths plus the change of the Gaussian entropy fitted to the states."""
+    model = numeric(P.free_velocity())
+    s0 = at(3 * P.T / P.m)
+    tr = tt.simulate(model, t_end=0.5, dt=0.002, paths=8000, seed=9, initial=tt.Gaussian([0.0], [[s0]]))
+    heat = estimate.heat(tr, model)
+    dH = estimate.gaussian_entropy(tr.states[-1]).value - estimate.gaussian_entropy(tr.states[0]).value
+    dH_err = estimate.gaussian_entropy(tr.states[-1]).stderr + estimate.gaussian_entropy(tr.states[0]).stderr
+    theory = at(P.relaxation(3 * P.T / P.m)["entropy_production"], t=0.5)
+    assert abs(heat.value + dH - theory) <= 4 * np.hypot(heat.stderr, dH_err)
+
+
+def test_underdamped_trap_by_monte_carlo():
+    table = tt.verify_all(numeric(P.underdamped_trap()), seed=12, paths=400, duration=10.0)
+    assert table.passed, str(table)
