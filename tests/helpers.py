@@ -163,3 +163,34 @@ def discrete_transfer_entropy_rate(A, D, source, target, dt: float, iters: int |
     v1 = C @ (F @ post @ F.T + Q) @ C.T
     v2 = C @ (F @ given_x @ F.T + Q) @ C.T
     return 0.5 * (np.linalg.slogdet(v1)[1] - np.linalg.slogdet(v2)[1]) / dt
+
+
+def learning_moments(lam: float, s_mu: float, tau_w: float, sigma_w: float, h, t_end: float,
+                     breaks: tuple = ()) -> dict:
+    """Moments and heat of ``(mu, w)`` with ``tau_w dw = (-w + lam mu h(t)) dt + noise``, by an ODE solve.
+
+    The joint covariance obeys ``dS/dt = A(t) S + S A(t)^T + 2D`` with a time-dependent
+    drift matrix; the heat rate of ``w`` is ``<f_w^2> / D_w + df_w/dw``. Starts from
+    ``mu ~ N(0, s_mu^2)`` and ``w ~ N(0, sigma_w^2)``, independent.
+    """
+    from scipy.integrate import solve_ivp
+
+    D_w = sigma_w**2 / tau_w
+
+    def A(s):
+        return np.array([[0.0, 0.0], [lam * h(s) / tau_w, -1.0 / tau_w]])
+
+    def rhs(s, y):
+        S = y[:4].reshape(2, 2)
+        a = A(s)
+        dS = a @ S + S @ a.T + np.diag([0.0, 2 * D_w])
+        f = a[1]  # f_w = a . (mu, w)
+        return np.concatenate([dS.ravel(), [f @ S @ f / D_w + a[1, 1]]])
+
+    y = np.concatenate([np.diag([s_mu**2, sigma_w**2]).ravel(), [0.0]])
+    edges = [0.0] + [b for b in breaks if 0 < b < t_end] + [t_end]
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        y = solve_ivp(rhs, (lo, hi), y, method="DOP853", rtol=1e-11, atol=1e-13).y[:, -1]
+    S = y[:4].reshape(2, 2)
+    info = 0.5 * np.log(S[0, 0] * S[1, 1] / np.linalg.det(S))
+    return {"S": S, "information": info, "entropy_change": 0.5 * np.log(S[1, 1] / sigma_w**2), "heat": y[4]}

@@ -8,6 +8,7 @@ from ._version import __version__
 from .core.covariance import covariance, stationary_covariance, stationary_mean
 from .core.evaluate import evaluate, latex
 from .core.filtering import filter_error, transfer_entropy_rate
+from .core.lna import fixed_points, linear_noise_approximation
 from .core.gaussian import conditional_mutual_information, entropy, kl_divergence, mutual_information
 from .core.model import LinearSDE
 from .core.sde import SDE
@@ -31,6 +32,8 @@ __all__ = [
     "__version__",
     "LinearSDE",
     "SDE",
+    "linear_noise_approximation",
+    "fixed_points",
     "stationary_mean",
     "stationary_covariance",
     "covariance",

@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ModelError, NotBipartite, SingularCovariance
-from ._backend import NumOps, model_matrices, ops_for
+from ._backend import NumOps, SymOps, model_matrices, ops_for
 from .covariance import (
     _check_time,
     _initial_matrix,
@@ -237,6 +237,17 @@ def information_flow(model: LinearSDE, into: VariableSpec) -> Any:
     idx = _subsystem(model, into, D, ops, need_bipartite=False)
     if len(idx) == n:
         raise ModelError("information flow needs a subsystem smaller than the whole system")
+    rest = [i for i in range(n) if i not in idx]
+    if ops is SymOps and ops.is_zero(ops.block(D, idx, rest)):
+        # bipartite noise: only the YY block of the precision is needed, a Schur complement
+        # (a symbolic inverse of the rest's block instead of the whole covariance)
+        S_XX, S_XY = ops.block(S, rest, rest), ops.block(S, rest, idx)
+        try:
+            P_YY = ops.inv(ops.block(S, idx, idx) - _mm(ops, S_XY.T, ops.inv(S_XX), S_XY))
+        except (ValueError, ZeroDivisionError):
+            raise SingularCovariance("the stationary covariance is singular; the density has no gradient") from None
+        val = -ops.trace(ops.block(A, idx, idx)) - ops.trace(_mm(ops, ops.block(D, idx, idx), P_YY))
+        return ops.finish(val)
     P = _precision(model, ops, S)
     val = -ops.trace(ops.block(A, idx, idx)) - ops.trace(_mm(ops, ops.block(D, idx, range(n)), ops.block(P, range(n), idx)))
     return ops.finish(val)

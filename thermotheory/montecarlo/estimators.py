@@ -529,6 +529,38 @@ def _run_on(traj, observer) -> np.ndarray:
     return observer.result()
 
 
+def _is_nonlinear(model) -> bool:
+    from ..core.sde import SDE
+
+    return isinstance(model, SDE)
+
+
+def _nonlinear_heat(traj, model, Y, per_time: bool) -> np.ndarray:
+    """Per-path Stratonovich heat of ``Y`` for a nonlinear SDE with additive noise and even variables.
+
+    ``sum_k sum_{i in Y} f_i(z_mid) (z_i(t_k+1) - z_i(t_k)) / D_i`` over the recorded steps
+    (the records need not be every integration step; the midpoint rule's bias is of order
+    the record spacing over the fastest time scale).
+    """
+    if not model.additive:
+        raise ModelError("the heat estimator for a nonlinear SDE needs additive (state-independent) noise")
+    idx = list(range(model.dimension)) if Y is None else model.indices(Y)
+    if any(model.parity[i] != 1 for i in idx):
+        raise ModelError("the heat estimator for a nonlinear SDE needs even (+1 parity) variables")
+    f, Dfun = model.compile()
+    states = traj.states
+    if np.isnan(states).any():
+        raise ModelError("the trajectories hold unrecorded states")
+    D = Dfun(states[0])[0][idx]
+    if np.any(D <= 0):
+        raise ModelError("every variable whose heat is estimated needs noise (a positive diffusion)")
+    total = np.zeros(states.shape[1])
+    for k in range(len(traj.times) - 1):
+        mid = (states[k] + states[k + 1]) / 2
+        total += ((f(mid)[:, idx] / D) * (states[k + 1][:, idx] - states[k][:, idx])).sum(axis=1)
+    return total / (traj.times[-1] - traj.times[0]) if per_time else total
+
+
 def _model_arrays(model):
     if not model.is_numeric:
         raise ModelError("estimators need a numeric model: substitute values first")
@@ -541,7 +573,9 @@ def heat(traj, model, Y=None) -> Estimate:
 
     The Stratonovich sum of :class:`MediumEntropyFlow` without dividing by time, so it
     measures the heat of a transient or of a protocol ``b(t)`` (time 0 is the first
-    record). ``Y`` (default: all variables) picks the subsystem.
+    record). ``Y`` (default: all variables) picks the subsystem. For a nonlinear
+    :class:`~thermotheory.SDE` (additive noise, even variables) the sum is
+    ``sum f_i(z_mid) dz_i / D_i`` over the recorded steps.
 
     Examples
     --------
@@ -557,6 +591,8 @@ def heat(traj, model, Y=None) -> Estimate:
     """
     if not model.is_numeric:
         raise ModelError("estimators need a numeric model: substitute values first")
+    if _is_nonlinear(model):
+        return per_path(_nonlinear_heat(traj, model, Y, per_time=False))
     A, _, D = model._arrays
     b = model.drive if not model.is_autonomous else model.arrays()[1]
     idx = range(model.dimension) if Y is None else model.indices(Y)
@@ -565,6 +601,9 @@ def heat(traj, model, Y=None) -> Estimate:
 
 def heat_rate(traj, model, Y) -> Estimate:
     """Heat rate of ``Y`` (entropy flow into the medium per unit time) from recorded stationary paths.
+
+    Works for a :class:`~thermotheory.LinearSDE` and for a nonlinear
+    :class:`~thermotheory.SDE` with additive noise and even variables (see :func:`heat`).
 
     Examples
     --------
@@ -576,6 +615,10 @@ def heat_rate(traj, model, Y) -> Estimate:
     >>> bool(abs(e.value) < 4 * e.stderr)
     True
     """
+    if _is_nonlinear(model):
+        if not model.is_numeric:
+            raise ModelError("estimators need a numeric model: substitute values first")
+        return per_path(_nonlinear_heat(traj, model, Y, per_time=True))
     A, b, D = _model_arrays(model)
     return per_path(_run_on(traj, MediumEntropyFlow(A, b, D, model.parity, model.indices(Y), traj.dt)))
 

@@ -1,0 +1,364 @@
+r"""Plastic synapses that learn and store (models C1 and C2 of the seed models).
+
+- **Tracking (C1)**: a synapse ``w`` driven by a neuron ``x`` that decodes a velocity
+  ``v`` (the chain ``v -> x -> w``); :func:`tracking` and :func:`tracking_quantities`.
+
+  .. math:: \tau_w\, dw = (-w + \kappa x)\, dt + \sigma_w \sqrt{2 \tau_w}\, dW_w
+
+- **Learning a static quantity (C2)**: the weight is driven towards ``lambda mu`` by a
+  protocol ``h(t)`` (a step, or a ramp of duration ``tau_r``), ``mu ~ N(0, s_mu^2)``:
+
+  .. math:: \tau_w\, dw = (-w + \lambda \mu\, h(t))\, dt + \sigma_w \sqrt{2 \tau_w}\, dW_w .
+
+  ``mu`` never changes, so given ``mu`` the weight is a linear SDE with a protocol
+  ``b(t) = lambda mu h(t) / tau_w``: :func:`learning` builds it (``mu`` a parameter) and
+  :func:`learning_quantities` derives the transient closed forms with the engine, phase by
+  phase of the protocol, then averages over ``mu`` (the heat is quadratic in ``mu``; the
+  joint state of ``(mu, w)`` is Gaussian with ``E[w | mu] = c(t) mu``). The weight starts
+  in its equilibrium before learning, ``N(0, sigma_w^2)``.
+  :func:`ramp_efficiency` is the learning efficiency ``I / (Delta S_w + Q)`` after a ramp
+  of duration ``tau_r`` (a step stays below 1/2; slow ramps approach 1).
+- **Storing**: :func:`storage_quantities`: after a step drive of duration ``t_w`` stops,
+  the information left, the memory lifetime to a threshold, the heat released while
+  forgetting, and the cost of holding (drive kept on) against the cost of writing.
+- **A nonlinear rule**: :func:`bcm_synapse` (a BCM-type rule ``kappa x (x - theta)`` with
+  a neuron of baseline rate ``r_0``) as a :class:`~thermotheory.SDE`, and
+  :func:`bcm_linear_noise`, its linear-noise approximation derived by the engine.
+
+Symbols (all positive): those of :mod:`~thermotheory.models.decoder` (``tau_v``,
+``sigma_v``, ``tau_n``, ``sigma_n``, ``g``) and ``tau_w``, ``sigma_w``, ``kappa``,
+``lambda``, ``s_mu``, ``tau_r``, ``t_w`` (writing time), ``I_th`` (a threshold), ``r_0``,
+``theta``; time :data:`t`; state ``v``, ``x``, ``w`` and the learned quantity ``mu``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from ..core import gaussian, thermo
+from ..core.covariance import covariance, mean
+from ..core.lna import linear_noise_approximation
+from ..core.model import LinearSDE
+from ..core.sde import SDE
+from ..errors import ModelError
+from .decoder import g, sigma_n, sigma_v, tau_n, tau_v, v, x
+
+__all__ = [
+    "tau_w", "sigma_w", "kappa", "lam", "s_mu", "tau_r", "t_w", "I_th", "r_0", "theta", "t", "w", "mu",
+    "tracking", "tracking_quantities", "protocol", "learning", "learning_quantities", "ramp_efficiency",
+    "storage_quantities", "learning_sde", "c", "bcm_synapse", "bcm_linear_noise",
+]
+
+tau_w, sigma_w, kappa, s_mu, tau_r, t_w, r_0, theta = sp.symbols(
+    "tau_w sigma_w kappa s_mu tau_r t_w r_0 theta", positive=True)
+#: Learning gain (the weight is driven towards ``lambda mu``).
+lam = sp.Symbol("lambda", positive=True)
+#: Information threshold (nats) that defines the memory lifetime.
+I_th = sp.Symbol("I_th", positive=True)
+#: Time.
+t = sp.Symbol("t", positive=True)
+w = sp.Symbol("w", real=True)
+#: The static quantity the synapse learns (a parameter of :func:`learning`).
+mu = sp.Symbol("mu", real=True)
+
+#: A clock (``dc = dt``): the state variable that carries time in :func:`learning_sde`.
+c = sp.Symbol("c", real=True)
+
+_s = sp.Symbol("s", positive=True)  # local time inside one phase of a protocol
+
+
+def tracking() -> LinearSDE:
+    r"""The chain ``v -> x -> w``: a velocity, a neuron decoding it, a synapse following the neuron.
+
+    Examples
+    --------
+    >>> tracking().variables
+    (v, x, w)
+    """
+    return LinearSDE(
+        {v: -v / tau_v, x: (g * v - x) / tau_n, w: (kappa * x - w) / tau_w},
+        {v: sigma_v**2 / tau_v, x: sigma_n**2 / tau_n, w: sigma_w**2 / tau_w},
+    )
+
+
+def tracking_quantities(model: LinearSDE | None = None) -> dict[str, Any]:
+    r"""Stationary closed forms of the tracking synapse.
+
+    Returns a mapping with ``"information_vw"`` :math:`I(v; w)`, ``"information_vx"``
+    :math:`I(v; x)` (data processing: :math:`I(v;w) \le I(v;x)`), ``"heat_rate"``
+    :math:`\Phi_w`, ``"information_flow"`` :math:`l_w` (into ``w`` from ``(v, x)``),
+    ``"efficiency"`` :math:`l_w / \Phi_w` and ``"heat_rate_no_signal"`` (:math:`\Phi_w`
+    at ``g = 0``: the synapse dissipates even when the neuron carries no signal).
+
+    Parameters
+    ----------
+    model : LinearSDE, optional
+        :func:`tracking` (default) or a numeric version of it (``tracking().subs(...)``).
+
+    Examples
+    --------
+    >>> q = tracking_quantities()
+    >>> q["heat_rate_no_signal"]
+    kappa**2*sigma_n**2/(sigma_w**2*(tau_n + tau_w))
+    """
+    model = tracking() if model is None else model
+    out = {
+        "information_vw": gaussian.mutual_information(model, v, w),
+        "information_vx": gaussian.mutual_information(model, v, x),
+        "heat_rate": thermo.heat_rate(model, w),
+        "information_flow": thermo.information_flow(model, into=w),
+    }
+    out["efficiency"] = out["information_flow"] / out["heat_rate"]
+    if model.is_numeric:
+        silent = LinearSDE.from_matrices(*_silenced(model), variables=model.variables)
+        out["heat_rate_no_signal"] = thermo.heat_rate(silent, w)
+    else:
+        out["heat_rate_no_signal"] = sp.factor(out["heat_rate"].subs(g, 0))
+    return out
+
+
+def _silenced(model: LinearSDE):
+    A, b, D = model.arrays()
+    A = A.copy()
+    A[model.index(x), model.index(v)] = 0.0
+    return A, D, b
+
+
+def protocol(kind: str = "step", time: sp.Symbol = t) -> sp.Expr:
+    r"""The learning protocol ``h(t)``: ``"step"`` (1 from time 0) or ``"ramp"`` (``t / tau_r`` up to ``tau_r``, then 1).
+
+    Examples
+    --------
+    >>> protocol("ramp")
+    Piecewise((t/tau_r, t < tau_r), (1, True))
+    """
+    if kind == "step":
+        return sp.Integer(1)
+    if kind == "ramp":
+        return sp.Piecewise((time / tau_r, time < tau_r), (1, True))
+    raise ModelError(f"protocol: expected 'step' or 'ramp' but found {kind!r}")
+
+
+def learning(kind: str = "step") -> LinearSDE:
+    r"""The weight learning ``mu`` under a protocol, given ``mu`` (a parameter): ``b(t) = lambda mu h(t) / tau_w``.
+
+    Simulate it for one value of ``mu``, or use :func:`learning_quantities` for the
+    closed forms averaged over ``mu ~ N(0, s_mu^2)``.
+
+    Examples
+    --------
+    >>> learning("ramp").time
+    t
+    """
+    return LinearSDE({w: (-w + lam * mu * protocol(kind)) / tau_w}, {w: sigma_w**2 / tau_w}, time=t)
+
+
+def _phase(h: sp.Expr, m0: sp.Expr, V0: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """Conditional mean, variance and heat over a phase with protocol ``h(s)`` in local time ``s``."""
+    model = LinearSDE({w: (-w + lam * mu * h) / tau_w}, {w: sigma_w**2 / tau_w}, time=_s)
+    m = sp.simplify(mean(model, _s, [m0])[0])
+    V = sp.simplify(covariance(model, _s, [[V0]])[0, 0])
+    Q = sp.simplify(thermo.heat(model, _s, [[V0]], [m0]))
+    return m, V, Q
+
+
+def _average_over_mu(expr: sp.Expr) -> sp.Expr:
+    """``E[expr]`` for ``mu ~ N(0, s_mu^2)`` of an expression at most quadratic in ``mu``."""
+    expr = sp.expand(expr)
+    if sp.degree(expr, mu) > 2:
+        raise ModelError("expected an expression at most quadratic in mu")
+    return sp.simplify(expr.coeff(mu, 0) + expr.coeff(mu, 2) * s_mu**2)
+
+
+def _phases(kind: str) -> list[tuple[sp.Expr, sp.Expr | None]]:
+    """The protocol as (h in local time, duration) pieces; the last lasts for ever."""
+    if kind == "step":
+        return [(sp.Integer(1), None)]
+    if kind == "ramp":
+        return [(_s / tau_r, tau_r), (sp.Integer(1), None)]
+    raise ModelError(f"protocol: expected 'step' or 'ramp' but found {kind!r}")
+
+
+def _conditional(kind: str) -> tuple[list, list]:
+    """Per phase: (start, gain c, variance V, heat Q) as functions of the global time t."""
+    m0, V0, Q0, start = sp.Integer(0), sigma_w**2, sp.Integer(0), sp.Integer(0)
+    pieces = []
+    for h, duration in _phases(kind):
+        m, V, Q = _phase(h, m0, V0)
+        local = {_s: t - start}
+        pieces.append((start, (m / mu).simplify().xreplace(local), V.xreplace(local), (Q0 + Q).xreplace(local)))
+        if duration is not None:
+            m0, V0, Q0 = m.xreplace({_s: duration}), V.xreplace({_s: duration}), Q0 + Q.xreplace({_s: duration})
+            start = start + duration
+    return pieces
+
+
+def learning_quantities(kind: str = "step") -> dict[str, sp.Expr]:
+    r"""Transient closed forms of learning ``mu`` under a step or a ramp, for any time ``t``.
+
+    Returns a mapping (``Piecewise`` in ``t`` for the ramp) with
+
+    - ``"gain"`` :math:`c(t)`, with :math:`E[w \mid \mu] = c(t)\,\mu`, and ``"variance"``
+      :math:`\operatorname{var}(w \mid \mu)` (it stays :math:`\sigma_w^2`);
+    - ``"information"`` :math:`I(w; \mu)(t) = \tfrac12 \ln(1 + c^2 s_\mu^2 / \sigma_w^2)`;
+    - ``"entropy_change"`` :math:`\Delta S_w = H(w_t) - H(w_0)`;
+    - ``"heat"`` :math:`Q(t)`, the heat (as entropy) released over ``[0, t]``, averaged
+      over ``mu``;
+    - ``"efficiency"`` :math:`I / (\Delta S_w + Q) \le 1`;
+    - their ``t -> infinity`` limits ``"information_final"``, ``"heat_final"``,
+      ``"efficiency_final"``.
+
+    Examples
+    --------
+    >>> q = learning_quantities("step")
+    >>> q["heat_final"]
+    lambda**2*s_mu**2/(2*sigma_w**2)
+    """
+    pieces = _conditional(kind)
+    out: dict[str, list] = {key: [] for key in ("gain", "variance", "information", "entropy_change", "heat", "efficiency")}
+    for start, c, V, Q in pieces:
+        info = sp.log(1 + c**2 * s_mu**2 / V) / 2
+        dS = sp.log((c**2 * s_mu**2 + V) / sigma_w**2) / 2
+        heat = _average_over_mu(Q)
+        for key, val in zip(out, (c, V, info, dS, heat, info / (dS + heat))):
+            out[key].append(val)
+    result: dict[str, sp.Expr] = {}
+    starts = [p[0] for p in pieces]
+    for key, vals in out.items():
+        if len(vals) == 1:
+            result[key] = vals[0]
+        else:
+            branches = [(val, t < nxt) for val, nxt in zip(vals[:-1], starts[1:])] + [(vals[-1], True)]
+            result[key] = sp.Piecewise(*branches)
+    last = {key: vals[-1] for key, vals in out.items()}
+    c_inf = sp.limit(last["gain"], t, sp.oo)
+    q_inf = sp.simplify(sp.limit(last["heat"], t, sp.oo))
+    i_inf = sp.log(1 + c_inf**2 * s_mu**2 / sigma_w**2) / 2
+    result["information_final"] = i_inf
+    result["heat_final"] = q_inf
+    result["efficiency_final"] = i_inf / (i_inf + q_inf)
+    return result
+
+
+def ramp_efficiency() -> dict[str, sp.Expr]:
+    r"""Learning efficiency after a ramp of duration ``tau_r`` (``t -> infinity``), and its limits.
+
+    Returns ``"efficiency"`` (a function of ``tau_r``), ``"heat"`` (the heat of learning),
+    ``"step_limit"`` (``tau_r -> 0``: the step's efficiency, below 1/2) and
+    ``"slow_limit"`` (``tau_r -> infinity``: 1).
+
+    Examples
+    --------
+    >>> ramp_efficiency()["slow_limit"]
+    1
+    """
+    q = learning_quantities("ramp")
+    eff, heat = q["efficiency_final"], q["heat_final"]
+    return {
+        "efficiency": eff,
+        "heat": heat,
+        "step_limit": sp.simplify(sp.limit(eff, tau_r, 0)),
+        "slow_limit": sp.simplify(sp.limit(eff, tau_r, sp.oo)),
+    }
+
+
+def storage_quantities() -> dict[str, sp.Expr]:
+    r"""Writing with a step for a time ``t_w``, then storing: forgetting (drive off) or holding (drive on).
+
+    With :math:`c_w = 1 - e^{-t_w/\tau_w}` the gain written and ``t`` the time since the
+    drive stopped, returns
+
+    - ``"information"`` :math:`I(t)` left after the drive stops, ``"lifetime"`` the time
+      at which it falls to ``I_th`` (for ``I_th`` below the information written);
+    - ``"heat_forgetting"`` the heat released over ``[0, t]`` after the stop, and
+      ``"heat_forgetting_total"`` its limit;
+    - ``"write_cost"`` the heat of writing, :math:`Q(t_w)`;
+    - ``"hold_cost"`` the heat over a time ``t`` of holding with the drive kept on, and
+      ``"hold_to_write"`` the limit ``t -> infinity`` of its ratio to the cost of writing:
+      holding the information costs far less than writing it, and nothing once the weight
+      has settled (given ``mu`` it is then in equilibrium around ``lambda mu``).
+
+    Examples
+    --------
+    >>> storage_quantities()["hold_to_write"]
+    1/(exp(2*t_w/tau_w) - 1)
+    """
+    step = _conditional("step")[0]
+    _, c, V, Q = step
+    c_w, V_w = c.xreplace({t: t_w}), V.xreplace({t: t_w})
+    m, Vf, Qf = _phase(sp.Integer(0), c_w * mu, V_w)
+    local = {_s: t}
+    gain = sp.simplify(m.xreplace(local) / mu)
+    Vt = Vf.xreplace(local)
+    info = sp.simplify(sp.log(1 + gain**2 * s_mu**2 / Vt) / 2)
+    life = sp.solve(sp.Eq(info, I_th), t)
+    heat_forget = _average_over_mu(Qf.xreplace(local))
+    write = _average_over_mu(Q.xreplace({t: t_w}))
+    hold = sp.simplify(_average_over_mu(Q.xreplace({t: t_w + t})) - write)
+    return {
+        "information": info,
+        "lifetime": sp.simplify(life[0]) if len(life) == 1 else life,
+        "heat_forgetting": heat_forget,
+        "heat_forgetting_total": sp.simplify(sp.limit(heat_forget, t, sp.oo)),
+        "write_cost": sp.simplify(write),
+        "hold_cost": hold,
+        "hold_to_write": sp.simplify(sp.limit(hold, t, sp.oo) / write),
+    }
+
+
+def learning_sde(kind: str = "step") -> SDE:
+    r"""The learning synapse with ``mu`` and time as state variables, for Monte Carlo.
+
+    Variables ``(mu, w, c)``: ``mu`` is constant (no drift, no noise), the clock ``c``
+    advances at unit rate, and ``tau_w dw = (-w + lambda mu h(c)) dt + ...``. The drift is
+    nonlinear (``mu h(c)``), so it is a :class:`~thermotheory.SDE`; start it from
+    ``mu ~ N(0, s_mu^2)``, ``w ~ N(0, sigma_w^2)``, ``c = 0``. Besides ``"step"`` and
+    ``"ramp"``, ``kind="pulse"`` drives with a step of duration ``t_w`` and then stops
+    (the protocol of :func:`storage_quantities`).
+
+    Examples
+    --------
+    >>> learning_sde("ramp").variables
+    (mu, w, c)
+    """
+    h = sp.Piecewise((1, c < t_w), (0, True)) if kind == "pulse" else protocol(kind, c)
+    return SDE({mu: sp.Integer(0), w: (-w + lam * mu * h) / tau_w, c: sp.Integer(1)}, {w: sigma_w**2 / tau_w})
+
+
+def bcm_synapse() -> SDE:
+    r"""A BCM-type plastic synapse: the chain ``v -> x -> w`` with ``kappa x (x - theta)`` driving ``w``.
+
+    .. math:: \tau_n\, dx = (-x + r_0 + g v)\, dt + \dots, \qquad
+              \tau_w\, dw = (-w + \kappa x (x - \theta))\, dt + \sigma_w \sqrt{2 \tau_w}\, dW_w
+
+    The neuron fires at a baseline rate ``r_0`` around which the rule potentiates (above
+    the threshold ``theta``) or depresses. Its linear-noise approximation is
+    :func:`bcm_linear_noise`.
+
+    Examples
+    --------
+    >>> bcm_synapse().variables
+    (v, x, w)
+    """
+    return SDE(
+        {v: -v / tau_v, x: (r_0 + g * v - x) / tau_n, w: (kappa * x * (x - theta) - w) / tau_w},
+        {v: sigma_v**2 / tau_v, x: sigma_n**2 / tau_n, w: sigma_w**2 / tau_w},
+    )
+
+
+def bcm_linear_noise(model: SDE | None = None) -> LinearSDE:
+    r"""Linear-noise approximation of :func:`bcm_synapse` around its fixed point.
+
+    The fixed point is ``v = 0``, ``x = r_0``, ``w = kappa r_0 (r_0 - theta)``; the synapse
+    then follows the neuron with the effective gain ``kappa (2 r_0 - theta)``.
+
+    Examples
+    --------
+    >>> lna = bcm_linear_noise()
+    >>> sp.factor(lna.A[2, 1])
+    kappa*(2*r_0 - theta)/tau_w
+    """
+    model = bcm_synapse() if model is None else model
+    return linear_noise_approximation(model)
