@@ -91,7 +91,7 @@ def linear_noise_approximation(model: SDE, at: Mapping[sp.Symbol | str, Any] | N
     >>> lna.drift
     {x: 2 - 2*x}
     >>> stationary_covariance(lna)
-    Matrix([[1/20]])
+    array([[0.05]])
     """
     if not isinstance(model, SDE):
         raise ModelError(f"expected an SDE but found {type(model).__name__}")

@@ -248,7 +248,7 @@ def hebbian_limit(snr: Any, dps: int = 20) -> mp.mpf:
     Examples
     --------
     >>> round(float(hebbian_limit(1e-8)), 4)  # 4 kappa(0)^2
-    0.1707
+    0.1708
     """
     with mp.workdps(dps):
         s = _check(snr, "snr")
