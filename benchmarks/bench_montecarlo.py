@@ -7,6 +7,8 @@
    paths calling an Euler step; target >= 100x).
 3. Time to verify the mutual information of the two-variable sensor to 1% relative
    standard error.
+4. The perceptron's learning simulation (N = 1000 weights, P = 500 patterns): weight-steps
+   per second over numpy's raw standard-normal rate (it draws one normal per weight-step).
 
 Run: python benchmarks/bench_montecarlo.py
 """
@@ -78,7 +80,24 @@ def verify_mi_to_one_percent() -> None:
           f"{time.perf_counter() - t0:.2f} s ({paths} paths, z = {rec.z:+.2f})")
 
 
+def perceptron_learning() -> None:
+    from thermotheory.models import perceptron
+
+    N, R, steps = 1000, 200, 500
+    rng = np.random.default_rng(0)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        rng.standard_normal((R, N))
+    raw = R * N * steps / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    perceptron.simulate_learning(N, 0.5, 1.0, time=steps * 0.01, dt=0.01, realizations=R, seed=0)
+    rate = R * N * steps / (time.perf_counter() - t0)
+    print(f"perceptron learning, N = {N}: {rate / 1e6:.1f} M weight-steps/s = {rate / raw:.2f} x numpy's raw "
+          f"normal rate ({raw / 1e6:.1f} M/s)")
+
+
 if __name__ == "__main__":
     throughput()
     per_path_loop()
     verify_mi_to_one_percent()
+    perceptron_learning()
