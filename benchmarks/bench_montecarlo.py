@@ -27,14 +27,19 @@ def sensor():
     return tt.LinearSDE.from_matrices(np.array([[-1.0, 0.0], [2.0, -3.0]]), [1.0, 0.5])
 
 
-def throughput() -> None:
-    m = sensor()
-    paths, steps, n = 100_000, 200, 2
+def raw_normal_rate(shape: tuple[int, int], steps: int) -> float:
+    """numpy's standard-normal draws per second, in blocks of ``shape``: the reference rate."""
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
     for _ in range(steps):
-        rng.standard_normal((paths, n))
-    raw = paths * steps * n / (time.perf_counter() - t0)
+        rng.standard_normal(shape)
+    return shape[0] * shape[1] * steps / (time.perf_counter() - t0)
+
+
+def throughput() -> None:
+    m = sensor()
+    paths, steps, n = 100_000, 200, 2
+    raw = raw_normal_rate((paths, n), steps)
     for method in ("exact", "euler", "heun"):
         t0 = time.perf_counter()
         tt.simulate(m, t_end=steps * 0.01, dt=0.01, paths=paths, seed=1, method=method, record=False)
@@ -84,11 +89,7 @@ def perceptron_learning() -> None:
     from thermotheory.models import perceptron
 
     N, R, steps = 1000, 200, 500
-    rng = np.random.default_rng(0)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        rng.standard_normal((R, N))
-    raw = R * N * steps / (time.perf_counter() - t0)
+    raw = raw_normal_rate((R, N), steps)
     t0 = time.perf_counter()
     perceptron.simulate_learning(N, 0.5, 1.0, time=steps * 0.01, dt=0.01, realizations=R, seed=0)
     rate = R * N * steps / (time.perf_counter() - t0)
