@@ -1,0 +1,146 @@
+"""The lattice field: FFT path against the dense engine, closed forms against sums, Monte Carlo."""
+
+import numpy as np
+import pytest
+import sympy as sp
+from scipy import integrate
+
+import thermotheory as tt
+from thermotheory import estimate
+from thermotheory.errors import ModelError
+from thermotheory.models import lattice as E
+
+
+def vals(f):
+    return {E.m: np.sqrt(f.m2), E.lam: f.lam, E.a: f.a, E.Gamma: f.gamma, E.eps: f.eps}
+
+
+def kappa_of(f):
+    return float(E.inverse_correlation_length().subs(vals(f)))
+
+
+@pytest.mark.parametrize("L,d", [(12, 1), (5, 2), (3, 3)])
+def test_fft_path_agrees_with_the_dense_engine(L, d):
+    rng = np.random.default_rng(L + d)
+    f = E.LatticeField(L, d, m2=rng.uniform(0.3, 2), lam=rng.uniform(0.5, 2), a=rng.uniform(0.5, 1.5),
+                       gamma=rng.uniform(0.5, 2), eps=rng.uniform(-0.8, 0.8))
+    model = f.linear_sde()
+    S = tt.stationary_covariance(model)
+    assert np.abs(S - f.covariance(np.arange(f.sites))).max() <= 1e-10 * np.abs(S).max()
+    xs = list(model.variables)
+    assert f.entropy() == pytest.approx(tt.entropy(model, xs), rel=1e-10)
+    assert f.entropy_production_rate() == pytest.approx(tt.entropy_production_rate(model), rel=1e-10)
+    A_, B_ = [0, 1], [f.sites - 2, f.sites // 2]
+    assert f.mutual_information(A_, B_) == pytest.approx(
+        tt.mutual_information(model, [xs[i] for i in A_], [xs[i] for i in B_]), rel=1e-9)
+
+
+def test_the_non_reciprocal_drift_leaves_the_statics_unchanged():
+    f0, f1 = E.LatticeField(8, 2, m2=0.5, lam=1.0), E.LatticeField(8, 2, m2=0.5, lam=1.0, eps=0.6)
+    S0, S1 = tt.stationary_covariance(f0.linear_sde()), tt.stationary_covariance(f1.linear_sde())
+    assert np.allclose(S0, S1, atol=1e-12)
+    assert tt.entropy_production_rate(f0.linear_sde()) == pytest.approx(0, abs=1e-10)
+    assert f1.entropy_production_rate() > 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_chain_two_point_function_and_lengths(seed):
+    rng = np.random.default_rng(seed)
+    f = E.LatticeField(int(rng.integers(10, 40)), 1, m2=rng.uniform(0.05, 2), lam=rng.uniform(0.5, 2),
+                       a=rng.uniform(0.5, 1.5))
+    k = kappa_of(f)
+    ring = E.two_point_function(f.L).subs({**vals(f), E.kappa: k})
+    G = f.correlation()
+    assert np.allclose([float(ring.subs(E.r, n)) for n in range(f.L)], G, rtol=1e-10, atol=1e-13 * G[0])
+    big = E.LatticeField(4000, 1, f.m2, f.lam, f.a)
+    inf = E.two_point_function().subs({**vals(f), E.kappa: k})
+    assert np.allclose([float(inf.subs(E.r, n)) for n in range(5)], big.correlation()[:5], rtol=1e-10)
+    assert G.sum() == pytest.approx(float(E.susceptibility().subs(vals(f))), rel=1e-10)
+    # second moment: sum r^2 G(r) / (2 chi) on a lattice long enough for the tails
+    Gb, rr = big.correlation(), np.minimum(np.arange(4000), 4000 - np.arange(4000))
+    xi2 = (rr**2 * Gb).sum() / (2 * Gb.sum())
+    assert np.sqrt(xi2) == pytest.approx(float(E.second_moment_length().subs(vals(f))), rel=1e-8)
+
+
+def test_correlation_length_in_three_dimensions():
+    f = E.LatticeField(96, 3, m2=0.6, lam=1.0)
+    G = f.correlation()
+    axis = G[:, 0, 0]
+    slope = np.log(axis[20] / axis[21])  # log ratio at large r: kappa + (d-1)/2 r^-1 correction
+    assert slope == pytest.approx(kappa_of(f) + 1 / 20.5, rel=2e-3)
+    assert G.sum() == pytest.approx(1 / 0.6, rel=1e-10)
+    assert float(E.correlation_length().subs(vals(f))) == pytest.approx(1 / kappa_of(f), rel=1e-12)
+
+
+def test_entropy_production_density_closed_forms():
+    f = E.LatticeField(5000, 1, m2=0.8, lam=1.3, a=0.9, gamma=1.7, eps=0.5)
+    dens = E.entropy_production_density(1).subs({**vals(f), E.kappa: kappa_of(f)})
+    assert f.entropy_production_rate() / f.sites == pytest.approx(float(dens), rel=1e-10)
+    g = E.LatticeField(256, 2, m2=0.8, lam=1.3, a=0.9, gamma=1.7, eps=0.5)
+    integral = E.entropy_production_density(2).subs(vals(g))
+    fn = sp.lambdify(E.momenta(2), integral.function, "numpy")
+    value = integrate.dblquad(lambda y, x: fn(x, y), -np.pi, np.pi, -np.pi, np.pi, epsabs=1e-12)[0]
+    assert g.entropy_production_rate() / g.sites == pytest.approx(value, rel=1e-9)
+
+
+def test_entropy_production_by_simulation():
+    f = E.LatticeField(6, 1, m2=0.5, lam=1.0, gamma=1.0, eps=0.7)
+    model = f.linear_sde()
+    tr = tt.simulate(model, t_end=20.0, dt=0.005, paths=300, seed=3, burn_in=10.0)
+    est = estimate.heat_rate(tr, model, list(model.variables))
+    assert abs(est.z(f.entropy_production_rate())) <= 4 and est.value > 10 * est.stderr
+
+
+def test_two_point_function_by_exact_sampling_and_by_langevin():
+    f = E.LatticeField(32, 2, m2=0.4, lam=1.0)
+    G = f.correlation()
+    mean, se = E.LatticeField.two_point_estimate(f.sample(400, seed=1))
+    for pt in [(0, 0), (1, 0), (3, 2), (8, 0)]:
+        assert abs(mean[pt] - G[pt]) <= 4 * se[pt]
+    chain = E.LatticeField(64, 1, m2=0.5, lam=1.0)
+    fields = chain.langevin(t_end=20.0, dt=0.002, n=400, seed=2)
+    mean, se = E.LatticeField.two_point_estimate(fields)
+    Gc = chain.correlation()
+    for n in (0, 1, 4):
+        assert abs(mean[n] - Gc[n]) <= 4 * se[n] + 0.004 * Gc[0]  # the Euler step's O(dt) bias
+
+
+def test_decimation_is_exact_on_even_sites():
+    flow = E.decimation()
+    f = E.LatticeField(40, 1, m2=0.3, lam=1.2, a=0.7)
+    k = kappa_of(f)
+    new = {key: float(val.subs({**vals(f), E.kappa: k})) for key, val in flow.items()}
+    coarse = E.LatticeField(20, 1, m2=new["m2"], lam=new["lambda"], a=new["a"])
+    assert np.allclose(coarse.correlation(), f.correlation()[::2], rtol=1e-10)
+    assert kappa_of(coarse) == pytest.approx(2 * k, rel=1e-10)
+    assert new["correlation_length"] == pytest.approx(f.a / k, rel=1e-12)
+
+
+def test_phi4_reduces_to_the_gaussian_theory_and_first_order_perturbation():
+    f = E.LatticeField(16, 1, m2=1.0, lam=1.0)
+    u = 0.4
+    base = f.langevin(t_end=8.0, dt=0.005, n=1500, seed=7)
+    pert = f.langevin(t_end=8.0, dt=0.005, n=1500, seed=7, u=u)  # the same noise: the Euler bias cancels
+    d = (pert**2).mean(axis=1) - (base**2).mean(axis=1)
+    G = f.correlation()
+    first_order = -u / 2 * G[0] * (G**2).sum()
+    se = d.std(ddof=1) / np.sqrt(d.size)
+    assert abs(d.mean() - first_order) <= 4 * se + 0.1 * abs(first_order)  # O(u^2) left over
+    assert d.mean() < 0  # phi^4 stiffens the field
+    zero = f.langevin(t_end=8.0, dt=0.005, n=1500, seed=7, u=0.0)
+    assert np.array_equal(zero, base)
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ModelError, match="dimension"):
+        E.LatticeField(8, 4)
+    with pytest.raises(ModelError, match="m2"):
+        E.LatticeField(8, 1, m2=0.0)
+    with pytest.raises(ModelError, match="eps"):
+        E.LatticeField(8, 1, eps=1.5)
+    with pytest.raises(ModelError, match="too large"):
+        E.LatticeField(64, 2).linear_sde()
+    with pytest.raises(ModelError, match="dt too large"):
+        E.LatticeField(8, 1).langevin(1.0, 0.5, 2)
+    with pytest.raises(ModelError, match="share sites"):
+        E.LatticeField(8, 1).mutual_information([0, 1], [1, 2])
