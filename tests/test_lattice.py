@@ -118,7 +118,7 @@ def test_decimation_is_exact_on_even_sites():
 
 def test_phi4_reduces_to_the_gaussian_theory_and_first_order_perturbation():
     f = E.LatticeField(16, 1, m2=1.0, lam=1.0)
-    u = 0.4
+    u = 0.2
     base = f.langevin(t_end=8.0, dt=0.005, n=1500, seed=7)
     pert = f.langevin(t_end=8.0, dt=0.005, n=1500, seed=7, u=u)  # the same noise: the Euler bias cancels
     d = (pert**2).mean(axis=1) - (base**2).mean(axis=1)
@@ -144,3 +144,12 @@ def test_bad_input_is_refused():
         E.LatticeField(8, 1).langevin(1.0, 0.5, 2)
     with pytest.raises(ModelError, match="share sites"):
         E.LatticeField(8, 1).mutual_information([0, 1], [1, 2])
+
+
+def test_mass_for_a_measured_correlation_length():
+    xi = 3.7
+    m2 = float(E.mass_for_length(xi).subs({E.lam: 1.3, E.a: 0.5}))
+    f = E.LatticeField(400, 1, m2=m2, lam=1.3, a=0.5)
+    assert f.a / kappa_of(f) == pytest.approx(xi, rel=1e-12)
+    G = f.correlation()
+    assert -f.a / np.log(G[11] / G[10]) == pytest.approx(xi, rel=1e-9)

@@ -41,7 +41,8 @@ from ..montecarlo.estimators import Estimate
 __all__ = [
     "m", "lam", "a", "Gamma", "eps", "r", "kappa",
     "momenta", "propagator", "inverse_correlation_length", "correlation_length", "two_point_function",
-    "susceptibility", "second_moment_length", "entropy_production_density", "decimation", "LatticeField",
+    "susceptibility", "second_moment_length", "entropy_production_density", "decimation", "mass_for_length",
+    "LatticeField",
 ]
 
 m, a, Gamma = sp.symbols("m a Gamma", positive=True)
@@ -207,6 +208,22 @@ def decimation() -> dict[str, sp.Expr]:
     return {"a": a2, "kappa": k2, "lambda": lam2, "m2": m2, "correlation_length": a2 / k2}
 
 
+def mass_for_length(xi: sp.Expr | float | None = None) -> sp.Expr:
+    r"""The lattice mass that reproduces a measured correlation length ``xi`` (same units as ``a``).
+
+    Inverting :func:`correlation_length`: :math:`m^2 = 2\lambda (\cosh(a/\xi) - 1) / a^2`. This
+    ties the lattice parameters to an observed correlation time (or length) of activity;
+    halving ``a`` at fixed ``xi`` is the decimation flow run backwards.
+
+    Examples
+    --------
+    >>> mass_for_length()
+    2*lambda*(cosh(a/xi) - 1)/a**2
+    """
+    x = sp.Symbol("xi", positive=True) if xi is None else sp.sympify(xi)
+    return 2 * lam * (sp.cosh(a / x) - 1) / a**2
+
+
 class LatticeField:
     r"""A numeric Gaussian field on a periodic lattice, computed in momentum space by FFTs.
 
@@ -357,7 +374,7 @@ class LatticeField:
         return phi
 
     @staticmethod
-    def two_point_estimate(fields: np.ndarray, batches: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    def two_point_estimate(fields: np.ndarray, batches: int = 20) -> tuple[np.ndarray, np.ndarray]:
         r"""Estimated :math:`\langle \phi_0 \phi_r \rangle` from sampled fields (translation-averaged), with standard errors.
 
         Returns ``(mean, stderr)`` arrays of the lattice's shape; the errors come from

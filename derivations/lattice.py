@@ -1,0 +1,155 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # A lattice field theory of neural activity
+#
+# The Gaussian field of `thermotheory.models.lattice`: the propagator, the two-point
+# function and correlation length, the susceptibility, the entropy production of a
+# non-reciprocal (directed) coupling, and the exact decimation flow of the chain. The
+# closed forms are checked against FFT sums on finite lattices, the FFT path against the
+# dense engine, and the two-point function against exact Fourier sampling and real-space
+# Langevin simulation; a phi^4 term is simulated and compared with first-order
+# perturbation theory. ``THERMOTHEORY_FAST=1`` runs fewer samples.
+
+# %%
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import sympy as sp  # noqa: E402
+
+import thermotheory as tt  # noqa: E402
+from thermotheory import estimate  # noqa: E402
+from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
+from thermotheory.models import lattice as E  # noqa: E402
+
+fast = os.environ.get("THERMOTHEORY_FAST") == "1"
+out = output_dir(__file__)
+
+
+def vals(f):
+    return {E.m: np.sqrt(f.m2), E.lam: f.lam, E.a: f.a, E.Gamma: f.gamma, E.eps: f.eps}
+
+
+# %% [markdown]
+# ## Closed forms
+
+# %%
+flow = E.decimation()
+quantities = {
+    "G(k)": E.propagator(1),
+    r"G_{d=3}(k)": E.propagator(3),
+    r"\kappa": E.inverse_correlation_length(),
+    r"\xi = a / \kappa": E.correlation_length(),
+    r"\xi_{2}": E.second_moment_length(),
+    r"G(r)": E.two_point_function(),
+    r"G_L(r)": E.two_point_function(sp.Symbol("L", positive=True, integer=True)),
+    r"\chi": E.susceptibility(),
+    r"\Pi / N \;(d = 1)": E.entropy_production_density(1),
+    r"\Pi / N \;(d = 2)": E.entropy_production_density(2),
+    r"m^2(\xi)": E.mass_for_length(),
+    r"a'": flow["a"], r"\kappa'": flow["kappa"], r"\lambda'": flow["lambda"], r"m'^2": flow["m2"],
+    r"\xi'": flow["correlation_length"],
+}
+for name, expr in quantities.items():
+    print(f"{name:>22} = {expr}")
+
+# %% [markdown]
+# ## Checks: the FFT path against the dense engine, closed forms against sums
+
+# %%
+small = E.LatticeField(6, 2, m2=0.7, lam=1.3, gamma=0.8, eps=0.4)
+dense = small.linear_sde()
+assert np.allclose(tt.stationary_covariance(dense), small.covariance(np.arange(small.sites)), rtol=0, atol=1e-12)
+assert abs(tt.entropy_production_rate(dense) - small.entropy_production_rate()) < 1e-10
+chain = E.LatticeField(64, 1, m2=0.5, lam=1.0, eps=0.6)
+k_chain = float(E.inverse_correlation_length().subs(vals(chain)))
+ring = E.two_point_function(chain.L).subs({**vals(chain), E.kappa: k_chain})
+G_chain = chain.correlation()
+assert np.allclose([float(ring.subs(E.r, n)) for n in range(chain.L)], G_chain, rtol=1e-10, atol=1e-14)
+long_chain = E.LatticeField(4096, 1, m2=0.5, lam=1.0, eps=0.6)
+dens = float(E.entropy_production_density(1).subs({**vals(chain), E.kappa: k_chain}))
+assert abs(long_chain.entropy_production_rate() / long_chain.sites - dens) < 1e-10 * dens
+big = E.LatticeField(1000, 2, m2=0.1, lam=1.0)
+print(f"10^6 sites: entropy {big.entropy():.1f} nats, susceptibility {big.correlation().sum():.6f} (1/m^2 = 10)")
+
+# %% [markdown]
+# ## Monte Carlo: exact Fourier sampling, Langevin dynamics, entropy production, phi^4
+
+# %%
+mean_s, se_s = E.LatticeField.two_point_estimate(chain.sample(400 if fast else 4000, seed=1))
+fields = chain.langevin(t_end=20.0, dt=0.002, n=200 if fast else 1000, seed=2)
+mean_l, se_l = E.LatticeField.two_point_estimate(fields)
+for n in (0, 1, 3, 6):
+    z_s = (mean_s[n] - G_chain[n]) / se_s[n]
+    print(f"G({n}) = {G_chain[n]:.5f}: sampling {mean_s[n]:.5f} +- {se_s[n]:.5f} (z = {z_s:+.2f}), "
+          f"Langevin {mean_l[n]:.5f} +- {se_l[n]:.5f}")
+    assert abs(z_s) <= 4 and abs(mean_l[n] - G_chain[n]) <= 4 * se_l[n] + 0.004 * G_chain[0]
+ring6 = E.LatticeField(6, 1, m2=0.5, lam=1.0, eps=0.7)
+model6 = ring6.linear_sde()
+tr = tt.simulate(model6, t_end=20.0, dt=0.005, paths=200 if fast else 1000, seed=3, burn_in=10.0)
+ep = estimate.heat_rate(tr, model6, list(model6.variables))
+ep_theory = ring6.entropy_production_rate()
+print(f"entropy production of a directed ring of 6: theory {ep_theory:.5f}, Monte Carlo {ep.value:.5f} +- {ep.stderr:.5f}")
+assert abs(ep.z(ep_theory)) <= 4
+quartic = E.LatticeField(16, 1, m2=1.0, lam=1.0)
+u = 0.2
+n_q = 600 if fast else 3000
+base = quartic.langevin(t_end=8.0, dt=0.005, n=n_q, seed=7)
+pert = quartic.langevin(t_end=8.0, dt=0.005, n=n_q, seed=7, u=u)
+shift = (pert**2).mean(axis=1) - (base**2).mean(axis=1)
+Gq = quartic.correlation()
+first_order = -u / 2 * Gq[0] * (Gq**2).sum()
+print(f"phi^4 (u = {u}): shift of <phi^2> {shift.mean():.5f} +- {shift.std(ddof=1) / np.sqrt(n_q):.5f}, "
+      f"first order {first_order:.5f}")
+assert abs(shift.mean() - first_order) <= 4 * shift.std(ddof=1) / np.sqrt(n_q) + 0.1 * abs(first_order)
+
+# %% [markdown]
+# ## Figure
+
+# %%
+fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(13, 3.6))
+rs = np.arange(0, 16)
+a1.semilogy(rs, G_chain[rs], label="closed form")
+a1.errorbar(rs, mean_s[rs], yerr=4 * se_s[rs], fmt="o", ms=3, label="Fourier sampling (4 s.e.)")
+a1.errorbar(rs + 0.2, mean_l[rs], yerr=4 * se_l[rs], fmt="s", ms=3, label="Langevin (4 s.e.)")
+a1.set_xlabel("r (sites)")
+a1.set_ylabel(r"$\langle \phi_0 \phi_r \rangle$")
+a1.set_ylim(1e-3, None)
+a1.legend(fontsize=8)
+epsilons = np.linspace(0, 1, 21)
+a2.plot(epsilons, [float(E.entropy_production_density(1).subs({**vals(chain), E.eps: e_, E.kappa: k_chain}))
+                   for e_ in epsilons], label="d = 1 closed form")
+a2.plot(epsilons, [E.LatticeField(64, 2, 0.5, 1.0, eps=e_).entropy_production_rate() / 64**2 for e_ in epsilons],
+        label="d = 2 (FFT, 64x64)")
+a2.set_xlabel(r"non-reciprocity $\epsilon$")
+a2.set_ylabel("entropy production per site")
+a2.legend(fontsize=8)
+ks = [k_chain * 2**j for j in range(5)]
+a3.plot(range(5), [1 / k for k in ks], "o-", label=r"$1/\kappa$ (lattice units)")
+a3.plot(range(5), [2**j / k for j, k in enumerate(ks)], "s--", label=r"$a/\kappa$ (physical, $a_0 = 1$)")
+a3.set_xlabel("decimation steps")
+a3.set_yscale("log")
+a3.legend(fontsize=8)
+fig.tight_layout()
+fig_path = save_figure(fig, "lattice", out)
+
+# %% [markdown]
+# ## Export
+
+# %%
+phi = sp.Symbol(r"\phi_i", real=True)
+single = tt.LinearSDE({phi: -E.Gamma * E.m**2 * phi}, {phi: E.Gamma})  # one mode: the k = 0 mode of the field
+tex, md = write_derivation("lattice", "A lattice field theory of neural activity", single, quantities, out,
+                           figures=[fig_path.name])
+print(f"wrote {tex}, {md} and {fig_path}")
