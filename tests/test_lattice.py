@@ -153,3 +153,30 @@ def test_mass_for_a_measured_correlation_length():
     assert f.a / kappa_of(f) == pytest.approx(xi, rel=1e-12)
     G = f.correlation()
     assert -f.a / np.log(G[11] / G[10]) == pytest.approx(xi, rel=1e-9)
+
+
+@pytest.mark.parametrize("d,L,b", [(1, 12, 3), (2, 6, 2)])
+def test_block_averaged_correlation_against_the_dense_covariance(d, L, b):
+    f = E.LatticeField(L, d, m2=0.6, lam=1.1, a=0.8)
+    S = tt.stationary_covariance(f.linear_sde())
+    coarse = np.arange(f.sites).reshape(f.shape)
+    labels = np.zeros(f.shape, int)
+    for I, idx in enumerate(np.ndindex(*(L // b,) * d)):
+        labels[tuple(slice(i * b, (i + 1) * b) for i in idx)] = I
+    P = np.zeros(((L // b) ** d, f.sites))
+    P[labels.ravel(), coarse.ravel()] = 1 / b**d
+    C_dense = P @ S @ P.T
+    C_fft = f.blocked_correlation(b)
+    assert np.allclose(C_dense[0], C_fft.ravel(), rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_block_spin_flow(d):
+    f = E.LatticeField({1: 1024, 2: 256, 3: 64}[d], d, m2=0.01, lam=1.0)
+    xi = f.correlation_length()
+    g = f.block(2)
+    assert g.m2 == pytest.approx(2**d * f.m2, rel=1e-10)  # Ĉ(0) = chi / b^d exactly
+    assert g.a == 2 * f.a and g.L == f.L // 2
+    assert abs(g.correlation_length() / xi - 1) < (2 / xi) ** 2  # physical length kept up to (b/xi)^2
+    with pytest.raises(ModelError, match="block size"):
+        f.block(3)
