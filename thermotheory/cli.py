@@ -1,0 +1,266 @@
+"""The ``thermotheory`` command line: list, derive, verify, report and plot the catalog's models.
+
+Every subcommand has ``--help``. Unknown models, quantities and parameters end with a
+message naming the known ones and exit status 2; a failed Monte Carlo check exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+import sympy as sp
+
+from .catalog import CATALOG, CatalogEntry, entry, parameter
+from .core.evaluate import latex
+from .errors import ModelError
+
+__all__ = ["main", "build_parser", "report_tex"]
+
+
+def _progress(done: int, total: int, label: str, stream: TextIO) -> None:
+    width = 24
+    filled = int(width * done / max(total, 1))
+    stream.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done}/{total} {label[:40]:<40}")
+    if done == total:
+        stream.write("\n")
+    stream.flush()
+
+
+def _overrides(pairs: Sequence[str]) -> dict[str, float]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise ModelError(f"--set expects NAME=VALUE but found {pair!r}")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ModelError(f"--set {name}: expected a number but found {value!r}") from None
+    return out
+
+
+def _quantity(item: CatalogEntry, name: str):
+    if name not in item.quantities:
+        raise ModelError(f"unknown quantity {name!r} of model {item.name!r}; its quantities are: "
+                         f"{', '.join(item.quantities)}")
+    return item.quantities[name]
+
+
+def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    for name in CATALOG:
+        item = entry(name)
+        params = ", ".join(f"{s.name}={v:g}" for s, v in item.defaults.items())
+        out.write(f"{name}: {item.description}\n  parameters (defaults): {params}\n  quantities: "
+                  f"{', '.join(item.quantities)}\n")
+    return 0
+
+
+def _cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
+    item = entry(args.model)
+    model = item.model()
+    names = [args.quantity] if args.quantity else list(item.quantities)
+    for name in names:
+        expr = _quantity(item, name).closed_form(model)
+        out.write(f"{name} = {latex(expr) if args.latex else expr}\n")
+    return 0
+
+
+def _verify_entry(item: CatalogEntry, values, paths: int | None, seed: int, z_max: float, progress: TextIO | None):
+    from .montecarlo.verify import VerificationTable, verify
+
+    model = item.model()
+    table = VerificationTable()
+    names = list(item.quantities)
+    for i, name in enumerate(names):
+        if progress is not None:
+            _progress(i, len(names), name, progress)
+        q = item.quantities[name]
+        table.append(verify(model, q.function, *q.args, values=values, paths=paths, seed=seed + i, z_max=z_max,
+                            **dict(q.kwargs)))
+    if progress is not None:
+        _progress(len(names), len(names), "done", progress)
+    return table
+
+
+def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    if args.all == bool(args.model):
+        raise ModelError("verify: give one MODEL or --all")
+    names = CATALOG if args.all else [args.model]
+    ok = True
+    for name in names:
+        item = entry(name)
+        values = item.values(_overrides(args.set))
+        table = _verify_entry(item, values, args.paths, args.seed, args.z_max, None if args.quiet else sys.stderr)
+        out.write(f"{name}\n{table}\n")
+        ok = ok and table.passed
+    return 0 if ok else 1
+
+
+def report_tex(item: CatalogEntry, table=None) -> str:
+    """A complete LaTeX document for one catalog model: SDEs, assumptions, closed forms and checks.
+
+    Examples
+    --------
+    >>> tex = report_tex(entry("underdamped_trap"))
+    >>> tex.startswith(r"\\documentclass") and tex.rstrip().endswith(r"\\end{document}")
+    True
+    """
+    model = item.model()
+    body = latex(model).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
+    params = ", ".join(f"${sp.latex(s)}$" for s in model.parameters)
+    parity = ", ".join(f"${sp.latex(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(model.variables, model.parity))
+    lines = [
+        r"\documentclass{article}", r"\usepackage{amsmath}", r"\usepackage[margin=2cm]{geometry}",
+        r"\allowdisplaybreaks", r"\begin{document}",
+        rf"\section*{{{item.name.replace('_', ' ')}: {item.description}}}",
+        r"\subsection*{Model}", r"\begin{align}", body, r"\end{align}",
+        r"\subsection*{Assumptions}", r"\begin{itemize}",
+        rf"\item parameters {params} are positive; $k_B = 1$, information in nats, heat as entropy flow "
+        r"into the medium;",
+        rf"\item parities under time reversal: {parity};",
+        r"\item stationary quantities refer to the unique stationary state of the stable drift.",
+        r"\end{itemize}", r"\subsection*{Closed forms}", r"\begin{align}",
+    ]
+    rows = [rf"\text{{{name.replace('_', ' ')}}} &= {latex(q.closed_form(model))}"
+            for name, q in item.quantities.items()]
+    lines.append(" \\\\\n".join(rows))
+    lines.append(r"\end{align}")
+    if table is not None:
+        values = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in item.defaults.items())
+        lines += [r"\subsection*{Monte Carlo verification}", f"At {values}.", "",
+                  r"\begin{tabular}{lrrrrl}", r"quantity & theory & estimate & s.e. & $z$ & \\ \hline"]
+        for r in table:
+            name = r.quantity.replace("_", r"\_")
+            lines.append(f"{name} & {r.theory:.6g} & {r.estimate:.6g} & {r.stderr:.2g} & {r.z:+.2f} & "
+                         f"{'pass' if r.passed else 'FAIL'} \\\\")
+        lines.append(r"\end{tabular}")
+    lines.append(r"\end{document}")
+    return "\n".join(lines) + "\n"
+
+
+def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    item = entry(args.model)
+    table = None
+    if not args.no_verify:
+        table = _verify_entry(item, item.values(), args.paths, args.seed, 4.0, None if args.quiet else sys.stderr)
+    path = Path(args.output)
+    path.write_text(report_tex(item, table))
+    out.write(f"wrote {path}\n")
+    return 0 if table is None or table.passed else 1
+
+
+def _cmd_plot(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise ModelError("plot needs matplotlib: pip install thermotheory[plot]") from None
+    from .montecarlo.verify import verify
+
+    item = entry(args.model)
+    q = _quantity(item, args.quantity)
+    par = parameter(item, args.vary)
+    values = item.values(_overrides(args.set))
+    centre = values[par]
+    lo, hi = args.range if args.range else (centre / 2, centre * 2)
+    if not lo < hi:
+        raise ModelError(f"--range: expected LOW < HIGH but found {lo} {hi}")
+    model = item.model()
+    expr = sp.sympify(q.closed_form(model)).subs({s: v for s, v in values.items() if s != par})
+    f = sp.lambdify(par, expr, "numpy")
+    grid = np.linspace(lo, hi, 200)
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    ax.plot(grid, np.broadcast_to(f(grid), grid.shape), label="closed form")
+    if args.points:
+        xs = np.linspace(lo, hi, args.points + 2)[1:-1]
+        recs = []
+        for i, x in enumerate(xs):
+            if not args.quiet:
+                _progress(i, len(xs), f"{par.name} = {x:.3g}", sys.stderr)
+            recs.append(verify(model, q.function, *q.args, values={**values, par: float(x)}, paths=args.paths,
+                               seed=args.seed + i, **dict(q.kwargs)))
+        if not args.quiet:
+            _progress(len(xs), len(xs), "done", sys.stderr)
+        ax.errorbar(xs, [r.estimate for r in recs], yerr=[4 * r.stderr for r in recs], fmt="o",
+                    label="Monte Carlo (4 s.e.)")
+    ax.set_xlabel(f"${sp.latex(par)}$")
+    ax.set_ylabel(args.quantity.replace("_", " "))
+    ax.set_title(f"{item.name}", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(args.output or f"{item.name}_{args.quantity}_{par.name}.png")
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    out.write(f"wrote {path}\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``thermotheory`` command."""
+    p = argparse.ArgumentParser(prog="thermotheory", description="Closed forms and Monte Carlo checks of "
+                                "information-thermodynamic models.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="the models and their quantities").set_defaults(run=_cmd_list)
+    d = sub.add_parser("derive", help="closed forms of a model's quantities")
+    d.add_argument("model", help=f"one of: {', '.join(CATALOG)}")
+    d.add_argument("quantity", nargs="?", help="one quantity (default: all)")
+    d.add_argument("--latex", action="store_true", help="print LaTeX instead of sympy expressions")
+    d.set_defaults(run=_cmd_derive)
+
+    def mc(sp_):
+        sp_.add_argument("--paths", type=int, default=None, help="Monte Carlo paths (default: verify's)")
+        sp_.add_argument("--seed", type=int, default=0, help="seed of the simulations")
+        sp_.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    v = sub.add_parser("verify", help="Monte Carlo checks of a model's closed forms (exit 1 if one fails)")
+    v.add_argument("model", nargs="?", help=f"one of: {', '.join(CATALOG)}")
+    v.add_argument("--all", action="store_true", help="every model of the catalog")
+    v.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="change a parameter")
+    v.add_argument("--z-max", type=float, default=4.0, help="largest |z| that passes (default 4)")
+    mc(v)
+    v.set_defaults(run=_cmd_verify)
+    r = sub.add_parser("report", help="a complete LaTeX document for a model")
+    r.add_argument("model", help=f"one of: {', '.join(CATALOG)}")
+    r.add_argument("-o", "--output", required=True, help="the .tex file to write")
+    r.add_argument("--no-verify", action="store_true", help="leave out the Monte Carlo table")
+    mc(r)
+    r.set_defaults(run=_cmd_report)
+    pl = sub.add_parser("plot", help="a closed form along a parameter, with Monte Carlo points (PNG)")
+    pl.add_argument("model", help=f"one of: {', '.join(CATALOG)}")
+    pl.add_argument("quantity", help="the quantity to plot")
+    pl.add_argument("--vary", required=True, help="the parameter along the x axis")
+    pl.add_argument("--range", type=float, nargs=2, metavar=("LOW", "HIGH"), help="default: half to twice the default")
+    pl.add_argument("--points", type=int, default=3, help="Monte Carlo points (0 for none)")
+    pl.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="change a parameter")
+    pl.add_argument("-o", "--output", help="the PNG file (default MODEL_QUANTITY_PARAM.png)")
+    mc(pl)
+    pl.set_defaults(run=_cmd_plot)
+    return p
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status.
+
+    Examples
+    --------
+    >>> import io
+    >>> buf = io.StringIO()
+    >>> main(["derive", "decoder", "heat_rate"], out=buf)
+    0
+    >>> buf.getvalue().startswith("heat_rate = ")
+    True
+    """
+    out = sys.stdout if out is None else out
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args, out)
+    except ModelError as exc:
+        sys.stderr.write(f"thermotheory {args.command}: {exc}\n")
+        return 2
