@@ -16,6 +16,7 @@ from .core.thermo import efficiency, entropy_production, entropy_production_rate
 from . import estimate
 from .montecarlo.simulate import Gaussian, Trajectories, simulate
 from .montecarlo.verify import VerificationRecord, VerificationTable, verify, verify_all
+from .montecarlo.sweep import sweep
 from .errors import (
     InvalidDiffusion,
     InvalidParity,
@@ -57,6 +58,7 @@ __all__ = [
     "estimate",
     "verify",
     "verify_all",
+    "sweep",
     "VerificationRecord",
     "VerificationTable",
     "ModelError",
