@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-import numpy as np
 import sympy as sp
 
 from .catalog import CATALOG, CatalogEntry, entry, parameter
@@ -162,42 +161,23 @@ def _cmd_plot(args: argparse.Namespace, out: TextIO) -> int:
         import matplotlib.pyplot as plt
     except ImportError:  # pragma: no cover - depends on the installation
         raise ModelError("plot needs matplotlib: pip install thermotheory[plot]") from None
-    from .montecarlo.verify import verify
+    from .plot import plot_check
 
     item = entry(args.model)
     q = _quantity(item, args.quantity)
     par = parameter(item, args.vary)
     values = item.values(_overrides(args.set))
-    centre = values[par]
-    lo, hi = args.range if args.range else (centre / 2, centre * 2)
-    if not lo < hi:
-        raise ModelError(f"--range: expected LOW < HIGH but found {lo} {hi}")
-    model = item.model()
-    expr = sp.sympify(q.closed_form(model)).subs({s: v for s, v in values.items() if s != par})
-    f = sp.lambdify(par, expr, "numpy")
-    grid = np.linspace(lo, hi, 200)
-    fig, ax = plt.subplots(figsize=(5, 3.6))
-    ax.plot(grid, np.broadcast_to(f(grid), grid.shape), label="closed form")
-    if args.points:
-        xs = np.linspace(lo, hi, args.points + 2)[1:-1]
-        recs = []
-        for i, x in enumerate(xs):
-            if not args.quiet:
-                _progress(i, len(xs), f"{par.name} = {x:.3g}", sys.stderr)
-            recs.append(verify(model, q.function, *q.args, values={**values, par: float(x)}, paths=args.paths,
-                               seed=args.seed + i, **dict(q.kwargs)))
-        if not args.quiet:
-            _progress(len(xs), len(xs), "done", sys.stderr)
-        ax.errorbar(xs, [r.estimate for r in recs], yerr=[4 * r.stderr for r in recs], fmt="o",
-                    label="Monte Carlo (4 s.e.)")
-    ax.set_xlabel(f"${sp.latex(par)}$")
+    lo, hi = args.range if args.range else (values[par] / 2, values[par] * 2)
+    if not args.quiet and args.points:
+        sys.stderr.write(f"Monte Carlo at {args.points} values of {par.name} ...\n")
+    ax, table = plot_check(item.model(), q.function, *q.args, parameter=par, low=lo, high=hi, values=values,
+                           points=args.points, paths=args.paths, seed=args.seed, processes=1, **dict(q.kwargs))
     ax.set_ylabel(args.quantity.replace("_", " "))
-    ax.set_title(f"{item.name}", fontsize=10)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    ax.set_title(item.name, fontsize=10)
+    ax.figure.tight_layout()
     path = Path(args.output or f"{item.name}_{args.quantity}_{par.name}.png")
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    ax.figure.savefig(path, dpi=120)
+    plt.close(ax.figure)
     out.write(f"wrote {path}\n")
     return 0
 

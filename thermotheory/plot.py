@@ -1,0 +1,102 @@
+"""Plots of closed forms against Monte Carlo: a theory curve along a parameter with error bars.
+
+Needs matplotlib (``pip install thermotheory[plot]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .core.model import LinearSDE
+from .errors import ModelError
+from .montecarlo.sweep import sweep
+from .montecarlo.verify import VerificationTable
+
+__all__ = ["plot_check"]
+
+
+def plot_check(
+    model: LinearSDE,
+    quantity: Callable[..., Any],
+    *args: Any,
+    parameter: sp.Symbol | str,
+    low: float,
+    high: float,
+    values: Mapping | None = None,
+    points: int = 3,
+    paths: int | None = None,
+    seed: int = 0,
+    processes: int | None = 1,
+    scheduler: Any = None,
+    ax: Any = None,
+    **options: Any,
+) -> tuple[Any, VerificationTable]:
+    """Plot a closed form along ``parameter`` with Monte Carlo points (4 standard errors).
+
+    Parameters
+    ----------
+    model : LinearSDE
+        With ``parameter`` among its symbols.
+    quantity, *args, **options
+        A closed-form function and its arguments, as for :func:`~thermotheory.verify`.
+    parameter : Symbol or name
+    low, high : float
+        The range of the parameter.
+    values : mapping
+        Values of the other parameters.
+    points : int
+        Monte Carlo points, evenly inside the range (0 for the curve alone).
+    paths, seed, processes, scheduler
+        As for :func:`~thermotheory.sweep`.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    (Axes, VerificationTable)
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import sympy as sp, thermotheory as tt
+    >>> v, r = sp.symbols("v r", real=True)
+    >>> g = sp.Symbol("g", positive=True)
+    >>> m = tt.LinearSDE({v: -v, r: g * v - r}, {v: 1, r: 1})
+    >>> ax, table = plot_check(m, tt.heat_rate, r, parameter=g, low=0.5, high=2.0, points=2, paths=300)
+    >>> len(ax.lines) >= 1, table.passed
+    (True, True)
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise ModelError("plots need matplotlib: pip install thermotheory[plot]") from None
+    names = {p.name: p for p in model.parameters}
+    par = names.get(parameter, parameter) if isinstance(parameter, str) else parameter
+    if par not in model.parameters:
+        raise ModelError(f"parameter: {parameter!r} is not a parameter of the model (parameters: {sorted(names)})")
+    if not low < high:
+        raise ModelError(f"expected low < high but found {low} and {high}")
+    fixed = {names.get(k, k) if isinstance(k, str) else k: v for k, v in (values or {}).items()}
+    fixed.pop(par, None)
+    expr = sp.sympify(quantity(model, *args, **options)).subs(fixed)
+    if expr.free_symbols - {par}:
+        raise ModelError(f"give values for {sorted(s.name for s in expr.free_symbols - {par})}")
+    f = sp.lambdify(par, expr, "numpy")
+    grid = np.linspace(low, high, 200)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.6))
+    ax.plot(grid, np.broadcast_to(f(grid), grid.shape), label="closed form")
+    table = VerificationTable()
+    if points:
+        xs = np.linspace(low, high, points + 2)[1:-1]
+        table = sweep(model, quantity, *args, parameter=par, grid=xs, values=fixed, paths=paths, seed=seed,
+                      processes=processes, scheduler=scheduler, **options)
+        ax.errorbar(xs, [r.estimate for r in table], yerr=[4 * r.stderr for r in table], fmt="o",
+                    label="Monte Carlo (4 s.e.)")
+    ax.set_xlabel(f"${sp.latex(par)}$")
+    ax.legend(fontsize=8)
+    return ax, table
