@@ -48,7 +48,7 @@ __all__ = [
 m, a, Gamma = sp.symbols("m a Gamma", positive=True)
 #: Nearest-neighbour coupling.
 lam = sp.Symbol("lambda", positive=True)
-#: Non-reciprocity of the coupling (|eps| <= 1).
+#: Non-reciprocity of the coupling (``|eps| <= 1``).
 eps = sp.Symbol("epsilon", real=True)
 #: Distance in lattice sites.
 r = sp.Symbol("r", integer=True)

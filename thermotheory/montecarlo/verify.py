@@ -188,7 +188,7 @@ def verify(
     seed : int
         Seed of the simulation; the check is deterministic for a given seed.
     z_max : float
-        Largest |z| that passes (default 4).
+        Largest ``|z|`` that passes (default 4).
     dt, duration : float, optional
         Step and recorded duration of rate estimates (defaults: 1/20 of the fastest and
         20 times the slowest relaxation time; for the transfer entropy rate and the filter
