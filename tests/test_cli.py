@@ -88,3 +88,26 @@ def test_every_subcommand_has_help(sub):
 def test_runs_as_a_module():
     done = subprocess.run([sys.executable, "-m", "thermotheory", "derive", "gyrator"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("entropy_production_rate = ")
+
+
+def test_the_console_script_runs_where_installed():
+    import shutil
+
+    exe = shutil.which("thermotheory")
+    if exe is None:
+        pytest.skip("the package is not installed (pip install -e . puts the script on the path)")
+    done = subprocess.run([exe, "list"], capture_output=True, text=True)
+    assert done.returncode == 0 and "decoder:" in done.stdout
+
+
+def test_the_report_compiles_with_pdflatex_where_available(tmp_path):
+    import shutil
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("no pdflatex on this machine")
+    code, _ = run("report", "tracking", "-o", str(tmp_path / "r.tex"), "--no-verify")
+    assert code == 0
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "r.tex"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "r.pdf").exists()
