@@ -43,7 +43,7 @@ def timed(code: str) -> float:
 
 def main() -> None:
     ref = timed(REFERENCE)
-    print(f"{"derivation":<72} {'seconds':>8} {'x reference':>12}")
+    print(f"{'derivation':<72} {'seconds':>8} {'x reference':>12}")
     for name, code in TASKS.items():
         sec = timed(code)
         print(f"{name:<72} {sec:8.2f} {sec / max(ref, 1e-9):12.0f}")
