@@ -74,14 +74,11 @@ def plot_check(
         import matplotlib.pyplot as plt
     except ImportError:  # pragma: no cover - depends on the installation
         raise ModelError("plots need matplotlib: pip install thermotheory[plot]") from None
-    names = {p.name: p for p in model.parameters}
-    par = names.get(parameter, parameter) if isinstance(parameter, str) else parameter
-    if par not in model.parameters:
-        raise ModelError(f"parameter: {parameter!r} is not a parameter of the model (parameters: {sorted(names)})")
+    (par,) = model._substitution({parameter: 0})  # by Symbol or name; unknown names are refused
     if not low < high:
         raise ModelError(f"expected low < high but found {low} and {high}")
-    fixed = {names.get(k, k) if isinstance(k, str) else k: v for k, v in (values or {}).items()}
-    fixed.pop(par, None)
+    fixed = model._substitution(values or {})
+    fixed.pop(par, None)  # the curve and the points set it
     expr = sp.sympify(quantity(model, *args, **options)).subs(fixed)
     if expr.free_symbols - {par}:
         raise ModelError(f"give values for {sorted(s.name for s in expr.free_symbols - {par})}")

@@ -66,14 +66,15 @@ class StateModel:
     #: Slots that hold caches: not pickled, rebuilt empty (compiled functions do not pickle).
     _TRANSIENT = {"_cache": dict, "_compiled": lambda: None}
 
+    def _slot_names(self) -> list[str]:
+        return [n for cls in type(self).__mro__ for n in getattr(cls, "__slots__", ())]
+
     def __getstate__(self) -> dict[str, Any]:
         """The slots' values, without caches (models travel to worker processes by pickle)."""
-        names = [n for cls in type(self).__mro__ for n in getattr(cls, "__slots__", ())]
-        return {n: getattr(self, n) for n in names if n not in self._TRANSIENT and hasattr(self, n)}
+        return {n: getattr(self, n) for n in self._slot_names() if n not in self._TRANSIENT and hasattr(self, n)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        names = [n for cls in type(self).__mro__ for n in getattr(cls, "__slots__", ())]
-        for n in names:
+        for n in self._slot_names():
             if n in self._TRANSIENT:
                 object.__setattr__(self, n, self._TRANSIENT[n]())
         for n, val in state.items():

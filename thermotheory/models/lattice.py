@@ -29,14 +29,12 @@ Symbols: ``m`` (mass), ``lambda`` (coupling), ``a`` (spacing), ``Gamma`` (mobili
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from ..core.model import LinearSDE
 from ..errors import ModelError
-from ..montecarlo.estimators import Estimate
 
 __all__ = [
     "m", "lam", "a", "Gamma", "eps", "r", "kappa",

@@ -81,7 +81,16 @@ def one_weight(kind: str = "ramp") -> LinearSDE:
     return LinearSDE({omega: -omega + nu * sigma_T * _protocol(kind)}, {omega: 1}, time=t)
 
 
+_UNIT = {synapse.tau_w: 1, synapse.sigma_w: 1, synapse.lam: 1, synapse.s_mu: 1, synapse.tau_r: tau}
+
+
 @lru_cache(maxsize=None)
+def _unit_learning(kind: str) -> dict[str, sp.Expr]:
+    """The synapse's learning closed forms with unit time constant, noise, gain and spread."""
+    return {key: sp.simplify(expr.xreplace(_UNIT)) for key, expr in synapse.learning_quantities(kind).items()
+            if key in ("gain", "heat", "gain_final", "heat_final")}
+
+
 def drive_response(kind: str = "ramp") -> tuple[sp.Expr, sp.Expr]:
     r"""Gain ``c(t)`` and unit heat ``q(t)`` of a weight under a drive ``h(t) f``: mean ``c f``, heat ``q f^2``.
 
@@ -96,24 +105,15 @@ def drive_response(kind: str = "ramp") -> tuple[sp.Expr, sp.Expr]:
     >>> sp.simplify(q - (1 - sp.exp(-2 * t)) / 2)
     0
     """
-    q = synapse.learning_quantities(kind)
-    unit = {synapse.tau_w: 1, synapse.sigma_w: 1, synapse.lam: 1, synapse.s_mu: 1, synapse.tau_r: tau}
-    gain = sp.simplify(q["gain"].xreplace(unit))
-    heat = sp.simplify(q["heat"].xreplace(unit))
-    return gain, heat
-
-
-@lru_cache(maxsize=None)
-def _final_response(kind: str) -> tuple[sp.Expr, sp.Expr]:
-    """``c`` and ``q`` as ``t -> infinity`` (functions of ``tau`` for the ramp)."""
-    last = lambda e: e.args[-1][0] if isinstance(e, sp.Piecewise) else e  # noqa: E731
-    return tuple(sp.simplify(sp.limit(last(e), t, sp.oo)) for e in drive_response(kind))
+    q = _unit_learning(kind)
+    return q["gain"], q["heat"]
 
 
 def _response_at(kind: str, tau_value: Any, time: Any) -> tuple[mp.mpf, mp.mpf]:
     """``c`` and ``q`` at one time (``inf`` for the end) as mpmath numbers."""
     if time in (mp.inf, float("inf"), sp.oo):
-        exprs, rep = _final_response(kind), {}
+        q = _unit_learning(kind)
+        exprs, rep = (q["gain_final"], q["heat_final"]), {}
     else:
         if float(time) < 0:
             raise ModelError(f"time: expected a time >= 0 but found {time}")
@@ -131,9 +131,9 @@ def _kind_and_tau(tau_value: Any) -> str:
     return "ramp"
 
 
-def _check(value: Any, name: str, positive: bool = True) -> mp.mpf:
-    val = mp.mpf(value) if not isinstance(value, mp.mpf) else value
-    if not mp.isfinite(val) or (positive and val <= 0):
+def _check(value: Any, name: str) -> mp.mpf:
+    val = mp.mpf(value)
+    if not mp.isfinite(val) or val <= 0:
         raise ModelError(f"{name}: expected a positive number but found {value}")
     return val
 

@@ -127,18 +127,22 @@ def _silenced(model: LinearSDE):
 
 
 def protocol(kind: str = "step", time: sp.Symbol = t) -> sp.Expr:
-    r"""The learning protocol ``h(t)``: ``"step"`` (1 from time 0) or ``"ramp"`` (``t / tau_r`` up to ``tau_r``, then 1).
+    r"""The learning protocol ``h(t)``: ``"step"`` (1 from time 0), ``"ramp"`` (``t / tau_r`` up to ``tau_r``, then 1) or ``"pulse"`` (1 up to ``t_w``, then 0).
 
     Examples
     --------
     >>> protocol("ramp")
     Piecewise((t/tau_r, t < tau_r), (1, True))
     """
-    if kind == "step":
-        return sp.Integer(1)
-    if kind == "ramp":
-        return sp.Piecewise((time / tau_r, time < tau_r), (1, True))
-    raise ModelError(f"protocol: expected 'step' or 'ramp' but found {kind!r}")
+    branches, start = [], sp.Integer(0)
+    for h, duration in _phases(kind):
+        local = h.xreplace({_s: time - start})
+        if duration is None:
+            branches.append((local, True))
+        else:
+            start = start + duration
+            branches.append((local, time < start))
+    return branches[0][0] if len(branches) == 1 else sp.Piecewise(*branches)
 
 
 def learning(kind: str = "step") -> LinearSDE:
@@ -173,15 +177,17 @@ def _average_over_mu(expr: sp.Expr) -> sp.Expr:
 
 
 def _phases(kind: str) -> list[tuple[sp.Expr, sp.Expr | None]]:
-    """The protocol as (h in local time, duration) pieces; the last lasts for ever."""
+    """The protocol as (h in local time ``_s``, duration) pieces; the last lasts for ever."""
     if kind == "step":
         return [(sp.Integer(1), None)]
     if kind == "ramp":
         return [(_s / tau_r, tau_r), (sp.Integer(1), None)]
-    raise ModelError(f"protocol: expected 'step' or 'ramp' but found {kind!r}")
+    if kind == "pulse":
+        return [(sp.Integer(1), t_w), (sp.Integer(0), None)]
+    raise ModelError(f"protocol: expected 'step', 'ramp' or 'pulse' but found {kind!r}")
 
 
-def _conditional(kind: str) -> tuple[list, list]:
+def _conditional(kind: str) -> list[tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]]:
     """Per phase: (start, gain c, variance V, heat Q) as functions of the global time t."""
     m0, V0, Q0, start = sp.Integer(0), sigma_w**2, sp.Integer(0), sp.Integer(0)
     pieces = []
@@ -236,6 +242,7 @@ def learning_quantities(kind: str = "step") -> dict[str, sp.Expr]:
     c_inf = sp.limit(last["gain"], t, sp.oo)
     q_inf = sp.simplify(sp.limit(last["heat"], t, sp.oo))
     i_inf = sp.log(1 + c_inf**2 * s_mu**2 / sigma_w**2) / 2
+    result["gain_final"] = c_inf
     result["information_final"] = i_inf
     result["heat_final"] = q_inf
     result["efficiency_final"] = i_inf / (i_inf + q_inf)
@@ -285,18 +292,14 @@ def storage_quantities() -> dict[str, sp.Expr]:
     >>> storage_quantities()["hold_to_write"]
     1/(exp(2*t_w/tau_w) - 1)
     """
-    step = _conditional("step")[0]
-    _, c, V, Q = step
-    c_w, V_w = c.xreplace({t: t_w}), V.xreplace({t: t_w})
-    m, Vf, Qf = _phase(sp.Integer(0), c_w * mu, V_w)
-    local = {_s: t}
-    gain = sp.simplify(m.xreplace(local) / mu)
-    Vt = Vf.xreplace(local)
-    info = sp.simplify(sp.log(1 + gain**2 * s_mu**2 / Vt) / 2)
+    (_, _, _, Q_step), = _conditional("step")
+    _, (_, gain, V, Q_pulse) = _conditional("pulse")  # the phase after the stop, in global time
+    after = {t: t_w + t}  # t: the time since the stop
+    info = sp.simplify(sp.log(1 + gain.xreplace(after) ** 2 * s_mu**2 / V.xreplace(after)) / 2)
     life = sp.solve(sp.Eq(info, I_th), t)
-    heat_forget = _average_over_mu(Qf.xreplace(local))
-    write = _average_over_mu(Q.xreplace({t: t_w}))
-    hold = sp.simplify(_average_over_mu(Q.xreplace({t: t_w + t})) - write)
+    write = _average_over_mu(Q_step.xreplace({t: t_w}))
+    heat_forget = sp.simplify(_average_over_mu(Q_pulse.xreplace(after)) - write)
+    hold = sp.simplify(_average_over_mu(Q_step.xreplace(after)) - write)
     return {
         "information": info,
         "lifetime": sp.simplify(life[0]) if len(life) == 1 else life,
@@ -314,16 +317,15 @@ def learning_sde(kind: str = "step") -> SDE:
     Variables ``(mu, w, c)``: ``mu`` is constant (no drift, no noise), the clock ``c``
     advances at unit rate, and ``tau_w dw = (-w + lambda mu h(c)) dt + ...``. The drift is
     nonlinear (``mu h(c)``), so it is a :class:`~thermotheory.SDE`; start it from
-    ``mu ~ N(0, s_mu^2)``, ``w ~ N(0, sigma_w^2)``, ``c = 0``. Besides ``"step"`` and
-    ``"ramp"``, ``kind="pulse"`` drives with a step of duration ``t_w`` and then stops
-    (the protocol of :func:`storage_quantities`).
+    ``mu ~ N(0, s_mu^2)``, ``w ~ N(0, sigma_w^2)``, ``c = 0``. ``kind="pulse"`` drives
+    for a time ``t_w`` and then stops (the protocol of :func:`storage_quantities`).
 
     Examples
     --------
     >>> learning_sde("ramp").variables
     (mu, w, c)
     """
-    h = sp.Piecewise((1, c < t_w), (0, True)) if kind == "pulse" else protocol(kind, c)
+    h = protocol(kind, c)
     return SDE({mu: sp.Integer(0), w: (-w + lam * mu * h) / tau_w, c: sp.Integer(1)}, {w: sigma_w**2 / tau_w})
 
 

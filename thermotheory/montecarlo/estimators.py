@@ -542,6 +542,8 @@ def _nonlinear_heat(traj, model, Y, per_time: bool) -> np.ndarray:
     (the records need not be every integration step; the midpoint rule's bias is of order
     the record spacing over the fastest time scale).
     """
+    if not model.is_numeric:
+        raise ModelError("estimators need a numeric model: substitute values first")
     if not model.additive:
         raise ModelError("the heat estimator for a nonlinear SDE needs additive (state-independent) noise")
     idx = list(range(model.dimension)) if Y is None else model.indices(Y)
@@ -616,8 +618,6 @@ def heat_rate(traj, model, Y) -> Estimate:
     True
     """
     if _is_nonlinear(model):
-        if not model.is_numeric:
-            raise ModelError("estimators need a numeric model: substitute values first")
         return per_path(_nonlinear_heat(traj, model, Y, per_time=True))
     A, b, D = _model_arrays(model)
     return per_path(_run_on(traj, MediumEntropyFlow(A, b, D, model.parity, model.indices(Y), traj.dt)))

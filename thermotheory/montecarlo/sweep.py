@@ -81,20 +81,13 @@ def sweep(
     >>> len(table), table.passed
     (2, True)
     """
-    names = {p.name: p for p in model.parameters}
-    par = names.get(parameter, parameter) if isinstance(parameter, str) else parameter
-    if par not in model.parameters:
-        raise ModelError(f"parameter: {parameter!r} is not a parameter of the model "
-                         f"(parameters: {sorted(names)})")
+    (par,) = model._substitution({parameter: 0})  # by Symbol or name; unknown names are refused
     grid = [float(x) for x in grid]
     if not grid:
         raise ModelError("grid: expected at least one value")
-    base = {}
-    for key, val in (values or {}).items():
-        sym = names.get(key, key) if isinstance(key, str) else key
-        if sym == par:
-            raise ModelError(f"values: {par} is the swept parameter; give its values in grid")
-        base[sym] = val
+    base = model._substitution(values or {})
+    if par in base:
+        raise ModelError(f"values: {par} is the swept parameter; give its values in grid")
     tasks = [(model, quantity, args, {**base, par: x}, paths, seed + i, z_max, options, f"{par.name}={x:g}")
              for i, x in enumerate(grid)]
     if scheduler is not None:
