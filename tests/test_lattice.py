@@ -180,3 +180,13 @@ def test_block_spin_flow(d):
     assert abs(g.correlation_length() / xi - 1) < (2 / xi) ** 2  # physical length kept up to (b/xi)^2
     with pytest.raises(ModelError, match="block size"):
         f.block(3)
+
+
+def test_region_information_on_a_million_sites():
+    # two 10 x 10 blocks 2 sites apart; correlations (xi ~ 3 sites) never wrap around either lattice
+    A = np.array([(i, j) for i in range(10) for j in range(10)])
+    B = A + [12, 0]
+    big, small = E.LatticeField(1000, 2, m2=0.1, lam=1.0), E.LatticeField(200, 2, m2=0.1, lam=1.0)
+    assert big.sites == 10**6
+    assert big.mutual_information(A, B) == pytest.approx(small.mutual_information(A, B), rel=1e-9)
+    assert big.mutual_information(A, B) > 0
