@@ -99,3 +99,82 @@ def test_errors():
     blind = tt.LinearSDE.from_matrices(np.array([[0.5, 0.0], [0.0, -1.0]]), [1.0, 1.0])
     with pytest.raises(tt.ModelError, match="neither observed nor stable"):
         tt.filter_error(blind, "z0", "z1")
+
+
+def _oscillator_and_sensor(eps=0.0):
+    """A noiseless oscillator (z0, z1) and a noisy signal z2, both read by the sensor z3."""
+    A = np.array([[0.0, 1.0, 0.0, 0.0], [-1.0, 0.0, 0.0, 0.0], [0.0, 0.0, -1.0, 0.0], [1.0, 0.0, 1.0, -1.0]])
+    return tt.LinearSDE.from_matrices(A, np.diag([eps, eps, 1.0, 1.0]))
+
+
+def test_transfer_entropy_rate_with_a_noiseless_hidden_oscillator():
+    # The oscillator is learned exactly from the sensor's paths (its error decays like 1/t):
+    # the rate is that of the signal alone, Duncan's (sqrt(2) - 1) / 2. It was a raw LinAlgError.
+    got = tt.transfer_entropy_rate(_oscillator_and_sensor(), ["z0", "z2"], "z3")
+    assert got == pytest.approx((np.sqrt(2) - 1) / 2, rel=1e-10)
+    assert tt.transfer_entropy_rate(_oscillator_and_sensor(), "z2", "z3") == pytest.approx(got, rel=1e-10)
+    assert tt.transfer_entropy_rate(_oscillator_and_sensor(), "z0", "z3") == pytest.approx(0.0, abs=1e-12)
+    np.testing.assert_allclose(tt.filter_error(_oscillator_and_sensor(), ["z0", "z1"], "z3"), 0.0, atol=1e-12)
+    # independently: a small noise eps on the oscillator, the limit extrapolated in sqrt(eps)
+    t6, t8 = (tt.transfer_entropy_rate(_oscillator_and_sensor(e), ["z0", "z2"], "z3") for e in (1e-6, 1e-8))
+    assert abs(t8 - got) < abs(t6 - got)
+    assert got == pytest.approx((10 * t8 - t6) / 9, rel=1e-6)
+
+
+def test_transfer_entropy_rate_from_the_position_of_a_trap_observed_through_its_velocity():
+    # x' = v, v' = -k x - gamma v + u + noise, u an Ornstein-Uhlenbeck force; the target is v
+    def trap(eps):
+        A = np.array([[0.0, 1.0, 0.0], [-1.0, -0.7, 1.0], [0.0, 0.0, -1.25]])
+        return tt.LinearSDE.from_matrices(A, np.diag([eps, 0.5, 0.9]), variables=["x", "v", "u"])
+
+    assert tt.transfer_entropy_rate(trap(0.0), "x", "v") == 0.0  # was a raw LinAlgError
+    assert tt.filter_error(trap(0.0), "x", "v") == 0.0
+    both = tt.transfer_entropy_rate(trap(0.0), ["x", "u"], "v")
+    assert both == pytest.approx(tt.transfer_entropy_rate(trap(0.0), "u", "v"), rel=1e-10)
+    t6, t8 = (tt.transfer_entropy_rate(trap(e), ["x", "u"], "v") for e in (1e-6, 1e-8))
+    assert both == pytest.approx((10 * t8 - t6) / 9, rel=1e-6)
+    # the rate from x alone vanishes like sqrt(eps)
+    x6, x8 = (tt.transfer_entropy_rate(trap(e), "x", "v") for e in (1e-6, 1e-8))
+    assert x8 == pytest.approx(x6 / 10, rel=0.05)
+    # the same on the symbolic trap of the particle models
+    from thermotheory.models import particle
+
+    trap_sym = particle.underdamped_trap()
+    assert tt.transfer_entropy_rate(trap_sym, particle.x, particle.v) == 0
+
+
+def test_filter_ignores_variables_that_drive_neither_the_target_nor_the_hidden():
+    # z1 is constant and unobserved (the model is not stable), but it drives nothing: the
+    # filter of z0 from z2 is that of the sensor alone. It was "no stabilising solution".
+    m = tt.LinearSDE.from_matrices(np.array([[-1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, -1.0]]), [1.0, 0.0, 1.0])
+    assert tt.filter_error(m, "z0", "z2") == pytest.approx(2 * (np.sqrt(2) - 1), rel=1e-10)
+    assert tt.transfer_entropy_rate(m, "z0", "z2") == pytest.approx((np.sqrt(2) - 1) / 2, rel=1e-10)
+    # z1 itself is neither observed nor stable: its error never settles
+    with pytest.raises(tt.NotStable, match="neither observed nor stable"):
+        tt.filter_error(m, "z1", "z2")
+    with pytest.raises(tt.NotStable, match="neither observed nor stable"):
+        tt.transfer_entropy_rate(m, ["z0", "z1"], "z2")
+
+
+def test_a_noiseless_growing_hidden_mode_keeps_an_error():
+    # z0' = z0 - 3 z2 with no noise, read by z2' = z0 - 2 z2 + noise: the error does not vanish
+    # (alpha P^2 = 2 a P with a = 1, alpha = 1/2 gives P = 4), and small noise changes it little
+    m = tt.LinearSDE.from_matrices(np.array([[1.0, -3.0], [1.0, -2.0]]), [0.0, 1.0])
+    assert tt.filter_error(m, "z0", "z1") == pytest.approx(4.0, rel=1e-10)
+    assert tt.transfer_entropy_rate(m, "z0", "z1") == pytest.approx(1.0, rel=1e-10)
+    near = tt.LinearSDE.from_matrices(np.array([[1.0, -3.0], [1.0, -2.0]]), [1e-9, 1.0])
+    assert tt.filter_error(near, "z0", "z1") == pytest.approx(4.0, rel=1e-7)
+
+
+def test_no_raw_linalg_error_escapes(monkeypatch):
+    from thermotheory.core import filtering
+
+    def broken(*args, **kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(filtering, "_driven_basis", broken)
+    m = tt.LinearSDE.from_matrices(np.array([[-1.0, 0.0], [1.0, -1.0]]), [1.0, 1.0])
+    with pytest.raises(tt.ModelError, match="could not be solved numerically"):
+        tt.filter_error(m, "z0", "z1")
+    with pytest.raises(tt.ModelError, match="could not be solved numerically"):
+        tt.transfer_entropy_rate(m, "z0", "z1")

@@ -190,3 +190,99 @@ def test_region_information_on_a_million_sites():
     assert big.sites == 10**6
     assert big.mutual_information(A, B) == pytest.approx(small.mutual_information(A, B), rel=1e-9)
     assert big.mutual_information(A, B) > 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"eps": np.nan}, "eps: expected a finite number"),
+        ({"m2": np.inf}, "m2: expected a finite number"),
+        ({"m2": np.nan}, "m2: expected a finite number"),
+        ({"lam": np.inf}, "lam: expected a finite number"),
+        ({"a": np.inf}, "a: expected a finite number"),
+        ({"gamma": -np.inf}, "gamma: expected a finite number"),
+        ({"m2": -1.0}, "m2: expected a positive"),
+        ({"lam": 0.0}, "lam: expected a positive"),
+        ({"a": -0.5}, "a: expected a positive"),
+        ({"gamma": 0.0}, "gamma: expected a positive"),
+        ({"eps": -1.01}, "eps: expected"),
+        ({"m2": 1 + 1j}, "m2: expected a real number"),
+        ({"lam": "1"}, "lam: expected a real number"),
+        ({"a": np.array([1.0])}, "a: expected a real number"),
+        ({"eps": True}, "eps: expected a real number"),
+        ({"L": np.nan}, "L: expected at least 2"),
+        ({"L": 8.5}, "L: expected at least 2"),
+        ({"L": 1}, "L: expected at least 2"),
+        ({"L": True}, "L: expected at least 2"),
+        ({"d": 2.0}, "dimension"),
+        ({"d": True}, "dimension"),
+        ({"d": 0}, "dimension"),
+    ],
+)
+def test_every_constructor_argument_is_validated(kwargs, match):
+    args = {"L": 8, "d": 1, **kwargs}
+    with pytest.raises(ModelError, match=match):
+        E.LatticeField(**args)
+
+
+def test_constructor_accepts_integral_and_numpy_numbers():
+    f = E.LatticeField(np.int64(8), 2, m2=np.float32(0.5), lam=1, eps=-1)
+    assert (f.L, f.d, f.m2, f.lam, f.eps) == (8, 2, 0.5, 1.0, -1.0)
+    assert E.LatticeField(8.0).L == 8
+
+
+@pytest.mark.parametrize(
+    "region_a, region_b, match",
+    [
+        ([0, 1], [64, 65], r"region_b: site index 64 is outside 0 \.\. 63"),  # used to wrap around: inf
+        ([0, 1], [-1], r"region_b: site index -1 is outside"),
+        ([[0, 0]], [[8, 0]], r"region_b: site \(8, 0\) is outside the lattice"),
+        ([[0, -1]], [[3, 3]], r"region_a: site \(0, -1\) is outside the lattice"),
+        ([0, 0], [5], "region_a: lists a site more than once"),
+        ([], [5], "region_a: expected at least one site"),
+        ([0.5], [5], "region_a: expected integer site indices"),
+        ([True, False], [5], "region_a: expected integer site indices"),
+        ([[0], [1, 2]], [5], "region_a: expected integer site indices"),
+        ([[0, 0, 0]], [5], r"region_a: expected flat site indices or an \(n, 2\) array"),
+        ([np.nan], [5], "region_a: expected integer site indices"),
+    ],
+)
+def test_region_indices_are_validated(region_a, region_b, match):
+    f = E.LatticeField(8, 2, m2=0.5)
+    with pytest.raises(ModelError, match=match):
+        f.mutual_information(region_a, region_b)
+
+
+def test_regions_in_range_are_unchanged_by_validation():
+    f = E.LatticeField(8, 2, m2=0.5)
+    # flat indices, coordinates, integral floats and a single index give the same sites
+    assert f.mutual_information([0, 1], [[4, 4]]) == f.mutual_information([[0, 0], [0, 1]], 36)
+    assert f.mutual_information(np.array([0.0, 1.0]), [36]) == f.mutual_information([0, 1], [36])
+    assert np.isfinite(f.mutual_information([0, 1], [63]))
+    with pytest.raises(ModelError, match="region: site index 64"):
+        f.covariance([0, 64])
+
+
+def test_other_index_and_size_arguments_are_validated():
+    f = E.LatticeField(8, 2, m2=0.5)
+    with pytest.raises(ModelError, match="block size"):
+        f.block(np.nan)
+    with pytest.raises(ModelError, match="block size"):
+        f.blocked_correlation(0)
+    with pytest.raises(ModelError, match="n: expected an integer >= 1"):
+        f.sample(0)
+    with pytest.raises(ModelError, match="t_end: expected a finite number"):
+        f.langevin(np.nan, 0.01, 2)
+    with pytest.raises(ModelError, match="dt > 0"):
+        f.langevin(1.0, -0.01, 2)
+    with pytest.raises(ModelError, match="u: expected a finite number"):
+        f.langevin(1.0, 0.01, 2, u=np.inf)
+    with pytest.raises(ModelError, match="initial: expected shape"):
+        f.langevin(0.1, 0.01, 2, initial=np.zeros(3))
+    with pytest.raises(ModelError, match="max_sites"):
+        f.linear_sde(max_sites=1.5)
+    with pytest.raises(ModelError, match="batches"):
+        E.LatticeField.two_point_estimate(np.zeros((30, 8)), batches=1.5)
+    with pytest.raises(ModelError, match="fields: expected finite"):
+        E.LatticeField.two_point_estimate(np.full((30, 8), np.nan))
+    assert f.langevin(0.1, 0.01, 2, initial=np.zeros((8, 8))).shape == (2, 8, 8)

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.linalg as sla
 import sympy as sp
 
-from ..errors import ModelError, TooLarge
+from ..errors import ModelError, NotStable, TooLarge
 from ._backend import NumOps, model_matrices, ops_for, tidy
 from .model import LinearSDE, VariableSpec
 
@@ -52,16 +52,42 @@ def has_noiseless_marginal_modes(model: LinearSDE, observed: VariableSpec) -> bo
     return False
 
 
-def _riccati(model: LinearSDE, observed: VariableSpec):
-    """Steady filter error of all unobserved variables; returns (ops, H, Y, P, A, D)."""
+def _ancestors(model: LinearSDE, A, ops, start) -> list[int]:
+    """``start`` and every variable that drives it through the drift (the smallest autonomous subsystem).
+
+    The paths of an autonomous subsystem have a law of their own (its drift and diffusion
+    blocks), so variables outside it can be left out of every filter on it.
+    """
+    n = model.dimension
+    if ops is NumOps:
+        drives = [[j for j in range(n) if A[i, j] != 0] for i in range(n)]
+    else:
+        drives = [[j for j in range(n) if not sp.sympify(A[i, j]).is_zero] for i in range(n)]
+    keep, todo = set(start), list(start)
+    while todo:
+        for j in drives[todo.pop()]:
+            if j not in keep:
+                keep.add(j)
+                todo.append(j)
+    return sorted(keep)
+
+
+def _riccati(model: LinearSDE, observed: VariableSpec, about: VariableSpec = ()):
+    """Steady filter error of the unobserved variables that drive ``about`` or the observed ones.
+
+    Returns (ops, H, Y, P, A, D) with ``H`` those unobserved variables (indices).
+    """
     ops = ops_for(model)
     A, _, D = model_matrices(model, ops)
     n = model.dimension
     Y = model.indices(observed)
-    H = [i for i in range(n) if i not in Y]
+    if len(set(range(n)) - set(Y)) == 0:
+        raise ModelError("every variable is observed: there is nothing to filter")
+    S = _ancestors(model, A, ops, list(Y) + model.indices(about) if about else Y)
+    H = [i for i in S if i not in Y]
     if not H:
         raise ModelError("every variable is observed: there is nothing to filter")
-    key = ("riccati", tuple(Y))
+    key = ("riccati", tuple(Y), tuple(H))
     if key in model._cache:
         return ops, H, Y, model._cache[key], A, D
     a, c = ops.block(A, H, H), ops.block(A, Y, H)
@@ -69,11 +95,58 @@ def _riccati(model: LinearSDE, observed: VariableSpec):
     if ops is NumOps:
         if np.linalg.eigvalsh(r)[0] <= 1e-14 * max(np.max(np.abs(r)), 1e-300):
             raise ModelError("the observed variables need noise of their own (D_YY positive definite) to be filtered")
-        P = _numeric_riccati(a, c, q, r, s)
+        try:
+            P = _numeric_riccati(a, c, q, r, s)
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            if isinstance(exc, ModelError):
+                raise
+            raise ModelError(f"the filter Riccati problem could not be solved numerically ({exc})") from None
     else:
         P = _symbolic_riccati(a, c, q, r, s, model, H)
     model._cache[key] = P
     return ops, H, Y, P, A, D
+
+
+def _check_detectable(a, c):
+    """Refuse a hidden mode that neither decays nor shows in the observations (PBH test)."""
+    k = a.shape[0]
+    scale = max(sla.norm(a), sla.norm(c), 1e-300)
+    for lam in np.linalg.eigvals(a):
+        if lam.real >= -1e-9 * scale:
+            M = np.vstack([a - lam * np.eye(k), c])
+            if np.linalg.matrix_rank(M, tol=1e-9 * scale) < k:
+                raise NotStable(
+                    f"a hidden mode (eigenvalue {complex(lam):.3g}) is neither observed nor stable: its filter "
+                    "error never settles"
+                )
+
+
+def _driven_basis(a, q):
+    """Orthonormal bases (T1, T2) of the hidden space, T2 spanning the modes that no noise
+    reaches and that do not grow (Re(eigenvalue) <= 0); span(T1) is invariant under ``a``.
+
+    The filter learns the T2 modes exactly in the long run (their error decays, or like
+    1/t when marginal), so the steady error vanishes on them and the Riccati equation is
+    solved on T1 alone, where its stabilising solution exists.
+    """
+    k = a.shape[0]
+    scale = max(sla.norm(a), 1e-300)
+    U, sv, _ = np.linalg.svd(q)
+    V = U[:, sv > 1e-12 * max(sv[0] if sv.size else 0.0, 1e-300)] if sv.size and sv[0] > 0 else np.zeros((k, 0))
+    while 0 < V.shape[1] < k:  # the controllable (noise-driven) subspace: a Krylov space of q
+        W = a @ V
+        W -= V @ (V.T @ W)
+        Uw, sw, _ = np.linalg.svd(W, full_matrices=False)
+        new = Uw[:, sw > 1e-10 * scale]
+        if new.shape[1] == 0:
+            break
+        V = np.linalg.qr(np.hstack([V, new]))[0]
+    if V.shape[1] == k:
+        return np.eye(k), np.zeros((k, 0))
+    full = np.linalg.qr(np.hstack([V, np.eye(k)]))[0] if V.shape[1] else np.eye(k)
+    N = full[:, V.shape[1]:k] if V.shape[1] else np.eye(k)
+    S, Z, sdim = sla.schur(N.T @ a @ N, output="real", sort=lambda re, im: re > 1e-9 * scale)
+    return np.hstack([V, N @ Z[:, :sdim]]), N @ Z[:, sdim:]
 
 
 def _numeric_riccati(a, c, q, r, s):
@@ -83,13 +156,25 @@ def _numeric_riccati(a, c, q, r, s):
         a_cl = a
         Q = q - s @ ri @ s.T
         if np.max(np.linalg.eigvals(a_cl).real) >= 0:
-            raise ModelError("the hidden variables are neither observed nor stable: the filter error grows without bound")
+            raise NotStable("the hidden variables are neither observed nor stable: the filter error grows without bound")
         P = sla.solve_continuous_lyapunov(a_cl, -Q)
     else:
-        try:
-            P = sla.solve_continuous_are(a.T, c.T, q, r, s=s)
-        except (np.linalg.LinAlgError, ValueError) as exc:
-            raise ModelError(f"the filter Riccati equation has no stabilising solution ({exc})") from None
+        _check_detectable(a, c)
+        # Remove the correlation of hidden and observed noise, then solve on the noise-driven part.
+        a_e, q_e = a - s @ ri @ c, q - s @ ri @ s.T
+        q_e = (q_e + q_e.T) / 2
+        T1, _ = _driven_basis(a_e, q_e)
+        P = np.zeros_like(a, dtype=float)
+        if T1.shape[1]:
+            a1, c1, q1 = T1.T @ a_e @ T1, c @ T1, T1.T @ q_e @ T1
+            try:
+                P1 = sla.solve_continuous_are(a1.T, c1.T, (q1 + q1.T) / 2, r)
+            except (np.linalg.LinAlgError, ValueError) as exc:
+                raise ModelError(f"the filter Riccati equation has no stabilising solution ({exc})") from None
+            closed = a1 - P1 @ c1.T @ ri @ c1
+            if np.max(np.linalg.eigvals(closed).real) >= 0:
+                raise NotStable("a hidden mode is neither observed nor stable: the filter error grows without bound")
+            P = T1 @ P1 @ T1.T
     P = (P + P.T) / 2
     R = a @ P + P @ a.T + q - (P @ c.T + s) @ ri @ (c @ P + s.T)
     scale = 2 * sla.norm(a) * sla.norm(P) + sla.norm(q) + sla.norm(P @ c.T + s) ** 2 * sla.norm(ri)
@@ -150,8 +235,8 @@ def filter_error(model: LinearSDE, hidden: VariableSpec, observed: VariableSpec)
     >>> round(filter_error(m, v, r), 12)  # 2 (sqrt(2) - 1)
     0.828427124746
     """
-    ops, H, Y, P, _, _ = _riccati(model, observed)
     hid = model.indices(hidden)
+    ops, H, Y, P, _, _ = _riccati(model, observed, hidden)
     if set(hid) & set(Y):
         raise ModelError("the hidden and observed variables must be disjoint")
     pos = [H.index(i) for i in hid]
@@ -179,7 +264,12 @@ def transfer_entropy_rate(model: LinearSDE, source: VariableSpec, target: Variab
     When an unobserved variable has a mode that neither decays nor receives noise (the
     position of a particle whose velocity is the target), the filter learns it only as
     ``1/t``; the value returned is the limit, which finite-window estimates approach
-    slowly (:func:`has_noiseless_marginal_modes` tells).
+    slowly (:func:`has_noiseless_marginal_modes` tells). The Riccati equation is solved on
+    the noise-driven part of the hidden variables (the error vanishes on noiseless modes that
+    do not grow), variables that drive neither the source nor the target are left out, and
+    :math:`P_{XX}^{-1}` is a pseudo-inverse where the filter knows a source direction exactly.
+    A hidden mode that neither decays nor shows in the target raises
+    :class:`~thermotheory.errors.NotStable`.
 
     Examples
     --------
@@ -189,17 +279,31 @@ def transfer_entropy_rate(model: LinearSDE, source: VariableSpec, target: Variab
     >>> round(transfer_entropy_rate(LinearSDE({v: -v, r: v - r}, {v: 1, r: 1}), v, r), 12)
     0.207106781187
     """
-    ops, H, Y, P, A, D = _riccati(model, target)
     X = model.indices(source)
+    ops, H, Y, P, A, D = _riccati(model, target, source)
     if set(X) & set(Y):
         raise ModelError("the source and target must be disjoint")
     pos = [H.index(i) for i in X]
-    P_HX = ops.block(P, range(len(H)), pos)
-    P_XX = ops.block(P, pos, pos)
     A_YH = ops.block(A, Y, H)
     D_YY = ops.block(D, Y, Y)
+    dP = None
+    if sorted(pos) == list(range(len(H))):
+        dP = P  # the source is every hidden variable: knowing it leaves no error
+    else:
+        P_HX = ops.block(P, range(len(H)), pos)
+        P_XX = ops.block(P, pos, pos)
+        if ops is not NumOps:
+            dP = P_HX * ops.inv(P_XX) * P_HX.T
     if ops is NumOps:
-        dP = P_HX @ np.linalg.solve(P_XX, P_HX.T)
-        return float(np.trace(np.linalg.solve(D_YY, A_YH @ dP @ A_YH.T)) / 4)
-    dP = P_HX * ops.inv(P_XX) * P_HX.T
+        if dP is not P:
+            # P_XX is singular where the filter knows a source direction exactly (a noiseless
+            # mode): P_HX vanishes there too, and the pseudo-inverse is the Gaussian conditioning.
+            w, U = np.linalg.eigh((P_XX + P_XX.T) / 2)
+            keep = w > 1e-12 * max(float(np.max(np.abs(P), initial=0.0)), 1e-300)
+            G = P_HX @ U[:, keep]
+            dP = G @ (G.T / w[keep, None])
+        try:
+            return float(np.trace(np.linalg.solve(D_YY, A_YH @ dP @ A_YH.T)) / 4)
+        except np.linalg.LinAlgError as exc:
+            raise ModelError(f"the transfer entropy rate could not be computed ({exc})") from None
     return ops.finish((ops.inv(D_YY) * A_YH * dP * A_YH.T).trace() / 4)

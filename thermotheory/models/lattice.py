@@ -34,7 +34,7 @@ import numpy as np
 import sympy as sp
 
 from ..core.model import LinearSDE
-from ..errors import ModelError
+from ..errors import ModelError, SingularCovariance
 
 __all__ = [
     "m", "lam", "a", "Gamma", "eps", "r", "kappa",
@@ -55,8 +55,30 @@ kappa = sp.Symbol("kappa", positive=True)
 
 
 def _check_d(d: int) -> None:
-    if d not in (1, 2, 3):
+    if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)) or d not in (1, 2, 3):
         raise ModelError(f"d: expected a lattice dimension 1, 2 or 3 but found {d!r}")
+
+
+def _number(name: str, value) -> float:
+    """``value`` as a finite real float, or a ModelError naming ``name``."""
+    bad = isinstance(value, (bool, np.bool_, str, bytes, complex, np.complexfloating)) or np.ndim(value) != 0
+    try:
+        out = float(value) if not bad else np.nan
+    except (TypeError, ValueError):
+        bad = True
+    if bad:
+        raise ModelError(f"{name}: expected a real number but found {value!r}")
+    if not np.isfinite(out):
+        raise ModelError(f"{name}: expected a finite number but found {value!r}")
+    return out
+
+
+def _count(name: str, value, low: int) -> int:
+    """``value`` as an integer ``>= low``, or a ModelError naming ``name``."""
+    x = _number(name, value)
+    if x != int(x) or x < low:
+        raise ModelError(f"{name}: expected an integer >= {low} but found {value!r}")
+    return int(x)
 
 
 def momenta(d: int) -> tuple[sp.Symbol, ...]:
@@ -249,16 +271,20 @@ class LatticeField:
     def __init__(self, L: int, d: int = 1, m2: float = 1.0, lam: float = 1.0, a: float = 1.0,
                  gamma: float = 1.0, eps: float = 0.0) -> None:
         _check_d(d)
-        if int(L) != L or L < 2:
-            raise ModelError(f"L: expected at least 2 sites a side but found {L!r}")
+        try:
+            L = _count("L", L, 2)
+        except ModelError:
+            raise ModelError(f"L: expected at least 2 sites a side (an integer) but found {L!r}") from None
+        m2, lam, a, gamma, eps = (_number(n, v) for n, v in
+                                  (("m2", m2), ("lam", lam), ("a", a), ("gamma", gamma), ("eps", eps)))
         if not m2 > 0:
             raise ModelError(f"m2: expected a positive mass term (the field is unstable otherwise) but found {m2}")
-        if not (lam > 0 and a > 0 and gamma > 0):
-            raise ModelError("lam, a and gamma must be positive")
+        for name, value in (("lam", lam), ("a", a), ("gamma", gamma)):
+            if not value > 0:
+                raise ModelError(f"{name}: expected a positive number but found {value}")
         if abs(eps) > 1:
             raise ModelError(f"eps: expected |eps| <= 1 but found {eps}")
-        self.L, self.d, self.m2, self.lam, self.a, self.gamma, self.eps = int(L), d, float(m2), float(lam), float(a), \
-            float(gamma), float(eps)
+        self.L, self.d, self.m2, self.lam, self.a, self.gamma, self.eps = int(L), int(d), m2, lam, a, gamma, eps
         self.shape = (self.L,) * d
         self.sites = self.L**d
 
@@ -290,11 +316,36 @@ class LatticeField:
         """Total entropy production rate, :math:`\\sum_k \\omega(k)^2 / (\\Gamma K(k))`; divide by ``sites`` per site."""
         return float(np.sum(self.frequency() ** 2 / (self.gamma * self.kernel())))
 
-    def _coords(self, region: Sequence) -> np.ndarray:
-        idx = np.asarray(region)
-        if idx.ndim == 1 and self.d > 1:
-            idx = np.stack(np.unravel_index(idx, self.shape), axis=1)
-        return idx.reshape(len(idx), self.d)
+    def _coords(self, region: Sequence, name: str = "region") -> np.ndarray:
+        """Sites as an ``(n, d)`` array of coordinates in ``0 .. L-1`` (no wrapping around)."""
+        try:
+            idx = np.asarray(region)
+        except ValueError:
+            idx = np.asarray([None])  # ragged input
+        if idx.ndim == 0:
+            idx = idx.reshape(1)
+        integral = np.issubdtype(idx.dtype, np.integer) or (
+            np.issubdtype(idx.dtype, np.floating) and bool(np.all(np.isfinite(idx))) and bool(np.all(idx == np.round(idx))))
+        if idx.dtype == bool or not integral:
+            raise ModelError(f"{name}: expected integer site indices (flat, or (n, {self.d}) coordinates) but found "
+                             f"{np.asarray(region, dtype=object).ravel()[:5].tolist()!r}")
+        if idx.size == 0:
+            raise ModelError(f"{name}: expected at least one site but found none")
+        idx = idx.astype(np.int64)
+        if idx.ndim == 1:
+            bad = idx[(idx < 0) | (idx >= self.sites)]
+            if bad.size:
+                raise ModelError(f"{name}: site index {int(bad[0])} is outside 0 .. {self.sites - 1} "
+                                 f"(a lattice of {self.sites} sites)")
+            return np.stack(np.unravel_index(idx, self.shape), axis=1) if self.d > 1 else idx.reshape(-1, 1)
+        if idx.ndim != 2 or idx.shape[1] != self.d:
+            raise ModelError(f"{name}: expected flat site indices or an (n, {self.d}) array of coordinates but found "
+                             f"shape {idx.shape}")
+        bad = idx[np.any((idx < 0) | (idx >= self.L), axis=1)]
+        if bad.size:
+            raise ModelError(f"{name}: site {tuple(int(i) for i in bad[0])} is outside the lattice (coordinates "
+                             f"0 .. {self.L - 1})")
+        return idx
 
     def covariance(self, region: Sequence) -> np.ndarray:
         """Dense covariance of the sites of ``region`` (flat indices, or an ``(n, d)`` array of coordinates)."""
@@ -305,12 +356,21 @@ class LatticeField:
 
     def mutual_information(self, region_a: Sequence, region_b: Sequence) -> float:
         """Mutual information between two disjoint regions (nats), from their dense covariances."""
-        ca, cb = self._coords(region_a), self._coords(region_b)
+        ca, cb = self._coords(region_a, "region_a"), self._coords(region_b, "region_b")
+        for name, c in (("region_a", ca), ("region_b", cb)):
+            if len(np.unique(c, axis=0)) < len(c):
+                raise ModelError(f"{name}: lists a site more than once")
         if {tuple(x) for x in ca} & {tuple(x) for x in cb}:
             raise ModelError("the two regions share sites")
         S = self.covariance(np.concatenate([ca, cb]))
         n = len(ca)
-        logdet = lambda M: np.linalg.slogdet(M)[1]  # noqa: E731
+
+        def logdet(M):
+            sign, value = np.linalg.slogdet(M)
+            if sign <= 0 or not np.isfinite(value):
+                raise SingularCovariance("the covariance of the regions is numerically singular")
+            return value
+
         return float(0.5 * (logdet(S[:n, :n]) + logdet(S[n:, n:]) - logdet(S)))
 
     def linear_sde(self, max_sites: int = 1024) -> LinearSDE:
@@ -318,6 +378,7 @@ class LatticeField:
 
         Variables ``phi_0 .. phi_{N-1}`` in row-major (C) order of the lattice.
         """
+        max_sites = _count("max_sites", max_sites, 1)
         if self.sites > max_sites:
             raise ModelError(f"a dense model of {self.sites} sites is too large (max_sites={max_sites}); "
                              "use the FFT methods")
@@ -339,6 +400,7 @@ class LatticeField:
 
         Returns an array of shape ``(n,) + lattice shape``.
         """
+        n = _count("n", n, 1)
         rng = np.random.default_rng(seed)
         root = np.sqrt(self.propagator())
         w = rng.standard_normal((n,) + self.shape)
@@ -353,13 +415,21 @@ class LatticeField:
         neighbour shifts; starts from zero (or ``initial``) and returns the final fields,
         shape ``(n,) + lattice shape``. Keep ``Gamma dt (m^2 + 4 d lambda / a^2)`` well below 1.
         """
+        t_end, dt, u, n = _number("t_end", t_end), _number("dt", dt), _number("u", u), _count("n", n, 1)
+        if t_end < 0 or not dt > 0:
+            raise ModelError(f"expected t_end >= 0 and dt > 0 but found t_end={t_end}, dt={dt}")
         if u < 0:
             raise ModelError(f"u: expected a phi^4 coupling >= 0 (stable) but found {u}")
+        if initial is not None and np.shape(initial) not in ((n,) + self.shape, self.shape):
+            raise ModelError(f"initial: expected shape {(n,) + self.shape} or {self.shape} but found {np.shape(initial)}")
         stiff = self.gamma * dt * (self.m2 + 4 * self.d * self.lam / self.a**2)
         if stiff >= 1:
             raise ModelError(f"dt too large for the explicit scheme: Gamma dt (m^2 + 4 d lambda/a^2) = {stiff:.3g} >= 1")
         rng = np.random.default_rng(seed)
-        phi = np.zeros((n,) + self.shape) if initial is None else np.array(initial, float)
+        phi = np.zeros((n,) + self.shape) if initial is None else np.broadcast_to(np.array(initial, float),
+                                                                                  (n,) + self.shape).copy()
+        if not np.all(np.isfinite(phi)):
+            raise ModelError("initial: expected finite field values")
         c = self.lam / self.a**2
         noise = np.sqrt(2 * self.gamma * dt)
         for _ in range(int(round(t_end / dt))):
@@ -377,8 +447,13 @@ class LatticeField:
         By FFT: the fine propagator times the squared box filter, read at multiples of
         ``b``. Returns an array of the coarse lattice's shape ``(L/b,)*d``.
         """
-        if int(b) != b or b < 1 or self.L % b:
+        try:
+            size = _count("b", b, 1)
+        except ModelError:
+            size = None
+        if size is None or self.L % size:
             raise ModelError(f"b: expected a block size that divides L = {self.L} but found {b!r}")
+        b = size
         box = np.exp(-1j * np.outer(np.arange(b), 2 * np.pi * np.fft.fftfreq(self.L))).sum(axis=0)  # sum_s e^{-iks}
         Bk = np.ones(self.shape, complex)
         for mu in range(self.d):
@@ -419,7 +494,10 @@ class LatticeField:
         Returns ``(mean, stderr)`` arrays of the lattice's shape; the errors come from
         ``batches`` batches of independent fields.
         """
+        batches = _count("batches", batches, 2)
         fields = np.asarray(fields, float)
+        if fields.ndim < 2 or not np.all(np.isfinite(fields)):
+            raise ModelError(f"fields: expected finite fields of shape (n,) + lattice shape but found {fields.shape}")
         if fields.shape[0] < batches:
             raise ModelError(f"need at least {batches} independent fields for {batches} batches")
         axes = tuple(range(1, fields.ndim))
