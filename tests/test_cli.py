@@ -111,3 +111,105 @@ def test_the_report_compiles_with_pdflatex_where_available(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "r.pdf").exists()
+
+
+class _Table:
+    passed = True
+
+    def __str__(self):
+        return "fake table"
+
+
+@pytest.fixture
+def ran(monkeypatch):
+    """Replace the Monte Carlo of ``verify`` by a record of the values each model would run at."""
+    from thermotheory import cli
+
+    calls = []
+
+    def fake(item, values, *args):
+        calls.append((item.name, {s.name: v for s, v in values.items()}))
+        return _Table()
+
+    monkeypatch.setattr(cli, "_verify_entry", fake)
+    return calls
+
+
+def test_verify_all_sets_a_parameter_on_the_models_that_have_it(ran, capsys):
+    code, text = run("verify", "--all", "--set", "tau_n=0.2", "--quiet")  # the README's example
+    assert code == 0 and [name for name, _ in ran] == list(CATALOG)
+    for name, values in ran:
+        defaults = {s.name: v for s, v in entry(name).defaults.items()}
+        expected = {**defaults, "tau_n": 0.2} if "tau_n" in defaults else defaults
+        assert values == expected
+    assert "tau_n=0.2 applies to: decoder, tracking" in capsys.readouterr().err
+
+
+def test_verify_all_refuses_a_parameter_that_no_model_has(ran, capsys):
+    code, _ = run("verify", "--all", "--set", "nope=1", "--quiet")
+    assert code == 2 and not ran
+    assert "no model has a parameter 'nope'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value, message", [
+    ("nan", "expected a finite number but found 'nan'"),
+    ("inf", "expected a finite number but found 'inf'"),
+    ("-inf", "expected a finite number"),
+    ("abc", "expected a number but found 'abc'"),
+    ("-0.2", "expected a positive number (tau_n is declared positive) but found -0.2"),
+    ("0", "expected a positive number"),
+])
+@pytest.mark.parametrize("which", [("decoder",), ("--all",)])
+def test_bad_parameter_values_exit_2_before_anything_runs(ran, capsys, value, message, which):
+    code, _ = run("verify", *which, "--set", f"tau_n={value}", "--quiet")
+    err = capsys.readouterr().err
+    assert code == 2 and not ran
+    assert message in err and "Traceback" not in err and "applies to" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_check_value_reads_the_symbol_assumptions():
+    from thermotheory.catalog import check_value
+
+    assert check_value(sp.Symbol("s", nonnegative=True), 0) == 0.0
+    with pytest.raises(tt.ModelError, match="nonnegative"):
+        check_value(sp.Symbol("s", nonnegative=True), -1e-3)
+    with pytest.raises(tt.ModelError, match="integer"):
+        check_value(sp.Symbol("N", integer=True, positive=True), 2.5)
+    with pytest.raises(tt.ModelError, match="negative"):
+        check_value(sp.Symbol("c", negative=True), 1)
+    assert check_value(sp.Symbol("x", real=True), -3) == -3.0
+
+
+def test_a_model_error_inside_a_subcommand_is_one_clean_line(monkeypatch, capsys):
+    from thermotheory import cli
+
+    def broken(*args):
+        raise tt.NotStable("the drift is not stable\n  eigenvalue 0")
+
+    monkeypatch.setattr(cli, "_verify_entry", broken)
+    code, _ = run("verify", "decoder", "--quiet")
+    assert code == 2
+    assert capsys.readouterr().err == "thermotheory verify: the drift is not stable eigenvalue 0\n"
+
+
+def test_report_and_plot_create_a_missing_folder_or_say_why_not(tmp_path, capsys):
+    path = tmp_path / "new" / "deeper" / "trap.tex"
+    code, _ = run("report", "underdamped_trap", "-o", str(path), "--no-verify")
+    assert code == 0 and path.read_text().startswith(r"\documentclass")
+    code, _ = run("report", "underdamped_trap", "-o", str(tmp_path), "--no-verify")
+    assert code == 2 and "it is a folder" in capsys.readouterr().err
+    (tmp_path / "file").write_text("")
+    code, _ = run("report", "underdamped_trap", "-o", str(tmp_path / "file" / "r.tex"), "--no-verify")
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot create the folder" in err and "Traceback" not in err
+    png = tmp_path / "plots" / "p.png"
+    code, _ = run("plot", "decoder", "heat_rate", "--vary", "tau_n", "--points", "0", "-o", str(png))
+    assert code == 0 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_plot_refuses_a_range_outside_the_parameter_assumptions(capsys):
+    code, _ = run("plot", "decoder", "heat_rate", "--vary", "tau_n", "--range", "-1", "1", "--points", "0")
+    assert code == 2 and "tau_n is declared positive" in capsys.readouterr().err
+    code, _ = run("plot", "decoder", "heat_rate", "--vary", "tau_n", "--points", "-1")
+    assert code == 2 and "--points" in capsys.readouterr().err

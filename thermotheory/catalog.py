@@ -8,6 +8,7 @@ function of the engine with its arguments, so that the same entry serves ``deriv
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from .core import filtering, gaussian, thermo
 from .core.model import LinearSDE
 from .errors import ModelError
 
-__all__ = ["Quantity", "CatalogEntry", "CATALOG", "entry", "parameter"]
+__all__ = ["Quantity", "CatalogEntry", "CATALOG", "entry", "parameter", "check_value"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,41 @@ class CatalogEntry:
         """Default parameter values, with some replaced by name."""
         out = dict(self.defaults)
         for name, val in (overrides or {}).items():
-            out[parameter(self, name)] = float(val)
+            sym = parameter(self, name)
+            out[sym] = check_value(sym, val, self.name)
         return out
+
+
+def check_value(sym: sp.Symbol, value: Any, model: str = "") -> float:
+    """``value`` as a float for the parameter ``sym``: finite and within the symbol's assumptions.
+
+    A symbol declared positive takes only values > 0, nonnegative ones >= 0 (and likewise
+    negative, nonpositive and integer); anything else is a :class:`~thermotheory.errors.ModelError`.
+
+    Examples
+    --------
+    >>> check_value(sp.Symbol("tau", positive=True), "0.5")
+    0.5
+    >>> check_value(sp.Symbol("tau", positive=True), -1)
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.ModelError: parameter tau: expected a positive number (tau is declared positive) but found -1.0
+    """
+    where = f" of model {model!r}" if model else ""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ModelError(f"parameter {sym.name}{where}: expected a number but found {value!r}") from None
+    if not math.isfinite(x):
+        raise ModelError(f"parameter {sym.name}{where}: expected a finite number but found {value!r}")
+    for holds, ok, what in ((sym.is_positive, x > 0, "positive"), (sym.is_nonnegative, x >= 0, "nonnegative"),
+                            (sym.is_negative, x < 0, "negative"), (sym.is_nonpositive, x <= 0, "nonpositive"),
+                            (sym.is_integer, x == int(x), "integer")):
+        if holds and not ok:
+            article = "an" if what[0] in "aeiou" else "a"
+            raise ModelError(f"parameter {sym.name}{where}: expected {article} {what} number ({sym.name} is declared "
+                             f"{what}) but found {x!r}")
+    return x
 
 
 def parameter(item: CatalogEntry, name: str) -> sp.Symbol:

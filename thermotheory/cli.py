@@ -1,12 +1,17 @@
 """The ``thermotheory`` command line: list, derive, verify, report and plot the catalog's models.
 
 Every subcommand has ``--help``. Unknown models, quantities and parameters end with a
-message naming the known ones and exit status 2; a failed Monte Carlo check exits with 1.
+message naming the known ones and exit status 2, and so do parameter values that are not
+finite or break the symbol's assumptions (a negative time constant), files that cannot be
+written, and any other :class:`~thermotheory.errors.ModelError` (one line, no traceback); a
+failed Monte Carlo check exits with 1. With ``verify --all``, ``--set NAME=VALUE`` changes the
+models that have the parameter ``NAME`` (named on stderr) and is an error only if none has it.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +19,7 @@ from typing import TextIO
 
 import sympy as sp
 
-from .catalog import CATALOG, CatalogEntry, entry, parameter
+from .catalog import CATALOG, CatalogEntry, check_value, entry, parameter
 from .core.evaluate import latex
 from .errors import ModelError
 
@@ -37,10 +42,52 @@ def _overrides(pairs: Sequence[str]) -> dict[str, float]:
         if not sep:
             raise ModelError(f"--set expects NAME=VALUE but found {pair!r}")
         try:
-            out[name.strip()] = float(value)
+            number = float(value)
         except ValueError:
             raise ModelError(f"--set {name}: expected a number but found {value!r}") from None
+        if not math.isfinite(number):
+            raise ModelError(f"--set {name}: expected a finite number but found {value!r}")
+        out[name.strip()] = number
     return out
+
+
+def _values_per_model(items: Sequence[CatalogEntry], overrides: dict[str, float], stream: TextIO) -> list[dict]:
+    """Each model's values with the overrides that it has a parameter for.
+
+    One model: every override must be its parameter. Several (``--all``): an override goes
+    to the models that have the parameter (named on ``stream``), and is an error only when
+    none has it. Every value is checked before any model runs.
+    """
+    if len(items) == 1:
+        return [items[0].values(overrides)]
+    has = {name: [item.name for item in items if any(s.name == name for s in item.defaults)] for name in overrides}
+    for name, takers in has.items():
+        if not takers:
+            known = sorted({s.name for item in items for s in item.defaults})
+            raise ModelError(f"--set {name}: no model has a parameter {name!r}; the parameters are: {', '.join(known)}")
+    values = [item.values({n: v for n, v in overrides.items() if item.name in has[n]}) for item in items]
+    for name, takers in has.items():
+        stream.write(f"--set {name}={overrides[name]:g} applies to: {', '.join(takers)}\n")
+    return values
+
+
+def _output(path: Path) -> Path:
+    """``path`` ready to be written: its folder created, a clear error when that cannot be."""
+    if path.is_dir():
+        raise ModelError(f"cannot write {str(path)!r}: it is a folder; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise ModelError(f"cannot create the folder {str(path.parent)!r} for {str(path)!r}: {reason}") from None
+    return path
+
+
+def _write(path: Path, write) -> None:
+    try:
+        write(path)
+    except OSError as exc:
+        raise ModelError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
 
 
 def _quantity(item: CatalogEntry, name: str):
@@ -89,11 +136,11 @@ def _verify_entry(item: CatalogEntry, values, paths: int | None, seed: int, z_ma
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     if args.all == bool(args.model):
         raise ModelError("verify: give one MODEL or --all")
-    names = CATALOG if args.all else [args.model]
+    items = [entry(name) for name in (CATALOG if args.all else [args.model])]
+    per_model = _values_per_model(items, _overrides(args.set), sys.stderr)
     ok = True
-    for name in names:
-        item = entry(name)
-        values = item.values(_overrides(args.set))
+    for item, values in zip(items, per_model):
+        name = item.name
         table = _verify_entry(item, values, args.paths, args.seed, args.z_max, None if args.quiet else sys.stderr)
         out.write(f"{name}\n{table}\n")
         ok = ok and table.passed
@@ -144,11 +191,12 @@ def report_tex(item: CatalogEntry, table=None) -> str:
 
 def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     item = entry(args.model)
+    path = _output(Path(args.output))  # before the Monte Carlo runs
     table = None
     if not args.no_verify:
         table = _verify_entry(item, item.values(), args.paths, args.seed, 4.0, None if args.quiet else sys.stderr)
-    path = Path(args.output)
-    path.write_text(report_tex(item, table))
+    tex = report_tex(item, table)
+    _write(path, lambda p: p.write_text(tex))
     out.write(f"wrote {path}\n")
     return 0 if table is None or table.passed else 1
 
@@ -168,6 +216,10 @@ def _cmd_plot(args: argparse.Namespace, out: TextIO) -> int:
     par = parameter(item, args.vary)
     values = item.values(_overrides(args.set))
     lo, hi = args.range if args.range else (values[par] / 2, values[par] * 2)
+    lo, hi = check_value(par, lo, item.name), check_value(par, hi, item.name)
+    if args.points < 0:
+        raise ModelError(f"--points: expected a number of Monte Carlo points >= 0 but found {args.points}")
+    path = _output(Path(args.output or f"{item.name}_{args.quantity}_{par.name}.png"))
     if not args.quiet and args.points:
         sys.stderr.write(f"Monte Carlo at {args.points} values of {par.name} ...\n")
     ax, table = plot_check(item.model(), q.function, *q.args, parameter=par, low=lo, high=hi, values=values,
@@ -175,9 +227,10 @@ def _cmd_plot(args: argparse.Namespace, out: TextIO) -> int:
     ax.set_ylabel(args.quantity.replace("_", " "))
     ax.set_title(item.name, fontsize=10)
     ax.figure.tight_layout()
-    path = Path(args.output or f"{item.name}_{args.quantity}_{par.name}.png")
-    ax.figure.savefig(path, dpi=120)
-    plt.close(ax.figure)
+    try:
+        _write(path, lambda p: ax.figure.savefig(p, dpi=120))
+    finally:
+        plt.close(ax.figure)
     out.write(f"wrote {path}\n")
     return 0
 
@@ -242,5 +295,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         return args.run(args, out)
     except ModelError as exc:
-        sys.stderr.write(f"thermotheory {args.command}: {exc}\n")
+        message = " ".join(str(exc).split())  # one line, whatever the error's layout
+        sys.stderr.write(f"thermotheory {args.command}: {message}\n")
         return 2

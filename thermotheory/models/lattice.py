@@ -325,7 +325,8 @@ class LatticeField:
         if idx.ndim == 0:
             idx = idx.reshape(1)
         integral = np.issubdtype(idx.dtype, np.integer) or (
-            np.issubdtype(idx.dtype, np.floating) and bool(np.all(np.isfinite(idx))) and bool(np.all(idx == np.round(idx))))
+            np.issubdtype(idx.dtype, np.floating) and bool(np.all(np.isfinite(idx)))
+            and bool(np.all(idx == np.round(idx))))
         if idx.dtype == bool or not integral:
             raise ModelError(f"{name}: expected integer site indices (flat, or (n, {self.d}) coordinates) but found "
                              f"{np.asarray(region, dtype=object).ravel()[:5].tolist()!r}")
@@ -421,7 +422,8 @@ class LatticeField:
         if u < 0:
             raise ModelError(f"u: expected a phi^4 coupling >= 0 (stable) but found {u}")
         if initial is not None and np.shape(initial) not in ((n,) + self.shape, self.shape):
-            raise ModelError(f"initial: expected shape {(n,) + self.shape} or {self.shape} but found {np.shape(initial)}")
+            raise ModelError(f"initial: expected shape {(n,) + self.shape} or {self.shape} but found "
+                             f"{np.shape(initial)}")
         stiff = self.gamma * dt * (self.m2 + 4 * self.d * self.lam / self.a**2)
         if stiff >= 1:
             raise ModelError(f"dt too large for the explicit scheme: Gamma dt (m^2 + 4 d lambda/a^2) = {stiff:.3g} >= 1")
