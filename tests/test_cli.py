@@ -193,7 +193,7 @@ def test_a_model_error_inside_a_subcommand_is_one_clean_line(monkeypatch, capsys
     assert capsys.readouterr().err == "thermotheory verify: the drift is not stable eigenvalue 0\n"
 
 
-def test_report_and_plot_create_a_missing_folder_or_say_why_not(tmp_path, capsys):
+def test_report_creates_a_missing_folder_or_says_why_not(tmp_path, capsys):
     path = tmp_path / "new" / "deeper" / "trap.tex"
     code, _ = run("report", "underdamped_trap", "-o", str(path), "--no-verify")
     assert code == 0 and path.read_text().startswith(r"\documentclass")
@@ -203,6 +203,9 @@ def test_report_and_plot_create_a_missing_folder_or_say_why_not(tmp_path, capsys
     code, _ = run("report", "underdamped_trap", "-o", str(tmp_path / "file" / "r.tex"), "--no-verify")
     err = capsys.readouterr().err
     assert code == 2 and "cannot create the folder" in err and "Traceback" not in err
+
+
+def test_plot_creates_a_missing_folder(tmp_path):
     png = tmp_path / "plots" / "p.png"
     code, _ = run("plot", "decoder", "heat_rate", "--vary", "tau_n", "--points", "0", "-o", str(png))
     assert code == 0 and png.read_bytes()[:4] == b"\x89PNG"
