@@ -17,6 +17,8 @@ __all__ = [
     "NotBipartite",
     "SingularCovariance",
     "TooLarge",
+    "IllConditioned",
+    "ConditioningWarning",
 ]
 
 
@@ -54,3 +56,11 @@ class SingularCovariance(ModelError):
 
 class TooLarge(ModelError):
     """A symbolic computation would exceed the size the engine attempts; substitute numbers."""
+
+
+class IllConditioned(ModelError):
+    """A numeric problem so ill-conditioned that floating point leaves no meaningful digits."""
+
+
+class ConditioningWarning(UserWarning):
+    """A numeric result that may have lost many of its digits to ill-conditioning (the message says how many)."""

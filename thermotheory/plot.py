@@ -74,7 +74,7 @@ def plot_check(
         import matplotlib.pyplot as plt
     except ImportError:  # pragma: no cover - depends on the installation
         raise ModelError("plots need matplotlib: pip install thermotheory[plot]") from None
-    (par,) = model._substitution({parameter: 0})  # by Symbol or name; unknown names are refused
+    (par,) = model._substitution({parameter: 0}, check=False)  # by Symbol or name; unknown names are refused
     if not low < high:
         raise ModelError(f"expected low < high but found {low} and {high}")
     fixed = model._substitution(values or {})

@@ -63,7 +63,9 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
     Raises
     ------
     ModelError
-        When a free symbol of ``expr`` has no value.
+        When a free symbol of ``expr`` has no value, a value is not finite, or a value
+        contradicts its Symbol's assumptions (a negative value for a ``positive`` time
+        constant: the closed form was derived for positive ones), or the result is NaN.
 
     Examples
     --------
@@ -90,7 +92,7 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
         raise ModelError(f"no value given for {missing}")
     symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
     with mpmath.workdps(dps):
-        args = [_to_mpf(subs[s]) for s in symbols]
+        args = [_checked(s, _to_mpf(subs[s])) for s in symbols]
         if isinstance(expr, sp.MatrixBase):
             out = mpmath.matrix(expr.rows, expr.cols)
             for i in range(expr.rows):
@@ -100,8 +102,40 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
         return _realify(_compiled(expr, symbols)(*args), dps)
 
 
+#: What an mpmath value must satisfy for each assumption a Symbol may declare.
+_ASSUMED = (
+    ("positive", "positive", lambda x: x > 0),
+    ("nonnegative", "non-negative", lambda x: x >= 0),
+    ("negative", "negative", lambda x: x < 0),
+    ("nonpositive", "non-positive", lambda x: x <= 0),
+    ("nonzero", "non-zero", lambda x: x != 0),
+    ("integer", "an integer", lambda x: x == mpmath.floor(x)),
+)
+
+
+def _checked(symbol: sp.Symbol, value: Any) -> Any:
+    """Refuse a value that is not finite, not real where the symbol is real, or outside its assumptions."""
+    if isinstance(value, mpmath.mpc):
+        if symbol.is_real and value.imag != 0:
+            raise ModelError(f"{symbol} = {value} is not real, but {symbol} is declared real")
+        if value.imag == 0:
+            value = value.real
+    if not mpmath.isfinite(value):
+        raise ModelError(f"{symbol}: expected a finite value but found {value}")
+    if isinstance(value, mpmath.mpf):
+        for key, word, ok in _ASSUMED:
+            if getattr(symbol, "is_" + key) and not ok(value):
+                raise ModelError(
+                    f"{symbol} = {mpmath.nstr(value, 8)} is outside its declared assumptions: {symbol} is {word} "
+                    "(the closed form was derived under that assumption and does not hold here)"
+                )
+    return value
+
+
 def _realify(x: Any, dps: int) -> Any:
     x = mpmath.mpmathify(x)
+    if mpmath.isnan(x):
+        raise ModelError("the expression is undefined (NaN) at these values (a 0/0 or inf - inf)")
     if isinstance(x, mpmath.mpc):
         if abs(x.imag) <= mpmath.mpf(10) ** (5 - dps) * max(abs(x.real), 1):
             return +x.real

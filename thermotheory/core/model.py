@@ -14,8 +14,9 @@ import sympy as sp
 
 from ..errors import InvalidDiffusion, InvalidParity, ModelError, NonlinearDrift, UnknownVariable
 from . import structure
+from .checks import as_expression, check_distinct_names, check_finite_array, check_value
 
-__all__ = ["LinearSDE", "StateModel", "VariableSpec", "find_index"]
+__all__ = ["LinearSDE", "StateModel", "VariableSpec", "find_index", "numeric_stability"]
 
 #: A state variable given by its Symbol or its name, or several of them.
 VariableSpec = Union[sp.Symbol, str, Sequence[Union[sp.Symbol, str]]]
@@ -127,8 +128,15 @@ class StateModel:
             raise ModelError(f"variables repeated in {items!r}")
         return idx
 
-    def _substitution(self, mapping: Mapping[sp.Symbol | str, Any]) -> dict[sp.Symbol, sp.Expr]:
-        """Resolve a parameter substitution (keys by Symbol or name) and check its keys."""
+    def _substitution(self, mapping: Mapping[sp.Symbol | str, Any], check: bool = True) -> dict[sp.Symbol, sp.Expr]:
+        """Resolve a parameter substitution (keys by Symbol or name) and check its keys.
+
+        With ``check`` (the default) every value must be finite and real and agree with
+        the assumptions declared on its Symbol (a positive time constant gets a positive
+        value); ``check=False`` only resolves the keys.
+        """
+        if not isinstance(mapping, Mapping):
+            raise ModelError(f"expected a mapping from parameter (Symbol or name) to value but found {mapping!r}")
         by_name = {p.name: p for p in self._parameters}
         rep = {}
         for key, val in mapping.items():
@@ -140,7 +148,7 @@ class StateModel:
                 raise ModelError(f"cannot substitute the state variable {key}")
             if key not in self._parameters:
                 raise ModelError(f"{key} is not a parameter of this model (parameters: {sorted(by_name)})")
-            rep[key] = sp.nsimplify(val) if isinstance(val, float) and float(val).is_integer() else sp.sympify(val)
+            rep[key] = check_value(val, key) if check else val
         return rep
 
 
@@ -217,7 +225,11 @@ class LinearSDE(StateModel):
         for var in variables:
             if not isinstance(var, sp.Symbol):
                 raise ModelError(f"drift: state variables must be sympy Symbols, found {var!r}")
-        A, b = _linear_coefficients(variables, [sp.sympify(drift[v]) for v in variables])
+        check_distinct_names(variables)
+        A, b = _linear_coefficients(variables, [as_expression(drift[v], f"the drift of {v}") for v in variables])
+        for i, var in enumerate(variables):
+            for e in list(A.row(i)) + [b[i]]:
+                as_expression(e, f"the drift of {var}")
         D = _diffusion_matrix(variables, diffusion)
         time = _check_time_symbol(variables, time, A, D)
         self._init(variables, A, b, D, _parity_tuple(variables, parity), arrays=None, time=time)
@@ -286,6 +298,7 @@ class LinearSDE(StateModel):
             raise ModelError("variables: expected Symbols or names")
         if len(set(variables)) != n:
             raise ModelError("variables: names must be distinct")
+        check_distinct_names(variables)
         if b is None:
             b = np.zeros(n) if _is_numeric_array(A) and _is_numeric_array(D) else sp.zeros(n, 1)
         D_in = D
@@ -299,16 +312,13 @@ class LinearSDE(StateModel):
                 raise InvalidParity(f"parity: expected {n} entries but found {len(tuple(parity))}")
 
         if _is_numeric_array(A) and _is_numeric_array(D_in) and _is_numeric_array(b):
-            An = np.array(np.asarray(A, dtype=float), dtype=float)
-            Dn = np.array(np.asarray(D_in, dtype=float), dtype=float)
-            bn = np.array(np.asarray(b, dtype=float), dtype=float).reshape(-1)
+            An = check_finite_array("A", A)
+            Dn = check_finite_array("D", D_in)
+            bn = check_finite_array("b", b).reshape(-1)
             if Dn.shape != (n, n):
                 raise InvalidDiffusion(f"D: expected shape {(n, n)} but found {Dn.shape}")
             if bn.shape != (n,):
                 raise ModelError(f"b: expected {n} entries but found {bn.size}")
-            for name, arr in (("A", An), ("D", Dn), ("b", bn)):
-                if not np.all(np.isfinite(arr)):
-                    raise ModelError(f"{name}: entries must be finite numbers")
             _check_numeric_diffusion(Dn)
             for arr in (An, Dn, bn):
                 arr.setflags(write=False)
@@ -320,6 +330,9 @@ class LinearSDE(StateModel):
         Dm = _as_sympy_matrix(D_in, (n, n), "D")
         bm = _as_sympy_matrix(np.asarray(b, dtype=object).reshape(-1).tolist() if not isinstance(b, sp.MatrixBase) else b,
                               (n, 1), "b")
+        for name, mat in (("A", Am), ("D", Dm), ("b", bm)):
+            for k, e in enumerate(mat):
+                as_expression(e, f"{name}[{k // mat.cols}, {k % mat.cols}]")
         state = set(variables)
         for name, mat in (("A", Am), ("b", bm)):
             if mat.free_symbols & state:
@@ -331,6 +344,7 @@ class LinearSDE(StateModel):
         return obj
 
     def _init(self, variables, A, b, D, parity, arrays, time=None) -> None:
+        _check_noise_parity(variables, parity, arrays[2] if arrays is not None else D)
         set_ = object.__setattr__
         set_(self, "_variables", tuple(variables))
         set_(self, "_A", A)
@@ -502,8 +516,7 @@ class LinearSDE(StateModel):
         """
         if "stable" not in self._cache:
             if self.is_numeric:
-                A = self._arrays[0]
-                self._cache["stable"] = bool(np.max(np.linalg.eigvals(A).real) < 0)
+                self._cache["stable"] = numeric_stability(self._arrays[0])[0]
             else:
                 self._cache["stable"] = structure.routh_hurwitz(self.A)[0]
         return self._cache["stable"]
@@ -554,6 +567,27 @@ class LinearSDE(StateModel):
 
 
 # -- validation helpers ------------------------------------------------------------------
+def stability_tolerance(A: np.ndarray) -> float:
+    """Round-off scale of the eigenvalues of ``A``: real parts within it are indistinguishable from 0."""
+    n = A.shape[0]
+    return 64.0 * n * np.finfo(float).eps * max(float(np.linalg.norm(A, 2)), np.finfo(float).tiny)
+
+
+def numeric_stability(A: np.ndarray) -> tuple[bool, complex, float]:
+    """Whether a float drift matrix is Hurwitz beyond round-off.
+
+    Returns ``(stable, worst, tol)``: ``worst`` is the eigenvalue with the largest real
+    part and ``tol`` the round-off scale. A real part within ``tol`` of zero (a graph
+    Laplacian's conserved mode computed as ``-1e-17``) counts as not stable: there is no
+    stationary state to speak of.
+    """
+    ev = np.linalg.eigvals(A)
+    worst = complex(ev[np.argmax(ev.real)])
+    tol = stability_tolerance(A)
+    return bool(worst.real < -tol), worst, tol
+
+
+
 def _linear_coefficients(variables: tuple[sp.Symbol, ...], exprs: Iterable[sp.Expr]):
     n = len(variables)
     state = set(variables)
@@ -561,6 +595,8 @@ def _linear_coefficients(variables: tuple[sp.Symbol, ...], exprs: Iterable[sp.Ex
     b = sp.zeros(n, 1)
     for i, (var, expr) in enumerate(zip(variables, exprs)):
         for term in sp.Add.make_args(sp.expand_mul(expr)):
+            if term == 0:
+                continue  # a frozen variable (drift 0) or a cancelled term
             coeff, dep = term.as_independent(*variables, as_Add=False)
             if dep == 1:
                 b[i] += coeff
@@ -600,7 +636,7 @@ def _diffusion_matrix(variables: tuple[sp.Symbol, ...], diffusion: Any) -> sp.Im
             if key not in variables:
                 names = ", ".join(v.name for v in variables)
                 raise UnknownVariable(f"diffusion: {key!r} is not a state variable (variables: {names})")
-            D[variables.index(key), variables.index(key)] = sp.sympify(val)
+            D[variables.index(key), variables.index(key)] = as_expression(val, f"the diffusion of {key}")
         D = sp.ImmutableMatrix(D)
     else:
         if isinstance(diffusion, np.ndarray):
@@ -611,6 +647,8 @@ def _diffusion_matrix(variables: tuple[sp.Symbol, ...], diffusion: Any) -> sp.Im
             raise InvalidDiffusion(f"diffusion: expected a mapping or an (n, n) matrix ({exc})") from None
         if D.shape != (n, n):
             raise InvalidDiffusion(f"diffusion: expected shape {(n, n)} but found {D.shape}")
+        for k, e in enumerate(D):
+            as_expression(e, f"diffusion[{k // n}, {k % n}]")
     _check_symbolic_diffusion(variables, D)
     return D
 
@@ -662,6 +700,28 @@ def _check_symbolic_diffusion(variables: tuple[sp.Symbol, ...], D: sp.MatrixBase
                     )
     if not D.free_symbols and any(D[i, j] != 0 for i in range(n) for j in range(n) if i != j):
         _check_numeric_diffusion(np.array(D.evalf().tolist(), dtype=float))
+
+
+def _check_noise_parity(variables, parity, D) -> None:
+    """Refuse noise that correlates an odd variable with an even one (``E D E != D``).
+
+    Time reversal maps the noise of an odd variable to its negative, so such a
+    correlation has no time-reversed counterpart: the entropy production is infinite
+    and every finite number the formulas would give is wrong.
+    """
+    n = len(variables)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if parity[i] == parity[j]:
+                continue
+            d = D[i, j]
+            if (float(d) != 0.0) if isinstance(D, np.ndarray) else (sp.sympify(d) != 0):
+                odd, even = (variables[i], variables[j]) if parity[i] == -1 else (variables[j], variables[i])
+                raise InvalidDiffusion(
+                    f"the noise correlates the odd variable {odd} with the even variable {even} "
+                    f"(D[{i},{j}] = {d}): such noise breaks time-reversal symmetry and makes the entropy "
+                    "production infinite; correlate only variables of equal parity"
+                )
 
 
 def _parity_tuple(variables: tuple[sp.Symbol, ...], parity: Mapping | None) -> tuple[int, ...]:

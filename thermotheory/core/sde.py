@@ -14,6 +14,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidDiffusion, ModelError, UnknownVariable
+from .checks import as_expression, check_distinct_names
 from .model import StateModel, _parity_tuple
 
 __all__ = ["SDE", "CONVENTIONS"]
@@ -66,19 +67,22 @@ class SDE(StateModel):
         for var in variables:
             if not isinstance(var, sp.Symbol):
                 raise ModelError(f"drift: state variables must be sympy Symbols, found {var!r}")
+        check_distinct_names(variables)
         if convention not in CONVENTIONS:
             raise ModelError(f"convention: expected one of {CONVENTIONS} but found {convention!r}")
+        if not isinstance(diffusion, Mapping):
+            raise InvalidDiffusion("diffusion: expected a mapping from state variable to diffusion D_i(z)")
         diff = [sp.Integer(0)] * len(variables)
         for key, val in dict(diffusion).items():
             if key not in variables:
                 raise UnknownVariable(f"diffusion: {key!r} is not a state variable")
-            val = sp.sympify(val)
+            val = as_expression(val, f"the diffusion of {key}")
             if val.is_negative:
                 raise InvalidDiffusion(f"negative diffusion for {key}: {val}")
             diff[variables.index(key)] = val
         set_ = object.__setattr__
         set_(self, "_variables", variables)
-        set_(self, "_drift", tuple(sp.sympify(drift[v]) for v in variables))
+        set_(self, "_drift", tuple(as_expression(drift[v], f"the drift of {v}") for v in variables))
         set_(self, "_diffusion", tuple(diff))
         set_(self, "_parity", _parity_tuple(variables, parity))
         set_(self, "_convention", convention)

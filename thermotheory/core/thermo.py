@@ -207,7 +207,21 @@ def heat_rate(model: LinearSDE, Y: VariableSpec) -> Any:
     (0.5, 0.0)
     """
     ops, idx, D, S, quad, tr_irr = _medium_terms(model, Y, "heat rate")
-    return ops.finish(quad + tr_irr)
+    return _snap(model, ops, quad + tr_irr, abs(quad) + abs(tr_irr) if ops is NumOps else None)
+
+
+def _snap(model, ops, value, scale):
+    """The finished value; a float within round-off of its terms' ``scale`` is exactly 0.0.
+
+    The round-off scale is ``64 eps`` times the condition number of the stationary state
+    (``10**digits_lost``), so a heat rate or a flow that vanishes at equilibrium is 0.0
+    and not a few units of the last place with either sign.
+    """
+    if ops is NumOps:
+        value = float(value)
+        kappa = 10.0 ** model._cache.get("digits_lost", 0.0)
+        return 0.0 if abs(value) <= 64 * np.finfo(float).eps * kappa * scale else value
+    return ops.finish(value)
 
 
 def information_flow(model: LinearSDE, into: VariableSpec) -> Any:
@@ -223,6 +237,13 @@ def information_flow(model: LinearSDE, into: VariableSpec) -> Any:
     ``X``; in the stationary state :math:`l_X + l_Y = 0` and :math:`l_Y \le \Phi_Y`
     (second law for ``Y``).
 
+    Raises
+    ------
+    NotBipartite
+        When the noise of ``Y`` is correlated with the rest's: the current then does not
+        split into a part of ``Y`` and a part of the rest, and the flow is not defined
+        (as for :func:`heat_rate`).
+
     Examples
     --------
     >>> import sympy as sp
@@ -234,11 +255,11 @@ def information_flow(model: LinearSDE, into: VariableSpec) -> Any:
     """
     ops, A, b, D, S, m, A_irr, b_irr = _stationary(model)
     n = model.dimension
-    idx = _subsystem(model, into, D, ops, need_bipartite=False)
+    idx = _subsystem(model, into, D, ops, need_bipartite=True)
     if len(idx) == n:
         raise ModelError("information flow needs a subsystem smaller than the whole system")
     rest = [i for i in range(n) if i not in idx]
-    if ops is SymOps and ops.is_zero(ops.block(D, idx, rest)):
+    if ops is SymOps:
         # bipartite noise: only the YY block of the precision is needed, a Schur complement
         # (a symbolic inverse of the rest's block instead of the whole covariance)
         S_XX, S_XY = ops.block(S, rest, rest), ops.block(S, rest, idx)
@@ -249,8 +270,9 @@ def information_flow(model: LinearSDE, into: VariableSpec) -> Any:
         val = -ops.trace(ops.block(A, idx, idx)) - ops.trace(_mm(ops, ops.block(D, idx, idx), P_YY))
         return ops.finish(val)
     P = _precision(model, ops, S)
-    val = -ops.trace(ops.block(A, idx, idx)) - ops.trace(_mm(ops, ops.block(D, idx, range(n)), ops.block(P, range(n), idx)))
-    return ops.finish(val)
+    drift_part = -ops.trace(ops.block(A, idx, idx))
+    noise_part = ops.trace(_mm(ops, ops.block(D, idx, range(n)), ops.block(P, range(n), idx)))
+    return _snap(model, ops, drift_part - noise_part, abs(drift_part) + abs(noise_part))
 
 
 def efficiency(model: LinearSDE, Y: VariableSpec) -> Any:
@@ -276,8 +298,9 @@ def efficiency(model: LinearSDE, Y: VariableSpec) -> Any:
     """
     heat = heat_rate(model, Y)
     flow = information_flow(model, into=Y)
-    if heat == 0:
-        raise ModelError(f"the heat rate of {Y} is zero, so its efficiency is undefined")
+    if heat == 0:  # numeric heat rates within round-off of zero are exactly 0.0 (see heat_rate)
+        raise ModelError(f"the heat rate of {Y} is zero (no dissipation, as at equilibrium), so its efficiency "
+                         "is undefined")
     if model.is_numeric:
         return float(flow / heat)
     return ops_for(model).finish(flow / heat)
@@ -371,7 +394,9 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
         s_ = sp.Dummy("s", real=True, nonnegative=True)
         ms = sp.Matrix(mean(model, s_, m0))
         c = F * ms + b_rows.xreplace({model.time: s_})
-        integrand = sp.expand((c.T * Dp * c)[0, 0])
+        # Heaviside steps as Piecewise: sympy integrates piecewise polynomials and exponentials
+        # exactly, but leaves products of Heaviside functions as unevaluated integrals
+        integrand = sp.piecewise_fold(sp.expand((c.T * Dp * c)[0, 0]).rewrite(sp.Piecewise))
         flow += sp.integrate(integrand, (s_, 0, t))
     elif not (ops.is_zero(b) and ops.is_zero(m0)) if ops is NumOps else not (b.is_zero_matrix and m0.is_zero_matrix):
         mt = mean(model, t, m0.reshape(-1) if ops is NumOps else m0)

@@ -81,7 +81,7 @@ def sweep(
     >>> len(table), table.passed
     (2, True)
     """
-    (par,) = model._substitution({parameter: 0})  # by Symbol or name; unknown names are refused
+    (par,) = model._substitution({parameter: 0}, check=False)  # by Symbol or name; unknown names are refused
     grid = [float(x) for x in grid]
     if not grid:
         raise ModelError("grid: expected at least one value")
