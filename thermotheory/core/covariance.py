@@ -21,7 +21,8 @@ from . import structure
 from ._backend import NumOps, model_matrices, ops_for, relative_residual, tidy
 from .model import LinearSDE
 
-__all__ = ["stationary_mean", "stationary_covariance", "covariance", "mean", "require_stable", "switching_times"]
+__all__ = ["stationary_mean", "stationary_covariance", "covariance", "mean", "require_stable", "switching_times",
+           "noise_integral"]
 
 #: Largest number of unknowns of one symbolic block Sylvester solve.
 MAX_SYMBOLIC_UNKNOWNS = 10
@@ -306,8 +307,8 @@ def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
 
     Notes
     -----
-    Numeric: :math:`S_\infty + e^{At}(S(0) - S_\infty)e^{A^T t}` for a stable drift, and
-    Van Loan's block matrix exponential otherwise (it needs no stationary state). Symbolic:
+    Numeric: :func:`noise_integral` (Van Loan's block exponential over a short step, then
+    doubled), accurate for any ``t`` and any drift, stable or not. Symbolic:
     :math:`S_\infty + e^{At}(S(0) - S_\infty)e^{A^T t}`, for drifts whose coupled blocks
     are 1x1, or for a coupled drift of two variables; when ``A`` is singular or unstable,
     the noise integral itself by sympy.
@@ -325,14 +326,9 @@ def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
     t = _check_time(t, ops)
     S0 = _initial_matrix(model, initial, ops)
     if ops is NumOps:
-        if model.is_stable():
-            # well conditioned for any t: S_inf + F (S0 - S_inf) F^T
-            S_inf = stationary_covariance(model)
-            F = sla.expm(A * t)
-            S = S_inf + F @ (S0 - S_inf) @ F.T
-        else:
-            F, Qt = _van_loan(A, 2 * D, t)
-            S = F @ S0 @ F.T + Qt
+        # no stationary state is used: S_inf + F (S0 - S_inf) F^T cancels when A is nearly singular
+        F, Qt = noise_integral(A, 2 * D, t)
+        S = F @ S0 @ F.T + Qt
         S = (S + S.T) / 2
         S.setflags(write=False)
         return S
@@ -349,16 +345,74 @@ def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
     return sp.ImmutableMatrix(S.applyfunc(tidy))
 
 
-def _van_loan(A: np.ndarray, Q: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
-    """``exp(A t)`` and ``int_0^t exp(A s) Q exp(A^T s) ds`` by Van Loan's method."""
+def noise_integral(A: np.ndarray, Q: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""The propagator and the accumulated noise of ``dz = A z dt + noise`` over a time ``t``.
+
+    .. math:: F = e^{At}, \qquad Q_t = \int_0^t e^{As}\, Q\, e^{A^T s}\, ds
+
+    Parameters
+    ----------
+    A : (n, n) array
+        Drift matrix; any (stable, unstable, singular or stiff).
+    Q : (n, n) array
+        Symmetric positive semi-definite noise intensity (``2 D``).
+    t : float
+        Time, ``t >= 0``.
+
+    Returns
+    -------
+    F, Q_t : (n, n) arrays
+        ``Q_t`` is symmetric.
+
+    Raises
+    ------
+    ModelError
+        When ``F`` or ``Q_t`` overflows (a mode growing too fast for floats).
+
+    Notes
+    -----
+    Van Loan's block exponential :math:`\exp([[-A, Q], [0, A^T]]\, h)` is used only for
+    a short step :math:`h = t / 2^k` with :math:`\|A\|_1 h \le 1/2`, where its growing
+    and decaying exponentials cannot cancel; the step is then doubled ``k`` times,
+    :math:`F_{2h} = F_h F_h`, :math:`Q_{2h} = F_h Q_h F_h^T + Q_h`, a sum of positive
+    semi-definite terms (no cancellation). Van Loan over the whole ``t`` loses all digits
+    once :math:`e^{\|A\| t}` approaches :math:`10^{16}`. See C. F. Van Loan, IEEE Trans.
+    Autom. Control 23, 395 (1978).
+
+    Examples
+    --------
+    A growing mode, ``A = 1``: the exact integral is ``Q (e^{2t} - 1) / 2``, here ``e^{80} - 1``:
+
+    >>> import numpy as np
+    >>> F, Qt = noise_integral(np.array([[1.0]]), np.array([[2.0]]), 40.0)
+    >>> round(float(Qt[0, 0] / np.expm1(80.0)), 12)
+    1.0
+    """
     n = A.shape[0]
+    if t == 0:
+        return np.eye(n), np.zeros((n, n))
+    size = np.linalg.norm(A, 1) * t
+    k = int(np.ceil(np.log2(size / 0.5))) if size > 0.5 else 0
+    h = t / 2.0**k
     M = np.zeros((2 * n, 2 * n))
     M[:n, :n] = -A
     M[:n, n:] = Q
     M[n:, n:] = A.T
-    E = sla.expm(M * t)
+    E = sla.expm(M * h)
     F = E[n:, n:].T
-    return F, F @ E[:n, n:]
+    Qt = F @ E[:n, n:]
+    Qt = (Qt + Qt.T) / 2
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+        for _ in range(k):
+            Qt = F @ Qt @ F.T + Qt
+            Qt = (Qt + Qt.T) / 2
+            F = F @ F
+    if not (np.all(np.isfinite(F)) and np.all(np.isfinite(Qt))):
+        raise ModelError(
+            f"the transient moments overflow over a time {t:g}: the drift has a mode growing as "
+            f"exp({np.max(np.linalg.eigvals(A).real):.6g} t); use a shorter time"
+        )
+    return F, Qt
 
 
 def mean(model: LinearSDE, t: Any, initial_mean: Any = None) -> Any:

@@ -6,8 +6,9 @@ For a linear SDE every scheme used here is an affine update of the state,
 
 with (``dt`` the step)
 
-- ``exact``: ``F = exp(A dt)``, ``c = int_0^dt exp(A s) b ds``, ``G G^T`` the Van Loan
-  integral ``int_0^dt exp(A s) 2D exp(A^T s) ds`` (never the stationary covariance);
+- ``exact``: ``F = exp(A dt)``, ``c = int_0^dt exp(A s) b ds``, ``G G^T`` the noise
+  integral ``int_0^dt exp(A s) 2D exp(A^T s) ds`` by :func:`~thermotheory.core.covariance.noise_integral`
+  (never the stationary covariance), accurate at any step for stiff or growing drifts;
 - ``euler`` (Euler–Maruyama, strong order 1 for additive noise): ``F = I + A dt``,
   ``c = b dt``, ``G = sqrt(2 D dt)``;
 - ``heun`` (Stratonovich Heun, weak order 2 for additive noise):
@@ -15,7 +16,9 @@ with (``dt`` the step)
 
 A protocol ``b(t)`` (``LinearSDE(time=...)``) makes ``c`` depend on the step: ``exact``
 integrates ``int_0^dt exp(A (dt - s)) b(t_k + s) ds`` by 8-point Gauss–Legendre
-quadrature on each step (each piece between switching times separately), ``euler`` uses
+quadrature on each step (each piece between switching times separately), or, when
+``||A|| dt`` exceeds :data:`GAUSS_REACH`, by exponential quadrature at the same nodes
+(exact for a protocol polynomial of degree < 8 on the piece, whatever the rates); ``euler`` uses
 ``b(t_k) dt`` and ``heun`` ``dt/2 [(I + A dt) b(t_k) + b(t_{k+1})]``.
 
 Noise is reproducible from the seed whatever the chunking: the paths are split into
@@ -26,6 +29,7 @@ spawned from ``numpy.random.SeedSequence(seed)`` and drawn in fixed tiles of
 
 from __future__ import annotations
 
+import numbers
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +38,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg as sla
 
+from ..core.covariance import noise_integral
 from ..core.model import LinearSDE, find_index
 from ..core.sde import SDE
 from ..errors import ModelError
@@ -139,12 +144,8 @@ def step_matrices(A: np.ndarray, b: np.ndarray, D: np.ndarray, dt: float, method
         aug[:n, :n], aug[:n, n] = A, b
         E = sla.expm(aug * dt)
         F, c = E[:n, :n], E[:n, n]
-        M = np.zeros((2 * n, 2 * n))
-        M[:n, :n], M[:n, n:], M[n:, n:] = -A, 2 * D, A.T
-        V = sla.expm(M * dt)
-        Fv = V[n:, n:].T
-        Q = Fv @ V[:n, n:]
-        return F, c, _psd_sqrt((Q + Q.T) / 2)
+        _, Q = noise_integral(A, 2 * D, dt)
+        return F, c, _psd_sqrt(Q)
     root = _psd_sqrt(2 * D * dt)
     if method == "euler":
         return eye + A * dt, b * dt, root
@@ -156,6 +157,31 @@ def step_matrices(A: np.ndarray, b: np.ndarray, D: np.ndarray, dt: float, method
 
 #: Gauss–Legendre nodes per step (or per piece of a step) for the exact drive integral.
 GAUSS_NODES = 8
+#: Largest ``||A||_1 h`` of a piece of length ``h`` on which plain Gauss–Legendre quadrature of
+#: ``exp(A (h - s)) b(s)`` is used (its error is then below 1e-16 of the integral); longer
+#: pieces use exponential quadrature (:func:`_exponential_weights`).
+GAUSS_REACH = 2.0
+
+
+def _exponential_weights(A: np.ndarray, h: float, theta: np.ndarray) -> np.ndarray:
+    """Matrices ``W_i`` with ``int_0^h exp(A (h - s)) b(s) ds = sum_i W_i b(theta_i h)``.
+
+    Exact when ``b`` is a polynomial of degree below ``len(theta)``, for any ``A`` (stiff
+    or growing): ``b`` is interpolated at the nodes ``theta_i`` (in [0, 1]) and each power
+    integrated exactly, ``int_0^h exp(A (h - s)) (s/h)^j ds = h j! phi_{j+1}(A h)``, with
+    the ``phi`` functions read off one block exponential (Al-Mohy & Higham, SIAM J. Sci.
+    Comput. 33, 488 (2011), eq. 2.11).
+    """
+    n, p = A.shape[0], theta.size
+    big = np.zeros((n * (p + 1), n * (p + 1)))
+    big[:n, :n] = A * h
+    for j in range(p):
+        big[j * n:(j + 1) * n, (j + 1) * n:(j + 2) * n] = np.eye(n)
+    E = sla.expm(big)
+    phi = [E[:n, (j + 1) * n:(j + 2) * n] for j in range(p)]  # phi_1 ... phi_p
+    lagrange = np.linalg.inv(np.vander(theta, p, increasing=True))  # row j: coefficient of theta^j
+    fact = np.cumprod(np.r_[1.0, np.arange(1, p)])
+    return np.stack([h * sum(lagrange[j, i] * fact[j] * phi[j] for j in range(p)) for i in range(p)])
 
 
 def drive_offsets(model: LinearSDE, A: np.ndarray, dt: float, steps: int, method: str) -> np.ndarray:
@@ -183,10 +209,26 @@ def drive_offsets(model: LinearSDE, A: np.ndarray, dt: float, steps: int, method
         raise ModelError(f"method: expected one of {METHODS} but found {method!r}")
     x, w = np.polynomial.legendre.leggauss(GAUSS_NODES)
 
+    theta = (x + 1) / 2
+    reach = np.linalg.norm(A, 1)
+
     def piece(lo: np.ndarray, hi: np.ndarray, k: np.ndarray) -> np.ndarray:
         """int_lo^hi exp(A (t_k + dt - s)) b(s) ds for steps k (absolute times lo, hi)."""
         half = (hi - lo) / 2
         out = np.zeros((lo.size, n))
+        if reach * 2 * half.max() > GAUSS_REACH:
+            # stiff or fast-growing over the piece: exponential quadrature, then carry to the step's end
+            shape = np.round(np.stack([hi - lo, starts[k] + dt - hi]), 12)
+            groups, inverse = np.unique(shape, axis=1, return_inverse=True)
+            for g in range(groups.shape[1]):
+                sel = inverse.ravel() == g
+                h, rest = hi[sel][0] - lo[sel][0], (starts[k] + dt - hi)[sel][0]
+                W = _exponential_weights(A, h, theta)
+                for i in range(theta.size):
+                    out[sel] += model.drive(lo[sel] + h * theta[i]) @ W[i].T
+                if rest > 0:
+                    out[sel] = out[sel] @ sla.expm(A * rest).T
+            return out
         for xj, wj in zip(x, w):
             s = lo + half * (xj + 1)
             lag = starts[k] + dt - s
@@ -283,6 +325,16 @@ def _initial_states(initial: Any, model: LinearSDE, A, b, rngs: Sequence[np.rand
         cov = np.asarray(initial.cov, float)
         if mean.shape != (n,) or cov.shape != (n, n):
             raise ModelError(f"initial Gaussian: expected a mean of {n} entries and an ({n}, {n}) covariance")
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(cov))):
+            raise ModelError("initial Gaussian: the mean and the covariance must be finite")
+        scale = max(np.abs(cov).max(initial=0.0), 1e-300)
+        if np.abs(cov - cov.T).max(initial=0.0) > 1e-12 * scale:
+            raise ModelError("initial Gaussian: the covariance is not symmetric")
+        lowest = np.linalg.eigvalsh((cov + cov.T) / 2)[0]
+        if lowest < -1e-12 * scale:
+            raise ModelError(
+                f"initial Gaussian: the covariance is not positive semi-definite (eigenvalue {lowest:.3g})"
+            )
         L = _psd_sqrt(cov)
         return [mean + rng.standard_normal((size, n)) @ L.T for rng, size in zip(rngs, sizes)]
     if initial is None:
@@ -298,7 +350,89 @@ def _initial_states(initial: Any, model: LinearSDE, A, b, rngs: Sequence[np.rand
         start = np.asarray(initial, float).reshape(-1)
         if start.shape != (n,):
             raise ModelError(f"initial: expected a state of {n} entries but found {start.size}")
+    if not np.all(np.isfinite(start)):
+        raise ModelError(f"initial: expected a finite state but found {start}")
     return [np.broadcast_to(start, (size, n)).copy() for size in sizes]
+
+
+def _count(name: str, value: Any) -> int:
+    """``value`` as an integer >= 1, or a ModelError that names it."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(value) \
+            or value != int(value) or value < 1:
+        raise ModelError(f"{name}: expected a positive integer but found {value!r}")
+    return int(value)
+
+
+def _check_arguments(t_end, dt, paths, seed, method, burn_in, record_every, observers, chunk_paths):
+    """Refuse bad arguments of :func:`simulate` before any work, naming the argument."""
+    times = {}
+    for name, value in (("t_end", t_end), ("dt", dt), ("burn_in", burn_in)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise ModelError(f"{name}: expected a number but found {value!r}")
+        if not np.isfinite(value):
+            raise ModelError(f"{name}: expected a finite time but found {value}")
+        times[name] = float(value)
+    t_end, dt, burn_in = times["t_end"], times["dt"], times["burn_in"]
+    for name, value in (("t_end", t_end), ("dt", dt)):
+        if value <= 0:
+            raise ModelError(f"{name}: expected a positive number but found {value}")
+    if burn_in < 0:
+        raise ModelError(f"burn_in: expected a time >= 0 but found {burn_in}")
+    if t_end < dt * (1 - 1e-9):
+        raise ModelError(f"t_end: expected at least one step dt = {dt:g} but found t_end = {t_end:g}")
+    if method not in METHODS:
+        raise ModelError(f"method: expected one of {METHODS} but found {method!r}")
+    if seed is None or isinstance(seed, (bool, np.bool_)):
+        raise ModelError(f"seed: expected a non-negative integer (paths reproducible from it) but found {seed!r}")
+    try:
+        np.random.SeedSequence(seed)
+    except (TypeError, ValueError) as err:
+        raise ModelError(f"seed: expected a non-negative integer but found {seed!r} ({err})") from None
+    if observers is not None:
+        if not isinstance(observers, Mapping):
+            raise ModelError(f"observers: expected a mapping name -> factory but found {type(observers).__name__}")
+        for name, factory in observers.items():
+            if not callable(factory):
+                raise ModelError(f"observers: the factory for {name!r} is not callable")
+    return (t_end, dt, burn_in, _count("paths", paths), _count("record_every", record_every),
+            _count("chunk_paths", chunk_paths))
+
+
+#: Largest growth over a run that Euler or Heun may give a decaying mode before simulate refuses.
+MAX_SPURIOUS_GROWTH = 2.0
+
+
+def _check_scheme_stable(A: np.ndarray, dt: float, method: str, steps: int) -> None:
+    """Refuse a step at which Euler or Heun amplify a decaying mode of ``A`` (numerical blow-up).
+
+    A mode ``exp(lambda t)`` with ``Re lambda < 0`` is multiplied each step by ``R(lambda dt)``
+    (``1 + z``, or ``1 + z + z^2/2``); refused when it grows more than
+    :data:`MAX_SPURIOUS_GROWTH`-fold over the ``steps`` of the run instead of decaying.
+    """
+    if method == "exact":
+        return
+    z = np.linalg.eigvals(A) * dt
+    gain = np.abs(1 + z) if method == "euler" else np.abs(1 + z + z**2 / 2)
+    growth = steps * np.log(np.maximum(gain, 1e-300))
+    bad = (z.real < 0) & (growth > np.log(MAX_SPURIOUS_GROWTH))
+    if np.any(bad):
+        worst = z[bad][np.argmax(gain[bad])] / dt
+        raise ModelError(
+            f"dt: {method} is unstable at dt = {dt:g}: the decaying mode exp(({complex(worst):.4g}) t) is amplified "
+            f"{np.max(gain[bad]):.6g}-fold per step over {steps} steps; use dt < {_stable_step(worst, method):.3g} "
+            "or method='exact'"
+        )
+
+
+def _stable_step(rate: complex, method: str) -> float:
+    """Largest stable step of a scheme for one decaying eigenvalue (by bisection on the gain)."""
+    lo, hi = 0.0, 8.0 / abs(rate)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        z = rate * mid
+        gain = abs(1 + z) if method == "euler" else abs(1 + z + z**2 / 2)
+        lo, hi = (mid, hi) if gain < 1 else (lo, mid)
+    return lo
 
 
 class _Progress:
@@ -344,7 +478,7 @@ def simulate(
         integrated by ``euler`` (Itô reading) or ``heun`` (Stratonovich reading); with
         multiplicative noise the method must match the model's convention.
     t_end : float
-        Duration recorded after the burn-in.
+        Duration recorded after the burn-in, at least ``dt`` (rounded to whole steps).
     dt : float
         Integration step.
     paths : int
@@ -381,7 +515,13 @@ def simulate(
     Raises
     ------
     ModelError
-        For a symbolic model without values, bad sizes, or a record too large for memory.
+        For a symbolic model without values; a non-finite or non-positive ``t_end`` or
+        ``dt``, ``t_end < dt``, a ``paths``, ``record_every`` or ``chunk_paths`` that is not a
+        positive integer, a ``seed`` that is not a non-negative integer (``None`` included),
+        an unknown method, bad observers, an initial state that is not finite or an initial
+        covariance that is not symmetric positive semi-definite; an ``euler`` or ``heun``
+        step so large that a decaying mode grows (more than :data:`MAX_SPURIOUS_GROWTH`-fold
+        over the run); bad sizes; a record too large for memory; and paths that overflow.
 
     Examples
     --------
@@ -393,12 +533,12 @@ def simulate(
     1.0
     """
     model = _numeric_model(model, values)
+    t_end, dt, burn_in, paths, record_every, chunk_paths = _check_arguments(
+        t_end, dt, paths, seed, method, burn_in, record_every, observers, chunk_paths)
     n = model.dimension
     if isinstance(model, SDE):
         if method == "exact":
             raise ModelError("method: 'exact' needs a linear model; use 'euler' (Itô) or 'heun' (Stratonovich)")
-        if method not in METHODS:
-            raise ModelError(f"method: expected one of {METHODS} but found {method!r}")
         expected = {"euler": "ito", "heun": "stratonovich"}[method]
         if not model.additive and model.convention != expected:
             raise ModelError(
@@ -418,18 +558,13 @@ def simulate(
             )
         A, _, D = model._arrays
         b = model.drive([0.0])[0]
-    for name, val in (("t_end", t_end), ("dt", dt)):
-        if not np.isfinite(val) or val <= 0:
-            raise ModelError(f"{name}: expected a positive number but found {val}")
-    if burn_in < 0:
-        raise ModelError(f"burn_in: expected a time >= 0 but found {burn_in}")
-    if int(paths) != paths or paths < 1:
-        raise ModelError(f"paths: expected a positive integer but found {paths}")
-    if int(record_every) != record_every or record_every < 1:
-        raise ModelError(f"record_every: expected a positive integer but found {record_every}")
-    paths, record_every = int(paths), int(record_every)
     steps = int(round(t_end / dt))
     burn_steps = int(round(burn_in / dt))
+    if record and record_every > steps:
+        raise ModelError(
+            f"record_every: {record_every} steps is more than the {steps} steps of the run, so only the start "
+            "would be recorded; lower record_every or lengthen t_end"
+        )
     n_rec = steps // record_every + 1
     if record and n_rec * paths * n * 8 > MAX_RECORD_BYTES:
         raise ModelError(
@@ -437,9 +572,12 @@ def simulate(
             "raise record_every, use fewer paths, or stream with observers and record=False"
         )
     if isinstance(model, LinearSDE):
+        _check_scheme_stable(A, dt, method, burn_steps + steps)
         F, c, G = step_matrices(A, b, D, dt, method)
         if not model.is_autonomous:
             c = drive_offsets(model, A, dt, burn_steps + steps, method)
+        if not all(np.all(np.isfinite(m)) for m in (F, c, G)):
+            raise ModelError(f"dt: the one-step matrices overflow at dt = {dt:g} (a fast-growing mode); use a shorter dt")
         kernel = _LinearKernel(F, c, G)
     n_blocks = -(-paths // BLOCK)
     sizes = [min(BLOCK, paths - j * BLOCK) for j in range(n_blocks)]
@@ -490,6 +628,11 @@ def simulate(
                 elif record and step == burn_steps:
                     states[0, lo:hi] = flat(z_new)
                 z = z_new
+            if not np.all(np.isfinite(z)):
+                raise ModelError(
+                    f"the paths left the floating-point range by t = {(k + tile - burn_steps) * dt:g}: the model "
+                    "grows too fast for this duration, or the step dt is too large for the method"
+                )
             k += tile
             bar.update(tile * nb)
         for name, o in obs.items():
