@@ -10,16 +10,17 @@ Bartels–Stewart solver, whose relative residual is checked.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import scipy.linalg as sla
 import sympy as sp
 
-from ..errors import ModelError, NotStable, TooLarge
+from ..errors import ConditioningWarning, IllConditioned, ModelError, NotStable, TooLarge
 from . import structure
 from ._backend import NumOps, model_matrices, ops_for, relative_residual, tidy
-from .model import LinearSDE
+from .model import LinearSDE, numeric_stability
 
 __all__ = ["stationary_mean", "stationary_covariance", "covariance", "mean", "require_stable", "switching_times",
            "noise_integral"]
@@ -35,12 +36,16 @@ def require_stable(model: LinearSDE) -> None:
     Routh–Hurwitz condition is provably violated.
     """
     if model.is_numeric:
-        if not model.is_stable():
-            ev = np.linalg.eigvals(model._arrays[0])
-            worst = ev[np.argmax(ev.real)]
+        stable, worst, tol = numeric_stability(model._arrays[0])
+        if not stable:
+            if abs(worst.real) <= tol:
+                raise NotStable(
+                    f"the drift matrix has the eigenvalue {worst:.6g}, whose real part is zero to within round-off "
+                    f"(|Re| <= {tol:.2g}): a conserved or marginal mode, so there is no stationary state"
+                )
             raise NotStable(
                 "the drift matrix is not stable (Hurwitz): it has the eigenvalue "
-                f"{complex(worst):.6g} with non-negative real part, so there is no stationary state"
+                f"{worst:.6g} with non-negative real part, so there is no stationary state"
             )
         return
     verdict, conds = structure.routh_hurwitz(model.A)
@@ -129,14 +134,15 @@ def stationary_covariance(model: LinearSDE) -> Any:
     if "cov" not in model._cache:
         ops, A, _, D = _ops_matrices(model, need_b=False)
         if ops is NumOps:
-            model._cache["cov"] = _numeric_lyapunov(A, 2 * D)
+            model._cache["cov"] = S = _numeric_lyapunov(A, 2 * D)
+            model._cache["digits_lost"] = check_conditioning(A, S)
         else:
             model._cache["cov"] = sp.ImmutableMatrix(_symbolic_lyapunov(A, 2 * D))
     return model._cache["cov"]
 
 
 def _numeric_lyapunov(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
-    """Solve ``A S + S A^T + Q = 0`` and check the residual."""
+    """Solve ``A S + S A^T + Q = 0``, check the residual and the digits left."""
     S = sla.solve_continuous_lyapunov(A, -Q)
     S = (S + S.T) / 2
     res = relative_residual(A, S, Q)
@@ -144,6 +150,57 @@ def _numeric_lyapunov(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
         raise ModelError(f"the Lyapunov solve is inaccurate (relative residual {res:.2e}); the model is ill-conditioned")
     S.setflags(write=False)
     return S
+
+
+#: Digits (of about 16) that may be lost before a numeric result warns, and before it is refused.
+WARN_DIGITS_LOST, REFUSE_DIGITS_LOST = 8.0, 13.0
+
+
+def digits_lost(A: np.ndarray, S: np.ndarray) -> float:
+    r"""Decimal digits a stationary result may lose to ill-conditioning, ``log10`` of a condition number.
+
+    The product of two scale-free numbers: the spread of the drift's time scales,
+    :math:`\max|\lambda| / \min|\mathrm{Re}\,\lambda|` (the condition of the Lyapunov
+    solve), and the condition number of the stationary correlation matrix (how much an
+    entropy or a mutual information amplifies an error in the covariance). Both are
+    independent of the units of the variables.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(digits_lost(np.diag([-1e6, -1e-6]), np.diag([1e-6, 1e6])), 6)
+    12.0
+    """
+    ev = np.linalg.eigvals(A)
+    slowest = float(np.min(np.abs(ev.real)))
+    spread = float(np.max(np.abs(ev))) / slowest if slowest > 0 else np.inf
+    d = np.sqrt(np.clip(np.diag(S), 0.0, None))
+    keep = d > 0
+    corr_cond = 1.0
+    if np.count_nonzero(keep) > 1:
+        R = S[np.ix_(keep, keep)] / np.outer(d[keep], d[keep])
+        w = np.linalg.eigvalsh((R + R.T) / 2)
+        corr_cond = float(w[-1] / w[0]) if w[0] > 0 else np.inf
+    return float(np.log10(max(spread, 1.0)) + np.log10(max(corr_cond, 1.0)))
+
+
+def check_conditioning(A: np.ndarray, S: np.ndarray) -> float:
+    """Warn (ConditioningWarning) or refuse (IllConditioned) when too many digits may be lost."""
+    lost = digits_lost(A, S)
+    if lost >= REFUSE_DIGITS_LOST:
+        raise IllConditioned(
+            f"the stationary state is too ill-conditioned for floating point: about {lost:.0f} of 16 digits may be "
+            "lost (time scales spread too far, or variables almost perfectly correlated); rescale or simplify "
+            "the model, or evaluate the symbolic closed form with evaluate(..., dps=50)"
+        )
+    if lost >= WARN_DIGITS_LOST:
+        warnings.warn(
+            f"ill-conditioned stationary state: about {lost:.0f} of 16 digits may be lost; "
+            "check with the symbolic closed form at higher precision (evaluate(..., dps=50))",
+            ConditioningWarning,
+            stacklevel=5,
+        )
+    return lost
 
 
 def _numeric_lyapunov_general(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
@@ -518,7 +575,7 @@ def _driven_mean(model: LinearSDE, ops, A, t, m0):
                                 points=switching_times(model, t) or None, limit=2000)
         return sla.expm(A * t) @ m0 + drive
     s = sp.Dummy("s", real=True, nonnegative=True)
-    bs = sp.Matrix(model.b).xreplace({tau: s})
+    bs = sp.Matrix(model.b).xreplace({tau: s}).applyfunc(lambda e: e.rewrite(sp.Piecewise))  # steps: exact integrals
     E = expm_symbolic(A, t - s)
     integrand = (E * bs).applyfunc(lambda e: sp.expand(sp.powsimp(sp.expand(e))))
     drive = integrand.applyfunc(lambda e: sp.integrate(e, (s, 0, t)))
