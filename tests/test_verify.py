@@ -61,11 +61,12 @@ def test_verify_passes_for_correct_closed_forms(quantity, args, kwargs):
 def test_verify_catches_a_wrong_derivation(monkeypatch):
     from thermotheory.core import gaussian, thermo
 
-    right = tt.verify(SENSOR, tt.mutual_information, v, r, values=VALUES, seed=2)
+    # a 5% error in I(v; r) = 0.47 is 0.05 I sqrt(N) / rho = 8.5 standard errors at N = 80000 samples
+    right = tt.verify(SENSOR, tt.mutual_information, v, r, values=VALUES, seed=2, paths=80000)
     assert right.passed
     original = gaussian._info_from_dets
     monkeypatch.setattr(gaussian, "_info_from_dets", lambda *a: 1.05 * original(*a))
-    wrong = tt.verify(SENSOR, tt.mutual_information, v, r, values=VALUES, seed=2)
+    wrong = tt.verify(SENSOR, tt.mutual_information, v, r, values=VALUES, seed=2, paths=80000)
     assert not wrong.passed and abs(wrong.z) > 4
     assert wrong.estimate == right.estimate  # the estimator did not use the closed form
 
@@ -107,6 +108,33 @@ def test_verify_errors():
         tt.verify(three, tt.filter_error, [v, w], r)
     with pytest.raises(tt.ModelError, match="does not know"):
         tt.verify(SENSOR, tt.stationary_covariance, values=VALUES)
+
+
+@pytest.mark.parametrize(
+    "setting, bad",
+    [("paths", 0), ("paths", -5), ("paths", 2.5), ("paths", float("nan")), ("paths", float("inf")), ("paths", True),
+     ("dt", 0), ("dt", -0.01), ("dt", float("nan")), ("dt", float("inf")),
+     ("duration", 0), ("duration", -1.0), ("duration", float("inf")),
+     ("z_max", 0), ("z_max", -4.0), ("z_max", float("nan"))],
+)
+def test_verify_refuses_settings_it_would_otherwise_replace(setting, bad):
+    # paths=0, dt=0 and duration=0 once became the defaults silently (``paths or 20000``)
+    for quantity, args in [(tt.mutual_information, (v, r)), (tt.heat_rate, (r,))]:
+        with pytest.raises(tt.ModelError, match=f"^{setting}: "):
+            tt.verify(SENSOR, quantity, *args, values=VALUES, **{setting: bad})
+    with pytest.raises(tt.ModelError, match=f"^{setting}: "):
+        tt.verify_all(SENSOR, VALUES, **{setting: bad})
+
+
+def test_verify_refuses_a_step_too_coarse_for_the_rates():
+    fast = estimate.time_scales(SENSOR.subs(VALUES).arrays()[0])[0]  # tau_r = 0.5 here
+    assert fast == pytest.approx(0.5)
+    for quantity, args in [(tt.heat_rate, (r,)), (tt.information_flow, (r,)), (tt.entropy_production_rate, ()),
+                           (tt.transfer_entropy_rate, (v, r))]:
+        with pytest.raises(tt.ModelError, match="dt: a step of 0.1 is too coarse"):
+            tt.verify(SENSOR, quantity, *args, values=VALUES, dt=fast / 5, paths=10)
+    rec = tt.verify(SENSOR, tt.heat_rate, r, values=VALUES, dt=fast / 10, paths=200, duration=5.0, seed=1)
+    assert rec.dt == fast / 10 and rec.passed  # the coarsest accepted step
 
 
 def test_estimators_on_recorded_trajectories():

@@ -1,8 +1,9 @@
 """Verification of closed forms by Monte Carlo: a calibrated z-test per quantity.
 
 The closed form gives ``theory``; a simulation of the model and an estimator that never
-calls the closed forms give ``estimate`` and ``stderr``; the check passes when
-``|z| = |estimate - theory| / stderr <= z_max``.
+calls the closed forms give ``estimate`` and ``stderr``; the check passes when ``|z| <= z_max``,
+``z`` being ``(estimate - theory) / stderr`` converted to the normal deviate with the same
+tail probability when the standard error has few degrees of freedom (batch means).
 """
 
 from __future__ import annotations
@@ -38,10 +39,14 @@ class VerificationRecord:
     expression : sympy expression or float
         The closed form (symbolic when the model has parameters).
     theory, estimate, stderr, z : float
+        ``z`` is ``(estimate - theory) / stderr`` as a standard normal deviate: converted
+        from Student's t with ``dof`` degrees of freedom when those are finite.
     passed : bool
         ``|z| <= z_max``.
     paths, seed, dt, duration, method, z_max
         How the estimate was made.
+    dof : float
+        Degrees of freedom of ``stderr`` (``batches - 1`` for batch means; infinite: normal).
 
     Examples
     --------
@@ -63,6 +68,7 @@ class VerificationRecord:
     duration: float
     method: str
     z_max: float
+    dof: float = math.inf
 
     def __str__(self) -> str:
         flag = "PASS" if self.passed else "FAIL"
@@ -130,17 +136,59 @@ def _rate_run(model, observers, paths, seed, method, dt, duration):
     return tr.observed, dt, duration
 
 
+#: Batch means behind the error of a static (entropy, mutual information) estimate: at least 20 (the
+#: t statistic of fewer, skewed batch values has tails beyond Student's), one per 200 samples up to 100.
+STATIC_BATCHES = (20, 100)
+STATIC_BATCH_SIZE = 200
+#: Coarsest step a rate check accepts, as a fraction of the fastest relaxation time.
+MAX_RATE_STEP = 0.1
+#: Richardson order of the path-integral rate estimators (the bias left is of order dt^(order+1)).
+RATE_ORDER = 2
 #: Largest transfer entropy per step (nats) before the step of a regression estimate is refined.
 MAX_TE_PER_STEP = 0.02
-#: Independent density fits behind an information-flow estimate, and samples per fit.
-DENSITY_FITS = 4
-DENSITY_SAMPLES = 50000
+#: Independent density fits behind an information-flow estimate, and samples per fit. Their spread is
+#: part of the error, with fits - 1 degrees of freedom; it dominates for the efficiency, where the paths'
+#: noise cancels in the ratio, so fewer fits would leave a t statistic with too heavy tails to test at all.
+DENSITY_FITS = 8
+DENSITY_SAMPLES = 25000
 
 
 @lru_cache(maxsize=64)
 def _density(model, seed, method):
     samples, _, _ = _static_samples(model, DENSITY_SAMPLES, seed, method)
     return est.FittedGaussian(samples)
+
+
+def _check_settings(paths, dt, duration, z_max) -> None:
+    """Refuse settings that ``or``-defaults would silently replace, and those that make no test."""
+    if paths is not None:
+        whole = isinstance(paths, (int, np.integer)) or (isinstance(paths, float) and paths.is_integer())
+        if isinstance(paths, bool) or not whole or paths <= 0:
+            raise ModelError(f"paths: expected a positive whole number of paths (or None for the default) "
+                             f"but found {paths!r}")
+    for name, val in (("dt", dt), ("duration", duration)):
+        if val is None:
+            continue
+        try:
+            ok = not isinstance(val, bool) and math.isfinite(float(val)) and float(val) > 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ModelError(f"{name}: expected a positive finite time (or None for the default) but found {val!r}")
+    try:
+        ok = float(z_max) > 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ModelError(f"z_max: expected a positive threshold for |z| but found {z_max!r}")
+
+
+def _check_step(dt, A) -> None:
+    fast = time_scales(A)[0]
+    if dt is not None and dt > MAX_RATE_STEP * fast:
+        raise ModelError(f"dt: a step of {dt:g} is too coarse for a rate check: the estimators' step-size "
+                         f"corrections are trusted up to {MAX_RATE_STEP:g} of the fastest relaxation time, {fast:g}; "
+                         f"use dt <= {MAX_RATE_STEP * fast:g} or leave dt unset")
 
 
 _KNOWN = (
@@ -184,16 +232,22 @@ def verify(
     values : mapping, optional
         Parameter values, needed when the model has free symbols.
     paths : int, optional
-        Independent paths (default 20000 for static quantities, 2000 for rates).
+        Independent paths (default 20000 for static quantities, 2000 for rates); a
+        positive whole number.
     seed : int
         Seed of the simulation; the check is deterministic for a given seed.
     z_max : float
-        Largest ``|z|`` that passes (default 4).
+        Largest ``|z|`` that passes (default 4); ``z`` is a standard normal deviate for a
+        correct closed form (a t statistic from batch means is converted to one), so a
+        correct check fails with probability ``2 Phi(-z_max)`` (6e-5 at 4).
     dt, duration : float, optional
         Step and recorded duration of rate estimates (defaults: 1/20 of the fastest and
         20 times the slowest relaxation time; for the transfer entropy rate and the filter
         error 1/50 of the fastest time, refined further while the estimated transfer entropy
-        exceeds 0.02 nats per step, and 40 slowest times).
+        exceeds 0.02 nats per step, and 40 slowest times). A step above 1/10 of the fastest
+        relaxation time is refused. Heat, entropy production and information flow are
+        Richardson-extrapolated from the steps ``dt``, ``2 dt`` and ``4 dt`` on the same
+        paths, and the bias left (estimated with ``8 dt``) is added in quadrature to ``stderr``.
     method : {"exact", "euler", "heun"}
     **options
         Keyword arguments of the quantity (for example ``subsystem=``).
@@ -201,6 +255,12 @@ def verify(
     Returns
     -------
     VerificationRecord
+
+    Raises
+    ------
+    ModelError
+        For an unknown quantity, ``paths``, ``dt``, ``duration`` or ``z_max`` that are not
+        positive (or not finite, or ``paths`` not whole), or a step too coarse for a rate.
 
     Examples
     --------
@@ -214,6 +274,8 @@ def verify(
     if quantity not in _KNOWN:
         raise ModelError(f"verify does not know the quantity {getattr(quantity, '__name__', quantity)!r}; "
                          f"it checks {sorted(f.__name__ for f in _KNOWN)}")
+    _check_settings(paths, dt, duration, z_max)
+    paths = None if paths is None else int(paths)
     numeric = _numeric_model(model, values)
     if quantity is filtering.filter_error and len(numeric.indices(args[0])) != 1:
         raise ModelError("verify checks the filter error of one hidden variable at a time")
@@ -230,23 +292,25 @@ def verify(
         groups = [numeric.indices(a) for a in args]
         paths = paths or 20000
         samples, dt_used, dur = _static_samples(numeric, paths, seed, method)
+        batches = min(STATIC_BATCHES[1], max(STATIC_BATCHES[0], paths // STATIC_BATCH_SIZE))
         if fn is gaussian.entropy:
-            e = est.gaussian_entropy(samples, groups[0])
+            e = est.gaussian_entropy(samples, groups[0], batches=batches)
         elif fn is gaussian.mutual_information:
-            e = est.gaussian_mutual_information(samples, *groups)
+            e = est.gaussian_mutual_information(samples, *groups, batches=batches)
         else:
-            e = est.gaussian_conditional_mutual_information(samples, *groups)
+            e = est.gaussian_conditional_mutual_information(samples, *groups, batches=batches)
     elif fn in (thermo.entropy_production_rate, thermo.heat_rate, thermo.information_flow, thermo.efficiency):
         paths = paths or 2000
         target = options.get("subsystem", args[0] if args else None)
         if fn is thermo.information_flow:
             target = options.get("into", target)
         idx = list(range(n)) if target is None else numeric.indices(target)
+        _check_step(dt, A)
         step = dt or time_scales(A)[0] / 20
         observers: dict[str, Callable[[], Any]] = {}
         if fn is not thermo.information_flow:
             observers["heat"] = lambda: est.Extrapolated(
-                lambda h: est.MediumEntropyFlow(A, b, D, parity, idx, h), step)
+                lambda h: est.MediumEntropyFlow(A, b, D, parity, idx, h), step, RATE_ORDER, residual=True)
         if fn is thermo.entropy_production_rate and target is None:
             system_density = _density(numeric, seed + 7919, method)
             observers["system"] = lambda: est.SystemEntropyChange(system_density, step)
@@ -257,22 +321,25 @@ def verify(
             for k in range(fits):
                 density = _density(numeric, seed + 7919 * (k + 1), method)
                 observers[f"flow{k}"] = (lambda d: lambda: est.Extrapolated(
-                    lambda h: est.InformationFlow(d, idx, h), step))(density)
+                    lambda h: est.InformationFlow(d, idx, h), step, RATE_ORDER, residual=True))(density)
         observed, dt_used, dur = _rate_run(numeric, observers, paths, seed, method, step, duration)
+        # each extrapolated observer gives per path (value, estimated bias left); the bias is linear
         flows = [observed[f"flow{k}"] for k in range(fits)]
+        heat = observed.get("heat")
         if fn is thermo.information_flow:
-            e = est.pooled([est.per_path(f) for f in flows])
+            e = est.pooled([est.per_path(f[:, 0], bias=f[:, 1]) for f in flows])
         elif fn is thermo.efficiency:
-            e = est.pooled([est.ratio(f, observed["heat"]) for f in flows])
+            e = est.pooled([est.ratio(f[:, 0], heat[:, 0], num_bias=f[:, 1], den_bias=heat[:, 1]) for f in flows])
         elif partial:
-            e = est.pooled([est.per_path(observed["heat"] - f) for f in flows])
+            e = est.pooled([est.per_path(heat[:, 0] - f[:, 0], bias=heat[:, 1] - f[:, 1]) for f in flows])
         elif target is None and fn is thermo.entropy_production_rate:
-            e = est.per_path(observed["heat"] + observed["system"])
+            e = est.per_path(heat[:, 0] + observed["system"], bias=heat[:, 1])
         else:
-            e = est.per_path(observed["heat"])
+            e = est.per_path(heat[:, 0], bias=heat[:, 1])
     else:  # transfer entropy rate or filter error: regression on the target's past
         src, tgt = numeric.indices(args[0]), numeric.indices(args[1])
         paths = paths or 2000
+        _check_step(dt, A)
         fast, slow = time_scales(A)
 
         def regression(step):
@@ -297,7 +364,7 @@ def verify(
     return VerificationRecord(
         quantity=label, expression=expression, theory=theory, estimate=float(e.value), stderr=float(e.stderr),
         z=z, passed=bool(math.isfinite(z) and abs(z) <= z_max), paths=int(paths), seed=seed, dt=float(dt_used),
-        duration=float(dur), method=method, z_max=z_max,
+        duration=float(dur), method=method, z_max=z_max, dof=float(e.dof),
     )
 
 
@@ -335,6 +402,7 @@ def verify_all(
     efficiency, heat_rate, information_flow = thermo.efficiency, thermo.heat_rate, thermo.information_flow
     entropy_production_rate = thermo.entropy_production_rate
 
+    _check_settings(paths, settings.get("dt"), settings.get("duration"), z_max)
     numeric = _numeric_model(model, values)
     zs = list(model.variables)
     out = VerificationTable()
