@@ -9,16 +9,18 @@ it enters.
 
 from __future__ import annotations
 
+import functools
 import numbers
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import numpy as np
 import sympy as sp
 
-from ..errors import ModelError
+from ..errors import IllConditioned, ModelError
 
-__all__ = ["as_expression", "check_value", "check_against_assumptions", "check_finite_array", "check_distinct_names"]
+__all__ = ["as_expression", "check_value", "check_against_assumptions", "check_finite_array", "check_distinct_names",
+           "check_square_array", "check_finite_result", "guarded", "check_initial"]
 
 #: Assumptions of a Symbol that a substituted value must not contradict, with their wording.
 _ASSUMPTIONS = (
@@ -139,6 +141,8 @@ def check_finite_array(name: str, arr: Any) -> np.ndarray:
     ...
     thermotheory.errors.ModelError: A: entries must be finite real numbers but A[0, 1] = inf
     """
+    if arr is None:
+        raise ModelError(f"{name}: expected an array of real numbers but found None")
     raw = np.asarray(arr)
     if raw.dtype.kind == "c":
         if np.any(raw.imag != 0):
@@ -180,3 +184,106 @@ def check_distinct_names(variables: Iterable[sp.Symbol], what: str = "variables"
 def is_number(value: Any) -> bool:
     """True for a real Python, numpy or sympy number (not a bool)."""
     return isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, bool)
+
+
+def check_square_array(name: str, arr: Any, n: int | None = None) -> np.ndarray:
+    """A finite real ``(n, n)`` float array (any ``n >= 1`` when ``n`` is None), or a ModelError.
+
+    Examples
+    --------
+    >>> check_square_array("cov", [[1.0, 0.0]])
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.ModelError: cov: expected a square (n, n) matrix but found shape (1, 2)
+    """
+    out = check_finite_array(name, arr)
+    want = "(n, n)" if n is None else f"({n}, {n})"
+    if out.ndim != 2 or out.shape[0] != out.shape[1] or out.shape[0] == 0 or (n is not None and out.shape[0] != n):
+        raise ModelError(f"{name}: expected a square {want} matrix but found shape {out.shape}")
+    return out
+
+
+def check_finite_result(what: str, value: Any) -> None:
+    """Refuse a result that holds a NaN or an infinity (a float, an array, or a sympy expression).
+
+    Examples
+    --------
+    >>> check_finite_result("entropy", float("nan"))
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.IllConditioned: entropy: the result is not a finite number (nan): the model or the inputs exceed what double precision can represent
+    """
+    if isinstance(value, (sp.Basic, sp.MatrixBase)):
+        if value.has(*_NON_FINITE):
+            raise ModelError(f"{what}: the closed form is undefined (it contains {value.atoms(*_NON_FINITE) or 'oo'}) "
+                             "for this model")
+        return
+    if isinstance(value, (numbers.Number, np.number, np.ndarray)):
+        arr = np.asarray(value)
+        if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+            shown = value if arr.ndim == 0 else arr[~np.isfinite(arr)][0]
+            raise IllConditioned(f"{what}: the result is not a finite number ({shown}): the model or the inputs "
+                                 "exceed what double precision can represent")
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def guarded(fn: _F) -> _F:
+    """Run a closed form with floating-point overflow and invalid operations as errors, and refuse a NaN result.
+
+    A numeric entry point wrapped by it never returns a NaN or an infinity and never
+    lets numpy's ``RuntimeWarning`` through with a meaningless number: an overflow, an
+    invalid operation (``inf - inf``, ``0 * inf``) or a non-finite result raises
+    :class:`~thermotheory.errors.IllConditioned` naming the function. Underflow is
+    harmless (a tiny number becomes 0) and passes.
+
+    Examples
+    --------
+    >>> @guarded
+    ... def square(x):
+    ...     return np.float64(x) ** 2
+    >>> square(1e200)
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.IllConditioned: square: a floating-point overflow or invalid operation (overflow encountered in scalar power): the model or the inputs exceed what double precision can represent
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                out = fn(*args, **kwargs)
+        except FloatingPointError as exc:
+            raise IllConditioned(f"{fn.__name__}: a floating-point overflow or invalid operation ({exc}): the model "
+                                 "or the inputs exceed what double precision can represent") from None
+        check_finite_result(fn.__name__, out)
+        return out
+
+    return wrapper  # type: ignore[return-value]
+
+
+def check_initial(initial: Any, numeric: bool, what: str) -> None:
+    """Refuse an initial covariance or mean whose entries are not finite real numbers (before any shape checks).
+
+    A mapping (variable -> value) has each value checked like a parameter value; an
+    array or nested list of a numeric model must convert to finite floats. Symbolic
+    models accept expressions (their entries are checked when the matrix is built).
+
+    Examples
+    --------
+    >>> check_initial({"x": 1j}, True, "initial covariance")
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.ModelError: initial covariance of x: expected a real value but found 1.0*I
+    """
+    if initial is None:
+        return
+    if isinstance(initial, dict):
+        for key, val in initial.items():
+            check_value(val, what=f"{what} of {key}")
+        return
+    if isinstance(initial, (str, bytes)):
+        raise ModelError(f"{what}: expected numbers but found the string {initial!r}")
+    if numeric and not isinstance(initial, sp.MatrixBase):
+        check_finite_array(what, initial)

@@ -77,8 +77,10 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
     """
     if not isinstance(dps, int) or dps < 1:
         raise ModelError(f"dps: expected a positive integer but found {dps!r}")
+    if values is not None and not isinstance(values, Mapping):
+        raise ModelError(f"values: expected a mapping from Symbol (or name) to number but found {values!r}")
     values = dict(values or {})
-    expr = sp.sympify(expr) if not isinstance(expr, sp.MatrixBase) else sp.ImmutableMatrix(expr)
+    expr = _closed_form(expr)
     by_name = {s.name: s for s in expr.free_symbols}
     subs: dict[sp.Symbol, Any] = {}
     for key, val in values.items():
@@ -154,4 +156,22 @@ def latex(obj: Any) -> str:
     """
     if isinstance(obj, LinearSDE):
         return r"\begin{aligned} " + r" \\ ".join(obj._latex_lines()) + r" \end{aligned}"
-    return sp.latex(sp.sympify(obj) if not isinstance(obj, sp.MatrixBase) else obj)
+    return sp.latex(_closed_form(obj, finite=False))
+
+
+def _closed_form(expr: Any, finite: bool = True) -> Any:
+    """A sympy expression or immutable Matrix; text, non-expressions and (with ``finite``) NaN or infinities refused."""
+    if isinstance(expr, sp.MatrixBase):
+        out = sp.ImmutableMatrix(expr)
+    else:
+        if isinstance(expr, (str, bytes)):
+            raise ModelError(f"expected a sympy expression or a number but found the string {expr!r}")
+        try:
+            out = sp.sympify(expr, strict=True)
+        except (sp.SympifyError, TypeError, ValueError):
+            raise ModelError(f"expected a sympy expression or a number but found {expr!r}") from None
+        if finite and not isinstance(out, sp.Expr):
+            raise ModelError(f"expected a scalar expression but found {type(expr).__name__} {expr!r}")
+    if finite and out.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise ModelError(f"the expression {out} is undefined or infinite (it contains NaN or an infinity)")
+    return out

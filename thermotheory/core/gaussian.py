@@ -15,6 +15,7 @@ from ..errors import ModelError, SingularCovariance
 from ._backend import NumOps, ops_for
 from .covariance import covariance, stationary_covariance
 from .model import LinearSDE, VariableSpec
+from .checks import check_finite_array, check_initial, check_square_array, guarded
 
 __all__ = ["entropy", "mutual_information", "conditional_mutual_information", "kl_divergence", "state_covariance"]
 
@@ -25,6 +26,7 @@ def state_covariance(model: LinearSDE, t: Any = None, initial: Any = None) -> An
         if initial is not None:
             raise ModelError("initial= is given without t=; pass the time of the transient state")
         return stationary_covariance(model)
+    check_initial(initial, model.is_numeric, "initial covariance")
     return covariance(model, t, initial)
 
 
@@ -45,6 +47,7 @@ def _logdet(ops, S, idx, what):
     return ops.logdet(ops.block(S, idx, idx), what)
 
 
+@guarded
 def entropy(model: LinearSDE, X: VariableSpec, t: Any = None, initial: Any = None) -> Any:
     r"""Differential entropy of the marginal of ``X``, in nats.
 
@@ -100,6 +103,7 @@ def _info_from_dets(ops, S, groups_plus, groups_minus, what):
     return sp.log(ratio) / 2
 
 
+@guarded
 def mutual_information(
     model: LinearSDE, X: VariableSpec, Y: VariableSpec, t: Any = None, initial: Any = None
 ) -> Any:
@@ -136,6 +140,7 @@ def mutual_information(
     return _info_from_dets(ops, S, [gx, gy], [gx + gy], f"{X}, {Y}")
 
 
+@guarded
 def conditional_mutual_information(
     model: LinearSDE, X: VariableSpec, Y: VariableSpec, Z: VariableSpec, t: Any = None, initial: Any = None
 ) -> Any:
@@ -161,6 +166,7 @@ def conditional_mutual_information(
     return _info_from_dets(ops, S, [gx + gz, gy + gz], [gz, gx + gy + gz], f"{X}, {Y} given {Z}")
 
 
+@guarded
 def kl_divergence(mean_p: Any, cov_p: Any, mean_q: Any, cov_q: Any) -> Any:
     r"""Kullback–Leibler divergence :math:`D(p \| q)` of two Gaussians, in nats.
 
@@ -176,15 +182,29 @@ def kl_divergence(mean_p: Any, cov_p: Any, mean_q: Any, cov_q: Any) -> Any:
     """
     symbolic = any(isinstance(x, sp.MatrixBase) for x in (cov_p, cov_q))
     if symbolic:
-        Sp, Sq = sp.Matrix(cov_p), sp.Matrix(cov_q)
-        d = sp.Matrix(mean_q) - sp.Matrix(mean_p)
+        try:
+            Sp, Sq = sp.Matrix(cov_p), sp.Matrix(cov_q)
+            d = sp.Matrix(mean_q) - sp.Matrix(mean_p)
+        except (TypeError, ValueError, sp.SympifyError, sp.ShapeError) as exc:
+            raise ModelError(f"kl_divergence: expected two means of k entries and two (k, k) covariances ({exc})") \
+                from None
         k = Sp.shape[0]
+        if Sp.shape != (k, k) or Sq.shape != (k, k) or d.shape != (k, 1):
+            raise ModelError(f"kl_divergence: expected two means of k entries and two (k, k) covariances but found "
+                             f"covariances of shapes {Sp.shape} and {Sq.shape} and means of {d.shape[0]} entries")
+        if Sq.det() == 0 or Sp.det() == 0:
+            raise SingularCovariance("kl_divergence needs non-singular covariances")
         Sqi = Sq.inv()
         val = (Sqi * Sp).trace() + (d.T * Sqi * d)[0, 0] - k + sp.log(sp.cancel(Sq.det() / Sp.det()))
         return sp.simplify(val / 2)
-    Sp, Sq = np.asarray(cov_p, float), np.asarray(cov_q, float)
-    d = np.asarray(mean_q, float).reshape(-1) - np.asarray(mean_p, float).reshape(-1)
+    Sp = check_square_array("cov_p", cov_p)
     k = Sp.shape[0]
+    Sq = check_square_array("cov_q", cov_q, k)
+    mp, mq = check_finite_array("mean_p", mean_p).reshape(-1), check_finite_array("mean_q", mean_q).reshape(-1)
+    if mp.shape != (k,) or mq.shape != (k,):
+        raise ModelError(f"kl_divergence: expected means of {k} entries (the covariances are {k}x{k}) but found "
+                         f"{mp.size} and {mq.size}")
+    d = mq - mp
     sq, lq = np.linalg.slogdet(Sq)
     sp_, lp = np.linalg.slogdet(Sp)
     if sq <= 0 or sp_ <= 0:

@@ -38,7 +38,10 @@ def _is_numeric_array(x: Any) -> bool:
 def _as_sympy_matrix(x: Any, shape: tuple[int, int], name: str) -> sp.ImmutableMatrix:
     if isinstance(x, np.ndarray):
         x = x.tolist()
-    m = sp.ImmutableMatrix(sp.Matrix(x)) if not isinstance(x, sp.MatrixBase) else sp.ImmutableMatrix(x)
+    try:
+        m = sp.ImmutableMatrix(sp.Matrix(x)) if not isinstance(x, sp.MatrixBase) else sp.ImmutableMatrix(x)
+    except (sp.SympifyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{name}: expected a matrix of numbers or sympy expressions ({exc})") from None
     if m.shape != shape:
         raise ModelError(f"{name}: expected shape {shape} but found {m.shape}")
     return m
@@ -120,7 +123,13 @@ class StateModel:
 
     def indices(self, spec: VariableSpec) -> list[int]:
         """Positions of one variable or a sequence of variables, checked for repeats."""
-        items = [spec] if isinstance(spec, (sp.Symbol, str)) else list(spec)
+        if isinstance(spec, (sp.Symbol, str)):
+            items = [spec]
+        elif isinstance(spec, Iterable) and not isinstance(spec, (bytes, Mapping)):
+            items = list(spec)
+        else:
+            raise UnknownVariable(f"expected a state variable (a Symbol or its name) or a list of them but found "
+                                  f"{spec!r}")
         if not items:
             raise ModelError("expected at least one variable but found none")
         idx = [self.index(v) for v in items]

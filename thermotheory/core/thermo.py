@@ -14,12 +14,13 @@ balance :math:`\sigma_Y = \Phi_Y - l_Y` holds, with :math:`\sigma_Y \ge 0`.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from ..errors import ModelError, NotBipartite, SingularCovariance
+from ..errors import ModelError, NotBipartite, NotStable, SingularCovariance
 from ._backend import NumOps, SymOps, model_matrices, ops_for
 from .covariance import (
     _check_time,
@@ -33,7 +34,8 @@ from .covariance import (
     stationary_covariance,
     stationary_mean,
 )
-from .model import LinearSDE, VariableSpec
+from .model import LinearSDE, VariableSpec, stability_tolerance
+from .checks import check_finite_result, check_initial, guarded
 
 __all__ = [
     "entropy_production_rate",
@@ -129,6 +131,7 @@ def _medium_terms(model: LinearSDE, Y: VariableSpec | None, what: str):
     return ops, idx, D, S, quad, ops.trace(ops.block(A_irr, idx, idx))
 
 
+@guarded
 def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = None) -> Any:
     r"""Stationary entropy production rate, total or of a subsystem (Horowitz–Esposito).
 
@@ -186,6 +189,7 @@ def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = N
     return ops.finish(val)
 
 
+@guarded
 def heat_rate(model: LinearSDE, Y: VariableSpec) -> Any:
     r"""Stationary heat rate of ``Y``: entropy flow into the medium caused by Y's dynamics.
 
@@ -224,6 +228,7 @@ def _snap(model, ops, value, scale):
     return ops.finish(value)
 
 
+@guarded
 def information_flow(model: LinearSDE, into: VariableSpec) -> Any:
     r"""Stationary information flow into ``Y`` (its learning rate), in nats per unit time.
 
@@ -275,6 +280,7 @@ def information_flow(model: LinearSDE, into: VariableSpec) -> Any:
     return _snap(model, ops, drift_part - noise_part, abs(drift_part) + abs(noise_part))
 
 
+@guarded
 def efficiency(model: LinearSDE, Y: VariableSpec) -> Any:
     r"""Sensing (learning) efficiency :math:`\eta_Y = l_Y / \Phi_Y`, bounded by 1 by the second law.
 
@@ -306,6 +312,7 @@ def efficiency(model: LinearSDE, Y: VariableSpec) -> Any:
     return ops_for(model).finish(flow / heat)
 
 
+@guarded
 def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
          subsystem: VariableSpec | None = None) -> Any:
     r"""Heat released into the medium over ``[0, t]`` from an initial Gaussian state, as entropy (Q/T).
@@ -361,6 +368,8 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
     n = model.dimension
     t = _check_time(t, ops)
     idx = _subsystem(model, subsystem, D, ops, need_bipartite=True)
+    check_initial(initial, ops is NumOps, "initial covariance")
+    check_initial(initial_mean, ops is NumOps, "initial mean")
     S0 = ops.asmat(_initial_matrix(model, initial, ops))
     m0 = _initial_vector(model, initial_mean, ops)
     m0 = np.asarray(m0, float).reshape(-1, 1) if ops is NumOps else sp.Matrix(m0)
@@ -381,11 +390,21 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
     if driven and ops is NumOps:
         E_Y = np.array([(1 + model.parity[i]) / 2 for i in idx])
         return _heat_by_ode(model, A, D, F, Dp, E_Y, idx, t, S0, m0.reshape(-1))
+    if ops is NumOps:
+        if t == 0:
+            return 0.0
+        _require_lyapunov_solvable(A)
     St = ops.asmat(covariance(model, t, S0))
+    check_finite_result("heat: the covariance at time t", St)
 
     def lyap(R):  # solve A X + X A^T = R
         if ops is NumOps:
-            return _numeric_lyapunov_general(A, -R)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RuntimeWarning)  # scipy perturbs a singular problem and warns
+                try:
+                    return _numeric_lyapunov_general(A, -R)
+                except RuntimeWarning as exc:
+                    raise NotStable(f"the heat over a time cannot be integrated for this drift ({exc})") from None
         return _symbolic_lyapunov(A, -R)
 
     X = lyap(St - S0 - 2 * D * t)  # int_0^t S ds
@@ -407,6 +426,19 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
             _mm(ops, Dp, _mm(ops, F, Y, F.T) + _mm(ops, F, Mi, b_Y.T) + _mm(ops, b_Y, Mi.T, F.T) + t * _mm(ops, b_Y, b_Y.T))
         )
     return ops.finish(flow)
+
+
+def _require_lyapunov_solvable(A: np.ndarray) -> None:
+    """Refuse a drift with two eigenvalues summing to zero: ``A X + X A^T = R`` then has no unique solution."""
+    ev = np.linalg.eigvals(A)
+    pair = ev[:, None] + ev[None, :]
+    k = np.unravel_index(np.argmin(np.abs(pair)), pair.shape)
+    if abs(pair[k]) <= stability_tolerance(A):
+        raise NotStable(
+            f"the heat over a time needs a drift with no two eigenvalues summing to zero, but {complex(ev[k[0]]):.6g} "
+            f"and {complex(ev[k[1]]):.6g} do (a conserved or marginal mode); the closed form integrates the "
+            "moments through A X + X A^T = R, which is singular here"
+        )
 
 
 def _heat_by_ode(model, A, D, F, Dp, E_Y, idx, t, S0, m0) -> float:
@@ -435,6 +467,7 @@ def _heat_by_ode(model, A, D, F, Dp, E_Y, idx, t, S0, m0) -> float:
     return float(y[-1])
 
 
+@guarded
 def entropy_production(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None) -> Any:
     r"""Total entropy produced over ``[0, t]`` from an initial Gaussian state.
 
