@@ -769,9 +769,7 @@ def test_lattice_field(data):
     attempt(LatticeField.two_point_estimate, fields, batches=data.draw(st.sampled_from([2, 20, 1, 0, 2.5])))
 
 
-# -- covariance (core/covariance.py): known gaps, routed to its owner ------------------------
-@pytest.mark.xfail(strict=False, reason="core/covariance.py: _initial_matrix/_initial_vector take float(value) of "
-                   "mapping entries unchecked (NaN passes, 'x' and 1j raise raw errors); a symbolic t = oo gives NaN")
+# -- covariance (core/covariance.py): the gaps the fuzzing found, now refused ---------------
 @fuzz_settings(60, shrink=False)
 @given(st.data())
 def test_covariance(data):
@@ -794,7 +792,6 @@ COVARIANCE_GAPS = [
 ]
 
 
-@pytest.mark.xfail(strict=False, reason="core/covariance.py input checks (owned elsewhere); see COVARIANCE_GAPS")
 @pytest.mark.parametrize("label, call", COVARIANCE_GAPS, ids=[c[0] for c in COVARIANCE_GAPS])
 def test_covariance_gaps(label, call):
     m = tt.LinearSDE.from_matrices([[-1.0, 0.0], [1.0, -1.0]], [1.0, 1.0])

@@ -86,13 +86,22 @@ def test_symbolic_entries_must_be_finite_and_real(bad):
 
 
 @pytest.mark.parametrize("value, match", [
-    (float("nan"), "finite"), (float("inf"), "finite"), (-1, "positive"), (0, "positive"),
-    (-0.5, "positive"), (1j, "real"), ("2", "string"), (True, "number"),
+    (float("nan"), "finite"), (float("inf"), "finite"), (sp.zoo, "finite"), (1j, "real"), ("2", "string"),
+    (True, "number"), ([1.0], "expected"),
 ])
 def test_subs_checks_values(value, match):
     m = tt.LinearSDE({x: -k * x}, {x: 1})
     with pytest.raises(ModelError, match=match):
         m.subs({k: value})
+
+
+def test_subs_outside_the_assumptions_gives_a_model_the_engine_judges_by_itself():
+    m = tt.LinearSDE({x: -k * x}, {x: 1})
+    with pytest.raises(NotStable):
+        tt.entropy(m.subs({k: -1}), x)  # a negative rate: unstable, refused where it matters
+    g = sp.Symbol("g", positive=True)
+    silent = tt.LinearSDE({v: -v, r: g * v - r}, {v: 1, r: 1}).subs({g: 0})  # a limit case is a valid model
+    assert tt.mutual_information(silent, v, r) == 0.0
 
 
 def test_subs_keeps_exact_whole_numbers_and_accepts_expressions():

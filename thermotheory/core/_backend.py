@@ -11,6 +11,7 @@ import scipy.linalg as sla
 import sympy as sp
 
 from ..errors import ModelError, SingularCovariance
+from . import budget
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:
@@ -49,7 +50,14 @@ class SymOps:
     def inv(M):
         if M.shape == (1, 1):
             return sp.Matrix([[1 / M[0, 0]]])
-        return M.inv(method="LU").applyfunc(sp.cancel)
+        budget.check_expansion(M, "a symbolic matrix inverse")
+        N, row_dens = _cleared(M)
+        adj, det = N.adj_det()
+        if det == N.domain.zero:
+            raise ZeroDivisionError("singular matrix")
+        d = N.domain.to_sympy(det)
+        A = adj.to_Matrix()
+        return sp.Matrix(M.rows, M.cols, lambda i, j: A[i, j] * row_dens[j] / d)
 
     @staticmethod
     def pinv(M):
@@ -60,11 +68,13 @@ class SymOps:
 
     @staticmethod
     def det(M):
-        return sp.cancel(M.det(method="berkowitz"))
+        budget.check_expansion(M, "a symbolic determinant")
+        return sp.cancel(_fraction_free_det(M))
 
     @staticmethod
     def logdet(M, what="covariance"):
-        d = sp.factor(sp.cancel(M.det(method="berkowitz")))
+        budget.check_expansion(M, f"the determinant of the {what}")
+        d = sp.factor(_fraction_free_det(M))
         if d == 0:
             raise SingularCovariance(f"the {what} is singular (determinant 0)")
         return sp.log(d)
@@ -92,6 +102,32 @@ class SymOps:
     @staticmethod
     def finish_matrix(M):
         return sp.ImmutableMatrix(M.applyfunc(tidy))
+
+
+def _cleared(M: sp.MatrixBase):
+    """``M`` with each row multiplied by the lcm of its denominators, as a polynomial DomainMatrix.
+
+    Returns ``(N, dens)`` with ``M = diag(dens)^-1 N``: elimination on ``N`` is fraction-free
+    (no nested quotients, no gcd at every step), the cost that makes ``Matrix.inv`` take
+    minutes on covariances with a few parameters.
+    """
+    from sympy.polys.matrices import DomainMatrix
+
+    rows, dens = [], []
+    for i in range(M.rows):
+        parts = [sp.fraction(sp.together(e)) for e in M.row(i)]
+        lcm = sp.lcm([d for _, d in parts]) if len(parts) > 1 else parts[0][1]
+        dens.append(lcm)
+        rows.append([sp.cancel(n * lcm / d) for n, d in parts])
+    return DomainMatrix.from_Matrix(sp.Matrix(rows)), dens
+
+
+def _fraction_free_det(M: sp.MatrixBase) -> sp.Expr:
+    """``det(M)`` by fraction-free elimination over the polynomials in the parameters."""
+    if M.shape == (1, 1):
+        return sp.cancel(M[0, 0])
+    N, dens = _cleared(M)
+    return sp.cancel(N.domain.to_sympy(N.det()) / sp.Mul(*dens))
 
 
 class NumOps:

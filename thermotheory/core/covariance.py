@@ -18,7 +18,8 @@ import scipy.linalg as sla
 import sympy as sp
 
 from ..errors import ConditioningWarning, IllConditioned, ModelError, NotStable, TooLarge
-from . import structure
+from . import budget, structure
+from .checks import as_expression, check_initial
 from ._backend import NumOps, model_matrices, ops_for, relative_residual, tidy
 from .model import LinearSDE, numeric_stability
 
@@ -252,7 +253,9 @@ def _sylvester(Aii: sp.Matrix, Ajj: sp.Matrix, R: sp.Matrix, symmetric: bool) ->
     """Solve ``Aii X + X Ajj^T + R = 0`` for a small block."""
     ni, nj = R.shape
     if ni == nj == 1:
-        return sp.Matrix([[tidy(-R[0, 0] / (Aii[0, 0] + Ajj[0, 0]))]])
+        value = -R[0, 0] / (Aii[0, 0] + Ajj[0, 0])
+        budget.check_terms([value], "the stationary covariance")
+        return sp.Matrix([[tidy(value)]])
     if symmetric:
         cells = [(a, c) for a in range(ni) for c in range(a, nj)]
     else:
@@ -271,14 +274,47 @@ def _sylvester(Aii: sp.Matrix, Ajj: sp.Matrix, R: sp.Matrix, symmetric: bool) ->
     E = Aii * X + X * Ajj.T + R
     eqs = [E[a, c] for (a, c) in cells]
     M, rhs = sp.linear_eq_to_matrix(eqs, unknowns)
-    sol = M.LUsolve(rhs)
+    sol = solve_fraction_free(M, rhs, "the stationary covariance")
     return X.xreplace({u: tidy(s) for u, s in zip(unknowns, sol)})
+
+
+def solve_fraction_free(M: sp.Matrix, rhs: sp.Matrix, what: str) -> list[sp.Expr]:
+    """Solve ``M x = rhs`` exactly over the polynomials in the parameters; the budget is checked first.
+
+    Fraction-free elimination in sympy's ``DomainMatrix`` (a common denominator, no nested
+    fractions, cancellation at the polynomial level) instead of ``LUsolve`` on
+    expressions, which builds nested quotients and then spends minutes cancelling them.
+    The predicted size is checked before the elimination and the size of the solution
+    before it is tidied (:mod:`thermotheory.core.budget`).
+    """
+    from sympy.polys.matrices import DomainMatrix
+    from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
+
+    budget.check_expansion(M, what)
+    k = M.cols
+    aug = DomainMatrix.from_Matrix(sp.Matrix(M).row_join(sp.Matrix(rhs)))
+    K = aug.domain
+    try:
+        if K.is_EX or K.is_EXRAW:
+            raise NotImplementedError  # functions of the parameters: eliminate on expressions
+        num, den = aug[:, :k].solve_den(aug[:, k:])
+    except DMNonInvertibleMatrixError:
+        raise ModelError(f"{what}: the linear system is singular (two eigenvalues of the drift sum to zero)") from None
+    except NotImplementedError:
+        sol = list(sp.Matrix(M).LUsolve(sp.Matrix(rhs)))
+        budget.check_terms(sol, what)
+        return sol
+    d = K.to_sympy(den)
+    sol = [e / d for e in num.to_Matrix()]
+    budget.check_terms(sol, what)
+    return sol
 
 
 def _initial_matrix(model: LinearSDE, initial: Any, ops) -> Any:
     n = model.dimension
     if initial is None:
         raise ModelError("a transient quantity needs the initial covariance: pass initial=...")
+    check_initial(initial, ops is NumOps, "initial covariance")
     if isinstance(initial, dict):
         M = ops.asmat(np.zeros((n, n))) if ops is NumOps else sp.zeros(n, n)
         for key, val in initial.items():
@@ -314,7 +350,7 @@ def _check_time(t: Any, ops) -> Any:
         if not np.isfinite(t) or t < 0:
             raise ModelError(f"t: expected a finite time t >= 0 but found {t}")
         return t
-    t = sp.sympify(t)
+    t = as_expression(t, "t")
     if t.is_negative:
         raise ModelError(f"t: expected t >= 0 but found {t}")
     return t
@@ -587,6 +623,7 @@ def _initial_vector(model: LinearSDE, initial_mean: Any, ops) -> Any:
     n = model.dimension
     if initial_mean is None:
         return np.zeros(n) if ops is NumOps else sp.zeros(n, 1)
+    check_initial(initial_mean, ops is NumOps, "initial mean")
     if isinstance(initial_mean, dict):
         vec = np.zeros(n) if ops is NumOps else sp.zeros(n, 1)
         for key, val in initial_mean.items():

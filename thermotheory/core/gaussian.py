@@ -12,7 +12,8 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ModelError, SingularCovariance
-from ._backend import NumOps, ops_for
+from . import budget
+from ._backend import NumOps, _fraction_free_det, ops_for
 from .covariance import covariance, stationary_covariance
 from .model import LinearSDE, VariableSpec
 from .checks import check_finite_array, check_initial, check_square_array, guarded
@@ -79,10 +80,16 @@ def entropy(model: LinearSDE, X: VariableSpec, t: Any = None, initial: Any = Non
     k = len(idx)
     if ops is NumOps:
         return float(0.5 * (k * np.log(2 * np.pi * np.e) + _logdet(ops, S, idx, f"covariance of {X}")))
-    det = sp.factor(sp.cancel(ops.block(sp.Matrix(S), idx, idx).det(method="berkowitz")))
+    det = sp.factor(_symbolic_det(ops.block(sp.Matrix(S), idx, idx), f"covariance of {X}"))
     if det == 0:
         raise SingularCovariance(f"the covariance of {X} is singular")
     return sp.log((2 * sp.pi) ** k * det) / 2 + sp.Rational(k, 2)
+
+
+def _symbolic_det(M, what):
+    """A symbolic determinant within the budget, by fraction-free elimination."""
+    budget.check_expansion(M, f"the determinant of the covariance of {what}")
+    return _fraction_free_det(M)
 
 
 def _info_from_dets(ops, S, groups_plus, groups_minus, what):
@@ -94,9 +101,9 @@ def _info_from_dets(ops, S, groups_plus, groups_minus, what):
     num = sp.Integer(1)
     den = sp.Integer(1)
     for g in groups_plus:
-        num *= Sm.extract(g, g).det(method="berkowitz") if g else 1
+        num *= _symbolic_det(Sm.extract(g, g), what) if g else 1
     for g in groups_minus:
-        den *= Sm.extract(g, g).det(method="berkowitz") if g else 1
+        den *= _symbolic_det(Sm.extract(g, g), what) if g else 1
     ratio = sp.factor(sp.cancel(num / den))
     if ratio == 0 or sp.cancel(den) == 0:
         raise SingularCovariance(f"the covariance of {what} is singular")

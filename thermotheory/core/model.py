@@ -140,9 +140,13 @@ class StateModel:
     def _substitution(self, mapping: Mapping[sp.Symbol | str, Any], check: bool = True) -> dict[sp.Symbol, sp.Expr]:
         """Resolve a parameter substitution (keys by Symbol or name) and check its keys.
 
-        With ``check`` (the default) every value must be finite and real and agree with
-        the assumptions declared on its Symbol (a positive time constant gets a positive
-        value); ``check=False`` only resolves the keys.
+        With ``check`` (the default) every value must be a finite, real number or a sympy
+        expression; ``check=False`` only resolves the keys. The symbols' assumptions are
+        not imposed here: the engine re-derives every closed form from the substituted
+        matrices (a limit case such as a coupling ``g = 0`` of a positive ``g`` is a valid
+        model, and a negative rate makes the model unstable, which is refused where it
+        matters). :func:`~thermotheory.evaluate` of an already derived closed form does
+        check them.
         """
         if not isinstance(mapping, Mapping):
             raise ModelError(f"expected a mapping from parameter (Symbol or name) to value but found {mapping!r}")
@@ -157,7 +161,7 @@ class StateModel:
                 raise ModelError(f"cannot substitute the state variable {key}")
             if key not in self._parameters:
                 raise ModelError(f"{key} is not a parameter of this model (parameters: {sorted(by_name)})")
-            rep[key] = check_value(val, key) if check else val
+            rep[key] = check_value(val, what=str(key)) if check else val
         return rep
 
 

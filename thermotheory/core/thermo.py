@@ -265,13 +265,9 @@ def information_flow(model: LinearSDE, into: VariableSpec) -> Any:
         raise ModelError("information flow needs a subsystem smaller than the whole system")
     rest = [i for i in range(n) if i not in idx]
     if ops is SymOps:
-        # bipartite noise: only the YY block of the precision is needed, a Schur complement
-        # (a symbolic inverse of the rest's block instead of the whole covariance)
-        S_XX, S_XY = ops.block(S, rest, rest), ops.block(S, rest, idx)
-        try:
-            P_YY = ops.inv(ops.block(S, idx, idx) - _mm(ops, S_XY.T, ops.inv(S_XX), S_XY))
-        except (ValueError, ZeroDivisionError):
-            raise SingularCovariance("the stationary covariance is singular; the density has no gradient") from None
+        # bipartite noise: only the YY block of the precision is needed; the fraction-free
+        # inverse gives it without cancelling the other entries
+        P_YY = ops.block(_precision(model, ops, S), idx, idx)
         val = -ops.trace(ops.block(A, idx, idx)) - ops.trace(_mm(ops, ops.block(D, idx, idx), P_YY))
         return ops.finish(val)
     P = _precision(model, ops, S)

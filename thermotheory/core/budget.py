@@ -1,0 +1,141 @@
+r"""The cost of a symbolic computation, predicted before it starts.
+
+A symbolic closed form either answers in seconds or is refused at once with
+:class:`~thermotheory.errors.TooLarge`; it never runs for minutes. The measure is the
+number of monomials: a structural upper bound on the monomials of an expression's
+numerator and denominator (:func:`term_bound`, computed without expanding anything),
+and for a determinant, an inverse or a linear solve the permanent of those bounds
+(:func:`expansion_bound`), which bounds the monomials of the Leibniz expansion.
+Polynomial gcds and factorisations, the expensive steps, grow with this count.
+
+The limits below are calibrated so that each refused step would have taken tens of
+seconds to minutes on a laptop core, and every accepted one a few seconds at most.
+"""
+
+from __future__ import annotations
+
+from math import comb
+
+import numpy as np
+import sympy as sp
+
+from ..errors import TooLarge
+
+__all__ = ["term_bound", "expansion_bound", "check_expansion", "check_terms", "MAX_EXPANSION", "MAX_TERMS"]
+
+#: Largest permanent of term bounds a symbolic determinant, inverse or solve may have.
+MAX_EXPANSION = 2.0e5
+#: Largest number of monomials (numerator and denominator) a result may have before it is tidied.
+MAX_TERMS = 4000
+
+_ADVICE = ("substitute numbers for some parameters with subs() (the numeric engine has no such limit), "
+           "or split the question into smaller subsystems")
+
+
+def _num_den(expr: sp.Basic) -> tuple[int, int]:
+    """Upper bounds on the monomials of the numerator and the denominator, over a common denominator."""
+    if expr.is_Atom:
+        return 1, 1
+    if expr.is_Add:
+        parts = [_num_den(a) for a in expr.args]
+        den = 1
+        for _, d in parts:
+            den *= d
+        num = sum(n * (den // d) for n, d in parts)
+        return num, den
+    if expr.is_Mul:
+        num = den = 1
+        for a in expr.args:
+            n, d = _num_den(a)
+            num, den = num * n, den * d
+        return num, den
+    if expr.is_Pow and expr.args[1].is_Integer:
+        (n, d), e = _num_den(expr.args[0]), int(expr.args[1])
+        grow = lambda t: comb(t + abs(e) - 1, abs(e)) if t > 1 else 1  # noqa: E731
+        return (grow(n), grow(d)) if e > 0 else (grow(d), grow(n))
+    out = 1  # a function of the parameters (log, exp, a root): one factor of its own
+    for a in expr.args:
+        out *= term_bound(a)
+    return out, 1
+
+
+def term_bound(expr: sp.Basic) -> int:
+    """An upper bound on the monomials of ``expr``'s numerator plus those of its denominator.
+
+    Over a common denominator, without expanding anything: sums of fractions cross-multiply,
+    products multiply, an integer power counts the monomials of the expanded power; a
+    function (``log``, ``exp``, a root) counts as one factor times its argument's bound.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b, c = sp.symbols("a b c")
+    >>> term_bound((a + b) * (a + c))
+    5
+    >>> term_bound((a + b + c) ** 2 / (a + b))
+    8
+    """
+    n, d = _num_den(sp.sympify(expr))
+    return n + d
+
+
+def _permanent(W: np.ndarray) -> float:
+    """Permanent of a small non-negative matrix (Ryser's formula, exact in floats for our sizes)."""
+    n = W.shape[0]
+    if n == 0:
+        return 1.0
+    if n > 20:
+        return float("inf")
+    total = 0.0
+    for subset in range(1, 1 << n):
+        cols = [j for j in range(n) if subset >> j & 1]
+        total += (-1) ** (n - len(cols)) * float(np.prod(W[:, cols].sum(axis=1)))
+    return total
+
+
+def expansion_bound(M: sp.MatrixBase) -> float:
+    """Upper bound on the monomials of ``det(M)``: the permanent of the entries' term bounds.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b, c, d = sp.symbols("a b c d")
+    >>> expansion_bound(sp.Matrix([[a + b, c], [d, a]]))
+    3.0
+    """
+    W = np.array([[0 if e == 0 else term_bound(e) - 1 for e in M.row(i)] for i in range(M.rows)], dtype=float)
+    return _permanent(W)
+
+
+def check_expansion(M: sp.MatrixBase, what: str) -> float:
+    """Refuse at once a symbolic determinant, inverse or solve whose expansion bound is too large.
+
+    Raises
+    ------
+    TooLarge
+        With the predicted size, the limit and what to do instead.
+    """
+    bound = expansion_bound(M)
+    if bound > MAX_EXPANSION:
+        raise TooLarge(
+            f"{what}: a symbolic {M.rows}x{M.cols} elimination whose expansion has up to {bound:.3g} monomials "
+            f"(limit {MAX_EXPANSION:.3g}) would take minutes; {_ADVICE}"
+        )
+    return bound
+
+
+def check_terms(exprs, what: str) -> int:
+    """Refuse a result that has too many monomials to tidy (factor) in seconds.
+
+    Raises
+    ------
+    TooLarge
+        With the size found, the limit and what to do instead.
+    """
+    total = sum(term_bound(e) for e in exprs)
+    if total > MAX_TERMS:
+        raise TooLarge(
+            f"{what}: the exact result has up to {total} monomials (limit {MAX_TERMS}); printing and simplifying "
+            f"it would take minutes and give an unreadable formula; {_ADVICE}"
+        )
+    return total
