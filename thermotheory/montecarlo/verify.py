@@ -9,6 +9,7 @@ tail probability when the standard error has few degrees of freedom (batch means
 from __future__ import annotations
 
 import html
+import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -275,6 +276,10 @@ def verify(
         raise ModelError(f"verify does not know the quantity {getattr(quantity, '__name__', quantity)!r}; "
                          f"it checks {sorted(f.__name__ for f in _KNOWN)}")
     _check_settings(paths, dt, duration, z_max)
+    try:
+        inspect.signature(quantity).bind(model, *args, **options)
+    except TypeError as exc:
+        raise ModelError(f"{quantity.__name__}: the arguments given to verify do not fit it ({exc})") from None
     paths = None if paths is None else int(paths)
     numeric = _numeric_model(model, values)
     if quantity is filtering.filter_error and len(numeric.indices(args[0])) != 1:
