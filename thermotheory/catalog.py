@@ -16,6 +16,7 @@ from typing import Any
 import sympy as sp
 
 from .core import filtering, gaussian, thermo
+from .core.checks import violated_assumption
 from .core.model import LinearSDE
 from .errors import ModelError
 
@@ -62,7 +63,8 @@ def check_value(sym: sp.Symbol, value: Any, model: str = "") -> float:
     """``value`` as a float for the parameter ``sym``: finite and within the symbol's assumptions.
 
     A symbol declared positive takes only values > 0, nonnegative ones >= 0 (and likewise
-    negative, nonpositive and integer); anything else is a :class:`~thermotheory.errors.ModelError`.
+    negative, nonpositive, nonzero and integer: the test of ``core.checks.violated_assumption``);
+    anything else is a :class:`~thermotheory.errors.ModelError`.
 
     Examples
     --------
@@ -80,13 +82,11 @@ def check_value(sym: sp.Symbol, value: Any, model: str = "") -> float:
         raise ModelError(f"parameter {sym.name}{where}: expected a number but found {value!r}") from None
     if not math.isfinite(x):
         raise ModelError(f"parameter {sym.name}{where}: expected a finite number but found {value!r}")
-    for holds, ok, what in ((sym.is_positive, x > 0, "positive"), (sym.is_nonnegative, x >= 0, "nonnegative"),
-                            (sym.is_negative, x < 0, "negative"), (sym.is_nonpositive, x <= 0, "nonpositive"),
-                            (sym.is_integer, x == int(x), "integer")):
-        if holds and not ok:
-            article = "an" if what[0] in "aeiou" else "a"
-            raise ModelError(f"parameter {sym.name}{where}: expected {article} {what} number ({sym.name} is declared "
-                             f"{what}) but found {x!r}")
+    what = violated_assumption(sym, x)
+    if what is not None:
+        article = "an" if what[0] in "aeiou" else "a"
+        raise ModelError(f"parameter {sym.name}{where}: expected {article} {what} number ({sym.name} is declared "
+                         f"{what}) but found {x!r}")
     return x
 
 

@@ -19,21 +19,23 @@ import sympy as sp
 
 from ..errors import IllConditioned, ModelError
 
-__all__ = ["as_expression", "check_value", "check_against_assumptions", "check_finite_array", "check_distinct_names",
-           "check_square_array", "check_finite_result", "guarded", "check_initial"]
+__all__ = ["as_expression", "check_value", "check_against_assumptions", "violated_assumption", "real_number",
+           "check_finite_array", "check_distinct_names", "check_square_array", "check_finite_result", "guarded",
+           "check_initial", "NON_FINITE", "ASSUMPTION_WORDS"]
 
-#: Assumptions of a Symbol that a substituted value must not contradict, with their wording.
-_ASSUMPTIONS = (
-    ("positive", "positive"),
-    ("nonnegative", "non-negative"),
-    ("negative", "negative"),
-    ("nonpositive", "non-positive"),
-    ("nonzero", "non-zero"),
-    ("integer", "an integer"),
-    ("real", "real"),
-)
+#: Assumptions of a Symbol that a value must not contradict, in the order they are tested, with their wording.
+ASSUMPTION_WORDS = {
+    "positive": "positive",
+    "nonnegative": "non-negative",
+    "negative": "negative",
+    "nonpositive": "non-positive",
+    "nonzero": "non-zero",
+    "integer": "an integer",
+    "real": "real",
+}
 
-_NON_FINITE = (sp.nan, sp.zoo, sp.oo, -sp.oo)
+#: The sympy atoms that make an expression undefined or infinite.
+NON_FINITE = (sp.nan, sp.zoo, sp.oo, -sp.oo)
 
 
 def as_expression(value: Any, what: str) -> sp.Expr:
@@ -73,7 +75,7 @@ def as_expression(value: Any, what: str) -> sp.Expr:
         raise ModelError(f"{what}: expected a sympy expression or a number but found {value!r}") from None
     if not isinstance(expr, sp.Expr):
         raise ModelError(f"{what}: expected a scalar expression but found {type(value).__name__} {value!r}")
-    if expr.has(*_NON_FINITE):
+    if expr.has(*NON_FINITE):
         raise ModelError(f"{what}: expected a finite value but found {expr}")
     if expr.is_extended_real is False or (expr.is_number and abs(sp.im(expr.evalf(15))) > 0):
         raise ModelError(f"{what}: expected a real value but found {expr}")
@@ -99,10 +101,32 @@ def check_against_assumptions(symbol: sp.Symbol, value: sp.Expr, what: str | Non
     ...
     thermotheory.errors.ModelError: tau = -1 contradicts its declared assumptions: tau is positive
     """
-    for key, word in _ASSUMPTIONS:
+    key = violated_assumption(symbol, value)
+    if key is not None:
+        name = what or str(symbol)
+        raise ModelError(f"{name} = {value} contradicts its declared assumptions: {symbol} is {ASSUMPTION_WORDS[key]}")
+
+
+def violated_assumption(symbol: sp.Symbol, value: Any) -> str | None:
+    """The first assumption declared on ``symbol`` that ``value`` provably breaks (``"positive"``, ...), or None.
+
+    ``value`` is a sympy expression or a real number (a float or an mpmath number is
+    read exactly; a whole one as an integer). The callers word the refusal.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> violated_assumption(sp.Symbol("N", integer=True, positive=True), 2.5)
+    'integer'
+    >>> violated_assumption(sp.Symbol("tau", positive=True), 0.5) is None
+    True
+    """
+    if not isinstance(value, sp.Basic):
+        value = sp.Integer(int(value)) if value == int(value) else sp.Float(value)
+    for key in ASSUMPTION_WORDS:
         if getattr(symbol, "is_" + key) is True and getattr(value, "is_" + key) is False:
-            name = what or str(symbol)
-            raise ModelError(f"{name} = {value} contradicts its declared assumptions: {symbol} is {word}")
+            return key
+    return None
 
 
 def check_value(value: Any, symbol: sp.Symbol | None = None, what: str | None = None) -> sp.Expr:
@@ -181,9 +205,28 @@ def check_distinct_names(variables: Iterable[sp.Symbol], what: str = "variables"
         seen.add(v.name)
 
 
-def is_number(value: Any) -> bool:
-    """True for a real Python, numpy or sympy number (not a bool)."""
-    return isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, bool)
+def real_number(name: str, value: Any) -> float:
+    """A setting as a finite real float: booleans, text, complex numbers and arrays are refused.
+
+    Examples
+    --------
+    >>> real_number("dt", 0.5)
+    0.5
+    >>> real_number("dt", "0.5")
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.ModelError: dt: expected a real number but found '0.5'
+    """
+    bad = isinstance(value, (bool, np.bool_, str, bytes, complex, np.complexfloating)) or np.ndim(value) != 0
+    try:
+        out = float(value) if not bad else np.nan
+    except (TypeError, ValueError):
+        bad = True
+    if bad:
+        raise ModelError(f"{name}: expected a real number but found {value!r}")
+    if not np.isfinite(out):
+        raise ModelError(f"{name}: expected a finite number but found {value!r}")
+    return out
 
 
 def check_square_array(name: str, arr: Any, n: int | None = None) -> np.ndarray:
@@ -214,8 +257,8 @@ def check_finite_result(what: str, value: Any) -> None:
     thermotheory.errors.IllConditioned: entropy: the result is not a finite number (nan): the model or the inputs exceed what double precision can represent
     """
     if isinstance(value, (sp.Basic, sp.MatrixBase)):
-        if value.has(*_NON_FINITE):
-            raise ModelError(f"{what}: the closed form is undefined (it contains {value.atoms(*_NON_FINITE) or 'oo'}) "
+        if value.has(*NON_FINITE):
+            raise ModelError(f"{what}: the closed form is undefined (it contains {value.atoms(*NON_FINITE) or 'oo'}) "
                              "for this model")
         return
     if isinstance(value, (numbers.Number, np.number, np.ndarray)):

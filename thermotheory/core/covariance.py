@@ -37,8 +37,8 @@ def require_stable(model: LinearSDE) -> None:
     Routh–Hurwitz condition is provably violated.
     """
     if model.is_numeric:
-        stable, worst, tol = numeric_stability(model._arrays[0])
-        if not stable:
+        if not model.is_stable():  # cached: the eigenvalues are computed again only to say why not
+            _, worst, tol = numeric_stability(model._arrays[0])
             if abs(worst.real) <= tol:
                 raise NotStable(
                     f"the drift matrix has the eigenvalue {worst:.6g}, whose real part is zero to within round-off "

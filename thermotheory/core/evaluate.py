@@ -12,6 +12,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ModelError
+from .checks import ASSUMPTION_WORDS, NON_FINITE, violated_assumption
 from .model import LinearSDE
 
 __all__ = ["evaluate", "latex"]
@@ -104,17 +105,6 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
         return _realify(_compiled(expr, symbols)(*args), dps)
 
 
-#: What an mpmath value must satisfy for each assumption a Symbol may declare.
-_ASSUMED = (
-    ("positive", "positive", lambda x: x > 0),
-    ("nonnegative", "non-negative", lambda x: x >= 0),
-    ("negative", "negative", lambda x: x < 0),
-    ("nonpositive", "non-positive", lambda x: x <= 0),
-    ("nonzero", "non-zero", lambda x: x != 0),
-    ("integer", "an integer", lambda x: x == mpmath.floor(x)),
-)
-
-
 def _checked(symbol: sp.Symbol, value: Any) -> Any:
     """Refuse a value that is not finite, not real where the symbol is real, or outside its assumptions."""
     if isinstance(value, mpmath.mpc):
@@ -124,13 +114,12 @@ def _checked(symbol: sp.Symbol, value: Any) -> Any:
             value = value.real
     if not mpmath.isfinite(value):
         raise ModelError(f"{symbol}: expected a finite value but found {value}")
-    if isinstance(value, mpmath.mpf):
-        for key, word, ok in _ASSUMED:
-            if getattr(symbol, "is_" + key) and not ok(value):
-                raise ModelError(
-                    f"{symbol} = {mpmath.nstr(value, 8)} is outside its declared assumptions: {symbol} is {word} "
-                    "(the closed form was derived under that assumption and does not hold here)"
-                )
+    key = violated_assumption(symbol, value) if isinstance(value, mpmath.mpf) else None
+    if key is not None:
+        raise ModelError(
+            f"{symbol} = {mpmath.nstr(value, 8)} is outside its declared assumptions: {symbol} is "
+            f"{ASSUMPTION_WORDS[key]} (the closed form was derived under that assumption and does not hold here)"
+        )
     return value
 
 
@@ -172,6 +161,6 @@ def _closed_form(expr: Any, finite: bool = True) -> Any:
             raise ModelError(f"expected a sympy expression or a number but found {expr!r}") from None
         if finite and not isinstance(out, sp.Expr):
             raise ModelError(f"expected a scalar expression but found {type(expr).__name__} {expr!r}")
-    if finite and out.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+    if finite and out.has(*NON_FINITE):
         raise ModelError(f"the expression {out} is undefined or infinite (it contains NaN or an infinity)")
     return out

@@ -16,7 +16,7 @@ from . import budget
 from ._backend import NumOps, _fraction_free_det, ops_for
 from .covariance import covariance, stationary_covariance
 from .model import LinearSDE, VariableSpec
-from .checks import check_finite_array, check_initial, check_square_array, guarded
+from .checks import check_finite_array, check_square_array, guarded
 
 __all__ = ["entropy", "mutual_information", "conditional_mutual_information", "kl_divergence", "state_covariance"]
 
@@ -27,7 +27,6 @@ def state_covariance(model: LinearSDE, t: Any = None, initial: Any = None) -> An
         if initial is not None:
             raise ModelError("initial= is given without t=; pass the time of the transient state")
         return stationary_covariance(model)
-    check_initial(initial, model.is_numeric, "initial covariance")
     return covariance(model, t, initial)
 
 

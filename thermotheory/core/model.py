@@ -600,7 +600,6 @@ def numeric_stability(A: np.ndarray) -> tuple[bool, complex, float]:
     return bool(worst.real < -tol), worst, tol
 
 
-
 def _linear_coefficients(variables: tuple[sp.Symbol, ...], exprs: Iterable[sp.Expr]):
     n = len(variables)
     state = set(variables)

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 import sympy as sp
 
+from ..core.checks import real_number
 from ..core.model import LinearSDE
 from ..errors import ModelError, SingularCovariance
 
@@ -59,23 +60,9 @@ def _check_d(d: int) -> None:
         raise ModelError(f"d: expected a lattice dimension 1, 2 or 3 but found {d!r}")
 
 
-def _number(name: str, value) -> float:
-    """``value`` as a finite real float, or a ModelError naming ``name``."""
-    bad = isinstance(value, (bool, np.bool_, str, bytes, complex, np.complexfloating)) or np.ndim(value) != 0
-    try:
-        out = float(value) if not bad else np.nan
-    except (TypeError, ValueError):
-        bad = True
-    if bad:
-        raise ModelError(f"{name}: expected a real number but found {value!r}")
-    if not np.isfinite(out):
-        raise ModelError(f"{name}: expected a finite number but found {value!r}")
-    return out
-
-
 def _count(name: str, value, low: int) -> int:
     """``value`` as an integer ``>= low``, or a ModelError naming ``name``."""
-    x = _number(name, value)
+    x = real_number(name, value)
     if x != int(x) or x < low:
         raise ModelError(f"{name}: expected an integer >= {low} but found {value!r}")
     return int(x)
@@ -275,7 +262,7 @@ class LatticeField:
             L = _count("L", L, 2)
         except ModelError:
             raise ModelError(f"L: expected at least 2 sites a side (an integer) but found {L!r}") from None
-        m2, lam, a, gamma, eps = (_number(n, v) for n, v in
+        m2, lam, a, gamma, eps = (real_number(n, v) for n, v in
                                   (("m2", m2), ("lam", lam), ("a", a), ("gamma", gamma), ("eps", eps)))
         if not m2 > 0:
             raise ModelError(f"m2: expected a positive mass term (the field is unstable otherwise) but found {m2}")
@@ -416,7 +403,7 @@ class LatticeField:
         neighbour shifts; starts from zero (or ``initial``) and returns the final fields,
         shape ``(n,) + lattice shape``. Keep ``Gamma dt (m^2 + 4 d lambda / a^2)`` well below 1.
         """
-        t_end, dt, u, n = _number("t_end", t_end), _number("dt", dt), _number("u", u), _count("n", n, 1)
+        t_end, dt, u, n = real_number("t_end", t_end), real_number("dt", dt), real_number("u", u), _count("n", n, 1)
         if t_end < 0 or not dt > 0:
             raise ModelError(f"expected t_end >= 0 and dt > 0 but found t_end={t_end}, dt={dt}")
         if u < 0:
