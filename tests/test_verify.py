@@ -115,7 +115,8 @@ def test_verify_errors():
     [("paths", 0), ("paths", -5), ("paths", 2.5), ("paths", float("nan")), ("paths", float("inf")), ("paths", True),
      ("dt", 0), ("dt", -0.01), ("dt", float("nan")), ("dt", float("inf")),
      ("duration", 0), ("duration", -1.0), ("duration", float("inf")),
-     ("z_max", 0), ("z_max", -4.0), ("z_max", float("nan"))],
+     ("z_max", 0), ("z_max", -4.0), ("z_max", float("nan")),
+     ("dt", "0.01"), ("duration", "1"), ("z_max", "4"), ("dt", True)],
 )
 def test_verify_refuses_settings_it_would_otherwise_replace(setting, bad):
     # paths=0, dt=0 and duration=0 once became the defaults silently (``paths or 20000``)

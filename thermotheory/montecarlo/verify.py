@@ -20,6 +20,7 @@ import numpy as np
 import sympy as sp
 
 from ..core import filtering, gaussian, thermo
+from ..core.checks import real_number
 from ..core.model import LinearSDE
 from ..errors import ModelError
 from . import estimators as est
@@ -168,20 +169,20 @@ def _check_settings(paths, dt, duration, z_max) -> None:
             raise ModelError(f"paths: expected a positive whole number of paths (or None for the default) "
                              f"but found {paths!r}")
     for name, val in (("dt", dt), ("duration", duration)):
-        if val is None:
-            continue
-        try:
-            ok = not isinstance(val, bool) and math.isfinite(float(val)) and float(val) > 0
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise ModelError(f"{name}: expected a positive finite time (or None for the default) but found {val!r}")
+        if val is not None:
+            _require_positive(name, val, "a positive finite time (or None for the default)")
+    if isinstance(z_max, bool) or z_max != math.inf:  # an infinite threshold passes every check
+        _require_positive("z_max", z_max, "a positive threshold for |z|")
+
+
+def _require_positive(name: str, value: Any, expected: str) -> None:
+    """Refuse a setting that is not a finite real number above 0 (text and booleans included)."""
     try:
-        ok = float(z_max) > 0
-    except (TypeError, ValueError):
+        ok = real_number(name, value) > 0
+    except ModelError:
         ok = False
     if not ok:
-        raise ModelError(f"z_max: expected a positive threshold for |z| but found {z_max!r}")
+        raise ModelError(f"{name}: expected {expected} but found {value!r}")
 
 
 def _check_step(dt, A) -> None:
