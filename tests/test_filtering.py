@@ -178,3 +178,14 @@ def test_no_raw_linalg_error_escapes(monkeypatch):
         tt.filter_error(m, "z0", "z1")
     with pytest.raises(tt.ModelError, match="could not be solved numerically"):
         tt.transfer_entropy_rate(m, "z0", "z1")
+
+
+def test_a_barely_observed_hidden_mode_is_solved_not_refused():
+    """A coupling 1e-12 of the drift's scale left scipy's Riccati solution at a residual of 5e-8,
+    which was refused; Newton refinement restores the digits. The source z0 drives nothing, so
+    the transfer entropy is 0 and its filter error is its own stationary variance D / k = 2."""
+    M = np.zeros((4, 4))
+    M[1, 3], M[3, 2] = 1e-12, 1.0
+    m = tt.LinearSDE.from_matrices(1e-3 * (M - 0.5 * np.eye(4)), 1e-3 * np.eye(4), variables=["z0", "z1", "z2", "z3"])
+    assert tt.transfer_entropy_rate(m, "z0", "z1") == pytest.approx(0.0, abs=1e-12)
+    assert tt.filter_error(m, "z0", "z1") == pytest.approx(2.0, rel=1e-9)
