@@ -107,3 +107,50 @@ def test_term_bound_bounds_numerator_and_denominator():
         num, den = sp.fraction(sp.cancel(sp.together(e)))
         count = len(sp.Add.make_args(sp.expand(num))) + len(sp.Add.make_args(sp.expand(den)))
         assert count <= budget.term_bound(e)
+
+
+def test_an_elimination_with_too_large_an_expansion_is_refused_before_it_starts():
+    syms = sp.symbols("p0:64")
+    M = sp.Matrix(8, 8, lambda i, j: syms[8 * i + j] + syms[(8 * i + j + 1) % 64])  # dense, two terms each
+    assert budget.expansion_bound(M) > budget.MAX_EXPANSION
+    with hang_guard(30):
+        with pytest.raises(tt.TooLarge, match="monomials"):
+            budget.check_expansion(M, "a test elimination")
+        with pytest.raises(tt.TooLarge):
+            tt.LinearSDE.from_matrices(M, sp.eye(8)).parameters and __import__(
+                "thermotheory.core._backend", fromlist=["SymOps"]).SymOps.inv(M)
+
+
+def test_a_singular_fraction_free_solve_is_a_named_error():
+    from thermotheory.core.covariance import solve_fraction_free
+
+    a, b = sp.symbols("a b", positive=True)
+    M = sp.Matrix([[a, b], [2 * a, 2 * b]])
+    with pytest.raises(tt.ModelError, match="singular"):
+        solve_fraction_free(M, sp.Matrix([1, 1]), "a test solve")
+    # and a regular one against sympy's own solve
+    M = sp.Matrix([[a, b], [1, a + b]])
+    sol = solve_fraction_free(M, sp.Matrix([1, 2]), "a test solve")
+    ref = M.LUsolve(sp.Matrix([1, 2]))
+    assert all(sp.cancel(x - y) == 0 for x, y in zip(sol, ref))
+
+
+def test_a_result_with_too_many_terms_is_refused():
+    syms = sp.symbols("q0:12")
+    big = sp.Mul(*[sum(syms[k:k + 4]) for k in range(6)])  # 4^6 monomials when expanded
+    with pytest.raises(tt.TooLarge, match="monomials"):
+        budget.check_terms([big], "a test result")
+
+
+def test_factor_is_sympy_factor_with_reproducible_choices_and_leaves_the_generator_alone():
+    from sympy.core import random as sympy_random
+
+    a = sp.symbols("a0:9", real=True)
+    A = sp.Matrix(3, 3, a)
+    c = A.charpoly().all_coeffs()
+    hurwitz = sp.expand(c[1] * c[2] - c[3])  # the 9-parameter condition whose factorisation once took minutes
+    before = sympy_random.rng.getstate()
+    out = budget.factor(hurwitz)
+    assert sympy_random.rng.getstate() == before
+    assert sp.expand(out - hurwitz) == 0
+    assert budget.factor(hurwitz) == out

@@ -25,7 +25,7 @@ def tidy(expr: sp.Expr) -> sp.Expr:
         return sp.Mul(*[tidy(a) for a in expr.args])
     if expr.is_Add and any(a.has(sp.log) for a in expr.args):
         return sp.Add(*[tidy(a) for a in expr.args])
-    out = sp.factor(sp.cancel(sp.together(expr)))
+    out = budget.factor(sp.cancel(sp.together(expr)))
     if sp.count_ops(out) < 60:
         simpler = sp.simplify(out)
         if sp.count_ops(simpler) < sp.count_ops(out):
@@ -74,7 +74,7 @@ class SymOps:
     @staticmethod
     def logdet(M, what="covariance"):
         budget.check_expansion(M, f"the determinant of the {what}")
-        d = sp.factor(_fraction_free_det(M))
+        d = budget.factor(_fraction_free_det(M))
         if d == 0:
             raise SingularCovariance(f"the {what} is singular (determinant 0)")
         return sp.log(d)

@@ -49,7 +49,7 @@ def require_stable(model: LinearSDE) -> None:
                 f"{worst:.6g} with non-negative real part, so there is no stationary state"
             )
         return
-    verdict, conds = structure.routh_hurwitz(model.A)
+    verdict, conds = model._routh_hurwitz()
     if verdict is False:
         raise NotStable(
             f"the drift matrix is not stable (Hurwitz): the Routh–Hurwitz condition {conds[0]} > 0 is violated"
@@ -373,7 +373,7 @@ def expm_symbolic(A: sp.Matrix, t: sp.Expr) -> sp.Matrix:
         return (P.T * E * P).applyfunc(lambda e: sp.simplify(sp.cancel(e)) if sp.count_ops(e) < 80 else sp.cancel(e))
     if n == 2:
         mu = sp.cancel(A.trace() / 2)
-        delta = sp.sqrt(sp.factor(sp.cancel(mu**2 - A.det())))
+        delta = sp.sqrt(budget.factor(sp.cancel(mu**2 - A.det())))
         return sp.exp(mu * t) * (sp.cosh(delta * t) * sp.eye(2) + sp.sinh(delta * t) / delta * (A - mu * sp.eye(2)))
     raise TooLarge(
         f"a symbolic matrix exponential with a coupled block of {max(len(b) for b in order)} variables "
@@ -426,7 +426,7 @@ def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
         S.setflags(write=False)
         return S
     E = expm_symbolic(A, t)
-    if sp.simplify(A.det()) == 0 or structure.routh_hurwitz(A)[0] is False:
+    if sp.simplify(A.det()) == 0 or model._routh_hurwitz()[0] is False:
         # no usable stationary state (a conserved or growing mode): integrate the noise directly
         s = sp.Dummy("s", nonnegative=True)
         Es = expm_symbolic(A, s)

@@ -18,6 +18,7 @@ import scipy.linalg as sla
 import sympy as sp
 
 from ..errors import ModelError, NotStable, TooLarge
+from . import budget
 from ._backend import NumOps, model_matrices, ops_for, tidy
 from .model import LinearSDE, VariableSpec
 from .checks import guarded
@@ -234,7 +235,7 @@ def _symbolic_riccati(a, c, q, r, s, model, H):
             raise ModelError(f"the hidden variable {model.variables[H[0]]} is neither observed nor stable")
         return sp.Matrix([[tidy(-gamma / (2 * beta))]])
     # alpha P^2 - 2 beta P - gamma = 0; the stabilising root makes beta - alpha P < 0.
-    root = (beta + sp.sqrt(sp.factor(beta**2 + alpha * gamma))) / alpha
+    root = (beta + sp.sqrt(budget.factor(beta**2 + alpha * gamma))) / alpha
     return sp.Matrix([[sp.simplify(root) if sp.count_ops(root) < 80 else root]])
 
 

@@ -79,7 +79,7 @@ def entropy(model: LinearSDE, X: VariableSpec, t: Any = None, initial: Any = Non
     k = len(idx)
     if ops is NumOps:
         return float(0.5 * (k * np.log(2 * np.pi * np.e) + _logdet(ops, S, idx, f"covariance of {X}")))
-    det = sp.factor(_symbolic_det(ops.block(sp.Matrix(S), idx, idx), f"covariance of {X}"))
+    det = budget.factor(_symbolic_det(ops.block(sp.Matrix(S), idx, idx), f"covariance of {X}"))
     if det == 0:
         raise SingularCovariance(f"the covariance of {X} is singular")
     return sp.log((2 * sp.pi) ** k * det) / 2 + sp.Rational(k, 2)
@@ -103,7 +103,7 @@ def _info_from_dets(ops, S, groups_plus, groups_minus, what):
         num *= _symbolic_det(Sm.extract(g, g), what) if g else 1
     for g in groups_minus:
         den *= _symbolic_det(Sm.extract(g, g), what) if g else 1
-    ratio = sp.factor(sp.cancel(num / den))
+    ratio = budget.factor(sp.cancel(num / den))
     if ratio == 0 or sp.cancel(den) == 0:
         raise SingularCovariance(f"the covariance of {what} is singular")
     return sp.log(ratio) / 2

@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidDiffusion, InvalidParity, ModelError, NonlinearDrift, UnknownVariable
-from . import structure
+from . import budget, structure
 from .checks import as_expression, check_distinct_names, check_finite_array, check_value
 
 __all__ = ["LinearSDE", "StateModel", "VariableSpec", "find_index", "numeric_stability"]
@@ -531,8 +531,14 @@ class LinearSDE(StateModel):
             if self.is_numeric:
                 self._cache["stable"] = numeric_stability(self._arrays[0])[0]
             else:
-                self._cache["stable"] = structure.routh_hurwitz(self.A)[0]
+                self._cache["stable"] = self._routh_hurwitz()[0]
         return self._cache["stable"]
+
+    def _routh_hurwitz(self) -> tuple[bool | None, list[sp.Expr]]:
+        """``structure.routh_hurwitz(A)``, computed once per model (every stationary quantity asks)."""
+        if "routh_hurwitz" not in self._cache:
+            self._cache["routh_hurwitz"] = structure.routh_hurwitz(self.A)
+        return self._cache["routh_hurwitz"]
 
     # -- display -------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -704,7 +710,7 @@ def _check_symbolic_diffusion(variables: tuple[sp.Symbol, ...], D: sp.MatrixBase
     for i in range(n):
         for j in range(i + 1, n):
             if D[i, j] != 0:
-                minor = sp.factor(D[i, i] * D[j, j] - D[i, j] ** 2)
+                minor = budget.factor(D[i, i] * D[j, j] - D[i, j] ** 2)
                 if minor.is_negative:
                     raise InvalidDiffusion(
                         f"the diffusion matrix is not positive semi-definite: the minor of "

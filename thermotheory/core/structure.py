@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from . import budget
+
 __all__ = ["blocks", "routh_hurwitz", "hurwitz_conditions"]
 
 
@@ -85,7 +87,7 @@ def hurwitz_conditions(block: sp.MatrixBase) -> list[sp.Expr]:
     """
     n = block.shape[0]
     if n == 1:
-        return [sp.factor(-block[0, 0])]
+        return [budget.factor(-block[0, 0])]
     coeffs = block.charpoly().all_coeffs()  # leading coefficient 1
     a = [sp.expand(c) for c in coeffs]
 
@@ -93,12 +95,12 @@ def hurwitz_conditions(block: sp.MatrixBase) -> list[sp.Expr]:
         return a[k] if 0 <= k <= n else sp.Integer(0)
 
     H = sp.Matrix(n, n, lambda i, j: coef(2 * j - i + 1))
-    return [sp.factor(H[:k, :k].det(method="berkowitz")) for k in range(1, n + 1)]
+    return [budget.factor(H[:k, :k].det(method="berkowitz")) for k in range(1, n + 1)]
 
 
 def _sign(expr: sp.Expr) -> bool | None:
     """True if provably positive, False if provably not positive, None if undecided."""
-    for form in (expr, sp.factor(expr), sp.simplify(expr)):
+    for form in (expr, budget.factor(expr), sp.simplify(expr)):
         if form.is_positive:
             return True
         if form.is_nonpositive:
