@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .core.closedform import ClosedForm
 from .core.model import LinearSDE
 from .errors import ModelError
 from .montecarlo.sweep import sweep
@@ -79,10 +80,11 @@ def plot_check(
         raise ModelError(f"expected low < high but found {low} and {high}")
     fixed = model._substitution(values or {})
     fixed.pop(par, None)  # the curve and the points set it
-    expr = sp.sympify(quantity(model, *args, **options)).subs(fixed)
+    expr = quantity(model, *args, **options)
+    expr = expr.subs(fixed) if isinstance(expr, ClosedForm) else sp.sympify(expr).subs(fixed)
     if expr.free_symbols - {par}:
         raise ModelError(f"give values for {sorted(s.name for s in expr.free_symbols - {par})}")
-    f = sp.lambdify(par, expr, "numpy")
+    f = expr.lambdify([par]) if isinstance(expr, ClosedForm) else sp.lambdify(par, expr, "numpy")
     grid = np.linspace(low, high, 200)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.6))

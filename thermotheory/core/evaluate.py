@@ -13,6 +13,7 @@ import sympy as sp
 
 from ..errors import ModelError
 from .checks import ASSUMPTION_WORDS, NON_FINITE, violated_assumption
+from .closedform import ClosedForm
 from .model import LinearSDE
 
 __all__ = ["evaluate", "latex"]
@@ -48,7 +49,7 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
 
     Parameters
     ----------
-    expr : sympy expression or Matrix (or a number)
+    expr : sympy expression, Matrix, :class:`~thermotheory.core.closedform.ClosedForm` (or a number)
     values : mapping from Symbol (or its name) to number
         Numbers may be int, float (taken exactly as its binary value), str (read at
         the working precision, so ``"0.1"`` is one tenth), ``fractions.Fraction``,
@@ -81,6 +82,8 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
     if values is not None and not isinstance(values, Mapping):
         raise ModelError(f"values: expected a mapping from Symbol (or name) to number but found {values!r}")
     values = dict(values or {})
+    if isinstance(expr, ClosedForm):
+        return expr.evaluate(values, dps=dps)
     expr = _closed_form(expr)
     by_name = {s.name: s for s in expr.free_symbols}
     subs: dict[sp.Symbol, Any] = {}
@@ -145,6 +148,8 @@ def latex(obj: Any) -> str:
     """
     if isinstance(obj, LinearSDE):
         return r"\begin{aligned} " + r" \\ ".join(obj._latex_lines()) + r" \end{aligned}"
+    if isinstance(obj, ClosedForm):
+        return obj.latex()
     return sp.latex(_closed_form(obj, finite=False))
 
 

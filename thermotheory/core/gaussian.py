@@ -17,6 +17,7 @@ from ._backend import NumOps, _fraction_free_det, ops_for
 from .covariance import covariance, stationary_covariance
 from .model import LinearSDE, VariableSpec
 from .checks import check_finite_array, check_square_array, guarded
+from .closedform import ClosedForm, CovarianceNames, check_form, choose_form
 
 __all__ = ["entropy", "mutual_information", "conditional_mutual_information", "kl_divergence", "state_covariance"]
 
@@ -47,8 +48,15 @@ def _logdet(ops, S, idx, what):
     return ops.logdet(ops.block(S, idx, idx), what)
 
 
+def _names(model: LinearSDE, S: Any, t: Any) -> CovarianceNames:
+    """Names for the covariance entries: :math:`\\Sigma` stationary, :math:`\\Sigma^{(t)}` at a time ``t``."""
+    if t is None:
+        return CovarianceNames(model.variables, S)
+    return CovarianceNames(model.variables, S, label="Sigma(t)", latex_label=r"\Sigma^{(t)}")
+
+
 @guarded
-def entropy(model: LinearSDE, X: VariableSpec, t: Any = None, initial: Any = None) -> Any:
+def entropy(model: LinearSDE, X: VariableSpec, t: Any = None, initial: Any = None, form: str | None = None) -> Any:
     r"""Differential entropy of the marginal of ``X``, in nats.
 
     .. math:: H(X) = \frac12 \ln\left((2\pi e)^k \det S_{XX}\right)
@@ -59,10 +67,13 @@ def entropy(model: LinearSDE, X: VariableSpec, t: Any = None, initial: Any = Non
     X : Symbol, name, or sequence of them
     t, initial : optional
         Time and initial covariance for the transient state; stationary by default.
+    form : {None, "structured", "rational", "factored"}
+        Shape of a symbolic result (see :mod:`thermotheory.core.closedform`); ignored
+        for numeric models.
 
     Returns
     -------
-    sympy expression or float
+    sympy expression, ClosedForm or float
 
     Examples
     --------
@@ -73,13 +84,22 @@ def entropy(model: LinearSDE, X: VariableSpec, t: Any = None, initial: Any = Non
     >>> entropy(LinearSDE({x: -x / tau}, {x: D}), x)
     log(2*pi*D*tau)/2 + 1/2
     """
+    form = check_form(form)
     ops = ops_for(model)
     (idx,) = _disjoint(model, X)
     S = state_covariance(model, t, initial)
     k = len(idx)
     if ops is NumOps:
         return float(0.5 * (k * np.log(2 * np.pi * np.e) + _logdet(ops, S, idx, f"covariance of {X}")))
-    det = budget.factor(_symbolic_det(ops.block(sp.Matrix(S), idx, idx), f"covariance of {X}"))
+    block = ops.block(sp.Matrix(S), idx, idx)
+    chosen = choose_form(form, [block])
+    if chosen == "structured":
+        names = _names(model, S, t)
+        if _symbolic_det(block, f"covariance of {X}") == 0:
+            raise SingularCovariance(f"the covariance of {X} is singular")
+        return names.closed(sp.log((2 * sp.pi) ** k * names.det(sorted(idx))) / 2 + sp.Rational(k, 2))
+    det = _symbolic_det(block, f"covariance of {X}")
+    det = budget.factor(det) if chosen == "factored" else sp.cancel(det)
     if det == 0:
         raise SingularCovariance(f"the covariance of {X} is singular")
     return sp.log((2 * sp.pi) ** k * det) / 2 + sp.Rational(k, 2)
@@ -91,27 +111,55 @@ def _symbolic_det(M, what):
     return _fraction_free_det(M)
 
 
-def _info_from_dets(ops, S, groups_plus, groups_minus, what):
-    """``1/2 (sum logdet(plus) - sum logdet(minus))``, one log of a ratio when symbolic."""
+def _info_from_dets(ops, S, groups_plus, groups_minus, what, form=None, model=None, t=None):
+    """``1/2 (sum logdet(plus) - sum logdet(minus))``, one log of a ratio when symbolic.
+
+    ``form`` (checked) picks the symbolic shape: a structured :class:`ClosedForm` in the
+    determinants of named covariance blocks, one cancelled quotient, or its factored form.
+    """
     if ops is NumOps:
         val = sum(_logdet(ops, S, g, what) for g in groups_plus) - sum(_logdet(ops, S, g, what) for g in groups_minus)
         return float(0.5 * val)
     Sm = sp.Matrix(S)
+    chosen = choose_form(form, [Sm.extract(g, g) for g in groups_plus + groups_minus if g])
+    if chosen == "structured":
+        return _structured_info(model, Sm, groups_plus, groups_minus, what, t)
     num = sp.Integer(1)
     den = sp.Integer(1)
     for g in groups_plus:
         num *= _symbolic_det(Sm.extract(g, g), what) if g else 1
     for g in groups_minus:
         den *= _symbolic_det(Sm.extract(g, g), what) if g else 1
-    ratio = budget.factor(sp.cancel(num / den))
+    ratio = sp.cancel(num / den)
     if ratio == 0 or sp.cancel(den) == 0:
         raise SingularCovariance(f"the covariance of {what} is singular")
+    if chosen == "factored":
+        ratio = budget.factor(ratio)
     return sp.log(ratio) / 2
+
+
+def _structured_info(model, S, groups_plus, groups_minus, what, t) -> ClosedForm:
+    r"""``1/2 ln(prod det Sigma_plus / prod det Sigma_minus)`` over named covariance blocks.
+
+    Each determinant is checked non-zero (exactly, fraction-free) only for the blocks that
+    are 1x1 or whose determinant is cheap; a singular larger block is refused when the
+    result is evaluated or expanded.
+    """
+    names = _names(model, S, t)
+    num, den = sp.Integer(1), sp.Integer(1)
+    for g in groups_plus:
+        num *= names.det(sorted(g))
+    for g in groups_minus:
+        den *= names.det(sorted(g))
+    for g in groups_plus + groups_minus:
+        if len(g) == 1 and S[g[0], g[0]] == 0:
+            raise SingularCovariance(f"the covariance of {what} is singular")
+    return names.closed(sp.log(num / den) / 2)
 
 
 @guarded
 def mutual_information(
-    model: LinearSDE, X: VariableSpec, Y: VariableSpec, t: Any = None, initial: Any = None
+    model: LinearSDE, X: VariableSpec, Y: VariableSpec, t: Any = None, initial: Any = None, form: str | None = None
 ) -> Any:
     r"""Mutual information between ``X`` and ``Y``, in nats.
 
@@ -123,10 +171,17 @@ def mutual_information(
     X, Y : Symbol, name, or sequence of them (disjoint)
     t, initial : optional
         Time and initial covariance for the transient state; stationary by default.
+    form : {None, "structured", "rational", "factored"}
+        Shape of a symbolic result: ``"structured"`` gives :math:`\frac12\ln(\det\Sigma_{X}
+        \det\Sigma_{Y}/\det\Sigma_{XY})` with the covariance entries as named definitions
+        (a :class:`~thermotheory.core.closedform.ClosedForm`), ``"rational"`` the log of
+        one cancelled quotient, ``"factored"`` that quotient factored. ``None`` picks
+        ``"factored"`` for small results and ``"structured"`` for large ones. Ignored for
+        numeric models.
 
     Returns
     -------
-    sympy expression or float
+    sympy expression, ClosedForm or float
 
     Examples
     --------
@@ -140,19 +195,23 @@ def mutual_information(
     >>> mutual_information(m, v, r)
     log((tau + tau_r)*(D_r*tau*tau_r + D_r*tau_r**2 + D_v*lambda**2*tau**2)/(tau_r*(D_r*tau**2 + 2*D_r*tau*tau_r + D_r*tau_r**2 + D_v*lambda**2*tau**2)))/2
     """
+    form = check_form(form)
     ops = ops_for(model)
     gx, gy = _disjoint(model, X, Y)
     S = state_covariance(model, t, initial)
-    return _info_from_dets(ops, S, [gx, gy], [gx + gy], f"{X}, {Y}")
+    return _info_from_dets(ops, S, [gx, gy], [gx + gy], f"{X}, {Y}", form, model, t)
 
 
 @guarded
 def conditional_mutual_information(
-    model: LinearSDE, X: VariableSpec, Y: VariableSpec, Z: VariableSpec, t: Any = None, initial: Any = None
+    model: LinearSDE, X: VariableSpec, Y: VariableSpec, Z: VariableSpec, t: Any = None, initial: Any = None,
+    form: str | None = None,
 ) -> Any:
     r"""Conditional mutual information :math:`I(X;Y \mid Z)`, in nats.
 
     .. math:: I(X;Y|Z) = \frac12 \ln\frac{\det S_{XZ}\, \det S_{YZ}}{\det S_{Z}\, \det S_{XYZ}}
+
+    ``form`` as for :func:`mutual_information`.
 
     Examples
     --------
@@ -166,10 +225,11 @@ def conditional_mutual_information(
     >>> round(conditional_mutual_information(m, v, w, x), 6)
     0.000764
     """
+    form = check_form(form)
     ops = ops_for(model)
     gx, gy, gz = _disjoint(model, X, Y, Z)
     S = state_covariance(model, t, initial)
-    return _info_from_dets(ops, S, [gx + gz, gy + gz], [gz, gx + gy + gz], f"{X}, {Y} given {Z}")
+    return _info_from_dets(ops, S, [gx + gz, gy + gz], [gz, gx + gy + gz], f"{X}, {Y} given {Z}", form, model, t)
 
 
 @guarded

@@ -36,6 +36,7 @@ from .covariance import (
 )
 from .model import LinearSDE, VariableSpec, stability_tolerance
 from .checks import check_finite_result, guarded
+from .closedform import ClosedForm, CovarianceNames, apply_form, check_form, choose_form
 
 __all__ = [
     "entropy_production_rate",
@@ -113,14 +114,17 @@ def _check_finite_rows(model, ops, D_YY, rows_expr, idx, what):
     return Dp
 
 
-def _medium_terms(model: LinearSDE, Y: VariableSpec | None, what: str):
+def _medium_terms(model: LinearSDE, Y: VariableSpec | None, what: str, names: CovarianceNames | None = None):
     """Pieces shared by the heat rate and the partial entropy production of ``Y``.
 
     Returns ``(ops, idx, D, S, quad, tr_irr)`` with
     ``quad = tr(D_YY^+ F S F^T) + c_Y^T D_YY^+ c_Y`` (F the rows of A_irr for Y) and
-    ``tr_irr = tr(A_irr)_YY``.
+    ``tr_irr = tr(A_irr)_YY``. With ``names`` (symbolic models) ``S`` is the matrix of the
+    named covariance entries, for a structured closed form.
     """
     ops, A, b, D, S, m, A_irr, b_irr = _stationary(model)
+    if names is not None:
+        S = names.matrix(list(range(model.dimension)))
     idx = _subsystem(model, Y, D, ops, need_bipartite=True)
     n = model.dimension
     F = ops.block(A_irr, idx, range(n))
@@ -131,8 +135,43 @@ def _medium_terms(model: LinearSDE, Y: VariableSpec | None, what: str):
     return ops, idx, D, S, quad, ops.trace(ops.block(A_irr, idx, idx))
 
 
+def _structured_names(model: LinearSDE, form: str | None, need_precision: bool) -> CovarianceNames | None:
+    """Covariance names when the symbolic result is to be structured, else None.
+
+    ``form=None`` structures the quantities that need the inverse of the covariance
+    (``need_precision``) when its determinant is large (:func:`choose_form`).
+    """
+    if model.is_numeric:
+        return None
+    S = stationary_covariance(model)
+    chosen = choose_form(form, [sp.Matrix(S)] if need_precision else [])
+    return CovarianceNames(model.variables, S) if chosen == "structured" else None
+
+
+def _noise_precision_trace(names: CovarianceNames, D, idx) -> Any:
+    r""":math:`\operatorname{tr}(D_{YY} (\Sigma^{-1})_{YY})` by cofactors: determinants of named blocks."""
+    return sum(D[i, j] * names.precision_entry(j, i) for i in idx for j in idx if D[i, j] != 0)
+
+
+def _finish(ops, value, form, names=None):
+    """A symbolic value in its form (a structured one through ``names``); floats pass."""
+    if ops is NumOps:
+        return ops.finish(value)
+    if names is not None:
+        return names.closed(_tidy_structured(value))
+    if form == "rational":
+        return apply_form(value, "rational")
+    out = ops.finish(value)
+    return ClosedForm(out) if form == "structured" else out
+
+
+def _tidy_structured(value):
+    """The top expression of a structured rate: over a common denominator unless it holds determinants."""
+    return value if value.has(sp.Determinant) else sp.together(sp.expand(value))
+
+
 @guarded
-def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = None) -> Any:
+def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = None, form: str | None = None) -> Any:
     r"""Stationary entropy production rate, total or of a subsystem (Horowitz–Esposito).
 
     .. math:: \Pi = \langle u^T D^{+} u \rangle
@@ -179,18 +218,22 @@ def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = N
     >>> entropy_production_rate(osc)
     0
     """
-    ops, idx, D, S, quad, tr_irr = _medium_terms(model, subsystem, "entropy production")
+    form = check_form(form)
+    names = _structured_names(model, form, need_precision=subsystem is not None)
+    ops, idx, D, S, quad, tr_irr = _medium_terms(model, subsystem, "entropy production", names)
     if subsystem is None:
         # stationary: tr(D S^-1) = -tr A = -tr A_irr (trace of the Lyapunov equation), so the
         # total rate is the total entropy flow into the medium and needs no inverse of S
-        return ops.finish(quad + tr_irr)
+        return _finish(ops, quad + tr_irr, form, names)
+    if names is not None:
+        return _finish(ops, quad + 2 * tr_irr + _noise_precision_trace(names, D, idx), form, names)
     P = _precision(model, ops, S)
     val = quad + 2 * tr_irr + ops.trace(_mm(ops, ops.block(D, idx, idx), ops.block(P, idx, idx)))
-    return ops.finish(val)
+    return _finish(ops, val, form)
 
 
 @guarded
-def heat_rate(model: LinearSDE, Y: VariableSpec) -> Any:
+def heat_rate(model: LinearSDE, Y: VariableSpec, form: str | None = None) -> Any:
     r"""Stationary heat rate of ``Y``: entropy flow into the medium caused by Y's dynamics.
 
     .. math:: \Phi_Y = \operatorname{tr}\!\left[D_{YY}^{+}\,(A_{irr} S A_{irr}^T + c c^T)_{YY}\right]
@@ -210,11 +253,13 @@ def heat_rate(model: LinearSDE, Y: VariableSpec) -> Any:
     >>> round(heat_rate(m, r), 12), round(heat_rate(m, v), 12)
     (0.5, 0.0)
     """
-    ops, idx, D, S, quad, tr_irr = _medium_terms(model, Y, "heat rate")
-    return _snap(model, ops, quad + tr_irr, abs(quad) + abs(tr_irr) if ops is NumOps else None)
+    form = check_form(form)
+    names = _structured_names(model, form, need_precision=False)
+    ops, idx, D, S, quad, tr_irr = _medium_terms(model, Y, "heat rate", names)
+    return _snap(model, ops, quad + tr_irr, abs(quad) + abs(tr_irr) if ops is NumOps else None, form, names)
 
 
-def _snap(model, ops, value, scale):
+def _snap(model, ops, value, scale, form=None, names=None):
     """The finished value; a float within round-off of its terms' ``scale`` is exactly 0.0.
 
     The round-off scale is ``64 eps`` times the condition number of the stationary state
@@ -225,11 +270,11 @@ def _snap(model, ops, value, scale):
         value = float(value)
         kappa = 10.0 ** model._cache.get("digits_lost", 0.0)
         return 0.0 if abs(value) <= 64 * np.finfo(float).eps * kappa * scale else value
-    return ops.finish(value)
+    return _finish(ops, value, form, names)
 
 
 @guarded
-def information_flow(model: LinearSDE, into: VariableSpec) -> Any:
+def information_flow(model: LinearSDE, into: VariableSpec, form: str | None = None) -> Any:
     r"""Stationary information flow into ``Y`` (its learning rate), in nats per unit time.
 
     The rate at which the dynamics of ``Y`` alone increase :math:`I(X;Y)`, ``X`` the rest:
@@ -258,21 +303,27 @@ def information_flow(model: LinearSDE, into: VariableSpec) -> Any:
     >>> round(information_flow(m, into=r), 12)
     0.2
     """
+    form = check_form(form)
     ops, A, b, D, S, m, A_irr, b_irr = _stationary(model)
     n = model.dimension
     idx = _subsystem(model, into, D, ops, need_bipartite=True)
     if len(idx) == n:
         raise ModelError("information flow needs a subsystem smaller than the whole system")
+    names = _structured_names(model, form, need_precision=True)
+    if names is not None:
+        drift_part = -sum(A[i, i] for i in idx)
+        return _finish(ops, drift_part - _noise_precision_trace(names, D, idx), form, names)
     # bipartite noise (D_YX = 0): only the YY block of the precision enters; the symbolic
     # inverse is fraction-free, so the entries left out are never cancelled
     P_YY = ops.block(_precision(model, ops, S), idx, idx)
     drift_part = -ops.trace(ops.block(A, idx, idx))
     noise_part = ops.trace(_mm(ops, ops.block(D, idx, idx), P_YY))
-    return _snap(model, ops, drift_part - noise_part, abs(drift_part) + abs(noise_part) if ops is NumOps else None)
+    return _snap(model, ops, drift_part - noise_part, abs(drift_part) + abs(noise_part) if ops is NumOps else None,
+                 form)
 
 
 @guarded
-def efficiency(model: LinearSDE, Y: VariableSpec) -> Any:
+def efficiency(model: LinearSDE, Y: VariableSpec, form: str | None = None) -> Any:
     r"""Sensing (learning) efficiency :math:`\eta_Y = l_Y / \Phi_Y`, bounded by 1 by the second law.
 
     The second law for ``Y`` reads :math:`l_Y \le \Phi_Y`; for a subsystem that
@@ -293,19 +344,25 @@ def efficiency(model: LinearSDE, Y: VariableSpec) -> Any:
     >>> round(efficiency(LinearSDE({v: -v, r: v - r}, {v: 1, r: 1}), r), 12)
     0.4
     """
-    heat = heat_rate(model, Y)
-    flow = information_flow(model, into=Y)
-    if heat == 0:  # numeric heat rates within round-off of zero are exactly 0.0 (see heat_rate)
+    form = check_form(form)
+    structured = _structured_names(model, form, need_precision=True) is not None
+    inner = "structured" if structured else None
+    heat = heat_rate(model, Y, form=inner)
+    flow = information_flow(model, into=Y, form=inner)
+    if (heat.expr if isinstance(heat, ClosedForm) else heat) == 0:
+        # numeric heat rates within round-off of zero are exactly 0.0 (see heat_rate)
         raise ModelError(f"the heat rate of {Y} is zero (no dissipation, as at equilibrium), so its efficiency "
                          "is undefined")
     if model.is_numeric:
         return float(flow / heat)
-    return ops_for(model).finish(flow / heat)
+    if structured:
+        return flow / heat
+    return _finish(ops_for(model), flow / heat, form)
 
 
 @guarded
 def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
-         subsystem: VariableSpec | None = None) -> Any:
+         subsystem: VariableSpec | None = None, form: str | None = None) -> Any:
     r"""Heat released into the medium over ``[0, t]`` from an initial Gaussian state, as entropy (Q/T).
 
     .. math:: Q_Y(t) = \int_0^t \left\{\operatorname{tr}\left[D_{YY}^+
@@ -328,6 +385,9 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
     subsystem : Symbol, name or sequence, optional
         Heat of these variables only (their noise must be independent of the rest).
         Default: all variables.
+    form : {None, "structured", "rational", "factored"}
+        Shape of a symbolic result (:func:`~thermotheory.core.closedform.apply_form`: the
+        transient heat has no named intermediates, so ``"structured"`` wraps the expression).
 
     Returns
     -------
@@ -354,6 +414,7 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
     >>> round(heat(trap, 10.0, [[1.0]]), 6)  # = t - 3/2 + 2 exp(-t) - exp(-2t)/2
     8.500091
     """
+    form = check_form(form)
     ops = ops_for(model)
     A, _, D = model_matrices(model, ops, need_b=False)
     n = model.dimension
@@ -414,7 +475,7 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
         flow += ops.trace(
             _mm(ops, Dp, _mm(ops, F, Y, F.T) + _mm(ops, F, Mi, b_Y.T) + _mm(ops, b_Y, Mi.T, F.T) + t * _mm(ops, b_Y, b_Y.T))
         )
-    return ops.finish(flow)
+    return apply_form(ops.finish(flow), form)
 
 
 def _require_lyapunov_solvable(A: np.ndarray) -> None:
@@ -457,7 +518,8 @@ def _heat_by_ode(model, A, D, F, Dp, E_Y, idx, t, S0, m0) -> float:
 
 
 @guarded
-def entropy_production(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None) -> Any:
+def entropy_production(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
+                       form: str | None = None) -> Any:
     r"""Total entropy produced over ``[0, t]`` from an initial Gaussian state.
 
     .. math:: \Delta S_{tot} = H(z_t) - H(z_0) + \int_0^t \Phi(s)\, ds
@@ -477,6 +539,8 @@ def entropy_production(model: LinearSDE, t: Any, initial: Any, initial_mean: Any
         Initial covariance (must be non-singular).
     initial_mean : vector or mapping, optional
         Initial mean; default zero.
+    form : {None, "structured", "rational", "factored"}
+        Shape of a symbolic result, as for :func:`heat`.
 
     Examples
     --------
@@ -488,9 +552,10 @@ def entropy_production(model: LinearSDE, t: Any, initial: Any, initial_mean: Any
     >>> round(entropy_production(m, 40.0, [[2.0]]), 6)  # = KL(N(0,2) || N(0,1))
     0.153426
     """
+    form = check_form(form)
     ops = ops_for(model)
     flow = heat(model, t, initial, initial_mean)
     St = ops.asmat(covariance(model, t, initial))
     S0 = ops.asmat(_initial_matrix(model, initial, ops))
     dH = (ops.logdet(St, "covariance at time t") - ops.logdet(S0, "initial covariance")) / 2
-    return ops.finish(dH + flow)
+    return apply_form(ops.finish(dH + flow), form)

@@ -21,6 +21,7 @@ import sympy as sp
 
 from ..core import filtering, gaussian, thermo
 from ..core.checks import real_number
+from ..core.evaluate import latex
 from ..core.model import LinearSDE
 from ..errors import ModelError
 from . import estimators as est
@@ -38,7 +39,7 @@ class VerificationRecord:
     ----------
     quantity : str
         Name of the closed-form function and its arguments.
-    expression : sympy expression or float
+    expression : sympy expression, ClosedForm or float
         The closed form (symbolic when the model has parameters).
     theory, estimate, stderr, z : float
         ``z`` is ``(estimate - theory) / stderr`` as a standard normal deviate: converted
@@ -105,7 +106,7 @@ class VerificationTable(list):
 
     def _repr_html_(self) -> str:
         cells = "".join(
-            f"<tr><td>{html.escape(r.quantity)}</td><td>${sp.latex(r.expression)}$</td><td>{r.theory:.6g}</td>"
+            f"<tr><td>{html.escape(r.quantity)}</td><td>${latex(r.expression)}$</td><td>{r.theory:.6g}</td>"
             f"<td>{r.estimate:.6g}</td><td>{r.stderr:.2g}</td><td>{r.z:+.2f}</td>"
             f"<td>{'pass' if r.passed else '<b>FAIL</b>'}</td></tr>"
             for r in self
