@@ -122,6 +122,81 @@ def _cleared(M: sp.MatrixBase):
     return DomainMatrix.from_Matrix(sp.Matrix(rows)), dens
 
 
+def field_matrix(M: sp.MatrixBase):
+    """``M`` as a DomainMatrix over the field of rational functions of its parameters (``QQ(params)``).
+
+    Arithmetic there cancels at the polynomial level at every step (sympy's sparse
+    polynomials, with python-flint integers when it is installed), so determinants and
+    ratios of determinants come out as one cancelled quotient without ``sympy.cancel``
+    on expressions. Returns None when the entries are not rational functions of the
+    parameters (a root or an exponential of one): the caller then works on expressions.
+    """
+    from sympy.polys.matrices import DomainMatrix
+
+    dM = DomainMatrix.from_Matrix(sp.Matrix(M))
+    if dM.domain.is_EX or dM.domain.is_EXRAW:
+        return None
+    return dM.to_field()
+
+
+def det_ratio(M: sp.MatrixBase, plus, minus, what: str):
+    """``prod det M[g, g] (g in plus) / prod det M[g, g] (g in minus)`` as one cancelled quotient.
+
+    Over the fraction field (:func:`field_matrix`), each block's size checked first by
+    the budget. Returns ``(ratio, singular)``, ``singular`` True when a determinant is 0;
+    None when the entries are not rational functions.
+    """
+    F = field_matrix(M)
+    if F is None:
+        return None
+    K = F.domain
+    out = K.one
+    singular = False
+    for groups, up in ((plus, True), (minus, False)):
+        for g in groups:
+            if not g:
+                continue
+            block = sp.Matrix(M).extract(list(g), list(g))
+            if block.rows > 1:
+                budget.check_expansion(block, f"the determinant of the covariance of {what}")
+            d = F.extract(list(g), list(g)).det()
+            if d == K.zero:
+                singular = True
+                continue
+            out = out * d if up else out / d
+    return K.to_sympy(out), singular
+
+
+def precision_entries(M: sp.MatrixBase, pairs, what: str):
+    """Entries ``(i, j)`` of ``M^{-1}`` as cancelled quotients, by cofactors over the fraction field.
+
+    Only the requested entries are computed (a subsystem's block of the precision
+    matrix needs a few cofactors, not the whole inverse). Returns a dict, or None when
+    the entries are not rational functions of the parameters.
+
+    Raises
+    ------
+    SingularCovariance
+        When ``det M`` is 0.
+    """
+    F = field_matrix(M)
+    if F is None:
+        return None
+    budget.check_expansion(sp.Matrix(M), f"the inverse of the {what}")
+    K = F.domain
+    det = F.det()
+    if det == K.zero:
+        raise SingularCovariance(f"the {what} is singular (determinant 0)")
+    n = M.rows
+    out = {}
+    for i, j in pairs:
+        rows = [k for k in range(n) if k != j]
+        cols = [k for k in range(n) if k != i]
+        cof = F.extract(rows, cols).det() if n > 1 else K.one
+        out[(i, j)] = K.to_sympy(cof / det if (i + j) % 2 == 0 else -cof / det)
+    return out
+
+
 def _fraction_free_det(M: sp.MatrixBase) -> sp.Expr:
     """``det(M)`` by fraction-free elimination over the polynomials in the parameters."""
     if M.shape == (1, 1):

@@ -13,7 +13,7 @@ import sympy as sp
 
 from ..errors import ModelError, SingularCovariance
 from . import budget
-from ._backend import NumOps, _fraction_free_det, ops_for
+from ._backend import NumOps, _fraction_free_det, det_ratio, ops_for
 from .covariance import covariance, stationary_covariance
 from .model import LinearSDE, VariableSpec
 from .checks import check_finite_array, check_square_array, guarded
@@ -124,14 +124,19 @@ def _info_from_dets(ops, S, groups_plus, groups_minus, what, form=None, model=No
     chosen = choose_form(form, [Sm.extract(g, g) for g in groups_plus + groups_minus if g])
     if chosen == "structured":
         return _structured_info(model, Sm, groups_plus, groups_minus, what, t)
-    num = sp.Integer(1)
-    den = sp.Integer(1)
-    for g in groups_plus:
-        num *= _symbolic_det(Sm.extract(g, g), what) if g else 1
-    for g in groups_minus:
-        den *= _symbolic_det(Sm.extract(g, g), what) if g else 1
-    ratio = sp.cancel(num / den)
-    if ratio == 0 or sp.cancel(den) == 0:
+    exact = det_ratio(Sm, groups_plus, groups_minus, what)
+    if exact is not None:
+        ratio, singular = exact
+    else:  # entries with roots or exponentials of the parameters: fraction-free on expressions
+        num = sp.Integer(1)
+        den = sp.Integer(1)
+        for g in groups_plus:
+            num *= _symbolic_det(Sm.extract(g, g), what) if g else 1
+        for g in groups_minus:
+            den *= _symbolic_det(Sm.extract(g, g), what) if g else 1
+        ratio = sp.cancel(num / den)
+        singular = ratio == 0 or sp.cancel(den) == 0
+    if singular:
         raise SingularCovariance(f"the covariance of {what} is singular")
     if chosen == "factored":
         ratio = budget.factor(ratio)

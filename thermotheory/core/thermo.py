@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ModelError, NotBipartite, NotStable, SingularCovariance
-from ._backend import NumOps, model_matrices, ops_for
+from ._backend import NumOps, model_matrices, ops_for, precision_entries
 from .covariance import (
     _check_time,
     _initial_matrix,
@@ -79,6 +79,17 @@ def _precision(model: LinearSDE, ops, S):
         except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
             raise SingularCovariance("the stationary covariance is singular; the density has no gradient") from None
     return model._cache["precision"]
+
+
+def _noise_precision(model: LinearSDE, ops, S, D, idx):
+    r""":math:`\operatorname{tr}(D_{YY} (S^{-1})_{YY})`; symbolic: only the cofactors it needs, over the fraction field."""
+    if ops is not NumOps:
+        pairs = [(j, i) for i in idx for j in idx if D[i, j] != 0]
+        P = precision_entries(sp.Matrix(S), pairs, "stationary covariance")
+        if P is not None:
+            return sum(D[i, j] * P[(j, i)] for i in idx for j in idx if D[i, j] != 0)
+    P_YY = ops.block(_precision(model, ops, S), idx, idx)
+    return ops.trace(_mm(ops, ops.block(D, idx, idx), P_YY))
 
 
 def _subsystem(model: LinearSDE, Y: VariableSpec | None, D, ops, need_bipartite: bool) -> list[int]:
@@ -227,8 +238,7 @@ def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = N
         return _finish(ops, quad + tr_irr, form, names)
     if names is not None:
         return _finish(ops, quad + 2 * tr_irr + _noise_precision_trace(names, D, idx), form, names)
-    P = _precision(model, ops, S)
-    val = quad + 2 * tr_irr + ops.trace(_mm(ops, ops.block(D, idx, idx), ops.block(P, idx, idx)))
+    val = quad + 2 * tr_irr + _noise_precision(model, ops, S, D, idx)
     return _finish(ops, val, form)
 
 
@@ -315,9 +325,8 @@ def information_flow(model: LinearSDE, into: VariableSpec, form: str | None = No
         return _finish(ops, drift_part - _noise_precision_trace(names, D, idx), form, names)
     # bipartite noise (D_YX = 0): only the YY block of the precision enters; the symbolic
     # inverse is fraction-free, so the entries left out are never cancelled
-    P_YY = ops.block(_precision(model, ops, S), idx, idx)
     drift_part = -ops.trace(ops.block(A, idx, idx))
-    noise_part = ops.trace(_mm(ops, ops.block(D, idx, idx), P_YY))
+    noise_part = _noise_precision(model, ops, S, D, idx)
     return _snap(model, ops, drift_part - noise_part, abs(drift_part) + abs(noise_part) if ops is NumOps else None,
                  form)
 
