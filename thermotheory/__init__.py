@@ -5,6 +5,8 @@ numeric), evaluate them at any precision and export them as LaTeX.
 """
 
 from ._version import __version__
+from .core._backend import ground_types
+from .core.closedform import ClosedForm
 from .core.covariance import covariance, stationary_covariance, stationary_mean
 from .core.evaluate import evaluate, latex
 from .core.filtering import filter_error, transfer_entropy_rate
@@ -52,6 +54,8 @@ __all__ = [
     "filter_error",
     "evaluate",
     "latex",
+    "ClosedForm",
+    "ground_types",
     "simulate",
     "Trajectories",
     "Gaussian",

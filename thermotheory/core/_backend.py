@@ -122,6 +122,23 @@ def _cleared(M: sp.MatrixBase):
     return DomainMatrix.from_Matrix(sp.Matrix(rows)), dens
 
 
+def ground_types() -> str:
+    """The integer arithmetic under sympy's polynomials: ``"flint"`` (python-flint), ``"gmpy"`` or ``"python"``.
+
+    sympy picks python-flint when it is installed (``pip install thermotheory[fast]``);
+    ``SYMPY_GROUND_TYPES=python`` set before the first import turns it off. Every result
+    is the same either way; only the time of large exact computations changes.
+
+    Examples
+    --------
+    >>> ground_types() in ("flint", "gmpy", "python")
+    True
+    """
+    from sympy.external.gmpy import GROUND_TYPES
+
+    return str(GROUND_TYPES)
+
+
 def field_matrix(M: sp.MatrixBase):
     """``M`` as a DomainMatrix over the field of rational functions of its parameters (``QQ(params)``).
 
