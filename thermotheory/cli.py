@@ -20,7 +20,9 @@ from typing import TextIO
 import sympy as sp
 
 from .catalog import CATALOG, CatalogEntry, check_value, entry, parameter
+from .core.closedform import ClosedForm
 from .core.evaluate import latex
+from .export.derivation import shared_definitions
 from .errors import ModelError
 
 __all__ = ["main", "build_parser", "report_tex"]
@@ -172,8 +174,12 @@ def report_tex(item: CatalogEntry, table=None) -> str:
         r"\item stationary quantities refer to the unique stationary state of the stable drift.",
         r"\end{itemize}", r"\subsection*{Closed forms}", r"\begin{align}",
     ]
-    rows = [rf"\text{{{name.replace('_', ' ')}}} &= {latex(q.closed_form(model))}"
-            for name, q in item.quantities.items()]
+    forms = {name: q.closed_form(model) for name, q in item.quantities.items()}
+    rows = [rf"\text{{{name.replace('_', ' ')}}} &= "
+            + (f.latex(where=False) if isinstance(f, ClosedForm) else latex(f)) for name, f in forms.items()]
+    where = shared_definitions(forms.values())
+    if where is not None:  # structured closed forms: their definitions once, after them
+        rows += where.latex_lines()[1:]
     lines.append(" \\\\\n".join(rows))
     lines.append(r"\end{align}")
     if table is not None:

@@ -190,6 +190,16 @@ class ClosedForm:
         defs = ", ".join(f"{n} = {v.tolist() if isinstance(v, sp.MatrixBase) else v}" for n, v in self._definitions)
         return f"ClosedForm({self._expr}, where {defs})"
 
+    def __str__(self) -> str:
+        if not self._definitions:
+            return str(self._expr)
+        width = max(len(str(n)) for n, _ in self._definitions)
+        lines = [str(self._expr), "  where"]
+        for n, v in self._definitions:
+            shown = v.tolist() if isinstance(v, sp.MatrixBase) else v
+            lines.append(f"    {str(n):<{width}} = {shown}")
+        return "\n".join(lines)
+
     # -- arithmetic: definitions are merged ---------------------------------------------
     def _merge(self, other: Any) -> tuple[Any, list[tuple[Any, Any]], dict[Any, str]]:
         defs = list(self._definitions)
@@ -515,9 +525,9 @@ def _numpy_matrix_value(e: Any, lookup: Mapping[Any, Any], shape: tuple[int, ...
 class CovarianceNames:
     r"""Named symbols for the entries and blocks of a covariance matrix, collecting their definitions.
 
-    Entries are :math:`\Sigma_{ab}` (``a, b`` the variables' names), a block of several
-    variables is the matrix :math:`\Sigma_{X}`, the whole matrix :math:`\Sigma`; zero
-    entries stay 0.
+    Entries are :math:`\Sigma_{ab}` (``a, b`` the variables' names), the block of several
+    variables is the matrix :math:`\Sigma_{(a, b, c)}` (the covariance of that vector),
+    the whole matrix :math:`\Sigma`; zero entries stay 0.
 
     Parameters
     ----------
@@ -579,11 +589,11 @@ class CovarianceNames:
                 name, tex = self.label, self.latex_label
             else:
                 tag = ",".join(self.variables[i].name for i in rows)
-                ttag = " ".join(self._var_latex(i) for i in rows)
+                ttag = "(" + ", ".join(self._var_latex(i) for i in rows) + ")"
                 if cols != rows:
                     tag += ";" + ",".join(self.variables[i].name for i in cols)
-                    ttag += r" \mid " + " ".join(self._var_latex(i) for i in cols)
-                name, tex = f"{self.label}[{tag}]", f"{self.latex_label}_{{{ttag}}}"
+                    ttag += ", (" + ", ".join(self._var_latex(i) for i in cols) + ")"
+                name, tex = f"{self.label}({tag})", f"{self.latex_label}_{{{ttag}}}"
             M = sp.MatrixSymbol(name, len(rows), len(cols))
             self._blocks[key] = M
             self._defs.append((M, value))
