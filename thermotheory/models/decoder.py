@@ -36,10 +36,11 @@ import sympy as sp
 from ..core import filtering, gaussian, thermo
 from ..core.covariance import stationary_covariance
 from ..core.model import LinearSDE
+from ..core.presentation import Units
 from ..errors import ModelError
 
 __all__ = [
-    "tau_v", "sigma_v", "tau_n", "sigma_n", "g", "N", "v", "x", "xbar", "ATP_KT",
+    "tau_v", "sigma_v", "tau_n", "sigma_n", "g", "N", "v", "x", "xbar", "ATP_KT", "rho", "snr", "UNITS",
     "one_neuron", "neuron_quantities", "population", "population_quantities", "large_population_limits",
     "heterogeneous_population", "energy_cost", "tradeoff", "optimum",
 ]
@@ -48,6 +49,20 @@ tau_v, sigma_v, tau_n, sigma_n, g = sp.symbols("tau_v sigma_v tau_n sigma_n g", 
 #: Number of neurons.
 N = sp.Symbol("N", positive=True, integer=True)
 v, x = sp.symbols("v x", real=True)
+
+#: Dimensionless groups: the neuron's time constant in units of the signal's, and the
+#: signal-to-noise ratio of one neuron.
+rho, snr = sp.symbols("rho snr", positive=True)
+#: Dimensions of the parameters (time; amplitudes of ``v`` and ``x``), the scales
+#: ``tau_v, sigma_v, sigma_n`` and the groups ``rho = tau_n / tau_v``,
+#: ``snr = g^2 sigma_v^2 / sigma_n^2``: ``UNITS(expr)`` writes a closed form as a scale
+#: times a function of the groups (rates per ``tau_v``).
+UNITS = Units(
+    {tau_v: {"time": 1}, tau_n: {"time": 1}, sigma_v: {"v": 1}, sigma_n: {"x": 1}, g: {"x": 1, "v": -1}, N: {}},
+    [tau_v, sigma_v, sigma_n],
+    {rho: tau_n / tau_v, snr: g**2 * sigma_v**2 / sigma_n**2},
+    {snr: r"\mathrm{SNR}"},
+)
 #: The population's mean rate.
 xbar = sp.Symbol(r"\bar{x}", real=True)
 #: Free energy of one ATP hydrolysis in the cell, in k_B T (about 20; 50 kJ/mol at 310 K).

@@ -28,13 +28,14 @@ import sympy as sp
 
 from ..core.covariance import covariance, mean
 from ..core.model import LinearSDE
+from ..core.presentation import Units
 from ..errors import ModelError
 from ..core.thermo import entropy_production, heat
 
 __all__ = [
     "m", "gamma", "T", "k", "u", "kappa", "T1", "T2", "t", "v", "x", "W",
     "free_velocity", "relaxation", "trapped", "dragged_trap", "dragged_work", "work_statistics",
-    "jarzynski_average", "dragging_rate", "underdamped_trap", "coupled_particles",
+    "jarzynski_average", "dragging_rate", "underdamped_trap", "coupled_particles", "Q", "UNITS",
 ]
 
 m, gamma, T, k, u, kappa = sp.symbols("m gamma T k u kappa", positive=True)
@@ -42,6 +43,19 @@ T1, T2 = sp.symbols("T_1 T_2", positive=True)
 #: Time: the argument of transient closed forms and of the dragging protocol.
 t = sp.Symbol("t", positive=True)
 v, x, W = sp.symbols("v x W", real=True)
+
+#: Quality factor of the trapped particle, :math:`Q = \sqrt{k m} / \gamma`.
+Q = sp.Symbol("Q", positive=True)
+_ENERGY = {"mass": 1, "length": 2, "time": -2}
+#: Dimensions (mass, length, time; temperatures as energies, k_B = 1), scales ``m, gamma, T``
+#: (time ``m / gamma``, thermal speed ``sqrt(T / m)``) and the group ``Q``; the others get
+#: their :math:`\hat{p}` group (``u`` in thermal speeds, ``t`` in units of ``m / gamma``).
+UNITS = Units(
+    {m: {"mass": 1}, gamma: {"mass": 1, "time": -1}, T: _ENERGY, T1: _ENERGY, T2: _ENERGY,
+     k: {"mass": 1, "time": -2}, kappa: {"mass": 1, "time": -2}, u: {"length": 1, "time": -1}, t: {"time": 1}},
+    [m, gamma, T],
+    {Q: sp.sqrt(k * m) / gamma},
+)
 
 
 def free_velocity() -> LinearSDE:

@@ -41,14 +41,16 @@ from ..core import gaussian, thermo
 from ..core.covariance import covariance, mean
 from ..core.lna import linear_noise_approximation
 from ..core.model import LinearSDE
+from ..core.presentation import Units
 from ..core.sde import SDE
 from ..errors import ModelError
+from .decoder import UNITS as _DECODER_UNITS
 from .decoder import g, sigma_n, sigma_v, tau_n, tau_v, v, x
 
 __all__ = [
     "tau_w", "sigma_w", "kappa", "lam", "s_mu", "tau_r", "t_w", "I_th", "r_0", "theta", "t", "w", "mu",
     "tracking", "tracking_quantities", "protocol", "learning", "learning_quantities", "ramp_efficiency",
-    "storage_quantities", "learning_sde", "c", "bcm_synapse", "bcm_linear_noise",
+    "storage_quantities", "learning_sde", "c", "bcm_synapse", "bcm_linear_noise", "UNITS", "LEARNING_SCALES",
 ]
 
 tau_w, sigma_w, kappa, s_mu, tau_r, t_w, r_0, theta = sp.symbols(
@@ -67,6 +69,20 @@ mu = sp.Symbol("mu", real=True)
 c = sp.Symbol("c", real=True)
 
 _s = sp.Symbol("s", positive=True)  # local time inside one phase of a protocol
+
+#: Dimensions of the parameters (the decoder's, with the amplitudes of ``w`` and ``mu``),
+#: scales ``tau_v, sigma_v, sigma_n, sigma_w, s_mu`` and the decoder's groups; the others
+#: (``kappa sigma_n / sigma_w``, ``tau_w / tau_v``, ...) get their own :math:`\hat{p}` group.
+UNITS = Units(
+    {**_DECODER_UNITS.dimensions, kappa: {"w": 1, "x": -1}, tau_w: {"time": 1}, tau_r: {"time": 1},
+     t_w: {"time": 1}, t: {"time": 1}, sigma_w: {"w": 1}, lam: {"w": 1, "mu": -1}, s_mu: {"mu": 1}, mu: {"mu": 1},
+     I_th: {}, r_0: {"x": 1}, theta: {"x": 1}},
+    [tau_v, sigma_v, sigma_n, sigma_w, s_mu],
+    _DECODER_UNITS.groups,
+    _DECODER_UNITS.names,
+)
+#: The scales of a learning synapse on its own: its time constant and the two amplitudes.
+LEARNING_SCALES = (tau_w, sigma_w, s_mu)
 
 
 def tracking() -> LinearSDE:

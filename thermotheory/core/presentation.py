@@ -1,0 +1,520 @@
+r"""The presentation pass: a closed form in its most readable equivalent, never a different value.
+
+:func:`compact` tries a fixed set of rewritings and keeps the smallest candidate by
+:func:`size`; every candidate is first checked equal to the input at random points of
+the parameters (drawn within their declared assumptions, evaluated with mpmath at 30
+digits), so a rewriting that is wrong somewhere (a log combined across a sign, a root
+split on a branch) is dropped, not printed. The strategies:
+
+- factor and cancel; collect a polynomial over each parameter with factored coefficients
+  (``g^2 s_v^2 t_n t_v + s_n^2 t_n^2 + 2 s_n^2 t_n t_v + s_n^2 t_v^2`` becomes
+  ``g^2 s_v^2 t_n t_v + s_n^2 (t_n + t_v)^2``), numerator and denominator separately;
+- combine logarithms into one, or split them, and take powers out of them
+  (``log((1 + x)^a)`` becomes ``a log(1 + x)``);
+- ``log(A/B)`` with ``A - B`` simpler as ``log(1 + (A - B)/B)``;
+- a difference with a square root multiplied by its conjugate, products of roots merged,
+  and leading minus signs moved into a sum;
+- declared dimensionless groups (:func:`dimensionless`), a rate as its scale times a
+  function of the groups.
+
+:func:`size` is the measure: sympy's ``count_ops``, then the length of the printed form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import mpmath
+import sympy as sp
+
+from ..errors import ModelError
+from .closedform import ClosedForm
+
+__all__ = ["compact", "size", "equal_at_random_points", "dimensionless", "Units", "Dimensions"]
+
+#: Expressions larger than this (operations) get only the cheap strategies.
+EXPENSIVE_ABOVE = 600
+
+#: Dimensions of parameters: symbol -> {base dimension: exponent}, e.g. ``{tau: {"time": 1}}``.
+Dimensions = Mapping[sp.Symbol, Mapping[str, Any]]
+
+
+def size(expr: Any) -> tuple[int, int]:
+    """The measure :func:`compact` minimises: ``(operations, length of the printed form)``.
+
+    Operations are sympy's ``count_ops`` with a subtraction or a negation counted twice,
+    so that of two forms of one size the one without a difference (which may cancel, and
+    reads worse) is kept.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b")
+    >>> size(sp.log(a * b)) < size(sp.log(a) + sp.log(b))
+    True
+    """
+    if isinstance(expr, ClosedForm):
+        return expr.count_ops(), len(str(expr))
+    expr = sp.sympify(expr)
+    ops = sp.count_ops(expr, visual=True)
+    weighted = ops.subs({sp.Symbol("NEG"): 2, sp.Symbol("SUB"): 2}).subs({s: 1 for s in ops.free_symbols})
+    return int(weighted), len(sp.sstr(expr))
+
+
+def _sample(symbols: Sequence[sp.Symbol], rng) -> dict[sp.Symbol, Any]:
+    out = {}
+    for s in symbols:
+        if s.is_integer:
+            lo = 1 if s.is_positive else (0 if s.is_nonnegative else -3)
+            out[s] = sp.Integer(rng.randint(lo, lo + 6))
+        elif s.is_positive or s.is_nonnegative:
+            out[s] = sp.Rational(rng.randint(30, 300), 97)
+        elif s.is_negative or s.is_nonpositive:
+            out[s] = -sp.Rational(rng.randint(30, 300), 97)
+        else:
+            out[s] = sp.Rational(rng.randint(-300, 300), 97)
+    return out
+
+
+def _value(expr: sp.Expr, point: Mapping[sp.Symbol, Any]) -> Any:
+    with mpmath.workdps(30):
+        try:
+            v = sp.N(expr.xreplace(dict(point)), 30)
+        except (ZeroDivisionError, ValueError, TypeError):
+            return None
+        if not v.is_number or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            return None
+        return complex(v) if not v.is_real else mpmath.mpf(str(v))
+
+
+def equal_at_random_points(a: Any, b: Any, points: int = 4, seed: int = 0) -> bool:
+    """Whether two expressions agree to 20 digits at random points within the symbols' assumptions.
+
+    Points where either side is undefined are skipped; no defined point counts as
+    unequal (a candidate that cannot be checked is not kept).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", positive=True)
+    >>> equal_at_random_points(sp.log(x**2), 2 * sp.log(x))
+    True
+    >>> equal_at_random_points(sp.sqrt(x**2 - 2*x + 1), x - 1)
+    False
+    """
+    import random
+
+    a, b = sp.sympify(a), sp.sympify(b)
+    symbols = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
+    rng = random.Random(seed)
+    checked = 0
+    for _ in range(4 * points):
+        point = _sample(symbols, rng)
+        va, vb = _value(a, point), _value(b, point)
+        if va is None or vb is None:
+            continue
+        if isinstance(va, complex) or isinstance(vb, complex):
+            va, vb = complex(va), complex(vb)
+            if abs(va - vb) > 1e-12 * max(abs(va), abs(vb), 1e-30):
+                return False
+        elif abs(va - vb) > mpmath.mpf(10) ** -20 * max(abs(va), abs(vb), mpmath.mpf(10) ** -30):
+            return False
+        checked += 1
+        if checked >= points:
+            return True
+    return checked > 0
+
+
+# -- strategies ------------------------------------------------------------------------
+
+def _factor(e: sp.Expr) -> sp.Expr:
+    from . import budget
+
+    return budget.factor(sp.cancel(sp.together(e)))
+
+
+def _collect_poly(p: sp.Expr) -> sp.Expr:
+    """The smallest of ``p`` collected over one of its symbols with factored coefficients."""
+    from . import budget
+
+    p = sp.expand(p)
+    if not p.is_Add:
+        return budget.factor(p)
+    best = budget.factor(p)
+    for s in sorted(p.free_symbols, key=lambda s: s.name):
+        cand = sp.collect(p, s, func=budget.factor)
+        if size(cand) < size(best):
+            best = cand
+        # and the terms that share a factor: p = s*q + r, with q and r factored
+        q, r = sp.div(p, s) if p.is_polynomial(s) else (None, None)
+        if q is not None and q != 0 and r != 0:
+            cand = s * budget.factor(q) + budget.factor(r)
+            if size(cand) < size(best):
+                best = cand
+    # a perfect-square part: terms that factor together once one term is set aside
+    terms = list(p.args)
+    if 3 <= len(terms) <= 12:
+        for t in terms:
+            rest = budget.factor(sp.Add(*[u for u in terms if u is not t]))
+            cand = t + rest
+            if size(cand) < size(best):
+                best = cand
+    return best
+
+
+def _collected(e: sp.Expr) -> sp.Expr:
+    """Numerator and denominator each collected (:func:`_collect_poly`), factor by factor."""
+    num, den = sp.fraction(sp.cancel(sp.together(e)))
+
+    def part(x: sp.Expr) -> sp.Expr:
+        factors = sp.Mul.make_args(sp.factor_terms(x))
+        return sp.Mul(*[_collect_poly(f) if f.is_Add else f for f in factors])
+
+    return part(num) / part(den)
+
+
+def _logs_combined(e: sp.Expr) -> sp.Expr:
+    """``sum c_i log(a_i)`` as ``c log(prod a_i^(c_i / c))``, ``c`` the common rational factor of the ``c_i``."""
+    e = sp.expand(e) if e.is_Mul and any(a.is_Add and a.has(sp.log) for a in e.args) else e
+    if not e.is_Add:
+        return e
+    logs, rest = [], []
+    for t in e.args:
+        coeff, body = t.as_coeff_Mul()
+        if isinstance(body, sp.log) and coeff.is_Rational:
+            logs.append((coeff, body.args[0]))
+        else:
+            rest.append(t)
+    if len(logs) < 2:
+        return e
+    c = sp.gcd_list([abs(k) for k, _ in logs])
+    if not c or c == 0:
+        return e
+    arg = sp.cancel(sp.together(sp.Mul(*[a ** (k / c) for k, a in logs])))
+    return sp.Add(*rest) + c * sp.log(arg)
+
+
+def _logs_split(e: sp.Expr) -> sp.Expr:
+    return sp.expand_log(e, force=True)
+
+
+def _log1p(e: sp.Expr) -> sp.Expr:
+    """``log(A/B)`` as ``log(1 + (A - B)/B)`` with the fraction compacted."""
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        num, den = sp.fraction(sp.cancel(sp.together(arg)))
+        if den == 1:
+            return sp.log(arg)
+        inner = _best_rational(sp.cancel((num - den) / den))
+        return sp.log(1 + inner)
+
+    return _logs_combined(e).replace(lambda x: isinstance(x, sp.log), lambda x: rewrite(x.args[0]))
+
+
+def _best_rational(e: sp.Expr) -> sp.Expr:
+    cands = [e, _factor(e)]
+    try:
+        cands.append(_collected(e))
+    except (sp.PolynomialError, ValueError):
+        pass
+    return min(cands, key=size)
+
+
+def _powers_out_of_logs(e: sp.Expr) -> sp.Expr:
+    """``log(x**a)`` as ``a*log(x)`` (``x`` positive at every checked point)."""
+    return e.replace(lambda x: isinstance(x, sp.log) and x.args[0].is_Pow,
+                     lambda x: x.args[0].exp * sp.log(x.args[0].base))
+
+
+def _roots_merged(e: sp.Expr) -> sp.Expr:
+    return sp.powsimp(e, force=True, combine="base")
+
+
+def _conjugate(e: sp.Expr) -> sp.Expr:
+    """A sum ``a + c*sqrt(b)`` whose terms may cancel, multiplied out by its conjugate: ``(a^2 - c^2 b)/(a - c sqrt(b))``."""
+    e = sp.powsimp(e, force=True, combine="base")
+
+    def is_root_sum(x: Any) -> bool:
+        if not isinstance(x, sp.Add) or len(x.args) != 2:
+            return False
+        roots = [t for t in x.args if any(isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2) for f in sp.Mul.make_args(t))]
+        return len(roots) == 1
+
+    def rewrite(x: sp.Expr) -> sp.Expr:
+        root = next(t for t in x.args if any(isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2)
+                                            for f in sp.Mul.make_args(t)))
+        other = x - root
+        num = _best_rational(sp.expand(other**2 - root**2))
+        return -num / (root - other) if num != 0 else x
+
+    out = e.replace(is_root_sum, rewrite)
+    return min((out, _factor(out)), key=size)
+
+
+def _exponentials(e: sp.Expr) -> sp.Expr:
+    """Products of exponentials multiplied out and combined (``(a + b e^x) e^{-x}`` as ``a e^{-x} + b``)."""
+    if not e.has(sp.exp):
+        return e
+
+    def spread(m: sp.Expr) -> sp.Expr:
+        if not any(isinstance(f, sp.exp) for f in m.args):
+            return m
+        out = sp.powsimp(sp.expand(m, deep=False), combine="exp")
+        return sp.factor_terms(out)
+
+    return e.replace(lambda x: isinstance(x, sp.Mul), spread)
+
+
+def _signs(e: sp.Expr) -> sp.Expr:
+    """A leading minus sign moved into a sum factor, where that sum then has fewer negative terms."""
+
+    def flip(m: sp.Expr) -> sp.Expr:
+        coeff, rest = m.as_coeff_Mul()
+        if coeff >= 0:
+            return m
+        factors = list(sp.Mul.make_args(rest))
+        for i, f in enumerate(factors):
+            for g, sgn in ((f, 1), (f.base if f.is_Pow and f.exp.is_integer and f.exp.is_odd else None, f.exp if f.is_Pow else 1)):
+                if g is None or not g.is_Add:
+                    continue
+                neg = sum(1 for t in g.args if t.could_extract_minus_sign())
+                if 2 * neg > len(g.args) or (2 * neg == len(g.args) and g.args[0].could_extract_minus_sign()):
+                    new = (-g) ** sgn if f.is_Pow else -g
+                    return -coeff * sp.Mul(*(factors[:i] + [new] + factors[i + 1:]))
+        return m
+
+    return e.replace(lambda x: isinstance(x, sp.Mul), flip)
+
+
+STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
+    ("factor", _factor),
+    ("collect", _collected),
+    ("logs combined", _logs_combined),
+    ("logs split", _logs_split),
+    ("log(1 + x)", _log1p),
+    ("powers out of logs", _powers_out_of_logs),
+    ("roots merged", _roots_merged),
+    ("conjugate", _conjugate),
+    ("signs", _signs),
+    ("exponentials", _exponentials),
+)
+CHEAP = ("logs combined", "logs split", "powers out of logs", "roots merged", "signs", "exponentials")
+
+
+def _rational_parts(e: sp.Expr, fn: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+    """Apply ``fn`` to the rational sub-expressions inside logs and sums of logs, and to ``e``."""
+    if e.has(sp.log):
+        return e.replace(lambda x: isinstance(x, sp.log), lambda x: sp.log(fn(x.args[0])))
+    return fn(e)
+
+
+def compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
+    """The most readable equivalent of a closed form: the smallest of several rewritings, each checked equal.
+
+    Parameters
+    ----------
+    expr : sympy expression, :class:`~thermotheory.core.closedform.ClosedForm`, number
+        A ClosedForm has its expression and each definition compacted; numbers and
+        floats pass unchanged.
+    rounds : int
+        Passes over the strategies (each round starts from the best so far).
+    seed : int
+        Seed of the random points of the equality check.
+
+    Returns
+    -------
+    The same kind of object, never larger by :func:`size`, equal at random points.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> tn, tv = sp.symbols("tau_n tau_v", positive=True)
+    >>> compact(-sp.log(tn) / 2 + sp.log(tn + tv) / 2)
+    log(1 + tau_v/tau_n)/2
+    >>> x, s = sp.symbols("x s", positive=True)
+    >>> compact(sp.log((x**2 / s**2 + 1) ** (s**2)))
+    s**2*log(1 + x**2/s**2)
+    """
+    if isinstance(expr, ClosedForm):
+        defs = [(n, v.applyfunc(lambda e: compact(e, rounds, seed)) if isinstance(v, sp.MatrixBase)
+                 else compact(v, rounds, seed)) for n, v in expr.definitions]
+        return ClosedForm(compact(expr.expr, rounds, seed), defs, expr.names)
+    if isinstance(expr, Mapping):
+        return {k: compact(v, rounds, seed) for k, v in expr.items()}
+    if isinstance(expr, (int, float)) or not isinstance(expr, sp.Basic):
+        return expr
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(lambda e: compact(e, rounds, seed))
+    if expr.is_Atom or not expr.free_symbols:
+        return expr
+    best = expr
+    big = size(expr)[0] > EXPENSIVE_ABOVE
+    for _ in range(rounds):
+        start = best
+        for name, fn in STRATEGIES:
+            if big and name not in CHEAP:
+                continue
+            for variant in (fn, lambda e, fn=fn: _rational_parts(e, fn)):
+                try:
+                    cand = variant(best)
+                except (sp.PolynomialError, ValueError, TypeError, NotImplementedError, ZeroDivisionError,
+                        AttributeError, RecursionError):
+                    continue
+                if cand is None or cand == best or size(cand) >= size(best):
+                    continue
+                if equal_at_random_points(cand, expr, seed=seed):
+                    best = cand
+        if best == start:
+            break
+    return best
+
+
+def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol],
+                  groups: Mapping[sp.Symbol, Any] | None = None,
+                  names: Mapping[sp.Symbol, str] | None = None) -> ClosedForm:
+    r"""A closed form as its scale times a function of dimensionless groups, the groups defined.
+
+    Parameters
+    ----------
+    expr : sympy expression
+        Dimensionally homogeneous in the declared dimensions.
+    dimensions : mapping symbol -> {base: exponent}
+        The physical dimension of every parameter of ``expr`` (``{}`` for a pure number).
+    scales : sequence of Symbol
+        Reference parameters (a time, an amplitude, ...) that span the dimensions of the
+        others: the scale factor is a monomial in these.
+    groups : mapping Symbol -> expression, optional
+        Named dimensionless groups, each a monomial with one parameter that is not a
+        scale (``{rho: tau_n / tau_v, snr: g**2 * sigma_v**2 / sigma_n**2}``); a group
+        whose parameter does not occur in ``expr`` is left out. Any other parameter ``p``
+        that is not a scale gets the group ``p`` over the monomial of scales with its
+        dimension, shown as :math:`\hat{p}`.
+    names : mapping Symbol -> str, optional
+        LaTeX for the groups' symbols.
+
+    Returns
+    -------
+    ClosedForm
+        ``scale * f(groups)``, with the groups as its definitions (so it evaluates in the
+        original parameters).
+
+    Raises
+    ------
+    ModelError
+        When a parameter has no declared dimension, a group is not dimensionless, or the
+        expression is not homogeneous (the scales do not factor out).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> tn, tv = sp.symbols("tau_n tau_v", positive=True)
+    >>> rho = sp.Symbol("rho", positive=True)
+    >>> f = dimensionless(1 / (tn + tv), {tn: {"time": 1}, tv: {"time": 1}}, [tv], {rho: tn / tv})
+    >>> f.expr
+    1/(tau_v*(rho + 1))
+    """
+    from . import budget
+
+    expr = sp.sympify(expr)
+    params = sorted(expr.free_symbols, key=lambda s: s.name)
+    missing = [p.name for p in params if p not in dimensions]
+    if missing:
+        raise ModelError(f"dimensionless: no dimension declared for {missing}")
+    scales = [s for s in scales]
+    bases = sorted({b for d in dimensions.values() for b in d})
+
+    def dim_of(e: sp.Expr) -> dict[str, Any]:
+        out = {b: sp.Integer(0) for b in bases}
+        for factor, power in sp.Mul(e).as_powers_dict().items():
+            if factor.is_number:
+                continue
+            if factor not in dimensions:
+                raise ModelError(f"dimensionless: no dimension declared for {factor}")
+            for b, k in dimensions[factor].items():
+                out[b] += sp.sympify(k) * power
+        return out
+
+    basis = sp.Matrix([[dim_of(s)[b] for b in bases] for s in scales]) if scales else sp.zeros(0, len(bases))
+
+    def scale_monomial(target: dict[str, Any]) -> sp.Expr:
+        vec = sp.Matrix([[target[b] for b in bases]])
+        if all(v == 0 for v in vec):
+            return sp.Integer(1)
+        exps = sp.symbols(f"_e0:{len(scales)}")
+        sol = sp.solve(list(basis.T * sp.Matrix(exps) - vec.T), exps, dict=True) if scales else []
+        if not sol:
+            raise ModelError(f"dimensionless: the scales {[s.name for s in scales]} do not span the dimension "
+                             f"{ {b: v for b, v in target.items() if v != 0} }")
+        return sp.Mul(*[s ** sol[0].get(e, 0) for s, e in zip(scales, exps)])
+
+    out_groups: dict[sp.Symbol, sp.Expr] = {}
+    latex_names: dict[sp.Symbol, str] = {n: sp.latex(n) for n in (groups or {})}
+    latex_names.update(names or {})
+    subs: dict[sp.Symbol, sp.Expr] = {}
+    for name, g in (groups or {}).items():
+        g = sp.sympify(g)
+        free = [p for p in g.free_symbols if p not in scales]
+        if len(free) != 1 or free[0] not in expr.free_symbols:
+            continue  # not about this expression, or not a group under these scales
+        if any(v != 0 for v in dim_of(g).values()):
+            raise ModelError(f"dimensionless: the group {name} = {g} is not dimensionless")
+        (p,) = free
+        k = sp.Mul(g).as_powers_dict()[p]
+        subs[p] = sp.powsimp(sp.expand_power_base((name * p**k / g) ** (1 / k), force=True), force=True)
+        out_groups[name] = g
+    for p in params:
+        if p in scales or p in subs:
+            continue
+        mono = scale_monomial(dim_of(p))
+        if mono == 1 and not any(v != 0 for v in dim_of(p).values()):
+            continue  # a pure number: its own group
+        hat = sp.Symbol(f"hat_{p.name}", positive=True if p.is_positive else None, real=True)
+        out_groups[hat] = p / mono
+        latex_names[hat] = r"\hat{" + sp.latex(p) + "}"
+        subs[p] = hat * mono
+    sub = expr.xreplace(subs)
+    f = sub.xreplace({s: 1 for s in scales})
+    if f == 0:
+        return ClosedForm(sp.Integer(0))
+    scale = budget.factor(sp.cancel(sp.together(sub / f)))
+    monomial = all(f.is_number or f in scales or (f.is_Pow and f.base in scales and f.exp.is_number)
+                   for f in sp.Mul.make_args(scale))
+    if scale.free_symbols - set(scales) or not monomial:
+        raise ModelError(f"dimensionless: {expr} is not homogeneous in the declared dimensions (the scales "
+                         f"{[s.name for s in scales]} do not factor out)")
+    candidates = [compact(f)]
+    if not f.has(sp.log):
+        candidates.append(compact(sp.cancel(f)))
+    f = min(candidates, key=size)
+    out = sp.Mul(scale, f, evaluate=False) if scale != 1 else f
+    used = {n: g for n, g in out_groups.items() if n in out.free_symbols}
+    return ClosedForm(out, list(used.items()), {n: latex_names[n] for n in used})
+
+
+class Units:
+    r"""The physical dimensions of a model's parameters, its reference scales and its named groups.
+
+    Calling it on a closed form gives :func:`dimensionless` of it.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> tn, tv = sp.symbols("tau_n tau_v", positive=True)
+    >>> rho = sp.Symbol("rho", positive=True)
+    >>> units = Units({tn: {"time": 1}, tv: {"time": 1}}, [tv], {rho: tn / tv})
+    >>> units(tn / (tn + tv)).expr
+    rho/(rho + 1)
+    """
+
+    def __init__(self, dimensions: Dimensions, scales: Sequence[sp.Symbol],
+                 groups: Mapping[sp.Symbol, Any] | None = None, names: Mapping[sp.Symbol, str] | None = None):
+        self.dimensions = dict(dimensions)
+        self.scales = tuple(scales)
+        self.groups = dict(groups or {})
+        self.names = dict(names or {})
+
+    def __call__(self, expr: Any, scales: Sequence[sp.Symbol] | None = None) -> ClosedForm:
+        """``expr`` in the groups, with ``scales`` (default: the declared ones) outside."""
+        return dimensionless(expr, self.dimensions, self.scales if scales is None else scales, self.groups,
+                             self.names)
