@@ -13,7 +13,7 @@ import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+import time
 from typing import Any
 
 import numpy as np
@@ -24,9 +24,10 @@ from ..core.checks import real_number
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
 from ..errors import ModelError
+from . import blocks
 from . import estimators as est
 from .estimators import time_scales
-from .simulate import _numeric_model, simulate
+from .simulate import BLOCK, _numeric_model, simulate
 
 __all__ = ["verify", "verify_all", "VerificationRecord", "VerificationTable", "time_scales"]
 
@@ -121,48 +122,174 @@ def _name(model: LinearSDE, spec: Any) -> str:
     return names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
 
 
-def _static_samples(model, paths, seed, method):
-    A, _, _ = model.arrays()
-    fast, slow = time_scales(A)
-    dt = slow / 4
-    tr = simulate(model, t_end=dt, dt=dt, paths=paths, seed=seed, method=method, burn_in=20 * slow)
-    return tr.states[-1], dt, 20 * slow
-
-
-def _rate_run(model, observers, paths, seed, method, dt, duration):
-    A, _, _ = model.arrays()
-    fast, slow = time_scales(A)
-    dt = dt or fast / 20
-    duration = duration or 20 * slow
-    tr = simulate(model, t_end=duration, dt=dt, paths=paths, seed=seed, method=method, burn_in=10 * slow,
-                  record=False, observers=observers)
-    return tr.observed, dt, duration
-
-
-#: Batch means behind the error of a static (entropy, mutual information) estimate: at least 20 (the
-#: t statistic of fewer, skewed batch values has tails beyond Student's), one per 200 samples up to 100.
-STATIC_BATCHES = (20, 100)
-STATIC_BATCH_SIZE = 200
 #: Coarsest step a rate check accepts, as a fraction of the fastest relaxation time.
 MAX_RATE_STEP = 0.1
 #: Richardson order of the path-integral rate estimators (the bias left is of order dt^(order+1)).
 RATE_ORDER = 2
 #: Largest transfer entropy per step (nats) before the step of a regression estimate is refined.
 MAX_TE_PER_STEP = 0.02
-#: Independent density fits behind an information-flow estimate, and samples per fit. Their spread is
-#: part of the error, with fits - 1 degrees of freedom; it dominates for the efficiency, where the paths'
-#: noise cancels in the ratio, so fewer fits would leave a t statistic with too heavy tails to test at all.
-DENSITY_FITS = 8
-DENSITY_SAMPLES = 25000
+#: Default sizes: independent paths (a multiple of the simulation's block of paths; the jackknife
+#: groups are blocks) and recorded duration in slowest relaxation times, per kind of check.
+DEFAULT_PATHS = {"static": 4096, "rate": 2048, "regression": 1024}
+DEFAULT_DURATION = {"static": 100.0, "rate": 40.0, "regression": 20.0}
+#: Burn-in before recording, in slowest relaxation times (regressions add 5 more for their filters).
+BURN_IN = {"static": 20.0, "rate": 10.0, "regression": 5.0}
+#: Paths of a run sized by budget= or rtol= (jackknife groups: paths / BLOCK, at most MAX_GROUPS).
+BUDGET_PATHS = 8192
+#: The pilot run of budget= and rtol=: paths and duration (slowest times); its samples are discarded.
+PILOT = (512, 10.0)
+#: Longest run that rtol= alone may ask for, in seconds of this process's CPU time.
+MAX_RTOL_SECONDS = 120.0
 
 
-@lru_cache(maxsize=64)
-def _density(model, seed, method):
-    samples, _, _ = _static_samples(model, DENSITY_SAMPLES, seed, method)
-    return est.FittedGaussian(samples)
+def _kind(fn) -> str:
+    if fn in (gaussian.entropy, gaussian.mutual_information, gaussian.conditional_mutual_information):
+        return "static"
+    if fn in (filtering.transfer_entropy_rate, filtering.filter_error):
+        return "regression"
+    return "rate"
 
 
-def _check_settings(paths, dt, duration, z_max) -> None:
+def _static_step(A, method) -> float:
+    """Step between recorded states of a static check: the slowest relaxation time (exact), a quarter otherwise."""
+    slow = time_scales(A)[1]
+    return slow if method == "exact" else slow / 4
+
+
+def _simulate_observed(model, observers, paths, seed, method, dt, duration, burn):
+    tr = simulate(model, t_end=duration, dt=dt, paths=paths, seed=seed, method=method, burn_in=burn,
+                  record=False, observers=observers)
+    return tr.observed
+
+
+def _estimate(fn, numeric, args, options, paths, seed, method, dt, duration, te_step=None):
+    """One Monte Carlo estimate of ``fn`` (no closed form involved): (Estimate, dt used, duration)."""
+    A, b, D = numeric.arrays()
+    parity = numeric.parity
+    n = numeric.dimension
+    fast, slow = time_scales(A)
+    kind = _kind(fn)
+    duration = duration or DEFAULT_DURATION[kind] * slow
+    if kind == "static":
+        step = _static_step(A, method)
+        duration = max(duration, step)
+        observed = _simulate_observed(numeric, {"m": lambda: blocks.LagMoments(n, 1)}, paths, seed, method, step,
+                                      duration, BURN_IN[kind] * slow)
+        groups = [numeric.indices(a) for a in args]
+
+        def logdet(cov, idx):
+            return 0.0 if not idx else float(np.linalg.slogdet(cov[np.ix_(idx, idx)])[1])
+
+        def stat(total):
+            cov = blocks.Moments(total, n, 1).density()[1]
+            if fn is gaussian.entropy:
+                k = len(groups[0])
+                return 0.5 * (k * np.log(2 * np.pi * np.e) + logdet(cov, groups[0]))
+            if fn is gaussian.mutual_information:
+                x, y = groups
+                return 0.5 * (logdet(cov, x) + logdet(cov, y) - logdet(cov, x + y))
+            x, y, z = groups
+            return 0.5 * (logdet(cov, x + z) + logdet(cov, y + z) - logdet(cov, z) - logdet(cov, x + y + z))
+
+        return blocks.jackknife(observed["m"], stat, paths), step, duration
+    if kind == "rate":
+        step = dt or fast / 20
+        target = options.get("subsystem", args[0] if args else None)
+        if fn is thermo.information_flow:
+            target = options.get("into", target)
+        idx = list(range(n)) if target is None else numeric.indices(target)
+        levels = RATE_ORDER + 2
+        observed = _simulate_observed(numeric, {"m": lambda: blocks.LagMoments(n, levels)}, paths, seed, method,
+                                      step, duration, BURN_IN[kind] * slow)
+        hs = [step * 2**lev for lev in range(levels)]
+
+        def heat(mom):
+            return blocks.richardson([blocks.heat_sum(mom, lev, A, b, D, parity, idx, h) / (mom.pairs(lev) * h)
+                                      for lev, h in enumerate(hs)], RATE_ORDER)
+
+        def flow(mom):
+            mean, cov = mom.density()
+            return blocks.richardson([blocks.flow_sum(mom, lev, mean, cov, idx) / (mom.pairs(lev) * h)
+                                      for lev, h in enumerate(hs)], RATE_ORDER)
+
+        def stat(total):
+            mom = blocks.Moments(total, n, levels)
+            if fn is thermo.information_flow:
+                return flow(mom)
+            if fn is thermo.heat_rate:
+                return heat(mom)
+            if fn is thermo.efficiency:
+                (vf, bf), (vh, bh) = flow(mom), heat(mom)
+                return vf / vh, (bf - vf / vh * bh) / vh
+            if target is not None:  # entropy production of a subsystem: its heat minus its information flow
+                (vh, bh), (vf, bf) = heat(mom), flow(mom)
+                return vh - vf, bh - bf
+            vh, bh = heat(mom)
+            mean, cov = mom.density()
+            return vh + blocks.system_entropy_sum(mom, mean, cov) / (mom.pairs(0) * step), bh
+
+        return blocks.jackknife(observed["m"], stat, paths), step, duration
+    src, tgt = numeric.indices(args[0]), numeric.indices(args[1])
+    step = dt or te_step or fast / 50
+    warm = int(np.ceil(5 * slow / step))
+    kappas = est.filter_rates(A)
+    observers = {"g": lambda: blocks.RegressionMoments(src, tgt, kappas, step, warm)}
+    # the filters of the target's past warm up for 5 slow times before the measured duration
+    observed = _simulate_observed(numeric, observers, paths, seed, method, step, duration + warm * step,
+                                  BURN_IN[kind] * slow)
+    which = "transfer_entropy" if fn is filtering.transfer_entropy_rate else "filter_error"
+    return blocks.regression_estimate(observed["g"], len(src), len(tgt), step, paths, which), step, duration
+
+
+def _regression_step(numeric, args, seed, method) -> float:
+    """The step of a regression check: 1/50 of the fastest time, refined by a pilot run while the
+    transfer entropy per step exceeds :data:`MAX_TE_PER_STEP` (an informative target is filtered
+    faster than the drift relaxes)."""
+    A = numeric.arrays()[0]
+    fast, slow = time_scales(A)
+    step = fast / 50
+    pilot, _, _ = _estimate(filtering.transfer_entropy_rate, numeric, args, {}, PILOT[0], seed + 104729, method,
+                            step, PILOT[1] * slow)
+    if pilot.value * step > MAX_TE_PER_STEP:
+        step = MAX_TE_PER_STEP / pilot.value
+    return step
+
+
+def _sized(fn, numeric, args, options, seed, method, dt, duration, budget, rtol, te_step):
+    """Paths and duration that fill ``budget`` seconds or reach ``rtol``, from a timed pilot run (discarded)."""
+    A = numeric.arrays()[0]
+    slow = time_scales(A)[1]
+    kind = _kind(fn)
+    burn = BURN_IN[kind] * slow
+    p0, d0 = PILOT[0], (duration or PILOT[1] * slow)
+    t0 = time.process_time()
+    pilot, step, _ = _estimate(fn, numeric, args, options, p0, seed + 7919, method, dt, d0, te_step)
+    spent = time.process_time() - t0
+    extra = (int(np.ceil(5 * slow / step)) * step) if kind == "regression" else 0.0
+    per_path_time = spent / (p0 * (d0 + burn + extra))  # seconds per path per unit of simulated time
+    seconds = [] if budget is None else [max(budget - spent, 0.0)]
+    if rtol is not None:
+        scale = abs(pilot.value)
+        if not scale > 0 or not math.isfinite(scale):
+            raise ModelError("rtol: the pilot estimate is 0, so a relative error cannot be aimed at; give budget=")
+        work = (pilot.stderr / (rtol * scale)) ** 2 * p0 * d0  # path x time units for the target error
+        need = work * per_path_time * (1 + (burn + extra) / max(d0, 1e-300))
+        seconds.append(min(need, budget if budget is not None else MAX_RTOL_SECONDS))
+    seconds = min(seconds)
+    paths = BUDGET_PATHS
+    if duration is None:
+        dur = seconds / (paths * per_path_time) - burn - extra
+        while dur < 2 * slow and paths > 2 * BLOCK:
+            paths //= 2
+            dur = seconds / (paths * per_path_time) - burn - extra
+        duration = max(dur, 2 * slow if kind != "static" else _static_step(A, method))
+    else:
+        paths = int(max(2 * BLOCK, min(BUDGET_PATHS * 64, seconds / (per_path_time * (duration + burn + extra)))))
+        paths -= paths % BLOCK
+    return paths, duration
+
+
+def _check_settings(paths, dt, duration, z_max, budget=None, rtol=None) -> None:
     """Refuse settings that ``or``-defaults would silently replace, and those that make no test."""
     if paths is not None:
         whole = isinstance(paths, (int, np.integer)) or (isinstance(paths, float) and paths.is_integer())
@@ -174,6 +301,14 @@ def _check_settings(paths, dt, duration, z_max) -> None:
             _require_positive(name, val, "a positive finite time (or None for the default)")
     if isinstance(z_max, bool) or z_max != math.inf:  # an infinite threshold passes every check
         _require_positive("z_max", z_max, "a positive threshold for |z|")
+    if budget is not None:
+        _require_positive("budget", budget, "a positive finite number of seconds (or None)")
+    if rtol is not None:
+        _require_positive("rtol", rtol, "a positive finite relative standard error (or None)")
+    if paths is not None and (budget is not None or rtol is not None):
+        which = "budget=" if budget is not None else "rtol="
+        raise ModelError(f"paths: give either paths= (a fixed number of paths) or {which} (verify sizes the run "
+                         "itself), not both")
 
 
 def _require_positive(name: str, value: Any, expected: str) -> None:
@@ -218,6 +353,8 @@ def verify(
     dt: float | None = None,
     duration: float | None = None,
     method: str = "exact",
+    budget: float | None = None,
+    rtol: float | None = None,
     **options: Any,
 ) -> VerificationRecord:
     """Check one closed form against a Monte Carlo estimate.
@@ -277,12 +414,11 @@ def verify(
     if quantity not in _KNOWN:
         raise ModelError(f"verify does not know the quantity {getattr(quantity, '__name__', quantity)!r}; "
                          f"it checks {sorted(f.__name__ for f in _KNOWN)}")
-    _check_settings(paths, dt, duration, z_max)
+    _check_settings(paths, dt, duration, z_max, budget, rtol)
     try:
         inspect.signature(quantity).bind(model, *args, **options)
     except TypeError as exc:
         raise ModelError(f"{quantity.__name__}: the arguments given to verify do not fit it ({exc})") from None
-    paths = None if paths is None else int(paths)
     numeric = _numeric_model(model, values)
     if quantity is filtering.filter_error and len(numeric.indices(args[0])) != 1:
         raise ModelError("verify checks the filter error of one hidden variable at a time")
@@ -290,83 +426,15 @@ def verify(
     theory = float(quantity(numeric, *args, **options))
     label = quantity.__name__ + "(" + ", ".join([_name(model, a) for a in args]
                                                  + [f"{k}={_name(model, v)}" for k, v in options.items()]) + ")"
-    A, b, D = numeric.arrays()
-    parity = numeric.parity
-    n = numeric.dimension
-    fn = quantity
-
-    if fn in (gaussian.entropy, gaussian.mutual_information, gaussian.conditional_mutual_information):
-        groups = [numeric.indices(a) for a in args]
-        paths = paths or 20000
-        samples, dt_used, dur = _static_samples(numeric, paths, seed, method)
-        batches = min(STATIC_BATCHES[1], max(STATIC_BATCHES[0], paths // STATIC_BATCH_SIZE))
-        if fn is gaussian.entropy:
-            e = est.gaussian_entropy(samples, groups[0], batches=batches)
-        elif fn is gaussian.mutual_information:
-            e = est.gaussian_mutual_information(samples, *groups, batches=batches)
-        else:
-            e = est.gaussian_conditional_mutual_information(samples, *groups, batches=batches)
-    elif fn in (thermo.entropy_production_rate, thermo.heat_rate, thermo.information_flow, thermo.efficiency):
-        paths = paths or 2000
-        target = options.get("subsystem", args[0] if args else None)
-        if fn is thermo.information_flow:
-            target = options.get("into", target)
-        idx = list(range(n)) if target is None else numeric.indices(target)
+    A = numeric.arrays()[0]
+    kind = _kind(quantity)
+    if kind != "static":
         _check_step(dt, A)
-        step = dt or time_scales(A)[0] / 20
-        observers: dict[str, Callable[[], Any]] = {}
-        if fn is not thermo.information_flow:
-            observers["heat"] = lambda: est.Extrapolated(
-                lambda h: est.MediumEntropyFlow(A, b, D, parity, idx, h), step, RATE_ORDER, residual=True)
-        if fn is thermo.entropy_production_rate and target is None:
-            system_density = _density(numeric, seed + 7919, method)
-            observers["system"] = lambda: est.SystemEntropyChange(system_density, step)
-        partial = fn is thermo.entropy_production_rate and target is not None
-        fits = 0
-        if fn in (thermo.information_flow, thermo.efficiency) or partial:
-            fits = DENSITY_FITS
-            for k in range(fits):
-                density = _density(numeric, seed + 7919 * (k + 1), method)
-                observers[f"flow{k}"] = (lambda d: lambda: est.Extrapolated(
-                    lambda h: est.InformationFlow(d, idx, h), step, RATE_ORDER, residual=True))(density)
-        observed, dt_used, dur = _rate_run(numeric, observers, paths, seed, method, step, duration)
-        # each extrapolated observer gives per path (value, estimated bias left); the bias is linear
-        flows = [observed[f"flow{k}"] for k in range(fits)]
-        heat = observed.get("heat")
-        if fn is thermo.information_flow:
-            e = est.pooled([est.per_path(f[:, 0], bias=f[:, 1]) for f in flows])
-        elif fn is thermo.efficiency:
-            e = est.pooled([est.ratio(f[:, 0], heat[:, 0], num_bias=f[:, 1], den_bias=heat[:, 1]) for f in flows])
-        elif partial:
-            e = est.pooled([est.per_path(heat[:, 0] - f[:, 0], bias=heat[:, 1] - f[:, 1]) for f in flows])
-        elif target is None and fn is thermo.entropy_production_rate:
-            e = est.per_path(heat[:, 0] + observed["system"], bias=heat[:, 1])
-        else:
-            e = est.per_path(heat[:, 0], bias=heat[:, 1])
-    else:  # transfer entropy rate or filter error: regression on the target's past
-        src, tgt = numeric.indices(args[0]), numeric.indices(args[1])
-        paths = paths or 2000
-        _check_step(dt, A)
-        fast, slow = time_scales(A)
-
-        def regression(step):
-            warm = int(np.ceil(5 * slow / step))
-            observers = {"moments": lambda: est.transfer_entropy_observer(src, tgt, A, step, warm)}
-            # the filters of the target's past warm up for 5 slow times before the measured duration
-            observed, dt_used, dur = _rate_run(numeric, observers, paths, seed, method, step,
-                                               (duration or 40 * slow) + warm * step)
-            g = observed["moments"]
-            te = est.transfer_entropy_from_pairs(g[:, 0], g[:, 1], len(src), len(tgt), step)
-            return g, te, dt_used, dur
-
-        g, te, dt_used, dur = regression(dt or fast / 50)
-        if dt is None and te.value * dt_used > MAX_TE_PER_STEP:
-            # an informative target is filtered faster than the drift relaxes: refine the step
-            g, te, dt_used, dur = regression(MAX_TE_PER_STEP / te.value)
-        if fn is filtering.transfer_entropy_rate:
-            e = te
-        else:
-            e = est.filter_error_from_pairs(g[:, 0], g[:, 1], len(src), len(tgt))
+    te_step = _regression_step(numeric, args, seed, method) if kind == "regression" and dt is None else None
+    if budget is not None or rtol is not None:
+        paths, duration = _sized(quantity, numeric, args, options, seed, method, dt, duration, budget, rtol, te_step)
+    paths = int(paths) if paths is not None else DEFAULT_PATHS[kind]
+    e, dt_used, dur = _estimate(quantity, numeric, args, options, paths, seed, method, dt, duration, te_step)
     z = e.z(theory)
     return VerificationRecord(
         quantity=label, expression=expression, theory=theory, estimate=float(e.value), stderr=float(e.stderr),
