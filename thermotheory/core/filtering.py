@@ -221,22 +221,169 @@ def _newton_refine(a, c, q, ri, P, steps: int = 2):
 
 
 def _symbolic_riccati(a, c, q, r, s, model, H):
-    if len(H) != 1:
+    """Steady filter error of a symbolic model with one or two unobserved variables.
+
+    As in the numeric path, the correlation of hidden and observed noise is removed first
+    (``a_e = a - s r^-1 c``, ``q_e = q - s r^-1 s^T``) and the equation solved on the
+    noise-driven hidden variables only (those that receive noise, and those they drive): the
+    error vanishes on the rest, noiseless modes that must not grow. One driven variable: the
+    root of a quadratic. Two, seen through one observed variable: :func:`_riccati_2x2`.
+    """
+    k = len(H)
+    if k > 2:
         raise TooLarge(
-            f"a symbolic Riccati solve with {len(H)} hidden variables is not attempted (one is); "
-            "substitute numbers with subs()"
+            f"a symbolic Riccati solve with {k} hidden variables is not attempted (one or two are); "
+            "substitute numbers with model.subs(values)"
         )
     ri = r.inv() if r.shape[0] > 1 else sp.Matrix([[1 / r[0, 0]]])
+    a_e = (a - s * ri * c).applyfunc(sp.cancel)
+    q_e = (q - s * ri * s.T).applyfunc(sp.cancel)
+    driven = _noise_driven(a_e, q_e)
+    rest = [i for i in range(k) if i not in driven]
+    for i in rest:
+        diag = a_e[i, i]
+        if diag.is_negative:
+            continue
+        if diag.is_zero:
+            if sp.Matrix.vstack(a_e, c).rank(simplify=True) < k:
+                raise NotStable(
+                    f"the hidden variable {model.variables[H[i]]} is neither observed nor stable: its filter "
+                    "error never settles"
+                )
+            continue
+        if diag.is_positive:
+            raise NotStable(f"the hidden variable {model.variables[H[i]]} grows without noise and is not stable")
+        raise TooLarge(
+            f"the noiseless hidden variable {model.variables[H[i]]} has a rate {diag} of undecided sign; "
+            "substitute numbers with model.subs(values)"
+        )
+    P = sp.zeros(k, k)
+    if len(driven) == 1:
+        i = driven[0]
+        P[i, i] = _riccati_1x1(a_e[i, i], c[:, i], q_e[i, i], ri, model, H[i])
+    elif len(driven) == 2:
+        P = _riccati_2x2(a_e, c, q_e, ri, model)
+    return P
+
+
+def _noise_driven(a, q) -> list[int]:
+    """Hidden variables that receive noise, and every variable they drive through ``a``."""
+    k = a.shape[0]
+    keep = [i for i in range(k) if not sp.sympify(q[i, i]).is_zero]
+    todo = list(keep)
+    while todo:
+        i = todo.pop()
+        for j in range(k):
+            if j not in keep and not sp.sympify(a[j, i]).is_zero:
+                keep.append(j)
+                todo.append(j)
+    return sorted(keep)
+
+
+def _riccati_1x1(a, c, q, ri, model, h):
+    """``2 a P + q - P^2 c^T r^-1 c = 0``, the stabilising root."""
     alpha = sp.cancel((c.T * ri * c)[0, 0])
-    beta = sp.cancel(a[0, 0] - (s * ri * c)[0, 0])
-    gamma = sp.cancel(q[0, 0] - (s * ri * s.T)[0, 0])
     if alpha == 0:
-        if beta.is_nonnegative:
-            raise ModelError(f"the hidden variable {model.variables[H[0]]} is neither observed nor stable")
-        return sp.Matrix([[tidy(-gamma / (2 * beta))]])
-    # alpha P^2 - 2 beta P - gamma = 0; the stabilising root makes beta - alpha P < 0.
-    root = (beta + sp.sqrt(budget.factor(beta**2 + alpha * gamma))) / alpha
-    return sp.Matrix([[sp.simplify(root) if sp.count_ops(root) < 80 else root]])
+        if sp.sympify(a).is_nonnegative:
+            raise ModelError(f"the hidden variable {model.variables[h]} is neither observed nor stable")
+        return tidy(-q / (2 * a))
+    # alpha P^2 - 2 a P - q = 0; the stabilising root makes a - alpha P < 0.
+    root = (a + sp.sqrt(budget.factor(a**2 + alpha * q))) / alpha
+    return sp.simplify(root) if sp.count_ops(root) < 80 else root
+
+
+def _riccati_2x2(a, c, q, ri, model):
+    r"""Stabilising solution of ``a P + P a^T + q - P c^T r^-1 c P = 0`` for two hidden variables.
+
+    With one observed variable ``c^T r^-1 c = rho g g^T``. The closed-loop drift
+    ``F = a - rho k g^T`` (``k = P g``) has the stable eigenvalues of the Hamiltonian
+    ``[[a^T, -rho g g^T], [-q, -a]]``, whose characteristic polynomial is
+    ``s^4 + c_2 s^2 + c_0``: so ``det F = sqrt(c_0)`` and ``tr F = -sqrt(2 sqrt(c_0) - c_2)``,
+    two equations linear in ``k`` (``det F = det a - rho g^T adj(a) k``). Then ``P`` solves the
+    linear equations ``P g = k`` and ``a P + P a^T + q = rho k k^T``. The result is checked
+    against the Riccati equation at a random point.
+    """
+    if c.rows != 1:
+        raise TooLarge(
+            "a symbolic Riccati solve for two hidden variables seen through more than one observed variable "
+            "is not attempted; substitute numbers with model.subs(values)"
+        )
+    if sp.cancel(a.det()) == 0 and sp.Matrix.vstack(a, c).rank(simplify=True) < 2:
+        raise NotStable("a hidden mode (eigenvalue 0) is neither observed nor stable: its filter error never settles")
+    rho = sp.cancel(ri[0, 0])
+    g = c.T
+    G = (rho * g * g.T).applyfunc(sp.cancel)
+    if G.is_zero_matrix:
+        from .covariance import _symbolic_lyapunov
+
+        return _symbolic_lyapunov(a, q).applyfunc(tidy)
+    budget.check_expansion(a.row_join(q).row_join(G), "the filter's Riccati equation")
+    Ham = sp.Matrix.vstack(sp.Matrix.hstack(a.T, -G), sp.Matrix.hstack(-q, -a))
+    x = sp.Dummy("x")
+    coeffs = sp.Poly(Ham.charpoly(x).as_expr(x), x).all_coeffs()  # x^4 + 0 x^3 + c2 x^2 + 0 x + c0
+    c2, c0 = budget.factor(sp.cancel(coeffs[2])), budget.factor(sp.cancel(coeffs[4]))
+    det_F = sp.sqrt(c0)
+    tr_F = -sp.sqrt(2 * det_F - c2)
+    k = sp.Matrix(sp.symbols("_k0:2", cls=sp.Dummy))
+    adj = a.adjugate()
+    eqs = [a.trace() - rho * (g.T * k)[0, 0] - tr_F, a.det() - rho * (g.T * adj * k)[0, 0] - det_F]
+    M, rhs = sp.linear_eq_to_matrix([sp.expand(e) for e in eqs], list(k))
+    if sp.cancel(M.det()) == 0:
+        raise TooLarge("the filter's Riccati equation has no closed form along this route; "
+                       "substitute numbers with model.subs(values)")
+    kv = M.LUsolve(rhs).applyfunc(sp.cancel)
+    p = sp.symbols("_p0:3", cls=sp.Dummy)
+    P = sp.Matrix([[p[0], p[1]], [p[1], p[2]]])
+    gain = P * g - kv
+    lyap = a * P + P * a.T + q - rho * kv * kv.T
+    eqs = [gain[0], gain[1], lyap[0, 0], lyap[0, 1], lyap[1, 1]]
+    sol = None
+    for rows in ([0, 1, 2], [0, 1, 4], [0, 1, 3], [0, 2, 4], [1, 2, 4], [2, 3, 4]):
+        M, rhs = sp.linear_eq_to_matrix([sp.expand(eqs[i]) for i in rows], list(p))
+        if sp.cancel(M.det()) != 0:
+            sol = M.LUsolve(rhs)
+            break
+    if sol is None:
+        raise TooLarge("the filter's Riccati equation has no closed form along this route; "
+                       "substitute numbers with model.subs(values)")
+    out = P.xreplace({pi: _tidy_radical(v) for pi, v in zip(p, sol)})
+    _verify_riccati(out, a, G, q, model)
+    return out
+
+
+def _tidy_radical(e):
+    """Cancel an expression with square roots, keeping it small."""
+    e = sp.cancel(sp.together(e))
+    return sp.simplify(e) if sp.count_ops(e) < 120 else e
+
+
+def _verify_riccati(P, a, G, q, model, tries: int = 4):
+    """Check the closed form at random points: the residual vanishes, ``P >= 0`` and ``a - P G`` is stable.
+
+    Points where the model is not a well-posed filter (a growing hidden mode) are skipped;
+    no verified point raises TooLarge rather than returning an unchecked root.
+    """
+    rng = np.random.default_rng(12)
+    syms = sorted(set().union(*[e.free_symbols for e in list(a) + list(G) + list(q)]), key=lambda z: z.name)
+    for _ in range(tries):
+        point = {z: sp.Rational(int(rng.integers(50, 200)), 100) for z in syms}
+        try:
+            Pn = np.array(P.xreplace(point).evalf(30).tolist(), dtype=complex)
+            an, Gn, qn = (np.array(M.xreplace(point).evalf(30).tolist(), dtype=float) for M in (a, G, q))
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if not np.all(np.isfinite(Pn)) or np.max(np.abs(Pn.imag)) > 1e-12 * max(np.max(np.abs(Pn)), 1.0):
+            continue
+        Pn = Pn.real
+        R = an @ Pn + Pn @ an.T + qn - Pn @ Gn @ Pn
+        scale = 2 * np.linalg.norm(an) * np.linalg.norm(Pn) + np.linalg.norm(qn) + np.linalg.norm(Gn) * np.linalg.norm(Pn) ** 2
+        if np.linalg.norm(R) > 1e-9 * max(scale, 1e-300):
+            continue
+        if np.max(np.linalg.eigvals(an - Pn @ Gn).real) >= 0 or np.linalg.eigvalsh((Pn + Pn.T) / 2)[0] < -1e-10 * np.max(np.abs(Pn)):
+            continue
+        return
+    raise TooLarge("the closed form of the filter's Riccati equation could not be verified at a random point; "
+                   "substitute numbers with model.subs(values)")
 
 
 @guarded
