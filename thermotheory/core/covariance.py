@@ -359,7 +359,7 @@ def _predict_block(Aii: sp.Matrix, Ajj: sp.Matrix, R: sp.Matrix | None, symmetri
     if R is None or n == 1:
         return cells, rows
     rhs = [R[a, c] for a, c in cells]
-    total = predicted_terms(rows, rhs, det)
+    total = _predicted_terms(rows, rhs, det)
     if total > MAX_PREDICTED_TERMS:
         raise TooLarge(
             f"{what}: the exact solution of a symbolic {n}x{n} Sylvester system (an irreducible block of "
@@ -370,7 +370,13 @@ def _predict_block(Aii: sp.Matrix, Ajj: sp.Matrix, R: sp.Matrix | None, symmetri
     return cells, rows
 
 
-def predicted_terms(rows, rhs, det):
+def _predicted_terms(rows, rhs, det):
+    """Bound on the monomials of a block's solution: ``n`` denominators plus each Cramer numerator.
+
+    Each numerator is the determinant with the right-hand side in place of its column,
+    bounded like the determinant (permanent of term bounds, or degrees); the sum stops once
+    it passes :data:`MAX_PREDICTED_TERMS`.
+    """
     n = len(rows)
     W = [{j: budget.term_bound(v) - 1 for j, v in row.items()} for row in rows]
     total = n * det
