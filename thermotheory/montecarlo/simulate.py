@@ -56,7 +56,7 @@ __all__ = ["simulate", "Trajectories", "Gaussian", "step_matrices", "drive_offse
 #: Paths per noise generator (and per group of the block estimators' statistics).
 BLOCK = 64
 #: Steps per noise draw.
-TILE = 128
+TILE = 64
 #: Largest recorded trajectory array, in bytes.
 MAX_RECORD_BYTES = 2 * 1024**3
 METHODS = ("exact", "euler", "heun")
@@ -574,7 +574,7 @@ def simulate(
     record_every: int = 1,
     record: bool = True,
     observers: Mapping[str, Callable[[], Any]] | None = None,
-    chunk_paths: int = 64 * BLOCK,
+    chunk_paths: int | None = None,
     progress: bool = False,
     dtype: Any = "float64",
 ) -> Trajectories:
@@ -616,8 +616,9 @@ def simulate(
         time tile with the modal states ``w`` of shape (blocks, n, steps + 1, BLOCK) (slot 0:
         the state before the tile's first observed step; ``z = V w``); with ``per_block =
         True`` its result has one row per block of :data:`BLOCK` paths (padding included).
-    chunk_paths : int
-        Paths integrated together (rounded to whole blocks of :data:`BLOCK`).
+    chunk_paths : int, optional
+        Paths integrated together (rounded to whole blocks of :data:`BLOCK`); by default
+        2048 for up to 4 variables and 1024 above, so that a tile stays in the cache.
     progress : bool
         Print a progress bar to standard error.
     dtype : {"float64", "float32"}
@@ -649,6 +650,8 @@ def simulate(
     1.0
     """
     model = _numeric_model(model, values)
+    if chunk_paths is None:
+        chunk_paths = 32 * BLOCK if model.dimension <= 4 else 16 * BLOCK
     t_end, dt, burn_in, paths, record_every, chunk_paths = _check_arguments(
         t_end, dt, paths, seed, method, burn_in, record_every, observers, chunk_paths)
     real_dtype = _check_dtype(dtype)

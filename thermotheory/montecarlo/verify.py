@@ -136,8 +136,12 @@ DEFAULT_DURATION = {"static": 100.0, "rate": 40.0, "regression": 20.0}
 BURN_IN = {"static": 20.0, "rate": 10.0, "regression": 5.0}
 #: Paths of a run sized by budget= or rtol= (jackknife groups: paths / BLOCK, at most MAX_GROUPS).
 BUDGET_PATHS = 8192
+#: Fewest paths of a sized run: 32 jackknife groups, so that the error's own error is small.
+MIN_BUDGET_PATHS = 32 * BLOCK
 #: The pilot run of budget= and rtol=: paths and duration (slowest times); its samples are discarded.
 PILOT = (512, 10.0)
+#: Share of budget= that the sizing aims at (a larger run costs a little more per path than its pilot).
+BUDGET_SHARE = 0.85
 #: Longest run that rtol= alone may ask for, in seconds of this process's CPU time.
 MAX_RTOL_SECONDS = 120.0
 
@@ -255,36 +259,47 @@ def _regression_step(numeric, args, seed, method) -> float:
     return step
 
 
-def _sized(fn, numeric, args, options, seed, method, dt, duration, budget, rtol, te_step):
-    """Paths and duration that fill ``budget`` seconds or reach ``rtol``, from a timed pilot run (discarded)."""
+def _sized(fn, numeric, args, options, seed, method, dt, duration, budget, rtol, te_step, started):
+    """Paths and duration that fill ``budget`` seconds or reach ``rtol``, from two timed pilot runs (discarded).
+
+    The pilots (:data:`PILOT` paths, one and two pilot durations) give the cost as a fixed part
+    plus a part proportional to paths x simulated time, and the standard error per unit of
+    that work; the main run gets the budget left (CPU time of this process since ``started``).
+    """
     A = numeric.arrays()[0]
     slow = time_scales(A)[1]
     kind = _kind(fn)
     burn = BURN_IN[kind] * slow
+    extra = 5 * slow if kind == "regression" else 0.0  # the filters' warm-up
     p0, d0 = PILOT[0], (duration or PILOT[1] * slow)
-    t0 = time.process_time()
-    pilot, step, _ = _estimate(fn, numeric, args, options, p0, seed + 7919, method, dt, d0, te_step)
-    spent = time.process_time() - t0
-    extra = (int(np.ceil(5 * slow / step)) * step) if kind == "regression" else 0.0
-    per_path_time = spent / (p0 * (d0 + burn + extra))  # seconds per path per unit of simulated time
-    seconds = [] if budget is None else [max(budget - spent, 0.0)]
+    costs, works = [], []
+    for k, d in enumerate((d0, 2 * d0)):
+        t0 = time.process_time()
+        pilot, step, _ = _estimate(fn, numeric, args, options, p0, seed + 7919 * (k + 1), method, dt, d, te_step)
+        costs.append(time.process_time() - t0)
+        works.append(p0 * (d + burn + extra))
+    per_work = max((costs[1] - costs[0]) / (works[1] - works[0]), 0.5 * costs[1] / works[1])
+    fixed = max(costs[1] - per_work * works[1], 0.0)
+    spent = time.process_time() - started
+    seconds = [] if budget is None else [max(BUDGET_SHARE * budget - spent - fixed, 0.0)]
     if rtol is not None:
         scale = abs(pilot.value)
-        if not scale > 0 or not math.isfinite(scale):
+        if not scale > 0 or not math.isfinite(scale) or not pilot.stderr > 0:
             raise ModelError("rtol: the pilot estimate is 0, so a relative error cannot be aimed at; give budget=")
-        work = (pilot.stderr / (rtol * scale)) ** 2 * p0 * d0  # path x time units for the target error
-        need = work * per_path_time * (1 + (burn + extra) / max(d0, 1e-300))
-        seconds.append(min(need, budget if budget is not None else MAX_RTOL_SECONDS))
+        need = (pilot.stderr / (rtol * scale)) ** 2 * p0 * 2 * d0  # paths x recorded time for the target error
+        cap = (BUDGET_SHARE * budget - spent - fixed) if budget is not None else MAX_RTOL_SECONDS
+        seconds.append(max(min(need * per_work * (1 + (burn + extra) / (2 * d0)), cap), 0.0))
     seconds = min(seconds)
-    paths = BUDGET_PATHS
+    floor = _static_step(A, method) if kind == "static" else 2 * slow
     if duration is None:
-        dur = seconds / (paths * per_path_time) - burn - extra
-        while dur < 2 * slow and paths > 2 * BLOCK:
+        paths = BUDGET_PATHS
+        dur = seconds / (paths * per_work) - burn - extra
+        while dur < 20 * floor and paths > MIN_BUDGET_PATHS:
             paths //= 2
-            dur = seconds / (paths * per_path_time) - burn - extra
-        duration = max(dur, 2 * slow if kind != "static" else _static_step(A, method))
+            dur = seconds / (paths * per_work) - burn - extra
+        duration = max(dur, floor)
     else:
-        paths = int(max(2 * BLOCK, min(BUDGET_PATHS * 64, seconds / (per_path_time * (duration + burn + extra)))))
+        paths = int(max(MIN_BUDGET_PATHS, min(BUDGET_PATHS * 64, seconds / (per_work * (duration + burn + extra)))))
         paths -= paths % BLOCK
     return paths, duration
 
@@ -372,22 +387,35 @@ def verify(
     values : mapping, optional
         Parameter values, needed when the model has free symbols.
     paths : int, optional
-        Independent paths (default 20000 for static quantities, 2000 for rates); a
-        positive whole number.
+        Independent paths (defaults: 4096 for entropies and mutual information, 2048 for the
+        rates, 1024 for the transfer entropy rate and the filter error); a positive whole
+        number. Paths are simulated in blocks of :data:`~thermotheory.montecarlo.simulate.BLOCK`
+        and the error is a jackknife over blocks (``blocks - 1`` degrees of freedom).
     seed : int
-        Seed of the simulation; the check is deterministic for a given seed.
+        Seed of the simulation; the check is deterministic for a given seed (and, with
+        ``budget`` or ``rtol``, for the ``paths`` and ``duration`` the record reports).
     z_max : float
         Largest ``|z|`` that passes (default 4); ``z`` is a standard normal deviate for a
         correct closed form (a t statistic from batch means is converted to one), so a
         correct check fails with probability ``2 Phi(-z_max)`` (6e-5 at 4).
     dt, duration : float, optional
-        Step and recorded duration of rate estimates (defaults: 1/20 of the fastest and
-        20 times the slowest relaxation time; for the transfer entropy rate and the filter
-        error 1/50 of the fastest time, refined further while the estimated transfer entropy
-        exceeds 0.02 nats per step, and 40 slowest times). A step above 1/10 of the fastest
-        relaxation time is refused. Heat, entropy production and information flow are
-        Richardson-extrapolated from the steps ``dt``, ``2 dt`` and ``4 dt`` on the same
-        paths, and the bias left (estimated with ``8 dt``) is added in quadrature to ``stderr``.
+        Step and recorded duration per path (defaults: for static quantities, states one
+        slowest relaxation time apart over 100 slowest times, after a burn-in of 20; for
+        rates 1/20 of the fastest and 40 slowest relaxation times; for the transfer entropy
+        rate and the filter error 1/50 of the fastest time, refined from a pilot run while
+        the transfer entropy exceeds 0.02 nats per step, and 20 slowest times). A step above
+        1/10 of the fastest relaxation time is refused. Heat, entropy production and
+        information flow are Richardson-extrapolated from the steps ``dt``, ``2 dt`` and
+        ``4 dt`` on the same paths, and the bias left (estimated with ``8 dt``) is added in
+        quadrature to ``stderr``.
+    budget : float, optional
+        Seconds of this process's CPU time to spend: a short pilot run (discarded) measures
+        the cost and the spread, and ``paths`` and ``duration`` are chosen to fill the budget.
+    rtol : float, optional
+        Target standard error relative to the size of the quantity (from the pilot); the run
+        is sized to reach it (within ``budget`` if given, else at most
+        :data:`MAX_RTOL_SECONDS`). ``paths`` cannot be given together with ``budget`` or
+        ``rtol``.
     method : {"exact", "euler", "heun"}
     **options
         Keyword arguments of the quantity (for example ``subsystem=``).
@@ -399,8 +427,9 @@ def verify(
     Raises
     ------
     ModelError
-        For an unknown quantity, ``paths``, ``dt``, ``duration`` or ``z_max`` that are not
-        positive (or not finite, or ``paths`` not whole), or a step too coarse for a rate.
+        For an unknown quantity, ``paths``, ``dt``, ``duration``, ``z_max``, ``budget`` or
+        ``rtol`` that are not positive (or not finite, or ``paths`` not whole), ``paths``
+        together with ``budget`` or ``rtol``, or a step too coarse for a rate.
 
     Examples
     --------
@@ -411,6 +440,7 @@ def verify(
     >>> tt.verify(m, tt.mutual_information, v, r, seed=1).passed
     True
     """
+    started = time.process_time()
     if quantity not in _KNOWN:
         raise ModelError(f"verify does not know the quantity {getattr(quantity, '__name__', quantity)!r}; "
                          f"it checks {sorted(f.__name__ for f in _KNOWN)}")
@@ -432,7 +462,8 @@ def verify(
         _check_step(dt, A)
     te_step = _regression_step(numeric, args, seed, method) if kind == "regression" and dt is None else None
     if budget is not None or rtol is not None:
-        paths, duration = _sized(quantity, numeric, args, options, seed, method, dt, duration, budget, rtol, te_step)
+        paths, duration = _sized(quantity, numeric, args, options, seed, method, dt, duration, budget, rtol, te_step,
+                                 started)
     paths = int(paths) if paths is not None else DEFAULT_PATHS[kind]
     e, dt_used, dur = _estimate(quantity, numeric, args, options, paths, seed, method, dt, duration, te_step)
     z = e.z(theory)
@@ -477,14 +508,16 @@ def verify_all(
     efficiency, heat_rate, information_flow = thermo.efficiency, thermo.heat_rate, thermo.information_flow
     entropy_production_rate = thermo.entropy_production_rate
 
-    _check_settings(paths, settings.get("dt"), settings.get("duration"), z_max)
+    _check_settings(paths, settings.get("dt"), settings.get("duration"), z_max, settings.get("budget"),
+                    settings.get("rtol"))
     numeric = _numeric_model(model, values)
     zs = list(model.variables)
     out = VerificationTable()
 
     def run(q, *args, **kw):
         static = q in (entropy, mutual_information)
-        extra = {"method": settings["method"]} if static and "method" in settings else ({} if static else settings)
+        kept = ("method", "budget", "rtol")
+        extra = {k: v for k, v in settings.items() if k in kept} if static else settings
         out.append(verify(model, q, *args, values=values, seed=seed + len(out), paths=None if static else paths,
                           z_max=z_max, **extra, **kw))
 
