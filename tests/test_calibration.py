@@ -1,10 +1,12 @@
 """The Monte Carlo checks are calibrated: for correct closed forms ``z`` is standard normal.
 
 Many seeds of :func:`thermotheory.verify` on a sensor of a fluctuating signal (the README's
-model), with few paths so that each check is quick. The mutual information uses 5 batch
-means (a t statistic with 4 degrees of freedom, whose tails are far heavier than a normal's
-unless converted); the rates use the coarsest step that verify accepts, a tenth of the
-fastest relaxation time, where an uncorrected step-size bias would show as a shifted mean.
+model), with few paths so that each check is quick. The error is a jackknife over blocks of
+paths (the mutual information from 16 blocks: a t statistic with 15 degrees of freedom; the
+rates from 7, whose tails are far heavier than a normal's unless converted); the rates use
+the coarsest step that verify accepts, a tenth of the fastest relaxation time, where an
+uncorrected step-size bias would show as a shifted mean. The information flow and the
+efficiency fit their density to the same paths, so the jackknife must carry the fit's error.
 """
 
 import numpy as np
@@ -24,6 +26,7 @@ CHECKS = {  # name: (quantity, args, keyword arguments, seeds)
     "mutual_information": (tt.mutual_information, (v, r), {"paths": 1000}, 800),
     "heat_rate": (tt.heat_rate, (r,), COARSEST, 800),
     "information_flow": (tt.information_flow, (), {"into": r, **COARSEST}, 160),
+    "efficiency": (tt.efficiency, (r,), COARSEST, 160),
 }
 
 
@@ -45,17 +48,18 @@ def test_t_to_z_conversion_matches_scipy():
         normal_equivalent_z(1.0, 0)
 
 
-def test_mutual_information_z_uses_the_t_distribution_of_its_batch_means():
+def test_z_uses_the_t_distribution_of_the_jackknife_over_blocks():
+    from thermotheory.montecarlo.simulate import BLOCK
+
     model = SENSOR.subs(VALUES)
-    rec = tt.verify(model, tt.mutual_information, v, r, paths=1000, seed=3)
-    assert rec.dof == 19  # 1000 samples in 20 batches of 50
-    t = (rec.estimate - rec.theory) / rec.stderr
-    assert rec.z == pytest.approx(np.sign(t) * stats.norm.isf(stats.t.sf(abs(t), 19)), rel=1e-10)
-    assert abs(rec.z) < abs(t)
-    # per-path rate estimates have thousands of degrees of freedom: t and z agree
-    heat = tt.verify(model, tt.heat_rate, r, paths=300, duration=2.0, seed=3)
-    assert heat.dof > 250
-    assert heat.z == pytest.approx((heat.estimate - heat.theory) / heat.stderr, rel=2e-3)
+    for quantity, args, paths, kwargs in [(tt.mutual_information, (v, r), 1000, {}),
+                                           (tt.heat_rate, (r,), 300, {"duration": 2.0})]:
+        rec = tt.verify(model, quantity, *args, paths=paths, seed=3, **kwargs)
+        blocks = -(-paths // BLOCK)
+        assert blocks - 1 <= rec.dof <= blocks  # the jackknife over blocks (the heat's bias term adds a little)
+        t = (rec.estimate - rec.theory) / rec.stderr
+        assert rec.z == pytest.approx(np.sign(t) * stats.norm.isf(stats.t.sf(abs(t), rec.dof)), rel=1e-10)
+        assert abs(rec.z) < abs(t)
 
 
 @pytest.mark.slow
@@ -73,4 +77,4 @@ def test_z_is_standard_normal_for_correct_closed_forms():
         assert nominal / 2 <= rate <= 2 * nominal, (name, rate)
     everything = np.concatenate(list(z.values()))
     assert nominal / 2 <= np.mean(np.abs(everything) > 2) <= 2 * nominal
-    assert np.mean(np.abs(everything) > 4) <= 2e-3  # nominal 6e-5: none expected in 1760 checks
+    assert np.mean(np.abs(everything) > 4) <= 2e-3  # nominal 6e-5: none expected in 1920 checks
