@@ -256,7 +256,7 @@ def jackknife(rows: np.ndarray, stat: Callable[[np.ndarray], float | tuple[float
     ``stat(total)`` returns a value, or ``(value, bias)`` where ``bias`` estimates the bias
     left (added in quadrature to the error, as in
     :func:`~thermotheory.montecarlo.estimators.per_path`). The degrees of freedom are
-    ``groups - 1``.
+    ``groups - 1`` (fewer when the bias dominates the error).
 
     Examples
     --------
@@ -282,7 +282,8 @@ def jackknife(rows: np.ndarray, stat: Callable[[np.ndarray], float | tuple[float
     if not math.isfinite(se):
         raise ModelError("the jackknife error is not finite: the groups of paths are too short")
     se_total = float(np.hypot(se, bias))
-    dof = _satterthwaite([(se**2, G - 1), (bias**2, math.inf)])
+    # the bias is estimated from the same groups, so it does not add degrees of freedom
+    dof = min(G - 1, _satterthwaite([(se**2, G - 1), (bias**2, math.inf)]))
     return Estimate(value, se_total, int(paths), dof)
 
 

@@ -816,15 +816,15 @@ def _run_nonlinear_chunk(kernel: _NonlinearKernel, rngs, z0, obs, states, lo, hi
     z = z0
     if states is not None:
         states[0, lo:hi] = flat(z) if burn_steps == 0 else np.nan
-    xi = np.empty((nb, TILE, n, BLOCK))
+    xi = np.empty((nb, n, TILE, BLOCK))  # the linear engine's layout: the same normals drive the same paths
     k = 0
     while k < total:
         tile = min(TILE, total - k)
         for j, rng in enumerate(rngs):
             rng.standard_normal(out=xi[j])
-        noise = kernel.prepare(xi[:, :tile], k)
+        noise = kernel.prepare(xi[:, :, :tile], k)
         for i in range(tile):
-            z_new = kernel.step(z, noise[:, i])
+            z_new = kernel.step(z, noise[:, :, i])
             step = k + i + 1
             if step > burn_steps:
                 if obs:
