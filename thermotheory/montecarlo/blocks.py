@@ -283,7 +283,7 @@ def jackknife(rows: np.ndarray, stat: Callable[[np.ndarray], float | tuple[float
         raise ModelError("the jackknife error is not finite: the groups of paths are too short")
     se_total = float(np.hypot(se, bias))
     # the bias is estimated from the same groups, so it does not add degrees of freedom
-    dof = min(G - 1, _satterthwaite([(se**2, G - 1), (bias**2, math.inf)]))
+    dof = float(min(G - 1, _satterthwaite([(se**2, G - 1), (bias**2, math.inf)])))
     return Estimate(value, se_total, int(paths), dof)
 
 
