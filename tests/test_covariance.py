@@ -166,9 +166,11 @@ def test_symbolic_transient_matches_numeric(model_kind):
 def test_symbolic_transient_refuses_large_coupled_drift():
     t = sp.Symbol("t", positive=True)
     k = sp.Symbol("k", positive=True)
-    m = tt.LinearSDE({x: v, v: -k * x - v, r: v - r}, {v: 1, r: 1})
+    w = sp.Symbol("w", real=True)
+    # an irreducible block of four variables: no symbolic exp(At)
+    m = tt.LinearSDE({x: v, v: -k * x - v + r, r: v - r + w, w: r - w}, {v: 1, r: 1, w: 1})
     with pytest.raises(tt.TooLarge):
-        tt.covariance(m, t, sp.eye(3))
+        tt.covariance(m, t, sp.eye(4))
 
 
 def test_transient_mean():

@@ -20,9 +20,9 @@ from typing import TextIO
 import sympy as sp
 
 from .catalog import CATALOG, CatalogEntry, check_value, entry, parameter
-from .core.closedform import ClosedForm
 from .core.evaluate import latex
-from .export.derivation import shared_definitions
+from .export.derivation import PREAMBLE, quantity_lines
+from .export.layout import tex_text
 from .errors import ModelError
 
 __all__ = ["main", "build_parser", "report_tex"]
@@ -163,9 +163,8 @@ def report_tex(item: CatalogEntry, table=None) -> str:
     params = ", ".join(f"${sp.latex(s)}$" for s in model.parameters)
     parity = ", ".join(f"${sp.latex(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(model.variables, model.parity))
     lines = [
-        r"\documentclass{article}", r"\usepackage{amsmath}", r"\usepackage[margin=2cm]{geometry}",
-        r"\allowdisplaybreaks", r"\begin{document}",
-        rf"\section*{{{item.name.replace('_', ' ')}: {item.description}}}",
+        *PREAMBLE, r"\begin{document}",
+        rf"\section*{{{tex_text(item.name.replace('_', ' '))}: {tex_text(item.description)}}}",
         r"\subsection*{Model}", r"\begin{align}", body, r"\end{align}",
         r"\subsection*{Assumptions}", r"\begin{itemize}",
         rf"\item parameters {params} are positive; $k_B = 1$, information in nats, heat as entropy flow "
@@ -174,20 +173,15 @@ def report_tex(item: CatalogEntry, table=None) -> str:
         r"\item stationary quantities refer to the unique stationary state of the stable drift.",
         r"\end{itemize}", r"\subsection*{Closed forms}", r"\begin{align}",
     ]
-    forms = {name: q.closed_form(model) for name, q in item.quantities.items()}
-    rows = [rf"\text{{{name.replace('_', ' ')}}} &= "
-            + (f.latex(where=False) if isinstance(f, ClosedForm) else latex(f)) for name, f in forms.items()]
-    where = shared_definitions(forms.values())
-    if where is not None:  # structured closed forms: their definitions once, after them
-        rows += where.latex_lines()[1:]
-    lines.append(" \\\\\n".join(rows))
+    forms = {rf"\text{{{tex_text(name.replace('_', ' '))}}}": q.closed_form(model) for name, q in item.quantities.items()}
+    lines.append(" \\\\\n".join(quantity_lines(forms)))
     lines.append(r"\end{align}")
     if table is not None:
         values = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in item.defaults.items())
         lines += [r"\subsection*{Monte Carlo verification}", f"At {values}.", "",
                   r"\begin{tabular}{lrrrrl}", r"quantity & theory & estimate & s.e. & $z$ & \\ \hline"]
         for r in table:
-            name = r.quantity.replace("_", r"\_")
+            name = tex_text(r.quantity)
             lines.append(f"{name} & {r.theory:.6g} & {r.estimate:.6g} & {r.stderr:.2g} & {r.z:+.2f} & "
                          f"{'pass' if r.passed else 'FAIL'} \\\\")
         lines.append(r"\end{tabular}")

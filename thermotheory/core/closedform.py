@@ -177,6 +177,13 @@ class ClosedForm:
         """Operations of the expression and of every definition (sympy ``count_ops``), the size a reader sees."""
         return int(sp.count_ops(self._expr)) + sum(int(sp.count_ops(v)) for _, v in self._definitions)
 
+    def __float__(self) -> float:
+        """The value when no parameter is left (after :meth:`subs`); a TypeError otherwise, as for sympy."""
+        if self.free_symbols:
+            raise TypeError(f"cannot convert a closed form with free parameters "
+                            f"{sorted(s.name for s in self.free_symbols)} to float")
+        return float(self.evaluate({}, dps=20))
+
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, ClosedForm) and self._expr == other._expr
                 and self._definitions == other._definitions)

@@ -22,6 +22,7 @@ from . import budget
 from ._backend import NumOps, model_matrices, ops_for, tidy
 from .model import LinearSDE, VariableSpec
 from .checks import guarded
+from .closedform import apply_form, check_form
 
 __all__ = ["filter_error", "transfer_entropy_rate", "has_noiseless_marginal_modes"]
 
@@ -387,7 +388,7 @@ def _verify_riccati(P, a, G, q, model, tries: int = 4):
 
 
 @guarded
-def filter_error(model: LinearSDE, hidden: VariableSpec, observed: VariableSpec) -> Any:
+def filter_error(model: LinearSDE, hidden: VariableSpec, observed: VariableSpec, form: str | None = None) -> Any:
     r"""Steady error covariance of the optimal (Kalman–Bucy) estimate of ``hidden`` from the paths of ``observed``.
 
     All variables not observed are filtered jointly; the block of ``hidden`` is returned
@@ -397,6 +398,10 @@ def filter_error(model: LinearSDE, hidden: VariableSpec, observed: VariableSpec)
     ----------
     model : LinearSDE
     hidden, observed : Symbol, name or sequence (disjoint)
+
+    form : {None, "structured", "rational", "factored"}
+        Shape of a symbolic scalar result (the Riccati solution has no named
+        intermediates: ``"structured"`` wraps it in a ClosedForm with no definitions).
 
     Returns
     -------
@@ -419,6 +424,7 @@ def filter_error(model: LinearSDE, hidden: VariableSpec, observed: VariableSpec)
     >>> round(filter_error(m, v, r), 12)  # 2 (sqrt(2) - 1)
     0.828427124746
     """
+    form = check_form(form)
     hid = model.indices(hidden)
     ops, H, Y, P, _, _ = _riccati(model, observed, hidden)
     if set(hid) & set(Y):
@@ -426,12 +432,13 @@ def filter_error(model: LinearSDE, hidden: VariableSpec, observed: VariableSpec)
     pos = [H.index(i) for i in hid]
     block = ops.block(P, pos, pos)
     if len(pos) == 1:
-        return ops.finish(block[0, 0])
+        return apply_form(ops.finish(block[0, 0]), form)
     return ops.finish_matrix(block)
 
 
 @guarded
-def transfer_entropy_rate(model: LinearSDE, source: VariableSpec, target: VariableSpec) -> Any:
+def transfer_entropy_rate(model: LinearSDE, source: VariableSpec, target: VariableSpec,
+                          form: str | None = None) -> Any:
     r"""Transfer entropy rate from ``source`` to ``target`` in the stationary state, nats per unit time.
 
     :math:`T_{X\to Y} = \lim_{dt\to0} I(X_t; Y_{t+dt} \mid Y_{\le t})/dt`. With ``H`` the
@@ -442,7 +449,7 @@ def transfer_entropy_rate(model: LinearSDE, source: VariableSpec, target: Variab
               (P - P_{|X}) A_{YH}^T\right], \qquad P - P_{|X} = P_{HX} P_{XX}^{-1} P_{XH}
 
     For one hidden signal and a linear sensor this is Duncan's
-    :math:`c^2 P / (4 D_Y)`.
+    :math:`c^2 P / (4 D_Y)`. ``form`` shapes a symbolic result as for :func:`filter_error`.
 
     Notes
     -----
@@ -464,6 +471,7 @@ def transfer_entropy_rate(model: LinearSDE, source: VariableSpec, target: Variab
     >>> round(transfer_entropy_rate(LinearSDE({v: -v, r: v - r}, {v: 1, r: 1}), v, r), 12)
     0.207106781187
     """
+    form = check_form(form)
     X = model.indices(source)
     ops, H, Y, P, A, D = _riccati(model, target, source)
     if set(X) & set(Y):
@@ -491,4 +499,4 @@ def transfer_entropy_rate(model: LinearSDE, source: VariableSpec, target: Variab
             return float(np.trace(np.linalg.solve(D_YY, A_YH @ dP @ A_YH.T)) / 4)
         except np.linalg.LinAlgError as exc:
             raise ModelError(f"the transfer entropy rate could not be computed ({exc})") from None
-    return ops.finish((ops.inv(D_YY) * A_YH * dP * A_YH.T).trace() / 4)
+    return apply_form(ops.finish((ops.inv(D_YY) * A_YH * dP * A_YH.T).trace() / 4), form)

@@ -35,6 +35,10 @@ __all__ = ["compact", "size", "equal_at_random_points", "dimensionless", "Units"
 
 #: Expressions larger than this (operations) get only the cheap strategies.
 EXPENSIVE_ABOVE = 600
+#: Expressions in more symbols than this get only the cheap strategies (factoring them takes seconds).
+EXPENSIVE_SYMBOLS = 24
+#: Polynomials with more symbols or terms than these are factored but not collected symbol by symbol.
+COLLECT_SYMBOLS, COLLECT_TERMS = 12, 60
 
 #: Dimensions of parameters: symbol -> {base dimension: exponent}, e.g. ``{tau: {"time": 1}}``.
 Dimensions = Mapping[sp.Symbol, Mapping[str, Any]]
@@ -142,6 +146,8 @@ def _collect_poly(p: sp.Expr) -> sp.Expr:
     if not p.is_Add:
         return budget.factor(p)
     best = budget.factor(p)
+    if len(p.free_symbols) > COLLECT_SYMBOLS or len(p.args) > COLLECT_TERMS:
+        return best  # collecting over each of many symbols costs minutes; factoring alone is kept
     for s in sorted(p.free_symbols, key=lambda s: s.name):
         cand = sp.collect(p, s, func=budget.factor)
         if size(cand) < size(best):
@@ -249,7 +255,7 @@ def _conjugate(e: sp.Expr) -> sp.Expr:
         return -num / (root - other) if num != 0 else x
 
     out = e.replace(is_root_sum, rewrite)
-    return min((out, _factor(out)), key=size)
+    return out if out == e else min((out, _factor(out)), key=size)
 
 
 def _exponentials(e: sp.Expr) -> sp.Expr:
@@ -349,7 +355,7 @@ def compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     if expr.is_Atom or not expr.free_symbols:
         return expr
     best = expr
-    big = size(expr)[0] > EXPENSIVE_ABOVE
+    big = size(expr)[0] > EXPENSIVE_ABOVE or len(expr.free_symbols) > EXPENSIVE_SYMBOLS
     for _ in range(rounds):
         start = best
         for name, fn in STRATEGIES:

@@ -1,0 +1,82 @@
+"""LaTeX that fits the page: every report and derivation page compiles with pdflatex, with no overfull line.
+
+The compile tests need TeX Live's pdflatex (Debian: texlive-latex-base; CI installs it)
+and skip with that reason where it is missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from thermotheory.catalog import CATALOG, entry
+from thermotheory.cli import report_tex
+from thermotheory.export.compile import compile_tex, first_page_png, have_pdflatex
+from thermotheory.export.derivation import derivation_document, quantity_lines
+from thermotheory.export.layout import TEXT_WIDTH, fit_lines, latex_width, tex_text
+from thermotheory.models import synapse as S
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+needs_tex = pytest.mark.skipif(not have_pdflatex(), reason="pdflatex is not installed (apt-get install "
+                                                          "texlive-latex-base)")
+#: An overfull line narrower than this (pt) is invisible.
+TOLERANCE = 1.0
+
+
+def _check(compiled):
+    assert compiled.ok, compiled.log[-3000:]
+    too_wide = [w for w in compiled.overfull if w > TOLERANCE]
+    assert not too_wide, f"overfull lines (pt too wide): {too_wide}"
+
+
+@needs_tex
+@pytest.mark.parametrize("name", CATALOG)
+def test_report_compiles_and_fits(name, tmp_path):
+    _check(compile_tex(report_tex(entry(name)), tmp_path, name))
+
+
+@needs_tex
+@pytest.mark.parametrize("page", sorted((DOCS / "derivations").glob("*.tex")), ids=lambda p: p.stem)
+def test_derivation_page_compiles_and_fits(page, tmp_path):
+    tex = page.read_text()
+    assert tex.startswith(r"\documentclass") and tex.rstrip().endswith(r"\end{document}")
+    _check(compile_tex(tex, tmp_path, page.stem))
+
+
+@needs_tex
+def test_a_long_closed_form_is_broken_to_fit(tmp_path):
+    tracking = S.tracking_quantities()
+    a = sp.symbols("a_1:60", positive=True)
+    forms = {"I_{vw}": tracking["information_vw"], r"\eta_w": tracking["efficiency"], "S": sp.Add(*a) / (1 + a[0]),
+             "L": sp.log(sp.Add(*[x**2 for x in a]))}
+    body = r"\begin{align}" + " \\\\\n".join(quantity_lines(forms)) + r"\end{align}"
+    _check(compile_tex(derivation_document("long -> forms_1", body), tmp_path, "long"))
+
+
+@needs_tex
+def test_a_report_page_renders_to_png(tmp_path):
+    import shutil
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm is not installed (apt-get install poppler-utils)")
+    compiled = compile_tex(report_tex(entry("decoder")), tmp_path, "decoder")
+    png = first_page_png(compiled.pdf, tmp_path / "decoder.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_lines_are_estimated_within_the_width():
+    a = sp.symbols("a_1:80")
+    lines = fit_lines("S", sp.Add(*a))
+    assert len(lines) > 2
+    assert all(latex_width(line) <= TEXT_WIDTH + 60 for line in lines)
+    # a quotient too wide for one line gets named sums, defined under "where"
+    q = fit_lines("Q", sp.Add(*a[:40]) / sp.Add(*a[40:]))
+    assert r"&\text{where}" in q and all(latex_width(line) <= TEXT_WIDTH + 60 for line in q)
+
+
+def test_text_is_escaped():
+    assert tex_text("v -> x -> w") == r"v $\to$ x $\to$ w"
+    assert tex_text("heat_rate & 5% #1") == r"heat\_rate \& 5\% \#1"
+    assert tex_text("sigma_w") == r"$\sigma_{w}$"
