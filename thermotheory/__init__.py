@@ -7,6 +7,7 @@ numeric), evaluate them at any precision and export them as LaTeX.
 from ._version import __version__
 from .core._backend import ground_types
 from .core.closedform import ClosedForm
+from .core.presentation import Units, compact, dimensionless
 from .core.covariance import covariance, stationary_covariance, stationary_mean
 from .core.evaluate import evaluate, latex
 from .core.filtering import filter_error, transfer_entropy_rate
@@ -56,6 +57,9 @@ __all__ = [
     "latex",
     "ClosedForm",
     "ground_types",
+    "compact",
+    "dimensionless",
+    "Units",
     "simulate",
     "Trajectories",
     "Gaussian",

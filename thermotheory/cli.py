@@ -21,6 +21,7 @@ import sympy as sp
 
 from .catalog import CATALOG, CatalogEntry, check_value, entry, parameter
 from .core.evaluate import latex
+from .core.presentation import compact
 from .export.derivation import PREAMBLE, quantity_lines
 from .export.layout import tex_text
 from .errors import ModelError
@@ -113,7 +114,7 @@ def _cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
     model = item.model()
     names = [args.quantity] if args.quantity else list(item.quantities)
     for name in names:
-        expr = _quantity(item, name).closed_form(model)
+        expr = compact(_quantity(item, name).closed_form(model))  # the presentation pass: same value, readable
         out.write(f"{name} = {latex(expr) if args.latex else expr}\n")
     return 0
 

@@ -23,6 +23,7 @@ split on a branch) is dropped, not printed. The strategies:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import mpmath
@@ -64,6 +65,10 @@ def size(expr: Any) -> tuple[int, int]:
     ops = sp.count_ops(expr, visual=True)
     weighted = ops.subs({sp.Symbol("NEG"): 2, sp.Symbol("SUB"): 2}).subs({s: 1 for s in ops.free_symbols})
     return int(weighted), len(sp.sstr(expr))
+
+
+def _ops(expr: Any) -> int:
+    return int(sp.count_ops(expr))
 
 
 def _sample(symbols: Sequence[sp.Symbol], rng) -> dict[sp.Symbol, Any]:
@@ -342,6 +347,19 @@ def compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     >>> compact(sp.log((x**2 / s**2 + 1) ** (s**2)))
     s**2*log(1 + x**2/s**2)
     """
+    try:
+        return _compact_cached(expr, rounds, seed)
+    except TypeError:  # not hashable (a dict, a mutable Matrix): no cache
+        return _compact(expr, rounds, seed)
+
+
+@lru_cache(maxsize=2048)
+def _compact_cached(expr: Any, rounds: int, seed: int) -> Any:
+    return _compact(expr, rounds, seed)
+
+
+def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
+    """Uncached :func:`compact`."""
     if isinstance(expr, ClosedForm):
         defs = [(n, v.applyfunc(lambda e: compact(e, rounds, seed)) if isinstance(v, sp.MatrixBase)
                  else compact(v, rounds, seed)) for n, v in expr.definitions]
@@ -367,8 +385,8 @@ def compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
                 except (sp.PolynomialError, ValueError, TypeError, NotImplementedError, ZeroDivisionError,
                         AttributeError, RecursionError):
                     continue
-                if cand is None or cand == best or size(cand) >= size(best):
-                    continue
+                if cand is None or cand == best or size(cand) >= size(best) or _ops(cand) > _ops(best):
+                    continue  # never longer by plain count_ops either
                 if equal_at_random_points(cand, expr, seed=seed):
                     best = cand
         if best == start:
@@ -417,7 +435,9 @@ def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol]
     >>> tn, tv = sp.symbols("tau_n tau_v", positive=True)
     >>> rho = sp.Symbol("rho", positive=True)
     >>> f = dimensionless(1 / (tn + tv), {tn: {"time": 1}, tv: {"time": 1}}, [tv], {rho: tn / tv})
-    >>> f.expr
+    >>> f.latex(where=False)
+    '\\frac{1}{\\tau_{v}} \\frac{1}{\\rho + 1}'
+    >>> f.expr.doit()
     1/(tau_v*(rho + 1))
     """
     from . import budget
@@ -493,7 +513,8 @@ def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol]
     if not f.has(sp.log):
         candidates.append(compact(sp.cancel(f)))
     f = min(candidates, key=size)
-    out = sp.Mul(scale, f, evaluate=False) if scale != 1 else f
+    # the scale printed in front of the dimensionless function (sympy would fold it into the fraction)
+    out = sp.UnevaluatedExpr(scale) * sp.UnevaluatedExpr(f) if scale != 1 else f
     used = {n: g for n, g in out_groups.items() if n in out.free_symbols}
     return ClosedForm(out, list(used.items()), {n: latex_names[n] for n in used})
 

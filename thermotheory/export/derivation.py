@@ -7,8 +7,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from functools import lru_cache
-
 import sympy as sp
 from sympy import MatrixSymbol
 
@@ -69,9 +67,8 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH) -> 
     return lines
 
 
-@lru_cache(maxsize=1024)
 def compact_cached(expr: Any) -> Any:
-    """:func:`~thermotheory.core.presentation.compact`, remembered (a page and its Markdown twin share the work)."""
+    """:func:`~thermotheory.core.presentation.compact` (which remembers its results: a page and its Markdown twin share the work)."""
     return compact(expr)
 
 
