@@ -55,7 +55,7 @@ one = B.one_neuron()
 q1 = B.neuron_quantities()
 one_q = {NAMES[k]: e for k, e in q1.items()}
 for name, expr in one_q.items():
-    print(f"{name:>50} = {expr}")
+    print(f"{name:>50} = {tt.compact(expr)}")
 vals = {k: float(e.subs(point)) for k, e in q1.items()}
 assert vals["efficiency"] <= 1 and vals["sensory_capacity"] <= 1 and vals["decoder_optimality"] <= 1
 cost = B.energy_cost(vals["heat_rate"])
@@ -81,7 +81,7 @@ pop_q = {POP_NAMES[k]: qN[k] for k in POP_NAMES}
 pop_q[r"\lim_{N\to\infty} I"] = limits["information"]
 pop_q[r"\lim_{N\to\infty} \Phi / N"] = limits["heat_rate_per_neuron"]
 for name, expr in pop_q.items():
-    print(f"{name:>40} = {expr}")
+    print(f"{name:>40} = {tt.compact(expr)}")
 assert sp.simplify(limits["information"] - sp.log(1 + B.tau_v / B.tau_n) / 2) == 0
 
 # %%
@@ -161,8 +161,19 @@ fig_path = save_figure(fig, "decoder", out)
 # ## Export
 
 # %%
+# The same closed forms in the dimensionless groups rho = tau_n / tau_v and the signal-to-noise
+# ratio SNR = g^2 sigma_v^2 / sigma_n^2, rates in units of 1 / tau_v (B.UNITS).
+one_groups = {name: B.UNITS(expr) for name, expr in one_q.items()}
+pop_groups = {name: B.UNITS(expr) for name, expr in pop_q.items()}
+for name, form in one_groups.items():  # the dimensionless form is the same number
+    vals = dict(point)
+    assert abs(float(form.evaluate(vals)) - float(tt.evaluate(one_q[name], vals))) <= 1e-12 * max(
+        1.0, abs(float(tt.evaluate(one_q[name], vals))))
 tex, md = write_derivation("decoder", "Neurons decoding a velocity", one, one_q, out,
-                           sections=[("A population of N neurons (mean rate)", B.population(), pop_q),
+                           sections=[("One neuron, in dimensionless groups", one, one_groups),
+                                     ("A population of N neurons (mean rate)", B.population(), pop_q),
+                                     ("A population of N neurons, in dimensionless groups", B.population(),
+                                      pop_groups),
                                      ("A population of three different neurons", het, het_q)],
                            figures=[fig_path.name])
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -62,7 +62,7 @@ quantities = {
     r"\xi'": flow["correlation_length"],
 }
 for name, expr in quantities.items():
-    print(f"{name:>22} = {expr}")
+    print(f"{name:>22} = {tt.compact(expr)}")
 
 # %% [markdown]
 # ## Checks: the FFT path against the dense engine, closed forms against sums

@@ -65,7 +65,7 @@ assert sp.simplify(relax["heat"] - P.m / 2 * (s0 - relax["variance"])) == 0
 kl = tt.kl_divergence([0.0], [[at(s0)]], [0.0], [[at(P.T / P.m)]])
 assert abs(at(relax["entropy_production_total"]) - kl) < 1e-12
 for name, expr in free_q.items():
-    print(f"{name:>28} = {expr}")
+    print(f"{name:>28} = {tt.compact(expr)}")
 
 # %%
 num_free = free.subs({p: point[p] for p in free.parameters})
@@ -97,7 +97,7 @@ drag_q = {
 assert drag_q[r"\lim_{t\to\infty} \dot S_{tot}"] == P.gamma * P.u**2 / P.T
 assert drag_q[r"\langle e^{-W/T} \rangle"] == 1
 for name, expr in drag_q.items():
-    print(f"{name:>28} = {expr}")
+    print(f"{name:>28} = {tt.compact(expr)}")
 
 # %%
 num_drag = drag.subs({p: point[p] for p in drag.parameters})
@@ -131,7 +131,7 @@ inertial_q = {
 assert inertial_q[r"\Pi_{\text{one bath}}"] == 0
 assert sp.simplify(inertial_q[r"\Pi_{\text{two baths}}"].subs(P.T2, P.T1)) == 0
 for name, expr in inertial_q.items():
-    print(f"{name:>28} = {expr}")
+    print(f"{name:>28} = {tt.compact(expr)}")
 coupled = P.coupled_particles()
 coupled = coupled.subs({p: point[p] for p in coupled.parameters})  # numeric: the 4x4 closed forms in floats
 table = tt.verify_all(coupled, seed=3,
@@ -164,9 +164,15 @@ fig_path = save_figure(fig, "particle", out)
 # ## Export
 
 # %%
+# Dimensionless forms (P.UNITS): times in units of m / gamma, speeds in thermal speeds
+# sqrt(T / m), the trap through its quality factor Q = sqrt(k m) / gamma.
+drag_groups = {name: P.UNITS(expr) for name, expr in drag_q.items() if name != r"\langle e^{-W/T} \rangle"}
+pair_groups = {name: P.UNITS(expr, [P.m, P.gamma, P.T1]) for name, expr in inertial_q.items() if expr != 0}
 tex, md = write_derivation(
     "particle", "The Brownian particle", free, free_q, out,
-    sections=[("Dragged trap", drag, drag_q), ("Inertial particles in two baths", pair, inertial_q)],
+    sections=[("Dragged trap", drag, drag_q), ("Dragged trap, in dimensionless groups", drag, drag_groups),
+              ("Inertial particles in two baths", pair, inertial_q),
+              ("Inertial particles in two baths, in dimensionless groups", pair, pair_groups)],
     figures=[fig_path.name],
 )
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -52,7 +52,7 @@ quantities = {
     r"T_{v \to r}": tt.transfer_entropy_rate(model, v, r),
 }
 for name, expr in quantities.items():
-    print(f"{name:>40} = {expr}")
+    print(f"{name:>40} = {tt.compact(expr)}")
 
 # %% [markdown]
 # ## Checks of the laws on the closed forms

@@ -91,9 +91,9 @@ ramp = C.learning_quantities("ramp")
 ramp_eff = C.ramp_efficiency()
 LEARN_NAMES = {"gain": "c(t)", "variance": r"\operatorname{var}(w \mid \mu)", "information": r"I(w; \mu)",
                "entropy_change": r"\Delta S_w", "heat": "Q", "efficiency": r"\eta"}
-step_q = {name + r"_{\mathrm{step}}": step[k] for k, name in LEARN_NAMES.items()}
+step_q = {"{" + name + r"}_{\mathrm{step}}": step[k] for k, name in LEARN_NAMES.items()}
 step_q[r"\eta_{\mathrm{step}}(\infty)"] = step["efficiency_final"]
-ramp_q = {name + r"_{\mathrm{ramp}}": ramp[k] for k, name in LEARN_NAMES.items()}
+ramp_q = {"{" + name + r"}_{\mathrm{ramp}}": ramp[k] for k, name in LEARN_NAMES.items()}
 ramp_q[r"Q_{\mathrm{ramp}}(\infty)"] = ramp_eff["heat"]
 ramp_q[r"\eta_{\mathrm{ramp}}(\infty)"] = ramp_eff["efficiency"]
 ramp_q[r"\lim_{\tau_r \to 0} \eta_{\mathrm{ramp}}(\infty)"] = ramp_eff["step_limit"]
@@ -225,10 +225,19 @@ fig_path = save_figure(fig, "synapse", out)
 # ## Export
 
 # %%
+# Dimensionless forms (C.UNITS): the decoder's groups, the synapse's coupling and time constant in
+# units of the neuron's noise and the signal's time; a learning synapse on its own time scale.
+track_groups = {name: C.UNITS(expr) for name, expr in track_q.items()}
+ramp_groups = {name: C.UNITS(expr, C.LEARNING_SCALES) for name, expr in ramp_q.items()
+               if C.t not in sp.sympify(expr).free_symbols}
+for name, form in track_groups.items():
+    assert abs(float(form.evaluate(p1)) - at(track_q[name], p1)) <= 1e-12 * max(1.0, abs(at(track_q[name], p1)))
 tex, md = write_derivation(
     "synapse", "Plastic synapses that learn and store", track, track_q, out,
-    sections=[("Learning under a step", C.learning("step"), step_q),
+    sections=[("Tracking, in dimensionless groups", track, track_groups),
+              ("Learning under a step", C.learning("step"), step_q),
               ("Learning under a ramp", C.learning("ramp"), ramp_q),
+              ("Learning under a ramp, in dimensionless groups (long times)", C.learning("ramp"), ramp_groups),
               ("Storing after a step of duration t_w", C.learning("step"), store_q),
               ("BCM-type rule, linear-noise approximation", lna, BCM_NAMES)],
     figures=[fig_path.name])

@@ -54,7 +54,7 @@ quantities = {
     r"P_{x_1 | x_2}": tt.filter_error(model, x1, x2),
 }
 for name, expr in quantities.items():
-    print(f"{name:>28} = {expr}")
+    print(f"{name:>28} = {tt.compact(expr)}")
 
 # %% [markdown]
 # ## The laws, on the closed forms

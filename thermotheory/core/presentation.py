@@ -94,7 +94,10 @@ def _value(expr: sp.Expr, point: Mapping[sp.Symbol, Any]) -> Any:
             return None
         if not v.is_number or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
             return None
-        return complex(v) if not v.is_real else mpmath.mpf(str(v))
+        try:
+            return complex(v) if not v.is_real else mpmath.mpf(str(v))
+        except (TypeError, ValueError):
+            return None
 
 
 def equal_at_random_points(a: Any, b: Any, points: int = 4, seed: int = 0) -> bool:
@@ -371,6 +374,8 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     if isinstance(expr, sp.MatrixBase):
         return expr.applyfunc(lambda e: compact(e, rounds, seed))
     if expr.is_Atom or not expr.free_symbols:
+        return expr
+    if expr.has(sp.MatrixSymbol):  # determinants of named blocks: already in the shape they are meant to have
         return expr
     best = expr
     big = size(expr)[0] > EXPENSIVE_ABOVE or len(expr.free_symbols) > EXPENSIVE_SYMBOLS
