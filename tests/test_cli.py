@@ -43,6 +43,8 @@ def test_derive_prints_the_engine_closed_forms():
     (("plot", "decoder", "heat_rate", "--vary", "nope"), "unknown parameter 'nope'"),
     (("verify", "decoder", "--set", "tau_n"), "NAME=VALUE"),
     (("verify",), "one MODEL or --all"),
+    (("verify", "gyrator", "--budget", "1", "--paths", "100"), "not both"),
+    (("verify", "gyrator", "--rtol", "-1"), "rtol"),
 ])
 def test_unknown_names_exit_2_with_a_message(argv, message, capsys):
     code, _ = run(*argv)
@@ -55,6 +57,11 @@ def test_verify_passes_and_fails_with_the_right_status(capsys):
     code, text = run("verify", "underdamped_trap", "--paths", "400", "--z-max", "1e-9")
     assert code == 1 and "FAIL" in text
     assert "[####" in capsys.readouterr().err  # the progress bar
+
+
+def test_verify_sized_by_a_target_error():
+    code, text = run("verify", "gyrator", "--rtol", "0.05", "--quiet")
+    assert code == 0 and "passed, 0 failed" in text
 
 
 def test_report_is_a_complete_latex_document(tmp_path):

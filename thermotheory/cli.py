@@ -119,8 +119,11 @@ def _cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _verify_entry(item: CatalogEntry, values, paths: int | None, seed: int, z_max: float, progress: TextIO | None):
+def _verify_entry(item: CatalogEntry, values, paths: int | None, seed: int, z_max: float, progress: TextIO | None,
+                  budget: float | None = None, rtol: float | None = None):
     from .montecarlo.verify import VerificationTable, verify
+
+    sizing = {k: v for k, v in (("budget", budget), ("rtol", rtol)) if v is not None}
 
     model = item.model()
     table = VerificationTable()
@@ -130,7 +133,7 @@ def _verify_entry(item: CatalogEntry, values, paths: int | None, seed: int, z_ma
             _progress(i, len(names), name, progress)
         q = item.quantities[name]
         table.append(verify(model, q.function, *q.args, values=values, paths=paths, seed=seed + i, z_max=z_max,
-                            **dict(q.kwargs)))
+                            **sizing, **dict(q.kwargs)))
     if progress is not None:
         _progress(len(names), len(names), "done", progress)
     return table
@@ -144,7 +147,8 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     ok = True
     for item, values in zip(items, per_model):
         name = item.name
-        table = _verify_entry(item, values, args.paths, args.seed, args.z_max, None if args.quiet else sys.stderr)
+        table = _verify_entry(item, values, args.paths, args.seed, args.z_max, None if args.quiet else sys.stderr,
+                              args.budget, args.rtol)
         out.write(f"{name}\n{table}\n")
         ok = ok and table.passed
     return 0 if ok else 1
@@ -258,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--all", action="store_true", help="every model of the catalog")
     v.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="change a parameter")
     v.add_argument("--z-max", type=float, default=4.0, help="largest |z| that passes (default 4)")
+    v.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="CPU seconds per quantity; verify sizes its run to it (not with --paths)")
+    v.add_argument("--rtol", type=float, default=None, help="target relative standard error (not with --paths)")
     mc(v)
     v.set_defaults(run=_cmd_verify)
     r = sub.add_parser("report", help="a complete LaTeX document for a model")
