@@ -340,3 +340,17 @@ def test_two_hidden_variables_seen_through_two_observed_ones_are_refused():
     model = tt.LinearSDE({x: v, v: -k * x - gam * v, n1: g1 * v - n1, n2: g2 * x - n2}, {v: gam, n1: D1, n2: D2})
     with pytest.raises(tt.TooLarge, match=r"model\.subs\(values\)"):
         tt.filter_error(model, [x, v], [n1, n2])
+
+
+def test_transient_of_a_long_chain_is_refused_at_once():
+    """A chain of four: exp(At) is fine, but E (S0 - S_inf) E^T would expand for seconds before being refused."""
+    import time
+
+    v_, x_, y_, r_ = sp.symbols("v x y r", real=True)
+    a, b, c, d = sp.symbols("a b c d", positive=True)
+    t = sp.Symbol("t", positive=True)
+    m = tt.LinearSDE({v_: -a * v_, x_: v_ - b * x_, y_: x_ - c * y_, r_: y_ - d * r_}, {v_: 1, x_: 1, y_: 1, r_: 1})
+    start = time.perf_counter()
+    with pytest.raises(tt.TooLarge, match="model.subs"):
+        tt.covariance(m, t, sp.eye(4))
+    assert time.perf_counter() - start < 5.0

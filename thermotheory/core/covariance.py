@@ -1005,8 +1005,31 @@ def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
         S = E * S0 * E.T + integrand.applyfunc(lambda e: sp.integrate(e, (s, 0, t)))
         return sp.ImmutableMatrix(S.applyfunc(lambda e: tidy(sp.simplify(e))))
     Sinf = sp.Matrix(_symbolic_lyapunov(A, 2 * D))
+    _check_transient_size(E, S0 - Sinf)
     S = Sinf + E * (S0 - Sinf) * E.T
     return sp.ImmutableMatrix(_collect_matrix(S, t))
+
+
+#: Largest predicted size (a product of term bounds, see :func:`_check_transient_size`) of a symbolic
+#: transient covariance: a particle read by a neuron (8.6e6) is solved in seconds, a chain of four
+#: (2.1e8) would be refused by the term budget only after 10-20 s of expansion.
+MAX_TRANSIENT_PREDICTED = 5.0e7
+
+
+def _check_transient_size(E: sp.Matrix, X: sp.Matrix) -> None:
+    """Refuse at once a transient ``E X E^T`` whose entries would expand past the budget.
+
+    The prediction is ``max_ij sum_kl t(E_ik) t(X_kl) t(E_jl)`` with ``t`` the term bound of
+    :func:`thermotheory.core.budget.term_bound`: computed in milliseconds from the factors.
+    """
+    n = E.rows
+    tb = [[0 if E[i, k] == 0 else budget.term_bound(E[i, k]) for k in range(n)] for i in range(n)]
+    tx = [[0 if X[k, l] == 0 else budget.term_bound(X[k, l]) for l in range(n)] for k in range(n)]
+    worst = max(sum(tb[i][k] * tx[k][l] * tb[j][l] for k in range(n) for l in range(n))
+                for i in range(n) for j in range(i, n))
+    if worst > MAX_TRANSIENT_PREDICTED:
+        raise TooLarge(f"the symbolic transient covariance would expand to about {worst:.2g} terms before "
+                       f"cancelling (limit {MAX_TRANSIENT_PREDICTED:.2g}); {_NUMERIC_PATH}")
 
 
 def noise_integral(A: np.ndarray, Q: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
