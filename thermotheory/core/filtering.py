@@ -210,8 +210,12 @@ def _newton_refine(a, c, q, ri, P, steps: int = 2):
     for _ in range(steps):
         closed = a - P @ c.T @ ri @ c
         try:
-            X = sla.solve_continuous_lyapunov(closed, -R)
-        except (np.linalg.LinAlgError, ValueError):
+            with warnings.catch_warnings():
+                # scipy perturbs a closed loop with an eigenvalue pair summing to zero and warns:
+                # no refinement step is meaningful then, scipy's solution is kept
+                warnings.simplefilter("error", RuntimeWarning)
+                X = sla.solve_continuous_lyapunov(closed, -R)
+        except (np.linalg.LinAlgError, ValueError, RuntimeWarning):
             break
         trial = P + (X + X.T) / 2
         R_trial = residual(trial)
