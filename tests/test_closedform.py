@@ -228,3 +228,59 @@ def test_apply_form_for_quantities_without_structure():
     assert isinstance(apply_form(e, "structured"), ClosedForm)
     assert apply_form(e, "rational") == (a + b) / (a * b)
     assert apply_form(1.5, "structured") == 1.5
+
+
+def test_equal_rates_are_refused_not_evaluated_into_garbage():
+    """Transient closed forms divide by differences of rates: at equal rates the formula is 0/0."""
+    a, b, k, D1, D2 = sp.symbols("a b k D1 D2", positive=True)
+    t = sp.Symbol("t", positive=True)
+    v, x = sp.symbols("v x", real=True)
+    m = tt.LinearSDE({v: -a * v, x: k * v - b * x}, {v: D1, x: D2})
+    S0 = sp.Matrix([[1, sp.Rational(1, 2)], [sp.Rational(1, 2), 2]])
+    vals = {a: 1.3, k: 0.9, D1: 1.1, D2: 0.4, t: 0.7}
+    reference = tt.mutual_information(m.subs({a: 1.3, b: 1.3000001, k: 0.9, D1: 1.1, D2: 0.4}), v, x, t=0.7,
+                                      initial=[[1, 0.5], [0.5, 2]])
+    for form in ("factored", "rational", "structured"):
+        e = tt.mutual_information(m, v, x, t=t, initial=S0, form=form)
+        with pytest.raises(ModelError, match="vanishes at these values"):
+            tt.evaluate(e, {**vals, b: 1.3})
+        assert float(tt.evaluate(e, {**vals, b: 1.3000001})) == pytest.approx(reference, rel=1e-7)
+
+
+def test_structured_forms_refuse_singular_covariances():
+    v, x, y = sp.symbols("v x y", real=True)
+    a, D, D3 = sp.symbols("a D D_3", positive=True)
+    m = tt.LinearSDE.from_matrices(sp.Matrix([[-a, 0, 0], [0, -a, 0], [1, 1, -1]]),
+                                   sp.Matrix([[D, D, 0], [D, D, 0], [0, 0, D3]]), variables=[v, x, y])
+    with pytest.raises(tt.SingularCovariance):
+        tt.mutual_information(m, y, [v, x], form="structured")
+    with pytest.raises(tt.SingularCovariance):
+        tt.information_flow(m, y, form="structured")
+
+
+def test_structured_efficiency_at_detailed_balance_is_refused():
+    x, y = sp.symbols("x y", real=True)
+    a, b, c = sp.symbols("a b c", positive=True)
+    m = tt.LinearSDE({x: -a * x + c * y, y: c * x - b * y}, {x: 1, y: 1})
+    with pytest.raises(ModelError, match="heat rate of y is zero"):
+        tt.efficiency(m, y, form="structured")
+
+
+def test_float_coefficients_in_a_symbolic_model_are_exact():
+    v, x, y = sp.symbols("v x y", real=True)
+    a = sp.Symbol("a", positive=True)
+    m = tt.LinearSDE({v: -a * v, x: 0.3 * v - 0.7 * x, y: 0.9 * v + 0.2 * x - 1.1 * y}, {v: 1.1, x: 0.4, y: 0.8})
+    info = tt.mutual_information(m, v, [x, y], form="rational")
+    numeric = tt.mutual_information(m.subs({a: 0.8}), v, [x, y])
+    assert float(tt.evaluate(info, {a: 0.8})) == pytest.approx(numeric, rel=1e-10)
+
+
+def test_closed_form_names_and_argument_counts():
+    a, b = sp.symbols("a b", positive=True)
+    r = sp.Symbol("r")
+    f = ClosedForm(sp.log(r), [(r, a + b)])
+    assert float(f.subs({"a": 1, "b": 2})) == pytest.approx(np.log(3.0))
+    g = f.lambdify(["a", "b"])
+    assert float(g(1.0, 2.0)) == pytest.approx(np.log(3.0))
+    with pytest.raises(ModelError, match="expected 2 values"):
+        g(1.0)

@@ -108,3 +108,13 @@ def test_dimensionless_refusals():
         dimensionless(a, {a: {"time": 1}}, [])
     units = Units(dims, [b])
     assert units(a / (a + b)).free_symbols == {a, b}
+
+
+def test_rewritings_valid_only_for_positive_arguments_are_not_made():
+    x, y = sp.symbols("x y", real=True)
+    p = sp.Symbol("p", positive=True)
+    assert compact(sp.sqrt(5 - x) * sp.sqrt(5 - y)) == sp.sqrt(5 - x) * sp.sqrt(5 - y)
+    assert compact(sp.log((5 - p) ** 2)) == sp.log((5 - p) ** 2)
+    s, snr = sp.symbols("s snr", positive=True)
+    with pytest.raises(ModelError, match="only up to its sign"):
+        dimensionless(x * s, {x: {"L": 1}, s: {"L": 1}}, [s], {snr: x**2 / s**2})

@@ -150,7 +150,12 @@ def field_matrix(M: sp.MatrixBase):
     """
     from sympy.polys.matrices import DomainMatrix
 
-    dM = DomainMatrix.from_Matrix(sp.Matrix(M))
+    M = sp.Matrix(M)
+    if any(e.has(sp.Float) for e in M):
+        # floats as their exact binary values: over the reals nothing would cancel (a quotient of
+        # degree 28 for a 3x3 block, and sympy then hangs deciding its sign); the value is unchanged
+        M = M.applyfunc(lambda e: e.xreplace({f: sp.Rational(f) for f in e.atoms(sp.Float)}))
+    dM = DomainMatrix.from_Matrix(M)
     if dM.domain.is_EX or dM.domain.is_EXRAW:
         return None
     return dM.to_field()

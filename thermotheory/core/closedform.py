@@ -44,7 +44,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..errors import ModelError
 
-__all__ = ["ClosedForm", "FORMS", "check_form", "choose_form", "apply_form", "present", "CovarianceNames", "STRUCTURED_ABOVE"]
+__all__ = ["ClosedForm", "FORMS", "check_form", "choose_form", "apply_form", "present", "generically_singular", "CovarianceNames", "STRUCTURED_ABOVE"]
 
 #: The values ``form=`` accepts.
 FORMS = ("structured", "rational", "factored")
@@ -262,7 +262,8 @@ class ClosedForm:
 
     def subs(self, values: Mapping[Any, Any]) -> ClosedForm:
         """Substitute values for parameters in the expression and every definition."""
-        values = dict(values)
+        by_name = {s.name: s for s in self.free_symbols}
+        values = {by_name.get(k, k) if isinstance(k, str) else k: v for k, v in dict(values).items()}
         defs = [(n, v.subs(values)) for n, v in self._definitions]
         return ClosedForm(self._expr.subs(values), defs, self._names)
 
@@ -341,7 +342,8 @@ class ClosedForm:
         >>> [round(float(x), 6) for x in f(np.array([2.0, 3.0]))]
         [1.098612, 2.079442]
         """
-        args = tuple(args)
+        by_name = {s.name: s for s in self.free_symbols}
+        args = tuple(by_name.get(a, sp.Symbol(a)) if isinstance(a, str) else a for a in args)
         missing = sorted(s.name for s in self.free_symbols if s not in args)
         if missing:
             raise ModelError(f"lambdify: no argument given for {missing}")
@@ -353,6 +355,9 @@ class ClosedForm:
         final = _NumpyStep(self._expr, known)
 
         def f(*vals: Any) -> Any:
+            if len(vals) != len(args):
+                raise ModelError(f"expected {len(args)} values ({', '.join(a.name for a in args)}) but found "
+                                 f"{len(vals)}")
             arrays = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in vals]) if vals else []
             shape = arrays[0].shape if vals else ()
             lookup: dict[Any, Any] = dict(zip(args, arrays))
@@ -465,10 +470,32 @@ def _cancelled(e: sp.Expr) -> sp.Expr:
         return sp.log(_cancelled(e.args[0]))
     if e.has(sp.log) and (e.is_Add or e.is_Mul):
         return e.func(*[_cancelled(a) for a in e.args])
-    from . import budget
-
-    budget.check_terms([e], "the rational form")
     return sp.cancel(sp.together(e))
+
+
+def generically_singular(M: sp.MatrixBase, points: int = 2, seed: int = 0) -> bool:
+    """Whether a symbolic matrix is singular for all parameter values, judged at random points.
+
+    Its determinant is a rational function of the parameters: identically zero (perfectly
+    correlated noise, a variable without variance) it vanishes at every point, otherwise at
+    almost none. The matrix is evaluated in floats at ``points`` random points (positive
+    symbols in [0.5, 2], others in [-2, 2]) and called singular when its condition number
+    exceeds 1e12 at all of them; no exact determinant is formed.
+    """
+    M = sp.Matrix(M)
+    symbols = sorted(set().union(*[e.free_symbols for e in M]), key=lambda s: s.name)
+    rng = np.random.default_rng(seed)
+    f = sp.lambdify(symbols, M, modules="numpy")
+    for _ in range(points):
+        vals = [rng.uniform(0.5, 2.0) if s.is_positive or s.is_nonnegative else rng.uniform(-2.0, 2.0) for s in symbols]
+        with np.errstate(all="ignore"):
+            try:
+                A = np.array(f(*vals), dtype=float)
+            except (ZeroDivisionError, TypeError, ValueError):
+                return False
+            if not np.all(np.isfinite(A)) or np.linalg.cond(A) < 1e12:
+                return False
+    return True
 
 
 class _NumpyStep:

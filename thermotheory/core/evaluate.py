@@ -99,13 +99,39 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
     symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
     with mpmath.workdps(dps):
         args = [_checked(s, _to_mpf(subs[s])) for s in symbols]
-        if isinstance(expr, sp.MatrixBase):
-            out = mpmath.matrix(expr.rows, expr.cols)
-            for i in range(expr.rows):
-                for j in range(expr.cols):
-                    out[i, j] = _realify(_compiled(expr[i, j], symbols)(*args), dps)
-            return out
-        return _realify(_compiled(expr, symbols)(*args), dps)
+        try:
+            if isinstance(expr, sp.MatrixBase):
+                out = mpmath.matrix(expr.rows, expr.cols)
+                for i in range(expr.rows):
+                    for j in range(expr.cols):
+                        _check_denominators(expr[i, j], symbols, args, dps)
+                        out[i, j] = _realify(_compiled(expr[i, j], symbols)(*args), dps)
+                return out
+            _check_denominators(expr, symbols, args, dps)
+            return _realify(_compiled(expr, symbols)(*args), dps)
+        except ZeroDivisionError:
+            raise ModelError("the expression is undefined at these values (a division by zero)") from None
+
+
+def _check_denominators(expr: sp.Expr, symbols: tuple, args: list, dps: int) -> None:
+    """Refuse values at which a denominator of the closed form vanishes, or so nearly that no digits are left.
+
+    Closed forms derived for distinct rates divide by their differences (``a - b``): at
+    ``a = b`` the limit exists but the formula gives 0/0, and near it the cancellation
+    eats digits. A denominator below ``10**(5 - dps)`` of the size of its terms is refused
+    (naming it) rather than evaluated into a meaningless number.
+    """
+    bases = {p.base for p in expr.atoms(sp.Pow) if p.exp.is_negative and p.base.free_symbols}
+    for base in sorted(bases, key=sp.default_sort_key):
+        value = abs(_compiled(base, symbols)(*args))
+        terms = sp.Add.make_args(sp.expand(base)) if base.is_Add else (base,)
+        scale = sum(abs(_compiled(t, symbols)(*args)) for t in terms) if base.is_Add else value
+        if scale > 0 and value <= scale * mpmath.mpf(10) ** (5 - dps):
+            shown = str(base) if len(str(base)) <= 60 else "one of its denominators"
+            raise ModelError(
+                f"the closed form divides by {shown}, which vanishes at these values (a removable singularity, "
+                "as at equal rates, or a true pole): evaluate at nearby values, or substitute the numbers into "
+                "the model (model.subs) and use the numeric engine")
 
 
 def _checked(symbol: sp.Symbol, value: Any) -> Any:

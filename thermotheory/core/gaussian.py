@@ -17,7 +17,7 @@ from ._backend import NumOps, _fraction_free_det, det_ratio, ops_for
 from .covariance import covariance, stationary_covariance
 from .model import LinearSDE, VariableSpec
 from .checks import check_finite_array, check_square_array, guarded
-from .closedform import ClosedForm, CovarianceNames, check_form, choose_form
+from .closedform import ClosedForm, CovarianceNames, check_form, choose_form, generically_singular
 
 __all__ = ["entropy", "mutual_information", "conditional_mutual_information", "kl_divergence", "state_covariance"]
 
@@ -95,7 +95,7 @@ def entropy(model: LinearSDE, X: VariableSpec, t: Any = None, initial: Any = Non
     chosen = choose_form(form, [block])
     if chosen == "structured":
         names = _names(model, S, t)
-        if _symbolic_det(block, f"covariance of {X}") == 0:
+        if (block[0, 0] == 0) if block.rows == 1 else generically_singular(block):
             raise SingularCovariance(f"the covariance of {X} is singular")
         return names.closed(sp.log((2 * sp.pi) ** k * names.det(sorted(idx))) / 2 + sp.Rational(k, 2))
     det = _symbolic_det(block, f"covariance of {X}")
@@ -146,9 +146,9 @@ def _info_from_dets(ops, S, groups_plus, groups_minus, what, form=None, model=No
 def _structured_info(model, S, groups_plus, groups_minus, what, t) -> ClosedForm:
     r"""``1/2 ln(prod det Sigma_plus / prod det Sigma_minus)`` over named covariance blocks.
 
-    Each determinant is checked non-zero (exactly, fraction-free) only for the blocks that
-    are 1x1 or whose determinant is cheap; a singular larger block is refused when the
-    result is evaluated or expanded.
+    A block whose covariance is singular (a zero variance, perfectly correlated noise) is
+    refused: exactly for 1x1 blocks, at random points for larger ones
+    (:func:`~thermotheory.core.closedform.generically_singular`), with no determinant formed.
     """
     names = _names(model, S, t)
     num, den = sp.Integer(1), sp.Integer(1)
@@ -157,7 +157,7 @@ def _structured_info(model, S, groups_plus, groups_minus, what, t) -> ClosedForm
     for g in groups_minus:
         den *= names.det(sorted(g))
     for g in groups_plus + groups_minus:
-        if len(g) == 1 and S[g[0], g[0]] == 0:
+        if len(g) == 1 and S[g[0], g[0]] == 0 or len(g) > 1 and generically_singular(S.extract(g, g)):
             raise SingularCovariance(f"the covariance of {what} is singular")
     return names.closed(sp.log(num / den) / 2)
 

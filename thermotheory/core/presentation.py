@@ -77,12 +77,15 @@ def _sample(symbols: Sequence[sp.Symbol], rng) -> dict[sp.Symbol, Any]:
         if s.is_integer:
             lo = 1 if s.is_positive else (0 if s.is_nonnegative else -3)
             out[s] = sp.Integer(rng.randint(lo, lo + 6))
-        elif s.is_positive or s.is_nonnegative:
-            out[s] = sp.Rational(rng.randint(30, 300), 97)
-        elif s.is_negative or s.is_nonpositive:
-            out[s] = -sp.Rational(rng.randint(30, 300), 97)
         else:
-            out[s] = sp.Rational(rng.randint(-300, 300), 97)
+            # magnitudes from 0.3 to 30 (a rewriting wrong only for large or negative values is caught)
+            mag = sp.Rational(rng.randint(30, 300), 97) * (10 if rng.random() < 0.5 else 1)
+            if s.is_positive or s.is_nonnegative:
+                out[s] = mag
+            elif s.is_negative or s.is_nonpositive:
+                out[s] = -mag
+            else:
+                out[s] = mag if rng.random() < 0.5 else -mag
     return out
 
 
@@ -200,8 +203,8 @@ def _logs_combined(e: sp.Expr) -> sp.Expr:
             logs.append((coeff, body.args[0]))
         else:
             rest.append(t)
-    if len(logs) < 2:
-        return e
+    if len(logs) < 2 or not all(a.is_positive for _, a in logs):
+        return e  # log(a) + log(b) = log(a b) needs a, b > 0
     c = sp.gcd_list([abs(k) for k, _ in logs])
     if not c or c == 0:
         return e
@@ -210,7 +213,7 @@ def _logs_combined(e: sp.Expr) -> sp.Expr:
 
 
 def _logs_split(e: sp.Expr) -> sp.Expr:
-    return sp.expand_log(e, force=True)
+    return sp.expand_log(e)  # by the symbols' assumptions only: log(x*y) splits when x, y > 0
 
 
 def _log1p(e: sp.Expr) -> sp.Expr:
@@ -237,17 +240,18 @@ def _best_rational(e: sp.Expr) -> sp.Expr:
 
 def _powers_out_of_logs(e: sp.Expr) -> sp.Expr:
     """``log(x**a)`` as ``a*log(x)`` (``x`` positive at every checked point)."""
-    return e.replace(lambda x: isinstance(x, sp.log) and x.args[0].is_Pow,
+    return e.replace(lambda x: isinstance(x, sp.log) and x.args[0].is_Pow and x.args[0].base.is_positive
+                     and x.args[0].exp.is_real,
                      lambda x: x.args[0].exp * sp.log(x.args[0].base))
 
 
 def _roots_merged(e: sp.Expr) -> sp.Expr:
-    return sp.powsimp(e, force=True, combine="base")
+    return sp.powsimp(e, combine="base")  # sqrt(a) sqrt(b) = sqrt(a b) only where the assumptions allow
 
 
 def _conjugate(e: sp.Expr) -> sp.Expr:
     """A sum ``a + c*sqrt(b)`` whose terms may cancel, multiplied out by its conjugate: ``(a^2 - c^2 b)/(a - c sqrt(b))``."""
-    e = sp.powsimp(e, force=True, combine="base")
+    e = sp.powsimp(e, combine="base")
 
     def is_root_sum(x: Any) -> bool:
         if not isinstance(x, sp.Add) or len(x.args) != 2:
@@ -492,6 +496,9 @@ def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol]
             raise ModelError(f"dimensionless: the group {name} = {g} is not dimensionless")
         (p,) = free
         k = sp.Mul(g).as_powers_dict()[p]
+        if not p.is_positive and not (sp.sympify(k).is_integer and sp.sympify(k) % 2 == 1):
+            raise ModelError(f"dimensionless: the group {name} = {g} fixes {p} only up to its sign; declare {p} "
+                             "positive or use a group with an odd power of it")
         subs[p] = sp.powsimp(sp.expand_power_base((name * p**k / g) ** (1 / k), force=True), force=True)
         out_groups[name] = g
     for p in params:

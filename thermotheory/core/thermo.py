@@ -36,7 +36,7 @@ from .covariance import (
 )
 from .model import LinearSDE, VariableSpec, stability_tolerance
 from .checks import check_finite_result, guarded
-from .closedform import ClosedForm, CovarianceNames, apply_form, check_form, choose_form
+from .closedform import ClosedForm, CovarianceNames, apply_form, check_form, choose_form, generically_singular
 
 __all__ = [
     "entropy_production_rate",
@@ -156,7 +156,11 @@ def _structured_names(model: LinearSDE, form: str | None, need_precision: bool) 
         return None
     S = stationary_covariance(model)
     chosen = choose_form(form, [sp.Matrix(S)] if need_precision else [])
-    return CovarianceNames(model.variables, S) if chosen == "structured" else None
+    if chosen != "structured":
+        return None
+    if need_precision and generically_singular(S):
+        raise SingularCovariance("the stationary covariance is singular; the density has no gradient")
+    return CovarianceNames(model.variables, S)
 
 
 def _noise_precision_trace(names: CovarianceNames, D, idx) -> Any:
@@ -358,7 +362,8 @@ def efficiency(model: LinearSDE, Y: VariableSpec, form: str | None = None) -> An
     inner = "structured" if structured else None
     heat = heat_rate(model, Y, form=inner)
     flow = information_flow(model, into=Y, form=inner)
-    if (heat.expr if isinstance(heat, ClosedForm) else heat) == 0:
+    # a structured heat rate is written in named covariance entries: its zero is decided on the quotient
+    if (heat_rate(model, Y, form="factored") if isinstance(heat, ClosedForm) else heat) == 0:
         # numeric heat rates within round-off of zero are exactly 0.0 (see heat_rate)
         raise ModelError(f"the heat rate of {Y} is zero (no dissipation, as at equilibrium), so its efficiency "
                          "is undefined")

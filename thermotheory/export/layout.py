@@ -181,8 +181,8 @@ def _pack(first: str, pieces: list[str], lead: float, width: float) -> list[str]
 
 class _Namer:
     def __init__(self, taken: set[str]):
-        letter = next(c for c in "CKZQGR" if c not in taken)
-        self.letter = letter
+        letter = next((c for c in "CKZQGRHJ" if c not in taken), None)
+        self.letter = letter if letter is not None else r"\mathcal{C}"
         self.count = 0
 
     def __call__(self) -> sp.Symbol:
@@ -195,7 +195,9 @@ def new_namer(values: Any) -> _Namer:
     taken = set()
     for v in values:
         expr = v.expr if isinstance(v, ClosedForm) else v
-        free = getattr(expr, "free_symbols", set()) | (v.free_symbols if isinstance(v, ClosedForm) else set())
+        free = set(getattr(expr, "free_symbols", set()))
+        if isinstance(v, ClosedForm):
+            free |= v.free_symbols | {n for n, _ in v.definitions}
         taken |= {s.name[0] for s in free if getattr(s, "name", "")}
     return _Namer(taken)
 
@@ -274,7 +276,7 @@ def fit_lines(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None
         value = value.expr
     value = sp.sympify(value)
     if namer is None:
-        namer = new_namer([value])
+        namer = new_namer([value] + [v for _, v in definitions])
     extra: list[tuple[str, Any]] = []
     lines = _fit_expr(lhs, value, width, namer, extra, settings)
     pending = extra + definitions
