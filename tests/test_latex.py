@@ -80,3 +80,12 @@ def test_text_is_escaped():
     assert tex_text("v -> x -> w") == r"v $\to$ x $\to$ w"
     assert tex_text("heat_rate & 5% #1") == r"heat\_rate \& 5\% \#1"
     assert tex_text("sigma_w") == r"$\sigma_{w}$"
+
+
+def test_tt_latex_breaks_when_given_a_width():
+    import thermotheory as tt
+
+    a = sp.symbols("a_1:60")
+    tex = tt.latex(sp.Add(*a), width=200)
+    assert tex.startswith(r"\begin{aligned} &") and tex.count(r"\\") >= 3
+    assert tt.latex(a[0] + 1, width=200) == tt.latex(a[0] + 1) == "a_{1} + 1"

@@ -162,8 +162,13 @@ def _realify(x: Any, dps: int) -> Any:
     return +x
 
 
-def latex(obj: Any) -> str:
+def latex(obj: Any, width: float | None = None) -> str:
     r"""LaTeX for a closed form, a matrix or a model (its system of SDEs, in an ``aligned`` block).
+
+    With ``width`` (pt; the documents written by this package have about 440 pt), a closed
+    form too wide for one line comes back as an ``aligned`` block broken to fit
+    (:func:`thermotheory.export.layout.fit_lines`: a sum term by term, a quotient through
+    named sums defined under "where"); by default it is one line.
 
     Examples
     --------
@@ -174,6 +179,14 @@ def latex(obj: Any) -> str:
     """
     if isinstance(obj, LinearSDE):
         return r"\begin{aligned} " + r" \\ ".join(obj._latex_lines()) + r" \end{aligned}"
+    if width is not None and not isinstance(obj, sp.MatrixBase):
+        from ..export.layout import fit_lines
+
+        lines = fit_lines("", obj if isinstance(obj, ClosedForm) else _closed_form(obj, finite=False), width)
+        if len(lines) == 1:
+            return lines[0].split("&= ", 1)[1]
+        lines[0] = "&" + lines[0].split("&=", 1)[1]
+        return r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}"
     if isinstance(obj, ClosedForm):
         return obj.latex()
     return sp.latex(_closed_form(obj, finite=False))
