@@ -71,21 +71,27 @@ def _ops(expr: Any) -> int:
     return int(sp.count_ops(expr))
 
 
-def _sample(symbols: Sequence[sp.Symbol], rng) -> dict[sp.Symbol, Any]:
+#: Magnitude bands the random points cycle through, so that small, order-one and large values are all tried.
+_BANDS = ((30, 97), (97, 291), (291, 2910))
+
+
+def _sample(symbols: Sequence[sp.Symbol], rng, k: int = 0) -> dict[sp.Symbol, Any]:
+    """Point ``k``: magnitudes from band ``k % 3`` (0.3-1, 1-3, 3-30); real symbols alternate in sign."""
+    lo, hi = _BANDS[k % len(_BANDS)]
     out = {}
-    for s in symbols:
+    for i, s in enumerate(symbols):
         if s.is_integer:
-            lo = 1 if s.is_positive else (0 if s.is_nonnegative else -3)
-            out[s] = sp.Integer(rng.randint(lo, lo + 6))
+            base = 1 if s.is_positive else (0 if s.is_nonnegative else -3)
+            out[s] = sp.Integer(rng.randint(base, base + 6))
+            continue
+        mag = sp.Rational(rng.randint(lo, hi), 97)
+        if s.is_positive or s.is_nonnegative:
+            out[s] = mag
+        elif s.is_negative or s.is_nonpositive:
+            out[s] = -mag
         else:
-            # magnitudes from 0.3 to 30 (a rewriting wrong only for large or negative values is caught)
-            mag = sp.Rational(rng.randint(30, 300), 97) * (10 if rng.random() < 0.5 else 1)
-            if s.is_positive or s.is_nonnegative:
-                out[s] = mag
-            elif s.is_negative or s.is_nonpositive:
-                out[s] = -mag
-            else:
-                out[s] = mag if rng.random() < 0.5 else -mag
+            negative = ((k + i) % 2 == 1) != (rng.random() < 0.25)
+            out[s] = -mag if negative else mag
     return out
 
 
@@ -103,7 +109,7 @@ def _value(expr: sp.Expr, point: Mapping[sp.Symbol, Any]) -> Any:
             return None
 
 
-def equal_at_random_points(a: Any, b: Any, points: int = 4, seed: int = 0) -> bool:
+def equal_at_random_points(a: Any, b: Any, points: int = 6, seed: int = 0) -> bool:
     """Whether two expressions agree to 20 digits at random points within the symbols' assumptions.
 
     Points where either side is undefined are skipped; no defined point counts as
@@ -124,8 +130,8 @@ def equal_at_random_points(a: Any, b: Any, points: int = 4, seed: int = 0) -> bo
     symbols = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
     rng = random.Random(seed)
     checked = 0
-    for _ in range(4 * points):
-        point = _sample(symbols, rng)
+    for k in range(4 * points):
+        point = _sample(symbols, rng, k)
         va, vb = _value(a, point), _value(b, point)
         if va is None or vb is None:
             continue
