@@ -587,9 +587,14 @@ class LinearSDE(StateModel):
 
 # -- validation helpers ------------------------------------------------------------------
 def stability_tolerance(A: np.ndarray) -> float:
-    """Round-off scale of the eigenvalues of ``A``: real parts within it are indistinguishable from 0."""
+    """Round-off scale of the eigenvalues of ``A``: real parts within it are indistinguishable from 0.
+
+    Never below the smallest normal float: a subnormal rate (``-2e-320``) is no rate at all,
+    and dividing by it overflows without any floating-point error being raised.
+    """
     n = A.shape[0]
-    return 64.0 * n * np.finfo(float).eps * max(float(np.linalg.norm(A, 2)), np.finfo(float).tiny)
+    tiny = np.finfo(float).tiny
+    return max(64.0 * n * np.finfo(float).eps * max(float(np.linalg.norm(A, 2)), tiny), tiny)
 
 
 def numeric_stability(A: np.ndarray) -> tuple[bool, complex, float]:
