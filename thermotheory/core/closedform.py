@@ -363,7 +363,8 @@ class ClosedForm:
             lookup: dict[Any, Any] = dict(zip(args, arrays))
             for name, step in steps:
                 lookup[name] = step(lookup, shape)
-            return final(lookup, shape)
+            out = final(lookup, shape)
+            return float(out) if shape == () and np.ndim(out) == 0 else out
 
         return f
 
