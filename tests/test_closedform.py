@@ -284,3 +284,15 @@ def test_closed_form_names_and_argument_counts():
     assert isinstance(g(1.0, 2.0), float) and g(1.0, 2.0) == pytest.approx(np.log(3.0))
     with pytest.raises(ModelError, match="expected 2 values"):
         g(1.0)
+
+
+def test_closed_form_evaluation_refuses_missing_and_non_finite_values():
+    a, b = sp.symbols("a b", positive=True)
+    r = sp.Symbol("r")
+    f = ClosedForm(sp.log(r), [(r, a + b)])
+    with pytest.raises(ModelError, match="no value given"):
+        f.evaluate({a: 1.0})
+    with pytest.raises(ModelError, match="finite"):
+        f.evaluate({a: float("nan"), b: 1.0})
+    with pytest.raises(ModelError, match="positive"):
+        f.evaluate({a: -1.0, b: 3.0})

@@ -89,3 +89,15 @@ def test_tt_latex_breaks_when_given_a_width():
     tex = tt.latex(sp.Add(*a), width=200)
     assert tex.startswith(r"\begin{aligned} &") and tex.count(r"\\") >= 3
     assert tt.latex(a[0] + 1, width=200) == tt.latex(a[0] + 1) == "a_{1} + 1"
+
+
+def test_compiling_without_tex_is_a_named_error(monkeypatch, tmp_path):
+    import shutil
+
+    from thermotheory.errors import ModelError
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(ModelError, match="pdflatex is not installed"):
+        compile_tex(derivation_document("x", ""), tmp_path)
+    with pytest.raises(ModelError, match="pdftoppm is not installed"):
+        first_page_png(tmp_path / "x.pdf", tmp_path / "x.png")

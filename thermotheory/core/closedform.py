@@ -44,7 +44,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..errors import ModelError
 
-__all__ = ["ClosedForm", "FORMS", "check_form", "choose_form", "apply_form", "present", "generically_singular", "CovarianceNames", "STRUCTURED_ABOVE"]
+__all__ = ["ClosedForm", "FORMS", "check_form", "choose_form", "apply_form", "generically_singular", "CovarianceNames", "STRUCTURED_ABOVE"]
 
 #: The values ``form=`` accepts.
 FORMS = ("structured", "rational", "factored")
@@ -417,11 +417,6 @@ def apply_form(value: Any, form: str | None) -> Any:
     return value
 
 
-def present(value: Any) -> Any:
-    """The sympy expression behind a result: a ClosedForm's rational form, anything else unchanged."""
-    return value.rational() if isinstance(value, ClosedForm) else value
-
-
 def _mp_to_sympy(x: Any, dps: int) -> sp.Expr:
     import mpmath
 
@@ -432,7 +427,7 @@ def _mp_to_sympy(x: Any, dps: int) -> sp.Expr:
 
 def _expand(e: Any, env: Mapping[Any, Any]) -> Any:
     """``e`` with defined names replaced by their explicit values; matrix operations carried out fraction-free."""
-    from ._backend import SymOps, _fraction_free_det
+    from ._backend import SymOps
 
     if isinstance(e, sp.MatrixBase):
         return sp.Matrix(e.rows, e.cols, [_expand(x, env) for x in e])

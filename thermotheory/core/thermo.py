@@ -327,8 +327,8 @@ def information_flow(model: LinearSDE, into: VariableSpec, form: str | None = No
     if names is not None:
         drift_part = -sum(A[i, i] for i in idx)
         return _finish(ops, drift_part - _noise_precision_trace(names, D, idx), form, names)
-    # bipartite noise (D_YX = 0): only the YY block of the precision enters; the symbolic
-    # inverse is fraction-free, so the entries left out are never cancelled
+    # bipartite noise (D_YX = 0): only the YY block of the precision enters; symbolically
+    # just the cofactors it needs are computed (over the fraction field)
     drift_part = -ops.trace(ops.block(A, idx, idx))
     noise_part = _noise_precision(model, ops, S, D, idx)
     return _snap(model, ops, drift_part - noise_part, abs(drift_part) + abs(noise_part) if ops is NumOps else None,
