@@ -10,12 +10,24 @@ from .core.closedform import ClosedForm
 from .core.presentation import Units, compact, dimensionless
 from .core.covariance import covariance, stationary_covariance, stationary_mean
 from .core.evaluate import evaluate, latex
-from .core.filtering import filter_error, transfer_entropy_rate
 from .core.lna import fixed_points, linear_noise_approximation
-from .core.gaussian import conditional_mutual_information, entropy, kl_divergence, mutual_information
+from .core.gaussian import kl_divergence
 from .core.model import LinearSDE
 from .core.sde import SDE
-from .core.thermo import efficiency, entropy_production, entropy_production_rate, heat, heat_rate, information_flow
+from .quantity import BoundQuantity, Quantity, quantity
+from .registry import (
+    conditional_mutual_information,
+    efficiency,
+    entropy,
+    entropy_production,
+    entropy_production_rate,
+    filter_error,
+    heat,
+    heat_rate,
+    information_flow,
+    mutual_information,
+    transfer_entropy_rate,
+)
 from . import estimate
 from .montecarlo.simulate import Gaussian, Trajectories, simulate
 from .montecarlo.verify import VerificationRecord, VerificationTable, verify, verify_all
@@ -56,6 +68,9 @@ __all__ = [
     "evaluate",
     "latex",
     "ClosedForm",
+    "Quantity",
+    "BoundQuantity",
+    "quantity",
     "ground_types",
     "compact",
     "dimensionless",

@@ -335,6 +335,17 @@ class LatticeField:
                              f"0 .. {self.L - 1})")
         return idx
 
+    def flat_indices(self, region: Sequence) -> list[int]:
+        """The sites of ``region`` (flat indices, or an ``(n, d)`` array of coordinates) as flat indices.
+
+        Examples
+        --------
+        >>> LatticeField(4, d=2).flat_indices([[0, 1], [1, 0]])
+        [1, 4]
+        """
+        c = self._coords(region)
+        return [int(i) for i in np.ravel_multi_index(tuple(c.T), self.shape)]
+
     def covariance(self, region: Sequence) -> np.ndarray:
         """Dense covariance of the sites of ``region`` (flat indices, or an ``(n, d)`` array of coordinates)."""
         c = self._coords(region)

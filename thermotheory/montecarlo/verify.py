@@ -9,7 +9,6 @@ tail probability when the standard error has few degrees of freedom (batch means
 from __future__ import annotations
 
 import html
-import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,10 +23,12 @@ from ..core.checks import real_number
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
 from ..errors import ModelError
-from . import blocks
-from . import estimators as est
+from ..quantity import BoundQuantity, model_kind
+from ..quantity import quantity as lookup
+from . import nonlinear, stationary, transient
 from .estimators import time_scales
-from .simulate import BLOCK, _numeric_model, simulate
+from .simulate import BLOCK, _numeric_model
+from .stationary import Run
 
 __all__ = ["verify", "verify_all", "VerificationRecord", "VerificationTable", "time_scales"]
 
@@ -51,6 +52,10 @@ class VerificationRecord:
         How the estimate was made.
     dof : float
         Degrees of freedom of ``stderr`` (``batches - 1`` for batch means; infinite: normal).
+    approximation : str
+        What ``theory`` is when it is not the model's exact closed form: ``"linear-noise
+        approximation"`` for a nonlinear SDE, ``"given"`` for a closed form passed as
+        ``theory=``; empty for an exact closed form of the engine.
 
     Examples
     --------
@@ -73,11 +78,13 @@ class VerificationRecord:
     method: str
     z_max: float
     dof: float = math.inf
+    approximation: str = ""
 
     def __str__(self) -> str:
         flag = "PASS" if self.passed else "FAIL"
+        note = f" [{self.approximation}]" if self.approximation else ""
         return (f"{flag}  {self.quantity}: theory {self.theory:.6g} estimate {self.estimate:.6g} "
-                f"+- {self.stderr:.2g} (z = {self.z:+.2f})")
+                f"+- {self.stderr:.2g} (z = {self.z:+.2f}){note}")
 
     def _repr_html_(self) -> str:
         return VerificationTable([self])._repr_html_()
@@ -116,166 +123,37 @@ class VerificationTable(list):
                 f"<th>stderr</th><th>z</th><th></th></tr>{cells}</table>")
 
 
-def _name(model: LinearSDE, spec: Any) -> str:
-    idx = model.indices(spec)
-    names = [model.variables[i].name for i in idx]
-    return names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
-
-
 #: Coarsest step a rate check accepts, as a fraction of the fastest relaxation time.
 MAX_RATE_STEP = 0.1
-#: Richardson order of the path-integral rate estimators (the bias left is of order dt^(order+1)).
-RATE_ORDER = 2
-#: Largest transfer entropy per step (nats) before the step of a regression estimate is refined.
-MAX_TE_PER_STEP = 0.02
-#: Default sizes: independent paths (a multiple of the simulation's block of paths; the jackknife
-#: groups are blocks) and recorded duration in slowest relaxation times, per kind of check.
-DEFAULT_PATHS = {"static": 4096, "rate": 2048, "regression": 1024}
-DEFAULT_DURATION = {"static": 100.0, "rate": 40.0, "regression": 20.0}
-#: Burn-in before recording, in slowest relaxation times (regressions add 5 more for their filters).
-BURN_IN = {"static": 20.0, "rate": 10.0, "regression": 5.0}
 #: Paths of a run sized by budget= or rtol= (jackknife groups: paths / BLOCK, at most MAX_GROUPS).
 BUDGET_PATHS = 8192
 #: Fewest paths of a sized run: 32 jackknife groups, so that the error's own error is small.
 MIN_BUDGET_PATHS = 32 * BLOCK
-#: The pilot run of budget= and rtol=: paths and duration (slowest times); its samples are discarded.
-PILOT = (512, 10.0)
 #: Share of budget= that the sizing aims at (a larger run costs a little more per path than its pilot).
 BUDGET_SHARE = 0.85
 #: Longest run that rtol= alone may ask for, in seconds of this process's CPU time.
 MAX_RTOL_SECONDS = 120.0
 
 
-def _kind(fn) -> str:
-    if fn in (gaussian.entropy, gaussian.mutual_information, gaussian.conditional_mutual_information):
-        return "static"
-    if fn in (filtering.transfer_entropy_rate, filtering.filter_error):
-        return "regression"
-    return "rate"
-
-
-def _static_step(A, method) -> float:
-    """Step between recorded states of a static check: the slowest relaxation time (exact), a quarter otherwise."""
-    slow = time_scales(A)[1]
-    return slow if method == "exact" else slow / 4
-
-
-def _simulate_observed(model, observers, paths, seed, method, dt, duration, burn):
-    tr = simulate(model, t_end=duration, dt=dt, paths=paths, seed=seed, method=method, burn_in=burn,
-                  record=False, observers=observers)
-    return tr.observed
-
-
-def _estimate(fn, numeric, args, options, paths, seed, method, dt, duration, te_step=None):
-    """One Monte Carlo estimate of ``fn`` (no closed form involved): (Estimate, dt used, duration)."""
-    A, b, D = numeric.arrays()
-    parity = numeric.parity
-    n = numeric.dimension
-    fast, slow = time_scales(A)
-    kind = _kind(fn)
-    duration = duration or DEFAULT_DURATION[kind] * slow
-    if kind == "static":
-        step = _static_step(A, method)
-        duration = max(duration, step)
-        observed = _simulate_observed(numeric, {"m": lambda: blocks.LagMoments(n, 1)}, paths, seed, method, step,
-                                      duration, BURN_IN[kind] * slow)
-        groups = [numeric.indices(a) for a in args]
-
-        def logdet(cov, idx):
-            return 0.0 if not idx else float(np.linalg.slogdet(cov[np.ix_(idx, idx)])[1])
-
-        def stat(total):
-            cov = blocks.Moments(total, n, 1).density()[1]
-            if fn is gaussian.entropy:
-                k = len(groups[0])
-                return 0.5 * (k * np.log(2 * np.pi * np.e) + logdet(cov, groups[0]))
-            if fn is gaussian.mutual_information:
-                x, y = groups
-                return 0.5 * (logdet(cov, x) + logdet(cov, y) - logdet(cov, x + y))
-            x, y, z = groups
-            return 0.5 * (logdet(cov, x + z) + logdet(cov, y + z) - logdet(cov, z) - logdet(cov, x + y + z))
-
-        return blocks.jackknife(observed["m"], stat, paths), step, duration
-    if kind == "rate":
-        step = dt or fast / 20
-        target = options.get("subsystem", args[0] if args else None)
-        if fn is thermo.information_flow:
-            target = options.get("into", target)
-        idx = list(range(n)) if target is None else numeric.indices(target)
-        levels = RATE_ORDER + 2
-        observed = _simulate_observed(numeric, {"m": lambda: blocks.LagMoments(n, levels)}, paths, seed, method,
-                                      step, duration, BURN_IN[kind] * slow)
-        hs = [step * 2**lev for lev in range(levels)]
-
-        def heat(mom):
-            return blocks.richardson([blocks.heat_sum(mom, lev, A, b, D, parity, idx, h) / (mom.pairs(lev) * h)
-                                      for lev, h in enumerate(hs)], RATE_ORDER)
-
-        def flow(mom):
-            mean, cov = mom.density()
-            return blocks.richardson([blocks.flow_sum(mom, lev, mean, cov, idx) / (mom.pairs(lev) * h)
-                                      for lev, h in enumerate(hs)], RATE_ORDER)
-
-        def stat(total):
-            mom = blocks.Moments(total, n, levels)
-            if fn is thermo.information_flow:
-                return flow(mom)
-            if fn is thermo.heat_rate:
-                return heat(mom)
-            if fn is thermo.efficiency:
-                (vf, bf), (vh, bh) = flow(mom), heat(mom)
-                return vf / vh, (bf - vf / vh * bh) / vh
-            if target is not None:  # entropy production of a subsystem: its heat minus its information flow
-                (vh, bh), (vf, bf) = heat(mom), flow(mom)
-                return vh - vf, bh - bf
-            vh, bh = heat(mom)
-            mean, cov = mom.density()
-            return vh + blocks.system_entropy_sum(mom, mean, cov) / (mom.pairs(0) * step), bh
-
-        return blocks.jackknife(observed["m"], stat, paths), step, duration
-    src, tgt = numeric.indices(args[0]), numeric.indices(args[1])
-    step = dt or te_step or fast / 50
-    warm = int(np.ceil(5 * slow / step))
-    kappas = est.filter_rates(A)
-    observers = {"g": lambda: blocks.RegressionMoments(src, tgt, kappas, step, warm)}
-    # the filters of the target's past warm up for 5 slow times before the measured duration
-    observed = _simulate_observed(numeric, observers, paths, seed, method, step, duration + warm * step,
-                                  BURN_IN[kind] * slow)
-    which = "transfer_entropy" if fn is filtering.transfer_entropy_rate else "filter_error"
-    return blocks.regression_estimate(observed["g"], len(src), len(tgt), step, paths, which), step, duration
-
-
-def _regression_step(numeric, args, seed, method) -> float:
-    """The step of a regression check: 1/50 of the fastest time, refined by a pilot run while the
-    transfer entropy per step exceeds :data:`MAX_TE_PER_STEP` (an informative target is filtered
-    faster than the drift relaxes)."""
-    A = numeric.arrays()[0]
-    fast, slow = time_scales(A)
-    step = fast / 50
-    pilot, _, _ = _estimate(filtering.transfer_entropy_rate, numeric, args, {}, PILOT[0], seed + 104729, method,
-                            step, PILOT[1] * slow)
-    if pilot.value * step > MAX_TE_PER_STEP:
-        step = MAX_TE_PER_STEP / pilot.value
-    return step
-
-
-def _sized(fn, numeric, args, options, seed, method, dt, duration, budget, rtol, te_step, started):
+def _sized(numeric, bound, run: Run, budget, rtol, started):
     """Paths and duration that fill ``budget`` seconds or reach ``rtol``, from two timed pilot runs (discarded).
 
-    The pilots (:data:`PILOT` paths, one and two pilot durations) give the cost as a fixed part
-    plus a part proportional to paths x simulated time, and the standard error per unit of
-    that work; the main run gets the budget left (CPU time of this process since ``started``).
+    The pilots (:data:`~thermotheory.montecarlo.stationary.PILOT` paths, one and two pilot
+    durations) give the cost as a fixed part plus a part proportional to paths x simulated
+    time, and the standard error per unit of that work; the main run gets the budget left
+    (CPU time of this process since ``started``). Stationary checks of linear models only.
     """
     A = numeric.arrays()[0]
     slow = time_scales(A)[1]
-    kind = _kind(fn)
-    burn = BURN_IN[kind] * slow
+    kind = stationary.method_of(bound.name)
+    burn = stationary.BURN_IN[kind] * slow
     extra = 5 * slow if kind == "regression" else 0.0  # the filters' warm-up
-    p0, d0 = PILOT[0], (duration or PILOT[1] * slow)
+    p0, d0 = stationary.PILOT[0], (run.duration or stationary.PILOT[1] * slow)
     costs, works = [], []
     for k, d in enumerate((d0, 2 * d0)):
         t0 = time.process_time()
-        pilot, step, _ = _estimate(fn, numeric, args, options, p0, seed + 7919 * (k + 1), method, dt, d, te_step)
+        pilot, step, _ = stationary.estimate(numeric, bound, run.replace(paths=p0, seed=run.seed + 7919 * (k + 1),
+                                                                         duration=d))
         costs.append(time.process_time() - t0)
         works.append(p0 * (d + burn + extra))
     per_work = max((costs[1] - costs[0]) / (works[1] - works[0]), 0.5 * costs[1] / works[1])
@@ -290,7 +168,8 @@ def _sized(fn, numeric, args, options, seed, method, dt, duration, budget, rtol,
         cap = (BUDGET_SHARE * budget - spent - fixed) if budget is not None else MAX_RTOL_SECONDS
         seconds.append(max(min(need * per_work * (1 + (burn + extra) / (2 * d0)), cap), 0.0))
     seconds = min(seconds)
-    floor = _static_step(A, method) if kind == "static" else 2 * slow
+    floor = stationary.static_step(A, run.method) if kind == "static" else 2 * slow
+    duration = run.duration
     if duration is None:
         paths = BUDGET_PATHS
         dur = seconds / (paths * per_work) - burn - extra
@@ -344,22 +223,56 @@ def _check_step(dt, A) -> None:
                          f"use dt <= {MAX_RATE_STEP * fast:g} or leave dt unset")
 
 
-_KNOWN = (
-    gaussian.entropy,
-    gaussian.mutual_information,
-    gaussian.conditional_mutual_information,
-    thermo.entropy_production_rate,
-    thermo.heat_rate,
-    thermo.information_flow,
-    thermo.efficiency,
-    filtering.transfer_entropy_rate,
-    filtering.filter_error,
-)
+def _default_paths(kind: str, bound) -> int:
+    if kind == "lattice":
+        return 4096
+    if bound.regime == "transient":
+        return transient.DEFAULT_PATHS
+    if kind == "nonlinear":
+        return nonlinear.DEFAULT_PATHS
+    return stationary.DEFAULT_PATHS[stationary.method_of(bound.name)]
+
+
+def _theory(bound, model, numeric, kind, given):
+    """``(expression, theory, approximation)``: the closed form checked, its value, and what it is."""
+    if given is not None:
+        expression, at_values = given
+        try:
+            value = float(at_values)
+        except (TypeError, ValueError):
+            raise ModelError(f"theory: expected a closed form that evaluates to a number at the values given, "
+                             f"but found {at_values!r:.80}") from None
+        return expression, value, "given"
+    if kind == "lattice":
+        value = float(bound.closed_form(model))
+        return value, value, ""
+    if kind == "nonlinear":
+        from ..core.lna import linear_noise_approximation
+
+        value = float(bound.closed_form(linear_noise_approximation(numeric)))
+        try:
+            expression = bound.closed_form(linear_noise_approximation(model))
+        except ModelError:
+            expression = value
+        exact = numeric.additive and _linear_drift(numeric)
+        return expression, value, "" if exact else "linear-noise approximation"
+    value = bound.closed_form(numeric)
+    if np.ndim(value) != 0 or getattr(value, "is_Matrix", False):
+        raise ModelError(f"{bound.label} is a matrix: verify checks one number at a time (for the filter error, "
+                         "one hidden variable at a time)")
+    return bound.closed_form(model), float(value), ""
+
+
+def _linear_drift(sde) -> bool:
+    import sympy as sp
+
+    return all(sp.Poly(f, *sde.variables).total_degree() <= 1 if f.is_polynomial(*sde.variables) else False
+               for f in sde.drift.values())
 
 
 def verify(
-    model: LinearSDE,
-    quantity: Callable[..., Any],
+    model: Any,
+    quantity: Any,
     *args: Any,
     values: Mapping | None = None,
     paths: int | None = None,
@@ -370,27 +283,32 @@ def verify(
     method: str = "exact",
     budget: float | None = None,
     rtol: float | None = None,
+    theory: Any = None,
     **options: Any,
 ) -> VerificationRecord:
     """Check one closed form against a Monte Carlo estimate.
 
+    The same call checks a stationary quantity of a linear model, a transient one (at or
+    over ``[0, t]`` from an initial state, under a protocol ``b(t)`` or not), a quantity of a
+    nonlinear :class:`~thermotheory.SDE` (against its linear-noise approximation, exact for a
+    linear drift with additive noise) and one of a lattice field: each registered quantity
+    (:mod:`thermotheory.registry`) names its estimator for each kind of model.
+
     Parameters
     ----------
-    model : LinearSDE
-    quantity : callable
-        One of the closed-form functions: ``entropy``, ``mutual_information``,
-        ``conditional_mutual_information``, ``entropy_production_rate``, ``heat_rate``,
-        ``information_flow``, ``efficiency``, ``transfer_entropy_rate``, ``filter_error``
-        (of one hidden variable).
-    *args
-        Its variable arguments (for example ``v, r`` for mutual_information).
+    model : LinearSDE, SDE or LatticeField
+    quantity : Quantity, BoundQuantity, closed-form function or name
+        A registered quantity (``tt.heat_rate``, ``tt.heat_rate.of(x)``, ``"heat_rate"``).
+    *args, **options
+        Its roles (for example ``v, r`` for mutual_information; ``subsystem=x``; ``t=``,
+        ``initial=`` and ``initial_mean=`` for a transient quantity), unless bound already.
     values : mapping, optional
         Parameter values, needed when the model has free symbols.
     paths : int, optional
         Independent paths (defaults: 4096 for entropies and mutual information, 2048 for the
-        rates, 1024 for the transfer entropy rate and the filter error); a positive whole
-        number. Paths are simulated in blocks of :data:`~thermotheory.montecarlo.simulate.BLOCK`
-        and the error is a jackknife over blocks (``blocks - 1`` degrees of freedom).
+        rates, 1024 for the transfer entropy rate and the filter error of a linear model;
+        8192 for transient checks; 2048 for a nonlinear SDE; 4096 samples of a lattice
+        field); a positive whole number. Errors come from groups of independent paths.
     seed : int
         Seed of the simulation; the check is deterministic for a given seed (and, with
         ``budget`` or ``rtol``, for the ``paths`` and ``duration`` the record reports).
@@ -403,22 +321,26 @@ def verify(
         slowest relaxation time apart over 100 slowest times, after a burn-in of 20; for
         rates 1/20 of the fastest and 40 slowest relaxation times; for the transfer entropy
         rate and the filter error 1/50 of the fastest time, refined from a pilot run while
-        the transfer entropy exceeds 0.02 nats per step, and 20 slowest times). A step above
-        1/10 of the fastest relaxation time is refused. Heat, entropy production and
-        information flow are Richardson-extrapolated from the steps ``dt``, ``2 dt`` and
-        ``4 dt`` on the same paths, and the bias left (estimated with ``8 dt``) is added in
-        quadrature to ``stderr``.
+        the transfer entropy exceeds 0.02 nats per step, and 20 slowest times; for transient
+        checks ``t`` in at least 400 steps, each at most 1/20 of the fastest time). A step
+        above 1/10 of the fastest relaxation time is refused for a rate. Heat, entropy
+        production and information flow of a linear model are Richardson-extrapolated from
+        the steps ``dt``, ``2 dt`` and ``4 dt`` on the same paths, and the bias left
+        (estimated with ``8 dt``) is added in quadrature to ``stderr``.
     budget : float, optional
         Seconds of this process's CPU time to spend: a short pilot run (discarded) measures
-        the cost and the spread, and ``paths`` and ``duration`` are chosen to fill the budget.
+        the cost and the spread, and ``paths`` and ``duration`` are chosen to fill the budget
+        (stationary quantities of linear models).
     rtol : float, optional
         Target standard error relative to the size of the quantity (from the pilot); the run
         is sized to reach it (within ``budget`` if given, else at most
         :data:`MAX_RTOL_SECONDS`). ``paths`` cannot be given together with ``budget`` or
         ``rtol``.
     method : {"exact", "euler", "heun"}
-    **options
-        Keyword arguments of the quantity (for example ``subsystem=``).
+        Scheme of a linear model (a nonlinear SDE uses ``heun`` unless ``euler`` is asked for).
+    theory : sympy expression or float, optional
+        A closed form of the model's own (for example one averaged over a parameter) to check
+        instead of the engine's: evaluated at ``values``; the record says ``"given"``.
 
     Returns
     -------
@@ -427,7 +349,8 @@ def verify(
     Raises
     ------
     ModelError
-        For an unknown quantity, ``paths``, ``dt``, ``duration``, ``z_max``, ``budget`` or
+        For an unknown quantity, roles that do not fit it, a quantity without an estimator
+        for this kind of model, ``paths``, ``dt``, ``duration``, ``z_max``, ``budget`` or
         ``rtol`` that are not positive (or not finite, or ``paths`` not whole), ``paths``
         together with ``budget`` or ``rtol``, or a step too coarse for a rate.
 
@@ -439,39 +362,67 @@ def verify(
     >>> m = tt.LinearSDE({v: -v, r: v - r}, {v: 1, r: 1})
     >>> tt.verify(m, tt.mutual_information, v, r, seed=1).passed
     True
+    >>> tt.verify(m, tt.heat, t=1.0, initial={v: 2.0, r: 0.5}, seed=1).passed  # relaxation over [0, 1]
+    True
     """
     started = time.process_time()
-    if quantity not in _KNOWN:
-        raise ModelError(f"verify does not know the quantity {getattr(quantity, '__name__', quantity)!r}; "
-                         f"it checks {sorted(f.__name__ for f in _KNOWN)}")
+    bound = quantity if isinstance(quantity, BoundQuantity) else None
+    q = lookup(quantity)
+    if bound is None:
+        bound = q.of(*args, **options)
+    elif args or options:
+        raise ModelError(f"{bound.label} is bound already: give no further arguments")
     _check_settings(paths, dt, duration, z_max, budget, rtol)
-    try:
-        inspect.signature(quantity).bind(model, *args, **options)
-    except TypeError as exc:
-        raise ModelError(f"{quantity.__name__}: the arguments given to verify do not fit it ({exc})") from None
-    numeric = _numeric_model(model, values)
-    if quantity is filtering.filter_error and len(numeric.indices(args[0])) != 1:
-        raise ModelError("verify checks the filter error of one hidden variable at a time")
-    expression = quantity(model, *args, **options)
-    theory = float(quantity(numeric, *args, **options))
-    label = quantity.__name__ + "(" + ", ".join([_name(model, a) for a in args]
-                                                 + [f"{k}={_name(model, v)}" for k, v in options.items()]) + ")"
-    A = numeric.arrays()[0]
-    kind = _kind(quantity)
-    if kind != "static":
-        _check_step(dt, A)
-    te_step = _regression_step(numeric, args, seed, method) if kind == "regression" and dt is None else None
-    if budget is not None or rtol is not None:
-        paths, duration = _sized(quantity, numeric, args, options, seed, method, dt, duration, budget, rtol, te_step,
-                                 started)
-    paths = int(paths) if paths is not None else DEFAULT_PATHS[kind]
-    e, dt_used, dur = _estimate(quantity, numeric, args, options, paths, seed, method, dt, duration, te_step)
-    z = e.z(theory)
+    kind = model_kind(model)
+    if kind == "lattice":
+        if values:
+            raise ModelError("values: a lattice field is numeric; build it with the values instead")
+        numeric = model
+    else:
+        numeric = _numeric_model(model, values)
+    key = (kind, bound.regime)
+    if key not in q.estimators:
+        have = ", ".join(f"{k} ({r})" for k, r in q.estimators) or "none"
+        raise ModelError(f"verify has no Monte Carlo estimator of {q.name} for a {bound.regime} quantity of a {kind} "
+                         f"model; it has: {have}")
+    estimator = q.estimators[key]
+    given = None
+    if theory is not None:
+        at_values = sp.sympify(theory)
+        if values:
+            at_values = at_values.subs({_symbol(model, k): v for k, v in values.items()})
+        given = (theory, at_values)
+    expression, value, approximation = _theory(bound, model, numeric, kind, given)
+    run = Run(paths=0, seed=seed, dt=dt, duration=duration, method=method)
+    if key == ("linear", "stationary"):
+        A = numeric.arrays()[0]
+        smethod = stationary.method_of(q.name)
+        if smethod != "static":
+            _check_step(dt, A)
+        if smethod == "regression" and dt is None:
+            run = run.replace(te_step=stationary.regression_step(numeric, bound, run))
+        if budget is not None or rtol is not None:
+            paths, duration = _sized(numeric, bound, run, budget, rtol, started)
+            run = run.replace(duration=duration)
+    elif budget is not None or rtol is not None:
+        raise ModelError("budget= and rtol= size stationary checks of linear models; give paths= here")
+    paths = int(paths) if paths is not None else _default_paths(kind, bound)
+    e, dt_used, dur = estimator(numeric, bound, run.replace(paths=paths))
+    z = e.z(value)
     return VerificationRecord(
-        quantity=label, expression=expression, theory=theory, estimate=float(e.value), stderr=float(e.stderr),
+        quantity=bound.label, expression=expression, theory=value, estimate=float(e.value), stderr=float(e.stderr),
         z=z, passed=bool(math.isfinite(z) and abs(z) <= z_max), paths=int(paths), seed=seed, dt=float(dt_used),
-        duration=float(dur), method=method, z_max=z_max, dof=float(e.dof),
+        duration=float(dur), method=method, z_max=z_max, dof=float(e.dof), approximation=approximation,
     )
+
+
+def _symbol(model, key):
+    if isinstance(key, sp.Symbol):
+        return key
+    for p in getattr(model, "parameters", ()):
+        if p.name == key:
+            return p
+    return sp.Symbol(str(key))
 
 
 def verify_all(

@@ -1,0 +1,373 @@
+"""Quantities as first-class objects: one record per quantity, read by verify, the catalog, the CLI and export.
+
+A :class:`Quantity` holds everything the package knows about one quantity: its name, its
+notation (one LaTeX pattern, the single notation table of the docs, derivation pages and
+reports), its argument roles (declared, so nothing is guessed from keyword names), its kind
+(``static``, ``rate`` or ``transient``), its units, a literature reference (a key of
+``docs/references.bib``), its closed form on each kind of model, and its Monte Carlo
+estimators. A Quantity is callable like the closed-form function it wraps
+(``tt.heat_rate(model, r)``), and :meth:`Quantity.of` binds its roles to give a
+:class:`BoundQuantity` ("the heat rate of ``r``"), the object that ``verify``, ``sweep``,
+the catalog, the command line and export pass around.
+
+Model kinds (:func:`model_kind`):
+
+``linear``
+    :class:`~thermotheory.LinearSDE`, stationary or from an initial state under a protocol.
+``nonlinear``
+    :class:`~thermotheory.SDE`; closed forms are those of its linear-noise approximation,
+    which ``verify`` labels as an approximation (exact for a linear drift with additive noise).
+``lattice``
+    :class:`~thermotheory.models.lattice.LatticeField`, closed forms by FFT.
+
+A quantity that has no closed form or estimator for a model kind raises
+:class:`~thermotheory.errors.ModelError` saying so.
+"""
+
+from __future__ import annotations
+
+import inspect
+import string
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ModelError
+
+__all__ = ["Role", "Quantity", "BoundQuantity", "model_kind", "quantity", "QUANTITIES", "register", "MODEL_KINDS"]
+
+#: The kinds of model a quantity may accept.
+MODEL_KINDS = ("linear", "nonlinear", "lattice")
+#: The kinds of quantity: a property of one state, a rate of a stationary process, a total over ``[0, t]``.
+KINDS = ("static", "rate", "transient")
+#: Roles that make a static quantity a property of the state at time ``t`` from an initial state.
+TIME_ROLES = ("t", "initial", "initial_mean")
+
+
+def model_kind(model: Any) -> str:
+    """The kind of ``model``: ``"linear"``, ``"nonlinear"`` or ``"lattice"``.
+
+    Examples
+    --------
+    >>> import thermotheory as tt
+    >>> model_kind(tt.LinearSDE.from_matrices([[-1.0]], [1.0]))
+    'linear'
+    """
+    from .core.model import LinearSDE
+    from .core.sde import SDE
+    from .models.lattice import LatticeField
+
+    if isinstance(model, LinearSDE):
+        return "linear"
+    if isinstance(model, SDE):
+        return "nonlinear"
+    if isinstance(model, LatticeField):
+        return "lattice"
+    raise ModelError(f"expected a model (LinearSDE, SDE or LatticeField) but found {type(model).__name__}: "
+                     f"{model!r:.60}")
+
+
+@dataclass(frozen=True)
+class Role:
+    """One argument of a quantity.
+
+    Attributes
+    ----------
+    name : str
+        Keyword of the closed-form function.
+    what : str
+        ``"variables"`` (a variable, a name or a sequence of them; a region of sites on a
+        lattice), ``"time"``, ``"state"`` (an initial covariance or mean) or ``"option"``.
+    optional : bool
+        Whether it may be left out.
+    description : str
+    """
+
+    name: str
+    what: str = "variables"
+    optional: bool = False
+    description: str = ""
+
+
+class Quantity:
+    """A quantity of the package: notation, roles, kind, units, reference, closed forms and estimators.
+
+    Call it like its closed-form function: ``tt.heat_rate(model, r)``; bind it with
+    :meth:`of` to pass "the heat rate of ``r``" around.
+
+    Parameters
+    ----------
+    name : str
+        Its name, also the name of its closed-form function.
+    function : callable
+        The closed form on a :class:`~thermotheory.LinearSDE`, ``function(model, *roles, **options)``.
+    symbol : str
+        LaTeX pattern of its notation, with ``{role}`` fields filled by the bound variables
+        (for example ``r"\\dot Q_{{{subsystem}}}"``).
+    roles : sequence of Role
+    kind : {"static", "rate", "transient"}
+    units : str
+    reference : str
+        Key of the entry in ``docs/references.bib``.
+    description : str
+        One line.
+    closed_forms : mapping, optional
+        Closed forms on the other model kinds (``"lattice"``: ``f(field, **roles)``).
+    estimators : mapping, optional
+        Monte Carlo estimators keyed by ``(model kind, "stationary" | "transient")``; each is
+        ``estimator(model, bound, run) -> (Estimate, dt used, duration)``.
+    aliases : mapping, optional
+        Deprecated keywords and the roles they stand for.
+
+    Examples
+    --------
+    >>> import thermotheory as tt
+    >>> tt.heat_rate.kind, tt.heat_rate.units
+    ('rate', 'nats per unit time')
+    >>> tt.heat_rate.of("x").latex()
+    '\\\\Phi_{x}'
+    """
+
+    def __init__(self, name: str, function: Callable[..., Any], *, symbol: str, roles: tuple[Role, ...], kind: str,
+                 units: str, reference: str, description: str,
+                 closed_forms: Mapping[str, Callable[..., Any]] | None = None,
+                 estimators: Mapping[tuple[str, str], Callable[..., Any]] | None = None,
+                 aliases: Mapping[str, str] | None = None) -> None:
+        if kind not in KINDS:
+            raise ModelError(f"kind: expected one of {KINDS} but found {kind!r}")
+        fields = {f for _, f, _, _ in string.Formatter().parse(symbol) if f}
+        unknown = fields - {r.name for r in roles}
+        if unknown:
+            raise ModelError(f"symbol of {name}: the fields {sorted(unknown)} are not roles of the quantity")
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "function", function)
+        set_(self, "symbol", symbol)
+        set_(self, "roles", tuple(roles))
+        set_(self, "kind", kind)
+        set_(self, "units", units)
+        set_(self, "reference", reference)
+        set_(self, "description", description)
+        set_(self, "closed_forms", dict(closed_forms or {}))
+        set_(self, "estimators", dict(estimators or {}))
+        set_(self, "aliases", dict(aliases or {}))
+        # look like the function: help(), inspect.signature and Sphinx read these
+        set_(self, "__name__", name)
+        set_(self, "__qualname__", name)
+        set_(self, "__module__", "thermotheory")
+        set_(self, "__doc__", function.__doc__)
+        set_(self, "__wrapped__", function)
+        set_(self, "__signature__", inspect.signature(function))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a Quantity is immutable (tried to set {name!r})")
+
+    def __reduce__(self):
+        return (quantity, (self.name,))
+
+    def __repr__(self) -> str:
+        return f"<quantity {self.name}: {self.description}>"
+
+    @property
+    def role_names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.roles)
+
+    def __call__(self, model: Any, *args: Any, **kwargs: Any) -> Any:
+        """The closed form on ``model`` (dispatched on its kind)."""
+        kind = model_kind(model)
+        if kind == "linear":
+            return self.function(model, *args, **kwargs)
+        if kind in self.closed_forms:
+            return self.closed_forms[kind](model, **self.of(*args, **kwargs).arguments)
+        if kind == "nonlinear":
+            raise ModelError(f"{self.name}: a nonlinear SDE has no closed form here; use the closed form of its "
+                             "linear-noise approximation, tt.linear_noise_approximation(sde), or tt.verify(sde, ...), "
+                             "which compares the simulated SDE with it")
+        raise ModelError(f"{self.name} is not defined for a {type(model).__name__}")
+
+    def of(self, *args: Any, **kwargs: Any) -> BoundQuantity:
+        """Bind the roles: ``tt.heat_rate.of(r)`` is "the heat rate of ``r``".
+
+        Roles are given in order or by name; a deprecated keyword of the quantity (see
+        ``aliases``) is accepted with a :class:`DeprecationWarning`.
+        """
+        names = self.role_names
+        if len(args) > len(names):
+            raise ModelError(f"{self.name}: expected at most {len(names)} arguments ({', '.join(names)}) but found "
+                             f"{len(args)}")
+        arguments = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key in self.aliases:
+                new = self.aliases[key]
+                warnings.warn(f"{self.name}: the keyword {key!r} is deprecated; use {new!r}", DeprecationWarning,
+                              stacklevel=2)
+                key = new
+            if key not in names:
+                raise ModelError(f"{self.name}: {key!r} is not one of its roles ({', '.join(names)})")
+            if key in arguments:
+                raise ModelError(f"{self.name}: {key!r} is given twice")
+            arguments[key] = value
+        arguments = {k: v for k, v in arguments.items() if v is not None}
+        missing = [r.name for r in self.roles if not r.optional and r.name not in arguments]
+        if missing:
+            raise ModelError(f"{self.name}: missing {', '.join(missing)}")
+        return BoundQuantity(self, tuple((k, arguments[k]) for k in names if k in arguments))
+
+    def positional(self, arguments: Mapping[str, Any]) -> list[Any]:
+        """The bound roles as positional arguments of the closed-form function (None where left out)."""
+        names = [n for n in self.role_names if n in arguments]
+        last = max((self.role_names.index(n) for n in names), default=-1)
+        return [arguments.get(n) for n in self.role_names[:last + 1]]
+
+
+@dataclass(frozen=True)
+class BoundQuantity:
+    """A quantity with its roles bound: "the heat rate of ``r``".
+
+    Attributes
+    ----------
+    quantity : Quantity
+    items : tuple of (role, value)
+        The bound roles, in the quantity's role order.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import thermotheory as tt
+    >>> v, r = sp.symbols("v r", real=True)
+    >>> m = tt.LinearSDE({v: -v, r: v - r}, {v: 1, r: 1})
+    >>> q = tt.mutual_information.of(v, r)
+    >>> q.label, q.latex(), round(q.closed_form(m), 6)
+    ('mutual_information(v, r)', 'I(v; r)', 0.091161)
+    """
+
+    quantity: Quantity
+    items: tuple = field(default=())
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        return dict(self.items)
+
+    @property
+    def name(self) -> str:
+        return self.quantity.name
+
+    @property
+    def kind(self) -> str:
+        """``transient`` for a static quantity bound at a time ``t``, else the quantity's kind."""
+        if self.quantity.kind == "static" and self.arguments.get("t") is not None:
+            return "transient"
+        return self.quantity.kind
+
+    @property
+    def regime(self) -> str:
+        """``"transient"`` (from an initial state over or at a time ``t``) or ``"stationary"``."""
+        return "transient" if self.kind == "transient" else "stationary"
+
+    def closed_form(self, model: Any, form: str | None = None) -> Any:
+        """The closed form on ``model``."""
+        q = self.quantity
+        if model_kind(model) != "linear":
+            return q(model, **self.arguments)
+        return q(model, *q.positional(self.arguments), **({} if form is None else {"form": form}))
+
+    def latex(self) -> str:
+        """The notation, with the bound variables filled in (one symbol per role, from the quantity's pattern)."""
+        fill = {r.name: _latex_arg(self.arguments.get(r.name), r) for r in self.quantity.roles}
+        return self.quantity.symbol.format(**fill).replace("_{}", "")
+
+    @property
+    def label(self) -> str:
+        """Plain-text label, for example ``heat_rate(x)``."""
+        parts = []
+        for r in self.quantity.roles:
+            if r.name not in self.arguments:
+                continue
+            text = _text_arg(self.arguments[r.name])
+            positional = r.what == "variables" and not (r.optional and r.name == "subsystem")
+            parts.append(text if positional else f"{r.name}={text}")
+        return f"{self.name}(" + ", ".join(parts) + ")"
+
+    def __str__(self) -> str:
+        return self.label
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex()}$"
+
+    def __hash__(self) -> int:
+        return hash((self.quantity.name, tuple((k, _text_arg(v)) for k, v in self.items)))
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, BoundQuantity) and other.quantity is self.quantity
+                and [(k, _text_arg(v)) for k, v in self.items] == [(k, _text_arg(v)) for k, v in other.items])
+
+
+def _names(value: Any) -> list[str] | None:
+    import sympy as sp
+
+    if isinstance(value, (str, sp.Symbol)):
+        return [str(value)]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, sp.Symbol)) for v in value):
+        return [str(v) for v in value]
+    return None
+
+
+def _text_arg(value: Any) -> str:
+    names = _names(value)
+    if names is not None:
+        return names[0] if len(names) == 1 and not isinstance(value, (list, tuple)) else "(" + ", ".join(names) + ")"
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    return repr(value) if not isinstance(value, (int, float)) else f"{value:g}"
+
+
+def _latex_arg(value: Any, role: Role) -> str:
+    import sympy as sp
+
+    if value is None:
+        return ""
+    if role.what == "time":
+        return sp.latex(sp.sympify(value))
+    names = _names(value)
+    if names is None:
+        return ""  # a region of sites or a state: no notation of its own
+    return ", ".join(sp.latex(sp.Symbol(n)) for n in names)
+
+
+#: The registered quantities by name (filled by :mod:`thermotheory.registry`).
+QUANTITIES: dict[str, Quantity] = {}
+
+
+def register(q: Quantity) -> Quantity:
+    """Add ``q`` to the registry (a name can be registered once)."""
+    if q.name in QUANTITIES and QUANTITIES[q.name] is not q:
+        raise ModelError(f"a quantity called {q.name!r} is already registered")
+    QUANTITIES[q.name] = q
+    return q
+
+
+def quantity(obj: Any) -> Quantity:
+    """The registered quantity called ``obj``, or wrapping the closed-form function ``obj``.
+
+    Examples
+    --------
+    >>> import thermotheory as tt
+    >>> from thermotheory.core import thermo
+    >>> quantity("heat_rate") is quantity(thermo.heat_rate) is tt.heat_rate
+    True
+    """
+    from . import registry  # noqa: F401  (fills QUANTITIES)
+
+    if isinstance(obj, Quantity):
+        return obj
+    if isinstance(obj, BoundQuantity):
+        return obj.quantity
+    if isinstance(obj, str) and obj in QUANTITIES:
+        return QUANTITIES[obj]
+    for q in QUANTITIES.values():
+        if obj in (q.function, getattr(q.function, "__wrapped__", None)) or getattr(obj, "__wrapped__", 0) is q.function:
+            return q
+    name = obj if isinstance(obj, str) else getattr(obj, "__name__", repr(obj))
+    raise ModelError(f"unknown quantity {name!r}: thermotheory does not know it as a quantity; the quantities are: "
+                     f"{', '.join(sorted(QUANTITIES))}")

@@ -1,0 +1,147 @@
+"""The registered quantities: notation, roles, kind, units, reference, closed forms and estimators.
+
+This module is the one notation table of the package: the docs' quantities table, the
+derivation pages and the reports read their symbols from here (``Quantity.symbol``), and
+``docs/references.bib`` holds the references by key.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from .core import filtering, gaussian, thermo
+from .errors import ModelError, SingularCovariance
+from .montecarlo import lattice as lattice_mc
+from .montecarlo import nonlinear as nonlinear_mc
+from .montecarlo import stationary as stationary_mc
+from .montecarlo import transient as transient_mc
+from .quantity import Quantity, Role, register
+
+__all__ = ["entropy", "mutual_information", "conditional_mutual_information", "entropy_production_rate", "heat_rate",
+           "information_flow", "efficiency", "heat", "entropy_production", "transfer_entropy_rate", "filter_error"]
+
+NATS, RATE = "nats", "nats per unit time"
+
+_T = Role("t", "time", True, "time of the state, from the initial state (stationary when left out)")
+_S0 = Role("initial", "state", True, "initial covariance (with t)")
+_M0 = Role("initial_mean", "state", True, "initial mean (default zero)")
+_SUB = Role("subsystem", "variables", True, "the variables of the subsystem (default: all)")
+
+
+def _x(name: str, description: str, optional: bool = False) -> Role:
+    return Role(name, "variables", optional, description)
+
+
+# closed forms on a lattice field (numeric, by FFT and dense covariances of regions)
+def _lattice_entropy(field, X=None, t=None, initial=None):
+    if t is not None or initial is not None:
+        raise ModelError("a lattice field's quantities are those of its stationary state: no t= or initial=")
+    if X is None:
+        return field.entropy()
+    cov = field.covariance(X)
+    sign, logdet = np.linalg.slogdet(cov)
+    if sign <= 0:
+        raise SingularCovariance("the covariance of the region is numerically singular")
+    return float(0.5 * (len(cov) * np.log(2 * np.pi * np.e) + logdet))
+
+
+def _lattice_mutual_information(field, X, Y, t=None, initial=None):
+    if t is not None or initial is not None:
+        raise ModelError("a lattice field's quantities are those of its stationary state: no t= or initial=")
+    return field.mutual_information(X, Y)
+
+
+def _lattice_entropy_production_rate(field, subsystem=None):
+    if subsystem is not None:
+        raise ModelError("the entropy production of a lattice field is given for the whole field only")
+    return field.entropy_production_rate()
+
+
+@functools.wraps(gaussian.entropy)
+def _entropy(model, X=None, t=None, initial=None, form=None):
+    return gaussian.entropy(model, list(model.variables) if X is None else X, t, initial, form=form)
+
+
+def _estimators(*keys: tuple[str, str]) -> dict[tuple[str, str], Any]:
+    table = {("linear", "stationary"): stationary_mc.estimate, ("linear", "transient"): transient_mc.estimate,
+             ("nonlinear", "stationary"): nonlinear_mc.estimate, ("nonlinear", "transient"): transient_mc.estimate,
+             ("lattice", "stationary"): lattice_mc.estimate}
+    return {k: table[k] for k in keys}
+
+
+_STATIC_MC = _estimators(("linear", "stationary"), ("linear", "transient"), ("nonlinear", "stationary"),
+                         ("nonlinear", "transient"), ("lattice", "stationary"))
+
+entropy = register(Quantity(
+    "entropy", _entropy, symbol=r"H({X}_{{{t}}})", kind="static", units=NATS, reference="cover2006",
+    roles=(_x("X", "the variables, or a region of sites of a lattice (default: the whole state)", True), _T, _S0),
+    description="differential entropy of the marginal of X",
+    closed_forms={"lattice": _lattice_entropy}, estimators=_STATIC_MC))
+
+mutual_information = register(Quantity(
+    "mutual_information", gaussian.mutual_information, symbol=r"I({X}_{{{t}}}; {Y}_{{{t}}})", kind="static",
+    units=NATS, reference="cover2006", roles=(_x("X", "first variables"), _x("Y", "second variables"), _T, _S0),
+    description="mutual information between X and Y",
+    closed_forms={"lattice": _lattice_mutual_information}, estimators=_STATIC_MC))
+
+conditional_mutual_information = register(Quantity(
+    "conditional_mutual_information", gaussian.conditional_mutual_information,
+    symbol=r"I({X}_{{{t}}}; {Y}_{{{t}}} \mid {Z}_{{{t}}})", kind="static", units=NATS, reference="cover2006",
+    roles=(_x("X", "first variables"), _x("Y", "second variables"), _x("Z", "conditioning variables"), _T, _S0),
+    description="mutual information between X and Y given Z",
+    estimators=_estimators(("linear", "stationary"), ("linear", "transient"), ("nonlinear", "stationary"),
+                           ("nonlinear", "transient"))))
+
+entropy_production_rate = register(Quantity(
+    "entropy_production_rate", thermo.entropy_production_rate, symbol=r"\sigma_{{{subsystem}}}", kind="rate",
+    units=RATE, reference="horowitz2014", roles=(_SUB,),
+    description="total entropy production rate, or the partial rate of a subsystem (Horowitz-Esposito)",
+    closed_forms={"lattice": _lattice_entropy_production_rate},
+    estimators=_estimators(("linear", "stationary"), ("nonlinear", "stationary"), ("lattice", "stationary"))))
+
+heat_rate = register(Quantity(
+    "heat_rate", thermo.heat_rate, symbol=r"\Phi_{{{subsystem}}}", kind="rate", units=RATE,
+    reference="horowitz2014", roles=(Role("subsystem", "variables", False, "the variables of the subsystem"),),
+    description="heat rate of the subsystem: entropy flow into its medium",
+    estimators=_estimators(("linear", "stationary"), ("nonlinear", "stationary")), aliases={"Y": "subsystem"}))
+
+information_flow = register(Quantity(
+    "information_flow", thermo.information_flow, symbol=r"l_{{{subsystem}}}", kind="rate", units=RATE,
+    reference="horowitz2014", roles=(Role("subsystem", "variables", False, "the variables the flow enters"),),
+    description="information flow into the subsystem (learning rate)",
+    estimators=_estimators(("linear", "stationary"), ("nonlinear", "stationary")), aliases={"into": "subsystem"}))
+
+efficiency = register(Quantity(
+    "efficiency", thermo.efficiency, symbol=r"\eta_{{{subsystem}}}", kind="rate", units="dimensionless",
+    reference="barato2014", roles=(Role("subsystem", "variables", False, "the variables of the subsystem"),),
+    description="sensing efficiency: information flow over heat rate, at most 1",
+    estimators=_estimators(("linear", "stationary")), aliases={"Y": "subsystem"}))
+
+heat = register(Quantity(
+    "heat", thermo.heat, symbol=r"Q_{{{subsystem}}}({t})", kind="transient", units=NATS, reference="sekimoto2010",
+    roles=(Role("t", "time", False, "duration"), Role("initial", "state", False, "initial covariance"), _M0, _SUB),
+    description="heat released into the medium over [0, t] from an initial state (as entropy, Q/T)",
+    estimators=_estimators(("linear", "transient"), ("nonlinear", "transient"))))
+
+entropy_production = register(Quantity(
+    "entropy_production", thermo.entropy_production, symbol=r"\Delta S_{{\mathrm{{tot}}}}({t})", kind="transient",
+    units=NATS, reference="seifert2012",
+    roles=(Role("t", "time", False, "duration"), Role("initial", "state", False, "initial covariance"), _M0),
+    description="total entropy produced over [0, t] from an initial state",
+    estimators=_estimators(("linear", "transient"))))
+
+transfer_entropy_rate = register(Quantity(
+    "transfer_entropy_rate", filtering.transfer_entropy_rate, symbol=r"T_{{{source} \to {target}}}", kind="rate",
+    units=RATE, reference="hartich2016", roles=(_x("source", "the signal"), _x("target", "the sensor (noisy)")),
+    description="transfer entropy rate from the source's present to the target (Duncan's formula)",
+    estimators=_estimators(("linear", "stationary"))))
+
+filter_error = register(Quantity(
+    "filter_error", filtering.filter_error, symbol=r"\epsilon^2_{{{hidden} \mid {observed}}}", kind="static",
+    units="squared units of the hidden variable", reference="kalman1961",
+    roles=(_x("hidden", "the estimated variables"), _x("observed", "the variables whose paths are seen")),
+    description="steady error of the optimal (Kalman-Bucy) estimate of hidden from the paths of observed",
+    estimators=_estimators(("linear", "stationary"))))
