@@ -233,7 +233,7 @@ def _default_paths(kind: str, bound) -> int:
     return stationary.DEFAULT_PATHS[stationary.method_of(bound.name)]
 
 
-def _theory(bound, model, numeric, kind, given):
+def _theory(bound, model, numeric, kind, given, symbolic_bound):
     """``(expression, theory, approximation)``: the closed form checked, its value, and what it is."""
     if given is not None:
         expression, at_values = given
@@ -251,7 +251,7 @@ def _theory(bound, model, numeric, kind, given):
 
         value = float(bound.closed_form(linear_noise_approximation(numeric)))
         try:
-            expression = bound.closed_form(linear_noise_approximation(model))
+            expression = symbolic_bound.closed_form(linear_noise_approximation(model))
         except ModelError:
             expression = value
         exact = numeric.additive and _linear_drift(numeric)
@@ -260,7 +260,7 @@ def _theory(bound, model, numeric, kind, given):
     if np.ndim(value) != 0 or getattr(value, "is_Matrix", False):
         raise ModelError(f"{bound.label} is a matrix: verify checks one number at a time (for the filter error, "
                          "one hidden variable at a time)")
-    return bound.closed_form(model), float(value), ""
+    return symbolic_bound.closed_form(model), float(value), ""
 
 
 def _linear_drift(sde) -> bool:
@@ -380,6 +380,9 @@ def verify(
         numeric = model
     else:
         numeric = _numeric_model(model, values)
+    symbolic_bound = bound
+    if values:
+        bound = _bound_at(bound, {_symbol(model, k): v for k, v in values.items()})
     key = (kind, bound.regime)
     if key not in q.estimators:
         have = ", ".join(f"{k} ({r})" for k, r in q.estimators) or "none"
@@ -392,7 +395,7 @@ def verify(
         if values:
             at_values = at_values.subs({_symbol(model, k): v for k, v in values.items()})
         given = (theory, at_values)
-    expression, value, approximation = _theory(bound, model, numeric, kind, given)
+    expression, value, approximation = _theory(bound, model, numeric, kind, given, symbolic_bound)
     run = Run(paths=0, seed=seed, dt=dt, duration=duration, method=method)
     if key == ("linear", "stationary"):
         A = numeric.arrays()[0]
@@ -414,6 +417,23 @@ def verify(
         z=z, passed=bool(math.isfinite(z) and abs(z) <= z_max), paths=int(paths), seed=seed, dt=float(dt_used),
         duration=float(dur), method=method, z_max=z_max, dof=float(e.dof), approximation=approximation,
     )
+
+
+def _bound_at(bound, subs: dict):
+    """``bound`` with parameter values substituted into its symbolic arguments (a time ``t``, an initial state)."""
+
+    def at(value):
+        if isinstance(value, sp.MatrixBase):
+            return value.subs(subs)
+        if isinstance(value, sp.Basic) and not isinstance(value, sp.Symbol) or (
+                isinstance(value, sp.Symbol) and value in subs):
+            return value.subs(subs)
+        if isinstance(value, Mapping):
+            return {k: at(v) for k, v in value.items()}
+        return value
+
+    variables = {r.name for r in bound.quantity.roles if r.what == "variables"}
+    return BoundQuantity(bound.quantity, tuple((k, v if k in variables else at(v)) for k, v in bound.items))
 
 
 def _symbol(model, key):
