@@ -19,7 +19,7 @@ import sympy as sp
 
 from ..errors import ModelError
 from . import blocks
-from .estimators import MediumEntropyFlow, _nonlinear_heat, time_scales
+from .estimators import MediumEntropyFlow, _nonlinear_heat
 from .simulate import Gaussian, simulate
 from .stationary import Run
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 import time
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..core import filtering, gaussian, thermo
+from ..core import filtering
 from ..core.checks import real_number
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
@@ -474,10 +474,8 @@ def verify_all(
     >>> len(table), table.passed
     (15, True)
     """
-    entropy, mutual_information = gaussian.entropy, gaussian.mutual_information
-    filter_error, transfer_entropy_rate = filtering.filter_error, filtering.transfer_entropy_rate
-    efficiency, heat_rate, information_flow = thermo.efficiency, thermo.heat_rate, thermo.information_flow
-    entropy_production_rate = thermo.entropy_production_rate
+    from ..registry import (efficiency, entropy, entropy_production_rate, filter_error, heat_rate, information_flow,
+                            mutual_information, transfer_entropy_rate)
 
     _check_settings(paths, settings.get("dt"), settings.get("duration"), z_max, settings.get("budget"),
                     settings.get("rtol"))
