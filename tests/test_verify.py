@@ -144,7 +144,7 @@ def test_estimators_on_recorded_trajectories():
     heat = estimate.heat_rate(tr, m, r)
     assert abs(heat.z(tt.heat_rate(m, r))) <= 4
     flow = estimate.information_flow(tr, m, r)
-    assert abs(flow.z(tt.information_flow(m, into=r))) <= 4
+    assert abs(flow.z(tt.information_flow(m, subsystem=r))) <= 4
     with pytest.raises(tt.ModelError, match="record_every=1"):
         estimate.heat_rate(tt.simulate(m, t_end=1.0, dt=0.01, paths=4, seed=0, record_every=2), m, r)
 

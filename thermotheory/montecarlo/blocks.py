@@ -28,7 +28,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..errors import ModelError
-from .estimators import Estimate, _satterthwaite, filter_error_from_moments, transfer_entropy_from_moments
+from ..result import Estimate, _satterthwaite
+from .regression import filter_error_from_moments, transfer_entropy_from_moments
 
 __all__ = ["LagMoments", "Moments", "RegressionMoments", "jackknife", "heat_sum", "flow_sum", "MAX_GROUPS"]
 

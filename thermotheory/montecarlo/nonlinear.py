@@ -10,7 +10,8 @@ independent paths. Nothing here calls a closed form.
 
 from __future__ import annotations
 
-from . import estimators as est
+from ..result import Estimate
+from . import paths, samples
 from .simulate import simulate
 from .stationary import Run
 from .transient import _rates
@@ -42,19 +43,19 @@ def estimate(model, bound, run: Run):
         states = tr.states[-1]
         idx = [model.indices(args[r]) for r in ("X", "Y", "Z") if r in args]
         if name == "entropy":
-            return est.gaussian_entropy(states, idx[0]), dt, duration
+            return samples.gaussian_entropy(states, idx[0]), dt, duration
         if name == "mutual_information":
-            return est.gaussian_mutual_information(states, idx[0], idx[1]), dt, duration
-        return est.gaussian_conditional_mutual_information(states, *idx), dt, duration
+            return samples.gaussian_mutual_information(states, idx[0], idx[1]), dt, duration
+        return samples.gaussian_conditional_mutual_information(states, *idx), dt, duration
     if name not in ("heat_rate", "information_flow", "entropy_production_rate"):
         raise ModelError(f"no Monte Carlo estimator of {name} for a nonlinear SDE")
     tr = simulate(model, t_end=duration, dt=dt, paths=run.paths, seed=run.seed, method=method, burn_in=BURN_IN * slow)
     if name == "heat_rate":
-        return est.heat_rate(tr, model, args["subsystem"]), dt, duration
+        return paths.heat_rate(tr, model, args["subsystem"]), dt, duration
     if name == "information_flow":
-        return est.information_flow(tr, model, args["subsystem"]), dt, duration
+        return paths.information_flow(tr, model, args["subsystem"]), dt, duration
     if args.get("subsystem") is not None:
         raise ModelError("the entropy production rate of a subsystem of a nonlinear SDE has no estimator; "
                          "estimate its heat rate and information flow")
-    heat = est.heat(tr, model)
-    return est.Estimate(heat.value / duration, heat.stderr / duration, heat.n, heat.dof), dt, duration
+    heat = paths.heat(tr, model)
+    return Estimate(heat.value / duration, heat.stderr / duration, heat.n, heat.dof), dt, duration

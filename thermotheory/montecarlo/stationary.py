@@ -2,7 +2,7 @@
 
 Each estimator simulates the numeric model from its stationary state (after a burn-in),
 accumulates block statistics (:mod:`~thermotheory.montecarlo.blocks`) and returns an
-:class:`~thermotheory.montecarlo.estimators.Estimate` with a jackknife error over blocks of
+:class:`~thermotheory.result.Estimate` with a jackknife error over blocks of
 independent paths. Nothing here calls a closed form. The three methods:
 
 ``static``
@@ -25,8 +25,8 @@ import numpy as np
 
 from ..errors import ModelError
 from . import blocks
-from . import estimators as est
-from .estimators import time_scales
+from .paths import time_scales
+from .regression import filter_rates
 from .simulate import simulate
 
 __all__ = ["Run", "METHODS", "method_of", "estimate", "static_step", "regression_step", "DEFAULT_PATHS",
@@ -164,7 +164,7 @@ def estimate(model, bound, run: Run):
     src, tgt = model.indices(args[source]), model.indices(args[target])
     step = run.dt or run.te_step or fast / 50
     warm = int(np.ceil(5 * slow / step))
-    kappas = est.filter_rates(A)
+    kappas = filter_rates(A)
     observers = {"g": lambda: blocks.RegressionMoments(src, tgt, kappas, step, warm)}
     # the filters of the target's past warm up for 5 slow times before the measured duration
     observed = _observed(model, observers, run, step, duration + warm * step, BURN_IN[method] * slow)

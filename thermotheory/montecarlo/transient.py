@@ -19,7 +19,8 @@ import sympy as sp
 
 from ..errors import ModelError
 from . import blocks
-from .estimators import MediumEntropyFlow, _nonlinear_heat
+from .observers import MediumEntropyFlow
+from .paths import _nonlinear_heat
 from .simulate import Gaussian, simulate
 from .stationary import Run
 

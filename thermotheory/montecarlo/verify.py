@@ -26,7 +26,7 @@ from ..errors import ModelError
 from ..quantity import BoundQuantity, model_kind
 from ..quantity import quantity as lookup
 from . import nonlinear, stationary, transient
-from .estimators import time_scales
+from .paths import time_scales
 from .simulate import BLOCK, _numeric_model
 from .stationary import Run
 
