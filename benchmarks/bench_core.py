@@ -36,7 +36,7 @@ def numeric(n: int) -> None:
         tt.entropy_production_rate(m)
         tt.entropy_production_rate(m, subsystem=Y)
         tt.heat_rate(m, Y)
-        tt.information_flow(m, into=Y)
+        tt.information_flow(m, subsystem=Y)
         tt.transfer_entropy_rate(m, X, Y)
 
     build = best_of(lambda: tt.LinearSDE.from_matrices(A, d))
@@ -56,7 +56,7 @@ def symbolic() -> None:
         tt.entropy_production_rate(m)
         tt.entropy_production_rate(m, subsystem=r)
         tt.heat_rate(m, r)
-        tt.information_flow(m, into=r)
+        tt.information_flow(m, subsystem=r)
         tt.efficiency(m, r)
         tt.filter_error(m, v, r)
         tt.transfer_entropy_rate(m, v, r)

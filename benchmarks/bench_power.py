@@ -51,7 +51,7 @@ QUANTITIES = [
     ("entropy_production_rate()", tt.entropy_production_rate, (), {}),
     ("entropy_production_rate(subsystem=r)", tt.entropy_production_rate, (), {"subsystem": r}),
     ("heat_rate(r)", tt.heat_rate, (r,), {}),
-    ("information_flow(into=r)", tt.information_flow, (), {"into": r}),
+    ("information_flow(subsystem=r)", tt.information_flow, (), {"subsystem": r}),
     ("efficiency(r)", tt.efficiency, (r,), {}),
     ("transfer_entropy_rate(v, r)", tt.transfer_entropy_rate, (v, r), {}),
     ("filter_error(v, r)", tt.filter_error, (v, r), {}),

@@ -46,7 +46,7 @@ quantities = {
     r"\Pi": tt.entropy_production_rate(model),
     r"\sigma_r": tt.entropy_production_rate(model, subsystem=r),
     r"\Phi_r": tt.heat_rate(model, r),
-    r"l_r": tt.information_flow(model, into=r),
+    r"l_r": tt.information_flow(model, subsystem=r),
     r"\eta_r = l_r / \Phi_r": tt.efficiency(model, r),
     r"P = \langle (v - \hat v)^2 \rangle": tt.filter_error(model, v, r),
     r"T_{v \to r}": tt.transfer_entropy_rate(model, v, r),

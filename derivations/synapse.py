@@ -72,7 +72,7 @@ assert 0 < at(tq["efficiency"], p1) < 1 and at(tq["heat_rate_no_signal"], p1) > 
 for key, expr in tq.items():
     print(f"{key:>22} = {at(expr, p1):.6f}")
 for quantity, args, opts in [(tt.mutual_information, (C.v, C.w), {}), (tt.heat_rate, (C.w,), {}),
-                             (tt.information_flow, (), {"into": C.w})]:
+                             (tt.information_flow, (), {"subsystem": C.w})]:
     rec = tt.verify(num_track, quantity, *args, seed=3, **opts)
     print(rec)
     assert rec.passed

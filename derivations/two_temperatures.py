@@ -48,7 +48,7 @@ quantities = {
     r"\Pi": tt.entropy_production_rate(model),
     r"\Phi_1": tt.heat_rate(model, x1),
     r"\Phi_2": tt.heat_rate(model, x2),
-    r"l_2": tt.information_flow(model, into=x2),
+    r"l_2": tt.information_flow(model, subsystem=x2),
     r"\sigma_2": tt.entropy_production_rate(model, subsystem=x2),
     r"T_{x_1 \to x_2}": tt.transfer_entropy_rate(model, x1, x2),
     r"P_{x_1 | x_2}": tt.filter_error(model, x1, x2),
@@ -66,7 +66,7 @@ for name, expr in quantities.items():
 Pi = quantities[r"\Pi"]
 assert sp.simplify(Pi - quantities[r"\Phi_1"] - quantities[r"\Phi_2"]) == 0
 assert sp.simplify(Pi.subs(T2, T1)) == 0
-assert sp.simplify(tt.information_flow(model, into=x1) + quantities[r"l_2"]) == 0
+assert sp.simplify(tt.information_flow(model, subsystem=x1) + quantities[r"l_2"]) == 0
 heat_flow = sp.simplify(T1 * quantities[r"\Phi_1"])  # heat per unit time into bath 1
 print("heat flow out of bath 1:", sp.factor(-heat_flow))
 assert sp.simplify(Pi - (-heat_flow) * (1 / T2 - 1 / T1)) == 0

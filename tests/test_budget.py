@@ -78,13 +78,13 @@ def test_the_flow_of_a_coupled_three_variable_block_is_exact():
     k, gam, lam, tau, T, Dr, c = sp.symbols("k gamma lambda tau T D_r c", positive=True)
     m = tt.LinearSDE({x: -x / tau + c * r, v: -gam * v + k * x, r: lam * v - r}, {x: T, v: gam * T, r: Dr})
     with hang_guard(120):
-        flow = tt.information_flow(m, into=r)
+        flow = tt.information_flow(m, subsystem=r)
     rng = np.random.default_rng(2)
     for _ in range(3):
         vals = _random_point(m, rng)
         vals[c] = 0.2 * vals[c]  # a weak loop gain keeps the loop stable
         numeric = m.subs(vals)
-        assert float(flow.subs(vals)) == pytest.approx(tt.information_flow(numeric, into=r), rel=1e-9)
+        assert float(flow.subs(vals)) == pytest.approx(tt.information_flow(numeric, subsystem=r), rel=1e-9)
 
 
 def test_expansion_bound_bounds_the_monomials_of_a_determinant():

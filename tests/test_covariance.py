@@ -66,9 +66,25 @@ def test_numeric_covariance_solves_lyapunov(system):
 def test_stationary_mean():
     F, k = sp.symbols("F k", positive=True)
     m = tt.LinearSDE({x: F - k * x, v: x - v}, {x: 1, v: 1})
-    assert tt.stationary_mean(m) == sp.Matrix([F / k, F / k])
+    assert tt.stationary_mean(m) == sp.Array([F / k, F / k])
     num = tt.LinearSDE.from_matrices([[-2.0, 0.0], [1.0, -1.0]], [1.0, 1.0], b=[1.0, 0.0])
     np.testing.assert_allclose(tt.stationary_mean(num), [0.5, 0.5])
+
+
+def test_means_are_vectors_of_one_shape_symbolic_or_numeric():
+    F, k = sp.symbols("F k", positive=True)
+    t = sp.Symbol("t", positive=True)
+    sym = tt.LinearSDE({x: F - k * x, v: x - v}, {x: 1, v: 1})
+    num = sym.subs({F: 2, k: 4})
+    for m in (sym, num):
+        for value in (tt.stationary_mean(m), mean(m, t if m is sym else 0.7, [1, 0])):
+            assert value.shape == (2,) and len(value) == 2
+    # the symbolic vector at the point is the numeric one, entry by entry
+    for got, want in ((tt.stationary_mean(sym), tt.stationary_mean(num)), (mean(sym, t, [1, 0]), mean(num, 0.7, [1, 0]))):
+        vals = [float(e.subs({F: 2, k: 4, t: 0.7})) for e in got]
+        np.testing.assert_allclose(vals, want, rtol=1e-12)
+    assert not tt.stationary_mean(num).flags.writeable
+    assert tt.evaluate(tt.stationary_mean(sym), {F: 2, k: 4}).rows == 2
 
 
 def test_unstable_numeric_model_raises_not_stable():
@@ -194,7 +210,7 @@ def test_transient_bad_input(t, initial, message):
 
 def test_lyapunov_residual_is_checked(monkeypatch):
     # a solver returning a wrong answer must not pass silently
-    from thermotheory.core import covariance as cov
+    from thermotheory.core import lyapunov as cov
 
     monkeypatch.setattr(cov.sla, "solve_continuous_lyapunov", lambda a, q: np.eye(a.shape[0]) * 7.0)
     with pytest.raises(tt.ModelError, match="residual"):

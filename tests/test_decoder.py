@@ -56,7 +56,7 @@ def test_population_in_symbolic_n_matches_the_full_model(pop, n):
     q = {key: float(expr.subs(vals).subs(B.N, n)) for key, expr in pop.items()}
     assert q["information"] == pytest.approx(tt.mutual_information(full, "v", xs), rel=1e-9)
     assert q["heat_rate"] == pytest.approx(sum(tt.heat_rate(full, xi) for xi in xs), rel=1e-9)
-    assert q["information_flow"] == pytest.approx(tt.information_flow(full, into=xs), rel=1e-9)
+    assert q["information_flow"] == pytest.approx(tt.information_flow(full, subsystem=xs), rel=1e-9)
     assert q["entropy_production"] == pytest.approx(tt.entropy_production_rate(full, subsystem=xs), rel=1e-9)
     assert q["kalman_error"] == pytest.approx(tt.filter_error(full, "v", xs), rel=1e-7)
     assert q["transfer_entropy_rate"] == pytest.approx(tt.transfer_entropy_rate(full, "v", xs), rel=1e-7)
@@ -108,7 +108,7 @@ def test_heterogeneous_population_reduces_to_the_identical_one():
     # a second neuron always adds information, and the second law holds for the pair
     two = tt.mutual_information(mixed, "v", ["x_1", "x_2"])
     assert two > max(tt.mutual_information(mixed, "v", "x_1"), tt.mutual_information(mixed, "v", "x_2"))
-    assert tt.information_flow(mixed, into=["x_1", "x_2"]) <= tt.heat_rate(mixed, ["x_1", "x_2"])
+    assert tt.information_flow(mixed, subsystem=["x_1", "x_2"]) <= tt.heat_rate(mixed, ["x_1", "x_2"])
     with pytest.raises(ModelError, match="same"):
         B.heterogeneous_population([1.0], [1.0, 2.0], [1.0])
     with pytest.raises(ModelError, match="positive"):

@@ -18,7 +18,7 @@ POINT = {tau: "1.3", tau_r: "0.45", lam: "2.2", D_v: "0.8", D_r: "0.35"}
     [
         lambda m: tt.mutual_information(m, v, r),
         lambda m: tt.entropy_production_rate(m),
-        lambda m: tt.information_flow(m, into=r),
+        lambda m: tt.information_flow(m, subsystem=r),
         lambda m: tt.efficiency(m, r),
         lambda m: tt.filter_error(m, v, r),
         lambda m: tt.transfer_entropy_rate(m, v, r),

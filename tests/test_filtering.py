@@ -82,7 +82,7 @@ def test_sensory_capacity_is_below_one():
     for _ in range(5):
         vals = {s: float(u) for s, u in zip((tau, tau_r, lam, D_v, D_r), rng.uniform(0.2, 3.0, 5))}
         m = sensor().subs(vals)
-        assert tt.information_flow(m, into=r) <= tt.transfer_entropy_rate(m, v, r) + 1e-12
+        assert tt.information_flow(m, subsystem=r) <= tt.transfer_entropy_rate(m, v, r) + 1e-12
 
 
 def test_errors():

@@ -177,11 +177,11 @@ def test_information_flow_with_correlated_noise_is_refused_like_the_heat_rate():
     with pytest.raises(NotBipartite):
         tt.heat_rate(m, m.variables[1])
     with pytest.raises(NotBipartite):
-        tt.information_flow(m, into=m.variables[1])
+        tt.information_flow(m, subsystem=m.variables[1])
     d = sp.Symbol("d", positive=True)
     sym = tt.LinearSDE({v: -v, r: v - r}, [[1, d], [d, 1]])
     with pytest.raises(NotBipartite):
-        tt.information_flow(sym, into=r)
+        tt.information_flow(sym, subsystem=r)
 
 
 def _equilibrium(rng, n):
@@ -198,7 +198,7 @@ def test_efficiency_at_equilibrium_is_refused_not_a_round_off_ratio():
         A, Dg = _equilibrium(rng, 3)
         m = tt.LinearSDE.from_matrices(A, Dg)
         assert tt.heat_rate(m, m.variables[2]) == 0.0
-        assert tt.information_flow(m, into=m.variables[2]) == 0.0
+        assert tt.information_flow(m, subsystem=m.variables[2]) == 0.0
         with pytest.raises(ModelError, match="heat rate .* is zero"):
             tt.efficiency(m, m.variables[2])
 

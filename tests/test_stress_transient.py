@@ -68,7 +68,7 @@ def test_dragged_work_variance_is_twice_temperature_times_mean_work(dragged, t):
     tau = GAMMA / K
     mean_work = GAMMA * U**2 * (t - tau * -np.expm1(-t / tau))
     assert S[1, 1] == pytest.approx(2 * TEMP * mean_work, rel=1e-10)
-    A, _, D = dragged._arrays
+    A, _, D = dragged.arrays(allow_protocol=True)
     close(S, moment_ode(A, D, S0, t), rtol=1e-8)
 
 
@@ -142,7 +142,7 @@ def test_exact_drive_offsets_at_dt_one(rate):
     """A trap dragged at unit speed (and kicked at t = 1.3), relaxing at ``rate`` = 40 (or growing at 20)."""
     x, w, s = sp.symbols("x w s", real=True)
     model = tt.LinearSDE({x: -rate * (x - s - sp.Heaviside(s - 1.3)), w: x - s}, {x: 0.5}, time=s)
-    A = np.asarray(model._arrays[0])
+    A = np.asarray(model.arrays(allow_protocol=True).A)
     F = sla.expm(A)
     c = drive_offsets(model, A, 1.0, 3, "exact")
     m = np.zeros(2)

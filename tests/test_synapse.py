@@ -71,7 +71,7 @@ def test_tracking_by_monte_carlo(track):
     vals = point(np.random.default_rng(7), TRACK)
     model = numeric(C.tracking(), vals)
     for quantity, args, opts in [(tt.mutual_information, (C.v, C.w), {}), (tt.heat_rate, (C.w,), {}),
-                                 (tt.information_flow, (), {"into": C.w})]:
+                                 (tt.information_flow, (), {"subsystem": C.w})]:
         rec = tt.verify(model, quantity, *args, seed=3, **opts)
         assert rec.passed, rec
     # no signal in the neuron (g = 0): the synapse still dissipates, at the closed-form rate

@@ -38,7 +38,7 @@ def test_quantities_match_fokker_planck_quadrature(case):
         assert tt.entropy_production_rate(m, subsystem=var) == pytest.approx(
             grid.partial_entropy_production(i), rel=1e-4, abs=1e-6)
         assert tt.heat_rate(m, var) == pytest.approx(grid.heat_rate(i), rel=1e-4, abs=1e-6)
-        assert tt.information_flow(m, into=var) == pytest.approx(grid.information_flow(i), rel=1e-4, abs=1e-6)
+        assert tt.information_flow(m, subsystem=var) == pytest.approx(grid.information_flow(i), rel=1e-4, abs=1e-6)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -53,7 +53,7 @@ def test_symbolic_sensor_quantities_match_quadrature_at_random_points(seed):
         "pi": tt.entropy_production_rate(model),
         "sigma_r": tt.entropy_production_rate(model, subsystem=r),
         "heat_r": tt.heat_rate(model, r),
-        "flow_r": tt.information_flow(model, into=r),
+        "flow_r": tt.information_flow(model, subsystem=r),
     }
     refs = {"pi": grid.total_entropy_production(), "sigma_r": grid.partial_entropy_production(1),
             "heat_r": grid.heat_rate(1), "flow_r": grid.information_flow(1)}
@@ -66,7 +66,7 @@ def test_sensor_efficiency_closed_form_is_below_one():
     # efficiency = D_r tau (tau + tau_r) / (D_r (tau + tau_r)^2 + D_v lambda^2 tau^2): below 1
     gap = sp.factor(sp.cancel(1 - eta))
     assert gap.is_positive
-    assert tt.information_flow(sensor(), into=r).is_positive
+    assert tt.information_flow(sensor(), subsystem=r).is_positive
 
 
 # -- constructions with known answers ---------------------------------------------------
@@ -103,7 +103,7 @@ def test_second_law_and_sum_rules(system):
     scale = 1 + abs(total) + np.trace(D @ np.linalg.inv(scipy_covariance(A, D)))
     assert s_x >= -1e-9 * scale and s_y >= -1e-9 * scale
     assert s_x + s_y == pytest.approx(total, rel=1e-8, abs=1e-9 * scale)
-    l_x, l_y = tt.information_flow(m, into=X), tt.information_flow(m, into=Y)
+    l_x, l_y = tt.information_flow(m, subsystem=X), tt.information_flow(m, subsystem=Y)
     assert l_x + l_y == pytest.approx(0, abs=1e-8 * scale)
     h_x, h_y = tt.heat_rate(m, X), tt.heat_rate(m, Y)
     assert l_y <= h_y + 1e-9 * scale and l_x <= h_x + 1e-9 * scale
@@ -248,7 +248,7 @@ def test_subsystem_errors():
     with pytest.raises(tt.NotBipartite):
         tt.entropy_production_rate(m, subsystem=x)
     with pytest.raises(tt.ModelError, match="smaller than the whole"):
-        tt.information_flow(m, into=[x, y])
+        tt.information_flow(m, subsystem=[x, y])
     eq = tt.LinearSDE.from_matrices(-np.eye(2), [1.0, 1.0], variables=[x, y])
     with pytest.raises(tt.ModelError, match="efficiency is undefined"):
         tt.efficiency(eq, x)

@@ -6,6 +6,8 @@ the sympy path for models with free parameters and the float path otherwise.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.linalg as sla
 import sympy as sp
@@ -308,13 +310,30 @@ def model_matrices(model, ops, need_b: bool = True):
                 "closed forms (mean, covariance, heat, entropy_production) at a time t"
             )
         if ops is NumOps:
-            A, _, D = model._arrays
+            A, _, D = model.arrays(allow_protocol=True)
             return A, None, D
         return sp.Matrix(model.A), None, sp.Matrix(model.D)
     if ops is NumOps:
         A, b, D = model.arrays()
         return A, b.reshape(-1, 1), D
     return sp.Matrix(model.A), sp.Matrix(model.b), sp.Matrix(model.D)
+
+
+def as_vector(column: Any) -> Any:
+    """A mean as a vector of shape ``(n,)``: a read-only float array, or a 1-D sympy array.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> as_vector(sp.Matrix([sp.Symbol("a"), 1]))
+    [a, 1]
+    """
+    if isinstance(column, (sp.MatrixBase, sp.NDimArray)) or (isinstance(column, (list, tuple)) and any(
+            isinstance(e, sp.Basic) for e in column)):
+        return sp.ImmutableDenseNDimArray(list(column))
+    out = np.array(column, dtype=float).reshape(-1)
+    out.setflags(write=False)
+    return out
 
 
 def relative_residual(A: np.ndarray, S: np.ndarray, Q: np.ndarray) -> float:

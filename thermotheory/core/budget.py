@@ -22,12 +22,16 @@ import sympy as sp
 from ..errors import TooLarge
 
 __all__ = ["term_bound", "expansion_bound", "check_expansion", "check_terms", "factor",
-           "MAX_EXPANSION", "MAX_TERMS"]
+           "MAX_EXPANSION", "MAX_TERMS", "NUMERIC_PATH"]
 
 #: Largest permanent of term bounds a symbolic determinant, inverse or solve may have.
 MAX_EXPANSION = 2.0e5
 #: Largest number of monomials (numerator and denominator) a result may have before it is tidied.
 MAX_TERMS = 4000
+
+#: The way out named by a refusal of a symbolic Lyapunov solve or matrix exponential.
+NUMERIC_PATH = ("substitute numbers with model.subs(values) (the numeric engine has no such limit), "
+                "or split the question into smaller subsystems")
 
 _ADVICE = ("substitute numbers for some parameters with subs() (the numeric engine has no such limit), "
            "or split the question into smaller subsystems")

@@ -14,7 +14,7 @@ import sympy as sp
 from ..errors import ModelError
 from .checks import ASSUMPTION_WORDS, NON_FINITE, violated_assumption
 from .closedform import ClosedForm
-from .model import LinearSDE
+from .model import StateModel
 
 __all__ = ["evaluate", "latex"]
 
@@ -49,7 +49,7 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
 
     Parameters
     ----------
-    expr : sympy expression, Matrix, :class:`~thermotheory.core.closedform.ClosedForm` (or a number)
+    expr : sympy expression, Matrix, 1-D array (a mean), :class:`~thermotheory.core.closedform.ClosedForm` (or a number)
     values : mapping from Symbol (or its name) to number
         Numbers may be int, float (taken exactly as its binary value), str (read at
         the working precision, so ``"0.1"`` is one tenth), ``fractions.Fraction``,
@@ -59,7 +59,7 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
 
     Returns
     -------
-    mpmath.mpf (or mpmath.matrix for a Matrix)
+    mpmath.mpf (or mpmath.matrix for a Matrix, a column for a 1-D array)
         A result whose imaginary part vanishes to working precision is returned as real.
 
     Raises
@@ -84,6 +84,8 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
     values = dict(values or {})
     if isinstance(expr, ClosedForm):
         return expr.evaluate(values, dps=dps)
+    if isinstance(expr, sp.NDimArray) and expr.rank() == 1:  # a mean: evaluated as its column
+        expr = sp.ImmutableMatrix(list(expr))
     expr = _closed_form(expr)
     by_name = {s.name: s for s in expr.free_symbols}
     subs: dict[sp.Symbol, Any] = {}
@@ -165,6 +167,9 @@ def _realify(x: Any, dps: int) -> Any:
 def latex(obj: Any, width: float | None = None) -> str:
     r"""LaTeX for a closed form, a matrix or a model (its system of SDEs, in an ``aligned`` block).
 
+    A model is a :class:`~thermotheory.LinearSDE` or a nonlinear :class:`~thermotheory.SDE`
+    (:func:`thermotheory.export.model_latex.model_latex`).
+
     With ``width`` (pt; the documents written by this package have about 440 pt), a closed
     form too wide for one line comes back as an ``aligned`` block broken to fit
     (:func:`thermotheory.export.layout.fit_lines`: a sum term by term, a quotient through
@@ -177,8 +182,10 @@ def latex(obj: Any, width: float | None = None) -> str:
     >>> latex(sp.log(sp.Symbol("tau_r")) / 2)
     '\\frac{\\log{\\left(\\tau_{r} \\right)}}{2}'
     """
-    if isinstance(obj, LinearSDE):
-        return r"\begin{aligned} " + r" \\ ".join(obj._latex_lines()) + r" \end{aligned}"
+    if isinstance(obj, StateModel):
+        from ..export.model_latex import model_latex  # export sits above core: imported when asked
+
+        return model_latex(obj)
     if width is not None and not isinstance(obj, sp.MatrixBase):
         from ..export.layout import fit_lines
 

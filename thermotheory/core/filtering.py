@@ -20,11 +20,16 @@ import sympy as sp
 from ..errors import ModelError, NotStable, TooLarge
 from . import budget
 from ._backend import NumOps, model_matrices, ops_for, tidy
+from .lyapunov import lyapunov_symbolic
 from .model import LinearSDE, VariableSpec
 from .checks import guarded
+from .state import ModelCache
 from .closedform import apply_form, check_form
 
 __all__ = ["filter_error", "transfer_entropy_rate", "has_noiseless_marginal_modes"]
+
+#: Steady filter errors per model, by (observed, filtered hidden) indices: solved once while the model lives.
+_RICCATI = ModelCache()
 
 
 def has_noiseless_marginal_modes(model: LinearSDE, observed: VariableSpec) -> bool:
@@ -91,9 +96,12 @@ def _riccati(model: LinearSDE, observed: VariableSpec, about: VariableSpec = ())
     H = [i for i in S if i not in Y]
     if not H:
         raise ModelError("every variable is observed: there is nothing to filter")
-    key = ("riccati", tuple(Y), tuple(H))
-    if key in model._cache:
-        return ops, H, Y, model._cache[key], A, D
+    P = _RICCATI.get(model, (tuple(Y), tuple(H)), lambda: _solve_riccati(model, ops, A, D, Y, H))
+    return ops, H, Y, P, A, D
+
+
+def _solve_riccati(model: LinearSDE, ops, A, D, Y: list[int], H: list[int]):
+    """The steady filter error of the hidden variables ``H`` given the paths of ``Y`` (indices)."""
     a, c = ops.block(A, H, H), ops.block(A, Y, H)
     q, r, s = 2 * ops.block(D, H, H), 2 * ops.block(D, Y, Y), 2 * ops.block(D, H, Y)
     if ops is NumOps:
@@ -107,8 +115,7 @@ def _riccati(model: LinearSDE, observed: VariableSpec, about: VariableSpec = ())
             raise ModelError(f"the filter Riccati problem could not be solved numerically ({exc})") from None
     else:
         P = _symbolic_riccati(a, c, q, r, s, model, H)
-    model._cache[key] = P
-    return ops, H, Y, P, A, D
+    return P
 
 
 def _check_detectable(a, c):
@@ -319,9 +326,7 @@ def _riccati_2x2(a, c, q, ri, model):
     g = c.T
     G = (rho * g * g.T).applyfunc(sp.cancel)
     if G.is_zero_matrix:
-        from .covariance import _symbolic_lyapunov
-
-        return _symbolic_lyapunov(a, q).applyfunc(tidy)
+        return lyapunov_symbolic(a, q).applyfunc(tidy)
     budget.check_expansion(a.row_join(q).row_join(G), "the filter's Riccati equation")
     Ham = sp.Matrix.vstack(sp.Matrix.hstack(a.T, -G), sp.Matrix.hstack(-q, -a))
     x = sp.Dummy("x")

@@ -14,7 +14,8 @@ import sympy as sp
 from ..errors import ModelError, SingularCovariance
 from . import budget
 from ._backend import NumOps, _fraction_free_det, det_ratio, ops_for
-from .covariance import covariance, stationary_covariance
+from .moments import covariance
+from .state import stationary_covariance
 from .model import LinearSDE, VariableSpec
 from .checks import check_finite_array, check_square_array, guarded
 from .closedform import ClosedForm, CovarianceNames, check_form, choose_form, generically_singular

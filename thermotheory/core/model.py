@@ -7,16 +7,17 @@ reversal) per state variable.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 import numpy as np
 import sympy as sp
 
 from ..errors import InvalidDiffusion, InvalidParity, ModelError, NonlinearDrift, UnknownVariable
 from . import budget, structure
+from ._compat import keyword_only_after
 from .checks import as_expression, check_distinct_names, check_finite_array, check_value
 
-__all__ = ["LinearSDE", "StateModel", "VariableSpec", "find_index", "numeric_stability"]
+__all__ = ["LinearSDE", "ModelArrays", "StateModel", "VariableSpec", "find_index", "numeric_stability"]
 
 #: A state variable given by its Symbol or its name, or several of them.
 VariableSpec = Union[sp.Symbol, str, Sequence[Union[sp.Symbol, str]]]
@@ -47,6 +48,17 @@ def _as_sympy_matrix(x: Any, shape: tuple[int, int], name: str) -> sp.ImmutableM
     return m
 
 
+class ModelArrays(NamedTuple):
+    """The matrices of a numeric :class:`LinearSDE` as read-only float arrays, by name or in the order ``(A, b, D)``."""
+
+    #: Drift matrix, shape ``(n, n)``.
+    A: np.ndarray
+    #: Constant drift, shape ``(n,)``; None for a protocol ``b(t)`` (see :meth:`LinearSDE.drive`).
+    b: np.ndarray | None
+    #: Diffusion matrix, shape ``(n, n)``; the noise covariance per unit time is ``2 D``.
+    D: np.ndarray
+
+
 def find_index(variables: Sequence[sp.Symbol], var: sp.Symbol | str) -> int:
     """Position of ``var`` (a Symbol or its name) among ``variables``; UnknownVariable otherwise."""
     for i, v in enumerate(variables):
@@ -71,7 +83,8 @@ class StateModel:
     _TRANSIENT = {"_cache": dict, "_compiled": lambda: None}
 
     def _slot_names(self) -> list[str]:
-        return [n for cls in type(self).__mro__ for n in getattr(cls, "__slots__", ())]
+        # __weakref__ lets per-model caches elsewhere (core/state.py) hold models weakly; it is not state
+        return [n for cls in type(self).__mro__ for n in getattr(cls, "__slots__", ()) if n != "__weakref__"]
 
     def __getstate__(self) -> dict[str, Any]:
         """The slots' values, without caches (models travel to worker processes by pickle)."""
@@ -223,7 +236,7 @@ class LinearSDE(StateModel):
     (D_r, D_v, lambda, tau, tau_r)
     """
 
-    __slots__ = ("_variables", "_A", "_b", "_D", "_parity", "_arrays", "_parameters", "_cache", "_time")
+    __slots__ = ("_variables", "_A", "_b", "_D", "_parity", "_arrays", "_parameters", "_cache", "_time", "__weakref__")
 
     def __init__(
         self,
@@ -249,16 +262,22 @@ class LinearSDE(StateModel):
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
+    @keyword_only_after("b", "variables", "parity", "time")
     def from_matrices(
         cls,
         A: Any,
         D: Any,
+        *,
         b: Any = None,
         variables: Sequence[sp.Symbol | str] | None = None,
         parity: Mapping[sp.Symbol, int] | Sequence[int] | None = None,
         time: sp.Symbol | None = None,
     ) -> LinearSDE:
         """Build a model from its drift matrix ``A``, diffusion matrix ``D`` and constant drift ``b``.
+
+        Everything after ``D`` is a keyword (``b=`` included: :meth:`arrays` returns
+        ``(A, b, D)``, so a positional ``b`` after ``D`` invited mix-ups); passing them
+        positionally still works for one release, with a ``DeprecationWarning``.
 
         Parameters
         ----------
@@ -380,7 +399,7 @@ class LinearSDE(StateModel):
                         arr.setflags(write=False)
         else:
             set_(self, "_parameters", ())
-        set_(self, "_arrays", arrays)
+        set_(self, "_arrays", None if arrays is None else ModelArrays(*arrays))
 
     # -- views ---------------------------------------------------------------------------
     def _sym(self, which: str) -> sp.ImmutableMatrix:
@@ -417,13 +436,25 @@ class LinearSDE(StateModel):
         """Diffusion matrix (sympy); the noise covariance per unit time is ``2 D``."""
         return self._sym("D")
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The matrices ``(A, b, D)`` as read-only float arrays.
+    def arrays(self, allow_protocol: bool = False) -> ModelArrays:
+        """The matrices ``(A, b, D)`` as read-only float arrays, also by name (``.A``, ``.b``, ``.D``).
+
+        Parameters
+        ----------
+        allow_protocol : bool
+            Accept a model whose constant drift is a protocol ``b(t)``: its ``b`` is then
+            None (:meth:`drive` gives ``b`` at given times). By default such a model raises.
+
+        Returns
+        -------
+        ModelArrays
+            ``A`` and ``D`` of shape ``(n, n)``, ``b`` of shape ``(n,)``.
 
         Raises
         ------
         ModelError
-            When the model has free parameters (substitute them first with :meth:`subs`).
+            When the model has free parameters (substitute them first with :meth:`subs`),
+            or its drift depends on time and ``allow_protocol`` is False.
 
         Examples
         --------
@@ -432,12 +463,14 @@ class LinearSDE(StateModel):
         >>> A, b, D = LinearSDE.from_matrices(np.array([[-2.0]]), [0.5]).arrays()
         >>> float(A[0, 0]), float(D[0, 0])
         (-2.0, 0.5)
+        >>> LinearSDE.from_matrices(np.array([[-2.0]]), [0.5]).arrays().D.tolist()
+        [[0.5]]
         """
         if self._arrays is None:
             raise ModelError(
                 f"the model has free parameters {[p.name for p in self._parameters]}; substitute values with subs()"
             )
-        if self._time is not None:
+        if self._time is not None and not allow_protocol:
             raise ModelError(
                 f"the constant drift b depends on time {self._time}: it has no single array; "
                 "use drive(times) for b at given times"
@@ -529,13 +562,30 @@ class LinearSDE(StateModel):
         """
         if "stable" not in self._cache:
             if self.is_numeric:
-                self._cache["stable"] = numeric_stability(self._arrays[0])[0]
+                self._cache["stable"] = numeric_stability(self._arrays.A)[0]
             else:
-                self._cache["stable"] = self._routh_hurwitz()[0]
+                self._cache["stable"] = self.stability_conditions()[0]
         return self._cache["stable"]
 
-    def _routh_hurwitz(self) -> tuple[bool | None, list[sp.Expr]]:
-        """``structure.routh_hurwitz(A)``, computed once per model (every stationary quantity asks)."""
+    def stability_conditions(self) -> tuple[bool | None, list[sp.Expr]]:
+        """The Routh–Hurwitz verdict on the drift matrix and the conditions behind it (computed once).
+
+        Returns
+        -------
+        (verdict, conditions)
+            ``verdict`` True, False or None as for :meth:`is_stable`; ``conditions`` holds
+            the violated condition (an expression that must be positive) when the verdict
+            is False, and the undecided ones when it is None.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from thermotheory import LinearSDE
+        >>> x, y = sp.symbols("x y", real=True)
+        >>> k = sp.Symbol("k", real=True)
+        >>> LinearSDE({x: -x, y: x + k * y}, {x: 1, y: 1}).stability_conditions()
+        (None, [-k])
+        """
         if "routh_hurwitz" not in self._cache:
             self._cache["routh_hurwitz"] = structure.routh_hurwitz(self.A)
         return self._cache["routh_hurwitz"]
@@ -547,28 +597,10 @@ class LinearSDE(StateModel):
         driven = "" if self._time is None else f", time={self._time}"
         return f"LinearSDE(variables=({names}), {kind}{driven})"
 
-    def _latex_lines(self) -> list[str]:
-        A, b, D = self.A, self.b, self.D
-        lines = []
-        n = self.dimension
-        if n > 30:
-            raise ModelError(f"the model has {n} variables; LaTeX is rendered for at most 30")
-        for i, v in enumerate(self._variables):
-            drift = sp.expand(sum((A[i, j] * self._variables[j] for j in range(n)), b[i]))
-            noise = ""
-            if any(D[i, j] != 0 for j in range(n)):
-                if all(D[i, j] == 0 for j in range(n) if j != i):
-                    noise = rf" + \sqrt{{2 {sp.latex(D[i, i]) if D[i, i] != 1 else ''}}}\, dW_{{{sp.latex(v)}}}".replace(
-                        "{2 }", "{2}")
-                else:
-                    noise = rf" + \left(\sqrt{{2D}}\, dW\right)_{{{sp.latex(v)}}}"
-            odd = r" \quad (\text{odd})" if self._parity[i] == -1 else ""
-            lines.append(rf"d{sp.latex(v)} &= \left({sp.latex(drift)}\right) dt{noise}{odd}")
-        return lines
-
     def _repr_latex_(self) -> str:
-        body = r" \\ ".join(self._latex_lines())
-        return rf"$\begin{{aligned}} {body} \end{{aligned}}$"
+        from ..export.model_latex import model_latex  # export sits above core: imported when shown
+
+        return f"${model_latex(self)}$"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LinearSDE):
@@ -580,9 +612,12 @@ class LinearSDE(StateModel):
         return self.A == other.A and self.b == other.b and self.D == other.D
 
     def __hash__(self) -> int:
-        if self.is_numeric and self._time is None:
-            return hash((self._variables, self._parity) + tuple(a.tobytes() for a in self._arrays))
-        return hash((self._variables, self._parity, self.A, self.b, self.D))
+        if "hash" not in self._cache:  # models key the per-model caches of core/state.py: hashed once
+            if self.is_numeric and self._time is None:
+                self._cache["hash"] = hash((self._variables, self._parity) + tuple(a.tobytes() for a in self._arrays))
+            else:
+                self._cache["hash"] = hash((self._variables, self._parity, self.A, self.b, self.D))
+        return self._cache["hash"]
 
 
 # -- validation helpers ------------------------------------------------------------------

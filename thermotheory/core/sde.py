@@ -52,7 +52,8 @@ class SDE(StateModel):
     True
     """
 
-    __slots__ = ("_variables", "_drift", "_diffusion", "_parity", "_convention", "_parameters", "_compiled")
+    __slots__ = ("_variables", "_drift", "_diffusion", "_parity", "_convention", "_parameters", "_compiled",
+                 "__weakref__")
 
     def __init__(
         self,
@@ -161,8 +162,6 @@ class SDE(StateModel):
         return f"SDE(variables=({names}), convention={self._convention!r})"
 
     def _repr_latex_(self) -> str:
-        lines = []
-        for v, f, d in zip(self._variables, self._drift, self._diffusion):
-            noise = "" if d == 0 else rf" + \sqrt{{2 \left({sp.latex(d)}\right)}}\, dW_{{{sp.latex(v)}}}"
-            lines.append(rf"d{sp.latex(v)} &= \left({sp.latex(f)}\right) dt{noise}")
-        return r"$\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}$"
+        from ..export.model_latex import model_latex  # export sits above core: imported when shown
+
+        return f"${model_latex(self)}$"

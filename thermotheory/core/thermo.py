@@ -22,20 +22,13 @@ import sympy as sp
 
 from ..errors import ModelError, NotBipartite, NotStable, SingularCovariance
 from ._backend import NumOps, model_matrices, ops_for, precision_entries
-from .covariance import (
-    _check_time,
-    _initial_matrix,
-    _initial_vector,
-    _numeric_lyapunov_general,
-    _symbolic_lyapunov,
-    covariance,
-    mean,
-    switching_times as _switching_times,
-    stationary_covariance,
-    stationary_mean,
-)
+from .lyapunov import lyapunov_general, lyapunov_symbolic
+from .moments import check_time, covariance, initial_covariance, initial_mean_vector, mean
+from .protocols import switching_times
+from .state import stationary_covariance, stationary_state
 from .model import LinearSDE, VariableSpec, stability_tolerance
 from .checks import check_finite_result, guarded
+from ._compat import renamed_keywords
 from .closedform import ClosedForm, CovarianceNames, apply_form, check_form, choose_form, generically_singular
 
 __all__ = [
@@ -64,21 +57,11 @@ def _mm(ops, *Ms):
 def _stationary(model: LinearSDE):
     ops = ops_for(model)
     A, b, D = model_matrices(model, ops)
-    S = ops.asmat(stationary_covariance(model))
-    m = stationary_mean(model)
-    m = np.asarray(m, dtype=float).reshape(-1, 1) if ops is NumOps else sp.Matrix(m)
+    S = ops.asmat(stationary_covariance(model))  # first: a too large symbolic model is refused at once
+    state = stationary_state(model)
+    m = np.asarray(state.mean, dtype=float).reshape(-1, 1) if ops is NumOps else sp.Matrix(state.mean)
     A_irr, b_irr = _parity_split(model, ops, A, b)
     return ops, A, b, D, S, m, A_irr, b_irr
-
-
-def _precision(model: LinearSDE, ops, S):
-    """Inverse of the stationary covariance (cached on the model)."""
-    if "precision" not in model._cache:
-        try:
-            model._cache["precision"] = ops.inv(S)
-        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
-            raise SingularCovariance("the stationary covariance is singular; the density has no gradient") from None
-    return model._cache["precision"]
 
 
 def _noise_precision(model: LinearSDE, ops, S, D, idx):
@@ -88,7 +71,7 @@ def _noise_precision(model: LinearSDE, ops, S, D, idx):
         P = precision_entries(sp.Matrix(S), pairs, "stationary covariance")
         if P is not None:
             return sum(D[i, j] * P[(j, i)] for i in idx for j in idx if D[i, j] != 0)
-    P_YY = ops.block(_precision(model, ops, S), idx, idx)
+    P_YY = ops.block(stationary_state(model).precision, idx, idx)
     return ops.trace(_mm(ops, ops.block(D, idx, idx), P_YY))
 
 
@@ -246,15 +229,25 @@ def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = N
     return _finish(ops, val, form)
 
 
+@renamed_keywords(Y="subsystem")
 @guarded
-def heat_rate(model: LinearSDE, Y: VariableSpec, form: str | None = None) -> Any:
-    r"""Stationary heat rate of ``Y``: entropy flow into the medium caused by Y's dynamics.
+def heat_rate(model: LinearSDE, subsystem: VariableSpec, form: str | None = None) -> Any:
+    r"""Stationary heat rate of a subsystem ``Y``: entropy flow into the medium caused by Y's dynamics.
 
     .. math:: \Phi_Y = \operatorname{tr}\!\left[D_{YY}^{+}\,(A_{irr} S A_{irr}^T + c c^T)_{YY}\right]
               + \operatorname{tr}(A_{irr})_{YY}
 
     (Stratonovich average of :math:`D_{YY}^{-1} f^{irr}_Y \circ (\dot z_Y - f^{rev}_Y)`.) For a
     variable at temperature ``T`` this is its heat flow divided by ``T``.
+
+    Parameters
+    ----------
+    model : LinearSDE
+    subsystem : Symbol, name or sequence
+        The variables ``Y`` (their noise independent of the rest's). The old keyword
+        ``Y=`` is deprecated.
+    form : {None, "structured", "rational", "factored"}
+        Shape of a symbolic result.
 
     Examples
     --------
@@ -269,7 +262,7 @@ def heat_rate(model: LinearSDE, Y: VariableSpec, form: str | None = None) -> Any
     """
     form = check_form(form)
     names = _structured_names(model, form, need_precision=False)
-    ops, idx, D, S, quad, tr_irr = _medium_terms(model, Y, "heat rate", names)
+    ops, idx, D, S, quad, tr_irr = _medium_terms(model, subsystem, "heat rate", names)
     return _snap(model, ops, quad + tr_irr, abs(quad) + abs(tr_irr) if ops is NumOps else None, form, names)
 
 
@@ -282,14 +275,15 @@ def _snap(model, ops, value, scale, form=None, names=None):
     """
     if ops is NumOps:
         value = float(value)
-        kappa = 10.0 ** model._cache.get("digits_lost", 0.0)
+        kappa = 10.0 ** stationary_state(model).digits_lost
         return 0.0 if abs(value) <= 64 * np.finfo(float).eps * kappa * scale else value
     return _finish(ops, value, form, names)
 
 
+@renamed_keywords(into="subsystem")
 @guarded
-def information_flow(model: LinearSDE, into: VariableSpec, form: str | None = None) -> Any:
-    r"""Stationary information flow into ``Y`` (its learning rate), in nats per unit time.
+def information_flow(model: LinearSDE, subsystem: VariableSpec, form: str | None = None) -> Any:
+    r"""Stationary information flow into a subsystem ``Y`` (its learning rate), in nats per unit time.
 
     The rate at which the dynamics of ``Y`` alone increase :math:`I(X;Y)`, ``X`` the rest:
 
@@ -300,6 +294,15 @@ def information_flow(model: LinearSDE, into: VariableSpec, form: str | None = No
     cancel by the ``YY`` block of the Lyapunov equation). Positive when ``Y`` senses
     ``X``; in the stationary state :math:`l_X + l_Y = 0` and :math:`l_Y \le \Phi_Y`
     (second law for ``Y``).
+
+    Parameters
+    ----------
+    model : LinearSDE
+    subsystem : Symbol, name or sequence
+        The variables ``Y`` (their noise independent of the rest's), fewer than all. The
+        old keyword ``into=`` is deprecated.
+    form : {None, "structured", "rational", "factored"}
+        Shape of a symbolic result.
 
     Raises
     ------
@@ -314,13 +317,13 @@ def information_flow(model: LinearSDE, into: VariableSpec, form: str | None = No
     >>> from thermotheory import LinearSDE, information_flow
     >>> v, r = sp.symbols("v r", real=True)
     >>> m = LinearSDE({v: -v, r: v - r}, {v: 1, r: 1})
-    >>> round(information_flow(m, into=r), 12)
+    >>> round(information_flow(m, r), 12)
     0.2
     """
     form = check_form(form)
     ops, A, b, D, S, m, A_irr, b_irr = _stationary(model)
     n = model.dimension
-    idx = _subsystem(model, into, D, ops, need_bipartite=True)
+    idx = _subsystem(model, subsystem, D, ops, need_bipartite=True)
     if len(idx) == n:
         raise ModelError("information flow needs a subsystem smaller than the whole system")
     names = _structured_names(model, form, need_precision=True)
@@ -335,14 +338,24 @@ def information_flow(model: LinearSDE, into: VariableSpec, form: str | None = No
                  form)
 
 
+@renamed_keywords(Y="subsystem")
 @guarded
-def efficiency(model: LinearSDE, Y: VariableSpec, form: str | None = None) -> Any:
+def efficiency(model: LinearSDE, subsystem: VariableSpec, form: str | None = None) -> Any:
     r"""Sensing (learning) efficiency :math:`\eta_Y = l_Y / \Phi_Y`, bounded by 1 by the second law.
 
     The second law for ``Y`` reads :math:`l_Y \le \Phi_Y`; for a subsystem that
     dissipates (:math:`\Phi_Y > 0`) this bounds the efficiency by 1. For a subsystem that
     takes entropy from its bath (:math:`\Phi_Y < 0`, the hot one of two coupled
     particles) it reads :math:`l_Y \le \Phi_Y < 0`, and the ratio is then at least 1.
+
+    Parameters
+    ----------
+    model : LinearSDE
+    subsystem : Symbol, name or sequence
+        The variables ``Y`` (their noise independent of the rest's). The old keyword
+        ``Y=`` is deprecated.
+    form : {None, "structured", "rational", "factored"}
+        Shape of a symbolic result.
 
     Raises
     ------
@@ -360,12 +373,12 @@ def efficiency(model: LinearSDE, Y: VariableSpec, form: str | None = None) -> An
     form = check_form(form)
     structured = _structured_names(model, form, need_precision=True) is not None
     inner = "structured" if structured else None
-    heat = heat_rate(model, Y, form=inner)
-    flow = information_flow(model, into=Y, form=inner)
+    heat = heat_rate(model, subsystem, form=inner)
+    flow = information_flow(model, subsystem, form=inner)
     # a structured heat rate is written in named covariance entries: its zero is decided on the quotient
-    if (heat_rate(model, Y, form="factored") if isinstance(heat, ClosedForm) else heat) == 0:
+    if (heat_rate(model, subsystem, form="factored") if isinstance(heat, ClosedForm) else heat) == 0:
         # numeric heat rates within round-off of zero are exactly 0.0 (see heat_rate)
-        raise ModelError(f"the heat rate of {Y} is zero (no dissipation, as at equilibrium), so its efficiency "
+        raise ModelError(f"the heat rate of {subsystem} is zero (no dissipation, as at equilibrium), so its efficiency "
                          "is undefined")
     if model.is_numeric:
         return float(flow / heat)
@@ -432,10 +445,10 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
     ops = ops_for(model)
     A, _, D = model_matrices(model, ops, need_b=False)
     n = model.dimension
-    t = _check_time(t, ops)
+    t = check_time(t, ops)
     idx = _subsystem(model, subsystem, D, ops, need_bipartite=True)
-    S0 = ops.asmat(_initial_matrix(model, initial, ops))
-    m0 = _initial_vector(model, initial_mean, ops)
+    S0 = ops.asmat(initial_covariance(model, initial, ops))
+    m0 = initial_mean_vector(model, initial_mean, ops)
     m0 = np.asarray(m0, float).reshape(-1, 1) if ops is NumOps else sp.Matrix(m0)
     E = ops.asmat(np.diag(model.parity).astype(float)) if ops is NumOps else sp.diag(*model.parity)
     A_irr = (A + _mm(ops, E, A, E)) / 2
@@ -466,10 +479,10 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
             with warnings.catch_warnings():
                 warnings.simplefilter("error", RuntimeWarning)  # scipy perturbs a singular problem and warns
                 try:
-                    return _numeric_lyapunov_general(A, -R)
+                    return lyapunov_general(A, -R)
                 except RuntimeWarning as exc:
                     raise NotStable(f"the heat over a time cannot be integrated for this drift ({exc})") from None
-        return _symbolic_lyapunov(A, -R)
+        return lyapunov_symbolic(A, -R)
 
     X = lyap(St - S0 - 2 * D * t)  # int_0^t S ds
     flow = ops.trace(_mm(ops, Dp, F, X, F.T)) + t * ops.trace(ops.block(A_irr, idx, idx))
@@ -521,7 +534,7 @@ def _heat_by_ode(model, A, D, F, Dp, E_Y, idx, t, S0, m0) -> float:
         return np.concatenate([A @ m + b, (A @ S + S @ A.T + 2 * D).ravel(), [dq]])
 
     y = np.concatenate([m0, np.asarray(S0, float).ravel(), [0.0]])
-    edges = [0.0] + [x for x in _switching_times(model, t)] + [t]
+    edges = [0.0] + [x for x in switching_times(model, t)] + [t]
     for lo, hi in zip(edges[:-1], edges[1:]):
         if hi > lo:
             sol = solve_ivp(rhs, (lo, hi), y, method="DOP853", rtol=1e-11, atol=1e-12)
@@ -570,6 +583,6 @@ def entropy_production(model: LinearSDE, t: Any, initial: Any, initial_mean: Any
     ops = ops_for(model)
     flow = heat(model, t, initial, initial_mean)
     St = ops.asmat(covariance(model, t, initial))
-    S0 = ops.asmat(_initial_matrix(model, initial, ops))
+    S0 = ops.asmat(initial_covariance(model, initial, ops))
     dH = (ops.logdet(St, "covariance at time t") - ops.logdet(S0, "initial covariance")) / 2
     return apply_form(ops.finish(dH + flow), form)

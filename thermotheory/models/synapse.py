@@ -124,7 +124,7 @@ def tracking_quantities(model: LinearSDE | None = None) -> dict[str, Any]:
         "information_vw": gaussian.mutual_information(model, v, w),
         "information_vx": gaussian.mutual_information(model, v, x),
         "heat_rate": thermo.heat_rate(model, w),
-        "information_flow": thermo.information_flow(model, into=w),
+        "information_flow": thermo.information_flow(model, subsystem=w),
     }
     out["efficiency"] = out["information_flow"] / out["heat_rate"]
     if model.is_numeric:

@@ -1,0 +1,176 @@
+"""Deprecated spellings of arguments, kept for one release with a ``DeprecationWarning``.
+
+Two decorators, one per kind of change:
+
+- :func:`renamed_keywords` accepts an old keyword as an alias of its new name
+  (``information_flow(model, into=r)`` for ``subsystem=r``);
+- :func:`keyword_only_after` accepts arguments that became keyword-only in their old
+  positional slots (``LinearSDE.from_matrices(A, D, b)`` for ``b=b``).
+
+Both warn once per call, naming the new spelling, and refuse (with
+:class:`~thermotheory.errors.ModelError`) a call that gives the same argument both ways.
+The wrapped function keeps its own signature for :func:`inspect.signature` (through
+``__wrapped__``), so documentation and argument binding show only the new spelling;
+:func:`canonical_keywords` translates a dictionary of keywords for callers that bind
+arguments themselves (``verify``, the catalog).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from ..errors import ModelError
+
+__all__ = ["renamed_keywords", "keyword_only_after", "canonical_keywords"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: Attribute on a wrapped function that maps each deprecated keyword to its new name.
+RENAMED = "__renamed_keywords__"
+
+
+def _positional_names(fn: Callable[..., Any]) -> list[str]:
+    return [p.name for p in inspect.signature(fn).parameters.values()
+            if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+
+
+def _translate(name: str, renames: Mapping[str, str], positional: list[str], n_args: int,
+               kwargs: dict[str, Any], stacklevel: int) -> dict[str, Any]:
+    """``kwargs`` with each deprecated keyword replaced by its new name (warning once per keyword)."""
+    out = dict(kwargs)
+    for old, new in renames.items():
+        if old not in out:
+            continue
+        given_positionally = new in positional and positional.index(new) < n_args
+        if new in out or given_positionally:
+            raise ModelError(f"{name}: {old}= is the deprecated name of {new}=; give {new}= only, not both")
+        warnings.warn(f"{name}: the keyword {old}= is deprecated and will be removed in the next release; "
+                      f"use {new}=", DeprecationWarning, stacklevel=stacklevel + 1)
+        out[new] = out.pop(old)
+    return out
+
+
+def renamed_keywords(**old_to_new: str) -> Callable[[_F], _F]:
+    """Accept each old keyword as a deprecated alias of its new name.
+
+    Parameters
+    ----------
+    **old_to_new : str
+        ``old="new"`` for each renamed keyword.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @renamed_keywords(into="subsystem")
+    ... def flow(model, subsystem):
+    ...     return subsystem
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     flow(None, into="r")
+    'r'
+    >>> str(caught[0].message)
+    'flow: the keyword into= is deprecated and will be removed in the next release; use subsystem='
+    """
+
+    def decorate(fn: _F) -> _F:
+        positional = _positional_names(fn)
+        params = inspect.signature(fn).parameters
+        for old, new in old_to_new.items():
+            if new not in params or old in params:
+                raise TypeError(f"{fn.__name__}: cannot alias {old}= to {new}=")
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if kwargs:
+                kwargs = _translate(fn.__name__, old_to_new, positional, len(args), kwargs, stacklevel=2)
+            return fn(*args, **kwargs)
+
+        setattr(wrapper, RENAMED, {**getattr(fn, RENAMED, {}), **old_to_new})
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def keyword_only_after(*names: str) -> Callable[[_F], _F]:
+    """Accept ``names``, now keyword-only, in the positional slots they had before (deprecated).
+
+    Parameters
+    ----------
+    *names : str
+        The keyword-only parameters, in the order of their old positional slots (right
+        after the function's positional parameters).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @keyword_only_after("b")
+    ... def build(A, D, *, b=None):
+    ...     return (A, D, b)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     build(1, 2, 3)
+    (1, 2, 3)
+    """
+
+    def decorate(fn: _F) -> _F:
+        positional = _positional_names(fn)
+        params = inspect.signature(fn).parameters
+        for n in names:
+            if n not in params or params[n].kind is not inspect.Parameter.KEYWORD_ONLY:
+                raise TypeError(f"{fn.__name__}: {n} is not a keyword-only parameter")
+        public = fn.__name__
+        bound = 1 if positional[:1] in (["cls"], ["self"]) else 0  # not counted in messages
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            extra = args[len(positional):]
+            if extra:
+                if len(extra) > len(names):
+                    raise ModelError(f"{public}: expected at most {len(positional) + len(names) - bound} positional "
+                                     f"arguments but found {len(args) - bound}")
+                moved = names[:len(extra)]
+                both = [n for n in moved if n in kwargs]
+                if both:
+                    raise ModelError(f"{public}: {both[0]} is given both positionally and as {both[0]}=")
+                shown = ", ".join(f"{n}=" for n in moved)
+                warnings.warn(f"{public}: passing {', '.join(moved)} positionally is deprecated and will be "
+                              f"refused in the next release; pass {shown} as keywords", DeprecationWarning,
+                              stacklevel=2)
+                kwargs = {**kwargs, **dict(zip(moved, extra))}
+                args = args[:len(positional)]
+            return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def canonical_keywords(fn: Callable[..., Any], kwargs: Mapping[str, Any], n_args: int = 0,
+                       stacklevel: int = 2) -> dict[str, Any]:
+    """The keywords for ``fn`` with deprecated names replaced by their new ones (warning for each).
+
+    For callers that bind a quantity's arguments themselves (``inspect.signature(fn).bind``
+    sees only the new names). ``n_args`` is the number of positional arguments that will be
+    passed, the model included (an old keyword given with its new name filled positionally
+    is refused).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @renamed_keywords(Y="subsystem")
+    ... def rate(model, subsystem):
+    ...     return subsystem
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     canonical_keywords(rate, {"Y": "x"}, n_args=1)
+    {'subsystem': 'x'}
+    """
+    renames = getattr(fn, RENAMED, None)
+    if not renames:
+        return dict(kwargs)
+    name = getattr(fn, "__name__", "quantity")
+    return _translate(name, renames, _positional_names(fn), n_args, dict(kwargs), stacklevel=stacklevel)

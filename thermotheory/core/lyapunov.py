@@ -1,0 +1,517 @@
+r"""Stationary Lyapunov equations ``A S + S A^T + Q = 0``, numeric and symbolic, and their conditioning.
+
+Numeric: scipy's Bartels–Stewart solver with its relative residual checked
+(:func:`lyapunov_numeric`), and the number of digits a stationary result may lose
+(:func:`digits_lost`, :func:`check_conditioning`). Symbolic: solved block by block along the
+irreducible blocks of ``A`` (a chain ``v -> r -> w`` entry by entry), each block pair one
+sparse Sylvester system whose size is predicted and refused at once when too large
+(:func:`check_symbolic_size`), then eliminated fraction-free over the polynomials in the
+parameters.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.linalg as sla
+import sympy as sp
+
+from ..errors import ConditioningWarning, IllConditioned, ModelError, TooLarge
+from . import budget, structure
+from .budget import NUMERIC_PATH
+from ._backend import relative_residual, tidy
+
+__all__ = ["lyapunov_numeric", "lyapunov_general", "lyapunov_symbolic", "check_symbolic_size", "digits_lost",
+           "check_conditioning", "solve_fraction_free", "WARN_DIGITS_LOST", "REFUSE_DIGITS_LOST",
+           "MAX_SYMBOLIC_BLOCK", "MAX_PREDICTED_TERMS"]
+
+#: Largest number of unknowns of one symbolic block Sylvester solve (a block of six variables).
+MAX_SYMBOLIC_UNKNOWNS = 21
+
+def lyapunov_numeric(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """Solve ``A S + S A^T + Q = 0`` for a Hurwitz ``A``; symmetric, read-only, its relative residual checked.
+
+    Raises
+    ------
+    ModelError
+        When the relative residual exceeds 1e-8 (an ill-conditioned model).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lyapunov_numeric(np.array([[-2.0]]), np.array([[2.0]])).tolist()
+    [[0.5]]
+    """
+    S = sla.solve_continuous_lyapunov(A, -Q)
+    S = (S + S.T) / 2
+    res = relative_residual(A, S, Q)
+    if not np.isfinite(res) or res > 1e-8:
+        raise ModelError(f"the Lyapunov solve is inaccurate (relative residual {res:.2e}); the model is ill-conditioned")
+    S.setflags(write=False)
+    return S
+
+
+#: Digits (of about 16) that may be lost before a numeric result warns, and before it is refused.
+WARN_DIGITS_LOST, REFUSE_DIGITS_LOST = 8.0, 13.0
+
+
+def digits_lost(A: np.ndarray, S: np.ndarray) -> float:
+    r"""Decimal digits a stationary result may lose to ill-conditioning, ``log10`` of a condition number.
+
+    The product of two scale-free numbers: the spread of the drift's time scales,
+    :math:`\max|\lambda| / \min|\mathrm{Re}\,\lambda|` (the condition of the Lyapunov
+    solve), and the condition number of the stationary correlation matrix (how much an
+    entropy or a mutual information amplifies an error in the covariance). Both are
+    independent of the units of the variables.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(digits_lost(np.diag([-1e6, -1e-6]), np.diag([1e-6, 1e6])), 6)
+    12.0
+    """
+    ev = np.linalg.eigvals(A)
+    slowest = float(np.min(np.abs(ev.real)))
+    spread = float(np.max(np.abs(ev))) / slowest if slowest > 0 else np.inf
+    d = np.sqrt(np.clip(np.diag(S), 0.0, None))
+    keep = d > 0
+    corr_cond = 1.0
+    if np.count_nonzero(keep) > 1:
+        R = S[np.ix_(keep, keep)] / np.outer(d[keep], d[keep])
+        w = np.linalg.eigvalsh((R + R.T) / 2)
+        corr_cond = float(w[-1] / w[0]) if w[0] > 0 else np.inf
+    return float(np.log10(max(spread, 1.0)) + np.log10(max(corr_cond, 1.0)))
+
+
+def check_conditioning(A: np.ndarray, S: np.ndarray) -> float:
+    """Warn (ConditioningWarning) or refuse (IllConditioned) when too many digits may be lost."""
+    lost = digits_lost(A, S)
+    if lost >= REFUSE_DIGITS_LOST:
+        raise IllConditioned(
+            f"the stationary state is too ill-conditioned for floating point: about {lost:.0f} of 16 digits may be "
+            "lost (time scales spread too far, or variables almost perfectly correlated); rescale or simplify "
+            "the model, or evaluate the symbolic closed form with evaluate(..., dps=50)"
+        )
+    if lost >= WARN_DIGITS_LOST:
+        warnings.warn(
+            f"ill-conditioned stationary state: about {lost:.0f} of 16 digits may be lost; "
+            "check with the symbolic closed form at higher precision (evaluate(..., dps=50))",
+            ConditioningWarning,
+            stacklevel=5,
+        )
+    return lost
+
+
+def lyapunov_general(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """Solve ``A X + X A^T + Q = 0`` for any ``A`` with no eigenvalue pair summing to zero (stable or not).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lyapunov_general(np.array([[1.0]]), np.array([[2.0]])).tolist()
+    [[-1.0]]
+    """
+    X = sla.solve_continuous_lyapunov(A, -Q)
+    res = relative_residual(A, X, Q)
+    if not np.isfinite(res) or res > 1e-8:
+        raise ModelError(
+            f"the Lyapunov solve is inaccurate (relative residual {res:.2e}); the drift matrix is (nearly) singular"
+        )
+    return (X + X.T) / 2
+
+
+def check_symbolic_size(A: sp.Matrix, Q: sp.Matrix | None = None) -> None:
+    """Refuse (TooLarge) at once a symbolic Lyapunov solve predicted too large, before any elimination.
+
+    Each irreducible diagonal block of ``A`` must have at most :data:`MAX_SYMBOLIC_BLOCK`
+    variables, and its vectorised Lyapunov system (only the unknowns that the sparse drift
+    actually couples) a predicted expansion within the budget: see :func:`_predict_block`.
+    """
+    for blk in structure.blocks(A):
+        size = len(blk)
+        if size == 1:
+            continue
+        if size > MAX_SYMBOLIC_BLOCK:
+            raise TooLarge(
+                f"a symbolic Lyapunov solve with an irreducible block of {size} variables "
+                f"({size * (size + 1) // 2} unknowns) exceeds the limit of {MAX_SYMBOLIC_BLOCK} variables; "
+                f"{NUMERIC_PATH}"
+            )
+        Ab = A.extract(blk, blk)
+        rhs = None if Q is None else Q.extract(blk, blk)
+        _predict_block(Ab, Ab, rhs, True, "the stationary covariance")
+
+
+#: Largest irreducible block (variables) of a symbolic Lyapunov solve.
+MAX_SYMBOLIC_BLOCK = 6
+#: Largest predicted number of monomials of one block's exact solution (its Cramer numerators
+#: and denominators, before cancellation); the block's solve and its cancellation then take seconds.
+MAX_PREDICTED_TERMS = 15000
+#: Sparse-permanent states explored before a system is called dense (and refused).
+_MAX_PERMANENT_STATES = 20000
+
+
+def _sylvester_rows(Aii: sp.Matrix, Ajj: sp.Matrix, symmetric: bool):
+    """The vectorised system of ``Aii X + X Ajj^T``: its cells and, per cell, the coupled unknowns."""
+    ni, nj = Aii.shape[0], Ajj.shape[0]
+    cells = [(a, c) for a in range(ni) for c in range(a if symmetric else 0, nj)]
+    index = {cell: k for k, cell in enumerate(cells)}
+    if symmetric:
+        def key(a, c):
+            return index[(a, c) if a <= c else (c, a)]
+    else:
+        def key(a, c):
+            return index[(a, c)]
+    rows = []
+    for a, c in cells:
+        row: dict[int, sp.Expr] = {}
+        for k in range(ni):
+            if Aii[a, k] != 0:
+                j = key(k, c)
+                row[j] = row.get(j, 0) + Aii[a, k]
+        for k in range(nj):
+            if Ajj[c, k] != 0:
+                j = key(a, k)
+                row[j] = row.get(j, 0) + Ajj[c, k]
+        rows.append({j: v for j, v in row.items() if v != 0})
+    return cells, rows
+
+
+def _sparse_permanent(W: list[dict[int, float]]) -> float:
+    """Permanent of a sparse non-negative matrix given by rows ``{column: weight}``.
+
+    A dynamic programme over the sets of columns used by the rows so far; only reachable
+    sets are kept, so a banded or ring-like system costs little. Infinite once more than
+    ``_MAX_PERMANENT_STATES`` sets are reachable (a dense system: refused).
+    """
+    states = {0: 1.0}
+    for row in W:
+        new: dict[int, float] = {}
+        for mask, val in states.items():
+            for c, w in row.items():
+                bit = 1 << c
+                if not mask & bit and w:
+                    new[mask | bit] = new.get(mask | bit, 0.0) + val * w
+        states = new
+        if len(states) > _MAX_PERMANENT_STATES:
+            return float("inf")
+    return float(sum(states.values()))
+
+
+def _degree_bound(rows: list[dict[int, sp.Expr]]) -> float:
+    """Monomials of a determinant of these rows bounded by degrees: ``prod_p (deg_p + 1)``.
+
+    The degree in a parameter ``p`` is at most the sum over rows of the largest degree of
+    ``p`` in that row (numerators over the row's common denominator), and at most the same
+    sum over columns. Tighter than the permanent when few parameters recur in many rows (a
+    ring with one shared rate).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, k = sp.symbols("a k")
+    >>> _degree_bound([{0: a, 1: k}, {0: 1, 1: a}])  # a**2 - k: degrees 2 and 1
+    6.0
+    """
+    row_deg: dict[sp.Symbol, int] = {}
+    col_deg: dict[int, dict[sp.Symbol, int]] = {}
+    for row in rows:
+        if not row:
+            continue
+        num_den = {j: sp.fraction(sp.together(e)) for j, e in row.items()}
+        den = sp.lcm([d for _, d in num_den.values()]) if len(num_den) > 1 else next(iter(num_den.values()))[1]
+        top: dict[sp.Symbol, int] = {}
+        for j, (n, d) in num_den.items():
+            poly = sp.cancel(n * den / d)
+            col = col_deg.setdefault(j, {})
+            for p in poly.free_symbols:
+                try:
+                    k = int(sp.degree(poly, p))
+                except (sp.PolynomialError, TypeError):
+                    return float("inf")
+                top[p] = max(top.get(p, 0), k)
+                col[p] = max(col.get(p, 0), k)
+        for p, k in top.items():
+            row_deg[p] = row_deg.get(p, 0) + k
+    out = 1.0
+    for p, k in row_deg.items():
+        out *= min(k, sum(col.get(p, 0) for col in col_deg.values())) + 1
+    return out
+
+
+def _predict_block(Aii: sp.Matrix, Ajj: sp.Matrix, R: sp.Matrix | None, symmetric: bool, what: str):
+    """Refuse (TooLarge) a block Sylvester solve predicted too large; return its cells and rows.
+
+    Two predictions, each the smaller of a permanent of the entries' term bounds
+    (:func:`budget.expansion_bound`, over the sparse pattern) and a degree bound: the
+    monomials of the system's determinant (against ``budget.MAX_EXPANSION``), and those of
+    the whole solution, determinant plus Cramer numerators, with ``R`` as right-hand side
+    (against :data:`MAX_PREDICTED_TERMS`).
+    """
+    cells, rows = _sylvester_rows(Aii, Ajj, symmetric)
+    n = len(cells)
+    W = [{j: budget.term_bound(v) - 1 for j, v in row.items()} for row in rows]
+    det = min(_sparse_permanent(W), _degree_bound(rows))
+    if det > budget.MAX_EXPANSION:
+        raise TooLarge(
+            f"{what}: a symbolic {n}x{n} Sylvester elimination (an irreducible block of {Aii.shape[0]} variables, "
+            f"{sum(len(r) for r in rows)} couplings) whose determinant has up to {det:.3g} monomials "
+            f"(limit {budget.MAX_EXPANSION:.3g}) would take minutes; {NUMERIC_PATH}"
+        )
+    if R is None or n == 1:
+        return cells, rows
+    rhs = [R[a, c] for a, c in cells]
+    total = _predicted_terms(rows, rhs, det)
+    if total > MAX_PREDICTED_TERMS:
+        raise TooLarge(
+            f"{what}: the exact solution of a symbolic {n}x{n} Sylvester system (an irreducible block of "
+            f"{Aii.shape[0]} variables, {sum(len(r) for r in rows)} couplings) is predicted to have up to "
+            f"{total:.3g} monomials (limit {MAX_PREDICTED_TERMS:.3g}); solving and simplifying it would take "
+            f"minutes; {NUMERIC_PATH}"
+        )
+    return cells, rows
+
+
+def _predicted_terms(rows, rhs, det):
+    """Bound on the monomials of a block's solution: ``n`` denominators plus each Cramer numerator.
+
+    Each numerator is the determinant with the right-hand side in place of its column,
+    bounded like the determinant (permanent of term bounds, or degrees); the sum stops once
+    it passes :data:`MAX_PREDICTED_TERMS`.
+    """
+    n = len(rows)
+    W = [{j: budget.term_bound(v) - 1 for j, v in row.items()} for row in rows]
+    total = n * det
+    if not any(e != 0 for e in rhs):
+        return total
+    for k in range(n):
+        Wk = [{**{j: w for j, w in row.items() if j != k}, **({k: budget.term_bound(rhs[i])} if rhs[i] != 0 else {})}
+              for i, row in enumerate(W)]
+        rows_k = [{**{j: v for j, v in row.items() if j != k}, **({k: rhs[i]} if rhs[i] != 0 else {})}
+                  for i, row in enumerate(rows)]
+        total += min(_sparse_permanent(Wk), _degree_bound(rows_k))
+        if total > MAX_PREDICTED_TERMS:
+            break
+    return total
+
+
+def lyapunov_symbolic(A: sp.Matrix, Q: sp.Matrix) -> sp.Matrix:
+    """Solve ``A S + S A^T + Q = 0`` (Q symmetric) block by block along the structure of ``A``.
+
+    Call :func:`check_symbolic_size` first to refuse at once a solve predicted too large.
+
+    Each block pair is one sparse Sylvester system. The right-hand side is linear in the
+    entries solved earlier; they enter as placeholders (one extra right-hand column each),
+    so the fraction-free elimination only sees the drift's coefficients, and are
+    substituted in the solution, which is then cancelled once.
+    """
+    n = A.shape[0]
+    order = structure.blocks(A)
+    S = sp.zeros(n, n)
+    placeholder: dict[tuple[int, int], sp.Dummy] = {}
+
+    def known(i: int, j: int) -> sp.Expr:
+        if S[i, j] == 0:
+            return sp.Integer(0)
+        key = (min(i, j), max(i, j))
+        if key not in placeholder:
+            placeholder[key] = sp.Dummy(f"S{key[0]}_{key[1]}")
+        return placeholder[key]
+
+    value = {}
+    pos = {i: k for k, blk in enumerate(order) for i in blk}
+    deps = [sorted({pos[j] for i in blk for j in range(n) if j not in blk and A[i, j] != 0}) for blk in order]
+    dens: dict[sp.Expr, sp.Expr] = {}
+    for p, I in enumerate(order):
+        for q in range(p + 1):
+            J = order[q]
+            # A_II S_IJ + S_IJ A_JJ^T + R = 0 with R from blocks solved earlier.
+            R = sp.Matrix(Q.extract(I, J))
+            for k in deps[p]:
+                R += A.extract(I, order[k]) * sp.Matrix(len(order[k]), len(J), lambda a, c: known(order[k][a], J[c]))
+            for k in deps[q]:
+                R += sp.Matrix(len(I), len(order[k]), lambda a, c: known(I[a], order[k][c])) * A.extract(J, order[k]).T
+            X = _sylvester(A.extract(I, I), A.extract(J, J), R, symmetric=(p == q), values=value, dens=dens)
+            for a, i in enumerate(I):
+                for c, j in enumerate(J):
+                    S[i, j] = S[j, i] = X[a, c]
+                    key = (min(i, j), max(i, j))
+                    if key in placeholder or X[a, c] != 0:
+                        value[placeholder.setdefault(key, sp.Dummy(f"S{key[0]}_{key[1]}"))] = X[a, c]
+    return S
+
+
+def _split_linear(R: sp.Matrix, unknowns: list[sp.Symbol]) -> list[sp.Matrix]:
+    """``[R0, R1, ...]`` with ``R = R0 + sum_t R_t u_t`` for ``R`` linear in the placeholders ``u``."""
+    if not unknowns:
+        return [R]
+    parts = [sp.zeros(*R.shape) for _ in range(len(unknowns) + 1)]
+    for i in range(R.rows):
+        for j in range(R.cols):
+            e = sp.expand(R[i, j]) if R[i, j].free_symbols & set(unknowns) else R[i, j]
+            coeffs = [e.coeff(u) for u in unknowns]
+            parts[0][i, j] = sp.expand(e - sum(cf * u for cf, u in zip(coeffs, unknowns))) if any(coeffs) else e
+            for t, cf in enumerate(coeffs):
+                parts[t + 1][i, j] = cf
+    return parts
+
+
+def _sylvester(Aii: sp.Matrix, Ajj: sp.Matrix, R: sp.Matrix, symmetric: bool, values: dict | None = None,
+               dens: dict | None = None) -> sp.Matrix:
+    """Solve ``Aii X + X Ajj^T + R = 0`` for one block pair.
+
+    ``R`` may be linear in placeholders (keys of ``values``) standing for entries solved
+    earlier. ``dens`` caches factored denominators across calls.
+    """
+    values = values or {}
+    dens = {} if dens is None else dens
+    ni, nj = R.shape
+    if ni == nj == 1:
+        value = -R[0, 0].xreplace(values) / (Aii[0, 0] + Ajj[0, 0])
+        budget.check_terms([value], "the stationary covariance")
+        return sp.Matrix([[tidy(value)]])
+    used = sorted(set().union(*[e.free_symbols for e in R]) & set(values), key=lambda u: u.name)
+    parts = _split_linear(R, used)
+    cells, rows = _predict_block(Aii, Ajj, parts[0] if not used else None, symmetric, "the stationary covariance")
+    k = len(cells)
+    M = sp.zeros(k, k)
+    for i, row in enumerate(rows):
+        for j, v in row.items():
+            M[i, j] = v
+    rhs = sp.Matrix(k, len(parts), lambda i, t: -parts[t][cells[i]])
+    sol = _solve_sparse(M, rhs, "the stationary covariance")
+    X = sp.zeros(ni, nj)
+    out = []
+    for r, (a, c) in enumerate(cells):
+        pairs = [(sol[r, 0], sp.Integer(1))] + [(sol[r, t + 1], values[u]) for t, u in enumerate(used)]
+        out.append(_finish(pairs, dens))
+    budget.check_terms(out, "the stationary covariance")
+    for v, (a, c) in zip(out, cells):
+        X[a, c] = v
+        if symmetric:
+            X[c, a] = v
+    return X
+
+
+#: Monomials (numerator and denominator) below which an entry is tidied (factored, simplified).
+_TIDY_TERMS = 150
+
+
+def _factors(expr: sp.Expr) -> dict[sp.Expr, int]:
+    """``{base: exponent}`` of a product (a factored denominator); numbers are left out."""
+    out: dict[sp.Expr, int] = {}
+    for f in sp.Mul.make_args(expr):
+        base, e = f.as_base_exp()
+        if base.is_Number:
+            continue
+        if not (e.is_Integer and e > 0):
+            base, e = f, sp.Integer(1)
+        out[base] = out.get(base, 0) + int(e)
+    return out
+
+
+def _finish(pairs: list[tuple[sp.Expr, sp.Expr]], dens: dict) -> sp.Expr:
+    """``sum_t c_t v_t`` (coefficients ``c_t`` from the solve, ``v_t`` entries solved earlier), cancelled.
+
+    The size of the numerator over the common denominator (the lcm of the factored
+    denominators of the ``v_t``) is bounded before anything is expanded, and refused above
+    ``budget.MAX_TERMS``. Small entries are tidied (factored); larger ones are returned as
+    an expanded numerator over a factored denominator.
+    """
+    pairs = [(c, v) for c, v in pairs if c != 0 and v != 0]
+    if not pairs:
+        return sp.Integer(0)
+    split = []
+    common: dict[sp.Expr, int] = {}
+    for c, v in pairs:
+        n, d = sp.fraction(v)
+        f = _factors(d)
+        for b, e in f.items():
+            common[b] = max(common.get(b, 0), e)
+        split.append((c, n, f))
+    size = 0
+    for c, n, f in split:
+        rest = 1
+        for b, e in common.items():
+            if e > f.get(b, 0):
+                rest *= budget.term_bound(b ** (e - f.get(b, 0))) - 1
+        size += budget.term_bound(c) * (budget.term_bound(n) - 1) * rest
+    if size > budget.MAX_TERMS:
+        raise TooLarge(
+            f"the stationary covariance: an exact entry has up to {size} monomials (limit {budget.MAX_TERMS}) "
+            f"before it is cancelled; cancelling and printing it would take minutes; {NUMERIC_PATH}"
+        )
+    expr = sp.Add(*[c * v for c, v in pairs])
+    if size < _TIDY_TERMS:
+        return tidy(expr)
+    num, den = sp.fraction(sp.cancel(sp.together(expr)))
+    if budget.term_bound(num) + budget.term_bound(den) < _TIDY_TERMS:
+        return tidy(num / den)
+    if den not in dens:
+        dens[den] = budget.factor(den) if len(sp.Add.make_args(den)) <= 400 else den
+    return sp.expand(num) / dens[den]
+
+
+def solve_fraction_free(M: sp.Matrix, rhs: sp.Matrix, what: str) -> list[sp.Expr]:
+    """Solve ``M x = rhs`` exactly over the polynomials in the parameters; the budget is checked first.
+
+    Fraction-free elimination in sympy's ``DomainMatrix`` (a common denominator, no nested
+    fractions, cancellation at the polynomial level) instead of ``LUsolve`` on
+    expressions, which builds nested quotients and then spends minutes cancelling them.
+    The predicted size is checked before the elimination and the size of the solution
+    before it is tidied (:mod:`thermotheory.core.budget`).
+    """
+    from sympy.polys.matrices import DomainMatrix
+    from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
+
+    budget.check_expansion(M, what)
+    k = M.cols
+    aug = DomainMatrix.from_Matrix(sp.Matrix(M).row_join(sp.Matrix(rhs)))
+    K = aug.domain
+    try:
+        if K.is_EX or K.is_EXRAW:
+            raise NotImplementedError  # functions of the parameters: eliminate on expressions
+        num, den = aug[:, :k].solve_den(aug[:, k:])
+    except DMNonInvertibleMatrixError:
+        raise ModelError(f"{what}: the linear system is singular (two eigenvalues of the drift sum to zero)") from None
+    except NotImplementedError:
+        sol = list(sp.Matrix(M).LUsolve(sp.Matrix(rhs)))
+        budget.check_terms(sol, what)
+        return sol
+    d = K.to_sympy(den)
+    sol = [e / d for e in num.to_Matrix()]
+    budget.check_terms(sol, what)
+    return sol
+
+
+def _solve_sparse(M: sp.Matrix, rhs: sp.Matrix, what: str) -> sp.Matrix:
+    """Solve ``M X = rhs`` (several right-hand columns) exactly, for a sparse ``M`` already budgeted.
+
+    Each row is cleared of its denominators so that the elimination runs over the
+    polynomials in the parameters (sympy's sparse fraction-free ``solve_den``); the size of
+    the solution (numerators over the common denominator) is checked before anything is
+    cancelled. Entries that are not rational in the parameters (exponentials of a time)
+    are eliminated on expressions.
+    """
+    from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
+
+    from ._backend import _cleared
+
+    k = M.cols
+    N, _ = _cleared(sp.Matrix(M).row_join(sp.Matrix(rhs)))
+    K = N.domain
+    try:
+        if K.is_EX or K.is_EXRAW or K.is_Field and not K.is_QQ:
+            raise NotImplementedError  # functions of the parameters: eliminate on expressions
+        num, den = N.to_sparse()[:, :k].solve_den(N.to_sparse()[:, k:])
+    except DMNonInvertibleMatrixError:
+        raise ModelError(f"{what}: the linear system is singular (two eigenvalues of the drift sum to zero)") from None
+    except NotImplementedError:
+        sol = sp.Matrix(M).LUsolve(sp.Matrix(rhs))
+        budget.check_terms(list(sol), what)
+        return sol
+    d = K.to_sympy(den)
+    sol = num.to_Matrix() / d
+    budget.check_terms(list(sol), what)
+    return sol

@@ -1,0 +1,309 @@
+r"""The stationary state of a linear SDE, computed once per model and shared by every quantity.
+
+The stationary Gaussian state has mean :math:`m = -A^{-1} b` and covariance :math:`S`, the
+solution of :math:`A S + S A^T + 2D = 0` (:mod:`thermotheory.core.lyapunov`). Every
+stationary quantity (entropies, heat rates, flows, filters) reads it from
+:func:`stationary_state`, which keeps one :class:`StationaryState` per model for as long
+as the model lives: the model itself stays immutable, and no other module writes into it.
+
+:class:`ModelCache` is the per-model memo behind it (weakly keyed by the model), for any
+module that derives something expensive from a model (the filter's Riccati solutions).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import numpy as np
+import sympy as sp
+
+from ..errors import ModelError, NotStable, SingularCovariance
+from ._backend import NumOps, as_vector, model_matrices, ops_for
+from .lyapunov import check_conditioning, check_symbolic_size, lyapunov_numeric, lyapunov_symbolic
+from .model import LinearSDE, numeric_stability
+
+__all__ = ["StationaryState", "stationary_state", "stationary_mean", "stationary_covariance", "require_stable",
+           "ModelCache"]
+
+_T = TypeVar("_T")
+
+
+class ModelCache:
+    """Values derived from models, each kept while its model lives.
+
+    Keyed weakly by the model (models compare and hash by value, so two equal models share
+    their values) and then by a key of the caller's choice. A value is computed outside
+    the lock; when two threads race, the first value stored wins.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from thermotheory import LinearSDE
+    >>> cache = ModelCache()
+    >>> m = LinearSDE.from_matrices(np.array([[-2.0]]), [1.0])
+    >>> cache.get(m, "rate", lambda: 2.0), cache.get(m, "rate", lambda: 3.0)
+    (2.0, 2.0)
+    """
+
+    def __init__(self) -> None:
+        self._data: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, model: Any, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """The value stored for ``(model, key)``, computed by ``compute()`` the first time."""
+        with self._lock:
+            entry = self._data.get(model)
+            if entry is not None and key in entry:
+                return entry[key]
+        value = compute()
+        with self._lock:
+            return self._data.setdefault(model, {}).setdefault(key, value)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def require_stable(model: LinearSDE) -> None:
+    """Raise :class:`NotStable` unless the drift matrix is (or may be) Hurwitz.
+
+    Numeric models are checked by their eigenvalues; symbolic models only fail when a
+    Routh–Hurwitz condition is provably violated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from thermotheory import LinearSDE
+    >>> require_stable(LinearSDE.from_matrices(np.array([[0.5]]), [1.0]))
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.NotStable: the drift matrix is not stable (Hurwitz): it has the eigenvalue 0.5+0j with non-negative real part, so there is no stationary state
+    """
+    if model.is_numeric:
+        if not model.is_stable():  # cached: the eigenvalues are computed again only to say why not
+            _, worst, tol = numeric_stability(model.arrays(allow_protocol=True).A)
+            if abs(worst.real) <= tol:
+                raise NotStable(
+                    f"the drift matrix has the eigenvalue {worst:.6g}, whose real part is zero to within round-off "
+                    f"(|Re| <= {tol:.2g}): a conserved or marginal mode, so there is no stationary state"
+                )
+            raise NotStable(
+                "the drift matrix is not stable (Hurwitz): it has the eigenvalue "
+                f"{worst:.6g} with non-negative real part, so there is no stationary state"
+            )
+        return
+    verdict, conds = model.stability_conditions()
+    if verdict is False:
+        raise NotStable(
+            f"the drift matrix is not stable (Hurwitz): the Routh–Hurwitz condition {conds[0]} > 0 is violated"
+        )
+
+
+class StationaryState:
+    r"""The stationary Gaussian state of one model: its mean, covariance, precision and conditioning.
+
+    Get it with :func:`stationary_state` (one per model, shared). Immutable: each part is
+    computed the first time it is asked for and then kept, so a symbolic mean never waits
+    for a symbolic covariance it does not need.
+
+    Attributes
+    ----------
+    mean : (n,) float array or 1-D sympy array
+        :math:`m = -A^{-1} b` (not defined when ``b`` is a protocol ``b(t)``).
+    covariance : (n, n) float array or sympy ImmutableMatrix
+        :math:`S` with :math:`A S + S A^T + 2D = 0` (for a protocol, the long-time covariance).
+    precision : (n, n) float array or sympy Matrix
+        :math:`S^{-1}`.
+    digits_lost : float
+        Decimal digits a numeric result may lose to ill-conditioning
+        (:func:`~thermotheory.core.lyapunov.digits_lost`); 0.0 for a symbolic model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from thermotheory import LinearSDE
+    >>> state = stationary_state(LinearSDE.from_matrices(np.array([[-2.0]]), [1.0], b=[4.0]))
+    >>> state.mean.tolist(), state.covariance.tolist(), state.precision.tolist()
+    ([2.0], [[0.5]], [[2.0]])
+    """
+
+    __slots__ = ("_ops", "_A", "_b", "_D", "_time", "_parts")
+
+    def __init__(self, model: LinearSDE) -> None:
+        # the matrices, not the model: a state kept in the model-keyed cache must not keep its model alive
+        ops = ops_for(model)
+        A, _, D = model_matrices(model, ops, need_b=False)
+        b = model_matrices(model, ops)[1] if model.is_autonomous else None
+        set_ = object.__setattr__
+        set_(self, "_ops", ops)
+        set_(self, "_A", A)
+        set_(self, "_b", b)
+        set_(self, "_D", D)
+        set_(self, "_time", model.time)
+        set_(self, "_parts", {})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("StationaryState is immutable")
+
+    def _part(self, name: str, compute: Callable[[], Any]) -> Any:
+        if name not in self._parts:
+            self._parts.setdefault(name, compute())
+        return self._parts[name]
+
+    @property
+    def numeric(self) -> bool:
+        """True for a model without free parameters (float arrays), False for a symbolic one."""
+        return self._ops is NumOps
+
+    @property
+    def covariance(self) -> Any:
+        """The stationary covariance (read-only float array, or sympy ImmutableMatrix)."""
+        return self._part("covariance", self._covariance)
+
+    def _covariance(self) -> Any:
+        if self._ops is NumOps:
+            S = lyapunov_numeric(self._A, 2 * self._D)
+            self._parts.setdefault("digits_lost", check_conditioning(self._A, S))
+            return S
+        check_symbolic_size(self._A, 2 * self._D)
+        return sp.ImmutableMatrix(lyapunov_symbolic(self._A, 2 * self._D))
+
+    @property
+    def digits_lost(self) -> float:
+        """Digits of about 16 that a numeric stationary result may lose; 0.0 for a symbolic model."""
+        if self._ops is not NumOps:
+            return 0.0
+        _ = self.covariance
+        return self._parts["digits_lost"]
+
+    @property
+    def mean(self) -> Any:
+        """The stationary mean, shape ``(n,)``: a read-only float array or a 1-D sympy array."""
+        return self._part("mean", self._mean)
+
+    def _mean(self) -> Any:
+        if self._b is None:
+            raise ModelError(
+                f"the drift depends on time {self._time}, so there is no stationary state; use the transient "
+                "closed forms (mean, covariance, heat, entropy_production) at a time t"
+            )
+        if self._ops is NumOps:
+            return as_vector(np.linalg.solve(self._A, -self._b))
+        n = self._A.rows
+        if self._b.is_zero_matrix:
+            return as_vector(sp.zeros(n, 1))
+        return as_vector(self._ops.finish_matrix(self._A.LUsolve(-self._b)))
+
+    @property
+    def precision(self) -> Any:
+        """The inverse of the stationary covariance; SingularCovariance when it has none."""
+        return self._part("precision", self._precision)
+
+    def _precision(self) -> Any:
+        S = self._ops.asmat(self.covariance)
+        try:
+            P = self._ops.inv(S)
+        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
+            raise SingularCovariance("the stationary covariance is singular; the density has no gradient") from None
+        if self._ops is NumOps:
+            P.setflags(write=False)
+        return P
+
+
+_STATES = ModelCache()
+_CHECKED = ModelCache()
+
+
+def stationary_state(model: LinearSDE) -> StationaryState:
+    """The model's stationary state, made once and shared while the model lives.
+
+    Raises
+    ------
+    NotStable
+        When the drift matrix is not Hurwitz (no stationary state).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from thermotheory import LinearSDE
+    >>> m = LinearSDE.from_matrices(np.array([[-1.0]]), [1.0])
+    >>> stationary_state(m) is stationary_state(m)
+    True
+    """
+    if not isinstance(model, LinearSDE):
+        raise ModelError(f"expected a LinearSDE but found {type(model).__name__}: the stationary state is a closed "
+                         "form of linear models")
+    require_stable(model)
+    return _STATES.get(model, "stationary", lambda: StationaryState(model))
+
+
+def stationary_mean(model: LinearSDE) -> Any:
+    r"""Stationary mean :math:`m = -A^{-1} b`, a vector of shape ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray or sympy.ImmutableDenseNDimArray
+        A read-only 1-D float array for a numeric model, a 1-D sympy array for a symbolic
+        one (``sympy.Matrix(m)`` gives the column). Both index as ``m[i]``.
+
+    Raises
+    ------
+    NotStable
+        When the drift matrix is not Hurwitz.
+    ModelError
+        When the constant drift is a protocol ``b(t)``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE, stationary_mean
+    >>> x = sp.Symbol("x", real=True)
+    >>> k, F = sp.symbols("k F", positive=True)
+    >>> stationary_mean(LinearSDE({x: -k * x + F}, {x: 1}))
+    [F/k]
+    """
+    return stationary_state(model).mean
+
+
+def stationary_covariance(model: LinearSDE) -> Any:
+    r"""Stationary covariance :math:`S`, the solution of :math:`A S + S A^T + 2D = 0`.
+
+    Returns
+    -------
+    sympy.ImmutableMatrix or numpy.ndarray
+        Symbolic matrix with simplified entries, or a read-only float array.
+
+    Raises
+    ------
+    NotStable
+        When the drift matrix is not Hurwitz (no stationary state).
+    TooLarge
+        When a symbolic irreducible block is too large to solve; substitute numbers.
+
+    Notes
+    -----
+    A protocol ``b(t)`` does not change the covariance, so for a model driven in time
+    this is the long-time limit of the transient covariance. Symbolic: solved along the
+    irreducible blocks of ``A`` in dependency order, each a small Sylvester equation
+    (:mod:`thermotheory.core.lyapunov`). Numeric: scipy's ``solve_continuous_lyapunov``; a
+    relative residual above 1e-8 raises ``ModelError`` rather than returning an inaccurate
+    answer.
+
+    Examples
+    --------
+    The variance of a 1-D OU process is ``D tau``:
+
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE, stationary_covariance
+    >>> x = sp.Symbol("x", real=True)
+    >>> tau, D = sp.symbols("tau D", positive=True)
+    >>> stationary_covariance(LinearSDE({x: -x / tau}, {x: D}))
+    Matrix([[D*tau]])
+    """
+    if not model.is_numeric:
+        # refused at once when too large, before the stability check (Routh–Hurwitz conditions of a
+        # dense symbolic block take longer than the refusal); passed once per model
+        _CHECKED.get(model, "symbolic size", lambda: check_symbolic_size(model.A, 2 * model.D) or True)
+    return stationary_state(model).covariance
