@@ -140,6 +140,10 @@ class Current:
         set_(self, "G", _matrix(self.G, (n, n), "G"))
         set_(self, "g0", _matrix(self.g0, (n, 1), "g0"))
         H = _matrix(self.H, (n, n), "H")
+        if not H.free_symbols and any(e.has(sp.Float) for e in H):  # floats: symmetric to round-off
+            Hn = np.asarray(H.evalf(), dtype=float)
+            if np.max(np.abs(Hn - Hn.T), initial=0.0) <= 1e-12 * max(np.max(np.abs(Hn), initial=0.0), 1e-300):
+                H = sp.ImmutableMatrix((H + H.T) / 2)
         if not _is_zero(H - H.T):
             raise ModelError(f"H: expected a symmetric matrix (the rate is z^T H z / 2) but found {H.tolist()}")
         set_(self, "H", H)
@@ -370,8 +374,14 @@ class Current:
         D_YY = D.extract(idx, idx)
         Dp = _pinv(D_YY)
         F, f0 = A_irr.extract(idx, list(range(n))), b_irr.extract(idx, [0])
-        leak = (sp.eye(len(idx)) - D_YY * Dp) * F.row_join(f0)
-        if not _is_zero(leak.applyfunc(sp.cancel)):
+        rows = F.row_join(f0)
+        leak = (sp.eye(len(idx)) - D_YY * Dp) * rows
+        if model.is_numeric:
+            size = max(float(np.max(np.abs(np.asarray(rows, dtype=float)), initial=0.0)), 1e-300)
+            finite = float(np.max(np.abs(np.asarray(leak, dtype=float)), initial=0.0)) <= 1e-9 * size
+        else:
+            finite = _is_zero(leak.applyfunc(sp.cancel))
+        if not finite:
             names = [model.variables[i].name for i in idx]
             raise ModelError(f"the heat of {names} is infinite: an irreversible drift acts on a variable without "
                              "noise (give it a diffusion, or mark it odd if it is a velocity-like variable)")

@@ -76,6 +76,19 @@ class _Pieces:
             self.G, self.g0, self.H, self.c = (sp.Matrix(M) for M in (current.G, current.g0, current.H, current.c))
             self.c0 = current.c0
 
+    def mean_scale(self) -> float:
+        """Size of the terms of the mean rate before cancellations (numeric), for its round-off."""
+        nrm = np.linalg.norm
+        return float(nrm(self.G) * (nrm(self.A) * nrm(self.S) + nrm(self.D)) + nrm(self.G) * nrm(self.m)
+                     * nrm(self.A) * nrm(self.m) + nrm(self.H) * (nrm(self.S) + nrm(self.m) ** 2) / 2
+                     + nrm(self.c) * nrm(self.m) + abs(self.c0))
+
+    def entropy_scale(self, parity) -> float:
+        """Size of the terms of the entropy production rate before cancellations (numeric)."""
+        nrm = np.linalg.norm
+        Dp = np.linalg.pinv(self.D, hermitian=True)
+        return float(nrm(Dp) * (nrm(self.A) ** 2 * (nrm(self.S) + nrm(self.m) ** 2)) + nrm(self.A))
+
     # -- the Itô form ----------------------------------------------------------------------
     def mean_terms(self) -> list[Any]:
         """The terms of the mean rate: tr(G^T A S), tr(G D), tr(H S)/2, h(m)."""
@@ -149,7 +162,7 @@ def current_mean_rate(model: LinearSDE, current: Current) -> Any:
     terms = P.mean_terms()
     if P.numeric:
         value = float(sum(terms))
-        return 0.0 if abs(value) <= _round_off(terms, P.n) else value
+        return 0.0 if abs(value) <= _round_off([P.mean_scale()], P.n) else value
     return _tidy(sum(terms))
 
 
@@ -287,7 +300,8 @@ def current_variance_rate(model: LinearSDE, current: Current) -> Any:
         v = -np.linalg.solve(A.T, H @ m + c)
         terms = [2 * float(np.trace(M.T @ D @ M @ S)), 2 * float(v @ D @ v)]
         value = sum(terms)
-        scale = 2 * np.linalg.norm(M) ** 2 * np.linalg.norm(D) * np.linalg.norm(S) + abs(terms[1])
+        scale = (2 * (np.linalg.norm(G) + np.linalg.norm(X)) ** 2 * np.linalg.norm(D) * np.linalg.norm(S)
+                 + abs(terms[1]))
         tol = _round_off([scale], P.n)
         if value < -tol:
             raise ModelError(f"the variance rate came out negative ({value:.3g}): the model is too ill-conditioned")
@@ -377,6 +391,9 @@ def uncertainty_ratio(model: LinearSDE, current: Current, entropy_rate: Any = No
                          "the uncertainty ratio is undefined")
     if entropy_rate is None:
         sigma = entropy_production_rate(model)
+        if isinstance(sigma, float):  # within round-off of zero at detailed balance
+            P = _Pieces(model, current)
+            sigma = 0.0 if abs(sigma) <= _round_off([P.entropy_scale(model.parity)], P.n) else sigma
     else:
         from ..checks import as_expression
 
