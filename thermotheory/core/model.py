@@ -150,7 +150,7 @@ class StateModel:
             raise ModelError(f"variables repeated in {items!r}")
         return idx
 
-    def _substitution(self, mapping: Mapping[sp.Symbol | str, Any], check: bool = True) -> dict[sp.Symbol, sp.Expr]:
+    def substitution(self, mapping: Mapping[sp.Symbol | str, Any], check: bool = True) -> dict[sp.Symbol, sp.Expr]:
         """Resolve a parameter substitution (keys by Symbol or name) and check its keys.
 
         With ``check`` (the default) every value must be a finite, real number or a sympy
@@ -160,6 +160,25 @@ class StateModel:
         model, and a negative rate makes the model unstable, which is refused where it
         matters). :func:`~thermotheory.evaluate` of an already derived closed form does
         check them.
+
+        Returns
+        -------
+        dict
+            Parameter Symbol -> value (a sympy expression).
+
+        Raises
+        ------
+        ModelError
+            For a key that is not a parameter (a state variable, an unknown name) or,
+            with ``check``, a value that is not a finite real number or expression.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from thermotheory import LinearSDE
+        >>> x = sp.Symbol("x", real=True)
+        >>> LinearSDE({x: -sp.Symbol("k", positive=True) * x}, {x: 1}).substitution({"k": 2})
+        {k: 2}
         """
         if not isinstance(mapping, Mapping):
             raise ModelError(f"expected a mapping from parameter (Symbol or name) to value but found {mapping!r}")
@@ -176,6 +195,9 @@ class StateModel:
                 raise ModelError(f"{key} is not a parameter of this model (parameters: {sorted(by_name)})")
             rep[key] = check_value(val, what=str(key)) if check else val
         return rep
+
+    #: The former private spelling, still used by callers outside core (to be switched to substitution()).
+    _substitution = substitution
 
 
 class LinearSDE(StateModel):
@@ -533,7 +555,7 @@ class LinearSDE(StateModel):
         >>> LinearSDE({x: -k * x}, {x: 1}).subs({"k": 2}).A
         Matrix([[-2]])
         """
-        rep = self._substitution(mapping)
+        rep = self.substitution(mapping)
         A, b, D = (M.xreplace(rep) for M in (self.A, self.b, self.D))
         _check_symbolic_diffusion(self._variables, D)
         obj = LinearSDE.__new__(LinearSDE)

@@ -119,7 +119,7 @@ class SDE(StateModel):
         >>> SDE({x: -a * x**3}, {x: 1}).subs({"a": 2}).drift
         {x: -2*x**3}
         """
-        rep = self._substitution(mapping)
+        rep = self.substitution(mapping)
         return SDE(
             {v: e.xreplace(rep) for v, e in zip(self._variables, self._drift)},
             {v: e.xreplace(rep) for v, e in zip(self._variables, self._diffusion)},
