@@ -129,6 +129,9 @@ class _Generated(Directive):
     def run(self) -> list[Any]:
         from docutils import nodes
 
+        env = self.state.document.settings.env
+        for module in ("thermotheory.quantity", "thermotheory.registry"):  # rebuild the page when these change
+            env.note_dependency(importlib.import_module(module).__file__)
         container = nodes.container()
         self.state.nested_parse(StringList(self.markdown().splitlines(), source="registry"), self.content_offset,
                                 container)
