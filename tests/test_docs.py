@@ -163,8 +163,11 @@ def test_notation_fills_roles_like_a_bound_quantity():
     mi = quantities["mutual_information"]
     assert tt_quantities.notation(mi) == mi.of(sp.Symbol("X"), sp.Symbol("Y")).latex() == "I(X; Y)"
     assert tt_quantities.notation(quantities["heat_rate"]) == r"\Phi_{\mathrm{subsystem}}"
-    for name, q in quantities.items():  # every role of a single letter is filled as the bound quantity would be
-        letters = {r.name: sp.Symbol(r.name) for r in q.roles if r.what == "variables" and len(r.name) == 1}
-        if len(letters) == len([r for r in q.roles if not r.optional]) == len([r for r in q.roles
-                                                                                 if r.what == "variables"]):
-            assert tt_quantities.notation(q) == q.of(**letters).latex(), name
+    compared = 0
+    for name, q in quantities.items():  # where every role is a single letter, as the bound quantity writes it
+        variables = [r for r in q.roles if r.what == "variables"]
+        if any(len(r.name) > 1 for r in variables) or any(not r.optional for r in q.roles if r.what != "variables"):
+            continue
+        assert tt_quantities.notation(q) == q.of(**{r.name: sp.Symbol(r.name) for r in variables}).latex(), name
+        compared += 1
+    assert compared >= 3
