@@ -29,23 +29,11 @@ import sympy as sp  # noqa: E402
 import thermotheory as tt  # noqa: E402
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
 from thermotheory.models import decoder as B  # noqa: E402
+from thermotheory.results import Derivation  # noqa: E402
 
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
 out = output_dir(__file__)
 point = {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.4, B.sigma_n: 0.7, B.g: 1.5}
-NAMES = {
-    "information": r"I(v; x)",
-    "information_flow": r"l_x",
-    "heat_rate": r"\Phi_x",
-    "entropy_production": r"\sigma_x",
-    "efficiency": r"\eta = l_x / \Phi_x",
-    "decoding_error": r"\operatorname{var}(v \mid x)",
-    "transfer_entropy_rate": r"T_{v \to x}",
-    "sensory_capacity": r"C = l_x / T_{v \to x}",
-    "kalman_error": r"P_{\mathrm{Kalman}}",
-    "decoder_optimality": r"P_{\mathrm{Kalman}} / \operatorname{var}(v \mid x)",
-    "total_entropy_production": r"\Pi",
-}
 
 # %% [markdown]
 # ## One neuron
@@ -53,8 +41,8 @@ NAMES = {
 # %%
 one = B.one_neuron()
 q1 = B.neuron_quantities()
-one_q = {NAMES[k]: e for k, e in q1.items()}
-for name, expr in one_q.items():
+one_q = q1  # a Derivation: each closed form knows its quantity, and so its notation
+for name, expr in one_q.notation().items():
     print(f"{name:>50} = {tt.compact(expr)}")
 vals = {k: float(e.subs(point)) for k, e in q1.items()}
 assert vals["efficiency"] <= 1 and vals["sensory_capacity"] <= 1 and vals["decoder_optimality"] <= 1
@@ -75,12 +63,11 @@ assert table.passed, "a closed form disagrees with its Monte Carlo estimate"
 # %%
 qN = B.population_quantities()
 limits = B.large_population_limits()
-POP_NAMES = {"information": r"I(v; x_1, \ldots, x_N)", "heat_rate": r"\Phi_{pop}", "information_flow": r"l_{pop}",
-             "efficiency": r"\eta_{pop}", "kalman_error": r"P_{\mathrm{Kalman}}"}
-pop_q = {POP_NAMES[k]: qN[k] for k in POP_NAMES}
-pop_q[r"\lim_{N\to\infty} I"] = limits["information"]
-pop_q[r"\lim_{N\to\infty} \Phi / N"] = limits["heat_rate_per_neuron"]
-for name, expr in pop_q.items():
+pop_q = Derivation(qN.model, [*((k, qN.quantity(k), qN[k]) for k in ("information", "heat_rate", "information_flow",
+                                                                      "efficiency", "kalman_error")),
+                              *((f"limit_{k}", limits.quantity(k), limits[k]) for k in ("information",
+                                                                                       "heat_rate_per_neuron"))])
+for name, expr in pop_q.notation().items():
     print(f"{name:>40} = {tt.compact(expr)}")
 assert sp.simplify(limits["information"] - sp.log(1 + B.tau_v / B.tau_n) / 2) == 0
 
@@ -88,14 +75,13 @@ assert sp.simplify(limits["information"] - sp.log(1 + B.tau_v / B.tau_n) / 2) ==
 n_check = 3
 full = B.heterogeneous_population([B.g] * n_check, [B.tau_n] * n_check, [B.sigma_n] * n_check).subs(point)
 xs = list(full.variables[1:])
-tr = tt.simulate(full, t_end=1.0, dt=0.05, paths=10000 if fast else 50000, seed=4, burn_in=10.0, record_every=20)
-mi = tt.estimate.gaussian_mutual_information(tr.states[-1], [0], list(range(1, n_check + 1)))
-tr = tt.simulate(full, t_end=10.0, dt=0.001, paths=400 if fast else 2000, seed=5, burn_in=5.0)  # small dt: the heat sum has an O(dt) bias
-heat = tt.estimate.heat_rate(tr, full, xs)
-for name, e, expr in (("I(v; x_1..3)", mi, qN["information"]), ("heat rate", heat, qN["heat_rate"])):
-    th = float(expr.subs(point).subs(B.N, n_check))
-    print(f"{name:>14}: theory {th:.5f}, Monte Carlo {e.value:.5f} +- {e.stderr:.5f} (z = {e.z(th):+.2f})")
-    assert abs(e.z(th)) <= 4
+# the closed forms of the reduced model (v, x̄) at N = 3, checked on the full model of three neurons
+mi = tt.verify(full, tt.mutual_information.of("v", xs), theory=qN["information"].subs(point).subs(B.N, n_check),
+               seed=4, paths=2048 if fast else None)
+heat = tt.verify(full, tt.heat_rate.of(xs), theory=qN["heat_rate"].subs(point).subs(B.N, n_check), seed=5,
+                 paths=400 if fast else None)
+print(tt.VerificationTable([mi, heat]))
+assert mi.passed and heat.passed, "the population's closed forms disagree with the full model's Monte Carlo estimate"
 
 # %% [markdown]
 # ## A population of three different neurons
@@ -113,24 +99,21 @@ tau_i = sp.symbols(f"tau_1:{n_het + 1}", positive=True)
 sigma_i = sp.symbols(f"sigma_1:{n_het + 1}", positive=True)
 het = B.heterogeneous_population(g_i, tau_i, sigma_i)
 x_het = list(het.variables[1:])
-het_q = {
-    r"I(v; x_1, x_2, x_3)": tt.mutual_information(het, B.v, x_het),
-    r"l_{x_1}": tt.information_flow(het, x_het[0]),
-    r"\Phi_{x_1}": tt.heat_rate(het, x_het[0]),
-}
+het_q = Derivation.of(het, {"information": tt.mutual_information.of(B.v, x_het),
+                               "information_flow": tt.information_flow.of(x_het[0]),
+                               "heat_rate": tt.heat_rate.of(x_het[0])})
 for name, q in het_q.items():
+    name = het_q.quantity(name).latex()
     size = q.count_ops() if isinstance(q, tt.ClosedForm) else sp.count_ops(q)
     print(f"{name:>22} = {q.expr if isinstance(q, tt.ClosedForm) else q}   ({size} operations in all)")
-assert isinstance(het_q[r"I(v; x_1, x_2, x_3)"], tt.ClosedForm)
+assert isinstance(het_q["information"], tt.ClosedForm)
 het_point = {B.tau_v: 1.0, B.sigma_v: 1.0, **dict(zip(g_i, (1.5, 1.0, 2.0))), **dict(zip(tau_i, (0.4, 0.8, 0.2))),
              **dict(zip(sigma_i, (0.7, 0.5, 1.0)))}
 
 # %%
-het_checks = [(tt.mutual_information, (B.v, x_het), r"I(v; x_1, x_2, x_3)"),
-              (tt.information_flow, (x_het[0],), r"l_{x_1}"), (tt.heat_rate, (x_het[0],), r"\Phi_{x_1}")]
-for fn, args, name in het_checks:
-    record = tt.verify(het, fn, *args, values=het_point, seed=31, paths=None if not fast else
-                       (8000 if fn is tt.mutual_information else 600))
+for name in het_q:
+    record = tt.verify(het, het_q.quantity(name), values=het_point, seed=31, paths=None if not fast else
+                       (8000 if name == "information" else 600))
     print(record)
     assert record.passed, f"{name}: the closed form disagrees with its Monte Carlo estimate"
     # the structured closed form, evaluated, is the value the Monte Carlo run was checked against
@@ -146,12 +129,12 @@ heat_f = sp.lambdify(B.N, qN["heat_rate"].subs(point), "numpy")
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.5))
 a1.plot(ns, info_f(ns), label="theory")
 a1.axhline(float(limits["information"].subs(point)), ls="--", c="gray", label=r"$N\to\infty$")
-a1.errorbar([n_check], [mi.value], yerr=[4 * mi.stderr], fmt="o", label="Monte Carlo (4 s.e.)")
+a1.errorbar([n_check], [mi.estimate], yerr=[4 * mi.stderr], fmt="o", label="Monte Carlo (4 s.e.)")
 a1.set_xlabel("N")
 a1.set_ylabel("I(v; x) [nats]")
 a1.legend()
 a2.plot(ns, heat_f(ns), label="theory")
-a2.errorbar([n_check], [heat.value], yerr=[4 * heat.stderr], fmt="o", label="Monte Carlo (4 s.e.)")
+a2.errorbar([n_check], [heat.estimate], yerr=[4 * heat.stderr], fmt="o", label="Monte Carlo (4 s.e.)")
 a2.set_xlabel("N")
 a2.set_ylabel(r"heat rate [$k_B T$ per unit time]")
 a2.legend()
@@ -163,8 +146,11 @@ fig_path = save_figure(fig, "decoder", out)
 # %%
 # The same closed forms in the dimensionless groups rho = tau_n / tau_v and the signal-to-noise
 # ratio SNR = g^2 sigma_v^2 / sigma_n^2, rates in units of 1 / tau_v (B.UNITS).
-one_groups = {name: B.UNITS(expr) for name, expr in one_q.items()}
-pop_groups = {name: B.UNITS(expr) for name, expr in pop_q.items()}
+def in_groups(d):
+    return Derivation(d.model, [(name, d.quantity(name), B.UNITS(expr)) for name, expr in d.items()])
+
+
+one_groups, pop_groups = in_groups(one_q), in_groups(pop_q)
 for name, form in one_groups.items():  # the dimensionless form is the same number
     vals = dict(point)
     assert abs(float(form.evaluate(vals)) - float(tt.evaluate(one_q[name], vals))) <= 1e-12 * max(

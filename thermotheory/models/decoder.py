@@ -38,6 +38,7 @@ from ..core.covariance import stationary_covariance
 from ..core.model import LinearSDE
 from ..core.presentation import Units
 from ..errors import ModelError
+from ..results import Definition, Derivation
 
 __all__ = [
     "tau_v", "sigma_v", "tau_n", "sigma_n", "g", "N", "v", "x", "xbar", "ATP_KT", "rho", "snr", "UNITS",
@@ -80,33 +81,43 @@ def one_neuron() -> LinearSDE:
     return LinearSDE({v: -v / tau_v, x: (g * v - x) / tau_n}, {v: sigma_v**2 / tau_v, x: sigma_n**2 / tau_n})
 
 
-def _quantities(model: LinearSDE, neuron: sp.Symbol) -> dict[str, Any]:
+def _quantities(model: LinearSDE, neuron: sp.Symbol) -> Derivation:
+    from .. import registry as R
+
     S = stationary_covariance(model)
     i, j = model.index(v), model.index(neuron)
     info = gaussian.mutual_information(model, v, neuron)
-    flow = thermo.information_flow(model, into=neuron)
+    flow = thermo.information_flow(model, subsystem=neuron)
     heat = thermo.heat_rate(model, neuron)
     te = filtering.transfer_entropy_rate(model, v, neuron)
     kalman = filtering.filter_error(model, v, neuron)
     ops_simplify = sp.simplify if not model.is_numeric else (lambda e: e)
     decoding = ops_simplify(S[i, i] - S[i, j] ** 2 / S[j, j])
-    return {
-        "information": info,
-        "information_flow": flow,
-        "heat_rate": heat,
-        "entropy_production": thermo.entropy_production_rate(model, subsystem=neuron),
-        "efficiency": thermo.efficiency(model, neuron),
-        "decoding_error": decoding,
-        "transfer_entropy_rate": te,
-        "sensory_capacity": ops_simplify(flow / te),
-        "kalman_error": kalman,
-        "decoder_optimality": ops_simplify(kalman / decoding),
-        "total_entropy_production": thermo.entropy_production_rate(model),
-    }
+    n = sp.latex(neuron)
+    return Derivation(model, [
+        ("information", R.mutual_information.of(v, neuron), info),
+        ("information_flow", R.information_flow.of(neuron), flow),
+        ("heat_rate", R.heat_rate.of(neuron), heat),
+        ("entropy_production", R.entropy_production_rate.of(subsystem=neuron),
+         thermo.entropy_production_rate(model, subsystem=neuron)),
+        ("efficiency", R.efficiency.of(neuron), thermo.efficiency(model, neuron)),
+        ("decoding_error", Definition("decoding_error", rf"\operatorname{{var}}(v \mid {n})",
+                                      "error of the best estimate of v from the present rate"), decoding),
+        ("transfer_entropy_rate", R.transfer_entropy_rate.of(v, neuron), te),
+        ("sensory_capacity", Definition("sensory_capacity", rf"C_{{{n}}}",
+                                        "sensory capacity: information flow over transfer entropy rate"),
+         ops_simplify(flow / te)),
+        ("kalman_error", R.filter_error.of(v, neuron), kalman),
+        ("decoder_optimality", Definition("decoder_optimality",
+                                          rf"\epsilon^2_{{v \mid {n}}} / \operatorname{{var}}(v \mid {n})",
+                                          "Kalman-Bucy error over the neuron's own decoding error"),
+         ops_simplify(kalman / decoding)),
+        ("total_entropy_production", R.entropy_production_rate.of(), thermo.entropy_production_rate(model)),
+    ])
 
 
-def neuron_quantities(model: LinearSDE | None = None) -> dict[str, Any]:
-    r"""Every stationary closed form of one decoding neuron.
+def neuron_quantities(model: LinearSDE | None = None) -> Derivation:
+    r"""Every stationary closed form of one decoding neuron, as a :class:`~thermotheory.results.Derivation`.
 
     Keys: ``information`` :math:`I(v; x)`; ``information_flow`` :math:`l_x` (learning
     rate); ``heat_rate`` :math:`\Phi_x` (entropy flow into the neuron's medium; times ``T``
@@ -161,8 +172,8 @@ def population(n: Any = N) -> LinearSDE:
     return LinearSDE({v: -v / tau_v, xbar: (g * v - xbar) / tau_n}, {v: sigma_v**2 / tau_v, xbar: sigma_n**2 / (n * tau_n)})
 
 
-def population_quantities(n: Any = N) -> dict[str, Any]:
-    """The quantities of :func:`neuron_quantities` for ``N`` identical neurons, as functions of ``N``.
+def population_quantities(n: Any = N) -> Derivation:
+    """The quantities of :func:`neuron_quantities` for ``N`` identical neurons, as functions of ``N`` (a Derivation).
 
     Examples
     --------
@@ -173,8 +184,11 @@ def population_quantities(n: Any = N) -> dict[str, Any]:
     return _quantities(population(n), xbar)
 
 
-def large_population_limits() -> dict[str, sp.Expr]:
+def large_population_limits() -> Derivation:
     r"""Limits :math:`N \to \infty` of the population's quantities (information per neuron and cost per neuron too).
+
+    A :class:`~thermotheory.results.Derivation` of definitions, each written as the limit of
+    the population quantity it comes from.
 
     The information saturates (the neurons' own time constant limits it):
     :math:`I \to \tfrac12 \ln(1 + \tau_v / \tau_n)`, while the heat rate grows like ``N``;
@@ -186,13 +200,22 @@ def large_population_limits() -> dict[str, sp.Expr]:
     0
     """
     q = population_quantities()
-    out = {}
+    lim = r"\lim_{N \to \infty} "
+    entries = []
     for key in ("information", "information_flow", "efficiency", "decoding_error", "kalman_error",
                 "sensory_capacity", "decoder_optimality"):
-        out[key] = sp.simplify(sp.limit(q[key], N, sp.oo))
-    out["heat_rate_per_neuron"] = sp.simplify(sp.limit(q["heat_rate"] / N, N, sp.oo))
-    out["transfer_entropy_rate_per_sqrt_neuron"] = sp.simplify(sp.limit(q["transfer_entropy_rate"] / sp.sqrt(N), N, sp.oo))
-    return out
+        entries.append((key, Definition(key, lim + q.quantity(key).latex(), f"limit N -> oo of {key}"),
+                        sp.simplify(sp.limit(q[key], N, sp.oo))))
+    entries.append(("heat_rate_per_neuron", Definition("heat_rate_per_neuron",
+                                                       lim + q.quantity("heat_rate").latex() + " / N",
+                                                       "limit N -> oo of the heat rate per neuron"),
+                    sp.simplify(sp.limit(q["heat_rate"] / N, N, sp.oo))))
+    entries.append(("transfer_entropy_rate_per_sqrt_neuron",
+                    Definition("transfer_entropy_rate_per_sqrt_neuron",
+                               lim + q.quantity("transfer_entropy_rate").latex() + r" / \sqrt{N}",
+                               "limit N -> oo of the transfer entropy rate over sqrt(N)"),
+                    sp.simplify(sp.limit(q["transfer_entropy_rate"] / sp.sqrt(N), N, sp.oo))))
+    return Derivation(q.model, entries)
 
 
 def heterogeneous_population(gains: Sequence[Any], time_constants: Sequence[Any], noises: Sequence[Any]) -> LinearSDE:
