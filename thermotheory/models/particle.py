@@ -30,6 +30,7 @@ from ..core.covariance import covariance, mean
 from ..core.model import LinearSDE
 from ..core.presentation import Units
 from ..errors import ModelError
+from ..results import Definition, Derivation
 from ..core.thermo import entropy_production, heat
 
 __all__ = [
@@ -73,13 +74,14 @@ def free_velocity() -> LinearSDE:
     return LinearSDE({v: -gamma * v / m}, {v: gamma * T / m**2}, parity={v: -1})
 
 
-def relaxation(initial_variance: sp.Expr | float) -> dict[str, sp.Expr]:
+def relaxation(initial_variance: sp.Expr | float) -> Derivation:
     r"""A free particle's velocity relaxing from variance :math:`s_0` (zero mean) to equilibrium.
 
-    Returns a mapping with
+    Returns a :class:`~thermotheory.results.Derivation` of :func:`free_velocity` with
 
     - ``"variance"``: :math:`\langle v^2\rangle(t) = T/m + (s_0 - T/m) e^{-2\gamma t/m}`;
-    - ``"entropy_production"``: the total entropy produced over ``[0, t]``;
+    - ``"entropy_production"``: the total entropy produced over ``[0, t]``
+      (``tt.entropy_production.of(t, {v: s0})``);
     - ``"entropy_production_total"``: its limit :math:`t \to \infty`, equal to
       :math:`\mathrm{KL}(N(0, s_0) \,\|\, N(0, T/m)) = \tfrac12 (r - 1 - \ln r)`, :math:`r = m s_0/T`;
     - ``"heat"``: the heat released over ``[0, t]`` in energy units,
@@ -94,13 +96,19 @@ def relaxation(initial_variance: sp.Expr | float) -> dict[str, sp.Expr]:
     s0 = sp.sympify(initial_variance)
     model = free_velocity()
     S0 = {v: s0}
+    from .. import registry as R
+
     total = entropy_production(model, t, S0)
-    return {
-        "variance": covariance(model, t, S0)[0, 0],
-        "entropy_production": total,
-        "entropy_production_total": sp.simplify(sp.limit(total, t, sp.oo)),
-        "heat": sp.simplify(T * heat(model, t, S0)),
-    }
+    return Derivation(model, [
+        ("variance", Definition("variance", r"\langle v^2 \rangle(t)", "variance of the velocity at t"),
+         covariance(model, t, S0)[0, 0]),
+        ("entropy_production", R.entropy_production.of(t, S0), total),
+        ("entropy_production_total", Definition("entropy_production_total", r"\Delta S_{\mathrm{tot}}(\infty)",
+                                                "entropy produced over all time"),
+         sp.simplify(sp.limit(total, t, sp.oo))),
+        ("heat", Definition("heat", r"T\, Q(t)", "heat released over [0, t], in energy units",
+                            check=None), sp.simplify(T * heat(model, t, S0))),
+    ])
 
 
 def trapped() -> LinearSDE:
