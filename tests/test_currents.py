@@ -72,7 +72,10 @@ def reference_rates(A, b, D, G, g0, H, c, c0):
 
 
 def spectral_scgf(A, D, H, s):
-    r"""SCGF of :math:`\int y^T H y / 2\,dt` for a zero-mean stationary process: :math:`-\frac{1}{4\pi}\int \ln\det(I - s H C(\omega))`."""
+    r"""SCGF of :math:`\int y^T H y / 2\,dt` for a zero-mean stationary process (Szegő).
+
+    :math:`-\frac{1}{4\pi}\int \ln\det(I - s H C(\omega))\,d\omega`, ``C`` the spectral density.
+    """
     n = A.shape[0]
 
     def f(w):

@@ -88,8 +88,8 @@ class Current:
 
     Parameters
     ----------
-    variables : sequence of Symbols
-        The state variables the matrices refer to, in the model's order.
+    variables : sequence of Symbols, or a LinearSDE
+        The state variables the matrices refer to, in the model's order (a model: its variables).
     G : (n, n) matrix, optional
         Linear part of the Stratonovich increment: ``g(z) = G z + g0`` multiplies ``dz``.
     g0 : length-n vector, optional
@@ -129,7 +129,10 @@ class Current:
     symbol: str = "J"
 
     def __post_init__(self) -> None:
-        variables = tuple(self.variables) if not isinstance(self.variables, sp.Symbol) else (self.variables,)
+        variables = self.variables
+        if isinstance(variables, LinearSDE):
+            variables = variables.variables
+        variables = tuple(variables) if not isinstance(variables, sp.Symbol) else (variables,)
         if not variables or any(not isinstance(v, sp.Symbol) for v in variables):
             raise ModelError(f"variables: expected a non-empty sequence of sympy Symbols but found {self.variables!r}")
         if len(set(variables)) != len(variables):
@@ -493,9 +496,9 @@ class Current:
                     (n, n), "stiffness")
         if not _is_zero(K - K.T):
             raise ModelError("stiffness: expected a symmetric matrix")
-        u = _matrix([velocity] * n if _is_scalar(velocity) and n == 1 else velocity, (n, 1), "velocity")
         if _is_scalar(velocity) and n > 1:
             raise ModelError(f"velocity: expected {n} components (one per variable) but found one number")
+        u = _matrix([velocity] if _is_scalar(velocity) else velocity, (n, 1), "velocity")
         return cls(model.variables, c=-(K * u), symbol=symbol)
 
     @classmethod

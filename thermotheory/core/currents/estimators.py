@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ...errors import ModelError
 from ..model import LinearSDE
 from .current import Current
+
+if TYPE_CHECKING:
+    from ...montecarlo.estimators import Estimate
 
 __all__ = ["estimate_current_mean_rate", "estimate_current_variance_rate", "estimate_uncertainty_ratio",
            "CurrentSums", "LEVELS", "ORDER", "DURATION", "BURN_IN", "STEP"]
@@ -43,7 +46,7 @@ DURATION, BURN_IN, STEP = 20.0, 10.0, 1 / 20
 
 
 class CurrentSums:
-    """Observer for :func:`~thermotheory.simulate`: per path, currents over the two halves of the run at steps ``2^l dt``.
+    """Observer for :func:`~thermotheory.simulate`: per path, currents over each half of the run, at steps ``2^l dt``.
 
     A block observer (``block(w, V)``) of the linear engine. ``result()`` has one row per
     path: for each current, for each level ``l`` of ``levels``, the sums over the first
@@ -158,7 +161,7 @@ def _sums(model: LinearSDE, currents: Sequence[Current], paths: int, seed: int, 
 
 
 def _moments(rows: np.ndarray, n_currents: int) -> np.ndarray:
-    """Per path: 1, and for each current and level J1, J2, J1^2, J2^2, J1 J2 (and cross products with current 0)."""
+    """Per path: 1, then J1, J2, J1^2, J2^2 and J1 J2 for each current and level (the jackknife sums these rows)."""
     J = rows.reshape(rows.shape[0], n_currents, LEVELS, 2)
     J1, J2 = J[..., 0], J[..., 1]
     parts = [np.ones((rows.shape[0], 1))]
@@ -195,7 +198,7 @@ def _jackknife(rows: np.ndarray, stat, paths: int):
 
 
 def estimate_current_mean_rate(model: LinearSDE, current: Current, paths: int, seed: int, dt: float | None = None,
-                               duration: float | None = None, method: str = "exact"):
+                               duration: float | None = None, method: str = "exact") -> tuple[Estimate, float, float]:
     r"""Monte Carlo estimate of a current's mean rate, from independent stationary paths.
 
     Parameters
@@ -236,7 +239,8 @@ def estimate_current_mean_rate(model: LinearSDE, current: Current, paths: int, s
 
 
 def estimate_current_variance_rate(model: LinearSDE, current: Current, paths: int, seed: int,
-                                   dt: float | None = None, duration: float | None = None, method: str = "exact"):
+                                   dt: float | None = None, duration: float | None = None,
+                                   method: str = "exact") -> tuple[Estimate, float, float]:
     r"""Monte Carlo estimate of a current's variance rate :math:`2 D_J = \lim \operatorname{Var}(J_t)/t`.
 
     Batch means over long independent stationary paths (module docstring): the variance
@@ -270,7 +274,8 @@ def estimate_current_variance_rate(model: LinearSDE, current: Current, paths: in
 
 
 def estimate_uncertainty_ratio(model: LinearSDE, current: Current, paths: int, seed: int, dt: float | None = None,
-                               duration: float | None = None, method: str = "exact", entropy_rate: Any = None):
+                               duration: float | None = None, method: str = "exact",
+                               entropy_rate: Any = None) -> tuple[Estimate, float, float]:
     r"""Monte Carlo estimate of the uncertainty ratio :math:`2 D_J \Sigma / (2 \bar J^2)`.
 
     Mean and variance rate of the current as in :func:`estimate_current_variance_rate`;

@@ -59,7 +59,7 @@ def current_scgf(model: LinearSDE, current: Current, s: Any) -> Any:
     - a one-variable model: the scalar Riccati equation,
       :math:`Q = -(\tilde a + w)/(2d)` with :math:`w = \sqrt{\tilde a^2 - 2 d R}`;
     - a two-variable model with no linear terms (``G m + g0 = 0`` and ``H m + c = 0``, as
-      for heat currents of a model with zero mean):
+      for every heat and entropy current of an all-even model):
       :math:`\lambda = \tfrac12(-\sqrt{-a_2 + 2\sqrt{a_0}} - \operatorname{tr}\tilde A) + s\phi_0`
       from the even characteristic polynomial :math:`\mu^4 + a_2 \mu^2 + a_0` of the
       Riccati equation's Hamiltonian matrix (the sum of its stable eigenvalues is the
@@ -248,5 +248,7 @@ def _zero(M: sp.MatrixBase) -> bool:
 
 
 def _tidy_scgf(expr: sp.Expr) -> sp.Expr:
-    """Cancel the rational parts of an expression with square roots, without expanding the roots."""
-    return sp.factor_terms(sp.together(sp.expand(expr)))
+    """One quotient with factored radicands (so that a perfect square leaves its root)."""
+    roots = lambda e: e.is_Pow and e.exp == sp.Rational(1, 2)  # noqa: E731
+    expr = expr.replace(roots, lambda e: sp.sqrt(sp.factor(sp.cancel(e.base))))
+    return sp.factor_terms(sp.together(expr))
