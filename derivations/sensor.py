@@ -27,6 +27,7 @@ import sympy as sp
 
 import thermotheory as tt
 from thermotheory.export import output_dir, write_derivation
+from thermotheory.results import Definition, Derivation
 
 v, r = sp.symbols("v r", real=True)
 tau, tau_r, lam, D_v, D_r = sp.symbols("tau tau_r lambda D_v D_r", positive=True)
@@ -38,20 +39,22 @@ model
 
 # %%
 S = tt.stationary_covariance(model)
-quantities = {
-    r"\langle v^2 \rangle": S[0, 0],
-    r"\langle v r \rangle": S[0, 1],
-    r"\langle r^2 \rangle": S[1, 1],
-    r"I(v; r)": tt.mutual_information(model, v, r),
-    r"\Pi": tt.entropy_production_rate(model),
-    r"\sigma_r": tt.entropy_production_rate(model, subsystem=r),
-    r"\Phi_r": tt.heat_rate(model, r),
-    r"l_r": tt.information_flow(model, subsystem=r),
-    r"\eta_r = l_r / \Phi_r": tt.efficiency(model, r),
-    r"P = \langle (v - \hat v)^2 \rangle": tt.filter_error(model, v, r),
-    r"T_{v \to r}": tt.transfer_entropy_rate(model, v, r),
-}
-for name, expr in quantities.items():
+moments = Derivation(model, [
+    ("var_v", Definition("var_v", r"\langle v^2 \rangle"), S[0, 0]),
+    ("cov_vr", Definition("cov_vr", r"\langle v r \rangle"), S[0, 1]),
+    ("var_r", Definition("var_r", r"\langle r^2 \rangle"), S[1, 1]),
+])
+quantities = moments | Derivation.of(model, {
+    "information": tt.mutual_information.of(v, r),
+    "entropy_production_rate": tt.entropy_production_rate.of(),
+    "partial_entropy_production_rate": tt.entropy_production_rate.of(subsystem=r),
+    "heat_rate": tt.heat_rate.of(r),
+    "information_flow": tt.information_flow.of(r),
+    "efficiency": tt.efficiency.of(r),
+    "filter_error": tt.filter_error.of(v, r),
+    "transfer_entropy_rate": tt.transfer_entropy_rate.of(v, r),
+})
+for name, expr in quantities.notation().items():
     print(f"{name:>40} = {tt.compact(expr)}")
 
 # %% [markdown]
@@ -62,8 +65,8 @@ for name, expr in quantities.items():
 # %%
 point = {tau: "1.0", tau_r: "0.2", lam: "3.0", D_v: "1.0", D_r: "0.5"}
 values = {name: tt.evaluate(expr, point, dps=30) for name, expr in quantities.items()}
-assert values[r"l_r"] <= values[r"\Phi_r"]
-assert values[r"l_r"] <= values[r"T_{v \to r}"]
+assert values["information_flow"] <= values["heat_rate"]
+assert values["information_flow"] <= values["transfer_entropy_rate"]
 for name, val in values.items():
     print(f"{name:>40} = {mpmath.nstr(val, 25)}")
 

@@ -27,6 +27,7 @@ import sympy as sp
 
 import thermotheory as tt
 from thermotheory.export import output_dir, write_derivation
+from thermotheory.results import Definition, Derivation
 
 x1, x2 = sp.symbols("x_1 x_2", real=True)
 k, kappa, gamma, T1, T2 = sp.symbols("k kappa gamma T_1 T_2", positive=True)
@@ -41,19 +42,20 @@ model
 
 # %%
 S = tt.stationary_covariance(model)
-quantities = {
-    r"\langle x_1^2 \rangle": S[0, 0],
-    r"\langle x_1 x_2 \rangle": S[0, 1],
-    r"I(x_1; x_2)": tt.mutual_information(model, x1, x2),
-    r"\Pi": tt.entropy_production_rate(model),
-    r"\Phi_1": tt.heat_rate(model, x1),
-    r"\Phi_2": tt.heat_rate(model, x2),
-    r"l_2": tt.information_flow(model, subsystem=x2),
-    r"\sigma_2": tt.entropy_production_rate(model, subsystem=x2),
-    r"T_{x_1 \to x_2}": tt.transfer_entropy_rate(model, x1, x2),
-    r"P_{x_1 | x_2}": tt.filter_error(model, x1, x2),
-}
-for name, expr in quantities.items():
+quantities = Derivation(model, [
+    ("var_x1", Definition("var_x1", r"\langle x_1^2 \rangle"), S[0, 0]),
+    ("cov_x1_x2", Definition("cov_x1_x2", r"\langle x_1 x_2 \rangle"), S[0, 1]),
+]) | Derivation.of(model, {
+    "information": tt.mutual_information.of(x1, x2),
+    "entropy_production_rate": tt.entropy_production_rate.of(),
+    "heat_rate_1": tt.heat_rate.of(x1),
+    "heat_rate_2": tt.heat_rate.of(x2),
+    "information_flow_2": tt.information_flow.of(x2),
+    "entropy_production_rate_2": tt.entropy_production_rate.of(subsystem=x2),
+    "transfer_entropy_rate": tt.transfer_entropy_rate.of(x1, x2),
+    "filter_error": tt.filter_error.of(x1, x2),
+})
+for name, expr in quantities.notation().items():
     print(f"{name:>28} = {tt.compact(expr)}")
 
 # %% [markdown]
@@ -63,11 +65,11 @@ for name, expr in quantities.items():
 # particles cancel.
 
 # %%
-Pi = quantities[r"\Pi"]
-assert sp.simplify(Pi - quantities[r"\Phi_1"] - quantities[r"\Phi_2"]) == 0
+Pi = quantities["entropy_production_rate"]
+assert sp.simplify(Pi - quantities["heat_rate_1"] - quantities["heat_rate_2"]) == 0
 assert sp.simplify(Pi.subs(T2, T1)) == 0
-assert sp.simplify(tt.information_flow(model, subsystem=x1) + quantities[r"l_2"]) == 0
-heat_flow = sp.simplify(T1 * quantities[r"\Phi_1"])  # heat per unit time into bath 1
+assert sp.simplify(tt.information_flow(model, subsystem=x1) + quantities["information_flow_2"]) == 0
+heat_flow = sp.simplify(T1 * quantities["heat_rate_1"])  # heat per unit time into bath 1
 print("heat flow out of bath 1:", sp.factor(-heat_flow))
 assert sp.simplify(Pi - (-heat_flow) * (1 / T2 - 1 / T1)) == 0
 
