@@ -44,8 +44,12 @@ def test_old_and_new_keyword_together_are_refused(fn, old):
 
 
 def test_the_warning_points_at_the_caller():
+    for fn in (thermo.heat_rate, tt.heat_rate):  # directly, and through the public object
+        with pytest.warns(DeprecationWarning) as caught:
+            fn(sensor(False), Y=r)
+        assert caught[0].filename == __file__
     with pytest.warns(DeprecationWarning) as caught:
-        thermo.heat_rate(sensor(False), Y=r)
+        LinearSDE.from_matrices([[-1.0]], [1.0], [0.5])
     assert caught[0].filename == __file__
 
 

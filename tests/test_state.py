@@ -42,6 +42,16 @@ def test_state_is_made_once_and_matches_scipy():
     assert tt.stationary_covariance(m) is st.covariance and tt.stationary_mean(m) is st.mean
 
 
+def test_the_conditioning_warning_points_at_the_caller():
+    from thermotheory.errors import ConditioningWarning
+
+    m = LinearSDE.from_matrices(np.diag([-1e5, -1e-4]), [1.0, 1.0])
+    with pytest.warns(ConditioningWarning, match="about 9 of 16 digits") as caught:
+        tt.heat_rate(m, m.variables[0])
+    assert caught[0].filename == __file__
+    assert state.stationary_state(m).digits_lost == pytest.approx(9.0, abs=0.01)
+
+
 def test_equal_models_share_their_state():
     assert state.stationary_state(numeric_model()) is state.stationary_state(numeric_model())
 

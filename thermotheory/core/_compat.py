@@ -7,7 +7,8 @@ Two decorators, one per kind of change:
 - :func:`keyword_only_after` accepts arguments that became keyword-only in their old
   positional slots (``LinearSDE.from_matrices(A, D, b)`` for ``b=b``).
 
-Both warn once per call, naming the new spelling, and refuse (with
+Both warn once per call, naming the new spelling and pointing at the caller's line outside
+the package (:func:`~thermotheory.core.checks.user_stacklevel`), and refuse (with
 :class:`~thermotheory.errors.ModelError`) a call that gives the same argument both ways.
 The wrapped function keeps its own signature for :func:`inspect.signature` (through
 ``__wrapped__``), so documentation and argument binding show only the new spelling;
@@ -24,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ..errors import ModelError
+from .checks import user_stacklevel
 
 __all__ = ["renamed_keywords", "keyword_only_after", "canonical_keywords"]
 
@@ -39,7 +41,7 @@ def _positional_names(fn: Callable[..., Any]) -> list[str]:
 
 
 def _translate(name: str, renames: Mapping[str, str], positional: list[str], n_args: int,
-               kwargs: dict[str, Any], stacklevel: int) -> dict[str, Any]:
+               kwargs: dict[str, Any]) -> dict[str, Any]:
     """``kwargs`` with each deprecated keyword replaced by its new name (warning once per keyword)."""
     out = dict(kwargs)
     for old, new in renames.items():
@@ -49,7 +51,7 @@ def _translate(name: str, renames: Mapping[str, str], positional: list[str], n_a
         if new in out or given_positionally:
             raise ModelError(f"{name}: {old}= is the deprecated name of {new}=; give {new}= only, not both")
         warnings.warn(f"{name}: the keyword {old}= is deprecated and will be removed in the next release; "
-                      f"use {new}=", DeprecationWarning, stacklevel=stacklevel + 1)
+                      f"use {new}=", DeprecationWarning, stacklevel=user_stacklevel())
         out[new] = out.pop(old)
     return out
 
@@ -86,7 +88,7 @@ def renamed_keywords(**old_to_new: str) -> Callable[[_F], _F]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if kwargs:
-                kwargs = _translate(fn.__name__, old_to_new, positional, len(args), kwargs, stacklevel=2)
+                kwargs = _translate(fn.__name__, old_to_new, positional, len(args), kwargs)
             return fn(*args, **kwargs)
 
         setattr(wrapper, RENAMED, {**getattr(fn, RENAMED, {}), **old_to_new})
@@ -139,7 +141,7 @@ def keyword_only_after(*names: str) -> Callable[[_F], _F]:
                 shown = ", ".join(f"{n}=" for n in moved)
                 warnings.warn(f"{public}: passing {', '.join(moved)} positionally is deprecated and will be "
                               f"refused in the next release; pass {shown} as keywords", DeprecationWarning,
-                              stacklevel=2)
+                              stacklevel=user_stacklevel())
                 kwargs = {**kwargs, **dict(zip(moved, extra))}
                 args = args[:len(positional)]
             return fn(*args, **kwargs)
@@ -149,8 +151,7 @@ def keyword_only_after(*names: str) -> Callable[[_F], _F]:
     return decorate
 
 
-def canonical_keywords(fn: Callable[..., Any], kwargs: Mapping[str, Any], n_args: int = 0,
-                       stacklevel: int = 2) -> dict[str, Any]:
+def canonical_keywords(fn: Callable[..., Any], kwargs: Mapping[str, Any], n_args: int = 0) -> dict[str, Any]:
     """The keywords for ``fn`` with deprecated names replaced by their new ones (warning for each).
 
     For callers that bind a quantity's arguments themselves (``inspect.signature(fn).bind``
@@ -173,4 +174,4 @@ def canonical_keywords(fn: Callable[..., Any], kwargs: Mapping[str, Any], n_args
     if not renames:
         return dict(kwargs)
     name = getattr(fn, "__name__", "quantity")
-    return _translate(name, renames, _positional_names(fn), n_args, dict(kwargs), stacklevel=stacklevel)
+    return _translate(name, renames, _positional_names(fn), n_args, dict(kwargs))

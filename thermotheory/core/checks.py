@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import numbers
+import os
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -21,7 +23,7 @@ from ..errors import IllConditioned, ModelError
 
 __all__ = ["as_expression", "check_value", "check_against_assumptions", "violated_assumption", "real_number",
            "check_finite_array", "check_distinct_names", "check_square_array", "check_finite_result", "guarded",
-           "check_initial", "NON_FINITE", "ASSUMPTION_WORDS"]
+           "check_initial", "user_stacklevel", "NON_FINITE", "ASSUMPTION_WORDS"]
 
 #: Assumptions of a Symbol that a value must not contradict, in the order they are tested, with their wording.
 ASSUMPTION_WORDS = {
@@ -330,3 +332,31 @@ def check_initial(initial: Any, numeric: bool, what: str) -> None:
         raise ModelError(f"{what}: expected numbers but found the string {initial!r}")
     if numeric and not isinstance(initial, sp.MatrixBase):
         check_finite_array(what, initial)
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` of :func:`warnings.warn` that names the first caller outside the package.
+
+    Called by the function that warns: however many of the package's wrappers and helpers
+    lie between the user's call and the warning, the warning points at the user's line.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> def warn_here():
+    ...     warnings.warn("look", UserWarning, stacklevel=user_stacklevel())
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_here()
+    >>> caught[0].filename.startswith(_PACKAGE)
+    False
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    return level

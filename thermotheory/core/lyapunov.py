@@ -21,6 +21,7 @@ from ..errors import ConditioningWarning, IllConditioned, ModelError, TooLarge
 from . import budget, structure
 from .budget import NUMERIC_PATH
 from ._backend import relative_residual, tidy
+from .checks import user_stacklevel
 
 __all__ = ["lyapunov_numeric", "lyapunov_general", "lyapunov_symbolic", "check_symbolic_size", "digits_lost",
            "check_conditioning", "solve_fraction_free", "WARN_DIGITS_LOST", "REFUSE_DIGITS_LOST",
@@ -98,7 +99,7 @@ def check_conditioning(A: np.ndarray, S: np.ndarray) -> float:
             f"ill-conditioned stationary state: about {lost:.0f} of 16 digits may be lost; "
             "check with the symbolic closed form at higher precision (evaluate(..., dps=50))",
             ConditioningWarning,
-            stacklevel=5,
+            stacklevel=user_stacklevel(),
         )
     return lost
 
