@@ -333,9 +333,9 @@ def uncertainty_ratio(model: LinearSDE, current: Current, entropy_rate: Any = No
     the mean rate (:func:`current_mean_rate`) and :math:`\Sigma` the entropy production
     rate (:func:`~thermotheory.entropy_production_rate`). The ratio is defined so that
     the TUR reads ``ratio >= 1``: its inverse is the precision of the current relative to
-    the best its dissipation allows. It holds for every current of an overdamped (all
-    even) diffusion; with odd variables (inertia, a magnetic field) it can fail, so
-    values below 1 are possible there.
+    the best its dissipation allows. It is proven for every current of an overdamped (all
+    even) diffusion; with odd variables (inertia, a magnetic field) it is not guaranteed
+    (violations are known for underdamped dynamics), so the ratio is returned as it is.
 
     Parameters
     ----------
