@@ -33,17 +33,19 @@ import numpy as np  # noqa: E402
 import sympy as sp  # noqa: E402
 
 import thermotheory as tt  # noqa: E402
+from thermotheory import registry  # noqa: E402
 from thermotheory.core.currents import (  # noqa: E402
-    QUANTITY_INFO,
     Current,
     OutsideDomain,
     current_mean_rate,
     current_scgf,
     current_variance_rate,
+    uncertainty_ratio,
+)
+from thermotheory.montecarlo.currents import (  # noqa: E402
     estimate_current_mean_rate,
     estimate_current_variance_rate,
     estimate_uncertainty_ratio,
-    uncertainty_ratio,
 )
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
 from thermotheory.models import decoder as B  # noqa: E402
@@ -51,11 +53,12 @@ from thermotheory.models import decoder as B  # noqa: E402
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
 paths = 512 if fast else 4096
 out = output_dir(__file__)
-SYMBOL = {info["function"].__name__: info["symbol"] for info in QUANTITY_INFO}
+SYMBOL = {q.name: q.symbol for q in (registry.current_mean_rate, registry.current_variance_rate,
+                                     registry.current_scgf, registry.uncertainty_ratio)}
 
 
 def names(current):
-    """LaTeX names of the current's quantities, from the notation of QUANTITY_INFO."""
+    """LaTeX names of the current's quantities, from the registry's notation."""
     sym = current.symbol
     return {key: SYMBOL[key].format(current=sym, s="s") for key in SYMBOL}
 

@@ -18,16 +18,17 @@ from scipy.integrate import quad, quad_vec
 
 import thermotheory as tt
 from thermotheory.core.currents import (
-    QUANTITY_INFO,
     Current,
     OutsideDomain,
     current_mean_rate,
     current_scgf,
     current_variance_rate,
+    uncertainty_ratio,
+)
+from thermotheory.montecarlo.currents import (
     estimate_current_mean_rate,
     estimate_current_variance_rate,
     estimate_uncertainty_ratio,
-    uncertainty_ratio,
 )
 from thermotheory.errors import ModelError, NotBipartite, NotStable, TooLarge
 from thermotheory.models import decoder as B
@@ -407,16 +408,20 @@ def test_current_helpers():
         Current.time_integral(frame, ["z0", "z1"], [1.0])
 
 
-def test_quantity_info():
-    keys = {"function", "estimator", "roles", "kind", "symbol", "units", "reference", "bibtex", "description"}
-    assert len(QUANTITY_INFO) == 4
-    for info in QUANTITY_INFO:
-        assert set(info) == keys
-        assert info["kind"] == "rate"
-        assert info["reference"] in info["bibtex"]
-        fields = {f for _, f, _, _ in __import__("string").Formatter().parse(info["symbol"]) if f}
-        assert fields <= set(info["roles"])
-        assert info["symbol"].format(current="Q_x", s="s")
+def test_the_registered_current_quantities_are_verified_through_verify():
+    one = B.one_neuron()
+    heat = Current.heat(one, B.x)
+    point = {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.4, B.sigma_n: 0.7, B.g: 1.5}
+    for q in (tt.registry.current_mean_rate, tt.registry.uncertainty_ratio):
+        bound = q.of(heat)
+        assert bound.latex().endswith("[Q_{x}]") and bound.label == f"{q.name}(Q_{{x}})"
+        rec = tt.verify(one, bound, values=point, seed=3, paths=1024)
+        assert rec.passed, rec
+    wrong = tt.verify(one, tt.registry.current_mean_rate.of(heat), values=point, seed=3, paths=1024,
+                      theory=1.05 * tt.registry.current_mean_rate(one.subs(point), heat.subs(point)))
+    assert not wrong.passed
+    with pytest.raises(ModelError, match="no Monte Carlo estimator of current_scgf"):
+        tt.verify(one, tt.registry.current_scgf.of(heat, 0.5), values=point)
 
 
 # -- Monte Carlo ---------------------------------------------------------------------------

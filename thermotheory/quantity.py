@@ -285,7 +285,7 @@ class BoundQuantity:
             if r.name not in self.arguments:
                 continue
             text = _text_arg(self.arguments[r.name])
-            positional = r.what == "variables" and not (r.optional and r.name == "subsystem")
+            positional = r.what in ("variables", "current") and not (r.optional and r.name == "subsystem")
             parts.append(text if positional else f"{r.name}={text}")
         return f"{self.name}(" + ", ".join(parts) + ")"
 
@@ -314,9 +314,14 @@ def _names(value: Any) -> list[str] | None:
 
 
 def _text_arg(value: Any) -> str:
+    symbol = getattr(value, "symbol", None)
+    if isinstance(symbol, str):
+        return symbol
     names = _names(value)
     if names is not None:
         return names[0] if len(names) == 1 and not isinstance(value, (list, tuple)) else "(" + ", ".join(names) + ")"
+    if hasattr(value, "cov") and hasattr(value, "mean"):
+        return "Gaussian"
     if hasattr(value, "tolist"):
         value = value.tolist()
     return repr(value) if not isinstance(value, (int, float)) else f"{value:g}"
@@ -329,6 +334,9 @@ def _latex_arg(value: Any, role: Role) -> str:
         return ""
     if role.what == "time":
         return sp.latex(sp.sympify(value))
+    symbol = getattr(value, "symbol", None)
+    if isinstance(symbol, str):
+        return symbol  # an object with its own notation (a current)
     names = _names(value)
     if names is None:
         return ""  # a region of sites or a state: no notation of its own

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from .core import filtering, gaussian, thermo
+from .core import currents, filtering, gaussian, thermo
 from .errors import ModelError, SingularCovariance
+from .montecarlo import currents as currents_mc
 from .montecarlo import lattice as lattice_mc
 from .montecarlo import nonlinear as nonlinear_mc
 from .montecarlo import stationary as stationary_mc
@@ -21,7 +22,8 @@ from .montecarlo import transient as transient_mc
 from .quantity import Quantity, Role, register
 
 __all__ = ["entropy", "mutual_information", "conditional_mutual_information", "entropy_production_rate", "heat_rate",
-           "information_flow", "efficiency", "heat", "entropy_production", "transfer_entropy_rate", "filter_error"]
+           "information_flow", "efficiency", "heat", "entropy_production", "transfer_entropy_rate", "filter_error",
+           "current_mean_rate", "current_variance_rate", "current_scgf", "uncertainty_ratio"]
 
 NATS, RATE = "nats", "nats per unit time"
 
@@ -145,3 +147,43 @@ filter_error = register(Quantity(
     roles=(_x("hidden", "the estimated variables"), _x("observed", "the variables whose paths are seen")),
     description="steady error of the optimal (Kalman-Bucy) estimate of hidden from the paths of observed",
     estimators=_estimators(("linear", "stationary"))))
+
+
+# -- time-integrated currents and the uncertainty relation (thermotheory.core.currents) ---------------------------
+def _current_estimator(fn):
+    def estimate(model, bound, run):
+        a = bound.arguments
+        extra = {} if a.get("entropy_rate") is None else {"entropy_rate": float(a["entropy_rate"])}
+        return fn(model, a["current"], paths=run.paths, seed=run.seed, dt=run.dt, duration=run.duration,
+                  method=run.method, **extra)
+
+    estimate.__name__ = fn.__name__
+    return estimate
+
+
+_CURRENT = Role("current", "current", False, "a time-integrated current (thermotheory.core.currents.Current)")
+
+current_mean_rate = register(Quantity(
+    "current_mean_rate", currents.current_mean_rate, symbol=r"\bar{{J}}[{current}]", kind="rate",
+    units="units of the current per unit time", reference="seifert2012", roles=(_CURRENT,),
+    description="stationary mean rate of a time-integrated current",
+    estimators={("linear", "stationary"): _current_estimator(currents_mc.estimate_current_mean_rate)}))
+
+current_variance_rate = register(Quantity(
+    "current_variance_rate", currents.current_variance_rate, symbol=r"2 D[{current}]", kind="rate",
+    units="squared units of the current per unit time", reference="gingrich2016", roles=(_CURRENT,),
+    description="variance rate (twice the diffusion coefficient) of a time-integrated current",
+    estimators={("linear", "stationary"): _current_estimator(currents_mc.estimate_current_variance_rate)}))
+
+current_scgf = register(Quantity(
+    "current_scgf", currents.current_scgf, symbol=r"\lambda[{current}]({s})", kind="rate", units="per unit time",
+    reference="touchette2018", roles=(_CURRENT, Role("s", "time", False, "the counting field")),
+    description="scaled cumulant generating function of a current (tilted generator, Riccati equation)"))
+
+uncertainty_ratio = register(Quantity(
+    "uncertainty_ratio", currents.uncertainty_ratio, symbol=r"\mathcal{{Q}}[{current}]", kind="rate",
+    units="dimensionless (at least 1 by the thermodynamic uncertainty relation)", reference="barato2015",
+    roles=(_CURRENT, Role("entropy_rate", "option", True, "the entropy production rate, where the model's frame "
+                                                             "does not show it")),
+    description="thermodynamic uncertainty ratio 2 D_J Sigma / (2 J^2): at least 1",
+    estimators={("linear", "stationary"): _current_estimator(currents_mc.estimate_uncertainty_ratio)}))

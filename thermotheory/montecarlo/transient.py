@@ -75,12 +75,21 @@ def initial_gaussian(model, initial: Any, initial_mean: Any = None) -> Gaussian:
     return Gaussian(mean, cov)
 
 
-def _rates(model) -> tuple[float, float]:
-    from ..core.lna import linear_noise_approximation
+def _rates(model, at=None) -> tuple[float, float]:
+    """Fastest and slowest relaxation times: of the drift matrix of a linear model; of a nonlinear SDE's
+    drift linearised at ``at`` (a state), or at its stable fixed point (the linear-noise approximation)."""
     from ..core.model import LinearSDE
 
-    lin = model if isinstance(model, LinearSDE) else linear_noise_approximation(model)
-    A = lin.arrays()[0]
+    if isinstance(model, LinearSDE):
+        A = np.array(model.A.evalf(), float)
+    elif at is not None:
+        drift = sp.Matrix([model.drift[v] for v in model.variables])
+        J = drift.jacobian(model.variables).replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.Integer(0))
+        A = np.array(J.subs(dict(zip(model.variables, at))).evalf(), float)
+    else:
+        from ..core.lna import linear_noise_approximation
+
+        A = linear_noise_approximation(model).arrays()[0]
     ev = np.abs(np.linalg.eigvals(A).real)
     ev = ev[ev > 0]
     if ev.size == 0:
@@ -103,7 +112,7 @@ def estimate(model, bound, run: Run):
         raise ModelError(f"t: expected a positive duration but found {t}")
     start = initial_gaussian(model, args["initial"], args.get("initial_mean"))
     n = model.dimension
-    fast = _rates(model)[0]
+    fast = _rates(model, start.mean)[0]
     steps = max(int(math.ceil(t / min(fast / 20, t / STEPS))), 1) if run.dt is None else int(math.ceil(t / run.dt))
     dt = t / steps
     linear = isinstance(model, LinearSDE)
@@ -113,7 +122,7 @@ def estimate(model, bound, run: Run):
     idx = list(range(n)) if subsystem is None else model.indices(subsystem)
     observers = {}
     if need_heat and linear:
-        A, b, D = model.arrays()
+        A, b, D = model.arrays(allow_protocol=True)  # b(t) is read through drive() under a protocol
         drive = b if model.is_autonomous else model.drive
         observers["q"] = lambda: MediumEntropyFlow(A, drive, D, model.parity, idx, dt, per_time=False)
     keep_all = need_heat and not linear

@@ -230,7 +230,7 @@ def _default_paths(kind: str, bound) -> int:
         return transient.DEFAULT_PATHS
     if kind == "nonlinear":
         return nonlinear.DEFAULT_PATHS
-    return stationary.DEFAULT_PATHS[stationary.method_of(bound.name)]
+    return stationary.DEFAULT_PATHS.get(stationary.METHODS.get(bound.name), 2048)
 
 
 def _theory(bound, model, numeric, kind, given, symbolic_bound):
@@ -378,8 +378,9 @@ def verify(
         if values:
             raise ModelError("values: a lattice field is numeric; build it with the values instead")
         numeric = model
-    else:
-        numeric = _numeric_model(model, values)
+    else:  # the model's own parameters; other values (of a given theory, a bound time or state) are used below
+        params = set(model.parameters) | {p.name for p in model.parameters}
+        numeric = _numeric_model(model, {k: v for k, v in (values or {}).items() if k in params})
     symbolic_bound = bound
     if values:
         bound = _bound_at(bound, {_symbol(model, k): v for k, v in values.items()})
@@ -397,7 +398,7 @@ def verify(
         given = (theory, at_values)
     expression, value, approximation = _theory(bound, model, numeric, kind, given, symbolic_bound)
     run = Run(paths=0, seed=seed, dt=dt, duration=duration, method=method)
-    if key == ("linear", "stationary"):
+    if key == ("linear", "stationary") and q.name in stationary.METHODS:
         A = numeric.arrays()[0]
         smethod = stationary.method_of(q.name)
         if smethod != "static":
@@ -423,10 +424,9 @@ def _bound_at(bound, subs: dict):
     """``bound`` with parameter values substituted into its symbolic arguments (a time ``t``, an initial state)."""
 
     def at(value):
-        if isinstance(value, sp.MatrixBase):
-            return value.subs(subs)
-        if isinstance(value, sp.Basic) and not isinstance(value, sp.Symbol) or (
-                isinstance(value, sp.Symbol) and value in subs):
+        if isinstance(value, sp.Symbol):
+            return value.subs(subs) if value in subs else value
+        if hasattr(value, "subs") and not isinstance(value, Mapping):  # an expression, a matrix, a current
             return value.subs(subs)
         if isinstance(value, Mapping):
             return {k: at(v) for k, v in value.items()}

@@ -23,16 +23,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from ...errors import ModelError
-from ..model import LinearSDE
-from .current import Current
-
-if TYPE_CHECKING:
-    from ...montecarlo.estimators import Estimate
+from ..core.currents.current import Current
+from ..core.model import LinearSDE
+from ..errors import ModelError
+from ..result import Estimate
+from .blocks import jackknife, richardson
+from .paths import time_scales
+from .simulate import simulate
 
 __all__ = ["estimate_current_mean_rate", "estimate_current_variance_rate", "estimate_uncertainty_ratio",
            "CurrentSums", "LEVELS", "ORDER", "DURATION", "BURN_IN", "STEP"]
@@ -123,7 +124,6 @@ class CurrentSums:
 
 def _checked(model: LinearSDE, current: Current, paths: int, seed: int, dt: float | None,
              duration: float | None, method: str):
-    from ...montecarlo.estimators import time_scales
 
     if not isinstance(current, Current):
         raise ModelError(f"current: expected a Current but found {type(current).__name__}")
@@ -149,7 +149,6 @@ def _checked(model: LinearSDE, current: Current, paths: int, seed: int, dt: floa
 
 def _sums(model: LinearSDE, currents: Sequence[Current], paths: int, seed: int, step: float, steps: int,
           burn: float, method: str) -> np.ndarray:
-    from ...montecarlo.simulate import simulate
 
     mats = [cur.arrays() for cur in currents]
     tr = simulate(model, t_end=steps * step, dt=step, paths=int(paths), seed=seed, method=method, burn_in=burn,
@@ -186,13 +185,11 @@ class _Stats:
 
 
 def _extrapolated(values: np.ndarray) -> tuple[float, float]:
-    from ...montecarlo.blocks import richardson
 
     return richardson(list(values), ORDER)
 
 
 def _jackknife(rows: np.ndarray, stat, paths: int):
-    from ...montecarlo.blocks import jackknife
 
     return jackknife(rows, stat, paths)
 
