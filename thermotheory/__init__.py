@@ -15,6 +15,7 @@ from .core.gaussian import kl_divergence
 from .core.model import LinearSDE
 from .core.sde import SDE
 from .quantity import BoundQuantity, Quantity, quantity
+from .results import Definition, Derivation
 from .registry import (
     conditional_mutual_information,
     efficiency,
@@ -71,6 +72,8 @@ __all__ = [
     "Quantity",
     "BoundQuantity",
     "quantity",
+    "Derivation",
+    "Definition",
     "ground_types",
     "compact",
     "dimensionless",

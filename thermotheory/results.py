@@ -121,6 +121,19 @@ class Derivation(Mapping):
         """The entries ``names``, in that order."""
         return Derivation(self.model, [(n, *self._entries[n]) for n in names])
 
+    def map(self, fn: Any, names: Iterable[str] | None = None) -> "Derivation":
+        """The same entries with ``fn`` applied to the closed forms (all, or those called ``names``).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> d = Derivation(None, [("a", Definition("a", "a"), sp.Integer(2))])
+        >>> d.map(lambda e: e**2)["a"]
+        4
+        """
+        chosen = set(self) if names is None else set(names)
+        return Derivation(self.model, [(n, q, fn(v) if n in chosen else v) for n, (q, v) in self._entries.items()])
+
     def __or__(self, other: "Derivation") -> "Derivation":
         return Derivation(self.model, [(n, *e) for n, e in [*self._entries.items(), *other._entries.items()]])
 
