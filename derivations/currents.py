@@ -34,33 +34,21 @@ import sympy as sp  # noqa: E402
 
 import thermotheory as tt  # noqa: E402
 from thermotheory import registry  # noqa: E402
-from thermotheory.core.currents import (  # noqa: E402
-    Current,
-    OutsideDomain,
-    current_mean_rate,
-    current_scgf,
-    current_variance_rate,
-    uncertainty_ratio,
-)
-from thermotheory.montecarlo.currents import (  # noqa: E402
-    estimate_current_mean_rate,
-    estimate_current_variance_rate,
-    estimate_uncertainty_ratio,
-)
+from thermotheory.core.currents import Current, OutsideDomain, current_mean_rate, current_scgf  # noqa: E402
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
 from thermotheory.models import decoder as B  # noqa: E402
+from thermotheory.results import Derivation  # noqa: E402
 
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
 paths = 512 if fast else 4096
 out = output_dir(__file__)
-SYMBOL = {q.name: q.symbol for q in (registry.current_mean_rate, registry.current_variance_rate,
-                                     registry.current_scgf, registry.uncertainty_ratio)}
+STATISTICS = (registry.current_mean_rate, registry.current_variance_rate, registry.uncertainty_ratio)
 
 
-def names(current):
-    """LaTeX names of the current's quantities, from the registry's notation."""
-    sym = current.symbol
-    return {key: SYMBOL[key].format(current=sym, s="s") for key in SYMBOL}
+def statistics(current, key, **extra):
+    """The current's mean rate, variance rate and uncertainty ratio, bound (their notation is the registry's)."""
+    return {f"{q.name}_{key}": q.of(current, **(extra if q is registry.uncertainty_ratio else {}))
+            for q in STATISTICS}
 
 
 # %% [markdown]
@@ -83,27 +71,22 @@ heat = Current.heat(one, x)
 track = Current.from_expressions(one, {x: v}, symbol=r"J_{v x}")
 output = Current.time_integral(one, x)
 try:
-    uncertainty_ratio(one, output)
+    registry.uncertainty_ratio(one, output)
 except tt.ModelError as exc:
     print("integrated output:", exc)
-decoder_q = {}
-for cur in (heat, track):
-    n = names(cur)
-    decoder_q[n["current_mean_rate"]] = current_mean_rate(one, cur)
-    decoder_q[n["current_variance_rate"]] = current_variance_rate(one, cur)
-    decoder_q[n["uncertainty_ratio"]] = uncertainty_ratio(one, cur)
-decoder_q[names(heat)["current_scgf"]] = current_scgf(one, heat, s)
-for name, expr in decoder_q.items():
+decoder_q = Derivation.of(one, {**statistics(heat, "Q"), **statistics(track, "J"),
+                                "current_scgf_Q": registry.current_scgf.of(heat, s)})
+for name, expr in decoder_q.notation().items():
     print(f"{name:>28} = {tt.compact(expr)}")
 
 # the heat current's mean rate is the engine's heat rate, and the two currents share their ratio
-assert sp.simplify(decoder_q[names(heat)["current_mean_rate"]] - tt.heat_rate(one, x)) == 0
-ratio = decoder_q[names(heat)["uncertainty_ratio"]]
-assert sp.simplify(ratio - decoder_q[names(track)["uncertainty_ratio"]]) == 0
+assert sp.simplify(decoder_q["current_mean_rate_Q"] - tt.heat_rate(one, x)) == 0
+ratio = decoder_q["uncertainty_ratio_Q"]
+assert sp.simplify(ratio - decoder_q["uncertainty_ratio_J"]) == 0
 snr = B.g**2 * B.sigma_v**2 / B.sigma_n**2
 assert sp.simplify(ratio - (1 + snr * B.tau_n * B.tau_v / (B.tau_n + B.tau_v) ** 2)) == 0
 # the SCGF: Gallavotti–Cohen symmetry, and its derivatives at 0 are the mean and variance rates
-lam = decoder_q[names(heat)["current_scgf"]]
+lam = decoder_q["current_scgf_Q"]
 assert sp.simplify(lam - lam.subs(s, -1 - s)) == 0
 
 
@@ -113,8 +96,8 @@ def at_zero(expr):
                                    lambda e: sp.Pow(sp.factor(e.base), e.exp))
 
 
-assert sp.simplify(at_zero(sp.diff(lam, s)) - decoder_q[names(heat)["current_mean_rate"]]) == 0
-assert sp.simplify(at_zero(sp.diff(lam, s, 2)) - decoder_q[names(heat)["current_variance_rate"]]) == 0
+assert sp.simplify(at_zero(sp.diff(lam, s)) - decoder_q["current_mean_rate_Q"]) == 0
+assert sp.simplify(at_zero(sp.diff(lam, s, 2)) - decoder_q["current_variance_rate_Q"]) == 0
 
 # %% [markdown]
 # In the dimensionless groups $\rho = \tau_n/\tau_v$ and
@@ -124,8 +107,9 @@ assert sp.simplify(at_zero(sp.diff(lam, s, 2)) - decoder_q[names(heat)["current_
 # $\mathcal{Q} = 1 + \mathrm{SNR}/4$.
 
 # %%
-groups = {name: B.UNITS(expr) for name, expr in decoder_q.items() if "lambda" not in name}
-for name, form in groups.items():
+groups = Derivation(one, [(name, decoder_q.quantity(name), B.UNITS(expr)) for name, expr in decoder_q.items()
+                          if not name.startswith("current_scgf")])
+for name, form in groups.notation().items():
     print(f"{name:>28} = {form}")
 
 # %% [markdown]
@@ -136,19 +120,11 @@ for name, form in groups.items():
 
 # %%
 point = {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.4, B.sigma_n: 0.7, B.g: 1.5}
-num = one.subs(point)
-checks = []
-for cur in (heat, track):
-    ncur = cur.subs(point)
-    for est, closed in ((estimate_current_mean_rate, current_mean_rate),
-                        (estimate_current_variance_rate, current_variance_rate),
-                        (estimate_uncertainty_ratio, uncertainty_ratio)):
-        e, step, T = est(num, ncur, paths=paths, seed=1601)
-        theory = closed(num, ncur)
-        checks.append((f"{closed.__name__}({cur.symbol})", theory, e))
-for label, theory, e in checks:
-    print(f"{label:>40}: theory {theory:.5f}, Monte Carlo {e.value:.5f} +- {e.stderr:.5f} (z = {e.z(theory):+.2f})")
-    assert abs(e.z(theory)) <= 4, label
+checks = tt.VerificationTable(
+    tt.verify(one, decoder_q.quantity(name), values=point, paths=paths, seed=1601)
+    for name in decoder_q if not name.startswith("current_scgf"))
+print(checks)
+assert checks.passed, "a current's closed form disagrees with its Monte Carlo estimate"
 
 # %% [markdown]
 # ## A trap dragged at constant speed
@@ -168,42 +144,32 @@ frame = tt.LinearSDE({y: -k * y / gamma - u}, {y: T / gamma})
 work = Current.work(frame, k, u)
 heat_y = Current.from_expressions(frame, {y: -k * y}, rate=-k * u * y, symbol="Q")
 sigma = gamma * u**2 / T
-trap_q = {}
-for cur in (work, heat_y):
-    n = names(cur)
-    trap_q[n["current_mean_rate"]] = current_mean_rate(frame, cur)
-    trap_q[n["current_variance_rate"]] = current_variance_rate(frame, cur)
-    trap_q[n["uncertainty_ratio"]] = uncertainty_ratio(frame, cur, entropy_rate=sigma)
-trap_q[names(work)["current_scgf"]] = current_scgf(frame, work, s)
-trap_q[names(heat_y)["current_scgf"]] = current_scgf(frame, heat_y, s)
-for name, expr in trap_q.items():
+trap_q = Derivation.of(frame, {**statistics(work, "W", entropy_rate=sigma), **statistics(heat_y, "Q", entropy_rate=sigma),
+                               "current_scgf_W": registry.current_scgf.of(work, s),
+                               "current_scgf_Q": registry.current_scgf.of(heat_y, s)})
+for name, expr in trap_q.notation().items():
     print(f"{name:>28} = {tt.compact(expr)}")
-assert trap_q[names(work)["uncertainty_ratio"]] == 1
-assert sp.simplify(trap_q[names(work)["current_variance_rate"]] - 2 * T * trap_q[names(work)["current_mean_rate"]]) == 0
-assert sp.simplify(trap_q[names(work)["current_scgf"]] - trap_q[names(heat_y)["current_scgf"]]) == 0
+assert trap_q["uncertainty_ratio_W"] == 1
+assert sp.simplify(trap_q["current_variance_rate_W"] - 2 * T * trap_q["current_mean_rate_W"]) == 0
+assert sp.simplify(trap_q["current_scgf_W"] - trap_q["current_scgf_Q"]) == 0
 
 trap_point = {k: 2.0, gamma: 1.0, T: 0.5, u: 1.0}
 num_frame = frame.subs(trap_point)
 heat_n = heat_y.subs(trap_point)
 inside = current_scgf(num_frame, heat_n, 1.5)  # |s| < 1/T = 2: the heat's SCGF is the work's
 print("heat SCGF at s = 1.5:", inside)
-assert abs(inside - float(trap_q[names(work)["current_scgf"]].subs(trap_point).subs(s, 1.5))) <= 1e-10
+assert abs(inside - float(trap_q["current_scgf_W"].subs(trap_point).subs(s, 1.5))) <= 1e-10
 try:
     current_scgf(num_frame, heat_n, 2.5)
     raise AssertionError("the heat's SCGF should diverge beyond s = 1/T")
 except OutsideDomain as exc:
     print("heat SCGF at s = 2.5:", exc)
-for est, closed in ((estimate_current_mean_rate, current_mean_rate),
-                    (estimate_current_variance_rate, current_variance_rate)):
-    e, _, _ = est(num_frame, work.subs(trap_point), paths=paths, seed=1602)
-    theory = closed(num_frame, work.subs(trap_point))
-    print(f"{closed.__name__}(W): theory {theory:.5f}, Monte Carlo {e.value:.5f} +- {e.stderr:.5f} "
-          f"(z = {e.z(theory):+.2f})")
-    assert abs(e.z(theory)) <= 4
-e_w, _, _ = estimate_uncertainty_ratio(num_frame, work.subs(trap_point), paths=paths, seed=1603,
-                                       entropy_rate=float(sigma.subs(trap_point)))
-print(f"uncertainty_ratio(W): theory 1, Monte Carlo {e_w.value:.4f} +- {e_w.stderr:.4f} (z = {e_w.z(1.0):+.2f})")
-assert abs(e_w.z(1.0)) <= 4
+# the work's rates, and its ratio on the bound (with the dragging's entropy production)
+trap_checks = tt.VerificationTable(
+    tt.verify(frame, trap_q.quantity(name), values=trap_point, paths=paths, seed=seed)
+    for name, seed in (("current_mean_rate_W", 1602), ("current_variance_rate_W", 1602), ("uncertainty_ratio_W", 1603)))
+print(trap_checks)
+assert trap_checks.passed, "the dragged trap's work disagrees with its Monte Carlo estimate"
 
 # %% [markdown]
 # ## Figure: the uncertainty ratio of the neuron against its time constant, and its SCGF
@@ -225,12 +191,11 @@ mc_rho = [0.2, 1.0, 5.0]
 mc = []
 for i, rho in enumerate(mc_rho):
     pt = {B.tau_v: 1.0, B.sigma_v: 1.0, B.sigma_n: 1.0, B.g: 2.0, B.tau_n: rho}
-    e, _, _ = estimate_uncertainty_ratio(one.subs(pt), heat.subs(pt), paths=paths, seed=1610 + i)
-    th = float(ratio.subs(pt))
-    print(f"rho = {rho:g}: ratio theory {th:.4f}, Monte Carlo {e.value:.4f} +- {e.stderr:.4f} (z = {e.z(th):+.2f})")
-    assert abs(e.z(th)) <= 4
-    mc.append(e)
-a1.errorbar(mc_rho, [e.value for e in mc], yerr=[4 * e.stderr for e in mc], fmt="o", c="C1",
+    rec = tt.verify(one, registry.uncertainty_ratio.of(heat), values=pt, paths=paths, seed=1610 + i)
+    print(f"rho = {rho:g}: {rec}")
+    assert rec.passed and abs(rec.theory - float(ratio.subs(pt))) <= 1e-10, f"the ratio at rho = {rho:g}"
+    mc.append(rec)
+a1.errorbar(mc_rho, [r.estimate for r in mc], yerr=[4 * r.stderr for r in mc], fmt="o", c="C1",
             label="Monte Carlo, SNR = 4 (4 s.e.)")
 a1.axhline(1.0, c="gray", ls="--", label="TUR bound (dragged trap's work)")
 a1.set_xscale("log")
@@ -240,7 +205,8 @@ a1.legend(fontsize=8, loc="upper right")
 # the SCGF of the neuron's heat: closed form, numeric Riccati solution, and the Gaussian parabola
 heat_n1 = heat.subs(point)
 lam_f = sp.lambdify(s, lam.subs(point), "numpy")
-mean_n, var_n = current_mean_rate(num, heat_n1), current_variance_rate(num, heat_n1)
+num = one.subs(point)
+mean_n, var_n = current_mean_rate(num, heat_n1), registry.current_variance_rate(num, heat_n1)
 edge = (-1 + np.sqrt(1 + 4 * float(((B.tau_n + B.tau_v) ** 2 / (4 * snr * B.tau_n * B.tau_v)).subs(point)))) / 2
 grid = np.linspace(-1 - edge, edge, 201)[1:-1]
 a2.plot(grid, lam_f(grid), label=r"closed form $\lambda(s)$")
