@@ -2,9 +2,9 @@
 
 References here never call the closed forms they check: discrete-time Kalman recursions of
 the exactly sampled model (scipy), QUADPACK's infinite-interval quadrature of the spectral
-integrals in their textbook (unpaired, unwhitened) form, published closed forms, the entropy production rate (a Lyapunov computation), and the sum
-rule linking the two spectral and filter computations. Monte Carlo checks use fixed seeds
-and |z| <= 4.
+integrals in their textbook (unpaired, unwhitened) form, published closed forms, the entropy
+production rate (a Lyapunov computation), and the sum rule linking the spectral and the
+filter computations. Monte Carlo checks use fixed seeds and |z| <= 4.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def mechanical(rng, k=2, force=True):
 
 # -- independent references -------------------------------------------------------------------------
 def discrete_history_te(A, D, X, Y, h):
-    """Transfer entropy per unit time of the exactly sampled model (step h) with full pasts: discrete Kalman recursions."""
+    """Transfer entropy per unit time of the exactly sampled model (step h), full pasts: discrete Kalman recursions."""
     Sigma = sla.solve_continuous_lyapunov(A, -2 * D)
     F = sla.expm(A * h)
     Q = Sigma - F @ Sigma @ F.T
@@ -375,20 +375,20 @@ def test_estimate_of_the_full_history_te_of_the_cascade():
 
 def test_estimate_of_the_mutual_information_rate_of_the_cascade():
     m = unit_cascade()
-    est, dt, T = estimate_mutual_information_rate(m, "v", "y", paths=256, seed=6)
+    est, dt, T = estimate_mutual_information_rate(m, "v", "y", paths=512, seed=6)
     assert abs(est.z(mutual_information_rate(m, "v", "y"))) <= 4
 
 
 def test_estimate_of_the_kl_rate_of_partial_observation():
     m = unit_cascade()
-    est, _, _ = estimate_kl_divergence_rate(m, ["x", "y"], paths=256, seed=7)
+    est, _, _ = estimate_kl_divergence_rate(m, ["x", "y"], paths=512, seed=7)
     assert abs(est.z(kl_divergence_rate(m, ["x", "y"]))) <= 4
 
 
 def test_estimate_of_the_kl_rate_with_an_odd_mean_and_a_functional_variable():
     osc = tt.LinearSDE.from_matrices([[-1.2, -1.0], [1.0, 0.0]], [0.5, 0.0], b=[0.7, 0.0], variables=["x", "w"],
                                      parity=[1, -1])
-    est, _, _ = estimate_kl_divergence_rate(osc, paths=256, seed=8)
+    est, _, _ = estimate_kl_divergence_rate(osc, paths=512, seed=8)
     assert abs(est.z(kl_divergence_rate(osc))) <= 4  # F^2 / D_x = 0.98, all from the mean of w
 
 
@@ -405,7 +405,7 @@ def test_estimators_tell_the_full_history_te_from_the_present_source_te():
 def test_spectral_estimators_on_random_models(seed):
     rng = np.random.default_rng(600 + seed)
     m = random_system(rng, 3, parity=[1, 1, -1])
-    est, _, _ = estimate_mutual_information_rate(m, "z0", ["z1", "z2"], paths=1024, seed=seed)
+    est, _, _ = estimate_mutual_information_rate(m, "z0", ["z1", "z2"], paths=512, seed=seed)
     assert abs(est.z(mutual_information_rate(m, "z0", ["z1", "z2"]))) <= 4
-    est, _, _ = estimate_kl_divergence_rate(m, ["z0", "z2"], paths=1024, seed=seed)
+    est, _, _ = estimate_kl_divergence_rate(m, ["z0", "z2"], paths=512, seed=seed)
     assert abs(est.z(kl_divergence_rate(m, ["z0", "z2"]))) <= 4

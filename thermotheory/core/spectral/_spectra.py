@@ -26,6 +26,7 @@ import scipy.integrate as si
 import sympy as sp
 
 from ...errors import ModelError, NotStable, TooLarge
+from .. import budget
 from .._backend import NumOps, model_matrices, ops_for
 from ..model import LinearSDE, VariableSpec
 
@@ -173,6 +174,7 @@ def symbolic_density(A: sp.Matrix, D: sp.Matrix, rows: Sequence[int]) -> sp.Matr
     """
     s = S_SYMBOL
     n = A.shape[0]
+    budget.check_expansion(s * sp.eye(n) - A, "the spectral density (adjugate of s - A)")
     adj = (s * sp.eye(n) - A).adjugate()
     R = adj.extract(list(rows), list(range(n)))
     return (R * (2 * D) * R.subs(s, -s).T).applyfunc(sp.expand)

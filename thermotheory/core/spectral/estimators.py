@@ -348,7 +348,11 @@ class _Spectra:
 
 
 def _riemann(values: np.ndarray, segment_time: float) -> float:
-    r""":math:`\int_0^{\pi/h} f\, d\omega` from bins ``2 .. M - 1`` (spacing :math:`2\pi/T_{seg}`), ends by their nearest bin."""
+    r""":math:`\int_0^{\pi/h} f\, d\omega` from bins ``2 .. M - 1`` (spacing :math:`2\pi/T_{seg}`).
+
+    The two ends, :math:`[0, 1.5\,\Delta\omega]` and the half bin below the Nyquist frequency,
+    take the value of their nearest bin.
+    """
     dw = 2 * np.pi / segment_time
     return float(dw * (values.sum() + 1.5 * values[0] + 0.5 * values[-1]))
 
@@ -374,7 +378,7 @@ def _spectral_setup(A: np.ndarray, dt: Any, duration: Any) -> tuple[float, int, 
     step = float(dt) if dt is not None else max(fast / 20, T_seg / MAX_SEGMENT)
     length = max(16, 2 * int(round(T_seg / step / 2)))
     T_seg = length * step
-    duration = float(duration) if duration is not None else 4 * T_seg
+    duration = float(duration) if duration is not None else 2 * T_seg
     if duration < T_seg:
         raise ModelError(f"duration: the spectral estimators need at least one Welch segment of {T_seg:g} "
                          f"({SEGMENT_TIMES:g} slowest relaxation times) but found {duration:g}")
@@ -396,7 +400,7 @@ def estimate_mutual_information_rate(model: LinearSDE, X: VariableSpec, Y: Varia
     d\omega` over Hann-windowed segments of 128 slowest relaxation times (each log-determinant
     corrected for its complex-Wishart bias), at steps ``dt`` and ``2 dt`` of the same paths,
     extrapolated to ``dt -> 0``. Defaults: ``dt`` 1/20 of the fastest relaxation time (longer
-    when a segment would exceed :data:`MAX_SEGMENT` steps), ``duration`` four segments.
+    when a segment would exceed :data:`MAX_SEGMENT` steps), ``duration`` two segments.
 
     Returns
     -------
@@ -489,8 +493,8 @@ def estimate_kl_divergence_rate(model: LinearSDE, observed: VariableSpec | None 
     def stat(total: np.ndarray) -> float:
         spec = _Spectra(total, len(O), len(kept), length)
         half = spec.pairs / 2
-        out = []
-        for level, h in enumerate((step, 2 * step)):
+        out = [0.0, 0.0]
+        for level, h in enumerate((step, 2 * step) if len(kept) > 1 else ()):
             Sa, Sb = spec.levels[level][0] / half, spec.levels[level][1] / half
             S = (Sa + Sb) / 2
             R = E @ S.transpose(0, 2, 1) @ E
@@ -499,8 +503,8 @@ def estimate_kl_divergence_rate(model: LinearSDE, observed: VariableSpec | None 
             left = np.linalg.solve(R, da) @ np.linalg.solve(S, db)
             right = np.linalg.solve(R, db) @ np.linalg.solve(S, da)
             g = 0.5 * np.trace(left + right, axis1=1, axis2=2).real
-            out.append(_riemann(g, length * step) / (4 * np.pi))
-        value = 2 * out[0] - out[1] if len(kept) > 1 else 0.0
+            out[level] = _riemann(g, length * step) / (4 * np.pi)
+        value = 2 * out[0] - out[1]
         if np.any(odd > 0):
             P, T = spec.paths, duration
             mean = spec.first / P

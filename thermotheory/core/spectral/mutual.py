@@ -25,6 +25,7 @@ import numpy as np
 import sympy as sp
 
 from ...errors import ModelError
+from .. import budget
 from .._backend import NumOps
 from ..checks import guarded
 from ..closedform import apply_form, check_form
@@ -76,6 +77,7 @@ def _numeric(A: np.ndarray, D: np.ndarray, X: list[int], Y: list[int]) -> float:
 def _symbolic(A: sp.Matrix, D: sp.Matrix, X: list[int], Y: list[int]) -> sp.Expr:
     k = len(X)
     N = symbolic_density(A, D, X + Y)
+    budget.check_expansion(N, _WHAT + " (spectral determinants)")
     ratio = sp.cancel(N.det(method="berkowitz") / (N[:k, :k].det(method="berkowitz")
                                                   * N[k:, k:].det(method="berkowitz")))
     P, Q = even_in_u(ratio)

@@ -41,6 +41,7 @@ import numpy as np
 import sympy as sp
 
 from ...errors import ModelError, TooLarge
+from .. import budget
 from .._backend import NumOps
 from ..checks import guarded
 from ..closedform import apply_form, check_form
@@ -128,6 +129,7 @@ def _spectral_symbolic(model: LinearSDE, A: sp.Matrix, D: sp.Matrix, kept: list[
     s = S_SYMBOL
     E = sp.diag(*[model.parity[i] for i in kept])
     N = symbolic_density(A, D, kept)
+    budget.check_expansion(N, _WHAT + " (spectral inverses)")
     R = E * N.subs(s, -s) * E
     delta = (N - R).applyfunc(sp.expand)
     integrand = (R.inv(method="ADJ") * delta * N.inv(method="ADJ") * delta).trace()
@@ -157,7 +159,7 @@ def _mean_symbolic(model: LinearSDE, A: sp.Matrix, D: sp.Matrix, O: list[int]) -
 
 @guarded
 def kl_divergence_rate(model: LinearSDE, observed: VariableSpec | None = None, form: str | None = None) -> Any:
-    r"""Kullback–Leibler rate between the forward and time-reversed stationary paths of ``observed``, nats per unit time.
+    r"""Kullback–Leibler rate between the forward and time-reversed stationary paths of ``observed`` (nats/time).
 
     .. math:: \dot D(O) = \lim_{T\to\infty} \frac1T D_{KL}\left(P[O_{[0,T]}] \,\|\,
               P[\Theta O_{[0,T]}]\right)
