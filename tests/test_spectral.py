@@ -17,10 +17,9 @@ import sympy as sp
 
 import thermotheory as tt
 from thermotheory.core.filtering import transfer_entropy_rate as present_transfer_entropy_rate
-from thermotheory.core.spectral import (QUANTITY_INFO, estimate_full_history_transfer_entropy_rate,
-                                        estimate_kl_divergence_rate, estimate_mutual_information_rate,
-                                        full_history_transfer_entropy_rate, kl_divergence_rate,
-                                        mutual_information_rate)
+from thermotheory.core.spectral import full_history_transfer_entropy_rate, kl_divergence_rate, mutual_information_rate
+from thermotheory.montecarlo.spectral import (estimate_full_history_transfer_entropy_rate, estimate_kl_divergence_rate,
+                                              estimate_mutual_information_rate)
 from thermotheory.errors import ModelError, NotStable
 
 v, x, y, s, w = sp.symbols("v x y s w", real=True)
@@ -351,18 +350,18 @@ def test_bad_input_is_refused_with_model_errors():
         kl_divergence_rate(m, "nope")
 
 
-def test_quantity_info_describes_the_three_quantities():
-    import inspect
+def test_the_three_rates_are_registered_quantities():
+    from thermotheory import registry
 
-    assert [q["function"] for q in QUANTITY_INFO] == [full_history_transfer_entropy_rate, mutual_information_rate,
-                                                     kl_divergence_rate]
-    for q in QUANTITY_INFO:
-        params = list(inspect.signature(q["function"]).parameters)
-        assert params[1:1 + len(q["roles"])] == list(q["roles"])
-        assert list(inspect.signature(q["estimator"]).parameters)[1:1 + len(q["roles"])] == list(q["roles"])
-        assert q["kind"] == "rate" and q["units"] == "nats per unit time"
-        assert q["bibtex"].startswith("@article{" + q["reference"] + ",")
-        q["symbol"].format(**{r: "x" for r in q["roles"]})
+    qs = [registry.full_history_transfer_entropy_rate, registry.mutual_information_rate, registry.kl_divergence_rate]
+    assert [q.function for q in qs] == [full_history_transfer_entropy_rate, mutual_information_rate,
+                                        kl_divergence_rate]
+    for q in qs:
+        assert q.kind == "rate" and q.units == "nats per unit time" and q.estimators
+    m = unit_cascade()
+    assert registry.full_history_transfer_entropy_rate.of("v", "y").latex() == r"T^{\mathrm{path}}_{v \to y}"
+    rec = tt.verify(m, registry.full_history_transfer_entropy_rate.of("v", "y"), seed=5, paths=512)
+    assert rec.passed, rec
 
 
 # -- Monte Carlo -----------------------------------------------------------------------------------------

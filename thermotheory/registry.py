@@ -12,18 +12,20 @@ from typing import Any
 
 import numpy as np
 
-from .core import currents, filtering, gaussian, thermo
+from .core import currents, filtering, gaussian, spectral, thermo
 from .errors import ModelError, SingularCovariance
 from .montecarlo import currents as currents_mc
 from .montecarlo import lattice as lattice_mc
 from .montecarlo import nonlinear as nonlinear_mc
+from .montecarlo import spectral as spectral_mc
 from .montecarlo import stationary as stationary_mc
 from .montecarlo import transient as transient_mc
 from .quantity import Quantity, Role, register
 
 __all__ = ["entropy", "mutual_information", "conditional_mutual_information", "entropy_production_rate", "heat_rate",
            "information_flow", "efficiency", "heat", "entropy_production", "transfer_entropy_rate", "filter_error",
-           "current_mean_rate", "current_variance_rate", "current_scgf", "uncertainty_ratio"]
+           "current_mean_rate", "current_variance_rate", "current_scgf", "uncertainty_ratio",
+           "full_history_transfer_entropy_rate", "mutual_information_rate", "kl_divergence_rate"]
 
 NATS, RATE = "nats", "nats per unit time"
 
@@ -187,3 +189,36 @@ uncertainty_ratio = register(Quantity(
                                                              "does not show it")),
     description="thermodynamic uncertainty ratio 2 D_J Sigma / (2 J^2): at least 1",
     estimators={("linear", "stationary"): _current_estimator(currents_mc.estimate_uncertainty_ratio)}))
+
+
+# -- information rates of stationary paths (thermotheory.core.spectral) ------------------------------------------
+def _path_estimator(fn):
+    def estimate(model, bound, run):
+        q = bound.quantity
+        return fn(model, *q.positional(bound.arguments), paths=run.paths, seed=run.seed, dt=run.dt,
+                  duration=run.duration, method=run.method)
+
+    estimate.__name__ = fn.__name__
+    return estimate
+
+
+full_history_transfer_entropy_rate = register(Quantity(
+    "full_history_transfer_entropy_rate", spectral.full_history_transfer_entropy_rate,
+    symbol=r"T^{{\mathrm{{path}}}}_{{{source} \to {target}}}", kind="rate", units=RATE, reference="schreiber2000",
+    roles=(_x("source", "the signal"), _x("target", "the sensor (noisy)")),
+    description="transfer entropy rate conditioned on the source's whole past (Schreiber); at least the "
+                "present-source rate",
+    estimators={("linear", "stationary"): _path_estimator(spectral_mc.estimate_full_history_transfer_entropy_rate)}))
+
+mutual_information_rate = register(Quantity(
+    "mutual_information_rate", spectral.mutual_information_rate, symbol=r"\dot I({X}; {Y})", kind="rate",
+    units=RATE, reference="tostevin2009", roles=(_x("X", "first variables"), _x("Y", "second variables")),
+    description="mutual information between the stationary paths of X and Y per unit time (spectral formula)",
+    estimators={("linear", "stationary"): _path_estimator(spectral_mc.estimate_mutual_information_rate)}))
+
+kl_divergence_rate = register(Quantity(
+    "kl_divergence_rate", spectral.kl_divergence_rate, symbol=r"\dot D_{{{observed}}}", kind="rate", units=RATE,
+    reference="gomezmarin2008", roles=(_x("observed", "the recorded variables (default: all)", True),),
+    description="KL rate between forward and time-reversed paths of the observed variables: a lower bound on the "
+                "entropy production rate, equal to it under full observation",
+    estimators={("linear", "stationary"): _path_estimator(spectral_mc.estimate_kl_divergence_rate)}))

@@ -36,9 +36,15 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma
 
-from ...errors import ModelError
-from ..model import LinearSDE, VariableSpec
-from ._spectra import redundant, variable_sets
+from ..core._backend import NumOps
+from ..core.checks import real_number
+from ..core.model import LinearSDE, VariableSpec
+from ..core.spectral._spectra import redundant, variable_sets
+from ..errors import ModelError
+from .blocks import jackknife
+from .paths import time_scales
+from .regression import filter_rates
+from .simulate import BLOCK, simulate
 
 __all__ = ["estimate_full_history_transfer_entropy_rate", "estimate_mutual_information_rate",
            "estimate_kl_divergence_rate", "HistoryRegressionMoments", "SpectralMoments", "SEGMENT_TIMES"]
@@ -62,7 +68,6 @@ def _numeric(model: LinearSDE, what: str) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 def _settings(paths: Any, dt: Any, duration: Any, what: str) -> None:
-    from ..checks import real_number
 
     if isinstance(paths, (bool, np.bool_)) or not isinstance(paths, (int, np.integer)) or paths < 128:
         raise ModelError(f"{what}: paths: expected a whole number of at least 128 (two blocks of 64 for the "
@@ -73,7 +78,6 @@ def _settings(paths: Any, dt: Any, duration: Any, what: str) -> None:
 
 
 def _simulate(model, observers, paths, seed, method, dt, duration, burn, chunk_blocks: int = 8):
-    from ...montecarlo.simulate import BLOCK, simulate
 
     tr = simulate(model, t_end=duration, dt=dt, paths=paths, seed=seed, method=method, burn_in=burn, record=False,
                   observers=observers, chunk_paths=chunk_blocks * BLOCK)
@@ -219,8 +223,6 @@ def estimate_full_history_transfer_entropy_rate(model: LinearSDE, source: Variab
     >>> bool(abs(e.z(0.5 * (2 ** 0.5 - 1))) <= 4)  # (sqrt 2 - 1) / 2
     True
     """
-    from ...montecarlo.blocks import jackknife
-    from ...montecarlo.estimators import filter_rates, time_scales
 
     what = "the full-history transfer entropy estimator"
     A, _, D = _numeric(model, what)
@@ -371,7 +373,6 @@ def _logdets(S: np.ndarray) -> np.ndarray:
 
 def _spectral_setup(A: np.ndarray, dt: Any, duration: Any) -> tuple[float, int, float, float]:
     """``(step, segment length in steps, recorded duration, burn-in)`` of a spectral estimate."""
-    from ...montecarlo.estimators import time_scales
 
     fast, slow = time_scales(A, "the spectral estimators")
     T_seg = SEGMENT_TIMES * slow
@@ -387,7 +388,6 @@ def _spectral_setup(A: np.ndarray, dt: Any, duration: Any) -> tuple[float, int, 
 
 def _chunk_blocks(rows: int, length: int) -> int:
     """Blocks of paths per chunk so that the segment buffers stay within :data:`BUFFER_BYTES`."""
-    from ...montecarlo.simulate import BLOCK
 
     return int(max(1, min(8, BUFFER_BYTES // (rows * length * BLOCK * 8))))
 
@@ -414,7 +414,6 @@ def estimate_mutual_information_rate(model: LinearSDE, X: VariableSpec, Y: Varia
     >>> bool(abs(e.z(0.5 * (2 ** 0.5 - 1))) <= 4)  # Tostevin & ten Wolde: (sqrt(1 + g^2 D_s / D_x) - 1) / 2
     True
     """
-    from ...montecarlo.blocks import jackknife
 
     what = "the mutual information rate estimator"
     A, _, D = _numeric(model, what)
@@ -468,14 +467,12 @@ def estimate_kl_divergence_rate(model: LinearSDE, observed: VariableSpec | None 
     >>> bool(abs(e.z(0.5)) <= 4)  # every variable observed: the entropy production rate
     True
     """
-    from ...montecarlo.blocks import jackknife
-    from .reversal import _check_finite_structure
+    from ..core.spectral.reversal import _check_finite_structure
 
     what = "the KL divergence rate estimator"
     A, _, D = _numeric(model, what)
     _settings(paths, dt, duration, what)
     O = list(range(model.dimension)) if observed is None else variable_sets(model, (observed,), ("observed",))[0]
-    from .._backend import NumOps
 
     kept = _check_finite_structure(model, NumOps, A, D, O)
     dropped = [i for i in O if i not in kept]
