@@ -28,7 +28,7 @@
 #   transfer entropies;
 # - the Kullback–Leibler rate $\dot D_O$ between the forward and time-reversed paths of the
 #   recorded variables ``O`` (Whittle's formula): a lower bound on the entropy production
-#   $\Pi$, equal to it when everything is recorded.
+#   $\sigma$, equal to it when everything is recorded.
 #
 # Every closed form is derived by the engine, checked against the laws that relate them,
 # and checked by the Monte Carlo estimators of the module (they never call a closed form).

@@ -18,17 +18,25 @@ from .quantity import BoundQuantity, Quantity, quantity
 from .results import Definition, Derivation
 from .registry import (
     conditional_mutual_information,
+    current_mean_rate,
+    current_scgf,
+    current_variance_rate,
     efficiency,
     entropy,
     entropy_production,
     entropy_production_rate,
     filter_error,
+    full_history_transfer_entropy_rate,
     heat,
     heat_rate,
     information_flow,
+    kl_divergence_rate,
     mutual_information,
+    mutual_information_rate,
     transfer_entropy_rate,
+    uncertainty_ratio,
 )
+from .core.currents import Current
 from . import estimate
 from .montecarlo.simulate import Gaussian, Trajectories, simulate
 from .montecarlo.verify import VerificationRecord, VerificationTable, verify, verify_all
@@ -65,6 +73,14 @@ __all__ = [
     "information_flow",
     "efficiency",
     "transfer_entropy_rate",
+    "full_history_transfer_entropy_rate",
+    "mutual_information_rate",
+    "kl_divergence_rate",
+    "Current",
+    "current_mean_rate",
+    "current_variance_rate",
+    "current_scgf",
+    "uncertainty_ratio",
     "filter_error",
     "evaluate",
     "latex",
