@@ -32,7 +32,7 @@ def test_derive_prints_the_engine_closed_forms():
     code, text = run("derive", "decoder", "information_flow")
     assert code == 0
     printed = sp.sympify(text.split(" = ", 1)[1], locals={s.name: s for s in B.one_neuron().parameters})
-    assert sp.simplify(printed - tt.information_flow(B.one_neuron(), into=B.x)) == 0
+    assert sp.simplify(printed - tt.information_flow(B.one_neuron(), subsystem=B.x)) == 0
     code, text = run("derive", "decoder", "--latex")
     assert code == 0 and r"\frac" in text and len(text.strip().splitlines()) == len(entry("decoder").quantities)
 
@@ -57,6 +57,61 @@ def test_verify_passes_and_fails_with_the_right_status(capsys):
     code, text = run("verify", "underdamped_trap", "--paths", "400", "--z-max", "1e-9")
     assert code == 1 and "FAIL" in text
     assert "[####" in capsys.readouterr().err  # the progress bar
+
+
+@pytest.mark.parametrize("name", ["trapped", "relaxation", "learning_step", "bcm", "lattice_1d"])
+def test_verify_runs_on_every_kind_of_model(name):
+    """A linear stationary model, a transient one, a nonlinear SDE (transient and stationary) and a lattice field."""
+    code, text = run("verify", name, "--quiet")
+    n = len(entry(name).quantities)
+    assert code == 0 and f"{n} passed, 0 failed" in text
+
+
+@pytest.mark.slow
+def test_verify_all_checks_every_model():
+    code, text = run("verify", "--all", "--quiet")
+    assert code == 0
+    for name in CATALOG:
+        assert f"{name}\n" in text
+    assert text.count(" failed") == len(CATALOG) and "FAIL" not in text
+
+
+def test_derive_prints_a_lattice_field_as_numbers():
+    from thermotheory.models.lattice import LatticeField
+
+    code, text = run("derive", "lattice_2d", "mutual_information", "--set", "m=0.7")
+    value = float(text.split(" = ", 1)[1])
+    field = LatticeField(8, d=2, m2=0.49, lam=1.0)
+    assert code == 0 and value == pytest.approx(field.mutual_information([0, 1], [8, 9]), rel=1e-9)
+
+
+def test_derive_substitutes_values_and_names_the_approximation(capsys):
+    code, text = run("derive", "decoder", "heat_rate", "--set", "g=2", "--set", "tau_v=1")
+    printed = sp.sympify(text.split(" = ", 1)[1], locals={s.name: s for s in B.one_neuron().parameters})
+    expected = tt.heat_rate(B.one_neuron(), B.x).subs({B.g: 2, B.tau_v: 1})
+    assert code == 0 and sp.simplify(printed - expected) == 0
+    code, text = run("derive", "bcm", "heat_rate")
+    assert code == 0 and "linear-noise approximation" in capsys.readouterr().err
+
+
+def test_plot_of_a_lattice_rebuilds_the_field_and_of_a_transient_varies_t(tmp_path):
+    for argv in (("lattice_1d", "mutual_information", "--vary", "m"), ("relaxation", "heat", "--vary", "t")):
+        png = tmp_path / f"{argv[0]}.png"
+        code, _ = run("plot", *argv, "--points", "1", "--quiet", "-o", str(png))
+        assert code == 0 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (("verify", "lattice_1d", "--budget", "1"), "stationary checks of linear models"),
+    (("verify", "learning_ramp", "--rtol", "0.1"), "stationary checks of linear models"),
+    (("plot", "population", "heat_rate", "--vary", "N"), "N is declared integer"),
+    (("derive", "lattice_1d", "--set", "epsilon=0.5"), "unknown parameter 'epsilon'"),
+    (("plot", "lattice_nonreciprocal", "entropy", "--vary", "epsilon", "--range", "0.5", "2"), "|eps| <= 1"),
+])
+def test_what_cannot_work_for_an_entry_exits_2(argv, message, capsys):
+    code, _ = run(*argv, *(("--quiet",) if argv[0] in ("verify", "plot") else ()))
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
 
 
 def test_verify_sized_by_a_target_error():
@@ -112,7 +167,7 @@ def test_the_report_compiles_with_pdflatex_where_available(tmp_path):
 
     if shutil.which("pdflatex") is None:
         pytest.skip("no pdflatex on this machine")
-    code, _ = run("report", "tracking", "-o", str(tmp_path / "r.tex"), "--no-verify")
+    code, _ = run("report", "relaxation", "-o", str(tmp_path / "r.tex"), "--no-verify")
     assert code == 0
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "r.tex"], cwd=tmp_path,
                           capture_output=True, text=True)
@@ -149,7 +204,20 @@ def test_verify_all_sets_a_parameter_on_the_models_that_have_it(ran, capsys):
         defaults = {s.name: v for s, v in entry(name).defaults.items()}
         expected = {**defaults, "tau_n": 0.2} if "tau_n" in defaults else defaults
         assert values == expected
-    assert "tau_n=0.2 applies to: decoder, tracking" in capsys.readouterr().err
+    takers = [n for n in CATALOG if any(s.name == "tau_n" for s in entry(n).defaults)]
+    assert takers == ["decoder", "population", "tracking", "bcm"]
+    assert f"tau_n=0.2 applies to: {', '.join(takers)}" in capsys.readouterr().err
+
+
+def test_verify_all_exits_1_when_one_model_fails(monkeypatch):
+    from thermotheory import cli
+
+    class Failed(_Table):
+        passed = False
+
+    monkeypatch.setattr(cli, "_verify_entry", lambda item, *args: Failed() if item.name == "storing" else _Table())
+    code, text = run("verify", "--all", "--quiet")
+    assert code == 1 and text.count("fake table") == len(CATALOG)
 
 
 def test_verify_all_refuses_a_parameter_that_no_model_has(ran, capsys):

@@ -1,54 +1,107 @@
-"""The ready-made stationary models that the command line knows, with their quantities and default values.
+"""The seed models that the command line knows, with their quantities and default values.
 
-Each :class:`CatalogEntry` names a symbolic :class:`~thermotheory.LinearSDE`, default
-parameter values (for Monte Carlo checks and plots) and its quantities, each a closed-form
-function of the engine with its arguments, so that the same entry serves ``derive``
-(the closed form), ``verify`` (Monte Carlo) and ``plot`` (both along a parameter).
+Each :class:`CatalogEntry` names a model, default parameter values (for Monte Carlo
+checks and plots) and its quantities, an ordered mapping from a short name to a
+:class:`~thermotheory.BoundQuantity` ("the heat rate of ``x``"), so that the same entry
+serves ``derive`` (the closed form), ``verify`` (Monte Carlo), ``report`` and ``plot``.
+
+A model is one of
+
+- a symbolic :class:`~thermotheory.LinearSDE` with a stationary state (its defaults are
+  parameter values);
+- a LinearSDE whose quantities are transient: bound with ``t=`` (the time ``t``, a
+  parameter of the entry with a default) and ``initial=`` (the initial covariance, which
+  may hold parameters of the entry that are not the model's, such as an initial spread),
+  often under a protocol ``b(t)``;
+- a nonlinear :class:`~thermotheory.SDE`, whose closed forms are those of its linear-noise
+  approximation;
+- a :class:`~thermotheory.models.lattice.LatticeField`, numeric: built from the values.
+
+Where the closed form of a model is its own and not the engine's (for example a synapse's
+heat averaged over the learned quantity), the entry carries it in :attr:`CatalogEntry.theory`
+and ``verify`` checks that expression (``theory=``) against the Monte Carlo estimate of the
+bound quantity.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
-from .core import filtering, gaussian, thermo
 from .core.checks import violated_assumption
-from .core.model import LinearSDE
+from .core.closedform import ClosedForm
 from .errors import ModelError
+from .quantity import BoundQuantity, model_kind
+from .registry import (efficiency, entropy, entropy_production, entropy_production_rate, filter_error, heat, heat_rate,
+                       information_flow, mutual_information, transfer_entropy_rate)
 
-__all__ = ["Quantity", "CatalogEntry", "CATALOG", "entry", "parameter", "check_value"]
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """A closed-form function of the engine with its variable arguments."""
-
-    function: Callable[..., Any]
-    args: tuple = ()
-    kwargs: Mapping[str, Any] = field(default_factory=dict)
-    description: str = ""
-
-    def closed_form(self, model: LinearSDE) -> Any:
-        """The closed form on ``model`` (symbolic or numeric)."""
-        return self.function(model, *self.args, **dict(self.kwargs))
+__all__ = ["CatalogEntry", "CATALOG", "entry", "parameter", "check_value"]
 
 
 @dataclass(frozen=True)
 class CatalogEntry:
-    """A model of the catalog: how to build it, its default values and its quantities."""
+    """A model of the catalog: how to build it, its default values and its quantities.
+
+    Attributes
+    ----------
+    name, description : str
+    build : callable
+        ``build()`` gives the symbolic model; for a numeric entry (``numeric=True``, a
+        lattice field) ``build(values)`` gives the model at the values.
+    defaults : mapping Symbol -> float
+        Default values of the entry's parameters: the model's, and those that only its
+        quantities hold (the time ``t`` of a transient quantity, an initial spread).
+    quantities : mapping str -> BoundQuantity
+        In order; the keys are what the command line calls them.
+    theory : mapping str -> callable
+        For the quantities whose closed form is the model's own: a function of no arguments
+        that gives it (a sympy expression in the entry's parameters; computed when asked).
+    paths : int or mapping str -> int, optional
+        Monte Carlo paths of the entry's checks when none are given (small enough that
+        ``thermotheory verify --all`` takes a minute or two), for all its quantities or by name
+        (those left out get :func:`~thermotheory.verify`'s default).
+    numeric : bool
+        Whether the model is built from the values.
+
+    Examples
+    --------
+    >>> e = entry("relaxation")
+    >>> e.kind, e.regime
+    ('linear', 'transient')
+    >>> round(e.closed_form("entropy_production", e.values()), 6)  # from twice the equilibrium spread, over [0, 1]
+    0.149223
+    """
 
     name: str
     description: str
-    build: Callable[[], LinearSDE]
+    build: Callable[..., Any]
     defaults: Mapping[sp.Symbol, float]
-    quantities: Mapping[str, Quantity]
+    quantities: Mapping[str, BoundQuantity]
+    theory: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
+    paths: int | Mapping[str, int] | None = None
+    numeric: bool = False
 
-    def model(self) -> LinearSDE:
+    def model(self, values: Mapping[sp.Symbol, float] | None = None) -> Any:
+        """The model: symbolic, or for a numeric entry built at ``values`` (default: the defaults)."""
+        if self.numeric:
+            return self.build(self.defaults if values is None else values)
         return self.build()
+
+    @property
+    def kind(self) -> str:
+        """``"linear"``, ``"nonlinear"`` or ``"lattice"`` (see :func:`~thermotheory.quantity.model_kind`)."""
+        return model_kind(self.model())
+
+    @property
+    def regime(self) -> str:
+        """``"transient"`` when the entry's quantities are taken from an initial state at a time ``t``, else ``"stationary"``."""
+        return "transient" if any(b.regime == "transient" for b in self.quantities.values()) else "stationary"
 
     def values(self, overrides: Mapping[str, float] | None = None) -> dict[sp.Symbol, float]:
         """Default parameter values, with some replaced by name."""
@@ -57,6 +110,174 @@ class CatalogEntry:
             sym = parameter(self, name)
             out[sym] = check_value(sym, val, self.name)
         return out
+
+    def quantity(self, name: str) -> BoundQuantity:
+        """The quantity called ``name`` (a clear error naming the entry's quantities when there is none)."""
+        if name not in self.quantities:
+            raise ModelError(f"unknown quantity {name!r} of model {self.name!r}; its quantities are: "
+                             f"{', '.join(self.quantities)}")
+        return self.quantities[name]
+
+    def model_values(self, values: Mapping[sp.Symbol, float]) -> dict[sp.Symbol, float]:
+        """The values of the model's own parameters (the rest belong to the quantities)."""
+        if self.numeric:
+            return {}
+        params = set(self.model().parameters)
+        return {s: v for s, v in values.items() if s in params}
+
+    def bound(self, name: str, values: Mapping[sp.Symbol, float] | None = None) -> BoundQuantity:
+        """The quantity ``name`` with its time and initial state at ``values`` (as stored when None)."""
+        b = self.quantity(name)
+        if values is None:
+            return b
+        q = b.quantity
+        what = {r.name: r.what for r in q.roles}
+        args = {k: (_at(v, values) if what[k] in ("time", "state") else v) for k, v in b.arguments.items()}
+        return q.of(**args)
+
+    def own(self, name: str) -> Any:
+        """The model's own closed form of ``name`` (None when it is the engine's)."""
+        self.quantity(name)
+        return _own(self.name, name) if name in self.theory else None
+
+    def approximation(self, name: str) -> str:
+        """What the closed form of ``name`` is when it is not the engine's exact one ("" when it is)."""
+        if name in self.theory:
+            return "the model's own closed form"
+        if self.kind == "nonlinear":
+            return "linear-noise approximation"
+        return ""
+
+    def closed_form(self, name: str, values: Mapping[sp.Symbol, float] | None = None) -> Any:
+        """The closed form of ``name``: symbolic (no values), or its value at ``values``.
+
+        A nonlinear SDE's closed form is that of its linear-noise approximation; a lattice
+        field's is a number at the values.
+        """
+        own = self.own(name)
+        if own is not None:
+            return own if values is None else _number(own, values, name)
+        model = self.model(values)
+        if self.kind == "nonlinear":
+            from .core.lna import linear_noise_approximation
+
+            model = linear_noise_approximation(model if values is None else model.subs(self.model_values(values)))
+        elif values is not None and not self.numeric:
+            model = model.subs(self.model_values(values))
+        value = self.bound(name, values).closed_form(model)
+        return value if values is None else _number(value, {}, name)
+
+    def check(self, name: str, values: Mapping[sp.Symbol, float] | None = None, paths: int | None = None,
+              seed: int = 0, z_max: float = 4.0, budget: float | None = None, rtol: float | None = None) -> Any:
+        """A Monte Carlo check of ``name`` at ``values`` (:func:`~thermotheory.verify`); returns its record.
+
+        ``paths`` defaults to the entry's own (:attr:`paths`) unless ``budget`` or ``rtol``
+        size the run.
+        """
+        from .montecarlo.verify import verify
+
+        values = self.values() if values is None else dict(values)
+        if paths is None and budget is None and rtol is None:
+            paths = self.paths.get(name) if isinstance(self.paths, Mapping) else self.paths
+        model = self.model(values)
+        own = self.own(name)
+        if own is not None:  # the quantities' parameters (t, an initial spread) at their values, the model's kept
+            extra = {s: v for s, v in values.items() if s not in self.model_values(values)}
+            own = own.subs(extra) if isinstance(own, (sp.Basic, ClosedForm)) else own
+        sizing = {k: v for k, v in (("budget", budget), ("rtol", rtol)) if v is not None}
+        return verify(model, self.bound(name, values), values=self.model_values(values) or None, paths=paths,
+                      seed=seed, z_max=z_max, theory=own, **sizing)
+
+    def regions(self) -> dict[sp.Symbol, Any]:
+        """The regions of sites that the quantities name (a lattice field's), as ``A``, ``B``, ... in order of use."""
+        out: dict[sp.Symbol, Any] = {}
+        seen: set[str] = set()
+        for b in self.quantities.values():
+            for r in b.quantity.roles:
+                value = b.arguments.get(r.name)
+                if r.what != "variables" or value is None or _named(value) or repr(value) in seen:
+                    continue
+                seen.add(repr(value))
+                out[sp.Symbol(chr(ord("A") + len(out)))] = value
+        return out
+
+    def notation(self, name: str) -> str:
+        """LaTeX notation of the quantity ``name``: its bound quantity's, with regions of sites named as in :meth:`regions`."""
+        b = self.quantity(name)
+        letters = {repr(value): sym for sym, value in self.regions().items()}
+        if not letters:
+            return b.latex()
+        what = {r.name: r.what for r in b.quantity.roles}
+        shown = {k: (letters.get(repr(v), v) if what[k] == "variables" else v) for k, v in b.arguments.items()}
+        return b.quantity.of(**shown).latex()
+
+    def curve(self, name: str, vary: sp.Symbol, values: Mapping[sp.Symbol, float]) -> Callable[[np.ndarray], np.ndarray]:
+        """The closed form of ``name`` as a function of the parameter ``vary``, the others at ``values``.
+
+        Vectorised over an array of values; a numeric entry (a lattice) is rebuilt at each.
+        """
+        if vary not in self.defaults:
+            parameter(self, str(vary))  # the error naming the parameters
+        fixed = {s: v for s, v in values.items() if s != vary}
+        if self.numeric:
+            return np.vectorize(lambda x: self.closed_form(name, {**fixed, vary: float(x)}), otypes=[float])
+        expr = self.closed_form(name)
+        if isinstance(expr, ClosedForm):
+            expr = expr.subs(fixed)
+            left = expr.free_symbols - {vary}
+            f = expr.lambdify([vary]) if not left else None
+        else:
+            expr = sp.sympify(expr).subs(fixed)
+            left = expr.free_symbols - {vary}
+            f = sp.lambdify(vary, expr, "numpy") if not left else None
+        if f is None:
+            raise ModelError(f"give values for {sorted(s.name for s in left)}")
+
+        def curve(x: np.ndarray) -> np.ndarray:
+            x = np.asarray(x, float)
+            return np.broadcast_to(np.asarray(f(x), float), x.shape)
+
+        return curve
+
+
+def _named(value: Any) -> bool:
+    """Whether ``value`` names variables (a name, a Symbol or a sequence of them) rather than sites."""
+    if isinstance(value, (str, sp.Symbol)):
+        return True
+    return isinstance(value, (list, tuple)) and all(isinstance(v, (str, sp.Symbol)) for v in value)
+
+
+def _at(value: Any, values: Mapping[sp.Symbol, float]) -> Any:
+    """``value`` (a time, a covariance, a mapping of variances, a mean) with ``values`` substituted."""
+    if isinstance(value, Mapping):
+        return {k: _at(v, values) for k, v in value.items()}
+    if isinstance(value, sp.MatrixBase):
+        out = value.subs(values)
+        return np.array(out.tolist(), float) if not out.free_symbols else out
+    if isinstance(value, sp.Basic):
+        out = value.subs(values)
+        return float(out) if not out.free_symbols else out
+    if isinstance(value, (list, tuple)):
+        return type(value)(_at(v, values) for v in value)
+    return value
+
+
+def _number(value: Any, values: Mapping[sp.Symbol, float], name: str) -> float:
+    if isinstance(value, ClosedForm):
+        value = value.subs(values).expr if values else value.expr
+    elif isinstance(value, sp.Basic):
+        value = value.subs(values)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ModelError(f"{name}: the closed form does not reduce to a number at the values given; it still has "
+                         f"{sorted(str(s) for s in getattr(value, 'free_symbols', ()))}") from None
+
+
+@functools.lru_cache(maxsize=None)
+def _own(entry_name: str, name: str) -> Any:
+    """The own closed forms, computed once (some take seconds)."""
+    return entry(entry_name).theory[name]()
 
 
 def check_value(sym: sp.Symbol, value: Any, model: str = "") -> float:
@@ -105,24 +326,123 @@ def parameter(item: CatalogEntry, name: str) -> sp.Symbol:
     raise ModelError(f"unknown parameter {name!r} of model {item.name!r}; its parameters are: {known}")
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# A. The Brownian particle
+
+#: Initial variance of the velocity in the relaxation entry.
+s_0 = sp.Symbol("s_0", positive=True)
+
+
+def _free_particle() -> CatalogEntry:
+    from .models import particle as P
+
+    return CatalogEntry(
+        "free_particle", "the velocity of a free Brownian particle, in equilibrium (model A)", P.free_velocity,
+        {P.m: 1.0, P.gamma: 1.0, P.T: 1.0},
+        {"entropy": entropy.of(P.v), "entropy_production_rate": entropy_production_rate.of()}, paths=1024)
+
+
+def _trapped() -> CatalogEntry:
+    from .models import particle as P
+
+    return CatalogEntry(
+        "trapped", "an overdamped particle in a harmonic trap, in equilibrium (model A)", P.trapped,
+        {P.k: 1.0, P.gamma: 1.0, P.T: 1.0},
+        {"entropy": entropy.of(P.x), "entropy_production_rate": entropy_production_rate.of()}, paths=1024)
+
+
+def _dragged_trap() -> CatalogEntry:
+    from .models import particle as P
+
+    start = {P.x: P.T / P.k}  # equilibrium in the trap at rest
+    return CatalogEntry(
+        "dragged_trap", "an overdamped particle in a trap dragged at speed u, from equilibrium, over [0, t] (model A)",
+        P.dragged_trap, {P.k: 1.0, P.gamma: 1.0, P.T: 1.0, P.u: 1.0, P.t: 2.0},
+        {"heat": heat.of(t=P.t, initial=start), "entropy_production": entropy_production.of(t=P.t, initial=start)},
+        paths=1024)
+
+
+def _relaxation() -> CatalogEntry:
+    from .models import particle as P
+
+    start = {P.v: s_0}
+    return CatalogEntry(
+        "relaxation", "a free particle's velocity relaxing from the spread s_0 to equilibrium, over [0, t] (model A)",
+        P.free_velocity, {P.m: 1.0, P.gamma: 1.0, P.T: 1.0, s_0: 2.0, P.t: 1.0},
+        {"entropy": entropy.of(P.v, t=P.t, initial=start), "heat": heat.of(t=P.t, initial=start),
+         "entropy_production": entropy_production.of(t=P.t, initial=start)}, paths=1024)
+
+
+def _underdamped_trap() -> CatalogEntry:
+    from .models import particle as P
+
+    return CatalogEntry(
+        "underdamped_trap", "an inertial particle in a harmonic trap, in equilibrium (model A)", P.underdamped_trap,
+        {P.m: 1.0, P.gamma: 1.0, P.k: 1.0, P.T: 1.0},
+        {"entropy": entropy.of(P.x), "entropy_production_rate": entropy_production_rate.of()}, paths=1024)
+
+
+def _gyrator() -> CatalogEntry:
+    from .models import particle as P
+
+    return CatalogEntry(
+        "gyrator", "two inertial particles coupled by a spring at two temperatures (model A)",
+        lambda: P.coupled_particles("modes"), {P.m: 1.0, P.gamma: 1.0, P.k: 1.0, P.kappa: 0.8, P.T1: 2.0, P.T2: 0.5},
+        {"entropy_production_rate": entropy_production_rate.of()}, paths=1024)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# B. Neurons decoding the velocity
+
+def _decoder_quantities(v: sp.Symbol, x: Any) -> dict[str, BoundQuantity]:
+    return {
+        "mutual_information": mutual_information.of(v, x),
+        "heat_rate": heat_rate.of(x),
+        "information_flow": information_flow.of(x),
+        "efficiency": efficiency.of(x),
+        "entropy_production_rate": entropy_production_rate.of(),
+        "transfer_entropy_rate": transfer_entropy_rate.of(v, x),
+        "filter_error": filter_error.of(v, x),
+    }
+
+
 def _decoder() -> CatalogEntry:
     from .models import decoder as B
 
-    v, x = B.v, B.x
     return CatalogEntry(
         "decoder", "a neuron decoding a Brownian particle's velocity (model B)", B.one_neuron,
-        {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.5, B.sigma_n: 0.5, B.g: 1.0},
-        {
-            "mutual_information": Quantity(gaussian.mutual_information, (v, x), {}, "I(v; x)"),
-            "heat_rate": Quantity(thermo.heat_rate, (x,), {}, "heat rate of the neuron"),
-            "information_flow": Quantity(thermo.information_flow, (), {"into": x}, "learning rate of the neuron"),
-            "efficiency": Quantity(thermo.efficiency, (x,), {}, "sensing efficiency l / Phi"),
-            "entropy_production_rate": Quantity(thermo.entropy_production_rate, (), {}, "total entropy production"),
-            "transfer_entropy_rate": Quantity(filtering.transfer_entropy_rate, (v, x), {}, "T(v -> x)"),
-            "filter_error": Quantity(filtering.filter_error, (v, x), {}, "Kalman-Bucy error of v from x"),
-        },
-    )
+        {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.5, B.sigma_n: 0.5, B.g: 1.0}, _decoder_quantities(B.v, B.x),
+        paths=512)
 
+
+def _population() -> CatalogEntry:
+    from .models import decoder as B
+
+    return CatalogEntry(
+        "population", "N identical neurons decoding the velocity, through their mean rate (model B)",
+        B.population, {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.5, B.sigma_n: 0.5, B.g: 1.0, B.N: 3.0},
+        _decoder_quantities(B.v, B.xbar), paths=512)
+
+
+#: Gains, time constants and noises of the heterogeneous population's three neurons.
+HETEROGENEOUS = ((1, 2, sp.Rational(1, 2)), (sp.Rational(1, 2), 1, 2), (sp.Rational(1, 2), sp.Rational(1, 2), 1))
+
+
+def _heterogeneous() -> CatalogEntry:
+    from .models import decoder as B
+
+    neurons = sp.symbols(f"x_1:{len(HETEROGENEOUS[0]) + 1}", real=True)
+    return CatalogEntry(
+        "heterogeneous", "three neurons with their own gains (1, 2, 1/2), time constants (1/2, 1, 2) and noises "
+        "(1/2, 1/2, 1) decoding the velocity (model B)", lambda: B.heterogeneous_population(*HETEROGENEOUS),
+        {B.tau_v: 1.0, B.sigma_v: 1.0},
+        {"mutual_information": mutual_information.of(B.v, list(neurons)), "heat_rate": heat_rate.of(list(neurons)),
+         "information_flow": information_flow.of(list(neurons)), "efficiency": efficiency.of(list(neurons)),
+         "entropy_production_rate": entropy_production_rate.of()}, paths=512)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# C. Synapses
 
 def _tracking() -> CatalogEntry:
     from .models import decoder as B
@@ -132,45 +452,161 @@ def _tracking() -> CatalogEntry:
         "tracking", "a synapse following a decoding neuron, v -> x -> w (model C1)", C.tracking,
         {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.3, B.sigma_n: 0.5, B.g: 1.0, C.kappa: 0.8, C.tau_w: 2.0,
          C.sigma_w: 0.4},
-        {
-            "mutual_information": Quantity(gaussian.mutual_information, (C.v, C.w), {}, "I(v; w)"),
-            "heat_rate": Quantity(thermo.heat_rate, (C.w,), {}, "heat rate of the synapse"),
-            "information_flow": Quantity(thermo.information_flow, (), {"into": C.w}, "learning rate of the synapse"),
-            "efficiency": Quantity(thermo.efficiency, (C.w,), {}, "efficiency of the synapse"),
-            "entropy_production_rate": Quantity(thermo.entropy_production_rate, (), {}, "total entropy production"),
-        },
-    )
+        {"mutual_information": mutual_information.of(C.v, C.w), "heat_rate": heat_rate.of(C.w),
+         "information_flow": information_flow.of(C.w), "efficiency": efficiency.of(C.w),
+         "entropy_production_rate": entropy_production_rate.of()}, paths=512)
 
 
-def _gyrator() -> CatalogEntry:
-    from .models import particle as P
+def _learning_joint(gain: sp.Expr) -> Any:
+    """``(mu, w)`` with ``mu`` constant and ``tau_w dw = (-w + gain mu) dt + ...``: the synapse under a constant drive."""
+    from .core.model import LinearSDE
+    from .models import synapse as C
+
+    return LinearSDE({C.mu: sp.Integer(0), C.w: (-C.w + gain * C.mu) / C.tau_w}, {C.w: C.sigma_w**2 / C.tau_w})
+
+
+def _learning(kind: str) -> CatalogEntry:
+    from .models import synapse as C
+
+    start = sp.diag(C.s_mu**2, C.sigma_w**2, 0)  # mu ~ N(0, s_mu^2), w in equilibrium, the clock at 0
+    defaults = {C.tau_w: 1.0, C.sigma_w: 1.0, C.lam: 1.0, C.s_mu: 1.0, C.t: 2.0}
+    defaults.update({"ramp": {C.tau_r: 1.0}, "pulse": {C.t_w: 1.0}}.get(kind, {}))
+    what = {"step": "a step drive", "ramp": "a ramp of duration tau_r", "pulse": "a pulse of duration t_w"}[kind]
+
+    def own(key: str) -> Callable[[], Any]:
+        if key == "entropy":  # H(w_t) = H(w_0) + Delta S_w, the weight starting in equilibrium
+            return lambda: sp.log(2 * sp.pi * sp.E * C.sigma_w**2) / 2 + C.learning_quantities(kind)["entropy_change"]
+        return lambda: C.learning_quantities(kind)[key]
 
     return CatalogEntry(
-        "gyrator", "two inertial particles coupled by a spring at two temperatures (model A)",
-        lambda: P.coupled_particles("modes"),
-        {P.m: 1.0, P.gamma: 1.0, P.k: 1.0, P.kappa: 0.8, P.T1: 2.0, P.T2: 0.5},
-        {"entropy_production_rate": Quantity(thermo.entropy_production_rate, (), {}, "total entropy production")},
-    )
+        f"learning_{kind}", f"a synapse learning a static mu, normal with spread s_mu, under {what}: (mu, w, a "
+        "clock) from independence, at a time t; closed forms averaged over mu (model C2)", lambda: C.learning_sde(kind), defaults,
+        {"mutual_information": mutual_information.of(C.w, C.mu, t=C.t, initial=start),
+         "entropy": entropy.of(C.w, t=C.t, initial=start),
+         "heat": heat.of(t=C.t, initial=start, subsystem=C.w)},
+        theory={"mutual_information": own("information"), "entropy": own("entropy"), "heat": own("heat")},
+        paths=1024)
 
 
-def _trap() -> CatalogEntry:
-    from .models import particle as P
+def _storing() -> CatalogEntry:
+    from .models import synapse as C
+
+    written = 1 - sp.exp(-C.t_w / C.tau_w)  # the gain c(t_w) written by a step of duration t_w
+    cov = C.lam * written * C.s_mu**2
+    start = sp.Matrix([[C.s_mu**2, cov], [cov, C.sigma_w**2 + (C.lam * written * C.s_mu) ** 2]])
+    return CatalogEntry(
+        "storing", "a synapse storing mu after a step drive of duration t_w: (mu, w) a time t after the drive "
+        "stopped (model C2)", lambda: _learning_joint(sp.Integer(0)),
+        {C.tau_w: 1.0, C.sigma_w: 1.0, C.lam: 1.0, C.s_mu: 1.0, C.t_w: 1.0, C.t: 1.0},
+        {"mutual_information": mutual_information.of(C.w, C.mu, t=C.t, initial=start),
+         "heat": heat.of(t=C.t, initial=start, subsystem=C.w)},
+        theory={"heat": lambda: C.storage_quantities()["heat_forgetting"]}, paths=1024)
+
+
+def _bcm() -> CatalogEntry:
+    from .models import decoder as B
+    from .models import synapse as C
 
     return CatalogEntry(
-        "underdamped_trap", "an inertial particle in a harmonic trap, in equilibrium (model A)", P.underdamped_trap,
-        {P.m: 1.0, P.gamma: 1.0, P.k: 1.0, P.T: 1.0},
-        {
-            "entropy": Quantity(gaussian.entropy, (P.x,), {}, "H(x)"),
-            "entropy_production_rate": Quantity(thermo.entropy_production_rate, (), {}, "zero: equilibrium"),
-        },
-    )
+        "bcm", "a BCM-type synapse, kappa x (x - theta), on a neuron firing around r_0; closed forms of its "
+        "linear-noise approximation (model C)", C.bcm_synapse,
+        {B.tau_v: 1.0, B.sigma_v: 0.2, B.tau_n: 0.5, B.sigma_n: 0.1, B.g: 1.0, C.r_0: 2.0, C.theta: 1.0,
+         C.kappa: 0.5, C.tau_w: 1.0, C.sigma_w: 0.3},
+        {"mutual_information": mutual_information.of(C.v, C.w), "heat_rate": heat_rate.of(C.w),
+         "information_flow": information_flow.of(C.w), "entropy_production_rate": entropy_production_rate.of()},
+        paths=512)
 
 
-_BUILDERS = {"decoder": _decoder, "tracking": _tracking, "gyrator": _gyrator, "underdamped_trap": _trap}
+# ---------------------------------------------------------------------------------------------------------------
+# D. The perceptron
+
+#: The Hebbian force on one weight (a state variable of the many-weights entry).
+f = sp.Symbol("f", real=True)
+
+
+def _one_weight() -> CatalogEntry:
+    from .models import perceptron as D
+
+    return CatalogEntry(
+        "one_weight", "one weight of a perceptron learning one label sigma_T under a ramp of duration tau, from "
+        "equilibrium, over [0, t] (model D)", lambda: D.one_weight("ramp"),
+        {D.nu: 1.0, D.tau: 2.0, D.sigma_T: 1.0, D.t: 3.0},
+        {"heat": heat.of(t=D.t, initial={D.omega: 1}), "entropy": entropy.of(D.omega, t=D.t, initial={D.omega: 1})},
+        theory={"heat": lambda: D.sigma_T**2 * D.nu**2 * D.drive_response("ramp")[1]}, paths=1024)
+
+
+def _many_weights() -> CatalogEntry:
+    from .core.model import LinearSDE
+    from .models import perceptron as D
+
+    start = sp.diag(D.alpha * D.nu**2, 1)  # f ~ N(0, alpha nu^2) as N -> oo, the weight in equilibrium
+    c, q = D.drive_response("step")
+    return CatalogEntry(
+        "many_weights", "one of many weights (N -> oo, alpha N patterns) under a step Hebbian force "
+        "f ~ N(0, alpha nu^2), over [0, t] (model D)", lambda: LinearSDE({f: sp.Integer(0), D.omega: -D.omega + f},
+                                                                          {D.omega: 1}),
+        {D.alpha: 0.5, D.nu: 1.0, D.t: 1.0},
+        {"heat": heat.of(t=D.t, initial=start, subsystem=D.omega),
+         "entropy": entropy.of(D.omega, t=D.t, initial=start)},
+        # the weight's marginal is N(0, 1 + alpha c^2 nu^2); the engine's closed forms need parameters in the
+        # drift for a symbolic time, and its heat a drift without a conserved mode (f is one)
+        theory={"heat": lambda: D.alpha * D.nu**2 * q,
+                "entropy": lambda: sp.log(2 * sp.pi * sp.E * (1 + D.alpha * D.nu**2 * c**2)) / 2}, paths=1024)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# E. The lattice field
+
+def _lattice(name: str, d: int, L: int, regions: tuple, nonreciprocal: bool = False) -> CatalogEntry:
+    from .models import lattice as E
+
+    defaults = {E.m: 1.0, E.lam: 1.0, E.a: 1.0, E.Gamma: 1.0}
+    if nonreciprocal:
+        defaults[E.eps] = 0.5
+
+    def build(values: Mapping[sp.Symbol, float]) -> Any:
+        return E.LatticeField(L, d=d, m2=values[E.m] ** 2, lam=values[E.lam], a=values[E.a], gamma=values[E.Gamma],
+                              eps=values.get(E.eps, 0.0))
+
+    A, B = regions
+    quantities = {"entropy": entropy.of(A), "mutual_information": mutual_information.of(A, B)}
+    if nonreciprocal:
+        quantities["entropy_production_rate"] = entropy_production_rate.of()
+    kind = "a non-reciprocal " if nonreciprocal else "a "
+    return CatalogEntry(
+        name, f"{kind}{d}-D Gaussian field of neural activity on a periodic lattice, {L} sites a side (model E)",
+        build, defaults, quantities, paths={"entropy": 2048, "mutual_information": 2048, "entropy_production_rate": 512},
+        numeric=True)
+
+
+_BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
+    "free_particle": _free_particle,
+    "trapped": _trapped,
+    "dragged_trap": _dragged_trap,
+    "relaxation": _relaxation,
+    "underdamped_trap": _underdamped_trap,
+    "gyrator": _gyrator,
+    "decoder": _decoder,
+    "population": _population,
+    "heterogeneous": _heterogeneous,
+    "tracking": _tracking,
+    "learning_step": lambda: _learning("step"),
+    "learning_ramp": lambda: _learning("ramp"),
+    "learning_pulse": lambda: _learning("pulse"),
+    "storing": _storing,
+    "bcm": _bcm,
+    "one_weight": _one_weight,
+    "many_weights": _many_weights,
+    "lattice_1d": lambda: _lattice("lattice_1d", 1, 32, ([0, 1, 2, 3], [4, 5, 6, 7])),
+    "lattice_2d": lambda: _lattice("lattice_2d", 2, 8, ([[0, 0], [0, 1]], [[1, 0], [1, 1]])),
+    "lattice_3d": lambda: _lattice("lattice_3d", 3, 4, ([[0, 0, 0], [0, 0, 1]], [[0, 1, 0], [0, 1, 1]])),
+    "lattice_nonreciprocal": lambda: _lattice("lattice_nonreciprocal", 1, 8, ([0, 1, 2], [3, 4, 5]), True),
+}
 #: Names of the catalog's models.
 CATALOG = tuple(_BUILDERS)
 
 
+@functools.lru_cache(maxsize=None)
 def entry(name: str) -> CatalogEntry:
     """The catalog entry called ``name``.
 

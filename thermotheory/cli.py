@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -93,47 +93,53 @@ def _write(path: Path, write) -> None:
         raise ModelError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
 
 
-def _quantity(item: CatalogEntry, name: str):
-    if name not in item.quantities:
-        raise ModelError(f"unknown quantity {name!r} of model {item.name!r}; its quantities are: "
-                         f"{', '.join(item.quantities)}")
-    return item.quantities[name]
-
-
 def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     for name in CATALOG:
         item = entry(name)
         params = ", ".join(f"{s.name}={v:g}" for s, v in item.defaults.items())
-        out.write(f"{name}: {item.description}\n  parameters (defaults): {params}\n  quantities: "
-                  f"{', '.join(item.quantities)}\n")
+        out.write(f"{name}: {item.description}\n  model: {_kind(item)}\n  parameters (defaults): {params}\n"
+                  f"  quantities: {', '.join(item.quantities)}\n")
     return 0
+
+
+def _kind(item: CatalogEntry) -> str:
+    what = {"linear": "LinearSDE", "nonlinear": "nonlinear SDE", "lattice": "lattice field (numeric)"}[item.kind]
+    return f"{what}, {item.regime}"
 
 
 def _cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
     item = entry(args.model)
-    model = item.model()
     names = [args.quantity] if args.quantity else list(item.quantities)
     for name in names:
-        expr = compact(_quantity(item, name).closed_form(model))  # the presentation pass: same value, readable
+        item.quantity(name)  # an unknown name fails before any closed form is derived
+    overrides = _overrides(args.set)
+    values = item.values(overrides)
+    if item.kind == "nonlinear" and any(not item.approximation(n).startswith("the model") for n in names):
+        sys.stderr.write(f"{item.name}: closed forms of the linear-noise approximation\n")
+    for name in names:
+        if item.numeric:
+            value = item.closed_form(name, values)
+            out.write(f"{name} = {value:.10g}\n")
+            continue
+        expr = item.closed_form(name)
+        given = {parameter(item, n): values[parameter(item, n)] for n in overrides}
+        if given:
+            expr = expr.subs(given)
+        expr = compact(expr)  # the presentation pass: same value, readable
         out.write(f"{name} = {latex(expr) if args.latex else expr}\n")
     return 0
 
 
 def _verify_entry(item: CatalogEntry, values, paths: int | None, seed: int, z_max: float, progress: TextIO | None,
                   budget: float | None = None, rtol: float | None = None):
-    from .montecarlo.verify import VerificationTable, verify
+    from .montecarlo.verify import VerificationTable
 
-    sizing = {k: v for k, v in (("budget", budget), ("rtol", rtol)) if v is not None}
-
-    model = item.model()
     table = VerificationTable()
     names = list(item.quantities)
     for i, name in enumerate(names):
         if progress is not None:
             _progress(i, len(names), name, progress)
-        q = item.quantities[name]
-        table.append(verify(model, q.function, *q.args, values=values, paths=paths, seed=seed + i, z_max=z_max,
-                            **sizing, **dict(q.kwargs)))
+        table.append(item.check(name, values, paths=paths, seed=seed + i, z_max=z_max, budget=budget, rtol=rtol))
     if progress is not None:
         _progress(len(names), len(names), "done", progress)
     return table
@@ -154,8 +160,83 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     return 0 if ok else 1
 
 
+def _assumption(sym: sp.Symbol) -> str:
+    for what in ("positive", "nonnegative", "negative", "nonpositive"):
+        if getattr(sym, f"is_{what}"):
+            return what
+    return "real" if sym.is_real else "complex"
+
+
+def _model_lines(item: CatalogEntry) -> list[str]:
+    """The model section: the SDEs, or the lattice field's action and dynamics in words and formulas."""
+    if not item.numeric:
+        body = latex(item.model()).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
+        return [r"\begin{align}", body, r"\end{align}"]
+    field = item.model()
+    lines = [
+        rf"A Gaussian field $\phi$ on a periodic {field.d}-dimensional lattice of ${field.L}^{{{field.d}}}$ sites "
+        r"(spacing $a$) with the action",
+        r"\begin{align}",
+        r"S[\phi] &= \sum_i \Big[\frac{m^2}{2}\phi_i^2 + \frac{\lambda}{2 a^2} \sum_{\mu=1}^{d} "
+        r"(\phi_{i+\mu} - \phi_i)^2\Big] = \tfrac12 \phi^T K \phi",
+        r"\end{align}",
+        r"and the Langevin dynamics $d\phi = -\Gamma K \phi\, dt + \sqrt{2\Gamma}\, dW$"
+        + (r", with the input from the neighbour behind weighted $1 + \epsilon$ and from the one ahead "
+           r"$1 - \epsilon$ (non-reciprocal: the static correlations are unchanged, detailed balance is broken)."
+           if field.eps else "."),
+        r"Closed forms by FFT (momentum space) and dense covariances of the regions.",
+    ]
+    regions = item.regions()
+    if regions:
+        sites = "; ".join(rf"${sp.latex(sym)}$: sites {tex_text(str(value))}" for sym, value in regions.items())
+        lines += ["", rf"Regions (coordinates on the lattice): {sites}."]
+    return lines
+
+
+def _assumption_lines(item: CatalogEntry) -> list[str]:
+    by_kind: dict[str, list[str]] = {}
+    for s in item.defaults:
+        by_kind.setdefault(_assumption(s), []).append(f"${sp.latex(s)}$")
+    params = "; ".join(f"{', '.join(names)} {what}" for what, names in by_kind.items())
+    lines = [r"\begin{itemize}",
+             rf"\item parameters: {params}; $k_B = 1$, information in nats, heat as entropy flow into the medium;"]
+    if not item.numeric:
+        model = item.model()
+        parity = ", ".join(f"${sp.latex(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(model.variables,
+                                                                                              model.parity))
+        lines.append(rf"\item parities under time reversal: {parity};")
+    if item.regime == "transient":
+        starts = {repr(b.arguments["initial"]): b.arguments["initial"] for b in item.quantities.values()
+                  if "initial" in b.arguments}
+        for initial in starts.values():
+            lines.append(r"\item the quantities are taken at time $t$ (heat and entropy production over $[0, t]$) "
+                         r"from a Gaussian state of mean zero and covariance "
+                         rf"${sp.latex(_covariance(item, initial))}$;")
+    else:
+        lines.append(r"\item stationary quantities refer to the unique stationary state of the stable drift;")
+    if item.kind == "nonlinear" and any(n not in item.theory for n in item.quantities):
+        lines.append(r"\item closed forms are those of the linear-noise approximation about the stable fixed "
+                     r"point; the Monte Carlo checks simulate the nonlinear SDE;")
+    if item.theory:
+        own = ", ".join(f"${item.notation(n)}$" for n in item.theory)
+        lines.append(rf"\item {own}: the model's own closed forms (its module in thermotheory.models), "
+                     r"checked against the simulated model;")
+    lines.append(r"\end{itemize}")
+    return lines
+
+
+def _covariance(item: CatalogEntry, initial) -> sp.Matrix:
+    if isinstance(initial, Mapping):
+        model = item.model()
+        return sp.diag(*[initial.get(v, 0) for v in model.variables])
+    return sp.Matrix(initial)
+
+
 def report_tex(item: CatalogEntry, table=None) -> str:
-    """A complete LaTeX document for one catalog model: SDEs, assumptions, closed forms and checks.
+    """A complete LaTeX document for one catalog model: model, assumptions, closed forms and checks.
+
+    The notation of each quantity is its bound quantity's (:meth:`~thermotheory.BoundQuantity.latex`);
+    a lattice field's closed forms are numbers at the default values.
 
     Examples
     --------
@@ -163,32 +244,27 @@ def report_tex(item: CatalogEntry, table=None) -> str:
     >>> tex.startswith(r"\\documentclass") and tex.rstrip().endswith(r"\\end{document}")
     True
     """
-    model = item.model()
-    body = latex(model).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
-    params = ", ".join(f"${sp.latex(s)}$" for s in model.parameters)
-    parity = ", ".join(f"${sp.latex(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(model.variables, model.parity))
+    values = item.values()
     lines = [
         *PREAMBLE, r"\begin{document}",
         rf"\section*{{{tex_text(item.name.replace('_', ' '))}: {tex_text(item.description)}}}",
-        r"\subsection*{Model}", r"\begin{align}", body, r"\end{align}",
-        r"\subsection*{Assumptions}", r"\begin{itemize}",
-        rf"\item parameters {params} are positive; $k_B = 1$, information in nats, heat as entropy flow "
-        r"into the medium;",
-        rf"\item parities under time reversal: {parity};",
-        r"\item stationary quantities refer to the unique stationary state of the stable drift.",
-        r"\end{itemize}", r"\subsection*{Closed forms}", r"\begin{align}",
+        r"\subsection*{Model}", *_model_lines(item),
+        r"\subsection*{Assumptions}", *_assumption_lines(item),
+        r"\subsection*{Closed forms}",
     ]
-    forms = {rf"\text{{{tex_text(name.replace('_', ' '))}}}": q.closed_form(model) for name, q in item.quantities.items()}
-    lines.append(" \\\\\n".join(quantity_lines(forms)))
-    lines.append(r"\end{align}")
+    if item.numeric:
+        at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
+        lines += [f"At {at}.", ""]
+    forms = {item.notation(name): (sp.Float(item.closed_form(name, values), 10) if item.numeric
+                                   else item.closed_form(name)) for name in item.quantities}
+    lines += [r"\begin{align}", " \\\\\n".join(quantity_lines(forms)), r"\end{align}"]
     if table is not None:
-        values = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in item.defaults.items())
-        lines += [r"\subsection*{Monte Carlo verification}", f"At {values}.", "",
+        at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
+        lines += [r"\subsection*{Monte Carlo verification}", f"At {at}.", "",
                   r"\begin{tabular}{lrrrrl}", r"quantity & theory & estimate & s.e. & $z$ & \\ \hline"]
-        for r in table:
-            name = tex_text(r.quantity)
-            lines.append(f"{name} & {r.theory:.6g} & {r.estimate:.6g} & {r.stderr:.2g} & {r.z:+.2f} & "
-                         f"{'pass' if r.passed else 'FAIL'} \\\\")
+        for name, r in zip(item.quantities, table):
+            lines.append(f"${item.notation(name)}$ & {r.theory:.6g} & {r.estimate:.6g} & {r.stderr:.2g} & "
+                         f"{r.z:+.2f} & {'pass' if r.passed else 'FAIL'} \\\\")
         lines.append(r"\end{tabular}")
     lines.append(r"\end{document}")
     return "\n".join(lines) + "\n"
@@ -214,10 +290,10 @@ def _cmd_plot(args: argparse.Namespace, out: TextIO) -> int:
         import matplotlib.pyplot as plt
     except ImportError:  # pragma: no cover - depends on the installation
         raise ModelError("plot needs matplotlib: pip install thermotheory[plot]") from None
-    from .plot import plot_check
+    from .plot import plot_along
 
     item = entry(args.model)
-    q = _quantity(item, args.quantity)
+    item.quantity(args.quantity)
     par = parameter(item, args.vary)
     values = item.values(_overrides(args.set))
     lo, hi = args.range if args.range else (values[par] / 2, values[par] * 2)
@@ -225,11 +301,16 @@ def _cmd_plot(args: argparse.Namespace, out: TextIO) -> int:
     if args.points < 0:
         raise ModelError(f"--points: expected a number of Monte Carlo points >= 0 but found {args.points}")
     path = _output(Path(args.output or f"{item.name}_{args.quantity}_{par.name}.png"))
+    curve = item.curve(args.quantity, par, values)
     if not args.quiet and args.points:
         sys.stderr.write(f"Monte Carlo at {args.points} values of {par.name} ...\n")
-    ax, table = plot_check(item.model(), q.function, *q.args, parameter=par, low=lo, high=hi, values=values,
-                           points=args.points, paths=args.paths, seed=args.seed, processes=1, **dict(q.kwargs))
-    ax.set_ylabel(args.quantity.replace("_", " "))
+
+    def check(x: float, i: int):
+        return item.check(args.quantity, {**values, par: x}, paths=args.paths, seed=args.seed + i)
+
+    ax, _ = plot_along(curve, check, low=lo, high=hi, points=args.points, integer=bool(par.is_integer),
+                       xlabel=f"${sp.latex(par)}$")
+    ax.set_ylabel(f"${item.notation(args.quantity)}$")
     ax.set_title(item.name, fontsize=10)
     ax.figure.tight_layout()
     try:
@@ -250,10 +331,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("model", help=f"one of: {', '.join(CATALOG)}")
     d.add_argument("quantity", nargs="?", help="one quantity (default: all)")
     d.add_argument("--latex", action="store_true", help="print LaTeX instead of sympy expressions")
+    d.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="substitute a parameter (a lattice field is built at the values)")
     d.set_defaults(run=_cmd_derive)
 
     def mc(sp_):
-        sp_.add_argument("--paths", type=int, default=None, help="Monte Carlo paths (default: verify's)")
+        sp_.add_argument("--paths", type=int, default=None,
+                         help="Monte Carlo paths (default: the model's own, small enough for verify --all)")
         sp_.add_argument("--seed", type=int, default=0, help="seed of the simulations")
         sp_.add_argument("--quiet", action="store_true", help="no progress bar")
 
