@@ -29,26 +29,23 @@ import numpy as np  # noqa: E402
 import sympy as sp  # noqa: E402
 
 import thermotheory as tt  # noqa: E402
-from thermotheory import estimate  # noqa: E402
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
 from thermotheory.models import decoder as B  # noqa: E402
 from thermotheory.models import synapse as C  # noqa: E402
+from thermotheory.results import Derivation  # noqa: E402
 
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
 out = output_dir(__file__)
-
-
-def numeric(model, vals):
-    return model.subs({p: vals[p] for p in model.parameters})
 
 
 def at(expr, vals, **extra):
     return float(sp.sympify(expr).subs({**vals, **{getattr(C, k): v for k, v in extra.items()}}))
 
 
-def report(name, est, theory):
-    print(f"{name:>34}: theory {theory:.5f}, Monte Carlo {est.value:.5f} +- {est.stderr:.5f} (z = {est.z(theory):+.2f})")
-    assert abs(est.z(theory)) <= 4, name
+def check(table, what):
+    print(table)
+    assert table.passed, f"{what}: a closed form disagrees with its Monte Carlo estimate"
+    return table
 
 
 # %% [markdown]
@@ -59,23 +56,13 @@ def report(name, est, theory):
 
 # %%
 track = C.tracking()
-tq = C.tracking_quantities()
-TRACK_NAMES = {
-    "information_vw": "I(v; w)", "information_vx": "I(v; x)", "heat_rate": r"\Phi_w",
-    "information_flow": r"l_w", "efficiency": r"\eta_w", "heat_rate_no_signal": r"\Phi_w |_{g=0}",
-}
-track_q = {TRACK_NAMES[k]: tq[k] for k in TRACK_NAMES}
+track_q = C.tracking_quantities()  # a Derivation: each closed form knows its quantity, and so its notation
 p1 = {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.3, B.sigma_n: 0.5, B.g: 1.0, C.kappa: 0.8, C.tau_w: 2.0, C.sigma_w: 0.4}
-num_track = numeric(track, p1)
-assert at(tq["information_vw"], p1) < at(tq["information_vx"], p1)
-assert 0 < at(tq["efficiency"], p1) < 1 and at(tq["heat_rate_no_signal"], p1) > 0
-for key, expr in tq.items():
+assert at(track_q["information_vw"], p1) < at(track_q["information_vx"], p1)
+assert 0 < at(track_q["efficiency"], p1) < 1 and at(track_q["heat_rate_no_signal"], p1) > 0
+for key, expr in track_q.items():
     print(f"{key:>22} = {at(expr, p1):.6f}")
-for quantity, args, opts in [(tt.mutual_information, (C.v, C.w), {}), (tt.heat_rate, (C.w,), {}),
-                             (tt.information_flow, (), {"subsystem": C.w})]:
-    rec = tt.verify(num_track, quantity, *args, seed=3, **opts)
-    print(rec)
-    assert rec.passed
+check(track_q.verify(values=p1, names=["information_vw", "heat_rate", "information_flow"], seed=3), "tracking")
 
 # %% [markdown]
 # ## C2: learning a static quantity under a step and a ramp
@@ -89,48 +76,32 @@ for quantity, args, opts in [(tt.mutual_information, (C.v, C.w), {}), (tt.heat_r
 step = C.learning_quantities("step")
 ramp = C.learning_quantities("ramp")
 ramp_eff = C.ramp_efficiency()
-LEARN_NAMES = {"gain": "c(t)", "variance": r"\operatorname{var}(w \mid \mu)", "information": r"I(w; \mu)",
-               "entropy_change": r"\Delta S_w", "heat": "Q", "efficiency": r"\eta"}
-step_q = {"{" + name + r"}_{\mathrm{step}}": step[k] for k, name in LEARN_NAMES.items()}
-step_q[r"\eta_{\mathrm{step}}(\infty)"] = step["efficiency_final"]
-ramp_q = {"{" + name + r"}_{\mathrm{ramp}}": ramp[k] for k, name in LEARN_NAMES.items()}
-ramp_q[r"Q_{\mathrm{ramp}}(\infty)"] = ramp_eff["heat"]
-ramp_q[r"\eta_{\mathrm{ramp}}(\infty)"] = ramp_eff["efficiency"]
-ramp_q[r"\lim_{\tau_r \to 0} \eta_{\mathrm{ramp}}(\infty)"] = ramp_eff["step_limit"]
-ramp_q[r"\lim_{\tau_r \to \infty} \eta_{\mathrm{ramp}}(\infty)"] = ramp_eff["slow_limit"]
+LEARNED = ["gain", "variance", "information", "entropy_change", "heat", "efficiency"]
+step_q = step.subset([*LEARNED, "efficiency_final"])
+ramp_q = Derivation(ramp.model, [*((k, ramp.quantity(k), ramp[k]) for k in LEARNED),
+                                 *((f"final_{k}", ramp_eff.quantity(k), ramp_eff[k])
+                                   for k in ("heat", "efficiency", "step_limit", "slow_limit"))])
 assert ramp_eff["slow_limit"] == 1
 p2 = {C.lam: 1.5, C.s_mu: 1.0, C.sigma_w: 0.8, C.tau_w: 1.0, C.tau_r: 2.0, C.t_w: 1.0}
 print("step efficiency at the end:", at(step["efficiency_final"], p2), "(below 1/2)")
 assert at(step["efficiency_final"], p2) < 0.5
 
 # %%
-start = tt.Gaussian([0, 0, 0], np.diag([p2[C.s_mu] ** 2, p2[C.sigma_w] ** 2, 0.0]))
+# The information, the heat and the weight's entropy are definitions that name the registered
+# quantity they equal on C.learning_sde (mu and a clock as state variables, started from
+# C.LEARNING_START): the Derivation checks them through tt.verify at each time.
 learn_paths = 4000 if fast else 20000
 mc_times = np.array([0.5, 1.0, 2.0, 3.0, 4.0])
-ramp_sde = numeric(C.learning_sde("ramp"), p2)
-tr = tt.simulate(ramp_sde, t_end=mc_times[-1], dt=0.002, paths=learn_paths, seed=11, method="heun", initial=start)
-
-
-def upto(traj, time):
-    k = int(round(time / traj.dt)) + 1
-    return tt.Trajectories(traj.times[:k], traj.states[:k], traj.variables, traj.dt, traj.method, traj.seed, 1)
-
-
-mc_info, mc_heat = [], []
-for T in mc_times:
-    k = int(round(T / tr.dt))
-    mc_info.append(estimate.gaussian_mutual_information(tr.states[k], [0], [1]))
-    mc_heat.append(estimate.heat(upto(tr, T), ramp_sde, C.w))
-    report(f"ramp I(w; mu) at t = {T}", mc_info[-1], at(ramp["information"], p2, t=T))
-    report(f"ramp heat at t = {T}", mc_heat[-1], at(ramp["heat"], p2, t=T))
-H1, H0 = estimate.gaussian_entropy(tr.states[-1], [1]), estimate.gaussian_entropy(tr.states[0], [1])
-dS = estimate.Estimate(H1.value - H0.value, float(np.hypot(H1.stderr, H0.stderr)), H1.n)
-report(f"ramp Delta S_w at t = {mc_times[-1]}", dS, at(ramp["entropy_change"], p2, t=mc_times[-1]))
-step_sde = numeric(C.learning_sde("step"), p2)
-tr_step = tt.simulate(step_sde, t_end=2.0, dt=0.002, paths=learn_paths, seed=12, method="heun", initial=start)
-report("step I(w; mu) at t = 2", estimate.gaussian_mutual_information(tr_step.states[-1], [0], [1]),
-       at(step["information"], p2, t=2.0))
-report("step heat at t = 2", estimate.heat(tr_step, step_sde, C.w), at(step["heat"], p2, t=2.0))
+ramp_checks = {T: ramp.verify(values={**p2, C.t: T}, names=["information", "heat"], seed=11, paths=learn_paths)
+               for T in mc_times}
+check(tt.VerificationTable(r for table in ramp_checks.values() for r in table), "learning under a ramp")
+mc_info = [ramp_checks[T][0] for T in mc_times]
+mc_heat = [ramp_checks[T][1] for T in mc_times]
+# Delta S_w = H(w_t) - H(w_0), with H(w_0) that of the equilibrium the weight starts in
+check(ramp.verify(values={**p2, C.t: mc_times[-1]}, names=["entropy"], seed=14, paths=learn_paths),
+      "the weight's entropy under a ramp")
+check(step.verify(values={**p2, C.t: 2.0}, names=["information", "heat"], seed=12, paths=learn_paths),
+      "learning under a step")
 
 # %% [markdown]
 # ## Storing: forgetting after the drive stops, and holding
@@ -141,23 +112,19 @@ report("step heat at t = 2", estimate.heat(tr_step, step_sde, C.w), at(step["hea
 
 # %%
 store = C.storage_quantities()
-STORE_NAMES = {"information": r"I_{\mathrm{store}}(t)", "lifetime": r"t_{\mathrm{mem}}(I_{th})",
-               "heat_forgetting": r"Q_{\mathrm{forget}}(t)", "heat_forgetting_total": r"Q_{\mathrm{forget}}(\infty)",
-               "write_cost": r"Q_{\mathrm{write}}", "hold_cost": r"Q_{\mathrm{hold}}(t)",
-               "hold_to_write": r"Q_{\mathrm{hold}}(\infty) / Q_{\mathrm{write}}"}
-store_q = {name: store[k] for k, name in STORE_NAMES.items()}
-pulse_sde = numeric(C.learning_sde("pulse"), p2)
-tr_pulse = tt.simulate(pulse_sde, t_end=3.0, dt=0.002, paths=learn_paths, seed=13, method="heun", initial=start)
-k_stop = int(round(p2[C.t_w] / tr_pulse.dt))
+store_q = store
 store_times = np.array([0.5, 1.0, 2.0])
-store_info = []
-for T in store_times:
-    store_info.append(estimate.gaussian_mutual_information(tr_pulse.states[k_stop + int(round(T / tr_pulse.dt))], [0], [1]))
-    report(f"stored I(w; mu) at {T} after the stop", store_info[-1], at(store["information"], p2, t=T))
-after = tt.Trajectories(tr_pulse.times[k_stop:] - tr_pulse.times[k_stop], tr_pulse.states[k_stop:], tr_pulse.variables,
-                        tr_pulse.dt, tr_pulse.method, tr_pulse.seed, 1)
-report("heat while forgetting, 2 after the stop", estimate.heat(after, pulse_sde, C.w),
-       at(store["heat_forgetting"], p2, t=2.0))
+store_info = [store.verify(values={**p2, C.t: T}, names=["information"], seed=13, paths=learn_paths)[0]
+              for T in store_times]
+check(tt.VerificationTable(store_info), "stored information")
+# the heat while forgetting: the heat over [0, t_w + 2] is the cost of writing plus that of forgetting for 2
+pulse = store.model
+check(tt.VerificationTable([
+    tt.verify(pulse, tt.heat.of(C.t_w, C.LEARNING_START, subsystem=C.w), values=p2, theory=store["write_cost"],
+              seed=15, paths=learn_paths),
+    tt.verify(pulse, tt.heat.of(C.t_w + 2, C.LEARNING_START, subsystem=C.w), values=p2,
+              theory=store["write_cost"] + store["heat_forgetting"].subs(C.t, 2), seed=16, paths=learn_paths),
+]), "writing and forgetting")
 print("holding / writing cost:", at(store["hold_to_write"], p2))
 
 # %% [markdown]
@@ -169,24 +136,18 @@ print("holding / writing cost:", at(store["hold_to_write"], p2))
 
 # %%
 lna = C.bcm_linear_noise()
-BCM_NAMES = {r"I(v; w)_{\mathrm{LNA}}": tt.mutual_information(lna, C.v, C.w),
-             r"\Phi_{w, \mathrm{LNA}}": tt.heat_rate(lna, C.w)}
+bcm_q = Derivation.of(lna, {"information": tt.mutual_information.of(C.v, C.w), "heat_rate": tt.heat_rate.of(C.w)})
 base = {B.tau_v: 1.0, B.tau_n: 0.5, B.g: 1.0, C.r_0: 2.0, C.theta: 1.0, C.kappa: 0.5, C.tau_w: 1.0, C.sigma_w: 0.3}
-bcm_rows = []
 for label, noise in (("weak", (0.2, 0.1)), ("strong", (1.0, 0.6))):
     vals = {**base, B.sigma_v: noise[0], B.sigma_n: noise[1]}
-    sde, lin = C.bcm_synapse().subs(vals), C.bcm_linear_noise().subs(vals)
-    trb = tt.simulate(sde, t_end=10.0, dt=0.005, paths=1500 if fast else 6000, seed=5, method="heun", burn_in=8.0)
-    heat_w = estimate.heat_rate(trb, sde, C.w)
-    info_w = estimate.gaussian_mutual_information(trb.states[-1], [0], [2])
-    th_heat, th_info = tt.heat_rate(lin, C.w), tt.mutual_information(lin, C.v, C.w)
-    print(f"{label} nonlinearity: heat rate of w LNA {th_heat:.4f}, Monte Carlo {heat_w.value:.4f} +- {heat_w.stderr:.4f}; "
-          f"I(v; w) LNA {th_info:.4f}, Monte Carlo {info_w.value:.4f} +- {info_w.stderr:.4f}")
-    bcm_rows.append((label, th_heat, heat_w))
+    # tt.verify simulates the nonlinear rule and compares it with its linear-noise approximation
+    bcm = tt.VerificationTable(tt.verify(C.bcm_synapse(), bcm_q.quantity(name), values=vals, seed=5,
+                                         paths=1500 if fast else None) for name in ("heat_rate", "information"))
+    print(f"{label} nonlinearity:\n{bcm}")
     if label == "weak":
-        assert abs(heat_w.z(th_heat)) <= 4 and abs(info_w.z(th_info)) <= 4
-    else:
-        assert heat_w.z(th_heat) > 4  # the approximation misses the quadratic term's dissipation
+        assert bcm.passed
+    else:  # the approximation misses the quadratic term's dissipation
+        assert not bcm[0].passed and bcm[0].z > 4
 
 # %% [markdown]
 # ## Figure: learning under a ramp, slow learning, forgetting
@@ -198,9 +159,9 @@ info_f = [at(ramp["information"], p2, t=max(T, 1e-9)) for T in ts]
 heat_f = [at(ramp["heat"], p2, t=max(T, 1e-9)) for T in ts]
 a1.plot(ts, info_f, label=r"$I(w;\mu)$ theory")
 a1.plot(ts, heat_f, label=r"$Q$ theory")
-a1.errorbar(mc_times, [e.value for e in mc_info], yerr=[4 * e.stderr for e in mc_info], fmt="o", ms=4, c="C0",
+a1.errorbar(mc_times, [r.estimate for r in mc_info], yerr=[4 * r.stderr for r in mc_info], fmt="o", ms=4, c="C0",
             label="Monte Carlo (4 s.e.)")
-a1.errorbar(mc_times, [e.value for e in mc_heat], yerr=[4 * e.stderr for e in mc_heat], fmt="s", ms=4, c="C1")
+a1.errorbar(mc_times, [r.estimate for r in mc_heat], yerr=[4 * r.stderr for r in mc_heat], fmt="s", ms=4, c="C1")
 a1.axvline(p2[C.tau_r], ls=":", c="gray")
 a1.set_xlabel(r"$t$ (ramp ends at $\tau_r$)")
 a1.set_ylabel("nats")
@@ -213,7 +174,7 @@ a2.set_ylabel(r"efficiency $I / (\Delta S_w + Q)$")
 a2.legend(fontsize=8)
 ss = np.linspace(0.0, 3.0, 100)
 a3.plot(ss, [at(store["information"], p2, t=max(x, 1e-9)) for x in ss], label="theory")
-a3.errorbar(store_times, [e.value for e in store_info], yerr=[4 * e.stderr for e in store_info], fmt="o", ms=4,
+a3.errorbar(store_times, [r.estimate for r in store_info], yerr=[4 * r.stderr for r in store_info], fmt="o", ms=4,
             c="C0", label="Monte Carlo (4 s.e.)")
 a3.set_xlabel("time since the drive stopped")
 a3.set_ylabel(r"$I(w;\mu)$ [nats]")
@@ -227,9 +188,9 @@ fig_path = save_figure(fig, "synapse", out)
 # %%
 # Dimensionless forms (C.UNITS): the decoder's groups, the synapse's coupling and time constant in
 # units of the neuron's noise and the signal's time; a learning synapse on its own time scale.
-track_groups = {name: C.UNITS(expr) for name, expr in track_q.items()}
-ramp_groups = {name: C.UNITS(expr, C.LEARNING_SCALES) for name, expr in ramp_q.items()
-               if C.t not in sp.sympify(expr).free_symbols}
+track_groups = track_q.map(C.UNITS)
+ramp_groups = Derivation(ramp_q.model, [(name, ramp_q.quantity(name), C.UNITS(expr, C.LEARNING_SCALES))
+                                        for name, expr in ramp_q.items() if C.t not in sp.sympify(expr).free_symbols])
 for name, form in track_groups.items():
     assert abs(float(form.evaluate(p1)) - at(track_q[name], p1)) <= 1e-12 * max(1.0, abs(at(track_q[name], p1)))
 tex, md = write_derivation(
@@ -239,6 +200,6 @@ tex, md = write_derivation(
               ("Learning under a ramp", C.learning("ramp"), ramp_q),
               ("Learning under a ramp, in dimensionless groups (long times)", C.learning("ramp"), ramp_groups),
               ("Storing after a step of duration t_w", C.learning("step"), store_q),
-              ("BCM-type rule, linear-noise approximation", lna, BCM_NAMES)],
+              ("BCM-type rule, linear-noise approximation", lna, bcm_q)],
     figures=[fig_path.name])
 print(f"wrote {tex}, {md} and {fig_path}")

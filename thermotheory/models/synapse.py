@@ -44,13 +44,14 @@ from ..core.model import LinearSDE
 from ..core.presentation import Units
 from ..core.sde import SDE
 from ..errors import ModelError
+from ..results import Definition, Derivation
 from .decoder import UNITS as _DECODER_UNITS
 from .decoder import g, sigma_n, sigma_v, tau_n, tau_v, v, x
 
 __all__ = [
     "tau_w", "sigma_w", "kappa", "lam", "s_mu", "tau_r", "t_w", "I_th", "r_0", "theta", "t", "w", "mu",
     "tracking", "tracking_quantities", "protocol", "learning", "learning_quantities", "ramp_efficiency",
-    "storage_quantities", "learning_sde", "c", "bcm_synapse", "bcm_linear_noise", "UNITS", "LEARNING_SCALES",
+    "storage_quantities", "learning_sde", "c", "LEARNING_START", "bcm_synapse", "bcm_linear_noise", "UNITS", "LEARNING_SCALES",
 ]
 
 tau_w, sigma_w, kappa, s_mu, tau_r, t_w, r_0, theta = sp.symbols(
@@ -99,10 +100,10 @@ def tracking() -> LinearSDE:
     )
 
 
-def tracking_quantities(model: LinearSDE | None = None) -> dict[str, Any]:
-    r"""Stationary closed forms of the tracking synapse.
+def tracking_quantities(model: LinearSDE | None = None) -> Derivation:
+    r"""Stationary closed forms of the tracking synapse (a :class:`~thermotheory.results.Derivation`).
 
-    Returns a mapping with ``"information_vw"`` :math:`I(v; w)`, ``"information_vx"``
+    Returns, each entry bound to its registered quantity (the last a definition), ``"information_vw"`` :math:`I(v; w)`, ``"information_vx"``
     :math:`I(v; x)` (data processing: :math:`I(v;w) \le I(v;x)`), ``"heat_rate"``
     :math:`\Phi_w`, ``"information_flow"`` :math:`l_w` (into ``w`` from ``(v, x)``),
     ``"efficiency"`` :math:`l_w / \Phi_w` and ``"heat_rate_no_signal"`` (:math:`\Phi_w`
@@ -119,20 +120,25 @@ def tracking_quantities(model: LinearSDE | None = None) -> dict[str, Any]:
     >>> q["heat_rate_no_signal"]
     kappa**2*sigma_n**2/(sigma_w**2*(tau_n + tau_w))
     """
+    from .. import registry as R
+
     model = tracking() if model is None else model
-    out = {
-        "information_vw": gaussian.mutual_information(model, v, w),
-        "information_vx": gaussian.mutual_information(model, v, x),
-        "heat_rate": thermo.heat_rate(model, w),
-        "information_flow": thermo.information_flow(model, subsystem=w),
-    }
-    out["efficiency"] = out["information_flow"] / out["heat_rate"]
+    heat = thermo.heat_rate(model, w)
+    flow = thermo.information_flow(model, subsystem=w)
     if model.is_numeric:
         silent = LinearSDE.from_matrices(*_silenced(model), variables=model.variables)
-        out["heat_rate_no_signal"] = thermo.heat_rate(silent, w)
+        no_signal = thermo.heat_rate(silent, w)
     else:
-        out["heat_rate_no_signal"] = sp.factor(out["heat_rate"].subs(g, 0))
-    return out
+        no_signal = sp.factor(heat.subs(g, 0))
+    return Derivation(model, [
+        ("information_vw", R.mutual_information.of(v, w), gaussian.mutual_information(model, v, w)),
+        ("information_vx", R.mutual_information.of(v, x), gaussian.mutual_information(model, v, x)),
+        ("heat_rate", R.heat_rate.of(w), heat),
+        ("information_flow", R.information_flow.of(w), flow),
+        ("efficiency", R.efficiency.of(w), flow / heat),
+        ("heat_rate_no_signal", Definition("heat_rate_no_signal", r"\Phi_{w} \big|_{g = 0}",
+                                           "heat rate of the synapse when the neuron carries no signal"), no_signal),
+    ])
 
 
 def _silenced(model: LinearSDE):
@@ -217,10 +223,11 @@ def _conditional(kind: str) -> list[tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]]:
     return pieces
 
 
-def learning_quantities(kind: str = "step") -> dict[str, sp.Expr]:
+def learning_quantities(kind: str = "step") -> Derivation:
     r"""Transient closed forms of learning ``mu`` under a step or a ramp, for any time ``t``.
 
-    Returns a mapping (``Piecewise`` in ``t`` for the ramp) with
+    Returns a :class:`~thermotheory.results.Derivation` of :func:`learning_sde` (``Piecewise``
+    in ``t`` for the ramp) with
 
     - ``"gain"`` :math:`c(t)`, with :math:`E[w \mid \mu] = c(t)\,\mu`, and ``"variance"``
       :math:`\operatorname{var}(w \mid \mu)` (it stays :math:`\sigma_w^2`);
@@ -229,8 +236,14 @@ def learning_quantities(kind: str = "step") -> dict[str, sp.Expr]:
     - ``"heat"`` :math:`Q(t)`, the heat (as entropy) released over ``[0, t]``, averaged
       over ``mu``;
     - ``"efficiency"`` :math:`I / (\Delta S_w + Q) \le 1`;
-    - their ``t -> infinity`` limits ``"information_final"``, ``"heat_final"``,
-      ``"efficiency_final"``.
+    - their ``t -> infinity`` limits ``"gain_final"``, ``"information_final"``,
+      ``"heat_final"``, ``"efficiency_final"``.
+
+    The information, the heat and the weight's entropy are definitions that name the
+    registered quantity they equal on :func:`learning_sde` started from
+    :data:`LEARNING_START` (``check=``: the information :math:`I(w_t; \mu)`, the heat
+    :math:`Q_w(t)` and the entropy :math:`H(w_t) = H(w_0) + \Delta S_w`), so that
+    ``learning_quantities(kind).verify(values={..., t: 3.0})`` checks them by Monte Carlo.
 
     Examples
     --------
@@ -246,7 +259,7 @@ def learning_quantities(kind: str = "step") -> dict[str, sp.Expr]:
         heat = _average_over_mu(Q)
         for key, val in zip(out, (c, V, info, dS, heat, info / (dS + heat))):
             out[key].append(val)
-    result: dict[str, sp.Expr] = {}
+    result: dict[str, Any] = {}
     starts = [p[0] for p in pieces]
     for key, vals in out.items():
         if len(vals) == 1:
@@ -262,15 +275,48 @@ def learning_quantities(kind: str = "step") -> dict[str, sp.Expr]:
     result["information_final"] = i_inf
     result["heat_final"] = q_inf
     result["efficiency_final"] = i_inf / (i_inf + q_inf)
-    return result
+    return _learning_derivation(kind, result)
 
 
-def ramp_efficiency() -> dict[str, sp.Expr]:
+#: The state :func:`learning_sde` starts from: ``mu ~ N(0, s_mu^2)``, the weight in equilibrium, the clock at 0.
+LEARNING_START = {mu: s_mu**2, w: sigma_w**2, c: sp.Integer(0)}
+
+
+def _learning_derivation(kind: str, forms: dict[str, Any]) -> Derivation:
+    from .. import registry as R
+
+    information = R.mutual_information.of(w, mu, t=t, initial=LEARNING_START)
+    heat = R.heat.of(t, LEARNING_START, subsystem=w)
+    entropy = R.entropy.of(w, t=t, initial=LEARNING_START)
+    h0 = sp.log(2 * sp.pi * sp.E * sigma_w**2) / 2
+    notation = {
+        "gain": Definition("gain", "c(t)", "gain of the conditional mean, E[w | mu] = c(t) mu"),
+        "variance": Definition("variance", r"\operatorname{var}(w_{t} \mid \mu)", "variance of w given mu"),
+        "information": Definition("information", information.latex(), "information the weight holds about mu",
+                                  check=information),
+        "entropy_change": Definition("entropy_change", r"\Delta S_{w}(t)", "change of the weight's entropy, "
+                                     "H(w_t) - H(w_0)"),
+        "heat": Definition("heat", heat.latex(), "heat released over [0, t] (as entropy), averaged over mu",
+                           check=heat),
+        "efficiency": Definition("efficiency", r"\eta(t)", "learning efficiency I / (Delta S_w + Q)"),
+        "gain_final": Definition("gain_final", r"c(\infty)", "gain after learning"),
+        "information_final": Definition("information_final", r"I(w_{\infty}; \mu)", "information after learning"),
+        "heat_final": Definition("heat_final", r"Q_{w}(\infty)", "heat of learning"),
+        "efficiency_final": Definition("efficiency_final", r"\eta(\infty)", "efficiency of learning"),
+    }
+    entries = [(key, notation[key], forms[key]) for key in notation]
+    entries.insert(4, ("entropy", Definition("entropy", entropy.latex(), "entropy of the weight at t", check=entropy),
+                       h0 + forms["entropy_change"]))
+    return Derivation(learning_sde(kind), entries)
+
+
+def ramp_efficiency() -> Derivation:
     r"""Learning efficiency after a ramp of duration ``tau_r`` (``t -> infinity``), and its limits.
 
-    Returns ``"efficiency"`` (a function of ``tau_r``), ``"heat"`` (the heat of learning),
-    ``"step_limit"`` (``tau_r -> 0``: the step's efficiency, below 1/2) and
-    ``"slow_limit"`` (``tau_r -> infinity``: 1).
+    Returns a :class:`~thermotheory.results.Derivation` of definitions: ``"efficiency"`` (a
+    function of ``tau_r``), ``"heat"`` (the heat of learning), ``"step_limit"``
+    (``tau_r -> 0``: the step's efficiency, below 1/2) and ``"slow_limit"``
+    (``tau_r -> infinity``: 1).
 
     Examples
     --------
@@ -279,19 +325,23 @@ def ramp_efficiency() -> dict[str, sp.Expr]:
     """
     q = learning_quantities("ramp")
     eff, heat = q["efficiency_final"], q["heat_final"]
-    return {
-        "efficiency": eff,
-        "heat": heat,
-        "step_limit": sp.simplify(sp.limit(eff, tau_r, 0)),
-        "slow_limit": sp.simplify(sp.limit(eff, tau_r, sp.oo)),
-    }
+    final = r"\eta_{\mathrm{ramp}}(\infty)"
+    return Derivation(q.model, [
+        ("efficiency", Definition("efficiency", final, "efficiency of learning by a ramp of duration tau_r"), eff),
+        ("heat", Definition("heat", r"Q_{w, \mathrm{ramp}}(\infty)", "heat of learning by a ramp"), heat),
+        ("step_limit", Definition("step_limit", r"\lim_{\tau_r \to 0} " + final, "the step's efficiency"),
+         sp.simplify(sp.limit(eff, tau_r, 0))),
+        ("slow_limit", Definition("slow_limit", r"\lim_{\tau_r \to \infty} " + final, "slow learning"),
+         sp.simplify(sp.limit(eff, tau_r, sp.oo))),
+    ])
 
 
-def storage_quantities() -> dict[str, sp.Expr]:
+def storage_quantities() -> Derivation:
     r"""Writing with a step for a time ``t_w``, then storing: forgetting (drive off) or holding (drive on).
 
     With :math:`c_w = 1 - e^{-t_w/\tau_w}` the gain written and ``t`` the time since the
-    drive stopped, returns
+    drive stopped, returns a :class:`~thermotheory.results.Derivation` of
+    :func:`learning_sde` ``("pulse")`` with
 
     - ``"information"`` :math:`I(t)` left after the drive stops, ``"lifetime"`` the time
       at which it falls to ``I_th`` (for ``I_th`` below the information written);
@@ -302,6 +352,9 @@ def storage_quantities() -> dict[str, sp.Expr]:
       ``"hold_to_write"`` the limit ``t -> infinity`` of its ratio to the cost of writing:
       holding the information costs far less than writing it, and nothing once the weight
       has settled (given ``mu`` it is then in equilibrium around ``lambda mu``).
+
+    The information is a definition checked by the mutual information
+    :math:`I(w; \mu)` at ``t_w + t`` from :data:`LEARNING_START` (``check=``).
 
     Examples
     --------
@@ -316,15 +369,26 @@ def storage_quantities() -> dict[str, sp.Expr]:
     write = _average_over_mu(Q_step.xreplace({t: t_w}))
     heat_forget = sp.simplify(_average_over_mu(Q_pulse.xreplace(after)) - write)
     hold = sp.simplify(_average_over_mu(Q_step.xreplace(after)) - write)
-    return {
-        "information": info,
-        "lifetime": sp.simplify(life[0]) if len(life) == 1 else life,
-        "heat_forgetting": heat_forget,
-        "heat_forgetting_total": sp.simplify(sp.limit(heat_forget, t, sp.oo)),
-        "write_cost": sp.simplify(write),
-        "hold_cost": hold,
-        "hold_to_write": sp.simplify(sp.limit(hold, t, sp.oo) / write),
-    }
+    from .. import registry as R
+
+    stored = R.mutual_information.of(w, mu, t=t_w + t, initial=LEARNING_START)
+    return Derivation(learning_sde("pulse"), [
+        ("information", Definition("information", r"I_{\mathrm{store}}(t)",
+                                   "information left a time t after the drive stopped", check=stored), info),
+        ("lifetime", Definition("lifetime", r"t_{\mathrm{mem}}(I_{th})", "time at which the information falls to "
+                                "I_th"), sp.simplify(life[0]) if len(life) == 1 else life),
+        ("heat_forgetting", Definition("heat_forgetting", r"Q_{\mathrm{forget}}(t)",
+                                       "heat released over the time t after the stop"), heat_forget),
+        ("heat_forgetting_total", Definition("heat_forgetting_total", r"Q_{\mathrm{forget}}(\infty)",
+                                             "heat released while forgetting, in all"),
+         sp.simplify(sp.limit(heat_forget, t, sp.oo))),
+        ("write_cost", Definition("write_cost", r"Q_{\mathrm{write}}", "heat of writing, Q(t_w)"),
+         sp.simplify(write)),
+        ("hold_cost", Definition("hold_cost", r"Q_{\mathrm{hold}}(t)", "heat over a time t of holding"), hold),
+        ("hold_to_write", Definition("hold_to_write", r"Q_{\mathrm{hold}}(\infty) / Q_{\mathrm{write}}",
+                                     "cost of holding for ever over the cost of writing"),
+         sp.simplify(sp.limit(hold, t, sp.oo) / write)),
+    ])
 
 
 def learning_sde(kind: str = "step") -> SDE:
