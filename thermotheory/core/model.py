@@ -218,11 +218,13 @@ class LinearSDE(StateModel):
         Behaviour under time reversal: +1 even (positions, rates, weights), -1 odd
         (velocities). Default: all even.
     time : Symbol, optional
-        The symbol of time when the constant term of the drift is a protocol ``b(t)``
-        (a dragged trap, a learning signal switched on and off; ``Piecewise`` and
-        ``Heaviside`` give piecewise protocols). Only ``b`` may depend on it: the drift
-        matrix and the diffusion may not. Such a model has transient closed forms
-        (``mean``, ``covariance``, ``heat``, ``entropy_production``) but no stationary state.
+        The symbol of time when the model follows a protocol: a constant drift ``b(t)``
+        (a dragged trap, a learning signal switched on and off), a drift matrix ``A(t)``
+        (a trap whose stiffness changes, a learning rate switched on and off) or a
+        diffusion ``D(t)`` (a bath whose temperature changes); ``Piecewise`` and
+        ``Heaviside`` give piecewise protocols. Such a model has transient closed forms
+        (``mean``, ``covariance``, ``heat``, ``entropy_production``, ``work``) but no
+        stationary state (see :mod:`thermotheory.core.driven`).
 
     Raises
     ------
@@ -233,7 +235,7 @@ class LinearSDE(StateModel):
     InvalidParity, UnknownVariable
         For a parity other than +-1 or a key that is not a state variable.
     ModelError
-        When the drift matrix or the diffusion depends on ``time``.
+        When ``time`` is not a Symbol or is a state variable.
 
     Notes
     -----
@@ -314,7 +316,7 @@ class LinearSDE(StateModel):
         parity : mapping or sequence of +-1, optional
             Parity of each variable (default all even).
         time : Symbol, optional
-            The symbol of time, when ``b`` is a protocol ``b(t)``.
+            The symbol of time, when ``b``, ``A`` or ``D`` follows a protocol.
 
         Returns
         -------
@@ -406,13 +408,15 @@ class LinearSDE(StateModel):
         set_(self, "_D", D)
         set_(self, "_parity", tuple(parity))
         set_(self, "_cache", {})
-        if time is not None and time not in b.free_symbols:
-            time = None  # the drift does not depend on time after all
+        if time is not None and time not in (A.free_symbols | b.free_symbols | D.free_symbols):
+            time = None  # the model does not depend on time after all
         set_(self, "_time", time)
         if arrays is None:
             params = (A.free_symbols | b.free_symbols | D.free_symbols) - set(variables) - {time}
             set_(self, "_parameters", tuple(sorted(params, key=lambda s: s.name)))
-            if not params:
+            if not params and time is not None and time in (A.free_symbols | D.free_symbols):
+                arrays = (None, None, None)  # A(t) or D(t): no single array (see matrices_at)
+            elif not params:
                 mats = (A, D) if time is not None else (A, b, D)
                 arrays = [np.array(np.asarray(M.evalf(), dtype=float), dtype=float) for M in mats]
                 arrays = (arrays[0], None, arrays[1]) if time is not None else (arrays[0], arrays[1].reshape(-1), arrays[2])
@@ -440,8 +444,61 @@ class LinearSDE(StateModel):
 
     @property
     def is_autonomous(self) -> bool:
-        """True when the drift does not depend on time (the model can have a stationary state)."""
+        """True when the model does not depend on time (it can have a stationary state)."""
         return self._time is None
+
+    @property
+    def is_modulated(self) -> bool:
+        """True when the drift matrix ``A(t)`` or the diffusion ``D(t)`` depends on time (not only ``b(t)``).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from thermotheory import LinearSDE
+        >>> x, t = sp.symbols("x t", real=True)
+        >>> LinearSDE({x: -(1 + t) * x}, {x: 1}, time=t).is_modulated
+        True
+        """
+        if self._time is None:
+            return False
+        if "modulated" not in self._cache:
+            self._cache["modulated"] = self._time in (self.A.free_symbols | self.D.free_symbols)
+        return self._cache["modulated"]
+
+    def matrices_at(self, times: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``A(t)``, ``b(t)`` and ``D(t)`` of a numeric model at the given times.
+
+        Returns
+        -------
+        A, b, D : arrays of shapes ``(k, n, n)``, ``(k, n)`` and ``(k, n, n)``
+            For ``k`` times; constant matrices are repeated.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from thermotheory import LinearSDE
+        >>> x, t = sp.symbols("x t", real=True)
+        >>> A, b, D = LinearSDE({x: -(1 + t) * x}, {x: 1 + t}, time=t).matrices_at([0.0, 2.0])
+        >>> A.ravel().tolist(), D.ravel().tolist()
+        ([-1.0, -3.0], [1.0, 3.0])
+        """
+        if self._arrays is None:
+            raise ModelError(
+                f"the model has free parameters {[p.name for p in self._parameters]}; substitute values with subs()"
+            )
+        ts = np.atleast_1d(np.asarray(times, dtype=float)).reshape(-1)
+        n = self.dimension
+        b = self.drive(ts)
+        if not self.is_modulated:
+            A, _, D = self._arrays
+            return np.broadcast_to(A, (ts.size, n, n)).copy(), b, np.broadcast_to(D, (ts.size, n, n)).copy()
+        if "matrices" not in self._cache:
+            self._cache["matrices"] = [sp.lambdify(self._time, list(M), modules="numpy") for M in (self.A, self.D)]
+        out = []
+        for f in self._cache["matrices"]:
+            vals = [np.broadcast_to(np.asarray(v, dtype=float), ts.shape) for v in f(ts)]
+            out.append(np.stack(vals, axis=-1).reshape(ts.size, n, n))
+        return out[0], b, out[1]
 
     @property
     def A(self) -> sp.ImmutableMatrix:
@@ -491,6 +548,11 @@ class LinearSDE(StateModel):
         if self._arrays is None:
             raise ModelError(
                 f"the model has free parameters {[p.name for p in self._parameters]}; substitute values with subs()"
+            )
+        if self.is_modulated:
+            raise ModelError(
+                f"the drift matrix or the diffusion depends on time {self._time}, so there is no stationary state "
+                "and no single array; use matrices_at(times), or the transient closed forms at a time t"
             )
         if self._time is not None and not allow_protocol:
             raise ModelError(
@@ -565,6 +627,11 @@ class LinearSDE(StateModel):
     def is_stable(self) -> bool | None:
         """Whether the drift matrix is Hurwitz (all eigenvalues in the open left half-plane).
 
+        Raises
+        ------
+        ModelError
+            When the drift matrix or the diffusion depends on time (a protocol ``A(t)``).
+
         Returns
         -------
         True, False or None
@@ -582,6 +649,7 @@ class LinearSDE(StateModel):
         >>> LinearSDE({x: -sp.Symbol("k", real=True) * x}, {x: 1}).is_stable() is None
         True
         """
+        self._refuse_modulated()
         if "stable" not in self._cache:
             if self.is_numeric:
                 self._cache["stable"] = numeric_stability(self._arrays.A)[0]
@@ -608,9 +676,18 @@ class LinearSDE(StateModel):
         >>> LinearSDE({x: -x, y: x + k * y}, {x: 1, y: 1}).stability_conditions()
         (None, [-k])
         """
+        self._refuse_modulated()
         if "routh_hurwitz" not in self._cache:
             self._cache["routh_hurwitz"] = structure.routh_hurwitz(self.A)
         return self._cache["routh_hurwitz"]
+
+    def _refuse_modulated(self) -> None:
+        """Raise for ``A(t)`` or ``D(t)``: there is no single drift matrix, so no stationary state to ask about."""
+        if self.is_modulated:
+            raise ModelError(
+                f"the drift matrix or the diffusion depends on time {self._time}, so there is no stationary state "
+                "(and no single drift matrix to call stable); use the transient closed forms at a time t"
+            )
 
     # -- display -------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -691,20 +768,13 @@ def _linear_coefficients(variables: tuple[sp.Symbol, ...], exprs: Iterable[sp.Ex
 
 
 def _check_time_symbol(variables, time, A, D):
-    """Check the symbol of time: not a state variable, absent from the drift matrix and the diffusion."""
+    """Check the symbol of time: a Symbol, not a state variable (``A``, ``b`` and ``D`` may depend on it)."""
     if time is None:
         return None
     if not isinstance(time, sp.Symbol):
         raise ModelError(f"time: expected a sympy Symbol but found {time!r}")
     if time in variables:
         raise ModelError(f"time: {time} is a state variable")
-    if time in A.free_symbols:
-        raise ModelError(
-            f"the drift matrix depends on time {time}: only the constant term b(t) may depend on time "
-            "(a time-dependent stiffness or coupling is outside the linear engine)"
-        )
-    if time in D.free_symbols:
-        raise ModelError(f"the diffusion depends on time {time}: only the constant drift b(t) may depend on time")
     return time
 
 
