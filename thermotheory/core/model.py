@@ -225,6 +225,14 @@ class LinearSDE(StateModel):
         ``Heaviside`` give piecewise protocols. Such a model has transient closed forms
         (``mean``, ``covariance``, ``heat``, ``entropy_production``, ``work``) but no
         stationary state (see :mod:`thermotheory.core.driven`).
+    feedback : mapping Symbol -> expression, optional
+        The part of the drift of an odd (velocity-like) variable that is a feedback force,
+        not friction from the bath: cold damping ``{v: -gamma_p * v / m}`` in the drift
+        ``(-gamma * v - gamma_p * v) / m``. It must be linear in the state variables and
+        its terms must be in the drift (it declares, it adds nothing). The stationary
+        :func:`~thermotheory.heat_rate` then counts only the bath's friction and noise,
+        and :func:`~thermotheory.entropy_production_rate` adds the entropy pumping
+        (Munakata–Rosinberg); see :mod:`thermotheory.core.feedback`.
 
     Raises
     ------
@@ -260,7 +268,8 @@ class LinearSDE(StateModel):
     (D_r, D_v, lambda, tau, tau_r)
     """
 
-    __slots__ = ("_variables", "_A", "_b", "_D", "_parity", "_arrays", "_parameters", "_cache", "_time", "__weakref__")
+    __slots__ = ("_variables", "_A", "_b", "_D", "_parity", "_arrays", "_parameters", "_cache", "_time", "_feedback",
+                 "__weakref__")
 
     def __init__(
         self,
@@ -268,6 +277,7 @@ class LinearSDE(StateModel):
         diffusion: Mapping[sp.Symbol, Any] | Any,
         parity: Mapping[sp.Symbol, int] | None = None,
         time: sp.Symbol | None = None,
+        feedback: Mapping[sp.Symbol, Any] | None = None,
     ) -> None:
         if not isinstance(drift, Mapping) or len(drift) == 0:
             raise ModelError("drift: expected a non-empty mapping from state variable (Symbol) to expression")
@@ -283,6 +293,10 @@ class LinearSDE(StateModel):
         D = _diffusion_matrix(variables, diffusion)
         time = _check_time_symbol(variables, time, A, D)
         self._init(variables, A, b, D, _parity_tuple(variables, parity), arrays=None, time=time)
+        if feedback is not None:
+            from .feedback import feedback_matrix
+
+            object.__setattr__(self, "_feedback", feedback_matrix(variables, self._parity, feedback, A, b, time))
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -441,6 +455,11 @@ class LinearSDE(StateModel):
     def time(self) -> sp.Symbol | None:
         """The symbol of time in a protocol ``b(t)``; None when the drift does not depend on time."""
         return self._time
+
+    @property
+    def feedback(self) -> sp.ImmutableMatrix | None:
+        """Coefficients ``A_fb`` of the declared feedback force (a part of ``A``), or None when none is declared."""
+        return getattr(self, "_feedback", None)
 
     @property
     def is_autonomous(self) -> bool:
@@ -622,6 +641,9 @@ class LinearSDE(StateModel):
         _check_symbolic_diffusion(self._variables, D)
         obj = LinearSDE.__new__(LinearSDE)
         obj._init(self._variables, A, b, D, self._parity, arrays=None, time=self._time)
+        if self.feedback is not None:
+            fb = self.feedback.xreplace(rep)
+            object.__setattr__(obj, "_feedback", None if fb.is_zero_matrix else fb)
         return obj
 
     def is_stable(self) -> bool | None:
@@ -694,6 +716,8 @@ class LinearSDE(StateModel):
         names = ", ".join(v.name for v in self._variables[:8]) + (", ..." if self.dimension > 8 else "")
         kind = "numeric" if self.is_numeric else "parameters: " + ", ".join(p.name for p in self._parameters)
         driven = "" if self._time is None else f", time={self._time}"
+        if self.feedback is not None:
+            driven += ", feedback"
         return f"LinearSDE(variables=({names}), {kind}{driven})"
 
     def _repr_latex_(self) -> str:
@@ -706,6 +730,8 @@ class LinearSDE(StateModel):
             return NotImplemented
         if self._variables != other._variables or self._parity != other._parity or self._time != other._time:
             return False
+        if self.feedback != other.feedback:
+            return False
         if self.is_numeric and other.is_numeric and self._time is None:
             return all(np.array_equal(x, y) for x, y in zip(self._arrays, other._arrays))
         return self.A == other.A and self.b == other.b and self.D == other.D
@@ -716,6 +742,8 @@ class LinearSDE(StateModel):
                 self._cache["hash"] = hash((self._variables, self._parity) + tuple(a.tobytes() for a in self._arrays))
             else:
                 self._cache["hash"] = hash((self._variables, self._parity, self.A, self.b, self.D))
+            if self.feedback is not None:
+                self._cache["hash"] = hash((self._cache["hash"], self.feedback))
         return self._cache["hash"]
 
 
