@@ -10,6 +10,12 @@ irreversible velocity is
 
 Per subsystem ``Y`` (its noise independent of the rest) the Horowitz–Esposito
 balance :math:`\sigma_Y = \Phi_Y - l_Y` holds, with :math:`\sigma_Y \ge 0`.
+
+A feedback force declared on odd variables (``LinearSDE(..., feedback=...)``, cold
+damping) is not the bath's: the stationary rates then use the bath's irreversible drift
+:math:`A_B = [(A - A_{fb}) + E (A - A_{fb}) E]/2` in place of :math:`A_{irr}`, and the
+balance gains the entropy pumping rate :math:`\dot S_{pump,Y} = -\operatorname{tr}(A_{fb})_{YY}`:
+:math:`\sigma_Y = \Phi_Y + \dot S_{pump,Y} - l_Y \ge 0` (Kim & Qian 2004; Munakata & Rosinberg 2014).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from .lyapunov import lyapunov_general, lyapunov_symbolic
 from .moments import check_time, covariance, initial_covariance, initial_mean_vector, mean
 from .protocols import switching_times
 from .state import stationary_covariance, stationary_state
+from .feedback import feedback_array
 from .model import LinearSDE, VariableSpec, stability_tolerance
 from .checks import check_finite_result, guarded
 from ._compat import renamed_keywords
@@ -36,6 +43,7 @@ __all__ = [
     "heat_rate",
     "information_flow",
     "efficiency",
+    "entropy_pumping_rate",
     "entropy_production",
     "heat",
 ]
@@ -54,13 +62,34 @@ def _mm(ops, *Ms):
     return out
 
 
+def _feedback(model: LinearSDE, ops):
+    """The declared feedback matrix ``A_fb`` in the backend's type, or None."""
+    if model.feedback is None:
+        return None
+    return ops.asmat(feedback_array(model)) if ops is NumOps else sp.Matrix(model.feedback)
+
+
+def _bath_split(model: LinearSDE, ops, A, b):
+    """The bath's irreversible drift: the parity split of ``A - A_fb`` (of ``A`` without declared feedback)."""
+    F = _feedback(model, ops)
+    return _parity_split(model, ops, A if F is None else A - F, b)
+
+
+def _pumping(model: LinearSDE, ops, idx) -> Any:
+    r"""Entropy pumping rate of the rows ``idx``: :math:`-\operatorname{tr}(A_{fb})_{YY}` (0 without feedback)."""
+    F = _feedback(model, ops)
+    if F is None:
+        return 0
+    return -sum(F[i, i] for i in idx)
+
+
 def _stationary(model: LinearSDE):
     ops = ops_for(model)
     A, b, D = model_matrices(model, ops)
     S = ops.asmat(stationary_covariance(model))  # first: a too large symbolic model is refused at once
     state = stationary_state(model)
     m = np.asarray(state.mean, dtype=float).reshape(-1, 1) if ops is NumOps else sp.Matrix(state.mean)
-    A_irr, b_irr = _parity_split(model, ops, A, b)
+    A_irr, b_irr = _bath_split(model, ops, A, b)  # the parity split, less any declared feedback
     return ops, A, b, D, S, m, A_irr, b_irr
 
 
@@ -113,7 +142,7 @@ def _medium_terms(model: LinearSDE, Y: VariableSpec | None, what: str, names: Co
 
     Returns ``(ops, idx, D, S, quad, tr_irr)`` with
     ``quad = tr(D_YY^+ F S F^T) + c_Y^T D_YY^+ c_Y`` (F the rows of A_irr for Y) and
-    ``tr_irr = tr(A_irr)_YY``. With ``names`` (symbolic models) ``S`` is the matrix of the
+    ``tr_irr = tr(A_irr)_YY``; with declared feedback ``A_irr`` is the bath's part. With ``names`` (symbolic models) ``S`` is the matrix of the
     named covariance entries, for a structured closed form.
     """
     ops, A, b, D, S, m, A_irr, b_irr = _stationary(model)
@@ -184,6 +213,14 @@ def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = N
     is the partial entropy production :math:`\sigma_Y \ge 0`, and the partial rates of
     the parts of a bipartite system add up to the total.
 
+    With a feedback force declared on odd variables (``LinearSDE(feedback=...)``) the
+    irreversible velocity is the bath's (:math:`A_{irr}` less the feedback's part) and
+    the rate is :math:`\Pi = \Phi + \dot S_{pump}` in the stationary state, with the
+    entropy pumping :math:`\dot S_{pump} = -\operatorname{tr} A_{fb}`
+    (:func:`entropy_pumping_rate`). This is the Munakata–Rosinberg second law
+    :math:`\Phi \ge -\dot S_{pump}`: a cold-damped particle takes heat from its bath
+    (:math:`\Phi < 0`), never more than the pumping allows.
+
     Parameters
     ----------
     model : LinearSDE
@@ -220,9 +257,10 @@ def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = N
     names = _structured_names(model, form, need_precision=subsystem is not None)
     ops, idx, D, S, quad, tr_irr = _medium_terms(model, subsystem, "entropy production", names)
     if subsystem is None:
-        # stationary: tr(D S^-1) = -tr A = -tr A_irr (trace of the Lyapunov equation), so the
-        # total rate is the total entropy flow into the medium and needs no inverse of S
-        return _finish(ops, quad + tr_irr, form, names)
+        # stationary: tr(D S^-1) = -tr A (trace of the Lyapunov equation), so the total rate is
+        # the total entropy flow into the medium plus the pumping tr A_irr - tr A = -tr A_fb,
+        # and needs no inverse of S
+        return _finish(ops, quad + tr_irr + _pumping(model, ops, idx), form, names)
     if names is not None:
         return _finish(ops, quad + 2 * tr_irr + _noise_precision_trace(names, D, idx), form, names)
     val = quad + 2 * tr_irr + _noise_precision(model, ops, S, D, idx)
@@ -239,6 +277,13 @@ def heat_rate(model: LinearSDE, subsystem: VariableSpec, form: str | None = None
 
     (Stratonovich average of :math:`D_{YY}^{-1} f^{irr}_Y \circ (\dot z_Y - f^{rev}_Y)`.) For a
     variable at temperature ``T`` this is its heat flow divided by ``T``.
+
+    With a feedback force declared on odd variables (``LinearSDE(feedback=...)``),
+    :math:`f^{irr}` is the bath's friction only and the feedback joins :math:`f^{rev}`:
+    the heat counts the work of the bath's friction and noise (Sekimoto). A particle
+    cold-damped at gain :math:`\gamma'` (``m = T = 1``) gives
+    :math:`\Phi = -\gamma\gamma'/(\gamma + \gamma')`: it takes heat from its bath, and the
+    second law reads :math:`\Phi \ge -\dot S_{pump}` (:func:`entropy_production_rate`).
 
     Parameters
     ----------
@@ -293,7 +338,9 @@ def information_flow(model: LinearSDE, subsystem: VariableSpec, form: str | None
     with :math:`J` the stationary probability current (the terms in :math:`S_{YY}^{-1}`
     cancel by the ``YY`` block of the Lyapunov equation). Positive when ``Y`` senses
     ``X``; in the stationary state :math:`l_X + l_Y = 0` and :math:`l_Y \le \Phi_Y`
-    (second law for ``Y``).
+    (second law for ``Y``). A declared feedback force does not change the flow (it is a
+    property of the dynamics), but it changes the bound to
+    :math:`l_Y \le \Phi_Y + \dot S_{pump,Y}` (Munakata–Rosinberg).
 
     Parameters
     ----------
@@ -348,6 +395,10 @@ def efficiency(model: LinearSDE, subsystem: VariableSpec, form: str | None = Non
     takes entropy from its bath (:math:`\Phi_Y < 0`, the hot one of two coupled
     particles) it reads :math:`l_Y \le \Phi_Y < 0`, and the ratio is then at least 1.
 
+    With a feedback force declared on ``Y`` the second law is the Munakata–Rosinberg one,
+    :math:`l_Y \le \Phi_Y + \dot S_{pump,Y}`, and the efficiency is
+    :math:`l_Y / (\Phi_Y + \dot S_{pump,Y})` (the same ratio without feedback).
+
     Parameters
     ----------
     model : LinearSDE
@@ -360,7 +411,8 @@ def efficiency(model: LinearSDE, subsystem: VariableSpec, form: str | None = Non
     Raises
     ------
     ModelError
-        When the heat rate of ``Y`` is zero (no dissipation: the ratio is undefined).
+        When the heat rate of ``Y`` (plus its entropy pumping) is zero (no dissipation:
+        the ratio is undefined).
 
     Examples
     --------
@@ -373,10 +425,13 @@ def efficiency(model: LinearSDE, subsystem: VariableSpec, form: str | None = Non
     form = check_form(form)
     structured = _structured_names(model, form, need_precision=True) is not None
     inner = "structured" if structured else None
+    pump = entropy_pumping_rate(model, subsystem) if model.feedback is not None else 0
     heat = heat_rate(model, subsystem, form=inner)
+    if pump != 0:  # the Munakata-Rosinberg bound l_Y <= Phi_Y + pumping
+        heat = heat + pump
     flow = information_flow(model, subsystem, form=inner)
     # a structured heat rate is written in named covariance entries: its zero is decided on the quotient
-    if (heat_rate(model, subsystem, form="factored") if isinstance(heat, ClosedForm) else heat) == 0:
+    if (sp.cancel(heat_rate(model, subsystem, form="factored") + pump) if isinstance(heat, ClosedForm) else heat) == 0:
         # numeric heat rates within round-off of zero are exactly 0.0 (see heat_rate)
         raise ModelError(f"the heat rate of {subsystem} is zero (no dissipation, as at equilibrium), so its efficiency "
                          "is undefined")
@@ -385,6 +440,49 @@ def efficiency(model: LinearSDE, subsystem: VariableSpec, form: str | None = Non
     if structured:
         return flow / heat
     return _finish(ops_for(model), flow / heat, form)
+
+
+@guarded
+def entropy_pumping_rate(model: LinearSDE, subsystem: VariableSpec | None = None) -> Any:
+    r"""Entropy pumping rate of a declared feedback force (Kim & Qian 2004; Munakata & Rosinberg 2014).
+
+    .. math:: \dot S_{pump,Y} = -\operatorname{tr}(A_{fb})_{YY}
+              = -\sum_{i \in Y} \langle \partial_{z_i} f^{fb}_i \rangle
+
+    The entropy that a velocity-dependent feedback force removes from the system by
+    contracting its phase space: :math:`\gamma'/m` for cold damping
+    :math:`F_{fb} = -\gamma' v`. It closes the stationary balance
+    :math:`\sigma_Y = \Phi_Y + \dot S_{pump,Y} - l_Y \ge 0`; for the whole system the
+    Munakata–Rosinberg second law :math:`\Phi \ge -\dot S_{pump}`. Zero without a
+    declared feedback (``LinearSDE(feedback=...)``). For a linear feedback it is a
+    constant of the model: it needs no stationary state.
+
+    Parameters
+    ----------
+    model : LinearSDE
+    subsystem : Symbol, name or sequence, optional
+        Default: the whole system.
+
+    Returns
+    -------
+    sympy expression or float
+
+    Examples
+    --------
+    A particle (``m = 1``) cold-damped at gain ``gamma_p``:
+
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE
+    >>> v = sp.Symbol("v", real=True)
+    >>> g, gp = sp.symbols("gamma gamma_p", positive=True)
+    >>> cold = LinearSDE({v: -(g + gp) * v}, {v: g}, parity={v: -1}, feedback={v: -gp * v})
+    >>> entropy_pumping_rate(cold)
+    gamma_p
+    """
+    ops = ops_for(model)
+    idx = list(range(model.dimension)) if subsystem is None else model.indices(subsystem)
+    value = _pumping(model, ops, idx)
+    return float(value) if ops is NumOps else sp.sympify(value)
 
 
 @guarded
