@@ -175,16 +175,19 @@ def _augment(n: int, rows: Sequence[np.ndarray]) -> np.ndarray:
     return np.vstack([np.atleast_2d(r).reshape(-1, 2 * n + 1) for r in rows])
 
 
-def heat_sum(mom: Moments, level: int, A, b, D, parity, idx: Sequence[int], h: float) -> float:
+def heat_sum(mom: Moments, level: int, A, b, D, parity, idx: Sequence[int], h: float, feedback=None) -> float:
     """Sum over all pairs of level ``level`` of the Stratonovich medium entropy flow of ``idx``.
 
     The increment of :class:`~thermotheory.montecarlo.estimators.MediumEntropyFlow`,
-    ``f_irr,Y(mid)^T D_YY^+ (dz_Y - f_rev,Y(mid) h)``, written as ``x^T M x``.
+    ``f_irr,Y(mid)^T D_YY^+ (dz_Y - f_rev,Y(mid) h)``, written as ``x^T M x``. With a
+    ``feedback`` matrix ``A_fb`` (a declared feedback force), ``f_irr`` is the bath's part,
+    the parity split of ``A - A_fb``, and the feedback joins ``f_rev``.
     """
     n = mom.n
     E = np.diag(np.asarray(parity, float))
     A, b = np.asarray(A, float), np.asarray(b, float)
-    A_irr, b_irr = (A + E @ A @ E) / 2, (b + E @ b) / 2
+    A_bath = A if feedback is None else A - np.asarray(feedback, float)
+    A_irr, b_irr = (A_bath + E @ A_bath @ E) / 2, (b + E @ b) / 2
     A_rev, b_rev = A - A_irr, b - b_irr
     idx = list(idx)
     sel = np.eye(n)[idx]

@@ -10,7 +10,11 @@ independent paths. Nothing here calls a closed form. The three methods:
     states one slowest relaxation time apart.
 ``rate``
     Heat rate, information flow, entropy production and efficiency: Stratonovich sums over
-    consecutive states at steps ``dt, 2 dt, 4 dt, 8 dt``, Richardson-extrapolated.
+    consecutive states at steps ``dt, 2 dt, 4 dt, 8 dt``, Richardson-extrapolated. A
+    declared feedback force (``LinearSDE(feedback=...)``) is left out of the bath's
+    friction in the heat sums, and its entropy pumping (a constant of a linear feedback,
+    ``-tr A_fb`` over the subsystem) joins the entropy production and the efficiency's
+    denominator.
 ``regression``
     Transfer entropy rate and filter error: regressions of the target's increments on
     exponential filters of the paths.
@@ -23,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.feedback import feedback_array
 from ..errors import ModelError
 from . import blocks
 from .paths import time_scales
@@ -131,9 +136,11 @@ def estimate(model, bound, run: Run):
         observed = _observed(model, {"m": lambda: blocks.LagMoments(n, levels)}, run, step, duration,
                              BURN_IN[method] * slow)
         hs = [step * 2**lev for lev in range(levels)]
+        fb = feedback_array(model)
+        pump = 0.0 if fb is None else -float(np.trace(fb[np.ix_(idx, idx)]))  # entropy pumping of a linear feedback
 
         def heat(mom):
-            return blocks.richardson([blocks.heat_sum(mom, lev, A, b, D, parity, idx, h) / (mom.pairs(lev) * h)
+            return blocks.richardson([blocks.heat_sum(mom, lev, A, b, D, parity, idx, h, fb) / (mom.pairs(lev) * h)
                                       for lev, h in enumerate(hs)], RATE_ORDER)
 
         def flow(mom):
@@ -147,15 +154,16 @@ def estimate(model, bound, run: Run):
                 return flow(mom)
             if name == "heat_rate":
                 return heat(mom)
-            if name == "efficiency":
+            if name == "efficiency":  # over the Munakata-Rosinberg bound: heat plus pumping
                 (vf, bf), (vh, bh) = flow(mom), heat(mom)
+                vh += pump
                 return vf / vh, (bf - vf / vh * bh) / vh
-            if target is not None:  # entropy production of a subsystem: its heat minus its information flow
+            if target is not None:  # entropy production of a subsystem: its heat (and pumping) minus its flow
                 (vh, bh), (vf, bf) = heat(mom), flow(mom)
-                return vh - vf, bh - bf
+                return vh + pump - vf, bh - bf
             vh, bh = heat(mom)
             mean, cov = mom.density()
-            return vh + blocks.system_entropy_sum(mom, mean, cov) / (mom.pairs(0) * step), bh
+            return vh + pump + blocks.system_entropy_sum(mom, mean, cov) / (mom.pairs(0) * step), bh
 
         return blocks.jackknife(observed["m"], stat, run.paths), step, duration
     if name == "filter_error" and len(model.indices(args["hidden"])) != 1:
