@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-import sympy as sp
 from scipy.integrate import solve_ivp
 
 import thermotheory as tt
@@ -83,7 +82,7 @@ def test_unknown_names_are_refused():
 # --- closed forms against independent computations ------------------------------------------------------------
 
 def _learning_ode(h, tau_w, t_end, c0=0.0):
-    """``c(t)`` of ``tau_w c' = -c + h(t)`` and ``int c'^2`` (the heat of the weight per lambda^2 s_mu^2 tau_w / sigma_w^2)."""
+    """``c(t)`` of ``tau_w c' = -c + h(t)`` and ``int c'^2`` (the heat per lambda^2 s_mu^2 tau_w / sigma_w^2)."""
     def rhs(s, y):
         dc = (-y[0] + h(s)) / tau_w
         return [dc, dc * dc]
@@ -123,8 +122,8 @@ def test_storing_closed_forms_against_an_ode_of_the_mean():
         written, _ = _learning_ode(lambda s: 1.0, p[C.tau_w], p[C.t_w])
         c, ic2 = _learning_ode(lambda s: 0.0, p[C.tau_w], p[C.t], c0=written)
         spread = (p[C.lam] * c * p[C.s_mu]) ** 2
-        assert item.closed_form("mutual_information", p) == pytest.approx(0.5 * math.log(1 + spread / p[C.sigma_w] ** 2),
-                                                                          rel=1e-8)
+        info = 0.5 * math.log(1 + spread / p[C.sigma_w] ** 2)
+        assert item.closed_form("mutual_information", p) == pytest.approx(info, rel=1e-8)
         heat = (p[C.lam] * p[C.s_mu]) ** 2 * p[C.tau_w] / p[C.sigma_w] ** 2 * ic2
         assert item.closed_form("heat", p) == pytest.approx(heat, rel=1e-7)
 

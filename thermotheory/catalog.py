@@ -100,7 +100,7 @@ class CatalogEntry:
 
     @property
     def regime(self) -> str:
-        """``"transient"`` when the entry's quantities are taken from an initial state at a time ``t``, else ``"stationary"``."""
+        """``"transient"`` when the quantities start from an initial state, at a time ``t``; else ``"stationary"``."""
         return "transient" if any(b.regime == "transient" for b in self.quantities.values()) else "stationary"
 
     def values(self, overrides: Mapping[str, float] | None = None) -> dict[sp.Symbol, float]:
@@ -202,7 +202,7 @@ class CatalogEntry:
         return out
 
     def notation(self, name: str) -> str:
-        """LaTeX notation of the quantity ``name``: its bound quantity's, with regions of sites named as in :meth:`regions`."""
+        """LaTeX notation of the quantity ``name``: its bound quantity's, regions named as in :meth:`regions`."""
         b = self.quantity(name)
         letters = {repr(value): sym for sym, value in self.regions().items()}
         if not letters:
@@ -211,7 +211,8 @@ class CatalogEntry:
         shown = {k: (letters.get(repr(v), v) if what[k] == "variables" else v) for k, v in b.arguments.items()}
         return b.quantity.of(**shown).latex()
 
-    def curve(self, name: str, vary: sp.Symbol, values: Mapping[sp.Symbol, float]) -> Callable[[np.ndarray], np.ndarray]:
+    def curve(self, name: str, vary: sp.Symbol,
+              values: Mapping[sp.Symbol, float]) -> Callable[[np.ndarray], np.ndarray]:
         """The closed form of ``name`` as a function of the parameter ``vary``, the others at ``values``.
 
         Vectorised over an array of values; a numeric entry (a lattice) is rebuilt at each.
@@ -458,7 +459,7 @@ def _tracking() -> CatalogEntry:
 
 
 def _learning_joint(gain: sp.Expr) -> Any:
-    """``(mu, w)`` with ``mu`` constant and ``tau_w dw = (-w + gain mu) dt + ...``: the synapse under a constant drive."""
+    """``(mu, w)``, ``mu`` constant and ``tau_w dw = (-w + gain mu) dt + ...``: the synapse under a constant drive."""
     from .core.model import LinearSDE
     from .models import synapse as C
 
@@ -480,7 +481,8 @@ def _learning(kind: str) -> CatalogEntry:
 
     return CatalogEntry(
         f"learning_{kind}", f"a synapse learning a static mu, normal with spread s_mu, under {what}: (mu, w, a "
-        "clock) from independence, at a time t; closed forms averaged over mu (model C2)", lambda: C.learning_sde(kind), defaults,
+        "clock) from independence, at a time t; closed forms averaged over mu (model C2)",
+        lambda: C.learning_sde(kind), defaults,
         {"mutual_information": mutual_information.of(C.w, C.mu, t=C.t, initial=start),
          "entropy": entropy.of(C.w, t=C.t, initial=start),
          "heat": heat.of(t=C.t, initial=start, subsystem=C.w)},
@@ -575,7 +577,8 @@ def _lattice(name: str, d: int, L: int, regions: tuple, nonreciprocal: bool = Fa
     kind = "a non-reciprocal " if nonreciprocal else "a "
     return CatalogEntry(
         name, f"{kind}{d}-D Gaussian field of neural activity on a periodic lattice, {L} sites a side (model E)",
-        build, defaults, quantities, paths={"entropy": 2048, "mutual_information": 2048, "entropy_production_rate": 512},
+        build, defaults, quantities,
+        paths={"entropy": 2048, "mutual_information": 2048, "entropy_production_rate": 512},
         numeric=True)
 
 
