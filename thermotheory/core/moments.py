@@ -52,7 +52,9 @@ def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
 
     Notes
     -----
-    Numeric: :func:`noise_integral` (Van Loan's block exponential over a short step, then
+    A protocol on the drift matrix or the diffusion (``A(t)``, ``D(t)``) is solved by
+    :mod:`thermotheory.core.driven`: phase by phase when piecewise constant, by the moment
+    equations otherwise. Numeric: :func:`noise_integral` (Van Loan's block exponential over a short step, then
     doubled), accurate for any ``t`` and any drift, stable or not. Symbolic:
     :math:`S_\infty + e^{At}(S(0) - S_\infty)e^{A^T t}`, for drifts whose coupled blocks
     are 1x1, or for a coupled drift of two variables; when ``A`` is singular or unstable,
@@ -67,6 +69,10 @@ def covariance(model: LinearSDE, t: Any, initial: Any) -> Any:
     >>> covariance(LinearSDE({x: -x}, {x: D}), t, {x: 0})
     Matrix([[D - D*exp(-2*t)]])
     """
+    if model.is_modulated:  # a protocol on A(t) or D(t): phase by phase, or the moment equations
+        from .driven import driven_covariance
+
+        return driven_covariance(model, t, initial)
     ops, A, _, D = _ops_matrices(model, need_b=False)
     t = check_time(t, ops)
     S0 = initial_covariance(model, initial, ops)
@@ -226,6 +232,10 @@ def mean(model: LinearSDE, t: Any, initial_mean: Any = None) -> Any:
     >>> mean(LinearSDE({x: -k * (x - s)}, {x: 1}, time=s), t)
     [t - 1/k + exp(-k*t)/k]
     """
+    if model.is_modulated:  # a protocol on A(t) or D(t): phase by phase, or the moment equations
+        from .driven import driven_mean
+
+        return driven_mean(model, t, initial_mean)
     ops, A, b, _ = _ops_matrices(model, need_b=False)
     t = check_time(t, ops)
     n = model.dimension

@@ -1,33 +1,43 @@
-"""Protocols ``b(t)``: the times where a driven model's constant drift switches."""
+"""Protocols: the times where a driven model's ``b(t)``, ``A(t)`` or ``D(t)`` switches."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import sympy as sp
 
 from .model import LinearSDE
 
-__all__ = ["switching_times"]
+__all__ = ["switching_times", "switch_points"]
 
 
-def switching_times(model: LinearSDE, t_end: float) -> list[float]:
-    """Times in ``(0, t_end)`` where a numeric protocol ``b(t)`` may jump or kink.
+def switch_points(model: LinearSDE, extra: Iterable[sp.Expr] = ()) -> list[sp.Expr]:
+    """Times (sympy expressions, possibly symbolic) where the protocol of ``model`` may jump or kink.
 
-    Read from the protocol's ``Heaviside`` arguments and ``Piecewise`` conditions.
+    Read from the ``Heaviside`` arguments and ``Piecewise`` conditions of ``b(t)``, ``A(t)``,
+    ``D(t)`` and of the expressions ``extra`` (an energy function, say); unordered when
+    symbolic.
 
     Examples
     --------
     >>> import sympy as sp
     >>> from thermotheory import LinearSDE
     >>> x, s = sp.symbols("x s", real=True)
-    >>> switching_times(LinearSDE({x: -x + sp.Heaviside(s - 1)}, {x: 1}, time=s), 5.0)
-    [1.0]
+    >>> t1 = sp.Symbol("t1", positive=True)
+    >>> switch_points(LinearSDE({x: -sp.Piecewise((1, s < t1), (2, True)) * x}, {x: 1}, time=s))
+    [t1]
     """
     tau = model.time
     if tau is None:
         return []
-    found: set[float] = set()
-    exprs = [e for e in model.b]
+    found: list[sp.Expr] = []
+    exprs = list(model.b) + list(extra)
+    if model.is_modulated:
+        exprs += list(model.A) + list(model.D)
     for e in exprs:
+        e = sp.sympify(e)
+        if tau not in e.free_symbols:
+            continue
         cands = [h.args[0] for h in e.atoms(sp.Heaviside)]
         for pw in e.atoms(sp.Piecewise):
             for _, cond in pw.args:
@@ -40,6 +50,24 @@ def switching_times(model: LinearSDE, t_end: float) -> list[float]:
             except NotImplementedError:
                 continue
             for r in roots:
-                if r.is_real and not r.free_symbols:
-                    found.add(float(r))
+                if r.is_real is not False and r not in found:
+                    found.append(r)
+    return found
+
+
+def switching_times(model: LinearSDE, t_end: float, extra: Iterable[sp.Expr] = ()) -> list[float]:
+    """Times in ``(0, t_end)`` where a numeric protocol ``b(t)``, ``A(t)`` or ``D(t)`` may jump or kink.
+
+    Read from the protocol's ``Heaviside`` arguments and ``Piecewise`` conditions (see
+    :func:`switch_points`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE
+    >>> x, s = sp.symbols("x s", real=True)
+    >>> switching_times(LinearSDE({x: -x + sp.Heaviside(s - 1)}, {x: 1}, time=s), 5.0)
+    [1.0]
+    """
+    found = {float(r) for r in switch_points(model, extra) if not r.free_symbols and r.is_real}
     return sorted(x for x in found if 0 < x < t_end)

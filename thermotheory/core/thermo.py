@@ -520,6 +520,9 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
 
     Notes
     -----
+    A protocol on the drift matrix or the diffusion (``A(t)``, ``D(t)``, a bath whose
+    temperature changes: ``T(s)`` is read from ``D(s)``) is integrated by
+    :mod:`thermotheory.core.driven`, phase by phase for a piecewise-constant protocol.
     Constant drift: closed forms, since :math:`\int_0^t S\,ds` solves
     :math:`A X + X A^T = S(t) - S(0) - 2Dt` (and likewise for the mean); this needs a
     stable drift for a numeric model. A protocol: the mean term is integrated by sympy
@@ -540,6 +543,10 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
     8.500091
     """
     form = check_form(form)
+    if model.is_modulated:  # a protocol on A(t) or D(t): phase by phase, or the moment equations
+        from .driven import driven_heat
+
+        return apply_form(driven_heat(model, t, initial, initial_mean, subsystem), form)
     ops = ops_for(model)
     A, _, D = model_matrices(model, ops, need_b=False)
     n = model.dimension

@@ -21,6 +21,11 @@ quadrature on each step (each piece between switching times separately), or, whe
 (exact for a protocol polynomial of degree < 8 on the piece, whatever the rates); ``euler`` uses
 ``b(t_k) dt`` and ``heun`` ``dt/2 [(I + A dt) b(t_k) + b(t_{k+1})]``.
 
+A protocol on the drift matrix or the noise (``A(t)``, ``D(t)``: a stiffness or a
+temperature that changes) is integrated step by step by ``euler`` or ``heun`` with the
+matrices read just inside each step (``A(t_k^+)`` and ``A(t_{k+1}^-)``), so a jump of the
+protocol on a step boundary is taken exactly; ``exact`` refuses such a model.
+
 Noise is reproducible from the seed whatever the chunking: the paths are split into
 fixed blocks of :data:`BLOCK` paths (the last one padded), each with its own SFC64
 generator spawned from ``numpy.random.SeedSequence(seed)`` and drawn in fixed tiles of
@@ -414,6 +419,62 @@ class _NonlinearKernel:
         return np.ascontiguousarray(new.reshape(nb, B, n).transpose(0, 2, 1))
 
 
+class _ModulatedKernel:
+    """Euler–Maruyama or Heun for ``dz = (A(t) z + b(t)) dt + sqrt(2 D(t)) dW`` (additive noise: one reading).
+
+    The matrices are read at ``t_k + delta`` and ``t_{k+1} - delta`` (``delta`` a billionth of a
+    step), inside the step, so a protocol that jumps on a step boundary is integrated as two
+    constant pieces. Heun: predictor ``z + f_k(z) dt + G_k dW``, corrector
+    ``z + (f_k(z) + f_{k+1}(pred)) dt / 2 + (G_k + G_{k+1}) dW / 2``.
+    """
+
+    def __init__(self, model: LinearSDE, dt: float, steps: int, method: str) -> None:
+        times = np.arange(steps + 1) * dt
+        delta = 1e-9 * dt
+        self.A0, self.b0, G0 = self._at(model, times[:-1] + delta)
+        self.A1, self.b1, G1 = self._at(model, times[1:] - delta)
+        self.G0, self.G1 = G0, G1
+        self.dt, self.heun, self.k = dt, method == "heun", 0
+        self.sqdt = np.sqrt(dt)
+        _check_scheme_stable_steps(np.concatenate([self.A0, self.A1]), dt, method, steps)
+
+    @staticmethod
+    def _at(model: LinearSDE, ts: np.ndarray):
+        A, b, D = model.matrices_at(ts)
+        G = np.empty_like(D)
+        for i in range(len(ts)):
+            if np.any(np.diag(D[i]) < 0):
+                raise ModelError(f"the diffusion is negative at t = {ts[i]:g}")
+            G[i] = _psd_sqrt(2 * D[i])
+        if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b)) and np.all(np.isfinite(G))):
+            raise ModelError("the protocol's matrices are not finite on the time grid")
+        return A, b, G
+
+    def prepare(self, xi: np.ndarray, k: int = 0) -> np.ndarray:
+        self.k = k
+        return xi * self.sqdt
+
+    def step(self, z: np.ndarray, dW: np.ndarray) -> np.ndarray:
+        k, dt = self.k, self.dt
+        self.k += 1
+        f0 = np.einsum("ij,bjp->bip", self.A0[k], z) + self.b0[k][None, :, None]
+        noise0 = np.einsum("ij,bjp->bip", self.G0[k], dW)
+        pred = z + f0 * dt + noise0
+        if not self.heun:
+            return pred
+        f1 = np.einsum("ij,bjp->bip", self.A1[k], pred) + self.b1[k][None, :, None]
+        noise1 = np.einsum("ij,bjp->bip", self.G1[k], dW)
+        return z + 0.5 * (f0 + f1) * dt + 0.5 * (noise0 + noise1)
+
+
+def _check_scheme_stable_steps(As: np.ndarray, dt: float, method: str, steps: int) -> None:
+    """:func:`_check_scheme_stable` at the worst of the matrices ``As`` of a protocol."""
+    z = np.linalg.eigvals(As) * dt
+    gain = np.abs(1 + z) if method == "euler" else np.abs(1 + z + z**2 / 2)
+    k = np.unravel_index(np.argmax(np.where(z.real < 0, gain, 0.0)), gain.shape)[0]
+    _check_scheme_stable(As[k], dt, method, steps)
+
+
 def _numeric_model(model: LinearSDE | SDE, values: Mapping | None) -> LinearSDE | SDE:
     if not isinstance(model, (LinearSDE, SDE)):
         raise ModelError(f"expected a LinearSDE or an SDE but found {type(model).__name__}")
@@ -670,6 +731,17 @@ def simulate(
         kernel = _NonlinearKernel(f, Dfun, dt, method)
     elif model.is_autonomous:
         A, b, D = model.arrays()
+    elif model.is_modulated:
+        if method == "exact":
+            raise ModelError(
+                f"method: 'exact' needs constant drift and diffusion matrices, but they depend on time {model.time}; "
+                "use 'heun' (weak order 2) or 'euler'"
+            )
+        if burn_in:
+            raise ModelError(f"burn_in: the model depends on time {model.time}, which starts at 0 with the recording; "
+                             "start from a Gaussian initial state, or let the protocol wait")
+        A, b, _ = (x[0] for x in model.matrices_at([0.0]))
+        kernel = _ModulatedKernel(model, dt, int(round(t_end / dt)), method)
     else:
         if burn_in:
             raise ModelError(
@@ -692,7 +764,7 @@ def simulate(
             f"recording {n_rec} x {paths} x {n} states needs {n_rec * paths * n * itemsize / 1024**3:.1f} GiB; "
             "raise record_every, use fewer paths, or stream with observers and record=False"
         )
-    if isinstance(model, LinearSDE):
+    if isinstance(model, LinearSDE) and not model.is_modulated:
         _check_scheme_stable(A, dt, method, burn_steps + steps)
         F, c, G = step_matrices(A, b, D, dt, method)
         if not model.is_autonomous:
@@ -707,7 +779,7 @@ def simulate(
     observed: dict[str, list] = {name: [] for name in (observers or {})}
     bar = _Progress(n_blocks * (steps + burn_steps), progress)
     total = burn_steps + steps
-    run = _run_linear_chunk if isinstance(model, LinearSDE) else _run_nonlinear_chunk
+    run = _run_linear_chunk if isinstance(model, LinearSDE) and not model.is_modulated else _run_nonlinear_chunk
     for first in range(0, n_blocks, per_chunk):
         blocks = range(first, min(first + per_chunk, n_blocks))
         rngs = [generator(seqs[j]) for j in blocks]
