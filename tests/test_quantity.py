@@ -55,8 +55,11 @@ def test_binding_roles():
     with pytest.raises(tt.ModelError, match="missing X"):
         tt.mutual_information.of(Y=r)
     transient = tt.entropy.of(r, t=2, initial={v: 1, r: 1})
-    assert transient.kind == "transient" and transient.regime == "transient" and transient.latex() == "H(r_{2})"
+    assert transient.kind == "transient" and transient.regime == "transient" and transient.latex() == "H_{2}(r)"
     assert tt.entropy.of(r).regime == "stationary"
+    # regions of a lattice, by flat index; the whole field
+    assert tt.mutual_information.of([0, 1], [3, 4]).latex() == r"I(\{0, 1\}; \{3, 4\})"
+    assert tt.entropy.of(list(range(8))).latex() == r"H(\{0, \ldots, 7\})" and tt.entropy.of().latex() == "H"
 
 
 def test_model_kinds_and_closed_forms_on_a_lattice():

@@ -33,6 +33,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .errors import ModelError
 
 __all__ = ["Role", "Quantity", "BoundQuantity", "model_kind", "quantity", "QUANTITIES", "register", "MODEL_KINDS"]
@@ -275,7 +277,7 @@ class BoundQuantity:
     def latex(self) -> str:
         """The notation, with the bound variables filled in (one symbol per role, from the quantity's pattern)."""
         fill = {r.name: _latex_arg(self.arguments.get(r.name), r) for r in self.quantity.roles}
-        return self.quantity.symbol.format(**fill).replace("_{}", "")
+        return self.quantity.symbol.format(**fill).replace("_{}", "").replace("()", "").replace("[]", "")
 
     @property
     def label(self) -> str:
@@ -339,7 +341,11 @@ def _latex_arg(value: Any, role: Role) -> str:
         return symbol  # an object with its own notation (a current)
     names = _names(value)
     if names is None:
-        return ""  # a region of sites or a state: no notation of its own
+        sites = np.ravel(np.asarray(value, dtype=object)) if isinstance(value, (list, tuple)) else None
+        if sites is not None and sites.size and all(isinstance(i, (int, np.integer)) for i in sites):
+            shown = [str(int(i)) for i in sites]  # a region of lattice sites, by flat index
+            return r"\{" + (", ".join(shown) if len(shown) <= 4 else f"{shown[0]}, \\ldots, {shown[-1]}") + r"\}"
+        return ""  # a state, or sites by coordinates: no notation of its own
     return ", ".join(sp.latex(sp.Symbol(n)) for n in names)
 
 

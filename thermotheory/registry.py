@@ -80,20 +80,20 @@ _STATIC_MC = _estimators(("linear", "stationary"), ("linear", "transient"), ("no
                          ("nonlinear", "transient"), ("lattice", "stationary"))
 
 entropy = register(Quantity(
-    "entropy", _entropy, symbol=r"H({X}_{{{t}}})", kind="static", units=NATS, reference="cover2006",
+    "entropy", _entropy, symbol=r"H_{{{t}}}({X})", kind="static", units=NATS, reference="cover2006",
     roles=(_x("X", "the variables, or a region of sites of a lattice (default: the whole state)", True), _T, _S0),
     description="differential entropy of the marginal of X",
     closed_forms={"lattice": _lattice_entropy}, estimators=_STATIC_MC))
 
 mutual_information = register(Quantity(
-    "mutual_information", gaussian.mutual_information, symbol=r"I({X}_{{{t}}}; {Y}_{{{t}}})", kind="static",
+    "mutual_information", gaussian.mutual_information, symbol=r"I_{{{t}}}({X}; {Y})", kind="static",
     units=NATS, reference="cover2006", roles=(_x("X", "first variables"), _x("Y", "second variables"), _T, _S0),
     description="mutual information between X and Y",
     closed_forms={"lattice": _lattice_mutual_information}, estimators=_STATIC_MC))
 
 conditional_mutual_information = register(Quantity(
     "conditional_mutual_information", gaussian.conditional_mutual_information,
-    symbol=r"I({X}_{{{t}}}; {Y}_{{{t}}} \mid {Z}_{{{t}}})", kind="static", units=NATS, reference="cover2006",
+    symbol=r"I_{{{t}}}({X}; {Y} \mid {Z})", kind="static", units=NATS, reference="cover2006",
     roles=(_x("X", "first variables"), _x("Y", "second variables"), _x("Z", "conditioning variables"), _T, _S0),
     description="mutual information between X and Y given Z",
     estimators=_estimators(("linear", "stationary"), ("linear", "transient"), ("nonlinear", "stationary"),
