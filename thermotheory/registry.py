@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import currents, filtering, gaussian, spectral, thermo
+from .core import currents, driven, filtering, gaussian, spectral, thermo
 from .errors import ModelError, SingularCovariance
 from .montecarlo import currents as currents_mc
 from .montecarlo import lattice as lattice_mc
@@ -222,3 +222,15 @@ kl_divergence_rate = register(Quantity(
     description="KL rate between forward and time-reversed paths of the observed variables: a lower bound on the "
                 "entropy production rate, equal to it under full observation",
     estimators={("linear", "stationary"): _path_estimator(spectral_mc.estimate_kl_divergence_rate)}))
+
+
+# -- protocols on the drift matrix and the noise (thermotheory.core.driven) --------------------------------------
+work = register(Quantity(
+    "work", driven.work, symbol=r"W({t})", kind="transient", units="energy units of the given energy",
+    reference="schmiedl2007",
+    roles=(Role("t", "time", False, "duration"), Role("initial", "state", False, "initial covariance"),
+           Role("energy", "option", False, "the energy U(z, s): quadratic in the state, a function of time"), _M0),
+    description="mean work done by a protocol over [0, t] on an energy U(z, s): the time integral of <dU/ds>, "
+                "jumps included",
+    estimators=_estimators(("linear", "transient"))))
+__all__ += ["work"]
