@@ -63,8 +63,8 @@ class Derivation(Mapping):
     ----------
     model : LinearSDE, SDE or LatticeField
         The model the closed forms belong to (None when they span several).
-    entries : iterable of (name, quantity, closed form)
-        ``quantity`` is a BoundQuantity or a Definition.
+    entries : iterable of tuples
+        ``(name, bound quantity or Definition, closed form)``, in order.
 
     Examples
     --------
