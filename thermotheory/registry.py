@@ -234,3 +234,12 @@ work = register(Quantity(
                 "jumps included",
     estimators=_estimators(("linear", "transient"))))
 __all__ += ["work"]
+
+
+# -- velocity-dependent feedback (LinearSDE(feedback=...)) ---------------------------------------------------------
+entropy_pumping_rate = register(Quantity(
+    "entropy_pumping_rate", thermo.entropy_pumping_rate, symbol=r"\dot S^{{\mathrm{{pump}}}}_{{{subsystem}}}",
+    kind="rate", units=RATE, reference="munakata2014", roles=(_SUB,),
+    description="entropy pumping rate of a declared velocity-dependent feedback force (a constant of a linear "
+                "model: no Monte Carlo estimator)"))
+__all__ += ["entropy_pumping_rate"]
