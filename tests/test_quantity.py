@@ -120,3 +120,14 @@ def test_verify_says_what_it_cannot_check():
         tt.verify(CHAIN, tt.heat, t=1.0, initial={v: 1.0, r: 1.0}, budget=1.0)
     with pytest.raises(tt.ModelError, match="^t: expected a number"):
         tt.verify(CHAIN, tt.heat, t=sp.Symbol("T"), initial={v: 1.0, r: 1.0})
+
+
+def test_a_transient_check_whose_symbolic_form_is_too_large_carries_its_number():
+    tau, tau_r, lam, D_v, D_r = sp.symbols("tau tau_r lambda D_v D_r", positive=True)
+    sensor = tt.LinearSDE({v: -v / tau, r: (lam * v - r) / tau_r}, {v: D_v, r: D_r})
+    values = {tau: 1, tau_r: 0.2, lam: 3, D_v: 1, D_r: 0.5}
+    with pytest.raises(tt.TooLarge):
+        tt.heat(sensor, 1.0, {v: 2, r: 0.5})
+    rec = tt.verify(sensor, tt.heat, t=1.0, initial={v: 2, r: 0.5}, values=values, seed=1, paths=2048)
+    assert rec.passed and rec.expression == rec.theory == pytest.approx(
+        tt.heat(sensor.subs(values), 1.0, {v: 2, r: 0.5}))

@@ -22,7 +22,7 @@ from ..core import filtering
 from ..core.checks import real_number
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
-from ..errors import ModelError
+from ..errors import ModelError, TooLarge
 from ..quantity import BoundQuantity, model_kind
 from ..quantity import quantity as lookup
 from . import nonlinear, stationary, transient
@@ -260,7 +260,11 @@ def _theory(bound, model, numeric, kind, given, symbolic_bound):
     if np.ndim(value) != 0 or getattr(value, "is_Matrix", False):
         raise ModelError(f"{bound.label} is a matrix: verify checks one number at a time (for the filter error, "
                          "one hidden variable at a time)")
-    return symbolic_bound.closed_form(model), float(value), ""
+    try:
+        expression = symbolic_bound.closed_form(model)
+    except TooLarge:  # the symbolic form is too large to show: the record carries the number checked
+        expression = float(value)
+    return expression, float(value), ""
 
 
 def _linear_drift(sde) -> bool:
