@@ -191,3 +191,19 @@ def test_monte_carlo_checks_the_efficiency_over_the_munakata_rosinberg_bound():
     model = two_particles(1.0, 1.0, 1.0, 1.0, 0.8, 0.6, 0.3)
     check = tt.verify(model, tt.efficiency, v1, seed=11)
     assert check.passed and abs(check.z) <= 4
+
+
+def test_transient_heat_and_entropy_production_count_the_bath_and_the_pumping():
+    # from the stationary state the totals over [0, t] are the stationary rates times t
+    vv, xx = sp.symbols("v_t x_t", real=True)
+    osc = tt.LinearSDE({xx: vv, vv: -2.0 * xx - 3.0 * vv}, {vv: 1.0}, parity={vv: -1}, feedback={vv: -2.0 * vv})
+    S = np.array(tt.stationary_covariance(osc), float)
+    t_end = 5.0
+    assert tt.heat(osc, t_end, S) == pytest.approx(t_end * tt.heat_rate(osc, vv), rel=1e-9)
+    assert tt.entropy_production(osc, t_end, S) == pytest.approx(t_end * tt.entropy_production_rate(osc), rel=1e-9)
+    assert tt.heat_rate(osc, vv) < 0 < tt.entropy_pumping_rate(osc)  # the bath heats the cooled oscillator
+    for q in (tt.heat, tt.entropy_production):  # from a non-stationary start, by Monte Carlo
+        rec = tt.verify(osc, q, t=2.0, initial={vv: 1.0, xx: 1.0}, seed=3, paths=4096)
+        assert rec.passed, rec
+    with pytest.raises(tt.ModelError, match="feedback"):
+        tt.Current.heat(osc, vv)

@@ -64,11 +64,12 @@ def test_time_is_not_a_parameter_and_blocks_stationary_quantities():
     assert tt.stationary_covariance(num)[0, 0] == pytest.approx(1.0)
 
 
-def test_time_dependence_outside_b_is_refused():
-    with pytest.raises(ModelError, match="drift matrix depends on time"):
-        tt.LinearSDE({x: -s * x}, {x: 1}, time=s)
-    with pytest.raises(ModelError, match="diffusion depends on time"):
-        tt.LinearSDE({x: -x}, {x: s}, time=s)
+def test_a_modulated_model_has_no_stationary_state_and_a_bad_time_symbol_is_refused():
+    # A(t) and D(t) are protocols too (issue 16): such a model is built, and refuses stationary questions
+    for modulated in (tt.LinearSDE({x: -(1 + s) * x}, {x: 1}, time=s), tt.LinearSDE({x: -x}, {x: 1 + s}, time=s)):
+        assert modulated.is_modulated
+        with pytest.raises(ModelError, match="stationary"):
+            tt.stationary_covariance(modulated)
     with pytest.raises(ModelError, match="state variable"):
         tt.LinearSDE({x: -x}, {x: 1}, time=x)
     with pytest.raises(ModelError, match="Symbol"):

@@ -36,6 +36,7 @@ from .registry import (
     mutual_information_rate,
     transfer_entropy_rate,
     uncertainty_ratio,
+    work,
 )
 from .core.currents import Current
 from . import estimate
@@ -83,6 +84,7 @@ __all__ = [
     "current_scgf",
     "uncertainty_ratio",
     "entropy_pumping_rate",
+    "work",
     "filter_error",
     "evaluate",
     "latex",

@@ -111,7 +111,7 @@ def feedback_matrix(variables: tuple[sp.Symbol, ...], parity: tuple[int, ...], f
 
 
 def feedback_array(model: Any) -> np.ndarray | None:
-    """The feedback matrix ``A_fb`` of a numeric model as a float array (cached), or None without feedback.
+    """The feedback matrix ``A_fb`` of a numeric model as a float array, or None without feedback.
 
     Examples
     --------
@@ -128,9 +128,6 @@ def feedback_array(model: Any) -> np.ndarray | None:
     if model.parameters:
         raise ModelError(f"the model has free parameters {[p.name for p in model.parameters]}; substitute values "
                          "with subs()")
-    cache = model._cache
-    if "feedback_array" not in cache:
-        arr = np.array(np.asarray(F.evalf(), dtype=float), dtype=float)
-        arr.setflags(write=False)
-        cache["feedback_array"] = arr
-    return cache["feedback_array"]
+    arr = np.array(np.asarray(F.evalf(), dtype=float), dtype=float)
+    arr.setflags(write=False)
+    return arr

@@ -544,6 +544,9 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
     """
     form = check_form(form)
     if model.is_modulated:  # a protocol on A(t) or D(t): phase by phase, or the moment equations
+        if model.feedback is not None:
+            raise ModelError("heat: a declared feedback force together with a protocol on A(t) or D(t) is not "
+                             "supported yet")
         from .driven import driven_heat
 
         return apply_form(driven_heat(model, t, initial, initial_mean, subsystem), form)
@@ -556,7 +559,9 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
     m0 = initial_mean_vector(model, initial_mean, ops)
     m0 = np.asarray(m0, float).reshape(-1, 1) if ops is NumOps else sp.Matrix(m0)
     E = ops.asmat(np.diag(model.parity).astype(float)) if ops is NumOps else sp.diag(*model.parity)
-    A_irr = (A + _mm(ops, E, A, E)) / 2
+    fb = _feedback(model, ops)
+    A_bath = A if fb is None else A - fb  # a declared feedback force is not the bath's friction
+    A_irr = (A_bath + _mm(ops, E, A_bath, E)) / 2
     F = ops.block(A_irr, idx, range(n))
     driven = not model.is_autonomous
     if driven:
@@ -690,4 +695,5 @@ def entropy_production(model: LinearSDE, t: Any, initial: Any, initial_mean: Any
     St = ops.asmat(covariance(model, t, initial))
     S0 = ops.asmat(initial_covariance(model, initial, ops))
     dH = (ops.logdet(St, "covariance at time t") - ops.logdet(S0, "initial covariance")) / 2
-    return apply_form(ops.finish(dH + flow), form)
+    pumped = _pumping(model, ops, range(model.dimension)) * t  # entropy pumping of a declared feedback force
+    return apply_form(ops.finish(dH + flow + pumped), form)

@@ -39,13 +39,18 @@ class MediumEntropyFlow:
         The step between consecutive states.
     per_time : bool
         Divide by the elapsed time (a rate) or not (the heat over the whole path).
+    feedback : (n, n) array, optional
+        A declared feedback force's matrix (``LinearSDE(feedback=...)``): left out of the
+        bath's friction, so the sum is the heat given to the bath.
     """
 
-    def __init__(self, A, b, D, parity, idx: Sequence[int], dt: float, per_time: bool = True) -> None:
+    def __init__(self, A, b, D, parity, idx: Sequence[int], dt: float, per_time: bool = True,
+                 feedback: np.ndarray | None = None) -> None:
         A, D = np.asarray(A, float), np.asarray(D, float)
         self.E = np.asarray(parity, float)
         E = np.diag(self.E)
-        A_irr = (A + E @ A @ E) / 2
+        A_bath = A if feedback is None else A - np.asarray(feedback, float)  # feedback is not the bath's friction
+        A_irr = (A_bath + E @ A_bath @ E) / 2
         idx = list(idx)
         self.Ai, self.Ar = A_irr[idx], (A - A_irr)[idx]
         self.drive = b if callable(b) else None

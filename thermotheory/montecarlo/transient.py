@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..core.feedback import feedback_array
 from ..errors import ModelError
 from . import blocks
 from .observers import MediumEntropyFlow
@@ -125,6 +126,8 @@ def estimate(model, bound, run: Run):
     linear = isinstance(model, LinearSDE)
     name = bound.name
     need_heat = name in ("heat", "entropy_production")
+    fb = feedback_array(model) if linear else None
+    pumping = 0.0 if fb is None else -float(np.trace(fb))  # a constant of the model (linear feedback)
     need_work = name == "work"
     subsystem = args.get("subsystem")
     idx = list(range(n)) if subsystem is None else model.indices(subsystem)
@@ -134,7 +137,7 @@ def estimate(model, bound, run: Run):
     elif need_heat and linear:
         A, b, D = model.arrays(allow_protocol=True)  # b(t) is read through drive() under a protocol
         drive = b if model.is_autonomous else model.drive
-        observers["q"] = lambda: MediumEntropyFlow(A, drive, D, model.parity, idx, dt, per_time=False)
+        observers["q"] = lambda: MediumEntropyFlow(A, drive, D, model.parity, idx, dt, per_time=False, feedback=fb)
     keep_all = need_heat and not linear
     if keep_all and run.paths * (steps + 1) * n > MAX_RECORDED:
         raise ModelError(f"a transient heat check of a nonlinear SDE records every step: {run.paths} paths x "
@@ -178,9 +181,9 @@ def estimate(model, bound, run: Run):
     def stat(total):
         if name in ("heat", "work"):
             return total[0] / total[-1]
-        if name == "entropy_production":
-            return total[0] / total[-1] + entropy(moments(total, 1), list(range(n))) - entropy(moments(total, 0),
-                                                                                              list(range(n)))
+        if name == "entropy_production":  # heat, change of the state's entropy, and a feedback's entropy pumping
+            return (total[0] / total[-1] + entropy(moments(total, 1), list(range(n)))
+                    - entropy(moments(total, 0), list(range(n))) + pumping * t)
         cov = moments(total, 1)
         if name == "entropy":
             (x,) = groups("X")

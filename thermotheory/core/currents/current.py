@@ -363,6 +363,9 @@ class Current:
         >>> Current.heat(m, x).expressions()
         ({v: 0, x: v - x}, 0)
         """
+        if getattr(model, "feedback", None) is not None:
+            raise ModelError("Current.heat: a model with a declared feedback force (LinearSDE(feedback=...)) is not "
+                             "supported yet; the bath's heat would need the feedback left out of the friction")
         A, b, D = _model_matrices(model)
         n = model.dimension
         idx = list(range(n)) if subsystem is None else model.indices(subsystem)
