@@ -95,7 +95,7 @@ def heat(traj, model, subsystem=None) -> Estimate:
         raise ModelError("estimators need a numeric model: substitute values first")
     if _is_nonlinear(model):
         return per_path(_nonlinear_heat(traj, model, subsystem, per_time=False))
-    A, _, D = model._arrays
+    A, _, D = model.arrays(allow_protocol=True)
     b = model.drive if not model.is_autonomous else model.arrays()[1]
     idx = range(model.dimension) if subsystem is None else model.indices(subsystem)
     return per_path(_run_on(traj, MediumEntropyFlow(A, b, D, model.parity, idx, traj.dt, per_time=False)))

@@ -748,7 +748,7 @@ def simulate(
                 f"burn_in: the drift depends on time {model.time}, which starts at 0 with the recording; "
                 "start from a Gaussian initial state, or let the protocol wait"
             )
-        A, _, D = model._arrays
+        A, _, D = model.arrays(allow_protocol=True)
         b = model.drive([0.0])[0]
     steps = int(round(t_end / dt))
     burn_steps = int(round(burn_in / dt))

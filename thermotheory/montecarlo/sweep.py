@@ -81,11 +81,11 @@ def sweep(
     >>> len(table), table.passed
     (2, True)
     """
-    (par,) = model._substitution({parameter: 0}, check=False)  # by Symbol or name; unknown names are refused
+    (par,) = model.substitution({parameter: 0}, check=False)  # by Symbol or name; unknown names are refused
     grid = [float(x) for x in grid]
     if not grid:
         raise ModelError("grid: expected at least one value")
-    base = model._substitution(values or {})
+    base = model.substitution(values or {})
     if par in base:
         raise ModelError(f"values: {par} is the swept parameter; give its values in grid")
     tasks = [(model, quantity, args, {**base, par: x}, paths, seed + i, z_max, options, f"{par.name}={x:g}")
