@@ -27,7 +27,9 @@ KINDS = {
     "bcm": ("nonlinear", "stationary"), "one_weight": ("linear", "transient"),
     "many_weights": ("linear", "transient"), "lattice_1d": ("lattice", "stationary"),
     "lattice_2d": ("lattice", "stationary"), "lattice_3d": ("lattice", "stationary"),
-    "lattice_nonreciprocal": ("lattice", "stationary"),
+    "lattice_nonreciprocal": ("lattice", "stationary"), "decoder_currents": ("linear", "stationary"),
+    "cascade": ("linear", "stationary"), "cold_damping": ("linear", "stationary"),
+    "optimal_protocol": ("linear", "transient"), "heat_engine": ("linear", "transient"),
 }
 
 

@@ -38,8 +38,10 @@ from .core.checks import violated_assumption
 from .core.closedform import ClosedForm
 from .errors import ModelError
 from .quantity import BoundQuantity, model_kind
-from .registry import (efficiency, entropy, entropy_production, entropy_production_rate, filter_error, heat, heat_rate,
-                       information_flow, mutual_information, transfer_entropy_rate)
+from .registry import (current_mean_rate, current_variance_rate, efficiency, entropy, entropy_production,
+                       entropy_production_rate, entropy_pumping_rate, filter_error, full_history_transfer_entropy_rate,
+                       heat, heat_rate, information_flow, kl_divergence_rate, mutual_information,
+                       mutual_information_rate, transfer_entropy_rate, uncertainty_ratio, work)
 
 __all__ = ["CatalogEntry", "CATALOG", "entry", "parameter", "check_value"]
 
@@ -68,6 +70,10 @@ class CatalogEntry:
         (those left out get :func:`~thermotheory.verify`'s default).
     numeric : bool
         Whether the model is built from the values.
+    shown : callable, optional
+        For a model whose drift or noise follows a protocol too long to print: ``shown()`` gives
+        the model with the protocol as named functions of the time, which :attr:`protocol`
+        (LaTeX paragraphs) defines, for reports.
 
     Examples
     --------
@@ -86,6 +92,8 @@ class CatalogEntry:
     theory: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
     paths: int | Mapping[str, int] | None = None
     numeric: bool = False
+    shown: Callable[[], Any] | None = None
+    protocol: tuple[str, ...] = ()
 
     def model(self, values: Mapping[sp.Symbol, float] | None = None) -> Any:
         """The model: symbolic, or for a numeric entry built at ``values`` (default: the defaults)."""
@@ -118,6 +126,17 @@ class CatalogEntry:
                              f"{', '.join(self.quantities)}")
         return self.quantities[name]
 
+    def unchecked(self) -> tuple[str, ...]:
+        """The quantities that no Monte Carlo estimator checks (a constant of the model, such as its entropy pumping).
+
+        Examples
+        --------
+        >>> entry("cold_damping").unchecked()
+        ('entropy_pumping_rate',)
+        """
+        key = (self.kind, self.regime)
+        return tuple(n for n, b in self.quantities.items() if key not in b.quantity.estimators)
+
     def model_values(self, values: Mapping[sp.Symbol, float]) -> dict[sp.Symbol, float]:
         """The values of the model's own parameters (the rest belong to the quantities)."""
         if self.numeric:
@@ -126,13 +145,16 @@ class CatalogEntry:
         return {s: v for s, v in values.items() if s in params}
 
     def bound(self, name: str, values: Mapping[sp.Symbol, float] | None = None) -> BoundQuantity:
-        """The quantity ``name`` with its time and initial state at ``values`` (as stored when None)."""
+        """The quantity ``name`` with its arguments (a time, an initial state, a current, an energy) at ``values``.
+
+        As stored when ``values`` is None.
+        """
         b = self.quantity(name)
         if values is None:
             return b
         q = b.quantity
-        what = {r.name: r.what for r in q.roles}
-        args = {k: (_at(v, values) if what[k] in ("time", "state") else v) for k, v in b.arguments.items()}
+        what = {r.name: r.what for r in q.roles}  # all but the variables: a time, a state, a current, an energy
+        args = {k: (v if what[k] == "variables" else _at(v, values)) for k, v in b.arguments.items()}
         return q.of(**args)
 
     def own(self, name: str) -> Any:
@@ -260,6 +282,8 @@ def _at(value: Any, values: Mapping[sp.Symbol, float]) -> Any:
         return float(out) if not out.free_symbols else out
     if isinstance(value, (list, tuple)):
         return type(value)(_at(v, values) for v in value)
+    if hasattr(value, "subs"):  # a current
+        return value.subs(dict(values))
     return value
 
 
@@ -582,6 +606,186 @@ def _lattice(name: str, d: int, L: int, regions: tuple, nonreciprocal: bool = Fa
         numeric=True)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Beyond the seeds (issue #16): current fluctuations, information rates of paths, cold damping, protocols on A(t)
+
+def _decoder_currents() -> CatalogEntry:
+    from .core.currents import Current
+    from .models import decoder as B
+
+    one = B.one_neuron()
+    heat_x = Current.heat(one, B.x)  # Q_x: the entropy the neuron gives to its medium
+    track = Current.from_expressions(one, {B.x: B.v}, symbol=r"J_{v x}")  # int v o dx
+    return CatalogEntry(
+        "decoder_currents", "a neuron decoding the velocity (model B): the fluctuations of its heat Q_x and of the "
+        "tracking current J_vx = int v o dx, and their thermodynamic uncertainty ratios", B.one_neuron,
+        {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.5, B.sigma_n: 0.5, B.g: 1.0},
+        {"heat_mean_rate": current_mean_rate.of(heat_x), "heat_variance_rate": current_variance_rate.of(heat_x),
+         "heat_uncertainty_ratio": uncertainty_ratio.of(heat_x),
+         "tracking_mean_rate": current_mean_rate.of(track), "tracking_uncertainty_ratio": uncertainty_ratio.of(track)},
+        paths=256)
+
+
+#: The cascade v -> x -> y: relaxation rates, couplings and noise strengths.
+gamma_v, gamma_x, gamma_y, kappa_x, kappa_y = sp.symbols("gamma_v gamma_x gamma_y kappa_x kappa_y", positive=True)
+D_v, D_x, D_y = sp.symbols("D_v D_x D_y", positive=True)
+
+
+def _cascade_model() -> Any:
+    from .core.model import LinearSDE
+
+    v, x, y = sp.symbols("v x y", real=True)
+    return LinearSDE({v: -gamma_v * v, x: kappa_x * v - gamma_x * x, y: kappa_y * x - gamma_y * y},
+                     {v: D_v, x: D_x, y: D_y})
+
+
+def _cascade() -> CatalogEntry:
+    v, x, y = sp.symbols("v x y", real=True)
+    return CatalogEntry(
+        "cascade", "a signal v acting on a readout y through a hidden intermediate x, v -> x -> y: information rates "
+        "of the paths, and the dissipation seen by a partial recording", _cascade_model,
+        {s: 1.0 for s in (gamma_v, gamma_x, gamma_y, kappa_x, kappa_y, D_v, D_x, D_y)},
+        {"full_history_transfer_entropy_rate": full_history_transfer_entropy_rate.of(v, y),
+         "transfer_entropy_rate": transfer_entropy_rate.of(v, y),
+         "mutual_information_rate": mutual_information_rate.of(v, y),
+         "entropy_production_rate": entropy_production_rate.of(),
+         "kl_divergence_rate_xy": kl_divergence_rate.of([x, y]),
+         "kl_divergence_rate_vy": kl_divergence_rate.of([v, y])},
+        paths=256)
+
+
+#: The gain of the cold-damping feedback force -gamma_fb v.
+gamma_fb = sp.Symbol("gamma_fb", positive=True)
+
+
+def _cold_damping_model() -> Any:
+    from .core.model import LinearSDE
+    from .models import particle as P
+
+    return LinearSDE({P.x: P.v, P.v: (-P.k * P.x - P.gamma * P.v - gamma_fb * P.v) / P.m},
+                     {P.v: P.gamma * P.T / P.m**2}, parity={P.v: -1}, feedback={P.v: -gamma_fb * P.v / P.m})
+
+
+def _cold_damping() -> CatalogEntry:
+    from .models import particle as P
+
+    return CatalogEntry(
+        "cold_damping", "a harmonic oscillator cooled by the velocity feedback force -gamma_fb v (cold damping): the "
+        "bath's heat, the feedback's entropy pumping and the entropy production", _cold_damping_model,
+        {P.m: 1.0, P.k: 1.0, P.gamma: 1.0, P.T: 1.0, gamma_fb: 1.5},
+        {"heat_rate": heat_rate.of(P.v), "entropy_pumping_rate": entropy_pumping_rate.of(),
+         "entropy_production_rate": entropy_production_rate.of()}, paths=512)
+
+
+#: Stiffness at the start and the end, and duration of the optimal protocol (Schmiedl & Seifert 2007).
+lambda_i, lambda_f, t_f = sp.symbols("lambda_i lambda_f t_f", positive=True)
+#: The time of a protocol on the drift matrix or the noise.
+s_p = sp.Symbol("s", real=True)
+
+
+def optimal_rate(li: Any = lambda_i, lf: Any = lambda_f, tf: Any = t_f) -> Any:
+    """The rate ``c`` of the optimal stiffness protocol (Schmiedl & Seifert 2007): the variance is ``(1 + c s)^2 / li``.
+
+    Examples
+    --------
+    >>> round(float(optimal_rate(1, 2, 1)), 6)
+    -0.13962
+    """
+    return (-1 - lf * tf + sp.sqrt(1 + 2 * li * tf + li * lf * tf**2)) / (tf * (2 + lf * tf))
+
+
+def _shown_trap() -> Any:
+    """An overdamped particle in a trap of stiffness lambda(s) at the temperature T(s) (gamma = 1), for reports."""
+    from .core.model import LinearSDE
+
+    x = sp.Symbol("x", real=True)
+    return LinearSDE({x: -sp.Function("lambda")(s_p) * x}, {x: sp.Function("T")(s_p)}, time=s_p)
+
+
+def _optimal_stiffness() -> Any:
+    c = optimal_rate()
+    inner = (lambda_i - c * (1 + c * s_p)) / (1 + c * s_p) ** 2
+    return sp.Piecewise((lambda_i, s_p <= 0), (inner, s_p < t_f), (lambda_f, True))
+
+
+def _optimal_protocol_model() -> Any:
+    from .core.model import LinearSDE
+
+    x = sp.Symbol("x", real=True)
+    return LinearSDE({x: -_optimal_stiffness() * x}, {x: 1}, time=s_p)
+
+
+def _optimal_protocol() -> CatalogEntry:
+    x = sp.Symbol("x", real=True)
+    start = {x: 1 / lambda_i}  # equilibrium in the trap at lambda_i
+    c = optimal_rate()
+    heat_ = c**2 * t_f / lambda_i - sp.log(1 + c * t_f)  # int of -lambda/2 d<x^2>, the variance (1 + c s)^2 / li
+    return CatalogEntry(
+        "optimal_protocol", "an overdamped particle (gamma = T = 1) in a trap whose stiffness goes from lambda_i to "
+        "lambda_f in a time t_f by the protocol of least mean work (Schmiedl & Seifert 2007, with its jumps), from "
+        "equilibrium", _optimal_protocol_model, {lambda_i: 1.0, lambda_f: 2.0, t_f: 1.0},
+        {"work": work.of(t=t_f, initial=start, energy=_optimal_stiffness() * x**2 / 2),
+         "heat": heat.of(t=t_f, initial=start), "entropy_production": entropy_production.of(t=t_f, initial=start)},
+        theory={"work": lambda: heat_ + lambda_f * (1 + c * t_f) ** 2 / (2 * lambda_i) - sp.Rational(1, 2),
+                "heat": lambda: heat_, "entropy_production": lambda: c**2 * t_f / lambda_i},
+        paths=1024, shown=_shown_trap,
+        protocol=(r"with the stiffness $\lambda(s) = \lambda_i$ for $s \le 0$, $\lambda_f$ for $s \ge t_f$ (it jumps at "
+                  r"both ends) and in between",
+                  r"\begin{align}",
+                  r"\lambda(s) &= \frac{\lambda_i - c (1 + c s)}{(1 + c s)^2}, \qquad c = "
+                  + sp.latex(optimal_rate(*sp.symbols("lambda_i lambda_f t_f"))) + r",",
+                  r"\end{align}",
+                  r"so that $\langle x^2 \rangle = (1 + c s)^2 / \lambda_i$; $T(s) = 1$."))
+
+
+#: The heat engine of Schmiedl & Seifert 2008: bath temperatures, the variances between which it cycles, and the
+#: durations of its hot and cold strokes.
+T_h, T_c, w_1, w_2, t_1, t_3 = sp.symbols("T_h T_c w_1 w_2 t_1 t_3", positive=True)
+
+
+def _engine_stiffness() -> Any:
+    def stroke(wa: Any, wb: Any, T: Any, start: Any, duration: Any) -> Any:  # sqrt of the variance linear in time
+        root = sp.sqrt(wa) + (sp.sqrt(wb) - sp.sqrt(wa)) * (s_p - start) / duration
+        return (T - root * (sp.sqrt(wb) - sp.sqrt(wa)) / duration) / root**2
+
+    end = stroke(w_2, w_1, T_c, t_1, t_3).subs(s_p, t_1 + t_3)
+    return sp.Piecewise((end, s_p <= 0), (stroke(w_1, w_2, T_h, 0, t_1), s_p < t_1),
+                        (stroke(w_2, w_1, T_c, t_1, t_3), s_p < t_1 + t_3), (end, True))
+
+
+def _heat_engine_model() -> Any:
+    from .core.model import LinearSDE
+
+    x = sp.Symbol("x", real=True)
+    return LinearSDE({x: -_engine_stiffness() * x}, {x: sp.Piecewise((T_h, s_p < t_1), (T_c, True))}, time=s_p)
+
+
+def _heat_engine() -> CatalogEntry:
+    x = sp.Symbol("x", real=True)
+    start = {x: w_1}
+    dS, A = sp.log(w_2 / w_1) / 2, (sp.sqrt(w_2) - sp.sqrt(w_1)) ** 2  # entropy change, irreversible action
+    cycle = t_1 + t_3
+    return CatalogEntry(
+        "heat_engine", "a particle in a harmonic trap cycled between a hot bath T_h (stroke of duration t_1, variance "
+        "w_1 to w_2) and a cold one T_c (duration t_3, back to w_1) by the optimal protocol, over one cycle "
+        "(Schmiedl & Seifert 2008)", _heat_engine_model, {T_h: 1.0, T_c: 0.25, w_1: 1.0, w_2: 2.0, t_1: 2.64, t_3: 2.64},
+        {"work": work.of(t=cycle, initial=start, energy=_engine_stiffness() * x**2 / 2),
+         "heat_hot": heat.of(t=t_1, initial=start), "heat": heat.of(t=cycle, initial=start),
+         "entropy_production": entropy_production.of(t=cycle, initial=start)},
+        theory={"work": lambda: -(T_h - T_c) * dS + A * (1 / t_1 + 1 / t_3),
+                "heat_hot": lambda: -dS + A / (T_h * t_1), "heat": lambda: A / (T_h * t_1) + A / (T_c * t_3),
+                "entropy_production": lambda: A / (T_h * t_1) + A / (T_c * t_3)},
+        paths=1024, shown=_shown_trap,
+        protocol=(r"with the temperature $T(s) = T_h$ for $s < t_1$ and $T_c$ after, and the stiffness",
+                  r"\begin{align}",
+                  r"\lambda(s) &= \frac{T(s) - r(s)\, r'(s)}{r(s)^2}, \qquad r(s) = \begin{cases} \sqrt{w_1} + "
+                  r"(\sqrt{w_2} - \sqrt{w_1})\, s / t_1, & 0 < s < t_1, \\ \sqrt{w_2} + (\sqrt{w_1} - \sqrt{w_2})"
+                  r"\, (s - t_1) / t_3, & t_1 < s < t_1 + t_3, \end{cases}",
+                  r"\end{align}",
+                  r"at its value at $t_1 + t_3$ outside the cycle (it jumps at $0$, $t_1$ and $t_1 + t_3$), so that "
+                  r"$\sqrt{\langle x^2 \rangle} = r(s)$."))
+
+
 _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
     "free_particle": _free_particle,
     "trapped": _trapped,
@@ -604,6 +808,11 @@ _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
     "lattice_2d": lambda: _lattice("lattice_2d", 2, 8, ([[0, 0], [0, 1]], [[1, 0], [1, 1]])),
     "lattice_3d": lambda: _lattice("lattice_3d", 3, 4, ([[0, 0, 0], [0, 0, 1]], [[0, 1, 0], [0, 1, 1]])),
     "lattice_nonreciprocal": lambda: _lattice("lattice_nonreciprocal", 1, 8, ([0, 1, 2], [3, 4, 5]), True),
+    "decoder_currents": _decoder_currents,
+    "cascade": _cascade,
+    "cold_damping": _cold_damping,
+    "optimal_protocol": _optimal_protocol,
+    "heat_engine": _heat_engine,
 }
 #: Names of the catalog's models.
 CATALOG = tuple(_BUILDERS)

@@ -135,7 +135,7 @@ def _verify_entry(item: CatalogEntry, values, paths: int | None, seed: int, z_ma
     from .montecarlo.verify import VerificationTable
 
     table = VerificationTable()
-    names = list(item.quantities)
+    names = [n for n in item.quantities if n not in item.unchecked()]
     for i, name in enumerate(names):
         if progress is not None:
             _progress(i, len(names), name, progress)
@@ -156,6 +156,8 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
         table = _verify_entry(item, values, args.paths, args.seed, args.z_max, None if args.quiet else sys.stderr,
                               args.budget, args.rtol)
         out.write(f"{name}\n{table}\n")
+        if item.unchecked():
+            out.write(f"not checked (no Monte Carlo estimator: a constant of the model): {', '.join(item.unchecked())}\n")
         ok = ok and table.passed
     return 0 if ok else 1
 
@@ -170,8 +172,9 @@ def _assumption(sym: sp.Symbol) -> str:
 def _model_lines(item: CatalogEntry) -> list[str]:
     """The model section: the SDEs, or the lattice field's action and dynamics in words and formulas."""
     if not item.numeric:
-        body = latex(item.model()).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
-        return [r"\begin{align}", body, r"\end{align}"]
+        shown = item.shown() if item.shown is not None else item.model()
+        body = latex(shown).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
+        return [r"\begin{align}", body, r"\end{align}", *item.protocol]
     field = item.model()
     lines = [
         rf"A Gaussian field $\phi$ on a periodic {field.d}-dimensional lattice of ${field.L}^{{{field.d}}}$ sites "
@@ -205,12 +208,14 @@ def _assumption_lines(item: CatalogEntry) -> list[str]:
         parity = ", ".join(f"${sp.latex(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(model.variables,
                                                                                               model.parity))
         lines.append(rf"\item parities under time reversal: {parity};")
+        if getattr(model, "is_modulated", False):
+            lines.append(rf"\item the drift matrix and the noise follow a protocol in the time ${sp.latex(model.time)}$;")
     if item.regime == "transient":
         starts = {repr(b.arguments["initial"]): b.arguments["initial"] for b in item.quantities.values()
                   if "initial" in b.arguments}
         for initial in starts.values():
-            lines.append(r"\item the quantities are taken at time $t$ (heat and entropy production over $[0, t]$) "
-                         r"from a Gaussian state of mean zero and covariance "
+            lines.append(r"\item the quantities are taken at the time in their notation (heat, work and entropy "
+                         r"production over $[0, t]$) from a Gaussian state of mean zero and covariance "
                          rf"${sp.latex(_covariance(item, initial))}$;")
     else:
         lines.append(r"\item stationary quantities refer to the unique stationary state of the stable drift;")
@@ -219,8 +224,8 @@ def _assumption_lines(item: CatalogEntry) -> list[str]:
                      r"point; the Monte Carlo checks simulate the nonlinear SDE;")
     if item.theory:
         own = ", ".join(f"${item.notation(n)}$" for n in item.theory)
-        lines.append(rf"\item {own}: the model's own closed forms (its module in thermotheory.models), "
-                     r"checked against the simulated model;")
+        lines.append(rf"\item {own}: the model's own closed forms (from its module in thermotheory.models, or the "
+                     r"published solution named above), checked against the simulated model;")
     lines.append(r"\end{itemize}")
     return lines
 
@@ -262,10 +267,14 @@ def report_tex(item: CatalogEntry, table=None) -> str:
         at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
         lines += [r"\subsection*{Monte Carlo verification}", f"At {at}.", "",
                   r"\begin{tabular}{lrrrrl}", r"quantity & theory & estimate & s.e. & $z$ & \\ \hline"]
-        for name, r in zip(item.quantities, table):
+        checked = [n for n in item.quantities if n not in item.unchecked()]
+        for name, r in zip(checked, table):
             lines.append(f"${item.notation(name)}$ & {r.theory:.6g} & {r.estimate:.6g} & {r.stderr:.2g} & "
                          f"{r.z:+.2f} & {'pass' if r.passed else 'FAIL'} \\\\")
         lines.append(r"\end{tabular}")
+        if item.unchecked():
+            names = ", ".join(f"${item.notation(n)}$" for n in item.unchecked())
+            lines += ["", rf"Not checked (no Monte Carlo estimator: a constant of the model): {names}."]
     lines.append(r"\end{document}")
     return "\n".join(lines) + "\n"
 
