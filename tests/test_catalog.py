@@ -9,6 +9,7 @@ import pytest
 from scipy.integrate import solve_ivp
 
 import thermotheory as tt
+from thermotheory import catalog
 from thermotheory.catalog import CATALOG, check_value, entry, parameter, s_0
 from thermotheory.models import decoder as B
 from thermotheory.models import lattice as E
@@ -211,13 +212,16 @@ def test_a_curve_is_the_closed_form_along_a_parameter():
 
 @pytest.mark.parametrize("name, key", [("decoder", "information_flow"), ("relaxation", "entropy_production"),
                                        ("learning_ramp", "mutual_information"), ("bcm", "heat_rate"),
-                                       ("lattice_2d", "mutual_information")])
+                                       ("lattice_2d", "mutual_information"), ("heat_engine", "work"),
+                                       ("decoder_currents", "heat_uncertainty_ratio"),
+                                       ("cascade", "full_history_transfer_entropy_rate"),
+                                       ("cold_damping", "heat_rate")])
 def test_an_entry_is_verified_by_monte_carlo(name, key):
     item = entry(name)
     record = item.check(key, seed=11)
     assert record.passed, record
     assert record.paths == (item.paths if isinstance(item.paths, int) else item.paths[key])
-    expected = {"bcm": "linear-noise approximation", "learning_ramp": "given"}.get(name, "")
+    expected = {"bcm": "linear-noise approximation", "learning_ramp": "given", "heat_engine": "given"}.get(name, "")
     assert record.approximation == expected
 
 
@@ -230,3 +234,92 @@ def test_a_wrong_closed_form_of_an_entry_fails(monkeypatch):
                                  paths=4096)
     monkeypatch.setattr(catalog, "_own", lambda entry_name, key: wrong.theory[key]())
     assert not wrong.check("heat", seed=2).passed
+
+
+# --- beyond the seeds (issue #16) ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["optimal_protocol", "heat_engine"])
+def test_published_protocol_closed_forms_equal_the_moment_equations(name):
+    """The Schmiedl-Seifert closed forms (the entries' own) against the engine's moment equations of the model."""
+    from thermotheory.core import driven
+
+    item = entry(name)
+    rng = np.random.default_rng(16)
+    for _ in range(3):
+        # two decimals: the engine reads a switching time to 15 digits, and a jump within 1e-9 below t counts twice
+        values = {s: round(float(rng.uniform(0.5, 2.5)), 2) for s in item.defaults}
+        if name == "heat_engine":  # a hot bath hotter than the cold one, a variance growing on the hot stroke
+            values[catalog.T_h] = values[catalog.T_c] + 0.5
+            values[catalog.w_2] = values[catalog.w_1] + 1.0
+        model = item.model().subs(item.model_values(values))
+        for key in item.quantities:
+            b = item.bound(key, values)
+            a = b.arguments
+            if key == "work":
+                ref = driven.work(model, a["t"], a["initial"], a["energy"])
+            else:
+                ref = {"heat": tt.heat, "heat_hot": tt.heat, "entropy_production": tt.entropy_production}[key](
+                    model, a["t"], a["initial"])
+            assert item.closed_form(key, values) == pytest.approx(float(ref), rel=1e-6, abs=1e-9), (name, key)
+
+
+def test_optimal_protocol_beats_any_other_rate_and_the_engine_runs_at_the_curzon_ahlborn_like_bound():
+    from scipy.optimize import minimize_scalar
+
+    item = entry("optimal_protocol")
+    li, lf, tf = 1.3, 3.1, 0.7
+    W = item.closed_form("work", {catalog.lambda_i: li, catalog.lambda_f: lf, catalog.t_f: tf})
+
+    def work_of_rate(c):  # mean work of the family lambda(s) = (li - c(1 + c s)) / (1 + c s)^2, with its jumps
+        return c * c * tf / li - math.log(1 + c * tf) + lf * (1 + c * tf) ** 2 / (2 * li) - 0.5
+
+    best = minimize_scalar(work_of_rate, bounds=(-1 / tf + 1e-6, 10), method="bounded", options={"xatol": 1e-12})
+    assert W == pytest.approx(best.fun, rel=1e-9)
+    engine = entry("heat_engine")
+    Th, Tc, w1, w2 = 1.0, 0.3, 1.0, 2.2
+    tau = 4 * (math.sqrt(w2) - math.sqrt(w1)) ** 2 / ((Th - Tc) * 0.5 * math.log(w2 / w1))  # maximum power
+    values = {catalog.T_h: Th, catalog.T_c: Tc, catalog.w_1: w1, catalog.w_2: w2, catalog.t_1: tau, catalog.t_3: tau}
+    work_on, heat_hot = engine.closed_form("work", values), engine.closed_form("heat_hot", values)
+    eta_c = 1 - Tc / Th
+    assert -work_on / (-Th * heat_hot) == pytest.approx(eta_c / (2 - eta_c / 2), rel=1e-10)
+
+
+def test_cascade_rates_the_issue_numbers_and_the_partial_observer_bound():
+    item = entry("cascade")
+    values = item.values()  # unit rates and noises
+    assert round(item.closed_form("full_history_transfer_entropy_rate", values), 4) == 0.0641
+    assert round(item.closed_form("transfer_entropy_rate", values), 4) == 0.0373
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        values = {s: float(rng.uniform(0.4, 2.5)) for s in item.defaults}
+        v = {key: item.closed_form(key, values) for key in item.quantities}
+        assert v["mutual_information_rate"] == pytest.approx(v["full_history_transfer_entropy_rate"], rel=1e-9)
+        assert v["full_history_transfer_entropy_rate"] >= v["transfer_entropy_rate"]
+        for key in ("kl_divergence_rate_xy", "kl_divergence_rate_vy"):
+            assert 0 <= v[key] <= v["entropy_production_rate"] * (1 + 1e-12)
+
+
+def test_cold_damping_against_the_published_forms():
+    item = entry("cold_damping")
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        values = {s: float(rng.uniform(0.4, 2.5)) for s in item.defaults}
+        m, T, g, gf = values[P.m], values[P.T], values[P.gamma], values[catalog.gamma_fb]
+        assert item.closed_form("heat_rate", values) == pytest.approx(-g * gf / (m * (g + gf)), rel=1e-10)
+        assert item.closed_form("entropy_pumping_rate", values) == pytest.approx(gf / m, rel=1e-12)
+        assert item.closed_form("entropy_production_rate", values) == pytest.approx(gf**2 / (m * (g + gf)), rel=1e-10)
+        assert T > 0
+    assert item.unchecked() == ("entropy_pumping_rate",)
+    assert all(not entry(n).unchecked() for n in ("decoder_currents", "cascade", "heat_engine", "decoder"))
+
+
+def test_decoder_currents_bound_to_the_symbolic_neuron_take_the_values():
+    item = entry("decoder_currents")
+    values = item.values({"tau_n": 0.4, "sigma_n": 0.7, "g": 1.5})
+    num = B.one_neuron().subs(item.model_values(values))
+    assert item.closed_form("heat_mean_rate", values) == pytest.approx(tt.heat_rate(num, B.x), rel=1e-12)
+    snr, rho = (1.5 / 0.7) ** 2, 0.4  # g^2 sigma_v^2 / sigma_n^2 and tau_n / tau_v
+    ratio = 1 + snr * rho / (1 + rho) ** 2
+    assert item.closed_form("heat_uncertainty_ratio", values) == pytest.approx(ratio, rel=1e-10)
+    assert item.closed_form("tracking_uncertainty_ratio", values) == pytest.approx(ratio, rel=1e-10)
+    assert item.quantities["heat_mean_rate"].arguments["current"].parameters  # the stored current stays symbolic

@@ -1,6 +1,7 @@
 """The command line: every subcommand, its errors and exit statuses."""
 
 import io
+import math
 import subprocess
 import sys
 
@@ -107,6 +108,8 @@ def test_plot_of_a_lattice_rebuilds_the_field_and_of_a_transient_varies_t(tmp_pa
     (("plot", "population", "heat_rate", "--vary", "N"), "N is declared integer"),
     (("derive", "lattice_1d", "--set", "epsilon=0.5"), "unknown parameter 'epsilon'"),
     (("plot", "lattice_nonreciprocal", "entropy", "--vary", "epsilon", "--range", "0.5", "2"), "|eps| <= 1"),
+    (("verify", "heat_engine", "--rtol", "0.1"), "stationary checks of linear models"),
+    (("derive", "heat_engine", "--set", "t=2"), "unknown parameter 't'"),
 ])
 def test_what_cannot_work_for_an_entry_exits_2(argv, message, capsys):
     code, _ = run(*argv, *(("--quiet",) if argv[0] in ("verify", "plot") else ()))
@@ -205,7 +208,7 @@ def test_verify_all_sets_a_parameter_on_the_models_that_have_it(ran, capsys):
         expected = {**defaults, "tau_n": 0.2} if "tau_n" in defaults else defaults
         assert values == expected
     takers = [n for n in CATALOG if any(s.name == "tau_n" for s in entry(n).defaults)]
-    assert takers == ["decoder", "population", "tracking", "bcm"]
+    assert takers == ["decoder", "population", "tracking", "bcm", "decoder_currents"]
     assert f"tau_n=0.2 applies to: {', '.join(takers)}" in capsys.readouterr().err
 
 
@@ -291,3 +294,41 @@ def test_plot_refuses_a_range_outside_the_parameter_assumptions(capsys):
     assert code == 2 and "tau_n is declared positive" in capsys.readouterr().err
     code, _ = run("plot", "decoder", "heat_rate", "--vary", "tau_n", "--points", "-1")
     assert code == 2 and "--points" in capsys.readouterr().err
+
+
+# --- the entries beyond the seeds (issue #16) ----------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["decoder_currents", "cascade", "heat_engine"])
+def test_verify_runs_on_the_entries_beyond_the_seeds(name):
+    """Currents of a stationary model, information and KL rates of paths, a protocol on A(t) and D(t)."""
+    code, text = run("verify", name, "--quiet")
+    n = len(entry(name).quantities)
+    assert code == 0 and f"{n} passed, 0 failed" in text
+
+
+def test_a_quantity_without_an_estimator_is_derived_and_named_as_not_checked(tmp_path):
+    code, text = run("verify", "cold_damping", "--quiet")
+    assert code == 0 and "2 passed, 0 failed" in text
+    assert "not checked (no Monte Carlo estimator: a constant of the model): entropy_pumping_rate" in text
+    code, text = run("derive", "cold_damping", "entropy_pumping_rate")
+    assert code == 0 and text == "entropy_pumping_rate = gamma_fb/m\n"
+    path = tmp_path / "cold.tex"
+    code, _ = run("report", "cold_damping", "-o", str(path), "--quiet")
+    tex = path.read_text()
+    assert code == 0 and tex.count(" & pass") == 2 and "Not checked" in tex and r"\dot S^{\mathrm{pump}}" in tex
+
+
+def test_a_protocol_entry_derives_its_published_closed_forms_and_plots_them(tmp_path):
+    code, text = run("derive", "heat_engine", "work")
+    printed = sp.sympify(text.split(" = ", 1)[1])
+    Th, Tc, w1, w2, t1, t3 = (1.0, 0.25, 1.0, 2.0, 2.64, 2.64)  # Schmiedl & Seifert 2008, Eq. for W
+    ref = -(Th - Tc) * 0.5 * math.log(w2 / w1) + (math.sqrt(w2) - math.sqrt(w1)) ** 2 * (1 / t1 + 1 / t3)
+    names = {"T_h": Th, "T_c": Tc, "w_1": w1, "w_2": w2, "t_1": t1, "t_3": t3}
+    assert code == 0 and float(printed.subs({sp.Symbol(k): v for k, v in names.items()})) == pytest.approx(ref)
+    png = tmp_path / "engine.png"
+    code, _ = run("plot", "heat_engine", "work", "--vary", "t_1", "--points", "1", "--quiet", "-o", str(png))
+    assert code == 0 and png.read_bytes()[:4] == b"\x89PNG"
+    path = tmp_path / "opt.tex"
+    code, _ = run("report", "optimal_protocol", "-o", str(path), "--no-verify")
+    tex = path.read_text()
+    assert code == 0 and r"\lambda{\left(s \right)}" in tex and "follow a protocol in the time $s$" in tex

@@ -689,7 +689,7 @@ def optimal_rate(li: Any = lambda_i, lf: Any = lambda_f, tf: Any = t_f) -> Any:
     Examples
     --------
     >>> round(float(optimal_rate(1, 2, 1)), 6)
-    -0.13962
+    -0.190983
     """
     return (-1 - lf * tf + sp.sqrt(1 + 2 * li * tf + li * lf * tf**2)) / (tf * (2 + lf * tf))
 
@@ -729,8 +729,8 @@ def _optimal_protocol() -> CatalogEntry:
         theory={"work": lambda: heat_ + lambda_f * (1 + c * t_f) ** 2 / (2 * lambda_i) - sp.Rational(1, 2),
                 "heat": lambda: heat_, "entropy_production": lambda: c**2 * t_f / lambda_i},
         paths=1024, shown=_shown_trap,
-        protocol=(r"with the stiffness $\lambda(s) = \lambda_i$ for $s \le 0$, $\lambda_f$ for $s \ge t_f$ (it jumps at "
-                  r"both ends) and in between",
+        protocol=(r"with the stiffness $\lambda(s) = \lambda_i$ for $s \le 0$, $\lambda_f$ for $s \ge t_f$ (it "
+                  r"jumps at both ends) and in between",
                   r"\begin{align}",
                   r"\lambda(s) &= \frac{\lambda_i - c (1 + c s)}{(1 + c s)^2}, \qquad c = "
                   + sp.latex(optimal_rate(*sp.symbols("lambda_i lambda_f t_f"))) + r",",
@@ -768,7 +768,8 @@ def _heat_engine() -> CatalogEntry:
     return CatalogEntry(
         "heat_engine", "a particle in a harmonic trap cycled between a hot bath T_h (stroke of duration t_1, variance "
         "w_1 to w_2) and a cold one T_c (duration t_3, back to w_1) by the optimal protocol, over one cycle "
-        "(Schmiedl & Seifert 2008)", _heat_engine_model, {T_h: 1.0, T_c: 0.25, w_1: 1.0, w_2: 2.0, t_1: 2.64, t_3: 2.64},
+        "(Schmiedl & Seifert 2008); the default strokes are those of maximum power", _heat_engine_model,
+        {T_h: 1.0, T_c: 0.25, w_1: 1.0, w_2: 2.0, t_1: 2.64, t_3: 2.64},
         {"work": work.of(t=cycle, initial=start, energy=_engine_stiffness() * x**2 / 2),
          "heat_hot": heat.of(t=t_1, initial=start), "heat": heat.of(t=cycle, initial=start),
          "entropy_production": entropy_production.of(t=cycle, initial=start)},

@@ -157,7 +157,8 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
                               args.budget, args.rtol)
         out.write(f"{name}\n{table}\n")
         if item.unchecked():
-            out.write(f"not checked (no Monte Carlo estimator: a constant of the model): {', '.join(item.unchecked())}\n")
+            left = ", ".join(item.unchecked())
+            out.write(f"not checked (no Monte Carlo estimator: a constant of the model): {left}\n")
         ok = ok and table.passed
     return 0 if ok else 1
 
@@ -209,7 +210,8 @@ def _assumption_lines(item: CatalogEntry) -> list[str]:
                                                                                               model.parity))
         lines.append(rf"\item parities under time reversal: {parity};")
         if getattr(model, "is_modulated", False):
-            lines.append(rf"\item the drift matrix and the noise follow a protocol in the time ${sp.latex(model.time)}$;")
+            lines.append(rf"\item the drift matrix and the noise follow a protocol in the time "
+                         rf"${sp.latex(model.time)}$;")
     if item.regime == "transient":
         starts = {repr(b.arguments["initial"]): b.arguments["initial"] for b in item.quantities.values()
                   if "initial" in b.arguments}
