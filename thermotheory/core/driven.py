@@ -275,9 +275,16 @@ def _by_ode(model, t: float, S0, m0, idx=None, energy=None):
     return (S + S.T) / 2, y[:n], float(y[-2]), float(y[-1])
 
 
+#: Switching times closer than this (relative to max(t, 1)) to 0 or to t are the jumps at 0 or t themselves.
+SWITCH_TOLERANCE = 1e-9
+
+
 def _numeric_points(model, t, extra):
+    """Switching times strictly inside ``(0, t)``: one within :data:`SWITCH_TOLERANCE` of an end is that end's jump
+    (a time known to 15 digits must not count a final jump twice)."""
+    tol = SWITCH_TOLERANCE * max(t, 1.0)
     pts = {float(p) for p in switch_points(model, extra) if not p.free_symbols and p.is_real}
-    return sorted(p for p in pts if 0 < p < t)
+    return sorted(p for p in pts if tol < p < t - tol)
 
 
 # -- public -------------------------------------------------------------------------------
