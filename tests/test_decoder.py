@@ -163,3 +163,16 @@ def test_heterogeneous_pair_and_decoding_error_by_monte_carlo():
     residual = (v_ - np.polyval(beta, x_)) ** 2 * len(v_) / (len(v_) - 2)
     est = tt.estimate.per_path(residual)
     assert abs(est.z(float(B.neuron_quantities()["decoding_error"].subs(point)))) <= 4
+
+
+def test_the_varied_parameter_is_spelled_parameter_as_in_sweep():
+    vals = {B.tau_v: 1.0, B.sigma_v: 1.0, B.sigma_n: 1.0, B.g: 2.0}
+    new = B.tradeoff(vals, parameter=B.tau_n, grid=[0.2, 0.5])
+    with pytest.warns(DeprecationWarning, match="vary= is deprecated.*use parameter="):
+        old = B.tradeoff(vals, vary=B.tau_n, grid=[0.2, 0.5])
+    for key in new:
+        np.testing.assert_array_equal(old[key], new[key])
+    with pytest.warns(DeprecationWarning, match="vary="):
+        assert B.optimum(vals, vary=B.tau_n) == B.optimum(vals, parameter=B.tau_n)
+    with pytest.raises(ModelError, match="not both"):
+        B.optimum(vals, parameter=B.tau_n, vary=B.tau_n)

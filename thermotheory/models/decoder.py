@@ -34,6 +34,7 @@ import scipy.optimize as so
 import sympy as sp
 
 from ..core import filtering, gaussian, thermo
+from ..core._compat import renamed_keywords
 from ..core.covariance import stationary_covariance
 from ..core.model import LinearSDE
 from ..core.presentation import Units
@@ -260,15 +261,17 @@ def energy_cost(rate: Any, temperature_kT: Any = 1) -> dict[str, Any]:
     return {"kT_per_time": power, "ATP_per_time": power / ATP_KT}
 
 
-def tradeoff(values: Mapping[Any, float], vary: sp.Symbol, grid: Sequence[float]) -> dict[str, np.ndarray]:
+@renamed_keywords(vary="parameter")
+def tradeoff(values: Mapping[Any, float], parameter: sp.Symbol, grid: Sequence[float]) -> dict[str, np.ndarray]:
     """Accuracy, information, cost and efficiency of one neuron along a grid of one parameter.
 
     Parameters
     ----------
     values : mapping symbol -> float
         Values of the other parameters of :func:`one_neuron`.
-    vary : Symbol
-        The parameter on the grid (for example ``tau_n`` or ``g``).
+    parameter : Symbol
+        The parameter on the grid (for example ``tau_n`` or ``g``); the old keyword
+        ``vary=`` is deprecated (``parameter=`` as in :func:`~thermotheory.sweep`).
     grid : sequence of float
 
     Returns
@@ -283,11 +286,11 @@ def tradeoff(values: Mapping[Any, float], vary: sp.Symbol, grid: Sequence[float]
     """
     q = neuron_quantities()
     keys = ("information", "decoding_error", "heat_rate", "efficiency")
-    fixed = {k: float(val) for k, val in values.items() if k != vary}
-    missing = set(one_neuron().parameters) - set(fixed) - {vary}
+    fixed = {k: float(val) for k, val in values.items() if k != parameter}
+    missing = set(one_neuron().parameters) - set(fixed) - {parameter}
     if missing:
         raise ModelError(f"values: missing {sorted(s.name for s in missing)}")
-    funcs = {k: sp.lambdify(vary, q[k].subs(fixed), "numpy") for k in keys}
+    funcs = {k: sp.lambdify(parameter, q[k].subs(fixed), "numpy") for k in keys}
     grid = np.asarray(grid, float)
     out = {"grid": grid}
     for k in keys:
@@ -295,7 +298,8 @@ def tradeoff(values: Mapping[Any, float], vary: sp.Symbol, grid: Sequence[float]
     return out
 
 
-def optimum(values: Mapping[Any, float], vary: sp.Symbol = tau_n, objective: str = "sensory_capacity",
+@renamed_keywords(vary="parameter")
+def optimum(values: Mapping[Any, float], parameter: sp.Symbol = tau_n, objective: str = "sensory_capacity",
             bounds: tuple[float, float] = (1e-4, 1e4)) -> tuple[float, float]:
     r"""The value of one parameter that maximises a quantity of one neuron, and that maximum.
 
@@ -308,6 +312,17 @@ def optimum(values: Mapping[Any, float], vary: sp.Symbol = tau_n, objective: str
     one averages the signal away); at the optimum it reaches 1: the neuron is then itself
     the Kalman–Bucy filter of ``v``. The efficiency :math:`l_x / \Phi_x` does not: it
     grows towards 1 as the neuron gets faster or its gain weaker, so it raises.
+
+    Parameters
+    ----------
+    values : mapping symbol -> float
+        Values of the other parameters of :func:`one_neuron`.
+    parameter : Symbol
+        The parameter varied (default ``tau_n``); the old keyword ``vary=`` is deprecated.
+    objective : str
+        A key of :func:`neuron_quantities`.
+    bounds : (float, float)
+        Range of the parameter searched.
 
     Raises
     ------
@@ -323,19 +338,19 @@ def optimum(values: Mapping[Any, float], vary: sp.Symbol = tau_n, objective: str
     q = neuron_quantities()
     if objective not in q:
         raise ModelError(f"objective: expected one of {sorted(q)} but found {objective!r}")
-    fixed = {k: float(val) for k, val in values.items() if k != vary}
-    missing = set(one_neuron().parameters) - set(fixed) - {vary}
+    fixed = {k: float(val) for k, val in values.items() if k != parameter}
+    missing = set(one_neuron().parameters) - set(fixed) - {parameter}
     if missing:
         raise ModelError(f"values: missing {sorted(s.name for s in missing)}")
-    f = sp.lambdify(vary, q[objective].subs(fixed), "math")
-    scale = float(fixed.get(tau_v, 1.0)) if vary == tau_n else 1.0
+    f = sp.lambdify(parameter, q[objective].subs(fixed), "math")
+    scale = float(fixed.get(tau_v, 1.0)) if parameter == tau_n else 1.0
     lo, hi = np.log(bounds[0]), np.log(bounds[1])
     res = so.minimize_scalar(lambda s: -f(scale * np.exp(s)), bounds=(lo, hi), method="bounded",
                              options={"xatol": 1e-10})
     if min(res.x - lo, hi - res.x) < 1e-3:
         raise ModelError(
-            f"{objective} has no interior maximum in {vary} within {bounds}: it keeps growing towards "
-            f"{vary} = {scale * np.exp(res.x):.3g}"
+            f"{objective} has no interior maximum in {parameter} within {bounds}: it keeps growing towards "
+            f"{parameter} = {scale * np.exp(res.x):.3g}"
         )
     best = scale * float(np.exp(res.x))
     return best, float(f(best))
