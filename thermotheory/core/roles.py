@@ -31,6 +31,9 @@ role               meaning (quantities that take it)
                    to value (default zero)
 ``form``           the shape of a symbolic result (``None``, ``"structured"``,
                    ``"rational"``, ``"factored"``)
+``parameter``      the model parameter varied along a grid (:func:`~thermotheory.sweep`,
+                   :func:`~thermotheory.plot.plot_check`, the decoder's ``tradeoff`` and
+                   ``optimum``)
 ================== ======================================================================
 
 Deprecated spellings, accepted for one release with a ``DeprecationWarning``
@@ -39,7 +42,8 @@ Deprecated spellings, accepted for one release with a ``DeprecationWarning``
 :func:`~thermotheory.information_flow`, are now ``subsystem=``; ``b``, ``variables``,
 ``parity`` and ``time`` of :meth:`~thermotheory.LinearSDE.from_matrices` are keywords
 (positionally, ``b`` sat after ``D`` while :meth:`~thermotheory.LinearSDE.arrays`
-returns ``(A, b, D)``).
+returns ``(A, b, D)``); ``vary=`` of the decoder's ``tradeoff`` and ``optimum`` is now
+``parameter=``.
 
 Shapes: a mean is a vector of shape ``(n,)`` (a float array, or a one-dimensional sympy
 ``ImmutableDenseNDimArray`` for a symbolic model); a covariance is an ``(n, n)`` matrix
@@ -70,6 +74,7 @@ ROLES: dict[str, str] = {
     "initial": "covariance at time 0: (n, n) matrix or mapping variable -> variance",
     "initial_mean": "mean at time 0: length-n vector or mapping variable -> value (default zero)",
     "form": "shape of a symbolic result: None, 'structured', 'rational' or 'factored'",
+    "parameter": "the model parameter varied along a grid (sweep, plot_check)",
 }
 
 #: Deprecated keyword -> its role, per function (one release).
