@@ -196,9 +196,6 @@ class StateModel:
             rep[key] = check_value(val, what=str(key)) if check else val
         return rep
 
-    #: The former private spelling, still used by callers outside core (to be switched to substitution()).
-    _substitution = substitution
-
 
 class LinearSDE(StateModel):
     r"""A linear stochastic differential equation (multivariate Ornstein–Uhlenbeck process).
