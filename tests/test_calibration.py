@@ -25,7 +25,7 @@ COARSEST = {"dt": FAST / 10, "duration": 5.0, "paths": 400}
 CHECKS = {  # name: (quantity, args, keyword arguments, seeds)
     "mutual_information": (tt.mutual_information, (v, r), {"paths": 1000}, 800),
     "heat_rate": (tt.heat_rate, (r,), COARSEST, 800),
-    "information_flow": (tt.information_flow, (), {"into": r, **COARSEST}, 160),
+    "information_flow": (tt.information_flow, (), {"subsystem": r, **COARSEST}, 160),
     "efficiency": (tt.efficiency, (r,), COARSEST, 160),
 }
 
