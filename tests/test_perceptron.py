@@ -147,3 +147,12 @@ def test_bad_input_is_refused():
         D.many_weights_quantities(0.0, 1.0)
     with pytest.raises(ModelError, match="realizations"):
         D.simulate_learning(1000, 0.5, 1.0, realizations=2)
+
+
+def test_the_quantities_come_as_derivations_with_their_notation():
+    one = D.one_weight_quantities(2.0, 2.0, 4.0)
+    many = D.many_weights_quantities(0.5, 1.0)
+    assert isinstance(one, tt.Derivation) and isinstance(many, tt.Derivation)
+    assert one.quantity("information").latex() == r"I(\sigma_T; \sigma)" and r"\eta" in one.notation()
+    assert float(one["efficiency"]) == pytest.approx(float(one["information"] / (one["entropy_change"] + one["heat"])))
+    assert list(many) == ["information", "entropy_change", "heat", "efficiency", "error"]

@@ -50,6 +50,7 @@ import sympy as sp
 from ..core.model import LinearSDE
 from ..errors import ModelError
 from ..montecarlo.estimators import Estimate
+from ..results import Definition, Derivation
 from . import synapse
 
 __all__ = [
@@ -161,7 +162,14 @@ def _mixture_information(a: mp.mpf) -> mp.mpf:
     return a**2 - mp.quad(f, [-mp.inf, -a - 10, -a, -a + 10, mp.inf])
 
 
-def one_weight_quantities(nu_value: Any, tau_value: Any = None, time: Any = mp.inf, dps: int = 20) -> dict[str, mp.mpf]:
+_LABEL_INFORMATION = Definition("information", r"I(\sigma_T; \sigma)", "information of the predicted label")
+_WEIGHT_INFORMATION = Definition("weight_information", r"I(\sigma_T; \omega)", "information of the weight")
+_ENTROPY_CHANGE = Definition("entropy_change", r"\Delta S(\omega)", "entropy change of the weight")
+_HEAT = Definition("heat", r"Q", "heat released by the weight")
+_EFFICIENCY = Definition("efficiency", r"\eta", "efficiency of learning, I / (Delta S + Q)")
+
+
+def one_weight_quantities(nu_value: Any, tau_value: Any = None, time: Any = mp.inf, dps: int = 20) -> Derivation:
     r"""One weight learning one label (``N = P = 1``): the terms of the bound and the efficiency.
 
     Parameters
@@ -177,8 +185,8 @@ def one_weight_quantities(nu_value: Any, tau_value: Any = None, time: Any = mp.i
 
     Returns
     -------
-    dict of mpmath numbers
-        ``"information"`` :math:`I(\sigma_T; \sigma)`, ``"weight_information"``
+    Derivation
+        mpmath numbers by name, each with its notation: ``"information"`` :math:`I(\sigma_T; \sigma)`, ``"weight_information"``
         :math:`I(\sigma_T; \omega)` (its upper bound by data processing),
         ``"entropy_change"`` :math:`\Delta S(\omega)` (equal to :math:`I(\sigma_T;\omega)`,
         the conditional variance staying 1), ``"heat"`` :math:`Q = \nu^2 q(t)` and
@@ -198,20 +206,21 @@ def one_weight_quantities(nu_value: Any, tau_value: Any = None, time: Any = mp.i
         info = _label_information(a, mp.mpf(1))
         weight_info = _mixture_information(a)
         heat = n**2 * q
-        return {
-            "information": info,
-            "weight_information": weight_info,
-            "entropy_change": weight_info,
-            "heat": heat,
-            "efficiency": info / (weight_info + heat),
-        }
+        return Derivation(None, [
+            ("information", _LABEL_INFORMATION, info),
+            ("weight_information", _WEIGHT_INFORMATION, weight_info),
+            ("entropy_change", _ENTROPY_CHANGE, weight_info),
+            ("heat", _HEAT, heat),
+            ("efficiency", _EFFICIENCY, info / (weight_info + heat)),
+        ])
 
 
 def many_weights_quantities(alpha_value: Any, nu_value: Any, tau_value: Any = None, time: Any = mp.inf,
-                            dps: int = 20) -> dict[str, mp.mpf]:
+                            dps: int = 20) -> Derivation:
     r"""Hebbian learning of ``P = alpha N`` labels as ``N -> infinity``: the bound's terms per weight.
 
-    Returns ``"information"`` :math:`\alpha [\ln 2 - h(p_c)]` with :math:`p_c` the probability
+    Returns a :class:`~thermotheory.results.Derivation` of mpmath numbers: ``"information"``
+    :math:`\alpha [\ln 2 - h(p_c)]` with :math:`p_c` the probability
     of a right prediction, ``"entropy_change"`` :math:`\tfrac12 \ln(1 + \alpha c^2 \nu^2)`,
     ``"heat"`` :math:`\alpha \nu^2 q(t)`, ``"efficiency"`` and ``"error"`` :math:`1 - p_c`
     (the training error of the stochastic prediction).
@@ -232,8 +241,14 @@ def many_weights_quantities(alpha_value: Any, nu_value: Any, tau_value: Any = No
         info = a_ * (mp.log(2) - _binary_entropy(pc))
         dS = mp.log(spread) / 2
         heat = a_ * n**2 * q
-        return {"information": info, "entropy_change": dS, "heat": heat, "efficiency": info / (dS + heat),
-                "error": 1 - pc}
+        return Derivation(None, [
+            ("information", Definition("information", r"\alpha\, I(\sigma_T; \sigma)",
+                                       "label information per weight"), info),
+            ("entropy_change", Definition("entropy_change", r"\Delta S(\omega_n)", "entropy change per weight"), dS),
+            ("heat", Definition("heat", r"Q_n", "heat per weight"), heat),
+            ("efficiency", _EFFICIENCY, info / (dS + heat)),
+            ("error", Definition("error", r"\epsilon_t", "training error of the stochastic prediction"), 1 - pc),
+        ])
 
 
 def hebbian_limit(snr: Any, dps: int = 20) -> mp.mpf:
