@@ -5,6 +5,7 @@ import pytest
 import sympy as sp
 from scipy import integrate, stats
 
+import thermotheory as tt
 from thermotheory.errors import ModelError
 from thermotheory.models import perceptron as D
 from .helpers import learning_moments
