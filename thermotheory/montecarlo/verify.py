@@ -80,6 +80,29 @@ class VerificationRecord:
     dof: float = math.inf
     approximation: str = ""
 
+    @classmethod
+    def of_estimate(cls, quantity: str, theory: float, estimate: Any, z_max: float = 4.0, expression: Any = None,
+                    approximation: str = "model's own estimator") -> "VerificationRecord":
+        """A record of a closed form against an estimate made by a model's own simulation.
+
+        For quantities that no registered estimator measures (a perceptron's label
+        information, from its own simulation): the same calibrated z-test as :func:`verify`
+        (``estimate.z``, converted from Student's t), so that derivations need no hand-written
+        test. ``estimate`` is an :class:`~thermotheory.result.Estimate`.
+
+        Examples
+        --------
+        >>> from thermotheory.result import Estimate
+        >>> VerificationRecord.of_estimate("q", 1.0, Estimate(1.02, 0.01, 100)).passed
+        True
+        """
+        _require_positive("z_max", z_max, "a positive threshold for |z|")
+        z = estimate.z(float(theory))
+        return cls(quantity=quantity, expression=float(theory) if expression is None else expression,
+                   theory=float(theory), estimate=float(estimate.value), stderr=float(estimate.stderr), z=z,
+                   passed=bool(math.isfinite(z) and abs(z) <= z_max), paths=int(estimate.n), seed=-1, dt=0.0,
+                   duration=0.0, method="", z_max=z_max, dof=float(estimate.dof), approximation=approximation)
+
     def __str__(self) -> str:
         flag = "PASS" if self.passed else "FAIL"
         note = f" [{self.approximation}]" if self.approximation else ""
