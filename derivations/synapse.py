@@ -90,7 +90,7 @@ assert at(step["efficiency_final"], p2) < 0.5
 # The information, the heat and the weight's entropy are definitions that name the registered
 # quantity they equal on C.learning_sde (mu and a clock as state variables, started from
 # C.LEARNING_START): the Derivation checks them through tt.verify at each time.
-learn_paths = 4000 if fast else 20000
+learn_paths = 2000 if fast else 20000
 mc_times = np.array([0.5, 1.0, 2.0, 3.0, 4.0])
 ramp_checks = {T: ramp.verify(values={**p2, C.t: T}, names=["information", "heat"], seed=11, paths=learn_paths)
                for T in mc_times}

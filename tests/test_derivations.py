@@ -6,13 +6,17 @@ from pathlib import Path
 import pytest
 
 SCRIPTS = sorted((Path(__file__).resolve().parents[1] / "derivations").glob("*.py"))
+#: Scripts whose fast run takes about a minute (many transient Monte Carlo checks): run with -m slow, and by
+#: the README's main command, so that the default suite stays under ten minutes on a 2-core machine.
+SLOW = {"synapse", "heat_engine"}
 
 
 def test_there_are_derivations():
     assert SCRIPTS
 
 
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("script", [pytest.param(p, marks=pytest.mark.slow) if p.stem in SLOW else p
+                                    for p in SCRIPTS], ids=lambda p: p.stem)
 def test_derivation_runs(script, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("THERMOTHEORY_OUT", str(tmp_path))
     monkeypatch.setenv("THERMOTHEORY_FAST", "1")
