@@ -283,6 +283,8 @@ def _theory(bound, model, numeric, kind, given, symbolic_bound):
     if np.ndim(value) != 0 or getattr(value, "is_Matrix", False):
         raise ModelError(f"{bound.label} is a matrix: verify checks one number at a time (for the filter error, "
                          "one hidden variable at a time)")
+    if numeric is model and symbolic_bound is bound:  # a numeric model: the closed form is the value itself
+        return value, float(value), ""
     try:
         expression = symbolic_bound.closed_form(model)
     except TooLarge:  # the symbolic form is too large to show: the record carries the number checked
