@@ -131,3 +131,26 @@ def test_a_transient_check_whose_symbolic_form_is_too_large_carries_its_number()
     rec = tt.verify(sensor, tt.heat, t=1.0, initial={v: 2, r: 0.5}, values=values, seed=1, paths=2048)
     assert rec.passed and rec.expression == rec.theory == pytest.approx(
         tt.heat(sensor.subs(values), 1.0, {v: 2, r: 0.5}))
+
+
+def test_bad_inputs_of_the_new_objects_raise_named_errors():
+    from thermotheory.result import Estimate
+
+    q = tt.heat_rate.of(r)
+    with pytest.raises(tt.ModelError, match="named twice"):
+        tt.Derivation(CHAIN, [("a", q, 1.0), ("a", q, 2.0)])
+    with pytest.raises(tt.ModelError, match="expected a bound quantity or a Definition"):
+        tt.Derivation(CHAIN, [("a", "heat_rate", 1.0)])
+    with pytest.raises(tt.ModelError, match="spans several models"):
+        tt.Derivation(None, [("a", q, 1.0)]).verify()
+    with pytest.raises(tt.ModelError, match="^z_max: "):
+        tt.VerificationRecord.of_estimate("q", 1.0, Estimate(1.0, 0.1, 10), z_max=float("nan"))
+    nan = tt.VerificationRecord.of_estimate("q", 1.0, Estimate(float("nan"), 0.1, 10))
+    assert not nan.passed  # a NaN estimate never passes
+    with pytest.raises(tt.ModelError, match="values: a lattice field is numeric"):
+        tt.verify(LatticeField(4), tt.entropy, [0], values={"m2": 1.0})
+    with pytest.raises(tt.ModelError, match="expected at most"):
+        tt.heat_rate.of(r, v)
+    with pytest.raises(tt.ModelError, match="kind"):
+        tt.Quantity("x", thermo.heat_rate, symbol="x", roles=(), kind="nope", units="", reference="",
+                    description="")
