@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..core.currents.current import Current
+from ..core.feedback import feedback_array
 from ..core.model import LinearSDE
 from ..errors import ModelError
 from ..result import Estimate
@@ -277,7 +278,8 @@ def estimate_uncertainty_ratio(model: LinearSDE, current: Current, paths: int, s
 
     Mean and variance rate of the current as in :func:`estimate_current_variance_rate`;
     the entropy production rate :math:`\Sigma` is the mean rate of the medium's entropy
-    flow (:meth:`Current.heat` of all variables) on the same paths, unless
+    flow (:meth:`Current.heat` of all variables, plus the constant entropy pumping of a
+    declared feedback force) on the same paths, unless
     ``entropy_rate`` is given (a number: the rate of a model written in a moving frame).
     The error of the ratio comes from the jackknife over the same groups of paths.
 
@@ -295,7 +297,7 @@ def estimate_uncertainty_ratio(model: LinearSDE, current: Current, paths: int, s
     """
     step, steps, burn = _checked(model, current, paths, seed, dt, duration, method)
     T = steps * step
-    currents = [current] if entropy_rate is not None else [current, Current.heat(model)]
+    currents = [current] if entropy_rate is not None else [current, _entropy_flow(model)]
     if entropy_rate is not None:
         sigma = float(entropy_rate)
         if not (math.isfinite(sigma) and sigma > 0):
@@ -315,3 +317,13 @@ def estimate_uncertainty_ratio(model: LinearSDE, current: Current, paths: int, s
         return value, bias
 
     return _jackknife(rows, stat, paths), step, T
+
+
+def _entropy_flow(model: LinearSDE) -> Current:
+    """The medium's entropy flow of all variables, plus a declared feedback's entropy pumping as a constant rate."""
+    heat = Current.heat(model)
+    fb = feedback_array(model)
+    if fb is None:
+        return heat
+    pump = -float(np.trace(fb))  # a constant of a linear feedback force
+    return Current(heat.variables, heat.G, heat.g0, heat.H, heat.c, heat.c0 + pump, heat.symbol)

@@ -347,6 +347,15 @@ class Current:
         (the total entropy production rate for all variables). For a variable at
         temperature ``T`` the heat in energy units is ``T`` times this.
 
+        With a feedback force declared on odd variables (``LinearSDE(feedback=...)``),
+        :math:`f^{irr}` is the irreversible part of the bath's drift :math:`A - A_{fb}` only,
+        and the feedback force joins :math:`f^{rev}`: the current is the heat the bath
+        receives, the work of the bath's own forces (friction and noise) on the system with
+        its sign reversed; the feedback force's work is not counted (Sekimoto). A cold-damped oscillator
+        (:math:`m\,dv = (-k x - \gamma v - \gamma' v)\,dt + \sqrt{2\gamma T}\,dW`) gives
+        :math:`Q = -\tfrac{1}{T}\int v \circ (m\,dv + k x\,dt + \gamma' v\,dt)`, whose mean
+        rate is :math:`-\gamma\gamma'/(m(\gamma + \gamma'))` (:func:`~thermotheory.heat_rate`).
+
         Raises
         ------
         NotBipartite
@@ -362,10 +371,15 @@ class Current:
         >>> m = LinearSDE({v: -v, x: v - x}, {v: 1, x: 1})
         >>> Current.heat(m, x).expressions()
         ({v: 0, x: v - x}, 0)
+
+        A velocity ``u`` (friction and temperature 1) cold-damped by the feedback force ``-u``:
+        the heat counts the friction ``-u`` and not the feedback,
+
+        >>> u = sp.Symbol("u", real=True)
+        >>> cold = LinearSDE({u: -2 * u}, {u: 1}, parity={u: -1}, feedback={u: -u})
+        >>> Current.heat(cold).expressions()
+        ({u: -u}, -u**2)
         """
-        if getattr(model, "feedback", None) is not None:
-            raise ModelError("Current.heat: a model with a declared feedback force (LinearSDE(feedback=...)) is not "
-                             "supported yet; the bath's heat would need the feedback left out of the friction")
         A, b, D = _model_matrices(model)
         n = model.dimension
         idx = list(range(n)) if subsystem is None else model.indices(subsystem)
@@ -375,8 +389,9 @@ class Current:
             raise NotBipartite(f"the noise of {names} is correlated with the rest of the system; the heat of a "
                                "subsystem needs independent noise (a bipartite system)")
         E = sp.diag(*model.parity)
-        A_irr, b_irr = (A + E * A * E) / 2, (b + E * b) / 2
-        A_rev, b_rev = A - A_irr, b - b_irr
+        A_bath = A - _feedback_matrix(model)  # a declared feedback force is not the bath's friction
+        A_irr, b_irr = (A_bath + E * A_bath * E) / 2, (b + E * b) / 2
+        A_rev, b_rev = A - A_irr, b - b_irr  # the feedback force joins the reversible drift
         D_YY = D.extract(idx, idx)
         Dp = _pinv(D_YY)
         F, f0 = A_irr.extract(idx, list(range(n))), b_irr.extract(idx, [0])
@@ -416,6 +431,14 @@ class Current:
         :math:`S^{-1}(z - m)`. Its mean rate is :func:`~thermotheory.entropy_production_rate`,
         and in the steady state it obeys the detailed fluctuation theorem at every time.
 
+        With a feedback force declared on odd variables (``LinearSDE(feedback=...)``), ``Q``
+        is the bath's heat and the entropy pumping of the feedback,
+        :math:`\dot S_{pump} = -\operatorname{tr} A_{fb}` (a constant of a linear feedback),
+        is added as a constant rate (``c0``): the mean rate is again
+        :func:`~thermotheory.entropy_production_rate`, the fluctuations are the heat's, and
+        the fluctuation theorem above is not claimed (the pumping is not the log-ratio of
+        forward and reversed path probabilities of the same dynamics).
+
         Raises
         ------
         ModelError
@@ -445,7 +468,8 @@ class Current:
                 raise ModelError(
                     "the total entropy production is a current only when the stationary density is symmetric "
                     "under time reversal (odd variables uncorrelated with even ones, zero mean of odd ones); "
-                    "use Current.heat(model) for the medium's entropy flow, which has the same mean and variance rate"
+                    "use Current.heat(model) for the medium's entropy flow, which has the same variance rate (and "
+                    "the same mean rate, less the entropy pumping of a declared feedback force)"
                 )
         singular = SingularCovariance("the stationary covariance is singular; the density has no gradient")
         if model.is_numeric:
@@ -457,7 +481,9 @@ class Current:
             if _zero(S.det(method="berkowitz")):
                 raise singular
             P = S.inv().applyfunc(sp.cancel)
-        return cls(model.variables, _tidy(heat.G + P), _tidy(heat.g0 - P * m), heat.H, heat.c, heat.c0, symbol)
+        pump = -_feedback_matrix(model).trace()  # entropy pumping of a declared feedback force (0 without)
+        return cls(model.variables, _tidy(heat.G + P), _tidy(heat.g0 - P * m), heat.H, heat.c,
+                   sp.cancel(heat.c0 + pump), symbol)
 
     @classmethod
     def work(cls, model: LinearSDE, stiffness: Any, velocity: Any, symbol: str = "W") -> Current:
@@ -570,6 +596,12 @@ def _model_matrices(model: LinearSDE) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
         raise ModelError(f"the drift depends on time {model.time}: currents are defined here for stationary models "
                          "(write a dragged system in the frame that moves with the protocol)")
     return sp.Matrix(model.A), sp.Matrix(model.b), sp.Matrix(model.D)
+
+
+def _feedback_matrix(model: LinearSDE) -> sp.Matrix:
+    """The declared feedback matrix ``A_fb`` of the model (zeros without feedback)."""
+    F = getattr(model, "feedback", None)
+    return sp.zeros(model.dimension, model.dimension) if F is None else sp.Matrix(F)
 
 
 def _pinv(M: sp.Matrix) -> sp.Matrix:

@@ -10,7 +10,8 @@ Three rates of a stationary :class:`~thermotheory.LinearSDE`, in nats per unit t
   time (Tostevin & ten Wolde's spectral formula).
 - :func:`kl_divergence_rate`: the Kullback–Leibler rate between the forward and the
   time-reversed paths of the observed variables (Whittle's spectral formula), a lower
-  bound on the entropy production rate that equals it under full observation.
+  bound on the entropy production rate that equals it under full observation (but not with
+  a declared feedback force, whose entropy pumping the paths cannot see).
 
 Each has a Monte Carlo estimator in :mod:`thermotheory.montecarlo.spectral` that never calls the
 closed forms; :mod:`thermotheory.registry` registers the three as quantities.

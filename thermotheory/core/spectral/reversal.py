@@ -15,7 +15,9 @@ stationary Gaussian processes gives, since :math:`\det S_R = \det S`,
 with :math:`\Delta = S - S_R` and :math:`\Delta m = (1 - E) m` (the second form pairs
 :math:`\pm\omega`). By the data-processing inequality it is at most the entropy production
 rate :math:`\Pi`, and equal to it when every variable is observed (Gómez-Marín, Parrondo &
-Van den Broeck; Kawai, Parrondo & Van den Broeck).
+Van den Broeck; Kawai, Parrondo & Van den Broeck), unless a feedback force is declared
+(``LinearSDE(feedback=...)``): the paths then count it as friction, and the entropy
+production adds its entropy pumping (see :func:`kl_divergence_rate`).
 
 What is finite
 --------------
@@ -170,9 +172,27 @@ def kl_divergence_rate(model: LinearSDE, observed: VariableSpec | None = None, f
     :math:`S_R = E S^T E`, :math:`\Delta = S - S_R`, :math:`\Delta m = (1 - E) m`). It is a
     lower bound on the entropy production rate :math:`\Pi`
     (:func:`~thermotheory.entropy_production_rate`) that an experimenter can estimate from
-    the recorded variables alone, and equals :math:`\Pi` when every variable is observed.
+    the recorded variables alone, and equals :math:`\Pi` when every variable is observed
+    and no feedback force is declared.
     A single even variable (or a single odd one without mean) gives zero: a scalar
     stationary Gaussian process is reversible.
+
+    With a feedback force declared on odd variables (``LinearSDE(feedback=...)``) the
+    rate of fully observed paths is *not* :func:`~thermotheory.entropy_production_rate`.
+    The paths cannot tell a velocity-dependent feedback force from the bath's friction,
+    so the rate is the entropy production of the same drift with the feedback counted as
+    friction (the model without ``feedback=``), while
+    :func:`~thermotheory.entropy_production_rate` is the bath's heat rate
+    (:func:`~thermotheory.heat_rate`) plus the entropy pumping of the controller
+    (:func:`~thermotheory.entropy_pumping_rate`). A cold-damped oscillator (friction
+    :math:`\gamma`, feedback :math:`-\gamma' v`, mass ``m``) has a divergence rate 0 (its
+    paths are those of an equilibrium oscillator at the temperature
+    :math:`\gamma T / (\gamma + \gamma')`) and an entropy production
+    :math:`\gamma'^2 / (m (\gamma + \gamma'))`. Ask this function how irreversible the
+    recorded trajectories are, which is what a recording can detect;
+    ask :func:`~thermotheory.entropy_production_rate` for the second law of the controlled
+    system (:math:`\Phi \ge -\dot S_{pump}`, Munakata & Rosinberg), the entropy produced
+    counting the controller's pumping. No inequality between the two is claimed in general.
 
     Parameters
     ----------
@@ -209,6 +229,15 @@ def kl_divergence_rate(model: LinearSDE, observed: VariableSpec | None = None, f
     >>> m = tt.LinearSDE.from_matrices([[-1.0, 0.0], [1.0, -1.0]], [1.0, 1.0], variables=["v", "x"])
     >>> round(kl_divergence_rate(m), 12), round(tt.entropy_production_rate(m), 12), kl_divergence_rate(m, "x")
     (0.5, 0.5, 0.0)
+
+    A velocity ``u`` cold-damped by a declared feedback force: its paths look reversible,
+    but the feedback pumps entropy (heat rate -0.5, pumping 1):
+
+    >>> import sympy as sp
+    >>> u = sp.Symbol("u", real=True)
+    >>> cold = tt.LinearSDE({u: -2 * u}, {u: 1}, parity={u: -1}, feedback={u: -u})
+    >>> kl_divergence_rate(cold), tt.entropy_production_rate(cold)
+    (0.0, 0.5)
 
     References
     ----------
