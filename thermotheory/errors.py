@@ -19,6 +19,8 @@ __all__ = [
     "TooLarge",
     "IllConditioned",
     "ConditioningWarning",
+    "NotAModel",
+    "InvalidExport",
 ]
 
 
@@ -64,3 +66,11 @@ class IllConditioned(ModelError):
 
 class ConditioningWarning(UserWarning):
     """A numeric result that may have lost many of its digits to ill-conditioning (the message says how many)."""
+
+
+class InvalidExport(ModelError):
+    """An export (a LaTeX or Markdown page, a figure) was asked with an unusable file name, folder or title."""
+
+
+class NotAModel(ModelError, TypeError):
+    """A quantity was asked of something that is not a model (a dict, a matrix): the message names what was expected."""

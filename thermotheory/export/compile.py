@@ -7,6 +7,7 @@ says whether they are on the path (Debian packages ``texlive-latex-base`` and
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -14,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ModelError
+from ..errors import InvalidExport, ModelError
 
 __all__ = ["Compiled", "have_pdflatex", "compile_tex", "first_page_png"]
 
@@ -37,16 +38,35 @@ def have_pdflatex() -> bool:
 def compile_tex(tex: str, workdir: str | Path | None = None, name: str = "document") -> Compiled:
     r"""Run ``pdflatex -halt-on-error`` on a complete document; report errors and overfull ``\hbox``\ es.
 
+    Parameters
+    ----------
+    tex : str
+        The document.
+    workdir : path, optional
+        Folder for the source, the log and the PDF (created if needed; a fresh temporary one by default).
+    name : str
+        File stem of the source: a plain file name, written inside ``workdir``.
+
+    Returns
+    -------
+    Compiled
+
     Raises
     ------
     ModelError
-        When pdflatex is not installed.
+        When pdflatex is not installed; :class:`~thermotheory.errors.InvalidExport` for a
+        document that is not a string, a ``name`` with a folder in it or a ``workdir`` that is a file.
     """
+    from .derivation import file_in, output_folder
+
+    if not isinstance(tex, str):
+        raise InvalidExport(f"expected a LaTeX document (a string) but found {type(tex).__name__}")
     if not have_pdflatex():
         raise ModelError("pdflatex is not installed (Debian: apt-get install texlive-latex-base)")
-    work = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="thermotheory-tex-"))
-    work.mkdir(parents=True, exist_ok=True)
-    src = work / f"{name}.tex"
+    if workdir is None:
+        workdir = tempfile.mkdtemp(prefix="thermotheory-tex-")
+    src = file_in(workdir, name, ".tex")
+    work = output_folder(workdir)
     src.write_text(tex)
     done = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", src.name], cwd=work,
                           capture_output=True, text=True, timeout=300)
@@ -57,11 +77,24 @@ def compile_tex(tex: str, workdir: str | Path | None = None, name: str = "docume
 
 
 def first_page_png(pdf: str | Path, png: str | Path, dpi: int = 80) -> Path:
-    """Render the first page of a PDF to PNG with ``pdftoppm`` (poppler-utils)."""
+    """Render the first page of a PDF to PNG with ``pdftoppm`` (poppler-utils).
+
+    Raises
+    ------
+    ModelError
+        When pdftoppm is not installed; :class:`~thermotheory.errors.InvalidExport` for a
+        ``dpi`` that is not a positive integer, a PDF that does not exist or cannot be rendered.
+    """
     if shutil.which("pdftoppm") is None:
         raise ModelError("pdftoppm is not installed (Debian: apt-get install poppler-utils)")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 0 < dpi <= 2400:
+        raise InvalidExport(f"dpi must be a positive integer (at most 2400) but is {dpi!r}")
+    if not isinstance(pdf, (str, os.PathLike)) or not Path(pdf).is_file():
+        raise InvalidExport(f"there is no PDF at {pdf!r}")
     png = Path(png)
     stem = png.with_suffix("")
-    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(stem)],
-                   check=True, capture_output=True, timeout=120)
+    done = subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                           str(stem)], capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise InvalidExport(f"pdftoppm could not render {pdf}: {done.stderr.strip()[-500:]}")
     return png

@@ -12,14 +12,94 @@ from sympy import MatrixSymbol
 
 from ..core.closedform import ClosedForm
 from ..core.presentation import compact
-from .layout import TEXT_WIDTH, fit_lines, new_namer, tex_text
+from .layout import TEXT_WIDTH, checked_value, checked_width, fit_lines, new_namer, tex_text
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
+from ..errors import InvalidExport
+from .model_latex import model_latex
 
-__all__ = ["notation", "derivation_tex", "derivation_markdown", "derivation_document", "quantity_lines", "shared_definitions", "output_dir", "write_derivation", "save_figure"]
+__all__ = ["notation", "derivation_tex", "derivation_markdown", "derivation_document", "quantity_lines", "shared_definitions", "output_dir", "write_derivation", "save_figure", "file_in", "output_folder"]
 
 #: One part of a derivation: a heading, a model and its named closed forms.
 Section = tuple[str, LinearSDE, Mapping[str, Any]]
+
+
+def _check_text(value: Any, what: str) -> str:
+    """``value`` if it is a string; anything else is refused (a title of ``None`` or a number is a slip)."""
+    if not isinstance(value, str):
+        raise InvalidExport(f"the {what} must be a string but is {type(value).__name__} {value!r}")
+    return value
+
+
+def file_in(folder: str | os.PathLike, name: Any, suffix: str = "", what: str = "file name") -> Path:
+    """``folder / (name + suffix)`` for a plain file name, or :class:`~thermotheory.errors.InvalidExport`.
+
+    A name with a folder in it (a path separator, ``..``, an absolute path, a drive) would
+    write outside ``folder`` and is refused; so is one that resolves outside it (a link).
+
+    Examples
+    --------
+    >>> file_in("/tmp/out", "ou", ".tex").as_posix()
+    '/tmp/out/ou.tex'
+    >>> file_in("/tmp/out", "../ou", ".tex")
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.InvalidExport: the file name '../ou' must be a plain file name (no folder, no '..', not absolute): it would be written outside /tmp/out
+    """
+    folder = _folder_path(folder)
+    if not isinstance(name, str):
+        raise InvalidExport(f"the {what} must be a string but is {type(name).__name__} {name!r}")
+    seps = {"/", "\\", os.sep} | ({os.altsep} if os.altsep else set())
+    if (not name.strip() or name in (".", "..") or any(c in name for c in seps) or "\0" in name
+            or Path(name).is_absolute() or Path(name).drive):
+        raise InvalidExport(f"the {what} {name!r} must be a plain file name (no folder, no '..', not absolute): "
+                            f"it would be written outside {Path(folder).as_posix()}")
+    path = folder / f"{name}{suffix}"
+    base = folder.resolve()
+    if not path.resolve().is_relative_to(base):
+        raise InvalidExport(f"the {what} {name!r} resolves to {path.resolve()}, outside {base}")
+    if path.is_dir():
+        raise InvalidExport(f"{path} is a folder; cannot write the file there")
+    return path
+
+
+def _folder_path(out: Any) -> Path:
+    """``out`` as a Path; something that is not a path, or a file where the folder should be, is refused."""
+    if isinstance(out, bytes) or not isinstance(out, (str, os.PathLike)) or not os.fspath(out).strip():
+        raise InvalidExport(f"the output folder must be a path (a string or a pathlib.Path) but is {out!r}")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InvalidExport(f"the output folder {out} is a file, not a folder")
+    return out
+
+
+def output_folder(out: Any) -> Path:
+    """The folder ``out``, created if needed; a file in its place, or something that is not a path, is refused.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> output_folder(tempfile.mkdtemp()).is_dir()
+    True
+    """
+    out = _folder_path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InvalidExport(f"cannot create the output folder {out}: a file stands in its path") from None
+    return out
+
+
+def _notation_checked(quantities: Any) -> dict[str, Any]:
+    """:func:`notation` of a mapping (or a Derivation) whose names are strings; anything else is refused."""
+    if not (hasattr(quantities, "notation") or isinstance(quantities, Mapping)):
+        raise InvalidExport("the quantities must be a mapping LaTeX name -> closed form (or a Derivation) "
+                            f"but are {type(quantities).__name__}")
+    shown = notation(quantities)
+    for name, value in shown.items():
+        _check_text(name, "name of a quantity")
+        checked_value(value, f"closed form of {name}")
+    return shown
 
 
 def notation(quantities: Mapping[str, Any]) -> dict[str, Any]:
@@ -45,7 +125,8 @@ def derivation_tex(model: LinearSDE, quantities: Mapping[str, Any], source: str 
     \langle x^2 \rangle &= 1
     \end{align}
     """
-    body = latex(model).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
+    _check_text(source, "source")
+    body = model_latex(model).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
     lines = ([f"% generated by {source}"] if source else []) + [r"\begin{align}", body + r" \\"]
     lines += [rf"{line} \\" for line in quantity_lines(quantities)]
     lines[-1] = lines[-1].removesuffix(r" \\")
@@ -61,7 +142,8 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH) -> 
     (:func:`~thermotheory.export.layout.fit_lines`); the definitions of structured closed
     forms follow all of them, once, under ``\text{where}``.
     """
-    shown = {name: compact_cached(expr) for name, expr in notation(quantities).items()}
+    width = checked_width(width)
+    shown = {name: compact_cached(expr) for name, expr in _notation_checked(quantities).items()}
     namer = new_namer(shown.values())  # one set of introduced names for the whole block
     lines: list[str] = []
     for name, expr in shown.items():
@@ -108,11 +190,13 @@ def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, A
     >>> derivation_markdown("OU", LinearSDE({x: -x}, {x: 1}), {}).splitlines()[0]
     '# OU'
     """
+    _check_text(title, "title")
+    _check_text(source, "source")
     md = [f"# {title}", ""]
     if source:
         md += [f"Generated by `{source}`.", ""]
-    md += ["$$" + latex(model) + "$$", ""]
-    shown = {name: compact_cached(expr) for name, expr in notation(quantities).items()}
+    md += ["$$" + model_latex(model) + "$$", ""]
+    shown = {name: compact_cached(expr) for name, expr in _notation_checked(quantities).items()}
     for name, expr in shown.items():
         md.append(f"- ${name} = {expr.latex(where=False) if isinstance(expr, ClosedForm) else latex(expr)}$")
     where = shared_definitions(shown.values())
@@ -135,6 +219,8 @@ def derivation_document(title: str, body: str) -> str:
     >>> doc.startswith(r"\documentclass") and r"v $\to$ x" in doc and doc.rstrip().endswith(r"\end{document}")
     True
     """
+    _check_text(title, "title")
+    _check_text(body, "body")
     return "\n".join([*PREAMBLE, r"\begin{document}", rf"\section*{{{tex_text(title)}}}", body,
                       r"\end{document}"]) + "\n"
 
@@ -185,10 +271,20 @@ def write_derivation(
     >>> tex.name, md.name
     ('ou.tex', 'ou.md')
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    _check_text(title, "title")
+    tex, md = file_in(out, name, ".tex"), file_in(out, name, ".md")
+    figures = [figures] if isinstance(figures, str) else figures
+    try:
+        figures, sections = list(figures), list(sections)
+    except TypeError:
+        raise InvalidExport("figures and sections must be sequences") from None
+    for f in figures:
+        file_in(out, f, what="figure name")
+    for k, section in enumerate(sections):
+        if not (isinstance(section, Sequence) and not isinstance(section, str) and len(section) == 3):
+            raise InvalidExport(f"section {k} must be a tuple (heading, model, quantities) but is {section!r}")
+        _check_text(section[0], f"heading of section {k}")
     source = f"derivations/{name}.py"
-    tex, md = out / f"{name}.tex", out / f"{name}.md"
     tex_parts = [derivation_tex(model, quantities, source)]
     md_parts = [derivation_markdown(title, model, quantities, source)]
     for heading, sub_model, sub_quantities in sections:
@@ -196,6 +292,7 @@ def write_derivation(
         body = derivation_markdown(heading, sub_model, sub_quantities).split("\n", 1)[1]
         md_parts.append(f"## {heading}\n" + body)
     md_parts += [f"![{Path(f).stem}]({f})" for f in figures]
+    output_folder(out)  # only once everything is rendered: a refusal writes nothing
     tex.write_text(derivation_document(title, "\n\n".join(tex_parts)))
     md.write_text("\n\n".join(md_parts) + "\n")
     return tex, md
@@ -216,9 +313,10 @@ def save_figure(fig: Any, name: str, out: str | os.PathLike) -> Path:
     """
     import matplotlib.pyplot as plt
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{name}.png"
+    if not callable(getattr(fig, "savefig", None)):
+        raise InvalidExport(f"expected a matplotlib figure but found {type(fig).__name__}")
+    path = file_in(out, name, ".png", "figure name")
+    output_folder(out)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
     return path

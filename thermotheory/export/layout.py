@@ -15,14 +15,17 @@ names in math).
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 from typing import Any
 
 import sympy as sp
 
 from ..core.closedform import ClosedForm
+from ..errors import InvalidExport
 
-__all__ = ["TEXT_WIDTH", "latex_width", "fit_lines", "new_namer", "tex_text"]
+__all__ = ["TEXT_WIDTH", "latex_width", "fit_lines", "new_namer", "tex_text", "checked_width", "checked_value"]
 
 #: Width (pt) a display line may take: the 483 pt text block less room for the equation number.
 TEXT_WIDTH = 440.0
@@ -37,6 +40,62 @@ _COMMAND_WIDTHS = {
 }
 _NAMED_OPERATORS = {r"\log": 16.0, r"\ln": 12.0, r"\exp": 18.0, r"\det": 16.0, r"\lim": 15.0,
                     r"\sin": 16.0, r"\cos": 17.0, r"\operatorname": 0.0, r"\mathrm": 0.0}
+
+
+def checked_width(width: Any) -> float:
+    """``width`` (pt) as a float if it is a positive finite real number; anything else is refused.
+
+    Examples
+    --------
+    >>> checked_width(200)
+    200.0
+    >>> checked_width(-1)
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.InvalidExport: the width must be a positive finite number of points but is -1
+    """
+    ok = isinstance(width, numbers.Real) and not isinstance(width, bool)
+    if ok:
+        w = float(width)
+        ok = math.isfinite(w) and w > 0
+    if not ok:
+        raise InvalidExport(f"the width must be a positive finite number of points but is {width!r}")
+    return w
+
+
+def checked_value(value: Any, what: str = "closed form") -> Any:
+    """A closed form to print: a ClosedForm, a sympy expression or matrix, or a number.
+
+    Text (which sympy would read as symbols), ``None``, booleans, containers and NaN are
+    refused: printing them would show something that is not a closed form.
+
+    Examples
+    --------
+    >>> checked_value(2)
+    2
+    >>> checked_value("x + y")
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.InvalidExport: the closed form must be a sympy expression, a matrix or a number but is str 'x + y'
+    """
+    if isinstance(value, ClosedForm):
+        return value
+    bad = InvalidExport(f"the {what} must be a sympy expression, a matrix or a number but is "
+                        f"{type(value).__name__} {value!r}")
+    if value is None or isinstance(value, (str, bytes, bool)):
+        raise bad
+    if isinstance(value, sp.MatrixBase):
+        out = value
+    else:
+        try:
+            out = sp.sympify(value, strict=True)
+        except (sp.SympifyError, TypeError, ValueError):
+            raise bad from None
+        if not isinstance(out, sp.Expr):
+            raise bad
+    if out.has(sp.nan):
+        raise InvalidExport(f"the {what} {out} is undefined (it contains NaN)")
+    return out
 
 
 def _group(s: str, i: int) -> tuple[str, int]:
@@ -83,6 +142,8 @@ def latex_width(tex: str, scale: float = 1.0) -> float:
     >>> latex_width(r"\frac{a + b}{c}") < latex_width("a + b + c")
     True
     """
+    if not isinstance(tex, str):
+        raise InvalidExport(f"expected a LaTeX string but found {type(tex).__name__} {tex!r}")
     w = 0.0
     i = 0
     n = len(tex)
@@ -180,8 +241,8 @@ def _pack(first: str, pieces: list[str], lead: float, width: float) -> list[str]
 
 
 class _Namer:
-    def __init__(self, taken: set[str]):
-        letter = next((c for c in "CKZQGRHJ" if c not in taken), None)
+    def __init__(self, taken: set[str], letters: str = "CKZQGRHJ"):
+        letter = next((c for c in letters if c not in taken), None)
         self.letter = letter if letter is not None else r"\mathcal{C}"
         self.count = 0
 
@@ -190,8 +251,11 @@ class _Namer:
         return sp.Symbol(f"{self.letter}_{self.count}")
 
 
-def new_namer(values: Any) -> _Namer:
-    """Names ``C_1, C_2, ...`` (another letter if a parameter starts with C) for the definitions of one document."""
+def new_namer(values: Any, letters: str = "CKZQGRHJ") -> _Namer:
+    """Names ``C_1, C_2, ...`` (another letter if a parameter starts with C) for the definitions of one document.
+
+    ``letters`` are the letters tried in turn (the first that starts no symbol's name among ``values``).
+    """
     taken = set()
     for v in values:
         expr = v.expr if isinstance(v, ClosedForm) else v
@@ -199,7 +263,7 @@ def new_namer(values: Any) -> _Namer:
         if isinstance(v, ClosedForm):
             free |= v.free_symbols | {n for n, _ in v.definitions}
         taken |= {s.name[0] for s in free if getattr(s, "name", "")}
-    return _Namer(taken)
+    return _Namer(taken, letters)
 
 
 def _widest_sum(expr: sp.Expr) -> sp.Expr | None:
@@ -268,13 +332,16 @@ def fit_lines(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None
     >>> len(lines) > 1 and all(latex_width(l) < TEXT_WIDTH for l in lines)
     True
     """
+    width = checked_width(width)
+    if not isinstance(lhs, str):
+        raise InvalidExport(f"the left-hand side must be a LaTeX string but is {type(lhs).__name__} {lhs!r}")
     settings: dict[str, Any] = {}
     definitions: list[tuple[str, Any]] = []
     if isinstance(value, ClosedForm):
         settings = {"symbol_names": value.names}
         definitions = [(sp.latex(n, **settings), v) for n, v in value.definitions]
         value = value.expr
-    value = sp.sympify(value)
+    value = checked_value(value)
     if namer is None:
         namer = new_namer([value] + [v for _, v in definitions])
     extra: list[tuple[str, Any]] = []
@@ -307,6 +374,8 @@ def tex_text(text: str) -> str:
     >>> tex_text("v -> x -> w, tau_n and 50% of sigma")
     'v $\\to$ x $\\to$ w, $\\tau_{n}$ and 50\\% of $\\sigma$'
     """
+    if not isinstance(text, str):
+        raise InvalidExport(f"expected text (a string) but found {type(text).__name__} {text!r}")
     greek = "|".join(sorted(_GREEK, key=len, reverse=True))
     pieces = re.split(r"(->|<-|\b(?:" + greek + r")(?:_[A-Za-z0-9]+)?\b)", text)
     out = []
