@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ModelError
+from .errors import ModelError, NotAModel
 
 __all__ = ["Role", "Quantity", "BoundQuantity", "model_kind", "quantity", "QUANTITIES", "register", "MODEL_KINDS"]
 
@@ -66,7 +66,7 @@ def model_kind(model: Any) -> str:
         return "nonlinear"
     if isinstance(model, LatticeField):
         return "lattice"
-    raise ModelError(f"expected a model (LinearSDE, SDE or LatticeField) but found {type(model).__name__}: "
+    raise NotAModel(f"expected a model (LinearSDE, SDE or LatticeField) but found {type(model).__name__}: "
                      f"{model!r:.60}")
 
 

@@ -19,11 +19,11 @@ from typing import Any, TypeVar
 import numpy as np
 import sympy as sp
 
-from ..errors import IllConditioned, ModelError
+from ..errors import IllConditioned, ModelError, NotAModel
 
 __all__ = ["as_expression", "check_value", "check_against_assumptions", "violated_assumption", "real_number",
            "check_finite_array", "check_distinct_names", "check_square_array", "check_finite_result", "guarded",
-           "check_initial", "user_stacklevel", "NON_FINITE", "ASSUMPTION_WORDS"]
+           "check_initial", "user_stacklevel", "check_model", "NON_FINITE", "ASSUMPTION_WORDS"]
 
 #: Assumptions of a Symbol that a value must not contradict, in the order they are tested, with their wording.
 ASSUMPTION_WORDS = {
@@ -271,6 +271,36 @@ def check_finite_result(what: str, value: Any) -> None:
                                  "exceed what double precision can represent")
 
 
+def check_model(model: Any, what: str) -> None:
+    """Refuse anything but a :class:`~thermotheory.LinearSDE` where a quantity of a model is asked.
+
+    :func:`guarded` calls it for every closed form whose first argument is ``model``, so a
+    dict, a matrix or a nonlinear SDE gets one clear error instead of an AttributeError
+    from deep inside.
+
+    Raises
+    ------
+    NotAModel
+        A ModelError that is also a TypeError, saying what was expected and what came.
+
+    Examples
+    --------
+    >>> check_model({"x": 1}, "stationary_covariance")
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.NotAModel: stationary_covariance: expected a LinearSDE (build one with LinearSDE(drift, diffusion) or LinearSDE.from_matrices(A, D)) but found dict {'x': 1}
+    """
+    from .model import LinearSDE
+
+    if isinstance(model, LinearSDE):
+        return
+    shown = repr(model)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    hint = " (linearize it first: SDE.linearize(), or linear_noise_approximation)" if type(model).__name__ == "SDE" else ""
+    raise NotAModel(f"{what}: expected a LinearSDE (build one with LinearSDE(drift, diffusion) or "
+                    f"LinearSDE.from_matrices(A, D)) but found {type(model).__name__} {shown}{hint}")
+
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -294,8 +324,15 @@ def guarded(fn: _F) -> _F:
     thermotheory.errors.IllConditioned: square: a floating-point overflow or invalid operation (overflow encountered in scalar power): the model or the inputs exceed what double precision can represent
     """
 
+    import inspect
+
+    params = list(inspect.signature(fn).parameters)
+    takes_model = bool(params) and params[0] == "model"
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if takes_model:
+            check_model(args[0] if args else kwargs.get("model"), fn.__name__)
         try:
             with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
                 out = fn(*args, **kwargs)

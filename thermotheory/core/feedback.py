@@ -24,7 +24,7 @@ import sympy as sp
 from ..errors import InvalidParity, ModelError, NonlinearDrift, UnknownVariable
 from .checks import as_expression
 
-__all__ = ["feedback_matrix", "feedback_array"]
+__all__ = ["feedback_matrix", "feedback_array", "check_part_of_drift"]
 
 
 def feedback_matrix(variables: tuple[sp.Symbol, ...], parity: tuple[int, ...], feedback: Any,
@@ -54,7 +54,8 @@ def feedback_matrix(variables: tuple[sp.Symbol, ...], parity: tuple[int, ...], f
     ------
     UnknownVariable, InvalidParity, NonlinearDrift, ModelError
         For a key that is not a state variable, an even variable, a term that is not
-        linear in the state, a constant term, or symbols absent from the drift.
+        linear in the state, a constant term, symbols absent from the drift, or a term
+        that is not a part of the drift (:func:`check_part_of_drift`).
 
     Examples
     --------
@@ -106,8 +107,52 @@ def feedback_matrix(variables: tuple[sp.Symbol, ...], parity: tuple[int, ...], f
             if dep not in variables:
                 raise NonlinearDrift(f"feedback on {key}: the term {term} is not linear in the state variables")
             F[i, variables.index(dep)] += coeff
+    for i in range(n):
+        for j in range(n):
+            if F[i, j] != 0:
+                check_part_of_drift(variables[i], variables[j], A[i, j], F[i, j])
     F = sp.ImmutableMatrix(F.applyfunc(sp.factor_terms))
     return None if F.is_zero_matrix else F
+
+
+def check_part_of_drift(var: sp.Symbol, dep: sp.Symbol, drift: Any, force: Any) -> None:
+    r"""Refuse a feedback coefficient that is not a part of the drift coefficient it declares.
+
+    The feedback declares which part of the drift is not the bath's, so the drift less the
+    feedback must be what is left of the drift's own terms. Both coefficients (of ``dep``
+    in the drift of ``var``) are expanded into terms, each a number times a product of
+    parameters; for every term :math:`c_f\,p` of the feedback the drift must hold a term
+    :math:`c_a\,p` with the same product ``p`` and :math:`0 < c_f / c_a \le 1`: the
+    feedback takes all or a part of that term, never more, never with the other sign (a
+    number splits like a term without parameters: drift ``-3 v``, feedback ``-2 v``).
+
+    Raises
+    ------
+    ModelError
+        When a term of the feedback is not (a part of) a term of the drift: drift ``-q``
+        with feedback ``-5 q`` would leave the bath an anti-friction ``+4 q``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> q = sp.Symbol("q", real=True)
+    >>> g, gp = sp.symbols("gamma gamma_p", positive=True)
+    >>> check_part_of_drift(q, q, -g - gp, -gp)
+    >>> check_part_of_drift(q, q, sp.Integer(-1), sp.Integer(-5))
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.ModelError: feedback on q: the term -5 (of q) is not a part of the drift's coefficient -1 of q; the feedback declares which part of the drift is a feedback force, so each of its terms must be (a part of, with the same sign) a term of the drift
+    """
+    have = sp.expand(sp.sympify(drift)).as_coefficients_dict()
+    for mono, cf in sp.expand(sp.sympify(force)).as_coefficients_dict().items():
+        ca = have.get(mono, 0)
+        ratio = cf / ca if ca != 0 else None
+        if ratio is None or not (ratio > 0 and ratio <= 1 + 1e-12):
+            raise ModelError(
+                f"feedback on {var}: the term {cf * mono} (of {dep}) is not a part of the drift's coefficient "
+                f"{drift} of {dep}; the feedback declares which part of the drift is a feedback force, so each of its "
+                "terms must be (a part of, with the same sign) a term of the drift"
+            )
 
 
 def feedback_array(model: Any) -> np.ndarray | None:

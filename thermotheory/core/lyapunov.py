@@ -24,7 +24,8 @@ from ._backend import relative_residual, tidy
 from .checks import user_stacklevel
 
 __all__ = ["lyapunov_numeric", "lyapunov_general", "lyapunov_symbolic", "check_symbolic_size", "digits_lost",
-           "check_conditioning", "solve_fraction_free", "WARN_DIGITS_LOST", "REFUSE_DIGITS_LOST",
+           "check_conditioning", "solve_fraction_free", "lyapunov_digits", "correlation_digits", "lyapunov_precise",
+           "MAX_PRECISE_VARIABLES", "PRECISE_DIGITS", "WARN_DIGITS_LOST", "REFUSE_DIGITS_LOST",
            "MAX_SYMBOLIC_BLOCK", "MAX_PREDICTED_TERMS"]
 
 #: Largest number of unknowns of one symbolic block Sylvester solve (a block of six variables).
@@ -57,24 +58,44 @@ def lyapunov_numeric(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
 WARN_DIGITS_LOST, REFUSE_DIGITS_LOST = 8.0, 13.0
 
 
-def digits_lost(A: np.ndarray, S: np.ndarray) -> float:
-    r"""Decimal digits a stationary result may lose to ill-conditioning, ``log10`` of a condition number.
+def lyapunov_digits(A: np.ndarray) -> float:
+    r"""Decimal digits the Lyapunov solve ``A S + S A^T + Q = 0`` may lose: ``log10`` of its condition number.
 
-    The product of two scale-free numbers: the spread of the drift's time scales,
-    :math:`\max|\lambda| / \min|\mathrm{Re}\,\lambda|` (the condition of the Lyapunov
-    solve), and the condition number of the stationary correlation matrix (how much an
-    entropy or a mutual information amplifies an error in the covariance). Both are
-    independent of the units of the variables.
+    The condition number of the Lyapunov operator :math:`L(S) = A S + S A^T` on symmetric
+    matrices is :math:`\|L\|\,\|L^{-1}\| \le 2\|A\|_2 \|H\|_2` with
+    :math:`A H + H A^T + I = 0` (:math:`L^{-1}` is a positive map, so its norm is reached
+    at the identity; Hewer & Kenney 1988). It holds both the spread of the time scales
+    (:math:`\|H\| \ge 1/(2\min|\mathrm{Re}\,\lambda|)`) and the non-normality of ``A`` (a
+    badly conditioned eigenvector basis). ``A`` is balanced first (a diagonal similarity,
+    a change of units), so the number does not depend on the units of the variables.
 
     Examples
     --------
     >>> import numpy as np
-    >>> round(digits_lost(np.diag([-1e6, -1e-6]), np.diag([1e-6, 1e6])), 6)
+    >>> round(lyapunov_digits(np.diag([-1e6, -1e-6])), 6)
     12.0
+    >>> round(lyapunov_digits(np.array([[-1.0, 0.0], [1e8, -2.0]])), 1)  # non-normal only by its units
+    0.6
     """
-    ev = np.linalg.eigvals(A)
-    slowest = float(np.min(np.abs(ev.real)))
-    spread = float(np.max(np.abs(ev))) / slowest if slowest > 0 else np.inf
+    A = np.asarray(A, dtype=float)
+    try:
+        B, _ = sla.matrix_balance(A, permute=False)
+        ev = np.linalg.eigvals(B)
+        slowest = float(np.min(np.abs(ev.real)))
+        spread = float(np.max(np.abs(ev))) / slowest if slowest > 0 else np.inf
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # scipy perturbs a near-singular problem: kappa is huge
+            H = sla.solve_continuous_lyapunov(B, -np.eye(B.shape[0]))
+            kappa = 2.0 * float(np.linalg.norm(B, 2)) * float(np.linalg.norm(H, 2))
+    except (np.linalg.LinAlgError, ValueError):
+        return float("inf")
+    if not np.isfinite(kappa):
+        return float("inf")
+    return float(np.log10(max(kappa, spread, 1.0)))
+
+
+def correlation_digits(S: np.ndarray) -> float:
+    """Digits an entropy or a mutual information may lose: ``log10`` of the condition of the correlation matrix."""
     d = np.sqrt(np.clip(np.diag(S), 0.0, None))
     keep = d > 0
     corr_cond = 1.0
@@ -82,17 +103,40 @@ def digits_lost(A: np.ndarray, S: np.ndarray) -> float:
         R = S[np.ix_(keep, keep)] / np.outer(d[keep], d[keep])
         w = np.linalg.eigvalsh((R + R.T) / 2)
         corr_cond = float(w[-1] / w[0]) if w[0] > 0 else np.inf
-    return float(np.log10(max(spread, 1.0)) + np.log10(max(corr_cond, 1.0)))
+    return float(np.log10(max(corr_cond, 1.0)))
 
 
-def check_conditioning(A: np.ndarray, S: np.ndarray) -> float:
-    """Warn (ConditioningWarning) or refuse (IllConditioned) when too many digits may be lost."""
-    lost = digits_lost(A, S)
+def digits_lost(A: np.ndarray, S: np.ndarray) -> float:
+    r"""Decimal digits a stationary result may lose to ill-conditioning, ``log10`` of a condition number.
+
+    The product of two scale-free numbers: the condition number of the Lyapunov solve
+    (:func:`lyapunov_digits`: the spread of the drift's time scales and the
+    non-normality of the drift) and the condition number of the stationary correlation
+    matrix (how much an entropy or a mutual information amplifies an error in the
+    covariance). Both are independent of the units of the variables.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(digits_lost(np.diag([-1e6, -1e-6]), np.diag([1e-6, 1e6])), 6)
+    12.0
+    """
+    return lyapunov_digits(A) + correlation_digits(S)
+
+
+def check_conditioning(A: np.ndarray, S: np.ndarray, solve_digits: float | None = None) -> float:
+    """Warn (ConditioningWarning) or refuse (IllConditioned) when too many digits may be lost.
+
+    ``solve_digits`` replaces the digits lost by the Lyapunov solve (:func:`lyapunov_digits`):
+    0 when ``S`` was solved in extended precision (:func:`lyapunov_precise`).
+    """
+    lost = (lyapunov_digits(A) if solve_digits is None else solve_digits) + correlation_digits(S)
     if lost >= REFUSE_DIGITS_LOST:
         raise IllConditioned(
             f"the stationary state is too ill-conditioned for floating point: about {lost:.0f} of 16 digits may be "
-            "lost (time scales spread too far, or variables almost perfectly correlated); rescale or simplify "
-            "the model, or evaluate the symbolic closed form with evaluate(..., dps=50)"
+            "lost (time scales spread too far, a strongly non-normal drift, or variables almost perfectly "
+            "correlated); rescale or simplify the model, or evaluate the symbolic closed form with "
+            "evaluate(..., dps=50)"
         )
     if lost >= WARN_DIGITS_LOST:
         warnings.warn(
@@ -102,6 +146,106 @@ def check_conditioning(A: np.ndarray, S: np.ndarray) -> float:
             stacklevel=user_stacklevel(),
         )
     return lost
+
+
+#: Largest model (variables) whose ill-conditioned stationary state is solved in extended precision.
+MAX_PRECISE_VARIABLES = 10
+#: Digits lost by the float Lyapunov solve from which the stationary state is solved in extended precision.
+PRECISE_DIGITS = 6.0
+
+
+def _mp_matrix(M: np.ndarray):
+    import mpmath as mp
+
+    M = np.atleast_2d(np.asarray(M, dtype=float))
+    return mp.matrix([[mp.mpf(float(x)) for x in row] for row in M])
+
+
+def _lyapunov_mp_solve(A, Q, n: int):
+    """``A S + S A^T + Q = 0`` for mpmath matrices, as a linear system in the ``n(n+1)/2`` entries ``S_ij, i <= j``."""
+    import mpmath as mp
+
+    cells = [(i, j) for i in range(n) for j in range(i, n)]
+    index = {c: k for k, c in enumerate(cells)}
+    key = lambda i, j: index[(i, j) if i <= j else (j, i)]  # noqa: E731
+    N = len(cells)
+    M = mp.zeros(N, N)
+    rhs = mp.zeros(N, 1)
+    for r, (i, j) in enumerate(cells):
+        rhs[r] = -Q[i, j]
+        for k in range(n):
+            if A[i, k]:
+                M[r, key(k, j)] += A[i, k]
+            if A[j, k]:
+                M[r, key(i, k)] += A[j, k]
+    x = mp.lu_solve(M, rhs)
+    S = mp.zeros(n, n)
+    for r, (i, j) in enumerate(cells):
+        S[i, j] = S[j, i] = x[r]
+    return S
+
+
+def lyapunov_precise(A: np.ndarray, Q: np.ndarray, digits: float):
+    r"""Solve ``A S + S A^T + Q = 0`` in extended precision (mpmath) for the exact float ``A``, ``Q``.
+
+    For a stationary state that the float solve would get wrong (:func:`lyapunov_digits`
+    at least :data:`PRECISE_DIGITS`) and a model of at most
+    :data:`MAX_PRECISE_VARIABLES` variables. The floats are read as the exact numbers they
+    are; the equation is solved as a linear system at ``40 + 2 digits`` decimal digits
+    and again at 20 more, and the two must agree. The stability of ``A`` is decided on
+    its eigenvalues at that precision: a drift whose eigenvalues are so ill-conditioned
+    that floating point calls it stable when it is not is refused.
+
+    Returns
+    -------
+    (S, dps, error)
+        The solution as an mpmath matrix, the precision it was solved at, and a bound on
+        its relative error (the difference of the two solves over ``max |S|``).
+
+    Raises
+    ------
+    NotStable
+        When ``A`` has an eigenvalue with non-negative real part in exact arithmetic.
+    IllConditioned
+        When the two solves do not agree to 20 digits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S, dps, err = lyapunov_precise(np.array([[-1e-6, 0.0], [1.0, -1e6]]), 2 * np.eye(2), 12.0)
+    >>> float(S[1, 1])  # (1 + S_01) / 1e6 with S_01 = 1e6 / (1e6 + 1e-6), in exact arithmetic
+    1.999999999999e-06
+    """
+    import mpmath as mp
+
+    from ..errors import NotStable
+
+    n = A.shape[0]
+    if not np.isfinite(digits):
+        digits = 40.0
+    dps = int(40 + 2 * min(float(digits), 60.0))
+    with mp.workdps(dps):
+        Am, Qm = _mp_matrix(A), _mp_matrix(Q)
+        ev = [Am[0, 0]] if n == 1 else list(mp.eig(Am, left=False, right=False))
+        worst = max(ev, key=lambda e: mp.re(e))
+        if mp.re(worst) >= 0:
+            raise NotStable(
+                f"the drift matrix is not stable: in exact arithmetic it has the eigenvalue "
+                f"{complex(worst):.6g} with non-negative real part, although floating point puts its "
+                "eigenvalues in the left half-plane (they are too ill-conditioned for floating point: the "
+                "eigenvectors are nearly parallel); there is no stationary state"
+            )
+        S1 = _lyapunov_mp_solve(Am, Qm, n)
+    with mp.workdps(dps + 20):
+        S2 = _lyapunov_mp_solve(_mp_matrix(A), _mp_matrix(Q), n)
+        scale = max(abs(x) for x in S2)
+        err = max(abs(x - y) for x, y in zip(S1, S2)) / scale if scale else mp.mpf(0)
+    if err > mp.mpf(10) ** -20:
+        raise IllConditioned(
+            f"the stationary covariance cannot be solved even in {dps}-digit arithmetic (two precisions agree "
+            f"only to {float(err):.1e}); the model is too ill-conditioned"
+        )
+    return S2, dps + 20, max(float(err), 10.0 ** -(dps - 5))
 
 
 def lyapunov_general(A: np.ndarray, Q: np.ndarray) -> np.ndarray:

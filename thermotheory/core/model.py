@@ -15,7 +15,7 @@ import sympy as sp
 from ..errors import InvalidDiffusion, InvalidParity, ModelError, NonlinearDrift, UnknownVariable
 from . import budget, structure
 from ._compat import keyword_only_after
-from .checks import as_expression, check_distinct_names, check_finite_array, check_value
+from .checks import NON_FINITE, as_expression, check_distinct_names, check_finite_array, check_value
 
 __all__ = ["LinearSDE", "ModelArrays", "StateModel", "VariableSpec", "find_index", "numeric_stability"]
 
@@ -635,11 +635,20 @@ class LinearSDE(StateModel):
         """
         rep = self.substitution(mapping)
         A, b, D = (M.xreplace(rep) for M in (self.A, self.b, self.D))
+        _check_substituted(self._variables, rep, A, b, D)
         _check_symbolic_diffusion(self._variables, D)
         obj = LinearSDE.__new__(LinearSDE)
         obj._init(self._variables, A, b, D, self._parity, arrays=None, time=self._time)
         if self.feedback is not None:
             fb = self.feedback.xreplace(rep)
+            if not fb.is_zero_matrix:
+                from .feedback import check_part_of_drift
+
+                n = self.dimension
+                for i in range(n):
+                    for j in range(n):
+                        if fb[i, j] != 0:
+                            check_part_of_drift(self._variables[i], self._variables[j], A[i, j], fb[i, j])
             object.__setattr__(obj, "_feedback", None if fb.is_zero_matrix else fb)
         return obj
 
@@ -745,6 +754,18 @@ class LinearSDE(StateModel):
 
 
 # -- validation helpers ------------------------------------------------------------------
+def _check_substituted(variables, rep, A, b, D) -> None:
+    """Refuse a substitution that leaves an entry undefined or infinite (a time constant ``tau = 0`` in ``-v/tau``)."""
+    shown = ", ".join(f"{k} = {v}" for k, v in rep.items())
+    for name, M in (("drift", A), ("drift", b), ("diffusion", D)):
+        for k, e in enumerate(M):
+            if e.has(*NON_FINITE):
+                var = variables[k // M.cols]
+                raise ModelError(
+                    f"subs({shown}): the {name} of {var} becomes undefined or infinite ({e}); a parameter in a "
+                    "denominator (a time constant, a mass) cannot be 0: take the limit in the model instead"
+                )
+
 def stability_tolerance(A: np.ndarray) -> float:
     """Round-off scale of the eigenvalues of ``A``: real parts within it are indistinguishable from 0.
 

@@ -21,9 +21,12 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ModelError, NotStable, SingularCovariance
+from .checks import check_model
 from ._backend import NumOps, as_vector, model_matrices, ops_for
-from .lyapunov import check_conditioning, check_symbolic_size, lyapunov_numeric, lyapunov_symbolic
-from .model import LinearSDE, numeric_stability
+from .lyapunov import (MAX_PRECISE_VARIABLES, PRECISE_DIGITS, REFUSE_DIGITS_LOST, check_conditioning,
+                       check_symbolic_size, correlation_digits, lyapunov_digits, lyapunov_numeric, lyapunov_precise,
+                       lyapunov_symbolic)
+from .model import LinearSDE, numeric_stability, stability_tolerance
 
 __all__ = ["StationaryState", "stationary_state", "stationary_mean", "stationary_covariance", "require_stable",
            "ModelCache"]
@@ -83,7 +86,10 @@ def require_stable(model: LinearSDE) -> None:
     """
     if model.is_numeric:
         if not model.is_stable():  # cached: the eigenvalues are computed again only to say why not
-            _, worst, tol = numeric_stability(model.arrays(allow_protocol=True).A)
+            A = model.arrays(allow_protocol=True).A
+            if _stable_in_exact_arithmetic(A):
+                return
+            _, worst, tol = numeric_stability(A)
             if abs(worst.real) <= tol:
                 raise NotStable(
                     f"the drift matrix has the eigenvalue {worst:.6g}, whose real part is zero to within round-off "
@@ -99,6 +105,28 @@ def require_stable(model: LinearSDE) -> None:
         raise NotStable(
             f"the drift matrix is not stable (Hurwitz): the Routh–Hurwitz condition {conds[0]} > 0 is violated"
         )
+
+
+def _stable_in_exact_arithmetic(A: np.ndarray) -> bool:
+    """True when floating point calls ``A`` unstable but its eigenvalues are too ill-conditioned to tell, and
+    in extended precision the exact float matrix is Hurwitz (small models only)."""
+    import mpmath as mp
+    import scipy.linalg as sla
+
+    n = A.shape[0]
+    if n > MAX_PRECISE_VARIABLES:
+        return False
+    ev, yl, xr = sla.eig(A, left=True, right=True)
+    s = np.abs(np.sum(yl.conj() * xr, axis=0)) / (np.linalg.norm(yl, axis=0) * np.linalg.norm(xr, axis=0))
+    with np.errstate(divide="ignore"):
+        radius = n * np.finfo(float).eps * np.linalg.norm(A, 2) / s  # first-order perturbation of each eigenvalue
+    if not np.any(ev.real >= 0) or np.all(ev.real[ev.real >= 0] > radius[ev.real >= 0]):
+        return False  # unstable beyond doubt
+    with mp.workdps(80):
+        Am = mp.matrix([[mp.mpf(float(x)) for x in row] for row in A])
+        exact = [Am[0, 0]] if n == 1 else list(mp.eig(Am, left=False, right=False))
+        # a real part within round-off of zero stays a conserved mode (NotStable), as in numeric_stability
+        return bool(max(mp.re(e) for e in exact) < -stability_tolerance(A))
 
 
 class StationaryState:
@@ -164,11 +192,41 @@ class StationaryState:
 
     def _covariance(self) -> Any:
         if self._ops is NumOps:
+            solve = lyapunov_digits(self._A)
+            if solve >= PRECISE_DIGITS and self._A.shape[0] <= MAX_PRECISE_VARIABLES:
+                # the float solve would lose digits (time scales far apart, a non-normal drift): solve the
+                # exact float problem in extended precision and round once; only the correlations remain
+                precise = self._part("precise", lambda: lyapunov_precise(self._A, 2 * self._D, solve))
+                S = np.array([[float(x) for x in precise[0].tolist()[i]] for i in range(self._A.shape[0])])
+                S.setflags(write=False)
+                # the entries are right to the last digit and the rates are computed in extended precision:
+                # only a correlation matrix too near singular for floats (entropies, informations) is refused
+                lost = correlation_digits(S)
+                if lost >= REFUSE_DIGITS_LOST:
+                    check_conditioning(self._A, S, solve_digits=0.0)
+                self._parts.setdefault("digits_lost", lost)
+                return S
             S = lyapunov_numeric(self._A, 2 * self._D)
-            self._parts.setdefault("digits_lost", check_conditioning(self._A, S))
+            self._parts.setdefault("digits_lost", check_conditioning(self._A, S, solve_digits=solve))
             return S
         check_symbolic_size(self._A, 2 * self._D)
         return sp.ImmutableMatrix(lyapunov_symbolic(self._A, 2 * self._D))
+
+    @property
+    def solved_precisely(self) -> bool:
+        """True when the covariance was solved in extended precision (the float solve would have lost digits)."""
+        _ = self.covariance
+        return "precise" in self._parts
+
+    def precise_covariance(self) -> tuple[Any, int, float] | None:
+        """The covariance in extended precision: ``(S, dps, error)`` as from :func:`lyapunov_precise`.
+
+        None for a symbolic model or one of more than ``MAX_PRECISE_VARIABLES`` variables.
+        Solved once per model (and already when the float solve would lose digits).
+        """
+        if self._ops is not NumOps or self._A.shape[0] > MAX_PRECISE_VARIABLES:
+            return None
+        return self._part("precise", lambda: lyapunov_precise(self._A, 2 * self._D, lyapunov_digits(self._A)))
 
     @property
     def digits_lost(self) -> float:
@@ -232,9 +290,7 @@ def stationary_state(model: LinearSDE) -> StationaryState:
     >>> stationary_state(m) is stationary_state(m)
     True
     """
-    if not isinstance(model, LinearSDE):
-        raise ModelError(f"expected a LinearSDE but found {type(model).__name__}: the stationary state is a closed "
-                         "form of linear models")
+    check_model(model, "stationary_state")
     require_stable(model)
     return _STATES.get(model, "stationary", lambda: StationaryState(model))
 
@@ -264,6 +320,7 @@ def stationary_mean(model: LinearSDE) -> Any:
     >>> stationary_mean(LinearSDE({x: -k * x + F}, {x: 1}))
     [F/k]
     """
+    check_model(model, "stationary_mean")
     return stationary_state(model).mean
 
 
@@ -302,6 +359,7 @@ def stationary_covariance(model: LinearSDE) -> Any:
     >>> stationary_covariance(LinearSDE({x: -x / tau}, {x: D}))
     Matrix([[D*tau]])
     """
+    check_model(model, "stationary_covariance")
     if not model.is_numeric:
         # refused at once when too large, before the stability check (Routh–Hurwitz conditions of a
         # dense symbolic block take longer than the refusal); passed once per model

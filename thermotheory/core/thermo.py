@@ -28,7 +28,7 @@ import sympy as sp
 
 from ..errors import ModelError, NotBipartite, NotStable, SingularCovariance
 from ._backend import NumOps, model_matrices, ops_for, precision_entries
-from .lyapunov import lyapunov_general, lyapunov_symbolic
+from .lyapunov import MAX_PRECISE_VARIABLES, lyapunov_general, lyapunov_symbolic
 from .moments import check_time, covariance, initial_covariance, initial_mean_vector, mean
 from .protocols import switching_times
 from .state import stationary_covariance, stationary_state
@@ -197,6 +197,87 @@ def _tidy_structured(value):
     return value if value.has(sp.Determinant) else sp.together(sp.expand(value))
 
 
+#: Digits a float rate may lose to cancellation between its terms before it is computed again in extended precision.
+_CANCEL_DIGITS = 6.0
+
+
+def _needs_precise(model: LinearSDE, value: float, scale: float) -> bool:
+    """Whether a float rate is to be computed again in extended precision (:func:`_precise_rate`).
+
+    When the covariance itself was solved in extended precision (an ill-conditioned solve),
+    or when the rate's terms cancel to :data:`_CANCEL_DIGITS` digits or more (the float
+    result would be noise: a heat rate of 1e-6 from terms of 1e6); only for models small
+    enough (:data:`~thermotheory.core.lyapunov.MAX_PRECISE_VARIABLES`).
+    """
+    state = stationary_state(model)
+    if not state.numeric or model.dimension > MAX_PRECISE_VARIABLES:
+        return False
+    if state.solved_precisely:
+        return True
+    return abs(value) <= 10.0 ** -_CANCEL_DIGITS * scale
+
+
+def _precise_rate(model: LinearSDE, which: str, idx: list[int]) -> float:
+    r"""A stationary rate of a numeric model in extended precision (mpmath), the same formulas as the float path.
+
+    ``which`` is ``"heat"`` (:math:`\Phi_Y`), ``"ep"`` (the total entropy production),
+    ``"ep_sub"`` (the partial entropy production of ``Y``) or ``"flow"`` (:math:`l_Y`).
+    The floats of the model are read as exact numbers, the covariance is the extended
+    precision solve (:meth:`StationaryState.precise_covariance`), and the result is 0.0
+    when it is within the solve's error of zero (an equilibrium), else rounded once.
+    """
+    import mpmath as mp
+
+    state = stationary_state(model)
+    S, dps, err = state.precise_covariance()
+    n = model.dimension
+    A_f, b_f, D_f = model.arrays()
+    fb = feedback_array(model)
+    with mp.workdps(dps):
+        def M(x):
+            x = np.atleast_2d(np.asarray(x, dtype=float))
+            return mp.matrix([[mp.mpf(float(v)) for v in row] for row in x])
+
+        A, D = M(A_f), M(D_f)
+        b = M(np.asarray(b_f, dtype=float).reshape(-1, 1))
+        E = mp.diag([mp.mpf(p) for p in model.parity])
+        A_bath = A - M(fb) if fb is not None else A
+        A_irr = (A_bath + E * A_bath * E) / 2
+        b_irr = (b + E * b) / 2
+        m = mp.lu_solve(A, -b) if any(b_f) else mp.zeros(n, 1)
+        c_all = A_irr * m + b_irr
+        k = len(idx)
+        F = mp.matrix([[A_irr[i, j] for j in range(n)] for i in idx])
+        c = mp.matrix([[c_all[i, 0]] for i in idx])
+        D_YY = mp.matrix([[D[i, j] for j in idx] for i in idx])
+        w, V = mp.eigsy(D_YY)
+        top = max(abs(x) for x in w)
+        Dp = V * mp.diag([1 / x if abs(x) > top * mp.mpf(10) ** (-dps // 2) else 0 for x in w]) * V.T
+        FSF = F * S * F.T
+        quad = sum((Dp * FSF)[i, i] for i in range(k)) + (c.T * Dp * c)[0, 0]
+        tr_irr = sum(A_irr[i, i] for i in idx)
+        if which in ("ep_sub", "flow"):
+            P = mp.inverse(S)
+            noise = sum((D_YY * mp.matrix([[P[i, j] for j in idx] for i in idx]))[i, i] for i in range(k))
+        if which == "heat":
+            terms = [quad, tr_irr]
+        elif which == "ep":
+            terms = [quad, tr_irr, -sum(M(fb)[i, i] for i in idx) if fb is not None else mp.mpf(0)]
+        elif which == "ep_sub":
+            terms = [quad, 2 * tr_irr, noise]
+        else:
+            terms = [-sum(A[i, i] for i in idx), -noise]
+        value = sum(terms)
+        scale = sum(abs(t) for t in terms)
+        # the covariance's relative error err, amplified at most by the condition of the inverse for the noise part
+        tol = mp.mpf(err) * scale * 1e6 * (float(mp.norm(S, 2) * mp.norm(mp.inverse(S), 2)) if which in ("ep_sub", "flow") else 1)
+        # the model's floats carry round-off of their own (an equilibrium drift -D U computed as a product):
+        # a rate within 64 eps of its terms is zero, as in the float path (_snap)
+        if abs(value) <= tol or abs(value) <= 64 * np.finfo(float).eps * scale:
+            return 0.0
+        return float(value)
+
+
 @guarded
 def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = None, form: str | None = None) -> Any:
     r"""Stationary entropy production rate, total or of a subsystem (Horowitz–Esposito).
@@ -260,10 +341,16 @@ def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = N
         # stationary: tr(D S^-1) = -tr A (trace of the Lyapunov equation), so the total rate is
         # the total entropy flow into the medium plus the pumping tr A_irr - tr A = -tr A_fb,
         # and needs no inverse of S
-        return _finish(ops, quad + tr_irr + _pumping(model, ops, idx), form, names)
+        value = quad + tr_irr + _pumping(model, ops, idx)
+        if ops is NumOps and _needs_precise(model, float(value), abs(quad) + abs(tr_irr)):
+            return _precise_rate(model, "ep", idx)
+        return _finish(ops, value, form, names)
     if names is not None:
         return _finish(ops, quad + 2 * tr_irr + _noise_precision_trace(names, D, idx), form, names)
-    val = quad + 2 * tr_irr + _noise_precision(model, ops, S, D, idx)
+    noise = _noise_precision(model, ops, S, D, idx)
+    val = quad + 2 * tr_irr + noise
+    if ops is NumOps and _needs_precise(model, float(val), abs(quad) + 2 * abs(tr_irr) + abs(noise)):
+        return _precise_rate(model, "ep_sub", idx)
     return _finish(ops, val, form)
 
 
@@ -308,6 +395,8 @@ def heat_rate(model: LinearSDE, subsystem: VariableSpec, form: str | None = None
     form = check_form(form)
     names = _structured_names(model, form, need_precision=False)
     ops, idx, D, S, quad, tr_irr = _medium_terms(model, subsystem, "heat rate", names)
+    if ops is NumOps and _needs_precise(model, float(quad + tr_irr), abs(quad) + abs(tr_irr)):
+        return _precise_rate(model, "heat", idx)
     return _snap(model, ops, quad + tr_irr, abs(quad) + abs(tr_irr) if ops is NumOps else None, form, names)
 
 
@@ -381,6 +470,8 @@ def information_flow(model: LinearSDE, subsystem: VariableSpec, form: str | None
     # just the cofactors it needs are computed (over the fraction field)
     drift_part = -ops.trace(ops.block(A, idx, idx))
     noise_part = _noise_precision(model, ops, S, D, idx)
+    if ops is NumOps and _needs_precise(model, float(drift_part - noise_part), abs(drift_part) + abs(noise_part)):
+        return _precise_rate(model, "flow", idx)
     return _snap(model, ops, drift_part - noise_part, abs(drift_part) + abs(noise_part) if ops is NumOps else None,
                  form)
 
