@@ -207,8 +207,10 @@ def test_closed_form_object_rules():
     h = ClosedForm(r, [(r, a - b)])
     assert (f + g).definitions == ((r, a + b),)
     assert (f * 2 - 1).rational() == 2 * sp.log(a + b) - 1
-    with pytest.raises(ModelError, match="differently"):
-        f + h
+    # a name defined differently is renamed in the second form (Correctness III), the values add up
+    both = f + h
+    assert [n.name for n, _ in both.definitions] == ["r", "r'"]
+    assert both.rational() == sp.log(a + b) + a - b
     with pytest.raises(ModelError, match="defined twice"):
         ClosedForm(r, [(r, a), (r, b)])
     with pytest.raises(ModelError, match="Symbol or a MatrixSymbol"):

@@ -42,9 +42,10 @@ import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from ..errors import ModelError
+from ..errors import ModelError, NotStable
 
-__all__ = ["ClosedForm", "FORMS", "check_form", "choose_form", "apply_form", "generically_singular", "CovarianceNames", "STRUCTURED_ABOVE"]
+__all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
+           "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement"]
 
 #: The values ``form=`` accepts.
 FORMS = ("structured", "rational", "factored")
@@ -73,19 +74,64 @@ def check_form(form: Any) -> str | None:
     raise ModelError(f"form: expected one of {', '.join(repr(f) for f in FORMS)} or None but found {form!r}")
 
 
+def check_dps(dps: Any) -> int:
+    """Validate a ``dps=`` argument (decimal digits of working precision): a positive int, not a bool.
+
+    Examples
+    --------
+    >>> check_dps(20)
+    20
+    >>> check_dps(0)
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.ModelError: dps: expected a positive integer (decimal digits) but found 0
+    """
+    if isinstance(dps, (bool, np.bool_)) or not isinstance(dps, (int, np.integer)) or dps < 1:
+        raise ModelError(f"dps: expected a positive integer (decimal digits) but found {dps!r}")
+    return int(dps)
+
+
 def choose_form(form: str | None, matrices: Iterable[sp.MatrixBase]) -> str:
     """The form to return: ``form`` itself, or for ``None`` the one that suits the size.
 
     ``None`` gives ``"structured"`` when the largest determinant among ``matrices`` (the
     covariance blocks the quantity needs) has an expansion bound above
     :data:`STRUCTURED_ABOVE`, and ``"factored"`` otherwise.
+
+    Raises
+    ------
+    TooLarge
+        When ``form`` is ``"rational"`` or ``"factored"`` and the one quotient those need
+        would be too large to compute in seconds: the expansion bounds of all the
+        determinants together exceed :data:`thermotheory.core.budget.MAX_QUOTIENT`
+        (:func:`thermotheory.core.budget.check_quotient`), predicted before anything is
+        expanded. The structured form has no such limit.
     """
     from . import budget
 
+    matrices = [sp.Matrix(M) for M in matrices]
     if form is not None:
+        if form in ("rational", "factored"):
+            budget.check_quotient(matrices, f"the {form} form")
         return form
     bound = max((budget.expansion_bound(M) for M in matrices if M.rows > 1), default=0.0)
     return "structured" if bound > STRUCTURED_ABOVE else "factored"
+
+
+def stability_requirement(model: Any) -> tuple[sp.ImmutableMatrix, ...]:
+    """The drift matrix a closed form of ``model``'s stationary state must carry: ``(A,)`` or ``()``.
+
+    A symbolic model whose stability sympy cannot decide (``is_stable()`` is None) has
+    stationary closed forms that hold only where its drift matrix is Hurwitz; the
+    :class:`ClosedForm` carries the matrix and checks it at every evaluation. Decided
+    models (and numeric ones) need nothing.
+    """
+    try:
+        if getattr(model, "is_numeric", True) or model.is_stable() is not None:
+            return ()
+    except ModelError:  # a protocol A(t): no stationary state to require
+        return ()
+    return (sp.ImmutableMatrix(model.A),)
 
 
 def _is_name(obj: Any) -> bool:
@@ -105,6 +151,12 @@ class ClosedForm:
         the parameters and in names defined before it.
     names : mapping name -> str, optional
         LaTeX for each defined name (default: sympy's rendering of the name).
+    hurwitz : sequence of square sympy matrices, optional
+        Matrices that must be Hurwitz (every eigenvalue with negative real part) for the
+        closed form to hold: the drift matrix of a model whose stability sympy could not
+        decide (:func:`stability_requirement`). :meth:`evaluate` and :meth:`lambdify`
+        check them at the values and raise :class:`~thermotheory.errors.NotStable` where
+        they are not.
 
     Examples
     --------
@@ -122,9 +174,10 @@ class ClosedForm:
     '\\\\frac{\\\\log{\\\\left(r + 1 \\\\right)}}{2}, \\\\quad \\\\text{where } r = \\\\frac{a}{b}'
     """
 
-    __slots__ = ("_expr", "_definitions", "_names")
+    __slots__ = ("_expr", "_definitions", "_names", "_hurwitz")
 
-    def __init__(self, expr: Any, definitions: Iterable[tuple[Any, Any]] = (), names: Mapping[Any, str] | None = None):
+    def __init__(self, expr: Any, definitions: Iterable[tuple[Any, Any]] = (), names: Mapping[Any, str] | None = None,
+                 hurwitz: Iterable[Any] = ()):
         defs = []
         seen: set[Any] = set()
         for name, value in definitions:
@@ -144,6 +197,14 @@ class ClosedForm:
         object.__setattr__(self, "_expr", sp.sympify(expr))
         object.__setattr__(self, "_definitions", tuple(defs))
         object.__setattr__(self, "_names", dict(names or {}))
+        mats = []
+        for M in hurwitz:
+            M = sp.ImmutableMatrix(M)
+            if M.rows != M.cols:
+                raise ModelError(f"hurwitz: expected square matrices but found one of shape {M.shape}")
+            if M not in mats:
+                mats.append(M)
+        object.__setattr__(self, "_hurwitz", tuple(mats))
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("a ClosedForm is immutable")
@@ -163,6 +224,11 @@ class ClosedForm:
     def names(self) -> dict[Any, str]:
         """LaTeX for each defined name."""
         return dict(self._names)
+
+    @property
+    def hurwitz(self) -> tuple[sp.ImmutableMatrix, ...]:
+        """The matrices that must be Hurwitz where the closed form holds (empty when stability is decided)."""
+        return self._hurwitz
 
     @property
     def free_symbols(self) -> set[sp.Symbol]:
@@ -186,10 +252,10 @@ class ClosedForm:
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, ClosedForm) and self._expr == other._expr
-                and self._definitions == other._definitions)
+                and self._definitions == other._definitions and self._hurwitz == other._hurwitz)
 
     def __hash__(self) -> int:
-        return hash((self._expr, self._definitions))
+        return hash((self._expr, self._definitions, self._hurwitz))
 
     def __repr__(self) -> str:
         if not self._definitions:
@@ -208,27 +274,47 @@ class ClosedForm:
         return "\n".join(lines)
 
     # -- arithmetic: definitions are merged ---------------------------------------------
-    def _merge(self, other: Any) -> tuple[Any, list[tuple[Any, Any]], dict[Any, str]]:
+    def _merge(self, other: Any) -> tuple[Any, list[tuple[Any, Any]], dict[Any, str], tuple[Any, ...]]:
+        r"""``other``'s expression, the merged definitions, LaTeX names and Hurwitz matrices.
+
+        A definition of ``other`` with the name of one of ``self`` (or of a parameter of
+        ``self``) but another value (the covariance entry :math:`\Sigma_{v x_1}` of two
+        different models) is renamed with a prime in ``other``'s expression and later
+        definitions, so both values are kept; one with the same value is shared.
+        """
         defs = list(self._definitions)
         names = dict(self._names)
         if not isinstance(other, ClosedForm):
-            return sp.sympify(other), defs, names
+            return sp.sympify(other), defs, names, self._hurwitz
         mine = dict(defs)
+        own = {n.name for n, _ in defs} | {s.name for s in self.free_symbols}
+        taken = own | {s.name for s in other.free_symbols} | {n.name for n, _ in other._definitions}
+        renamed: dict[Any, Any] = {}
         for name, value in other._definitions:
-            if name in mine:
-                if mine[name] != value:
-                    raise ModelError(f"cannot combine two closed forms that define {name} differently")
+            value = value.xreplace(renamed) if renamed else value
+            if name in mine and mine[name] == value:
+                continue
+            if name.name in own:
+                new = _fresh(name, taken)
+                taken.add(new.name)
+                renamed[name] = new
+                tex = other._names.get(name, sp.latex(name))
+                names[new] = f"{{{tex}}}'"
+                defs.append((new, value))
                 continue
             defs.append((name, value))
-        names.update(other._names)
-        return other._expr, defs, names
+            if name in other._names:
+                names[name] = other._names[name]
+        expr = other._expr.xreplace(renamed) if renamed else other._expr
+        hurwitz = self._hurwitz + tuple(M for M in other._hurwitz if M not in self._hurwitz)
+        return expr, defs, names, hurwitz
 
     def _binary(self, other: Any, op: Callable[[Any, Any], Any], reflected: bool = False) -> ClosedForm:
-        if not isinstance(other, (ClosedForm, sp.Basic, int, float)):
+        if isinstance(other, bool) or not isinstance(other, (ClosedForm, sp.Basic, int, float)):
             return NotImplemented
-        rhs, defs, names = self._merge(other)
+        rhs, defs, names, hurwitz = self._merge(other)
         expr = op(rhs, self._expr) if reflected else op(self._expr, rhs)
-        return ClosedForm(expr, defs, names)
+        return ClosedForm(expr, defs, names, hurwitz)
 
     def __add__(self, other: Any) -> ClosedForm:
         return self._binary(other, lambda a, b: a + b)
@@ -258,14 +344,52 @@ class ClosedForm:
         return self._binary(other, lambda a, b: a**b)
 
     def __neg__(self) -> ClosedForm:
-        return ClosedForm(-self._expr, self._definitions, self._names)
+        return ClosedForm(-self._expr, self._definitions, self._names, self._hurwitz)
 
     def subs(self, values: Mapping[Any, Any]) -> ClosedForm:
-        """Substitute values for parameters in the expression and every definition."""
-        by_name = {s.name: s for s in self.free_symbols}
-        values = {by_name.get(k, k) if isinstance(k, str) else k: v for k, v in dict(values).items()}
-        defs = [(n, v.subs(values)) for n, v in self._definitions]
-        return ClosedForm(self._expr.subs(values), defs, self._names)
+        """Substitute values (numbers or expressions) for parameters in the expression and every definition.
+
+        Keys are parameters (Symbols or their names). Values are checked as for
+        :meth:`thermotheory.LinearSDE.subs` and :func:`thermotheory.evaluate`: text, booleans,
+        NaN, infinities and complex numbers are refused, and so is a value that contradicts
+        its Symbol's assumptions (the closed form was derived under them).
+
+        Raises
+        ------
+        ModelError
+            For a bad value, or a key that is neither a Symbol nor a name (names of no
+            parameter are ignored, as by :func:`thermotheory.evaluate`).
+        NotStable
+            When the values make a required drift matrix (:attr:`hurwitz`) provably not Hurwitz.
+        """
+        from .checks import check_value
+
+        if not isinstance(values, Mapping):
+            raise ModelError(f"subs: expected a mapping from parameter (Symbol or name) to value but found {values!r}")
+        free = self.free_symbols
+        by_name = {s.name: s for s in free}
+        checked: dict[Any, Any] = {}
+        for key, val in values.items():
+            if isinstance(key, str) and key not in by_name:
+                check_value(val, None, f"subs: {key}")
+            if isinstance(key, str):
+                if key not in by_name:
+                    continue  # as evaluate: a name the closed form does not depend on is ignored (its value is checked)
+                key = by_name[key]
+            if not isinstance(key, sp.Symbol):
+                raise ModelError(f"subs: expected a parameter (a Symbol or its name) as key but found {key!r}")
+            checked[key] = check_value(val, key, f"subs: {key}")
+        defs = [(n, v.subs(checked)) for n, v in self._definitions]
+        hurwitz = []
+        for M in self._hurwitz:
+            M = M.subs(checked)
+            verdict = _hurwitz_verdict(M)
+            if verdict is False:
+                raise NotStable(f"subs: at these values the drift matrix {M.tolist()} is not stable (Hurwitz), so the "
+                                "closed form (of a stationary state) does not hold")
+            if verdict is None:
+                hurwitz.append(M)
+        return ClosedForm(self._expr.subs(checked), defs, self._names, hurwitz)
 
     # -- expansion ---------------------------------------------------------------------
     def explicit(self) -> sp.Expr:
@@ -276,7 +400,17 @@ class ClosedForm:
         return _expand(self._expr, env)
 
     def rational(self) -> sp.Expr:
-        """One cancelled quotient (inside each logarithm for an information); may raise :class:`TooLarge`."""
+        """One cancelled quotient (inside each logarithm for an information); may raise :class:`TooLarge`.
+
+        The size of the expansion is predicted from the definitions before anything is
+        expanded (:func:`thermotheory.core.budget.closed_form_bound`), and a quotient
+        above :data:`thermotheory.core.budget.MAX_QUOTIENT` is refused at once. The
+        :attr:`hurwitz` requirement is not part of the quotient: evaluate the structured
+        form where stability is in doubt.
+        """
+        from . import budget
+
+        budget.check_closed_form(self, "ClosedForm.rational")
         return _cancelled(self.explicit())
 
     def factored(self) -> sp.Expr:
@@ -297,13 +431,25 @@ class ClosedForm:
         """Evaluate at ``dps`` digits: the definitions in order, then the expression (mpmath).
 
         The values are the parameters' (keys may be Symbols or their names), read as by
-        :func:`thermotheory.evaluate`, whose checks they pass.
+        :func:`thermotheory.evaluate`, whose checks they pass. ``dps`` is a positive int.
+
+        Raises
+        ------
+        ModelError
+            For a bad ``dps`` or value (see :func:`thermotheory.evaluate`).
+        NotStable
+            When a required drift matrix (:attr:`hurwitz`) is not Hurwitz at the values:
+            the stationary state the closed form describes does not exist there.
         """
         from .evaluate import evaluate as _evaluate
 
         import mpmath
 
+        dps = check_dps(dps)
+        if values is not None and not isinstance(values, Mapping):
+            raise ModelError(f"values: expected a mapping from Symbol (or name) to number but found {values!r}")
         values = dict(values or {})
+        self._check_hurwitz_at(values, _evaluate)
         env: dict[Any, Any] = {}
         extra = max(10, dps // 2)
         with mpmath.workdps(dps + extra):
@@ -312,6 +458,23 @@ class ClosedForm:
             out = self._number(self._expr, values, env, dps + extra, _evaluate)
         with mpmath.workdps(dps):
             return +out if not isinstance(out, mpmath.matrix) else out
+
+    def _check_hurwitz_at(self, values: dict, _evaluate: Callable) -> None:
+        """Raise NotStable when a required drift matrix is not Hurwitz at ``values``."""
+        for M in self._hurwitz:
+            params = M.free_symbols
+            by_name = {s.name: s for s in params}
+            known = {}
+            for k, v in values.items():
+                key = by_name.get(k) if isinstance(k, str) else k
+                if key in params:
+                    known[key] = sp.Float(_evaluate(key, {key: v}, dps=30), 30)
+            verdict = _hurwitz_verdict(M.xreplace(known))
+            if verdict is False:
+                raise NotStable(
+                    "the closed form describes a stationary state, which exists only where the drift matrix is stable "
+                    f"(Hurwitz), and the drift matrix {M.tolist()} is not stable at these values (the model's stability "
+                    "could not be decided symbolically, so it is checked at each evaluation)")
 
     def _number(self, value: Any, values: dict, env: dict, dps: int, _evaluate: Callable) -> Any:
         import mpmath
@@ -326,12 +489,26 @@ class ClosedForm:
         expr = expr.xreplace(local)
         return _evaluate(expr, values, dps=dps)
 
-    def lambdify(self, args: Sequence[sp.Symbol]) -> Callable[..., Any]:
+    def lambdify(self, args: Sequence[sp.Symbol | str]) -> Callable[..., Any]:
         """A numpy function of ``args`` (the parameters), broadcasting over arrays.
 
         The definitions are evaluated in order on arrays; determinants and inverses of the
         defined matrices use numpy's stacked linear algebra, so a grid of parameter values
         costs one vectorised pass.
+
+        ``args`` are Symbols or their names; it must hold every parameter, and may hold
+        other Symbols (ignored), but a name that is no parameter's is refused. The
+        compiled function checks its arguments as :meth:`evaluate` does: real, finite
+        numbers (no text, booleans, NaN or complex values) within each Symbol's
+        assumptions (a positive Symbol gets positive values), with every required drift
+        matrix (:attr:`hurwitz`) stable; it raises the same named errors, and refuses a
+        result that is not finite rather than returning it.
+
+        Raises
+        ------
+        ModelError
+            For an argument list that misses a parameter, holds something that is not a
+            Symbol or a name, or names no parameter.
 
         Examples
         --------
@@ -342,28 +519,64 @@ class ClosedForm:
         >>> [round(float(x), 6) for x in f(np.array([2.0, 3.0]))]
         [1.098612, 2.079442]
         """
-        by_name = {s.name: s for s in self.free_symbols}
-        args = tuple(by_name.get(a, sp.Symbol(a)) if isinstance(a, str) else a for a in args)
-        missing = sorted(s.name for s in self.free_symbols if s not in args)
+        if isinstance(args, (str, sp.Basic)) or not isinstance(args, Iterable):
+            args = [args]
+        free = self.free_symbols
+        for M in self._hurwitz:
+            free = free | M.free_symbols
+        by_name = {s.name: s for s in free}
+        resolved = []
+        for a in args:
+            if isinstance(a, str):
+                if a not in by_name:
+                    raise ModelError(f"lambdify: {a!r} is not a parameter of this closed form (parameters: "
+                                     f"{sorted(by_name)})")
+                a = by_name[a]
+            elif not isinstance(a, sp.Symbol):
+                raise ModelError(f"lambdify: expected Symbols or their names as arguments but found {a!r}")
+            if a in resolved:
+                raise ModelError(f"lambdify: {a} is given twice")
+            resolved.append(a)
+        args = tuple(resolved)
+        missing = sorted(s.name for s in free if s not in args)
         if missing:
-            raise ModelError(f"lambdify: no argument given for {missing}")
+            raise ModelError(f"lambdify: no argument given for {missing}" + (
+                " (the parameters of the drift matrix are needed to check its stability)" if self._hurwitz else ""))
         steps: list[tuple[Any, _NumpyStep]] = []
         known = list(args)
         for name, value in self._definitions:
             steps.append((name, _NumpyStep(value, known)))
             known.append(name)
         final = _NumpyStep(self._expr, known)
+        hurwitz = [_NumpyStep(M, list(args)) for M in self._hurwitz]
 
         def f(*vals: Any) -> Any:
             if len(vals) != len(args):
                 raise ModelError(f"expected {len(args)} values ({', '.join(a.name for a in args)}) but found "
                                  f"{len(vals)}")
-            arrays = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in vals]) if vals else []
+            checked = [_numpy_argument(a, v) for a, v in zip(args, vals)]
+            arrays = np.broadcast_arrays(*checked) if vals else []
             shape = arrays[0].shape if vals else ()
             lookup: dict[Any, Any] = dict(zip(args, arrays))
-            for name, step in steps:
-                lookup[name] = step(lookup, shape)
-            out = final(lookup, shape)
+            for M, step in zip(self._hurwitz, hurwitz):
+                with np.errstate(all="ignore"):
+                    A = step(lookup, shape)
+                bad = ~_numpy_hurwitz(A)
+                if np.any(bad):
+                    at = ", ".join(f"{a} = {np.asarray(v)[bad].flat[0]:.6g}" for a, v in lookup.items())
+                    raise NotStable(
+                        "the closed form describes a stationary state, which exists only where the drift matrix is "
+                        f"stable (Hurwitz), and the drift matrix {M.tolist()} is not stable at {at}")
+            with np.errstate(all="ignore"):
+                for name, step in steps:
+                    lookup[name] = step(lookup, shape)
+                out = final(lookup, shape)
+            if not np.all(np.isfinite(out)):
+                bad = ~np.isfinite(np.asarray(out))
+                at = ", ".join(f"{a} = {np.asarray(lookup[a])[bad].flat[0]:.6g}" for a in args) if np.ndim(out) else \
+                    ", ".join(f"{a} = {float(lookup[a]):.6g}" for a in args)
+                raise ModelError(f"the closed form is undefined or infinite at {at} (a division by zero or a 0/0); "
+                                 "use evaluate() at nearby values, or substitute the numbers into the model")
             return float(out) if shape == () and np.ndim(out) == 0 else out
 
         return f
@@ -398,6 +611,95 @@ class ClosedForm:
 
     def _repr_latex_(self) -> str:
         return "$\\displaystyle \\begin{aligned} " + r" \\ ".join(self.latex_lines()) + r" \end{aligned}$"
+
+
+def _fresh(name: Any, taken: set[str]) -> Any:
+    """A copy of the Symbol or MatrixSymbol ``name`` with primes added until its name is not ``taken``."""
+    label = name.name + "'"
+    while label in taken:
+        label += "'"
+    if isinstance(name, sp.MatrixSymbol):
+        return sp.MatrixSymbol(label, *name.shape)
+    return sp.Symbol(label, **name.assumptions0)
+
+
+def _hurwitz_verdict(M: sp.MatrixBase) -> bool | None:
+    """Whether ``M`` is Hurwitz: decided from the eigenvalues when numeric, by Routh–Hurwitz when symbolic."""
+    from .model import numeric_stability
+    from .structure import routh_hurwitz
+
+    if not M.free_symbols:
+        try:
+            A = np.array(M.evalf(30).tolist(), dtype=float)
+        except (TypeError, ValueError):  # complex entries
+            return False
+        if not np.all(np.isfinite(A)):
+            return False
+        return numeric_stability(A)[0] if A.size else True
+    return routh_hurwitz(sp.Matrix(M))[0]
+
+
+def _numpy_hurwitz(A: np.ndarray) -> np.ndarray:
+    """Elementwise over stacked matrices ``A[..., n, n]``: Hurwitz beyond round-off (the tolerance of the numeric engine)."""
+    from .model import stability_tolerance
+
+    A = np.asarray(A, dtype=float)
+    n = A.shape[-1]
+    flat = A.reshape((-1, n, n))
+    ok = np.all(np.isfinite(flat), axis=(1, 2))
+    out = np.zeros(flat.shape[0], dtype=bool)
+    for i in np.flatnonzero(ok):  # eigenvalues per point: a few small matrices
+        ev = np.linalg.eigvals(flat[i])
+        out[i] = bool(ev.real.max() < -stability_tolerance(flat[i]))
+    return out.reshape(A.shape[:-2])
+
+
+def _numpy_argument(symbol: sp.Symbol, value: Any) -> np.ndarray:
+    """A float array of values for ``symbol``: real, finite and within its assumptions, or a ModelError."""
+    from .checks import ASSUMPTION_WORDS
+
+    if isinstance(value, (str, bytes)):
+        raise ModelError(f"{symbol}: expected a number or an array of numbers but found the string {value!r}")
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):
+        raise ModelError(f"{symbol}: expected a number or an array of numbers but found {value!r}") from None
+    if raw.dtype.kind == "b":
+        raise ModelError(f"{symbol}: expected numbers but found booleans ({value!r})")
+    if raw.dtype.kind == "c":
+        if np.any(raw.imag != 0):
+            raise ModelError(f"{symbol}: expected real values but found {value!r}")
+        raw = raw.real
+    if raw.dtype.kind not in "iuf":
+        if raw.dtype.kind == "O":
+            try:
+                raw = np.array([float(_real_scalar(symbol, x)) for x in raw.ravel()], dtype=float).reshape(raw.shape)
+            except (TypeError, ValueError):
+                raise ModelError(f"{symbol}: expected real numbers but found {value!r}") from None
+        else:
+            raise ModelError(f"{symbol}: expected a number or an array of numbers but found {value!r}")
+    arr = np.asarray(raw, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise ModelError(f"{symbol}: expected finite values but found {arr[~np.isfinite(arr)].flat[0]}")
+    tests = {
+        "positive": lambda x: x > 0, "nonnegative": lambda x: x >= 0, "negative": lambda x: x < 0,
+        "nonpositive": lambda x: x <= 0, "nonzero": lambda x: x != 0, "integer": lambda x: x == np.round(x),
+    }
+    for key, ok in tests.items():
+        if getattr(symbol, "is_" + key) is True and not np.all(ok(arr)):
+            bad = arr[~ok(arr)].flat[0]
+            raise ModelError(
+                f"{symbol} = {bad:.8g} is outside its declared assumptions: {symbol} is {ASSUMPTION_WORDS[key]} (the "
+                "closed form was derived under that assumption and does not hold here)")
+    return arr
+
+
+def _real_scalar(symbol: sp.Symbol, x: Any) -> float:
+    if isinstance(x, (bool, np.bool_, str, bytes)):
+        raise ModelError(f"{symbol}: expected a real number but found {x!r}")
+    if isinstance(x, complex) and x.imag != 0:
+        raise ModelError(f"{symbol}: expected a real number but found {x!r}")
+    return float(x.real) if isinstance(x, complex) else float(x)
 
 
 def apply_form(value: Any, form: str | None) -> Any:
@@ -567,10 +869,14 @@ class CovarianceNames:
         The explicit covariance.
     label : str
         The letter (``"Sigma"``; a transient state may use ``"Sigma(t)"``).
+    hurwitz : sequence of matrices, optional
+        Matrices that must be Hurwitz for ``S`` to be the covariance (the drift matrix of a
+        model whose stability is undecided, :func:`stability_requirement`); every
+        :meth:`closed` form carries them.
     """
 
     def __init__(self, variables: Sequence[sp.Symbol], S: sp.MatrixBase, label: str = "Sigma",
-                 latex_label: str = r"\Sigma"):
+                 latex_label: str = r"\Sigma", hurwitz: Iterable[Any] = ()):
         from ._backend import tidy
 
         self._tidy = tidy
@@ -582,6 +888,7 @@ class CovarianceNames:
         self._defs: list[tuple[Any, Any]] = []
         self._names: dict[Any, str] = {}
         self.n = self.S.rows
+        self.hurwitz = tuple(hurwitz)
 
     def _var_latex(self, i: int) -> str:
         return sp.latex(self.variables[i])
@@ -658,4 +965,4 @@ class CovarianceNames:
         # the entries in the order of the variables, then the matrices built from them
         position = {sym: key for key, sym in self._entries.items()}
         keep.sort(key=lambda d: (0, position[d[0]]) if d[0] in position else (1, self._defs.index(d)))
-        return ClosedForm(expr, keep, {n: t for n, t in self._names.items() if n in dict(keep)})
+        return ClosedForm(expr, keep, {n: t for n, t in self._names.items() if n in dict(keep)}, self.hurwitz)

@@ -13,7 +13,7 @@ import sympy as sp
 
 from ..errors import ModelError
 from .checks import ASSUMPTION_WORDS, NON_FINITE, violated_assumption
-from .closedform import ClosedForm
+from .closedform import ClosedForm, check_dps
 from .model import StateModel
 
 __all__ = ["evaluate", "latex"]
@@ -39,8 +39,14 @@ def _to_mpf(value: Any) -> Any:
         if value.free_symbols:
             raise ModelError(f"expected a number but found the expression {value}")
         return mpmath.mpmathify(value.evalf(mpmath.mp.dps + 5))
-    if isinstance(value, (float, np.floating, str)):
+    if isinstance(value, (float, np.floating)):
         return mpmath.mpf(value)
+    if isinstance(value, str):
+        try:
+            return mpmath.mpf(value.strip())
+        except (ValueError, TypeError):
+            raise ModelError(f"expected a number but found the string {value!r} (text is read only when it is a "
+                             "decimal number such as '0.1')") from None
     raise ModelError(f"expected a number but found {value!r}")
 
 
@@ -55,7 +61,7 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
         the working precision, so ``"0.1"`` is one tenth), ``fractions.Fraction``,
         sympy numbers or mpmath numbers.
     dps : int
-        Decimal digits of working precision.
+        Decimal digits of working precision: a positive int (not a bool).
 
     Returns
     -------
@@ -67,7 +73,13 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
     ModelError
         When a free symbol of ``expr`` has no value, a value is not finite, or a value
         contradicts its Symbol's assumptions (a negative value for a ``positive`` time
-        constant: the closed form was derived for positive ones), or the result is NaN.
+        constant: the closed form was derived for positive ones), or the result is NaN or
+        not real (a closed form of this package is real wherever it holds: a complex value
+        at real parameters means the values lie outside where it was derived, for a model
+        whose stability could not be decided typically where its drift is unstable).
+    NotStable
+        For a :class:`~thermotheory.core.closedform.ClosedForm` that carries a drift matrix
+        (its model's stability was undecided) not stable at these values.
 
     Examples
     --------
@@ -77,8 +89,7 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
     >>> evaluate(sp.log(1 + x) / 2, {x: "0.5"}, dps=20)
     mpf('0.20273255405408219')
     """
-    if not isinstance(dps, int) or dps < 1:
-        raise ModelError(f"dps: expected a positive integer but found {dps!r}")
+    dps = check_dps(dps)
     if values is not None and not isinstance(values, Mapping):
         raise ModelError(f"values: expected a mapping from Symbol (or name) to number but found {values!r}")
     values = dict(values or {})
@@ -100,19 +111,28 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
         raise ModelError(f"no value given for {missing}")
     symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
     with mpmath.workdps(dps):
-        args = [_checked(s, _to_mpf(subs[s])) for s in symbols]
+        args = [_checked(s, _value(s, subs[s])) for s in symbols]
+        real = all(isinstance(a, mpmath.mpf) for a in args)
         try:
             if isinstance(expr, sp.MatrixBase):
                 out = mpmath.matrix(expr.rows, expr.cols)
                 for i in range(expr.rows):
                     for j in range(expr.cols):
                         _check_denominators(expr[i, j], symbols, args, dps)
-                        out[i, j] = _realify(_compiled(expr[i, j], symbols)(*args), dps)
+                        out[i, j] = _realify(_compiled(expr[i, j], symbols)(*args), dps, real)
                 return out
             _check_denominators(expr, symbols, args, dps)
-            return _realify(_compiled(expr, symbols)(*args), dps)
+            return _realify(_compiled(expr, symbols)(*args), dps, real)
         except ZeroDivisionError:
             raise ModelError("the expression is undefined at these values (a division by zero)") from None
+
+
+def _value(symbol: sp.Symbol, value: Any) -> Any:
+    """``value`` as an mpmath number, a refusal naming ``symbol``."""
+    try:
+        return _to_mpf(value)
+    except ModelError as exc:
+        raise ModelError(f"{symbol}: {exc}") from None
 
 
 def _check_denominators(expr: sp.Expr, symbols: tuple, args: list, dps: int) -> None:
@@ -154,13 +174,19 @@ def _checked(symbol: sp.Symbol, value: Any) -> Any:
     return value
 
 
-def _realify(x: Any, dps: int) -> Any:
+def _realify(x: Any, dps: int, real: bool = True) -> Any:
     x = mpmath.mpmathify(x)
     if mpmath.isnan(x):
         raise ModelError("the expression is undefined (NaN) at these values (a 0/0 or inf - inf)")
     if isinstance(x, mpmath.mpc):
         if abs(x.imag) <= mpmath.mpf(10) ** (5 - dps) * max(abs(x.real), 1):
             return +x.real
+        if not real:  # complex values given for a Symbol not declared real: a complex answer may be meant
+            return +x
+        raise ModelError(
+            f"the closed form is not real at these values (it evaluates to {mpmath.nstr(x, 8)}): the values lie outside "
+            "the region where it was derived (for a model whose stability could not be decided, probably where its "
+            "drift is unstable and there is no stationary state; ask for form=\"structured\", which checks it)")
     return +x
 
 
@@ -170,7 +196,7 @@ def latex(obj: Any, width: float | None = None) -> str:
     A model is a :class:`~thermotheory.LinearSDE` or a nonlinear :class:`~thermotheory.SDE`
     (:func:`thermotheory.export.model_latex.model_latex`).
 
-    With ``width`` (pt; the documents written by this package have about 440 pt), a closed
+    With ``width`` (a positive finite number of pt, else a ModelError; the documents written by this package have about 440 pt), a closed
     form too wide for one line comes back as an ``aligned`` block broken to fit
     (:func:`thermotheory.export.layout.fit_lines`: a sum term by term, a quotient through
     named sums defined under "where"); by default it is one line.
@@ -182,6 +208,13 @@ def latex(obj: Any, width: float | None = None) -> str:
     >>> latex(sp.log(sp.Symbol("tau_r")) / 2)
     '\\frac{\\log{\\left(\\tau_{r} \\right)}}{2}'
     """
+    if width is not None:
+        if isinstance(width, (bool, np.bool_)) or not isinstance(width, (int, float, np.integer, np.floating, Fraction,
+                                                                           sp.Rational, sp.Float)):
+            raise ModelError(f"width: expected a positive number of points (pt) or None but found {width!r}")
+        if not np.isfinite(float(width)) or float(width) <= 0:
+            raise ModelError(f"width: expected a positive finite number of points (pt) but found {width!r}")
+        width = float(width)
     if isinstance(obj, StateModel):
         from ..export.model_latex import model_latex  # export sits above core: imported when asked
 

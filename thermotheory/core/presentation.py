@@ -40,6 +40,10 @@ EXPENSIVE_ABOVE = 600
 EXPENSIVE_SYMBOLS = 24
 #: Polynomials with more symbols or terms than these are factored but not collected symbol by symbol.
 COLLECT_SYMBOLS, COLLECT_TERMS = 12, 60
+#: Largest predicted number of monomials (:func:`thermotheory.core.budget.term_bound`) of the one quotient
+#: that combining an expression's logarithms would form; past it :func:`compact` returns the input unchanged
+#: (a sum of 40 logarithms of small polynomials would multiply them all out, for minutes).
+COMPACT_TERMS = 4000
 
 #: Dimensions of parameters: symbol -> {base dimension: exponent}, e.g. ``{tau: {"time": 1}}``.
 Dimensions = Mapping[sp.Symbol, Mapping[str, Any]]
@@ -349,6 +353,10 @@ def compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     Returns
     -------
     The same kind of object, never larger by :func:`size`, equal at random points.
+    An expression whose logarithms, combined into one, would have a quotient of more
+    than :data:`COMPACT_TERMS` monomials (predicted by
+    :func:`thermotheory.core.budget.term_bound`, nothing expanded) comes back unchanged:
+    the rewritings would take minutes.
 
     Examples
     --------
@@ -376,7 +384,7 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     if isinstance(expr, ClosedForm):
         defs = [(n, v.applyfunc(lambda e: compact(e, rounds, seed)) if isinstance(v, sp.MatrixBase)
                  else compact(v, rounds, seed)) for n, v in expr.definitions]
-        return ClosedForm(compact(expr.expr, rounds, seed), defs, expr.names)
+        return ClosedForm(compact(expr.expr, rounds, seed), defs, expr.names, expr.hurwitz)
     if isinstance(expr, Mapping):
         return {k: compact(v, rounds, seed) for k, v in expr.items()}
     if isinstance(expr, (int, float)) or not isinstance(expr, sp.Basic):
@@ -386,6 +394,8 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     if expr.is_Atom or not expr.free_symbols:
         return expr
     if expr.has(sp.MatrixSymbol):  # determinants of named blocks: already in the shape they are meant to have
+        return expr
+    if _combined_log_terms(expr) > COMPACT_TERMS:  # the size guard: rewriting would take minutes
         return expr
     best = expr
     big = size(expr)[0] > EXPENSIVE_ABOVE or len(expr.free_symbols) > EXPENSIVE_SYMBOLS
@@ -407,6 +417,55 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         if best == start:
             break
     return best
+
+
+def _checked_dimensions(dimensions: Any) -> dict[sp.Symbol, dict[str, sp.Rational]]:
+    """``dimensions`` with every exponent a sympy Rational, or a ModelError saying what was expected."""
+    import numbers
+
+    if not isinstance(dimensions, Mapping):
+        raise ModelError(f"dimensionless: dimensions: expected a mapping symbol -> {{base: exponent}} but found "
+                         f"{dimensions!r}")
+    out: dict[sp.Symbol, dict[str, sp.Rational]] = {}
+    for sym, dim in dimensions.items():
+        if not isinstance(sym, sp.Symbol):
+            raise ModelError(f"dimensionless: dimensions: expected Symbols as keys but found {sym!r}")
+        if not isinstance(dim, Mapping):
+            raise ModelError(f"dimensionless: the dimension of {sym}: expected a mapping {{base: exponent}} (e.g. "
+                             f"{{'time': 1}}, or {{}} for a pure number) but found {dim!r}")
+        checked = {}
+        for base, k in dim.items():
+            if not isinstance(base, str):
+                raise ModelError(f"dimensionless: the dimension of {sym}: expected base names (str) but found {base!r}")
+            if isinstance(k, sp.Rational):
+                checked[base] = k
+            elif isinstance(k, numbers.Rational) and not isinstance(k, bool):
+                checked[base] = sp.Rational(int(k.numerator), int(k.denominator))
+            elif isinstance(k, numbers.Real) and not isinstance(k, bool) and mpmath.isfinite(float(k)):
+                checked[base] = sp.nsimplify(float(k), rational=True)
+            else:
+                raise ModelError(f"dimensionless: the dimension of {sym}: the exponent of {base!r} must be a rational "
+                                 f"number but found {k!r}")
+        out[sym] = checked
+    return out
+
+
+def _combined_log_terms(e: sp.Expr) -> int:
+    """Predicted monomials of the argument of the one logarithm :func:`_logs_combined` would form (0 for < 2 logs)."""
+    from . import budget
+
+    if e.is_Mul and any(a.is_Add and a.has(sp.log) for a in e.args):
+        e = sp.expand(e, deep=False, mul=True, multinomial=False, power_exp=False, power_base=False, log=False)
+    terms = sp.Add.make_args(e)
+    factors = []
+    for t in terms:
+        coeff, body = t.as_coeff_Mul()
+        if isinstance(body, sp.log):
+            factors.append(body.args[0] if coeff >= 0 else 1 / body.args[0])
+    logs = len(factors)
+    if logs < 2:
+        return 0
+    return budget.term_bound(sp.Mul(*factors, evaluate=False))
 
 
 def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol],
@@ -441,8 +500,10 @@ def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol]
     Raises
     ------
     ModelError
-        When a parameter has no declared dimension, a group is not dimensionless, or the
-        expression is not homogeneous (the scales do not factor out).
+        When a parameter has no declared dimension, a dimension is not a mapping from a
+        base name to a rational exponent (text, None, NaN, a Symbol or a bool are refused),
+        a scale is not a Symbol, a group is not dimensionless, or the expression is not
+        homogeneous (the scales do not factor out).
 
     Examples
     --------
@@ -456,8 +517,18 @@ def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol]
     1/(tau_v*(rho + 1))
     """
     from . import budget
+    from .checks import as_expression
 
-    expr = sp.sympify(expr)
+    expr = as_expression(expr, "dimensionless: the expression")
+    dimensions = _checked_dimensions(dimensions)
+    if isinstance(scales, (str, sp.Basic)) or not isinstance(scales, Sequence):
+        raise ModelError(f"dimensionless: scales: expected a sequence of Symbols but found {scales!r}")
+    if any(not isinstance(s, sp.Symbol) for s in scales):
+        raise ModelError(f"dimensionless: scales: expected Symbols but found {list(scales)!r}")
+    if groups is not None and (not isinstance(groups, Mapping) or any(not isinstance(k, sp.Symbol) for k in groups)):
+        raise ModelError(f"dimensionless: groups: expected a mapping from Symbol to expression but found {groups!r}")
+    if groups is not None:
+        groups = {k: as_expression(g, f"dimensionless: the group {k}") for k, g in groups.items()}
     params = sorted(expr.free_symbols, key=lambda s: s.name)
     missing = [p.name for p in params if p not in dimensions]
     if missing:

@@ -173,7 +173,11 @@ def shared_definitions(values: Any) -> ClosedForm | None:
     if not forms:
         return None
     total = ClosedForm(0)
+    seen: dict = {}
     for f in forms:
+        for n, v in f.definitions:  # ClosedForm addition renames a clash; one shared "where" block cannot
+            if seen.setdefault(n, v) != v:
+                raise InvalidExport(f"cannot show closed forms that define {n} differently under one 'where'")
         total = total + ClosedForm(0, f.definitions, f.names)
     defs = sorted(total.definitions, key=lambda d: isinstance(d[0], MatrixSymbol))
     return ClosedForm(0, defs, total.names)
