@@ -28,6 +28,7 @@ Symbols: ``m`` (mass), ``lambda`` (coupling), ``a`` (spacing), ``Gamma`` (mobili
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,14 +36,21 @@ import sympy as sp
 
 from ..core.checks import real_number
 from ..core.model import LinearSDE
-from ..errors import ModelError, SingularCovariance
+from ..errors import ModelError, SingularCovariance, TooLarge
 
 __all__ = [
     "m", "lam", "a", "Gamma", "eps", "r", "kappa",
     "momenta", "propagator", "inverse_correlation_length", "correlation_length", "two_point_function",
     "susceptibility", "second_moment_length", "entropy_production_density", "decimation", "mass_for_length",
-    "LatticeField",
+    "LatticeField", "MAX_WORKING_BYTES", "BYTES_PER_SITE",
 ]
+
+#: Most working memory, in bytes, that a lattice field's arrays may take (4 GiB): a field whose
+#: FFTs (or whose samples, or Langevin paths) would need more is refused with ``TooLarge``
+#: before anything is allocated.
+MAX_WORKING_BYTES = 4 * 1024**3
+#: Working memory per site of one field: the real kernel, two complex FFT arrays and a real result.
+BYTES_PER_SITE = 48
 
 m, a, Gamma = sp.symbols("m a Gamma", positive=True)
 #: Nearest-neighbour coupling.
@@ -62,10 +70,42 @@ def _check_d(d: int) -> None:
 
 def _count(name: str, value, low: int) -> int:
     """``value`` as an integer ``>= low``, or a ModelError naming ``name``."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        if value < low:
+            raise ModelError(f"{name}: expected an integer >= {low} but found {value!r}")
+        return int(value)  # exactly, however large (a float would overflow past 1e308)
     x = real_number(name, value)
     if x != int(x) or x < low:
         raise ModelError(f"{name}: expected an integer >= {low} but found {value!r}")
     return int(x)
+
+
+def _check_memory(fields: int, sites: int, what: str) -> None:
+    """Refuse, before allocating, work on ``fields`` fields of ``sites`` sites beyond :data:`MAX_WORKING_BYTES`."""
+    _check_bytes(fields * sites * BYTES_PER_SITE, what,
+                 f"{_num(fields)} x {_num(sites)} sites x {BYTES_PER_SITE} bytes",
+                 "use a smaller lattice" + (" or fewer fields at a time" if fields > 1 else ""))
+
+
+def _check_bytes(need: int, what: str, how: str, advice: str) -> None:
+    """Refuse ``what``, whose arrays take about ``need`` bytes (``how``), beyond :data:`MAX_WORKING_BYTES`."""
+    if need > MAX_WORKING_BYTES:
+        raise TooLarge(f"{what} needs about {_size(need)} of working memory ({how}), more than the limit of "
+                       f"{_size(MAX_WORKING_BYTES)} (thermotheory.models.lattice.MAX_WORKING_BYTES); {advice}")
+
+
+def _size(nbytes: int) -> str:
+    """A byte count in words: ``'4 GiB'``, ``'7.3e+06 GiB'``."""
+    return f"{_num(nbytes // 1024**3)} GiB" if nbytes >= 1024**4 else (
+        f"{nbytes / 1024**3:.3g} GiB" if nbytes >= 0.1 * 1024**3 else f"{nbytes / 1024**2:.3g} MiB")
+
+
+def _num(count: int) -> str:
+    """A whole number, in full when short, else as ``1e+15`` (any size: no float overflow)."""
+    if count < 10**6:
+        return str(count)
+    digits = int(math.log10(count))  # not len(str()): Python limits the digits of int-to-text conversions
+    return f"{count / 10**digits:.3g}e+{digits:02d}"
 
 
 def momenta(d: int) -> tuple[sp.Symbol, ...]:
@@ -231,6 +271,13 @@ def mass_for_length(xi: sp.Expr | float | None = None) -> sp.Expr:
     return 2 * lam * (sp.cosh(a / x) - 1) / a**2
 
 
+def _generator(seed) -> np.random.Generator:
+    """``numpy.random.default_rng(seed)`` for a non-negative integer seed, or a ModelError naming it."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ModelError(f"seed: expected a non-negative integer but found {seed!r}")
+    return np.random.default_rng(seed)
+
+
 class LatticeField:
     r"""A numeric Gaussian field on a periodic lattice, computed in momentum space by FFTs.
 
@@ -247,6 +294,16 @@ class LatticeField:
         Lattice spacing and mobility ``Gamma`` of the Langevin dynamics.
     eps : float
         Non-reciprocity of the coupling, ``|eps| <= 1``.
+
+    Raises
+    ------
+    ModelError
+        For ``d`` not 1, 2 or 3; ``L`` not a whole number of at least 2; parameters that
+        are not finite real numbers or out of range.
+    TooLarge
+        For a lattice whose FFTs would need more than :data:`MAX_WORKING_BYTES` of working
+        memory (:data:`BYTES_PER_SITE` bytes a site: about ``9e7`` sites, ``L = 447`` in
+        three dimensions), refused from the size before anything is allocated.
 
     Examples
     --------
@@ -271,6 +328,7 @@ class LatticeField:
                 raise ModelError(f"{name}: expected a positive number but found {value}")
         if abs(eps) > 1:
             raise ModelError(f"eps: expected |eps| <= 1 but found {eps}")
+        _check_memory(1, L**d, f"a lattice of {_num(L)}^{d} = {_num(L**d)} sites")
         self.L, self.d, self.m2, self.lam, self.a, self.gamma, self.eps = int(L), int(d), m2, lam, a, gamma, eps
         self.shape = (self.L,) * d
         self.sites = self.L**d
@@ -349,6 +407,8 @@ class LatticeField:
     def covariance(self, region: Sequence) -> np.ndarray:
         """Dense covariance of the sites of ``region`` (flat indices, or an ``(n, d)`` array of coordinates)."""
         c = self._coords(region)
+        _check_bytes(8 * (self.d + 2) * len(c) ** 2, f"the dense covariance of {_num(len(c))} sites",
+                     f"{self.d + 2} arrays of {len(c)} x {len(c)}", "use smaller regions")
         G = self.correlation()
         diff = (c[:, None, :] - c[None, :, :]) % self.L
         return G[tuple(diff[..., i] for i in range(self.d))]
@@ -381,6 +441,8 @@ class LatticeField:
         if self.sites > max_sites:
             raise ModelError(f"a dense model of {self.sites} sites is too large (max_sites={max_sites}); "
                              "use the FFT methods")
+        _check_bytes(3 * 8 * self.sites**2, f"a dense model of {_num(self.sites)} sites", "three N x N float arrays",
+                     "use the FFT methods")
         N, c = self.sites, self.lam / self.a**2
         A = -(self.m2 + 2 * self.d * c) * np.eye(N)
         idx = np.arange(N).reshape(self.shape)
@@ -397,10 +459,12 @@ class LatticeField:
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` exact samples of the stationary field, by filtering white noise in momentum space.
 
-        Returns an array of shape ``(n,) + lattice shape``.
+        Returns an array of shape ``(n,) + lattice shape``; ``n`` fields that would need more
+        than :data:`MAX_WORKING_BYTES` of working memory are refused (``TooLarge``).
         """
         n = _count("n", n, 1)
-        rng = np.random.default_rng(seed)
+        _check_memory(n, self.sites, f"{_num(n)} samples of a lattice of {_num(self.sites)} sites")
+        rng = _generator(seed)
         root = np.sqrt(self.propagator())
         w = rng.standard_normal((n,) + self.shape)
         axes = tuple(range(1, self.d + 1))
@@ -413,26 +477,35 @@ class LatticeField:
         ``d phi = -Gamma (K phi + (u/6) phi^3) dt + sqrt(2 Gamma) dW``, the Laplacian by
         neighbour shifts; starts from zero (or ``initial``) and returns the final fields,
         shape ``(n,) + lattice shape``. Keep ``Gamma dt (m^2 + 4 d lambda / a^2)`` well below 1.
+        ``t_end`` must be a whole number of steps ``dt`` (to a relative 1e-9), and the ``n``
+        fields must fit :data:`MAX_WORKING_BYTES` (else ``TooLarge``).
         """
         t_end, dt, u, n = real_number("t_end", t_end), real_number("dt", dt), real_number("u", u), _count("n", n, 1)
         if t_end < 0 or not dt > 0:
             raise ModelError(f"expected t_end >= 0 and dt > 0 but found t_end={t_end}, dt={dt}")
         if u < 0:
             raise ModelError(f"u: expected a phi^4 coupling >= 0 (stable) but found {u}")
+        ratio = t_end / dt
+        steps = round(ratio)
+        if abs(ratio - steps) > 1e-9 * max(ratio, 1.0):
+            more = math.ceil(ratio)
+            raise ModelError(f"t_end: {t_end:g} is not a whole number of steps dt = {dt:g} ({ratio:.6g} steps), so "
+                             f"the fields would not be those at t_end; use dt = {t_end / more:.12g} ({more} steps)")
         if initial is not None and np.shape(initial) not in ((n,) + self.shape, self.shape):
             raise ModelError(f"initial: expected shape {(n,) + self.shape} or {self.shape} but found "
                              f"{np.shape(initial)}")
         stiff = self.gamma * dt * (self.m2 + 4 * self.d * self.lam / self.a**2)
         if stiff >= 1:
             raise ModelError(f"dt too large for the explicit scheme: Gamma dt (m^2 + 4 d lambda/a^2) = {stiff:.3g} >= 1")
-        rng = np.random.default_rng(seed)
+        _check_memory(n, self.sites, f"Langevin paths of {_num(n)} fields of {_num(self.sites)} sites")
+        rng = _generator(seed)
         phi = np.zeros((n,) + self.shape) if initial is None else np.broadcast_to(np.array(initial, float),
                                                                                   (n,) + self.shape).copy()
         if not np.all(np.isfinite(phi)):
             raise ModelError("initial: expected finite field values")
         c = self.lam / self.a**2
         noise = np.sqrt(2 * self.gamma * dt)
-        for _ in range(int(round(t_end / dt))):
+        for _ in range(steps):
             force = -(self.m2 + 2 * self.d * c) * phi
             for mu in range(1, self.d + 1):
                 force += c * ((1 + self.eps) * np.roll(phi, 1, axis=mu) + (1 - self.eps) * np.roll(phi, -1, axis=mu))

@@ -49,7 +49,9 @@ def estimate(model, bound, run: Run):
         return samples.gaussian_conditional_mutual_information(states, *idx), dt, duration
     if name not in ("heat_rate", "information_flow", "entropy_production_rate"):
         raise ModelError(f"no Monte Carlo estimator of {name} for a nonlinear SDE")
-    tr = simulate(model, t_end=duration, dt=dt, paths=run.paths, seed=run.seed, method=method, burn_in=BURN_IN * slow)
+    # whole steps: simulate refuses a t_end that is not one
+    tr = simulate(model, t_end=round(duration / dt) * dt or duration, dt=dt, paths=run.paths, seed=run.seed,
+                  method=method, burn_in=BURN_IN * slow)
     if name == "heat_rate":
         return paths.heat_rate(tr, model, args["subsystem"]), dt, duration
     if name == "information_flow":

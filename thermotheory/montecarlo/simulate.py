@@ -41,6 +41,7 @@ a ``block(w, V)`` method receive whole tiles (``z = V w``) instead of single ste
 
 from __future__ import annotations
 
+import math
 import numbers
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -50,10 +51,11 @@ from typing import Any
 import numpy as np
 import scipy.linalg as sla
 
+from ..core.checks import real_number
 from ..core.covariance import noise_integral
 from ..core.model import LinearSDE, find_index
 from ..core.sde import SDE
-from ..errors import ModelError
+from ..errors import ModelError, TooLarge
 
 __all__ = ["simulate", "Trajectories", "Gaussian", "step_matrices", "drive_offsets", "BLOCK", "TILE", "METHODS",
            "WEAK_ORDER"]
@@ -62,6 +64,11 @@ __all__ = ["simulate", "Trajectories", "Gaussian", "step_matrices", "drive_offse
 BLOCK = 64
 #: Steps per noise draw.
 TILE = 64
+#: Relative tolerance on ``t_end / dt`` being a whole number of steps (round-off of decimal steps: 0.3 / 0.1).
+STEP_RTOL = 1e-9
+#: Most normal draws (steps x paths x variables, burn-in included) of one run, about an hour of one core:
+#: a longer run is refused (``TooLarge``) rather than left to run for hours or days.
+MAX_DRAWS = 10**12
 #: Largest recorded trajectory array, in bytes.
 MAX_RECORD_BYTES = 2 * 1024**3
 METHODS = ("exact", "euler", "heun")
@@ -490,8 +497,8 @@ def _numeric_model(model: LinearSDE | SDE, values: Mapping | None) -> LinearSDE 
 def _initial_states(initial: Any, model: LinearSDE, A, b, rngs: Sequence[np.random.Generator], sizes: Sequence[int]):
     n = model.dimension
     if isinstance(initial, Gaussian):
-        mean = np.asarray(initial.mean, float).reshape(-1)
-        cov = np.asarray(initial.cov, float)
+        mean = _float_array(initial.mean, "initial Gaussian: the mean").reshape(-1)
+        cov = _float_array(initial.cov, "initial Gaussian: the covariance")
         if mean.shape != (n,) or cov.shape != (n, n):
             raise ModelError(f"initial Gaussian: expected a mean of {n} entries and an ({n}, {n}) covariance")
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(cov))):
@@ -514,14 +521,25 @@ def _initial_states(initial: Any, model: LinearSDE, A, b, rngs: Sequence[np.rand
     elif isinstance(initial, Mapping):
         start = np.zeros(n)
         for key, val in initial.items():
-            start[model.index(key)] = float(val)
+            start[model.index(key)] = real_number(f"initial: the value of {key}", val)
     else:
-        start = np.asarray(initial, float).reshape(-1)
+        start = _float_array(initial, "initial").reshape(-1)
         if start.shape != (n,):
             raise ModelError(f"initial: expected a state of {n} entries but found {start.size}")
     if not np.all(np.isfinite(start)):
         raise ModelError(f"initial: expected a finite state but found {start}")
     return [np.broadcast_to(start, (size, n)).copy() for size in sizes]
+
+
+def _float_array(value: Any, what: str) -> np.ndarray:
+    """``value`` as a float array, or a ModelError that names it (text, complex numbers, ragged lists)."""
+    if isinstance(value, (str, bytes)):
+        raise ModelError(f"{what}: expected real numbers but found {value!r:.80}")
+    try:
+        return np.asarray(value, float)
+    except (TypeError, ValueError):
+        raise ModelError(f"{what}: expected real numbers (a state, or a mean and covariance) but found "
+                         f"{value!r:.80}") from None
 
 
 def _count(name: str, value: Any) -> int:
@@ -547,8 +565,17 @@ def _check_arguments(t_end, dt, paths, seed, method, burn_in, record_every, obse
             raise ModelError(f"{name}: expected a positive number but found {value}")
     if burn_in < 0:
         raise ModelError(f"burn_in: expected a time >= 0 but found {burn_in}")
-    if t_end < dt * (1 - 1e-9):
+    if t_end < dt * (1 - STEP_RTOL):
         raise ModelError(f"t_end: expected at least one step dt = {dt:g} but found t_end = {t_end:g}")
+    ratio = t_end / dt
+    if not math.isfinite(ratio):
+        raise TooLarge(f"t_end: {t_end:g} is more steps dt = {dt:g} than can be counted; use a larger dt")
+    if abs(ratio - round(ratio)) > STEP_RTOL * ratio:
+        more = math.ceil(ratio)
+        raise ModelError(
+            f"t_end: {t_end:g} is not a whole number of steps dt = {dt:g} ({ratio:.6g} steps), so the paths would "
+            f"not end at t_end; use dt = {t_end / more:.12g} ({more} steps) or t_end = {math.floor(ratio) * dt:g} "
+            f"or {more * dt:g}")
     if method not in METHODS:
         raise ModelError(f"method: expected one of {METHODS} but found {method!r}")
     if seed is None or isinstance(seed, (bool, np.bool_)):
@@ -648,7 +675,9 @@ def simulate(
         integrated by ``euler`` (Itô reading) or ``heun`` (Stratonovich reading); with
         multiplicative noise the method must match the model's convention.
     t_end : float
-        Duration recorded after the burn-in, at least ``dt`` (rounded to whole steps).
+        Duration recorded after the burn-in: a whole number of steps ``dt`` (to a relative
+        :data:`STEP_RTOL`, so that ``t_end=1.0, dt=0.1`` is 10 steps), at least one; the
+        recorded ``times`` end at ``t_end`` when ``record_every`` divides the steps.
     dt : float
         Integration step.
     paths : int
@@ -664,7 +693,7 @@ def simulate(
         Start: the drift's fixed point (default; at time 0 under a protocol), a given
         state, or a Gaussian.
     burn_in : float
-        Time simulated before recording starts.
+        Time simulated before recording starts (rounded to the nearest whole number of steps).
     record_every : int
         Keep every k-th state (memory is ``t_end / (dt k) * paths * n`` floats).
     record : bool
@@ -694,7 +723,8 @@ def simulate(
     ------
     ModelError
         For a symbolic model without values; a non-finite or non-positive ``t_end`` or
-        ``dt``, ``t_end < dt``, a ``paths``, ``record_every`` or ``chunk_paths`` that is not a
+        ``dt``, ``t_end < dt``, a ``t_end`` that is not a whole number of steps ``dt`` (the
+        message suggests a step that divides it), a ``paths``, ``record_every`` or ``chunk_paths`` that is not a
         positive integer, a ``seed`` that is not a non-negative integer (``None`` included),
         an unknown method, bad observers, an initial state that is not finite or an initial
         covariance that is not symmetric positive semi-definite; an ``euler`` or ``heun``
@@ -717,6 +747,14 @@ def simulate(
         t_end, dt, paths, seed, method, burn_in, record_every, observers, chunk_paths)
     real_dtype = _check_dtype(dtype)
     n = model.dimension
+    steps = int(round(t_end / dt))
+    burn_steps = int(round(burn_in / dt))
+    draws = (steps + burn_steps) * -(-paths // BLOCK) * BLOCK * n
+    if draws > MAX_DRAWS:
+        raise TooLarge(
+            f"simulating {steps + burn_steps:.3g} steps (t_end = {t_end:g} and burn_in = {burn_in:g} at "
+            f"dt = {dt:g}) of {paths} paths of {n} variables draws {draws:.3g} normals, more than the {MAX_DRAWS:.0e} of about an hour "
+            "(thermotheory.montecarlo.simulate.MAX_DRAWS); use a larger dt, a shorter run or fewer paths")
     if isinstance(model, SDE):
         if method == "exact":
             raise ModelError("method: 'exact' needs a linear model; use 'euler' (Itô) or 'heun' (Stratonovich)")
@@ -792,7 +830,7 @@ def simulate(
         for name, o in obs.items():
             res = np.asarray(o.result())
             observed[name].append(res if getattr(o, "per_block", False) else res[: hi - lo])
-    times = np.arange(n_rec) * dt * record_every
+    times = (np.arange(n_rec) * record_every / steps) * t_end  # the last record at t_end itself when it is one
     return Trajectories(
         times=times,
         states=states,

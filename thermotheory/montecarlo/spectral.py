@@ -79,8 +79,9 @@ def _settings(paths: Any, dt: Any, duration: Any, what: str) -> None:
 
 def _simulate(model, observers, paths, seed, method, dt, duration, burn, chunk_blocks: int = 8):
 
-    tr = simulate(model, t_end=duration, dt=dt, paths=paths, seed=seed, method=method, burn_in=burn, record=False,
-                  observers=observers, chunk_paths=chunk_blocks * BLOCK)
+    # whole steps: simulate refuses a t_end that is not one
+    tr = simulate(model, t_end=round(duration / dt) * dt or duration, dt=dt, paths=paths, seed=seed, method=method,
+                  burn_in=burn, record=False, observers=observers, chunk_paths=chunk_blocks * BLOCK)
     return tr.observed
 
 

@@ -88,8 +88,9 @@ def static_step(A: np.ndarray, scheme: str) -> float:
 
 
 def _observed(model, observers, run: Run, dt, duration, burn):
-    tr = simulate(model, t_end=duration, dt=dt, paths=run.paths, seed=run.seed, method=run.method, burn_in=burn,
-                  record=False, observers=observers)
+    # whole steps: simulate refuses a t_end that is not one
+    tr = simulate(model, t_end=round(duration / dt) * dt or duration, dt=dt, paths=run.paths, seed=run.seed,
+                  method=run.method, burn_in=burn, record=False, observers=observers)
     return tr.observed
 
 

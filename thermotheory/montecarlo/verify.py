@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
+import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-import time
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from ..core import filtering
-from ..core.checks import real_number
+from ..core.checks import real_number, user_stacklevel
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
 from ..errors import ModelError, TooLarge
@@ -30,7 +32,7 @@ from .paths import time_scales
 from .simulate import BLOCK, _numeric_model
 from .stationary import Run
 
-__all__ = ["verify", "verify_all", "VerificationRecord", "VerificationTable", "time_scales"]
+__all__ = ["verify", "verify_all", "VerificationRecord", "VerificationTable", "TargetNotReached", "time_scales"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,12 @@ class VerificationRecord:
         What ``theory`` is when it is not the model's exact closed form: ``"linear-noise
         approximation"`` for a nonlinear SDE, ``"given"`` for a closed form passed as
         ``theory=``; empty for an exact closed form of the engine.
+    rtol : float or None
+        The relative standard error asked for (``verify(..., rtol=)``), None if none was.
+    rtol_reached : bool or None
+        False when the run sized for ``rtol`` was cut at the time allowed (``budget``, or
+        :data:`MAX_RTOL_SECONDS`) before the error predicted from its pilot reached ``rtol``
+        (a :class:`TargetNotReached` warning says so too); None without ``rtol``.
 
     Examples
     --------
@@ -79,6 +87,8 @@ class VerificationRecord:
     z_max: float
     dof: float = math.inf
     approximation: str = ""
+    rtol: float | None = None
+    rtol_reached: bool | None = None
 
     @classmethod
     def of_estimate(cls, quantity: str, theory: float, estimate: Any, z_max: float = 4.0, expression: Any = None,
@@ -106,6 +116,8 @@ class VerificationRecord:
     def __str__(self) -> str:
         flag = "PASS" if self.passed else "FAIL"
         note = f" [{self.approximation}]" if self.approximation else ""
+        if self.rtol_reached is False:
+            note += f" [rtol {self.rtol:g} not reached]"
         return (f"{flag}  {self.quantity}: theory {self.theory:.6g} estimate {self.estimate:.6g} "
                 f"+- {self.stderr:.2g} (z = {self.z:+.2f}){note}")
 
@@ -158,6 +170,18 @@ BUDGET_SHARE = 0.85
 MAX_RTOL_SECONDS = 120.0
 
 
+#: rtol= is refused when the run it needs is predicted to take more than this many times the time allowed
+#: (``budget`` left, or :data:`MAX_RTOL_SECONDS`); between one and this many times, the run takes the time
+#: allowed and the record says that the target was not reached.
+RTOL_REFUSE_FACTOR = 4.0
+#: A pilot estimate within this many of its standard errors of 0 gives no scale for a relative error.
+ZERO_PILOT_Z = 3.0
+
+
+class TargetNotReached(UserWarning):
+    """A check sized by ``rtol=`` stopped at its time limit before reaching the error asked for."""
+
+
 def _sized(numeric, bound, run: Run, budget, rtol, started):
     """Paths and duration that fill ``budget`` seconds or reach ``rtol``, from two timed pilot runs (discarded).
 
@@ -165,6 +189,12 @@ def _sized(numeric, bound, run: Run, budget, rtol, started):
     durations) give the cost as a fixed part plus a part proportional to paths x simulated
     time, and the standard error per unit of that work; the main run gets the budget left
     (CPU time of this process since ``started``). Stationary checks of linear models only.
+
+    Returns ``(paths, duration, reached)``: ``reached`` is False when ``rtol`` was asked for
+    but the run is cut at the time allowed before the predicted error reaches it (None
+    without ``rtol``). Refuses (before the main run) an ``rtol`` relative to a quantity
+    that the pilot cannot tell from 0, and one predicted to need more than
+    :data:`RTOL_REFUSE_FACTOR` times the time allowed.
     """
     A = numeric.arrays()[0]
     slow = time_scales(A)[1]
@@ -183,14 +213,32 @@ def _sized(numeric, bound, run: Run, budget, rtol, started):
     fixed = max(costs[1] - per_work * works[1], 0.0)
     spent = time.process_time() - started
     seconds = [] if budget is None else [max(BUDGET_SHARE * budget - spent - fixed, 0.0)]
+    reached = None
+    need = 0.0
     if rtol is not None:
         scale = abs(pilot.value)
-        if not scale > 0 or not math.isfinite(scale) or not pilot.stderr > 0:
-            raise ModelError("rtol: the pilot estimate is 0, so a relative error cannot be aimed at; give budget=")
+        if not (math.isfinite(scale) and pilot.stderr > 0 and scale > ZERO_PILOT_Z * pilot.stderr):
+            raise ModelError(
+                f"rtol: the pilot estimate of {bound.label} is {pilot.value:.3g} +- {pilot.stderr:.2g}, which "
+                f"cannot be told from 0, so an error relative to its size cannot be aimed at (a quantity that is 0 has no "
+                f"relative error); give budget= or paths= instead")
         need = (pilot.stderr / (rtol * scale)) ** 2 * p0 * 2 * d0  # paths x recorded time for the target error
         cap = (BUDGET_SHARE * budget - spent - fixed) if budget is not None else MAX_RTOL_SECONDS
-        seconds.append(max(min(need * per_work * (1 + (burn + extra) / (2 * d0)), cap), 0.0))
+        wanted = need * per_work * (1 + (burn + extra) / (2 * d0))
+        if wanted > RTOL_REFUSE_FACTOR * max(cap, 0.0):
+            allowed = (f"budget={budget:g} s" if budget is not None
+                       else f"at most {MAX_RTOL_SECONDS:g} s for rtol= alone")
+            reach = rtol * math.sqrt(wanted / max(cap, 1e-300)) if cap > 0 else math.inf
+            raise TooLarge(
+                f"rtol: a relative standard error of {rtol:g} on {bound.label} would need about {wanted:.3g} s of CPU "
+                f"(predicted from a pilot run: {pilot.value:.4g} +- {pilot.stderr:.2g}), far more than the time "
+                f"allowed ({allowed}); within it about rtol={reach:.2g} is reachable: ask for that, or a larger "
+                "budget=")
+        reached = wanted <= cap
+        seconds.append(max(min(wanted, cap), 0.0))
     seconds = min(seconds)
+    if rtol is not None:  # the recorded work (paths x time) that the seconds given to the target buy
+        need *= min(1.0, seconds / wanted) if wanted > 0 else 1.0
     floor = stationary.static_step(A, run.method) if kind == "static" else 2 * slow
     duration = run.duration
     if duration is None:
@@ -199,11 +247,13 @@ def _sized(numeric, bound, run: Run, budget, rtol, started):
         while dur < 20 * floor and paths > MIN_BUDGET_PATHS:
             paths //= 2
             dur = seconds / (paths * per_work) - burn - extra
-        duration = max(dur, floor)
+        duration = max(dur, floor, need / paths)  # a small target: the burn-in must not eat the recorded work
     else:
         paths = int(max(MIN_BUDGET_PATHS, min(BUDGET_PATHS * 64, seconds / (per_work * (duration + burn + extra)))))
         paths -= paths % BLOCK
-    return paths, duration
+        if reached and paths * duration < 0.99 * need:  # cut by the most paths a sized run takes
+            reached = False
+    return paths, duration, reached
 
 
 def _check_settings(paths, dt, duration, z_max, budget=None, rtol=None) -> None:
@@ -265,6 +315,9 @@ def _theory(bound, model, numeric, kind, given, symbolic_bound):
         except (TypeError, ValueError):
             raise ModelError(f"theory: expected a closed form that evaluates to a number at the values given, "
                              f"but found {at_values!r:.80}") from None
+        if not math.isfinite(value):
+            raise ModelError(f"theory: expected a closed form that evaluates to a finite number at the values given, "
+                             f"but found {at_values!r:.80}")
         return expression, value, "given"
     if kind == "lattice":
         value = float(bound.closed_form(model))
@@ -290,6 +343,30 @@ def _theory(bound, model, numeric, kind, given, symbolic_bound):
     except TooLarge:  # the symbolic form is too large to show: the record carries the number checked
         expression = float(value)
     return expression, float(value), ""
+
+
+def _given_theory(theory: Any) -> sp.Expr:
+    """A closed form given as ``theory=`` as a sympy expression, refusing text, booleans and NaN or infinities."""
+    if isinstance(theory, (str, bytes, bool, np.bool_)):
+        raise ModelError(f"theory: expected a sympy expression or a number but found {theory!r:.80}")
+    if isinstance(theory, np.ndarray) and theory.ndim == 0:
+        theory = theory.item()
+    try:
+        expr = sp.sympify(theory, strict=True)
+    except (sp.SympifyError, TypeError, ValueError):
+        raise ModelError(f"theory: expected a sympy expression or a number but found {theory!r:.80}") from None
+    if not isinstance(expr, sp.Expr):
+        raise ModelError(f"theory: expected a scalar expression but found {type(theory).__name__} {theory!r:.80}")
+    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise ModelError(f"theory: expected a finite closed form but found {expr}")
+    return expr
+
+
+def _check_seed(seed: Any) -> None:
+    """Refuse a seed that is not a non-negative whole number (the record and the paths are reproducible from it)."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ModelError(f"seed: expected a non-negative integer (the check is reproducible from it) but found "
+                         f"{seed!r}")
 
 
 def _linear_drift(sde) -> bool:
@@ -364,7 +441,12 @@ def verify(
         Target standard error relative to the size of the quantity (from the pilot); the run
         is sized to reach it (within ``budget`` if given, else at most
         :data:`MAX_RTOL_SECONDS`). ``paths`` cannot be given together with ``budget`` or
-        ``rtol``.
+        ``rtol``. Refused when the pilot cannot tell the quantity from 0 (a quantity that is
+        0 has no relative error), and (:class:`~thermotheory.errors.TooLarge`) when the
+        pilot predicts that reaching it would take more than :data:`RTOL_REFUSE_FACTOR`
+        times the time allowed; a target predicted to need more than the time allowed, but
+        less than that, gives a run of the time allowed with ``rtol_reached=False`` on the
+        record and a :class:`TargetNotReached` warning.
     method : {"exact", "euler", "heun"}
         Scheme of a linear model (a nonlinear SDE uses ``heun`` unless ``euler`` is asked for).
     theory : sympy expression or float, optional
@@ -380,8 +462,17 @@ def verify(
     ModelError
         For an unknown quantity, roles that do not fit it, a quantity without an estimator
         for this kind of model, ``paths``, ``dt``, ``duration``, ``z_max``, ``budget`` or
-        ``rtol`` that are not positive (or not finite, or ``paths`` not whole), ``paths``
-        together with ``budget`` or ``rtol``, or a step too coarse for a rate.
+        ``rtol`` that are not positive (or not finite, or ``paths`` not whole), a ``seed``
+        that is not a non-negative integer, ``paths`` together with ``budget`` or ``rtol``, a
+        step too coarse for a rate, a ``theory`` that is text or not a finite real number at
+        the values, or an ``rtol`` relative to a quantity the pilot cannot tell from 0.
+    TooLarge
+        For an ``rtol`` far beyond what the time allowed can reach (predicted from the pilot).
+
+    Warns
+    -----
+    TargetNotReached
+        When the run sized by ``rtol`` is cut at the time allowed before reaching it.
 
     Examples
     --------
@@ -402,6 +493,7 @@ def verify(
     elif args or options:
         raise ModelError(f"{bound.label} is bound already: give no further arguments")
     _check_settings(paths, dt, duration, z_max, budget, rtol)
+    _check_seed(seed)
     kind = model_kind(model)
     if kind == "lattice":
         if values:
@@ -421,12 +513,13 @@ def verify(
     estimator = q.estimators[key]
     given = None
     if theory is not None:
-        at_values = sp.sympify(theory)
+        at_values = _given_theory(theory)
         if values:
             at_values = at_values.subs({_symbol(model, k): v for k, v in values.items()})
         given = (theory, at_values)
     expression, value, approximation = _theory(bound, model, numeric, kind, given, symbolic_bound)
     run = Run(paths=0, seed=seed, dt=dt, duration=duration, method=method)
+    reached = None
     if key == ("linear", "stationary") and q.name in stationary.METHODS:
         A = numeric.arrays()[0]
         smethod = stationary.method_of(q.name)
@@ -435,17 +528,23 @@ def verify(
         if smethod == "regression" and dt is None:
             run = run.replace(te_step=stationary.regression_step(numeric, bound, run))
         if budget is not None or rtol is not None:
-            paths, duration = _sized(numeric, bound, run, budget, rtol, started)
+            paths, duration, reached = _sized(numeric, bound, run, budget, rtol, started)
             run = run.replace(duration=duration)
     elif budget is not None or rtol is not None:
         raise ModelError("budget= and rtol= size stationary checks of linear models; give paths= here")
     paths = int(paths) if paths is not None else _default_paths(kind, bound)
     e, dt_used, dur = estimator(numeric, bound, run.replace(paths=paths))
     z = e.z(value)
+    if reached is False:
+        warnings.warn(f"{bound.label}: the run stopped at the time allowed with a relative standard error of "
+                      f"{float(e.stderr) / abs(float(e.value)):.2g}, short of rtol={rtol:g} (the record says "
+                      "rtol_reached=False); give a larger budget= or a larger rtol", TargetNotReached,
+                      stacklevel=user_stacklevel())
     return VerificationRecord(
         quantity=bound.label, expression=expression, theory=value, estimate=float(e.value), stderr=float(e.stderr),
         z=z, passed=bool(math.isfinite(z) and abs(z) <= z_max), paths=int(paths), seed=seed, dt=float(dt_used),
         duration=float(dur), method=method, z_max=z_max, dof=float(e.dof), approximation=approximation,
+        rtol=None if rtol is None else float(rtol), rtol_reached=reached,
     )
 
 
@@ -508,6 +607,7 @@ def verify_all(
 
     _check_settings(paths, settings.get("dt"), settings.get("duration"), z_max, settings.get("budget"),
                     settings.get("rtol"))
+    _check_seed(seed)
     numeric = _numeric_model(model, values)
     zs = list(model.variables)
     out = VerificationTable()
