@@ -70,6 +70,33 @@ def model_kind(model: Any) -> str:
                      f"{model!r:.60}")
 
 
+def _carry_stability(model: Any, value: Any, stationary: bool) -> Any:
+    """A stationary closed form of a model of undecided stability, as a ClosedForm that checks it.
+
+    A symbolic drift whose stability sympy cannot decide (``{x: k*x}`` with ``k`` real)
+    still has stationary closed forms, valid only where the drift is Hurwitz; outside
+    that region they can evaluate to a real but meaningless number (a negative mutual
+    information). The form is returned as a :class:`~thermotheory.core.closedform.ClosedForm`
+    carrying the drift matrix, which ``evaluate``, ``lambdify`` and ``subs`` check.
+    """
+    import sympy as sp
+
+    from .core.closedform import ClosedForm, stability_requirement
+
+    if not stationary or not isinstance(value, (ClosedForm, sp.Basic, sp.MatrixBase)):
+        return value
+    if not getattr(value, "free_symbols", None):
+        return value
+    required = stability_requirement(model)
+    if not required:
+        return value
+    if isinstance(value, ClosedForm):
+        if all(M in value.hurwitz for M in required):
+            return value
+        return ClosedForm(value.expr, value.definitions, value.names, value.hurwitz + required)
+    return ClosedForm(value, hurwitz=required)
+
+
 @dataclass(frozen=True)
 class Role:
     """One argument of a quantity.
@@ -179,7 +206,7 @@ class Quantity:
         """The closed form on ``model`` (dispatched on its kind)."""
         kind = model_kind(model)
         if kind == "linear":
-            return self.function(model, *args, **kwargs)
+            return _carry_stability(model, self.function(model, *args, **kwargs), self._is_stationary(args, kwargs))
         if kind in self.closed_forms:
             return self.closed_forms[kind](model, **self.of(*args, **kwargs).arguments)
         if kind == "nonlinear":
@@ -187,6 +214,16 @@ class Quantity:
                              "linear-noise approximation, tt.linear_noise_approximation(sde), or tt.verify(sde, ...), "
                              "which compares the simulated SDE with it")
         raise ModelError(f"{self.name} is not defined for a {type(model).__name__}")
+
+    def _is_stationary(self, args: tuple, kwargs: dict) -> bool:
+        """Whether a call asks for the stationary state (no time ``t`` given, not a transient quantity)."""
+        if self.kind == "transient":
+            return False
+        try:
+            bound = inspect.signature(self.function).bind_partial(None, *args, **kwargs)
+        except TypeError:
+            return False
+        return bound.arguments.get("t") is None
 
     def of(self, *args: Any, **kwargs: Any) -> BoundQuantity:
         """Bind the roles: ``tt.heat_rate.of(r)`` is "the heat rate of ``r``".

@@ -1,0 +1,63 @@
+"""Stationary closed forms of a model whose stability sympy cannot decide check it at evaluation.
+
+``{x: k x, y: x - g y}`` with ``k`` real: sympy cannot tell the sign of ``k``, so every
+stationary closed form holds only where ``k < 0``. At ``k = 1`` the mutual information's
+formula is real (and negative, -0.458 at g = 3): it must be refused, not returned.
+"""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import sympy as sp
+
+import thermotheory as tt
+from thermotheory.core.closedform import ClosedForm
+from thermotheory.errors import NotStable
+
+x, y = sp.symbols("x y", real=True)
+k = sp.Symbol("k", real=True)
+g = sp.Symbol("g", positive=True)
+MODEL = tt.LinearSDE({x: k * x, y: x - g * y}, {x: 1, y: 1})
+
+QUANTITIES = {
+    "entropy": lambda m: tt.entropy(m),
+    "mutual_information": lambda m: tt.mutual_information(m, x, y),
+    "mutual_information_structured": lambda m: tt.mutual_information(m, x, y, form="structured"),
+    "entropy_production_rate": lambda m: tt.entropy_production_rate(m),
+    "heat_rate": lambda m: tt.heat_rate(m, subsystem=y),
+    "information_flow": lambda m: tt.information_flow(m, subsystem=y),
+    "transfer_entropy_rate": lambda m: tt.transfer_entropy_rate(m, x, y),
+}
+
+
+@pytest.mark.parametrize("name", sorted(QUANTITIES))
+def test_undecided_stability_is_checked_when_evaluated(name):
+    assert MODEL.is_stable() is None
+    form = QUANTITIES[name](MODEL)
+    assert isinstance(form, ClosedForm) and form.hurwitz
+    with pytest.raises(NotStable):
+        tt.evaluate(form, {k: 1, g: 3})
+    with pytest.raises(NotStable):
+        form.lambdify([k, g])(1.0, 3.0)
+    # where the drift is stable, the value is the numeric engine's on the substituted model
+    values = {k: -0.7, g: 3}
+    expected = QUANTITIES[name](MODEL.subs(values))
+    assert float(tt.evaluate(form, values)) == pytest.approx(float(expected), rel=1e-10, abs=1e-14)
+
+
+def test_the_refused_value_would_have_been_real_and_wrong():
+    """Without the check the formula gives a real number at k = 1: a negative mutual information."""
+    form = tt.mutual_information(MODEL, x, y)
+    raw = complex(form.expr.subs({k: 1, g: 3}).evalf())
+    assert raw.imag == 0 and raw.real < 0
+
+
+def test_decided_and_transient_forms_are_unchanged():
+    a = sp.Symbol("a", positive=True)
+    stable = tt.LinearSDE({x: -a * x, y: x - g * y}, {x: 1, y: 1})
+    assert not isinstance(tt.mutual_information(stable, x, y), ClosedForm)
+    # an independent check of the stable model's mutual information: scipy at a point
+    A = np.array([[-1.3, 0.0], [1.0, -2.0]])
+    S = scipy.linalg.solve_continuous_lyapunov(A, -2 * np.eye(2))
+    mi = 0.5 * np.log(S[0, 0] * S[1, 1] / np.linalg.det(S))
+    assert float(tt.evaluate(tt.mutual_information(stable, x, y), {a: 1.3, g: 2})) == pytest.approx(mi, rel=1e-12)
