@@ -142,7 +142,7 @@ def test_models_without_feedback_are_unchanged():
     plain = tt.LinearSDE({x: v, v: -k * x - g * v}, {v: g * T}, parity={v: -1})
     same = tt.LinearSDE({x: v, v: -k * x - g * v}, {v: g * T}, parity={v: -1}, feedback=None)
     assert plain.feedback is None and plain == same and hash(plain) == hash(same)
-    declared = tt.LinearSDE({x: v, v: -k * x - g * v}, {v: g * T}, parity={v: -1}, feedback={v: -g * v})
+    declared = tt.LinearSDE({x: v, v: -k * x - g * v}, {v: g * T}, parity={v: -1}, feedback={v: -k * x})
     assert declared != plain and "feedback" in repr(declared)
 
 
@@ -207,3 +207,18 @@ def test_transient_heat_and_entropy_production_count_the_bath_and_the_pumping():
         assert rec.passed, rec
     # the bath's heat as a current (tests/test_feedback_currents.py checks its fluctuations)
     assert tt.current_mean_rate(osc, tt.Current.heat(osc, vv)) == pytest.approx(tt.heat_rate(osc, vv), rel=1e-9)
+
+
+def test_a_feedback_that_takes_the_whole_friction_of_a_noisy_variable_is_refused():
+    """No friction left for a bath that still kicks: an infinite temperature (heat 0, EP = pumping was returned)."""
+    w = sp.Symbol("w", real=True)
+    with pytest.raises(ModelError, match="infinite temperature"):
+        tt.LinearSDE({w: -1.0 * w}, {w: 1.0}, parity={w: -1}, feedback={w: -1.0 * w})
+    with pytest.raises(ModelError, match="infinite temperature"):
+        tt.LinearSDE({x: v, v: -k * x - g * v}, {v: g * T}, parity={v: -1}, feedback={v: -g * v})
+    cold = tt.LinearSDE({x: v, v: -k * x - (g + gp) * v}, {v: T}, parity={v: -1}, feedback={v: -gp * v})
+    with pytest.raises(ModelError, match="infinite temperature"):
+        cold.subs({g: 0})
+    assert cold.subs({g: 0, T: 0}).feedback is not None  # no noise left either: nothing to refuse
+    # without noise on the variable there is no bath to speak of: accepted
+    tt.LinearSDE({x: v, v: -k * x - g * v, w: -w}, {w: 1}, parity={v: -1}, feedback={v: -g * v})

@@ -21,6 +21,7 @@ __all__ = [
     "ConditioningWarning",
     "NotAModel",
     "InvalidExport",
+    "UnknownName",
 ]
 
 
@@ -74,3 +75,10 @@ class InvalidExport(ModelError):
 
 class NotAModel(ModelError, TypeError):
     """A quantity was asked of something that is not a model (a dict, a matrix): the message names what was expected."""
+
+
+class UnknownName(ModelError, KeyError):
+    """A name asked of a named collection (a Derivation's entries) that it does not hold; also a ``KeyError``."""
+
+    def __str__(self) -> str:  # the message, not KeyError's quoted repr of it
+        return str(self.args[0]) if self.args else ""

@@ -16,7 +16,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ModelError
+import numpy as np
+
+from .errors import ModelError, UnknownName
 from .quantity import BoundQuantity
 
 __all__ = ["Definition", "Derivation"]
@@ -93,9 +95,23 @@ class Derivation(Mapping):
         return cls(model, [(name, q, q.closed_form(model, form=form)) for name, q in quantities.items()])
 
     def __getitem__(self, name: str) -> Any:
-        if name not in self._entries:
-            raise KeyError(name)
+        if not isinstance(name, str) or name not in self._entries:
+            raise UnknownName(f"{name!r} is not an entry of this derivation (entries: {', '.join(self._entries)})")
         return self._entries[name][1]
+
+    def _names(self, names: Iterable[str] | str | None) -> list[str]:
+        """The entry names asked for: all for None, one for a bare string; unknown names refused."""
+        if names is None:
+            return list(self._entries)
+        if isinstance(names, str):
+            names = [names]
+        try:
+            names = list(names)
+        except TypeError:
+            raise ModelError(f"names: expected an entry name or a sequence of them but found {names!r}") from None
+        for name in names:
+            self[name]  # refuses an unknown name
+        return names
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)
@@ -105,6 +121,7 @@ class Derivation(Mapping):
 
     def quantity(self, name: str) -> BoundQuantity | Definition:
         """The quantity behind the entry ``name``."""
+        self[name]  # refuses an unknown name
         return self._entries[name][0]
 
     def notation(self) -> dict[str, Any]:
@@ -118,8 +135,8 @@ class Derivation(Mapping):
         return out
 
     def subset(self, names: Iterable[str]) -> "Derivation":
-        """The entries ``names``, in that order."""
-        return Derivation(self.model, [(n, *self._entries[n]) for n in names])
+        """The entries ``names`` (a sequence, or one name), in that order."""
+        return Derivation(self.model, [(n, *self._entries[n]) for n in self._names(names)])
 
     def map(self, fn: Any, names: Iterable[str] | None = None) -> "Derivation":
         """The same entries with ``fn`` applied to the closed forms (all, or those called ``names``).
@@ -131,7 +148,9 @@ class Derivation(Mapping):
         >>> d.map(lambda e: e**2)["a"]
         4
         """
-        chosen = set(self) if names is None else set(names)
+        if not callable(fn):
+            raise ModelError(f"map: expected a function to apply to the closed forms but found {fn!r}")
+        chosen = set(self._names(names))
         return Derivation(self.model, [(n, q, fn(v) if n in chosen else v) for n, (q, v) in self._entries.items()])
 
     def __or__(self, other: "Derivation") -> "Derivation":
@@ -160,8 +179,10 @@ class Derivation(Mapping):
 
         if self.model is None:
             raise ModelError("this derivation spans several models: verify its parts")
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ModelError(f"seed: expected a non-negative integer but found {seed!r}")
         table = VerificationTable()
-        for name in (list(self) if names is None else list(names)):
+        for name in self._names(names):
             q, value = self._entries[name]
             if isinstance(q, BoundQuantity):
                 table.append(verify(self.model, q, values=values, seed=seed + len(table), **settings))

@@ -74,8 +74,14 @@ def check_form(form: Any) -> str | None:
     raise ModelError(f"form: expected one of {', '.join(repr(f) for f in FORMS)} or None but found {form!r}")
 
 
+MAX_DPS = 10_000
+"""The most decimal digits :func:`check_dps` accepts (mpmath at more takes minutes per operation)."""
+
+
 def check_dps(dps: Any) -> int:
     """Validate a ``dps=`` argument (decimal digits of working precision): a positive int, not a bool.
+
+    At most :data:`MAX_DPS` digits.
 
     Examples
     --------
@@ -88,6 +94,9 @@ def check_dps(dps: Any) -> int:
     """
     if isinstance(dps, (bool, np.bool_)) or not isinstance(dps, (int, np.integer)) or dps < 1:
         raise ModelError(f"dps: expected a positive integer (decimal digits) but found {dps!r}")
+    if dps > MAX_DPS:
+        raise ModelError(f"dps: {dps} decimal digits is more than the {MAX_DPS} this library evaluates at (the "
+                         "arithmetic would take minutes and gigabytes); ask for fewer digits")
     return int(dps)
 
 

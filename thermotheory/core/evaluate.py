@@ -38,7 +38,12 @@ def _to_mpf(value: Any) -> Any:
     if isinstance(value, sp.Basic):
         if value.free_symbols:
             raise ModelError(f"expected a number but found the expression {value}")
-        return mpmath.mpmathify(value.evalf(mpmath.mp.dps + 5))
+        if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+            raise ModelError(f"expected a finite number but found {value}")
+        try:
+            return mpmath.mpmathify(value.evalf(mpmath.mp.dps + 5))
+        except (TypeError, ValueError):
+            raise ModelError(f"expected a real number but found {value}") from None
     if isinstance(value, (float, np.floating)):
         return mpmath.mpf(value)
     if isinstance(value, str):

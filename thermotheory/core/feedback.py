@@ -24,7 +24,7 @@ import sympy as sp
 from ..errors import InvalidParity, ModelError, NonlinearDrift, UnknownVariable
 from .checks import as_expression
 
-__all__ = ["feedback_matrix", "feedback_array", "check_part_of_drift"]
+__all__ = ["feedback_matrix", "feedback_array", "check_part_of_drift", "check_bath_friction"]
 
 
 def feedback_matrix(variables: tuple[sp.Symbol, ...], parity: tuple[int, ...], feedback: Any,
@@ -152,6 +152,43 @@ def check_part_of_drift(var: sp.Symbol, dep: sp.Symbol, drift: Any, force: Any) 
                 f"feedback on {var}: the term {cf * mono} (of {dep}) is not a part of the drift's coefficient "
                 f"{drift} of {dep}; the feedback declares which part of the drift is a feedback force, so each of its "
                 "terms must be (a part of, with the same sign) a term of the drift"
+            )
+
+
+def check_bath_friction(variables: tuple[sp.Symbol, ...], A: sp.MatrixBase, F: sp.MatrixBase | None,
+                        D: sp.MatrixBase) -> None:
+    r"""Refuse a feedback that takes the whole friction of a variable the bath still kicks.
+
+    The bath of an odd variable ``v`` is what is left of its own drift coefficient once
+    the feedback is taken out, :math:`A_{vv} - A^{fb}_{vv}`; with noise :math:`D_{vv} > 0`
+    and no friction left the bath would be infinitely hot (its temperature is
+    :math:`D_{vv}/\gamma`), and the heat it receives has no meaning.
+
+    Raises
+    ------
+    ModelError
+        When a noisy variable's own drift coefficient is all feedback.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> v = sp.Symbol("v", real=True)
+    >>> check_bath_friction((v,), sp.Matrix([[-3]]), sp.Matrix([[-2]]), sp.Matrix([[1]]))
+    >>> check_bath_friction((v,), sp.Matrix([[-1]]), sp.Matrix([[-1]]), sp.Matrix([[1]]))
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.ModelError: feedback on v: the feedback takes the whole friction -1 of v, but v has noise (D = 1): its bath would have no friction and an infinite temperature; declare only the controller's part of the friction as feedback
+    """
+    if F is None:
+        return
+    for i, var in enumerate(variables):
+        if F[i, i] == 0 or D[i, i] == 0:
+            continue
+        if sp.expand(A[i, i] - F[i, i]) == 0:
+            raise ModelError(
+                f"feedback on {var}: the feedback takes the whole friction {A[i, i]} of {var}, but {var} has noise "
+                f"(D = {D[i, i]}): its bath would have no friction and an infinite temperature; declare only the "
+                "controller's part of the friction as feedback"
             )
 
 

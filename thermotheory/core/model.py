@@ -291,9 +291,11 @@ class LinearSDE(StateModel):
         time = _check_time_symbol(variables, time, A, D)
         self._init(variables, A, b, D, _parity_tuple(variables, parity), arrays=None, time=time)
         if feedback is not None:
-            from .feedback import feedback_matrix
+            from .feedback import check_bath_friction, feedback_matrix
 
-            object.__setattr__(self, "_feedback", feedback_matrix(variables, self._parity, feedback, A, b, time))
+            F = feedback_matrix(variables, self._parity, feedback, A, b, time)
+            check_bath_friction(variables, A, F, D)
+            object.__setattr__(self, "_feedback", F)
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -642,13 +644,14 @@ class LinearSDE(StateModel):
         if self.feedback is not None:
             fb = self.feedback.xreplace(rep)
             if not fb.is_zero_matrix:
-                from .feedback import check_part_of_drift
+                from .feedback import check_bath_friction, check_part_of_drift
 
                 n = self.dimension
                 for i in range(n):
                     for j in range(n):
                         if fb[i, j] != 0:
                             check_part_of_drift(self._variables[i], self._variables[j], A[i, j], fb[i, j])
+                check_bath_friction(self._variables, A, fb, D)
             object.__setattr__(obj, "_feedback", None if fb.is_zero_matrix else fb)
         return obj
 

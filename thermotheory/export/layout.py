@@ -163,8 +163,8 @@ def latex_width(tex: str, scale: float = 1.0) -> float:
             i += 1
             continue
         if ch == "\\":
-            m = re.match(r"\\[A-Za-z]+|\\.", tex[i:])
-            cmd = m.group(0)
+            m = re.match(r"\\[A-Za-z]+|\\.", tex[i:], flags=re.S)
+            cmd = m.group(0) if m else "\\"  # a lone backslash at the end: broken TeX, counted as one character
             i += len(cmd)
             if cmd in (r"\frac", r"\dfrac", r"\tfrac"):
                 num, i = _group(tex, i)

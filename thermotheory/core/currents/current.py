@@ -58,6 +58,14 @@ def _matrix(value: Any, shape: tuple[int, int], name: str) -> sp.ImmutableMatrix
         if len(flat) != shape[0]:
             raise ModelError(f"{name}: expected {shape[0]} entries but found {len(flat)}")
         value = [[e] for e in flat]
+    if not isinstance(value, sp.MatrixBase):
+        try:
+            entries = list(np.ravel(np.asarray(value, dtype=object)))
+        except (TypeError, ValueError):
+            entries = []
+        text = next((e for e in entries if isinstance(e, (str, bytes))), None)
+        if text is not None:  # sympy would read "a" as a new symbol
+            raise ModelError(f"{name}: expected numbers or sympy expressions but found the text {text!r}")
     try:
         M = sp.Matrix(value)
     except (sp.SympifyError, TypeError, ValueError) as exc:
