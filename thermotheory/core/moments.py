@@ -18,13 +18,13 @@ from ..errors import ModelError, TooLarge
 from . import budget
 from .budget import NUMERIC_PATH
 from .checks import as_expression, check_initial
-from ._backend import NumOps, as_vector, model_matrices, ops_for, tidy
+from ._backend import NumOps, SymOps, as_vector, model_matrices, ops_for, tidy
 from .expm import collect_matrix, expm_symbolic
 from .lyapunov import lyapunov_symbolic
 from .model import LinearSDE
 from .protocols import switching_times
 
-__all__ = ["covariance", "mean", "noise_integral", "initial_covariance", "initial_mean_vector", "check_time",
+__all__ = ["covariance", "mean", "noise_integral", "covariance_integral", "initial_covariance", "initial_mean_vector", "check_time",
            "MAX_TRANSIENT_PREDICTED"]
 
 
@@ -255,6 +255,100 @@ def mean(model: LinearSDE, t: Any, initial_mean: Any = None) -> Any:
     return as_vector(collect_matrix(minf + E * (m0 - minf), t))
 
 
+def covariance_integral(model: LinearSDE, t: Any, initial: Any) -> sp.Matrix:
+    r"""The time integral of the transient covariance of a symbolic model, :math:`\int_0^t S(s)\, ds`.
+
+    .. math:: \int_0^t S\, ds = S_\infty t + \sum_k C_k \frac{e^{\mu_k t} - 1}{\mu_k}
+
+    with :math:`e^{As}(S(0) - S_\infty)e^{A^T s} = \sum_k C_k e^{\mu_k s}` (the rates
+    :math:`\mu_k` are sums of two eigenvalues, nonzero for a stable drift). Term by term,
+    without solving a Lyapunov equation with a time-dependent right-hand side (what the
+    transient heat needs; that route can be refused as too large for a model whose
+    covariance is small).
+
+    Parameters
+    ----------
+    model : LinearSDE
+        Symbolic, constant ``A`` and ``D``.
+    t : sympy expression
+        Time, ``t >= 0``.
+    initial : (n, n) matrix or mapping variable -> variance
+
+    Returns
+    -------
+    sympy.Matrix
+
+    Raises
+    ------
+    ModelError
+        For a numeric or time-modulated model, or a rate that cannot be shown nonzero.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory import LinearSDE
+    >>> x = sp.Symbol("x", real=True)
+    >>> k, t = sp.symbols("k t", positive=True)
+    >>> sp.simplify(covariance_integral(LinearSDE({x: -k * x}, {x: 1}), t, {x: 0})[0, 0] - (t / k - (1 - sp.exp(-2 * k * t)) / (2 * k**2)))
+    0
+    """
+    if model.is_numeric or model.is_modulated:
+        raise ModelError("covariance_integral: expected a symbolic model with constant A and D")
+    A, D = sp.Matrix(model.A), sp.Matrix(model.D)
+    t = check_time(t, SymOps)
+    S0 = sp.Matrix(initial_covariance(model, initial, SymOps))
+    Sinf = sp.Matrix(lyapunov_symbolic(A, 2 * D))
+    s = sp.Dummy("s", real=True, nonnegative=True)
+    Es = expm_symbolic(A, s)
+    X0 = (S0 - Sinf).applyfunc(sp.cancel)
+    n = model.dimension
+    out = sp.zeros(n, n)
+    for i in range(n):
+        for j in range(i, n):
+            e = sum((Es[i, k] * X0[k, l] * Es[j, l] for k in range(n) for l in range(n) if X0[k, l] != 0),
+                    sp.Integer(0))
+            out[i, j] = out[j, i] = Sinf[i, j] * t + _integrate_exponentials(e, s, t)
+    return out
+
+
+def _integrate_exponentials(expr: sp.Expr, s: sp.Symbol, t: sp.Expr) -> sp.Expr:
+    """``int_0^t expr ds`` for a sum of ``c_k exp(mu_k s)`` (``c_k``, ``mu_k`` free of ``s``), term by term."""
+    def exponent(part: sp.Expr, term: sp.Expr) -> sp.Expr:
+        """The exponent of a product of exponentials (``exp(a s) exp(b s)`` -> ``a s + b s``)."""
+        total = sp.Integer(0)
+        for f in sp.Mul.make_args(sp.powsimp(part, combine="exp")):
+            if isinstance(f, sp.exp):
+                total += f.args[0]
+            elif isinstance(f, sp.Pow) and isinstance(f.base, sp.exp) and f.exp.is_Integer:
+                total += f.exp * f.base.args[0]
+            elif s in f.free_symbols:
+                raise ModelError(f"covariance_integral: a term {term} is not an exponential in time")
+        return total
+
+    by_rate: dict[sp.Expr, sp.Expr] = {}
+    for term in sp.Add.make_args(sp.expand(expr)):
+        num, den = term.as_numer_denom()
+        c_den, d_den = sp.factor(den).as_independent(s, as_Add=False)
+        for piece in sp.Add.make_args(sp.expand(num)):
+            c_num, d_num = piece.as_independent(s, as_Add=False)
+            rate = sp.expand((exponent(d_num, term) - exponent(d_den, term)) / s)
+            if s in rate.free_symbols:
+                raise ModelError(f"covariance_integral: a term {term} is not an exponential in time")
+            by_rate[rate] = by_rate.get(rate, sp.Integer(0)) + c_num / c_den
+    total = sp.Integer(0)
+    for rate, coeff in by_rate.items():
+        coeff = sp.factor(sp.cancel(coeff))
+        if coeff == 0:
+            continue
+        if rate == 0:
+            total += coeff * t
+        elif sp.simplify(rate).is_zero is False:
+            total += coeff * (sp.exp(rate * t) - 1) / rate
+        else:
+            raise ModelError(f"covariance_integral: the rate {rate} cannot be shown nonzero; substitute numbers")
+    return total
+
+
 def _driven_mean(model: LinearSDE, ops, A, t, m0):
     """Mean under a protocol ``b(t)``: the convolution of ``exp(A (t - s))`` with ``b(s)``."""
     tau = model.time
@@ -310,6 +404,7 @@ def initial_covariance(model: LinearSDE, initial: Any, ops) -> Any:
         for key, val in initial.items():
             i = model.index(key)
             M[i, i] = float(val) if ops is NumOps else sp.sympify(val)
+        _check_variances(model, M, ops)
         return M
     if ops is NumOps:
         if isinstance(initial, sp.MatrixBase):
@@ -328,7 +423,31 @@ def initial_covariance(model: LinearSDE, initial: Any, ops) -> Any:
             raise ModelError("initial covariance: the matrix is not positive semi-definite")
     elif not (M - M.T).is_zero_matrix and any(sp.simplify(e) != 0 for e in M - M.T):
         raise ModelError("initial covariance: the matrix is not symmetric")
+    else:
+        _check_variances(model, M, ops)
     return M
+
+
+def _check_variances(model: LinearSDE, M: Any, ops) -> None:
+    """Refuse an initial covariance that is not positive semi-definite (symbolically: where decidable)."""
+    n = model.dimension
+    if ops is NumOps:
+        M = np.asarray(M, float)
+        if np.linalg.eigvalsh((M + M.T) / 2)[0] < -1e-12 * max(np.max(np.abs(M)), 1e-300):
+            raise ModelError("initial covariance: the matrix is not positive semi-definite")
+        return
+    for i in range(n):
+        d = sp.sympify(M[i, i])
+        if d.is_extended_real is False or d.is_negative:
+            raise ModelError(f"initial covariance: the variance of {model.variables[i]} is {d}, not a "
+                             "non-negative number")
+    if not M.free_symbols:
+        try:
+            low = np.linalg.eigvalsh(np.array(M.evalf(), float))[0]
+        except (TypeError, ValueError):
+            return
+        if low < -1e-12 * max(float(np.max(np.abs(np.array(M.evalf(), float)))), 1e-300):
+            raise ModelError("initial covariance: the matrix is not positive semi-definite")
 
 
 def check_time(t: Any, ops) -> Any:

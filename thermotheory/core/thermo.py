@@ -634,12 +634,12 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
     8.500091
     """
     form = check_form(form)
-    if model.is_modulated:  # a protocol on A(t) or D(t): phase by phase, or the moment equations
+    from .driven import driven_heat, piecewise_constant_drive
+
+    if model.is_modulated or piecewise_constant_drive(model, t):  # A(t), D(t) or steps of b(t): phase by phase
         if model.feedback is not None:
             raise ModelError("heat: a declared feedback force together with a protocol on A(t) or D(t) is not "
                              "supported yet")
-        from .driven import driven_heat
-
         return apply_form(driven_heat(model, t, initial, initial_mean, subsystem), form)
     ops = ops_for(model)
     A, _, D = model_matrices(model, ops, need_b=False)
@@ -685,7 +685,15 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
                     raise NotStable(f"the heat over a time cannot be integrated for this drift ({exc})") from None
         return lyapunov_symbolic(A, -R)
 
-    X = lyap(St - S0 - 2 * D * t)  # int_0^t S ds
+    from ..errors import TooLarge
+    from .moments import covariance_integral
+
+    try:
+        X = lyap(St - S0 - 2 * D * t)  # int_0^t S ds
+    except TooLarge:
+        if ops is NumOps:
+            raise
+        X = covariance_integral(model, t, S0)  # term by term: no Lyapunov solve with exp(mu t) entries
     flow = ops.trace(_mm(ops, Dp, F, X, F.T)) + t * ops.trace(ops.block(A_irr, idx, idx))
     if driven:
         s_ = sp.Dummy("s", real=True, nonnegative=True)
