@@ -1,4 +1,10 @@
-"""Shared test settings: deterministic hypothesis runs sized for CI."""
+"""Shared test settings: deterministic hypothesis runs sized for CI.
+
+The suite runs in parallel processes (pytest-xdist: ``-n auto --dist loadfile`` in
+pyproject.toml; ``-n 0`` runs it in one process). The tests are independent of each other
+and of their order: each writes only under its own ``tmp_path``, and hypothesis runs
+derandomized, without an example database.
+"""
 
 import os
 

@@ -34,7 +34,8 @@ def test_closed_forms_with_the_other_ground_types():
         pytest.skip("python-flint is not installed (pip install thermotheory[fast]): only one ground type to test")
     env = dict(os.environ, SYMPY_GROUND_TYPES=other)
     code = ("import thermotheory as tt, sys; print(tt.ground_types()); "
-            "import pytest; sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'tests/test_closedform.py']))")
+            "import pytest; sys.exit(pytest.main(['-q', '-n', '0', '-p', 'no:cacheprovider', "
+            "'tests/test_closedform.py']))")  # -n 0: in this process, not one more worker per core
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=600)
     assert out.stdout.splitlines()[0] == other, out.stdout + out.stderr
