@@ -205,3 +205,108 @@ def test_a_quantity_of_something_that_is_not_a_model_is_refused(call, thing):
     with pytest.raises(NotAModel, match="expected a (model \\(LinearSDE|LinearSDE)") as info:
         call(thing)
     assert isinstance(info.value, TypeError) and isinstance(info.value, ModelError)
+
+
+def _reference_sym(A, D, Y, dps=50):
+    """``(heat_Y, flow_Y, EP)`` in ``dps`` digits: the Lyapunov equation as a dense system in the ``n(n+1)/2``
+    entries ``S_ij, i <= j``, eliminated (Gauss, partial pivoting) on numpy object arrays of mpmath numbers."""
+    n = len(A)
+    with mp.workdps(dps):
+        Am = np.array([[mp.mpf(float(x)) for x in row] for row in A], dtype=object)
+        Dm = np.array([[mp.mpf(float(x)) for x in row] for row in D], dtype=object)
+        cells = [(i, j) for i in range(n) for j in range(i, n)]
+        key = {c: k for k, c in enumerate(cells)}
+        N = len(cells)
+        M = np.array([[mp.mpf(0)] * (N + 1) for _ in range(N)], dtype=object)
+        for r, (i, j) in enumerate(cells):
+            M[r, N] = -2 * Dm[i, j]
+            for k in range(n):
+                M[r, key[tuple(sorted((k, j)))]] += Am[i, k]
+                M[r, key[tuple(sorted((i, k)))]] += Am[j, k]
+        for col in range(N):
+            piv = col + max(range(N - col), key=lambda t: abs(M[col + t, col]))
+            M[[col, piv]] = M[[piv, col]]
+            f = M[col + 1:, col] / M[col, col]
+            M[col + 1:, col:] -= np.outer(f, M[col, col:])
+        x = [mp.mpf(0)] * N
+        for r in range(N - 1, -1, -1):
+            x[r] = (M[r, N] - sum(M[r, c] * x[c] for c in range(r + 1, N))) / M[r, r]
+        S = mp.matrix(n, n)
+        for (i, j), v in zip(cells, x):
+            S[i, j] = S[j, i] = v
+        Amat, Dmat = mp.matrix(Am.tolist()), mp.matrix(Dm.tolist())
+        ASA = Amat * S * Amat.T
+        DY = mp.matrix([[Dmat[i, j] for j in Y] for i in Y])
+        heat = sum((mp.inverse(DY) * mp.matrix([[ASA[i, j] for j in Y] for i in Y]))[k, k] for k in range(len(Y)))
+        heat += sum(Amat[i, i] for i in Y)
+        DP = Dmat * mp.inverse(S)
+        flow = -sum(Amat[i, i] for i in Y) - sum(DP[i, i] for i in Y)
+        ep = sum((Amat.T * mp.inverse(Dmat) * Amat * S)[i, i] for i in range(n))
+        ep += sum(Amat[i, i] for i in range(n))
+        return float(heat), float(flow), float(ep)
+
+
+def _block_model(n_rest):
+    import scipy.linalg
+
+    return scipy.linalg.block_diag(np.array([[-1e-6, 0.0], [1.0, -1e6]]), -np.eye(n_rest))
+
+
+def test_a_twelve_variable_model_with_time_scales_far_apart_gives_the_fast_heat_and_flow():
+    """Beyond the extended-precision size the float S is refined with exact residuals: 1e-6, not 0.0 or a refusal."""
+    A = _block_model(10)
+    m = tt.LinearSDE.from_matrices(A, np.eye(12))
+    heat, flow, ep = _reference_sym(A, np.eye(12), [1])
+    assert heat == pytest.approx(1e-6, rel=1e-6) and flow == pytest.approx(1e-6, rel=1e-6)
+    fast = m.variables[1]
+    assert tt.heat_rate(m, fast) == pytest.approx(heat, rel=1e-9)
+    assert tt.information_flow(m, fast) == pytest.approx(flow, rel=1e-9)
+    assert tt.entropy_production_rate(m) == pytest.approx(ep, rel=1e-9)
+    from thermotheory.core.state import stationary_state
+
+    assert stationary_state(m).solved_precisely and stationary_state(m).digits_lost < 8  # no warning
+
+
+def test_a_twelve_variable_equilibrium_far_from_unit_scales_has_rates_zero():
+    """np.diag([-1e5, -1e-4, -1, ...]) with D = I is in detailed balance: every rate is exactly 0, not refused."""
+    m = tt.LinearSDE.from_matrices(np.diag([-1e5, -1e-4] + [-1.0] * 10), np.eye(12))
+    assert tt.entropy_production_rate(m) == 0.0
+    for v in m.variables[:3]:
+        assert tt.heat_rate(m, v) == 0.0
+        assert tt.information_flow(m, v) == 0.0
+        assert tt.entropy_production_rate(m, v) == 0.0
+
+
+@pytest.mark.parametrize("seed", [3, pytest.param(8, marks=pytest.mark.slow)])
+def test_a_random_multiscale_non_normal_model_of_fifteen_variables_matches_mpmath(seed):
+    n = 15
+    rng = np.random.default_rng(seed)
+    V = np.eye(n) + 0.3 * rng.normal(size=(n, n))
+    A = V @ np.diag(-np.logspace(-3, 3, n)) @ np.linalg.inv(V)
+    m = tt.LinearSDE.from_matrices(A, np.eye(n))
+    heat, flow, ep = _reference_sym(A, np.eye(n), [0], dps=40)
+    assert tt.heat_rate(m, m.variables[0]) == pytest.approx(heat, rel=1e-10)
+    assert tt.information_flow(m, m.variables[0]) == pytest.approx(flow, rel=1e-10)
+    assert tt.entropy_production_rate(m) == pytest.approx(ep, rel=1e-10)
+
+
+def test_a_large_model_whose_rate_is_round_off_is_refused():
+    """Beyond the refined size (60 variables) the float rate of the 1e-6/1e6 pair is noise: refused, not 0.0."""
+    from thermotheory.core.lyapunov import MAX_REFINED_VARIABLES
+    from thermotheory.errors import ConditioningWarning
+
+    A = _block_model(MAX_REFINED_VARIABLES)
+    m = tt.LinearSDE.from_matrices(A, np.eye(len(A)))
+    fast = m.variables[1]
+    with pytest.warns(ConditioningWarning):
+        for f in (lambda: tt.heat_rate(m, subsystem=fast), lambda: tt.information_flow(m, subsystem=fast),
+                  lambda: tt.entropy_production_rate(m)):
+            with pytest.raises(IllConditioned, match="no correct digit"):
+                f()
+    # a model in detailed balance of that size is not refused: its rates are exactly 0
+    eq = tt.LinearSDE.from_matrices(np.diag([-1e5, -1e-4] + [-1.0] * MAX_REFINED_VARIABLES),
+                                    np.eye(MAX_REFINED_VARIABLES + 2))
+    with pytest.warns(ConditioningWarning):
+        assert tt.entropy_production_rate(eq) == 0.0
+        assert tt.heat_rate(eq, eq.variables[0]) == 0.0
+        assert tt.information_flow(eq, eq.variables[1]) == 0.0

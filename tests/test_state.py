@@ -45,7 +45,11 @@ def test_state_is_made_once_and_matches_scipy():
 def test_the_conditioning_warning_points_at_the_caller():
     from thermotheory.errors import ConditioningWarning
 
-    m = LinearSDE.from_matrices(np.diag([-1e5, -1e-4]), [1.0, 1.0])
+    from thermotheory.core.lyapunov import MAX_REFINED_VARIABLES
+
+    # too large to be solved in extended precision or refined: the float solve warns (a 2-variable one does not)
+    m = LinearSDE.from_matrices(np.diag([-1e5, -1e-4] + [-1.0] * (MAX_REFINED_VARIABLES - 1)),
+                                [1.0] * (MAX_REFINED_VARIABLES + 1))
     with pytest.warns(ConditioningWarning, match="about 9 of 16 digits") as caught:
         tt.heat_rate(m, m.variables[0])
     assert caught[0].filename == __file__

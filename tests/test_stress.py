@@ -143,11 +143,17 @@ def test_a_zero_eigenvalue_computed_as_negative_round_off_is_not_stable():
 
 
 def test_time_scales_far_apart_warn_with_the_digits_lost():
-    # beyond the size solved in extended precision the float solve warns
-    rates = [-1e5, -1e-4] + [-1.0] * 10
-    m = tt.LinearSDE.from_matrices(np.diag(rates), np.ones(12))
+    from thermotheory.core.lyapunov import MAX_REFINED_VARIABLES
+
+    # beyond the size solved in extended precision or refined, the float solve warns
+    rates = [-1e5, -1e-4] + [-1.0] * MAX_REFINED_VARIABLES
+    m = tt.LinearSDE.from_matrices(np.diag(rates), np.ones(len(rates)))
     with pytest.warns(ConditioningWarning, match="about 9 of 16 digits"):
         tt.entropy(m, m.variables)
+    # 12 variables are refined with exact residuals: the right entropy, and no warning
+    m = tt.LinearSDE.from_matrices(np.diag(rates[:12]), np.ones(12))
+    exact = 12 * np.log(2 * np.pi * np.e) / 2 + 0.5 * np.log(1e-5 * 1e4)
+    assert tt.entropy(m, m.variables) == pytest.approx(exact, rel=1e-14)
     # a small model is solved in extended precision: the right number, and no warning
     m = tt.LinearSDE.from_matrices(np.diag([-1e5, -1e-4]), [1.0, 1.0])
     assert tt.entropy(m, m.variables) == pytest.approx(np.log(2 * np.pi * np.e) + 0.5 * np.log(1e-5 * 1e4), rel=1e-14)

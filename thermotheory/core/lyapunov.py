@@ -25,7 +25,8 @@ from .checks import user_stacklevel
 
 __all__ = ["lyapunov_numeric", "lyapunov_general", "lyapunov_symbolic", "check_symbolic_size", "digits_lost",
            "check_conditioning", "solve_fraction_free", "lyapunov_digits", "correlation_digits", "lyapunov_precise",
-           "MAX_PRECISE_VARIABLES", "PRECISE_DIGITS", "WARN_DIGITS_LOST", "REFUSE_DIGITS_LOST",
+           "MAX_PRECISE_VARIABLES", "PRECISE_DIGITS", "MAX_REFINED_VARIABLES",
+           "REFINED_TOLERANCE", "Dyadic", "lyapunov_refined", "refined_solve", "WARN_DIGITS_LOST", "REFUSE_DIGITS_LOST",
            "MAX_SYMBOLIC_BLOCK", "MAX_PREDICTED_TERMS"]
 
 #: Largest number of unknowns of one symbolic block Sylvester solve (a block of six variables).
@@ -246,6 +247,178 @@ def lyapunov_precise(A: np.ndarray, Q: np.ndarray, digits: float):
             f"only to {float(err):.1e}); the model is too ill-conditioned"
         )
     return S2, dps + 20, max(float(err), 10.0 ** -(dps - 5))
+
+
+#: Largest model (variables) whose ill-conditioned stationary state is refined iteratively (exact residuals).
+MAX_REFINED_VARIABLES = 60
+#: Relative size (to ``sqrt(S_ii S_jj)``) of the last correction at which the refinement has converged.
+REFINED_TOLERANCE = 1e-30
+
+
+class Dyadic:
+    """An exact matrix of dyadic rationals: Python integers ``M`` (an object array) times ``2**e``.
+
+    Any float is such a number, so float matrices (and mpmath numbers) are read exactly, and
+    sums and products of them are exact (Python integers do not round); numpy's object
+    arrays keep the O(n^3) products fast.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = Dyadic.of(np.array([[0.1, 3.0]]))
+    >>> y = x @ Dyadic.of(np.array([[10.0], [1.0]]))
+    >>> y.to_float().tolist(), bool((y - Dyadic.of(np.array([[4.0]]))).to_float()[0, 0] > 0)  # 0.1 is above 1/10
+    ([[4.0]], True)
+    """
+
+    __slots__ = ("M", "e")
+
+    def __init__(self, M: np.ndarray, e: int) -> None:
+        self.M, self.e = M, int(e)
+
+    @classmethod
+    def of(cls, x) -> "Dyadic":
+        """The exact value of a float array (or of an object array of mpmath numbers)."""
+        x = np.asarray(x)
+        if x.dtype == object:  # mpmath numbers: exact (mantissa, exponent) pairs
+            pairs = [((-1) ** v._mpf_[0] * v._mpf_[1], v._mpf_[2]) if v else (0, 0) for v in x.ravel()]
+            e = min((ex for man, ex in pairs if man), default=0)
+            M = np.array([man << (ex - e) if man else 0 for man, ex in pairs], dtype=object).reshape(x.shape)
+            return cls(M, e)
+        x = np.asarray(x, dtype=float)
+        f, E = np.frexp(x)
+        mant = (f * 2.0 ** 53).astype(np.int64).astype(object)
+        shift = E.astype(np.int64) - 53
+        e = int(shift[x != 0].min()) if np.any(x != 0) else 0
+        shift[x == 0] = e
+        return cls(mant * np.array([1 << int(s - e) for s in shift.ravel()], dtype=object).reshape(x.shape), e)
+
+    def _align(self, other: "Dyadic"):
+        e = min(self.e, other.e)
+        return self.M * (1 << (self.e - e)), other.M * (1 << (other.e - e)), e
+
+    def __add__(self, other: "Dyadic") -> "Dyadic":
+        a, b, e = self._align(other)
+        return Dyadic(a + b, e)
+
+    def __sub__(self, other: "Dyadic") -> "Dyadic":
+        a, b, e = self._align(other)
+        return Dyadic(a - b, e)
+
+    def __matmul__(self, other: "Dyadic") -> "Dyadic":
+        return Dyadic(self.M @ other.M, self.e + other.e)
+
+    @property
+    def T(self) -> "Dyadic":
+        return Dyadic(self.M.T, self.e)
+
+    def take(self, rows, cols) -> "Dyadic":
+        """The block ``[rows][:, cols]``."""
+        return Dyadic(self.M[np.ix_(list(rows), list(cols))], self.e)
+
+    def to_float(self) -> np.ndarray:
+        """The nearest floats (to within an ulp)."""
+        def one(m: int) -> float:
+            s = max(abs(m).bit_length() - 64, 0)
+            with np.errstate(over="ignore"):
+                return float(np.ldexp(float(m >> s) if m >= 0 else -float((-m) >> s), self.e + s))
+        return np.array([one(int(m)) for m in self.M.ravel()], dtype=float).reshape(self.M.shape)
+
+    def to_mpf(self) -> np.ndarray:
+        """An object array of mpmath numbers, rounded to the working precision."""
+        import mpmath as mp
+
+        return np.array([mp.mpf((int(m), self.e)) for m in self.M.ravel()], dtype=object).reshape(self.M.shape)
+
+
+def lyapunov_refined(A: np.ndarray, Q: np.ndarray, S0: np.ndarray | None = None,
+                     max_steps: int = 12) -> tuple[Dyadic, np.ndarray, float] | None:
+    r"""Refine a float solution of ``A S + S A^T + Q = 0`` iteratively, with residuals in exact arithmetic.
+
+    For a model too large for :func:`lyapunov_precise` (up to :data:`MAX_REFINED_VARIABLES`
+    variables): the residual :math:`R = A S + S A^T + Q` of the current ``S`` is computed
+    exactly (:class:`Dyadic`: ``A``, ``Q`` and ``S`` are exact binary fractions), the
+    correction :math:`A\,\delta S + \delta S A^T + R = 0` is solved in floats, and ``S``
+    (kept exactly, a sum of the float corrections) gains as many digits per step as the
+    float solve keeps. It stops when the correction falls below :data:`REFINED_TOLERANCE`
+    of :math:`\sqrt{S_{ii} S_{jj}}` entry by entry.
+
+    Returns
+    -------
+    (S, S_float, error) or None
+        The refined solution, exact (:class:`Dyadic`) and rounded to floats, and the size of
+        its last correction (relative, entry by entry); None when the corrections do not
+        shrink (a problem too ill-conditioned for floats to correct).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S, Sf, err = lyapunov_refined(np.array([[-1e-6, 0.0], [1.0, -1e6]]), 2 * np.eye(2))
+    >>> float(S.to_mpf()[1, 1]), err < 1e-30  # as lyapunov_precise
+    (1.999999999999e-06, True)
+    """
+    import scipy.linalg as sla
+
+    A = np.asarray(A, dtype=float)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        S0 = sla.solve_continuous_lyapunov(A, -Q) if S0 is None else np.asarray(S0, dtype=float)
+        S0 = (S0 + S0.T) / 2
+        if not np.all(np.isfinite(S0)):
+            return None
+        Ax, Qx, Sx = Dyadic.of(A), Dyadic.of(Q), Dyadic.of(S0)
+        d = np.sqrt(np.abs(np.diag(S0)))
+        scale = np.outer(d, d)
+        if not np.all(scale > 0):
+            return None
+        previous = np.inf
+        for _ in range(max_steps):
+            AS = Ax @ Sx
+            R = (AS + AS.T + Qx).to_float()
+            if not np.any(R):
+                return Sx, Sx.to_float(), 0.0
+            dS = sla.solve_continuous_lyapunov(A, -R)
+            dS = (dS + dS.T) / 2
+            size = float(np.max(np.abs(dS) / scale))
+            if not np.isfinite(size) or size > 0.5 * previous:
+                return None
+            Sx = Sx + Dyadic.of(dS)
+            if size <= REFINED_TOLERANCE:
+                return Sx, Sx.to_float(), size
+            previous = size
+    return None
+
+
+def refined_solve(M: np.ndarray, Mx: Dyadic, B: Dyadic, max_steps: int = 12) -> tuple[Dyadic, float] | None:
+    """Solve ``M X = B`` (``M`` exact in ``Mx``, its floats in ``M``) by iterative refinement with exact residuals.
+
+    Returns the exact sum of the float corrections and the relative size of the last one,
+    or None when the corrections do not shrink.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, err = refined_solve(np.array([[3.0]]), Dyadic.of(np.array([[3.0]])), Dyadic.of(np.array([[1.0]])))
+    >>> err < 1e-30, float((Dyadic.of(np.array([[3.0]])) @ X).to_mpf()[0, 0]) == 1.0
+    (True, True)
+    """
+    lu = sla.lu_factor(M)
+    X = sla.lu_solve(lu, B.to_float())
+    Xx = Dyadic.of(X)
+    previous = np.inf
+    for _ in range(max_steps):
+        R = (B - Mx @ Xx).to_float()
+        if not np.any(R):
+            return Xx, 0.0
+        dX = sla.lu_solve(lu, R)
+        size = float(np.max(np.abs(dX)) / max(np.max(np.abs(X)), np.finfo(float).tiny))
+        if not np.isfinite(size) or size > 0.5 * previous:
+            return None
+        Xx = Xx + Dyadic.of(dX)
+        if size <= REFINED_TOLERANCE:
+            return Xx, size
+        previous = size
+    return None
 
 
 def lyapunov_general(A: np.ndarray, Q: np.ndarray) -> np.ndarray:

@@ -23,9 +23,9 @@ import sympy as sp
 from ..errors import ModelError, NotStable, SingularCovariance
 from .checks import check_model
 from ._backend import NumOps, as_vector, model_matrices, ops_for
-from .lyapunov import (MAX_PRECISE_VARIABLES, PRECISE_DIGITS, REFUSE_DIGITS_LOST, check_conditioning,
-                       check_symbolic_size, correlation_digits, lyapunov_digits, lyapunov_numeric, lyapunov_precise,
-                       lyapunov_symbolic)
+from .lyapunov import (MAX_PRECISE_VARIABLES, MAX_REFINED_VARIABLES, PRECISE_DIGITS, REFUSE_DIGITS_LOST,
+                       check_conditioning, check_symbolic_size, correlation_digits, lyapunov_digits, lyapunov_numeric,
+                       lyapunov_precise, lyapunov_refined, lyapunov_symbolic)
 from .model import LinearSDE, numeric_stability, stability_tolerance
 
 __all__ = ["StationaryState", "stationary_state", "stationary_mean", "stationary_covariance", "require_stable",
@@ -206,6 +206,16 @@ class StationaryState:
                     check_conditioning(self._A, S, solve_digits=0.0)
                 self._parts.setdefault("digits_lost", lost)
                 return S
+            if solve >= PRECISE_DIGITS and self._A.shape[0] <= MAX_REFINED_VARIABLES:
+                # too large for the extended-precision solve: the float solve refined with exact residuals
+                refined = self.refined_covariance()
+                if refined is not None:
+                    S = refined[1]
+                    lost = correlation_digits(S)
+                    if lost >= REFUSE_DIGITS_LOST:
+                        check_conditioning(self._A, S, solve_digits=0.0)
+                    self._parts.setdefault("digits_lost", lost)
+                    return S
             S = lyapunov_numeric(self._A, 2 * self._D)
             self._parts.setdefault("digits_lost", check_conditioning(self._A, S, solve_digits=solve))
             return S
@@ -214,9 +224,34 @@ class StationaryState:
 
     @property
     def solved_precisely(self) -> bool:
-        """True when the covariance was solved in extended precision (the float solve would have lost digits)."""
+        """True when the covariance was solved in extended precision or refined iteratively (the float solve
+        would have lost digits)."""
         _ = self.covariance
-        return "precise" in self._parts
+        return "precise" in self._parts or self._parts.get("refined") is not None
+
+    def refined_covariance(self) -> tuple[Any, np.ndarray, float] | None:
+        """The covariance refined iteratively with exact residuals: ``(S, S_float, error)`` as from
+        :func:`~thermotheory.core.lyapunov.lyapunov_refined`.
+
+        None for a symbolic model, one of at most ``MAX_PRECISE_VARIABLES`` variables (solved in
+        extended precision instead, :meth:`precise_covariance`) or of more than
+        ``MAX_REFINED_VARIABLES``, or when the refinement does not converge. Refined once per model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from thermotheory import LinearSDE
+        >>> A = np.diag([-1e5, -1e-4] + [-1.0] * 10)
+        >>> S, Sf, err = stationary_state(LinearSDE.from_matrices(A, np.eye(12))).refined_covariance()
+        >>> import mpmath
+        >>> with mpmath.workdps(40):
+        ...     abs(S.to_mpf()[0, 0] * 100000 - 1) < 1e-30, err < 1e-30  # 1/1e5 to 30 digits, not its float
+        (True, True)
+        """
+        n = self._A.shape[0] if self._ops is NumOps else 0
+        if not MAX_PRECISE_VARIABLES < n <= MAX_REFINED_VARIABLES:
+            return None
+        return self._part("refined", lambda: lyapunov_refined(self._A, 2 * self._D))
 
     def precise_covariance(self) -> tuple[Any, int, float] | None:
         """The covariance in extended precision: ``(S, dps, error)`` as from :func:`lyapunov_precise`.
