@@ -4,13 +4,14 @@ A :class:`Quantity` holds everything the package knows about one quantity: its n
 notation (one LaTeX pattern, the single notation table of the docs, derivation pages and
 reports), its argument roles (declared, so nothing is guessed from keyword names), its kind
 (``static``, ``rate`` or ``transient``), its units, a literature reference (a key of
-``docs/references.bib``), its closed form on each kind of model, and its Monte Carlo
-estimators. A Quantity is callable like the closed-form function it wraps
+``docs/references.bib``) and its closed form on each kind of model; its Monte Carlo
+estimators are rows of the one estimator table, :data:`thermotheory.montecarlo.estimators.ESTIMATORS`
+(this module imports no Monte Carlo). A Quantity is callable like the closed-form function it wraps
 (``tt.heat_rate(model, r)``), and :meth:`Quantity.of` binds its roles to give a
 :class:`BoundQuantity` ("the heat rate of ``r``"), the object that ``verify``, ``sweep``,
 the catalog, the command line and export pass around.
 
-Model kinds (:func:`model_kind`):
+Model kinds (:func:`model_kind`: the ``kind`` attribute of the model's class):
 
 ``linear``
     :class:`~thermotheory.LinearSDE`, stationary or from an initial state under a protocol.
@@ -18,7 +19,7 @@ Model kinds (:func:`model_kind`):
     :class:`~thermotheory.SDE`; closed forms are those of its linear-noise approximation,
     which ``verify`` labels as an approximation (exact for a linear drift with additive noise).
 ``lattice``
-    :class:`~thermotheory.models.lattice.LatticeField`, closed forms by FFT.
+    :class:`~thermotheory.core.lattice.LatticeField`, closed forms by FFT.
 
 A quantity that has no closed form or estimator for a model kind raises
 :class:`~thermotheory.errors.ModelError` saying so.
@@ -50,22 +51,24 @@ TIME_ROLES = ("t", "initial", "initial_mean")
 def model_kind(model: Any) -> str:
     """The kind of ``model``: ``"linear"``, ``"nonlinear"`` or ``"lattice"``.
 
+    A model class names its kind in a class attribute ``kind`` (as sympy.stats' distributions
+    do): :class:`~thermotheory.LinearSDE` ``"linear"``, :class:`~thermotheory.SDE`
+    ``"nonlinear"``, :class:`~thermotheory.core.lattice.LatticeField` ``"lattice"``.
+
+    Raises
+    ------
+    NotAModel
+        For an object whose class names no kind of :data:`MODEL_KINDS`.
+
     Examples
     --------
     >>> import thermotheory as tt
     >>> model_kind(tt.LinearSDE.from_matrices([[-1.0]], [1.0]))
     'linear'
     """
-    from .core.model import LinearSDE
-    from .core.sde import SDE
-    from .models.lattice import LatticeField
-
-    if isinstance(model, LinearSDE):
-        return "linear"
-    if isinstance(model, SDE):
-        return "nonlinear"
-    if isinstance(model, LatticeField):
-        return "lattice"
+    kind = getattr(type(model), "kind", None)
+    if isinstance(kind, str) and kind in MODEL_KINDS:
+        return kind
     raise NotAModel(f"expected a model (LinearSDE, SDE or LatticeField) but found {type(model).__name__}: "
                      f"{model!r:.60}")
 
@@ -144,8 +147,11 @@ class Quantity:
     closed_forms : mapping, optional
         Closed forms on the other model kinds (``"lattice"``: ``f(field, **roles)``).
     estimators : mapping, optional
-        Monte Carlo estimators keyed by ``(model kind, "stationary" | "transient")``; each is
-        ``estimator(model, bound, run) -> (Estimate, dt used, duration)``.
+        Monte Carlo estimators of a quantity defined outside the package, keyed by
+        ``(model kind, "stationary" | "transient")``; each is
+        ``estimator(model, bound, run) -> (Estimate, dt used, duration)``. The package's own
+        quantities have theirs in the estimator table
+        (:data:`thermotheory.montecarlo.estimators.ESTIMATORS`).
     aliases : mapping, optional
         Deprecated keywords and the roles they stand for.
 
@@ -179,7 +185,7 @@ class Quantity:
         set_(self, "reference", reference)
         set_(self, "description", description)
         set_(self, "closed_forms", dict(closed_forms or {}))
-        set_(self, "estimators", dict(estimators or {}))
+        set_(self, "own_estimators", dict(estimators or {}))
         set_(self, "aliases", dict(aliases or {}))
         # look like the function: help(), inspect.signature and Sphinx read these
         set_(self, "__name__", name)
@@ -197,6 +203,18 @@ class Quantity:
 
     def __repr__(self) -> str:
         return f"<quantity {self.name}: {self.description}>"
+
+    @property
+    def estimators(self) -> dict[tuple[str, str], Callable[..., Any]]:
+        """Monte Carlo estimators keyed by ``(model kind, regime)``: a view of the estimator table.
+
+        The rows of :data:`thermotheory.montecarlo.estimators.ESTIMATORS` for this quantity
+        (a registered one), else those given to the constructor.
+        """
+        registered = QUANTITIES.get(self.name) is self
+        found = {(kind, regime): row.fn for table in ESTIMATOR_TABLES if registered
+                 for (name, kind, regime), row in table.items() if name == self.name}
+        return found or dict(self.own_estimators)
 
     @property
     def role_names(self) -> tuple[str, ...]:
@@ -386,8 +404,12 @@ def _latex_arg(value: Any, role: Role) -> str:
     return ", ".join(sp.latex(sp.Symbol(n)) for n in names)
 
 
-#: The registered quantities by name (filled by :mod:`thermotheory.registry`).
+#: The registered quantities by name (filled by :mod:`thermotheory.registry`, which the package's
+#: ``__init__`` imports: any import of a thermotheory module has filled it).
 QUANTITIES: dict[str, Quantity] = {}
+#: Tables of Monte Carlo estimators keyed by ``(quantity name, model kind, regime)``: the package's
+#: one table, :data:`thermotheory.montecarlo.estimators.ESTIMATORS`, adds itself when imported.
+ESTIMATOR_TABLES: list[Mapping[tuple[str, str, str], Any]] = []
 
 
 def register(q: Quantity) -> Quantity:
@@ -408,8 +430,6 @@ def quantity(obj: Any) -> Quantity:
     >>> quantity("heat_rate") is quantity(thermo.heat_rate) is tt.heat_rate
     True
     """
-    from . import registry  # noqa: F401  (fills QUANTITIES)
-
     if isinstance(obj, Quantity):
         return obj
     if isinstance(obj, BoundQuantity):

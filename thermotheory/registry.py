@@ -1,25 +1,19 @@
-"""The registered quantities: notation, roles, kind, units, reference, closed forms and estimators.
+"""The registered quantities: notation, roles, kind, units, reference and closed forms.
 
 This module is the one notation table of the package: the docs' quantities table, the
 derivation pages and the reports read their symbols from here (``Quantity.symbol``), and
-``docs/references.bib`` holds the references by key.
+``docs/references.bib`` holds the references by key. It imports no Monte Carlo: the
+estimators are rows of :data:`thermotheory.montecarlo.estimators.ESTIMATORS`.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import numpy as np
 
 from .core import currents, driven, filtering, gaussian, spectral, thermo
 from .errors import ModelError, SingularCovariance
-from .montecarlo import currents as currents_mc
-from .montecarlo import lattice as lattice_mc
-from .montecarlo import nonlinear as nonlinear_mc
-from .montecarlo import spectral as spectral_mc
-from .montecarlo import stationary as stationary_mc
-from .montecarlo import transient as transient_mc
 from .quantity import Quantity, Role, register
 
 __all__ = ["entropy", "mutual_information", "conditional_mutual_information", "entropy_production_rate", "heat_rate",
@@ -69,113 +63,80 @@ def _entropy(model, X=None, t=None, initial=None, form=None):
     return gaussian.entropy(model, list(model.variables) if X is None else X, t, initial, form=form)
 
 
-def _estimators(*keys: tuple[str, str]) -> dict[tuple[str, str], Any]:
-    table = {("linear", "stationary"): stationary_mc.estimate, ("linear", "transient"): transient_mc.estimate,
-             ("nonlinear", "stationary"): nonlinear_mc.estimate, ("nonlinear", "transient"): transient_mc.estimate,
-             ("lattice", "stationary"): lattice_mc.estimate}
-    return {k: table[k] for k in keys}
-
-
-_STATIC_MC = _estimators(("linear", "stationary"), ("linear", "transient"), ("nonlinear", "stationary"),
-                         ("nonlinear", "transient"), ("lattice", "stationary"))
-
 entropy = register(Quantity(
     "entropy", _entropy, symbol=r"H_{{{t}}}({X})", kind="static", units=NATS, reference="cover2006",
     roles=(_x("X", "the variables, or a region of sites of a lattice (default: the whole state)", True), _T, _S0),
     description="differential entropy of the marginal of X",
-    closed_forms={"lattice": _lattice_entropy}, estimators=_STATIC_MC))
+    closed_forms={"lattice": _lattice_entropy}))
 
 mutual_information = register(Quantity(
     "mutual_information", gaussian.mutual_information, symbol=r"I_{{{t}}}({X}; {Y})", kind="static",
     units=NATS, reference="cover2006", roles=(_x("X", "first variables"), _x("Y", "second variables"), _T, _S0),
     description="mutual information between X and Y",
-    closed_forms={"lattice": _lattice_mutual_information}, estimators=_STATIC_MC))
+    closed_forms={"lattice": _lattice_mutual_information}))
 
 conditional_mutual_information = register(Quantity(
     "conditional_mutual_information", gaussian.conditional_mutual_information,
     symbol=r"I_{{{t}}}({X}; {Y} \mid {Z})", kind="static", units=NATS, reference="cover2006",
     roles=(_x("X", "first variables"), _x("Y", "second variables"), _x("Z", "conditioning variables"), _T, _S0),
-    description="mutual information between X and Y given Z",
-    estimators=_estimators(("linear", "stationary"), ("linear", "transient"), ("nonlinear", "stationary"),
-                           ("nonlinear", "transient"))))
+    description="mutual information between X and Y given Z"))
 
 entropy_production_rate = register(Quantity(
     "entropy_production_rate", thermo.entropy_production_rate, symbol=r"\sigma_{{{subsystem}}}", kind="rate",
     units=RATE, reference="horowitz2014", roles=(_SUB,),
     description="total entropy production rate, or the partial rate of a subsystem (Horowitz-Esposito)",
-    closed_forms={"lattice": _lattice_entropy_production_rate},
-    estimators=_estimators(("linear", "stationary"), ("nonlinear", "stationary"), ("lattice", "stationary"))))
+    closed_forms={"lattice": _lattice_entropy_production_rate}))
 
 heat_rate = register(Quantity(
     "heat_rate", thermo.heat_rate, symbol=r"\Phi_{{{subsystem}}}", kind="rate", units=RATE,
     reference="horowitz2014", roles=(Role("subsystem", "variables", False, "the variables of the subsystem"),),
-    description="heat rate of the subsystem: entropy flow into its medium",
-    estimators=_estimators(("linear", "stationary"), ("nonlinear", "stationary")), aliases={"Y": "subsystem"}))
+    description="heat rate of the subsystem: entropy flow into its medium", aliases={"Y": "subsystem"}))
 
 information_flow = register(Quantity(
     "information_flow", thermo.information_flow, symbol=r"l_{{{subsystem}}}", kind="rate", units=RATE,
     reference="horowitz2014", roles=(Role("subsystem", "variables", False, "the variables the flow enters"),),
-    description="information flow into the subsystem (learning rate)",
-    estimators=_estimators(("linear", "stationary"), ("nonlinear", "stationary")), aliases={"into": "subsystem"}))
+    description="information flow into the subsystem (learning rate)", aliases={"into": "subsystem"}))
 
 efficiency = register(Quantity(
     "efficiency", thermo.efficiency, symbol=r"\eta_{{{subsystem}}}", kind="rate", units="dimensionless",
     reference="barato2014", roles=(Role("subsystem", "variables", False, "the variables of the subsystem"),),
-    description="sensing efficiency: information flow over heat rate, at most 1",
-    estimators=_estimators(("linear", "stationary")), aliases={"Y": "subsystem"}))
+    description="sensing efficiency: information flow over heat rate, at most 1", aliases={"Y": "subsystem"}))
 
 heat = register(Quantity(
     "heat", thermo.heat, symbol=r"Q_{{{subsystem}}}({t})", kind="transient", units=NATS, reference="sekimoto2010",
     roles=(Role("t", "time", False, "duration"), Role("initial", "state", False, "initial covariance"), _M0, _SUB),
-    description="heat released into the medium over [0, t] from an initial state (as entropy, Q/T)",
-    estimators=_estimators(("linear", "transient"), ("nonlinear", "transient"))))
+    description="heat released into the medium over [0, t] from an initial state (as entropy, Q/T)"))
 
 entropy_production = register(Quantity(
     "entropy_production", thermo.entropy_production, symbol=r"\Delta S_{{\mathrm{{tot}}}}({t})", kind="transient",
     units=NATS, reference="seifert2012",
     roles=(Role("t", "time", False, "duration"), Role("initial", "state", False, "initial covariance"), _M0),
-    description="total entropy produced over [0, t] from an initial state",
-    estimators=_estimators(("linear", "transient"))))
+    description="total entropy produced over [0, t] from an initial state"))
 
 transfer_entropy_rate = register(Quantity(
     "transfer_entropy_rate", filtering.transfer_entropy_rate, symbol=r"T_{{{source} \to {target}}}", kind="rate",
     units=RATE, reference="hartich2016", roles=(_x("source", "the signal"), _x("target", "the sensor (noisy)")),
-    description="transfer entropy rate from the source's present to the target (Duncan's formula)",
-    estimators=_estimators(("linear", "stationary"))))
+    description="transfer entropy rate from the source's present to the target (Duncan's formula)"))
 
 filter_error = register(Quantity(
     "filter_error", filtering.filter_error, symbol=r"\epsilon^2_{{{hidden} \mid {observed}}}", kind="static",
     units="squared units of the hidden variable", reference="kalman1961",
     roles=(_x("hidden", "the estimated variables"), _x("observed", "the variables whose paths are seen")),
-    description="steady error of the optimal (Kalman-Bucy) estimate of hidden from the paths of observed",
-    estimators=_estimators(("linear", "stationary"))))
+    description="steady error of the optimal (Kalman-Bucy) estimate of hidden from the paths of observed"))
 
 
 # -- time-integrated currents and the uncertainty relation (thermotheory.core.currents) ---------------------------
-def _current_estimator(fn):
-    def estimate(model, bound, run):
-        a = bound.arguments
-        extra = {} if a.get("entropy_rate") is None else {"entropy_rate": float(a["entropy_rate"])}
-        return fn(model, a["current"], paths=run.paths, seed=run.seed, dt=run.dt, duration=run.duration,
-                  method=run.method, **extra)
-
-    estimate.__name__ = fn.__name__
-    return estimate
-
-
 _CURRENT = Role("current", "current", False, "a time-integrated current (thermotheory.core.currents.Current)")
 
 current_mean_rate = register(Quantity(
     "current_mean_rate", currents.current_mean_rate, symbol=r"\bar{{J}}[{current}]", kind="rate",
     units="units of the current per unit time", reference="seifert2012", roles=(_CURRENT,),
-    description="stationary mean rate of a time-integrated current",
-    estimators={("linear", "stationary"): _current_estimator(currents_mc.estimate_current_mean_rate)}))
+    description="stationary mean rate of a time-integrated current"))
 
 current_variance_rate = register(Quantity(
     "current_variance_rate", currents.current_variance_rate, symbol=r"2 D[{current}]", kind="rate",
     units="squared units of the current per unit time", reference="gingrich2016", roles=(_CURRENT,),
-    description="variance rate (twice the diffusion coefficient) of a time-integrated current",
-    estimators={("linear", "stationary"): _current_estimator(currents_mc.estimate_current_variance_rate)}))
+    description="variance rate (twice the diffusion coefficient) of a time-integrated current"))
 
 current_scgf = register(Quantity(
     "current_scgf", currents.current_scgf, symbol=r"\lambda[{current}]({s})", kind="rate", units="per unit time",
@@ -187,41 +148,27 @@ uncertainty_ratio = register(Quantity(
     units="dimensionless (at least 1 by the thermodynamic uncertainty relation)", reference="barato2015",
     roles=(_CURRENT, Role("entropy_rate", "option", True, "the entropy production rate, where the model's frame "
                                                              "does not show it")),
-    description="thermodynamic uncertainty ratio 2 D_J Sigma / (2 J^2): at least 1",
-    estimators={("linear", "stationary"): _current_estimator(currents_mc.estimate_uncertainty_ratio)}))
+    description="thermodynamic uncertainty ratio 2 D_J Sigma / (2 J^2): at least 1"))
 
 
 # -- information rates of stationary paths (thermotheory.core.spectral) ------------------------------------------
-def _path_estimator(fn):
-    def estimate(model, bound, run):
-        q = bound.quantity
-        return fn(model, *q.positional(bound.arguments), paths=run.paths, seed=run.seed, dt=run.dt,
-                  duration=run.duration, method=run.method)
-
-    estimate.__name__ = fn.__name__
-    return estimate
-
-
 full_history_transfer_entropy_rate = register(Quantity(
     "full_history_transfer_entropy_rate", spectral.full_history_transfer_entropy_rate,
     symbol=r"T^{{\mathrm{{path}}}}_{{{source} \to {target}}}", kind="rate", units=RATE, reference="schreiber2000",
     roles=(_x("source", "the signal"), _x("target", "the sensor (noisy)")),
     description="transfer entropy rate conditioned on the source's whole past (Schreiber); at least the "
-                "present-source rate",
-    estimators={("linear", "stationary"): _path_estimator(spectral_mc.estimate_full_history_transfer_entropy_rate)}))
+                "present-source rate"))
 
 mutual_information_rate = register(Quantity(
     "mutual_information_rate", spectral.mutual_information_rate, symbol=r"\dot I({X}; {Y})", kind="rate",
     units=RATE, reference="tostevin2009", roles=(_x("X", "first variables"), _x("Y", "second variables")),
-    description="mutual information between the stationary paths of X and Y per unit time (spectral formula)",
-    estimators={("linear", "stationary"): _path_estimator(spectral_mc.estimate_mutual_information_rate)}))
+    description="mutual information between the stationary paths of X and Y per unit time (spectral formula)"))
 
 kl_divergence_rate = register(Quantity(
     "kl_divergence_rate", spectral.kl_divergence_rate, symbol=r"\dot D_{{{observed}}}", kind="rate", units=RATE,
     reference="gomezmarin2008", roles=(_x("observed", "the recorded variables (default: all)", True),),
     description="KL rate between forward and time-reversed paths of the observed variables: a lower bound on the "
-                "entropy production rate, equal to it under full observation",
-    estimators={("linear", "stationary"): _path_estimator(spectral_mc.estimate_kl_divergence_rate)}))
+                "entropy production rate, equal to it under full observation"))
 
 
 # -- protocols on the drift matrix and the noise (thermotheory.core.driven) --------------------------------------
@@ -231,8 +178,7 @@ work = register(Quantity(
     roles=(Role("t", "time", False, "duration"), Role("initial", "state", False, "initial covariance"),
            Role("energy", "option", False, "the energy U(z, s): quadratic in the state, a function of time"), _M0),
     description="mean work done by a protocol over [0, t] on an energy U(z, s): the time integral of <dU/ds>, "
-                "jumps included",
-    estimators=_estimators(("linear", "transient"))))
+                "jumps included"))
 __all__ += ["work"]
 
 

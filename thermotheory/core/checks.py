@@ -9,6 +9,7 @@ it enters.
 
 from __future__ import annotations
 
+import abc
 import functools
 import numbers
 import os
@@ -23,7 +24,7 @@ from ..errors import IllConditioned, ModelError, NotAModel
 
 __all__ = ["as_expression", "check_value", "check_against_assumptions", "violated_assumption", "real_number",
            "check_finite_array", "check_distinct_names", "check_square_array", "check_finite_result", "guarded",
-           "check_initial", "user_stacklevel", "check_model", "NON_FINITE", "ASSUMPTION_WORDS"]
+           "check_initial", "user_stacklevel", "check_model", "LinearModel", "NON_FINITE", "ASSUMPTION_WORDS"]
 
 #: Assumptions of a Symbol that a value must not contradict, in the order they are tested, with their wording.
 ASSUMPTION_WORDS = {
@@ -271,6 +272,16 @@ def check_finite_result(what: str, value: Any) -> None:
                                  "exceed what double precision can represent")
 
 
+class LinearModel(abc.ABC):
+    """The kind of model the linear closed forms take: :class:`~thermotheory.LinearSDE` registers itself here.
+
+    :func:`check_model` asks ``isinstance(model, LinearModel)``, so that this module, below the
+    model, imports no model.
+    """
+
+    __slots__ = ()
+
+
 def check_model(model: Any, what: str) -> None:
     """Refuse anything but a :class:`~thermotheory.LinearSDE` where a quantity of a model is asked.
 
@@ -290,9 +301,7 @@ def check_model(model: Any, what: str) -> None:
     ...
     thermotheory.errors.NotAModel: stationary_covariance: expected a LinearSDE (build one with LinearSDE(drift, diffusion) or LinearSDE.from_matrices(A, D)) but found dict {'x': 1}
     """
-    from .model import LinearSDE
-
-    if isinstance(model, LinearSDE):
+    if isinstance(model, LinearModel):
         return
     shown = repr(model)
     shown = shown if len(shown) <= 60 else shown[:57] + "..."

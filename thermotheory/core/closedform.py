@@ -43,6 +43,8 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..errors import ModelError, NotStable
+from .mpeval import MAX_DPS, check_dps  # noqa: F401  (re-exported)
+from .mpeval import evaluate_expression as _evaluate
 
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
            "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement"]
@@ -72,32 +74,6 @@ def check_form(form: Any) -> str | None:
     if form is None or (isinstance(form, str) and form in FORMS):
         return form
     raise ModelError(f"form: expected one of {', '.join(repr(f) for f in FORMS)} or None but found {form!r}")
-
-
-MAX_DPS = 10_000
-"""The most decimal digits :func:`check_dps` accepts (mpmath at more takes minutes per operation)."""
-
-
-def check_dps(dps: Any) -> int:
-    """Validate a ``dps=`` argument (decimal digits of working precision): a positive int, not a bool.
-
-    At most :data:`MAX_DPS` digits.
-
-    Examples
-    --------
-    >>> check_dps(20)
-    20
-    >>> check_dps(0)
-    Traceback (most recent call last):
-    ...
-    thermotheory.errors.ModelError: dps: expected a positive integer (decimal digits) but found 0
-    """
-    if isinstance(dps, (bool, np.bool_)) or not isinstance(dps, (int, np.integer)) or dps < 1:
-        raise ModelError(f"dps: expected a positive integer (decimal digits) but found {dps!r}")
-    if dps > MAX_DPS:
-        raise ModelError(f"dps: {dps} decimal digits is more than the {MAX_DPS} this library evaluates at (the "
-                         "arithmetic would take minutes and gigabytes); ask for fewer digits")
-    return int(dps)
 
 
 def choose_form(form: str | None, matrices: Iterable[sp.MatrixBase]) -> str:
@@ -450,8 +426,6 @@ class ClosedForm:
             When a required drift matrix (:attr:`hurwitz`) is not Hurwitz at the values:
             the stationary state the closed form describes does not exist there.
         """
-        from .evaluate import evaluate as _evaluate
-
         import mpmath
 
         dps = check_dps(dps)
@@ -634,8 +608,7 @@ def _fresh(name: Any, taken: set[str]) -> Any:
 
 def _hurwitz_verdict(M: sp.MatrixBase) -> bool | None:
     """Whether ``M`` is Hurwitz: decided from the eigenvalues when numeric, by Routh–Hurwitz when symbolic."""
-    from .model import numeric_stability
-    from .structure import routh_hurwitz
+    from .structure import numeric_stability, routh_hurwitz
 
     if not M.free_symbols:
         try:
@@ -650,7 +623,7 @@ def _hurwitz_verdict(M: sp.MatrixBase) -> bool | None:
 
 def _numpy_hurwitz(A: np.ndarray) -> np.ndarray:
     """Elementwise over stacked matrices ``A[..., n, n]``: Hurwitz beyond round-off (the tolerance of the numeric engine)."""
-    from .model import stability_tolerance
+    from .structure import stability_tolerance
 
     A = np.asarray(A, dtype=float)
     n = A.shape[-1]

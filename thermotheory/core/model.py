@@ -13,9 +13,10 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidDiffusion, InvalidParity, ModelError, NonlinearDrift, UnknownVariable
-from . import budget, structure
+from . import budget, display, structure
 from ._compat import keyword_only_after
-from .checks import NON_FINITE, as_expression, check_distinct_names, check_finite_array, check_value
+from .checks import NON_FINITE, LinearModel, as_expression, check_distinct_names, check_finite_array, check_value
+from .structure import numeric_stability, stability_tolerance  # noqa: F401  (re-exported)
 
 __all__ = ["LinearSDE", "ModelArrays", "StateModel", "VariableSpec", "find_index", "numeric_stability"]
 
@@ -267,6 +268,7 @@ class LinearSDE(StateModel):
 
     __slots__ = ("_variables", "_A", "_b", "_D", "_parity", "_arrays", "_parameters", "_cache", "_time", "_feedback",
                  "__weakref__")
+    kind = "linear"  #: the model kind (see :func:`thermotheory.quantity.model_kind`)
 
     def __init__(
         self,
@@ -730,9 +732,20 @@ class LinearSDE(StateModel):
         return f"LinearSDE(variables=({names}), {kind}{driven})"
 
     def _repr_latex_(self) -> str:
-        from ..export.model_latex import model_latex  # export sits above core: imported when shown
+        return f"${display.model_latex(self)}$"
 
-        return f"${model_latex(self)}$"
+    def latex_lines(self, width: float = display.TEXT_WIDTH) -> list[str]:
+        """The model's equations as LaTeX ``aligned`` lines, broken to fit ``width`` (pt, a text width by default).
+
+        What :func:`tt.latex(model) <thermotheory.latex>` and the exported pages print, one
+        line per row (long drifts continue on further lines).
+
+        Raises
+        ------
+        InvalidExport
+            When ``width`` is not a positive finite number.
+        """
+        return display.linear_lines(self, display.checked_width(width))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LinearSDE):
@@ -757,6 +770,9 @@ class LinearSDE(StateModel):
 
 
 # -- validation helpers ------------------------------------------------------------------
+LinearModel.register(LinearSDE)  # check_model (in checks, below the model) recognises it
+
+
 def _check_substituted(variables, rep, A, b, D) -> None:
     """Refuse a substitution that leaves an entry undefined or infinite (a time constant ``tau = 0`` in ``-v/tau``)."""
     shown = ", ".join(f"{k} = {v}" for k, v in rep.items())
@@ -768,31 +784,6 @@ def _check_substituted(variables, rep, A, b, D) -> None:
                     f"subs({shown}): the {name} of {var} becomes undefined or infinite ({e}); a parameter in a "
                     "denominator (a time constant, a mass) cannot be 0: take the limit in the model instead"
                 )
-
-def stability_tolerance(A: np.ndarray) -> float:
-    """Round-off scale of the eigenvalues of ``A``: real parts within it are indistinguishable from 0.
-
-    Never below the smallest normal float: a subnormal rate (``-2e-320``) is no rate at all,
-    and dividing by it overflows without any floating-point error being raised.
-    """
-    n = A.shape[0]
-    tiny = np.finfo(float).tiny
-    return max(64.0 * n * np.finfo(float).eps * max(float(np.linalg.norm(A, 2)), tiny), tiny)
-
-
-def numeric_stability(A: np.ndarray) -> tuple[bool, complex, float]:
-    """Whether a float drift matrix is Hurwitz beyond round-off.
-
-    Returns ``(stable, worst, tol)``: ``worst`` is the eigenvalue with the largest real
-    part and ``tol`` the round-off scale. A real part within ``tol`` of zero (a graph
-    Laplacian's conserved mode computed as ``-1e-17``) counts as not stable: there is no
-    stationary state to speak of.
-    """
-    ev = np.linalg.eigvals(A)
-    worst = complex(ev[np.argmax(ev.real)])
-    tol = stability_tolerance(A)
-    return bool(worst.real < -tol), worst, tol
-
 
 def _linear_coefficients(variables: tuple[sp.Symbol, ...], exprs: Iterable[sp.Expr]):
     n = len(variables)

@@ -14,6 +14,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidDiffusion, ModelError, UnknownVariable
+from . import display
 from .checks import as_expression, check_distinct_names
 from .model import StateModel, _parity_tuple
 
@@ -54,6 +55,7 @@ class SDE(StateModel):
 
     __slots__ = ("_variables", "_drift", "_diffusion", "_parity", "_convention", "_parameters", "_compiled",
                  "__weakref__")
+    kind = "nonlinear"  #: the model kind (see :func:`thermotheory.quantity.model_kind`)
 
     def __init__(
         self,
@@ -162,6 +164,17 @@ class SDE(StateModel):
         return f"SDE(variables=({names}), convention={self._convention!r})"
 
     def _repr_latex_(self) -> str:
-        from ..export.model_latex import model_latex  # export sits above core: imported when shown
+        return f"${display.model_latex(self)}$"
 
-        return f"${model_latex(self)}$"
+    def latex_lines(self, width: float = display.TEXT_WIDTH) -> list[str]:
+        """The model's equations as LaTeX ``aligned`` lines, broken to fit ``width`` (pt, a text width by default).
+
+        What :func:`tt.latex(model) <thermotheory.latex>` and the exported pages print, one
+        line per row (long drifts continue on further lines).
+
+        Raises
+        ------
+        InvalidExport
+            When ``width`` is not a positive finite number.
+        """
+        return display.nonlinear_lines(self, display.checked_width(width))

@@ -9,11 +9,12 @@ Routh–Hurwitz) then work block by block.
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
 from . import budget
 
-__all__ = ["blocks", "routh_hurwitz", "hurwitz_conditions"]
+__all__ = ["blocks", "routh_hurwitz", "hurwitz_conditions", "numeric_stability", "stability_tolerance"]
 
 
 def blocks(A: sp.MatrixBase) -> list[list[int]]:
@@ -136,3 +137,28 @@ def routh_hurwitz(A: sp.MatrixBase, max_block: int = 4) -> tuple[bool | None, li
             if verdict is None:
                 undecided.append(cond)
     return (None if undecided else True), undecided
+
+
+def stability_tolerance(A: np.ndarray) -> float:
+    """Round-off scale of the eigenvalues of ``A``: real parts within it are indistinguishable from 0.
+
+    Never below the smallest normal float: a subnormal rate (``-2e-320``) is no rate at all,
+    and dividing by it overflows without any floating-point error being raised.
+    """
+    n = A.shape[0]
+    tiny = np.finfo(float).tiny
+    return max(64.0 * n * np.finfo(float).eps * max(float(np.linalg.norm(A, 2)), tiny), tiny)
+
+
+def numeric_stability(A: np.ndarray) -> tuple[bool, complex, float]:
+    """Whether a float drift matrix is Hurwitz beyond round-off.
+
+    Returns ``(stable, worst, tol)``: ``worst`` is the eigenvalue with the largest real
+    part and ``tol`` the round-off scale. A real part within ``tol`` of zero (a graph
+    Laplacian's conserved mode computed as ``-1e-17``) counts as not stable: there is no
+    stationary state to speak of.
+    """
+    ev = np.linalg.eigvals(A)
+    worst = complex(ev[np.argmax(ev.real)])
+    tol = stability_tolerance(A)
+    return bool(worst.real < -tol), worst, tol

@@ -28,9 +28,11 @@ import sympy as sp
 
 from ..errors import ModelError, NotBipartite, NotStable, SingularCovariance
 from ._backend import NumOps, model_matrices, ops_for, precision_entries
-from .lyapunov import MAX_PRECISE_VARIABLES, lyapunov_general, lyapunov_symbolic
+from .lyapunov import MAX_PRECISE_VARIABLES, MAX_REFINED_VARIABLES, lyapunov_general, lyapunov_symbolic
 from .moments import check_time, covariance, initial_covariance, initial_mean_vector, mean
 from .protocols import switching_times
+from . import phases
+from .phases import PhaseKernels, piecewise_constant_drive
 from .state import stationary_covariance, stationary_state
 from .feedback import feedback_array
 from .model import LinearSDE, VariableSpec, stability_tolerance
@@ -204,73 +206,156 @@ _CANCEL_DIGITS = 6.0
 def _needs_precise(model: LinearSDE, value: float, scale: float) -> bool:
     """Whether a float rate is to be computed again in extended precision (:func:`_precise_rate`).
 
-    When the covariance itself was solved in extended precision (an ill-conditioned solve),
-    or when the rate's terms cancel to :data:`_CANCEL_DIGITS` digits or more (the float
-    result would be noise: a heat rate of 1e-6 from terms of 1e6); only for models small
-    enough (:data:`~thermotheory.core.lyapunov.MAX_PRECISE_VARIABLES`).
+    When the covariance itself was solved in extended precision or refined (an
+    ill-conditioned solve), or when the rate's terms cancel to :data:`_CANCEL_DIGITS`
+    digits or more (the float result would be noise: a heat rate of 1e-6 from terms of
+    1e6). Models of up to :data:`~thermotheory.core.lyapunov.MAX_PRECISE_VARIABLES`
+    variables use the extended-precision solve, up to
+    :data:`~thermotheory.core.lyapunov.MAX_REFINED_VARIABLES` the refined one; beyond (or
+    when the refinement fails) a model in detailed balance has rates exactly 0, and a rate
+    that is round-off is refused (:func:`_refuse_noise`).
     """
     state = stationary_state(model)
-    if not state.numeric or model.dimension > MAX_PRECISE_VARIABLES:
+    if not state.numeric:
         return False
-    if state.solved_precisely:
-        return True
-    return abs(value) <= 10.0 ** -_CANCEL_DIGITS * scale
+    cancels = abs(value) <= 10.0 ** -_CANCEL_DIGITS * scale
+    if model.dimension <= MAX_PRECISE_VARIABLES:
+        return state.solved_precisely or cancels
+    if model.dimension <= MAX_REFINED_VARIABLES:
+        if state.solved_precisely or (cancels and state.refined_covariance() is not None):
+            return True
+    if _detailed_balance(model):
+        return True  # every stationary rate is exactly 0 (_precise_rate)
+    _refuse_noise(state.digits_lost, value, scale)
+    return False
+
+
+def _detailed_balance(model: LinearSDE) -> bool:
+    r"""True for a numeric model in detailed balance: all variables even, no feedback, ``D`` positive definite
+    and :math:`A D = D A^T` to within the round-off of the products, entry by entry.
+
+    Then :math:`S = -A^{-1} D` and the stationary current vanishes: the entropy production,
+    every heat rate and every information flow are exactly 0.
+    """
+    if model.feedback is not None or any(p != 1 for p in model.parity):
+        return False
+    A, _, D = model.arrays()
+    A, D = np.asarray(A, dtype=float), np.asarray(D, dtype=float)
+    try:
+        np.linalg.cholesky(D)
+    except np.linalg.LinAlgError:
+        return False
+    AD = A @ D
+    bound = 8 * A.shape[0] * np.finfo(float).eps * (np.abs(A) @ np.abs(D))
+    return bool(np.all(np.abs(AD - AD.T) <= bound + bound.T))
+
+
+def _refuse_noise(solve_digits: float, value: float, scale: float) -> None:
+    """Refuse a float rate of a large ill-conditioned model that has no correct digit left.
+
+    A model too large for the extended-precision and refined paths (or whose refinement did
+    not converge): when the stationary solve already lost
+    :data:`~thermotheory.core.lyapunov.WARN_DIGITS_LOST` digits or more and the rate's
+    terms cancel to the rest, the float result is round-off (a heat rate of 1e-6 from terms
+    of 1e6 came back as 0.0 with a warning); say so instead of returning it.
+    """
+    from ..errors import IllConditioned
+    from .lyapunov import WARN_DIGITS_LOST
+
+    if solve_digits < WARN_DIGITS_LOST or scale == 0:
+        return
+    cancel = np.inf if value == 0 else max(0.0, float(np.log10(scale / abs(value))))
+    if solve_digits + cancel >= 15.0:
+        raise IllConditioned(
+            f"the rate's terms cancel to {min(cancel, 16.0):.0f} digits on top of the {solve_digits:.0f} digits the "
+            "stationary solve lost: no correct digit is left in floating point; reduce the model to the variables "
+            f"that matter (models of up to {MAX_REFINED_VARIABLES} variables are evaluated in extended precision), or "
+            "use the symbolic closed form and evaluate(..., dps=50)"
+        )
 
 
 def _precise_rate(model: LinearSDE, which: str, idx: list[int]) -> float:
-    r"""A stationary rate of a numeric model in extended precision (mpmath), the same formulas as the float path.
+    r"""A stationary rate of a numeric model in extended precision, the same formulas as the float path.
 
     ``which`` is ``"heat"`` (:math:`\Phi_Y`), ``"ep"`` (the total entropy production),
     ``"ep_sub"`` (the partial entropy production of ``Y``) or ``"flow"`` (:math:`l_Y`).
-    The floats of the model are read as exact numbers, the covariance is the extended
-    precision solve (:meth:`StationaryState.precise_covariance`), and the result is 0.0
-    when it is within the solve's error of zero (an equilibrium), else rounded once.
+    The floats of the model are read as exact numbers (:class:`~thermotheory.core.lyapunov.Dyadic`),
+    the covariance is the extended-precision solve (:meth:`StationaryState.precise_covariance`)
+    or the refined one (:meth:`StationaryState.refined_covariance`), the products are exact,
+    the mean and the precision are refined with exact residuals, and the terms are added in
+    mpmath. The result is 0.0 when it is within the covariance's error or 64 ulps of its
+    terms of zero (an equilibrium), else rounded once. A model in detailed balance beyond
+    the extended-precision size gives 0.0 at once.
     """
     import mpmath as mp
 
-    state = stationary_state(model)
-    S, dps, err = state.precise_covariance()
-    n = model.dimension
-    A_f, b_f, D_f = model.arrays()
-    fb = feedback_array(model)
-    with mp.workdps(dps):
-        def M(x):
-            x = np.atleast_2d(np.asarray(x, dtype=float))
-            return mp.matrix([[mp.mpf(float(v)) for v in row] for row in x])
+    from ..errors import IllConditioned
+    from .lyapunov import Dyadic, refined_solve
 
-        A, D = M(A_f), M(D_f)
-        b = M(np.asarray(b_f, dtype=float).reshape(-1, 1))
-        E = mp.diag([mp.mpf(p) for p in model.parity])
-        A_bath = A - M(fb) if fb is not None else A
-        A_irr = (A_bath + E * A_bath * E) / 2
-        b_irr = (b + E * b) / 2
-        m = mp.lu_solve(A, -b) if any(b_f) else mp.zeros(n, 1)
-        c_all = A_irr * m + b_irr
-        k = len(idx)
-        F = mp.matrix([[A_irr[i, j] for j in range(n)] for i in idx])
-        c = mp.matrix([[c_all[i, 0]] for i in idx])
-        D_YY = mp.matrix([[D[i, j] for j in idx] for i in idx])
-        w, V = mp.eigsy(D_YY)
-        top = max(abs(x) for x in w)
-        Dp = V * mp.diag([1 / x if abs(x) > top * mp.mpf(10) ** (-dps // 2) else 0 for x in w]) * V.T
-        FSF = F * S * F.T
-        quad = sum((Dp * FSF)[i, i] for i in range(k)) + (c.T * Dp * c)[0, 0]
-        tr_irr = sum(A_irr[i, i] for i in idx)
+    n = model.dimension
+    if n > MAX_PRECISE_VARIABLES and _detailed_balance(model):
+        return 0.0
+    state = stationary_state(model)
+    if n <= MAX_PRECISE_VARIABLES:
+        S_mp, dps, err = state.precise_covariance()
+        Sx = Dyadic.of(np.array(S_mp.tolist(), dtype=object))
+        S_f = np.array(Sx.to_float())
+    else:
+        Sx, S_f, err = state.refined_covariance()
+        dps = 60
+    A_f, b_f, D_f = model.arrays()
+    A_f, D_f = np.asarray(A_f, dtype=float), np.asarray(D_f, dtype=float)
+    b_f = np.asarray(b_f, dtype=float).reshape(-1, 1)
+    fb = feedback_array(model)
+    par = np.asarray(model.parity)
+    even = np.outer(par, par) > 0  # (A + E A E) / 2 keeps the entries of equal parity
+    Ax = Dyadic.of(A_f)
+    A_bath = Ax - Dyadic.of(fb) if fb is not None else Ax
+    A_irr = Dyadic(A_bath.M * even.astype(int).astype(object), A_bath.e)
+    b_irr = Dyadic.of(np.where(par.reshape(-1, 1) > 0, b_f, 0.0))
+
+    def refined(M_f, Mx, B, what):
+        out = refined_solve(M_f, Mx, B)
+        if out is None:
+            raise IllConditioned(f"the {what} cannot be refined in floating point; the model is too ill-conditioned")
+        return out[0]
+
+    m = refined(A_f, Ax, Dyadic.of(-b_f), "stationary mean") if np.any(b_f) else Dyadic.of(np.zeros((n, 1)))
+    c = (A_irr @ m + b_irr).take(idx, [0])
+    F = A_irr.take(idx, range(n))
+    Q = F @ Sx @ F.T + c @ c.T  # exact
+    k = len(idx)
+    D_YY = D_f[np.ix_(idx, idx)]
+    if which in ("ep_sub", "flow"):
+        X = refined(S_f, Sx, Dyadic.of(np.eye(n)[:, idx]), "stationary precision").take(idx, range(k))
+    with mp.workdps(dps):
+        Qm = Q.to_mpf()
+        if np.count_nonzero(D_YY - np.diag(np.diag(D_YY))) == 0:
+            quad = sum(Qm[i, i] / mp.mpf(float(D_YY[i, i])) for i in range(k) if D_YY[i, i] != 0)
+        else:
+            Dm = mp.matrix([[mp.mpf(float(v)) for v in row] for row in D_YY])
+            w, V = mp.eigsy(Dm)
+            top = max(abs(x) for x in w)
+            Dp = V * mp.diag([1 / x if abs(x) > top * mp.mpf(10) ** (-dps // 2) else 0 for x in w]) * V.T
+            quad = sum(Dp[i, j] * Qm[j, i] for i in range(k) for j in range(k))
+        A_irr_m = A_irr.take(idx, idx).to_mpf()
+        tr_irr = sum(A_irr_m[i, i] for i in range(k))
         if which in ("ep_sub", "flow"):
-            P = mp.inverse(S)
-            noise = sum((D_YY * mp.matrix([[P[i, j] for j in idx] for i in idx]))[i, i] for i in range(k))
+            P = X.to_mpf()
+            noise = sum(mp.mpf(float(D_YY[i, j])) * P[j, i] for i in range(k) for j in range(k) if D_YY[i, j])
         if which == "heat":
             terms = [quad, tr_irr]
         elif which == "ep":
-            terms = [quad, tr_irr, -sum(M(fb)[i, i] for i in idx) if fb is not None else mp.mpf(0)]
+            terms = [quad, tr_irr, -sum(mp.mpf(float(fb[i, i])) for i in idx) if fb is not None else mp.mpf(0)]
         elif which == "ep_sub":
             terms = [quad, 2 * tr_irr, noise]
         else:
-            terms = [-sum(A[i, i] for i in idx), -noise]
+            terms = [-sum(mp.mpf(float(A_f[i, i])) for i in idx), -noise]
         value = sum(terms)
         scale = sum(abs(t) for t in terms)
         # the covariance's relative error err, amplified at most by the condition of the inverse for the noise part
-        tol = mp.mpf(err) * scale * 1e6 * (float(mp.norm(S, 2) * mp.norm(mp.inverse(S), 2)) if which in ("ep_sub", "flow") else 1)
+        cond = float(np.linalg.cond(S_f)) if which in ("ep_sub", "flow") else 1.0
+        tol = mp.mpf(err) * scale * 1e6 * cond
         # the model's floats carry round-off of their own (an equilibrium drift -D U computed as a product):
         # a rate within 64 eps of its terms is zero, as in the float path (_snap)
         if abs(value) <= tol or abs(value) <= 64 * np.finfo(float).eps * scale:
@@ -634,13 +719,12 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
     8.500091
     """
     form = check_form(form)
-    from .driven import driven_heat, piecewise_constant_drive
-
     if model.is_modulated or piecewise_constant_drive(model, t):  # A(t), D(t) or steps of b(t): phase by phase
         if model.feedback is not None:
             raise ModelError("heat: a declared feedback force together with a protocol on A(t) or D(t) is not "
                              "supported yet")
-        return apply_form(driven_heat(model, t, initial, initial_mean, subsystem), form)
+        kernels = PhaseKernels(covariance, mean, heat)  # a phase is solved with the constant-model closed forms
+        return apply_form(phases.heat(model, t, initial, initial_mean, subsystem, kernels), form)
     ops = ops_for(model)
     A, _, D = model_matrices(model, ops, need_b=False)
     n = model.dimension
@@ -707,11 +791,28 @@ def heat(model: LinearSDE, t: Any, initial: Any, initial_mean: Any = None,
         mt = mean(model, t, m0.reshape(-1) if ops is NumOps else m0)
         mt = np.asarray(mt, float).reshape(-1, 1) if ops is NumOps else sp.Matrix(mt)
         Mi = np.linalg.solve(A, mt - m0 - b * t) if ops is NumOps else A.LUsolve(mt - m0 - b * t)  # int m ds
-        Y = lyap(_mm(ops, mt, mt.T) - _mm(ops, m0, m0.T) - _mm(ops, b, Mi.T) - _mm(ops, Mi, b.T))  # int m m^T ds
+        try:
+            Y = lyap(_mm(ops, mt, mt.T) - _mm(ops, m0, m0.T) - _mm(ops, b, Mi.T) - _mm(ops, Mi, b.T))  # int m m^T ds
+        except TooLarge:
+            if ops is NumOps:
+                raise
+            Y = _mean_square_integral(model, t, m0)  # entry by entry: sums of exponentials integrate at once
         flow += ops.trace(
             _mm(ops, Dp, _mm(ops, F, Y, F.T) + _mm(ops, F, Mi, b_Y.T) + _mm(ops, b_Y, Mi.T, F.T) + t * _mm(ops, b_Y, b_Y.T))
         )
     return apply_form(ops.finish(flow), form)
+
+
+def _mean_square_integral(model: LinearSDE, t: Any, m0: Any) -> sp.Matrix:
+    r""":math:`\int_0^t m(s) m(s)^T ds` of an autonomous symbolic model, entry by entry.
+
+    The fallback when the Lyapunov route's right-hand side (products of exponentials) is too
+    large to solve exactly: each entry of :math:`m m^T` is a short sum of exponentials in
+    ``s``, which sympy integrates term by term.
+    """
+    s_ = sp.Dummy("s", real=True, nonnegative=True)
+    ms = sp.Matrix(mean(model, s_, m0))
+    return (ms * ms.T).applyfunc(lambda e: sp.integrate(sp.expand(e), (s_, 0, t)))
 
 
 def _require_lyapunov_solvable(A: np.ndarray) -> None:

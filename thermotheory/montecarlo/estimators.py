@@ -25,10 +25,32 @@ Bias and error control
 :mod:`.samples` (iid samples), :mod:`.observers` (streaming path observers), :mod:`.paths`
 (recorded paths) and :mod:`.regression` (transfer entropy and filter error); this module
 gathers them.)
+
+The estimator table
+-------------------
+:data:`ESTIMATORS` is the one table of the Monte Carlo estimators that ``verify`` runs:
+``(quantity name, model kind, regime) -> Estimator(fn, paths, sizing)``, where the model kind
+is a model class's ``kind`` (``"linear"``, ``"nonlinear"``, ``"lattice"``) and the regime is
+``"stationary"`` or ``"transient"`` (:attr:`~thermotheory.quantity.BoundQuantity.regime`).
+The estimators themselves live by family (:mod:`.stationary`, :mod:`.transient`,
+:mod:`.nonlinear`, :mod:`.lattice`, :mod:`.currents`, :mod:`.spectral`); a quantity gets an
+estimator by one row here. The quantity records (:mod:`thermotheory.registry`) hold closed
+forms and notation only; ``Quantity.estimators`` is a view of this table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..quantity import ESTIMATOR_TABLES, QUANTITIES
+from . import currents as currents_mc
+from . import lattice as lattice_mc
+from . import nonlinear as nonlinear_mc
+from . import spectral as spectral_mc
+from . import stationary as stationary_mc
+from . import transient as transient_mc
 from ..result import Estimate, _satterthwaite, _with_bias, normal_equivalent_z, per_path, pooled, ratio
 from .observers import Extrapolated, FittedGaussian, InformationFlow, MediumEntropyFlow, Paired, SystemEntropyChange
 from .paths import (_is_nonlinear, _model_arrays, _nonlinear_heat, _run_on, entropy_production_rate, heat, heat_rate,
@@ -67,4 +89,139 @@ __all__ = [
     "heat_rate",
     "information_flow",
     "entropy_production_rate",
+    "Estimator",
+    "ESTIMATORS",
+    "add_estimator",
+    "estimator_for",
 ]
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """One row of the estimator table.
+
+    Attributes
+    ----------
+    fn : callable
+        ``fn(numeric model, bound quantity, run) -> (Estimate, dt used, duration)``, with
+        ``run`` a :class:`~thermotheory.montecarlo.stationary.Run`.
+    paths : int
+        Default number of independent paths when ``verify`` is given no ``paths=``.
+    sizing : str or None
+        The stationary method (``"static"``, ``"rate"`` or ``"regression"``) by which ``verify``
+        checks the step, refines a regression step and sizes a run to ``budget=`` or ``rtol=``
+        (see :mod:`.stationary`); None: the run takes ``paths=`` only.
+    """
+
+    fn: Callable[..., Any]
+    paths: int
+    sizing: str | None = None
+
+
+#: The estimator table: ``(quantity name, model kind, regime) -> Estimator``.
+ESTIMATORS: dict[tuple[str, str, str], Estimator] = {}
+ESTIMATOR_TABLES.append(ESTIMATORS)  # Quantity.estimators reads it (the quantity module imports no Monte Carlo)
+
+
+def add_estimator(name: str, kind: str, regime: str, fn: Callable[..., Any], paths: int,
+                  sizing: str | None = None) -> Estimator:
+    """Add the row ``(name, kind, regime)`` to :data:`ESTIMATORS` (a row can be added once)."""
+    key = (name, kind, regime)
+    if key in ESTIMATORS:
+        raise ValueError(f"the estimator table has a row {key} already")
+    ESTIMATORS[key] = row = Estimator(fn, paths, sizing)
+    return row
+
+
+def _fallback_paths(kind: str, regime: str) -> int:
+    """Default paths of an estimator given to a Quantity that is not in the table."""
+    if kind == "lattice":
+        return 4096
+    if regime == "transient":
+        return transient_mc.DEFAULT_PATHS
+    if kind == "nonlinear":
+        return nonlinear_mc.DEFAULT_PATHS
+    return 2048
+
+
+def estimator_for(quantity: Any, kind: str, regime: str) -> Estimator | None:
+    """The estimator of ``quantity`` (a :class:`~thermotheory.quantity.Quantity`) on a model of ``kind`` in ``regime``.
+
+    The table's row for a registered quantity; for a quantity built outside the package, the
+    estimator given to its constructor (``estimators=``); None when there is none.
+
+    Examples
+    --------
+    >>> import thermotheory as tt
+    >>> estimator_for(tt.heat_rate, "linear", "stationary").sizing
+    'rate'
+    >>> estimator_for(tt.efficiency, "lattice", "stationary") is None
+    True
+    """
+    if QUANTITIES.get(quantity.name) is quantity and (quantity.name, kind, regime) in ESTIMATORS:
+        return ESTIMATORS[(quantity.name, kind, regime)]
+    fn = quantity.own_estimators.get((kind, regime))
+    return None if fn is None else Estimator(fn, _fallback_paths(kind, regime))
+
+
+def _current_estimator(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def estimate(model, bound, run):
+        a = bound.arguments
+        extra = {} if a.get("entropy_rate") is None else {"entropy_rate": float(a["entropy_rate"])}
+        return fn(model, a["current"], paths=run.paths, seed=run.seed, dt=run.dt, duration=run.duration,
+                  method=run.method, **extra)
+
+    estimate.__name__ = fn.__name__
+    return estimate
+
+
+def _path_estimator(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def estimate(model, bound, run):
+        q = bound.quantity
+        return fn(model, *q.positional(bound.arguments), paths=run.paths, seed=run.seed, dt=run.dt,
+                  duration=run.duration, method=run.method)
+
+    estimate.__name__ = fn.__name__
+    return estimate
+
+
+def _rows() -> None:
+    linear, linear_t = stationary_mc.estimate, transient_mc.estimate
+    static, rate, regression = (stationary_mc.DEFAULT_PATHS[m] for m in ("static", "rate", "regression"))
+    transient_paths, nonlinear_paths = transient_mc.DEFAULT_PATHS, nonlinear_mc.DEFAULT_PATHS
+
+    def state(name: str, lattice: bool) -> None:  # a static quantity: stationary, or at t from an initial state
+        add_estimator(name, "linear", "stationary", linear, static, "static")
+        add_estimator(name, "linear", "transient", linear_t, transient_paths)
+        add_estimator(name, "nonlinear", "stationary", nonlinear_mc.estimate, nonlinear_paths)
+        add_estimator(name, "nonlinear", "transient", linear_t, transient_paths)
+        if lattice:
+            add_estimator(name, "lattice", "stationary", lattice_mc.estimate, 4096)
+
+    state("entropy", True)
+    state("mutual_information", True)
+    state("conditional_mutual_information", False)
+    add_estimator("entropy_production_rate", "linear", "stationary", linear, rate, "rate")
+    add_estimator("entropy_production_rate", "nonlinear", "stationary", nonlinear_mc.estimate, nonlinear_paths)
+    add_estimator("entropy_production_rate", "lattice", "stationary", lattice_mc.estimate, 4096)
+    for name in ("heat_rate", "information_flow"):
+        add_estimator(name, "linear", "stationary", linear, rate, "rate")
+        add_estimator(name, "nonlinear", "stationary", nonlinear_mc.estimate, nonlinear_paths)
+    add_estimator("efficiency", "linear", "stationary", linear, rate, "rate")
+    add_estimator("heat", "linear", "transient", linear_t, transient_paths)
+    add_estimator("heat", "nonlinear", "transient", linear_t, transient_paths)
+    add_estimator("entropy_production", "linear", "transient", linear_t, transient_paths)
+    add_estimator("transfer_entropy_rate", "linear", "stationary", linear, regression, "regression")
+    add_estimator("filter_error", "linear", "stationary", linear, regression, "regression")
+    for name, fn in (("current_mean_rate", currents_mc.estimate_current_mean_rate),
+                     ("current_variance_rate", currents_mc.estimate_current_variance_rate),
+                     ("uncertainty_ratio", currents_mc.estimate_uncertainty_ratio)):
+        add_estimator(name, "linear", "stationary", _current_estimator(fn), 2048)
+    for name, fn in (("full_history_transfer_entropy_rate", spectral_mc.estimate_full_history_transfer_entropy_rate),
+                     ("mutual_information_rate", spectral_mc.estimate_mutual_information_rate),
+                     ("kl_divergence_rate", spectral_mc.estimate_kl_divergence_rate)):
+        add_estimator(name, "linear", "stationary", _path_estimator(fn), 2048)
+    add_estimator("work", "linear", "transient", linear_t, transient_paths)
+
+
+_rows()

@@ -27,7 +27,8 @@ from ..core.model import LinearSDE
 from ..errors import ModelError, TooLarge
 from ..quantity import BoundQuantity, model_kind
 from ..quantity import quantity as lookup
-from . import nonlinear, stationary, transient
+from . import stationary
+from .estimators import estimator_for
 from .paths import time_scales
 from .simulate import BLOCK, _numeric_model
 from .stationary import Run
@@ -296,16 +297,6 @@ def _check_step(dt, A) -> None:
                          f"use dt <= {MAX_RATE_STEP * fast:g} or leave dt unset")
 
 
-def _default_paths(kind: str, bound) -> int:
-    if kind == "lattice":
-        return 4096
-    if bound.regime == "transient":
-        return transient.DEFAULT_PATHS
-    if kind == "nonlinear":
-        return nonlinear.DEFAULT_PATHS
-    return stationary.DEFAULT_PATHS.get(stationary.METHODS.get(bound.name), 2048)
-
-
 def _theory(bound, model, numeric, kind, given, symbolic_bound):
     """``(expression, theory, approximation)``: the closed form checked, its value, and what it is."""
     if given is not None:
@@ -505,12 +496,11 @@ def verify(
     symbolic_bound = bound
     if values:
         bound = _bound_at(bound, {_symbol(model, k): v for k, v in values.items()})
-    key = (kind, bound.regime)
-    if key not in q.estimators:
+    row = estimator_for(q, kind, bound.regime)
+    if row is None:
         have = ", ".join(f"{k} ({r})" for k, r in q.estimators) or "none"
         raise ModelError(f"verify has no Monte Carlo estimator of {q.name} for a {bound.regime} quantity of a {kind} "
                          f"model; it has: {have}")
-    estimator = q.estimators[key]
     given = None
     if theory is not None:
         at_values = _given_theory(theory)
@@ -520,9 +510,9 @@ def verify(
     expression, value, approximation = _theory(bound, model, numeric, kind, given, symbolic_bound)
     run = Run(paths=0, seed=seed, dt=dt, duration=duration, method=method)
     reached = None
-    if key == ("linear", "stationary") and q.name in stationary.METHODS:
+    if row.sizing is not None:
         A = numeric.arrays()[0]
-        smethod = stationary.method_of(q.name)
+        smethod = row.sizing
         if smethod != "static":
             _check_step(dt, A)
         if smethod == "regression" and dt is None:
@@ -532,8 +522,8 @@ def verify(
             run = run.replace(duration=duration)
     elif budget is not None or rtol is not None:
         raise ModelError("budget= and rtol= size stationary checks of linear models; give paths= here")
-    paths = int(paths) if paths is not None else _default_paths(kind, bound)
-    e, dt_used, dur = estimator(numeric, bound, run.replace(paths=paths))
+    paths = int(paths) if paths is not None else row.paths
+    e, dt_used, dur = row.fn(numeric, bound, run.replace(paths=paths))
     z = e.z(value)
     if reached is False:
         warnings.warn(f"{bound.label}: the run stopped at the time allowed with a relative standard error of "

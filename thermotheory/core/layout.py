@@ -1,0 +1,361 @@
+r"""LaTeX that fits the page: long closed forms broken over lines, or through "where" definitions.
+
+The documents this package writes (derivation pages, reports) are ``article`` pages with
+2 cm margins: a text block of about 483 pt. :func:`fit_lines` lays a closed form out as
+lines of an ``align`` environment no wider than :data:`TEXT_WIDTH` by an estimate of
+the typeset width (:func:`latex_width`): a sum is packed term by term onto lines that
+start with ``+`` or ``-``; anything else too wide has its widest sums named
+(:math:`C_1, C_2, \dots`) and defined after it, each definition broken the same way.
+The estimate errs on the wide side; the tests compile every document with pdflatex and
+fail on any overfull line.
+
+It sits in ``core`` because a closed form (:func:`thermotheory.latex` with ``width``) and a
+model (:mod:`thermotheory.core.display`) are laid out with it; :mod:`thermotheory.export.layout`
+re-exports it, with :func:`~thermotheory.export.layout.tex_text` for plain text.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from typing import Any
+
+import sympy as sp
+
+from .closedform import ClosedForm
+from ..errors import InvalidExport
+
+__all__ = ["TEXT_WIDTH", "latex_width", "fit_lines", "new_namer", "checked_width", "checked_value"]
+
+#: Width (pt) a display line may take: the 483 pt text block less room for the equation number.
+TEXT_WIDTH = 440.0
+
+_GLYPH = 5.6      # an italic letter or a digit at 10 pt, with its share of spacing
+_BINOP = 13.0     # a binary operator with the spaces around it
+_SCRIPT = 0.72    # sub- and superscripts
+_COMMAND_WIDTHS = {
+    r"\left": 0.0, r"\right": 0.0, r"\,": 1.7, r"\;": 2.8, r"\quad": 10.0, r"\qquad": 20.0, r"\!": -1.7,
+    r"\cdot": 7.8, r"\times": 13.0, r"\to": 13.0, r"\mid": 8.0, r"\ldots": 13.0, r"\cdots": 13.0,
+    r"\infty": 10.0, r"\partial": 6.0, r"\pi": 6.0, r"\langle": 4.0, r"\rangle": 4.0,
+}
+_NAMED_OPERATORS = {r"\log": 16.0, r"\ln": 12.0, r"\exp": 18.0, r"\det": 16.0, r"\lim": 15.0,
+                    r"\sin": 16.0, r"\cos": 17.0, r"\operatorname": 0.0, r"\mathrm": 0.0}
+
+
+def checked_width(width: Any) -> float:
+    """``width`` (pt) as a float if it is a positive finite real number; anything else is refused.
+
+    Examples
+    --------
+    >>> checked_width(200)
+    200.0
+    >>> checked_width(-1)
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.InvalidExport: the width must be a positive finite number of points but is -1
+    """
+    ok = isinstance(width, numbers.Real) and not isinstance(width, bool)
+    if ok:
+        w = float(width)
+        ok = math.isfinite(w) and w > 0
+    if not ok:
+        raise InvalidExport(f"the width must be a positive finite number of points but is {width!r}")
+    return w
+
+
+def checked_value(value: Any, what: str = "closed form") -> Any:
+    """A closed form to print: a ClosedForm, a sympy expression or matrix, or a number.
+
+    Text (which sympy would read as symbols), ``None``, booleans, containers and NaN are
+    refused: printing them would show something that is not a closed form.
+
+    Examples
+    --------
+    >>> checked_value(2)
+    2
+    >>> checked_value("x + y")
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.InvalidExport: the closed form must be a sympy expression, a matrix or a number but is str 'x + y'
+    """
+    if isinstance(value, ClosedForm):
+        return value
+    bad = InvalidExport(f"the {what} must be a sympy expression, a matrix or a number but is "
+                        f"{type(value).__name__} {value!r}")
+    if value is None or isinstance(value, (str, bytes, bool)):
+        raise bad
+    if isinstance(value, sp.MatrixBase):
+        out = value
+    else:
+        try:
+            out = sp.sympify(value, strict=True)
+        except (sp.SympifyError, TypeError, ValueError):
+            raise bad from None
+        if not isinstance(out, sp.Expr):
+            raise bad
+    if out.has(sp.nan):
+        raise InvalidExport(f"the {what} {out} is undefined (it contains NaN)")
+    return out
+
+
+def _group(s: str, i: int) -> tuple[str, int]:
+    """The brace group starting at ``s[i] == '{'`` (or one token) and the index after it."""
+    if i >= len(s):
+        return "", i
+    if s[i] != "{":
+        if s[i] == "\\":
+            m = re.match(r"\\[A-Za-z]+|\\.", s[i:])
+            return m.group(0), i + len(m.group(0))
+        return s[i], i + 1
+    depth = 0
+    for j in range(i, len(s)):
+        if s[j] == "{" and (j == 0 or s[j - 1] != "\\"):
+            depth += 1
+        elif s[j] == "}" and s[j - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return s[i + 1:j], j + 1
+    return s[i + 1:], len(s)
+
+
+def _matrix_width(body: str, scale: float) -> float:
+    rows = [r for r in re.split(r"\\\\", body) if r.strip()]
+    cols: list[float] = []
+    for r in rows:
+        for k, cell in enumerate(r.split("&")):
+            w = latex_width(cell, scale)
+            if k < len(cols):
+                cols[k] = max(cols[k], w)
+            else:
+                cols.append(w)
+    return sum(cols) + 10.0 * scale * max(len(cols) - 1, 0) + 12.0 * scale
+
+
+def latex_width(tex: str, scale: float = 1.0) -> float:
+    r"""An estimate (pt, 10 pt type, display style) of the width of a LaTeX math string.
+
+    Fractions take the wider of numerator and denominator (nested ones smaller), scripts
+    0.72 of their base size, matrices the sum of their widest columns.
+
+    Examples
+    --------
+    >>> latex_width(r"\frac{a + b}{c}") < latex_width("a + b + c")
+    True
+    """
+    if not isinstance(tex, str):
+        raise InvalidExport(f"expected a LaTeX string but found {type(tex).__name__} {tex!r}")
+    w = 0.0
+    i = 0
+    n = len(tex)
+    while i < n:
+        ch = tex[i]
+        if ch in " \n\t":
+            i += 1
+            continue
+        if ch in "{}":
+            i += 1
+            continue
+        if ch in "_^":
+            arg, i = _group(tex, i + 1)
+            w += latex_width(arg, scale * _SCRIPT)
+            continue
+        if ch == "&":
+            i += 1
+            continue
+        if ch == "\\":
+            m = re.match(r"\\[A-Za-z]+|\\.", tex[i:], flags=re.S)
+            cmd = m.group(0) if m else "\\"  # a lone backslash at the end: broken TeX, counted as one character
+            i += len(cmd)
+            if cmd in (r"\frac", r"\dfrac", r"\tfrac"):
+                num, i = _group(tex, i)
+                den, i = _group(tex, i)
+                inner = scale * (0.75 if scale < 1 or cmd == r"\tfrac" else 1.0)
+                w += max(latex_width(num, inner), latex_width(den, inner)) + 3.0 * scale
+            elif cmd == r"\sqrt":
+                if i < n and tex[i] == "[":
+                    j = tex.index("]", i)
+                    i = j + 1
+                arg, i = _group(tex, i)
+                w += latex_width(arg, scale) + 9.0 * scale
+            elif cmd == r"\begin":
+                env, i = _group(tex, i)
+                end = tex.find(r"\end{" + env + "}", i)
+                end = n if end < 0 else end
+                body = tex[i:end]
+                i = end + len(r"\end{" + env + "}")
+                if "matrix" in env:
+                    w += _matrix_width(body, scale)
+                else:
+                    w += max((latex_width(line, scale) for line in re.split(r"\\\\", body)), default=0.0)
+            elif cmd in (r"\text", r"\mathrm", r"\operatorname", r"\mathbf", r"\mathcal", r"\boldsymbol",
+                         r"\hat", r"\bar", r"\tilde", r"\mathit"):
+                arg, i = _group(tex, i)
+                per = 5.0 if cmd == r"\text" else _GLYPH
+                w += (len(arg) * per * scale if cmd in (r"\text", r"\mathrm", r"\operatorname")
+                      else latex_width(arg, scale)) + (3.0 * scale if cmd == r"\operatorname" else 0.0)
+            elif cmd in _COMMAND_WIDTHS:
+                w += _COMMAND_WIDTHS[cmd] * scale
+            elif cmd in _NAMED_OPERATORS:
+                w += _NAMED_OPERATORS[cmd] * scale
+            elif cmd in (r"\left", r"\right", r"\big", r"\Big", r"\bigg", r"\Bigg"):
+                continue
+            else:  # a Greek letter or another symbol
+                w += _GLYPH * 1.1 * scale
+            continue
+        if ch in "+-=<>":
+            w += (_BINOP if scale == 1.0 else 8.0) * scale
+        elif ch in "()[]|":
+            w += 4.5 * scale
+        elif ch in ",;":
+            w += 4.5 * scale
+        else:
+            w += _GLYPH * scale
+        i += 1
+    return w
+
+
+def _signed_terms(expr: sp.Expr, settings: dict[str, Any]) -> list[str]:
+    """The terms of a sum in printing order, each with its sign (``+ a``, ``- b``; the first bare)."""
+    out = []
+    for k, term in enumerate(expr.as_ordered_terms()):
+        if term.could_extract_minus_sign():
+            out.append("- " + sp.latex(-term, **settings))
+        else:
+            out.append(("+ " if k else "") + sp.latex(term, **settings))
+    return out
+
+
+def _pack(first: str, pieces: list[str], lead: float, width: float) -> list[str]:
+    """Greedy lines: ``first`` then pieces appended while they fit; continuation lines start ``&\\quad``."""
+    lines = []
+    cur, cur_w = first, lead + latex_width(first)
+    for p in pieces:
+        pw = latex_width(p)
+        if cur and cur_w + pw > width and cur.strip() not in ("", "&="):
+            lines.append(cur)
+            cur, cur_w = r"&\quad " + p, 10.0 + 30.0 + pw
+        else:
+            cur, cur_w = cur + " " + p, cur_w + pw
+    lines.append(cur)
+    return lines
+
+
+class _Namer:
+    def __init__(self, taken: set[str], letters: str = "CKZQGRHJ"):
+        letter = next((c for c in letters if c not in taken), None)
+        self.letter = letter if letter is not None else r"\mathcal{C}"
+        self.count = 0
+
+    def __call__(self) -> sp.Symbol:
+        self.count += 1
+        return sp.Symbol(f"{self.letter}_{self.count}")
+
+
+def new_namer(values: Any, letters: str = "CKZQGRHJ") -> _Namer:
+    """Names ``C_1, C_2, ...`` (another letter if a parameter starts with C) for the definitions of one document.
+
+    ``letters`` are the letters tried in turn (the first that starts no symbol's name among ``values``).
+    """
+    taken = set()
+    for v in values:
+        expr = v.expr if isinstance(v, ClosedForm) else v
+        free = set(getattr(expr, "free_symbols", set()))
+        if isinstance(v, ClosedForm):
+            free |= v.free_symbols | {n for n, _ in v.definitions}
+        taken |= {s.name[0] for s in free if getattr(s, "name", "")}
+    return _Namer(taken, letters)
+
+
+def _widest_sum(expr: sp.Expr) -> sp.Expr | None:
+    sums = [a for a in sp.preorder_traversal(expr) if isinstance(a, sp.Add) and a is not expr]
+    if not sums:
+        return None
+    return max(sums, key=lambda a: latex_width(sp.latex(a)))
+
+
+def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple[str, Any]], settings) -> list[str]:
+    tex = sp.latex(expr, **settings)
+    lead = latex_width(lhs) + 10.0
+    if lead + latex_width(tex) <= width:
+        return [f"{lhs} &= {tex}"]
+    if isinstance(expr, sp.Add):
+        pieces = []
+        for piece, term in zip(_signed_terms(expr, settings), expr.as_ordered_terms()):
+            if latex_width(piece) + 40.0 > width:  # one term too wide: name its widest sum
+                inner = _widest_sum(term)
+                if inner is not None:
+                    name = namer()
+                    defs.append((sp.latex(name), inner))
+                    term = term.xreplace({inner: name})
+                sign = "- " if term.could_extract_minus_sign() else "+ "
+                piece = (sign if pieces or sign == "- " else "") + sp.latex(-term if sign == "- " else term, **settings)
+            pieces.append(piece)
+        return _pack(f"{lhs} &=", pieces, lead, width)
+    for _ in range(12):  # name the widest sums until the rest fits
+        inner = _widest_sum(expr)
+        if inner is None:
+            break
+        name = namer()
+        defs.append((sp.latex(name), inner))
+        expr = expr.xreplace({inner: name})
+        tex = sp.latex(expr, **settings)
+        if lead + latex_width(tex) <= width:
+            break
+    return [f"{lhs} &= {tex}"]
+
+
+def fit_lines(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None) -> list[str]:
+    r"""``lhs = value`` as lines of an ``align`` environment, each within ``width`` (estimated pt).
+
+    Parameters
+    ----------
+    lhs : str
+        LaTeX of the left-hand side.
+    value : sympy expression, ClosedForm, Matrix or number
+        A ClosedForm's definitions follow it under ``\text{where}``.
+    width : float
+        Estimated width (pt) a line may take.
+    namer : optional
+        The source of names for introduced definitions (:func:`new_namer`); share one
+        between the closed forms of one document so that no name is used twice.
+
+    Returns
+    -------
+    list of str
+        Lines without the trailing ``\\``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a = sp.symbols("a_1:40")
+    >>> lines = fit_lines("S", sp.Add(*a))
+    >>> len(lines) > 1 and all(latex_width(l) < TEXT_WIDTH for l in lines)
+    True
+    """
+    width = checked_width(width)
+    if not isinstance(lhs, str):
+        raise InvalidExport(f"the left-hand side must be a LaTeX string but is {type(lhs).__name__} {lhs!r}")
+    settings: dict[str, Any] = {}
+    definitions: list[tuple[str, Any]] = []
+    if isinstance(value, ClosedForm):
+        settings = {"symbol_names": value.names}
+        definitions = [(sp.latex(n, **settings), v) for n, v in value.definitions]
+        value = value.expr
+    value = checked_value(value)
+    if namer is None:
+        namer = new_namer([value] + [v for _, v in definitions])
+    extra: list[tuple[str, Any]] = []
+    lines = _fit_expr(lhs, value, width, namer, extra, settings)
+    pending = extra + definitions
+    if pending:
+        lines.append(r"&\text{where}")
+    while pending:
+        name, v = pending.pop(0)
+        more: list[tuple[str, Any]] = []
+        if isinstance(v, sp.MatrixBase):
+            lines.append(f"{name} &= {sp.latex(v, **settings)}")
+        else:
+            lines += _fit_expr(name, v, width, namer, more, settings)
+        pending = more + pending
+    return lines
