@@ -61,3 +61,19 @@ def test_decided_and_transient_forms_are_unchanged():
     S = scipy.linalg.solve_continuous_lyapunov(A, -2 * np.eye(2))
     mi = 0.5 * np.log(S[0, 0] * S[1, 1] / np.linalg.det(S))
     assert float(tt.evaluate(tt.mutual_information(stable, x, y), {a: 1.3, g: 2})) == pytest.approx(mi, rel=1e-12)
+
+
+def test_the_stationary_covariance_of_an_undecided_model_checks_the_drift():
+    """At k = 1 the covariance formula has a negative variance (-1): refused, not returned."""
+    S = tt.stationary_covariance(MODEL)
+    assert isinstance(S, ClosedForm) and S.hurwitz
+    assert float(S.expr.subs({k: 1, g: 3})[0, 0]) < 0  # what the bare formula would give
+    with pytest.raises(NotStable):
+        tt.evaluate(S, {k: 1, g: 3})
+    A = np.array([[-0.7, 0.0], [1.0, -3.0]])
+    expected = scipy.linalg.solve_continuous_lyapunov(A, -2 * np.eye(2))
+    got = np.array(tt.evaluate(S, {k: -0.7, g: 3}).tolist(), dtype=float)
+    assert np.allclose(got, expected, rtol=1e-12, atol=0)
+    # decided and numeric models still get the plain matrix
+    a = sp.Symbol("a", positive=True)
+    assert isinstance(tt.stationary_covariance(tt.LinearSDE({x: -a * x}, {x: 1})), sp.MatrixBase)

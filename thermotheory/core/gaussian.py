@@ -15,7 +15,7 @@ from ..errors import ModelError, SingularCovariance
 from . import budget
 from ._backend import NumOps, _fraction_free_det, det_ratio, ops_for
 from .moments import covariance
-from .state import stationary_covariance
+from .state import covariance_matrix
 from .model import LinearSDE, VariableSpec
 from .checks import check_finite_array, check_square_array, guarded
 from .closedform import ClosedForm, CovarianceNames, check_form, choose_form, generically_singular, stability_requirement
@@ -28,7 +28,7 @@ def state_covariance(model: LinearSDE, t: Any = None, initial: Any = None) -> An
     if t is None:
         if initial is not None:
             raise ModelError("initial= is given without t=; pass the time of the transient state")
-        return stationary_covariance(model)
+        return covariance_matrix(model)
     return covariance(model, t, initial)
 
 

@@ -22,13 +22,14 @@ import sympy as sp
 
 from ..errors import ModelError, NotStable, SingularCovariance
 from .checks import check_model
+from .closedform import ClosedForm, stability_requirement
 from ._backend import NumOps, as_vector, model_matrices, ops_for
 from .lyapunov import (MAX_PRECISE_VARIABLES, MAX_REFINED_VARIABLES, PRECISE_DIGITS, REFUSE_DIGITS_LOST,
                        check_conditioning, check_symbolic_size, correlation_digits, lyapunov_digits, lyapunov_numeric,
                        lyapunov_precise, lyapunov_refined, lyapunov_symbolic)
 from .model import LinearSDE, numeric_stability, stability_tolerance
 
-__all__ = ["StationaryState", "stationary_state", "stationary_mean", "stationary_covariance", "require_stable",
+__all__ = ["StationaryState", "stationary_state", "stationary_mean", "stationary_covariance", "covariance_matrix", "require_stable",
            "ModelCache"]
 
 _T = TypeVar("_T")
@@ -365,7 +366,10 @@ def stationary_covariance(model: LinearSDE) -> Any:
     Returns
     -------
     sympy.ImmutableMatrix or numpy.ndarray
-        Symbolic matrix with simplified entries, or a read-only float array.
+        Symbolic matrix with simplified entries, or a read-only float array. For a symbolic
+        model whose stability sympy cannot decide (``{x: k*x}`` with ``k`` real), a
+        :class:`~thermotheory.core.closedform.ClosedForm` of the matrix that carries the drift
+        and refuses (``NotStable``) to evaluate where it is unstable.
 
     Raises
     ------
@@ -393,6 +397,17 @@ def stationary_covariance(model: LinearSDE) -> Any:
     >>> tau, D = sp.symbols("tau D", positive=True)
     >>> stationary_covariance(LinearSDE({x: -x / tau}, {x: D}))
     Matrix([[D*tau]])
+    """
+    S = covariance_matrix(model)
+    required = () if model.is_numeric else stability_requirement(model)
+    return ClosedForm(S, hurwitz=required) if required else S
+
+
+def covariance_matrix(model: LinearSDE) -> Any:
+    """The stationary covariance as a matrix whatever the model's stability verdict (for the engine's own use).
+
+    :func:`stationary_covariance` without the stability-carrying wrapper: the closed forms
+    built on it carry the requirement themselves.
     """
     check_model(model, "stationary_covariance")
     if not model.is_numeric:

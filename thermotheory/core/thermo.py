@@ -33,7 +33,7 @@ from .moments import check_time, covariance, initial_covariance, initial_mean_ve
 from .protocols import switching_times
 from . import phases
 from .phases import PhaseKernels, piecewise_constant_drive
-from .state import stationary_covariance, stationary_state
+from .state import covariance_matrix, stationary_state
 from .feedback import feedback_array
 from .model import LinearSDE, VariableSpec, stability_tolerance
 from .checks import check_finite_result, guarded
@@ -88,7 +88,7 @@ def _pumping(model: LinearSDE, ops, idx) -> Any:
 def _stationary(model: LinearSDE):
     ops = ops_for(model)
     A, b, D = model_matrices(model, ops)
-    S = ops.asmat(stationary_covariance(model))  # first: a too large symbolic model is refused at once
+    S = ops.asmat(covariance_matrix(model))  # first: a too large symbolic model is refused at once
     state = stationary_state(model)
     m = np.asarray(state.mean, dtype=float).reshape(-1, 1) if ops is NumOps else sp.Matrix(state.mean)
     A_irr, b_irr = _bath_split(model, ops, A, b)  # the parity split, less any declared feedback
@@ -168,7 +168,7 @@ def _structured_names(model: LinearSDE, form: str | None, need_precision: bool) 
     """
     if model.is_numeric:
         return None
-    S = stationary_covariance(model)
+    S = covariance_matrix(model)
     chosen = choose_form(form, [sp.Matrix(S)] if need_precision else [])
     if chosen != "structured":
         return None

@@ -38,7 +38,7 @@ import sympy as sp
 
 from ...errors import ModelError, NotBipartite, SingularCovariance
 from ..checks import as_expression
-from ..covariance import stationary_covariance, stationary_mean
+from ..state import covariance_matrix, stationary_mean
 from ..model import LinearSDE, VariableSpec
 
 __all__ = ["Current"]
@@ -468,7 +468,7 @@ class Current:
         [0.6, -0.2]])
         """
         heat = cls.heat(model)
-        S = _as_sym(stationary_covariance(model))
+        S = _as_sym(covariance_matrix(model))
         m = _as_sym(stationary_mean(model)).reshape(model.dimension, 1)
         E = sp.diag(*model.parity)
         if any(p == -1 for p in model.parity):
@@ -481,7 +481,7 @@ class Current:
                 )
         singular = SingularCovariance("the stationary covariance is singular; the density has no gradient")
         if model.is_numeric:
-            Sn = np.asarray(stationary_covariance(model), dtype=float)
+            Sn = np.asarray(covariance_matrix(model), dtype=float)
             if np.linalg.cond(Sn) > 1e12:
                 raise singular
             P = sp.Matrix(np.linalg.inv(Sn).tolist())

@@ -37,7 +37,7 @@ import sympy as sp
 
 from ...errors import ModelError, TooLarge
 from ..checks import guarded
-from ..covariance import stationary_covariance, stationary_mean
+from ..state import covariance_matrix, stationary_mean
 from ..model import LinearSDE
 from ..thermo import entropy_production_rate
 from .current import Current
@@ -61,7 +61,7 @@ class _Pieces:
                              "model in a frame where it is stationary (a dragged trap in the trap's frame)")
         self.n = n = model.dimension
         self.numeric = model.is_numeric and current.is_numeric
-        S = stationary_covariance(model)
+        S = covariance_matrix(model)
         m = stationary_mean(model)
         if self.numeric:
             self.A, b, self.D = (np.asarray(M, dtype=float) for M in model.arrays())
