@@ -35,7 +35,7 @@ import sympy as sp
 import thermotheory as tt
 from thermotheory.core.thermo import entropy_pumping_rate
 from thermotheory.export import output_dir, write_derivation
-from thermotheory.results import Definition, Derivation
+from thermotheory.derivation import Definition, Derivation
 
 x, v = sp.symbols("x v", real=True)
 m, k, T, gamma, gamma_p = sp.symbols("m k T gamma gamma_fb", positive=True)  # gamma_fb: the gain gamma'

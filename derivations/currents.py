@@ -37,7 +37,7 @@ from thermotheory import registry  # noqa: E402
 from thermotheory.core.currents import Current, OutsideDomain, current_mean_rate, current_scgf  # noqa: E402
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
 from thermotheory.models import decoder as B  # noqa: E402
-from thermotheory.results import Derivation  # noqa: E402
+from thermotheory.derivation import Derivation  # noqa: E402
 
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
 paths = 512 if fast else 4096

@@ -29,7 +29,7 @@ import sympy as sp  # noqa: E402
 import thermotheory as tt  # noqa: E402
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
 from thermotheory.models import decoder as B  # noqa: E402
-from thermotheory.results import Derivation  # noqa: E402
+from thermotheory.derivation import Derivation  # noqa: E402
 
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
 out = output_dir(__file__)

@@ -50,7 +50,7 @@ import sympy as sp  # noqa: E402
 
 import thermotheory as tt  # noqa: E402
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
-from thermotheory.results import Definition, Derivation  # noqa: E402
+from thermotheory.derivation import Definition, Derivation  # noqa: E402
 
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
 out = output_dir(__file__)

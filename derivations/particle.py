@@ -32,7 +32,7 @@ import thermotheory as tt  # noqa: E402
 from thermotheory import estimate  # noqa: E402
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
 from thermotheory.models import particle as P  # noqa: E402
-from thermotheory.results import Definition, Derivation  # noqa: E402
+from thermotheory.derivation import Definition, Derivation  # noqa: E402
 
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
 out = output_dir(__file__)
@@ -91,7 +91,7 @@ drag = P.dragged_trap()
 mean_w, var_w = P.work_statistics()
 S_eq = {P.x: P.T / P.k}
 drag_q = Derivation(drag, [
-    ("mean", Definition("mean", r"\langle x \rangle(t)"), tt.core.covariance.mean(drag, P.t)[0]),
+    ("mean", Definition("mean", r"\langle x \rangle(t)"), tt.core.moments.mean(drag, P.t)[0]),
     ("heat", tt.heat.of(P.t, S_eq), tt.heat(drag, P.t, S_eq)),
     ("dragging_rate", Definition("dragging_rate", r"\lim_{t\to\infty} \dot S_{\mathrm{tot}}"), P.dragging_rate()),
     ("mean_work", Definition("mean_work", r"\langle W \rangle(t)"), mean_w),

@@ -33,7 +33,7 @@ from thermotheory.export import output_dir, save_figure, write_derivation  # noq
 import thermotheory as tt  # noqa: E402
 from thermotheory.models import perceptron as D  # noqa: E402
 from thermotheory.models import synapse  # noqa: E402
-from thermotheory.results import Definition, Derivation  # noqa: E402
+from thermotheory.derivation import Definition, Derivation  # noqa: E402
 
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
 out = output_dir(__file__)

@@ -27,7 +27,7 @@ import sympy as sp
 
 import thermotheory as tt
 from thermotheory.export import output_dir, write_derivation
-from thermotheory.results import Definition, Derivation
+from thermotheory.derivation import Definition, Derivation
 
 v, r = sp.symbols("v r", real=True)
 tau, tau_r, lam, D_v, D_r = sp.symbols("tau tau_r lambda D_v D_r", positive=True)

@@ -27,7 +27,7 @@ import sympy as sp
 
 import thermotheory as tt
 from thermotheory.export import output_dir, write_derivation
-from thermotheory.results import Definition, Derivation
+from thermotheory.derivation import Definition, Derivation
 
 x1, x2 = sp.symbols("x_1 x_2", real=True)
 k, kappa, gamma, T1, T2 = sp.symbols("k kappa gamma T_1 T_2", positive=True)

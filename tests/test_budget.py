@@ -122,7 +122,7 @@ def test_an_elimination_with_too_large_an_expansion_is_refused_before_it_starts(
 
 
 def test_a_singular_fraction_free_solve_is_a_named_error():
-    from thermotheory.core.covariance import solve_fraction_free
+    from thermotheory.core.lyapunov import solve_fraction_free
 
     a, b = sp.symbols("a b", positive=True)
     M = sp.Matrix([[a, b], [2 * a, 2 * b]])

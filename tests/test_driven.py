@@ -20,7 +20,7 @@ from thermotheory.core.moments import mean as mean_fn
 from thermotheory.errors import ModelError
 
 x, y, s = sp.symbols("x y s", real=True)
-work_q = tt.quantity("work")
+work_q = tt.lookup_quantity("work")
 
 
 # -- independent moment equations ----------------------------------------------------------

@@ -787,7 +787,7 @@ COVARIANCE_GAPS = [
     ("numeric, a complex variance raises TypeError", lambda m, s: tt.covariance(m, 1.0, {"z0": 1j})),
     ("numeric, an infinite matrix raises RuntimeWarning", lambda m, s: tt.covariance(m, 0.0, [[np.inf, 0], [0, 1]])),
     ("numeric, an initial mean 'x' raises ValueError",
-     lambda m, s: __import__("thermotheory.core.covariance", fromlist=["mean"]).mean(m, 1.0, {"z0": "x"})),
+     lambda m, s: __import__("thermotheory.core.moments", fromlist=["mean"]).mean(m, 1.0, {"z0": "x"})),
     ("symbolic, t = oo raises IndexError", lambda m, s: tt.covariance(s, sp.oo, [[1]])),
 ]
 

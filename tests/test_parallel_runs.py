@@ -21,7 +21,9 @@ import sympy as sp
 
 import thermotheory as tt
 from thermotheory.errors import ModelError
-from thermotheory.montecarlo import sweep as sweep_module
+import importlib
+
+sweep_module = importlib.import_module("thermotheory.sweep")
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "tools" / "run_derivations.py"

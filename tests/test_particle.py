@@ -57,7 +57,7 @@ def test_dragged_trap_rate_lag_and_jarzynski_in_closed_form():
     assert sp.simplify(mean_w - P.gamma * P.u**2 * (P.t - tau * (1 - sp.exp(-P.t / tau)))) == 0
     assert sp.simplify(var_w - 2 * P.T * mean_w) == 0
     assert P.jarzynski_average() == 1
-    lag = sp.limit(tt.core.covariance.mean(P.dragged_trap(), P.t)[0] - P.u * P.t, P.t, sp.oo)
+    lag = sp.limit(tt.core.moments.mean(P.dragged_trap(), P.t)[0] - P.u * P.t, P.t, sp.oo)
     assert sp.simplify(lag + P.gamma * P.u / P.k) == 0
 
 

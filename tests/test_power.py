@@ -9,7 +9,7 @@ import thermotheory as tt
 from thermotheory.montecarlo import blocks
 from thermotheory.montecarlo import estimators as est
 from thermotheory.montecarlo.simulate import BLOCK, _modal_form, step_matrices
-from thermotheory.montecarlo.verify import MIN_BUDGET_PATHS
+from thermotheory.verify import MIN_BUDGET_PATHS
 
 v, r = sp.symbols("v r", real=True)
 tau, tau_r, lam, D_v, D_r = sp.symbols("tau tau_r lambda D_v D_r", positive=True)

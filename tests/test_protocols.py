@@ -7,7 +7,8 @@ from scipy.integrate import solve_ivp
 
 import thermotheory as tt
 from thermotheory import estimate
-from thermotheory.core.covariance import mean, switching_times
+from thermotheory.core.moments import mean
+from thermotheory.core.protocols import switching_times
 from thermotheory.errors import ModelError
 
 x, y, s = sp.symbols("x y s", real=True)

@@ -23,7 +23,7 @@ def test_every_registered_quantity_is_complete():
     for name, q in QUANTITIES.items():
         assert q.name == name and q.kind in ("static", "rate", "transient")
         assert q.units and q.reference and q.description and q.symbol
-        assert tt.quantity(name) is q and tt.quantity(q.function) is q
+        assert tt.lookup_quantity(name) is q and tt.lookup_quantity(q.function) is q
         assert pickle.loads(pickle.dumps(q)) is q
         # the notation fills with any variable names and leaves no empty subscript
         filled = q.of(*["x"] * sum(1 for role in q.roles if not role.optional and role.what == "variables"),
@@ -34,9 +34,10 @@ def test_every_registered_quantity_is_complete():
 def test_a_quantity_is_called_like_its_function():
     assert tt.heat_rate(CHAIN, r) == thermo.heat_rate(CHAIN, r)
     assert tt.mutual_information(CHAIN, v, r) == gaussian.mutual_information(CHAIN, v, r)
-    assert tt.quantity(thermo.heat_rate) is tt.heat_rate and tt.quantity("information_flow") is tt.information_flow
+    assert tt.lookup_quantity(thermo.heat_rate) is tt.heat_rate
+    assert tt.lookup_quantity("information_flow") is tt.information_flow
     with pytest.raises(tt.ModelError, match="does not know"):
-        tt.quantity("nope")
+        tt.lookup_quantity("nope")
     with pytest.raises(AttributeError, match="immutable"):
         tt.heat_rate.units = "J"
 
@@ -134,7 +135,7 @@ def test_a_transient_check_whose_symbolic_form_is_too_large_carries_its_number()
 
 
 def test_bad_inputs_of_the_new_objects_raise_named_errors():
-    from thermotheory.result import Estimate
+    from thermotheory.montecarlo.uncertainty import Estimate
 
     q = tt.heat_rate.of(r)
     with pytest.raises(tt.ModelError, match="named twice"):

@@ -57,7 +57,7 @@ def test_signatures_use_one_name_per_role():
     core = [thermo.entropy_production_rate, thermo.heat_rate, thermo.information_flow, thermo.efficiency,
             thermo.heat, thermo.entropy_production, gaussian.entropy, gaussian.mutual_information,
             gaussian.conditional_mutual_information, filtering.filter_error, filtering.transfer_entropy_rate,
-            tt.covariance, tt.core.covariance.mean]
+            tt.covariance, tt.core.moments.mean]
     for fn in core:
         names = [p for p in inspect.signature(fn).parameters if p != "model"]
         unknown = [p for p in names if p not in ROLES]

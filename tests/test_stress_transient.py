@@ -11,7 +11,7 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 
 import thermotheory as tt
-from thermotheory.core.covariance import noise_integral
+from thermotheory.core.moments import noise_integral
 from thermotheory.models import particle
 from thermotheory.montecarlo.simulate import drive_offsets, step_matrices
 

@@ -15,7 +15,7 @@ import scipy.linalg as sla
 import sympy as sp
 
 import thermotheory as tt
-from thermotheory.core.covariance import expm_symbolic
+from thermotheory.core.expm import expm_symbolic
 
 pos = lambda names: sp.symbols(names, positive=True)  # noqa: E731
 real = lambda names: sp.symbols(names, real=True)  # noqa: E731
@@ -240,7 +240,7 @@ def test_symbolic_transient_covariance_matches_the_numeric_engine(name):
 def test_symbolic_transient_mean_of_a_block_triangular_drift():
     model = particle_and_neuron()
     m0 = [sp.Rational(1, 2), -1, sp.Rational(1, 3)]
-    mt = tt.core.covariance.mean(model, t, m0)
+    mt = tt.core.moments.mean(model, t, m0)
     rng = np.random.default_rng(5)
     for vals in _points(model, seed=5, count=2):
         tv = float(rng.uniform(0.1, 3.0))

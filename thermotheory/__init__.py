@@ -8,14 +8,16 @@ from ._version import __version__
 from .core._backend import ground_types
 from .core.closedform import ClosedForm
 from .core.presentation import Units, compact, dimensionless
-from .core.covariance import covariance, stationary_covariance, stationary_mean
+from .core.moments import covariance
+from .core.state import stationary_covariance, stationary_mean
 from .core.evaluate import evaluate, latex
 from .core.lna import fixed_points, linear_noise_approximation
 from .core.gaussian import kl_divergence
 from .core.model import LinearSDE
 from .core.sde import SDE
-from .quantity import BoundQuantity, Quantity, quantity
-from .results import Definition, Derivation
+from . import quantity  # the module (calling it, tt.quantity(name), is deprecated: tt.lookup_quantity)
+from .quantity import BoundQuantity, Quantity, lookup_quantity
+from .derivation import Definition, Derivation
 from .registry import (
     conditional_mutual_information,
     current_mean_rate,
@@ -41,8 +43,8 @@ from .registry import (
 from .core.currents import Current
 from . import estimate
 from .montecarlo.simulate import Gaussian, Trajectories, simulate
-from .montecarlo.verify import VerificationRecord, VerificationTable, verify, verify_all
-from .montecarlo.sweep import sweep
+from .verify import VerificationRecord, VerificationTable, verify, verify_all
+from .sweep import sweep
 from .errors import (
     InvalidDiffusion,
     InvalidParity,
@@ -92,6 +94,7 @@ __all__ = [
     "Quantity",
     "BoundQuantity",
     "quantity",
+    "lookup_quantity",
     "Derivation",
     "Definition",
     "ground_types",
@@ -117,3 +120,15 @@ __all__ = [
     "SingularCovariance",
     "TooLarge",
 ]
+
+#: Deprecated modules (one release), imported when first asked for as attributes (``tt.results``);
+#: each name taken from them warns and names its new home.
+_MOVED_MODULES = ("result", "results")
+
+
+def __getattr__(name: str):
+    if name in _MOVED_MODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -22,9 +22,8 @@ import sympy as sp
 from .catalog import CATALOG, CatalogEntry, check_value, entry, parameter
 from .core.evaluate import latex
 from .core.presentation import compact
-from .export.derivation import PREAMBLE, quantity_lines
-from .export.layout import tex_text
 from .errors import ModelError
+from .export.report import report_tex
 
 __all__ = ["main", "build_parser", "report_tex"]
 
@@ -103,8 +102,7 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _kind(item: CatalogEntry) -> str:
-    what = {"linear": "LinearSDE", "nonlinear": "nonlinear SDE", "lattice": "lattice field (numeric)"}[item.kind]
-    return f"{what}, {item.regime}"
+    return f"{item.kind_label}, {item.regime}"
 
 
 def _cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
@@ -114,8 +112,9 @@ def _cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
         item.quantity(name)  # an unknown name fails before any closed form is derived
     overrides = _overrides(args.set)
     values = item.values(overrides)
-    if item.kind == "nonlinear" and any(not item.approximation(n).startswith("the model") for n in names):
-        sys.stderr.write(f"{item.name}: closed forms of the linear-noise approximation\n")
+    approximated = item.approximated()
+    if approximated and any(item.approximation(n) == approximated for n in names):
+        sys.stderr.write(f"{item.name}: closed forms of the {approximated}\n")
     for name in names:
         if item.numeric:
             value = item.closed_form(name, values)
@@ -132,7 +131,7 @@ def _cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
 
 def _verify_entry(item: CatalogEntry, values, paths: int | None, seed: int, z_max: float, progress: TextIO | None,
                   budget: float | None = None, rtol: float | None = None):
-    from .montecarlo.verify import VerificationTable
+    from .verify import VerificationTable
 
     table = VerificationTable()
     names = [n for n in item.quantities if n not in item.unchecked()]
@@ -161,124 +160,6 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"not checked (no Monte Carlo estimator: a constant of the model): {left}\n")
         ok = ok and table.passed
     return 0 if ok else 1
-
-
-def _assumption(sym: sp.Symbol) -> str:
-    for what in ("positive", "nonnegative", "negative", "nonpositive"):
-        if getattr(sym, f"is_{what}"):
-            return what
-    return "real" if sym.is_real else "complex"
-
-
-def _model_lines(item: CatalogEntry) -> list[str]:
-    """The model section: the SDEs, or the lattice field's action and dynamics in words and formulas."""
-    if not item.numeric:
-        shown = item.shown() if item.shown is not None else item.model()
-        body = latex(shown).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
-        return [r"\begin{align}", body, r"\end{align}", *item.protocol]
-    field = item.model()
-    lines = [
-        rf"A Gaussian field $\phi$ on a periodic {field.d}-dimensional lattice of ${field.L}^{{{field.d}}}$ sites "
-        r"(spacing $a$) with the action",
-        r"\begin{align}",
-        r"S[\phi] &= \sum_i \Big[\frac{m^2}{2}\phi_i^2 + \frac{\lambda}{2 a^2} \sum_{\mu=1}^{d} "
-        r"(\phi_{i+\mu} - \phi_i)^2\Big] = \tfrac12 \phi^T K \phi",
-        r"\end{align}",
-        r"and the Langevin dynamics $d\phi = -\Gamma K \phi\, dt + \sqrt{2\Gamma}\, dW$"
-        + (r", with the input from the neighbour behind weighted $1 + \epsilon$ and from the one ahead "
-           r"$1 - \epsilon$ (non-reciprocal: the static correlations are unchanged, detailed balance is broken)."
-           if field.eps else "."),
-        r"Closed forms by FFT (momentum space) and dense covariances of the regions.",
-    ]
-    regions = item.regions()
-    if regions:
-        sites = "; ".join(rf"${sp.latex(sym)}$: sites {tex_text(str(value))}" for sym, value in regions.items())
-        lines += ["", rf"Regions (coordinates on the lattice): {sites}."]
-    return lines
-
-
-def _assumption_lines(item: CatalogEntry) -> list[str]:
-    by_kind: dict[str, list[str]] = {}
-    for s in item.defaults:
-        by_kind.setdefault(_assumption(s), []).append(f"${sp.latex(s)}$")
-    params = "; ".join(f"{', '.join(names)} {what}" for what, names in by_kind.items())
-    lines = [r"\begin{itemize}",
-             rf"\item parameters: {params}; $k_B = 1$, information in nats, heat as entropy flow into the medium;"]
-    if not item.numeric:
-        model = item.model()
-        parity = ", ".join(f"${sp.latex(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(model.variables,
-                                                                                              model.parity))
-        lines.append(rf"\item parities under time reversal: {parity};")
-        if getattr(model, "is_modulated", False):
-            lines.append(rf"\item the drift matrix and the noise follow a protocol in the time "
-                         rf"${sp.latex(model.time)}$;")
-    if item.regime == "transient":
-        starts = {repr(b.arguments["initial"]): b.arguments["initial"] for b in item.quantities.values()
-                  if "initial" in b.arguments}
-        for initial in starts.values():
-            lines.append(r"\item the quantities are taken at the time in their notation (heat, work and entropy "
-                         r"production over $[0, t]$) from a Gaussian state of mean zero and covariance "
-                         rf"${sp.latex(_covariance(item, initial))}$;")
-    else:
-        lines.append(r"\item stationary quantities refer to the unique stationary state of the stable drift;")
-    if item.kind == "nonlinear" and any(n not in item.theory for n in item.quantities):
-        lines.append(r"\item closed forms are those of the linear-noise approximation about the stable fixed "
-                     r"point; the Monte Carlo checks simulate the nonlinear SDE;")
-    if item.theory:
-        own = ", ".join(f"${item.notation(n)}$" for n in item.theory)
-        lines.append(rf"\item {own}: the model's own closed forms (from its module in thermotheory.models, or the "
-                     r"published solution named above), checked against the simulated model;")
-    lines.append(r"\end{itemize}")
-    return lines
-
-
-def _covariance(item: CatalogEntry, initial) -> sp.Matrix:
-    if isinstance(initial, Mapping):
-        model = item.model()
-        return sp.diag(*[initial.get(v, 0) for v in model.variables])
-    return sp.Matrix(initial)
-
-
-def report_tex(item: CatalogEntry, table=None) -> str:
-    """A complete LaTeX document for one catalog model: model, assumptions, closed forms and checks.
-
-    The notation of each quantity is its bound quantity's (:meth:`~thermotheory.BoundQuantity.latex`);
-    a lattice field's closed forms are numbers at the default values.
-
-    Examples
-    --------
-    >>> tex = report_tex(entry("underdamped_trap"))
-    >>> tex.startswith(r"\\documentclass") and tex.rstrip().endswith(r"\\end{document}")
-    True
-    """
-    values = item.values()
-    lines = [
-        *PREAMBLE, r"\begin{document}",
-        rf"\section*{{{tex_text(item.name.replace('_', ' '))}: {tex_text(item.description)}}}",
-        r"\subsection*{Model}", *_model_lines(item),
-        r"\subsection*{Assumptions}", *_assumption_lines(item),
-        r"\subsection*{Closed forms}",
-    ]
-    if item.numeric:
-        at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
-        lines += [f"At {at}.", ""]
-    forms = {item.notation(name): (sp.Float(item.closed_form(name, values), 10) if item.numeric
-                                   else item.closed_form(name)) for name in item.quantities}
-    lines += [r"\begin{align}", " \\\\\n".join(quantity_lines(forms)), r"\end{align}"]
-    if table is not None:
-        at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
-        lines += [r"\subsection*{Monte Carlo verification}", f"At {at}.", "",
-                  r"\begin{tabular}{lrrrrl}", r"quantity & theory & estimate & s.e. & $z$ & \\ \hline"]
-        checked = [n for n in item.quantities if n not in item.unchecked()]
-        for name, r in zip(checked, table):
-            lines.append(f"${item.notation(name)}$ & {r.theory:.6g} & {r.estimate:.6g} & {r.stderr:.2g} & "
-                         f"{r.z:+.2f} & {'pass' if r.passed else 'FAIL'} \\\\")
-        lines.append(r"\end{tabular}")
-        if item.unchecked():
-            names = ", ".join(f"${item.notation(n)}$" for n in item.unchecked())
-            lines += ["", rf"Not checked (no Monte Carlo estimator: a constant of the model): {names}."]
-    lines.append(r"\end{document}")
-    return "\n".join(lines) + "\n"
 
 
 def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:

@@ -1,8 +1,17 @@
 """Estimators with standard errors (``thermotheory.estimate``).
 
-Re-exports :mod:`thermotheory.montecarlo.estimators`; see there for the bias and error
-control of each estimator.
+Called, ``tt.estimate(model, tt.heat_rate.of(r), paths=..., seed=...)`` makes the estimate
+that :func:`tt.verify <thermotheory.verify>` makes (the estimator table's row for the model's
+kind, its default paths, step and bias treatment) and returns the
+:class:`~thermotheory.montecarlo.uncertainty.Estimate` (see :func:`thermotheory.verify.estimate`).
+As a module it re-exports the estimators of :mod:`thermotheory.montecarlo.estimators`; see
+there for the bias and error control of each estimator.
 """
+
+import sys as _sys
+import types as _types
+
+from .verify import estimate as _estimate
 
 from .montecarlo.estimators import (
     Estimate,
@@ -63,3 +72,13 @@ __all__ = [
     "SystemEntropyChange",
     "sample_covariance",
 ]
+
+
+class _CallableModule(_types.ModuleType):
+    """``thermotheory.estimate``: a module that is also the function :func:`thermotheory.verify.estimate`."""
+
+    def __call__(self, *args, **kwargs):
+        return _estimate(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallableModule

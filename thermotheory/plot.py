@@ -14,8 +14,8 @@ import sympy as sp
 from .core.closedform import ClosedForm
 from .core.model import LinearSDE
 from .errors import ModelError
-from .montecarlo.sweep import sweep
-from .montecarlo.verify import VerificationRecord, VerificationTable
+from .sweep import sweep
+from .verify import VerificationRecord, VerificationTable
 from .quantity import BoundQuantity
 
 __all__ = ["plot_check", "plot_along"]

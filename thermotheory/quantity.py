@@ -16,8 +16,9 @@ Model kinds (:func:`model_kind`: the ``kind`` attribute of the model's class):
 ``linear``
     :class:`~thermotheory.LinearSDE`, stationary or from an initial state under a protocol.
 ``nonlinear``
-    :class:`~thermotheory.SDE`; closed forms are those of its linear-noise approximation,
-    which ``verify`` labels as an approximation (exact for a linear drift with additive noise).
+    :class:`~thermotheory.SDE`; closed forms are those of its linear-noise approximation
+    (:meth:`~thermotheory.SDE.linearize`, see :data:`DERIVED_KINDS`), which ``verify`` labels
+    as an approximation (exact for a linear drift with additive noise); a direct call refuses it.
 ``lattice``
     :class:`~thermotheory.core.lattice.LatticeField`, closed forms by FFT.
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import inspect
 import string
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +40,7 @@ import numpy as np
 
 from .errors import ModelError, NotAModel
 
-__all__ = ["Role", "Quantity", "BoundQuantity", "model_kind", "quantity", "QUANTITIES", "register", "MODEL_KINDS"]
+__all__ = ["Role", "Quantity", "BoundQuantity", "model_kind", "quantity", "lookup_quantity", "QUANTITIES", "register", "MODEL_KINDS", "DERIVED_KINDS"]
 
 #: The kinds of model a quantity may accept.
 MODEL_KINDS = ("linear", "nonlinear", "lattice")
@@ -46,6 +48,12 @@ MODEL_KINDS = ("linear", "nonlinear", "lattice")
 KINDS = ("static", "rate", "transient")
 #: Roles that make a static quantity a property of the state at time ``t`` from an initial state.
 TIME_ROLES = ("t", "initial", "initial_mean")
+
+
+#: Kinds whose closed forms are those of a model of another kind derived from them:
+#: ``kind -> (that kind, name of the model's method that derives it)``. Every quantity with a
+#: closed form on that kind has one on this kind (:class:`Quantity` adds it).
+DERIVED_KINDS: dict[str, tuple[str, str]] = {"nonlinear": ("linear", "linearize")}
 
 
 def model_kind(model: Any) -> str:
@@ -71,6 +79,41 @@ def model_kind(model: Any) -> str:
         return kind
     raise NotAModel(f"expected a model (LinearSDE, SDE or LatticeField) but found {type(model).__name__}: "
                      f"{model!r:.60}")
+
+
+def _refuse_approximate(name: str, model: Any) -> None:
+    """Refuse a direct closed form on a model whose class says its closed forms are an approximation."""
+    theory = getattr(type(model), "theory", "")
+    if theory:
+        method = DERIVED_KINDS.get(model_kind(model), ("", ""))[1]
+        how = f" (model.{method}())" if method else ""
+        raise ModelError(f"{name}: this {type(model).__name__} has no closed form here; use the closed form of its "
+                         f"{theory}{how}, or tt.verify(model, ...), which compares the simulated model with it")
+
+
+def _closed_forms(q: "Quantity", function: Callable[..., Any],
+                  given: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
+    """Every kind's closed form of ``q``, each called as the quantity is: ``form(model, *roles, **options)``."""
+
+    def linear(model, *args, **kwargs):
+        return _carry_stability(model, function(model, *args, **kwargs), q._is_stationary(args, kwargs))
+
+    def by_roles(f):
+        def form(model, *args, **kwargs):
+            return f(model, **q.of(*args, **kwargs).arguments)
+        return form
+
+    forms = {"linear": linear, **{kind: by_roles(f) for kind, f in given.items()}}
+
+    def derived(base, method):
+        def form(model, *args, **kwargs):
+            return forms[base](getattr(model, method)(), *args, **kwargs)
+        return form
+
+    for kind, (base, method) in DERIVED_KINDS.items():
+        if base in forms and kind not in forms:
+            forms[kind] = derived(base, method)
+    return forms
 
 
 def _carry_stability(model: Any, value: Any, stationary: bool) -> Any:
@@ -145,7 +188,11 @@ class Quantity:
     description : str
         One line.
     closed_forms : mapping, optional
-        Closed forms on the other model kinds (``"lattice"``: ``f(field, **roles)``).
+        Closed forms on the other model kinds, ``f(model, **roles)`` (``"lattice"``: on a
+        :class:`~thermotheory.core.lattice.LatticeField`). The attribute ``closed_forms`` holds
+        every kind's closed form with the calling convention of the quantity itself
+        (``closed_forms[kind](model, *roles, **roles_and_options)``): ``function`` on the
+        linear kind, these, and the forms of the :data:`DERIVED_KINDS`.
     estimators : mapping, optional
         Monte Carlo estimators of a quantity defined outside the package, keyed by
         ``(model kind, "stationary" | "transient")``; each is
@@ -184,7 +231,7 @@ class Quantity:
         set_(self, "units", units)
         set_(self, "reference", reference)
         set_(self, "description", description)
-        set_(self, "closed_forms", dict(closed_forms or {}))
+        set_(self, "closed_forms", _closed_forms(self, function, closed_forms or {}))
         set_(self, "own_estimators", dict(estimators or {}))
         set_(self, "aliases", dict(aliases or {}))
         # look like the function: help(), inspect.signature and Sphinx read these
@@ -220,18 +267,33 @@ class Quantity:
     def role_names(self) -> tuple[str, ...]:
         return tuple(r.name for r in self.roles)
 
+    def form_on(self, model: Any) -> Callable[..., Any]:
+        """The closed form on ``model``'s kind: ``closed_forms[kind](model, *roles, **roles_and_options)``.
+
+        One calling convention for every kind (that of the quantity itself). A kind whose
+        closed forms are those of another kind's model derived from it (:data:`DERIVED_KINDS`:
+        a nonlinear SDE's :meth:`~thermotheory.SDE.linearize`) has them generically.
+
+        Raises
+        ------
+        ModelError
+            When the quantity has no closed form on this kind of model.
+        """
+        form = self.closed_forms.get(model_kind(model))
+        if form is None:
+            raise ModelError(f"{self.name} is not defined for a {type(model).__name__}")
+        return form
+
     def __call__(self, model: Any, *args: Any, **kwargs: Any) -> Any:
-        """The closed form on ``model`` (dispatched on its kind)."""
-        kind = model_kind(model)
-        if kind == "linear":
-            return _carry_stability(model, self.function(model, *args, **kwargs), self._is_stationary(args, kwargs))
-        if kind in self.closed_forms:
-            return self.closed_forms[kind](model, **self.of(*args, **kwargs).arguments)
-        if kind == "nonlinear":
-            raise ModelError(f"{self.name}: a nonlinear SDE has no closed form here; use the closed form of its "
-                             "linear-noise approximation, tt.linear_noise_approximation(sde), or tt.verify(sde, ...), "
-                             "which compares the simulated SDE with it")
-        raise ModelError(f"{self.name} is not defined for a {type(model).__name__}")
+        """The closed form on ``model`` (dispatched on its kind).
+
+        A model whose class declares that its closed forms are an approximation (its ``theory``,
+        the linear-noise approximation of an :class:`~thermotheory.SDE`) is refused here:
+        ``verify`` compares the simulated model with that approximation and says so.
+        """
+        form = self.form_on(model)
+        _refuse_approximate(self.name, model)
+        return form(model, *args, **kwargs)
 
     def _is_stationary(self, args: tuple, kwargs: dict) -> bool:
         """Whether a call asks for the stationary state (no time ``t`` given, not a transient quantity)."""
@@ -322,12 +384,18 @@ class BoundQuantity:
         """``"transient"`` (from an initial state over or at a time ``t``) or ``"stationary"``."""
         return "transient" if self.kind == "transient" else "stationary"
 
-    def closed_form(self, model: Any, form: str | None = None) -> Any:
-        """The closed form on ``model``."""
+    def closed_form(self, model: Any, form: str | None = None, approximate: bool = False) -> Any:
+        """The closed form on ``model``.
+
+        ``approximate=True`` also gives the closed form of a kind whose closed forms are an
+        approximation (a nonlinear SDE's: that of its linear-noise approximation), which a
+        plain call refuses.
+        """
         q = self.quantity
-        if model_kind(model) != "linear":
-            return q(model, **self.arguments)
-        return q(model, *q.positional(self.arguments), **({} if form is None else {"form": form}))
+        fn = q.form_on(model)
+        if not approximate:
+            _refuse_approximate(q.name, model)
+        return fn(model, *q.positional(self.arguments), **({} if form is None else {"form": form}))
 
     def latex(self) -> str:
         """The notation, with the bound variables filled in (one symbol per role, from the quantity's pattern)."""
@@ -442,3 +510,16 @@ def quantity(obj: Any) -> Quantity:
     name = obj if isinstance(obj, str) else getattr(obj, "__name__", repr(obj))
     raise ModelError(f"unknown quantity {name!r}: thermotheory does not know it as a quantity; the quantities are: "
                      f"{', '.join(sorted(QUANTITIES))}")
+
+
+lookup_quantity = quantity  #: the public name: ``tt.lookup_quantity("heat_rate")``
+
+
+class _CallableModule(type(sys.modules[__name__])):
+    def __call__(self, obj: Any) -> Quantity:  # tt.quantity("heat_rate"), deprecated for one release
+        warnings.warn("calling thermotheory.quantity(...) is deprecated and will be removed in the next release; "
+                      "use thermotheory.lookup_quantity(...)", DeprecationWarning, stacklevel=2)
+        return quantity(obj)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -14,6 +14,7 @@ import numpy as np
 
 from .core import currents, driven, filtering, gaussian, spectral, thermo
 from .errors import ModelError, SingularCovariance
+from .core.roles import RENAMED_KEYWORDS
 from .quantity import Quantity, Role, register
 
 __all__ = ["entropy", "mutual_information", "conditional_mutual_information", "entropy_production_rate", "heat_rate",
@@ -90,17 +91,19 @@ entropy_production_rate = register(Quantity(
 heat_rate = register(Quantity(
     "heat_rate", thermo.heat_rate, symbol=r"\Phi_{{{subsystem}}}", kind="rate", units=RATE,
     reference="horowitz2014", roles=(Role("subsystem", "variables", False, "the variables of the subsystem"),),
-    description="heat rate of the subsystem: entropy flow into its medium", aliases={"Y": "subsystem"}))
+    description="heat rate of the subsystem: entropy flow into its medium", aliases=RENAMED_KEYWORDS["heat_rate"]))
 
 information_flow = register(Quantity(
     "information_flow", thermo.information_flow, symbol=r"l_{{{subsystem}}}", kind="rate", units=RATE,
     reference="horowitz2014", roles=(Role("subsystem", "variables", False, "the variables the flow enters"),),
-    description="information flow into the subsystem (learning rate)", aliases={"into": "subsystem"}))
+    description="information flow into the subsystem (learning rate)",
+    aliases=RENAMED_KEYWORDS["information_flow"]))
 
 efficiency = register(Quantity(
     "efficiency", thermo.efficiency, symbol=r"\eta_{{{subsystem}}}", kind="rate", units="dimensionless",
     reference="barato2014", roles=(Role("subsystem", "variables", False, "the variables of the subsystem"),),
-    description="sensing efficiency: information flow over heat rate, at most 1", aliases={"Y": "subsystem"}))
+    description="sensing efficiency: information flow over heat rate, at most 1",
+    aliases=RENAMED_KEYWORDS["efficiency"]))
 
 heat = register(Quantity(
     "heat", thermo.heat, symbol=r"Q_{{{subsystem}}}({t})", kind="transient", units=NATS, reference="sekimoto2010",

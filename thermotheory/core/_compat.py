@@ -1,13 +1,19 @@
 """Deprecated spellings of arguments, kept for one release with a ``DeprecationWarning``.
 
-Two decorators, one per kind of change:
+The deprecated spellings are declared once, in :data:`thermotheory.core.roles.RENAMED_KEYWORDS`
+and :data:`~thermotheory.core.roles.KEYWORD_ONLY`; a function takes its own with
+:func:`deprecated_keywords` (``@deprecated_keywords("heat_rate")``), which applies the
+decorators below. Two decorators, one per kind of change of a function's arguments:
 
 - :func:`renamed_keywords` accepts an old keyword as an alias of its new name
   (``information_flow(model, into=r)`` for ``subsystem=r``);
 - :func:`keyword_only_after` accepts arguments that became keyword-only in their old
-  positional slots (``LinearSDE.from_matrices(A, D, b)`` for ``b=b``).
+  positional slots (``LinearSDE.from_matrices(A, D, b)`` for ``b=b``);
 
-Both warn once per call, naming the new spelling and pointing at the caller's line outside
+and, for a module whose names moved, :func:`moved_module` (``thermotheory.result`` is now
+:mod:`thermotheory.montecarlo.uncertainty`): each name taken from the old module warns.
+
+The decorators warn once per call, naming the new spelling and pointing at the caller's line outside
 the package (:func:`~thermotheory.core.checks.user_stacklevel`), and refuse (with
 :class:`~thermotheory.errors.ModelError`) a call that gives the same argument both ways.
 The wrapped function keeps its own signature for :func:`inspect.signature` (through
@@ -19,15 +25,18 @@ arguments themselves (``verify``, the catalog).
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ..errors import ModelError
-from .checks import user_stacklevel
+from .checks import _PACKAGE, user_stacklevel
+from .roles import KEYWORD_ONLY, RENAMED_KEYWORDS
 
-__all__ = ["renamed_keywords", "keyword_only_after", "canonical_keywords"]
+__all__ = ["deprecated_keywords", "renamed_keywords", "keyword_only_after", "canonical_keywords", "moved_module"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -151,6 +160,43 @@ def keyword_only_after(*names: str) -> Callable[[_F], _F]:
     return decorate
 
 
+def deprecated_keywords(name: str) -> Callable[[_F], _F]:
+    """Accept the deprecated spellings of the arguments of the function ``name``, as the one table declares them.
+
+    Applies :func:`keyword_only_after` with ``KEYWORD_ONLY[name]`` and :func:`renamed_keywords`
+    with ``RENAMED_KEYWORDS[name]`` (:mod:`thermotheory.core.roles`), whichever are declared.
+
+    Parameters
+    ----------
+    name : str
+        The function's key in those tables: its public name relative to ``thermotheory``
+        (``"heat_rate"``, ``"estimate.heat"``, ``"LinearSDE.from_matrices"``).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @deprecated_keywords("information_flow")
+    ... def flow(model, subsystem):
+    ...     return subsystem
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     flow(None, into="r")
+    'r'
+    """
+    renames, slots = RENAMED_KEYWORDS.get(name, {}), KEYWORD_ONLY.get(name, ())
+    if not renames and not slots:
+        raise TypeError(f"{name}: no deprecated keywords are declared for it in thermotheory.core.roles")
+
+    def decorate(fn: _F) -> _F:
+        if slots:
+            fn = keyword_only_after(*slots)(fn)
+        if renames:
+            fn = renamed_keywords(**renames)(fn)
+        return fn
+
+    return decorate
+
+
 def canonical_keywords(fn: Callable[..., Any], kwargs: Mapping[str, Any], n_args: int = 0) -> dict[str, Any]:
     """The keywords for ``fn`` with deprecated names replaced by their new ones (warning for each).
 
@@ -175,3 +221,50 @@ def canonical_keywords(fn: Callable[..., Any], kwargs: Mapping[str, Any], n_args
         return dict(kwargs)
     name = getattr(fn, "__name__", "quantity")
     return _translate(name, renames, _positional_names(fn), n_args, dict(kwargs))
+
+
+def moved_module(old: str, homes: Mapping[str, str]) -> Callable[[str], Any]:
+    """The module ``__getattr__`` of the deprecated module ``old``, whose names now live in ``homes``.
+
+    Each name taken from the old module (``from thermotheory.result import Estimate``, or
+    ``module.Estimate``) warns once per use, naming its new home, and gives the very same
+    object; other names raise :class:`AttributeError` as for any module. The old module
+    imports nothing itself, so importing it (as pytest's doctest collection does) is silent.
+
+    Parameters
+    ----------
+    old : str
+        The dotted name of the deprecated module.
+    homes : mapping
+        Each name of the old module -> the dotted name of the module it lives in now.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> getattr_ = moved_module("thermotheory.result", {"Estimate": "thermotheory.montecarlo.uncertainty"})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     getattr_("Estimate").__name__
+    'Estimate'
+    >>> str(caught[0].message)
+    'thermotheory.result.Estimate is deprecated and will be removed in the next release; import it from thermotheory.montecarlo.uncertainty'
+    """
+
+    def __getattr__(name: str) -> Any:
+        if name not in homes:
+            raise AttributeError(f"module {old!r} has no attribute {name!r}")
+        home = homes[name]
+        warnings.warn(f"{old}.{name} is deprecated and will be removed in the next release; import it from {home}",
+                      DeprecationWarning, stacklevel=_outside_stacklevel())
+        return getattr(importlib.import_module(home), name)
+
+    return __getattr__
+
+
+def _outside_stacklevel() -> int:
+    """The ``stacklevel`` (for its caller's ``warnings.warn``) of the first frame outside the package and importlib."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE)
+                                 or frame.f_code.co_filename.startswith("<frozen importlib")):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -376,6 +376,22 @@ class ClosedForm:
                 hurwitz.append(M)
         return ClosedForm(self._expr.subs(checked), defs, self._names, hurwitz)
 
+    def evalf(self, n: int = 15, **options: Any) -> Any:
+        """The explicit expression evaluated numerically, as sympy's ``evalf`` (after :meth:`subs` of numbers).
+
+        A required drift matrix (:attr:`hurwitz`) that has become numeric is checked first.
+
+        Raises
+        ------
+        NotStable
+            When a required drift matrix is numeric and not Hurwitz.
+        """
+        for M in self._hurwitz:
+            if not M.free_symbols and _hurwitz_verdict(M) is False:
+                raise NotStable(f"the closed form describes a stationary state, but its drift matrix {M.tolist()} "
+                                "is not stable (Hurwitz)")
+        return self.explicit().evalf(n, **options)
+
     # -- expansion ---------------------------------------------------------------------
     def explicit(self) -> sp.Expr:
         """The expression with every definition substituted, determinants and inverses expanded, not cancelled."""

@@ -121,6 +121,7 @@ class LatticeField:
 
     #: The model kind (see :func:`thermotheory.quantity.model_kind`).
     kind = "lattice"
+    kind_label = "lattice field (numeric)"  #: the kind in words, for listings
 
     def __init__(self, L: int, d: int = 1, m2: float = 1.0, lam: float = 1.0, a: float = 1.0,
                  gamma: float = 1.0, eps: float = 0.0) -> None:

@@ -14,7 +14,7 @@ import sympy as sp
 
 from ..errors import InvalidDiffusion, InvalidParity, ModelError, NonlinearDrift, UnknownVariable
 from . import budget, display, structure
-from ._compat import keyword_only_after
+from ._compat import deprecated_keywords
 from .checks import NON_FINITE, LinearModel, as_expression, check_distinct_names, check_finite_array, check_value
 from .structure import numeric_stability, stability_tolerance  # noqa: F401  (re-exported)
 
@@ -269,6 +269,7 @@ class LinearSDE(StateModel):
     __slots__ = ("_variables", "_A", "_b", "_D", "_parity", "_arrays", "_parameters", "_cache", "_time", "_feedback",
                  "__weakref__")
     kind = "linear"  #: the model kind (see :func:`thermotheory.quantity.model_kind`)
+    kind_label = "LinearSDE"  #: the kind in words, for listings
 
     def __init__(
         self,
@@ -301,7 +302,7 @@ class LinearSDE(StateModel):
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
-    @keyword_only_after("b", "variables", "parity", "time")
+    @deprecated_keywords("LinearSDE.from_matrices")
     def from_matrices(
         cls,
         A: Any,

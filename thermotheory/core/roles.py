@@ -36,14 +36,16 @@ role               meaning (quantities that take it)
                    ``optimum``)
 ================== ======================================================================
 
-Deprecated spellings, accepted for one release with a ``DeprecationWarning``
-(:mod:`thermotheory.core._compat`): ``Y=`` of :func:`~thermotheory.heat_rate` and
+Deprecated spellings, accepted for one release with a ``DeprecationWarning``, are declared
+once, in :data:`RENAMED_KEYWORDS` and :data:`KEYWORD_ONLY` below (the decorators of
+:mod:`thermotheory.core._compat` and the quantity records read them): ``Y=`` of :func:`~thermotheory.heat_rate` and
 :func:`~thermotheory.efficiency`, and ``into=`` of
 :func:`~thermotheory.information_flow`, are now ``subsystem=``; ``b``, ``variables``,
 ``parity`` and ``time`` of :meth:`~thermotheory.LinearSDE.from_matrices` are keywords
 (positionally, ``b`` sat after ``D`` while :meth:`~thermotheory.LinearSDE.arrays`
 returns ``(A, b, D)``); ``vary=`` of the decoder's ``tradeoff`` and ``optimum`` is now
-``parameter=``.
+``parameter=``; so are ``Y=`` of the estimators ``thermotheory.estimate.heat`` and
+``heat_rate`` and ``into=`` of ``thermotheory.estimate.information_flow``.
 
 Shapes: a mean is a vector of shape ``(n,)`` (a float array, or a one-dimensional sympy
 ``ImmutableDenseNDimArray`` for a symbolic model); a covariance is an ``(n, n)`` matrix
@@ -54,11 +56,13 @@ Examples
 >>> from thermotheory.core.roles import ROLES
 >>> ROLES["subsystem"].split(";")[0]
 'the variables whose own dynamics the quantity is about'
+>>> RENAMED_KEYWORDS["information_flow"]
+{'into': 'subsystem'}
 """
 
 from __future__ import annotations
 
-__all__ = ["ROLES", "DEPRECATED"]
+__all__ = ["ROLES", "RENAMED_KEYWORDS", "KEYWORD_ONLY", "DEPRECATED"]
 
 #: One line per role: the argument names used by every closed form.
 ROLES: dict[str, str] = {
@@ -77,9 +81,27 @@ ROLES: dict[str, str] = {
     "parameter": "the model parameter varied along a grid (sweep, plot_check)",
 }
 
-#: Deprecated keyword -> its role, per function (one release).
-DEPRECATED: dict[str, dict[str, str]] = {
+#: Every renamed keyword of the package, declared once (one release): the function (its public
+#: name, relative to ``thermotheory``) -> {deprecated keyword: the role it stands for}. Read by
+#: :func:`thermotheory.core._compat.deprecated_keywords` and by the quantity records' ``aliases``.
+RENAMED_KEYWORDS: dict[str, dict[str, str]] = {
     "heat_rate": {"Y": "subsystem"},
     "efficiency": {"Y": "subsystem"},
     "information_flow": {"into": "subsystem"},
+    "estimate.heat": {"Y": "subsystem"},
+    "estimate.heat_rate": {"Y": "subsystem"},
+    "estimate.information_flow": {"into": "subsystem"},
+    "models.decoder.tradeoff": {"vary": "parameter"},
+    "models.decoder.optimum": {"vary": "parameter"},
 }
+
+#: Parameters that became keyword-only, still accepted in their old positional slots (in this order), one
+#: release: the function -> the parameters. Read by :func:`thermotheory.core._compat.deprecated_keywords`.
+KEYWORD_ONLY: dict[str, tuple[str, ...]] = {
+    "LinearSDE.from_matrices": ("b", "variables", "parity", "time"),
+}
+
+#: Deprecated keyword -> its role, per closed form of a registered quantity (the entries of
+#: :data:`RENAMED_KEYWORDS` named by a quantity alone).
+DEPRECATED: dict[str, dict[str, str]] = {name: renames for name, renames in RENAMED_KEYWORDS.items()
+                                         if "." not in name}

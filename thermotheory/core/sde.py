@@ -13,12 +13,12 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
-from ..errors import InvalidDiffusion, ModelError, UnknownVariable
+from ..errors import InvalidDiffusion, ModelError, NotStable, UnknownVariable
 from . import display
 from .checks import as_expression, check_distinct_names
-from .model import StateModel, _parity_tuple
+from .model import LinearSDE, StateModel, _parity_tuple
 
-__all__ = ["SDE", "CONVENTIONS"]
+__all__ = ["SDE", "CONVENTIONS", "linear_noise_approximation", "fixed_points"]
 
 CONVENTIONS = ("ito", "stratonovich")
 
@@ -56,6 +56,10 @@ class SDE(StateModel):
     __slots__ = ("_variables", "_drift", "_diffusion", "_parity", "_convention", "_parameters", "_compiled",
                  "__weakref__")
     kind = "nonlinear"  #: the model kind (see :func:`thermotheory.quantity.model_kind`)
+    kind_label = "nonlinear SDE"  #: the kind in words, for listings
+    #: What the closed forms of this kind are: those of the model's :meth:`linearize` (its linear-noise
+    #: approximation); ``verify`` labels its records with it unless the linearisation is exact.
+    theory = "linear-noise approximation"
 
     def __init__(
         self,
@@ -109,6 +113,40 @@ class SDE(StateModel):
     def additive(self) -> bool:
         """True when no diffusion depends on the state."""
         return not any(d.free_symbols & set(self._variables) for d in self._diffusion)
+
+    @property
+    def approximation(self) -> str:
+        """What a closed form of this model is: ``""`` when its linearisation is exact, else :attr:`theory`.
+
+        The linear-noise approximation is exact for a drift linear in the state with additive noise.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from thermotheory import SDE
+        >>> x = sp.Symbol("x", real=True)
+        >>> SDE({x: -x}, {x: 1}).approximation, SDE({x: -x**3}, {x: 1}).approximation
+        ('', 'linear-noise approximation')
+        """
+        linear = all(f.is_polynomial(*self._variables) and sp.Poly(f, *self._variables).total_degree() <= 1
+                     for f in self._drift)
+        return "" if self.additive and linear else self.theory
+
+    def linearize(self, at: Mapping[sp.Symbol | str, Any] | None = None) -> Any:
+        """The linear-noise approximation: a :class:`~thermotheory.LinearSDE` (as python-control's ``linearize``).
+
+        The same as :func:`~thermotheory.linear_noise_approximation` (``at``: the fixed point,
+        by default the only stable one); the closed forms of an SDE are those of this model.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from thermotheory import SDE
+        >>> x = sp.Symbol("x", real=True)
+        >>> SDE({x: x - x**3}, {x: sp.Rational(1, 10)}).linearize(at={x: 1}).drift
+        {x: 2 - 2*x}
+        """
+        return linear_noise_approximation(self, at)
 
     def subs(self, mapping: Mapping[sp.Symbol | str, Any]) -> SDE:
         """A new model with parameters replaced by values.
@@ -178,3 +216,121 @@ class SDE(StateModel):
             When ``width`` is not a positive finite number.
         """
         return display.nonlinear_lines(self, display.checked_width(width))
+
+
+def fixed_points(model: SDE) -> list[dict[sp.Symbol, Any]]:
+    """The fixed points of the deterministic drift ``f(z) = 0``.
+
+    Solved by sympy (symbolic or numeric models with polynomial or otherwise solvable
+    drifts); only real solutions are kept.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory import SDE
+    >>> x = sp.Symbol("x", real=True)
+    >>> sorted(p[x] for p in fixed_points(SDE({x: x - x**3}, {x: 1})))
+    [-1, 0, 1]
+    """
+    if not isinstance(model, SDE):
+        raise ModelError(f"expected an SDE but found {type(model).__name__}")
+    variables = model.variables
+    try:
+        sols = sp.solve(list(model.drift.values()), list(variables), dict=True)
+    except NotImplementedError as exc:  # pragma: no cover - depends on sympy's solvers
+        raise ModelError(f"sympy cannot solve f(z) = 0 for this drift: pass the fixed point as at={{...}} ({exc})")
+    out = []
+    for sol in sols:
+        if len(sol) != len(variables):
+            continue  # a continuum of fixed points: no isolated point to expand around
+        if all(sp.sympify(val).is_real is not False for val in sol.values()):
+            out.append({var: sp.simplify(sol[var]) for var in variables})
+    return out
+
+
+def linear_noise_approximation(model: SDE, at: Mapping[sp.Symbol | str, Any] | None = None) -> LinearSDE:
+    r"""Linearise a nonlinear SDE around a fixed point of its drift (linear-noise approximation).
+
+    Parameters
+    ----------
+    model : SDE
+        Symbolic or numeric. Its diffusion may depend on the state (it is evaluated at
+        the fixed point, the Itô reading).
+    at : mapping variable -> value, optional
+        The fixed point. Default: the only fixed point of the drift, or, when there are
+        several, the only one whose Jacobian is stable (numeric models).
+
+    Returns
+    -------
+    LinearSDE
+        ``dz = J (z - z*) dt + sqrt(2 D(z*)) dW`` in the model's own variables, with the
+        model's parities; its stationary mean is ``z*``.
+
+    Raises
+    ------
+    ModelError
+        When ``at`` is not a fixed point, or no unique fixed point can be chosen.
+    NotStable
+        When a numeric model's Jacobian at the fixed point is not stable.
+
+    Examples
+    --------
+    A particle in a double well, linearised in its right-hand well:
+
+    >>> import sympy as sp
+    >>> from thermotheory import SDE, stationary_covariance
+    >>> x = sp.Symbol("x", real=True)
+    >>> lna = linear_noise_approximation(SDE({x: x - x**3}, {x: sp.Rational(1, 10)}), at={x: 1})
+    >>> lna.drift
+    {x: 2 - 2*x}
+    >>> stationary_covariance(lna)
+    array([[0.05]])
+    """
+    if not isinstance(model, SDE):
+        raise ModelError(f"expected an SDE but found {type(model).__name__}")
+    variables = model.variables
+    f = sp.Matrix(list(model.drift.values()))
+    if at is None:
+        points = fixed_points(model)
+        if len(points) > 1 and model.is_numeric:
+            points = [p for p in points if _is_stable(f.jacobian(variables).xreplace(p))]
+        if len(points) != 1:
+            raise ModelError(
+                f"the drift has {len(points)} {'stable ' if model.is_numeric else ''}fixed points: "
+                "choose one with at={...}"
+            )
+        point = points[0]
+    else:
+        point = {variables[model.index(k)]: sp.sympify(val) for k, val in at.items()}
+        missing = [v.name for v in variables if v not in point]
+        if missing:
+            raise ModelError(f"at: give a value for every state variable; missing {missing}")
+        residual = f.xreplace(point).applyfunc(sp.simplify)
+        if any(_nonzero(r) for r in residual):
+            raise ModelError(f"at: {point} is not a fixed point of the drift (f = {list(residual)})")
+    J = f.jacobian(variables).xreplace(point).applyfunc(sp.simplify)
+    if model.is_numeric and not _is_stable(J):
+        raise NotStable(f"the drift's Jacobian at the fixed point {point} is not stable")
+    z = sp.Matrix(variables)
+    zs = sp.Matrix([point[v] for v in variables])
+    drift = J * (z - zs)
+    diffusion = {v: sp.simplify(d.xreplace(point)) for v, d in model.diffusion.items()}
+    for v, d in diffusion.items():
+        if d.is_negative:
+            raise ModelError(f"the diffusion of {v} is negative at the fixed point: {d}")
+    return LinearSDE({v: sp.expand(e) for v, e in zip(variables, drift)}, diffusion,
+                     parity=dict(zip(variables, model.parity)))
+
+
+def _nonzero(expr: sp.Expr) -> bool:
+    if expr.free_symbols:
+        return not expr.equals(0)
+    return abs(complex(expr)) > 1e-12
+
+
+def _is_stable(J: sp.Matrix) -> bool:
+    try:
+        M = np.array(J.evalf(), dtype=float)
+    except TypeError:
+        return True  # symbolic: LinearSDE and the engine check stability when needed
+    return bool(np.all(np.linalg.eigvals(M).real < 0))

@@ -37,7 +37,7 @@ from .state import covariance_matrix, stationary_state
 from .feedback import feedback_array
 from .model import LinearSDE, VariableSpec, stability_tolerance
 from .checks import check_finite_result, guarded
-from ._compat import renamed_keywords
+from ._compat import deprecated_keywords
 from .closedform import ClosedForm, CovarianceNames, apply_form, check_form, choose_form, generically_singular
 
 __all__ = [
@@ -439,7 +439,7 @@ def entropy_production_rate(model: LinearSDE, subsystem: VariableSpec | None = N
     return _finish(ops, val, form)
 
 
-@renamed_keywords(Y="subsystem")
+@deprecated_keywords("heat_rate")
 @guarded
 def heat_rate(model: LinearSDE, subsystem: VariableSpec, form: str | None = None) -> Any:
     r"""Stationary heat rate of a subsystem ``Y``: entropy flow into the medium caused by Y's dynamics.
@@ -499,7 +499,7 @@ def _snap(model, ops, value, scale, form=None, names=None):
     return _finish(ops, value, form, names)
 
 
-@renamed_keywords(into="subsystem")
+@deprecated_keywords("information_flow")
 @guarded
 def information_flow(model: LinearSDE, subsystem: VariableSpec, form: str | None = None) -> Any:
     r"""Stationary information flow into a subsystem ``Y`` (its learning rate), in nats per unit time.
@@ -561,7 +561,7 @@ def information_flow(model: LinearSDE, subsystem: VariableSpec, form: str | None
                  form)
 
 
-@renamed_keywords(Y="subsystem")
+@deprecated_keywords("efficiency")
 @guarded
 def efficiency(model: LinearSDE, subsystem: VariableSpec, form: str | None = None) -> Any:
     r"""Sensing (learning) efficiency :math:`\eta_Y = l_Y / \Phi_Y`, bounded by 1 by the second law.

@@ -103,7 +103,7 @@ def _notation_checked(quantities: Any) -> dict[str, Any]:
 
 
 def notation(quantities: Mapping[str, Any]) -> dict[str, Any]:
-    """LaTeX notation -> closed form: a :class:`~thermotheory.results.Derivation` gives its quantities' notation
+    """LaTeX notation -> closed form: a :class:`~thermotheory.derivation.Derivation` gives its quantities' notation
     (from the registry), a plain mapping is taken as LaTeX name -> closed form."""
     return quantities.notation() if hasattr(quantities, "notation") else dict(quantities)
 
@@ -111,7 +111,7 @@ def notation(quantities: Mapping[str, Any]) -> dict[str, Any]:
 def derivation_tex(model: LinearSDE, quantities: Mapping[str, Any], source: str = "") -> str:
     r"""An ``align`` environment with the model's SDEs and one line per quantity (LaTeX name -> closed form).
 
-    ``quantities`` is a :class:`~thermotheory.results.Derivation` (notation from its
+    ``quantities`` is a :class:`~thermotheory.derivation.Derivation` (notation from its
     quantities) or a mapping LaTeX name -> closed form.
 
     Examples

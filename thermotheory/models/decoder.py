@@ -34,12 +34,12 @@ import scipy.optimize as so
 import sympy as sp
 
 from ..core import filtering, gaussian, thermo
-from ..core._compat import renamed_keywords
-from ..core.covariance import stationary_covariance
+from ..core._compat import deprecated_keywords
+from ..core.state import stationary_covariance
 from ..core.model import LinearSDE
 from ..core.presentation import Units
 from ..errors import ModelError
-from ..results import Definition, Derivation
+from ..derivation import Definition, Derivation
 
 __all__ = [
     "tau_v", "sigma_v", "tau_n", "sigma_n", "g", "N", "v", "x", "xbar", "ATP_KT", "rho", "snr", "UNITS",
@@ -118,7 +118,7 @@ def _quantities(model: LinearSDE, neuron: sp.Symbol) -> Derivation:
 
 
 def neuron_quantities(model: LinearSDE | None = None) -> Derivation:
-    r"""Every stationary closed form of one decoding neuron, as a :class:`~thermotheory.results.Derivation`.
+    r"""Every stationary closed form of one decoding neuron, as a :class:`~thermotheory.derivation.Derivation`.
 
     Keys: ``information`` :math:`I(v; x)`; ``information_flow`` :math:`l_x` (learning
     rate); ``heat_rate`` :math:`\Phi_x` (entropy flow into the neuron's medium; times ``T``
@@ -188,7 +188,7 @@ def population_quantities(n: Any = N) -> Derivation:
 def large_population_limits() -> Derivation:
     r"""Limits :math:`N \to \infty` of the population's quantities (information per neuron and cost per neuron too).
 
-    A :class:`~thermotheory.results.Derivation` of definitions, each written as the limit of
+    A :class:`~thermotheory.derivation.Derivation` of definitions, each written as the limit of
     the population quantity it comes from.
 
     The information saturates (the neurons' own time constant limits it):
@@ -261,7 +261,7 @@ def energy_cost(rate: Any, temperature_kT: Any = 1) -> dict[str, Any]:
     return {"kT_per_time": power, "ATP_per_time": power / ATP_KT}
 
 
-@renamed_keywords(vary="parameter")
+@deprecated_keywords("models.decoder.tradeoff")
 def tradeoff(values: Mapping[Any, float], parameter: sp.Symbol, grid: Sequence[float]) -> dict[str, np.ndarray]:
     """Accuracy, information, cost and efficiency of one neuron along a grid of one parameter.
 
@@ -298,7 +298,7 @@ def tradeoff(values: Mapping[Any, float], parameter: sp.Symbol, grid: Sequence[f
     return out
 
 
-@renamed_keywords(vary="parameter")
+@deprecated_keywords("models.decoder.optimum")
 def optimum(values: Mapping[Any, float], parameter: sp.Symbol = tau_n, objective: str = "sensory_capacity",
             bounds: tuple[float, float] = (1e-4, 1e4)) -> tuple[float, float]:
     r"""The value of one parameter that maximises a quantity of one neuron, and that maximum.

@@ -29,6 +29,8 @@ Symbols: ``m`` (mass), ``lambda`` (coupling), ``a`` (spacing), ``Gamma`` (mobili
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import sympy as sp
 
 from ..core.lattice import BYTES_PER_SITE, MAX_WORKING_BYTES, LatticeField, _check_d
@@ -37,7 +39,7 @@ __all__ = [
     "m", "lam", "a", "Gamma", "eps", "r", "kappa",
     "momenta", "propagator", "inverse_correlation_length", "correlation_length", "two_point_function",
     "susceptibility", "second_moment_length", "entropy_production_density", "decimation", "mass_for_length",
-    "LatticeField", "MAX_WORKING_BYTES", "BYTES_PER_SITE",
+    "LatticeField", "MAX_WORKING_BYTES", "BYTES_PER_SITE", "lattice_field",
 ]
 
 m, a, Gamma = sp.symbols("m a Gamma", positive=True)
@@ -214,3 +216,15 @@ def mass_for_length(xi: sp.Expr | float | None = None) -> sp.Expr:
     """
     x = sp.Symbol("xi", positive=True) if xi is None else sp.sympify(xi)
     return 2 * lam * (sp.cosh(a / x) - 1) / a**2
+
+
+def lattice_field(values: Mapping[sp.Symbol, float], L: int, d: int = 1) -> LatticeField:
+    """The field of ``L^d`` sites at the values of :data:`m`, :data:`lam`, :data:`a`, :data:`Gamma` (and :data:`eps`).
+
+    Examples
+    --------
+    >>> lattice_field({m: 1.0, lam: 1.0, a: 1.0, Gamma: 1.0}, 8).eps
+    0.0
+    """
+    return LatticeField(L, d=d, m2=values[m] ** 2, lam=values[lam], a=values[a], gamma=values[Gamma],
+                        eps=values.get(eps, 0.0))

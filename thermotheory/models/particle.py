@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..core.covariance import covariance, mean
+from ..core.moments import covariance, mean
 from ..core.model import LinearSDE
 from ..core.presentation import Units
 from ..errors import ModelError
-from ..results import Definition, Derivation
+from ..derivation import Definition, Derivation
 from ..core.thermo import entropy_production, heat
 
 __all__ = [
@@ -77,7 +77,7 @@ def free_velocity() -> LinearSDE:
 def relaxation(initial_variance: sp.Expr | float) -> Derivation:
     r"""A free particle's velocity relaxing from variance :math:`s_0` (zero mean) to equilibrium.
 
-    Returns a :class:`~thermotheory.results.Derivation` of :func:`free_velocity` with
+    Returns a :class:`~thermotheory.derivation.Derivation` of :func:`free_velocity` with
 
     - ``"variance"``: :math:`\langle v^2\rangle(t) = T/m + (s_0 - T/m) e^{-2\gamma t/m}`;
     - ``"entropy_production"``: the total entropy produced over ``[0, t]``

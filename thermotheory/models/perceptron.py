@@ -50,13 +50,14 @@ import sympy as sp
 from ..core.model import LinearSDE
 from ..errors import ModelError
 from ..montecarlo.estimators import Estimate
-from ..results import Definition, Derivation
+from ..derivation import Definition, Derivation
 from . import synapse
 
 __all__ = [
     "nu", "tau", "alpha", "t", "omega", "sigma_T",
     "one_weight", "drive_response", "one_weight_quantities", "many_weights_quantities",
     "hebbian_limit", "hebbian_supremum", "simulate_learning",
+    "hebbian_force", "many_weights", "many_weights_start", "many_weights_forms", "one_weight_forms",
 ]
 
 nu, tau, alpha = sp.symbols("nu tau alpha", positive=True)
@@ -219,7 +220,7 @@ def many_weights_quantities(alpha_value: Any, nu_value: Any, tau_value: Any = No
                             dps: int = 20) -> Derivation:
     r"""Hebbian learning of ``P = alpha N`` labels as ``N -> infinity``: the bound's terms per weight.
 
-    Returns a :class:`~thermotheory.results.Derivation` of mpmath numbers: ``"information"``
+    Returns a :class:`~thermotheory.derivation.Derivation` of mpmath numbers: ``"information"``
     :math:`\alpha [\ln 2 - h(p_c)]` with :math:`p_c` the probability
     of a right prediction, ``"entropy_change"`` :math:`\tfrac12 \ln(1 + \alpha c^2 \nu^2)`,
     ``"heat"`` :math:`\alpha \nu^2 q(t)`, ``"efficiency"`` and ``"error"`` :math:`1 - p_c`
@@ -380,3 +381,57 @@ def simulate_learning(N: int, alpha_value: float, nu_value: float, tau_value: fl
         "heat": Estimate(float(heat.mean()), float(heat.std(ddof=1) / np.sqrt(heat.size)), int(heat.size)),
         "error": Estimate(float(1 - p_hat), float(p_se), int(pc.size)),
     }
+
+
+#: The Hebbian force on one weight (a state variable of :func:`many_weights`).
+hebbian_force = sp.Symbol("f", real=True)
+
+
+def many_weights() -> LinearSDE:
+    """One of many weights (``N -> oo``, ``alpha N`` patterns) under a step Hebbian force ``f`` held constant.
+
+    Examples
+    --------
+    >>> many_weights().variables
+    (f, omega)
+    """
+    return LinearSDE({hebbian_force: sp.Integer(0), omega: -omega + hebbian_force}, {omega: 1})
+
+
+def many_weights_start() -> sp.Matrix:
+    """The initial covariance of ``(f, omega)``: ``f ~ N(0, alpha nu^2)`` as ``N -> oo``, the weight in equilibrium.
+
+    Examples
+    --------
+    >>> many_weights_start()[0, 0]
+    alpha*nu**2
+    """
+    return sp.diag(alpha * nu**2, 1)
+
+
+def many_weights_forms() -> dict[str, Any]:
+    """The heat and the weight's entropy of :func:`many_weights` over ``[0, t]``, as functions of no arguments.
+
+    The weight's marginal is ``N(0, 1 + alpha c^2 nu^2)`` with ``c, q`` the step's
+    :func:`drive_response`; the engine's closed forms need parameters in the drift for a
+    symbolic time, and its heat a drift without a conserved mode (``f`` is one).
+
+    Examples
+    --------
+    >>> sorted(many_weights_forms())
+    ['entropy', 'heat']
+    """
+    c, q = drive_response("step")
+    return {"heat": lambda: alpha * nu**2 * q,
+            "entropy": lambda: sp.log(2 * sp.pi * sp.E * (1 + alpha * nu**2 * c**2)) / 2}
+
+
+def one_weight_forms(kind: str = "ramp") -> dict[str, Any]:
+    """The heat of :func:`one_weight` from equilibrium over ``[0, t]``, as a function of no arguments.
+
+    Examples
+    --------
+    >>> list(one_weight_forms())
+    ['heat']
+    """
+    return {"heat": lambda: sigma_T**2 * nu**2 * drive_response(kind)[1]}

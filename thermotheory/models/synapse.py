@@ -38,13 +38,13 @@ from typing import Any
 import sympy as sp
 
 from ..core import gaussian, thermo
-from ..core.covariance import covariance, mean
+from ..core.moments import covariance, mean
 from ..core.lna import linear_noise_approximation
 from ..core.model import LinearSDE
 from ..core.presentation import Units
 from ..core.sde import SDE
 from ..errors import ModelError
-from ..results import Definition, Derivation
+from ..derivation import Definition, Derivation
 from .decoder import UNITS as _DECODER_UNITS
 from .decoder import g, sigma_n, sigma_v, tau_n, tau_v, v, x
 
@@ -52,6 +52,7 @@ __all__ = [
     "tau_w", "sigma_w", "kappa", "lam", "s_mu", "tau_r", "t_w", "I_th", "r_0", "theta", "t", "w", "mu",
     "tracking", "tracking_quantities", "protocol", "learning", "learning_quantities", "ramp_efficiency",
     "storage_quantities", "learning_sde", "c", "LEARNING_START", "bcm_synapse", "bcm_linear_noise", "UNITS", "LEARNING_SCALES",
+    "learning_joint", "learning_forms", "storing_start", "storing_forms",
 ]
 
 tau_w, sigma_w, kappa, s_mu, tau_r, t_w, r_0, theta = sp.symbols(
@@ -101,7 +102,7 @@ def tracking() -> LinearSDE:
 
 
 def tracking_quantities(model: LinearSDE | None = None) -> Derivation:
-    r"""Stationary closed forms of the tracking synapse (a :class:`~thermotheory.results.Derivation`).
+    r"""Stationary closed forms of the tracking synapse (a :class:`~thermotheory.derivation.Derivation`).
 
     Returns, each entry bound to its registered quantity (the last a definition), ``"information_vw"`` :math:`I(v; w)`, ``"information_vx"``
     :math:`I(v; x)` (data processing: :math:`I(v;w) \le I(v;x)`), ``"heat_rate"``
@@ -226,7 +227,7 @@ def _conditional(kind: str) -> list[tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]]:
 def learning_quantities(kind: str = "step") -> Derivation:
     r"""Transient closed forms of learning ``mu`` under a step or a ramp, for any time ``t``.
 
-    Returns a :class:`~thermotheory.results.Derivation` of :func:`learning_sde` (``Piecewise``
+    Returns a :class:`~thermotheory.derivation.Derivation` of :func:`learning_sde` (``Piecewise``
     in ``t`` for the ramp) with
 
     - ``"gain"`` :math:`c(t)`, with :math:`E[w \mid \mu] = c(t)\,\mu`, and ``"variance"``
@@ -313,7 +314,7 @@ def _learning_derivation(kind: str, forms: dict[str, Any]) -> Derivation:
 def ramp_efficiency() -> Derivation:
     r"""Learning efficiency after a ramp of duration ``tau_r`` (``t -> infinity``), and its limits.
 
-    Returns a :class:`~thermotheory.results.Derivation` of definitions: ``"efficiency"`` (a
+    Returns a :class:`~thermotheory.derivation.Derivation` of definitions: ``"efficiency"`` (a
     function of ``tau_r``), ``"heat"`` (the heat of learning), ``"step_limit"``
     (``tau_r -> 0``: the step's efficiency, below 1/2) and ``"slow_limit"``
     (``tau_r -> infinity``: 1).
@@ -340,7 +341,7 @@ def storage_quantities() -> Derivation:
     r"""Writing with a step for a time ``t_w``, then storing: forgetting (drive off) or holding (drive on).
 
     With :math:`c_w = 1 - e^{-t_w/\tau_w}` the gain written and ``t`` the time since the
-    drive stopped, returns a :class:`~thermotheory.results.Derivation` of
+    drive stopped, returns a :class:`~thermotheory.derivation.Derivation` of
     :func:`learning_sde` ``("pulse")`` with
 
     - ``"information"`` :math:`I(t)` left after the drive stops, ``"lifetime"`` the time
@@ -444,3 +445,54 @@ def bcm_linear_noise(model: SDE | None = None) -> LinearSDE:
     """
     model = bcm_synapse() if model is None else model
     return linear_noise_approximation(model)
+
+
+def learning_joint(gain: Any) -> LinearSDE:
+    """``(mu, w)``, ``mu`` constant and ``tau_w dw = (-w + gain mu) dt + ...``: the synapse under a constant drive.
+
+    Examples
+    --------
+    >>> learning_joint(0).variables
+    (mu, w)
+    """
+    return LinearSDE({mu: sp.Integer(0), w: (-w + gain * mu) / tau_w}, {w: sigma_w**2 / tau_w})
+
+
+def learning_forms(kind: str) -> dict[str, Any]:
+    """The closed forms of a learning synapse averaged over ``mu``, as functions of no arguments (computed when asked).
+
+    ``"mutual_information"`` (``I(w_t; mu)``), ``"entropy"`` (``H(w_t) = H(w_0) + Delta S_w``, the
+    weight starting in equilibrium) and ``"heat"``, from :func:`learning_quantities`.
+
+    Examples
+    --------
+    >>> sorted(learning_forms("step"))
+    ['entropy', 'heat', 'mutual_information']
+    """
+    return {"mutual_information": lambda: learning_quantities(kind)["information"],
+            "entropy": lambda: sp.log(2 * sp.pi * sp.E * sigma_w**2) / 2 + learning_quantities(kind)["entropy_change"],
+            "heat": lambda: learning_quantities(kind)["heat"]}
+
+
+def storing_start() -> sp.Matrix:
+    """The covariance of ``(mu, w)`` at the end of a step drive of duration ``t_w`` (``w`` from equilibrium).
+
+    Examples
+    --------
+    >>> storing_start()[0, 1]
+    lambda*s_mu**2*(1 - exp(-t_w/tau_w))
+    """
+    written = 1 - sp.exp(-t_w / tau_w)  # the gain c(t_w) written by a step of duration t_w
+    cov = lam * written * s_mu**2
+    return sp.Matrix([[s_mu**2, cov], [cov, sigma_w**2 + (lam * written * s_mu) ** 2]])
+
+
+def storing_forms() -> dict[str, Any]:
+    """The stored synapse's own closed form: the heat of forgetting (:func:`storage_quantities`), computed when asked.
+
+    Examples
+    --------
+    >>> list(storing_forms())
+    ['heat']
+    """
+    return {"heat": lambda: storage_quantities()["heat_forgetting"]}

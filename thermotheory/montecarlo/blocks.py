@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..errors import ModelError
-from ..result import Estimate, _satterthwaite
+from .uncertainty import Estimate, _satterthwaite
 from .regression import filter_error_from_moments, transfer_entropy_from_moments
 
 __all__ = ["LagMoments", "Moments", "RegressionMoments", "jackknife", "heat_sum", "flow_sum", "MAX_GROUPS"]

@@ -31,7 +31,7 @@ from ..core.currents.current import Current
 from ..core.feedback import feedback_array
 from ..core.model import LinearSDE
 from ..errors import ModelError
-from ..result import Estimate
+from .uncertainty import Estimate
 from .blocks import jackknife, richardson
 from .paths import time_scales
 from .simulate import simulate

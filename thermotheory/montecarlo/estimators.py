@@ -21,7 +21,7 @@ Bias and error control
   degrees of freedom to the normal deviate with the same tail probability, so a test
   ``|z| <= z_max`` has the nominal false-failure rate of a standard normal.
 
-(The implementations live in :mod:`thermotheory.result` (the :class:`Estimate` type),
+(The implementations live in :mod:`.uncertainty` (the :class:`Estimate` type),
 :mod:`.samples` (iid samples), :mod:`.observers` (streaming path observers), :mod:`.paths`
 (recorded paths) and :mod:`.regression` (transfer entropy and filter error); this module
 gathers them.)
@@ -44,6 +44,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from ..errors import ModelError
 from ..quantity import ESTIMATOR_TABLES, QUANTITIES
 from . import currents as currents_mc
 from . import lattice as lattice_mc
@@ -51,7 +54,7 @@ from . import nonlinear as nonlinear_mc
 from . import spectral as spectral_mc
 from . import stationary as stationary_mc
 from . import transient as transient_mc
-from ..result import Estimate, _satterthwaite, _with_bias, normal_equivalent_z, per_path, pooled, ratio
+from .uncertainty import Estimate, _satterthwaite, _with_bias, normal_equivalent_z, per_path, pooled, ratio
 from .observers import Extrapolated, FittedGaussian, InformationFlow, MediumEntropyFlow, Paired, SystemEntropyChange
 from .paths import (_is_nonlinear, _model_arrays, _nonlinear_heat, _run_on, entropy_production_rate, heat, heat_rate,
                     information_flow, time_scales)
@@ -111,11 +114,16 @@ class Estimator:
         The stationary method (``"static"``, ``"rate"`` or ``"regression"``) by which ``verify``
         checks the step, refines a regression step and sizes a run to ``budget=`` or ``rtol=``
         (see :mod:`.stationary`); None: the run takes ``paths=`` only.
+    checks : callable or None
+        ``checks(numeric model) -> [(order, args, kwargs), ...]``: the instances of the quantity
+        that ``verify_all`` checks on a model (its roles as ``args`` and ``kwargs``), sorted
+        across rows by ``order``; None: ``verify_all`` does not check it.
     """
 
     fn: Callable[..., Any]
     paths: int
     sizing: str | None = None
+    checks: Callable[[Any], list[tuple[tuple, tuple, dict]]] | None = None
 
 
 #: The estimator table: ``(quantity name, model kind, regime) -> Estimator``.
@@ -124,12 +132,12 @@ ESTIMATOR_TABLES.append(ESTIMATORS)  # Quantity.estimators reads it (the quantit
 
 
 def add_estimator(name: str, kind: str, regime: str, fn: Callable[..., Any], paths: int,
-                  sizing: str | None = None) -> Estimator:
+                  sizing: str | None = None, checks: Callable[[Any], list] | None = None) -> Estimator:
     """Add the row ``(name, kind, regime)`` to :data:`ESTIMATORS` (a row can be added once)."""
     key = (name, kind, regime)
     if key in ESTIMATORS:
         raise ValueError(f"the estimator table has a row {key} already")
-    ESTIMATORS[key] = row = Estimator(fn, paths, sizing)
+    ESTIMATORS[key] = row = Estimator(fn, paths, sizing, checks)
     return row
 
 
@@ -185,34 +193,101 @@ def _path_estimator(fn: Callable[..., Any]) -> Callable[..., Any]:
     return estimate
 
 
+# -- what verify_all checks on a linear model: (order, args, kwargs), the order being that of its table ---------
+# entropy of each variable; mutual information of each with the rest; the total entropy production; then, per
+# variable that dissipates (diagonal noise), heat, information flow, partial entropy production, efficiency,
+# transfer entropy into it and the filter error of the other from its paths.
+
+def _each_variable(numeric):
+    return [((0, i, 0), (z,), {}) for i, z in enumerate(numeric.variables)]
+
+
+def _with_the_rest(numeric):
+    zs = list(numeric.variables)
+    if len(zs) == 2:
+        return [((1, 0, 0), (zs[0], zs[1]), {})]
+    return [((1, i, 0), (z, zs[:i] + zs[i + 1:]), {}) for i, z in enumerate(zs)]
+
+
+def _dissipating(numeric):
+    """``(i, variable)`` of each variable with its own noise, when the noise is independent between variables."""
+    D = numeric.arrays()[2]
+    if np.count_nonzero(D - np.diag(np.diag(D))) != 0:
+        return []
+    return [(i, z) for i, z in enumerate(numeric.variables) if D[numeric.index(z), numeric.index(z)] != 0]
+
+
+def _per_variable(position):
+    def checks(numeric):
+        return [((3, i, position), (z,), {}) for i, z in _dissipating(numeric)]
+    return checks
+
+
+def _entropy_production_checks(numeric):
+    return [((2, 0, 0), (), {})] + [((3, i, 2), (), {"subsystem": z}) for i, z in _dissipating(numeric)]
+
+
+def _efficiency_checks(numeric):  # the efficiency of a subsystem that dissipates
+    from ..core.thermo import heat_rate as closed_heat_rate
+
+    return [((3, i, 3), (z,), {}) for i, z in _dissipating(numeric) if closed_heat_rate(numeric, z) > 1e-12]
+
+
+def _filtered(numeric):
+    """``(i, variable, source)`` where the filter of the variable from the rest converges."""
+    from ..core import filtering
+
+    out = []
+    for i, z in _dissipating(numeric):
+        rest = [w for w in numeric.variables if w != z]
+        source = rest if len(rest) > 1 else rest[0]
+        if filtering.has_noiseless_marginal_modes(numeric, z):
+            continue  # the filter converges only as 1/t: no finite window reaches the stationary value
+        try:  # the filter needs a stabilising Riccati solution; without one these do not apply
+            filtering.transfer_entropy_rate(numeric, source, z)
+        except ModelError:
+            continue
+        out.append((i, z, source))
+    return out
+
+
+def _transfer_entropy_checks(numeric):
+    return [((3, i, 4), (source, z), {}) for i, z, source in _filtered(numeric)]
+
+
+def _filter_error_checks(numeric):
+    return [((3, i, 5), (source, z), {}) for i, z, source in _filtered(numeric) if not isinstance(source, list)]
+
+
 def _rows() -> None:
     linear, linear_t = stationary_mc.estimate, transient_mc.estimate
     static, rate, regression = (stationary_mc.DEFAULT_PATHS[m] for m in ("static", "rate", "regression"))
     transient_paths, nonlinear_paths = transient_mc.DEFAULT_PATHS, nonlinear_mc.DEFAULT_PATHS
 
-    def state(name: str, lattice: bool) -> None:  # a static quantity: stationary, or at t from an initial state
-        add_estimator(name, "linear", "stationary", linear, static, "static")
+    def state(name: str, lattice: bool, checks=None) -> None:  # stationary, or at t from an initial state
+        add_estimator(name, "linear", "stationary", linear, static, "static", checks)
         add_estimator(name, "linear", "transient", linear_t, transient_paths)
         add_estimator(name, "nonlinear", "stationary", nonlinear_mc.estimate, nonlinear_paths)
         add_estimator(name, "nonlinear", "transient", linear_t, transient_paths)
         if lattice:
             add_estimator(name, "lattice", "stationary", lattice_mc.estimate, 4096)
 
-    state("entropy", True)
-    state("mutual_information", True)
+    state("entropy", True, _each_variable)
+    state("mutual_information", True, _with_the_rest)
     state("conditional_mutual_information", False)
-    add_estimator("entropy_production_rate", "linear", "stationary", linear, rate, "rate")
+    add_estimator("entropy_production_rate", "linear", "stationary", linear, rate, "rate", _entropy_production_checks)
     add_estimator("entropy_production_rate", "nonlinear", "stationary", nonlinear_mc.estimate, nonlinear_paths)
     add_estimator("entropy_production_rate", "lattice", "stationary", lattice_mc.estimate, 4096)
-    for name in ("heat_rate", "information_flow"):
-        add_estimator(name, "linear", "stationary", linear, rate, "rate")
+    for position, name in enumerate(("heat_rate", "information_flow")):
+        add_estimator(name, "linear", "stationary", linear, rate, "rate", _per_variable(position))
         add_estimator(name, "nonlinear", "stationary", nonlinear_mc.estimate, nonlinear_paths)
-    add_estimator("efficiency", "linear", "stationary", linear, rate, "rate")
+    add_estimator("efficiency", "linear", "stationary", linear, rate, "rate", _efficiency_checks)
     add_estimator("heat", "linear", "transient", linear_t, transient_paths)
     add_estimator("heat", "nonlinear", "transient", linear_t, transient_paths)
     add_estimator("entropy_production", "linear", "transient", linear_t, transient_paths)
-    add_estimator("transfer_entropy_rate", "linear", "stationary", linear, regression, "regression")
-    add_estimator("filter_error", "linear", "stationary", linear, regression, "regression")
+    add_estimator("transfer_entropy_rate", "linear", "stationary", linear, regression, "regression",
+                  _transfer_entropy_checks)
+    add_estimator("filter_error", "linear", "stationary", linear, regression, "regression", _filter_error_checks)
     for name, fn in (("current_mean_rate", currents_mc.estimate_current_mean_rate),
                      ("current_variance_rate", currents_mc.estimate_current_variance_rate),
                      ("uncertainty_ratio", currents_mc.estimate_uncertainty_ratio)):

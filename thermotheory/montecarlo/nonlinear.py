@@ -10,7 +10,7 @@ independent paths. Nothing here calls a closed form.
 
 from __future__ import annotations
 
-from ..result import Estimate
+from .uncertainty import Estimate
 from . import paths, samples
 from .simulate import simulate
 from .stationary import Run

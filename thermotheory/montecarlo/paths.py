@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core._compat import renamed_keywords
+from ..core._compat import deprecated_keywords
 from ..errors import ModelError
-from ..result import Estimate, per_path
+from .uncertainty import Estimate, per_path
 from .observers import FittedGaussian, InformationFlow, MediumEntropyFlow, SystemEntropyChange
 
 __all__ = ["heat", "heat_rate", "entropy_production_rate", "information_flow", "time_scales"]
@@ -69,7 +69,7 @@ def _model_arrays(model):
     return A, b, D
 
 
-@renamed_keywords(Y="subsystem")
+@deprecated_keywords("estimate.heat")
 def heat(traj, model, subsystem=None) -> Estimate:
     """Heat released into the medium over the recorded paths (as entropy, Q/T), from their start.
 
@@ -101,7 +101,7 @@ def heat(traj, model, subsystem=None) -> Estimate:
     return per_path(_run_on(traj, MediumEntropyFlow(A, b, D, model.parity, idx, traj.dt, per_time=False)))
 
 
-@renamed_keywords(Y="subsystem")
+@deprecated_keywords("estimate.heat_rate")
 def heat_rate(traj, model, subsystem) -> Estimate:
     """Heat rate of ``subsystem`` (entropy flow into the medium per unit time) from recorded stationary paths.
 
@@ -148,7 +148,7 @@ def entropy_production_rate(traj, model, density: FittedGaussian | None = None) 
     return per_path(medium + _run_on(traj, SystemEntropyChange(density, traj.dt)))
 
 
-@renamed_keywords(into="subsystem")
+@deprecated_keywords("estimate.information_flow")
 def information_flow(traj, model, subsystem, density: FittedGaussian | None = None) -> Estimate:
     """Information flow into ``subsystem`` from recorded stationary paths.
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import ModelError
-from ..result import Estimate
+from .uncertainty import Estimate
 from .observers import Paired
 from .paths import _model_arrays, _run_on, time_scales
 

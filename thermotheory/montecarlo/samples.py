@@ -14,7 +14,7 @@ import numpy as np
 from scipy.special import digamma
 
 from ..errors import ModelError
-from ..result import Estimate
+from .uncertainty import Estimate
 
 __all__ = ["sample_covariance", "gaussian_entropy", "gaussian_mutual_information",
            "gaussian_conditional_mutual_information", "ksg_mutual_information"]

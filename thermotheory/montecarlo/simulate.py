@@ -7,7 +7,7 @@ For a linear SDE every scheme used here is an affine update of the state,
 with (``dt`` the step)
 
 - ``exact``: ``F = exp(A dt)``, ``c = int_0^dt exp(A s) b ds``, ``G G^T`` the noise
-  integral ``int_0^dt exp(A s) 2D exp(A^T s) ds`` by :func:`~thermotheory.core.covariance.noise_integral`
+  integral ``int_0^dt exp(A s) 2D exp(A^T s) ds`` by :func:`~thermotheory.core.moments.noise_integral`
   (never the stationary covariance), accurate at any step for stiff or growing drifts;
 - ``euler`` (Euler–Maruyama, strong order 1 for additive noise): ``F = I + A dt``,
   ``c = b dt``, ``G = sqrt(2 D dt)``;
@@ -52,7 +52,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from ..core.checks import real_number
-from ..core.covariance import noise_integral
+from ..core.moments import noise_integral
 from ..core.model import LinearSDE, find_index
 from ..core.sde import SDE
 from ..errors import ModelError, TooLarge
@@ -215,7 +215,7 @@ def drive_offsets(model: LinearSDE, A: np.ndarray, dt: float, steps: int, method
     >>> drive_offsets(m, np.array([[-1.0]]), 0.5, 2, "euler").ravel().tolist()
     [0.0, 0.25]
     """
-    from ..core.covariance import switching_times
+    from ..core.protocols import switching_times
 
     n = A.shape[0]
     starts = np.arange(steps) * dt

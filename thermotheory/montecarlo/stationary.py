@@ -2,7 +2,7 @@
 
 Each estimator simulates the numeric model from its stationary state (after a burn-in),
 accumulates block statistics (:mod:`~thermotheory.montecarlo.blocks`) and returns an
-:class:`~thermotheory.result.Estimate` with a jackknife error over blocks of
+:class:`~thermotheory.montecarlo.uncertainty.Estimate` with a jackknife error over blocks of
 independent paths. Nothing here calls a closed form. The three methods:
 
 ``static``

@@ -47,7 +47,7 @@ from .. import budget
 from .._backend import NumOps
 from ..checks import guarded
 from ..closedform import apply_form, check_form
-from ..covariance import stationary_mean
+from ..state import stationary_mean
 from ..model import LinearSDE, VariableSpec
 from ._spectra import (S_SYMBOL, check_at_points, density, even_in_u, frequency_integral, mp_density,
                        rational_integral, redundant, stationary_arrays, symbolic_density, tail_vanishes,

@@ -1,0 +1,135 @@
+"""Reports: a complete LaTeX document for one model of the catalog (model, assumptions, closed forms, checks).
+
+:func:`report_tex` is what ``thermotheory report`` writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sympy as sp
+
+from ..catalog import APPROXIMATIONS, CatalogEntry
+from ..core.evaluate import latex
+from .derivation import PREAMBLE, quantity_lines
+from .layout import tex_text
+
+__all__ = ["report_tex"]
+
+
+def _assumption(sym: sp.Symbol) -> str:
+    for what in ("positive", "nonnegative", "negative", "nonpositive"):
+        if getattr(sym, f"is_{what}"):
+            return what
+    return "real" if sym.is_real else "complex"
+
+
+def _model_lines(item: CatalogEntry) -> list[str]:
+    """The model section: the SDEs, or the lattice field's action and dynamics in words and formulas."""
+    if not item.numeric:
+        shown = item.shown() if item.shown is not None else item.model()
+        body = latex(shown).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
+        return [r"\begin{align}", body, r"\end{align}", *item.protocol]
+    field = item.model()
+    lines = [
+        rf"A Gaussian field $\phi$ on a periodic {field.d}-dimensional lattice of ${field.L}^{{{field.d}}}$ sites "
+        r"(spacing $a$) with the action",
+        r"\begin{align}",
+        r"S[\phi] &= \sum_i \Big[\frac{m^2}{2}\phi_i^2 + \frac{\lambda}{2 a^2} \sum_{\mu=1}^{d} "
+        r"(\phi_{i+\mu} - \phi_i)^2\Big] = \tfrac12 \phi^T K \phi",
+        r"\end{align}",
+        r"and the Langevin dynamics $d\phi = -\Gamma K \phi\, dt + \sqrt{2\Gamma}\, dW$"
+        + (r", with the input from the neighbour behind weighted $1 + \epsilon$ and from the one ahead "
+           r"$1 - \epsilon$ (non-reciprocal: the static correlations are unchanged, detailed balance is broken)."
+           if field.eps else "."),
+        r"Closed forms by FFT (momentum space) and dense covariances of the regions.",
+    ]
+    regions = item.regions()
+    if regions:
+        sites = "; ".join(rf"${sp.latex(sym)}$: sites {tex_text(str(value))}" for sym, value in regions.items())
+        lines += ["", rf"Regions (coordinates on the lattice): {sites}."]
+    return lines
+
+
+def _assumption_lines(item: CatalogEntry) -> list[str]:
+    by_kind: dict[str, list[str]] = {}
+    for s in item.defaults:
+        by_kind.setdefault(_assumption(s), []).append(f"${sp.latex(s)}$")
+    params = "; ".join(f"{', '.join(names)} {what}" for what, names in by_kind.items())
+    lines = [r"\begin{itemize}",
+             rf"\item parameters: {params}; $k_B = 1$, information in nats, heat as entropy flow into the medium;"]
+    if not item.numeric:
+        model = item.model()
+        parity = ", ".join(f"${sp.latex(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(model.variables,
+                                                                                              model.parity))
+        lines.append(rf"\item parities under time reversal: {parity};")
+        if getattr(model, "is_modulated", False):
+            lines.append(rf"\item the drift matrix and the noise follow a protocol in the time "
+                         rf"${sp.latex(model.time)}$;")
+    if item.regime == "transient":
+        starts = {repr(b.arguments["initial"]): b.arguments["initial"] for b in item.quantities.values()
+                  if "initial" in b.arguments}
+        for initial in starts.values():
+            lines.append(r"\item the quantities are taken at the time in their notation (heat, work and entropy "
+                         r"production over $[0, t]$) from a Gaussian state of mean zero and covariance "
+                         rf"${sp.latex(_covariance(item, initial))}$;")
+    else:
+        lines.append(r"\item stationary quantities refer to the unique stationary state of the stable drift;")
+    if item.approximated() and any(n not in item.theory for n in item.quantities):
+        lines.append(rf"\item {APPROXIMATIONS[item.kind][2]};")
+    if item.theory:
+        own = ", ".join(f"${item.notation(n)}$" for n in item.theory)
+        lines.append(rf"\item {own}: the model's own closed forms (from its module in thermotheory.models, or the "
+                     r"published solution named above), checked against the simulated model;")
+    lines.append(r"\end{itemize}")
+    return lines
+
+
+def _covariance(item: CatalogEntry, initial) -> sp.Matrix:
+    if isinstance(initial, Mapping):
+        model = item.model()
+        return sp.diag(*[initial.get(v, 0) for v in model.variables])
+    return sp.Matrix(initial)
+
+
+def report_tex(item: CatalogEntry, table=None) -> str:
+    """A complete LaTeX document for one catalog model: model, assumptions, closed forms and checks.
+
+    The notation of each quantity is its bound quantity's (:meth:`~thermotheory.BoundQuantity.latex`);
+    a lattice field's closed forms are numbers at the default values.
+
+    Examples
+    --------
+    >>> from thermotheory.catalog import entry
+    >>> tex = report_tex(entry("underdamped_trap"))
+    >>> tex.startswith(r"\\documentclass") and tex.rstrip().endswith(r"\\end{document}")
+    True
+    """
+    values = item.values()
+    lines = [
+        *PREAMBLE, r"\begin{document}",
+        rf"\section*{{{tex_text(item.name.replace('_', ' '))}: {tex_text(item.description)}}}",
+        r"\subsection*{Model}", *_model_lines(item),
+        r"\subsection*{Assumptions}", *_assumption_lines(item),
+        r"\subsection*{Closed forms}",
+    ]
+    if item.numeric:
+        at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
+        lines += [f"At {at}.", ""]
+    forms = {item.notation(name): (sp.Float(item.closed_form(name, values), 10) if item.numeric
+                                   else item.closed_form(name)) for name in item.quantities}
+    lines += [r"\begin{align}", " \\\\\n".join(quantity_lines(forms)), r"\end{align}"]
+    if table is not None:
+        at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
+        lines += [r"\subsection*{Monte Carlo verification}", f"At {at}.", "",
+                  r"\begin{tabular}{lrrrrl}", r"quantity & theory & estimate & s.e. & $z$ & \\ \hline"]
+        checked = [n for n in item.quantities if n not in item.unchecked()]
+        for name, r in zip(checked, table):
+            lines.append(f"${item.notation(name)}$ & {r.theory:.6g} & {r.estimate:.6g} & {r.stderr:.2g} & "
+                         f"{r.z:+.2f} & {'pass' if r.passed else 'FAIL'} \\\\")
+        lines.append(r"\end{tabular}")
+        if item.unchecked():
+            names = ", ".join(f"${item.notation(n)}$" for n in item.unchecked())
+            lines += ["", rf"Not checked (no Monte Carlo estimator: a constant of the model): {names}."]
+    lines.append(r"\end{document}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,640 @@
+"""Verification of closed forms by Monte Carlo: a calibrated z-test per quantity.
+
+The closed form gives ``theory``; a simulation of the model and an estimator that never
+calls the closed forms give ``estimate`` and ``stderr``; the check passes when ``|z| <= z_max``,
+``z`` being ``(estimate - theory) / stderr`` converted to the normal deviate with the same
+tail probability when the standard error has few degrees of freedom (batch means).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import numbers
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .core.checks import real_number, user_stacklevel
+from .core.evaluate import latex
+from .core.model import LinearSDE
+from .errors import ModelError, TooLarge
+from .montecarlo import stationary
+from .montecarlo.estimators import ESTIMATORS, estimator_for
+from .montecarlo.paths import time_scales
+from .montecarlo.simulate import BLOCK, _numeric_model
+from .montecarlo.stationary import Run
+from .quantity import QUANTITIES, BoundQuantity, model_kind
+from .quantity import quantity as lookup
+from .montecarlo.uncertainty import Estimate
+
+__all__ = ["verify", "verify_all", "estimate", "VerificationRecord", "VerificationTable", "TargetNotReached", "time_scales"]
+
+
+@dataclass(frozen=True)
+class VerificationRecord:
+    """Outcome of one Monte Carlo check of a closed form.
+
+    Attributes
+    ----------
+    quantity : str
+        Name of the closed-form function and its arguments.
+    expression : sympy expression, ClosedForm or float
+        The closed form (symbolic when the model has parameters).
+    theory, estimate, stderr, z : float
+        ``z`` is ``(estimate - theory) / stderr`` as a standard normal deviate: converted
+        from Student's t with ``dof`` degrees of freedom when those are finite.
+    passed : bool
+        ``|z| <= z_max``.
+    paths, seed, dt, duration, method, z_max
+        How the estimate was made.
+    dof : float
+        Degrees of freedom of ``stderr`` (``batches - 1`` for batch means; infinite: normal).
+    approximation : str
+        What ``theory`` is when it is not the model's exact closed form: ``"linear-noise
+        approximation"`` for a nonlinear SDE, ``"given"`` for a closed form passed as
+        ``theory=``; empty for an exact closed form of the engine.
+    rtol : float or None
+        The relative standard error asked for (``verify(..., rtol=)``), None if none was.
+    rtol_reached : bool or None
+        False when the run sized for ``rtol`` was cut at the time allowed (``budget``, or
+        :data:`MAX_RTOL_SECONDS`) before the error predicted from its pilot reached ``rtol``
+        (a :class:`TargetNotReached` warning says so too); None without ``rtol``.
+
+    Examples
+    --------
+    >>> r = VerificationRecord("q", 1.0, 1.0, 1.01, 0.01, 1.0, True, 100, 0, 0.01, 1.0, "exact", 4.0)
+    >>> print(r)
+    PASS  q: theory 1 estimate 1.01 +- 0.01 (z = +1.00)
+    """
+
+    quantity: str
+    expression: Any
+    theory: float
+    estimate: float
+    stderr: float
+    z: float
+    passed: bool
+    paths: int
+    seed: int
+    dt: float
+    duration: float
+    method: str
+    z_max: float
+    dof: float = math.inf
+    approximation: str = ""
+    rtol: float | None = None
+    rtol_reached: bool | None = None
+
+    @classmethod
+    def of_estimate(cls, quantity: str, theory: float, estimate: Any, z_max: float = 4.0, expression: Any = None,
+                    approximation: str = "model's own estimator") -> "VerificationRecord":
+        """A record of a closed form against an estimate made by a model's own simulation.
+
+        For quantities that no registered estimator measures (a perceptron's label
+        information, from its own simulation): the same calibrated z-test as :func:`verify`
+        (``estimate.z``, converted from Student's t), so that derivations need no hand-written
+        test. ``estimate`` is an :class:`~thermotheory.montecarlo.uncertainty.Estimate`.
+
+        Examples
+        --------
+        >>> from thermotheory.montecarlo.uncertainty import Estimate
+        >>> VerificationRecord.of_estimate("q", 1.0, Estimate(1.02, 0.01, 100)).passed
+        True
+        """
+        _require_positive("z_max", z_max, "a positive threshold for |z|")
+        z = estimate.z(float(theory))
+        return cls(quantity=quantity, expression=float(theory) if expression is None else expression,
+                   theory=float(theory), estimate=float(estimate.value), stderr=float(estimate.stderr), z=z,
+                   passed=bool(math.isfinite(z) and abs(z) <= z_max), paths=int(estimate.n), seed=-1, dt=0.0,
+                   duration=0.0, method="", z_max=z_max, dof=float(estimate.dof), approximation=approximation)
+
+    def __str__(self) -> str:
+        flag = "PASS" if self.passed else "FAIL"
+        note = f" [{self.approximation}]" if self.approximation else ""
+        if self.rtol_reached is False:
+            note += f" [rtol {self.rtol:g} not reached]"
+        return (f"{flag}  {self.quantity}: theory {self.theory:.6g} estimate {self.estimate:.6g} "
+                f"+- {self.stderr:.2g} (z = {self.z:+.2f}){note}")
+
+    def _repr_html_(self) -> str:
+        return VerificationTable([self])._repr_html_()
+
+
+class VerificationTable(list):
+    """A list of :class:`VerificationRecord` that prints as a table.
+
+    Examples
+    --------
+    >>> VerificationTable([]).passed
+    True
+    """
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self)
+
+    def __str__(self) -> str:
+        head = f"{'quantity':<44} {'theory':>12} {'estimate':>12} {'stderr':>9} {'z':>6}  result"
+        rows = [head, "-" * len(head)]
+        for r in self:
+            rows.append(f"{r.quantity:<44} {r.theory:>12.6g} {r.estimate:>12.6g} {r.stderr:>9.2g} "
+                        f"{r.z:>+6.2f}  {'pass' if r.passed else 'FAIL'}")
+        rows.append(f"{sum(r.passed for r in self)} passed, {sum(not r.passed for r in self)} failed")
+        return "\n".join(rows)
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f"<tr><td>{html.escape(r.quantity)}</td><td>${latex(r.expression)}$</td><td>{r.theory:.6g}</td>"
+            f"<td>{r.estimate:.6g}</td><td>{r.stderr:.2g}</td><td>{r.z:+.2f}</td>"
+            f"<td>{'pass' if r.passed else '<b>FAIL</b>'}</td></tr>"
+            for r in self
+        )
+        return ("<table><tr><th>quantity</th><th>closed form</th><th>theory</th><th>estimate</th>"
+                f"<th>stderr</th><th>z</th><th></th></tr>{cells}</table>")
+
+
+#: Coarsest step a rate check accepts, as a fraction of the fastest relaxation time.
+MAX_RATE_STEP = 0.1
+#: Paths of a run sized by budget= or rtol= (jackknife groups: paths / BLOCK, at most MAX_GROUPS).
+BUDGET_PATHS = 8192
+#: Fewest paths of a sized run: 32 jackknife groups, so that the error's own error is small.
+MIN_BUDGET_PATHS = 32 * BLOCK
+#: Share of budget= that the sizing aims at (a larger run costs a little more per path than its pilot).
+BUDGET_SHARE = 0.85
+#: Longest run that rtol= alone may ask for, in seconds of this process's CPU time.
+MAX_RTOL_SECONDS = 120.0
+
+
+#: rtol= is refused when the run it needs is predicted to take more than this many times the time allowed
+#: (``budget`` left, or :data:`MAX_RTOL_SECONDS`); between one and this many times, the run takes the time
+#: allowed and the record says that the target was not reached.
+RTOL_REFUSE_FACTOR = 4.0
+#: A pilot estimate within this many of its standard errors of 0 gives no scale for a relative error.
+ZERO_PILOT_Z = 3.0
+
+
+class TargetNotReached(UserWarning):
+    """A check sized by ``rtol=`` stopped at its time limit before reaching the error asked for."""
+
+
+def _sized(numeric, bound, run: Run, budget, rtol, started):
+    """Paths and duration that fill ``budget`` seconds or reach ``rtol``, from two timed pilot runs (discarded).
+
+    The pilots (:data:`~thermotheory.montecarlo.stationary.PILOT` paths, one and two pilot
+    durations) give the cost as a fixed part plus a part proportional to paths x simulated
+    time, and the standard error per unit of that work; the main run gets the budget left
+    (CPU time of this process since ``started``). Stationary checks of linear models only.
+
+    Returns ``(paths, duration, reached)``: ``reached`` is False when ``rtol`` was asked for
+    but the run is cut at the time allowed before the predicted error reaches it (None
+    without ``rtol``). Refuses (before the main run) an ``rtol`` relative to a quantity
+    that the pilot cannot tell from 0, and one predicted to need more than
+    :data:`RTOL_REFUSE_FACTOR` times the time allowed.
+    """
+    A = numeric.arrays()[0]
+    slow = time_scales(A)[1]
+    kind = stationary.method_of(bound.name)
+    burn = stationary.BURN_IN[kind] * slow
+    extra = 5 * slow if kind == "regression" else 0.0  # the filters' warm-up
+    p0, d0 = stationary.PILOT[0], (run.duration or stationary.PILOT[1] * slow)
+    costs, works = [], []
+    for k, d in enumerate((d0, 2 * d0)):
+        t0 = time.process_time()
+        pilot, step, _ = stationary.estimate(numeric, bound, run.replace(paths=p0, seed=run.seed + 7919 * (k + 1),
+                                                                         duration=d))
+        costs.append(time.process_time() - t0)
+        works.append(p0 * (d + burn + extra))
+    per_work = max((costs[1] - costs[0]) / (works[1] - works[0]), 0.5 * costs[1] / works[1])
+    fixed = max(costs[1] - per_work * works[1], 0.0)
+    spent = time.process_time() - started
+    seconds = [] if budget is None else [max(BUDGET_SHARE * budget - spent - fixed, 0.0)]
+    reached = None
+    need = 0.0
+    if rtol is not None:
+        scale = abs(pilot.value)
+        if not (math.isfinite(scale) and pilot.stderr > 0 and scale > ZERO_PILOT_Z * pilot.stderr):
+            raise ModelError(
+                f"rtol: the pilot estimate of {bound.label} is {pilot.value:.3g} +- {pilot.stderr:.2g}, which "
+                f"cannot be told from 0, so an error relative to its size cannot be aimed at (a quantity that is 0 has no "
+                f"relative error); give budget= or paths= instead")
+        need = (pilot.stderr / (rtol * scale)) ** 2 * p0 * 2 * d0  # paths x recorded time for the target error
+        cap = (BUDGET_SHARE * budget - spent - fixed) if budget is not None else MAX_RTOL_SECONDS
+        wanted = need * per_work * (1 + (burn + extra) / (2 * d0))
+        if wanted > RTOL_REFUSE_FACTOR * max(cap, 0.0):
+            allowed = (f"budget={budget:g} s" if budget is not None
+                       else f"at most {MAX_RTOL_SECONDS:g} s for rtol= alone")
+            reach = rtol * math.sqrt(wanted / max(cap, 1e-300)) if cap > 0 else math.inf
+            raise TooLarge(
+                f"rtol: a relative standard error of {rtol:g} on {bound.label} would need about {wanted:.3g} s of CPU "
+                f"(predicted from a pilot run: {pilot.value:.4g} +- {pilot.stderr:.2g}), far more than the time "
+                f"allowed ({allowed}); within it about rtol={reach:.2g} is reachable: ask for that, or a larger "
+                "budget=")
+        reached = wanted <= cap
+        seconds.append(max(min(wanted, cap), 0.0))
+    seconds = min(seconds)
+    if rtol is not None:  # the recorded work (paths x time) that the seconds given to the target buy
+        need *= min(1.0, seconds / wanted) if wanted > 0 else 1.0
+    floor = stationary.static_step(A, run.method) if kind == "static" else 2 * slow
+    duration = run.duration
+    if duration is None:
+        paths = BUDGET_PATHS
+        dur = seconds / (paths * per_work) - burn - extra
+        while dur < 20 * floor and paths > MIN_BUDGET_PATHS:
+            paths //= 2
+            dur = seconds / (paths * per_work) - burn - extra
+        duration = max(dur, floor, need / paths)  # a small target: the burn-in must not eat the recorded work
+    else:
+        paths = int(max(MIN_BUDGET_PATHS, min(BUDGET_PATHS * 64, seconds / (per_work * (duration + burn + extra)))))
+        paths -= paths % BLOCK
+        if reached and paths * duration < 0.99 * need:  # cut by the most paths a sized run takes
+            reached = False
+    return paths, duration, reached
+
+
+def _check_settings(paths, dt, duration, z_max, budget=None, rtol=None) -> None:
+    """Refuse settings that ``or``-defaults would silently replace, and those that make no test."""
+    if paths is not None:
+        whole = isinstance(paths, (int, np.integer)) or (isinstance(paths, float) and paths.is_integer())
+        if isinstance(paths, bool) or not whole or paths <= 0:
+            raise ModelError(f"paths: expected a positive whole number of paths (or None for the default) "
+                             f"but found {paths!r}")
+    for name, val in (("dt", dt), ("duration", duration)):
+        if val is not None:
+            _require_positive(name, val, "a positive finite time (or None for the default)")
+    if isinstance(z_max, bool) or z_max != math.inf:  # an infinite threshold passes every check
+        _require_positive("z_max", z_max, "a positive threshold for |z|")
+    if budget is not None:
+        _require_positive("budget", budget, "a positive finite number of seconds (or None)")
+    if rtol is not None:
+        _require_positive("rtol", rtol, "a positive finite relative standard error (or None)")
+    if paths is not None and (budget is not None or rtol is not None):
+        which = "budget=" if budget is not None else "rtol="
+        raise ModelError(f"paths: give either paths= (a fixed number of paths) or {which} (verify sizes the run "
+                         "itself), not both")
+
+
+def _require_positive(name: str, value: Any, expected: str) -> None:
+    """Refuse a setting that is not a finite real number above 0 (text and booleans included)."""
+    try:
+        ok = real_number(name, value) > 0
+    except ModelError:
+        ok = False
+    if not ok:
+        raise ModelError(f"{name}: expected {expected} but found {value!r}")
+
+
+def _check_step(dt, A) -> None:
+    fast = time_scales(A)[0]
+    if dt is not None and dt > MAX_RATE_STEP * fast:
+        raise ModelError(f"dt: a step of {dt:g} is too coarse for a rate check: the estimators' step-size "
+                         f"corrections are trusted up to {MAX_RATE_STEP:g} of the fastest relaxation time, {fast:g}; "
+                         f"use dt <= {MAX_RATE_STEP * fast:g} or leave dt unset")
+
+
+def _theory(bound, model, numeric, kind, given, symbolic_bound):
+    """``(expression, theory, approximation)``: the closed form checked, its value, and what it is."""
+    if given is not None:
+        expression, at_values = given
+        try:
+            value = float(at_values)
+        except (TypeError, ValueError):
+            raise ModelError(f"theory: expected a closed form that evaluates to a number at the values given, "
+                             f"but found {at_values!r:.80}") from None
+        if not math.isfinite(value):
+            raise ModelError(f"theory: expected a closed form that evaluates to a finite number at the values given, "
+                             f"but found {at_values!r:.80}")
+        return expression, value, "given"
+    value = bound.closed_form(numeric, approximate=True)
+    if np.ndim(value) != 0 or getattr(value, "is_Matrix", False):
+        raise ModelError(f"{bound.label} is a matrix: verify checks one number at a time (for the filter error, "
+                         "one hidden variable at a time)")
+    approximation = getattr(numeric, "approximation", "")  # what the closed forms of the model's kind are
+    if numeric is model and symbolic_bound is bound:  # a numeric model: the closed form is the value itself
+        return value, float(value), approximation
+    try:
+        expression = symbolic_bound.closed_form(model, approximate=True)
+    except ModelError:  # too large to show, or no symbolic form (an SDE of several fixed points): the number
+        expression = float(value)
+    return expression, float(value), approximation
+
+
+def _given_theory(theory: Any) -> sp.Expr:
+    """A closed form given as ``theory=`` as a sympy expression, refusing text, booleans and NaN or infinities."""
+    if isinstance(theory, (str, bytes, bool, np.bool_)):
+        raise ModelError(f"theory: expected a sympy expression or a number but found {theory!r:.80}")
+    if isinstance(theory, np.ndarray) and theory.ndim == 0:
+        theory = theory.item()
+    try:
+        expr = sp.sympify(theory, strict=True)
+    except (sp.SympifyError, TypeError, ValueError):
+        raise ModelError(f"theory: expected a sympy expression or a number but found {theory!r:.80}") from None
+    if not isinstance(expr, sp.Expr):
+        raise ModelError(f"theory: expected a scalar expression but found {type(theory).__name__} {theory!r:.80}")
+    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise ModelError(f"theory: expected a finite closed form but found {expr}")
+    return expr
+
+
+def _check_seed(seed: Any) -> None:
+    """Refuse a seed that is not a non-negative whole number (the record and the paths are reproducible from it)."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ModelError(f"seed: expected a non-negative integer (the check is reproducible from it) but found "
+                         f"{seed!r}")
+
+
+def verify(
+    model: Any,
+    quantity: Any,
+    *args: Any,
+    values: Mapping | None = None,
+    paths: int | None = None,
+    seed: int = 0,
+    z_max: float = 4.0,
+    dt: float | None = None,
+    duration: float | None = None,
+    method: str = "exact",
+    budget: float | None = None,
+    rtol: float | None = None,
+    theory: Any = None,
+    **options: Any,
+) -> VerificationRecord:
+    """Check one closed form against a Monte Carlo estimate.
+
+    The same call checks a stationary quantity of a linear model, a transient one (at or
+    over ``[0, t]`` from an initial state, under a protocol ``b(t)`` or not), a quantity of a
+    nonlinear :class:`~thermotheory.SDE` (against its linear-noise approximation, exact for a
+    linear drift with additive noise) and one of a lattice field: each registered quantity
+    (:mod:`thermotheory.registry`) names its estimator for each kind of model.
+
+    Parameters
+    ----------
+    model : LinearSDE, SDE or LatticeField
+    quantity : Quantity, BoundQuantity, closed-form function or name
+        A registered quantity (``tt.heat_rate``, ``tt.heat_rate.of(x)``, ``"heat_rate"``).
+    *args, **options
+        Its roles (for example ``v, r`` for mutual_information; ``subsystem=x``; ``t=``,
+        ``initial=`` and ``initial_mean=`` for a transient quantity), unless bound already.
+    values : mapping, optional
+        Parameter values, needed when the model has free symbols.
+    paths : int, optional
+        Independent paths (defaults: 4096 for entropies and mutual information, 2048 for the
+        rates, 1024 for the transfer entropy rate and the filter error of a linear model;
+        8192 for transient checks; 2048 for a nonlinear SDE; 4096 samples of a lattice
+        field); a positive whole number. Errors come from groups of independent paths.
+    seed : int
+        Seed of the simulation; the check is deterministic for a given seed (and, with
+        ``budget`` or ``rtol``, for the ``paths`` and ``duration`` the record reports).
+    z_max : float
+        Largest ``|z|`` that passes (default 4); ``z`` is a standard normal deviate for a
+        correct closed form (a t statistic from batch means is converted to one), so a
+        correct check fails with probability ``2 Phi(-z_max)`` (6e-5 at 4).
+    dt, duration : float, optional
+        Step and recorded duration per path (defaults: for static quantities, states one
+        slowest relaxation time apart over 100 slowest times, after a burn-in of 20; for
+        rates 1/20 of the fastest and 40 slowest relaxation times; for the transfer entropy
+        rate and the filter error 1/50 of the fastest time, refined from a pilot run while
+        the transfer entropy exceeds 0.02 nats per step, and 20 slowest times; for transient
+        checks ``t`` in at least 400 steps, each at most 1/20 of the fastest time). A step
+        above 1/10 of the fastest relaxation time is refused for a rate. Heat, entropy
+        production and information flow of a linear model are Richardson-extrapolated from
+        the steps ``dt``, ``2 dt`` and ``4 dt`` on the same paths, and the bias left
+        (estimated with ``8 dt``) is added in quadrature to ``stderr``.
+    budget : float, optional
+        Seconds of this process's CPU time to spend: a short pilot run (discarded) measures
+        the cost and the spread, and ``paths`` and ``duration`` are chosen to fill the budget
+        (stationary quantities of linear models).
+    rtol : float, optional
+        Target standard error relative to the size of the quantity (from the pilot); the run
+        is sized to reach it (within ``budget`` if given, else at most
+        :data:`MAX_RTOL_SECONDS`). ``paths`` cannot be given together with ``budget`` or
+        ``rtol``. Refused when the pilot cannot tell the quantity from 0 (a quantity that is
+        0 has no relative error), and (:class:`~thermotheory.errors.TooLarge`) when the
+        pilot predicts that reaching it would take more than :data:`RTOL_REFUSE_FACTOR`
+        times the time allowed; a target predicted to need more than the time allowed, but
+        less than that, gives a run of the time allowed with ``rtol_reached=False`` on the
+        record and a :class:`TargetNotReached` warning.
+    method : {"exact", "euler", "heun"}
+        Scheme of a linear model (a nonlinear SDE uses ``heun`` unless ``euler`` is asked for).
+    theory : sympy expression or float, optional
+        A closed form of the model's own (for example one averaged over a parameter) to check
+        instead of the engine's: evaluated at ``values``; the record says ``"given"``.
+
+    Returns
+    -------
+    VerificationRecord
+
+    Raises
+    ------
+    ModelError
+        For an unknown quantity, roles that do not fit it, a quantity without an estimator
+        for this kind of model, ``paths``, ``dt``, ``duration``, ``z_max``, ``budget`` or
+        ``rtol`` that are not positive (or not finite, or ``paths`` not whole), a ``seed``
+        that is not a non-negative integer, ``paths`` together with ``budget`` or ``rtol``, a
+        step too coarse for a rate, a ``theory`` that is text or not a finite real number at
+        the values, or an ``rtol`` relative to a quantity the pilot cannot tell from 0.
+    TooLarge
+        For an ``rtol`` far beyond what the time allowed can reach (predicted from the pilot).
+
+    Warns
+    -----
+    TargetNotReached
+        When the run sized by ``rtol`` is cut at the time allowed before reaching it.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import thermotheory as tt
+    >>> v, r = sp.symbols("v r", real=True)
+    >>> m = tt.LinearSDE({v: -v, r: v - r}, {v: 1, r: 1})
+    >>> tt.verify(m, tt.mutual_information, v, r, seed=1).passed
+    True
+    >>> tt.verify(m, tt.heat, t=1.0, initial={v: 2.0, r: 0.5}, seed=1).passed  # relaxation over [0, 1]
+    True
+    """
+    started = time.process_time()
+    q, bound, symbolic_bound, numeric, row = _plan(model, quantity, args, options, values, paths, seed, z_max, dt,
+                                                    duration, budget, rtol)
+    given = None
+    if theory is not None:
+        at_values = _given_theory(theory)
+        if values:
+            at_values = at_values.subs({_symbol(model, k): v for k, v in values.items()})
+        given = (theory, at_values)
+    expression, value, approximation = _theory(bound, model, numeric, model_kind(model), given, symbolic_bound)
+    e, paths, dt_used, dur, reached = _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rtol,
+                                               started)
+    z = e.z(value)
+    return VerificationRecord(
+        quantity=bound.label, expression=expression, theory=value, estimate=float(e.value), stderr=float(e.stderr),
+        z=z, passed=bool(math.isfinite(z) and abs(z) <= z_max), paths=int(paths), seed=seed, dt=float(dt_used),
+        duration=float(dur), method=method, z_max=z_max, dof=float(e.dof), approximation=approximation,
+        rtol=None if rtol is None else float(rtol), rtol_reached=reached,
+    )
+
+
+def _plan(model, quantity, args, options, values, paths, seed, z_max, dt, duration, budget, rtol):
+    """``(quantity, bound at the values, bound as given, numeric model, estimator row)``, the settings checked."""
+    bound = quantity if isinstance(quantity, BoundQuantity) else None
+    q = lookup(quantity)
+    if bound is None:
+        bound = q.of(*args, **options)
+    elif args or options:
+        raise ModelError(f"{bound.label} is bound already: give no further arguments")
+    _check_settings(paths, dt, duration, z_max, budget, rtol)
+    _check_seed(seed)
+    kind = model_kind(model)
+    if kind == "lattice":
+        if values:
+            raise ModelError("values: a lattice field is numeric; build it with the values instead")
+        numeric = model
+    else:  # the model's own parameters; other values (of a given theory, a bound time or state) are used below
+        params = set(model.parameters) | {p.name for p in model.parameters}
+        numeric = _numeric_model(model, {k: v for k, v in (values or {}).items() if k in params})
+    symbolic_bound = bound
+    if values:
+        bound = _bound_at(bound, {_symbol(model, k): v for k, v in values.items()})
+    row = estimator_for(q, kind, bound.regime)
+    if row is None:
+        have = ", ".join(f"{k} ({r})" for k, r in q.estimators) or "none"
+        raise ModelError(f"verify has no Monte Carlo estimator of {q.name} for a {bound.regime} quantity of a {kind} "
+                         f"model; it has: {have}")
+    return q, bound, symbolic_bound, numeric, row
+
+
+def _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rtol, started):
+    """``(Estimate, paths, dt used, duration, rtol reached)``: the table's estimator run as ``verify`` runs it."""
+    run = Run(paths=0, seed=seed, dt=dt, duration=duration, method=method)
+    reached = None
+    if row.sizing is not None:
+        A = numeric.arrays()[0]
+        smethod = row.sizing
+        if smethod != "static":
+            _check_step(dt, A)
+        if smethod == "regression" and dt is None:
+            run = run.replace(te_step=stationary.regression_step(numeric, bound, run))
+        if budget is not None or rtol is not None:
+            paths, duration, reached = _sized(numeric, bound, run, budget, rtol, started)
+            run = run.replace(duration=duration)
+    elif budget is not None or rtol is not None:
+        raise ModelError("budget= and rtol= size stationary checks of linear models; give paths= here")
+    paths = int(paths) if paths is not None else row.paths
+    e, dt_used, dur = row.fn(numeric, bound, run.replace(paths=paths))
+    if reached is False:
+        warnings.warn(f"{bound.label}: the run stopped at the time allowed with a relative standard error of "
+                      f"{float(e.stderr) / abs(float(e.value)):.2g}, short of rtol={rtol:g} (the record says "
+                      "rtol_reached=False); give a larger budget= or a larger rtol", TargetNotReached,
+                      stacklevel=user_stacklevel())
+    return e, paths, dt_used, dur, reached
+
+
+def estimate(model: Any, quantity: Any, *args: Any, values: Mapping | None = None, paths: int | None = None,
+             seed: int = 0, dt: float | None = None, duration: float | None = None, method: str = "exact",
+             budget: float | None = None, rtol: float | None = None, **options: Any) -> Estimate:
+    """The Monte Carlo estimate that :func:`verify` makes, without the closed form (``tt.estimate``).
+
+    The estimator of the quantity's row in the estimator table
+    (:data:`~thermotheory.montecarlo.estimators.ESTIMATORS`) for the model's kind and the
+    quantity's regime, with the same default paths, step, duration, bias treatment
+    (Richardson extrapolation of path integrals) and sizing by ``budget`` or ``rtol``.
+    The arguments are those of :func:`verify` (no ``theory`` or ``z_max``).
+
+    Returns
+    -------
+    Estimate
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import thermotheory as tt
+    >>> v, r = sp.symbols("v r", real=True)
+    >>> m = tt.LinearSDE({v: -v, r: v - r}, {v: 1, r: 1})
+    >>> e = estimate(m, tt.heat_rate.of(r), paths=256, seed=1)
+    >>> e.value == tt.verify(m, tt.heat_rate.of(r), paths=256, seed=1).estimate
+    True
+    """
+    started = time.process_time()
+    _, bound, _, numeric, row = _plan(model, quantity, args, options, values, paths, seed, math.inf, dt, duration,
+                                      budget, rtol)
+    return _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rtol, started)[0]
+
+
+def _bound_at(bound, subs: dict):
+    """``bound`` with parameter values substituted into its symbolic arguments (a time ``t``, an initial state)."""
+
+    def at(value):
+        if isinstance(value, sp.Symbol):
+            return value.subs(subs) if value in subs else value
+        if hasattr(value, "subs") and not isinstance(value, Mapping):  # an expression, a matrix, a current
+            return value.subs(subs)
+        if isinstance(value, Mapping):
+            return {k: at(v) for k, v in value.items()}
+        return value
+
+    variables = {r.name for r in bound.quantity.roles if r.what == "variables"}
+    return BoundQuantity(bound.quantity, tuple((k, v if k in variables else at(v)) for k, v in bound.items))
+
+
+def _symbol(model, key):
+    if isinstance(key, sp.Symbol):
+        return key
+    for p in getattr(model, "parameters", ()):
+        if p.name == key:
+            return p
+    return sp.Symbol(str(key))
+
+
+def verify_all(
+    model: LinearSDE,
+    values: Mapping | None = None,
+    seed: int = 0,
+    paths: int | None = None,
+    z_max: float = 4.0,
+    **settings: Any,
+) -> VerificationTable:
+    """Check every stationary quantity that applies to the model.
+
+    Entropy of each variable; mutual information between each variable and the rest
+    (two variables: between them); the total entropy production rate; and, when the noise
+    is independent between variables, the heat rate, information flow, partial entropy
+    production and efficiency of each variable that dissipates, the transfer entropy rate
+    from the rest into each noisy variable, and (two variables) the filter error of one
+    from the other's paths. Filter checks are left out where the unobserved variables have
+    a noiseless mode that does not decay (see
+    :func:`~thermotheory.core.filtering.has_noiseless_marginal_modes`). ``paths`` applies to the
+    rate checks; ``settings`` (``dt``, ``duration``, ``method``) are passed to :func:`verify`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import thermotheory as tt
+    >>> v, r = sp.symbols("v r", real=True)
+    >>> table = tt.verify_all(tt.LinearSDE({v: -v, r: v - r}, {v: 1, r: 1}), paths=500)
+    >>> len(table), table.passed
+    (15, True)
+    """
+    _check_settings(paths, settings.get("dt"), settings.get("duration"), z_max, settings.get("budget"),
+                    settings.get("rtol"))
+    _check_seed(seed)
+    kind = model_kind(model)
+    rows = [(name, row) for (name, k, regime), row in ESTIMATORS.items()
+            if k == kind and regime == "stationary" and row.checks is not None]
+    if not rows:
+        raise ModelError(f"verify_all checks the stationary quantities of a model whose kind has them in the "
+                         f"estimator table; a {type(model).__name__} has none: check each quantity with tt.verify")
+    numeric = _numeric_model(model, values)
+    checks = sorted(((order, name, row, args, kw) for name, row in rows for order, args, kw in row.checks(numeric)),
+                    key=lambda c: c[0])
+    out = VerificationTable()
+    kept = ("method", "budget", "rtol")
+    for _, name, row, args, kw in checks:
+        static = row.sizing == "static"  # sized by its own samples: only the method and a budget or target apply
+        extra = {k: v for k, v in settings.items() if k in kept} if static else settings
+        out.append(verify(model, QUANTITIES[name], *args, values=values, seed=seed + len(out),
+                          paths=None if static else paths, z_max=z_max, **extra, **kw))
+    return out
