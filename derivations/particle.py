@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 import sympy as sp  # noqa: E402
 
 import thermotheory as tt  # noqa: E402
-from thermotheory import estimate  # noqa: E402
+from thermotheory.montecarlo import estimators as estimate  # noqa: E402  (the per-path estimators)
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
 from thermotheory.models import particle as P  # noqa: E402
 from thermotheory.derivation import Definition, Derivation  # noqa: E402

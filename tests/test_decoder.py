@@ -93,8 +93,8 @@ def test_population_of_three_by_monte_carlo(pop):
     est = tt.estimate.gaussian_mutual_information(tr.states[-1], [0], [1, 2, 3])
     assert abs(est.z(float(pop["information"].subs(vals).subs(B.N, 3)))) <= 4
     tr = tt.simulate(full, t_end=10.0, dt=0.005, paths=400, seed=5, burn_in=5.0)
-    heat = sum(tt.estimate.heat_rate(tr, full, xi).value for xi in xs)
-    est = tt.estimate.heat_rate(tr, full, xs)
+    heat = sum(tt.montecarlo.estimators.heat_rate(tr, full, xi).value for xi in xs)
+    est = tt.montecarlo.estimators.heat_rate(tr, full, xs)
     assert abs(est.z(float(pop["heat_rate"].subs(vals).subs(B.N, 3)))) <= 4
     assert est.value == pytest.approx(heat, rel=1e-9)
 

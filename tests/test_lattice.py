@@ -6,7 +6,7 @@ import sympy as sp
 from scipy import integrate
 
 import thermotheory as tt
-from thermotheory import estimate
+from thermotheory.montecarlo import estimators as estimate  # the per-path estimators
 from thermotheory.errors import ModelError
 from thermotheory.models import lattice as E
 

@@ -5,7 +5,7 @@ import pytest
 import sympy as sp
 
 import thermotheory as tt
-from thermotheory import estimate
+from thermotheory.montecarlo import estimators as estimate  # the per-path estimators
 from thermotheory.models import particle as P
 
 POINT = {P.m: 1.3, P.gamma: 0.8, P.T: 1.5, P.k: 2.0, P.u: 0.6, P.kappa: 0.7, P.T1: 2.0, P.T2: 0.5}

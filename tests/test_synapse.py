@@ -5,7 +5,7 @@ import pytest
 import sympy as sp
 
 import thermotheory as tt
-from thermotheory import estimate
+from thermotheory.montecarlo import estimators as estimate  # the per-path estimators
 from thermotheory.errors import ModelError, NotStable
 from thermotheory.models import decoder as B
 from thermotheory.models import synapse as C

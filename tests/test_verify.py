@@ -5,7 +5,7 @@ import pytest
 import sympy as sp
 
 import thermotheory as tt
-from thermotheory import estimate
+from thermotheory.montecarlo import estimators as estimate  # the per-path estimators
 
 v, r = sp.symbols("v r", real=True)
 tau, tau_r, lam, D_v, D_r = sp.symbols("tau tau_r lambda D_v D_r", positive=True)

@@ -183,7 +183,7 @@ class TargetNotReached(UserWarning):
     """A check sized by ``rtol=`` stopped at its time limit before reaching the error asked for."""
 
 
-def _sized(numeric, bound, run: Run, budget, rtol, started):
+def _sized(numeric, bound, row, run: Run, budget, rtol, started):
     """Paths and duration that fill ``budget`` seconds or reach ``rtol``, from two timed pilot runs (discarded).
 
     The pilots (:data:`~thermotheory.montecarlo.stationary.PILOT` paths, one and two pilot
@@ -199,15 +199,14 @@ def _sized(numeric, bound, run: Run, budget, rtol, started):
     """
     A = numeric.arrays()[0]
     slow = time_scales(A)[1]
-    kind = stationary.method_of(bound.name)
+    kind = row.sizing  # the estimator's method family
     burn = stationary.BURN_IN[kind] * slow
     extra = 5 * slow if kind == "regression" else 0.0  # the filters' warm-up
     p0, d0 = stationary.PILOT[0], (run.duration or stationary.PILOT[1] * slow)
     costs, works = [], []
     for k, d in enumerate((d0, 2 * d0)):
         t0 = time.process_time()
-        pilot, step, _ = stationary.estimate(numeric, bound, run.replace(paths=p0, seed=run.seed + 7919 * (k + 1),
-                                                                         duration=d))
+        pilot, step, _ = row.measure(numeric, bound, run.replace(paths=p0, seed=run.seed + 7919 * (k + 1), duration=d))
         costs.append(time.process_time() - t0)
         works.append(p0 * (d + burn + extra))
     per_work = max((costs[1] - costs[0]) / (works[1] - works[0]), 0.5 * costs[1] / works[1])
@@ -489,13 +488,9 @@ def _plan(model, quantity, args, options, values, paths, seed, z_max, dt, durati
     _check_settings(paths, dt, duration, z_max, budget, rtol)
     _check_seed(seed)
     kind = model_kind(model)
-    if kind == "lattice":
-        if values:
-            raise ModelError("values: a lattice field is numeric; build it with the values instead")
-        numeric = model
-    else:  # the model's own parameters; other values (of a given theory, a bound time or state) are used below
-        params = set(model.parameters) | {p.name for p in model.parameters}
-        numeric = _numeric_model(model, {k: v for k, v in (values or {}).items() if k in params})
+    # the model's own parameters (a lattice field refuses values); other values (of a given theory, a bound time
+    # or state) are used below
+    numeric = model.numeric(values)
     symbolic_bound = bound
     if values:
         bound = _bound_at(bound, {_symbol(model, k): v for k, v in values.items()})
@@ -519,12 +514,12 @@ def _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rto
         if smethod == "regression" and dt is None:
             run = run.replace(te_step=stationary.regression_step(numeric, bound, run))
         if budget is not None or rtol is not None:
-            paths, duration, reached = _sized(numeric, bound, run, budget, rtol, started)
+            paths, duration, reached = _sized(numeric, bound, row, run, budget, rtol, started)
             run = run.replace(duration=duration)
     elif budget is not None or rtol is not None:
         raise ModelError("budget= and rtol= size stationary checks of linear models; give paths= here")
     paths = int(paths) if paths is not None else row.paths
-    e, dt_used, dur = row.fn(numeric, bound, run.replace(paths=paths))
+    e, dt_used, dur = row.measure(numeric, bound, run.replace(paths=paths))
     if reached is False:
         warnings.warn(f"{bound.label}: the run stopped at the time allowed with a relative standard error of "
                       f"{float(e.stderr) / abs(float(e.value)):.2g}, short of rtol={rtol:g} (the record says "

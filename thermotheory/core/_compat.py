@@ -170,7 +170,7 @@ def deprecated_keywords(name: str) -> Callable[[_F], _F]:
     ----------
     name : str
         The function's key in those tables: its public name relative to ``thermotheory``
-        (``"heat_rate"``, ``"estimate.heat"``, ``"LinearSDE.from_matrices"``).
+        (``"heat_rate"``, ``"montecarlo.paths.heat"``, ``"LinearSDE.from_matrices"``).
 
     Examples
     --------

@@ -14,7 +14,7 @@ lattice. The seed model built on it, with its symbolic closed forms, is
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import sympy as sp
@@ -143,6 +143,19 @@ class LatticeField:
         self.L, self.d, self.m2, self.lam, self.a, self.gamma, self.eps = int(L), int(d), m2, lam, a, gamma, eps
         self.shape = (self.L,) * d
         self.sites = self.L**d
+
+    def numeric(self, values: Mapping | None = None) -> "LatticeField":
+        """The field itself (it is numeric); refuses ``values`` (build the field with them instead).
+
+        Examples
+        --------
+        >>> f = LatticeField(4)
+        >>> f.numeric() is f
+        True
+        """
+        if values:
+            raise ModelError("values: a lattice field is numeric; build it with the values instead")
+        return self
 
     def _k(self) -> list[np.ndarray]:
         k1 = 2 * np.pi * np.fft.fftfreq(self.L)

@@ -62,6 +62,10 @@ class ModelArrays(NamedTuple):
 
 def find_index(variables: Sequence[sp.Symbol], var: sp.Symbol | str) -> int:
     """Position of ``var`` (a Symbol or its name) among ``variables``; UnknownVariable otherwise."""
+    if isinstance(var, str):  # by name first: comparing a Symbol with a str sympifies the str each time
+        for i, v in enumerate(variables):
+            if v.name == var:
+                return i
     for i, v in enumerate(variables):
         if v == var or (isinstance(var, str) and v.name == var):
             return i
@@ -122,6 +126,19 @@ class StateModel:
     def is_numeric(self) -> bool:
         """True when the model has no free parameters."""
         return not self._parameters
+
+    def numeric(self, values: Mapping | None = None) -> "StateModel":
+        """The model with the ``values`` of its own parameters substituted (other keys are left to the caller).
+
+        Refuses (:class:`~thermotheory.errors.ModelError`) a model left with free parameters.
+        """
+        params = set(self._parameters) | {p.name for p in self._parameters}
+        own = {k: v for k, v in (values or {}).items() if k in params}
+        model = self.subs(own) if own else self
+        if not model.is_numeric:
+            raise ModelError(f"the model has free parameters {[p.name for p in model.parameters]}: pass "
+                             "values={...} to simulate it")
+        return model
 
     def index(self, var: sp.Symbol | str) -> int:
         """Position of a state variable, given by Symbol or name.

@@ -44,8 +44,8 @@ once, in :data:`RENAMED_KEYWORDS` and :data:`KEYWORD_ONLY` below (the decorators
 ``parity`` and ``time`` of :meth:`~thermotheory.LinearSDE.from_matrices` are keywords
 (positionally, ``b`` sat after ``D`` while :meth:`~thermotheory.LinearSDE.arrays`
 returns ``(A, b, D)``); ``vary=`` of the decoder's ``tradeoff`` and ``optimum`` is now
-``parameter=``; so are ``Y=`` of the estimators ``thermotheory.estimate.heat`` and
-``heat_rate`` and ``into=`` of ``thermotheory.estimate.information_flow``.
+``parameter=``; so are ``Y=`` of the per-path estimators ``thermotheory.montecarlo.paths.heat``
+and ``heat_rate`` and ``into=`` of ``thermotheory.montecarlo.paths.information_flow``.
 
 Shapes: a mean is a vector of shape ``(n,)`` (a float array, or a one-dimensional sympy
 ``ImmutableDenseNDimArray`` for a symbolic model); a covariance is an ``(n, n)`` matrix
@@ -88,9 +88,9 @@ RENAMED_KEYWORDS: dict[str, dict[str, str]] = {
     "heat_rate": {"Y": "subsystem"},
     "efficiency": {"Y": "subsystem"},
     "information_flow": {"into": "subsystem"},
-    "estimate.heat": {"Y": "subsystem"},
-    "estimate.heat_rate": {"Y": "subsystem"},
-    "estimate.information_flow": {"into": "subsystem"},
+    "montecarlo.paths.heat": {"Y": "subsystem"},
+    "montecarlo.paths.heat_rate": {"Y": "subsystem"},
+    "montecarlo.paths.information_flow": {"into": "subsystem"},
     "models.decoder.tradeoff": {"vary": "parameter"},
     "models.decoder.optimum": {"vary": "parameter"},
 }

@@ -106,24 +106,41 @@ class Estimator:
     Attributes
     ----------
     fn : callable
-        ``fn(numeric model, bound quantity, run) -> (Estimate, dt used, duration)``, with
-        ``run`` a :class:`~thermotheory.montecarlo.stationary.Run`.
+        The estimator of the quantity on the model kind, ``fn(numeric model, *roles, paths=, seed=,
+        dt=, duration=, method=) -> (Estimate, dt used, duration)`` with the quantity's roles by name
+        (``stationary.heat_rate(model, subsystem, paths=...)``); an estimator given to a
+        :class:`~thermotheory.quantity.Quantity` outside the package (``by_roles=False``) is
+        ``fn(numeric model, bound quantity, run)`` with ``run`` a
+        :class:`~thermotheory.montecarlo.stationary.Run`.
     paths : int
         Default number of independent paths when ``verify`` is given no ``paths=``.
     sizing : str or None
-        The stationary method (``"static"``, ``"rate"`` or ``"regression"``) by which ``verify``
-        checks the step, refines a regression step and sizes a run to ``budget=`` or ``rtol=``
-        (see :mod:`.stationary`); None: the run takes ``paths=`` only.
+        The stationary method family (``"static"``, ``"rate"`` or ``"regression"``) by which
+        ``verify`` checks the step, refines a regression step and sizes a run to ``budget=`` or
+        ``rtol=`` (see :mod:`.stationary`); None: the run takes ``paths=`` only.
     checks : callable or None
         ``checks(numeric model) -> [(order, args, kwargs), ...]``: the instances of the quantity
         that ``verify_all`` checks on a model (its roles as ``args`` and ``kwargs``), sorted
         across rows by ``order``; None: ``verify_all`` does not check it.
+    by_roles : bool
+        Whether ``fn`` takes the roles and the settings (the table's rows) or ``(bound, run)``.
     """
 
     fn: Callable[..., Any]
     paths: int
     sizing: str | None = None
     checks: Callable[[Any], list[tuple[tuple, tuple, dict]]] | None = None
+    by_roles: bool = True
+
+    def measure(self, model: Any, bound: Any, run: Any) -> tuple[Estimate, float, float]:
+        """``(Estimate, dt used, duration)`` of ``bound`` on the numeric ``model`` with the settings of ``run``.
+
+        The step refined for a regression (``run.te_step``) is the step when no ``dt`` is given.
+        """
+        if not self.by_roles:
+            return self.fn(model, bound, run)
+        return self.fn(model, **bound.arguments, paths=run.paths, seed=run.seed, dt=run.dt or run.te_step,
+                       duration=run.duration, method=run.method)
 
 
 #: The estimator table: ``(quantity name, model kind, regime) -> Estimator``.
@@ -132,12 +149,16 @@ ESTIMATOR_TABLES.append(ESTIMATORS)  # Quantity.estimators reads it (the quantit
 
 
 def add_estimator(name: str, kind: str, regime: str, fn: Callable[..., Any], paths: int,
-                  sizing: str | None = None, checks: Callable[[Any], list] | None = None) -> Estimator:
-    """Add the row ``(name, kind, regime)`` to :data:`ESTIMATORS` (a row can be added once)."""
+                  sizing: str | None = None, checks: Callable[[Any], list] | None = None,
+                  by_roles: bool = True) -> Estimator:
+    """Add the row ``(name, kind, regime)`` to :data:`ESTIMATORS` (a row can be added once).
+
+    ``fn`` takes the quantity's roles by name and the run's settings (see :class:`Estimator`).
+    """
     key = (name, kind, regime)
     if key in ESTIMATORS:
         raise ValueError(f"the estimator table has a row {key} already")
-    ESTIMATORS[key] = row = Estimator(fn, paths, sizing, checks)
+    ESTIMATORS[key] = row = Estimator(fn, paths, sizing, checks, by_roles)
     return row
 
 
@@ -169,25 +190,23 @@ def estimator_for(quantity: Any, kind: str, regime: str) -> Estimator | None:
     if QUANTITIES.get(quantity.name) is quantity and (quantity.name, kind, regime) in ESTIMATORS:
         return ESTIMATORS[(quantity.name, kind, regime)]
     fn = quantity.own_estimators.get((kind, regime))
-    return None if fn is None else Estimator(fn, _fallback_paths(kind, regime))
+    return None if fn is None else Estimator(fn, _fallback_paths(kind, regime), by_roles=False)
 
 
 def _current_estimator(fn: Callable[..., Any]) -> Callable[..., Any]:
-    def estimate(model, bound, run):
-        a = bound.arguments
-        extra = {} if a.get("entropy_rate") is None else {"entropy_rate": float(a["entropy_rate"])}
-        return fn(model, a["current"], paths=run.paths, seed=run.seed, dt=run.dt, duration=run.duration,
-                  method=run.method, **extra)
+    def estimate(model, current, entropy_rate=None, *, paths, seed=0, dt=None, duration=None, method="exact"):
+        extra = {} if entropy_rate is None else {"entropy_rate": float(entropy_rate)}
+        return fn(model, current, paths=paths, seed=seed, dt=dt, duration=duration, method=method, **extra)
 
     estimate.__name__ = fn.__name__
     return estimate
 
 
-def _path_estimator(fn: Callable[..., Any]) -> Callable[..., Any]:
-    def estimate(model, bound, run):
-        q = bound.quantity
-        return fn(model, *q.positional(bound.arguments), paths=run.paths, seed=run.seed, dt=run.dt,
-                  duration=run.duration, method=run.method)
+def _path_estimator(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    q = QUANTITIES[name]
+
+    def estimate(model, *, paths, seed=0, dt=None, duration=None, method="exact", **roles):
+        return fn(model, *q.positional(roles), paths=paths, seed=seed, dt=dt, duration=duration, method=method)
 
     estimate.__name__ = fn.__name__
     return estimate
@@ -260,34 +279,45 @@ def _filter_error_checks(numeric):
 
 
 def _rows() -> None:
-    linear, linear_t = stationary_mc.estimate, transient_mc.estimate
+    st, tr, nl, lat = stationary_mc, transient_mc, nonlinear_mc, lattice_mc
     static, rate, regression = (stationary_mc.DEFAULT_PATHS[m] for m in ("static", "rate", "regression"))
     transient_paths, nonlinear_paths = transient_mc.DEFAULT_PATHS, nonlinear_mc.DEFAULT_PATHS
 
-    def state(name: str, lattice: bool, checks=None) -> None:  # stationary, or at t from an initial state
-        add_estimator(name, "linear", "stationary", linear, static, "static", checks)
-        add_estimator(name, "linear", "transient", linear_t, transient_paths)
-        add_estimator(name, "nonlinear", "stationary", nonlinear_mc.estimate, nonlinear_paths)
-        add_estimator(name, "nonlinear", "transient", linear_t, transient_paths)
-        if lattice:
-            add_estimator(name, "lattice", "stationary", lattice_mc.estimate, 4096)
-
-    state("entropy", True, _each_variable)
-    state("mutual_information", True, _with_the_rest)
-    state("conditional_mutual_information", False)
-    add_estimator("entropy_production_rate", "linear", "stationary", linear, rate, "rate", _entropy_production_checks)
-    add_estimator("entropy_production_rate", "nonlinear", "stationary", nonlinear_mc.estimate, nonlinear_paths)
-    add_estimator("entropy_production_rate", "lattice", "stationary", lattice_mc.estimate, 4096)
-    for position, name in enumerate(("heat_rate", "information_flow")):
-        add_estimator(name, "linear", "stationary", linear, rate, "rate", _per_variable(position))
-        add_estimator(name, "nonlinear", "stationary", nonlinear_mc.estimate, nonlinear_paths)
-    add_estimator("efficiency", "linear", "stationary", linear, rate, "rate", _efficiency_checks)
-    add_estimator("heat", "linear", "transient", linear_t, transient_paths)
-    add_estimator("heat", "nonlinear", "transient", linear_t, transient_paths)
-    add_estimator("entropy_production", "linear", "transient", linear_t, transient_paths)
-    add_estimator("transfer_entropy_rate", "linear", "stationary", linear, regression, "regression",
+    add_estimator("entropy", "linear", "stationary", st.entropy, static, "static", _each_variable)
+    add_estimator("entropy", "linear", "transient", tr.entropy, transient_paths)
+    add_estimator("entropy", "nonlinear", "stationary", nl.entropy, nonlinear_paths)
+    add_estimator("entropy", "nonlinear", "transient", tr.entropy, transient_paths)
+    add_estimator("entropy", "lattice", "stationary", lat.entropy, 4096)
+    add_estimator("mutual_information", "linear", "stationary", st.mutual_information, static, "static",
+                  _with_the_rest)
+    add_estimator("mutual_information", "linear", "transient", tr.mutual_information, transient_paths)
+    add_estimator("mutual_information", "nonlinear", "stationary", nl.mutual_information, nonlinear_paths)
+    add_estimator("mutual_information", "nonlinear", "transient", tr.mutual_information, transient_paths)
+    add_estimator("mutual_information", "lattice", "stationary", lat.mutual_information, 4096)
+    add_estimator("conditional_mutual_information", "linear", "stationary", st.conditional_mutual_information,
+                  static, "static")
+    add_estimator("conditional_mutual_information", "linear", "transient", tr.conditional_mutual_information,
+                  transient_paths)
+    add_estimator("conditional_mutual_information", "nonlinear", "stationary", nl.conditional_mutual_information,
+                  nonlinear_paths)
+    add_estimator("conditional_mutual_information", "nonlinear", "transient", tr.conditional_mutual_information,
+                  transient_paths)
+    add_estimator("entropy_production_rate", "linear", "stationary", st.entropy_production_rate, rate, "rate",
+                  _entropy_production_checks)
+    add_estimator("entropy_production_rate", "nonlinear", "stationary", nl.entropy_production_rate, nonlinear_paths)
+    add_estimator("entropy_production_rate", "lattice", "stationary", lat.entropy_production_rate, 4096)
+    add_estimator("heat_rate", "linear", "stationary", st.heat_rate, rate, "rate", _per_variable(0))
+    add_estimator("heat_rate", "nonlinear", "stationary", nl.heat_rate, nonlinear_paths)
+    add_estimator("information_flow", "linear", "stationary", st.information_flow, rate, "rate", _per_variable(1))
+    add_estimator("information_flow", "nonlinear", "stationary", nl.information_flow, nonlinear_paths)
+    add_estimator("efficiency", "linear", "stationary", st.efficiency, rate, "rate", _efficiency_checks)
+    add_estimator("heat", "linear", "transient", tr.heat, transient_paths)
+    add_estimator("heat", "nonlinear", "transient", tr.heat, transient_paths)
+    add_estimator("entropy_production", "linear", "transient", tr.entropy_production, transient_paths)
+    add_estimator("transfer_entropy_rate", "linear", "stationary", st.transfer_entropy_rate, regression, "regression",
                   _transfer_entropy_checks)
-    add_estimator("filter_error", "linear", "stationary", linear, regression, "regression", _filter_error_checks)
+    add_estimator("filter_error", "linear", "stationary", st.filter_error, regression, "regression",
+                  _filter_error_checks)
     for name, fn in (("current_mean_rate", currents_mc.estimate_current_mean_rate),
                      ("current_variance_rate", currents_mc.estimate_current_variance_rate),
                      ("uncertainty_ratio", currents_mc.estimate_uncertainty_ratio)):
@@ -295,8 +325,7 @@ def _rows() -> None:
     for name, fn in (("full_history_transfer_entropy_rate", spectral_mc.estimate_full_history_transfer_entropy_rate),
                      ("mutual_information_rate", spectral_mc.estimate_mutual_information_rate),
                      ("kl_divergence_rate", spectral_mc.estimate_kl_divergence_rate)):
-        add_estimator(name, "linear", "stationary", _path_estimator(fn), 2048)
-    add_estimator("work", "linear", "transient", linear_t, transient_paths)
-
+        add_estimator(name, "linear", "stationary", _path_estimator(fn, name), 2048)
+    add_estimator("work", "linear", "transient", tr.work, transient_paths)
 
 _rows()

@@ -69,7 +69,7 @@ def _model_arrays(model):
     return A, b, D
 
 
-@deprecated_keywords("estimate.heat")
+@deprecated_keywords("montecarlo.paths.heat")
 def heat(traj, model, subsystem=None) -> Estimate:
     """Heat released into the medium over the recorded paths (as entropy, Q/T), from their start.
 
@@ -83,7 +83,7 @@ def heat(traj, model, subsystem=None) -> Estimate:
     --------
     >>> import sympy as sp
     >>> from thermotheory import LinearSDE, Gaussian, simulate
-    >>> from thermotheory.estimate import heat
+    >>> from thermotheory.montecarlo.paths import heat
     >>> x, s = sp.symbols("x s", real=True)
     >>> trap = LinearSDE({x: -(x - s)}, {x: 1}, time=s)  # dragged at unit speed
     >>> tr = simulate(trap, t_end=2.0, dt=0.01, paths=2000, seed=0, initial=Gaussian([0.0], [[1.0]]))
@@ -101,7 +101,7 @@ def heat(traj, model, subsystem=None) -> Estimate:
     return per_path(_run_on(traj, MediumEntropyFlow(A, b, D, model.parity, idx, traj.dt, per_time=False)))
 
 
-@deprecated_keywords("estimate.heat_rate")
+@deprecated_keywords("montecarlo.paths.heat_rate")
 def heat_rate(traj, model, subsystem) -> Estimate:
     """Heat rate of ``subsystem`` (entropy flow into the medium per unit time) from recorded stationary paths.
 
@@ -111,7 +111,7 @@ def heat_rate(traj, model, subsystem) -> Estimate:
     Examples
     --------
     >>> from thermotheory import LinearSDE, simulate
-    >>> from thermotheory.estimate import heat_rate
+    >>> from thermotheory.montecarlo.paths import heat_rate
     >>> m = LinearSDE.from_matrices([[-1.0]], [1.0])
     >>> tr = simulate(m, t_end=5.0, dt=0.01, paths=200, seed=0, burn_in=5.0)
     >>> e = heat_rate(tr, m, "z0")  # equilibrium: zero within its error
@@ -134,7 +134,7 @@ def entropy_production_rate(traj, model, density: FittedGaussian | None = None) 
     Examples
     --------
     >>> from thermotheory import LinearSDE, simulate
-    >>> from thermotheory.estimate import entropy_production_rate
+    >>> from thermotheory.montecarlo.paths import entropy_production_rate
     >>> m = LinearSDE.from_matrices([[-1.0, 0.0], [1.0, -1.0]], [1.0, 1.0])
     >>> tr = simulate(m, t_end=20.0, dt=0.01, paths=200, seed=0, burn_in=10.0)
     >>> e = entropy_production_rate(tr, m)  # the closed form gives 0.5
@@ -148,7 +148,7 @@ def entropy_production_rate(traj, model, density: FittedGaussian | None = None) 
     return per_path(medium + _run_on(traj, SystemEntropyChange(density, traj.dt)))
 
 
-@deprecated_keywords("estimate.information_flow")
+@deprecated_keywords("montecarlo.paths.information_flow")
 def information_flow(traj, model, subsystem, density: FittedGaussian | None = None) -> Estimate:
     """Information flow into ``subsystem`` from recorded stationary paths.
 
@@ -157,7 +157,7 @@ def information_flow(traj, model, subsystem, density: FittedGaussian | None = No
     Examples
     --------
     >>> from thermotheory import LinearSDE, simulate
-    >>> from thermotheory.estimate import information_flow
+    >>> from thermotheory.montecarlo.paths import information_flow
     >>> m = LinearSDE.from_matrices([[-1.0, 0.0], [1.0, -1.0]], [1.0, 1.0])
     >>> tr = simulate(m, t_end=20.0, dt=0.01, paths=200, seed=0, burn_in=10.0)
     >>> e = information_flow(tr, m, "z1")  # the closed form gives 0.2

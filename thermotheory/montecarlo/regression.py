@@ -174,7 +174,7 @@ def transfer_entropy_rate(traj, model, source, target, warmup_time: float | None
     Examples
     --------
     >>> import thermotheory as tt
-    >>> from thermotheory.estimate import transfer_entropy_rate
+    >>> from thermotheory.montecarlo.regression import transfer_entropy_rate
     >>> m = tt.LinearSDE.from_matrices([[-1.0, 0.0], [1.0, -1.0]], [1.0, 1.0])
     >>> tr = tt.simulate(m, t_end=30.0, dt=0.01, paths=400, seed=2, burn_in=10.0)
     >>> e = transfer_entropy_rate(tr, m, "z0", "z1")
@@ -194,7 +194,7 @@ def filter_error(traj, model, hidden, observed, warmup_time: float | None = None
     Examples
     --------
     >>> import thermotheory as tt
-    >>> from thermotheory.estimate import filter_error
+    >>> from thermotheory.montecarlo.regression import filter_error
     >>> m = tt.LinearSDE.from_matrices([[-1.0, 0.0], [1.0, -1.0]], [1.0, 1.0])
     >>> tr = tt.simulate(m, t_end=30.0, dt=0.01, paths=400, seed=2, burn_in=10.0)
     >>> e = filter_error(tr, m, "z0", "z1")

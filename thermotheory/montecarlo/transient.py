@@ -1,5 +1,9 @@
 """Monte Carlo estimators of transient quantities: from an initial Gaussian state, at or over ``[0, t]``.
 
+One function per quantity (``heat(model, t, initial, initial_mean, subsystem, *, paths, seed, dt,
+...)``, ...), taking the quantity's roles and the run's settings and returning
+``(Estimate, dt used, t)``; the estimator table (:mod:`.estimators`) points at them.
+
 Entropies and mutual informations of the state at time ``t``, the heat released over
 ``[0, t]`` and the entropy produced over ``[0, t]`` are estimated from paths started in the
 initial Gaussian state (of a linear model, with or without a protocol on ``b(t)``, ``A(t)``
@@ -26,7 +30,8 @@ from .paths import _nonlinear_heat
 from .simulate import Gaussian, simulate
 from .stationary import Run
 
-__all__ = ["estimate", "initial_gaussian", "DEFAULT_PATHS", "STEPS", "MAX_RECORDED"]
+__all__ = ["entropy", "mutual_information", "conditional_mutual_information", "heat", "entropy_production",
+           "work", "estimate", "initial_gaussian", "DEFAULT_PATHS", "STEPS", "MAX_RECORDED"]
 
 #: Default number of independent paths of a transient check.
 DEFAULT_PATHS = 8192
@@ -104,99 +109,165 @@ def _rates(model, at=None) -> tuple[float, float]:
     return 1 / ev.max(), 1 / ev.min()
 
 
-def estimate(model, bound, run: Run):
-    """Estimate the transient quantity ``bound`` on the numeric ``model`` (linear or nonlinear).
+class _Paths:
+    """Paths from the initial Gaussian state over ``[0, t]``: per path the heat (or the work, or 0), the
+    initial and the final state and their squares, as rows for a jackknife over groups of paths."""
 
-    Returns ``(Estimate, dt used, t)``.
-    """
-    from ..core.model import LinearSDE
+    def __init__(self, model, what: str, t, initial, initial_mean, subsystem, paths, seed, dt, method,
+                 heat: bool = False, energy: Any = None, work: bool = False) -> None:
+        from ..core.model import LinearSDE
 
-    args = bound.arguments
-    if "t" not in args or "initial" not in args:
-        raise ModelError(f"{bound.name}: a transient check needs t= and initial=")
-    t = _number("t", args["t"])
-    if not t > 0:
-        raise ModelError(f"t: expected a positive duration but found {t}")
-    start = initial_gaussian(model, args["initial"], args.get("initial_mean"))
-    n = model.dimension
-    modulated = isinstance(model, LinearSDE) and model.is_modulated
-    fast = _rates(model, t if modulated else start.mean)[0]
-    steps = max(int(math.ceil(t / min(fast / 20, t / STEPS))), 1) if run.dt is None else int(math.ceil(t / run.dt))
-    dt = t / steps
-    linear = isinstance(model, LinearSDE)
-    name = bound.name
-    need_heat = name in ("heat", "entropy_production")
-    fb = feedback_array(model) if linear else None
-    pumping = 0.0 if fb is None else -float(np.trace(fb))  # a constant of the model (linear feedback)
-    need_work = name == "work"
-    subsystem = args.get("subsystem")
-    idx = list(range(n)) if subsystem is None else model.indices(subsystem)
-    observers = {}
-    if need_heat and modulated:
-        observers["q"] = lambda: ModulatedEntropyFlow(model, idx, dt)
-    elif need_heat and linear:
-        A, b, D = model.arrays(allow_protocol=True)  # b(t) is read through drive() under a protocol
-        drive = b if model.is_autonomous else model.drive
-        observers["q"] = lambda: MediumEntropyFlow(A, drive, D, model.parity, idx, dt, per_time=False, feedback=fb)
-    keep_all = need_heat and not linear
-    if keep_all and run.paths * (steps + 1) * n > MAX_RECORDED:
-        raise ModelError(f"a transient heat check of a nonlinear SDE records every step: {run.paths} paths x "
-                         f"{steps + 1} steps is too much; give fewer paths= or a larger dt=")
-    if need_work:
-        if not linear or model.time is None:
-            raise ModelError("work: a Monte Carlo check needs a linear model with a protocol (time=)")
-        observers["w"] = lambda: WorkObserver(model, args["energy"], dt, steps)
-    method = run.method if linear and not modulated else ("heun" if run.method == "exact" else run.method)
-    tr = simulate(model, t_end=t, dt=dt, paths=run.paths, seed=run.seed, method=method, initial=start,
-                  record_every=1 if keep_all else steps, observers=observers or None)
-    z0, zt = tr.states[0], tr.states[-1]
-    if need_heat:
-        q = tr.observed["q"] if linear else _nonlinear_heat(tr, model, subsystem, per_time=False)
-    elif need_work:
-        q = tr.observed["w"]
-    else:
-        q = np.zeros(run.paths)
-    rows = np.column_stack([q, z0, np.einsum("pi,pj->pij", z0, z0).reshape(run.paths, -1), zt,
-                            np.einsum("pi,pj->pij", zt, zt).reshape(run.paths, -1), np.ones(run.paths)])
+        if t is None or initial is None:
+            raise ModelError(f"{what}: a transient check needs t= and initial=")
+        t = _number("t", t)
+        if not t > 0:
+            raise ModelError(f"t: expected a positive duration but found {t}")
+        start = initial_gaussian(model, initial, initial_mean)
+        n = model.dimension
+        modulated = isinstance(model, LinearSDE) and model.is_modulated
+        fast = _rates(model, t if modulated else start.mean)[0]
+        steps = max(int(math.ceil(t / min(fast / 20, t / STEPS))), 1) if dt is None else int(math.ceil(t / dt))
+        dt = t / steps
+        linear = isinstance(model, LinearSDE)
+        fb = feedback_array(model) if linear else None
+        self.pumping = 0.0 if fb is None else -float(np.trace(fb))  # a constant of the model (linear feedback)
+        idx = list(range(n)) if subsystem is None else model.indices(subsystem)
+        observers = {}
+        if heat and modulated:
+            observers["q"] = lambda: ModulatedEntropyFlow(model, idx, dt)
+        elif heat and linear:
+            A, b, D = model.arrays(allow_protocol=True)  # b(t) is read through drive() under a protocol
+            drive = b if model.is_autonomous else model.drive
+            observers["q"] = lambda: MediumEntropyFlow(A, drive, D, model.parity, idx, dt, per_time=False,
+                                                       feedback=fb)
+        keep_all = heat and not linear
+        if keep_all and paths * (steps + 1) * n > MAX_RECORDED:
+            raise ModelError(f"a transient heat check of a nonlinear SDE records every step: {paths} paths x "
+                             f"{steps + 1} steps is too much; give fewer paths= or a larger dt=")
+        if work:
+            if not linear or model.time is None:
+                raise ModelError("work: a Monte Carlo check needs a linear model with a protocol (time=)")
+            observers["w"] = lambda: WorkObserver(model, energy, dt, steps)
+        method = method if linear and not modulated else ("heun" if method == "exact" else method)
+        tr = simulate(model, t_end=t, dt=dt, paths=paths, seed=seed, method=method, initial=start,
+                      record_every=1 if keep_all else steps, observers=observers or None)
+        z0, zt = tr.states[0], tr.states[-1]
+        if heat:
+            q = tr.observed["q"] if linear else _nonlinear_heat(tr, model, subsystem, per_time=False)
+        elif work:
+            q = tr.observed["w"]
+        else:
+            q = np.zeros(paths)
+        self.rows = np.column_stack([q, z0, np.einsum("pi,pj->pij", z0, z0).reshape(paths, -1), zt,
+                                     np.einsum("pi,pj->pij", zt, zt).reshape(paths, -1), np.ones(paths)])
+        self.model, self.n, self.t, self.dt, self.paths = model, n, t, dt, paths
 
-    def moments(total, at):
+    def moments(self, total, at):
+        """The sampled covariance of the initial (``at=0``) or the final (``at=1``) state."""
+        n = self.n
         off = 1 + at * (n + n * n)
         N = total[-1]
         mean = total[off:off + n] / N
         second = total[off + n:off + n + n * n].reshape(n, n) / N
         return second - np.outer(mean, mean)
 
-    def entropy(cov, group):
-        if not group:
-            return 0.0
-        sign, logdet = np.linalg.slogdet(cov[np.ix_(group, group)])
-        if sign <= 0:
-            raise ModelError("the sampled covariance is singular: the initial state or the model leaves a variable "
-                             "without spread")
-        return 0.5 * (len(group) * math.log(2 * math.pi * math.e) + logdet)
+    def group(self, X):
+        return list(range(self.n)) if X is None else self.model.indices(X)
 
-    def groups(*roles):
-        return [model.indices(args[r]) for r in roles]
+    def estimate(self, stat):
+        return blocks.jackknife(self.rows, stat, self.paths), self.dt, self.t
+
+
+def _entropy_of(cov, group):
+    if not group:
+        return 0.0
+    sign, logdet = np.linalg.slogdet(cov[np.ix_(group, group)])
+    if sign <= 0:
+        raise ModelError("the sampled covariance is singular: the initial state or the model leaves a variable "
+                         "without spread")
+    return 0.5 * (len(group) * math.log(2 * math.pi * math.e) + logdet)
+
+
+def _mean_per_path(total):
+    return total[0] / total[-1]
+
+
+def entropy(model, X=None, t=None, initial=None, *, paths: int, seed: int = 0, dt: float | None = None,
+            duration: float | None = None, method: str = "exact"):
+    """Entropy of ``X`` (default: the whole state) at ``t`` from ``initial``: ``(Estimate, dt used, t)``."""
+    p = _Paths(model, "entropy", t, initial, None, None, paths, seed, dt, method)
+    x = p.group(X)
+    return p.estimate(lambda total: _entropy_of(p.moments(total, 1), x))
+
+
+def mutual_information(model, X, Y, t=None, initial=None, *, paths: int, seed: int = 0, dt: float | None = None,
+                       duration: float | None = None, method: str = "exact"):
+    """Mutual information between ``X`` and ``Y`` at ``t`` from ``initial``: ``(Estimate, dt used, t)``."""
+    p = _Paths(model, "mutual_information", t, initial, None, None, paths, seed, dt, method)
+    x, y = model.indices(X), model.indices(Y)
 
     def stat(total):
-        if name in ("heat", "work"):
-            return total[0] / total[-1]
-        if name == "entropy_production":  # heat, change of the state's entropy, and a feedback's entropy pumping
-            return (total[0] / total[-1] + entropy(moments(total, 1), list(range(n)))
-                    - entropy(moments(total, 0), list(range(n))) + pumping * t)
-        cov = moments(total, 1)
-        if name == "entropy":
-            (x,) = groups("X")
-            return entropy(cov, x)
-        if name == "mutual_information":
-            x, y = groups("X", "Y")
-            return entropy(cov, x) + entropy(cov, y) - entropy(cov, x + y)
-        if name == "conditional_mutual_information":
-            x, y, z = groups("X", "Y", "Z")
-            return entropy(cov, x + z) + entropy(cov, y + z) - entropy(cov, z) - entropy(cov, x + y + z)
-        raise ModelError(f"no transient Monte Carlo estimator of {name}")
+        cov = p.moments(total, 1)
+        return _entropy_of(cov, x) + _entropy_of(cov, y) - _entropy_of(cov, x + y)
 
-    return blocks.jackknife(rows, stat, run.paths), dt, t
+    return p.estimate(stat)
+
+
+def conditional_mutual_information(model, X, Y, Z, t=None, initial=None, *, paths: int, seed: int = 0,
+                                   dt: float | None = None, duration: float | None = None, method: str = "exact"):
+    """Mutual information between ``X`` and ``Y`` given ``Z`` at ``t`` from ``initial``."""
+    p = _Paths(model, "conditional_mutual_information", t, initial, None, None, paths, seed, dt, method)
+    x, y, z = model.indices(X), model.indices(Y), model.indices(Z)
+
+    def stat(total):
+        cov = p.moments(total, 1)
+        return _entropy_of(cov, x + z) + _entropy_of(cov, y + z) - _entropy_of(cov, z) - _entropy_of(cov, x + y + z)
+
+    return p.estimate(stat)
+
+
+def heat(model, t=None, initial=None, initial_mean=None, subsystem=None, *, paths: int, seed: int = 0,
+         dt: float | None = None, duration: float | None = None, method: str = "exact"):
+    """Heat released by ``subsystem`` (default: all) over ``[0, t]`` from ``initial``: ``(Estimate, dt used, t)``."""
+    p = _Paths(model, "heat", t, initial, initial_mean, subsystem, paths, seed, dt, method, heat=True)
+    return p.estimate(_mean_per_path)
+
+
+def entropy_production(model, t=None, initial=None, initial_mean=None, *, paths: int, seed: int = 0,
+                       dt: float | None = None, duration: float | None = None, method: str = "exact"):
+    """Entropy produced over ``[0, t]`` from ``initial``: the heat, the change of the state's entropy and a
+    feedback's entropy pumping. ``(Estimate, dt used, t)``."""
+    p = _Paths(model, "entropy_production", t, initial, initial_mean, None, paths, seed, dt, method, heat=True)
+    every = list(range(p.n))
+
+    def stat(total):
+        return (total[0] / total[-1] + _entropy_of(p.moments(total, 1), every)
+                - _entropy_of(p.moments(total, 0), every) + p.pumping * p.t)
+
+    return p.estimate(stat)
+
+
+def work(model, t=None, initial=None, energy=None, initial_mean=None, *, paths: int, seed: int = 0,
+         dt: float | None = None, duration: float | None = None, method: str = "exact"):
+    """Work done by a protocol on ``energy`` over ``[0, t]`` from ``initial``: ``(Estimate, dt used, t)``."""
+    p = _Paths(model, "work", t, initial, initial_mean, None, paths, seed, dt, method, energy=energy, work=True)
+    return p.estimate(_mean_per_path)
+
+
+def estimate(model, bound, run: Run):
+    """Deprecated: the estimator of ``bound`` is the function of its quantity here (``heat(model, t, initial,
+    paths=..., ...)``), which the estimator table points at."""
+    import warnings
+
+    warnings.warn("thermotheory.montecarlo.transient.estimate is deprecated; call the quantity's function "
+                  "(thermotheory.montecarlo.transient.heat(model, t, initial, paths=...), ...) or "
+                  "tt.estimate(model, bound)", DeprecationWarning, stacklevel=2)
+    fn = {f.__name__: f for f in (entropy, mutual_information, conditional_mutual_information, heat,
+                                  entropy_production, work)}.get(bound.name)
+    if fn is None:
+        raise ModelError(f"no transient Monte Carlo estimator of {bound.name}")
+    return fn(model, **bound.arguments, paths=run.paths, seed=run.seed, dt=run.dt, duration=run.duration,
+              method=run.method)
 
 
 class ModulatedEntropyFlow:
