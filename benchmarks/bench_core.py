@@ -39,11 +39,19 @@ def numeric(n: int) -> None:
         tt.information_flow(m, subsystem=Y)
         tt.transfer_entropy_rate(m, X, Y)
 
-    build = best_of(lambda: tt.LinearSDE.from_matrices(A, d))
-    reference = best_of(lambda: sla.solve_continuous_lyapunov(A, -2 * np.diag(d)))
-    total = best_of(everything, repeat=3)
+    repeat = 5 if n <= 200 else 2
+    build = best_of(lambda: tt.LinearSDE.from_matrices(A, d), repeat)
+    reference = best_of(lambda: sla.solve_continuous_lyapunov(A, -2 * np.diag(d)), repeat)
+    total = best_of(everything, repeat=min(repeat, 3))
+    target = f"   (target <= {TARGET:.0f} x: {'met' if total / reference <= TARGET else 'NOT met'})" if n >= 200 else ""
     print(f"n={n:4d}  build {build * 1e3:8.2f} ms   all quantities {total:7.3f} s   "
-          f"= {total / reference:6.1f} x one raw scipy Lyapunov solve ({reference * 1e3:.1f} ms)")
+          f"= {total / reference:6.1f} x one raw scipy Lyapunov solve ({reference * 1e3:.1f} ms){target}")
+
+
+#: All stationary quantities of a numeric model within this many raw scipy Lyapunov solves (n = 200 and 1000):
+#: one balanced Schur decomposition of A is shared by the conditioning estimate and the covariance solve, and the
+#: filter's Riccati equation is solved by Newton–Kleinman steps from zero when the hidden drift is stable.
+TARGET = 5.0
 
 
 def symbolic() -> None:
@@ -65,6 +73,6 @@ def symbolic() -> None:
 
 
 if __name__ == "__main__":
-    for n in (10, 50, 200):
+    for n in (10, 50, 200, 1000):
         numeric(n)
     symbolic()

@@ -173,12 +173,15 @@ def test_no_raw_linalg_error_escapes(monkeypatch):
     def broken(*args, **kwargs):
         raise np.linalg.LinAlgError("Singular matrix")
 
-    monkeypatch.setattr(filtering, "_driven_basis", broken)
     m = tt.LinearSDE.from_matrices(np.array([[-1.0, 0.0], [1.0, -1.0]]), [1.0, 1.0])
-    with pytest.raises(tt.ModelError, match="could not be solved numerically"):
-        tt.filter_error(m, "z0", "z1")
-    with pytest.raises(tt.ModelError, match="could not be solved numerically"):
-        tt.transfer_entropy_rate(m, "z0", "z1")
+    # the Newton path (a stable hidden drift) and scipy's Riccati path (its fallback)
+    for patched in ("_newton_from_zero", "_driven_basis"):
+        monkeypatch.setattr(filtering, patched, broken)
+        with pytest.raises(tt.ModelError, match="could not be solved numerically"):
+            tt.filter_error(m, "z0", "z1")
+        with pytest.raises(tt.ModelError, match="could not be solved numerically"):
+            tt.transfer_entropy_rate(m, "z0", "z1")
+        monkeypatch.setattr(filtering, "_newton_from_zero", lambda *args, **kwargs: None)
 
 
 def test_a_barely_observed_hidden_mode_is_solved_not_refused():

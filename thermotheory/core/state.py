@@ -13,17 +13,19 @@ module that derives something expensive from a model (the filter's Riccati solut
 from __future__ import annotations
 
 import threading
+import warnings
 import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 import numpy as np
+import scipy.linalg as sla
 import sympy as sp
 
 from ..errors import ModelError, NotStable, SingularCovariance
 from .checks import check_model
 from .closedform import ClosedForm, stability_requirement
-from ._backend import NumOps, as_vector, model_matrices, ops_for
+from ._backend import NumOps, as_vector, model_matrices, ops_for, relative_residual
 from .lyapunov import (MAX_PRECISE_VARIABLES, MAX_REFINED_VARIABLES, PRECISE_DIGITS, REFUSE_DIGITS_LOST,
                        check_conditioning, check_symbolic_size, correlation_digits, lyapunov_digits, lyapunov_numeric,
                        lyapunov_precise, lyapunov_refined, lyapunov_symbolic)
@@ -130,6 +132,43 @@ def _stable_in_exact_arithmetic(A: np.ndarray) -> bool:
         return bool(max(mp.re(e) for e in exact) < -stability_tolerance(A))
 
 
+def _balanced_schur(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(scale, B, R, U)``: ``A`` balanced by a diagonal similarity of powers of two, ``B = T^-1 A T`` with
+    ``T = diag(scale)``, and the real Schur form ``B = U R U^T``.
+
+    The one O(n^3) decomposition of a numeric model's stationary state: the conditioning
+    (:meth:`StationaryState.solve_digits`) and the covariance solve both read it.
+    """
+    B, (scale, _) = sla.matrix_balance(A, permute=False, separate=True)
+    R, U = sla.schur(B, output="real")
+    return scale, B, R, U
+
+
+def _schur_eigenvalues(R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Real parts and moduli of the eigenvalues of a (standardised) real Schur form ``R``."""
+    re = np.diag(R).copy()
+    im2 = np.zeros_like(re)
+    sub = np.diag(R, -1)
+    for i in np.flatnonzero(sub != 0):  # a 2x2 block [[a, b], [c, a]]: eigenvalues a +- i sqrt(-b c)
+        a, b, c, d = R[i, i], R[i, i + 1], R[i + 1, i], R[i + 1, i + 1]
+        ev = np.linalg.eigvals(np.array([[a, b], [c, d]]))
+        re[i], re[i + 1] = ev.real
+        im2[i], im2[i + 1] = ev.imag ** 2
+    return re, np.sqrt(re ** 2 + im2)
+
+
+def _schur_lyapunov(R: np.ndarray, U: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, int]:
+    """Solve ``B X + X B^T + Q = 0`` from the Schur form ``B = U R U^T`` (Bartels–Stewart, as scipy's
+    ``solve_continuous_lyapunov``); returns ``(X, info)`` with LAPACK's ``trsyl`` info (1: perturbed)."""
+    F = U.T @ (-Q) @ U
+    trsyl = sla.get_lapack_funcs("trsyl", (R, F))
+    Y, scale, info = trsyl(R, R, F, tranb="T")
+    if info < 0:
+        raise ValueError(f"trsyl: illegal value in argument {-info}")
+    Y *= scale
+    return U @ Y @ U.T, info
+
+
 class StationaryState:
     r"""The stationary Gaussian state of one model: its mean, covariance, precision and conditioning.
 
@@ -191,9 +230,78 @@ class StationaryState:
         """The stationary covariance (read-only float array, or sympy ImmutableMatrix)."""
         return self._part("covariance", self._covariance)
 
+    def _shared_schur(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """The balanced Schur decomposition of ``A`` (:func:`_balanced_schur`), computed once per model;
+        None when LAPACK fails (the solves then go through scipy as a fallback)."""
+        def compute():
+            try:
+                return _balanced_schur(np.asarray(self._A, dtype=float))
+            except (np.linalg.LinAlgError, ValueError):
+                return None
+        return self._part("schur", compute)
+
+    def solve_digits(self) -> float:
+        """Digits the float Lyapunov solve may lose (:func:`~thermotheory.core.lyapunov.lyapunov_digits`), from
+        the shared Schur decomposition; numeric models only.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from thermotheory import LinearSDE
+        >>> round(stationary_state(LinearSDE.from_matrices(np.diag([-1e6, -1e-6]), [1.0, 1.0])).solve_digits(), 6)
+        12.0
+        """
+        return self._part("solve_digits", self._solve_digits)
+
+    def _solve_digits(self) -> float:
+        # lyapunov_digits(A) with its Schur decomposition shared with the covariance solve
+        shared = self._shared_schur()
+        if shared is None:
+            return lyapunov_digits(self._A)
+        _, B, R, U = shared
+        try:
+            re, modulus = _schur_eigenvalues(R)
+            slowest = float(np.min(np.abs(re)))
+            spread = float(np.max(modulus)) / slowest if slowest > 0 else np.inf
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                # B H + H B^T + I = 0 in the Schur basis (U^T I U = I): |H|_2 = |U^T H U|_2
+                n = B.shape[0]
+                trsyl = sla.get_lapack_funcs("trsyl", (R,))
+                Y, scale, info = trsyl(R, R, -np.eye(n), tranb="T")
+                if info < 0:
+                    raise ValueError(f"trsyl: illegal value in argument {-info}")
+                kappa = 2.0 * float(np.linalg.norm(B, 2)) * float(np.linalg.norm(Y * scale, 2))
+        except (np.linalg.LinAlgError, ValueError):
+            return float("inf")
+        if not np.isfinite(kappa):
+            return float("inf")
+        return float(np.log10(max(kappa, spread, 1.0)))
+
+    def _float_solve(self) -> np.ndarray:
+        """:func:`~thermotheory.core.lyapunov.lyapunov_numeric` through the shared Schur decomposition."""
+        shared = self._shared_schur()
+        Q = 2 * self._D
+        if shared is None:
+            return lyapunov_numeric(self._A, Q)
+        scale, _, R, U = shared
+        T = np.outer(scale, scale)  # powers of two: the scaling is exact
+        X, info = _schur_lyapunov(R, U, Q / T)
+        if info == 1:
+            warnings.warn('Input "a" has an eigenvalue pair whose sum is very close to or exactly zero. The solution '
+                          'is obtained via perturbing the coefficients.', RuntimeWarning, stacklevel=2)
+        S = X * T
+        S = (S + S.T) / 2
+        res = relative_residual(self._A, S, Q)
+        if not np.isfinite(res) or res > 1e-8:
+            raise ModelError(f"the Lyapunov solve is inaccurate (relative residual {res:.2e}); the model is "
+                             "ill-conditioned")
+        S.setflags(write=False)
+        return S
+
     def _covariance(self) -> Any:
         if self._ops is NumOps:
-            solve = lyapunov_digits(self._A)
+            solve = self.solve_digits()
             if solve >= PRECISE_DIGITS and self._A.shape[0] <= MAX_PRECISE_VARIABLES:
                 # the float solve would lose digits (time scales far apart, a non-normal drift): solve the
                 # exact float problem in extended precision and round once; only the correlations remain
@@ -217,7 +325,7 @@ class StationaryState:
                         check_conditioning(self._A, S, solve_digits=0.0)
                     self._parts.setdefault("digits_lost", lost)
                     return S
-            S = lyapunov_numeric(self._A, 2 * self._D)
+            S = self._float_solve()
             self._parts.setdefault("digits_lost", check_conditioning(self._A, S, solve_digits=solve))
             return S
         check_symbolic_size(self._A, 2 * self._D)
@@ -262,7 +370,7 @@ class StationaryState:
         """
         if self._ops is not NumOps or self._A.shape[0] > MAX_PRECISE_VARIABLES:
             return None
-        return self._part("precise", lambda: lyapunov_precise(self._A, 2 * self._D, lyapunov_digits(self._A)))
+        return self._part("precise", lambda: lyapunov_precise(self._A, 2 * self._D, self.solve_digits()))
 
     @property
     def digits_lost(self) -> float:

@@ -33,7 +33,7 @@ from .moments import check_time, covariance, initial_covariance, initial_mean_ve
 from .protocols import switching_times
 from . import phases
 from .phases import PhaseKernels, piecewise_constant_drive
-from .state import covariance_matrix, stationary_state
+from .state import ModelCache, covariance_matrix, stationary_state
 from .feedback import feedback_array
 from .model import LinearSDE, VariableSpec, stability_tolerance
 from .checks import check_finite_result, guarded
@@ -53,7 +53,10 @@ __all__ = [
 
 def _parity_split(model: LinearSDE, ops, A, b):
     """Irreversible parts ``A_irr = (A + EAE)/2`` and ``b_irr = (b + Eb)/2``."""
-    E = ops.asmat(np.diag(model.parity).astype(float)) if ops is NumOps else sp.diag(*model.parity)
+    if ops is NumOps:  # E = diag(parity): E A E and E b entry by entry (the same floats as the products)
+        par = np.asarray(model.parity, dtype=float)
+        return (A + A * np.outer(par, par)) / 2, (b + b * par.reshape(-1, 1)) / 2
+    E = sp.diag(*model.parity)
     return (A + _mm(ops, E, A, E)) / 2, (b + _mm(ops, E, b)) / 2
 
 
@@ -230,15 +233,22 @@ def _needs_precise(model: LinearSDE, value: float, scale: float) -> bool:
     return False
 
 
+_BALANCE = ModelCache()
+
+
 def _detailed_balance(model: LinearSDE) -> bool:
     r"""True for a numeric model in detailed balance: all variables even, no feedback, ``D`` positive definite
     and :math:`A D = D A^T` to within the round-off of the products, entry by entry.
 
     Then :math:`S = -A^{-1} D` and the stationary current vanishes: the entropy production,
-    every heat rate and every information flow are exactly 0.
+    every heat rate and every information flow are exactly 0. Decided once per model.
     """
     if model.feedback is not None or any(p != 1 for p in model.parity):
         return False
+    return _BALANCE.get(model, "detailed balance", lambda: _decide_detailed_balance(model))
+
+
+def _decide_detailed_balance(model: LinearSDE) -> bool:
     A, _, D = model.arrays()
     A, D = np.asarray(A, dtype=float), np.asarray(D, dtype=float)
     try:
