@@ -887,6 +887,65 @@ class CovarianceNames:
         self._names: dict[Any, str] = {}
         self.n = self.S.rows
         self.hurwitz = tuple(hurwitz)
+        self._recurrence: tuple[dict, dict] | None = None
+
+    @classmethod
+    def from_recurrence(cls, variables: Sequence[sp.Symbol], entries: Mapping[tuple[int, int], Any],
+                        placeholders: Mapping[Any, tuple[int, int]], label: str = "Sigma",
+                        latex_label: str = r"\Sigma", hurwitz: Iterable[Any] = ()) -> "CovarianceNames":
+        r"""Names for a covariance known only by the entries a quantity needs, each in terms of earlier ones.
+
+        ``entries`` and ``placeholders`` as returned by
+        :func:`~thermotheory.core.lyapunov.lyapunov_recurrence`: an entry's definition uses
+        the names of the entries it depends on (defined first), so no entry is ever
+        expanded; entries not listed are 0.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> x, y = sp.symbols("x y", real=True)
+        >>> u = sp.Dummy()
+        >>> names = CovarianceNames.from_recurrence([x, y], {(0, 0): sp.Integer(2), (1, 1): u + 1}, {u: (0, 0)})
+        >>> cf = names.closed(names.entry(1, 1))
+        >>> [str(n) for n, _ in cf.definitions], float(cf.evaluate({}))
+        (['Sigma[x,x]', 'Sigma[y,y]'], 3.0)
+        """
+        variables = list(variables)
+        out = cls(variables, sp.zeros(len(variables), len(variables)), label, latex_label, hurwitz)
+        out._recurrence = (dict(entries), dict(placeholders))
+        return out
+
+    def _value(self, i: int, j: int) -> Any:
+        """The definition of entry ``(i, j)`` (``i <= j``): explicit, or in terms of the names of earlier entries."""
+        if self._recurrence is None:
+            return self.S[i, j]
+        entries, placeholders = self._recurrence
+        value = sp.sympify(entries.get((i, j), 0))
+        used = value.free_symbols & set(placeholders)
+        return value.xreplace({d: self.entry(*placeholders[d]) for d in used}) if used else value
+
+    def singular(self, rows: Sequence[int]) -> bool:
+        """Whether the covariance block of ``rows`` is singular for all parameter values (at random points)."""
+        rows = list(rows)
+        if self._recurrence is None:
+            B = self.S.extract(rows, rows)
+            return B[0, 0] == 0 if len(rows) == 1 else generically_singular(B)
+        if len(rows) == 1:
+            return self._value(rows[0], rows[0]) == 0
+        M = self.matrix(rows)
+        steps = [(name, value) for name, value in self._defs if not isinstance(value, sp.MatrixBase)]
+        params = sorted(set().union(*[v.free_symbols for _, v in steps]) - {n for n, _ in steps}, key=str)
+        rng = np.random.default_rng(0)
+        for _ in range(2):
+            vals = {p: rng.uniform(0.5, 2.0) if p.is_positive or p.is_nonnegative else rng.uniform(-2.0, 2.0)
+                    for p in params}
+            for name, value in steps:
+                vals[name] = complex(value.xreplace(vals).evalf()).real
+            with np.errstate(all="ignore"):
+                B = np.array(M.xreplace(vals).tolist(), dtype=float)
+                if not np.all(np.isfinite(B)) or np.linalg.cond(B) < 1e12:
+                    return False
+        return True
 
     def _var_latex(self, i: int) -> str:
         return sp.latex(self.variables[i])
@@ -895,7 +954,7 @@ class CovarianceNames:
         """The symbol of entry ``(i, j)`` (0 for a zero entry); defined on first use."""
         i, j = min(i, j), max(i, j)
         if (i, j) not in self._entries:
-            value = self.S[i, j]
+            value = self._value(i, j)
             if value == 0:
                 self._entries[(i, j)] = sp.Integer(0)
             else:
@@ -962,5 +1021,8 @@ class CovarianceNames:
                 need |= value.free_symbols
         # the entries in the order of the variables, then the matrices built from them
         position = {sym: key for key, sym in self._entries.items()}
-        keep.sort(key=lambda d: (0, position[d[0]]) if d[0] in position else (1, self._defs.index(d)))
+        if self._recurrence is None:
+            keep.sort(key=lambda d: (0, position[d[0]]) if d[0] in position else (1, self._defs.index(d)))
+        else:  # each entry after the entries its definition uses
+            keep.sort(key=lambda d: self._defs.index(d))
         return ClosedForm(expr, keep, {n: t for n, t in self._names.items() if n in dict(keep)}, self.hurwitz)

@@ -43,6 +43,28 @@ def _disjoint(model: LinearSDE, *specs: VariableSpec) -> list[list[int]]:
     return groups
 
 
+def _covariance_or_recurrence(model: LinearSDE, t: Any, initial: Any, form: str | None, groups) -> Any:
+    """The covariance; for ``form="structured"`` of a stationary symbolic state whose whole covariance is
+    refused as too large, names for only the entries of ``groups`` by their recurrence
+    (:func:`~thermotheory.core.lyapunov.lyapunov_recurrence`)."""
+    from ..errors import TooLarge
+
+    try:
+        return state_covariance(model, t, initial)
+    except TooLarge:
+        if form != "structured" or t is not None or ops_for(model) is NumOps:
+            raise
+    from ._backend import model_matrices
+    from .lyapunov import lyapunov_recurrence
+
+    A, _, D = model_matrices(model, ops_for(model), need_b=False)
+    idx = sorted({i for g in groups for i in g})
+    entries, placeholders = lyapunov_recurrence(sp.Matrix(A), 2 * sp.Matrix(D),
+                                                [(i, j) for i in idx for j in idx if i <= j])
+    return CovarianceNames.from_recurrence(model.variables, entries, placeholders,
+                                           hurwitz=stability_requirement(model))
+
+
 def _logdet(ops, S, idx, what):
     if not idx:
         return 0
@@ -121,6 +143,8 @@ def _info_from_dets(ops, S, groups_plus, groups_minus, what, form=None, model=No
     if ops is NumOps:
         val = sum(_logdet(ops, S, g, what) for g in groups_plus) - sum(_logdet(ops, S, g, what) for g in groups_minus)
         return float(0.5 * val)
+    if isinstance(S, CovarianceNames):  # only the entries needed, by their recurrence
+        return _structured_info(model, S, groups_plus, groups_minus, what, t)
     Sm = sp.Matrix(S)
     chosen = choose_form(form, [Sm.extract(g, g) for g in groups_plus + groups_minus if g])
     if chosen == "structured":
@@ -151,14 +175,14 @@ def _structured_info(model, S, groups_plus, groups_minus, what, t) -> ClosedForm
     refused: exactly for 1x1 blocks, at random points for larger ones
     (:func:`~thermotheory.core.closedform.generically_singular`), with no determinant formed.
     """
-    names = _names(model, S, t)
+    names = S if isinstance(S, CovarianceNames) else _names(model, S, t)
     num, den = sp.Integer(1), sp.Integer(1)
     for g in groups_plus:
         num *= names.det(sorted(g))
     for g in groups_minus:
         den *= names.det(sorted(g))
     for g in groups_plus + groups_minus:
-        if len(g) == 1 and S[g[0], g[0]] == 0 or len(g) > 1 and generically_singular(S.extract(g, g)):
+        if g and names.singular(sorted(g)):
             raise SingularCovariance(f"the covariance of {what} is singular")
     return names.closed(sp.log(num / den) / 2)
 
@@ -204,7 +228,7 @@ def mutual_information(
     form = check_form(form)
     ops = ops_for(model)
     gx, gy = _disjoint(model, X, Y)
-    S = state_covariance(model, t, initial)
+    S = _covariance_or_recurrence(model, t, initial, form, [gx + gy])
     return _info_from_dets(ops, S, [gx, gy], [gx + gy], f"{X}, {Y}", form, model, t)
 
 
@@ -234,7 +258,7 @@ def conditional_mutual_information(
     form = check_form(form)
     ops = ops_for(model)
     gx, gy, gz = _disjoint(model, X, Y, Z)
-    S = state_covariance(model, t, initial)
+    S = _covariance_or_recurrence(model, t, initial, form, [gx + gy + gz])
     return _info_from_dets(ops, S, [gx + gz, gy + gz], [gz, gx + gy + gz], f"{X}, {Y} given {Z}", form, model, t)
 
 

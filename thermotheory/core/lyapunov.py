@@ -27,7 +27,7 @@ __all__ = ["lyapunov_numeric", "lyapunov_general", "lyapunov_symbolic", "check_s
            "check_conditioning", "solve_fraction_free", "lyapunov_digits", "correlation_digits", "lyapunov_precise",
            "MAX_PRECISE_VARIABLES", "PRECISE_DIGITS", "MAX_REFINED_VARIABLES",
            "REFINED_TOLERANCE", "Dyadic", "lyapunov_refined", "refined_solve", "WARN_DIGITS_LOST", "REFUSE_DIGITS_LOST",
-           "MAX_SYMBOLIC_BLOCK", "MAX_PREDICTED_TERMS"]
+           "MAX_SYMBOLIC_BLOCK", "MAX_PREDICTED_TERMS", "lyapunov_recurrence"]
 
 #: Largest number of unknowns of one symbolic block Sylvester solve (a block of six variables).
 MAX_SYMBOLIC_UNKNOWNS = 21
@@ -658,6 +658,105 @@ def lyapunov_symbolic(A: sp.Matrix, Q: sp.Matrix) -> sp.Matrix:
                     if key in placeholder or X[a, c] != 0:
                         value[placeholder.setdefault(key, sp.Dummy(f"S{key[0]}_{key[1]}"))] = X[a, c]
     return S
+
+
+def lyapunov_recurrence(A: sp.Matrix, Q: sp.Matrix, needed) -> tuple[dict, dict]:
+    r"""The entries of the solution of ``A S + S A^T + Q = 0`` that ``needed`` depends on, each in terms of earlier ones.
+
+    Solves only the block pairs (along the irreducible blocks of ``A``, as
+    :func:`lyapunov_symbolic`) that the entries ``needed`` (pairs ``(i, j)``) depend on, and
+    leaves each entry written with placeholders for the entries solved before it (the
+    recurrence of a chain, :math:`S_{ij} = (c_i S_{i-1,j} + c_j S_{i,j-1} + Q_{ij})/(k_i + k_j)`),
+    without substituting: the cost is that of the block eliminations only, predicted and
+    refused per block as in :func:`check_symbolic_size`, never that of the expanded entries.
+
+    Returns
+    -------
+    (entries, placeholders)
+        ``{(i, j): expression}`` for ``i <= j`` (entries not listed are 0), in dependency
+        order, and ``{Dummy: (i, j)}`` for the placeholders the expressions use.
+
+    Raises
+    ------
+    TooLarge
+        When a block the needed entries depend on is predicted too large.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> k0, k1, c = sp.symbols("k0 k1 c", positive=True)
+    >>> entries, ph = lyapunov_recurrence(sp.Matrix([[-k0, 0], [c, -k1]]), 2 * sp.eye(2), [(1, 1)])
+    >>> entries[(1, 1)].xreplace({d: sp.Symbol(f"S{ph[d]}") for d in ph})
+    (S(0, 1)*c + 1)/k1
+    """
+    n = A.shape[0]
+    order = structure.blocks(A)
+    pos = {i: k for k, blk in enumerate(order) for i in blk}
+    deps = [sorted({pos[j] for i in blk for j in range(n) if j not in blk and A[i, j] != 0}) for blk in order]
+    want: set[tuple[int, int]] = set()
+    stack = [(max(pos[i], pos[j]), min(pos[i], pos[j])) for i, j in needed]
+    while stack:
+        p, q = stack.pop()
+        if (p, q) in want:
+            continue
+        want.add((p, q))
+        stack += [(max(k, q), min(k, q)) for k in deps[p]] + [(max(p, k), min(p, k)) for k in deps[q]]
+    for p in sorted({p for pair in want for p in pair}):  # only the blocks needed are predicted
+        check_symbolic_size(A.extract(order[p], order[p]), Q.extract(order[p], order[p]))
+    entries: dict[tuple[int, int], sp.Expr] = {}
+    placeholder: dict[tuple[int, int], sp.Dummy] = {}
+
+    def known(i: int, j: int) -> sp.Expr:
+        key = (min(i, j), max(i, j))
+        if entries.get(key, 0) == 0:
+            return sp.Integer(0)
+        if key not in placeholder:
+            placeholder[key] = sp.Dummy(f"S{key[0]}_{key[1]}")
+        return placeholder[key]
+
+    for p, I in enumerate(order):
+        for q in range(p + 1):
+            if (p, q) not in want:
+                continue
+            J = order[q]
+            R = sp.Matrix(Q.extract(I, J))
+            for k in deps[p]:
+                R += A.extract(I, order[k]) * sp.Matrix(len(order[k]), len(J), lambda a, c: known(order[k][a], J[c]))
+            for k in deps[q]:
+                R += sp.Matrix(len(I), len(order[k]), lambda a, c: known(I[a], order[k][c])) * A.extract(J, order[k]).T
+            X = _sylvester_linear(A.extract(I, I), A.extract(J, J), R, p == q, set(placeholder.values()))
+            for a, i in enumerate(I):
+                for c, j in enumerate(J):
+                    key = (min(i, j), max(i, j))
+                    if key not in entries or X[a, c] != 0:
+                        entries[key] = X[a, c]
+    return entries, {d: key for key, d in placeholder.items()}
+
+
+def _sylvester_linear(Aii: sp.Matrix, Ajj: sp.Matrix, R: sp.Matrix, symmetric: bool, unknowns: set) -> sp.Matrix:
+    """Solve ``Aii X + X Ajj^T + R = 0``, ``R`` linear in the placeholders ``unknowns``, leaving them unsubstituted."""
+    ni, nj = R.shape
+    if ni == nj == 1:
+        value = -R[0, 0] / (Aii[0, 0] + Ajj[0, 0])
+        budget.check_terms([value], "the stationary covariance")
+        return sp.Matrix([[tidy(value)]])
+    used = sorted(set().union(*[e.free_symbols for e in R]) & unknowns, key=lambda u: u.name)
+    parts = _split_linear(R, used)
+    cells, rows = _predict_block(Aii, Ajj, parts[0] if not used else None, symmetric, "the stationary covariance")
+    k = len(cells)
+    M = sp.zeros(k, k)
+    for i, row in enumerate(rows):
+        for j, v in row.items():
+            M[i, j] = v
+    rhs = sp.Matrix(k, len(parts), lambda i, t: -parts[t][cells[i]])
+    sol = _solve_sparse(M, rhs, "the stationary covariance")
+    X = sp.zeros(ni, nj)
+    for r, (a, c) in enumerate(cells):
+        v = tidy(sol[r, 0]) + sp.Add(*[tidy(sol[r, t + 1]) * u for t, u in enumerate(used)])
+        X[a, c] = v
+        if symmetric:
+            X[c, a] = v
+    return X
 
 
 def _split_linear(R: sp.Matrix, unknowns: list[sp.Symbol]) -> list[sp.Matrix]:
