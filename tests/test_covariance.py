@@ -212,10 +212,15 @@ def test_transient_bad_input(t, initial, message):
 def test_lyapunov_residual_is_checked(monkeypatch):
     # a solver returning a wrong answer must not pass silently
     from thermotheory.core import lyapunov as cov
+    from thermotheory.core import state
 
     monkeypatch.setattr(cov.sla, "solve_continuous_lyapunov", lambda a, q: np.eye(a.shape[0]) * 7.0)
+    # the stationary state solves through its shared Schur decomposition: break that solver too
+    monkeypatch.setattr(state, "_schur_lyapunov", lambda R, U, Q: (np.eye(R.shape[0]) * 7.0, 0))
     with pytest.raises(tt.ModelError, match="residual"):
         tt.stationary_covariance(tt.LinearSDE.from_matrices([[-1.0, 0.0], [1.0, -1.0]], [1.0, 1.0]))
+    with pytest.raises(tt.ModelError, match="residual"):
+        cov.lyapunov_numeric(np.array([[-1.0, 0.0], [1.0, -1.0]]), 2 * np.eye(2))
 
 
 def test_transient_covariance_at_long_times_reaches_the_stationary_state():

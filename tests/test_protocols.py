@@ -6,7 +6,7 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 
 import thermotheory as tt
-from thermotheory import estimate
+from thermotheory.montecarlo import estimators as estimate  # the per-path estimators
 from thermotheory.core.moments import mean
 from thermotheory.core.protocols import switching_times
 from thermotheory.errors import ModelError
