@@ -633,3 +633,40 @@ def verify_all(
         out.append(verify(model, QUANTITIES[name], *args, values=values, seed=seed + len(out),
                           paths=None if static else paths, z_max=z_max, **extra, **kw))
     return out
+
+
+def verify_derivation(derivation: Any, values: Mapping | None = None, names: Any = None, seed: int = 0,
+                      **settings: Any) -> VerificationTable:
+    """Check every entry of a :class:`~thermotheory.derivation.Derivation` that has an estimator.
+
+    What :meth:`Derivation.verify <thermotheory.derivation.Derivation.verify>` does: bound
+    quantities are checked with their registered estimator against the engine's closed form;
+    a :class:`~thermotheory.derivation.Definition` with ``check=`` against its own closed form
+    (``theory=``); entries without either are skipped. Seeds are ``seed``, ``seed + 1``, ...
+    in the order of the checks.
+    """
+    from .derivation import Definition
+
+    if derivation.model is None:
+        raise ModelError("this derivation spans several models: verify its parts")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ModelError(f"seed: expected a non-negative integer but found {seed!r}")
+    table = VerificationTable()
+    for name, value in derivation.subset(names).items():
+        q = derivation.quantity(name)
+        if isinstance(q, BoundQuantity):
+            table.append(verify(derivation.model, q, values=values, seed=seed + len(table), **settings))
+        elif isinstance(q, Definition) and q.check is not None:
+            table.append(verify(derivation.model, q.check, values=values, seed=seed + len(table), theory=value,
+                                **settings))
+    return table
+
+
+def _register_verifier() -> None:
+    from .derivation import VERIFIER
+
+    if verify_derivation not in VERIFIER:
+        VERIFIER.insert(0, verify_derivation)
+
+
+_register_verifier()
