@@ -18,28 +18,8 @@ from .core.sde import SDE
 from . import quantity  # the module (calling it, tt.quantity(name), is deprecated: tt.lookup_quantity)
 from .quantity import BoundQuantity, Quantity, lookup_quantity
 from .derivation import Definition, Derivation
-from .registry import (
-    conditional_mutual_information,
-    current_mean_rate,
-    current_scgf,
-    current_variance_rate,
-    efficiency,
-    entropy,
-    entropy_pumping_rate,
-    entropy_production,
-    entropy_production_rate,
-    filter_error,
-    full_history_transfer_entropy_rate,
-    heat,
-    heat_rate,
-    information_flow,
-    kl_divergence_rate,
-    mutual_information,
-    mutual_information_rate,
-    transfer_entropy_rate,
-    uncertainty_ratio,
-    work,
-)
+from .registry import *  # noqa: F401,F403  (every registered quantity: registry.__all__)
+from . import registry as _registry
 from .core.currents import Current
 from . import estimate
 from .montecarlo.simulate import Gaussian, Trajectories, simulate
@@ -132,3 +112,5 @@ def __getattr__(name: str):
 
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+__all__ += [name for name in _registry.__all__ if name not in __all__]
