@@ -217,7 +217,7 @@ def calibrate_child(name: str, unlimited: bool) -> None:
     if unlimited:
         budget.MAX_EXPANSION = budget.MAX_TERMS = budget.MAX_QUOTIENT = float("inf")
         lyapunov.MAX_PREDICTED_TERMS = float("inf")
-        lyapunov.MAX_SYMBOLIC_BLOCK = 10
+        lyapunov.MAX_SYMBOLIC_BLOCK = 100
     t0 = time.perf_counter()
     try:
         if question == "S":

@@ -73,3 +73,110 @@ def test_other_forms_of_the_six_chain_are_still_refused_quickly():
     with hang_guard(60):
         with pytest.raises(tt.TooLarge):
             tt.mutual_information(model, z[0], z[5], form="rational")
+
+
+# ------------------------------------------------------------------ calibration (issue "Every core")
+
+
+def _ring_shared(n):
+    """A ring of ``n`` units with one shared rate, closed by an inhibitory link (bench_symbolic's "ring shared")."""
+    z = sp.symbols(f"z0:{n}", real=True)
+    a, k, D = sp.symbols("a k D", positive=True)
+    return tt.LinearSDE({z[i]: -a * z[i] + (z[i - 1] if i else -k * z[n - 1]) for i in range(n)}, {zz: D for zz in z})
+
+
+def _ring_own_rates(n):
+    z = sp.symbols(f"y0:{n}", real=True)
+    a = sp.symbols(f"a0:{n}", positive=True)
+    return tt.LinearSDE({z[i]: -a[i] * z[i] + z[(i + 1) % n] for i in range(n)}, {zz: 1 for zz in z})
+
+
+def _check_against_scipy(model, S, seed, count=2):
+    """Entries of the symbolic covariance against scipy's Lyapunov solve at random stable points."""
+    rng = np.random.default_rng(seed)
+    checked = 0
+    for _ in range(50):
+        vals = {p: float(rng.uniform(0.5, 2.0)) for p in model.parameters}
+        A, _, D = model.subs(vals).arrays()
+        if np.max(np.linalg.eigvals(A).real) > -1e-3:
+            continue
+        ref = sla.solve_continuous_lyapunov(A, -2 * D)
+        got = np.array(tt.evaluate(S, vals).tolist(), dtype=float)
+        np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12 * np.abs(ref).max())
+        checked += 1
+        if checked == count:
+            return
+    assert checked, "no stable point found"
+
+
+def test_a_ring_of_seven_with_a_shared_rate_is_predicted_to_answer():
+    """The old block cap (six variables) refused it although it answers in about 10 s."""
+    from thermotheory.core.lyapunov import check_symbolic_size
+
+    model = _ring_shared(7)
+    with hang_guard(30):
+        check_symbolic_size(sp.Matrix(model.A), 2 * sp.Matrix(model.D))  # no TooLarge
+
+
+@pytest.mark.slow
+def test_a_ring_of_seven_with_a_shared_rate_answers_and_matches_scipy():
+    model = _ring_shared(7)
+    with hang_guard(120):
+        S = tt.stationary_covariance(model)
+    _check_against_scipy(model, S, seed=7)
+
+
+def test_an_entry_over_shared_factored_denominators_is_bounded_by_their_lcm():
+    """The 1x1 step of the block solve: earlier entries over the same factored denominator.
+
+    Cross-multiplying the denominators (``term_bound`` of the substituted sum) predicted
+    thousands of monomials and refused the five-variable chain's covariance; over the lcm
+    the entry is small. Checked against the direct sum, cancelled by sympy, at random points.
+    """
+    from thermotheory.core.lyapunov import _sylvester
+
+    p = sp.symbols("p0:8", positive=True)
+    den = sp.Mul(*[(p[i] + p[i + 1]) for i in range(6)])
+    us = sp.symbols("u0:6", cls=sp.Dummy)
+    values = {u: (p[i] * p[7] + p[i + 1] + 1) / den for i, u in enumerate(us)}
+    R = sp.Matrix([[sum((i + 1) * p[7] * u for i, u in enumerate(us)) + p[6]]])
+    direct = R[0, 0].xreplace(values) / (2 * p[7] + 2 * p[0])  # X = -R / (a + a) with a = -(p7 + p0)
+    assert tt.core.budget.term_bound(direct) > tt.core.budget.MAX_TERMS  # the old prediction refused this
+    with hang_guard(30):
+        X = _sylvester(sp.Matrix([[-p[7] - p[0]]]), sp.Matrix([[-p[7] - p[0]]]), R, True, values=values)
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        vals = {s: sp.Rational(int(rng.integers(1, 50)), int(rng.integers(1, 50))) for s in p}
+        assert X[0, 0].xreplace(vals) == direct.xreplace(vals)
+
+
+def test_the_five_variable_chain_covariance_is_predicted_to_answer_and_the_six_refused_at_once():
+    from thermotheory.core.lyapunov import check_symbolic_size
+
+    five, _ = _chain(5)
+    check_symbolic_size(sp.Matrix(five.A), 2 * sp.Matrix(five.D))
+    six, _ = _chain(6)
+    start = time.perf_counter()
+    with hang_guard(60):
+        with pytest.raises(tt.TooLarge, match=r"monomials.*model\.subs\(values\)"):
+            tt.stationary_covariance(six)
+    assert time.perf_counter() - start < 5  # predicted, nothing solved (it used to take about 25 s)
+
+
+@pytest.mark.slow
+def test_the_five_variable_chain_covariance_answers_and_matches_scipy():
+    model, _ = _chain(5)
+    with hang_guard(120):
+        S = tt.stationary_covariance(model)
+    _check_against_scipy(model, S, seed=5)
+
+
+@pytest.mark.parametrize("build", [lambda: _ring_own_rates(5), lambda: _ring_shared(8)], ids=["ring5_own", "ring8"])
+def test_borderline_blocks_are_still_refused_at_once(build):
+    """A ring of five with its own rates answers only in about a minute: refused before any elimination."""
+    model = build()
+    start = time.perf_counter()
+    with hang_guard(60):
+        with pytest.raises(tt.TooLarge, match=r"model\.subs\(values\)"):
+            tt.stationary_covariance(model)
+    assert time.perf_counter() - start < 5

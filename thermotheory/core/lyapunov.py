@@ -445,6 +445,8 @@ def check_symbolic_size(A: sp.Matrix, Q: sp.Matrix | None = None) -> None:
     Each irreducible diagonal block of ``A`` must have at most :data:`MAX_SYMBOLIC_BLOCK`
     variables, and its vectorised Lyapunov system (only the unknowns that the sparse drift
     actually couples) a predicted expansion within the budget: see :func:`_predict_block`.
+    A triangular drift (all blocks single variables, a chain) has the sizes of its entries
+    predicted instead: see :func:`_predict_triangular`.
     """
     for blk in structure.blocks(A):
         size = len(blk)
@@ -459,13 +461,82 @@ def check_symbolic_size(A: sp.Matrix, Q: sp.Matrix | None = None) -> None:
         Ab = A.extract(blk, blk)
         rhs = None if Q is None else Q.extract(blk, blk)
         _predict_block(Ab, Ab, rhs, True, "the stationary covariance")
+    if Q is not None:
+        _predict_triangular(A, Q)
 
 
-#: Largest irreducible block (variables) of a symbolic Lyapunov solve.
-MAX_SYMBOLIC_BLOCK = 6
+def _predict_triangular(A: sp.Matrix, Q: sp.Matrix) -> None:
+    """Refuse at once the solve of a triangular drift (all blocks single variables) whose entries grow too large.
+
+    Each entry is the sum that :func:`_sylvester` hands to :func:`_finish`; the monomials of
+    its numerator over the lcm of the factored denominators are bounded as :func:`_finish`
+    bounds them, with the numerators of the earlier entries replaced by their own bounds,
+    so nothing is solved, and refused above ``budget.MAX_TERMS``. A chain of five variables
+    (largest bound 2,520; the whole covariance answers in about 12 s) passes, one of six
+    (88,704; minutes) is refused in a hundredth of a second.
+    """
+    order = structure.blocks(A)
+    if any(len(blk) > 1 for blk in order):
+        return
+    n = A.shape[0]
+    idx = [blk[0] for blk in order]
+    deps = [[k for k in range(n) if k != i and A[i, k] != 0] for i in idx]
+    info: dict[tuple[int, int], tuple[int, dict]] = {}  # (i, j) -> (numerator bound, factored denominator)
+
+    def fac(e: sp.Expr) -> dict:
+        return _factors(sp.fraction(sp.together(e))[1])
+
+    for p, i in enumerate(idx):
+        for q in range(p + 1):
+            j = idx[q]
+            coeff: dict = {}
+            if Q[i, j] != 0:
+                coeff[None] = Q[i, j]
+            for k in deps[p]:
+                key = (min(k, j), max(k, j))
+                if key in info:
+                    coeff[key] = coeff.get(key, 0) + A[i, k]
+            for k in deps[q]:
+                key = (min(i, k), max(i, k))
+                if key in info:
+                    coeff[key] = coeff.get(key, 0) + A[j, k]
+            coeff = {key: c for key, c in coeff.items() if c != 0}
+            if not coeff:
+                continue
+            scale = -1 / (A[i, i] + A[j, j])
+            parts = [(c * scale, *((1, {}) if key is None else info[key])) for key, c in coeff.items()]
+            common: dict = {}
+            for _, _, f in parts:
+                for b, e in f.items():
+                    common[b] = max(common.get(b, 0), e)
+            size = 0
+            for c, nb, f in parts:
+                rest = 1
+                for b, e in common.items():
+                    if e > f.get(b, 0):
+                        rest *= budget.term_bound(b ** (e - f.get(b, 0))) - 1
+                size += len(sp.Add.make_args(sp.expand(sp.fraction(sp.together(c))[0]))) * nb * rest
+            if size > budget.MAX_TERMS:
+                raise TooLarge(
+                    f"the stationary covariance: the exact entry ({i}, {j}) of a symbolic solve along a triangular "
+                    f"drift is predicted to have up to {size} monomials (limit {budget.MAX_TERMS}) before it is "
+                    f"cancelled; solving and cancelling it would take minutes; {NUMERIC_PATH}"
+                )
+            den = dict(common)
+            for b, e in fac(scale).items():
+                den[b] = den.get(b, 0) + e
+            info[(j, i) if j < i else (i, j)] = (size, den)
+
+
+#: Largest irreducible block (variables) of a symbolic Lyapunov solve: a guard on the cost of the
+#: prediction itself (its ``n(n+1)/2`` unknowns); below it the predicted sizes decide.
+MAX_SYMBOLIC_BLOCK = 10
 #: Largest predicted number of monomials of one block's exact solution (its Cramer numerators
 #: and denominators, before cancellation); the block's solve and its cancellation then take seconds.
-MAX_PREDICTED_TERMS = 15000
+#: Calibrated (``benchmarks/bench_symbolic.py --calibrate``, loaded machine): a ring of seven with a
+#: shared rate (18,648) answers in about 10 s; four neurons with 13 parameters (20,016) take 54 s,
+#: a ring of five with its own rates (100,390) 57 s: refused.
+MAX_PREDICTED_TERMS = 19000
 #: Sparse-permanent states explored before a system is called dense (and refused).
 _MAX_PERMANENT_STATES = 20000
 
@@ -784,12 +855,16 @@ def _sylvester(Aii: sp.Matrix, Ajj: sp.Matrix, R: sp.Matrix, symmetric: bool, va
     values = values or {}
     dens = {} if dens is None else dens
     ni, nj = R.shape
-    if ni == nj == 1:
-        value = -R[0, 0].xreplace(values) / (Aii[0, 0] + Ajj[0, 0])
-        budget.check_terms([value], "the stationary covariance")
-        return sp.Matrix([[tidy(value)]])
     used = sorted(set().union(*[e.free_symbols for e in R]) & set(values), key=lambda u: u.name)
     parts = _split_linear(R, used)
+    if ni == nj == 1:
+        # -(R0 + sum_t R_t u_t) / (a_ii + a_jj), bounded and cancelled over the lcm of the factored
+        # denominators of the earlier entries (_finish): term_bound of the substituted sum cross-multiplies
+        # every denominator and overestimates a chain's entries about 30-fold.
+        scale = -1 / (Aii[0, 0] + Ajj[0, 0])
+        pairs = [(parts[0][0, 0] * scale, sp.Integer(1))] + [(p[0, 0] * scale, values[u])
+                                                                for p, u in zip(parts[1:], used)]
+        return sp.Matrix([[_finish(pairs, dens)]])
     cells, rows = _predict_block(Aii, Ajj, parts[0] if not used else None, symmetric, "the stationary covariance")
     k = len(cells)
     M = sp.zeros(k, k)
