@@ -157,8 +157,8 @@ for name, form in one_groups.items():  # the dimensionless form is the same numb
         1.0, abs(float(tt.evaluate(one_q[name], vals))))
 tex, md = write_derivation("decoder", "Neurons decoding a velocity", one, one_q, out,
                            sections=[("One neuron, in dimensionless groups", one, one_groups),
-                                     ("A population of N neurons (mean rate)", B.population(), pop_q),
-                                     ("A population of N neurons, in dimensionless groups", B.population(),
+                                     ("A population of $N$ neurons (mean rate)", B.population(), pop_q),
+                                     ("A population of $N$ neurons, in dimensionless groups", B.population(),
                                       pop_groups),
                                      ("A population of three different neurons", het, het_q)],
                            figures=[fig_path.name])

@@ -179,6 +179,6 @@ weight_n = D.LinearSDE({omega_n: -omega_n + f_n * D.synapse.protocol("ramp").sub
                        time=D.t)
 tex, md = write_derivation(
     "perceptron", "The thermodynamic efficiency of learning in a perceptron", D.one_weight("ramp"), one_q, out,
-    sections=[("Many weights, N to infinity at fixed alpha (per weight)", weight_n, many_q)],
+    sections=[(r"Many weights, $N \to \infty$ at fixed $\alpha$ (per weight)", weight_n, many_q)],
     figures=[fig_path.name])
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -222,7 +222,7 @@ def test_latex_bad_width_refused(width):
 
 def test_latex_good_width_unchanged():
     e = sp.log(tau + tau_x)
-    assert tt.latex(e, width=300) == tt.latex(e, width=300.0) == sp.latex(e)
+    assert tt.latex(e, width=300) == tt.latex(e, width=300.0) == sp.latex(e, ln_notation=True)
 
 
 # -- 7: combining closed forms of two models --------------------------------------------------

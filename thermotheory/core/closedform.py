@@ -41,13 +41,14 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.printing.latex import LatexPrinter
 
 from ..errors import ModelError, NotStable
 from .mpeval import MAX_DPS, check_dps  # noqa: F401  (re-exported)
 from .mpeval import evaluate_expression as _evaluate
 
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
-           "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement"]
+           "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of"]
 
 #: The values ``form=`` accepts.
 FORMS = ("structured", "rational", "factored")
@@ -156,7 +157,7 @@ class ClosedForm:
     >>> float(f.evaluate({a: 1, b: 2}))
     0.2027325540540822
     >>> f.latex()
-    '\\\\frac{\\\\log{\\\\left(r + 1 \\\\right)}}{2}, \\\\quad \\\\text{where } r = \\\\frac{a}{b}'
+    '\\\\frac{\\\\ln{\\\\left(r + 1 \\\\right)}}{2}, \\\\quad \\\\text{where } r = \\\\frac{a}{b}'
     """
 
     __slots__ = ("_expr", "_definitions", "_names", "_hurwitz")
@@ -283,7 +284,7 @@ class ClosedForm:
                 new = _fresh(name, taken)
                 taken.add(new.name)
                 renamed[name] = new
-                tex = other._names.get(name, sp.latex(name))
+                tex = other._names.get(name, latex_of(name))
                 names[new] = f"{{{tex}}}'"
                 defs.append((new, value))
                 continue
@@ -591,25 +592,61 @@ class ClosedForm:
         definition per line (an ``aligned`` block).
         """
         kw = {**self._latex_settings(), **settings}
-        head = sp.latex(self._expr, **kw)
+        head = latex_of(self._expr, **kw)
         if not where or not self._definitions:
             return head
-        defs = ", \\quad ".join(f"{sp.latex(n, **kw)} = {sp.latex(v, **kw)}" for n, v in self._definitions)
+        defs = ", \\quad ".join(f"{latex_of(n, **kw)} = {latex_of(v, **kw)}" for n, v in self._definitions)
         return f"{head}, \\quad \\text{{where }} {defs}"
 
     def latex_lines(self, lhs: str | None = None, **settings: Any) -> list[str]:
         """The expression and each definition as separate ``&``-aligned lines."""
         kw = {**self._latex_settings(), **settings}
-        first = (f"{lhs} &= " if lhs else "&") + sp.latex(self._expr, **kw)
+        first = (f"{lhs} &= " if lhs else "&") + latex_of(self._expr, **kw)
         lines = [first]
         if self._definitions:
             lines.append(r"&\text{where}")
         for n, v in self._definitions:
-            lines.append(f"{sp.latex(n, **kw)} &= {sp.latex(v, **kw)}")
+            lines.append(f"{latex_of(n, **kw)} &= {latex_of(v, **kw)}")
         return lines
 
     def _repr_latex_(self) -> str:
         return "$\\displaystyle \\begin{aligned} " + r" \\ ".join(self.latex_lines()) + r" \end{aligned}$"
+
+
+class _Printer(LatexPrinter):
+    r"""sympy's LaTeX printer as a physicist writes: ``\ln`` for the natural log, ``\det \Sigma`` for a determinant."""
+
+    _default_settings = {**LatexPrinter._default_settings, "ln_notation": True}
+
+    def _print_Determinant(self, expr: Any, exp: str | None = None) -> str:
+        arg = expr.arg
+        inner = self._print(arg)
+        if not isinstance(arg, (sp.MatrixSymbol, sp.MatrixBase)):  # a product or sum of matrices
+            inner = rf"\left({inner}\right)"
+        tex = rf"\det {inner}"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
+
+    def _print_Pow(self, expr: Any) -> str:
+        if isinstance(expr.base, sp.Determinant) and expr.exp.is_Integer and expr.exp > 0:
+            return self._print_Determinant(expr.base, self._print(expr.exp))
+        return super()._print_Pow(expr)
+
+
+def latex_of(expr: Any, **settings: Any) -> str:
+    r"""LaTeX of a sympy object as the pages of this package print it: ``\ln`` (not ``\log``), ``\det \Sigma``.
+
+    ``settings`` are :func:`sympy.latex`'s (``symbol_names`` maps Symbols and MatrixSymbols to their LaTeX).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> S = sp.MatrixSymbol("Sigma", 2, 2)
+    >>> latex_of(sp.log(sp.Determinant(S)) / 2)
+    '\\frac{\\ln{\\left(\\det \\Sigma \\right)}}{2}'
+    >>> latex_of(sp.Symbol("S_1"), symbol_names={sp.Symbol("S_1"): r"\Sigma_{v v}"})
+    '\\Sigma_{v v}'
+    """
+    return _Printer(settings).doprint(expr)
 
 
 def _fresh(name: Any, taken: set[str]) -> Any:
@@ -948,7 +985,7 @@ class CovarianceNames:
         return True
 
     def _var_latex(self, i: int) -> str:
-        return sp.latex(self.variables[i])
+        return latex_of(self.variables[i])
 
     def entry(self, i: int, j: int) -> Any:
         """The symbol of entry ``(i, j)`` (0 for a zero entry); defined on first use."""

@@ -16,6 +16,7 @@ from typing import Any
 import sympy as sp
 
 from ..errors import InvalidExport, ModelError
+from .closedform import latex_of
 from .layout import TEXT_WIDTH, _pack, _signed_terms, _widest_sum, checked_width, fit_lines, latex_width, new_namer
 
 __all__ = ["model_latex", "model_latex_lines", "MAX_LATEX_VARIABLES"]
@@ -37,7 +38,7 @@ def _noise(d: sp.Expr, v: sp.Symbol) -> str:
     d = sp.sympify(d)
     if _zero(d):
         return ""
-    tex = sp.latex(d)
+    tex = latex_of(d)
     if _zero(d - 1):
         inner = "2"
     elif isinstance(d, sp.Add):
@@ -46,7 +47,7 @@ def _noise(d: sp.Expr, v: sp.Symbol) -> str:
         inner = rf"2 \cdot {tex}"  # "2 2" would read as 22, "2 \frac{1}{2}" as two and a half
     else:
         inner = f"2 {tex}"
-    return rf" + \sqrt{{{inner}}}\, dW_{{{sp.latex(v)}}}"
+    return rf" + \sqrt{{{inner}}}\, dW_{{{latex_of(v)}}}"
 
 
 def _odd(parity: int) -> str:
@@ -66,7 +67,7 @@ def _name(value: sp.Expr, namer: Any, defs: list) -> sp.Symbol:
 def _name_sums(expr: sp.Expr, room: float, namer: Any, defs: list) -> sp.Expr:
     """``expr`` with its widest sums named (definitions appended to ``defs``) until its LaTeX fits ``room``."""
     for _ in range(12):
-        if latex_width(sp.latex(expr)) <= room:
+        if latex_width(latex_of(expr)) <= room:
             break
         inner = _widest_sum(expr)
         if inner is None:
@@ -82,15 +83,15 @@ def _equation(v: sp.Symbol, drift: sp.Expr, noise: str | tuple[sp.Expr, sp.Symbo
     A drift too wide is written ``\Bigl( t_1 + t_2 ... \Bigr)\, dt`` over continuation lines; a single
     term (or a diffusion) too wide for a line has its widest sums named, defined under "where".
     """
-    lhs = f"d{sp.latex(v)}"
+    lhs = f"d{latex_of(v)}"
     noise_tex = noise if isinstance(noise, str) else _noise(*noise)
-    one = rf"{lhs} &= \left({sp.latex(drift)}\right) dt{noise_tex}{odd}"
+    one = rf"{lhs} &= \left({latex_of(drift)}\right) dt{noise_tex}{odd}"
     if latex_width(one) <= width:
         return [one]
     room = width - 60.0  # a continuation line's indent and the brackets
     terms = list(drift.as_ordered_terms()) if isinstance(drift, sp.Add) else [drift]
     terms = [_name_sums(t, room, namer, defs) for t in terms]
-    pieces = _signed_terms(sp.Add(*terms, evaluate=False), {}) if len(terms) > 1 else [sp.latex(terms[0])]
+    pieces = _signed_terms(sp.Add(*terms, evaluate=False), {}) if len(terms) > 1 else [latex_of(terms[0])]
     pieces[0] = r"\Bigl(" + pieces[0]
     pieces[-1] += r"\Bigr)\, dt"
     if not isinstance(noise, str) and latex_width(noise_tex) > room:
@@ -104,10 +105,10 @@ def _equation(v: sp.Symbol, drift: sp.Expr, noise: str | tuple[sp.Expr, sp.Symbo
 
 def _matrix_lines(name: str, M: sp.Matrix, z: Any, width: float) -> list[str]:
     r"""``name &= M`` if it fits ``width``, else its nonzero entries of the upper triangle as components ``name_{ab} = m``."""
-    whole = f"{name} &= {sp.latex(M)}"
+    whole = f"{name} &= {latex_of(M)}"
     if latex_width(whole) <= width:
         return [whole]
-    items = [f"{name}_{{{sp.latex(z[i])} {sp.latex(z[j])}}} = {sp.latex(M[i, j])}"
+    items = [f"{name}_{{{latex_of(z[i])} {latex_of(z[j])}}} = {latex_of(M[i, j])}"
              for i in range(M.rows) for j in range(i, M.cols) if not _zero(M[i, j])]
     lines, cur = [], "&"
     for item in items:
@@ -140,7 +141,7 @@ def linear_lines(model: Any, width: float) -> list[str]:
                 noise = (D[i, i], v)
             else:
                 correlated = True
-                noise = rf" + \left(\sqrt{{2D}}\, dW\right)_{{{sp.latex(v)}}}"
+                noise = rf" + \left(\sqrt{{2D}}\, dW\right)_{{{latex_of(v)}}}"
         lines += _equation(v, drift, noise, _odd(model.parity[i]), width, namer, defs)
     if correlated:  # the correlated noise's matrix, which the lines above name but do not show
         lines += [r"&\text{with}"] + _matrix_lines("D", D, z, width)
@@ -167,7 +168,7 @@ def _where(defs: list[tuple[str, Any]], width: float, namer: Any) -> list[str]:
         return []
     lines = [r"&\text{where}"]
     for name, value in defs:
-        lines += fit_lines(sp.latex(name), value, width, namer)
+        lines += fit_lines(latex_of(name), value, width, namer)
     return lines
 
 

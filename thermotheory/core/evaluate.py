@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ModelError
-from .closedform import ClosedForm, check_dps
+from .closedform import ClosedForm, check_dps, latex_of
 from .display import model_latex
 from .layout import fit_lines
 from .model import StateModel
@@ -84,7 +84,7 @@ def latex(obj: Any, width: float | None = None) -> str:
     >>> import sympy as sp
     >>> from thermotheory import latex
     >>> latex(sp.log(sp.Symbol("tau_r")) / 2)
-    '\\frac{\\log{\\left(\\tau_{r} \\right)}}{2}'
+    '\\frac{\\ln{\\left(\\tau_{r} \\right)}}{2}'
     """
     if width is not None:
         if isinstance(width, (bool, np.bool_)) or not isinstance(width, (int, float, np.integer, np.floating, Fraction,
@@ -103,6 +103,6 @@ def latex(obj: Any, width: float | None = None) -> str:
         return r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}"
     if isinstance(obj, ClosedForm):
         return obj.latex()
-    return sp.latex(_closed_form(obj, finite=False))
+    return latex_of(_closed_form(obj, finite=False))
 
 

@@ -23,10 +23,11 @@ from typing import Any
 
 import sympy as sp
 
-from .closedform import ClosedForm
+from .closedform import ClosedForm, latex_of
 from ..errors import InvalidExport
 
-__all__ = ["TEXT_WIDTH", "latex_width", "fit_lines", "new_namer", "checked_width", "checked_value"]
+__all__ = ["TEXT_WIDTH", "latex_width", "fit_lines", "fit_parts", "align_rows", "new_namer", "checked_width",
+           "checked_value"]
 
 #: Width (pt) a display line may take: the 483 pt text block less room for the equation number.
 TEXT_WIDTH = 440.0
@@ -37,7 +38,7 @@ _SCRIPT = 0.72    # sub- and superscripts
 _COMMAND_WIDTHS = {
     r"\left": 0.0, r"\right": 0.0, r"\,": 1.7, r"\;": 2.8, r"\quad": 10.0, r"\qquad": 20.0, r"\!": -1.7,
     r"\cdot": 7.8, r"\times": 13.0, r"\to": 13.0, r"\mid": 8.0, r"\ldots": 13.0, r"\cdots": 13.0,
-    r"\infty": 10.0, r"\partial": 6.0, r"\pi": 6.0, r"\langle": 4.0, r"\rangle": 4.0,
+    r"\infty": 10.0, r"\notag": 0.0, r"\partial": 6.0, r"\pi": 6.0, r"\langle": 4.0, r"\rangle": 4.0,
 }
 _NAMED_OPERATORS = {r"\log": 16.0, r"\ln": 12.0, r"\exp": 18.0, r"\det": 16.0, r"\lim": 15.0,
                     r"\sin": 16.0, r"\cos": 17.0, r"\operatorname": 0.0, r"\mathrm": 0.0}
@@ -220,9 +221,9 @@ def _signed_terms(expr: sp.Expr, settings: dict[str, Any]) -> list[str]:
     out = []
     for k, term in enumerate(expr.as_ordered_terms()):
         if term.could_extract_minus_sign():
-            out.append("- " + sp.latex(-term, **settings))
+            out.append("- " + latex_of(-term, **settings))
         else:
-            out.append(("+ " if k else "") + sp.latex(term, **settings))
+            out.append(("+ " if k else "") + latex_of(term, **settings))
     return out
 
 
@@ -271,11 +272,11 @@ def _widest_sum(expr: sp.Expr) -> sp.Expr | None:
     sums = [a for a in sp.preorder_traversal(expr) if isinstance(a, sp.Add) and a is not expr]
     if not sums:
         return None
-    return max(sums, key=lambda a: latex_width(sp.latex(a)))
+    return max(sums, key=lambda a: latex_width(latex_of(a)))
 
 
 def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple[str, Any]], settings) -> list[str]:
-    tex = sp.latex(expr, **settings)
+    tex = latex_of(expr, **settings)
     lead = latex_width(lhs) + 10.0
     if lead + latex_width(tex) <= width:
         return [f"{lhs} &= {tex}"]
@@ -286,10 +287,11 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
                 inner = _widest_sum(term)
                 if inner is not None:
                     name = namer()
-                    defs.append((sp.latex(name), inner))
+                    defs.append((latex_of(name), inner))
                     term = term.xreplace({inner: name})
                 sign = "- " if term.could_extract_minus_sign() else "+ "
-                piece = (sign if pieces or sign == "- " else "") + sp.latex(-term if sign == "- " else term, **settings)
+                piece = (sign if pieces or sign == "- " else "") + latex_of(-term if sign == "- " else term,
+                                                                            **settings)
             pieces.append(piece)
         return _pack(f"{lhs} &=", pieces, lead, width)
     for _ in range(12):  # name the widest sums until the rest fits
@@ -297,15 +299,16 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
         if inner is None:
             break
         name = namer()
-        defs.append((sp.latex(name), inner))
+        defs.append((latex_of(name), inner))
         expr = expr.xreplace({inner: name})
-        tex = sp.latex(expr, **settings)
+        tex = latex_of(expr, **settings)
         if lead + latex_width(tex) <= width:
             break
     return [f"{lhs} &= {tex}"]
 
 
-def fit_lines(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None) -> list[str]:
+def fit_lines(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None,
+              names: dict | None = None) -> list[str]:
     r"""``lhs = value`` as lines of an ``align`` environment, each within ``width`` (estimated pt).
 
     Parameters
@@ -319,6 +322,8 @@ def fit_lines(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None
     namer : optional
         The source of names for introduced definitions (:func:`new_namer`); share one
         between the closed forms of one document so that no name is used twice.
+    names : mapping, optional
+        LaTeX of named Symbols and MatrixSymbols (a ClosedForm's own names are added).
 
     Returns
     -------
@@ -333,29 +338,71 @@ def fit_lines(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None
     >>> len(lines) > 1 and all(latex_width(l) < TEXT_WIDTH for l in lines)
     True
     """
+    lines, where = fit_parts(lhs, value, width, namer, names)
+    return lines + ([r"&\text{where}"] + where if where else [])
+
+
+def fit_parts(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None,
+              names: dict | None = None) -> tuple[list[str], list[str]]:
+    r""":func:`fit_lines` in two parts: the lines of ``lhs = value``, and those of its definitions.
+
+    The definitions (a ClosedForm's, and the sums named to fit the page) come without the
+    ``\text{where}`` line, so that a page can gather those of all its results under one.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> S = sp.Symbol("S_1")
+    >>> fit_parts("I", sp.log(S), names={S: r"\Sigma_{v v}"})
+    (['I &= \\ln{\\left(\\Sigma_{v v} \\right)}'], [])
+    """
     width = checked_width(width)
     if not isinstance(lhs, str):
         raise InvalidExport(f"the left-hand side must be a LaTeX string but is {type(lhs).__name__} {lhs!r}")
-    settings: dict[str, Any] = {}
+    settings: dict[str, Any] = {"symbol_names": dict(names or {})}
     definitions: list[tuple[str, Any]] = []
     if isinstance(value, ClosedForm):
-        settings = {"symbol_names": value.names}
-        definitions = [(sp.latex(n, **settings), v) for n, v in value.definitions]
+        settings["symbol_names"].update(value.names)
+        definitions = [(latex_of(n, **settings), v) for n, v in value.definitions]
         value = value.expr
     value = checked_value(value)
     if namer is None:
         namer = new_namer([value] + [v for _, v in definitions])
     extra: list[tuple[str, Any]] = []
     lines = _fit_expr(lhs, value, width, namer, extra, settings)
+    where: list[str] = []
     pending = extra + definitions
-    if pending:
-        lines.append(r"&\text{where}")
     while pending:
         name, v = pending.pop(0)
         more: list[tuple[str, Any]] = []
         if isinstance(v, sp.MatrixBase):
-            lines.append(f"{name} &= {sp.latex(v, **settings)}")
+            where.append(f"{name} &= {latex_of(v, **settings)}")
         else:
-            lines += _fit_expr(name, v, width, namer, more, settings)
+            where += _fit_expr(name, v, width, namer, more, settings)
         pending = more + pending
-    return lines
+    return lines, where
+
+
+#: Lines of an ``align`` environment that are no equation: they take no number.
+_UNNUMBERED = (r"&\text{where}", r"&\text{with}")
+
+
+def align_rows(lines: list[str]) -> str:
+    r"""Lines of an ``align`` environment joined by ``\\``: ``\text{where}`` (and ``\text{with}``) lines, and the
+    lines of a broken equation but its last, marked ``\notag`` so that each equation has one number.
+
+    Examples
+    --------
+    >>> print(align_rows(["a &= b + c", r"&\quad + d", r"&\text{where}", "b &= 1"]))
+    a &= b + c \notag \\
+    &\quad + d \\
+    &\text{where} \notag \\
+    b &= 1
+    """
+    out = []
+    for k, line in enumerate(lines):
+        follows = lines[k + 1].lstrip() if k + 1 < len(lines) else ""
+        if line.strip() in _UNNUMBERED or follows.startswith(r"&\quad"):
+            line += r" \notag"
+        out.append(line)
+    return " \\\\\n".join(out)

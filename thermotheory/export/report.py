@@ -11,7 +11,9 @@ import sympy as sp
 
 from ..catalog import APPROXIMATIONS, CatalogEntry
 from ..core.evaluate import latex
-from .derivation import PREAMBLE, quantity_lines
+from ..core.layout import align_rows
+from .derivation import PREAMBLE, quantity_lines, tex_title
+from .model_latex import model_latex_lines
 from .layout import tex_text
 
 __all__ = ["report_tex"]
@@ -28,7 +30,10 @@ def _model_lines(item: CatalogEntry) -> list[str]:
     """The model section: the SDEs, or the lattice field's action and dynamics in words and formulas."""
     if not item.numeric:
         shown = item.shown() if item.shown is not None else item.model()
-        body = latex(shown).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
+        if callable(getattr(type(shown), "latex_lines", None)):  # a model: one numbered line per equation
+            body = align_rows(model_latex_lines(shown))
+        else:
+            body = latex(shown).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
         return [r"\begin{align}", body, r"\end{align}", *item.protocol]
     field = item.model()
     lines = [
@@ -108,7 +113,7 @@ def report_tex(item: CatalogEntry, table=None) -> str:
     values = item.values()
     lines = [
         *PREAMBLE, r"\begin{document}",
-        rf"\section*{{{tex_text(item.name.replace('_', ' '))}: {tex_text(item.description)}}}",
+        rf"\section*{{{tex_text(item.name.replace('_', ' '))}: {tex_title(item.description)}}}",
         r"\subsection*{Model}", *_model_lines(item),
         r"\subsection*{Assumptions}", *_assumption_lines(item),
         r"\subsection*{Closed forms}",
@@ -118,7 +123,7 @@ def report_tex(item: CatalogEntry, table=None) -> str:
         lines += [f"At {at}.", ""]
     forms = {item.notation(name): (sp.Float(item.closed_form(name, values), 10) if item.numeric
                                    else item.closed_form(name)) for name in item.quantities}
-    lines += [r"\begin{align}", " \\\\\n".join(quantity_lines(forms)), r"\end{align}"]
+    lines += [r"\begin{align}", align_rows(quantity_lines(forms)), r"\end{align}"]
     if table is not None:
         at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
         lines += [r"\subsection*{Monte Carlo verification}", f"At {at}.", "",

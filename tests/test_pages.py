@@ -1,0 +1,148 @@
+r"""The exported pages read as a theorist writes by hand: named covariances by their LaTeX names, ``\ln``,
+``\det \Sigma``, one "where" block after all the results (and unnumbered), titles with their math typeset.
+
+The fast tests build the pieces of a page (:func:`quantity_lines`, :func:`derivation_tex`, a title); the slow
+ones write whole pages (a derivation script in fast mode, ``thermotheory report``) and scan every line.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+import thermotheory as tt
+from thermotheory.cli import main
+from thermotheory.core.closedform import CovarianceNames
+from thermotheory.export.derivation import derivation_tex, md_title, quantity_lines, tex_title, write_derivation
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: What a page must never show: sympy's own names of named covariances, ``\log``, determinants as bars.
+RAW = re.compile(r"Sigma\[|Sigma\(|MatrixSymbol|\\operatorname\{Sigma|\\mathrm\{Sigma")
+
+
+def _environments(tex: str) -> list[list[str]]:
+    """The lines of each ``align`` environment of a page."""
+    return [[line.strip() for line in body.split(r"\\")] for body in
+            re.findall(r"\\begin\{align\}(.*?)\\end\{align\}", tex, flags=re.S)]
+
+
+def _lhs(line: str) -> str:
+    return line.split("&=", 1)[0].strip()
+
+
+def defects(tex: str, markdown: bool = False) -> list[str]:
+    """Every defect of a page (LaTeX, or its Markdown twin with ``markdown``)."""
+    found = [f"raw sympy name: {m.group(0)!r}" for m in RAW.finditer(tex)]
+    found += [r"\log instead of \ln"] * (r"\log" in tex)
+    found += [r"determinant as \left| \right|"] * (r"\left|" in tex)
+    if markdown:
+        return found
+    for env in _environments(tex):
+        heads = [k for k, line in enumerate(env) if line.startswith(r"&\text{where}")]
+        found += [f"numbered 'where' line: {env[k]!r}" for k in heads if not re.search(r"\\notag|\\nonumber", env[k])]
+        if len(heads) > 1:
+            found.append(f"{len(heads)} 'where' blocks in one environment")
+        if not heads:
+            continue
+        for k, line in enumerate(env[heads[0] + 1:], heads[0] + 1):
+            name = _lhs(line)
+            if "&=" not in line or not name:
+                continue
+            rest = "\n".join(env[:k] + [line.split("&=", 1)[1]] + env[k + 1:])
+            if not re.search(re.escape(name) + r"(?![_A-Za-z])", rest):  # a definition is used; a result is not
+                found.append(f"a result inside the 'where' block: {name}")
+    return found
+
+
+def _covariance_form():
+    """A ClosedForm in named covariance entries and blocks: I = ln(Sigma_vv det Sigma_(x) / det Sigma) / 2."""
+    v, x1, x2 = sp.symbols("v x_1 x_2", real=True)
+    u = sp.Symbol("u", positive=True)
+    names = CovarianceNames([v, x1, x2], sp.Matrix([[2, 1, 0], [1, 3 + u, 1], [0, 1, 4]]))
+    return names.closed(sp.log(names.entry(0, 0) * names.det([1, 2]) / names.det([0, 1, 2])) / 2)
+
+
+def test_matrices_of_named_covariances_print_their_entries_names():
+    lines = quantity_lines({"I": _covariance_form()})
+    matrices = [line for line in lines if r"\begin{matrix}" in line]
+    assert len(matrices) == 2  # Sigma_(x) and Sigma, in their entries' names
+    assert all(r"\Sigma_{x_{1} x_{2}}" in m for m in matrices)
+    assert not defects("\n".join(lines))
+
+
+def test_logs_are_ln_and_determinants_det_everywhere():
+    form = _covariance_form()
+    a = sp.Symbol("a", positive=True)
+    for tex in ("\n".join(quantity_lines({"I": form, "J": sp.log(1 + a)})), tt.latex(form), tt.latex(sp.log(a)),
+                tt.latex(sp.log(a), width=100), form.latex(), "\n".join(form.latex_lines("I"))):
+        assert r"\ln" in tex and not defects(tex, markdown=True), tex
+    assert r"\det \Sigma" in tt.latex(form)
+    # a power of a determinant is bracketed: (det S)^2, not det S^2
+    S = sp.MatrixSymbol("S", 2, 2)
+    assert tt.latex(sp.Determinant(S) ** 2) == r"\left(\det S\right)^{2}"
+
+
+def _wide_and_short():
+    a = sp.symbols("a_1:60", positive=True)
+    return {r"I_{\mathrm{wide}}": sp.log(sp.Add(*[s**2 for s in a])) / (1 + a[0]), r"\sigma": a[1] / a[2]}
+
+
+def test_every_result_comes_before_one_unnumbered_where():
+    lines = quantity_lines(_wide_and_short())
+    names = [_lhs(line) for line in lines]
+    where = names.index(r"&\text{where}")
+    assert r"\sigma" in names[:where] and r"\sigma" not in names[where:]
+    x = sp.Symbol("x", real=True)
+    tex = derivation_tex(tt.LinearSDE({x: -x}, {x: 1}), _wide_and_short())
+    assert re.search(r"&\\text\{where\} \\notag", tex)
+    assert not defects(tex)
+
+
+def test_the_checks_see_the_old_defects():
+    """The scan finds each defect as the pages had it (the bad lines copied from the old decoder page)."""
+    old = "\n".join([r"\begin{align}", r"I &= \frac{\log{\left(C_{1} \right)}}{2} \\", r"&\text{where} \\",
+                     r"C_{1} &= \left|{\Sigma}\right| \\", r"\sigma &= \frac{g^{2}}{\tau_{n}} \\",
+                     r"\Sigma &= \left[\begin{matrix}Sigma[x_{1,x 1]}\end{matrix}\right]", r"\end{align}"])
+    found = " | ".join(defects(old))
+    for what in ("raw sympy name", r"\log", r"\left|", "numbered 'where'", r"result inside the 'where' block: \sigma"):
+        assert what in found, found
+
+
+def test_titles_typeset_their_math(tmp_path):
+    assert (tex_title("a hot bath T_h (stroke t_1), v -> x -> w")
+            == r"a hot bath $T_{h}$ (stroke $t_{1}$), $v \to x \to w$")
+    assert md_title("duration t_w, $N$ neurons") == "duration $t_{w}$, $N$ neurons"
+    x = sp.Symbol("x", real=True)
+    model = tt.LinearSDE({x: -x}, {x: 1})
+    tex, md = write_derivation("p", "Between T_h and T_c", model, {}, tmp_path,
+                               sections=[("Storing after a step of duration t_w", model, {})])
+    assert r"\section*{Between $T_{h}$ and $T_{c}$}" in tex.read_text()
+    assert r"\paragraph{Storing after a step of duration $t_{w}$}" in tex.read_text()
+    assert r"\_" not in tex.read_text() and md.read_text().startswith("# Between $T_{h}$ and $T_{c}$")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", ["decoder", "particle"])
+def test_derivation_pages_have_no_defects(script, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("THERMOTHEORY_OUT", str(tmp_path))
+    monkeypatch.setenv("THERMOTHEORY_FAST", "1")
+    runpy.run_path(str(ROOT / "derivations" / f"{script}.py"), run_name="__main__")
+    tex = (tmp_path / f"{script}.tex").read_text()
+    assert not defects(tex), defects(tex)
+    assert not defects((tmp_path / f"{script}.md").read_text(), markdown=True)
+    assert r"\section*{" in tex and r"\_" not in tex.split(r"\begin{align}")[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["heterogeneous", "tracking"])
+def test_reports_have_no_defects(name, tmp_path):
+    path = tmp_path / f"{name}.tex"
+    assert main(["report", name, "-o", str(path), "--no-verify"], out=io.StringIO()) == 0
+    tex = path.read_text()
+    assert not defects(tex), defects(tex)
