@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .core.checks import real_number, user_stacklevel
+from .core.checks import as_expression, real_number, user_stacklevel
 from .core.evaluate import latex
 from .core.model import LinearSDE
 from .errors import ModelError, TooLarge
@@ -325,19 +325,7 @@ def _theory(bound, model, numeric, kind, given, symbolic_bound):
 
 def _given_theory(theory: Any) -> sp.Expr:
     """A closed form given as ``theory=`` as a sympy expression, refusing text, booleans and NaN or infinities."""
-    if isinstance(theory, (str, bytes, bool, np.bool_)):
-        raise ModelError(f"theory: expected a sympy expression or a number but found {theory!r:.80}")
-    if isinstance(theory, np.ndarray) and theory.ndim == 0:
-        theory = theory.item()
-    try:
-        expr = sp.sympify(theory, strict=True)
-    except (sp.SympifyError, TypeError, ValueError):
-        raise ModelError(f"theory: expected a sympy expression or a number but found {theory!r:.80}") from None
-    if not isinstance(expr, sp.Expr):
-        raise ModelError(f"theory: expected a scalar expression but found {type(theory).__name__} {theory!r:.80}")
-    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        raise ModelError(f"theory: expected a finite closed form but found {expr}")
-    return expr
+    return as_expression(theory, "theory")
 
 
 def _check_seed(seed: Any) -> None:
@@ -649,8 +637,7 @@ def verify_derivation(derivation: Any, values: Mapping | None = None, names: Any
 
     if derivation.model is None:
         raise ModelError("this derivation spans several models: verify its parts")
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ModelError(f"seed: expected a non-negative integer but found {seed!r}")
+    _check_seed(seed)
     table = VerificationTable()
     for name, value in derivation.subset(names).items():
         q = derivation.quantity(name)

@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ModelError
-from .closedform import ClosedForm, check_dps, latex_of
+from .closedform import ClosedForm, latex_of
 from .display import model_latex
 from .layout import fit_lines
 from .model import StateModel
@@ -59,11 +59,7 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol | str, Any] | None = None, dps
     >>> evaluate(sp.log(1 + x) / 2, {x: "0.5"}, dps=20)
     mpf('0.20273255405408219')
     """
-    dps = check_dps(dps)
-    if values is not None and not isinstance(values, Mapping):
-        raise ModelError(f"values: expected a mapping from Symbol (or name) to number but found {values!r}")
-    values = dict(values or {})
-    if isinstance(expr, ClosedForm):
+    if isinstance(expr, ClosedForm):  # each checks dps and values as the other does
         return expr.evaluate(values, dps=dps)
     return evaluate_expression(expr, values, dps=dps)
 

@@ -505,17 +505,9 @@ def _predict_triangular(A: sp.Matrix, Q: sp.Matrix) -> None:
                 continue
             scale = -1 / (A[i, i] + A[j, j])
             parts = [(c * scale, *((1, {}) if key is None else info[key])) for key, c in coeff.items()]
-            common: dict = {}
-            for _, _, f in parts:
-                for b, e in f.items():
-                    common[b] = max(common.get(b, 0), e)
-            size = 0
-            for c, nb, f in parts:
-                rest = 1
-                for b, e in common.items():
-                    if e > f.get(b, 0):
-                        rest *= budget.term_bound(b ** (e - f.get(b, 0))) - 1
-                size += len(sp.Add.make_args(sp.expand(sp.fraction(sp.together(c))[0]))) * nb * rest
+            common = _lcm_factors(f for _, _, f in parts)
+            size = sum(len(sp.Add.make_args(sp.expand(sp.fraction(sp.together(c))[0])))
+                       * nb * _cofactor_bound(common, f) for c, nb, f in parts)
             if size > budget.MAX_TERMS:
                 raise TooLarge(
                     f"the stationary covariance: the exact entry ({i}, {j}) of a symbolic solve along a triangular "
@@ -813,14 +805,7 @@ def _sylvester_linear(Aii: sp.Matrix, Ajj: sp.Matrix, R: sp.Matrix, symmetric: b
         return sp.Matrix([[tidy(value)]])
     used = sorted(set().union(*[e.free_symbols for e in R]) & unknowns, key=lambda u: u.name)
     parts = _split_linear(R, used)
-    cells, rows = _predict_block(Aii, Ajj, parts[0] if not used else None, symmetric, "the stationary covariance")
-    k = len(cells)
-    M = sp.zeros(k, k)
-    for i, row in enumerate(rows):
-        for j, v in row.items():
-            M[i, j] = v
-    rhs = sp.Matrix(k, len(parts), lambda i, t: -parts[t][cells[i]])
-    sol = _solve_sparse(M, rhs, "the stationary covariance")
+    cells, sol = _solve_block(Aii, Ajj, parts, used, symmetric)
     X = sp.zeros(ni, nj)
     for r, (a, c) in enumerate(cells):
         v = tidy(sol[r, 0]) + sp.Add(*[tidy(sol[r, t + 1]) * u for t, u in enumerate(used)])
@@ -828,6 +813,22 @@ def _sylvester_linear(Aii: sp.Matrix, Ajj: sp.Matrix, R: sp.Matrix, symmetric: b
         if symmetric:
             X[c, a] = v
     return X
+
+
+def _solve_block(Aii: sp.Matrix, Ajj: sp.Matrix, parts: list[sp.Matrix], used: list, symmetric: bool):
+    """The unknown cells of one block pair and their solution, one column per part of ``R`` (:func:`_split_linear`).
+
+    Column 0 solves for the constant part ``R0``, column ``t + 1`` for the coefficient of the
+    placeholder ``used[t]``; the size is predicted (and refused) before the solve.
+    """
+    cells, rows = _predict_block(Aii, Ajj, parts[0] if not used else None, symmetric, "the stationary covariance")
+    k = len(cells)
+    M = sp.zeros(k, k)
+    for i, row in enumerate(rows):
+        for j, v in row.items():
+            M[i, j] = v
+    rhs = sp.Matrix(k, len(parts), lambda i, t: -parts[t][cells[i]])
+    return cells, _solve_sparse(M, rhs, "the stationary covariance")
 
 
 def _split_linear(R: sp.Matrix, unknowns: list[sp.Symbol]) -> list[sp.Matrix]:
@@ -865,14 +866,7 @@ def _sylvester(Aii: sp.Matrix, Ajj: sp.Matrix, R: sp.Matrix, symmetric: bool, va
         pairs = [(parts[0][0, 0] * scale, sp.Integer(1))] + [(p[0, 0] * scale, values[u])
                                                                 for p, u in zip(parts[1:], used)]
         return sp.Matrix([[_finish(pairs, dens)]])
-    cells, rows = _predict_block(Aii, Ajj, parts[0] if not used else None, symmetric, "the stationary covariance")
-    k = len(cells)
-    M = sp.zeros(k, k)
-    for i, row in enumerate(rows):
-        for j, v in row.items():
-            M[i, j] = v
-    rhs = sp.Matrix(k, len(parts), lambda i, t: -parts[t][cells[i]])
-    sol = _solve_sparse(M, rhs, "the stationary covariance")
+    cells, sol = _solve_block(Aii, Ajj, parts, used, symmetric)
     X = sp.zeros(ni, nj)
     out = []
     for r, (a, c) in enumerate(cells):
@@ -903,6 +897,24 @@ def _factors(expr: sp.Expr) -> dict[sp.Expr, int]:
     return out
 
 
+def _lcm_factors(factorisations) -> dict[sp.Expr, int]:
+    """The least common multiple of factored denominators (``{base: exponent}`` each, :func:`_factors`)."""
+    common: dict[sp.Expr, int] = {}
+    for f in factorisations:
+        for b, e in f.items():
+            common[b] = max(common.get(b, 0), e)
+    return common
+
+
+def _cofactor_bound(common: dict[sp.Expr, int], f: dict[sp.Expr, int]) -> int:
+    """A bound on the monomials of ``common / f`` (what a numerator over ``f`` is multiplied by), as a product."""
+    rest = 1
+    for b, e in common.items():
+        if e > f.get(b, 0):
+            rest *= budget.term_bound(b ** (e - f.get(b, 0))) - 1
+    return rest
+
+
 def _finish(pairs: list[tuple[sp.Expr, sp.Expr]], dens: dict) -> sp.Expr:
     """``sum_t c_t v_t`` (coefficients ``c_t`` from the solve, ``v_t`` entries solved earlier), cancelled.
 
@@ -915,20 +927,11 @@ def _finish(pairs: list[tuple[sp.Expr, sp.Expr]], dens: dict) -> sp.Expr:
     if not pairs:
         return sp.Integer(0)
     split = []
-    common: dict[sp.Expr, int] = {}
     for c, v in pairs:
         n, d = sp.fraction(v)
-        f = _factors(d)
-        for b, e in f.items():
-            common[b] = max(common.get(b, 0), e)
-        split.append((c, n, f))
-    size = 0
-    for c, n, f in split:
-        rest = 1
-        for b, e in common.items():
-            if e > f.get(b, 0):
-                rest *= budget.term_bound(b ** (e - f.get(b, 0))) - 1
-        size += budget.term_bound(c) * (budget.term_bound(n) - 1) * rest
+        split.append((c, n, _factors(d)))
+    common = _lcm_factors(f for _, _, f in split)
+    size = sum(budget.term_bound(c) * (budget.term_bound(n) - 1) * _cofactor_bound(common, f) for c, n, f in split)
     if size > budget.MAX_TERMS:
         raise TooLarge(
             f"the stationary covariance: an exact entry has up to {size} monomials (limit {budget.MAX_TERMS}) "

@@ -76,7 +76,9 @@ def find_index(variables: Sequence[sp.Symbol], var: sp.Symbol | str) -> int:
 class StateModel:
     """What every model shares: ordered state variables, parities, parameters, immutability.
 
-    Subclasses set ``_variables``, ``_parity`` and ``_parameters`` with ``object.__setattr__``.
+    Subclasses set ``_variables``, ``_parity`` and ``_parameters`` with ``object.__setattr__``,
+    and name the :mod:`~thermotheory.core.display` function that writes their equations as the
+    class attribute ``_equation_lines`` (what :meth:`latex_lines` calls).
     """
 
     __slots__ = ()
@@ -139,6 +141,22 @@ class StateModel:
             raise ModelError(f"the model has free parameters {[p.name for p in model.parameters]}: pass "
                              "values={...} to simulate it")
         return model
+
+    def _repr_latex_(self) -> str:
+        return f"${display.model_latex(self)}$"
+
+    def latex_lines(self, width: float = display.TEXT_WIDTH) -> list[str]:
+        """The model's equations as LaTeX ``aligned`` lines, broken to fit ``width`` (pt, a text width by default).
+
+        What :func:`tt.latex(model) <thermotheory.latex>` and the exported pages print, one
+        line per row (long drifts continue on further lines).
+
+        Raises
+        ------
+        InvalidExport
+            When ``width`` is not a positive finite number.
+        """
+        return type(self)._equation_lines(self, display.checked_width(width))
 
     def index(self, var: sp.Symbol | str) -> int:
         """Position of a state variable, given by Symbol or name.
@@ -749,21 +767,7 @@ class LinearSDE(StateModel):
             driven += ", feedback"
         return f"LinearSDE(variables=({names}), {kind}{driven})"
 
-    def _repr_latex_(self) -> str:
-        return f"${display.model_latex(self)}$"
-
-    def latex_lines(self, width: float = display.TEXT_WIDTH) -> list[str]:
-        """The model's equations as LaTeX ``aligned`` lines, broken to fit ``width`` (pt, a text width by default).
-
-        What :func:`tt.latex(model) <thermotheory.latex>` and the exported pages print, one
-        line per row (long drifts continue on further lines).
-
-        Raises
-        ------
-        InvalidExport
-            When ``width`` is not a positive finite number.
-        """
-        return display.linear_lines(self, display.checked_width(width))
+    _equation_lines = display.linear_lines  # how this kind writes its equations (StateModel.latex_lines)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LinearSDE):

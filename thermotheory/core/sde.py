@@ -201,21 +201,7 @@ class SDE(StateModel):
         names = ", ".join(v.name for v in self._variables)
         return f"SDE(variables=({names}), convention={self._convention!r})"
 
-    def _repr_latex_(self) -> str:
-        return f"${display.model_latex(self)}$"
-
-    def latex_lines(self, width: float = display.TEXT_WIDTH) -> list[str]:
-        """The model's equations as LaTeX ``aligned`` lines, broken to fit ``width`` (pt, a text width by default).
-
-        What :func:`tt.latex(model) <thermotheory.latex>` and the exported pages print, one
-        line per row (long drifts continue on further lines).
-
-        Raises
-        ------
-        InvalidExport
-            When ``width`` is not a positive finite number.
-        """
-        return display.nonlinear_lines(self, display.checked_width(width))
+    _equation_lines = display.nonlinear_lines  # how this kind writes its equations (StateModel.latex_lines)
 
 
 def fixed_points(model: SDE) -> list[dict[sp.Symbol, Any]]:
