@@ -60,3 +60,20 @@ def test_the_old_verify_and_sweep_modules_warn(old, name):
     with pytest.warns(DeprecationWarning, match=f"thermotheory.{name}"):
         fn = getattr(module, name)
     assert fn is getattr(tt, name)
+
+
+@pytest.mark.parametrize("at, match", [("abc", "expected a mapping"), ({"x": float("nan")}, "finite"),
+                                       ({"x": "1"}, "string"), ({"x": 0.5}, "not a fixed point")])
+def test_linearize_refuses_a_bad_fixed_point(at, match):
+    x = sp.Symbol("x", real=True)
+    with pytest.raises(tt.ModelError, match=match):
+        tt.SDE({x: x - x**3}, {x: 1}).linearize(at=at)
+
+
+@pytest.mark.parametrize("values, match", [(3, "expected a mapping"), ({"k": float("nan")}, "finite"),
+                                           (None, "free parameters")])
+def test_numeric_refuses_bad_values(values, match):
+    x, k = sp.Symbol("x", real=True), sp.Symbol("k", positive=True)
+    with pytest.raises(tt.ModelError, match=match):
+        tt.LinearSDE({x: -k * x}, {x: 1}).numeric(values)
+    assert tt.LinearSDE({x: -k * x}, {x: 1}).numeric({"k": 2}).A == sp.Matrix([[-2]])

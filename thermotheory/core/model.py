@@ -134,6 +134,8 @@ class StateModel:
 
         Refuses (:class:`~thermotheory.errors.ModelError`) a model left with free parameters.
         """
+        if values is not None and not isinstance(values, Mapping):
+            raise ModelError(f"values: expected a mapping from parameter to number but found {values!r:.80}")
         params = set(self._parameters) | {p.name for p in self._parameters}
         own = {k: v for k, v in (values or {}).items() if k in params}
         model = self.subs(own) if own else self

@@ -287,7 +287,10 @@ def linear_noise_approximation(model: SDE, at: Mapping[sp.Symbol | str, Any] | N
             )
         point = points[0]
     else:
-        point = {variables[model.index(k)]: sp.sympify(val) for k, val in at.items()}
+        if not isinstance(at, Mapping):
+            raise ModelError(f"at: expected a mapping from state variable to its value at the fixed point but found "
+                             f"{at!r:.80}")
+        point = {variables[model.index(k)]: as_expression(val, f"at: the value of {k}") for k, val in at.items()}
         missing = [v.name for v in variables if v not in point]
         if missing:
             raise ModelError(f"at: give a value for every state variable; missing {missing}")
