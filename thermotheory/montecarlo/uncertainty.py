@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
-from scipy import stats
 from scipy.special import ndtri_exp
 
 from ..errors import ModelError
@@ -42,6 +41,8 @@ def normal_equivalent_z(t: float, dof: float) -> float:
         raise ModelError(f"dof: expected positive degrees of freedom but found {dof}")
     if math.isinf(dof) or math.isnan(t) or t == 0:
         return t
+    from scipy import stats  # scipy.stats takes 0.2 s to import: only when a z is asked for
+
     return math.copysign(float(-ndtri_exp(stats.t.logsf(abs(t), dof))), t)
 
 

@@ -22,7 +22,6 @@ from typing import Any
 
 import mpmath
 import numpy as np
-import scipy.integrate as si
 import sympy as sp
 
 from ...errors import ModelError, NotStable, TooLarge
@@ -124,6 +123,8 @@ def frequency_integral(f: Callable[[float], float], A: np.ndarray, what: str) ->
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence is judged from ier and the error estimate below
+        import scipy.integrate as si  # 0.2 s to import: only where a spectrum is integrated
+
         out = si.quad(g, 0.0, np.pi / 2, points=points or None, limit=400, epsabs=1e-15 * c, epsrel=1e-11,
                       full_output=1)
     value, err = float(out[0]), float(out[1])
