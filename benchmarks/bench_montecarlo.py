@@ -1,8 +1,12 @@
 """Monte Carlo speed, printed as ratios against reference runs in the same process.
 
-1. Throughput of a 2-variable linear model with 100,000 paths, as
-   (paths x steps x variables) per second over numpy's raw standard-normal rate
-   (target >= 0.8 for the exact method; see bench_power.py for 2 to 8 variables and float32).
+1. ``tt.simulate`` of the README sensor, 100,000 paths x 100 steps, float64, storing every step,
+   every 10th, only the end, or nothing: (paths x steps x variables) per second over numpy's
+   standard-normal rate (``default_rng().standard_normal((paths, 2))`` per step) measured in
+   the same run, best of 3 (target >= 0.8), with the drawing thread (default on more than one
+   CPU) and without it (``threads=1``), and the memory each store takes (``simulate_memory``).
+   Then the throughput of the three methods without a record (see bench_power.py for 2 to 8
+   variables and float32).
 2. Speed-up over a per-path loop in the style of common SDE packages (a Python loop over
    paths calling an Euler step; target >= 100x).
 3. Time to verify the mutual information of the two-variable sensor to 1% relative
@@ -15,6 +19,7 @@ Run: python benchmarks/bench_montecarlo.py
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -34,6 +39,46 @@ def raw_normal_rate(shape: tuple[int, int], steps: int) -> float:
     for _ in range(steps):
         rng.standard_normal(shape)
     return shape[0] * shape[1] * steps / (time.perf_counter() - t0)
+
+
+def readme_simulate(repeats: int = 3) -> None:
+    """tt.simulate of the README sensor against numpy's normal rate, best of ``repeats`` (interleaved)."""
+    from thermotheory.montecarlo.simulate import simulate_memory
+
+    v, r = sp.symbols("v r", real=True)
+    tau, tau_r, lam, D_v, D_r = sp.symbols("tau tau_r lambda D_v D_r", positive=True)
+    model = tt.LinearSDE({v: -v / tau, r: (lam * v - r) / tau_r}, {v: D_v, r: D_r})
+    values = {tau: 1, tau_r: 0.2, lam: 3, D_v: 1, D_r: 0.5}
+    numeric = model.subs(values)
+    paths, steps, n, dt = 100_000, 100, 2, 0.01
+    stores = {"every step": dict(record=True), "every 10th": dict(record_every=10), "the end": dict(record="end"),
+              "nothing": dict(record=False)}
+    cases = [(name, threads) for name in stores for threads in (None, 1)]
+    best = {case: float("inf") for case in cases}
+    cpu = {case: float("inf") for case in cases}
+    raw = 0.0
+    tt.simulate(numeric, t_end=0.5, dt=dt, paths=1000, seed=1)  # warm up
+    for _ in range(repeats):
+        raw = max(raw, raw_normal_rate((paths, n), steps))
+        for name, threads in cases:
+            t0, c0 = time.perf_counter(), time.process_time()
+            tr = tt.simulate(numeric, t_end=steps * dt, dt=dt, paths=paths, seed=1, threads=threads, **stores[name])
+            best[(name, threads)] = min(best[(name, threads)], time.perf_counter() - t0)
+            cpu[(name, threads)] = min(cpu[(name, threads)], time.process_time() - c0)
+            del tr
+    from thermotheory.montecarlo.simulate import _idle_cpu
+
+    print(f"tt.simulate, README sensor, {paths:,} paths x {steps} steps, float64 (numpy's normal rate "
+          f"{raw / 1e6:.1f} M/s, best of {repeats}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs, "
+          f"so the default draws in a second thread: {'yes' if _idle_cpu() else 'no'}):")
+    for name, threads in cases:
+        store = stores[name]
+        rate = paths * steps * n / best[(name, threads)]
+        mem = simulate_memory(n, steps, paths, record=store.get("record", True),
+                              record_every=store.get("record_every", 1))
+        how = "default  " if threads is None else "threads=1"
+        print(f"  store {name:<10} {how}: {best[(name, threads)]:.3f} s = {rate / raw:.2f} x numpy's normal rate "
+              f"[target >= 0.8] (CPU {cpu[(name, threads)]:.3f} s); memory {mem / 2**20:.1f} MiB")
 
 
 def throughput() -> None:
@@ -98,6 +143,7 @@ def perceptron_learning() -> None:
 
 
 if __name__ == "__main__":
+    readme_simulate()
     throughput()
     per_path_loop()
     verify_mi_to_one_percent()

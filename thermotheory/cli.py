@@ -6,6 +6,9 @@ finite or break the symbol's assumptions (a negative time constant), files that 
 written, and any other :class:`~thermotheory.errors.ModelError` (one line, no traceback); a
 failed Monte Carlo check exits with 1. With ``verify --all``, ``--set NAME=VALUE`` changes the
 models that have the parameter ``NAME`` (named on stderr) and is an error only if none has it.
+``verify --workers N`` shares the checks out among N worker processes (default: one per CPU
+with ``--all``), ``verify --scheduler tcp://host:8786`` among the workers of a Dask
+cluster; the tables are the same as in one process (:mod:`thermotheory.workers`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import sympy as sp
 
@@ -24,6 +27,8 @@ from .core.evaluate import latex
 from .core.presentation import compact
 from .errors import ModelError
 from .export.report import report_tex
+from .verify import auto_workers
+from .workers import Pool, check_workers, connect, cpu_count, run_tasks
 
 __all__ = ["main", "build_parser", "report_tex"]
 
@@ -129,19 +134,69 @@ def _cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _verify_entry(item: CatalogEntry, values, paths: int | None, seed: int, z_max: float, progress: TextIO | None,
-                  budget: float | None = None, rtol: float | None = None):
+def _check_one(model: str, name: str, values, paths: int | None, seed: int, z_max: float, budget: float | None,
+               rtol: float | None):
+    """One check of a catalog entry (a task of :mod:`thermotheory.workers`: it pickles by the entry's name)."""
+    return entry(model).check(name, values, paths=paths, seed=seed, z_max=z_max, budget=budget, rtol=rtol)
+
+
+class _Bar:
+    """One progress bar over the checks of several entries (their checks queued together on worker processes)."""
+
+    def __init__(self, total: int, stream: TextIO | None) -> None:
+        self.total, self.done, self.stream = total, 0, stream
+        if stream is not None:
+            _progress(0, total, "", stream)
+
+    def tick(self, label: str) -> None:
+        self.done += 1
+        if self.stream is not None:
+            _progress(self.done, self.total, "done" if self.done == self.total else label, self.stream)
+
+
+class _Queued:
+    """An entry's checks queued on a :class:`~thermotheory.workers.Pool`: :meth:`table` waits for them."""
+
+    def __init__(self, batch: Any) -> None:
+        self.batch = batch
+
+    def table(self):
+        from .verify import VerificationTable
+
+        return VerificationTable(self.batch.result())
+
+
+def _checked(item: CatalogEntry) -> list[str]:
+    return [n for n in item.quantities if n not in item.unchecked()]
+
+
+def _verify_entry(item: CatalogEntry, values, paths: int | None, seed: int, z_max: float,
+                  progress: TextIO | _Bar | None, budget: float | None = None, rtol: float | None = None,
+                  workers: Any = None, scheduler: Any = None):
+    """The entry's table: its checks (seeds ``seed``, ``seed + 1``, ...) shared out as by ``verify_all``.
+
+    With a :class:`~thermotheory.workers.Pool` as ``workers`` the checks are queued and a
+    :class:`_Queued` comes back at once (its ``table()`` waits), so that the checks of the
+    next entries keep the workers busy; ``progress`` is then a :class:`_Bar` over all of them.
+    """
     from .verify import VerificationTable
 
-    table = VerificationTable()
-    names = [n for n in item.quantities if n not in item.unchecked()]
-    for i, name in enumerate(names):
+    names = _checked(item)
+    tasks = [(item.name, name, values, paths, seed + i, z_max, budget, rtol) for i, name in enumerate(names)]
+    if isinstance(workers, Pool):
+        bar = progress if isinstance(progress, _Bar) else _Bar(len(names), progress)
+        return _Queued(workers.submit(_check_one, tasks, on_done=lambda i: bar.tick(f"{item.name}: {names[i]}")))
+    done: list[int] = []
+
+    def tick(i: int) -> None:
+        done.append(i)
         if progress is not None:
-            _progress(i, len(names), name, progress)
-        table.append(item.check(name, values, paths=paths, seed=seed + i, z_max=z_max, budget=budget, rtol=rtol))
+            _progress(len(done), len(names), "done" if len(done) == len(names) else names[i], progress)
+
     if progress is not None:
-        _progress(len(names), len(names), "done", progress)
-    return table
+        _progress(0, len(names), names[0] if names else "done", progress)
+    return VerificationTable(run_tasks(_check_one, tasks, workers=workers, scheduler=scheduler, on_done=tick,
+                                       what="verify"))
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
@@ -149,16 +204,38 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
         raise ModelError("verify: give one MODEL or --all")
     items = [entry(name) for name in (CATALOG if args.all else [args.model])]
     per_model = _values_per_model(items, _overrides(args.set), sys.stderr)
+    workers = check_workers(args.workers, "--workers")
+    if args.scheduler is not None and workers is not None:
+        raise ModelError("verify: give --workers (processes of this machine) or --scheduler (a Dask cluster), not both")
+    if workers is None and args.scheduler is None:  # every model: one worker per CPU; one model: as verify_all
+        checks = sum(len(item.quantities) for item in items)
+        workers = cpu_count() if args.all else auto_workers(None, None, checks, {"budget": args.budget})
+    client, own = connect(args.scheduler) if args.scheduler is not None else (None, False)
+    pool = Pool(workers) if client is None and workers > 1 else None  # started at its first check
+    stream = None if args.quiet else sys.stderr
+    progress = _Bar(sum(len(_checked(item)) for item in items), stream) if pool is not None else stream
     ok = True
-    for item, values in zip(items, per_model):
-        name = item.name
-        table = _verify_entry(item, values, args.paths, args.seed, args.z_max, None if args.quiet else sys.stderr,
-                              args.budget, args.rtol)
-        out.write(f"{name}\n{table}\n")
-        if item.unchecked():
-            left = ", ".join(item.unchecked())
-            out.write(f"not checked (no Monte Carlo estimator: a constant of the model): {left}\n")
-        ok = ok and table.passed
+    try:
+        def run(item: CatalogEntry, values) -> Any:
+            return _verify_entry(item, values, args.paths, args.seed, args.z_max, progress, args.budget, args.rtol,
+                                 pool if pool is not None else (1 if client is None else None), client)
+
+        # with a pool, every entry's checks are queued first (each worker takes the next check, whichever entry
+        # it belongs to) and the tables are read in order; else each entry's table is printed as it is made
+        queued = [run(item, values) for item, values in zip(items, per_model)] if pool is not None else None
+        for k, (item, values) in enumerate(zip(items, per_model)):
+            table = run(item, values) if queued is None else queued[k]
+            table = table.table() if isinstance(table, _Queued) else table
+            out.write(f"{item.name}\n{table}\n")
+            if item.unchecked():
+                left = ", ".join(item.unchecked())
+                out.write(f"not checked (no Monte Carlo estimator: a constant of the model): {left}\n")
+            ok = ok and table.passed
+    finally:
+        if pool is not None:
+            pool.close(kill=True)  # after an error or Ctrl-C, no check goes on in the background
+        if own:
+            client.close()
     return 0 if ok else 1
 
 
@@ -241,6 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                    help="CPU seconds per quantity; verify sizes its run to it (not with --paths)")
     v.add_argument("--rtol", type=float, default=None, help="target relative standard error (not with --paths)")
+    v.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes for the checks (default: one per CPU with --all; for one model, 1 "
+                        "unless --budget adds up to 10 s over its checks); the same table whatever N")
+    v.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the checks on a Dask cluster, e.g. tcp://host:8786 (not with --workers)")
     mc(v)
     v.set_defaults(run=_cmd_verify)
     r = sub.add_parser("report", help="a complete LaTeX document for a model")

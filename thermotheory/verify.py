@@ -21,17 +21,19 @@ import numpy as np
 import sympy as sp
 
 from .core.checks import as_expression, real_number, user_stacklevel
+from .core.closedform import ClosedForm
 from .core.evaluate import latex
 from .core.model import LinearSDE
 from .errors import ModelError, TooLarge
 from .montecarlo import stationary
 from .montecarlo.estimators import ESTIMATORS, estimator_for
 from .montecarlo.paths import time_scales
-from .montecarlo.simulate import BLOCK, _numeric_model
+from .montecarlo.simulate import BLOCK
 from .montecarlo.stationary import Run
-from .quantity import QUANTITIES, BoundQuantity, model_kind
+from .quantity import BoundQuantity, model_kind
 from .quantity import quantity as lookup
 from .montecarlo.uncertainty import Estimate
+from .workers import Pool, check_workers, cpu_count, run_tasks, submit_tasks
 
 __all__ = ["verify", "verify_all", "estimate", "VerificationRecord", "VerificationTable", "TargetNotReached", "time_scales"]
 
@@ -325,6 +327,8 @@ def _theory(bound, model, numeric, kind, given, symbolic_bound):
 
 def _given_theory(theory: Any) -> sp.Expr:
     """A closed form given as ``theory=`` as a sympy expression, refusing text, booleans and NaN or infinities."""
+    if isinstance(theory, ClosedForm):  # a structured closed form: with its definitions substituted
+        theory = theory.explicit()
     return as_expression(theory, "theory")
 
 
@@ -349,6 +353,8 @@ def verify(
     budget: float | None = None,
     rtol: float | None = None,
     theory: Any = None,
+    workers: int | Pool | None = None,
+    scheduler: Any = None,
     **options: Any,
 ) -> VerificationRecord:
     """Check one closed form against a Monte Carlo estimate.
@@ -411,6 +417,17 @@ def verify(
     theory : sympy expression or float, optional
         A closed form of the model's own (for example one averaged over a parameter) to check
         instead of the engine's: evaluated at ``values``; the record says ``"given"``.
+    workers : int, optional
+        Worker processes of this machine (a positive whole number). One check is one task
+        of :mod:`thermotheory.workers`, so it runs in this process whatever ``workers``
+        says (the setting is checked, for one signature with :func:`verify_all`, which
+        shares its checks out).
+    scheduler : str or distributed.Client, optional
+        A Dask scheduler address (``"tcp://host:8786"``) or client: the check runs on one of
+        its workers (the same record as here for the same seed; ``budget`` then counts that
+        worker's CPU time). One that does not answer within
+        :data:`~thermotheory.workers.CONNECT_TIMEOUT` seconds:
+        :class:`~thermotheory.errors.SchedulerUnreachable`.
 
     Returns
     -------
@@ -427,6 +444,9 @@ def verify(
         the values, or an ``rtol`` relative to a quantity the pilot cannot tell from 0.
     TooLarge
         For an ``rtol`` far beyond what the time allowed can reach (predicted from the pilot).
+    InvalidWorkers, SchedulerUnreachable
+        For ``workers`` that is not a positive whole number, ``scheduler`` that is not an
+        address or client, or one that does not answer.
 
     Warns
     -----
@@ -444,25 +464,91 @@ def verify(
     >>> tt.verify(m, tt.heat, t=1.0, initial={v: 2.0, r: 0.5}, seed=1).passed  # relaxation over [0, 1]
     True
     """
+    if not isinstance(workers, Pool):
+        check_workers(workers)
+    if scheduler is not None:
+        kw = dict(values=values, paths=paths, seed=seed, z_max=z_max, dt=dt, duration=duration, method=method,
+                  budget=budget, rtol=rtol, theory=theory, **options)
+        return run_tasks(_one_check, [(model, quantity, args, kw)], scheduler=scheduler, what="verify")[0]
+    return _verify(model, quantity, args, options, values, paths, seed, z_max, dt, duration, method, budget, rtol,
+                   theory, "record")
+
+
+def _verify(model, quantity, args, options, values, paths, seed, z_max, dt, duration, method, budget, rtol, theory,
+            part):
+    """:func:`verify`'s work: the record (``part="record"``), or one of its two halves.
+
+    ``"theory"``: ``(label, expression, value, approximation)``, the closed form at the values
+    (symbolic work, cached per model in this process); ``"measure"``: what ``_measure``
+    returns, the Monte Carlo estimate (numeric work). :func:`_record` puts the halves together
+    as ``"record"`` does, so that the checks of :func:`verify_all` can be simulated in worker
+    processes while this process derives their closed forms.
+    """
     started = time.process_time()
     q, bound, symbolic_bound, numeric, row = _plan(model, quantity, args, options, values, paths, seed, z_max, dt,
                                                     duration, budget, rtol)
-    given = None
-    if theory is not None:
-        at_values = _given_theory(theory)
-        if values:
-            at_values = at_values.subs({_symbol(model, k): v for k, v in values.items()})
-        given = (theory, at_values)
-    expression, value, approximation = _theory(bound, model, numeric, model_kind(model), given, symbolic_bound)
-    e, paths, dt_used, dur, reached = _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rtol,
-                                               started)
+    if part != "measure":
+        given = None
+        if theory is not None:
+            at_values = _given_theory(theory)
+            if values:
+                at_values = at_values.subs({_symbol(model, k): v for k, v in values.items()})
+            given = (theory, at_values)
+        derived = (bound.label, *_theory(bound, model, numeric, model_kind(model), given, symbolic_bound))
+        if part == "theory":
+            return derived
+    measured = _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rtol, started)
+    if part == "measure":
+        return measured
+    return _record(derived, measured, seed, z_max, method, rtol)
+
+
+def _record(derived, measured, seed, z_max, method, rtol) -> VerificationRecord:
+    """The record of a closed form ``derived`` (label, expression, value, approximation) and an estimate ``measured``."""
+    label, expression, value, approximation = derived
+    e, paths, dt_used, dur, reached = measured
     z = e.z(value)
     return VerificationRecord(
-        quantity=bound.label, expression=expression, theory=value, estimate=float(e.value), stderr=float(e.stderr),
+        quantity=label, expression=expression, theory=value, estimate=float(e.value), stderr=float(e.stderr),
         z=z, passed=bool(math.isfinite(z) and abs(z) <= z_max), paths=int(paths), seed=seed, dt=float(dt_used),
         duration=float(dur), method=method, z_max=z_max, dof=float(e.dof), approximation=approximation,
         rtol=None if rtol is None else float(rtol), rtol_reached=reached,
     )
+
+
+_VERIFY_KEYWORDS = ("values", "paths", "seed", "z_max", "dt", "duration", "method", "budget", "rtol", "theory")
+_DEFAULTS = dict(values=None, paths=None, seed=0, z_max=4.0, dt=None, duration=None, method="exact", budget=None,
+                 rtol=None, theory=None)
+
+
+def _part(model: Any, quantity: Any, args: tuple, kw: dict, part: str) -> Any:
+    """:func:`_verify` for the keywords of a :func:`verify` call (a task of :mod:`thermotheory.workers`)."""
+    settings = {**_DEFAULTS, **{k: v for k, v in kw.items() if k in _VERIFY_KEYWORDS}}
+    options = {k: v for k, v in kw.items() if k not in _VERIFY_KEYWORDS}
+    return _verify(model, quantity, args, options, settings["values"], settings["paths"], settings["seed"],
+                   settings["z_max"], settings["dt"], settings["duration"], settings["method"], settings["budget"],
+                   settings["rtol"], settings["theory"], part)
+
+
+def _measure_task(model: Any, quantity: Any, args: tuple, kw: dict) -> Any:
+    """The Monte Carlo half of a :func:`verify` call (a task of :mod:`thermotheory.workers`)."""
+    return _part(model, quantity, args, kw, "measure")
+
+
+def _shared_out(tasks: list, workers: Any, scheduler: Any, what: str) -> VerificationTable:
+    """The records of :func:`verify` calls ``(model, quantity, args, keywords)``: the simulations on the workers,
+    the closed forms in this process meanwhile (each process derives a closed form once per model; a worker would
+    derive again what this process has)."""
+    pending = submit_tasks(_measure_task, tasks, workers=workers, scheduler=scheduler, what=what, stacklevel=3)
+    try:
+        derived = [_part(model, quantity, args, kw, "theory") for model, quantity, args, kw in tasks]
+    except BaseException:
+        pending.cancel()
+        raise
+    measured = pending.result()
+    return VerificationTable(
+        _record(d, m, kw.get("seed", 0), kw.get("z_max", 4.0), kw.get("method", "exact"), kw.get("rtol"))
+        for d, m, (_, _, _, kw) in zip(derived, measured, tasks))
 
 
 def _plan(model, quantity, args, options, values, paths, seed, z_max, dt, duration, budget, rtol):
@@ -578,6 +664,8 @@ def verify_all(
     seed: int = 0,
     paths: int | None = None,
     z_max: float = 4.0,
+    workers: int | Pool | None = None,
+    scheduler: Any = None,
     **settings: Any,
 ) -> VerificationTable:
     """Check every stationary quantity that applies to the model.
@@ -590,7 +678,26 @@ def verify_all(
     from the other's paths. Filter checks are left out where the unobserved variables have
     a noiseless mode that does not decay (see
     :func:`~thermotheory.core.filtering.has_noiseless_marginal_modes`). ``paths`` applies to the
-    rate checks; ``settings`` (``dt``, ``duration``, ``method``) are passed to :func:`verify`.
+    rate checks; ``settings`` (``dt``, ``duration``, ``method``, ``budget``, ``rtol``) are
+    passed to :func:`verify`.
+
+    The checks are independent (check ``i`` has the seed ``seed + i``), so they are shared
+    out among ``workers`` processes of this machine, or the workers of a Dask cluster
+    (``scheduler="tcp://host:8786"`` or a ``distributed.Client``), and the table is the
+    same, record for record and bit for bit, wherever they run (a
+    :class:`thermotheory.workers.Pool` given as ``workers`` lends its processes, started
+    once for several calls). The workers simulate; this process derives the closed forms
+    meanwhile (symbolic work that each process would otherwise repeat for the model), so
+    with workers ``budget`` counts the simulation's CPU time alone. ``workers=None`` (the
+    default) runs them in this process, unless the run is long enough to repay starting
+    the workers (about a second each): with a ``budget`` that adds up to
+    :data:`AUTO_WORKERS_SECONDS` or more over the checks, it uses one worker per CPU. The
+    workers are fresh interpreters (:mod:`thermotheory.workers`): the call works from a plain
+    script without an ``if __name__ == "__main__":`` guard, and from a notebook. A
+    ``workers`` that is not a positive whole number ends in
+    :class:`~thermotheory.errors.InvalidWorkers`, a scheduler that does not answer within
+    :data:`~thermotheory.workers.CONNECT_TIMEOUT` seconds in
+    :class:`~thermotheory.errors.SchedulerUnreachable`.
 
     Examples
     --------
@@ -600,53 +707,94 @@ def verify_all(
     >>> table = tt.verify_all(tt.LinearSDE({v: -v, r: v - r}, {v: 1, r: 1}), paths=500)
     >>> len(table), table.passed
     (15, True)
+    >>> table == tt.verify_all(tt.LinearSDE({v: -v, r: v - r}, {v: 1, r: 1}), paths=500, workers=2)
+    True
     """
     _check_settings(paths, settings.get("dt"), settings.get("duration"), z_max, settings.get("budget"),
                     settings.get("rtol"))
     _check_seed(seed)
+    workers = workers if isinstance(workers, Pool) else check_workers(workers)
     kind = model_kind(model)
     rows = [(name, row) for (name, k, regime), row in ESTIMATORS.items()
             if k == kind and regime == "stationary" and row.checks is not None]
     if not rows:
         raise ModelError(f"verify_all checks the stationary quantities of a model whose kind has them in the "
                          f"estimator table; a {type(model).__name__} has none: check each quantity with tt.verify")
-    numeric = _numeric_model(model, values)
+    numeric = model.numeric(values)
     checks = sorted(((order, name, row, args, kw) for name, row in rows for order, args, kw in row.checks(numeric)),
                     key=lambda c: c[0])
-    out = VerificationTable()
+    tasks = []
     kept = ("method", "budget", "rtol")
-    for _, name, row, args, kw in checks:
+    for i, (_, name, row, args, kw) in enumerate(checks):
         static = row.sizing == "static"  # sized by its own samples: only the method and a budget or target apply
         extra = {k: v for k, v in settings.items() if k in kept} if static else settings
-        out.append(verify(model, QUANTITIES[name], *args, values=values, seed=seed + len(out),
-                          paths=None if static else paths, z_max=z_max, **extra, **kw))
-    return out
+        tasks.append((model, name, args, dict(values=values, seed=seed + i, paths=None if static else paths,
+                                              z_max=z_max, **extra, **kw)))
+    count = auto_workers(workers, scheduler, len(tasks), settings)
+    if scheduler is None and not isinstance(count, Pool) and count == 1:
+        return VerificationTable(_one_check(*task) for task in tasks)
+    return _shared_out(tasks, count, scheduler, "verify_all")
+
+
+#: ``workers=None`` shares the checks out among one worker process per CPU when ``budget`` times the number of
+#: checks reaches this many seconds; other runs stay in this process (``rtol`` alone is often a small run).
+AUTO_WORKERS_SECONDS = 10.0
+
+
+def auto_workers(workers: int | Pool | None, scheduler: Any, checks: int, settings: Mapping) -> int | Pool | None:
+    """The worker processes that ``workers=None`` means for ``checks`` checks with these settings.
+
+    See :func:`verify_all`; given ``workers`` (or a ``scheduler``) come back unchanged.
+
+    Examples
+    --------
+    >>> auto_workers(None, None, 15, {}), auto_workers(3, None, 15, {})
+    (1, 3)
+    >>> auto_workers(None, None, 15, {"budget": 10}) == min(cpu_count(), 15)
+    True
+    """
+    if workers is not None or scheduler is not None:
+        return workers
+    budget = settings.get("budget")
+    if budget is not None and budget * checks >= AUTO_WORKERS_SECONDS:
+        return max(1, min(cpu_count(), checks))
+    return 1
+
+
+def _one_check(model: Any, quantity: Any, args: tuple, kw: dict) -> VerificationRecord:
+    """One :func:`verify` call, as a task of :mod:`thermotheory.workers` (a module-level function: it pickles)."""
+    return verify(model, quantity, *args, **kw)
 
 
 def verify_derivation(derivation: Any, values: Mapping | None = None, names: Any = None, seed: int = 0,
-                      **settings: Any) -> VerificationTable:
+                      workers: int | None = None, scheduler: Any = None, **settings: Any) -> VerificationTable:
     """Check every entry of a :class:`~thermotheory.derivation.Derivation` that has an estimator.
 
     What :meth:`Derivation.verify <thermotheory.derivation.Derivation.verify>` does: bound
     quantities are checked with their registered estimator against the engine's closed form;
     a :class:`~thermotheory.derivation.Definition` with ``check=`` against its own closed form
     (``theory=``); entries without either are skipped. Seeds are ``seed``, ``seed + 1``, ...
-    in the order of the checks.
+    in the order of the checks; ``workers`` and ``scheduler`` share them out as in
+    :func:`verify_all` (the same records).
     """
     from .derivation import Definition
 
     if derivation.model is None:
         raise ModelError("this derivation spans several models: verify its parts")
     _check_seed(seed)
-    table = VerificationTable()
+    workers = workers if isinstance(workers, Pool) else check_workers(workers)
+    tasks = []
     for name, value in derivation.subset(names).items():
         q = derivation.quantity(name)
         if isinstance(q, BoundQuantity):
-            table.append(verify(derivation.model, q, values=values, seed=seed + len(table), **settings))
+            tasks.append((derivation.model, q, (), dict(values=values, seed=seed + len(tasks), **settings)))
         elif isinstance(q, Definition) and q.check is not None:
-            table.append(verify(derivation.model, q.check, values=values, seed=seed + len(table), theory=value,
-                                **settings))
-    return table
+            tasks.append((derivation.model, q.check, (), dict(values=values, seed=seed + len(tasks), theory=value,
+                                                              **settings)))
+    count = auto_workers(workers, scheduler, len(tasks), settings)
+    if scheduler is None and not isinstance(count, Pool) and count == 1:
+        return VerificationTable(_one_check(*task) for task in tasks)
+    return _shared_out(tasks, count, scheduler, "verify")
 
 
 def _register_verifier() -> None:

@@ -306,6 +306,7 @@ class StationaryState:
                 # the float solve would lose digits (time scales far apart, a non-normal drift): solve the
                 # exact float problem in extended precision and round once; only the correlations remain
                 precise = self._part("precise", lambda: lyapunov_precise(self._A, 2 * self._D, solve))
+                self._parts["covariance_precise"] = True
                 S = np.array([[float(x) for x in precise[0].tolist()[i]] for i in range(self._A.shape[0])])
                 S.setflags(write=False)
                 # the entries are right to the last digit and the rates are computed in extended precision:
@@ -319,6 +320,7 @@ class StationaryState:
                 # too large for the extended-precision solve: the float solve refined with exact residuals
                 refined = self.refined_covariance()
                 if refined is not None:
+                    self._parts["covariance_precise"] = True
                     S = refined[1]
                     lost = correlation_digits(S)
                     if lost >= REFUSE_DIGITS_LOST:
@@ -334,9 +336,10 @@ class StationaryState:
     @property
     def solved_precisely(self) -> bool:
         """True when the covariance was solved in extended precision or refined iteratively (the float solve
-        would have lost digits)."""
+        would have lost digits); not when a rate alone asked for an extended-precision solve (a rate whose
+        terms cancel), so that no value depends on what was computed before it."""
         _ = self.covariance
-        return "precise" in self._parts or self._parts.get("refined") is not None
+        return self._parts.get("covariance_precise", False)
 
     def refined_covariance(self) -> tuple[Any, np.ndarray, float] | None:
         """The covariance refined iteratively with exact residuals: ``(S, S_float, error)`` as from

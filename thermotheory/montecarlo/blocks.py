@@ -320,6 +320,7 @@ class RegressionMoments:
             self.seen = 0
             self.gram: np.ndarray | None = None
             self.carry: np.ndarray | None = None
+            self.scratch: dict[str, np.ndarray] = {}
 
         def feed(self, seq: np.ndarray) -> None:
             """``seq``: (blocks, nx + ny, q + 1, B) consecutive states [x; y] of this level."""
@@ -334,25 +335,31 @@ class RegressionMoments:
             cplx = np.abs(np.imag(self.decay)) > 0
             nc = int(cplx.sum())
             k = 1 + ny + nf * ny + nc * ny + nx + ny
-            # features laid out (blocks, k, q, B): the filters are written in place by the recursion
-            X = np.empty((nb, k, q, B))
-            X[:, 0] = 1.0
-            X[:, 1:1 + ny] = y[:, :, :q, :]
-            lo = 1 + ny
             if self.filters is None:
                 self.filters = np.repeat(y[:, None, :, 0, :], nf, axis=1).astype(self.decay.dtype)
             # the recursion runs time-major, (q, blocks, nf, ny, B), so that each step is one contiguous slab
             y_tm = y[:, :, :q, :].transpose(2, 0, 1, 3)[:, :, None]  # (q, nb, 1, ny, B)
             dtype = self.decay.dtype
-            filt = np.multiply((1 - self.decay)[None, None, :, None, None], y_tm, dtype=dtype)  # the drive
+            # buffers kept from tile to tile (fresh memory costs page faults each time)
+            filt = self._buffer("filt", (q, nb, nf, ny, B), dtype)
+            np.multiply((1 - self.decay)[None, None, :, None, None], y_tm, out=filt)  # the drive
             a = self.decay[None, :, None, None]
-            f, tmp = self.filters, np.empty_like(filt[0])
+            f, tmp = self.filters, self._buffer("tmp", filt.shape[1:], dtype)
             for s in range(q):
                 cur = filt[s]
                 np.multiply(f, a, out=tmp)
                 np.add(cur, tmp, out=cur)
                 f = cur
             self.filters = f.copy()
+            skip = max(0, min(q, self.warmup - self.seen))
+            self.seen += q
+            if skip >= q:
+                return  # still warming up: the filters only
+            # features laid out (blocks, k, q, B)
+            X = self._buffer("X", (nb, k, q, B), float)
+            X[:, 0] = 1.0
+            X[:, 1:1 + ny] = y[:, :, :q, :]
+            lo = 1 + ny
             X[:, lo:lo + nf * ny] = filt.real.transpose(1, 2, 3, 0, 4).reshape(nb, nf * ny, q, B)
             if nc:
                 X[:, lo + nf * ny:lo + (nf + nc) * ny] = filt[:, :, cplx].imag.transpose(1, 2, 3, 0, 4).reshape(
@@ -360,13 +367,16 @@ class RegressionMoments:
             hi = lo + (nf + nc) * ny
             X[:, hi:hi + nx] = seq[:, :nx, :q, :]
             np.subtract(y[:, :, 1:q + 1, :], y[:, :, :q, :], out=X[:, hi + nx:])
-            skip = max(0, min(q, self.warmup - self.seen))
-            self.seen += q
-            if skip >= q:
-                return
             M = np.ascontiguousarray(X[:, :, skip:, :]).reshape(nb, k, -1) if skip else X.reshape(nb, k, -1)
             g = np.matmul(M, M.transpose(0, 2, 1))
             self.gram = g if self.gram is None else self.gram + g
+
+        def _buffer(self, name: str, shape: tuple, dtype) -> np.ndarray:
+            """A scratch array of this shape, reused from one tile to the next."""
+            buf = self.scratch.get(name)
+            if buf is None or buf.shape != shape or buf.dtype != np.dtype(dtype):
+                buf = self.scratch[name] = np.empty(shape, dtype)
+            return buf
 
     def block(self, w: np.ndarray, V: np.ndarray) -> None:
         nb, n, m1, B = w.shape

@@ -37,6 +37,15 @@ a step is two in-place array operations on all paths of a chunk, and the noise o
 tile is mixed by one matrix product per block (see :class:`_LinearEngine`). Observers with
 a ``block(w, V)`` method receive whole tiles (``z = V w``) instead of single steps, and
 ``dtype="float32"`` halves the memory traffic for large sweeps.
+
+What is stored is what the caller asks for: every step, every k-th (``record_every``), only
+the end (``record="end"``) or nothing (``record=False``, observers only); the states kept
+are mapped back from the modal basis tile by tile, in one matrix product, straight into the
+record (the same numbers whatever is kept). Where a CPU is free, the normals are drawn in a
+second thread, ahead of the integration (:class:`_NoiseFeed`; the same numbers either way).
+The memory a run takes is :func:`simulate_memory`; beyond ``max_memory`` (default
+:data:`MAX_RECORD_BYTES`) or the memory available, a run is refused with ``TooLarge`` before
+anything is allocated.
 """
 
 from __future__ import annotations
@@ -57,8 +66,8 @@ from ..core.model import LinearSDE, find_index
 from ..core.sde import SDE
 from ..errors import ModelError, TooLarge
 
-__all__ = ["simulate", "Trajectories", "Gaussian", "step_matrices", "drive_offsets", "BLOCK", "TILE", "METHODS",
-           "WEAK_ORDER"]
+__all__ = ["simulate", "simulate_memory", "Trajectories", "Gaussian", "step_matrices", "drive_offsets", "BLOCK", "TILE",
+           "METHODS", "WEAK_ORDER"]
 
 #: Paths per noise generator (and per group of the block estimators' statistics).
 BLOCK = 64
@@ -69,7 +78,8 @@ STEP_RTOL = 1e-9
 #: Most normal draws (steps x paths x variables, burn-in included) of one run, about an hour of one core:
 #: a longer run is refused (``TooLarge``) rather than left to run for hours or days.
 MAX_DRAWS = 10**12
-#: Largest recorded trajectory array, in bytes.
+#: Most bytes a run of :func:`simulate` may allocate unless told otherwise (``max_memory=``): the record
+#: and the working buffers (:func:`simulate_memory`).
 MAX_RECORD_BYTES = 2 * 1024**3
 METHODS = ("exact", "euler", "heun")
 #: Weak order of each scheme for additive noise (the error of moments at a fixed time
@@ -104,7 +114,8 @@ class Trajectories:
         The recorded states.
     variables : tuple of Symbols
     dt : float
-        Integration step; records are ``record_every`` steps apart.
+        Integration step; records are ``record_every`` steps apart (with ``record="end"``,
+        ``record_every`` is the number of steps of the run and ``times`` is ``[t_end]``).
     method, seed, record_every
         How the paths were made.
     observed : dict
@@ -337,6 +348,7 @@ class _LinearEngine:
             self.rot = rot.astype(dtype).reshape(1, -1, 1)
         self.Vinv = Vinv
         self.identity = modal is not None and np.array_equal(self.V, np.eye(n))
+        self.VT = np.ascontiguousarray(self.V.T).astype(dtype)
         Gw = Vinv @ G
         if self.per_step:
             self.cw = (c @ Vinv.T).astype(dtype)
@@ -344,25 +356,38 @@ class _LinearEngine:
         else:
             self.gain = np.concatenate([Gw, (Vinv @ c).reshape(-1, 1)], axis=1).astype(dtype)
 
-    def buffers(self, nb: int):
+    def noise_buffer(self, nb: int) -> np.ndarray:
+        """A tile of normals for ``nb`` blocks, (blocks, rows, TILE, BLOCK), with its constant row set."""
         n, rows = self.n, self.n + (0 if self.per_step else 1)
         xi = np.empty((nb, rows, TILE, BLOCK), self.dtype)
         if not self.per_step:
             xi[:, n] = 1.0  # the constant c enters through the same product as the noise
+        return xi
+
+    def buffers(self, nb: int):
+        n = self.n
         w = np.empty((nb, n, TILE + 1, BLOCK), self.dtype)
-        return xi, w, np.empty((nb, n, BLOCK), self.dtype)
+        return self.noise_buffer(nb), w, np.empty((nb, n, BLOCK), self.dtype)
 
     def to_modal(self, z: np.ndarray) -> np.ndarray:
         """States (blocks, n, BLOCK) in the modal basis."""
         return z if self.identity else np.einsum("ij,xjb->xib", self.Vinv, z)
 
     def to_states(self, w: np.ndarray) -> np.ndarray:
-        """Modal states (blocks, n, m, BLOCK) back to the model's variables, same shape."""
+        """Modal states (blocks, n, m, BLOCK) back to the model's variables, same shape.
+
+        ``w`` may be a view of consecutive slots of the engine's buffer (each (block, mode) row
+        then runs over ``m * BLOCK`` contiguous numbers, read in place); other views are copied
+        first. The product is the same ``V @ w`` for every grouping of slots and blocks, bit for bit.
+        """
         if self.identity:
             return w
         nb, n, m, B = w.shape
-        out = np.matmul(self.V.astype(w.dtype), np.ascontiguousarray(w).reshape(nb, n, m * B))
-        return out.reshape(nb, n, m, B)
+        if w.strides[3] == w.itemsize and w.strides[2] == B * w.itemsize:
+            rows = _slot_rows(w)
+        else:
+            rows = np.ascontiguousarray(w).reshape(nb, n, m * B)
+        return np.matmul(self.V.astype(w.dtype), rows).reshape(nb, n, m, B)
 
     def advance(self, xi: np.ndarray, w: np.ndarray, tmp: np.ndarray, k: int, tile: int) -> None:
         """Fill ``w[:, :, 1:tile + 1]`` from ``w[:, :, 0]`` and the drawn normals ``xi``."""
@@ -395,6 +420,12 @@ class _LinearEngine:
                     np.multiply(prev[:, re], self.rot, out=extra)
                     tmp[:, im] -= extra
             np.add(cur, tmp, out=cur)
+
+
+def _slot_rows(w: np.ndarray) -> np.ndarray:
+    """View consecutive slots ``w`` (blocks, n, m, BLOCK) of a buffer as (blocks, n, m * BLOCK), without copying."""
+    nb, n, m, B = w.shape
+    return np.lib.stride_tricks.as_strided(w, shape=(nb, n, m * B), strides=(w.strides[0], w.strides[1], w.itemsize))
 
 
 class _NonlinearKernel:
@@ -550,6 +581,127 @@ def _count(name: str, value: Any) -> int:
     return int(value)
 
 
+def _check_record(record: Any, record_every: Any) -> tuple[bool | str, bool]:
+    """``(record, end_only)``: ``record`` as ``True``, ``False`` or ``"end"``, or a ModelError that names it."""
+    if isinstance(record, str):
+        if record != "end":
+            raise ModelError(f"record: expected True, False or 'end' but found {record!r}")
+        if isinstance(record_every, numbers.Real) and not isinstance(record_every, bool) and record_every == 1:
+            return "end", True
+        raise ModelError(f"record_every: record='end' keeps only the final state, so record_every={record_every!r} "
+                         "has no meaning; leave it at 1, or record every k-th state with record=True")
+    if isinstance(record, (bool, np.bool_)) or (isinstance(record, numbers.Integral) and record in (0, 1)):
+        return bool(record), False
+    raise ModelError(f"record: expected True, False or 'end' but found {record!r}")
+
+
+def _check_max_memory(max_memory: Any) -> float:
+    """The byte limit of a run: ``max_memory`` (a positive number) or :data:`MAX_RECORD_BYTES`."""
+    if max_memory is None:
+        return float(MAX_RECORD_BYTES)
+    if isinstance(max_memory, (bool, np.bool_)) or not isinstance(max_memory, numbers.Real) \
+            or not math.isfinite(max_memory) or max_memory <= 0:
+        raise ModelError(f"max_memory: expected a positive number of bytes but found {max_memory!r}")
+    return float(max_memory)
+
+
+def _check_threads(threads: Any) -> int | None:
+    if threads is None:
+        return None
+    if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, numbers.Integral) or threads not in (1, 2):
+        raise ModelError(f"threads: expected None, 1 or 2 but found {threads!r}")
+    return int(threads)
+
+
+def _idle_cpu() -> bool:
+    """Whether a second thread would find a CPU of its own: more than one CPU for this process, not a worker
+    process (its siblings take the other CPUs), and a load average (this process's own share included) below
+    the CPUs less one half (where the machine is busy, the thread only adds switching)."""
+    import multiprocessing
+    import os
+
+    if multiprocessing.parent_process() is not None:
+        return False
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = 0.0
+    return cpus > 1 and load < cpus - 0.5
+
+
+def simulate_memory(n: int, steps: int, paths: int, *, record: bool | str = True, record_every: int = 1,
+                    chunk_paths: int | None = None, dtype: Any = "float64") -> int:
+    """Bytes that :func:`simulate` allocates: the record plus the working buffers of a chunk.
+
+    ``n`` variables, ``steps`` steps after the burn-in, ``paths`` paths; the other arguments
+    as in :func:`simulate`. Observers' own arrays are not counted. :func:`simulate` refuses
+    (``TooLarge``) a run that needs more than its ``max_memory`` or than the machine has available.
+
+    Examples
+    --------
+    >>> simulate_memory(2, 100, 100_000) // 10**6  # 101 records x 1e5 paths x 2 float64, and ~14 MB of buffers
+    175
+    >>> simulate_memory(2, 100, 100_000, record="end") // 10**6  # the end only: 1.6 MB of records
+    15
+    """
+    n, steps, paths = _count("n", n), _count("steps", steps), _count("paths", paths)
+    record, end_only = _check_record(record, 1 if record == "end" else record_every)
+    record_every = _count("record_every", record_every)
+    item = np.dtype(_check_dtype(dtype)).itemsize
+    if chunk_paths is None:
+        chunk_paths = 32 * BLOCK if n <= 4 else 16 * BLOCK
+    blocks = min(max(1, _count("chunk_paths", chunk_paths) // BLOCK), -(-paths // BLOCK))
+    n_rec = 1 if end_only else (steps // record_every + 1 if record else 0)
+    # the tiles of normals (with the constant row), the modal states, the mapped states of a tile, the start
+    feeds = _feed_buffers(n, blocks, np.dtype(_check_dtype(dtype)))
+    work = blocks * BLOCK * (feeds * (n + 1) * TILE + 2 * n * (TILE + 1) + 2 * n)
+    return int(n_rec * paths * n + work) * item
+
+
+#: Largest tile of normals (bytes) that the drawing thread triple-buffers; larger models draw in the calling thread.
+MAX_FEED_BYTES = 32 * 1024**2
+
+
+def _feed_buffers(n: int, blocks: int, dtype) -> int:
+    """Tiles of normals a run keeps: three when a second thread may draw them ahead, else one."""
+    return 3 if blocks * (n + 1) * TILE * BLOCK * np.dtype(dtype).itemsize <= MAX_FEED_BYTES else 1
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to a new allocation without swapping (Linux: MemAvailable), if known."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _check_memory(need: int, limit: float, n_rec: int, paths: int, n: int) -> None:
+    """Refuse, before allocating, a run needing more than ``limit`` bytes or than the memory available."""
+    what = (f"the run needs about {_bytes(need)} ({n_rec} records x {paths} paths x {n} variables, and the working "
+            "buffers)")
+    advice = ("raise record_every, keep only the end with record='end', use fewer paths, or stream with observers "
+              "and record=False")
+    if need > limit:
+        raise TooLarge(f"{what}, more than max_memory = {_bytes(limit)} (thermotheory.montecarlo.simulate."
+                       f"MAX_RECORD_BYTES by default); {advice}, or raise max_memory")
+    available = _available_memory()
+    if available is not None and need > available:
+        raise TooLarge(f"{what}, more than the {_bytes(available)} of memory available on this machine (it would "
+                       f"swap); {advice}")
+
+
+def _bytes(count: float) -> str:
+    return f"{count / 1024**3:.3g} GiB" if count >= 0.1 * 1024**3 else f"{count / 1024**2:.3g} MiB"
+
+
 def _check_arguments(t_end, dt, paths, seed, method, burn_in, record_every, observers, chunk_paths):
     """Refuse bad arguments of :func:`simulate` before any work, naming the argument."""
     times = {}
@@ -660,11 +812,13 @@ def simulate(
     initial: Any = None,
     burn_in: float = 0.0,
     record_every: int = 1,
-    record: bool = True,
+    record: bool | str = True,
     observers: Mapping[str, Callable[[], Any]] | None = None,
     chunk_paths: int | None = None,
     progress: bool = False,
     dtype: Any = "float64",
+    max_memory: float | None = None,
+    threads: int | None = None,
 ) -> Trajectories:
     """Simulate paths of a linear or nonlinear SDE, vectorised over paths.
 
@@ -696,8 +850,12 @@ def simulate(
         Time simulated before recording starts (rounded to the nearest whole number of steps).
     record_every : int
         Keep every k-th state (memory is ``t_end / (dt k) * paths * n`` floats).
-    record : bool
-        Keep states at all; with ``record=False`` only observers' results come back.
+    record : bool or "end"
+        What to keep of the states: ``True`` every ``record_every``-th step from the start
+        (default), ``"end"`` only the state at ``t_end`` (``paths * n`` floats, ``times`` is
+        ``[t_end]``), ``False`` nothing (only the observers' results come back). The states
+        kept are the same numbers whatever is kept: ``record_every=k`` gives every k-th
+        state of the full record, and ``"end"`` its last.
     observers : mapping name -> factory, optional
         Streaming statistics: each factory is called once per chunk of paths and returns
         an object with ``step(z_old, z_new)`` (arrays of shape (paths_in_chunk, n), called
@@ -714,6 +872,19 @@ def simulate(
     dtype : {"float64", "float32"}
         Precision of the states (and of the recorded paths); float32 is faster and uses half
         the memory, with a relative rounding error of about 1e-7 per step.
+    max_memory : float, optional
+        Most bytes the run may allocate (the record plus the working buffers, see
+        :func:`simulate_memory`); by default :data:`MAX_RECORD_BYTES`. Whatever the limit, a
+        run that needs more than the memory the machine has available is refused
+        (``TooLarge``, before anything is allocated) instead of swapping.
+    threads : {None, 1, 2}
+        ``2`` draws the normals of a linear model in a second thread, ahead of the
+        integration (numpy draws without holding the GIL); ``1`` does everything in the calling
+        thread; ``None`` (default) uses the second thread when a CPU is free for it (more than
+        one CPU, a load average below their number less one half, not inside a worker process,
+        whose siblings use the other CPUs) and the run has more than one time tile. Models whose
+        tile of normals exceeds :data:`MAX_FEED_BYTES` draw in the calling thread whatever
+        ``threads`` says. The paths are the same numbers either way.
 
     Returns
     -------
@@ -729,7 +900,11 @@ def simulate(
         an unknown method, bad observers, an initial state that is not finite or an initial
         covariance that is not symmetric positive semi-definite; an ``euler`` or ``heun``
         step so large that a decaying mode grows (more than :data:`MAX_SPURIOUS_GROWTH`-fold
-        over the run); bad sizes; a record too large for memory; and paths that overflow.
+        over the run); bad sizes; a ``record`` that is not ``True``, ``False`` or ``"end"``, and
+        paths that overflow.
+    TooLarge
+        A run that would draw more than :data:`MAX_DRAWS` normals, or need more than
+        ``max_memory`` bytes or more than the memory available (the message states the need).
 
     Examples
     --------
@@ -741,6 +916,9 @@ def simulate(
     1.0
     """
     model = _numeric_model(model, values)
+    record, end_only = _check_record(record, record_every)
+    limit = _check_max_memory(max_memory)
+    threads = _check_threads(threads)
     if chunk_paths is None:
         chunk_paths = 32 * BLOCK if model.dimension <= 4 else 16 * BLOCK
     t_end, dt, burn_in, paths, record_every, chunk_paths = _check_arguments(
@@ -790,18 +968,17 @@ def simulate(
         b = model.drive([0.0])[0]
     steps = int(round(t_end / dt))
     burn_steps = int(round(burn_in / dt))
-    if record and record_every > steps:
+    if record is True and record_every > steps:
         raise ModelError(
             f"record_every: {record_every} steps is more than the {steps} steps of the run, so only the start "
-            "would be recorded; lower record_every or lengthen t_end"
+            "would be recorded; lower record_every, lengthen t_end, or keep only the end with record='end'"
         )
-    n_rec = steps // record_every + 1
-    itemsize = np.dtype(real_dtype).itemsize
-    if record and n_rec * paths * n * itemsize > MAX_RECORD_BYTES:
-        raise ModelError(
-            f"recording {n_rec} x {paths} x {n} states needs {n_rec * paths * n * itemsize / 1024**3:.1f} GiB; "
-            "raise record_every, use fewer paths, or stream with observers and record=False"
-        )
+    keep = bool(record)
+    # the kept states are those rel steps after the burn-in with rel % every == 0, as record rel // every - skip
+    every, skip = (steps, 1) if end_only else (record_every, 0)
+    n_rec = (steps // every + 1 - skip) if keep else 0
+    _check_memory(simulate_memory(n, steps, paths, record=record, record_every=record_every, chunk_paths=chunk_paths,
+                                  dtype=real_dtype), limit, n_rec, paths, n)
     if isinstance(model, LinearSDE) and not model.is_modulated:
         _check_scheme_stable(A, dt, method, burn_steps + steps)
         F, c, G = step_matrices(A, b, D, dt, method)
@@ -813,24 +990,51 @@ def simulate(
     n_blocks = -(-paths // BLOCK)
     seqs = np.random.SeedSequence(seed).spawn(n_blocks)
     per_chunk = max(1, int(chunk_paths) // BLOCK)
-    states = np.empty((n_rec, paths, n), real_dtype) if record else np.empty((0, paths, n), real_dtype)
+    states = np.empty((n_rec, paths, n), real_dtype)
     observed: dict[str, list] = {name: [] for name in (observers or {})}
     bar = _Progress(n_blocks * (steps + burn_steps), progress)
     total = burn_steps + steps
-    run = _run_linear_chunk if isinstance(model, LinearSDE) and not model.is_modulated else _run_nonlinear_chunk
-    for first in range(0, n_blocks, per_chunk):
-        blocks = range(first, min(first + per_chunk, n_blocks))
-        rngs = [generator(seqs[j]) for j in blocks]
-        lo = first * BLOCK
-        hi = min(paths, lo + len(blocks) * BLOCK)
-        obs = {name: factory() for name, factory in (observers or {}).items()}
-        start_states = _initial_states(initial, model, A, b, rngs, [BLOCK] * len(blocks))
-        z0 = np.ascontiguousarray(np.stack(start_states).transpose(0, 2, 1))
-        run(kernel, rngs, z0, obs, states if record else None, lo, hi, burn_steps, total, record_every, dt, bar)
+    chunks = [range(first, min(first + per_chunk, n_blocks)) for first in range(0, n_blocks, per_chunk)]
+    linear = isinstance(model, LinearSDE) and not model.is_modulated
+
+    def collect(obs, lo, hi):
         for name, o in obs.items():
             res = np.asarray(o.result())
             observed[name].append(res if getattr(o, "per_block", False) else res[: hi - lo])
-    times = (np.arange(n_rec) * record_every / steps) * t_end  # the last record at t_end itself when it is one
+
+    if linear:
+        tiles = len(chunks) * -(-total // TILE)
+        threaded = _feed_buffers(n, max(len(c) for c in chunks), kernel.dtype) > 1 and (
+            threads == 2 or (threads is None and tiles > 1 and _idle_cpu()))
+        nb = max(len(c) for c in chunks)
+        w_buf = np.empty((nb, n, TILE + 1, BLOCK), kernel.dtype)  # modal states of a tile, reused by every chunk
+        work = (w_buf, np.empty((nb, n, BLOCK), kernel.dtype),
+                np.empty(w_buf.size, kernel.dtype) if keep and not kernel.identity else None)
+        feed = _NoiseFeed(chunks, seqs, initial, model, A, b, kernel, total, threaded)
+        try:
+            for blocks in chunks:
+                lo = blocks[0] * BLOCK
+                hi = min(paths, lo + len(blocks) * BLOCK)
+                obs = {name: factory() for name, factory in (observers or {}).items()}
+                z0 = feed.next()
+                _run_linear_chunk(kernel, feed, z0, work, obs, states if keep else None, lo, hi, burn_steps, total,
+                                  every, skip, dt, bar)
+                collect(obs, lo, hi)
+        finally:
+            feed.close()
+    else:
+        for blocks in chunks:
+            rngs = [generator(seqs[j]) for j in blocks]
+            lo = blocks[0] * BLOCK
+            hi = min(paths, lo + len(blocks) * BLOCK)
+            obs = {name: factory() for name, factory in (observers or {}).items()}
+            start_states = _initial_states(initial, model, A, b, rngs, [BLOCK] * len(blocks))
+            z0 = np.ascontiguousarray(np.stack(start_states).transpose(0, 2, 1))
+            _run_nonlinear_chunk(kernel, rngs, z0, obs, states if keep else None, lo, hi, burn_steps, total, every,
+                                 skip, dt, bar)
+            collect(obs, lo, hi)
+    # the last record at t_end itself when it is one
+    times = (np.arange(skip, n_rec + skip) * every / steps) * t_end
     return Trajectories(
         times=times,
         states=states,
@@ -838,7 +1042,7 @@ def simulate(
         dt=float(dt),
         method=method,
         seed=seed,
-        record_every=record_every,
+        record_every=every,
         observed={name: np.concatenate(parts) for name, parts in observed.items()},
     )
 
@@ -866,11 +1070,173 @@ def _overflow(t: float) -> ModelError:
     )
 
 
-def _run_linear_chunk(engine: _LinearEngine, rngs, z0, obs, states, lo, hi, burn_steps, total, record_every, dt,
-                      bar) -> None:
-    """Integrate one chunk of blocks with the linear engine, feeding observers and records tile by tile."""
-    nb, n = len(rngs), engine.n
-    xi, w, tmp = engine.buffers(nb)
+def _draw_tile(rngs, xi: np.ndarray, n: int, tile: int, dtype) -> None:
+    """Draw one time tile of normals, ``xi[j, :n]`` from the generator of block ``j``.
+
+    Each block's tile is one contiguous draw of (n, TILE, BLOCK) normals. A short tile (the
+    run's last) leaves out the draws of the last variable past ``tile`` steps: they come last
+    in the stream of a generator that is not used again, so every normal used is the same.
+    """
+    if tile < TILE:
+        xi[:, n - 1, tile:] = 0.0
+        for j, rng in enumerate(rngs):
+            if n > 1:
+                rng.standard_normal(out=xi[j, :n - 1], dtype=dtype)
+            rng.standard_normal(out=xi[j, n - 1, :tile], dtype=dtype)
+    else:
+        for j, rng in enumerate(rngs):
+            rng.standard_normal(out=xi[j, :n], dtype=dtype)
+
+
+class _Stopped(Exception):
+    """The consumer of a :class:`_NoiseFeed` stopped early (an error): the drawing thread ends."""
+
+
+class _NoiseFeed:
+    """The normals of a linear run, chunk by chunk: each chunk's start states, then its tiles.
+
+    Every block's generator is used in the same order as in a plain loop (its initial draw,
+    then its tiles), so the numbers do not depend on whether the drawing runs in the calling
+    thread or, with ``threaded``, in a second thread ahead of the integration (numpy draws
+    without the GIL). Tiles come in buffers of (blocks, rows, TILE, BLOCK) that the consumer
+    gives back with :meth:`release` once integrated.
+    """
+
+    def __init__(self, chunks, seqs, initial, model, A, b, engine: "_LinearEngine", total: int,
+                 threaded: bool) -> None:
+        self.chunks, self.seqs, self.initial, self.model, self.A, self.b = chunks, seqs, initial, model, A, b
+        self.n, self.dtype, self.total = engine.n, engine.dtype, total
+        nb = max(len(c) for c in chunks)
+        count = 3 if threaded else 1
+        self.buffers = [engine.noise_buffer(nb) for _ in range(count)]
+        self.threaded = threaded
+        if threaded:
+            import queue
+            import threading
+
+            self.free: Any = queue.Queue()
+            for buf in self.buffers:
+                self.free.put(buf)
+            self.filled: Any = queue.Queue()
+            self.stop = threading.Event()
+            self.thread = threading.Thread(target=self._work, name="thermotheory-normals", daemon=True)
+            self.thread.start()
+        else:
+            self.items = self._produce(lambda: self.buffers[0])
+
+    def _produce(self, take):
+        n = self.n
+        for blocks in self.chunks:
+            rngs = [generator(self.seqs[j]) for j in blocks]
+            start = _initial_states(self.initial, self.model, self.A, self.b, rngs, [BLOCK] * len(blocks))
+            yield np.ascontiguousarray(np.stack(start).transpose(0, 2, 1))
+            k = 0
+            while k < self.total:
+                tile = min(TILE, self.total - k)
+                xi = take()[:len(blocks)]
+                _draw_tile(rngs, xi, n, tile, self.dtype)
+                yield xi
+                k += tile
+
+    def _take(self):
+        import queue
+
+        while True:
+            if self.stop.is_set():
+                raise _Stopped
+            try:
+                return self.free.get(timeout=0.05)
+            except queue.Empty:
+                continue
+
+    def _work(self) -> None:
+        try:
+            for item in self._produce(self._take):
+                self.filled.put((True, item))
+        except _Stopped:
+            return
+        except BaseException as err:  # handed to the calling thread, which raises it
+            self.filled.put((False, err))
+
+    def next(self) -> np.ndarray:
+        """The next item: a chunk's start states (blocks, n, BLOCK), or a tile of normals."""
+        if not self.threaded:
+            return next(self.items)
+        ok, item = self.filled.get()
+        if not ok:
+            raise item
+        return item
+
+    def release(self, xi: np.ndarray) -> None:
+        """Give back a tile's buffer once integrated."""
+        if self.threaded:
+            self.free.put(xi.base if xi.base is not None else xi)
+
+    def close(self) -> None:
+        if self.threaded:
+            self.stop.set()
+            self.thread.join()
+
+
+def _store_tile(engine: "_LinearEngine", w: np.ndarray, states: np.ndarray, k: int, tile: int, s0: int,
+                burn_steps: int, every: int, skip: int, lo: int, hi: int, scratch: np.ndarray) -> None:
+    """Write the recorded states of one tile (slots ``s0 .. tile`` of ``w``, step ``k`` at slot 0).
+
+    ``scratch``: a flat buffer of at least ``w.size`` numbers for the mapped states (no allocation per tile).
+
+    The states ``rel = k + slot - burn_steps`` steps after the burn-in with ``rel % every == 0``
+    go to record ``rel // every - skip``; slot 0 (recorded with the previous tile) is left out,
+    except at the end of a burn-in that ends on a tile boundary.
+    """
+    start = s0 if 0 < burn_steps and k <= burn_steps else max(s0, 1)
+    first = start + (-(k + start - burn_steps)) % every
+    if skip and k + first - burn_steps == 0:
+        first += every
+    if first > tile:
+        return
+    m = (tile - first) // every + 1
+    r0 = (k + first - burn_steps) // every - skip
+    sel = w[:, :, first:first + (m - 1) * every + 1:every, :]
+    nb, n, _, B = sel.shape
+    valid = hi - lo
+    full = min(nb, valid // B)
+    rem = valid - full * B
+    if engine.identity:
+        # (blocks, n, m, BLOCK) as they are: one strided copy per variable
+        if full:
+            dest = _record_view(states, r0, m, lo, full, B)
+            for i in range(n):
+                dest[..., i] = sel[:full, i].transpose(1, 0, 2)
+        if rem:
+            states[r0:r0 + m, lo + full * B:hi] = sel[full, :, :, :rem].transpose(1, 2, 0)
+        return
+    # z^T = w^T V^T, bit for bit the V w of to_states, laid out (blocks, m, BLOCK, n) like the records
+    rows = _slot_rows(sel) if every == 1 else np.ascontiguousarray(sel).reshape(nb, n, m * B)
+    zt = scratch[:nb * m * B * n].reshape(nb, m * B, n)
+    np.matmul(rows.transpose(0, 2, 1), engine.VT, out=zt)
+    zt = zt.reshape(nb, m, B, n)
+    if full:
+        _record_view(states, r0, m, lo, full, B)[...] = zt[:full].transpose(1, 0, 2, 3)
+    if rem:
+        states[r0:r0 + m, lo + full * B:hi] = zt[full, :, :rem]
+
+
+def _record_view(states: np.ndarray, r0: int, m: int, lo: int, blocks: int, B: int) -> np.ndarray:
+    """The records ``states[r0:r0 + m, lo:lo + blocks * B]`` as a (m, blocks, B, n) view."""
+    part = states[r0:r0 + m, lo:lo + blocks * B]
+    s0, s1, s2 = part.strides
+    return np.lib.stride_tricks.as_strided(part, shape=(m, blocks, B, part.shape[2]), strides=(s0, B * s1, s1, s2))
+
+
+def _run_linear_chunk(engine: _LinearEngine, feed: _NoiseFeed, z0, work, obs, states, lo, hi, burn_steps, total,
+                      every, skip, dt, bar) -> None:
+    """Integrate one chunk of blocks with the linear engine, feeding observers and records tile by tile.
+
+    ``every`` and ``skip``: the states ``rel`` steps after the burn-in with ``rel % every == 0`` are
+    record ``rel // every - skip`` (``skip = 1`` leaves out the start).
+    """
+    nb, n = z0.shape[0], engine.n
+    w, tmp, scratch = work[0][:nb], work[1][:nb], work[2]
     w[:, :, 0, :] = engine.to_modal(z0.astype(engine.dtype))
     blockwise = {name: o for name, o in obs.items() if hasattr(o, "block")}
     stepwise = {name: o for name, o in obs.items() if name not in blockwise}
@@ -880,14 +1246,14 @@ def _run_linear_chunk(engine: _LinearEngine, rngs, z0, obs, states, lo, hi, burn
         """(blocks, n, BLOCK) -> (paths, n), padding dropped."""
         return zs.transpose(0, 2, 1).reshape(-1, n)[:valid]
 
-    if states is not None and burn_steps == 0:
+    if states is not None and burn_steps == 0 and not skip:
         states[0, lo:hi] = flat(z0)
     k = 0
     while k < total:
         tile = min(TILE, total - k)
-        for j, rng in enumerate(rngs):
-            rng.standard_normal(out=xi[j, :n], dtype=engine.dtype)
+        xi = feed.next()
         engine.advance(xi, w, tmp, k, tile)
+        feed.release(xi)
         if k + tile > burn_steps:
             s0 = max(0, burn_steps - k)  # slot of the state at the end of the burn-in
             view = w[:, :, s0:tile + 1, :]
@@ -900,13 +1266,7 @@ def _run_linear_chunk(engine: _LinearEngine, rngs, z0, obs, states, lo, hi, burn
                     for o in stepwise.values():
                         o.step(old, new)
             if states is not None:
-                slots = np.arange(s0, tile + 1)
-                rel = k + slots - burn_steps
-                keep = ((rel > 0) & (slots > 0) & (rel % record_every == 0)) | ((rel == 0) & (burn_steps > 0))
-                if np.any(keep):
-                    z = engine.to_states(view[:, :, keep, :])
-                    for m, r in enumerate(rel[keep]):
-                        states[r // record_every, lo:hi] = flat(z[:, :, m, :])
+                _store_tile(engine, w, states, k, tile, s0, burn_steps, every, skip, lo, hi, scratch)
         if not np.all(np.isfinite(w[:, :, tile, :])):
             raise _overflow((k + tile - burn_steps) * dt)
         w[:, :, 0, :] = w[:, :, tile, :]
@@ -914,7 +1274,7 @@ def _run_linear_chunk(engine: _LinearEngine, rngs, z0, obs, states, lo, hi, burn
         bar.update(tile * nb)
 
 
-def _run_nonlinear_chunk(kernel: _NonlinearKernel, rngs, z0, obs, states, lo, hi, burn_steps, total, record_every,
+def _run_nonlinear_chunk(kernel: _NonlinearKernel, rngs, z0, obs, states, lo, hi, burn_steps, total, every, skip,
                          dt, bar) -> None:
     """Integrate one chunk of blocks of a nonlinear SDE step by step (block-major states (blocks, n, BLOCK))."""
     nb, n = z0.shape[0], z0.shape[1]
@@ -924,7 +1284,7 @@ def _run_nonlinear_chunk(kernel: _NonlinearKernel, rngs, z0, obs, states, lo, hi
         return state.transpose(0, 2, 1).reshape(-1, n)[:valid]
 
     z = z0
-    if states is not None:
+    if states is not None and not skip:
         states[0, lo:hi] = flat(z) if burn_steps == 0 else np.nan
     xi = np.empty((nb, n, TILE, BLOCK))  # the linear engine's layout: the same normals drive the same paths
     k = 0
@@ -942,9 +1302,9 @@ def _run_nonlinear_chunk(kernel: _NonlinearKernel, rngs, z0, obs, states, lo, hi
                     for o in obs.values():
                         o.step(old, new)
                 rel = step - burn_steps
-                if states is not None and rel % record_every == 0:
-                    states[rel // record_every, lo:hi] = flat(z_new)
-            elif states is not None and step == burn_steps:
+                if states is not None and rel % every == 0:
+                    states[rel // every - skip, lo:hi] = flat(z_new)
+            elif states is not None and step == burn_steps and not skip:
                 states[0, lo:hi] = flat(z_new)
             z = z_new
         if not np.all(np.isfinite(z)):
