@@ -31,6 +31,10 @@ KINDS = {
     "lattice_nonreciprocal": ("lattice", "stationary"), "decoder_currents": ("linear", "stationary"),
     "cascade": ("linear", "stationary"), "cold_damping": ("linear", "stationary"),
     "optimal_protocol": ("linear", "transient"), "heat_engine": ("linear", "transient"),
+    "ion_channel": ("jump", "stationary"), "ion_channel_step": ("jump", "transient"),
+    "atp_sensor": ("jump", "stationary"), "receptor": ("jump", "stationary"),
+    "binary_synapse": ("jump", "transient"), "cascade_synapse": ("jump", "stationary"),
+    "proofreading": ("jump", "stationary"),
 }
 
 

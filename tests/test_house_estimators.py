@@ -10,6 +10,7 @@ import sympy as sp
 
 import thermotheory as tt
 from thermotheory.core.lattice import LatticeField
+from thermotheory.montecarlo import jump as jump_mc
 from thermotheory.montecarlo import lattice as lattice_mc
 from thermotheory.montecarlo import nonlinear as nonlinear_mc
 from thermotheory.montecarlo import stationary as stationary_mc
@@ -43,7 +44,8 @@ def test_no_estimator_family_switches_on_the_quantity_name():
 def test_the_table_rows_point_at_the_per_quantity_functions():
     for (name, kind, regime), row in ESTIMATORS.items():
         family = {("linear", "stationary"): stationary_mc, ("nonlinear", "stationary"): nonlinear_mc,
-                  ("lattice", "stationary"): lattice_mc}.get((kind, regime), transient_mc)
+                  ("lattice", "stationary"): lattice_mc, ("jump", "stationary"): jump_mc,
+                  ("jump", "transient"): jump_mc}.get((kind, regime), transient_mc)
         fn = getattr(family, name, None)
         if fn is None:  # currents and spectral rates: adapters over their own families
             continue

@@ -15,6 +15,7 @@ from .core.lna import fixed_points, linear_noise_approximation
 from .core.gaussian import kl_divergence
 from .core.model import LinearSDE
 from .core.sde import SDE
+from .core.jump import JumpCurrent, MarkovJumpProcess
 from . import quantity  # the module (calling it, tt.quantity(name), is deprecated: tt.lookup_quantity)
 from .quantity import BoundQuantity, Quantity, lookup_quantity
 from .derivation import Definition, Derivation
@@ -41,6 +42,8 @@ __all__ = [
     "__version__",
     "LinearSDE",
     "SDE",
+    "MarkovJumpProcess",
+    "JumpCurrent",
     "linear_noise_approximation",
     "fixed_points",
     "stationary_mean",

@@ -52,6 +52,10 @@ from .models import lattice as E
 from .models import particle as P
 from .models import perceptron as D
 from .models import synapse as C
+from .models import ion_channel as K_ion
+from .models import memory as M_mem
+from .models import proofreading as H_pr
+from .models import receptor as R_rec
 from .models.cascade import D_v, D_x, D_y, gamma_v, gamma_x, gamma_y, kappa_x, kappa_y
 from .models.engine import T_c, T_h, lambda_f, lambda_i, optimal_rate, t_1, t_3, t_f, w_1, w_2
 from .models.engine import s as s_p
@@ -335,7 +339,7 @@ def _at(value: Any, values: Mapping[sp.Symbol, float]) -> Any:
 
 def _number(value: Any, values: Mapping[sp.Symbol, float], name: str) -> float:
     if isinstance(value, ClosedForm):
-        value = value.subs(values).expr if values else value.expr
+        value = value.subs(values).explicit() if values else value.explicit()  # with its definitions substituted
     elif isinstance(value, sp.Basic):
         value = value.subs(values)
     try:
@@ -477,6 +481,61 @@ def _decoder_currents() -> CatalogEntry:
                  "tracking_uncertainty_ratio": uncertainty_ratio.of(track)}, 256)
 
 
+def _ion_channel() -> CatalogEntry:
+    own = K_ion.channel_quantities()
+    return _row("ion_channel", "the Hodgkin-Huxley potassium channel, four independent gates: a chain on the number "
+                "open (0..4) with the squid axon's rates at rest, per ms, in its stationary state (a Markov jump "
+                "process)", K_ion.potassium_channel, {K_ion.alpha: 0.0582, K_ion.beta: 0.125},
+                {"entropy": entropy.of(), "entropy_production_rate": entropy_production_rate.of()}, 256,
+                {"entropy": lambda: own["entropy"]})
+
+
+def _ion_channel_step() -> CatalogEntry:
+    start = K_ion.binomial_start()
+    forms = K_ion.step_quantities()
+    return _row("ion_channel_step", "the potassium channel relaxing after a voltage step from rest to -20 mV: from "
+                "Bin(4, n_0) over [0, t], rates per ms (a Markov jump process)", K_ion.potassium_channel,
+                {K_ion.alpha: 0.361, K_ion.beta: 0.0712, K_ion.n_0: 0.318, K_ion.t: 5.0},
+                {"entropy": entropy.of(t=K_ion.t, initial=start), "heat": heat.of(t=K_ion.t, initial=start),
+                 "entropy_production": entropy_production.of(t=K_ion.t, initial=start)}, 256,
+                {"entropy": lambda: forms["entropy"], "heat": lambda: forms["heat"],
+                 "entropy_production": lambda: forms["entropy_production"]})
+
+
+def _jump_sensor(name: str, description: str, build: Callable[[], Any], defaults: Mapping[sp.Symbol, float],
+                 published: Callable[[], Any]) -> CatalogEntry:
+    """A bipartite sensor of the jump kind; its closed forms are the published ones (``published()``)."""
+    quantities = {"mutual_information": mutual_information.of("x", "y"), "information_flow": information_flow.of("y"),
+                  "heat_rate": heat_rate.of("y"), "efficiency": efficiency.of("y"),
+                  "entropy_production_rate": entropy_production_rate.of()}
+    keys = {"mutual_information": "information"}
+    own = functools.lru_cache(maxsize=None)(published)
+    forms = {n: (lambda key=keys.get(n, n): own()[key]) for n in quantities}
+    return _row(name, description, build, defaults, quantities, 256, forms)
+
+
+def _binary_synapse() -> CatalogEntry:
+    start = M_mem.potentiated_start()
+    own = M_mem.binary_quantities()
+    return _row("binary_synapse", "a binary synapse (Fusi, Drew & Abbott 2005) forgetting a potentiation: plasticity "
+                "events at rate r, a fraction f potentiating, each switching it with probability q; over [0, t] (a "
+                "Markov jump process)", M_mem.binary_synapse, {M_mem.r: 1.0, M_mem.f: 0.3, M_mem.q: 0.5, M_mem.t: 1.0},
+                {"entropy_production": entropy_production.of(t=M_mem.t, initial=start),
+                 "heat": heat.of(t=M_mem.t, initial=start)}, 1024,
+                {"entropy_production": lambda: own["entropy_production"]})
+
+
+def _proofreading() -> CatalogEntry:
+    right, wrong = H_pr.product_currents()
+    own = H_pr.proofreading_quantities()
+    return _row("proofreading", "kinetic proofreading (Hopfield 1974): an enzyme binding a right or a wrong substrate, "
+                "activating the complex and discarding it or making the product; the product fluxes, whose ratio is "
+                "the error fraction (a Markov jump process)", H_pr.proofreading,
+                {H_pr.k_on: 2.0, H_pr.kappa: 1.0, H_pr.Delta: 1.5, H_pr.m: 0.5, H_pr.l: 2.0, H_pr.w: 1.0},
+                {"right_flux": current_mean_rate.of(right), "wrong_flux": current_mean_rate.of(wrong)}, 1024,
+                {"right_flux": lambda: own["right_flux"], "wrong_flux": lambda: own["wrong_flux"]})
+
+
 _DECODER = {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.5, B.sigma_n: 0.5, B.g: 1.0}
 _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
     # A. The Brownian particle
@@ -575,6 +634,26 @@ _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
         "(Schmiedl & Seifert 2008); the default strokes are those of maximum power", engine.heat_engine,
         {T_h: 1.0, T_c: 0.25, w_1: 1.0, w_2: 2.0, t_1: 2.64, t_3: 2.64},
         *engine.heat_engine_seed(), shown=engine.shown_trap, protocol=engine.HEAT_ENGINE_TEX),
+    # Markov jump processes (issue #26): an ion channel, a bipartite sensor and a receptor, synaptic memory
+    "ion_channel": _ion_channel,
+    "ion_channel_step": _ion_channel_step,
+    "atp_sensor": lambda: _jump_sensor("atp_sensor", "the four-state sensor of Barato, Hartich & Seifert (2014): a "
+                                       "signal x flipping at rate gamma, a sensor y aligning with it at rate k and "
+                                       "misaligning at k exp(-Delta_mu) (a Markov jump process)", R_rec.sensor,
+                                       {R_rec.gamma: 0.5, R_rec.k: 2.0, R_rec.Delta_mu: 2.0}, R_rec.sensor_quantities),
+    "receptor": lambda: _jump_sensor("receptor", "a receptor binding a ligand at rate k c_x and releasing it at rate "
+                                     "omega, the concentration flipping between c_0 and c_1 at rate gamma (Barato, "
+                                     "Hartich & Seifert 2014; a Markov jump process)", R_rec.receptor,
+                                     {R_rec.gamma: 0.5, R_rec.k: 1.0, R_rec.c_0: 0.5, R_rec.c_1: 2.0, R_rec.omega: 1.0},
+                                     R_rec.receptor_quantities),
+    "binary_synapse": _binary_synapse,
+    "cascade_synapse": lambda: _row(
+        "cascade_synapse", f"the cascade model of synaptic memory (Fusi, Drew & Abbott 2005), {M_mem.CASCADE_LEVELS} "
+        "levels per strength, each transition with its reverse at exp(-Delta_mu) times its rate, in its stationary "
+        "state (a Markov jump process)", lambda: M_mem.cascade(M_mem.CASCADE_LEVELS, reverse=True),
+        {M_mem.r: 1.0, M_mem.f: 0.5, M_mem.x: 0.5, M_mem.Delta_mu: 2.0},
+        {"entropy": entropy.of(), "entropy_production_rate": entropy_production_rate.of()}, 256),
+    "proofreading": _proofreading,
 }
 #: Names of the catalog's models.
 CATALOG = tuple(_BUILDERS)

@@ -82,3 +82,43 @@ class UnknownName(ModelError, KeyError):
 
     def __str__(self) -> str:  # the message, not KeyError's quoted repr of it
         return str(self.args[0]) if self.args else ""
+
+
+# -- Markov jump processes (thermotheory.core.jump) ------------------------------------------------------------------
+class InvalidRate(ModelError):
+    """A transition rate that is negative, complex, not finite or unreadable, or a jump from a state to itself."""
+
+
+class UnknownState(ModelError):
+    """A state (or a subsystem, or a state index) that the Markov jump process does not have."""
+
+
+class DuplicateState(ModelError):
+    """A state listed twice in a Markov jump process's ``states``."""
+
+
+class NotErgodic(ModelError):
+    """A stationary quantity asked of a jump process with several closed classes (several stationary states)."""
+
+
+class IrreversibleTransition(ModelError):
+    """An entropy production (or an entropy flow from local detailed balance) asked of a jump without its reverse."""
+
+
+class InvalidProbability(ModelError):
+    """A probability distribution (an initial state of a jump process) with negative entries or a sum other than 1."""
+
+
+__all__ += ["InvalidRate", "UnknownState", "DuplicateState", "NotErgodic", "IrreversibleTransition",
+            "InvalidProbability"]
+
+
+class InvalidWorkers(ModelError):
+    """A number of worker processes that is not a positive whole number, or a Dask scheduler that is not an address."""
+
+
+class SchedulerUnreachable(ModelError):
+    """No Dask scheduler answered at the address given within the connection timeout."""
+
+
+__all__ += ["InvalidWorkers", "SchedulerUnreachable"]

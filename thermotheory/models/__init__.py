@@ -1,1 +1,3 @@
-"""Ready-made seed models: :mod:`~thermotheory.models.particle` and :mod:`~thermotheory.models.decoder`."""
+"""Ready-made seed models: diffusions (:mod:`~thermotheory.models.particle`, :mod:`~thermotheory.models.decoder`,
+:mod:`~thermotheory.models.synapse`, ...) and Markov jump processes (:mod:`~thermotheory.models.ion_channel`,
+:mod:`~thermotheory.models.receptor`, :mod:`~thermotheory.models.memory`, :mod:`~thermotheory.models.proofreading`)."""

@@ -329,3 +329,69 @@ def _rows() -> None:
     add_estimator("work", "linear", "transient", tr.work, transient_paths)
 
 _rows()
+
+
+# -- Markov jump processes (issue 26): Gillespie estimators of thermotheory.montecarlo.jump -------------------------
+# sizing=None: a Gillespie path has no step and no linear drift, so the budget=/rtol= families (which size runs from
+# the drift's time scales) do not apply; a jump row takes paths= (and duration=) only.
+# What verify_all checks on a jump model: the entropy of the state and of each subsystem, the mutual information
+# between the subsystems (each with the rest), the total entropy production; then, per subsystem whose jumps are
+# separable (a bipartite model), its heat rate, information flow, partial entropy production and efficiency.
+
+def _jump_subsystems(numeric):
+    return list(numeric.subsystems) if len(numeric.subsystems) >= 2 and numeric.is_bipartite else []
+
+
+def _jump_entropy_checks(numeric):
+    subs = list(numeric.subsystems) if len(numeric.subsystems) >= 2 else []
+    return [((0, 0, 0), (), {})] + [((0, i + 1, 0), (s,), {}) for i, s in enumerate(subs)]
+
+
+def _jump_mutual_information_checks(numeric):
+    subs = list(numeric.subsystems)
+    if len(subs) < 2:
+        return []
+    if len(subs) == 2:
+        return [((1, 0, 0), (subs[0], subs[1]), {})]
+    return [((1, i, 0), (s, tuple(subs[:i] + subs[i + 1:])), {}) for i, s in enumerate(subs)]
+
+
+def _jump_entropy_production_checks(numeric):
+    return [((2, 0, 0), (), {})] + [((3, i, 2), (), {"subsystem": s}) for i, s in enumerate(_jump_subsystems(numeric))]
+
+
+def _jump_per_subsystem(position):
+    def checks(numeric):
+        return [((3, i, position), (s,), {}) for i, s in enumerate(_jump_subsystems(numeric))]
+    return checks
+
+
+def _jump_efficiency_checks(numeric):  # where the subsystem dissipates
+    closed = QUANTITIES["heat_rate"].closed_forms.get("jump")
+    if closed is None:
+        return []
+    return [((3, i, 3), (s,), {}) for i, s in enumerate(_jump_subsystems(numeric)) if float(closed(numeric, s)) > 1e-12]
+
+
+def _jump_rows() -> None:
+    from . import jump as jump_mc
+
+    stat, trans = jump_mc.DEFAULT_PATHS["stationary"], jump_mc.DEFAULT_PATHS["transient"]
+    add_estimator("entropy", "jump", "stationary", jump_mc.entropy, stat, None, _jump_entropy_checks)
+    add_estimator("entropy", "jump", "transient", jump_mc.entropy, trans)
+    add_estimator("mutual_information", "jump", "stationary", jump_mc.mutual_information, stat, None,
+                  _jump_mutual_information_checks)
+    add_estimator("mutual_information", "jump", "transient", jump_mc.mutual_information, trans)
+    add_estimator("entropy_production_rate", "jump", "stationary", jump_mc.entropy_production_rate, stat, None,
+                  _jump_entropy_production_checks)
+    add_estimator("heat_rate", "jump", "stationary", jump_mc.heat_rate, stat, None, _jump_per_subsystem(0))
+    add_estimator("information_flow", "jump", "stationary", jump_mc.information_flow, stat, None,
+                  _jump_per_subsystem(1))
+    add_estimator("efficiency", "jump", "stationary", jump_mc.efficiency, stat, None, _jump_efficiency_checks)
+    add_estimator("heat", "jump", "transient", jump_mc.heat, trans)
+    add_estimator("entropy_production", "jump", "transient", jump_mc.entropy_production, trans)
+    for name in ("current_mean_rate", "current_variance_rate", "uncertainty_ratio"):
+        add_estimator(name, "jump", "stationary", getattr(jump_mc, name), stat)
+
+
+_jump_rows()

@@ -1,0 +1,1086 @@
+r"""Stationary closed forms of a Markov jump process: distribution, currents, entropy production, information.
+
+The stationary distribution comes from the matrix-tree theorem: the weight of state ``i`` is
+the sum, over the spanning trees of the network directed towards ``i``, of the product of
+their rates (Hill, Schnakenberg), :math:`p_i = Z_i / Z` with :math:`Z = \sum_i Z_i`. Symbolic
+models get these sums exactly, as polynomials in the rates (enumerated with networkx's spanning
+trees, multiplied in sympy's sparse polynomial ring, so that the net currents
+:math:`J_{ij} = (Z_i w_{ij} - Z_j w_{ji}) / Z` cancel to their short numerators); past
+:data:`PLAIN_TERMS` tree products the results are :class:`~thermotheory.core.closedform.ClosedForm`\ s
+with the :math:`Z_i` as named definitions, and past :data:`MAX_TREE_TERMS` a
+:class:`~thermotheory.errors.TooLarge` is raised at once. Numeric models are solved with
+``scipy.sparse`` (ten thousand states in tens of milliseconds).
+
+Conventions: ``k_B = 1``, nats, rates per unit time; the entropy flow of a jump ``i -> j`` is
+the model's ``entropy_flow(i, j)`` (local detailed balance ``ln(w_ij / w_ji)`` by default). The
+entropy production rate is :math:`\sigma = \sum_{i<j} J_{ij} \ln(p_i w_{ij} / (p_j w_{ji}))`
+with the declared flows in place of :math:`\ln(w_{ij}/w_{ji})` (Schnakenberg); the partial rate
+of a subsystem ``Y`` of a bipartite model sums the jumps of ``Y`` only (Horowitz & Esposito,
+PRX 2014), :math:`\sigma_Y = \Phi_Y - l_Y \ge 0`, with the heat rate :math:`\Phi_Y` (entropy
+flow into the medium from the jumps of ``Y``) and the information flow (learning rate)
+:math:`l_Y = \sum_{Y\text{-jumps}} J \ln[p(x \mid y') / p(x \mid y)]`, ``x`` the other components:
+the rate at which the jumps of ``Y`` increase :math:`I(X; Y)`, as for the linear kind.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..errors import IllConditioned, IrreversibleTransition, ModelError, NotBipartite, NotErgodic, TooLarge
+from .closedform import ClosedForm, check_form
+
+__all__ = ["stationary_distribution", "state_probability", "probability_current", "probability_currents",
+           "entropy_production_rate", "heat_rate", "information_flow", "efficiency", "entropy", "mutual_information",
+           "cycle_decomposition", "closed_classes", "check_ergodic", "kinetic_weights",
+           "PLAIN_TERMS", "MAX_TREE_TERMS"]
+
+#: Tree products (over all states) up to which symbolic results are plain expressions; past it, structured.
+PLAIN_TERMS = 64
+#: Most tree products (spanning trees times states) a symbolic stationary distribution may have.
+MAX_TREE_TERMS = 60_000
+#: Relative residual of a numeric stationary solve beyond which it is refused (IllConditioned).
+RESIDUAL_TOLERANCE = 1e-8
+
+
+def _check_model(model: Any, what: str) -> None:
+    if getattr(type(model), "kind", None) != "jump":
+        from ..errors import NotAModel
+        raise NotAModel(f"{what}: expected a MarkovJumpProcess but found {type(model).__name__}")
+
+
+# -- the graph: closed classes, ergodicity ---------------------------------------------------------------------------
+def closed_classes(model: Any) -> list[tuple[int, ...]]:
+    """The closed communicating classes of the network (state indices), each a stationary state's support.
+
+    Examples
+    --------
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> closed_classes(MarkovJumpProcess({(0, 1): 1, (1, 0): 1, (1, 2): 1}))
+    [(2,)]
+    """
+    _check_model(model, "closed_classes")
+    if "closed" not in model.cache:
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        n = model.n
+        e = np.array(model.edges, dtype=np.int64).reshape(-1, 2)
+        G = coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n)).tocsr()
+        _, label = connected_components(G, directed=True, connection="strong")
+        leaves = np.zeros(label.max() + 1, dtype=bool)
+        leaves[:] = True
+        out = label[e[:, 0]] != label[e[:, 1]]
+        leaves[label[e[out, 0]]] = False
+        classes = [tuple(int(i) for i in np.flatnonzero(label == c)) for c in np.flatnonzero(leaves)]
+        model.cache["closed"] = sorted(classes)
+    return list(model.cache["closed"])
+
+
+def check_ergodic(model: Any) -> None:
+    """Refuse a network with several closed classes (several stationary states) with NotErgodic naming them.
+
+    Raises
+    ------
+    NotErgodic
+
+    Examples
+    --------
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> check_ergodic(MarkovJumpProcess({(0, 1): 1, (2, 3): 1}))
+    Traceback (most recent call last):
+    ...
+    thermotheory.errors.NotErgodic: the network has 2 closed classes of states, {1} and {3}, so several stationary states: connect them by transitions (or study each class as a model of its own)
+    """
+    classes = closed_classes(model)
+    if len(classes) > 1:
+        S = model.states
+
+        def show(c):
+            names = ", ".join(repr(S[i]) for i in c[:6])
+            return "{" + names + (", ..." if len(c) > 6 else "") + "}"
+
+        listed = ", ".join(show(c) for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
+        listed = " and ".join(listed.rsplit(", ", 1)) if len(classes) <= 5 else listed
+        raise NotErgodic(f"the network has {len(classes)} closed classes of states, {listed}, so several "
+                         "stationary states: connect them by transitions (or study each class as a model of its own)")
+
+
+@dataclass
+class _Edges:
+    """The transitions as arrays, with the index of each one's reverse (-1 where it has none)."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    rev: np.ndarray
+
+
+def _edges(model: Any) -> _Edges:
+    if "edges_rev" not in model.cache:
+        n = model.n
+        e = np.array(model.edges, dtype=np.int64).reshape(-1, 2)
+        code = e[:, 0] * n + e[:, 1]  # sorted, as edges are
+        back = e[:, 1] * n + e[:, 0]
+        pos = np.searchsorted(code, back)
+        pos = np.minimum(pos, len(code) - 1)
+        rev = np.where(code[pos] == back, pos, -1)
+        model.cache["edges_rev"] = _Edges(e[:, 0].copy(), e[:, 1].copy(), rev)
+    return model.cache["edges_rev"]
+
+
+def _check_reversible(model: Any, what: str) -> None:
+    E = _edges(model)
+    bad = np.flatnonzero(E.rev < 0)
+    if bad.size:
+        S = model.states
+        k = bad[0]
+        raise IrreversibleTransition(
+            f"{what}: the jump {S[E.src[k]]!r} -> {S[E.dst[k]]!r} has no reverse, so the entropy production is "
+            f"infinite ({bad.size} such jump{'s' if bad.size > 1 else ''}); add the reverse rates (however small)")
+
+
+# -- numeric stationary state ---------------------------------------------------------------------------------------
+def _numeric_p(model: Any) -> np.ndarray:
+    if "p" in model.cache:
+        return model.cache["p"]
+    check_ergodic(model)
+    import scipy.sparse as sps
+    from scipy.sparse.linalg import spsolve
+
+    n = model.n
+    src, dst, w = model.edge_arrays()
+    out = np.bincount(src, weights=w, minlength=n)
+    scale = float(out.max()) if out.size else 1.0
+    if n == 1:
+        p = np.ones(1)
+    else:
+        ws = w / scale
+        outs = out / scale
+        # the generator with its first row replaced by ones (1^T L = 0: the rows are dependent)
+        keep = dst != 0
+        rows = np.concatenate([dst[keep], np.arange(1, n), np.zeros(n, dtype=np.int64)])
+        cols = np.concatenate([src[keep], np.arange(1, n), np.arange(n)])
+        vals = np.concatenate([ws[keep], -outs[1:], np.ones(n)])
+        A = sps.csc_matrix((vals, (rows, cols)), shape=(n, n))
+        b = np.zeros(n)
+        b[0] = 1.0
+        if n <= 400:
+            p = np.linalg.solve(A.toarray(), b)
+        else:
+            p = spsolve(A, b)
+        L = sps.csr_matrix((np.concatenate([ws, -outs]), (np.concatenate([dst, np.arange(n)]),
+                                                          np.concatenate([src, np.arange(n)]))), shape=(n, n))
+        resid = float(np.abs(L @ p).max()) / max(float(np.abs(outs * p).max()), 1e-300)
+        if not np.all(np.isfinite(p)) or resid > RESIDUAL_TOLERANCE:
+            raise IllConditioned(f"the stationary distribution's linear solve left a relative residual of "
+                                 f"{resid:.2g}: the rates span too many orders of magnitude for floating point; "
+                                 "rescale them or use a symbolic model")
+        low = float(p.min())
+        if low < -1e-9 * float(p.max()):
+            raise IllConditioned(f"the numeric stationary distribution has a negative entry ({low:.2g}): the solve "
+                                 "lost its digits; rescale the rates")
+        p = np.clip(p, 0.0, None)
+        p /= p.sum()
+    p.flags.writeable = False
+    model.cache["p"] = p
+    return p
+
+
+# -- symbolic stationary state: spanning-tree sums ------------------------------------------------------------------
+class _Kinetic:
+    """The spanning-tree sums ``Z_i`` of a symbolic model, as elements of a sparse polynomial ring.
+
+    ``ring`` has the rates' polynomial generators (a symbol, or a non-polynomial part such as
+    ``1/tau`` or ``exp(q)``); ``rate[(i, j)]`` is each rate in it; ``Z[i]`` the weight of state
+    ``i`` and ``total`` their sum.
+    """
+
+    def __init__(self, model: Any) -> None:
+        from sympy.polys.polyutils import parallel_dict_from_expr
+        from sympy.polys.domains import QQ, RR
+        from sympy.polys.rings import ring as make_ring
+
+        check_ergodic(model)
+        n = model.n
+        edges = model.edges
+        exprs = [sp.sympify(model._rates[e]) for e in edges]
+        terms = _tree_count(model)
+        if terms > MAX_TREE_TERMS:
+            raise TooLarge(f"the symbolic stationary distribution has about {terms:,.0f} spanning-tree products "
+                           f"(more than {MAX_TREE_TERMS:,}, thermotheory.core.jump_forms.MAX_TREE_TERMS); "
+                           "substitute numbers for some rates with model.subs(values), or use model.numeric(values)")
+        dicts, gens = parallel_dict_from_expr(exprs)
+        gens = tuple(gens)
+        coeffs = [c for d in dicts for c in d.values()]
+        domain = RR if any(getattr(c, "is_Float", False) for c in coeffs) else QQ
+        if not gens:
+            gens = (sp.Dummy("one"),)
+            dicts = [{(0,): c for _, c in d.items()} for d in dicts]
+        R, *_ = make_ring(gens, domain)
+        rate = {}
+        for e, d in zip(edges, dicts):
+            rate[e] = R.from_dict({m: domain.convert(c) for m, c in d.items()})
+        self.ring, self.gens, self.rate = R, gens, rate
+        self.Z = self._tree_sums(model, rate)
+        self.total = sum(self.Z, R.zero)
+        self.terms = sum(len(z) for z in self.Z)
+        self._expr: dict = {}
+
+    @staticmethod
+    def _tree_sums(model: Any, rate: dict) -> list:
+        import networkx as nx
+
+        n = model.n
+        R = next(iter(rate.values())).ring
+        G = nx.Graph()
+        G.add_nodes_from(range(n))
+        G.add_edges_from({(min(i, j), max(i, j)) for i, j in model.edges})
+        Z = [R.zero for _ in range(n)]
+        if n == 1:
+            return [R.one]
+        closed = set(closed_classes(model)[0])
+        trees = nx.SpanningTreeIterator(G) if nx.is_connected(G) else ()
+        for T in trees:
+            adj: dict[int, list[int]] = {v: [] for v in range(n)}
+            for u, v in T.edges():
+                adj[u].append(v)
+                adj[v].append(u)
+            for root in closed:
+                # orient the tree towards the root: each other state jumps to its parent
+                term = R.one
+                stack, seen = [root], {root}
+                ok = True
+                while stack and ok:
+                    u = stack.pop()
+                    for v in adj[u]:
+                        if v in seen:
+                            continue
+                        w = rate.get((v, u))
+                        if w is None:
+                            ok = False
+                            break
+                        term = term * w
+                        seen.add(v)
+                        stack.append(v)
+                if ok:
+                    Z[root] = Z[root] + term
+        return Z
+
+    def expr(self, poly: Any, key: Any = None) -> sp.Expr:
+        """A ring element as a sympy expression in the rates' parameters (cached under ``key``)."""
+        if key is not None and key in self._expr:
+            return self._expr[key]
+        gens = self.gens
+        plain = all(isinstance(g, sp.Symbol) for g in gens)
+        to_sympy = poly.ring.domain.to_sympy
+        terms = []
+        for mono, c in poly.items():
+            factors = [g if e == 1 else sp.Pow(g, e) for g, e in zip(gens, mono) if e]
+            coeff = to_sympy(c)
+            if plain:  # monomials in distinct symbols: already canonical once sorted
+                factors.sort(key=sp.default_sort_key)
+                if coeff != 1:
+                    factors.insert(0, coeff)
+                terms.append(sp.Mul._from_args(factors) if len(factors) > 1 else
+                             (factors[0] if factors else sp.Integer(1)))
+            else:
+                terms.append(sp.Mul(coeff, *factors))
+        out = sp.Add(*terms)
+        if key is not None:
+            self._expr[key] = out
+        return out
+
+    def current_numerator(self, i: int, j: int) -> Any:
+        """``Z_i w_ij - Z_j w_ji`` (the net current ``i -> j`` times ``Z``), cancelled in the ring."""
+        R = self.ring
+        return self.Z[i] * self.rate.get((i, j), R.zero) - self.Z[j] * self.rate.get((j, i), R.zero)
+
+
+def _tree_count(model: Any) -> float:
+    """Spanning trees of the undirected network times the states (Kirchhoff's theorem), a bound on the tree products."""
+    n = model.n
+    if n == 1:
+        return 1.0
+    Lap = np.zeros((n, n))
+    for i, j in {(min(i, j), max(i, j)) for i, j in model.edges}:
+        Lap[i, j] = Lap[j, i] = -1
+    np.fill_diagonal(Lap, -Lap.sum(axis=1))
+    sign, logdet = np.linalg.slogdet(Lap[1:, 1:])
+    if sign <= 0:
+        return float(n)
+    return float(math.exp(min(logdet, 700.0))) * n
+
+
+def _kinetic(model: Any) -> _Kinetic:
+    if "kinetic" not in model.cache:
+        model.cache["kinetic"] = _Kinetic(model)
+    return model.cache["kinetic"]
+
+
+class _Names:
+    """The named spanning-tree sums of a structured result: ``Z_i`` per state, ``Z`` their sum."""
+
+    def __init__(self, model: Any, K: _Kinetic, structured: bool) -> None:
+        self.model, self.K, self.structured = model, K, structured
+        taken = {p.name for p in model.parameters}
+        self._sym: dict[Any, sp.Symbol] = {}
+        self._defs: list[tuple[sp.Symbol, sp.Expr]] = []
+        self._latex: dict[sp.Symbol, str] = {}
+        self._taken = taken
+
+    def _name(self, key: Any, label: str, tex: str, value: Any) -> sp.Expr:
+        if not self.structured:
+            return self.K.expr(value, key)
+        if key not in self._sym:
+            while label in self._taken:
+                label += "'"
+                tex += "'"
+            self._taken.add(label)
+            s = sp.Symbol(label, positive=True)
+            self._sym[key] = s
+            self._defs.append((s, self.K.expr(value, key)))
+            self._latex[s] = tex
+        return self._sym[key]
+
+    def Z(self, i: int) -> sp.Expr:
+        st = self.model._state_latex(self.model.states[i])
+        return self._name(("Z", i), f"Z_{i}", f"Z_{{{st}}}", self.K.Z[i])
+
+    def total(self) -> sp.Expr:
+        if self.structured:  # Z is the sum of the named Z_i
+            return self._sum("Z", list(range(self.model.n)), "Z", "Z")
+        return self.K.expr(self.K.total, "total")
+
+    def _sum(self, key: Any, members: list[int], label: str, tex: str) -> sp.Expr:
+        if key not in self._sym:
+            value = sp.Add(*[self.Z(i) for i in members])
+            while label in self._taken:
+                label += "'"
+                tex += "'"
+            self._taken.add(label)
+            self._sym[key] = sym = sp.Symbol(label, positive=True)
+            self._defs.append((sym, value))
+            self._latex[sym] = tex
+        return self._sym[key]
+
+    def group(self, key: Any, members: list[int], tex: str) -> sp.Expr:
+        if self.structured:
+            return self._sum(("G", key), members, f"Z_g{len(self._sym)}", tex)
+        R = self.K.ring
+        return self.K.expr(sum((self.K.Z[i] for i in members), R.zero))
+
+    def result(self, expr: sp.Expr) -> Any:
+        if not self.structured:
+            return expr
+        used = set(expr.free_symbols)
+        defs = []
+        for s, v in reversed(self._defs):  # keep the definitions the result needs, and theirs
+            if s in used:
+                defs.append((s, v))
+                used |= v.free_symbols
+        defs.reverse()
+        return ClosedForm(expr, defs, {s: t for s, t in self._latex.items() if s in dict(defs)})
+
+
+def _structured(K: _Kinetic, form: str | None) -> bool:
+    form = check_form(form)
+    if form == "structured":
+        return True
+    if form in ("rational", "factored"):
+        return False
+    return K.terms > PLAIN_TERMS
+
+
+def kinetic_weights(model: Any) -> list[sp.Expr]:
+    r"""The spanning-tree sums :math:`Z_i` of a symbolic model (the stationary :math:`p_i = Z_i / \sum_k Z_k`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> a, b = sp.symbols("a b", positive=True)
+    >>> kinetic_weights(MarkovJumpProcess({(0, 1): a, (1, 0): b}))
+    [b, a]
+    """
+    _check_model(model, "kinetic_weights")
+    K = _kinetic(model)
+    return [K.expr(z) for z in K.Z]
+
+
+# -- the stationary distribution -----------------------------------------------------------------------------------
+def stationary_distribution(model: Any, form: str | None = None) -> Any:
+    r"""The stationary distribution :math:`p_i = Z_i / Z` (matrix-tree theorem), in the order of ``model.states``.
+
+    Parameters
+    ----------
+    model : MarkovJumpProcess
+    form : {None, "structured", "rational"}
+        ``"structured"``: a ClosedForm whose expression is the column ``(Z_i / Z)`` with the
+        spanning-tree sums ``Z_i`` and ``Z`` as named definitions; ``"rational"``: the plain
+        quotients; ``None``: structured past :data:`PLAIN_TERMS` tree products.
+
+    Returns
+    -------
+    numpy array (numeric model), sympy Matrix (n, 1) or ClosedForm
+
+    Raises
+    ------
+    NotErgodic
+        For a network with several closed classes.
+    TooLarge
+        For a symbolic network with more than :data:`MAX_TREE_TERMS` tree products.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> a, b = sp.symbols("a b", positive=True)
+    >>> stationary_distribution(MarkovJumpProcess({(0, 1): a, (1, 0): b}))
+    Matrix([
+    [b/(a + b)],
+    [a/(a + b)]])
+    """
+    _check_model(model, "stationary_distribution")
+    if model.is_numeric:
+        check_form(form)
+        return _numeric_p(model).copy()
+    K = _kinetic(model)
+    N = _Names(model, K, _structured(K, form))
+    Z = N.total()
+    col = sp.Matrix([N.Z(i) / Z for i in range(model.n)])
+    if not N.structured:
+        return col
+    return _matrix_closed_form(N, col)
+
+
+def _matrix_closed_form(N: _Names, col: sp.Matrix) -> ClosedForm:
+    used = set().union(*(e.free_symbols for e in col))
+    defs = []
+    for s, v in reversed(N._defs):
+        if s in used:
+            defs.append((s, v))
+            used |= v.free_symbols
+    defs.reverse()
+    return ClosedForm(sp.ImmutableMatrix(col), defs, {s: t for s, t in N._latex.items() if s in dict(defs)})
+
+
+def state_probability(model: Any, state: Any, form: str | None = None) -> Any:
+    """The stationary probability of ``state`` (a state of the model, or a mapping subsystem -> value for a marginal).
+
+    Examples
+    --------
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> round(state_probability(MarkovJumpProcess({(0, 1): 1.0, (1, 0): 3.0}), 0), 12)
+    0.75
+    """
+    _check_model(model, "state_probability")
+    members = _members(model, state)
+    if model.is_numeric:
+        check_form(form)
+        return float(_numeric_p(model)[members].sum())
+    K = _kinetic(model)
+    N = _Names(model, K, _structured(K, form))
+    Z = N.total()
+    if len(members) == 1:
+        return N.result(N.Z(members[0]) / Z)
+    return N.result(N.group(("marg", tuple(members)), members, r"Z_{\mathrm{marg}}") / Z)
+
+
+def _members(model: Any, state: Any) -> list[int]:
+    """The states a ``state`` argument stands for: one state, or those with given components (a mapping)."""
+    if isinstance(state, Mapping):
+        fixed = [(model.component(k), v) for k, v in state.items()]
+        if not fixed:
+            raise ModelError("state: expected a state or a non-empty mapping subsystem -> value")
+        members = [i for i, s in enumerate(model.states) if all(s[c] == v for c, v in fixed)]
+        if not members:
+            from ..errors import UnknownState
+            raise UnknownState(f"state: no state has the components {dict(state)!r}")
+        return members
+    return [model.index(state)]
+
+
+# -- currents -------------------------------------------------------------------------------------------------------
+def _flux(model: Any) -> np.ndarray:
+    """The one-way stationary fluxes ``p_i w_ij`` of the transitions (numeric)."""
+    if "flux" not in model.cache:
+        p = _numeric_p(model)
+        src, _, w = model.edge_arrays()
+        f = p[src] * w
+        f.flags.writeable = False
+        model.cache["flux"] = f
+    return model.cache["flux"]
+
+
+def probability_current(model: Any, source: Any, target: Any, form: str | None = None) -> Any:
+    r"""The net stationary probability current :math:`J_{ab} = p_a w_{ab} - p_b w_{ba}` from ``source`` to ``target``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> k, q = sp.symbols("k q", positive=True)
+    >>> ring = MarkovJumpProcess({(0, 1): k, (1, 2): k, (2, 0): k, (1, 0): q, (2, 1): q, (0, 2): q})
+    >>> sp.simplify(probability_current(ring, 0, 1) - (k - q) / 3)
+    0
+    """
+    _check_model(model, "probability_current")
+    i, j = model.index(source), model.index(target)
+    if i == j:
+        raise ModelError(f"probability_current: source and target are the same state {source!r}")
+    if model.is_numeric:
+        check_form(form)
+        p = _numeric_p(model)
+        return float(p[i] * float(model.rate(i, j)) - p[j] * float(model.rate(j, i)))
+    K = _kinetic(model)
+    N = _Names(model, K, _structured(K, form))
+    return N.result(K.expr(K.current_numerator(i, j)) / N.total())
+
+
+def probability_currents(model: Any, form: str | None = None) -> dict[tuple[Any, Any], Any]:
+    """The net stationary current of every connected pair of states, ``{(a, b): J_ab}`` (one direction per pair).
+
+    Examples
+    --------
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> m = MarkovJumpProcess({(0, 1): 2.0, (1, 2): 2.0, (2, 0): 2.0, (1, 0): 1.0, (2, 1): 1.0, (0, 2): 1.0})
+    >>> {k: round(v, 12) for k, v in probability_currents(m).items()}
+    {(0, 1): 0.333333333333, (0, 2): -0.333333333333, (1, 2): 0.333333333333}
+    """
+    _check_model(model, "probability_currents")
+    S = model.states
+    pairs = sorted({(min(i, j), max(i, j)) for i, j in model.edges})
+    if model.is_numeric:
+        check_form(form)
+        p = _numeric_p(model)
+        W = model._rates
+        return {(S[i], S[j]): float(p[i] * float(W.get((i, j), 0)) - p[j] * float(W.get((j, i), 0)))
+                for i, j in pairs}
+    K = _kinetic(model)
+    N = _Names(model, K, _structured(K, form))
+    Z = N.total()
+    out = {}
+    for i, j in pairs:
+        out[(S[i], S[j])] = N.result(K.expr(K.current_numerator(i, j)) / Z)
+    return out
+
+
+# -- cycles ---------------------------------------------------------------------------------------------------------
+def _cycle_basis(model: Any) -> list[list[int]]:
+    """Fundamental cycles of a BFS spanning tree: each a closed list of states ``[a, b, ..., a]`` starting with its chord."""
+    n = model.n
+    pairs = sorted({(min(i, j), max(i, j)) for i, j in model.edges})
+    adj: dict[int, list[int]] = {v: [] for v in range(n)}
+    for i, j in pairs:
+        adj[i].append(j)
+        adj[j].append(i)
+    parent = {0: -1}
+    depth = {0: 0}
+    order = [0]
+    tree = set()
+    for u in order:
+        for v in adj[u]:
+            if v not in parent:
+                parent[v], depth[v] = u, depth[u] + 1
+                tree.add((min(u, v), max(u, v)))
+                order.append(v)
+    cycles = []
+    for a, b in pairs:
+        if (a, b) in tree or a not in parent or b not in parent:
+            continue
+        # chord a -> b, then back along the tree from b to a
+        up_b, up_a = [b], [a]
+        x, y = b, a
+        while depth[x] > depth[y]:
+            x = parent[x]
+            up_b.append(x)
+        while depth[y] > depth[x]:
+            y = parent[y]
+            up_a.append(y)
+        while x != y:
+            x, y = parent[x], parent[y]
+            up_b.append(x)
+            up_a.append(y)
+        path = [a] + up_b + list(reversed(up_a[:-1]))  # a -> b -> ... -> lca -> ... -> a
+        cycles.append(path)
+    return cycles
+
+
+def _affinity(model: Any, cycle: list[int]) -> sp.Expr:
+    """The cycle's affinity: the sum of the entropy flows along it (``ln(prod w+ / prod w-)`` by default)."""
+    num, den, extra = [], [], []
+    for u, v in zip(cycle[:-1], cycle[1:]):
+        if (u, v) in model._flows:
+            extra.append(model._flows[(u, v)])
+        else:
+            model.entropy_flow(u, v)  # refuses a jump without its reverse
+            num.append(sp.sympify(model._rates[(u, v)]))
+            den.append(sp.sympify(model._rates[(v, u)]))
+    out = sp.Add(*extra)
+    if num:
+        out += sp.log(sp.Mul(*num) / sp.Mul(*den))
+    return out
+
+
+def cycle_decomposition(model: Any, form: str | None = None) -> list[tuple[tuple, Any, Any]]:
+    r"""Schnakenberg's decomposition :math:`\sigma = \sum_C J_C A_C` over a basis of fundamental cycles.
+
+    Returns
+    -------
+    list of (cycle, affinity, current)
+        ``cycle`` the states ``(a, b, ..., a)`` (its first step is the chord that closes it on
+        a spanning tree), ``affinity`` :math:`A_C` the sum of the entropy flows around it
+        (:math:`\ln \prod w_+ / \prod w_-` by default) and ``current`` :math:`J_C` the
+        stationary net current on its chord; floats for a numeric model.
+
+    Raises
+    ------
+    IrreversibleTransition
+        For a jump without its reverse on a cycle (and no declared entropy flow).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> k, q = sp.symbols("k q", positive=True)
+    >>> ring = MarkovJumpProcess({(0, 1): k, (1, 2): k, (2, 0): k, (1, 0): q, (2, 1): q, (0, 2): q})
+    >>> [(c, a) for c, a, J in cycle_decomposition(ring)]
+    [((1, 2, 0, 1), log(k**3/q**3))]
+    """
+    _check_model(model, "cycle_decomposition")
+    S = model.states
+    cycles = _cycle_basis(model)
+    out = []
+    if model.is_numeric:
+        check_form(form)
+        p = _numeric_p(model)
+        for c in cycles:
+            a, b = c[0], c[1]
+            A = float(_affinity(model, c))
+            J = p[a] * float(model._rates.get((a, b), 0)) - p[b] * float(model._rates.get((b, a), 0))
+            out.append((tuple(S[i] for i in c), A, float(J)))
+        return out
+    K = _kinetic(model)
+    N = _Names(model, K, _structured(K, form))
+    Z = N.total()
+    for c in cycles:
+        a, b = c[0], c[1]
+        out.append((tuple(S[i] for i in c), _affinity(model, c), N.result(K.expr(K.current_numerator(a, b)) / Z)))
+    return out
+
+
+# -- entropy production, heat, information flow -----------------------------------------------------------------------
+def _component_codes(model: Any) -> np.ndarray:
+    """(n, k) ints: each state's components, coded per subsystem (cached)."""
+    if "codes" not in model.cache:
+        k = len(model.subsystems)
+        codes = np.zeros((model.n, k), dtype=np.int64)
+        for c in range(k):
+            seen: dict = {}
+            codes[:, c] = [seen.setdefault(s[c], len(seen)) for s in model.states]
+        model.cache["codes"] = codes
+    return model.cache["codes"]
+
+
+def _y_jumps(model: Any, subsystem: Any, what: str) -> np.ndarray:
+    """Boolean mask over ``model.edges``: the jumps of ``subsystem`` (NotBipartite for a jump that changes it and more)."""
+    pos = list(model.components(subsystem))
+    codes = _component_codes(model)
+    E = _edges(model)
+    changed = codes[E.src] != codes[E.dst]
+    inside = np.zeros(len(model.subsystems), dtype=bool)
+    inside[pos] = True
+    mine = changed[:, inside].any(axis=1)
+    both = mine & changed[:, ~inside].any(axis=1)
+    if both.any():
+        S = model.states
+        k = int(np.flatnonzero(both)[0])
+        i, j = int(E.src[k]), int(E.dst[k])
+        names = [model.subsystems[c] for c in pos]
+        raise NotBipartite(f"{what}: the jump {S[i]!r} -> {S[j]!r} changes {', '.join(model.changes(i, j))} at once, "
+                           f"so the jumps of {', '.join(names)} are not separable (the model is not bipartite with "
+                           "respect to this subsystem)")
+    return mine
+
+
+def _numeric_flows(model: Any) -> np.ndarray:
+    return _flows_where(model, np.ones(len(model.edges), dtype=bool))
+
+
+def _flows_where(model: Any, mask: np.ndarray) -> np.ndarray:
+    """The entropy flows of the transitions (numeric), refusing an irreversible one under ``mask`` with no declared flow."""
+    src, dst, w = model.edge_arrays()
+    E = _edges(model)
+    F = np.zeros(len(w))
+    ok = E.rev >= 0
+    F[ok] = np.log(w[ok] / w[E.rev[ok]])
+    declared = np.zeros(len(w), dtype=bool)
+    if model._flows:
+        pos = {e: k for k, e in enumerate(model.edges)}
+        for e, value in model._flows.items():
+            if e in pos:
+                F[pos[e]] = float(value)
+                declared[pos[e]] = True
+    bad = mask & ~ok & ~declared
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        model.entropy_flow(int(src[k]), int(dst[k]))  # raises IrreversibleTransition
+    return F
+
+
+def _symbolic_flow(model: Any, i: int, j: int) -> sp.Expr:
+    return model.entropy_flow(i, j)
+
+
+def entropy_production_rate(model: Any, subsystem: Any = None, form: str | None = None) -> Any:
+    r"""Stationary entropy production rate, total (Schnakenberg) or of a subsystem (Horowitz–Esposito).
+
+    .. math:: \sigma = \sum_{i<j} J_{ij} \left[F_{ij} + \ln\frac{p_i}{p_j}\right] = \sum_C J_C A_C,
+              \qquad \sigma_Y = \sum_{Y\text{-jumps}} J_{ij} \left[F_{ij} + \ln\frac{p_i}{p_j}\right]
+
+    with :math:`F_{ij}` the entropy flow of the jump (:math:`\ln(w_{ij}/w_{ji})` by default);
+    the total is written over a cycle basis (:func:`cycle_decomposition`), so a symbolic
+    answer has no logarithms of the spanning-tree sums. The partial rates of a bipartite
+    model add up to the total, each at least zero.
+
+    Parameters
+    ----------
+    model : MarkovJumpProcess
+    subsystem : str or sequence of str, optional
+        A component of tuple states (or several); default: the whole system.
+    form : {None, "structured", "rational"}
+
+    Raises
+    ------
+    IrreversibleTransition
+        For a jump without its reverse (the entropy production is infinite).
+    NotErgodic, NotBipartite, UnknownState
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> k, q = sp.symbols("k q", positive=True)
+    >>> ring = MarkovJumpProcess({(0, 1): k, (1, 2): k, (2, 0): k, (1, 0): q, (2, 1): q, (0, 2): q})
+    >>> sp.simplify(entropy_production_rate(ring) - (k - q) * sp.log(k**3 / q**3) / 3)
+    0
+    """
+    _check_model(model, "entropy_production_rate")
+    _check_reversible(model, "entropy_production_rate")
+    if model.is_numeric:
+        check_form(form)
+        E = _edges(model)
+        f = _flux(model)
+        p = _numeric_p(model)
+        F = _numeric_flows(model)
+        mask = np.ones(len(f), dtype=bool) if subsystem is None else _y_jumps(model, subsystem,
+                                                                             "entropy_production_rate")
+        live = mask & (f > 0)
+        terms = f[live] * (F[live] + np.log(p[E.src[live]]) - np.log(p[E.dst[live]]))
+        return float(terms.sum())
+    K = _kinetic(model)
+    N = _Names(model, K, _structured(K, form))
+    Z = N.total()
+    if subsystem is None:
+        total = sp.Integer(0)
+        for c in _cycle_basis(model):
+            a, b = c[0], c[1]
+            num = K.current_numerator(a, b)
+            if num:
+                total += K.expr(num) * _affinity(model, c)
+        return N.result(total / Z)
+    mask = _y_jumps(model, subsystem, "entropy_production_rate")
+    logs = _LogsByCurrent(K)
+    for k, (i, j) in enumerate(model.edges):
+        if mask[k] and i < j:
+            flow = _symbolic_flow(model, i, j)
+            arg = N.Z(i) / N.Z(j) * (sp.exp(flow) if (i, j) in model._flows else
+                                     sp.sympify(model._rates[(i, j)]) / sp.sympify(model._rates[(j, i)]))
+            logs.add(K.current_numerator(i, j), arg)
+    return N.result(logs.total() / Z)
+
+
+def _subset(model: Any, subsystem: Any, reservoir: Any, what: str) -> np.ndarray:
+    if reservoir is not None and subsystem is not None:
+        raise ModelError(f"{what}: give a subsystem or a reservoir, not both")
+    if reservoir is not None:
+        if reservoir not in model.reservoir_names:
+            raise ModelError(f"{what}: {reservoir!r} is not a reservoir of the model; its reservoirs are "
+                             f"{list(model.reservoir_names)}")
+        k = model.reservoir_names.index(reservoir)
+        return model.reservoir_edges() == k
+    if subsystem is None:
+        return np.ones(len(model.edges), dtype=bool)
+    return _y_jumps(model, subsystem, what)
+
+
+def heat_rate(model: Any, subsystem: Any = None, reservoir: str | None = None, form: str | None = None) -> Any:
+    r"""Stationary heat rate: entropy flow into the medium from the jumps of a subsystem, a reservoir, or all.
+
+    .. math:: \Phi_Y = \sum_{Y\text{-jumps}\ i \to j} p_i w_{ij} F_{ij}
+
+    For a reservoir at temperature ``T`` this is its heat flow divided by ``T`` (``Q/T``).
+
+    Parameters
+    ----------
+    model : MarkovJumpProcess
+    subsystem : str or sequence of str, optional
+        A component of the tuple states (the jumps that change it).
+    reservoir : str, optional
+        A name of ``model.reservoir_names`` (the transitions that exchange with it).
+    form : {None, "structured", "rational"}
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> k, q = sp.symbols("k q", positive=True)
+    >>> ring = MarkovJumpProcess({(0, 1): k, (1, 2): k, (2, 0): k, (1, 0): q, (2, 1): q, (0, 2): q})
+    >>> sp.simplify(heat_rate(ring) - (k - q) * sp.log(k / q))
+    0
+    """
+    _check_model(model, "heat_rate")
+    mask = _subset(model, subsystem, reservoir, "heat_rate")
+    if model.is_numeric:
+        check_form(form)
+        f = _flux(model)
+        F = _flows_where(model, mask)
+        live = mask & (f > 0)
+        return float((f[live] * F[live]).sum())
+    K = _kinetic(model)
+    N = _Names(model, K, _structured(K, form))
+    Z = N.total()
+    total = sp.Integer(0)
+    done = set()
+    for k, (i, j) in enumerate(model.edges):
+        if not mask[k] or (min(i, j), max(i, j)) in done:
+            continue
+        done.add((min(i, j), max(i, j)))
+        if (j, i) in model._rates:  # a reversible pair: the net current times the flow
+            num = K.current_numerator(i, j)
+            if num:
+                total += K.expr(num) * _symbolic_flow(model, i, j)
+        else:
+            flow = _symbolic_flow(model, i, j)
+            if flow != 0:
+                total += N.Z(i) * K.expr(K.rate[(i, j)]) * flow
+    return N.result(total / Z)
+
+
+def _groups(model: Any, positions: Iterable[int]) -> tuple[np.ndarray, list]:
+    """Each state's group (its components at ``positions``) and the groups' keys."""
+    positions = tuple(positions)
+    keys: dict = {}
+    g = np.empty(model.n, dtype=np.int64)
+    for k, s in enumerate(model.states):
+        key = tuple(s[c] for c in positions)
+        g[k] = keys.setdefault(key, len(keys))
+    return g, list(keys)
+
+
+def information_flow(model: Any, subsystem: Any, form: str | None = None) -> Any:
+    r"""Stationary information flow into a subsystem ``Y`` (its learning rate), nats per unit time.
+
+    .. math:: l_Y = \sum_{Y\text{-jumps}\ (x, y) \to (x, y')} p(x, y)\, w \,
+              \ln\frac{p(x \mid y')}{p(x \mid y)}
+
+    the rate at which the jumps of ``Y`` increase :math:`I(X; Y)` (``X`` the other
+    components), as for the linear kind: :math:`l_X + l_Y = 0` in the stationary state and
+    :math:`l_Y \le \Phi_Y` (the partial entropy production :math:`\sigma_Y = \Phi_Y - l_Y`
+    is at least zero).
+
+    Raises
+    ------
+    NotBipartite
+        For a jump that changes ``Y`` and another component at once.
+    ModelError
+        For a subsystem that is every component (there is nothing to learn about).
+
+    Examples
+    --------
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> rates = {((0, 0), (1, 0)): 1.0, ((1, 0), (0, 0)): 1.0, ((0, 1), (1, 1)): 1.0, ((1, 1), (0, 1)): 1.0,
+    ...          ((0, 0), (0, 1)): 0.2, ((0, 1), (0, 0)): 2.0, ((1, 1), (1, 0)): 0.2, ((1, 0), (1, 1)): 2.0}
+    >>> sensor = MarkovJumpProcess(rates)
+    >>> l_y = information_flow(sensor, "y")
+    >>> l_y > 0, abs(l_y + information_flow(sensor, "x")) < 1e-12
+    (True, True)
+    """
+    _check_model(model, "information_flow")
+    mask = _y_jumps(model, subsystem, "information_flow")
+    ypos = model.components(subsystem)
+    if len(ypos) == len(model.subsystems):
+        raise ModelError("information_flow: the subsystem is every component; name a part of the system")
+    gy, keys = _groups(model, ypos)
+    if model.is_numeric:
+        check_form(form)
+        p = _numeric_p(model)
+        py = np.bincount(gy, weights=p, minlength=len(keys))
+        E = _edges(model)
+        f = _flux(model)
+        live = mask & (f > 0)
+        i, j = E.src[live], E.dst[live]
+        cond = lambda s: np.log(p[s]) - np.log(py[gy[s]])  # noqa: E731  ln p(x | y)
+        return float((f[live] * (cond(j) - cond(i))).sum())
+    K = _kinetic(model)
+    N = _Names(model, K, _structured(K, form))
+    Z = N.total()
+    members: dict[int, list[int]] = {}
+    for k, g in enumerate(gy):
+        members.setdefault(int(g), []).append(k)
+    ynames = [model.subsystems[c] for c in ypos]
+    zy = {g: N.group(("y", tuple(ynames), g), m, rf"Z_{{{','.join(ynames)}={_key_tex(model, keys[g])}}}")
+          for g, m in members.items()}
+    logs = _LogsByCurrent(K)
+    for k, (i, j) in enumerate(model.edges):
+        if mask[k] and i < j:
+            logs.add(K.current_numerator(i, j), N.Z(j) * zy[int(gy[i])] / (N.Z(i) * zy[int(gy[j])]))
+    return N.result(logs.total() / Z)
+
+
+class _LogsByCurrent:
+    """A sum of ``J_e ln(a_e)`` with the terms of one current (up to its sign) collected under one logarithm."""
+
+    def __init__(self, K: _Kinetic) -> None:
+        self.K = K
+        self.terms: dict = {}
+
+    def add(self, num: Any, arg: sp.Expr) -> None:
+        if not num:
+            return
+        sign = 1 if num.LC > 0 else -1
+        key = tuple(sorted((sign * num).items()))
+        entry = self.terms.setdefault(key, [sign * num, []])
+        entry[1].append(arg if sign > 0 else 1 / arg)
+
+    def total(self) -> sp.Expr:
+        return sp.Add(*[self.K.expr(num) * sp.log(sp.Mul(*args)) for num, args in self.terms.values()])
+
+
+def _key_tex(model: Any, key: tuple) -> str:
+    return ",".join(model._state_latex(v) for v in key)
+
+
+def efficiency(model: Any, subsystem: Any, form: str | None = None) -> Any:
+    r"""Sensing (learning) efficiency :math:`\eta_Y = l_Y / \Phi_Y`, at most 1 where ``Y`` dissipates.
+
+    Raises
+    ------
+    ModelError
+        When the heat rate of ``Y`` is zero (the ratio is undefined).
+
+    Examples
+    --------
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> rates = {((0, 0), (1, 0)): 1.0, ((1, 0), (0, 0)): 1.0, ((0, 1), (1, 1)): 1.0, ((1, 1), (0, 1)): 1.0,
+    ...          ((0, 0), (0, 1)): 0.2, ((0, 1), (0, 0)): 2.0, ((1, 1), (1, 0)): 0.2, ((1, 0), (1, 1)): 2.0}
+    >>> 0 < efficiency(MarkovJumpProcess(rates), "y") < 1
+    True
+    """
+    _check_model(model, "efficiency")
+    structured = not model.is_numeric and _structured(_kinetic(model), form)
+    inner = "structured" if structured else ("rational" if not model.is_numeric else None)
+    l = information_flow(model, subsystem, form=inner)
+    q = heat_rate(model, subsystem, form=inner)
+    if model.is_numeric:
+        if q == 0:
+            raise ModelError("efficiency: the heat rate of the subsystem is zero, so the efficiency is undefined")
+        return l / q
+    if (q.expr if isinstance(q, ClosedForm) else q) == 0:
+        raise ModelError("efficiency: the heat rate of the subsystem is zero, so the efficiency is undefined")
+    return l / q
+
+
+# -- information of a distribution ----------------------------------------------------------------------------------
+def _entropy_terms(probs: list) -> sp.Expr:
+    return -sp.Add(*[q * sp.log(q) for q in probs if q != 0])
+
+
+def entropy(model: Any, X: Any = None, p: Any = None, form: str | None = None) -> Any:
+    r"""Shannon entropy (nats) of the stationary distribution, or of its marginal on the components ``X``.
+
+    ``p`` (a probability vector over ``model.states``) replaces the stationary distribution.
+
+    Examples
+    --------
+    >>> import math
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> abs(entropy(MarkovJumpProcess({(0, 1): 1.0, (1, 0): 1.0})) - math.log(2)) < 1e-12
+    True
+    """
+    _check_model(model, "entropy")
+    positions = None if X is None else model.components(X)
+    if p is None and not model.is_numeric:
+        K = _kinetic(model)
+        N = _Names(model, K, _structured(K, form))
+        Z = N.total()
+        if positions is None:
+            probs = [N.Z(i) / Z for i in range(model.n)]
+        else:
+            g, keys = _groups(model, positions)
+            probs = [N.group(("m", positions, k), [i for i in range(model.n) if g[i] == k],
+                             rf"Z_{{{_key_tex(model, keys[k])}}}") / Z for k in range(len(keys))]
+        return N.result(_entropy_terms(probs))
+    if p is None:
+        p = _numeric_p(model)
+    if isinstance(p, np.ndarray):
+        q = p if positions is None else np.bincount(_groups(model, positions)[0], weights=p)
+        q = q[q > 0]
+        return float(-(q * np.log(q)).sum())
+    probs = list(p)
+    if positions is not None:
+        g, keys = _groups(model, positions)
+        probs = [sp.Add(*[probs[i] for i in range(model.n) if g[i] == k]) for k in range(len(keys))]
+    return _entropy_terms(probs)
+
+
+def mutual_information(model: Any, X: Any, Y: Any, p: Any = None, form: str | None = None) -> Any:
+    r"""Mutual information :math:`I(X; Y) = H(X) + H(Y) - H(X, Y)` (nats) between components of the states.
+
+    Raises
+    ------
+    ModelError
+        For ``X`` and ``Y`` that share a component.
+
+    Examples
+    --------
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> rates = {((0, 0), (1, 0)): 1.0, ((1, 0), (0, 0)): 1.0, ((0, 1), (1, 1)): 1.0, ((1, 1), (0, 1)): 1.0,
+    ...          ((0, 0), (0, 1)): 0.2, ((0, 1), (0, 0)): 2.0, ((1, 1), (1, 0)): 0.2, ((1, 0), (1, 1)): 2.0}
+    >>> mutual_information(MarkovJumpProcess(rates), "x", "y") > 0
+    True
+    """
+    _check_model(model, "mutual_information")
+    a, b = model.components(X), model.components(Y)
+    if set(a) & set(b):
+        raise ModelError("mutual_information: X and Y share a component; give disjoint subsystems")
+    both = tuple(a) + tuple(b)
+    if p is None and not model.is_numeric:
+        K = _kinetic(model)
+        N = _Names(model, K, _structured(K, form))
+        Z = N.total()
+
+        def marg(pos, tag):
+            g, keys = _groups(model, pos)
+            return [N.group((tag, pos, k), [i for i in range(model.n) if g[i] == k],
+                            rf"Z_{{{_key_tex(model, keys[k])}}}") / Z for k in range(len(keys))]
+
+        terms = _entropy_terms(marg(a, "m")) + _entropy_terms(marg(b, "m"))
+        joint = marg(both, "m") if len(both) < len(model.subsystems) else [N.Z(i) / Z for i in range(model.n)]
+        return N.result(terms - _entropy_terms(joint))
+    hx = entropy(model, list(_names(model, a)), p)
+    hy = entropy(model, list(_names(model, b)), p)
+    hxy = entropy(model, list(_names(model, both)), p)
+    out = hx + hy - hxy
+    if isinstance(out, float):
+        return max(out, 0.0) if out > -1e-12 else out
+    return out
+
+
+def _names(model: Any, positions: Iterable[int]) -> list[str]:
+    return [model.subsystems[c] for c in positions]
