@@ -106,6 +106,16 @@ assert table.passed, "a closed form disagrees with its Monte Carlo estimate"
 # ## Export
 
 # %%
-tex, md = write_derivation("cold_damping", "Cold damping and entropy pumping", model, quantities,
-                           output_dir(__file__))
+tex, md = write_derivation(
+    "cold_damping", "Cold damping and entropy pumping", model, quantities, output_dir(__file__),
+    text="A harmonic oscillator in a bath, cooled by a feedback force proportional to its velocity (cold "
+         "damping). The velocity is odd under time reversal; the feedback is declared as such, so that the bath's "
+         "heat and the entropy pumping of the feedback are told apart (Kim and Qian 2004; Munakata and "
+         "Rosinberg 2014). The stationary state is at the lowered temperature $\\gamma T / (\\gamma + "
+         "\\gamma_{fb})$; the bath is cooled, and the entropy production is the heat rate plus the pumping.",
+    glossary={x: "position of the oscillator", v: "velocity of the oscillator", m: ("mass", "mass"),
+              k: ("stiffness of the trap", "energy per squared length"),
+              T: ("temperature of the bath", "energy"), gamma: ("friction coefficient of the bath", "mass per time"),
+              gamma_p: ("gain of the feedback (its friction)", "mass per time")},
+    references=["kim2004", "munakata2014"])
 print(f"wrote {tex} and {md}")

@@ -225,7 +225,23 @@ fig_path = save_figure(fig, "currents", out)
 # %%
 tex, md = write_derivation("currents", "Current fluctuations and the thermodynamic uncertainty relation", one,
                            decoder_q, out,
-                           sections=[("The decoder in dimensionless groups", one, groups),
-                                     ("A trap dragged at constant speed, in its frame", frame, trap_q)],
-                           figures=[fig_path.name])
+                           sections=[("The decoder in dimensionless groups", one, groups,
+                                      "The bound is reached by a weak neuron, or one much faster or slower than "
+                                      "the signal, and is loosest when the two time constants are equal."),
+                                     ("A trap dragged at constant speed, in its frame", frame, trap_q,
+                                      "In the trap's frame the particle is an Ornstein–Uhlenbeck process and the "
+                                      "work done by the trap is a current; it is Gaussian, and with the "
+                                      "dragging's entropy production (which the frame itself does not show) the "
+                                      "uncertainty relation is saturated. The heat has the same mean and "
+                                      "variance rates but another cumulant generating function (the extended "
+                                      "fluctuation theorem of van Zon and Cohen).")],
+                           figures=[fig_path.name],
+                           text="A time-integrated current of a stationary linear model has a mean rate, a "
+                                "variance rate and a scaled cumulant generating function, all in closed form "
+                                "(Touchette 2018). The thermodynamic uncertainty relation (Barato and Seifert "
+                                "2015; Gingrich et al. 2016) bounds its precision by the entropy production: the "
+                                "uncertainty ratio is at least 1. First, the seed decoder (a neuron $x$ following "
+                                "a velocity $v$): its currents are its heat and the tracking current, the time "
+                                "integral of $v$ against the increments of $x$.",
+                           references=["barato2015", "gingrich2016"])
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -160,6 +160,40 @@ tex, md = write_derivation("decoder", "Neurons decoding a velocity", one, one_q,
                                      ("A population of $N$ neurons (mean rate)", B.population(), pop_q),
                                      ("A population of $N$ neurons, in dimensionless groups", B.population(),
                                       pop_groups),
-                                     ("A population of three different neurons", het, het_q)],
-                           figures=[fig_path.name])
+                                     ("A population of three different neurons", het, het_q,
+                                      "Each neuron has its own gain, time constant and noise. The mutual "
+                                      "information is written in structured form: a ratio of determinants of "
+                                      "blocks of the stationary covariance, each entry a short rational "
+                                      "expression.")],
+                           figures=[fig_path.name],
+                           text="The velocity $v$ of a Brownian particle (an Ornstein–Uhlenbeck process) is read "
+                                "by rate neurons, each relaxing towards $g v$ with its own time constant and "
+                                "white noise independent of the signal's. The state is stationary. The "
+                                "information flow, heat rate and efficiency are those of bipartite sensors "
+                                "(Horowitz and Esposito 2014); the transfer entropy rate, sensory capacity and "
+                                "Kalman–Bucy error those of Hartich, Barato and Seifert (2016). In the "
+                                "dimensionless groups, rates are in units of $1/\\tau_v$. A population of $N$ "
+                                "identical neurons reduces to their mean rate $\\bar x$, a sufficient statistic "
+                                "for $v$.",
+                           glossary={B.v: "velocity of the particle (the signal)", B.x: "rate of a neuron",
+                                     B.xbar: "mean rate of the population",
+                                     B.tau_v: ("correlation time of the velocity", "time"),
+                                     B.sigma_v: ("standard deviation of the velocity", "units of v"),
+                                     B.tau_n: ("time constant of a neuron", "time"),
+                                     B.sigma_n: ("noise amplitude of a neuron (standard deviation of its rate "
+                                                 "without input)", "units of x"),
+                                     B.g: ("gain of a neuron", "units of x per unit of v"),
+                                     B.N: "number of neurons", B.rho: r"$\tau_n / \tau_v$",
+                                     r"\mathrm{SNR}": r"signal-to-noise ratio, $g^2 \sigma_v^2 / \sigma_n^2$",
+                                     r"\Sigma": r"stationary covariance; $\Sigma_{a b}$ its entries, $\Sigma_{(a, b)}$ "
+                                                 "the block of the variables listed",
+                                     **{s: (f"{what} of neuron {k + 1}", unit) for what, unit, symbols in (
+                                         ("gain", "units of x per unit of v", g_i), ("time constant", "time", tau_i),
+                                         ("noise amplitude", "units of x", sigma_i)) for k, s in enumerate(symbols)},
+                                     r"\lim_{N \to \infty} I(v; \bar{x})": ("information of an infinite population",
+                                                                           "nats"),
+                                     r"\lim_{N \to \infty} \Phi_{\bar{x}} / N": ("heat rate per neuron of an "
+                                                                               "infinite population",
+                                                                               "nats per unit time")},
+                           references=["karbowski2024", "hartich2016"])
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -355,5 +355,21 @@ fig_path = save_figure(fig, "heat_engine", out)
 tex, md = write_derivation(
     "heat_engine", "The optimal stiffness protocol and a stochastic heat engine",
     trap_unit, ss2007, out,
-    sections=[("The stochastic heat engine (Schmiedl and Seifert 2008)", trap, ss2008)], figures=[fig_path.name])
+    sections=[("The stochastic heat engine (Schmiedl and Seifert 2008)", trap, ss2008,
+               "The trap cycled between a hot and a cold bath: on the hot isotherm ($0 < s < t_1$, $T = T_h$) the "
+               "variance grows from w_1 to w_2, on the cold one ($t_1 < s < t_1 + t_3$, $T = T_c$) it shrinks back; "
+               "between them the stiffness and the temperature jump with the distribution unchanged (the "
+               "adiabatic steps: work, no heat). Work, heat and entropy production per cycle, power and the "
+               "efficiency at maximum power are those of Schmiedl and Seifert (2008).")],
+    figures=[fig_path.name],
+    text="An overdamped particle in a harmonic trap whose stiffness $\\lambda(s)$ and bath temperature $T(s)$ "
+         "follow a protocol in the time $s$ (friction $\\gamma = 1$). The engine integrates the moment "
+         "equations and gives the mean work (jumps of the protocol included), the heat released into the bath "
+         "and the entropy production over $[0, t]$. First, the protocol that changes the stiffness from "
+         "lambda_i to lambda_f in the time t_f with the least mean work, at $T = 1$ (Schmiedl and Seifert 2007, "
+         "case 2): it jumps at the start and at the end.",
+    glossary={x: "position of the particle", s: ("time along the protocol", "time"),
+              r"\lambda(s)": ("stiffness of the trap", "energy per squared length"),
+              r"T(s)": ("temperature of the bath", "energy")},
+    references=["schmiedl2007", "schmiedl2008"])
 print(f"wrote {tex}, {md} and {fig_path}")

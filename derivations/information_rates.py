@@ -187,6 +187,24 @@ fig_path = save_figure(fig, "information_rates", out)
 
 # %%
 tex, md = write_derivation("information_rates", "Information rates of a cascade v -> x -> y", model, quantities,
-                           out, sections=[("At unit rates, couplings and noises", num, unit_q)],
-                           figures=[fig_path.name])
+                           out, sections=[("At unit rates, couplings and noises", num, unit_q,
+                                           "The same rates, as numbers, at unit rates, couplings and noises.")],
+                           figures=[fig_path.name],
+                           text="A signal $v$ acts on a readout $y$ only through a hidden intermediate $x$, a "
+                                "cascade of linear relaxations with independent white noises, in its stationary "
+                                "state. The full-history transfer entropy (Schreiber 2000) conditions on the whole "
+                                "past of the source, the present-source one on its present value only; through a "
+                                "hidden intermediate they differ. The mutual-information rate of two paths follows "
+                                "Tostevin and ten Wolde (2009); the Kullback–Leibler rate between the forward and "
+                                "time-reversed paths of the recorded variables is a lower bound on the entropy "
+                                "production, equal to it when everything is recorded (Gomez-Marin, Parrondo and "
+                                "Van den Broeck 2008).",
+                           glossary={v: "signal", x: "hidden intermediate", y: "readout",
+                                     g_v: ("relaxation rate of v", "per unit time"),
+                                     g_x: ("relaxation rate of x", "per unit time"),
+                                     g_y: ("relaxation rate of y", "per unit time"),
+                                     k_x: ("coupling of x to v", "per unit time"),
+                                     k_y: ("coupling of y to x", "per unit time"),
+                                     D_v: "noise intensity of v", D_x: "noise intensity of x",
+                                     D_y: "noise intensity of y"})
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -191,8 +191,15 @@ fig_path = save_figure(fig, "lattice", out)
 # ## Export
 
 # %%
-phi = sp.Symbol(r"\phi_i", real=True)
-single = tt.LinearSDE({phi: -E.Gamma * E.m**2 * phi}, {phi: E.Gamma})  # one mode: the k = 0 mode of the field
-tex, md = write_derivation("lattice", "A lattice field theory of neural activity", single, quantities, out,
-                           figures=[fig_path.name])
+# the model shown: the Langevin equation of one site, its couplings to the neighbours included
+site = E.field_equation()
+tex, md = write_derivation("lattice", "A lattice field theory of neural activity", site, quantities, out,
+                           figures=[fig_path.name],
+                           text="A Gaussian field on a periodic lattice, a model of the activity of a network of "
+                                "neurons (Bardella et al. 2024), with Langevin dynamics: the propagator, the "
+                                "two-point function and its correlation length, the susceptibility, the entropy "
+                                "production of a non-reciprocal (directed) coupling, and the exact decimation flow "
+                                "of the chain. The closed forms are checked against FFT sums on finite lattices "
+                                "and against Langevin simulations.",
+                           references=["bardella2024"])
 print(f"wrote {tex}, {md} and {fig_path}")

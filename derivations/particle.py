@@ -31,6 +31,7 @@ import sympy as sp  # noqa: E402
 import thermotheory as tt  # noqa: E402
 from thermotheory.montecarlo import estimators as estimate  # noqa: E402  (the per-path estimators)
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
+from thermotheory.export.derivation import page_notation  # noqa: E402
 from thermotheory.models import particle as P  # noqa: E402
 from thermotheory.derivation import Definition, Derivation  # noqa: E402
 
@@ -181,16 +182,50 @@ fig_path = save_figure(fig, "particle", out)
 # ## Export
 
 # %%
-# Dimensionless forms (P.UNITS): times in units of m / gamma, speeds in thermal speeds
-# sqrt(T / m), the trap through its quality factor Q = sqrt(k m) / gamma.
-drag_groups = Derivation(drag, [(n, drag_q.quantity(n), P.UNITS(e)) for n, e in drag_q.items() if n != "jarzynski"])
+# Dimensionless forms (P.UNITS): the overdamped trap has no mass, so its times are in units of
+# gamma / k and its speeds in sqrt(T / k) / (gamma / k) (P.OVERDAMPED_SCALES); the inertial
+# particles' times in units of m / gamma, speeds in thermal speeds sqrt(T / m).
+drag_groups = Derivation(drag, [(n, drag_q.quantity(n), P.UNITS(e, P.OVERDAMPED_SCALES)) for n, e in drag_q.items()
+                                if n != "jarzynski"])
 pair_groups = Derivation(pair, [(n, inertial_q.quantity(n), P.UNITS(e, [P.m, P.gamma, P.T1]))
                                 for n, e in inertial_q.items() if e != 0])
+# the heat of the relaxation in energy units, T times the heat as the page writes it (Q is the quality factor there)
+parts = [(free, free_q), (drag, drag_q), (drag, drag_groups), (pair, inertial_q), (pair, pair_groups)]
+heat_symbol = page_notation(parts).latex(tt.heat.of(P.t, S_eq))
+free_q = Derivation(free, [(n, Definition(n, rf"T\, {heat_symbol}", q.description) if n == "heat" else q, e)
+                           for n, q, e in ((n, free_q.quantity(n), free_q[n]) for n in free_q)])
 tex, md = write_derivation(
     "particle", "The Brownian particle", free, free_q, out,
-    sections=[("Dragged trap", drag, drag_q), ("Dragged trap, in dimensionless groups", drag, drag_groups),
-              ("Inertial particles in two baths", pair, inertial_q),
-              ("Inertial particles in two baths, in dimensionless groups", pair, pair_groups)],
+    sections=[("Dragged trap", drag, drag_q,
+               "An overdamped particle in a harmonic trap dragged at constant speed $u$, starting in equilibrium in "
+               "the trap at rest. The particle lags behind the trap by $\\gamma u / k$ and in the long run "
+               "dissipates $\\gamma u^2 / T$ per unit time. The work is Gaussian with variance $2 T$ times its "
+               "mean, so that Jarzynski's equality holds with no change of free energy (Jarzynski 1997)."),
+              ("Dragged trap, in dimensionless groups", drag, drag_groups,
+               "The same closed forms with times in units of $\\gamma / k$ and lengths in units of "
+               "$\\sqrt{T / k}$."),
+              ("Inertial particles in two baths", pair, inertial_q,
+               "Underdamped particles: the velocities are odd under time reversal. One particle in a trap at one "
+               "temperature is in equilibrium; two coupled particles at two temperatures carry heat from the hot "
+               "bath to the cold one and produce entropy. The pair is written in its centre of mass $X$ and half "
+               "its separation $Y$, with their velocities $V$ and $U$."),
+              ("Inertial particles in two baths, in dimensionless groups", pair, pair_groups,
+               "Times in units of $m / \\gamma$, speeds in thermal speeds $\\sqrt{T_1 / m}$.")],
     figures=[fig_path.name],
+    text="A free Brownian particle's velocity relaxing to equilibrium from twice the equilibrium spread "
+         "(initial variance $2 T / m$): the entropy produced over all time is the Kullback–Leibler divergence of "
+         "the initial state from equilibrium, and the heat released is the kinetic energy lost (Sekimoto 2010; "
+         "Seifert 2012).",
+    glossary={P.v: "velocity of the particle", P.x: "position of the particle", P.m: ("mass", "mass"),
+              P.gamma: ("friction coefficient", "mass per time"), P.T: ("temperature of the bath", "energy"),
+              P.k: ("stiffness of the trap", "energy per squared length"),
+              P.u: ("speed of the trap", "length per time"),
+              P.t: ("time since the start", "time"), P.T1: ("temperature of the first bath", "energy"),
+              P.T2: ("temperature of the second bath", "energy"),
+              P.kappa: ("stiffness of the coupling spring", "energy per squared length"),
+              P.Q: r"quality factor of the trap, $\sqrt{k m} / \gamma$", "X": "centre of mass of the pair",
+              "Y": "half the separation of the pair", "V": "velocity of the centre of mass",
+              "U": "half the relative velocity"},
+    references=["jarzynski1997"],
 )
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -88,5 +88,17 @@ assert table.passed, "a closed form disagrees with its Monte Carlo estimate"
 # ## Export
 
 # %%
-tex, md = write_derivation("sensor", "Sensor of an Ornstein–Uhlenbeck signal", model, quantities, output_dir(__file__))
+tex, md = write_derivation(
+    "sensor", "Sensor of an Ornstein–Uhlenbeck signal", model, quantities, output_dir(__file__),
+    text="The velocity $v$ of a Brownian particle is an Ornstein–Uhlenbeck process; a sensor (a rate neuron) $r$ "
+         "relaxes towards $\\lambda v$ with its own time constant and noise. Both noises are white and "
+         "independent and the state is stationary. The information flow, heat rate, efficiency and sensory "
+         "capacity are those of the bipartite sensors of Horowitz and Esposito (2014) and Hartich, Barato and "
+         "Seifert (2016); every closed form is checked by Monte Carlo.",
+    glossary={v: "signal (velocity of the particle)", r: "sensor (rate of the neuron)",
+              tau: ("correlation time of the signal", "time"), tau_r: ("time constant of the sensor", "time"),
+              lam: ("gain of the sensor", "units of r per unit of v"),
+              D_v: ("noise intensity of the signal", "squared units of v per unit time"),
+              D_r: ("noise intensity of the sensor", "squared units of r per unit time")},
+    references=["hartich2016"])
 print(f"wrote {tex} and {md}")

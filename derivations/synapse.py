@@ -196,10 +196,35 @@ for name, form in track_groups.items():
 tex, md = write_derivation(
     "synapse", "Plastic synapses that learn and store", track, track_q, out,
     sections=[("Tracking, in dimensionless groups", track, track_groups),
-              ("Learning under a step", C.learning("step"), step_q),
-              ("Learning under a ramp", C.learning("ramp"), ramp_q),
+              ("Learning under a step", C.learning("step"), step_q,
+               "A synapse learning a static quantity $\\mu$ (Gaussian, of spread s_mu): given $\\mu$ the weight "
+               "is a linear SDE driven by $\\lambda \\mu h(t) / \\tau_w$ with $h$ a step; its mean, variance and "
+               "heat are derived phase by phase, then averaged over $\\mu$. Starting from equilibrium, the "
+               "weight's entropy change equals the information it gains, and the efficiency is the information "
+               "over the information plus the heat (Goldt and Seifert 2017)."),
+              ("Learning under a ramp", C.learning("ramp"), ramp_q,
+               "The same synapse driven by a ramp $h(t)$ that rises over the time tau_r."),
               ("Learning under a ramp, in dimensionless groups (long times)", C.learning("ramp"), ramp_groups),
-              ("Storing after a step of duration t_w", C.learning("step"), store_q),
-              ("BCM-type rule, linear-noise approximation", lna, bcm_q)],
-    figures=[fig_path.name])
+              ("Storing after a step of duration t_w", C.learning("step"), store_q,
+               "A step drive for the time t_w, then none: the information decays with the synapse's time "
+               "constant, and the heat released while forgetting is finite. Kept on, the drive holds the "
+               "information at a cost that vanishes once the weight has settled."),
+              ("BCM-type rule, linear-noise approximation", lna, bcm_q,
+               "A nonlinear (BCM-type) rule, $\\tau_w\\, dw = (-w + \\kappa x (x - \\theta))\\, dt + \\ldots$, "
+               "with the neuron firing around r_0 (Bienenstock, Cooper and Munro 1982); its closed forms are those "
+               "of its linear-noise approximation at the fixed point, where the synapse follows the neuron with "
+               "the gain $\\kappa (2 r_0 - \\theta)$.")],
+    figures=[fig_path.name],
+    text="A synapse $w$ tracking a neuron $x$ that decodes a velocity $v$: the chain $v \\to x \\to w$ of "
+         "linear relaxations with white noises, in its stationary state. The synapse holds less information about "
+         "the velocity than the neuron does (data processing), and it dissipates even when the neuron carries no "
+         "signal ($g = 0$): it is driven by the neuron's own noise (Karbowski 2024).",
+    glossary={C.w: "synaptic weight", C.tau_w: ("time constant of the synapse", "time"),
+              C.sigma_w: ("spread of the weight at equilibrium", "units of w"),
+              C.kappa: "coupling of the synapse to the neuron", C.lam: "learning gain",
+              C.mu: "the static quantity learned", C.s_mu: ("spread of the static quantity", "units of mu"),
+              C.tau_r: ("rise time of the ramp", "time"), C.t_w: ("duration of the step drive", "time"),
+              C.t: ("time since the drive started", "time"), C.r_0: "rate around which the neuron fires",
+              C.theta: "threshold of the BCM rule", C.I_th: ("information threshold of the memory", "nats")},
+    references=["karbowski2024", "goldt2017", "bienenstock1982"])
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -87,6 +87,16 @@ assert table.passed, "a closed form disagrees with its Monte Carlo estimate"
 # ## Export
 
 # %%
-tex, md = write_derivation("two_temperatures", "Two particles at two temperatures", model, quantities,
-                           output_dir(__file__))
+tex, md = write_derivation(
+    "two_temperatures", "Two particles at two temperatures", model, quantities, output_dir(__file__),
+    text="Two overdamped particles in harmonic traps, coupled by a spring, each in its own heat bath. Heat "
+         "flows from the hot bath to the cold one through the spring; the steady entropy production is that "
+         "heat flow times the difference of the inverse temperatures, and it vanishes at equal temperatures. "
+         "The information flows into the two particles cancel in the steady state.",
+    glossary={x1: "position of the first particle", x2: "position of the second particle",
+              k: ("stiffness of each trap", "energy per squared length"),
+              kappa: ("stiffness of the coupling spring", "energy per squared length"),
+              gamma: ("friction coefficient", "energy times time per squared length"),
+              T1: ("temperature of the first bath", "energy"), T2: ("temperature of the second bath", "energy")},
+    references=["sekimoto2010", "seifert2012"])
 print(f"wrote {tex} and {md}")

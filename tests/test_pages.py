@@ -18,6 +18,7 @@ import sympy as sp
 import thermotheory as tt
 from thermotheory.cli import main
 from thermotheory.core.closedform import CovarianceNames
+from thermotheory.core.layout import align_rows
 from thermotheory.export.derivation import derivation_tex, md_title, quantity_lines, tex_title, write_derivation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +37,33 @@ def _lhs(line: str) -> str:
     return line.split("&=", 1)[0].strip()
 
 
+#: The most printed lines one formula may take on a page (issue #24: "any formula over 3 printed lines").
+MAX_LINES = 3
+
+
+def formula_lines(tex: str) -> list[tuple[str, int]]:
+    r"""Each formula of the ``align`` environments of a page with the printed lines it takes.
+
+    The layout engine breaks a formula into a first line and continuation lines that start
+    with ``&\quad``; a formula's lines are its first and its continuations.
+    """
+    out = []
+    for body in re.findall(r"\\begin\{align\}(.*?)\\end\{align\}", tex, flags=re.S):
+        body = re.sub(r"\\begin\{(\w*matrix)\}.*?\\end\{\1\}", "M", body, flags=re.S)  # a matrix's rows are not lines
+        env = [line.strip() for line in body.split(r"\\")]
+        name, count = None, 0
+        for line in env:
+            if line.startswith(r"&\quad"):
+                count += 1
+                continue
+            if name is not None:
+                out.append((name, count))
+            name, count = _lhs(line) or line[:40], 1
+        if name is not None:
+            out.append((name, count))
+    return out
+
+
 def defects(tex: str, markdown: bool = False) -> list[str]:
     """Every defect of a page (LaTeX, or its Markdown twin with ``markdown``)."""
     found = [f"raw sympy name: {m.group(0)!r}" for m in RAW.finditer(tex)]
@@ -43,6 +71,8 @@ def defects(tex: str, markdown: bool = False) -> list[str]:
     found += [r"determinant as \left| \right|"] * (r"\left|" in tex)
     if markdown:
         return found
+    found += [f"a formula over {MAX_LINES} printed lines: {name} ({n} lines)"
+              for name, n in formula_lines(tex) if n > MAX_LINES]
     for env in _environments(tex):
         heads = [k for k, line in enumerate(env) if line.startswith(r"&\text{where}")]
         found += [f"numbered 'where' line: {env[k]!r}" for k in heads if not re.search(r"\\notag|\\nonumber", env[k])]
@@ -89,7 +119,7 @@ def test_logs_are_ln_and_determinants_det_everywhere():
 
 
 def _wide_and_short():
-    a = sp.symbols("a_1:60", positive=True)
+    a = sp.symbols("a_1:25", positive=True)
     return {r"I_{\mathrm{wide}}": sp.log(sp.Add(*[s**2 for s in a])) / (1 + a[0]), r"\sigma": a[1] / a[2]}
 
 
@@ -112,6 +142,20 @@ def test_the_checks_see_the_old_defects():
     found = " | ".join(defects(old))
     for what in ("raw sympy name", r"\log", r"\left|", "numbered 'where'", r"result inside the 'where' block: \sigma"):
         assert what in found, found
+
+
+def test_the_scan_counts_the_printed_lines_of_each_formula():
+    """A wall of a polynomial (the old synapse page's C_7, four lines) is found; three lines and matrices pass."""
+    wall = [r"C_{7} &= a + b \notag", r"&\quad + c \notag", r"&\quad + d \notag", r"&\quad + e"]
+    three = [r"C_{8} &= a + b \notag", r"&\quad + c \notag", r"&\quad + d"]
+    matrix = [r"\Sigma &= \left[\begin{matrix}a & b\\b & c\end{matrix}\right]"]
+    page = "\n".join([r"\begin{align}", " \\\\\n".join(three + wall + matrix), r"\end{align}"])
+    assert formula_lines(page) == [("C_{8}", 3), ("C_{7}", 4), (r"\Sigma", 1)]
+    assert [d for d in defects(page) if "printed lines" in d] == ["a formula over 3 printed lines: C_{7} (4 lines)"]
+    # the layout engine's own breaking of a long sum, counted the same way
+    a = sp.symbols("a_1:120", positive=True)
+    lines = quantity_lines({"S": sp.Add(*a)})
+    assert formula_lines("\n".join([r"\begin{align}", align_rows(lines), r"\end{align}"]))[0][1] == len(lines) > 3
 
 
 def test_titles_typeset_their_math(tmp_path):

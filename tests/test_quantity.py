@@ -155,3 +155,14 @@ def test_bad_inputs_of_the_new_objects_raise_named_errors():
     with pytest.raises(tt.ModelError, match="kind"):
         tt.Quantity("x", thermo.heat_rate, symbol="x", roles=(), kind="nope", units="", reference="",
                     description="")
+
+
+def test_form_is_refused_by_name_where_a_closed_form_has_one_form_only():
+    """closed_form(form=...) on a quantity without that option is a named error (it was a raw TypeError)."""
+    import sympy as sp
+
+    v = sp.Symbol("v", real=True)
+    model = tt.LinearSDE({v: -v}, {v: 1})
+    current = tt.Current({v: 1})
+    with pytest.raises(tt.ModelError, match="one form only"):
+        tt.current_mean_rate.of(current).closed_form(model, form="structured")

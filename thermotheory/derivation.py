@@ -95,6 +95,8 @@ class Derivation(Mapping):
             if name in self._entries:
                 raise ModelError(f"{name}: named twice in the derivation")
             self._entries[name] = (q, value)
+        self._candidates: dict[str, list[Any]] = {}  # name -> its forms (the entry first), on first use
+        self._forms: dict[str, list[tuple[Any, Any]]] = {}  # name -> [(form, its compacted form)], on first use
 
     @classmethod
     def of(cls, model: Any, quantities: Mapping[str, BoundQuantity], form: str | None = None) -> "Derivation":
@@ -131,15 +133,144 @@ class Derivation(Mapping):
         self[name]  # refuses an unknown name
         return self._entries[name][0]
 
-    def notation(self) -> dict[str, Any]:
-        """LaTeX notation -> closed form, in order (what export writes)."""
+    def notation(self, raw: bool = False) -> dict[str, Any]:
+        """LaTeX notation -> closed form, in order (what export writes).
+
+        Each closed form is the one that reads shortest (:meth:`forms`: the form a page
+        prints, before the presentation pass, which has already been run on it and
+        remembers it), its definitions counted once over the whole derivation; with
+        ``raw=True`` the entries as they were given.
+        """
         out = {}
-        for name, (q, value) in self._entries.items():
+        chosen = self.printed_forms() if not raw else {n: v for n, (_, v) in self._entries.items()}
+        for name, (q, _) in self._entries.items():
             symbol = q.latex()
             if symbol in out:
                 symbol = rf"{symbol}\ [\text{{{name.replace('_', ' ')}}}]"
-            out[symbol] = value
+            out[symbol] = chosen[name]
         return out
+
+    def raw(self, name: str) -> Any:
+        """The entry ``name`` as it was given (the same as ``d[name]``), whatever :meth:`readable` prints."""
+        return self[name]
+
+    def forms(self, name: str) -> list[Any]:
+        r"""The equal forms of the entry ``name`` a page can print: the entry, and its other form where there is one.
+
+        A registered quantity of a symbolic model has two: its structured form (an
+        expression in named covariance entries and blocks,
+        :class:`~thermotheory.core.closedform.ClosedForm`) and its one quotient. The entry
+        is either; the other is computed (the structured form by the quantity's closed form
+        with ``form="structured"``, the quotient by
+        :meth:`~thermotheory.core.closedform.ClosedForm.factored`, tried only below
+        :data:`~thermotheory.core.closedform.QUOTIENT_TRIED_BELOW` predicted monomials) and
+        kept only when it agrees with the entry at random points of the parameters. A
+        :class:`Definition`, a numeric model's number, and a closed form in other named
+        quantities (dimensionless groups) have the entry alone. Computed once per entry.
+        """
+        self[name]  # refuses an unknown name
+        if name not in self._candidates:
+            self._candidates[name] = self._alternatives(name)
+        return list(self._candidates[name])
+
+    def readable(self, name: str, shown: Iterable[Any] = ()) -> Any:
+        r"""The entry ``name`` as a person would write it: the shortest of its :meth:`forms` after the presentation pass.
+
+        Each form goes through :func:`~thermotheory.core.presentation.compact` (checked
+        equal at random points) and the one of least printed size
+        (:func:`~thermotheory.core.closedform.printed_size`; definitions whose names are
+        in ``shown`` are not counted) is returned. Cached; ``d[name]`` (or :meth:`raw`)
+        is the entry as given, for computing with.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import thermotheory as tt
+        >>> v, r = sp.symbols("v r", real=True)
+        >>> tau, lam, D = sp.symbols("tau lambda D", positive=True)
+        >>> m = tt.LinearSDE({v: -v / tau, r: (lam * v - r) / tau}, {v: D, r: D})
+        >>> d = Derivation.of(m, {"information": tt.mutual_information.of(v, r)})
+        >>> d["information"]
+        log(2*(lambda**2 + 2)/(lambda**2 + 4))/2
+        >>> from thermotheory.core.closedform import printed_size
+        >>> printed_size(d.readable("information")) <= printed_size(d["information"])
+        True
+        """
+        from .core.closedform import printed_size
+
+        shown = list(shown)
+        return min((c for _, c in self._compacted(name)), key=lambda c: printed_size(c, shown))
+
+    def _compacted(self, name: str) -> list[tuple[Any, Any]]:
+        from .core.presentation import compact
+
+        if name not in self._forms:
+            self._forms[name] = [(f, compact(f)) for f in self.forms(name)]
+        return self._forms[name]
+
+    def _alternatives(self, name: str) -> list[Any]:
+        """The entry, then its other form (structured or quotient) where one exists and agrees with it."""
+        import sympy as sp
+
+        from .core import budget
+        from .core.closedform import QUOTIENT_TRIED_BELOW, ClosedForm
+        from .errors import ModelError as _Refused
+
+        q, value = self._entries[name]
+        model = self.model
+        if not isinstance(q, BoundQuantity) or model is None or getattr(model, "is_numeric", True):
+            return [value]
+        other = None
+        try:
+            if isinstance(value, ClosedForm):
+                if (value.definitions and all(_is_covariance_name(n, value) for n, _ in value.definitions)
+                        and budget.closed_form_bound(value) <= QUOTIENT_TRIED_BELOW):
+                    other = value.factored()
+            elif isinstance(value, sp.Expr) and value.free_symbols and not value.has(sp.MatrixSymbol):
+                other = q.closed_form(model, form="structured")
+                if not isinstance(other, ClosedForm) or not other.definitions:
+                    other = None
+        except (_Refused, NotImplementedError):  # too large to expand, or no structured form: the entry alone
+            other = None
+        if other is None or not _agree(value, other):
+            return [value]
+        return [value, other]
+
+    def printed_forms(self) -> dict[str, Any]:
+        """Entry name -> the form it is printed in: of its :meth:`forms`, those that together read shortest.
+
+        Each form is measured after the presentation pass
+        (:func:`~thermotheory.core.closedform.printed_size`), and a page prints the
+        definitions of its structured forms once: a structured form costs its expression
+        and only the definitions no other printed entry brings. Starting from each entry's
+        own shortest form, an entry changes form while that shortens the whole (each change
+        does, so this ends). The form itself is returned, its presentation pass remembered
+        (:func:`~thermotheory.core.presentation.compact` caches it).
+        """
+        from .core.closedform import ClosedForm, printed_size
+
+        # an entry with one form is not compacted here (its names are those of its compacted form)
+        pairs = {name: self._compacted(name) if len(self.forms(name)) > 1 else [(self[name], self[name])]
+                 for name in self._entries}
+        pick = {name: 0 if len(p) < 2 else min(range(len(p)), key=lambda k: printed_size(p[k][1]))
+                for name, p in pairs.items()}
+
+        def names_of(name: str) -> set:
+            shown = pairs[name][pick[name]][1]
+            return {n for n, _ in shown.definitions} if isinstance(shown, ClosedForm) else set()
+
+        for _ in range(4 * len(pairs)):
+            changed = False
+            for name, p in pairs.items():
+                if len(p) < 2:
+                    continue
+                others = set().union(*[names_of(n) for n in pairs if n != name])
+                best = min(range(len(p)), key=lambda k: (printed_size(p[k][1], others), k != pick[name]))
+                if best != pick[name]:
+                    pick[name], changed = best, True
+            if not changed:
+                break
+        return {name: p[pick[name]][0] for name, p in pairs.items()}
 
     def subset(self, names: Iterable[str]) -> "Derivation":
         """The entries ``names`` (a sequence, or one name), in that order."""
@@ -164,10 +295,73 @@ class Derivation(Mapping):
         return Derivation(self.model, [(n, *e) for n, e in [*self._entries.items(), *other._entries.items()]])
 
     def _repr_latex_(self) -> str:
-        from .core.evaluate import latex
+        r"""The derivation as a reader wants it in a notebook: each entry in its readable form, broken to fit.
 
-        rows = [rf"{symbol} &= {latex(value)}" for symbol, value in self.notation().items()]
-        return r"$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"
+        Each entry is its :meth:`readable` form, laid out as a page lays it out
+        (:func:`~thermotheory.core.layout.fit_parts`: sums broken over lines, wide parts
+        named); the definitions of all the structured forms follow once, under "where".
+        """
+        return "$$" + self.latex() + "$$"
+
+    def latex(self, width: float | None = None) -> str:
+        r"""An ``aligned`` block of the entries in their readable forms, no line wider than ``width`` (pt).
+
+        See :meth:`_repr_latex_`; ``width`` defaults to the page's
+        (:data:`~thermotheory.core.layout.TEXT_WIDTH`).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> d = Derivation(None, [("a", Definition("a", "a"), sp.Symbol("x") ** 2)])
+        >>> d.latex()
+        '\\begin{aligned}a &= x^{2}\\end{aligned}'
+        """
+        from .core.closedform import ClosedForm, latex_of
+        from .core.layout import TEXT_WIDTH, fit_parts, new_namer
+
+        width = TEXT_WIDTH if width is None else width
+        shown = {}
+        for symbol, form in self.notation().items():
+            shown[symbol] = self._compacted_of(form)
+        namer = new_namer(shown.values())
+        lines: list[str] = []
+        where: list[str] = []
+        defined: dict[Any, Any] = {}
+        for symbol, form in shown.items():
+            own = []
+            if isinstance(form, ClosedForm):
+                for n, v in form.definitions:
+                    if n not in defined:
+                        defined[n] = v
+                        own.append((n, v))
+                    elif defined[n] != v:  # a name defined otherwise by an earlier entry: this entry keeps its own
+                        own = None
+                        break
+            if own is None:
+                result, more = fit_parts(symbol, form, width, namer)
+                lines += result + ([r"&\text{where}"] + more if more else [])
+                continue
+            bare = ClosedForm(form.expr, (), form.names) if isinstance(form, ClosedForm) else form
+            result, more = fit_parts(symbol, bare, width, namer)
+            lines += result
+            where += more
+            names = form.names if isinstance(form, ClosedForm) else {}
+            for n, v in own:
+                result, more = fit_parts(latex_of(n, symbol_names=names), v, width, namer, names)
+                where += result + more
+        if where:
+            lines += [r"&\text{where}", *where]
+        return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
+    def _compacted_of(self, form: Any) -> Any:
+        """The presentation pass of a form :meth:`notation` chose (remembered from :meth:`forms`)."""
+        for pairs in self._forms.values():
+            for f, c in pairs:
+                if f is form:
+                    return c
+        from .core.presentation import compact
+
+        return compact(form)
 
     def __repr__(self) -> str:
         return "Derivation(" + ", ".join(f"{n}={v!s:.40}" for n, v in self.items()) + ")"
@@ -185,3 +379,39 @@ class Derivation(Mapping):
         if not VERIFIER:  # pragma: no cover - thermotheory's __init__ imports thermotheory.verify
             raise ModelError("Derivation.verify needs thermotheory.verify: import thermotheory")
         return VERIFIER[0](self, values, names, seed, **settings)
+
+
+def _is_covariance_name(name: Any, form: Any) -> bool:
+    r"""Whether a definition of ``form`` names a covariance entry or block (LaTeX ``\Sigma...``), not a group."""
+    return form.names.get(name, "").startswith(r"\Sigma")
+
+
+def _agree(a: Any, b: Any, points: int = 3, seed: int = 0) -> bool:
+    """Whether two forms of a closed form agree to 1e-10 at random points within the parameters' assumptions.
+
+    Positive (or nonnegative) parameters are drawn in [0.5, 2], others in [-2, 2]; a point
+    where either side cannot be evaluated (not stable there, a division by zero) is
+    skipped; fewer than two good points out of ``4 * points`` is a disagreement.
+    """
+    import numpy as np
+
+    from .core.closedform import ClosedForm
+
+    a = a if isinstance(a, ClosedForm) else ClosedForm(a)
+    b = b if isinstance(b, ClosedForm) else ClosedForm(b)
+    symbols = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
+    rng = np.random.default_rng(seed)
+    good = 0
+    for _ in range(4 * points):
+        vals = {s: float(rng.uniform(0.5, 2.0)) if (s.is_positive or s.is_nonnegative) else float(rng.uniform(-2, 2))
+                for s in symbols}
+        try:
+            va, vb = complex(a.evaluate(vals, dps=20)), complex(b.evaluate(vals, dps=20))
+        except (ModelError, ZeroDivisionError, TypeError, ValueError):
+            continue
+        if abs(va - vb) > 1e-10 * max(abs(va), abs(vb), 1e-30):
+            return False
+        good += 1
+        if good >= points:
+            return True
+    return good >= 2

@@ -29,6 +29,7 @@ A quantity that has no closed form or estimator for a model kind raises
 from __future__ import annotations
 
 import inspect
+import re
 import string
 import sys
 import warnings
@@ -40,10 +41,10 @@ import numpy as np
 
 from .errors import ModelError, NotAModel
 
-__all__ = ["Role", "Quantity", "BoundQuantity", "model_kind", "quantity", "lookup_quantity", "QUANTITIES", "register", "MODEL_KINDS", "DERIVED_KINDS"]
+__all__ = ["Role", "Quantity", "BoundQuantity", "model_kind", "quantity", "lookup_quantity", "QUANTITIES", "register", "MODEL_KINDS", "DERIVED_KINDS", "notation_head"]
 
 #: The kinds of model a quantity may accept.
-MODEL_KINDS = ("linear", "nonlinear", "lattice")
+MODEL_KINDS = ("linear", "nonlinear", "lattice", "jump")
 #: The kinds of quantity: a property of one state, a rate of a stationary process, a total over ``[0, t]``.
 KINDS = ("static", "rate", "transient")
 #: Roles that make a static quantity a property of the state at time ``t`` from an initial state.
@@ -201,6 +202,11 @@ class Quantity:
         (:data:`thermotheory.montecarlo.estimators.ESTIMATORS`).
     aliases : mapping, optional
         Deprecated keywords and the roles they stand for.
+    alternatives : sequence of str, optional
+        Other notations (patterns with the same role fields as ``symbol``), in order of
+        preference, for a document where ``symbol`` already means something else (a model's
+        noise amplitude ``\\sigma_v`` beside the entropy production ``\\sigma``):
+        :meth:`notation_avoiding` picks the first that clashes with nothing on the page.
 
     Examples
     --------
@@ -215,13 +221,20 @@ class Quantity:
                  units: str, reference: str, description: str,
                  closed_forms: Mapping[str, Callable[..., Any]] | None = None,
                  estimators: Mapping[tuple[str, str], Callable[..., Any]] | None = None,
-                 aliases: Mapping[str, str] | None = None) -> None:
+                 aliases: Mapping[str, str] | None = None, alternatives: tuple[str, ...] = ()) -> None:
         if kind not in KINDS:
             raise ModelError(f"kind: expected one of {KINDS} but found {kind!r}")
-        fields = {f for _, f, _, _ in string.Formatter().parse(symbol) if f}
-        unknown = fields - {r.name for r in roles}
-        if unknown:
-            raise ModelError(f"symbol of {name}: the fields {sorted(unknown)} are not roles of the quantity")
+        if isinstance(alternatives, str) or not all(isinstance(a, str) for a in alternatives):
+            raise ModelError(f"alternatives of {name}: expected a tuple of LaTeX patterns but found {alternatives!r}")
+        for pattern in (symbol, *alternatives):
+            try:
+                fields = {f for _, f, _, _ in string.Formatter().parse(pattern) if f}
+            except ValueError as error:
+                raise ModelError(f"notation {pattern!r} of {name}: not a pattern ({error}); write a literal brace "
+                                 "as {{ or }}") from None
+            unknown = fields - {r.name for r in roles}
+            if unknown:
+                raise ModelError(f"symbol of {name}: the fields {sorted(unknown)} are not roles of the quantity")
         set_ = object.__setattr__
         set_(self, "name", name)
         set_(self, "function", function)
@@ -234,6 +247,7 @@ class Quantity:
         set_(self, "closed_forms", _closed_forms(self, function, closed_forms or {}))
         set_(self, "own_estimators", dict(estimators or {}))
         set_(self, "aliases", dict(aliases or {}))
+        set_(self, "alternatives", tuple(alternatives))
         # look like the function: help(), inspect.signature and Sphinx read these
         set_(self, "__name__", name)
         set_(self, "__qualname__", name)
@@ -262,6 +276,38 @@ class Quantity:
         found = {(kind, regime): row.fn for table in ESTIMATOR_TABLES if registered
                  for (name, kind, regime), row in table.items() if name == self.name}
         return found or dict(self.own_estimators)
+
+    @property
+    def notations(self) -> tuple[str, ...]:
+        """Its notation patterns in order of preference: ``symbol``, then the ``alternatives``."""
+        return (self.symbol, *self.alternatives)
+
+    def notation_avoiding(self, taken: Any = ()) -> str:
+        r"""The first notation pattern whose symbol clashes with none of ``taken`` (``symbol`` if all clash).
+
+        Two notations clash when they have the same head (:func:`notation_head`: the symbol
+        without its subscripts and arguments, so ``\sigma_{v}`` and ``\sigma`` clash).
+
+        Parameters
+        ----------
+        taken : iterable
+            The symbols already in use: sympy symbols, their names (``"sigma_v"``) or LaTeX
+            (``r"\sigma_{v}"``).
+
+        Examples
+        --------
+        >>> import thermotheory as tt
+        >>> q = tt.entropy_production_rate
+        >>> q.notation_avoiding(["tau_v"]) == q.symbol
+        True
+        >>> q.notation_avoiding(["sigma_v", "tau_v"]) == q.alternatives[0]
+        True
+        """
+        heads = {notation_head(t) for t in _symbol_texts(taken)}
+        for pattern in self.notations:
+            if _pattern_head(pattern) not in heads:
+                return pattern
+        return self.symbol
 
     @property
     def role_names(self) -> tuple[str, ...]:
@@ -395,12 +441,26 @@ class BoundQuantity:
         fn = q.form_on(model)
         if not approximate:
             _refuse_approximate(q.name, model)
+        if form is not None and "form" not in inspect.signature(q.function).parameters:
+            raise ModelError(f"{q.name} has one form only: form={form!r} is not an option of its closed form")
         return fn(model, *q.positional(self.arguments), **({} if form is None else {"form": form}))
 
-    def latex(self) -> str:
-        """The notation, with the bound variables filled in (one symbol per role, from the quantity's pattern)."""
+    def latex(self, avoid: Any = ()) -> str:
+        r"""The notation, with the bound variables filled in (one symbol per role, from the quantity's pattern).
+
+        ``avoid``: symbols already meaning something else on the page (sympy symbols, names or
+        LaTeX); the first of the quantity's notations that clashes with none of them is used
+        (:meth:`Quantity.notation_avoiding`).
+
+        Examples
+        --------
+        >>> import thermotheory as tt
+        >>> tt.entropy_production_rate.of("x").latex(), tt.entropy_production_rate.of("x").latex(avoid=["sigma_v"])
+        ('\\sigma_{x}', '\\dot S^{\\mathrm{tot}}_{x}')
+        """
         fill = {r.name: _latex_arg(self.arguments.get(r.name), r) for r in self.quantity.roles}
-        return self.quantity.symbol.format(**fill).replace("_{}", "").replace("()", "").replace("[]", "")
+        pattern = self.quantity.notation_avoiding(avoid) if avoid else self.quantity.symbol
+        return _fill(pattern, fill)
 
     @property
     def label(self) -> str:
@@ -426,6 +486,73 @@ class BoundQuantity:
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, BoundQuantity) and other.quantity is self.quantity
                 and [(k, _text_arg(v)) for k, v in self.items] == [(k, _text_arg(v)) for k, v in other.items])
+
+
+def _fill(pattern: str, fill: Mapping[str, str]) -> str:
+    """A notation pattern with its role fields filled; empty subscripts, superscripts and brackets dropped."""
+    return pattern.format(**fill).replace("_{}", "").replace("^{}", "").replace("()", "").replace("[]", "")
+
+
+#: Prefixes that make a different symbol of the letter after them (``\dot S`` is not ``S``).
+_ACCENTS = r"dot|ddot|bar|hat|tilde|vec|overline|mathcal|mathbf|mathrm|mathsf|operatorname|Delta|delta|partial"
+_HEAD = re.compile(r"((?:\\(?:" + _ACCENTS + r")\s*(?![A-Za-z]))*)\s*\{?\s*(\\[A-Za-z]+|[A-Za-z]+\b|[A-Za-z])")
+_LABEL = re.compile(r"[_^]\s*\{\s*\\(?:mathrm|text)\{([^{}]*)\}\s*\}")
+
+
+def notation_head(tex: str) -> str:
+    r"""The head of a notation: its first symbol with its accents and its word labels, without indices or arguments.
+
+    Two notations with the same head read as the same symbol (``\sigma`` and ``\sigma_{v}``);
+    a word label (``\mathrm{tot}``, ``\text{pump}``) makes another symbol
+    (``\dot S^{\mathrm{pump}}`` is not ``\dot S^{\mathrm{tot}}``), an accent too
+    (``\dot S`` is not ``S``). A sympy symbol's name (``sigma_v``) is read as its LaTeX.
+
+    Examples
+    --------
+    >>> notation_head(r"\sigma_{x}"), notation_head("sigma_v"), notation_head(r"T_{v \to x}")
+    ('\\sigma', '\\sigma', 'T')
+    >>> notation_head(r"\dot S^{\mathrm{tot}}_{x}"), notation_head(r"2 D[Q]")
+    ('\\dot S^{tot}', 'D')
+    >>> notation_head(r"\lim_{N \to \infty} I(v; x)")
+    'I'
+    """
+    (tex,) = _symbol_texts([tex])
+    tex = re.sub(r"^\s*\\lim_\{[^{}]*\}\s*", "", tex.strip())  # a limit of a quantity is that quantity
+    tex = re.sub(r"^[\d.\s]+", "", tex)  # a numeric factor (2 D[J])
+    match = _HEAD.match(tex)
+    if match is None:
+        return tex
+    accents = " ".join(re.findall(r"\\[A-Za-z]+", match.group(1)))
+    head = (accents + " " + match.group(2)).strip()
+    rest = tex[match.end():]
+    rest = re.match(r"\}?((?:\s*[_^]\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\?[A-Za-z0-9]))*)", rest).group(1)
+    labels = [m for m in _LABEL.findall(rest) if m.strip()]
+    return head + "".join(f"^{{{label}}}" for label in labels)
+
+
+def _pattern_head(pattern: str) -> str:
+    """The head of a notation pattern, its role fields left empty."""
+    fields = {f for _, f, _, _ in string.Formatter().parse(pattern) if f}
+    return notation_head(_fill(pattern, {f: "" for f in fields}))
+
+
+def _symbol_texts(symbols: Any) -> list[str]:
+    """LaTeX of each symbol: a sympy symbol or a plain name (``sigma_v``) through sympy's printer, LaTeX as given."""
+    import sympy as sp
+
+    if isinstance(symbols, (str, sp.Basic)):
+        symbols = [symbols]
+    out = []
+    for s in symbols:
+        if isinstance(s, sp.Symbol):
+            out.append(sp.latex(s))
+        elif isinstance(s, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", s):
+            out.append(sp.latex(sp.Symbol(s)))
+        elif isinstance(s, str):
+            out.append(s)
+        else:
+            raise ModelError(f"expected a symbol, a symbol's name or LaTeX but found {type(s).__name__} {s!r}")
+    return out
 
 
 def _names(value: Any) -> list[str] | None:

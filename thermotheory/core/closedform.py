@@ -28,13 +28,21 @@ Every closed-form function of the package takes ``form=``:
     the rational form with numerator and denominator factored;
 ``None`` (default)
     ``"factored"`` when the quotient is small, ``"structured"`` when its expansion would
-    exceed :data:`STRUCTURED_ABOVE` monomials (:func:`choose_form`).
+    exceed :data:`STRUCTURED_ABOVE` monomials (:func:`choose_form`): a guard on what is
+    computed, not on what is printed.
+
+The form a page prints is chosen by how it reads: :func:`printed_size` measures the LaTeX
+a reader sees (the expression, and each definition not already on the page) and
+:func:`shortest` keeps the smallest of several equal candidates, such as the compacted
+structured form and the compacted quotient
+(:meth:`thermotheory.derivation.Derivation.readable`).
 
 Numeric models (no free parameters) return a float whatever ``form`` says.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -48,16 +56,25 @@ from .mpeval import MAX_DPS, check_dps  # noqa: F401  (re-exported)
 from .mpeval import evaluate_expression as _evaluate
 
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
-           "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of"]
+           "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of", "printed_size", "shortest",
+           "QUOTIENT_TRIED_BELOW"]
 
 #: The values ``form=`` accepts.
 FORMS = ("structured", "rational", "factored")
 
 #: Expansion bound (monomials of the Leibniz expansion of the largest determinant, see
-#: :func:`thermotheory.core.budget.expansion_bound`) above which ``form=None`` returns the
-#: structured form: the 2-neuron heterogeneous population (bound 2,700) is printed as one
-#: factored quotient (its largest bound is 228), the 3-neuron one (8,016) in structured form.
+#: :func:`thermotheory.core.budget.expansion_bound`) above which ``form=None`` computes the
+#: structured form only: the 2-neuron heterogeneous population (largest bound 228) is computed
+#: as one factored quotient, the 3-neuron one (8,016) in structured form. It decides what is
+#: cheap to compute, not what is printed: a page prints the shorter form by
+#: :func:`printed_size` (:func:`shortest`).
 STRUCTURED_ABOVE = 2.0e3
+
+#: Predicted monomials (:func:`thermotheory.core.budget.closed_form_bound`) of a structured form's
+#: one quotient above which a page does not try that quotient as the form to print: a quotient
+#: that large never reads shorter than its structured form, and factoring and compacting it would
+#: take seconds (the presentation pass leaves expressions of about this size unchanged).
+QUOTIENT_TRIED_BELOW = 4.0e3
 
 
 def check_form(form: Any) -> str | None:
@@ -194,6 +211,9 @@ class ClosedForm:
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("a ClosedForm is immutable")
+
+    def __reduce__(self) -> tuple:  # pickled (records sent back by worker processes) and rebuilt through __init__
+        return (type(self), (self._expr, self._definitions, self._names, self._hurwitz))
 
     # -- what it is -----------------------------------------------------------------
     @property
@@ -647,6 +667,80 @@ def latex_of(expr: Any, **settings: Any) -> str:
     '\\Sigma_{v v}'
     """
     return _Printer(settings).doprint(expr)
+
+
+def printed_size(value: Any, shown: Iterable[Any] = ()) -> int:
+    r"""The size of a closed form as a reader sees it: the glyphs of its LaTeX (:func:`latex_of`).
+
+    A :class:`ClosedForm` counts its expression and each of its definitions whose name is
+    not in ``shown`` (the names a page has already defined, which it prints once); numbers
+    and plain expressions count their LaTeX. Each command (``\\frac``, ``\\sigma``) is one
+    glyph; bracket sizing (``\\left``), spacing and braces are none. It measures what is
+    printed, not the operations sympy counts: expanded powers, repeated factors and long
+    names all cost.
+
+    Parameters
+    ----------
+    value : sympy expression, ClosedForm or number
+    shown : iterable of Symbols and MatrixSymbols
+        Names already defined where the value is printed (not counted again).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b", positive=True)
+    >>> printed_size(a / b), printed_size(sp.expand((a + b) ** 3)) > printed_size((a + b) ** 3)
+    (3, True)
+    >>> r = sp.Symbol("r")
+    >>> f = ClosedForm(sp.log(r), [(r, a / b)])
+    >>> printed_size(f) - printed_size(f, shown=[r])
+    5
+    """
+    if isinstance(value, ClosedForm):
+        skip = set(shown)
+        kw = value._latex_settings()
+        total = _visible(latex_of(value.expr, **kw))
+        for name, v in value.definitions:
+            if name not in skip:
+                total += _visible(latex_of(name, **kw)) + 1 + _visible(latex_of(v, **kw))
+        return total
+    return _visible(latex_of(sp.sympify(value)))
+
+
+#: What LaTeX prints no glyph for: sizing commands, spacing, braces and blanks.
+_INVISIBLE = re.compile(r"\\left|\\right|\\[,;:! ]")
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+_BLANK = re.compile(r"[{}\s]")
+
+
+def _visible(tex: str) -> int:
+    """Glyphs a reader sees in ``tex``, roughly: every command one glyph, brackets' sizing and spacing none."""
+    return len(_BLANK.sub("", _COMMAND.sub("x", _INVISIBLE.sub("", tex))))
+
+
+def shortest(candidates: Sequence[Any], shown: Iterable[Any] = ()) -> Any:
+    r"""The candidate of least :func:`printed_size` (the first of equal ones): the form a reader gets.
+
+    The candidates are forms of one closed form (a structured form and its quotient, each
+    after the presentation pass); checking that they are equal is the caller's part.
+
+    Raises
+    ------
+    ModelError
+        When there is no candidate.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b", positive=True)
+    >>> shortest([sp.expand((a + b) ** 2), (a + b) ** 2])
+    (a + b)**2
+    """
+    candidates = list(candidates)
+    if not candidates:
+        raise ModelError("shortest: expected at least one candidate form")
+    shown = list(shown)
+    return min(candidates, key=lambda c: printed_size(c, shown))
 
 
 def _fresh(name: Any, taken: set[str]) -> Any:

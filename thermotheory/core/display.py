@@ -19,7 +19,7 @@ from ..errors import InvalidExport, ModelError
 from .closedform import latex_of
 from .layout import TEXT_WIDTH, _pack, _signed_terms, _widest_sum, checked_width, fit_lines, latex_width, new_namer
 
-__all__ = ["model_latex", "model_latex_lines", "MAX_LATEX_VARIABLES"]
+__all__ = ["model_latex", "model_latex_lines", "MAX_LATEX_VARIABLES", "field_lines"]
 
 #: Largest number of state variables rendered (one line each).
 MAX_LATEX_VARIABLES = 30
@@ -159,6 +159,31 @@ def nonlinear_lines(model: Any, width: float) -> list[str]:
     lines = []
     for v, p in zip(model.variables, model.parity):
         lines += _equation(v, sp.sympify(drift[v]), (diffusion[v], v), _odd(p), width, namer, defs)
+    return lines + _where(defs, width, namer)
+
+
+def field_lines(field: Any, width: float) -> list[str]:
+    r"""The ``aligned`` lines of a field on a lattice: the Langevin equation of one site, its couplings included.
+
+    ``field`` has ``site`` (the site's variable), ``drift`` (its drift: a sympy expression
+    in the site's variable, its neighbours' and parameters, with a sum over the lattice
+    directions) and ``diffusion`` (:math:`D`, the noise being :math:`\sqrt{2D}\, dW`),
+    as :class:`~thermotheory.core.lattice.LatticeEquation` has. A drift too wide for a line
+    is broken term by term, as a model's equations are (:func:`linear_lines`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory.core.lattice import LatticeEquation
+    >>> print(field_lines(LatticeEquation(1, 1, 1, 1, 1, 0), 440.0)[0])
+    d\phi_{i} &= \left(\phi_{i + 1} + \phi_{i - 1} - 3 \phi_{i}\right) dt + \sqrt{2}\, dW_{i}
+    """
+    width = checked_width(width)
+    drift = sp.sympify(field.drift)
+    namer = new_namer([drift], _MODEL_LETTERS)
+    defs: list[tuple[str, Any]] = []
+    noise = _noise(field.diffusion, field.site).replace(rf"dW_{{{latex_of(field.site)}}}", r"dW_{i}")
+    lines = _equation(field.site, drift, noise, "", width, namer, defs)
     return lines + _where(defs, width, namer)
 
 

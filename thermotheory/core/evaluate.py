@@ -89,7 +89,8 @@ def latex(obj: Any, width: float | None = None) -> str:
         if not np.isfinite(float(width)) or float(width) <= 0:
             raise ModelError(f"width: expected a positive finite number of points (pt) but found {width!r}")
         width = float(width)
-    if isinstance(obj, StateModel):
+    if isinstance(obj, StateModel) or (not isinstance(obj, ClosedForm)  # a ClosedForm has latex_lines too
+                                       and callable(getattr(type(obj), "latex_lines", None))):  # a model of any kind
         return model_latex(obj)
     if width is not None and not isinstance(obj, sp.MatrixBase):
         lines = fit_lines("", obj if isinstance(obj, ClosedForm) else _closed_form(obj, finite=False), width)

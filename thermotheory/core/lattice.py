@@ -23,7 +23,7 @@ from ..errors import ModelError, SingularCovariance, TooLarge
 from .checks import real_number
 from .model import LinearSDE
 
-__all__ = ["LatticeField", "MAX_WORKING_BYTES", "BYTES_PER_SITE"]
+__all__ = ["LatticeField", "LatticeEquation", "MAX_WORKING_BYTES", "BYTES_PER_SITE"]
 
 #: Most working memory, in bytes, that a lattice field's arrays may take (4 GiB): a field whose
 #: FFTs (or whose samples, or Langevin paths) would need more is refused with ``TooLarge``
@@ -83,6 +83,67 @@ def _generator(seed) -> np.random.Generator:
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ModelError(f"seed: expected a non-negative integer but found {seed!r}")
     return np.random.default_rng(seed)
+
+
+class LatticeEquation:
+    r"""The Langevin equation of one site of a lattice field, for display: couplings to the neighbours included.
+
+    .. math:: d\phi_i = \Big[-\Gamma m^2 \phi_i + \frac{\Gamma \lambda}{a^2} \sum_{\mu=1}^{d}
+              \big((1 + \epsilon)(\phi_{i-\mu} - \phi_i) + (1 - \epsilon)(\phi_{i+\mu} - \phi_i)\big)\Big] dt
+              + \sqrt{2\Gamma}\, dW_i
+
+    (the input from the neighbour behind weighted ``1 + eps``, from the one ahead ``1 - eps``:
+    the drift of :meth:`LatticeField.linear_sde`). The parameters may be numbers (a
+    :class:`LatticeField`'s, :meth:`LatticeField.latex_lines`) or symbols (a page's,
+    :func:`thermotheory.models.lattice.field_equation`); ``d`` may be a symbol for a lattice
+    of any dimension. It renders itself as a model does (``latex_lines``, ``_repr_latex_``),
+    so a page can show it as its model.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> eq = LatticeEquation(1, m2=2, lam=1, a=1, gamma=1, eps=0.5)
+    >>> phi, ahead, behind = eq.neighbours
+    >>> [sp.expand(eq.drift).coeff(s) for s in (phi, ahead, behind)]
+    [-4, 1/2, 3/2]
+    >>> print(eq.latex_lines()[0])
+    d\phi_{i} &= \left(\frac{\phi_{i + 1}}{2} + \frac{3 \phi_{i - 1}}{2} - 4 \phi_{i}\right) dt + \sqrt{2}\, dW_{i}
+    """
+
+    kind_label = "lattice field (one site's equation)"
+    #: One equation is shown, that of a site.
+    dimension = 1
+
+    def __init__(self, d: int | sp.Expr, m2: float | sp.Expr, lam: float | sp.Expr, a: float | sp.Expr,
+                 gamma: float | sp.Expr, eps: float | sp.Expr) -> None:
+        def exact(v):  # a float parameter shown as the number it is (0.5, not 0.500000000000000)
+            return sp.nsimplify(v, rational=True) if isinstance(v, (float, np.floating)) else sp.sympify(v)
+
+        self.d, self.m2, self.lam, self.a, self.gamma, self.eps = (exact(v) for v in (d, m2, lam, a, gamma, eps))
+        self.mu = sp.Symbol("mu", integer=True, positive=True)
+        self.site = sp.Symbol("phi_i", real=True)  # printed \phi_{i}, after the parameters (Gamma m^2 phi_i)
+        step = "1" if self.d == 1 else r"\mu"  # one dimension: the neighbours i - 1 and i + 1, no sum
+        ahead, behind = sp.Symbol(rf"\phi_{{i + {step}}}", real=True), sp.Symbol(rf"\phi_{{i - {step}}}", real=True)
+        self.neighbours = (self.site, ahead, behind)
+        coupling = (1 + self.eps) * (behind - self.site) + (1 - self.eps) * (ahead - self.site)
+        if self.d != 1:
+            coupling = sp.Sum(coupling, (self.mu, 1, self.d))
+        #: The drift of the site (a sum over the lattice directions when ``d`` is not 1).
+        self.drift = -self.gamma * self.m2 * self.site + self.gamma * self.lam / self.a**2 * coupling
+        #: The noise intensity: the noise is :math:`\sqrt{2\Gamma}\, dW_i`.
+        self.diffusion = self.gamma
+        self.variables = (self.site,)
+        self.parameters = tuple(s for s in (self.m2, self.lam, self.a, self.gamma, self.eps, self.d)
+                                if isinstance(s, sp.Symbol))
+
+    def latex_lines(self, width: float = 440.0) -> list[str]:
+        """The equation as ``aligned`` lines no wider than ``width`` (pt), as a model's (:func:`~thermotheory.core.display.field_lines`)."""
+        from .display import field_lines
+
+        return field_lines(self, width)
+
+    def _repr_latex_(self) -> str:
+        return r"$\begin{aligned} " + r" \\ ".join(self.latex_lines()) + r" \end{aligned}$"
 
 
 class LatticeField:
@@ -156,6 +217,17 @@ class LatticeField:
         if values:
             raise ModelError("values: a lattice field is numeric; build it with the values instead")
         return self
+
+    def equation(self) -> LatticeEquation:
+        """The Langevin equation of one site at this field's numbers (:class:`LatticeEquation`)."""
+        return LatticeEquation(self.d, self.m2, self.lam, self.a, self.gamma, self.eps)
+
+    def latex_lines(self, width: float = 440.0) -> list[str]:
+        """The Langevin equation of one site, couplings included, as ``aligned`` lines (see :class:`LatticeEquation`)."""
+        return self.equation().latex_lines(width)
+
+    def _repr_latex_(self) -> str:
+        return self.equation()._repr_latex_()
 
     def _k(self) -> list[np.ndarray]:
         k1 = 2 * np.pi * np.fft.fftfreq(self.L)

@@ -15,25 +15,41 @@ split on a branch) is dropped, not printed. The strategies:
 - a difference with a square root multiplied by its conjugate, products of roots merged,
   and leading minus signs moved into a sum;
 - declared dimensionless groups (:func:`dimensionless`), a rate as its scale times a
-  function of the groups.
+  function of the groups;
+- a radicand written as a perfect square plus a term (its terms grouped by a symbol);
+- a root difference ``-a + sqrt(a^2 + b)`` over its natural scale, ``a (sqrt(1 + b/a^2) - 1)``
+  (the scale then cancels against the rest of the form);
+- polynomial factors anywhere collected; scalar factors pulled out of numerators; pairs of
+  negated factors flipped (no ``-a - b`` over ``-c - d``);
+- and, once the best form is chosen, the dressing of what is printed: ``sqrt(a) sqrt(b)``
+  as ``sqrt(a b)`` where the assumptions allow it (all but one radicand nonnegative), and every sum
+  printed with a positive term first where there is one (``(sqrt(w_2) - sqrt(w_1))^2``).
 
-:func:`size` is the measure: sympy's ``count_ops``, then the length of the printed form.
+:func:`size` is the measure, what a reader sees (:func:`reading`): the estimated printed
+width of the LaTeX (the line, and all its material side by side), plus a penalty for each
+fraction nested in a numerator or denominator and for each sum led by a minus sign; then
+``count_ops`` and the length of the LaTeX.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import mpmath
 import sympy as sp
 
 from ..errors import ModelError
-from .closedform import ClosedForm
+from .closedform import ClosedForm, latex_of
+from .layout import latex_width
 
-__all__ = ["compact", "size", "equal_at_random_points", "dimensionless", "Units", "Dimensions"]
+__all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "leading_minus", "equal_at_random_points",
+           "dimensionless", "Units", "Dimensions"]
 
+#: Passes over the strategies per round of :func:`compact` (each keeps the best rewriting; they stop when none helps).
+PASSES_PER_ROUND = 3
 #: Expressions larger than this (operations) get only the cheap strategies.
 EXPENSIVE_ABOVE = 600
 #: Expressions in more symbols than this get only the cheap strategies (factoring them takes seconds).
@@ -49,12 +65,182 @@ COMPACT_TERMS = 4000
 Dimensions = Mapping[sp.Symbol, Mapping[str, Any]]
 
 
-def size(expr: Any) -> tuple[int, int]:
-    """The measure :func:`compact` minimises: ``(operations, length of the printed form)``.
+#: Points (of estimated printed width) added for each fraction nested in a numerator or a denominator.
+NESTED_FRACTION_PT = 40.0
+#: Points added for each sum printed with a leading minus sign.
+LEADING_MINUS_PT = 12.0
 
-    Operations are sympy's ``count_ops`` with a subtraction or a negation counted twice,
-    so that of two forms of one size the one without a difference (which may cancel, and
-    reads worse) is kept.
+#: LaTeX commands whose brace group is an argument (a root, a function, a script): a fraction there is not nested.
+_ARGUMENT_COMMANDS = (r"\sqrt", r"\ln", r"\log", r"\exp", r"\sin", r"\cos", r"\tan", r"\sinh", r"\cosh", r"\tanh",
+                      r"\det", r"\operatorname", r"\mathrm", r"\text", r"\hat", r"\bar", r"\tilde", r"\mathbf")
+
+
+def _brace_group(tex: str, i: int) -> tuple[str, int]:
+    """The brace group (or single token) at ``tex[i:]`` after spaces: its content and the index past it."""
+    n = len(tex)
+    while i < n and tex[i] == " ":
+        i += 1
+    if i >= n:
+        return "", n
+    if tex[i] == "{":
+        depth, j = 0, i
+        while j < n:
+            if tex[j] == "\\":
+                j += 2
+                continue
+            depth += tex[j] == "{"
+            depth -= tex[j] == "}"
+            if depth == 0:
+                return tex[i + 1:j], j + 1
+            j += 1
+        return tex[i + 1:], n
+    if tex[i] == "\\":
+        j = i + 1
+        while j < n and tex[j].isalpha():
+            j += 1
+        return tex[i:max(j, i + 2)], max(j, i + 2)
+    return tex[i], i + 1
+
+
+def _fractions(tex: str, where: str | None) -> tuple[int, int]:
+    """Fractions of ``tex`` nested in a numerator and in a denominator (``where``: the part ``tex`` stands in)."""
+    num = den = 0
+    i, n = 0, len(tex)
+    while i < n:
+        ch = tex[i]
+        if ch in "^_":
+            arg, i = _brace_group(tex, i + 1)
+            a, b = _fractions(arg, None)
+            num, den = num + a, den + b
+            continue
+        if ch == "{":
+            arg, i = _brace_group(tex, i)
+            a, b = _fractions(arg, where)
+            num, den = num + a, den + b
+            continue
+        if ch != "\\":
+            i += 1
+            continue
+        j = i + 1
+        while j < n and tex[j].isalpha():
+            j += 1
+        cmd = tex[i:max(j, i + 2)]
+        i = max(j, i + 2)
+        if cmd in (r"\frac", r"\dfrac", r"\tfrac"):
+            top, i = _brace_group(tex, i)
+            bottom, i = _brace_group(tex, i)
+            if not _DERIVATIVE.match(top):  # d/ds, a derivative operator, is no fraction
+                num += where == "num"
+                den += where == "den"
+            for part, kind in ((top, "num"), (bottom, "den")):
+                a, b = _fractions(part, kind)
+                num, den = num + a, den + b
+        elif cmd in _ARGUMENT_COMMANDS:
+            k = i
+            while k < n and tex[k] == " ":
+                k += 1
+            if k < n and tex[k] == "[":  # \sqrt[4]{...}
+                k = tex.find("]", k) + 1 or n
+            if k < n and tex[k] == "{":
+                arg, i = _brace_group(tex, k)
+                a, b = _fractions(arg, None)
+                num, den = num + a, den + b
+    return num, den
+
+
+#: The numerator of a derivative operator (``\frac{d}{d s}``, ``\frac{\partial^{2}}{\partial x^{2}}``).
+_DERIVATIVE = re.compile(r"^\s*(d|\\partial)(\^\{?\d+\}?)?\s*$")
+
+
+def nested_fractions(tex: str) -> tuple[int, int]:
+    r"""Fractions printed inside the numerator, and inside the denominator, of another fraction.
+
+    A fraction inside an argument (a root, a logarithm, an exponent) does not count: it
+    reads as the argument's own; nor does a derivative operator (``\frac{d}{d s}``).
+
+    Examples
+    --------
+    >>> nested_fractions(r"\frac{- \frac{a}{2} + b}{c}")
+    (1, 0)
+    >>> nested_fractions(r"\frac{\ln{\left(1 + \frac{a}{b} \right)}}{2} + \frac{\sqrt{a}}{1 + \frac{1}{c}}")
+    (0, 1)
+    """
+    return _fractions(tex, None)
+
+
+_LEADING_MINUS = re.compile(r"(?:^|(?<![\^_])\{|\\left\(|\\left\[)\s*-(?!\s*\\infty)")
+
+
+def leading_minus(tex: str) -> int:
+    r"""How many sums (or the whole form) are printed starting with a minus sign (exponents are not counted).
+
+    Examples
+    --------
+    >>> leading_minus(r"\frac{- a + \sqrt{b}}{\left(- c + d\right)^{2}} e^{- t}")
+    2
+    """
+    return len(_LEADING_MINUS.findall(tex))
+
+
+class Reading(NamedTuple):
+    """What a reader sees of a printed closed form (:func:`reading`)."""
+
+    #: Estimated printed width (pt, 10 pt display type) of the LaTeX on one line.
+    width: float
+    #: Estimated width of all its material side by side (each fraction's numerator and denominator added).
+    ink: float
+    #: Fractions nested in a numerator.
+    nested_numerator: int
+    #: Fractions nested in a denominator.
+    nested_denominator: int
+    #: Sums printed with a leading minus sign.
+    leading_minus: int
+    #: Characters of the LaTeX.
+    chars: int
+
+    @property
+    def score(self) -> float:
+        """The mean of width and ink, with the penalties: :data:`NESTED_FRACTION_PT` per nested fraction,
+        :data:`LEADING_MINUS_PT` per leading minus."""
+        return ((self.width + self.ink) / 2 + NESTED_FRACTION_PT * (self.nested_numerator + self.nested_denominator)
+                + LEADING_MINUS_PT * self.leading_minus)
+
+
+def reading(expr: Any) -> Reading:
+    r"""The printed form of a closed form as a reader sees it: its LaTeX width, nested fractions, leading minus signs.
+
+    The LaTeX is the pages' (:func:`~thermotheory.core.closedform.latex_of`) of the form as
+    :func:`compact` would print it (sums led by a positive term where one exists).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b, c = sp.symbols("a b c", positive=True)
+    >>> r = reading((-a / 2 + b) / c)
+    >>> r.nested_numerator, r.leading_minus
+    (1, 0)
+    >>> reading((b - a) / (2 * c)).score < r.score
+    True
+    """
+    if isinstance(expr, ClosedForm):
+        return _reading(_ordered(expr.expr))
+    return _reading(_ordered(sp.sympify(expr)))
+
+
+@lru_cache(maxsize=8192)
+def _reading(expr: sp.Basic) -> Reading:
+    tex = latex_of(expr)
+    num, den = nested_fractions(tex)
+    return Reading(latex_width(tex), latex_width(tex.replace(r"\frac", "")), num, den, leading_minus(tex), len(tex))
+
+
+def size(expr: Any) -> tuple[float, int, int]:
+    """The measure :func:`compact` minimises: ``(score of what a reader sees, operations, characters of the LaTeX)``.
+
+    The score (:attr:`Reading.score`) is the estimated printed width plus a penalty for each
+    nested fraction and each sum led by a minus sign (:func:`reading`). Operations are
+    sympy's ``count_ops`` with a subtraction or a negation counted twice; they, and the
+    length of the LaTeX, decide between forms that read the same.
 
     Examples
     --------
@@ -64,15 +250,21 @@ def size(expr: Any) -> tuple[int, int]:
     True
     """
     if isinstance(expr, ClosedForm):
-        return expr.count_ops(), len(str(expr))
-    expr = sp.sympify(expr)
+        r = reading(expr)
+        return round(r.score, 6), expr.count_ops(), r.chars
+    return _size(sp.sympify(expr))
+
+
+@lru_cache(maxsize=16384)
+def _size(expr: sp.Basic) -> tuple[float, int, int]:
+    r = reading(expr)
+    return round(r.score, 6), _weighted_ops(expr), r.chars
+
+
+def _weighted_ops(expr: sp.Basic) -> int:
     ops = sp.count_ops(expr, visual=True)
     weighted = ops.subs({sp.Symbol("NEG"): 2, sp.Symbol("SUB"): 2}).subs({s: 1 for s in ops.free_symbols})
-    return int(weighted), len(sp.sstr(expr))
-
-
-def _ops(expr: Any) -> int:
-    return int(sp.count_ops(expr))
+    return int(weighted)
 
 
 #: Magnitude bands the random points cycle through, so that small, order-one and large values are all tried.
@@ -159,6 +351,7 @@ def _factor(e: sp.Expr) -> sp.Expr:
     return budget.factor(sp.cancel(sp.together(e)))
 
 
+@lru_cache(maxsize=4096)
 def _collect_poly(p: sp.Expr) -> sp.Expr:
     """The smallest of ``p`` collected over one of its symbols with factored coefficients."""
     from . import budget
@@ -176,9 +369,13 @@ def _collect_poly(p: sp.Expr) -> sp.Expr:
         # and the terms that share a factor: p = s*q + r, with q and r factored
         q, r = sp.div(p, s) if p.is_polynomial(s) else (None, None)
         if q is not None and q != 0 and r != 0:
-            cand = s * budget.factor(q) + budget.factor(r)
-            if size(cand) < size(best):
-                best = cand
+            rest = budget.factor(r)
+            for cand in (s * budget.factor(q) + rest,
+                         # a perfect square plus a term: s^2 t_n^2 + 2 s^2 t_n t_v + s^2 t_v^2 - 4 g^2 t_n t_v as
+                         # s^2 (t_n + t_v)^2 - 4 g^2 t_n t_v (the terms with s collected, the others factored)
+                         sp.collect(sp.expand(s * q), s, func=budget.factor) + rest):
+                if size(cand) < size(best):
+                    best = cand
     # a perfect-square part: terms that factor together once one term is set aside
     terms = list(p.args)
     if 3 <= len(terms) <= 12:
@@ -315,6 +512,238 @@ def _signs(e: sp.Expr) -> sp.Expr:
     return e.replace(lambda x: isinstance(x, sp.Mul), flip)
 
 
+def _is_root(f: sp.Basic) -> bool:
+    return isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2)
+
+
+def _natural_scale(e: sp.Expr) -> sp.Expr:
+    """A sum ``A + c sqrt(R)`` (``A`` one term) over its natural scale: ``A (1 + sign(c/A) sqrt(R c^2/A^2))``.
+
+    ``-a + sqrt(a^2 + b)`` becomes ``a (sqrt(1 + b/a^2) - 1)``; the scale ``a`` then cancels
+    against the rest of the form where it can. Needs the sign of ``c/A`` (from the assumptions).
+    """
+
+    def split(x: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr] | None:
+        if not isinstance(x, sp.Add) or len(x.args) != 2:
+            return None
+        rooted = [t for t in x.args if any(_is_root(f) for f in sp.Mul.make_args(t))]
+        if len(rooted) != 1:
+            return None
+        (term,) = rooted
+        scale = x - term
+        if scale.is_Add or scale.has(sp.Pow) and any(_is_root(f) for f in sp.preorder_traversal(scale)):
+            return None
+        roots = [f for f in sp.Mul.make_args(term) if _is_root(f)]
+        if sum(1 for f in roots if not f.base.is_nonnegative) > 1:
+            return None  # sqrt(a) sqrt(b) = sqrt(a b) needs all but one of them nonnegative
+        c = sp.Mul(*[f for f in sp.Mul.make_args(term) if not _is_root(f)])
+        return scale, c, sp.Mul(*[f.base for f in roots])
+
+    def rewrite(x: sp.Expr) -> sp.Expr:
+        scale, c, radicand = split(x)
+        q = sp.cancel(c / scale)
+        sign = 1 if q.is_positive else (-1 if q.is_negative else None)
+        if sign is None:
+            return x
+        inner = sp.cancel(q**2 * radicand)
+        inner = min((inner, sp.expand(inner)), key=lambda r: size(sp.sqrt(r)))
+        if scale.could_extract_minus_sign():
+            return sp.Mul(-scale, -sign * sp.sqrt(inner) - 1)
+        return sp.Mul(scale, 1 + sign * sp.sqrt(inner))
+
+    return e.replace(lambda x: split(x) is not None, rewrite)
+
+
+def _radicands(e: sp.Expr) -> sp.Expr:
+    """Polynomial radicands (and bases of other fractional powers) in their shortest form (:func:`_best_rational`)."""
+
+    def is_target(x: sp.Basic) -> bool:
+        return (isinstance(x, sp.Pow) and x.exp.is_Rational and not x.exp.is_integer and x.base.is_Add
+                and x.base.is_polynomial(*x.base.free_symbols))
+
+    return e.replace(is_target, lambda x: sp.Pow(_best_rational(x.base), x.exp))
+
+
+def _polynomial_factors(e: sp.Expr) -> sp.Expr:
+    """Every sum that is a polynomial (inside roots, beside roots, in either part of a fraction) collected."""
+    from . import budget
+
+    def is_target(x: sp.Basic) -> bool:
+        if not isinstance(x, sp.Add) or len(x.args) < 2 or not x.free_symbols:
+            return False
+        if not x.is_polynomial(*x.free_symbols):
+            return False
+        return budget.term_bound(x) <= COLLECT_TERMS
+
+    def rewrite(x: sp.Expr) -> sp.Expr:
+        cands = [x, _collect_poly(x)]
+        if _negative_led(x):  # -(a + b) collected as a + b, the sign left for the product to take out
+            cands.append(-_collect_poly(-x))
+        return min(cands, key=size)
+
+    return e.replace(is_target, rewrite)
+
+
+def _has_fraction(x: sp.Basic) -> bool:
+    """Whether the sum ``x`` has a term printed as a fraction (a rational coefficient or a negative power)."""
+    if not isinstance(x, sp.Add):
+        return False
+    for t in x.args:
+        coeff, rest = t.as_coeff_Mul()
+        if (coeff.is_Rational and coeff.q != 1) or any(f.is_Pow and f.exp.is_negative for f in sp.Mul.make_args(rest)):
+            return True
+    return False
+
+
+def _numerators(e: sp.Expr) -> sp.Expr:
+    """Scalar factors pulled out of sums: ``-x/2 - y/2`` as ``-(x + y)/2`` (the 2 joins the denominator)."""
+
+    def scalar(x: sp.Basic) -> bool:
+        return _has_fraction(x) and any(t.as_coeff_Mul()[0].q != 1 for t in x.args if t.as_coeff_Mul()[0].is_Rational)
+
+    return e.replace(scalar, lambda x: sp.factor_terms(x, clear=True))
+
+
+def _fractions_joined(e: sp.Expr) -> sp.Expr:
+    """Fractions inside a numerator or a denominator joined into it: ``(a/b + c)/d`` as ``(a + b c)/(b d)``."""
+
+    def nested(x: sp.Basic) -> bool:
+        if not isinstance(x, sp.Mul):
+            return False
+        parts = sp.fraction(x)
+        return any(_has_fraction(f) for part in parts for f in sp.Mul.make_args(part))
+
+    def rewrite(x: sp.Expr) -> sp.Expr:
+        n, d = sp.fraction(x)
+        n1, n2 = sp.fraction(sp.together(n))
+        d1, d2 = sp.fraction(sp.together(d))
+        return sp.factor_terms(n1 * d2) / sp.factor_terms(n2 * d1)
+
+    return e.replace(nested, rewrite)
+
+
+def _spread(e: sp.Expr) -> sp.Expr:
+    """A product of one sum and monomials spread over the sum's terms: ``(a/2 - b)/c`` as ``a/(2c) - b/c``."""
+
+    def one_sum(x: sp.Basic) -> bool:
+        return isinstance(x, sp.Mul) and sum(1 for f in x.args if f.is_Add) == 1
+
+    def rewrite(x: sp.Expr) -> sp.Expr:
+        total = next(f for f in x.args if f.is_Add)
+        rest = sp.Mul(*[f for f in x.args if f is not total])
+        return sp.Add(*[t * rest for t in total.args])
+
+    return e.replace(one_sum, rewrite)
+
+
+def _negative_led(g: sp.Expr) -> bool:
+    """Whether the sum ``g`` has more negative than positive terms (or as many, and a negative one first)."""
+    neg = sum(1 for t in g.args if t.could_extract_minus_sign())
+    return 2 * neg > len(g.args) or (2 * neg == len(g.args) and g.as_ordered_terms()[0].could_extract_minus_sign())
+
+
+def _sign_pairs(e: sp.Expr) -> sp.Expr:
+    """In a product, every factor that is a sum led by minus signs (to an odd power) negated, the sign kept in front.
+
+    ``x / ((-a - b) (-c - d))`` becomes ``x / ((a + b) (c + d))``; a sign left over stays in front.
+    """
+
+    def flip(m: sp.Expr) -> sp.Expr:
+        factors = list(sp.Mul.make_args(m))
+        sign, out, changed = 1, [], 0
+        for f in factors:
+            base, k = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
+            if base.is_Add and k.is_integer and k.is_odd and _negative_led(base):
+                out.append((-base) ** k)
+                sign, changed = -sign, changed + 1
+            else:
+                out.append(f)
+        coeff = sp.Mul(*[f for f in out if f.is_number])
+        if (sign < 0) != bool(coeff.is_negative):  # a sign left over: taken into a balanced factor (a - b)
+            for i, f in enumerate(out):
+                base, k = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
+                if base.is_Add and k.is_integer and k.is_odd and 2 * sum(
+                        1 for t in base.args if t.could_extract_minus_sign()) == len(base.args):
+                    out[i] = (-base) ** k
+                    sign, changed = -sign, changed + 1
+                    break
+        if not changed:
+            return m
+        return sign * sp.Mul(*out)
+
+    return e.replace(lambda x: isinstance(x, sp.Mul), flip)
+
+
+class _Sum(sp.Add):
+    """A sum printed with a positive term first where it has one (``sqrt(b) - a``, not ``- a + sqrt(b)``)."""
+
+    def as_ordered_terms(self, order: Any = None, data: bool = False) -> Any:
+        out = sp.Add(*self.args).as_ordered_terms(order=order, data=data)
+        terms = list(out[0] if data else out)
+        k = next((i for i, t in enumerate(terms) if not t.could_extract_minus_sign()), 0)
+        terms = [terms[k]] + terms[:k] + terms[k + 1:]
+        return (terms, out[1]) if data else terms
+
+
+def _unevaluated(e: sp.Basic, fn: Callable[[sp.Basic], sp.Basic]) -> sp.Basic:
+    """``fn`` applied to every node of ``e``, bottom-up, the nodes above a changed one rebuilt without evaluation.
+
+    (sympy's ``replace`` evaluates them again: ``2 (b - a)`` would become ``2 b - 2 a``, a merged root split.)
+    """
+    if e.is_Atom or not e.args:
+        return fn(e)
+    args = tuple(_unevaluated(a, fn) for a in e.args)
+    if args != e.args:
+        try:
+            e = e.func(*args, evaluate=False)
+        except TypeError:  # a node that takes no ``evaluate``
+            e = e.func(*args)
+    return fn(e)
+
+
+def _ordered(e: sp.Basic) -> sp.Basic:
+    """``e`` with every sum led by a minus sign (in sympy's order) printed with a positive term first."""
+
+    def needs(x: sp.Basic) -> bool:
+        if type(x) is not sp.Add:
+            return False
+        negative = [t.could_extract_minus_sign() for t in x.args]
+        if not any(negative) or all(negative):
+            return False
+        terms = x.as_ordered_terms()
+        return terms[0].could_extract_minus_sign() and not all(t.could_extract_minus_sign() for t in terms)
+
+    if not isinstance(e, sp.Basic) or not any(needs(x) for x in sp.preorder_traversal(e)):
+        return e
+    return _unevaluated(e, lambda x: _Sum(*x.args, evaluate=False) if needs(x) else x)
+
+
+def _merged_roots(e: sp.Basic) -> sp.Basic:
+    """``sqrt(a) sqrt(b)`` printed as ``sqrt(a b)`` where all but one of the radicands are nonnegative.
+
+    sympy splits such a root again whenever the expression is rebuilt; the merged root is
+    held unevaluated, for printing.
+    """
+
+    def merge(m: sp.Basic) -> sp.Basic:
+        if not isinstance(m, sp.Mul):
+            return m
+        factors = m.args
+        roots = [f for f in factors if _is_root(f)]
+        if len(roots) < 2 or sum(1 for f in roots if not f.base.is_nonnegative) > 1:
+            return m
+        rest = [f for f in factors if not _is_root(f)]
+        radicand = sp.Mul(*[f.base for f in roots])
+        return sp.Mul(*rest, sp.Pow(radicand, sp.Rational(1, 2), evaluate=False), evaluate=False)
+
+    return _unevaluated(e, merge)
+
+
+def _dressed(e: sp.Basic) -> sp.Basic:
+    """The printed dress of a chosen form: roots merged (:func:`_merged_roots`), sums led by a positive term."""
+    return _ordered(_merged_roots(e))
+
+
 STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("factor", _factor),
     ("collect", _collected),
@@ -325,9 +754,18 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("roots merged", _roots_merged),
     ("conjugate", _conjugate),
     ("signs", _signs),
+    ("sign pairs", _sign_pairs),
     ("exponentials", _exponentials),
+    ("natural scale", _natural_scale),
+    ("radicands", _radicands),
+    ("polynomial factors", _polynomial_factors),
+    ("numerators", _numerators),
+    ("fractions joined", _fractions_joined),
+    ("spread", _spread),
 )
-CHEAP = ("logs combined", "logs split", "powers out of logs", "roots merged", "signs", "exponentials")
+CHEAP = ("logs combined", "logs split", "powers out of logs", "roots merged", "signs", "sign pairs", "exponentials",
+         "natural scale", "numerators", "fractions joined",
+         "spread")
 
 
 def _rational_parts(e: sp.Expr, fn: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
@@ -346,7 +784,9 @@ def compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         A ClosedForm has its expression and each definition compacted; numbers and
         floats pass unchanged.
     rounds : int
-        Passes over the strategies (each round starts from the best so far).
+        Up to :data:`PASSES_PER_ROUND` passes over the strategies per round; each pass
+        tries every rewriting of the best form so far and keeps the smallest that checks
+        equal; the passes stop when none is smaller.
     seed : int
         Seed of the random points of the equality check.
 
@@ -398,24 +838,35 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     if _combined_log_terms(expr) > COMPACT_TERMS:  # the size guard: rewriting would take minutes
         return expr
     best = expr
-    big = size(expr)[0] > EXPENSIVE_ABOVE or len(expr.free_symbols) > EXPENSIVE_SYMBOLS
-    for _ in range(rounds):
-        start = best
+    big = _weighted_ops(expr) > EXPENSIVE_ABOVE or len(expr.free_symbols) > EXPENSIVE_SYMBOLS
+    for _ in range(PASSES_PER_ROUND * rounds):
+        # steepest descent: every rewriting of the best so far, the smallest that checks equal is kept
+        # (taking the first improvement would let one that expands a square shut out a better one)
+        found: dict[sp.Basic, tuple] = {}
         for name, fn in STRATEGIES:
             if big and name not in CHEAP:
                 continue
             for variant in (fn, lambda e, fn=fn: _rational_parts(e, fn)):
                 try:
                     cand = variant(best)
+                    cands = [cand, _sign_pairs(cand)]  # a rewriting that leaves a factor negated, with it turned
                 except (sp.PolynomialError, ValueError, TypeError, NotImplementedError, ZeroDivisionError,
                         AttributeError, RecursionError):
                     continue
-                if cand is None or cand == best or size(cand) >= size(best) or _ops(cand) > _ops(best):
-                    continue  # never longer by plain count_ops either
-                if equal_at_random_points(cand, expr, seed=seed):
-                    best = cand
-        if best == start:
+                for cand in cands:
+                    if cand is not None and cand != best and cand not in found:
+                        found[cand] = size(cand)
+        current = size(best)
+        improved = False
+        for cand in sorted((c for c in found if found[c] < current), key=found.__getitem__):
+            if equal_at_random_points(cand, expr, seed=seed):
+                best, improved = cand, True
+                break
+        if not improved:
             break
+    dressed = _dressed(best)  # what is printed: roots merged, sums led by a positive term
+    if dressed != best and size(dressed) <= size(best) and equal_at_random_points(dressed, expr, seed=seed):
+        best = dressed
     return best
 
 

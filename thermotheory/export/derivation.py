@@ -10,19 +10,21 @@ from typing import Any
 
 import sympy as sp
 from sympy import MatrixSymbol
+from sympy.core.function import AppliedUndef
 
 from ..core.closedform import ClosedForm, latex_of
 from ..core.layout import align_rows, fit_parts
 from ..core.presentation import compact
-from .layout import TEXT_WIDTH, checked_value, checked_width, fit_lines, new_namer, tex_text
+from .layout import _GREEK, TEXT_WIDTH, checked_value, checked_width, fit_lines, latex_width, new_namer, tex_text
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
-from ..errors import InvalidExport
+from ..errors import InvalidExport, ModelError
+from ..quantity import _fill, _latex_arg, _pattern_head, _symbol_texts, notation_head
 from .model_latex import model_latex, model_latex_lines
 
-__all__ = ["tex_title", "md_title", "notation", "derivation_tex", "derivation_markdown", "derivation_document", "quantity_lines", "shared_definitions", "output_dir", "write_derivation", "save_figure", "file_in", "output_folder"]
+__all__ = ["tex_title", "md_title", "notation", "derivation_tex", "derivation_markdown", "derivation_document", "quantity_lines", "shared_definitions", "output_dir", "write_derivation", "save_figure", "file_in", "output_folder", "PageNotation", "page_notation", "glossary_rows", "glossary_tex", "glossary_markdown", "bibliography", "bibliography_tex", "bibliography_markdown", "CONVENTIONS"]
 
-#: One part of a derivation: a heading, a model and its named closed forms.
+#: One part of a derivation: a heading, a model and its named closed forms (and, optionally, a few sentences on it).
 Section = tuple[str, LinearSDE, Mapping[str, Any]]
 
 
@@ -156,11 +158,383 @@ def notation(quantities: Mapping[str, Any]) -> dict[str, Any]:
     return quantities.notation() if hasattr(quantities, "notation") else dict(quantities)
 
 
-def derivation_tex(model: LinearSDE, quantities: Mapping[str, Any], source: str = "") -> str:
+# -- one symbol, one meaning: the notation of a page -------------------------------------------------------------
+
+#: The conventions of every page and report, said once.
+CONVENTIONS = ("Conventions: $k_B = 1$ (temperatures in units of energy), information and entropy in nats, rates "
+               "per unit time, and heat counted as the entropy it carries into the medium (heat over temperature).")
+
+
+def _entries(quantities: Any) -> list[tuple[str, Any, Any]]:
+    """``(entry name, BoundQuantity | Definition | None, closed form)`` of a Derivation, or of a plain mapping
+    (whose names are its LaTeX and whose meanings are unknown: ``None``)."""
+    if isinstance(quantities, list) and all(isinstance(e, tuple) and len(e) == 3 for e in quantities):
+        return quantities  # already entries (a report's)
+    if hasattr(quantities, "quantity") and hasattr(quantities, "notation") and isinstance(quantities, Mapping):
+        shown = list(quantities.notation().values())  # the forms the derivation prints, in its order
+        return [(name, quantities.quantity(name), value) for name, value in zip(quantities, shown)]
+    return [(name, None, value) for name, value in _notation_checked(quantities).items()]
+
+
+def _is_bound(q: Any) -> bool:
+    return hasattr(q, "quantity") and hasattr(q.quantity, "notations")
+
+
+def _symbols_of(model: Any, values: Sequence[Any]) -> list[str]:
+    """LaTeX of the model's own symbols (variables, parameters) and of the symbols its closed forms print."""
+    symbols: list[Any] = []
+    for attribute in ("variables", "parameters"):
+        found = getattr(model, attribute, ())
+        if isinstance(found, (tuple, list)):
+            symbols += [s for s in found if isinstance(s, sp.Symbol)]
+    texts = [latex_of(s) for s in symbols]
+    for attribute in ("A", "D", "b"):  # a protocol's functions of time: lambda(s), T(s)
+        found = getattr(model, attribute, None)
+        if isinstance(found, sp.MatrixBase):
+            texts += [latex_of(f.func(*f.args)) for f in sorted(found.atoms(AppliedUndef), key=str)]
+    for value in values:
+        if isinstance(value, ClosedForm):
+            texts += [value.names.get(n) or latex_of(n) for n, _ in value.definitions]
+            free = value.free_symbols
+        else:
+            free = getattr(value, "free_symbols", set())
+        texts += [latex_of(s) for s in sorted(free, key=str) if isinstance(s, sp.Symbol)]
+        if isinstance(value, sp.Basic):
+            texts += [latex_of(f) for f in sorted(value.atoms(AppliedUndef), key=str)]
+    return list(dict.fromkeys(texts))
+
+
+class PageNotation:
+    r"""The notation of one document: for each quantity, the first of its notations that means nothing else there.
+
+    A quantity's symbol clashes with a model's symbol of the same head
+    (:func:`~thermotheory.quantity.notation_head`: ``\sigma`` and the noise amplitude
+    ``\sigma_{v}``) and with another quantity's; the quantity then takes the first of its
+    record's ``alternatives`` that clashes with nothing, once for the whole document, and
+    :attr:`notes` says so in a sentence.
+
+    Attributes
+    ----------
+    chosen : dict
+        Quantity name -> the notation pattern used on the page.
+    notes : list of str
+        One sentence (Markdown and LaTeX alike) per quantity whose notation changed.
+    symbols : list of str
+        LaTeX of the models' own symbols on the page.
+    """
+
+    def __init__(self, parts: Sequence[tuple[Any, Any]]) -> None:
+        parts = [(model, _entries(quantities)) for model, quantities in parts]
+        self.symbols = list(dict.fromkeys(s for model, entries in parts
+                                          for s in _symbols_of(model, [v for _, _, v in entries])))
+        owners: dict[str, list[str]] = {}
+        for s in self.symbols:
+            owners.setdefault(notation_head(s), []).append(s)
+        records: dict[str, Any] = {}  # quantity name -> its first bound quantity on the page
+        for _, entries in parts:
+            for _, q, _ in entries:
+                if _is_bound(q):
+                    records.setdefault(q.quantity.name, q)
+        self.chosen: dict[str, str] = {}
+        self.notes: list[str] = []
+        used: dict[str, str] = {}  # head -> quantity name
+        for name, bound in records.items():
+            record = bound.quantity
+            clashing = set(owners) | {h for h, other in used.items() if other != name}
+            pattern = next((p for p in record.notations if _pattern_head(p) not in clashing), record.symbol)
+            self.chosen[name] = pattern
+            used[_pattern_head(pattern)] = name
+            if pattern != record.symbol:
+                self.notes.append(self._note(bound, pattern, owners, used))
+
+    @staticmethod
+    def _note(bound: Any, pattern: str, owners: Mapping[str, list[str]], used: Mapping[str, str]) -> str:
+        record = bound.quantity
+        head = _pattern_head(record.symbol)
+        fill = {r.name: _latex_arg(bound.arguments.get(r.name), r) for r in record.roles}
+        shown, symbol = _fill(pattern, fill), _fill(record.symbol, fill)
+        if head in owners:
+            names = owners[head][:4]
+            why = "the model's " + ", ".join(f"${n}$" for n in names)
+        else:
+            why = f"the {used.get(head, 'another quantity').replace('_', ' ')}"
+        return (f"The {record.name.replace('_', ' ')} is written ${shown}$ here (not ${symbol}$, which would read "
+                f"as {why}).")
+
+    def latex(self, q: Any) -> str:
+        """The notation of an entry's quantity on this page (a Definition's own symbol)."""
+        if _is_bound(q):
+            pattern = self.chosen.get(q.quantity.name, q.quantity.symbol)
+            return _fill(pattern, {r.name: _latex_arg(q.arguments.get(r.name), r) for r in q.quantity.roles})
+        return q.latex()
+
+    def notation(self, quantities: Any) -> dict[str, Any]:
+        """LaTeX notation -> closed form of one part of the page (:meth:`Derivation.notation` in this notation)."""
+        out: dict[str, Any] = {}
+        for name, q, value in _entries(quantities):
+            symbol = name if q is None else self.latex(q)
+            if symbol in out:
+                symbol = rf"{symbol}\ [\text{{{name.replace('_', ' ')}}}]"
+            out[symbol] = value
+        return out
+
+
+def page_notation(parts: Sequence[tuple[Any, Any]]) -> PageNotation:
+    r"""The :class:`PageNotation` of a document made of ``(model, quantities)`` parts.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import thermotheory as tt
+    >>> from thermotheory.derivation import Derivation
+    >>> x = sp.Symbol("x", real=True)
+    >>> sigma = sp.Symbol("sigma", positive=True)
+    >>> m = tt.LinearSDE({x: -x}, {x: sigma**2})
+    >>> page = page_notation([(m, Derivation.of(m, {"ep": tt.entropy_production_rate.of()}))])
+    >>> list(page.notation(Derivation.of(m, {"ep": tt.entropy_production_rate.of()})))
+    ['\\dot S^{\\mathrm{tot}}']
+    """
+    return PageNotation(parts)
+
+
+# -- glossary -----------------------------------------------------------------------------------------------------
+
+def _meaning(value: Any) -> tuple[str, str]:
+    """``(meaning, units)`` of a glossary entry given as a string or a pair."""
+    if isinstance(value, str):
+        return value, ""
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        return value[0], value[1]
+    raise InvalidExport(f"a glossary entry must be a meaning (a string) or a pair (meaning, units) but is {value!r}")
+
+
+def glossary_rows(parts: Sequence[tuple[Any, Any]], page: PageNotation | None = None,
+                  glossary: Mapping[Any, Any] | None = None) -> list[tuple[str, str, str]]:
+    r"""The rows ``(symbols in LaTeX, meaning, units)`` of a page's glossary.
+
+    One row per quantity record (its notations on the page, its description and units),
+    per :class:`~thermotheory.derivation.Definition` (its description, else its name), per symbol of
+    ``glossary`` (a mapping from a sympy symbol, its name or LaTeX to a meaning or a pair
+    (meaning, units); for the model's parameters and the page's own names), and per entry of
+    a model's ``descriptions`` attribute (the same form), if it has one.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import thermotheory as tt
+    >>> from thermotheory.derivation import Derivation
+    >>> x = sp.Symbol("x", real=True)
+    >>> m = tt.LinearSDE({x: -x}, {x: 1})
+    >>> glossary_rows([(m, Derivation.of(m, {"H": tt.entropy.of(x)}))], glossary={"x": "position"})[1]
+    ('$x$', 'position', '')
+    """
+    page = page or PageNotation(parts)
+    rows: dict[str, list] = {}
+    for model, quantities in parts:
+        for name, q, _ in _entries(quantities):
+            if q is None:
+                continue
+            symbol = page.latex(q)
+            if _is_bound(q):
+                key, meaning, units = q.quantity.name, q.quantity.description, q.quantity.units
+            else:
+                check = getattr(q, "check", None)
+                key = f"definition {symbol}"
+                meaning = (q.description or (check.quantity.description if check is not None else "")
+                           or q.name.replace("_", " "))  # at least the name the derivation gives it
+                units = check.quantity.units if check is not None else ""
+            row = rows.setdefault(key, [[], meaning, units])
+            if symbol not in row[0]:
+                row[0].append(symbol)
+    extra: dict[str, tuple[str, str]] = {}
+    for model, _ in parts:
+        described = getattr(model, "descriptions", None)
+        if isinstance(described, Mapping):
+            extra.update({t: _meaning(v) for t, v in zip(_symbol_texts(list(described)), described.values())})
+    if glossary is not None:
+        if not isinstance(glossary, Mapping):
+            raise InvalidExport(f"the glossary must be a mapping symbol -> meaning or (meaning, units) but is "
+                                f"{type(glossary).__name__}")
+        try:
+            texts = _symbol_texts(list(glossary))
+        except ModelError as error:
+            raise InvalidExport(f"glossary: {error}") from None
+        extra.update({t: _meaning(v) for t, v in zip(texts, glossary.values())})
+    for symbols, row in [(row[0], row) for row in rows.values()]:  # the glossary names a definition better
+        if len(symbols) == 1 and symbols[0] in extra:
+            row[1], row[2] = extra.pop(symbols[0])
+    out = []
+    for symbols, meaning, units in rows.values():
+        shown = symbols[:3] + ([r"\ldots"] if len(symbols) > 3 else [])
+        out.append((", ".join(f"${s}$" for s in shown), meaning, units))
+    out += [(f"${symbol}$", meaning, units) for symbol, (meaning, units) in extra.items()]
+    return out
+
+
+#: The width of the text of the pages' A4 with 2 cm margins, in points (for the glossary's columns).
+_PAGE_WIDTH = 483.7
+
+
+def glossary_tex(rows: Sequence[tuple[str, str, str]]) -> str:
+    """The glossary as a LaTeX table that fits the page (its columns wrap)."""
+    if not rows:
+        return ""
+    # the symbol column as wide as its widest formula (a formula does not break), within reason
+    widest = max((latex_width(m) for symbols, _, _ in rows for m in re.findall(r"\$([^$]*)\$", symbols)), default=0)
+    first = min(0.45, max(0.22, round(1.2 * widest / _PAGE_WIDTH + 0.01, 2)))
+    lines = [r"\subsection*{Notation}", r"\begin{small}",
+             rf"\noindent\begin{{tabular}}{{@{{}}p{{{first:.2f}\textwidth}}p{{{0.70 - first:.2f}\textwidth}}"
+             r"p{0.22\textwidth}@{}}",
+             r"symbol & meaning & units \\ \hline"]
+    lines += [rf"\raggedright {symbols} & \raggedright {_text(meaning)} & \raggedright {_text(units) or '--'} "
+              r"\tabularnewline" for symbols, meaning, units in rows]
+    lines += [r"\end{tabular}", r"\end{small}"]
+    return "\n".join(lines)
+
+
+def glossary_markdown(rows: Sequence[tuple[str, str, str]]) -> str:
+    """The glossary as a Markdown table."""
+    if not rows:
+        return ""
+    lines = ["## Notation", "", "| symbol | meaning | units |", "| --- | --- | --- |"]
+    lines += [f"| {symbols} | {_md_text(meaning).replace('|', '/')} | {_md_text(units).replace('|', '/') or '–'} |"
+              for symbols, meaning, units in rows]
+    return "\n".join(lines)
+
+
+def _text(text: str) -> str:
+    """Prose for LaTeX: math between ``$`` kept, names with a subscript and Greek names typeset, the rest escaped."""
+    return tex_title(text)
+
+
+def _md_text(text: str) -> str:
+    """Prose for Markdown, with the same math as :func:`_text` (between ``$``)."""
+    greek = "|".join(sorted(_GREEK, key=len, reverse=True))
+    pattern = re.compile(r"(->|<-|\b(?:" + greek + r")\b)")
+
+    def plain(piece: str) -> str:
+        return pattern.sub(lambda m: {"->": r"$\to$", "<-": r"$\leftarrow$"}.get(m.group(0))
+                           or f"${latex_of(sp.Symbol(m.group(0)))}$", piece)
+
+    pieces = _TITLE_MATH.split(_check_text(text, "text"))
+    return "".join(f"${_title_math(p)}$" if k % 2 else plain(p) for k, p in enumerate(pieces))
+
+
+# -- references ---------------------------------------------------------------------------------------------------
+
+#: The bibliography of the package: ``docs/references.bib`` beside the package's folder.
+BIB = Path(__file__).resolve().parents[2] / "docs" / "references.bib"
+
+
+def _bib_entries(path: Path) -> dict[str, dict[str, str]]:
+    """The entries of a .bib file: key -> field -> value (braces of one level kept as written)."""
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    entries: dict[str, dict[str, str]] = {}
+    for match in re.finditer(r"^@(\w+)\s*\{\s*([^,\s]+)\s*,", text, flags=re.M):
+        depth, k = 1, match.end()
+        while k < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[k], 0)
+            k += 1
+        body = text[match.end():k - 1]
+        fields = {"type": match.group(1).lower()}
+        for f in re.finditer(r"(\w+)\s*=\s*", body):
+            start = f.end()
+            if start < len(body) and body[start] == "{":
+                depth, end = 1, start + 1
+                while end < len(body) and depth:
+                    depth += {"{": 1, "}": -1}.get(body[end], 0)
+                    end += 1
+                value = body[start + 1:end - 1]
+            else:
+                value = re.match(r"[^,\n]*", body[start:]).group(0).strip().strip('"')
+            fields.setdefault(f.group(1).lower(), re.sub(r"\s+", " ", value))
+        entries[match.group(2)] = fields
+    return entries
+
+
+def _authors(field: str) -> str:
+    """``Goldt, Sebastian and Seifert, Udo`` -> ``S. Goldt and U. Seifert``."""
+    names = []
+    for author in re.split(r"\s+and\s+", field):
+        if "," in author:
+            last, first = (part.strip() for part in author.split(",", 1))
+            initials = " ".join(f"{w[0]}." if w[0].isalpha() else w for w in first.replace("-", " - ").split()
+                                if w != "-")
+            names.append(f"{initials} {last}".strip())
+        else:
+            names.append(author.strip())
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def bibliography(keys: Sequence[str], path: str | os.PathLike | None = None) -> list[tuple[str, str]]:
+    """``(key, reference as LaTeX text)`` for each key (in order, once), from ``docs/references.bib``.
+
+    A key that the file does not have is printed as the key itself.
+
+    Examples
+    --------
+    >>> bibliography(["horowitz2014"])[0][1].startswith("J. M. Horowitz and M. Esposito")
+    True
+    """
+    entries = _bib_entries(Path(path) if path is not None else BIB)
+    out = []
+    for key in dict.fromkeys(keys):
+        e = entries.get(key)
+        if e is None:
+            out.append((key, tex_text(key)))
+            continue
+        title = e.get("title", "").replace("{", "").replace("}", "")
+        where = (f"{e['journal']} \\textbf{{{e.get('volume', '')}}}, {e.get('pages', '')}".rstrip(", ")
+                 if "journal" in e else e.get("publisher", e.get("booktitle", e.get("howpublished", ""))))
+        out.append((key, f"{_authors(e.get('author', e.get('editor', '')))}, \\emph{{{title}}}, {where} "
+                         f"({e.get('year', '')})."))
+    return out
+
+
+def bibliography_tex(references: Sequence[tuple[str, str]]) -> str:
+    """A ``thebibliography`` environment (no BibTeX run needed)."""
+    if not references:
+        return ""
+    return "\n".join([r"\begin{thebibliography}{99}", *(rf"\bibitem{{{k}}} {text}" for k, text in references),
+                      r"\end{thebibliography}"])
+
+
+def bibliography_markdown(references: Sequence[tuple[str, str]]) -> str:
+    """The references as a Markdown list (LaTeX markup of the titles removed)."""
+    if not references:
+        return ""
+
+    def plain(text: str) -> str:
+        text = re.sub(r"\\emph\{([^{}]*)\}", r"*\1*", text)
+        text = re.sub(r"\\textbf\{([^{}]*)\}", r"**\1**", text)
+        text = re.sub(r"\\[a-zA-Z]+\s*|[{}]", "", text)
+        return text.replace(r"\&", "&").replace("****", "")
+
+    return "\n".join(["## References", "", *(f"- [{k}] {plain(text)}" for k, text in references)])
+
+
+def _reference_keys(parts: Sequence[tuple[Any, Any]], given: Sequence[str] = ()) -> list[str]:
+    keys = [*given]
+    for _, quantities in parts:
+        for _, q, _ in _entries(quantities):
+            if _is_bound(q):
+                keys.append(q.quantity.reference)
+            elif getattr(q, "check", None) is not None:
+                keys.append(q.check.quantity.reference)
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def derivation_tex(model: LinearSDE, quantities: Mapping[str, Any], source: str = "", text: str = "",
+                   namer: Any = None) -> str:
     r"""An ``align`` environment with the model's SDEs and one line per quantity (LaTeX name -> closed form).
 
     ``quantities`` is a :class:`~thermotheory.derivation.Derivation` (notation from its
-    quantities) or a mapping LaTeX name -> closed form.
+    quantities, a symbol that the model already uses replaced by an alternative notation:
+    :class:`PageNotation`) or a mapping LaTeX name -> closed form. ``text``: a few sentences
+    before the equations (math between ``$``); ``namer``: the names of introduced
+    definitions, shared by a whole page.
 
     Examples
     --------
@@ -174,9 +548,11 @@ def derivation_tex(model: LinearSDE, quantities: Mapping[str, Any], source: str 
     \end{align}
     """
     _check_text(source, "source")
+    _check_text(text, "text")
     model_lines = model_latex_lines(model)
-    results = quantity_lines(quantities)
+    results = quantity_lines(_page_shown(model, quantities), namer=namer)
     lines = [f"% generated by {source}"] if source else []
+    lines += [_text(text)] if text.strip() else []
     if any(line.strip() in _HEADS for line in model_lines) and results:
         # the model's own "where" (or "with") block ends its environment: the results are no definitions
         lines += [r"\begin{align}", align_rows(model_lines), r"\end{align}", r"\begin{align}", align_rows(results)]
@@ -190,17 +566,26 @@ def derivation_tex(model: LinearSDE, quantities: Mapping[str, Any], source: str 
 _HEADS = (r"&\text{where}", r"&\text{with}")
 
 
-def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH) -> list[str]:
+def _page_shown(model: Any, quantities: Any) -> Any:
+    """A Derivation's notation as a one-part page shows it (:class:`PageNotation`); a plain mapping as it is."""
+    if hasattr(quantities, "quantity") and hasattr(quantities, "notation") and isinstance(quantities, Mapping):
+        return PageNotation([(model, quantities)]).notation(quantities)
+    return quantities
+
+
+def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, namer: Any = None) -> list[str]:
     r"""``align`` lines for named closed forms: each compacted and fitted to the page, then the shared definitions.
 
     Each closed form goes through the presentation pass
     (:func:`~thermotheory.core.presentation.compact`) and is broken to fit ``width``
     (:func:`~thermotheory.export.layout.fit_lines`); the definitions of structured closed
-    forms follow all of them, once, under ``\text{where}``.
+    forms follow all of them, once, under ``\text{where}``. ``namer`` gives the names of the
+    introduced definitions (one for a whole page: :func:`page_namer`); by default, one for this block.
     """
     width = checked_width(width)
     shown = {name: compact_cached(expr) for name, expr in _notation_checked(quantities).items()}
-    namer = new_namer(shown.values())  # one set of introduced names for the whole block
+    if namer is None:
+        namer = page_namer(shown.values(), shown)  # one set of introduced names for the whole block
     lines: list[str] = []
     definitions: list[str] = []  # every result first, then all the definitions under one "where"
     for name, expr in shown.items():
@@ -210,12 +595,30 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH) -> 
         definitions += defined
     where = shared_definitions(shown.values())
     if where is not None:
+        given = _given_above(shown, where)
         for sym, value in where.definitions:
+            if sym in given:  # the same name, the same value, printed above as a result: not defined twice
+                continue
             result, defined = fit_parts(latex_of(sym, symbol_names=where.names), value, width, namer, where.names)
             definitions += result + defined
     if definitions:
         lines += [r"&\text{where}", *definitions]
     return lines
+
+
+def page_namer(values: Any, symbols: Any = ()) -> Any:
+    r"""The names of introduced definitions (``C_1, C_2, ...``) for a page: a letter that starts none of the
+    symbols of ``values`` and none of the heads of ``symbols`` (LaTeX: the page's notations, so that ``C_1``
+    is not taken for a relative of the sensory capacity ``C_x``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> page_namer([sp.Symbol("a")], ["C_{x}"])().name
+    'K_1'
+    """
+    heads = [notation_head(s) for s in symbols]
+    return new_namer([*values, *(sp.Symbol(h) for h in heads if h)])
 
 
 def compact_cached(expr: Any) -> Any:
@@ -243,8 +646,9 @@ def shared_definitions(values: Any) -> ClosedForm | None:
     return ClosedForm(0, defs, total.names)
 
 
-def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, Any], source: str = "") -> str:
-    """A Markdown page: title, the model's SDEs and one formula per quantity.
+def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, Any], source: str = "",
+                        text: str = "") -> str:
+    """A Markdown page: title, the model's SDEs and one formula per quantity (``text``: sentences before them).
 
     Examples
     --------
@@ -256,17 +660,52 @@ def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, A
     """
     _check_text(title, "title")
     _check_text(source, "source")
+    _check_text(text, "text")
     md = [f"# {md_title(title)}", ""]
     if source:
         md += [f"Generated by `{source}`.", ""]
+    if text.strip():
+        md += [_md_text(text.strip()), ""]
     md += ["$$" + model_latex(model) + "$$", ""]
-    shown = {name: compact_cached(expr) for name, expr in _notation_checked(quantities).items()}
+    shown = {name: compact_cached(expr) for name, expr in _notation_checked(_page_shown(model, quantities)).items()}
     for name, expr in shown.items():
         md.append(f"- ${name} = {expr.latex(where=False) if isinstance(expr, ClosedForm) else latex(expr)}$")
     where = shared_definitions(shown.values())
     if where is not None:
-        md += ["", "where", ""] + [f"- ${line.replace(' &= ', ' = ', 1)}$" for line in where.latex_lines()[2:]]
+        given = {latex_of(sym, symbol_names=where.names) for sym in _given_above(shown, where)}
+        kept, skipping = [], False
+        for line in where.latex_lines()[2:]:
+            if " &= " in line:
+                skipping = line.split(" &= ", 1)[0].strip() in given
+            if not skipping:
+                kept.append(line)
+        if kept:
+            md += ["", "where", ""] + [f"- ${line.replace(' &= ', ' = ', 1)}$" for line in kept]
     return "\n".join(md)
+
+
+def _given_above(shown: Mapping[str, Any], where: ClosedForm) -> set:
+    r"""The definitions of ``where`` that a result of ``shown`` already gives: the same printed name, the same value.
+
+    A page that lists :math:`n_\infty` among its results and uses it in another result's form
+    would otherwise define it a second time under "where" (one symbol, printed twice).
+    """
+    from ..core.presentation import equal_at_random_points
+
+    given = set()
+    for sym, value in where.definitions:
+        name = latex_of(sym, symbol_names=where.names)
+        if name not in shown:
+            continue
+        result = shown[name]
+        result = result.explicit() if isinstance(result, ClosedForm) else result
+        defined = ClosedForm(value, where.definitions, where.names).explicit()
+        try:
+            if equal_at_random_points(sp.sympify(result), sp.sympify(defined)):
+                given.add(sym)
+        except (TypeError, ValueError, sp.SympifyError):  # not comparable (a matrix beside a scalar): keep both
+            continue
+    return given
 
 
 #: The preamble of the documents written here: amsmath, 2 cm margins, displays that break across pages.
@@ -310,52 +749,95 @@ def write_derivation(
     out: str | os.PathLike,
     sections: Sequence[Section] = (),
     figures: Sequence[str] = (),
+    *,
+    text: str = "",
+    glossary: Mapping[Any, Any] | None = None,
+    references: Sequence[str] = (),
 ) -> tuple[Path, Path]:
-    """Write ``<out>/<name>.tex`` and ``<out>/<name>.md``; returns their paths.
+    r"""Write ``<out>/<name>.tex`` and ``<out>/<name>.md``; returns their paths.
+
+    The page says the conventions once; each quantity takes a notation that means nothing
+    else on the page (:class:`PageNotation`: the entropy production is not written
+    ``\sigma`` beside a noise amplitude ``\sigma_v``; a sentence says so); then come the
+    sections, each with its narrative, model and closed forms; a glossary (symbol, meaning,
+    units; :func:`glossary_rows`) and the references cited (the quantities' ``reference``
+    keys and ``references``, from ``docs/references.bib``). The Markdown page has the same.
 
     Parameters
     ----------
     name, title : str
         File stem (the script is ``derivations/<name>.py``) and page title.
     model, quantities
-        The first (or only) model and its closed forms (LaTeX name -> expression).
+        The first (or only) model and its closed forms (a Derivation, or LaTeX name -> expression).
     out : path
         Output folder (created if needed).
-    sections : sequence of (heading, model, quantities), optional
-        Further models of the same derivation, each written under its heading.
+    sections : sequence of (heading, model, quantities) or (heading, model, quantities, text), optional
+        Further models of the same derivation, each written under its heading, after its
+        narrative ``text`` if given.
     figures : sequence of str, optional
         File names of figures in ``out`` to show on the Markdown page.
+    text : str, optional
+        A few sentences on the first model (its assumptions, the reference it reproduces); math between ``$``.
+    glossary : mapping, optional
+        Symbol (a sympy symbol, its name or LaTeX) -> meaning, or (meaning, units): the
+        model's parameters and the page's own names, for the glossary.
+    references : sequence of str, optional
+        Further keys of ``docs/references.bib`` to cite (the papers a model comes from).
 
     Examples
     --------
     >>> import tempfile, sympy as sp
     >>> from thermotheory import LinearSDE
     >>> x = sp.Symbol("x", real=True)
-    >>> tex, md = write_derivation("ou", "OU", LinearSDE({x: -x}, {x: 1}), {}, tempfile.mkdtemp())
-    >>> tex.name, md.name
-    ('ou.tex', 'ou.md')
+    >>> tex, md = write_derivation("ou", "OU", LinearSDE({x: -x}, {x: 1}), {}, tempfile.mkdtemp(),
+    ...                            text="An Ornstein-Uhlenbeck process.", glossary={x: "position"})
+    >>> tex.name, md.name, "position" in md.read_text()
+    ('ou.tex', 'ou.md', True)
     """
     _check_text(title, "title")
+    _check_text(text, "text")
     tex, md = file_in(out, name, ".tex"), file_in(out, name, ".md")
     figures = [figures] if isinstance(figures, str) else figures
     try:
         figures, sections = list(figures), list(sections)
+        references = [references] if isinstance(references, str) else list(references)
     except TypeError:
-        raise InvalidExport("figures and sections must be sequences") from None
+        raise InvalidExport("figures, sections and references must be sequences") from None
     for f in figures:
         file_in(out, f, what="figure name")
     for k, section in enumerate(sections):
-        if not (isinstance(section, Sequence) and not isinstance(section, str) and len(section) == 3):
-            raise InvalidExport(f"section {k} must be a tuple (heading, model, quantities) but is {section!r}")
+        if not (isinstance(section, Sequence) and not isinstance(section, str) and len(section) in (3, 4)):
+            raise InvalidExport(f"section {k} must be a tuple (heading, model, quantities) or (heading, model, "
+                                f"quantities, text) but is {section!r}")
         _check_text(section[0], f"heading of section {k}")
+        if len(section) == 4:
+            _check_text(section[3], f"text of section {k}")
+    for key in references:
+        _check_text(key, "reference key")
+    parts = [(model, quantities), *((s[1], s[2]) for s in sections)]
+    for _, part in parts:
+        _notation_checked(part)
+    page = PageNotation(parts)
+    shown = [page.notation(part) for _, part in parts]
+    values = [v for part in shown for v in part.values()]
+    namer = page_namer([v for v in values if isinstance(v, (sp.Basic, ClosedForm))],
+                       [*page.symbols, *(n for part in shown for n in part)])
     source = f"derivations/{name}.py"
-    tex_parts = [derivation_tex(model, quantities, source)]
-    md_parts = [derivation_markdown(title, model, quantities, source)]
-    for heading, sub_model, sub_quantities in sections:
-        tex_parts.append(f"\\paragraph{{{tex_title(heading)}}}\n" + derivation_tex(sub_model, sub_quantities))
-        body = derivation_markdown(heading, sub_model, sub_quantities).split("\n", 1)[1]
+    intro = [CONVENTIONS, *page.notes]
+    tex_parts = [" ".join(_text(line) for line in intro), derivation_tex(model, shown[0], source, text, namer)]
+    md_parts = [derivation_markdown(title, model, shown[0], source, text)]
+    md_parts[0] = md_parts[0].replace("\n\n", "\n\n" + " ".join(_md_text(line) for line in intro) + "\n\n", 1)
+    for (heading, *_rest), part in zip(sections, shown[1:]):
+        sub_model, sub_text = _rest[0], (_rest[2] if len(_rest) == 3 else "")
+        tex_parts.append(f"\\paragraph{{{tex_title(heading)}}}\n" + derivation_tex(sub_model, part, text=sub_text,
+                                                                                   namer=namer))
+        body = derivation_markdown(heading, sub_model, part, text=sub_text).split("\n", 1)[1]
         md_parts.append(f"## {md_title(heading)}\n" + body)
     md_parts += [f"![{Path(f).stem}]({f})" for f in figures]
+    rows = glossary_rows(parts, page, glossary)
+    cited = bibliography(_reference_keys(parts, references))
+    tex_parts += [t for t in (glossary_tex(rows), bibliography_tex(cited)) if t]
+    md_parts += [t for t in (glossary_markdown(rows), bibliography_markdown(cited)) if t]
     output_folder(out)  # only once everything is rendered: a refusal writes nothing
     tex.write_text(derivation_document(title, "\n\n".join(tex_parts)))
     md.write_text("\n\n".join(md_parts) + "\n")

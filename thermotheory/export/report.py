@@ -12,11 +12,25 @@ import sympy as sp
 from ..catalog import APPROXIMATIONS, CatalogEntry
 from ..core.evaluate import latex
 from ..core.layout import align_rows
-from .derivation import PREAMBLE, quantity_lines, tex_title
+from ..derivation import Definition, Derivation
+from .derivation import (PREAMBLE, PageNotation, bibliography, bibliography_tex, glossary_rows, glossary_tex,
+                         quantity_lines, tex_title, _reference_keys, _text)
 from .model_latex import model_latex_lines
 from .layout import tex_text
 
 __all__ = ["report_tex"]
+
+
+def _printed(item: CatalogEntry, closed: Mapping[str, object]) -> dict[str, object]:
+    """Each closed form in the form that reads shortest (:meth:`~thermotheory.derivation.Derivation.printed_forms`).
+
+    The engine's closed forms of a linear model: its structured form or its quotient; the model's own closed
+    forms, an approximation's and numbers as they are.
+    """
+    if item.numeric or item.kind != "linear":
+        return dict(closed)
+    entries = [(n, item.bound(n) if item.own(n) is None else Definition(n, n), closed[n]) for n in item.quantities]
+    return Derivation(item.model(), entries).printed_forms()
 
 
 def _assumption(sym: sp.Symbol) -> str:
@@ -56,7 +70,21 @@ def _model_lines(item: CatalogEntry) -> list[str]:
     return lines
 
 
-def _assumption_lines(item: CatalogEntry) -> list[str]:
+def _page(item: CatalogEntry, forms: Mapping[str, object]) -> tuple[dict[str, str], PageNotation, list]:
+    """The notation of each quantity in the report (one symbol, one meaning: :class:`PageNotation`), and its parts.
+
+    A lattice field's regions keep the catalog's letters (its quantities are numbers, the field has no symbols).
+    """
+    model = None if item.numeric else item.model()
+    parts = [(model, [(n, item.quantity(n), forms[n]) for n in item.quantities])]
+    page = PageNotation(parts)
+    if item.numeric or item.regions():
+        by_quantity = {id(item.quantity(n)): item.notation(n) for n in item.quantities}
+        page.latex = lambda q: by_quantity.get(id(q)) or q.latex()  # the catalog's region letters
+    return {n: page.latex(item.quantity(n)) for n in item.quantities}, page, parts
+
+
+def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping[str, str] | None = None) -> list[str]:
     by_kind: dict[str, list[str]] = {}
     for s in item.defaults:
         by_kind.setdefault(_assumption(s), []).append(f"${sp.latex(s)}$")
@@ -65,9 +93,10 @@ def _assumption_lines(item: CatalogEntry) -> list[str]:
              rf"\item parameters: {params}; $k_B = 1$, information in nats, heat as entropy flow into the medium;"]
     if not item.numeric:
         model = item.model()
-        parity = ", ".join(f"${sp.latex(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(model.variables,
-                                                                                              model.parity))
-        lines.append(rf"\item parities under time reversal: {parity};")
+        parity = ", ".join(f"${sp.latex(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(
+            getattr(model, "variables", ()), getattr(model, "parity", ())))
+        if parity:  # a model of continuous variables (a jump process has states instead)
+            lines.append(rf"\item parities under time reversal: {parity};")
         if getattr(model, "is_modulated", False):
             lines.append(rf"\item the drift matrix and the noise follow a protocol in the time "
                          rf"${sp.latex(model.time)}$;")
@@ -75,6 +104,11 @@ def _assumption_lines(item: CatalogEntry) -> list[str]:
         starts = {repr(b.arguments["initial"]): b.arguments["initial"] for b in item.quantities.values()
                   if "initial" in b.arguments}
         for initial in starts.values():
+            if hasattr(item.model(), "states"):  # a Markov jump process starts from a distribution over its states
+                start = ", ".join(rf"p_{{{s}}}(0) = {sp.latex(p)}" for s, p in initial.items())
+                lines.append(r"\item the quantities are taken at the time in their notation (heat and entropy "
+                             rf"production over $[0, t]$) from the distribution ${start}$ over the states;")
+                continue
             lines.append(r"\item the quantities are taken at the time in their notation (heat, work and entropy "
                          r"production over $[0, t]$) from a Gaussian state of mean zero and covariance "
                          rf"${sp.latex(_covariance(item, initial))}$;")
@@ -83,9 +117,10 @@ def _assumption_lines(item: CatalogEntry) -> list[str]:
     if item.approximated() and any(n not in item.theory for n in item.quantities):
         lines.append(rf"\item {APPROXIMATIONS[item.kind][2]};")
     if item.theory:
-        own = ", ".join(f"${item.notation(n)}$" for n in item.theory)
+        own = ", ".join(f"${(symbol or {}).get(n) or item.notation(n)}$" for n in item.theory)
         lines.append(rf"\item {own}: the model's own closed forms (from its module in thermotheory.models, or the "
                      r"published solution named above), checked against the simulated model;")
+    lines += [rf"\item {_text(note)}" for note in notes]
     lines.append(r"\end{itemize}")
     return lines
 
@@ -111,18 +146,21 @@ def report_tex(item: CatalogEntry, table=None) -> str:
     True
     """
     values = item.values()
+    closed = {name: (sp.Float(item.closed_form(name, values), 10) if item.numeric else item.closed_form(name))
+              for name in item.quantities}
+    symbol, page, parts = _page(item, closed)
     lines = [
         *PREAMBLE, r"\begin{document}",
         rf"\section*{{{tex_text(item.name.replace('_', ' '))}: {tex_title(item.description)}}}",
         r"\subsection*{Model}", *_model_lines(item),
-        r"\subsection*{Assumptions}", *_assumption_lines(item),
+        r"\subsection*{Assumptions}", *_assumption_lines(item, page.notes, symbol),
         r"\subsection*{Closed forms}",
     ]
     if item.numeric:
         at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
         lines += [f"At {at}.", ""]
-    forms = {item.notation(name): (sp.Float(item.closed_form(name, values), 10) if item.numeric
-                                   else item.closed_form(name)) for name in item.quantities}
+    printed = _printed(item, closed)
+    forms = {symbol[name]: printed[name] for name in item.quantities}
     lines += [r"\begin{align}", align_rows(quantity_lines(forms)), r"\end{align}"]
     if table is not None:
         at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
@@ -130,11 +168,13 @@ def report_tex(item: CatalogEntry, table=None) -> str:
                   r"\begin{tabular}{lrrrrl}", r"quantity & theory & estimate & s.e. & $z$ & \\ \hline"]
         checked = [n for n in item.quantities if n not in item.unchecked()]
         for name, r in zip(checked, table):
-            lines.append(f"${item.notation(name)}$ & {r.theory:.6g} & {r.estimate:.6g} & {r.stderr:.2g} & "
+            lines.append(f"${symbol[name]}$ & {r.theory:.6g} & {r.estimate:.6g} & {r.stderr:.2g} & "
                          f"{r.z:+.2f} & {'pass' if r.passed else 'FAIL'} \\\\")
         lines.append(r"\end{tabular}")
         if item.unchecked():
-            names = ", ".join(f"${item.notation(n)}$" for n in item.unchecked())
+            names = ", ".join(f"${symbol[n]}$" for n in item.unchecked())
             lines += ["", rf"Not checked (no Monte Carlo estimator: a constant of the model): {names}."]
+    rows = glossary_rows(parts, page)
+    lines += [t for t in (glossary_tex(rows), bibliography_tex(bibliography(_reference_keys(parts)))) if t]
     lines.append(r"\end{document}")
     return "\n".join(lines) + "\n"

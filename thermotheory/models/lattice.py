@@ -33,13 +33,13 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-from ..core.lattice import BYTES_PER_SITE, MAX_WORKING_BYTES, LatticeField, _check_d
+from ..core.lattice import BYTES_PER_SITE, MAX_WORKING_BYTES, LatticeEquation, LatticeField, _check_d
 
 __all__ = [
     "m", "lam", "a", "Gamma", "eps", "r", "kappa",
     "momenta", "propagator", "inverse_correlation_length", "correlation_length", "two_point_function",
     "susceptibility", "second_moment_length", "entropy_production_density", "decimation", "mass_for_length",
-    "LatticeField", "MAX_WORKING_BYTES", "BYTES_PER_SITE", "lattice_field",
+    "LatticeField", "MAX_WORKING_BYTES", "BYTES_PER_SITE", "lattice_field", "field_equation", "d",
 ]
 
 m, a, Gamma = sp.symbols("m a Gamma", positive=True)
@@ -51,6 +51,32 @@ eps = sp.Symbol("epsilon", real=True)
 r = sp.Symbol("r", integer=True)
 #: Inverse correlation length in lattice units, ``cosh kappa = 1 + m^2 a^2 / (2 lambda)``.
 kappa = sp.Symbol("kappa", positive=True)
+#: Dimension of the lattice, in a display of the equation for any dimension (:func:`field_equation`).
+d = sp.Symbol("d", integer=True, positive=True)
+
+
+def field_equation(dimension: int | sp.Symbol | None = None) -> LatticeEquation:
+    r"""The Langevin equation of one site of the field, in this module's symbols, couplings included: what a page shows.
+
+    .. math:: d\phi_i = \Big[-\Gamma m^2 \phi_i + \frac{\Gamma \lambda}{a^2} \sum_{\mu=1}^{d}
+              \big((1 + \epsilon)(\phi_{i-\mu} - \phi_i) + (1 - \epsilon)(\phi_{i+\mu} - \phi_i)\big)\Big] dt
+              + \sqrt{2\Gamma}\, dW_i
+
+    Parameters
+    ----------
+    dimension : int or Symbol, optional
+        The lattice's dimension (1, 2 or 3); the symbol :data:`d` (default) for any.
+
+    Examples
+    --------
+    >>> line = field_equation(1).latex_lines()[0]
+    >>> all(t in line for t in (r"\phi_{i + 1}", r"\phi_{i - 1}", r"\epsilon", r"\sqrt{2 \Gamma}"))
+    True
+    """
+    dimension = d if dimension is None else dimension
+    if not isinstance(dimension, sp.Symbol):
+        _check_d(dimension)
+    return LatticeEquation(dimension, m**2, lam, a, Gamma, eps)
 
 
 

@@ -36,7 +36,7 @@ from ..core.thermo import entropy_production, heat
 __all__ = [
     "m", "gamma", "T", "k", "u", "kappa", "T1", "T2", "t", "v", "x", "W",
     "free_velocity", "relaxation", "trapped", "dragged_trap", "dragged_work", "work_statistics",
-    "jarzynski_average", "dragging_rate", "underdamped_trap", "coupled_particles", "Q", "UNITS",
+    "jarzynski_average", "dragging_rate", "underdamped_trap", "coupled_particles", "Q", "UNITS", "OVERDAMPED_SCALES",
 ]
 
 m, gamma, T, k, u, kappa = sp.symbols("m gamma T k u kappa", positive=True)
@@ -57,6 +57,10 @@ UNITS = Units(
     [m, gamma, T],
     {Q: sp.sqrt(k * m) / gamma},
 )
+#: Scales of the overdamped particle (:func:`trapped`, :func:`dragged_trap`), which has no mass: the
+#: friction, the stiffness and the temperature (time ``gamma / k``, length ``sqrt(T / k)``), for
+#: ``UNITS(expr, OVERDAMPED_SCALES)``.
+OVERDAMPED_SCALES = (gamma, k, T)
 
 
 def free_velocity() -> LinearSDE:
@@ -79,6 +83,8 @@ def relaxation(initial_variance: sp.Expr | float) -> Derivation:
 
     Returns a :class:`~thermotheory.derivation.Derivation` of :func:`free_velocity` with
 
+    - ``"initial_variance"``: :math:`\langle v^2\rangle(0) = s_0`, the spread it starts from
+      (so that a page states it);
     - ``"variance"``: :math:`\langle v^2\rangle(t) = T/m + (s_0 - T/m) e^{-2\gamma t/m}`;
     - ``"entropy_production"``: the total entropy produced over ``[0, t]``
       (``tt.entropy_production.of(t, {v: s0})``);
@@ -100,6 +106,8 @@ def relaxation(initial_variance: sp.Expr | float) -> Derivation:
 
     total = entropy_production(model, t, S0)
     return Derivation(model, [
+        ("initial_variance", Definition("initial_variance", r"\langle v^2 \rangle(0)",
+                                        "variance of the velocity at the start (the initial spread s_0)"), s0),
         ("variance", Definition("variance", r"\langle v^2 \rangle(t)", "variance of the velocity at t"),
          covariance(model, t, S0)[0, 0]),
         ("entropy_production", R.entropy_production.of(t, S0), total),
