@@ -24,7 +24,9 @@ napoleon_google_docstring = False
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"
 html_theme = "alabaster"
-suppress_warnings = ["myst.header"]
+# ref.python: "more than one target found" for a shape word of a type field ("(n, n) array_like")
+# once two classes have an attribute `n` (MarkovJumpProcess.n, JumpRecord.n)
+suppress_warnings = ["myst.header", "ref.python"]
 
 # references: docs/references.bib, cited as {cite:p}`key`, listed on the References page
 bibtex_bibfiles = ["references.bib"]
