@@ -96,6 +96,7 @@ class Derivation(Mapping):
                 raise ModelError(f"{name}: named twice in the derivation")
             self._entries[name] = (q, value)
         self._candidates: dict[str, list[Any]] = {}  # name -> its forms (the entry first), on first use
+        self._printed: dict[str, Any] | None = None  # printed_forms(), on first use
         self._forms: dict[str, list[tuple[Any, Any]]] = {}  # name -> [(form, its compacted form)], on first use
 
     @classmethod
@@ -196,10 +197,9 @@ class Derivation(Mapping):
         >>> printed_size(d.readable("information")) <= printed_size(d["information"])
         True
         """
-        from .core.closedform import printed_size
+        from .core.closedform import shortest
 
-        shown = list(shown)
-        return min((c for _, c in self._compacted(name)), key=lambda c: printed_size(c, shown))
+        return shortest([c for _, c in self._compacted(name)], shown)
 
     def _compacted(self, name: str) -> list[tuple[Any, Any]]:
         from .core.presentation import compact
@@ -247,6 +247,12 @@ class Derivation(Mapping):
         does, so this ends). The form itself is returned, its presentation pass remembered
         (:func:`~thermotheory.core.presentation.compact` caches it).
         """
+        if self._printed is None:
+            self._printed = self._choose_printed()
+        return dict(self._printed)
+
+    def _choose_printed(self) -> dict[str, Any]:
+        """Uncached :meth:`printed_forms`."""
         from .core.closedform import ClosedForm, printed_size
 
         # an entry with one form is not compacted here (its names are those of its compacted form)

@@ -56,9 +56,7 @@ def tex_title(text: str) -> str:
     >>> tex_title("A bath T_h, v -> x -> w, $N$ neurons, 50% of tau_n")
     'A bath $T_{h}$, $v \\to x \\to w$, $N$ neurons, 50\\% of $\\tau_{n}$'
     """
-    text = _check_text(text, "title")
-    pieces = _TITLE_MATH.split(text)
-    return "".join(f"${_title_math(p)}$" if k % 2 else tex_text(p) for k, p in enumerate(pieces))
+    return _title(text, tex_text)
 
 
 def md_title(text: str) -> str:
@@ -69,9 +67,13 @@ def md_title(text: str) -> str:
     >>> md_title("Storing after a step of duration t_w")
     'Storing after a step of duration $t_{w}$'
     """
-    text = _check_text(text, "title")
-    pieces = _TITLE_MATH.split(text)
-    return "".join(f"${_title_math(p)}$" if k % 2 else p for k, p in enumerate(pieces))
+    return _title(text, str)
+
+
+def _title(text: str, plain: Any) -> str:
+    """``text`` with the math :data:`_TITLE_MATH` finds between ``$`` and the rest through ``plain``."""
+    pieces = _TITLE_MATH.split(_check_text(text, "title"))
+    return "".join(f"${_title_math(p)}$" if k % 2 else plain(p) for k, p in enumerate(pieces))
 
 
 def _check_text(value: Any, what: str) -> str:
@@ -583,7 +585,7 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     introduced definitions (one for a whole page: :func:`page_namer`); by default, one for this block.
     """
     width = checked_width(width)
-    shown = {name: compact_cached(expr) for name, expr in _notation_checked(quantities).items()}
+    shown = {name: compact(expr) for name, expr in _notation_checked(quantities).items()}
     if namer is None:
         namer = page_namer(shown.values(), shown)  # one set of introduced names for the whole block
     lines: list[str] = []
@@ -619,11 +621,6 @@ def page_namer(values: Any, symbols: Any = ()) -> Any:
     """
     heads = [notation_head(s) for s in symbols]
     return new_namer([*values, *(sp.Symbol(h) for h in heads if h)])
-
-
-def compact_cached(expr: Any) -> Any:
-    """:func:`~thermotheory.core.presentation.compact` (which remembers its results: a page and its Markdown twin share the work)."""
-    return compact(expr)
 
 
 def shared_definitions(values: Any) -> ClosedForm | None:
@@ -667,7 +664,7 @@ def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, A
     if text.strip():
         md += [_md_text(text.strip()), ""]
     md += ["$$" + model_latex(model) + "$$", ""]
-    shown = {name: compact_cached(expr) for name, expr in _notation_checked(_page_shown(model, quantities)).items()}
+    shown = {name: compact(expr) for name, expr in _notation_checked(_page_shown(model, quantities)).items()}
     for name, expr in shown.items():
         md.append(f"- ${name} = {expr.latex(where=False) if isinstance(expr, ClosedForm) else latex(expr)}$")
     where = shared_definitions(shown.values())

@@ -156,14 +156,13 @@ def report_tex(item: CatalogEntry, table=None) -> str:
         r"\subsection*{Assumptions}", *_assumption_lines(item, page.notes, symbol),
         r"\subsection*{Closed forms}",
     ]
+    at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
     if item.numeric:
-        at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
         lines += [f"At {at}.", ""]
     printed = _printed(item, closed)
     forms = {symbol[name]: printed[name] for name in item.quantities}
     lines += [r"\begin{align}", align_rows(quantity_lines(forms)), r"\end{align}"]
     if table is not None:
-        at = ", ".join(f"${sp.latex(s)} = {v:g}$" for s, v in values.items())
         lines += [r"\subsection*{Monte Carlo verification}", f"At {at}.", "",
                   r"\begin{tabular}{lrrrrl}", r"quantity & theory & estimate & s.e. & $z$ & \\ \hline"]
         checked = [n for n in item.quantities if n not in item.unchecked()]
