@@ -427,3 +427,35 @@ def test_structured_form_names_the_tree_sums():
     values = {c: float(v) for c, v in zip(m.parameters, rng.uniform(0.3, 2, len(m.parameters)))}
     assert float(s.evaluate(values)) == pytest.approx(float(plain.subs(values)), rel=1e-10)
     assert float(plain.subs(values)) == pytest.approx(tt.entropy_production_rate(m.numeric(values)), rel=1e-10)
+
+
+# -- review fixes: a given distribution is checked; a symbolic entropy rate; a non-mapping entropy_flow ---------------
+def test_entropy_of_a_given_distribution_is_checked_like_an_initial_one():
+    """entropy(p=...) once returned ln 2 for 2 probabilities of a 3-state model and -1.39 for negative ones."""
+    from thermotheory.errors import InvalidProbability
+
+    m = MarkovJumpProcess({(0, 1): 1.0, (1, 2): 1.0, (2, 0): 1.0, (1, 0): 1.0, (2, 1): 1.0, (0, 2): 1.0})
+    for bad in ([0.5, 0.5], [2.0, -0.5, -0.5], [0.2, 0.2, 0.2]):
+        with pytest.raises(InvalidProbability, match="^p: "):
+            jf.entropy(m, p=bad)
+    p = [0.2, 0.3, 0.5]
+    assert jf.entropy(m, p=p) == pytest.approx(-sum(x * math.log(x) for x in p), rel=1e-12)
+
+
+def test_uncertainty_ratio_of_a_numeric_model_with_a_symbolic_entropy_rate():
+    """A symbolic entropy_rate on a numeric model was a raw TypeError (float() of an expression)."""
+    from thermotheory.core.jump import JumpCurrent
+
+    ring = MarkovJumpProcess({(0, 1): 2.0, (1, 2): 2.0, (2, 0): 2.0, (1, 0): 1.0, (2, 1): 1.0, (0, 2): 1.0})
+    current = JumpCurrent({(0, 1): 1})
+    s = sp.Symbol("s", positive=True)
+    ratio = tt.uncertainty_ratio(ring, current, entropy_rate=s)
+    assert ratio.free_symbols == {s}
+    sigma = tt.entropy_production_rate(ring)
+    assert float(ratio.subs(s, sigma)) == pytest.approx(tt.uncertainty_ratio(ring, current), rel=1e-12)
+
+
+def test_entropy_flow_that_is_not_a_mapping_is_refused_by_name():
+    """entropy_flow=[1, 2] was a raw AttributeError (.items() before the mapping check)."""
+    with pytest.raises(ModelError, match="entropy_flow: expected a mapping"):
+        MarkovJumpProcess({(0, 1): 1.0, (1, 0): 1.0}, entropy_flow=[1, 2])

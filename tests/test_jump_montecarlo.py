@@ -568,3 +568,31 @@ def test_verify_all_checks_every_stationary_row_of_a_symbolic_jump_model():
     assert table.passed and len(table) >= 10
     shown = str(table)
     assert all(row in shown for row in ("information_flow(y)", "efficiency(y)", "mutual_information(x, y)"))
+
+
+def test_heat_of_one_reservoir_beside_a_one_way_jump_of_another():
+    """The heat rate of reservoir "hot" is defined (the closed form gives it) when a jump of "cold" has no reverse;
+    the estimator once refused it (it asked for every transition's entropy flow)."""
+    w = {(0, 1): 2.0, (1, 0): 1.0, (1, 2): 1.5, (2, 1): 0.5, (2, 0): 1.0}
+    m = tt.MarkovJumpProcess(w, reservoirs={(0, 1): "hot", (1, 2): "hot", (2, 0): "cold"})
+    L = np.zeros((3, 3))
+    for (i, j), r in w.items():
+        L[j, i] += r
+        L[i, i] -= r
+    p = sla.null_space(L)[:, 0]
+    p /= p.sum()
+    hot = sum((p[i] * w[(i, j)] - p[j] * w[(j, i)]) * math.log(w[(i, j)] / w[(j, i)])
+              for i, j in [(0, 1), (1, 2)])
+    assert tt.heat_rate(m, "hot") == pytest.approx(hot, rel=1e-10)
+    estimate, _, _ = mj.heat_rate(m, reservoir="hot", paths=512, seed=3)
+    assert abs(estimate.z(hot)) <= 4
+    with pytest.raises(IrreversibleTransition):
+        mj.heat_rate(m, reservoir="cold", paths=64, seed=3)
+
+
+def test_an_entropy_rate_that_is_not_a_number_is_refused_by_name():
+    """uncertainty_ratio(entropy_rate="abc") was a raw ValueError, and NaN was taken."""
+    ring = tt.MarkovJumpProcess({(0, 1): 2.0, (1, 2): 2.0, (2, 0): 2.0, (1, 0): 1.0, (2, 1): 1.0, (0, 2): 1.0})
+    for bad in ("abc", float("nan")):
+        with pytest.raises(ModelError, match="entropy_rate"):
+            mj.uncertainty_ratio(ring, tt.JumpCurrent({(0, 1): 1}), entropy_rate=bad, paths=64, seed=0)

@@ -324,3 +324,25 @@ def test_results_come_back_whole_or_as_an_error_never_a_hang(pool):
         W.run_tasks(_unloadable, [(1,), (2,)], workers=pool)
     assert time.perf_counter() - started < 60
     assert W.run_tasks(operator.add, [(1, 1), (2, 2)], workers=pool) == [2, 4]  # the pool still serves
+
+
+def test_simulate_adds_no_drawing_thread_inside_a_worker_process():
+    """The workers are plain interpreters (no multiprocessing parent): simulate once took a second thread in each,
+    so a pool of one worker per CPU ran twice as many busy threads as CPUs."""
+    from thermotheory.montecarlo.simulate import _idle_cpu
+    from thermotheory.workers import Pool
+
+    with Pool(1) as pool:
+        assert pool.map(_idle_cpu, [()]) == [False]
+
+
+def test_the_deprecated_montecarlo_sweep_module_points_at_the_new_homes():
+    """Its worker names once pointed at thermotheory.sweep, which no longer has them (AttributeError)."""
+    import importlib
+    import sys
+
+    old = importlib.import_module("thermotheory.montecarlo.sweep")
+    homes = {"_serve": "thermotheory.workers", "_WORKER": "thermotheory.workers", "sweep": "thermotheory.sweep"}
+    for name, home in homes.items():
+        with pytest.warns(DeprecationWarning, match=home):
+            assert getattr(old, name) is getattr(sys.modules[home], name)

@@ -141,6 +141,9 @@ def _quiet_client(Client: type) -> type:
 
 # The worker: the parent's sys.path (so that it imports the same thermotheory and the modules beside the
 # caller's script), then the loop that answers pickled tasks.
+#: True in a worker process of this module (its siblings take the other CPUs: no extra threads there).
+IN_WORKER = False
+
 _WORKER = "import sys; sys.path[:] = {path!r}; from thermotheory.workers import _serve; _serve()"
 
 
@@ -178,6 +181,8 @@ def _serve() -> None:
 
     The reply is ``("ok", result, warnings)`` or ``("error", exception, traceback)``.
     """
+    global IN_WORKER
+    IN_WORKER = True
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything the tasks print goes to stderr, never into the replies
     # the last tasks' arguments stay alive: the closed forms cached per model (weakly, by value) then serve the

@@ -23,7 +23,7 @@ import sympy as sp
 
 from ..errors import (DuplicateState, InvalidRate, IrreversibleTransition, ModelError, NotBipartite, TooLarge,
                       UnknownState)
-from .checks import check_value
+from .checks import as_expression, check_value
 from .closedform import latex_of
 from .layout import TEXT_WIDTH, checked_width
 
@@ -73,23 +73,14 @@ def _as_rate(value: Any, what: str, names: Mapping[str, sp.Symbol] | None = None
             raise InvalidRate(f"{what}: the text {text!r} is not an expression sympy can read") from None
     if isinstance(value, np.ndarray) and value.ndim == 0:
         return _as_rate(value.item(), what)
-    try:
-        expr = sp.sympify(value, strict=True)
-    except (sp.SympifyError, TypeError, ValueError):
-        raise InvalidRate(f"{what}: expected a number or a sympy expression but found {value!r:.80}") from None
-    if not isinstance(expr, sp.Expr):
-        raise InvalidRate(f"{what}: expected a scalar expression but found {value!r:.80}")
-    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        raise InvalidRate(f"{what}: expected a finite rate but found {expr}")
+    try:  # the checks every expression of a model passes (a scalar, finite, real), as a rate's error
+        expr = as_expression(value, what)
+    except ModelError as error:
+        raise InvalidRate(str(error)) from None
     if expr.is_number:
-        z = complex(expr.evalf(30))
-        if z.imag != 0 or expr.is_extended_real is False:
-            raise InvalidRate(f"{what}: expected a real rate but found {expr}")
-        if z.real < 0:
+        if complex(expr.evalf(30)).real < 0:
             raise InvalidRate(f"{what}: expected a non-negative rate but found {expr}")
         return expr, False
-    if expr.is_extended_real is False:
-        raise InvalidRate(f"{what}: expected a real rate but found {expr}")
     if expr.is_extended_negative:
         raise InvalidRate(f"{what}: the rate {expr} is negative under the symbols' assumptions; a rate must be "
                           "non-negative (declare its symbols positive=True)")
@@ -222,7 +213,9 @@ class MarkovJumpProcess:
         set_(self, "_edges", tuple(sorted(raw)))
         # entropy flows
         flows: dict[tuple[int, int], Any] = {}
-        for key, value in (entropy_flow or {}).items() if entropy_flow is not None else ():
+        if entropy_flow is not None and not isinstance(entropy_flow, Mapping):
+            raise ModelError("entropy_flow: expected a mapping {(a, b): entropy flow}")
+        for key, value in (entropy_flow or {}).items():
             a, b = _pair(key, "entropy_flow")
             i, j = self._lookup(a, "entropy_flow"), self._lookup(b, "entropy_flow")
             if (i, j) not in raw and (j, i) not in raw:
@@ -241,8 +234,6 @@ class MarkovJumpProcess:
                                      f"({flows[(j, i)]}) do not sum to zero; give one direction only")
         for (i, j), e in list(flows.items()):
             flows.setdefault((j, i), -e)
-        if entropy_flow is not None and not isinstance(entropy_flow, Mapping):
-            raise ModelError("entropy_flow: expected a mapping {(a, b): entropy flow}")
         set_(self, "_flows", flows)
         # reservoirs
         res: dict[tuple[int, int], str] = {}
@@ -598,18 +589,36 @@ class MarkovJumpProcess:
         W[src, dst] = w
         return W
 
-    def entropy_flow_edges(self) -> np.ndarray:
+    def entropy_flow_edges(self, where: np.ndarray | None = None) -> np.ndarray:
         """The entropy flow into the medium of each transition of :attr:`edges` (floats, numeric models only).
+
+        ``where``: a boolean mask over :attr:`edges`, the transitions whose flows are needed (the
+        heat of one reservoir or subsystem); the others are 0 where they are undefined, and are
+        not refused. Default: every transition.
 
         Raises
         ------
         IrreversibleTransition
-            For a jump without its reverse and no declared entropy flow.
-        """
-        self._require_numeric("entropy_flow_edges()")
-        if "flow_edges" not in self._cache:
-            from .jump_forms import _flows_where
+            For a jump (under ``where``) without its reverse and no declared entropy flow.
 
+        Examples
+        --------
+        >>> m = MarkovJumpProcess({(0, 1): 2.0, (1, 0): 1.0, (1, 2): 1.0, (2, 0): 1.0},
+        ...                       reservoirs={(1, 2): "b", (2, 0): "b"})  # the jumps of "b" have no reverse
+        >>> medium = m.reservoir_edges() == m.reservoir_names.index("medium")
+        >>> [round(float(f), 4) for f in m.entropy_flow_edges(where=medium)]
+        [0.6931, -0.6931, 0.0, 0.0]
+        """
+        from .jump_forms import _flows_where
+
+        self._require_numeric("entropy_flow_edges()")
+        if where is not None:
+            mask = np.asarray(where)
+            if mask.dtype != bool or mask.shape != (len(self._edges),):
+                raise ModelError(f"where: expected a boolean mask of {len(self._edges)} entries (one per transition) "
+                                 f"but found {where!r:.80}")
+            return _flows_where(self, mask)
+        if "flow_edges" not in self._cache:
             self._cache["flow_edges"] = _flows_where(self, np.ones(len(self._edges), dtype=bool))
         return self._cache["flow_edges"].copy()
 

@@ -281,7 +281,7 @@ def uncertainty_ratio(model: Any, current: Any, entropy_rate: Any = None) -> Any
     var = current_variance_rate(model, current)
     sigma = forms.entropy_production_rate(model) if entropy_rate is None else check_value(entropy_rate,
                                                                                           what="entropy_rate")
-    if isinstance(mean, float):
+    if isinstance(mean, float) and not getattr(sigma, "free_symbols", None):
         if mean == 0:
             raise ModelError("uncertainty_ratio: the current's mean rate is zero, so the ratio is undefined")
         return float(var * float(sigma) / (2 * mean**2))

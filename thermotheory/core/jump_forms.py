@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..errors import IllConditioned, IrreversibleTransition, ModelError, NotBipartite, NotErgodic, TooLarge
+from ..errors import IllConditioned, InvalidProbability, IrreversibleTransition, ModelError, NotBipartite, NotErgodic, TooLarge
+from .checks import check_value
 from .closedform import ClosedForm, check_form
 
 __all__ = ["stationary_distribution", "state_probability", "probability_current", "probability_currents",
@@ -412,6 +413,56 @@ def kinetic_weights(model: Any) -> list[sp.Expr]:
     return [K.expr(z) for z in K.Z]
 
 
+def initial_distribution(model: Any, initial: Any, what: str = "initial") -> Any:
+    """The initial distribution as a float array (numeric values) or a sympy Matrix column.
+
+    ``initial`` is a probability vector over ``model.states`` or a mapping ``state -> probability``
+    (states left out have probability 0). ``what`` names it in messages.
+
+    Raises
+    ------
+    InvalidProbability
+        For a negative entry, entries that do not sum to 1, or a vector of the wrong length.
+    UnknownState
+        For a mapping key that is not a state.
+
+    Examples
+    --------
+    >>> from thermotheory.core.jump import MarkovJumpProcess
+    >>> initial_distribution(MarkovJumpProcess({("a", "b"): 1.0, ("b", "a"): 1.0}), {"a": 1})
+    array([1., 0.])
+    """
+    n = model.n
+    if isinstance(initial, Mapping):
+        vals = [sp.Integer(0)] * n
+        for state, prob in initial.items():
+            vals[model.index(state)] = check_value(prob, what=f"the initial probability of {state!r}")
+    elif isinstance(initial, (list, tuple, np.ndarray, sp.MatrixBase)):
+        flat = list(np.ravel(np.asarray(initial, dtype=object))) if not isinstance(initial, sp.MatrixBase) \
+            else list(initial)
+        if len(flat) != n:
+            raise InvalidProbability(f"{what}: expected {n} probabilities (one per state, in the order of "
+                                     f"model.states) but found {len(flat)}")
+        vals = [check_value(v, what="an initial probability") for v in flat]
+    else:
+        raise InvalidProbability(f"{what}: expected a probability vector or a mapping state -> probability but "
+                                 f"found {initial!r:.60}")
+    if all(v.is_number for v in vals):
+        x = np.array([float(v) for v in vals])
+        if (x < 0).any():
+            raise InvalidProbability(f"{what}: a probability is negative ({x.min():g})")
+        if abs(x.sum() - 1) > 1e-9:
+            raise InvalidProbability(f"{what}: the probabilities sum to {x.sum():.12g}, not 1")
+        return x
+    for v in vals:
+        if v.is_negative:
+            raise InvalidProbability(f"{what}: the probability {v} is negative")
+    total = sp.simplify(sp.Add(*vals) - 1)
+    if total != 0:
+        raise InvalidProbability(f"{what}: the probabilities sum to {sp.Add(*vals)}, not 1")
+    return sp.Matrix(vals)
+
+
 # -- the stationary distribution -----------------------------------------------------------------------------------
 def stationary_distribution(model: Any, form: str | None = None) -> Any:
     r"""The stationary distribution :math:`p_i = Z_i / Z` (matrix-tree theorem), in the order of ``model.states``.
@@ -709,7 +760,7 @@ def _y_jumps(model: Any, subsystem: Any, what: str) -> np.ndarray:
 
 
 def _numeric_flows(model: Any) -> np.ndarray:
-    return _flows_where(model, np.ones(len(model.edges), dtype=bool))
+    return model.entropy_flow_edges()  # cached on the model
 
 
 def _flows_where(model: Any, mask: np.ndarray) -> np.ndarray:
@@ -1028,6 +1079,8 @@ def entropy(model: Any, X: Any = None, p: Any = None, form: str | None = None) -
         return N.result(_entropy_terms(probs))
     if p is None:
         p = _numeric_p(model)
+    else:  # a given distribution is checked as an initial one is (length, signs, sum)
+        p = initial_distribution(model, p, "p")
     if isinstance(p, np.ndarray):
         q = p if positions is None else np.bincount(_groups(model, positions)[0], weights=p)
         q = q[q > 0]

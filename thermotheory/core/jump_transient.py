@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..errors import InvalidProbability, ModelError, TooLarge
+from ..errors import ModelError, TooLarge
 from .checks import check_value
 from . import jump_forms as forms
 
@@ -29,54 +29,9 @@ __all__ = ["initial_distribution", "distribution", "time_integral", "heat", "ent
 MAX_SYMBOLIC_TRANSIENT_STATES = 2
 
 
-def initial_distribution(model: Any, initial: Any) -> Any:
-    """The initial distribution as a float array (numeric values) or a sympy Matrix column.
-
-    ``initial`` is a probability vector over ``model.states`` or a mapping ``state -> probability``
-    (states left out have probability 0).
-
-    Raises
-    ------
-    InvalidProbability
-        For a negative entry, entries that do not sum to 1, or a vector of the wrong length.
-    UnknownState
-        For a mapping key that is not a state.
-
-    Examples
-    --------
-    >>> from thermotheory.core.jump import MarkovJumpProcess
-    >>> initial_distribution(MarkovJumpProcess({("a", "b"): 1.0, ("b", "a"): 1.0}), {"a": 1})
-    array([1., 0.])
-    """
-    n = model.n
-    if isinstance(initial, Mapping):
-        vals = [sp.Integer(0)] * n
-        for state, prob in initial.items():
-            vals[model.index(state)] = check_value(prob, what=f"the initial probability of {state!r}")
-    elif isinstance(initial, (list, tuple, np.ndarray, sp.MatrixBase)):
-        flat = list(np.ravel(np.asarray(initial, dtype=object))) if not isinstance(initial, sp.MatrixBase) \
-            else list(initial)
-        if len(flat) != n:
-            raise InvalidProbability(f"initial: expected {n} probabilities (one per state, in the order of "
-                                     f"model.states) but found {len(flat)}")
-        vals = [check_value(v, what="an initial probability") for v in flat]
-    else:
-        raise InvalidProbability(f"initial: expected a probability vector or a mapping state -> probability but "
-                                 f"found {initial!r:.60}")
-    if all(v.is_number for v in vals):
-        x = np.array([float(v) for v in vals])
-        if (x < 0).any():
-            raise InvalidProbability(f"initial: a probability is negative ({x.min():g})")
-        if abs(x.sum() - 1) > 1e-9:
-            raise InvalidProbability(f"initial: the probabilities sum to {x.sum():.12g}, not 1")
-        return x
-    for v in vals:
-        if v.is_negative:
-            raise InvalidProbability(f"initial: the probability {v} is negative")
-    total = sp.simplify(sp.Add(*vals) - 1)
-    if total != 0:
-        raise InvalidProbability(f"initial: the probabilities sum to {sp.Add(*vals)}, not 1")
-    return sp.Matrix(vals)
+#: The initial distribution, checked (a probability vector or a mapping state -> probability): it lives
+#: with the stationary forms, which check a given distribution the same way.
+initial_distribution = forms.initial_distribution
 
 
 def _time(t: Any) -> Any:

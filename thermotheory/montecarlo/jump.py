@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checks import real_number
 from ..errors import IrreversibleTransition, ModelError, NotAModel, NotBipartite, NotErgodic, TooLarge
 from . import blocks
 from .gillespie import JumpRecord, gillespie
@@ -469,7 +470,8 @@ def heat_rate(model: Any, subsystem: Any = None, reservoir: Any = None, *, paths
     """
     model = _jump_model(model)
     _settings(dt, method)
-    weights = np.where(_edge_mask(model, subsystem, reservoir), model.entropy_flow_edges(), 0.0)
+    mask = _edge_mask(model, subsystem, reservoir)
+    weights = np.where(mask, model.entropy_flow_edges(where=mask), 0.0)
     rec = stationary_run(model, paths=paths, seed=seed, duration=duration, occupation=False)
     return _mean(_rate_rows(rec, weights), paths), 0.0, rec.duration
 
@@ -534,7 +536,8 @@ def efficiency(model: Any, subsystem: Any, *, paths: int, seed: int = 0, dt: flo
     model = _jump_model(model)
     _settings(dt, method)
     flow = _information_flow_of(model, subsystem)
-    q = np.where(_edge_mask(model, subsystem), model.entropy_flow_edges(), 0.0)
+    mask = _edge_mask(model, subsystem)
+    q = np.where(mask, model.entropy_flow_edges(where=mask), 0.0)
     rec = stationary_run(model, paths=paths, seed=seed, duration=duration)
 
     def stat(tot):
@@ -633,7 +636,7 @@ def uncertainty_ratio(model: Any, current: Any, entropy_rate: Any = None, *, pat
     model = _jump_model(model)
     _settings(dt, method)
     d = _current_weights(model, current)
-    sigma = None if entropy_rate is None else float(entropy_rate)
+    sigma = None if entropy_rate is None else real_number("entropy_rate", entropy_rate)
     if sigma is None:
         _require_reversible(model, "uncertainty_ratio")
     a = model.entropy_flow_edges() if sigma is None else None
@@ -672,7 +675,8 @@ def heat(model: Any, t: Any, initial: Any, initial_mean: Any = None, subsystem: 
     if initial_mean is not None:
         raise ModelError("initial_mean: a jump process starts from a distribution over its states (initial=); "
                          "it has no initial mean")
-    weights = np.where(_edge_mask(model, subsystem), model.entropy_flow_edges(), 0.0)
+    mask = _edge_mask(model, subsystem)
+    weights = np.where(mask, model.entropy_flow_edges(where=mask), 0.0)
     rec = transient_run(model, t, initial, paths=paths, seed=seed, occupation=False)
     rows = np.column_stack([rec.totals() @ weights, np.ones(rec.paths)])
     return _mean(rows, paths), 0.0, rec.duration

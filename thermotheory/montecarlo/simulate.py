@@ -620,7 +620,9 @@ def _idle_cpu() -> bool:
     import multiprocessing
     import os
 
-    if multiprocessing.parent_process() is not None:
+    from .. import workers
+
+    if workers.IN_WORKER or multiprocessing.parent_process() is not None:
         return False
     try:
         cpus = len(os.sched_getaffinity(0))
