@@ -34,7 +34,7 @@ KINDS = {
     "ion_channel": ("jump", "stationary"), "ion_channel_step": ("jump", "transient"),
     "atp_sensor": ("jump", "stationary"), "receptor": ("jump", "stationary"),
     "binary_synapse": ("jump", "transient"), "cascade_synapse": ("jump", "stationary"),
-    "proofreading": ("jump", "stationary"),
+    "proofreading": ("jump", "stationary"), "ion_pump": ("jump", "stationary"),
 }
 
 

@@ -56,6 +56,8 @@ from .models import ion_channel as K_ion
 from .models import memory as M_mem
 from .models import proofreading as H_pr
 from .models import receptor as R_rec
+from .models import pump as G_pump
+from .registry import conversion_efficiency
 from .models.cascade import D_v, D_x, D_y, gamma_v, gamma_x, gamma_y, kappa_x, kappa_y
 from .models.engine import T_c, T_h, lambda_f, lambda_i, optimal_rate, t_1, t_3, t_f, w_1, w_2
 from .models.engine import s as s_p
@@ -410,7 +412,7 @@ s_0 = sp.Symbol("s_0", positive=True)
 #: Gains, time constants and noises of the heterogeneous population's three neurons.
 HETEROGENEOUS = ((1, 2, sp.Rational(1, 2)), (sp.Rational(1, 2), 1, 2), (sp.Rational(1, 2), sp.Rational(1, 2), 1))
 f = D.hebbian_force
-_LEARNING = {"step": "a step drive", "ramp": "a ramp of duration tau_r", "pulse": "a pulse of duration t_w"}
+_LEARNING = {"step": "a step drive", "ramp": "a ramp of duration $\\tau_r$", "pulse": "a pulse of duration $t_w$"}
 
 
 def _row(name: str, description: str, build: Callable[..., Any], defaults: Mapping[sp.Symbol, float],
@@ -450,8 +452,8 @@ def _learning(kind: str) -> CatalogEntry:
     start = sp.diag(C.s_mu**2, C.sigma_w**2, 0)  # mu ~ N(0, s_mu^2), w in equilibrium, the clock at 0
     defaults = {C.tau_w: 1.0, C.sigma_w: 1.0, C.lam: 1.0, C.s_mu: 1.0, C.t: 2.0,
                 **{"ramp": {C.tau_r: 1.0}, "pulse": {C.t_w: 1.0}}.get(kind, {})}
-    return _row(f"learning_{kind}", f"a synapse learning a static mu, normal with spread s_mu, under {_LEARNING[kind]}: "
-                "(mu, w, a clock) from independence, at a time t; closed forms averaged over mu (model C2)",
+    return _row(f"learning_{kind}", f"a synapse learning a static $\\mu$, normal with spread $s_\\mu$, under {_LEARNING[kind]}: "
+                "($\\mu$, $w$, a clock) from independence, at a time $t$; closed forms averaged over $\\mu$ (model C2)",
                 lambda: C.learning_sde(kind), defaults,
                 {"mutual_information": mutual_information.of(C.w, C.mu, t=C.t, initial=start),
                  "entropy": entropy.of(C.w, t=C.t, initial=start), "heat": heat.of(t=C.t, initial=start, subsystem=C.w)},
@@ -473,8 +475,8 @@ def _decoder_currents() -> CatalogEntry:
     one = B.one_neuron()
     heat_x = Current.heat(one, B.x)  # Q_x: the entropy the neuron gives to its medium
     track = Current.from_expressions(one, {B.x: B.v}, symbol=r"J_{v x}")  # int v o dx
-    return _row("decoder_currents", "a neuron decoding the velocity (model B): the fluctuations of its heat Q_x and of "
-                "the tracking current J_vx = int v o dx, and their thermodynamic uncertainty ratios", B.one_neuron,
+    return _row("decoder_currents", "a neuron decoding the velocity (model B): the fluctuations of its heat $Q_x$ and of "
+                "the tracking current $J_{vx} = \\int v \\circ dx$, and their thermodynamic uncertainty ratios", B.one_neuron,
                 {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.5, B.sigma_n: 0.5, B.g: 1.0},
                 {"heat_mean_rate": current_mean_rate.of(heat_x), "heat_variance_rate": current_variance_rate.of(heat_x),
                  "heat_uncertainty_ratio": uncertainty_ratio.of(heat_x), "tracking_mean_rate": current_mean_rate.of(track),
@@ -494,7 +496,7 @@ def _ion_channel_step() -> CatalogEntry:
     start = K_ion.binomial_start()
     forms = K_ion.step_quantities()
     return _row("ion_channel_step", "the potassium channel relaxing after a voltage step from rest to -20 mV: from "
-                "Bin(4, n_0) over [0, t], rates per ms (a Markov jump process)", K_ion.potassium_channel,
+                "$\\mathrm{Bin}(4, n_0)$ over $[0, t]$, rates per ms (a Markov jump process)", K_ion.potassium_channel,
                 {K_ion.alpha: 0.361, K_ion.beta: 0.0712, K_ion.n_0: 0.318, K_ion.t: 5.0},
                 {"entropy": entropy.of(t=K_ion.t, initial=start), "heat": heat.of(t=K_ion.t, initial=start),
                  "entropy_production": entropy_production.of(t=K_ion.t, initial=start)}, 256,
@@ -518,7 +520,7 @@ def _binary_synapse() -> CatalogEntry:
     start = M_mem.potentiated_start()
     own = M_mem.binary_quantities()
     return _row("binary_synapse", "a binary synapse (Fusi, Drew & Abbott 2005) forgetting a potentiation: plasticity "
-                "events at rate r, a fraction f potentiating, each switching it with probability q; over [0, t] (a "
+                "events at rate $r$, a fraction $f$ potentiating, each switching it with probability $q$; over $[0, t]$ (a "
                 "Markov jump process)", M_mem.binary_synapse, {M_mem.r: 1.0, M_mem.f: 0.3, M_mem.q: 0.5, M_mem.t: 1.0},
                 {"entropy_production": entropy_production.of(t=M_mem.t, initial=start),
                  "heat": heat.of(t=M_mem.t, initial=start)}, 1024,
@@ -536,6 +538,20 @@ def _proofreading() -> CatalogEntry:
                 {"right_flux": lambda: own["right_flux"], "wrong_flux": lambda: own["wrong_flux"]})
 
 
+def _ion_pump() -> CatalogEntry:
+    own = G_pump.pump_quantities()
+    quantities = {"cycle_current": current_mean_rate.of(G_pump.ion_current()), "atp_flow": heat_rate.of("atp"),
+                  "ion_flow": heat_rate.of("ions"), "entropy_production_rate": entropy_production_rate.of(),
+                  "efficiency": conversion_efficiency.of("atp", "ions")}
+    return _row("ion_pump", "an ATP-driven ion pump (the Na/K-ATPase as a four-state cycle: binding inside, "
+                "phosphorylation by ATP, release outside, return), tightly coupled; its conversion efficiency from "
+                "ATP to the ion gradient is $\\Delta\\mu_\\mathrm{ion} / \\Delta\\mu_\\mathrm{ATP}$ (Hill 1977; a Markov jump "
+                "process)",
+                G_pump.ion_pump, {G_pump.k_1: 1.0, G_pump.k_2: 1.0, G_pump.k_3: 1.0, G_pump.k_4: 1.0,
+                                  G_pump.Delta_mu_ATP: 20.0, G_pump.Delta_mu_ion: 15.0}, quantities, 256,
+                {n: (lambda n=n: own[n]) for n in quantities})
+
+
 _DECODER = {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.5, B.sigma_n: 0.5, B.g: 1.0}
 _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
     # A. The Brownian particle
@@ -548,12 +564,12 @@ _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
         {P.k: 1.0, P.gamma: 1.0, P.T: 1.0}, {"entropy": entropy.of(P.x), "entropy_production_rate":
                                               entropy_production_rate.of()}, 1024),
     "dragged_trap": lambda: _row(
-        "dragged_trap", "an overdamped particle in a trap dragged at speed u, from equilibrium, over [0, t] (model A)",
+        "dragged_trap", "an overdamped particle in a trap dragged at speed $u$, from equilibrium, over $[0, t]$ (model A)",
         P.dragged_trap, {P.k: 1.0, P.gamma: 1.0, P.T: 1.0, P.u: 1.0, P.t: 2.0},
         {"heat": heat.of(t=P.t, initial={P.x: P.T / P.k}),
          "entropy_production": entropy_production.of(t=P.t, initial={P.x: P.T / P.k})}, 1024),
     "relaxation": lambda: _row(
-        "relaxation", "a free particle's velocity relaxing from the spread s_0 to equilibrium, over [0, t] (model A)",
+        "relaxation", "a free particle's velocity relaxing from the spread $s_0$ to equilibrium, over $[0, t]$ (model A)",
         P.free_velocity, {P.m: 1.0, P.gamma: 1.0, P.T: 1.0, s_0: 2.0, P.t: 1.0},
         {"entropy": entropy.of(P.v, t=P.t, initial={P.v: s_0}), "heat": heat.of(t=P.t, initial={P.v: s_0}),
          "entropy_production": entropy_production.of(t=P.t, initial={P.v: s_0})}, 1024),
@@ -570,7 +586,7 @@ _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
         "decoder", "a neuron decoding a Brownian particle's velocity (model B)", B.one_neuron, dict(_DECODER),
         _decoder_quantities(B.v, B.x), 512),
     "population": lambda: _row(
-        "population", "N identical neurons decoding the velocity, through their mean rate (model B)", B.population,
+        "population", "$N$ identical neurons decoding the velocity, through their mean rate (model B)", B.population,
         {**_DECODER, B.N: 3.0}, _decoder_quantities(B.v, B.xbar), 512),
     "heterogeneous": lambda: _row(
         "heterogeneous", "three neurons with their own gains (1, 2, 1/2), time constants (1/2, 1, 2) and noises "
@@ -578,19 +594,19 @@ _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
         {B.tau_v: 1.0, B.sigma_v: 1.0}, _stationary_four(B.v, list(sp.symbols("x_1:4", real=True))), 512),
     # C. Synapses
     "tracking": lambda: _row(
-        "tracking", "a synapse following a decoding neuron, v -> x -> w (model C1)", C.tracking,
+        "tracking", "a synapse following a decoding neuron, $v \\to x \\to w$ (model C1)", C.tracking,
         {**_DECODER, B.tau_n: 0.3, C.kappa: 0.8, C.tau_w: 2.0, C.sigma_w: 0.4}, _stationary_four(C.v, C.w), 512),
     "learning_step": lambda: _learning("step"),
     "learning_ramp": lambda: _learning("ramp"),
     "learning_pulse": lambda: _learning("pulse"),
     "storing": lambda: _row(
-        "storing", "a synapse storing mu after a step drive of duration t_w: (mu, w) a time t after the drive "
+        "storing", "a synapse storing $\\mu$ after a step drive of duration $t_w$: ($\\mu$, $w$) a time $t$ after the drive "
         "stopped (model C2)", lambda: C.learning_joint(sp.Integer(0)),
         {C.tau_w: 1.0, C.sigma_w: 1.0, C.lam: 1.0, C.s_mu: 1.0, C.t_w: 1.0, C.t: 1.0},
         {"mutual_information": mutual_information.of(C.w, C.mu, t=C.t, initial=C.storing_start()),
          "heat": heat.of(t=C.t, initial=C.storing_start(), subsystem=C.w)}, 1024, C.storing_forms()),
     "bcm": lambda: _row(
-        "bcm", "a BCM-type synapse, kappa x (x - theta), on a neuron firing around r_0; closed forms of its "
+        "bcm", "a BCM-type synapse, $\\kappa x (x - \\theta)$, on a neuron firing around $r_0$; closed forms of its "
         "linear-noise approximation (model C)", C.bcm_synapse,
         {B.tau_v: 1.0, B.sigma_v: 0.2, B.tau_n: 0.5, B.sigma_n: 0.1, B.g: 1.0, C.r_0: 2.0, C.theta: 1.0,
          C.kappa: 0.5, C.tau_w: 1.0, C.sigma_w: 0.3},
@@ -598,14 +614,14 @@ _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
          "information_flow": information_flow.of(C.w), "entropy_production_rate": entropy_production_rate.of()}, 512),
     # D. The perceptron
     "one_weight": lambda: _row(
-        "one_weight", "one weight of a perceptron learning one label sigma_T under a ramp of duration tau, from "
-        "equilibrium, over [0, t] (model D)", lambda: D.one_weight("ramp"),
+        "one_weight", "one weight of a perceptron learning one label $\\sigma_T$ under a ramp of duration $\\tau$, from "
+        "equilibrium, over $[0, t]$ (model D)", lambda: D.one_weight("ramp"),
         {D.nu: 1.0, D.tau: 2.0, D.sigma_T: 1.0, D.t: 3.0},
         {"heat": heat.of(t=D.t, initial={D.omega: 1}), "entropy": entropy.of(D.omega, t=D.t, initial={D.omega: 1})},
         1024, D.one_weight_forms("ramp")),
     "many_weights": lambda: _row(
-        "many_weights", "one of many weights (N -> oo, alpha N patterns) under a step Hebbian force "
-        "f ~ N(0, alpha nu^2), over [0, t] (model D)", D.many_weights, {D.alpha: 0.5, D.nu: 1.0, D.t: 1.0},
+        "many_weights", "one of many weights ($N \\to \\infty$, $\\alpha N$ patterns) under a step Hebbian force "
+        "$f \\sim \\mathcal{N}(0, \\alpha \\nu^2)$, over $[0, t]$ (model D)", D.many_weights, {D.alpha: 0.5, D.nu: 1.0, D.t: 1.0},
         {"heat": heat.of(t=D.t, initial=D.many_weights_start(), subsystem=D.omega),
          "entropy": entropy.of(D.omega, t=D.t, initial=D.many_weights_start())}, 1024, D.many_weights_forms()),
     # E. The lattice field
@@ -616,21 +632,21 @@ _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
     # Beyond the seeds (issue #16): current fluctuations, information rates of paths, cold damping, protocols on A(t)
     "decoder_currents": _decoder_currents,
     "cascade": lambda: _row(
-        "cascade", "a signal v acting on a readout y through a hidden intermediate x, v -> x -> y: information rates "
+        "cascade", "a signal $v$ acting on a readout $y$ through a hidden intermediate $x$, $v \\to x \\to y$: information rates "
         "of the paths, and the dissipation seen by a partial recording", cascade.cascade,
         {s: 1.0 for s in (gamma_v, gamma_x, gamma_y, kappa_x, kappa_y, D_v, D_x, D_y)}, cascade.cascade_quantities(), 256),
     "cold_damping": lambda: _row(
-        "cold_damping", "a harmonic oscillator cooled by the velocity feedback force -gamma_fb v (cold damping): the "
+        "cold_damping", "a harmonic oscillator cooled by the velocity feedback force $-\\gamma_\\mathrm{fb} v$ (cold damping): the "
         "bath's heat, the feedback's entropy pumping and the entropy production", feedback.cold_damping,
         {P.m: 1.0, P.k: 1.0, P.gamma: 1.0, P.T: 1.0, gamma_fb: 1.5}, feedback.cold_damping_quantities(), 512),
     "optimal_protocol": lambda: _seeded(
-        "optimal_protocol", "an overdamped particle (gamma = T = 1) in a trap whose stiffness goes from lambda_i to "
-        "lambda_f in a time t_f by the protocol of least mean work (Schmiedl & Seifert 2007, with its jumps), from "
+        "optimal_protocol", "an overdamped particle ($\\gamma = T = 1$) in a trap whose stiffness goes from $\\lambda_i$ to "
+        "$\\lambda_f$ in a time $t_f$ by the protocol of least mean work (Schmiedl & Seifert 2007, with its jumps), from "
         "equilibrium", engine.optimal_protocol, {lambda_i: 1.0, lambda_f: 2.0, t_f: 1.0},
         *engine.optimal_protocol_seed(), shown=engine.shown_trap, protocol=engine.OPTIMAL_PROTOCOL_TEX),
     "heat_engine": lambda: _seeded(
-        "heat_engine", "a particle in a harmonic trap cycled between a hot bath T_h (stroke of duration t_1, variance "
-        "w_1 to w_2) and a cold one T_c (duration t_3, back to w_1) by the optimal protocol, over one cycle "
+        "heat_engine", "a particle in a harmonic trap cycled between a hot bath $T_h$ (stroke of duration $t_1$, variance "
+        "$w_1$ to $w_2$) and a cold one $T_c$ (duration $t_3$, back to $w_1$) by the optimal protocol, over one cycle "
         "(Schmiedl & Seifert 2008); the default strokes are those of maximum power", engine.heat_engine,
         {T_h: 1.0, T_c: 0.25, w_1: 1.0, w_2: 2.0, t_1: 2.64, t_3: 2.64},
         *engine.heat_engine_seed(), shown=engine.shown_trap, protocol=engine.HEAT_ENGINE_TEX),
@@ -638,22 +654,24 @@ _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
     "ion_channel": _ion_channel,
     "ion_channel_step": _ion_channel_step,
     "atp_sensor": lambda: _jump_sensor("atp_sensor", "the four-state sensor of Barato, Hartich & Seifert (2014): a "
-                                       "signal x flipping at rate gamma, a sensor y aligning with it at rate k and "
-                                       "misaligning at k exp(-Delta_mu) (a Markov jump process)", R_rec.sensor,
+                                       "signal $x$ flipping at rate $\\gamma$, a sensor $y$ aligning with it at rate $k$ "
+                                       "and misaligning at $k e^{-\\Delta\\mu}$ (a Markov jump process)", R_rec.sensor,
                                        {R_rec.gamma: 0.5, R_rec.k: 2.0, R_rec.Delta_mu: 2.0}, R_rec.sensor_quantities),
-    "receptor": lambda: _jump_sensor("receptor", "a receptor binding a ligand at rate k c_x and releasing it at rate "
-                                     "omega, the concentration flipping between c_0 and c_1 at rate gamma (Barato, "
+    "receptor": lambda: _jump_sensor("receptor", "a receptor binding a ligand at rate $k c_x$ and releasing it at "
+                                     "rate $\\omega$, the concentration flipping between $c_0$ and $c_1$ at rate "
+                                     "$\\gamma$ (Barato, "
                                      "Hartich & Seifert 2014; a Markov jump process)", R_rec.receptor,
                                      {R_rec.gamma: 0.5, R_rec.k: 1.0, R_rec.c_0: 0.5, R_rec.c_1: 2.0, R_rec.omega: 1.0},
                                      R_rec.receptor_quantities),
     "binary_synapse": _binary_synapse,
     "cascade_synapse": lambda: _row(
         "cascade_synapse", f"the cascade model of synaptic memory (Fusi, Drew & Abbott 2005), {M_mem.CASCADE_LEVELS} "
-        "levels per strength, each transition with its reverse at exp(-Delta_mu) times its rate, in its stationary "
+        "levels per strength, each transition with its reverse at $e^{-\\Delta\\mu}$ times its rate, in its stationary "
         "state (a Markov jump process)", lambda: M_mem.cascade(M_mem.CASCADE_LEVELS, reverse=True),
         {M_mem.r: 1.0, M_mem.f: 0.5, M_mem.x: 0.5, M_mem.Delta_mu: 2.0},
         {"entropy": entropy.of(), "entropy_production_rate": entropy_production_rate.of()}, 256),
     "proofreading": _proofreading,
+    "ion_pump": _ion_pump,
 }
 #: Names of the catalog's models.
 CATALOG = tuple(_BUILDERS)

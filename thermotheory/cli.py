@@ -26,6 +26,7 @@ from .catalog import CATALOG, CatalogEntry, check_value, entry, parameter
 from .core.evaluate import latex
 from .core.presentation import compact
 from .errors import ModelError
+from .export.layout import plain_text
 from .export.report import report_tex
 from .verify import auto_workers
 from .workers import Pool, check_workers, connect, cpu_count, run_tasks
@@ -101,7 +102,7 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     for name in CATALOG:
         item = entry(name)
         params = ", ".join(f"{s.name}={v:g}" for s, v in item.defaults.items())
-        out.write(f"{name}: {item.description}\n  model: {_kind(item)}\n  parameters (defaults): {params}\n"
+        out.write(f"{name}: {plain_text(item.description)}\n  model: {_kind(item)}\n  parameters (defaults): {params}\n"
                   f"  quantities: {', '.join(item.quantities)}\n")
     return 0
 

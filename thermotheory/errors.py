@@ -122,3 +122,24 @@ class SchedulerUnreachable(ModelError):
 
 
 __all__ += ["InvalidWorkers", "SchedulerUnreachable"]
+
+
+# -- machines with declared input and output reservoirs (thermotheory.core.jump_efficiency) -----------------------
+class UnknownReservoir(ModelError):
+    """A reservoir name that the Markov jump process does not have (its reservoirs are ``model.reservoir_names``)."""
+
+
+class UndefinedEfficiency(ModelError):
+    """A conversion efficiency whose input reservoir has zero entropy flow, or whose input and output are one reservoir."""
+
+
+__all__ += ["UnknownReservoir", "UndefinedEfficiency"]
+
+
+# -- numeric-only closed forms (thermotheory.core.jump_filter) -------------------------------------------------------
+class NoClosedForm(ModelError):
+    """A quantity whose closed form is not computed for this model (a symbolic model where it is numeric only, or a
+    case outside what it covers): the message says what to change (substitute numbers, fewer states, ...)."""
+
+
+__all__ += ["NoClosedForm"]

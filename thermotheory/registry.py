@@ -13,7 +13,7 @@ import functools
 import numpy as np
 
 from .core import currents, driven, filtering, gaussian, spectral, thermo
-from .core import jump_currents, jump_forms, jump_transient
+from .core import jump_currents, jump_efficiency, jump_filter, jump_forms, jump_transient
 from .errors import ModelError, SingularCovariance
 from .core.roles import RENAMED_KEYWORDS
 from .quantity import QUANTITIES, Quantity, Role, register
@@ -244,7 +244,9 @@ entropy_production = register(Quantity(
 transfer_entropy_rate = register(Quantity(
     "transfer_entropy_rate", filtering.transfer_entropy_rate, symbol=r"T_{{{source} \to {target}}}", kind="rate", alternatives=(r"\mathcal{{T}}_{{{source} \to {target}}}",),
     units=RATE, reference="hartich2016", roles=(_x("source", "the signal"), _x("target", "the sensor (noisy)")),
-    description="transfer entropy rate from the source's present to the target (Duncan's formula)"))
+    description="transfer entropy rate from the source's present to the target (Duncan's formula for a diffusion; "
+                "the optimal filter's stationary law for a jump process)",
+    closed_forms={"jump": jump_filter.transfer_entropy_rate}))
 
 filter_error = register(Quantity(
     "filter_error", filtering.filter_error, symbol=r"\epsilon^2_{{{hidden} \mid {observed}}}", kind="static", alternatives=(r"\mathcal{{E}}^2_{{{hidden} \mid {observed}}}",),
@@ -338,6 +340,38 @@ probability_current = register(Quantity(
            Role("target", "option", False, "the state the jumps reach")),
     description="net stationary probability current between two states of a Markov jump process",
     closed_forms={"jump": probability_current_of}))
+
+
+def conversion_efficiency_of(model, input, output):
+    """Conversion efficiency ``-sigma_out / sigma_in`` of a Markov jump process between two declared reservoirs.
+
+    The free energy stored in the ``output`` reservoir per free energy drawn from the ``input``
+    (reservoir names of ``model.reservoir_names``). See
+    :func:`thermotheory.core.jump_efficiency.conversion_efficiency`.
+
+    Examples
+    --------
+    >>> import math
+    >>> import thermotheory as tt
+    >>> machine = tt.MarkovJumpProcess({(0, 1): 1.0, (1, 0): math.exp(-4.0), (1, 2): 1.0, (2, 1): math.exp(3.0),
+    ...                                 (2, 0): 1.0, (0, 2): 1.0},
+    ...                                reservoirs={(0, 1): "atp", (1, 2): "ions", (2, 0): "medium"})
+    >>> round(tt.conversion_efficiency(machine, "atp", "ions"), 12)  # one cycle: the ratio of the affinities
+    0.75
+    """
+    if getattr(type(model), "kind", None) != "jump":
+        _jump_only("conversion_efficiency")(model)
+    return jump_efficiency.conversion_efficiency(model, input, output)
+
+
+conversion_efficiency = register(Quantity(
+    "conversion_efficiency", conversion_efficiency_of, symbol=r"\eta_{{{input} \to {output}}}", kind="rate",
+    units="dimensionless", reference="seifert2012",
+    roles=(Role("input", "variables", False, "the reservoir the machine draws free energy from (its name)"),
+           Role("output", "variables", False, "the reservoir the machine stores free energy in (its name)")),
+    description="conversion efficiency of a machine: free energy stored in the output per free energy drawn from "
+                "the input, -sigma_out / sigma_in, at most 1",
+    closed_forms={"jump": conversion_efficiency_of}))
 
 
 #: Every registered quantity, by name: ``thermotheory`` re-exports them all (a new record needs no edit there).

@@ -633,6 +633,11 @@ class ClosedForm:
         return "$\\displaystyle \\begin{aligned} " + r" \\ ".join(self.latex_lines()) + r" \end{aligned}$"
 
 
+#: A symbol named for the difference of a Greek quantity: ``Delta_mu``, ``Delta_mu_ATP``, ``Delta_phi_1``.
+_DIFFERENCE = re.compile(r"^Delta_(alpha|beta|gamma|epsilon|theta|kappa|lambda|mu|nu|xi|pi|rho|sigma|tau|phi|chi|psi|"
+                         r"omega|Phi|Psi|Omega)(?:_([A-Za-z0-9]+))?$")
+
+
 class _Printer(LatexPrinter):
     r"""sympy's LaTeX printer as a physicist writes: ``\ln`` for the natural log, ``\det \Sigma`` for a determinant."""
 
@@ -645,6 +650,18 @@ class _Printer(LatexPrinter):
             inner = rf"\left({inner}\right)"
         tex = rf"\det {inner}"
         return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
+
+    def _print_Symbol(self, expr: Any, style: str = "plain") -> str:
+        # a difference of a Greek quantity, named "Delta_mu" or "Delta_mu_ATP": one symbol, \Delta\mu_{\mathrm{ATP}}
+        match = _DIFFERENCE.match(expr.name)
+        if match is None or expr in self._settings["symbol_names"]:
+            return super()._print_Symbol(expr, style)
+        greek, sub = match.groups()
+        tex = rf"\Delta\{greek}"
+        if sub:
+            tex += "_{" + (rf"\mathrm{{{sub}}}" if len(sub) > 1 and sub.isalpha() else super()._print_Symbol(
+                sp.Symbol(sub))) + "}"
+        return tex
 
     def _print_Pow(self, expr: Any) -> str:
         if isinstance(expr.base, sp.Determinant) and expr.exp.is_Integer and expr.exp > 0:

@@ -19,13 +19,51 @@ from ..core.layout import (  # noqa: F401  (re-exported: the documented home of 
     checked_width, fit_lines, latex_width, new_namer)
 from ..errors import InvalidExport
 
-__all__ = ["TEXT_WIDTH", "latex_width", "fit_lines", "new_namer", "tex_text", "checked_width", "checked_value"]
+__all__ = ["TEXT_WIDTH", "latex_width", "fit_lines", "new_namer", "tex_text", "plain_text", "checked_width",
+           "checked_value"]
 
 
 _TEXT_ESCAPES = [("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
                  ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\^{}")]
 _GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi "
           "chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega").split()
+
+#: LaTeX commands of inline math and what a terminal shows for them (Greek letters from their names).
+_PLAIN_COMMANDS = {**{name: chr(0x391 + k) for k, name in enumerate(
+    "Alpha Beta Gamma Delta Epsilon Zeta Eta Theta Iota Kappa Lambda Mu Nu Xi Omicron Pi Rho".split())},
+    **{name: chr(0x3A3 + k) for k, name in enumerate("Sigma Tau Upsilon Phi Chi Psi Omega".split())},
+    **{name: chr(0x3B1 + k) for k, name in enumerate(
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho".split())},
+    **{name: chr(0x3C3 + k) for k, name in enumerate("sigma tau upsilon phi chi psi omega".split())},
+    "to": "→", "leftarrow": "←", "infty": "∞", "sim": "~", "int": "∫", "circ": "∘", "cdot": "·", "times": "×",
+    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "approx": "≈", "mid": "|", "exp": "exp", "ln": "ln",
+    "log": "log", "dot": "", "mathrm": "", "mathcal": "", "mathbf": "", "operatorname": "", "text": "", "left": "", "right": "", ",": " ", ";": " ", "quad": " "}
+
+
+def plain_text(text: str) -> str:
+    r"""Text with inline math (``$...$``, LaTeX) as a terminal shows it: Greek letters, arrows, ``_`` and ``^`` kept.
+
+    What the LaTeX pages typeset (:func:`~thermotheory.export.derivation.tex_title`) the
+    command line prints with this: ``$\Delta\mu$`` as ``Δμ``, ``$v \to x$`` as ``v → x``,
+    ``$T_{h}$`` as ``T_h``, ``$\frac{a}{b}$`` as ``a/b``.
+
+    Examples
+    --------
+    >>> plain_text(r"a sensor misaligning at $k e^{-\Delta\mu}$, $v \to x$, heat $Q_{x}$ and $\frac{a}{b}$")
+    'a sensor misaligning at k e^(-Δμ), v → x, heat Q_x and a/b'
+    """
+    if not isinstance(text, str):
+        raise InvalidExport(f"expected text (a string) but found {type(text).__name__} {text!r}")
+
+    def math(m: re.Match) -> str:
+        t = m.group(1)
+        t = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2", t)
+        t = re.sub(r"\\([A-Za-z]+|[,;])", lambda c: _PLAIN_COMMANDS.get(c.group(1), c.group(1)), t)
+        t = re.sub(r"([_^])\{([^{}]*)\}", lambda c: f"{c.group(1)}{c.group(2)}" if c.group(1) == "_" or len(
+            c.group(2)) == 1 else f"^({c.group(2)})", t)
+        return t.replace("{", "").replace("}", "")
+
+    return re.sub(r"\$([^$]*)\$", math, text)
 
 
 def tex_text(text: str) -> str:

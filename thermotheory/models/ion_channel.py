@@ -61,9 +61,19 @@ n_inf = alpha / (alpha + beta)
 #: Open fraction of one gate at time ``t`` from ``n_0``.
 n_of_t = n_inf + (n_0 - n_inf) * sp.exp(-(alpha + beta) * t)
 
-# names of the closed forms' definitions: n_inf and n(t)
+# names of the closed forms' definitions: n_inf and n(t); the binary entropy h(n) of one gate and the mean log of
+# the number of orderings <ln C(4, k)> at n_inf, n(t) and n_0
 _NU, _NT = sp.Symbol("n_infty", positive=True), sp.Symbol("n_t", positive=True)
-_NAMES = {_NU: r"n_\infty", _NT: r"n(t)"}
+_H_NU, _H_NT = sp.Symbol("h_infty", positive=True), sp.Symbol("h_t", positive=True)
+_L_NU, _L_NT, _L_N0 = (sp.Symbol(f"L_{w}", positive=True) for w in ("infty", "t", "0"))
+_NAMES = {_NU: r"n_\infty", _NT: r"n(t)", _H_NU: r"h(n_\infty)", _H_NT: r"h(n(t))",
+          _L_NU: r"\langle \ln \tbinom{4}{k} \rangle_\infty", _L_NT: r"\langle \ln \tbinom{4}{k} \rangle_t",
+          _L_N0: r"\langle \ln \tbinom{4}{k} \rangle_0"}
+
+
+def _binary_entropy(n: Any) -> Any:
+    """The entropy -n ln n - (1 - n) ln(1 - n) of one gate open with probability n (nats)."""
+    return -n * sp.log(n) - (1 - n) * sp.log(1 - n)
 
 
 def _log_orderings(n: Any) -> Any:
@@ -171,22 +181,24 @@ def channel_quantities(model: MarkovJumpProcess | None = None) -> Derivation:
     --------
     >>> q = channel_quantities()
     >>> q["open_probability"]
-    alpha**4/(alpha + beta)**4
+    ClosedForm(n_infty**4, where n_infty = alpha/(alpha + beta))
     """
     from .. import registry as R
 
     model = potassium_channel() if model is None else model
     # the binomial's entropy: G gates' own entropies less the mean log of the number of orderings
-    entropy_form = ClosedForm(-GATES * (_NU * sp.log(_NU) + (1 - _NU) * sp.log(1 - _NU)) - _log_orderings(_NU),
-                              [(_NU, n_inf)], _NAMES)
+    entropy_form = ClosedForm(GATES * _H_NU - _L_NU, [(_NU, n_inf), (_H_NU, _binary_entropy(_NU)),
+                                                      (_L_NU, _log_orderings(_NU))], _NAMES)
     entries: list[tuple[str, Any, Any]] = [
         ("n_inf", Definition("n_inf", r"n_\infty", "stationary open fraction of one gate"), n_inf),
         ("open_probability", Definition("open_probability", r"\pi_4", "stationary probability that all four gates "
-                                        "are open (the channel conducts)"), n_inf**GATES),
+                                        "are open (the channel conducts)"),
+         ClosedForm(_NU**GATES, [(_NU, n_inf)], _NAMES)),
     ]
     for k, p in enumerate(occupancy(_NU)[:GATES]):
+        gates = "no gate" if k == 0 else "one gate" if k == 1 else f"{k} gates"
         entries.append((f"occupancy_{k}", Definition(f"occupancy_{k}", rf"\pi_{k}",
-                                                     f"stationary probability of {k} open gates"),
+                                                     f"stationary probability that {gates} open"),
                         ClosedForm(p, [(_NU, n_inf)], _NAMES)))
     entries += [
         ("relaxation_rate", Definition("relaxation_rate", r"\lambda_1", "slowest relaxation rate (spectral gap of "
@@ -232,20 +244,23 @@ def step_quantities(model: MarkovJumpProcess | None = None) -> Derivation:
         return ClosedForm(expr, defs, _NAMES)
 
     # each opening releases ln(alpha / beta) (the gate's own entropy flow), plus the change of the orderings
-    heat_form = GATES * (_NT - n_0) * sp.log(alpha / beta) + _log_orderings(_NT) - _log_orderings(n_0)
+    heat_form = ClosedForm(GATES * (_NT - n_0) * sp.log(alpha / beta) + _L_NT - _L_N0,
+                           [*defs, (_L_NT, _log_orderings(_NT)), (_L_N0, _log_orderings(n_0))], _NAMES)
+    entropy_form = ClosedForm(GATES * _H_NT - _L_NT, [*defs, (_H_NT, _binary_entropy(_NT)),
+                                                      (_L_NT, _log_orderings(_NT))], _NAMES)
     return Derivation(model, [
         ("n_inf", Definition("n_inf", r"n_\infty", "open fraction of one gate at the new voltage, as t -> oo"), n_inf),
-        ("gating", Definition("gating", r"n(t)", "open fraction of one gate at time t"), n_of_t),
+        ("gating", Definition("gating", r"n(t)", "open fraction of one gate at time t"),
+         ClosedForm(_NU + (n_0 - _NU) * sp.exp(-(alpha + beta) * t), defs[:1], _NAMES)),
         ("open_probability", Definition("open_probability", r"p_4(t)", "probability that the channel conducts at "
                                         "time t (Hodgkin and Huxley's n(t)^4)"), form(_NT**GATES)),
         ("entropy", Definition("entropy", shannon.latex(), "Shannon entropy of the occupancy at time t",
                                check=shannon),
-         form(-GATES * (_NT * sp.log(_NT) + (1 - _NT) * sp.log(1 - _NT)) - _log_orderings(_NT))),
+         entropy_form),
         ("entropy_production", Definition("entropy_production", ep.latex(), "entropy produced over [0, t] by the "
                                           "relaxation", check=ep),
          form(GATES * (bernoulli_kl(n_0, _NU) - bernoulli_kl(_NT, _NU)))),
-        ("heat", Definition("heat", heat.latex(), "heat released over [0, t] (as entropy)", check=heat),
-         form(heat_form)),
+        ("heat", Definition("heat", heat.latex(), "heat released over [0, t] (as entropy)", check=heat), heat_form),
         ("total_cost", Definition("total_cost", r"\Delta S_\mathrm{tot}(\infty)", "entropy produced by the whole "
                                   "relaxation"), form(GATES * bernoulli_kl(n_0, _NU))),
     ])

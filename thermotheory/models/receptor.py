@@ -38,12 +38,18 @@ Two sensors:
   :math:`\Phi_y = J \ln(c_1/c_0)` is the chemical work that the changing concentration does
   on the receptor.
 
+The sensory capacity :math:`C = l_y / T_{x \to y} \le 1` (Hartich, Barato & Seifert 2016), the
+learning rate over the transfer entropy rate from the signal to the sensor, is numeric
+(:func:`sensory_capacity`: the transfer entropy rate comes from the stationary law of the optimal
+filter of the signal from the sensor's history, :mod:`thermotheory.core.jump_filter`).
+
 Symbols (all positive): ``gamma``, ``k``, ``Delta_mu`` (in k_B T), ``c_0``, ``c_1``, ``omega``.
 States are the tuples ``(x, y)``; the subsystems are named ``"x"`` and ``"y"``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
@@ -54,7 +60,7 @@ from ..derivation import Definition, Derivation
 
 __all__ = [
     "gamma", "k", "Delta_mu", "c_0", "c_1", "omega", "STATES", "two_state_sensor", "sensor", "receptor",
-    "sensor_forms", "sensor_quantities", "receptor_quantities",
+    "sensor_forms", "sensor_quantities", "receptor_quantities", "sensory_capacity",
 ]
 
 gamma, k, omega = sp.symbols("gamma k omega", positive=True)
@@ -219,3 +225,39 @@ def receptor_quantities(model: MarkovJumpProcess | None = None) -> Derivation:
              "entropy_production_rate": R.entropy_production_rate.of()}
     return Derivation(model, [(name, Definition(name, b.latex(), name.replace("_", " "), check=b), f[name])
                               for name, b in bound.items()])
+
+
+def sensory_capacity(model: MarkovJumpProcess | None = None, values: Mapping | None = None) -> float:
+    r"""Sensory capacity :math:`C = l_y / T_{x \to y} \le 1` of a sensor (Hartich, Barato & Seifert 2016).
+
+    The learning rate :math:`l_y` (the information flow into the sensor) over the transfer
+    entropy rate from the signal to the sensor, the latter from the stationary law of the
+    optimal filter of the signal from the sensor's history
+    (:func:`thermotheory.core.jump_filter.sensory_capacity`, numeric: give ``values`` for a
+    model with parameters). ``C = 1`` when the sensor's present state is all the sensor's
+    history tells of the signal.
+
+    Parameters
+    ----------
+    model : MarkovJumpProcess, optional
+        A bipartite sensor with subsystems ``x`` (binary) and ``y`` (default: :func:`receptor`).
+    values : mapping, optional
+        Numbers for the model's parameters (by Symbol or name).
+
+    Raises
+    ------
+    NoClosedForm
+        For a model with parameters and no ``values`` (or a signal of more than two values).
+
+    Examples
+    --------
+    >>> c = sensory_capacity(values={"gamma": 0.5, "k": 1.0, "c_0": 0.5, "c_1": 3.0, "omega": 1.0})
+    >>> bool(0 < c < 1)
+    True
+    """
+    from ..core.jump_filter import sensory_capacity as capacity
+
+    model = receptor() if model is None else model
+    if values is not None and getattr(type(model), "kind", None) == "jump":
+        model = model.numeric(values)
+    return capacity(model, "x", "y")

@@ -395,3 +395,27 @@ def _jump_rows() -> None:
 
 
 _jump_rows()
+
+
+def _jump_machine_rows() -> None:
+    """A machine's conversion efficiency between two declared reservoirs (not in verify_all: no default pair)."""
+    from . import jump as jump_mc
+    from . import jump_machine
+
+    add_estimator("conversion_efficiency", "jump", "stationary", jump_machine.conversion_efficiency,
+                  jump_mc.DEFAULT_PATHS["stationary"])
+
+
+_jump_machine_rows()
+
+
+def _jump_filter_rows() -> None:
+    """The transfer entropy rate of a bipartite jump process, from the filter run along Gillespie paths."""
+    from . import jump as jump_mc
+    from . import jump_filter
+
+    add_estimator("transfer_entropy_rate", "jump", "stationary", jump_filter.transfer_entropy_rate,
+                  jump_mc.DEFAULT_PATHS["stationary"])
+
+
+_jump_filter_rows()
