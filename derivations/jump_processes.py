@@ -8,14 +8,14 @@
 # ---
 
 # %% [markdown]
-# # Discrete states: an ion channel, a sensor, a receptor, synaptic memory and proofreading
+# # Discrete states: an ion channel, a sensor, a receptor, synaptic memory, proofreading and a pump
 #
-# Five seed models of the Markov jump kind (`tt.MarkovJumpProcess`): the Hodgkin–Huxley
+# Six seed models of the Markov jump kind (`tt.MarkovJumpProcess`): the Hodgkin–Huxley
 # potassium channel (`thermotheory.models.ion_channel`), the bipartite sensor and the
 # receptor of Barato, Hartich & Seifert (2014) (`thermotheory.models.receptor`), and the
 # binary synapse and the cascade model of synaptic memory of Fusi, Drew & Abbott (2005)
-# (`thermotheory.models.memory`), and Hopfield's kinetic proofreading
-# (`thermotheory.models.proofreading`). For each, the published closed forms are written out,
+# (`thermotheory.models.memory`), Hopfield's kinetic proofreading
+# (`thermotheory.models.proofreading`) and an ATP-driven ion pump (`thermotheory.models.pump`). For each, the published closed forms are written out,
 # compared with the engine's own closed forms (matrix-tree stationary state, Schnakenberg
 # entropy production, Horowitz–Esposito information flow), checked against a law or a limit,
 # and verified by Monte Carlo (Gillespie paths, estimators that never call a closed form).
@@ -68,7 +68,7 @@ for name, expr in channel_q.notation().items():
     print(f"{name:>28} = {expr}")
 rest = dict(zip((K.alpha, K.beta), K.hh_rates(-65.0)))  # the squid axon at rest, rates per ms
 # the engine's stationary state (matrix-tree) is the binomial, its entropy production zero
-agree(channel_q["entropy"], tt.entropy(channel), rest, "entropy of the occupancy")
+agree(channel_q["entropy"], tt.entropy(channel, raw=True), rest, "entropy of the occupancy")
 assert abs(float(tt.evaluate(tt.entropy_production_rate(channel), rest))) < 1e-12
 L = np.array(channel.generator().subs(rest).tolist(), float)
 gap = np.sort(-np.linalg.eigvals(L).real)[1]
@@ -132,10 +132,12 @@ sensor_q = R.sensor_quantities()
 for name, expr in sensor_q.notation().items():
     print(f"{name:>28} = {expr}")
 sensor_point = {R.gamma: 0.5, R.k: 2.0, R.Delta_mu: 2.0}
-engine = {"information": tt.mutual_information(sensor, "x", "y"), "information_flow": tt.information_flow(sensor, "y"),
-          "heat_rate": tt.heat_rate(sensor, "y"), "efficiency": tt.efficiency(sensor, "y"),
-          "entropy_production_rate": tt.entropy_production_rate(sensor),
-          "signal_entropy_production_rate": tt.entropy_production_rate(sensor, subsystem="x")}
+# the engine's own closed forms, to compare at numbers (raw=True: as computed, no presentation pass)
+engine = {"information": tt.mutual_information(sensor, "x", "y", raw=True),
+          "information_flow": tt.information_flow(sensor, "y", raw=True),
+          "heat_rate": tt.heat_rate(sensor, "y", raw=True), "efficiency": tt.efficiency(sensor, "y", raw=True),
+          "entropy_production_rate": tt.entropy_production_rate(sensor, raw=True),
+          "signal_entropy_production_rate": tt.entropy_production_rate(sensor, subsystem="x", raw=True)}
 rng = np.random.default_rng(26)
 for _ in range(3):  # the same closed form at random points
     point = {R.gamma: rng.uniform(0.05, 3), R.k: rng.uniform(0.1, 5), R.Delta_mu: rng.uniform(0.1, 6)}
@@ -168,6 +170,28 @@ receptor_table = receptor_q.verify(values=receptor_point, seed=41, paths=paths)
 print(receptor_table)
 records += list(receptor_table)
 assert receptor_table.passed, "a closed form of the receptor disagrees with its Monte Carlo estimate"
+
+# %% [markdown]
+# ### How much of what the receptor knows is in its present state: the sensory capacity
+# The learning rate counts what the receptor's present state learns about the concentration;
+# the transfer entropy rate $T_{x \to y}$ counts what its whole history learns. Their ratio,
+# the sensory capacity $C = l_y / T_{x \to y} \le 1$ (Hartich, Barato & Seifert 2016), says how
+# much of the history the present state keeps. $T_{x \to y}$ has no closed form: the engine
+# computes it from the stationary law of the optimal filter of the concentration given the
+# receptor's history (a piecewise-deterministic process, solved on refined grids with a
+# stated error), and the Monte Carlo estimate runs that filter along simulated paths.
+
+# %%
+receptor_numeric = receptor.numeric(receptor_point)
+transfer = tt.transfer_entropy_rate(receptor_numeric, "x", "y")
+capacity = R.sensory_capacity(receptor, receptor_point)
+learning = float(tt.evaluate(receptor_q["information_flow"], receptor_point))
+assert abs(capacity - learning / transfer) < 1e-9 * capacity and 0 < capacity < 1
+print(f"receptor: l_y = {learning:.5f}, T_x->y = {transfer:.5f}, sensory capacity C = {capacity:.4f}")
+rec = tt.verify(receptor, tt.transfer_entropy_rate.of("x", "y"), values=receptor_point, seed=42, paths=paths)
+print(rec)
+records.append(rec)
+assert rec.passed, "the receptor's transfer entropy rate disagrees with its Monte Carlo estimate"
 
 # %% [markdown]
 # ### Figure: learning rate and efficiency against the signal's rate
@@ -306,6 +330,33 @@ eta = float(tt.evaluate(proof_q["error"], slow))
 assert abs(eta / np.exp(-2 * proof_point[H.Delta]) - 1) < 1e-3 and eta < np.exp(-proof_point[H.Delta])
 
 # %% [markdown]
+# ## An ion pump: converting the free energy of ATP into an ion gradient (Hill 1977)
+# The Na/K-ATPase, reduced to one cycle of four states: the pump binds its ions inside,
+# is phosphorylated by an ATP (drawing $\Delta\mu_\mathrm{ATP}$), releases the ions outside
+# (storing $\Delta\mu_\mathrm{ion}$ in their gradient) and returns. With the two reservoirs
+# declared, the conversion efficiency $\eta_{\mathrm{ATP} \to \mathrm{ion}} =
+# -\sigma_\mathrm{ion}/\sigma_\mathrm{ATP}$ is at most 1 by the second law; a tightly coupled
+# pump (one cycle) converts at the ratio of the affinities, whatever its rates, and its cycle
+# current is Hill's ratio of spanning-tree sums.
+
+# %%
+from thermotheory.models import pump as G  # noqa: E402
+
+pump = G.ion_pump()
+pump_q = G.pump_quantities()
+for name, expr in pump_q.notation().items():
+    print(f"{name:>28} = {tt.compact(expr)}")
+pump_point = {G.k_1: 1.0, G.k_2: 2.0, G.k_3: 0.5, G.k_4: 1.5, G.Delta_mu_ATP: 20.0, G.Delta_mu_ion: 15.0}
+pump_numeric = pump.numeric(pump_point)
+assert abs(tt.conversion_efficiency(pump_numeric, "atp", "ions") - 0.75) < 1e-12  # the ratio of the affinities
+agree(pump_q["efficiency"], tt.conversion_efficiency(pump_numeric, "atp", "ions"), pump_point, "efficiency")
+agree(pump_q["entropy_production_rate"], tt.entropy_production_rate(pump_numeric), pump_point, "entropy production")
+pump_table = pump_q.verify(values=pump_point, seed=71, paths=paths)
+print(pump_table)
+records += list(pump_table)
+assert pump_table.passed, "a closed form of the ion pump disagrees with its Monte Carlo estimate"
+
+# %% [markdown]
 # ## Monte Carlo checks
 # Every check above, in one table (|z| <= 4 passes).
 
@@ -318,13 +369,53 @@ assert table.passed
 # ## Export
 
 # %%
-tex, md = write_derivation("jump_processes", "Discrete states: ion channel, sensor, receptor, memory, proofreading",
-                           channel, channel_q, out,
-                           sections=[("The channel after a voltage step", channel, step_q),
-                                     ("A sensor of a two-valued signal", sensor, sensor_q),
-                                     ("A receptor", receptor, receptor_q),
-                                     ("A binary synapse", M.binary_synapse(), binary_q),
-                                     (f"The cascade of {cascade_n} levels", cas, cascade_q),
-                                     ("Kinetic proofreading", proof, proof_q)],
+tex, md = write_derivation(
+    "jump_processes", "Discrete states: ion channel, sensor, receptor, memory, proofreading, pump", channel, channel_q,
+    out,
+    text="The Hodgkin-Huxley potassium channel as a chain on the number $k$ of its four gates that are open, each "
+         "gate opening at rate $\\alpha$ and closing at rate $\\beta$ (Hodgkin and Huxley 1952). The chain is a "
+         "tree, so it obeys detailed balance: its stationary occupancy is the binomial law of independent gates, "
+         "$\\pi_k = \\binom{4}{k} n_\\infty^k (1 - n_\\infty)^{4-k}$, it produces no entropy, and it relaxes at the "
+         "rate of one gate. Its entropy is four gates' binary entropies $h$ less the mean log of the number of "
+         "orderings of the open gates.",
+    sections=[("The channel after a voltage step", channel, step_q,
+               "After a step of the voltage the rates change and the occupancy, binomial with the old $n_0$, stays "
+               "binomial with $n(t)$ relaxing to the new $n_\\infty$; the channel conducts with Hodgkin and Huxley's "
+               "$n(t)^4$. The entropy produced is the fall of the relative entropy to the new stationary state, "
+               "four times that of one gate."),
+              ("A sensor of a two-valued signal", sensor, sensor_q,
+               "A signal $x$ flipping at rate $\\gamma$ and a sensor $y$ that aligns with it at rate $k$ and "
+               "misaligns at $k e^{-\\Delta\\mu}$, each alignment using the free energy $\\Delta\\mu$ (Barato, "
+               "Hartich and Seifert 2014). No transition changes both, so the learning rate $l_y$ and the heat rate "
+               "of the sensor are defined, and their ratio, the sensing efficiency, is at most 1; $q$ is the "
+               "probability that the sensor is aligned."),
+              ("A receptor", receptor, receptor_q,
+               "A receptor binding a ligand at rate $k c_x$ and releasing it at rate $\\omega$, the concentration "
+               "flipping between $c_0$ and $c_1$ at rate $\\gamma$: it learns on the chemical work that the changing "
+               "concentration does on it, with no free energy spent inside the cell. $u_x$ is the probability of "
+               "the concentration $c_x$ with the receptor bound, and $J$ the current of bindings at high "
+               "concentration. Its sensory capacity, the learning rate over the transfer entropy rate, is computed "
+               "numerically (the optimal filter's stationary law) in the script."),
+              ("A binary synapse", M.binary_synapse(), binary_q,
+               "A synapse with two efficacies, plasticity events arriving at rate $r$, a fraction $f$ potentiating, "
+               "each switching it with probability $q$ (Fusi, Drew and Abbott 2005). A memory stored at $t = 0$ "
+               "leaves a signal that decays at the rate $q r$; with $f = 1/2$ the information the synapse keeps is "
+               "the entropy its forgetting will still produce."),
+              (f"The cascade of {cascade_n} levels", cas, cascade_q,
+               "The cascade model gives each efficacy several levels of plasticity, switching with probabilities "
+               "$x^{i-1}$ and deepening with probabilities $x^i/(1-x)$: the occupancy is uniform and the memory "
+               "signal decays as a power law over the times between $1/r$ and $x^{-n}/r$."),
+              ("Kinetic proofreading", proof, proof_q,
+               "An enzyme binding a right or a wrong substrate (the wrong one leaving $e^{\\Delta}$ times faster), "
+               "activating the complex at rate $m$ with an ATP, and making the product at rate $w$ or discarding it "
+               "at rate $l$ (Hopfield 1974). The error fraction, the ratio of the two product fluxes, falls towards "
+               "the square of the one-step discrimination when activation and catalysis are slow."),
+              ("An ion pump", pump, pump_q,
+               "The Na/K-ATPase reduced to one cycle of four states: binding the ions inside, phosphorylation by ATP "
+               "(drawing $\\Delta\\mu_\\mathrm{ATP}$), release outside (storing $\\Delta\\mu_\\mathrm{ion}$ in the "
+               "gradient) and return. The cycle current is Hill's ratio of spanning-tree sums, and a tightly "
+               "coupled pump converts the free energy of ATP at the ratio of the affinities, whatever its rates "
+               "(Hill 1977).")],
+    references=["hodgkin1952", "barato2014", "fusi2005", "hopfield1974", "hill1977", "hartich2016"],
                            figures=[sensor_fig.name, memory_fig.name])
 print(f"wrote {tex}, {md}, {sensor_fig} and {memory_fig}")

@@ -29,6 +29,10 @@ __all__ = ["Definition", "Derivation"]
 #: The function that verifies a derivation, :func:`thermotheory.verify.verify_derivation`; set by
 #: :mod:`thermotheory.verify` when it is imported (it sits above this module, which cannot import it).
 VERIFIER: list = []
+#: Callables that fill :data:`VERIFIER` on first use, each called once: the package's ``__init__``
+#: registers one that imports :mod:`thermotheory.verify`, so ``import thermotheory`` loads no
+#: verification (nor Monte Carlo) module until a derivation is verified.
+VERIFIER_LOADERS: list = []
 
 
 @dataclass(frozen=True)
@@ -382,7 +386,10 @@ class Derivation(Mapping):
         skipped. ``values`` gives the parameters (and, for a closed form in the time ``t``,
         its value through the bound ``t``); ``settings`` go to :func:`~thermotheory.verify`.
         """
-        if not VERIFIER:  # pragma: no cover - thermotheory's __init__ imports thermotheory.verify
+        while not VERIFIER and VERIFIER_LOADERS:  # thermotheory's __init__ registers the loader
+            VERIFIER_LOADERS[0]()  # a loader that fails stays, and its error is raised
+            VERIFIER_LOADERS.pop(0)
+        if not VERIFIER:  # pragma: no cover - thermotheory's __init__ registers the loader of thermotheory.verify
             raise ModelError("Derivation.verify needs thermotheory.verify: import thermotheory")
         return VERIFIER[0](self, values, names, seed, **settings)
 

@@ -117,6 +117,30 @@ def _closed_forms(q: "Quantity", function: Callable[..., Any],
     return forms
 
 
+def as_written(value: Any) -> Any:
+    """A symbolic closed form after the presentation pass; anything else (a number, an array) unchanged.
+
+    The pass (:func:`~thermotheory.core.presentation.compact`) keeps only rewritings that
+    check equal at random points within the symbols' assumptions, caches what it did, and
+    leaves a form too large to rewrite quickly as it is.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b, c = sp.symbols("a b c", positive=True)
+    >>> as_written(c * a**2 + 2 * c * a * b + c * b**2), as_written(0.5)
+    (c*(a + b)**2, 0.5)
+    """
+    import sympy as sp
+
+    from .core.closedform import ClosedForm
+    from .core.presentation import compact
+
+    if isinstance(value, ClosedForm) or (isinstance(value, sp.Expr) and value.free_symbols):
+        return compact(value)
+    return value
+
+
 def _carry_stability(model: Any, value: Any, stationary: bool) -> Any:
     """A stationary closed form of a model of undecided stability, as a ClosedForm that checks it.
 
@@ -273,7 +297,7 @@ class Quantity:
         (a registered one), else those given to the constructor.
         """
         registered = QUANTITIES.get(self.name) is self
-        found = {(kind, regime): row.fn for table in ESTIMATOR_TABLES if registered
+        found = {(kind, regime): row.fn for table in estimator_tables() if registered
                  for (name, kind, regime), row in table.items() if name == self.name}
         return found or dict(self.own_estimators)
 
@@ -330,16 +354,39 @@ class Quantity:
             raise ModelError(f"{self.name} is not defined for a {type(model).__name__}")
         return form
 
-    def __call__(self, model: Any, *args: Any, **kwargs: Any) -> Any:
-        """The closed form on ``model`` (dispatched on its kind).
+    def __call__(self, model: Any, *args: Any, raw: bool = False, **kwargs: Any) -> Any:
+        """The closed form on ``model`` (dispatched on its kind), as a person would write it.
+
+        A symbolic result comes back after the presentation pass
+        (:func:`~thermotheory.core.presentation.compact`: the shortest rewriting that checks
+        equal at random points, cached), so that ``print`` and the notebook show the form a
+        theorist would write and arithmetic, ``subs`` and ``evaluate`` work on it as on any
+        sympy expression. ``raw=True`` gives the closed form as computed (sympy's canonical,
+        expanded form), as :meth:`BoundQuantity.closed_form` does; so does a form asked for by
+        name (``form="structured"``, ``"rational"``, ``"factored"``). Numbers come back as
+        they are. The form written is a different sympy tree from the raw one, so compare
+        closed forms by value (``sp.simplify(a - b) == 0``, or at numbers), not with ``==``.
 
         A model whose class declares that its closed forms are an approximation (its ``theory``,
         the linear-noise approximation of an :class:`~thermotheory.SDE`) is refused here:
         ``verify`` compares the simulated model with that approximation and says so.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import thermotheory as tt
+        >>> v, r = sp.symbols("v r", real=True)
+        >>> tau, tau_r, lam, D_v, D_r = sp.symbols("tau tau_r lambda D_v D_r", positive=True)
+        >>> m = tt.LinearSDE({v: -v / tau, r: (lam * v - r) / tau_r}, {v: D_v, r: D_r})
+        >>> tt.efficiency(m, r)
+        D_r*tau*(tau + tau_r)/(D_r*(tau + tau_r)**2 + D_v*lambda**2*tau**2)
+        >>> tt.efficiency(m, r, raw=True)
+        D_r*tau*(tau + tau_r)/(D_r*tau**2 + 2*D_r*tau*tau_r + D_r*tau_r**2 + D_v*lambda**2*tau**2)
         """
         form = self.form_on(model)
         _refuse_approximate(self.name, model)
-        return form(model, *args, **kwargs)
+        value = form(model, *args, **kwargs)
+        return value if raw or kwargs.get("form") is not None else as_written(value)
 
     def _is_stationary(self, args: tuple, kwargs: dict) -> bool:
         """Whether a call asks for the stationary state (no time ``t`` given, not a transient quantity)."""
@@ -596,7 +643,19 @@ def _latex_arg(value: Any, role: Role) -> str:
             shown = [str(int(i)) for i in sites]  # a region of lattice sites, by flat index
             return r"\{" + (", ".join(shown) if len(shown) <= 4 else f"{shown[0]}, \\ldots, {shown[-1]}") + r"\}"
         return ""  # a state, or sites by coordinates: no notation of its own
-    return ", ".join(sp.latex(sp.Symbol(n)) for n in names)
+    return ", ".join(_name_latex(n) for n in names)
+
+
+def _name_latex(name: str) -> str:
+    r"""LaTeX of a variable's or a reservoir's name: a word that sympy leaves as it is in upright type.
+
+    >>> _name_latex("x_1"), _name_latex("tau"), _name_latex("atp")
+    ('x_{1}', '\\tau', '\\mathrm{atp}')
+    """
+    import sympy as sp
+
+    tex = sp.latex(sp.Symbol(name))
+    return rf"\mathrm{{{name}}}" if len(name) > 1 and name.isalpha() and tex == name else tex
 
 
 #: The registered quantities by name (filled by :mod:`thermotheory.registry`, which the package's
@@ -605,6 +664,33 @@ QUANTITIES: dict[str, Quantity] = {}
 #: Tables of Monte Carlo estimators keyed by ``(quantity name, model kind, regime)``: the package's
 #: one table, :data:`thermotheory.montecarlo.estimators.ESTIMATORS`, adds itself when imported.
 ESTIMATOR_TABLES: list[Mapping[tuple[str, str, str], Any]] = []
+#: Callables that fill :data:`ESTIMATOR_TABLES` on first use, each called once: the package's
+#: ``__init__`` registers one that imports the Monte Carlo table, so ``import thermotheory`` loads no
+#: Monte Carlo module until an estimator is asked for.
+ESTIMATOR_LOADERS: list[Callable[[], Any]] = []
+
+
+def estimator_tables() -> list[Mapping[tuple[str, str, str], Any]]:
+    """The tables of Monte Carlo estimators (:data:`ESTIMATOR_TABLES`), loaded on first use.
+
+    Runs and removes each pending :data:`ESTIMATOR_LOADERS` entry first (a loader that fails is
+    put back and its error raised).
+
+    Examples
+    --------
+    >>> import thermotheory as tt
+    >>> from thermotheory.quantity import estimator_tables
+    >>> any(name == "heat_rate" for table in estimator_tables() for name, _, _ in table)
+    True
+    """
+    while ESTIMATOR_LOADERS:
+        loader = ESTIMATOR_LOADERS.pop(0)
+        try:
+            loader()
+        except BaseException:
+            ESTIMATOR_LOADERS.insert(0, loader)
+            raise
+    return ESTIMATOR_TABLES
 
 
 def register(q: Quantity) -> Quantity:

@@ -14,7 +14,7 @@ import warnings
 from typing import Any
 
 import numpy as np
-import scipy.linalg as sla
+from ._lazy import scipy_linalg as sla  # imported on first use (import time, issue #25)
 import sympy as sp
 
 from ..errors import ModelError, NotStable, TooLarge

@@ -105,7 +105,7 @@ def entropy(model: LinearSDE, X: VariableSpec, t: Any = None, initial: Any = Non
     >>> x = sp.Symbol("x", real=True)
     >>> tau, D = sp.symbols("tau D", positive=True)
     >>> entropy(LinearSDE({x: -x / tau}, {x: D}), x)
-    log(2*pi*D*tau)/2 + 1/2
+    (log(2*pi*D*tau) + 1)/2
     """
     form = check_form(form)
     ops = ops_for(model)
@@ -223,7 +223,7 @@ def mutual_information(
     >>> tau, tau_r, lam, D_v, D_r = sp.symbols("tau tau_r lambda D_v D_r", positive=True)
     >>> m = LinearSDE({v: -v / tau, r: (lam * v - r) / tau_r}, {v: D_v, r: D_r})
     >>> mutual_information(m, v, r)
-    log((tau + tau_r)*(D_r*tau*tau_r + D_r*tau_r**2 + D_v*lambda**2*tau**2)/(tau_r*(D_r*tau**2 + 2*D_r*tau*tau_r + D_r*tau_r**2 + D_v*lambda**2*tau**2)))/2
+    log(D_v*lambda**2*tau**3/(tau_r*(D_r*(tau + tau_r)**2 + D_v*lambda**2*tau**2)) + 1)/2
     """
     form = check_form(form)
     ops = ops_for(model)

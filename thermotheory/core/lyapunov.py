@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import scipy.linalg as sla
+from ._lazy import scipy_linalg as sla  # imported on first use (import time, issue #25)
 import sympy as sp
 
 from ..errors import ConditioningWarning, IllConditioned, ModelError, TooLarge

@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 import numpy as np
-import scipy.linalg as sla
+from ._lazy import scipy_linalg as sla  # imported on first use (import time, issue #25)
 import sympy as sp
 
 from ..errors import ModelError, NotStable, SingularCovariance

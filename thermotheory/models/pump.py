@@ -79,6 +79,7 @@ RESERVOIRS = {("E_1", "E_1Na"): "ions", ("E_1Na", "E_2PNa"): "atp", ("E_2PNa", "
               ("E_2P", "E_1"): "medium"}
 
 _J, _Js, _Sigma = sp.symbols("J J_s Sigma", positive=True)  # named definitions of the derivation
+_A = sp.Symbol("A", real=True)  # the cycle's affinity, Delta_mu_ATP - Delta_mu_ion
 
 
 def _steps() -> tuple[list[Any], list[Any]]:
@@ -200,8 +201,8 @@ def pump_quantities(slip: bool = False) -> Derivation:
     >>> d = pump_quantities()
     >>> d["efficiency"]
     Delta_mu_ion/Delta_mu_ATP
-    >>> d["entropy_production_rate"].expr
-    J*(Delta_mu_ATP - Delta_mu_ion)
+    >>> d["entropy_production_rate"].expr  # the cycle current times the affinity A = Delta_mu_ATP - Delta_mu_ion
+    A*J
     """
     from .. import registry as R
 
@@ -210,11 +211,11 @@ def pump_quantities(slip: bool = False) -> Derivation:
         forward, backward = _steps()
         tree_sum = sp.Add(*ring_weights(forward, backward))
         A = Delta_mu_ATP - Delta_mu_ion
-        current = k_1 * k_2 * k_3 * k_4 * (1 - sp.exp(-A)) / _Sigma
-        sigma_def = [(_Sigma, sp.collect(sp.expand(tree_sum, power_exp=False), sp.exp(-A)))]
+        current = k_1 * k_2 * k_3 * k_4 * (1 - sp.exp(-_A)) / _Sigma
+        sigma_def = [(_A, A), (_Sigma, sp.collect(sp.expand(tree_sum.subs(A, _A), power_exp=False), sp.exp(-_A)))]
         defs = sigma_def + [(_J, current)]
-        names = {_Sigma: r"\Sigma", _J: "J"}
-        J_form = ClosedForm(current, sigma_def, {_Sigma: r"\Sigma"})
+        names = {_A: "A", _Sigma: r"\Sigma", _J: "J"}
+        J_form = ClosedForm(current, sigma_def, {_A: "A", _Sigma: r"\Sigma"})
         fuel = _J
         eta = Delta_mu_ion / Delta_mu_ATP
     else:
@@ -229,10 +230,12 @@ def pump_quantities(slip: bool = False) -> Derivation:
     def form(expr: Any) -> ClosedForm:
         return ClosedForm(expr, defs, names)
 
-    def own(name: str, bound: Any, description: str, value: Any) -> tuple[str, Definition, Any]:
-        return name, Definition(name, bound.latex(), description, check=bound), value
+    def own(name: str, bound: Any, description: str, value: Any, symbol: str = "") -> tuple[str, Definition, Any]:
+        return name, Definition(name, symbol or bound.latex(), description, check=bound), value
 
-    entries = [own("cycle_current", R.current_mean_rate.of(ion_current()), "ions moved out per unit time", J_form)]
+    # the cycle current is written J, the name the other entries use for it
+    entries = [own("cycle_current", R.current_mean_rate.of(ion_current()), "ions moved out per unit time (the "
+                   "cycle current)", J_form, "J")]
     if slip:
         entries.append(own("slip_current", R.current_mean_rate.of(slip_current()),
                            "slips per unit time (ATP hydrolysed, no ion moved)", Js_value))
@@ -242,7 +245,7 @@ def pump_quantities(slip: bool = False) -> Derivation:
         own("ion_flow", R.heat_rate.of("ions"), "entropy flow of the ion steps into the medium (minus the free "
             "energy stored in the gradient)", form(-_J * Delta_mu_ion)),
         own("entropy_production_rate", R.entropy_production_rate.of(), "total entropy production rate",
-            form(sp.factor_terms(fuel * Delta_mu_ATP - _J * Delta_mu_ion))),
+            form(_J * _A) if not slip else form(sp.factor_terms(fuel * Delta_mu_ATP - _J * Delta_mu_ion))),
         own("efficiency", R.conversion_efficiency.of("atp", "ions"), "conversion efficiency: free energy stored "
             "in the ion gradient per free energy of ATP", eta),
     ]
