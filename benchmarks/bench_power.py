@@ -16,6 +16,9 @@ Printed (all times are CPU seconds of this process, on one core: BLAS is limited
    ``--seeds K`` also counts, over K seeds, how often an error of that size is caught.
 3. The transfer-entropy check of the README (stiff) sensor at verify's defaults (target < 5 s).
 4. ``thermotheory verify --all`` over every catalog model (wall time; target < 60 s).
+5. Budget adherence: for each quantity of the README sensor at small budgets, the CPU spent over
+   ``budget=`` (target <= 1 where the smallest valid run fits) and over the plan that the pilots'
+   cost fit made (``record.spent / record.planned``, near 1).
 
 Run: nice -n 5 python benchmarks/bench_power.py [--quick] [--seeds K]
 """
@@ -109,7 +112,7 @@ def power(budget: float, seeds: int, quantities) -> None:
             eps = detectable(rec)
             line = (f"     {label:<38} {100 * eps:6.3f}%  {'met' if eps <= target else 'NOT met':<7} "
                     f"(z of the correct form {rec.z:+.2f}, {rec.paths} paths x {rec.duration:.3g}, "
-                    f"dof {rec.dof:.0f}, {cpu:.1f} s)")
+                    f"dof {rec.dof:.0f}, {cpu:.1f} s; planned {rec.planned:.2f} s, spent {rec.spent:.2f} s)")
             if seeds:
                 caught = 0
                 for k in range(seeds):
@@ -120,6 +123,31 @@ def power(budget: float, seeds: int, quantities) -> None:
                         caught += abs(normal_equivalent_z(t, other.dof)) > other.z_max
                 line += f"; caught {caught} of {2 * seeds}"
             print(line, flush=True)
+
+
+def budget_adherence(budgets) -> None:
+    """CPU spent over budget= for each quantity of the README sensor, and the plan's error (spent / planned).
+
+    Target: spent / budget <= 1 where the smallest valid run fits in the budget (the transfer
+    entropy and the filter error of the stiff sensor need about 1 s at least: below that the
+    check spends that and warns, BudgetExceeded); spent / planned near 1 (the pilots' cost fit).
+    """
+    import warnings
+
+    from thermotheory.verify import BudgetExceeded
+
+    print("5. budget adherence: CPU spent / budget (and spent / planned) per quantity of the README sensor")
+    for budget in budgets:
+        cells, ratios = [], []
+        for label, fn, args, kwargs in QUANTITIES:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", BudgetExceeded)
+                rec = tt.verify(SENSOR, fn, *args, values=README, budget=budget, seed=11, **kwargs)
+            ratios.append(rec.spent / budget)
+            cells.append(f"{label} {rec.spent / budget:.2f} ({rec.spent / rec.planned:.2f})")
+        worst = max(ratios)
+        print(f"   budget={budget:g} s: worst spent/budget {worst:.2f} [target <= 1, or the smallest run]; "
+              + "; ".join(cells), flush=True)
 
 
 def stiff_transfer_entropy() -> None:
@@ -150,6 +178,7 @@ def main() -> None:
     power(2.0 if args.quick else args.budget, args.seeds, QUANTITIES)
     stiff_transfer_entropy()
     verify_all_catalog()
+    budget_adherence((0.3, 1.0) if args.quick else (0.3, 1.0, 3.0))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import numbers
 import time
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,8 @@ from .quantity import quantity as lookup
 from .montecarlo.uncertainty import Estimate
 from .workers import Pool, check_workers, cpu_count, run_tasks, submit_tasks
 
-__all__ = ["verify", "verify_all", "estimate", "VerificationRecord", "VerificationTable", "TargetNotReached", "time_scales"]
+__all__ = ["verify", "verify_all", "estimate", "VerificationRecord", "VerificationTable", "TargetNotReached",
+           "BudgetExceeded", "time_scales"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ class VerificationRecord:
         False when the run sized for ``rtol`` was cut at the time allowed (``budget``, or
         :data:`MAX_RTOL_SECONDS`) before the error predicted from its pilot reached ``rtol``
         (a :class:`TargetNotReached` warning says so too); None without ``rtol``.
+    planned, spent : float or None
+        For a run sized by ``budget`` or ``rtol``: the CPU seconds that the sizing predicted
+        for the whole check (pilot runs and main run) and those it took (pilots, main run and
+        closed form when derived before the run); None otherwise. Timings, not results: they
+        take no part in comparing records (the same seed gives equal records wherever run).
 
     Examples
     --------
@@ -92,6 +98,8 @@ class VerificationRecord:
     approximation: str = ""
     rtol: float | None = None
     rtol_reached: bool | None = None
+    planned: float | None = field(default=None, compare=False)
+    spent: float | None = field(default=None, compare=False)
 
     @classmethod
     def of_estimate(cls, quantity: str, theory: float, estimate: Any, z_max: float = 4.0, expression: Any = None,
@@ -185,18 +193,146 @@ class TargetNotReached(UserWarning):
     """A check sized by ``rtol=`` stopped at its time limit before reaching the error asked for."""
 
 
+#: Pilot runs of budget= and rtol=, tried in turn: (paths, duration in pilot durations), each about 1.5 to 2 times
+#: the work of the one before, varying paths and duration both (the cost model has a part per step and one per
+#: path-step); long durations early: a sized run is long, and some estimators cost more per step over longer runs.
+PILOT_LADDER = ((128, 1), (128, 2), (256, 2), (256, 4), (512, 4), (512, 8), (1024, 8), (1024, 16), (2048, 16),
+                (2048, 32), (4096, 32), (4096, 64))
+#: Pilots that run even past :data:`PILOT_SHARE` (while they fit in :data:`MIN_PILOTS_ROOM` of the budget left):
+#: with four, one slowed pilot can be left out of the three-part cost fit.
+MIN_PILOTS = 4
+#: Share of the budget left that the first :data:`MIN_PILOTS` pilots may take together (beyond :data:`PILOT_SHARE`).
+MIN_PILOTS_ROOM = 0.25
+#: Share of the time allowed that the pilots may take together (the ladder stops before the next one would pass it).
+PILOT_SHARE = 0.1
+#: Time that the pilots' share is taken of for rtol= alone, in seconds of CPU.
+RTOL_PILOT_SECONDS = 5.0
+#: A pilot slower than the cost fit by more than this fraction is left out of the fit (a load spike), one at a time.
+PILOT_OUTLIER = 0.25
+#: A check sized by budget= that spends more than this many times its budget warns (:class:`BudgetExceeded`).
+BUDGET_OVERRUN = 2.0
+
+
+class BudgetExceeded(UserWarning):
+    """A check sized by ``budget=`` took more than :data:`BUDGET_OVERRUN` times its budget.
+
+    Either its smallest valid run (:data:`MIN_BUDGET_PATHS` paths over the burn-in and the shortest
+    duration) costs more than the budget allows, or the run was slower than its pilots predicted (a
+    loaded machine); the message says which, and the record what was planned and spent.
+    """
+
+
+#: The clock that budget= and rtol= count: CPU time of this process (replaceable in tests).
+_clock = time.process_time
+
+
+def _chunks(paths: int, n: int) -> int:
+    """Chunks of paths that :func:`~thermotheory.montecarlo.simulate.simulate` runs one after another (its default)."""
+    per = 32 * BLOCK if n <= 4 else 16 * BLOCK
+    return -(-int(paths) // per)
+
+
+@dataclass(frozen=True)
+class _Cost:
+    """CPU seconds of a run as ``fixed + time * (per_step * chunks + per_path * paths)``, ``time`` the simulated
+    time of one path (burn-in included)."""
+
+    fixed: float
+    per_step: float
+    per_path: float
+    n: int
+
+    def __call__(self, paths: float, simulated: float) -> float:
+        return self.fixed + simulated * (self.per_step * _chunks(paths, self.n) + self.per_path * paths)
+
+
+def _fit_cost(pilots: list, n: int) -> tuple:
+    """The cost model fitted to ``pilots`` ``[(paths, simulated time, seconds), ...]``, and the pilots kept.
+
+    Non-negative least squares of the relative residuals; a pilot slower than the fit by more than
+    :data:`PILOT_OUTLIER` (a load spike: noise only ever adds time) is left out and the fit redone, the worst
+    first, while three are left. Fewer than three pilots: the cost per path-step of the cheapest one
+    (an upper bound of the cost of a larger run: nothing but the per-path part).
+    """
+    from scipy.optimize import nnls
+
+    kept = list(pilots)
+    while True:
+        ratio = min(c / (p * s) for p, s, c in kept)
+        if len(kept) < 3:
+            return _Cost(0.0, 0.0, ratio, n), kept
+        X = np.array([[1.0, s * _chunks(p, n), p * s] for p, s, _ in kept])
+        c = np.array([c for _, _, c in kept])
+        scale = X.max(axis=0)
+        coef, _ = nnls(X / scale / c[:, None], np.ones(len(kept)))
+        coef = coef / scale
+        # the part per path-step is what a long run pays: a fit that puts all in the fixed part would
+        # promise a large run for nothing; at least a quarter of the cheapest pilot's cost per path-step
+        fit = _Cost(float(coef[0]), float(coef[1]), max(float(coef[2]), 0.25 * ratio), n)
+        excess = [c / fit(p, s) - 1 for p, s, c in kept]
+        worst = int(np.argmax(excess))
+        if excess[worst] <= PILOT_OUTLIER or len(kept) <= 3:
+            return fit, kept
+        del kept[worst]
+
+
+def _pilots(numeric, bound, row, run: Run, d0: float, lead: float, allowance: float, room: float, fixed_duration):
+    """Run the pilot ladder: ``(pilots [(paths, simulated time, seconds)], estimates [(Estimate, paths, time)])``.
+
+    Pilots run while the next one is predicted to fit within ``allowance`` seconds (their share of the
+    budget), and up to :data:`MIN_PILOTS` while they fit in :data:`MIN_PILOTS_ROOM` of ``room`` (the
+    budget left); two always.
+    """
+    n = numeric.dimension
+    pilots, estimates, total = [], [], 0.0
+    for k, (p, f) in enumerate(PILOT_LADDER):
+        d = d0 if fixed_duration else f * d0
+        p = p * (f if fixed_duration else 1)  # a duration given: the ladder grows in paths alone
+        if k >= 2:
+            fit, _ = _fit_cost(pilots, n)
+            ahead = total + fit(p, d + lead)
+            if not (ahead <= allowance or (k < MIN_PILOTS and ahead <= MIN_PILOTS_ROOM * room)):
+                break
+        t0 = _clock()
+        e, _, _ = row.measure(numeric, bound, run.replace(paths=p, seed=run.seed + 7919 * (k + 1), duration=d))
+        cost = max(_clock() - t0, 1e-9)
+        total += cost
+        pilots.append((p, d + lead, cost))
+        estimates.append((e, p, d))
+    return pilots, estimates
+
+
+def _target_shape(need: float, duration, floor: float) -> tuple:
+    """``(paths, duration)`` of the cheapest run with ``need`` paths x recorded time: the most paths (from
+    :data:`BUDGET_PATHS` down to :data:`MIN_BUDGET_PATHS`) that still record 20 ``floor`` steps each (each path
+    pays its burn-in), or the paths for a ``duration`` given."""
+    if duration is not None:
+        paths = min(max(MIN_BUDGET_PATHS, math.ceil(need / duration / BLOCK) * BLOCK), BUDGET_PATHS * 64)
+        return paths, duration
+    paths = BUDGET_PATHS
+    while need / paths < 20 * floor and paths > MIN_BUDGET_PATHS:
+        paths //= 2
+    return paths, max(need / paths, floor)
+
+
 def _sized(numeric, bound, row, run: Run, budget, rtol, started):
-    """Paths and duration that fill ``budget`` seconds or reach ``rtol``, from two timed pilot runs (discarded).
+    """Paths and duration that fill ``budget`` seconds or reach ``rtol``, from a ladder of timed pilot runs (discarded).
 
-    The pilots (:data:`~thermotheory.montecarlo.stationary.PILOT` paths, one and two pilot
-    durations) give the cost as a fixed part plus a part proportional to paths x simulated
-    time, and the standard error per unit of that work; the main run gets the budget left
-    (CPU time of this process since ``started``). Stationary checks of linear models only.
+    The pilots (:data:`PILOT_LADDER`: from 128 paths over one pilot duration,
+    :data:`~thermotheory.montecarlo.stationary.PILOT`, up, each about twice the work of the one
+    before) run while the next is predicted to fit within :data:`PILOT_SHARE` of the time
+    allowed (at least :data:`MIN_PILOTS` while they fit in :data:`MIN_PILOTS_ROOM` of the budget
+    left, and two). Their costs
+    give a fixed part, a part per step and a part per path-step (:func:`_fit_cost`, which
+    leaves out a pilot slowed by a load spike), and their estimates the standard error per
+    unit of recorded work; the main run gets :data:`BUDGET_SHARE` of the budget left (CPU time
+    of this process since ``started``). Stationary checks of linear models only.
 
-    Returns ``(paths, duration, reached)``: ``reached`` is False when ``rtol`` was asked for
-    but the run is cut at the time allowed before the predicted error reaches it (None
-    without ``rtol``). Refuses (before the main run) an ``rtol`` relative to a quantity
-    that the pilot cannot tell from 0, and one predicted to need more than
+    Returns ``(paths, duration, reached, planned)``: ``reached`` is False when ``rtol`` was
+    asked for but the run is cut at the time allowed before the predicted error reaches it
+    (None without ``rtol``); ``planned`` the CPU seconds that the check is predicted to take
+    in all (pilots and main run). Refuses (before the main run) an ``rtol`` relative to a
+    quantity that the pilots cannot tell from 0, and one predicted to need more than
     :data:`RTOL_REFUSE_FACTOR` times the time allowed.
     """
     A = numeric.arrays()[0]
@@ -204,58 +340,74 @@ def _sized(numeric, bound, row, run: Run, budget, rtol, started):
     kind = row.sizing  # the estimator's method family
     burn = stationary.BURN_IN[kind] * slow
     extra = 5 * slow if kind == "regression" else 0.0  # the filters' warm-up
-    p0, d0 = stationary.PILOT[0], (run.duration or stationary.PILOT[1] * slow)
-    costs, works = [], []
-    for k, d in enumerate((d0, 2 * d0)):
-        t0 = time.process_time()
-        pilot, step, _ = row.measure(numeric, bound, run.replace(paths=p0, seed=run.seed + 7919 * (k + 1), duration=d))
-        costs.append(time.process_time() - t0)
-        works.append(p0 * (d + burn + extra))
-    per_work = max((costs[1] - costs[0]) / (works[1] - works[0]), 0.5 * costs[1] / works[1])
-    fixed = max(costs[1] - per_work * works[1], 0.0)
-    spent = time.process_time() - started
-    seconds = [] if budget is None else [max(BUDGET_SHARE * budget - spent - fixed, 0.0)]
+    lead = burn + extra
+    d0 = run.duration or stationary.PILOT[1] * slow
+    before = _clock() - started
+    base = budget if budget is not None else RTOL_PILOT_SECONDS
+    room = (BUDGET_SHARE * budget if budget is not None else MAX_RTOL_SECONDS) - before
+    pilots, estimates = _pilots(numeric, bound, row, run, d0, lead, PILOT_SHARE * base, room, run.duration is not None)
+    cost, _ = _fit_cost(pilots, numeric.dimension)
+    spent = _clock() - started
+    left = (BUDGET_SHARE * budget - spent) if budget is not None else MAX_RTOL_SECONDS
+    seconds = [] if budget is None else [max(left, 0.0)]
     reached = None
     need = 0.0
+    wanted = 0.0
+    floor = stationary.static_step(A, run.method) if kind == "static" else 2 * slow
     if rtol is not None:
-        scale = abs(pilot.value)
-        if not (math.isfinite(scale) and pilot.stderr > 0 and scale > ZERO_PILOT_Z * pilot.stderr):
+        # the pilots' spread pooled: variance x recorded work (paths x time), weighted by degrees of freedom
+        weights = [max(float(e.dof), 1.0) if math.isfinite(e.dof) else p / BLOCK for e, p, d in estimates]
+        per_work = sum(w * float(e.stderr) ** 2 * p * d for w, (e, p, d) in zip(weights, estimates)) / sum(weights)
+        work = sum(p * d for _, p, d in estimates)
+        mean = sum(float(e.value) * p * d for e, p, d in estimates) / work
+        scale, err = abs(mean), math.sqrt(per_work / work)
+        if not (math.isfinite(scale) and err > 0 and scale > ZERO_PILOT_Z * err):
             raise ModelError(
-                f"rtol: the pilot estimate of {bound.label} is {pilot.value:.3g} +- {pilot.stderr:.2g}, which "
-                f"cannot be told from 0, so an error relative to its size cannot be aimed at (a quantity that is 0 has no "
-                f"relative error); give budget= or paths= instead")
-        need = (pilot.stderr / (rtol * scale)) ** 2 * p0 * 2 * d0  # paths x recorded time for the target error
-        cap = (BUDGET_SHARE * budget - spent - fixed) if budget is not None else MAX_RTOL_SECONDS
-        wanted = need * per_work * (1 + (burn + extra) / (2 * d0))
+                f"rtol: the pilot estimate of {bound.label} is {mean:.3g} +- {err:.2g}, which cannot be told from 0, "
+                f"so an error relative to its size cannot be aimed at (a quantity that is 0 has no relative error); "
+                f"give budget= or paths= instead")
+        need = per_work / (rtol * scale) ** 2  # paths x recorded time for the target error
+        cap = left
+        target = _target_shape(need, run.duration, floor)
+        wanted = cost(target[0], target[1] + lead)
         if wanted > RTOL_REFUSE_FACTOR * max(cap, 0.0):
             allowed = (f"budget={budget:g} s" if budget is not None
                        else f"at most {MAX_RTOL_SECONDS:g} s for rtol= alone")
             reach = rtol * math.sqrt(wanted / max(cap, 1e-300)) if cap > 0 else math.inf
             raise TooLarge(
                 f"rtol: a relative standard error of {rtol:g} on {bound.label} would need about {wanted:.3g} s of CPU "
-                f"(predicted from a pilot run: {pilot.value:.4g} +- {pilot.stderr:.2g}), far more than the time "
-                f"allowed ({allowed}); within it about rtol={reach:.2g} is reachable: ask for that, or a larger "
-                "budget=")
+                f"(predicted from pilot runs: {mean:.4g} +- {err:.2g}), far more than the time allowed ({allowed}); "
+                f"within it about rtol={reach:.2g} is reachable: ask for that, or a larger budget=")
         reached = wanted <= cap
         seconds.append(max(min(wanted, cap), 0.0))
     seconds = min(seconds)
-    if rtol is not None:  # the recorded work (paths x time) that the seconds given to the target buy
-        need *= min(1.0, seconds / wanted) if wanted > 0 else 1.0
-    floor = stationary.static_step(A, run.method) if kind == "static" else 2 * slow
+    if rtol is not None and wanted > seconds:  # the recorded work (paths x time) that the seconds given buy
+        need *= seconds / wanted if wanted > 0 else 1.0
     duration = run.duration
-    if duration is None:
+    if rtol is not None and seconds >= wanted:  # the target within the time allowed: the cheapest run that reaches it
+        paths, duration = target
+        if paths * duration < 0.99 * need:  # cut by the most paths a sized run takes
+            reached = False
+    elif duration is None:
+        def longest(paths):  # the recorded duration that ``paths`` paths can have in the seconds given
+            return (seconds - cost.fixed) / (cost.per_step * _chunks(paths, cost.n) + cost.per_path * paths) - lead
+
         paths = BUDGET_PATHS
-        dur = seconds / (paths * per_work) - burn - extra
+        dur = longest(paths)
         while dur < 20 * floor and paths > MIN_BUDGET_PATHS:
             paths //= 2
-            dur = seconds / (paths * per_work) - burn - extra
+            dur = longest(paths)
         duration = max(dur, floor, need / paths)  # a small target: the burn-in must not eat the recorded work
     else:
-        paths = int(max(MIN_BUDGET_PATHS, min(BUDGET_PATHS * 64, seconds / (per_work * (duration + burn + extra)))))
-        paths -= paths % BLOCK
+        lo, hi = MIN_BUDGET_PATHS // BLOCK, BUDGET_PATHS * 64 // BLOCK  # in blocks: the most paths that fit
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if cost(mid * BLOCK, duration + lead) <= seconds else (lo, mid - 1)
+        paths = lo * BLOCK
         if reached and paths * duration < 0.99 * need:  # cut by the most paths a sized run takes
             reached = False
-    return paths, duration, reached
+    planned = spent + cost(paths, duration + lead)
+    return paths, duration, reached, planned
 
 
 def _check_settings(paths, dt, duration, z_max, budget=None, rtol=None) -> None:
@@ -399,9 +551,14 @@ def verify(
         the steps ``dt``, ``2 dt`` and ``4 dt`` on the same paths, and the bias left
         (estimated with ``8 dt``) is added in quadrature to ``stderr``.
     budget : float, optional
-        Seconds of this process's CPU time to spend: a short pilot run (discarded) measures
-        the cost and the spread, and ``paths`` and ``duration`` are chosen to fill the budget
-        (stationary quantities of linear models).
+        Seconds of this process's CPU time to spend: short pilot runs (discarded; a ladder
+        from 128 paths up, held to :data:`PILOT_SHARE` of the budget) measure the cost and the
+        spread, and ``paths`` and ``duration`` are chosen to fill the budget (stationary
+        quantities of linear models). A pilot slowed by a load spike is left out of the cost
+        fit. The record says what was planned and spent (``planned``, ``spent``); a check
+        whose smallest valid run costs more than the budget runs that and warns
+        (:class:`BudgetExceeded`) when it spends more than :data:`BUDGET_OVERRUN` times the
+        budget.
     rtol : float, optional
         Target standard error relative to the size of the quantity (from the pilot); the run
         is sized to reach it (within ``budget`` if given, else at most
@@ -452,6 +609,8 @@ def verify(
     -----
     TargetNotReached
         When the run sized by ``rtol`` is cut at the time allowed before reaching it.
+    BudgetExceeded
+        When a check sized by ``budget`` spends more than :data:`BUDGET_OVERRUN` times it.
 
     Examples
     --------
@@ -484,7 +643,7 @@ def _verify(model, quantity, args, options, values, paths, seed, z_max, dt, dura
     as ``"record"`` does, so that the checks of :func:`verify_all` can be simulated in worker
     processes while this process derives their closed forms.
     """
-    started = time.process_time()
+    started = _clock()
     q, bound, symbolic_bound, numeric, row = _plan(model, quantity, args, options, values, paths, seed, z_max, dt,
                                                     duration, budget, rtol)
     if part != "measure":
@@ -506,13 +665,13 @@ def _verify(model, quantity, args, options, values, paths, seed, z_max, dt, dura
 def _record(derived, measured, seed, z_max, method, rtol) -> VerificationRecord:
     """The record of a closed form ``derived`` (label, expression, value, approximation) and an estimate ``measured``."""
     label, expression, value, approximation = derived
-    e, paths, dt_used, dur, reached = measured
+    e, paths, dt_used, dur, reached, planned, spent = measured
     z = e.z(value)
     return VerificationRecord(
         quantity=label, expression=expression, theory=value, estimate=float(e.value), stderr=float(e.stderr),
         z=z, passed=bool(math.isfinite(z) and abs(z) <= z_max), paths=int(paths), seed=seed, dt=float(dt_used),
         duration=float(dur), method=method, z_max=z_max, dof=float(e.dof), approximation=approximation,
-        rtol=None if rtol is None else float(rtol), rtol_reached=reached,
+        rtol=None if rtol is None else float(rtol), rtol_reached=reached, planned=planned, spent=spent,
     )
 
 
@@ -577,9 +736,10 @@ def _plan(model, quantity, args, options, values, paths, seed, z_max, dt, durati
 
 
 def _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rtol, started):
-    """``(Estimate, paths, dt used, duration, rtol reached)``: the table's estimator run as ``verify`` runs it."""
+    """``(Estimate, paths, dt used, duration, rtol reached, seconds planned, seconds spent)``: the table's estimator
+    run as ``verify`` runs it (the seconds are None unless the run was sized by ``budget`` or ``rtol``)."""
     run = Run(paths=0, seed=seed, dt=dt, duration=duration, method=method)
-    reached = None
+    reached = planned = spent = None
     if row.sizing is not None:
         A = numeric.arrays()[0]
         smethod = row.sizing
@@ -588,18 +748,26 @@ def _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rto
         if smethod == "regression" and dt is None:
             run = run.replace(te_step=stationary.regression_step(numeric, bound, run))
         if budget is not None or rtol is not None:
-            paths, duration, reached = _sized(numeric, bound, row, run, budget, rtol, started)
+            paths, duration, reached, planned = _sized(numeric, bound, row, run, budget, rtol, started)
             run = run.replace(duration=duration)
     elif budget is not None or rtol is not None:
         raise ModelError("budget= and rtol= size stationary checks of linear models; give paths= here")
     paths = int(paths) if paths is not None else row.paths
     e, dt_used, dur = row.measure(numeric, bound, run.replace(paths=paths))
+    if planned is not None:
+        spent = _clock() - started
     if reached is False:
         warnings.warn(f"{bound.label}: the run stopped at the time allowed with a relative standard error of "
                       f"{float(e.stderr) / abs(float(e.value)):.2g}, short of rtol={rtol:g} (the record says "
                       "rtol_reached=False); give a larger budget= or a larger rtol", TargetNotReached,
                       stacklevel=user_stacklevel())
-    return e, paths, dt_used, dur, reached
+    if budget is not None and spent is not None and spent > BUDGET_OVERRUN * budget:
+        why = (f"its smallest valid run ({MIN_BUDGET_PATHS} paths after the burn-in) costs more than the budget; give "
+               f"budget={math.ceil(1.2 * spent):g} or more, or paths=" if planned > BUDGET_OVERRUN * budget else
+               "the run was slower than its pilot runs predicted (a loaded machine?)")
+        warnings.warn(f"{bound.label}: the check took {spent:.3g} s of CPU against budget={budget:g} s (planned "
+                      f"{planned:.3g} s): {why}", BudgetExceeded, stacklevel=user_stacklevel())
+    return e, paths, dt_used, dur, reached, planned, spent
 
 
 def estimate(model: Any, quantity: Any, *args: Any, values: Mapping | None = None, paths: int | None = None,
@@ -627,7 +795,7 @@ def estimate(model: Any, quantity: Any, *args: Any, values: Mapping | None = Non
     >>> e.value == tt.verify(m, tt.heat_rate.of(r), paths=256, seed=1).estimate
     True
     """
-    started = time.process_time()
+    started = _clock()
     _, bound, _, numeric, row = _plan(model, quantity, args, options, values, paths, seed, math.inf, dt, duration,
                                       budget, rtol)
     return _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rtol, started)[0]
