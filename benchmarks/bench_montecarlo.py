@@ -3,8 +3,12 @@
 1. ``tt.simulate`` of the README sensor, 100,000 paths x 100 steps, float64, storing every step,
    every 10th, only the end, or nothing: (paths x steps x variables) per second over numpy's
    standard-normal rate (``default_rng().standard_normal((paths, 2))`` per step) measured in
-   the same run, best of 3 (target >= 0.8), with the drawing thread (default on more than one
-   CPU) and without it (``threads=1``), and the memory each store takes (``simulate_memory``).
+   the same run, best of 3 (target >= 0.8), by default (a second thread shares the drawing where a
+   CPU is free), with the second thread forced (``threads=2``) and without it (``threads=1``), and
+   the memory each store takes (``simulate_memory``, one tile of normals with ``threads=1``, three
+   otherwise). The normals drawn per path against those used (the stream's order: a short last
+   tile still passes through the first variables' numbers before the last variable's) are printed
+   too.
    Then the throughput of the three methods without a record (see bench_power.py for 2 to 8
    variables and float32).
 2. Speed-up over a per-path loop in the style of common SDE packages (a Python loop over
@@ -53,7 +57,7 @@ def readme_simulate(repeats: int = 3) -> None:
     paths, steps, n, dt = 100_000, 100, 2, 0.01
     stores = {"every step": dict(record=True), "every 10th": dict(record_every=10), "the end": dict(record="end"),
               "nothing": dict(record=False)}
-    cases = [(name, threads) for name in stores for threads in (None, 1)]
+    cases = [(name, threads) for name in stores for threads in (None, 2, 1)]
     best = {case: float("inf") for case in cases}
     cpu = {case: float("inf") for case in cases}
     raw = 0.0
@@ -75,10 +79,16 @@ def readme_simulate(repeats: int = 3) -> None:
         store = stores[name]
         rate = paths * steps * n / best[(name, threads)]
         mem = simulate_memory(n, steps, paths, record=store.get("record", True),
-                              record_every=store.get("record_every", 1))
-        how = "default  " if threads is None else "threads=1"
+                              record_every=store.get("record_every", 1), threads=threads)
+        how = "default  " if threads is None else f"threads={threads}"
         print(f"  store {name:<10} {how}: {best[(name, threads)]:.3f} s = {rate / raw:.2f} x numpy's normal rate "
               f"[target >= 0.8] (CPU {cpu[(name, threads)]:.3f} s); memory {mem / 2**20:.1f} MiB")
+    from thermotheory.montecarlo.simulate import TILE
+
+    whole, rest = divmod(steps, TILE)
+    drawn = whole * n * TILE + ((n - 1) * TILE + rest if rest else 0)
+    print(f"  normals drawn per path: {drawn} for {n * steps} used ({drawn / (n * steps) - 1:.0%} more, fixed by the "
+          "stream's order; a run of a whole number of tiles draws none more)")
 
 
 def throughput() -> None:

@@ -41,8 +41,12 @@ a ``block(w, V)`` method receive whole tiles (``z = V w``) instead of single ste
 What is stored is what the caller asks for: every step, every k-th (``record_every``), only
 the end (``record="end"``) or nothing (``record=False``, observers only); the states kept
 are mapped back from the modal basis tile by tile, in one matrix product, straight into the
-record (the same numbers whatever is kept). Where a CPU is free, the normals are drawn in a
-second thread, ahead of the integration (:class:`_NoiseFeed`; the same numbers either way).
+record (the same numbers whatever is kept). Where a CPU is free, a second thread draws the
+normals ahead of the integration, the calling thread drawing a share of each tile itself where
+the second falls behind (:class:`_NoiseFeed`; the same numbers either way). Only the numbers the
+stream's order needs are drawn and only those used are mapped: a short last tile stops the last
+variable's draws at its steps (the first variables' numbers of the tile come before them in the
+generator's stream, so they are drawn whole to keep every run's numbers those of a longer run).
 The memory a run takes is :func:`simulate_memory`; beyond ``max_memory`` (default
 :data:`MAX_RECORD_BYTES`) or the memory available, a run is refused with ``TooLarge`` before
 anything is allocated.
@@ -350,24 +354,24 @@ class _LinearEngine:
         self.identity = modal is not None and np.array_equal(self.V, np.eye(n))
         self.VT = np.ascontiguousarray(self.V.T).astype(dtype)
         Gw = Vinv @ G
+        # a constant c enters through the same product as the noise, as a row of ones under the
+        # normals; without one (c = 0, no drive) the row would only add zeros and is left out
+        self.const_row = not self.per_step and bool(np.any(c != 0))
         if self.per_step:
             self.cw = (c @ Vinv.T).astype(dtype)
             self.gain = Gw.astype(dtype)
-        else:
+        elif self.const_row:
             self.gain = np.concatenate([Gw, (Vinv @ c).reshape(-1, 1)], axis=1).astype(dtype)
+        else:
+            self.gain = Gw.astype(dtype)
 
     def noise_buffer(self, nb: int) -> np.ndarray:
         """A tile of normals for ``nb`` blocks, (blocks, rows, TILE, BLOCK), with its constant row set."""
-        n, rows = self.n, self.n + (0 if self.per_step else 1)
+        n, rows = self.n, self.n + int(self.const_row)
         xi = np.empty((nb, rows, TILE, BLOCK), self.dtype)
-        if not self.per_step:
-            xi[:, n] = 1.0  # the constant c enters through the same product as the noise
+        if self.const_row:
+            xi[:, n] = 1.0
         return xi
-
-    def buffers(self, nb: int):
-        n = self.n
-        w = np.empty((nb, n, TILE + 1, BLOCK), self.dtype)
-        return self.noise_buffer(nb), w, np.empty((nb, n, BLOCK), self.dtype)
 
     def to_modal(self, z: np.ndarray) -> np.ndarray:
         """States (blocks, n, BLOCK) in the modal basis."""
@@ -393,9 +397,12 @@ class _LinearEngine:
         """Fill ``w[:, :, 1:tile + 1]`` from ``w[:, :, 0]`` and the drawn normals ``xi``."""
         nb, n = w.shape[:2]
         item = w.itemsize
+        # only the slots of this tile: a short (last) tile maps only the normals it uses
         target = np.lib.stride_tricks.as_strided(
-            w[:, :, 1:, :], shape=(nb, n, TILE * BLOCK), strides=(w.strides[0], w.strides[1], item))
-        np.matmul(self.gain, xi.reshape(nb, xi.shape[1], TILE * BLOCK), out=target)
+            w[:, :, 1:, :], shape=(nb, n, tile * BLOCK), strides=(w.strides[0], w.strides[1], item))
+        source = np.lib.stride_tricks.as_strided(
+            xi, shape=(nb, xi.shape[1], tile * BLOCK), strides=(xi.strides[0], xi.strides[1], item))
+        np.matmul(self.gain, source, out=target)
         if self.per_step:
             w[:, :, 1:tile + 1, :] += self.cw[k:k + tile].T[None, :, :, None]
         lam, pairs, dense = (None, 0, self.dense) if self.dense is not None else (self.lam, self.pairs, None)
@@ -636,12 +643,14 @@ def _idle_cpu() -> bool:
 
 
 def simulate_memory(n: int, steps: int, paths: int, *, record: bool | str = True, record_every: int = 1,
-                    chunk_paths: int | None = None, dtype: Any = "float64") -> int:
+                    chunk_paths: int | None = None, dtype: Any = "float64", threads: int | None = None) -> int:
     """Bytes that :func:`simulate` allocates: the record plus the working buffers of a chunk.
 
     ``n`` variables, ``steps`` steps after the burn-in, ``paths`` paths; the other arguments
-    as in :func:`simulate`. Observers' own arrays are not counted. :func:`simulate` refuses
-    (``TooLarge``) a run that needs more than its ``max_memory`` or than the machine has available.
+    as in :func:`simulate`. Three tiles of normals are counted where a second thread may draw
+    them ahead (``threads`` None or 2), one with ``threads=1``. Observers' own arrays are not
+    counted. :func:`simulate` refuses (``TooLarge``) a run that needs more than its ``max_memory``
+    or than the machine has available.
 
     Examples
     --------
@@ -649,17 +658,20 @@ def simulate_memory(n: int, steps: int, paths: int, *, record: bool | str = True
     175
     >>> simulate_memory(2, 100, 100_000, record="end") // 10**6  # the end only: 1.6 MB of records
     15
+    >>> simulate_memory(2, 100, 100_000, record="end", threads=1) // 10**6  # one tile of normals, not three
+    9
     """
     n, steps, paths = _count("n", n), _count("steps", steps), _count("paths", paths)
     record, end_only = _check_record(record, 1 if record == "end" else record_every)
     record_every = _count("record_every", record_every)
+    threads = _check_threads(threads)
     item = np.dtype(_check_dtype(dtype)).itemsize
     if chunk_paths is None:
         chunk_paths = 32 * BLOCK if n <= 4 else 16 * BLOCK
     blocks = min(max(1, _count("chunk_paths", chunk_paths) // BLOCK), -(-paths // BLOCK))
     n_rec = 1 if end_only else (steps // record_every + 1 if record else 0)
     # the tiles of normals (with the constant row), the modal states, the mapped states of a tile, the start
-    feeds = _feed_buffers(n, blocks, np.dtype(_check_dtype(dtype)))
+    feeds = 1 if threads == 1 else _feed_buffers(n, blocks, np.dtype(_check_dtype(dtype)))
     work = blocks * BLOCK * (feeds * (n + 1) * TILE + 2 * n * (TILE + 1) + 2 * n)
     return int(n_rec * paths * n + work) * item
 
@@ -881,7 +893,8 @@ def simulate(
         (``TooLarge``, before anything is allocated) instead of swapping.
     threads : {None, 1, 2}
         ``2`` draws the normals of a linear model in a second thread, ahead of the
-        integration (numpy draws without holding the GIL); ``1`` does everything in the calling
+        integration (numpy draws without holding the GIL), the calling thread drawing a share of
+        each tile when the second falls behind; ``1`` does everything in the calling
         thread; ``None`` (default) uses the second thread when a CPU is free for it (more than
         one CPU, a load average below their number less one half, not inside a worker process,
         whose siblings use the other CPUs) and the run has more than one time tile. Models whose
@@ -980,7 +993,7 @@ def simulate(
     every, skip = (steps, 1) if end_only else (record_every, 0)
     n_rec = (steps // every + 1 - skip) if keep else 0
     _check_memory(simulate_memory(n, steps, paths, record=record, record_every=record_every, chunk_paths=chunk_paths,
-                                  dtype=real_dtype), limit, n_rec, paths, n)
+                                  dtype=real_dtype, threads=threads), limit, n_rec, paths, n)
     if isinstance(model, LinearSDE) and not model.is_modulated:
         _check_scheme_stable(A, dt, method, burn_steps + steps)
         F, c, G = step_matrices(A, b, D, dt, method)
@@ -1080,7 +1093,6 @@ def _draw_tile(rngs, xi: np.ndarray, n: int, tile: int, dtype) -> None:
     in the stream of a generator that is not used again, so every normal used is the same.
     """
     if tile < TILE:
-        xi[:, n - 1, tile:] = 0.0
         for j, rng in enumerate(rngs):
             if n > 1:
                 rng.standard_normal(out=xi[j, :n - 1], dtype=dtype)
@@ -1102,20 +1114,30 @@ class _NoiseFeed:
     thread or, with ``threaded``, in a second thread ahead of the integration (numpy draws
     without the GIL). Tiles come in buffers of (blocks, rows, TILE, BLOCK) that the consumer
     gives back with :meth:`release` once integrated.
+
+    With ``threaded``, the work is shared: the second thread draws the first ``share`` blocks of
+    each tile of a chunk and the calling thread the others, just before integrating the tile
+    (each block's generator stays with one thread for the whole chunk, so each still draws in
+    the plain order). ``share`` is set anew at each chunk from how long the calling thread waited
+    for normals in the previous one: fewer blocks for the second thread when it falls behind,
+    more when it is ahead.
     """
 
     def __init__(self, chunks, seqs, initial, model, A, b, engine: "_LinearEngine", total: int,
                  threaded: bool) -> None:
         self.chunks, self.seqs, self.initial, self.model, self.A, self.b = chunks, seqs, initial, model, A, b
         self.n, self.dtype, self.total = engine.n, engine.dtype, total
-        nb = max(len(c) for c in chunks)
+        self.nb = nb = max(len(c) for c in chunks)
         count = 3 if threaded else 1
         self.buffers = [engine.noise_buffer(nb) for _ in range(count)]
         self.threaded = threaded
+        self.share = nb  # blocks of each tile drawn by the producer (all of them without a second thread)
         if threaded:
             import queue
             import threading
 
+            self.share = nb - max(1, nb // 8)
+            self.waited, self.since = 0.0, None
             self.free: Any = queue.Queue()
             for buf in self.buffers:
                 self.free.put(buf)
@@ -1128,16 +1150,23 @@ class _NoiseFeed:
 
     def _produce(self, take):
         n = self.n
+        fixed = None
+        if not isinstance(self.initial, Gaussian):  # one start for every path: no draws, no copy per block
+            fixed = _initial_states(self.initial, self.model, self.A, self.b, [None], [1])[0][0]
         for blocks in self.chunks:
             rngs = [generator(self.seqs[j]) for j in blocks]
-            start = _initial_states(self.initial, self.model, self.A, self.b, rngs, [BLOCK] * len(blocks))
-            yield np.ascontiguousarray(np.stack(start).transpose(0, 2, 1))
+            if fixed is not None:
+                yield np.broadcast_to(fixed.reshape(1, n, 1), (len(blocks), n, BLOCK)), None
+            else:
+                start = _initial_states(self.initial, self.model, self.A, self.b, rngs, [BLOCK] * len(blocks))
+                yield np.ascontiguousarray(np.stack(start).transpose(0, 2, 1)), None
+            h = min(self.share, len(blocks))  # this chunk's blocks < h are drawn here, the others by the consumer
             k = 0
             while k < self.total:
                 tile = min(TILE, self.total - k)
                 xi = take()[:len(blocks)]
-                _draw_tile(rngs, xi, n, tile, self.dtype)
-                yield xi
+                _draw_tile(rngs[:h], xi[:h], n, tile, self.dtype)
+                yield xi, (rngs[h:], h, tile)
                 k += tile
 
     def _take(self):
@@ -1163,10 +1192,28 @@ class _NoiseFeed:
     def next(self) -> np.ndarray:
         """The next item: a chunk's start states (blocks, n, BLOCK), or a tile of normals."""
         if not self.threaded:
-            return next(self.items)
-        ok, item = self.filled.get()
-        if not ok:
-            raise item
+            item, rest = next(self.items)
+        else:
+            import time
+
+            t0 = time.perf_counter()
+            ok, got = self.filled.get()
+            now = time.perf_counter()
+            if not ok:
+                raise got
+            item, rest = got
+            self.waited += now - t0
+            if rest is None:  # a new chunk: balance the drawing by the waits of the last one
+                if self.since is not None:
+                    waited = self.waited / max(now - self.since, 1e-9)
+                    if waited > 0.02:
+                        self.share = max(0, self.share - max(1, round(self.nb * waited / 2)))
+                    else:
+                        self.share = min(self.nb, self.share + 1)
+                self.waited, self.since = 0.0, now
+        if rest is not None and rest[0]:
+            rngs, h, tile = rest
+            _draw_tile(rngs, item[h:], self.n, tile, self.dtype)
         return item
 
     def release(self, xi: np.ndarray) -> None:
@@ -1292,8 +1339,7 @@ def _run_nonlinear_chunk(kernel: _NonlinearKernel, rngs, z0, obs, states, lo, hi
     k = 0
     while k < total:
         tile = min(TILE, total - k)
-        for j, rng in enumerate(rngs):
-            rng.standard_normal(out=xi[j])
+        _draw_tile(rngs, xi, n, tile, xi.dtype)  # a short tile: not the last variable's numbers past it
         noise = kernel.prepare(xi[:, :, :tile], k)
         for i in range(tile):
             z_new = kernel.step(z, noise[:, :, i])
