@@ -161,39 +161,67 @@ if __name__ == "__main__":
 
 
 # -- Gillespie simulation (engineer J2; thermotheory.montecarlo.gillespie) ---------------------------------------------
-def gillespie_speed(paths: int = 100_000, duration: float = 40.0, repeats: int = 3) -> None:
+def _gillespie_from(path: str):
+    """``gillespie`` of another copy of the module (e.g. ``git show HEAD:thermotheory/montecarlo/gillespie.py``)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("thermotheory.montecarlo._gillespie_baseline", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its relative imports resolve inside thermotheory.montecarlo
+    spec.loader.exec_module(module)
+    return module.gillespie
+
+
+def gillespie_speed(paths: int = 100_000, duration: float = 40.0, repeats: int = 5,
+                    baseline: str | None = None) -> None:
     """Gillespie paths of a 4-state network against numpy drawing the random numbers they use.
 
     The reference is the time numpy takes to draw two numbers per jump made (one uniform and
     one standard exponential, SFC64, in batches of 2^20), in the same process; each time is the
     least CPU time of ``repeats`` interleaved runs (the least disturbed by other processes).
-    Target: the simulation within 3x of the reference.
+    Target: the simulation within 3x of the reference. ``baseline``: the path of another copy
+    of ``gillespie.py``, timed in the same runs (the ratio before a change).
     """
     from thermotheory.montecarlo.gillespie import gillespie
 
     W = np.array([[0.0, 2.0, 0.0, 1.0], [1.0, 0.0, 3.0, 0.0], [0.0, 1.0, 0.0, 2.0], [2.0, 0.0, 1.0, 0.0]])
-    gillespie(W, 1.0, 1024, seed=0)  # warm-up
+    runs = {"now": gillespie}
+    if baseline:
+        runs["baseline"] = _gillespie_from(baseline)
+    for run in runs.values():
+        run(W, 1.0, 1024, seed=0)  # warm-up
     rng = np.random.Generator(np.random.SFC64(0))
-    full, counts, ref = [], [], []
+    full = {name: [] for name in runs}
+    counts = {name: [] for name in runs}
+    ref = []
     for _ in range(repeats):
+        for name, run in runs.items():
+            t0 = time.process_time()
+            rec = run(W, duration, paths, seed=1)
+            full[name].append(time.process_time() - t0)
+            t0 = time.process_time()
+            run(W, duration, paths, seed=1, occupation=False)
+            counts[name].append(time.process_time() - t0)
+            if name == "now":
+                made, drawn = int(rec.counts.sum()), rec.jumps
         t0 = time.process_time()
-        rec = gillespie(W, duration, paths, seed=1)
-        full.append(time.process_time() - t0)
-        t0 = time.process_time()
-        gillespie(W, duration, paths, seed=1, occupation=False)
-        counts.append(time.process_time() - t0)
-        jumps = int(rec.counts.sum())
-        t0 = time.process_time()
-        for start in range(0, jumps, 1 << 20):
-            size = min(1 << 20, jumps - start)
+        for start in range(0, made, 1 << 20):
+            size = min(1 << 20, made - start)
             rng.random(size)
             rng.standard_exponential(size)
         ref.append(time.process_time() - t0)
-    sim, bare, draw = min(full), min(counts), min(ref)
-    print(f"gillespie: {paths} paths x {jumps / paths:.0f} jumps of a 4-state network: {sim:.3f} s with the "
-          f"occupations, {bare:.3f} s counting jumps only; drawing 2 numbers per jump takes {draw:.3f} s: ratios "
-          f"{sim / draw:.2f} and {bare / draw:.2f}  [target <= 3] ({rec.jumps / jumps:.2f} jumps drawn per jump made)")
+    draw = min(ref)
+    print(f"gillespie: {paths} paths x {made / paths:.0f} jumps of a 4-state network; drawing 2 numbers per jump "
+          f"takes {draw:.3f} s (best of {repeats})")
+    for name in runs:
+        sim, bare = min(full[name]), min(counts[name])
+        print(f"  {name}: {sim:.3f} s with the occupations, {bare:.3f} s counting jumps only: ratios {sim / draw:.2f} "
+              f"and {bare / draw:.2f}  [target <= 3]" + (f" ({drawn / made:.3f} jumps drawn per jump made)"
+                                                          if name == "now" else ""))
 
 
 if __name__ == "__main__":
-    gillespie_speed()
+    import sys
+
+    gillespie_speed(baseline=sys.argv[1] if len(sys.argv) > 1 else None)

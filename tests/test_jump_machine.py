@@ -241,7 +241,7 @@ def test_refusals_are_named():
 
 def test_notation_and_record():
     b = tt.conversion_efficiency.of("atp", "ions")
-    assert b.latex() == r"\eta_{atp \to ions}"
+    assert b.latex() == r"\eta_{\mathrm{atp} \to \mathrm{ions}}"  # word names of reservoirs print upright
     assert tt.conversion_efficiency.units == "dimensionless"
     assert ("jump", "stationary") in tt.conversion_efficiency.estimators
 

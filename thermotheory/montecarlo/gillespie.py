@@ -12,24 +12,38 @@ but what the estimators need, per path:
 - optionally the whole trajectory (jump times and states) of the first ``keep`` paths.
 
 Reproducible under chunking, as :func:`~thermotheory.montecarlo.simulate.simulate`: the paths
-are split into fixed blocks of :data:`BLOCK` paths (the last one padded), each with its own
-SFC64 generator spawned from ``numpy.random.SeedSequence(seed)``; a block draws, per tile of
-:data:`JUMP_TILE` steps, first :data:`JUMP_TILE` x ``k`` uniforms and then as many standard
-exponentials, for its ``k`` paths still short of the horizon (in their order), or for all its
-paths while at least :data:`FULL_BLOCK` of them are (a start drawn from a distribution takes one
-uniform per path before the first tile). What a block draws depends on its own paths only.
-Every operation is elementwise per path (or a per-path sum in step order), so the records
-do not depend on how blocks are grouped into chunks.
+are split into fixed blocks of :data:`JUMP_BLOCK` paths (:data:`SMALL_BLOCK` in a network of
+many table entries; the last block padded), each with its own SFC64 generator seeded by its
+three words of ``numpy.random.SeedSequence(seed).generate_state`` (one call for the run; block
+``b`` takes words ``3b .. 3b + 2``, whatever the number of paths); a block draws, per tile of
+``T`` steps, ``2 T k`` uniforms in one call, for its ``k`` paths still short of the horizon (in
+their order), or for all its paths while at least a fraction :data:`FULL_BLOCK` of them are:
+the first ``T k`` (as ``T x k``) pick the jumps, the others give the standard exponential
+waiting times as ``-ln(1 - u)`` (``1 - u`` is exact and positive; numpy's ``log`` is
+vectorised, and cheaper than its ziggurat exponentials). A start
+drawn from a distribution takes one uniform per path before the first tile. ``T`` is
+:data:`JUMP_TILE` until the paths have made the steps that every one surely makes (the least
+exit rate times the horizon, less three standard deviations of a Poisson count),
+:data:`TAIL_TILE` after, so that fewer steps are drawn past the horizon. What a block draws
+depends on its own paths only. Every operation is elementwise per path (or a per-path sum in
+step order), so the records do not depend on how blocks are grouped into chunks.
 
-The jump is picked from the state's cumulative outgoing rates by comparisons when a state
-has at most :data:`SCAN_DEGREE` outgoing transitions, and by Walker's alias method (one
-uniform gives the column and the coin) otherwise; the per-step work is four array
-operations on the paths still short of the horizon (steps first, so each is one contiguous
-slab), the rest per tile: the jump times, and per path and transition the jumps and the sum
-of their times (one ``bincount`` each). The time spent in each state follows from the jump
-times (a jump ``i -> j`` at ``t`` adds ``t`` to the time in ``i`` and takes it from ``j``).
-Speed: about 4 to 5 times the time numpy takes to draw two numbers per jump (a 4-state
-network, ``benchmarks``); a path draws on average half a tile past the horizon.
+A path carries one integer. In a network of out-degree at most 2 (up to :data:`SUM_ENTRIES`
+table entries) it is the table entry of the jump that brought the path to its state, and the
+next one is the integer part of ``key[entry] + u`` (one lookup and one addition per jump; the
+key puts the state's two transitions at either side of its first transition's probability).
+Otherwise it is the state, and the jump is picked from its cumulative outgoing rates by
+comparisons when a state has at most :data:`SCAN_DEGREE` outgoing transitions, and by Walker's
+alias method (one uniform gives the column and the coin) above. The per-step work runs on the
+paths still short of the horizon (steps first, so each is one slab), the rest per tile: the
+jump times, and per path and table entry the jumps and the sum of their times (one
+``np.add.at`` each, which adds a path's jumps in step order). The time spent in each state
+follows from the jump times (a jump ``i -> j`` at ``t`` adds ``t`` to the time in ``i`` and
+takes it from ``j``).
+Speed: about 2.8 to 3 times the time numpy takes to draw two numbers (a uniform and a standard
+exponential) per jump, on a 4-state network (``benchmarks/bench_jump.py``, best of 5 on a loaded
+2-core machine; 4.2 to 4.5 before); a path draws on average about half a tail tile past the
+horizon (7 % more jumps drawn than made there).
 Nothing here calls a closed form.
 """
 
@@ -43,18 +57,28 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError, TooLarge
-from .simulate import BLOCK, generator
 
-__all__ = ["gillespie", "JumpRecord", "jump_tables", "JUMP_TILE", "FULL_BLOCK", "SCAN_DEGREE", "MAX_JUMPS",
-           "MAX_COUNTS", "MAX_CHUNK_BINS"]
+__all__ = ["gillespie", "JumpRecord", "jump_tables", "JUMP_BLOCK", "SMALL_BLOCK", "JUMP_TILE", "TAIL_TILE",
+           "FULL_BLOCK", "SCAN_DEGREE", "SUM_ENTRIES", "MAX_JUMPS", "MAX_COUNTS", "MAX_CHUNK_BINS"]
 
+#: Paths per random generator (a block): the draws of a block are one call per tile, and its paths are processed in
+#: place while most of them are going.
+JUMP_BLOCK = 256
 #: Steps (jumps) per draw of a block's random numbers.
-JUMP_TILE = 32
-#: Paths of a block (of BLOCK) still short of the horizon from which the block draws for all its paths (processed
-#: in place), rather than for those going only (gathered).
-FULL_BLOCK = 56
+JUMP_TILE = 24
+#: Steps per draw once some paths may be reaching the horizon (fewer steps drawn past it).
+TAIL_TILE = 16
+#: Paths per block in a network of more than ``MAX_CHUNK_BINS / 4 / JUMP_BLOCK`` bins (table entries).
+SMALL_BLOCK = 64
+#: Fraction of a block's paths still short of the horizon from which the block draws for all its paths (processed in
+#: place), rather than for those going only (gathered).
+FULL_BLOCK = 7 / 8
 #: Largest out-degree for which a jump is picked by comparisons with the cumulative rates (alias method above).
 SCAN_DEGREE = 3
+#: Most table entries (2 x states + 2) for which a network of out-degree <= 2 picks its jumps by the integer part of
+#: ``key + u`` (one lookup and one addition per jump); round-off moves a jump probability by at most 2**-40 (about
+#: 1e-12). Larger networks, and those of higher degree, use comparisons or the alias method.
+SUM_ENTRIES = 2**12
 #: Most jumps (summed over paths, the burn-in included) that one run may expect to make, about an hour of one
 #: core: a longer run is refused (``TooLarge``).
 MAX_JUMPS = 2 * 10**11
@@ -182,37 +206,83 @@ def _positive_int(name: str, value: Any) -> int:
 
 @dataclass(frozen=True)
 class _Tables:
-    """Lookup tables of the jump chain; a state is carried as ``base = state * degree``."""
+    """Lookup tables of the jump chain.
+
+    A path carries one integer (its *carried value*): with the ``"sum"`` picker the table entry of
+    the jump that brought it to its state (or a start entry), with ``"scan"`` and ``"alias"`` its
+    state's base ``state * degree``. Jumps are counted per path and *bin* (a table entry, mapped
+    to its transition by ``edge_of``).
+    """
 
     n: int
     degree: int
-    exit: np.ndarray      # (n * degree,) exit rate of the state of each base (only bases matter)
-    inv_exit: np.ndarray  # (n * degree,) 1 / exit rate (inf for an absorbing state)
-    state_of: np.ndarray  # (n * degree,) state of a base index
-    thresholds: np.ndarray  # scan: (degree - 1, n * degree) cumulative probabilities; alias: (n * degree,) coins
-    next_base: np.ndarray  # scan: (n * degree,) base of the target of entry base + k; alias: (2 * n * degree,)
-    edge_of: np.ndarray    # same shape as next_base: the transition taken (-1: none, for an absorbing state)
-    alias: bool            # Walker's alias method (else comparisons with the cumulative probabilities)
-    absorbing: bool        # whether a path can take an entry without a transition (nan waiting times checked)
+    picker: str            # "sum", "scan" or "alias"
+    exit: np.ndarray       # (n,) exit rate of each state
+    start_of: np.ndarray   # (n,) carried value of a path in state s
+    carry_state: np.ndarray  # state of each carried value
+    carry_inv: np.ndarray    # 1 / exit rate of the state of each carried value (inf for an absorbing state)
+    table: np.ndarray      # sum: key of each carried value; scan: (degree - 1, n * degree) thresholds; alias: coins
+    next_base: np.ndarray  # scan: (n * degree,) base of the target of entry base + k; alias: (2 * n * degree,); sum: -
+    edge_of: np.ndarray    # (bins,) the transition counted by a bin (-1: none)
+    absorbing: bool        # whether a path can reach a state without a transition (nan waiting times checked)
     src: np.ndarray        # (edges,) the transitions, in the caller's order
     dst: np.ndarray
 
+    @property
+    def alias(self) -> bool:
+        """Whether jumps are picked by Walker's alias method."""
+        return self.picker == "alias"
+
+    @property
+    def bins(self) -> int:
+        """Counting bins per path."""
+        return self.edge_of.size
+
 
 def jump_tables(n: int, src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> _Tables:
-    """The lookup tables of the embedded jump chain (see the module docstring)."""
+    """The lookup tables of the embedded jump chain (see the module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tb = jump_tables(2, np.array([0, 1]), np.array([1, 0]), np.array([2.0, 1.0]))
+    >>> tb.picker, tb.exit.tolist()
+    ('sum', [2.0, 1.0])
+    """
     given = (src.copy(), dst.copy())
     order = np.lexsort((dst, src))
     src, dst, w = src[order], dst[order], w[order]
     out_deg = np.bincount(src, minlength=n)
     degree = max(1, int(out_deg.max(initial=0)))
     exit_rate = np.bincount(src, weights=w, minlength=n).astype(float)
-    size = n * degree
-    state_of = np.repeat(np.arange(n, dtype=np.int64), degree)
-    exit_b = exit_rate[state_of]
     with np.errstate(divide="ignore"):
-        inv_b = np.where(exit_b > 0, 1.0 / np.where(exit_b > 0, exit_b, 1.0), np.inf)
+        inv = np.where(exit_rate > 0, 1.0 / np.where(exit_rate > 0, exit_rate, 1.0), np.inf)
     first = np.concatenate([[0], np.cumsum(out_deg)[:-1]])
     slot = np.arange(src.size) - first[src]  # position of each transition among its state's
+    absorbing = bool((out_deg == 0).any())
+    if degree <= 2 and 2 * n + 2 <= SUM_ENTRIES:
+        # two slots per state: slot 0 is its first transition, slot 1 its second, or its only one again (or a stay,
+        # for an absorbing state); entries 2 n + s start a path in s. The key of an entry leading to t is
+        # 2 t + 1 - c_t, c_t (at least 2**-40) the probability of t's first transition (1 if it has one only):
+        # int(key + u) is slot 0 for u < c_t and slot 1 otherwise, up to the round-off of key + u (at most 2**-41:
+        # it never reaches 2 t + 2)
+        size = 2 * n
+        states = np.repeat(np.arange(n, dtype=np.int64), 2)
+        j = np.tile(np.arange(2, dtype=np.int64), n)
+        pick = np.where(j < out_deg[states], first[states] + j, first[states])  # the transition of each slot
+        moves = out_deg[states] > 0
+        at = np.where(moves, pick, 0)
+        edge = np.where(moves, order[at], -1) if src.size else np.full(size, -1, dtype=np.int64)
+        target = np.where(moves, dst[at], states) if src.size else states
+        target = np.concatenate([target, np.arange(n, dtype=np.int64)])
+        c = np.ones(n)
+        two = out_deg == 2
+        c[two] = np.maximum(w[first[two]] / exit_rate[two], 2.0**-40)
+        key = 2 * target + (1.0 - c[target])
+        return _Tables(n, degree, "sum", exit_rate, size + np.arange(n, dtype=np.int64), target, inv[target], key,
+                       np.empty(0, np.int64), edge, absorbing, *given)
+    size = n * degree
+    state_of = np.repeat(np.arange(n, dtype=np.int64), degree)
     alias = degree > SCAN_DEGREE
     # entries without a transition (padding, absorbing states) keep the path where it is
     tgt = state_of.copy()
@@ -221,6 +291,7 @@ def jump_tables(n: int, src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> _Tab
     tgt[src * degree + slot] = dst
     edge[src * degree + slot] = order  # the transition's index in the caller's order
     prob[src * degree + slot] = w / exit_rate[src]
+    carried = (np.arange(n, dtype=np.int64) * degree, state_of, inv[state_of])
     if not alias:
         cum = np.cumsum(prob.reshape(n, degree), axis=1)  # (n, degree)
         # threshold m of every base of state s: cum[s, m]; the jump taken is the number of thresholds <= u
@@ -231,8 +302,7 @@ def jump_tables(n: int, src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> _Tab
             k = out_deg[s]
             if k > 0:
                 thresholds[k - 1:, s * degree:(s + 1) * degree] = 2.0
-        return _Tables(n, degree, exit_b, inv_b, state_of, thresholds, tgt * degree, edge, False,
-                       bool((out_deg == 0).any()), *given)
+        return _Tables(n, degree, "scan", exit_rate, *carried, thresholds, tgt * degree, edge, absorbing, *given)
     # Walker's alias method per state: column j = floor(u * degree), coin frac(u * degree) < keep[j]
     keep = np.ones(size)
     other = np.arange(size, dtype=np.int64)
@@ -259,7 +329,7 @@ def jump_tables(n: int, src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> _Tab
     # entry e (coin kept) or size + e (coin lost: the alias of e)
     next_base = np.concatenate([tgt, tgt[other]]) * degree
     edge_of = np.concatenate([edge, edge[other]])
-    return _Tables(n, degree, exit_b, inv_b, state_of, keep, next_base, edge_of, True, True, *given)
+    return _Tables(n, degree, "alias", exit_rate, *carried, keep, next_base, edge_of, True, *given)
 
 
 # -- the simulation ------------------------------------------------------------------------------------------------
@@ -325,7 +395,7 @@ def gillespie(rates: Any, duration: float, paths: int, seed: int = 0, *, burn_in
         Record the time spent in each state (``False``: the record's occupation is empty, shape
         ``(paths, 0)``; counting currents need only the jumps, and run about a fifth faster).
     chunk_paths : int, optional
-        Paths simulated together (rounded up to whole blocks; default 4096, whose tiles stay in the cache).
+        Paths simulated together (rounded up to whole blocks of :data:`JUMP_BLOCK`; default 8192).
 
     Returns
     -------
@@ -363,7 +433,7 @@ def gillespie(rates: Any, duration: float, paths: int, seed: int = 0, *, burn_in
     if isinstance(keep, (bool, np.bool_)) or not isinstance(keep, numbers.Integral) or keep < 0:
         raise ModelError(f"keep: expected a number of paths >= 0 but found {keep!r}")
     keep = min(int(keep), paths)
-    chunk_paths = 64 * BLOCK if chunk_paths is None else _positive_int("chunk_paths", chunk_paths)
+    chunk_paths = 32 * JUMP_BLOCK if chunk_paths is None else _positive_int("chunk_paths", chunk_paths)
     if seed is None or isinstance(seed, (bool, np.bool_)):
         raise ModelError(f"seed: expected a non-negative integer (paths reproducible from it) but found {seed!r}")
     try:
@@ -372,34 +442,39 @@ def gillespie(rates: Any, duration: float, paths: int, seed: int = 0, *, burn_in
         raise ModelError(f"seed: expected a non-negative integer but found {seed!r} ({err})") from None
     fixed, cum0 = _start_states(initial, n)
     E = src.size
-    n_blocks = -(-paths // BLOCK)
-    if n_blocks * BLOCK * windows * max(E, 1) > MAX_COUNTS:
-        raise TooLarge(f"counting jumps along {E} transitions in {windows} windows on {paths} paths needs "
-                       f"{n_blocks * BLOCK * windows * E:.3g} counters, more than MAX_COUNTS = {MAX_COUNTS:.0e}; "
-                       "use fewer paths (several runs with different seeds)")
     tables = jump_tables(n, src, dst, w)
+    B = JUMP_BLOCK if JUMP_BLOCK * tables.bins <= MAX_CHUNK_BINS // 4 else SMALL_BLOCK  # paths per block
+    n_blocks = -(-paths // B)
+    if n_blocks * B * windows * max(E, 1) > MAX_COUNTS:
+        raise TooLarge(f"counting jumps along {E} transitions in {windows} windows on {paths} paths needs "
+                       f"{n_blocks * B * windows * E:.3g} counters, more than MAX_COUNTS = {MAX_COUNTS:.0e}; "
+                       "use fewer paths (several runs with different seeds)")
     horizon = burn_in + duration
     fastest = float(tables.exit.max(initial=0.0))
-    expected = fastest * horizon * n_blocks * BLOCK
+    expected = fastest * horizon * n_blocks * B
     if expected > MAX_JUMPS:
         raise TooLarge(f"simulating {paths} paths for {horizon:g} (burn-in included) at exit rates up to "
                        f"{fastest:g} may take {expected:.3g} jumps, more than MAX_JUMPS = {MAX_JUMPS:.0e} (about an "
                        "hour); use fewer paths or a shorter duration")
-    seqs = root.spawn(n_blocks)
-    per_chunk = max(1, min(-(-chunk_paths // BLOCK), MAX_CHUNK_BINS // (BLOCK * windows * tables.next_base.size)))
-    counts = np.zeros((n_blocks * BLOCK, windows, E), dtype=np.int64)
-    occupied = np.zeros((n_blocks * BLOCK, n)) if occupation else None
-    start = np.zeros(n_blocks * BLOCK, dtype=np.int64)
-    end = np.zeros(n_blocks * BLOCK, dtype=np.int64)
+    # a path jumps at rate >= the least exit rate until it is absorbed: it surely (but for 3 standard deviations of a
+    # Poisson count) makes this many steps before the horizon, drawn in long tiles
+    slowest = float(tables.exit[tables.exit > 0].min(initial=fastest))
+    sure = int(max(0.0, slowest * horizon - 3.0 * math.sqrt(slowest * horizon)))
+    words = root.generate_state(3 * n_blocks, np.uint64).reshape(n_blocks, 3)  # block b: its 3 words
+    per_chunk = max(1, min(-(-chunk_paths // B), MAX_CHUNK_BINS // (B * windows * tables.bins)))
+    counts = np.zeros((n_blocks * B, windows, E), dtype=np.int64)
+    occupied = np.zeros((n_blocks * B, n)) if occupation else None
+    start = np.zeros(n_blocks * B, dtype=np.int64)
+    end = np.zeros(n_blocks * B, dtype=np.int64)
     kept: list[tuple[list, list]] = [([], []) for _ in range(keep)]
     jumps = 0
     for first in range(0, n_blocks, per_chunk):
         blocks = list(range(first, min(first + per_chunk, n_blocks)))
-        lo = first * BLOCK
-        hi = lo + len(blocks) * BLOCK
-        jumps += _run_chunk(tables, [generator(seqs[b]) for b in blocks], fixed, cum0, burn_in, horizon, windows,
+        lo = first * B
+        hi = lo + len(blocks) * B
+        jumps += _run_chunk(tables, [_generator(words[b]) for b in blocks], fixed, cum0, burn_in, horizon, windows,
                             counts[lo:hi], None if occupied is None else occupied[lo:hi], start[lo:hi], end[lo:hi],
-                            kept[lo:min(hi, keep)] if lo < keep else [])
+                            kept[lo:min(hi, keep)] if lo < keep else [], sure, B)
     trajectories = [(np.asarray(t, float) - burn_in, np.asarray([start[g]] + s, np.int64))
                     for g, (t, s) in enumerate(kept)]
     occupied = np.zeros((paths, 0)) if occupied is None else occupied[:paths]
@@ -408,79 +483,114 @@ def gillespie(rates: Any, duration: float, paths: int, seed: int = 0, *, burn_in
                       jumps=jumps, n=n)
 
 
+class _Words(np.random.bit_generator.ISeedSequence):
+    """The seed words of one block's SFC64 generator (a slice of the run's ``SeedSequence`` output)."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: np.ndarray):
+        self.words = words
+
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        if n_words == 3 and np.dtype(dtype) == np.uint64:  # what SFC64 asks for
+            return self.words
+        return np.random.SeedSequence(self.words.tolist()).generate_state(n_words, dtype)  # any other request
+
+
+def _generator(words: np.ndarray) -> np.random.Generator:
+    """The SFC64 generator of one block, seeded by its 3 words (one ``generate_state`` call for the whole run)."""
+    return np.random.Generator(np.random.SFC64(_Words(words)))
+
+
 def _run_chunk(tb: _Tables, rngs, fixed, cum0, burn, horizon, windows, counts, occupation, start, end,
-               kept) -> int:
+               kept, sure: int = 0, B: int = 256) -> int:
     """Simulate one chunk of blocks in place; returns the number of jumps drawn.
 
-    Each live block draws a tile of :data:`JUMP_TILE` steps for its :data:`BLOCK` paths; the
-    steps of the paths still short of the horizon are then processed steps-first (each step
-    one contiguous slab). Per path and table entry (a state's outgoing transition) the jumps
-    inside the recorded window are counted, and their times summed, by ``bincount`` (which adds
-    a path's steps in step order, so no sum depends on which paths share the chunk). The
-    time spent in each state follows from the jump times: a jump ``i -> j`` at ``t`` adds ``t``
-    to the time in ``i`` and subtracts it from the time in ``j``; the window's start and end
-    close the sums.
+    Each live block draws a tile of ``T`` steps (:data:`JUMP_TILE` up to ``sure`` steps,
+    :data:`TAIL_TILE` after) for its ``B`` paths or those still going; the steps of
+    the paths still short of the horizon are then processed steps-first (each step one slab).
+    Per path and bin (a table entry: a state's outgoing transition) the jumps inside the
+    recorded window are counted, and their times summed, by ``np.add.at`` (which adds a path's
+    steps in step order, so no sum depends on which paths share the chunk). The time spent in
+    each state follows from the jump times: a jump ``i -> j`` at ``t`` adds ``t`` to the time in
+    ``i`` and subtracts it from the time in ``j``; the window's start and end close the sums.
     """
     nb = len(rngs)
-    d = tb.degree
-    K = tb.next_base.size  # table entries
-    P = nb * BLOCK
+    K = tb.bins
+    P = nb * B
     if fixed is not None:
-        base = np.full(P, fixed * d, dtype=np.int64)
+        cur = np.full(P, tb.start_of[fixed], dtype=np.int64)
     else:
-        u0 = np.empty((nb, BLOCK))
+        u0 = np.empty((nb, B))
         for j, rng in enumerate(rngs):
             rng.random(out=u0[j])
-        base = np.searchsorted(cum0, u0.reshape(-1), side="right").astype(np.int64) * d
+        cur = tb.start_of[np.searchsorted(cum0, u0.reshape(-1), side="right")]
     t = np.zeros(P)
-    start[:] = tb.state_of[base]  # replaced below for paths whose burn-in ends later
+    start[:] = tb.carry_state[cur]  # replaced below for paths whose burn-in ends later
     width = (horizon - burn) / windows
-    n_entries = np.zeros(P * windows * K, dtype=np.int64)
+    n_entries = np.zeros(P * windows * K + 1, dtype=np.int64)  # the last bin: jumps outside the window
     timed = occupation is not None
-    t_entries = np.zeros(P * K if timed else 0)
-    T = JUMP_TILE
-    U = np.empty(nb * T * BLOCK)  # the draws of the live blocks, one contiguous (T, paths going) piece each
-    X = np.empty(nb * T * BLOCK)
+    t_entries = np.zeros(P * K + 1 if timed else 0)
+    T = max(JUMP_TILE, TAIL_TILE)
+    U = np.empty(nb * 2 * T * B)  # the draws of the live blocks, one contiguous (2, T, paths going) piece each
+    Us = np.empty(nb * T * B)  # gathered: the uniforms that pick the jumps, steps first
+    Cs = np.empty((T + 1) * P, dtype=np.int64)  # the carried values, steps first
+    done = 0  # steps drawn by each live block
+    offsets = np.arange(P, dtype=np.int64) * K  # each path's first bin
+    wait = -tb.carry_inv  # times ln(1 - u): the waiting time in the state of a carried value
     uniform = [rng.random for rng in rngs]
-    exponential = [rng.standard_exponential for rng in rngs]
     live = np.arange(nb)
     drawn = 0
     while live.size:
         L = live.size
+        # tiles of JUMP_TILE steps until the paths have made the steps they surely make, of TAIL_TILE after
+        T = min(JUMP_TILE, sure - done) if sure - done >= TAIL_TILE else TAIL_TILE
+        done += T
         # the paths of the live blocks still short of the horizon; a block with most of them going draws T steps
         # for all its paths (those past the horizon count nothing), one with fewer for those going only
-        slots = (live[:, None] * BLOCK + np.arange(BLOCK)).reshape(-1)  # their chunk indices
-        going = (t[slots] < horizon).reshape(L, BLOCK)
-        full = going.sum(axis=1) >= FULL_BLOCK
-        drawing = going | full[:, None]
-        size = drawing.sum(axis=1)
-        first = np.concatenate([[0], np.cumsum(size)[:-1]]) * T
-        for j, b in enumerate(live.tolist()):
-            lo, hi = int(first[j]), int(first[j] + T * size[j])
-            uniform[b](out=U[lo:hi])
-            exponential[b](out=X[lo:hi])
-        drawn += T * int(size.sum())
-        if full.all():  # the draws read in place, steps first as (T, L, BLOCK) views
+        slots = (live[:, None] * B + np.arange(B)).reshape(-1)  # their chunk indices
+        going = (t[slots] < horizon).reshape(L, B)
+        full = going.sum(axis=1) >= FULL_BLOCK * B
+        if full.all():  # the draws read in place, steps first as (T, L, B) views
+            for j, b in enumerate(live.tolist()):
+                uniform[b](out=U[j * 2 * T * B:(j + 1) * 2 * T * B])
             g = slots
-            u = U[:T * L * BLOCK].reshape(L, T, BLOCK).transpose(1, 0, 2)
-            x = X[:T * L * BLOCK].reshape(L, T, BLOCK).transpose(1, 0, 2)
+            m = g.size
+            drawn += T * m
+            pieces = U[:2 * T * m].reshape(L, 2, T, B)
+            u = pieces[:, 0].transpose(1, 0, 2)
+            x = pieces[:, 1]
+            np.subtract(1.0, x, out=x)
+            np.log(x, out=x)
+            x = x.transpose(1, 0, 2)
         else:  # the paths going, gathered steps first as (T, m): path r of block j's piece is its column r
+            drawing = going | full[:, None]
+            size = drawing.sum(axis=1)
+            first = np.concatenate([[0], np.cumsum(size)[:-1]]) * (2 * T)
+            for b, lo, hi in zip(live.tolist(), first.tolist(), (first + 2 * T * size).tolist()):
+                uniform[b](out=U[lo:hi])
+            drawn += T * int(size.sum())
             blk, b = np.nonzero(going)
-            g = slots[blk * BLOCK + b]
+            g = slots[blk * B + b]
+            m = g.size
             rank = (np.cumsum(drawing, axis=1) - 1)[blk, b]
             at = (first[blk] + rank)[None, :] + np.arange(T)[:, None] * size[blk][None, :]
-            u = np.take(U, at)
-            x = np.take(X, at)
-        m = g.size
-        bs = np.empty((T + 1,) + u.shape[1:], dtype=np.int64)
-        en = np.empty(u.shape, dtype=np.int64)
-        bs[0] = base[g].reshape(u.shape[1:])
+            u = np.take(U, at, out=Us[:T * m].reshape(T, m))
+            at += T * size[blk]
+            x = np.take(U, at)
+            np.subtract(1.0, x, out=x)
+            np.log(x, out=x)
+        C = Cs[:(T + 1) * m].reshape(T + 1, m)
+        np.take(cur, g, out=C[0])
         t0 = t[g]
-        _chain(tb, bs, u, en)
-        af = np.take(tb.inv_exit, bs[:-1], mode="clip")  # the waiting times, then the jump times (in place)
-        af *= x  # an absorbing state: inf (a zero draw there gives nan, set to inf)
-        bs, en, af = bs.reshape(T + 1, m), en.reshape(T, m), af.reshape(T, m)
-        if tb.absorbing:
+        flat = _chain(tb, C, u)  # (T, m) bins of the jumps, later the chunk's bins (in place)
+        # the waiting times -ln(1 - u) / exit rate (exact 1 - u > 0), then the jump times (in place)
+        af = np.take(wait, C[:-1], mode="clip")
+        if x.ndim == 3:
+            af.reshape(x.shape)[...] *= x
+        else:
+            af *= x
+        if tb.absorbing:  # an absorbing state: inf (a zero draw there gives nan, set to inf)
             af[np.isnan(af)] = np.inf
         af[0] += t0
         for k in range(1, T):
@@ -488,35 +598,35 @@ def _run_chunk(tb: _Tables, rngs, fixed, cum0, burn, horizon, windows, counts, o
         t_last = af[-1]
         early = bool(burn > 0 and (t0 <= burn).any())
         late = bool((t_last >= horizon).any())
-        flat = en
-        flat += g * K  # bins: (path of the chunk, table entry)
+        # the states that cover the window's start and end: the first step whose jump comes after it
+        before = af <= burn if early else None  # jumps before the window, and after it
+        after = af >= horizon if late else None
+        cols = np.arange(m)
+        for edge, out, target, strict in ((burn, before, start, False), (horizon, after, end, True)):
+            if out is not None:
+                k = T - np.count_nonzero(out, axis=0) if strict else np.count_nonzero(out, axis=0)
+                sel = (k < T) & ((t0 < edge) if strict else (t0 <= edge))
+                target[g[sel]] = tb.carry_state[C[k[sel], cols[sel]]]
+        if kept:
+            _keep(kept, g, tb.carry_state[C[1:]], af, burn, horizon)
+        cur[g] = C[-1]
+        t[g] = t_last
+        flat += offsets[g]
         size = P * K
         if early or late:  # jumps outside the window go to a last, discarded bin
-            outside = (af <= burn) | (af >= horizon) if early and late else (af <= burn) if early else af >= horizon
-            flat[outside] = size
+            np.copyto(flat, size, where=before | after if early and late else before if early else after)
         if timed:
-            t_entries += np.bincount(flat.reshape(-1), weights=af.reshape(-1), minlength=size + 1)[:size]
+            np.add.at(t_entries, flat.reshape(-1), af.reshape(-1))  # a path's jumps in step order
         if windows > 1:
-            part = ((af - burn) / width).astype(np.int64)
-            np.clip(part, 0, windows - 1, out=part)
+            part = (af - burn) / width
+            np.clip(part, 0, windows - 1, out=part)  # before the cast: a jump at inf (absorbed) is no integer
+            part = part.astype(np.int64)
             flat = np.where(flat == size, P * windows * K, flat * windows - (flat % K) * (windows - 1) + part * K)
-            size = P * windows * K
-        n_entries += np.bincount(flat.reshape(-1), minlength=size + 1)[:size]
-        # the states that cover the window's start and end: the first step whose jump comes after it
-        cols = np.arange(m)
-        for edge, ok, target, strict in ((burn, early, start, False), (horizon, late, end, True)):
-            if ok:
-                k = np.count_nonzero(af < edge if strict else af <= edge, axis=0)
-                sel = (k < T) & ((t0 < edge) if strict else (t0 <= edge))
-                target[g[sel]] = tb.state_of[bs[k[sel], cols[sel]]]
-        if kept:
-            _keep(kept, g, tb.state_of[bs[1:]], af, burn, horizon)
-        base[g] = bs[-1]
-        t[g] = t_last
-        live = np.flatnonzero(t.reshape(nb, BLOCK).min(axis=1) < horizon)
-    # per transition: its entries' counts; per state: the jump times out minus in, closed by the window's ends
-    n_entries = n_entries.reshape(P, windows, K)
-    t_entries = t_entries.reshape(P, K) if timed else t_entries
+        np.add.at(n_entries, flat.reshape(-1), 1)
+        live = np.flatnonzero(t.reshape(nb, B).min(axis=1) < horizon)
+    # per transition: its bins' counts; per state: the jump times out minus in, closed by the window's ends
+    n_entries = n_entries[:-1].reshape(P, windows, K)
+    t_entries = t_entries[:-1].reshape(P, K) if timed else t_entries
     occ = occupation
     for k in np.flatnonzero(tb.edge_of >= 0):
         e = tb.edge_of[k]
@@ -531,11 +641,30 @@ def _run_chunk(tb: _Tables, rngs, fixed, cum0, burn, horizon, windows, counts, o
     return drawn
 
 
-def _chain(tb: _Tables, bases: np.ndarray, u: np.ndarray, out: np.ndarray) -> None:
-    """Run the jump chain: ``bases[k + 1]`` from ``bases[k]`` and the uniforms ``u[k]``; ``out[k]`` the table
-    entry taken (arrays ``(steps, paths)``, each step a contiguous slab). Every index is in range by
-    construction, so the lookups skip numpy's bounds check (``mode="clip"``)."""
+def _chain(tb: _Tables, C: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Run the jump chain: the carried values ``C[k + 1]`` from ``C[k]`` and the uniforms ``u[k]`` (arrays
+    ``(steps, paths)``, each step a contiguous slab); returns the bin of each jump, ``(steps, paths)`` (with the
+    ``"sum"`` picker a view of ``C[1:]``). Every index is in range by construction, so the lookups skip numpy's
+    bounds check (``mode="clip"``)."""
     steps = u.shape[0]
+    Cu = C.reshape((steps + 1,) + u.shape[1:])  # a step as u's: (paths,) or (blocks, paths per block)
+    if tb.picker == "sum":
+        key = tb.table
+        f = np.empty(C.shape[1:])
+        if u.ndim == 2:
+            for k in range(steps):
+                np.take(key, C[k], out=f, mode="clip")
+                np.add(f, u[k], out=C[k + 1], casting="unsafe")  # int(key + u): key + u >= 0
+        else:  # u read in place, (blocks, paths) per step: the sum first, then its integer part (both unbuffered)
+            fu = f.reshape(u.shape[1:])
+            for k in range(steps):
+                np.take(key, C[k], out=f, mode="clip")
+                np.add(fu, u[k], out=fu)
+                np.copyto(C[k + 1], f, casting="unsafe")
+        return C[1:]
+    out = np.empty(u.shape, dtype=np.int64)
+    flat = out.reshape(C[1:].shape)
+    C = Cu
     c = np.empty(u.shape[1:])
     flag = np.empty(u.shape[1:], dtype=bool)
     if tb.alias:
@@ -543,24 +672,24 @@ def _chain(tb: _Tables, bases: np.ndarray, u: np.ndarray, out: np.ndarray) -> No
         col = scaled.astype(np.int64)
         np.minimum(col, tb.degree - 1, out=col)
         coin = scaled - col
-        size = tb.state_of.size
+        size = tb.carry_state.size
         for k in range(steps):
             e = out[k]
-            np.add(bases[k], col[k], out=e)
-            np.take(tb.thresholds, e, out=c, mode="clip")
+            np.add(C[k], col[k], out=e)
+            np.take(tb.table, e, out=c, mode="clip")
             np.greater_equal(coin[k], c, out=flag)
             e += flag * size
-            np.take(tb.next_base, e, out=bases[k + 1], mode="clip")
-        return
+            np.take(tb.next_base, e, out=C[k + 1], mode="clip")
+        return flat
     if tb.degree == 1:
         for k in range(steps):
-            out[k] = bases[k]
-            np.take(tb.next_base, bases[k], out=bases[k + 1], mode="clip")
-        return
-    first = tb.thresholds[0]
-    rest = [tb.thresholds[m] for m in range(1, tb.degree - 1)]
+            out[k] = C[k]
+            np.take(tb.next_base, C[k], out=C[k + 1], mode="clip")
+        return flat
+    first = tb.table[0]
+    rest = [tb.table[m] for m in range(1, tb.degree - 1)]
     for k in range(steps):
-        e, cur, uk = out[k], bases[k], u[k]
+        e, cur, uk = out[k], C[k], u[k]
         np.take(first, cur, out=c, mode="clip")
         np.greater_equal(uk, c, out=flag)
         np.add(cur, flag, out=e)
@@ -568,7 +697,8 @@ def _chain(tb: _Tables, bases: np.ndarray, u: np.ndarray, out: np.ndarray) -> No
             np.take(thr, cur, out=c, mode="clip")
             np.greater_equal(uk, c, out=flag)
             e += flag
-        np.take(tb.next_base, e, out=bases[k + 1], mode="clip")
+        np.take(tb.next_base, e, out=C[k + 1], mode="clip")
+    return flat
 
 
 def _keep(kept, g, nxt, after, burn, horizon) -> None:
