@@ -368,7 +368,7 @@ def test_symbolic_two_state_transient():
     mn = m.numeric({a: 1.3, b: 0.4})
     np.testing.assert_allclose([float(x.subs(values)) for x in p], jt.distribution(mn, 0.9, [1, 0]), rtol=1e-12)
     assert float(Q.subs(values)) == pytest.approx(tt.heat(mn, 0.9, [1, 0], subsystem="medium"), rel=1e-10)
-    big = MarkovJumpProcess({(0, 1): a, (1, 2): b, (2, 0): a, (1, 0): b, (2, 1): a, (0, 2): b})
+    big = MarkovJumpProcess({(0, 1): a, (1, 2): b, (2, 3): a, (3, 0): b, (1, 0): b, (2, 1): a, (3, 2): b, (0, 3): a})
     with pytest.raises(TooLarge):
         jt.distribution(big, t, {0: 1})
 

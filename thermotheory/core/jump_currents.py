@@ -107,25 +107,15 @@ def current_mean_rate(model: Any, current: Any, form: str | None = None) -> Any:
 
 
 def _numeric_variance(model: Any, d: dict) -> float:
-    import scipy.sparse as sps
-    from scipy.sparse.linalg import spsolve
-
     n = model.n
     p = forms._numeric_p(model)
     src, dst, w = model.edge_arrays()
     dd = _weights(model, d)
     f = p[src] * w
     J = float((f * dd).sum())
-    out = np.bincount(src, weights=w, minlength=n)
-    L1p = np.bincount(dst, weights=f * dd, minlength=n)
-    rhs = J * p - L1p
+    rhs = J * p - np.bincount(dst, weights=f * dd, minlength=n)
     rhs[0] = 0.0
-    keep = dst != 0
-    rows = np.concatenate([dst[keep], np.arange(1, n), np.zeros(n, dtype=np.int64)])
-    cols = np.concatenate([src[keep], np.arange(1, n), np.arange(n)])
-    vals = np.concatenate([w[keep], -out[1:], np.ones(n)])
-    A = sps.csc_matrix((vals, (rows, cols)), shape=(n, n))
-    r = np.linalg.solve(A.toarray(), rhs) if n <= 400 else spsolve(A, rhs)
+    r = forms._bordered_solve(model, rhs)
     return float((f * dd**2).sum() + 2 * (w * dd * r[src]).sum())
 
 
@@ -231,31 +221,22 @@ def current_scgf(model: Any, current: Any, s: Any) -> Any:
     forms.check_ergodic(model)
     if model.is_numeric and current.is_numeric and s_val.is_number:
         sv = float(s_val)
-        src, dst, w = model.edge_arrays()
-        n = model.n
-        out = np.bincount(src, weights=w, minlength=n)
+        _, _, w = model.edge_arrays()
         with np.errstate(over="ignore"):
             tilted = w * np.exp(sv * _weights(model, d))
         if not np.all(np.isfinite(tilted)):
             raise ModelError(f"current_scgf: exp(s d) overflows at s = {sv:g}; use a smaller |s|")
-        if n <= 600:
-            L = np.zeros((n, n))
-            L[dst, src] = tilted
-            L[np.arange(n), np.arange(n)] -= out
-            return float(np.linalg.eigvals(L).real.max())
-        import scipy.sparse as sps
+        if model.n <= 600:
+            return float(np.linalg.eigvals(forms._dense_generator(model, tilted)).real.max())
         from scipy.sparse.linalg import eigs
 
-        L = sps.csr_matrix((np.concatenate([tilted, -out]), (np.concatenate([dst, np.arange(n)]),
-                                                              np.concatenate([src, np.arange(n)]))), shape=(n, n))
+        L = forms._sparse_generator(model, tilted)
         return float(eigs(L, k=1, which="LR", return_eigenvectors=False).real.max())
     if model.n > 2:
         raise TooLarge(f"current_scgf: the largest eigenvalue of a symbolic {model.n}-state tilted generator has no "
-                       "closed form in general (given for two states); substitute numbers (model.numeric(values), "
-                       "a float s)")
+                       f"closed form in general (a root of a polynomial of degree {model.n}; given for two states); "
+                       "substitute numbers (model.numeric(values), a float s)")
     Ls = tilted_generator(model, current, s_val)
-    if model.n == 1:
-        return Ls[0, 0]
     tr, det = Ls.trace(), Ls.det()
     return sp.simplify((tr + sp.sqrt(tr**2 - 4 * det)) / 2)
 

@@ -49,6 +49,16 @@ MAX_TREE_TERMS = 60_000
 RESIDUAL_TOLERANCE = 1e-8
 
 
+def _check_time(t: Any, what: str = "t") -> Any:
+    """A duration ``t >= 0``: a float for a number, the sympy expression otherwise (ModelError for anything else)."""
+    if isinstance(t, (bool, np.bool_)):
+        raise ModelError(f"{what}: expected a duration >= 0 but found {t!r}")
+    value = check_value(t, what=what)
+    if value.is_negative:
+        raise ModelError(f"{what}: expected a duration >= 0 but found {value}")
+    return float(value) if value.is_number else value
+
+
 def _check_model(model: Any, what: str) -> None:
     if getattr(type(model), "kind", None) != "jump":
         from ..errors import NotAModel
@@ -145,48 +155,75 @@ def _check_reversible(model: Any, what: str) -> None:
             f"infinite ({bad.size} such jump{'s' if bad.size > 1 else ''}); add the reverse rates (however small)")
 
 
-# -- numeric stationary state ---------------------------------------------------------------------------------------
-def _numeric_p(model: Any) -> np.ndarray:
-    if "p" in model.cache:
-        return model.cache["p"]
-    check_ergodic(model)
+# -- numeric generator, bordered solve, stationary state -----------------------------------------------------------
+def _dense_generator(model: Any, weights: np.ndarray | None = None) -> np.ndarray:
+    """The generator ``L`` densely: ``L[j, i] = w_ij`` (or ``weights``, per transition) off the diagonal."""
+    n = model.n
+    src, dst, w = model.edge_arrays()
+    L = np.zeros((n, n))
+    L[dst, src] = w if weights is None else weights
+    L[np.arange(n), np.arange(n)] -= np.bincount(src, weights=w, minlength=n)
+    return L
+
+
+def _sparse_generator(model: Any, weights: np.ndarray | None = None) -> Any:
+    """The generator ``L`` as a ``scipy.sparse`` CSR matrix (``weights``, per transition, off the diagonal)."""
+    import scipy.sparse as sps
+
+    n = model.n
+    src, dst, w = model.edge_arrays()
+    out = np.bincount(src, weights=w, minlength=n)
+    off = w if weights is None else weights
+    return sps.csr_matrix((np.concatenate([off, -out]), (np.concatenate([dst, np.arange(n)]),
+                                                         np.concatenate([src, np.arange(n)]))), shape=(n, n))
+
+
+def _bordered_solve(model: Any, rhs: np.ndarray) -> np.ndarray:
+    r"""Solve :math:`(L x)_i = b_i` for the states ``i >= 1`` and :math:`\sum_i x_i = b_0` (numeric, ergodic models).
+
+    The generator's rows are dependent (:math:`\mathbf 1^T L = 0`), so its first row is replaced
+    by ones: one copy of the bordered solve behind the stationary distribution, the time integral
+    of ``p(t)`` and the variance rate of a current. The rates are scaled by the largest exit
+    rate first (the solution does not change); dense below 400 states, ``scipy.sparse`` above.
+    """
     import scipy.sparse as sps
     from scipy.sparse.linalg import spsolve
 
     n = model.n
     src, dst, w = model.edge_arrays()
     out = np.bincount(src, weights=w, minlength=n)
-    scale = float(out.max()) if out.size else 1.0
-    if n == 1:
-        p = np.ones(1)
-    else:
-        ws = w / scale
-        outs = out / scale
-        # the generator with its first row replaced by ones (1^T L = 0: the rows are dependent)
-        keep = dst != 0
-        rows = np.concatenate([dst[keep], np.arange(1, n), np.zeros(n, dtype=np.int64)])
-        cols = np.concatenate([src[keep], np.arange(1, n), np.arange(n)])
-        vals = np.concatenate([ws[keep], -outs[1:], np.ones(n)])
-        A = sps.csc_matrix((vals, (rows, cols)), shape=(n, n))
-        b = np.zeros(n)
-        b[0] = 1.0
-        if n <= 400:
-            p = np.linalg.solve(A.toarray(), b)
-        else:
-            p = spsolve(A, b)
-        L = sps.csr_matrix((np.concatenate([ws, -outs]), (np.concatenate([dst, np.arange(n)]),
-                                                          np.concatenate([src, np.arange(n)]))), shape=(n, n))
-        resid = float(np.abs(L @ p).max()) / max(float(np.abs(outs * p).max()), 1e-300)
-        if not np.all(np.isfinite(p)) or resid > RESIDUAL_TOLERANCE:
-            raise IllConditioned(f"the stationary distribution's linear solve left a relative residual of "
-                                 f"{resid:.2g}: the rates span too many orders of magnitude for floating point; "
-                                 "rescale them or use a symbolic model")
-        low = float(p.min())
-        if low < -1e-9 * float(p.max()):
-            raise IllConditioned(f"the numeric stationary distribution has a negative entry ({low:.2g}): the solve "
-                                 "lost its digits; rescale the rates")
-        p = np.clip(p, 0.0, None)
-        p /= p.sum()
+    scale = float(out.max())
+    keep = dst != 0
+    rows = np.concatenate([dst[keep], np.arange(1, n), np.zeros(n, dtype=np.int64)])
+    cols = np.concatenate([src[keep], np.arange(1, n), np.arange(n)])
+    vals = np.concatenate([w[keep] / scale, -out[1:] / scale, np.ones(n)])
+    A = sps.csc_matrix((vals, (rows, cols)), shape=(n, n))
+    b = np.array(rhs, dtype=float) / scale
+    b[0] = rhs[0]
+    return np.linalg.solve(A.toarray(), b) if n <= 400 else spsolve(A, b)
+
+
+def _numeric_p(model: Any) -> np.ndarray:
+    if "p" in model.cache:
+        return model.cache["p"]
+    check_ergodic(model)
+    n = model.n
+    src, _, w = model.edge_arrays()
+    out = np.bincount(src, weights=w, minlength=n)
+    b = np.zeros(n)
+    b[0] = 1.0
+    p = _bordered_solve(model, b)
+    resid = float(np.abs(_sparse_generator(model) @ p).max()) / max(float(np.abs(out * p).max()), 1e-300)
+    if not np.all(np.isfinite(p)) or resid > RESIDUAL_TOLERANCE:
+        raise IllConditioned(f"the stationary distribution's linear solve left a relative residual of "
+                             f"{resid:.2g}: the rates span too many orders of magnitude for floating point; "
+                             "rescale them or use a symbolic model")
+    low = float(p.min())
+    if low < -1e-9 * float(p.max()):
+        raise IllConditioned(f"the numeric stationary distribution has a negative entry ({low:.2g}): the solve "
+                             "lost its digits; rescale the rates")
+    p = np.clip(p, 0.0, None)
+    p /= p.sum()
     p.flags.writeable = False
     model.cache["p"] = p
     return p
@@ -242,8 +279,6 @@ class _Kinetic:
         G.add_nodes_from(range(n))
         G.add_edges_from({(min(i, j), max(i, j)) for i, j in model.edges})
         Z = [R.zero for _ in range(n)]
-        if n == 1:
-            return [R.one]
         closed = set(closed_classes(model)[0])
         trees = nx.SpanningTreeIterator(G) if nx.is_connected(G) else ()
         for T in trees:
@@ -305,8 +340,6 @@ class _Kinetic:
 def _tree_count(model: Any) -> float:
     """Spanning trees of the undirected network times the states (Kirchhoff's theorem), a bound on the tree products."""
     n = model.n
-    if n == 1:
-        return 1.0
     Lap = np.zeros((n, n))
     for i, j in {(min(i, j), max(i, j)) for i, j in model.edges}:
         Lap[i, j] = Lap[j, i] = -1
@@ -365,6 +398,20 @@ class _Names:
                 tex += "'"
             self._taken.add(label)
             self._sym[key] = sym = sp.Symbol(label, positive=True)
+            self._defs.append((sym, value))
+            self._latex[sym] = tex
+        return self._sym[key]
+
+    def define(self, key: Any, label: str, tex: str, value: sp.Expr, positive: bool = True) -> sp.Expr:
+        """``value`` under a new name (a Symbol shown as ``tex``) in a structured result, else ``value`` itself."""
+        if not self.structured:
+            return value
+        if key not in self._sym:
+            while label in self._taken:
+                label += "'"
+                tex += "'"
+            self._taken.add(label)
+            self._sym[key] = sym = sp.Symbol(label, positive=True) if positive else sp.Symbol(label)
             self._defs.append((sym, value))
             self._latex[sym] = tex
         return self._sym[key]
@@ -432,6 +479,14 @@ def initial_distribution(model: Any, initial: Any, what: str = "initial") -> Any
     >>> initial_distribution(MarkovJumpProcess({("a", "b"): 1.0, ("b", "a"): 1.0}), {"a": 1})
     array([1., 0.])
     """
+    vals = _initial_values(model, initial, what)
+    if all(v.is_number for v in vals):
+        return np.array([float(v) for v in vals])
+    return sp.Matrix(vals)
+
+
+def _initial_values(model: Any, initial: Any, what: str = "initial") -> list:
+    """The checked initial probabilities as sympy numbers or expressions, as given (see initial_distribution)."""
     n = model.n
     if isinstance(initial, Mapping):
         vals = [sp.Integer(0)] * n
@@ -453,14 +508,14 @@ def initial_distribution(model: Any, initial: Any, what: str = "initial") -> Any
             raise InvalidProbability(f"{what}: a probability is negative ({x.min():g})")
         if abs(x.sum() - 1) > 1e-9:
             raise InvalidProbability(f"{what}: the probabilities sum to {x.sum():.12g}, not 1")
-        return x
+        return vals
     for v in vals:
         if v.is_negative:
             raise InvalidProbability(f"{what}: the probability {v} is negative")
-    total = sp.simplify(sp.Add(*vals) - 1)
-    if total != 0:
+    total = sp.Add(*vals) - 1
+    if total != 0 and sp.cancel(total) != 0 and sp.simplify(total) != 0:  # cancel decides a transient p(t) at once
         raise InvalidProbability(f"{what}: the probabilities sum to {sp.Add(*vals)}, not 1")
-    return sp.Matrix(vals)
+    return vals
 
 
 # -- the stationary distribution -----------------------------------------------------------------------------------
@@ -1048,8 +1103,15 @@ def efficiency(model: Any, subsystem: Any, form: str | None = None) -> Any:
 
 
 # -- information of a distribution ----------------------------------------------------------------------------------
-def _entropy_terms(probs: list) -> sp.Expr:
-    return -sp.Add(*[q * sp.log(q) for q in probs if q != 0])
+def _shannon(p: Any) -> Any:
+    """Shannon entropy (nats) of a distribution: a float for a float array, else a sympy sum (zero entries dropped)."""
+    if isinstance(p, np.ndarray) and p.dtype.kind == "f":
+        x = p[p > 0]
+        return float(-(x * np.log(x)).sum())
+    return -sp.Add(*[q * sp.log(q) for q in p if q != 0])
+
+
+_entropy_terms = _shannon  # the name the stationary forms (and other modules) used
 
 
 def entropy(model: Any, X: Any = None, p: Any = None, form: str | None = None) -> Any:
@@ -1076,20 +1138,18 @@ def entropy(model: Any, X: Any = None, p: Any = None, form: str | None = None) -
             g, keys = _groups(model, positions)
             probs = [N.group(("m", positions, k), [i for i in range(model.n) if g[i] == k],
                              rf"Z_{{{_key_tex(model, keys[k])}}}") / Z for k in range(len(keys))]
-        return N.result(_entropy_terms(probs))
+        return N.result(_shannon(probs))
     if p is None:
         p = _numeric_p(model)
     else:  # a given distribution is checked as an initial one is (length, signs, sum)
         p = initial_distribution(model, p, "p")
     if isinstance(p, np.ndarray):
-        q = p if positions is None else np.bincount(_groups(model, positions)[0], weights=p)
-        q = q[q > 0]
-        return float(-(q * np.log(q)).sum())
+        return _shannon(p if positions is None else np.bincount(_groups(model, positions)[0], weights=p))
     probs = list(p)
     if positions is not None:
         g, keys = _groups(model, positions)
         probs = [sp.Add(*[probs[i] for i in range(model.n) if g[i] == k]) for k in range(len(keys))]
-    return _entropy_terms(probs)
+    return _shannon(probs)
 
 
 def mutual_information(model: Any, X: Any, Y: Any, p: Any = None, form: str | None = None) -> Any:
@@ -1123,9 +1183,9 @@ def mutual_information(model: Any, X: Any, Y: Any, p: Any = None, form: str | No
             return [N.group((tag, pos, k), [i for i in range(model.n) if g[i] == k],
                             rf"Z_{{{_key_tex(model, keys[k])}}}") / Z for k in range(len(keys))]
 
-        terms = _entropy_terms(marg(a, "m")) + _entropy_terms(marg(b, "m"))
+        terms = _shannon(marg(a, "m")) + _shannon(marg(b, "m"))
         joint = marg(both, "m") if len(both) < len(model.subsystems) else [N.Z(i) / Z for i in range(model.n)]
-        return N.result(terms - _entropy_terms(joint))
+        return N.result(terms - _shannon(joint))
     hx = entropy(model, list(_names(model, a)), p)
     hy = entropy(model, list(_names(model, b)), p)
     hxy = entropy(model, list(_names(model, both)), p)
