@@ -121,8 +121,10 @@ def as_written(value: Any) -> Any:
     """A symbolic closed form after the presentation pass; anything else (a number, an array) unchanged.
 
     The pass (:func:`~thermotheory.core.presentation.compact`) keeps only rewritings that
-    check equal at random points within the symbols' assumptions, caches what it did, and
-    leaves a form too large to rewrite quickly as it is.
+    check equal at random points within the symbols' assumptions and caches what it did.
+    Its cost grows with the form: a form of more than :data:`AS_WRITTEN_OPS` operations
+    (its definitions included) comes back as computed, in seconds rather than minutes;
+    ``tt.compact`` gives the presentation pass of any form on request.
 
     Examples
     --------
@@ -136,9 +138,18 @@ def as_written(value: Any) -> Any:
     from .core.closedform import ClosedForm
     from .core.presentation import compact
 
-    if isinstance(value, ClosedForm) or (isinstance(value, sp.Expr) and value.free_symbols):
-        return compact(value)
-    return value
+    if isinstance(value, ClosedForm):
+        size = sp.count_ops(value.expr) + sum(sp.count_ops(v) for _, v in value.definitions)
+    elif isinstance(value, sp.Expr) and value.free_symbols:
+        size = sp.count_ops(value)
+    else:
+        return value
+    return compact(value) if size <= AS_WRITTEN_OPS else value
+
+
+#: The largest form (sympy's operations, definitions included) that a quantity's call rewrites as
+#: written: the presentation pass takes about a second per hundred operations.
+AS_WRITTEN_OPS = 120
 
 
 def _carry_stability(model: Any, value: Any, stationary: bool) -> Any:
