@@ -20,7 +20,15 @@ process, on the same forms: its time is the reference the new pass's time is a r
 ``--save FILE`` keeps the recorded forms (pickle), ``--load FILE`` measures those instead of
 running the scripts (a script that fails is reported and skipped).
 
+``--hand FILE`` compares instead the forms the committed pages (``docs/derivations/*.md``)
+print with forms a theorist simplified by hand (JSON or TOML, kept outside the repository:
+entries ``{page, section, symbol, latex, sympy}``, see ``benchmarks/hand_forms.py``). One
+measure, the glyphs a reader sees (the rule of ``closedform.printed_size``) on both LaTeX
+strings; it prints ours/hand per form, flags those over 1.15 (and any whose value differs
+from the hand form's at random points) and exits with status 1 if any is flagged.
+
 Run: python benchmarks/bench_presentation.py [--reference FILE] [--save FILE | --load FILE] [script-name ...]
+     python benchmarks/bench_presentation.py --hand FILE
 """
 
 from __future__ import annotations
@@ -146,13 +154,26 @@ def measure(lhs: str, form) -> dict[str, float]:
             "minus": sum(leading_minus(p) for p in parts)}
 
 
+def hand_report(path: str) -> int:
+    """Ours/hand per form of the hand set at ``path`` (see ``benchmarks/hand_forms.py``); 1 if any is over 1.15 or unequal."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import hand_forms
+
+    return hand_forms.report(hand_forms.load_hand(path))
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scripts", nargs="*")
     parser.add_argument("--reference", help="another presentation.py to compare with")
     parser.add_argument("--save", help="pickle the recorded forms to this file")
     parser.add_argument("--load", help="measure the forms pickled in this file instead of running the scripts")
+    parser.add_argument("--hand", help="compare the committed pages' forms with the hand forms in this JSON/TOML file")
     args = parser.parse_args(argv)
+    if args.hand:
+        return hand_report(args.hand)
 
     from thermotheory.core import presentation
 

@@ -244,8 +244,7 @@ entropy_production = register(Quantity(
 transfer_entropy_rate = register(Quantity(
     "transfer_entropy_rate", filtering.transfer_entropy_rate, symbol=r"T_{{{source} \to {target}}}", kind="rate", alternatives=(r"\mathcal{{T}}_{{{source} \to {target}}}",),
     units=RATE, reference="hartich2016", roles=(_x("source", "the signal"), _x("target", "the sensor (noisy)")),
-    description="transfer entropy rate from the source's present to the target (Duncan's formula for a diffusion; "
-                "the optimal filter's stationary law for a jump process)",
+    description="transfer entropy rate from the source's present to the target",
     closed_forms={"jump": jump_filter.transfer_entropy_rate}))
 
 filter_error = register(Quantity(

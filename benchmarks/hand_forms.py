@@ -1,0 +1,521 @@
+r"""How the printed closed forms compare with the forms a theorist simplifies by hand.
+
+A hand set is a JSON or TOML file (kept outside the repository: it is the referee's, not
+ours) listing entries ``{page, symbol, latex}`` and optionally ``section`` and ``sympy``:
+
+- ``page``: a derivation page, ``docs/derivations/<page>.md``;
+- ``symbol``: the left-hand side as the page prints it (``l_{x}``, ``I(v; x)``);
+- ``section``: the heading of the page's section (text after ``## ``); ``""`` (default)
+  is the part before the first heading;
+- ``latex``: the hand-written right-hand side;
+- ``sympy``: the same as a sympy expression (names as :func:`tex_to_sympy` gives them:
+  ``tau_v``, ``sigma_n``, ``SNR``, ``kappa_hat``, ``lam`` for a bare ``\lambda``), to check
+  that the hand form is the page's form.
+
+The page's form is read from the committed Markdown page, the line
+``- $<symbol> = <form>$`` of the section: what a referee sees.
+
+**The measure** is one: the glyphs a reader sees (:func:`glyphs`), the rule of
+:func:`thermotheory.core.closedform.printed_size` (each command one glyph; braces,
+``\left``/``\right`` and spacing none), applied to the LaTeX strings. The ratio of a form
+is ``glyphs(page form) / glyphs(hand form)``; over :data:`LIMIT` (1.15) the page prints
+something a careful hand derivation would not.
+
+Run: python benchmarks/bench_presentation.py --hand FILE
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import sympy as sp
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ROOT / "docs" / "derivations"
+#: A printed form more than this times the hand form's size fails.
+LIMIT = 1.15
+
+# ---------------------------------------------------------------------------------------
+# the measure
+# ---------------------------------------------------------------------------------------
+
+#: What LaTeX prints no glyph for: sizing commands, spacing (the rule of closedform.printed_size).
+_INVISIBLE = re.compile(r"\\left|\\right|\\[,;:! ]|\\quad|\\qquad")
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+_BLANK = re.compile(r"[{}\s]")
+
+
+def glyphs(tex: str) -> int:
+    r"""The glyphs a reader sees in the LaTeX ``tex``: every command one glyph; braces, bracket sizing and spacing none.
+
+    The rule of :func:`thermotheory.core.closedform.printed_size`, on a LaTeX string, so
+    that a hand-written form and a printed one are measured alike.
+
+    Parameters
+    ----------
+    tex : str
+        A LaTeX math string.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> glyphs(r"\frac{a}{b}"), glyphs(r"\left(\tau_{v} + 1\right)^{2}")
+    (3, 9)
+    """
+    if not isinstance(tex, str):
+        raise ValueError(f"glyphs: expected a LaTeX string, got {type(tex).__name__}")
+    return len(_BLANK.sub("", _COMMAND.sub("x", _INVISIBLE.sub("", tex))))
+
+
+# ---------------------------------------------------------------------------------------
+# the page's forms
+# ---------------------------------------------------------------------------------------
+
+
+def _norm(tex: str) -> str:
+    return " ".join(tex.split())
+
+
+def page_forms(page: str, pages: Path = PAGES) -> dict[tuple[str, str], str]:
+    r"""The forms a committed Markdown page prints: ``{(section, line): form}``.
+
+    ``line`` is the whole text between ``- $`` and ``$`` of a result line; :func:`printed_form`
+    splits it at the symbol asked for (a symbol may itself contain `` = ``).
+
+    Examples
+    --------
+    >>> forms = page_forms("decoder")
+    >>> any(section == "" and line.startswith("l_{x} = ") for section, line in forms)
+    True
+    """
+    path = Path(pages) / f"{page}.md"
+    if not path.is_file():
+        raise FileNotFoundError(f"no derivation page {path}")
+    section = ""
+    out: dict[tuple[str, str], str] = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if raw.startswith("## "):
+            section = raw[3:].strip()
+            continue
+        if raw.startswith("- $") and raw.rstrip().endswith("$"):
+            line = _norm(raw.rstrip()[3:-1])
+            out[(section, line)] = line
+    return out
+
+
+def printed_form(page: str, symbol: str, section: str = "", pages: Path = PAGES) -> str:
+    r"""The right-hand side the page prints for ``symbol`` in ``section`` (``""``: before the first heading).
+
+    Raises
+    ------
+    LookupError
+        When the page has no such line (the message lists the symbols of that section).
+
+    Examples
+    --------
+    >>> printed_form("decoder", r"\Phi_{x}")
+    '\\frac{g^{2} \\sigma_{v}^{2}}{\\sigma_{n}^{2} \\left(\\tau_{n} + \\tau_{v}\\right)}'
+    """
+    head = _norm(symbol) + " = "
+    found = [line[len(head):] for (sec, line) in page_forms(page, pages) if sec == section and line.startswith(head)]
+    if not found:
+        known = sorted(line.split(" = ")[0] for (sec, line) in page_forms(page, pages) if sec == section)
+        raise LookupError(f"{page}.md, section {section!r}: no result {symbol!r}; it prints {known}")
+    return found[0]
+
+
+# ---------------------------------------------------------------------------------------
+# LaTeX (as sympy prints it, or a theorist writes it) -> sympy
+# ---------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|[A-Za-z]|\S")
+_SPACING = {r"\,", r"\;", r"\:", r"\!", "\\ ", r"\quad", r"\qquad", r"\left", r"\right", r"\displaystyle"}
+_FUNCTIONS = {r"\ln": sp.log, r"\log": sp.log, r"\exp": sp.exp, r"\sinh": sp.sinh, r"\cosh": sp.cosh,
+              r"\tanh": sp.tanh, r"\sin": sp.sin, r"\cos": sp.cos, r"\coth": sp.coth, r"\arctan": sp.atan}
+_RENAMED = {"lambda": "lam"}
+_ACCENTS = {r"\hat": "hat", r"\bar": "bar", r"\tilde": "tilde"}
+
+
+class _Parser:
+    """A recursive-descent reader of the LaTeX math that sympy prints (and a theorist writes)."""
+
+    def __init__(self, tex: str, positive: bool):
+        self.tokens = [t for t in _TOKEN.findall(tex) if t not in _SPACING]
+        self.i = 0
+        self.positive = positive
+        self.tex = tex
+
+    # -- helpers
+    def peek(self, k: int = 0) -> str | None:
+        j = self.i + k
+        return self.tokens[j] if j < len(self.tokens) else None
+
+    def take(self, want: str | None = None) -> str:
+        tok = self.peek()
+        if tok is None or (want is not None and tok != want):
+            raise ValueError(f"cannot read {self.tex!r}: expected {want or 'more'} at token {self.i} ({tok!r})")
+        self.i += 1
+        return tok
+
+    def symbol(self, name: str) -> sp.Symbol:
+        return sp.Symbol(_RENAMED.get(name, name), positive=self.positive)
+
+    # -- names
+    def raw_group(self) -> str:
+        """The text of a ``{...}`` group (or a single token) as a name fragment."""
+        if self.peek() == "{":
+            self.take("{")
+            depth, parts = 1, []
+            while True:
+                tok = self.take()
+                if tok == "{":
+                    depth += 1
+                elif tok == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                parts.append(tok)
+            return "".join(p.lstrip("\\") for p in parts if p not in "{}^")
+        return self.take().lstrip("\\")
+
+    def name(self) -> str:
+        """A name token with its subscript (not its power): ``\\tau_{v}`` -> ``tau_v``."""
+        tok = self.take()
+        if tok in (r"\mathrm", r"\operatorname", r"\text", r"\mathit"):
+            base = self.raw_group()
+        elif tok in _ACCENTS:
+            self.take("{")
+            base = self.name() + "_" + _ACCENTS[tok]  # \hat{T_{2}} -> T_2_hat; \hat{T}_{2} -> T_hat_2
+            self.take("}")
+        else:
+            base = tok.lstrip("\\")
+        if self.peek() == "_":
+            self.take("_")
+            base += "_" + self.raw_group()
+        return base
+
+    # -- grammar
+    def expr(self) -> sp.Expr:
+        sign = 1
+        if self.peek() in ("+", "-"):
+            sign = -1 if self.take() == "-" else 1
+        total = sign * self.term()
+        while self.peek() in ("+", "-"):
+            op = self.take()
+            t = self.term()
+            total = total + t if op == "+" else total - t
+        return total
+
+    def term(self) -> sp.Expr:
+        value = self.power()
+        while True:
+            tok = self.peek()
+            if tok in (r"\cdot", r"\times"):
+                self.take()
+                value = value * self.power()
+            elif tok == "/":
+                self.take()
+                value = value / self.power()
+            elif tok is not None and tok not in ("+", "-", ")", "}", "]", "&", r"\\"):
+                value = value * self.power()
+            else:
+                return value
+
+    def power(self) -> sp.Expr:
+        base = self.atom()
+        while self.peek() == "^":
+            self.take("^")
+            base = base ** self.script()
+        return base
+
+    def script(self) -> sp.Expr:
+        if self.peek() == "{":
+            self.take("{")
+            value = self.expr()
+            self.take("}")
+            return value
+        tok = self.take()
+        if re.fullmatch(r"\d", tok):
+            return sp.Integer(tok)
+        if re.fullmatch(r"\d+", tok):  # x^23 is x^2 3 in TeX
+            self.tokens.insert(self.i, tok[1:])
+            return sp.Integer(tok[0])
+        self.i -= 1
+        return self.atom()
+
+    def atom(self) -> sp.Expr:
+        tok = self.peek()
+        if tok is None:
+            raise ValueError(f"cannot read {self.tex!r}: it ends early")
+        if tok == "(":
+            self.take("(")
+            value = self.expr()
+            self.take(")")
+            return value
+        if tok == "{":
+            self.take("{")
+            value = self.expr()
+            self.take("}")
+            return value
+        if re.fullmatch(r"\d+(?:\.\d+)?", tok):
+            self.take()
+            return sp.Rational(tok)
+        if tok in (r"\frac", r"\dfrac", r"\tfrac"):
+            self.take()
+            num = self.atom()
+            den = self.atom()
+            return num / den
+        if tok == r"\sqrt":
+            self.take()
+            if self.peek() == "[":
+                self.take("[")
+                n = self.expr()
+                self.take("]")
+                return sp.root(self.atom(), n)
+            return sp.sqrt(self.atom())
+        if tok in _FUNCTIONS:
+            self.take()
+            power = None
+            if self.peek() == "^":  # \ln^{2}(x)
+                self.take("^")
+                power = self.script()
+            arg = self.atom() if self.peek() in ("(", "{") else self.power()
+            value = _FUNCTIONS[tok](arg)
+            return value if power is None else value ** power
+        if tok == r"\pi":
+            self.take()
+            return sp.pi
+        if tok == "e" and self.peek(1) != "_":
+            self.take()
+            return sp.E
+        if re.fullmatch(r"\\[A-Za-z]+|[A-Za-z]", tok):
+            return self.symbol(self.name())
+        raise ValueError(f"cannot read {self.tex!r}: unexpected {tok!r} at token {self.i}")
+
+
+def tex_to_sympy(tex: str, positive: bool = True) -> sp.Expr:
+    r"""The sympy expression of a LaTeX math string, as sympy prints it or a theorist writes it.
+
+    Reads sums, products (implicit, ``\cdot``, ``/``), powers, ``\frac``, ``\sqrt``, ``\ln``,
+    ``e^{...}``, parentheses (with or without ``\left``/``\right``) and names: one Latin
+    letter, a Greek command, ``\mathrm{SNR}``, with a subscript (``\tau_{v}`` -> ``tau_v``)
+    or an accent (``\hat{\kappa}`` -> ``kappa_hat``); a bare ``\lambda`` is ``lam``.
+
+    Parameters
+    ----------
+    tex : str
+        The LaTeX (no ``$``).
+    positive : bool
+        Make every name a positive symbol (the models' parameters are).
+
+    Raises
+    ------
+    ValueError
+        On LaTeX this reader does not know (matrices, cases, functions of names).
+
+    Examples
+    --------
+    >>> tex_to_sympy(r"\frac{\ln{\left(1 + \frac{\tau_{v}}{\tau_{n}} \right)}}{2}")
+    log(1 + tau_v/tau_n)/2
+    >>> tex_to_sympy(r"\frac{1}{\tau_v}\left(\sqrt{1 + \mathrm{SNR}/\rho} - 1\right)")
+    (sqrt(SNR/rho + 1) - 1)/tau_v
+    """
+    parser = _Parser(tex, positive)
+    value = parser.expr()
+    if parser.peek() is not None:
+        raise ValueError(f"cannot read {tex!r}: unexpected {parser.peek()!r} at token {parser.i}")
+    return value
+
+
+_SYMPY_FUNCTIONS = {"sqrt": sp.sqrt, "log": sp.log, "ln": sp.log, "exp": sp.exp, "Rational": sp.Rational,
+                    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "coth": sp.coth, "pi": sp.pi}
+
+
+def sympy_of(text: str, positive: bool = True) -> sp.Expr:
+    """A sympy expression string with every other name a (positive) symbol (``gamma``, ``N``, ``Q`` included).
+
+    Examples
+    --------
+    >>> sympy_of("gamma*u**2/T")
+    gamma*u**2/T
+    """
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)) - set(_SYMPY_FUNCTIONS)
+    local = {n: sp.Symbol(n, positive=positive) for n in names}
+    local.update(_SYMPY_FUNCTIONS)
+    return sp.parse_expr(text, local_dict=local, evaluate=True)
+
+
+def equal_at_random_points(a: sp.Expr, b: sp.Expr, points: int = 6, seed: int = 0,
+                           low: float = 0.3, high: float = 3.0, rtol: float = 1e-9) -> bool:
+    """Whether ``a`` and ``b`` agree (relative ``rtol``) at ``points`` random positive values of their names.
+
+    Examples
+    --------
+    >>> x, y = sp.symbols("x y", positive=True)
+    >>> equal_at_random_points((x + y) ** 2, x**2 + 2*x*y + y**2), equal_at_random_points(x, y)
+    (True, False)
+    """
+    rng = random.Random(seed)
+    names = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
+    fa, fb = sp.lambdify(names, a, "mpmath"), sp.lambdify(names, b, "mpmath")
+    for _ in range(points):
+        vals = [rng.uniform(low, high) for _ in names]
+        va, vb = complex(fa(*vals)), complex(fb(*vals))
+        if not (math.isfinite(abs(va)) and math.isfinite(abs(vb))):
+            return False
+        if abs(va - vb) > rtol * max(abs(va), abs(vb), 1e-300):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------
+# a hand set, and the comparison
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandForm:
+    """One form a theorist wrote by hand: the page, the section, the symbol, the LaTeX and (optionally) its sympy."""
+
+    page: str
+    symbol: str
+    latex: str
+    section: str = ""
+    sympy: str | None = None
+    note: str = ""
+
+
+def load_hand(path: str | Path) -> list[HandForm]:
+    """The hand forms of a JSON (a list, or ``{"forms": [...]}``) or TOML (``[[forms]]``) file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "h.json"
+    >>> _ = f.write_text('[{"page": "decoder", "symbol": "l_{x}", "latex": "x"}]')
+    >>> load_hand(f)[0].symbol
+    'l_{x}'
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".toml":
+        import tomllib
+
+        data: Any = tomllib.loads(text)
+    else:
+        data = json.loads(text)
+    if isinstance(data, dict):
+        data = data.get("forms", [])
+    out = []
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a list of hand forms (or {{'forms': [...]}})")
+    for k, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            raise ValueError(f"{path}: entry {k} is not a table {{page, symbol, latex}}")
+        missing = [key for key in ("page", "symbol", "latex") if key not in entry]
+        if missing:
+            raise ValueError(f"{path}: entry {k} lacks {missing}")
+        out.append(HandForm(page=entry["page"], symbol=entry["symbol"], latex=entry["latex"],
+                            section=entry.get("section", ""), sympy=entry.get("sympy"),
+                            note=entry.get("note", "")))
+    return out
+
+
+@dataclass
+class Comparison:
+    """A hand form against the page's: sizes (glyphs), their ratio, and whether they agree in value."""
+
+    hand: HandForm
+    printed: str | None
+    ours: int
+    theirs: int
+    equal: bool | None
+    problem: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.theirs if self.theirs else math.inf
+
+    @property
+    def over(self) -> bool:
+        return self.printed is not None and self.ratio > LIMIT
+
+
+def compare(hand: HandForm, pages: Path = PAGES, check_values: bool = True) -> Comparison:
+    """Measure the page's form for ``hand`` and the hand form alike; check they are equal at random points.
+
+    The value check reads both LaTeX strings (:func:`tex_to_sympy`), and the hand form's
+    ``sympy`` if given (which must agree with its LaTeX too). ``equal`` is None where the page's
+    LaTeX cannot be read.
+
+    Examples
+    --------
+    >>> c = compare(HandForm("decoder", r"\\Phi_{x}", r"\\frac{g^2 \\sigma_v^2}{\\sigma_n^2 (\\tau_n + \\tau_v)}"))
+    >>> c.ours == c.theirs, c.equal
+    (True, True)
+    """
+    theirs = glyphs(hand.latex)
+    try:
+        printed = printed_form(hand.page, hand.symbol, hand.section, pages)
+    except (LookupError, FileNotFoundError) as err:
+        return Comparison(hand, None, 0, theirs, None, str(err))
+    ours = glyphs(printed)
+    if not check_values:
+        return Comparison(hand, printed, ours, theirs, None)
+    try:
+        hand_value = tex_to_sympy(hand.latex)
+    except ValueError as err:
+        return Comparison(hand, printed, ours, theirs, False, f"hand LaTeX unreadable: {err}")
+    if hand.sympy is not None and not equal_at_random_points(hand_value, sympy_of(hand.sympy)):
+        return Comparison(hand, printed, ours, theirs, False, "the hand LaTeX and its sympy differ")
+    try:
+        page_value = tex_to_sympy(printed)
+    except ValueError as err:
+        return Comparison(hand, printed, ours, theirs, None, f"page LaTeX unreadable: {err}")
+    equal = equal_at_random_points(page_value, hand_value)
+    return Comparison(hand, printed, ours, theirs, equal, "" if equal else "the page's form and the hand form differ")
+
+
+def report(forms: Sequence[HandForm], pages: Path = PAGES, out: Any = None) -> int:
+    """Print ours/hand per form, flag those over :data:`LIMIT` (or unequal, or missing); 1 if any, else 0."""
+    import sys
+
+    out = out or sys.stdout
+    rows = [compare(h, pages) for h in forms]
+    print(f"measure: glyphs a reader sees (closedform.printed_size's rule); limit ours/hand <= {LIMIT}", file=out)
+    print(f"{'page':<12} {'section':<28} {'symbol':<42} {'ours':>5} {'hand':>5} {'ratio':>6}  flag", file=out)
+    bad = 0
+    for c in rows:
+        flags = []
+        if c.printed is None:
+            flags.append("MISSING")
+        elif c.over:
+            flags.append("OVER")
+        if c.equal is False:
+            flags.append("UNEQUAL")
+        elif c.equal is None and c.printed is not None:
+            flags.append("unchecked")
+        bad += any(f in ("MISSING", "OVER", "UNEQUAL") for f in flags)
+        ratio = f"{c.ratio:6.2f}" if c.printed is not None else f"{'-':>6}"
+        print(f"{c.hand.page:<12} {c.hand.section[:28]:<28} {c.hand.symbol[:42]:<42} {c.ours:>5} {c.theirs:>5} "
+              f"{ratio}  {' '.join(flags)}{(' ' + c.problem) if c.problem else ''}", file=out)
+    measured = [c for c in rows if c.printed is not None]
+    if measured:
+        total = sum(c.ours for c in measured) / sum(c.theirs for c in measured)
+        print(f"\n{len(measured)} forms; total ours/hand {total:.2f}; over {LIMIT}: "
+              f"{sum(c.over for c in measured)}; unequal: {sum(c.equal is False for c in rows)}", file=out)
+    return 1 if bad else 0
+
+
+def forms_of(entries: Iterable[dict]) -> list[HandForm]:
+    """HandForm objects of plain dicts (as in a JSON file)."""
+    return [HandForm(**e) for e in entries]

@@ -1,0 +1,237 @@
+r"""Issue #24, "a careful hand derivation would not be shorter": the printed forms against forms simplified by hand.
+
+The measure (``benchmarks/hand_forms.py``): the glyphs a reader sees in a LaTeX string, the
+rule of ``closedform.printed_size``. Each hand form below was derived by hand from the model
+(not copied from the page) and is written twice, as LaTeX (measured) and as a sympy string
+(its value); the page's form, read from the committed ``docs/derivations/<page>.md``, must
+equal it at random points and be at most 15% longer. The full hand set is kept outside the
+repository (``/work/hand_forms/hand_forms.json``; ``python benchmarks/bench_presentation.py
+--hand FILE``).
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib.util
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from thermotheory.core.closedform import latex_of, printed_size
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+hf = _load("hand_forms", ROOT / "benchmarks" / "hand_forms.py")
+
+# (page, section, symbol, hand LaTeX, the same as sympy)
+WITHIN = [
+    ("decoder", "", r"l_{x}",
+     r"\frac{g^2 \sigma_v^2 \tau_v}{\sigma_n^2 (\tau_n + \tau_v)^2 + g^2 \sigma_v^2 \tau_n \tau_v}",
+     "g**2*sigma_v**2*tau_v/(sigma_n**2*(tau_n + tau_v)**2 + g**2*sigma_v**2*tau_n*tau_v)"),
+    ("decoder", "", r"\dot S^{\mathrm{tot}}_{x}",
+     r"\frac{g^2 \sigma_v^2 \tau_n \left(g^2 \sigma_v^2 \tau_v + \sigma_n^2 (\tau_n + \tau_v)\right)}"
+     r"{\sigma_n^2 (\tau_n + \tau_v) \left(\sigma_n^2 (\tau_n + \tau_v)^2 + g^2 \sigma_v^2 \tau_n \tau_v\right)}",
+     "g**2*sigma_v**2*tau_n*(g**2*sigma_v**2*tau_v + sigma_n**2*(tau_n + tau_v))"
+     "/(sigma_n**2*(tau_n + tau_v)*(sigma_n**2*(tau_n + tau_v)**2 + g**2*sigma_v**2*tau_n*tau_v))"),
+    ("decoder", "", r"T_{v \to x}",
+     r"\frac{1}{2 \tau_v} \left(\sqrt{1 + \frac{g^2 \sigma_v^2 \tau_v}{\sigma_n^2 \tau_n}} - 1\right)",
+     "(sqrt(1 + g**2*sigma_v**2*tau_v/(sigma_n**2*tau_n)) - 1)/(2*tau_v)"),
+    ("synapse", "", r"\Phi_{w} \big|_{g = 0}",
+     r"\frac{\kappa^2 \sigma_n^2}{\sigma_w^2 (\tau_n + \tau_w)}",
+     "kappa**2*sigma_n**2/(sigma_w**2*(tau_n + tau_w))"),
+    ("synapse", "Learning under a step", r"Q_{w}(t)",
+     r"\frac{\lambda^2 s_\mu^2}{2 \sigma_w^2} \left(1 - e^{-2 t/\tau_w}\right)",
+     "lam**2*s_mu**2*(1 - exp(-2*t/tau_w))/(2*sigma_w**2)"),
+    ("particle", "", r"\langle v^2 \rangle(t)",
+     r"\frac{T}{m} \left(1 + e^{-2 \gamma t/m}\right)",
+     "T/m*(1 + exp(-2*gamma*t/m))"),
+    ("particle", "Dragged trap", r"\operatorname{var} W(t)",
+     r"2 T \gamma u^2 \left(t - \frac{\gamma}{k} \left(1 - e^{-k t/\gamma}\right)\right)",
+     "2*T*gamma*u**2*(t - gamma/k*(1 - exp(-k*t/gamma)))"),
+    ("particle", "Inertial particles in two baths", r"\sigma_{\text{two baths}}",
+     r"\frac{\gamma \kappa^2 (T_1 - T_2)^2}{2 T_1 T_2 \left(\gamma^2 (k + \kappa) + m \kappa^2\right)}",
+     "gamma*kappa**2*(T_1 - T_2)**2/(2*T_1*T_2*(gamma**2*(k + kappa) + m*kappa**2))"),
+    ("heat_engine", "", r"c",
+     r"\frac{\sqrt{1 + \lambda_i t_f (2 + \lambda_f t_f)} - 1 - \lambda_f t_f}{t_f (2 + \lambda_f t_f)}",
+     "(sqrt(1 + lambda_i*t_f*(2 + lambda_f*t_f)) - 1 - lambda_f*t_f)/(t_f*(2 + lambda_f*t_f))"),
+    ("heat_engine", "The stochastic heat engine (Schmiedl and Seifert 2008)", r"\eta^*",
+     r"\frac{2 (T_h - T_c)}{3 T_h + T_c}", "2*(T_h - T_c)/(3*T_h + T_c)"),
+]
+
+# Forms the committed pages print more than 15% longer than by hand today (issue #24): each
+# fails the 15% check until the presentation pass learns the pattern named; then drop it here
+# and move it to WITHIN (a strict xfail turns a fix into a failure that says so).
+OVER = [
+    pytest.param("particle", "Dragged trap", r"\langle W \rangle(t)",
+                 r"\gamma u^2 \left(t - \frac{\gamma}{k} \left(1 - e^{-k t/\gamma}\right)\right)",
+                 "gamma*u**2*(t - gamma/k*(1 - exp(-k*t/gamma)))",
+                 marks=pytest.mark.xfail(strict=True, reason="common factor gamma u^2 of a sum not pulled out")),
+    pytest.param("heat_engine", "", r"\lim_{t_f \to \infty} t_f \left(W^*(t_f) - \Delta F\right)",
+                 r"\left(\frac{1}{\sqrt{\lambda_i}} - \frac{1}{\sqrt{\lambda_f}}\right)^2",
+                 "(1/sqrt(lambda_i) - 1/sqrt(lambda_f))**2",
+                 marks=pytest.mark.xfail(strict=True, reason="a perfect square a^2 + b^2 - 2ab left expanded")),
+    pytest.param("synapse", "Storing after a step of duration $t_{w}$", r"Q_{\mathrm{forget}}(\infty)",
+                 r"\frac{\lambda^2 s_\mu^2}{2 \sigma_w^2} (1 - e^{-t_w/\tau_w})^2",
+                 "lam**2*s_mu**2/(2*sigma_w**2)*(1 - exp(-t_w/tau_w))**2",
+                 marks=pytest.mark.xfail(strict=True,
+                                         reason="(e^a - 1)^2 e^{-2a} not written (1 - e^{-a})^2")),
+    pytest.param("synapse", "Storing after a step of duration $t_{w}$", r"t_{\mathrm{mem}}(I_{th})",
+                 r"\frac{\tau_w}{2} \ln \frac{\lambda^2 s_\mu^2 (1 - e^{-t_w/\tau_w})^2}{\sigma_w^2 (e^{2 I_{th}} - 1)}",
+                 "tau_w/2*log(lam**2*s_mu**2*(1 - exp(-t_w/tau_w))**2/(sigma_w**2*(exp(2*I_th) - 1)))",
+                 marks=pytest.mark.xfail(strict=True,
+                                         reason="expanded square e^{2a} - 2e^a + 1, e^{2a} factor, -ln(1/x)")),
+]
+
+
+def _check(page, section, symbol, latex, text):
+    hand = hf.HandForm(page=page, symbol=symbol, latex=latex, section=section, sympy=text)
+    value = hf.sympy_of(text)
+    assert hf.equal_at_random_points(hf.tex_to_sympy(latex), value, seed=1), "the hand LaTeX and its sympy differ"
+    printed = hf.printed_form(page, symbol, section)
+    assert hf.equal_at_random_points(hf.tex_to_sympy(printed), value, seed=2), f"{page}: {symbol} is not the hand form"
+    c = hf.compare(hand)
+    assert c.equal is True
+    assert c.ratio <= hf.LIMIT, f"{page}: {symbol} prints {c.ours} glyphs, by hand {c.theirs} ({c.ratio:.2f})"
+
+
+@pytest.mark.parametrize("page,section,symbol,latex,text", WITHIN,
+                         ids=[f"{w[0]}-{k}" for k, w in enumerate(WITHIN)])
+def test_printed_form_within_15_percent_of_hand_form(page, section, symbol, latex, text):
+    _check(page, section, symbol, latex, text)
+
+
+@pytest.mark.parametrize("page,section,symbol,latex,text", OVER, ids=["mean_work", "slow_limit", "Q_forget", "t_mem"])
+def test_printed_forms_known_to_be_longer_than_by_hand(page, section, symbol, latex, text):
+    _check(page, section, symbol, latex, text)
+
+
+def test_there_are_enough_inline_hand_forms_on_the_issues_pages():
+    pages = {p for p, *_ in WITHIN}
+    assert len(WITHIN) >= 6 and pages == {"decoder", "synapse", "particle", "heat_engine"}
+
+
+# --- the check can fail ------------------------------------------------------------------
+
+
+def _fake_page(tmp_path: Path, lines: dict[str, str], section: str = "") -> Path:
+    text = ["# a page", ""]
+    if section:
+        text.append(f"## {section}")
+    text += [f"- ${k} = {v}$" for k, v in lines.items()]
+    (tmp_path / "fake.md").write_text("\n".join(text) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_an_expanded_form_exceeds_15_percent(tmp_path):
+    """A made-up page that prints the expanded polynomial of a hand form: equal in value, flagged as too long."""
+    a, b, c = sp.symbols("a b c", positive=True)
+    hand_expr = (a + b) ** 3 / c
+    expanded = sp.expand(hand_expr)
+    pages = _fake_page(tmp_path, {"X": latex_of(expanded), "Y": latex_of(hand_expr)})
+    hand = hf.HandForm("fake", "X", r"\frac{(a + b)^3}{c}", sympy="(a + b)**3/c")
+    got = hf.compare(hand, pages)
+    assert got.equal is True and got.over and got.ratio > 1.15
+    # the same hand form against a page that prints it factored: within, and equal
+    same = hf.compare(hf.HandForm("fake", "Y", r"\frac{(a + b)^3}{c}"), pages)
+    assert same.equal is True and not same.over
+    assert hf.report([hand], pages, out=_Sink()) == 1
+    assert hf.report([hf.HandForm("fake", "Y", r"\frac{(a + b)^3}{c}")], pages, out=_Sink()) == 0
+
+
+def test_a_wrong_hand_form_or_a_missing_symbol_is_flagged(tmp_path):
+    pages = _fake_page(tmp_path, {r"\Phi": r"\frac{g^{2}}{\tau_{n} + \tau_{v}}"}, section="S")
+    wrong = hf.HandForm("fake", r"\Phi", r"\frac{g^2}{\tau_n - \tau_v}", section="S")
+    assert hf.compare(wrong, pages).equal is False
+    mismatched = hf.HandForm("fake", r"\Phi", r"\frac{g^2}{\tau_n + \tau_v}", section="S", sympy="g/(tau_n + tau_v)")
+    assert hf.compare(mismatched, pages).equal is False
+    missing = hf.HandForm("fake", r"\Phi", r"g", section="")  # the symbol is in section S only
+    assert hf.compare(missing, pages).printed is None
+    assert hf.report([wrong], pages, out=_Sink()) == 1
+    assert hf.report([missing], pages, out=_Sink()) == 1
+
+
+def test_benchmark_hand_option_reads_json_and_toml(tmp_path):
+    bench = _load("bench_presentation", ROOT / "benchmarks" / "bench_presentation.py")
+    page, section, symbol, latex, text = WITHIN[3]
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps([{"page": page, "section": section, "symbol": symbol, "latex": latex, "sympy": text}]))
+    assert bench.main(["--hand", str(good)]) == 0
+    bad = tmp_path / "bad.toml"  # a hand form much shorter than the page's (and not equal to it)
+    bad.write_text(f'[[forms]]\npage = "{page}"\nsymbol = \'{symbol}\'\nlatex = "\\\\kappa"\n')
+    assert hf.load_hand(bad)[0].latex == r"\kappa"
+    assert bench.main(["--hand", str(bad)]) == 1
+
+
+# --- the measure and the reader ----------------------------------------------------------
+
+
+def test_glyphs_is_printed_size_on_the_latex():
+    x, y, tau, sig = sp.symbols("x y tau_v sigma_n", positive=True)
+    exprs = [(x + y) ** 2 / tau, sp.sqrt(1 + x / y) - 1, sp.log(1 + sig**2 / tau) / 2, sp.exp(-2 * x / tau) * y,
+             sp.expand((x + sig) ** 3), x / (y + 1 / tau)]
+    for e in exprs:
+        assert hf.glyphs(latex_of(e)) == printed_size(e)
+
+
+def test_glyphs_counts_what_a_reader_sees():
+    assert hf.glyphs(r"\left(a + b\right)") == hf.glyphs("(a+b)") == 5
+    assert hf.glyphs(r"\frac{1}{2}") == 3 and hf.glyphs(r"\tau_{v}") == hf.glyphs(r"\tau_v") == 3
+    assert hf.glyphs(r"a\, b") == 2
+
+
+def _random_expr(rng: random.Random, names, depth: int) -> sp.Expr:
+    if depth == 0 or rng.random() < 0.25:
+        return rng.choice(names) if rng.random() < 0.8 else sp.Integer(rng.randint(1, 5))
+    op = rng.choice(["add", "sub", "mul", "div", "pow", "sqrt", "log", "exp"])
+    a = _random_expr(rng, names, depth - 1)
+    b = _random_expr(rng, names, depth - 1)
+    return {"add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b, "div": lambda: a / (b + 1),
+            "pow": lambda: (a + 1) ** rng.randint(2, 3), "sqrt": lambda: sp.sqrt(a + b),
+            "log": lambda: sp.log(1 + a / b), "exp": lambda: sp.exp(-a / b)}[op]()
+
+
+def test_tex_to_sympy_reads_what_sympy_prints():
+    """Round trip on random expressions in the pages' kinds of names: print with latex_of, read back, same value."""
+    names = [sp.Symbol(n, positive=True) for n in
+             ("tau_v", "sigma_n", "g", "T_h", "w_1", "kappa_hat", "u_hat", "rho", "lambda_f", "gamma", "s_mu", "N")]
+    rng = random.Random(24)
+    for _ in range(40):
+        e = _random_expr(rng, names, 3)
+        back = hf.tex_to_sympy(latex_of(e))
+        assert {s.name for s in back.free_symbols} == {s.name for s in e.free_symbols}, latex_of(e)
+        assert hf.equal_at_random_points(back, e), latex_of(e)
+
+
+def test_tex_to_sympy_reads_hand_notation():
+    tv, tn, w1, w2 = sp.symbols("tau_v tau_n w_1 w_2", positive=True)
+    assert sp.simplify(hf.tex_to_sympy(r"\frac{1}{2}\ln(1 + \tau_v/\tau_n)") - sp.log(1 + tv / tn) / 2) == 0
+    assert sp.simplify(hf.tex_to_sympy(r"\ln^2(w_2/w_1)") - sp.log(w2 / w1) ** 2) == 0
+    assert sp.simplify(hf.tex_to_sympy(r"\ln \frac{w_2}{w_1} - \sqrt{w_1}") - (sp.log(w2 / w1) - sp.sqrt(w1))) == 0
+    assert hf.tex_to_sympy(r"e^{-\hat{t}}") == sp.exp(-sp.Symbol("t_hat", positive=True))
+    rho, snr, lam = sp.symbols("rho SNR lam", positive=True)
+    assert hf.tex_to_sympy(r"\rho \mathrm{SNR} + \lambda") == rho * snr + lam
+    with pytest.raises(ValueError):
+        hf.tex_to_sympy(r"\left[\begin{matrix} a & b \end{matrix}\right]")
+
+
+def test_module_doctests():
+    result = doctest.testmod(hf, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+class _Sink:
+    def write(self, _text: str) -> int:
+        return 0
