@@ -17,11 +17,18 @@ Printed (wall-clock times; BLAS limited to one thread per process, here and in t
 3. With ``--cli``: ``thermotheory verify --all --quiet`` with ``--workers 1`` and
    ``--workers 2`` (each about a minute on one core), the speed-up and whether the two
    outputs are the same.
+4. With ``--split`` (or ``--only-split``): one check, the heat rate of the README sensor's ``r``, with
+   enough paths to take about ``--seconds`` (default 10) in one process, timed with
+   ``workers=1`` and ``workers=2`` (its blocks of paths split between two worker processes
+   started by the call), and with a ``Pool(2)`` started before (the start left out); best of
+   ``--split-repeat`` (default 3) each, the ratios, whether the records are the same bit for
+   bit, and how the time would scale with more workers (the start, the closed form and the
+   estimate from the per-block sums stay in one process).
 
 The load average (what ``uptime`` shows) is printed before and after: on a machine whose
 cores are busy with other work, two workers cannot run twice as fast.
 
-Run: python benchmarks/bench_verify_workers.py [--repeat K] [--cli]
+Run: python benchmarks/bench_verify_workers.py [--repeat K] [--cli] [--split | --only-split] [--seconds S]
 """
 
 from __future__ import annotations
@@ -151,16 +158,104 @@ def cli_speedup() -> None:
     print(f"   speed-up {walls[1] / walls[2]:.2f}x (ideal 2x); the same output: {outs[1] == outs[2]}")
 
 
+def split_speedup(seconds: float, repeat: int) -> None:
+    print(f"4. One check split between worker processes: heat_rate(r) of the README sensor, about {seconds:g} s in one "
+          "process; wall time, best of each")
+    from thermotheory.montecarlo import simulate as simulate_module
+
+    model = SENSOR
+    tt.verify(model, tt.heat_rate, r, values=README, paths=128, seed=0)  # the closed form derived (and cached) once
+    probe = 8192
+    t_probe, _ = timed(lambda: tt.verify(model, tt.heat_rate, r, values=README, paths=probe, seed=1))
+    paths = max(256, int(round(probe * seconds / t_probe / 64)) * 64)
+    print(f"   {probe} paths took {t_probe:.2f} s: {paths} paths ({paths // 64} blocks of 64)")
+
+    def check(workers):
+        return tt.verify(model, tt.heat_rate, r, values=README, paths=paths, seed=1, workers=workers)
+
+    def one_thread():  # one process that draws its normals in the calling thread, as each worker does
+        idle = simulate_module._idle_cpu
+        simulate_module._idle_cpu = lambda: False
+        try:
+            return check(1)
+        finally:
+            simulate_module._idle_cpu = idle
+
+    best, records = {}, {}
+    with W.Pool(2) as pool:
+        pool.map(operator.add, [(1, 2), (3, 4)])  # both processes started (and thermotheory imported) before timing
+        runs = (("workers=1", lambda: check(1)), ("workers=1, 1 thread", one_thread), ("workers=2", lambda: check(2)),
+                ("Pool(2), started", lambda: check(pool)))
+        for _ in range(repeat):
+            for name, run in runs:
+                t, records[name] = timed(run)
+                best[name] = min(best.get(name, float("inf")), t)
+                print(f"   {name:<20} {t:6.2f} s")
+    one, thread = best["workers=1"], best["workers=1, 1 thread"]
+    same = len({(rec.estimate.hex(), rec.stderr.hex(), rec.z.hex()) for rec in records.values()}) == 1 and \
+        all(rec == records["workers=1"] for rec in records.values())
+    print(f"   best: workers=1 {one:.2f} s, workers=2 {best['workers=2']:.2f} s -> speed-up "
+          f"{one / best['workers=2']:.2f}x; with the pool started before {best['Pool(2), started']:.2f} s -> "
+          f"{one / best['Pool(2), started']:.2f}x; the same record bit for bit: {same}")
+    print(f"   (one process draws its normals in a second thread when a CPU is free: on 2 cores workers=1 uses both. "
+          f"Against one process drawing in its calling thread, {thread:.2f} s, as each worker does: "
+          f"{thread / best['workers=2']:.2f}x with the processes started by the call, "
+          f"{thread / best['Pool(2), started']:.2f}x with the pool started before; ideal 2x)")
+    # CPU seconds, which the load of other work does not inflate as it does the wall time: the serial run's, this
+    # process's and each range's (as its worker reported it) in a split run on the pool
+    cpu_serial = []
+    for _ in range(repeat):
+        c0 = time.process_time()
+        one_thread()
+        cpu_serial.append(time.process_time() - c0)
+    ranges, original = [], W.Splitter.map
+
+    def spy(self, function, tasks):
+        out = original(self, function, tasks)
+        ranges.append([cpu for _, cpu in out])
+        return out
+
+    W.Splitter.map = spy
+    try:
+        with W.Pool(2) as pool:
+            pool.map(operator.add, [(1, 2), (3, 4)])
+            c0 = time.process_time()
+            check(pool)
+            cpu_parent = time.process_time() - c0
+    finally:
+        W.Splitter.map = original
+    serial_cpu, parts = min(cpu_serial), ranges[-1]
+    with W.Pool(1) as pool1:
+        start, _ = timed(lambda: pool1.map(operator.add, [(1, 2)]))
+    print(f"   CPU: one process {serial_cpu:.2f} s; split in two: the ranges {parts[0]:.2f} s and {parts[1]:.2f} s "
+          f"(sum {sum(parts):.2f} s, {sum(parts) / serial_cpu:.2f}x the serial work), this process {cpu_parent:.2f} s "
+          f"(the estimate from the per-block sums, the closed form, the transfers); one worker starts in {start:.2f} s")
+    rest = cpu_parent
+    per_block = sum(parts) / (paths // 64)
+    print(f"   Predicted wall time on N free cores (N workers started by the call, side by side; ranges of equal "
+          f"blocks): start + {sum(parts):.1f} s / N + {rest:.2f} s")
+    for n in (1, 2, 4, 8, 16):
+        wall = serial_cpu if n == 1 else start + per_block * -(-(paths // 64) // n) + rest
+        print(f"   {n:>8} workers {wall:>8.2f} s {serial_cpu / wall:>6.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1, help="alternate workers=1 and 2 this many times")
     parser.add_argument("--cli", action="store_true", help="also time thermotheory verify --all (about 2 minutes)")
+    parser.add_argument("--split", action="store_true", help="also time one check split between 2 workers")
+    parser.add_argument("--only-split", action="store_true", help="time only the split check (section 4)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="size of the split check on one worker")
+    parser.add_argument("--split-repeat", type=int, default=3, help="best of this many runs of the split check")
     args = parser.parse_args()
     print(load())
-    verify_all_speedup(args.repeat)
-    scaling()
-    if args.cli:
-        cli_speedup()
+    if not args.only_split:
+        verify_all_speedup(args.repeat)
+        scaling()
+        if args.cli:
+            cli_speedup()
+    if args.split or args.only_split:
+        split_speedup(args.seconds, args.split_repeat)
     print(load())
 
 

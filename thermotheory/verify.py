@@ -8,6 +8,7 @@ tail probability when the standard error has few degrees of freedom (batch means
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 import numbers
@@ -33,7 +34,10 @@ from .montecarlo.stationary import Run
 from .quantity import BoundQuantity, model_kind
 from .quantity import quantity as lookup
 from .montecarlo.uncertainty import Estimate
-from .workers import Pool, check_workers, cpu_count, run_tasks, submit_tasks
+from . import workers as worker_processes
+from .montecarlo.simulate import shared_blocks
+from .errors import InvalidWorkers
+from .workers import Pool, Splitter, check_workers, cpu_count, run_tasks, submit_tasks
 
 __all__ = ["verify", "verify_all", "estimate", "VerificationRecord", "VerificationTable", "TargetNotReached",
            "BudgetExceeded", "time_scales"]
@@ -574,17 +578,26 @@ def verify(
     theory : sympy expression or float, optional
         A closed form of the model's own (for example one averaged over a parameter) to check
         instead of the engine's: evaluated at ``values``; the record says ``"given"``.
-    workers : int, optional
-        Worker processes of this machine (a positive whole number). One check is one task
-        of :mod:`thermotheory.workers`, so it runs in this process whatever ``workers``
-        says (the setting is checked, for one signature with :func:`verify_all`, which
-        shares its checks out).
+    workers : int or Pool, optional
+        Worker processes of this machine (a positive whole number, or a
+        :class:`thermotheory.workers.Pool` to borrow): the paths of the check's simulation
+        are split into as many contiguous ranges of blocks, each simulated by a worker
+        (:func:`~thermotheory.montecarlo.simulate.observe`), and the estimate made here from
+        their per-block sums; the closed form is derived here. The record is the same, bit for
+        bit, for any number of workers (each block of paths has its own generator). Stationary
+        checks of linear models and of jump processes split so; other checks (transient,
+        nonlinear, lattice, currents and spectral ones of linear models) run in this process.
+        The pilot runs of ``budget`` and ``rtol`` run here (timed by this process's clock);
+        the workers' CPU time counts in ``spent``. ``None`` or 1: one process. Inside a
+        worker process (:func:`verify_all`'s), a check always runs in one process.
     scheduler : str or distributed.Client, optional
-        A Dask scheduler address (``"tcp://host:8786"``) or client: the check runs on one of
-        its workers (the same record as here for the same seed; ``budget`` then counts that
-        worker's CPU time). One that does not answer within
+        A Dask scheduler address (``"tcp://host:8786"``) or client: the blocks of paths are
+        simulated on its workers as with ``workers`` (one range per worker thread), or, for a
+        check whose estimator does not split, the whole check runs on one of its workers;
+        the same record as here for the same seed. One that does not answer within
         :data:`~thermotheory.workers.CONNECT_TIMEOUT` seconds:
-        :class:`~thermotheory.errors.SchedulerUnreachable`.
+        :class:`~thermotheory.errors.SchedulerUnreachable`; ``workers`` and ``scheduler``
+        together: :class:`~thermotheory.errors.InvalidWorkers`.
 
     Returns
     -------
@@ -623,9 +636,18 @@ def verify(
     >>> tt.verify(m, tt.heat, t=1.0, initial={v: 2.0, r: 0.5}, seed=1).passed  # relaxation over [0, 1]
     True
     """
-    if not isinstance(workers, Pool):
-        check_workers(workers)
-    if scheduler is not None:
+    count = workers.workers if isinstance(workers, Pool) else (check_workers(workers) or 1)
+    if scheduler is not None and workers is not None:
+        raise InvalidWorkers("verify: give workers= (processes of this machine) or scheduler= (a Dask cluster), "
+                             "not both")
+    if (scheduler is not None or count > 1) and not worker_processes.IN_WORKER:
+        _, bound, _, _, row = _plan(model, quantity, args, options, values, paths, seed, z_max, dt, duration, budget,
+                                    rtol)
+        if _splits(row, bound):
+            with Splitter(workers, scheduler) as split:
+                return _verify(model, quantity, args, options, values, paths, seed, z_max, dt, duration, method,
+                               budget, rtol, theory, "record", split)
+    if scheduler is not None:  # an estimator whose blocks do not split: the whole check on one worker of the cluster
         kw = dict(values=values, paths=paths, seed=seed, z_max=z_max, dt=dt, duration=duration, method=method,
                   budget=budget, rtol=rtol, theory=theory, **options)
         return run_tasks(_one_check, [(model, quantity, args, kw)], scheduler=scheduler, what="verify")[0]
@@ -633,8 +655,17 @@ def verify(
                    theory, "record")
 
 
+def _splits(row, bound) -> bool:
+    """Whether the estimator of a table row shares its blocks of paths out within
+    :func:`~thermotheory.montecarlo.simulate.shared_blocks` (its ``splits_blocks``: True, or
+    ``"stationary"`` for the stationary quantities alone), as the stationary estimators of linear
+    models (:func:`~thermotheory.montecarlo.simulate.observe`) and of jump processes do."""
+    marked = getattr(row.fn, "splits_blocks", False) if row.by_roles else False
+    return marked is True or (marked == "stationary" and bound.regime == "stationary")
+
+
 def _verify(model, quantity, args, options, values, paths, seed, z_max, dt, duration, method, budget, rtol, theory,
-            part):
+            part, split=None):
     """:func:`verify`'s work: the record (``part="record"``), or one of its two halves.
 
     ``"theory"``: ``(label, expression, value, approximation)``, the closed form at the values
@@ -656,7 +687,7 @@ def _verify(model, quantity, args, options, values, paths, seed, z_max, dt, dura
         derived = (bound.label, *_theory(bound, model, numeric, model_kind(model), given, symbolic_bound))
         if part == "theory":
             return derived
-    measured = _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rtol, started)
+    measured = _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rtol, started, split)
     if part == "measure":
         return measured
     return _record(derived, measured, seed, z_max, method, rtol)
@@ -735,9 +766,14 @@ def _plan(model, quantity, args, options, values, paths, seed, z_max, dt, durati
     return q, bound, symbolic_bound, numeric, row
 
 
-def _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rtol, started):
+def _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rtol, started, split=None):
     """``(Estimate, paths, dt used, duration, rtol reached, seconds planned, seconds spent)``: the table's estimator
-    run as ``verify`` runs it (the seconds are None unless the run was sized by ``budget`` or ``rtol``)."""
+    run as ``verify`` runs it (the seconds are None unless the run was sized by ``budget`` or ``rtol``).
+
+    ``split``: a :class:`~thermotheory.workers.Splitter` that simulates the blocks of paths of the main run (and of
+    the regression step's pilot) in its workers; the pilots of ``budget`` and ``rtol`` run here (they are timed by
+    this process's clock), and the CPU seconds of the workers count in the seconds spent."""
+    shared = (lambda: shared_blocks(split)) if split is not None else contextlib.nullcontext
     run = Run(paths=0, seed=seed, dt=dt, duration=duration, method=method)
     reached = planned = spent = None
     if row.sizing is not None:
@@ -746,16 +782,18 @@ def _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rto
         if smethod != "static":
             _check_step(dt, A)
         if smethod == "regression" and dt is None:
-            run = run.replace(te_step=stationary.regression_step(numeric, bound, run))
+            with shared():
+                run = run.replace(te_step=stationary.regression_step(numeric, bound, run))
         if budget is not None or rtol is not None:
             paths, duration, reached, planned = _sized(numeric, bound, row, run, budget, rtol, started)
             run = run.replace(duration=duration)
     elif budget is not None or rtol is not None:
         raise ModelError("budget= and rtol= size stationary checks of linear models; give paths= here")
     paths = int(paths) if paths is not None else row.paths
-    e, dt_used, dur = row.measure(numeric, bound, run.replace(paths=paths))
+    with shared():
+        e, dt_used, dur = row.measure(numeric, bound, run.replace(paths=paths))
     if planned is not None:
-        spent = _clock() - started
+        spent = _clock() - started + (split.cpu if split is not None else 0.0)
     if reached is False:
         warnings.warn(f"{bound.label}: the run stopped at the time allowed with a relative standard error of "
                       f"{float(e.stderr) / abs(float(e.value)):.2g}, short of rtol={rtol:g} (the record says "

@@ -35,7 +35,8 @@ from typing import IO, Any
 
 from .errors import InvalidWorkers, ModelError, SchedulerUnreachable
 
-__all__ = ["Pool", "Batch", "Pending", "run_tasks", "submit_tasks", "check_workers", "cpu_count", "connect", "CONNECT_TIMEOUT"]
+__all__ = ["Pool", "Batch", "Pending", "Splitter", "run_tasks", "submit_tasks", "check_workers", "cpu_count", "connect",
+           "CONNECT_TIMEOUT"]
 
 #: Arguments of the last tasks that a worker process keeps alive (the models among them keep their caches).
 KEEP_TASKS = 16
@@ -525,3 +526,75 @@ def submit_tasks(function: Callable[..., Any], tasks: Sequence[tuple], workers: 
         return out
 
     return Pending(here)
+
+
+class Splitter:
+    """Worker processes of this machine, or a Dask cluster, lent to the parts of one run (one check's blocks of paths).
+
+    What :func:`thermotheory.montecarlo.simulate.shared_blocks` needs: ``parts`` (how many
+    ranges to split a run into: the workers, or the threads of the cluster's workers),
+    ``remote`` (True for a cluster: even one range runs there), ``cpu`` (CPU seconds that the
+    parts reported, added to by the caller) and :meth:`map`. The processes start at the first
+    :meth:`map` (a run that never splits starts none) and end with :meth:`close` (or the
+    ``with``); a :class:`Pool` or ``distributed.Client`` given is lent and left open.
+
+    Parameters
+    ----------
+    workers : int or Pool, optional
+        Worker processes (a positive whole number), or a pool to borrow.
+    scheduler : str or distributed.Client, optional
+        A Dask scheduler address or client (not with ``workers``).
+
+    Examples
+    --------
+    >>> import operator
+    >>> with Splitter(2) as split:
+    ...     split.parts, split.map(operator.add, [(1, 2), (3, 4)])
+    (2, [3, 7])
+    """
+
+    def __init__(self, workers: int | Pool | None = None, scheduler: Any = None) -> None:
+        self.cpu = 0.0
+        self._pool: Pool | None = workers if isinstance(workers, Pool) else None
+        self._own_pool = False
+        self.client, self._own_client = None, False
+        if scheduler is not None:
+            if workers is not None:
+                raise InvalidWorkers("verify: give workers= (processes of this machine) or scheduler= (a Dask "
+                                     "cluster), not both")
+            self.client, self._own_client = connect(scheduler)
+            try:
+                info = self.client.scheduler_info().get("workers", {})
+                self.parts = max(1, sum(int(w.get("nthreads", 1)) for w in info.values()))
+            except Exception:  # an answer without the workers' threads: one part per worker we cannot count
+                self.parts = 1
+            self.remote = True
+            return
+        self.remote = False
+        self.parts = self._pool.workers if self._pool is not None else (check_workers(workers) or 1)
+
+    def map(self, function: Callable[..., Any], tasks: Sequence[tuple]) -> list[Any]:
+        """``[function(*task) for task in tasks]`` on the workers (the results in the tasks' order)."""
+        if self.client is not None:
+            return run_tasks(function, tasks, scheduler=self.client, what="verify", stacklevel=3)
+        if self._pool is None and self.parts > 1 and len(tasks) > 1:
+            self._pool, self._own_pool = Pool(self.parts), True
+        return run_tasks(function, tasks, workers=self._pool, what="verify", stacklevel=3)
+
+    def close(self) -> None:
+        """End the processes started here (a pool or client given is left open)."""
+        if self._own_pool and self._pool is not None:
+            self._pool.close()
+            self._pool, self._own_pool = None, False
+        if self._own_client and self.client is not None:
+            self.client.close()
+            self.client, self._own_client = None, False
+
+    def __enter__(self) -> "Splitter":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if exc[0] is not None and self._own_pool and self._pool is not None:
+            self._pool.close(kill=True)
+            self._pool, self._own_pool = None, False
+        self.close()

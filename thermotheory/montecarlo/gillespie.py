@@ -368,7 +368,7 @@ def _check_time(name: str, value: Any, positive: bool) -> float:
 
 def gillespie(rates: Any, duration: float, paths: int, seed: int = 0, *, burn_in: float = 0.0,
               initial: Any = 0, windows: int = 1, keep: int = 0, chunk_paths: int | None = None,
-              occupation: bool = True) -> JumpRecord:
+              occupation: bool = True, path_range: tuple[int, int] | None = None) -> JumpRecord:
     """Simulate paths of a Markov jump process by the Gillespie algorithm, vectorised over paths.
 
     Parameters
@@ -396,6 +396,11 @@ def gillespie(rates: Any, duration: float, paths: int, seed: int = 0, *, burn_in
         ``(paths, 0)``; counting currents need only the jumps, and run about a fifth faster).
     chunk_paths : int, optional
         Paths simulated together (rounded up to whole blocks of :data:`JUMP_BLOCK`; default 8192).
+    path_range : (int, int), optional
+        Simulate only the paths ``p0 .. p1 - 1`` of the run (``p0`` and ``p1`` multiples of
+        :data:`JUMP_BLOCK`, or ``p1 = paths``): the same numbers as those paths of the whole
+        run, so that the records of contiguous ranges, joined, are the whole run's bit for bit
+        (``verify(..., workers=)`` shares a run out so). Not with ``keep``.
 
     Returns
     -------
@@ -440,6 +445,9 @@ def gillespie(rates: Any, duration: float, paths: int, seed: int = 0, *, burn_in
         root = np.random.SeedSequence(seed)
     except (TypeError, ValueError) as err:
         raise ModelError(f"seed: expected a non-negative integer but found {seed!r} ({err})") from None
+    p0, p1 = _check_path_range(path_range, paths)
+    if path_range is not None and keep:
+        raise ModelError("keep: the trajectories are kept of a whole run's first paths; give keep=0 with path_range")
     fixed, cum0 = _start_states(initial, n)
     E = src.size
     tables = jump_tables(n, src, dst, w)
@@ -462,25 +470,42 @@ def gillespie(rates: Any, duration: float, paths: int, seed: int = 0, *, burn_in
     sure = int(max(0.0, slowest * horizon - 3.0 * math.sqrt(slowest * horizon)))
     words = root.generate_state(3 * n_blocks, np.uint64).reshape(n_blocks, 3)  # block b: its 3 words
     per_chunk = max(1, min(-(-chunk_paths // B), MAX_CHUNK_BINS // (B * windows * tables.bins)))
-    counts = np.zeros((n_blocks * B, windows, E), dtype=np.int64)
-    occupied = np.zeros((n_blocks * B, n)) if occupation else None
-    start = np.zeros(n_blocks * B, dtype=np.int64)
-    end = np.zeros(n_blocks * B, dtype=np.int64)
+    b0, b1 = p0 // B, -(-p1 // B)  # the blocks of the range (all of them without one)
+    counts = np.zeros(((b1 - b0) * B, windows, E), dtype=np.int64)
+    occupied = np.zeros(((b1 - b0) * B, n)) if occupation else None
+    start = np.zeros((b1 - b0) * B, dtype=np.int64)
+    end = np.zeros((b1 - b0) * B, dtype=np.int64)
     kept: list[tuple[list, list]] = [([], []) for _ in range(keep)]
     jumps = 0
-    for first in range(0, n_blocks, per_chunk):
-        blocks = list(range(first, min(first + per_chunk, n_blocks)))
-        lo = first * B
+    for first in range(b0, b1, per_chunk):
+        blocks = list(range(first, min(first + per_chunk, b1)))
+        lo = (first - b0) * B
         hi = lo + len(blocks) * B
         jumps += _run_chunk(tables, [_generator(words[b]) for b in blocks], fixed, cum0, burn_in, horizon, windows,
                             counts[lo:hi], None if occupied is None else occupied[lo:hi], start[lo:hi], end[lo:hi],
                             kept[lo:min(hi, keep)] if lo < keep else [], sure, B)
     trajectories = [(np.asarray(t, float) - burn_in, np.asarray([start[g]] + s, np.int64))
                     for g, (t, s) in enumerate(kept)]
-    occupied = np.zeros((paths, 0)) if occupied is None else occupied[:paths]
-    return JumpRecord(src=src, dst=dst, counts=counts[:paths], occupation=occupied, start=start[:paths],
-                      end=end[:paths], duration=duration, burn_in=burn_in, seed=seed, trajectories=trajectories,
+    sub = p1 - p0
+    occupied = np.zeros((sub, 0)) if occupied is None else occupied[:sub]
+    return JumpRecord(src=src, dst=dst, counts=counts[:sub], occupation=occupied, start=start[:sub],
+                      end=end[:sub], duration=duration, burn_in=burn_in, seed=seed, trajectories=trajectories,
                       jumps=jumps, n=n)
+
+
+def _check_path_range(path_range: Any, paths: int) -> tuple[int, int]:
+    """``(p0, p1)``: the paths of the run to simulate (all for None), or a ModelError that names ``path_range``."""
+    if path_range is None:
+        return 0, paths
+    try:
+        p0, p1 = path_range
+        ok = all(isinstance(p, numbers.Integral) and not isinstance(p, (bool, np.bool_)) for p in (p0, p1))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or not 0 <= p0 < p1 <= paths or p0 % JUMP_BLOCK or (p1 % JUMP_BLOCK and p1 != paths):
+        raise ModelError(f"path_range: expected (p0, p1) with 0 <= p0 < p1 <= paths = {paths}, p0 a multiple of "
+                         f"{JUMP_BLOCK} and p1 one too (or paths) but found {path_range!r}")
+    return int(p0), int(p1)
 
 
 class _Words(np.random.bit_generator.ISeedSequence):

@@ -34,8 +34,10 @@ from the same paths (information flow, partial entropy production, entropies) is
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,7 +46,8 @@ import numpy as np
 from ..core.checks import real_number
 from ..errors import IrreversibleTransition, ModelError, NotAModel, NotBipartite, NotErgodic, TooLarge
 from . import blocks
-from .gillespie import JumpRecord, gillespie
+from .gillespie import JUMP_BLOCK, JumpRecord, gillespie
+from .simulate import block_ranges, share_out, shared_parts, sharing
 from .uncertainty import Estimate
 
 __all__ = ["relaxation_time", "stationary_run", "transient_run", "occupation", "entropy", "mutual_information",
@@ -154,8 +157,31 @@ def stationary_run(model: Any, *, paths: int, seed: int = 0, duration: float | N
     """
     model = _jump_model(model)
     dur, burn = _times(model, duration)
+    if not keep and sharing() and isinstance(paths, numbers.Integral) and not isinstance(paths, bool) and paths > 0:
+        # within verify(..., workers=): contiguous ranges of whole blocks in worker processes, the same records
+        units = -(-int(paths) // JUMP_BLOCK)
+        tasks = [(model, dur, paths, seed, burn, windows, occupation, (b0 * JUMP_BLOCK, min(paths, b1 * JUMP_BLOCK)))
+                 for b0, b1 in block_ranges(units, shared_parts())]
+        parts = share_out(_run_range, tasks)
+        if parts is not None:
+            return _joined(parts)
     return gillespie(model, dur, paths, seed, burn_in=burn, initial=0, windows=windows, keep=keep,
                      occupation=occupation)
+
+
+def _run_range(model, duration, paths, seed, burn, windows, occupation, path_range) -> tuple[JumpRecord, float]:
+    """The record of the paths ``path_range`` of a stationary run and the CPU seconds taken (a worker's task)."""
+    started = time.process_time()
+    rec = gillespie(model, duration, paths, seed, burn_in=burn, initial=0, windows=windows, occupation=occupation,
+                    path_range=path_range)
+    return rec, time.process_time() - started
+
+
+def _joined(parts: list[JumpRecord]) -> JumpRecord:
+    """The records of contiguous ranges of paths as one record (the whole run's)."""
+    return dataclasses.replace(parts[0], **{name: np.concatenate([getattr(p, name) for p in parts])
+                                            for name in ("counts", "occupation", "start", "end")},
+                               jumps=sum(p.jumps for p in parts))
 
 
 def _initial(model, initial: Any) -> np.ndarray:
@@ -717,3 +743,12 @@ def entropy_production(model: Any, t: Any, initial: Any, initial_mean: Any = Non
         return tot[0] / tot[-1] + _entropy_of(tot[1:-1], labels, True) - h0
 
     return blocks.jackknife(rows, stat, paths), 0.0, rec.duration
+
+
+# estimators whose runs are stationary_run's: verify(..., workers=) shares their blocks out ("stationary": for a
+# stationary quantity; the same functions estimate transient ones from transient_run, which runs in one process)
+for _fn in (information_flow, heat_rate, entropy_production_rate, efficiency, current_mean_rate, current_variance_rate,
+            uncertainty_ratio):
+    _fn.splits_blocks = True
+entropy.splits_blocks = mutual_information.splits_blocks = "stationary"
+del _fn

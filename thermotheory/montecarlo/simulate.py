@@ -56,8 +56,12 @@ from __future__ import annotations
 
 import math
 import numbers
+import pickle
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +74,8 @@ from ..core.model import LinearSDE, find_index
 from ..core.sde import SDE
 from ..errors import ModelError, TooLarge
 
-__all__ = ["simulate", "simulate_memory", "Trajectories", "Gaussian", "step_matrices", "drive_offsets", "BLOCK", "TILE",
+__all__ = ["simulate", "simulate_memory", "observe", "shared_blocks", "sharing", "shared_parts", "share_out",
+           "block_ranges", "Trajectories", "Gaussian", "step_matrices", "drive_offsets", "BLOCK", "TILE",
            "METHODS", "WEAK_ORDER"]
 
 #: Paths per noise generator (and per group of the block estimators' statistics).
@@ -833,6 +838,7 @@ def simulate(
     dtype: Any = "float64",
     max_memory: float | None = None,
     threads: int | None = None,
+    blocks: tuple[int, int] | None = None,
 ) -> Trajectories:
     """Simulate paths of a linear or nonlinear SDE, vectorised over paths.
 
@@ -900,6 +906,12 @@ def simulate(
         whose siblings use the other CPUs) and the run has more than one time tile. Models whose
         tile of normals exceeds :data:`MAX_FEED_BYTES` draw in the calling thread whatever
         ``threads`` says. The paths are the same numbers either way.
+    blocks : (int, int), optional
+        Run only the blocks ``b0 .. b1 - 1`` of the run's blocks of :data:`BLOCK` paths
+        (the paths ``b0 * BLOCK`` up to ``min(paths, b1 * BLOCK)``): the same numbers as
+        those paths of the whole run, so that the records and the observers' results of
+        contiguous ranges, concatenated, are the whole run's bit for bit (:func:`observe`
+        shares a run out among worker processes so). ``paths`` stays the whole run's.
 
     Returns
     -------
@@ -938,6 +950,10 @@ def simulate(
         chunk_paths = 32 * BLOCK if model.dimension <= 4 else 16 * BLOCK
     t_end, dt, burn_in, paths, record_every, chunk_paths = _check_arguments(
         t_end, dt, paths, seed, method, burn_in, record_every, observers, chunk_paths)
+    n_blocks = -(-paths // BLOCK)
+    b0, b1 = _check_blocks(blocks, n_blocks)
+    base = b0 * BLOCK  # the first path of the range; records and per-path results start there
+    sub = min(paths, b1 * BLOCK) - base
     real_dtype = _check_dtype(dtype)
     n = model.dimension
     steps = int(round(t_end / dt))
@@ -992,8 +1008,8 @@ def simulate(
     # the kept states are those rel steps after the burn-in with rel % every == 0, as record rel // every - skip
     every, skip = (steps, 1) if end_only else (record_every, 0)
     n_rec = (steps // every + 1 - skip) if keep else 0
-    _check_memory(simulate_memory(n, steps, paths, record=record, record_every=record_every, chunk_paths=chunk_paths,
-                                  dtype=real_dtype, threads=threads), limit, n_rec, paths, n)
+    _check_memory(simulate_memory(n, steps, sub, record=record, record_every=record_every, chunk_paths=chunk_paths,
+                                  dtype=real_dtype, threads=threads), limit, n_rec, sub, n)
     if isinstance(model, LinearSDE) and not model.is_modulated:
         _check_scheme_stable(A, dt, method, burn_steps + steps)
         F, c, G = step_matrices(A, b, D, dt, method)
@@ -1002,14 +1018,13 @@ def simulate(
         if not all(np.all(np.isfinite(m)) for m in (F, c, G)):
             raise ModelError(f"dt: the one-step matrices overflow at dt = {dt:g} (a fast-growing mode); use a shorter dt")
         kernel = _LinearEngine(F, c, G, real_dtype)
-    n_blocks = -(-paths // BLOCK)
     seqs = np.random.SeedSequence(seed).spawn(n_blocks)
     per_chunk = max(1, int(chunk_paths) // BLOCK)
-    states = np.empty((n_rec, paths, n), real_dtype)
+    states = np.empty((n_rec, sub, n), real_dtype)
     observed: dict[str, list] = {name: [] for name in (observers or {})}
-    bar = _Progress(n_blocks * (steps + burn_steps), progress)
+    bar = _Progress((b1 - b0) * (steps + burn_steps), progress)
     total = burn_steps + steps
-    chunks = [range(first, min(first + per_chunk, n_blocks)) for first in range(0, n_blocks, per_chunk)]
+    chunks = [range(first, min(first + per_chunk, b1)) for first in range(b0, b1, per_chunk)]
     linear = isinstance(model, LinearSDE) and not model.is_modulated
 
     def collect(obs, lo, hi):
@@ -1028,8 +1043,8 @@ def simulate(
         feed = _NoiseFeed(chunks, seqs, initial, model, A, b, kernel, total, threaded)
         try:
             for blocks in chunks:
-                lo = blocks[0] * BLOCK
-                hi = min(paths, lo + len(blocks) * BLOCK)
+                lo = blocks[0] * BLOCK - base
+                hi = min(paths - base, lo + len(blocks) * BLOCK)
                 obs = {name: factory() for name, factory in (observers or {}).items()}
                 z0 = feed.next()
                 _run_linear_chunk(kernel, feed, z0, work, obs, states if keep else None, lo, hi, burn_steps, total,
@@ -1040,8 +1055,8 @@ def simulate(
     else:
         for blocks in chunks:
             rngs = [generator(seqs[j]) for j in blocks]
-            lo = blocks[0] * BLOCK
-            hi = min(paths, lo + len(blocks) * BLOCK)
+            lo = blocks[0] * BLOCK - base
+            hi = min(paths - base, lo + len(blocks) * BLOCK)
             obs = {name: factory() for name, factory in (observers or {}).items()}
             start_states = _initial_states(initial, model, A, b, rngs, [BLOCK] * len(blocks))
             z0 = np.ascontiguousarray(np.stack(start_states).transpose(0, 2, 1))
@@ -1060,6 +1075,167 @@ def simulate(
         record_every=every,
         observed={name: np.concatenate(parts) for name, parts in observed.items()},
     )
+
+
+#: The runner that :func:`observe` shares its blocks out with (set by :func:`shared_blocks`); None: this process.
+_RUNNER: ContextVar = ContextVar("thermotheory_block_runner", default=None)
+
+
+@contextmanager
+def shared_blocks(runner: Any) -> Iterator[Any]:
+    """Within the ``with``, :func:`observe` runs its blocks of paths by ``runner`` (None: in this process).
+
+    ``runner`` has ``parts`` (how many ranges of blocks to make), ``remote`` (whether even one
+    range goes elsewhere, as to a Dask cluster), ``cpu`` (seconds of CPU spent by the ranges,
+    added to here) and ``map(function, tasks) -> results`` in the tasks' order, as
+    :class:`thermotheory.workers.Splitter` has (``verify(..., workers=)`` uses one).
+
+    Examples
+    --------
+    >>> import functools
+    >>> from thermotheory import LinearSDE
+    >>> from thermotheory.montecarlo.blocks import LagMoments
+    >>> class Here:  # a runner that runs the ranges one after the other, here
+    ...     parts, remote, cpu = 3, False, 0.0
+    ...     def map(self, function, tasks):
+    ...         return [function(*task) for task in tasks]
+    >>> m = LinearSDE.from_matrices([[-1.0]], [1.0])
+    >>> factory = {"m": functools.partial(LagMoments, 1, 2)}
+    >>> with shared_blocks(Here()):
+    ...     split = observe(m, t_end=2.0, dt=0.05, paths=640, seed=3, observers=factory)
+    >>> whole = simulate(m, t_end=2.0, dt=0.05, paths=640, seed=3, record=False, observers=factory).observed
+    >>> bool(np.array_equal(split["m"], whole["m"]))
+    True
+    """
+    token = _RUNNER.set(runner)
+    try:
+        yield runner
+    finally:
+        _RUNNER.reset(token)
+
+
+def sharing() -> bool:
+    """Whether :func:`observe` would hand its blocks to a runner here (within :func:`shared_blocks`).
+
+    Examples
+    --------
+    >>> sharing()
+    False
+    """
+    return _RUNNER.get() is not None
+
+
+def block_ranges(n_blocks: int, parts: int) -> list[tuple[int, int]]:
+    """``parts`` contiguous ranges ``(b0, b1)`` of nearly equal size covering ``n_blocks`` blocks (fewer when short).
+
+    Examples
+    --------
+    >>> block_ranges(10, 3)
+    [(0, 3), (3, 7), (7, 10)]
+    >>> block_ranges(2, 4)
+    [(0, 1), (1, 2)]
+    """
+    parts = max(1, min(int(parts), int(n_blocks)))
+    edges = [round(i * n_blocks / parts) for i in range(parts + 1)]
+    return [(edges[i], edges[i + 1]) for i in range(parts)]
+
+
+def _observe_range(model: Any, settings: dict, observers: Mapping, blocks: tuple[int, int]) -> tuple[dict, float]:
+    """The observers' results of blocks ``[b0, b1)`` of a run, and the CPU seconds taken (a worker's task)."""
+    started = time.process_time()
+    tr = simulate(model, **settings, record=False, observers=observers, blocks=blocks)
+    return tr.observed, time.process_time() - started
+
+
+def shared_parts() -> int:
+    """How many parts the runner of :func:`shared_blocks` takes a run in (1 outside one).
+
+    Examples
+    --------
+    >>> shared_parts()
+    1
+    """
+    runner = _RUNNER.get()
+    return 1 if runner is None else max(1, int(runner.parts))
+
+
+def share_out(function: Callable[..., tuple[Any, float]], tasks: Sequence[tuple]) -> list[Any] | None:
+    """The results of ``function(*task)`` for the parts of a run, by the runner of :func:`shared_blocks`.
+
+    Each call returns ``(result, CPU seconds)``; the seconds are added to ``runner.cpu``.
+    None (nothing was run) outside :func:`shared_blocks`, for a single task that would stay
+    on this machine, or for tasks that another process cannot receive (they do not pickle,
+    or need ``__main__``): the caller then runs the whole run here, the same numbers.
+
+    Examples
+    --------
+    >>> share_out(divmod, [(7, 2)]) is None  # no runner here
+    True
+    """
+    runner = _RUNNER.get()
+    if runner is None or not tasks or not (len(tasks) > 1 or runner.remote) or not _portable(function, tasks[0]):
+        return None
+    out = runner.map(function, list(tasks))
+    runner.cpu += sum(cpu for _, cpu in out)
+    return [result for result, _ in out]
+
+
+def observe(model: LinearSDE | SDE, t_end: float, dt: float, paths: int, seed: int = 0, method: str = "exact",
+            burn_in: float = 0.0, observers: Mapping[str, Callable[[], Any]] | None = None, initial: Any = None,
+            chunk_paths: int | None = None) -> dict[str, np.ndarray]:
+    """``simulate(..., record=False, observers=observers).observed``, its blocks shared out where a runner is set.
+
+    Within :func:`shared_blocks`, the run's blocks of :data:`BLOCK` paths are split into
+    ``runner.parts`` contiguous ranges, each simulated (``simulate(..., blocks=)``) by the
+    runner (worker processes, a Dask cluster), and the observers' results concatenated: the
+    same arrays, bit for bit, as one run here, since each block has its own generator. The
+    observers' factories must then pickle (a ``functools.partial`` of a class, not a lambda) and
+    their results depend on their own paths alone; where the model, the factories or the start
+    do not pickle, or there is one block, the run stays in this process (the same numbers).
+
+    Examples
+    --------
+    >>> import functools
+    >>> from thermotheory import LinearSDE
+    >>> from thermotheory.montecarlo.blocks import LagMoments
+    >>> m = LinearSDE.from_matrices([[-1.0]], [1.0])
+    >>> out = observe(m, t_end=1.0, dt=0.1, paths=128, seed=0, observers={"m": functools.partial(LagMoments, 1)})
+    >>> out["m"].shape[0]  # one row per block of 64 paths
+    2
+    """
+    settings = dict(t_end=t_end, dt=dt, paths=paths, seed=seed, method=method, burn_in=burn_in, initial=initial,
+                    chunk_paths=chunk_paths)
+    if observers and sharing():
+        n_blocks = -(-_count("paths", paths) // BLOCK)
+        tasks = [(model, settings, dict(observers), rng) for rng in block_ranges(n_blocks, shared_parts())]
+        out = share_out(_observe_range, tasks)
+        if out is not None:
+            return {name: np.concatenate([o[name] for o in out]) for name in observers}
+    return simulate(model, **settings, record=False, observers=observers).observed
+
+
+def _portable(function: Callable[..., Any], task: tuple) -> bool:
+    """Whether another process can receive the task (it pickles, and needs nothing of ``__main__``)."""
+    try:
+        data = pickle.dumps((function, task))
+    except Exception:  # a lambda, a local class, a compiled function: the run stays here
+        return False
+    return b"__main__" not in data
+
+
+def _check_blocks(blocks: Any, n_blocks: int) -> tuple[int, int]:
+    """``(b0, b1)``: the range of blocks to run (all of them for None), or a ModelError that names ``blocks``."""
+    if blocks is None:
+        return 0, n_blocks
+    try:
+        b0, b1 = blocks
+        ok = all(isinstance(b, numbers.Integral) and not isinstance(b, (bool, np.bool_)) for b in (b0, b1))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or not 0 <= b0 < b1 <= n_blocks:
+        raise ModelError(f"blocks: expected a range (b0, b1) of whole numbers with 0 <= b0 < b1 <= {n_blocks} (the "
+                         f"run's blocks of {BLOCK} paths) but found {blocks!r}")
+    return int(b0), int(b1)
 
 
 def generator(seq: np.random.SeedSequence) -> np.random.Generator:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ from ..errors import ModelError
 from . import blocks
 from .paths import time_scales
 from .regression import filter_error_from_moments, filter_rates, transfer_entropy_from_moments
-from .simulate import simulate
+from .simulate import observe, sharing, simulate
 
 __all__ = ["Run", "entropy", "mutual_information", "conditional_mutual_information", "heat_rate",
            "information_flow", "entropy_production_rate", "efficiency", "transfer_entropy_rate", "filter_error",
@@ -85,15 +86,19 @@ def _family(method: str):
     """Mark an estimator with its method family (its ``method`` attribute)."""
     def mark(fn):
         fn.method = method
+        fn.splits_blocks = True  # its simulation runs through observe: verify(..., workers=) shares its blocks out
         return fn
     return mark
 
 
 def _observed(model, observers, paths, seed, method, dt, duration, burn):
-    # whole steps: simulate refuses a t_end that is not one
-    tr = simulate(model, t_end=round(duration / dt) * dt or duration, dt=dt, paths=paths, seed=seed,
-                  method=method, burn_in=burn, record=False, observers=observers)
-    return tr.observed
+    # whole steps: simulate refuses a t_end that is not one. The factories are partials of classes (they pickle):
+    # within verify(..., workers=) the blocks of paths are simulated by worker processes, the same numbers
+    settings = dict(t_end=round(duration / dt) * dt or duration, dt=dt, paths=paths, seed=seed, method=method,
+                    burn_in=burn)
+    if sharing():
+        return observe(model, **settings, observers=observers)
+    return simulate(model, **settings, record=False, observers=observers).observed
 
 
 def _logdet(cov, idx):
@@ -110,7 +115,7 @@ def _static(model, stat_of_cov, paths, seed, duration, method):
     duration = duration or DEFAULT_DURATION["static"] * slow
     step = static_step(A, method)
     duration = max(duration, step)
-    observed = _observed(model, {"m": lambda: blocks.LagMoments(n, 1)}, paths, seed, method, step, duration,
+    observed = _observed(model, {"m": partial(blocks.LagMoments, n, 1)}, paths, seed, method, step, duration,
                          BURN_IN["static"] * slow)
 
     def stat(total):
@@ -166,7 +171,7 @@ class _Rates:
         self.step = step = dt or fast / 20
         self.idx = idx = list(range(n)) if subsystem is None else model.indices(subsystem)
         self.levels = RATE_ORDER + 2
-        self.observed = _observed(model, {"m": lambda: blocks.LagMoments(n, self.levels)}, paths, seed, method, step,
+        self.observed = _observed(model, {"m": partial(blocks.LagMoments, n, self.levels)}, paths, seed, method, step,
                                   self.duration, BURN_IN["rate"] * slow)
         self.hs = [step * 2**lev for lev in range(self.levels)]
         self.fb = feedback_array(model)
@@ -250,7 +255,7 @@ def _regression(model, stat_of_grams, src, tgt, paths, seed, dt, duration, metho
     step = dt or fast / 50
     warm = int(np.ceil(5 * slow / step))
     kappas = filter_rates(A)
-    observers = {"g": lambda: blocks.RegressionMoments(src, tgt, kappas, step, warm)}
+    observers = {"g": partial(blocks.RegressionMoments, src, tgt, kappas, step, warm)}
     # the filters of the target's past warm up for 5 slow times before the measured duration
     rows = _observed(model, observers, paths, seed, method, step, duration + warm * step,
                      BURN_IN["regression"] * slow)["g"]
