@@ -52,8 +52,8 @@ model
 # %%
 S = tt.stationary_covariance(model)
 quantities = Derivation(model, [
-    ("var_x", Definition("var_x", r"\langle x^2 \rangle"), S[0, 0]),
-    ("var_v", Definition("var_v", r"\langle v^2 \rangle"), S[1, 1]),
+    ("var_x", Definition("var_x", r"\langle x^2 \rangle", "stationary variance of the position"), S[0, 0]),
+    ("var_v", Definition("var_v", r"\langle v^2 \rangle", "stationary variance of the velocity"), S[1, 1]),
 ]) | Derivation.of(model, {
     "heat_rate": tt.heat_rate.of(v),
     "entropy_production_rate": tt.entropy_production_rate.of(),

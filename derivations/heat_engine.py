@@ -87,7 +87,7 @@ opt_model = tt.LinearSDE({x: -optimal * x}, {x: 1}, time=s)
 start = {x: 1 / li}
 energy = optimal * x**2 / 2
 ss2007 = Derivation(opt_model, [
-    ("protocol", Definition("protocol", r"\lambda^*(s)", "the optimal stiffness protocol (T = 1)"), optimal),
+    ("protocol", Definition("protocol", r"\lambda^*(s)", "the optimal stiffness protocol ($T = 1$)"), optimal),
     ("c", Definition("c", "c", "the constant that minimises the work"), c_star),
     ("work", Definition("work", r"W^*(t_f)", "least mean work", check=tt.work.of(tf, start, energy=energy)), W_star),
     ("heat", Definition("heat", r"Q^*(t_f)", "heat released", check=tt.heat.of(tf, start)), Q_star),

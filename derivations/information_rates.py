@@ -200,11 +200,11 @@ tex, md = write_derivation("information_rates", "Information rates of a cascade 
                                 "production, equal to it when everything is recorded (Gomez-Marin, Parrondo and "
                                 "Van den Broeck 2008).",
                            glossary={v: "signal", x: "hidden intermediate", y: "readout",
-                                     g_v: ("relaxation rate of v", "per unit time"),
-                                     g_x: ("relaxation rate of x", "per unit time"),
-                                     g_y: ("relaxation rate of y", "per unit time"),
-                                     k_x: ("coupling of x to v", "per unit time"),
-                                     k_y: ("coupling of y to x", "per unit time"),
-                                     D_v: "noise intensity of v", D_x: "noise intensity of x",
-                                     D_y: "noise intensity of y"})
+                                     g_v: ("relaxation rate of $v$", "per unit time"),
+                                     g_x: ("relaxation rate of $x$", "per unit time"),
+                                     g_y: ("relaxation rate of $y$", "per unit time"),
+                                     k_x: ("coupling of $x$ to $v$", "per unit time"),
+                                     k_y: ("coupling of $y$ to $x$", "per unit time"),
+                                     D_v: "noise intensity of $v$", D_x: "noise intensity of $x$",
+                                     D_y: "noise intensity of $y$"})
 print(f"wrote {tex}, {md} and {fig_path}")

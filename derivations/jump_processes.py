@@ -122,8 +122,8 @@ for name, bound in (("entropy_production", tt.entropy_production.of(t=5.0, initi
 # are
 # $$ l_y = \frac{\gamma k (1 - e^{-\Delta\mu})}{2\gamma + k(1 + e^{-\Delta\mu})}
 #          \ln\frac{\gamma + k}{\gamma + k e^{-\Delta\mu}}, \qquad
-#    \eta = \frac{l_y}{\Phi_y} = \frac{1}{\Delta\mu}\ln\frac{\gamma + k}{\gamma + k e^{-\Delta\mu}} \le 1 . $$
-# A slow signal is sensed at almost no waste ($\eta \to 1$ as $\gamma \to 0$), but then
+#    \eta_y = \frac{l_y}{\Phi_y} = \frac{1}{\Delta\mu}\ln\frac{\gamma + k}{\gamma + k e^{-\Delta\mu}} \le 1 . $$
+# A slow signal is sensed at almost no waste ($\eta_y \to 1$ as $\gamma \to 0$), but then
 # nothing is learnt per unit time ($l_y \to 0$).
 
 # %%
@@ -214,7 +214,7 @@ a1.set_ylabel("nats per unit time")
 a1.legend()
 a2.semilogx(gammas, eff_f(gammas))
 a2.set_xlabel(r"$\gamma$")
-a2.set_ylabel(r"efficiency $\eta = l_y / \Phi_y$")
+a2.set_ylabel(r"efficiency $\eta_y = l_y / \Phi_y$")
 a2.set_ylim(0, 1.05)
 sensor_fig = save_figure(fig, "jump_sensor", out)
 
@@ -302,8 +302,9 @@ memory_fig = save_figure(fig, "jump_memory", out)
 # $e^{\Delta}$ times faster. A bound complex is activated at rate $m$ (using an ATP), and an
 # activated one makes its product at rate $w$ or is discarded at rate $l$ (the wrong one
 # $e^{\Delta}$ times faster): a second chance to reject. The error fraction is
-# $$ \eta = \frac{(\kappa + m)(l + w)}{(\kappa e^{\Delta} + m)(l e^{\Delta} + w)} \to e^{-2\Delta} $$
-# for slow activation and catalysis: the square of the one-step discrimination $e^{-\Delta}$,
+# $$ \epsilon = \frac{v_W}{v_R} = \frac{(\kappa + m)(l + w)}{(\kappa e^{\Delta} + m)(l e^{\Delta} + w)}
+#    \to \epsilon_\infty = e^{-2\Delta} $$
+# for slow activation and catalysis: the square of the one-step discrimination $\epsilon_0 = e^{-\Delta}$,
 # paid for by the activations that end discarded. The products are counted by currents
 # ($J_R$, $J_W$: each jump out of an activated complex counts the probability $w/(l+w)$
 # that it made a product), whose mean rates the engine gives from the stationary state.
@@ -408,8 +409,9 @@ tex, md = write_derivation(
               ("Kinetic proofreading", proof, proof_q,
                "An enzyme binding a right or a wrong substrate (the wrong one leaving $e^{\\Delta}$ times faster), "
                "activating the complex at rate $m$ with an ATP, and making the product at rate $w$ or discarding it "
-               "at rate $l$ (Hopfield 1974). The error fraction, the ratio of the two product fluxes, falls towards "
-               "the square of the one-step discrimination when activation and catalysis are slow."),
+               "at rate $l$ (Hopfield 1974). The error fraction $\\epsilon = v_W / v_R$, the ratio of the two product "
+               "fluxes, falls towards $\\epsilon_\\infty = e^{-2\\Delta}$, the square of the one-step discrimination "
+               "$\\epsilon_0 = e^{-\\Delta}$, when activation and catalysis are slow."),
               ("An ion pump", pump, pump_q,
                "The Na/K-ATPase reduced to one cycle of four states: binding the ions inside, phosphorylation by ATP "
                "(drawing $\\Delta\\mu_\\mathrm{ATP}$), release outside (storing $\\Delta\\mu_\\mathrm{ion}$ in the "

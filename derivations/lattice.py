@@ -50,17 +50,17 @@ L = sp.Symbol("L", positive=True, integer=True)
 # The field's closed forms are its own (no registered quantity is a propagator or a length):
 # each is a Definition, its notation written once here.
 quantities = Derivation(None, [(key, Definition(key, symbol, text), expr) for key, symbol, text, expr in [
-    ("propagator", "G(k)", "propagator, d = 1", E.propagator(1)),
-    ("propagator_3d", r"G_{d=3}(k)", "propagator, d = 3", E.propagator(3)),
+    ("propagator", "G(k)", "propagator, $d = 1$", E.propagator(1)),
+    ("propagator_3d", r"G_{d=3}(k)", "propagator, $d = 3$", E.propagator(3)),
     ("inverse_correlation_length", r"\kappa", "inverse correlation length", E.inverse_correlation_length()),
     ("correlation_length", r"\xi = a / \kappa", "correlation length", E.correlation_length()),
     ("second_moment_length", r"\xi_{2}", "second-moment correlation length", E.second_moment_length()),
     ("two_point_function", r"G(r)", "two-point function, infinite lattice", E.two_point_function()),
-    ("two_point_function_ring", r"G_L(r)", "two-point function on a ring of L sites", E.two_point_function(L)),
+    ("two_point_function_ring", r"G_L(r)", "two-point function on a ring of $L$ sites", E.two_point_function(L)),
     ("susceptibility", r"\chi", "susceptibility", E.susceptibility()),
-    ("entropy_production_density_1d", r"\Pi / N \;(d = 1)", "entropy production per site, d = 1",
+    ("entropy_production_density_1d", r"\Pi / N \;(d = 1)", "entropy production per site, $d = 1$",
      E.entropy_production_density(1)),
-    ("entropy_production_density_2d", r"\Pi / N \;(d = 2)", "entropy production per site, d = 2",
+    ("entropy_production_density_2d", r"\Pi / N \;(d = 2)", "entropy production per site, $d = 2$",
      E.entropy_production_density(2)),
     ("mass_for_length", r"m^2(\xi)", "mass for a correlation length", E.mass_for_length()),
     ("flow_a", r"a'", "lattice spacing after one decimation", flow["a"]),

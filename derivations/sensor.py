@@ -40,9 +40,9 @@ model
 # %%
 S = tt.stationary_covariance(model)
 moments = Derivation(model, [
-    ("var_v", Definition("var_v", r"\langle v^2 \rangle"), S[0, 0]),
-    ("cov_vr", Definition("cov_vr", r"\langle v r \rangle"), S[0, 1]),
-    ("var_r", Definition("var_r", r"\langle r^2 \rangle"), S[1, 1]),
+    ("var_v", Definition("var_v", r"\langle v^2 \rangle", "stationary variance of the signal"), S[0, 0]),
+    ("cov_vr", Definition("cov_vr", r"\langle v r \rangle", "stationary covariance of signal and sensor"), S[0, 1]),
+    ("var_r", Definition("var_r", r"\langle r^2 \rangle", "stationary variance of the sensor"), S[1, 1]),
 ])
 quantities = moments | Derivation.of(model, {
     "information": tt.mutual_information.of(v, r),

@@ -43,8 +43,9 @@ model
 # %%
 S = tt.stationary_covariance(model)
 quantities = Derivation(model, [
-    ("var_x1", Definition("var_x1", r"\langle x_1^2 \rangle"), S[0, 0]),
-    ("cov_x1_x2", Definition("cov_x1_x2", r"\langle x_1 x_2 \rangle"), S[0, 1]),
+    ("var_x1", Definition("var_x1", r"\langle x_1^2 \rangle", "stationary variance of $x_1$"), S[0, 0]),
+    ("cov_x1_x2", Definition("cov_x1_x2", r"\langle x_1 x_2 \rangle", "stationary covariance of $x_1$ and $x_2$"),
+     S[0, 1]),
 ]) | Derivation.of(model, {
     "information": tt.mutual_information.of(x1, x2),
     "entropy_production_rate": tt.entropy_production_rate.of(),

@@ -188,20 +188,20 @@ def _entropy(model, X=None, t=None, initial=None, form=None):
 entropy = register(Quantity(
     "entropy", _entropy, symbol=r"H_{{{t}}}({X})", kind="static", units=NATS, reference="cover2006",
     roles=(_x("X", "the variables, or a region of sites of a lattice (default: the whole state)", True), _T, _S0),
-    description="differential entropy of the marginal of X",
+    description="differential entropy of the marginal of $X$",
     closed_forms={"lattice": _lattice_entropy, "jump": _jump_entropy}))
 
 mutual_information = register(Quantity(
     "mutual_information", gaussian.mutual_information, symbol=r"I_{{{t}}}({X}; {Y})", kind="static",
     units=NATS, reference="cover2006", roles=(_x("X", "first variables"), _x("Y", "second variables"), _T, _S0),
-    description="mutual information between X and Y",
+    description="mutual information between $X$ and $Y$",
     closed_forms={"lattice": _lattice_mutual_information, "jump": _jump_mutual_information}))
 
 conditional_mutual_information = register(Quantity(
     "conditional_mutual_information", gaussian.conditional_mutual_information,
     symbol=r"I_{{{t}}}({X}; {Y} \mid {Z})", kind="static", units=NATS, reference="cover2006",
     roles=(_x("X", "first variables"), _x("Y", "second variables"), _x("Z", "conditioning variables"), _T, _S0),
-    description="mutual information between X and Y given Z"))
+    description="mutual information between $X$ and $Y$ given $Z$"))
 
 entropy_production_rate = register(Quantity(
     "entropy_production_rate", thermo.entropy_production_rate, symbol=r"\sigma_{{{subsystem}}}", kind="rate", alternatives=(r"\dot S^{{\mathrm{{tot}}}}_{{{subsystem}}}", r"\Pi_{{{subsystem}}}"),
@@ -231,14 +231,14 @@ efficiency = register(Quantity(
 heat = register(Quantity(
     "heat", thermo.heat, symbol=r"Q_{{{subsystem}}}({t})", kind="transient", units=NATS, reference="sekimoto2010", alternatives=(r"\Delta S^{{\mathrm{{m}}}}_{{{subsystem}}}({t})", r"q_{{{subsystem}}}({t})"),
     roles=(Role("t", "time", False, "duration"), Role("initial", "state", False, "initial covariance"), _M0, _SUB),
-    description="heat released into the medium over [0, t] from an initial state (as entropy, Q/T)",
+    description="heat released into the medium over $[0, t]$ from an initial state (as entropy, $Q/T$)",
     closed_forms={"jump": _jump_heat}))
 
 entropy_production = register(Quantity(
     "entropy_production", thermo.entropy_production, symbol=r"\Delta S_{{\mathrm{{tot}}}}({t})", kind="transient",
     units=NATS, reference="seifert2012",
     roles=(Role("t", "time", False, "duration"), Role("initial", "state", False, "initial covariance"), _M0),
-    description="total entropy produced over [0, t] from an initial state",
+    description="total entropy produced over $[0, t]$ from an initial state",
     closed_forms={"jump": _jump_entropy_production}))
 
 transfer_entropy_rate = register(Quantity(
@@ -280,7 +280,8 @@ uncertainty_ratio = register(Quantity(
     units="dimensionless (at least 1 by the thermodynamic uncertainty relation)", reference="barato2015",
     roles=(_CURRENT, Role("entropy_rate", "option", True, "the entropy production rate, where the model's frame "
                                                              "does not show it")),
-    description="thermodynamic uncertainty ratio 2 D_J Sigma / (2 J^2): at least 1",
+    description=r"thermodynamic uncertainty ratio $2 D_J \Sigma / (2 \bar{J}^2)$ ($\Sigma$ the entropy production "
+                "rate): at least 1",
     closed_forms={"jump": _jump_uncertainty_ratio}))
 
 
@@ -295,7 +296,7 @@ full_history_transfer_entropy_rate = register(Quantity(
 mutual_information_rate = register(Quantity(
     "mutual_information_rate", spectral.mutual_information_rate, symbol=r"\dot I({X}; {Y})", kind="rate",
     units=RATE, reference="tostevin2009", roles=(_x("X", "first variables"), _x("Y", "second variables")),
-    description="mutual information between the stationary paths of X and Y per unit time (spectral formula)"))
+    description="mutual information between the stationary paths of $X$ and $Y$ per unit time (spectral formula)"))
 
 kl_divergence_rate = register(Quantity(
     "kl_divergence_rate", spectral.kl_divergence_rate, symbol=r"\dot D_{{{observed}}}", kind="rate", units=RATE,
@@ -310,8 +311,8 @@ work = register(Quantity(
     reference="schmiedl2007",
     roles=(Role("t", "time", False, "duration"), Role("initial", "state", False, "initial covariance"),
            Role("energy", "option", False, "the energy U(z, s): quadratic in the state, a function of time"), _M0),
-    description="mean work done by a protocol over [0, t] on an energy U(z, s): the time integral of <dU/ds>, "
-                "jumps included"))
+    description=r"mean work done by a protocol over $[0, t]$ on an energy $U(z, s)$: the time integral of "
+                r"$\langle \partial U / \partial s \rangle$, jumps included"))
 
 
 # -- velocity-dependent feedback (LinearSDE(feedback=...)) ---------------------------------------------------------
@@ -369,7 +370,7 @@ conversion_efficiency = register(Quantity(
     roles=(Role("input", "variables", False, "the reservoir the machine draws free energy from (its name)"),
            Role("output", "variables", False, "the reservoir the machine stores free energy in (its name)")),
     description="conversion efficiency of a machine: free energy stored in the output per free energy drawn from "
-                "the input, -sigma_out / sigma_in, at most 1",
+                r"the input, $-\sigma_{\mathrm{out}} / \sigma_{\mathrm{in}}$, at most 1",
     closed_forms={"jump": conversion_efficiency_of}))
 
 

@@ -24,7 +24,9 @@ __all__ = ["TEXT_WIDTH", "latex_width", "fit_lines", "new_namer", "tex_text", "p
 
 
 _TEXT_ESCAPES = [("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
-                 ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\^{}")]
+                 ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\^{}"),
+                 # OT1 text prints "|" as an em dash and "<", ">" as inverted marks: the text commands
+                 ("|", r"\textbar{}"), ("<", r"\textless{}"), (">", r"\textgreater{}")]
 _GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi "
           "chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega").split()
 
@@ -73,6 +75,8 @@ def tex_text(text: str) -> str:
     --------
     >>> tex_text("v -> x -> w, tau_n and 50% of sigma")
     'v $\\to$ x $\\to$ w, $\\tau_{n}$ and 50\\% of $\\sigma$'
+    >>> tex_text("P(strong | potentiated) < 1 <- 2 > 0")
+    'P(strong \\textbar{} potentiated) \\textless{} 1 $\\leftarrow$ 2 \\textgreater{} 0'
     """
     if not isinstance(text, str):
         raise InvalidExport(f"expected text (a string) but found {type(text).__name__} {text!r}")

@@ -103,7 +103,7 @@ def _quantities(model: LinearSDE, neuron: sp.Symbol) -> Derivation:
          thermo.entropy_production_rate(model, subsystem=neuron)),
         ("efficiency", R.efficiency.of(neuron), thermo.efficiency(model, neuron)),
         ("decoding_error", Definition("decoding_error", rf"\operatorname{{var}}(v \mid {n})",
-                                      "error of the best estimate of v from the present rate"), decoding),
+                                      "error of the best estimate of $v$ from the present rate"), decoding),
         ("transfer_entropy_rate", R.transfer_entropy_rate.of(v, neuron), te),
         ("sensory_capacity", Definition("sensory_capacity", rf"C_{{{n}}}",
                                         "sensory capacity: information flow over transfer entropy rate"),
@@ -205,16 +205,17 @@ def large_population_limits() -> Derivation:
     entries = []
     for key in ("information", "information_flow", "efficiency", "decoding_error", "kalman_error",
                 "sensory_capacity", "decoder_optimality"):
-        entries.append((key, Definition(key, lim + q.quantity(key).latex(), f"limit N -> oo of {key}"),
+        entries.append((key, Definition(key, lim + q.quantity(key).latex(),
+                                        rf"limit $N \to \infty$ of the {key.replace('_', ' ')}"),
                         sp.simplify(sp.limit(q[key], N, sp.oo))))
     entries.append(("heat_rate_per_neuron", Definition("heat_rate_per_neuron",
                                                        lim + q.quantity("heat_rate").latex() + " / N",
-                                                       "limit N -> oo of the heat rate per neuron"),
+                                                       r"limit $N \to \infty$ of the heat rate per neuron"),
                     sp.simplify(sp.limit(q["heat_rate"] / N, N, sp.oo))))
     entries.append(("transfer_entropy_rate_per_sqrt_neuron",
                     Definition("transfer_entropy_rate_per_sqrt_neuron",
                                lim + q.quantity("transfer_entropy_rate").latex() + r" / \sqrt{N}",
-                               "limit N -> oo of the transfer entropy rate over sqrt(N)"),
+                               r"limit $N \to \infty$ of the transfer entropy rate over $\sqrt{N}$"),
                     sp.simplify(sp.limit(q["transfer_entropy_rate"] / sp.sqrt(N), N, sp.oo))))
     return Derivation(q.model, entries)
 

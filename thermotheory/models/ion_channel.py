@@ -249,18 +249,19 @@ def step_quantities(model: MarkovJumpProcess | None = None) -> Derivation:
     entropy_form = ClosedForm(GATES * _H_NT - _L_NT, [*defs, (_H_NT, _binary_entropy(_NT)),
                                                       (_L_NT, _log_orderings(_NT))], _NAMES)
     return Derivation(model, [
-        ("n_inf", Definition("n_inf", r"n_\infty", "open fraction of one gate at the new voltage, as t -> oo"), n_inf),
-        ("gating", Definition("gating", r"n(t)", "open fraction of one gate at time t"),
+        ("n_inf", Definition("n_inf", r"n_\infty", r"open fraction of one gate at the new voltage, as "
+                                                    r"$t \to \infty$"), n_inf),
+        ("gating", Definition("gating", r"n(t)", "open fraction of one gate at time $t$"),
          ClosedForm(_NU + (n_0 - _NU) * sp.exp(-(alpha + beta) * t), defs[:1], _NAMES)),
         ("open_probability", Definition("open_probability", r"p_4(t)", "probability that the channel conducts at "
-                                        "time t (Hodgkin and Huxley's n(t)^4)"), form(_NT**GATES)),
-        ("entropy", Definition("entropy", shannon.latex(), "Shannon entropy of the occupancy at time t",
+                                        "time $t$ (Hodgkin and Huxley's $n(t)^4$)"), form(_NT**GATES)),
+        ("entropy", Definition("entropy", shannon.latex(), "Shannon entropy of the occupancy at time $t$",
                                check=shannon),
          entropy_form),
-        ("entropy_production", Definition("entropy_production", ep.latex(), "entropy produced over [0, t] by the "
+        ("entropy_production", Definition("entropy_production", ep.latex(), "entropy produced over $[0, t]$ by the "
                                           "relaxation", check=ep),
          form(GATES * (bernoulli_kl(n_0, _NU) - bernoulli_kl(_NT, _NU)))),
-        ("heat", Definition("heat", heat.latex(), "heat released over [0, t] (as entropy)", check=heat), heat_form),
+        ("heat", Definition("heat", heat.latex(), "heat released over $[0, t]$ (as entropy)", check=heat), heat_form),
         ("total_cost", Definition("total_cost", r"\Delta S_\mathrm{tot}(\infty)", "entropy produced by the whole "
                                   "relaxation"), form(GATES * bernoulli_kl(n_0, _NU))),
     ])

@@ -227,19 +227,20 @@ def binary_quantities() -> Derivation:
     after = f + q * (1 - f)  # P(strong) just after a potentiation
     now = f + q * (1 - f) * sp.exp(-q * r * t)  # and at t
     return Derivation(binary_synapse(), [
-        ("entropy_production", Definition("entropy_production", ep.latex(), "entropy produced over [0, t] while "
-                                          "forgetting a potentiation (any f)", check=ep),
+        ("entropy_production", Definition("entropy_production", ep.latex(), "entropy produced over $[0, t]$ while "
+                                          "forgetting a potentiation (any $f$)", check=ep),
          _bernoulli_kl(after, f) - _bernoulli_kl(now, f)),
         ("strong", Definition("strong", r"\pi_s", "stationary probability of the strong state"), f),
-        ("signal", Definition("signal", r"S(t)", "memory signal: P(strong | potentiated) - P(strong | depressed)"),
+        ("signal", Definition("signal", r"S(t)", r"memory signal: $P(\text{strong} \mid \text{potentiated})"
+                                                 r" - P(\text{strong} \mid \text{depressed})$"),
          S),
         ("lifetime", Definition("lifetime", r"\tau_\mathrm{mem}", "decay time of the memory signal"), 1 / (q * r)),
         ("information", Definition("information", r"I(M; \text{state}_t)", "information kept about a memory "
-                                   "stored at t = 0 (f = 1/2)"),
+                                   "stored at $t = 0$ ($f = 1/2$)"),
          ClosedForm(sp.log(2) - _binary_entropy((1 + _S) / 2), [(_S, S)], {_S: "S(t)"})),
         ("forgetting_cost", Definition("forgetting_cost", r"\Delta S_\mathrm{tot}(t, \infty)",
                                        "entropy the relaxation will still produce, averaged over the two memories "
-                                       "(f = 1/2)"),
+                                       "($f = 1/2$)"),
          ClosedForm((kl((1 + _S) / 2) + kl((1 - _S) / 2)) / 2, [(_S, S)], {_S: "S(t)"})),
     ])
 
@@ -262,14 +263,14 @@ def cascade_quantities(n: int = CASCADE_LEVELS) -> Derivation:
     qs, _ = cascade_probabilities(n, x)
     S0 = 1 / (n * (1 - x))
     return Derivation(cascade(n).subs({f: sp.Rational(1, 2)}), [
-        ("occupancy", Definition("occupancy", r"\pi_i", "stationary probability of each state (f = 1/2)"),
+        ("occupancy", Definition("occupancy", r"\pi_i", "stationary probability of each state ($f = 1/2$)"),
          sp.Rational(1, 2 * n)),
-        ("initial_signal", Definition("initial_signal", r"S(0)", "memory signal just after storage (f = 1/2)"), S0),
+        ("initial_signal", Definition("initial_signal", r"S(0)", "memory signal just after storage ($f = 1/2$)"), S0),
         ("initial_information", Definition("initial_information", r"I(M; \text{strength}_0)",
                                            "information the strength holds about the memory just after storage"),
          sp.log(2) - _binary_entropy((1 + S0) / 2)),
         ("slowest_switch", Definition("slowest_switch", r"r q_n / 2", "rate at which the deepest level switches "
-                                      "(f = 1/2)"), r * qs[-1] / 2),
+                                      "($f = 1/2$)"), r * qs[-1] / 2),
     ])
 
 

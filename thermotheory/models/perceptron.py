@@ -167,7 +167,7 @@ _LABEL_INFORMATION = Definition("information", r"I(\sigma_T; \sigma)", "informat
 _WEIGHT_INFORMATION = Definition("weight_information", r"I(\sigma_T; \omega)", "information of the weight")
 _ENTROPY_CHANGE = Definition("entropy_change", r"\Delta S(\omega)", "entropy change of the weight")
 _HEAT = Definition("heat", r"Q", "heat released by the weight")
-_EFFICIENCY = Definition("efficiency", r"\eta", "efficiency of learning, I / (Delta S + Q)")
+_EFFICIENCY = Definition("efficiency", r"\eta", r"efficiency of learning, $I / (\Delta S + Q)$")
 
 
 def one_weight_quantities(nu_value: Any, tau_value: Any = None, time: Any = mp.inf, dps: int = 20) -> Derivation:

@@ -11,11 +11,11 @@ fraction :math:`w/(l + w)` of those jumps make a product.
 With the branch's stationary state, :math:`p_{R^*} = m k_\mathrm{on} p_E / ((\kappa + m)(l + w))`,
 the **error fraction** (wrong products per right product) is
 
-.. math:: \eta = \frac{v_W}{v_R} = \frac{(\kappa + m)(l + w)}{(\kappa e^{\Delta} + m)(l e^{\Delta} + w)}
+.. math:: \epsilon = \frac{v_W}{v_R} = \frac{(\kappa + m)(l + w)}{(\kappa e^{\Delta} + m)(l e^{\Delta} + w)}
           \;\longrightarrow\; e^{-2\Delta} \quad (m \ll \kappa,\ w \ll l),
 
 the square of the equilibrium discrimination :math:`e^{-\Delta}` that one binding step gives
-(:math:`l \to 0`: no proofreading, :math:`\eta \to (\kappa + m)/(\kappa e^\Delta + m)`).
+(:math:`l \to 0`: no proofreading, :math:`\epsilon \to (\kappa + m)/(\kappa e^\Delta + m)`).
 The price is the activations (ATP) spent per product made, :math:`(l + w)/w` on the right
 branch. The published scheme has no reverse transitions: its entropy production is infinite
 (the engine refuses it with a named error); its currents are finite.
@@ -80,8 +80,8 @@ def proofreading_quantities() -> Derivation:
     r"""Hopfield's closed forms: the product fluxes, the error fraction and its limits, the ATP per product.
 
     Keys: ``free_enzyme`` (:math:`p_E`), ``right_flux`` (:math:`v_R`), ``wrong_flux``
-    (:math:`v_W`), ``error`` (:math:`\eta`), ``error_limit`` (:math:`e^{-2\Delta}`),
-    ``error_equilibrium`` (:math:`e^{-\Delta}`, one discrimination step),
+    (:math:`v_W`), ``error`` (:math:`\epsilon`), ``error_limit`` (:math:`\epsilon_\infty = e^{-2\Delta}`),
+    ``error_equilibrium`` (:math:`\epsilon_0 = e^{-\Delta}`, one discrimination step),
     ``activations_per_product`` (:math:`(m p_R + m p_W)/(v_R + v_W)`).
 
     Examples
@@ -103,11 +103,11 @@ def proofreading_quantities() -> Derivation:
         ("free_enzyme", Definition("free_enzyme", r"p_E", "stationary probability of the free enzyme"), p_E),
         ("right_flux", Definition("right_flux", r"v_R", "rate of right products"), v_R),
         ("wrong_flux", Definition("wrong_flux", r"v_W", "rate of wrong products"), v_W),
-        ("error", Definition("error", r"\eta", "error fraction: wrong products per right product"),
+        ("error", Definition("error", r"\epsilon", "error fraction: wrong products per right product"),
          (kappa + m) * (l + w) / ((kappa * wrong + m) * (l * wrong + w))),
-        ("error_limit", Definition("error_limit", r"\eta_\infty", "error fraction for slow activation and "
-                                   "catalysis (m, w -> 0)"), sp.exp(-2 * Delta)),
-        ("error_equilibrium", Definition("error_equilibrium", r"\eta_0", "error fraction of one discrimination "
+        ("error_limit", Definition("error_limit", r"\epsilon_\infty", "error fraction for slow activation and "
+                                   r"catalysis ($m, w \to 0$)"), sp.exp(-2 * Delta)),
+        ("error_equilibrium", Definition("error_equilibrium", r"\epsilon_0", "error fraction of one discrimination "
                                          "step"), sp.exp(-Delta)),
         ("activations_per_product", Definition("activations_per_product", r"n_\mathrm{ATP}",
                                                "activations (ATP) spent per product"),

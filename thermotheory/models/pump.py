@@ -23,6 +23,14 @@ by a difference of the states' free energies, which sums to zero around every cy
 entropy production is that of local detailed balance, and the cycle's affinity is :math:`A`.
 The pump runs forward while :math:`A > 0` and stalls at :math:`A = 0`.
 
+The declared flows are the free energies exchanged with the reservoirs: they are the
+stationary quantities of this model (reservoir flows, efficiency, entropy production rate).
+Over a transient from a non-stationary start, the heat and the entropy production computed
+with them (``tt.heat``, ``tt.entropy_production`` with ``initial=``) differ from those of local
+detailed balance by the change of the mean free energy of the states (:math:`\Delta\mu_\mathrm{ion}`
+times the change of the probability of ``E_2PNa``), and can be negative: use the stationary
+quantities of this model only.
+
 One cycle (Hill 1977): every transition carries the same stationary current
 
 .. math:: J = \frac{k_1 k_2 k_3 k_4 \, (1 - e^{-A})}{\Sigma}, \qquad
@@ -79,6 +87,8 @@ RESERVOIRS = {("E_1", "E_1Na"): "ions", ("E_1Na", "E_2PNa"): "atp", ("E_2PNa", "
               ("E_2P", "E_1"): "medium"}
 
 _J, _Js, _Sigma = sp.symbols("J J_s Sigma", positive=True)  # named definitions of the derivation
+#: How the cycle current is written (``J`` alone is the receptor's binding current on the jump page).
+_J_TEX = r"J_\mathrm{ion}"
 _A = sp.Symbol("A", real=True)  # the cycle's affinity, Delta_mu_ATP - Delta_mu_ion
 
 
@@ -126,7 +136,7 @@ def ion_current() -> JumpCurrent:
     >>> ion_current().weights[("E_2P", "E_2PNa")]
     -1
     """
-    return JumpCurrent({("E_2PNa", "E_2P"): 1}, symbol="J")
+    return JumpCurrent({("E_2PNa", "E_2P"): 1}, symbol=_J_TEX)
 
 
 def slip_current() -> JumpCurrent:
@@ -214,7 +224,7 @@ def pump_quantities(slip: bool = False) -> Derivation:
         current = k_1 * k_2 * k_3 * k_4 * (1 - sp.exp(-_A)) / _Sigma
         sigma_def = [(_A, A), (_Sigma, sp.collect(sp.expand(tree_sum.subs(A, _A), power_exp=False), sp.exp(-_A)))]
         defs = sigma_def + [(_J, current)]
-        names = {_A: "A", _Sigma: r"\Sigma", _J: "J"}
+        names = {_A: "A", _Sigma: r"\Sigma", _J: _J_TEX}
         J_form = ClosedForm(current, sigma_def, {_A: "A", _Sigma: r"\Sigma"})
         fuel = _J
         eta = Delta_mu_ion / Delta_mu_ATP
@@ -222,7 +232,7 @@ def pump_quantities(slip: bool = False) -> Derivation:
         J_value = probability_current(model, "E_2PNa", "E_2P", form="rational")
         Js_value = probability_current(model, "E_2PNa", "E_1", form="rational")
         defs = [(_J, J_value), (_Js, Js_value)]
-        names = {_J: "J", _Js: "J_s"}
+        names = {_J: _J_TEX, _Js: "J_s"}
         J_form = J_value
         fuel = _J + _Js
         eta = ClosedForm(Delta_mu_ion * _J / (Delta_mu_ATP * fuel), defs, names)
@@ -235,7 +245,7 @@ def pump_quantities(slip: bool = False) -> Derivation:
 
     # the cycle current is written J, the name the other entries use for it
     entries = [own("cycle_current", R.current_mean_rate.of(ion_current()), "ions moved out per unit time (the "
-                   "cycle current)", J_form, "J")]
+                   "cycle current)", J_form, _J_TEX)]
     if slip:
         entries.append(own("slip_current", R.current_mean_rate.of(slip_current()),
                            "slips per unit time (ATP hydrolysed, no ion moved)", Js_value))

@@ -291,22 +291,22 @@ def _learning_derivation(kind: str, forms: dict[str, Any]) -> Derivation:
     entropy = R.entropy.of(w, t=t, initial=LEARNING_START)
     h0 = sp.log(2 * sp.pi * sp.E * sigma_w**2) / 2
     notation = {
-        "gain": Definition("gain", "c(t)", "gain of the conditional mean, E[w | mu] = c(t) mu"),
-        "variance": Definition("variance", r"\operatorname{var}(w_{t} \mid \mu)", "variance of w given mu"),
-        "information": Definition("information", information.latex(), "information the weight holds about mu",
+        "gain": Definition("gain", "c(t)", r"gain of the conditional mean, $E[w \mid \mu] = c(t)\,\mu$"),
+        "variance": Definition("variance", r"\operatorname{var}(w_{t} \mid \mu)", r"variance of $w$ given $\mu$"),
+        "information": Definition("information", information.latex(), r"information the weight holds about $\mu$",
                                   check=information),
         "entropy_change": Definition("entropy_change", r"\Delta S_{w}(t)", "change of the weight's entropy, "
-                                     "H(w_t) - H(w_0)"),
-        "heat": Definition("heat", heat.latex(), "heat released over [0, t] (as entropy), averaged over mu",
+                                     "$H(w_t) - H(w_0)$"),
+        "heat": Definition("heat", heat.latex(), r"heat released over $[0, t]$ (as entropy), averaged over $\mu$",
                            check=heat),
-        "efficiency": Definition("efficiency", r"\eta(t)", "learning efficiency I / (Delta S_w + Q)"),
+        "efficiency": Definition("efficiency", r"\eta(t)", r"learning efficiency $I / (\Delta S_w + Q_w)$"),
         "gain_final": Definition("gain_final", r"c(\infty)", "gain after learning"),
         "information_final": Definition("information_final", r"I(w_{\infty}; \mu)", "information after learning"),
         "heat_final": Definition("heat_final", r"Q_{w}(\infty)", "heat of learning"),
         "efficiency_final": Definition("efficiency_final", r"\eta(\infty)", "efficiency of learning"),
     }
     entries = [(key, notation[key], forms[key]) for key in notation]
-    entries.insert(4, ("entropy", Definition("entropy", entropy.latex(), "entropy of the weight at t", check=entropy),
+    entries.insert(4, ("entropy", Definition("entropy", entropy.latex(), "entropy of the weight at $t$", check=entropy),
                        h0 + forms["entropy_change"]))
     return Derivation(learning_sde(kind), entries)
 
@@ -328,7 +328,7 @@ def ramp_efficiency() -> Derivation:
     eff, heat = q["efficiency_final"], q["heat_final"]
     final = r"\eta_{\mathrm{ramp}}(\infty)"
     return Derivation(q.model, [
-        ("efficiency", Definition("efficiency", final, "efficiency of learning by a ramp of duration tau_r"), eff),
+        ("efficiency", Definition("efficiency", final, r"efficiency of learning by a ramp of duration $\tau_r$"), eff),
         ("heat", Definition("heat", r"Q_{w, \mathrm{ramp}}(\infty)", "heat of learning by a ramp"), heat),
         ("step_limit", Definition("step_limit", r"\lim_{\tau_r \to 0} " + final, "the step's efficiency"),
          sp.simplify(sp.limit(eff, tau_r, 0))),
@@ -375,17 +375,17 @@ def storage_quantities() -> Derivation:
     stored = R.mutual_information.of(w, mu, t=t_w + t, initial=LEARNING_START)
     return Derivation(learning_sde("pulse"), [
         ("information", Definition("information", r"I_{\mathrm{store}}(t)",
-                                   "information left a time t after the drive stopped", check=stored), info),
+                                   "information left a time $t$ after the drive stopped", check=stored), info),
         ("lifetime", Definition("lifetime", r"t_{\mathrm{mem}}(I_{th})", "time at which the information falls to "
-                                "I_th"), sp.simplify(life[0]) if len(life) == 1 else life),
+                                "$I_{th}$"), sp.simplify(life[0]) if len(life) == 1 else life),
         ("heat_forgetting", Definition("heat_forgetting", r"Q_{\mathrm{forget}}(t)",
-                                       "heat released over the time t after the stop"), heat_forget),
+                                       "heat released over the time $t$ after the stop"), heat_forget),
         ("heat_forgetting_total", Definition("heat_forgetting_total", r"Q_{\mathrm{forget}}(\infty)",
                                              "heat released while forgetting, in all"),
          sp.simplify(sp.limit(heat_forget, t, sp.oo))),
-        ("write_cost", Definition("write_cost", r"Q_{\mathrm{write}}", "heat of writing, Q(t_w)"),
+        ("write_cost", Definition("write_cost", r"Q_{\mathrm{write}}", "heat of writing, $Q(t_w)$"),
          sp.simplify(write)),
-        ("hold_cost", Definition("hold_cost", r"Q_{\mathrm{hold}}(t)", "heat over a time t of holding"), hold),
+        ("hold_cost", Definition("hold_cost", r"Q_{\mathrm{hold}}(t)", "heat over a time $t$ of holding"), hold),
         ("hold_to_write", Definition("hold_to_write", r"Q_{\mathrm{hold}}(\infty) / Q_{\mathrm{write}}",
                                      "cost of holding for ever over the cost of writing"),
          sp.simplify(sp.limit(hold, t, sp.oo) / write)),
