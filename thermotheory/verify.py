@@ -378,10 +378,14 @@ def _sized(numeric, bound, row, run: Run, budget, rtol, started):
             allowed = (f"budget={budget:g} s" if budget is not None
                        else f"at most {MAX_RTOL_SECONDS:g} s for rtol= alone")
             reach = rtol * math.sqrt(wanted / max(cap, 1e-300)) if cap > 0 else math.inf
+            hint = (f"within it about rtol={reach:.2g} is reachable: ask for that, or a larger budget="
+                    if math.isfinite(reach) else  # nothing left: no rtol is reachable, say so
+                    f"the pilot runs (and the closed form) took {spent:.3g} s of it, leaving none for the run: "
+                    "give a larger budget=")
             raise TooLarge(
                 f"rtol: a relative standard error of {rtol:g} on {bound.label} would need about {wanted:.3g} s of CPU "
                 f"(predicted from pilot runs: {mean:.4g} +- {err:.2g}), far more than the time allowed ({allowed}); "
-                f"within it about rtol={reach:.2g} is reachable: ask for that, or a larger budget=")
+                f"{hint}")
         reached = wanted <= cap
         seconds.append(max(min(wanted, cap), 0.0))
     seconds = min(seconds)
