@@ -53,16 +53,27 @@ def plain_text(text: str) -> str:
     --------
     >>> plain_text(r"a sensor misaligning at $k e^{-\Delta\mu}$, $v \to x$, heat $Q_{x}$ and $\frac{a}{b}$")
     'a sensor misaligning at k e^(-Δμ), v → x, heat Q_x and a/b'
+    >>> plain_text(r"$\frac{1}{\tau_{r}}$, $\sqrt{2 D}$, $\frac{\sqrt{k m}}{\gamma}$")
+    '1/τ_r, √(2 D), (√(k m))/γ'
     """
     if not isinstance(text, str):
         raise InvalidExport(f"expected text (a string) but found {type(text).__name__} {text!r}")
 
+    def group(x: str) -> str:
+        return x if re.fullmatch(r"[\w.]+", x) else f"({x})"
+
     def math(m: re.Match) -> str:
         t = m.group(1)
-        t = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2", t)
-        t = re.sub(r"\\([A-Za-z]+|[,;])", lambda c: _PLAIN_COMMANDS.get(c.group(1), c.group(1)), t)
+        t = re.sub(r"\\([A-Za-z]+|[,;])", lambda c: c.group(0) if c.group(1) in ("frac", "sqrt")
+                   else _PLAIN_COMMANDS.get(c.group(1), c.group(1)), t)
         t = re.sub(r"([_^])\{([^{}]*)\}", lambda c: f"{c.group(1)}{c.group(2)}" if c.group(1) == "_" or len(
             c.group(2)) == 1 else f"^({c.group(2)})", t)
+        while True:  # innermost first
+            done = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda c: f"{group(c.group(1))}/{group(c.group(2))}", t)
+            done = re.sub(r"\\sqrt\{([^{}]*)\}", lambda c: f"√{group(c.group(1))}", done)
+            if done == t:
+                break
+            t = done
         return t.replace("{", "").replace("}", "")
 
     return re.sub(r"\$([^$]*)\$", math, text)
