@@ -154,14 +154,17 @@ def measure(lhs: str, form) -> dict[str, float]:
             "minus": sum(leading_minus(p) for p in parts)}
 
 
-def hand_report(path: str) -> int:
-    """Ours/hand per form of the hand set at ``path`` (see ``benchmarks/hand_forms.py``); 1 if any is over 1.15 or unequal."""
+def hand_report(path: str, pages: str | None = None) -> int:
+    """Ours/hand per form of the hand set at ``path`` (see ``benchmarks/hand_forms.py``); 1 if any is over 1.15 or unequal.
+
+    ``pages``: the folder of Markdown pages to read (default ``$THERMOTHEORY_PAGES``, else ``docs/derivations``).
+    """
     here = str(Path(__file__).resolve().parent)
     if here not in sys.path:
         sys.path.insert(0, here)
     import hand_forms
 
-    return hand_forms.report(hand_forms.load_hand(path))
+    return hand_forms.report(hand_forms.load_hand(path), pages)
 
 
 def main(argv: list[str]) -> int:
@@ -171,9 +174,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--save", help="pickle the recorded forms to this file")
     parser.add_argument("--load", help="measure the forms pickled in this file instead of running the scripts")
     parser.add_argument("--hand", help="compare the committed pages' forms with the hand forms in this JSON/TOML file")
+    parser.add_argument("--pages", help="with --hand: read the pages from this folder (default docs/derivations)")
     args = parser.parse_args(argv)
     if args.hand:
-        return hand_report(args.hand)
+        return hand_report(args.hand, args.pages)
 
     from thermotheory.core import presentation
 

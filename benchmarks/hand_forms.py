@@ -13,7 +13,9 @@ ours) listing entries ``{page, symbol, latex}`` and optionally ``section`` and `
   that the hand form is the page's form.
 
 The page's form is read from the committed Markdown page, the line
-``- $<symbol> = <form>$`` of the section: what a referee sees.
+``- $<symbol> = <form>$`` of the section: what a referee sees. Pages regenerated elsewhere
+(``THERMOTHEORY_OUT=DIR python derivations/<page>.py``) are read from ``DIR`` with
+``--pages DIR``, or with the environment variable ``THERMOTHEORY_PAGES=DIR`` (:func:`pages_dir`).
 
 **The measure** is one: the glyphs a reader sees (:func:`glyphs`), the rule of
 :func:`thermotheory.core.closedform.printed_size` (each command one glyph; braces,
@@ -21,13 +23,14 @@ The page's form is read from the committed Markdown page, the line
 is ``glyphs(page form) / glyphs(hand form)``; over :data:`LIMIT` (1.15) the page prints
 something a careful hand derivation would not.
 
-Run: python benchmarks/bench_presentation.py --hand FILE
+Run: python benchmarks/bench_presentation.py --hand FILE [--pages DIR]
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import re
 from dataclasses import dataclass
@@ -38,6 +41,8 @@ import sympy as sp
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "docs" / "derivations"
+#: The environment variable naming another folder of pages to read (regenerated pages, before they are committed).
+PAGES_ENV = "THERMOTHEORY_PAGES"
 #: A printed form more than this times the hand form's size fails.
 LIMIT = 1.15
 
@@ -85,7 +90,23 @@ def _norm(tex: str) -> str:
     return " ".join(tex.split())
 
 
-def page_forms(page: str, pages: Path = PAGES) -> dict[tuple[str, str], str]:
+def pages_dir(pages: str | Path | None = None) -> Path:
+    """The folder of pages to read: ``pages`` if given, else ``$THERMOTHEORY_PAGES`` if set, else ``docs/derivations``.
+
+    Examples
+    --------
+    >>> pages_dir("/tmp/pages").as_posix()
+    '/tmp/pages'
+    >>> PAGES_ENV in os.environ or pages_dir() == PAGES
+    True
+    """
+    if pages is not None:
+        return Path(pages)
+    env = os.environ.get(PAGES_ENV)
+    return Path(env) if env else PAGES
+
+
+def page_forms(page: str, pages: str | Path | None = None) -> dict[tuple[str, str], str]:
     r"""The forms a committed Markdown page prints: ``{(section, line): form}``.
 
     ``line`` is the whole text between ``- $`` and ``$`` of a result line; :func:`printed_form`
@@ -97,7 +118,7 @@ def page_forms(page: str, pages: Path = PAGES) -> dict[tuple[str, str], str]:
     >>> any(section == "" and line.startswith("l_{x} = ") for section, line in forms)
     True
     """
-    path = Path(pages) / f"{page}.md"
+    path = pages_dir(pages) / f"{page}.md"
     if not path.is_file():
         raise FileNotFoundError(f"no derivation page {path}")
     section = ""
@@ -112,7 +133,7 @@ def page_forms(page: str, pages: Path = PAGES) -> dict[tuple[str, str], str]:
     return out
 
 
-def printed_form(page: str, symbol: str, section: str = "", pages: Path = PAGES) -> str:
+def printed_form(page: str, symbol: str, section: str = "", pages: str | Path | None = None) -> str:
     r"""The right-hand side the page prints for ``symbol`` in ``section`` (``""``: before the first heading).
 
     Raises
@@ -450,7 +471,7 @@ class Comparison:
         return self.printed is not None and self.ratio > LIMIT
 
 
-def compare(hand: HandForm, pages: Path = PAGES, check_values: bool = True) -> Comparison:
+def compare(hand: HandForm, pages: str | Path | None = None, check_values: bool = True) -> Comparison:
     """Measure the page's form for ``hand`` and the hand form alike; check they are equal at random points.
 
     The value check reads both LaTeX strings (:func:`tex_to_sympy`), and the hand form's
@@ -485,12 +506,16 @@ def compare(hand: HandForm, pages: Path = PAGES, check_values: bool = True) -> C
     return Comparison(hand, printed, ours, theirs, equal, "" if equal else "the page's form and the hand form differ")
 
 
-def report(forms: Sequence[HandForm], pages: Path = PAGES, out: Any = None) -> int:
-    """Print ours/hand per form, flag those over :data:`LIMIT` (or unequal, or missing); 1 if any, else 0."""
+def report(forms: Sequence[HandForm], pages: str | Path | None = None, out: Any = None) -> int:
+    """Print ours/hand per form, flag those over :data:`LIMIT` (or unequal, or missing); 1 if any, else 0.
+
+    ``pages``: the folder of Markdown pages (default :func:`pages_dir`).
+    """
     import sys
 
     out = out or sys.stdout
     rows = [compare(h, pages) for h in forms]
+    print(f"pages: {pages_dir(pages)}", file=out)
     print(f"measure: glyphs a reader sees (closedform.printed_size's rule); limit ours/hand <= {LIMIT}", file=out)
     print(f"{'page':<12} {'section':<28} {'symbol':<42} {'ours':>5} {'hand':>5} {'ratio':>6}  flag", file=out)
     bad = 0

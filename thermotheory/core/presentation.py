@@ -21,6 +21,13 @@ split on a branch) is dropped, not printed. The strategies:
   (the scale then cancels against the rest of the form);
 - polynomial factors anywhere collected; scalar factors pulled out of numerators; pairs of
   negated factors flipped (no ``-a - b`` over ``-c - d``);
+- what a theorist writes by hand (issue #24): exponentials with one sign of exponent per
+  rate, the one that reads shorter (``(e^a - 1)^2 e^{-2a}`` as ``(1 - e^{-a})^2``, no
+  ``e^{2t/\tau}`` multiplied through every term); common factors pulled out of sums and terms
+  sharing a factor grouped; perfect squares completed (``1/a + 1/b - 2/\sqrt{ab}`` as
+  ``(1/\sqrt a - 1/\sqrt b)^2``); ``-c \ln(1/x)`` as ``c \ln x``; one fraction split into
+  pieces over their own denominators; a numerator that is a denominator factor plus a
+  little as ``1 + R/P``; a constant's rational factor pulled out (``(1 - \ln 2)/2``);
 - and, once the best form is chosen, the dressing of what is printed: ``sqrt(a) sqrt(b)``
   as ``sqrt(a b)`` where the assumptions allow it (all but one radicand nonnegative), and every sum
   printed with a positive term first where there is one (``(sqrt(w_2) - sqrt(w_1))^2``).
@@ -33,6 +40,7 @@ fraction nested in a numerator or denominator and for each sum led by a minus si
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
@@ -750,6 +758,241 @@ def _dressed(e: sp.Basic) -> sp.Basic:
     return _ordered(_merged_roots(e))
 
 
+#: Most distinct exponents (``x`` of ``e^{c x}``, ``c`` rational) :func:`_exp_signs` rewrites (2**n sign choices).
+EXP_BODIES = 3
+#: Sums with more terms than this are not searched for common factors or squares (:func:`_common_factors`,
+#: :func:`_complete_squares`): the search is over pairs and groups of terms.
+GROUP_TERMS = 8
+
+
+def _exp_bodies(e: sp.Expr) -> tuple[sp.Expr, dict[sp.Expr, sp.Rational]] | None:
+    """``e`` with every exponential split over the monomials of its exponent, and the unit of each monomial.
+
+    ``e^{-2 (t + a)}`` becomes ``e^{-2 t} e^{-2 a}``; the unit of a monomial ``x`` is the greatest
+    common divisor of the rational ``c`` of its ``e^{c x}``. None where an exponent has a
+    coefficient that is not rational.
+    """
+    e = e.replace(lambda x: isinstance(x, sp.exp), lambda x: sp.exp(sp.expand(x.args[0])))
+    e = sp.expand_power_exp(e)
+    coeffs: dict[sp.Expr, list] = {}
+    for x in e.atoms(sp.exp):
+        c, body = x.args[0].as_coeff_Mul()
+        if not c.is_Rational or c == 0:
+            return None
+        coeffs.setdefault(body, []).append(abs(c))
+    return e, {b: (sp.gcd_list(cs) if len(cs) > 1 else cs[0]) for b, cs in coeffs.items()}
+
+
+def _opaque(e: sp.Expr, keep: Callable[[sp.Basic], bool]) -> tuple[sp.Expr, dict]:
+    """``e`` with every function application (a log, ...) replaced by a dummy, and the map back."""
+    back: dict = {}
+
+    def hide(x: sp.Basic) -> sp.Basic:
+        d = sp.Dummy("F")
+        back[d] = x
+        return d
+
+    return e.replace(lambda x: isinstance(x, sp.Function) and not keep(x), hide), back
+
+
+@lru_cache(maxsize=4096)
+def _exp_signs(e: sp.Expr) -> sp.Expr:
+    r"""Exponentials with one sign of exponent per rate, the sign that reads shorter; then cancelled and factored.
+
+    Each exponential ``e^{c x}`` (split over the monomials of its exponent) is written as a
+    power of ``u = e^{\pm g x}`` (``g`` the common divisor of the ``c`` of ``x``), the form is
+    cancelled and factored as a rational function of the ``u`` (logarithms held whole), and
+    the shortest of the sign choices is kept: ``(e^{a} - 1)^2 e^{-2a}`` becomes
+    ``(1 - e^{-a})^2``, ``e^{2a} - 2 e^{a} + 1`` becomes ``(e^{a} - 1)^2``.
+    """
+    if not e.has(sp.exp):
+        return e
+    split = _exp_bodies(e)
+    if split is None or not split[1] or len(split[1]) > EXP_BODIES:
+        return e
+    e2, units = split
+    if all(x.args[0].could_extract_minus_sign() for x in e2.atoms(sp.exp)):
+        return e  # every rate already decays: the reading a theorist keeps (factoring is the "factor" strategy's)
+    bodies = sorted(units, key=sp.default_sort_key)
+    dummies = [sp.Dummy("u", positive=True) for _ in bodies]
+    forms = []
+    for signs in itertools.product((-1, 1), repeat=len(bodies)):
+        def power(x: sp.Expr) -> sp.Expr:
+            c, body = x.args[0].as_coeff_Mul()
+            i = bodies.index(body)
+            return dummies[i] ** (c / (signs[i] * units[body]))
+
+        z = e2.replace(lambda x: isinstance(x, sp.exp), power)
+        if z.has(sp.exp):
+            continue
+        back = {d: sp.exp(s * units[b] * b) for d, s, b in zip(dummies, signs, bodies)}
+        held, restore = _opaque(z, lambda x: False)
+        try:
+            forms.append(_sign_pairs(sp.factor(held).xreplace(restore).xreplace(back)))
+        except (sp.PolynomialError, ValueError, TypeError, NotImplementedError, ZeroDivisionError):
+            continue
+    if not forms:
+        return e
+    chosen = min(forms, key=size)  # the sign choice that reads shortest; then its common factors pulled out
+    return min((e, chosen, _common_factors(chosen)), key=size)
+
+
+def _grouped_sum(s: sp.Expr) -> sp.Expr:
+    """The shortest of the sum ``s`` and ``s`` with the terms that share a factor grouped (``a x + b x + c``)."""
+    terms = list(s.args)
+    if len(terms) < 3 or len(terms) > GROUP_TERMS:
+        return s
+    where: dict[sp.Expr, set] = {}
+    for k, t in enumerate(terms):
+        for f in sp.Mul.make_args(t):
+            if not f.is_number:
+                where.setdefault(f.base if f.is_Pow else f, set()).add(k)
+    best, best_size, seen = s, _weighted_ops(s), set()  # operations: cheap, and a shared factor is one fewer
+    for ks in where.values():
+        ks = frozenset(ks)
+        if len(ks) < 2 or len(ks) == len(terms) or ks in seen:
+            continue
+        seen.add(ks)
+        inner = sp.factor_terms(sp.Add(*[terms[k] for k in ks]))
+        cand = sp.Add(inner, *[terms[k] for k in range(len(terms)) if k not in ks])
+        c = _weighted_ops(cand)
+        if c < best_size:
+            best, best_size = cand, c
+    return best
+
+
+def _common_factors(e: sp.Expr) -> sp.Expr:
+    """Common factors pulled out of every sum (``factor_terms``), and inside it the terms sharing a factor grouped.
+
+    ``g^2 u^2 e^{-x}/k - g^2 u^2/k + g t u^2`` becomes ``g u^2 (t + g (e^{-x} - 1)/k)``.
+    """
+
+    return e.replace(lambda x: isinstance(x, sp.Add), _common_factor_of)
+
+
+@lru_cache(maxsize=8192)
+def _common_factor_of(x: sp.Expr) -> sp.Expr:
+    """The sum ``x`` with its common factor pulled out and the terms sharing a factor grouped (:func:`_common_factors`)."""
+    pulled = sp.factor_terms(x)
+    if pulled.is_Add:
+        return _grouped_sum(pulled)
+    if pulled.is_Mul:
+        return sp.Mul(*[_grouped_sum(a) if a.is_Add else a for a in pulled.args])
+    return pulled
+
+
+def _complete_squares(e: sp.Expr) -> sp.Expr:
+    """``p^2 + q^2 - 2 p q`` (any other terms aside) as ``(p - q)^2`` in every sum; ``p, q`` the roots of two positive terms.
+
+    ``1/a + 1/b - 2/(sqrt(a) sqrt(b))`` becomes ``(1/sqrt(a) - 1/sqrt(b))^2``.
+    """
+
+    def rewrite(s: sp.Expr) -> sp.Expr:
+        terms = list(s.args)
+        if len(terms) < 3 or len(terms) > GROUP_TERMS:
+            return s
+        for i, j in itertools.combinations(range(len(terms)), 2):
+            a, b = terms[i], terms[j]
+            if not (a.is_positive and b.is_positive):
+                continue
+            p, q = sp.sqrt(a), sp.sqrt(b)
+            if any(_is_root(f) and f.base.is_Add for x in (p, q) for f in sp.Mul.make_args(x)):
+                continue  # a root of a sum is no simpler than the square
+            for k in range(len(terms)):
+                if k in (i, j):
+                    continue
+                for sign in (1, -1):
+                    if sp.expand(terms[k] - 2 * sign * p * q) == 0:
+                        rest = [terms[m] for m in range(len(terms)) if m not in (i, j, k)]
+                        return sp.Add((p + sign * q) ** 2, *rest)
+        return s
+
+    return e.replace(lambda x: isinstance(x, sp.Add), rewrite)
+
+
+def _log_signs(e: sp.Expr) -> sp.Expr:
+    """``-c log(A)`` as ``c log(1/A)``: ``-log(1/x)/2`` becomes ``log(x)/2``."""
+
+    def flip(m: sp.Expr) -> sp.Expr:
+        c, rest = m.as_coeff_Mul()
+        if not (c.is_Rational and c < 0):
+            return m
+        factors = sp.Mul.make_args(rest)
+        logs = [f for f in factors if isinstance(f, sp.log)]
+        if len(logs) != 1:
+            return m
+        other = sp.Mul(*[f for f in factors if f is not logs[0]])
+        return -c * other * sp.log(1 / logs[0].args[0])  # a product's powers negated, nothing multiplied out
+
+    return e.replace(lambda x: isinstance(x, sp.Mul), flip)
+
+
+def _terms_cancelled(e: sp.Expr) -> sp.Expr:
+    """A fraction whose numerator is a sum written as a sum of fractions, each cancelled.
+
+    ``-(t_1 t_3 (a - b) L + 2 (t_1 + t_3) d)/(2 t_1 t_3 (t_1 + t_3))`` becomes
+    ``(b - a) L/(2 (t_1 + t_3)) - d/(t_1 t_3)``: each piece over its own, shorter denominator.
+    """
+
+    def target(x: sp.Basic) -> bool:
+        if not isinstance(x, sp.Mul):
+            return False
+        n, d = sp.fraction(x)
+        return d != 1 and n.as_coeff_Mul()[1].is_Add
+
+    def rewrite(x: sp.Expr) -> sp.Expr:
+        n, d = sp.fraction(x)
+        c, total = n.as_coeff_Mul()
+        if len(total.args) > GROUP_TERMS:
+            return x
+        held, restore = _opaque(sp.Add(*[c * t / d for t in total.args], evaluate=False), lambda f: False)
+        return sp.Add(*[_sign_pairs(sp.factor(piece).xreplace(restore)) for piece in held.args])  # logs whole
+
+    return e.replace(target, rewrite)
+
+
+def _one_plus(e: sp.Expr) -> sp.Expr:
+    """A fraction ``N/(P Q)`` whose numerator is a product ``P`` of denominator factors plus a little, as ``(1 + R/P)/Q``.
+
+    ``k (t (r + s + 1) + r + 1)/((t + 1)(t + r)(r + 1))`` becomes
+    ``k (1 + s t/((t + 1)(r + 1)))/(t + r)``: the part that is one, and the correction.
+    """
+    n, d = sp.fraction(e)
+    sums = [f for f in sp.Mul.make_args(n) if f.is_Add]
+    dens = [f for f in sp.Mul.make_args(d) if f.is_Add]
+    if len(sums) != 1 or not dens or len(dens) > 4:
+        return e
+    (total,) = sums
+    expanded = sp.expand(total)
+    if not expanded.is_Add or len(expanded.args) > COLLECT_TERMS:
+        return e
+    best, best_size = e, size(e)
+    for r in range(1, len(dens) + 1):
+        for part in itertools.combinations(dens, r):
+            p = sp.Mul(*part)
+            rest = sp.expand(expanded - sp.expand(p))
+            if rest == 0 or (rest.is_Add and 2 * len(rest.args) > len(expanded.args)):
+                continue
+            outside = sp.Mul(*[f for f in sp.Mul.make_args(n) if f is not total]) / sp.Mul(
+                *[f for f in sp.Mul.make_args(d) if f not in part])
+            cand = sp.Mul(outside, 1 + sp.factor(rest) / p, evaluate=False) if not outside.is_Number else \
+                outside * (1 + sp.factor(rest) / p)
+            c = size(cand)
+            if c < best_size:
+                best, best_size = cand, c
+    return best
+
+
+def _number(e: sp.Expr) -> sp.Expr:
+    """A constant (no symbols) with its rational factor pulled out of a sum: ``1/2 - log(2)/2`` as ``(1 - log(2))/2``."""
+    if not e.is_Add:
+        return e
+    pulled = sp.factor_terms(e, clear=True)
+    if pulled != e and size(_ordered(pulled)) < size(e) and equal_at_random_points(pulled, e):
+        return pulled
+    return e
+
+
 STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("factor", _factor),
     ("collect", _collected),
@@ -768,10 +1011,16 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("numerators", _numerators),
     ("fractions joined", _fractions_joined),
     ("spread", _spread),
+    ("exponential signs", _exp_signs),
+    ("common factors", _common_factors),
+    ("complete squares", _complete_squares),
+    ("log signs", _log_signs),
+    ("terms cancelled", _terms_cancelled),
+    ("one plus", _one_plus),
 )
 CHEAP = ("logs combined", "logs split", "powers out of logs", "roots merged", "signs", "sign pairs", "exponentials",
          "natural scale", "numerators", "fractions joined",
-         "spread")
+         "spread", "log signs")
 
 
 def _rational_parts(e: sp.Expr, fn: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
@@ -837,8 +1086,10 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         return expr
     if isinstance(expr, sp.MatrixBase):
         return expr.applyfunc(lambda e: compact(e, rounds, seed))
-    if expr.is_Atom or not expr.free_symbols:
+    if expr.is_Atom:
         return expr
+    if not expr.free_symbols:
+        return _number(expr)
     if expr.has(sp.MatrixSymbol):  # determinants of named blocks: already in the shape they are meant to have
         return expr
     if _combined_log_terms(expr) > COMPACT_TERMS:  # the size guard: rewriting would take minutes
