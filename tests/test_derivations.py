@@ -8,7 +8,11 @@ import pytest
 SCRIPTS = sorted((Path(__file__).resolve().parents[1] / "derivations").glob("*.py"))
 #: Scripts whose fast run takes about a minute (many transient Monte Carlo checks): run with -m slow, and by
 #: the README's main command, so that the default suite stays under ten minutes on a 2-core machine.
-SLOW = {"synapse", "heat_engine"}
+SLOW = {"synapse", "heat_engine",
+        # about 25-35 s of CPU each (the mean-field perceptron's Monte Carlo, the jump networks' symbolic forms, the
+        # lattice sums): their pages' committed LaTeX still compiles and fits by default (test_latex.py), and their
+        # closed forms are checked by default in test_perceptron.py, test_jump_*.py and test_lattice.py
+        "perceptron", "jump_processes", "lattice"}
 
 
 def test_there_are_derivations():

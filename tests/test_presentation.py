@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -26,13 +28,37 @@ def _same_value(a, b, seeds=range(3)):
         assert x == pytest.approx(y, rel=1e-12, abs=1e-14)
 
 
-QUANTITIES = {**B.neuron_quantities(), **{"limit_" + k: v for k, v in B.large_population_limits().items()},
-              **{"ramp_" + k: v for k, v in S.ramp_efficiency().items()}}
+# The closed forms are derived once per test process, when a test first needs them, not at collection: every
+# pytest-xdist worker collects every file, so a module-level derivation here cost each worker seconds.
+neuron_quantities = lru_cache(maxsize=None)(B.neuron_quantities)
+large_population_limits = lru_cache(maxsize=None)(B.large_population_limits)
+ramp_efficiency = lru_cache(maxsize=None)(S.ramp_efficiency)
+tracking_quantities = lru_cache(maxsize=None)(S.tracking_quantities)
 
 
-@pytest.mark.parametrize("name", sorted(QUANTITIES))
+@lru_cache(maxsize=None)
+def quantities() -> dict:
+    return {**neuron_quantities(), **{"limit_" + k: v for k, v in large_population_limits().items()},
+            **{"ramp_" + k: v for k, v in ramp_efficiency().items()}}
+
+
+#: The names of :func:`quantities`, written out so that collection derives nothing
+#: (test_the_parametrized_names_are_every_quantity keeps the list whole).
+NAMES = ("decoder_optimality", "decoding_error", "efficiency", "entropy_production", "heat_rate", "information",
+         "information_flow", "kalman_error", "sensory_capacity", "total_entropy_production", "transfer_entropy_rate",
+         *("limit_" + k for k in ("decoder_optimality", "decoding_error", "efficiency", "heat_rate_per_neuron",
+                                  "information", "information_flow", "kalman_error", "sensory_capacity",
+                                  "transfer_entropy_rate_per_sqrt_neuron")),
+         *("ramp_" + k for k in ("efficiency", "heat", "slow_limit", "step_limit")))
+
+
+def test_the_parametrized_names_are_every_quantity():
+    assert sorted(NAMES) == sorted(quantities())
+
+
+@pytest.mark.parametrize("name", sorted(NAMES))
 def test_compact_keeps_the_value_and_never_grows(name):
-    expr = QUANTITIES[name]
+    expr = quantities()[name]
     out = compact(expr)
     assert size(out) <= size(expr)
     if sp.sympify(expr).free_symbols:
@@ -41,14 +67,14 @@ def test_compact_keeps_the_value_and_never_grows(name):
 
 def test_the_issue_examples_read_as_an_author_would_print_them():
     tn, tv, sn, g, sv = B.tau_n, B.tau_v, B.sigma_n, B.g, B.sigma_v
-    assert compact(B.large_population_limits()["information"]) == sp.log(1 + tv / tn) / 2
-    flow = compact(B.neuron_quantities()["information_flow"])
+    assert compact(large_population_limits()["information"]) == sp.log(1 + tv / tn) / 2
+    flow = compact(neuron_quantities()["information_flow"])
     assert sn**2 * (tn + tv) ** 2 in sp.Add.make_args(sp.fraction(flow)[1])
-    cap = compact(B.neuron_quantities()["sensory_capacity"])
+    cap = compact(neuron_quantities()["sensory_capacity"])
     assert not cap.could_extract_minus_sign()
-    step = compact(S.ramp_efficiency()["step_limit"])
+    step = compact(ramp_efficiency()["step_limit"])
     assert not any(isinstance(a.args[0], sp.Pow) for a in step.atoms(sp.log))
-    assert size(step) < size(S.ramp_efficiency()["step_limit"])
+    assert size(step) < size(ramp_efficiency()["step_limit"])
 
 
 def test_the_random_point_check_rejects_a_wrong_rewrite():
@@ -74,10 +100,10 @@ def test_compact_of_closed_forms_and_containers():
 
 
 def test_decoder_in_dimensionless_groups():
-    heat = B.UNITS(B.neuron_quantities()["heat_rate"])
+    heat = B.UNITS(neuron_quantities()["heat_rate"])
     assert heat.expr.doit() == B.snr / (B.tau_v * (B.rho + 1))
     assert heat.latex(where=False).startswith(r"\frac{1}{\tau_{v}} \frac{")
-    for name, expr in B.neuron_quantities().items():
+    for name, expr in neuron_quantities().items():
         out = B.UNITS(expr)
         assert out.free_symbols <= expr.free_symbols | {B.tau_v}
         vals = _values(expr.free_symbols, 5)
@@ -85,11 +111,11 @@ def test_decoder_in_dimensionless_groups():
 
 
 def test_synapse_and_particle_in_groups():
-    for expr in S.tracking_quantities().values():
+    for expr in tracking_quantities().values():
         out = S.UNITS(expr)
         vals = _values(expr.free_symbols | out.free_symbols, 6)
         assert float(out.evaluate(vals)) == pytest.approx(float(tt.evaluate(expr, vals)), rel=1e-10)
-    step = S.UNITS(S.ramp_efficiency()["heat"], S.LEARNING_SCALES)
+    step = S.UNITS(ramp_efficiency()["heat"], S.LEARNING_SCALES)
     assert {n.name for n, _ in step.definitions} == {"hat_lambda", "hat_tau_r"}
     rate = P.UNITS(P.dragging_rate())
     assert rate.definitions[0][1] == P.u / sp.sqrt(P.T / P.m)
