@@ -87,8 +87,8 @@ RESERVOIRS = {("E_1", "E_1Na"): "ions", ("E_1Na", "E_2PNa"): "atp", ("E_2PNa", "
               ("E_2P", "E_1"): "medium"}
 
 _J, _Js, _Sigma = sp.symbols("J J_s Sigma", positive=True)  # named definitions of the derivation
-#: How the cycle current is written (``J`` alone is the receptor's binding current on the jump page).
-_J_TEX = r"J_\mathrm{ion}"
+#: How the cycle current (the turnover) is written: ``J`` is the receptor's binding current on the jump page.
+_J_TEX = r"\nu"
 _A = sp.Symbol("A", real=True)  # the cycle's affinity, Delta_mu_ATP - Delta_mu_ion
 
 
