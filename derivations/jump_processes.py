@@ -347,7 +347,7 @@ pump = G.ion_pump()
 pump_q = G.pump_quantities()
 for name, expr in pump_q.notation().items():
     print(f"{name:>28} = {tt.compact(expr)}")
-pump_point = {G.k_1: 1.0, G.k_2: 2.0, G.k_3: 0.5, G.k_4: 1.5, G.Delta_mu_ATP: 20.0, G.Delta_mu_ion: 15.0}
+pump_point = {G.k_1: 1.0, G.k_2: 2.0, G.k_3: 0.5, G.k_4: 1.5, G.Delta_mu_ATP: 4.0, G.Delta_mu_ion: 3.0}
 pump_numeric = pump.numeric(pump_point)
 assert abs(tt.conversion_efficiency(pump_numeric, "atp", "ions") - 0.75) < 1e-12  # the ratio of the affinities
 agree(pump_q["efficiency"], tt.conversion_efficiency(pump_numeric, "atp", "ions"), pump_point, "efficiency")

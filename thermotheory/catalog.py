@@ -548,7 +548,7 @@ def _ion_pump() -> CatalogEntry:
                 "ATP to the ion gradient is $\\Delta\\mu_\\mathrm{ion} / \\Delta\\mu_\\mathrm{ATP}$ (Hill 1977; a Markov jump "
                 "process)",
                 G_pump.ion_pump, {G_pump.k_1: 1.0, G_pump.k_2: 1.0, G_pump.k_3: 1.0, G_pump.k_4: 1.0,
-                                  G_pump.Delta_mu_ATP: 20.0, G_pump.Delta_mu_ion: 15.0}, quantities, 256,
+                                  G_pump.Delta_mu_ATP: 4.0, G_pump.Delta_mu_ion: 3.0}, quantities, 256,
                 {n: (lambda n=n: own[n]) for n in quantities})
 
 

@@ -12,24 +12,18 @@ for the release outside (the ions go up their electrochemical gradient), 0 for t
 inside and the return. :math:`\Delta\mu_\mathrm{ATP}` is the free energy of one ATP hydrolysis
 and :math:`\Delta\mu_\mathrm{ion}` the electrochemical free energy of the ions moved out per
 cycle (for the Na/K pump, three Na out and two K in), both in k_B T. Each step has its reverse,
-with rates that obey local detailed balance with the states' free energies (the loaded
-phosphoenzyme ``E_2PNa`` holds the ions' free energy until it releases them):
+with rates that obey local detailed balance with the declared flows (the states have equal
+free energies; each step's rate ratio is the exponential of the free energy it takes from its
+reservoir):
 
-.. math:: \frac{w(E_{1Na} \to E_{2PNa})}{w(E_{2PNa} \to E_{1Na})} = e^{A}, \qquad
-          A = \Delta\mu_\mathrm{ATP} - \Delta\mu_\mathrm{ion},
+.. math:: \frac{w(E_{1Na} \to E_{2PNa})}{w(E_{2PNa} \to E_{1Na})} = e^{\Delta\mu_\mathrm{ATP}}, \qquad
+          \frac{w(E_{2PNa} \to E_{2P})}{w(E_{2P} \to E_{2PNa})} = e^{-\Delta\mu_\mathrm{ion}},
 
-and ratio 1 for the three other steps. A declared flow differs from :math:`\ln(w_{ij}/w_{ji})`
-by a difference of the states' free energies, which sums to zero around every cycle: the
-entropy production is that of local detailed balance, and the cycle's affinity is :math:`A`.
-The pump runs forward while :math:`A > 0` and stalls at :math:`A = 0`.
-
-The declared flows are the free energies exchanged with the reservoirs: they are the
-stationary quantities of this model (reservoir flows, efficiency, entropy production rate).
-Over a transient from a non-stationary start, the heat and the entropy production computed
-with them (``tt.heat``, ``tt.entropy_production`` with ``initial=``) differ from those of local
-detailed balance by the change of the mean free energy of the states (:math:`\Delta\mu_\mathrm{ion}`
-times the change of the probability of ``E_2PNa``), and can be negative: use the stationary
-quantities of this model only.
+and ratio 1 for the binding and the return. The declared flows are then
+:math:`\ln(w_{ij}/w_{ji})`, so the heat and the entropy production over a transient are those
+of local detailed balance too, and the cycle's affinity is
+:math:`A = \Delta\mu_\mathrm{ATP} - \Delta\mu_\mathrm{ion}`. The pump runs forward while
+:math:`A > 0` and stalls at :math:`A = 0`.
 
 One cycle (Hill 1977): every transition carries the same stationary current
 
@@ -49,7 +43,7 @@ ratio of the affinities,
 
 (Hill 1977; Seifert 2012, Sec. 7), whatever the rates. A **slip** (``slip=True``: the loaded,
 phosphorylated pump turns back inward and lets its ions go inside, ``E_2PNa -> E_1`` at rate
-:math:`s`, reverse :math:`s e^{-\Delta\mu_\mathrm{ion}}`, reservoir ``"medium"``, entropy flow 0)
+:math:`s`, reverse :math:`s` (the states have equal free energies), reservoir ``"medium"``, entropy flow 0)
 opens a second cycle that hydrolyses ATP and moves no ion: with :math:`J` the current of the
 release step and :math:`J_s` that of the slip,
 the ATP step carries :math:`J + J_s`, so :math:`\sigma_\mathrm{ATP} = (J + J_s)
@@ -95,7 +89,7 @@ _A = sp.Symbol("A", real=True)  # the cycle's affinity, Delta_mu_ATP - Delta_mu_
 def _steps() -> tuple[list[Any], list[Any]]:
     """Forward rates ``i -> i+1`` and backward rates ``i+1 -> i`` around the cycle (index mod 4)."""
     forward = [k_1, k_2, k_3, k_4]
-    backward = [k_1, k_2 * sp.exp(Delta_mu_ion - Delta_mu_ATP), k_3, k_4]
+    backward = [k_1, k_2 * sp.exp(-Delta_mu_ATP), k_3 * sp.exp(Delta_mu_ion), k_4]
     return forward, backward
 
 
@@ -106,7 +100,7 @@ def ion_pump(slip: bool = False) -> MarkovJumpProcess:
     --------
     >>> m = ion_pump()
     >>> m.reservoir_names, m.rate(1, 2), m.rate(2, 1), m.entropy_flow(1, 2)
-    (('ions', 'atp', 'medium'), k_2, k_2*exp(-Delta_mu_ATP + Delta_mu_ion), Delta_mu_ATP)
+    (('ions', 'atp', 'medium'), k_2, k_2*exp(-Delta_mu_ATP), Delta_mu_ATP)
     """
     if not isinstance(slip, bool):
         from ..errors import ModelError
@@ -120,9 +114,9 @@ def ion_pump(slip: bool = False) -> MarkovJumpProcess:
     reservoirs = dict(RESERVOIRS)
     flows = {("E_1", "E_1Na"): 0, ("E_1Na", "E_2PNa"): Delta_mu_ATP, ("E_2PNa", "E_2P"): -Delta_mu_ion,
              ("E_2P", "E_1"): 0}
-    if slip:  # the ions go back inside (no net transfer): the loaded phosphoenzyme's free energy is released
+    if slip:  # the ions go back inside (no net transfer): the ATP drawn is spent, the slip exchanges nothing
         rates[("E_2PNa", "E_1")] = s
-        rates[("E_1", "E_2PNa")] = s * sp.exp(-Delta_mu_ion)
+        rates[("E_1", "E_2PNa")] = s
         reservoirs[("E_2PNa", "E_1")] = "medium"
         flows[("E_2PNa", "E_1")] = 0
     return MarkovJumpProcess(rates, states=list(STATES), entropy_flow=flows, reservoirs=reservoirs)
