@@ -181,3 +181,18 @@ def test_rtol_refused_within_a_budget_names_one_that_is_reached(monkeypatch):
     _FakeRow(fixed=0.001, per_path=2e-6).install(monkeypatch)  # the rtol named: sized, not refused
     rec = _check(rtol=1.5 * reach, budget=1.0)
     assert rec.rtol == pytest.approx(1.5 * reach) and rec.spent <= 1.0
+
+
+def test_a_time_given_as_text_is_refused_by_name():
+    # the fuzz found entropy_production(model, "1", ...) a raw TypeError: the feedback pumping term multiplied "1"
+    import numpy as np
+
+    import thermotheory as tt
+    from thermotheory.errors import ModelError
+
+    m = tt.LinearSDE.from_matrices(-np.eye(2), np.eye(2), variables=["z0", "z1"])
+    for bad in ("1", True):
+        for q in (tt.entropy_production, tt.heat):
+            with pytest.raises(ModelError, match="t: expected a time"):
+                q(m, bad, 0.5 * np.eye(2))
+    assert tt.entropy_production(m, 1, 0.5 * np.eye(2)) == pytest.approx(tt.entropy_production(m, 1.0, 0.5 * np.eye(2)))

@@ -97,7 +97,12 @@ def _check_variances(model: LinearSDE, M: Any, ops) -> None:
 
 
 def check_time(t: Any, ops) -> Any:
-    """A time ``t >= 0``: a finite float for the numeric backend, an expression not provably negative otherwise."""
+    """A time ``t >= 0``: a finite float for the numeric backend, an expression not provably negative otherwise.
+
+    Text and booleans are refused (``"1"`` is a slip, not a time).
+    """
+    if isinstance(t, (str, bool, np.bool_)):
+        raise ModelError(f"t: expected a time (a number or a sympy expression) but found {type(t).__name__} {t!r}")
     if ops is NumOps:
         try:
             t = float(t)

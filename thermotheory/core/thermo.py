@@ -901,6 +901,7 @@ def entropy_production(model: LinearSDE, t: Any, initial: Any, initial_mean: Any
     """
     form = check_form(form)
     ops = ops_for(model)
+    t = check_time(t, ops)  # the pumping term multiplies t itself
     flow = heat(model, t, initial, initial_mean)
     St = ops.asmat(covariance(model, t, initial))
     S0 = ops.asmat(initial_covariance(model, initial, ops))
