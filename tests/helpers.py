@@ -194,3 +194,15 @@ def learning_moments(lam: float, s_mu: float, tau_w: float, sigma_w: float, h, t
     S = y[:4].reshape(2, 2)
     info = 0.5 * np.log(S[0, 0] * S[1, 1] / np.linalg.det(S))
     return {"S": S, "information": info, "entropy_change": 0.5 * np.log(S[1, 1] / sigma_w**2), "heat": y[4]}
+
+
+def load_module(name: str, path):
+    """The Python file ``path`` imported as the module ``name`` (a benchmark, which is not a package module)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -13,10 +13,8 @@ repository (``/work/hand_forms/hand_forms.json``; ``python benchmarks/bench_pres
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import json
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,18 +22,12 @@ import sympy as sp
 
 from thermotheory.core.closedform import latex_of, printed_size
 
+from .helpers import load_module
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-hf = _load("hand_forms", ROOT / "benchmarks" / "hand_forms.py")
+hf = load_module("hand_forms", ROOT / "benchmarks" / "hand_forms.py")
 
 # (page, section, symbol, hand LaTeX, the same as sympy)
 WITHIN = [
@@ -160,7 +152,7 @@ def test_a_wrong_hand_form_or_a_missing_symbol_is_flagged(tmp_path):
 
 
 def test_benchmark_hand_option_reads_json_and_toml(tmp_path):
-    bench = _load("bench_presentation", ROOT / "benchmarks" / "bench_presentation.py")
+    bench = load_module("bench_presentation", ROOT / "benchmarks" / "bench_presentation.py")
     page, section, symbol, latex, text = WITHIN[3]
     good = tmp_path / "good.json"
     good.write_text(json.dumps([{"page": page, "section": section, "symbol": symbol, "latex": latex, "sympy": text}]))

@@ -8,8 +8,6 @@ by the glyphs of its LaTeX against the hand-written LaTeX).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,18 +17,12 @@ import sympy as sp
 from thermotheory.core import presentation as P
 from thermotheory.core.closedform import latex_of
 
+from .helpers import load_module
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-hf = _load("_hand_forms_for_presentation_tests", ROOT / "benchmarks" / "hand_forms.py")  # not "hand_forms": its doctests
+hf = load_module("_hand_forms_for_presentation_tests", ROOT / "benchmarks" / "hand_forms.py")  # not "hand_forms": its doctests
 
 a, b, t, k, g, u, T = sp.symbols("a b t k gamma u T", positive=True)
 lam_i, lam_f, t1, t3, Th, Tc, w1, w2 = sp.symbols("lambda_i lambda_f t_1 t_3 T_h T_c w_1 w_2", positive=True)
