@@ -414,7 +414,7 @@ def test_the_registered_current_quantities_are_verified_through_verify():
     point = {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.4, B.sigma_n: 0.7, B.g: 1.5}
     for q in (tt.registry.current_mean_rate, tt.registry.uncertainty_ratio):
         bound = q.of(heat)
-        assert bound.latex().endswith("[Q_{x}]") and bound.label == f"{q.name}(Q_{{x}})"
+        assert bound.latex().endswith("[Q_{x}]") and bound.label == f"{q.name}(Q_x)"
         rec = tt.verify(one, bound, values=point, seed=3, paths=1024)
         assert rec.passed, rec
     wrong = tt.verify(one, tt.registry.current_mean_rate.of(heat), values=point, seed=3, paths=1024,
@@ -477,3 +477,15 @@ def test_variance_estimator_is_calibrated():
     theory = current_variance_rate(num, J)
     zs = np.array([estimate_current_variance_rate(num, J, paths=512, seed=1000 + i)[0].z(theory) for i in range(40)])
     assert abs(zs.mean()) <= 4 / np.sqrt(zs.size) and 0.7 <= zs.std(ddof=1) <= 1.3
+
+
+def test_a_label_shows_a_current_written_in_latex_as_a_terminal_would():
+    """The plain-text label of a quantity of a current with a LaTeX symbol has no backslash or brace."""
+    from thermotheory.core.jump import JumpCurrent
+
+    nu = JumpCurrent({("a", "b"): 1}, symbol=r"\nu")
+    flow = JumpCurrent({("a", "b"): 1}, symbol=r"\Phi_{\mathrm{atp}}")
+    assert tt.registry.current_mean_rate.of(nu).label == "current_mean_rate(ν)"
+    assert tt.registry.current_mean_rate.of(flow).label == "current_mean_rate(Φ_atp)"
+    assert tt.registry.current_mean_rate.of(JumpCurrent({("a", "b"): 1}, symbol="J_s")).label == \
+        "current_mean_rate(J_s)"

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from .core.plaintext import plain_text
 from .errors import ModelError, NotAModel
 
 __all__ = ["Role", "Quantity", "BoundQuantity", "model_kind", "quantity", "lookup_quantity", "QUANTITIES", "register", "MODEL_KINDS", "DERIVED_KINDS", "notation_head"]
@@ -625,8 +626,8 @@ def _names(value: Any) -> list[str] | None:
 
 def _text_arg(value: Any) -> str:
     symbol = getattr(value, "symbol", None)
-    if isinstance(symbol, str):
-        return symbol
+    if isinstance(symbol, str):  # an object with its own notation, as a terminal shows it (\nu as ν)
+        return plain_text(f"${symbol}$") if re.search(r"[\\{}^]", symbol) else symbol
     names = _names(value)
     if names is not None:
         return names[0] if len(names) == 1 and not isinstance(value, (list, tuple)) else "(" + ", ".join(names) + ")"
