@@ -103,12 +103,9 @@ def test_plot_of_a_lattice_rebuilds_the_field_and_of_a_transient_varies_t(tmp_pa
 
 
 @pytest.mark.parametrize("argv, message", [
-    (("verify", "lattice_1d", "--budget", "1"), "stationary checks of linear models"),
-    (("verify", "learning_ramp", "--rtol", "0.1"), "stationary checks of linear models"),
     (("plot", "population", "heat_rate", "--vary", "N"), "N is declared integer"),
     (("derive", "lattice_1d", "--set", "epsilon=0.5"), "unknown parameter 'epsilon'"),
     (("plot", "lattice_nonreciprocal", "entropy", "--vary", "epsilon", "--range", "0.5", "2"), "|eps| <= 1"),
-    (("verify", "heat_engine", "--rtol", "0.1"), "stationary checks of linear models"),
     (("derive", "heat_engine", "--set", "t=2"), "unknown parameter 't'"),
 ])
 def test_what_cannot_work_for_an_entry_exits_2(argv, message, capsys):

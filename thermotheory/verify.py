@@ -28,6 +28,7 @@ from .core.model import LinearSDE
 from .errors import ModelError, TooLarge
 from .montecarlo import stationary
 from .montecarlo.estimators import ESTIMATORS, estimator_for
+from .montecarlo.gillespie import JUMP_BLOCK
 from .montecarlo.paths import time_scales
 from .montecarlo.simulate import BLOCK
 from .montecarlo.stationary import Run
@@ -250,13 +251,14 @@ class _Cost:
         return self.fixed + simulated * (self.per_step * _chunks(paths, self.n) + self.per_path * paths)
 
 
-def _fit_cost(pilots: list, n: int) -> tuple:
+def _fit_cost(pilots: list, n: int, per_step: bool = True) -> tuple:
     """The cost model fitted to ``pilots`` ``[(paths, simulated time, seconds), ...]``, and the pilots kept.
 
     Non-negative least squares of the relative residuals; a pilot slower than the fit by more than
     :data:`PILOT_OUTLIER` (a load spike: noise only ever adds time) is left out and the fit redone, the worst
     first, while three are left. Fewer than three pilots: the cost per path-step of the cheapest one
-    (an upper bound of the cost of a larger run: nothing but the per-path part).
+    (an upper bound of the cost of a larger run: nothing but the per-path part). ``per_step=False``: no part
+    per step (a run sized in paths alone, :func:`_sized_paths`: ``fixed + per_path * paths * simulated``).
     """
     from scipy.optimize import nnls
 
@@ -265,14 +267,14 @@ def _fit_cost(pilots: list, n: int) -> tuple:
         ratio = min(c / (p * s) for p, s, c in kept)
         if len(kept) < 3:
             return _Cost(0.0, 0.0, ratio, n), kept
-        X = np.array([[1.0, s * _chunks(p, n), p * s] for p, s, _ in kept])
+        X = np.array([[1.0, s * _chunks(p, n), p * s] if per_step else [1.0, p * s] for p, s, _ in kept])
         c = np.array([c for _, _, c in kept])
         scale = X.max(axis=0)
         coef, _ = nnls(X / scale / c[:, None], np.ones(len(kept)))
         coef = coef / scale
         # the part per path-step is what a long run pays: a fit that puts all in the fixed part would
         # promise a large run for nothing; at least a quarter of the cheapest pilot's cost per path-step
-        fit = _Cost(float(coef[0]), float(coef[1]), max(float(coef[2]), 0.25 * ratio), n)
+        fit = _Cost(float(coef[0]), float(coef[1]) if per_step else 0.0, max(float(coef[-1]), 0.25 * ratio), n)
         excess = [c / fit(p, s) - 1 for p, s, c in kept]
         worst = int(np.argmax(excess))
         if excess[worst] <= PILOT_OUTLIER or len(kept) <= 3:
@@ -280,25 +282,35 @@ def _fit_cost(pilots: list, n: int) -> tuple:
         del kept[worst]
 
 
-def _pilots(numeric, bound, row, run: Run, d0: float, lead: float, allowance: float, room: float, fixed_duration):
+def _pilots(numeric, bound, row, run: Run, d0: float, lead: float, allowance: float, room: float, fixed_duration,
+            paths_only: bool = False):
     """Run the pilot ladder: ``(pilots [(paths, simulated time, seconds)], estimates [(Estimate, paths, time)])``.
 
     Pilots run while the next one is predicted to fit within ``allowance`` seconds (their share of the
     budget), and up to :data:`MIN_PILOTS` while they fit in :data:`MIN_PILOTS_ROOM` of ``room`` (the
-    budget left); two always.
+    budget left); two always. ``paths_only``: the ladder grows in paths alone (128, 256, 512, ...), each
+    pilot runs with ``run``'s own duration (the estimator's default when None) and counts as the time ``d0``
+    (the cost fitted without a part per step: :func:`_sized_paths`); it stops at a pilot that the estimator
+    refuses as too large (:class:`~thermotheory.errors.TooLarge`) after two.
     """
-    n = numeric.dimension
+    n = 1 if paths_only else numeric.dimension
     pilots, estimates, total = [], [], 0.0
     for k, (p, f) in enumerate(PILOT_LADDER):
         d = d0 if fixed_duration else f * d0
         p = p * (f if fixed_duration else 1)  # a duration given: the ladder grows in paths alone
         if k >= 2:
-            fit, _ = _fit_cost(pilots, n)
+            fit, _ = _fit_cost(pilots, n, per_step=not paths_only)
             ahead = total + fit(p, d + lead)
             if not (ahead <= allowance or (k < MIN_PILOTS and ahead <= MIN_PILOTS_ROOM * room)):
                 break
         t0 = _clock()
-        e, _, _ = row.measure(numeric, bound, run.replace(paths=p, seed=run.seed + 7919 * (k + 1), duration=d))
+        try:
+            e, _, _ = row.measure(numeric, bound, run.replace(paths=p, seed=run.seed + 7919 * (k + 1),
+                                                              duration=run.duration if paths_only else d))
+        except TooLarge:  # a run in paths alone too large for its estimator (steps recorded, jump counters)
+            if not paths_only or k < 2:
+                raise
+            break
         cost = max(_clock() - t0, 1e-9)
         total += cost
         pilots.append((p, d + lead, cost))
@@ -319,6 +331,40 @@ def _target_shape(need: float, duration, floor: float) -> tuple:
     return paths, max(need / paths, floor)
 
 
+def _pilot_spread(estimates: list, bound) -> tuple:
+    """``(mean, variance x recorded work, standard error)`` of the pilots' estimates ``[(Estimate, paths, time)]``
+    pooled (variance x work, paths x time, weighted by degrees of freedom); refuses a mean that they cannot
+    tell from 0 (:data:`ZERO_PILOT_Z`): an ``rtol`` relative to it cannot be aimed at."""
+    weights = [max(float(e.dof), 1.0) if math.isfinite(e.dof) else p / BLOCK for e, p, d in estimates]
+    per_work = sum(w * float(e.stderr) ** 2 * p * d for w, (e, p, d) in zip(weights, estimates)) / sum(weights)
+    work = sum(p * d for _, p, d in estimates)
+    mean = sum(float(e.value) * p * d for e, p, d in estimates) / work
+    scale, err = abs(mean), math.sqrt(per_work / work)
+    if not (math.isfinite(scale) and err > 0 and scale > ZERO_PILOT_Z * err):
+        raise ModelError(
+            f"rtol: the pilot estimate of {bound.label} is {mean:.3g} +- {err:.2g}, which cannot be told from 0, "
+            f"so an error relative to its size cannot be aimed at (a quantity that is 0 has no relative error); "
+            f"give budget= or paths= instead")
+    return mean, per_work, err
+
+
+def _refuse_far_target(bound, rtol, budget, wanted, cap, spent, mean, err) -> None:
+    """Refuse (:class:`~thermotheory.errors.TooLarge`) an ``rtol`` whose run, ``wanted`` seconds, is predicted to
+    take more than :data:`RTOL_REFUSE_FACTOR` times the ``cap`` seconds left, naming the ``rtol`` reachable."""
+    if wanted > RTOL_REFUSE_FACTOR * max(cap, 0.0):
+        allowed = (f"budget={budget:g} s" if budget is not None
+                   else f"at most {MAX_RTOL_SECONDS:g} s for rtol= alone")
+        reach = rtol * math.sqrt(wanted / max(cap, 1e-300)) if cap > 0 else math.inf
+        hint = (f"within it about rtol={reach:.2g} is reachable: ask for that, or a larger budget="
+                if math.isfinite(reach) else  # nothing left: no rtol is reachable, say so
+                f"the pilot runs (and the closed form) took {spent:.3g} s of it, leaving none for the run: "
+                "give a larger budget=")
+        raise TooLarge(
+            f"rtol: a relative standard error of {rtol:g} on {bound.label} would need about {wanted:.3g} s of CPU "
+            f"(predicted from pilot runs: {mean:.4g} +- {err:.2g}), far more than the time allowed ({allowed}); "
+            f"{hint}")
+
+
 def _sized(numeric, bound, row, run: Run, budget, rtol, started):
     """Paths and duration that fill ``budget`` seconds or reach ``rtol``, from a ladder of timed pilot runs (discarded).
 
@@ -330,7 +376,8 @@ def _sized(numeric, bound, row, run: Run, budget, rtol, started):
     give a fixed part, a part per step and a part per path-step (:func:`_fit_cost`, which
     leaves out a pilot slowed by a load spike), and their estimates the standard error per
     unit of recorded work; the main run gets :data:`BUDGET_SHARE` of the budget left (CPU time
-    of this process since ``started``). Stationary checks of linear models only.
+    of this process since ``started``). Stationary checks of linear models by their families; the other checks
+    are sized in paths alone (:func:`_sized_paths`).
 
     Returns ``(paths, duration, reached, planned)``: ``reached`` is False when ``rtol`` was
     asked for but the run is cut at the time allowed before the predicted error reaches it
@@ -359,33 +406,12 @@ def _sized(numeric, bound, row, run: Run, budget, rtol, started):
     wanted = 0.0
     floor = stationary.static_step(A, run.method) if kind == "static" else 2 * slow
     if rtol is not None:
-        # the pilots' spread pooled: variance x recorded work (paths x time), weighted by degrees of freedom
-        weights = [max(float(e.dof), 1.0) if math.isfinite(e.dof) else p / BLOCK for e, p, d in estimates]
-        per_work = sum(w * float(e.stderr) ** 2 * p * d for w, (e, p, d) in zip(weights, estimates)) / sum(weights)
-        work = sum(p * d for _, p, d in estimates)
-        mean = sum(float(e.value) * p * d for e, p, d in estimates) / work
-        scale, err = abs(mean), math.sqrt(per_work / work)
-        if not (math.isfinite(scale) and err > 0 and scale > ZERO_PILOT_Z * err):
-            raise ModelError(
-                f"rtol: the pilot estimate of {bound.label} is {mean:.3g} +- {err:.2g}, which cannot be told from 0, "
-                f"so an error relative to its size cannot be aimed at (a quantity that is 0 has no relative error); "
-                f"give budget= or paths= instead")
-        need = per_work / (rtol * scale) ** 2  # paths x recorded time for the target error
+        mean, per_work, err = _pilot_spread(estimates, bound)
+        need = per_work / (rtol * abs(mean)) ** 2  # paths x recorded time for the target error
         cap = left
         target = _target_shape(need, run.duration, floor)
         wanted = cost(target[0], target[1] + lead)
-        if wanted > RTOL_REFUSE_FACTOR * max(cap, 0.0):
-            allowed = (f"budget={budget:g} s" if budget is not None
-                       else f"at most {MAX_RTOL_SECONDS:g} s for rtol= alone")
-            reach = rtol * math.sqrt(wanted / max(cap, 1e-300)) if cap > 0 else math.inf
-            hint = (f"within it about rtol={reach:.2g} is reachable: ask for that, or a larger budget="
-                    if math.isfinite(reach) else  # nothing left: no rtol is reachable, say so
-                    f"the pilot runs (and the closed form) took {spent:.3g} s of it, leaving none for the run: "
-                    "give a larger budget=")
-            raise TooLarge(
-                f"rtol: a relative standard error of {rtol:g} on {bound.label} would need about {wanted:.3g} s of CPU "
-                f"(predicted from pilot runs: {mean:.4g} +- {err:.2g}), far more than the time allowed ({allowed}); "
-                f"{hint}")
+        _refuse_far_target(bound, rtol, budget, wanted, cap, spent, mean, err)
         reached = wanted <= cap
         seconds.append(max(min(wanted, cap), 0.0))
     seconds = min(seconds)
@@ -416,6 +442,79 @@ def _sized(numeric, bound, row, run: Run, budget, rtol, started):
             reached = False
     planned = spent + cost(paths, duration + lead)
     return paths, duration, reached, planned
+
+
+#: Most paths of a run sized in paths alone (:func:`_sized_paths`), as of a stationary run with its duration given.
+MAX_SIZED_PATHS = BUDGET_PATHS * 64
+
+
+def _path_unit(numeric) -> int:
+    """The whole block of paths of the model's simulator: a run sized in paths takes a multiple of it (the blocks
+    that ``workers=`` shares out: :data:`~thermotheory.montecarlo.gillespie.JUMP_BLOCK` for a jump process)."""
+    return JUMP_BLOCK if model_kind(numeric) == "jump" else BLOCK
+
+
+def _sized_paths(numeric, bound, row, run: Run, budget, rtol, started):
+    """Paths that fill ``budget`` seconds or reach ``rtol``, from timed pilot runs (discarded), for a check whose
+    estimator row has no stationary family (``row.sizing`` None: jump processes, transient checks, nonlinear
+    SDEs, lattice fields, currents and spectral rates): the duration stays the estimator's own (or the one given).
+
+    The pilots (:func:`_pilots` in paths alone: 128, 256, 512, ... paths, seeds ``seed + 7919 (k + 1)``) run
+    while the next is predicted to fit within :data:`PILOT_SHARE` of the time allowed (at least
+    :data:`MIN_PILOTS` while they fit in :data:`MIN_PILOTS_ROOM` of the budget left, and two). Their costs give a
+    fixed part and a part per path (:func:`_fit_cost` without a part per step, leaving out a pilot slowed by a
+    load spike), and their estimates the variance per path (the standard error falls as ``1 / sqrt(paths)``),
+    pooled (:func:`_pilot_spread`). ``budget``: the most paths whose predicted cost fits in
+    :data:`BUDGET_SHARE` of the budget left; ``rtol``: the fewest that reach it (within the budget given, else
+    :data:`MAX_RTOL_SECONDS`), refused as :func:`_sized` refuses. Paths are whole blocks of the simulator
+    (:func:`_path_unit`), from :data:`MIN_BUDGET_PATHS` to :data:`MAX_SIZED_PATHS`.
+
+    Returns ``(paths, reached, planned)`` as :func:`_sized` does (``reached`` None without ``rtol``).
+    """
+    unit = _path_unit(numeric)
+    lo, hi = -(-MIN_BUDGET_PATHS // unit), MAX_SIZED_PATHS // unit  # in blocks
+    before = _clock() - started
+    base = budget if budget is not None else RTOL_PILOT_SECONDS
+    room = (BUDGET_SHARE * budget if budget is not None else MAX_RTOL_SECONDS) - before
+    pilots, estimates = _pilots(numeric, bound, row, run, 1.0, 0.0, PILOT_SHARE * base, room, True, paths_only=True)
+    cost, _ = _fit_cost(pilots, 1, per_step=False)
+    spent = _clock() - started
+    left = (BUDGET_SHARE * budget - spent) if budget is not None else MAX_RTOL_SECONDS
+
+    def most(seconds):  # the most blocks whose run fits in ``seconds`` (the fewest allowed when none does)
+        a, b = lo, hi
+        while a < b:
+            mid = (a + b + 1) // 2
+            a, b = (mid, b) if cost(mid * unit, 1.0) <= seconds else (a, mid - 1)
+        return a
+
+    reached = None
+    if rtol is None:
+        blocks = most(left)
+    else:
+        mean, per_path, err = _pilot_spread(estimates, bound)
+        need = per_path / (rtol * abs(mean)) ** 2  # paths for the target error
+        target = max(lo, math.ceil(need / unit))
+        wanted = cost(target * unit, 1.0)
+        _refuse_far_target(bound, rtol, budget, wanted, left, spent, mean, err)
+        blocks = min(target, hi) if wanted <= left else most(left)
+        reached = blocks * unit >= 0.99 * need  # cut at the time allowed, or at the most paths a sized run takes
+    paths = blocks * unit
+    return paths, reached, spent + cost(paths, 1.0)
+
+
+def _fitting_run(numeric, bound, row, run: Run, paths: int) -> tuple:
+    """``(row.measure(...), paths run)``: the main run of :func:`_sized_paths`; one that the estimator refuses as
+    too large (:class:`~thermotheory.errors.TooLarge`: the steps a nonlinear transient check records, the jump
+    counters of a Gillespie run) is halved, in whole blocks, down to :data:`MIN_BUDGET_PATHS`."""
+    unit = _path_unit(numeric)
+    while True:
+        try:
+            return row.measure(numeric, bound, run.replace(paths=paths)), paths
+        except TooLarge:
+            if paths <= MIN_BUDGET_PATHS:
+                raise
+            paths = max(MIN_BUDGET_PATHS, paths // 2 // unit * unit)
 
 
 def _check_settings(paths, dt, duration, z_max, budget=None, rtol=None) -> None:
@@ -559,24 +658,34 @@ def verify(
         the steps ``dt``, ``2 dt`` and ``4 dt`` on the same paths, and the bias left
         (estimated with ``8 dt``) is added in quadrature to ``stderr``.
     budget : float, optional
-        Seconds of this process's CPU time to spend: short pilot runs (discarded; a ladder
-        from 128 paths up, held to :data:`PILOT_SHARE` of the budget) measure the cost and the
-        spread, and ``paths`` and ``duration`` are chosen to fill the budget (stationary
-        quantities of linear models). A pilot slowed by a load spike is left out of the cost
-        fit. The record says what was planned and spent (``planned``, ``spent``); a check
-        whose smallest valid run costs more than the budget runs that and warns
+        Seconds of this process's CPU time to spend, for every kind of check: short pilot
+        runs (discarded; a ladder from 128 paths up, held to :data:`PILOT_SHARE` of the
+        budget) measure the cost and the spread, and the run is chosen to fill
+        :data:`BUDGET_SHARE` of what is left. Stationary checks of a linear model by its
+        stationary families (entropies and mutual information, heat, entropy production and
+        information flow rates, transfer entropy and filter error) size ``paths`` and
+        ``duration`` (cost fixed + per step + per path-step); every other check (jump
+        processes, transient checks, nonlinear SDEs, lattice fields, currents and spectral
+        rates) sizes ``paths`` alone, in whole blocks of its simulator, from
+        :data:`MIN_BUDGET_PATHS` to :data:`MAX_SIZED_PATHS`, with its own duration (cost
+        fixed + per path, error falling as ``1 / sqrt(paths)``; a run that its estimator
+        refuses as too large is halved). A pilot slowed by a load spike is left out of the
+        cost fit. The record says what was planned and spent (``planned``, ``spent``); a
+        check whose smallest valid run costs more than the budget runs that and warns
         (:class:`BudgetExceeded`) when it spends more than :data:`BUDGET_OVERRUN` times the
         budget.
     rtol : float, optional
-        Target standard error relative to the size of the quantity (from the pilot); the run
-        is sized to reach it (within ``budget`` if given, else at most
-        :data:`MAX_RTOL_SECONDS`). ``paths`` cannot be given together with ``budget`` or
-        ``rtol``. Refused when the pilot cannot tell the quantity from 0 (a quantity that is
-        0 has no relative error), and (:class:`~thermotheory.errors.TooLarge`) when the
-        pilot predicts that reaching it would take more than :data:`RTOL_REFUSE_FACTOR`
-        times the time allowed; a target predicted to need more than the time allowed, but
-        less than that, gives a run of the time allowed with ``rtol_reached=False`` on the
-        record and a :class:`TargetNotReached` warning.
+        Target standard error relative to the size of the quantity (from the pilot), for
+        every kind of check as ``budget``; the run is sized to reach it (within ``budget`` if
+        given, else at most :data:`MAX_RTOL_SECONDS`). ``paths`` cannot be given together
+        with ``budget`` or ``rtol``. Refused when the pilot cannot tell the quantity from 0
+        (a quantity that is 0 has no relative error), and
+        (:class:`~thermotheory.errors.TooLarge`) when the pilot predicts that reaching it
+        would take more than :data:`RTOL_REFUSE_FACTOR` times the time allowed; a target
+        predicted to need more than the time allowed, but less than that, gives a run of the
+        time allowed with ``rtol_reached=False`` on the record and a
+        :class:`TargetNotReached` warning (as does a run sized in paths alone that is cut at
+        :data:`MAX_SIZED_PATHS`, or halved for its estimator's memory).
     method : {"exact", "euler", "heun"}
         Scheme of a linear model (a nonlinear SDE uses ``heun`` unless ``euler`` is asked for).
     theory : sympy expression or float, optional
@@ -779,7 +888,7 @@ def _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rto
     this process's clock), and the CPU seconds of the workers count in the seconds spent."""
     shared = (lambda: shared_blocks(split)) if split is not None else contextlib.nullcontext
     run = Run(paths=0, seed=seed, dt=dt, duration=duration, method=method)
-    reached = planned = spent = None
+    reached = planned = spent = result = None
     if row.sizing is not None:
         A = numeric.arrays()[0]
         smethod = row.sizing
@@ -792,10 +901,17 @@ def _measure(numeric, bound, row, seed, dt, duration, method, paths, budget, rto
             paths, duration, reached, planned = _sized(numeric, bound, row, run, budget, rtol, started)
             run = run.replace(duration=duration)
     elif budget is not None or rtol is not None:
-        raise ModelError("budget= and rtol= size stationary checks of linear models; give paths= here")
-    paths = int(paths) if paths is not None else row.paths
-    with shared():
-        e, dt_used, dur = row.measure(numeric, bound, run.replace(paths=paths))
+        paths, reached, planned = _sized_paths(numeric, bound, row, run, budget, rtol, started)
+        with shared():
+            result, ran = _fitting_run(numeric, bound, row, run, paths)
+        if ran < paths and reached:  # halved to fit: short of the paths that the target needs
+            reached = False
+        paths = ran
+    if result is None:
+        paths = int(paths) if paths is not None else row.paths
+        with shared():
+            result = row.measure(numeric, bound, run.replace(paths=paths))
+    e, dt_used, dur = result
     if planned is not None:
         spent = _clock() - started + (split.cpu if split is not None else 0.0)
     if reached is False:
@@ -820,7 +936,8 @@ def estimate(model: Any, quantity: Any, *args: Any, values: Mapping | None = Non
     The estimator of the quantity's row in the estimator table
     (:data:`~thermotheory.montecarlo.estimators.ESTIMATORS`) for the model's kind and the
     quantity's regime, with the same default paths, step, duration, bias treatment
-    (Richardson extrapolation of path integrals) and sizing by ``budget`` or ``rtol``.
+    (Richardson extrapolation of path integrals) and sizing by ``budget`` or ``rtol`` (paths and
+    duration of a linear model's stationary families, paths alone for every other check).
     The arguments are those of :func:`verify` (no ``theory`` or ``z_max``).
 
     Returns

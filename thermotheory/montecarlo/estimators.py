@@ -117,7 +117,8 @@ class Estimator:
     sizing : str or None
         The stationary method family (``"static"``, ``"rate"`` or ``"regression"``) by which
         ``verify`` checks the step, refines a regression step and sizes a run to ``budget=`` or
-        ``rtol=`` (see :mod:`.stationary`); None: the run takes ``paths=`` only.
+        ``rtol=`` (see :mod:`.stationary`); None: ``budget=`` and ``rtol=`` size the run in paths
+        alone (timed pilots of growing paths, the estimator's own duration).
     checks : callable or None
         ``checks(numeric model) -> [(order, args, kwargs), ...]``: the instances of the quantity
         that ``verify_all`` checks on a model (its roles as ``args`` and ``kwargs``), sorted
@@ -333,7 +334,7 @@ _rows()
 
 # -- Markov jump processes (issue 26): Gillespie estimators of thermotheory.montecarlo.jump -------------------------
 # sizing=None: a Gillespie path has no step and no linear drift, so the budget=/rtol= families (which size runs from
-# the drift's time scales) do not apply; a jump row takes paths= (and duration=) only.
+# the drift's time scales) do not apply; verify sizes a jump row's budget=/rtol= runs in paths alone.
 # What verify_all checks on a jump model: the entropy of the state and of each subsystem, the mutual information
 # between the subsystems (each with the rest), the total entropy production; then, per subsystem whose jumps are
 # separable (a bipartite model), its heat rate, information flow, partial entropy production and efficiency.

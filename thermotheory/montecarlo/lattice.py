@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ModelError
+from ..core.lattice import MAX_WORKING_BYTES
+from ..errors import ModelError, TooLarge
 from . import blocks
 from . import stationary
 from .stationary import Run
@@ -26,8 +27,12 @@ MAX_SITES = 64
 
 def _regions(field, groups, paths, seed):
     """Jackknife rows of exact samples restricted to the union of the regions, and the regions' columns there."""
-    samples = field.sample(paths, seed=seed).reshape(paths, -1)
     cols = sorted(set().union(*groups))
+    k = len(cols)
+    if 8.0 * paths * (k * k + k + 1) > MAX_WORKING_BYTES:  # the rows: each sample's values and their products
+        raise TooLarge(f"{paths} samples of a region of {k} sites need {8.0 * paths * (k * k + k + 1) / 1024**3:.3g} "
+                       f"GiB of rows, more than {MAX_WORKING_BYTES / 1024**3:g} GiB: take fewer samples (paths=)")
+    samples = field.sample(paths, seed=seed).reshape(paths, -1)
     where = {c: i for i, c in enumerate(cols)}
     groups = [[where[c] for c in g] for g in groups]
     x = samples[:, cols]

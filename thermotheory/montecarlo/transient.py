@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from ..core.feedback import feedback_array
-from ..errors import ModelError
+from ..errors import ModelError, TooLarge
 from . import blocks
 from .observers import MediumEntropyFlow
 from .paths import _nonlinear_heat
@@ -142,8 +142,8 @@ class _Paths:
                                                        feedback=fb)
         keep_all = heat and not linear
         if keep_all and paths * (steps + 1) * n > MAX_RECORDED:
-            raise ModelError(f"a transient heat check of a nonlinear SDE records every step: {paths} paths x "
-                             f"{steps + 1} steps is too much; give fewer paths= or a larger dt=")
+            raise TooLarge(f"a transient heat check of a nonlinear SDE records every step: {paths} paths x "
+                           f"{steps + 1} steps is too much; give fewer paths= or a larger dt=")
         if work:
             if not linear or model.time is None:
                 raise ModelError("work: a Monte Carlo check needs a linear model with a protocol (time=)")
