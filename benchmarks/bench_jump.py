@@ -162,9 +162,42 @@ def numeric() -> None:
     del everything
 
 
+def conditioning() -> None:
+    """Issue #25: the cost of the digits-lost check and of the extended-precision solve near stall."""
+    from thermotheory.core import jump_efficiency as je
+    from thermotheory.models import pump
+
+    print("conditioning (a new model each time, best of 5)")
+
+    def at(atp, ion):
+        values = {"k_1": 1.0, "k_2": 2.0, "k_3": 0.5, "k_4": 1.5, "Delta_mu_ATP": atp, "Delta_mu_ion": ion}
+        return pump.ion_pump().numeric(values)
+
+    def efficiency(model):
+        def run():
+            m = tt.MarkovJumpProcess.__new__(tt.MarkovJumpProcess)
+            m.__setstate__(model.__getstate__())  # the same model, caches empty
+            return je.conversion_efficiency(m, "atp", "ions")
+        return timed(run, repeat=5)
+
+    t_far, eta_far = efficiency(at(2.0, 1.0))
+    t_near, eta_near = efficiency(at(20.0, 20.0 - 1e-6))
+    print(f"  pump efficiency at dmu = (2, 1) (well conditioned: the float path) {t_far * 1e3:.2f} ms, "
+          f"eta = {eta_far:.15f} (exact 0.5); at dmu = (20, 20 - 1e-6) (stiff, near stall: extended precision) "
+          f"{t_near * 1e3:.2f} ms, ratio {t_near / t_far:.1f}x, eta = {eta_near:.15f} (exact {(20.0 - 1e-6) / 20.0:.15f})")
+    n = 40
+    rates = {(i, (i + 1) % n): 1.0 for i in range(n)}
+    rates.update({((i + 1) % n, i): 1.0 for i in range(n)})
+    rates[(0, n - 1)] = float(np.exp(-1e-9))
+    t_ring, J = timed(lambda: jf.probability_current(tt.MarkovJumpProcess(rates), 0, 1), repeat=5)
+    print(f"  {n}-state ring 1e-9 from equilibrium, its current in extended precision: {t_ring * 1e3:.1f} ms, "
+          f"J = {J:.6e}")
+
+
 if __name__ == "__main__":
     symbolic()
     numeric()
+    conditioning()
 
 
 # -- Gillespie simulation (engineer J2; thermotheory.montecarlo.gillespie) ---------------------------------------------

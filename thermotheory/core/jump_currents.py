@@ -81,7 +81,7 @@ def current_mean_rate(model: Any, current: Any, form: str | None = None) -> Any:
     """
     d = _check_current(model, current, "current_mean_rate")
     if model.is_numeric and current.is_numeric:
-        return float((forms._flux(model) * _weights(model, d)).sum())
+        return forms._mean_rate(model, _weights(model, d))
     if model.is_numeric:
         p = forms._numeric_p(model)
         return sp.Add(*[sp.Float(p[i]) * model.rate(i, j) * d.get((i, j), 0) for i, j in model.edges])
@@ -109,6 +109,8 @@ def current_mean_rate(model: Any, current: Any, form: str | None = None) -> Any:
 def _numeric_variance(model: Any, d: dict) -> float:
     n = model.n
     p = forms._numeric_p(model)
+    if model.cache.get("solve_digits", 0.0) >= forms.PRECISE_DIGITS:  # a stiff network: the float solve loses digits
+        return _precise_variance(model, d)
     src, dst, w = model.edge_arrays()
     dd = _weights(model, d)
     f = p[src] * w
@@ -117,6 +119,41 @@ def _numeric_variance(model: Any, d: dict) -> float:
     rhs[0] = 0.0
     r = forms._bordered_solve(model, rhs)
     return float((f * dd**2).sum() + 2 * (w * dd * r[src]).sum())
+
+
+def _precise_variance(model: Any, d: dict) -> float:
+    """The variance rate of a small stiff network in extended precision: two mpmath solves that must agree."""
+    import mpmath as mp
+
+    from ..errors import IllConditioned
+
+    n = model.n
+    E = forms._edges(model)
+    values = []
+    for dps in (forms.PRECISE_DPS + 20, forms.PRECISE_DPS + 40):
+        S = forms._precise_state(model, dps)
+        with mp.workdps(dps):
+            dd = [mp.mpf(float(d.get(e, 0))) for e in model.edges]
+            J = mp.fsum(f * x for f, x in zip(S.f, dd))
+            A = mp.zeros(n, n)
+            rhs = mp.matrix([J * x for x in S.p])
+            for k, (i, j) in enumerate(model.edges):
+                A[j, i] += S.w[k]
+                A[i, i] -= S.w[k]
+                rhs[j] -= S.f[k] * dd[k]
+            for i in range(n):
+                A[0, i] = mp.mpf(1)
+            rhs[0] = mp.mpf(0)
+            r = mp.lu_solve(A, rhs)
+            values.append(mp.fsum(f * x**2 for f, x in zip(S.f, dd))
+                          + 2 * mp.fsum(S.w[k] * dd[k] * r[int(E.src[k])] for k in range(len(dd))))
+    with mp.workdps(forms.PRECISE_DPS + 40):
+        a, b = values
+        if abs(a - b) > abs(b) * mp.mpf(10) ** -20:
+            raise IllConditioned("current_variance_rate: the variance rate cannot be solved even in "
+                                 f"{forms.PRECISE_DPS + 40}-digit arithmetic (two precisions disagree); the network is "
+                                 "too ill-conditioned")
+        return float(b)
 
 
 def current_variance_rate(model: Any, current: Any, form: str | None = None) -> Any:

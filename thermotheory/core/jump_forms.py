@@ -11,6 +11,22 @@ with the :math:`Z_i` as named definitions, and past :data:`MAX_TREE_TERMS` a
 :class:`~thermotheory.errors.TooLarge` is raised at once. Numeric models are solved with
 ``scipy.sparse`` (ten thousand states in tens of milliseconds).
 
+Conditioning (issue #25). Near stall or equilibrium a numeric current is a small difference of
+large one-way fluxes :math:`p_i w_{ij} - p_j w_{ji}`, and a stiff network's float solve leaves
+its small :math:`p_i` with few correct digits. Each numeric stationary quantity (currents,
+entropy production, heat and reservoir flows, information flow, mean rates, and what derives
+from them: efficiencies) estimates the digits it lost: the relative error of each :math:`p_i`
+(measured against the subtraction-free GTH elimination for small networks, estimated from the
+solve's residual and the spread of :math:`p` for large ones) carried through the sum, over the
+size of the result. Below :data:`PRECISE_DIGITS` the float result is returned as it was; a
+network of at most :data:`MAX_PRECISE_STATES` states is otherwise solved again in extended
+precision (mpmath, GTH, the floats read exactly, the precision raised until the quantity keeps
+25 digits), so its result is right to the last digit; a larger network warns
+(:class:`~thermotheory.errors.ConditioningWarning`, with the number of digits) past 8 digits lost
+and refuses (:class:`~thermotheory.errors.IllConditioned`) past 13, the linear engine's
+thresholds. A pair of states whose removal disconnects the network carries no net current,
+exactly.
+
 Conventions: ``k_B = 1``, nats, rates per unit time; the entropy flow of a jump ``i -> j`` is
 the model's ``entropy_flow(i, j)`` (local detailed balance ``ln(w_ij / w_ji)`` by default). The
 entropy production rate is :math:`\sigma = \sum_{i<j} J_{ij} \ln(p_i w_{ij} / (p_j w_{ji}))`
@@ -25,6 +41,7 @@ the rate at which the jumps of ``Y`` increase :math:`I(X; Y)`, as for the linear
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,14 +49,16 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..errors import IllConditioned, InvalidProbability, IrreversibleTransition, ModelError, NotBipartite, NotErgodic, TooLarge
-from .checks import check_value
+from ..errors import (ConditioningWarning, IllConditioned, InvalidProbability, IrreversibleTransition, ModelError,
+                      NotBipartite, NotErgodic, TooLarge)
+from .checks import check_value, user_stacklevel
 from .closedform import ClosedForm, check_form
+from .lyapunov import REFUSE_DIGITS_LOST, WARN_DIGITS_LOST
 
 __all__ = ["stationary_distribution", "state_probability", "probability_current", "probability_currents",
            "entropy_production_rate", "heat_rate", "information_flow", "efficiency", "entropy", "mutual_information",
            "cycle_decomposition", "closed_classes", "check_ergodic", "kinetic_weights",
-           "PLAIN_TERMS", "MAX_TREE_TERMS"]
+           "PLAIN_TERMS", "MAX_TREE_TERMS", "PRECISE_DIGITS", "MAX_PRECISE_STATES"]
 
 #: Tree products (over all states) up to which symbolic results are plain expressions; past it, structured.
 PLAIN_TERMS = 64
@@ -204,6 +223,14 @@ def _bordered_solve(model: Any, rhs: np.ndarray) -> np.ndarray:
 
 
 def _numeric_p(model: Any) -> np.ndarray:
+    """The stationary distribution of a numeric model (cached), with the relative error of each entry.
+
+    Solved by the bordered float solve; a network of at most :data:`MAX_PRECISE_STATES` states
+    whose float solution lost :data:`PRECISE_DIGITS` or more (measured against the
+    subtraction-free GTH elimination) or failed its checks is solved again in extended
+    precision (:func:`_precise_state`), and the rounded result is used instead. The relative
+    error of each entry is kept in ``model.cache["p_error"]`` for the digits-lost estimates.
+    """
     if "p" in model.cache:
         return model.cache["p"]
     check_ergodic(model)
@@ -213,20 +240,391 @@ def _numeric_p(model: Any) -> np.ndarray:
     b = np.zeros(n)
     b[0] = 1.0
     p = _bordered_solve(model, b)
-    resid = float(np.abs(_sparse_generator(model) @ p).max()) / max(float(np.abs(out * p).max()), 1e-300)
+    r = _sparse_generator(model) @ p
+    resid = float(np.abs(r).max()) / max(float(np.abs(out * p).max()), 1e-300)
+    small = n <= MAX_PRECISE_STATES
     if not np.all(np.isfinite(p)) or resid > RESIDUAL_TOLERANCE:
+        if small:
+            model.cache["solve_digits"] = float("inf")
+            return _keep_p(model, _precise_p(model), np.full(n, _EPS))
         raise IllConditioned(f"the stationary distribution's linear solve left a relative residual of "
                              f"{resid:.2g}: the rates span too many orders of magnitude for floating point; "
                              "rescale them or use a symbolic model")
     low = float(p.min())
     if low < -1e-9 * float(p.max()):
+        if small:
+            model.cache["solve_digits"] = float("inf")
+            return _keep_p(model, _precise_p(model), np.full(n, _EPS))
         raise IllConditioned(f"the numeric stationary distribution has a negative entry ({low:.2g}): the solve "
                              "lost its digits; rescale the rates")
     p = np.clip(p, 0.0, None)
     p /= p.sum()
+    if small:
+        err = _p_error_gth(model, p)
+        if _digits(float(err.max())) >= PRECISE_DIGITS:
+            model.cache["solve_digits"] = _digits(float(err.max()))  # lost by the bordered solve: it is stiff
+            return _keep_p(model, _precise_p(model), np.full(n, _EPS))
+    else:
+        err = _p_error_estimate(model, p, r, out)
+    return _keep_p(model, p, err)
+
+
+def _keep_p(model: Any, p: np.ndarray, err: np.ndarray) -> np.ndarray:
     p.flags.writeable = False
+    err.flags.writeable = False
     model.cache["p"] = p
+    model.cache["p_error"] = err
     return p
+
+
+# -- conditioning: digits lost by the numeric stationary quantities, extended precision -------------------------------
+#: Digits (of about 16) a numeric stationary quantity may lose before it is recomputed in extended precision
+#: (networks of at most :data:`MAX_PRECISE_STATES` states; larger ones warn past ``WARN_DIGITS_LOST`` and refuse
+#: past ``REFUSE_DIGITS_LOST``, the thresholds of the linear engine, :mod:`~thermotheory.core.lyapunov`).
+PRECISE_DIGITS = 4.0
+PRECISE_DIGITS_RATIO = 10.0 ** PRECISE_DIGITS
+#: Largest network (states) whose ill-conditioned stationary quantities are recomputed in extended precision.
+MAX_PRECISE_STATES = 40
+#: Decimal digits of the first extended-precision solve; more where a quantity cancels further.
+PRECISE_DPS = 40
+#: Most decimal digits an extended-precision solve is given (a quantity cancelling further is zero to that precision).
+MAX_PRECISE_DPS = 400
+_EPS = float(np.finfo(float).eps)
+
+
+def _digits(relative_error: float) -> float:
+    """Decimal digits lost by a float result with this relative error (0 at the rounding error ``eps``)."""
+    if not math.isfinite(relative_error):
+        return float("inf")
+    return math.log10(max(relative_error / _EPS, 1.0))
+
+
+def _closed_states(model: Any) -> list[int]:
+    return list(closed_classes(model)[0])
+
+
+def _gth_float(model: Any) -> np.ndarray:
+    """The stationary distribution by Grassmann–Taksar–Heyman elimination (float, subtraction-free).
+
+    Each state of the closed class is censored in turn; the exit rates are sums of positive
+    terms, never differences, so every entry comes out with a small relative error whatever the
+    rates (O'Cinneide 1993). O(n^3): used for small networks only.
+    """
+    n = model.n
+    C = _closed_states(model)
+    m = len(C)
+    src, dst, w = model.edge_arrays()
+    if m <= 16:  # plain Python: faster than numpy's calls on tiny arrays
+        pos = {s_: k for k, s_ in enumerate(C)}
+        P = [[0.0] * m for _ in range(m)]
+        for a, b, x in zip(src.tolist(), dst.tolist(), w.tolist()):
+            if a in pos and b in pos:
+                P[pos[a]][pos[b]] = x
+        for k in range(m - 1, 0, -1):
+            rk = P[k]
+            total = sum(rk[:k])
+            for i in range(k):
+                a = P[i][k]
+                if a:
+                    a /= total
+                    row = P[i]
+                    for j in range(k):
+                        row[j] += a * rk[j]
+        x = [1.0] + [0.0] * (m - 1)
+        for k in range(1, m):
+            x[k] = sum(x[i] * P[i][k] for i in range(k)) / sum(P[k][:k])
+        total = sum(x)
+        p = np.zeros(n)
+        p[C] = [v / total for v in x]
+        return p
+    W = np.zeros((n, n))
+    W[src, dst] = w
+    P = W[np.ix_(C, C)].copy()
+    for k in range(m - 1, 0, -1):
+        s_ = P[k, :k].sum()
+        P[:k, :k] += np.outer(P[:k, k] / s_, P[k, :k])
+    x = np.zeros(m)
+    x[0] = 1.0
+    for k in range(1, m):
+        x[k] = (x[:k] @ P[:k, k]) / P[k, :k].sum()
+    p = np.zeros(n)
+    p[C] = x / x.sum()
+    return p
+
+
+def _p_error_gth(model: Any, p: np.ndarray) -> np.ndarray:
+    """The relative error of each entry of the float ``p``: its distance to the GTH solution (at least eps)."""
+    q = _gth_float(model)
+    live = q > 0
+    if live.all():
+        return np.maximum(np.abs(p - q) / q, _EPS)
+    err = np.full(model.n, _EPS)
+    err[live] = np.maximum(np.abs(p[live] - q[live]) / q[live], _EPS)
+    err[~live & (p > 0)] = np.inf  # a transient state with weight: cannot be
+    return err
+
+
+def _p_error_estimate(model: Any, p: np.ndarray, r: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """An estimate of the relative error of each entry of a large network's float ``p`` (no second solve).
+
+    The bordered solve leaves an absolute error of about ``eps * max(p)`` (so a small entry loses
+    ``log10(max p / p_i)`` digits) or more where a state's balance is not met to rounding
+    (its residual ``(L p)_i`` against its exit flux).
+    """
+    err = np.full(model.n, _EPS)
+    live = p > 0
+    top = float(p.max())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        src, dst, w = model.edge_arrays()
+        inflow = np.bincount(dst, weights=p[src] * w, minlength=model.n)
+        balance = np.abs(r) / (out * p + inflow)
+    err[live] = np.maximum(_EPS * top / p[live], np.nan_to_num(balance[live], nan=_EPS, posinf=np.inf))
+    return err
+
+
+def _mp_value(x: Any, dps: int) -> Any:
+    """A rate or an entropy flow of a numeric model as an mpmath number (floats exactly, sympy numbers to ``dps``)."""
+    import mpmath as mp
+
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        return mp.mpf(float(x)) if isinstance(x, (float, np.floating)) else mp.mpf(int(x))
+    v = sp.sympify(x)
+    if v.is_Integer:
+        return mp.mpf(int(v))
+    return mp.mpf(v.evalf(dps + 10))
+
+
+class _PreciseState:
+    """The stationary state of a numeric model in ``dps``-digit arithmetic (mpmath), by GTH elimination.
+
+    ``p`` (per state), and per transition of ``model.edges``: ``w``, ``f = p_i w_ij``, ``J``
+    (the net current ``f_ij - f_ji``, exactly 0 on a bridge) and ``F`` (the entropy flow,
+    declared or ``ln(w_ij / w_ji)``; None for a jump without reverse or declared flow). The rates are read exactly (a float is the number it is); GTH subtracts
+    nothing, so each ``p_i`` has about ``dps`` correct digits.
+    """
+
+    def __init__(self, model: Any, dps: int) -> None:
+        import mpmath as mp
+
+        self.dps = dps
+        n = model.n
+        edges = model.edges
+        E = _edges(model)
+        C = _closed_states(model)
+        pos = {s: k for k, s in enumerate(C)}
+        with mp.workdps(dps):
+            w = [_mp_value(model._rates[e], dps) for e in edges]
+            m = len(C)
+            P = [[mp.mpf(0)] * m for _ in range(m)]
+            for (i, j), x in zip(edges, w):
+                if i in pos and j in pos:
+                    P[pos[i]][pos[j]] = x
+            for k in range(m - 1, 0, -1):
+                rk = P[k]
+                s = mp.fsum(rk[:k])
+                for i in range(k):
+                    a = P[i][k]
+                    if a:
+                        a = a / s
+                        row = P[i]
+                        for j in range(k):
+                            if rk[j]:
+                                row[j] += a * rk[j]
+            x = [mp.mpf(1)] + [mp.mpf(0)] * (m - 1)
+            for k in range(1, m):
+                x[k] = mp.fsum(x[i] * P[i][k] for i in range(k)) / mp.fsum(P[k][:k])
+            total = mp.fsum(x)
+            p = [mp.mpf(0)] * n
+            for s_, k in pos.items():
+                p[s_] = x[k] / total
+            f = [p[i] * x_ for (i, _), x_ in zip(edges, w)]
+            bridge = _bridges(model)
+            J = [mp.mpf(0) if bridge[k] else (f[k] - f[E.rev[k]] if E.rev[k] >= 0 else f[k]) for k in range(len(f))]
+            F: list = []
+            for k, e in enumerate(edges):
+                if e in model._flows:
+                    F.append(_mp_value(model._flows[e], dps))
+                elif E.rev[k] >= 0:
+                    F.append(mp.log(w[k] / w[E.rev[k]]))
+                else:
+                    F.append(None)
+        self.p, self.w, self.f, self.F, self.J, self.rev = p, w, f, F, J, E.rev
+
+    def both(self, k: int) -> Any:
+        """The one-way fluxes of the transition ``k`` and of its reverse, added."""
+        r = self.rev[k]
+        return self.f[k] + self.f[r] if r >= 0 else self.f[k]
+
+    def pair(self, k: int, g: Any) -> tuple[Any, Any]:
+        """``(term, size)`` of the transition ``k`` in a sum ``sum_e f_e g_e`` with ``g`` antisymmetric: half the net
+        current times ``g`` (its reverse gives the other half; the whole for a jump without reverse)."""
+        if self.rev[k] < 0:
+            return self.f[k] * g, abs(self.f[k] * g)
+        return self.J[k] * g / 2, self.both(k) * abs(g) / 2
+
+
+def _bridges(model: Any) -> np.ndarray:
+    """Boolean mask over ``model.edges``: the transitions of pairs whose removal cuts the network in two.
+
+    Such a pair carries no stationary net current (Kirchhoff: nothing flows back), exactly.
+    """
+    if "bridges" not in model.cache:
+        n = model.n
+        adj: list[list[int]] = [[] for _ in range(n)]
+        for i, j in {(min(i, j), max(i, j)) for i, j in model.edges}:
+            adj[i].append(j)
+            adj[j].append(i)
+        order = [-1] * n  # discovery time
+        low = [0] * n
+        cut = set()
+        clock = 0
+        for root in range(n):  # Tarjan's lowlink, iteratively (no recursion limit)
+            if order[root] >= 0:
+                continue
+            order[root] = low[root] = clock
+            clock += 1
+            stack = [(root, -1, iter(adj[root]))]
+            while stack:
+                u, parent, it = stack[-1]
+                v = next(it, None)
+                if v is None:
+                    stack.pop()
+                    if parent >= 0:
+                        low[parent] = min(low[parent], low[u])
+                        if low[u] > order[parent]:
+                            cut.add((min(u, parent), max(u, parent)))
+                elif order[v] < 0:
+                    order[v] = low[v] = clock
+                    clock += 1
+                    stack.append((v, u, iter(adj[v])))
+                elif v != parent:
+                    low[u] = min(low[u], order[v])
+        model.cache["bridges"] = np.array([(min(i, j), max(i, j)) in cut for i, j in model.edges], dtype=bool)
+    return model.cache["bridges"]
+
+
+def _is_bridge(model: Any, k: int) -> bool:
+    """Whether the pair of the transition ``k`` is a bridge (see :func:`_bridges`), without finding all the bridges."""
+    if "bridges" in model.cache:
+        return bool(model.cache["bridges"][k])
+    memo = model.cache.setdefault("bridge_of", {})
+    i, j = model.edges[k]
+    key = (min(i, j), max(i, j))
+    if key not in memo:
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        e = np.array(model.edges, dtype=np.int64).reshape(-1, 2)
+        keep = ~(((e[:, 0] == i) & (e[:, 1] == j)) | ((e[:, 0] == j) & (e[:, 1] == i)))
+        G = coo_matrix((np.ones(int(keep.sum())), (e[keep, 0], e[keep, 1])), shape=(model.n, model.n))
+        _, label = connected_components(G, directed=False)
+        memo[key] = bool(label[i] != label[j])
+    return memo[key]
+
+
+def _precise_state(model: Any, dps: int) -> _PreciseState:
+    key = ("precise", dps)
+    if key not in model.cache:
+        model.cache[key] = _PreciseState(model, dps)
+    return model.cache[key]
+
+
+def _precise_p(model: Any) -> np.ndarray:
+    import mpmath as mp
+
+    S = _precise_state(model, PRECISE_DPS)
+    with mp.workdps(PRECISE_DPS):
+        return np.array([float(x) for x in S.p])
+
+
+def _precise_value(model: Any, terms: Any) -> float:
+    """A stationary quantity ``sum(terms(S))`` in extended precision, the precision raised until it does not cancel.
+
+    ``terms(S)`` lists the quantity's terms from a :class:`_PreciseState`, each with its size
+    (what it cancels from: the one-way fluxes, not the net current). The sum is accepted
+    when it keeps 25 digits after cancelling against the sum of the sizes; past
+    :data:`MAX_PRECISE_DPS` digits the quantity is zero to that precision and its (tiny) value is
+    returned.
+    """
+    import mpmath as mp
+
+    dps = PRECISE_DPS
+    while True:
+        S = _precise_state(model, dps)
+        with mp.workdps(dps):
+            parts = list(terms(S))
+            value = mp.fsum(t for t, _ in parts)
+            size = mp.fsum(z for _, z in parts)
+            if not value or not size:
+                return float(value)
+            cancel = float(mp.log10(size / abs(value)))
+        if cancel <= dps - 25 or dps >= MAX_PRECISE_DPS:
+            return float(value)
+        dps = min(max(2 * dps, int(cancel) + 50), MAX_PRECISE_DPS)
+
+
+def _p_err(model: Any) -> np.ndarray:
+    _numeric_p(model)
+    return model.cache["p_error"]
+
+
+def _lost(value: float, error: float) -> float:
+    if not math.isfinite(value):
+        return float("inf")
+    if value == 0:
+        return 0.0 if error == 0 else float("inf")
+    return _digits(error / abs(value))
+
+
+def _checked_sum(model: Any, what: str, terms: np.ndarray, errors: np.ndarray, edges: np.ndarray,
+                 precise_terms: Any) -> float:
+    """``sum(terms)`` (one term per transition ``edges``, each with its absolute error) checked by :func:`_checked`.
+
+    A network too large for extended precision first drops the terms of its bridges (their net
+    current is zero: their terms are rounding noise) when the sum has lost digits.
+    """
+    value = float(terms.sum())
+    error = float(errors.sum()) + _EPS * float(np.abs(terms).sum())
+
+    def fallback() -> tuple[float, float]:
+        keep = ~_bridges(model)[edges]
+        return float(terms[keep].sum()), float(errors[keep].sum()) + _EPS * float(np.abs(terms[keep]).sum())
+
+    return _checked(model, what, value, error, lambda: _precise_value(model, precise_terms), fallback)
+
+
+def _checked(model: Any, what: str, value: float, error: float, precise: Any, fallback: Any = None) -> float:
+    """The float ``value`` of a stationary quantity whose absolute error is about ``error``: kept where few digits
+    are lost, recomputed in extended precision (``precise()``) for a small network, else warned about or refused.
+
+    Raises
+    ------
+    IllConditioned
+        For a network past :data:`MAX_PRECISE_STATES` states whose quantity loses ``REFUSE_DIGITS_LOST`` digits.
+    """
+    lost = _lost(value, error)
+    if lost < PRECISE_DIGITS:
+        return value
+    if model.n <= MAX_PRECISE_STATES:
+        return precise()
+    if fallback is not None and lost >= WARN_DIGITS_LOST:
+        value, error = fallback()
+        lost = _lost(value, error)
+        if lost < PRECISE_DIGITS:
+            return value
+    if lost >= REFUSE_DIGITS_LOST:
+        shown = "all" if not np.isfinite(lost) or lost >= 16 else f"about {lost:.0f}"
+        raise IllConditioned(
+            f"{what}: the stationary value is too ill-conditioned for floating point: {shown} of its 16 digits may be "
+            f"lost (it is a small difference of large one-way fluxes, near stall or equilibrium, or the rates span "
+            f"too many orders of magnitude); the network has {model.n} states, more than the "
+            f"{MAX_PRECISE_STATES} (thermotheory.core.jump_forms.MAX_PRECISE_STATES) solved again in extended "
+            f"precision: use a smaller network, a symbolic model, or move away from stall")
+    if lost >= WARN_DIGITS_LOST:
+        warnings.warn(f"{what}: ill-conditioned stationary value: about {lost:.0f} of 16 digits may be lost (a small "
+                      "difference of large one-way fluxes); check it with a symbolic model or a smaller network "
+                      "(solved in extended precision)", ConditioningWarning, stacklevel=user_stacklevel())
+    return value
 
 
 # -- symbolic stationary state: spanning-tree sums ------------------------------------------------------------------
@@ -623,6 +1021,72 @@ def _flux(model: Any) -> np.ndarray:
     return model.cache["flux"]
 
 
+def _mean_rate(model: Any, weights: np.ndarray, what: str = "current_mean_rate") -> float:
+    """``sum_e p_src(e) w_e d_e`` over the transitions (float weights ``d``), its digits lost checked."""
+    terms = _flux(model) * weights
+    err = _p_err(model)
+    E = _edges(model)
+    errors = np.abs(terms) * (err[E.src] + _EPS)
+    keep = np.flatnonzero(weights)
+
+    def precise_terms(S):
+        import mpmath as mp
+
+        for k in keep:
+            r = E.rev[k]
+            d = mp.mpf(float(weights[k]))
+            if r < 0:
+                yield S.f[k] * d, abs(S.f[k] * d)
+                continue
+            dr = mp.mpf(float(weights[r]))  # the pair's sum f d + f_r d_r, half from each direction
+            odd, even = (d - dr) / 2, (d + dr) / 2
+            yield (S.J[k] * odd + S.both(k) * even) / 2, S.both(k) * (abs(odd) + abs(even)) / 2
+            if not weights[r]:  # its reverse is not in keep: give its half here
+                yield (S.J[k] * odd + S.both(k) * even) / 2, S.both(k) * (abs(odd) + abs(even)) / 2
+
+    return _checked_sum(model, what, terms, errors, np.arange(len(terms)), precise_terms)
+
+
+def _edge_position(model: Any) -> dict:
+    if "edge_position" not in model.cache:
+        model.cache["edge_position"] = {e: k for k, e in enumerate(model.edges)}
+    return model.cache["edge_position"]
+
+
+def _current_values(model: Any, pairs: list[tuple[int, int]], what: str) -> list[float]:
+    """The net stationary currents ``i -> j`` of a numeric model, each one's digits lost checked (:func:`_checked`)."""
+    p = _numeric_p(model)
+    err = _p_err(model)
+    W = model._rates
+    if not pairs:
+        return []
+    i = np.array([a for a, _ in pairs], dtype=np.int64)
+    j = np.array([b for _, b in pairs], dtype=np.int64)
+    a = p[i] * np.array([float(W.get(e, 0)) for e in pairs])
+    b = p[j] * np.array([float(W.get((y, x), 0)) for x, y in pairs])
+    values = a - b
+    errors = a * (err[i] + _EPS) + b * (err[j] + _EPS)
+    out = [float(v) for v in values]
+    bad = np.flatnonzero(~(errors <= PRECISE_DIGITS_RATIO * _EPS * np.abs(values)))
+    if bad.size:
+        pos = _edge_position(model)
+        for m in bad:
+            x, y = pairs[m]
+            k = pos[(x, y)] if (x, y) in pos else pos.get((y, x))
+            if k is None:  # no transition between them
+                continue
+            if _is_bridge(model, k):  # a bridge carries no net current
+                out[m] = 0.0
+                continue
+            sign = 1 if (x, y) in pos else -1
+
+            def terms(S, k=k, sign=sign):
+                return [(sign * S.J[k], S.both(k))]
+
+            out[m] = _checked(model, what, out[m], float(errors[m]), lambda terms=terms: _precise_value(model, terms))
+    return out
+
+
 def probability_current(model: Any, source: Any, target: Any, form: str | None = None) -> Any:
     r"""The net stationary probability current :math:`J_{ab} = p_a w_{ab} - p_b w_{ba}` from ``source`` to ``target``.
 
@@ -641,8 +1105,7 @@ def probability_current(model: Any, source: Any, target: Any, form: str | None =
         raise ModelError(f"probability_current: source and target are the same state {source!r}")
     if model.is_numeric:
         check_form(form)
-        p = _numeric_p(model)
-        return float(p[i] * float(model.rate(i, j)) - p[j] * float(model.rate(j, i)))
+        return _current_values(model, [(i, j)], "probability_current")[0]
     K = _kinetic(model)
     N = _Names(model, K, _structured(K, form))
     return N.result(K.expr(K.current_numerator(i, j)) / N.total())
@@ -663,10 +1126,7 @@ def probability_currents(model: Any, form: str | None = None) -> dict[tuple[Any,
     pairs = sorted({(min(i, j), max(i, j)) for i, j in model.edges})
     if model.is_numeric:
         check_form(form)
-        p = _numeric_p(model)
-        W = model._rates
-        return {(S[i], S[j]): float(p[i] * float(W.get((i, j), 0)) - p[j] * float(W.get((j, i), 0)))
-                for i, j in pairs}
+        return dict(zip([(S[i], S[j]) for i, j in pairs], _current_values(model, pairs, "probability_currents")))
     K = _kinetic(model)
     N = _Names(model, K, _structured(K, form))
     Z = N.total()
@@ -764,12 +1224,9 @@ def cycle_decomposition(model: Any, form: str | None = None) -> list[tuple[tuple
     out = []
     if model.is_numeric:
         check_form(form)
-        p = _numeric_p(model)
-        for c in cycles:
-            a, b = c[0], c[1]
-            A = float(_affinity(model, c))
-            J = p[a] * float(model._rates.get((a, b), 0)) - p[b] * float(model._rates.get((b, a), 0))
-            out.append((tuple(S[i] for i in c), A, float(J)))
+        currents = _current_values(model, [(c[0], c[1]) for c in cycles], "cycle_decomposition")
+        for c, J in zip(cycles, currents):
+            out.append((tuple(S[i] for i in c), float(_affinity(model, c)), J))
         return out
     K = _kinetic(model)
     N = _Names(model, K, _structured(K, form))
@@ -888,7 +1345,22 @@ def entropy_production_rate(model: Any, subsystem: Any = None, form: str | None 
                                                                              "entropy_production_rate")
         live = mask & (f > 0)
         terms = f[live] * (F[live] + np.log(p[E.src[live]]) - np.log(p[E.dst[live]]))
-        return float(terms.sum())
+        err = _p_err(model)
+        i, j = E.src[live], E.dst[live]
+        lp = np.abs(np.log(p, where=p > 0, out=np.zeros(len(p))))
+        fl = f[live]
+        errors = np.abs(terms) * (err[i] + _EPS) + fl * (err[i] + err[j] + _EPS * (np.abs(F[live]) + lp[i] + lp[j]))
+        keep = np.flatnonzero(live)
+
+        def precise_terms(S):
+            import mpmath as mp
+
+            for k in keep:
+                a, b = S.p[E.src[k]], S.p[E.dst[k]]
+                if a:
+                    yield S.pair(k, S.F[k] + mp.log(a) - mp.log(b))
+
+        return _checked_sum(model, "entropy_production_rate", terms, errors, keep, precise_terms)
     K = _kinetic(model)
     N = _Names(model, K, _structured(K, form))
     Z = N.total()
@@ -957,7 +1429,16 @@ def heat_rate(model: Any, subsystem: Any = None, reservoir: str | None = None, f
         f = _flux(model)
         F = _flows_where(model, mask)
         live = mask & (f > 0)
-        return float((f[live] * F[live]).sum())
+        terms = f[live] * F[live]
+        err = _p_err(model)
+        src = _edges(model).src[live]
+        errors = np.abs(terms) * (err[src] + 2 * _EPS)
+        keep = np.flatnonzero(live)
+
+        def precise_terms(S):
+            return [S.pair(k, S.F[k]) for k in keep if S.F[k] is not None]
+
+        return _checked_sum(model, "heat_rate", terms, errors, keep, precise_terms)
     K = _kinetic(model)
     N = _Names(model, K, _structured(K, form))
     Z = N.total()
@@ -1032,7 +1513,28 @@ def information_flow(model: Any, subsystem: Any, form: str | None = None) -> Any
         live = mask & (f > 0)
         i, j = E.src[live], E.dst[live]
         cond = lambda s: np.log(p[s]) - np.log(py[gy[s]])  # noqa: E731  ln p(x | y)
-        return float((f[live] * (cond(j) - cond(i))).sum())
+        terms = f[live] * (cond(j) - cond(i))
+        err = _p_err(model)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ey = np.nan_to_num(np.bincount(gy, weights=p * err, minlength=len(keys)) / py)
+        ci, cj = cond(i), cond(j)
+        g = np.abs(cj - ci)
+        errors = f[live] * (g * (err[i] + 2 * _EPS) + err[i] + err[j] + ey[gy[i]] + ey[gy[j]]
+                            + _EPS * (np.abs(ci) + np.abs(cj) + np.abs(np.log(py[gy[i]])) + np.abs(np.log(py[gy[j]]))))
+        keep = np.flatnonzero(live)
+
+        def precise_terms(S):
+            import mpmath as mp
+
+            pys = [mp.mpf(0)] * len(keys)
+            for s_, gs in enumerate(gy):
+                pys[gs] += S.p[s_]
+            for k in keep:
+                a, b = int(E.src[k]), int(E.dst[k])
+                if S.p[a]:
+                    yield S.pair(k, mp.log(S.p[b]) - mp.log(pys[gy[b]]) - mp.log(S.p[a]) + mp.log(pys[gy[a]]))
+
+        return _checked_sum(model, "information_flow", terms, errors, keep, precise_terms)
     K = _kinetic(model)
     N = _Names(model, K, _structured(K, form))
     Z = N.total()
