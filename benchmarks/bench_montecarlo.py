@@ -8,7 +8,15 @@
    the memory each store takes (``simulate_memory``, one tile of normals with ``threads=1``, three
    otherwise). The normals drawn per path against those used (the stream's order: a short last
    tile still passes through the first variables' numbers before the last variable's) are printed
-   too.
+   too. Storing every step writes 160 MB of fresh memory per run: the records are kept in base pages
+   and the drawing thread maps each chunk's pages ahead of the stores. With numpy's transparent huge
+   pages, the first run of each round (the default case) mapped them at ~3 ms each on this virtual
+   machine (huge pages freed two seconds earlier have been handed back to the host: free page
+   reporting), 0.3 s more than the later runs, which found the huge pages of the run just before
+   still in place; base pages cost about 0.07 s of CPU per run, the same on every run (the later runs
+   of a round give back the 0.05 s that the warm huge pages had saved them). The default
+   now takes this process's own share out of the load average before it decides on the second
+   thread (a round of runs kept two threads busy and so turned the default to one thread).
    Then the throughput of the three methods without a record (see bench_power.py for 2 to 8
    variables and float32).
 2. Speed-up over a per-path loop in the style of common SDE packages (a Python loop over
@@ -70,11 +78,12 @@ def readme_simulate(repeats: int = 3) -> None:
             best[(name, threads)] = min(best[(name, threads)], time.perf_counter() - t0)
             cpu[(name, threads)] = min(cpu[(name, threads)], time.process_time() - c0)
             del tr
-    from thermotheory.montecarlo.simulate import _idle_cpu
+    from thermotheory.montecarlo.simulate import _idle_cpu, _own_load
 
     print(f"tt.simulate, README sensor, {paths:,} paths x {steps} steps, float64 (numpy's normal rate "
           f"{raw / 1e6:.1f} M/s, best of {repeats}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs, "
-          f"so the default draws in a second thread: {'yes' if _idle_cpu() else 'no'}):")
+          f"{_own_load():.2f} of it this process's, so the default draws in a second thread: "
+          f"{'yes' if _idle_cpu() else 'no'}):")
     for name, threads in cases:
         store = stores[name]
         rate = paths * steps * n / best[(name, threads)]

@@ -43,7 +43,9 @@ the end (``record="end"``) or nothing (``record=False``, observers only); the st
 are mapped back from the modal basis tile by tile, in one matrix product, straight into the
 record (the same numbers whatever is kept). Where a CPU is free, a second thread draws the
 normals ahead of the integration, the calling thread drawing a share of each tile itself where
-the second falls behind (:class:`_NoiseFeed`; the same numbers either way). Only the numbers the
+the second falls behind (:class:`_NoiseFeed`; the same numbers either way); a large record is kept
+in base pages, not huge ones, and the second thread maps each chunk's pages of it ahead of the
+stores (:func:`_record_array`). Only the numbers the
 stream's order needs are drawn and only those used are mapped: a short last tile stops the last
 variable's draws at its steps (the first variables' numbers of the tile come before them in the
 generator's stream, so they are drawn whole to keep every run's numbers those of a longer run).
@@ -54,6 +56,7 @@ anything is allocated.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import pickle
@@ -625,26 +628,73 @@ def _check_threads(threads: Any) -> int | None:
     return int(threads)
 
 
-def _idle_cpu() -> bool:
-    """Whether a second thread would find a CPU of its own: more than one CPU for this process, not a worker
-    process (its siblings take the other CPUs), and a load average (this process's own share included) below
-    the CPUs less one half (where the machine is busy, the thread only adds switching)."""
-    import multiprocessing
+#: This process's share of the 1-minute load average at the last look: (monotonic time, process CPU seconds, share).
+_OWN_LOAD: list = []
+
+
+def _own_load() -> float:
+    """This process's own share of the 1-minute load average: its CPU use (all threads) averaged as the kernel
+    averages the load (exponentially, over a minute), from the process's start (Linux) or the first look.
+
+    A run that kept two threads busy has put about 2 into the load average itself; counted as other processes'
+    load, it would keep the next run from its second thread (a benchmark that runs back to back flipped to one
+    thread within a minute).
+    """
+    now, cpu = time.monotonic(), time.process_time()
+    if not _OWN_LOAD:  # the whole life of the process so far, or from now where its start is not known
+        age = _process_age()
+        _OWN_LOAD[:] = [now - age, 0.0 if age else cpu, 0.0]
+    then, cpu0, share = _OWN_LOAD
+    span = now - then
+    if span > 1e-3:
+        decay = math.exp(-span / 60.0)
+        share = share * decay + min((cpu - cpu0) / span, float(_cpu_count())) * (1.0 - decay)
+        _OWN_LOAD[:] = [now, cpu, share]
+    return share
+
+
+def _process_age() -> float:
+    """Seconds since this process started (Linux), or 0 where unknown."""
     import os
 
-    from .. import workers
-
-    if workers.IN_WORKER or multiprocessing.parent_process() is not None:
-        return False
     try:
-        cpus = len(os.sched_getaffinity(0))
+        with open("/proc/self/stat") as fh:
+            start = int(fh.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+        with open("/proc/uptime") as fh:
+            return max(0.0, float(fh.read().split()[0]) - start)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+
+
+def _cpu_count() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
+        return os.cpu_count() or 1
+
+
+def _idle_cpu() -> bool:
+    """Whether a second thread would find a CPU of its own: more than one CPU for this process, not a worker
+    process (its siblings take the other CPUs), and the load average of the other processes (this process's
+    own share, :func:`_own_load`, taken out), with this thread's 1 added, below the CPUs less one half (where
+    the machine is busy, the thread only adds switching)."""
+    import os
+
+    workers = sys.modules.get(__name__.rsplit(".", 2)[0] + ".workers")  # a worker process has imported it
+    if workers is not None and workers.IN_WORKER:
+        return False
+    processes = sys.modules.get("multiprocessing")  # a child of multiprocessing has imported it
+    if processes is not None and processes.parent_process() is not None:
+        return False
+    cpus = _cpu_count()
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         load = 0.0
-    return cpus > 1 and load < cpus - 0.5
+    others = max(0.0, load - _own_load())
+    return cpus > 1 and others + 1.0 < cpus - 0.5
 
 
 def simulate_memory(n: int, steps: int, paths: int, *, record: bool | str = True, record_every: int = 1,
@@ -902,8 +952,9 @@ def simulate(
         integration (numpy draws without holding the GIL), the calling thread drawing a share of
         each tile when the second falls behind; ``1`` does everything in the calling
         thread; ``None`` (default) uses the second thread when a CPU is free for it (more than
-        one CPU, a load average below their number less one half, not inside a worker process,
-        whose siblings use the other CPUs) and the run has more than one time tile. Models whose
+        one CPU; the load average of the other processes, this one's own share taken out, below
+        their number less one and a half; not inside a worker process, whose siblings use the
+        other CPUs) and the run has more than one time tile. Models whose
         tile of normals exceeds :data:`MAX_FEED_BYTES` draw in the calling thread whatever
         ``threads`` says. The paths are the same numbers either way.
     blocks : (int, int), optional
@@ -1020,7 +1071,7 @@ def simulate(
         kernel = _LinearEngine(F, c, G, real_dtype)
     seqs = np.random.SeedSequence(seed).spawn(n_blocks)
     per_chunk = max(1, int(chunk_paths) // BLOCK)
-    states = np.empty((n_rec, sub, n), real_dtype)
+    states = _record_array((n_rec, sub, n), real_dtype)
     observed: dict[str, list] = {name: [] for name in (observers or {})}
     bar = _Progress((b1 - b0) * (steps + burn_steps), progress)
     total = burn_steps + steps
@@ -1040,7 +1091,10 @@ def simulate(
         w_buf = np.empty((nb, n, TILE + 1, BLOCK), kernel.dtype)  # modal states of a tile, reused by every chunk
         work = (w_buf, np.empty((nb, n, BLOCK), kernel.dtype),
                 np.empty(w_buf.size, kernel.dtype) if keep and not kernel.identity else None)
-        feed = _NoiseFeed(chunks, seqs, initial, model, A, b, kernel, total, threaded)
+        # the records' pages of each chunk mapped ahead, in the drawing thread
+        ahead = threaded and keep and states.nbytes >= BASE_PAGES_FROM
+        prepare = functools.partial(_fault_in_chunk, states, base, paths) if ahead else None
+        feed = _NoiseFeed(chunks, seqs, initial, model, A, b, kernel, total, threaded, prepare)
         try:
             for blocks in chunks:
                 lo = blocks[0] * BLOCK - base
@@ -1278,6 +1332,55 @@ def _draw_tile(rngs, xi: np.ndarray, n: int, tile: int, dtype) -> None:
             rng.standard_normal(out=xi[j, :n], dtype=dtype)
 
 
+#: Records of this many bytes and more are kept in pages of the base size (:func:`_record_array`); numpy asks
+#: for transparent huge pages from the same size on.
+BASE_PAGES_FROM = 4 * 1024**2
+
+
+def _record_array(shape: tuple, dtype) -> np.ndarray:
+    """An array for the records, not filled; a large one (Linux) in pages of the base size, not huge pages.
+
+    numpy asks the kernel for transparent huge pages on arrays of 4 MiB and more. On a virtual machine that
+    hands freed memory back to its host (free page reporting, as on Firecracker and most clouds), a huge page
+    freed more than a couple of seconds earlier costs about 3 ms to map again: 0.3 s for the 160 MB of records
+    of 10^5 paths x 100 steps x 2 variables, more than the whole run, at the first run of a process and at any
+    run not right after another (whether a huge page will come fast cannot be told from the first ones: the
+    kernel hands out its few kept ones first). Base pages cost about 0.4 ms of CPU per MB whatever came before,
+    and the drawing thread maps them ahead of the stores (:func:`_fault_in`). The numbers are the same either
+    way; the array owns no memory of its own (its base holds the mapping, freed with it).
+    """
+    import mmap
+
+    item = np.dtype(dtype).itemsize
+    nbytes = math.prod(shape) * item
+    flags = getattr(mmap, "MAP_PRIVATE", None), getattr(mmap, "MAP_ANONYMOUS", None)
+    if nbytes < BASE_PAGES_FROM or None in flags or not hasattr(mmap, "MADV_NOHUGEPAGE"):
+        return np.empty(shape, dtype)
+    try:
+        buf = mmap.mmap(-1, nbytes, flags=flags[0] | flags[1])
+        buf.madvise(mmap.MADV_NOHUGEPAGE)
+    except (OSError, ValueError):
+        return np.empty(shape, dtype)
+    return np.frombuffer(buf, dtype).reshape(shape)
+
+
+def _fault_in_chunk(records: np.ndarray, base: int, paths: int, blocks: range) -> None:
+    """:func:`_fault_in` of the records of a chunk of blocks (``base``: the first path of the records)."""
+    lo = blocks[0] * BLOCK - base
+    _fault_in(records, lo, min(paths - base, lo + len(blocks) * BLOCK))
+
+
+def _fault_in(records: np.ndarray, lo: int, hi: int) -> None:
+    """Map the pages of ``records[:, lo:hi]`` (not written yet) by writing a zero on each: the kernel's work of
+    mapping fresh memory is then done in the drawing thread, not in the thread that stores the states."""
+    part = records[:, lo:hi].reshape(records.shape[0], -1)
+    if part.size:
+        import mmap
+
+        part[:, ::max(1, mmap.PAGESIZE // part.itemsize)] = 0
+        part[:, -1] = 0
+
+
 class _Stopped(Exception):
     """The consumer of a :class:`_NoiseFeed` stopped early (an error): the drawing thread ends."""
 
@@ -1289,7 +1392,8 @@ class _NoiseFeed:
     then its tiles), so the numbers do not depend on whether the drawing runs in the calling
     thread or, with ``threaded``, in a second thread ahead of the integration (numpy draws
     without the GIL). Tiles come in buffers of (blocks, rows, TILE, BLOCK) that the consumer
-    gives back with :meth:`release` once integrated.
+    gives back with :meth:`release` once integrated. ``prepare(blocks)``, where given, is called by
+    the producer before each chunk (:func:`_fault_in` of its records, in the drawing thread).
 
     With ``threaded``, the work is shared: the second thread draws the first ``share`` blocks of
     each tile of a chunk and the calling thread the others, just before integrating the tile
@@ -1300,8 +1404,9 @@ class _NoiseFeed:
     """
 
     def __init__(self, chunks, seqs, initial, model, A, b, engine: "_LinearEngine", total: int,
-                 threaded: bool) -> None:
+                 threaded: bool, prepare: Callable[[range], None] | None = None) -> None:
         self.chunks, self.seqs, self.initial, self.model, self.A, self.b = chunks, seqs, initial, model, A, b
+        self.prepare = prepare
         self.n, self.dtype, self.total = engine.n, engine.dtype, total
         self.nb = nb = max(len(c) for c in chunks)
         count = 3 if threaded else 1
@@ -1330,6 +1435,8 @@ class _NoiseFeed:
         if not isinstance(self.initial, Gaussian):  # one start for every path: no draws, no copy per block
             fixed = _initial_states(self.initial, self.model, self.A, self.b, [None], [1])[0][0]
         for blocks in self.chunks:
+            if self.prepare is not None:
+                self.prepare(blocks)
             rngs = [generator(self.seqs[j]) for j in blocks]
             if fixed is not None:
                 yield np.broadcast_to(fixed.reshape(1, n, 1), (len(blocks), n, BLOCK)), None
