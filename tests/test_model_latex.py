@@ -20,7 +20,7 @@ def test_a_nonlinear_sde_renders_line_by_line():
     assert lines[0] == rf"dx &= \left({sp.latex(v)}\right) dt"  # no noise on x, even
     drift, noise = lines[1].split(" dt ", 1)
     assert drift == rf"dv &= \left({sp.latex(-x**3 + x - g * v)}\right)"
-    assert noise == rf"+ \sqrt{{2 {sp.latex(D_v * (1 + x**2))}}}\, dW_{{v}} \quad (\text{{odd}})"
+    assert noise == r"+ \sqrt{2 D_{v} \left(1 + x^{2}\right)}\, dW_{v} \quad (\text{odd})"  # the constant first
     assert well._repr_latex_() == f"${text}$"
 
 

@@ -41,7 +41,7 @@ def test_a_radicand_is_a_perfect_square_plus_a_term():
     out = compact(expr)
     tex = latex_of(out)
     assert tex.startswith(r"\frac{\sqrt{\sigma_{n}^{2} \left(\tau_{n} + \tau_{v}\right)^{2} - 4 g^{2} s")
-    assert r"\left(s + 1\right)" in tex
+    assert r"\left(1 + s\right)" in tex
     _same_value(out, expr)
 
 
@@ -67,7 +67,7 @@ def test_a_root_difference_is_written_over_its_natural_scale():
     # the transfer entropy rate of the decoder page: -s_n t_n + sqrt(t_n) sqrt(g^2 s_v^2 t_v + s_n^2 t_n)
     expr = (-sn * tn + sp.sqrt(tn) * sp.sqrt(g**2 * sv**2 * tv + sn**2 * tn)) / (2 * sn * tn * tv)
     out = compact(expr)
-    assert latex_of(out) == (r"\frac{\sqrt{\frac{g^{2} \sigma_{v}^{2} \tau_{v}}{\sigma_{n}^{2} \tau_{n}} + 1} - 1}"
+    assert latex_of(out) == (r"\frac{\sqrt{1 + \frac{g^{2} \sigma_{v}^{2} \tau_{v}}{\sigma_{n}^{2} \tau_{n}}} - 1}"
                              r"{2 \tau_{v}}")
     _same_value(out, expr)
 

@@ -174,7 +174,7 @@ class ClosedForm:
     >>> float(f.evaluate({a: 1, b: 2}))
     0.2027325540540822
     >>> f.latex()
-    '\\\\frac{\\\\ln{\\\\left(r + 1 \\\\right)}}{2}, \\\\quad \\\\text{where } r = \\\\frac{a}{b}'
+    '\\\\frac{\\\\ln{\\\\left(1 + r \\\\right)}}{2}, \\\\quad \\\\text{where } r = \\\\frac{a}{b}'
     """
 
     __slots__ = ("_expr", "_definitions", "_names", "_hurwitz")
@@ -638,10 +638,110 @@ _DIFFERENCE = re.compile(r"^Delta_(alpha|beta|gamma|epsilon|theta|kappa|lambda|m
                          r"omega|Phi|Psi|Omega)(?:_([A-Za-z0-9]+))?$")
 
 
+def _is_constant(term: Any) -> bool:
+    """Whether ``term`` is a plain number (an integer, a rational or a float), the constant of a sum."""
+    return bool(getattr(term, "is_Rational", False) or getattr(term, "is_Float", False))
+
+
+def _polynomial_order(terms: Sequence[Any]) -> bool:
+    """Whether ``terms`` hold two powers of one symbol (``x^2 - x``): a polynomial, written by falling powers."""
+    powers: dict[Any, set] = {}
+    for t in terms:
+        for f in sp.Mul.make_args(t):
+            base, k = f.as_base_exp() if f.is_Pow else (f, sp.Integer(1))
+            if base.is_Symbol and k.is_Integer and k > 0:
+                powers.setdefault(base, set()).add(int(k))
+    return any(len(ks) > 1 for ks in powers.values())
+
+
+def theorist_order(terms: Sequence[Any], positive_first: bool = False) -> list[Any]:
+    r"""The terms of a sum in the order a theorist writes them: a positive constant first, a negative one last.
+
+    The other terms keep their order (sympy's). With ``positive_first``, a sum that would
+    still start with a minus sign is led by its first positive term instead (where it has
+    one): ``-a + \sqrt{b}`` as ``\sqrt{b} - a``. The printer of the pages
+    (:func:`latex_of`) writes every sum in this order.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> rho, x = sp.symbols("rho x", positive=True)
+    >>> theorist_order([rho, sp.Integer(1)])
+    [1, rho]
+    >>> theorist_order([sp.Integer(-1), sp.exp(x)])
+    [exp(x), -1]
+    >>> theorist_order([-x, sp.sqrt(rho)], positive_first=True)
+    [sqrt(rho), -x]
+    """
+    terms = list(terms)
+    positive = [t for t in terms if _is_constant(t) and t > 0]
+    negative = [t for t in terms if _is_constant(t) and t < 0]
+    rest = [t for t in terms if not _is_constant(t) or t == 0]
+    out = positive + rest + negative if positive and not _polynomial_order(rest) else rest + positive + negative
+    if positive_first and out and out[0].could_extract_minus_sign():
+        k = next((i for i, t in enumerate(out) if not t.could_extract_minus_sign()), 0)
+        out = [out[k]] + out[:k] + out[k + 1:]
+    return out
+
+
+#: The LaTeX of an atom a logarithm is printed of without parentheses (``\ln 2``, ``\ln \tau_{n}``): one token,
+#: a letter or a command, with its sub- and superscripts; no space outside braces, no operator.
+_GROUP = r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}"
+_BARE_ARGUMENT = re.compile(
+    rf"^(?:(?:\\[A-Za-z]+)+(?:{_GROUP})*|[A-Za-z0-9.]+)(?:[_^](?:{_GROUP}|[A-Za-z0-9]|\\[A-Za-z]+))*$")
+
+
 class _Printer(LatexPrinter):
-    r"""sympy's LaTeX printer as a physicist writes: ``\ln`` for the natural log, ``\det \Sigma`` for a determinant."""
+    r"""sympy's LaTeX printer as a physicist writes: ``\ln`` for the natural log, ``\det \Sigma`` for a determinant.
+
+    A sum is written with its positive constant first and its negative constant last
+    (``1 + \rho``, ``e^{x} - 1``, :func:`theorist_order`); the logarithm of a positive number
+    or of a symbol without parentheses (``\ln 2``, ``\ln \tau_{n}``; with them where it is not
+    the last factor of a product: ``\left(\ln a\right) b``), of anything else with them.
+    """
 
     _default_settings = {**LatexPrinter._default_settings, "ln_notation": True}
+
+    def _print_Add(self, expr: Any, order: Any = None) -> str:
+        if (order or self.order) in ("none", "old"):
+            return super()._print_Add(expr, order)
+        terms = theorist_order(self._as_ordered_terms(expr, order=order),
+                               positive_first=getattr(expr, "positive_first", False))
+        tex = ""
+        for i, term in enumerate(terms):  # sympy's loop, over the terms in this order
+            if i > 0 and term.could_extract_minus_sign():
+                tex += " - "
+                term = -term
+            elif i > 0:
+                tex += " + "
+            term_tex = self._print(term)
+            tex += rf"\left({term_tex}\right)" if self._needs_add_brackets(term) else term_tex
+        return tex
+
+    def _bare_log(self, expr: Any) -> str | None:
+        """The LaTeX of the argument of ``expr`` when it is a log printed without parentheses, else None."""
+        if isinstance(expr, sp.UnevaluatedExpr):
+            expr = expr.args[0]
+        if not isinstance(expr, sp.log) or not self._settings["ln_notation"]:
+            return None
+        arg = expr.args[0]
+        if not (isinstance(arg, (sp.Symbol, sp.NumberSymbol)) or (arg.is_Integer and arg > 0)
+                or (arg.is_Float and arg > 0)):
+            return None
+        tex = self._print(arg)
+        return tex if _BARE_ARGUMENT.match(tex) else None
+
+    def _print_log(self, expr: Any, exp: str | None = None) -> str:
+        arg = self._bare_log(expr)
+        if arg is None:
+            return super()._print_log(expr, exp)
+        tex = rf"\ln {arg}"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
+
+    def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
+        if not last and self._bare_log(expr) is not None:  # \ln a b would read as \ln(a b)
+            return True
+        return super()._needs_mul_brackets(expr, first=first, last=last)
 
     def _print_Determinant(self, expr: Any, exp: str | None = None) -> str:
         arg = expr.arg

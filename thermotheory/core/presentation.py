@@ -30,12 +30,15 @@ split on a branch) is dropped, not printed. The strategies:
   little as ``1 + R/P``; a constant's rational factor pulled out (``(1 - \ln 2)/2``);
 - and, once the best form is chosen, the dressing of what is printed: ``sqrt(a) sqrt(b)``
   as ``sqrt(a b)`` where the assumptions allow it (all but one radicand nonnegative), and every sum
-  printed with a positive term first where there is one (``(sqrt(w_2) - sqrt(w_1))^2``).
+  printed with a positive term first where there is one (``(sqrt(w_2) - sqrt(w_1))^2``); the
+  printer puts a positive constant first (``1 + \rho``) and a negative one last (``e^{x} - 1``).
 
 :func:`size` is the measure, what a reader sees (:func:`reading`): the estimated printed
 width of the LaTeX (the line, and all its material side by side), plus a penalty for each
-fraction nested in a numerator or denominator and for each sum led by a minus sign; then
-``count_ops`` and the length of the LaTeX.
+fraction nested in a numerator or denominator, for each sum led by a minus sign and for each
+sum whose terms all share a symbolic factor left inside (:func:`shared_factors`:
+``\gamma u_1 - \gamma u_0`` reads longer than ``\gamma (u_1 - u_0)``); then ``count_ops`` and the
+length of the LaTeX.
 """
 
 from __future__ import annotations
@@ -50,10 +53,11 @@ import mpmath
 import sympy as sp
 
 from ..errors import ModelError
-from .closedform import ClosedForm, latex_of
+from .closedform import ClosedForm, latex_of, theorist_order
 from .layout import latex_width
 
-__all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "leading_minus", "equal_at_random_points",
+__all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "leading_minus", "shared_factors",
+           "equal_at_random_points",
            "dimensionless", "Units", "Dimensions"]
 
 #: Passes over the strategies per round of :func:`compact` (each keeps the best rewriting; they stop when none helps).
@@ -77,6 +81,10 @@ Dimensions = Mapping[sp.Symbol, Mapping[str, Any]]
 NESTED_FRACTION_PT = 40.0
 #: Points added for each sum printed with a leading minus sign.
 LEADING_MINUS_PT = 12.0
+#: Points added for each sum whose terms all share a symbolic factor (``\gamma u_1 - \gamma u_0``): a little more than
+#: the width of the pair of parentheses pulling the factor out adds (9 pt), so that the form with the factor pulled
+#: out (``\gamma (u_1 - u_0)``, ``k (1 - e^{-x})``) is chosen wherever it is no longer but for its brackets.
+SHARED_FACTOR_PT = 10.0
 
 #: LaTeX commands whose brace group is an argument (a root, a function, a script): a fraction there is not nested.
 _ARGUMENT_COMMANDS = (r"\sqrt", r"\ln", r"\log", r"\exp", r"\sin", r"\cos", r"\tan", r"\sinh", r"\cosh", r"\tanh",
@@ -205,17 +213,22 @@ class Reading(NamedTuple):
     leading_minus: int
     #: Characters of the LaTeX.
     chars: int
+    #: Sums whose terms all share a symbolic factor left inside (:func:`shared_factors`).
+    shared_factors: int = 0
 
     @property
     def score(self) -> float:
         """The mean of width and ink, with the penalties: :data:`NESTED_FRACTION_PT` per nested fraction,
-        :data:`LEADING_MINUS_PT` per leading minus."""
+        :data:`LEADING_MINUS_PT` per leading minus, :data:`SHARED_FACTOR_PT` per sum with a factor left in."""
         return ((self.width + self.ink) / 2 + NESTED_FRACTION_PT * (self.nested_numerator + self.nested_denominator)
-                + LEADING_MINUS_PT * self.leading_minus)
+                + LEADING_MINUS_PT * self.leading_minus + SHARED_FACTOR_PT * self.shared_factors)
 
 
 def reading(expr: Any) -> Reading:
-    r"""The printed form of a closed form as a reader sees it: its LaTeX width, nested fractions, leading minus signs.
+    r"""The printed form of a closed form as a reader sees it: its LaTeX width and what makes it read longer.
+
+    Nested fractions, sums led by a minus sign, sums with a factor all their terms share left
+    inside (:class:`Reading`).
 
     The LaTeX is the pages' (:func:`~thermotheory.core.closedform.latex_of`) of the form as
     :func:`compact` would print it (sums led by a positive term where one exists).
@@ -239,14 +252,56 @@ def reading(expr: Any) -> Reading:
 def _reading(expr: sp.Basic) -> Reading:
     tex = latex_of(expr)
     num, den = nested_fractions(tex)
-    return Reading(latex_width(tex), latex_width(tex.replace(r"\frac", "")), num, den, leading_minus(tex), len(tex))
+    return Reading(latex_width(tex), latex_width(tex.replace(r"\frac", "")), num, den, leading_minus(tex), len(tex),
+                   shared_factors(expr))
+
+
+def _numerator_factors(term: sp.Basic) -> set:
+    """The symbolic factors of a term that stand in its numerator: bases with a positive numeric power."""
+    out = set()
+    for f in sp.Mul.make_args(term):
+        if f.is_number:
+            continue
+        base, k = (f.base, f.exp) if f.is_Pow and f.exp.is_number else (f, sp.Integer(1))
+        if k.is_positive:
+            out.add(base)
+    return out
+
+
+def shared_factors(expr: Any) -> int:
+    r"""How many sums of ``expr`` have a symbolic factor in every term, left inside (``\gamma u_1 - \gamma u_0``).
+
+    A factor counts where it multiplies every term (a base with a positive power in each:
+    ``n^3`` and ``n^4`` share ``n``); numbers do not count, nor do common denominators.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> g, u0, u1, k, x = sp.symbols("gamma u_0 u_1 k x", positive=True)
+    >>> shared_factors(g * u1 - g * u0), shared_factors(g * (u1 - u0))
+    (1, 0)
+    >>> shared_factors(x + sp.log(k - k * sp.exp(-x))), shared_factors(2 * x + 2 * k)
+    (1, 0)
+    """
+    count = 0
+    for x in sp.preorder_traversal(sp.sympify(expr)):
+        if not isinstance(x, sp.Add) or len(x.args) < 2:
+            continue
+        common = None
+        for t in x.args:
+            common = _numerator_factors(t) if common is None else common & _numerator_factors(t)
+            if not common:
+                break
+        count += bool(common)
+    return count
 
 
 def size(expr: Any) -> tuple[float, int, int]:
     """The measure :func:`compact` minimises: ``(score of what a reader sees, operations, characters of the LaTeX)``.
 
     The score (:attr:`Reading.score`) is the estimated printed width plus a penalty for each
-    nested fraction and each sum led by a minus sign (:func:`reading`). Operations are
+    nested fraction, each sum led by a minus sign and each sum with a factor all its terms
+    share left inside (:func:`reading`). Operations are
     sympy's ``count_ops`` with a subtraction or a negation counted twice; they, and the
     length of the LaTeX, decide between forms that read the same.
 
@@ -689,13 +744,18 @@ def _sign_pairs(e: sp.Expr) -> sp.Expr:
 
 
 class _Sum(sp.Add):
-    """A sum printed with a positive term first where it has one (``sqrt(b) - a``, not ``- a + sqrt(b)``)."""
+    """A sum printed with a positive term first where it has one (``sqrt(b) - a``, not ``- a + sqrt(b)``).
+
+    The order is the printer's (:func:`~thermotheory.core.closedform.theorist_order`: a positive
+    constant first, a negative one last), then a positive term first.
+    """
+
+    #: Read by the printer (:class:`~thermotheory.core.closedform._Printer`): lead with a positive term.
+    positive_first = True
 
     def as_ordered_terms(self, order: Any = None, data: bool = False) -> Any:
         out = sp.Add(*self.args).as_ordered_terms(order=order, data=data)
-        terms = list(out[0] if data else out)
-        k = next((i for i, t in enumerate(terms) if not t.could_extract_minus_sign()), 0)
-        terms = [terms[k]] + terms[:k] + terms[k + 1:]
+        terms = theorist_order(list(out[0] if data else out), positive_first=True)
         return (terms, out[1]) if data else terms
 
 
@@ -724,7 +784,7 @@ def _ordered(e: sp.Basic) -> sp.Basic:
         negative = [t.could_extract_minus_sign() for t in x.args]
         if not any(negative) or all(negative):
             return False
-        terms = x.as_ordered_terms()
+        terms = theorist_order(x.as_ordered_terms())  # as the printer orders them
         return terms[0].could_extract_minus_sign() and not all(t.could_extract_minus_sign() for t in terms)
 
     if not isinstance(e, sp.Basic) or not any(needs(x) for x in sp.preorder_traversal(e)):
@@ -753,9 +813,32 @@ def _merged_roots(e: sp.Basic) -> sp.Basic:
     return _unevaluated(e, merge)
 
 
+def _decays_from_one(e: sp.Basic) -> sp.Basic:
+    r"""An even power of a decaying exponential less a constant written as the constant less it.
+
+    ``(e^{-t/\tau} - 1)^2`` becomes ``(1 - e^{-t/\tau})^2``, as ``1 - e^{-t/\tau}`` is written elsewhere.
+    """
+
+    def flip(x: sp.Basic) -> sp.Basic:
+        if not (isinstance(x, sp.Pow) and x.exp.is_Integer and x.exp.is_even and isinstance(x.base, sp.Add)
+                and len(x.base.args) == 2):
+            return x
+        consts = [t for t in x.base.args if t.is_Number]
+        if len(consts) != 1 or not consts[0].is_negative:
+            return x
+        (other,) = [t for t in x.base.args if t is not consts[0]]
+        decaying = [f for f in sp.Mul.make_args(other) if isinstance(f, sp.exp)]
+        if other.could_extract_minus_sign() or len(decaying) != 1 or not decaying[0].args[0].could_extract_minus_sign():
+            return x
+        return sp.Pow(-x.base, x.exp, evaluate=False)
+
+    return _unevaluated(e, flip)
+
+
 def _dressed(e: sp.Basic) -> sp.Basic:
-    """The printed dress of a chosen form: roots merged (:func:`_merged_roots`), sums led by a positive term."""
-    return _ordered(_merged_roots(e))
+    """The printed dress of a chosen form: roots merged (:func:`_merged_roots`), one less a decaying exponential
+    under an even power (:func:`_decays_from_one`), sums led by a positive term."""
+    return _ordered(_decays_from_one(_merged_roots(e)))
 
 
 #: Most distinct exponents (``x`` of ``e^{c x}``, ``c`` rational) :func:`_exp_signs` rewrites (2**n sign choices).
@@ -1223,7 +1306,7 @@ def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol]
     >>> rho = sp.Symbol("rho", positive=True)
     >>> f = dimensionless(1 / (tn + tv), {tn: {"time": 1}, tv: {"time": 1}}, [tv], {rho: tn / tv})
     >>> f.latex(where=False)
-    '\\frac{1}{\\tau_{v}} \\frac{1}{\\rho + 1}'
+    '\\frac{1}{\\tau_{v}} \\frac{1}{1 + \\rho}'
     >>> f.expr.doit()
     1/(tau_v*(rho + 1))
     """
