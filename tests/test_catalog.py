@@ -327,3 +327,22 @@ def test_decoder_currents_bound_to_the_symbolic_neuron_take_the_values():
     assert item.closed_form("heat_uncertainty_ratio", values) == pytest.approx(ratio, rel=1e-10)
     assert item.closed_form("tracking_uncertainty_ratio", values) == pytest.approx(ratio, rel=1e-10)
     assert item.quantities["heat_mean_rate"].arguments["current"].parameters  # the stored current stays symbolic
+
+
+def test_an_entry_builds_its_symbolic_model_once():
+    """Every call of an entry gets the same model object, so closed forms cached on it are derived once."""
+    e = entry("decoder")
+    assert e.model() is e.model() and entry("decoder").model() is e.model()
+    built = []
+
+    def build():
+        built.append(1)
+        return B.one_neuron()
+
+    counted = catalog.CatalogEntry("counted", "a counted build", build, dict(e.defaults), dict(e.quantities))
+    first = counted.closed_form("mutual_information")
+    assert counted.closed_form("mutual_information", counted.values()) == pytest.approx(
+        e.closed_form("mutual_information", e.values()), rel=1e-12)
+    assert counted.kind == "linear" and counted.closed_form("mutual_information") == first and len(built) == 1
+    lattice = entry("lattice_1d")  # a numeric entry is built at its values, each time
+    assert lattice.model() is not lattice.model()

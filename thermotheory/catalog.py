@@ -132,6 +132,12 @@ class CatalogEntry:
         """The model: symbolic, or for a numeric entry built at ``values`` (default: the defaults)."""
         if self.numeric:
             return self.build(self.defaults if values is None else values)
+        return self._symbolic_model
+
+    @functools.cached_property
+    def _symbolic_model(self) -> Any:
+        """The symbolic model, built once per entry: the closed forms cached on it serve every later call (a
+        report, the command line and a page derive the same entry's forms)."""
         return self.build()
 
     @property
