@@ -146,8 +146,9 @@ def test_correlated_noise_is_shown_entry_by_entry_when_its_matrix_is_too_wide():
 
 def test_a_numeric_diffusion_is_not_read_as_a_longer_number():
     # "\sqrt{2 2}" typesets as the square root of 22
-    assert r"\sqrt{2 \cdot 2}\, dW_{x}" in model_latex(tt.SDE({x: -x}, {x: 2}))
-    assert r"\sqrt{2 \cdot 3 k}" in model_latex(tt.SDE({x: -x}, {x: 3 * sp.Symbol("k", positive=True)}))
+    # (issue #24: the root of a number is taken, sqrt(2 * 2) = 2; the 2 is multiplied in: sqrt(2 * 3 k) = sqrt(6 k))
+    assert r"+ 2\, dW_{x}" in model_latex(tt.SDE({x: -x}, {x: 2}))
+    assert r"\sqrt{6 k}" in model_latex(tt.SDE({x: -x}, {x: 3 * sp.Symbol("k", positive=True)}))
     assert r"\sqrt{2}\, dW_{z_{0}}" in model_latex(tt.LinearSDE.from_matrices(-np.eye(1), np.eye(1)))
 
 

@@ -17,9 +17,9 @@ def test_a_nonlinear_sde_renders_line_by_line():
     lines = model_latex_lines(well)
     assert text == model_latex(well) == r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}"
     assert len(lines) == 2
-    assert lines[0] == rf"dx &= \left({sp.latex(v)}\right) dt"  # no noise on x, even
+    assert lines[0] == r"dx &= v\, dt"  # one term: no brackets; no noise on x, even
     drift, noise = lines[1].split(" dt ", 1)
-    assert drift == rf"dv &= \left({sp.latex(-x**3 + x - g * v)}\right)"
+    assert drift == r"dv &= \left(x - \gamma v - x^{3}\right)"  # a sum in brackets, led by a positive term
     assert noise == r"+ \sqrt{2 D_{v} \left(1 + x^{2}\right)}\, dW_{v} \quad (\text{odd})"  # the constant first
     assert well._repr_latex_() == f"${text}$"
 

@@ -1,8 +1,17 @@
 r"""LaTeX of a model: its system of SDEs, one line per state variable.
 
-``dz_i = (f_i(z)) dt + \sqrt{2 D_i} dW_i``, with odd variables marked. Renders a
+``dz_i = f_i(z)\, dt + \sqrt{2 D_i}\, dW_i``, with odd variables marked. Renders a
 :class:`~thermotheory.LinearSDE` (its drift ``A z + b``, diagonal or correlated noise) and a
 nonlinear :class:`~thermotheory.SDE` (any drift, state-dependent diffusion).
+
+Each equation is written as an author writes it (issue #24), by one rule for every model: the
+drift in the form that reads shortest (:func:`written_drift`: a common factor pulled out,
+``\frac{k}{\gamma} \left(t u - x\right)`` or ``\frac{g v - x}{\tau_{n}}``, a single term without
+brackets), chosen by the presentation pass's measure among forms checked equal at random points;
+the noise amplitude with the square factors of ``D`` taken out of the root where the symbols'
+assumptions allow it (:func:`noise_amplitude`: ``\sigma_{v} \sqrt{\frac{2}{\tau_{v}}}``,
+``\frac{\sqrt{2 T \gamma}}{m}``), none for ``D = 0``. A correlated noise is written
+``(\sqrt{2D}\, dW)_z`` with its matrix.
 
 It sits below the model classes: a kind of model renders itself through its ``latex_lines``
 method, which calls :func:`linear_lines` or :func:`nonlinear_lines` here (so this module imports no
@@ -11,18 +20,25 @@ model). :mod:`thermotheory.export.model_latex` re-exports it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import sympy as sp
 
 from ..errors import InvalidExport, ModelError
 from .closedform import latex_of
 from .layout import TEXT_WIDTH, _pack, _signed_terms, _widest_sum, checked_width, fit_lines, latex_width, new_namer
+from .presentation import (Reading, _ordered, compact, equal_at_random_points, leading_minus, nested_fractions,
+                           shared_factors)
 
-__all__ = ["model_latex", "model_latex_lines", "MAX_LATEX_VARIABLES", "field_lines"]
+__all__ = ["model_latex", "model_latex_lines", "MAX_LATEX_VARIABLES", "field_lines", "written_drift", "noise_amplitude",
+           "Written"]
 
 #: Largest number of state variables rendered (one line each).
 MAX_LATEX_VARIABLES = 30
+
+#: Forms of a drift whose printed size (:func:`~thermotheory.core.presentation.reading`'s score) differs by no more
+#: than this (pt, less than a thin space) read alike: the preferred one is kept (:func:`written_drift`).
+TIE_PT = 1.0
 
 #: Letters of the names given to sums named in a model's equations (others than the closed forms' C, K, ...).
 _MODEL_LETTERS = "FHJRQ"
@@ -33,21 +49,192 @@ def _zero(x: sp.Expr) -> bool:
     return bool(sp.sympify(x).is_zero)
 
 
-def _noise(d: sp.Expr, v: sp.Symbol) -> str:
-    r"""``+ \sqrt{2 D} dW_v`` for a diffusion ``d`` (none when it is 0; a sum in parentheses)."""
+class Written(NamedTuple):
+    """A piece of an equation as printed: the expression it has the value of, and its LaTeX."""
+
+    #: The value of what is printed (a drift, or a noise amplitude ``sqrt(2 D)``).
+    expr: sp.Expr
+    #: Its LaTeX.
+    tex: str
+
+
+def _square_parts(n: int) -> tuple[int, int]:
+    """``(a, m)`` with ``n = a^2 m`` and ``m`` free of squares (``n`` a positive integer)."""
+    a, m = 1, 1
+    for p, k in sp.factorint(n).items():
+        a *= p ** (k // 2)
+        m *= p ** (k % 2)
+    return a, m
+
+
+def noise_amplitude(d: Any) -> Written | None:
+    r"""The noise amplitude :math:`\sqrt{2 D}` of a diffusion ``d`` as an author writes it; None for ``d = 0``.
+
+    ``D`` is written as a product (its common factors pulled out of a sum); every factor whose
+    base is positive by its assumptions (or is a positive number) has its square part taken out
+    of the root: ``\sigma_v^2/\tau_v`` gives ``\sigma_{v} \sqrt{\frac{2}{\tau_{v}}}``,
+    ``T \gamma/m^2`` gives ``\frac{\sqrt{2 T \gamma}}{m}``. A base that may be negative (a
+    real state variable) stays under the root. A number is printed as its root, simplified
+    (``D = 1/2`` gives ``1``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> s, tau = sp.symbols("sigma tau", positive=True)
+    >>> noise_amplitude(s**2 / tau).tex
+    '\\sigma \\sqrt{\\frac{2}{\\tau}}'
+    >>> noise_amplitude(sp.Rational(1, 2)).tex, noise_amplitude(0)
+    ('1', None)
+    """
     d = sp.sympify(d)
     if _zero(d):
+        return None
+    if d.is_number:
+        amp = sp.sqrt(2 * d)
+        if d.is_Rational or _zero(amp - 1):
+            return Written(amp, latex_of(amp))
+        # a decimal: its root would print fifteen digits; "2 \cdot" as "2 0.3" would read as 20.3
+        return Written(amp, r"\sqrt{2}" if _zero(d - 1) else rf"\sqrt{{2 \cdot {latex_of(d)}}}")
+    d = sp.factor_terms(d)
+    coeff, rest = d.as_coeff_Mul()
+    out, inside = [], []
+    for f in sp.Mul.make_args(rest):
+        base, e = f.as_base_exp()
+        if e.is_Integer and abs(e) >= 2 and base.is_positive:
+            q = int(e) // 2 if e > 0 else -(int(-e) // 2)
+            out.append(base ** q)
+            inside.append(base ** (e - 2 * q))
+        else:
+            inside.append(f)
+    n = 2 * coeff
+    if n.is_Rational and n > 0:
+        (a, p), (b, q) = _square_parts(int(n.p)), _square_parts(int(n.q))
+        out.append(sp.Rational(a, b))
+        n = sp.Rational(p, q)
+    outside = sp.Mul(*out)
+    body = sp.Mul(*inside)
+    # a number times a sum is held unevaluated (sympy would multiply the number into the sum)
+    radicand = sp.Mul(n, body, evaluate=False) if body.is_Add and n != 1 else n * body
+    amp = outside * sp.sqrt(n * body)
+    if _zero(radicand - 1):
+        return Written(amp, latex_of(outside))
+    if radicand.is_number:  # a number's root first, as sympy prints it: \sqrt{2} k, \frac{\sqrt{2} \sigma}{m}
+        return Written(amp, latex_of(outside * sp.Pow(radicand, sp.Rational(1, 2), evaluate=False)))
+    root = rf"\sqrt{{{latex_of(radicand)}}}"
+    num, den = sp.fraction(outside)
+    head = "" if _zero(num - 1) else latex_of(num) + " "
+    tex = head + root if _zero(den - 1) else rf"\frac{{{head}{root}}}{{{latex_of(den)}}}"
+    return Written(amp, tex)
+
+
+def _noise(d: sp.Expr, v: sp.Symbol) -> str:
+    r"""``+ a\, dW_v`` for a diffusion ``d``, ``a`` its amplitude :math:`\sqrt{2D}` (:func:`noise_amplitude`).
+
+    None for ``d = 0``; no amplitude for ``a = 1``.
+    """
+    amp = noise_amplitude(d)
+    if amp is None:
         return ""
-    tex = latex_of(d)
-    if _zero(d - 1):
-        inner = "2"
-    elif isinstance(d, sp.Add):
-        inner = rf"2 \left({tex}\right)"
-    elif d.is_number or tex[:1].isdigit() or tex[:1] == ".":
-        inner = rf"2 \cdot {tex}"  # "2 2" would read as 22, "2 \frac{1}{2}" as two and a half
-    else:
-        inner = f"2 {tex}"
-    return rf" + \sqrt{{{inner}}}\, dW_{{{latex_of(v)}}}"
+    lead = "" if _zero(amp.expr - 1) else amp.tex + r"\, "
+    return rf" + {lead}dW_{{{latex_of(v)}}}"
+
+
+def _coefficient_split(term: sp.Expr, variables: frozenset) -> tuple[sp.Expr, sp.Expr] | None:
+    """A product as (its coefficient, free of the state variables and of sums; the rest), or None where there is
+    nothing to split: the coefficient a fraction with a symbol above and below (``k/\\gamma``), the rest not 1."""
+    if not isinstance(term, sp.Mul):
+        return None
+    coeff = [f for f in term.args if not (f.free_symbols & variables) and not f.as_base_exp()[0].is_Add]
+    rest = [f for f in term.args if f not in coeff]
+    if not coeff or not rest:
+        return None
+    c = sp.Mul(*coeff)
+    num, den = sp.fraction(c)
+    if num.is_number or den.is_number:
+        return None
+    return c, sp.Mul(*rest)
+
+
+def _split_term_tex(term: sp.Expr, variables: frozenset) -> str:
+    """LaTeX of one term with its coefficient written before the state variables (``\\frac{k}{\\gamma} x``)."""
+    split = _coefficient_split(term, variables)
+    if split is None:
+        return latex_of(term)
+    c, rest = split
+    rest_tex = latex_of(rest)
+    if rest.is_Add:
+        rest_tex = rf"\left({rest_tex}\right)"
+    return f"{latex_of(c)} {rest_tex}"
+
+
+def _split_tex(expr: sp.Expr, variables: frozenset) -> str:
+    """LaTeX of a drift with each term's coefficient written before its state variables."""
+    terms = expr.as_ordered_terms() if expr.is_Add else [expr]
+    pieces = []
+    for k, t in enumerate(terms):
+        negative = t.could_extract_minus_sign()
+        body = _split_term_tex(-t if negative else t, variables)
+        pieces.append(("- " if negative else ("+ " if k else "")) + body)
+    return " ".join(pieces)
+
+
+def _score(expr: sp.Expr, tex: str) -> float:
+    """What a reader sees of ``tex`` (the LaTeX of ``expr``): :attr:`~thermotheory.core.presentation.Reading.score`."""
+    num, den = nested_fractions(tex)
+    return Reading(latex_width(tex), latex_width(tex.replace(r"\frac", "")), num, den, leading_minus(tex), len(tex),
+                   shared_factors(expr)).score
+
+
+def written_drift(drift: Any, variables: Any = ()) -> Written:
+    r"""A drift as an author writes it: the form that reads shortest among equal candidates.
+
+    The candidates are the drift as given, expanded, with its common factor pulled out
+    (:func:`sympy.factor_terms`), collected over the state variables, and the presentation
+    pass's form (:func:`~thermotheory.core.presentation.compact`); each is printed as the
+    pages print it and with each coefficient written before the state variables
+    (``\frac{k}{\gamma} \left(t u - x\right)``). A candidate not equal to the drift at random
+    points (:func:`~thermotheory.core.presentation.equal_at_random_points`) is dropped; the
+    one that reads shortest (:func:`~thermotheory.core.presentation.reading`'s score) is kept.
+    No constant is named: the state variables stay in sight.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> v, x = sp.symbols("v x", real=True)
+    >>> g, tau = sp.symbols("g tau_n", positive=True)
+    >>> written_drift(g * v / tau - x / tau, [v, x]).tex
+    '\\frac{g v - x}{\\tau_{n}}'
+    """
+    drift = _plain(sp.sympify(drift))
+    variables = frozenset(sp.sympify(variables))
+    expanded = sp.expand(drift)
+    cands = []  # in the order preferred among forms that read alike: factored first
+    # a sum or integral over an index (a lattice's directions) cannot be checked at points: the drift as given
+    if not drift.is_Atom and not drift.has(sp.Sum, sp.Integral):
+        cands += [_plain(compact(drift)), sp.factor_terms(expanded)]
+        if variables:
+            cands.append(sp.collect(expanded, sorted(variables, key=sp.default_sort_key), func=sp.factor_terms))
+    cands += [drift] if drift.has(sp.Sum, sp.Integral) else [drift, expanded]
+    scored = []
+    seen = set()
+    for cand in cands:
+        if cand in seen:
+            continue
+        seen.add(cand)
+        if cand is not drift and cand != expanded and not equal_at_random_points(cand, drift):
+            continue
+        shown = _ordered(cand)
+        for tex in (_split_tex(shown, variables), latex_of(shown)):  # alike, the coefficients before the variables
+            scored.append((_score(cand, tex), len(scored), Written(cand, tex)))
+    least = min(s for s, _, _ in scored)
+    return min((k, w) for s, k, w in scored if s <= least + TIE_PT)[1]
+
+
+def _plain(e: sp.Expr) -> sp.Expr:
+    """``e`` with the sums held for printing (led by a positive term) made sympy's own again, for evaluation."""
+    if not isinstance(e, sp.Basic):
+        return e
+    return e.replace(lambda x: isinstance(x, sp.Add) and type(x) is not sp.Add, lambda x: sp.Add(*x.args))
 
 
 def _odd(parity: int) -> str:
@@ -76,16 +263,25 @@ def _name_sums(expr: sp.Expr, room: float, namer: Any, defs: list) -> sp.Expr:
     return expr
 
 
-def _equation(v: sp.Symbol, drift: sp.Expr, noise: str | tuple[sp.Expr, sp.Symbol], odd: str, width: float,
-              namer: Any, defs: list) -> list[str]:
-    r"""``dv &= (drift) dt + noise`` on one line if it fits ``width``, else broken term by term.
+def _drift_dt(written: Written) -> str:
+    r"""``\left(a + b\right) dt`` for a sum, ``t\, dt`` for one term (a product, a fraction: no brackets)."""
+    if written.expr.is_Add:
+        return rf"\left({written.tex}\right) dt"
+    return rf"{written.tex}\, dt"
 
-    A drift too wide is written ``\Bigl( t_1 + t_2 ... \Bigr)\, dt`` over continuation lines; a single
+
+def _equation(v: sp.Symbol, drift: sp.Expr, noise: str | tuple[sp.Expr, sp.Symbol], odd: str, width: float,
+              namer: Any, defs: list, variables: Any = ()) -> list[str]:
+    r"""``dv &= drift\, dt + noise`` on one line if it fits ``width``, else broken term by term.
+
+    The drift is written as an author writes it (:func:`written_drift`: a sum in brackets, one
+    term bare), the noise with its amplitude simplified (:func:`noise_amplitude`). A drift too
+    wide is written ``\Bigl( t_1 + t_2 ... \Bigr)\, dt`` over continuation lines; a single
     term (or a diffusion) too wide for a line has its widest sums named, defined under "where".
     """
     lhs = f"d{latex_of(v)}"
     noise_tex = noise if isinstance(noise, str) else _noise(*noise)
-    one = rf"{lhs} &= \left({latex_of(drift)}\right) dt{noise_tex}{odd}"
+    one = rf"{lhs} &= {_drift_dt(written_drift(drift, variables))}{noise_tex}{odd}"
     if latex_width(one) <= width:
         return [one]
     room = width - 60.0  # a continuation line's indent and the brackets
@@ -142,7 +338,7 @@ def linear_lines(model: Any, width: float) -> list[str]:
             else:
                 correlated = True
                 noise = rf" + \left(\sqrt{{2D}}\, dW\right)_{{{latex_of(v)}}}"
-        lines += _equation(v, drift, noise, _odd(model.parity[i]), width, namer, defs)
+        lines += _equation(v, drift, noise, _odd(model.parity[i]), width, namer, defs, z)
     if correlated:  # the correlated noise's matrix, which the lines above name but do not show
         lines += [r"&\text{with}"] + _matrix_lines("D", D, z, width)
     return lines + _where(defs, width, namer)
@@ -158,7 +354,8 @@ def nonlinear_lines(model: Any, width: float) -> list[str]:
     defs: list[tuple[str, Any]] = []
     lines = []
     for v, p in zip(model.variables, model.parity):
-        lines += _equation(v, sp.sympify(drift[v]), (diffusion[v], v), _odd(p), width, namer, defs)
+        lines += _equation(v, sp.sympify(drift[v]), (diffusion[v], v), _odd(p), width, namer, defs,
+                           model.variables)
     return lines + _where(defs, width, namer)
 
 
@@ -183,7 +380,7 @@ def field_lines(field: Any, width: float) -> list[str]:
     namer = new_namer([drift], _MODEL_LETTERS)
     defs: list[tuple[str, Any]] = []
     noise = _noise(field.diffusion, field.site).replace(rf"dW_{{{latex_of(field.site)}}}", r"dW_{i}")
-    lines = _equation(field.site, drift, noise, "", width, namer, defs)
+    lines = _equation(field.site, drift, noise, "", width, namer, defs, getattr(field, "neighbours", (field.site,)))
     return lines + _where(defs, width, namer)
 
 
@@ -229,7 +426,7 @@ def model_latex_lines(model: Any, width: float = TEXT_WIDTH) -> list[str]:
     >>> from thermotheory import SDE
     >>> x = sp.Symbol("x", real=True)
     >>> model_latex_lines(SDE({x: x - x**3}, {x: 1}))
-    ['dx &= \\left(- x^{3} + x\\right) dt + \\sqrt{2}\\, dW_{x}']
+    ['dx &= \\left(x - x^{3}\\right) dt + \\sqrt{2}\\, dW_{x}']
     """
     if not callable(getattr(type(model), "latex_lines", None)):  # a kind of model renders itself
         raise InvalidExport(f"expected a LinearSDE or an SDE but found {type(model).__name__}")
@@ -252,6 +449,6 @@ def model_latex(model: Any, width: float = TEXT_WIDTH) -> str:
     >>> x = sp.Symbol("x", real=True)
     >>> k = sp.Symbol("k", positive=True)
     >>> model_latex(LinearSDE({x: -k * x}, {x: 1}))
-    '\\begin{aligned} dx &= \\left(- k x\\right) dt + \\sqrt{2}\\, dW_{x} \\end{aligned}'
+    '\\begin{aligned} dx &= - k x\\, dt + \\sqrt{2}\\, dW_{x} \\end{aligned}'
     """
     return r"\begin{aligned} " + r" \\ ".join(model_latex_lines(model, width)) + r" \end{aligned}"

@@ -545,7 +545,7 @@ def derivation_tex(model: LinearSDE, quantities: Mapping[str, Any], source: str 
     >>> x = sp.Symbol("x", real=True)
     >>> print(derivation_tex(LinearSDE({x: -x}, {x: 1}), {r"\langle x^2 \rangle": sp.Integer(1)}))
     \begin{align}
-    dx &= \left(- x\right) dt + \sqrt{2}\, dW_{x} \\
+    dx &= - x\, dt + \sqrt{2}\, dW_{x} \\
     \langle x^2 \rangle &= 1
     \end{align}
     """
