@@ -178,18 +178,18 @@ tex, md = write_derivation("decoder", "Neurons decoding a velocity", one, one_q,
                            glossary={B.v: "velocity of the particle (the signal)", B.x: "rate of a neuron",
                                      B.xbar: "mean rate of the population",
                                      B.tau_v: ("correlation time of the velocity", "time"),
-                                     B.sigma_v: ("standard deviation of the velocity", "units of v"),
+                                     B.sigma_v: ("standard deviation of the velocity", "units of $v$"),
                                      B.tau_n: ("time constant of a neuron", "time"),
                                      B.sigma_n: ("noise amplitude of a neuron (standard deviation of its rate "
-                                                 "without input)", "units of x"),
-                                     B.g: ("gain of a neuron", "units of x per unit of v"),
+                                                 "without input)", "units of $x$"),
+                                     B.g: ("gain of a neuron", "units of $x$ per unit of $v$"),
                                      B.N: "number of neurons", B.rho: r"$\tau_n / \tau_v$",
                                      r"\mathrm{SNR}": r"signal-to-noise ratio, $g^2 \sigma_v^2 / \sigma_n^2$",
                                      r"\Sigma": r"stationary covariance; $\Sigma_{a b}$ its entries, $\Sigma_{(a, b)}$ "
                                                  "the block of the variables listed",
                                      **{s: (f"{what} of neuron {k + 1}", unit) for what, unit, symbols in (
-                                         ("gain", "units of x per unit of v", g_i), ("time constant", "time", tau_i),
-                                         ("noise amplitude", "units of x", sigma_i)) for k, s in enumerate(symbols)},
+                                         ("gain", "units of $x$ per unit of $v$", g_i), ("time constant", "time", tau_i),
+                                         ("noise amplitude", "units of $x$", sigma_i)) for k, s in enumerate(symbols)},
                                      r"\lim_{N \to \infty} I(v; \bar{x})": ("information of an infinite population",
                                                                            "nats"),
                                      r"\lim_{N \to \infty} \Phi_{\bar{x}} / N": ("heat rate per neuron of an "

@@ -97,8 +97,8 @@ tex, md = write_derivation(
          "Seifert (2016); every closed form is checked by Monte Carlo.",
     glossary={v: "signal (velocity of the particle)", r: "sensor (rate of the neuron)",
               tau: ("correlation time of the signal", "time"), tau_r: ("time constant of the sensor", "time"),
-              lam: ("gain of the sensor", "units of r per unit of v"),
-              D_v: ("noise intensity of the signal", "squared units of v per unit time"),
-              D_r: ("noise intensity of the sensor", "squared units of r per unit time")},
+              lam: ("gain of the sensor", "units of $r$ per unit of $v$"),
+              D_v: ("noise intensity of the signal", "squared units of $v$ per unit time"),
+              D_r: ("noise intensity of the sensor", "squared units of $r$ per unit time")},
     references=["hartich2016"])
 print(f"wrote {tex} and {md}")

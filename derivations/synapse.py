@@ -228,9 +228,9 @@ tex, md = write_derivation(
          "the velocity than the neuron does (data processing), and it dissipates even when the neuron carries no "
          "signal ($g = 0$): it is driven by the neuron's own noise (Karbowski 2024).",
     glossary={C.w: "synaptic weight", C.tau_w: ("time constant of the synapse", "time"),
-              C.sigma_w: ("spread of the weight at equilibrium", "units of w"),
+              C.sigma_w: ("spread of the weight at equilibrium", "units of $w$"),
               C.kappa: "coupling of the synapse to the neuron", C.lam: "learning gain",
-              C.mu: "the static quantity learned", C.s_mu: ("spread of the static quantity", "units of mu"),
+              C.mu: "the static quantity learned", C.s_mu: ("spread of the static quantity", "units of $\\mu$"),
               C.tau_r: ("rise time of the ramp", "time"), C.t_w: ("duration of the step drive", "time"),
               C.t: ("time since the drive started", "time"), C.r_0: "rate around which the neuron fires",
               C.theta: "threshold of the BCM rule", C.I_th: ("information threshold of the memory", "nats")},

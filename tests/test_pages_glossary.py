@@ -168,17 +168,18 @@ def test_every_catalog_report_has_a_glossary_without_plain_text_math():
     for name in CATALOG:
         item = entry(name)
         _, page, parts = _page(item, {n: None for n in item.quantities})
-        for symbol, meaning, _ in glossary_rows(parts, page):
+        for symbol, meaning, units in glossary_rows(parts, page):
             rows += 1
-            if plain_math(meaning):
-                bad.append(f"report {name}: {symbol}: {meaning!r}: {'; '.join(plain_math(meaning))}")
+            for text in (meaning, units):  # the units column too: "units of $x$ per unit of $v$"
+                if plain_math(text):
+                    bad.append(f"report {name}: {symbol}: {text!r}: {'; '.join(plain_math(text))}")
     assert rows > len(CATALOG) and not bad, "\n".join(bad)
 
 
 # -- the committed pages ------------------------------------------------------------------------------------------
 
-def _markdown_rows(page: Path) -> list[tuple[str, str]]:
-    """``(symbol, meaning)`` of each row of a page's Notation table."""
+def _markdown_rows(page: Path) -> list[tuple[str, str, str]]:
+    """``(symbol, meaning, units)`` of each row of a page's Notation table."""
     text = page.read_text()
     if "## Notation" not in text:
         return []
@@ -188,7 +189,7 @@ def _markdown_rows(page: Path) -> list[tuple[str, str]]:
         if line.startswith("| ") and line.endswith(" |") and not line.startswith("| ---") and line != \
                 "| symbol | meaning | units |":
             cells = line[2:-2].split(" | ")
-            rows.append((cells[0], cells[1] if len(cells) > 1 else ""))
+            rows.append((cells[0], cells[1] if len(cells) > 1 else "", cells[2] if len(cells) > 2 else ""))
     return rows
 
 
@@ -214,13 +215,15 @@ TEX = sorted(PAGES.glob("*.tex"))
 def test_there_are_pages_to_scan():
     assert MARKDOWN and TEX, f"no pages in {PAGES}"
     assert any(_markdown_rows(p) for p in MARKDOWN)
+    assert any(units not in ("", "–") for p in MARKDOWN for _, _, units in _markdown_rows(p))
 
 
 @pytest.mark.parametrize("page", MARKDOWN, ids=lambda p: p.name)
 def test_a_markdown_glossary_has_no_plain_text_math(page):
     # Greek names are already typeset by the exporter (as $\mu$)
-    bad = [f"{page.name}: {symbol}: {meaning!r}: {'; '.join(plain_math(meaning, greek=False))}"
-           for symbol, meaning in _markdown_rows(page) if plain_math(meaning, greek=False)]
+    bad = [f"{page.name}: {symbol}: {text!r}: {'; '.join(plain_math(text, greek=False))}"
+           for symbol, meaning, units in _markdown_rows(page) for text in (meaning, units)
+           if text != "–" and plain_math(text, greek=False)]
     assert not bad, "\n".join(bad)
 
 
