@@ -18,6 +18,7 @@ spanning-tree sums, the variance rate by an exact solve in the rates' fraction f
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -239,12 +240,20 @@ def current_scgf(model: Any, current: Any, s: Any) -> Any:
 
     Symbolic for two-state networks
     (:math:`\lambda = [\operatorname{tr} L_s + \sqrt{(\operatorname{tr} L_s)^2 - 4 \det L_s}]/2`); numeric
-    otherwise.
+    otherwise. A float eigenvalue is right to about ``1e-16`` times the rates, so near ``s = 0``
+    (where :math:`\lambda(s) \approx s \bar J` vanishes: exactly 0 at ``s = 0``), near stall or for
+    stiff rates it loses digits: a network of at most
+    :data:`~thermotheory.core.jump_forms.MAX_PRECISE_STATES` states is then solved again in
+    extended precision (Newton's method on the Perron eigenpair, mpmath); a larger one warns
+    (:class:`~thermotheory.errors.ConditioningWarning`) past 8 digits lost and refuses past 13.
 
     Raises
     ------
     TooLarge
         For a symbolic model (or ``s``) of more than two states: no closed form in general.
+    IllConditioned
+        For a network of more than ``MAX_PRECISE_STATES`` states whose eigenvalue loses 13 digits
+        or more (a small ``|s|``: use :func:`current_mean_rate` and :func:`current_variance_rate`).
 
     Examples
     --------
@@ -263,12 +272,16 @@ def current_scgf(model: Any, current: Any, s: Any) -> Any:
             tilted = w * np.exp(sv * _weights(model, d))
         if not np.all(np.isfinite(tilted)):
             raise ModelError(f"current_scgf: exp(s d) overflows at s = {sv:g}; use a smaller |s|")
+        if sv == 0 or not np.any(_weights(model, d)):
+            return 0.0  # L_0 = L: the Perron eigenvalue of an ergodic generator is 0, exactly
         if model.n <= 600:
-            return float(np.linalg.eigvals(forms._dense_generator(model, tilted)).real.max())
-        from scipy.sparse.linalg import eigs
+            value = float(np.linalg.eigvals(forms._dense_generator(model, tilted)).real.max())
+        else:
+            from scipy.sparse.linalg import eigs
 
-        L = forms._sparse_generator(model, tilted)
-        return float(eigs(L, k=1, which="LR", return_eigenvectors=False).real.max())
+            L = forms._sparse_generator(model, tilted)
+            value = float(eigs(L, k=1, which="LR", return_eigenvectors=False).real.max())
+        return _checked_scgf(model, d, sv, tilted, value)
     if model.n > 2:
         raise TooLarge(f"current_scgf: the largest eigenvalue of a symbolic {model.n}-state tilted generator has no "
                        f"closed form in general (a root of a polynomial of degree {model.n}; given for two states); "
@@ -276,6 +289,98 @@ def current_scgf(model: Any, current: Any, s: Any) -> Any:
     Ls = tilted_generator(model, current, s_val)
     tr, det = Ls.trace(), Ls.det()
     return sp.simplify((tr + sp.sqrt(tr**2 - 4 * det)) / 2)
+
+
+_SCGF_REASON = ("the eigenvalue is small against the rates, near s = 0 (where it vanishes), near stall or for stiff "
+                "rates; its error is about 1e-16 times the largest rate")
+
+
+def _checked_scgf(model: Any, d: dict, s: float, tilted: np.ndarray, value: float) -> float:
+    r"""The float SCGF ``value``, its digits lost checked (:func:`thermotheory.core.jump_forms._checked`).
+
+    A float eigenvalue solver leaves an absolute error of about ``eps`` times the tilted generator's
+    norm (twice the largest exit rate and the largest tilted rate): near ``s = 0``, where
+    :math:`\lambda(s) \approx s \bar J` vanishes, or near stall, the relative error is large. A
+    network of at most ``MAX_PRECISE_STATES`` states is then solved again in extended precision
+    (:func:`_precise_scgf`); a larger one warns or refuses.
+    """
+    src, _, w = model.edge_arrays()
+    out = np.bincount(src, weights=w, minlength=model.n)
+    norm = float(out.max()) + float(np.bincount(src, weights=tilted, minlength=model.n).max())
+    error = forms._EPS * norm
+    return forms._checked(model, "current_scgf", value, error, lambda: _precise_scgf(model, d, s, tilted),
+                          subject="scaled cumulant generating function", reason=_SCGF_REASON,
+                          advice="a larger |s| (current_mean_rate and current_variance_rate give the slope and "
+                                 "curvature at s = 0)")
+
+
+def _precise_scgf(model: Any, d: dict, s: float, tilted: np.ndarray) -> float:
+    r"""The Perron eigenvalue of the tilted generator in extended precision: Newton's method from the float eigenpair.
+
+    The unknowns :math:`(x, \lambda)` solve :math:`L_s x = \lambda x`, :math:`\sum_i x_i = 1`
+    (Jacobian :math:`[[L_s - \lambda, -x], [\mathbf 1^T, 0]]`, an mpmath LU solve per step), with
+    the rates read exactly and :math:`e^{s d}` evaluated at the working precision. The precision
+    starts at ``PRECISE_DPS`` digits plus those the eigenvalue cancels (the log of the norm over
+    :math:`|\lambda|`) and is raised until two precisions agree to 25 digits.
+    """
+    import mpmath as mp
+
+    from ..errors import IllConditioned
+
+    n = model.n
+    src, dst, w = model.edge_arrays()
+    dd = _weights(model, d)
+    ev, vec = np.linalg.eig(forms._dense_generator(model, tilted))
+    k = int(np.argmax(ev.real))
+    lam0 = float(ev[k].real)
+    x0 = np.abs(vec[:, k].real)
+    x0 = x0 / x0.sum()
+    norm = 2 * float(np.bincount(src, weights=np.maximum(w, tilted), minlength=n).max())
+    cancel = max(0.0, math.log10(norm / abs(lam0))) if lam0 else 16.0
+
+    def solve(dps: int) -> Any:
+        with mp.workdps(dps):
+            L = mp.zeros(n, n)
+            for a, b, x, y in zip(src.tolist(), dst.tolist(), w.tolist(), dd.tolist()):
+                r = mp.mpf(x)
+                L[b, a] += r * mp.exp(mp.mpf(s) * mp.mpf(y))
+                L[a, a] -= r
+            lam, x = mp.mpf(lam0), [mp.mpf(float(v)) for v in x0]
+            tol = mp.mpf(10) ** (-dps + 5)
+            for _ in range(100):
+                J = mp.zeros(n + 1, n + 1)
+                F = mp.zeros(n + 1, 1)
+                for i in range(n):
+                    F[i] = mp.fdot([L[i, j] for j in range(n)], x) - lam * x[i]
+                    for j in range(n):
+                        J[i, j] = L[i, j]
+                    J[i, i] -= lam
+                    J[i, n] = -x[i]
+                    J[n, i] = mp.mpf(1)
+                F[n] = mp.fsum(x) - 1
+                step = mp.lu_solve(J, -F)
+                x = [x[i] + step[i] for i in range(n)]
+                lam += step[n]
+                if abs(step[n]) <= tol * norm and max(abs(v) for v in step) <= tol:
+                    break
+            else:
+                return None
+            if min(x) <= 0:
+                return None  # not the Perron vector (positive for an ergodic network)
+            return lam
+
+    dps = forms.PRECISE_DPS + int(math.ceil(cancel))
+    while True:
+        a, b = solve(dps), solve(dps + 20)
+        if a is None or b is None:
+            raise IllConditioned("current_scgf: Newton's method in extended precision did not converge to the "
+                                 "Perron eigenvalue of the tilted generator; the network is too ill-conditioned")
+        with mp.workdps(dps + 20):
+            if not b or abs(a - b) <= abs(b) * mp.mpf(10) ** -25:
+                return float(b)
+        if dps >= forms.MAX_PRECISE_DPS:
+            return float(b)
+        dps = min(2 * dps, forms.MAX_PRECISE_DPS)
 
 
 def uncertainty_ratio(model: Any, current: Any, entropy_rate: Any = None) -> Any:

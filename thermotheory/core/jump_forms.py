@@ -205,8 +205,18 @@ def _bordered_solve(model: Any, rhs: np.ndarray) -> np.ndarray:
     of ``p(t)`` and the variance rate of a current. The rates are scaled by the largest exit
     rate first (the solution does not change); dense below 400 states, ``scipy.sparse`` above.
     """
-    import scipy.sparse as sps
     from scipy.sparse.linalg import spsolve
+
+    n = model.n
+    A, scale = _bordered_matrix(model)
+    b = np.array(rhs, dtype=float) / scale
+    b[0] = rhs[0]
+    return np.linalg.solve(A.toarray(), b) if n <= 400 else spsolve(A, b)
+
+
+def _bordered_matrix(model: Any) -> tuple[Any, float]:
+    """The matrix of :func:`_bordered_solve` (``scipy.sparse`` CSC, rates over ``scale``) and ``scale``."""
+    import scipy.sparse as sps
 
     n = model.n
     src, dst, w = model.edge_arrays()
@@ -216,10 +226,7 @@ def _bordered_solve(model: Any, rhs: np.ndarray) -> np.ndarray:
     rows = np.concatenate([dst[keep], np.arange(1, n), np.zeros(n, dtype=np.int64)])
     cols = np.concatenate([src[keep], np.arange(1, n), np.arange(n)])
     vals = np.concatenate([w[keep] / scale, -out[1:] / scale, np.ones(n)])
-    A = sps.csc_matrix((vals, (rows, cols)), shape=(n, n))
-    b = np.array(rhs, dtype=float) / scale
-    b[0] = rhs[0]
-    return np.linalg.solve(A.toarray(), b) if n <= 400 else spsolve(A, b)
+    return sps.csc_matrix((vals, (rows, cols)), shape=(n, n)), scale
 
 
 def _numeric_p(model: Any) -> np.ndarray:
@@ -537,9 +544,11 @@ def _precise_p(model: Any) -> np.ndarray:
         return np.array([float(x) for x in S.p])
 
 
-def _precise_value(model: Any, terms: Any) -> float:
+def _precise_value(model: Any, terms: Any, state: Any = None) -> float:
     """A stationary quantity ``sum(terms(S))`` in extended precision, the precision raised until it does not cancel.
 
+    ``state(dps)`` gives ``S`` at ``dps`` digits (default: the stationary :class:`_PreciseState`;
+    the transient forms pass their own).
     ``terms(S)`` lists the quantity's terms from a :class:`_PreciseState`, each with its size
     (what it cancels from: the one-way fluxes, not the net current). The sum is accepted
     when it keeps 25 digits after cancelling against the sum of the sizes; past
@@ -550,7 +559,7 @@ def _precise_value(model: Any, terms: Any) -> float:
 
     dps = PRECISE_DPS
     while True:
-        S = _precise_state(model, dps)
+        S = _precise_state(model, dps) if state is None else state(dps)
         with mp.workdps(dps):
             parts = list(terms(S))
             value = mp.fsum(t for t, _ in parts)
@@ -593,9 +602,17 @@ def _checked_sum(model: Any, what: str, terms: np.ndarray, errors: np.ndarray, e
     return _checked(model, what, value, error, lambda: _precise_value(model, precise_terms), fallback)
 
 
-def _checked(model: Any, what: str, value: float, error: float, precise: Any, fallback: Any = None) -> float:
+_STATIONARY_REASON = ("it is a small difference of large one-way fluxes, near stall or equilibrium, or the rates span "
+                      "too many orders of magnitude")
+
+
+def _checked(model: Any, what: str, value: float, error: float, precise: Any, fallback: Any = None,
+             subject: str = "stationary value", reason: str = _STATIONARY_REASON, advice: str = "move away from stall"
+             ) -> float:
     """The float ``value`` of a stationary quantity whose absolute error is about ``error``: kept where few digits
     are lost, recomputed in extended precision (``precise()``) for a small network, else warned about or refused.
+
+    ``subject``, ``reason`` and ``advice`` word the messages (the transient forms and the SCGF give their own).
 
     Raises
     ------
@@ -615,15 +632,14 @@ def _checked(model: Any, what: str, value: float, error: float, precise: Any, fa
     if lost >= REFUSE_DIGITS_LOST:
         shown = "all" if not np.isfinite(lost) or lost >= 16 else f"about {lost:.0f}"
         raise IllConditioned(
-            f"{what}: the stationary value is too ill-conditioned for floating point: {shown} of its 16 digits may be "
-            f"lost (it is a small difference of large one-way fluxes, near stall or equilibrium, or the rates span "
-            f"too many orders of magnitude); the network has {model.n} states, more than the "
+            f"{what}: the {subject} is too ill-conditioned for floating point: {shown} of its 16 digits may be "
+            f"lost ({reason}); the network has {model.n} states, more than the "
             f"{MAX_PRECISE_STATES} (thermotheory.core.jump_forms.MAX_PRECISE_STATES) solved again in extended "
-            f"precision: use a smaller network, a symbolic model, or move away from stall")
+            f"precision: use a smaller network, a symbolic model, or {advice}")
     if lost >= WARN_DIGITS_LOST:
-        warnings.warn(f"{what}: ill-conditioned stationary value: about {lost:.0f} of 16 digits may be lost (a small "
-                      "difference of large one-way fluxes); check it with a symbolic model or a smaller network "
-                      "(solved in extended precision)", ConditioningWarning, stacklevel=user_stacklevel())
+        warnings.warn(f"{what}: ill-conditioned {subject}: about {lost:.0f} of 16 digits may be lost ({reason}); "
+                      "check it with a symbolic model or a smaller network (solved in extended precision)",
+                      ConditioningWarning, stacklevel=user_stacklevel())
     return value
 
 
