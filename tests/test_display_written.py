@@ -170,3 +170,29 @@ def test_the_written_models_compile_and_fit(tmp_path):
     compiled = compile_tex(derivation_document("Models", body), tmp_path, "models")
     assert compiled.ok, compiled.log[-2000:]
     assert not [w for w in compiled.overfull if w > 1.0]
+
+
+def test_a_negative_noise_intensity_is_refused_by_name():
+    with pytest.raises(tt.InvalidDiffusion, match="must not be negative"):
+        noise_amplitude(-1)
+    with pytest.raises(tt.InvalidDiffusion, match="must not be negative"):
+        noise_amplitude(-sp.Symbol("k", positive=True))
+
+
+def test_a_decimal_factor_stays_under_the_root():
+    s = sp.Symbol("s", positive=True)
+    written = noise_amplitude(sp.Float(0.3) * s**2)
+    assert written.tex == r"s \sqrt{0.6}"
+    assert float(written.expr.subs(s, 1.7)) == pytest.approx(np.sqrt(2 * 0.3) * 1.7, rel=1e-14)
+
+
+def test_a_numeric_drift_is_printed_as_given_not_rewritten(monkeypatch):
+    """A drift with decimal coefficients (a numeric model) is not put through the presentation pass."""
+    import thermotheory.core.display as display
+
+    called = []
+    monkeypatch.setattr(display, "compact", lambda e, *a, **k: called.append(e) or e)
+    z = sp.symbols("z0:2", real=True)
+    drift = written_drift(-1.5 * z[0] + 2.0e-13 * z[1], z)
+    assert not called
+    assert sp.simplify(drift.expr - (-1.5 * z[0] + 2.0e-13 * z[1])) == 0

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import sympy as sp
 
-from ..errors import InvalidExport, ModelError
+from ..errors import InvalidDiffusion, InvalidExport, ModelError
 from .closedform import latex_of
 from .layout import TEXT_WIDTH, _pack, _signed_terms, _widest_sum, checked_width, fit_lines, latex_width, new_namer
 from .presentation import (Reading, _ordered, compact, equal_at_random_points, leading_minus, nested_fractions,
@@ -89,6 +89,9 @@ def noise_amplitude(d: Any) -> Written | None:
     d = sp.sympify(d)
     if _zero(d):
         return None
+    if d.is_negative:
+        raise InvalidDiffusion(f"a noise intensity must not be negative, but D = {d}: its amplitude sqrt(2 D) would "
+                               "be imaginary")
     if d.is_number:
         amp = sp.sqrt(2 * d)
         if d.is_Rational or _zero(amp - 1):
@@ -118,7 +121,7 @@ def noise_amplitude(d: Any) -> Written | None:
     amp = outside * sp.sqrt(n * body)
     if _zero(radicand - 1):
         return Written(amp, latex_of(outside))
-    if radicand.is_number:  # a number's root first, as sympy prints it: \sqrt{2} k, \frac{\sqrt{2} \sigma}{m}
+    if radicand.is_number and not radicand.has(sp.Float):  # a number's root first: \sqrt{2} k, \frac{\sqrt{2} \sigma}{m}
         return Written(amp, latex_of(outside * sp.Pow(radicand, sp.Rational(1, 2), evaluate=False)))
     root = rf"\sqrt{{{latex_of(radicand)}}}"
     num, den = sp.fraction(outside)
@@ -209,8 +212,9 @@ def written_drift(drift: Any, variables: Any = ()) -> Written:
     variables = frozenset(sp.sympify(variables))
     expanded = sp.expand(drift)
     cands = []  # in the order preferred among forms that read alike: factored first
-    # a sum or integral over an index (a lattice's directions) cannot be checked at points: the drift as given
-    if not drift.is_Atom and not drift.has(sp.Sum, sp.Integral):
+    # a sum or integral over an index (a lattice's directions) cannot be checked at points: the drift as given;
+    # decimal coefficients (a numeric model) have no factor an author would pull out: as given, or expanded
+    if not drift.is_Atom and not drift.has(sp.Sum, sp.Integral, sp.Float):
         cands += [_plain(compact(drift)), sp.factor_terms(expanded)]
         if variables:
             cands.append(sp.collect(expanded, sorted(variables, key=sp.default_sort_key), func=sp.factor_terms))

@@ -80,7 +80,7 @@ def latex(obj: Any, width: float | None = None) -> str:
     >>> import sympy as sp
     >>> from thermotheory import latex
     >>> latex(sp.log(sp.Symbol("tau_r")) / 2)
-    '\\frac{\\ln{\\left(\\tau_{r} \\right)}}{2}'
+    '\\frac{\\ln \\tau_{r}}{2}'
     """
     if width is not None:
         if isinstance(width, (bool, np.bool_)) or not isinstance(width, (int, float, np.integer, np.floating, Fraction,

@@ -354,7 +354,7 @@ def fit_parts(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None
     >>> import sympy as sp
     >>> S = sp.Symbol("S_1")
     >>> fit_parts("I", sp.log(S), names={S: r"\Sigma_{v v}"})
-    (['I &= \\ln{\\left(\\Sigma_{v v} \\right)}'], [])
+    (['I &= \\ln \\Sigma_{v v}'], [])
     """
     width = checked_width(width)
     if not isinstance(lhs, str):
