@@ -278,3 +278,88 @@ def test_bridges_are_those_networkx_finds():
         assert jf._bridges(model).tolist() == expected
         fresh = tt.MarkovJumpProcess(rates)
         assert [jf._is_bridge(fresh, k) for k in range(len(fresh.edges))] == expected
+
+
+# -- detailed balance of a large network; the bridges found once ------------------------------------------------
+def balanced_ring(n: int, seed: int = 1):
+    """A random ring whose last backward rate closes the cycle with affinity zero (to rounding)."""
+    rng = np.random.default_rng(seed)
+    forward = list(rng.uniform(1, 3, n))
+    backward = list(rng.uniform(1, 3, n))
+    affinity = float(np.sum(np.log(np.array(forward) / np.array(backward))))
+    backward[-1] = float(backward[-1] * np.exp(affinity))
+    return forward, backward
+
+
+def test_large_ring_in_detailed_balance_has_exactly_zero_currents_and_entropy_production():
+    forward, backward = balanced_ring(60)
+    model = ring(forward, backward)
+    assert model.n > jf.MAX_PRECISE_STATES
+    with mp.workdps(DPS):  # the ring's affinity is zero to a few rounding errors
+        A = mp.fsum(mp.log(mp.mpf(a) / mp.mpf(b)) for a, b in zip(forward, backward))
+        assert abs(A) < 1e-13
+    silent = warnings.catch_warnings()
+    with silent:
+        warnings.simplefilter("error")
+        assert jf.entropy_production_rate(model) == 0.0
+        assert jf.heat_rate(ring(forward, backward)) == 0.0
+        assert jf.probability_current(ring(forward, backward), 0, 1) == 0.0
+        assert set(jf.probability_currents(ring(forward, backward)).values()) == {0.0}
+
+
+@pytest.mark.parametrize("affinity, fate", [(1e-7, "warn"), (1e-12, "refuse")])
+def test_large_ring_near_but_not_at_detailed_balance_still_warns_or_refuses(affinity, fate):
+    forward, backward = balanced_ring(60)
+    backward[-1] = float(backward[-1] * np.exp(-affinity))
+    if fate == "warn":
+        with pytest.warns(ConditioningWarning):
+            J = jf.probability_current(ring(forward, backward), 0, 1)
+        exact = float(hill_current(forward, backward))
+        assert J != 0.0 and abs(J - exact) <= 1e-3 * abs(exact)
+    else:
+        for f in (lambda m: jf.probability_current(m, 0, 1), jf.entropy_production_rate, jf.heat_rate):
+            with pytest.raises(IllConditioned):
+                f(ring(forward, backward))
+
+
+def test_currents_of_a_large_chain_near_equilibrium_find_the_bridges_once(monkeypatch):
+    rng = np.random.default_rng(0)
+    rates = {}
+    for i in range(299):
+        rates[(i, i + 1)] = float(rng.uniform(1, 3))
+        rates[(i + 1, i)] = float(rng.uniform(1, 3))
+    model = tt.MarkovJumpProcess(rates)  # a chain: every pair a bridge, every current exactly zero
+    calls = []
+    real = jf._is_bridge
+    monkeypatch.setattr(jf, "_is_bridge", lambda m, k: calls.append(k) or real(m, k))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConditioningWarning)
+        currents = jf.probability_currents(model)
+    assert set(currents.values()) == {0.0}
+    assert len(calls) <= 1  # one search (Tarjan) for all the flagged pairs, not one per pair
+
+
+@pytest.mark.parametrize("n", [17, 40])
+def test_entropy_production_of_a_moderately_conditioned_ring_stays_on_the_float_path(monkeypatch, n):
+    # a few digits cancel between the one-way fluxes, but every pair gives J X >= 0: the float sum pair by pair
+    # keeps its digits, with no extended-precision solve
+    rng = np.random.default_rng(0)
+    forward, backward = list(rng.uniform(1, 3, n)), list(rng.uniform(1, 3, n))
+    model = ring(forward, backward)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the extended-precision path was taken")
+
+    monkeypatch.setattr(jf, "_precise_value", refuse)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sigma = jf.entropy_production_rate(model)
+    monkeypatch.undo()
+    p = mp_stationary(model)
+    with mp.workdps(DPS):
+        total = mp.mpf(0)
+        for i in range(n):
+            j = (i + 1) % n
+            a, b = p[i] * mp.mpf(forward[i]), p[j] * mp.mpf(backward[i])
+            total += (a - b) * mp.log(a / b)
+    assert sigma == pytest.approx(float(total), rel=1e-12, abs=0)

@@ -367,3 +367,84 @@ def test_subtraction_free_exponential_keeps_every_entry_of_a_stiff_chain(t):
     for i in range(model.n):
         assert_close(pt[i], pt_ref[i], 1e-30)
         assert_close(q[i], q_ref[i], 1e-30)
+
+
+# -- the SCGF with a transient state; one Newton solve at one precision ----------------------------------------------
+def test_scgf_of_a_network_with_a_transient_state_is_the_closed_class_one():
+    ring_rates = {(0, 1): 2.0, (1, 2): 3.0, (2, 0): 1.0, (1, 0): 1.0, (2, 1): 1.0, (0, 2): 2.0}
+    current = tt.JumpCurrent({(0, 1): 1, (1, 0): -1})
+    with_transient = tt.MarkovJumpProcess({**ring_rates, (3, 0): 1.0})  # state 3 leaves and never comes back
+    closed = tt.MarkovJumpProcess(ring_rates)
+    for s in (1e-3, 1e-6, 0.1):
+        value = silent(jc.current_scgf, with_transient, current, s)
+        assert_close(value, mp_scgf(closed, current, s), 1e-12)  # the transient state adds an eigenvalue -1 only
+
+
+def test_scgf_newton_is_one_factorization_at_one_precision(monkeypatch):
+    rng = np.random.default_rng(0)
+    n = 10
+    fw, bw = rng.uniform(1, 3, n), rng.uniform(1, 3, n)
+    rates = {}
+    for i in range(n):
+        rates[(i, (i + 1) % n)] = float(fw[i])
+        rates[((i + 1) % n, i)] = float(bw[i])
+    model = tt.MarkovJumpProcess(rates)
+    current = tt.JumpCurrent({(0, 1): 1, (1, 0): -1})
+    precisions = []
+    real_lu, real_solve = mp.mp.LU_decomp, mp.lu_solve
+    monkeypatch.setattr(mp.mp, "LU_decomp", lambda A, *a, **k: precisions.append(mp.mp.dps) or real_lu(A, *a, **k))
+    monkeypatch.setattr(mp, "lu_solve", lambda *a, **k: precisions.append(mp.mp.dps) or real_solve(*a, **k))
+    value = silent(jc.current_scgf, model, current, 1e-5)  # about 5 digits cancel: the precise path
+    monkeypatch.undo()
+    assert precisions and len(set(precisions)) == 1  # one working precision, no second solve to compare with
+    assert len(precisions) <= 2  # Newton from the float eigenpair: converged after one or two factorizations
+    assert_close(value, mp_scgf(model, current, 1e-5), 1e-12)
+
+
+# -- the time integral's error: the subtraction-free reference, not an LU bound -----------------------------------
+@pytest.mark.parametrize("n, t", [(15, 10.0), (30, 1.0), (20, 1.0), (20, 10.0)])
+def test_well_conditioned_transient_heat_of_a_random_ring_stays_on_the_float_path(monkeypatch, n, t):
+    rng = np.random.default_rng(1)
+    fw, bw = rng.uniform(1, 3, n), rng.uniform(1, 3, n)
+    rates = {}
+    for i in range(n):
+        rates[(i, (i + 1) % n)] = float(fw[i])
+        rates[((i + 1) % n, i)] = float(bw[i])
+    model = tt.MarkovJumpProcess(rates)
+    p0 = np.zeros(n)
+    p0[0] = 1.0
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the extended-precision transient was computed")
+
+    monkeypatch.setattr(jt, "_precise_transient", refuse)
+    value = silent(tt.heat, model, t, p0)
+    monkeypatch.undo()
+    pt, q = mp_expm_transient(model, t, p0)
+    Q, _ = mp_heat_and_entropy(model, pt, q, p0)
+    assert_close(value, Q, 1e-12)
+
+
+def test_time_integral_of_a_random_ring_takes_the_subtraction_free_reference(monkeypatch):
+    # at t = 1 from one state the far entries of q are ~1e-6 and the bordered solve loses 5 digits in them; the
+    # float subtraction-free exponential keeps them, with no extended-precision solve
+    n = 20
+    rng = np.random.default_rng(1)
+    fw, bw = rng.uniform(1, 3, n), rng.uniform(1, 3, n)
+    rates = {}
+    for i in range(n):
+        rates[(i, (i + 1) % n)] = float(fw[i])
+        rates[((i + 1) % n, i)] = float(bw[i])
+    model = tt.MarkovJumpProcess(rates)
+    p0 = np.zeros(n)
+    p0[0] = 1.0
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the extended-precision transient was computed")
+
+    monkeypatch.setattr(jt, "_precise_transient", refuse)
+    q = silent(jt.time_integral, model, 1.0, p0)
+    monkeypatch.undo()
+    _, reference = mp_expm_transient(model, 1.0, p0)
+    for value, exact in zip(q, reference):
+        assert_close(value, exact, 1e-12)

@@ -319,9 +319,12 @@ def _precise_scgf(model: Any, d: dict, s: float, tilted: np.ndarray) -> float:
 
     The unknowns :math:`(x, \lambda)` solve :math:`L_s x = \lambda x`, :math:`\sum_i x_i = 1`
     (Jacobian :math:`[[L_s - \lambda, -x], [\mathbf 1^T, 0]]`, an mpmath LU solve per step), with
-    the rates read exactly and :math:`e^{s d}` evaluated at the working precision. The precision
-    starts at ``PRECISE_DPS`` digits plus those the eigenvalue cancels (the log of the norm over
-    :math:`|\lambda|`) and is raised until two precisions agree to 25 digits.
+    the rates read exactly and :math:`e^{s d}` evaluated at the working precision: ``PRECISE_DPS``
+    digits plus those the eigenvalue cancels (the log of the norm over :math:`|\lambda|`). The
+    float eigenpair is already right to about 16 digits, so Newton's quadratic convergence stops
+    after two or three steps, when a step is below ``1e-20`` (relative: the next one would be
+    below the working precision) or at the working precision's floor. The Perron vector is
+    positive on the closed class and zero on the transient states (nothing flows back to them).
     """
     import mpmath as mp
 
@@ -333,54 +336,54 @@ def _precise_scgf(model: Any, d: dict, s: float, tilted: np.ndarray) -> float:
     ev, vec = np.linalg.eig(forms._dense_generator(model, tilted))
     k = int(np.argmax(ev.real))
     lam0 = float(ev[k].real)
-    x0 = np.abs(vec[:, k].real)
+    closed = forms._closed_states(model)
+    x0 = np.zeros(n)
+    x0[closed] = np.abs(vec[closed, k].real)
     x0 = x0 / x0.sum()
     norm = 2 * float(np.bincount(src, weights=np.maximum(w, tilted), minlength=n).max())
     cancel = max(0.0, math.log10(norm / abs(lam0))) if lam0 else 16.0
-
-    def solve(dps: int) -> Any:
-        with mp.workdps(dps):
-            L = mp.zeros(n, n)
-            for a, b, x, y in zip(src.tolist(), dst.tolist(), w.tolist(), dd.tolist()):
-                r = mp.mpf(x)
-                L[b, a] += r * mp.exp(mp.mpf(s) * mp.mpf(y))
-                L[a, a] -= r
-            lam, x = mp.mpf(lam0), [mp.mpf(float(v)) for v in x0]
-            tol = mp.mpf(10) ** (-dps + 5)
-            for _ in range(100):
+    dps = min(forms.PRECISE_DPS + int(math.ceil(cancel)), forms.MAX_PRECISE_DPS)
+    with mp.workdps(dps):
+        L = mp.zeros(n, n)
+        for a, b, x, y in zip(src.tolist(), dst.tolist(), w.tolist(), dd.tolist()):
+            r = mp.mpf(x)
+            L[b, a] += r * mp.exp(mp.mpf(s) * mp.mpf(y))
+            L[a, a] -= r
+        lam, x = mp.mpf(lam0), [mp.mpf(float(v)) for v in x0]
+        floor = mp.mpf(10) ** (-dps + 5)
+        quad = mp.mpf(10) ** -20
+        LU, last = None, None
+        for _ in range(50):
+            if LU is None:  # the Jacobian, factored once and kept while the steps shrink fast (the chord method)
                 J = mp.zeros(n + 1, n + 1)
-                F = mp.zeros(n + 1, 1)
                 for i in range(n):
-                    F[i] = mp.fdot([L[i, j] for j in range(n)], x) - lam * x[i]
                     for j in range(n):
                         J[i, j] = L[i, j]
                     J[i, i] -= lam
                     J[i, n] = -x[i]
                     J[n, i] = mp.mpf(1)
-                F[n] = mp.fsum(x) - 1
-                step = mp.lu_solve(J, -F)
-                x = [x[i] + step[i] for i in range(n)]
-                lam += step[n]
-                if abs(step[n]) <= tol * norm and max(abs(v) for v in step) <= tol:
-                    break
-            else:
-                return None
-            if min(x) <= 0:
-                return None  # not the Perron vector (positive for an ergodic network)
-            return lam
-
-    dps = forms.PRECISE_DPS + int(math.ceil(cancel))
-    while True:
-        a, b = solve(dps), solve(dps + 20)
-        if a is None or b is None:
+                LU = mp.mp.LU_decomp(J)
+            F = mp.zeros(n + 1, 1)
+            for i in range(n):
+                F[i] = -(mp.fdot([L[i, j] for j in range(n)], x) - lam * x[i])
+            F[n] = -(mp.fsum(x) - 1)
+            step = mp.mp.U_solve(LU[0], mp.mp.L_solve(LU[0], F, LU[1]))
+            x = [x[i] + step[i] for i in range(n)]
+            lam += step[n]
+            dx = max(abs(step[i]) for i in range(n))
+            dlam = abs(step[n])
+            if (dlam <= quad * abs(lam) and dx <= quad) or (dlam <= floor * norm and dx <= floor):
+                break
+            size = max(dx, dlam / norm)
+            if last is not None and size > last * mp.mpf(10) ** -8:
+                LU = None  # slow: a Newton step from here
+            last = size
+        else:
+            lam = None
+        if lam is None or min(x[c] for c in closed) <= 0:
             raise IllConditioned("current_scgf: Newton's method in extended precision did not converge to the "
                                  "Perron eigenvalue of the tilted generator; the network is too ill-conditioned")
-        with mp.workdps(dps + 20):
-            if not b or abs(a - b) <= abs(b) * mp.mpf(10) ** -25:
-                return float(b)
-        if dps >= forms.MAX_PRECISE_DPS:
-            return float(b)
-        dps = min(2 * dps, forms.MAX_PRECISE_DPS)
+        return float(lam)
 
 
 def uncertainty_ratio(model: Any, current: Any, entropy_rate: Any = None) -> Any:

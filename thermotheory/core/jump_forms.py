@@ -529,6 +529,32 @@ def _is_bridge(model: Any, k: int) -> bool:
     return memo[key]
 
 
+def _detailed_balance(model: Any) -> bool:
+    r"""Whether a numeric model is in detailed balance to rounding: every jump has its reverse and every fundamental
+    cycle's rate affinity :math:`\sum \ln w_+ - \sum \ln w_-` is zero within the rounding of its terms (a few
+    ``eps`` times the sum of their sizes, about ``n eps``: Kolmogorov's criterion, to the resolution of floats).
+
+    Then every stationary net current is exactly zero, and with it every sum of currents times
+    flows (the entropy production, a heat rate over jumps closed under reversal).
+    """
+    if "detailed_balance" not in model.cache:
+        E = _edges(model)
+        ok = bool((E.rev >= 0).all())
+        if ok:
+            _, _, w = model.edge_arrays()
+            logs = np.log(w)
+            pos = _edge_position(model)
+            for c in _cycle_basis(model):
+                ks = np.array([pos[(u, v)] for u, v in zip(c[:-1], c[1:])], dtype=np.int64)
+                up, down = logs[ks], logs[E.rev[ks]]
+                scale = float(np.abs(up).sum() + np.abs(down).sum())  # the rounding of the logs: 4 eps of this
+                if abs(float(up.sum() - down.sum())) > 4 * _EPS * scale:
+                    ok = False
+                    break
+        model.cache["detailed_balance"] = ok
+    return model.cache["detailed_balance"]
+
+
 def _precise_state(model: Any, dps: int) -> _PreciseState:
     key = ("precise", dps)
     if key not in model.cache:
@@ -586,7 +612,7 @@ def _lost(value: float, error: float) -> float:
 
 
 def _checked_sum(model: Any, what: str, terms: np.ndarray, errors: np.ndarray, edges: np.ndarray,
-                 precise_terms: Any) -> float:
+                 precise_terms: Any, balanced_zero: bool = False) -> float:
     """``sum(terms)`` (one term per transition ``edges``, each with its absolute error) checked by :func:`_checked`.
 
     A network too large for extended precision first drops the terms of its bridges (their net
@@ -599,7 +625,8 @@ def _checked_sum(model: Any, what: str, terms: np.ndarray, errors: np.ndarray, e
         keep = ~_bridges(model)[edges]
         return float(terms[keep].sum()), float(errors[keep].sum()) + _EPS * float(np.abs(terms[keep]).sum())
 
-    return _checked(model, what, value, error, lambda: _precise_value(model, precise_terms), fallback)
+    return _checked(model, what, value, error, lambda: _precise_value(model, precise_terms), fallback,
+                    balanced_zero=balanced_zero)
 
 
 _STATIONARY_REASON = ("it is a small difference of large one-way fluxes, near stall or equilibrium, or the rates span "
@@ -607,12 +634,15 @@ _STATIONARY_REASON = ("it is a small difference of large one-way fluxes, near st
 
 
 def _checked(model: Any, what: str, value: float, error: float, precise: Any, fallback: Any = None,
-             subject: str = "stationary value", reason: str = _STATIONARY_REASON, advice: str = "move away from stall"
-             ) -> float:
+             subject: str = "stationary value", reason: str = _STATIONARY_REASON, advice: str = "move away from stall",
+             balanced_zero: bool = False) -> float:
     """The float ``value`` of a stationary quantity whose absolute error is about ``error``: kept where few digits
     are lost, recomputed in extended precision (``precise()``) for a small network, else warned about or refused.
 
     ``subject``, ``reason`` and ``advice`` word the messages (the transient forms and the SCGF give their own).
+    ``balanced_zero``: the quantity is exactly zero in detailed balance (a sum of net currents times
+    anything): a network too large for extended precision in detailed balance
+    (:func:`_detailed_balance`) gives 0 instead of a warning or refusal.
 
     Raises
     ------
@@ -629,6 +659,8 @@ def _checked(model: Any, what: str, value: float, error: float, precise: Any, fa
         lost = _lost(value, error)
         if lost < PRECISE_DIGITS:
             return value
+    if balanced_zero and lost >= WARN_DIGITS_LOST and _detailed_balance(model):
+        return 0.0
     if lost >= REFUSE_DIGITS_LOST:
         shown = "all" if not np.isfinite(lost) or lost >= 16 else f"about {lost:.0f}"
         raise IllConditioned(
@@ -1086,12 +1118,13 @@ def _current_values(model: Any, pairs: list[tuple[int, int]], what: str) -> list
     bad = np.flatnonzero(~(errors <= PRECISE_DIGITS_RATIO * _EPS * np.abs(values)))
     if bad.size:
         pos = _edge_position(model)
+        bridges = _bridges(model) if bad.size > 1 else None  # Tarjan once, not a search per pair
         for m in bad:
             x, y = pairs[m]
             k = pos[(x, y)] if (x, y) in pos else pos.get((y, x))
             if k is None:  # no transition between them
                 continue
-            if _is_bridge(model, k):  # a bridge carries no net current
+            if (bridges[k] if bridges is not None else _is_bridge(model, k)):  # a bridge carries no net current
                 out[m] = 0.0
                 continue
             sign = 1 if (x, y) in pos else -1
@@ -1099,7 +1132,8 @@ def _current_values(model: Any, pairs: list[tuple[int, int]], what: str) -> list
             def terms(S, k=k, sign=sign):
                 return [(sign * S.J[k], S.both(k))]
 
-            out[m] = _checked(model, what, out[m], float(errors[m]), lambda terms=terms: _precise_value(model, terms))
+            out[m] = _checked(model, what, out[m], float(errors[m]), lambda terms=terms: _precise_value(model, terms),
+                              balanced_zero=True)
     return out
 
 
@@ -1376,7 +1410,25 @@ def entropy_production_rate(model: Any, subsystem: Any = None, form: str | None 
                 if a:
                     yield S.pair(k, S.F[k] + mp.log(a) - mp.log(b))
 
-        return _checked_sum(model, "entropy_production_rate", terms, errors, keep, precise_terms)
+        balanced = _closed_under_reversal(model, mask)
+        if balanced and _lost(float(terms.sum()), float(errors.sum()) + _EPS * float(np.abs(terms).sum())) \
+                >= PRECISE_DIGITS:
+            # each pair gives J_ij X_ij >= 0: sum it pair by pair, its error |dJ||X| + |J||dX| (not against the
+            # one-way fluxes, which the net current's error already carries)
+            k = np.flatnonzero(live & (E.src < E.dst))
+            r = E.rev[k]
+            i, j = E.src[k], E.dst[k]
+            X = F[k] + np.log(p[i]) - np.log(p[j])
+            J = f[k] - f[r]
+            terms = J * X
+            dJ = f[k] * (err[i] + _EPS) + f[r] * (err[j] + _EPS)
+            dX = err[i] + err[j] + _EPS * (np.abs(F[k]) + lp[i] + lp[j] + np.abs(X))
+            errors = dJ * np.abs(X) + np.abs(J) * dX
+            keep_pairs = k
+        else:
+            keep_pairs = keep
+        return _checked_sum(model, "entropy_production_rate", terms, errors, keep_pairs, precise_terms,
+                            balanced_zero=balanced)
     K = _kinetic(model)
     N = _Names(model, K, _structured(K, form))
     Z = N.total()
@@ -1411,6 +1463,13 @@ def _subset(model: Any, subsystem: Any, reservoir: Any, what: str) -> np.ndarray
     if subsystem is None:
         return np.ones(len(model.edges), dtype=bool)
     return _y_jumps(model, subsystem, what)
+
+
+def _closed_under_reversal(model: Any, mask: np.ndarray) -> bool:
+    """Whether the transitions under ``mask`` all have their reverse under ``mask`` (a sum over them of ``f_e g_e``
+    with ``g`` antisymmetric is then a sum of net currents, zero in detailed balance)."""
+    rev = _edges(model).rev
+    return bool((rev >= 0).all() and (mask == mask[rev]).all())
 
 
 def heat_rate(model: Any, subsystem: Any = None, reservoir: str | None = None, form: str | None = None) -> Any:
@@ -1454,7 +1513,8 @@ def heat_rate(model: Any, subsystem: Any = None, reservoir: str | None = None, f
         def precise_terms(S):
             return [S.pair(k, S.F[k]) for k in keep if S.F[k] is not None]
 
-        return _checked_sum(model, "heat_rate", terms, errors, keep, precise_terms)
+        return _checked_sum(model, "heat_rate", terms, errors, keep, precise_terms,
+                            balanced_zero=_closed_under_reversal(model, mask))
     K = _kinetic(model)
     N = _Names(model, K, _structured(K, form))
     Z = N.total()

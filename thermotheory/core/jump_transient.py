@@ -350,6 +350,17 @@ def _squarings(model: Any, t: float) -> int:
     return max(0, math.ceil(math.log2(top / _UNIFORM_STEP))) if top > 0 else 0
 
 
+def _float_reference(model: Any, t: float, p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The float subtraction-free ``(p(t), q)`` (:func:`_uniformized`), kept on the model for a few ``(t, p0)``."""
+    key = (float(t), np.asarray(p0, dtype=float).tobytes())
+    memo = model.cache.setdefault("float_reference", {})
+    if key not in memo:
+        if len(memo) >= 8:
+            memo.clear()
+        memo[key] = _uniformized(model, t, p0)
+    return memo[key]
+
+
 def _p_errors(model: Any, t: float, p0: np.ndarray, pt: np.ndarray) -> np.ndarray:
     """Absolute errors of the float ``p(t)`` (per state).
 
@@ -365,7 +376,7 @@ def _p_errors(model: Any, t: float, p0: np.ndarray, pt: np.ndarray) -> np.ndarra
     eps = forms._EPS
     spread = eps * (2 + m) * pt
     if model.n <= forms.MAX_PRECISE_STATES and m <= _REFERENCE_SQUARINGS:
-        ref, _ = _uniformized(model, t, p0)
+        ref, _ = _float_reference(model, t, p0)
         bound = eps * (2.0 ** m) * (model.n + 20) * np.abs(ref)  # the reference's own error, at most
         return np.maximum(np.abs(pt - ref) - bound, 0.0) + spread
     return spread + eps * (2 + m) * float(pt.max())  # expm's error is relative to the largest entry
@@ -374,7 +385,10 @@ def _p_errors(model: Any, t: float, p0: np.ndarray, pt: np.ndarray) -> np.ndarra
 def _q_errors(model: Any, t: float, p0: np.ndarray, pt: np.ndarray, q: np.ndarray, err_pt: np.ndarray) -> np.ndarray:
     r"""Absolute errors of the float time integral ``q`` (the bordered solve of ``L q = p(t) - p(0)``).
 
-    Up to ``MAX_PRECISE_STATES`` states, first order:
+    Up to ``MAX_PRECISE_STATES`` states at a time of at most :data:`_REFERENCE_SQUARINGS`
+    squarings: the distance to the float subtraction-free exponential (:func:`_uniformized`, whose
+    ``q`` keeps its relative accuracy entry by entry), plus a rounding per squaring. Longer times,
+    first order:
     :math:`|A^{-1}|(\delta b + n\,\epsilon P|\hat L||\hat U||q|)` with the factors of the
     elimination and :math:`\delta b` the rounding and the errors of ``p(t) - p(0)`` (a bound:
     such a network is computed again in extended precision where it may lose digits). Larger
@@ -397,6 +411,10 @@ def _q_errors(model: Any, t: float, p0: np.ndarray, pt: np.ndarray, q: np.ndarra
         e[n] = 1.0
         qa = expm_multiply(M, e)[:n]
         return np.abs(q - qa) + 4 * eps * (np.abs(q) + np.abs(qa))
+    m = _squarings(model, t)
+    if m <= _REFERENCE_SQUARINGS:  # the subtraction-free reference: accurate entry by entry
+        _, ref = _float_reference(model, t, p0)
+        return np.abs(q - ref) + eps * (2 + m) * (np.abs(q) + np.abs(ref))
     from scipy.linalg import lu
 
     A, scale = forms._bordered_matrix(model)
@@ -496,6 +514,9 @@ def time_integral(model: Any, t: Any, initial: Any, form: str | None = None) -> 
         return q
     if _rel_digits(q, _q_errors(model, t, p0, pt, q, _p_errors(model, t, p0, pt))) < forms.PRECISE_DIGITS:
         return q
+    m = _squarings(model, t)
+    if m <= _REFERENCE_SQUARINGS and forms._digits(forms._EPS * 2.0 ** m * (model.n + 20)) < forms.PRECISE_DIGITS:
+        return _float_reference(model, t, p0)[1].copy()  # subtraction-free: each entry within that bound
     return _precise_array(model, t, p0, "q")
 
 
@@ -599,6 +620,22 @@ def _checked_transient(model: Any, what: str, t: float, p0: np.ndarray, pt: np.n
             h = np.nan_to_num(np.abs(pt * np.log(pt)))
             h0 = np.nan_to_num(np.abs(p0 * np.log(p0)))
         error += float(np.nan_to_num(lp * err_pt).sum()) + 4 * eps * float(h.sum() + h0.sum())
+    m = _squarings(model, t)
+    if (forms._lost(value, error) >= forms.PRECISE_DIGITS and model.n <= forms.MAX_PRECISE_STATES
+            and m <= _REFERENCE_SQUARINGS):
+        # the bound above adds the entries' errors in absolute value; the same sum from the subtraction-free
+        # reference (accurate entry by entry) measures the error itself
+        pr, qr = _float_reference(model, t, p0)
+        tr = qr[src[mask]] * w[mask] * flows[mask]
+        ref = float(tr.sum())
+        size = float((np.abs(tr) * (1 + np.abs(flows[mask]))).sum())
+        if entropy:
+            ref = forms._shannon(pr) - forms._shannon(p0) + ref
+            # a relative error e of p moves p ln p by p (1 + ln p) e
+            with np.errstate(divide="ignore", invalid="ignore"):
+                size += float(np.nan_to_num(np.abs(pr) * (1 + np.abs(np.log(pr)))).sum()
+                              + np.nan_to_num(np.abs(p0) * (1 + np.abs(np.log(p0)))).sum())
+        error = min(error, abs(value - ref) + eps * (4 + m) * size)
     E = forms._edges(model)
     keep = np.flatnonzero(mask)
 
