@@ -163,3 +163,26 @@ def test_one_less_a_decaying_exponential_under_a_square():
     # a growing exponential, or a polynomial, keeps its sign
     assert latex_of(compact((sp.exp(t / tw) - 1) ** 2)) == r"\left(e^{\frac{t}{\tau_{w}}} - 1\right)^{2}"
     assert latex_of(compact((t - 1) ** 2)) == r"\left(t - 1\right)^{2}"
+
+
+def test_a_dimensionless_form_puts_its_number_first_and_a_half_power_scale_under_one_root():
+    """``2 T^2 u^2 (...)``, not ``T^2 \\cdot 2 u^2 (...)``; ``\\sqrt{T/k}``, not ``\\sqrt{T}/\\sqrt{k}``."""
+    from thermotheory.core.presentation import dimensionless
+
+    T, k, gamma, u, t = sp.symbols("T k gamma u t", positive=True)
+    uh, th = sp.symbols(r"\hat{u} \hat{t}", positive=True)
+    dims = {T: {"energy": 1}, k: {"energy": 1, "length": -2}, gamma: {"energy": 1, "time": 1, "length": -2},
+            u: {"length": 1, "time": -1}, t: {"time": 1}}
+    groups = {uh: u * sp.sqrt(gamma**2 / (k * T)), th: k * t / gamma}
+    var_w = 2 * T * gamma * u**2 * (sp.exp(-k * t / gamma) * gamma / k - gamma / k + t)
+    form = dimensionless(var_w, dims, [T, k, gamma], groups)
+    tex = form.latex(where=False)
+    assert r"\cdot" not in tex and tex.startswith("2 T^{2}"), tex
+    mean_x = u * (sp.exp(-k * t / gamma) * gamma / k - gamma / k + t)
+    tex_x = dimensionless(mean_x, dims, [T, k, gamma], groups).latex(where=False)
+    assert tex_x.startswith(r"\sqrt{\frac{T}{k}}"), tex_x
+    rng = np.random.default_rng(5)
+    for expr, f in ((var_w, form), (mean_x, dimensionless(mean_x, dims, [T, k, gamma], groups))):
+        for _ in range(3):
+            point = {s: float(rng.uniform(0.5, 2.0)) for s in (T, k, gamma, u, t)}
+            assert float(f.evaluate(point)) == pytest.approx(float(expr.subs(point)), rel=1e-12)

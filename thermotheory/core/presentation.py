@@ -1397,9 +1397,22 @@ def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol]
         candidates.append(compact(sp.cancel(f)))
     f = min(candidates, key=size)
     # the scale printed in front of the dimensionless function (sympy would fold it into the fraction)
-    out = sp.UnevaluatedExpr(scale) * sp.UnevaluatedExpr(f) if scale != 1 else f
+    out = _scaled(scale, f) if scale != 1 else f
     used = {n: g for n, g in out_groups.items() if n in out.free_symbols}
     return ClosedForm(out, list(used.items()), {n: latex_names[n] for n in used})
+
+
+def _scaled(scale: sp.Expr, f: sp.Expr) -> sp.Expr:
+    r"""``scale * f`` held for printing as an author writes it: a number of ``f`` without a denominator in front
+    (``2 T^{2} \hat{u}^{2} (\dots)``, not ``T^{2} \cdot 2 \hat{u}^{2} (\dots)``), and a scale of half powers
+    under one root (``\sqrt{\frac{T}{k}}``, not ``\frac{\sqrt{T}}{\sqrt{k}}``)."""
+    powers = sp.Mul(scale).as_powers_dict()
+    if len(powers) > 1 and all(e.is_Rational and e.q == 2 for e in powers.values()):
+        scale = sp.Pow(scale ** 2, sp.Rational(1, 2), evaluate=False)
+    c, rest = f.as_coeff_Mul()
+    if c.is_Rational and c not in (1, -1) and rest.is_Mul and sp.fraction(rest)[1] == 1:
+        return c * sp.UnevaluatedExpr(scale) * sp.UnevaluatedExpr(rest)
+    return sp.UnevaluatedExpr(scale) * sp.UnevaluatedExpr(f)
 
 
 class Units:
