@@ -6,6 +6,9 @@ finite differences and quadrature, or constructions whose answer is known.
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import numpy as np
 
 trapezoid = getattr(np, "trapezoid", None) or np.trapz  # numpy < 2 has only trapz
@@ -206,3 +209,34 @@ def load_module(name: str, path):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _owner(path: str) -> Any:
+    """The module, or the class inside a module, named by a dotted path."""
+    try:
+        return importlib.import_module(path)
+    except ImportError:
+        module, _, name = path.rpartition(".")
+        return getattr(importlib.import_module(module), name)
+
+
+def record_calls(monkeypatch, targets) -> list[str]:
+    """Wrap each ``(owner, name)`` so that its calls are recorded (and still made).
+
+    ``owner`` is a module or class, or its dotted path. Returns the list that the labels of the
+    calls are appended to (``name``, or ``"path.name"`` for an owner given by its path), so that
+    a test can assert that some work (an elimination, a solve, a run, a process) was never started.
+    """
+    calls: list[str] = []
+    for owner, name in targets:
+        where = _owner(owner) if isinstance(owner, str) else owner
+        original = getattr(where, name)
+
+        def wrapper(*args, _original=original, _label=f"{owner}.{name}" if isinstance(owner, str) else name,
+                    **kwargs):
+            calls.append(_label)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(where, name, wrapper)
+    return calls
+

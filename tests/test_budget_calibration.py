@@ -9,7 +9,8 @@ import sympy as sp
 
 import thermotheory as tt
 from tests.test_budget import hang_guard
-from tests.test_symbolic_limits import LYAPUNOV_ELIMINATIONS, record_calls
+from tests.helpers import record_calls
+from tests.test_symbolic_limits import LYAPUNOV_ELIMINATIONS
 
 #: The eliminations of a structured form, which solves only the entries it uses (lyapunov_recurrence predicts
 #: each block's size before it eliminates anything).

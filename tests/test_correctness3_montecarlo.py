@@ -23,6 +23,7 @@ from thermotheory.montecarlo import simulate as simulate_module
 from thermotheory.montecarlo.estimators import Estimator
 from thermotheory.models import lattice as lattice_module
 from thermotheory.models.lattice import LatticeField
+from tests.helpers import record_calls
 import importlib
 
 verify_module = importlib.import_module("thermotheory.verify")
@@ -171,23 +172,9 @@ def test_verify_with_a_duration_between_steps_still_runs():
     assert math.isfinite(rec.estimate) and rec.duration == 1.234
 
 
-def _record_stepping(monkeypatch) -> list[str]:
-    """Record the start of a simulation's work: its one-step matrices, its stepper and its records."""
-    calls: list[str] = []
-    for owner, name in ((simulate_module, "step_matrices"), (simulate_module, "_LinearEngine"),
-                        (simulate_module, "_record_array")):
-        original = getattr(owner, name)
-
-        def recorded(*args, _original=original, _name=name, **kwargs):
-            calls.append(_name)
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, recorded)
-    return calls
-
-
 def test_simulate_refuses_a_run_that_would_take_hours(monkeypatch):
-    work = _record_stepping(monkeypatch)
+    work = record_calls(monkeypatch, [(simulate_module, name) for name in ("step_matrices", "_LinearEngine",
+                                                                           "_record_array")])
     with pytest.raises(TooLarge, match="MAX_DRAWS"):
         tt.simulate(OU, t_end=1e12, dt=1.0, paths=4, seed=0, record=False)
     with pytest.raises(TooLarge, match="burn_in"):

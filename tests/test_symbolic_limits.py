@@ -7,7 +7,6 @@ differences of close rates lose no digits.
 
 from __future__ import annotations
 
-import importlib
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ import sympy as sp
 
 import thermotheory as tt
 from thermotheory.core.expm import expm_symbolic
+from tests.helpers import record_calls  # noqa: F401  (test_budget_calibration imports it from here too)
 from tests.test_budget import hang_guard
 
 #: What a symbolic Lyapunov solve eliminates with: the library's solve entry points (in every module that
@@ -31,33 +31,6 @@ LYAPUNOV_ELIMINATIONS = [
     ("sympy.matrices.matrixbase.MatrixBase", "LUsolve"),
 ]
 
-
-def _owner(path: str):
-    """The module, or the class inside a module, named by a dotted path."""
-    try:
-        return importlib.import_module(path)
-    except ImportError:
-        module, _, name = path.rpartition(".")
-        return getattr(importlib.import_module(module), name)
-
-
-def record_calls(monkeypatch, targets) -> list[str]:
-    """Wrap each ``(module or class path, name)`` so that its calls are recorded (and still made).
-
-    Returns the list that the names called are appended to, so that a test can assert that some
-    work (an elimination, a solve, a run) was never started.
-    """
-    calls: list[str] = []
-    for path, name in targets:
-        owner = _owner(path)
-        original = getattr(owner, name)
-
-        def wrapper(*args, _original=original, _label=f"{path}.{name}", **kwargs):
-            calls.append(_label)
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, wrapper)
-    return calls
 
 pos = lambda names: sp.symbols(names, positive=True)  # noqa: E731
 real = lambda names: sp.symbols(names, real=True)  # noqa: E731

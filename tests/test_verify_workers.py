@@ -24,6 +24,7 @@ import sympy as sp
 
 import thermotheory as tt
 from thermotheory import workers as W
+from tests.helpers import record_calls
 from thermotheory.cli import main
 from thermotheory.errors import InvalidWorkers, ModelError, SchedulerUnreachable
 from thermotheory.montecarlo.estimators import Estimator
@@ -155,25 +156,10 @@ def test_tasks_that_cannot_reach_a_worker_run_here_with_a_warning(pool):
     assert W.run_tasks(operator.sub, [(5, 3), (9, 1)], workers=pool) == [2, 8]
 
 
-def _record_work(monkeypatch) -> list[str]:
-    """Record what running a check starts: a closed form and its estimator, a worker pool, a process."""
-    calls: list[str] = []
-    verify_module = sys.modules["thermotheory.verify"]
-    for owner, name in ((verify_module, "_plan"), (Estimator, "measure"), (W.Pool, "__init__"),
-                        (W.Pool, "_start"), (subprocess, "Popen")):
-        original = getattr(owner, name)
-
-        def recorded(*args, _original=original, _name=name, **kwargs):
-            calls.append(_name)
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, recorded)
-    return calls
-
-
 @pytest.mark.parametrize("workers", [0, -1, 2.5, True, "2", [2]])
 def test_workers_must_be_a_positive_whole_number(workers, monkeypatch):
-    work = _record_work(monkeypatch)
+    work = record_calls(monkeypatch, [(sys.modules["thermotheory.verify"], "_plan"), (Estimator, "measure"),
+                                      (W.Pool, "__init__"), (W.Pool, "_start"), (subprocess, "Popen")])
     for call in (functools.partial(tt.verify, _model(), tt.heat_rate, r, paths=PATHS),
                  functools.partial(tt.verify_all, _model(), paths=PATHS),
                  functools.partial(tt.sweep, _swept(), tt.heat_rate, r, parameter=g, grid=[1.0], paths=PATHS)):
