@@ -186,3 +186,18 @@ def test_a_dimensionless_form_puts_its_number_first_and_a_half_power_scale_under
         for _ in range(3):
             point = {s: float(rng.uniform(0.5, 2.0)) for s in (T, k, gamma, u, t)}
             assert float(f.evaluate(point)) == pytest.approx(float(expr.subs(point)), rel=1e-12)
+
+
+def test_compact_of_a_sum_over_a_symbolic_dimension_raises_nothing_and_stays_equal():
+    """A lattice drift summed over d directions (d a symbol): sympy's evalf recursed without end at points where d is
+    not a whole number (a RecursionError out of tt.compact); now such points are skipped and the form is equal."""
+    from thermotheory.models import lattice
+
+    d = sp.Symbol("d")
+    drift = lattice.field_equation(d).drift
+    written = compact(drift)
+    rng = np.random.default_rng(3)
+    for dim in (1, 2, 3):
+        a, b = (e.subs(d, dim).doit() for e in (drift, written))
+        point = {s: float(rng.uniform(0.5, 2.0)) for s in a.free_symbols | b.free_symbols}
+        assert float(b.subs(point)) == pytest.approx(float(a.subs(point)), rel=1e-12)

@@ -364,8 +364,8 @@ def _value(expr: sp.Expr, point: Mapping[sp.Symbol, Any]) -> Any:
     with mpmath.workdps(30):
         try:
             v = sp.N(expr.xreplace(dict(point)), 30)
-        except (ZeroDivisionError, ValueError, TypeError):
-            return None
+        except (ZeroDivisionError, ValueError, TypeError, RecursionError):  # (a Sum whose limit is not a whole
+            return None  # number at the point: sympy's evalf recurses without end)
         if not v.is_number or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
             return None
         try:
