@@ -240,3 +240,16 @@ def record_calls(monkeypatch, targets) -> list[str]:
         monkeypatch.setattr(where, name, wrapper)
     return calls
 
+
+def numpy_values(x: Any, y: Any, points: int, seed: int):
+    """``(x, y)`` evaluated with numpy at ``points`` random points, every symbol uniform in [0.2, 3]: an
+    evaluation independent of the presentation pass's own mpmath check."""
+    import sympy as sp
+
+    names = sorted(x.free_symbols | y.free_symbols, key=lambda s: s.name)
+    fx, fy = sp.lambdify(names, x, "numpy"), sp.lambdify(names, y, "numpy")
+    rng = np.random.default_rng(seed)
+    for _ in range(points):
+        vals = rng.uniform(0.2, 3.0, size=len(names))
+        yield fx(*vals), fy(*vals), vals
+

@@ -380,15 +380,29 @@ def test_scgf_of_a_network_with_a_transient_state_is_the_closed_class_one():
         assert_close(value, mp_scgf(closed, current, s), 1e-12)  # the transient state adds an eigenvalue -1 only
 
 
-def test_scgf_newton_is_one_factorization_at_one_precision(monkeypatch):
-    rng = np.random.default_rng(0)
-    n = 10
+def _random_ring(n: int, seed: int) -> tt.MarkovJumpProcess:
+    """A ring of ``n`` states with forward and backward rates drawn uniformly in [1, 3] (well conditioned)."""
+    rng = np.random.default_rng(seed)
     fw, bw = rng.uniform(1, 3, n), rng.uniform(1, 3, n)
     rates = {}
     for i in range(n):
         rates[(i, (i + 1) % n)] = float(fw[i])
         rates[((i + 1) % n, i)] = float(bw[i])
-    model = tt.MarkovJumpProcess(rates)
+    return tt.MarkovJumpProcess(rates)
+
+
+def _refuse_precise_transient(monkeypatch) -> None:
+    """Make the extended-precision transient fail the test if it is computed."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the extended-precision transient was computed")
+
+    monkeypatch.setattr(jt, "_precise_transient", refuse)
+
+
+def test_scgf_newton_is_one_factorization_at_one_precision(monkeypatch):
+    n = 10
+    model = _random_ring(n, seed=0)
     current = tt.JumpCurrent({(0, 1): 1, (1, 0): -1})
     precisions = []
     real_lu, real_solve = mp.mp.LU_decomp, mp.lu_solve
@@ -404,20 +418,10 @@ def test_scgf_newton_is_one_factorization_at_one_precision(monkeypatch):
 # -- the time integral's error: the subtraction-free reference, not an LU bound -----------------------------------
 @pytest.mark.parametrize("n, t", [(15, 10.0), (30, 1.0), (20, 1.0), (20, 10.0)])
 def test_well_conditioned_transient_heat_of_a_random_ring_stays_on_the_float_path(monkeypatch, n, t):
-    rng = np.random.default_rng(1)
-    fw, bw = rng.uniform(1, 3, n), rng.uniform(1, 3, n)
-    rates = {}
-    for i in range(n):
-        rates[(i, (i + 1) % n)] = float(fw[i])
-        rates[((i + 1) % n, i)] = float(bw[i])
-    model = tt.MarkovJumpProcess(rates)
+    model = _random_ring(n, seed=1)
     p0 = np.zeros(n)
     p0[0] = 1.0
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("the extended-precision transient was computed")
-
-    monkeypatch.setattr(jt, "_precise_transient", refuse)
+    _refuse_precise_transient(monkeypatch)
     value = silent(tt.heat, model, t, p0)
     monkeypatch.undo()
     pt, q = mp_expm_transient(model, t, p0)
@@ -429,20 +433,10 @@ def test_time_integral_of_a_random_ring_takes_the_subtraction_free_reference(mon
     # at t = 1 from one state the far entries of q are ~1e-6 and the bordered solve loses 5 digits in them; the
     # float subtraction-free exponential keeps them, with no extended-precision solve
     n = 20
-    rng = np.random.default_rng(1)
-    fw, bw = rng.uniform(1, 3, n), rng.uniform(1, 3, n)
-    rates = {}
-    for i in range(n):
-        rates[(i, (i + 1) % n)] = float(fw[i])
-        rates[((i + 1) % n, i)] = float(bw[i])
-    model = tt.MarkovJumpProcess(rates)
+    model = _random_ring(n, seed=1)
     p0 = np.zeros(n)
     p0[0] = 1.0
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("the extended-precision transient was computed")
-
-    monkeypatch.setattr(jt, "_precise_transient", refuse)
+    _refuse_precise_transient(monkeypatch)
     q = silent(jt.time_integral, model, 1.0, p0)
     monkeypatch.undo()
     _, reference = mp_expm_transient(model, 1.0, p0)

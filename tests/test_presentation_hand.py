@@ -17,7 +17,7 @@ import sympy as sp
 from thermotheory.core import presentation as P
 from thermotheory.core.closedform import latex_of
 
-from .helpers import load_module
+from .helpers import load_module, numpy_values
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,12 +30,8 @@ lam_i, lam_f, t1, t3, Th, Tc, w1, w2 = sp.symbols("lambda_i lambda_f t_1 t_3 T_h
 
 def _numeric_equal(x: sp.Expr, y: sp.Expr, seed: int = 7, points: int = 20) -> bool:
     """x == y at random positive points, evaluated with numpy (not the pass's mpmath check)."""
-    names = sorted(x.free_symbols | y.free_symbols, key=lambda s: s.name)
-    fx, fy = sp.lambdify(names, x, "numpy"), sp.lambdify(names, y, "numpy")
-    rng = np.random.default_rng(seed)
-    for _ in range(points):
-        vals = rng.uniform(0.2, 3.0, size=len(names))
-        vx, vy = complex(fx(*vals)), complex(fy(*vals))
+    for vx, vy, _ in numpy_values(x, y, points, seed):
+        vx, vy = complex(vx), complex(vy)
         if not np.isclose(vx, vy, rtol=1e-9, atol=1e-12):
             return False
     return True

@@ -11,6 +11,8 @@ import sympy as sp
 from thermotheory.core.closedform import latex_of, theorist_order
 from thermotheory.core.presentation import compact, reading, shared_factors, size
 
+from .helpers import numpy_values
+
 rho, snr, x, T, s, q = sp.symbols("rho SNR x T s q", positive=True)
 g, u0, u1, k, dmu, n = sp.symbols("gamma u_0 u_1 k Delta_mu n", positive=True)
 tau_n = sp.Symbol("tau_n", positive=True)
@@ -20,12 +22,8 @@ SNR = {snr: r"\mathrm{SNR}"}
 
 def _equal_at_random_points(e1, e2, points=8, seed=1):
     """Independent check: both forms evaluated with numpy floats at random positive points."""
-    syms = sorted(e1.free_symbols | e2.free_symbols, key=lambda z: z.name)
-    f1, f2 = sp.lambdify(syms, e1, "numpy"), sp.lambdify(syms, e2, "numpy")
-    rng = np.random.default_rng(seed)
-    for _ in range(points):
-        vals = rng.uniform(0.2, 3.0, size=len(syms))
-        v1, v2 = float(f1(*vals)), float(f2(*vals))
+    for v1, v2, vals in numpy_values(e1, e2, points, seed):
+        v1, v2 = float(v1), float(v2)
         assert np.isfinite(v1) and abs(v1 - v2) <= 1e-10 * max(1.0, abs(v1)), (e1, e2, vals)
     return True
 
