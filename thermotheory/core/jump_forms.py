@@ -327,19 +327,7 @@ def _gth_float(model: Any) -> np.ndarray:
         for a, b, x in zip(src.tolist(), dst.tolist(), w.tolist()):
             if a in pos and b in pos:
                 P[pos[a]][pos[b]] = x
-        for k in range(m - 1, 0, -1):
-            rk = P[k]
-            total = sum(rk[:k])
-            for i in range(k):
-                a = P[i][k]
-                if a:
-                    a /= total
-                    row = P[i]
-                    for j in range(k):
-                        row[j] += a * rk[j]
-        x = [1.0] + [0.0] * (m - 1)
-        for k in range(1, m):
-            x[k] = sum(x[i] * P[i][k] for i in range(k)) / sum(P[k][:k])
+        x = _gth_lists(P, 1.0, sum)
         total = sum(x)
         p = np.zeros(n)
         p[C] = [v / total for v in x]
@@ -357,6 +345,27 @@ def _gth_float(model: Any) -> np.ndarray:
     p = np.zeros(n)
     p[C] = x / x.sum()
     return p
+
+
+def _gth_lists(P: list, one: Any, total: Any) -> list:
+    """GTH elimination on the rates ``P`` (lists, one closed class; changed in place) in the number type of
+    ``one``, summing with ``total`` (``sum``, ``mpmath.fsum``): the unnormalised stationary weights, the first 1."""
+    m = len(P)
+    for k in range(m - 1, 0, -1):
+        rk = P[k]
+        exit_rate = total(rk[:k])
+        for i in range(k):
+            a = P[i][k]
+            if a:
+                a = a / exit_rate
+                row = P[i]
+                for j in range(k):
+                    if rk[j]:
+                        row[j] += a * rk[j]
+    x = [one] + [one * 0] * (m - 1)
+    for k in range(1, m):
+        x[k] = total(x[i] * P[i][k] for i in range(k)) / total(P[k][:k])
+    return x
 
 
 def _p_error_gth(model: Any, p: np.ndarray) -> np.ndarray:
@@ -426,20 +435,7 @@ class _PreciseState:
             for (i, j), x in zip(edges, w):
                 if i in pos and j in pos:
                     P[pos[i]][pos[j]] = x
-            for k in range(m - 1, 0, -1):
-                rk = P[k]
-                s = mp.fsum(rk[:k])
-                for i in range(k):
-                    a = P[i][k]
-                    if a:
-                        a = a / s
-                        row = P[i]
-                        for j in range(k):
-                            if rk[j]:
-                                row[j] += a * rk[j]
-            x = [mp.mpf(1)] + [mp.mpf(0)] * (m - 1)
-            for k in range(1, m):
-                x[k] = mp.fsum(x[i] * P[i][k] for i in range(k)) / mp.fsum(P[k][:k])
+            x = _gth_lists(P, mp.mpf(1), mp.fsum)
             total = mp.fsum(x)
             p = [mp.mpf(0)] * n
             for s_, k in pos.items():
