@@ -196,3 +196,16 @@ def test_a_numeric_drift_is_printed_as_given_not_rewritten(monkeypatch):
     drift = written_drift(-1.5 * z[0] + 2.0e-13 * z[1], z)
     assert not called
     assert sp.simplify(drift.expr - (-1.5 * z[0] + 2.0e-13 * z[1])) == 0
+
+
+@pytest.mark.parametrize("bad", ["x y", [1, 2], None, float("nan"), sp.oo])
+def test_noise_amplitude_refuses_what_is_not_a_finite_expression(bad):
+    with pytest.raises(tt.ModelError, match="the noise intensity"):
+        noise_amplitude(bad)
+
+
+@pytest.mark.parametrize("drift, variables", [(None, ()), (sp.nan, ()), ("v - x", ()),
+                                              (sp.Symbol("v"), "v"), (sp.Symbol("v"), [1])])
+def test_written_drift_refuses_bad_input_by_name(drift, variables):
+    with pytest.raises(tt.ModelError, match="drift"):
+        written_drift(drift, variables)

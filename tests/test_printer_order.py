@@ -199,3 +199,11 @@ def test_compact_of_a_sum_over_a_symbolic_dimension_raises_nothing_and_stays_equ
         a, b = (e.subs(d, dim).doit() for e in (drift, written))
         point = {s: float(rng.uniform(0.5, 2.0)) for s in a.free_symbols | b.free_symbols}
         assert float(b.subs(point)) == pytest.approx(float(a.subs(point)), rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", [None, sp.Integer(3), "1 + x", [1, "x"]])
+def test_theorist_order_refuses_what_is_not_the_terms_of_a_sum(bad):
+    from thermotheory.errors import ModelError
+
+    with pytest.raises(ModelError, match="theorist_order: expected"):
+        theorist_order(bad)

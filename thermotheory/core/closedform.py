@@ -673,6 +673,10 @@ def theorist_order(terms: Sequence[Any], positive_first: bool = False) -> list[A
     >>> theorist_order([-x, sp.sqrt(rho)], positive_first=True)
     [sqrt(rho), -x]
     """
+    if isinstance(terms, (str, sp.Basic)) or not isinstance(terms, Sequence):
+        raise ModelError(f"theorist_order: expected the terms of a sum (a sequence) but found {terms!r}")
+    if not all(isinstance(t, sp.Basic) for t in terms):
+        raise ModelError(f"theorist_order: expected sympy terms but found {list(terms)!r}")
     terms = list(terms)
     positive = [t for t in terms if _is_constant(t) and t > 0]
     negative = [t for t in terms if _is_constant(t) and t < 0]

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import sympy as sp
 
 from ..errors import InvalidDiffusion, InvalidExport, ModelError
+from .checks import as_expression
 from .closedform import latex_of
 from .layout import TEXT_WIDTH, _pack, _signed_terms, _widest_sum, checked_width, fit_lines, latex_width, new_namer
 from .presentation import (Reading, _ordered, compact, equal_at_random_points, leading_minus, nested_fractions,
@@ -86,7 +87,7 @@ def noise_amplitude(d: Any) -> Written | None:
     >>> noise_amplitude(sp.Rational(1, 2)).tex, noise_amplitude(0)
     ('1', None)
     """
-    d = sp.sympify(d)
+    d = as_expression(d, "the noise intensity")
     if _zero(d):
         return None
     if d.is_negative:
@@ -208,8 +209,10 @@ def written_drift(drift: Any, variables: Any = ()) -> Written:
     >>> written_drift(g * v / tau - x / tau, [v, x]).tex
     '\\frac{g v - x}{\\tau_{n}}'
     """
-    drift = _plain(sp.sympify(drift))
-    variables = frozenset(sp.sympify(variables))
+    drift = _plain(as_expression(drift, "the drift"))
+    if isinstance(variables, (str, sp.Basic)) or not all(isinstance(v, sp.Symbol) for v in variables):
+        raise ModelError(f"written_drift: variables: expected a sequence of Symbols but found {variables!r}")
+    variables = frozenset(variables)
     expanded = sp.expand(drift)
     cands = []  # in the order preferred among forms that read alike: factored first
     # a sum or integral over an index (a lattice's directions) cannot be checked at points: the drift as given;
