@@ -114,6 +114,24 @@ def test_bad_diffusion(diffusion, error, message):
         tt.LinearSDE({v: -v, r: v - r}, diffusion)
 
 
+@pytest.mark.parametrize("assumptions", [{}, {"real": True}])
+def test_diffusion_negative_for_every_real_parameter_is_refused(assumptions):
+    # -2 a**2 is negative for every real a but zero: sympy alone cannot say "negative", and the
+    # model used to be accepted and print sqrt(-4 a**2) and an entropy ln(-4 pi a**2)
+    a = sp.Symbol("a", **assumptions)
+    with pytest.raises(tt.InvalidDiffusion, match="negative diffusion"):
+        tt.LinearSDE({v: -v, r: v - r}, {v: -2 * a**2, r: 1})
+    with pytest.raises(tt.InvalidDiffusion, match="positive semi-definite"):
+        tt.LinearSDE({v: -v, r: v - r}, sp.Matrix([[1, 1 + a**2], [1 + a**2, 1]]))
+
+
+def test_diffusion_that_may_vanish_is_accepted():
+    a, b = sp.symbols("a b")
+    assert tt.LinearSDE({v: -v, r: v - r}, {v: a**2, r: 0}).D == sp.diag(a**2, 0)
+    rank_one = sp.Matrix([[a**2, a * b], [a * b, b**2]])
+    assert tt.LinearSDE({v: -v, r: v - r}, rank_one).D == rank_one
+
+
 def test_numeric_bad_diffusion_from_matrices():
     with pytest.raises(tt.InvalidDiffusion, match="not symmetric"):
         tt.LinearSDE.from_matrices(-np.eye(2), np.array([[1.0, 0.3], [0.0, 1.0]]))

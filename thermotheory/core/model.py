@@ -883,6 +883,20 @@ def _check_numeric_diffusion(D: np.ndarray) -> None:
             )
 
 
+def _negative_for_real_parameters(d: sp.Expr) -> bool:
+    """Whether ``d`` is negative for every real value of its parameters but on a null set.
+
+    A parameter without assumptions is read as real (a noise intensity of a physical model
+    is real), so ``-2 a**2`` counts as negative although sympy cannot rule out a = 0 or a
+    complex a. An expression that is identically zero is not negative.
+    """
+    if d.is_negative:
+        return True
+    real = {s: sp.Dummy(s.name, real=True) for s in d.free_symbols if isinstance(s, sp.Symbol) and s.is_real is None}
+    e = d.xreplace(real) if real else d
+    return bool(e.is_negative or (e.is_nonpositive and not e.is_zero and sp.expand(e) != 0))
+
+
 def _check_symbolic_diffusion(variables: tuple[sp.Symbol, ...], D: sp.MatrixBase) -> None:
     n = D.shape[0]
     dep = D.free_symbols & set(variables)
@@ -901,13 +915,13 @@ def _check_symbolic_diffusion(variables: tuple[sp.Symbol, ...], D: sp.MatrixBase
         d = D[i, i]
         if d.is_extended_real is False:
             raise InvalidDiffusion(f"the diffusion of {variables[i]} is not real: {d}")
-        if d.is_negative:
+        if _negative_for_real_parameters(d):
             raise InvalidDiffusion(f"negative diffusion for {variables[i]}: {d}")
     for i in range(n):
         for j in range(i + 1, n):
             if D[i, j] != 0:
                 minor = budget.factor(D[i, i] * D[j, j] - D[i, j] ** 2)
-                if minor.is_negative:
+                if _negative_for_real_parameters(minor):
                     raise InvalidDiffusion(
                         f"the diffusion matrix is not positive semi-definite: the minor of "
                         f"({variables[i]}, {variables[j]}) is {minor} < 0"
