@@ -63,6 +63,16 @@ def test_declared_entropy_flow_and_reservoirs():
     assert R[1, 2] == R[2, 1] == 0 and R[0, 1] == R[1, 0] == 1 and R[0, 2] == 2
 
 
+@pytest.mark.parametrize("subsystems", [None, ("s", "c")])
+def test_reservoir_named_as_a_subsystem_is_refused(subsystems):
+    # tt.heat_rate(m, "y") read "y" as the subsystem although a reservoir had that name too
+    name = "y" if subsystems is None else "c"
+    with pytest.raises(ModelError, match=f"'{name}' names both a subsystem"):
+        MarkovJumpProcess(sensor_rates(), reservoirs={((0, 0), (0, 1)): name}, subsystems=subsystems)
+    ok = MarkovJumpProcess(sensor_rates(), reservoirs={((0, 0), (0, 1)): "bath"}, subsystems=subsystems)
+    assert "bath" in ok.reservoir_names
+
+
 def test_subsystems_changes_bipartite():
     m = MarkovJumpProcess(sensor_rates())
     assert m.subsystems == ("x", "y") and m.component("y") == 1

@@ -279,6 +279,12 @@ class MarkovJumpProcess:
             if subs and (k is None or k != len(subs)):
                 raise ModelError(f"subsystems: {len(subs)} names need every state to be a tuple of {len(subs)} "
                                  f"components, but the states are {order[:4]!r}...")
+        clash = sorted(set(subs) & set(self._reservoir_names))
+        if clash:
+            given = "" if subsystems is not None else " (the default names of a tuple's components)"
+            raise ModelError(f"{clash[0]!r} names both a subsystem{given} and a reservoir: a quantity of "
+                             f"{clash[0]!r} (a heat rate, say) would be ambiguous; rename one of them "
+                             "(reservoirs=..., subsystems=...)")
         set_(self, "_subsystems", subs)
         if bipartite not in (None, True, False):
             raise ModelError(f"bipartite: expected True or False but found {bipartite!r}")
