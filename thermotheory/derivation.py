@@ -49,17 +49,28 @@ class Definition:
         The registered quantity whose value the closed form gives (at the model's
         parameters, with the time ``t`` of the closed form bound there), so that it can be
         verified by that quantity's estimator.
+    units : str, optional
+        Its units in words, for the page's glossary (default: the units of ``check``'s
+        quantity; the glossary prints "--", dimensionless, when neither is given).
 
     Examples
     --------
     >>> Definition("capacity", r"C", "sensory capacity l / T").latex()
     'C'
+    >>> Definition("free_energy", "F", "free-energy difference", units="energy").units
+    'energy'
     """
 
     name: str
     symbol: str
     description: str = ""
     check: BoundQuantity | None = None
+    units: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.units, str):
+            raise ModelError(f"Definition {self.name!r}: units must be text (words, or math in $...$) but are "
+                             f"{type(self.units).__name__}")
 
     def latex(self) -> str:
         return self.symbol

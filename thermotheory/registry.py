@@ -307,7 +307,7 @@ kl_divergence_rate = register(Quantity(
 
 # -- protocols on the drift matrix and the noise (thermotheory.core.driven) --------------------------------------
 work = register(Quantity(
-    "work", driven.work, symbol=r"W({t})", kind="transient", units="energy units of the given energy",
+    "work", driven.work, symbol=r"W({t})", kind="transient", units="energy (the units of $U$)",
     reference="schmiedl2007",
     roles=(Role("t", "time", False, "duration"), Role("initial", "state", False, "initial covariance"),
            Role("energy", "option", False, "the energy U(z, s): quadratic in the state, a function of time"), _M0),

@@ -344,7 +344,7 @@ def glossary_rows(parts: Sequence[tuple[Any, Any]], page: PageNotation | None = 
                 key = f"definition {symbol}"
                 meaning = (q.description or (check.quantity.description if check is not None else "")
                            or q.name.replace("_", " "))  # at least the name the derivation gives it
-                units = check.quantity.units if check is not None else ""
+                units = getattr(q, "units", "") or (check.quantity.units if check is not None else "")
             row = rows.setdefault(key, [[], meaning, units])
             if symbol not in row[0]:
                 row[0].append(symbol)
