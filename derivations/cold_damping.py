@@ -38,7 +38,10 @@ from thermotheory.export import output_dir, write_derivation
 from thermotheory.derivation import Definition, Derivation
 
 x, v = sp.symbols("x v", real=True)
-m, k, T, gamma, gamma_p = sp.symbols("m k T gamma gamma_fb", positive=True)  # gamma_fb: the gain gamma'
+m, k, T, gamma = sp.symbols("m k T gamma", positive=True)
+# the gain gamma', named by its LaTeX: a subscript that is a word prints upright; the braces sort it after gamma,
+# so that sums and products print gamma first (gamma + gamma_fb), as an author writes them
+gamma_p = sp.Symbol(r"{\gamma}_{\mathrm{fb}}", positive=True)
 drift = {x: v, v: (-k * x - gamma * v - gamma_p * v) / m}
 model = tt.LinearSDE(drift, {v: gamma * T / m**2}, parity={v: -1}, feedback={v: -gamma_p * v / m})
 model
@@ -112,7 +115,7 @@ tex, md = write_derivation(
          "damping). The velocity is odd under time reversal; the feedback is declared as such, so that the bath's "
          "heat and the entropy pumping of the feedback are told apart (Kim and Qian 2004; Munakata and "
          "Rosinberg 2014). The stationary state is at the lowered temperature $\\gamma T / (\\gamma + "
-         "\\gamma_{fb})$; the bath is cooled, and the entropy production is the heat rate plus the pumping.",
+         "\\gamma_{\\mathrm{fb}})$; the bath is cooled, and the entropy production is the heat rate plus the pumping.",
     glossary={x: "position of the oscillator", v: "velocity of the oscillator", m: ("mass", "mass"),
               k: ("stiffness of the trap", "energy per squared length"),
               T: ("temperature of the bath", "energy"), gamma: ("friction coefficient of the bath", "mass per time"),

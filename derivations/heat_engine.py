@@ -227,7 +227,7 @@ ss2008 = Derivation(engine, [
     ("temperature", Definition("temperature", r"T(s)", "the bath's temperature"), bath),
     ("work", Definition("work", r"W(t_1 + t_3)", "work per cycle",
                         check=tt.work.of(t1 + t3, cycle_start, energy=cycle * x**2 / 2)), W_cycle),
-    ("heat_hot", Definition("heat_hot", r"Q(t_1) = -Q_{\mathrm{h}} / T_{\mathrm{h}}",
+    ("heat_hot", Definition("heat_hot", r"Q(t_1) = -Q_{h} / T_{h}",
                             "heat into the medium on the hot isotherm (entropy units)",
                             check=tt.heat.of(t1, cycle_start)), -Q_h / Th),
     ("heat_cycle", Definition("heat_cycle", r"Q(t_1 + t_3)", "heat into the baths per cycle (entropy units)",

@@ -7,7 +7,9 @@ nonlinear :class:`~thermotheory.SDE` (any drift, state-dependent diffusion).
 Each equation is written as an author writes it (issue #24), by one rule for every model: the
 drift in the form that reads shortest (:func:`written_drift`: a common factor pulled out,
 ``\frac{k}{\gamma} \left(t u - x\right)`` or ``\frac{g v - x}{\tau_{n}}``, a single term without
-brackets), chosen by the presentation pass's measure among forms checked equal at random points;
+brackets, the terms of each state variable collected, ``\left(\gamma + \gamma_{fb}\right) v``, and each
+state variable written last in its term, after its coefficient, ``\left(k + \kappa\right) x_{1}``),
+chosen by the presentation pass's measure among forms checked equal at random points;
 the noise amplitude with the square factors of ``D`` taken out of the root where the symbols'
 assumptions allow it (:func:`noise_amplitude`: ``\sigma_{v} \sqrt{\frac{2}{\tau_{v}}}``,
 ``\frac{\sqrt{2 T \gamma}}{m}``), none for ``D = 0``. A correlated noise is written
@@ -26,7 +28,7 @@ import sympy as sp
 
 from ..errors import InvalidDiffusion, InvalidExport, ModelError
 from .checks import as_expression
-from .closedform import latex_of
+from .closedform import _Printer, latex_of
 from .layout import TEXT_WIDTH, _pack, _signed_terms, _widest_sum, checked_width, fit_lines, latex_width, new_namer
 from .presentation import (Reading, _ordered, compact, equal_at_random_points, leading_minus, nested_fractions,
                            shared_factors)
@@ -143,6 +145,53 @@ def _noise(d: sp.Expr, v: sp.Symbol) -> str:
     return rf" + {lead}dW_{{{latex_of(v)}}}"
 
 
+class _WrittenPrinter(_Printer):
+    r"""The pages' printer (:func:`~thermotheory.core.closedform.latex_of`) with each product of a drift written
+    coefficient first, state variables last: ``\left(k + \kappa\right) x_{1}``, ``\gamma V``, ``\frac{k x}{m}``.
+
+    Setting ``variables``: the state variables (a frozenset of Symbols). A product whose denominator holds no
+    state variable is written as its factors free of them (in the printer's order), then the others; anything
+    else is printed as :func:`~thermotheory.core.closedform.latex_of` prints it.
+    """
+
+    _default_settings = {**_Printer._default_settings, "variables": frozenset()}
+
+    def _factors_tex(self, factors: list) -> str:
+        """Factors side by side, each in brackets where a product needs them (a sum, a piecewise)."""
+        out = []
+        for i, f in enumerate(factors):
+            tex = self._print(f)
+            out.append(rf"\left({tex}\right)" if self._needs_mul_brackets(f, first=i == 0, last=i == len(factors) - 1)
+                       else tex)
+        return " ".join(out)
+
+    def _print_Mul(self, expr: Any) -> str:
+        variables = self._settings["variables"]
+        if not variables or not (expr.free_symbols & variables) or not isinstance(expr, sp.Mul):
+            return super()._print_Mul(expr)
+        if expr.could_extract_minus_sign():
+            positive = -expr
+            if isinstance(positive, sp.Mul):
+                return "- " + self._print_Mul(positive)
+            return super()._print_Mul(expr)
+        num, den = sp.fraction(expr, exact=True)
+        if den.free_symbols & variables:
+            return super()._print_Mul(expr)
+        factors = num.as_ordered_factors() if isinstance(num, sp.Mul) else [num]
+        coeff = [f for f in factors if not (f.free_symbols & variables)]
+        rest = [f for f in factors if f.free_symbols & variables]
+        if not coeff or not rest:
+            return super()._print_Mul(expr)
+        top = self._factors_tex(coeff + rest)
+        return top if den == 1 else rf"\frac{{{top}}}{{{self._print(den)}}}"
+
+
+def _written_tex(expr: Any, variables: frozenset) -> str:
+    r"""LaTeX of a drift (or a piece of one) as the pages print it, each state variable after its coefficient
+    (:class:`_WrittenPrinter`)."""
+    return _WrittenPrinter({"variables": frozenset(variables)}).doprint(expr)
+
+
 def _coefficient_split(term: sp.Expr, variables: frozenset) -> tuple[sp.Expr, sp.Expr] | None:
     """A product as (its coefficient, free of the state variables and of sums; the rest), or None where there is
     nothing to split: the coefficient a fraction with a symbol above and below (``k/\\gamma``), the rest not 1."""
@@ -163,9 +212,9 @@ def _split_term_tex(term: sp.Expr, variables: frozenset) -> str:
     """LaTeX of one term with its coefficient written before the state variables (``\\frac{k}{\\gamma} x``)."""
     split = _coefficient_split(term, variables)
     if split is None:
-        return latex_of(term)
+        return _written_tex(term, variables)
     c, rest = split
-    rest_tex = latex_of(rest)
+    rest_tex = _written_tex(rest, variables)
     if rest.is_Add:
         rest_tex = rf"\left({rest_tex}\right)"
     return f"{latex_of(c)} {rest_tex}"
@@ -182,24 +231,68 @@ def _split_tex(expr: sp.Expr, variables: frozenset) -> str:
     return " ".join(pieces)
 
 
-def _score(expr: sp.Expr, tex: str) -> float:
-    """What a reader sees of ``tex`` (the LaTeX of ``expr``): :attr:`~thermotheory.core.presentation.Reading.score`."""
+def _monomial(term: sp.Expr, variables: frozenset) -> sp.Expr:
+    """The state variables' part of a term of a sum: the product of its factors that are powers of them."""
+    return sp.Mul(*[f for f in sp.Mul.make_args(term) if f.as_base_exp()[0] in variables])
+
+
+def _uncollected(expr: sp.Expr, variables: Any) -> int:
+    r"""How many monomials of the state variables stand in more than one term of a sum of ``expr``, not collected.
+
+    ``\gamma v + \gamma_{fb} v + k x`` repeats ``v``: one; its collected form
+    ``\left(\gamma + \gamma_{fb}\right) v + k x`` none, nor ``x - x^{3}`` (two powers of ``x``).
+    :func:`written_drift` counts each as a factor left inside a sum
+    (:data:`~thermotheory.core.presentation.SHARED_FACTOR_PT`), so that an author's collected form wins where it
+    is no longer but for its brackets.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, v = sp.symbols("x v", real=True)
+    >>> g, h, k = sp.symbols("gamma gamma_fb k", positive=True)
+    >>> _uncollected(g * v + h * v + k * x, [x, v]), _uncollected((g + h) * v + k * x, [x, v])
+    (1, 0)
+    """
+    variables = frozenset(variables)
+    count = 0
+    for node in sp.preorder_traversal(sp.sympify(expr)):
+        if not isinstance(node, sp.Add):
+            continue
+        seen: set = set()
+        repeated: set = set()
+        for t in node.args:
+            mono = _monomial(t, variables)
+            if mono == 1:
+                continue
+            (repeated if mono in seen else seen).add(mono)
+        count += len(repeated)
+    return count
+
+
+def _score(expr: sp.Expr, tex: str, variables: frozenset = frozenset()) -> float:
+    """What a reader sees of ``tex`` (the LaTeX of ``expr``): :attr:`~thermotheory.core.presentation.Reading.score`,
+    with a monomial of the state variables left in two terms of a sum counted as a factor left inside
+    (:func:`_uncollected`)."""
     num, den = nested_fractions(tex)
     return Reading(latex_width(tex), latex_width(tex.replace(r"\frac", "")), num, den, leading_minus(tex), len(tex),
-                   shared_factors(expr)).score
+                   shared_factors(expr) + _uncollected(expr, variables)).score
 
 
 def written_drift(drift: Any, variables: Any = ()) -> Written:
     r"""A drift as an author writes it: the form that reads shortest among equal candidates.
 
     The candidates are the drift as given, expanded, with its common factor pulled out
-    (:func:`sympy.factor_terms`), collected over the state variables, and the presentation
-    pass's form (:func:`~thermotheory.core.presentation.compact`); each is printed as the
-    pages print it and with each coefficient written before the state variables
-    (``\frac{k}{\gamma} \left(t u - x\right)``). A candidate not equal to the drift at random
-    points (:func:`~thermotheory.core.presentation.equal_at_random_points`) is dropped; the
-    one that reads shortest (:func:`~thermotheory.core.presentation.reading`'s score) is kept.
-    No constant is named: the state variables stay in sight.
+    (:func:`sympy.factor_terms`), collected over the state variables (with and without the
+    factor common to the collected terms pulled out), and the presentation pass's form
+    (:func:`~thermotheory.core.presentation.compact`); each is printed as the pages print it,
+    every state variable last in its term, after its coefficient
+    (``\left(k + \kappa\right) x_{1}``, :class:`_WrittenPrinter`), and with each coefficient
+    written as a fraction before the state variables (``\frac{k}{\gamma} \left(t u - x\right)``).
+    A candidate not equal to the drift at random points
+    (:func:`~thermotheory.core.presentation.equal_at_random_points`) is dropped; the one that
+    reads shortest (:func:`~thermotheory.core.presentation.reading`'s score, a monomial of the
+    state variables left in two terms of one sum counting as a factor left inside:
+    :func:`_uncollected`) is kept. No constant is named: the state variables stay in sight.
 
     Examples
     --------
@@ -220,7 +313,10 @@ def written_drift(drift: Any, variables: Any = ()) -> Written:
     if not drift.is_Atom and not drift.has(sp.Sum, sp.Integral, sp.Float):
         cands += [_plain(compact(drift)), sp.factor_terms(expanded)]
         if variables:
-            cands.append(sp.collect(expanded, sorted(variables, key=sp.default_sort_key), func=sp.factor_terms))
+            collected = sp.collect(expanded, sorted(variables, key=sp.default_sort_key), func=sp.factor_terms)
+            # each state variable's coefficient collected, and the factor common to them pulled out:
+            # -[(\gamma + \gamma_{fb}) v + k x]/m where the expanded drift repeats v
+            cands += [sp.factor_terms(collected), collected]
     cands += [drift] if drift.has(sp.Sum, sp.Integral) else [drift, expanded]
     scored = []
     seen = set()
@@ -231,8 +327,9 @@ def written_drift(drift: Any, variables: Any = ()) -> Written:
         if cand is not drift and cand != expanded and not equal_at_random_points(cand, drift):
             continue
         shown = _ordered(cand)
-        for tex in (_split_tex(shown, variables), latex_of(shown)):  # alike, the coefficients before the variables
-            scored.append((_score(cand, tex), len(scored), Written(cand, tex)))
+        # alike, the coefficients before the variables
+        for tex in (_split_tex(shown, variables), _written_tex(shown, variables)):
+            scored.append((_score(cand, tex, variables), len(scored), Written(cand, tex)))
     least = min(s for s, _, _ in scored)
     return min((k, w) for s, k, w in scored if s <= least + TIE_PT)[1]
 
