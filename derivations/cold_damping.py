@@ -55,13 +55,16 @@ model
 # %%
 S = tt.stationary_covariance(model)
 quantities = Derivation(model, [
-    ("var_x", Definition("var_x", r"\langle x^2 \rangle", "stationary variance of the position"), S[0, 0]),
-    ("var_v", Definition("var_v", r"\langle v^2 \rangle", "stationary variance of the velocity"), S[1, 1]),
+    ("var_x", Definition("var_x", r"\langle x^2 \rangle", "stationary variance of the position",
+                         units="squared length"), S[0, 0]),
+    ("var_v", Definition("var_v", r"\langle v^2 \rangle", "stationary variance of the velocity",
+                         units="squared speed"), S[1, 1]),
 ]) | Derivation.of(model, {
     "heat_rate": tt.heat_rate.of(v),
     "entropy_production_rate": tt.entropy_production_rate.of(),
 }) | Derivation(model, [
-    ("entropy_pumping", Definition("entropy_pumping", r"\dot S_{\mathrm{pump}}", "entropy pumping of the feedback"),
+    ("entropy_pumping", Definition("entropy_pumping", r"\dot S_{\mathrm{pump}}", "entropy pumping of the feedback",
+                                   units="nats per unit time"),
      entropy_pumping_rate(model)),
 ])
 for name, expr in quantities.notation().items():
@@ -116,7 +119,8 @@ tex, md = write_derivation(
          "heat and the entropy pumping of the feedback are told apart (Kim and Qian 2004; Munakata and "
          "Rosinberg 2014). The stationary state is at the lowered temperature $\\gamma T / (\\gamma + "
          "\\gamma_{\\mathrm{fb}})$; the bath is cooled, and the entropy production is the heat rate plus the pumping.",
-    glossary={x: "position of the oscillator", v: "velocity of the oscillator", m: ("mass", "mass"),
+    glossary={x: ("position of the oscillator", "length"), v: ("velocity of the oscillator", "speed"),
+              m: ("mass", "mass"),
               k: ("stiffness of the trap", "energy per squared length"),
               T: ("temperature of the bath", "energy"), gamma: ("friction coefficient of the bath", "mass per time"),
               gamma_p: ("gain of the feedback (its friction)", "mass per time")},

@@ -87,16 +87,18 @@ opt_model = tt.LinearSDE({x: -optimal * x}, {x: 1}, time=s)
 start = {x: 1 / li}
 energy = optimal * x**2 / 2
 ss2007 = Derivation(opt_model, [
-    ("protocol", Definition("protocol", r"\lambda^*(s)", "the optimal stiffness protocol ($T = 1$)"), optimal),
-    ("c", Definition("c", "c", "the constant that minimises the work"), c_star),
+    ("protocol", Definition("protocol", r"\lambda^*(s)", "the optimal stiffness protocol ($T = 1$)",
+                                units="energy per squared length"), optimal),
+    ("c", Definition("c", "c", "the constant that minimises the work",
+                         units="per unit time"), c_star),
     ("work", Definition("work", r"W^*(t_f)", "least mean work", check=tt.work.of(tf, start, energy=energy)), W_star),
     ("heat", Definition("heat", r"Q^*(t_f)", "heat released", check=tt.heat.of(tf, start)), Q_star),
     ("entropy_production", Definition("entropy_production", r"\Delta S^*_{\mathrm{tot}}(t_f)", "entropy produced",
                                       check=tt.entropy_production.of(tf, start)), Sigma_star),
-    ("free_energy", Definition("free_energy", r"\Delta F", "free-energy difference"), dF),
-    ("slow_limit", Definition("slow_limit", r"\lim_{t_f \to \infty} W^*(t_f)", "the slow limit"), slow),
+    ("free_energy", Definition("free_energy", r"\Delta F", "free-energy difference", units="energy"), dF),
+    ("slow_limit", Definition("slow_limit", r"\lim_{t_f \to \infty} W^*(t_f)", "the slow limit", units="energy"), slow),
     ("excess", Definition("excess", r"\lim_{t_f \to \infty} t_f \left(W^*(t_f) - \Delta F\right)",
-                          "the excess work of a slow protocol times its duration"), excess),
+                          "the excess work of a slow protocol times its duration", units="energy times time"), excess),
 ])
 for name, expr in ss2007.notation().items():
     print(f"{name:>60} = {tt.compact(expr)}")
@@ -221,8 +223,9 @@ for u in (0.3, 1.0, 1.4):
 cycle_start = {x: w1}
 eta_C_sym = sp.Symbol("eta_C", positive=True)
 ss2008 = Derivation(engine, [
-    ("sigma", Definition("sigma", r"\sigma(s),\ 0 < s < t_1 + t_3", "standard deviation imposed"), sd),
-    ("protocol", Definition("protocol", r"\lambda(s),\ 0 < s < t_1 + t_3", "the stiffness that imposes it"),
+    ("sigma", Definition("sigma", r"\sigma(s),\ 0 < s < t_1 + t_3", "standard deviation imposed", units="length"), sd),
+    ("protocol", Definition("protocol", r"\lambda(s),\ 0 < s < t_1 + t_3", "the stiffness that imposes it",
+                                units="energy per squared length"),
      stiffness),
     ("temperature", Definition("temperature", r"T(s)", "the bath's temperature"), bath),
     ("work", Definition("work", r"W(t_1 + t_3)", "work per cycle",
@@ -235,10 +238,11 @@ ss2008 = Derivation(engine, [
     ("entropy_production", Definition("entropy_production", r"\Delta S_{\mathrm{tot}}(t_1 + t_3)",
                                       "entropy produced per cycle",
                                       check=tt.entropy_production.of(t1 + t3, cycle_start)), Sigma_cycle),
-    ("power", Definition("power", "P", "power output"), power),
+    ("power", Definition("power", "P", "power output", units="energy per unit time"), power),
     ("efficiency", Definition("efficiency", r"\eta", "efficiency"), efficiency),
-    ("t_star", Definition("t_star", r"t_1^* = t_3^*", "durations of the isotherms at maximum power"), t1_star),
-    ("P_star", Definition("P_star", r"P^*", "maximum power"), P_star),
+    ("t_star", Definition("t_star", r"t_1^* = t_3^*", "durations of the isotherms at maximum power",
+                              units="time"), t1_star),
+    ("P_star", Definition("P_star", r"P^*", "maximum power", units="energy per unit time"), P_star),
     ("eta_star", Definition("eta_star", r"\eta^*", "efficiency at maximum power"), eta_star),
     ("eta_star_C", Definition("eta_star_C", r"\eta^* \text{ by } \eta_C = 1 - T_c / T_h",
                               "efficiency at maximum power by Carnot's"), eta_C_sym / (2 - eta_C_sym / 2)),
@@ -368,7 +372,7 @@ tex, md = write_derivation(
          "and the entropy production over $[0, t]$. First, the protocol that changes the stiffness from "
          "lambda_i to lambda_f in the time t_f with the least mean work, at $T = 1$ (Schmiedl and Seifert 2007, "
          "case 2): it jumps at the start and at the end.",
-    glossary={x: "position of the particle", s: ("time along the protocol", "time"),
+    glossary={x: ("position of the particle", "length"), s: ("time along the protocol", "time"),
               r"\lambda(s)": ("stiffness of the trap", "energy per squared length"),
               r"T(s)": ("temperature of the bath", "energy")},
     references=["schmiedl2007", "schmiedl2008"])

@@ -43,8 +43,10 @@ model
 # %%
 S = tt.stationary_covariance(model)
 quantities = Derivation(model, [
-    ("var_x1", Definition("var_x1", r"\langle x_1^2 \rangle", "stationary variance of $x_1$"), S[0, 0]),
-    ("cov_x1_x2", Definition("cov_x1_x2", r"\langle x_1 x_2 \rangle", "stationary covariance of $x_1$ and $x_2$"),
+    ("var_x1", Definition("var_x1", r"\langle x_1^2 \rangle", "stationary variance of $x_1$",
+                         units="squared length"), S[0, 0]),
+    ("cov_x1_x2", Definition("cov_x1_x2", r"\langle x_1 x_2 \rangle", "stationary covariance of $x_1$ and $x_2$",
+                            units="squared length"),
      S[0, 1]),
 ]) | Derivation.of(model, {
     "information": tt.mutual_information.of(x1, x2),
@@ -94,7 +96,8 @@ tex, md = write_derivation(
          "flows from the hot bath to the cold one through the spring; the steady entropy production is that "
          "heat flow times the difference of the inverse temperatures, and it vanishes at equal temperatures. "
          "The information flows into the two particles cancel in the steady state.",
-    glossary={x1: "position of the first particle", x2: "position of the second particle",
+    glossary={x1: ("position of the first particle", "length"),
+              x2: ("position of the second particle", "length"),
               k: ("stiffness of each trap", "energy per squared length"),
               kappa: ("stiffness of the coupling spring", "energy per squared length"),
               gamma: ("friction coefficient", "energy times time per squared length"),
