@@ -39,13 +39,16 @@ a ``block(w, V)`` method receive whole tiles (``z = V w``) instead of single ste
 ``dtype="float32"`` halves the memory traffic for large sweeps.
 
 What is stored is what the caller asks for: every step, every k-th (``record_every``), only
-the end (``record="end"``) or nothing (``record=False``, observers only); the states kept
-are mapped back from the modal basis tile by tile, in one matrix product, straight into the
-record (the same numbers whatever is kept). Where a CPU is free, a second thread draws the
+the end (``record="end"``) or nothing (``record=False``, observers only). Without block
+observers the states are stepped slot-major (each step's paths in a row), so the states kept
+are mapped back from the modal basis by one matrix product per kept step written straight
+into the record, in its final layout, with no copy between (:func:`_store_slots`; the same
+numbers as block-major stepping, and whatever is kept). Where a CPU is free, a second thread draws the
 normals ahead of the integration, the calling thread drawing a share of each tile itself where
 the second falls behind (:class:`_NoiseFeed`; the same numbers either way); a large record is kept
 in base pages, not huge ones, and the second thread maps each chunk's pages of it ahead of the
-stores (:func:`_record_array`). Only the numbers the
+stores, without the GIL and without writing to them (:func:`_record_array`, :func:`_fault_in`); the
+blocks' generators are seeded in that thread too (:class:`_BlockSeeds`). Only the numbers the
 stream's order needs are drawn and only those used are mapped: a short last tile stops the last
 variable's draws at its steps (the first variables' numbers of the tile come before them in the
 generator's stream, so they are drawn whole to keep every run's numbers those of a longer run).
@@ -61,6 +64,7 @@ import math
 import numbers
 import pickle
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -197,6 +201,33 @@ def step_matrices(A: np.ndarray, b: np.ndarray, D: np.ndarray, dt: float, method
     raise ModelError(f"method: expected one of {METHODS} but found {method!r}")
 
 
+#: The one-step maps of the last few (model, step, method), by :func:`_cached_step_matrices`.
+_STEP_CACHE: dict = {}
+_STEP_LOCK = threading.Lock()
+
+
+def _cached_step_matrices(A: np.ndarray, b: np.ndarray, D: np.ndarray, dt: float, method: str):
+    """:func:`step_matrices`, remembered for the last few models and steps (as read-only arrays).
+
+    A run of the same model again (a benchmark, a sweep of seeds, the ranges of blocks that :func:`observe`
+    shares out) skips the matrix exponentials: scipy's small LAPACK calls can cost tens of milliseconds of
+    waiting for its threads on a busy machine, before the drawing thread can start.
+    """
+    arrays = [np.ascontiguousarray(m, dtype=float) for m in (A, b, D)]
+    key = tuple((m.shape, m.tobytes()) for m in arrays) + (float(dt), method)
+    with _STEP_LOCK:
+        found = _STEP_CACHE.pop(key, None)
+    if found is None:
+        found = step_matrices(*arrays, dt, method)
+        for m in found:
+            m.setflags(write=False)
+    with _STEP_LOCK:
+        _STEP_CACHE[key] = found  # the most recent last
+        while len(_STEP_CACHE) > 16:
+            del _STEP_CACHE[next(iter(_STEP_CACHE))]
+    return found
+
+
 #: Gauss–Legendre nodes per step (or per piece of a step) for the exact drive integral.
 GAUSS_NODES = 8
 #: Largest ``||A||_1 h`` of a piece of length ``h`` on which plain Gauss–Legendre quadrature of
@@ -330,6 +361,10 @@ def _modal_form(F: np.ndarray):
     return V, Vinv, lam, rot, pairs
 
 
+#: Steps of a tile between two calls of :meth:`_NoiseFeed.pause` (a draw of one block of the next tile).
+PAUSE_EVERY = 4
+
+
 class _LinearEngine:
     """``z' = F z + c + G xi`` in a modal basis ``z = V w``, one time tile of all blocks at a time.
 
@@ -401,18 +436,21 @@ class _LinearEngine:
             rows = np.ascontiguousarray(w).reshape(nb, n, m * B)
         return np.matmul(self.V.astype(w.dtype), rows).reshape(nb, n, m, B)
 
-    def advance(self, xi: np.ndarray, w: np.ndarray, tmp: np.ndarray, k: int, tile: int) -> None:
-        """Fill ``w[:, :, 1:tile + 1]`` from ``w[:, :, 0]`` and the drawn normals ``xi``."""
+    def advance(self, xi: np.ndarray, w: np.ndarray, tmp: np.ndarray, k: int, tile: int,
+                out: np.ndarray | None = None, pause: Callable[[], None] | None = None) -> None:
+        """Fill ``w[:, :, 1:tile + 1]`` from ``w[:, :, 0]`` and the drawn normals ``xi``.
+
+        With ``out`` (slot-major modal states ``(TILE + 1, n, blocks, BLOCK)``: each slot's paths in a
+        row), the states go to ``out[1:tile + 1]`` from ``out[0]`` instead, ``w`` then holding only the
+        tile's modal noise: the same operations on the same numbers, so the same states bit for bit,
+        laid out for :func:`_store_slots` to map them to the records in one product per slot.
+        ``pause``, where given, is called every :data:`PAUSE_EVERY` steps (:meth:`_NoiseFeed.pause`).
+        """
         nb, n = w.shape[:2]
-        item = w.itemsize
-        # only the slots of this tile: a short (last) tile maps only the normals it uses
-        target = np.lib.stride_tricks.as_strided(
-            w[:, :, 1:, :], shape=(nb, n, tile * BLOCK), strides=(w.strides[0], w.strides[1], item))
-        source = np.lib.stride_tricks.as_strided(
-            xi, shape=(nb, xi.shape[1], tile * BLOCK), strides=(xi.strides[0], xi.strides[1], item))
-        np.matmul(self.gain, source, out=target)
-        if self.per_step:
-            w[:, :, 1:tile + 1, :] += self.cw[k:k + tile].T[None, :, :, None]
+        if out is not None:
+            self._advance_slots(xi, w, tmp, k, tile, out, pause)
+            return
+        self._noise(xi, w, k, tile)
         lam, pairs, dense = (None, 0, self.dense) if self.dense is not None else (self.lam, self.pairs, None)
         if pairs:
             r = n - 2 * pairs
@@ -435,6 +473,59 @@ class _LinearEngine:
                     np.multiply(prev[:, re], self.rot, out=extra)
                     tmp[:, im] -= extra
             np.add(cur, tmp, out=cur)
+            if pause is not None and s % PAUSE_EVERY == PAUSE_EVERY - 1:
+                pause()
+
+    def _noise(self, xi: np.ndarray, w: np.ndarray, k: int, tile: int) -> None:
+        """The modal noise ``V^-1 (G xi + c)`` of a tile into ``w[:, :, 1:tile + 1]``."""
+        nb, n = w.shape[:2]
+        item = w.itemsize
+        # only the slots of this tile: a short (last) tile maps only the normals it uses
+        target = np.lib.stride_tricks.as_strided(
+            w[:, :, 1:, :], shape=(nb, n, tile * BLOCK), strides=(w.strides[0], w.strides[1], item))
+        source = np.lib.stride_tricks.as_strided(
+            xi, shape=(nb, xi.shape[1], tile * BLOCK), strides=(xi.strides[0], xi.strides[1], item))
+        np.matmul(self.gain, source, out=target)
+        if self.per_step:
+            w[:, :, 1:tile + 1, :] += self.cw[k:k + tile].T[None, :, :, None]
+
+    def _advance_slots(self, xi: np.ndarray, w: np.ndarray, tmp: np.ndarray, k: int, tile: int,
+                       out: np.ndarray, pause: Callable[[], None] | None = None) -> None:
+        """:meth:`advance` into slot-major states ``out`` (``TILE + 1, n, blocks, BLOCK``): ``w`` holds the noise."""
+        nb, n = w.shape[:2]
+        self._noise(xi, w, k, tile)
+        step = tmp.reshape(-1)[:n * nb * BLOCK].reshape(n, nb, BLOCK)  # the scratch of a step, slot-major
+        noise = w.transpose(2, 1, 0, 3)  # (TILE + 1, n, blocks, BLOCK): slot s's noise of every block
+        if self.dense is not None:
+            row = np.empty((nb, BLOCK), w.dtype)
+            for s in range(tile):
+                prev = out[s]
+                for i in range(n):
+                    np.multiply(prev[0], self.dense[i, 0], out=step[i])
+                    for j in range(1, n):
+                        np.multiply(prev[j], self.dense[i, j], out=row)
+                        step[i] += row
+                np.add(noise[s + 1], step, out=out[s + 1])
+                if pause is not None and s % PAUSE_EVERY == PAUSE_EVERY - 1:
+                    pause()
+            return
+        lam, pairs = self.lam.reshape(n, 1, 1), self.pairs
+        if pairs:
+            r = n - 2 * pairs
+            re, im = slice(r, r + pairs), slice(r + pairs, n)
+            rot = self.rot.reshape(pairs, 1, 1)
+            extra = np.empty((pairs, nb, BLOCK), w.dtype)
+        for s in range(tile):
+            prev = out[s]
+            np.multiply(prev, lam, out=step)
+            if pairs:
+                np.multiply(prev[im], rot, out=extra)
+                step[re] += extra
+                np.multiply(prev[re], rot, out=extra)
+                step[im] -= extra
+            np.add(noise[s + 1], step, out=out[s + 1])
+            if pause is not None and s % PAUSE_EVERY == PAUSE_EVERY - 1:
+                pause()
 
 
 def _slot_rows(w: np.ndarray) -> np.ndarray:
@@ -1063,13 +1154,13 @@ def simulate(
                                   dtype=real_dtype, threads=threads), limit, n_rec, sub, n)
     if isinstance(model, LinearSDE) and not model.is_modulated:
         _check_scheme_stable(A, dt, method, burn_steps + steps)
-        F, c, G = step_matrices(A, b, D, dt, method)
+        F, c, G = _cached_step_matrices(A, b, D, dt, method)
         if not model.is_autonomous:
             c = drive_offsets(model, A, dt, burn_steps + steps, method)
         if not all(np.all(np.isfinite(m)) for m in (F, c, G)):
             raise ModelError(f"dt: the one-step matrices overflow at dt = {dt:g} (a fast-growing mode); use a shorter dt")
         kernel = _LinearEngine(F, c, G, real_dtype)
-    seqs = np.random.SeedSequence(seed).spawn(n_blocks)
+    seqs = _BlockSeeds(seed)  # made block by block where they are drawn (the drawing thread, if any)
     per_chunk = max(1, int(chunk_paths) // BLOCK)
     states = _record_array((n_rec, sub, n), real_dtype)
     observed: dict[str, list] = {name: [] for name in (observers or {})}
@@ -1089,8 +1180,8 @@ def simulate(
             threads == 2 or (threads is None and tiles > 1 and _idle_cpu()))
         nb = max(len(c) for c in chunks)
         w_buf = np.empty((nb, n, TILE + 1, BLOCK), kernel.dtype)  # modal states of a tile, reused by every chunk
-        work = (w_buf, np.empty((nb, n, BLOCK), kernel.dtype),
-                np.empty(w_buf.size, kernel.dtype) if keep and not kernel.identity else None)
+        # the scratch buffer: the slot-major states (or, with block observers, the records' mapped states)
+        work = (w_buf, np.empty((nb, n, BLOCK), kernel.dtype), np.empty(w_buf.size, kernel.dtype))
         # the records' pages of each chunk mapped ahead, in the drawing thread
         ahead = threaded and keep and states.nbytes >= BASE_PAGES_FROM
         prepare = functools.partial(_fault_in_chunk, states, base, paths) if ahead else None
@@ -1292,6 +1383,21 @@ def _check_blocks(blocks: Any, n_blocks: int) -> tuple[int, int]:
     return int(b0), int(b1)
 
 
+class _BlockSeeds:
+    """The seed sequences of a run's blocks, each made when first asked for.
+
+    Block ``j``'s is ``SeedSequence(seed, spawn_key=(j,))``: the ``j``-th child that
+    ``SeedSequence(seed).spawn`` makes (the same numbers), without making all of them up front in
+    the calling thread (10^5 paths: 1563 sequences, about 8 ms before the second thread can start).
+    """
+
+    def __init__(self, seed: Any) -> None:
+        self.seed = seed
+
+    def __getitem__(self, j: int) -> np.random.SeedSequence:
+        return np.random.SeedSequence(self.seed, spawn_key=(int(j),))
+
+
 def generator(seq: np.random.SeedSequence) -> np.random.Generator:
     """The generator of one block of paths: SFC64 (numpy's fastest bit generator for normals) seeded by ``seq``."""
     return np.random.Generator(np.random.SFC64(seq))
@@ -1345,8 +1451,9 @@ def _record_array(shape: tuple, dtype) -> np.ndarray:
     freed more than a couple of seconds earlier costs about 3 ms to map again: 0.3 s for the 160 MB of records
     of 10^5 paths x 100 steps x 2 variables, more than the whole run, at the first run of a process and at any
     run not right after another (whether a huge page will come fast cannot be told from the first ones: the
-    kernel hands out its few kept ones first). Base pages cost about 0.4 ms of CPU per MB whatever came before,
-    and the drawing thread maps them ahead of the stores (:func:`_fault_in`). The numbers are the same either
+    kernel hands out its few kept ones first). Base pages cost about 0.4 ms of CPU per MB whatever came before
+    (0.35 ms mapped by ``MADV_POPULATE_WRITE``), and the drawing thread maps them ahead of the stores
+    (:func:`_fault_in`). The numbers are the same either
     way; the array owns no memory of its own (its base holds the mapping, freed with it).
     """
     import mmap
@@ -1370,15 +1477,72 @@ def _fault_in_chunk(records: np.ndarray, base: int, paths: int, blocks: range) -
     _fault_in(records, lo, min(paths - base, lo + len(blocks) * BLOCK))
 
 
-def _fault_in(records: np.ndarray, lo: int, hi: int) -> None:
-    """Map the pages of ``records[:, lo:hi]`` (not written yet) by writing a zero on each: the kernel's work of
-    mapping fresh memory is then done in the drawing thread, not in the thread that stores the states."""
-    part = records[:, lo:hi].reshape(records.shape[0], -1)
-    if part.size:
-        import mmap
+#: ``madvise`` advice that maps a range's pages writable without touching them (Linux 5.14 on).
+MADV_POPULATE_WRITE = 23
 
-        part[:, ::max(1, mmap.PAGESIZE // part.itemsize)] = 0
-        part[:, -1] = 0
+
+@functools.lru_cache(maxsize=1)
+def _libc_madvise() -> Callable[..., int] | None:
+    """libc's ``madvise`` through ctypes (which lets go of the GIL during the call, as ``mmap.madvise`` does not),
+    or None off Linux."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        call = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return None
+    call.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    call.restype = ctypes.c_int
+    return call
+
+
+#: Whether ``MADV_POPULATE_WRITE`` may be tried (False once the kernel refused it).
+_POPULATE = [True]
+
+
+def _fault_in(records: np.ndarray, lo: int, hi: int) -> None:
+    """Map the pages of ``records[:, lo:hi]`` (not written yet): the kernel's work of mapping fresh memory is then
+    done in the drawing thread, not in the thread that stores the states.
+
+    Records in :func:`_record_array`'s own mapping are mapped by ``madvise(MADV_POPULATE_WRITE)``, one call per
+    record row, without the GIL (less CPU than a fault per page, and nothing is written); elsewhere, or on a
+    kernel without it, by writing a zero on each page of the stripe.
+    """
+    part = records[:, lo:hi]
+    if not part.size:
+        return
+    import mmap
+
+    madvise = _libc_madvise() if _POPULATE[0] and _in_own_mapping(records) else None
+    if madvise is not None:
+        page = mmap.PAGESIZE
+        first, step, length = part.ctypes.data, records.strides[0], (hi - lo) * records.strides[1]
+        for row in range(records.shape[0]):
+            start = first + row * step
+            aligned = start - start % page
+            if madvise(aligned, start + length - aligned, MADV_POPULATE_WRITE) != 0:
+                _POPULATE[0] = False  # an older kernel: touch the pages instead
+                break
+        else:
+            return
+    flat = part.reshape(records.shape[0], -1)
+    flat[:, ::max(1, mmap.PAGESIZE // flat.itemsize)] = 0
+    flat[:, -1] = 0
+
+
+def _in_own_mapping(records: np.ndarray) -> bool:
+    """Whether ``records`` is a C-ordered array over a whole mapping made by :func:`_record_array`."""
+    import mmap
+
+    root = records
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    buf = getattr(root.base, "obj", None)
+    return (isinstance(buf, mmap.mmap) and root.flags.c_contiguous and records.flags.c_contiguous
+            and root.nbytes == len(buf) and root.ctypes.data <= records.ctypes.data
+            and records.ctypes.data + records.nbytes <= root.ctypes.data + root.nbytes)
 
 
 class _Stopped(Exception):
@@ -1393,14 +1557,17 @@ class _NoiseFeed:
     thread or, with ``threaded``, in a second thread ahead of the integration (numpy draws
     without the GIL). Tiles come in buffers of (blocks, rows, TILE, BLOCK) that the consumer
     gives back with :meth:`release` once integrated. ``prepare(blocks)``, where given, is called by
-    the producer before each chunk (:func:`_fault_in` of its records, in the drawing thread).
+    the producer before each chunk (:func:`_fault_in` of its records, in the drawing thread), but for
+    the first chunk of a threaded feed, which the calling thread prepares while the other starts.
 
     With ``threaded``, the work is shared: the second thread draws the first ``share`` blocks of
     each tile of a chunk and the calling thread the others, just before integrating the tile
     (each block's generator stays with one thread for the whole chunk, so each still draws in
     the plain order). ``share`` is set anew at each chunk from how long the calling thread waited
     for normals in the previous one: fewer blocks for the second thread when it falls behind,
-    more when it is ahead.
+    more when it is ahead. While it steps a tile, the calling thread takes the next one as soon
+    as it is ready and draws its own blocks of it between steps (:meth:`pause`), so that the
+    second thread, which needs the GIL between its draws, is not held up by the steps.
     """
 
     def __init__(self, chunks, seqs, initial, model, A, b, engine: "_LinearEngine", total: int,
@@ -1412,12 +1579,13 @@ class _NoiseFeed:
         count = 3 if threaded else 1
         self.buffers = [engine.noise_buffer(nb) for _ in range(count)]
         self.threaded = threaded
+        self.pending: tuple | None = None  # the next item, taken ahead by :meth:`pause`
         self.share = nb  # blocks of each tile drawn by the producer (all of them without a second thread)
         if threaded:
             import queue
             import threading
 
-            self.share = nb - max(1, nb // 8)
+            self.share = (nb + 1) // 2  # near the balance on 2 CPUs from the first chunk on (set anew at each chunk)
             self.waited, self.since = 0.0, None
             self.free: Any = queue.Queue()
             for buf in self.buffers:
@@ -1426,6 +1594,12 @@ class _NoiseFeed:
             self.stop = threading.Event()
             self.thread = threading.Thread(target=self._work, name="thermotheory-normals", daemon=True)
             self.thread.start()
+            if prepare is not None:  # the first chunk's pages here, while the other thread seeds and draws
+                try:
+                    prepare(chunks[0])
+                except BaseException:
+                    self.close()
+                    raise
         else:
             self.items = self._produce(lambda: self.buffers[0])
 
@@ -1434,8 +1608,8 @@ class _NoiseFeed:
         fixed = None
         if not isinstance(self.initial, Gaussian):  # one start for every path: no draws, no copy per block
             fixed = _initial_states(self.initial, self.model, self.A, self.b, [None], [1])[0][0]
-        for blocks in self.chunks:
-            if self.prepare is not None:
+        for c, blocks in enumerate(self.chunks):
+            if self.prepare is not None and not (c == 0 and self.threaded):
                 self.prepare(blocks)
             rngs = [generator(self.seqs[j]) for j in blocks]
             if fixed is not None:
@@ -1476,28 +1650,65 @@ class _NoiseFeed:
         """The next item: a chunk's start states (blocks, n, BLOCK), or a tile of normals."""
         if not self.threaded:
             item, rest = next(self.items)
+        elif self.pending is not None:  # taken ahead by :meth:`pause`, its blocks partly drawn
+            (item, rest), self.pending = self.pending, None
         else:
-            import time
+            from time import perf_counter  # the clock itself, whatever this module's ``time`` is
 
-            t0 = time.perf_counter()
-            ok, got = self.filled.get()
-            now = time.perf_counter()
-            if not ok:
-                raise got
-            item, rest = got
-            self.waited += now - t0
-            if rest is None:  # a new chunk: balance the drawing by the waits of the last one
-                if self.since is not None:
-                    waited = self.waited / max(now - self.since, 1e-9)
-                    if waited > 0.02:
-                        self.share = max(0, self.share - max(1, round(self.nb * waited / 2)))
-                    else:
-                        self.share = min(self.nb, self.share + 1)
-                self.waited, self.since = 0.0, now
+            t0 = perf_counter()
+            got = self.filled.get()
+            self.waited += perf_counter() - t0
+            item, rest = self._taken(got)
         if rest is not None and rest[0]:
             rngs, h, tile = rest
             _draw_tile(rngs, item[h:], self.n, tile, self.dtype)
         return item
+
+    def _taken(self, got: tuple) -> tuple:
+        """An item as the producer put it: raise its error, or balance the drawing at a new chunk."""
+        ok, got = got
+        if not ok:
+            raise got
+        item, rest = got
+        if rest is None:  # a new chunk: balance the drawing by the waits of the last one
+            from time import perf_counter
+
+            now = perf_counter()
+            if self.since is not None:
+                waited = self.waited / max(now - self.since, 1e-9)
+                if waited > 0.02:
+                    self.share = max(0, self.share - max(1, round(self.nb * waited / 2)))
+                else:
+                    self.share = min(self.nb, self.share + 1)
+            self.waited, self.since = 0.0, now
+        return item, rest
+
+    def pause(self) -> None:
+        """Between steps of a tile (threaded): take the next item if it is ready and draw one of the calling
+        thread's blocks of it.
+
+        The calling thread's steps hold the GIL most of the time, and the drawing thread, back from a draw,
+        waits for it: drawing its own blocks of the next tile between steps (each draw lets go of the GIL
+        for a while) lets the other thread go on drawing during the steps. Each block's generator still
+        draws its tiles in order: the calling thread drew its blocks of this tile before stepping it.
+        """
+        if self.pending is None:
+            import queue
+
+            try:
+                got = self.filled.get_nowait()
+            except queue.Empty:
+                return
+            item, rest = self._taken(got)
+            if rest is not None and rest[0]:
+                rest = list(rest)
+            self.pending = (item, rest)
+            return
+        item, rest = self.pending
+        if rest is not None and rest[0]:
+            rngs, h, tile = rest
+            _draw_tile(rngs[:1], item[h:h + 1], self.n, tile, self.dtype)
+            rest[0], rest[1] = rngs[1:], h + 1
 
     def release(self, xi: np.ndarray) -> None:
         """Give back a tile's buffer once integrated."""
@@ -1520,14 +1731,10 @@ def _store_tile(engine: "_LinearEngine", w: np.ndarray, states: np.ndarray, k: i
     go to record ``rel // every - skip``; slot 0 (recorded with the previous tile) is left out,
     except at the end of a burn-in that ends on a tile boundary.
     """
-    start = s0 if 0 < burn_steps and k <= burn_steps else max(s0, 1)
-    first = start + (-(k + start - burn_steps)) % every
-    if skip and k + first - burn_steps == 0:
-        first += every
-    if first > tile:
+    kept = _kept_slots(k, tile, s0, burn_steps, every, skip)
+    if kept is None:
         return
-    m = (tile - first) // every + 1
-    r0 = (k + first - burn_steps) // every - skip
+    first, m, r0 = kept
     sel = w[:, :, first:first + (m - 1) * every + 1:every, :]
     nb, n, _, B = sel.shape
     valid = hi - lo
@@ -1553,6 +1760,47 @@ def _store_tile(engine: "_LinearEngine", w: np.ndarray, states: np.ndarray, k: i
         states[r0:r0 + m, lo + full * B:hi] = zt[full, :, :rem]
 
 
+def _kept_slots(k: int, tile: int, s0: int, burn_steps: int, every: int, skip: int) -> tuple[int, int, int] | None:
+    """``(first, m, r0)``: the tile's slots ``first, first + every, ...`` (``m`` of them) are records ``r0 ...``.
+
+    The states ``rel = k + slot - burn_steps`` steps after the burn-in with ``rel % every == 0``
+    go to record ``rel // every - skip``; slot 0 (recorded with the previous tile) is left out,
+    except at the end of a burn-in that ends on a tile boundary. None when the tile keeps none.
+    """
+    start = s0 if 0 < burn_steps and k <= burn_steps else max(s0, 1)
+    first = start + (-(k + start - burn_steps)) % every
+    if skip and k + first - burn_steps == 0:
+        first += every
+    if first > tile:
+        return None
+    return first, (tile - first) // every + 1, (k + first - burn_steps) // every - skip
+
+
+def _store_slots(engine: "_LinearEngine", out: np.ndarray, states: np.ndarray, k: int, tile: int, s0: int,
+                 burn_steps: int, every: int, skip: int, lo: int, hi: int) -> None:
+    """Write the recorded states of one tile from slot-major modal states ``out`` (``TILE + 1, n, blocks, BLOCK``).
+
+    Each kept slot's paths lie in a row, so one product ``w^T V^T`` per slot (one call for all of them)
+    writes them straight into the records, in their final layout: no copy of the tile between. The
+    numbers are those of :func:`_store_tile` (each record is the same product of the same numbers).
+    """
+    kept = _kept_slots(k, tile, s0, burn_steps, every, skip)
+    if kept is None:
+        return
+    first, m, r0 = kept
+    slots, n, nb, B = out.shape
+    valid = hi - lo
+    sel = out[first:first + (m - 1) * every + 1:every]
+    # (m, valid, n): slot-major paths as rows, variables as columns (a view, paths contiguous)
+    rows = np.lib.stride_tricks.as_strided(sel, shape=(m, valid, n), strides=(sel.strides[0], sel.itemsize,
+                                                                              sel.strides[1]))
+    dest = states[r0:r0 + m, lo:hi]
+    if engine.identity:
+        dest[...] = rows
+    else:
+        np.matmul(rows, engine.VT, out=dest)
+
+
 def _record_view(states: np.ndarray, r0: int, m: int, lo: int, blocks: int, B: int) -> np.ndarray:
     """The records ``states[r0:r0 + m, lo:lo + blocks * B]`` as a (m, blocks, B, n) view."""
     part = states[r0:r0 + m, lo:lo + blocks * B]
@@ -1569,10 +1817,16 @@ def _run_linear_chunk(engine: _LinearEngine, feed: _NoiseFeed, z0, work, obs, st
     """
     nb, n = z0.shape[0], engine.n
     w, tmp, scratch = work[0][:nb], work[1][:nb], work[2]
-    w[:, :, 0, :] = engine.to_modal(z0.astype(engine.dtype))
     blockwise = {name: o for name, o in obs.items() if hasattr(o, "block")}
     stepwise = {name: o for name, o in obs.items() if name not in blockwise}
     valid = hi - lo
+    # without block observers (which read the block-major w), the states are stepped slot-major in the scratch
+    # buffer, and each record is written once, in its final layout, from there (see :func:`_store_slots`)
+    slots = None if blockwise else scratch[:(TILE + 1) * n * nb * BLOCK].reshape(TILE + 1, n, nb, BLOCK)
+    if slots is None:
+        w[:, :, 0, :] = engine.to_modal(z0.astype(engine.dtype))
+    else:
+        slots[0] = engine.to_modal(z0.astype(engine.dtype)).transpose(1, 0, 2)
 
     def flat(zs: np.ndarray) -> np.ndarray:
         """(blocks, n, BLOCK) -> (paths, n), padding dropped."""
@@ -1584,11 +1838,12 @@ def _run_linear_chunk(engine: _LinearEngine, feed: _NoiseFeed, z0, work, obs, st
     while k < total:
         tile = min(TILE, total - k)
         xi = feed.next()
-        engine.advance(xi, w, tmp, k, tile)
+        engine.advance(xi, w, tmp, k, tile, slots, feed.pause if feed.threaded else None)
         feed.release(xi)
+        modal = w if slots is None else slots.transpose(2, 1, 0, 3)  # block-major (blocks, n, TILE + 1, BLOCK)
         if k + tile > burn_steps:
             s0 = max(0, burn_steps - k)  # slot of the state at the end of the burn-in
-            view = w[:, :, s0:tile + 1, :]
+            view = modal[:, :, s0:tile + 1, :]
             for o in blockwise.values():
                 o.block(view, engine.V)
             if stepwise:
@@ -1597,11 +1852,13 @@ def _run_linear_chunk(engine: _LinearEngine, feed: _NoiseFeed, z0, work, obs, st
                     old, new = flat(z[:, :, s, :]), flat(z[:, :, s + 1, :])
                     for o in stepwise.values():
                         o.step(old, new)
-            if states is not None:
+            if states is not None and slots is not None:
+                _store_slots(engine, slots, states, k, tile, s0, burn_steps, every, skip, lo, hi)
+            elif states is not None:
                 _store_tile(engine, w, states, k, tile, s0, burn_steps, every, skip, lo, hi, scratch)
-        if not np.all(np.isfinite(w[:, :, tile, :])):
+        if not np.all(np.isfinite(modal[:, :, tile, :])):
             raise _overflow((k + tile - burn_steps) * dt)
-        w[:, :, 0, :] = w[:, :, tile, :]
+        modal[:, :, 0, :] = modal[:, :, tile, :]
         k += tile
         bar.update(tile * nb)
 
