@@ -175,8 +175,9 @@ tex, md = write_derivation("decoder", "Neurons decoding a velocity", one, one_q,
                                 "dimensionless groups, rates are in units of $1/\\tau_v$. A population of $N$ "
                                 "identical neurons reduces to their mean rate $\\bar x$, a sufficient statistic "
                                 "for $v$.",
-                           glossary={B.v: "velocity of the particle (the signal)", B.x: "rate of a neuron",
-                                     B.xbar: "mean rate of the population",
+                           glossary={B.v: ("velocity of the particle (the signal)", "speed"),
+                                     B.x: ("rate of a neuron", "arbitrary units"),
+                                     B.xbar: ("mean rate of the population", "units of $x$"),
                                      B.tau_v: ("correlation time of the velocity", "time"),
                                      B.sigma_v: ("standard deviation of the velocity", "units of $v$"),
                                      B.tau_n: ("time constant of a neuron", "time"),
@@ -185,8 +186,9 @@ tex, md = write_derivation("decoder", "Neurons decoding a velocity", one, one_q,
                                      B.g: ("gain of a neuron", "units of $x$ per unit of $v$"),
                                      B.N: "number of neurons", B.rho: r"$\tau_n / \tau_v$",
                                      r"\mathrm{SNR}": r"signal-to-noise ratio, $g^2 \sigma_v^2 / \sigma_n^2$",
-                                     r"\Sigma": r"stationary covariance; $\Sigma_{a b}$ its entries, $\Sigma_{(a, b)}$ "
-                                                 "the block of the variables listed",
+                                     r"\Sigma": (r"stationary covariance; $\Sigma_{a b}$ its entries, "
+                                                  r"$\Sigma_{(a, b)}$ the block of the variables listed",
+                                                  "units of $a$ times units of $b$"),
                                      **{s: (f"{what} of neuron {k + 1}", unit) for what, unit, symbols in (
                                          ("gain", "units of $x$ per unit of $v$", g_i), ("time constant", "time", tau_i),
                                          ("noise amplitude", "units of $x$", sigma_i)) for k, s in enumerate(symbols)},

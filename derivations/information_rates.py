@@ -199,12 +199,14 @@ tex, md = write_derivation("information_rates", "Information rates of a cascade 
                                 "time-reversed paths of the recorded variables is a lower bound on the entropy "
                                 "production, equal to it when everything is recorded (Gomez-Marin, Parrondo and "
                                 "Van den Broeck 2008).",
-                           glossary={v: "signal", x: "hidden intermediate", y: "readout",
+                           glossary={v: ("signal", "arbitrary units"), x: ("hidden intermediate", "units of $v$"),
+                                     y: ("readout", "units of $v$"),
                                      g_v: ("relaxation rate of $v$", "per unit time"),
                                      g_x: ("relaxation rate of $x$", "per unit time"),
                                      g_y: ("relaxation rate of $y$", "per unit time"),
                                      k_x: ("coupling of $x$ to $v$", "per unit time"),
                                      k_y: ("coupling of $y$ to $x$", "per unit time"),
-                                     D_v: "noise intensity of $v$", D_x: "noise intensity of $x$",
-                                     D_y: "noise intensity of $y$"})
+                                     D_v: ("noise intensity of $v$", "squared units of $v$ per unit time"),
+                                     D_x: ("noise intensity of $x$", "squared units of $x$ per unit time"),
+                                     D_y: ("noise intensity of $y$", "squared units of $y$ per unit time")})
 print(f"wrote {tex}, {md} and {fig_path}")

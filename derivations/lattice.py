@@ -51,25 +51,30 @@ flow = E.decimation()
 L = sp.Symbol("L", positive=True, integer=True)
 # The field's closed forms are its own (no registered quantity is a propagator or a length):
 # each is a Definition, its notation written once here.
-quantities = Derivation(None, [(key, Definition(key, symbol, text), expr) for key, symbol, text, expr in [
-    ("propagator", "G(k)", "propagator, $d = 1$", E.propagator(1)),
-    ("propagator_3d", r"G_{d=3}(k)", "propagator, $d = 3$", E.propagator(3)),
-    ("inverse_correlation_length", r"\kappa", "inverse correlation length", E.inverse_correlation_length()),
-    ("correlation_length", r"\xi = a / \kappa", "correlation length", E.correlation_length()),
-    ("second_moment_length", r"\xi_{2}", "second-moment correlation length", E.second_moment_length()),
-    ("two_point_function", r"G(r)", "two-point function, infinite lattice", E.two_point_function()),
-    ("two_point_function_ring", r"G_L(r)", "two-point function on a ring of $L$ sites", E.two_point_function(L)),
-    ("susceptibility", r"\chi", "susceptibility", E.susceptibility()),
+quantities = Derivation(None, [(key, Definition(key, symbol, text, units=units), expr)
+                               for key, symbol, text, expr, units in [
+    ("propagator", "G(k)", "propagator, $d = 1$", E.propagator(1), r"squared units of $\phi$"),
+    ("propagator_3d", r"G_{d=3}(k)", "propagator, $d = 3$", E.propagator(3), r"squared units of $\phi$"),
+    ("inverse_correlation_length", r"\kappa", "inverse correlation length", E.inverse_correlation_length(),
+     "per site"),
+    ("correlation_length", r"\xi = a / \kappa", "correlation length", E.correlation_length(), "units of $a$"),
+    ("second_moment_length", r"\xi_{2}", "second-moment correlation length", E.second_moment_length(), "sites"),
+    ("two_point_function", r"G(r)", "two-point function, infinite lattice", E.two_point_function(),
+     r"squared units of $\phi$"),
+    ("two_point_function_ring", r"G_L(r)", "two-point function on a ring of $L$ sites", E.two_point_function(L),
+     r"squared units of $\phi$"),
+    ("susceptibility", r"\chi", "susceptibility", E.susceptibility(), r"squared units of $\phi$"),
     ("entropy_production_density_1d", r"\Pi / N \;(d = 1)", "entropy production per site, $d = 1$",
-     E.entropy_production_density(1)),
+     E.entropy_production_density(1), "nats per unit time"),
     ("entropy_production_density_2d", r"\Pi / N \;(d = 2)", "entropy production per site, $d = 2$",
-     E.entropy_production_density(2)),
-    ("mass_for_length", r"m^2(\xi)", "mass for a correlation length", E.mass_for_length()),
-    ("flow_a", r"a'", "lattice spacing after one decimation", flow["a"]),
-    ("flow_kappa", r"\kappa'", "kappa after one decimation", flow["kappa"]),
-    ("flow_lambda", r"\lambda'", "coupling after one decimation", flow["lambda"]),
-    ("flow_m2", r"m'^2", "mass after one decimation", flow["m2"]),
-    ("flow_correlation_length", r"\xi'", "correlation length after one decimation", flow["correlation_length"]),
+     E.entropy_production_density(2), "nats per unit time"),
+    ("mass_for_length", r"m^2(\xi)", "mass for a correlation length", E.mass_for_length(), "units of $m^2$"),
+    ("flow_a", r"a'", "lattice spacing after one decimation", flow["a"], "units of $a$"),
+    ("flow_kappa", r"\kappa'", "kappa after one decimation", flow["kappa"], "per site"),
+    ("flow_lambda", r"\lambda'", "coupling after one decimation", flow["lambda"], r"units of $\lambda$"),
+    ("flow_m2", r"m'^2", "mass after one decimation", flow["m2"], "units of $m^2$"),
+    ("flow_correlation_length", r"\xi'", "correlation length after one decimation", flow["correlation_length"],
+     "units of $a$"),
 ]])
 for name, expr in quantities.notation().items():
     print(f"{name:>22} = {tt.compact(expr)}")

@@ -59,7 +59,8 @@ free = P.free_velocity()
 s0 = 2 * P.T / P.m
 relax = P.relaxation(s0)
 free_q = Derivation(free, [
-    ("stationary_variance", Definition("stationary_variance", r"\langle v^2 \rangle_{\mathrm{eq}}"),
+    ("stationary_variance", Definition("stationary_variance", r"\langle v^2 \rangle_{\mathrm{eq}}",
+                                       units="squared length per squared time"),
      tt.stationary_covariance(free)[0, 0]),
     ("entropy_production_rate", tt.entropy_production_rate.of(), tt.entropy_production_rate(free)),
 ]) | relax
@@ -92,11 +93,12 @@ drag = P.dragged_trap()
 mean_w, var_w = P.work_statistics()
 S_eq = {P.x: P.T / P.k}
 drag_q = Derivation(drag, [
-    ("mean", Definition("mean", r"\langle x \rangle(t)"), tt.core.moments.mean(drag, P.t)[0]),
+    ("mean", Definition("mean", r"\langle x \rangle(t)", units="length"), tt.core.moments.mean(drag, P.t)[0]),
     ("heat", tt.heat.of(P.t, S_eq), tt.heat(drag, P.t, S_eq)),
-    ("dragging_rate", Definition("dragging_rate", r"\lim_{t\to\infty} \dot S_{\mathrm{tot}}"), P.dragging_rate()),
-    ("mean_work", Definition("mean_work", r"\langle W \rangle(t)"), mean_w),
-    ("work_variance", Definition("work_variance", r"\operatorname{var} W(t)"), var_w),
+    ("dragging_rate", Definition("dragging_rate", r"\lim_{t\to\infty} \dot S_{\mathrm{tot}}",
+                                 units="nats per unit time"), P.dragging_rate()),
+    ("mean_work", Definition("mean_work", r"\langle W \rangle(t)", units="energy"), mean_w),
+    ("work_variance", Definition("work_variance", r"\operatorname{var} W(t)", units="squared energy"), var_w),
     ("jarzynski", Definition("jarzynski", r"\langle e^{-W/T} \rangle"), P.jarzynski_average()),
 ])
 assert drag_q["dragging_rate"] == P.gamma * P.u**2 / P.T
@@ -140,7 +142,8 @@ work = np.concatenate([np.zeros((1, tr.paths)), np.cumsum((power[1:] + power[:-1
 under = P.underdamped_trap()
 pair = P.coupled_particles("modes")
 inertial_q = Derivation(pair, [
-    ("one_bath", Definition("one_bath", r"\sigma_{\text{one bath}}", "entropy production rate, one particle in a trap, one bath"),
+    ("one_bath", Definition("one_bath", r"\sigma_{\text{one bath}}",
+                            "entropy production rate, one particle in a trap, one bath", units="nats per unit time"),
      tt.entropy_production_rate(under)),
     ("two_baths", Definition("two_baths", r"\sigma_{\text{two baths}}",
                              "entropy production rate, two coupled particles", check=tt.entropy_production_rate.of()),
@@ -192,7 +195,8 @@ pair_groups = Derivation(pair, [(n, inertial_q.quantity(n), P.UNITS(e, [P.m, P.g
 # the heat of the relaxation in energy units, T times the heat as the page writes it (Q is the quality factor there)
 parts = [(free, free_q), (drag, drag_q), (drag, drag_groups), (pair, inertial_q), (pair, pair_groups)]
 heat_symbol = page_notation(parts).latex(tt.heat.of(P.t, S_eq))
-free_q = Derivation(free, [(n, Definition(n, rf"T\, {heat_symbol}", q.description) if n == "heat" else q, e)
+free_q = Derivation(free, [(n, Definition(n, rf"T\, {heat_symbol}", q.description, units="energy")
+                            if n == "heat" else q, e)
                            for n, q, e in ((n, free_q.quantity(n), free_q[n]) for n in free_q)])
 tex, md = write_derivation(
     "particle", "The Brownian particle", free, free_q, out,
@@ -216,16 +220,18 @@ tex, md = write_derivation(
          "(initial variance $2 T / m$): the entropy produced over all time is the Kullback–Leibler divergence of "
          "the initial state from equilibrium, and the heat released is the kinetic energy lost (Sekimoto 2010; "
          "Seifert 2012).",
-    glossary={P.v: "velocity of the particle", P.x: "position of the particle", P.m: ("mass", "mass"),
+    glossary={P.v: ("velocity of the particle", "length per time"), P.x: ("position of the particle", "length"),
+              P.m: ("mass", "mass"),
               P.gamma: ("friction coefficient", "mass per time"), P.T: ("temperature of the bath", "energy"),
               P.k: ("stiffness of the trap", "energy per squared length"),
               P.u: ("speed of the trap", "length per time"),
               P.t: ("time since the start", "time"), P.T1: ("temperature of the first bath", "energy"),
               P.T2: ("temperature of the second bath", "energy"),
               P.kappa: ("stiffness of the coupling spring", "energy per squared length"),
-              P.Q: r"quality factor of the trap, $\sqrt{k m} / \gamma$", "X": "centre of mass of the pair",
-              "Y": "half the separation of the pair", "V": "velocity of the centre of mass",
-              "U": "half the relative velocity"},
+              P.Q: r"quality factor of the trap, $\sqrt{k m} / \gamma$", "X": ("centre of mass of the pair", "length"),
+              "Y": ("half the separation of the pair", "length"),
+              "V": ("velocity of the centre of mass", "length per time"),
+              "U": ("half the relative velocity", "length per time")},
     references=["jarzynski1997"],
 )
 print(f"wrote {tex}, {md} and {fig_path}")

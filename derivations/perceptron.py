@@ -40,8 +40,9 @@ out = output_dir(__file__)
 
 
 def defined(entries):
-    """The closed forms as Definitions (the perceptron's own), each notation written once here."""
-    return Derivation(None, [(key, Definition(key, symbol), expr) for key, symbol, expr in entries])
+    """The closed forms as Definitions (the perceptron's own), each notation and its units written once here."""
+    return Derivation(None, [(key, Definition(key, symbol, units=units), expr)
+                             for key, symbol, expr, units in entries])
 
 
 # %% [markdown]
@@ -59,19 +60,20 @@ ell = 1 / (1 + sp.exp(-z))
 gauss = lambda mean, var: sp.exp(-(z - mean) ** 2 / (2 * var)) / sp.sqrt(2 * sp.pi * var)  # noqa: E731
 binary = -p * sp.log(p) - (1 - p) * sp.log(1 - p)
 one_q = defined([
-    ("gain_step", r"c_{\mathrm{step}}(t)", c_step), ("heat_step", r"q_{\mathrm{step}}(t)", q_step),
-    ("gain_ramp", r"c_{\mathrm{ramp}}(t)", c_ramp), ("heat_ramp", r"q_{\mathrm{ramp}}(t)", q_ramp),
-    ("correct_probability", r"p_c", sp.Integral(gauss(n * c, 1) * ell, (z, -sp.oo, sp.oo))),
-    ("information", r"I(\sigma_T; \sigma)", sp.log(2) - binary),
+    ("gain_step", r"c_{\mathrm{step}}(t)", c_step, ""), ("heat_step", r"q_{\mathrm{step}}(t)", q_step, "nats"),
+    ("gain_ramp", r"c_{\mathrm{ramp}}(t)", c_ramp, ""), ("heat_ramp", r"q_{\mathrm{ramp}}(t)", q_ramp, "nats"),
+    ("correct_probability", r"p_c", sp.Integral(gauss(n * c, 1) * ell, (z, -sp.oo, sp.oo)), ""),
+    ("information", r"I(\sigma_T; \sigma)", sp.log(2) - binary, "nats"),
     ("entropy_change", r"\Delta S(\omega) = I(\sigma_T; \omega)", (n * c) ** 2
-     - sp.Integral(sp.exp(-s**2 / 2) / sp.sqrt(2 * sp.pi) * sp.log(sp.cosh(n * c * (n * c + s))), (s, -sp.oo, sp.oo))),
-    ("heat", "Q", n**2 * qf),
+     - sp.Integral(sp.exp(-s**2 / 2) / sp.sqrt(2 * sp.pi) * sp.log(sp.cosh(n * c * (n * c + s))), (s, -sp.oo, sp.oo)),
+     "nats"),
+    ("heat", "Q", n**2 * qf, "nats"),
 ])
 many_entries = [
-    ("correct_probability", r"p_c", sp.Integral(gauss(n * c, 1 + a * n**2 * c**2) * ell, (z, -sp.oo, sp.oo))),
-    ("information", r"I / N", a * (sp.log(2) - binary)),
-    ("entropy_change", r"\Delta S / N", sp.log(1 + a * n**2 * c**2) / 2),
-    ("heat", r"Q / N", a * n**2 * qf),
+    ("correct_probability", r"p_c", sp.Integral(gauss(n * c, 1 + a * n**2 * c**2) * ell, (z, -sp.oo, sp.oo)), ""),
+    ("information", r"I / N", a * (sp.log(2) - binary), "nats per weight"),
+    ("entropy_change", r"\Delta S / N", sp.log(1 + a * n**2 * c**2) / 2, "nats per weight"),
+    ("heat", r"Q / N", a * n**2 * qf, "nats per weight"),
 ]
 
 # %% [markdown]
@@ -133,7 +135,8 @@ for T in times:
 best = D.hebbian_supremum()
 print(f"Hebbian supremum: efficiency {best['efficiency']:.6f} at alpha nu^2 = {best['snr']:.4f} (alpha -> infinity)")
 assert best["efficiency"] < 0.5
-many_q = defined([*many_entries, ("hebbian_supremum", r"\sup \eta_{\mathrm{Hebb}}", sp.Float(best["efficiency"], 6))])
+many_q = defined([*many_entries,
+                  ("hebbian_supremum", r"\sup \eta_{\mathrm{Hebb}}", sp.Float(best["efficiency"], 6), "")])
 
 # %% [markdown]
 # ## Figure

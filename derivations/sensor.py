@@ -40,9 +40,12 @@ model
 # %%
 S = tt.stationary_covariance(model)
 moments = Derivation(model, [
-    ("var_v", Definition("var_v", r"\langle v^2 \rangle", "stationary variance of the signal"), S[0, 0]),
-    ("cov_vr", Definition("cov_vr", r"\langle v r \rangle", "stationary covariance of signal and sensor"), S[0, 1]),
-    ("var_r", Definition("var_r", r"\langle r^2 \rangle", "stationary variance of the sensor"), S[1, 1]),
+    ("var_v", Definition("var_v", r"\langle v^2 \rangle", "stationary variance of the signal",
+                         units="squared units of $v$"), S[0, 0]),
+    ("cov_vr", Definition("cov_vr", r"\langle v r \rangle", "stationary covariance of signal and sensor",
+                          units="units of $v$ times units of $r$"), S[0, 1]),
+    ("var_r", Definition("var_r", r"\langle r^2 \rangle", "stationary variance of the sensor",
+                         units="squared units of $r$"), S[1, 1]),
 ])
 quantities = moments | Derivation.of(model, {
     "information": tt.mutual_information.of(v, r),
@@ -95,7 +98,7 @@ tex, md = write_derivation(
          "independent and the state is stationary. The information flow, heat rate, efficiency and sensory "
          "capacity are those of the bipartite sensors of Horowitz and Esposito (2014) and Hartich, Barato and "
          "Seifert (2016); every closed form is checked by Monte Carlo.",
-    glossary={v: "signal (velocity of the particle)", r: "sensor (rate of the neuron)",
+    glossary={v: ("signal (velocity of the particle)", "speed"), r: ("sensor (rate of the neuron)", "arbitrary units"),
               tau: ("correlation time of the signal", "time"), tau_r: ("time constant of the sensor", "time"),
               lam: ("gain of the sensor", "units of $r$ per unit of $v$"),
               D_v: ("noise intensity of the signal", "squared units of $v$ per unit time"),

@@ -202,8 +202,9 @@ def channel_quantities(model: MarkovJumpProcess | None = None) -> Derivation:
                         ClosedForm(p, [(_NU, n_inf)], _NAMES)))
     entries += [
         ("relaxation_rate", Definition("relaxation_rate", r"\lambda_1", "slowest relaxation rate (spectral gap of "
-                                       "the generator)"), alpha + beta),
-        ("mean_open_time", Definition("mean_open_time", r"\tau_\mathrm{open}", "mean dwell time in the open state"),
+                                       "the generator)", units="per unit time"), alpha + beta),
+        ("mean_open_time", Definition("mean_open_time", r"\tau_\mathrm{open}", "mean dwell time in the open state",
+                                      units="time"),
          1 / (GATES * beta)),
         ("entropy", Definition("entropy", R.entropy.of().latex(), "Shannon entropy of the occupancy",
                                check=R.entropy.of()), entropy_form),
@@ -263,5 +264,5 @@ def step_quantities(model: MarkovJumpProcess | None = None) -> Derivation:
          form(GATES * (bernoulli_kl(n_0, _NU) - bernoulli_kl(_NT, _NU)))),
         ("heat", Definition("heat", heat.latex(), "heat released over $[0, t]$ (as entropy)", check=heat), heat_form),
         ("total_cost", Definition("total_cost", r"\Delta S_\mathrm{tot}(\infty)", "entropy produced by the whole "
-                                  "relaxation"), form(GATES * bernoulli_kl(n_0, _NU))),
+                                  "relaxation", units="nats"), form(GATES * bernoulli_kl(n_0, _NU))),
     ])

@@ -234,13 +234,14 @@ def binary_quantities() -> Derivation:
         ("signal", Definition("signal", r"S(t)", r"memory signal: $P(\text{strong} \mid \text{potentiated})"
                                                  r" - P(\text{strong} \mid \text{depressed})$"),
          S),
-        ("lifetime", Definition("lifetime", r"\tau_\mathrm{mem}", "decay time of the memory signal"), 1 / (q * r)),
+        ("lifetime", Definition("lifetime", r"\tau_\mathrm{mem}", "decay time of the memory signal", units="time"),
+         1 / (q * r)),
         ("information", Definition("information", r"I(M; \text{state}_t)", "information kept about a memory "
-                                   "stored at $t = 0$ ($f = 1/2$)"),
+                                   "stored at $t = 0$ ($f = 1/2$)", units="nats"),
          ClosedForm(sp.log(2) - _binary_entropy((1 + _S) / 2), [(_S, S)], {_S: "S(t)"})),
         ("forgetting_cost", Definition("forgetting_cost", r"\Delta S_\mathrm{tot}(t, \infty)",
                                        "entropy the relaxation will still produce, averaged over the two memories "
-                                       "($f = 1/2$)"),
+                                       "($f = 1/2$)", units="nats"),
          ClosedForm((kl((1 + _S) / 2) + kl((1 - _S) / 2)) / 2, [(_S, S)], {_S: "S(t)"})),
     ])
 
@@ -267,10 +268,11 @@ def cascade_quantities(n: int = CASCADE_LEVELS) -> Derivation:
          sp.Rational(1, 2 * n)),
         ("initial_signal", Definition("initial_signal", r"S(0)", "memory signal just after storage ($f = 1/2$)"), S0),
         ("initial_information", Definition("initial_information", r"I(M; \text{strength}_0)",
-                                           "information the strength holds about the memory just after storage"),
+                                           "information the strength holds about the memory just after storage",
+                                           units="nats"),
          sp.log(2) - _binary_entropy((1 + S0) / 2)),
         ("slowest_switch", Definition("slowest_switch", r"r q_n / 2", "rate at which the deepest level switches "
-                                      "($f = 1/2$)"), r * qs[-1] / 2),
+                                      "($f = 1/2$)", units="per unit time"), r * qs[-1] / 2),
     ])
 
 

@@ -107,15 +107,17 @@ def relaxation(initial_variance: sp.Expr | float) -> Derivation:
     total = entropy_production(model, t, S0)
     return Derivation(model, [
         ("initial_variance", Definition("initial_variance", r"\langle v^2 \rangle(0)",
-                                        "variance of the velocity at the start (the initial spread $s_0$)"), s0),
-        ("variance", Definition("variance", r"\langle v^2 \rangle(t)", "variance of the velocity at $t$"),
+                                        "variance of the velocity at the start (the initial spread $s_0$)",
+                                        units="squared length per squared time"), s0),
+        ("variance", Definition("variance", r"\langle v^2 \rangle(t)", "variance of the velocity at $t$",
+                                units="squared length per squared time"),
          covariance(model, t, S0)[0, 0]),
         ("entropy_production", R.entropy_production.of(t, S0), total),
         ("entropy_production_total", Definition("entropy_production_total", r"\Delta S_{\mathrm{tot}}(\infty)",
-                                                "entropy produced over all time"),
+                                                "entropy produced over all time", units="nats"),
          sp.simplify(sp.limit(total, t, sp.oo))),
         ("heat", Definition("heat", r"T\, Q(t)", "heat released over $[0, t]$, in energy units",
-                            check=None), sp.simplify(T * heat(model, t, S0))),
+                            check=None, units="energy"), sp.simplify(T * heat(model, t, S0))),
     ])
 
 

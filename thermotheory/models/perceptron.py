@@ -163,10 +163,12 @@ def _mixture_information(a: mp.mpf) -> mp.mpf:
     return a**2 - mp.quad(f, [-mp.inf, -a - 10, -a, -a + 10, mp.inf])
 
 
-_LABEL_INFORMATION = Definition("information", r"I(\sigma_T; \sigma)", "information of the predicted label")
-_WEIGHT_INFORMATION = Definition("weight_information", r"I(\sigma_T; \omega)", "information of the weight")
-_ENTROPY_CHANGE = Definition("entropy_change", r"\Delta S(\omega)", "entropy change of the weight")
-_HEAT = Definition("heat", r"Q", "heat released by the weight")
+_LABEL_INFORMATION = Definition("information", r"I(\sigma_T; \sigma)", "information of the predicted label",
+                                units="nats")
+_WEIGHT_INFORMATION = Definition("weight_information", r"I(\sigma_T; \omega)", "information of the weight",
+                                 units="nats")
+_ENTROPY_CHANGE = Definition("entropy_change", r"\Delta S(\omega)", "entropy change of the weight", units="nats")
+_HEAT = Definition("heat", r"Q", "heat released by the weight", units="nats")
 _EFFICIENCY = Definition("efficiency", r"\eta", r"efficiency of learning, $I / (\Delta S + Q)$")
 
 
@@ -244,9 +246,10 @@ def many_weights_quantities(alpha_value: Any, nu_value: Any, tau_value: Any = No
         heat = a_ * n**2 * q
         return Derivation(None, [
             ("information", Definition("information", r"\alpha\, I(\sigma_T; \sigma)",
-                                       "label information per weight"), info),
-            ("entropy_change", Definition("entropy_change", r"\Delta S(\omega_n)", "entropy change per weight"), dS),
-            ("heat", Definition("heat", r"Q_n", "heat per weight"), heat),
+                                       "label information per weight", units="nats per weight"), info),
+            ("entropy_change", Definition("entropy_change", r"\Delta S(\omega_n)", "entropy change per weight",
+                                          units="nats per weight"), dS),
+            ("heat", Definition("heat", r"Q_n", "heat per weight", units="nats per weight"), heat),
             ("efficiency", _EFFICIENCY, info / (dS + heat)),
             ("error", Definition("error", r"\epsilon_t", "training error of the stochastic prediction"), 1 - pc),
         ])

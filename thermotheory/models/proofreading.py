@@ -101,8 +101,8 @@ def proofreading_quantities() -> Derivation:
     per_product = (1 / (o_R + m) + 1 / (o_W + m)) / (w / ((o_R + m) * (d_R + w)) + w / ((o_W + m) * (d_W + w)))
     return Derivation(proofreading(), [
         ("free_enzyme", Definition("free_enzyme", r"p_E", "stationary probability of the free enzyme"), p_E),
-        ("right_flux", Definition("right_flux", r"v_R", "rate of right products"), v_R),
-        ("wrong_flux", Definition("wrong_flux", r"v_W", "rate of wrong products"), v_W),
+        ("right_flux", Definition("right_flux", r"v_R", "rate of right products", units="per unit time"), v_R),
+        ("wrong_flux", Definition("wrong_flux", r"v_W", "rate of wrong products", units="per unit time"), v_W),
         ("error", Definition("error", r"\epsilon", "error fraction: wrong products per right product"),
          (kappa + m) * (l + w) / ((kappa * wrong + m) * (l * wrong + w))),
         ("error_limit", Definition("error_limit", r"\epsilon_\infty", "error fraction for slow activation and "

@@ -138,7 +138,8 @@ def tracking_quantities(model: LinearSDE | None = None) -> Derivation:
         ("information_flow", R.information_flow.of(w), flow),
         ("efficiency", R.efficiency.of(w), flow / heat),
         ("heat_rate_no_signal", Definition("heat_rate_no_signal", r"\Phi_{w} \big|_{g = 0}",
-                                           "heat rate of the synapse when the neuron carries no signal"), no_signal),
+                                           "heat rate of the synapse when the neuron carries no signal",
+                                           units="nats per unit time"), no_signal),
     ])
 
 
@@ -291,18 +292,22 @@ def _learning_derivation(kind: str, forms: dict[str, Any]) -> Derivation:
     entropy = R.entropy.of(w, t=t, initial=LEARNING_START)
     h0 = sp.log(2 * sp.pi * sp.E * sigma_w**2) / 2
     notation = {
-        "gain": Definition("gain", "c(t)", r"gain of the conditional mean, $E[w \mid \mu] = c(t)\,\mu$"),
-        "variance": Definition("variance", r"\operatorname{var}(w_{t} \mid \mu)", r"variance of $w$ given $\mu$"),
+        "gain": Definition("gain", "c(t)", r"gain of the conditional mean, $E[w \mid \mu] = c(t)\,\mu$",
+                           units=r"units of $w$ per unit of $\mu$"),
+        "variance": Definition("variance", r"\operatorname{var}(w_{t} \mid \mu)", r"variance of $w$ given $\mu$",
+                               units="squared units of $w$"),
         "information": Definition("information", information.latex(), r"information the weight holds about $\mu$",
                                   check=information),
         "entropy_change": Definition("entropy_change", r"\Delta S_{w}(t)", "change of the weight's entropy, "
-                                     "$H(w_t) - H(w_0)$"),
+                                     "$H(w_t) - H(w_0)$", units="nats"),
         "heat": Definition("heat", heat.latex(), r"heat released over $[0, t]$ (as entropy), averaged over $\mu$",
                            check=heat),
         "efficiency": Definition("efficiency", r"\eta(t)", r"learning efficiency $I / (\Delta S_w + Q_w)$"),
-        "gain_final": Definition("gain_final", r"c(\infty)", "gain after learning"),
-        "information_final": Definition("information_final", r"I(w_{\infty}; \mu)", "information after learning"),
-        "heat_final": Definition("heat_final", r"Q_{w}(\infty)", "heat of learning"),
+        "gain_final": Definition("gain_final", r"c(\infty)", "gain after learning",
+                                 units=r"units of $w$ per unit of $\mu$"),
+        "information_final": Definition("information_final", r"I(w_{\infty}; \mu)", "information after learning",
+                                        units="nats"),
+        "heat_final": Definition("heat_final", r"Q_{w}(\infty)", "heat of learning", units="nats"),
         "efficiency_final": Definition("efficiency_final", r"\eta(\infty)", "efficiency of learning"),
     }
     entries = [(key, notation[key], forms[key]) for key in notation]
@@ -329,7 +334,8 @@ def ramp_efficiency() -> Derivation:
     final = r"\eta_{\mathrm{ramp}}(\infty)"
     return Derivation(q.model, [
         ("efficiency", Definition("efficiency", final, r"efficiency of learning by a ramp of duration $\tau_r$"), eff),
-        ("heat", Definition("heat", r"Q_{w, \mathrm{ramp}}(\infty)", "heat of learning by a ramp"), heat),
+        ("heat", Definition("heat", r"Q_{w, \mathrm{ramp}}(\infty)", "heat of learning by a ramp", units="nats"),
+         heat),
         ("step_limit", Definition("step_limit", r"\lim_{\tau_r \to 0} " + final, "the step's efficiency"),
          sp.simplify(sp.limit(eff, tau_r, 0))),
         ("slow_limit", Definition("slow_limit", r"\lim_{\tau_r \to \infty} " + final, "slow learning"),
@@ -377,15 +383,16 @@ def storage_quantities() -> Derivation:
         ("information", Definition("information", r"I_{\mathrm{store}}(t)",
                                    "information left a time $t$ after the drive stopped", check=stored), info),
         ("lifetime", Definition("lifetime", r"t_{\mathrm{mem}}(I_{th})", "time at which the information falls to "
-                                "$I_{th}$"), sp.simplify(life[0]) if len(life) == 1 else life),
+                                "$I_{th}$", units="time"), sp.simplify(life[0]) if len(life) == 1 else life),
         ("heat_forgetting", Definition("heat_forgetting", r"Q_{\mathrm{forget}}(t)",
-                                       "heat released over the time $t$ after the stop"), heat_forget),
+                                       "heat released over the time $t$ after the stop", units="nats"), heat_forget),
         ("heat_forgetting_total", Definition("heat_forgetting_total", r"Q_{\mathrm{forget}}(\infty)",
-                                             "heat released while forgetting, in all"),
+                                             "heat released while forgetting, in all", units="nats"),
          sp.simplify(sp.limit(heat_forget, t, sp.oo))),
-        ("write_cost", Definition("write_cost", r"Q_{\mathrm{write}}", "heat of writing, $Q(t_w)$"),
+        ("write_cost", Definition("write_cost", r"Q_{\mathrm{write}}", "heat of writing, $Q(t_w)$", units="nats"),
          sp.simplify(write)),
-        ("hold_cost", Definition("hold_cost", r"Q_{\mathrm{hold}}(t)", "heat over a time $t$ of holding"), hold),
+        ("hold_cost", Definition("hold_cost", r"Q_{\mathrm{hold}}(t)", "heat over a time $t$ of holding",
+                                 units="nats"), hold),
         ("hold_to_write", Definition("hold_to_write", r"Q_{\mathrm{hold}}(\infty) / Q_{\mathrm{write}}",
                                      "cost of holding for ever over the cost of writing"),
          sp.simplify(sp.limit(hold, t, sp.oo) / write)),
