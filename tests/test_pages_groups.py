@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-import runpy
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import mpmath
@@ -42,9 +40,9 @@ from thermotheory.core.presentation import compact, equal_at_random_points, size
 from thermotheory.derivation import Derivation
 from thermotheory.errors import ModelError
 
+from .page_runs import DERIVATIONS, Call, page_run
 from .test_derivations import SLOW
 
-DERIVATIONS = Path(__file__).resolve().parents[1] / "derivations"
 #: A page declares groups when its script writes closed forms through a model's ``UNITS``, a ``Units``
 #: or ``dimensionless`` directly.
 _DECLARES = re.compile(r"\bUNITS\b|\bUnits\(|\bdimensionless\(")
@@ -52,17 +50,6 @@ GROUP_PAGES = sorted(p.stem for p in DERIVATIONS.glob("*.py") if _DECLARES.searc
 
 
 # -- what a page is made of ------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Call:
-    """One call of ``dimensionless``: the scales, groups, LaTeX names and dimensions used, and its result."""
-
-    scales: tuple
-    groups: dict
-    names: dict
-    dimensions: dict
-    result: Any
-
 
 @dataclass
 class Section:
@@ -133,39 +120,6 @@ def build_page(name: str, parts: list, calls: list, md: str) -> Page:
             for sym, value in c.result.definitions:
                 declared.setdefault(sym, (sp.sympify(value), _latex_name(sym, c.result.names)))
     return Page(name, sections, list(calls), md, declared)
-
-
-def run_page(script: Path, out: Path) -> tuple[Page, tuple, dict]:
-    """Run a page script in fast mode into ``out``, recording its groups and sections.
-
-    Returns the page and the arguments it passed to ``write_derivation`` (to write variants of it).
-    """
-    import thermotheory.export as export
-
-    calls: list[Call] = []
-    captured: dict = {}
-    original_dimensionless = _presentation.dimensionless
-    original_write = export.write_derivation
-
-    def dimensionless(expr, dimensions, scales, groups=None, names=None):
-        result = original_dimensionless(expr, dimensions, scales, groups, names)
-        calls.append(Call(tuple(scales), dict(groups or {}), dict(names or {}), dict(dimensions), result))
-        return result
-
-    def write_derivation(*args, **kwargs):
-        captured["args"], captured["kwargs"] = args, kwargs
-        return original_write(*args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("THERMOTHEORY_OUT", str(out))
-        mp.setenv("THERMOTHEORY_FAST", "1")
-        mp.setattr(_presentation, "dimensionless", dimensionless)
-        mp.setattr(export, "write_derivation", write_derivation)
-        runpy.run_path(str(script), run_name="__main__")
-    assert captured, f"{script.name} did not call write_derivation"
-    args, kwargs = captured["args"], captured["kwargs"]
-    page = page_from_arguments(args, kwargs, calls, (out / f"{args[0]}.md").read_text())
-    return page, (args, kwargs), {"calls": calls}
 
 
 def _parts(args: tuple, kwargs: dict) -> list:
@@ -484,22 +438,18 @@ def group_defects(page: Page) -> list[str]:
 
 # -- the pages -------------------------------------------------------------------------------------------------------
 
-_RUNS: dict[str, Any] = {}
-
-
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory):
-    """Run each page script at most once for the module: ``pages(name)`` -> (Page, write_derivation's arguments)."""
+def pages():
+    """``pages(name)`` -> (Page, write_derivation's arguments), from the script's one shared fast run
+    (:func:`tests.page_runs.page_run`, also the run that tests/test_derivations.py compares with the docs)."""
 
     def get(name: str):
-        if name not in _RUNS:
-            out = tmp_path_factory.mktemp(name)
-            page, arguments, _ = run_page(DERIVATIONS / f"{name}.py", out)
-            _RUNS[name] = (page, arguments)
-        return _RUNS[name]
+        run = page_run(name)
+        assert run.arguments is not None, f"{name}.py did not call write_derivation"
+        args, kwargs = run.arguments
+        return page_from_arguments(args, kwargs, list(run.calls), run.md), (args, kwargs)
 
-    yield get
-    _RUNS.clear()
+    return get
 
 
 def test_the_group_pages_are_found():
