@@ -38,10 +38,7 @@ from thermotheory.export import output_dir, write_derivation
 from thermotheory.derivation import Definition, Derivation
 
 x, v = sp.symbols("x v", real=True)
-m, k, T, gamma = sp.symbols("m k T gamma", positive=True)
-# the gain gamma', named by its LaTeX: a subscript that is a word prints upright; the braces sort it after gamma,
-# so that sums and products print gamma first (gamma + gamma_fb), as an author writes them
-gamma_p = sp.Symbol(r"{\gamma}_{\mathrm{fb}}", positive=True)
+m, k, T, gamma, gamma_p = sp.symbols("m k T gamma gamma_fb", positive=True)  # gamma_fb: the gain gamma'
 drift = {x: v, v: (-k * x - gamma * v - gamma_p * v) / m}
 model = tt.LinearSDE(drift, {v: gamma * T / m**2}, parity={v: -1}, feedback={v: -gamma_p * v / m})
 model

@@ -99,5 +99,5 @@ def test_errors():
 
 
 def test_latex_of_a_closed_form_and_a_matrix():
-    assert tt.latex(tt.mutual_information(SENSOR, v, r)).startswith(r"\frac{\ln{")
+    assert tt.latex(tt.mutual_information(SENSOR, v, r)).startswith(r"\frac{1}{2} \ln{")
     assert r"\tau" in tt.latex(tt.stationary_covariance(SENSOR))

@@ -69,6 +69,9 @@ def defects(tex: str, markdown: bool = False) -> list[str]:
     found = [f"raw sympy name: {m.group(0)!r}" for m in RAW.finditer(tex)]
     found += [r"\log instead of \ln"] * (r"\log" in tex)
     found += [r"determinant as \left| \right|"] * (r"\left|" in tex)
+    found += [f"a product by one: {m.group(0)!r}" for m in re.finditer(r"\\cdot 1(?![0-9.])", tex)]
+    found += [f"a hat over a subscript: {m.group(0)!r}" for m in re.finditer(r"\\hat\{[^{}]*_", tex)]
+    found += [f"a word subscript in italics: {m.group(0)!r}" for m in re.finditer(r"_\{[A-Za-z]{2,}\}", tex)]
     if markdown:
         return found
     found += [f"a formula over {MAX_LINES} printed lines: {name} ({n} lines)"
@@ -88,6 +91,18 @@ def defects(tex: str, markdown: bool = False) -> list[str]:
             if not re.search(re.escape(name) + r"(?![_A-Za-z])", rest):  # a definition is used; a result is not
                 found.append(f"a result inside the 'where' block: {name}")
     return found
+
+
+@pytest.mark.parametrize("line, found", [
+    (r"\operatorname{var}(w_{t} \mid \mu) &= \sigma_{w}^{2} \cdot 1 \\", "a product by one"),
+    (r"\hat{T_{2}} &= \frac{T_{2}}{T_{1}}", "a hat over a subscript"),
+    (r"dv &= - \frac{\gamma_{fb} v}{m}\, dt", "a word subscript in italics"),
+])
+def test_the_scan_finds_a_number_a_hat_and_a_subscript_set_wrong(line, found):
+    assert any(d.startswith(found) for d in defects(line)), defects(line)
+    fixed = {"a product by one": line.replace(r" \cdot 1", ""), "a hat over a subscript": r"\hat{T}_{2}",
+             "a word subscript in italics": r"\gamma_{\mathrm{fb}} v \cdot 10 + x_{1 2}"}[found]
+    assert not defects(fixed), defects(fixed)
 
 
 def _covariance_form():

@@ -48,8 +48,10 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.conventions import split_super_sub
 
 from ..errors import ModelError, NotStable
 from .mpeval import MAX_DPS, check_dps  # noqa: F401  (re-exported)
@@ -174,7 +176,7 @@ class ClosedForm:
     >>> float(f.evaluate({a: 1, b: 2}))
     0.2027325540540822
     >>> f.latex()
-    '\\\\frac{\\\\ln{\\\\left(1 + r \\\\right)}}{2}, \\\\quad \\\\text{where } r = \\\\frac{a}{b}'
+    '\\\\frac{1}{2} \\\\ln{\\\\left(1 + r \\\\right)}, \\\\quad \\\\text{where } r = \\\\frac{a}{b}'
     """
 
     __slots__ = ("_expr", "_definitions", "_names", "_hurwitz")
@@ -695,13 +697,31 @@ _BARE_ARGUMENT = re.compile(
     rf"^(?:(?:\\[A-Za-z]+)+(?:{_GROUP})*|[A-Za-z0-9.]+)(?:[_^](?:{_GROUP}|[A-Za-z0-9]|\\[A-Za-z]+))*$")
 
 
+def _word_subscript(name: str) -> tuple[str, str] | None:
+    r"""``(base, word)`` for a symbol name whose one subscript is a word of two or more letters that LaTeX has no
+    symbol for (``k_on``, ``gamma_fb``, ``I_th``), else None (``T_h``, ``x_12``, ``n_infty``, ``x_mu``, ``a_b_c``).
+
+    Examples
+    --------
+    >>> _word_subscript("gamma_fb"), _word_subscript("T_h"), _word_subscript("n_infty")
+    (('gamma', 'fb'), None, None)
+    """
+    base, sup, sub = split_super_sub(name)
+    if sup or len(sub) != 1 or len(sub[0]) < 2 or not sub[0].isalpha() or not base:
+        return None
+    if sp.latex(sp.Symbol(sub[0])) != sub[0] or sub[0] in ("infty", "inf", "oo"):  # Greek, hbar, infinity
+        return None
+    return base, sub[0]
+
+
 class _Printer(LatexPrinter):
     r"""sympy's LaTeX printer as a physicist writes: ``\ln`` for the natural log, ``\det \Sigma`` for a determinant.
 
     A sum is written with its positive constant first and its negative constant last
     (``1 + \rho``, ``e^{x} - 1``, :func:`theorist_order`); the logarithm of a positive number
     or of a symbol without parentheses (``\ln 2``, ``\ln \tau_{n}``; with them where it is not
-    the last factor of a product: ``\left(\ln a\right) b``), of anything else with them.
+    the last factor of a product: ``\left(\ln a\right) b``), of anything else with them. A fraction times one
+    function application with parentheses prints the fraction first: ``\frac{1}{2} \ln{\left(1 + x \right)}``.
     """
 
     _default_settings = {**LatexPrinter._default_settings, "ln_notation": True}
@@ -742,6 +762,16 @@ class _Printer(LatexPrinter):
         tex = rf"\ln {arg}"
         return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
 
+    def _print_Mul(self, expr: Any) -> str:
+        # a fraction times one tall function application, as a hand writes it: \frac{1}{2} \ln(...)
+        if isinstance(expr, sp.Mul) and len(expr.args) == 2:
+            c, f = expr.args
+            if (c.is_Rational and c.q != 1 and isinstance(f, sp.Function) and not isinstance(f, (sp.exp, AppliedUndef))
+                    and self._bare_log(f) is None):
+                tex = rf"\frac{{{abs(c.p)}}}{{{c.q}}} {self._print(f)}"
+                return "- " + tex if c < 0 else tex
+        return super()._print_Mul(expr)
+
     def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
         if not last and self._bare_log(expr) is not None:  # \ln a b would read as \ln(a b)
             return True
@@ -757,8 +787,13 @@ class _Printer(LatexPrinter):
 
     def _print_Symbol(self, expr: Any, style: str = "plain") -> str:
         # a difference of a Greek quantity, named "Delta_mu" or "Delta_mu_ATP": one symbol, \Delta\mu_{\mathrm{ATP}}
+        if expr in self._settings["symbol_names"]:
+            return super()._print_Symbol(expr, style)
         match = _DIFFERENCE.match(expr.name)
-        if match is None or expr in self._settings["symbol_names"]:
+        if match is None:
+            word = _word_subscript(expr.name)
+            if word is not None:  # a subscript that is a word is a label, set upright: k_{\mathrm{on}}
+                return rf"{super()._print_Symbol(sp.Symbol(word[0]), style)}_{{\mathrm{{{word[1]}}}}}"
             return super()._print_Symbol(expr, style)
         greek, sub = match.groups()
         tex = rf"\Delta\{greek}"
@@ -783,7 +818,7 @@ def latex_of(expr: Any, **settings: Any) -> str:
     >>> import sympy as sp
     >>> S = sp.MatrixSymbol("Sigma", 2, 2)
     >>> latex_of(sp.log(sp.Determinant(S)) / 2)
-    '\\frac{\\ln{\\left(\\det \\Sigma \\right)}}{2}'
+    '\\frac{1}{2} \\ln{\\left(\\det \\Sigma \\right)}'
     >>> latex_of(sp.Symbol("S_1"), symbol_names={sp.Symbol("S_1"): r"\Sigma_{v v}"})
     '\\Sigma_{v v}'
     """

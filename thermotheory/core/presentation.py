@@ -28,6 +28,9 @@ split on a branch) is dropped, not printed. The strategies:
   ``(1/\sqrt a - 1/\sqrt b)^2``); ``-c \ln(1/x)`` as ``c \ln x``; one fraction split into
   pieces over their own denominators; a numerator that is a denominator factor plus a
   little as ``1 + R/P``; a constant's rational factor pulled out (``(1 - \ln 2)/2``);
+  terms that share a factor and differ only in exponentials grouped, their exponentials
+  factored (``t - \gamma (1 - e^{-x})/k``, ``(1 - e^{-x})(3 - e^{-x})``); a sum written as the
+  multiple of it the form has elsewhere (``-(1 - n) \ln(1 - n)``, ``4 (1 - n)``, not ``4 - 4 n``);
 - and, once the best form is chosen, the dressing of what is printed: ``sqrt(a) sqrt(b)``
   as ``sqrt(a b)`` where the assumptions allow it (all but one radicand nonnegative), and every sum
   printed with a positive term first where there is one (``(sqrt(w_2) - sqrt(w_1))^2``); the
@@ -37,8 +40,9 @@ split on a branch) is dropped, not printed. The strategies:
 width of the LaTeX (the line, and all its material side by side), plus a penalty for each
 fraction nested in a numerator or denominator, for each sum led by a minus sign and for each
 sum whose terms all share a symbolic factor left inside (:func:`shared_factors`:
-``\gamma u_1 - \gamma u_0`` reads longer than ``\gamma (u_1 - u_0)``); then ``count_ops`` and the
-length of the LaTeX.
+``\gamma u_1 - \gamma u_0`` reads longer than ``\gamma (u_1 - u_0)``), each group of terms differing
+only in exponentials left apart (:func:`uncollected_exponentials`) and each sum printed unlike a
+multiple of it elsewhere (:func:`unmatched_sums`); then ``count_ops`` and the length of the LaTeX.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from .closedform import ClosedForm, latex_of, theorist_order
 from .layout import latex_width
 
 __all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "leading_minus", "shared_factors",
+           "unmatched_sums", "uncollected_exponentials",
            "equal_at_random_points",
            "dimensionless", "Units", "Dimensions"]
 
@@ -85,6 +90,10 @@ LEADING_MINUS_PT = 12.0
 #: the width of the pair of parentheses pulling the factor out adds (9 pt), so that the form with the factor pulled
 #: out (``\gamma (u_1 - u_0)``, ``k (1 - e^{-x})``) is chosen wherever it is no longer but for its brackets.
 SHARED_FACTOR_PT = 10.0
+#: Points added for each sum printed where a multiple of it is printed too (``n - 1`` beside ``\ln(1 - n)``,
+#: ``4 - 4 n`` beside ``1 - n``: :func:`unmatched_sums`): more than a leading minus and its sign (12 + 13 pt), so
+#: that ``-n \ln n - (1 - n) \ln(1 - n)`` is chosen over ``(n - 1) \ln(1 - n) - n \ln n``.
+UNMATCHED_SUM_PT = 30.0
 
 #: LaTeX commands whose brace group is an argument (a root, a function, a script): a fraction there is not nested.
 _ARGUMENT_COMMANDS = (r"\sqrt", r"\ln", r"\log", r"\exp", r"\sin", r"\cos", r"\tan", r"\sinh", r"\cosh", r"\tanh",
@@ -215,13 +224,20 @@ class Reading(NamedTuple):
     chars: int
     #: Sums whose terms all share a symbolic factor left inside (:func:`shared_factors`).
     shared_factors: int = 0
+    #: Sums printed in another orientation or scale than a multiple of them elsewhere (:func:`unmatched_sums`).
+    unmatched_sums: int = 0
+    #: Groups of terms that share a symbolic factor and differ only in exponentials (:func:`uncollected_exponentials`).
+    uncollected_exponentials: int = 0
 
     @property
     def score(self) -> float:
         """The mean of width and ink, with the penalties: :data:`NESTED_FRACTION_PT` per nested fraction,
-        :data:`LEADING_MINUS_PT` per leading minus, :data:`SHARED_FACTOR_PT` per sum with a factor left in."""
+        :data:`LEADING_MINUS_PT` per leading minus, :data:`SHARED_FACTOR_PT` per sum with a factor left in,
+        :data:`UNMATCHED_SUM_PT` per sum printed unlike a multiple of it elsewhere, :data:`SHARED_FACTOR_PT` per
+        group of terms differing only in exponentials left apart."""
         return ((self.width + self.ink) / 2 + NESTED_FRACTION_PT * (self.nested_numerator + self.nested_denominator)
-                + LEADING_MINUS_PT * self.leading_minus + SHARED_FACTOR_PT * self.shared_factors)
+                + LEADING_MINUS_PT * self.leading_minus + SHARED_FACTOR_PT * self.shared_factors
+                + UNMATCHED_SUM_PT * self.unmatched_sums + SHARED_FACTOR_PT * self.uncollected_exponentials)
 
 
 def reading(expr: Any) -> Reading:
@@ -253,7 +269,7 @@ def _reading(expr: sp.Basic) -> Reading:
     tex = latex_of(expr)
     num, den = nested_fractions(tex)
     return Reading(latex_width(tex), latex_width(tex.replace(r"\frac", "")), num, den, leading_minus(tex), len(tex),
-                   shared_factors(expr))
+                   shared_factors(expr), unmatched_sums(expr), uncollected_exponentials(expr))
 
 
 def _numerator_factors(term: sp.Basic) -> set:
@@ -294,6 +310,49 @@ def shared_factors(expr: Any) -> int:
                 break
         count += bool(common)
     return count
+
+
+@lru_cache(maxsize=8192)
+def _sum_groups(expr: sp.Basic) -> dict[sp.Expr, dict[sp.Rational, sp.Expr]]:
+    """The sums of ``expr`` that are rational multiples of one another, by their primitive part up to sign:
+    ``n - 1``, ``1 - n`` and ``4 - 4 n`` are one group, each sum under its factor over the group's key (``-1``,
+    ``1``, ``4``). Groups of one form are left out."""
+    alike: dict[tuple, list] = {}  # multiples have the same symbols and as many terms: only those are compared
+    for x in sp.preorder_traversal(expr):
+        if not isinstance(x, sp.Add) or len(x.args) < 2 or not x.free_symbols:
+            continue
+        if type(x) is not sp.Add:  # a sum held for printing (led by a positive term): its value's group
+            x = sp.Add(*x.args)
+        same = alike.setdefault((frozenset(x.free_symbols), len(x.args)), [])
+        if x not in same:
+            same.append(x)
+    groups: dict[sp.Expr, dict[sp.Rational, sp.Expr]] = {}
+    for same in alike.values():
+        if len(same) < 2:
+            continue
+        for x in same:
+            c, prim = x.as_content_primitive()
+            if prim.could_extract_minus_sign():
+                c, prim = -c, -prim
+            groups.setdefault(prim, {}).setdefault(c, x)
+    return {k: forms for k, forms in groups.items() if len(forms) > 1}
+
+
+def unmatched_sums(expr: Any) -> int:
+    r"""How many sums of ``expr`` are printed unlike a multiple of them elsewhere in it: ``n - 1`` beside ``1 - n``.
+
+    A reader compares ``(n - 1) \ln(1 - n)`` with itself; the hand writes ``-(1 - n) \ln(1 - n)``,
+    and ``4 (1 - n)`` beside ``\ln(1 - n)``, not ``4 - 4 n``. Each group of sums that are
+    rational multiples of one another counts its forms less one.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> n = sp.Symbol("n", positive=True)
+    >>> unmatched_sums((n - 1) * sp.log(1 - n)), unmatched_sums(sp.Mul(-1, 1 - n, sp.log(1 - n)))
+    (1, 0)
+    """
+    return sum(len(forms) - 1 for forms in _sum_groups(sp.sympify(expr)).values())
 
 
 def size(expr: Any) -> tuple[float, int, int]:
@@ -423,37 +482,44 @@ def _factor(e: sp.Expr) -> sp.Expr:
 @lru_cache(maxsize=4096)
 def _collect_poly(p: sp.Expr) -> sp.Expr:
     """The smallest of ``p`` collected over one of its symbols with factored coefficients."""
-    from . import budget
-
+    factor = _factored  # the same coefficients come back for each symbol, and in the polynomials of other forms
     p = sp.expand(p)
     if not p.is_Add:
-        return budget.factor(p)
-    best = budget.factor(p)
+        return factor(p)
+    best = factor(p)
     if len(p.free_symbols) > COLLECT_SYMBOLS or len(p.args) > COLLECT_TERMS:
         return best  # collecting over each of many symbols costs minutes; factoring alone is kept
     for s in sorted(p.free_symbols, key=lambda s: s.name):
-        cand = sp.collect(p, s, func=budget.factor)
+        cand = sp.collect(p, s, func=factor)
         if size(cand) < size(best):
             best = cand
         # and the terms that share a factor: p = s*q + r, with q and r factored
         q, r = sp.div(p, s) if p.is_polynomial(s) else (None, None)
         if q is not None and q != 0 and r != 0:
-            rest = budget.factor(r)
-            for cand in (s * budget.factor(q) + rest,
+            rest = factor(r)
+            for cand in (s * factor(q) + rest,
                          # a perfect square plus a term: s^2 t_n^2 + 2 s^2 t_n t_v + s^2 t_v^2 - 4 g^2 t_n t_v as
                          # s^2 (t_n + t_v)^2 - 4 g^2 t_n t_v (the terms with s collected, the others factored)
-                         sp.collect(sp.expand(s * q), s, func=budget.factor) + rest):
+                         sp.collect(sp.expand(s * q), s, func=factor) + rest):
                 if size(cand) < size(best):
                     best = cand
     # a perfect-square part: terms that factor together once one term is set aside
     terms = list(p.args)
     if 3 <= len(terms) <= 12:
         for t in terms:
-            rest = budget.factor(sp.Add(*[u for u in terms if u is not t]))
+            rest = factor(sp.Add(*[u for u in terms if u is not t]))
             cand = t + rest
             if size(cand) < size(best):
                 best = cand
     return best
+
+
+@lru_cache(maxsize=16384)
+def _factored(e: sp.Expr) -> sp.Expr:
+    """:func:`~thermotheory.core.budget.factor` (reproducible, so a stored result is the one a new call gives)."""
+    from . import budget
+
+    return budget.factor(e)
 
 
 def _collected(e: sp.Expr) -> sp.Expr:
@@ -835,6 +901,33 @@ def _decays_from_one(e: sp.Basic) -> sp.Basic:
     return _unevaluated(e, flip)
 
 
+def _decays_turned(e: sp.Basic) -> sp.Basic:
+    r"""A decaying exponential less a number (a number less a growing one), to an odd power, turned where its sign
+    can go: ``t + g (e^{-x} - 1)/k`` as ``t - g (1 - e^{-x})/k`` (in a term of a sum, or a product led by a minus
+    sign; :func:`_turned_to_read`).
+
+    The even powers are :func:`_decays_from_one`'s.
+    """
+
+    def turned(m: sp.Basic, in_sum: bool) -> sp.Basic:
+        if not isinstance(m, sp.Mul) or not (in_sum or m.could_extract_minus_sign()):
+            return m
+        sign, factors = _decay_oriented(m)
+        if sign == 1 and factors == list(sp.Mul.make_args(m)):
+            return m
+        if sum(1 for f in factors if not f.is_number) < 2:
+            return m  # a number times one sum would be multiplied out
+        return sp.Mul(*factors) if sign == 1 else -sp.Mul(*factors)
+
+    def fn(x: sp.Basic) -> sp.Basic:
+        if isinstance(x, sp.Add):
+            terms = [turned(t, True) for t in x.args]
+            return x.func(*terms, evaluate=False) if terms != list(x.args) else x
+        return x
+
+    return turned(_unevaluated(e, fn), False)
+
+
 def _dressed(e: sp.Basic) -> sp.Basic:
     """The printed dress of a chosen form: roots merged (:func:`_merged_roots`), one less a decaying exponential
     under an even power (:func:`_decays_from_one`), sums led by a positive term."""
@@ -944,6 +1037,153 @@ def _grouped_sum(s: sp.Expr) -> sp.Expr:
     return best
 
 
+def _exp_split(term: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """A term as its number, its other factors (the monomial ``m``) and its exponentials: ``-3 g e^{-x}/k`` as
+    ``(-3, g/k, e^{-x})``."""
+    c, rest = term.as_coeff_Mul()
+    exps, others = [], []
+    for f in sp.Mul.make_args(rest):
+        (exps if isinstance(f, sp.exp) else others).append(f)
+    return c, sp.Mul(*others), sp.Mul(*exps)
+
+
+def _exp_groups(s: sp.Expr) -> dict[sp.Expr, list[tuple[int, sp.Expr, sp.Expr]]]:
+    """The terms of the sum ``s`` that share their monomial and differ in their exponentials, by monomial:
+    ``g e^{-x}/k - g/k + t`` has the group ``g/k: [e^{-x}, -1]``. Each term as (index, number, exponentials)."""
+    groups: dict[sp.Expr, list] = {}
+    for k, t in enumerate(s.args):
+        c, m, f = _exp_split(t)
+        groups.setdefault(m, []).append((k, c, f))
+    return {m: g for m, g in groups.items() if len(g) > 1 and len({f for _, _, f in g}) > 1}
+
+
+def uncollected_exponentials(expr: Any) -> int:
+    r"""How many groups of terms of a sum share a symbolic factor and differ only in exponentials, left apart.
+
+    ``\gamma e^{-x}/k - \gamma/k + t`` has one (``\gamma/k``: the hand writes ``t - (\gamma/k)(1 - e^{-x})``);
+    a factor every term of the sum has is not counted here (:func:`shared_factors` counts it).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> g, k, t = sp.symbols("gamma k t", positive=True)
+    >>> x = sp.exp(-k * t / g)
+    >>> uncollected_exponentials(g * x / k - g / k + t), uncollected_exponentials(t - g * (1 - x) / k)
+    (1, 0)
+    """
+    expr = sp.sympify(expr)
+    if not expr.has(sp.exp):
+        return 0
+    count = 0
+    for x in sp.preorder_traversal(expr):
+        if isinstance(x, sp.Add) and len(x.args) > 2 and x.has(sp.exp):
+            count += sum(1 for m, g in _exp_groups(x).items() if m.free_symbols and len(g) < len(x.args))
+    return count
+
+
+def _turned_to_read(base: sp.Expr) -> bool:
+    """Whether the sum ``base``, a number and exponentials of one kind, reads better negated: a decaying exponential
+    is written taken from the number (``3 - e^{-x}``, not ``e^{-x} - 3``), a growing one less it (``e^{x} - 1``)."""
+    consts = [t for t in base.args if t.is_Number]
+    others = [t for t in base.args if not t.is_Number]
+    if len(consts) != 1 or not others:
+        return False
+    kinds = set()
+    for t in others:
+        signs = {-1 if g.args[0].could_extract_minus_sign() else 1
+                 for g in sp.Mul.make_args(t) if isinstance(g, sp.exp)}
+        kinds.add(signs.pop() if len(signs) == 1 else None)
+    if len(kinds) != 1 or None in kinds:
+        return False
+    negative = [t.could_extract_minus_sign() for t in others]
+    if kinds == {-1}:
+        return consts[0].is_negative and not any(negative)
+    return consts[0].is_positive and all(negative)
+
+
+def _decay_oriented(e: sp.Expr) -> tuple[int, list[sp.Expr]]:
+    """The factors of ``e``, the sums of a number and exponentials turned to read as a theorist writes them
+    (:func:`_turned_to_read`: ``e^{-x} - 3`` as ``3 - e^{-x}``, ``1 - e^{x}`` as ``e^{x} - 1``), and the sign that
+    turning leaves over (kept apart: ``-1`` times one sum would multiply out)."""
+    sign, out = 1, []
+    for f in sp.Mul.make_args(e):
+        base, k = (f.base, f.exp) if f.is_Pow and f.exp.is_Integer else (f, sp.Integer(1))
+        if base.is_Add and _turned_to_read(base):
+            out.append((-base) ** k)
+            sign = -sign if k.is_odd else sign
+            continue
+        out.append(f)
+    return sign, out
+
+
+def _exp_factored(inner: sp.Expr) -> sp.Expr:
+    """A polynomial in exponentials factored over the exponentials as they stand (each rate with its one sign):
+    ``4 e^{-x} - 3 - e^{-2x}`` as ``-(e^{-x} - 1)(e^{-x} - 3)``; the sum itself where it does not factor."""
+    split = _exp_bodies(inner)
+    if split is None or not split[1] or len(split[1]) > EXP_BODIES:
+        return inner
+    e2, units = split
+    bodies = sorted(units, key=sp.default_sort_key)
+    signs = []
+    for b in bodies:
+        seen = {x.args[0].as_coeff_Mul()[0] > 0 for x in e2.atoms(sp.exp) if x.args[0].as_coeff_Mul()[1] == b}
+        if len(seen) != 1:
+            return inner  # a rate with both signs: not a polynomial
+        signs.append(1 if seen.pop() else -1)
+    dummies = [sp.Dummy("u", positive=True) for _ in bodies]
+
+    def power(x: sp.Expr) -> sp.Expr:
+        c, body = x.args[0].as_coeff_Mul()
+        i = bodies.index(body)
+        return dummies[i] ** (c / (signs[i] * units[body]))
+
+    z = e2.replace(lambda x: isinstance(x, sp.exp), power)
+    if z.has(sp.exp):
+        return inner
+    held, restore = _opaque(z, lambda x: False)
+    f = sp.factor(held)
+    if not (f.is_Mul and any(a.is_Add or (a.is_Pow and a.base.is_Add) for a in f.args)) or f.is_Add:
+        return inner
+    back = {d: sp.exp(s * units[b] * b) for d, s, b in zip(dummies, signs, bodies)}
+    return f.xreplace(restore).xreplace(back)
+
+
+#: Most groups of a sum (:func:`_exp_grouped`) grouped one at a time as well as all together.
+EXP_GROUPS = 4
+
+
+@lru_cache(maxsize=4096)
+def _exp_grouped(s: sp.Expr) -> sp.Expr:
+    """The sum ``s`` with its terms that share a monomial and differ in exponentials grouped, the shortest reading.
+
+    ``g e^{-x}/k - g/k + t`` becomes ``t - g (1 - e^{-x})/k``; ``4 g e^{-x} - 3 g - g e^{-2x} + 2 k t`` becomes
+    ``2 k t - g (1 - e^{-x})(3 - e^{-x})``; the exponentials of a group factored where they factor.
+    """
+    groups = _exp_groups(s)
+    if not groups:
+        return s
+    terms = list(s.args)
+
+    def grouped(m: sp.Expr, g: list) -> sp.Expr:
+        sign, factors = _decay_oriented(_exp_factored(sp.Add(*[c * f for _, c, f in g])))
+        return sp.Mul(sign, m, *factors)
+
+    def rebuilt(chosen: list) -> sp.Expr:
+        used = {k for m in chosen for k, _, _ in groups[m]}
+        return sp.Add(*[grouped(m, groups[m]) for m in chosen], *[t for k, t in enumerate(terms) if k not in used])
+
+    keys = list(groups)
+    cands = [rebuilt(keys)] + ([rebuilt([m]) for m in keys] if 1 < len(keys) <= EXP_GROUPS else [])
+    return min([s, *cands], key=size)
+
+
+def _exp_groups_collected(e: sp.Expr) -> sp.Expr:
+    """Every sum with its terms that differ only in exponentials grouped (:func:`_exp_grouped`)."""
+    if not e.has(sp.exp):
+        return e
+    return e.replace(lambda x: isinstance(x, sp.Add) and len(x.args) > 2 and bool(_exp_groups(x)), _exp_grouped)
+
+
 def _common_factors(e: sp.Expr) -> sp.Expr:
     """Common factors pulled out of every sum (``factor_terms``), and inside it the terms sharing a factor grouped.
 
@@ -1008,6 +1248,66 @@ def _log_signs(e: sp.Expr) -> sp.Expr:
         return -c * other * sp.log(1 / logs[0].args[0])  # a product's powers negated, nothing multiplied out
 
     return e.replace(lambda x: isinstance(x, sp.Mul), flip)
+
+
+def _function_arguments(e: sp.Expr) -> set:
+    """The sums that stand as the argument of a function in ``e`` (``1 - n`` in ``ln(1 - n)``): written as they are,
+    a sign or a number taken out of them would stay inside the function."""
+    return {a for x in sp.preorder_traversal(e) if isinstance(x, sp.Function) for a in x.args if isinstance(a, sp.Add)}
+
+
+def _matching(forms: Mapping[sp.Rational, sp.Expr], c0: sp.Rational, fixed: set) -> dict:
+    """The swaps that write each form of a group as the multiple of ``forms[c0]`` it is (functions' arguments kept)."""
+    canonical = forms[c0]
+    return {x: sp.Mul(c / c0, canonical, evaluate=False) for c, x in forms.items()
+            if x is not canonical and x not in fixed}
+
+
+def _matched_sums(e: sp.Expr) -> sp.Expr:
+    """Sums that are multiples of one another written as one of them times a number (:func:`unmatched_sums`).
+
+    ``(n - 1) ln(1 - n)`` becomes ``-(1 - n) ln(1 - n)``, ``(4 - 4 n) ln(1 - n)`` becomes
+    ``4 (1 - n) ln(1 - n)``; of the forms of a group, the one that reads shortest is kept (a sum
+    that is a function's argument is not rewritten).
+    """
+    groups = [forms for forms in _sum_groups(e).values() if len(forms) > 1]
+    if not groups or e.is_Add and any(e in forms.values() for forms in groups):
+        return e  # (the whole sum is not rewritten as a multiple of itself)
+    fixed = _function_arguments(e)
+    best, best_size = e, size(e)
+    for forms in groups:
+        for c0 in forms:
+            swap = _matching(forms, c0, fixed)
+            if not swap:
+                continue
+            cand = e.xreplace(swap)
+            c = size(cand)
+            if c < best_size:
+                best, best_size = cand, c
+    return best
+
+
+@lru_cache(maxsize=8192)
+def _matched_all(e: sp.Expr) -> sp.Expr:
+    """Every group of sums that are multiples of one another written as one form times numbers, all groups at once
+    and nothing measured (:func:`_matched_sums`): ``(f - 1)(q - 1) ln(1 - q)`` as ``(1 - f)(1 - q) ln(1 - q)``.
+
+    The form kept is a function's argument where one is, else the most frequent. Tried on every
+    rewriting :func:`compact` considers.
+    """
+    groups = [forms for forms in _sum_groups(e).values() if len(forms) > 1]
+    if not groups or e.is_Add and any(e in forms.values() for forms in groups):
+        return e
+    fixed = _function_arguments(e)
+    counts: dict[sp.Expr, int] = {}
+    for x in sp.preorder_traversal(e):
+        if isinstance(x, sp.Add):
+            counts[x] = counts.get(x, 0) + 1
+    swap: dict = {}
+    for forms in groups:
+        c0 = max(forms, key=lambda c: (forms[c] in fixed, counts.get(forms[c], 0), -abs(c)))
+        swap.update(_matching(forms, c0, fixed))
+    return e.xreplace(swap) if swap else e
 
 
 def _terms_cancelled(e: sp.Expr) -> sp.Expr:
@@ -1100,6 +1400,8 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("log signs", _log_signs),
     ("terms cancelled", _terms_cancelled),
     ("one plus", _one_plus),
+    ("matched sums", _matched_sums),
+    ("exponential groups", _exp_groups_collected),
 )
 CHEAP = ("logs combined", "logs split", "powers out of logs", "roots merged", "signs", "sign pairs", "exponentials",
          "natural scale", "numerators", "fractions joined",
@@ -1192,7 +1494,7 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
                 try:
                     cand = variant(best)
                     # a rewriting that leaves a factor negated, with it turned (not tried on big forms: slow)
-                    cands = [cand] if big else [cand, _sign_pairs(cand)]
+                    cands = [cand] if big else [cand, _sign_pairs(cand), _matched_all(cand)]
                 except (sp.PolynomialError, ValueError, TypeError, NotImplementedError, ZeroDivisionError,
                         AttributeError, RecursionError):
                     continue
@@ -1210,6 +1512,11 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     dressed = _dressed(best)  # what is printed: roots merged, sums led by a positive term
     if dressed != best and size(dressed) <= size(best) and equal_at_random_points(dressed, expr, seed=seed):
         best = dressed
+    if not big and best.has(sp.exp):  # 1 - e^{-x} where the sign can go (a reading no longer, however many signs)
+        turned = _ordered(_decays_turned(best))
+        if (turned != best and reading(turned).score <= reading(best).score + 1e-6 and size(turned) <= size(expr)
+                and equal_at_random_points(turned, expr, seed=seed)):
+            best = turned
     return best
 
 
@@ -1380,7 +1687,7 @@ def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol]
             continue  # a pure number: its own group
         hat = sp.Symbol(f"hat_{p.name}", positive=True if p.is_positive else None, real=True)
         out_groups[hat] = p / mono
-        latex_names[hat] = r"\hat{" + sp.latex(p) + "}"
+        latex_names[hat] = _hat(latex_of(p))
         subs[p] = hat * mono
     sub = expr.xreplace(subs)
     f = sub.xreplace({s: 1 for s in scales})
@@ -1397,9 +1704,21 @@ def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol]
         candidates.append(compact(sp.cancel(f)))
     f = min(candidates, key=size)
     # the scale printed in front of the dimensionless function (sympy would fold it into the fraction)
-    out = _scaled(scale, f) if scale != 1 else f
+    out = f if scale == 1 else scale * f if f.is_Number else _scaled(scale, f)  # sigma_w^2, not sigma_w^2 * 1
     used = {n: g for n, g in out_groups.items() if n in out.free_symbols}
     return ClosedForm(out, list(used.items()), {n: latex_names[n] for n in used})
+
+
+def _hat(tex: str) -> str:
+    r"""The LaTeX of a parameter's own group: a hat on the letter, its subscript kept outside.
+
+    Examples
+    --------
+    >>> _hat(r"\tau_{w}"), _hat("T_{2}"), _hat(r"\kappa")
+    ('\\hat{\\tau}_{w}', '\\hat{T}_{2}', '\\hat{\\kappa}')
+    """
+    match = re.fullmatch(r"(\\?[A-Za-z]+)(_.+)", tex)
+    return rf"\hat{{{match.group(1)}}}{match.group(2)}" if match else rf"\hat{{{tex}}}"
 
 
 def _scaled(scale: sp.Expr, f: sp.Expr) -> sp.Expr:

@@ -1,0 +1,173 @@
+r"""Issue #24, the remaining hand forms: what the presentation pass and the printer write as a theorist does.
+
+Each form is the one a page prints (built as its derivation script builds it, or the same
+expression written out): the form :func:`compact` returns must equal the raw expression at
+random points (evaluated here with numpy, independently of the pass's own check), and its
+LaTeX must have the hand's shape, checked structurally:
+
+- a group of terms that differ only in exponentials collected, the decay written ``1 - e^{-x}``
+  with the sign outside (``t - \gamma (1 - e^{-k t/\gamma})/k``), the exponentials factored
+  where they factor (``(1 - e^{-x})(3 - e^{-x})``);
+- a sum printed in the orientation (and scale) it has elsewhere in the form (``-(1 - n) \ln(1 - n)``,
+  not ``(n - 1) \ln(1 - n)``; ``4 (1 - n)``, not ``4 - 4 n``);
+- a fraction times a logarithm printed with the fraction first (``\frac{1}{2} \ln(\dots)``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+import thermotheory as tt
+from thermotheory.core import presentation as P
+from thermotheory.core.closedform import ClosedForm, latex_of
+from thermotheory.models import ion_channel as K
+from thermotheory.models import particle as PM
+from thermotheory.models import pump as G
+
+a, b, x, n = sp.symbols("a b x n", positive=True)
+
+
+def _numeric_equal(p: sp.Expr, q: sp.Expr, seed: int = 11, points: int = 20, high: float = 3.0) -> bool:
+    """p == q at random points, every symbol uniform in [0.05, high], evaluated with numpy in complex numbers
+    (not the pass's mpmath check)."""
+    names = sorted(p.free_symbols | q.free_symbols, key=lambda s: s.name)
+    fp, fq = sp.lambdify(names, p, "numpy"), sp.lambdify(names, q, "numpy")
+    rng = np.random.default_rng(seed)
+    for _ in range(points):
+        vals = rng.uniform(0.05, high, size=len(names)).astype(complex)
+        vp, vq = complex(fp(*vals)), complex(fq(*vals))
+        if not np.isclose(vp, vq, rtol=1e-9, atol=1e-12):
+            return False
+    return True
+
+
+def _compacted(e: sp.Expr, high: float = 3.0) -> tuple[sp.Expr, str]:
+    out = P.compact(e)
+    assert _numeric_equal(out, e, high=high), (e, out)
+    return out, latex_of(out)
+
+
+def _explicit(f: ClosedForm) -> sp.Expr:
+    """A closed form with its definitions substituted (names by their values, last defined first)."""
+    e = f.expr
+    for name, value in reversed(f.definitions):
+        e = e.xreplace({name: value})
+    return e
+
+
+# --- a group of terms differing only in exponentials: item 1 and 2 of the particle page -----
+
+DECAY = r"e^{- \frac{k t}{\gamma}}"
+
+
+def _dragged() -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]:
+    drag = PM.dragged_trap()
+    mean_w, var_w = PM.work_statistics()
+    return (tt.core.moments.mean(drag, PM.t)[0], tt.heat(drag, PM.t, {PM.x: PM.T / PM.k}), mean_w, var_w)
+
+
+def test_the_dragged_trap_lag_is_t_less_gamma_over_k_times_one_less_the_decay():
+    mean, _, mean_w, var_w = _dragged()
+    for raw in (mean, mean_w, var_w):
+        _, tex = _compacted(raw)
+        assert rf"t - \frac{{\gamma \left(1 - {DECAY}\right)}}{{k}}" in tex, tex
+        assert rf"{DECAY} - 1" not in tex and r"- \frac{\gamma}{k}" not in tex, tex  # no e^{-x} - 1, no -g/k apart
+
+
+def test_the_dragged_trap_heat_factors_its_exponentials():
+    _, heat, _, _ = _dragged()
+    _, tex = _compacted(heat)
+    assert rf"2 k t - \gamma \left(1 - {DECAY}\right) \left(3 - {DECAY}\right)" in tex, tex
+    assert r"e^{- \frac{2 k t}{\gamma}}" not in tex, tex  # the square of the decay only inside the product
+
+
+def test_terms_differing_only_in_exponentials_are_counted_and_grouped_in_a_generic_sum():
+    # the mechanism, on a sum of no model: c e^{-x} - c + b as b - c (1 - e^{-x}), c = a/b
+    s = a * sp.exp(-x) / b - a / b + b
+    assert P.uncollected_exponentials(s) == 1
+    out, tex = _compacted(s)
+    assert P.uncollected_exponentials(out) == 0
+    assert r"\left(1 - e^{- x}\right)" in tex and r"e^{- x} - 1" not in tex, tex
+    assert P.size(out) <= P.size(s)
+
+
+def test_the_ion_pump_denominator_is_grouped_by_its_rate_monomials():
+    forms = [v for v in G.pump_quantities().values() if isinstance(v, ClosedForm)]
+    sigma = next(value for f in forms for name, value in f.definitions if str(name).startswith("Sigma"))
+    assert sigma.is_Add and len(sigma.args) == 10, sigma  # the raw sum: ten terms
+    out, tex = _compacted(sigma)
+    assert out.is_Add and len(out.args) <= 4, tex  # the ten terms in a few groups
+    assert P.uncollected_exponentials(out) == 0 < P.uncollected_exponentials(sigma)
+    assert P.reading(out).width < 0.85 * P.reading(sigma).width
+
+
+# --- a sum in the orientation it has elsewhere: item 4 (the jump-process page) ---------------
+
+
+def test_binary_entropy_keeps_one_minus_n_where_the_log_has_it():
+    h = -n * sp.log(n) - (1 - n) * sp.log(1 - n)
+    out, tex = _compacted(h)
+    assert P.unmatched_sums(out) == 0
+    assert r"n - 1" not in tex and r"\left(1 - n\right) \ln{\left(1 - n \right)}" in tex, tex
+
+
+def test_the_channel_entropy_writes_one_minus_n_in_both_places():
+    H = K.step_quantities().notation()["H_{t}"]  # h(n(t)) is one of its definitions
+    out = P.compact(H)
+    raw, value = ({str(name): v for name, v in f.definitions}["h_t"] for f in (H, out))
+    assert _numeric_equal(value, raw, high=0.95)
+    tex = latex_of(value)
+    assert "n_{t} - 1" not in tex and r"\left(1 - n_{t}\right) \ln{\left(1 - n_{t} \right)}" in tex, tex
+
+
+def test_the_relaxation_entropy_keeps_the_number_out_of_one_minus_n():
+    f = K.step_quantities().notation()
+    ep = next(v for k, v in f.items() if k.startswith(r"\Delta S_{\mathrm{tot}}(t)"))
+    out = P.compact(ep)
+    assert _numeric_equal(_explicit(out), _explicit(ep))
+    tex = latex_of(out.expr)
+    assert "4 - 4" not in tex and r"4 \left(1 - n_{t}\right)" in tex, tex
+    assert P.unmatched_sums(out.expr) == 0
+
+
+def test_unmatched_sums_counts_orientation_and_scale():
+    assert P.unmatched_sums((n - 1) * sp.log(1 - n)) == 1
+    assert P.unmatched_sums(sp.Mul(4, 1 - n, sp.log(1 - n))) == 0
+    assert P.unmatched_sums((4 - 4 * n) * sp.log(1 - n)) == 1
+    assert P.unmatched_sums((a + b) * sp.log(a - b)) == 0  # different sums, not multiples
+
+
+def test_an_orientation_mismatch_is_matched_by_compact_in_a_generic_form():
+    raw = a + (b - a) * sp.exp(a - b)  # b - a beside the exponent a - b
+    assert P.unmatched_sums(raw) == 1
+    out, tex = _compacted(raw)
+    assert P.unmatched_sums(out) == 0, tex
+    assert r"b - a" not in tex and r"\left(a - b\right) e^{a - b}" in tex, tex
+
+
+# --- a fraction times a logarithm: item 5 (decoder, heat engine) ----------------------------
+
+
+def test_half_a_log_prints_the_half_first():
+    lf, li = sp.symbols("lambda_f lambda_i", positive=True)
+    for raw, lead in ((sp.log(lf / li) / 2, r"\frac{1}{2} \ln"), (-sp.log(1 + a / b) / 2, r"- \frac{1}{2} \ln"),
+                      (3 * sp.log(1 + a) / 4, r"\frac{3}{4} \ln")):
+        out, tex = _compacted(raw)
+        assert tex.startswith(lead), tex
+        assert r"}}{2}" not in tex and r"}}{4}" not in tex, tex
+
+
+def test_the_decoder_information_prints_the_half_first():
+    g, sv, tn, tv, sn = sp.symbols("g sigma_v tau_n tau_v sigma_n", positive=True)
+    raw = sp.log(1 + g**2 * sv**2 * tv**2 / (g**2 * sv**2 * tn * tv + sn**2 * (tn + tv) ** 2)) / 2
+    out, tex = _compacted(raw)
+    assert tex.startswith(r"\frac{1}{2} \ln{\left(1 + \frac{"), tex
+    assert not tex.endswith(r"\right)}}{2}"), tex
+
+
+def test_a_fraction_stays_a_numerator_where_the_factor_is_short_or_not_a_log_of_a_sum():
+    assert latex_of(sp.log(2) / 2) == r"\frac{\ln 2}{2}"  # a bare log reads as a number
+    assert latex_of(sp.exp(x) / 2) == r"\frac{e^{x}}{2}"
+    assert latex_of(sp.log(1 + x) / (2 * a)) == r"\frac{\ln{\left(1 + x \right)}}{2 a}"
+    assert latex_of(x * sp.log(1 + x) / 2) == r"\frac{x \ln{\left(1 + x \right)}}{2}"

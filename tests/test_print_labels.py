@@ -1,0 +1,35 @@
+"""How the pages print a symbol's label: a word subscript upright, a group's hat on its letter, no product by one."""
+
+import pytest
+import sympy as sp
+
+from thermotheory.core.closedform import latex_of
+from thermotheory.core.presentation import dimensionless
+
+
+@pytest.mark.parametrize("name, tex", [
+    ("gamma_fb", r"\gamma_{\mathrm{fb}}"), ("k_on", r"k_{\mathrm{on}}"), ("I_th", r"I_{\mathrm{th}}"),
+    ("tau_mem", r"\tau_{\mathrm{mem}}"), ("Delta_mu_ATP", r"\Delta\mu_{\mathrm{ATP}}"),
+    # an index, a Greek letter or infinity stays as sympy sets it
+    ("T_h", "T_{h}"), ("x_12", "x_{12}"), ("x_mu", r"x_{\mu}"), ("n_infty", "n_{infty}"), ("x_1", "x_{1}"),
+])
+def test_a_word_subscript_prints_upright(name, tex):
+    assert latex_of(sp.Symbol(name)) == tex
+
+
+def test_a_word_subscript_keeps_its_place_in_a_sum_and_a_given_name_wins():
+    g, gf = sp.symbols("gamma gamma_fb", positive=True)
+    assert latex_of(g + gf) == r"\gamma + \gamma_{\mathrm{fb}}"
+    assert latex_of(gf, symbol_names={gf: r"\gamma'"}) == r"\gamma'"
+
+
+def test_a_group_hat_sits_on_the_letter_and_a_scale_alone_prints_alone():
+    T1, T2, tw, s2 = sp.symbols("T_1 T_2 tau_w sigma_w", positive=True)
+    dims = {T1: {"E": 1}, T2: {"E": 1}, tw: {"t": 1}, s2: {"L": 1}}
+    form = dimensionless(T1 * (1 - T2 / T1) + 0 * tw, dims, [T1])
+    assert r"\hat{T}_{2}" in form.latex() and r"\hat{T_" not in form.latex()
+    one = dimensionless(s2**2, dims, [s2])
+    assert latex_of(one.expr) == r"\sigma_{w}^{2}" and r"\cdot" not in one.latex()
+    assert sp.simplify(one.expr - s2**2) == 0
+    minus = dimensionless(-(s2**2), dims, [s2])
+    assert sp.simplify(minus.expr + s2**2) == 0 and r"\cdot" not in minus.latex()
