@@ -33,3 +33,13 @@ def test_a_group_hat_sits_on_the_letter_and_a_scale_alone_prints_alone():
     assert sp.simplify(one.expr - s2**2) == 0
     minus = dimensionless(-(s2**2), dims, [s2])
     assert sp.simplify(minus.expr + s2**2) == 0 and r"\cdot" not in minus.latex()
+
+
+def test_a_rate_of_change_in_the_one_time_prints_primed():
+    s, t = sp.symbols("s t", real=True)
+    sigma = sp.Function("sigma")
+    assert latex_of(sp.Derivative(sigma(s), s) / sigma(s)) == r"\frac{\sigma'{\left(s \right)}}{\sigma{\left(s \right)}}"
+    assert latex_of(sp.Derivative(sigma(s), (s, 2))) == r"\sigma''{\left(s \right)}"
+    # not a function's own argument, several arguments, or a derivative of a power: as sympy writes them
+    assert latex_of(sp.Derivative(sigma(s), t)) == r"\frac{d}{d t} \sigma{\left(s \right)}"
+    assert latex_of(sp.Derivative(sigma(s, t), s)).startswith(r"\frac{\partial}{\partial s}")

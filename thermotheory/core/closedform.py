@@ -802,6 +802,17 @@ class _Printer(LatexPrinter):
                 sp.Symbol(sub))) + "}"
         return tex
 
+    def _print_Derivative(self, expr: Any) -> str:
+        # a protocol's rate of change in its one time: sigma'(s), not a fraction d/ds sigma(s) (nested in quotients)
+        f = expr.expr
+        if isinstance(f, AppliedUndef) and len(f.args) == 1 and len(expr.variable_count) == 1:
+            var, n = expr.variable_count[0]
+            if var == f.args[0] and n in (1, 2, 3):
+                tex, name = self._print(f), self._print(sp.Symbol(f.func.__name__))
+                if tex.startswith(name):
+                    return name + "'" * int(n) + tex[len(name):]
+        return super()._print_Derivative(expr)
+
     def _print_Pow(self, expr: Any) -> str:
         if isinstance(expr.base, sp.Determinant) and expr.exp.is_Integer and expr.exp > 0:
             return self._print_Determinant(expr.base, self._print(expr.exp))
