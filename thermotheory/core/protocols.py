@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import sympy as sp
 
 from .model import LinearSDE
+from .state import ModelCache
 
 __all__ = ["switching_times", "switch_points"]
 
@@ -27,9 +28,20 @@ def switch_points(model: LinearSDE, extra: Iterable[sp.Expr] = ()) -> list[sp.Ex
     >>> switch_points(LinearSDE({x: -sp.Piecewise((1, s < t1), (2, True)) * x}, {x: 1}, time=s))
     [t1]
     """
-    tau = model.time
-    if tau is None:
+    if model.time is None:
         return []
+    extra = tuple(sp.sympify(e) for e in extra)
+    # a transient quantity asks at every time it is evaluated at: the roots are solved once per model and extra
+    return list(_SWITCH_POINTS.get(model, extra, lambda: _switch_points(model, extra)))
+
+
+#: The switch points of a model (a tuple of sympy expressions), per tuple of ``extra`` expressions.
+_SWITCH_POINTS = ModelCache()
+
+
+def _switch_points(model: LinearSDE, extra: tuple[sp.Expr, ...]) -> tuple[sp.Expr, ...]:
+    """Uncached :func:`switch_points`."""
+    tau = model.time
     found: list[sp.Expr] = []
     exprs = list(model.b) + list(extra)
     if model.is_modulated:
@@ -52,7 +64,7 @@ def switch_points(model: LinearSDE, extra: Iterable[sp.Expr] = ()) -> list[sp.Ex
             for r in roots:
                 if r.is_real is not False and r not in found:
                     found.append(r)
-    return found
+    return tuple(found)
 
 
 def switching_times(model: LinearSDE, t_end: float, extra: Iterable[sp.Expr] = ()) -> list[float]:

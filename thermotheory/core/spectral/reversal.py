@@ -47,7 +47,7 @@ from .. import budget
 from .._backend import NumOps
 from ..checks import guarded
 from ..closedform import apply_form, check_form
-from ..state import stationary_mean
+from ..state import ModelCache, stationary_mean
 from ..model import LinearSDE, VariableSpec
 from ._spectra import (S_SYMBOL, check_at_points, density, even_in_u, frequency_integral, mp_density,
                        rational_integral, redundant, stationary_arrays, symbolic_density, tail_vanishes,
@@ -127,6 +127,33 @@ def _mean_numeric(model: LinearSDE, A: np.ndarray, b: np.ndarray, D: np.ndarray,
     return float(0.5 * np.sum(proj[keep] ** 2 / w[keep]))
 
 
+#: A positive rational that is not a whole number: its assumptions, against which a symbol's are checked before it
+#: is given such a value (:func:`_nonzero_at_a_point`).
+_PROBE = sp.Symbol("probe", positive=True, rational=True, integer=False).assumptions0
+
+
+def _nonzero_at_a_point(d: sp.Expr) -> bool:
+    """True when ``d`` is a nonzero rational number at one rational point its symbols' assumptions allow.
+
+    Then ``d`` is not identically zero; False says nothing (radicals at the point, or a symbol
+    whose assumptions a positive fraction does not meet).
+    """
+    symbols = sorted(d.free_symbols, key=sp.default_sort_key)
+    if any(any(_PROBE.get(k) != v for k, v in x.assumptions0.items()) for x in symbols if x.assumptions0):
+        return False
+    value = d.xreplace({x: sp.Rational(3 * k + 5, 2 * k + 3) for k, x in enumerate(symbols)})
+    return value.is_Rational and value != 0
+
+
+def _inverse(M: sp.Matrix) -> sp.Matrix:
+    """``M.inv(method="ADJ")``, the same matrix, without sympy's check ``det.equals(0)`` (a simplify of the
+    determinant, most of the divergence rate's time) where the determinant is nonzero at a rational point."""
+    d = M.det(method="berkowitz")
+    if not _nonzero_at_a_point(d):
+        return M.inv(method="ADJ")  # sympy decides (and refuses a singular matrix)
+    return M.adjugate() / d
+
+
 def _spectral_symbolic(model: LinearSDE, A: sp.Matrix, D: sp.Matrix, kept: list[int]) -> sp.Expr:
     s = S_SYMBOL
     E = sp.diag(*[model.parity[i] for i in kept])
@@ -134,7 +161,7 @@ def _spectral_symbolic(model: LinearSDE, A: sp.Matrix, D: sp.Matrix, kept: list[
     budget.check_expansion(N, _WHAT + " (spectral inverses)")
     R = E * N.subs(s, -s) * E
     delta = (N - R).applyfunc(sp.expand)
-    integrand = (R.inv(method="ADJ") * delta * N.inv(method="ADJ") * delta).trace()
+    integrand = (_inverse(R) * delta * _inverse(N) * delta).trace()
     P, Q = even_in_u(sp.cancel(integrand))
     return rational_integral(P, Q, _WHAT) / (8 * sp.pi)
 
@@ -144,7 +171,7 @@ def _mean_symbolic(model: LinearSDE, A: sp.Matrix, D: sp.Matrix, O: list[int]) -
     dm = sp.Matrix([sp.cancel((1 - model.parity[i]) * m[i]) for i in O])
     if all(x == 0 for x in dm):
         return sp.Integer(0)
-    Ainv = A.inv(method="ADJ")
+    Ainv = _inverse(A)
     S0 = (Ainv * 2 * D * Ainv.T).extract(O, O).applyfunc(sp.cancel)
     live = [k for k in range(len(O)) if any(sp.cancel(S0[k, j]) != 0 for j in range(len(O)))]
     if any(dm[k] != 0 for k in range(len(O)) if k not in live):
@@ -156,7 +183,7 @@ def _mean_symbolic(model: LinearSDE, A: sp.Matrix, D: sp.Matrix, O: list[int]) -
         raise TooLarge(f"{_WHAT}: the long-time covariance of the observed variables is singular; substitute "
                        "numbers with model.subs(values)")
     d = dm.extract(live, [0])
-    return sp.cancel((d.T * R0.inv(method="ADJ") * d)[0, 0] / 2)
+    return sp.cancel((d.T * _inverse(R0) * d)[0, 0] / 2)
 
 
 @guarded
@@ -247,6 +274,17 @@ def kl_divergence_rate(model: LinearSDE, observed: VariableSpec | None = None, f
     form = check_form(form)
     ops, A, b, D = stationary_arrays(model, _WHAT)
     O = list(range(model.dimension)) if observed is None else variable_sets(model, (observed,), ("observed",))[0]
+    # computed once per model and observed variables, whatever the form asked (a page asks for two)
+    value = _RATES.get(model, tuple(O), lambda: _rate(model, ops, A, b, D, O))
+    return value if ops is NumOps else apply_form(value, form)
+
+
+#: The rate of a model, per tuple of observed variables' indices (an immutable number or sympy expression).
+_RATES = ModelCache()
+
+
+def _rate(model: LinearSDE, ops: Any, A: Any, b: Any, D: Any, O: list[int]) -> Any:
+    """:func:`kl_divergence_rate` of the variables ``O`` (indices), before its form is applied."""
     kept = _check_finite_structure(model, ops, A, D, O)
     if ops is NumOps:
         spectral = _spectral_numeric(model, A, D, kept) if len(kept) > 1 else 0.0
@@ -254,5 +292,6 @@ def kl_divergence_rate(model: LinearSDE, observed: VariableSpec | None = None, f
     spectral = _spectral_symbolic(model, A, D, kept) if len(kept) > 1 else sp.Integer(0)
     value = spectral + _mean_symbolic(model, A, D, O)
     if value != 0:
+        observed = [model.variables[i] for i in O]
         check_at_points(value, model, lambda m: kl_divergence_rate(m, observed), _WHAT)
-    return apply_form(value, form)
+    return value
