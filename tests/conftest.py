@@ -30,7 +30,7 @@ settings.load_profile(os.environ.get("THERMOTHEORY_HYPOTHESIS", "ci"))
 #: one file serve the others instead of being rebuilt in the other worker: together they take less CPU than apart
 #: (measured in issue #25's report). The unit is the largest and is handed out first, so it is no tail.
 SHARED_DERIVATIONS = frozenset({"test_latex.py", "test_house_catalog.py", "test_presentation.py", "test_cli.py",
-                                "test_derivations.py"})
+                                "test_derivations.py", "test_pages_groups.py"})
 
 
 @pytest.hookimpl(optionalhook=True)
