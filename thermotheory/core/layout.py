@@ -247,10 +247,19 @@ class _Namer:
         letter = next((c for c in letters if c not in taken), None)
         self.letter = letter if letter is not None else r"\mathcal{C}"
         self.count = 0
+        self.named: dict[sp.Expr, sp.Symbol] = {}  # the values named so far, so that one value has one name
 
     def __call__(self) -> sp.Symbol:
         self.count += 1
         return sp.Symbol(f"{self.letter}_{self.count}")
+
+    def name(self, value: sp.Expr, defs: list) -> sp.Symbol:
+        """The document's name of ``value``: the one it already has, else a new one with its definition added to
+        ``defs`` (``C_1`` and ``C_2`` never stand for one value)."""
+        if value not in self.named:
+            self.named[value] = self()
+            defs.append((latex_of(self.named[value]), value))
+        return self.named[value]
 
 
 def new_namer(values: Any, letters: str = "CKZQGRHJ") -> _Namer:
@@ -275,6 +284,15 @@ def _widest_sum(expr: sp.Expr) -> sp.Expr | None:
     return max(sums, key=lambda a: latex_width(latex_of(a)))
 
 
+def _named(namer: Any, value: sp.Expr, defs: list) -> sp.Symbol:
+    """A name for ``value`` from ``namer``: the one it has in the document when the namer keeps them (:class:`_Namer`)."""
+    if isinstance(namer, _Namer):
+        return namer.name(value, defs)
+    name = namer()
+    defs.append((latex_of(name), value))
+    return name
+
+
 def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple[str, Any]], settings) -> list[str]:
     tex = latex_of(expr, **settings)
     lead = latex_width(lhs) + 10.0
@@ -286,9 +304,7 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
             if latex_width(piece) + 40.0 > width:  # one term too wide: name its widest sum
                 inner = _widest_sum(term)
                 if inner is not None:
-                    name = namer()
-                    defs.append((latex_of(name), inner))
-                    term = term.xreplace({inner: name})
+                    term = term.xreplace({inner: _named(namer, inner, defs)})
                 sign = "- " if term.could_extract_minus_sign() else "+ "
                 piece = (sign if pieces or sign == "- " else "") + latex_of(-term if sign == "- " else term,
                                                                             **settings)
@@ -298,9 +314,7 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
         inner = _widest_sum(expr)
         if inner is None:
             break
-        name = namer()
-        defs.append((latex_of(name), inner))
-        expr = expr.xreplace({inner: name})
+        expr = expr.xreplace({inner: _named(namer, inner, defs)})
         tex = latex_of(expr, **settings)
         if lead + latex_width(tex) <= width:
             break
