@@ -96,10 +96,10 @@ def test_written_drift_by_the_general_rule(drift, variables, tex):
 
 
 def test_a_plain_word_subscript_is_collected_too():
-    """The rule is the display's, whatever the parameter's name (sympy's ``gamma_fb`` prints ``\\gamma_{fb}``)."""
+    """The rule is the display's, whatever the parameter's name (``gamma_fb`` prints ``\\gamma_{\\mathrm{fb}}``)."""
     g = sp.Symbol("gamma_fb", positive=True)
     tex = written_drift((-k * x - gamma * v - g * v) / m, [x, v]).tex
-    assert tex == r"- \frac{k x + \left(\gamma + \gamma_{fb}\right) v}{m}"
+    assert tex == r"- \frac{k x + \left(\gamma + \gamma_{\mathrm{fb}}\right) v}{m}"
 
 
 def test_uncollected_counts_the_monomials_repeated_over_a_sum():

@@ -125,6 +125,13 @@ def test_diffusion_negative_for_every_real_parameter_is_refused(assumptions):
         tt.LinearSDE({v: -v, r: v - r}, sp.Matrix([[1, 1 + a**2], [1 + a**2, 1]]))
 
 
+def test_diffusion_that_is_zero_everywhere_but_not_written_as_zero_is_accepted():
+    c = sp.Symbol("c")
+    zero = sp.cosh(c) ** 2 - sp.sinh(c) ** 2 - 1
+    assert tt.LinearSDE({v: -v, r: v - r}, sp.Matrix([[-(zero**2), 0], [0, 1]])).D[0, 0] == -(zero**2)
+    assert tt.LinearSDE({v: -v, r: v - r}, sp.Matrix([[0, zero], [zero, 1]])).D[0, 1] == zero
+
+
 def test_diffusion_that_may_vanish_is_accepted():
     a, b = sp.symbols("a b")
     assert tt.LinearSDE({v: -v, r: v - r}, {v: a**2, r: 0}).D == sp.diag(a**2, 0)

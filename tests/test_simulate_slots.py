@@ -210,3 +210,37 @@ def test_the_steps_pause_every_few_steps_and_give_the_same_states():
         outs.append(slots[:51].copy())
         assert len(calls) == (50 // sim.PAUSE_EVERY if pause else 0)
     np.testing.assert_array_equal(outs[0], outs[1])
+
+
+_KERNEL_SCRIPT = r"""
+import numpy as np, thermotheory as tt
+
+class BlockReader:  # a block observer: the states are then stepped block-major
+    per_block = True
+    def block(self, w, V): pass
+    def result(self): return np.zeros(1)
+
+n = 8
+A = -np.eye(n) + 3.0 * np.diag(np.ones(n - 1), -1) - 0.5 * np.diag(np.arange(n))
+m = tt.LinearSDE.from_matrices(A, [1.0] * n)
+for paths in (129, 333):
+    kw = dict(t_end=0.5, dt=0.01, paths=paths, seed=3, threads=1, record="end", burn_in=0.3)
+    runs = [tt.simulate(m, chunk_paths=c, **kw).states for c in (64, 128, 1024)]
+    runs.append(tt.simulate(m, observers={"r": BlockReader}, **kw).states)
+    assert all(np.array_equal(runs[0], r) for r in runs[1:]), [float(np.abs(runs[0] - r).max()) for r in runs]
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("kernel", ["", "Zen"])
+def test_records_do_not_depend_on_the_chunks_or_the_blas_kernel(kernel):
+    # OpenBLAS's Zen kernel (AMD Zen 1-3) rounds a product differently with its number of rows: one product per
+    # slot over the chunk's paths made the records depend on chunk_paths and on the stepping layout (8 variables,
+    # a ragged last block); one product per block of paths does not
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OPENBLAS_CORETYPE": kernel}
+    run = subprocess.run([sys.executable, "-c", _KERNEL_SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]

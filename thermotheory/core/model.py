@@ -884,17 +884,28 @@ def _check_numeric_diffusion(D: np.ndarray) -> None:
 
 
 def _negative_for_real_parameters(d: sp.Expr) -> bool:
-    """Whether ``d`` is negative for every real value of its parameters but on a null set.
+    """Whether ``d`` is never positive for real values of its parameters, and not zero everywhere.
 
     A parameter without assumptions is read as real (a noise intensity of a physical model
     is real), so ``-2 a**2`` counts as negative although sympy cannot rule out a = 0 or a
-    complex a. An expression that is identically zero is not negative.
+    complex a. An expression that is zero everywhere, also one not written as 0
+    (``cosh(c)**2 - sinh(c)**2 - 1``), is not negative: it is checked at random points.
     """
     if d.is_negative:
         return True
     real = {s: sp.Dummy(s.name, real=True) for s in d.free_symbols if isinstance(s, sp.Symbol) and s.is_real is None}
     e = d.xreplace(real) if real else d
-    return bool(e.is_negative or (e.is_nonpositive and not e.is_zero and sp.expand(e) != 0))
+    if not e.is_nonpositive or e.is_zero or sp.expand(e) == 0:
+        return False
+    rng = np.random.default_rng(0)
+    symbols = sorted(e.free_symbols, key=sp.default_sort_key)
+    for _ in range(4):
+        point = {s: sp.Float(rng.uniform(0.3, 3.0)) * (1 if s.is_nonnegative or rng.random() < 0.5 else -1)
+                 for s in symbols}
+        value = e.xreplace(point).evalf(30)
+        if value.is_number and abs(value) > 1e-20:
+            return True
+    return False
 
 
 def _check_symbolic_diffusion(variables: tuple[sp.Symbol, ...], D: sp.MatrixBase) -> None:

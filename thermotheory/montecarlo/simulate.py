@@ -201,6 +201,9 @@ def step_matrices(A: np.ndarray, b: np.ndarray, D: np.ndarray, dt: float, method
     raise ModelError(f"method: expected one of {METHODS} but found {method!r}")
 
 
+#: The largest drift matrix (entries) whose one-step maps are kept: 64 variables (16 such entries take about 3 MB).
+CACHED_STEP_SIZE = 64 * 64
+
 #: The one-step maps of the last few (model, step, method), by :func:`_cached_step_matrices`.
 _STEP_CACHE: dict = {}
 _STEP_LOCK = threading.Lock()
@@ -214,6 +217,8 @@ def _cached_step_matrices(A: np.ndarray, b: np.ndarray, D: np.ndarray, dt: float
     waiting for its threads on a busy machine, before the drawing thread can start.
     """
     arrays = [np.ascontiguousarray(m, dtype=float) for m in (A, b, D)]
+    if arrays[0].size > CACHED_STEP_SIZE:  # a large model's exponentials dwarf the wait; its maps are not kept
+        return step_matrices(*arrays, dt, method)
     key = tuple((m.shape, m.tobytes()) for m in arrays) + (float(dt), method)
     with _STEP_LOCK:
         found = _STEP_CACHE.pop(key, None)
@@ -1791,14 +1796,23 @@ def _store_slots(engine: "_LinearEngine", out: np.ndarray, states: np.ndarray, k
     slots, n, nb, B = out.shape
     valid = hi - lo
     sel = out[first:first + (m - 1) * every + 1:every]
-    # (m, valid, n): slot-major paths as rows, variables as columns (a view, paths contiguous)
-    rows = np.lib.stride_tricks.as_strided(sel, shape=(m, valid, n), strides=(sel.strides[0], sel.itemsize,
-                                                                              sel.strides[1]))
-    dest = states[r0:r0 + m, lo:hi]
+    strided = np.lib.stride_tricks.as_strided
+    s_slot, s_var, s_block, s_path = sel.strides
     if engine.identity:
-        dest[...] = rows
-    else:
-        np.matmul(rows, engine.VT, out=dest)
+        # (m, valid, n): slot-major paths as rows, variables as columns (a view, paths contiguous)
+        states[r0:r0 + m, lo:hi] = strided(sel, shape=(m, valid, n), strides=(s_slot, s_path, s_var))
+        return
+    # one product per block of BLOCK paths, whatever the chunk's size: a BLAS kernel may round a product of
+    # another number of rows differently (OpenBLAS's Zen kernel does), and the records must not depend on
+    # chunk_paths or on the layout the stepping used
+    full = min(nb, valid // B)
+    rem = valid - full * B
+    if full:
+        rows = strided(sel, shape=(m, full, B, n), strides=(s_slot, s_block, s_path, s_var))
+        np.matmul(rows, engine.VT, out=_record_view(states, r0, m, lo, full, B))
+    if rem:
+        last = strided(sel[:, :, full], shape=(m, B, n), strides=(s_slot, s_path, s_var))
+        states[r0:r0 + m, lo + full * B:hi] = np.matmul(last, engine.VT)[:, :rem]
 
 
 def _record_view(states: np.ndarray, r0: int, m: int, lo: int, blocks: int, B: int) -> np.ndarray:
