@@ -596,17 +596,20 @@ def _pattern_head(pattern: str) -> str:
 
 
 def _symbol_texts(symbols: Any) -> list[str]:
-    """LaTeX of each symbol: a sympy symbol or a plain name (``sigma_v``) through sympy's printer, LaTeX as given."""
+    """LaTeX of each symbol: a sympy symbol or a plain name (``sigma_v``) through the pages' printer
+    (:func:`~thermotheory.core.closedform.latex_of`: ``gamma_fb`` as ``\\gamma_{\\mathrm{fb}}``), LaTeX as given."""
     import sympy as sp
+
+    from .core.closedform import latex_of
 
     if isinstance(symbols, (str, sp.Basic)):
         symbols = [symbols]
     out = []
     for s in symbols:
         if isinstance(s, sp.Symbol):
-            out.append(sp.latex(s))
+            out.append(latex_of(s))
         elif isinstance(s, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", s):
-            out.append(sp.latex(sp.Symbol(s)))
+            out.append(latex_of(sp.Symbol(s)))
         elif isinstance(s, str):
             out.append(s)
         else:

@@ -382,8 +382,9 @@ def storage_quantities() -> Derivation:
     return Derivation(learning_sde("pulse"), [
         ("information", Definition("information", r"I_{\mathrm{store}}(t)",
                                    "information left a time $t$ after the drive stopped", check=stored), info),
-        ("lifetime", Definition("lifetime", r"t_{\mathrm{mem}}(I_{th})", "time at which the information falls to "
-                                "$I_{th}$", units="time"), sp.simplify(life[0]) if len(life) == 1 else life),
+        ("lifetime", Definition("lifetime", r"t_{\mathrm{mem}}(I_{\mathrm{th}})",
+                                "time at which the information falls to $I_{\mathrm{th}}$", units="time"),
+         sp.simplify(life[0]) if len(life) == 1 else life),
         ("heat_forgetting", Definition("heat_forgetting", r"Q_{\mathrm{forget}}(t)",
                                        "heat released over the time $t$ after the stop", units="nats"), heat_forget),
         ("heat_forgetting_total", Definition("heat_forgetting_total", r"Q_{\mathrm{forget}}(\infty)",
