@@ -383,7 +383,7 @@ def storage_quantities() -> Derivation:
         ("information", Definition("information", r"I_{\mathrm{store}}(t)",
                                    "information left a time $t$ after the drive stopped", check=stored), info),
         ("lifetime", Definition("lifetime", r"t_{\mathrm{mem}}(I_{\mathrm{th}})",
-                                "time at which the information falls to $I_{\mathrm{th}}$", units="time"),
+                                r"time at which the information falls to $I_{\mathrm{th}}$", units="time"),
          sp.simplify(life[0]) if len(life) == 1 else life),
         ("heat_forgetting", Definition("heat_forgetting", r"Q_{\mathrm{forget}}(t)",
                                        "heat released over the time $t$ after the stop", units="nats"), heat_forget),
