@@ -205,7 +205,9 @@ class _Parser:
                     if depth == 0:
                         break
                 parts.append(tok)
-            return "".join(p.lstrip("\\") for p in parts if p not in "{}^")
+            # a word subscript set upright (k_{\mathrm{on}}) names the same symbol as k_{on}
+            return "".join(p.lstrip("\\") for p in parts
+                           if p not in "{}^" and p not in (r"\mathrm", r"\text", r"\operatorname", r"\mathit"))
         return self.take().lstrip("\\")
 
     def name(self) -> str:

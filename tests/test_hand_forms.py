@@ -72,7 +72,7 @@ WITHIN = [
     ("synapse", "Storing after a step of duration $t_{w}$", r"Q_{\mathrm{forget}}(\infty)",  # (e^a - 1)^2 e^{-2a}
      r"\frac{\lambda^2 s_\mu^2}{2 \sigma_w^2} (1 - e^{-t_w/\tau_w})^2",
      "lam**2*s_mu**2/(2*sigma_w**2)*(1 - exp(-t_w/tau_w))**2"),
-    ("synapse", "Storing after a step of duration $t_{w}$", r"t_{\mathrm{mem}}(I_{th})",  # e^{2a} - 2e^a + 1, -ln(1/x)
+    ("synapse", "Storing after a step of duration $t_{w}$", r"t_{\mathrm{mem}}(I_{\mathrm{th}})",  # e^{2a} - 2e^a + 1, -ln(1/x)
      r"\frac{\tau_w}{2} \ln \frac{\lambda^2 s_\mu^2 (1 - e^{-t_w/\tau_w})^2}{\sigma_w^2 (e^{2 I_{th}} - 1)}",
      "tau_w/2*log(lam**2*s_mu**2*(1 - exp(-t_w/tau_w))**2/(sigma_w**2*(exp(2*I_th) - 1)))"),
 ]
