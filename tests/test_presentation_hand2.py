@@ -171,3 +171,23 @@ def test_a_fraction_stays_a_numerator_where_the_factor_is_short_or_not_a_log_of_
     assert latex_of(sp.exp(x) / 2) == r"\frac{e^{x}}{2}"
     assert latex_of(sp.log(1 + x) / (2 * a)) == r"\frac{\ln{\left(1 + x \right)}}{2 a}"
     assert latex_of(x * sp.log(1 + x) / 2) == r"\frac{x \ln{\left(1 + x \right)}}{2}"
+
+
+def test_a_monomial_every_term_of_a_radicand_shares_leaves_the_root():
+    # the full-history transfer entropy of a chain printed sqrt(D_x sqrt(D_y) k^2 + D_y^{3/2} ...) / (2 D_y^{3/4}):
+    # sqrt(D_y) leaves the root and cancels, as a hand derivation writes it
+    from thermotheory.core.presentation import _root_contents
+
+    v, x, y = sp.symbols("v x y", real=True)
+    g_v, g_x, g_y, k_x, k_y, D_v, D_x, D_y = sp.symbols("gamma_v gamma_x gamma_y kappa_x kappa_y D_v D_x D_y",
+                                                        positive=True)
+    chain = tt.LinearSDE({v: -g_v * v, x: k_x * v - g_x * x, y: k_y * x - g_y * y}, {v: D_v, x: D_x, y: D_y})
+    form = tt.registry.full_history_transfer_entropy_rate(chain, v, y, raw=True)
+    out = P.compact(form)
+    tex = latex_of(out)
+    assert r"\frac{3}{4}" not in tex and r"\sqrt[4]" not in tex and r"\frac{3}{2}" not in tex, tex
+    assert P.equal_at_random_points(out, form)
+    a, b, d = sp.symbols("a b d", positive=True)
+    # a symbol that may be negative stays inside the root
+    assert _root_contents(sp.sqrt(x**2 * a + x**2 * b)) == sp.sqrt(x**2 * a + x**2 * b)
+    assert _root_contents(sp.sqrt(d * a + d**2 * b)) == sp.sqrt(d) * sp.sqrt(a + d * b)

@@ -43,3 +43,14 @@ def test_a_rate_of_change_in_the_one_time_prints_primed():
     # not a function's own argument, several arguments, or a derivative of a power: as sympy writes them
     assert latex_of(sp.Derivative(sigma(s), t)) == r"\frac{d}{d t} \sigma{\left(s \right)}"
     assert latex_of(sp.Derivative(sigma(s, t), s)).startswith(r"\frac{\partial}{\partial s}")
+
+
+def test_roots_below_the_fraction_bar_are_one_root():
+    # the particle page defined its group as \hat{u} = \gamma u / (\sqrt{T} \sqrt{k})
+    from thermotheory.models import particle as P
+
+    form = P.UNITS(P.gamma * P.u**2 / P.T, P.OVERDAMPED_SCALES)
+    hat = next(value for name, value in form.definitions if name.name == "hat_u")
+    assert latex_of(hat) == r"\frac{\gamma u}{\sqrt{T k}}"
+    point = {P.gamma: 1.3, P.u: 0.7, P.T: 2.1, P.k: 0.4}
+    assert abs(float((hat - P.gamma * P.u / sp.sqrt(P.T * P.k)).subs(point))) < 1e-14

@@ -699,6 +699,32 @@ def _radicands(e: sp.Expr) -> sp.Expr:
     return e.replace(is_target, lambda x: sp.Pow(_best_rational(x.base), x.exp))
 
 
+def _root_contents(e: sp.Expr) -> sp.Expr:
+    r"""The positive monomial every term of a root's radicand shares, taken out of the root.
+
+    ``\sqrt{D \sqrt{D_y} + D_y^{3/2} g}`` is ``D_y^{1/4} \sqrt{D + D_y g}``: the powers of a positive
+    symbol that stand in every term leave the root, so that they can cancel against the rest of the form
+    (the full-history transfer entropy's ``D_y^{3/4}`` below the bar). Sound for positive symbols only.
+    """
+
+    def content(b: sp.Expr) -> sp.Expr:
+        terms = [t.as_powers_dict() for t in b.args]
+        c = sp.Integer(1)
+        for s in sorted(b.free_symbols, key=sp.default_sort_key):
+            if s.is_positive:
+                least = min(sp.sympify(t.get(s, 0)) for t in terms)
+                if least.is_Rational and least > 0:
+                    c *= s**least
+        return c
+
+    def out(p: sp.Pow) -> sp.Expr:
+        c = content(p.base)
+        return p if c == 1 else c**p.exp * sp.Pow(sp.expand(p.base / c), p.exp)
+
+    return e.replace(lambda p: isinstance(p, sp.Pow) and p.exp.is_Rational and not p.exp.is_integer
+                     and p.base.is_Add, out)
+
+
 def _polynomial_factors(e: sp.Expr) -> sp.Expr:
     """Every sum that is a polynomial (inside roots, beside roots, in either part of a fraction) collected."""
     from . import budget
@@ -868,13 +894,15 @@ def _merged_roots(e: sp.Basic) -> sp.Basic:
     def merge(m: sp.Basic) -> sp.Basic:
         if not isinstance(m, sp.Mul):
             return m
-        factors = m.args
-        roots = [f for f in factors if _is_root(f)]
-        if len(roots) < 2 or sum(1 for f in roots if not f.base.is_nonnegative) > 1:
-            return m
-        rest = [f for f in factors if not _is_root(f)]
-        radicand = sp.Mul(*[f.base for f in roots])
-        return sp.Mul(*rest, sp.Pow(radicand, sp.Rational(1, 2), evaluate=False), evaluate=False)
+        factors = list(m.args)
+        # roots above the fraction bar, then below it (1/(sqrt(T) sqrt(k)) as 1/sqrt(T k))
+        for exp in (sp.Rational(1, 2), sp.Rational(-1, 2)):
+            roots = [f for f in factors if isinstance(f, sp.Pow) and f.exp == exp]
+            if len(roots) < 2 or sum(1 for f in roots if not f.base.is_nonnegative) > 1:
+                continue
+            root = sp.Pow(sp.Mul(*[f.base for f in roots]), sp.Rational(1, 2), evaluate=False)
+            factors = [f for f in factors if f not in roots] + [root if exp > 0 else sp.Pow(root, -1, evaluate=False)]
+        return m if len(factors) == len(m.args) else sp.Mul(*factors, evaluate=False)
 
     return _unevaluated(e, merge)
 
@@ -1390,6 +1418,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("exponentials", _exponentials),
     ("natural scale", _natural_scale),
     ("radicands", _radicands),
+    ("root contents", _root_contents),
     ("polynomial factors", _polynomial_factors),
     ("numerators", _numerators),
     ("fractions joined", _fractions_joined),
@@ -1404,7 +1433,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("exponential groups", _exp_groups_collected),
 )
 CHEAP = ("logs combined", "logs split", "powers out of logs", "roots merged", "signs", "sign pairs", "exponentials",
-         "natural scale", "numerators", "fractions joined",
+         "natural scale", "root contents", "numerators", "fractions joined",
          "spread", "log signs")
 
 
@@ -1705,7 +1734,7 @@ def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol]
     f = min(candidates, key=size)
     # the scale printed in front of the dimensionless function (sympy would fold it into the fraction)
     out = f if scale == 1 else scale * f if f.is_Number else _scaled(scale, f)  # sigma_w^2, not sigma_w^2 * 1
-    used = {n: g for n, g in out_groups.items() if n in out.free_symbols}
+    used = {n: _merged_roots(g) for n, g in out_groups.items() if n in out.free_symbols}  # \hat{u} = u/\sqrt{T k}
     return ClosedForm(out, list(used.items()), {n: latex_names[n] for n in used})
 
 
