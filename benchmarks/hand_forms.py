@@ -90,6 +90,27 @@ def _norm(tex: str) -> str:
     return " ".join(tex.split())
 
 
+def _label_key(tex: str) -> str:
+    r"""A result's label as a key that typesetting alone does not change: ``I_{\mathrm{th}}`` is ``I_{th}``,
+    ``\hat{T}_{2}`` is ``\hat{T_{2}}``, braces and spaces aside.
+
+    Examples
+    --------
+    >>> _label_key(r"t_{\mathrm{mem}}(I_{\mathrm{th}})") == _label_key(r"t_{mem}(I_{th})")
+    True
+    >>> _label_key(r"\hat{T}_{2}") == _label_key(r"\hat{T_{2}}")
+    True
+    """
+    tex = re.sub(r"\\(?:mathrm|text|operatorname)\{([^{}]*)\}", r"\1", tex)
+    tex = re.sub(r"\\(hat|bar|tilde)\{([^{}_]*)\}_(\{[^{}]*\}|\w)", r"\\\1{\2_\3}", tex)
+    return re.sub(r"[{}\s]", "", tex)
+
+
+def _splits(line: str) -> list[tuple[str, str]]:
+    """Each way to read ``label = form`` from a page's line (a label may hold ``=`` itself: ``t_1^* = t_3^*``)."""
+    return [(line[:m.start()], line[m.end():]) for m in re.finditer(" = ", line)]
+
+
 def pages_dir(pages: str | Path | None = None) -> Path:
     """The folder of pages to read: ``pages`` if given, else ``$THERMOTHEORY_PAGES`` if set, else ``docs/derivations``.
 
@@ -146,8 +167,9 @@ def printed_form(page: str, symbol: str, section: str = "", pages: str | Path | 
     >>> printed_form("decoder", r"\Phi_{x}")
     '\\frac{g^{2} \\sigma_{v}^{2}}{\\sigma_{n}^{2} \\left(\\tau_{n} + \\tau_{v}\\right)}'
     """
-    head = _norm(symbol) + " = "
-    found = [line[len(head):] for (sec, line) in page_forms(page, pages) if sec == section and line.startswith(head)]
+    key = _label_key(symbol)
+    found = [rhs for (sec, line) in page_forms(page, pages) if sec == section
+             for label, rhs in _splits(line) if _label_key(label) == key]
     if not found:
         known = sorted(line.split(" = ")[0] for (sec, line) in page_forms(page, pages) if sec == section)
         raise LookupError(f"{page}.md, section {section!r}: no result {symbol!r}; it prints {known}")
@@ -217,8 +239,12 @@ class _Parser:
             base = self.raw_group()
         elif tok in _ACCENTS:
             self.take("{")
-            base = self.name() + "_" + _ACCENTS[tok]  # \hat{T_{2}} -> T_2_hat; \hat{T}_{2} -> T_hat_2
+            inner = self.name()
             self.take("}")
+            if self.peek() == "_":  # \hat{T}_{2} names what \hat{T_{2}} names: T_2_hat
+                self.take("_")
+                inner += "_" + self.raw_group()
+            return inner + "_" + _ACCENTS[tok]
         else:
             base = tok.lstrip("\\")
         if self.peek() == "_":

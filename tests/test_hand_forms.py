@@ -223,3 +223,16 @@ def test_module_doctests():
 class _Sink:
     def write(self, _text: str) -> int:
         return 0
+
+
+def test_a_label_is_found_whatever_its_typesetting(tmp_path):
+    # a hand set keyed by I_{th} still finds the page's I_{\mathrm{th}}, and \hat{T_{2}} the page's \hat{T}_{2}
+    (tmp_path / "p.md").write_text("# P\n- $t_{\\mathrm{mem}}(I_{\\mathrm{th}}) = 2 x$\n- $\\hat{T}_{2} = \\frac{T_{2}}{T_{1}}$\n"
+                                   "- $t_1^* = t_3^* = 8 a$\n", encoding="utf-8")
+    assert hf.printed_form("p", r"t_{\mathrm{mem}}(I_{th})", pages=tmp_path) == "2 x"
+    assert hf.printed_form("p", r"\hat{T_{2}}", pages=tmp_path) == r"\frac{T_{2}}{T_{1}}"
+    assert hf.printed_form("p", r"t_1^* = t_3^*", pages=tmp_path) == "8 a"
+    with pytest.raises(LookupError):
+        hf.printed_form("p", r"I_{th}", pages=tmp_path)
+    a, b = sp.symbols("T_2_hat T_1", positive=True)
+    assert hf.tex_to_sympy(r"\hat{T}_{2} + T_{1}") == hf.tex_to_sympy(r"\hat{T_{2}} + T_{1}") == a + b

@@ -999,6 +999,19 @@ def _opaque(e: sp.Expr, keep: Callable[[sp.Basic], bool]) -> tuple[sp.Expr, dict
     return e.replace(lambda x: isinstance(x, sp.Function) and not keep(x), hide), back
 
 
+def _exponentials_as_powers(e: sp.Expr, bodies: list, units: Mapping, signs: Sequence[int]) -> tuple[sp.Expr, list]:
+    """``e`` with each ``exp(c * unit * body)`` written as a power of one positive dummy per body, the dummy
+    standing for ``exp(sign * unit * body)``; and the dummies, in the order of ``bodies``."""
+    dummies = [sp.Dummy("u", positive=True) for _ in bodies]
+
+    def power(x: sp.Expr) -> sp.Expr:
+        c, body = x.args[0].as_coeff_Mul()
+        i = bodies.index(body)
+        return dummies[i] ** (c / (signs[i] * units[body]))
+
+    return e.replace(lambda x: isinstance(x, sp.exp), power), dummies
+
+
 @lru_cache(maxsize=4096)
 def _exp_signs(e: sp.Expr) -> sp.Expr:
     r"""Exponentials with one sign of exponent per rate, the sign that reads shorter; then cancelled and factored.
@@ -1018,15 +1031,9 @@ def _exp_signs(e: sp.Expr) -> sp.Expr:
     if all(x.args[0].could_extract_minus_sign() for x in e2.atoms(sp.exp)):
         return e  # every rate already decays: the reading a theorist keeps (factoring is the "factor" strategy's)
     bodies = sorted(units, key=sp.default_sort_key)
-    dummies = [sp.Dummy("u", positive=True) for _ in bodies]
     forms = []
     for signs in itertools.product((-1, 1), repeat=len(bodies)):
-        def power(x: sp.Expr) -> sp.Expr:
-            c, body = x.args[0].as_coeff_Mul()
-            i = bodies.index(body)
-            return dummies[i] ** (c / (signs[i] * units[body]))
-
-        z = e2.replace(lambda x: isinstance(x, sp.exp), power)
+        z, dummies = _exponentials_as_powers(e2, bodies, units, signs)
         if z.has(sp.exp):
             continue
         back = {d: sp.exp(s * units[b] * b) for d, s, b in zip(dummies, signs, bodies)}
@@ -1158,14 +1165,7 @@ def _exp_factored(inner: sp.Expr) -> sp.Expr:
         if len(seen) != 1:
             return inner  # a rate with both signs: not a polynomial
         signs.append(1 if seen.pop() else -1)
-    dummies = [sp.Dummy("u", positive=True) for _ in bodies]
-
-    def power(x: sp.Expr) -> sp.Expr:
-        c, body = x.args[0].as_coeff_Mul()
-        i = bodies.index(body)
-        return dummies[i] ** (c / (signs[i] * units[body]))
-
-    z = e2.replace(lambda x: isinstance(x, sp.exp), power)
+    z, dummies = _exponentials_as_powers(e2, bodies, units, signs)
     if z.has(sp.exp):
         return inner
     held, restore = _opaque(z, lambda x: False)
