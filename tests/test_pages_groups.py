@@ -359,6 +359,14 @@ def _raw(form: Any) -> set:
     return {s for s in expr.free_symbols if s not in defined and isinstance(s, sp.Symbol)}
 
 
+def _forms_of_group_sections(page: Page):
+    """``(section, its units call, printed name, form)`` for each form of the page's sections in groups."""
+    for section in page.sections:
+        if section.units is not None:
+            for printed, form in section.shown.items():
+                yield section, section.units, printed, form
+
+
 def leftover_defects(page: Page, seed: int = 0) -> list[str]:
     """(b): forms of the dimensionless sections written in groups are a scale times a function of the groups.
 
@@ -370,38 +378,34 @@ def leftover_defects(page: Page, seed: int = 0) -> list[str]:
     """
     rng = np.random.default_rng(seed)
     defects: list[str] = []
-    for section in page.sections:
-        units = section.units
-        if units is None:
-            continue
-        for printed, form in section.shown.items():
-            groups = _group_symbols(form)
-            if not groups:
-                continue  # printed in raw parameters: (c)
-            numbers = _numbers(units)
-            raw = _raw(form) - numbers
-            groups |= numbers & _raw(form)
-            for p in sorted(raw - set(units.scales), key=lambda s: s.name):
-                absorbed = [sp.latex(g) for g, v in units.groups.items() if p in sp.sympify(v).free_symbols]
-                defects.append(f"{page.name}, {section.title}: ${printed}$ leaves the raw parameter {p} beside the "
-                               f"groups (not a scale{'; absorbed by ' + ', '.join(absorbed) if absorbed else ''})")
-            expr = sp.sympify(form.expr).doit()
-            symbols = sorted(raw | (groups & expr.free_symbols), key=lambda s: s.name)
-            value = _evaluator(expr, symbols)
-            points = [{s: float(rng.uniform(0.6, 1.8)) for s in symbols} for _ in range(3)]
-            for p in sorted(raw, key=lambda s: s.name):
-                powers = []
-                for point in points:
-                    here = value(point)
-                    if not math.isfinite(here) or here == 0:
-                        continue
-                    for c in (1.3, 1.9):
-                        there = value({**point, p: point[p] * c})
-                        ratio = there / here
-                        powers.append(math.log(ratio) / math.log(c) if ratio > 0 else math.nan)
-                if powers and (not all(map(math.isfinite, powers)) or max(powers) - min(powers) > 1e-9):
-                    defects.append(f"{page.name}, {section.title}: ${printed}$ at fixed groups depends on {p} "
-                                   f"beyond a power of it (not a function of the groups alone)")
+    for section, units, printed, form in _forms_of_group_sections(page):
+        groups = _group_symbols(form)
+        if not groups:
+            continue  # printed in raw parameters: (c)
+        numbers = _numbers(units)
+        raw = _raw(form) - numbers
+        groups |= numbers & _raw(form)
+        for p in sorted(raw - set(units.scales), key=lambda s: s.name):
+            absorbed = [sp.latex(g) for g, v in units.groups.items() if p in sp.sympify(v).free_symbols]
+            defects.append(f"{page.name}, {section.title}: ${printed}$ leaves the raw parameter {p} beside the "
+                           f"groups (not a scale{'; absorbed by ' + ', '.join(absorbed) if absorbed else ''})")
+        expr = sp.sympify(form.expr).doit()
+        symbols = sorted(raw | (groups & expr.free_symbols), key=lambda s: s.name)
+        value = _evaluator(expr, symbols)
+        points = [{s: float(rng.uniform(0.6, 1.8)) for s in symbols} for _ in range(3)]
+        for p in sorted(raw, key=lambda s: s.name):
+            powers = []
+            for point in points:
+                here = value(point)
+                if not math.isfinite(here) or here == 0:
+                    continue
+                for c in (1.3, 1.9):
+                    there = value({**point, p: point[p] * c})
+                    ratio = there / here
+                    powers.append(math.log(ratio) / math.log(c) if ratio > 0 else math.nan)
+            if powers and (not all(map(math.isfinite, powers)) or max(powers) - min(powers) > 1e-9):
+                defects.append(f"{page.name}, {section.title}: ${printed}$ at fixed groups depends on {p} "
+                               f"beyond a power of it (not a function of the groups alone)")
     return defects
 
 
@@ -410,24 +414,20 @@ def leftover_defects(page: Page, seed: int = 0) -> list[str]:
 def raw_form_defects(page: Page) -> list[str]:
     """(c): a form of a dimensionless section printed in raw parameters that its groups would print shorter."""
     defects: list[str] = []
-    for section in page.sections:
-        units = section.units
-        if units is None:
+    for section, units, printed, form in _forms_of_group_sections(page):
+        if _group_symbols(form):
             continue
-        for printed, form in section.shown.items():
-            if _group_symbols(form):
-                continue
-            explicit = form.explicit() if isinstance(form, ClosedForm) else sp.sympify(form)
-            if not (_raw(form) - set(units.scales) - _numbers(units)):
-                continue  # in the scales alone (a constant, sigma_w^2): nothing for a group to absorb
-            try:
-                grouped = _presentation.dimensionless(explicit, units.dimensions, units.scales, units.groups,
-                                                      units.names)
-            except ModelError:
-                continue  # not homogeneous in the declared dimensions: no group form to compare
-            if size(grouped) < size(form):
-                defects.append(f"{page.name}, {section.title}: ${printed}$ is printed in raw parameters but is "
-                               f"shorter in the groups: {grouped.latex(where=False)}")
+        explicit = form.explicit() if isinstance(form, ClosedForm) else sp.sympify(form)
+        if not (_raw(form) - set(units.scales) - _numbers(units)):
+            continue  # in the scales alone (a constant, sigma_w^2): nothing for a group to absorb
+        try:
+            grouped = _presentation.dimensionless(explicit, units.dimensions, units.scales, units.groups,
+                                                  units.names)
+        except ModelError:
+            continue  # not homogeneous in the declared dimensions: no group form to compare
+        if size(grouped) < size(form):
+            defects.append(f"{page.name}, {section.title}: ${printed}$ is printed in raw parameters but is "
+                           f"shorter in the groups: {grouped.latex(where=False)}")
     return defects
 
 
