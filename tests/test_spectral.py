@@ -408,3 +408,14 @@ def test_spectral_estimators_on_random_models(seed):
     assert abs(est.z(mutual_information_rate(m, "z0", ["z1", "z2"]))) <= 4
     est, _, _ = estimate_kl_divergence_rate(m, ["z0", "z2"], paths=512, seed=seed)
     assert abs(est.z(kl_divergence_rate(m, ["z0", "z2"]))) <= 4
+
+
+def test_a_singular_spectral_density_is_refused_by_name():
+    # two recorded variables driven by the same noise alone copy one another: sympy's NonInvertibleMatrixError
+    # (symbolic) and a ZeroDivisionError (numeric) came out raw
+    v, a, b = sp.symbols("v a b", real=True)
+    k = sp.Symbol("k", positive=True)
+    model = tt.LinearSDE({v: -v, a: v - k * a, b: v - k * b}, {v: 1})
+    for m in (model, model.subs({k: 2})):
+        with pytest.raises(tt.SingularCovariance, match="singular at every frequency"):
+            tt.kl_divergence_rate(m, [a, b])

@@ -41,8 +41,12 @@ from typing import Any
 import mpmath
 import numpy as np
 import sympy as sp
+try:
+    from sympy.matrices.exceptions import NonInvertibleMatrixError
+except ImportError:  # sympy before 1.13
+    from sympy.matrices.common import NonInvertibleMatrixError
 
-from ...errors import ModelError, TooLarge
+from ...errors import ModelError, SingularCovariance, TooLarge
 from .. import budget
 from .._backend import NumOps
 from ..checks import guarded
@@ -286,10 +290,19 @@ _RATES = ModelCache()
 def _rate(model: LinearSDE, ops: Any, A: Any, b: Any, D: Any, O: list[int]) -> Any:
     """:func:`kl_divergence_rate` of the variables ``O`` (indices), before its form is applied."""
     kept = _check_finite_structure(model, ops, A, D, O)
+    try:
+        if ops is NumOps:
+            spectral = _spectral_numeric(model, A, D, kept) if len(kept) > 1 else 0.0
+        else:
+            spectral = _spectral_symbolic(model, A, D, kept) if len(kept) > 1 else sp.Integer(0)
+    except (NonInvertibleMatrixError, ZeroDivisionError):
+        names = ", ".join(str(model.variables[i]) for i in kept)
+        raise SingularCovariance(
+            f"{_WHAT} of {_names(model, O)}: the spectral density of {names} is singular at every frequency (some of "
+            "them are driven by the same noise alone and copy one another), so the divergence rate is undefined; "
+            "record fewer of them") from None
     if ops is NumOps:
-        spectral = _spectral_numeric(model, A, D, kept) if len(kept) > 1 else 0.0
         return max(spectral, 0.0) + _mean_numeric(model, A, b, D, O)
-    spectral = _spectral_symbolic(model, A, D, kept) if len(kept) > 1 else sp.Integer(0)
     value = spectral + _mean_symbolic(model, A, D, O)
     if value != 0:
         observed = [model.variables[i] for i in O]
