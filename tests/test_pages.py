@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import runpy
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,8 @@ from thermotheory.cli import main
 from thermotheory.core.closedform import CovarianceNames
 from thermotheory.core.layout import align_rows
 from thermotheory.export.derivation import derivation_tex, md_title, quantity_lines, tex_title, write_derivation
+
+from .page_runs import page_run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -188,13 +189,11 @@ def test_titles_typeset_their_math(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("script", ["decoder", "particle"])
-def test_derivation_pages_have_no_defects(script, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("THERMOTHEORY_OUT", str(tmp_path))
-    monkeypatch.setenv("THERMOTHEORY_FAST", "1")
-    runpy.run_path(str(ROOT / "derivations" / f"{script}.py"), run_name="__main__")
-    tex = (tmp_path / f"{script}.tex").read_text()
+def test_derivation_pages_have_no_defects(script, capsys):
+    run = page_run(script)  # the script's fast run, shared with the other tests that read its page
+    tex = run.tex
     assert not defects(tex), defects(tex)
-    assert not defects((tmp_path / f"{script}.md").read_text(), markdown=True)
+    assert not defects(run.md, markdown=True)
     assert r"\section*{" in tex and r"\_" not in tex.split(r"\begin{align}")[0]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import runpy
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,6 +24,8 @@ from thermotheory.errors import InvalidExport, ModelError
 from thermotheory.export.derivation import (CONVENTIONS, bibliography, derivation_tex, glossary_rows, page_notation,
                                             quantity_lines, write_derivation)
 from thermotheory.quantity import Quantity, Role, notation_head
+
+from .page_runs import page_run
 
 ROOT = Path(__file__).resolve().parents[1]
 BIB = ROOT / "docs" / "references.bib"
@@ -350,11 +351,9 @@ def test_reports_have_one_meaning_per_symbol(name, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("script", ["decoder", "sensor", "two_temperatures"])
-def test_derivation_pages_have_one_meaning_per_symbol_and_their_apparatus(script, tmp_path, monkeypatch):
-    monkeypatch.setenv("THERMOTHEORY_OUT", str(tmp_path))
-    monkeypatch.setenv("THERMOTHEORY_FAST", "1")
-    runpy.run_path(str(ROOT / "derivations" / f"{script}.py"), run_name="__main__")
-    tex, md = (tmp_path / f"{script}.tex").read_text(), (tmp_path / f"{script}.md").read_text()
+def test_derivation_pages_have_one_meaning_per_symbol_and_their_apparatus(script):
+    run = page_run(script)  # the script's fast run, shared with the other tests that read its page
+    tex, md = run.tex, run.md
     assert two_meanings(tex) == [], two_meanings(tex)
     assert CONVENTIONS.split(":")[0] in tex and CONVENTIONS.split(":")[0] in md
     assert r"\subsection*{Notation}" in tex and "## Notation" in md

@@ -284,15 +284,6 @@ def _widest_sum(expr: sp.Expr) -> sp.Expr | None:
     return max(sums, key=lambda a: latex_width(latex_of(a)))
 
 
-def _named(namer: Any, value: sp.Expr, defs: list) -> sp.Symbol:
-    """A name for ``value`` from ``namer``: the one it has in the document when the namer keeps them (:class:`_Namer`)."""
-    if isinstance(namer, _Namer):
-        return namer.name(value, defs)
-    name = namer()
-    defs.append((latex_of(name), value))
-    return name
-
-
 def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple[str, Any]], settings) -> list[str]:
     tex = latex_of(expr, **settings)
     lead = latex_width(lhs) + 10.0
@@ -304,7 +295,7 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
             if latex_width(piece) + 40.0 > width:  # one term too wide: name its widest sum
                 inner = _widest_sum(term)
                 if inner is not None:
-                    term = term.xreplace({inner: _named(namer, inner, defs)})
+                    term = term.xreplace({inner: namer.name(inner, defs)})
                 sign = "- " if term.could_extract_minus_sign() else "+ "
                 piece = (sign if pieces or sign == "- " else "") + latex_of(-term if sign == "- " else term,
                                                                             **settings)
@@ -314,7 +305,7 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
         inner = _widest_sum(expr)
         if inner is None:
             break
-        expr = expr.xreplace({inner: _named(namer, inner, defs)})
+        expr = expr.xreplace({inner: namer.name(inner, defs)})
         tex = latex_of(expr, **settings)
         if lead + latex_width(tex) <= width:
             break
