@@ -16,6 +16,7 @@ LaTeX must have the hand's shape, checked structurally:
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import sympy as sp
 
 import thermotheory as tt
@@ -191,3 +192,10 @@ def test_a_monomial_every_term_of_a_radicand_shares_leaves_the_root():
     # a symbol that may be negative stays inside the root
     assert _root_contents(sp.sqrt(x**2 * a + x**2 * b)) == sp.sqrt(x**2 * a + x**2 * b)
     assert _root_contents(sp.sqrt(d * a + d**2 * b)) == sp.sqrt(d) * sp.sqrt(a + d * b)
+
+
+@pytest.mark.parametrize("bad", ["x + 1", None, [1, 2], float("nan")])
+@pytest.mark.parametrize("measure", ["reading", "shared_factors", "unmatched_sums", "uncollected_exponentials"])
+def test_a_measure_refuses_what_is_no_expression_by_name(measure, bad):
+    with pytest.raises(tt.ModelError, match=measure):
+        getattr(P, measure)(bad)

@@ -57,6 +57,7 @@ import mpmath
 import sympy as sp
 
 from ..errors import ModelError
+from .checks import as_expression
 from .closedform import ClosedForm, latex_of, theorist_order
 from .layout import latex_width
 
@@ -261,7 +262,13 @@ def reading(expr: Any) -> Reading:
     """
     if isinstance(expr, ClosedForm):
         return _reading(_ordered(expr.expr))
-    return _reading(_ordered(sp.sympify(expr)))
+    return _reading(_ordered(_read(expr, "reading")))
+
+
+def _read(expr: Any, what: str) -> sp.Basic:
+    """A public measure's argument as a sympy object: sympy objects as they are, numbers read, anything else (a
+    string, None, a list) refused by name (:func:`~thermotheory.core.checks.as_expression`)."""
+    return expr if isinstance(expr, sp.Basic) else as_expression(expr, what)
 
 
 @lru_cache(maxsize=8192)
@@ -300,7 +307,7 @@ def shared_factors(expr: Any) -> int:
     (1, 0)
     """
     count = 0
-    for x in sp.preorder_traversal(sp.sympify(expr)):
+    for x in sp.preorder_traversal(_read(expr, "shared_factors")):
         if not isinstance(x, sp.Add) or len(x.args) < 2:
             continue
         common = None
@@ -352,7 +359,7 @@ def unmatched_sums(expr: Any) -> int:
     >>> unmatched_sums((n - 1) * sp.log(1 - n)), unmatched_sums(sp.Mul(-1, 1 - n, sp.log(1 - n)))
     (1, 0)
     """
-    return sum(len(forms) - 1 for forms in _sum_groups(sp.sympify(expr)).values())
+    return sum(len(forms) - 1 for forms in _sum_groups(_read(expr, "unmatched_sums")).values())
 
 
 def size(expr: Any) -> tuple[float, int, int]:
@@ -1106,7 +1113,7 @@ def uncollected_exponentials(expr: Any) -> int:
     >>> uncollected_exponentials(g * x / k - g / k + t), uncollected_exponentials(t - g * (1 - x) / k)
     (1, 0)
     """
-    expr = sp.sympify(expr)
+    expr = _read(expr, "uncollected_exponentials")
     if not expr.has(sp.exp):
         return 0
     count = 0
