@@ -106,6 +106,46 @@ def _defined(tex: str) -> set[str]:
     return found
 
 
+_TRANSITION = re.compile(r"(?P<states>.*?&\\(?:rightleftharpoons|rightarrow)[^:]*):\s*\\quad\s*(?P<rates>.*)")
+_RATE_LABEL = re.compile(r"(?:^|,\\\s*)(\\mathrm\{[A-Za-z]\}'*|\\[A-Za-z]+'*|[A-Za-z]'*)(?:_\{[+-]\})?\s*=")
+
+
+def _symbol_bases(tex: str) -> set[str]:
+    """The symbols a reader sees in a piece of LaTeX, without their indices and word labels (``k_{\\mathrm{on}}``
+    is ``k``, ``\\text{R*}`` is none)."""
+    tex = re.sub(r"\\(?:mathrm|text)\{[^{}]*\}", " ", tex)
+    while re.search(r"_\{[^{}]*\}", tex):
+        tex = re.sub(r"_\{[^{}]*\}", " ", tex)
+    tex = re.sub(r"_\\?[A-Za-z0-9]+", " ", tex)
+    return {t for t in re.findall(r"\\[A-Za-z]+|(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])", tex) if t not in LAYOUT}
+
+
+def rate_labels_with_two_meanings(tex: str) -> list[str]:
+    """Every letter that labels the rates of a model's transition lines (``a &\\rightarrow b: \\quad w = ...``,
+    ``w_{+} = ..., w_{-} = ...``) and in the same model block is also a symbol of the rates, a state's base,
+    or the head of a result or a definition."""
+    found = []
+    for env in _environments(tex):
+        labels: dict[str, str] = {}
+        taken: set[str] = set()
+        others = []
+        for line in env:
+            m = _TRANSITION.fullmatch(line)
+            if m is None:
+                others.append(line)
+                continue
+            rates = m.group("rates")
+            for label in _RATE_LABEL.findall(rates):
+                labels.setdefault(label, line)
+            rates = re.sub(r"\\Delta s\s*=", " ", _RATE_LABEL.sub(" ", rates))  # the labels, not the symbols
+            taken |= _symbol_bases(m.group("states")) | _symbol_bases(rates)
+        block = "\\begin{align}\n" + " \\\\\n".join(others) + "\n\\end{align}"
+        taken |= {head for head in _result_heads(block)} | _defined(block)
+        found += [f"{label} (the label of a rate) and the model's {label}, in: {line}"
+                  for label, line in labels.items() if label in taken]
+    return found
+
+
 def two_meanings(tex: str) -> list[str]:
     """Every symbol of a page with two meanings: a result written with a symbol that the model, or a definition
     under 'where', already uses, or a glossary that gives one symbol two rows."""
@@ -123,7 +163,7 @@ def two_meanings(tex: str) -> list[str]:
                 continue
             if meaning.setdefault(symbol, what) != what:
                 found.append(f"{symbol} in the glossary twice: {meaning[symbol]!r} and {what!r}")
-    return found
+    return found + rate_labels_with_two_meanings(tex)
 
 
 def _bib_fields(key: str) -> dict[str, str]:
@@ -220,6 +260,28 @@ def test_the_scan_sees_the_old_clash_of_sigma():
     rows = "\n".join([r"\raggedright $\sigma$ & \raggedright noise & \raggedright -- \tabularnewline",
                        r"\raggedright $\sigma$ & \raggedright entropy production & \raggedright -- \tabularnewline"])
     assert len(two_meanings(rows)) == 1
+
+
+def test_the_scan_sees_a_rate_label_that_is_a_symbol_of_the_model():
+    """The jump processes page as committed before #24: proofreading's catalysis rate w labelled w."""
+    old = "\n".join([r"\begin{align}", r"E &\rightleftharpoons R: \quad w_{+} = k_{\mathrm{on}},\ w_{-} = \kappa \\",
+                     r"\text{R*} &\rightarrow E: \quad w = l + w \\", r"R &\rightarrow \text{R*}: \quad w = m \\",
+                     r"v_R &= \frac{k_{\mathrm{on}} m p_E w}{\left(\kappa + m\right) \left(l + w\right)}",
+                     r"\end{align}"])
+    assert len(two_meanings(old)) == 1 and two_meanings(old)[0].startswith("w (the label of a rate)")
+    assert two_meanings(old.replace("w_{", r"\nu_{").replace(r"\quad w =", r"\quad \nu =")) == []
+    # a clean line alone passes; a label that is a state's base, or a result of the same block, is seen
+    clean = r"\begin{align}" + "\n" + r"\text{R*} &\rightarrow E: \quad \nu = l + w" + "\n" + r"\end{align}"
+    assert two_meanings(clean) == []
+    states = r"\begin{align}" + "\n" + r"w_{1} &\rightarrow s_{2}: \quad w = \frac{r x}{1 - x}" + "\n" + r"\end{align}"
+    assert len(rate_labels_with_two_meanings(states)) == 1
+    assert rate_labels_with_two_meanings(states.replace(r"\quad w", r"\quad k")) == []
+    result = "\n".join([r"\begin{align}", r"a &\rightleftharpoons b: \quad \nu_{+} = k_{1},\ \nu_{-} = k_{2} \\",
+                         r"\nu &= \frac{k_{1} k_{2}}{\Sigma}", r"\end{align}"])
+    assert len(rate_labels_with_two_meanings(result)) == 1
+    # indices, word labels and reservoirs are not symbols: k_{w}, \Delta s, \text{w}
+    apart = r"a &\rightleftharpoons b: \quad w_{+} = k_{w},\ w_{-} = 1,\ \Delta s = 0\ (\text{w})"
+    assert rate_labels_with_two_meanings(r"\begin{align}" + "\n" + apart + "\n" + r"\end{align}") == []
 
 
 def test_a_parameter_called_sigma_moves_the_entropy_production_to_its_alternative(tmp_path):

@@ -93,6 +93,27 @@ def _is_zero_rate(value: Any) -> bool:
     return bool(value.is_zero)
 
 
+#: The letters a transition rate may be labelled with (``w_{+}``, ``k_{+}``, ...), in order of preference.
+#: Not ``\omega`` or ``\kappa``: they would be tried only when ``w`` and ``k`` are taken, beside which they
+#: read as the same letter.
+_RATE_LETTERS = ("w", "k", r"\nu", r"\lambda", r"\gamma", r"\Gamma")
+#: The label when every letter of ``_RATE_LETTERS`` names something of the model (primes added until it is free).
+_RATE_FALLBACK = r"\mathrm{w}"
+
+
+def _latex_head(tex: str) -> str:
+    r"""The base of a printed symbol: its LaTeX up to its first index (``k_{\mathrm{on}}`` -> ``k``).
+
+    Accents, primes and word-like names stay (``\tilde{w}``, ``w'`` and ``\kappa`` are not ``w`` or ``k``).
+    """
+    depth = 0
+    for n, char in enumerate(tex):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0 and char in "_^":
+            return tex[:n].strip()
+    return tex.strip()
+
+
 def _pair(key: Any, what: str) -> tuple[Any, Any]:
     if not isinstance(key, tuple) or len(key) != 2:
         raise ModelError(f"{what}: expected keys (a, b) naming a jump a -> b but found the key {key!r:.80}")
@@ -733,8 +754,69 @@ class MarkovJumpProcess:
             return latex_of(sp.Symbol(state)) if state.isidentifier() else rf"\text{{{state}}}"
         return latex_of(sp.sympify(state)) if isinstance(state, (int, sp.Basic)) else rf"\text{{{state}}}"
 
+    def _printed_heads(self) -> set[str]:
+        """The bases of what the transition lines print as symbols: the states', the rates' and the flows'."""
+        heads: set[str] = set()
+
+        def state_heads(state: Any) -> None:
+            if isinstance(state, tuple):
+                for part in state:
+                    state_heads(part)
+            elif isinstance(state, sp.Basic) and not state.is_number:
+                expression_heads(state)
+            else:
+                heads.add(_latex_head(self._state_latex(state)))
+
+        def expression_heads(expr: sp.Basic) -> None:
+            for sym in expr.free_symbols:
+                heads.add(_latex_head(latex_of(sym)))
+            for call in expr.atoms(sp.core.function.AppliedUndef):  # f(x): the name f is printed
+                heads.add(_latex_head(latex_of(sp.Symbol(call.func.__name__))))
+
+        for state in self._states:
+            state_heads(state)
+        for value in (*self._rates.values(), *self._flows.values()):
+            if isinstance(value, sp.Basic):
+                expression_heads(value)
+        return heads
+
+    @property
+    def rate_symbol(self) -> str:
+        r"""The letter (LaTeX) that labels the rates in :meth:`latex_lines`: ``w`` unless the model uses it.
+
+        The first of ``w``, ``k``, ``\nu``, ``\lambda``, ``\gamma``, ``\Gamma`` that is not the base
+        of a state's name or of a symbol of the rates and entropy flows, compared as printed
+        (``k_{\mathrm{on}}`` has the base ``k``; ``\kappa`` is not ``k``; states ``w_1, w_2`` have
+        the base ``w``), so that one symbol has one meaning on a page. When all of them are
+        taken, ``\mathrm{w}`` (an upright w), with primes added until it names nothing of the
+        model: the choice never fails.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> k, q = sp.symbols("k q", positive=True)
+        >>> MarkovJumpProcess({("a", "b"): k, ("b", "a"): q}).rate_symbol
+        'w'
+        >>> w, l = sp.symbols("w l", positive=True)  # a catalysis rate called w (kinetic proofreading)
+        >>> m = MarkovJumpProcess({("E", "C"): q, ("C", "E"): l + w})
+        >>> m.rate_symbol, m.latex_lines()
+        ('k', ['E &\\rightleftharpoons C: \\quad k_{+} = q,\\ k_{-} = l + w'])
+        >>> MarkovJumpProcess({("w_1", "w_2"): k, ("w_2", "w_1"): q}).rate_symbol  # states called w, a rate k
+        '\\nu'
+        """
+        if "rate_symbol" not in self._cache:
+            taken = self._printed_heads()
+            letter = next((c for c in _RATE_LETTERS if c not in taken), _RATE_FALLBACK)
+            while letter in taken:  # finitely many heads are taken: a free one comes
+                letter += "'"
+            self._cache["rate_symbol"] = letter
+        return self._cache["rate_symbol"]
+
     def latex_lines(self, width: float = TEXT_WIDTH) -> list[str]:
         r"""The transitions as LaTeX ``aligned`` lines: ``a \rightleftharpoons b`` with both rates, one per pair.
+
+        The rates are labelled with :attr:`rate_symbol` (``w_{+}``, ``w_{-}``, or ``w`` for a jump
+        without its reverse): ``w`` unless the model's states or symbols use that letter.
 
         Raises
         ------
@@ -756,16 +838,17 @@ class MarkovJumpProcess:
             raise ModelError(f"the model has {len(pairs)} transitions; LaTeX is rendered for at most "
                              f"{MAX_LATEX_TRANSITIONS}")
         lines = []
+        r = self.rate_symbol
         for i, j in pairs:
             a, b = self._state_latex(self._states[i]), self._state_latex(self._states[j])
             fwd, bwd = self._rates.get((i, j)), self._rates.get((j, i))
             if fwd is not None and bwd is not None:
                 head = rf"{a} &\rightleftharpoons {b}: \quad "
-                body = rf"w_{{+}} = {latex_of(sp.sympify(fwd))},\ w_{{-}} = {latex_of(sp.sympify(bwd))}"
+                body = rf"{r}_{{+}} = {latex_of(sp.sympify(fwd))},\ {r}_{{-}} = {latex_of(sp.sympify(bwd))}"
             else:
                 src, dst, w = (a, b, fwd) if fwd is not None else (b, a, bwd)
                 head = rf"{src} &\rightarrow {dst}: \quad "
-                body = rf"w = {latex_of(sp.sympify(w))}"
+                body = rf"{r} = {latex_of(sp.sympify(w))}"
             if (i, j) in self._flows:
                 body += rf",\ \Delta s = {latex_of(self._flows[(i, j)])}"
             name = self._res.get((i, j))
