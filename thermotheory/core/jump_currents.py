@@ -25,6 +25,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ModelError, TooLarge
+from . import budget
 from .checks import check_value
 from . import jump_forms as forms
 
@@ -232,7 +233,7 @@ def _symbolic_variance(model: Any, d: dict) -> sp.Expr:
     num = -(C0ss * C1**2 - 2 * C1s * C0s * C1 + 2 * C2 * C0s**2)
     den = C1**3
     num, den = num.cancel(den)
-    return sp.factor(num.as_expr() / den.as_expr()) if n <= 3 else num.as_expr() / den.as_expr()
+    return budget.factor(num.as_expr() / den.as_expr()) if n <= 3 else num.as_expr() / den.as_expr()
 
 
 def current_scgf(model: Any, current: Any, s: Any) -> Any:

@@ -326,7 +326,7 @@ def _integrate_exponentials(expr: sp.Expr, s: sp.Symbol, t: sp.Expr) -> sp.Expr:
     by_rate: dict[sp.Expr, sp.Expr] = {}
     for term in sp.Add.make_args(sp.expand(expr)):
         num, den = term.as_numer_denom()
-        c_den, d_den = sp.factor(den).as_independent(s, as_Add=False)
+        c_den, d_den = budget.factor(den).as_independent(s, as_Add=False)
         for piece in sp.Add.make_args(sp.expand(num)):
             c_num, d_num = piece.as_independent(s, as_Add=False)
             rate = sp.expand((exponent(d_num, term) - exponent(d_den, term)) / s)
@@ -335,7 +335,7 @@ def _integrate_exponentials(expr: sp.Expr, s: sp.Symbol, t: sp.Expr) -> sp.Expr:
             by_rate[rate] = by_rate.get(rate, sp.Integer(0)) + c_num / c_den
     total = sp.Integer(0)
     for rate, coeff in by_rate.items():
-        coeff = sp.factor(sp.cancel(coeff))
+        coeff = budget.factor(sp.cancel(coeff))
         if coeff == 0:
             continue
         if rate == 0:

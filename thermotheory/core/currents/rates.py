@@ -36,6 +36,7 @@ from .._lazy import scipy_linalg as sla  # imported on first use (import time, i
 import sympy as sp
 
 from ...errors import ModelError, TooLarge
+from .. import budget
 from ..checks import guarded
 from ..state import covariance_matrix, stationary_mean
 from ..model import LinearSDE
@@ -103,7 +104,7 @@ class _Pieces:
 def _tidy(expr: Any) -> Any:
     """A compact canonical symbolic form (cancelled and factored)."""
     expr = sp.sympify(expr)
-    return expr if expr.is_Number else sp.factor(sp.cancel(sp.together(expr)))
+    return expr if expr.is_Number else budget.factor(sp.cancel(sp.together(expr)))
 
 
 def _round_off(values: list[float], n: int) -> float:

@@ -33,6 +33,7 @@ from .._lazy import scipy_linalg as sla  # imported on first use (import time, i
 import sympy as sp
 
 from ...errors import ModelError
+from .. import budget
 from ..checks import as_expression, guarded
 from ..model import LinearSDE
 from .current import Current, _is_zero
@@ -207,7 +208,7 @@ def _symbolic_scgf(model: LinearSDE, current: Current, P: _Pieces, s: sp.Expr) -
         if _is_zero(sp.Matrix([d])):
             raise ModelError("the SCGF of a current of a one-variable model without noise is trivial: the state is "
                              "constant in the stationary state")
-        w = sp.sqrt(sp.factor(sp.cancel(a**2 - 2 * d * R[0, 0])))
+        w = sp.sqrt(budget.factor(sp.cancel(a**2 - 2 * d * R[0, 0])))
         Qv = (-a - w) / (2 * d)
         q = s * (2 * Qv * d * gg + p[0, 0] + 2 * s * G[0, 0] * d * gg) / w
         lam = d * Qv + d * q**2 + 2 * s * gg * d * q + s * phi0 + s**2 * d * gg**2
@@ -215,11 +216,11 @@ def _symbolic_scgf(model: LinearSDE, current: Current, P: _Pieces, s: sp.Expr) -
     if P.n == 2 and _zero(g1) and _zero(P.H * P.m + P.c):
         Ham = sp.Matrix(sp.BlockMatrix([[At, 2 * D], [-R, -At.T]]))
         mu = sp.Dummy("mu")
-        coeffs = [sp.factor(sp.cancel(e)) for e in Ham.charpoly(mu).all_coeffs()]  # mu^4 + c1 mu^3 + ...
+        coeffs = [budget.factor(sp.cancel(e)) for e in Ham.charpoly(mu).all_coeffs()]  # mu^4 + c1 mu^3 + ...
         if not _is_zero(sp.Matrix([coeffs[1], coeffs[3]])):
             raise ModelError("the Riccati equation's Hamiltonian is not even: the SCGF has no closed form here")
         a2, a0 = coeffs[2], coeffs[4]
-        lam = (-sp.sqrt(sp.factor(-a2 + 2 * sp.sqrt(a0))) - At.trace()) / 2 + s * phi0
+        lam = (-sp.sqrt(budget.factor(-a2 + 2 * sp.sqrt(a0))) - At.trace()) / 2 + s * phi0
         return _tidy_scgf(lam)
     raise ModelError(
         "the SCGF has a closed form here for linear currents, one-variable models, and two-variable models with no "
@@ -250,5 +251,5 @@ def _zero(M: sp.MatrixBase) -> bool:
 def _tidy_scgf(expr: sp.Expr) -> sp.Expr:
     """One quotient with factored radicands (so that a perfect square leaves its root)."""
     roots = lambda e: e.is_Pow and e.exp == sp.Rational(1, 2)  # noqa: E731
-    expr = expr.replace(roots, lambda e: sp.sqrt(sp.factor(sp.cancel(e.base))))
+    expr = expr.replace(roots, lambda e: sp.sqrt(budget.factor(sp.cancel(e.base))))
     return sp.factor_terms(sp.together(expr))

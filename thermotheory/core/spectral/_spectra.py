@@ -267,7 +267,7 @@ def _companion_variances(n: int) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Expr, 
     noise[n - 1, n - 1] = 1
     eqs = F * V + V * F.T + noise
     sol = sp.solve([eqs[i, j] for i in range(n) for j in range(i, n)], list(cells.values()), dict=True)[0]
-    return c, tuple(sp.factor(sol[cells[(j, j)]]) for j in range(n))
+    return c, tuple(budget.factor(sol[cells[(j, j)]]) for j in range(n))
 
 
 #: Largest degree in omega^2 of a symbolic integrand's denominator that is integrated.
@@ -324,7 +324,7 @@ def rational_integral(P: sp.Poly, Q: sp.Poly, what: str) -> sp.Expr:
     at = dict(zip(c, coeffs[:n]))
     p = P.all_coeffs()[::-1]
     total = sum((p[j] * variances[j].xreplace(at) for j in range(len(p))), sp.Integer(0))
-    total = sp.factor(sp.cancel(sp.together(total)))
+    total = budget.factor(sp.cancel(sp.together(total)))
     return (2 * sp.pi * total / const).xreplace(radicals)
 
 
