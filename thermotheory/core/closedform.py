@@ -721,7 +721,11 @@ class _Printer(LatexPrinter):
     (``1 + \rho``, ``e^{x} - 1``, :func:`theorist_order`); the logarithm of a positive number
     or of a symbol without parentheses (``\ln 2``, ``\ln \tau_{n}``; with them where it is not
     the last factor of a product: ``\left(\ln a\right) b``), of anything else with them. A fraction times one
-    function application with parentheses prints the fraction first: ``\frac{1}{2} \ln{\left(1 + x \right)}``.
+    function application with parentheses prints the fraction first: ``\frac{1}{2} \ln{\left(1 + x \right)}``,
+    also beside a sum or with a tall argument: ``\frac{1}{2} \left(1 - 2 u\right) \ln{\left(\dots\right)}``. An
+    integer every term of a sum in a denominator or a product shares goes in front (``\frac{1}{5 \left(1 -
+    x\right)}``, :func:`_content_out`), and sums less a number are turned in pairs (``\frac{6 - 5 x}{10 \left(1 -
+    x\right)}``, :func:`_numbers_first`); a sum standing alone is printed as it is (``2 x + 2 y``).
     """
 
     _default_settings = {**LatexPrinter._default_settings, "ln_notation": True}
@@ -763,14 +767,41 @@ class _Printer(LatexPrinter):
         return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
 
     def _print_Mul(self, expr: Any) -> str:
-        # a fraction times one tall function application, as a hand writes it: \frac{1}{2} \ln(...)
-        if isinstance(expr, sp.Mul) and len(expr.args) == 2:
-            c, f = expr.args
-            if (c.is_Rational and c.q != 1 and isinstance(f, sp.Function) and not isinstance(f, (sp.exp, AppliedUndef))
-                    and self._bare_log(f) is None):
-                tex = rf"\frac{{{abs(c.p)}}}{{{c.q}}} {self._print(f)}"
+        # an integer every term of a factor's sum shares, in front: 1/(5 (1 - x)), not 1/(5 - 5 x)
+        content = _content_out(expr)
+        if content is not None:
+            return self._print(content)
+        turned = _numbers_first(expr)  # (5 x - 6)/(10 (x - 1)) as (6 - 5 x)/(10 (1 - x))
+        if turned is not None:
+            return self._print(turned)
+        # a fraction times a product with a function application, as a hand writes it: \frac{1}{2} \ln(...),
+        # \frac{1}{2} (1 - 2 u) \ln(...)
+        if isinstance(expr, sp.Mul) and len(expr.args) >= 2:
+            c, rest = expr.args[0], expr.args[1:]
+            if c.is_Rational and c.q != 1 and self._fraction_first(rest):
+                tex = rf"\frac{{{abs(c.p)}}}{{{c.q}}} {self._print(sp.Mul(*rest))}"
                 return "- " + tex if c < 0 else tex
         return super()._print_Mul(expr)
+
+    def _fraction_first(self, factors: Sequence[Any]) -> bool:
+        r"""Whether a fraction times ``factors`` is printed with the fraction in front.
+
+        One function application with parentheses alone (``\frac{1}{2} \ln(1 + x)``); or one beside other
+        factors, none of them in a denominator, where the product is tall or bracketed: the function's argument
+        holds a fraction, or another factor is a sum (``\frac{1}{2} (1 - 2 u) \ln(\dots)``). ``\frac{x \ln(1 +
+        x)}{2}`` stays one fraction; an exponential or a bare log (``\ln 2``) is no such function.
+        """
+        funcs = [f for f in factors if isinstance(f, sp.Function) and not isinstance(f, (sp.exp, AppliedUndef))
+                 and self._bare_log(f) is None]
+        if len(funcs) != 1:
+            return False
+        if len(factors) == 1:
+            return True
+        others = [f for f in factors if f is not funcs[0]]
+        if any(f.is_number or (f.is_Pow and not (f.exp.is_Integer and f.exp > 0)) for f in others):
+            return False  # a number, a denominator or a root of its own
+        tall = any(isinstance(a, sp.Pow) and a.exp.is_negative for a in sp.preorder_traversal(funcs[0].args[0]))
+        return tall or any(isinstance(f.as_base_exp()[0], sp.Add) for f in others)
 
     def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
         if not last and self._bare_log(expr) is not None:  # \ln a b would read as \ln(a b)
@@ -816,7 +847,99 @@ class _Printer(LatexPrinter):
     def _print_Pow(self, expr: Any) -> str:
         if isinstance(expr.base, sp.Determinant) and expr.exp.is_Integer and expr.exp > 0:
             return self._print_Determinant(expr.base, self._print(expr.exp))
+        if expr.exp.is_Integer and expr.exp > 0:  # (2 + 2 x)^2 as 4 (1 + x)^2
+            content = _content_out(expr)
+            if content is not None:
+                return self._print(content)
         return super()._print_Pow(expr)
+
+
+def _integer_content(s: sp.Basic) -> int:
+    """The largest integer every term of the sum ``s`` is a multiple of (1 when a term has a non-integer
+    coefficient): 5 for ``5 - 5 x``, 1 for ``x/2 + y/2`` and for ``2.0 x + 2.0``."""
+    g = 0
+    for t in s.args:
+        c = t.as_coeff_Mul()[0]
+        if not c.is_Integer:
+            return 1
+        g = int(sp.igcd(g, int(c)))
+        if g == 1:
+            return 1
+    return g
+
+
+def _content_out(expr: Any) -> Any:
+    r"""A product (or a power) with the integer content of each sum factor (to an integer power) moved into its
+    coefficient, or None where no factor has one: ``1/(5 - 5 x)`` as ``(1/5) (1 - x)^{-1}``, printed
+    ``\frac{1}{5 \left(1 - x\right)}``. Printing only; a product that would multiply out again (a number times one
+    sum) is left as it is."""
+    if not isinstance(expr, (sp.Mul, sp.Pow)):
+        return None
+    coeff, out, changed = sp.Integer(1), [], False
+    for f in sp.Mul.make_args(expr):
+        base, k = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
+        if isinstance(base, sp.Add) and k.is_Integer and k != 0:
+            g = _integer_content(base)
+            if g > 1:
+                coeff *= sp.Integer(g) ** k
+                out.append(sp.Pow(base.func(*[t / g for t in base.args], evaluate=False), k, evaluate=k == 1))
+                changed = True
+                continue
+        out.append(f)
+    if not changed:
+        return None
+    rebuilt = sp.Mul(coeff, *out)
+    return rebuilt if isinstance(rebuilt, sp.Mul) else None
+
+
+def _constant_last(s: Any) -> bool:
+    """Whether the sum ``s`` is printed as terms less a number (``5 x - 6``, ``x - 1``): one negative number, every
+    other term without a minus sign."""
+    if not isinstance(s, sp.Add):
+        return False
+    numbers = [t for t in s.args if t.is_Number]
+    return (len(numbers) == 1 and numbers[0].is_negative
+            and not any(t.could_extract_minus_sign() for t in s.args if t is not numbers[0]))
+
+
+def _turned(f: Any) -> Any:
+    """``-f`` written with its numbers first (``6 - 5 x`` for ``5 x - 6``), for a factor that is such a sum to an odd
+    power, or a sum whose every term has one such factor; None for any other factor."""
+    base, k = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
+    if not (isinstance(base, sp.Add) and k.is_Integer and k.is_odd):
+        return None
+    if _constant_last(base):
+        return sp.Pow(sp.Add(*[-t for t in base.args]), k)
+    terms = []
+    for t in base.args:
+        factors = list(sp.Mul.make_args(t))
+        i = next((i for i, g in enumerate(factors) if _constant_last(g.as_base_exp()[0])
+                  and g.as_base_exp()[1].is_Integer and g.as_base_exp()[1].is_odd), None)
+        if i is None:
+            return None
+        factors[i] = _turned(factors[i])
+        terms.append(sp.Mul(*factors))
+    return sp.Pow(sp.Add(*terms), k)
+
+
+def _numbers_first(expr: Any) -> Any:
+    r"""A product with its factors ``a x - c`` (terms less a number) turned to ``c - a x`` in pairs, or None where
+    none turns: ``\frac{5 x - 6}{10 (x - 1)}`` as ``\frac{6 - 5 x}{10 (1 - x)}``, ``u_1 (2 u_0 - 1) / (u_0 (2 u_1 -
+    1))`` as ``u_1 (1 - 2 u_0) / (u_0 (1 - 2 u_1))``; an odd number of them all turned where the product has a
+    minus sign to take (``- y (x - 1)`` as ``y (1 - x)``). The value is the same."""
+    if not isinstance(expr, sp.Mul):
+        return None
+    factors = list(expr.args)
+    turned = {i: _turned(f) for i, f in enumerate(factors)}
+    turned = {i: t for i, t in turned.items() if t is not None}
+    if not turned:
+        return None
+    coeff = sp.Mul(*[f for f in factors if f.is_number])
+    if len(turned) % 2 and not coeff.is_negative:
+        return None
+    sign = -1 if len(turned) % 2 else 1  # an odd number turned: the coefficient's minus sign taken
+    rebuilt = sp.Mul(*[sign * f if f.is_number else turned.get(i, f) for i, f in enumerate(factors)])
+    return rebuilt if isinstance(rebuilt, sp.Mul) else None
 
 
 def latex_of(expr: Any, **settings: Any) -> str:

@@ -229,16 +229,20 @@ class Reading(NamedTuple):
     unmatched_sums: int = 0
     #: Groups of terms that share a symbolic factor and differ only in exponentials (:func:`uncollected_exponentials`).
     uncollected_exponentials: int = 0
+    #: Sums over a number with a term that number divides, left uncancelled (:func:`_uncancelled_numbers`).
+    uncancelled_numbers: int = 0
 
     @property
     def score(self) -> float:
         """The mean of width and ink, with the penalties: :data:`NESTED_FRACTION_PT` per nested fraction,
         :data:`LEADING_MINUS_PT` per leading minus, :data:`SHARED_FACTOR_PT` per sum with a factor left in,
         :data:`UNMATCHED_SUM_PT` per sum printed unlike a multiple of it elsewhere, :data:`SHARED_FACTOR_PT` per
-        group of terms differing only in exponentials left apart."""
+        group of terms differing only in exponentials left apart and per sum over a number with a term it divides
+        (``\\frac{2 u \\ln a + (1 - 2 u) \\ln b}{2}``, :func:`_uncancelled_numbers`)."""
         return ((self.width + self.ink) / 2 + NESTED_FRACTION_PT * (self.nested_numerator + self.nested_denominator)
                 + LEADING_MINUS_PT * self.leading_minus + SHARED_FACTOR_PT * self.shared_factors
-                + UNMATCHED_SUM_PT * self.unmatched_sums + SHARED_FACTOR_PT * self.uncollected_exponentials)
+                + UNMATCHED_SUM_PT * self.unmatched_sums + SHARED_FACTOR_PT * self.uncollected_exponentials
+                + SHARED_FACTOR_PT * self.uncancelled_numbers)
 
 
 def reading(expr: Any) -> Reading:
@@ -276,7 +280,33 @@ def _reading(expr: sp.Basic) -> Reading:
     tex = latex_of(expr)
     num, den = nested_fractions(tex)
     return Reading(latex_width(tex), latex_width(tex.replace(r"\frac", "")), num, den, leading_minus(tex), len(tex),
-                   shared_factors(expr), unmatched_sums(expr), uncollected_exponentials(expr))
+                   shared_factors(expr), unmatched_sums(expr), uncollected_exponentials(expr),
+                   _uncancelled_numbers(expr))
+
+
+def _uncancelled_numbers(expr: sp.Basic) -> int:
+    r"""How many sums of ``expr`` stand over a number that divides one of their terms' coefficients, uncancelled.
+
+    A hand writes ``u \ln a + \frac{1}{2} (1 - 2 u) \ln b``, not ``\frac{2 u \ln a + (1 - 2 u) \ln b}{2}``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> u, a, b = sp.symbols("u a b", positive=True)
+    >>> s = 2 * u * sp.log(a) + (1 - 2 * u) * sp.log(b)
+    >>> _uncancelled_numbers(sp.Mul(sp.Rational(1, 2), s, evaluate=False)), _uncancelled_numbers(s / 2)
+    (1, 0)
+    """
+    count = 0
+    for x in sp.preorder_traversal(expr):
+        if not isinstance(x, sp.Mul):
+            continue
+        q = sp.Mul(*[f for f in x.args if f.is_Rational]).q
+        above = [f for f in x.args if not f.is_number and not (f.is_Pow and f.exp.is_negative)]
+        if q == 1 or len(above) != 1 or not isinstance(above[0], sp.Add):  # the numerator: one sum, nothing else
+            continue
+        count += any(t.as_coeff_Mul()[0].is_Integer and t.as_coeff_Mul()[0] % q == 0 for t in above[0].args)
+    return count
 
 
 def _numerator_factors(term: sp.Basic) -> set:
@@ -1765,6 +1795,10 @@ def _scaled(scale: sp.Expr, f: sp.Expr) -> sp.Expr:
     if len(powers) > 1 and all(e.is_Rational and e.q == 2 for e in powers.values()):
         scale = sp.Pow(scale ** 2, sp.Rational(1, 2), evaluate=False)
     c, rest = f.as_coeff_Mul()
+    if c in (1, -1) and rest.is_Mul:  # an integer its sums share, in front as the printer writes it (2 (t - 1))
+        content, primitive = rest.as_content_primitive()
+        if content.is_Integer and content > 1 and primitive.is_Mul:
+            c, rest = c * content, primitive
     if c.is_Rational and c not in (1, -1) and rest.is_Mul and sp.fraction(rest)[1] == 1:
         return c * sp.UnevaluatedExpr(scale) * sp.UnevaluatedExpr(rest)
     return sp.UnevaluatedExpr(scale) * sp.UnevaluatedExpr(f)
