@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import os
 import pickle
 import runpy
@@ -61,13 +62,18 @@ def record(names: list[str]) -> list[tuple[str, str, object]]:
     recorded: list[tuple[str, str, object]] = []
     original = export.write_derivation
 
-    def recording(name, title, model, quantities, out, sections=(), figures=()):
+    signature = inspect.signature(original)
+
+    def recording(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)  # whatever keywords the scripts give (text=, references=, ...)
+        bound.apply_defaults()
+        name, quantities = bound.arguments["name"], bound.arguments["quantities"]
         for key, expr in notation(quantities).items():
             recorded.append((name, key, expr))
-        for _, _, sub in sections:
+        for _, _, sub in bound.arguments["sections"]:
             for key, expr in notation(sub).items():
                 recorded.append((name, key, expr))
-        return original(name, title, model, quantities, out, sections, figures)
+        return original(*args, **kwargs)
 
     export.write_derivation = recording
     os.environ["THERMOTHEORY_FAST"] = "1"
@@ -222,6 +228,9 @@ def main(argv: list[str]) -> int:
                 tot[k] += m[k]
         rows.append((page, key, row))
 
+    if not recorded:
+        print("no closed forms were recorded: every script failed (see above)", file=sys.stderr)
+        return 2
     labels = ["raw"] + [label for label, _ in passes]
     head = " ".join(f"{label + ' chars':>15} {'lines':>5} {'nest':>4}" for label in labels)
     print(f"{'page':<18} {'quantity':<40} {head}")

@@ -133,3 +133,26 @@ def test_a_sum_over_a_number_that_divides_a_term_reads_longer_than_its_terms():
     assert P.reading(over).uncancelled_numbers == 1 and P.reading(split).uncancelled_numbers == 0
     assert P.size(split) < P.size(over)
     assert P.reading(sp.Mul(sp.Rational(1, 2), 1 + x, evaluate=False)).uncancelled_numbers == 0  # nothing divides
+
+
+def test_a_product_with_a_decay_is_printed_without_asking_whether_its_exponent_is_constant(monkeypatch):
+    """sympy's product printer simplifies every symbolic negative exponent to ask whether it is constant (half the
+    printing time of a transient form); the printer hands it exponents without assumptions instead, and prints the
+    same LaTeX as before."""
+    k, t, g, u = sp.symbols("k t gamma u", positive=True)
+    forms = [u * sp.exp(-k * t / g) / (1 + k), -3 * sp.exp(-2 * g * t) * (1 - sp.exp(-k * t)) / k,
+             u * t ** (-k) * sp.exp(k * t) / g]
+    expected = [r"\frac{u e^{- \frac{k t}{\gamma}}}{1 + k}",
+                r"- \frac{3 \left(1 - e^{- k t}\right) e^{- 2 \gamma t}}{k}",
+                r"\frac{t^{- k} u e^{k t}}{\gamma}"]
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError(f"is_constant asked of {self}")
+
+    monkeypatch.setattr(sp.Expr, "is_constant", refuse)
+    assert [latex_of(f) for f in forms] == expected
+    monkeypatch.undo()
+    # a symbol of the exponent with its own LaTeX name keeps it
+    tau = sp.Symbol("tau", positive=True)
+    assert latex_of(u * sp.exp(-t / tau), symbol_names={tau: r"\tau_{\mathrm{m}}"}) == \
+        r"u e^{- \frac{t}{\tau_{\mathrm{m}}}}"

@@ -781,7 +781,7 @@ class _Printer(LatexPrinter):
             if c.is_Rational and c.q != 1 and self._fraction_first(rest):
                 tex = rf"\frac{{{abs(c.p)}}}{{{c.q}}} {self._print(sp.Mul(*rest))}"
                 return "- " + tex if c < 0 else tex
-        return super()._print_Mul(expr)
+        return super()._print_Mul(_plain_decays(expr, self._settings["symbol_names"]))
 
     def _fraction_first(self, factors: Sequence[Any]) -> bool:
         r"""Whether a fraction times ``factors`` is printed with the fraction in front.
@@ -852,6 +852,34 @@ class _Printer(LatexPrinter):
             if content is not None:
                 return self._print(content)
         return super()._print_Pow(expr)
+
+
+def _plain_decays(expr: Any, named: Any = ()) -> Any:
+    r"""``expr`` with the symbols of each symbolic exponent replaced by dummies of their names, without assumptions.
+
+    sympy's product printer asks, for every factor with a negative exponent that is not a number
+    (``e^{-k t / \gamma}``, ``x^{-a}``), whether that exponent is constant, which simplifies it:
+    about half the printing time of a transient form. An exponent of symbols without assumptions
+    has no sign, so its factor goes to the numerator at once, where sympy puts it in the end (an
+    exponent with free symbols is not constant), as it does any other symbolic exponent. The
+    dummies keep the names, so the factors sort and print as before (and, unlike plain symbols
+    of the same names, never meet a symbol made elsewhere). Exponents with a function application
+    (whose printing may depend on assumptions: ``\ln x``), a dummy or a symbol given its own
+    LaTeX name (``named``) are left as they are. Printing only.
+    """
+    if not isinstance(expr, sp.Mul):
+        return expr
+    args, changed = [], False
+    for f in expr.args:
+        if f.is_Pow or isinstance(f, sp.exp):
+            base, e = f.as_base_exp()
+            if (not e.is_Number and not e.atoms(sp.Function) and e.free_symbols
+                    and all(type(s) is sp.Symbol and s not in named for s in e.free_symbols)):
+                plain = e.xreplace({s: sp.Dummy(s.name) for s in e.free_symbols})
+                f = sp.exp(plain, evaluate=False) if isinstance(f, sp.exp) else sp.Pow(base, plain, evaluate=False)
+                changed = True
+        args.append(f)
+    return sp.Mul(*args, evaluate=False) if changed else expr
 
 
 def _integer_content(s: sp.Basic) -> int:
