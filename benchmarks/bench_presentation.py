@@ -70,8 +70,8 @@ def record(names: list[str]) -> list[tuple[str, str, object]]:
         name, quantities = bound.arguments["name"], bound.arguments["quantities"]
         for key, expr in notation(quantities).items():
             recorded.append((name, key, expr))
-        for _, _, sub in bound.arguments["sections"]:
-            for key, expr in notation(sub).items():
+        for section in bound.arguments["sections"]:  # (heading, model, quantities[, text])
+            for key, expr in notation(section[2]).items():
                 recorded.append((name, key, expr))
         return original(*args, **kwargs)
 

@@ -107,7 +107,7 @@ class LatticeEquation:
     >>> [sp.expand(eq.drift).coeff(s) for s in (phi, ahead, behind)]
     [-4, 1/2, 3/2]
     >>> print(eq.latex_lines()[0])
-    d\phi_{i} &= \frac{\phi_{i + 1} + 3 \phi_{i - 1} - 8 \phi_{i}}{2}\, dt + \sqrt{2}\, dW_{i}
+    d\phi_{i} &= \left(\frac{\phi_{i + 1} + 3 \phi_{i - 1}}{2} - 4 \phi_{i}\right) dt + \sqrt{2}\, dW_{i}
     """
 
     kind_label = "lattice field (one site's equation)"

@@ -31,6 +31,11 @@ split on a branch) is dropped, not printed. The strategies:
   terms that share a factor and differ only in exponentials grouped, their exponentials
   factored (``t - \gamma (1 - e^{-x})/k``, ``(1 - e^{-x})(3 - e^{-x})``); a sum written as the
   multiple of it the form has elsewhere (``-(1 - n) \ln(1 - n)``, ``4 (1 - n)``, not ``4 - 4 n``);
+- no fraction nested in a numerator (#24): a term brought over its denominator, a monomial taken into a sum whose
+  terms it cancels, a radicand brought over one denominator and the denominator's root taken out
+  (``\frac{\sqrt{a + b c} - \sqrt{d}}{2 \sqrt{b}}``, not
+  ``\frac{\sqrt{\frac{a}{b} + c}}{2} - \frac{\sqrt{d}}{2 \sqrt{b}}``);
+  determinants (and other scalars) of named matrices are compacted around as opaque symbols;
 - and, once the best form is chosen, the dressing of what is printed: ``sqrt(a) sqrt(b)``
   as ``sqrt(a b)`` where the assumptions allow it (all but one radicand nonnegative), and every sum
   printed with a positive term first where there is one (``(sqrt(w_2) - sqrt(w_1))^2``); the
@@ -38,7 +43,8 @@ split on a branch) is dropped, not printed. The strategies:
 
 :func:`size` is the measure, what a reader sees (:func:`reading`): the estimated printed
 width of the LaTeX (the line, and all its material side by side), plus a penalty for each
-fraction nested in a numerator or denominator, for each sum led by a minus sign and for each
+fraction nested in a numerator or denominator (the numerator's twice the denominator's) or under a root standing
+in a numerator, for each sum led by a minus sign and for each
 sum whose terms all share a symbolic factor left inside (:func:`shared_factors`:
 ``\gamma u_1 - \gamma u_0`` reads longer than ``\gamma (u_1 - u_0)``), each group of terms differing
 only in exponentials left apart (:func:`uncollected_exponentials`) and each sum printed unlike a
@@ -61,8 +67,8 @@ from .checks import as_expression
 from .closedform import ClosedForm, latex_of, theorist_order
 from .layout import latex_width
 
-__all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "leading_minus", "shared_factors",
-           "unmatched_sums", "uncollected_exponentials",
+__all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "rooted_fractions", "leading_minus",
+           "shared_factors", "unmatched_sums", "uncollected_exponentials",
            "equal_at_random_points",
            "dimensionless", "Units", "Dimensions"]
 
@@ -83,8 +89,17 @@ COMPACT_TERMS = 4000
 Dimensions = Mapping[sp.Symbol, Mapping[str, Any]]
 
 
-#: Points (of estimated printed width) added for each fraction nested in a numerator or a denominator.
+#: Points (of estimated printed width) added for each fraction nested in a denominator.
 NESTED_FRACTION_PT = 40.0
+#: Points added for each fraction nested in a numerator (issue #24: target 0). A hand brings the term over its
+#: denominator, ``\frac{k (D_v + D_x g_1 g_2)}{D_y g_1 g_2 g_3}``, not
+#: ``\frac{k (\frac{D_v}{g_1 g_2} + D_x)}{D_y g_3}``: more than the width that writing the denominator's factors
+#: twice adds (about 55 pt on information_rates' sigma).
+NESTED_NUMERATOR_PT = 80.0
+#: Points added for each fraction under a root standing in a numerator (:func:`rooted_fractions`; not one of
+#: ``\sqrt{1 + \frac{a}{b}}``): half a nested fraction, so that ``\frac{\sqrt{a + b c} - \sqrt{d}}{2 \sqrt{b}}`` is
+#: chosen over ``\frac{\sqrt{\frac{a}{b} + c}}{2} - \frac{\sqrt{d}}{2 \sqrt{b}}``.
+ROOTED_FRACTION_PT = 20.0
 #: Points added for each sum printed with a leading minus sign.
 LEADING_MINUS_PT = 12.0
 #: Points added for each sum whose terms all share a symbolic factor (``\gamma u_1 - \gamma u_0``): a little more than
@@ -128,21 +143,22 @@ def _brace_group(tex: str, i: int) -> tuple[str, int]:
     return tex[i], i + 1
 
 
-def _fractions(tex: str, where: str | None) -> tuple[int, int]:
-    """Fractions of ``tex`` nested in a numerator and in a denominator (``where``: the part ``tex`` stands in)."""
-    num = den = 0
+def _fractions(tex: str, where: str | None) -> tuple[int, int, int]:
+    """Fractions of ``tex`` nested in a numerator, in a denominator, and under a root standing in a numerator
+    (``where``: the part ``tex`` stands in: ``"num"``, ``"den"``, ``"root"`` or None)."""
+    num = den = rooted = 0
     i, n = 0, len(tex)
     while i < n:
         ch = tex[i]
         if ch in "^_":
             arg, i = _brace_group(tex, i + 1)
-            a, b = _fractions(arg, None)
-            num, den = num + a, den + b
+            a, b, c = _fractions(arg, None)
+            num, den, rooted = num + a, den + b, rooted + c
             continue
         if ch == "{":
             arg, i = _brace_group(tex, i)
-            a, b = _fractions(arg, where)
-            num, den = num + a, den + b
+            a, b, c = _fractions(arg, where)
+            num, den, rooted = num + a, den + b, rooted + c
             continue
         if ch != "\\":
             i += 1
@@ -158,9 +174,10 @@ def _fractions(tex: str, where: str | None) -> tuple[int, int]:
             if not _DERIVATIVE.match(top):  # d/ds, a derivative operator, is no fraction
                 num += where == "num"
                 den += where == "den"
+                rooted += where == "root"
             for part, kind in ((top, "num"), (bottom, "den")):
-                a, b = _fractions(part, kind)
-                num, den = num + a, den + b
+                a, b, c = _fractions(part, kind)
+                num, den, rooted = num + a, den + b, rooted + c
         elif cmd in _ARGUMENT_COMMANDS:
             k = i
             while k < n and tex[k] == " ":
@@ -169,9 +186,25 @@ def _fractions(tex: str, where: str | None) -> tuple[int, int]:
                 k = tex.find("]", k) + 1 or n
             if k < n and tex[k] == "{":
                 arg, i = _brace_group(tex, k)
-                a, b = _fractions(arg, None)
-                num, den = num + a, den + b
-    return num, den
+                # a root in a numerator stacks its radicand's fractions there too (\frac{\sqrt{a/b + c}}{2}), but for
+                # one over its natural scale (\sqrt{1 + \frac{b}{a^2}}: the hand's idiom)
+                stacked = cmd == r"\sqrt" and where in ("num", "root") and not _one_plus_fraction(arg)
+                a, b, c = _fractions(arg, "root" if stacked else None)
+                num, den, rooted = num + a, den + b, rooted + c
+    return num, den, rooted
+
+
+_ONE_PLUS = re.compile(r"^\s*\d+\s*[+-]\s*\\frac")
+
+
+def _one_plus_fraction(tex: str) -> bool:
+    r"""Whether ``tex`` is a number plus or minus one fraction (``1 + \frac{b}{a^{2}}``)."""
+    m = _ONE_PLUS.match(tex)
+    if not m:
+        return False
+    _, i = _brace_group(tex, m.end())
+    _, i = _brace_group(tex, i)
+    return not tex[i:].strip()
 
 
 #: The numerator of a derivative operator (``\frac{d}{d s}``, ``\frac{\partial^{2}}{\partial x^{2}}``).
@@ -191,7 +224,26 @@ def nested_fractions(tex: str) -> tuple[int, int]:
     >>> nested_fractions(r"\frac{\ln{\left(1 + \frac{a}{b} \right)}}{2} + \frac{\sqrt{a}}{1 + \frac{1}{c}}")
     (0, 1)
     """
-    return _fractions(tex, None)
+    num, den, _ = _fractions(tex, None)
+    return num, den
+
+
+def rooted_fractions(tex: str) -> int:
+    r"""Fractions printed under a root that stands in the numerator of another fraction.
+
+    ``\frac{\sqrt{\frac{a}{b} + c}}{2}`` stacks three levels as a fraction nested in the
+    numerator does; a hand writes ``\frac{\sqrt{a + b c}}{2 \sqrt{b}}``. A root on the line
+    (``\sqrt{\frac{a}{b} + c}``, or one in a denominator) does not count, nor a radicand over its natural
+    scale, one plus a fraction (``\frac{\gamma (\sqrt{1 + \frac{a}{b}} - 1)}{2}``, the hand's idiom).
+
+    Examples
+    --------
+    >>> rooted_fractions(r"\frac{\sqrt{\frac{a}{b} + c}}{2} + \frac{\sqrt{1 + \frac{a}{b}} - 1}{2}")
+    1
+    >>> rooted_fractions(r"\frac{\sqrt{a + b c}}{2 \sqrt{b}}")
+    0
+    """
+    return _fractions(tex, None)[2]
 
 
 _LEADING_MINUS = re.compile(r"(?:^|(?<![\^_])\{|\\left\(|\\left\[)\s*-(?!\s*\\infty)")
@@ -231,15 +283,20 @@ class Reading(NamedTuple):
     uncollected_exponentials: int = 0
     #: Sums over a number with a term that number divides, left uncancelled (:func:`_uncancelled_numbers`).
     uncancelled_numbers: int = 0
+    #: Fractions under a root standing in a numerator (:func:`rooted_fractions`).
+    rooted_fractions: int = 0
 
     @property
     def score(self) -> float:
-        """The mean of width and ink, with the penalties: :data:`NESTED_FRACTION_PT` per nested fraction,
+        """The mean of width and ink, with the penalties: :data:`NESTED_NUMERATOR_PT` per fraction nested in a
+        numerator, :data:`NESTED_FRACTION_PT` per one in a denominator, :data:`ROOTED_FRACTION_PT` per fraction under a
+        root in a numerator,
         :data:`LEADING_MINUS_PT` per leading minus, :data:`SHARED_FACTOR_PT` per sum with a factor left in,
         :data:`UNMATCHED_SUM_PT` per sum printed unlike a multiple of it elsewhere, :data:`SHARED_FACTOR_PT` per
         group of terms differing only in exponentials left apart and per sum over a number with a term it divides
         (``\\frac{2 u \\ln a + (1 - 2 u) \\ln b}{2}``, :func:`_uncancelled_numbers`)."""
-        return ((self.width + self.ink) / 2 + NESTED_FRACTION_PT * (self.nested_numerator + self.nested_denominator)
+        return ((self.width + self.ink) / 2 + NESTED_NUMERATOR_PT * self.nested_numerator
+                + NESTED_FRACTION_PT * self.nested_denominator + ROOTED_FRACTION_PT * self.rooted_fractions
                 + LEADING_MINUS_PT * self.leading_minus + SHARED_FACTOR_PT * self.shared_factors
                 + UNMATCHED_SUM_PT * self.unmatched_sums + SHARED_FACTOR_PT * self.uncollected_exponentials
                 + SHARED_FACTOR_PT * self.uncancelled_numbers)
@@ -278,10 +335,10 @@ def _read(expr: Any, what: str) -> sp.Basic:
 @lru_cache(maxsize=8192)
 def _reading(expr: sp.Basic) -> Reading:
     tex = latex_of(expr)
-    num, den = nested_fractions(tex)
+    num, den, rooted = _fractions(tex, None)
     return Reading(latex_width(tex), latex_width(tex.replace(r"\frac", "")), num, den, leading_minus(tex), len(tex),
                    shared_factors(expr), unmatched_sums(expr), uncollected_exponentials(expr),
-                   _uncancelled_numbers(expr))
+                   _uncancelled_numbers(expr), rooted)
 
 
 def _uncancelled_numbers(expr: sp.Basic) -> int:
@@ -832,6 +889,101 @@ def _spread(e: sp.Expr) -> sp.Expr:
         return sp.Add(*[t * rest for t in total.args])
 
     return e.replace(one_sum, rewrite)
+
+
+def _divides(d: dict, big: dict) -> bool:
+    """Whether the product of powers ``d`` (base -> exponent) divides ``big``."""
+    return all(b in big and (k == big[b] or (k.is_number and big[b].is_number and k <= big[b])) for b, k in d.items())
+
+
+def _denominators_joined(e: sp.Expr) -> sp.Expr:
+    r"""Terms of a sum whose symbolic denominator divides another term's joined over the larger one.
+
+    ``\frac{a}{2 \sqrt{b}} - \frac{c}{2 \sqrt{b}}`` becomes ``\frac{a - c}{2 \sqrt{b}}``, and
+    ``\frac{A k^2}{D g_1 g_2 g_3} + \frac{B k^2}{D g_3}`` becomes ``\frac{k^2 (A + B g_1 g_2)}{D g_1 g_2 g_3}`` (the
+    numbers and factors the numerators share pulled out of the joined numerator).
+    """
+
+    def join(x: sp.Expr) -> sp.Expr:
+        parts = []
+        for t in x.args:
+            c, m = t.as_coeff_Mul()
+            n, d = sp.fraction(m)
+            parts.append((c * n, d, sp.Mul(d).as_powers_dict() if d != 1 else {}))
+        order = sorted(range(len(parts)), key=lambda i: -len(parts[i][2]))
+        groups: list[tuple[dict, sp.Expr, list[int]]] = []  # (largest denominator's powers, it, members)
+        for i in order:
+            n, d, powers = parts[i]
+            home = next((g for g in groups if powers and _divides(powers, g[0])), None)
+            if home is None:
+                groups.append((powers, d, [i]))
+            else:
+                home[2].append(i)
+        if all(len(g[2]) < 2 for g in groups if g[0]):
+            return x
+        out = []
+        for powers, big, members in groups:
+            if len(members) < 2 or big == 1:
+                out.extend(parts[i][0] / parts[i][1] for i in members)
+                continue
+            top = sp.Add(*[parts[i][0] * sp.Mul(*[b**(k - parts[i][2].get(b, 0)) for b, k in powers.items()])
+                           for i in members])  # each numerator times the factors its denominator lacks
+            out.append(sp.factor_terms(top) / big)
+        return sp.Add(*out)
+
+    return e.replace(lambda x: isinstance(x, sp.Add), join)
+
+
+def _radicands_joined(e: sp.Expr) -> sp.Expr:
+    r"""A root whose radicand holds fractions, the radicand over one denominator and the denominator's root taken out;
+    then terms over the same denominator joined (:func:`_denominators_joined`).
+
+    ``\frac{\sqrt{\frac{a}{b} + c}}{2} - \frac{\sqrt{d}}{2 \sqrt{b}}`` becomes
+    ``\frac{\sqrt{a + b c} - \sqrt{d}}{2 \sqrt{b}}`` (taking the root out is checked at random points, as every
+    candidate is).
+    """
+
+    def target(x: sp.Basic) -> bool:
+        return isinstance(x, sp.Pow) and abs(x.exp) == sp.S.Half and _has_fraction(x.base)
+
+    def rewrite(x: sp.Expr) -> sp.Expr:
+        parts = [sp.fraction(t) for t in sp.Add.make_args(x.base)]
+        powers: dict[sp.Expr, sp.Expr] = {}  # the least common denominator: each base to its largest power
+        for _, d in parts:
+            for f in sp.Mul.make_args(d):
+                b, k = f.as_base_exp()
+                if k.is_number and (b not in powers or k > powers[b]):
+                    powers[b] = k
+        d = sp.Mul(*[b**k for b, k in powers.items()])
+        root = sp.sqrt(sp.factor_terms(sp.Add(*[n * d / dn for n, dn in parts]))) / sp.sqrt(d)
+        return root if x.exp.is_positive else 1 / root
+
+    return _denominators_joined(e.replace(target, rewrite))
+
+
+def _monomials_in(e: sp.Expr) -> sp.Expr:
+    r"""A product of monomials and one sum with the monomials that cancel a denominator of every term taken in.
+
+    ``\frac{s^2 \tau (\frac{1}{\tau} - \frac{s^2 d}{\tau D})}{N}`` becomes ``\frac{s^2 (1 - \frac{s^2 d}{D})}{N}``.
+    """
+
+    def target(x: sp.Basic) -> bool:
+        return isinstance(x, sp.Mul) and sum(1 for f in x.args if f.is_Add and _has_fraction(f)) == 1
+
+    def rewrite(x: sp.Expr) -> sp.Expr:
+        total = next(f for f in x.args if f.is_Add and _has_fraction(f))
+        rest = [f for f in x.args if f is not total]
+        dens = [set(sp.Mul.make_args(sp.fraction(t)[1])) for t in total.args]
+        common = set.intersection(*dens) if dens else set()
+        bases = {g.base if g.is_Pow else g for g in common}
+        taken = [f for f in rest if not f.is_number and not (f.is_Pow and f.exp.is_negative)
+                 and (f.base if f.is_Pow else f) in bases]  # factors above the bar that a denominator of each has
+        if not taken:
+            return x
+        m = sp.Mul(*taken)
+        return sp.Mul(*[f for f in rest if f not in taken]) * sp.Add(*[sp.cancel(m * t) for t in total.args])
+
+    return e.replace(target, rewrite)
 
 
 def _negative_led(g: sp.Expr) -> bool:
@@ -1468,6 +1620,9 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("one plus", _one_plus),
     ("matched sums", _matched_sums),
     ("exponential groups", _exp_groups_collected),
+    ("radicands joined", _radicands_joined),
+    ("denominators joined", _denominators_joined),
+    ("monomials in", _monomials_in),
 )
 CHEAP = ("logs combined", "logs split", "powers out of logs", "roots merged", "signs", "sign pairs", "exponentials",
          "natural scale", "root contents", "numerators", "fractions joined",
@@ -1541,8 +1696,11 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         return expr
     if not expr.free_symbols:
         return _number(expr)
-    if expr.has(sp.MatrixSymbol):  # determinants of named blocks: already in the shape they are meant to have
-        return expr
+    if expr.has(sp.MatrixSymbol):  # determinants of named blocks: compacted as opaque scalars, then put back
+        hidden, restore = _matrix_scalars_hidden(expr)
+        if hidden.has(sp.MatrixSymbol):  # a matrix left (a product of blocks): in the shape it is meant to have
+            return expr
+        return _ordered(compact(hidden, rounds, seed).xreplace(restore))  # (rebuilt: its sums led by a positive term)
     if _combined_log_terms(expr) > COMPACT_TERMS:  # the size guard: rewriting would take minutes
         return expr
     best = expr
@@ -1584,6 +1742,27 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
                 and equal_at_random_points(turned, expr, seed=seed)):
             best = turned
     return best
+
+
+def _matrix_scalars_hidden(expr: sp.Expr) -> tuple[sp.Expr, dict]:
+    r"""``expr`` with each scalar of a named matrix (``\det \Sigma``, a trace, an entry) as an opaque symbol (no
+    assumptions, so that no rewriting relies on a sign; the equality check samples it with either sign), and the
+    map that puts them back."""
+    from sympy.matrices.expressions.matexpr import MatrixElement
+
+    found = [x for x in sp.preorder_traversal(expr) if isinstance(x, (sp.Determinant, sp.Trace, MatrixElement))]
+    taken = {s.name for s in expr.free_symbols}
+    hide, restore = {}, {}
+    for x in found:
+        if x in hide:
+            continue
+        k = len(hide)
+        name = (r"\det M_{%d}" if isinstance(x, sp.Determinant) else r"M_{%d}") % k
+        while name in taken:
+            name += "'"
+        hide[x] = sp.Symbol(name)
+        restore[hide[x]] = x
+    return expr.xreplace(hide), restore
 
 
 def _checked_dimensions(dimensions: Any) -> dict[sp.Symbol, dict[str, sp.Rational]]:

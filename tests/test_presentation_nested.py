@@ -1,0 +1,108 @@
+r"""No fraction nested in a numerator on the pages (issue 24, "nested fractions in numerators: target 0").
+
+Each case is a form a committed page printed with a fraction inside a numerator (or under a root standing in
+one), built here as a small sympy expression; the presentation pass must print it without, as a hand does, and
+keep its value (checked here by an mpmath evaluation of both at random points, not by the pass's own check).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from thermotheory.core.closedform import ClosedForm, latex_of
+from thermotheory.core.presentation import compact, nested_fractions, reading, rooted_fractions
+
+Dv, Dx, Dy, kx, ky, gv, gx, gy = sp.symbols("D_v D_x D_y kappa_x kappa_y gamma_v gamma_x gamma_y", positive=True)
+sw, tw, k = sp.symbols("sigma_w tau_w kappa", positive=True)
+
+
+def _same_value(out, expr, points: int = 6, seed: int = 11) -> None:
+    """``out`` and ``expr`` agree to 1e-20 at random points (symbols without a sign assumption either sign)."""
+    rng = np.random.default_rng(seed)
+    out, expr = sp.sympify(out), sp.sympify(expr)
+    symbols = sorted(out.free_symbols | expr.free_symbols, key=lambda q: q.name)
+    for _ in range(points):
+        vals = {}
+        for q in symbols:
+            v = sp.Rational(int(rng.integers(30, 300)), 100)
+            vals[q] = v if q.is_positive or rng.random() < 0.5 else -v
+        u, v = sp.N(out.xreplace(vals), 40), sp.N(expr.xreplace(vals), 40)
+        assert abs(complex(u) - complex(v)) <= 1e-20 * max(1.0, abs(complex(v))), (vals, u, v)
+
+
+def _flat(tex: str) -> None:
+    assert nested_fractions(tex)[0] == 0 and rooted_fractions(tex) == 0, tex
+
+
+def test_a_term_with_a_fraction_in_its_numerator_is_brought_over_its_denominator():
+    """information_rates, sigma (and Ddot): the second term as the page's own Ddot_{x,y} prints it."""
+    inner = Dv * kx**2 / ((gv + gx) * (gv + gy)) + Dx
+    sigma = Dv * kx**2 / (Dx * (gv + gx)) + ky**2 * inner / (Dy * (gx + gy))
+    assert nested_fractions(latex_of(sigma))[0] == 1  # the input does nest
+    out = compact(sigma)
+    tex = latex_of(out)
+    _flat(tex)
+    hand = ky**2 * (Dv * kx**2 + Dx * (gv + gx) * (gv + gy)) / (Dy * (gv + gx) * (gv + gy) * (gx + gy))
+    assert latex_of(hand) in tex
+    _same_value(out, sigma)
+    # from the three pieces the pass reaches from the engine's quotient: the two over D_y joined, as on the page
+    pieces = (Dv * kx**2 * ky**2 / (Dy * (gv + gx) * (gv + gy) * (gx + gy)) + Dv * kx**2 / (Dx * (gv + gx))
+              + Dx * ky**2 / (Dy * (gx + gy)))
+    out = compact(pieces)
+    assert latex_of(hand) in latex_of(out)
+    _same_value(out, pieces)
+
+
+def test_a_radicand_is_brought_over_its_denominator_and_the_root_of_it_taken_out():
+    """information_rates, Idot(v; y): printed as the same quantity T^path_{v -> y} is on the line above."""
+    B = Dv * kx**2 * ky**2 + gv**2 * (Dx * ky**2 + Dy * gx**2)
+    C = Dx * ky**2 + Dy * gx**2
+    idot = sp.sqrt(Dx * ky**2 / Dy + gv**2 + gx**2 + 2 * sp.sqrt(B) / sp.sqrt(Dy)) / 2 - gv / 2 - sp.sqrt(C) / (
+        2 * sp.sqrt(Dy))
+    assert rooted_fractions(latex_of(idot)) == 2  # the input stacks two fractions under a root in a numerator
+    out = compact(idot)
+    tex = latex_of(out)
+    _flat(tex)
+    assert tex.count(r"\sqrt{D_{y}}") == 1 and r"\frac{\gamma_{v}}{2}" in tex  # one denominator 2 sqrt(D_y)
+    _same_value(out, idot)
+
+
+def test_a_structured_form_with_determinants_is_compacted_around_them():
+    r"""synapse, eta_w: det Sigma and det Sigma_{(v, x)} (determinants of named blocks) are opaque scalars."""
+    S = sp.MatrixSymbol("Sigma", 3, 3)
+    S2 = sp.MatrixSymbol("Sigma(v,x)", 2, 2)
+    sww, sxx = sp.Symbol("Sigma[w,w]", positive=True), sp.Symbol("Sigma[x,x]", positive=True)
+    sxw = sp.Symbol("Sigma[x,w]", real=True)
+    den = sww - 2 * sxw * k + sxx * k**2 - sw**2
+    eta = sw**2 * tw * (1 / tw - sw**2 * sp.Determinant(S2) / (tw * sp.Determinant(S))) / den
+    assert nested_fractions(latex_of(eta))[0] == 2
+    out = compact(eta)
+    tex = latex_of(out)
+    _flat(tex)
+    assert out.has(sp.Determinant(S)) and out.has(sp.Determinant(S2))  # the blocks are put back, by name
+    assert tex.count(r"\frac") == 1
+    assert r"\left(\det \Sigma - \sigma_{w}^{2} \det Sigma(v,x)\right)" in tex  # led by its positive term
+    # values: the determinants as the numbers they stand for
+    dets = sp.symbols("d_3 d_2", real=True)
+    _same_value(out.xreplace({sp.Determinant(S): dets[0], sp.Determinant(S2): dets[1]}),
+                eta.xreplace({sp.Determinant(S): dets[0], sp.Determinant(S2): dets[1]}))
+    # as a closed form with its definitions, as the page prints it
+    a = sp.Symbol("a", positive=True)
+    form = ClosedForm(eta, [(S2, sp.Matrix([[a, 0], [0, a]])), (S, sp.eye(3) * (a + 1))])
+    _flat(compact(form).latex(where=False))
+
+
+def test_the_measure_prefers_no_nesting_to_a_narrower_line():
+    r"""The hand form of the sigma term is wider on the line than the nested one, and still reads shorter."""
+    nested = ky**2 * (Dv * kx**2 / ((gv + gx) * (gv + gy)) + Dx) / (Dy * (gx + gy))
+    hand = ky**2 * (Dv * kx**2 + Dx * (gv + gx) * (gv + gy)) / (Dy * (gv + gx) * (gv + gy) * (gx + gy))
+    r, h = reading(nested), reading(hand)
+    assert r.width < h.width and r.nested_numerator == 1 and h.nested_numerator == 0
+    assert h.score < r.score
+    assert rooted_fractions(r"\frac{\sqrt{\frac{a}{b} + c}}{2}") == 1
+    assert rooted_fractions(r"\sqrt{\frac{a}{b} + c} + \frac{1}{\sqrt{1 + \frac{a}{b}}}") == 0
+    # a radicand over its natural scale is the hand's idiom, not a stacked fraction (information_rates' Idot(v; x))
+    natural = gv * (sp.sqrt(1 + Dv * kx**2 / (Dx * gv**2)) - 1) / 2
+    assert rooted_fractions(latex_of(natural)) == 0
+    assert r"\sqrt{1 + \frac{D_{v} \kappa_{x}^{2}}{D_{x} \gamma_{v}^{2}}}" in latex_of(compact(natural))
