@@ -567,7 +567,10 @@ def equal_at_random_points(a: Any, b: Any, points: int = 6, seed: int = 0) -> bo
 
 # -- strategies ------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
 def _factor(e: sp.Expr) -> sp.Expr:
+    """``e`` over one denominator, cancelled and factored (remembered: the passes of :func:`compact` and the forms of a
+    page ask for the same ones again)."""
     from . import budget
 
     return budget.factor(sp.cancel(sp.together(e)))
@@ -1711,10 +1714,13 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         # steepest descent: every rewriting of the best so far, the smallest that checks equal is kept
         # (taking the first improvement would let one that expands a square shut out a better one)
         found: dict[sp.Basic, tuple] = {}
+        has_log = best.has(sp.log)
         for name, fn in STRATEGIES:
             if big and name not in CHEAP:
                 continue
-            for variant in (fn, lambda e, fn=fn: _rational_parts(e, fn)):
+            # (without a log, the rational parts of the form are the form itself: the second variant would repeat
+            # the first, candidate for candidate)
+            for variant in (fn, lambda e, fn=fn: _rational_parts(e, fn)) if has_log else (fn,):
                 try:
                     cand = variant(best)
                     # a rewriting that leaves a factor negated, with it turned (not tried on big forms: slow)
