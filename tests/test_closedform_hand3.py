@@ -156,3 +156,32 @@ def test_a_product_with_a_decay_is_printed_without_asking_whether_its_exponent_i
     tau = sp.Symbol("tau", positive=True)
     assert latex_of(u * sp.exp(-t / tau), symbol_names={tau: r"\tau_{\mathrm{m}}"}) == \
         r"u e^{- \frac{t}{\tau_{\mathrm{m}}}}"
+
+
+def test_sums_turned_keep_the_sign_beside_irrational_and_complex_numbers():
+    """Review of the turning rule: every number factor is one coefficient (a separate -1 beside sqrt(2) or pi took the
+    sign twice), and a sum that is a number (sqrt(5) - 3, i - 3) is never turned (it was counted and left)."""
+    x, y, z = sp.symbols("x y z")
+    forms = [-sp.sqrt(2) * y * (x - 1), -sp.pi * (x - 1) / ((y - 1) * (z - 1)),
+             -sp.sqrt(2) * (x - 1) * (y - 1) / (z - 1), (sp.sqrt(5) - 3) * (x - 1) * (y - 1),
+             sp.exp(-1) * (sp.sqrt(2) - 2) * (x - 1), (-3 + sp.I) * (z - sp.Rational(5, 3))]
+    rng = np.random.default_rng(5)
+    for form in forms:
+        turned = _numbers_first(form)
+        if turned is None:
+            continue
+        for _ in range(5):
+            point = {s: sp.Rational(int(rng.integers(-9, 10)), 7) for s in (x, y, z)}
+            if any(v == 1 for v in point.values()):
+                continue
+            assert sp.N((turned - form).subs(point)) == 0, (form, turned)
+    assert latex_of(forms[0]) == r"\sqrt{2} y \left(1 - x\right)"
+    assert latex_of(forms[3]) == r"\left(\sqrt{5} - 3\right) \left(1 - x\right) \left(1 - y\right)"
+
+
+def test_exponents_with_constants_print_in_sympys_order():
+    """pi, e and i sort differently beside a dummy: such exponents are left to sympy as they are."""
+    k, t, u, x = sp.symbols("k t u x")
+    assert latex_of(x * sp.exp(-sp.pi * t)) == r"x e^{- \pi t}"
+    assert latex_of(u * sp.exp(-2 * sp.pi * k * t) / (1 + k)) == r"\frac{u e^{- 2 \pi k t}}{1 + k}"
+    assert latex_of(u * sp.exp(-sp.I * k * t)) == r"u e^{- i k t}"

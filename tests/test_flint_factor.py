@@ -81,3 +81,11 @@ def test_what_flint_does_not_factor_is_left_to_sympy():
     for e in (sp.sqrt(x + y) * (x ** 2 - y ** 2), sp.Float(0.5) * (x ** 2 - y ** 2), sp.Integer(12),
               sp.Rational(-3, 4), sp.sqrt(2) * (x ** 2 - 2 * x * y + y ** 2)):
         assert budget.factor(e) == sp.factor(e)
+
+
+def test_big_coefficients_that_flint_refuses_are_factored_by_sympy():
+    """python-flint 0.9 raises OverflowError sorting factors of equal multiplicity with a coefficient of 2^31 or
+    more; budget.factor answers sympy's factorisation instead of the raw error."""
+    for e in (sp.expand((x + 3 ** 20 * y) * (x - y)), sp.expand((x / 3 ** 20 + y) * (x - y)),
+              sp.expand((2 ** 40 * x - z) * (y + 2 ** 35 * t) * (x - y))):
+        assert budget.factor(e) == sp.factor(e)

@@ -20,6 +20,7 @@ from .test_pages_notation import rate_labels_with_two_meanings
 
 #: The preference order the labels follow (the issue: w first, then k, then nu, ...).
 PREFERENCE = ["w", "k", r"\nu", r"\lambda", r"\gamma", r"\Gamma"]
+LOOKALIKE = {"w": {r"\omega"}, "k": {r"\kappa"}, r"\nu": {"v"}, r"\gamma": {"y"}}  # letters read as the label
 GREEK = {"nu", "lambda", "gamma", "Gamma", "kappa", "omega", "alpha", "beta", "Delta"}
 
 
@@ -86,11 +87,14 @@ def test_states_called_w_move_the_labels_off_w():
     assert _check_clean(pairs) == "k"
 
 
-def test_symbols_w_and_k_give_the_third_choice_and_kappa_is_not_k():
-    w, k, k_on, kappa, q = sp.symbols("w k k_on kappa q", positive=True)
+def test_symbols_w_and_k_give_the_third_choice_and_look_alikes_count():
+    w, k, k_on, kappa, q, omega, v = sp.symbols("w k k_on kappa q omega v", positive=True)
     assert _check_clean(MarkovJumpProcess({("a", "b"): w, ("b", "a"): k})) == r"\nu"
     assert _check_clean(MarkovJumpProcess({("a", "b"): w, ("b", "a"): k_on * q})) == r"\nu"
-    assert _check_clean(MarkovJumpProcess({("a", "b"): w, ("b", "a"): kappa})) == "k"
+    # kappa reads as k, omega as w, v as nu: a model that uses them does not get that letter
+    assert _check_clean(MarkovJumpProcess({("a", "b"): w, ("b", "a"): kappa})) == r"\nu"
+    assert _check_clean(MarkovJumpProcess({("a", "b"): omega, ("b", "a"): q})) == "k"
+    assert _check_clean(MarkovJumpProcess({("a", "b"): omega, ("b", "a"): k * v})) == r"\lambda"
     # an entropy flow's symbol counts too (it is printed on the line)
     flows = MarkovJumpProcess({("a", "b"): 2, ("b", "a"): 1}, entropy_flow={("a", "b"): w})
     assert _check_clean(flows) == "k" and r"\Delta s = w" in flows.latex_lines()[0]
@@ -133,7 +137,8 @@ def test_random_models_take_the_first_free_letter():
                  (names[2], names[0]): 2}
         model = MarkovJumpProcess(rates)
         taken = _names(model)
-        expected = next((c for c in PREFERENCE if c not in taken), r"\mathrm{w}")
+        expected = next((c for c in PREFERENCE if c not in taken and not taken & LOOKALIKE.get(c, set())),
+                        r"\mathrm{w}")
         assert model.rate_symbol == expected, (rates, taken)
         assert _labels(model.latex_lines()) == {expected}
         assert rate_labels_with_two_meanings(_page(model.latex_lines())) == []

@@ -50,7 +50,7 @@ def _integer_factor_list(poly: sp.Poly) -> tuple[sp.Integer, list[tuple[sp.Expr,
     names = tuple(f"x{i}" for i in range(len(poly.gens)))
     ctx = flint.fmpz_mpoly_ctx.get(names, "lex")
     p = ctx.from_dict({m: int(c) for m, c in poly.as_dict().items()})
-    content, factors = p.factor()
+    content, factors = p.factor()  # (python-flint 0.9 raises OverflowError sorting factors with big coefficients)
     out = [(sp.Poly.from_dict({m: int(c) for m, c in f.to_dict().items()}, *poly.gens, domain=sp.ZZ).as_expr(),
             int(k)) for f, k in factors]
     return sp.Integer(int(content)), out
@@ -70,7 +70,10 @@ def _factor_list(base: sp.Expr) -> tuple[sp.Expr, list[tuple[sp.Expr, int]]] | N
     den = sp.S.One
     if poly.domain == sp.QQ:
         den, poly = poly.clear_denoms(convert=True)
-    c, fs = _integer_factor_list(poly)
+    try:
+        c, fs = _integer_factor_list(poly)
+    except (OverflowError, ValueError):  # FLINT's bindings refuse some big coefficients: sympy factors them
+        return None
     return c / den, fs
 
 

@@ -863,9 +863,11 @@ def _plain_decays(expr: Any, named: Any = ()) -> Any:
     has no sign, so its factor goes to the numerator at once, where sympy puts it in the end (an
     exponent with free symbols is not constant), as it does any other symbolic exponent. The
     dummies keep the names, so the factors sort and print as before (and, unlike plain symbols
-    of the same names, never meet a symbol made elsewhere). Exponents with a function application
-    (whose printing may depend on assumptions: ``\ln x``), a dummy or a symbol given its own
-    LaTeX name (``named``) are left as they are. Printing only.
+    of the same names, never meet a symbol made elsewhere). Only exponents made of symbols and
+    rational numbers are handed over: a function application (whose printing may depend on
+    assumptions: ``\ln x``), a constant such as ``\pi`` or ``i`` (which sorts differently beside
+    a dummy), a dummy or a symbol given its own LaTeX name (``named``) leaves the exponent as it
+    is. Printing only.
     """
     if not isinstance(expr, sp.Mul):
         return expr
@@ -873,8 +875,8 @@ def _plain_decays(expr: Any, named: Any = ()) -> Any:
     for f in expr.args:
         if f.is_Pow or isinstance(f, sp.exp):
             base, e = f.as_base_exp()
-            if (not e.is_Number and not e.atoms(sp.Function) and e.free_symbols
-                    and all(type(s) is sp.Symbol and s not in named for s in e.free_symbols)):
+            if (not e.is_Number and e.free_symbols
+                    and all((type(a) is sp.Symbol and a not in named) or a.is_Rational for a in e.atoms())):
                 plain = e.xreplace({s: sp.Dummy(s.name) for s in e.free_symbols})
                 f = sp.exp(plain, evaluate=False) if isinstance(f, sp.exp) else sp.Pow(base, plain, evaluate=False)
                 changed = True
@@ -934,14 +936,14 @@ def _turned(f: Any) -> Any:
     """``-f`` written with its numbers first (``6 - 5 x`` for ``5 x - 6``), for a factor that is such a sum to an odd
     power, or a sum whose every term has one such factor; None for any other factor."""
     base, k = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
-    if not (isinstance(base, sp.Add) and k.is_Integer and k.is_odd):
-        return None
+    if not (isinstance(base, sp.Add) and k.is_Integer and k.is_odd) or base.is_number:
+        return None  # a number (sqrt(5) - 3) stays a number, printed as it is
     if _constant_last(base):
         return sp.Pow(sp.Add(*[-t for t in base.args]), k)
     terms = []
     for t in base.args:
         factors = list(sp.Mul.make_args(t))
-        i = next((i for i, g in enumerate(factors) if _constant_last(g.as_base_exp()[0])
+        i = next((i for i, g in enumerate(factors) if not g.is_number and _constant_last(g.as_base_exp()[0])
                   and g.as_base_exp()[1].is_Integer and g.as_base_exp()[1].is_odd), None)
         if i is None:
             return None
@@ -957,16 +959,16 @@ def _numbers_first(expr: Any) -> Any:
     minus sign to take (``- y (x - 1)`` as ``y (1 - x)``). The value is the same."""
     if not isinstance(expr, sp.Mul):
         return None
-    factors = list(expr.args)
-    turned = {i: _turned(f) for i, f in enumerate(factors)}
+    others = [(i, f) for i, f in enumerate(expr.args) if not f.is_number]
+    turned = {i: _turned(f) for i, f in others}
     turned = {i: t for i, t in turned.items() if t is not None}
     if not turned:
         return None
-    coeff = sp.Mul(*[f for f in factors if f.is_number])
+    coeff = sp.Mul(*[f for f in expr.args if f.is_number])  # every number factor together (-1, sqrt(2), pi, ...)
     if len(turned) % 2 and not coeff.is_negative:
         return None
-    sign = -1 if len(turned) % 2 else 1  # an odd number turned: the coefficient's minus sign taken
-    rebuilt = sp.Mul(*[sign * f if f.is_number else turned.get(i, f) for i, f in enumerate(factors)])
+    # each turned factor is minus the one it replaces: (-1)^(number turned) goes to the coefficient, once
+    rebuilt = sp.Mul(sp.S.NegativeOne ** len(turned) * coeff, *[turned.get(i, f) for i, f in others])
     return rebuilt if isinstance(rebuilt, sp.Mul) else None
 
 

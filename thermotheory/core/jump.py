@@ -97,6 +97,8 @@ def _is_zero_rate(value: Any) -> bool:
 #: Not ``\omega`` or ``\kappa``: they would be tried only when ``w`` and ``k`` are taken, beside which they
 #: read as the same letter.
 _RATE_LETTERS = ("w", "k", r"\nu", r"\lambda", r"\gamma", r"\Gamma")
+#: Letters that read as one of ``_RATE_LETTERS`` on a page: a model that uses them takes that letter too.
+_LOOKALIKES = {"w": (r"\omega",), "k": (r"\kappa",), r"\nu": ("v",), r"\gamma": ("y",)}
 #: The label when every letter of ``_RATE_LETTERS`` names something of the model (primes added until it is free).
 _RATE_FALLBACK = r"\mathrm{w}"
 
@@ -785,7 +787,8 @@ class MarkovJumpProcess:
         r"""The letter (LaTeX) that labels the rates in :meth:`latex_lines`: ``w`` unless the model uses it.
 
         The first of ``w``, ``k``, ``\nu``, ``\lambda``, ``\gamma``, ``\Gamma`` that is not the base
-        of a state's name or of a symbol of the rates and entropy flows, compared as printed
+        of a state's name or of a symbol of the rates and entropy flows, nor read as one (``\omega``
+        takes ``w``, ``\kappa`` takes ``k``, ``v`` takes ``\nu``), compared as printed
         (``k_{\mathrm{on}}`` has the base ``k``; ``\kappa`` is not ``k``; states ``w_1, w_2`` have
         the base ``w``), so that one symbol has one meaning on a page. When all of them are
         taken, ``\mathrm{w}`` (an upright w), with primes added until it names nothing of the
@@ -806,7 +809,8 @@ class MarkovJumpProcess:
         """
         if "rate_symbol" not in self._cache:
             taken = self._printed_heads()
-            letter = next((c for c in _RATE_LETTERS if c not in taken), _RATE_FALLBACK)
+            letter = next((c for c in _RATE_LETTERS if c not in taken
+                           and not any(a in taken for a in _LOOKALIKES.get(c, ()))), _RATE_FALLBACK)
             while letter in taken:  # finitely many heads are taken: a free one comes
                 letter += "'"
             self._cache["rate_symbol"] = letter

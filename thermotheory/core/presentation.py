@@ -958,6 +958,8 @@ def _radicands_joined(e: sp.Expr) -> sp.Expr:
                 if k.is_number and (b not in powers or k > powers[b]):
                     powers[b] = k
         d = sp.Mul(*[b**k for b, k in powers.items()])
+        if not d.is_positive:  # sqrt(a/d + c) = sqrt(a + c d)/sqrt(d) holds for d > 0 only (a random point may miss
+            return x           # the other branch: the assumptions decide, not the check)
         root = sp.sqrt(sp.factor_terms(sp.Add(*[n * d / dn for n, dn in parts]))) / sp.sqrt(d)
         return root if x.exp.is_positive else 1 / root
 
