@@ -185,3 +185,8 @@ def test_exponents_with_constants_print_in_sympys_order():
     assert latex_of(x * sp.exp(-sp.pi * t)) == r"x e^{- \pi t}"
     assert latex_of(u * sp.exp(-2 * sp.pi * k * t) / (1 + k)) == r"\frac{u e^{- 2 \pi k t}}{1 + k}"
     assert latex_of(u * sp.exp(-sp.I * k * t)) == r"u e^{- i k t}"
+    # and a function of time in the exponent keeps its own printing and order (a perceptron's c(t))
+    alpha, nu, z = sp.symbols("alpha nu z", positive=True)
+    c = sp.Function("c")(t)
+    assert latex_of(sp.exp(-(z - nu * c) ** 2 / (2 + 2 * alpha * nu ** 2 * c ** 2)) * u).endswith(
+        r"{2 \left(1 + \alpha \nu^{2} c^{2}{\left(t \right)}\right)}}")

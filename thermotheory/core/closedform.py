@@ -875,7 +875,7 @@ def _plain_decays(expr: Any, named: Any = ()) -> Any:
     for f in expr.args:
         if f.is_Pow or isinstance(f, sp.exp):
             base, e = f.as_base_exp()
-            if (not e.is_Number and e.free_symbols
+            if (not e.is_Number and e.free_symbols and not e.atoms(sp.Function)
                     and all((type(a) is sp.Symbol and a not in named) or a.is_Rational for a in e.atoms())):
                 plain = e.xreplace({s: sp.Dummy(s.name) for s in e.free_symbols})
                 f = sp.exp(plain, evaluate=False) if isinstance(f, sp.exp) else sp.Pow(base, plain, evaluate=False)
