@@ -121,3 +121,17 @@ def test_a_radicand_over_a_denominator_of_unknown_sign_is_not_split():
     form = sp.sqrt(2) * sp.sqrt(sp.pi + z / y) / 2
     out = compact(form)
     assert abs(complex(sp.N((out - form).subs({y: -1, z: 5})))) < 1e-12, out
+
+
+def test_the_latex_measures_refuse_what_is_not_latex_by_name():
+    from thermotheory.core.presentation import leading_minus
+    from thermotheory.errors import ModelError
+
+    for measure in (nested_fractions, rooted_fractions, leading_minus):
+        for bad in (None, 3, [r"\frac{a}{b}"], sp.Symbol("x")):
+            try:
+                measure(bad)
+            except ModelError as err:
+                assert measure.__name__ in str(err)
+            else:
+                raise AssertionError(f"{measure.__name__} took {bad!r}")

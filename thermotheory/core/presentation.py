@@ -211,6 +211,13 @@ def _one_plus_fraction(tex: str) -> bool:
 _DERIVATIVE = re.compile(r"^\s*(d|\\partial)(\^\{?\d+\}?)?\s*$")
 
 
+def _latex_text(tex: Any, what: str) -> str:
+    """``tex`` if it is a string of LaTeX, else a :class:`~thermotheory.errors.ModelError` naming ``what`` asked."""
+    if not isinstance(tex, str):
+        raise ModelError(f"{what}: expected a LaTeX string but found {type(tex).__name__} {tex!r:.60}")
+    return tex
+
+
 def nested_fractions(tex: str) -> tuple[int, int]:
     r"""Fractions printed inside the numerator, and inside the denominator, of another fraction.
 
@@ -224,7 +231,7 @@ def nested_fractions(tex: str) -> tuple[int, int]:
     >>> nested_fractions(r"\frac{\ln{\left(1 + \frac{a}{b} \right)}}{2} + \frac{\sqrt{a}}{1 + \frac{1}{c}}")
     (0, 1)
     """
-    num, den, _ = _fractions(tex, None)
+    num, den, _ = _fractions(_latex_text(tex, "nested_fractions"), None)
     return num, den
 
 
@@ -243,7 +250,7 @@ def rooted_fractions(tex: str) -> int:
     >>> rooted_fractions(r"\frac{\sqrt{a + b c}}{2 \sqrt{b}}")
     0
     """
-    return _fractions(tex, None)[2]
+    return _fractions(_latex_text(tex, "rooted_fractions"), None)[2]
 
 
 _LEADING_MINUS = re.compile(r"(?:^|(?<![\^_])\{|\\left\(|\\left\[)\s*-(?!\s*\\infty)")
@@ -257,7 +264,7 @@ def leading_minus(tex: str) -> int:
     >>> leading_minus(r"\frac{- a + \sqrt{b}}{\left(- c + d\right)^{2}} e^{- t}")
     2
     """
-    return len(_LEADING_MINUS.findall(tex))
+    return len(_LEADING_MINUS.findall(_latex_text(tex, "leading_minus")))
 
 
 class Reading(NamedTuple):
