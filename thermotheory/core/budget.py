@@ -20,6 +20,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import TooLarge
+from ._flint_factor import flint_factor
 
 __all__ = ["term_bound", "expansion_bound", "check_expansion", "check_terms", "factor", "check_quotient",
            "closed_form_bound", "check_closed_form", "MAX_EXPANSION", "MAX_TERMS", "MAX_QUOTIENT", "NUMERIC_PATH"]
@@ -145,8 +146,6 @@ def factor(expr: sp.Expr) -> sp.Expr:
     (a - b)*(a + b)
     """
     from sympy.core import random as sympy_random
-
-    from ._flint_factor import flint_factor
 
     fast = flint_factor(expr)  # the same expression, factored by python-flint where it is installed
     if fast is not None:

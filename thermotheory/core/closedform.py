@@ -884,20 +884,6 @@ def _plain_decays(expr: Any, named: Any = ()) -> Any:
     return sp.Mul(*args, evaluate=False) if changed else expr
 
 
-def _integer_content(s: sp.Basic) -> int:
-    """The largest integer every term of the sum ``s`` is a multiple of (1 when a term has a non-integer
-    coefficient): 5 for ``5 - 5 x``, 1 for ``x/2 + y/2`` and for ``2.0 x + 2.0``."""
-    g = 0
-    for t in s.args:
-        c = t.as_coeff_Mul()[0]
-        if not c.is_Integer:
-            return 1
-        g = int(sp.igcd(g, int(c)))
-        if g == 1:
-            return 1
-    return g
-
-
 def _content_out(expr: Any) -> Any:
     r"""A product (or a power) with the integer content of each sum factor (to an integer power) moved into its
     coefficient, or None where no factor has one: ``1/(5 - 5 x)`` as ``(1/5) (1 - x)^{-1}``, printed
@@ -909,8 +895,8 @@ def _content_out(expr: Any) -> Any:
     for f in sp.Mul.make_args(expr):
         base, k = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
         if isinstance(base, sp.Add) and k.is_Integer and k != 0:
-            g = _integer_content(base)
-            if g > 1:
+            g = base.primitive()[0]  # the content of its coefficients: 5 for 5 - 5 x, 1/2 for x/2 + y/2
+            if g.is_Integer and g > 1:
                 coeff *= sp.Integer(g) ** k
                 out.append(sp.Pow(base.func(*[t / g for t in base.args], evaluate=False), k, evaluate=k == 1))
                 changed = True
