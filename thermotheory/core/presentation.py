@@ -949,8 +949,8 @@ def _radicands_joined(e: sp.Expr) -> sp.Expr:
     then terms over the same denominator joined (:func:`_denominators_joined`).
 
     ``\frac{\sqrt{\frac{a}{b} + c}}{2} - \frac{\sqrt{d}}{2 \sqrt{b}}`` becomes
-    ``\frac{\sqrt{a + b c} - \sqrt{d}}{2 \sqrt{b}}`` (taking the root out is checked at random points, as every
-    candidate is).
+    ``\frac{\sqrt{a + b c} - \sqrt{d}}{2 \sqrt{b}}``, for a denominator its assumptions make positive only
+    (``\sqrt{a/b} = \sqrt{a}/\sqrt{b}`` fails for ``b < 0``, and random points may miss that branch).
     """
 
     def target(x: sp.Basic) -> bool:
@@ -1766,16 +1766,13 @@ def _matrix_scalars_hidden(expr: sp.Expr) -> tuple[sp.Expr, dict]:
     from sympy.matrices.expressions.matexpr import MatrixElement
 
     found = [x for x in sp.preorder_traversal(expr) if isinstance(x, (sp.Determinant, sp.Trace, MatrixElement))]
-    taken = {s.name for s in expr.free_symbols}
     hide, restore = {}, {}
     for x in found:
         if x in hide:
             continue
         k = len(hide)
-        name = (r"\det M_{%d}" if isinstance(x, sp.Determinant) else r"M_{%d}") % k
-        while name in taken:
-            name += "'"
-        hide[x] = sp.Symbol(name)
+        # a dummy: it never meets a symbol of the same name, the user's or one made elsewhere
+        hide[x] = sp.Dummy((r"\det M_{%d}" if isinstance(x, sp.Determinant) else r"M_{%d}") % k)
         restore[hide[x]] = x
     return expr.xreplace(hide), restore
 
