@@ -123,6 +123,29 @@ def test_a_radicand_over_a_denominator_of_unknown_sign_is_not_split():
     assert abs(complex(sp.N((out - form).subs({y: -1, z: 5})))) < 1e-12, out
 
 
+def test_a_log_of_an_argument_of_unknown_sign_keeps_its_branch():
+    """-log(A) = log(1/A) fails on the negative real axis (a 2 pi i apart); the sign goes into the log only where A is
+    proved positive (found by review: x y log(1/(d + z + sqrt 2))/c was returned for z without assumptions)."""
+    from thermotheory.core.presentation import proved_positive
+
+    x, y, c = sp.symbols("x y c", real=True)
+    d, t, tau, s, i_th = sp.symbols("d t tau s I", positive=True)
+    z = sp.Symbol("z")
+    form = -x * y * sp.log(d + z + sp.sqrt(2)) / c
+    out = compact(form)
+    for point in ({x: 1, y: 2, c: 3, d: 1, z: -7}, {x: -1, y: 2, c: 1, d: 2, z: -9}, {x: 1, y: 1, c: 1, d: 1, z: 2}):
+        assert abs(complex(sp.N((out - form).subs(point)))) < 1e-12, out
+    ratio = (d + z) / (s + 1)  # a quotient of unknown sign: not turned
+    out = compact(-sp.log(ratio) / 2)
+    assert abs(complex(sp.N((out + sp.log(ratio) / 2).subs({d: 1, z: -5, s: 1})))) < 1e-12, out
+    # positive by the exponentials' signs: turned, as a hand writes it
+    mem = -tau * sp.log(s * (sp.exp(2 * i_th) - 1) / (1 - sp.exp(-t / tau)) ** 2) / 2
+    assert not latex_of(compact(mem)).startswith("-")
+    assert proved_positive(sp.exp(2 * i_th) - 1) and proved_positive((1 - sp.exp(-t / tau)) / s)
+    assert not proved_positive(sp.exp(-t) - 1) and not proved_positive(d + z) and not proved_positive(x**2)
+    assert not proved_positive(sp.exp(i_th) - 2)  # e^I > 1 does not make e^I - 2 positive
+
+
 def test_the_latex_measures_refuse_what_is_not_latex_by_name():
     from thermotheory.core.presentation import leading_minus
     from thermotheory.errors import ModelError

@@ -69,7 +69,7 @@ from .layout import latex_width
 
 __all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "rooted_fractions", "leading_minus",
            "shared_factors", "unmatched_sums", "uncollected_exponentials",
-           "equal_at_random_points",
+           "equal_at_random_points", "proved_positive",
            "dimensionless", "Units", "Dimensions"]
 
 #: Passes over the strategies per round of :func:`compact` (each keeps the best rewriting; they stop when none helps).
@@ -1462,8 +1462,45 @@ def _complete_squares(e: sp.Expr) -> sp.Expr:
     return e.replace(lambda x: isinstance(x, sp.Add), rewrite)
 
 
+def proved_positive(e: sp.Expr) -> bool:
+    r"""Whether ``e`` is positive for every value its symbols' assumptions allow (True only when proved).
+
+    Sympy's own assumptions, and beyond them: an exponential of a positive (negative) exponent is one plus
+    (one over one plus) a positive number, so ``e^{2 I} - 1`` and ``1 - e^{-t/\tau}`` are positive for
+    positive ``I``, ``t``, ``\tau``. Used where a rewriting holds for a positive argument only (``-\ln A =
+    \ln(1/A)`` fails on the negative real axis, where the random-point check may not look).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> t, tau = sp.symbols("t tau", positive=True)
+    >>> proved_positive(1 - sp.exp(-t / tau)), proved_positive(t - 1), proved_positive(sp.Symbol("z") + 2)
+    (True, False, False)
+    """
+    e = sp.sympify(e)
+    if e.is_positive:
+        return True
+    if e.is_positive is False:
+        return False
+    exps = {x for x in e.atoms(sp.exp) if x.args[0].is_positive or x.args[0].is_negative}
+    if not exps:
+        return False
+    swap = {}
+    for x in exps:  # e^p = 1 + y with y > 0 for p > 0; e^{-p} = 1/(1 + y)
+        y = sp.Dummy(positive=True)
+        swap[x] = 1 + y if x.args[0].is_positive else 1 / (1 + y)
+    try:
+        return bool(sp.factor_terms(sp.together(e.xreplace(swap))).is_positive)
+    except (sp.PolynomialError, TypeError, ValueError):
+        return False
+
+
 def _log_signs(e: sp.Expr) -> sp.Expr:
-    """``-c log(A)`` as ``c log(1/A)``: ``-log(1/x)/2`` becomes ``log(x)/2``."""
+    """``-c log(A)`` as ``c log(1/A)`` where ``A`` is a quotient: ``-log(1/x)/2`` becomes ``log(x)/2``.
+
+    Only for ``A`` proved positive (:func:`proved_positive`): on the negative real axis ``log(1/A)`` is
+    ``-log(A) + 2 pi i``. An ``A`` without a denominator is left (``-n ln n`` is how a hand writes it).
+    """
 
     def flip(m: sp.Expr) -> sp.Expr:
         c, rest = m.as_coeff_Mul()
@@ -1471,7 +1508,7 @@ def _log_signs(e: sp.Expr) -> sp.Expr:
             return m
         factors = sp.Mul.make_args(rest)
         logs = [f for f in factors if isinstance(f, sp.log)]
-        if len(logs) != 1:
+        if len(logs) != 1 or sp.fraction(logs[0].args[0])[1] == 1 or not proved_positive(logs[0].args[0]):
             return m
         other = sp.Mul(*[f for f in factors if f is not logs[0]])
         return -c * other * sp.log(1 / logs[0].args[0])  # a product's powers negated, nothing multiplied out
