@@ -6,6 +6,7 @@ the sympy path for models with free parameters and the float path otherwise.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,12 @@ from . import budget
 def tidy(expr: sp.Expr) -> sp.Expr:
     """Bring a closed form to a compact canonical shape without open-ended simplification."""
     expr = sp.sympify(expr)
+    return _tidy(expr) if isinstance(expr, sp.Basic) else expr
+
+
+@lru_cache(maxsize=4096)
+def _tidy(expr: sp.Expr) -> sp.Expr:
+    """:func:`tidy`, remembered: the same entries recur (a model's covariance for each quantity, each check)."""
     if expr.is_Number:
         return expr
     if isinstance(expr, sp.log):
