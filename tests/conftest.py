@@ -31,7 +31,8 @@ settings.load_profile(os.environ.get("THERMOTHEORY_HYPOTHESIS", "ci"))
 #: (measured in issue #25's report; test_catalog's entries with test_latex's reports: 89 s of CPU against 100 s
 #: apart). The unit is the largest and is handed out first, so it is no tail.
 SHARED_DERIVATIONS = frozenset({"test_latex.py", "test_house_catalog.py", "test_presentation.py", "test_cli.py",
-                                "test_derivations.py", "test_pages_groups.py", "test_catalog.py"})
+                                "test_derivations.py", "test_pages_groups.py", "test_catalog.py",
+                                "test_pages_sums.py"})
 
 
 @pytest.hookimpl(optionalhook=True)

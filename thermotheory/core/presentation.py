@@ -69,7 +69,7 @@ from .layout import latex_width
 
 __all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "rooted_fractions", "leading_minus",
            "shared_factors", "unmatched_sums", "uncollected_exponentials",
-           "equal_at_random_points", "proved_positive",
+           "equal_at_random_points", "proved_positive", "one_form_per_sum", "same_sums",
            "dimensionless", "Units", "Dimensions"]
 
 #: Passes over the strategies per round of :func:`compact` (each keeps the best rewriting; they stop when none helps).
@@ -454,6 +454,119 @@ def unmatched_sums(expr: Any) -> int:
     (1, 0)
     """
     return sum(len(forms) - 1 for forms in _sum_groups(_read(expr, "unmatched_sums")).values())
+
+
+#: Sums of more monomials than this are not compared across forms by :func:`one_form_per_sum` (expanding costs more
+#: than a reader would gain).
+SAME_SUM_TERMS = 40
+#: A form whose printed width would grow by more than this fraction keeps its own sums (:func:`same_sums`).
+SAME_SUM_GROWTH = 0.05
+
+
+def _polynomial_sums(e: sp.Basic):
+    """The sums of ``e`` that are polynomials in their symbols, small enough to expand."""
+    from . import budget
+
+    for x in sp.preorder_traversal(e):
+        if (isinstance(x, sp.Add) and len(x.args) > 1 and x.free_symbols and x.is_polynomial(*x.free_symbols)
+                and budget.term_bound(x) <= SAME_SUM_TERMS):
+            yield x
+
+
+def _parts(form: Any) -> list:
+    """The expressions a shown form prints: a closed form's expression and definitions, a matrix's entries."""
+    if isinstance(form, ClosedForm):
+        return [p for x in (form.expr, *(v for _, v in form.definitions)) for p in _parts(x)]
+    if isinstance(form, sp.MatrixBase):
+        return list(form)
+    return [form] if isinstance(form, sp.Basic) else []
+
+
+def one_form_per_sum(forms: Sequence[Any]) -> dict:
+    r"""One printed form for each sum that several forms (or one form twice) write differently.
+
+    Two forms of a page that share a polynomial, collected one way here and another there
+    (``D_y \gamma_v^2 \gamma_x^2 + \kappa_y^2 (D_v \kappa_x^2 + D_x \gamma_v^2)`` beside
+    ``D_v \kappa_x^2 \kappa_y^2 + \gamma_v^2 (D_x \kappa_y^2 + D_y \gamma_x^2)``), make a reader
+    expand both to see that they agree. Sums are grouped by their expansion (so a swap changes no
+    value anywhere); each group is mapped to its form that reads shortest (:func:`size`; the first
+    met among equals). Apply the map with :func:`same_sums`.
+
+    Parameters
+    ----------
+    forms : sequence of sympy expressions, closed forms or matrices
+        The forms shown together (a page, a report).
+
+    Returns
+    -------
+    dict
+        Each other form of a sum -> the one kept; empty when every sum is written one way.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b, c = sp.symbols("a b c", positive=True)
+    >>> p, q = a * (b + c) + b * c, b * (a + c) + a * c
+    >>> one_form_per_sum([sp.sqrt(p), sp.log(q)]) == {q: p}
+    True
+    """
+    groups: dict[sp.Expr, list] = {}
+    for form in forms:
+        for part in _parts(form):
+            for x in _polynomial_sums(part):
+                same = groups.setdefault(sp.expand(x), [])
+                if x not in same:
+                    same.append(x)
+    swap: dict = {}
+    for same in groups.values():
+        if len(same) > 1:
+            kept = min(same, key=size)  # (min keeps the first of equals)
+            swap.update({x: kept for x in same if x != kept})
+    return swap
+
+
+def _swapped(e: sp.Basic, swap: Mapping) -> sp.Basic:
+    """``e`` with each key of ``swap`` replaced, top-down, the nodes above a replaced one rebuilt without evaluation
+    (``sqrt(D (a + b))`` stays one root; ``xreplace`` would split it)."""
+    if e in swap:
+        return swap[e]
+    if e.is_Atom or not e.args:
+        return e
+    args = tuple(_swapped(a, swap) for a in e.args)
+    if args == e.args:
+        return e
+    try:
+        return e.func(*args, evaluate=False)
+    except TypeError:  # a node that takes no ``evaluate``
+        return e.func(*args)
+
+
+def same_sums(form: Any, swap: Mapping) -> Any:
+    """``form`` with its sums written as :func:`one_form_per_sum` chose; a form that the swap would print more than
+    :data:`SAME_SUM_GROWTH` wider (a number multiplied into a swapped sum) is returned unchanged.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b, c = sp.symbols("a b c", positive=True)
+    >>> p, q = a * (b + c) + b * c, b * (a + c) + a * c
+    >>> same_sums(sp.log(q) / 2, one_form_per_sum([sp.sqrt(p), sp.log(q)]))
+    log(a*(b + c) + b*c)/2
+    """
+    if not swap:
+        return form
+    if isinstance(form, ClosedForm):
+        new = ClosedForm(same_sums(form.expr, swap),
+                         [(n, same_sums(v, swap)) for n, v in form.definitions], form.names, form.hurwitz)
+        return new
+    if isinstance(form, sp.MatrixBase):
+        return form.applyfunc(lambda e: same_sums(e, swap))
+    if not isinstance(form, sp.Basic):
+        return form
+    new = _swapped(form, swap)
+    if new == form or reading(new).width > (1 + SAME_SUM_GROWTH) * reading(form).width:
+        return form
+    return new
 
 
 def size(expr: Any) -> tuple[float, int, int]:

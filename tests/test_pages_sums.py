@@ -1,0 +1,85 @@
+"""One sum, one printed form per page: a polynomial that two closed forms of a page share is collected the same way in
+both (issue 24: the information-rates page printed ``T^{path}`` and ``\\dot I(v; y)``, the same value, with their radicand
+collected over different symbols, and a reader had to expand both to see it).
+
+The pages are read from the shared script runs (:func:`tests.page_runs.page_run`): the forms a page shows are
+rebuilt from ``write_derivation``'s arguments as it builds them, and every polynomial sum in them is grouped by its
+expansion; a group printed two ways is a defect.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from thermotheory.core.closedform import latex_of
+from thermotheory.core.presentation import one_form_per_sum, same_sums, _parts, _polynomial_sums
+from thermotheory.export.derivation import PageNotation, page_sums, shown_forms
+
+from .page_runs import DERIVATIONS, page_run
+from .test_derivations import SLOW
+
+PAGES = sorted(p.stem for p in DERIVATIONS.glob("*.py"))
+
+
+def sums_printed_two_ways(forms) -> list[tuple[str, ...]]:
+    """The polynomial sums of ``forms`` (grouped by their expansion) that print in more than one way."""
+    printed: dict[sp.Expr, set[str]] = {}
+    for form in forms:
+        for part in _parts(form):
+            for x in _polynomial_sums(part):
+                printed.setdefault(sp.expand(x), set()).add(latex_of(x))
+    return [tuple(sorted(ways)) for ways in printed.values() if len(ways) > 1]
+
+
+def page_forms(name: str, fix: bool = True) -> list:
+    """The closed forms the page ``name`` shows, every part (with ``fix=False``: each form compacted alone)."""
+    run = page_run(name)
+    assert run.arguments is not None, f"{name}.py did not call write_derivation"
+    args, kwargs = run.arguments
+    model, quantities = args[2], args[3]
+    sections = kwargs.get("sections", args[5] if len(args) > 5 else ())
+    parts = [(model, quantities), *((s[1], s[2]) for s in sections)]
+    page = PageNotation(parts)
+    shown = [page.notation(part) for _, part in parts]
+    sums = page_sums(shown) if fix else {}
+    return [v for part in shown for v in shown_forms(part, sums).values()]
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in PAGES])
+def test_each_sum_prints_one_way_on_a_page(name):
+    assert sums_printed_two_ways(page_forms(name)) == []
+
+
+def test_the_check_finds_the_information_rates_radicand():
+    """Without the page's one form per sum, T^path and dot I(v; y) print their radicand two ways: the check sees it."""
+    assert sums_printed_two_ways(page_forms("information_rates", fix=False))
+    assert r"\dot I(v; y)" in page_run("information_rates").tex
+
+
+def test_a_swap_keeps_values_and_a_root_whole():
+    a, b, c, d = sp.symbols("a b c d", positive=True)
+    p, q = a * (b + c) + b * c, b * (a + c) + a * c
+    def root(s):  # held as one root, as the printer keeps sqrt(D_y (...)) on the information-rates page
+        return sp.Pow(sp.Mul(d, s, evaluate=False), sp.Rational(1, 2), evaluate=False)
+
+    forms = [root(p), sp.Add(root(q), 1, evaluate=False)]
+    swap = one_form_per_sum(forms)
+    assert swap == {q: p}
+    out = same_sums(forms[1], swap)
+    assert latex_of(out) == "1 + " + latex_of(forms[0]), latex_of(out)  # not split into sqrt(d) sqrt(...)
+    point = {a: 0.3, b: 1.7, c: 2.9, d: 0.61}
+    assert abs(float(out.subs(point)) - float(forms[1].subs(point))) < 1e-12
+    assert sums_printed_two_ways([forms[0], out]) == [] and sums_printed_two_ways(forms)
+
+
+def test_a_swap_that_would_widen_a_form_is_not_made():
+    """A number multiplied into the swapped sum (sympy distributes 2 (a + b)) would print wider: that form is kept."""
+    a, b = sp.symbols("a b", positive=True)
+    wide, narrow = sp.Add(a, b, evaluate=False), sp.Add(b, a, evaluate=False)
+    assert same_sums(sp.Integer(3), {wide: narrow}) == 3
+    x, y, z = sp.symbols("x y z", positive=True)
+    long_form = sp.expand((x + y) * (x + z))  # x**2 + x*y + x*z + y*z
+    short_form = (x + y) * (x + z)
+    assert same_sums(sp.log(long_form), {long_form: short_form}) == sp.log(short_form)
+    assert same_sums(sp.log(short_form), {x + y: long_form}) == sp.log(short_form)  # much wider: refused
