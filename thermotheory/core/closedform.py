@@ -714,6 +714,25 @@ def _word_subscript(name: str) -> tuple[str, str] | None:
     return base, sub[0]
 
 
+#: LaTeX of sub-expressions already printed, by (settings, expression); cleared when it holds _PRINTED_MAX.
+_PRINTED: dict = {}
+_PRINTED_MAX = 200_000
+
+
+def _settings_key(settings: Mapping[str, Any]) -> Any:
+    """A hashable image of a printer's settings (None where one cannot be made: nothing is remembered then)."""
+    items = []
+    for k, v in sorted(settings.items()):
+        if isinstance(v, Mapping):
+            v = frozenset(v.items())
+        try:
+            hash(v)
+        except TypeError:
+            return None
+        items.append((k, v))
+    return tuple(items)
+
+
 class _Printer(LatexPrinter):
     r"""sympy's LaTeX printer as a physicist writes: ``\ln`` for the natural log, ``\det \Sigma`` for a determinant.
 
@@ -729,6 +748,29 @@ class _Printer(LatexPrinter):
     """
 
     _default_settings = {**LatexPrinter._default_settings, "ln_notation": True}
+
+    def __init__(self, settings: Any = None) -> None:
+        super().__init__(settings)
+        key = _settings_key(self._settings)
+        self._printed_key = None if key is None else (type(self), key)
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        """sympy's dispatch, remembered for each sub-expression printed without keywords under the same settings:
+        the presentation pass prints thousands of candidate forms that share most of their factors."""
+        if kwargs or self._printed_key is None or not isinstance(expr, sp.Basic) or expr.is_Number:
+            return super()._print(expr, **kwargs)
+        key = (self._printed_key, expr)
+        try:
+            return _PRINTED[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable part
+            return super()._print(expr)
+        tex = super()._print(expr)
+        if len(_PRINTED) >= _PRINTED_MAX:
+            _PRINTED.clear()
+        _PRINTED[key] = tex
+        return tex
 
     def _print_Add(self, expr: Any, order: Any = None) -> str:
         if (order or self.order) in ("none", "old"):

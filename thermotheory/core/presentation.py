@@ -634,6 +634,16 @@ def _sample(symbols: Sequence[sp.Symbol], rng, k: int = 0) -> dict[sp.Symbol, An
 
 
 def _value(expr: sp.Expr, point: Mapping[sp.Symbol, Any]) -> Any:
+    """``expr`` at ``point`` to 30 digits (None where it is undefined), remembered: :func:`compact` checks each
+    candidate against the same original form at the same points."""
+    try:
+        return _value_at(expr, tuple(point.items()))
+    except TypeError:  # not hashable
+        return _value_at.__wrapped__(expr, tuple(point.items()))
+
+
+@lru_cache(maxsize=8192)
+def _value_at(expr: sp.Expr, point: tuple) -> Any:
     with mpmath.workdps(30):
         try:
             v = sp.N(expr.xreplace(dict(point)), 30)
@@ -1117,6 +1127,7 @@ def _negative_led(g: sp.Expr) -> bool:
     return 2 * neg > len(g.args) or (2 * neg == len(g.args) and g.as_ordered_terms()[0].could_extract_minus_sign())
 
 
+@lru_cache(maxsize=8192)
 def _sign_pairs(e: sp.Expr) -> sp.Expr:
     """In a product, every factor that is a sum led by minus signs (to an odd power) negated, the sign kept in front.
 
