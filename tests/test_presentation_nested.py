@@ -158,3 +158,18 @@ def test_the_latex_measures_refuse_what_is_not_latex_by_name():
                 assert measure.__name__ in str(err)
             else:
                 raise AssertionError(f"{measure.__name__} took {bad!r}")
+
+
+def test_a_form_with_an_undefined_function_has_its_sums_led_by_a_positive_term():
+    """No rewriting of a form with c(t) can be checked at random points (it has no value there), so compact keeps
+    it, but a sum led by a minus sign is still turned for printing, which changes no value: the perceptron's
+    Gaussian reads e^{-(z - nu c(t))^2/2}, not e^{-(-nu c(t) + z)^2/2}."""
+    z = sp.Symbol("z", real=True)
+    nu, t = sp.symbols("nu t", positive=True)
+    c = sp.Function("c")(t)
+    form = sp.exp(-(z - nu * c) ** 2 / 2) / (1 + sp.exp(-z))
+    out = compact(form)
+    assert r"\left(z - \nu c{\left(t \right)}\right)^{2}" in latex_of(out), latex_of(out)
+    assert sp.expand(out - form) == 0  # the same expression, printed in another order
+    integral = sp.Integral(form, (z, -sp.oo, sp.oo))
+    assert r"z - \nu c{\left(t \right)}" in latex_of(compact(integral))

@@ -695,6 +695,16 @@ def equal_at_random_points(a: Any, b: Any, points: int = 6, seed: int = 0) -> bo
     return checked > 0
 
 
+def _has_a_value(expr: sp.Expr, seed: int = 0) -> bool:
+    """Whether ``expr`` has a numeric value at one of the points :func:`equal_at_random_points` tries (not so with an
+    undefined function applied, ``c(t)``: every candidate would be refused)."""
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    import random
+
+    rng = random.Random(seed)
+    return any(_value(expr, _sample(symbols, rng, k)) is not None for k in range(4 * 6))
+
+
 # -- strategies ------------------------------------------------------------------------
 
 @lru_cache(maxsize=4096)
@@ -1880,6 +1890,9 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     big = _weighted_ops(expr) > EXPENSIVE_ABOVE or len(expr.free_symbols) > EXPENSIVE_SYMBOLS
     # a big form is measured by its operations: printing each candidate's LaTeX took minutes (a cascade's report)
     size = _operations_size if big else globals()["size"]
+    if not _has_a_value(expr, seed):  # no rewriting could be checked equal (an undefined function, c(t)): the
+        ordered = _ordered(expr)  # sums led by a positive term only, which changes no value by construction
+        return ordered if size(ordered) <= size(expr) else expr
     for _ in range(PASSES_PER_ROUND * rounds):
         # steepest descent: every rewriting of the best so far, the smallest that checks equal is kept
         # (taking the first improvement would let one that expands a square shut out a better one)
