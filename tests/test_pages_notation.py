@@ -146,6 +146,35 @@ def rate_labels_with_two_meanings(tex: str) -> list[str]:
     return found
 
 
+#: Letters that read as a rate label on a page (the choices of MarkovJumpProcess.rate_label, read here on their own).
+LOOKALIKES = {"w": {r"\omega"}, "k": {r"\kappa"}, r"\nu": {"v"}, r"\gamma": {"y"}}
+
+
+def rate_labels_beside_the_page(tex: str) -> list[str]:
+    """Every letter that labels rates anywhere on a page and, anywhere else on it, is (or reads as) a symbol: a rate's
+    symbol or a state's base in another model, a result's head or a definition (``\\nu`` beside a pump's flux
+    ``\\nu`` or the product fluxes ``v_R``, ``v_W``)."""
+    labels: dict[str, str] = {}
+    taken: set[str] = set()
+    for env in _environments(tex):
+        others = []
+        for line in env:
+            m = _TRANSITION.fullmatch(line)
+            if m is None:
+                others.append(line)
+                continue
+            rates = m.group("rates")
+            for label in _RATE_LABEL.findall(rates):
+                labels.setdefault(label, line)
+            rates = re.sub(r"\\Delta s\s*=", " ", _RATE_LABEL.sub(" ", rates))
+            taken |= _symbol_bases(m.group("states")) | _symbol_bases(rates)
+        block = "\\begin{align}\n" + " \\\\\n".join(others) + "\n\\end{align}"
+        taken |= set(_result_heads(block)) | _defined(block)
+    return [f"{label} (the label of a rate) beside {sorted(({label} | LOOKALIKES.get(label, set())) & taken)} "
+            f"elsewhere on the page, in: {line}" for label, line in labels.items()
+            if ({label} | LOOKALIKES.get(label, set())) & taken]
+
+
 def two_meanings(tex: str) -> list[str]:
     """Every symbol of a page with two meanings: a result written with a symbol that the model, or a definition
     under 'where', already uses, or a glossary that gives one symbol two rows."""
@@ -163,7 +192,9 @@ def two_meanings(tex: str) -> list[str]:
                 continue
             if meaning.setdefault(symbol, what) != what:
                 found.append(f"{symbol} in the glossary twice: {meaning[symbol]!r} and {what!r}")
-    return found + rate_labels_with_two_meanings(tex)
+    block = rate_labels_with_two_meanings(tex)
+    seen = {f.split(" ", 1)[0] for f in block}  # a label seen in its own block is not reported again page-wide
+    return found + block + [f for f in rate_labels_beside_the_page(tex) if f.split(" ", 1)[0] not in seen]
 
 
 def _bib_fields(key: str) -> dict[str, str]:
@@ -269,7 +300,9 @@ def test_the_scan_sees_a_rate_label_that_is_a_symbol_of_the_model():
                      r"v_R &= \frac{k_{\mathrm{on}} m p_E w}{\left(\kappa + m\right) \left(l + w\right)}",
                      r"\end{align}"])
     assert len(two_meanings(old)) == 1 and two_meanings(old)[0].startswith("w (the label of a rate)")
-    assert two_meanings(old.replace("w_{", r"\nu_{").replace(r"\quad w =", r"\quad \nu =")) == []
+    assert two_meanings(old.replace("w_{", r"\lambda_{").replace(r"\quad w =", r"\quad \lambda =")) == []
+    # nu reads as the v of the fluxes v_R: seen page-wide
+    assert two_meanings(old.replace("w_{", r"\nu_{").replace(r"\quad w =", r"\quad \nu =")) != []
     # a clean line alone passes; a label that is a state's base, or a result of the same block, is seen
     clean = r"\begin{align}" + "\n" + r"\text{R*} &\rightarrow E: \quad \nu = l + w" + "\n" + r"\end{align}"
     assert two_meanings(clean) == []
@@ -282,6 +315,41 @@ def test_the_scan_sees_a_rate_label_that_is_a_symbol_of_the_model():
     # indices, word labels and reservoirs are not symbols: k_{w}, \Delta s, \text{w}
     apart = r"a &\rightleftharpoons b: \quad w_{+} = k_{w},\ w_{-} = 1,\ \Delta s = 0\ (\text{w})"
     assert rate_labels_with_two_meanings(r"\begin{align}" + "\n" + apart + "\n" + r"\end{align}") == []
+
+
+def test_the_scan_sees_a_rate_label_that_means_something_else_elsewhere_on_the_page():
+    """The jump processes page as committed before: rates labelled nu beside the pump's flux nu and the product fluxes
+    v_R, v_W (which read as nu), in other sections; and w beside the cascade's states w_1, w_2."""
+    old = subprocess.run(["git", "show", "eb2fdea:docs/derivations/jump_processes.tex"], cwd=ROOT, capture_output=True,
+                         text=True)
+    if old.returncode != 0:  # a shallow clone without that commit: the lines that matter, as they were
+        old_tex = "\n".join([r"\begin{align}", r"0 &\rightleftharpoons 1: \quad w_{+} = 4 \alpha,\ w_{-} = \beta",
+                              r"\end{align}", r"\begin{align}", r"E &\rightleftharpoons R: \quad \nu_{+} = k,\ "
+                              r"\nu_{-} = \kappa \\", r"v_R &= \frac{k m}{l + w} \\",
+                              r"w_{1} &\rightarrow w_{2}: \quad k = r", r"\end{align}"])
+    else:
+        old_tex = old.stdout
+    found = rate_labels_beside_the_page(old_tex)
+    assert any(f.startswith(r"\nu (the label of a rate)") for f in found), found
+    assert any(f.startswith("w (the label of a rate)") for f in found), found
+    assert rate_labels_beside_the_page((ROOT / "docs" / "derivations" / "jump_processes.tex").read_text()) == []
+
+
+def test_a_page_labels_its_rates_apart_from_every_notation_on_it(tmp_path):
+    """write_derivation hands the page's notations to a jump model's display: a result named nu elsewhere on the page
+    moves the rates' label off nu."""
+    from thermotheory import MarkovJumpProcess
+
+    w, q = sp.symbols("w q", positive=True)
+    model = MarkovJumpProcess({("a", "b"): w, ("b", "a"): q})  # w is a rate's symbol: the label is k
+    assert model.rate_symbol == "k"
+    assert model.rate_label([r"\nu", "k_{1}"]) == r"\lambda"
+    other = MarkovJumpProcess({("c", "d"): q, ("d", "c"): 2 * q})
+    tex_path, _ = write_derivation("two", "Two chains", model, {"P": sp.Integer(1)}, tmp_path,
+                                   sections=[("Other", other, {r"k_{\mathrm{eff}}": q})])
+    tex = tex_path.read_text()
+    assert r"\quad \nu_{+} = w" in tex and r"\quad \nu_{+} = q" in tex, tex  # not k: k_eff is a result
+    assert rate_labels_beside_the_page(tex) == []
 
 
 def test_a_parameter_called_sigma_moves_the_entropy_production_to_its_alternative(tmp_path):

@@ -22,6 +22,7 @@ model). :mod:`thermotheory.export.model_latex` re-exports it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import sympy as sp
@@ -498,7 +499,7 @@ def _where(defs: list[tuple[str, Any]], width: float, namer: Any) -> list[str]:
     return lines
 
 
-def model_latex_lines(model: Any, width: float = TEXT_WIDTH) -> list[str]:
+def model_latex_lines(model: Any, width: float = TEXT_WIDTH, avoid: Sequence[str] = ()) -> list[str]:
     r"""``aligned`` lines, one equation per state variable: ``dz &= (f(z)) dt + \sqrt{2 D}\, dW_z``.
 
     An equation wider than ``width`` is broken term by term over continuation lines (a
@@ -512,6 +513,9 @@ def model_latex_lines(model: Any, width: float = TEXT_WIDTH) -> list[str]:
     width : float
         Estimated width (pt) a line may take (:func:`~thermotheory.core.layout.latex_width`);
         the documents written by this package have :data:`~thermotheory.core.layout.TEXT_WIDTH`.
+    avoid : sequence of str, optional
+        Notations (LaTeX) printed beside the model on the same page: a model that labels
+        things of its own (a jump process's rates) picks labels other than these.
 
     Returns
     -------
@@ -538,10 +542,12 @@ def model_latex_lines(model: Any, width: float = TEXT_WIDTH) -> list[str]:
     n = model.dimension
     if n > MAX_LATEX_VARIABLES:
         raise ModelError(f"the model has {n} variables; LaTeX is rendered for at most {MAX_LATEX_VARIABLES}")
+    if avoid and callable(getattr(model, "rate_label", None)):  # a model that labels its rates
+        return model.latex_lines(width, avoid=list(avoid))
     return model.latex_lines(width)
 
 
-def model_latex(model: Any, width: float = TEXT_WIDTH) -> str:
+def model_latex(model: Any, width: float = TEXT_WIDTH, avoid: Sequence[str] = ()) -> str:
     r"""The model's system of SDEs as one ``aligned`` block (no math delimiters), fitted to ``width`` (pt).
 
     See :func:`model_latex_lines`.
@@ -555,4 +561,4 @@ def model_latex(model: Any, width: float = TEXT_WIDTH) -> str:
     >>> model_latex(LinearSDE({x: -k * x}, {x: 1}))
     '\\begin{aligned} dx &= - k x\\, dt + \\sqrt{2}\\, dW_{x} \\end{aligned}'
     """
-    return r"\begin{aligned} " + r" \\ ".join(model_latex_lines(model, width)) + r" \end{aligned}"
+    return r"\begin{aligned} " + r" \\ ".join(model_latex_lines(model, width, avoid)) + r" \end{aligned}"

@@ -807,20 +807,41 @@ class MarkovJumpProcess:
         >>> MarkovJumpProcess({("w_1", "w_2"): k, ("w_2", "w_1"): q}).rate_symbol  # states called w, a rate k
         '\\nu'
         """
-        if "rate_symbol" not in self._cache:
-            taken = self._printed_heads()
+        return self.rate_label()
+
+    def rate_label(self, avoid: Iterable[str] = ()) -> str:
+        r""":attr:`rate_symbol`, also avoiding the notations ``avoid`` (LaTeX) that a page prints beside the model.
+
+        A page that names a result ``\nu`` (a pump's cycle flux) or ``v_R`` (a product flux, read as
+        ``\nu``) cannot label a rate ``\nu`` as well: one symbol, one meaning per page.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> w, q = sp.symbols("w q", positive=True)
+        >>> m = MarkovJumpProcess({("a", "b"): w, ("b", "a"): q})
+        >>> m.rate_label(), m.rate_label([r"v_{R}"]), m.rate_label([r"\nu", "k"])
+        ('k', 'k', '\\lambda')
+        """
+        if isinstance(avoid, str):
+            avoid = [avoid]
+        extra = frozenset(_latex_head(a) for a in avoid if isinstance(a, str))
+        key = ("rate_label", extra)
+        if key not in self._cache:
+            taken = self._printed_heads() | extra
             letter = next((c for c in _RATE_LETTERS if c not in taken
                            and not any(a in taken for a in _LOOKALIKES.get(c, ()))), _RATE_FALLBACK)
             while letter in taken:  # finitely many heads are taken: a free one comes
                 letter += "'"
-            self._cache["rate_symbol"] = letter
-        return self._cache["rate_symbol"]
+            self._cache[key] = letter
+        return self._cache[key]
 
-    def latex_lines(self, width: float = TEXT_WIDTH) -> list[str]:
+    def latex_lines(self, width: float = TEXT_WIDTH, avoid: Iterable[str] = ()) -> list[str]:
         r"""The transitions as LaTeX ``aligned`` lines: ``a \rightleftharpoons b`` with both rates, one per pair.
 
         The rates are labelled with :attr:`rate_symbol` (``w_{+}``, ``w_{-}``, or ``w`` for a jump
-        without its reverse): ``w`` unless the model's states or symbols use that letter.
+        without its reverse): ``w`` unless the model's states or symbols use that letter, or the
+        notations ``avoid`` that a page prints beside it (:meth:`rate_label`).
 
         Raises
         ------
@@ -842,7 +863,7 @@ class MarkovJumpProcess:
             raise ModelError(f"the model has {len(pairs)} transitions; LaTeX is rendered for at most "
                              f"{MAX_LATEX_TRANSITIONS}")
         lines = []
-        r = self.rate_symbol
+        r = self.rate_label(avoid)
         for i, j in pairs:
             a, b = self._state_latex(self._states[i]), self._state_latex(self._states[j])
             fwd, bwd = self._rates.get((i, j)), self._rates.get((j, i))

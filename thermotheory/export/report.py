@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import sympy as sp
 
@@ -40,12 +40,13 @@ def _assumption(sym: sp.Symbol) -> str:
     return "real" if sym.is_real else "complex"
 
 
-def _model_lines(item: CatalogEntry) -> list[str]:
-    """The model section: the SDEs, or the lattice field's action and dynamics in words and formulas."""
+def _model_lines(item: CatalogEntry, avoid: Sequence[str] = ()) -> list[str]:
+    """The model section: the SDEs, or the lattice field's action and dynamics in words and formulas (``avoid``: the
+    report's notations, which labels of the model's own do not take)."""
     if not item.numeric:
         shown = item.shown() if item.shown is not None else item.model()
         if callable(getattr(type(shown), "latex_lines", None)):  # a model: one numbered line per equation
-            body = align_rows(model_latex_lines(shown))
+            body = align_rows(model_latex_lines(shown, avoid=avoid))
         else:
             body = latex(shown).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
         return [r"\begin{align}", body, r"\end{align}", *item.protocol]
@@ -152,7 +153,7 @@ def report_tex(item: CatalogEntry, table=None) -> str:
     lines = [
         *PREAMBLE, r"\begin{document}",
         rf"\section*{{{tex_text(item.name.replace('_', ' '))}: {tex_title(item.description)}}}",
-        r"\subsection*{Model}", *_model_lines(item),
+        r"\subsection*{Model}", *_model_lines(item, list(symbol.values())),
         r"\subsection*{Assumptions}", *_assumption_lines(item, page.notes, symbol),
         r"\subsection*{Closed forms}",
     ]
