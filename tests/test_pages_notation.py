@@ -350,6 +350,7 @@ def test_a_page_labels_its_rates_apart_from_every_notation_on_it(tmp_path):
     tex = tex_path.read_text()
     assert r"\quad \nu_{+} = w" in tex and r"\quad \nu_{+} = q" in tex, tex  # not k: k_eff is a result
     assert rate_labels_beside_the_page(tex) == []
+    assert r"\raggedright $\nu_{+}$, $\nu_{-}$, $\nu$ & \raggedright rates of a transition" in tex  # in the glossary
 
 
 def test_a_parameter_called_sigma_moves_the_entropy_production_to_its_alternative(tmp_path):

@@ -869,6 +869,9 @@ def write_derivation(
         md_parts.append(f"## {md_title(heading)}\n" + body)
     md_parts += [f"![{Path(f).stem}]({f})" for f in figures]
     rows = glossary_rows(parts, page, glossary)
+    labels = dict.fromkeys(m.rate_label(names) for m, _ in parts if callable(getattr(m, "rate_label", None)))
+    rows += [(f"${r}_{{+}}$, ${r}_{{-}}$, ${r}$", "rates of a transition forward and back (one way: no sign)",
+              "per unit time") for r in labels]  # the label a jump model's transitions are printed with
     cited = bibliography(_reference_keys(parts, references))
     tex_parts += [t for t in (glossary_tex(rows), bibliography_tex(cited)) if t]
     md_parts += [t for t in (glossary_markdown(rows), bibliography_markdown(cited)) if t]
