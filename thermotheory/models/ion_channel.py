@@ -66,7 +66,9 @@ n_of_t = n_inf + (n_0 - n_inf) * sp.exp(-(alpha + beta) * t)
 _NU, _NT = sp.Symbol("n_infty", positive=True), sp.Symbol("n_t", positive=True)
 _H_NU, _H_NT = sp.Symbol("h_infty", positive=True), sp.Symbol("h_t", positive=True)
 _L_NU, _L_NT, _L_N0 = (sp.Symbol(f"L_{w}", positive=True) for w in ("infty", "t", "0"))
+_D_N0, _D_NT = sp.Symbol("D_0", positive=True), sp.Symbol("D_t", positive=True)  # relative entropies to n_inf
 _NAMES = {_NU: r"n_\infty", _NT: r"n(t)", _H_NU: r"h(n_\infty)", _H_NT: r"h(n(t))",
+          _D_N0: r"D(n_{0} \| n_\infty)", _D_NT: r"D(n(t) \| n_\infty)",
           _L_NU: r"\langle \ln \tbinom{4}{k} \rangle_\infty", _L_NT: r"\langle \ln \tbinom{4}{k} \rangle_t",
           _L_N0: r"\langle \ln \tbinom{4}{k} \rangle_0"}
 
@@ -261,8 +263,10 @@ def step_quantities(model: MarkovJumpProcess | None = None) -> Derivation:
          entropy_form),
         ("entropy_production", Definition("entropy_production", ep.latex(), "entropy produced over $[0, t]$ by the "
                                           "relaxation", check=ep),
-         form(GATES * (bernoulli_kl(n_0, _NU) - bernoulli_kl(_NT, _NU)))),
+         ClosedForm(GATES * (_D_N0 - _D_NT), [*defs, (_D_N0, bernoulli_kl(n_0, _NU)), (_D_NT, bernoulli_kl(_NT, _NU))],
+                    _NAMES)),
         ("heat", Definition("heat", heat.latex(), "heat released over $[0, t]$ (as entropy)", check=heat), heat_form),
         ("total_cost", Definition("total_cost", r"\Delta S_\mathrm{tot}(\infty)", "entropy produced by the whole "
-                                  "relaxation", units="nats"), form(GATES * bernoulli_kl(n_0, _NU))),
+                                  "relaxation", units="nats"),
+         ClosedForm(GATES * _D_N0, [defs[0], (_D_N0, bernoulli_kl(n_0, _NU))], _NAMES)),
     ])
