@@ -123,13 +123,19 @@ def test_the_channel_entropy_writes_one_minus_n_in_both_places():
 
 
 def test_the_relaxation_entropy_keeps_the_number_out_of_one_minus_n():
+    """The relaxation entropy written out (the page now prints it as 4 D(n_0 || n_inf) - 4 D(n(t) || n_inf), below):
+    the 4 stays out of 1 - n."""
     f = K.step_quantities().notation()
-    ep = next(v for k, v in f.items() if k.startswith(r"\Delta S_{\mathrm{tot}}(t)"))
+    shown = next(v for k, v in f.items() if k.startswith(r"\Delta S_{\mathrm{tot}}(t)"))
+    ep = ClosedForm(K.GATES * (K.bernoulli_kl(K.n_0, K._NU) - K.bernoulli_kl(K._NT, K._NU)),
+                    [d for d in shown.definitions if d[0] in (K._NU, K._NT)], K._NAMES)
     out = P.compact(ep)
     assert _numeric_equal(_explicit(out), _explicit(ep))
     tex = latex_of(out.expr)
     assert "4 - 4" not in tex and r"4 \left(1 - n_{t}\right)" in tex, tex
     assert P.unmatched_sums(out.expr) == 0
+    assert latex_of(shown.expr, symbol_names=shown.names) == r"4 D(n_{0} \| n_\infty) - 4 D(n(t) \| n_\infty)"
+    assert _numeric_equal(_explicit(shown), _explicit(ep))
 
 
 def test_unmatched_sums_counts_orientation_and_scale():
