@@ -716,7 +716,7 @@ def _word_subscript(name: str) -> tuple[str, str] | None:
 
 #: LaTeX of sub-expressions already printed, by (settings, expression); cleared when it holds _PRINTED_MAX.
 _PRINTED: dict = {}
-_PRINTED_MAX = 200_000
+_PRINTED_MAX = 50_000  # (about 35 MB at most: some 700 bytes an entry with the forms it keeps)
 
 
 def _settings_key(settings: Mapping[str, Any]) -> Any:
