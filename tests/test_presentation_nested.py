@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from thermotheory.core.closedform import ClosedForm, latex_of
-from thermotheory.core.presentation import compact, nested_fractions, reading, rooted_fractions
+from thermotheory.core.presentation import compact, equal_at_random_points, nested_fractions, reading, rooted_fractions
 
 Dv, Dx, Dy, kx, ky, gv, gx, gy = sp.symbols("D_v D_x D_y kappa_x kappa_y gamma_v gamma_x gamma_y", positive=True)
 sw, tw, k = sp.symbols("sigma_w tau_w kappa", positive=True)
@@ -173,3 +173,22 @@ def test_a_form_with_an_undefined_function_has_its_sums_led_by_a_positive_term()
     assert sp.expand(out - form) == 0  # the same expression, printed in another order
     integral = sp.Integral(form, (z, -sp.oo, sp.oo))
     assert r"z - \nu c{\left(t \right)}" in latex_of(compact(integral))
+
+
+def test_the_conjugate_is_taken_only_where_squaring_leaves_a_rational_numerator():
+    """a + c sqrt(b) times its conjugate, for a free of roots; with a root on both sides the factoring over their
+    extension ran for minutes (found by review: a nested root's compact took over 150 s; now well under a second)."""
+    from thermotheory.core.presentation import _conjugate
+
+    a, b = sp.symbols("a b", positive=True)
+    simple = a - sp.sqrt(a**2 + b)
+    assert _conjugate(simple) != simple  # -b/(a + sqrt(a^2 + b)): still offered
+    assert equal_at_random_points(_conjugate(simple), simple)
+    both = sp.sqrt(a) + sp.sqrt(a + b) * sp.exp(-a)
+    assert _conjugate(both) == sp.powsimp(both, combine="base")
+    c, d = sp.symbols("c d", positive=True)
+    x, y = sp.symbols("x y", real=True)
+    z = sp.Symbol("z")
+    nested = sp.sqrt(sp.sqrt(6) * sp.sqrt(z) * (y - sp.Rational(1, 2)) / 2
+                     + (sp.sqrt(z + d / b) + sp.exp(-y)) / (3 * c + x + z))
+    assert equal_at_random_points(compact(nested), nested)

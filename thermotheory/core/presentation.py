@@ -829,14 +829,23 @@ def _roots_merged(e: sp.Expr) -> sp.Expr:
 
 
 def _conjugate(e: sp.Expr) -> sp.Expr:
-    """A sum ``a + c*sqrt(b)`` whose terms may cancel, multiplied out by its conjugate: ``(a^2 - c^2 b)/(a - c sqrt(b))``."""
+    """A sum ``a + c*sqrt(b)`` whose terms may cancel, multiplied out by its conjugate: ``(a^2 - c^2 b)/(a - c sqrt(b))``.
+
+    Only where ``a`` holds no root or other fractional power, nor ``c sqrt(b)`` a second one: squaring then leaves
+    a rational numerator (with roots on both sides, factoring the result over their algebraic extension took
+    minutes).
+    """
     e = sp.powsimp(e, combine="base")
+
+    def fractional(t: sp.Basic) -> int:
+        return sum(1 for p in sp.preorder_traversal(t) if isinstance(p, sp.Pow) and p.exp.is_Rational
+                   and not p.exp.is_integer)
 
     def is_root_sum(x: Any) -> bool:
         if not isinstance(x, sp.Add) or len(x.args) != 2:
             return False
         roots = [t for t in x.args if any(isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2) for f in sp.Mul.make_args(t))]
-        return len(roots) == 1
+        return len(roots) == 1 and fractional(roots[0]) == 1 and fractional(x - roots[0]) == 0
 
     def rewrite(x: sp.Expr) -> sp.Expr:
         root = next(t for t in x.args if any(isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2)
