@@ -1,6 +1,6 @@
 """One sum, one printed form per page: a polynomial that two closed forms of a page share is collected the same way in
-both (issue 24: the information-rates page printed ``T^{path}`` and ``\\dot I(v; y)``, the same value, with their radicand
-collected over different symbols, and a reader had to expand both to see it).
+both (issue 24: the information-rates page printed ``T^{path}`` and ``\\dot I(v; y)``, the same value, with their
+radicand collected over different symbols, and a reader had to expand both to see it).
 
 The pages are read from the shared script runs (:func:`tests.page_runs.page_run`): the forms a page shows are
 rebuilt from ``write_derivation``'s arguments as it builds them, and every polynomial sum in them is grouped by its

@@ -829,7 +829,8 @@ def _roots_merged(e: sp.Expr) -> sp.Expr:
 
 
 def _conjugate(e: sp.Expr) -> sp.Expr:
-    """A sum ``a + c*sqrt(b)`` whose terms may cancel, multiplied out by its conjugate: ``(a^2 - c^2 b)/(a - c sqrt(b))``.
+    """A sum ``a + c*sqrt(b)`` whose terms may cancel, multiplied out by its conjugate:
+    ``(a^2 - c^2 b)/(a - c sqrt(b))``.
 
     Only where ``a`` holds no root or other fractional power, nor ``c sqrt(b)`` a second one: squaring then leaves
     a rational numerator (with roots on both sides, factoring the result over their algebraic extension took
