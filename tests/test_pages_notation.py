@@ -120,27 +120,33 @@ def _symbol_bases(tex: str) -> set[str]:
     return {t for t in re.findall(r"\\[A-Za-z]+|(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])", tex) if t not in LAYOUT}
 
 
+def _labels_and_symbols(env: list[str]) -> tuple[dict[str, str], set[str]]:
+    """Of one align environment: each rate label with the first transition line it labels, and the symbols beside
+    them (the rates' symbols, the states' bases, the heads of results and of definitions)."""
+    labels: dict[str, str] = {}
+    taken: set[str] = set()
+    others = []
+    for line in env:
+        m = _TRANSITION.fullmatch(line)
+        if m is None:
+            others.append(line)
+            continue
+        rates = m.group("rates")
+        for label in _RATE_LABEL.findall(rates):
+            labels.setdefault(label, line)
+        rates = re.sub(r"\\Delta s\s*=", " ", _RATE_LABEL.sub(" ", rates))  # the labels, not the symbols
+        taken |= _symbol_bases(m.group("states")) | _symbol_bases(rates)
+    block = "\\begin{align}\n" + " \\\\\n".join(others) + "\n\\end{align}"
+    return labels, taken | set(_result_heads(block)) | _defined(block)
+
+
 def rate_labels_with_two_meanings(tex: str) -> list[str]:
     """Every letter that labels the rates of a model's transition lines (``a &\\rightarrow b: \\quad w = ...``,
     ``w_{+} = ..., w_{-} = ...``) and in the same model block is also a symbol of the rates, a state's base,
     or the head of a result or a definition."""
     found = []
     for env in _environments(tex):
-        labels: dict[str, str] = {}
-        taken: set[str] = set()
-        others = []
-        for line in env:
-            m = _TRANSITION.fullmatch(line)
-            if m is None:
-                others.append(line)
-                continue
-            rates = m.group("rates")
-            for label in _RATE_LABEL.findall(rates):
-                labels.setdefault(label, line)
-            rates = re.sub(r"\\Delta s\s*=", " ", _RATE_LABEL.sub(" ", rates))  # the labels, not the symbols
-            taken |= _symbol_bases(m.group("states")) | _symbol_bases(rates)
-        block = "\\begin{align}\n" + " \\\\\n".join(others) + "\n\\end{align}"
-        taken |= {head for head in _result_heads(block)} | _defined(block)
+        labels, taken = _labels_and_symbols(env)
         found += [f"{label} (the label of a rate) and the model's {label}, in: {line}"
                   for label, line in labels.items() if label in taken]
     return found
@@ -157,19 +163,10 @@ def rate_labels_beside_the_page(tex: str) -> list[str]:
     labels: dict[str, str] = {}
     taken: set[str] = set()
     for env in _environments(tex):
-        others = []
-        for line in env:
-            m = _TRANSITION.fullmatch(line)
-            if m is None:
-                others.append(line)
-                continue
-            rates = m.group("rates")
-            for label in _RATE_LABEL.findall(rates):
-                labels.setdefault(label, line)
-            rates = re.sub(r"\\Delta s\s*=", " ", _RATE_LABEL.sub(" ", rates))
-            taken |= _symbol_bases(m.group("states")) | _symbol_bases(rates)
-        block = "\\begin{align}\n" + " \\\\\n".join(others) + "\n\\end{align}"
-        taken |= set(_result_heads(block)) | _defined(block)
+        env_labels, env_taken = _labels_and_symbols(env)
+        for label, line in env_labels.items():
+            labels.setdefault(label, line)
+        taken |= env_taken
     return [f"{label} (the label of a rate) beside {sorted(({label} | LOOKALIKES.get(label, set())) & taken)} "
             f"elsewhere on the page, in: {line}" for label, line in labels.items()
             if ({label} | LOOKALIKES.get(label, set())) & taken]
