@@ -1,6 +1,11 @@
 """Speed of the core engine, printed as ratios against reference runs in the same process.
 
-Run: python benchmarks/bench_core.py
+The numeric rows run with the BLAS threads the environment gives; on a machine of few cores, OpenBLAS's threads
+spin-wait on matrices of a few hundred rows and the n = 200 row varies by a factor of two from run to run (the
+reference, one Schur decomposition, much less). Unless ``OPENBLAS_NUM_THREADS`` is set, the n = 200 and n = 1000
+rows are run once more in a child process with one BLAS thread, where they are steady.
+
+Run: python benchmarks/bench_core.py [n ...]
 """
 
 from __future__ import annotations
@@ -73,6 +78,18 @@ def symbolic() -> None:
 
 
 if __name__ == "__main__":
-    for n in (10, 50, 200, 1000):
+    import os
+    import subprocess
+    import sys
+
+    sizes = [int(a) for a in sys.argv[1:]] or [10, 50, 200, 1000]
+    print(f"BLAS threads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
+    for n in sizes:
         numeric(n)
-    symbolic()
+    if len(sys.argv) == 1:
+        symbolic()
+        if "OPENBLAS_NUM_THREADS" not in os.environ:
+            print("with one BLAS thread:")
+            env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+            out = subprocess.run([sys.executable, __file__, "200", "1000"], env=env, capture_output=True, text=True)
+            print("".join(line + "\n" for line in out.stdout.splitlines() if line.startswith("n=")), end="")

@@ -184,3 +184,33 @@ def test_core_imports_flow_down_and_have_no_cycles():
 
     for node in list(graph):
         visit(node)
+
+
+def test_a_numeric_state_reads_its_stability_from_the_shared_schur_form(monkeypatch):
+    """Issue 25 (all stationary quantities within 5 Lyapunov solves): the stability of a numeric drift is read from
+    the Schur form the covariance solve uses, not from a separate eigenvalue solve; an unstable or marginal drift
+    is still refused, by the eigenvalues, with the reason."""
+    import numpy as np
+
+    import thermotheory as tt
+    from thermotheory.core import structure
+    from thermotheory.core.state import stationary_state
+    from thermotheory.errors import NotStable
+
+    rng = np.random.default_rng(3)
+    n = 30
+    A = -np.eye(n) + 0.3 / np.sqrt(n) * rng.standard_normal((n, n))
+    calls = []
+    real_eigvals = np.linalg.eigvals
+    monkeypatch.setattr(structure.np.linalg, "eigvals", lambda M: calls.append(M.shape) or real_eigvals(M))
+    m = tt.LinearSDE.from_matrices(A, np.ones(n))
+    S = stationary_state(m).covariance
+    assert np.allclose(A @ S + S @ A.T + 2 * np.eye(n), 0, atol=1e-10)
+    assert (n, n) not in calls  # no eigenvalue solve of the whole drift
+    for bad in (A + 2 * np.eye(n), np.array([[-1.0, 1.0], [1.0, -1.0]])):  # unstable; a conserved mode
+        try:
+            stationary_state(tt.LinearSDE.from_matrices(bad, np.ones(bad.shape[0])))
+        except NotStable as err:
+            assert "eigenvalue" in str(err)
+        else:
+            raise AssertionError("an unstable drift was accepted")

@@ -240,6 +240,19 @@ class StationaryState:
                 return None
         return self._part("schur", compute)
 
+    def schur_stable(self) -> bool:
+        """Whether the numeric drift matrix is Hurwitz beyond round-off
+        (:func:`~thermotheory.core.structure.numeric_stability`'s rule), read from the eigenvalues on the diagonal
+        of the shared Schur form; False when that decomposition failed (the caller asks the eigenvalues then)."""
+        def compute() -> bool:
+            shared = self._shared_schur()
+            if shared is None:
+                return False
+            re, _ = _schur_eigenvalues(shared[2])
+            worst = float(np.max(re))
+            return bool(np.isfinite(worst) and worst < -stability_tolerance(np.asarray(self._A, dtype=float)))
+        return self._part("schur_stable", compute)
+
     def solve_digits(self) -> float:
         """Digits the float Lyapunov solve may lose (:func:`~thermotheory.core.lyapunov.lyapunov_digits`), from
         the shared Schur decomposition; numeric models only.
@@ -438,6 +451,11 @@ def stationary_state(model: LinearSDE) -> StationaryState:
     True
     """
     check_model(model, "stationary_state")
+    if model.is_numeric and not model.is_modulated:  # stable as the shared Schur form says: no eigenvalue solve
+        state = _STATES.get(model, "stationary", lambda: StationaryState(model))
+        if not state.schur_stable():
+            require_stable(model)  # says why from the eigenvalues (or finds the drift stable after all)
+        return state
     require_stable(model)
     return _STATES.get(model, "stationary", lambda: StationaryState(model))
 
