@@ -35,6 +35,11 @@ SHARED_DERIVATIONS = frozenset({"test_latex.py", "test_house_catalog.py", "test_
                                 "test_pages_sums.py"})
 
 
+#: ``scheduler_kwargs`` of the tests' dask LocalClusters: the scheduler serves HTTP (its metrics) even without a
+#: dashboard, on port 8787 by default, so two test processes starting a cluster at once clashed ("Port 8787 is
+#: already in use", an error under filterwarnings = error); port 0 lets the system give each a free one.
+FREE_PORT = {"dashboard_address": ":0"}
+
 #: CPU seconds of the files that take long for their number of tests (per-file sums of ``--durations=0`` on the
 #: 2-core machine of issue #25). xdist hands out the work units with the most tests first, which left these (a
 #: docs build, two notebooks, the closed-form tests again under the other ground types) to start last and run on

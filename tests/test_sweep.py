@@ -7,6 +7,7 @@ import pytest
 import thermotheory as tt
 from thermotheory.errors import ModelError
 from thermotheory.models import decoder as B
+from .conftest import FREE_PORT
 
 VALUES = {B.tau_v: 1.0, B.sigma_v: 1.0, B.sigma_n: 0.5, B.g: 1.0}
 GRID = [0.3, 1.0, 2.0]
@@ -36,7 +37,8 @@ def test_processes_give_the_same_records(serial):
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_dask_cluster_gives_the_same_records(serial):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  scheduler_kwargs=FREE_PORT) as cl:
         table = tt.sweep(B.one_neuron(), tt.heat_rate, B.x, parameter="tau_n", grid=GRID, values=VALUES, paths=300,
                          scheduler=cl.scheduler_address)
     assert [(r.estimate, r.stderr) for r in table] == [(r.estimate, r.stderr) for r in serial]

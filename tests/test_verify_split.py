@@ -23,6 +23,7 @@ from thermotheory.errors import InvalidWorkers, ModelError
 from thermotheory.montecarlo.blocks import LagMoments
 from thermotheory.montecarlo.gillespie import gillespie
 from thermotheory.montecarlo.simulate import block_ranges, observe, shared_blocks, simulate
+from .conftest import FREE_PORT
 
 v, r = sp.symbols("v r", real=True)
 PATHS = 300  # five blocks of 64 paths, the last one padded
@@ -213,7 +214,8 @@ def test_a_dask_cluster_splits_one_check_with_the_same_record(monkeypatch):
     transient = dict(t=1.0, initial={v: 2.0, r: 0.5}, paths=128, seed=1)
     spy = _Spy(monkeypatch)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=None,
+                                  scheduler_kwargs=FREE_PORT) as cluster:
         rec = tt.verify(m, tt.mutual_information, v, r, paths=PATHS, seed=9, scheduler=cluster.scheduler_address)
         whole = tt.verify(m, tt.heat, **transient, scheduler=cluster.scheduler_address)  # runs on one worker
     assert _fields([rec]) == _fields([serial])

@@ -30,6 +30,7 @@ from thermotheory.errors import InvalidWorkers, ModelError, SchedulerUnreachable
 from thermotheory.montecarlo.estimators import Estimator
 from thermotheory.verify import AUTO_WORKERS_SECONDS, auto_workers
 from tests.test_budget import hang_guard
+from tests.conftest import FREE_PORT
 
 ROOT = Path(__file__).resolve().parents[1]
 v, r = sp.symbols("v r", real=True)
@@ -104,7 +105,8 @@ def test_a_pool_lends_its_processes_to_several_calls(serial, pool):
 def test_a_dask_cluster_gives_the_same_records(serial):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=None,
+                                  scheduler_kwargs=FREE_PORT) as cluster:
         table = tt.verify_all(_model(), paths=PATHS, seed=3, scheduler=cluster.scheduler_address)
         with distributed.Client(cluster, set_as_default=False) as client:  # a client given: left open
             one = tt.verify(_model(), tt.heat_rate, r, paths=PATHS, seed=11, scheduler=client)
