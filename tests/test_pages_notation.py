@@ -350,6 +350,19 @@ def test_a_page_labels_its_rates_apart_from_every_notation_on_it(tmp_path):
     assert r"\raggedright $\nu_{+}$, $\nu_{-}$, $\nu$ & \raggedright rates of a transition" in tex  # in the glossary
 
 
+def test_labels_to_avoid_that_are_not_latex_strings_are_refused_by_name():
+    from thermotheory import MarkovJumpProcess
+
+    q = sp.Symbol("q", positive=True)
+    model = MarkovJumpProcess({("a", "b"): q, ("b", "a"): 2 * q})
+    for bad in (5, [1], [r"\nu", None]):
+        with pytest.raises(ModelError, match="rate_label: avoid"):
+            model.rate_label(bad)
+        with pytest.raises(InvalidExport, match="avoid must be"):
+            derivation_tex(model, {"P": sp.Integer(1)}, avoid=bad)
+    assert model.rate_label([]) == model.rate_symbol == "w" and model.rate_label("w_{1}") == "k"
+
+
 def test_a_parameter_called_sigma_moves_the_entropy_production_to_its_alternative(tmp_path):
     model, v, x, sigma, Q, tau = _sigma_model()
     d = _derivation(model, v, x)

@@ -192,3 +192,25 @@ def test_the_conjugate_is_taken_only_where_squaring_leaves_a_rational_numerator(
     nested = sp.sqrt(sp.sqrt(6) * sp.sqrt(z) * (y - sp.Rational(1, 2)) / 2
                      + (sp.sqrt(z + d / b) + sp.exp(-y)) / (3 * c + x + z))
     assert equal_at_random_points(compact(nested), nested)
+
+
+def test_the_new_presentation_functions_refuse_bad_input_by_name():
+    from thermotheory.core.presentation import one_form_per_sum, proved_positive, same_sums
+    from thermotheory.errors import ModelError
+
+    a = sp.Symbol("a", positive=True)
+    for call, what in ((lambda: proved_positive("a + 1"), "proved_positive"),
+                       (lambda: proved_positive(None), "proved_positive"),
+                       (lambda: one_form_per_sum(3), "one_form_per_sum"),
+                       (lambda: one_form_per_sum("a + 1"), "one_form_per_sum"),
+                       (lambda: one_form_per_sum(a + 1), "one_form_per_sum"),
+                       (lambda: same_sums(a + 1, [(a, a)]), "same_sums")):
+        try:
+            call()
+        except ModelError as err:
+            assert what in str(err)
+        else:
+            raise AssertionError(f"{what} took bad input")
+    # degenerate input: nothing proved, nothing to swap
+    assert not proved_positive(sp.nan) and not proved_positive(0) and not proved_positive(sp.zoo)
+    assert proved_positive(2) and one_form_per_sum([]) == {} and same_sums(a + 1, {}) == a + 1

@@ -825,7 +825,10 @@ class MarkovJumpProcess:
         """
         if isinstance(avoid, str):
             avoid = [avoid]
-        extra = frozenset(_latex_head(a) for a in avoid if isinstance(a, str))
+        names = list(avoid) if isinstance(avoid, Iterable) else None
+        if names is None or not all(isinstance(a, str) for a in names):
+            raise ModelError(f"rate_label: avoid must be LaTeX strings (the notations of a page) but is {avoid!r:.80}")
+        extra = frozenset(_latex_head(a) for a in names)
         key = ("rate_label", extra)
         if key not in self._cache:
             taken = self._printed_heads() | extra

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -510,6 +510,9 @@ def one_form_per_sum(forms: Sequence[Any]) -> dict:
     >>> one_form_per_sum([sp.sqrt(p), sp.log(q)]) == {q: p}
     True
     """
+    if isinstance(forms, (str, sp.Basic, ClosedForm)) or not isinstance(forms, Iterable):
+        raise ModelError(f"one_form_per_sum: expected a sequence of forms but found {type(forms).__name__} "
+                         f"{forms!r:.60}")
     groups: dict[sp.Expr, list] = {}
     for form in forms:
         for part in _parts(form):
@@ -532,7 +535,11 @@ def _swapped(e: sp.Basic, swap: Mapping) -> sp.Basic:
         return swap[e]
     if e.is_Atom or not e.args:
         return e
-    args = tuple(_swapped(a, swap) for a in e.args)
+    return _rebuilt(e, tuple(_swapped(a, swap) for a in e.args))
+
+
+def _rebuilt(e: sp.Basic, args: tuple) -> sp.Basic:
+    """``e`` with the arguments ``args``, not evaluated (``e`` itself where they are its own)."""
     if args == e.args:
         return e
     try:
@@ -553,12 +560,14 @@ def same_sums(form: Any, swap: Mapping) -> Any:
     >>> same_sums(sp.log(q) / 2, one_form_per_sum([sp.sqrt(p), sp.log(q)]))
     log(a*(b + c) + b*c)/2
     """
+    if not isinstance(swap, Mapping):
+        raise ModelError(f"same_sums: expected the map of one_form_per_sum but found {type(swap).__name__} "
+                         f"{swap!r:.60}")
     if not swap:
         return form
     if isinstance(form, ClosedForm):
-        new = ClosedForm(same_sums(form.expr, swap),
-                         [(n, same_sums(v, swap)) for n, v in form.definitions], form.names, form.hurwitz)
-        return new
+        return ClosedForm(same_sums(form.expr, swap),
+                          [(n, same_sums(v, swap)) for n, v in form.definitions], form.names, form.hurwitz)
     if isinstance(form, sp.MatrixBase):
         return form.applyfunc(lambda e: same_sums(e, swap))
     if not isinstance(form, sp.Basic):
@@ -672,14 +681,9 @@ def equal_at_random_points(a: Any, b: Any, points: int = 6, seed: int = 0) -> bo
     >>> equal_at_random_points(sp.sqrt(x**2 - 2*x + 1), x - 1)
     False
     """
-    import random
-
     a, b = sp.sympify(a), sp.sympify(b)
-    symbols = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
-    rng = random.Random(seed)
     checked = 0
-    for k in range(4 * points):
-        point = _sample(symbols, rng, k)
+    for point in _points(a.free_symbols | b.free_symbols, points, seed):
         va, vb = _value(a, point), _value(b, point)
         if va is None or vb is None:
             continue
@@ -695,14 +699,20 @@ def equal_at_random_points(a: Any, b: Any, points: int = 6, seed: int = 0) -> bo
     return checked > 0
 
 
+def _points(symbols: Iterable[sp.Symbol], points: int, seed: int):
+    """The points :func:`equal_at_random_points` tries, four for each one it needs (:func:`_sample`)."""
+    import random
+
+    ordered = sorted(symbols, key=lambda s: s.name)
+    rng = random.Random(seed)
+    for k in range(4 * points):
+        yield _sample(ordered, rng, k)
+
+
 def _has_a_value(expr: sp.Expr, seed: int = 0) -> bool:
     """Whether ``expr`` has a numeric value at one of the points :func:`equal_at_random_points` tries (not so with an
     undefined function applied, ``c(t)``: every candidate would be refused)."""
-    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-    import random
-
-    rng = random.Random(seed)
-    return any(_value(expr, _sample(symbols, rng, k)) is not None for k in range(4 * 6))
+    return any(_value(expr, point) is not None for point in _points(expr.free_symbols, 6, seed))
 
 
 # -- strategies ------------------------------------------------------------------------
@@ -1203,13 +1213,7 @@ def _unevaluated(e: sp.Basic, fn: Callable[[sp.Basic], sp.Basic]) -> sp.Basic:
     """
     if e.is_Atom or not e.args:
         return fn(e)
-    args = tuple(_unevaluated(a, fn) for a in e.args)
-    if args != e.args:
-        try:
-            e = e.func(*args, evaluate=False)
-        except TypeError:  # a node that takes no ``evaluate``
-            e = e.func(*args)
-    return fn(e)
+    return fn(_rebuilt(e, tuple(_unevaluated(a, fn) for a in e.args)))
 
 
 def _ordered(e: sp.Basic) -> sp.Basic:
@@ -1606,7 +1610,7 @@ def _complete_squares(e: sp.Expr) -> sp.Expr:
     return e.replace(lambda x: isinstance(x, sp.Add), rewrite)
 
 
-def proved_positive(e: sp.Expr) -> bool:
+def proved_positive(e: Any) -> bool:
     r"""Whether ``e`` is positive for every value its symbols' assumptions allow (True only when proved).
 
     Sympy's own assumptions, and beyond them: an exponential of a positive (negative) exponent is one plus
@@ -1621,7 +1625,7 @@ def proved_positive(e: sp.Expr) -> bool:
     >>> proved_positive(1 - sp.exp(-t / tau)), proved_positive(t - 1), proved_positive(sp.Symbol("z") + 2)
     (True, False, False)
     """
-    e = sp.sympify(e)
+    e = _read(e, "proved_positive")
     if e.is_positive:
         return True
     if e.is_positive is False:
