@@ -1,9 +1,10 @@
 """Speed of the core engine, printed as ratios against reference runs in the same process.
 
-The numeric rows run with the BLAS threads the environment gives; on a machine of few cores, OpenBLAS's threads
-spin-wait on matrices of a few hundred rows and the n = 200 row varies by a factor of two from run to run (the
-reference, one Schur decomposition, much less). Unless ``OPENBLAS_NUM_THREADS`` is set, the n = 200 and n = 1000
-rows are run once more in a child process with one BLAS thread, where they are steady.
+A numeric closed form on a model of at most ``thermotheory.core._threads.SMALL_PROBLEM`` variables runs with one
+BLAS thread (on few cores OpenBLAS's threads spin-wait on matrices of a few hundred rows, and the n = 200 row
+varied from 5.6x to 9x with two); the reference solve runs with the threads the environment gives, as a user's
+would. Unless ``OPENBLAS_NUM_THREADS`` is set, the n = 200 and n = 1000 rows are run once more in a child process
+with one BLAS thread throughout (reference included).
 
 Run: python benchmarks/bench_core.py [n ...]
 """

@@ -28,6 +28,7 @@ A quantity that has no closed form or estimator for a model kind raises
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import string
@@ -39,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .core._threads import is_small, one_blas_thread
 from .core.plaintext import plain_text
 from .errors import ModelError, NotAModel
 
@@ -56,6 +58,15 @@ TIME_ROLES = ("t", "initial", "initial_mean")
 #: ``kind -> (that kind, name of the model's method that derives it)``. Every quantity with a
 #: closed form on that kind has one on this kind (:class:`Quantity` adds it).
 DERIVED_KINDS: dict[str, tuple[str, str]] = {"nonlinear": ("linear", "linearize")}
+
+
+def _with_one_blas_thread(form: Callable[..., Any], size: int) -> Callable[..., Any]:
+    """``form``, run with one BLAS thread (a numeric model of ``size`` variables: :func:`one_blas_thread`)."""
+    @functools.wraps(form)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with one_blas_thread(size):
+            return form(*args, **kwargs)
+    return run
 
 
 def model_kind(model: Any) -> str:
@@ -356,6 +367,10 @@ class Quantity:
         closed forms are those of another kind's model derived from it (:data:`DERIVED_KINDS`:
         a nonlinear SDE's :meth:`~thermotheory.SDE.linearize`) has them generically.
 
+        A numeric model of a few hundred variables or fewer runs its closed form with one BLAS thread
+        (:mod:`thermotheory.core._threads`: more threads only wait on each other at that size); the
+        results are the same.
+
         Raises
         ------
         ModelError
@@ -364,6 +379,8 @@ class Quantity:
         form = self.closed_forms.get(model_kind(model))
         if form is None:
             raise ModelError(f"{self.name} is not defined for a {type(model).__name__}")
+        if getattr(model, "is_numeric", False) is True and is_small(getattr(model, "dimension", 0)):
+            return _with_one_blas_thread(form, model.dimension)
         return form
 
     def __call__(self, model: Any, *args: Any, raw: bool = False, **kwargs: Any) -> Any:
