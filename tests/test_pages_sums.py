@@ -9,6 +9,8 @@ expansion; a group printed two ways is a defect.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sympy as sp
 
@@ -83,3 +85,41 @@ def test_a_swap_that_would_widen_a_form_is_not_made():
     short_form = (x + y) * (x + z)
     assert same_sums(sp.log(long_form), {long_form: short_form}) == sp.log(short_form)
     assert same_sums(sp.log(short_form), {x + y: long_form}) == sp.log(short_form)  # much wider: refused
+
+
+def results_printed_twice(tex: str) -> list[str]:
+    """The closed forms that a page prints in full for two results of one ``align`` block (a result's whole right-hand
+    side, its broken lines joined; definitions under "where" and numbers are not compared)."""
+    twice = []
+    for block in tex.split(r"\begin{align}")[1:]:
+        rows = block.split(r"\end{align}")[0].split("\\\\\n")
+        seen, rhs = set(), None
+        for row in [r.replace(r"\notag", "").strip() for r in rows] + [r"&\text{where}"]:
+            if row.startswith(r"&\quad"):
+                rhs = (rhs + " " + row[len(r"&\quad"):].strip()).strip()
+                continue
+            if rhs is not None and re.search(r"[A-Za-z]", re.sub(r"\\(cdot|times|infty)", "", rhs)):
+                if rhs in seen:
+                    twice.append(rhs)
+                seen.add(rhs)
+            if row.startswith(r"&\text"):
+                break
+            rhs = row.split("&=", 1)[1].strip() if "&=" in row else None
+    return twice
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in PAGES])
+def test_no_closed_form_is_printed_twice_on_a_page(name):
+    """A result whose form is that of one above it reads ``\\dot I(v; y) = T^{path}_{v -> y}``, as an author writes."""
+    assert results_printed_twice(page_run(name).tex) == []
+
+
+def test_the_scan_finds_a_form_printed_twice():
+    tex = "\\begin{align}\na &= x + y \\\\\nb &= \\notag \\\\\n&\\quad x + y \\\\\nc &= 2 \\\\\nd &= 2\n\\end{align}"
+    assert results_printed_twice(tex) == ["x + y"]
+
+
+def test_the_information_rates_page_states_the_two_rates_equal():
+    tex = page_run("information_rates").tex
+    assert r"\dot I(v; y) &= T^{\mathrm{path}}_{v \to y}" in tex
+    assert r"\dot D &= \sigma" in tex

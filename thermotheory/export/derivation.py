@@ -603,6 +603,8 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     forms follow all of them, once, under ``\text{where}``. ``namer`` gives the names of the
     introduced definitions (one for a whole page: :func:`page_namer`); by default, one for this block.
     ``sums`` writes each sum one way (:func:`shown_forms`); by default, one way within this block.
+    A result whose form is that of a result above it is printed as equal to that one (:func:`same_as_earlier`:
+    ``\dot I(v; y) &= T^{\mathrm{path}}_{v \to y}``), as an author writes it, not a second time.
     """
     width = checked_width(width)
     shown = shown_forms(quantities, sums)
@@ -610,7 +612,11 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
         namer = page_namer(shown.values(), shown)  # one set of introduced names for the whole block
     lines: list[str] = []
     definitions: list[str] = []  # every result first, then all the definitions under one "where"
+    earlier = same_as_earlier(shown)
     for name, expr in shown.items():
+        if name in earlier:  # the form of a result above: printed as equal to it, not a second time
+            lines.append(f"{name} &= {earlier[name]}")
+            continue
         bare = ClosedForm(expr.expr, (), expr.names) if isinstance(expr, ClosedForm) else expr
         result, defined = fit_parts(name, bare, width, namer)
         lines += result
@@ -645,6 +651,37 @@ def shown_forms(quantities: Mapping[str, Any], sums: Mapping | None = None) -> d
     if sums is None:
         sums = one_form_per_sum(list(shown.values()))
     return {name: same_sums(expr, sums) for name, expr in shown.items()}
+
+
+def same_as_earlier(shown: Mapping[str, Any]) -> dict[str, str]:
+    r"""The results whose shown form is that of a result before them: name -> the first such name.
+
+    Only forms with free symbols count: two numbers that are equal say nothing about the quantities (a page's
+    numeric values), two identical closed forms say that the quantities are one (the full-history transfer entropy
+    and the path mutual-information rate through a hidden intermediate; the entropy production and the
+    Kullback–Leibler rate of paths when every variable is recorded). Identical means the same sympy tree (the same
+    definitions for a structured form), so the two would print the same LaTeX.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> g, k = sp.symbols("gamma kappa", positive=True)
+    >>> same_as_earlier({r"\sigma": k**2 / g, r"\dot D": k**2 / g, "n": sp.Integer(2), "m": sp.Integer(2)})
+    {'\\dot D': '\\sigma'}
+    """
+    first: dict[Any, str] = {}
+    out: dict[str, str] = {}
+    for name, expr in shown.items():
+        form = expr.expr if isinstance(expr, ClosedForm) else expr
+        if not isinstance(form, sp.Basic) or isinstance(form, sp.MatrixBase) or not form.free_symbols:
+            continue
+        try:
+            out[name] = first.setdefault(expr, name)
+        except TypeError:  # not hashable: not compared
+            continue
+        if out[name] == name:
+            del out[name]
+    return out
 
 
 def page_sums(parts: Sequence[Mapping[str, Any]]) -> dict:
@@ -712,7 +749,11 @@ def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, A
     page_shown = _page_shown(model, quantities)
     md += ["$$" + model_latex(model, avoid=_names_to_avoid(avoid) or list(page_shown)) + "$$", ""]
     shown = shown_forms(page_shown, sums)
+    earlier = same_as_earlier(shown)
     for name, expr in shown.items():
+        if name in earlier:
+            md.append(f"- ${name} = {earlier[name]}$")
+            continue
         md.append(f"- ${name} = {expr.latex(where=False) if isinstance(expr, ClosedForm) else latex(expr)}$")
     where = shared_definitions(shown.values())
     if where is not None:
