@@ -123,3 +123,13 @@ def test_the_information_rates_page_states_the_two_rates_equal():
     tex = page_run("information_rates").tex
     assert r"\dot I(v; y) &= T^{\mathrm{path}}_{v \to y}" in tex
     assert r"\dot D &= \sigma" in tex
+
+
+def test_same_as_earlier_refuses_what_is_not_a_mapping():
+    from thermotheory.errors import InvalidExport
+    from thermotheory.export.derivation import same_as_earlier
+
+    with pytest.raises(InvalidExport, match="mapping"):
+        same_as_earlier([sp.Symbol("x")])
+    x = sp.Symbol("x")
+    assert same_as_earlier({"a": x + 1, "b": sp.Matrix([x]), "c": x + 1, "d": 1.5, "e": 1.5}) == {"c": "a"}

@@ -669,6 +669,9 @@ def same_as_earlier(shown: Mapping[str, Any]) -> dict[str, str]:
     >>> same_as_earlier({r"\sigma": k**2 / g, r"\dot D": k**2 / g, "n": sp.Integer(2), "m": sp.Integer(2)})
     {'\\dot D': '\\sigma'}
     """
+    if not isinstance(shown, Mapping):
+        raise InvalidExport(f"same_as_earlier: expected a mapping of LaTeX names to closed forms but found "
+                            f"{type(shown).__name__} {shown!r:.80}")
     first: dict[Any, str] = {}
     out: dict[str, str] = {}
     for name, expr in shown.items():
