@@ -29,10 +29,12 @@ settings.load_profile(os.environ.get("THERMOTHEORY_HYPOTHESIS", "ci"))
 #: worker, so the library's in-process caches (the models' derived quantities, compact, the printed forms) built by
 #: one file serve the others instead of being rebuilt in the other worker: together they take less CPU than apart
 #: (measured in issue #25's report; test_catalog's entries with test_latex's reports: 89 s of CPU against 100 s
-#: apart). The unit is the largest and is handed out first, so it is no tail.
+#: apart; the seed models' own test files, which derive the same closed forms again, with them: 168 s of CPU in one
+#: process against 145 s + 43 s apart). The unit is the largest and is handed out first, so it is no tail.
 SHARED_DERIVATIONS = frozenset({"test_latex.py", "test_house_catalog.py", "test_presentation.py", "test_cli.py",
                                 "test_derivations.py", "test_pages_groups.py", "test_catalog.py",
-                                "test_pages_sums.py"})
+                                "test_pages_sums.py", "test_synapse.py", "test_decoder.py", "test_particle.py",
+                                "test_perceptron.py"})
 
 
 #: ``scheduler_kwargs`` of the tests' dask LocalClusters: the scheduler serves HTTP (its metrics) even without a
@@ -45,7 +47,7 @@ FREE_PORT = {"dashboard_address": ":0"}
 #: docs build, two notebooks, the closed-form tests again under the other ground types) to start last and run on
 #: alone for up to 16 s; they are handed out by this estimate instead. Others count SECONDS_PER_TEST a test.
 LONG_FILES = {"test_ground_types.py": 9, "test_notebooks.py": 16, "test_docs.py": 17, "test_parallel_runs.py": 11,
-              "test_verify_workers.py": 20, "test_symbolic_limits.py": 27, "test_synapse.py": 19, "test_sweep.py": 8,
+              "test_verify_workers.py": 20, "test_symbolic_limits.py": 27, "test_sweep.py": 8,
               "test_import_lazy.py": 9}
 SECONDS_PER_TEST = 0.2
 
