@@ -96,7 +96,11 @@ def test_a_named_symbol_prints_bare_only_when_it_is_one_token():
     assert latex_of(sp.log(a), symbol_names={a: r"\Sigma_{v x_{1}}"}) == r"\ln \Sigma_{v x_{1}}"
     assert latex_of(sp.log(a), symbol_names={a: r"\det \Sigma"}) == r"\ln{\left(\det \Sigma \right)}"
     assert latex_of(sp.log(a), symbol_names={a: r"n_\infty"}) == r"\ln n_\infty"
-    assert latex_of(sp.log(a), symbol_names={a: r"n(t)"}) == r"\ln{\left(n(t) \right)}"
+    # a function of time is one token, as a hand writes it; an argument that is a sum is not
+    assert latex_of(sp.log(a), symbol_names={a: r"n(t)"}) == r"\ln n(t)"
+    assert latex_of(sp.log(a), symbol_names={a: r"p_{4}(t)"}) == r"\ln p_{4}(t)"
+    assert latex_of(sp.log(a), symbol_names={a: r"n(t + s)"}) == r"\ln{\left(n(t + s) \right)}"
+    assert latex_of(sp.log(a) * sp.log(b), symbol_names={a: r"n(t)"}) == r"\left(\ln n(t)\right) \ln b"
 
 
 def test_the_hand_form_of_one_minus_ln2_over_two():

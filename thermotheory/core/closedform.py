@@ -690,11 +690,12 @@ def theorist_order(terms: Sequence[Any], positive_first: bool = False) -> list[A
     return out
 
 
-#: The LaTeX of an atom a logarithm is printed of without parentheses (``\ln 2``, ``\ln \tau_{n}``): one token,
-#: a letter or a command, with its sub- and superscripts; no space outside braces, no operator.
+#: The LaTeX of an atom a logarithm is printed of without parentheses (``\ln 2``, ``\ln \tau_{n}``, ``\ln n(t)``):
+#: one token, a letter or a command, with its sub- and superscripts, and at most a token in parentheses after it (a
+#: function of time, as a hand writes ``\ln n(t)``); no space outside braces, no operator.
 _GROUP = r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}"
-_BARE_ARGUMENT = re.compile(
-    rf"^(?:(?:\\[A-Za-z]+)+(?:{_GROUP})*|[A-Za-z0-9.]+)(?:[_^](?:{_GROUP}|[A-Za-z0-9]|\\[A-Za-z]+))*$")
+_TOKEN = rf"(?:(?:\\[A-Za-z]+)+(?:{_GROUP})*|[A-Za-z0-9.]+)(?:[_^](?:{_GROUP}|[A-Za-z0-9]|\\[A-Za-z]+))*"
+_BARE_ARGUMENT = re.compile(rf"^{_TOKEN}(?:\({_TOKEN}\))?$")
 
 
 def _word_subscript(name: str) -> tuple[str, str] | None:
