@@ -12,11 +12,19 @@ from typing import Any
 import numpy as np
 from ._lazy import scipy_linalg as sla  # imported on first use (import time, issue #25)
 import sympy as sp
+from sympy.core import random as _sympy_random
 
 from ..errors import ModelError, SingularCovariance
 from . import _factors, budget
 
 _factors.install()  # sympy's Factors from a dict without sympifying it: the same results, a tenth faster pages
+
+# sympy derives an assumption (is_positive, ...) by trying the facts that imply it in a shuffled order, from a random
+# generator seeded by the operating system at import. Where its handlers disagree the answer then depends on the
+# run: a catalog report printed (a - b)^2 in some runs and (b - a)^2 in others. Seeding that generator (it serves
+# nothing else) makes every run of the same script derive and print the same forms.
+if hasattr(_sympy_random, "_assumptions_rng"):  # (sympy 1.12 and later)
+    _sympy_random._assumptions_rng.seed(0)
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:

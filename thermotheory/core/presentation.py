@@ -1341,7 +1341,7 @@ def _opaque(e: sp.Expr, keep: Callable[[sp.Basic], bool]) -> tuple[sp.Expr, dict
     back: dict = {}
 
     def hide(x: sp.Basic) -> sp.Basic:
-        d = sp.Dummy("F")
+        d = sp.Dummy(f"F{len(back)}")  # (one name each: see _exponentials_as_powers)
         back[d] = x
         return d
 
@@ -1351,7 +1351,9 @@ def _opaque(e: sp.Expr, keep: Callable[[sp.Basic], bool]) -> tuple[sp.Expr, dict
 def _exponentials_as_powers(e: sp.Expr, bodies: list, units: Mapping, signs: Sequence[int]) -> tuple[sp.Expr, list]:
     """``e`` with each ``exp(c * unit * body)`` written as a power of one positive dummy per body, the dummy
     standing for ``exp(sign * unit * body)``; and the dummies, in the order of ``bodies``."""
-    dummies = [sp.Dummy("u", positive=True) for _ in bodies]
+    # one name each: sympy's polynomials order their generators by name, and dummies of one name by the order of a
+    # set, that is by their hash, which holds a random base index: factor's signs (a - b)^2 or (b - a)^2 varied by run
+    dummies = [sp.Dummy(f"u{i}", positive=True) for i in range(len(bodies))]
 
     def power(x: sp.Expr) -> sp.Expr:
         c, body = x.args[0].as_coeff_Mul()
