@@ -118,3 +118,15 @@ def test_results_are_the_same_with_and_without_the_limit(monkeypatch):
     limited = quantities()
     monkeypatch.setattr(_threads, "SMALL_PROBLEM", 0)
     np.testing.assert_allclose(limited, quantities(), rtol=1e-10)
+
+
+def test_a_controller_that_fails_leaves_the_threads_alone_and_the_results_right(monkeypatch):
+    class Refusing:
+        def limit(self, **kwargs):
+            raise RuntimeError("cannot set the threads")
+
+    monkeypatch.setattr(_threads, "_controller", Refusing())
+    m = _numeric(3)
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert tt.mutual_information(m, "z0", "z1") == pytest.approx(0.0, abs=1e-12)
+        assert _blas_threads() == {2} and _threads._active == 0

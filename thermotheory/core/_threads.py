@@ -34,12 +34,12 @@ def _blas_controller() -> Any:
     if _controller is None:
         try:
             from threadpoolctl import ThreadpoolController
-        except ImportError:  # an install without the dependency: no limit, same results
-            _controller = False
-        else:
+
             from ._lazy import scipy_linalg
             scipy_linalg.solve  # scipy's own BLAS is loaded before the libraries are listed
             _controller = ThreadpoolController()
+        except Exception:  # no threadpoolctl, or it cannot read the libraries: no limit, the same results
+            _controller = False
     return _controller or None
 
 
@@ -72,7 +72,10 @@ def one_blas_thread(size: int) -> Iterator[None]:
     with _lock:
         if _active == 0:
             controller = _blas_controller()
-            _limiter = None if controller is None else controller.limit(limits=1, user_api="blas")
+            try:
+                _limiter = None if controller is None else controller.limit(limits=1, user_api="blas")
+            except Exception:  # a library that refuses the limit: the calls run as they are, the same results
+                _limiter = None
         _active += 1
     try:
         yield
