@@ -130,3 +130,11 @@ def test_a_controller_that_fails_leaves_the_threads_alone_and_the_results_right(
     with threadpool_limits(limits=2, user_api="blas"):
         assert tt.mutual_information(m, "z0", "z1") == pytest.approx(0.0, abs=1e-12)
         assert _blas_threads() == {2} and _threads._active == 0
+
+
+@pytest.mark.parametrize("size", ["200", 2.5, -1, True, None, float("nan")])
+def test_a_size_that_is_no_number_of_variables_is_refused_by_name(size):
+    with pytest.raises(tt.ModelError, match="number of variables"):
+        with _threads.one_blas_thread(size):
+            pass
+    assert _threads._active == 0

@@ -14,10 +14,13 @@ same, only slower. Set :data:`SMALL_PROBLEM` to 0 to leave the BLAS threads alon
 
 from __future__ import annotations
 
+import numbers
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from ..errors import ModelError
 
 #: Numeric problems of at most this many variables run with one BLAS thread (0: never limit).
 SMALL_PROBLEM = 512
@@ -51,6 +54,8 @@ def is_small(size: int) -> bool:
     >>> is_small(200), is_small(2000)
     (True, False)
     """
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 0:
+        raise ModelError(f"a problem's size must be a number of variables (an int >= 0) but is {size!r:.60}")
     return 0 < size <= SMALL_PROBLEM
 
 
