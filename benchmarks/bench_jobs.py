@@ -8,7 +8,7 @@
 
 Each job runs once, in a child process, as a user runs it; the machine should be otherwise quiet. With more cores
 the main job is bounded by its longest script (the synapse's, about 80 s here) and the suite by its largest work
-unit (the shared derivations', about 150 s of CPU).
+unit (the shared derivations', about 170 s of CPU).
 
 Run: python benchmarks/bench_jobs.py [--skip-main] [--skip-suite] [--jobs N]
 """
