@@ -76,29 +76,29 @@ def test_an_error_inside_restores_the_threads(monkeypatch):
 
 def test_overlapping_calls_from_two_threads_restore_once_both_are_done():
     """The first caller out must not restore the threads while the other still runs (a counted limit)."""
-    inside, leave_first = threading.Barrier(2), threading.Event()
-    seen = {}
+    inside, first_left = threading.Barrier(2, timeout=20), threading.Event()
+    leave_first, seen = threading.Event(), {}
 
     def first():
         with _threads.one_blas_thread(3):
             inside.wait()
-            leave_first.wait()
-        seen["first_done"] = True
+            leave_first.wait(20)
+        first_left.set()
 
     def second():
         with _threads.one_blas_thread(3):
             inside.wait()
             leave_first.set()
-            while "first_done" not in seen:
-                pass
+            first_left.wait(20)
             seen["second_after_first"] = (_threads._active, _threads._limiter is not None)
 
     with threadpool_limits(limits=2, user_api="blas"):
-        threads = [threading.Thread(target=f) for f in (first, second)]
+        threads = [threading.Thread(target=f, daemon=True) for f in (first, second)]
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=30)
+        assert not any(t.is_alive() for t in threads)
         assert seen["second_after_first"] == (1, True)  # still limited for the second (OpenBLAS's own count
         assert _threads._active == 0 and _threads._limiter is None  # read from a thread is not reliable)
         assert _blas_threads() == {2}
@@ -138,3 +138,45 @@ def test_a_size_that_is_no_number_of_variables_is_refused_by_name(size):
         with _threads.one_blas_thread(size):
             pass
     assert _threads._active == 0
+
+
+def test_a_restore_that_fails_leaves_the_result_and_no_stale_state(monkeypatch):
+    class Limiter:
+        def restore_original_limits(self):
+            raise RuntimeError("restore failed")
+
+    class Controller:
+        lib_controllers = ()
+
+        def limit(self, **kwargs):
+            return Limiter()
+
+    monkeypatch.setattr(_threads, "_controller", Controller())
+    m = _numeric(3)
+    assert tt.mutual_information(m, "z0", "z1") == pytest.approx(0.0, abs=1e-12)
+    assert _threads._active == 0 and _threads._limiter is None
+
+
+def test_a_limit_that_fails_halfway_puts_back_what_it_changed(monkeypatch):
+    class Lib:
+        user_api = "blas"
+
+        def __init__(self):
+            self.num_threads = 2
+
+        def set_num_threads(self, n):
+            self.num_threads = n
+
+    libs = [Lib(), Lib()]
+
+    class Controller:
+        lib_controllers = libs
+
+        def limit(self, **kwargs):
+            libs[0].set_num_threads(1)
+            raise RuntimeError("the second library refused")
+
+    monkeypatch.setattr(_threads, "_controller", Controller())
+    with _threads.one_blas_thread(3):
+        pass
+    assert [lib.num_threads for lib in libs] == [2, 2]

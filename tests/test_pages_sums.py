@@ -133,3 +133,15 @@ def test_same_as_earlier_refuses_what_is_not_a_mapping():
         same_as_earlier([sp.Symbol("x")])
     x = sp.Symbol("x")
     assert same_as_earlier({"a": x + 1, "b": sp.Matrix([x]), "c": x + 1, "d": 1.5, "e": 1.5}) == {"c": "a"}
+
+
+def test_same_as_earlier_compares_a_structured_forms_parameters_and_names():
+    from thermotheory.core.closedform import ClosedForm
+    from thermotheory.export.derivation import same_as_earlier
+
+    r, x = sp.symbols("r x")
+    numbers = {"a": ClosedForm(r, [(r, 2)]), "b": ClosedForm(r, [(r, 2)])}
+    assert same_as_earlier(numbers) == {}  # a number, however written
+    named = {"a": ClosedForm(x * r, [(r, x + 1)]), "b": ClosedForm(x * r, [(r, x + 1)], {r: r"\rho"})}
+    assert same_as_earlier(named) == {}  # printed r and \rho: not the same LaTeX
+    assert same_as_earlier({"a": named["a"], "b": ClosedForm(x * r, [(r, x + 1)])}) == {"b": "a"}

@@ -22,7 +22,8 @@ _factors.install()  # sympy's Factors from a dict without sympifying it: the sam
 # sympy derives an assumption (is_positive, ...) by trying the facts that imply it in a shuffled order, from a random
 # generator seeded by the operating system at import. Where its handlers disagree the answer then depends on the
 # run: a catalog report printed (a - b)^2 in some runs and (b - a)^2 in others. Seeding that generator (it serves
-# nothing else) makes every run of the same script derive and print the same forms.
+# nothing else) makes every run of the same script derive and print the same forms. Within one process its state
+# still depends on the queries asked before, so a form can depend on what ran before it (as sympy's own can).
 if hasattr(_sympy_random, "_assumptions_rng"):  # (sympy 1.12 and later)
     _sympy_random._assumptions_rng.seed(0)
 

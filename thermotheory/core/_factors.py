@@ -8,9 +8,10 @@ unequal. That was about a tenth of the CPU time of a derivation page (sympy 1.14
 :func:`install` wraps ``Factors.__init__`` so that a plain dictionary arrives as a dictionary that declines
 sympification (sympy's own ``CantSympify`` mixin, made for this). The comparisons then answer False at once, as they
 did after the conversion, and ``__init__`` takes the same branch: it copies the dictionary into a plain one and
-tidies its powers of -1 and ``I``. Nothing else changes, so every result is the same object as before
-(``tests/test_sympy_factors.py`` compares them with sympy's own ``__init__`` on random sums and quotients, and the
-derivation pages are byte for byte the same).
+tidies its powers of -1 and ``I``. For every dictionary sympy accepts nothing else changes, and every result is the
+same object as before: ``tests/test_sympy_factors.py`` compares them with sympy's own ``__init__`` on random sums and
+quotients, and the derivation pages are byte for byte the same. (A dictionary sympy refuses, with a list for an
+exponent, may now pass.)
 """
 
 from __future__ import annotations

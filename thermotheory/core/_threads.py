@@ -76,11 +76,7 @@ def one_blas_thread(size: int) -> Iterator[None]:
         return
     with _lock:
         if _active == 0:
-            controller = _blas_controller()
-            try:
-                _limiter = None if controller is None else controller.limit(limits=1, user_api="blas")
-            except Exception:  # a library that refuses the limit: the calls run as they are, the same results
-                _limiter = None
+            _limiter = _limit_to_one(_blas_controller())
         _active += 1
     try:
         yield
@@ -88,5 +84,28 @@ def one_blas_thread(size: int) -> Iterator[None]:
         with _lock:
             _active -= 1
             if _active == 0 and _limiter is not None:
-                _limiter.restore_original_limits()
-                _limiter = None
+                limiter, _limiter = _limiter, None
+                try:
+                    limiter.restore_original_limits()
+                except Exception:  # a library that refuses: the closed form's result stands, its threads as they are
+                    pass
+
+
+def _limit_to_one(controller: Any) -> Any:
+    """threadpoolctl's limiter of ``controller``'s BLAS libraries to one thread, or None (no controller, or a library
+    that refuses: those already limited are put back, so that nothing is left changed)."""
+    if controller is None:
+        return None
+    try:
+        before = [(lib, lib.num_threads) for lib in controller.lib_controllers if lib.user_api == "blas"]
+    except Exception:
+        return None
+    try:
+        return controller.limit(limits=1, user_api="blas")
+    except Exception:
+        for lib, n in before:
+            try:
+                lib.set_num_threads(n)
+            except Exception:
+                pass
+        return None

@@ -659,8 +659,8 @@ def same_as_earlier(shown: Mapping[str, Any]) -> dict[str, str]:
     Only forms with free symbols count: two numbers that are equal say nothing about the quantities (a page's
     numeric values), two identical closed forms say that the quantities are one (the full-history transfer entropy
     and the path mutual-information rate through a hidden intermediate; the entropy production and the
-    Kullback–Leibler rate of paths when every variable is recorded). Identical means the same sympy tree (the same
-    definitions for a structured form), so the two would print the same LaTeX.
+    Kullback–Leibler rate of paths when every variable is recorded). Identical means the same sympy tree (for a
+    structured form, the same definitions and the same printed names), so the two would print the same LaTeX.
 
     Examples
     --------
@@ -676,10 +676,12 @@ def same_as_earlier(shown: Mapping[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, expr in shown.items():
         form = expr.expr if isinstance(expr, ClosedForm) else expr
-        if not isinstance(form, sp.Basic) or isinstance(form, sp.MatrixBase) or not form.free_symbols:
+        # a structured form's parameters are those its definitions leave free; its printed names count too
+        if not isinstance(form, sp.Basic) or isinstance(form, sp.MatrixBase) or not expr.free_symbols:
             continue
+        key = (expr, frozenset(expr.names.items())) if isinstance(expr, ClosedForm) else expr
         try:
-            out[name] = first.setdefault(expr, name)
+            out[name] = first.setdefault(key, name)
         except TypeError:  # not hashable: not compared
             continue
         if out[name] == name:
