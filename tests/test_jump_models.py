@@ -76,6 +76,16 @@ def test_channel_stationary_binomial_and_relaxation(seed):
     assert np.allclose(K.potassium_channel().numeric(vals).rate_array(), W)
 
 
+def test_channel_occupancies_print_in_order_of_open_gates():
+    """pi_0 .. pi_4 in order (the open state pi_4 last), each described in a sentence."""
+    q = K.channel_quantities()
+    keys = list(q.keys())
+    order = [keys.index(f"occupancy_{k}") for k in range(4)] + [keys.index("open_probability")]
+    assert order == sorted(order) and order[-1] - order[0] == 4
+    assert q.quantity("occupancy_0").description == "stationary probability that no gate is open"
+    assert q.quantity("occupancy_2").description == "stationary probability that 2 gates are open"
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_channel_step_relaxation(seed):
     rng = np.random.default_rng(10 + seed)

@@ -69,7 +69,7 @@ from .layout import latex_width
 
 __all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "rooted_fractions", "leading_minus",
            "shared_factors", "unmatched_sums", "uncollected_exponentials",
-           "equal_at_random_points", "proved_positive", "one_form_per_sum", "same_sums",
+           "equal_at_random_points", "proved_positive", "one_form_per_sum", "same_sums", "sum_key",
            "dimensionless", "Units", "Dimensions"]
 
 #: Passes over the strategies per round of :func:`compact` (each keeps the best rewriting; they stop when none helps).
@@ -432,9 +432,7 @@ def _sum_groups(expr: sp.Basic) -> dict[sp.Expr, dict[sp.Rational, sp.Expr]]:
         if len(same) < 2:
             continue
         for x in same:
-            c, prim = x.as_content_primitive()
-            if prim.could_extract_minus_sign():
-                c, prim = -c, -prim
+            prim, c = sum_key(x)
             groups.setdefault(prim, {}).setdefault(c, x)
     return {k: forms for k, forms in groups.items() if len(forms) > 1}
 
@@ -463,12 +461,20 @@ SAME_SUM_TERMS = 40
 SAME_SUM_GROWTH = 0.05
 
 
+def _monomial(t: sp.Basic) -> bool:
+    """Whether ``t`` is a number times powers of symbols (``3 a^2``, ``\\sqrt{w}``, ``1 / t``)."""
+    return all(f.is_Number or f.is_Symbol or (f.is_Pow and f.base.is_Symbol and f.exp.is_Rational)
+               for f in sp.Mul.make_args(t))
+
+
 def _polynomial_sums(e: sp.Basic):
-    """The sums of ``e`` that are polynomials in their symbols, small enough to expand."""
+    """The sums of ``e`` whose terms are monomials in its symbols (roots and inverse powers included: ``\\sqrt{w_2} -
+    \\sqrt{w_1}``), as they stand and small enough to expand."""
     from . import budget
 
     for x in sp.preorder_traversal(e):
-        if (isinstance(x, sp.Add) and len(x.args) > 1 and x.free_symbols and x.is_polynomial(*x.free_symbols)
+        if (isinstance(x, sp.Add) and len(x.args) > 1 and x.free_symbols
+                and (x.is_polynomial(*x.free_symbols) or all(_monomial(t) for t in x.args))
                 and budget.term_bound(x) <= SAME_SUM_TERMS):
             yield x
 
@@ -482,15 +488,39 @@ def _parts(form: Any) -> list:
     return [form] if isinstance(form, sp.Basic) else []
 
 
+def sum_key(x: sp.Expr) -> tuple[sp.Expr, sp.Rational]:
+    """``(p, c)`` with ``x = c p`` expanded, ``p`` the primitive part of ``x`` or of ``-x`` (the one first in sympy's
+    sort order, whatever the order of ``x``'s terms): the sums of one key are rational multiples of one another
+    (``n - 1``, ``1 - n`` and ``4 - 4 n``: ``-1``, ``1``, ``4``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> n = sp.Symbol("n")
+    >>> sum_key(4 - 4 * n), sum_key(n - 1)
+    ((1 - n, 4), (1 - n, -1))
+    """
+    c, prim = sp.expand(sp.Add(*x.args) if isinstance(x, sp.Add) else x).as_content_primitive()
+    if sp.default_sort_key(-prim) < sp.default_sort_key(prim):
+        c, prim = -c, -prim
+    return prim, c
+
+
 def one_form_per_sum(forms: Sequence[Any]) -> dict:
     r"""One printed form for each sum that several forms (or one form twice) write differently.
 
     Two forms of a page that share a polynomial, collected one way here and another there
     (``D_y \gamma_v^2 \gamma_x^2 + \kappa_y^2 (D_v \kappa_x^2 + D_x \gamma_v^2)`` beside
     ``D_v \kappa_x^2 \kappa_y^2 + \gamma_v^2 (D_x \kappa_y^2 + D_y \gamma_x^2)``), make a reader
-    expand both to see that they agree. Sums are grouped by their expansion (so a swap changes no
-    value anywhere); each group is mapped to its form that reads shortest (:func:`size`; the first
-    met among equals). Apply the map with :func:`same_sums`.
+    expand both to see that they agree; so do ``(\sqrt{w_1} - \sqrt{w_2})^2`` beside
+    ``(\sqrt{w_2} - \sqrt{w_1})^2``, and ``4 - 4 n`` beside ``1 - n``. Sums are grouped by their
+    expansion up to a rational factor (:func:`sum_key`). Each group is written as one sum: its
+    orientation is the one the page prints most often (the first met among equals), its form the one
+    of that value that reads shortest (:func:`size`; the first met among equals); a sum that is a
+    function's argument (``\\ln(1 - n)``) sets the orientation, as it cannot change. A sum of another
+    value is mapped to that number times the kept sum, held unevaluated; :func:`same_sums` puts the
+    number into the product or power the sum stands in, and leaves the sum as it is elsewhere (the
+    argument of a function, a term of a sum). Apply the map with :func:`same_sums`.
 
     Parameters
     ----------
@@ -500,7 +530,8 @@ def one_form_per_sum(forms: Sequence[Any]) -> dict:
     Returns
     -------
     dict
-        Each other form of a sum -> the one kept; empty when every sum is written one way.
+        Each other form of a sum -> the one kept, or ``Mul(c, kept, evaluate=False)`` for ``c``
+        times it; empty when every sum is written one way.
 
     Examples
     --------
@@ -509,32 +540,124 @@ def one_form_per_sum(forms: Sequence[Any]) -> dict:
     >>> p, q = a * (b + c) + b * c, b * (a + c) + a * c
     >>> one_form_per_sum([sp.sqrt(p), sp.log(q)]) == {q: p}
     True
+    >>> one_form_per_sum([sp.log(1 - a), (a - 1) ** 2 * b]) == {a - 1: sp.Mul(-1, 1 - a, evaluate=False)}
+    True
     """
     if isinstance(forms, (str, sp.Basic, ClosedForm)) or not isinstance(forms, Iterable):
         raise ModelError(f"one_form_per_sum: expected a sequence of forms but found {type(forms).__name__} "
                          f"{forms!r:.60}")
-    groups: dict[sp.Expr, list] = {}
+    groups: dict[sp.Expr, dict[sp.Rational, list]] = {}  # primitive part -> factor -> the forms of that value
+    seen: dict[sp.Expr, int] = {}  # how often each form is printed
+    fixed: set = set()  # the sums a function takes (ln(1 - n)): a number cannot leave them, they set the value kept
+    odd: dict[sp.Expr, int] = {}  # how often each stands as a factor to an odd power (where a sign would go in front)
     for form in forms:
         for part in _parts(form):
+            fixed |= _function_arguments(part)
+            for x in _odd_factors(part):
+                odd[x] = odd.get(x, 0) + 1
             for x in _polynomial_sums(part):
-                same = groups.setdefault(sp.expand(x), [])
-                if x not in same:
-                    same.append(x)
+                seen[x] = seen.get(x, 0) + 1
+                if seen[x] == 1:
+                    prim, c = sum_key(x)
+                    groups.setdefault(prim, {}).setdefault(c, []).append(x)
+            for x in _positive_logs(part):
+                seen[x] = seen.get(x, 0) + 1
+                if seen[x] == 1:
+                    key, c = _log_key(x)
+                    groups.setdefault(key, {}).setdefault(c, []).append(x)
     swap: dict = {}
-    for same in groups.values():
-        if len(same) > 1:
-            kept = min(same, key=size)  # (min keeps the first of equals)
-            swap.update({x: kept for x in same if x != kept})
+    for by_value in groups.values():
+        if sum(len(same) for same in by_value.values()) < 2:
+            continue
+
+        def weight(sign: int) -> tuple:
+            same = [x for c, xs in by_value.items() if c * sign > 0 for x in xs]
+            return any(x in fixed for x in same), sum(odd.get(x, 0) for x in same), sum(seen[x] for x in same)
+
+        # the orientation a function takes, else the one printed most often as a factor to an odd power (each other
+        # would put a sign in front), else most often (the first met among equals; dicts keep the order met)
+        sign = max(sorted({1 if c > 0 else -1 for c in by_value}, key=lambda g: next(
+            i for i, c in enumerate(by_value) if c * g > 0)), key=weight)
+        # its form of content one that reads shortest (min keeps the first of equals), else a multiple brought to it
+        kept = min(by_value.get(sp.Integer(sign)) or [sp.Mul(sign / c, x) for c, xs in by_value.items()
+                                                        if c * sign > 0 for x in xs], key=size)
+        for c, same in by_value.items():
+            for x in same:
+                if x != kept:
+                    swap[x] = kept if c == sign else sp.Mul(c / sign, kept, evaluate=False)
     return swap
+
+
+def _positive_logs(e: sp.Basic):
+    """The logarithms of ``e`` whose argument is proved positive (:func:`proved_positive`): only there is
+    ``\\ln(1/a) = -\\ln a`` (on the negative real axis the two differ by ``2 \\pi i``)."""
+    for x in sp.preorder_traversal(e):
+        if isinstance(x, sp.log) and x.args[0].free_symbols and proved_positive(x.args[0]):
+            yield x
+
+
+def _log_key(x: sp.log) -> tuple[tuple, sp.Integer]:
+    """``(key, c)`` with ``x = c \\ln a``: ``\\ln(w_1/w_2)`` and ``\\ln(w_2/w_1)`` have one key, ``c = 1`` and ``-1``."""
+    a = sp.cancel(x.args[0])
+    inverse = sp.cancel(1 / a)
+    if sp.default_sort_key(inverse) < sp.default_sort_key(a):
+        return ("log", inverse), sp.Integer(-1)
+    return ("log", a), sp.Integer(1)
+
+
+def _odd_factors(e: sp.Basic):
+    """The sums and logarithms of ``e`` that stand in a product to an odd power (``a - b`` in ``c (a - b)^3``)."""
+    for x in sp.preorder_traversal(e):
+        for f in sp.Mul.make_args(x) if isinstance(x, sp.Mul) else ():
+            base, k = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
+            if isinstance(base, (sp.Add, sp.log)) and k.is_integer and k.is_odd:
+                yield base
+
+
+def _held_multiple(v: sp.Basic) -> tuple[sp.Rational, sp.Basic]:
+    """``(c, kept)`` for a swap's value ``c kept`` held unevaluated (:func:`one_form_per_sum`), ``(1, v)`` for others."""
+    if isinstance(v, sp.Mul) and len(v.args) == 2 and v.args[0].is_Rational and isinstance(v.args[1],
+                                                                                         (sp.Add, sp.log)):
+        return v.args[0], v.args[1]
+    return sp.Integer(1), v
 
 
 def _swapped(e: sp.Basic, swap: Mapping) -> sp.Basic:
     """``e`` with each key of ``swap`` replaced, top-down, the nodes above a replaced one rebuilt without evaluation
-    (``sqrt(D (a + b))`` stays one root; ``xreplace`` would split it)."""
+    (``sqrt(D (a + b))`` stays one root; ``xreplace`` would split it). A multiple of a kept sum is taken where its
+    number can go: into the coefficient of a product, or into an even power (``(a - b)^2 = (b - a)^2``)."""
     if e in swap:
-        return swap[e]
+        c, kept = _held_multiple(swap[e])
+        return kept if c == 1 else e  # a multiple standing alone (a function's argument, a term): kept as it is
     if e.is_Atom or not e.args:
         return e
+    if e.is_Pow and e.exp.is_Integer and e.base in swap:
+        c, kept = _held_multiple(swap[e.base])
+        return sp.Pow(kept, e.exp, evaluate=False) if c ** e.exp == 1 else _rebuilt(e, (e.base, e.exp))
+    if e.is_Add:  # a term that is a multiple of a kept one: the number in front of it (ln(a/b) as -ln(b/a))
+        terms = []
+        for a in e.args:
+            c, kept = _held_multiple(swap[a]) if a in swap else (sp.Integer(1), None)
+            terms.append(sp.Mul(c, kept, evaluate=False) if c != 1 else _swapped(a, swap))
+        return _rebuilt(e, tuple(terms))
+    if e.is_Mul:
+        coeff, args = sp.Integer(1), []
+        for a in e.args:
+            base, k = (a.base, a.exp) if a.is_Pow and a.exp.is_Integer else (a, sp.Integer(1))
+            c, kept = _held_multiple(swap[base]) if base in swap else (sp.Integer(1), None)
+            if c != 1:
+                coeff *= c ** k
+                args.append(kept if k == 1 else sp.Pow(kept, k, evaluate=False))
+            elif a.is_Number:
+                coeff *= a
+            else:
+                args.append(_swapped(a, swap))
+        if coeff == 1 and len(args) == len(e.args):
+            return _rebuilt(e, tuple(args))
+        if not args:
+            return coeff
+        return sp.Mul(*([coeff] if coeff != 1 else []), *args, evaluate=False) if len(args) > 1 or coeff != 1 \
+            else args[0]
     return _rebuilt(e, tuple(_swapped(a, swap) for a in e.args))
 
 
@@ -550,7 +673,9 @@ def _rebuilt(e: sp.Basic, args: tuple) -> sp.Basic:
 
 def same_sums(form: Any, swap: Mapping) -> Any:
     """``form`` with its sums written as :func:`one_form_per_sum` chose; a form that the swap would print more than
-    :data:`SAME_SUM_GROWTH` wider (a number multiplied into a swapped sum) is returned unchanged.
+    :data:`SAME_SUM_GROWTH` wider (a number multiplied into a swapped sum), or with more sums led by a minus sign (a
+    sign taken out of a sum), keeps its own sums; each group of sums (all written as one kept sum) is taken or left
+    alone by itself.
 
     Examples
     --------
@@ -572,9 +697,21 @@ def same_sums(form: Any, swap: Mapping) -> Any:
         return form.applyfunc(lambda e: same_sums(e, swap))
     if not isinstance(form, sp.Basic):
         return form
-    new = _swapped(form, swap)
-    if new == form or reading(new).width > (1 + SAME_SUM_GROWTH) * reading(form).width:
-        return form
+    present = set(sp.preorder_traversal(form))
+    by_kept: dict = {}  # one group of sums at a time: a group refused leaves the others to be made
+    for x, v in swap.items():
+        if x in present:
+            by_kept.setdefault(_held_multiple(v)[1], {})[x] = v
+    width = reading(form).width
+    new = form
+    for group in by_kept.values():
+        # (a sign taken out of a term: its sum led by a positive term again)
+        cand = _ordered(_swapped(new, group))
+        if cand == new:
+            continue
+        after = reading(cand)
+        if after.width <= (1 + SAME_SUM_GROWTH) * width and after.leading_minus <= reading(new).leading_minus:
+            new = cand
     return new
 
 
@@ -799,6 +936,24 @@ def _logs_combined(e: sp.Expr) -> sp.Expr:
         return e
     arg = sp.cancel(sp.together(sp.Mul(*[a ** (k / c) for k, a in logs])))
     return sp.Add(*rest) + c * sp.log(arg)
+
+
+def _logs_collected(e: sp.Expr) -> sp.Expr:
+    """Terms that share a logarithm collected over it, each coefficient factored: ``4 n^3 (1 - n) ln 4 + 4 n (1 - n)^3
+    ln 4`` as ``4 n (1 - n) (2 n^2 - 2 n + 1) ln 4`` (``e`` itself where no two terms share one)."""
+    if e.is_Mul and any(a.is_Add and a.has(sp.log) for a in e.args):
+        e = sp.expand(e, deep=False, mul=True, multinomial=False, power_exp=False, power_base=False, log=False)
+    if not e.is_Add:
+        return e
+    counts: dict[sp.Basic, int] = {}
+    for t in e.args:
+        for f in sp.Mul.make_args(t):
+            if isinstance(f, sp.log):
+                counts[f] = counts.get(f, 0) + 1
+    shared = sorted((f for f, k in counts.items() if k > 1), key=sp.default_sort_key)
+    if not shared:
+        return e
+    return sp.collect(e, shared, func=_factor)
 
 
 def _logs_split(e: sp.Expr) -> sp.Expr:
@@ -1797,6 +1952,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("collect", _collected),
     ("logs combined", _logs_combined),
     ("logs split", _logs_split),
+    ("logs collected", _logs_collected),
     ("log(1 + x)", _log1p),
     ("powers out of logs", _powers_out_of_logs),
     ("roots merged", _roots_merged),

@@ -171,8 +171,8 @@ def hh_rates(V: Any) -> tuple[Any, Any]:
 def channel_quantities(model: MarkovJumpProcess | None = None) -> Derivation:
     r"""The channel's stationary closed forms (the published ones, as definitions).
 
-    Keys: ``n_inf`` (:math:`n_\infty`), ``open_probability`` (:math:`\pi_4 = n_\infty^4`),
-    ``occupancy_k`` for ``k = 0..3`` (binomial), ``relaxation_rate`` (:math:`\alpha + \beta`,
+    Keys, in the order printed: ``n_inf`` (:math:`n_\infty`), ``occupancy_k`` for ``k = 0..3`` (binomial),
+    ``open_probability`` (:math:`\pi_4 = n_\infty^4`), ``relaxation_rate`` (:math:`\alpha + \beta`,
     the spectral gap of the generator), ``mean_open_time`` (:math:`1/(4\beta)`, the mean dwell
     in the open state), ``entropy`` (:math:`-\sum_k \pi_k \ln \pi_k`, written as
     :math:`4 h(n_\infty) - \sum_k \pi_k \ln \binom{4}{k}` with ``h`` the binary entropy) and
@@ -193,16 +193,16 @@ def channel_quantities(model: MarkovJumpProcess | None = None) -> Derivation:
                                                       (_L_NU, _log_orderings(_NU))], _NAMES)
     entries: list[tuple[str, Any, Any]] = [
         ("n_inf", Definition("n_inf", r"n_\infty", "stationary open fraction of one gate"), n_inf),
-        ("open_probability", Definition("open_probability", r"\pi_4", "stationary probability that all four gates "
-                                        "are open (the channel conducts)"),
-         ClosedForm(_NU**GATES, [(_NU, n_inf)], _NAMES)),
     ]
-    for k, p in enumerate(occupancy(_NU)[:GATES]):
-        gates = "no gate" if k == 0 else "one gate" if k == 1 else f"{k} gates"
+    for k, p in enumerate(occupancy(_NU)[:GATES]):  # pi_0 .. pi_3, then pi_4 (the open state) in its own words
+        gates = "no gate is" if k == 0 else "one gate is" if k == 1 else f"{k} gates are"
         entries.append((f"occupancy_{k}", Definition(f"occupancy_{k}", rf"\pi_{k}",
                                                      f"stationary probability that {gates} open"),
                         ClosedForm(p, [(_NU, n_inf)], _NAMES)))
     entries += [
+        ("open_probability", Definition("open_probability", r"\pi_4", "stationary probability that all four gates "
+                                        "are open (the channel conducts)"),
+         ClosedForm(_NU**GATES, [(_NU, n_inf)], _NAMES)),
         ("relaxation_rate", Definition("relaxation_rate", r"\lambda_1", "slowest relaxation rate (spectral gap of "
                                        "the generator)", units="per unit time"), alpha + beta),
         ("mean_open_time", Definition("mean_open_time", r"\tau_\mathrm{open}", "mean dwell time in the open state",
