@@ -107,6 +107,18 @@ def test_sums_are_not_led_by_a_minus_sign_where_a_reordering_avoids_it():
     assert latex_of(compact(-a - b)) == "- a - b"
 
 
+def test_terms_that_share_a_logarithm_are_collected_over_it():
+    """The channel's mean log of orderings, sum_k C(4, k) n^k (1 - n)^(4 - k) ln C(4, k), printed with each log once."""
+    n = sp.Symbol("n", positive=True)
+    expr = sum(sp.binomial(4, k) * n**k * (1 - n) ** (4 - k) * sp.log(sp.binomial(4, k)) for k in range(1, 4))
+    assert latex_of(expr).count(r"\ln 4") == 2
+    out = compact(expr)
+    tex = latex_of(out)
+    assert tex.count(r"\ln 4") == 1 and tex.count(r"\ln 6") == 1, tex
+    assert size(out) < size(expr)
+    _same_value(out, expr)
+
+
 def test_no_factor_is_minus_the_common_denominator():
     common = g**2 * sv**2 * tn * tv + sn**2 * (tn + tv) ** 2  # the decoder page's common denominator
     minus_common = g**2 * sv**2 * tv**2 - (tn + tv) * (g**2 * sv**2 * tv + sn**2 * tn + sn**2 * tv)
