@@ -177,10 +177,51 @@ def results_printed_twice(tex: str) -> list[str]:
     return twice
 
 
+def _results(tex: str) -> list[tuple[int, str, str]]:
+    """``(block, label, right-hand side)`` of each result row of a page (not the definitions under "where")."""
+    out = []
+    for k, block in enumerate(tex.split(r"\begin{align}")[1:]):
+        for row in block.split(r"\end{align}")[0].split("\\\\\n"):
+            row = row.replace(r"\notag", "").strip()
+            if row.startswith(r"&\text"):
+                break
+            if "&=" in row:
+                label, rhs = (x.strip() for x in row.split("&=", 1))
+                out.append((k, label, rhs))
+    return out
+
+
+def results_printed_again_below(tex: str) -> list[str]:
+    """The closed forms printed in full for a result of another name in a block below (where the name above stands for
+    one form on the page: a name given two forms would not say which)."""
+    rows = _results(tex)
+    forms_of: dict[str, set] = {}
+    for _, label, rhs in rows:
+        forms_of.setdefault(label, set()).add(rhs)
+    first: dict[str, tuple[int, str]] = {}
+    again = []
+    for k, label, rhs in rows:
+        if len(rhs) < 12 or not re.search(r"[A-Za-z]", rhs) or r"\begin{matrix}" in rhs:
+            continue
+        if rhs in first and first[rhs][0] < k and first[rhs][1] != label and len(forms_of[first[rhs][1]]) == 1:
+            again.append(rhs)
+        first.setdefault(rhs, (k, label))
+    return again
+
+
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in PAGES])
 def test_no_closed_form_is_printed_twice_on_a_page(name):
     """A result whose form is that of one above it reads ``\\dot I(v; y) = T^{path}_{v -> y}``, as an author writes."""
-    assert results_printed_twice(page_run(name).tex) == []
+    tex = page_run(name).tex
+    assert results_printed_twice(tex) == []
+    assert results_printed_again_below(tex) == []
+
+
+def test_the_scan_finds_a_form_printed_again_in_a_section_below():
+    tex = ("\\begin{align}\na &= x + y^2 + z^3 \\\\\nb &= 2\n\\end{align}\n\\begin{align}\nc &= x + y^2 + z^3\n"
+           "\\end{align}")
+    assert results_printed_again_below(tex) == ["x + y^2 + z^3"]
+    assert results_printed_again_below(tex.replace("c &=", "a &=")) == []  # the same result stated again
 
 
 def test_the_scan_finds_a_form_printed_twice():
@@ -214,3 +255,39 @@ def test_same_as_earlier_compares_a_structured_forms_parameters_and_names():
     named = {"a": ClosedForm(x * r, [(r, x + 1)]), "b": ClosedForm(x * r, [(r, x + 1)], {r: r"\rho"})}
     assert same_as_earlier(named) == {}  # printed r and \rho: not the same LaTeX
     assert same_as_earlier({"a": named["a"], "b": ClosedForm(x * r, [(r, x + 1)])}) == {"b": "a"}
+
+
+def test_a_result_equal_to_one_in_a_section_above_is_printed_as_equal_to_it():
+    from thermotheory.core.closedform import ClosedForm
+    from thermotheory.errors import InvalidExport
+    from thermotheory.export.derivation import same_as_earlier
+
+    g, k, r = sp.symbols("gamma kappa r", positive=True)
+    above = [{r"\Phi": k / g, r"\sigma": k**2 / g}]
+    assert same_as_earlier({r"\lim \Phi / N": k / g}, above) == {r"\lim \Phi / N": r"\Phi"}
+    assert same_as_earlier({r"\Phi": k / g}, above) == {}  # the same quantity stated again: printed again
+    # a name that two blocks give different values would not say which: not referred to
+    assert same_as_earlier({r"\sigma": k / g**2, "Q": k**2 / g}, above) == {}
+    # within the block, the nearest, whatever other blocks call by that name
+    assert same_as_earlier({r"\sigma": k / g**2, "Q": k / g**2}, above) == {"Q": r"\sigma"}
+    # a structured form of the same value (held products, as the dimensionless sections print them) is one value
+    held = ClosedForm(sp.Mul(sp.UnevaluatedExpr(1 / g), sp.UnevaluatedExpr(r), evaluate=False), [(r, k)])
+    assert same_as_earlier({"L": k / g}, [*above, {r"\Phi": held}]) == {"L": r"\Phi"}
+    with pytest.raises(InvalidExport, match="before"):
+        same_as_earlier({}, {"a": k})
+
+
+def test_equality_at_random_points_sees_through_held_products():
+    """A structured form's explicit value may hold its factors unevaluated (1/tau (snr/(1 + rho))): it has a value,
+    and equals the plain form (it was refused as having none, so a page could not see that two results agree)."""
+    from thermotheory.core.presentation import equal_at_random_points
+
+    a, b = sp.symbols("a b", positive=True)
+    held = sp.Mul(sp.UnevaluatedExpr(1 / a), sp.UnevaluatedExpr(b / (1 + a)), evaluate=False)
+    assert equal_at_random_points(held, b / (a * (1 + a)))
+    assert not equal_at_random_points(held, b / (a * (2 + a)))
+
+
+def test_the_decoders_population_limit_is_the_single_neurons_heat_rate():
+    tex = page_run("decoder").tex
+    assert tex.count(r"\lim_{N \to \infty} \Phi_{\bar{x}} / N &= \Phi_{x}") == 2

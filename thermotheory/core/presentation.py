@@ -788,11 +788,26 @@ def _value(expr: sp.Expr, point: Mapping[sp.Symbol, Any]) -> Any:
         return _value_at.__wrapped__(expr, tuple(point.items()))
 
 
+def _evaluated(e: sp.Basic) -> sp.Basic:
+    """``e`` rebuilt bottom-up with evaluation (a product or sum held unevaluated for printing, or wrapped in an
+    ``UnevaluatedExpr``, becomes its value; a Sum or an integral is rebuilt, not done)."""
+    if e.is_Atom or not e.args:
+        return e
+    if isinstance(e, sp.UnevaluatedExpr):  # (the wrapper of a factor printed in parentheses)
+        return _evaluated(e.args[0])
+    try:
+        return e.func(*(_evaluated(a) for a in e.args))
+    except (TypeError, ValueError):
+        return e
+
+
 @lru_cache(maxsize=8192)
 def _value_at(expr: sp.Expr, point: tuple) -> Any:
     with mpmath.workdps(30):
         try:
             v = sp.N(expr.xreplace(dict(point)), 30)
+            if v.is_number and not v.is_Number and not v.has(sp.I):  # a product held unevaluated for printing (a
+                v = sp.N(_evaluated(expr.xreplace(dict(point))), 30)  # structured form's 1/tau (snr/(1 + rho)))
         except (ZeroDivisionError, ValueError, TypeError, RecursionError):  # (a Sum whose limit is not a whole
             return None  # number at the point: sympy's evalf recurses without end)
         if not v.is_number or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
