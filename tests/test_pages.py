@@ -204,3 +204,34 @@ def test_reports_have_no_defects(name, tmp_path):
     assert main(["report", name, "-o", str(path), "--no-verify"], out=io.StringIO()) == 0
     tex = path.read_text()
     assert not defects(tex), defects(tex)
+
+
+@pytest.mark.parametrize("page", sorted((Path(__file__).resolve().parents[1] / "docs" / "derivations").glob("*.tex")),
+                         ids=lambda p: p.stem)
+def test_committed_pages_have_no_defects(page):
+    """Every committed page (each is what its script writes now: test_derivations.py) passes the scan."""
+    assert not defects(page.read_text()), defects(page.read_text())
+    assert not defects(page.with_suffix(".md").read_text(), markdown=True)
+
+
+def test_an_absolute_value_prints_as_a_hand_writes_it():
+    """|r| (the lattice's e^{-kappa |r|}), not sympy's \\left|{r}\\right|, which reads like a determinant's bars."""
+    from thermotheory.core.closedform import latex_of
+
+    r, k = sp.symbols("r kappa", real=True)
+    assert latex_of(sp.exp(-k * sp.Abs(r))) == r"e^{- \kappa |r|}"
+    assert latex_of(sp.Abs(r / k)) == r"\left\lvert \frac{r}{\kappa} \right\rvert"
+    assert not defects(latex_of(sp.Abs(r - k) + sp.Abs(r)))
+
+
+@pytest.mark.parametrize("name, wanted", [("cold_damping", r"$\gamma_{\mathrm{fb}}$"),
+                                          ("proofreading", r"$k_{\mathrm{on}}$"),
+                                          ("decoder_currents", r"$J_{v x} = ")])
+def test_reports_set_word_subscripts_upright(name, wanted, tmp_path):
+    """A report's list of parameters names them as its formulas do (k_{on} was italic there), and no title sets two
+    variables' indices as a word."""
+    path = tmp_path / f"{name}.tex"
+    assert main(["report", name, "-o", str(path), "--no-verify"], out=io.StringIO()) == 0
+    tex = path.read_text()
+    assert wanted in tex
+    assert not defects(tex), defects(tex)

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 import sympy as sp
 
 from ..catalog import APPROXIMATIONS, CatalogEntry
+from ..core.closedform import latex_of
 from ..core.evaluate import latex
 from ..core.layout import align_rows
 from ..derivation import Definition, Derivation
@@ -88,13 +89,13 @@ def _page(item: CatalogEntry, forms: Mapping[str, object]) -> tuple[dict[str, st
 def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping[str, str] | None = None) -> list[str]:
     by_kind: dict[str, list[str]] = {}
     for s in item.defaults:
-        by_kind.setdefault(_assumption(s), []).append(f"${sp.latex(s)}$")
+        by_kind.setdefault(_assumption(s), []).append(f"${latex_of(s)}$")  # (k_{\mathrm{on}}, as on the page)
     params = "; ".join(f"{', '.join(names)} {what}" for what, names in by_kind.items())
     lines = [r"\begin{itemize}",
              rf"\item parameters: {params}; $k_B = 1$, information in nats, heat as entropy flow into the medium;"]
     if not item.numeric:
         model = item.model()
-        parity = ", ".join(f"${sp.latex(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(
+        parity = ", ".join(f"${latex_of(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(
             getattr(model, "variables", ()), getattr(model, "parity", ())))
         if parity:  # a model of continuous variables (a jump process has states instead)
             lines.append(rf"\item parities under time reversal: {parity};")
