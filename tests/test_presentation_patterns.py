@@ -157,3 +157,39 @@ def test_compact_never_prints_longer_and_is_a_fixed_point(expr):
     assert size(out) <= size(expr)
     assert latex_of(compact(out)) == latex_of(out)
     _same_value(out, expr)
+
+
+def test_a_wall_that_depends_through_one_composite_is_written_in_it():
+    """The BCM synapse's forms depend on r_0 and theta only through the slope kappa (2 r_0 - theta): expanded, a
+    wall of monomials; in the composite, a short form of the same value."""
+    from thermotheory.core.presentation import composite_candidates, through_composite
+
+    k, r0, th = sp.symbols("kappa r_0 theta", positive=True)
+    slope = k * (2 * r0 - th)
+    wall = sp.expand((slope**2 * (tn + tv) * (a + b) + sn**2 * tv) / (slope**2 * tn + sn**2 * (tn + tv) ** 2))
+    assert sp.Add(2 * r0, -th) in composite_candidates([wall, (2 * r0 - th) ** 2 * k])
+    s = sp.Symbol("s", real=True)
+    found = through_composite(wall, composite_candidates([wall, (2 * r0 - th) ** 2 * k]), s)
+    assert found is not None
+    composite, reduced = found
+    assert sp.expand(composite - slope) == 0
+    assert reduced.free_symbols == {s, tn, tv, a, b, sn}
+    assert size(reduced) < size(wall)
+    _same_value(reduced.xreplace({s: composite}), wall)
+    # r_0 also on its own: no composite
+    assert through_composite(wall + r0, [2 * r0 - th], s) is None
+    assert through_composite(wall, [tn + tv], s) is None
+
+
+def test_a_block_names_the_composite_once_and_uses_it_in_every_result():
+    from thermotheory.export.derivation import quantity_lines
+
+    k, r0, th = sp.symbols("kappa r_0 theta", positive=True)
+    slope = k * (2 * r0 - th)
+    wall = sp.expand(sp.log((slope**2 * (tn + tv) ** 3 * (a + b) ** 2 * (g + c) + sn**2 * tv**5 * g**3)
+                            / (slope**2 * tn**2 * (tv + g) ** 3 + sn**2 * (tn + tv) ** 4 * d)))
+    lines = quantity_lines({"I": wall, r"\Phi": slope**2 * g / sn**2})
+    text = "\n".join(lines)
+    assert r"C_{1} &= \kappa \left(2 r_{0} - \theta\right)" in text, text
+    assert r"\Phi &= \frac{C_{1}^{2} g}{\sigma_{n}^{2}}" in text, text
+    assert "r_{0}" not in text.split(r"C_{1} &=")[0]

@@ -70,6 +70,7 @@ from .layout import latex_width
 __all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "rooted_fractions", "leading_minus",
            "shared_factors", "unmatched_sums", "uncollected_exponentials",
            "equal_at_random_points", "proved_positive", "one_form_per_sum", "same_sums", "sum_key",
+           "composite_candidates", "through_composite",
            "dimensionless", "Units", "Dimensions"]
 
 #: Passes over the strategies per round of :func:`compact` (each keeps the best rewriting; they stop when none helps).
@@ -2118,6 +2119,102 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
                 and equal_at_random_points(turned, expr, seed=seed)):
             best = turned
     return best
+
+
+def composite_candidates(forms: Sequence[Any]) -> list[sp.Expr]:
+    """The sums of two symbols, each to the first power at most in one of them, that ``forms`` print (``2 r_0 -
+    \\theta``, ``\\tau_n + \\tau_v``): what :func:`through_composite` tries, in the order met."""
+    if isinstance(forms, (str, sp.Basic, ClosedForm)) or not isinstance(forms, Iterable):
+        raise ModelError(f"composite_candidates: expected a sequence of forms but found {type(forms).__name__} "
+                         f"{forms!r:.60}")
+    out: list[sp.Expr] = []
+    for form in forms:
+        for part in _parts(form):
+            for x in sp.preorder_traversal(part):
+                if (isinstance(x, sp.Add) and len(x.args) == 2 and len(x.free_symbols) == 2
+                        and x.is_polynomial(*x.free_symbols)):
+                    x = sp.Add(*x.args)  # (a sum held for printing: its value)
+                    if x not in out:
+                        out.append(x)
+    return out
+
+
+def through_composite(expr: Any, candidates: Sequence[sp.Expr], symbol: sp.Symbol
+                      ) -> tuple[sp.Expr, sp.Expr] | None:
+    r"""``expr`` written in one parameter through which it depends on several: ``(composite, reduced)``.
+
+    A linear-noise model's forms depend on its rate ``r_0`` and threshold ``\theta`` only through
+    the slope ``\kappa (2 r_0 - \theta)``; expanded, each is a wall of monomials in all of them. For
+    each candidate sum ``s`` (:func:`composite_candidates`) in which a symbol ``x`` stands to the first
+    power with a number in front, ``x`` is solved for from ``s = symbol``; where the other symbols of
+    ``s`` then leave ``expr``, ``s`` is the composite, and a symbol that only goes with it is taken into
+    it. The reduced form is compacted (:func:`compact`, and collected where that is too big to try
+    everything) and kept only where it reads shorter (:func:`size`) and equals ``expr`` at random points
+    with ``symbol`` set to the composite.
+
+    Parameters
+    ----------
+    expr : sympy expression
+    candidates : sequence of sympy sums
+    symbol : Symbol
+        What stands for the composite in ``reduced`` (give it the composite's sign: ``real=True``).
+
+    Returns
+    -------
+    tuple or None
+        ``(composite, reduced)``, or None where no candidate is one or none reads shorter.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> k, r, th, a = sp.symbols("kappa r_0 theta a", positive=True)
+    >>> s = sp.Symbol("s", real=True)
+    >>> through_composite(sp.expand(k**2 * (2 * r - th) ** 2 * (1 + a) + a), [2 * r - th], s)
+    (kappa*(2*r_0 - theta), a*s**2 + a + s**2)
+    """
+    expr = _read(expr, "through_composite")
+    if not isinstance(symbol, sp.Symbol):
+        raise ModelError(f"through_composite: expected a Symbol for the composite but found {symbol!r:.60}")
+    syms = expr.free_symbols
+    u = sp.Dummy("u", real=True)
+    for s in candidates:
+        s = _read(s, "through_composite")
+        if not (isinstance(s, sp.Add) and s.free_symbols <= syms):
+            continue
+        for x in sorted(s.free_symbols, key=sp.default_sort_key):
+            c = s.coeff(x)
+            if not (s.is_polynomial(x) and sp.degree(s, x) == 1 and c.is_number and c != 0):
+                continue
+            reduced = _cancelled(expr.xreplace({x: (u - (s - c * x)) / c}))
+            if reduced.free_symbols & (s.free_symbols - {x}) or x in reduced.free_symbols:
+                continue
+            composite = s
+            for y in sorted(reduced.free_symbols - {u}, key=sp.default_sort_key):  # a factor only seen with it
+                further = _cancelled(reduced.xreplace({u: u / y}))
+                if y not in further.free_symbols:
+                    composite, reduced = y * composite, further
+            return _shorter(expr, composite, reduced.xreplace({u: symbol}), symbol)
+    return None
+
+
+def _cancelled(e: sp.Expr) -> sp.Expr:
+    """``e`` with its rational parts (inside logs too) over one denominator and cancelled."""
+    return _rational_parts(e, lambda a: sp.cancel(sp.together(a)))
+
+
+def _shorter(expr: sp.Expr, composite: sp.Expr, reduced: sp.Expr, symbol: sp.Symbol
+             ) -> tuple[sp.Expr, sp.Expr] | None:
+    """``(composite, reduced)`` compacted, where it reads shorter than ``expr`` and has its value (else None)."""
+    best = compact(reduced)
+    try:
+        collected = _rational_parts(reduced, _collected)
+        if size(collected) < size(best):
+            best = collected
+    except (sp.PolynomialError, ValueError, TypeError):
+        pass
+    if size(best) >= size(expr) or not equal_at_random_points(best.xreplace({symbol: composite}), expr):
+        return None
+    return composite, best
 
 
 def _matrix_scalars_hidden(expr: sp.Expr) -> tuple[sp.Expr, dict]:

@@ -14,7 +14,7 @@ from sympy.core.function import AppliedUndef
 
 from ..core.closedform import ClosedForm, latex_of
 from ..core.layout import align_rows, fit_parts
-from ..core.presentation import compact, one_form_per_sum, same_sums
+from ..core.presentation import compact, composite_candidates, one_form_per_sum, same_sums, through_composite
 from .layout import _GREEK, TEXT_WIDTH, checked_value, checked_width, fit_lines, latex_width, new_namer, tex_text
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
@@ -615,11 +615,14 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
         namer = page_namer(shown.values(), shown)  # one set of introduced names for the whole block
     lines: list[str] = []
     definitions: list[str] = []  # every result first, then all the definitions under one "where"
+    composites = _composites(shown, width)  # the sums a wall of monomials depends through: each result in them
     for name, expr, earlier in _results(shown, before):
         if earlier is not None:  # the form of a result above: printed as equal to it, not a second time
             lines.append(f"{name} &= {earlier}")
             continue
         bare = ClosedForm(expr.expr, (), expr.names) if isinstance(expr, ClosedForm) else expr
+        if composites:
+            bare = _through_composite(bare, composites, width, namer, definitions)
         result, defined = fit_parts(name, bare, width, namer)
         lines += result
         definitions += defined
@@ -634,6 +637,47 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     if definitions:
         lines += [r"&\text{where}", *definitions]
     return lines
+
+
+#: A form printed on more lines than this is tried in a composite parameter (:func:`quantity_lines`).
+MAX_LINES = 3
+
+
+def _too_long(form: Any, width: float) -> bool:
+    """Whether a plain closed form would print on more than :data:`MAX_LINES` lines of ``width``."""
+    return (isinstance(form, sp.Expr) and not isinstance(form, sp.MatrixBase)
+            and latex_width(latex_of(form)) > MAX_LINES * width)
+
+
+def _composites(shown: Mapping[str, Any], width: float) -> list[sp.Expr]:
+    """The candidate sums (:func:`~thermotheory.core.presentation.composite_candidates`) through which a form of
+    ``shown`` too long for :data:`MAX_LINES` lines depends and reads shorter: a block writes all its results in them,
+    so that the parameter, once named, is used wherever it can be."""
+    long_forms = [f for f in shown.values() if _too_long(f, width)]
+    if not long_forms:
+        return []
+    candidates = composite_candidates(list(shown.values()))
+    probe = sp.Dummy("s", real=True)
+    return [s for s in candidates if any(through_composite(f, [s], probe) is not None for f in long_forms)]
+
+
+def _through_composite(form: Any, candidates: list, width: float, namer: Any, definitions: list[str]) -> Any:
+    """``form`` in a composite parameter named by ``namer`` (its definition's lines added to ``definitions`` when it
+    is first named), or ``form`` itself (:func:`~thermotheory.core.presentation.through_composite`)."""
+    if not isinstance(form, sp.Expr) or isinstance(form, sp.MatrixBase) or not form.free_symbols:
+        return form
+    probe = sp.Dummy("s", real=True)
+    found = through_composite(form, candidates, probe)
+    if found is None:
+        return form
+    composite, reduced = found
+    named: list[tuple[str, Any]] = []
+    sym = namer.name(composite, named)
+    for label, value in named:  # (empty where the page has named this composite before)
+        result, defined = fit_parts(label, value, width, namer)
+        definitions += result + defined
+    real = {"positive": True} if composite.is_positive else {"real": True} if composite.is_real else {}
+    return reduced.xreplace({probe: sp.Symbol(sym.name, **real)})
 
 
 def shown_forms(quantities: Mapping[str, Any], sums: Mapping | None = None) -> dict[str, Any]:
