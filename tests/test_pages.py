@@ -221,6 +221,8 @@ def test_an_absolute_value_prints_as_a_hand_writes_it():
     r, k = sp.symbols("r kappa", real=True)
     assert latex_of(sp.exp(-k * sp.Abs(r))) == r"e^{- \kappa |r|}"
     assert latex_of(sp.Abs(r / k)) == r"\left\lvert \frac{r}{\kappa} \right\rvert"
+    assert latex_of(sp.Abs(r - k)) == r"\left\lvert \kappa - r \right\rvert"
+    assert latex_of(sp.Abs(r) ** k) == r"|r|^{\kappa}"
     assert not defects(latex_of(sp.Abs(r - k) + sp.Abs(r)))
 
 

@@ -516,9 +516,10 @@ def one_form_per_sum(forms: Sequence[Any]) -> dict:
     expand both to see that they agree; so do ``(\sqrt{w_1} - \sqrt{w_2})^2`` beside
     ``(\sqrt{w_2} - \sqrt{w_1})^2``, and ``4 - 4 n`` beside ``1 - n``. Sums are grouped by their
     expansion up to a rational factor (:func:`sum_key`). Each group is written as one sum: its
-    orientation is the one the page prints most often (the first met among equals), its form the one
-    of that value that reads shortest (:func:`size`; the first met among equals); a sum that is a
-    function's argument (``\\ln(1 - n)``) sets the orientation, as it cannot change. A sum of another
+    orientation is that of a sum inside a function's argument (``\ln(1 - n)``, which is not changed), else the one
+    the page prints most often as a factor to an odd power (each other would put a sign in front), else
+    the one printed most often (the first met among equals); its form is the one of that value that
+    reads shortest (:func:`size`; the first met among equals). A sum of another
     value is mapped to that number times the kept sum, held unevaluated; :func:`same_sums` puts the
     number into the product or power the sum stands in, and leaves the sum as it is elsewhere (the
     argument of a function, a term of a sum). Apply the map with :func:`same_sums`.
@@ -550,12 +551,12 @@ def one_form_per_sum(forms: Sequence[Any]) -> dict:
     groups: dict[sp.Expr, dict[sp.Rational, list]] = {}  # primitive part -> factor -> the forms of that value
     seen: dict[sp.Expr, int] = {}  # how often each form is printed
     fixed: set = set()  # the sums a function takes (ln(1 - n)): a number cannot leave them, they set the value kept
-    odd: dict[sp.Expr, int] = {}  # how often each stands as a factor to an odd power (where a sign would go in front)
+    odd: dict[sp.Expr, Any] = {}  # how often each stands as a factor to an odd power (where a sign would go in front)
     for form in forms:
         for part in _parts(form):
-            fixed |= _function_arguments(part)
-            for x in _odd_factors(part):
-                odd[x] = odd.get(x, 0) + 1
+            fixed |= _inside_functions(part)
+            for x, weight in _odd_factors(part):
+                odd[x] = odd.get(x, 0) + weight
             for x in _polynomial_sums(part):
                 seen[x] = seen.get(x, 0) + 1
                 if seen[x] == 1:
@@ -577,8 +578,7 @@ def one_form_per_sum(forms: Sequence[Any]) -> dict:
 
         # the orientation a function takes, else the one printed most often as a factor to an odd power (each other
         # would put a sign in front), else most often (the first met among equals; dicts keep the order met)
-        sign = max(sorted({1 if c > 0 else -1 for c in by_value}, key=lambda g: next(
-            i for i, c in enumerate(by_value) if c * g > 0)), key=weight)
+        sign = max(dict.fromkeys(1 if c > 0 else -1 for c in by_value), key=weight)  # (dict: the order met)
         # its form of content one that reads shortest (min keeps the first of equals), else a multiple brought to it
         kept = min(by_value.get(sp.Integer(sign)) or [sp.Mul(sign / c, x) for c, xs in by_value.items()
                                                         if c * sign > 0 for x in xs], key=size)
@@ -587,6 +587,13 @@ def one_form_per_sum(forms: Sequence[Any]) -> dict:
                 if x != kept:
                     swap[x] = kept if c == sign else sp.Mul(c / sign, kept, evaluate=False)
     return swap
+
+
+def _inside_functions(e: sp.Basic) -> set:
+    """The sums that stand anywhere inside a function's argument (``4 - 5 x`` in ``\\ln((4 - 5 x)/(10 (1 - x)))``):
+    the page fix does not change them, so they set the orientation of their group."""
+    return {y for x in sp.preorder_traversal(e) if isinstance(x, sp.Function) for a in x.args
+            for y in sp.preorder_traversal(a) if isinstance(y, sp.Add)}
 
 
 def _positive_logs(e: sp.Basic):
@@ -607,16 +614,33 @@ def _log_key(x: sp.log) -> tuple[tuple, sp.Integer]:
 
 
 def _odd_factors(e: sp.Basic):
-    """The sums and logarithms of ``e`` that stand in a product to an odd power (``a - b`` in ``c (a - b)^3``)."""
+    """``(factor, weight)`` for the sums and logarithms of ``e`` that stand to an odd power in a product or alone: weight
+    1 where it is the only one of its product (``(b - a)^3``: turned, it would put a sign in front), 1/2 where the
+    product has others (two of them turned together keep its sign)."""
+    def odd(f: sp.Basic) -> sp.Basic | None:
+        if isinstance(f, (sp.Add, sp.log)):
+            return f
+        if isinstance(f, sp.Pow) and isinstance(f.base, (sp.Add, sp.log)) and f.exp.is_integer and f.exp.is_odd:
+            return f.base
+        return None
+
+    in_products: set = set()  # (preorder meets a product before its factors)
     for x in sp.preorder_traversal(e):
-        for f in sp.Mul.make_args(x) if isinstance(x, sp.Mul) else ():
-            base, k = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
-            if isinstance(base, (sp.Add, sp.log)) and k.is_integer and k.is_odd:
-                yield base
+        if isinstance(x, sp.Mul):
+            found = [b for b in map(odd, x.args) if b is not None]
+            in_products.update(x.args)
+            for b in found:
+                yield b, sp.Integer(1) if len(found) == 1 else sp.Rational(1, 2)
+        elif isinstance(x, sp.Pow) and x not in in_products and odd(x) is not None:
+            yield x.base, sp.Integer(1)
 
 
 def _held_multiple(v: sp.Basic) -> tuple[sp.Rational, sp.Basic]:
-    """``(c, kept)`` for a swap's value ``c kept`` held unevaluated (:func:`one_form_per_sum`), ``(1, v)`` for others."""
+    """``(c, kept)`` for a swap's value ``c kept`` held unevaluated (:func:`one_form_per_sum`), ``(1, v)`` for others.
+
+    The contract of a swap map: a value that is a number times a sum or a logarithm, held unevaluated, stands for
+    that multiple of the sum, and is put where the number can go (:func:`_swapped`); a map whose value is such a
+    product for another reason (``{log(x^2): 2 log(x)}``) is read the same way, which keeps its value."""
     if isinstance(v, sp.Mul) and len(v.args) == 2 and v.args[0].is_Rational and isinstance(v.args[1],
                                                                                          (sp.Add, sp.log)):
         return v.args[0], v.args[1]
@@ -655,10 +679,11 @@ def _swapped(e: sp.Basic, swap: Mapping) -> sp.Basic:
                 args.append(_swapped(a, swap))
         if coeff == 1 and len(args) == len(e.args):
             return _rebuilt(e, tuple(args))
-        if not args:
-            return coeff
-        return sp.Mul(*([coeff] if coeff != 1 else []), *args, evaluate=False) if len(args) > 1 or coeff != 1 \
-            else args[0]
+        if coeff != 1:
+            args.insert(0, coeff)
+        if len(args) == 1:
+            return args[0]
+        return sp.Mul(*args, evaluate=False)
     return _rebuilt(e, tuple(_swapped(a, swap) for a in e.args))
 
 
@@ -675,7 +700,8 @@ def _rebuilt(e: sp.Basic, args: tuple) -> sp.Basic:
 def same_sums(form: Any, swap: Mapping) -> Any:
     """``form`` with its sums written as :func:`one_form_per_sum` chose; a form that the swap would print more than
     :data:`SAME_SUM_GROWTH` wider (a number multiplied into a swapped sum), or with more sums led by a minus sign (a
-    sign taken out of a sum), keeps its own sums; each group of sums (all written as one kept sum) is taken or left
+    sign taken out of a sum) or printed unlike a multiple of them beside them (:func:`unmatched_sums`), keeps its own
+    sums; each group of sums (all written as one kept sum) is taken or left
     alone by itself.
 
     Examples
@@ -704,15 +730,24 @@ def same_sums(form: Any, swap: Mapping) -> Any:
         if x in present:
             by_kept.setdefault(_held_multiple(v)[1], {})[x] = v
     width = reading(form).width
-    new = form
-    for group in by_kept.values():
+
+    def taken(base: sp.Basic, swap: Mapping) -> sp.Basic | None:
         # (a sign taken out of a term: its sum led by a positive term again)
-        cand = _ordered(_swapped(new, group))
-        if cand == new:
-            continue
+        cand = _ordered(_swapped(base, swap))
         after = reading(cand)
-        if after.width <= (1 + SAME_SUM_GROWTH) * width and after.leading_minus <= reading(new).leading_minus:
-            new = cand
+        was = reading(base)
+        ok = (after.width <= (1 + SAME_SUM_GROWTH) * width and after.leading_minus <= was.leading_minus
+              and after.unmatched_sums <= was.unmatched_sums)  # (nor a sum unlike one in a function beside it)
+        return cand if ok and cand != base else None
+
+    new, refused = form, False
+    for group in by_kept.values():
+        cand = taken(new, group)
+        new, refused = (cand, refused) if cand is not None else (new, True)
+    if refused and len(by_kept) > 1:  # signs that cancel only together: (a - b)(c - n) as (b - a)(n - c)
+        together = taken(form, {x: v for group in by_kept.values() for x, v in group.items()})
+        if together is not None and size(together) <= size(new):
+            new = together
     return new
 
 
@@ -957,6 +992,8 @@ def _logs_combined(e: sp.Expr) -> sp.Expr:
 def _logs_collected(e: sp.Expr) -> sp.Expr:
     """Terms that share a logarithm collected over it, each coefficient factored: ``4 n^3 (1 - n) ln 4 + 4 n (1 - n)^3
     ln 4`` as ``4 n (1 - n) (2 n^2 - 2 n + 1) ln 4`` (``e`` itself where no two terms share one)."""
+    if not isinstance(e, sp.Expr):
+        return e
     if e.is_Mul and any(a.is_Add and a.has(sp.log) for a in e.args):
         e = sp.expand(e, deep=False, mul=True, multinomial=False, power_exp=False, power_base=False, log=False)
     if not e.is_Add:

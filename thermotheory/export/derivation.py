@@ -711,8 +711,8 @@ def same_as_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
     ``before`` holds the shown forms of the page's blocks above this one (each a mapping name -> form, as
     :func:`shown_forms` gives them): a result may be written as equal to one of those too (the decoder's
     :math:`\lim_{N \to \infty} \Phi_{\bar x} / N = \Phi_x`). It is not where the earlier name is the result's own
-    (a section that states the same quantity again prints it), nor where that name stands for forms of different
-    values on the page (two models' :math:`\sigma`): the reference would not say which.
+    (a section that states the same quantity again prints it) or one this block prints, nor where that name stands
+    for forms of different values on the page (two models' :math:`\sigma`): the reference would not say which.
 
     Examples
     --------
@@ -726,9 +726,11 @@ def same_as_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
     if not isinstance(shown, Mapping):
         raise InvalidExport(f"same_as_earlier: expected a mapping of LaTeX names to closed forms but found "
                             f"{type(shown).__name__} {shown!r:.80}")
-    if isinstance(before, (Mapping, str)) or not all(isinstance(b, Mapping) for b in before):
+    blocks = None if isinstance(before, (Mapping, str)) else _listed(before)
+    if blocks is None or not all(isinstance(b, Mapping) for b in blocks):
         raise InvalidExport(f"same_as_earlier: before: expected a sequence of mappings (the shown forms of the blocks "
                             f"above) but found {type(before).__name__} {before!r:.80}")
+    before = blocks
     above: dict[Any, str] = {}
     for block in before:
         for name, expr in block.items():
@@ -746,9 +748,18 @@ def same_as_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
             continue
         here[key] = name
         ref = above.get(key)
-        if ref is not None and ref != name and _one_value(ref, [*before, shown]):
+        # (a name this block prints itself is not referred to above it: "X = sigma" then "sigma = X" would loop)
+        if ref is not None and ref != name and ref not in shown and _one_value(ref, [*before, shown]):
             out[name] = ref
     return out
+
+
+def _listed(items: Any) -> list | None:
+    """``items`` as a list (an iterator read once), or None where it is not iterable."""
+    try:
+        return list(items)
+    except TypeError:
+        return None
 
 
 def _comparable(expr: Any) -> Any:
@@ -770,6 +781,8 @@ def _one_value(name: str, blocks: Sequence[Mapping[str, Any]]) -> bool:
     from ..core.presentation import equal_at_random_points
 
     forms = [b[name] for b in blocks if name in b]
+    if any(_comparable(f) is None for f in forms):  # a number, a matrix or no form under that name: not one value
+        return False
     values = [sp.sympify(f.explicit() if isinstance(f, ClosedForm) else f) for f in forms]
     try:
         return all(equal_at_random_points(values[0], v) for v in values[1:])
