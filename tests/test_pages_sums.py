@@ -67,7 +67,8 @@ def test_the_check_finds_the_heat_engines_two_orientations():
     T_h - T_c beside T_c - T_h and ln(w_2/w_1) beside ln(w_1/w_2); with it, one of each."""
     assert len(moved_by_the_page_fix(page_forms("heat_engine", fix=False))) >= 3
     tex = page_run("heat_engine").tex
-    for one, other in ((r"\sqrt{w_{2}} - \sqrt{w_{1}}", r"\sqrt{w_{1}} - \sqrt{w_{2}}"), ("T_{h} - T_{c}", "T_{c} - T_{h}"),
+    for one, other in ((r"\sqrt{w_{2}} - \sqrt{w_{1}}", r"\sqrt{w_{1}} - \sqrt{w_{2}}"),
+                       ("T_{h} - T_{c}", "T_{c} - T_{h}"),
                        (r"\frac{w_{2}}{w_{1}}", r"\frac{w_{1}}{w_{2}}")):
         assert one in tex and other not in tex, (one, other)
 
@@ -87,7 +88,8 @@ def test_one_orientation_per_sum_and_log_across_forms():
     swap = one_form_per_sum(forms)
     out = [same_sums(f, swap) for f in forms]
     tex = " ".join(latex_of(f) for f in out)
-    for one, other in ((r"\sqrt{w_{1}} - \sqrt{w_{2}}", r"\sqrt{w_{2}} - \sqrt{w_{1}}"), ("T_{c} - T_{h}", "T_{h} - T_{c}"),
+    for one, other in ((r"\sqrt{w_{1}} - \sqrt{w_{2}}", r"\sqrt{w_{2}} - \sqrt{w_{1}}"),
+                       ("T_{c} - T_{h}", "T_{h} - T_{c}"),
                        (r"\frac{w_{1}}{w_{2}}", r"\frac{w_{2}}{w_{1}}")):
         assert (one in tex) != (other in tex), (one, other, tex)
     assert "T_{h} - T_{c}" in tex  # the orientation printed most often to an odd power

@@ -482,7 +482,8 @@ def _decoder_currents() -> CatalogEntry:
     heat_x = Current.heat(one, B.x)  # Q_x: the entropy the neuron gives to its medium
     track = Current.from_expressions(one, {B.x: B.v}, symbol=r"J_{v x}")  # int v o dx
     return _row("decoder_currents", "a neuron decoding the velocity (model B): the fluctuations of its heat $Q_x$ and of "
-                "the tracking current $J_{v x} = \\int v \\circ dx$, and their thermodynamic uncertainty ratios", B.one_neuron,
+                "the tracking current $J_{v x} = \\int v \\circ dx$, and their thermodynamic uncertainty ratios",
+                B.one_neuron,
                 {B.tau_v: 1.0, B.sigma_v: 1.0, B.tau_n: 0.5, B.sigma_n: 0.5, B.g: 1.0},
                 {"heat_mean_rate": current_mean_rate.of(heat_x), "heat_variance_rate": current_variance_rate.of(heat_x),
                  "heat_uncertainty_ratio": uncertainty_ratio.of(heat_x), "tracking_mean_rate": current_mean_rate.of(track),

@@ -855,7 +855,8 @@ class _Printer(LatexPrinter):
         # |r| as a hand writes it (sympy's \left|{r}\right| reads like a determinant's bars); tall content gets
         # growing bars
         inner = self._print(expr.args[0])
-        tex = f"|{inner}|" if re.fullmatch(_TOKEN, inner) and r"\frac" not in inner else rf"\left\lvert {inner} \right\rvert"
+        bare = re.fullmatch(_TOKEN, inner) and r"\frac" not in inner
+        tex = f"|{inner}|" if bare else rf"\left\lvert {inner} \right\rvert"
         return rf"{tex}^{{{exp}}}" if exp is not None else tex
 
     def _print_Determinant(self, expr: Any, exp: str | None = None) -> str:

@@ -605,7 +605,8 @@ def _positive_logs(e: sp.Basic):
 
 
 def _log_key(x: sp.log) -> tuple[tuple, sp.Integer]:
-    """``(key, c)`` with ``x = c \\ln a``: ``\\ln(w_1/w_2)`` and ``\\ln(w_2/w_1)`` have one key, ``c = 1`` and ``-1``."""
+    """``(key, c)`` with ``x = c \\ln a``: ``\\ln(w_1/w_2)`` and ``\\ln(w_2/w_1)`` have one key, ``c = 1`` and
+    ``-1``."""
     a = sp.cancel(x.args[0])
     inverse = sp.cancel(1 / a)
     if sp.default_sort_key(inverse) < sp.default_sort_key(a):
@@ -614,9 +615,10 @@ def _log_key(x: sp.log) -> tuple[tuple, sp.Integer]:
 
 
 def _odd_factors(e: sp.Basic):
-    """``(factor, weight)`` for the sums and logarithms of ``e`` that stand to an odd power in a product or alone: weight
-    1 where it is the only one of its product (``(b - a)^3``: turned, it would put a sign in front), 1/2 where the
-    product has others (two of them turned together keep its sign)."""
+    """``(factor, weight)`` for the sums and logarithms of ``e`` that stand to an odd power in a product or alone:
+    weight 1 where it is the only one of its product (``(b - a)^3``: turned, it would put a sign in front), 1/2 where
+    the product has others (two of them turned together keep its sign)."""
+
     def odd(f: sp.Basic) -> sp.Basic | None:
         if isinstance(f, (sp.Add, sp.log)):
             return f
@@ -2176,7 +2178,7 @@ def composite_candidates(forms: Sequence[Any]) -> list[sp.Expr]:
     return out
 
 
-def through_composite(expr: Any, candidates: Sequence[sp.Expr], symbol: sp.Symbol
+def through_composite(expr: Any, candidates: Sequence[sp.Expr], symbol: sp.Symbol, shorter: bool = True
                       ) -> tuple[sp.Expr, sp.Expr] | None:
     r"""``expr`` written in one parameter through which it depends on several: ``(composite, reduced)``.
 
@@ -2195,6 +2197,9 @@ def through_composite(expr: Any, candidates: Sequence[sp.Expr], symbol: sp.Symbo
     candidates : sequence of sympy sums
     symbol : Symbol
         What stands for the composite in ``reduced`` (give it the composite's sign: ``real=True``).
+    shorter : bool
+        With False, the reduced form as found (not compacted, not compared): whether ``expr`` depends
+        through a candidate at all.
 
     Returns
     -------
@@ -2212,15 +2217,35 @@ def through_composite(expr: Any, candidates: Sequence[sp.Expr], symbol: sp.Symbo
     expr = _read(expr, "through_composite")
     if not isinstance(symbol, sp.Symbol):
         raise ModelError(f"through_composite: expected a Symbol for the composite but found {symbol!r:.60}")
+    try:
+        found = _depends_through(expr, tuple(_read(c, "through_composite") for c in candidates))
+    except TypeError:  # (not hashable)
+        found = _depends_through.__wrapped__(expr, tuple(candidates))
+    if found is None:
+        return None
+    composite, reduced = found
+    reduced = reduced.xreplace({_COMPOSITE: symbol})
+    return _shorter(expr, composite, reduced, symbol) if shorter else (composite, reduced)
+
+
+#: What stands for the composite while :func:`through_composite` looks for it.
+_COMPOSITE = sp.Dummy("u", real=True)
+
+
+@lru_cache(maxsize=256)
+def _depends_through(expr: sp.Expr, candidates: tuple) -> tuple[sp.Expr, sp.Expr] | None:
+    """``(composite, expr in _COMPOSITE)`` for the first candidate ``expr`` depends through (remembered: a block looks
+    for its composites, then writes each result in them)."""
     syms = expr.free_symbols
-    u = sp.Dummy("u", real=True)
+    u = _COMPOSITE
     for s in candidates:
-        s = _read(s, "through_composite")
         if not (isinstance(s, sp.Add) and s.free_symbols <= syms):
             continue
         for x in sorted(s.free_symbols, key=sp.default_sort_key):
             c = s.coeff(x)
             if not (s.is_polynomial(x) and sp.degree(s, x) == 1 and c.is_number and c != 0):
+                continue
+            if not _constant_along(expr, s, x, c):  # (a numeric test first: cancelling a wall takes a second)
                 continue
             reduced = _cancelled(expr.xreplace({x: (u - (s - c * x)) / c}))
             if reduced.free_symbols & (s.free_symbols - {x}) or x in reduced.free_symbols:
@@ -2230,8 +2255,22 @@ def through_composite(expr: Any, candidates: Sequence[sp.Expr], symbol: sp.Symbo
                 further = _cancelled(reduced.xreplace({u: u / y}))
                 if y not in further.free_symbols:
                     composite, reduced = y * composite, further
-            return _shorter(expr, composite, reduced.xreplace({u: symbol}), symbol)
+            return composite, reduced
     return None
+
+
+def _constant_along(expr: sp.Expr, s: sp.Expr, x: sp.Symbol, c: sp.Expr) -> bool:
+    """Whether ``expr`` keeps its value at a random point when the other symbols of ``s`` change and ``x`` moves to
+    keep ``s`` (a necessary condition for ``expr`` to depend on them through ``s`` only; True where it cannot tell)."""
+    rest = s - c * x
+    for point in _points(expr.free_symbols, 1, 1):
+        moved = {y: v * sp.Rational(37, 29) if y in rest.free_symbols else v for y, v in point.items()}
+        moved[x] = point[x] + (rest.xreplace(point) - rest.xreplace(moved)) / c
+        before, after = _value(expr, point), _value(expr, moved)
+        if before is None or after is None:
+            continue
+        return abs(before - after) <= mpmath.mpf(10) ** -20 * max(abs(before), mpmath.mpf(10) ** -30)
+    return True
 
 
 def _cancelled(e: sp.Expr) -> sp.Expr:

@@ -658,7 +658,8 @@ def _composites(shown: Mapping[str, Any], width: float) -> list[sp.Expr]:
         return []
     candidates = composite_candidates(list(shown.values()))
     probe = sp.Dummy("s", real=True)
-    return [s for s in candidates if any(through_composite(f, [s], probe) is not None for f in long_forms)]
+    return [s for s in candidates if any(through_composite(f, [s], probe, shorter=False) is not None
+                                         for f in long_forms)]
 
 
 def _through_composite(form: Any, candidates: list, width: float, namer: Any, definitions: list[str]) -> Any:
