@@ -195,11 +195,18 @@ def test_the_conjugate_is_taken_only_where_squaring_leaves_a_rational_numerator(
 
 
 def test_the_new_presentation_functions_refuse_bad_input_by_name():
-    from thermotheory.core.presentation import one_form_per_sum, proved_positive, same_sums
+    from thermotheory.core.presentation import (composite_candidates, one_form_per_sum, proved_positive, same_sums,
+                                                sum_key, through_composite)
     from thermotheory.errors import ModelError
 
     a = sp.Symbol("a", positive=True)
-    for call, what in ((lambda: proved_positive("a + 1"), "proved_positive"),
+    for call, what in ((lambda: sum_key("a - 1"), "sum_key"),
+                       (lambda: sum_key(None), "sum_key"),
+                       (lambda: composite_candidates(a + 1), "composite_candidates"),
+                       (lambda: composite_candidates(3), "composite_candidates"),
+                       (lambda: through_composite(a**2 + a, [a + 1], "s"), "through_composite"),
+                       (lambda: through_composite("a", [a + 1], sp.Symbol("s")), "through_composite"),
+                       (lambda: proved_positive("a + 1"), "proved_positive"),
                        (lambda: proved_positive(None), "proved_positive"),
                        (lambda: one_form_per_sum(3), "one_form_per_sum"),
                        (lambda: one_form_per_sum("a + 1"), "one_form_per_sum"),
@@ -214,3 +221,5 @@ def test_the_new_presentation_functions_refuse_bad_input_by_name():
     # degenerate input: nothing proved, nothing to swap
     assert not proved_positive(sp.nan) and not proved_positive(0) and not proved_positive(sp.zoo)
     assert proved_positive(2) and one_form_per_sum([]) == {} and same_sums(a + 1, {}) == a + 1
+    assert composite_candidates([]) == [] and through_composite(a + 1, [], sp.Symbol("s")) is None
+    assert through_composite(sp.Integer(3), [a + 1], sp.Symbol("s")) is None  # a number: nothing to write in

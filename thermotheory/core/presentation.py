@@ -501,6 +501,7 @@ def sum_key(x: sp.Expr) -> tuple[sp.Expr, sp.Rational]:
     >>> sum_key(4 - 4 * n), sum_key(n - 1)
     ((1 - n, 4), (1 - n, -1))
     """
+    x = _read(x, "sum_key")
     c, prim = sp.expand(sp.Add(*x.args) if isinstance(x, sp.Add) else x).as_content_primitive()
     if sp.default_sort_key(-prim) < sp.default_sort_key(prim):
         c, prim = -c, -prim
