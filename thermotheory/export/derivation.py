@@ -651,8 +651,8 @@ def _too_long(form: Any, width: float) -> bool:
 
 def _composites(shown: Mapping[str, Any], width: float) -> list[sp.Expr]:
     """The candidate sums (:func:`~thermotheory.core.presentation.composite_candidates`) through which a form of
-    ``shown`` too long for :data:`MAX_LINES` lines depends and reads shorter: a block writes all its results in them,
-    so that the parameter, once named, is used wherever it can be."""
+    ``shown`` too long for :data:`MAX_LINES` lines depends: a block writes all its results in them, so that the
+    parameter, once named, is used wherever it can be (each result keeps it only where it reads shorter)."""
     long_forms = [f for f in shown.values() if _too_long(f, width)]
     if not long_forms:
         return []
