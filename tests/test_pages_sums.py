@@ -338,3 +338,20 @@ def test_a_sum_inside_a_functions_argument_sets_its_groups_orientation():
     swap = one_form_per_sum([inner, (5 * x - 4) ** 3 * b, (5 * x - 4) ** 3 * c])
     kept = {v for v in swap.values()}
     assert kept == {sp.Mul(-1, 4 - 5 * x, evaluate=False)}, swap
+
+
+def test_the_orientation_that_leaves_no_sign_a_hand_would_cancel_is_kept():
+    """The heat-engine report's W and Q(t_1) print ln(w_2/w_1) and ln(w_1/w_2); either orientation unifies them with
+    as many minus signs, but turning W's log gives - 1/2 (T_c - T_h) ln(w_1/w_2), two signs a hand cancels: the log
+    of Q(t_1) is turned instead."""
+    from thermotheory.core.presentation import equal_at_random_points
+
+    w1, w2, th, tc, t1, t3 = sp.symbols("w_1 w_2 T_h T_c t_1 t_3", positive=True)
+    r = sp.sqrt(w2) - sp.sqrt(w1)
+    w = (tc - th) * sp.log(w2 / w1) / 2 + (1 / t3 + 1 / t1) * r**2
+    q = sp.log(w1 / w2) / 2 + r**2 / (th * t1)
+    swap = one_form_per_sum([w, q])
+    out = [same_sums(f, swap) for f in (w, q)]
+    assert out[0] == w
+    assert r"\ln{\left(\frac{w_{2}}{w_{1}} \right)}" in latex_of(out[1])
+    assert equal_at_random_points(out[1], q)

@@ -568,7 +568,8 @@ def one_form_per_sum(forms: Sequence[Any]) -> dict:
                 if seen[x] == 1:
                     key, c = _log_key(x)
                     groups.setdefault(key, {}).setdefault(c, []).append(x)
-    swap: dict = {}
+    options: list[dict[int, dict]] = []  # each group: its swap for each orientation it may take
+    chosen: list[int] = []
     for by_value in groups.values():
         if sum(len(same) for same in by_value.values()) < 2:
             continue
@@ -577,17 +578,65 @@ def one_form_per_sum(forms: Sequence[Any]) -> dict:
             same = [x for c, xs in by_value.items() if c * sign > 0 for x in xs]
             return any(x in fixed for x in same), sum(odd.get(x, 0) for x in same), sum(seen[x] for x in same)
 
+        signs = list(dict.fromkeys(1 if c > 0 else -1 for c in by_value))  # (dict: the order met)
+        if any(x in fixed for xs in by_value.values() for x in xs):
+            signs = [max(signs, key=weight)]  # (a function's argument is never changed: its orientation only)
+        options.append({sign: _group_swap(by_value, sign) for sign in signs})
         # the orientation a function takes, else the one printed most often as a factor to an odd power (each other
-        # would put a sign in front), else most often (the first met among equals; dicts keep the order met)
-        sign = max(dict.fromkeys(1 if c > 0 else -1 for c in by_value), key=weight)  # (dict: the order met)
-        # its form of content one that reads shortest (min keeps the first of equals), else a multiple brought to it
-        kept = min(by_value.get(sp.Integer(sign)) or [sp.Mul(sign / c, x) for c, xs in by_value.items()
-                                                        if c * sign > 0 for x in xs], key=size)
-        for c, same in by_value.items():
-            for x in same:
-                if x != kept:
-                    swap[x] = kept if c == sign else sp.Mul(c / sign, kept, evaluate=False)
+        # would put a sign in front), else most often (the first met among equals)
+        chosen.append(max(signs, key=weight))
+    _fewer_signs(options, chosen, [p for form in forms for p in _parts(form)])
+    swap: dict = {}
+    for group, sign in zip(options, chosen):
+        swap.update(group[sign])
     return swap
+
+
+def _double_negatives(e: sp.Basic) -> int:
+    """The terms of the sums of ``e`` printed with a minus sign in front and a difference among their factors to an
+    odd power (``- \\frac12 (T_c - T_h) \\ln(w_1/w_2)``): two signs a hand would cancel."""
+    count = 0
+    for x in sp.preorder_traversal(e):
+        if isinstance(x, sp.Add):
+            for t in x.args:
+                if t.could_extract_minus_sign() and any(
+                        isinstance(b, sp.Add) and any(a.could_extract_minus_sign() for a in b.args)
+                        for b in map(_odd_base, sp.Mul.make_args(t))):
+                    count += 1
+    return count
+
+
+def _group_swap(by_value: Mapping, sign: int) -> dict:
+    """The swap that writes a group of sums (factor -> forms of that value) in the orientation ``sign``: its form of
+    content one that reads shortest (min keeps the first of equals), else a multiple brought to it."""
+    kept = min(by_value.get(sp.Integer(sign)) or [sp.Mul(sign / c, x) for c, xs in by_value.items()
+                                                    if c * sign > 0 for x in xs], key=size)
+    return {x: kept if c == sign else sp.Mul(c / sign, kept, evaluate=False)
+            for c, same in by_value.items() for x in same if x != kept}
+
+
+def _fewer_signs(options: list[dict[int, dict]], chosen: list[int], parts: list) -> None:
+    """For each group that may take either orientation, the one that leaves fewer of the forms it touches in the other
+    orientation (a swap refused there), then fewer terms subtracted with a difference in them (``- (T_c - T_h)``, a
+    sign a hand cancels), then fewer minus signs, the other groups as chosen (``chosen`` updated in place; the first choice kept among equals):
+    ``(...)^2 - \\frac12 (T_c - T_h) \\ln(w_1/w_2)`` is not kept where ``\\frac12 (T_c - T_h) \\ln(w_2/w_1) + (...)^2``
+    reads the same with one sign less."""
+    for k, group in enumerate(options):
+        if len(group) < 2:
+            continue
+        members = {x for swap in group.values() for x in (*swap, *(_held_multiple(v)[1] for v in swap.values()))}
+        touched = [p for p in parts if any(x in members for x in sp.preorder_traversal(p))]
+
+        def signs(sign: int) -> tuple[int, int]:
+            # first the forms left in the other orientation (a swap refused there), then the minus signs printed
+            swap: dict = {}
+            for j, other in enumerate(options):
+                swap.update(other[sign if j == k else chosen[j]])
+            out = [same_sums(p, swap) for p in touched]
+            left = sum(any(x in group[sign] for x in sp.preorder_traversal(q)) for q in out)
+            return left, sum(map(_double_negatives, out)), sum(latex_of(q).count("-") for q in out)
+
+        chosen[k] = min(sorted(group, key=lambda g: g != chosen[k]), key=signs)
 
 
 def _inside_functions(e: sp.Basic) -> set:
@@ -620,22 +669,24 @@ def _odd_factors(e: sp.Basic):
     weight 1 where it is the only one of its product (``(b - a)^3``: turned, it would put a sign in front), 1/2 where
     the product has others (two of them turned together keep its sign)."""
 
-    def odd(f: sp.Basic) -> sp.Basic | None:
-        if isinstance(f, (sp.Add, sp.log)):
-            return f
-        if isinstance(f, sp.Pow) and isinstance(f.base, (sp.Add, sp.log)) and f.exp.is_integer and f.exp.is_odd:
-            return f.base
-        return None
-
     in_products: set = set()  # (preorder meets a product before its factors)
     for x in sp.preorder_traversal(e):
         if isinstance(x, sp.Mul):
-            found = [b for b in map(odd, x.args) if b is not None]
+            found = [b for b in map(_odd_base, x.args) if b is not None]
             in_products.update(x.args)
             for b in found:
                 yield b, sp.Integer(1) if len(found) == 1 else sp.Rational(1, 2)
-        elif isinstance(x, sp.Pow) and x not in in_products and odd(x) is not None:
+        elif isinstance(x, sp.Pow) and x not in in_products and _odd_base(x) is not None:
             yield x.base, sp.Integer(1)
+
+
+def _odd_base(f: sp.Basic) -> sp.Basic | None:
+    """The sum or logarithm ``f`` is, or is the base of to an odd power (None for anything else)."""
+    if isinstance(f, (sp.Add, sp.log)):
+        return f
+    if isinstance(f, sp.Pow) and isinstance(f.base, (sp.Add, sp.log)) and f.exp.is_integer and f.exp.is_odd:
+        return f.base
+    return None
 
 
 def _held_multiple(v: sp.Basic) -> tuple[sp.Rational, sp.Basic]:
