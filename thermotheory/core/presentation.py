@@ -618,9 +618,9 @@ def _group_swap(by_value: Mapping, sign: int) -> dict:
 def _fewer_signs(options: list[dict[int, dict]], chosen: list[int], parts: list) -> None:
     """For each group that may take either orientation, the one that leaves fewer of the forms it touches in the other
     orientation (a swap refused there), then fewer terms subtracted with a difference in them (``- (T_c - T_h)``, a
-    sign a hand cancels), then fewer minus signs, the other groups as chosen (``chosen`` updated in place; the first choice kept among equals):
-    ``(...)^2 - \\frac12 (T_c - T_h) \\ln(w_1/w_2)`` is not kept where ``\\frac12 (T_c - T_h) \\ln(w_2/w_1) + (...)^2``
-    reads the same with one sign less."""
+    sign a hand cancels), then fewer minus signs, the other groups as chosen (``chosen`` updated in place; the first
+    choice kept among equals): ``(...)^2 - \\frac12 (T_c - T_h) \\ln(w_1/w_2)`` is not kept where
+    ``\\frac12 (T_c - T_h) \\ln(w_2/w_1) + (...)^2`` reads the same without a sign to cancel."""
     for k, group in enumerate(options):
         if len(group) < 2:
             continue
