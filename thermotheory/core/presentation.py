@@ -579,12 +579,13 @@ def one_form_per_sum(forms: Sequence[Any]) -> dict:
             return any(x in fixed for x in same), sum(odd.get(x, 0) for x in same), sum(seen[x] for x in same)
 
         signs = list(dict.fromkeys(1 if c > 0 else -1 for c in by_value))  # (dict: the order met)
-        if any(x in fixed for xs in by_value.values() for x in xs):
-            signs = [max(signs, key=weight)]  # (a function's argument is never changed: its orientation only)
-        options.append({sign: _group_swap(by_value, sign) for sign in signs})
         # the orientation a function takes, else the one printed most often as a factor to an odd power (each other
         # would put a sign in front), else most often (the first met among equals)
-        chosen.append(max(signs, key=weight))
+        best = max(signs, key=weight)
+        if any(x in fixed for xs in by_value.values() for x in xs):
+            signs = [best]  # (a function's argument is never changed: its orientation only)
+        options.append({sign: _group_swap(by_value, sign) for sign in signs})
+        chosen.append(best)
     _fewer_signs(options, chosen, [p for form in forms for p in _parts(form)])
     swap: dict = {}
     for group, sign in zip(options, chosen):
@@ -895,9 +896,10 @@ def _evaluated(e: sp.Basic) -> sp.Basic:
 def _value_at(expr: sp.Expr, point: tuple) -> Any:
     with mpmath.workdps(30):
         try:
-            v = sp.N(expr.xreplace(dict(point)), 30)
+            at = expr.xreplace(dict(point))
+            v = sp.N(at, 30)
             if v.is_number and not v.is_Number and not v.has(sp.I):  # a product held unevaluated for printing (a
-                v = sp.N(_evaluated(expr.xreplace(dict(point))), 30)  # structured form's 1/tau (snr/(1 + rho)))
+                v = sp.N(_evaluated(at), 30)  # structured form's 1/tau (snr/(1 + rho)))
         except (ZeroDivisionError, ValueError, TypeError, RecursionError):  # (a Sum whose limit is not a whole
             return None  # number at the point: sympy's evalf recurses without end)
         if not v.is_number or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
@@ -929,16 +931,20 @@ def equal_at_random_points(a: Any, b: Any, points: int = 6, seed: int = 0) -> bo
         va, vb = _value(a, point), _value(b, point)
         if va is None or vb is None:
             continue
-        if isinstance(va, complex) or isinstance(vb, complex):
-            va, vb = complex(va), complex(vb)
-            if abs(va - vb) > 1e-12 * max(abs(va), abs(vb), 1e-30):
-                return False
-        elif abs(va - vb) > mpmath.mpf(10) ** -20 * max(abs(va), abs(vb), mpmath.mpf(10) ** -30):
+        if not _agree(va, vb):
             return False
         checked += 1
         if checked >= points:
             return True
     return checked > 0
+
+
+def _agree(va: Any, vb: Any) -> bool:
+    """Whether two values of :func:`_value` agree: to 20 digits, or 12 where either is complex (evaluated in floats)."""
+    if isinstance(va, complex) or isinstance(vb, complex):
+        va, vb = complex(va), complex(vb)
+        return abs(va - vb) <= 1e-12 * max(abs(va), abs(vb), 1e-30)
+    return abs(va - vb) <= mpmath.mpf(10) ** -20 * max(abs(va), abs(vb), mpmath.mpf(10) ** -30)
 
 
 def _points(symbols: Iterable[sp.Symbol], points: int, seed: int):
@@ -1048,8 +1054,7 @@ def _logs_collected(e: sp.Expr) -> sp.Expr:
     ln 4`` as ``4 n (1 - n) (2 n^2 - 2 n + 1) ln 4`` (``e`` itself where no two terms share one)."""
     if not isinstance(e, sp.Expr):
         return e
-    if e.is_Mul and any(a.is_Add and a.has(sp.log) for a in e.args):
-        e = sp.expand(e, deep=False, mul=True, multinomial=False, power_exp=False, power_base=False, log=False)
+    e = _log_sums_spread(e)
     if not e.is_Add:
         return e
     counts: dict[sp.Basic, int] = {}
@@ -1061,6 +1066,14 @@ def _logs_collected(e: sp.Expr) -> sp.Expr:
     if not shared:
         return e
     return sp.collect(e, shared, func=_factor)
+
+
+def _log_sums_spread(e: sp.Expr) -> sp.Expr:
+    """A product with a sum of logs among its factors multiplied out one level (``c (a \\ln x + b \\ln y)`` as ``a c
+    \\ln x + b c \\ln y``), so that its logs stand as terms; anything else as it is."""
+    if e.is_Mul and any(a.is_Add and a.has(sp.log) for a in e.args):
+        return sp.expand(e, deep=False, mul=True, multinomial=False, power_exp=False, power_base=False, log=False)
+    return e
 
 
 def _logs_split(e: sp.Expr) -> sp.Expr:
@@ -2321,7 +2334,7 @@ def _constant_along(expr: sp.Expr, s: sp.Expr, x: sp.Symbol, c: sp.Expr) -> bool
         before, after = _value(expr, point), _value(expr, moved)
         if before is None or after is None:
             continue
-        return abs(before - after) <= mpmath.mpf(10) ** -20 * max(abs(before), mpmath.mpf(10) ** -30)
+        return _agree(before, after)
     return True
 
 
@@ -2398,9 +2411,7 @@ def _combined_log_terms(e: sp.Expr) -> int:
     """Predicted monomials of the argument of the one logarithm :func:`_logs_combined` would form (0 for < 2 logs)."""
     from . import budget
 
-    if e.is_Mul and any(a.is_Add and a.has(sp.log) for a in e.args):
-        e = sp.expand(e, deep=False, mul=True, multinomial=False, power_exp=False, power_base=False, log=False)
-    terms = sp.Add.make_args(e)
+    terms = sp.Add.make_args(_log_sums_spread(e))
     factors = []
     for t in terms:
         coeff, body = t.as_coeff_Mul()
