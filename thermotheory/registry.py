@@ -188,7 +188,7 @@ def _entropy(model, X=None, t=None, initial=None, form=None):
 entropy = register(Quantity(
     "entropy", _entropy, symbol=r"H_{{{t}}}({X})", kind="static", units=NATS, reference="cover2006",
     roles=(_x("X", "the variables, or a region of sites of a lattice (default: the whole state)", True), _T, _S0),
-    description="differential entropy of the marginal of $X$",
+    description="entropy of the marginal of $X$ (differential for continuous variables, Shannon for states)",
     closed_forms={"lattice": _lattice_entropy, "jump": _jump_entropy}))
 
 mutual_information = register(Quantity(

@@ -59,7 +59,7 @@ from .mpeval import evaluate_expression as _evaluate
 
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
            "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of", "printed_size", "shortest",
-           "QUOTIENT_TRIED_BELOW"]
+           "QUOTIENT_TRIED_BELOW", "FamilyName", "definition_rows", "LONG_DEFINITION"]
 
 #: The values ``form=`` accepts.
 FORMS = ("structured", "rational", "factored")
@@ -141,6 +141,89 @@ def stability_requirement(model: Any) -> tuple[sp.ImmutableMatrix, ...]:
 
 def _is_name(obj: Any) -> bool:
     return isinstance(obj, (sp.Symbol, sp.MatrixSymbol))
+
+
+class FamilyName(str):
+    r"""The LaTeX of one member of a family of defined names, with the family's defining formula.
+
+    A structured closed form names the parts it is built of (the spanning-tree sums
+    :math:`Z_{w_1}, \ldots, Z_{s_3}` of a jump process). Where their values are too long for a
+    page (tens of lines of monomials), the page prints the family once by its definition in
+    terms of the model, as an author would, instead of each value (:func:`definition_rows`).
+    It is a ``str`` (the member's LaTeX) wherever a name is used.
+
+    Parameters
+    ----------
+    tex : str
+        LaTeX of this member (``Z_{w_{1}}``).
+    generic : str
+        LaTeX of the family's name with its index letter (``Z_{i}``).
+    letter : str
+        The index letter (``i``).
+    index : str
+        LaTeX of this member's index (``w_{1}``).
+    formula : str
+        LaTeX of the family's defining formula in the index letter.
+    meaning : str
+        The family in words, for a page's glossary (LaTeX text).
+
+    Examples
+    --------
+    >>> z = FamilyName("Z_{a}", "Z_{i}", "i", "a", r"\sum_{T \in \mathcal{T}_{i}} w_T", "tree sums")
+    >>> z, z.generic
+    ('Z_{a}', 'Z_{i}')
+    """
+
+    generic: str
+    letter: str
+    index: str
+    formula: str
+    meaning: str
+
+    def __new__(cls, tex: str, generic: str, letter: str, index: str, formula: str, meaning: str = "") -> FamilyName:
+        obj = super().__new__(cls, tex)
+        obj.generic, obj.letter, obj.index, obj.formula, obj.meaning = generic, letter, index, formula, meaning
+        return obj
+
+    def __reduce__(self) -> tuple:
+        return (FamilyName, (str(self), self.generic, self.letter, self.index, self.formula, self.meaning))
+
+
+#: LaTeX characters of a definition's value past which a notebook's rendering prints its family's formula instead.
+LONG_DEFINITION = 600
+
+
+def definition_rows(definitions: Sequence[tuple[Any, Any]], names: Mapping[Any, str],
+                    too_long: Callable[[Any], bool]) -> list[tuple[Any, Any]]:
+    r"""The rows of a "where" block: ``(name, value)`` per definition, except that the members of a family
+    (:class:`FamilyName`) whose values are ``too_long`` give one row ``(generic, formula)`` (LaTeX strings) at
+    the place of the first, the formula followed by the members' indices.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b, Za, Zb = sp.symbols("a b Z_a Z_b", positive=True)
+    >>> names = {s: FamilyName(f"Z_{{{s.name[-1]}}}", "Z_{i}", "i", s.name[-1], "w_i") for s in (Za, Zb)}
+    >>> definition_rows([(Za, a), (Zb, a + b)], names, lambda v: True)
+    [('Z_{i}', 'w_i, \\quad i = a, b')]
+    >>> definition_rows([(Za, a), (Zb, a + b)], names, lambda v: False)
+    [(Z_a, a), (Z_b, a + b)]
+    """
+    families: dict[tuple[str, str], tuple[str, list[str]]] = {}
+    rows: list[tuple[Any, Any]] = []
+    for name, value in definitions:
+        tex = names.get(name)
+        if isinstance(tex, FamilyName) and too_long(value):
+            key = (tex.generic, tex.formula)
+            if key not in families:
+                families[key] = (tex.letter, [])
+                rows.append(key)
+            families[key][1].append(tex.index)
+            continue
+        rows.append((name, value))
+    for key, (letter, indices) in families.items():
+        rows[rows.index(key)] = (key[0], rf"{key[1]}, \quad {letter} = {', '.join(indices)}")
+    return rows
 
 
 class ClosedForm:
@@ -617,19 +700,38 @@ class ClosedForm:
         head = latex_of(self._expr, **kw)
         if not where or not self._definitions:
             return head
-        defs = ", \\quad ".join(f"{latex_of(n, **kw)} = {latex_of(v, **kw)}" for n, v in self._definitions)
+        defs = ", \\quad ".join(" = ".join(self._row_tex(n, v, kw)) for n, v in self._rows(kw))
         return f"{head}, \\quad \\text{{where }} {defs}"
 
-    def latex_lines(self, lhs: str | None = None, **settings: Any) -> list[str]:
-        """The expression and each definition as separate ``&``-aligned lines."""
+    def latex_lines(self, lhs: str | None = None, too_long: Callable[[Any], bool] | None = None,
+                    **settings: Any) -> list[str]:
+        """The expression and each definition as separate ``&``-aligned lines.
+
+        A family of definitions (:class:`FamilyName`) whose values are ``too_long`` (by default: over
+        :data:`LONG_DEFINITION` LaTeX characters) is one line, its defining formula (:func:`definition_rows`).
+        """
         kw = {**self._latex_settings(), **settings}
         first = (f"{lhs} &= " if lhs else "&") + latex_of(self._expr, **kw)
         lines = [first]
         if self._definitions:
             lines.append(r"&\text{where}")
-        for n, v in self._definitions:
-            lines.append(f"{latex_of(n, **kw)} &= {latex_of(v, **kw)}")
+        for n, v in self._rows(kw, too_long):
+            name, value = self._row_tex(n, v, kw)
+            lines.append(f"{name} &= {value}")
         return lines
+
+    def _rows(self, kw: dict, too_long: Callable[[Any], bool] | None = None) -> list[tuple[Any, Any]]:
+        """The rows of the "where" block (:func:`definition_rows`)."""
+        if too_long is None:
+            def too_long(value: Any) -> bool:
+                return len(latex_of(value, **kw)) > LONG_DEFINITION
+        return definition_rows(self._definitions, self._names, too_long)
+
+    @staticmethod
+    def _row_tex(name: Any, value: Any, kw: dict) -> tuple[str, str]:
+        if isinstance(name, str):  # a family's row: LaTeX already
+            return name, value
+        return latex_of(name, **kw), latex_of(value, **kw)
 
     def _repr_latex_(self) -> str:
         return "$\\displaystyle \\begin{aligned} " + r" \\ ".join(self.latex_lines()) + r" \end{aligned}$"

@@ -98,9 +98,8 @@ def current_mean_rate(model: Any, current: Any, form: str | None = None) -> Any:
         done.add((min(i, j), max(i, j)))
         dij, dji = sp.sympify(d.get((i, j), 0)), sp.sympify(d.get((j, i), 0))
         if (j, i) in model._rates and sp.expand(dij + dji) == 0:  # antisymmetric: the net current
-            num = K.current_numerator(i, j)
-            if num and dij != 0:
-                total += K.expr(num) * dij
+            if dij != 0 and K.current_numerator(i, j):
+                total += N.current(i, j) * dij
         else:
             total += N.Z(i) * model.rate(i, j) * dij
             if (j, i) in model._rates:

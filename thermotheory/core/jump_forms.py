@@ -52,7 +52,8 @@ import sympy as sp
 from ..errors import (ConditioningWarning, IllConditioned, InvalidProbability, IrreversibleTransition, ModelError,
                       NotBipartite, NotErgodic, TooLarge)
 from .checks import check_value, user_stacklevel
-from .closedform import ClosedForm, check_form
+from .closedform import ClosedForm, FamilyName, check_form, latex_of
+from .layout import latex_width
 from .lyapunov import REFUSE_DIGITS_LOST, WARN_DIGITS_LOST
 
 __all__ = ["stationary_distribution", "state_probability", "probability_current", "probability_currents",
@@ -64,6 +65,14 @@ __all__ = ["stationary_distribution", "state_probability", "probability_current"
 PLAIN_TERMS = 64
 #: Most tree products (spanning trees times states) a symbolic stationary distribution may have.
 MAX_TREE_TERMS = 60_000
+#: The spanning-tree sum of a state ``i`` (the family of the named ``Z_i`` of a structured result), in LaTeX.
+TREE_SUM = r"\sum_{T \in \mathcal{T}_{i}} \prod_{(a \to b) \in T} k_{a \to b}"
+#: The spanning-tree sums in words (a page's glossary).
+TREE_SUM_MEANING = (r"weight of the state $i$ in the stationary state, $p_i = Z_i / Z$ with $Z = \sum_i Z_i$ "
+                    r"(matrix-tree theorem): the sum over the spanning trees $T \in \mathcal{T}_i$ of the network, "
+                    r"each edge directed towards $i$, of the product of the rates $k_{a \to b}$ of their jumps")
+#: Monomials of a current's cancelled numerator up to which it may be printed (if no wider than the named form).
+_SHORT_NUMERATOR = 24
 #: Relative residual of a numeric stationary solve beyond which it is refused (IllConditioned).
 RESIDUAL_TOLERANCE = 1e-8
 
@@ -710,6 +719,7 @@ class _Kinetic:
         self.total = sum(self.Z, R.zero)
         self.terms = sum(len(z) for z in self.Z)
         self._expr: dict = {}
+        self._numerators: dict = {}
 
     @staticmethod
     def _tree_sums(model: Any, rate: dict) -> list:
@@ -774,9 +784,12 @@ class _Kinetic:
         return out
 
     def current_numerator(self, i: int, j: int) -> Any:
-        """``Z_i w_ij - Z_j w_ji`` (the net current ``i -> j`` times ``Z``), cancelled in the ring."""
-        R = self.ring
-        return self.Z[i] * self.rate.get((i, j), R.zero) - self.Z[j] * self.rate.get((j, i), R.zero)
+        """``Z_i w_ij - Z_j w_ji`` (the net current ``i -> j`` times ``Z``), cancelled in the ring (cached)."""
+        if (i, j) not in self._numerators:
+            R = self.ring
+            self._numerators[(i, j)] = self.Z[i] * self.rate.get((i, j), R.zero) - self.Z[j] * self.rate.get((j, i),
+                                                                                                          R.zero)
+        return self._numerators[(i, j)]
 
 
 def _tree_count(model: Any) -> float:
@@ -809,7 +822,7 @@ class _Names:
         self._latex: dict[sp.Symbol, str] = {}
         self._taken = taken
 
-    def _name(self, key: Any, label: str, tex: str, value: Any) -> sp.Expr:
+    def _name(self, key: Any, label: str, tex: str, value: Any, state: str = "") -> sp.Expr:
         if not self.structured:
             return self.K.expr(value, key)
         if key not in self._sym:
@@ -820,12 +833,14 @@ class _Names:
             s = sp.Symbol(label, positive=True)
             self._sym[key] = s
             self._defs.append((s, self.K.expr(value, key)))
+            if state:  # a spanning-tree sum: one of the family Z_i (a primed name keeps its primes)
+                tex = FamilyName(tex, "Z_{i}" + tex[len(f"Z_{{{state}}}"):], "i", state, TREE_SUM, TREE_SUM_MEANING)
             self._latex[s] = tex
         return self._sym[key]
 
     def Z(self, i: int) -> sp.Expr:
         st = self.model._state_latex(self.model.states[i])
-        return self._name(("Z", i), f"Z_{i}", f"Z_{{{st}}}", self.K.Z[i])
+        return self._name(("Z", i), f"Z_{i}", f"Z_{{{st}}}", self.K.Z[i], st)
 
     def total(self) -> sp.Expr:
         if self.structured:  # Z is the sum of the named Z_i
@@ -857,6 +872,23 @@ class _Names:
             self._defs.append((sym, value))
             self._latex[sym] = tex
         return self._sym[key]
+
+    def current(self, i: int, j: int) -> sp.Expr:
+        r"""``Z`` times the net current ``i -> j``: the cancelled polynomial
+        (:meth:`_Kinetic.current_numerator`), or, in a structured result where that prints wider,
+        :math:`Z_i w_{ij} - Z_j w_{ji}` in the named :math:`Z_i` (the cancelled numerator of a large
+        network is a wall of monomials; the named form is one line)."""
+        num = self.K.current_numerator(i, j)
+        if not self.structured or not num:
+            return self.K.expr(num)
+        rate = self.model._rates
+        named = sp.Add(*[self.Z(a) * sp.sympify(rate[(a, b)]) * s for a, b, s in ((i, j, 1), (j, i, -1))
+                         if (a, b) in rate])
+        if len(num) <= _SHORT_NUMERATOR:
+            cancelled = self.K.expr(num)
+            if latex_width(latex_of(cancelled)) <= latex_width(latex_of(named)):
+                return cancelled
+        return named
 
     def group(self, key: Any, members: list[int], tex: str) -> sp.Expr:
         if self.structured:
@@ -1154,7 +1186,7 @@ def probability_current(model: Any, source: Any, target: Any, form: str | None =
         return _current_values(model, [(i, j)], "probability_current")[0]
     K = _kinetic(model)
     N = _Names(model, K, _structured(K, form))
-    return N.result(K.expr(K.current_numerator(i, j)) / N.total())
+    return N.result(N.current(i, j) / N.total())
 
 
 def probability_currents(model: Any, form: str | None = None) -> dict[tuple[Any, Any], Any]:
@@ -1178,7 +1210,7 @@ def probability_currents(model: Any, form: str | None = None) -> dict[tuple[Any,
     Z = N.total()
     out = {}
     for i, j in pairs:
-        out[(S[i], S[j])] = N.result(K.expr(K.current_numerator(i, j)) / Z)
+        out[(S[i], S[j])] = N.result(N.current(i, j) / Z)
     return out
 
 
@@ -1279,7 +1311,7 @@ def cycle_decomposition(model: Any, form: str | None = None) -> list[tuple[tuple
     Z = N.total()
     for c in cycles:
         a, b = c[0], c[1]
-        out.append((tuple(S[i] for i in c), _affinity(model, c), N.result(K.expr(K.current_numerator(a, b)) / Z)))
+        out.append((tuple(S[i] for i in c), _affinity(model, c), N.result(N.current(a, b) / Z)))
     return out
 
 
@@ -1432,18 +1464,17 @@ def entropy_production_rate(model: Any, subsystem: Any = None, form: str | None 
         total = sp.Integer(0)
         for c in _cycle_basis(model):
             a, b = c[0], c[1]
-            num = K.current_numerator(a, b)
-            if num:
-                total += K.expr(num) * _affinity(model, c)
+            if K.current_numerator(a, b):
+                total += N.current(a, b) * _affinity(model, c)
         return N.result(total / Z)
     mask = _y_jumps(model, subsystem, "entropy_production_rate")
-    logs = _LogsByCurrent(K)
+    logs = _LogsByCurrent(N)
     for k, (i, j) in enumerate(model.edges):
         if mask[k] and i < j:
             flow = _symbolic_flow(model, i, j)
             arg = N.Z(i) / N.Z(j) * (sp.exp(flow) if (i, j) in model._flows else
                                      sp.sympify(model._rates[(i, j)]) / sp.sympify(model._rates[(j, i)]))
-            logs.add(K.current_numerator(i, j), arg)
+            logs.add(i, j, arg)
     return N.result(logs.total() / Z)
 
 
@@ -1521,9 +1552,8 @@ def heat_rate(model: Any, subsystem: Any = None, reservoir: str | None = None, f
             continue
         done.add((min(i, j), max(i, j)))
         if (j, i) in model._rates:  # a reversible pair: the net current times the flow
-            num = K.current_numerator(i, j)
-            if num:
-                total += K.expr(num) * _symbolic_flow(model, i, j)
+            if K.current_numerator(i, j):
+                total += N.current(i, j) * _symbolic_flow(model, i, j)
         else:
             flow = _symbolic_flow(model, i, j)
             if flow != 0:
@@ -1616,30 +1646,32 @@ def information_flow(model: Any, subsystem: Any, form: str | None = None) -> Any
     ynames = [model.subsystems[c] for c in ypos]
     zy = {g: N.group(("y", tuple(ynames), g), m, rf"Z_{{{','.join(ynames)}={_key_tex(model, keys[g])}}}")
           for g, m in members.items()}
-    logs = _LogsByCurrent(K)
+    logs = _LogsByCurrent(N)
     for k, (i, j) in enumerate(model.edges):
         if mask[k] and i < j:
-            logs.add(K.current_numerator(i, j), N.Z(j) * zy[int(gy[i])] / (N.Z(i) * zy[int(gy[j])]))
+            logs.add(i, j, N.Z(j) * zy[int(gy[i])] / (N.Z(i) * zy[int(gy[j])]))
     return N.result(logs.total() / Z)
 
 
 class _LogsByCurrent:
     """A sum of ``J_e ln(a_e)`` with the terms of one current (up to its sign) collected under one logarithm."""
 
-    def __init__(self, K: _Kinetic) -> None:
-        self.K = K
+    def __init__(self, N: _Names) -> None:
+        self.N = N
         self.terms: dict = {}
 
-    def add(self, num: Any, arg: sp.Expr) -> None:
+    def add(self, i: int, j: int, arg: sp.Expr) -> None:
+        """The term of the current ``i -> j`` times ``ln(arg)``."""
+        num = self.N.K.current_numerator(i, j)
         if not num:
             return
         sign = 1 if num.LC > 0 else -1
         key = tuple(sorted((sign * num).items()))
-        entry = self.terms.setdefault(key, [sign * num, []])
+        entry = self.terms.setdefault(key, [(i, j) if sign > 0 else (j, i), []])
         entry[1].append(arg if sign > 0 else 1 / arg)
 
     def total(self) -> sp.Expr:
-        return sp.Add(*[self.K.expr(num) * sp.log(sp.Mul(*args)) for num, args in self.terms.values()])
+        return sp.Add(*[self.N.current(*pair) * sp.log(sp.Mul(*args)) for pair, args in self.terms.values()])
 
 
 def _key_tex(model: Any, key: tuple) -> str:

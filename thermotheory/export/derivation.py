@@ -12,7 +12,7 @@ import sympy as sp
 from sympy import MatrixSymbol
 from sympy.core.function import AppliedUndef
 
-from ..core.closedform import ClosedForm, latex_of
+from ..core.closedform import ClosedForm, FamilyName, definition_rows, latex_of
 from ..core.layout import align_rows, fit_parts
 from ..core.presentation import compact, composite_candidates, one_form_per_sum, same_sums, through_composite
 from .layout import _GREEK, TEXT_WIDTH, checked_value, checked_width, fit_lines, latex_width, new_namer, tex_text
@@ -348,6 +348,11 @@ def glossary_rows(parts: Sequence[tuple[Any, Any]], page: PageNotation | None = 
             row = rows.setdefault(key, [[], meaning, units])
             if symbol not in row[0]:
                 row[0].append(symbol)
+    for model, quantities in parts:  # the families of named parts a structured form prints (the Z_i of a jump process)
+        for _, _, form in _entries(quantities):
+            for tex in (form.names.values() if isinstance(form, ClosedForm) else ()):
+                if isinstance(tex, FamilyName) and tex.meaning:
+                    rows.setdefault(f"family {tex.generic}", [[tex.generic], tex.meaning, ""])
     extra: dict[str, tuple[str, str]] = {}
     for model, _ in parts:
         described = getattr(model, "descriptions", None)
@@ -629,7 +634,10 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     where = shared_definitions(shown.values())
     if where is not None:
         given = _given_above(shown, where)
-        for sym, value in where.definitions:
+        for sym, value in definition_rows(where.definitions, where.names, lambda v: _too_long(v, width)):
+            if isinstance(sym, str):  # a family of values too long for the page: its defining formula, once
+                definitions.append(f"{sym} &= {value}")
+                continue
             if sym in given:  # the same name, the same value, printed above as a result: not defined twice
                 continue
             result, defined = fit_parts(latex_of(sym, symbol_names=where.names), value, width, namer, where.names)
@@ -694,10 +702,34 @@ def shown_forms(quantities: Mapping[str, Any], sums: Mapping | None = None) -> d
     >>> shown["p"].base == shown["q"].args[0]  # one sum, printed one way
     True
     """
-    shown = {name: compact(expr) for name, expr in _notation_checked(quantities).items()}
+    given = _notation_checked(quantities)
+    apart = {name: _family_apart(expr) for name, expr in given.items()}
+    shown = {name: compact(expr) for name, (expr, _) in apart.items()}
     if sums is None:
         sums = one_form_per_sum(list(shown.values()))
-    return {name: same_sums(expr, sums) for name, expr in shown.items()}
+    return {name: _family_back(same_sums(expr, sums), given[name], apart[name][1]) for name, expr in shown.items()}
+
+
+def _family_apart(form: Any, width: float = TEXT_WIDTH) -> tuple[Any, set]:
+    """``form`` less the definitions a page prints by their family's formula (values too long for it:
+    :func:`~thermotheory.core.closedform.definition_rows`), and their names: neither compacted nor printed, so
+    that the presentation pass does not spend minutes on walls of monomials nobody reads."""
+    if not isinstance(form, ClosedForm):
+        return form, set()
+    held = {n for n, v in form.definitions if isinstance(form.names.get(n), FamilyName) and _too_long(v, width)}
+    if not held:
+        return form, held
+    kept = [(n, v) for n, v in form.definitions if n not in held]
+    return ClosedForm(form.expr, kept, form.names, form.hurwitz), held
+
+
+def _family_back(shown: Any, given: Any, held: set) -> Any:
+    """``shown`` with the definitions :func:`_family_apart` held back from ``given`` put back in their place."""
+    if not held:
+        return shown
+    values = dict(shown.definitions)
+    defs = [(n, v if n in held else values[n]) for n, v in given.definitions]
+    return ClosedForm(shown.expr, defs, shown.names, shown.hurwitz)
 
 
 def same_as_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]] = ()) -> dict[str, str]:
@@ -802,7 +834,7 @@ def _results(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]] = ())
 def page_sums(parts: Sequence[Mapping[str, Any]]) -> dict:
     """One printed form per sum over every part of a page (:func:`~thermotheory.core.presentation.one_form_per_sum`
     of their compacted forms)."""
-    return one_form_per_sum([compact(v) for part in parts for v in _notation_checked(part).values()])
+    return one_form_per_sum([compact(_family_apart(v)[0]) for part in parts for v in _notation_checked(part).values()])
 
 
 def page_namer(values: Any, symbols: Any = ()) -> Any:
@@ -874,7 +906,7 @@ def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, A
     if where is not None:
         given = {latex_of(sym, symbol_names=where.names) for sym in _given_above(shown, where)}
         kept, skipping = [], False
-        for line in where.latex_lines()[2:]:
+        for line in where.latex_lines(too_long=lambda v: _too_long(v, TEXT_WIDTH))[2:]:
             if " &= " in line:
                 skipping = line.split(" &= ", 1)[0].strip() in given
             if not skipping:

@@ -115,7 +115,9 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
                          r"production over $[0, t]$) from a Gaussian state of mean zero and covariance "
                          rf"${sp.latex(_covariance(item, initial))}$;")
     else:
-        lines.append(r"\item stationary quantities refer to the unique stationary state of the stable drift;")
+        unique = ("distribution of the (ergodic) network" if hasattr(item.model(), "states") else
+                  "state of the stable drift")
+        lines.append(rf"\item stationary quantities refer to the unique stationary {unique};")
     if item.approximated() and any(n not in item.theory for n in item.quantities):
         lines.append(rf"\item {APPROXIMATIONS[item.kind][2]};")
     if item.theory:

@@ -1,0 +1,99 @@
+"""Structured closed forms of large jump networks as an author prints them (issue #24).
+
+A network whose spanning-tree sums ``Z_i`` and current numerators are walls of monomials
+(the six-state cascade synapse with reverse transitions: about 80 monomials each) is written
+in the named ``Z_i`` (:math:`\\sigma = \\sum_C (Z_a w_{ab} - Z_b w_{ba}) A_C / Z`) and its
+``Z_i`` are printed once by their defining formula (the matrix-tree theorem), not value by
+value. Oracles: the numeric model's entropy production (scipy's stationary solve) at random
+points, the plain rational form, pickling, and the page scan of ``tests/test_pages.py``.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import thermotheory as tt
+from thermotheory.core import jump_forms as jf
+from thermotheory.core.closedform import ClosedForm, FamilyName, definition_rows
+from thermotheory.core.jump import MarkovJumpProcess
+from thermotheory.core.layout import align_rows
+from thermotheory.export.derivation import glossary_rows, quantity_lines
+from thermotheory.models import memory
+from tests.test_pages import defects
+
+
+@pytest.fixture(scope="module")
+def cascade():
+    return memory.cascade(3, reverse=True)
+
+
+@pytest.fixture(scope="module")
+def sigma(cascade):
+    return jf.entropy_production_rate(cascade)
+
+
+def _terms(expr):
+    return len(sp.Add.make_args(sp.expand(expr)))
+
+
+def test_the_currents_of_a_large_network_are_written_in_the_named_tree_sums(cascade, sigma):
+    assert isinstance(sigma, ClosedForm)
+    Z = {n for n, _ in sigma.definitions}
+    # each cycle's current is Z_a w_ab - Z_b w_ba: the expression is linear in the Z_i, with few terms
+    assert sigma.expr.free_symbols & Z
+    numerator = sp.fraction(sp.together(sigma.expr))[0]
+    assert _terms(numerator) <= 16, _terms(numerator)
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        values = {memory.r: rng.uniform(0.5, 2), memory.f: rng.uniform(0.1, 0.9), memory.x: rng.uniform(0.1, 0.8),
+                  memory.Delta_mu: rng.uniform(0.2, 3)}
+        exact = float(sigma.evaluate(values))
+        assert exact == pytest.approx(tt.entropy_production_rate(cascade.numeric(values)), rel=1e-9)
+
+
+def test_a_short_cancelled_current_is_kept(sigma):
+    k, q = sp.symbols("k q", positive=True)
+    ring = MarkovJumpProcess({(0, 1): k, (1, 2): k, (2, 0): k, (1, 0): q, (2, 1): q, (0, 2): q})
+    s = jf.entropy_production_rate(ring, form="structured")
+    assert isinstance(s, ClosedForm)
+    named = {n for n, _ in s.definitions if n.name != "Z"}
+    assert not (s.expr.free_symbols & named), s.expr  # k^3 - q^3 reads shorter than Z_0 k - Z_1 q
+    assert sp.simplify(sp.expand(s.rational() - (k - q) * sp.log(k**3 / q**3) / 3)) == 0
+
+
+def test_the_tree_sums_are_one_family_printed_by_its_formula(sigma):
+    names = sigma.names
+    family = [t for t in names.values() if isinstance(t, FamilyName)]
+    assert len(family) == 6 and {t.generic for t in family} == {"Z_{i}"}
+    lines = sigma.latex_lines(r"\sigma")
+    rows = [line for line in lines if line.startswith("Z_{i} &= ")]
+    assert len(rows) == 1 and rows[0].endswith(r"i = w_{1}, w_{2}, w_{3}, s_{1}, s_{2}, s_{3}")
+    assert not any(line.startswith("Z_{w_{1}} &=") for line in lines)
+    assert max(len(line) for line in lines) < 1200  # no wall of monomials
+    # a name keeps its family through a pickle (worker processes send closed forms back)
+    back = pickle.loads(pickle.dumps(sigma))
+    assert isinstance(back.names[next(iter(back.names))], FamilyName)
+    assert back.latex_lines(r"\sigma") == lines
+
+
+def test_definition_rows_keeps_short_values_and_other_names():
+    a, b, Za, Zb, C = sp.symbols("a b Z_a Z_b C", positive=True)
+    names = {Za: FamilyName("Z_{a}", "Z_{i}", "i", "a", "w_i"), Zb: FamilyName("Z_{b}", "Z_{i}", "i", "b", "w_i"),
+             C: "C"}
+    defs = [(Za, a), (C, Za + 1), (Zb, a * b)]
+    assert definition_rows(defs, names, lambda v: False) == defs
+    long_b = definition_rows(defs, names, lambda v: v == a * b)  # only Z_b too long: a family row for it alone
+    assert long_b == [(Za, a), (C, Za + 1), ("Z_{i}", r"w_i, \quad i = b")]
+    both = definition_rows(defs, names, lambda v: True)
+    assert both == [("Z_{i}", r"w_i, \quad i = a, b"), (C, Za + 1)]
+
+
+def test_the_page_block_of_a_large_network_has_no_defect(sigma):
+    lines = quantity_lines({r"\sigma": sigma})
+    tex = "\n".join([r"\begin{align}", align_rows(lines), r"\end{align}"])
+    assert not defects(tex), defects(tex)
+    assert any(line.startswith(r"Z_{i} &= \sum_{T \in \mathcal{T}_{i}}") for line in lines)
+    rows = glossary_rows([(None, [("sigma", None, sigma)])])
+    assert any(symbols == "$Z_{i}$" and "matrix-tree" in meaning for symbols, meaning, _ in rows), rows
