@@ -29,3 +29,37 @@ def test_different_sums_get_different_names():
     fit_parts("l", x / s, namer=namer)
     fit_parts("m", x / (s + 1), namer=namer)
     assert len(set(namer.named.values())) == len(namer.named) == 2
+
+
+def test_a_denominator_holding_a_multiple_of_the_numerator_is_written_through_its_name():
+    """N / (t N + R), two walls before (the BCM synapse's learning rate: 3 and 4 lines), prints C_1 / C_2 with
+    C_2 = t C_1 + R; the definitions, substituted back, give the form (expanded: an independent check)."""
+    from thermotheory.core.layout import TEXT_WIDTH, _fit_expr
+
+    N = _wide_sum()
+    t, b, c, d, x = sp.symbols("t b c d x", positive=True)
+    R = sp.expand(b * (c + d) ** 2 * (c + 2 * d) ** 2)
+    D = sp.expand(t * N + R)
+    expr = x * N / D
+    namer = new_namer([expr])
+    defs: list = []
+    lines = _fit_expr("l", expr, TEXT_WIDTH, namer, defs, {"symbol_names": {}})
+    assert lines == [r"l &= \frac{C_{1} x}{C_{2}}"], lines
+    values = {sp.Symbol(name.replace("{", "").replace("}", "")): value for name, value in defs}
+    C1, C2 = sp.symbols("C_1 C_2")
+    assert C1 in values[C2].free_symbols  # the denominator is written through the numerator's name
+    assert sp.expand(values[C2].subs(values) - D) == 0 and sp.expand(values[C1] - N) == 0
+    # and the shown definition is short: t C_1 plus the factored rest
+    assert sp.count_ops(values[C2]) < sp.count_ops(D) / 4
+
+
+def test_no_sibling_is_used_where_the_division_leaves_no_shorter_form():
+    from thermotheory.core.layout import TEXT_WIDTH, _fit_expr
+
+    N = _wide_sum()
+    a = sp.symbols("a_1:30", positive=True)
+    other = sp.Add(*[a[k] ** 2 for k in range(29)])  # no multiple of N inside
+    namer = new_namer([N / other])
+    defs: list = []
+    _fit_expr("l", N / other, TEXT_WIDTH, namer, defs, {"symbol_names": {}})
+    assert all(not (value.free_symbols & {sp.Symbol("C_1"), sp.Symbol("C_2")}) for _, value in defs), defs

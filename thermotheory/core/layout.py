@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from collections.abc import Callable
 from typing import Any
 
 import sympy as sp
@@ -248,17 +249,19 @@ class _Namer:
         self.letter = letter if letter is not None else r"\mathcal{C}"
         self.count = 0
         self.named: dict[sp.Expr, sp.Symbol] = {}  # the values named so far, so that one value has one name
+        #: Rewrites a form to a shorter equal one (a page's presentation pass; by default sympy's factor).
+        self.shorten: Callable[[sp.Expr], sp.Expr] = sp.factor
 
     def __call__(self) -> sp.Symbol:
         self.count += 1
         return sp.Symbol(f"{self.letter}_{self.count}")
 
-    def name(self, value: sp.Expr, defs: list) -> sp.Symbol:
+    def name(self, value: sp.Expr, defs: list, shown: sp.Expr | None = None) -> sp.Symbol:
         """The document's name of ``value``: the one it already has, else a new one with its definition added to
-        ``defs`` (``C_1`` and ``C_2`` never stand for one value)."""
+        ``defs`` (``C_1`` and ``C_2`` never stand for one value), written as ``shown`` (equal to it) if given."""
         if value not in self.named:
             self.named[value] = self()
-            defs.append((latex_of(self.named[value]), value))
+            defs.append((latex_of(self.named[value]), value if shown is None else shown))
         return self.named[value]
 
 
@@ -284,6 +287,35 @@ def _widest_sum(expr: sp.Expr) -> sp.Expr | None:
     return max(sums, key=lambda a: latex_width(latex_of(a)))
 
 
+def _through_sibling(inner: sp.Expr, expr: sp.Expr, namer: _Namer, defs: list,
+                     settings) -> tuple[sp.Expr | None, sp.Expr | None]:
+    r"""``inner`` written through another sum of ``expr`` that it holds a multiple of, and that sum, as a careful
+    author names them: a quotient :math:`N / (q N + R)` with a monomial ``q`` (the BCM synapse's learning rate)
+    prints :math:`C_1 / C_2` with :math:`C_2 = q C_1 + R`, ``N`` named once, not two walls. ``N`` is named
+    here; ``(None, None)`` where no sibling sum shortens ``inner`` by a quarter (exact polynomial division:
+    the form is equal by construction, ``R`` shortened by the namer's ``shorten``).
+    """
+    if not inner.is_polynomial():
+        return None, None
+    wide = latex_width(latex_of(inner, **settings))
+    for other in sorted({a for a in sp.preorder_traversal(expr) if isinstance(a, sp.Add) and a is not expr
+                         and a != inner and not inner.has(a) and not a.has(inner) and a.is_polynomial()},
+                        key=sp.default_sort_key):
+        gens = sorted(inner.free_symbols | other.free_symbols, key=sp.default_sort_key)
+        try:
+            q, rest = sp.div(sp.Poly(inner, *gens), sp.Poly(other, *gens))
+        except (sp.PolynomialError, sp.GeneratorsNeeded):
+            continue
+        if q.is_zero or len(q.terms()) != 1 or rest.is_zero:
+            continue
+        rest = rest.as_expr()
+        rest = min((rest, namer.shorten(rest)), key=lambda r: latex_width(latex_of(r, **settings)))
+        shown = q.as_expr() * sp.Symbol("N") + rest  # (a probe: the printed width with the sibling named)
+        if latex_width(latex_of(shown, **settings)) < 0.75 * wide:
+            return q.as_expr() * namer.name(other, defs) + rest, other
+    return None, None
+
+
 def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple[str, Any]], settings) -> list[str]:
     tex = latex_of(expr, **settings)
     lead = latex_width(lhs) + 10.0
@@ -305,7 +337,10 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
         inner = _widest_sum(expr)
         if inner is None:
             break
-        expr = expr.xreplace({inner: namer.name(inner, defs)})
+        shown, sibling = _through_sibling(inner, expr, namer, defs, settings)
+        expr = expr.xreplace({inner: namer.name(inner, defs, shown)})
+        if sibling is not None:  # named for inner's definition: named here too
+            expr = expr.xreplace({sibling: namer.name(sibling, defs)})
         tex = latex_of(expr, **settings)
         if lead + latex_width(tex) <= width:
             break

@@ -849,7 +849,9 @@ def page_namer(values: Any, symbols: Any = ()) -> Any:
     'K_1'
     """
     heads = [notation_head(s) for s in symbols]
-    return new_namer([*values, *(sp.Symbol(h) for h in heads if h)])
+    namer = new_namer([*values, *(sp.Symbol(h) for h in heads if h)])
+    namer.shorten = compact  # a part written through a named sibling is as short as the page's forms
+    return namer
 
 
 def shared_definitions(values: Any) -> ClosedForm | None:
