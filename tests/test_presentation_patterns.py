@@ -193,3 +193,26 @@ def test_a_block_names_the_composite_once_and_uses_it_in_every_result():
     assert r"C_{1} &= \kappa \left(2 r_{0} - \theta\right)" in text, text
     assert r"\Phi &= \frac{C_{1}^{2} g}{\sigma_{n}^{2}}" in text, text
     assert "r_{0}" not in text.split(r"C_{1} &=")[0]
+
+
+def test_each_branch_of_a_piecewise_form_is_compacted():
+    r"""The learning ramp's heat after the ramp printed six exponentials (e^{\tau - 2 t}, e^{2 \tau - 2 t}, ...): the
+    rewritings saw a Piecewise as one opaque whole. Each branch is now compacted on its own; one of about the same
+    width keeps the author's form (the heat engine's interpolation)."""
+    from thermotheory.core.closedform import latex_of
+    from thermotheory.core.presentation import compact
+
+    t, tau = sp.symbols("t tau", positive=True)
+    after = (1 / tau + sp.exp(tau - 2 * t) / tau**2 - sp.exp(2 * tau - 2 * t) / (2 * tau**2) - 1 / tau**2
+             + sp.exp(-tau) / tau**2 - sp.exp(-2 * t) / (2 * tau**2))
+    w1, w2, t1, t3, s = sp.symbols("w_1 w_2 t_1 t_3 s", positive=True)
+    ramp = sp.sqrt(w2) - (s - t1) * (sp.sqrt(w2) - sp.sqrt(w1)) / t3
+    form = sp.Piecewise((t / tau**2, t < tau), (after, True))
+    shown = compact(form)
+    assert isinstance(shown, sp.Piecewise) and shown.args[0] == form.args[0]
+    branch, cond = shown.args[1]
+    assert cond == form.args[1][1]
+    assert latex_of(branch).count("e^{") == 3 < latex_of(after).count("e^{"), latex_of(branch)
+    assert sp.simplify(sp.expand(branch - after)) == 0
+    kept = compact(sp.Piecewise((ramp, s > t1), (sp.sqrt(w1), True)))
+    assert kept.args[0][0] == ramp

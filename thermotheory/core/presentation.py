@@ -2155,6 +2155,18 @@ def _compact_cached(expr: Any, rounds: int, seed: int) -> Any:
     return _compact(expr, rounds, seed)
 
 
+#: How much narrower (a fraction of its printed width) a rewritten branch of a piecewise form must print to be kept.
+BRANCH_GAIN = 0.1
+
+
+def _clearly_shorter(given: sp.Expr, rewritten: sp.Expr) -> sp.Expr:
+    r"""``rewritten`` where it prints narrower than ``given`` by :data:`BRANCH_GAIN`, else ``given``. The branches
+    of a piecewise form are most often a protocol as its author wrote it (the heat engine's interpolation
+    ``\sqrt{w_2} - (s - t_1)(\sqrt{w_2} - \sqrt{w_1})/t_3``): replaced by a form that reads shorter
+    (the learning ramp's six exponentials, three), not by one of about the same width with its signs moved."""
+    return rewritten if size(rewritten)[0] < (1 - BRANCH_GAIN) * size(given)[0] else given
+
+
 def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     """Uncached :func:`compact`."""
     if isinstance(expr, ClosedForm):
@@ -2169,6 +2181,8 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         return expr.applyfunc(lambda e: compact(e, rounds, seed))
     if expr.is_Atom:
         return expr
+    if isinstance(expr, sp.Piecewise):  # each branch on its own (the rewritings see a Piecewise as one opaque whole)
+        return sp.Piecewise(*[(_clearly_shorter(e, compact(e, rounds, seed)), c) for e, c in expr.args])
     if not expr.free_symbols:
         return _number(expr)
     if expr.has(sp.MatrixSymbol):  # determinants of named blocks: compacted as opaque scalars, then put back
