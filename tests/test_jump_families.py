@@ -97,3 +97,14 @@ def test_the_page_block_of_a_large_network_has_no_defect(sigma):
     assert any(line.startswith(r"Z_{i} &= \sum_{T \in \mathcal{T}_{i}}") for line in lines)
     rows = glossary_rows([(None, [("sigma", None, sigma)])])
     assert any(symbols == "$Z_{i}$" and "matrix-tree" in meaning for symbols, meaning, _ in rows), rows
+
+
+def test_a_family_name_and_its_rows_refuse_bad_input():
+    from thermotheory.errors import ModelError
+
+    with pytest.raises(ModelError, match="LaTeX string"):
+        FamilyName("Z_{a}", "Z_{i}", "i", 1, "w_i")
+    with pytest.raises(ModelError, match="index letter"):
+        FamilyName("Z_{a}", "Z_{j}", "i", "a", "w_i")
+    with pytest.raises(ModelError, match="too_long"):
+        definition_rows([], {}, 3)

@@ -181,6 +181,13 @@ class FamilyName(str):
     meaning: str
 
     def __new__(cls, tex: str, generic: str, letter: str, index: str, formula: str, meaning: str = "") -> FamilyName:
+        for what, value in (("tex", tex), ("generic", generic), ("letter", letter), ("index", index),
+                            ("formula", formula), ("meaning", meaning)):
+            if not isinstance(value, str):
+                raise ModelError(f"FamilyName: {what} must be a LaTeX string but is {type(value).__name__} {value!r}")
+        if not letter or "{" + letter + "}" not in generic:
+            raise ModelError(f"FamilyName: the generic name {generic!r} must hold its index letter {letter!r} as "
+                             f"{{{letter}}} (Z_{{i}})")
         obj = super().__new__(cls, tex)
         obj.generic, obj.letter, obj.index, obj.formula, obj.meaning = generic, letter, index, formula, meaning
         return obj
@@ -209,6 +216,8 @@ def definition_rows(definitions: Sequence[tuple[Any, Any]], names: Mapping[Any, 
     >>> definition_rows([(Za, a), (Zb, a + b)], names, lambda v: False)
     [(Z_a, a), (Z_b, a + b)]
     """
+    if not callable(too_long):
+        raise ModelError(f"definition_rows: too_long must be a function of a value but is {too_long!r}")
     families: dict[tuple[str, str], tuple[str, list[str]]] = {}
     rows: list[tuple[Any, Any]] = []
     for name, value in definitions:

@@ -615,7 +615,7 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     shown forms of the page's blocks above this one, which count as above.
     """
     width = checked_width(width)
-    shown = shown_forms(quantities, sums)
+    shown = shown_forms(quantities, sums, width)
     if namer is None:
         namer = page_namer(shown.values(), shown)  # one set of introduced names for the whole block
     lines: list[str] = []
@@ -689,10 +689,12 @@ def _through_composite(form: Any, candidates: list, width: float, namer: Any, de
     return reduced.xreplace({probe: sp.Symbol(sym.name, **real)})
 
 
-def shown_forms(quantities: Mapping[str, Any], sums: Mapping | None = None) -> dict[str, Any]:
+def shown_forms(quantities: Mapping[str, Any], sums: Mapping | None = None,
+                width: float = TEXT_WIDTH) -> dict[str, Any]:
     """Each closed form as shown: compacted (:func:`~thermotheory.core.presentation.compact`), its sums written as
     ``sums`` says (:func:`~thermotheory.core.presentation.one_form_per_sum` of a whole page), by default one
-    way among these forms.
+    way among these forms. The definitions a page prints by their family's formula at ``width`` (values too long
+    for it) are left as they are (:func:`_family_apart`).
 
     Examples
     --------
@@ -703,7 +705,7 @@ def shown_forms(quantities: Mapping[str, Any], sums: Mapping | None = None) -> d
     True
     """
     given = _notation_checked(quantities)
-    apart = {name: _family_apart(expr) for name, expr in given.items()}
+    apart = {name: _family_apart(expr, width) for name, expr in given.items()}
     shown = {name: compact(expr) for name, (expr, _) in apart.items()}
     if sums is None:
         sums = one_form_per_sum(list(shown.values()))
