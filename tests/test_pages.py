@@ -211,11 +211,15 @@ def test_derivation_pages_have_no_defects(script, capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CATALOG)
 def test_reports_have_no_defects(name, tmp_path):
-    """Every catalog report passes the scan (issue #24: "every committed page and every catalog report")."""
+    """Every catalog report passes the scan, and gives each symbol one meaning (issue #24: "every committed page and
+    every catalog report")."""
+    from .test_pages_notation import two_meanings
+
     path = tmp_path / f"{name}.tex"
     assert main(["report", name, "-o", str(path), "--no-verify"], out=io.StringIO()) == 0
     tex = path.read_text()
     assert not defects(tex), defects(tex)
+    assert two_meanings(tex) == [], two_meanings(tex)
 
 
 @pytest.mark.parametrize("page", sorted((Path(__file__).resolve().parents[1] / "docs" / "derivations").glob("*.tex")),
