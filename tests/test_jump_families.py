@@ -74,8 +74,15 @@ def test_the_tree_sums_are_one_family_printed_by_its_formula(sigma):
     assert max(len(line) for line in lines) < 1200  # no wall of monomials
     # a name keeps its family through a pickle (worker processes send closed forms back)
     back = pickle.loads(pickle.dumps(sigma))
-    assert isinstance(back.names[next(iter(back.names))], FamilyName)
+    fields = ("generic", "letter", "index", "formula", "meaning")
+    for n, t in sigma.names.items():
+        assert type(back.names[n]) is type(t) and back.names[n] == t
+        if isinstance(t, FamilyName):
+            assert [getattr(back.names[n], f) for f in fields] == [getattr(t, f) for f in fields]
     assert back.latex_lines(r"\sigma") == lines
+    # every renderer fitted to a width prints the family once (fit_parts: tt.latex(form, width=...), Derivation)
+    fitted = tt.latex(sigma, width=440)
+    assert fitted.count(r"Z_{i} &= \sum") == 1 and len(fitted) < 3000, len(fitted)
 
 
 def test_definition_rows_keeps_short_values_and_other_names():
@@ -108,3 +115,35 @@ def test_a_family_name_and_its_rows_refuse_bad_input():
         FamilyName("Z_{a}", "Z_{j}", "i", "a", "w_i")
     with pytest.raises(ModelError, match="too_long"):
         definition_rows([], {}, 3)
+
+
+def test_the_page_pass_holds_the_long_tree_sums_back_in_their_place(sigma):
+    """The presentation pass leaves the family's long values alone (not compacted, nor printed) and puts them back
+    in their place: the definitions keep their order and values, and the shown form has the same value."""
+    from thermotheory.export.derivation import shown_forms
+
+    shown = shown_forms({r"\sigma": sigma})[r"\sigma"]
+    assert [n for n, _ in shown.definitions] == [n for n, _ in sigma.definitions]
+    given = dict(sigma.definitions)
+    held = [n for n, _ in sigma.definitions if isinstance(sigma.names[n], FamilyName)]
+    assert held and all(dict(shown.definitions)[n] == given[n] for n in held)
+    values = {memory.r: 1.3, memory.f: 0.3, memory.x: 0.4, memory.Delta_mu: 1.7}
+    assert float(shown.evaluate(values)) == pytest.approx(float(sigma.evaluate(values)), rel=1e-12)
+
+
+def test_two_closed_forms_of_one_family_name_keep_both_families_when_merged():
+    a, b, Z0 = sp.symbols("a b Z_0", positive=True)
+    name = FamilyName("Z_{0}", "Z_{i}", "i", "0", "w_i", "tree sums")
+    merged = ClosedForm(Z0, [(Z0, a)], {Z0: name}) + ClosedForm(Z0, [(Z0, b)], {Z0: name})
+    primed = [t for t in merged.names.values() if t != name]
+    assert len(primed) == 1 and isinstance(primed[0], FamilyName) and primed[0].generic == "{Z_{i}}'"
+    rows = definition_rows(merged.definitions, merged.names, lambda v: True)
+    assert [r[0] for r in rows] == ["Z_{i}", "{Z_{i}}'"]
+    assert merged.evaluate({a: 2.0, b: 3.0}) == pytest.approx(5.0)
+
+
+def test_a_long_family_row_lists_its_first_indices_and_its_last():
+    Z = sp.symbols("Z_0:12", positive=True)
+    names = {z: FamilyName(f"Z_{{{k}}}", "Z_{i}", "i", str(k), "w_i") for k, z in enumerate(Z)}
+    (row,) = definition_rows([(z, z) for z in Z], names, lambda v: True)
+    assert row == ("Z_{i}", r"w_i, \quad i = 0, 1, \ldots, 11")

@@ -63,3 +63,20 @@ def test_no_sibling_is_used_where_the_division_leaves_no_shorter_form():
     defs: list = []
     _fit_expr("l", N / other, TEXT_WIDTH, namer, defs, {"symbol_names": {}})
     assert all(not (value.free_symbols & {sp.Symbol("C_1"), sp.Symbol("C_2")}) for _, value in defs), defs
+
+
+def test_a_sibling_that_shortens_the_definition_too_little_is_not_used():
+    """N / (t N + R) with R three times as wide as N: t C_1 + R would be barely narrower than the expanded sum, and
+    naming N for it would add a definition: the denominator is named as it is."""
+    from thermotheory.core.layout import TEXT_WIDTH, _fit_expr
+
+    N = _wide_sum()
+    b = sp.symbols("b_1:150", positive=True)
+    t = sp.Symbol("t", positive=True)
+    R = sp.Add(*[b[k] * b[k + 1] for k in range(148)])
+    D = sp.expand(t * N + R)
+    namer = new_namer([N / D])
+    defs: list = []
+    _fit_expr("l", N / D, TEXT_WIDTH, namer, defs, {"symbol_names": {}})
+    named = {sp.Symbol(name.replace("{", "").replace("}", "")) for name, _ in defs}
+    assert all(not (value.free_symbols & named) for _, value in defs), defs

@@ -195,7 +195,20 @@ class FamilyName(str):
     def __reduce__(self) -> tuple:
         return (FamilyName, (str(self), self.generic, self.letter, self.index, self.formula, self.meaning))
 
+    def primed(self) -> FamilyName:
+        """This member with a prime, of the primed family (a name that two merged closed forms define differently).
 
+        Examples
+        --------
+        >>> z = FamilyName("Z_{a}", "Z_{i}", "i", "a", "w_i").primed()
+        >>> z, z.generic
+        ("{Z_{a}}'", "{Z_{i}}'")
+        """
+        return FamilyName(f"{{{self}}}'", f"{{{self.generic}}}'", self.letter, self.index, self.formula, self.meaning)
+
+
+#: Most indices a family's row lists (:func:`definition_rows`); past it, the first two, ``\ldots`` and the last.
+FAMILY_INDICES = 8
 #: LaTeX characters of a definition's value past which a notebook's rendering prints its family's formula instead.
 LONG_DEFINITION = 600
 
@@ -231,6 +244,8 @@ def definition_rows(definitions: Sequence[tuple[Any, Any]], names: Mapping[Any, 
             continue
         rows.append((name, value))
     for key, (letter, indices) in families.items():
+        if len(indices) > FAMILY_INDICES:  # the first two and the last: the row fits a page
+            indices = [*indices[:2], r"\ldots", indices[-1]]
         rows[rows.index(key)] = (key[0], rf"{key[1]}, \quad {letter} = {', '.join(indices)}")
     return rows
 
@@ -399,7 +414,7 @@ class ClosedForm:
                 taken.add(new.name)
                 renamed[name] = new
                 tex = other._names.get(name, latex_of(name))
-                names[new] = f"{{{tex}}}'"
+                names[new] = tex.primed() if isinstance(tex, FamilyName) else f"{{{tex}}}'"
                 defs.append((new, value))
                 continue
             defs.append((name, value))

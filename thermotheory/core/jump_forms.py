@@ -65,12 +65,13 @@ __all__ = ["stationary_distribution", "state_probability", "probability_current"
 PLAIN_TERMS = 64
 #: Most tree products (spanning trees times states) a symbolic stationary distribution may have.
 MAX_TREE_TERMS = 60_000
-#: The spanning-tree sum of a state ``i`` (the family of the named ``Z_i`` of a structured result), in LaTeX.
-TREE_SUM = r"\sum_{T \in \mathcal{T}_{i}} \prod_{(a \to b) \in T} k_{a \to b}"
+#: The spanning-tree sum of a state ``i`` (the family of the named ``Z_i`` of a structured result), in LaTeX, with
+#: ``{rate}`` the model's rate label (:attr:`~thermotheory.core.jump.MarkovJumpProcess.rate_symbol`).
+TREE_SUM = r"\sum_{{T \in \mathcal{{T}}_{{i}}}} \prod_{{(a \to b) \in T}} {rate}_{{a \to b}}"
 #: The spanning-tree sums in words (a page's glossary).
 TREE_SUM_MEANING = (r"weight of the state $i$ in the stationary state, $p_i = Z_i / Z$ with $Z = \sum_i Z_i$ "
-                    r"(matrix-tree theorem): the sum over the spanning trees $T \in \mathcal{T}_i$ of the network, "
-                    r"each edge directed towards $i$, of the product of the rates $k_{a \to b}$ of their jumps")
+                    r"(matrix-tree theorem): the sum over the spanning trees $T \in \mathcal{{T}}_i$ of the network, "
+                    r"each edge directed towards $i$, of the product of the rates ${rate}_{{a \to b}}$ of their jumps")
 #: Monomials of a current's cancelled numerator up to which it may be printed (if no wider than the named form).
 _SHORT_NUMERATOR = 24
 #: Relative residual of a numeric stationary solve beyond which it is refused (IllConditioned).
@@ -834,7 +835,9 @@ class _Names:
             self._sym[key] = s
             self._defs.append((s, self.K.expr(value, key)))
             if state:  # a spanning-tree sum: one of the family Z_i (a primed name keeps its primes)
-                tex = FamilyName(tex, "Z_{i}" + tex[len(f"Z_{{{state}}}"):], "i", state, TREE_SUM, TREE_SUM_MEANING)
+                rate = self.model.rate_symbol
+                tex = FamilyName(tex, "Z_{i}" + tex[len(f"Z_{{{state}}}"):], "i", state, TREE_SUM.format(rate=rate),
+                                 TREE_SUM_MEANING.format(rate=rate))
             self._latex[s] = tex
         return self._sym[key]
 
@@ -1186,7 +1189,8 @@ def probability_current(model: Any, source: Any, target: Any, form: str | None =
         return _current_values(model, [(i, j)], "probability_current")[0]
     K = _kinetic(model)
     N = _Names(model, K, _structured(K, form))
-    return N.result(N.current(i, j) / N.total())
+    Z = N.total()  # (first: the Z_i defined in the order of the states)
+    return N.result(N.current(i, j) / Z)
 
 
 def probability_currents(model: Any, form: str | None = None) -> dict[tuple[Any, Any], Any]:

@@ -24,11 +24,11 @@ from typing import Any
 
 import sympy as sp
 
-from .closedform import ClosedForm, latex_of
+from .closedform import ClosedForm, definition_rows, latex_of
 from ..errors import InvalidExport
 
 __all__ = ["TEXT_WIDTH", "latex_width", "fit_lines", "fit_parts", "align_rows", "new_namer", "checked_width",
-           "checked_value"]
+           "checked_value", "MAX_LINES", "too_long"]
 
 #: Width (pt) a display line may take: the 483 pt text block less room for the equation number.
 TEXT_WIDTH = 440.0
@@ -287,20 +287,26 @@ def _widest_sum(expr: sp.Expr) -> sp.Expr | None:
     return max(sums, key=lambda a: latex_width(latex_of(a)))
 
 
-def _through_sibling(inner: sp.Expr, expr: sp.Expr, namer: _Namer, defs: list,
+#: Most terms of the rest of a division by a sibling sum that :func:`_through_sibling` shortens.
+SHORTEN_TERMS = 40
+
+
+def _through_sibling(inner: sp.Expr, expr: sp.Expr, width: float, namer: _Namer, defs: list,
                      settings) -> tuple[sp.Expr | None, sp.Expr | None]:
     r"""``inner`` written through another sum of ``expr`` that it holds a multiple of, and that sum, as a careful
     author names them: a quotient :math:`N / (q N + R)` with a monomial ``q`` (the BCM synapse's learning rate)
     prints :math:`C_1 / C_2` with :math:`C_2 = q C_1 + R`, ``N`` named once, not two walls. ``N`` is named
     here; ``(None, None)`` where no sibling sum shortens ``inner`` by a quarter (exact polynomial division:
-    the form is equal by construction, ``R`` shortened by the namer's ``shorten``).
+    the form is equal by construction, ``R`` shortened by the namer's ``shorten``). Only a sibling at least half a
+    line wide is taken (one a page names anyway: a short sum named for this would be a definition more to read).
     """
     if not inner.is_polynomial():
         return None, None
     wide = latex_width(latex_of(inner, **settings))
+    probe = sp.Dummy("C")
     for other in sorted({a for a in sp.preorder_traversal(expr) if isinstance(a, sp.Add) and a is not expr
-                         and a != inner and not inner.has(a) and not a.has(inner) and a.is_polynomial()},
-                        key=sp.default_sort_key):
+                         and a != inner and not inner.has(a) and not a.has(inner) and a.is_polynomial()
+                         and latex_width(latex_of(a, **settings)) >= width / 2}, key=sp.default_sort_key):
         gens = sorted(inner.free_symbols | other.free_symbols, key=sp.default_sort_key)
         try:
             q, rest = sp.div(sp.Poly(inner, *gens), sp.Poly(other, *gens))
@@ -309,8 +315,9 @@ def _through_sibling(inner: sp.Expr, expr: sp.Expr, namer: _Namer, defs: list,
         if q.is_zero or len(q.terms()) != 1 or rest.is_zero:
             continue
         rest = rest.as_expr()
-        rest = min((rest, namer.shorten(rest)), key=lambda r: latex_width(latex_of(r, **settings)))
-        shown = q.as_expr() * sp.Symbol("N") + rest  # (a probe: the printed width with the sibling named)
+        if len(sp.Add.make_args(rest)) <= SHORTEN_TERMS:  # (factoring a wall of monomials takes minutes)
+            rest = min((rest, namer.shorten(rest)), key=lambda r: latex_width(latex_of(r, **settings)))
+        shown = q.as_expr() * probe + rest  # (the printed width with the sibling named)
         if latex_width(latex_of(shown, **settings)) < 0.75 * wide:
             return q.as_expr() * namer.name(other, defs) + rest, other
     return None, None
@@ -337,7 +344,8 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
         inner = _widest_sum(expr)
         if inner is None:
             break
-        shown, sibling = _through_sibling(inner, expr, namer, defs, settings)
+        shown, sibling = (None, None) if inner in namer.named else _through_sibling(inner, expr, width, namer, defs,
+                                                                                      settings)
         expr = expr.xreplace({inner: namer.name(inner, defs, shown)})
         if sibling is not None:  # named for inner's definition: named here too
             expr = expr.xreplace({sibling: namer.name(sibling, defs)})
@@ -345,6 +353,25 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
         if lead + latex_width(tex) <= width:
             break
     return [f"{lhs} &= {tex}"]
+
+
+#: Printed lines past which a form is too long for a page: a composite parameter is tried for it
+#: (:func:`~thermotheory.export.derivation.quantity_lines`), and a family of such definitions prints its formula
+#: (:func:`~thermotheory.core.closedform.definition_rows`).
+MAX_LINES = 3
+
+
+def too_long(form: Any, width: float = TEXT_WIDTH) -> bool:
+    """Whether a plain closed form (not a matrix) would print on more than :data:`MAX_LINES` lines of ``width``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> too_long(sp.Symbol("a")), too_long(sp.Add(*sp.symbols("a_1:200")))
+    (False, True)
+    """
+    return (isinstance(form, sp.Expr) and not isinstance(form, sp.MatrixBase)
+            and latex_width(latex_of(form)) > MAX_LINES * width)
 
 
 def fit_lines(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None,
@@ -403,7 +430,9 @@ def fit_parts(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None
     definitions: list[tuple[str, Any]] = []
     if isinstance(value, ClosedForm):
         settings["symbol_names"].update(value.names)
-        definitions = [(latex_of(n, **settings), v) for n, v in value.definitions]
+        # a family of definitions too long for the page: its formula, a line as it is (name None)
+        definitions = [(None, f"{n} &= {v}") if isinstance(n, str) else (latex_of(n, **settings), v)
+                       for n, v in definition_rows(value.definitions, value.names, lambda v: too_long(v, width))]
         value = value.expr
     value = checked_value(value)
     if namer is None:
@@ -415,7 +444,9 @@ def fit_parts(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None
     while pending:
         name, v = pending.pop(0)
         more: list[tuple[str, Any]] = []
-        if isinstance(v, sp.MatrixBase):
+        if name is None:
+            where.append(v)
+        elif isinstance(v, sp.MatrixBase):
             where.append(f"{name} &= {latex_of(v, **settings)}")
         else:
             where += _fit_expr(name, v, width, namer, more, settings)

@@ -13,7 +13,7 @@ from sympy import MatrixSymbol
 from sympy.core.function import AppliedUndef
 
 from ..core.closedform import ClosedForm, FamilyName, definition_rows, latex_of
-from ..core.layout import align_rows, fit_parts
+from ..core.layout import MAX_LINES, align_rows, fit_parts, too_long
 from ..core.presentation import compact, composite_candidates, one_form_per_sum, same_sums, through_composite
 from .layout import _GREEK, TEXT_WIDTH, checked_value, checked_width, fit_lines, latex_width, new_namer, tex_text
 from ..core.evaluate import latex
@@ -634,7 +634,7 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     where = shared_definitions(shown.values())
     if where is not None:
         given = _given_above(shown, where)
-        for sym, value in definition_rows(where.definitions, where.names, lambda v: _too_long(v, width)):
+        for sym, value in definition_rows(where.definitions, where.names, lambda v: too_long(v, width)):
             if isinstance(sym, str):  # a family of values too long for the page: its defining formula, once
                 definitions.append(f"{sym} &= {value}")
                 continue
@@ -647,21 +647,11 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     return lines
 
 
-#: A form printed on more lines than this is tried in a composite parameter (:func:`quantity_lines`).
-MAX_LINES = 3
-
-
-def _too_long(form: Any, width: float) -> bool:
-    """Whether a plain closed form would print on more than :data:`MAX_LINES` lines of ``width``."""
-    return (isinstance(form, sp.Expr) and not isinstance(form, sp.MatrixBase)
-            and latex_width(latex_of(form)) > MAX_LINES * width)
-
-
 def _composites(shown: Mapping[str, Any], width: float) -> list[sp.Expr]:
     """The candidate sums (:func:`~thermotheory.core.presentation.composite_candidates`) through which a form of
     ``shown`` too long for :data:`MAX_LINES` lines depends: a block writes all its results in them, so that the
     parameter, once named, is used wherever it can be (each result keeps it only where it reads shorter)."""
-    long_forms = [f for f in shown.values() if _too_long(f, width)]
+    long_forms = [f for f in shown.values() if too_long(f, width)]
     if not long_forms:
         return []
     candidates = composite_candidates(list(shown.values()))
@@ -718,7 +708,7 @@ def _family_apart(form: Any, width: float = TEXT_WIDTH) -> tuple[Any, set]:
     that the presentation pass does not spend minutes on walls of monomials nobody reads."""
     if not isinstance(form, ClosedForm):
         return form, set()
-    held = {n for n, v in form.definitions if isinstance(form.names.get(n), FamilyName) and _too_long(v, width)}
+    held = {n for n, v in form.definitions if isinstance(form.names.get(n), FamilyName) and too_long(v, width)}
     if not held:
         return form, held
     kept = [(n, v) for n, v in form.definitions if n not in held]
@@ -910,7 +900,7 @@ def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, A
     if where is not None:
         given = {latex_of(sym, symbol_names=where.names) for sym in _given_above(shown, where)}
         kept, skipping = [], False
-        for line in where.latex_lines(too_long=lambda v: _too_long(v, TEXT_WIDTH))[2:]:
+        for line in where.latex_lines(too_long=lambda v: too_long(v, TEXT_WIDTH))[2:]:
             if " &= " in line:
                 skipping = line.split(" &= ", 1)[0].strip() in given
             if not skipping:

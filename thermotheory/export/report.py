@@ -93,8 +93,8 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
     params = "; ".join(f"{', '.join(names)} {what}" for what, names in by_kind.items())
     lines = [r"\begin{itemize}",
              rf"\item parameters: {params}; $k_B = 1$, information in nats, heat as entropy flow into the medium;"]
+    model = item.model()
     if not item.numeric:
-        model = item.model()
         parity = ", ".join(f"${latex_of(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(
             getattr(model, "variables", ()), getattr(model, "parity", ())))
         if parity:  # a model of continuous variables (a jump process has states instead)
@@ -106,7 +106,7 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
         starts = {repr(b.arguments["initial"]): b.arguments["initial"] for b in item.quantities.values()
                   if "initial" in b.arguments}
         for initial in starts.values():
-            if hasattr(item.model(), "states"):  # a Markov jump process starts from a distribution over its states
+            if hasattr(model, "states"):  # a Markov jump process starts from a distribution over its states
                 start = ", ".join(rf"p_{{{s}}}(0) = {sp.latex(p)}" for s, p in initial.items())
                 lines.append(r"\item the quantities are taken at the time in their notation (heat and entropy "
                              rf"production over $[0, t]$) from the distribution ${start}$ over the states;")
@@ -115,7 +115,7 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
                          r"production over $[0, t]$) from a Gaussian state of mean zero and covariance "
                          rf"${sp.latex(_covariance(item, initial))}$;")
     else:
-        unique = ("distribution of the (ergodic) network" if hasattr(item.model(), "states") else
+        unique = ("distribution of the (ergodic) network" if hasattr(model, "states") else
                   "state of the stable drift")
         lines.append(rf"\item stationary quantities refer to the unique stationary {unique};")
     if item.approximated() and any(n not in item.theory for n in item.quantities):
