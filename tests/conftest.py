@@ -48,7 +48,7 @@ FREE_PORT = {"dashboard_address": ":0"}
 #: alone for up to 16 s; they are handed out by this estimate instead. Others count SECONDS_PER_TEST a test.
 LONG_FILES = {"test_ground_types.py": 9, "test_notebooks.py": 16, "test_docs.py": 17, "test_parallel_runs.py": 11,
               "test_verify_workers.py": 20, "test_symbolic_limits.py": 27, "test_sweep.py": 8,
-              "test_import_lazy.py": 9}
+              "test_import_lazy.py": 9, "test_jump_families.py": 10}
 SECONDS_PER_TEST = 0.2
 
 
