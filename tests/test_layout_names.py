@@ -81,3 +81,17 @@ def test_a_sibling_that_shortens_the_definition_too_little_is_not_used():
     _fit_expr("l", N / D, TEXT_WIDTH, namer, defs, {"symbol_names": {}})
     named = {sp.Symbol(name.replace("{", "").replace("}", "")) for name, _ in defs}
     assert all(not (value.free_symbols & named) for _, value in defs), defs
+
+
+def test_a_logarithm_keeps_its_argument_and_names_the_long_sum_inside_it():
+    r"""\frac12 \ln(1 + x / D) with a long D: the BCM report printed \frac{\ln C_2}{2}, its argument named, which
+    hides what the logarithm is of; now the denominator is named and the argument reads whole."""
+    from thermotheory.core.layout import TEXT_WIDTH, _fit_expr
+
+    D = _wide_sum()
+    x = sp.Symbol("x", positive=True)
+    form = sp.log(1 + x / D) / 2
+    defs: list = []
+    lines = _fit_expr("I", form, TEXT_WIDTH, new_namer([form]), defs, {"symbol_names": {}})
+    assert len(lines) == 1 and r"\ln{\left(1 + \frac{x}{C_{1}} \right)}" in lines[0], lines
+    assert [value for _, value in defs] == [D]

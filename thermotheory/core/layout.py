@@ -280,11 +280,30 @@ def new_namer(values: Any, letters: str = "CKZQGRHJ") -> _Namer:
     return _Namer(taken, letters)
 
 
+#: A sum inside a function's argument that is the widest sum of a form is named in its place where it takes at
+#: least this share of the argument's width.
+INNER_SHARE = 0.5
+
+
 def _widest_sum(expr: sp.Expr) -> sp.Expr | None:
+    r"""The sum of ``expr`` to name first: the widest, except that where it is a function's whole argument, the
+    widest sum inside it that takes most of its width (:data:`INNER_SHARE`): ``\frac12 \ln(1 + a / C_1)`` reads
+    whole where ``\frac12 \ln C_1``, the logarithm's argument named, hides what it is."""
+    def width(a: sp.Expr) -> float:
+        return latex_width(latex_of(a))
+
     sums = [a for a in sp.preorder_traversal(expr) if isinstance(a, sp.Add) and a is not expr]
     if not sums:
         return None
-    return max(sums, key=lambda a: latex_width(latex_of(a)))
+    best = max(sums, key=width)
+    arguments = {a for f in sp.preorder_traversal(expr) if isinstance(f, sp.Function) for a in f.args}
+    if best in arguments:
+        inner = [a for a in sp.preorder_traversal(best) if isinstance(a, sp.Add) and a is not best]
+        if inner:
+            widest = max(inner, key=width)
+            if width(widest) >= INNER_SHARE * width(best):
+                return widest
+    return best
 
 
 #: Most terms of the rest of a division by a sibling sum that :func:`_through_sibling` shortens.
