@@ -348,7 +348,7 @@ def glossary_rows(parts: Sequence[tuple[Any, Any]], page: PageNotation | None = 
             row = rows.setdefault(key, [[], meaning, units])
             if symbol not in row[0]:
                 row[0].append(symbol)
-    for model, quantities in parts:  # the families of named parts a structured form prints (the Z_i of a jump process)
+    for _, quantities in parts:  # the families of named parts a structured form prints (the Z_i of a jump process)
         for _, _, form in _entries(quantities):
             for tex in (form.names.values() if isinstance(form, ClosedForm) else ()):
                 if isinstance(tex, FamilyName) and tex.meaning:
@@ -900,7 +900,7 @@ def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, A
     if where is not None:
         given = {latex_of(sym, symbol_names=where.names) for sym in _given_above(shown, where)}
         kept, skipping = [], False
-        for line in where.latex_lines(too_long=lambda v: too_long(v, TEXT_WIDTH))[2:]:
+        for line in where.latex_lines(too_long=too_long)[2:]:  # (at the page's width, TEXT_WIDTH)
             if " &= " in line:
                 skipping = line.split(" &= ", 1)[0].strip() in given
             if not skipping:
