@@ -216,3 +216,47 @@ def test_each_branch_of_a_piecewise_form_is_compacted():
     assert sp.simplify(sp.expand(branch - after)) == 0
     kept = compact(sp.Piecewise((ramp, s > t1), (sp.sqrt(w1), True)))
     assert kept.args[0][0] == ramp
+
+
+def test_an_exponential_is_carried_into_the_power_it_multiplies():
+    r"""The synapse page's information after a ramp printed \ln(1 + k (\tau e^{t} - a)^2 e^{-2t}), a growing
+    exponential cancelled by a decaying one; a hand carries e^{-2t} into the square: (\tau - a e^{-t})^2."""
+    k, tau = sp.symbols("k tau", positive=True)
+    expr = sp.log(1 + k * (tau * sp.exp(t) - a) ** 2 * sp.exp(-2 * t))
+    out = compact(expr)
+    tex = latex_of(out)
+    assert r"\tau - a e^{- t}" in tex and "e^{t}" not in tex and "e^{- 2 t}" not in tex, tex
+    _same_value(out, expr)
+
+
+def test_a_growing_exponential_over_a_quotient_cancels_into_its_denominator():
+    r"""The synapse page's learning efficiency after a ramp printed e^{(2t + \tau_r)/\tau_w} in its numerator and in
+    every term of its denominator; carried into the denominator it cancels, and no growing e^{2t} is left."""
+    k, tau = sp.symbols("k tau", positive=True)
+    grow = sp.exp(2 * t + a)
+    expr = grow * sp.log(1 + k) / (k * (2 * tau * grow - (sp.exp(a) - 1) * ((sp.exp(a) - 1) * sp.exp(a)
+                                                                            + 2 * sp.exp(2 * t))) + grow * sp.log(1 + k))
+    out = compact(expr)
+    tex = latex_of(out)
+    assert tex.startswith(r"\frac{\ln{\left(1 + k \right)}}{") and "2 t + a" not in tex and "e^{2 t" not in tex, tex
+    _same_value(out, expr)
+
+
+def test_only_the_part_of_an_exponent_that_cancels_is_carried_in():
+    r"""The stored information's (e^{t_w} - 1)^2 e^{-2(t + t_w)}: a hand carries e^{-2 t_w} into the square and keeps
+    the decay in t outside, (1 - e^{-t_w})^2 e^{-2t}."""
+    k = sp.Symbol("k", positive=True)
+    expr = sp.log(1 + k * (sp.exp(a) - 1) ** 2 * sp.exp(-2 * (t + a)))
+    out = compact(expr)
+    assert latex_of(out) == r"\ln{\left(1 + k \left(1 - e^{- a}\right)^{2} e^{- 2 t} \right)}", latex_of(out)
+    _same_value(out, expr)
+
+
+def test_an_exponential_that_cancels_nothing_stays_outside_its_sum():
+    r"""The cascade synapse's \ln((f + (1 - f) e^{\Delta\mu}) e^{3 \Delta\mu} / ...): carried in, it would print
+    f e^{3 \Delta\mu} + (1 - f) e^{4 \Delta\mu}, no exponential fewer and none less growing: kept as it is."""
+    f, dmu = sp.symbols("f Delta_mu", positive=True)
+    expr = sp.log((f + (1 - f) * sp.exp(dmu)) * sp.exp(3 * dmu) / (1 + f * (sp.exp(dmu) - 1)))
+    out = compact(expr)
+    assert r"e^{4 \Delta\mu}" not in latex_of(out) and r"\left(1 - f\right) e^{\Delta\mu}" in latex_of(out)
+    _same_value(out, expr)

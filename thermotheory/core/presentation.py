@@ -1838,6 +1838,79 @@ def _exp_groups_collected(e: sp.Expr) -> sp.Expr:
     return e.replace(lambda x: isinstance(x, sp.Add) and len(x.args) > 2 and bool(_exp_groups(x)), _exp_grouped)
 
 
+#: Most sum factors of one product :func:`_exps_distributed` tries to carry an exponential into (each a candidate).
+DISTRIBUTE_SUMS = 4
+
+
+def _has_exp_sum(f: sp.Basic) -> bool:
+    return isinstance(f, sp.Add) and f.has(sp.exp)
+
+
+def _carried(b: sp.Expr, e: sp.Expr) -> list[sp.Expr]:
+    """``e^{b} e`` written without a separate ``e^{b}`` where it can be: merged with an exponential factor of
+    ``e`` (``e^{a} e^{b} = e^{a + b}``, nothing where ``a + b = 0``), or carried into a sum factor of ``e`` that holds
+    exponentials, term by term; the candidates, the plain product last."""
+    if b == 0:
+        return [e]
+    out: list[sp.Expr] = []
+    if isinstance(e, sp.Add):
+        carried = sp.Add(*[min(_carried(b, t), key=size) for t in e.args])
+        return [min((carried, _exp_groups_collected(carried)), key=size), sp.Mul(sp.exp(b), e)]
+    factors = list(sp.Mul.make_args(e))
+    exps = [f for f in factors if isinstance(f, sp.exp)]
+    if exps:
+        rest = [f for f in factors if f is not exps[0]]
+        return [sp.Mul(*rest, sp.exp(sp.factor_terms(sp.expand(exps[0].args[0] + b))))]
+    for f in [f for f in factors if _has_exp_sum(f)][:DISTRIBUTE_SUMS]:
+        rest = [g for g in factors if g is not f]
+        out.append(sp.Mul(*rest, sp.Add(*[min(_carried(b, t), key=size) for t in f.args])))
+    for f in [f for f in factors if f.is_Pow and f.exp.is_Integer and f.exp > 1 and _has_exp_sum(f.base)]:
+        rest = [g for g in factors if g is not f]
+        inner = sp.Add(*[min(_carried(b / f.exp, t), key=size) for t in f.base.args])
+        out.append(sp.Mul(*rest, inner ** f.exp))
+    return out + [sp.Mul(sp.exp(b), e)]
+
+
+def _exp_carried_in(m: sp.Basic) -> sp.Basic:
+    """The product ``m`` with its exponential factor carried into a sum factor (:func:`_carried`), the shortest."""
+    if not isinstance(m, sp.Mul):
+        return m
+    exps = [f for f in m.args if isinstance(f, sp.exp)]
+    if len(exps) != 1:
+        return m
+    parts = sp.Add.make_args(sp.expand(exps[0].args[0]))
+    rest = [f for f in m.args if f is not exps[0]]
+    cands = [m]
+    for k in range(1, min(len(parts), EXP_BODIES) + 1):
+        for chosen in itertools.combinations(parts, k):  # (the part of the exponent carried in; the rest stays out)
+            b, left = sp.Add(*chosen), sp.exp(sp.factor_terms(sp.Add(*[p for p in parts if p not in chosen])))
+            for f in rest:
+                base, n = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
+                if not (n.is_Integer and n != 0 and _has_exp_sum(base)):
+                    continue
+                others = [g for g in rest if g is not f]
+                for carried in _carried(b / n, base)[:-1]:
+                    cands.append(sp.Mul(*others, left, carried ** n))
+    load = _exp_load(m)  # (carried in only where an exponential cancels or a growing one goes: not for width alone)
+    return min([m] + [c for c in cands[1:] if _exp_load(c) < load], key=size)
+
+
+def _exp_load(e: sp.Basic) -> tuple[int, int]:
+    """The exponentials ``e`` prints, and how many of them grow (an exponent without a leading minus)."""
+    exps = [x for x in sp.preorder_traversal(e) if isinstance(x, sp.exp)]
+    return len(exps), sum(1 for x in exps if not x.args[0].could_extract_minus_sign())
+
+
+def _exps_distributed(e: sp.Expr) -> sp.Expr:
+    r"""Exponential factors carried into the sums they multiply or divide, as a hand writes a relaxation: each
+    exponent merged with those inside (cancelled where they sum to nothing), term by term, the shortest reading
+    of each. ``(\tau e^{t} - a)^2 e^{-2t}`` becomes ``(\tau - a e^{-t})^2``; the synapse's learning efficiency
+    after a ramp loses its growing ``e^{(2t + \tau_r)/\tau_w}`` from numerator and denominator."""
+    if not e.has(sp.exp):
+        return e
+    return e.replace(lambda x: isinstance(x, sp.Mul) and any(isinstance(f, sp.exp) for f in x.args), _exp_carried_in)
+
+
 def _common_factors(e: sp.Expr) -> sp.Expr:
     """Common factors pulled out of every sum (``factor_terms``), and inside it the terms sharing a factor grouped.
 
@@ -2228,6 +2301,12 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
                 break
         if not improved:
             break
+    if not big and best.has(sp.exp):  # exponentials carried into the sums they multiply, where that reads shorter
+        carried = _exps_distributed(best)  # (a last step: as a strategy it led the descent away from better forms)
+        grouped = _exp_groups_collected(carried)  # (then the terms that share a decay grouped again)
+        carried = min((carried, grouped, _common_factors(grouped)), key=size)
+        if carried != best and size(carried) < size(best) and equal_at_random_points(carried, expr, seed=seed):
+            best = carried
     dressed = _dressed(best)  # what is printed: roots merged, sums led by a positive term
     if dressed != best and size(dressed) <= size(best) and equal_at_random_points(dressed, expr, seed=seed):
         best = dressed
