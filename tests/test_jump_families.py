@@ -147,3 +147,24 @@ def test_a_long_family_row_lists_its_first_indices_and_its_last():
     names = {z: FamilyName(f"Z_{{{k}}}", "Z_{i}", "i", str(k), "w_i") for k, z in enumerate(Z)}
     (row,) = definition_rows([(z, z) for z in Z], names, lambda v: True)
     assert row == ("Z_{i}", r"w_i, \quad i = 0, 1, \ldots, 11")
+
+
+def test_a_notebook_and_a_page_measure_a_long_definition_alike():
+    """A quotient of two sums of 40 terms prints within 3 lines (the width of the wider sum) though its LaTeX has
+    over 600 characters: the notebook's rendering (``latex_lines`` without ``too_long=``) measured characters and
+    printed the family's formula where a page printed the values; both now use ``too_long``."""
+    from thermotheory.core.closedform import too_long
+    from thermotheory.core.layout import MAX_LINES, TEXT_WIDTH, latex_width
+
+    a, b = sp.symbols("a_1:41", positive=True), sp.symbols("b_1:41", positive=True)
+    value = sp.Add(*a) / sp.Add(*b)
+    tex = tt.latex(value)
+    assert len(tex) > 600 and latex_width(tex) < MAX_LINES * TEXT_WIDTH and not too_long(value)
+    Za, Zb, x = sp.symbols("Z_a Z_b x", positive=True)
+    names = {Za: FamilyName("Z_{a}", "Z_{i}", "i", "a", "w_i"), Zb: FamilyName("Z_{b}", "Z_{i}", "i", "b", "w_i")}
+    form = ClosedForm(Za + Zb + x, [(Za, value), (Zb, 2 * value)], names)
+    lines = form.latex_lines("S")
+    assert [line.split(" &=")[0] for line in lines[2:]] == ["Z_{a}", "Z_{b}"], lines  # the values, as on a page
+    wide = ClosedForm(Za + Zb + x, [(Za, value + sp.Add(*b)), (Zb, value)], names)
+    assert too_long(value + sp.Add(*b))
+    assert [line.split(" &=")[0] for line in wide.latex_lines("S")[2:]] == ["Z_{i}", "Z_{b}"]

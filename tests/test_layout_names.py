@@ -95,3 +95,43 @@ def test_a_logarithm_keeps_its_argument_and_names_the_long_sum_inside_it():
     lines = _fit_expr("I", form, TEXT_WIDTH, new_namer([form]), defs, {"symbol_names": {}})
     assert len(lines) == 1 and r"\ln{\left(1 + \frac{x}{C_{1}} \right)}" in lines[0], lines
     assert [value for _, value in defs] == [D]
+
+
+def _bracket_form():
+    """A short term beside a fraction whose numerator, a sum of two roots, is nearly a line wide (as the
+    full-history transfer entropy rate of the information-rates page)."""
+    a = sp.symbols("a_1:13", positive=True)
+    g, d = sp.symbols("gamma d", positive=True)
+    wide = sp.sqrt(sp.Add(*[a[k] * a[k + 1] for k in range(11)]))
+    narrow = sp.sqrt(a[0] ** 2 + a[1] ** 2)
+    return (wide - narrow) / (2 * sp.sqrt(d)) - g / 2, wide, narrow
+
+
+def test_a_fraction_too_wide_beside_its_label_breaks_inside_its_bracket():
+    r"""T = \frac{1}{2 \sqrt d} \bigg( \sqrt{...} \\ - \sqrt{...} \bigg) - \frac{\gamma}{2}: the label no longer
+    stands alone on its line; each root of the numerator stands whole on one of the two lines."""
+    from thermotheory.core.layout import TEXT_WIDTH, _fit_expr, latex_width
+    from thermotheory.core.closedform import latex_of
+
+    form, wide, narrow = _bracket_form()
+    lhs = r"T^{\mathrm{path}}_{v \to y}"
+    assert latex_width(latex_of(form)) + latex_width(lhs) + 10 > TEXT_WIDTH  # (too wide for one line)
+    lines = _fit_expr(lhs, form, TEXT_WIDTH, new_namer([form]), [], {"symbol_names": {}})
+    assert len(lines) == 2 and all(latex_width(line) <= TEXT_WIDTH for line in lines), lines
+    assert lines[0].startswith(lhs + r" &= ") and r"\frac{1}{2 \sqrt{d}} \bigg(" in lines[0], lines
+    assert {latex_of(wide) in lines[0], latex_of(narrow) in lines[0]} == {True, False}, lines
+    assert lines[1].startswith(r"&\quad") and r"\bigg)" in lines[1] and "\\frac{\\gamma}{2}" in "".join(lines)
+
+
+def test_a_label_beside_a_term_is_not_left_alone_and_keeps_the_sum_whole():
+    """As the BCM report's C_3: a short product beside the label, then a term that fits only on a line of its own.
+    The label's line holds a term, so that term is not broken inside its bracket; it moves to the next line whole."""
+    from thermotheory.core.layout import TEXT_WIDTH, _fit_expr, latex_width
+
+    a = sp.symbols("a_1:13", positive=True)
+    g, s_ = sp.symbols("g sigma", positive=True)
+    wide = g ** 2 * s_ * sp.Add(*[a[k] * a[k + 1] ** 2 for k in range(10)])
+    form = g ** 4 * s_ ** 4 * a[0] * a[1] ** 2 * a[2] ** 2 + wide
+    lines = _fit_expr("C_{3}", form, TEXT_WIDTH, new_namer([form]), [], {"symbol_names": {}})
+    assert len(lines) == 2 and all(latex_width(line) <= TEXT_WIDTH for line in lines), lines
+    assert not any(r"\bigg(" in line or r"\Big(" in line for line in lines), lines

@@ -56,10 +56,11 @@ from sympy.printing.conventions import split_super_sub
 from ..errors import ModelError, NotStable
 from .mpeval import MAX_DPS, check_dps  # noqa: F401  (re-exported)
 from .mpeval import evaluate_expression as _evaluate
+from .width import TEXT_WIDTH, latex_width
 
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
            "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of", "printed_size", "shortest",
-           "QUOTIENT_TRIED_BELOW", "FamilyName", "definition_rows", "LONG_DEFINITION"]
+           "QUOTIENT_TRIED_BELOW", "FamilyName", "definition_rows", "MAX_LINES", "too_long"]
 
 #: The values ``form=`` accepts.
 FORMS = ("structured", "rational", "factored")
@@ -209,8 +210,25 @@ class FamilyName(str):
 
 #: Most indices a family's row lists (:func:`definition_rows`); past it, the first two, ``\ldots`` and the last.
 FAMILY_INDICES = 8
-#: LaTeX characters of a definition's value past which a notebook's rendering prints its family's formula instead.
-LONG_DEFINITION = 600
+
+
+#: Printed lines past which a form is too long for a page: a composite parameter is tried for it
+#: (:func:`~thermotheory.export.derivation.quantity_lines`), and a family of such definitions prints its formula
+#: (:func:`definition_rows`).
+MAX_LINES = 3
+
+
+def too_long(form: Any, width: float = TEXT_WIDTH) -> bool:
+    """Whether a plain closed form (not a matrix) would print on more than :data:`MAX_LINES` lines of ``width``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> too_long(sp.Symbol("a")), too_long(sp.Add(*sp.symbols("a_1:200")))
+    (False, True)
+    """
+    return (isinstance(form, sp.Expr) and not isinstance(form, sp.MatrixBase)
+            and latex_width(latex_of(form)) > MAX_LINES * width)
 
 
 def definition_rows(definitions: Sequence[tuple[Any, Any]], names: Mapping[Any, str],
@@ -732,7 +750,8 @@ class ClosedForm:
         """The expression and each definition as separate ``&``-aligned lines.
 
         A family of definitions (:class:`FamilyName`) whose values are ``too_long`` (by default: over
-        :data:`LONG_DEFINITION` LaTeX characters) is one line, its defining formula (:func:`definition_rows`).
+        :data:`MAX_LINES` lines of a page, :func:`too_long`) is one line, its defining formula
+        (:func:`definition_rows`).
         """
         kw = {**self._latex_settings(), **settings}
         first = (f"{lhs} &= " if lhs else "&") + latex_of(self._expr, **kw)
@@ -747,8 +766,9 @@ class ClosedForm:
     def _rows(self, kw: dict, too_long: Callable[[Any], bool] | None = None) -> list[tuple[Any, Any]]:
         """The rows of the "where" block (:func:`definition_rows`)."""
         if too_long is None:
-            def too_long(value: Any) -> bool:
-                return len(latex_of(value, **kw)) > LONG_DEFINITION
+            def too_long(value: Any) -> bool:  # (the page's measure, with this form's names)
+                return (isinstance(value, sp.Expr) and not isinstance(value, sp.MatrixBase)
+                        and latex_width(latex_of(value, **kw)) > MAX_LINES * TEXT_WIDTH)
         return definition_rows(self._definitions, self._names, too_long)
 
     @staticmethod

@@ -4,8 +4,10 @@ The documents this package writes (derivation pages, reports) are ``article`` pa
 2 cm margins: a text block of about 483 pt. :func:`fit_lines` lays a closed form out as
 lines of an ``align`` environment no wider than :data:`TEXT_WIDTH` by an estimate of
 the typeset width (:func:`latex_width`): a sum is packed term by term onto lines that
-start with ``+`` or ``-``; anything else too wide has its widest sums named
-(:math:`C_1, C_2, \dots`) and defined after it, each definition broken the same way.
+start with ``+`` or ``-`` (a term ``p (s_1 + s_2)`` that would leave its label alone on a
+line is broken inside its bracket, ``p \bigg( s_1 \\ + s_2 \bigg)``); anything else
+too wide has its widest sums named (:math:`C_1, C_2, \dots`) and defined after it, each
+definition broken the same way.
 The estimate errs on the wide side; the tests compile every document with pdflatex and
 fail on any overfull line.
 
@@ -18,31 +20,17 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 from collections.abc import Callable
 from typing import Any
 
 import sympy as sp
 
-from .closedform import ClosedForm, definition_rows, latex_of
+from .closedform import MAX_LINES, ClosedForm, definition_rows, latex_of, too_long
+from .width import TEXT_WIDTH, _group, _matrix_width, latex_width  # noqa: F401  (re-exported)
 from ..errors import InvalidExport
 
 __all__ = ["TEXT_WIDTH", "latex_width", "fit_lines", "fit_parts", "align_rows", "new_namer", "checked_width",
            "checked_value", "MAX_LINES", "too_long"]
-
-#: Width (pt) a display line may take: the 483 pt text block less room for the equation number.
-TEXT_WIDTH = 440.0
-
-_GLYPH = 5.6      # an italic letter or a digit at 10 pt, with its share of spacing
-_BINOP = 13.0     # a binary operator with the spaces around it
-_SCRIPT = 0.72    # sub- and superscripts
-_COMMAND_WIDTHS = {
-    r"\left": 0.0, r"\right": 0.0, r"\,": 1.7, r"\;": 2.8, r"\quad": 10.0, r"\qquad": 20.0, r"\!": -1.7,
-    r"\cdot": 7.8, r"\times": 13.0, r"\to": 13.0, r"\mid": 8.0, r"\ldots": 13.0, r"\cdots": 13.0,
-    r"\infty": 10.0, r"\notag": 0.0, r"\partial": 6.0, r"\pi": 6.0, r"\langle": 4.0, r"\rangle": 4.0,
-}
-_NAMED_OPERATORS = {r"\log": 16.0, r"\ln": 12.0, r"\exp": 18.0, r"\det": 16.0, r"\lim": 15.0,
-                    r"\sin": 16.0, r"\cos": 17.0, r"\operatorname": 0.0, r"\mathrm": 0.0}
 
 
 def checked_width(width: Any) -> float:
@@ -99,122 +87,6 @@ def checked_value(value: Any, what: str = "closed form") -> Any:
     if out.has(sp.nan):
         raise InvalidExport(f"the {what} {out} is undefined (it contains NaN)")
     return out
-
-
-def _group(s: str, i: int) -> tuple[str, int]:
-    """The brace group starting at ``s[i] == '{'`` (or one token) and the index after it."""
-    if i >= len(s):
-        return "", i
-    if s[i] != "{":
-        if s[i] == "\\":
-            m = re.match(r"\\[A-Za-z]+|\\.", s[i:])
-            return m.group(0), i + len(m.group(0))
-        return s[i], i + 1
-    depth = 0
-    for j in range(i, len(s)):
-        if s[j] == "{" and (j == 0 or s[j - 1] != "\\"):
-            depth += 1
-        elif s[j] == "}" and s[j - 1] != "\\":
-            depth -= 1
-            if depth == 0:
-                return s[i + 1:j], j + 1
-    return s[i + 1:], len(s)
-
-
-def _matrix_width(body: str, scale: float) -> float:
-    rows = [r for r in re.split(r"\\\\", body) if r.strip()]
-    cols: list[float] = []
-    for r in rows:
-        for k, cell in enumerate(r.split("&")):
-            w = latex_width(cell, scale)
-            if k < len(cols):
-                cols[k] = max(cols[k], w)
-            else:
-                cols.append(w)
-    return sum(cols) + 10.0 * scale * max(len(cols) - 1, 0) + 12.0 * scale
-
-
-def latex_width(tex: str, scale: float = 1.0) -> float:
-    r"""An estimate (pt, 10 pt type, display style) of the width of a LaTeX math string.
-
-    Fractions take the wider of numerator and denominator (nested ones smaller), scripts
-    0.72 of their base size, matrices the sum of their widest columns.
-
-    Examples
-    --------
-    >>> latex_width(r"\frac{a + b}{c}") < latex_width("a + b + c")
-    True
-    """
-    if not isinstance(tex, str):
-        raise InvalidExport(f"expected a LaTeX string but found {type(tex).__name__} {tex!r}")
-    w = 0.0
-    i = 0
-    n = len(tex)
-    while i < n:
-        ch = tex[i]
-        if ch in " \n\t":
-            i += 1
-            continue
-        if ch in "{}":
-            i += 1
-            continue
-        if ch in "_^":
-            arg, i = _group(tex, i + 1)
-            w += latex_width(arg, scale * _SCRIPT)
-            continue
-        if ch == "&":
-            i += 1
-            continue
-        if ch == "\\":
-            m = re.match(r"\\[A-Za-z]+|\\.", tex[i:], flags=re.S)
-            cmd = m.group(0) if m else "\\"  # a lone backslash at the end: broken TeX, counted as one character
-            i += len(cmd)
-            if cmd in (r"\frac", r"\dfrac", r"\tfrac"):
-                num, i = _group(tex, i)
-                den, i = _group(tex, i)
-                inner = scale * (0.75 if scale < 1 or cmd == r"\tfrac" else 1.0)
-                w += max(latex_width(num, inner), latex_width(den, inner)) + 3.0 * scale
-            elif cmd == r"\sqrt":
-                if i < n and tex[i] == "[":
-                    j = tex.index("]", i)
-                    i = j + 1
-                arg, i = _group(tex, i)
-                w += latex_width(arg, scale) + 9.0 * scale
-            elif cmd == r"\begin":
-                env, i = _group(tex, i)
-                end = tex.find(r"\end{" + env + "}", i)
-                end = n if end < 0 else end
-                body = tex[i:end]
-                i = end + len(r"\end{" + env + "}")
-                if "matrix" in env:
-                    w += _matrix_width(body, scale)
-                else:
-                    w += max((latex_width(line, scale) for line in re.split(r"\\\\", body)), default=0.0)
-            elif cmd in (r"\text", r"\mathrm", r"\operatorname", r"\mathbf", r"\mathcal", r"\boldsymbol",
-                         r"\hat", r"\bar", r"\tilde", r"\mathit"):
-                arg, i = _group(tex, i)
-                per = 5.0 if cmd == r"\text" else _GLYPH
-                w += (len(arg) * per * scale if cmd in (r"\text", r"\mathrm", r"\operatorname")
-                      else latex_width(arg, scale)) + (3.0 * scale if cmd == r"\operatorname" else 0.0)
-            elif cmd in _COMMAND_WIDTHS:
-                w += _COMMAND_WIDTHS[cmd] * scale
-            elif cmd in _NAMED_OPERATORS:
-                w += _NAMED_OPERATORS[cmd] * scale
-            elif cmd in (r"\left", r"\right", r"\big", r"\Big", r"\bigg", r"\Bigg"):
-                continue
-            else:  # a Greek letter or another symbol
-                w += _GLYPH * 1.1 * scale
-            continue
-        if ch in "+-=<>":
-            w += (_BINOP if scale == 1.0 else 8.0) * scale
-        elif ch in "()[]|":
-            w += 4.5 * scale
-        elif ch in ",;":
-            w += 4.5 * scale
-        else:
-            w += _GLYPH * scale
-        i += 1
-    return w
 
 
 def _signed_terms(expr: sp.Expr, settings: dict[str, Any]) -> list[str]:
@@ -342,14 +214,47 @@ def _through_sibling(inner: sp.Expr, expr: sp.Expr, width: float, namer: _Namer,
     return None, None
 
 
+#: A label's line that holds terms narrower than this share of the line, the next term not fitting beside them,
+#: counts as the label standing alone: that term is broken inside its bracket (:func:`_bracketed`).
+LONE_LABEL = 0.1
+
+
+def _bracketed(term: sp.Expr, first: bool, settings) -> list[str] | None:
+    r"""The pieces of a term ``p S`` (``S`` a sum, ``p`` what multiplies or divides it) written as an author breaks
+    it over lines: ``p \bigg( s_1``, ``+ s_2``, ..., ``+ s_n \bigg)``, each piece a term of ``S``; its sign leads the
+    first piece (``first``: no ``+``). None where ``term`` is not such a product."""
+    sign = "- " if term.could_extract_minus_sign() else ("" if first else "+ ")
+    body = -term if sign == "- " else term
+    numerator, _ = sp.fraction(body)
+    sums = [f for f in sp.Mul.make_args(numerator) if isinstance(f, sp.Add)]
+    if len(sums) != 1:
+        return None
+    inner = _signed_terms(sums[0], settings)
+    factor = latex_of(sp.Mul(*[f for f in sp.Mul.make_args(body) if f is not sums[0]]), **settings)
+    tall = any(r"\frac" in p or r"\sqrt" in p for p in inner)
+    left, right = (r"\bigg(", r"\bigg)") if tall else (r"\Big(", r"\Big)")
+    pieces = [f"{sign}{'' if factor == '1' else factor + ' '}{left} {inner[0]}", *inner[1:]]
+    pieces[-1] += f" {right}"
+    return pieces
+
+
 def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple[str, Any]], settings) -> list[str]:
     tex = latex_of(expr, **settings)
     lead = latex_width(lhs) + 10.0
     if lead + latex_width(tex) <= width:
         return [f"{lhs} &= {tex}"]
     if isinstance(expr, sp.Add):
-        pieces = []
-        for piece, term in zip(_signed_terms(expr, settings), expr.as_ordered_terms()):
+        pieces: list[str] = []
+        for k, (piece, term) in enumerate(zip(_signed_terms(expr, settings), expr.as_ordered_terms())):
+            beside = sum(latex_width(p) for p in pieces)  # (the terms beside the label so far)
+            room = width - lead - latex_width(f"{lhs} &=") - beside
+            if lhs and latex_width(piece) > room and beside < LONE_LABEL * width:
+                # the label would stand alone on its line (or with a short term): broken inside the bracket instead
+                broken = _bracketed(term, not pieces, settings)
+                if broken is not None and latex_width(broken[0]) <= room and all(
+                        latex_width(p) + 40.0 <= width for p in broken):
+                    pieces += broken
+                    continue
             if latex_width(piece) + 40.0 > width:  # one term too wide: name its widest sum
                 inner = _widest_sum(term)
                 if inner is not None:
@@ -372,25 +277,6 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
         if lead + latex_width(tex) <= width:
             break
     return [f"{lhs} &= {tex}"]
-
-
-#: Printed lines past which a form is too long for a page: a composite parameter is tried for it
-#: (:func:`~thermotheory.export.derivation.quantity_lines`), and a family of such definitions prints its formula
-#: (:func:`~thermotheory.core.closedform.definition_rows`).
-MAX_LINES = 3
-
-
-def too_long(form: Any, width: float = TEXT_WIDTH) -> bool:
-    """Whether a plain closed form (not a matrix) would print on more than :data:`MAX_LINES` lines of ``width``.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> too_long(sp.Symbol("a")), too_long(sp.Add(*sp.symbols("a_1:200")))
-    (False, True)
-    """
-    return (isinstance(form, sp.Expr) and not isinstance(form, sp.MatrixBase)
-            and latex_width(latex_of(form)) > MAX_LINES * width)
 
 
 def fit_lines(lhs: str, value: Any, width: float = TEXT_WIDTH, namer: Any = None,
