@@ -230,7 +230,7 @@ def _bracketed(term: sp.Expr, first: bool, settings) -> list[str] | None:
     if len(sums) != 1:
         return None
     inner = _signed_terms(sums[0], settings)
-    factor = latex_of(sp.Mul(*[f for f in sp.Mul.make_args(body) if f is not sums[0]]), **settings)
+    factor = latex_of(body / sums[0], **settings)  # (what multiplies or divides the sum: exact, by sympy)
     tall = any(r"\frac" in p or r"\sqrt" in p for p in inner)
     left, right = (r"\bigg(", r"\bigg)") if tall else (r"\Big(", r"\Big)")
     pieces = [f"{sign}{'' if factor == '1' else factor + ' '}{left} {inner[0]}", *inner[1:]]
@@ -245,7 +245,7 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
         return [f"{lhs} &= {tex}"]
     if isinstance(expr, sp.Add):
         pieces: list[str] = []
-        for k, (piece, term) in enumerate(zip(_signed_terms(expr, settings), expr.as_ordered_terms())):
+        for piece, term in zip(_signed_terms(expr, settings), expr.as_ordered_terms()):
             beside = sum(latex_width(p) for p in pieces)  # (the terms beside the label so far)
             room = width - lead - latex_width(f"{lhs} &=") - beside
             if lhs and latex_width(piece) > room and beside < LONE_LABEL * width:
