@@ -258,12 +258,12 @@ def test_reports_set_word_subscripts_upright(name, wanted, tmp_path):
 @pytest.mark.slow
 def test_the_bcm_report_writes_its_forms_in_the_slope(tmp_path):
     """The BCM synapse depends on r_0 and theta only through the slope kappa (2 r_0 - theta): its report names it
-    once and its walls (15 and 21 lines) are gone; the learning rate's denominator (4 lines) is written through
+    once, as the effective kappa, and its walls (15 and 21 lines) are gone; the learning rate's denominator (4 lines) is written through
     its numerator's name: the report has no defect."""
     path = tmp_path / "bcm.tex"
     assert main(["report", "bcm", "-o", str(path), "--no-verify"], out=io.StringIO()) == 0
     tex = path.read_text()
-    assert r"C_{1} &= \kappa \left(2 r_{0} - \theta\right)" in tex
+    assert r"\kappa_{\mathrm{eff}} &= \kappa \left(2 r_{0} - \theta\right)" in tex  # (named as an author names it)
     assert not defects(tex), defects(tex)
 
 

@@ -190,9 +190,24 @@ def test_a_block_names_the_composite_once_and_uses_it_in_every_result():
                             / (slope**2 * tn**2 * (tv + g) ** 3 + sn**2 * (tn + tv) ** 4 * d)))
     lines = quantity_lines({"I": wall, r"\Phi": slope**2 * g / sn**2})
     text = "\n".join(lines)
+    # named as an author names it: the effective kappa (a composite that is no symbol times a sum is C_k)
+    assert r"\kappa_{\mathrm{eff}} &= \kappa \left(2 r_{0} - \theta\right)" in text, text
+    assert r"\Phi &= \frac{g \kappa_{\mathrm{eff}}^{2}}{\sigma_{n}^{2}}" in text, text
+    assert "r_{0}" not in text.split(r"\kappa_{\mathrm{eff}} &=")[0]
+
+
+def test_a_composite_keeps_a_generic_name_where_its_effective_name_is_taken():
+    """A page that already has kappa_eff among its symbols names the composite C_1; a sum alone is C_k too."""
+    from thermotheory.export.derivation import composite_name, quantity_lines
+
+    k, r0, th, keff = sp.symbols("kappa r_0 theta kappa_eff", positive=True)
+    slope = k * (2 * r0 - th)
+    wall = sp.expand(sp.log((slope**2 * (tn + tv) ** 3 * (a + b) ** 2 * (g + c) + sn**2 * tv**5 * g**3)
+                            / (slope**2 * tn**2 * (tv + g) ** 3 + sn**2 * (tn + tv) ** 4 * d)))
+    text = "\n".join(quantity_lines({"I": wall, r"\Phi": slope**2 * g / sn**2 + keff}))
     assert r"C_{1} &= \kappa \left(2 r_{0} - \theta\right)" in text, text
-    assert r"\Phi &= \frac{C_{1}^{2} g}{\sigma_{n}^{2}}" in text, text
-    assert "r_{0}" not in text.split(r"C_{1} &=")[0]
+    assert composite_name(2 * r0 - th) is None and composite_name(2 * k * (2 * r0 - th)) is None
+    assert composite_name(k * (2 * r0 - th)) == sp.Symbol("kappa_eff")
 
 
 def test_each_branch_of_a_piecewise_form_is_compacted():

@@ -116,9 +116,10 @@ def _pack(first: str, pieces: list[str], lead: float, width: float) -> list[str]
 
 
 class _Namer:
-    def __init__(self, taken: set[str], letters: str = "CKZQGRHJ"):
+    def __init__(self, taken: set[str], letters: str = "CKZQGRHJ", symbols: frozenset = frozenset()):
         letter = next((c for c in letters if c not in taken), None)
         self.letter = letter if letter is not None else r"\mathcal{C}"
+        self.symbols = symbols  # the names of the document's symbols: a preferred name must be none of them
         self.count = 0
         self.named: dict[sp.Expr, sp.Symbol] = {}  # the values named so far, so that one value has one name
         #: Rewrites a form to a shorter equal one (a page's presentation pass; by default sympy's factor).
@@ -128,11 +129,15 @@ class _Namer:
         self.count += 1
         return sp.Symbol(f"{self.letter}_{self.count}")
 
-    def name(self, value: sp.Expr, defs: list, shown: sp.Expr | None = None) -> sp.Symbol:
+    def name(self, value: sp.Expr, defs: list, shown: sp.Expr | None = None,
+             preferred: sp.Symbol | None = None) -> sp.Symbol:
         """The document's name of ``value``: the one it already has, else a new one with its definition added to
-        ``defs`` (``C_1`` and ``C_2`` never stand for one value), written as ``shown`` (equal to it) if given."""
+        ``defs`` (``C_1`` and ``C_2`` never stand for one value), written as ``shown`` (equal to it) if given.
+        A new name is ``preferred`` where that names no symbol of the document and no other value."""
         if value not in self.named:
-            self.named[value] = self()
+            free = (isinstance(preferred, sp.Symbol) and preferred.name not in self.symbols
+                    and all(n.name != preferred.name for n in self.named.values()))
+            self.named[value] = preferred if free else self()
             defs.append((latex_of(self.named[value]), value if shown is None else shown))
         return self.named[value]
 
@@ -142,14 +147,16 @@ def new_namer(values: Any, letters: str = "CKZQGRHJ") -> _Namer:
 
     ``letters`` are the letters tried in turn (the first that starts no symbol's name among ``values``).
     """
-    taken = set()
+    taken, symbols = set(), set()
     for v in values:
         expr = v.expr if isinstance(v, ClosedForm) else v
         free = set(getattr(expr, "free_symbols", set()))
         if isinstance(v, ClosedForm):
             free |= v.free_symbols | {n for n, _ in v.definitions}
-        taken |= {s.name[0] for s in free if getattr(s, "name", "")}
-    return _Namer(taken, letters)
+        names = {s.name for s in free if getattr(s, "name", "")}
+        taken |= {n[0] for n in names}
+        symbols |= names
+    return _Namer(taken, letters, frozenset(symbols))
 
 
 #: A sum inside a function's argument that is the widest sum of a form is named in its place where it takes at

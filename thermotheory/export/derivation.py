@@ -22,7 +22,8 @@ from ..errors import InvalidExport, ModelError
 from ..quantity import _fill, _latex_arg, _pattern_head, _symbol_texts, notation_head
 from .model_latex import model_latex, model_latex_lines
 
-__all__ = ["tex_title", "md_title", "notation", "derivation_tex", "derivation_markdown", "derivation_document", "quantity_lines", "shared_definitions", "output_dir", "write_derivation", "save_figure", "file_in", "output_folder", "PageNotation", "page_notation", "glossary_rows", "glossary_tex", "glossary_markdown", "bibliography", "bibliography_tex", "bibliography_markdown", "CONVENTIONS"]
+__all__ = ["tex_title", "md_title", "notation", "derivation_tex", "derivation_markdown", "derivation_document", "quantity_lines", "shared_definitions", "output_dir", "write_derivation", "save_figure", "file_in", "output_folder", "PageNotation", "page_notation", "glossary_rows", "glossary_tex", "glossary_markdown", "bibliography", "bibliography_tex", "bibliography_markdown", "CONVENTIONS",
+           "composite_name"]
 
 #: One part of a derivation: a heading, a model and its named closed forms (and, optionally, a few sentences on it).
 Section = tuple[str, LinearSDE, Mapping[str, Any]]
@@ -660,6 +661,28 @@ def _composites(shown: Mapping[str, Any], width: float) -> list[sp.Expr]:
                                          for f in long_forms)]
 
 
+def composite_name(composite: Any) -> sp.Symbol | None:
+    r"""The name an author gives a composite parameter ``x (a + b)``, one symbol times a sum: the effective ``x``
+    (``\kappa_{\mathrm{eff}} = \kappa (2 r_0 - \theta)``, the BCM synapse's slope); None for any other form (it is
+    named ``C_k``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> k, r, th = sp.symbols("kappa r_0 theta", positive=True)
+    >>> composite_name(k * (2 * r - th)), composite_name(2 * r - th)
+    (kappa_eff, None)
+    """
+    if not isinstance(composite, sp.Mul):
+        return None
+    factors = sp.Mul.make_args(composite)
+    symbols = [f for f in factors if isinstance(f, sp.Symbol)]
+    sums = [f for f in factors if isinstance(f, sp.Add)]
+    if len(factors) != 2 or len(symbols) != 1 or len(sums) != 1:
+        return None
+    return sp.Symbol(f"{symbols[0].name}_eff")
+
+
 def _through_composite(form: Any, candidates: list, width: float, namer: Any, definitions: list[str]) -> Any:
     """``form`` in a composite parameter named by ``namer`` (its definition's lines added to ``definitions`` when it
     is first named), or ``form`` itself (:func:`~thermotheory.core.presentation.through_composite`)."""
@@ -671,7 +694,7 @@ def _through_composite(form: Any, candidates: list, width: float, namer: Any, de
         return form
     composite, reduced = found
     named: list[tuple[str, Any]] = []
-    sym = namer.name(composite, named)
+    sym = namer.name(composite, named, preferred=composite_name(composite))
     for label, value in named:  # (empty where the page has named this composite before)
         result, defined = fit_parts(label, value, width, namer)
         definitions += result + defined
