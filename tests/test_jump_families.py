@@ -168,3 +168,19 @@ def test_a_notebook_and_a_page_measure_a_long_definition_alike():
     wide = ClosedForm(Za + Zb + x, [(Za, value + sp.Add(*b)), (Zb, value)], names)
     assert too_long(value + sp.Add(*b))
     assert [line.split(" &=")[0] for line in wide.latex_lines("S")[2:]] == ["Z_{i}", "Z_{b}"]
+
+
+def test_a_parameter_named_like_a_tree_sum_primes_the_whole_family():
+    """A parameter Z_0 beside a state 0: the tree sum Z_0 alone was primed and made a family of its own (Z_i' beside
+    Z_i); now every tree sum is primed, one family. Values: the named form against the plain one at random points."""
+    k, q, Z0 = sp.symbols("k q Z_0", positive=True)
+    ring = MarkovJumpProcess({(0, 1): k * Z0, (1, 2): k, (2, 0): k, (1, 0): q, (2, 1): q, (0, 2): q})
+    sigma = jf.entropy_production_rate(ring, form="structured")
+    families = {t.generic for t in sigma.names.values() if isinstance(t, FamilyName)}
+    assert families == {"Z_{i}'"}, sigma.names
+    assert Z0 in sigma.free_symbols or any(Z0 in v.free_symbols for _, v in sigma.definitions)
+    plain = jf.entropy_production_rate(ring)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        point = {s: float(rng.uniform(0.3, 3.0)) for s in (k, q, Z0)}
+        assert np.isclose(float(sigma.explicit().subs(point)), float(plain.subs(point)), rtol=1e-10)

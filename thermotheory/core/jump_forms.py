@@ -822,6 +822,10 @@ class _Names:
         self._defs: list[tuple[sp.Symbol, sp.Expr]] = []
         self._latex: dict[sp.Symbol, str] = {}
         self._taken = taken
+        # the tree sums' primes: where a parameter is named Z_i, every Z_i is primed, so that they stay one family
+        self._primes = ""
+        while any(f"Z_{i}{self._primes}" in taken for i in range(model.n)):
+            self._primes += "'"
 
     def _name(self, key: Any, label: str, tex: str, value: Any, state: str = "") -> sp.Expr:
         if not self.structured:
@@ -843,7 +847,11 @@ class _Names:
 
     def Z(self, i: int) -> sp.Expr:
         st = self.model._state_latex(self.model.states[i])
-        return self._name(("Z", i), f"Z_{i}", f"Z_{{{st}}}", self.K.Z[i], st)
+        return self._name(("Z", i), f"Z_{i}{self._primes}", f"Z_{{{st}}}{self._primes}", self.K.Z[i], st)
+
+    def _Z_tex(self, i: int) -> str:
+        """The LaTeX :meth:`Z` gives the tree sum of state ``i`` (without naming it)."""
+        return f"Z_{{{self.model._state_latex(self.model.states[i])}}}{self._primes}"
 
     def total(self) -> sp.Expr:
         if self.structured:  # Z is the sum of the named Z_i
@@ -885,13 +893,15 @@ class _Names:
         if not self.structured or not num:
             return self.K.expr(num)
         rate = self.model._rates
-        named = sp.Add(*[self.Z(a) * sp.sympify(rate[(a, b)]) * s for a, b, s in ((i, j, 1), (j, i, -1))
-                         if (a, b) in rate])
-        if len(num) <= _SHORT_NUMERATOR:
+        terms = [(a, sp.sympify(rate[(a, b)]) * s) for a, b, s in ((i, j, 1), (j, i, -1)) if (a, b) in rate]
+        if len(num) <= _SHORT_NUMERATOR:  # the narrower: measured with stand-ins, the Z_i named only if it is theirs
             cancelled = self.K.expr(num)
-            if latex_width(latex_of(cancelled)) <= latex_width(latex_of(named)):
+            probes = {a: sp.Dummy(f"Z{a}", positive=True) for a, _ in terms}
+            shown = latex_of(sp.Add(*[probes[a] * w for a, w in terms]),
+                             symbol_names={probes[a]: self._Z_tex(a) for a in probes})
+            if latex_width(latex_of(cancelled)) <= latex_width(shown):
                 return cancelled
-        return named
+        return sp.Add(*[self.Z(a) * w for a, w in terms])
 
     def group(self, key: Any, members: list[int], tex: str) -> sp.Expr:
         if self.structured:
