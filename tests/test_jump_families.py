@@ -184,3 +184,15 @@ def test_a_parameter_named_like_a_tree_sum_primes_the_whole_family():
     for _ in range(3):
         point = {s: float(rng.uniform(0.3, 3.0)) for s in (k, q, Z0)}
         assert np.isclose(float(sigma.explicit().subs(point)), float(plain.subs(point)), rtol=1e-10)
+
+
+def test_a_parameter_printed_like_a_tree_sum_primes_the_family():
+    """States a, b, c and a parameter Z_a: the page printed Z_{a} for the parameter and for a tree sum."""
+    from thermotheory.core.closedform import latex_of
+
+    k, q, Za = sp.symbols("k q Z_a", positive=True)
+    ring = MarkovJumpProcess({("a", "b"): k * Za, ("b", "c"): k, ("c", "a"): k, ("b", "a"): q, ("c", "b"): q,
+                              ("a", "c"): q})
+    sigma = jf.entropy_production_rate(ring, form="structured")
+    printed = {str(t) for t in sigma.names.values()}
+    assert latex_of(Za) not in printed and "Z_{a}'" in printed, printed

@@ -135,3 +135,13 @@ def test_a_label_beside_a_term_is_not_left_alone_and_keeps_the_sum_whole():
     lines = _fit_expr("C_{3}", form, TEXT_WIDTH, new_namer([form]), [], {"symbol_names": {}})
     assert len(lines) == 2 and all(latex_width(line) <= TEXT_WIDTH for line in lines), lines
     assert not any(r"\bigg(" in line or r"\Big(" in line for line in lines), lines
+
+
+def test_a_logarithm_in_front_of_a_bracket_is_not_broken_there():
+    r"""\ln x \bigg( s_1 + s_2 \bigg) would read as the logarithm of the product: such a term is not bracketed."""
+    from thermotheory.core.layout import TEXT_WIDTH, _bracketed
+
+    form, wide, narrow = _bracket_form()
+    x = sp.Symbol("x", positive=True)
+    assert _bracketed(sp.log(x) * (wide - narrow), True, {"symbol_names": {}}) is None
+    assert _bracketed(sp.exp(-x) * (wide - narrow), True, {"symbol_names": {}}) is not None

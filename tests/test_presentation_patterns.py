@@ -275,3 +275,32 @@ def test_an_exponential_that_cancels_nothing_stays_outside_its_sum():
     out = compact(expr)
     assert r"e^{4 \Delta\mu}" not in latex_of(out) and r"\left(1 - f\right) e^{\Delta\mu}" in latex_of(out)
     _same_value(out, expr)
+
+
+def test_an_exponential_inside_an_exponent_is_left_as_it_is():
+    """(t + e^t - 1) e^{e^t}: carrying e^{e^t} in led the grouping of exponentials to fail (one exponential inside
+    another's exponent); compact keeps the form and raises nothing."""
+    expr = (t + sp.exp(t) - 1) * sp.exp(sp.exp(t))
+    out = compact(expr)
+    _same_value(out, expr)
+    assert size(out) <= size(expr)
+
+
+def test_a_preferred_composite_name_is_none_of_the_page_notations():
+    r"""A result printed as \kappa_{\mathrm{eff}}, or a definition of a closed form shown so, keeps the composite from
+    taking that name: it is C_1, and no name stands for two values."""
+    from thermotheory.core.closedform import ClosedForm
+    from thermotheory.export.derivation import composite_name, quantity_lines
+
+    k, r0, th, K = sp.symbols("kappa r_0 theta K", positive=True)
+    slope = k * (2 * r0 - th)
+    wall = sp.expand(sp.log((slope**2 * (tn + tv) ** 3 * (a + b) ** 2 * (g + c) + sn**2 * tv**5 * g**3)
+                            / (slope**2 * tn**2 * (tv + g) ** 3 + sn**2 * (tn + tv) ** 4 * d)))
+    label = r"\kappa_{\mathrm{eff}}"
+    for extra in ({label: slope**2 * g / sn**2},
+                  {r"\Phi": slope**2 * g / sn**2, r"\Psi": ClosedForm(K * g * c, [(K, a * b + c)], {K: label})}):
+        text = "\n".join(quantity_lines({"I": wall, **extra}))
+        assert text.count(label + " &=") == 1 and r"C_{1} &= \kappa \left(2 r_{0} - \theta\right)" in text, text
+    for scripted in ("tau_w", "k_1", "kappa_eff"):  # a symbol with scripts: no effective name (it would read oddly)
+        assert composite_name(sp.Symbol(scripted) * (2 * r0 - th)) is None
+    assert composite_name(sp.Dummy("u") * (2 * r0 - th)) is None

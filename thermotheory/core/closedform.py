@@ -218,8 +218,9 @@ FAMILY_INDICES = 8
 MAX_LINES = 3
 
 
-def too_long(form: Any, width: float = TEXT_WIDTH) -> bool:
-    """Whether a plain closed form (not a matrix) would print on more than :data:`MAX_LINES` lines of ``width``.
+def too_long(form: Any, width: float = TEXT_WIDTH, **settings: Any) -> bool:
+    """Whether a plain closed form (not a matrix) would print on more than :data:`MAX_LINES` lines of ``width``
+    (``settings``: those of :func:`latex_of`, a form's names).
 
     Examples
     --------
@@ -228,7 +229,7 @@ def too_long(form: Any, width: float = TEXT_WIDTH) -> bool:
     (False, True)
     """
     return (isinstance(form, sp.Expr) and not isinstance(form, sp.MatrixBase)
-            and latex_width(latex_of(form)) > MAX_LINES * width)
+            and latex_width(latex_of(form, **settings)) > MAX_LINES * width)
 
 
 def definition_rows(definitions: Sequence[tuple[Any, Any]], names: Mapping[Any, str],
@@ -763,13 +764,10 @@ class ClosedForm:
             lines.append(f"{name} &= {value}")
         return lines
 
-    def _rows(self, kw: dict, too_long: Callable[[Any], bool] | None = None) -> list[tuple[Any, Any]]:
-        """The rows of the "where" block (:func:`definition_rows`)."""
-        if too_long is None:
-            def too_long(value: Any) -> bool:  # (the page's measure, with this form's names)
-                return (isinstance(value, sp.Expr) and not isinstance(value, sp.MatrixBase)
-                        and latex_width(latex_of(value, **kw)) > MAX_LINES * TEXT_WIDTH)
-        return definition_rows(self._definitions, self._names, too_long)
+    def _rows(self, kw: dict, longer: Callable[[Any], bool] | None = None) -> list[tuple[Any, Any]]:
+        """The rows of the "where" block (:func:`definition_rows`; by default :func:`too_long`, with this form's
+        names)."""
+        return definition_rows(self._definitions, self._names, longer or (lambda v: too_long(v, **kw)))
 
     @staticmethod
     def _row_tex(name: Any, value: Any, kw: dict) -> tuple[str, str]:

@@ -822,9 +822,11 @@ class _Names:
         self._defs: list[tuple[sp.Symbol, sp.Expr]] = []
         self._latex: dict[sp.Symbol, str] = {}
         self._taken = taken
-        # the tree sums' primes: where a parameter is named Z_i, every Z_i is primed, so that they stay one family
+        # the tree sums' primes: where a parameter is named or printed as a Z_i, every Z_i is primed, so that the
+        # page gives the name one meaning and the tree sums stay one family
+        printed = {latex_of(p) for p in model.parameters}
         self._primes = ""
-        while any(f"Z_{i}{self._primes}" in taken for i in range(model.n)):
+        while any(f"Z_{i}{self._primes}" in taken or self._Z_tex(i) in printed for i in range(model.n)):
             self._primes += "'"
 
     def _name(self, key: Any, label: str, tex: str, value: Any, state: str = "") -> sp.Expr:
@@ -847,7 +849,7 @@ class _Names:
 
     def Z(self, i: int) -> sp.Expr:
         st = self.model._state_latex(self.model.states[i])
-        return self._name(("Z", i), f"Z_{i}{self._primes}", f"Z_{{{st}}}{self._primes}", self.K.Z[i], st)
+        return self._name(("Z", i), f"Z_{i}{self._primes}", self._Z_tex(i), self.K.Z[i], st)
 
     def _Z_tex(self, i: int) -> str:
         """The LaTeX :meth:`Z` gives the tree sum of state ``i`` (without naming it)."""

@@ -116,10 +116,12 @@ def _pack(first: str, pieces: list[str], lead: float, width: float) -> list[str]
 
 
 class _Namer:
-    def __init__(self, taken: set[str], letters: str = "CKZQGRHJ", symbols: frozenset = frozenset()):
+    def __init__(self, taken: set[str], letters: str = "CKZQGRHJ", symbols: frozenset = frozenset(),
+                 printed: frozenset = frozenset()):
         letter = next((c for c in letters if c not in taken), None)
         self.letter = letter if letter is not None else r"\mathcal{C}"
-        self.symbols = symbols  # the names of the document's symbols: a preferred name must be none of them
+        # the names of the document's symbols, and the LaTeX of what it prints: a preferred name is none of them
+        self.symbols, self.printed = symbols, set(printed)
         self.count = 0
         self.named: dict[sp.Expr, sp.Symbol] = {}  # the values named so far, so that one value has one name
         #: Rewrites a form to a shorter equal one (a page's presentation pass; by default sympy's factor).
@@ -136,6 +138,7 @@ class _Namer:
         A new name is ``preferred`` where that names no symbol of the document and no other value."""
         if value not in self.named:
             free = (isinstance(preferred, sp.Symbol) and preferred.name not in self.symbols
+                    and latex_of(preferred) not in self.printed
                     and all(n.name != preferred.name for n in self.named.values()))
             self.named[value] = preferred if free else self()
             defs.append((latex_of(self.named[value]), value if shown is None else shown))
@@ -147,16 +150,17 @@ def new_namer(values: Any, letters: str = "CKZQGRHJ") -> _Namer:
 
     ``letters`` are the letters tried in turn (the first that starts no symbol's name among ``values``).
     """
-    taken, symbols = set(), set()
+    taken, symbols, printed = set(), set(), set()
     for v in values:
         expr = v.expr if isinstance(v, ClosedForm) else v
         free = set(getattr(expr, "free_symbols", set()))
         if isinstance(v, ClosedForm):
             free |= v.free_symbols | {n for n, _ in v.definitions}
+            printed |= {str(t) for t in v.names.values()}
         names = {s.name for s in free if getattr(s, "name", "")}
         taken |= {n[0] for n in names}
         symbols |= names
-    return _Namer(taken, letters, frozenset(symbols))
+    return _Namer(taken, letters, frozenset(symbols), frozenset(printed))
 
 
 #: A sum inside a function's argument that is the widest sum of a form is named in its place where it takes at
@@ -236,8 +240,11 @@ def _bracketed(term: sp.Expr, first: bool, settings) -> list[str] | None:
     sums = [f for f in sp.Mul.make_args(numerator) if isinstance(f, sp.Add)]
     if len(sums) != 1:
         return None
+    outside = body / sums[0]  # (what multiplies or divides the sum: exact, by sympy)
+    if any(isinstance(f, sp.Function) and not isinstance(f, sp.exp) for f in sp.preorder_traversal(outside)):
+        return None  # (\ln x \bigg( ... \bigg) would read as the logarithm of the product)
     inner = _signed_terms(sums[0], settings)
-    factor = latex_of(body / sums[0], **settings)  # (what multiplies or divides the sum: exact, by sympy)
+    factor = latex_of(outside, **settings)
     tall = any(r"\frac" in p or r"\sqrt" in p for p in inner)
     left, right = (r"\bigg(", r"\bigg)") if tall else (r"\Big(", r"\Big)")
     pieces = [f"{sign}{'' if factor == '1' else factor + ' '}{left} {inner[0]}", *inner[1:]]

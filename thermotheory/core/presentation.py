@@ -1881,16 +1881,19 @@ def _exp_carried_in(m: sp.Basic) -> sp.Basic:
     parts = sp.Add.make_args(sp.expand(exps[0].args[0]))
     rest = [f for f in m.args if f is not exps[0]]
     cands = [m]
-    for k in range(1, min(len(parts), EXP_BODIES) + 1):
-        for chosen in itertools.combinations(parts, k):  # (the part of the exponent carried in; the rest stays out)
-            b, left = sp.Add(*chosen), sp.exp(sp.factor_terms(sp.Add(*[p for p in parts if p not in chosen])))
-            for f in rest:
-                base, n = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
-                if not (n.is_Integer and n != 0 and _has_exp_sum(base)):
-                    continue
-                others = [g for g in rest if g is not f]
-                for carried in _carried(b / n, base)[:-1]:
-                    cands.append(sp.Mul(*others, left, carried ** n))
+    # the part of the exponent carried in, the rest left out: any part of an exponent of at most EXP_BODIES terms,
+    # else the whole (the parts of -(k_1 + ... + k_n) t: 2^n choices)
+    subsets = ([c for k in range(1, len(parts) + 1) for c in itertools.combinations(parts, k)]
+               if len(parts) <= EXP_BODIES else [parts])
+    for chosen in subsets:
+        b, left = sp.Add(*chosen), sp.exp(sp.factor_terms(sp.Add(*[p for p in parts if p not in chosen])))
+        for f in rest:
+            base, n = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
+            if not (n.is_Integer and n != 0 and _has_exp_sum(base)):
+                continue
+            others = [g for g in rest if g is not f]
+            for carried in _carried(b / n, base)[:-1]:
+                cands.append(sp.Mul(*others, left, carried ** n))
     load = _exp_load(m)  # (carried in only where an exponential cancels or a growing one goes: not for width alone)
     return min([m] + [c for c in cands[1:] if _exp_load(c) < load], key=size)
 
@@ -2302,9 +2305,13 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         if not improved:
             break
     if not big and best.has(sp.exp):  # exponentials carried into the sums they multiply, where that reads shorter
-        carried = _exps_distributed(best)  # (a last step: as a strategy it led the descent away from better forms)
-        grouped = _exp_groups_collected(carried)  # (then the terms that share a decay grouped again)
-        carried = min((carried, grouped, _common_factors(grouped)), key=size)
+        try:  # (a last step: as a strategy it led the descent away from better forms)
+            carried = _exps_distributed(best)
+            grouped = _exp_groups_collected(carried)  # (then the terms that share a decay grouped again)
+            carried = min((carried, grouped, _common_factors(grouped)), key=size)
+        except (sp.PolynomialError, ValueError, TypeError, NotImplementedError, ZeroDivisionError, AttributeError,
+                RecursionError):  # (as the strategies: an exponential inside another's exponent, ...)
+            carried = best
         if carried != best and size(carried) < size(best) and equal_at_random_points(carried, expr, seed=seed):
             best = carried
     dressed = _dressed(best)  # what is printed: roots merged, sums led by a positive term

@@ -676,10 +676,10 @@ def composite_name(composite: Any) -> sp.Symbol | None:
     if not isinstance(composite, sp.Mul):
         return None
     factors = sp.Mul.make_args(composite)
-    symbols = [f for f in factors if isinstance(f, sp.Symbol)]
+    symbols = [f for f in factors if type(f) is sp.Symbol and f.is_commutative and f.name.isalpha()]
     sums = [f for f in factors if isinstance(f, sp.Add)]
     if len(factors) != 2 or len(symbols) != 1 or len(sums) != 1:
-        return None
+        return None  # (a symbol with scripts, \tau_w: "\tau_{w eff}" would read as a product)
     return sp.Symbol(f"{symbols[0].name}_eff")
 
 
@@ -865,6 +865,7 @@ def page_namer(values: Any, symbols: Any = ()) -> Any:
     """
     heads = [notation_head(s) for s in symbols]
     namer = new_namer([*values, *(sp.Symbol(h) for h in heads if h)])
+    namer.printed |= {s for s in symbols if isinstance(s, str)}  # (a preferred name is none of the page's notations)
     namer.shorten = compact  # a part written through a named sibling is as short as the page's forms
     return namer
 
