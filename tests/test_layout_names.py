@@ -145,3 +145,19 @@ def test_a_logarithm_in_front_of_a_bracket_is_not_broken_there():
     x = sp.Symbol("x", positive=True)
     assert _bracketed(sp.log(x) * (wide - narrow), True, {"symbol_names": {}}) is None
     assert _bracketed(sp.exp(-x) * (wide - narrow), True, {"symbol_names": {}}) is not None
+
+
+def test_a_wide_factor_is_not_broken_behind():
+    r"""As the cascade report's C_1: a long root times a sum would put the bracket's first term at the end of the
+    line (\sqrt{...} \bigg( a \\ + b \bigg)); the sum is not bracketed behind it, the form is fitted as before."""
+    from thermotheory.core.layout import TEXT_WIDTH, _bracketed, _fit_expr
+
+    form, wide, narrow = _bracket_form()
+    x, y = sp.symbols("x y", positive=True)
+    assert _bracketed(wide * (x + y), True, {"symbol_names": {}}, 0.25 * TEXT_WIDTH) is None
+    assert _bracketed((wide - narrow) / 2, True, {"symbol_names": {}}, 0.25 * TEXT_WIDTH) is not None
+    a = sp.symbols("a_1:13", positive=True)
+    root = sp.sqrt(sp.Add(*[a[k] * a[k + 1] for k in range(8)]))  # (about 250 pt)
+    long = root * (x**2 * a[0] * a[1] * a[2] * a[3] * a[4] + y * a[5] * a[6] * a[7] * a[8] * a[9] * a[10]) - x
+    lines = _fit_expr("S", long, TEXT_WIDTH, new_namer([long]), [], {"symbol_names": {}})
+    assert not any(r"\bigg(" in line or r"\Big(" in line for line in lines), lines

@@ -228,12 +228,16 @@ def _through_sibling(inner: sp.Expr, expr: sp.Expr, width: float, namer: _Namer,
 #: A label's line that holds terms narrower than this share of the line, the next term not fitting beside them,
 #: counts as the label standing alone: that term is broken inside its bracket (:func:`_bracketed`).
 LONE_LABEL = 0.1
+#: The widest factor (a share of the line) a term is broken behind (:func:`_bracketed`): a wide one, a long root,
+#: would push the bracket's first term to the end of the line; its sum is named instead.
+SHORT_FACTOR = 0.25
 
 
-def _bracketed(term: sp.Expr, first: bool, settings) -> list[str] | None:
+def _bracketed(term: sp.Expr, first: bool, settings, most: float = math.inf) -> list[str] | None:
     r"""The pieces of a term ``p S`` (``S`` a sum, ``p`` what multiplies or divides it) written as an author breaks
     it over lines: ``p \bigg( s_1``, ``+ s_2``, ..., ``+ s_n \bigg)``, each piece a term of ``S``; its sign leads the
-    first piece (``first``: no ``+``). None where ``term`` is not such a product."""
+    first piece (``first``: no ``+``). None where ``term`` is not such a product, or ``p`` prints wider than
+    ``most``."""
     sign = "- " if term.could_extract_minus_sign() else ("" if first else "+ ")
     body = -term if sign == "- " else term
     numerator, _ = sp.fraction(body)
@@ -243,8 +247,10 @@ def _bracketed(term: sp.Expr, first: bool, settings) -> list[str] | None:
     outside = body / sums[0]  # (what multiplies or divides the sum: exact, by sympy)
     if any(isinstance(f, sp.Function) and not isinstance(f, sp.exp) for f in sp.preorder_traversal(outside)):
         return None  # (\ln x \bigg( ... \bigg) would read as the logarithm of the product)
-    inner = _signed_terms(sums[0], settings)
     factor = latex_of(outside, **settings)
+    if latex_width(factor) > most:
+        return None
+    inner = _signed_terms(sums[0], settings)
     tall = any(r"\frac" in p or r"\sqrt" in p for p in inner)
     left, right = (r"\bigg(", r"\bigg)") if tall else (r"\Big(", r"\Big)")
     pieces = [f"{sign}{'' if factor == '1' else factor + ' '}{left} {inner[0]}", *inner[1:]]
@@ -264,7 +270,7 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
             room = width - lead - latex_width(f"{lhs} &=") - beside
             if lhs and latex_width(piece) > room and beside < LONE_LABEL * width:
                 # the label would stand alone on its line (or with a short term): broken inside the bracket instead
-                broken = _bracketed(term, not pieces, settings)
+                broken = _bracketed(term, not pieces, settings, SHORT_FACTOR * width)
                 if broken is not None and latex_width(broken[0]) <= room and all(
                         latex_width(p) + 40.0 <= width for p in broken):
                     pieces += broken
