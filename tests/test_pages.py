@@ -264,6 +264,7 @@ def test_the_bcm_report_writes_its_forms_in_the_slope(tmp_path):
     assert main(["report", "bcm", "-o", str(path), "--no-verify"], out=io.StringIO()) == 0
     tex = path.read_text()
     assert r"\kappa_{\mathrm{eff}} &= \kappa \left(2 r_{0} - \theta\right)" in tex  # (named as an author names it)
+    assert r"\raggedright $\kappa_{\mathrm{eff}}$ & \raggedright effective $\kappa$" in tex  # (and said in words)
     assert not defects(tex), defects(tex)
 
 

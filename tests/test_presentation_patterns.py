@@ -304,3 +304,24 @@ def test_a_preferred_composite_name_is_none_of_the_page_notations():
     for scripted in ("tau_w", "k_1", "kappa_eff"):  # a symbol with scripts: no effective name (it would read oddly)
         assert composite_name(sp.Symbol(scripted) * (2 * r0 - th)) is None
     assert composite_name(sp.Dummy("u") * (2 * r0 - th)) is None
+
+
+def test_an_effective_parameter_gets_a_glossary_row_in_words():
+    """The composite named kappa_eff is said in words in the glossary (composite_rows): the reader meets it in
+    every result; a composite left C_k gets none."""
+    from thermotheory.export.derivation import composite_rows, page_namer, quantity_lines
+
+    k, r0, th = sp.symbols("kappa r_0 theta", positive=True)
+    slope = k * (2 * r0 - th)
+    wall = sp.expand(sp.log((slope**2 * (tn + tv) ** 3 * (a + b) ** 2 * (g + c) + sn**2 * tv**5 * g**3)
+                            / (slope**2 * tn**2 * (tv + g) ** 3 + sn**2 * (tn + tv) ** 4 * d)))
+    forms = {"I": wall, r"\Phi": slope**2 * g / sn**2}
+    namer = page_namer(forms.values(), forms)
+    quantity_lines(forms, namer=namer)
+    meaning = (r"effective $\kappa$, the combination $\kappa \left(2 r_{0} - \theta\right)$ through which the "
+               "closed forms depend on its parameters")
+    assert composite_rows(namer) == [(r"$\kappa_{\mathrm{eff}}$", meaning, "those of the combination")]
+    taken = {**forms, r"\kappa_{\mathrm{eff}}": g}
+    namer = page_namer(taken.values(), taken)
+    quantity_lines(taken, namer=namer)
+    assert composite_rows(namer) == []

@@ -23,7 +23,7 @@ from ..quantity import _fill, _latex_arg, _pattern_head, _symbol_texts, notation
 from .model_latex import model_latex, model_latex_lines
 
 __all__ = ["tex_title", "md_title", "notation", "derivation_tex", "derivation_markdown", "derivation_document", "quantity_lines", "shared_definitions", "output_dir", "write_derivation", "save_figure", "file_in", "output_folder", "PageNotation", "page_notation", "glossary_rows", "glossary_tex", "glossary_markdown", "bibliography", "bibliography_tex", "bibliography_markdown", "CONVENTIONS",
-           "composite_name"]
+           "composite_name", "composite_rows"]
 
 #: One part of a derivation: a heading, a model and its named closed forms (and, optionally, a few sentences on it).
 Section = tuple[str, LinearSDE, Mapping[str, Any]]
@@ -661,6 +661,19 @@ def _composites(shown: Mapping[str, Any], width: float) -> list[sp.Expr]:
                                          for f in long_forms)]
 
 
+def composite_rows(namer: Any) -> list[tuple[str, str, str]]:
+    """Glossary rows ``(symbol, meaning, units)`` of the composite parameters ``namer`` gave an effective name
+    (:func:`composite_name`), in the order named.
+
+    Examples
+    --------
+    >>> composite_rows(page_namer([]))
+    []
+    """
+    meanings = getattr(namer, "meanings", {})
+    return [(f"${tex}$", meaning, "those of the combination") for tex, meaning in meanings.items()]
+
+
 def composite_name(composite: Any) -> sp.Symbol | None:
     r"""The name an author gives a composite parameter ``x (a + b)``, one symbol times a sum: the effective ``x``
     (``\kappa_{\mathrm{eff}} = \kappa (2 r_0 - \theta)``, the BCM synapse's slope); None for any other form (it is
@@ -694,7 +707,12 @@ def _through_composite(form: Any, candidates: list, width: float, namer: Any, de
         return form
     composite, reduced = found
     named: list[tuple[str, Any]] = []
-    sym = namer.name(composite, named, preferred=composite_name(composite))
+    preferred = composite_name(composite)
+    sym = namer.name(composite, named, preferred=preferred)
+    if sym == preferred:  # a parameter the reader meets in every result: said in words in the glossary
+        base = next(f for f in sp.Mul.make_args(composite) if isinstance(f, sp.Symbol))
+        namer.meanings[latex_of(sym)] = (f"effective ${latex_of(base)}$, the combination ${latex_of(composite)}$ "
+                                         "through which the closed forms depend on its parameters")
     for label, value in named:  # (empty where the page has named this composite before)
         result, defined = fit_parts(label, value, width, namer)
         definitions += result + defined
@@ -1090,7 +1108,7 @@ def write_derivation(
                                    before=forms[:k]).split("\n", 1)[1]
         md_parts.append(f"## {md_title(heading)}\n" + body)
     md_parts += [f"![{Path(f).stem}]({f})" for f in figures]
-    rows = glossary_rows(parts, page, glossary)
+    rows = glossary_rows(parts, page, glossary) + composite_rows(namer)
     labels = dict.fromkeys(m.rate_label(names) for m, _ in parts if callable(getattr(m, "rate_label", None)))
     rows += [(f"${r}_{{+}}$, ${r}_{{-}}$, ${r}$", "rates of a transition forward and back (one way: no sign)",
               "per unit time") for r in labels]  # the label a jump model's transitions are printed with
