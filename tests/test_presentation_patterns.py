@@ -325,3 +325,27 @@ def test_an_effective_parameter_gets_a_glossary_row_in_words():
     namer = page_namer(taken.values(), taken)
     quantity_lines(taken, namer=namer)
     assert composite_rows(namer) == []
+
+
+def test_the_effective_parameter_row_is_on_the_tex_page_only_and_once(tmp_path):
+    r"""The Markdown page writes no result through the composite: its glossary has no kappa_eff row; a row of the
+    author's glossary for the same symbol is not repeated by ours."""
+    from pathlib import Path
+
+    import thermotheory as tt
+    from thermotheory.export.derivation import composite_rows, page_namer, quantity_lines, write_derivation
+
+    k, r0, th = sp.symbols("kappa r_0 theta", positive=True)
+    slope = k * (2 * r0 - th)
+    wall = sp.expand(sp.log((slope**2 * (tn + tv) ** 3 * (a + b) ** 2 * (g + c) + sn**2 * tv**5 * g**3)
+                            / (slope**2 * tn**2 * (tv + g) ** 3 + sn**2 * (tn + tv) ** 4 * d)))
+    forms = {"I": wall, r"\Phi": slope**2 * g / sn**2}
+    z = sp.Symbol("z")
+    tex, md = write_derivation("composite", "A composite", tt.LinearSDE({z: -z}, {z: 1}), forms, tmp_path)
+    tex, md = Path(tex).read_text(), Path(md).read_text()
+    assert "effective $\\kappa$" in tex and r"\kappa_{\mathrm{eff}} &=" in tex
+    assert "effective" not in md and r"\kappa_{\mathrm{eff}}" not in md
+    namer = page_namer(forms.values(), forms)
+    quantity_lines(forms, namer=namer)
+    assert len(composite_rows(namer)) == 1
+    assert composite_rows(namer, [(r"$\kappa_{\mathrm{eff}}$", "the author's slope", "")]) == []

@@ -122,8 +122,6 @@ class _Namer:
         self.letter = letter if letter is not None else r"\mathcal{C}"
         # the names of the document's symbols, and the LaTeX of what it prints: a preferred name is none of them
         self.symbols, self.printed = symbols, set(printed)
-        #: Glossary rows of the parameters named so (LaTeX -> meaning): a composite's effective name.
-        self.meanings: dict[str, str] = {}
         self.count = 0
         self.named: dict[sp.Expr, sp.Symbol] = {}  # the values named so far, so that one value has one name
         #: Rewrites a form to a shorter equal one (a page's presentation pass; by default sympy's factor).

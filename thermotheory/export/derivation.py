@@ -661,17 +661,25 @@ def _composites(shown: Mapping[str, Any], width: float) -> list[sp.Expr]:
                                          for f in long_forms)]
 
 
-def composite_rows(namer: Any) -> list[tuple[str, str, str]]:
+def composite_rows(namer: Any, rows: Sequence[tuple[str, str, str]] = ()) -> list[tuple[str, str, str]]:
     """Glossary rows ``(symbol, meaning, units)`` of the composite parameters ``namer`` gave an effective name
-    (:func:`composite_name`), in the order named.
+    (:func:`composite_name`: a parameter the reader meets in every result, said in words), in the order named;
+    none for a symbol that a row of ``rows`` (the page's glossary) already has.
 
     Examples
     --------
     >>> composite_rows(page_namer([]))
     []
     """
-    meanings = getattr(namer, "meanings", {})
-    return [(f"${tex}$", meaning, "those of the combination") for tex, meaning in meanings.items()]
+    out = []
+    for composite, sym in namer.named.items():
+        tex = latex_of(sym)
+        if sym != composite_name(composite) or any(f"${tex}$" in row[0] for row in rows):
+            continue
+        base = next(f for f in sp.Mul.make_args(composite) if isinstance(f, sp.Symbol))
+        out.append((f"${tex}$", f"effective ${latex_of(base)}$, the combination ${latex_of(composite)}$ through which "
+                    "the closed forms depend on its parameters", "those of the combination"))
+    return out
 
 
 def composite_name(composite: Any) -> sp.Symbol | None:
@@ -707,12 +715,7 @@ def _through_composite(form: Any, candidates: list, width: float, namer: Any, de
         return form
     composite, reduced = found
     named: list[tuple[str, Any]] = []
-    preferred = composite_name(composite)
-    sym = namer.name(composite, named, preferred=preferred)
-    if sym == preferred:  # a parameter the reader meets in every result: said in words in the glossary
-        base = next(f for f in sp.Mul.make_args(composite) if isinstance(f, sp.Symbol))
-        namer.meanings[latex_of(sym)] = (f"effective ${latex_of(base)}$, the combination ${latex_of(composite)}$ "
-                                         "through which the closed forms depend on its parameters")
+    sym = namer.name(composite, named, preferred=composite_name(composite))
     for label, value in named:  # (empty where the page has named this composite before)
         result, defined = fit_parts(label, value, width, namer)
         definitions += result + defined
@@ -1108,12 +1111,13 @@ def write_derivation(
                                    before=forms[:k]).split("\n", 1)[1]
         md_parts.append(f"## {md_title(heading)}\n" + body)
     md_parts += [f"![{Path(f).stem}]({f})" for f in figures]
-    rows = glossary_rows(parts, page, glossary) + composite_rows(namer)
+    rows = glossary_rows(parts, page, glossary)
+    extra = composite_rows(namer, rows)  # (the .tex only: the Markdown prints no result through a composite)
     labels = dict.fromkeys(m.rate_label(names) for m, _ in parts if callable(getattr(m, "rate_label", None)))
     rows += [(f"${r}_{{+}}$, ${r}_{{-}}$, ${r}$", "rates of a transition forward and back (one way: no sign)",
               "per unit time") for r in labels]  # the label a jump model's transitions are printed with
     cited = bibliography(_reference_keys(parts, references))
-    tex_parts += [t for t in (glossary_tex(rows), bibliography_tex(cited)) if t]
+    tex_parts += [t for t in (glossary_tex(rows + extra), bibliography_tex(cited)) if t]
     md_parts += [t for t in (glossary_markdown(rows), bibliography_markdown(cited)) if t]
     output_folder(out)  # only once everything is rendered: a refusal writes nothing
     tex.write_text(derivation_document(title, "\n\n".join(tex_parts)))

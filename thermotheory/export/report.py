@@ -15,7 +15,7 @@ from ..core.evaluate import latex
 from ..core.layout import align_rows
 from ..derivation import Definition, Derivation
 from .derivation import (PREAMBLE, PageNotation, bibliography, bibliography_tex, composite_rows, glossary_rows,
-                         glossary_tex, page_namer, quantity_lines, tex_title, _reference_keys, _text)
+                         glossary_tex, page_namer, quantity_lines, shown_forms, tex_title, _reference_keys, _text)
 from .model_latex import model_latex_lines
 from .layout import tex_text
 
@@ -165,7 +165,8 @@ def report_tex(item: CatalogEntry, table=None) -> str:
         lines += [f"At {at}.", ""]
     printed = _printed(item, closed)
     forms = {symbol[name]: printed[name] for name in item.quantities}
-    namer = page_namer(forms.values(), forms)  # (as quantity_lines names by default; its composites go below)
+    shown = shown_forms(forms)  # (the namer quantity_lines makes by default, kept: its composites go below)
+    namer = page_namer(shown.values(), shown)
     lines += [r"\begin{align}", align_rows(quantity_lines(forms, namer=namer)), r"\end{align}"]
     if table is not None:
         lines += [r"\subsection*{Monte Carlo verification}", f"At {at}.", "",
@@ -178,7 +179,8 @@ def report_tex(item: CatalogEntry, table=None) -> str:
         if item.unchecked():
             names = ", ".join(f"${symbol[n]}$" for n in item.unchecked())
             lines += ["", rf"Not checked (no Monte Carlo estimator: a constant of the model): {names}."]
-    rows = glossary_rows(parts, page) + composite_rows(namer)
+    rows = glossary_rows(parts, page)
+    rows += composite_rows(namer, rows)
     lines += [t for t in (glossary_tex(rows), bibliography_tex(bibliography(_reference_keys(parts)))) if t]
     lines.append(r"\end{document}")
     return "\n".join(lines) + "\n"
