@@ -233,3 +233,15 @@ def test_a_latex_glossary_prints_no_dash_or_inverted_marks(page):
     bad = [f"{page.name}: {symbol}: {meaning!r}" for symbol, meaning in _tex_rows(page)
            if re.search(r"[|<>]", outside_math(meaning))]
     assert not bad, "\n".join(bad)
+
+
+def test_no_quantity_is_described_through_its_role_names():
+    r"""A page's glossary prints a quantity's description beside its symbol, I(v; x): "mutual information between $X$
+    and $Y$" spoke of letters the page never shows. No description names a role ($X$, $Y$, $Z$)."""
+    import thermotheory  # noqa: F401  (registers the quantities)
+    from thermotheory.quantity import QUANTITIES
+
+    placeholders = {f"${r.name}$" for q in QUANTITIES.values() for r in q.roles if len(r.name) == 1}
+    assert placeholders  # (X, Y, Z: the single-letter roles)
+    named = {q.name: sorted(p for p in placeholders if p in q.description) for q in QUANTITIES.values()}
+    assert not {n: p for n, p in named.items() if p}, named

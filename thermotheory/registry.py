@@ -188,20 +188,20 @@ def _entropy(model, X=None, t=None, initial=None, form=None):
 entropy = register(Quantity(
     "entropy", _entropy, symbol=r"H_{{{t}}}({X})", kind="static", units=NATS, reference="cover2006",
     roles=(_x("X", "the variables, or a region of sites of a lattice (default: the whole state)", True), _T, _S0),
-    description="entropy of the marginal of $X$ (differential for continuous variables, Shannon for states)",
+    description="entropy of the marginal of its variables (differential for continuous variables, Shannon for states)",
     closed_forms={"lattice": _lattice_entropy, "jump": _jump_entropy}))
 
 mutual_information = register(Quantity(
     "mutual_information", gaussian.mutual_information, symbol=r"I_{{{t}}}({X}; {Y})", kind="static",
     units=NATS, reference="cover2006", roles=(_x("X", "first variables"), _x("Y", "second variables"), _T, _S0),
-    description="mutual information between $X$ and $Y$",
+    description="mutual information between the variables before and after the semicolon",
     closed_forms={"lattice": _lattice_mutual_information, "jump": _jump_mutual_information}))
 
 conditional_mutual_information = register(Quantity(
     "conditional_mutual_information", gaussian.conditional_mutual_information,
     symbol=r"I_{{{t}}}({X}; {Y} \mid {Z})", kind="static", units=NATS, reference="cover2006",
     roles=(_x("X", "first variables"), _x("Y", "second variables"), _x("Z", "conditioning variables"), _T, _S0),
-    description="mutual information between $X$ and $Y$ given $Z$"))
+    description="mutual information between the variables before and after the semicolon, given those after the bar"))
 
 entropy_production_rate = register(Quantity(
     "entropy_production_rate", thermo.entropy_production_rate, symbol=r"\sigma_{{{subsystem}}}", kind="rate", alternatives=(r"\dot S^{{\mathrm{{tot}}}}_{{{subsystem}}}", r"\Pi_{{{subsystem}}}"),
@@ -296,7 +296,8 @@ full_history_transfer_entropy_rate = register(Quantity(
 mutual_information_rate = register(Quantity(
     "mutual_information_rate", spectral.mutual_information_rate, symbol=r"\dot I({X}; {Y})", kind="rate",
     units=RATE, reference="tostevin2009", roles=(_x("X", "first variables"), _x("Y", "second variables")),
-    description="mutual information between the stationary paths of $X$ and $Y$ per unit time (spectral formula)"))
+    description="mutual information between the stationary paths of the variables before and after the semicolon, per "
+                "unit time (spectral formula)"))
 
 kl_divergence_rate = register(Quantity(
     "kl_divergence_rate", spectral.kl_divergence_rate, symbol=r"\dot D_{{{observed}}}", kind="rate", units=RATE,
