@@ -1854,7 +1854,7 @@ def _carried(b: sp.Expr, e: sp.Expr) -> list[sp.Expr]:
         return [e]
     out: list[sp.Expr] = []
     if isinstance(e, sp.Add):
-        carried = sp.Add(*[min(_carried(b, t), key=size) for t in e.args])
+        carried = _termwise(b, e)
         return [min((carried, _exp_groups_collected(carried)), key=size), sp.Mul(sp.exp(b), e)]
     factors = list(sp.Mul.make_args(e))
     exps = [f for f in factors if isinstance(f, sp.exp)]
@@ -1863,12 +1863,17 @@ def _carried(b: sp.Expr, e: sp.Expr) -> list[sp.Expr]:
         return [sp.Mul(*rest, sp.exp(sp.factor_terms(sp.expand(exps[0].args[0] + b))))]
     for f in [f for f in factors if _has_exp_sum(f)][:DISTRIBUTE_SUMS]:
         rest = [g for g in factors if g is not f]
-        out.append(sp.Mul(*rest, sp.Add(*[min(_carried(b, t), key=size) for t in f.args])))
+        out.append(sp.Mul(*rest, _termwise(b, f)))
     for f in [f for f in factors if f.is_Pow and f.exp.is_Integer and f.exp > 1 and _has_exp_sum(f.base)]:
         rest = [g for g in factors if g is not f]
-        inner = sp.Add(*[min(_carried(b / f.exp, t), key=size) for t in f.base.args])
-        out.append(sp.Mul(*rest, inner ** f.exp))
+        out.append(sp.Mul(*rest, _termwise(b / f.exp, f.base) ** f.exp))
     return out + [sp.Mul(sp.exp(b), e)]
+
+
+def _termwise(b: sp.Expr, s: sp.Expr) -> sp.Expr:
+    """``e^{b} s`` for a sum ``s``: ``e^{b}`` carried into each term, the shortest reading of each
+    (:func:`_carried`)."""
+    return sp.Add(*[min(_carried(b, t), key=size) for t in s.args])
 
 
 def _exp_carried_in(m: sp.Basic) -> sp.Basic:
@@ -2234,6 +2239,10 @@ def _compact_cached(expr: Any, rounds: int, seed: int) -> Any:
 #: How much narrower (a fraction of its printed width) a rewritten branch of a piecewise form must print to be kept.
 BRANCH_GAIN = 0.1
 
+#: What a rewriting may raise on a form it does not apply to: the form is then left as it is.
+_REWRITE_ERRORS = (sp.PolynomialError, ValueError, TypeError, NotImplementedError, ZeroDivisionError, AttributeError,
+                  RecursionError)
+
 
 def _clearly_shorter(given: sp.Expr, rewritten: sp.Expr) -> sp.Expr:
     r"""``rewritten`` where it prints narrower than ``given`` by :data:`BRANCH_GAIN`, else ``given``. The branches
@@ -2290,8 +2299,7 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
                     cand = variant(best)
                     # a rewriting that leaves a factor negated, with it turned (not tried on big forms: slow)
                     cands = [cand] if big else [cand, _sign_pairs(cand), _matched_all(cand)]
-                except (sp.PolynomialError, ValueError, TypeError, NotImplementedError, ZeroDivisionError,
-                        AttributeError, RecursionError):
+                except _REWRITE_ERRORS:
                     continue
                 for cand in cands:
                     if cand is not None and cand != best and cand not in found:
@@ -2309,8 +2317,7 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
             carried = _exps_distributed(best)
             grouped = _exp_groups_collected(carried)  # (then the terms that share a decay grouped again)
             carried = min((carried, grouped, _common_factors(grouped)), key=size)
-        except (sp.PolynomialError, ValueError, TypeError, NotImplementedError, ZeroDivisionError, AttributeError,
-                RecursionError):  # (as the strategies: an exponential inside another's exponent, ...)
+        except _REWRITE_ERRORS:  # (as the strategies: an exponential inside another's exponent, ...)
             carried = best
         if carried != best and size(carried) < size(best) and equal_at_random_points(carried, expr, seed=seed):
             best = carried

@@ -674,9 +674,9 @@ def composite_rows(namer: Any, rows: Sequence[tuple[str, str, str]] = ()) -> lis
     out = []
     for composite, sym in namer.named.items():
         tex = latex_of(sym)
-        if sym != composite_name(composite) or any(f"${tex}$" in row[0] for row in rows):
+        base = _composite_symbol(composite)
+        if base is None or sym != composite_name(composite) or any(f"${tex}$" in row[0] for row in rows):
             continue
-        base = next(f for f in sp.Mul.make_args(composite) if isinstance(f, sp.Symbol))
         out.append((f"${tex}$", f"effective ${latex_of(base)}$, the combination ${latex_of(composite)}$ through which "
                     "the closed forms depend on its parameters", "those of the combination"))
     return out
@@ -694,14 +694,19 @@ def composite_name(composite: Any) -> sp.Symbol | None:
     >>> composite_name(k * (2 * r - th)), composite_name(2 * r - th)
     (kappa_eff, None)
     """
+    base = _composite_symbol(composite)
+    return None if base is None else sp.Symbol(f"{base.name}_eff")
+
+
+def _composite_symbol(composite: Any) -> sp.Symbol | None:
+    """The symbol ``x`` of a composite ``x (a + b)``: a bare one (a symbol with scripts, ``\\tau_w``, would read
+    ``\\tau_{w eff}``, like a product); None for any other form."""
     if not isinstance(composite, sp.Mul):
         return None
     factors = sp.Mul.make_args(composite)
     symbols = [f for f in factors if type(f) is sp.Symbol and f.is_commutative and f.name.isalpha()]
     sums = [f for f in factors if isinstance(f, sp.Add)]
-    if len(factors) != 2 or len(symbols) != 1 or len(sums) != 1:
-        return None  # (a symbol with scripts, \tau_w: "\tau_{w eff}" would read as a product)
-    return sp.Symbol(f"{symbols[0].name}_eff")
+    return symbols[0] if len(factors) == 2 and len(symbols) == 1 and len(sums) == 1 else None
 
 
 def _through_composite(form: Any, candidates: list, width: float, namer: Any, definitions: list[str]) -> Any:
