@@ -19,7 +19,7 @@ The page's form is read from the committed Markdown page, the line
 
 **The measure** is one: the glyphs a reader sees (:func:`glyphs`), the rule of
 :func:`thermotheory.core.closedform.printed_size` (each command one glyph; braces,
-``\left``/``\right`` and spacing none), applied to the LaTeX strings. The ratio of a form
+``\left``/``\right``, ``\displaystyle``, row breaks and spacing none), applied to the LaTeX strings. The ratio of a form
 is ``glyphs(page form) / glyphs(hand form)``; over :data:`LIMIT` (1.15) the page prints
 something a careful hand derivation would not.
 
@@ -50,8 +50,9 @@ LIMIT = 1.15
 # the measure
 # ---------------------------------------------------------------------------------------
 
-#: What LaTeX prints no glyph for: sizing commands, spacing (the rule of closedform.printed_size).
-_INVISIBLE = re.compile(r"\\left|\\right|\\[,;:! ]|\\quad|\\qquad")
+#: What LaTeX prints no glyph for: sizing commands, display style, row breaks, spacing (the rule of
+#: closedform.printed_size).
+_INVISIBLE = re.compile(r"\\left|\\right|\\displaystyle|\\\\(?:\[[^\]]*\])?|\\[,;:! ]|\\quad|\\qquad")
 _COMMAND = re.compile(r"\\[A-Za-z]+")
 _BLANK = re.compile(r"[{}\s]")
 

@@ -172,13 +172,27 @@ def rate_labels_beside_the_page(tex: str) -> list[str]:
             if ({label} | LOOKALIKES.get(label, set())) & taken]
 
 
+def _glossary_units(tex: str) -> dict[str, str]:
+    """Each symbol of the page's glossary -> its units (the table's third column)."""
+    rows = re.findall(r"\\raggedright (.*?) & \\raggedright .*? & \\raggedright (.*?) \\tabularnewline", tex)
+    return {symbol: unit.strip() for symbols, unit in rows for symbol in re.findall(r"\$([^$]*)\$", symbols)}
+
+
+def _same_kind(lhs: str, head: str, units: dict[str, str]) -> bool:
+    """Whether a result written with the model's symbol ``head`` is a kind of that symbol, not a second meaning: the
+    glossary gives the bare symbol and the result the same units (``t_{mem}``, a time, beside the time ``t``; not the
+    heat ``Q``, in nats, beside a quality factor ``Q``)."""
+    return head in units and units.get(lhs) == units[head]
+
+
 def two_meanings(tex: str) -> list[str]:
     """Every symbol of a page with two meanings: a result written with a symbol that the model, or a definition
     under 'where', already uses, or a glossary that gives one symbol two rows."""
     model = {_base(s) for s in _model_symbols(tex)}
     defined = _defined(tex)
+    units = _glossary_units(tex)
     found = [f"{lhs} (a result) and the model's {head}" for head, lhss in _result_heads(tex).items()
-             if head in model for lhs in lhss]
+             if head in model for lhs in lhss if not _same_kind(lhs, head, units)]
     found += [f"{lhs} (a result) and the defined {head}" for head, lhss in _result_heads(tex).items()
               if head in defined and head not in model for lhs in lhss]
     rows = re.findall(r"\\raggedright (.*?) & \\raggedright (.*?) & ", tex)
@@ -284,6 +298,16 @@ def test_the_scan_sees_the_old_clash_of_sigma():
         page = "\n".join([r"\begin{align}", rf"{result} &= \frac{{k}}{{C_{{1}}}} \\", r"&\text{where} \notag \\",
                           rf"{defined} &= \sqrt{{k m}}", r"\end{align}"])
         assert two_meanings(page) == [f"{result} (a result) and the defined {defined[0]}"]
+    # a time t_mem beside the model's time t is a kind of it (same units in the glossary); a heat Q beside the model's
+    # quality factor Q is not
+    for result, unit, clash in [(r"t_{\mathrm{mem}}", "time", False), ("Q(t)", "nats", True)]:
+        head = result[0]
+        page = "\n".join([r"\begin{align}", rf"dx &= - \frac{{x}}{{{head}}} h(t)\, dt + dW_{{x}} \\",
+                          rf"{result} &= 2 \ln k", r"\end{align}",
+                          rf"\raggedright ${result}$ & \raggedright a result & \raggedright {unit} \tabularnewline",
+                          rf"\raggedright ${head}$ & \raggedright a parameter & \raggedright {'time' if head == 't' else '--'}"
+                          r" \tabularnewline"])
+        assert two_meanings(page) == ([f"{result} (a result) and the model's {head}"] if clash else []), result
     # a glossary with one symbol in two rows
     rows = "\n".join([r"\raggedright $\sigma$ & \raggedright noise & \raggedright -- \tabularnewline",
                        r"\raggedright $\sigma$ & \raggedright entropy production & \raggedright -- \tabularnewline"])

@@ -878,6 +878,10 @@ def _settings_key(settings: Mapping[str, Any]) -> Any:
     return tuple(items)
 
 
+#: The break between the rows of a piecewise result set in display style: room for the fractions to stand apart.
+CASES_GAP = r" \\[1ex] "
+
+
 class _Printer(LatexPrinter):
     r"""sympy's LaTeX printer as a physicist writes: ``\ln`` for the natural log, ``\det \Sigma`` for a determinant.
 
@@ -916,6 +920,30 @@ class _Printer(LatexPrinter):
             _PRINTED.clear()
         _PRINTED[key] = tex
         return tex
+
+    def doprint(self, expr: Any) -> str:
+        r"""The LaTeX of ``expr``; a piecewise form that is the whole of it prints each branch in display style.
+
+        ``cases`` sets its branches in text style: fractions shrink to the size of an index. A branch of a
+        result a page prints (a heat, an efficiency) is set as the display around it is (what mathtools'
+        ``dcases`` does, here with amsmath alone), the rows apart by :data:`CASES_GAP`; a piecewise inside a
+        product or a fraction keeps text style.
+        """
+        if isinstance(expr, sp.Piecewise):
+            return self._str(self._display_cases(expr))
+        return super().doprint(expr)
+
+    def _display_cases(self, expr: sp.Piecewise) -> str:
+        tex = super()._print_Piecewise(expr)
+        if r"\frac" not in tex:
+            return tex
+        rows = []
+        for e, c in expr.args:
+            value = self._print(e)
+            lead = r"\displaystyle " if r"\frac" in value else ""
+            when = r"\text{otherwise}" if c == sp.true else rf"\text{{for}}\: {self._print(c)}"
+            rows.append(f"{lead}{value} & {when}")
+        return r"\begin{cases} " + CASES_GAP.join(rows) + r" \end{cases}"
 
     def _print_Add(self, expr: Any, order: Any = None) -> str:
         if (order or self.order) in ("none", "old"):
@@ -1176,7 +1204,7 @@ def printed_size(value: Any, shown: Iterable[Any] = ()) -> int:
     A :class:`ClosedForm` counts its expression and each of its definitions whose name is
     not in ``shown`` (the names a page has already defined, which it prints once); numbers
     and plain expressions count their LaTeX. Each command (``\\frac``, ``\\sigma``) is one
-    glyph; bracket sizing (``\\left``), spacing and braces are none. It measures what is
+    glyph; bracket sizing (``\\left``), display style, row breaks, spacing and braces are none. It measures what is
     printed, not the operations sympy counts: expanded powers, repeated factors and long
     names all cost.
 
@@ -1208,14 +1236,15 @@ def printed_size(value: Any, shown: Iterable[Any] = ()) -> int:
     return _visible(latex_of(sp.sympify(value)))
 
 
-#: What LaTeX prints no glyph for: sizing commands, spacing, braces and blanks.
-_INVISIBLE = re.compile(r"\\left|\\right|\\[,;:! ]")
+#: What LaTeX prints no glyph for: sizing commands, display style, row breaks, spacing, braces and blanks.
+_INVISIBLE = re.compile(r"\\left|\\right|\\displaystyle|\\\\(?:\[[^\]]*\])?|\\[,;:! ]")
 _COMMAND = re.compile(r"\\[A-Za-z]+")
 _BLANK = re.compile(r"[{}\s]")
 
 
 def _visible(tex: str) -> int:
-    """Glyphs a reader sees in ``tex``, roughly: every command one glyph, brackets' sizing and spacing none."""
+    """Glyphs a reader sees in ``tex``, roughly: every command one glyph; brackets' sizing, display style, row breaks
+    and spacing none."""
     return len(_BLANK.sub("", _COMMAND.sub("x", _INVISIBLE.sub("", tex))))
 
 

@@ -47,6 +47,81 @@ TIE_PT = 1.0
 #: Letters of the names given to sums named in a model's equations (others than the closed forms' C, K, ...).
 _MODEL_LETTERS = "FHJRQ"
 
+#: Letters a protocol is named by (a piecewise function of time in a model's coefficients): the first that names
+#: nothing of the model's.
+PROTOCOL_LETTERS = ("h", "u", "f")
+
+
+def protocols(exprs: Sequence[Any], time: sp.Symbol | None) -> dict[sp.Piecewise, sp.Expr]:
+    r"""Each piecewise function of ``time`` among ``exprs``, named as an author names a protocol: ``h(t)``.
+
+    A model driven by a ramp holds its protocol as a ``Piecewise`` of time in its coefficients; written in the
+    equation, the cases shrink to the size of an index inside the drift's fraction. Named, the equation reads
+    ``\frac{\lambda \mu h(t) - w}{\tau_{w}}`` and the protocol is defined under "where". One protocol is
+    ``h(t)``; several are ``h_{1}(t), h_{2}(t), ...`` in the order they stand in ``exprs``. The letter is the first
+    of :data:`PROTOCOL_LETTERS` that starts no name of the model's (its symbols and functions).
+
+    Parameters
+    ----------
+    exprs : sequence of sympy expressions
+        The model's coefficients (drift and diffusion entries).
+    time : sympy.Symbol or None
+        The model's symbol of time; None (a model without one) names nothing.
+
+    Returns
+    -------
+    dict
+        Each protocol (a ``Piecewise``) -> its name, a :class:`ProtocolName` (a real symbol printed ``h(t)``, so that
+        the drift is rewritten and checked at random points as with any parameter).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> t, tau = sp.symbols("t tau", positive=True)
+    >>> ramp = sp.Piecewise((t / tau, t < tau), (1, True))
+    >>> named = protocols([2 * ramp], t)
+    >>> named
+    {Piecewise((t/tau, t < tau), (1, True)): h(t)}
+    >>> latex_of(3 * named[ramp])
+    '3 h(t)'
+    """
+    if time is None:
+        return {}
+    exprs = [sp.sympify(e) for e in exprs]
+    found: list[sp.Piecewise] = []
+    for e in exprs:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, sp.Piecewise) and time in node.free_symbols and node not in found:
+                found.append(node)
+    if not found:
+        return {}
+    used = {getattr(a, "name", "") for e in exprs for a in e.atoms(sp.Symbol)}
+    used |= {type(f).__name__ for e in exprs for f in e.atoms(sp.Function)}
+    initials = {n.split("_")[0] for n in used if n}
+    letter = next((c for c in PROTOCOL_LETTERS if c not in initials), PROTOCOL_LETTERS[0] + "_p")
+    if len(found) == 1:
+        return {found[0]: ProtocolName(f"{letter}({time.name})", real=True)}
+    return {pw: ProtocolName(f"{letter}_{k}({time.name})", real=True) for k, pw in enumerate(found, 1)}
+
+
+class ProtocolName(sp.Symbol):
+    r"""The name of a protocol in a model's equations: a real symbol named ``"h(t)"`` or ``"h_1(t)"``, printed as a
+    function of time is, ``h(t)``, ``h_{1}(t)`` (:func:`protocols`).
+
+    Examples
+    --------
+    >>> latex_of(ProtocolName("h_2(tau)"))
+    'h_{2}(\\tau)'
+    """
+
+    def sort_key(self, order: Any = None) -> tuple:
+        """Sorted as a function of time is: after the symbols of a product (``\\lambda \\mu h(t)``)."""
+        return (4, 0, type(self).__name__), (1, (self.name,)), sp.S.One.sort_key(), sp.S.One
+
+    def _latex(self, printer: Any) -> str:
+        head, _, arg = self.name.partition("(")
+        return f"{printer._print(sp.Symbol(head))}({printer._print(sp.Symbol(arg.rstrip(')')))})"
+
 
 def _zero(x: sp.Expr) -> bool:
     """Whether an entry is zero (a float 0.0 as well: sympy no longer calls ``Float(0.0) == 0``)."""
@@ -428,10 +503,13 @@ def linear_lines(model: Any, width: float) -> list[str]:
     What ``LinearSDE.latex_lines`` returns; the checks are :func:`model_latex_lines`'s.
     """
     A, b, D = model.A, model.b, model.D
+    named = protocols(list(A) + list(b) + list(D), model.time)
+    if named:
+        A, b, D = (M.xreplace(named) for M in (A, b, D))
     z = model.variables
     n = model.dimension
     namer = new_namer(list(A) + list(b) + list(D), _MODEL_LETTERS)
-    defs: list[tuple[str, Any]] = []
+    defs: list[tuple[str, Any]] = [(name, pw) for pw, name in named.items()]
     lines = []
     correlated = False
     for i, v in enumerate(z):
@@ -455,8 +533,12 @@ def nonlinear_lines(model: Any, width: float) -> list[str]:
     What ``SDE.latex_lines`` returns; the checks are :func:`model_latex_lines`'s.
     """
     drift, diffusion = model.drift, model.diffusion
+    named = protocols(list(drift.values()) + list(diffusion.values()), getattr(model, "time", None))
+    if named:
+        drift = {v: sp.sympify(e).xreplace(named) for v, e in drift.items()}
+        diffusion = {v: sp.sympify(e).xreplace(named) for v, e in diffusion.items()}
     namer = new_namer(list(drift.values()) + list(diffusion.values()), _MODEL_LETTERS)
-    defs: list[tuple[str, Any]] = []
+    defs: list[tuple[str, Any]] = [(name, pw) for pw, name in named.items()]
     lines = []
     for v, p in zip(model.variables, model.parity):
         lines += _equation(v, sp.sympify(drift[v]), (diffusion[v], v), _odd(p), width, namer, defs,

@@ -22,11 +22,14 @@ _SCRIPT = 0.72    # sub- and superscripts
 _COMMAND_WIDTHS = {
     r"\left": 0.0, r"\right": 0.0, r"\,": 1.7, r"\;": 2.8, r"\quad": 10.0, r"\qquad": 20.0, r"\!": -1.7,
     r"\cdot": 7.8, r"\times": 13.0, r"\to": 13.0, r"\mid": 8.0, r"\ldots": 13.0, r"\cdots": 13.0,
-    r"\infty": 10.0, r"\notag": 0.0, r"\partial": 6.0, r"\pi": 6.0, r"\langle": 4.0, r"\rangle": 4.0,
+    r"\infty": 10.0, r"\notag": 0.0, r"\displaystyle": 0.0,
+    r"\partial": 6.0, r"\pi": 6.0, r"\langle": 4.0, r"\rangle": 4.0,
 }
 _NAMED_OPERATORS = {r"\log": 16.0, r"\ln": 12.0, r"\exp": 18.0, r"\det": 16.0, r"\lim": 15.0,
                     r"\sin": 16.0, r"\cos": 17.0, r"\operatorname": 0.0, r"\mathrm": 0.0}
 
+#: A row break, with its optional vertical space (``\\[1ex]``).
+_ROWS = re.compile(r"\\\\(?:\[[^\]]*\])?")
 
 
 def _group(s: str, i: int) -> tuple[str, int]:
@@ -50,7 +53,7 @@ def _group(s: str, i: int) -> tuple[str, int]:
 
 
 def _matrix_width(body: str, scale: float) -> float:
-    rows = [r for r in re.split(r"\\\\", body) if r.strip()]
+    rows = [r for r in _ROWS.split(body) if r.strip()]
     cols: list[float] = []
     for r in rows:
         for k, cell in enumerate(r.split("&")):
@@ -117,7 +120,7 @@ def latex_width(tex: str, scale: float = 1.0) -> float:
                 if "matrix" in env:
                     w += _matrix_width(body, scale)
                 else:
-                    w += max((latex_width(line, scale) for line in re.split(r"\\\\", body)), default=0.0)
+                    w += max((latex_width(line, scale) for line in _ROWS.split(body)), default=0.0)
             elif cmd in (r"\text", r"\mathrm", r"\operatorname", r"\mathbf", r"\mathcal", r"\boldsymbol",
                          r"\hat", r"\bar", r"\tilde", r"\mathit"):
                 arg, i = _group(tex, i)

@@ -1,0 +1,93 @@
+r"""Piecewise forms as an author sets them (issue #24).
+
+- A result that is a piecewise form prints each branch in display style (``cases`` would set the branches'
+  fractions at the size of an index); a piecewise inside a product or a fraction keeps text style, and the glyph
+  and width measures see no difference.
+- A protocol in a model's coefficients (a piecewise function of time, the learning ramp) is named ``h(t)`` in
+  the equation and defined under "where", not written as cases inside the drift's fraction.
+
+The expected LaTeX is written by hand; the named drift is checked against the model's at random points.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import sympy as sp
+
+import thermotheory as tt
+from thermotheory.core.closedform import _visible, latex_of, printed_size
+from thermotheory.core.display import ProtocolName, protocols
+from thermotheory.core.width import latex_width
+from thermotheory.export.model_latex import model_latex_lines
+from thermotheory.models import synapse as S
+
+from .helpers import load_module
+
+glyphs = load_module("hand_forms", Path(__file__).resolve().parents[1] / "benchmarks" / "hand_forms.py").glyphs
+
+t, tau, a, b = sp.symbols("t tau a b", positive=True)
+w = sp.Symbol("w", real=True)
+RAMP = sp.Piecewise((t / tau, t < tau), (1, True))
+
+
+def test_a_piecewise_result_prints_its_branches_in_display_style():
+    tex = latex_of(sp.Piecewise((a / t, t < tau), (b, True)))
+    assert tex == r"\begin{cases} \displaystyle \frac{a}{t} & \text{for}\: t < \tau \\[1ex] b & \text{otherwise} \end{cases}"
+    # inside a product the cases stay as sympy sets them
+    inner = latex_of(b * sp.Piecewise((a / t, t < tau), (b, True)))
+    assert r"\displaystyle" not in inner and r"\begin{cases}" in inner
+    # branches without a fraction need no display style
+    assert r"\displaystyle" not in latex_of(sp.Piecewise((a, t < tau), (b, True)))
+
+
+def test_display_style_costs_no_glyph_and_no_width():
+    pw = sp.Piecewise((a / t, t < tau), (b, True))
+    tex = latex_of(pw)
+    plain = tex.replace(r"\displaystyle ", "").replace(r"\\[1ex]", r"\\")
+    assert tex != plain
+    assert latex_width(tex) == latex_width(plain)
+    # the glyph rule of the pass and of the hand-set benchmark: display style prints no glyph
+    assert printed_size(pw) == _visible(plain) == glyphs(tex) == glyphs(plain)
+
+
+def test_a_ramp_in_a_model_is_named_h_of_t_and_defined_under_where():
+    lines = model_latex_lines(S.learning("ramp"))
+    assert lines[0].startswith(r"dw &= \frac{\lambda \mu h(t) - w}{\tau_{w}}\, dt")
+    assert r"\begin{cases}" not in lines[0]
+    assert lines[1] == r"&\text{where}"
+    assert lines[2].startswith(r"h(t) &= \begin{cases} \displaystyle \frac{t}{\tau_{r}} & \text{for}\: t < \tau_{r}")
+    # a step is no piecewise: nothing named
+    assert not any("where" in line for line in model_latex_lines(S.learning("step")))
+
+
+def test_the_named_drift_is_the_models_drift():
+    model = S.learning("ramp")
+    named = protocols(list(model.b), model.time)
+    (pw, name), = named.items()
+    assert isinstance(name, ProtocolName) and name.is_real
+    rng = np.random.default_rng(3)
+    drift = model.b[0]
+    for _ in range(5):
+        point = {s: sp.Float(rng.uniform(0.2, 3.0)) for s in drift.free_symbols}
+        value = drift.xreplace({pw: name}).xreplace({name: pw.xreplace(point)}).xreplace(point)
+        assert abs(float(value) - float(drift.xreplace(point))) < 1e-12
+
+
+def test_several_protocols_are_numbered_and_a_taken_letter_is_skipped():
+    other = sp.Piecewise((a, t < 2 * tau), (b, True))
+    named = protocols([RAMP * w, other], t)
+    assert [latex_of(n) for n in named.values()] == ["h_{1}(t)", "h_{2}(t)"]
+    h = sp.Symbol("h", positive=True)
+    assert [latex_of(n) for n in protocols([h * RAMP], t).values()] == ["u(t)"]
+    model = tt.LinearSDE({w: -w / tau + a * RAMP + b * other}, {w: 1}, time=t)
+    lines = model_latex_lines(model)
+    assert sum(line.startswith(("h_{1}(t) &=", "h_{2}(t) &=")) for line in lines) == 2
+    assert r"\begin{cases}" not in lines[0]
+
+
+def test_no_time_or_no_piecewise_of_time_names_nothing():
+    assert protocols([RAMP], None) == {}
+    assert protocols([sp.Piecewise((a, a < b), (b, True))], t) == {}
+    assert protocols([a * t + b], t) == {}
