@@ -161,3 +161,21 @@ def test_a_wide_factor_is_not_broken_behind():
     long = root * (x**2 * a[0] * a[1] * a[2] * a[3] * a[4] + y * a[5] * a[6] * a[7] * a[8] * a[9] * a[10]) - x
     lines = _fit_expr("S", long, TEXT_WIDTH, new_namer([long]), [], {"symbol_names": {}})
     assert not any(r"\bigg(" in line or r"\Big(" in line for line in lines), lines
+
+
+def test_a_bracketed_sum_of_negative_terms_takes_its_sign_out():
+    r"""From a review: ``\frac{1}{x + y} \Big( - a - b \Big)``; an author writes ``- \frac{1}{x + y} \Big( a + b
+    \Big)``. The sign goes in front (turned where the term itself is negative); a sum with a positive term stays."""
+    from thermotheory.core.layout import _bracketed
+
+    a, b, x, y = sp.symbols("a b x y", positive=True)
+    held = sp.Mul(1 / (x + y), sp.Add(-a, -b), evaluate=False)
+    assert _bracketed(held, True, {"symbol_names": {}}) == [r"- \frac{1}{x + y} \Big( a", r"+ b \Big)"]
+    assert _bracketed(held, False, {"symbol_names": {}})[0] == r"- \frac{1}{x + y} \Big( a"
+    turned = sp.Mul(-1, held, evaluate=False)
+    assert _bracketed(turned, False, {"symbol_names": {}})[0] == r"+ \frac{1}{x + y} \Big( a"
+    assert _bracketed(turned, True, {"symbol_names": {}})[0] == r"\frac{1}{x + y} \Big( a"
+    # each reading is the term's value
+    point = {a: 0.3, b: 1.7, x: 0.9, y: 2.2}
+    assert abs(float(held.subs(point)) + float(((a + b) / (x + y)).subs(point))) < 1e-12
+    assert _bracketed((a - b) / (x + y), False, {"symbol_names": {}}) == [r"+ \frac{1}{x + y} \Big( a", r"- b \Big)"]

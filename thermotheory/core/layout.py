@@ -236,8 +236,8 @@ SHORT_FACTOR = 0.25
 def _bracketed(term: sp.Expr, first: bool, settings, most: float = math.inf) -> list[str] | None:
     r"""The pieces of a term ``p S`` (``S`` a sum, ``p`` what multiplies or divides it) written as an author breaks
     it over lines: ``p \bigg( s_1``, ``+ s_2``, ..., ``+ s_n \bigg)``, each piece a term of ``S``; its sign leads the
-    first piece (``first``: no ``+``). None where ``term`` is not such a product, or ``p`` prints wider than
-    ``most``."""
+    first piece (``first``: no ``+``); a sum of negative terms is written with its sign in front, ``- p \bigg( a +
+    b \bigg)``. None where ``term`` is not such a product, or ``p`` prints wider than ``most``."""
     sign = "- " if term.could_extract_minus_sign() else ("" if first else "+ ")
     body = -term if sign == "- " else term
     numerator, _ = sp.fraction(body)
@@ -245,12 +245,16 @@ def _bracketed(term: sp.Expr, first: bool, settings, most: float = math.inf) -> 
     if len(sums) != 1:
         return None
     outside = body / sums[0]  # (what multiplies or divides the sum: exact, by sympy)
+    inside = sums[0]
+    if all(t.could_extract_minus_sign() for t in inside.args):  # - p (a + b), not p ( - a - b )
+        inside = sp.Add(*[-t for t in inside.args])
+        sign = ("" if first else "+ ") if sign == "- " else "- "
     if any(isinstance(f, sp.Function) and not isinstance(f, sp.exp) for f in sp.preorder_traversal(outside)):
         return None  # (\ln x \bigg( ... \bigg) would read as the logarithm of the product)
     factor = latex_of(outside, **settings)
     if latex_width(factor) > most:
         return None
-    inner = _signed_terms(sums[0], settings)
+    inner = _signed_terms(inside, settings)
     tall = any(r"\frac" in p or r"\sqrt" in p for p in inner)
     left, right = (r"\bigg(", r"\bigg)") if tall else (r"\Big(", r"\Big)")
     pieces = [f"{sign}{'' if factor == '1' else factor + ' '}{left} {inner[0]}", *inner[1:]]
