@@ -1,8 +1,8 @@
 r"""Piecewise forms as an author sets them (issue #24).
 
-- A result that is a piecewise form prints each branch in display style (``cases`` would set the branches'
-  fractions at the size of an index); a piecewise inside a product or a fraction keeps text style, and the glyph
-  and width measures see no difference.
+- A result that is a piecewise form, or a term or factor of it at the top level, prints each branch in display
+  style (``cases`` would set the branches' fractions at the size of an index); a piecewise inside a fraction, a
+  root or a function keeps text style, and the glyph and width measures see no difference.
 - A protocol in a model's coefficients (a piecewise function of time, the learning ramp) is named ``h(t)`` in
   the equation and defined under "where", not written as cases inside the drift's fraction.
 
@@ -25,7 +25,7 @@ from thermotheory.models import synapse as S
 
 from .helpers import load_module
 
-glyphs = load_module("hand_forms", Path(__file__).resolve().parents[1] / "benchmarks" / "hand_forms.py").glyphs
+glyphs = load_module("hand_forms_measure", Path(__file__).resolve().parents[1] / "benchmarks" / "hand_forms.py").glyphs
 
 t, tau, a, b = sp.symbols("t tau a b", positive=True)
 w = sp.Symbol("w", real=True)
@@ -35,9 +35,17 @@ RAMP = sp.Piecewise((t / tau, t < tau), (1, True))
 def test_a_piecewise_result_prints_its_branches_in_display_style():
     tex = latex_of(sp.Piecewise((a / t, t < tau), (b, True)))
     assert tex == r"\begin{cases} \displaystyle \frac{a}{t} & \text{for}\: t < \tau \\[1ex] b & \text{otherwise} \end{cases}"
-    # inside a product the cases stay as sympy sets them
-    inner = latex_of(b * sp.Piecewise((a / t, t < tau), (b, True)))
-    assert r"\displaystyle" not in inner and r"\begin{cases}" in inner
+    # a term or a factor at the top level is set as the display is (an entropy: cases + \frac{1}{2} \ln(...))
+    pw = sp.Piecewise((a / t, t < tau), (b, True))
+    for top in (pw + sp.log(2 * sp.pi * a) / 2, b * pw, 1 + b * pw):
+        assert latex_of(top).count(r"\displaystyle") == 1, latex_of(top)
+    # inside a fraction, a function or a root the cases stay as sympy sets them
+    for inner in (pw / t, sp.log(pw), 1 / (1 + pw), sp.sqrt(pw + t)):
+        tex = latex_of(inner)
+        assert r"\displaystyle" not in tex and r"\begin{cases}" in tex, tex
+    # the same part printed at the top level and then inside: each as its place asks (no remembered print)
+    assert r"\displaystyle" in latex_of(pw) and r"\displaystyle" not in latex_of(pw / t)
+    assert r"\displaystyle" in latex_of(pw)
     # branches without a fraction need no display style
     assert r"\displaystyle" not in latex_of(sp.Piecewise((a, t < tau), (b, True)))
 
@@ -91,3 +99,15 @@ def test_no_time_or_no_piecewise_of_time_names_nothing():
     assert protocols([RAMP], None) == {}
     assert protocols([sp.Piecewise((a, a < b), (b, True))], t) == {}
     assert protocols([a * t + b], t) == {}
+
+
+def test_a_protocol_of_a_clock_variable_is_named_by_it():
+    """The learning pulse simulated with a clock ``c`` (``dc = dt``): the pulse is ``h(c)``, after the state
+    variable it multiplies, and a piecewise form of parameters alone is no protocol."""
+    lines = model_latex_lines(S.learning_sde("pulse"))
+    assert lines[1].startswith(r"dw &= \frac{\lambda \mu h(c) - w}{\tau_{w}}\, dt"), lines
+    assert lines[-1].startswith(r"h(c) &= \begin{cases} 1 & \text{for}\: c < t_{w}"), lines
+    c, x = sp.symbols("c x", real=True)
+    both = sp.Piecewise((x, c < t), (0, True))
+    assert [latex_of(n) for n in protocols([both], t, [x, c]).values()] == ["h(t, x, c)"]
+    assert protocols([sp.Piecewise((a, a < b), (b, True)) * x], t, [x, c]) == {}

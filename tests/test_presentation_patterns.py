@@ -267,6 +267,18 @@ def test_only_the_part_of_an_exponent_that_cancels_is_carried_in():
     _same_value(out, expr)
 
 
+def test_two_exponential_factors_go_into_two_sums():
+    r"""The learning pulse's heat after the pulse printed (e^{a} - 1) (2 e^{2t} - e^{2a} + e^{a}) e^{-a} e^{-2t}: two
+    exponentials side by side, each of which cancels a growing one in its own sum. A hand writes
+    (1 - e^{-a}) (2 + e^{a - 2t} - e^{2(a - t)})."""
+    k = sp.Symbol("k", positive=True)
+    expr = k * (sp.exp(a) - 1) * (2 * sp.exp(2 * t) - sp.exp(2 * a) + sp.exp(a)) * sp.exp(-a) * sp.exp(-2 * t)
+    out = compact(expr)
+    tex = latex_of(out)
+    assert r"\left(1 - e^{- a}\right)" in tex and tex.count("e^{") == 3 and "e^{2 t}" not in tex, tex
+    _same_value(out, expr)
+
+
 def test_an_exponential_that_cancels_nothing_stays_outside_its_sum():
     r"""The cascade synapse's \ln((f + (1 - f) e^{\Delta\mu}) e^{3 \Delta\mu} / ...): carried in, it would print
     f e^{3 \Delta\mu} + (1 - f) e^{4 \Delta\mu}, no exponential fewer and none less growing: kept as it is."""

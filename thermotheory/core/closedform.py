@@ -882,6 +882,21 @@ def _settings_key(settings: Mapping[str, Any]) -> Any:
 CASES_GAP = r" \\[1ex] "
 
 
+def _display_level(expr: Any) -> frozenset:
+    r"""The piecewise parts of ``expr`` that print at the display's level: ``expr`` itself, a term of it, or a factor
+    of it or of a term that prints no fraction (``\begin{cases} \dots \end{cases} + \frac{1}{2} \ln(2 \pi e)``);
+    not one in a numerator, a root, an exponent or a function's argument."""
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.Piecewise):
+        return frozenset()
+    found = set()
+    for term in (expr.args if isinstance(expr, sp.Add) else (expr,)):
+        if isinstance(term, sp.Piecewise):
+            found.add(term)
+        elif isinstance(term, sp.Mul) and sp.fraction(term)[1] == 1:
+            found |= {f for f in term.args if isinstance(f, sp.Piecewise)}
+    return frozenset(found)
+
+
 class _Printer(LatexPrinter):
     r"""sympy's LaTeX printer as a physicist writes: ``\ln`` for the natural log, ``\det \Sigma`` for a determinant.
 
@@ -902,11 +917,14 @@ class _Printer(LatexPrinter):
         super().__init__(settings)
         key = _settings_key(self._settings)
         self._printed_key = None if key is None else (type(self), key)
+        self._display: frozenset = frozenset()
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         """sympy's dispatch, remembered for each sub-expression printed without keywords under the same settings:
-        the presentation pass prints thousands of candidate forms that share most of their factors."""
-        if kwargs or self._printed_key is None or not isinstance(expr, sp.Basic) or expr.is_Number:
+        the presentation pass prints thousands of candidate forms that share most of their factors (not a part
+        that holds a piecewise set in display style: it prints otherwise elsewhere)."""
+        if kwargs or self._printed_key is None or not isinstance(expr, sp.Basic) or expr.is_Number or (
+                self._display and expr.has(sp.Piecewise)):
             return super()._print(expr, **kwargs)
         key = (self._printed_key, expr)
         try:
@@ -922,20 +940,23 @@ class _Printer(LatexPrinter):
         return tex
 
     def doprint(self, expr: Any) -> str:
-        r"""The LaTeX of ``expr``; a piecewise form that is the whole of it prints each branch in display style.
+        r"""The LaTeX of ``expr``; a piecewise form at its top level prints each branch in display style.
 
-        ``cases`` sets its branches in text style: fractions shrink to the size of an index. A branch of a
-        result a page prints (a heat, an efficiency) is set as the display around it is (what mathtools'
-        ``dcases`` does, here with amsmath alone), the rows apart by :data:`CASES_GAP`; a piecewise inside a
-        product or a fraction keeps text style.
+        ``cases`` sets its branches in text style: fractions shrink to the size of an index. A piecewise result
+        a page prints (a heat, an efficiency), or a term or a factor of it outside any fraction
+        (:func:`_display_level`), is set as the display around it is (what mathtools' ``dcases`` does, here with
+        amsmath alone), the rows apart by :data:`CASES_GAP`; one inside a fraction, a root or a function keeps
+        text style.
         """
-        if isinstance(expr, sp.Piecewise):
-            return self._str(self._display_cases(expr))
-        return super().doprint(expr)
+        self._display = _display_level(expr)
+        try:
+            return super().doprint(expr)
+        finally:
+            self._display = frozenset()
 
-    def _display_cases(self, expr: sp.Piecewise) -> str:
+    def _print_Piecewise(self, expr: Any) -> str:
         tex = super()._print_Piecewise(expr)
-        if r"\frac" not in tex:
+        if expr not in self._display or r"\frac" not in tex:
             return tex
         rows = []
         for e, c in expr.args:

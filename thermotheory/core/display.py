@@ -52,21 +52,27 @@ _MODEL_LETTERS = "FHJRQ"
 PROTOCOL_LETTERS = ("h", "u", "f")
 
 
-def protocols(exprs: Sequence[Any], time: sp.Symbol | None) -> dict[sp.Piecewise, sp.Expr]:
-    r"""Each piecewise function of ``time`` among ``exprs``, named as an author names a protocol: ``h(t)``.
+def protocols(exprs: Sequence[Any], time: sp.Symbol | None,
+              variables: Sequence[sp.Symbol] = ()) -> dict[sp.Piecewise, sp.Expr]:
+    r"""Each piecewise function of time (or of state variables) among ``exprs``, named as an author names a protocol:
+    ``h(t)``.
 
-    A model driven by a ramp holds its protocol as a ``Piecewise`` of time in its coefficients; written in the
-    equation, the cases shrink to the size of an index inside the drift's fraction. Named, the equation reads
-    ``\frac{\lambda \mu h(t) - w}{\tau_{w}}`` and the protocol is defined under "where". One protocol is
-    ``h(t)``; several are ``h_{1}(t), h_{2}(t), ...`` in the order they stand in ``exprs``. The letter is the first
-    of :data:`PROTOCOL_LETTERS` that starts no name of the model's (its symbols and functions).
+    A model driven by a ramp holds its protocol as a ``Piecewise`` of time in its coefficients (a model simulated
+    with a clock, of its clock variable ``c``); written in the equation, the cases shrink to the size of an index
+    inside the drift's fraction. Named, the equation reads ``\frac{\lambda \mu h(t) - w}{\tau_{w}}`` and the
+    protocol is defined under "where". One protocol is ``h(t)``; several are ``h_{1}(t), h_{2}(t), ...`` in the
+    order they stand in ``exprs``; the arguments are the time and the state variables it depends on. The letter is
+    the first of :data:`PROTOCOL_LETTERS` that starts no name of the model's (its symbols and functions). A
+    piecewise form of parameters alone is no protocol: it is left as it is.
 
     Parameters
     ----------
     exprs : sequence of sympy expressions
         The model's coefficients (drift and diffusion entries).
     time : sympy.Symbol or None
-        The model's symbol of time; None (a model without one) names nothing.
+        The model's symbol of time, if it has one.
+    variables : sequence of sympy.Symbol, optional
+        The model's state variables.
 
     Returns
     -------
@@ -85,14 +91,15 @@ def protocols(exprs: Sequence[Any], time: sp.Symbol | None) -> dict[sp.Piecewise
     >>> latex_of(3 * named[ramp])
     '3 h(t)'
     """
-    if time is None:
-        return {}
+    carriers = ([time] if time is not None else []) + [v for v in variables if v != time]
     exprs = [sp.sympify(e) for e in exprs]
-    found: list[sp.Piecewise] = []
+    found: dict[sp.Piecewise, str] = {}
     for e in exprs:
         for node in sp.preorder_traversal(e):
-            if isinstance(node, sp.Piecewise) and time in node.free_symbols and node not in found:
-                found.append(node)
+            if isinstance(node, sp.Piecewise) and node not in found:
+                args = [c.name for c in carriers if c in node.free_symbols]
+                if args:
+                    found[node] = ", ".join(args)
     if not found:
         return {}
     used = {getattr(a, "name", "") for e in exprs for a in e.atoms(sp.Symbol)}
@@ -100,13 +107,14 @@ def protocols(exprs: Sequence[Any], time: sp.Symbol | None) -> dict[sp.Piecewise
     initials = {n.split("_")[0] for n in used if n}
     letter = next((c for c in PROTOCOL_LETTERS if c not in initials), PROTOCOL_LETTERS[0] + "_p")
     if len(found) == 1:
-        return {found[0]: ProtocolName(f"{letter}({time.name})", real=True)}
-    return {pw: ProtocolName(f"{letter}_{k}({time.name})", real=True) for k, pw in enumerate(found, 1)}
+        (pw, args), = found.items()
+        return {pw: ProtocolName(f"{letter}({args})", real=True)}
+    return {pw: ProtocolName(f"{letter}_{k}({args})", real=True) for k, (pw, args) in enumerate(found.items(), 1)}
 
 
 class ProtocolName(sp.Symbol):
-    r"""The name of a protocol in a model's equations: a real symbol named ``"h(t)"`` or ``"h_1(t)"``, printed as a
-    function of time is, ``h(t)``, ``h_{1}(t)`` (:func:`protocols`).
+    r"""The name of a protocol in a model's equations: a real symbol named ``"h(t)"``, ``"h_1(t)"`` or ``"h(c, t)"``,
+    printed as a function is, ``h(t)``, ``h_{1}(t)``, ``h(c, t)`` (:func:`protocols`).
 
     Examples
     --------
@@ -119,8 +127,9 @@ class ProtocolName(sp.Symbol):
         return (4, 0, type(self).__name__), (1, (self.name,)), sp.S.One.sort_key(), sp.S.One
 
     def _latex(self, printer: Any) -> str:
-        head, _, arg = self.name.partition("(")
-        return f"{printer._print(sp.Symbol(head))}({printer._print(sp.Symbol(arg.rstrip(')')))})"
+        head, _, args = self.name.partition("(")
+        inner = ", ".join(printer._print(sp.Symbol(a)) for a in args.rstrip(")").split(", "))
+        return f"{printer._print(sp.Symbol(head))}({inner})"
 
 
 def _zero(x: sp.Expr) -> bool:
@@ -254,8 +263,8 @@ class _WrittenPrinter(_Printer):
         if den.free_symbols & variables:
             return super()._print_Mul(expr)
         factors = num.as_ordered_factors() if isinstance(num, sp.Mul) else [num]
-        coeff = [f for f in factors if not (f.free_symbols & variables)]
-        rest = [f for f in factors if f.free_symbols & variables]
+        coeff = [f for f in factors if not (f.free_symbols & variables) and not isinstance(f, ProtocolName)]
+        rest = [f for f in factors if f not in coeff]  # (a protocol after the state variables: \mu h(c))
         if not coeff or not rest:
             return super()._print_Mul(expr)
         top = self._factors_tex(coeff + rest)
@@ -503,7 +512,7 @@ def linear_lines(model: Any, width: float) -> list[str]:
     What ``LinearSDE.latex_lines`` returns; the checks are :func:`model_latex_lines`'s.
     """
     A, b, D = model.A, model.b, model.D
-    named = protocols(list(A) + list(b) + list(D), model.time)
+    named = protocols(list(A) + list(b) + list(D), model.time, model.variables)
     if named:
         A, b, D = (M.xreplace(named) for M in (A, b, D))
     z = model.variables
@@ -533,7 +542,7 @@ def nonlinear_lines(model: Any, width: float) -> list[str]:
     What ``SDE.latex_lines`` returns; the checks are :func:`model_latex_lines`'s.
     """
     drift, diffusion = model.drift, model.diffusion
-    named = protocols(list(drift.values()) + list(diffusion.values()), getattr(model, "time", None))
+    named = protocols(list(drift.values()) + list(diffusion.values()), getattr(model, "time", None), model.variables)
     if named:
         drift = {v: sp.sympify(e).xreplace(named) for v, e in drift.items()}
         diffusion = {v: sp.sympify(e).xreplace(named) for v, e in diffusion.items()}

@@ -1876,15 +1876,19 @@ def _termwise(b: sp.Expr, s: sp.Expr) -> sp.Expr:
     return sp.Add(*[min(_carried(b, t), key=size) for t in s.args])
 
 
-def _exp_carried_in(m: sp.Basic) -> sp.Basic:
-    """The product ``m`` with its exponential factor carried into a sum factor (:func:`_carried`), the shortest."""
+def _exp_carried_in(m: sp.Basic, depth: int = 0) -> sp.Basic:
+    """The product ``m`` with its exponential factors carried into its sum factors (:func:`_carried`), the shortest.
+
+    Several exponential factors are one exponential of their summed exponents (``e^{-a} e^{-2t}``), whose parts may
+    go into different sums: what is left outside after one is carried in is carried again (at most
+    :data:`EXP_BODIES` times)."""
     if not isinstance(m, sp.Mul):
         return m
     exps = [f for f in m.args if isinstance(f, sp.exp)]
-    if len(exps) != 1:
+    if not exps:
         return m
-    parts = sp.Add.make_args(sp.expand(exps[0].args[0]))
-    rest = [f for f in m.args if f is not exps[0]]
+    rest = [f for f in m.args if not isinstance(f, sp.exp)]
+    parts = sp.Add.make_args(sp.expand(sp.Add(*[f.args[0] for f in exps])))
     cands = [m]
     # the part of the exponent carried in, the rest left out: any part of an exponent of at most EXP_BODIES terms,
     # else the whole (the parts of -(k_1 + ... + k_n) t: 2^n choices)
@@ -1900,7 +1904,24 @@ def _exp_carried_in(m: sp.Basic) -> sp.Basic:
             for carried in _carried(b / n, base)[:-1]:
                 cands.append(sp.Mul(*others, left, carried ** n))
     load = _exp_load(m)  # (carried in only where an exponential cancels or a growing one goes: not for width alone)
-    return min([m] + [c for c in cands[1:] if _exp_load(c) < load], key=size)
+    kept = [c for c in cands[1:] if _exp_load(c) < load]
+    if depth < EXP_BODIES:  # (an exponential left outside, carried into another sum)
+        kept = [_exp_carried_in(c, depth + 1) if isinstance(c, sp.Mul) and any(isinstance(f, sp.exp) for f in c.args)
+                else c for c in kept]
+    best = min([m] + kept, key=size)
+    near = [c for c in [m] + kept if size(c)[0] <= (1 + EXP_TIE) * size(best)[0]]
+    return min(near, key=lambda c: (_growing(c), size(c)))
+
+
+#: Forms whose printed width is within this share of the narrowest are read as alike when exponentials are carried
+#: in: the one with fewer growing exponentials is kept (a hand writes decays, ``e^{-2t}``, not ``e^{2t - a}``).
+EXP_TIE = 0.02
+
+
+def _growing(e: sp.Basic) -> int:
+    """The exponentials of ``e`` whose exponent has a term without a minus sign (``e^{2t - a}`` grows in ``t``)."""
+    return sum(1 for x in sp.preorder_traversal(e) if isinstance(x, sp.exp)
+               and any(not p.could_extract_minus_sign() for p in sp.Add.make_args(sp.expand(x.args[0]))))
 
 
 def _exp_load(e: sp.Basic) -> tuple[int, int]:
