@@ -179,3 +179,21 @@ def test_a_bracketed_sum_of_negative_terms_takes_its_sign_out():
     point = {a: 0.3, b: 1.7, x: 0.9, y: 2.2}
     assert abs(float(held.subs(point)) + float(((a + b) / (x + y)).subs(point))) < 1e-12
     assert _bracketed((a - b) / (x + y), False, {"symbol_names": {}}) == [r"+ \frac{1}{x + y} \Big( a", r"- b \Big)"]
+
+
+def test_a_root_standing_several_times_is_named_whole():
+    r"""The information rates' \dot D_{v, y}: \sqrt{D_x \kappa_y^2 + D_y \gamma_x^2} four times in one quotient. The
+    layout named the two widest sums around it (C_1, C_2) and left it written out twice; an author names the root,
+    once. A root that stands once is not named for itself (its sum is, as before)."""
+    from thermotheory.core.layout import _widest_sum, fit_lines
+
+    Dv, Dx, Dy, kx, ky, gv, gx, gy = sp.symbols("D_v D_x D_y kappa_x kappa_y gamma_v gamma_x gamma_y", positive=True)
+    root = sp.sqrt(Dx * ky**2 + Dy * gx**2)
+    form = (Dv * kx**2 * ky**2 * (gx + gy) * (sp.sqrt(Dy) * (gv + gx + gy) + root)
+            / ((gv + gx) * (gv + gy) * (sp.sqrt(Dy) * gv + root) * (sp.sqrt(Dy) * gx + root) * (sp.sqrt(Dy) * gy + root)))
+    assert _widest_sum(form) == root
+    lines = fit_lines(r"\dot D_{v, y}", form)
+    assert lines[1:] == [r"&\text{where}", r"C_{1} &= \sqrt{D_{x} \kappa_{y}^{2} + D_{y} \gamma_{x}^{2}}"], lines
+    assert lines[0].count("C_{1}") == 4 and r"\sqrt{D_{x}" not in lines[0], lines[0]
+    single = (Dv * kx**2 + Dx * gv * gx + Dy * gy**2 + Dx * ky**2 * gv**3) / (gv + root)
+    assert _widest_sum(single) == Dv * kx**2 + Dx * gv * gx + Dy * gy**2 + Dx * ky**2 * gv**3

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -168,10 +169,22 @@ def new_namer(values: Any, letters: str = "CKZQGRHJ") -> _Namer:
 INNER_SHARE = 0.5
 
 
+#: A root of a sum that stands this many times in a form is a candidate to name whole (:func:`_widest_sum`).
+REPEATED_ROOT = 2
+
+
+def _root_of_sum(a: sp.Basic) -> bool:
+    """Whether ``a`` is a square root of a sum (or its reciprocal)."""
+    return isinstance(a, sp.Pow) and isinstance(a.base, sp.Add) and a.exp in (sp.S.Half, -sp.S.Half)
+
+
 def _widest_sum(expr: sp.Expr) -> sp.Expr | None:
     r"""The sum of ``expr`` to name first: the widest, except that where it is a function's whole argument, the
     widest sum inside it that takes most of its width (:data:`INNER_SHARE`): ``\frac12 \ln(1 + a / C_1)`` reads
-    whole where ``\frac12 \ln C_1``, the logarithm's argument named, hides what it is."""
+    whole where ``\frac12 \ln C_1``, the logarithm's argument named, hides what it is. A root of a sum that
+    stands :data:`REPEATED_ROOT` times or more is named whole where its width times its count exceeds the widest
+    sum's: the information rates' :math:`\sqrt{D_x \kappa_y^2 + D_y \gamma_x^2}`, four times in one quotient, is
+    one name, not two sums named around four roots."""
     def width(a: sp.Expr) -> float:
         return latex_width(latex_of(a))
 
@@ -179,6 +192,12 @@ def _widest_sum(expr: sp.Expr) -> sp.Expr | None:
     if not sums:
         return None
     best = max(sums, key=width)
+    roots = Counter(a for a in sp.preorder_traversal(expr) if _root_of_sum(a) and a is not expr)
+    repeated = [r for r, n in roots.items() if n >= REPEATED_ROOT]
+    if repeated:  # (a root standing several times is named whole, as an author names a rate: Omega = sqrt(...))
+        root = max(repeated, key=lambda r: (width(r) * roots[r], sp.default_sort_key(r)))
+        if width(root) * roots[root] > width(best):
+            return root
     arguments = {a for f in sp.preorder_traversal(expr) if isinstance(f, sp.Function) for a in f.args}
     if best in arguments:
         inner = [a for a in sp.preorder_traversal(best) if isinstance(a, sp.Add) and a is not best]
