@@ -197,3 +197,22 @@ def test_a_root_standing_several_times_is_named_whole():
     assert lines[0].count("C_{1}") == 4 and r"\sqrt{D_{x}" not in lines[0], lines[0]
     single = (Dv * kx**2 + Dx * gv * gx + Dy * gy**2 + Dx * ky**2 * gv**3) / (gv + root)
     assert _widest_sum(single) == Dv * kx**2 + Dx * gv * gx + Dy * gy**2 + Dx * ky**2 * gv**3
+
+
+def test_a_named_root_is_used_by_every_result_of_the_block():
+    r"""The information-rates page: T^{path} (printed first, fitting over two lines) holds the root that \dot D_{v,
+    y} (printed after it, too wide) has named C_1; an author writes both through C_1, defined once."""
+    from thermotheory.export.derivation import quantity_lines
+
+    Dv, Dx, Dy, kx, ky, gv, gx, gy = sp.symbols("D_v D_x D_y kappa_x kappa_y gamma_v gamma_x gamma_y", positive=True)
+    root = sp.sqrt(Dx * ky**2 + Dy * gx**2)
+    first = (sp.sqrt(Dx * ky**2 + Dy * gv**2 + Dy * gx**2 + 2 * sp.sqrt(Dy * (Dy * gv**2 * gx**2 + ky**2 * (
+        Dv * kx**2 + Dx * gv**2)))) - root) / (2 * sp.sqrt(Dy)) - gv / 2
+    wide = (Dv * kx**2 * ky**2 * (gx + gy) * (sp.sqrt(Dy) * (gv + gx + gy) + root)
+            / ((gv + gx) * (gv + gy) * (sp.sqrt(Dy) * gv + root) * (sp.sqrt(Dy) * gx + root) * (sp.sqrt(Dy) * gy + root)))
+    lines = quantity_lines({"T": first, "D": wide})
+    tex = "\n".join(lines)
+    assert tex.count(r"C_{1} &= \sqrt{D_{x} \kappa_{y}^{2} + D_{y} \gamma_{x}^{2}}") == 1, tex
+    assert not any(r"\sqrt{D_{x} \kappa_{y}^{2} + D_{y} \gamma_{x}^{2}}" in line for line in lines
+                   if line.startswith(("T &=", "D &="))), tex
+    assert lines[0].startswith("T &=") and "C_{1}" in lines[0] and lines[1].startswith("D &="), tex

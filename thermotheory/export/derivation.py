@@ -13,7 +13,7 @@ from sympy import MatrixSymbol
 from sympy.core.function import AppliedUndef
 
 from ..core.closedform import ClosedForm, FamilyName, definition_rows, latex_of
-from ..core.layout import MAX_LINES, align_rows, fit_parts, too_long
+from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, too_long
 from ..core.presentation import compact, composite_candidates, one_form_per_sum, same_sums, through_composite
 from .layout import _GREEK, TEXT_WIDTH, checked_value, checked_width, fit_lines, latex_width, new_namer, tex_text
 from ..core.evaluate import latex
@@ -622,6 +622,7 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     lines: list[str] = []
     definitions: list[str] = []  # every result first, then all the definitions under one "where"
     composites = _composites(shown, width)  # the sums a wall of monomials depends through: each result in them
+    fitted: list[tuple[str, Any, int, int]] = []  # (label, form, first line, end): refitted once a root is named
     for name, expr, earlier in _results(shown, before):
         if earlier is not None:  # the form of a result above: printed as equal to it, not a second time
             lines.append(f"{name} &= {earlier}")
@@ -629,9 +630,12 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
         bare = ClosedForm(expr.expr, (), expr.names) if isinstance(expr, ClosedForm) else expr
         if composites:
             bare = _through_composite(bare, composites, width, namer, definitions)
+        bare = _named_roots(bare, namer)
         result, defined = fit_parts(name, bare, width, namer)
+        fitted.append((name, bare, len(lines), len(lines) + len(result)))
         lines += result
         definitions += defined
+    lines = _refitted(lines, fitted, namer, width, definitions)
     where = shared_definitions(shown.values())
     if where is not None:
         given = _given_above(shown, where)
@@ -646,6 +650,33 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     if definitions:
         lines += [r"&\text{where}", *definitions]
     return lines
+
+
+def _named_roots(form: Any, namer: Any) -> Any:
+    """``form`` with each root of a sum that the page has named (to fit a line: the layout names a root that stands
+    several times, :func:`~thermotheory.core.layout._widest_sum`) written by its name, as an author uses a rate once
+    defined."""
+    roots = {v: n for v, n in namer.named.items() if _root_of_sum(v)}
+    if not roots or not isinstance(form, (sp.Expr, ClosedForm)) or isinstance(form, sp.MatrixBase):
+        return form
+    if isinstance(form, ClosedForm):
+        return ClosedForm(form.expr.xreplace(roots), form.definitions, form.names)
+    return form.xreplace(roots)
+
+
+def _refitted(lines: list[str], fitted: list[tuple[str, Any, int, int]], namer: Any, width: float,
+              definitions: list[str]) -> list[str]:
+    """The block's lines with each result printed before a root of a sum was named (:func:`_named_roots`), that
+    holds it, fitted again through the name: one root, one name, in every result of the block."""
+    out = list(lines)
+    for name, form, start, end in reversed(fitted):
+        again = _named_roots(form, namer)
+        if again is form or again == form:
+            continue
+        result, defined = fit_parts(name, again, width, namer)
+        out[start:end] = result
+        definitions += defined
+    return out
 
 
 def _composites(shown: Mapping[str, Any], width: float) -> list[sp.Expr]:
