@@ -34,7 +34,8 @@ RAMP = sp.Piecewise((t / tau, t < tau), (1, True))
 
 def test_a_piecewise_result_prints_its_branches_in_display_style():
     tex = latex_of(sp.Piecewise((a / t, t < tau), (b, True)))
-    assert tex == r"\begin{cases} \displaystyle \frac{a}{t} & \text{for}\: t < \tau \\[1ex] b & \text{otherwise} \end{cases}"
+    assert tex == (r"\begin{cases} \displaystyle \frac{a}{t} & \text{for}\: t < \tau \\[1ex] b & \text{otherwise} "
+                   r"\end{cases}")
     # a term or a factor at the top level is set as the display is (an entropy: cases + \frac{1}{2} \ln(...))
     pw = sp.Piecewise((a / t, t < tau), (b, True))
     for top in (pw + sp.log(2 * sp.pi * a) / 2, b * pw, 1 + b * pw):
@@ -43,6 +44,14 @@ def test_a_piecewise_result_prints_its_branches_in_display_style():
     for inner in (pw / t, sp.log(pw), 1 / (1 + pw), sp.sqrt(pw + t)):
         tex = latex_of(inner)
         assert r"\displaystyle" not in tex and r"\begin{cases}" in tex, tex
+    # the same piecewise at the top level and inside a function, an exponent, a denominator or a root of the same
+    # form (from a review): display style at the top only
+    for nested, both in [(sp.log(pw), pw - 1 - sp.log(pw)), (sp.exp(pw), pw + sp.exp(pw)),
+                         (1 / (1 + pw), pw + 1 / (1 + pw)), (sp.sqrt(1 + pw), pw * sp.sqrt(1 + pw)),
+                         (sp.log(pw), a * pw - sp.log(pw))]:
+        tex = latex_of(both)
+        assert tex.count(r"\displaystyle") == 1 and tex.count(r"\begin{cases}") == 2, tex
+        assert r"\displaystyle" not in latex_of(nested) and latex_of(nested) in tex, tex
     # the same part printed at the top level and then inside: each as its place asks (no remembered print)
     assert r"\displaystyle" in latex_of(pw) and r"\displaystyle" not in latex_of(pw / t)
     assert r"\displaystyle" in latex_of(pw)
@@ -111,3 +120,16 @@ def test_a_protocol_of_a_clock_variable_is_named_by_it():
     both = sp.Piecewise((x, c < t), (0, True))
     assert [latex_of(n) for n in protocols([both], t, [x, c]).values()] == ["h(t, x, c)"]
     assert protocols([sp.Piecewise((a, a < b), (b, True)) * x], t, [x, c]) == {}
+
+
+def test_review_a_state_variable_takes_its_letter_and_a_nested_piecewise_is_no_second_protocol():
+    """From a review: a state variable h left the protocol named h(t) beside dh; a piecewise inside the protocol
+    was named h_2(t), defined and used nowhere."""
+    x, h = sp.symbols("x h", real=True)
+    lines = model_latex_lines(tt.LinearSDE({x: -x / tau + a * RAMP, h: -h}, {x: 1, h: 1}, time=t))
+    assert any(line.startswith(r"u(t) &= \begin{cases}") for line in lines) and "h(t)" not in "".join(lines), lines
+    inner = sp.Piecewise((t / tau, t < tau / 2), (sp.Rational(1, 2), True))
+    lines = model_latex_lines(tt.LinearSDE({x: -x / tau + a * sp.Piecewise((inner, t < tau), (1, True))}, {x: 1},
+                                           time=t))
+    defined = [line for line in lines if "(t) &=" in line]
+    assert len(defined) == 1 and defined[0].startswith("h(t) &="), lines

@@ -216,3 +216,25 @@ def test_a_named_root_is_used_by_every_result_of_the_block():
     assert not any(r"\sqrt{D_{x} \kappa_{y}^{2} + D_{y} \gamma_{x}^{2}}" in line for line in lines
                    if line.startswith(("T &=", "D &="))), tex
     assert lines[0].startswith("T &=") and "C_{1}" in lines[0] and lines[1].startswith("D &="), tex
+
+
+def test_review_a_root_and_its_reciprocal_are_one_name_and_no_definition_is_left_unused():
+    """From a review: 1/sqrt(S) and sqrt(S) were counted and named apart (C_1 = 1/sqrt(S), C_2 = sqrt(S)); a result
+    fitted before a root was named kept the definition of its first fit, used nowhere."""
+    from thermotheory.core.layout import fit_lines
+    from thermotheory.export.derivation import quantity_lines
+
+    a, b, c, d, Dx, Dy, k, g = sp.symbols("a b c d D_x D_y k g", positive=True)
+    r = sp.sqrt(Dx * k**2 + Dy * g**2)
+    lines = fit_lines("F", (a + 1 / r) * (b + 1 / r) * (c + r) * (d + r), 200.0)
+    assert lines[1:] == [r"&\text{where}", r"C_{1} &= \sqrt{D_{x} k^{2} + D_{y} g^{2}}"], lines
+    assert lines[0].count(r"\frac{1}{C_{1}}") == 2, lines
+    q1 = (a * b * c * d + a * r + b * Dx * Dy * k * g + c**2 * d**2 * a * b + Dx**2 * Dy**2) / (a + b + c + d + Dx * k
+                                                                                                + Dy * g)
+    q2 = (a * r + b) * (c * r + d) / ((r + a * b) * (r + c * d))
+    for width in (160.0, 220.0, 300.0):
+        lines = quantity_lines({"Q_1": q1, "Q_2": q2}, width=width)
+        body = "\n".join(lines)
+        defined = [line.split(" &=")[0] for line in lines if line.startswith("C_{")]
+        assert all(body.count(name) >= 2 for name in defined), body  # each name used beside its definition
+        assert len(defined) == len(set(defined)), body

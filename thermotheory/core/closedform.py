@@ -882,19 +882,11 @@ def _settings_key(settings: Mapping[str, Any]) -> Any:
 CASES_GAP = r" \\[1ex] "
 
 
-def _display_level(expr: Any) -> frozenset:
-    r"""The piecewise parts of ``expr`` that print at the display's level: ``expr`` itself, a term of it, or a factor
-    of it or of a term that prints no fraction (``\begin{cases} \dots \end{cases} + \frac{1}{2} \ln(2 \pi e)``);
-    not one in a numerator, a root, an exponent or a function's argument."""
-    if not isinstance(expr, sp.Basic) or not expr.has(sp.Piecewise):
-        return frozenset()
-    found = set()
-    for term in (expr.args if isinstance(expr, sp.Add) else (expr,)):
-        if isinstance(term, sp.Piecewise):
-            found.add(term)
-        elif isinstance(term, sp.Mul) and sp.fraction(term)[1] == 1:
-            found |= {f for f in term.args if isinstance(f, sp.Piecewise)}
-    return frozenset(found)
+def _keeps_display_level(expr: Any) -> bool:
+    r"""Whether the parts of ``expr``, itself at the display's level, are there too: the terms of a sum and the
+    factors of a product that prints no fraction (``\begin{cases} \dots \end{cases} + \frac{1}{2} \ln(2 \pi e)``);
+    not a numerator, a root, an exponent or a function's argument."""
+    return isinstance(expr, sp.Add) or (isinstance(expr, sp.Mul) and sp.fraction(expr)[1] == 1)
 
 
 class _Printer(LatexPrinter):
@@ -917,14 +909,28 @@ class _Printer(LatexPrinter):
         super().__init__(settings)
         key = _settings_key(self._settings)
         self._printed_key = None if key is None else (type(self), key)
-        self._display: frozenset = frozenset()
+        self._level = False  # whether the part printed now sits at the display's level (set by doprint)
+        self._here = False  # the same, for the node whose printing method runs now
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         """sympy's dispatch, remembered for each sub-expression printed without keywords under the same settings:
         the presentation pass prints thousands of candidate forms that share most of their factors (not a part
         that holds a piecewise set in display style: it prints otherwise elsewhere)."""
-        if kwargs or self._printed_key is None or not isinstance(expr, sp.Basic) or expr.is_Number or (
-                self._display and expr.has(sp.Piecewise)):
+        here = self._level
+        if here and isinstance(expr, sp.Basic) and expr.has(sp.Piecewise):  # (prints as its place asks)
+            self._here, self._level = here, _keeps_display_level(expr)
+            try:
+                return super()._print(expr, **kwargs)
+            finally:
+                self._level = here
+        self._here = self._level = False
+        try:
+            return self._remembered(expr, **kwargs)
+        finally:
+            self._level = here
+
+    def _remembered(self, expr: Any, **kwargs: Any) -> str:
+        if kwargs or self._printed_key is None or not isinstance(expr, sp.Basic) or expr.is_Number:
             return super()._print(expr, **kwargs)
         key = (self._printed_key, expr)
         try:
@@ -944,19 +950,20 @@ class _Printer(LatexPrinter):
 
         ``cases`` sets its branches in text style: fractions shrink to the size of an index. A piecewise result
         a page prints (a heat, an efficiency), or a term or a factor of it outside any fraction
-        (:func:`_display_level`), is set as the display around it is (what mathtools' ``dcases`` does, here with
-        amsmath alone), the rows apart by :data:`CASES_GAP`; one inside a fraction, a root or a function keeps
-        text style.
+        (:func:`_keeps_display_level`), is set as the display around it is (what mathtools' ``dcases`` does, here
+        with amsmath alone), the rows apart by :data:`CASES_GAP`; one inside a fraction, a root or a function
+        keeps text style, wherever else the same piecewise stands.
         """
-        self._display = _display_level(expr)
+        self._level = True
         try:
             return super().doprint(expr)
         finally:
-            self._display = frozenset()
+            self._level = self._here = False
 
     def _print_Piecewise(self, expr: Any) -> str:
+        display = self._here
         tex = super()._print_Piecewise(expr)
-        if expr not in self._display or r"\frac" not in tex:
+        if not display or r"\frac" not in tex:
             return tex
         rows = []
         for e, c in expr.args:

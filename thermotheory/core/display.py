@@ -30,7 +30,8 @@ import sympy as sp
 from ..errors import InvalidDiffusion, InvalidExport, ModelError
 from .checks import as_expression
 from .closedform import _Printer, latex_of
-from .layout import TEXT_WIDTH, _pack, _signed_terms, _widest_sum, checked_width, fit_lines, latex_width, new_namer
+from .layout import (TEXT_WIDTH, _pack, _signed_terms, _widest_sum, checked_width, fit_lines, latex_width, named_as,
+                     new_namer)
 from .presentation import (Reading, _ordered, compact, equal_at_random_points, leading_minus, nested_fractions,
                            shared_factors)
 
@@ -95,14 +96,16 @@ def protocols(exprs: Sequence[Any], time: sp.Symbol | None,
     exprs = [sp.sympify(e) for e in exprs]
     found: dict[sp.Piecewise, str] = {}
     for e in exprs:
-        for node in sp.preorder_traversal(e):
-            if isinstance(node, sp.Piecewise) and node not in found:
+        nodes = sp.preorder_traversal(e)
+        for node in nodes:
+            if isinstance(node, sp.Piecewise):
                 args = [c.name for c in carriers if c in node.free_symbols]
-                if args:
-                    found[node] = ", ".join(args)
+                if args:  # (the outermost only: a piecewise inside a protocol is part of its definition)
+                    found.setdefault(node, ", ".join(args))
+                    nodes.skip()
     if not found:
         return {}
-    used = {getattr(a, "name", "") for e in exprs for a in e.atoms(sp.Symbol)}
+    used = {getattr(a, "name", "") for e in exprs for a in e.atoms(sp.Symbol)} | {c.name for c in carriers}
     used |= {type(f).__name__ for e in exprs for f in e.atoms(sp.Function)}
     initials = {n.split("_")[0] for n in used if n}
     letter = next((c for c in PROTOCOL_LETTERS if c not in initials), PROTOCOL_LETTERS[0] + "_p")
@@ -448,7 +451,7 @@ def _name_sums(expr: sp.Expr, room: float, namer: Any, defs: list) -> sp.Expr:
         inner = _widest_sum(expr)
         if inner is None:
             break
-        expr = expr.xreplace({inner: _name(inner, namer, defs)})
+        expr = expr.xreplace(named_as(inner, _name(inner, namer, defs)))
     return expr
 
 

@@ -178,13 +178,29 @@ def _root_of_sum(a: sp.Basic) -> bool:
     return isinstance(a, sp.Pow) and isinstance(a.base, sp.Add) and a.exp in (sp.S.Half, -sp.S.Half)
 
 
+def named_as(value: sp.Expr, name: sp.Expr) -> dict:
+    r"""The replacement that writes ``value`` as ``name`` in a form: for a root of a sum, its reciprocal too
+    (``1/\sqrt{S}`` is ``1/C_1``: sympy holds it as a power of its own, which replacing the root misses).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b, C = sp.symbols("a b C_1", positive=True)
+    >>> (sp.sqrt(a + b) + 1 / sp.sqrt(a + b)).xreplace(named_as(sp.sqrt(a + b), C))
+    C_1 + 1/C_1
+    """
+    if _root_of_sum(value) and value.exp == sp.S.Half:
+        return {value: name, 1 / value: 1 / name}
+    return {value: name}
+
+
 def _widest_sum(expr: sp.Expr) -> sp.Expr | None:
     r"""The sum of ``expr`` to name first: the widest, except that where it is a function's whole argument, the
     widest sum inside it that takes most of its width (:data:`INNER_SHARE`): ``\frac12 \ln(1 + a / C_1)`` reads
     whole where ``\frac12 \ln C_1``, the logarithm's argument named, hides what it is. A root of a sum that
-    stands :data:`REPEATED_ROOT` times or more is named whole where its width times its count exceeds the widest
-    sum's: the information rates' :math:`\sqrt{D_x \kappa_y^2 + D_y \gamma_x^2}`, four times in one quotient, is
-    one name, not two sums named around four roots."""
+    stands :data:`REPEATED_ROOT` times or more (counted with its reciprocal, :func:`named_as`) is named whole where
+    its width times its count exceeds the widest sum's: the information rates' :math:`\sqrt{D_x \kappa_y^2 + D_y
+    \gamma_x^2}`, four times in one quotient, is one name, not two sums named around four roots."""
     def width(a: sp.Expr) -> float:
         return latex_width(latex_of(a))
 
@@ -192,7 +208,7 @@ def _widest_sum(expr: sp.Expr) -> sp.Expr | None:
     if not sums:
         return None
     best = max(sums, key=width)
-    roots = Counter(a for a in sp.preorder_traversal(expr) if _root_of_sum(a) and a is not expr)
+    roots = Counter(sp.sqrt(a.base) for a in sp.preorder_traversal(expr) if _root_of_sum(a) and a is not expr)
     repeated = [r for r, n in roots.items() if n >= REPEATED_ROOT]
     if repeated:  # (a root standing several times is named whole, as an author names a rate: Omega = sqrt(...))
         root = max(repeated, key=lambda r: (width(r) * roots[r], sp.default_sort_key(r)))
@@ -301,7 +317,7 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
             if latex_width(piece) + 40.0 > width:  # one term too wide: name its widest sum
                 inner = _widest_sum(term)
                 if inner is not None:
-                    term = term.xreplace({inner: namer.name(inner, defs)})
+                    term = term.xreplace(named_as(inner, namer.name(inner, defs)))
                 sign = "- " if term.could_extract_minus_sign() else "+ "
                 piece = (sign if pieces or sign == "- " else "") + latex_of(-term if sign == "- " else term,
                                                                             **settings)
@@ -313,7 +329,7 @@ def _fit_expr(lhs: str, expr: Any, width: float, namer: _Namer, defs: list[tuple
             break
         shown, sibling = (None, None) if inner in namer.named else _through_sibling(inner, expr, width, namer, defs,
                                                                                       settings)
-        expr = expr.xreplace({inner: namer.name(inner, defs, shown)})
+        expr = expr.xreplace(named_as(inner, namer.name(inner, defs, shown)))
         if sibling is not None:  # named for inner's definition: named here too
             expr = expr.xreplace({sibling: namer.name(sibling, defs)})
         tex = latex_of(expr, **settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -13,7 +14,7 @@ from sympy import MatrixSymbol
 from sympy.core.function import AppliedUndef
 
 from ..core.closedform import ClosedForm, FamilyName, definition_rows, latex_of
-from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, too_long
+from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, named_as, too_long
 from ..core.presentation import compact, composite_candidates, one_form_per_sum, same_sums, through_composite
 from .layout import _GREEK, TEXT_WIDTH, checked_value, checked_width, fit_lines, latex_width, new_namer, tex_text
 from ..core.evaluate import latex
@@ -619,23 +620,24 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     shown = shown_forms(quantities, sums, width)
     if namer is None:
         namer = page_namer(shown.values(), shown)  # one set of introduced names for the whole block
-    lines: list[str] = []
-    definitions: list[str] = []  # every result first, then all the definitions under one "where"
     composites = _composites(shown, width)  # the sums a wall of monomials depends through: each result in them
-    fitted: list[tuple[str, Any, int, int]] = []  # (label, form, first line, end): refitted once a root is named
-    for name, expr, earlier in _results(shown, before):
-        if earlier is not None:  # the form of a result above: printed as equal to it, not a second time
-            lines.append(f"{name} &= {earlier}")
-            continue
-        bare = ClosedForm(expr.expr, (), expr.names) if isinstance(expr, ClosedForm) else expr
-        if composites:
-            bare = _through_composite(bare, composites, width, namer, definitions)
-        bare = _named_roots(bare, namer)
-        result, defined = fit_parts(name, bare, width, namer)
-        fitted.append((name, bare, len(lines), len(lines) + len(result)))
-        lines += result
-        definitions += defined
-    lines = _refitted(lines, fitted, namer, width, definitions)
+    results = list(_results(shown, before))
+    trial = copy.copy(namer)  # (a first fit, to see which roots the layout names)
+    trial.named, trial.printed = dict(namer.named), set(namer.printed)
+    lines, definitions = _block_lines(results, composites, width, trial)  # every result, then its definitions
+    roots = [v for v in trial.named if v not in namer.named and _root_of_sum(v)]
+    if not roots:
+        namer.__dict__.update(trial.__dict__)
+    else:  # a root the layout named: named first, then written by its name in every result of the block
+        definitions = []
+        for root in roots:
+            named: list[tuple[str, Any]] = []
+            namer.name(root, named)
+            for label, value in named:
+                result, defined = fit_parts(label, value, width, namer)
+                definitions += result + defined
+        lines, more = _block_lines(results, composites, width, namer)
+        definitions += more
     where = shared_definitions(shown.values())
     if where is not None:
         given = _given_above(shown, where)
@@ -656,7 +658,7 @@ def _named_roots(form: Any, namer: Any) -> Any:
     """``form`` with each root of a sum that the page has named (to fit a line: the layout names a root that stands
     several times, :func:`~thermotheory.core.layout._widest_sum`) written by its name, as an author uses a rate once
     defined."""
-    roots = {v: n for v, n in namer.named.items() if _root_of_sum(v)}
+    roots = {k: w for v, n in namer.named.items() if _root_of_sum(v) for k, w in named_as(v, n).items()}
     if not roots or not isinstance(form, (sp.Expr, ClosedForm)) or isinstance(form, sp.MatrixBase):
         return form
     if isinstance(form, ClosedForm):
@@ -664,19 +666,22 @@ def _named_roots(form: Any, namer: Any) -> Any:
     return form.xreplace(roots)
 
 
-def _refitted(lines: list[str], fitted: list[tuple[str, Any, int, int]], namer: Any, width: float,
-              definitions: list[str]) -> list[str]:
-    """The block's lines with each result printed before a root of a sum was named (:func:`_named_roots`), that
-    holds it, fitted again through the name: one root, one name, in every result of the block."""
-    out = list(lines)
-    for name, form, start, end in reversed(fitted):
-        again = _named_roots(form, namer)
-        if again is form or again == form:
+def _block_lines(results: list, composites: list, width: float, namer: Any) -> tuple[list[str], list[str]]:
+    """The lines of a block's results (:func:`_results`), each fitted to ``width``, and the definitions they
+    introduce; roots the page has named written by their names (:func:`_named_roots`)."""
+    lines: list[str] = []
+    definitions: list[str] = []
+    for name, expr, earlier in results:
+        if earlier is not None:  # the form of a result above: printed as equal to it, not a second time
+            lines.append(f"{name} &= {earlier}")
             continue
-        result, defined = fit_parts(name, again, width, namer)
-        out[start:end] = result
+        bare = ClosedForm(expr.expr, (), expr.names) if isinstance(expr, ClosedForm) else expr
+        if composites:
+            bare = _through_composite(bare, composites, width, namer, definitions)
+        result, defined = fit_parts(name, _named_roots(bare, namer), width, namer)
+        lines += result
         definitions += defined
-    return out
+    return lines, definitions
 
 
 def _composites(shown: Mapping[str, Any], width: float) -> list[sp.Expr]:
