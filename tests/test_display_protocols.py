@@ -38,10 +38,10 @@ def test_a_piecewise_result_prints_its_branches_in_display_style():
                    r"\end{cases}")
     # a term or a factor at the top level is set as the display is (an entropy: cases + \frac{1}{2} \ln(...))
     pw = sp.Piecewise((a / t, t < tau), (b, True))
-    for top in (pw + sp.log(2 * sp.pi * a) / 2, b * pw, 1 + b * pw):
+    for top in (pw + sp.log(2 * sp.pi * a) / 2, b * pw, 1 + b * pw, pw / 2, pw * sp.exp(-t), pw * t / 2):
         assert latex_of(top).count(r"\displaystyle") == 1, latex_of(top)
     # inside a fraction, a function or a root the cases stay as sympy sets them
-    for inner in (pw / t, sp.log(pw), 1 / (1 + pw), sp.sqrt(pw + t)):
+    for inner in (pw / t, sp.log(pw), 1 / (1 + pw), sp.sqrt(pw + t), sp.log(pw) / 2, pw * t / (2 * a)):
         tex = latex_of(inner)
         assert r"\displaystyle" not in tex and r"\begin{cases}" in tex, tex
     # the same piecewise at the top level and inside a function, an exponent, a denominator or a root of the same

@@ -886,7 +886,7 @@ def _keeps_display_level(expr: Any) -> bool:
     r"""Whether the parts of ``expr``, itself at the display's level, are there too: the terms of a sum and the
     factors of a product that prints no fraction (``\begin{cases} \dots \end{cases} + \frac{1}{2} \ln(2 \pi e)``);
     not a numerator, a root, an exponent or a function's argument."""
-    return isinstance(expr, sp.Add) or (isinstance(expr, sp.Mul) and sp.fraction(expr)[1] == 1)
+    return isinstance(expr, sp.Add) or (isinstance(expr, sp.Mul) and sp.fraction(expr, exact=True)[1] == 1)
 
 
 class _Printer(LatexPrinter):
@@ -916,18 +916,18 @@ class _Printer(LatexPrinter):
         """sympy's dispatch, remembered for each sub-expression printed without keywords under the same settings:
         the presentation pass prints thousands of candidate forms that share most of their factors (not a part
         that holds a piecewise set in display style: it prints otherwise elsewhere)."""
-        here = self._level
+        here, node = self._level, self._here
         if here and isinstance(expr, sp.Basic) and expr.has(sp.Piecewise):  # (prints as its place asks)
             self._here, self._level = here, _keeps_display_level(expr)
             try:
                 return super()._print(expr, **kwargs)
             finally:
-                self._level = here
+                self._level, self._here = here, node
         self._here = self._level = False
         try:
             return self._remembered(expr, **kwargs)
         finally:
-            self._level = here
+            self._level, self._here = here, node
 
     def _remembered(self, expr: Any, **kwargs: Any) -> str:
         if kwargs or self._printed_key is None or not isinstance(expr, sp.Basic) or expr.is_Number:
@@ -1022,7 +1022,12 @@ class _Printer(LatexPrinter):
         if isinstance(expr, sp.Mul) and len(expr.args) >= 2:
             c, rest = expr.args[0], expr.args[1:]
             if c.is_Rational and c.q != 1 and self._fraction_first(rest):
-                tex = rf"\frac{{{abs(c.p)}}}{{{c.q}}} {self._print(sp.Mul(*rest))}"
+                level, self._level = self._level, self._here  # (the fraction in front: the rest stands where it is)
+                try:
+                    body = self._print(sp.Mul(*rest))
+                finally:
+                    self._level = level
+                tex = rf"\frac{{{abs(c.p)}}}{{{c.q}}} {body}"
                 return "- " + tex if c < 0 else tex
         return super()._print_Mul(_plain_decays(expr, self._settings["symbol_names"]))
 
