@@ -190,7 +190,8 @@ def test_a_root_standing_several_times_is_named_whole():
     Dv, Dx, Dy, kx, ky, gv, gx, gy = sp.symbols("D_v D_x D_y kappa_x kappa_y gamma_v gamma_x gamma_y", positive=True)
     root = sp.sqrt(Dx * ky**2 + Dy * gx**2)
     form = (Dv * kx**2 * ky**2 * (gx + gy) * (sp.sqrt(Dy) * (gv + gx + gy) + root)
-            / ((gv + gx) * (gv + gy) * (sp.sqrt(Dy) * gv + root) * (sp.sqrt(Dy) * gx + root) * (sp.sqrt(Dy) * gy + root)))
+            / ((gv + gx) * (gv + gy) * (sp.sqrt(Dy) * gv + root) * (sp.sqrt(Dy) * gx + root)
+               * (sp.sqrt(Dy) * gy + root)))
     assert _widest_sum(form) == root
     lines = fit_lines(r"\dot D_{v, y}", form)
     assert lines[1:] == [r"&\text{where}", r"C_{1} &= \sqrt{D_{x} \kappa_{y}^{2} + D_{y} \gamma_{x}^{2}}"], lines
@@ -209,7 +210,8 @@ def test_a_named_root_is_used_by_every_result_of_the_block():
     first = (sp.sqrt(Dx * ky**2 + Dy * gv**2 + Dy * gx**2 + 2 * sp.sqrt(Dy * (Dy * gv**2 * gx**2 + ky**2 * (
         Dv * kx**2 + Dx * gv**2)))) - root) / (2 * sp.sqrt(Dy)) - gv / 2
     wide = (Dv * kx**2 * ky**2 * (gx + gy) * (sp.sqrt(Dy) * (gv + gx + gy) + root)
-            / ((gv + gx) * (gv + gy) * (sp.sqrt(Dy) * gv + root) * (sp.sqrt(Dy) * gx + root) * (sp.sqrt(Dy) * gy + root)))
+            / ((gv + gx) * (gv + gy) * (sp.sqrt(Dy) * gv + root) * (sp.sqrt(Dy) * gx + root)
+               * (sp.sqrt(Dy) * gy + root)))
     lines = quantity_lines({"T": first, "D": wide})
     tex = "\n".join(lines)
     assert tex.count(r"C_{1} &= \sqrt{D_{x} \kappa_{y}^{2} + D_{y} \gamma_{x}^{2}}") == 1, tex

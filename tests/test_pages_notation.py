@@ -305,8 +305,8 @@ def test_the_scan_sees_the_old_clash_of_sigma():
         page = "\n".join([r"\begin{align}", rf"dx &= - \frac{{x}}{{{head}}} h(t)\, dt + dW_{{x}} \\",
                           rf"{result} &= 2 \ln k", r"\end{align}",
                           rf"\raggedright ${result}$ & \raggedright a result & \raggedright {unit} \tabularnewline",
-                          rf"\raggedright ${head}$ & \raggedright a parameter & \raggedright {'time' if head == 't' else '--'}"
-                          r" \tabularnewline"])
+                          rf"\raggedright ${head}$ & \raggedright a parameter & "
+                          rf"\raggedright {'time' if head == 't' else '--'} \tabularnewline"])
         assert two_meanings(page) == ([f"{result} (a result) and the model's {head}"] if clash else []), result
     # a glossary with one symbol in two rows
     rows = "\n".join([r"\raggedright $\sigma$ & \raggedright noise & \raggedright -- \tabularnewline",
