@@ -18,6 +18,7 @@ re-exports it, with :func:`~thermotheory.export.layout.tex_text` for plain text.
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from collections import Counter
@@ -131,6 +132,17 @@ class _Namer:
     def __call__(self) -> sp.Symbol:
         self.count += 1
         return sp.Symbol(f"{self.letter}_{self.count}")
+
+    def fork(self) -> "_Namer":
+        """An independent copy: names taken from it leave this namer as it is (a trial layout); :meth:`take` adopts
+        what it named."""
+        other = copy.copy(self)
+        other.named, other.printed = dict(self.named), set(self.printed)
+        return other
+
+    def take(self, other: "_Namer") -> None:
+        """Adopt the names a fork (:meth:`fork`) of this namer has given since."""
+        self.__dict__.update(other.__dict__)
 
     def name(self, value: sp.Expr, defs: list, shown: sp.Expr | None = None,
              preferred: sp.Symbol | None = None) -> sp.Symbol:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -622,12 +621,11 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
         namer = page_namer(shown.values(), shown)  # one set of introduced names for the whole block
     composites = _composites(shown, width)  # the sums a wall of monomials depends through: each result in them
     results = list(_results(shown, before))
-    trial = copy.copy(namer)  # (a first fit, to see which roots the layout names)
-    trial.named, trial.printed = dict(namer.named), set(namer.printed)
+    trial = namer.fork()  # (a first fit, to see which roots the layout names)
     lines, definitions = _block_lines(results, composites, width, trial)  # every result, then its definitions
     roots = [v for v in trial.named if v not in namer.named and _root_of_sum(v)]
     if not roots:
-        namer.__dict__.update(trial.__dict__)
+        namer.take(trial)
     else:  # a root the layout named: named first, then written by its name in every result of the block
         definitions = []
         for root in roots:
