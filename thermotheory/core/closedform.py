@@ -1103,11 +1103,40 @@ class _Printer(LatexPrinter):
     def _print_Pow(self, expr: Any) -> str:
         if isinstance(expr.base, sp.Determinant) and expr.exp.is_Integer and expr.exp > 0:
             return self._print_Determinant(expr.base, self._print(expr.exp))
+        if expr.exp == -1 and _holds_fraction(expr.base):  # (1 + \frac{a}{b})^{-1}: the fraction at full size
+            return rf"\left({self._print(expr.base)}\right)^{{-1}}"
         if expr.exp.is_Integer and expr.exp > 0:  # (2 + 2 x)^2 as 4 (1 + x)^2
             content = _content_out(expr)
             if content is not None:
                 return self._print(content)
         return super()._print_Pow(expr)
+
+
+def _holds_fraction(base: Any) -> bool:
+    r"""Whether ``base`` is a sum with a term that prints a fraction: its reciprocal prints as ``\left(1 +
+    \frac{a}{b}\right)^{-1}``, as an author writes an efficiency ``(1 + Q/I)^{-1}``; as ``\frac{1}{1 + \frac{a}{b}}``
+    the inner fraction would shrink to text size, and a fraction inside it (a log's argument) to an index's.
+
+    Examples
+    --------
+    >>> a, b = sp.symbols("a b", positive=True)
+    >>> _holds_fraction(1 + a / b), _holds_fraction(1 + a * (1 + 1 / b)), _holds_fraction(1 + a * b)
+    (True, True, False)
+    >>> _holds_fraction(a / b), _holds_fraction(1 + sp.log(a / b))
+    (False, False)
+    """
+    return isinstance(base, sp.Add) and any(_prints_fraction(t) for t in base.args)
+
+
+def _prints_fraction(e: Any) -> bool:
+    """Whether ``e`` prints a fraction outside any function's argument and any exponent (``a (1 + 1/b)``)."""
+    if isinstance(e, sp.Rational):
+        return e.q != 1
+    if isinstance(e, sp.Pow):
+        return bool(e.exp.is_negative) or _prints_fraction(e.base)
+    if isinstance(e, (sp.Add, sp.Mul)):
+        return any(_prints_fraction(f) for f in e.args)
+    return False
 
 
 def _plain_decays(expr: Any, named: Any = ()) -> Any:

@@ -2159,6 +2159,30 @@ def _one_plus(e: sp.Expr) -> sp.Expr:
     return best
 
 
+def _over_numerator(e: sp.Expr) -> sp.Expr:
+    r"""A quotient ``N/(c N + R)`` whose denominator holds its numerator as a term, as ``(c + R/N)^{-1}``.
+
+    The learning efficiency ``\sigma^2 L/(\lambda^2 s^2 (1 - e^{-2t/\tau}) + \sigma^2 L)``, with ``L`` a long
+    logarithm, prints ``L`` twice; ``(1 + \lambda^2 s^2 (1 - e^{-2t/\tau})/(\sigma^2 L))^{-1}`` once, as an author
+    writes ``\eta = (1 + Q/I)^{-1}``. ``c`` is a number; the terms of ``R`` are each a multiple of no such ``N``.
+
+    Examples
+    --------
+    >>> a, b, x = sp.symbols("a b x", positive=True)
+    >>> _over_numerator(a * sp.log(x) / (b + a * sp.log(x)))
+    1/(1 + b/(a*log(x)))
+    """
+    n, d = sp.fraction(e)
+    if not d.is_Add or n.is_Number:
+        return e
+    ratios = [t / n for t in d.args]
+    c = sp.Add(*[q for q in ratios if q.is_Number])
+    if c == 0:
+        return e
+    rest = sp.Add(*[t for t, q in zip(d.args, ratios) if not q.is_Number])
+    return 1 / (c + rest / n)
+
+
 def _number(e: sp.Expr) -> sp.Expr:
     """A constant (no symbols) with its rational factor pulled out of a sum: ``1/2 - log(2)/2`` as ``(1 - log(2))/2``."""
     if not e.is_Add:
@@ -2195,6 +2219,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("log signs", _log_signs),
     ("terms cancelled", _terms_cancelled),
     ("one plus", _one_plus),
+    ("over the numerator", _over_numerator),
     ("matched sums", _matched_sums),
     ("exponential groups", _exp_groups_collected),
     ("radicands joined", _radicands_joined),
@@ -2203,7 +2228,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
 )
 CHEAP = ("logs combined", "logs split", "powers out of logs", "roots merged", "signs", "sign pairs", "exponentials",
          "natural scale", "root contents", "numerators", "fractions joined",
-         "spread", "log signs")
+         "spread", "log signs", "over the numerator")
 
 
 def _rational_parts(e: sp.Expr, fn: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
