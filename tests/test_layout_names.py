@@ -240,3 +240,31 @@ def test_review_a_root_and_its_reciprocal_are_one_name_and_no_definition_is_left
         defined = [line.split(" &=")[0] for line in lines if line.startswith("C_{")]
         assert all(body.count(name) >= 2 for name in defined), body  # each name used beside its definition
         assert len(defined) == len(set(defined)), body
+
+
+def test_a_sum_named_for_one_result_is_used_by_another_that_holds_it():
+    r"""The cascade report: T_{v \to y}'s definitions named the radicand of T^{path}'s first root (C_3) while
+    T^{path}, fitting its line, wrote it out; an author writes T^{path} = (\sqrt{C_3} - C_1)/(2\sqrt{D_y}) - \gamma_v/2.
+    A sum that stands in two or more results of a block is named first and used by each; one that stands in one
+    result only is named where its layout names it, as before."""
+    from thermotheory.export.derivation import _named_first, quantity_lines
+
+    b, c = sp.symbols("b_1:13", positive=True), sp.symbols("c_1:8", positive=True)
+    s = sp.Add(*[b[k] * b[k + 1] ** 2 for k in range(8)])  # a long radicand
+    short = sp.sqrt(s) / b[0] - b[9]  # fits its line with the radicand written out
+    p1, p2 = sp.Add(*[c[k] ** 2 * c[k + 1] for k in range(6)]), sp.Add(*[c[k] * c[k + 1] ** 3 for k in range(6)])
+    wide = b[10] / (sp.sqrt(s) * p1 - b[11] * p2)  # its denominator named, and in its definition the radicand
+    lines = quantity_lines({"T": short, "U": wide})
+    tex = "\n".join(lines)
+    radicand = [line for line in lines if line.split(" &=")[0].startswith("C_{") and "b_{1} b_{2}^{2}" in line
+                and r"\sqrt" not in line]
+    assert len(radicand) == 1, tex  # the radicand named once
+    name = radicand[0].split(" &=")[0]
+    assert lines[0].startswith("T &=") and rf"\sqrt{{{name}}}" in lines[0], tex  # and used by the short result
+    assert "b_{1} b_{2}^{2}" not in lines[0], tex
+    # the rule: a sum a result holds but printed without its name; not one every result holding it uses
+    namer = new_namer([short, wide])
+    trial = namer.fork()
+    trial.name(s, [])
+    assert _named_first(trial, namer, [(short, r"T &= \sqrt{a_{1} a_{2}^{2} + \dots}"), (wide, "U &= C_{1}")]) == [s]
+    assert _named_first(trial, namer, [(short, r"T &= \sqrt{C_{1}}"), (wide, "U &= C_{1}")]) == []

@@ -621,20 +621,23 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
         namer = page_namer(shown.values(), shown)  # one set of introduced names for the whole block
     composites = _composites(shown, width)  # the sums a wall of monomials depends through: each result in them
     results = list(_results(shown, before))
-    trial = namer.fork()  # (a first fit, to see which roots the layout names)
-    lines, definitions = _block_lines(results, composites, width, trial)  # every result, then its definitions
-    roots = [v for v in trial.named if v not in namer.named and _root_of_sum(v)]
-    if not roots:
+    trial = namer.fork()  # (a first fit, to see which roots and shared sums the layout names)
+    fitted: list[tuple[Any, str]] = []
+    lines, definitions = _block_lines(results, composites, width, trial, fitted=fitted)  # every result, its definitions
+    first = _named_first(trial, namer, fitted)
+    if not first:
         namer.take(trial)
-    else:  # a root the layout named: named first, then written by its name in every result of the block
+    else:  # named first, then written by its name in every result of the block
         definitions = []
-        for root in roots:
+        for value in first:
             named: list[tuple[str, Any]] = []
-            namer.name(root, named)
-            for label, value in named:
-                result, defined = fit_parts(label, value, width, namer)
+            namer.name(value, named)
+            names = next((f.names for f, _ in fitted if isinstance(f, ClosedForm) and _holds(f, value)), None)
+            for label, shown_value in named:
+                result, defined = fit_parts(label, shown_value, width, namer, names)
                 definitions += result + defined
-        lines, more = _block_lines(results, composites, width, namer)
+        sums = {v: namer.named[v] for v in first if not _root_of_sum(v)}
+        lines, more = _block_lines(results, composites, width, namer, sums)
         definitions += more
     where = shared_definitions(shown.values())
     if where is not None:
@@ -652,11 +655,33 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     return lines
 
 
-def _named_roots(form: Any, namer: Any) -> Any:
+def _named_first(trial: Any, namer: Any, fitted: Sequence[tuple[Any, str]]) -> list:
+    r"""What a block's trial layout (``trial``, a fork of ``namer``) named that its results are written through: a
+    root of a sum (:func:`~thermotheory.core.layout._widest_sum` names one that stands several times), and a sum
+    that a result holds but was printed without its name (``fitted``: each result's form and its printed lines; the
+    cascade's :math:`T^{\mathrm{path}}` wrote out the radicand that :math:`T_{v \to y}`'s definitions, printed after
+    it, named)."""
+    new = [v for v in trial.named if v not in namer.named]
+
+    def written_out(value: Any) -> bool:
+        name = latex_of(trial.named[value])
+        return any(_holds(form, value) and name not in tex for form, tex in fitted)
+
+    return [v for v in new if _root_of_sum(v) or (isinstance(v, sp.Add) and written_out(v))]
+
+
+def _holds(form: Any, value: Any) -> bool:
+    """Whether the result ``form`` (an expression or a ClosedForm's expression) has ``value`` as a part."""
+    expr = form.expr if isinstance(form, ClosedForm) else form
+    return isinstance(expr, sp.Basic) and not isinstance(expr, sp.MatrixBase) and expr.has(value)
+
+
+def _named_roots(form: Any, namer: Any, sums: Mapping | None = None) -> Any:
     """``form`` with each root of a sum that the page has named (to fit a line: the layout names a root that stands
     several times, :func:`~thermotheory.core.layout._widest_sum`) written by its name, as an author uses a rate once
-    defined."""
+    defined; and each of ``sums`` (value -> name: sums the block named first, :func:`_named_first`)."""
     roots = {k: w for v, n in namer.named.items() if _root_of_sum(v) for k, w in named_as(v, n).items()}
+    roots.update(sums or {})
     if not roots or not isinstance(form, (sp.Expr, ClosedForm)) or isinstance(form, sp.MatrixBase):
         return form
     if isinstance(form, ClosedForm):
@@ -664,9 +689,11 @@ def _named_roots(form: Any, namer: Any) -> Any:
     return form.xreplace(roots)
 
 
-def _block_lines(results: list, composites: list, width: float, namer: Any) -> tuple[list[str], list[str]]:
+def _block_lines(results: list, composites: list, width: float, namer: Any, sums: Mapping | None = None,
+                 fitted: list | None = None) -> tuple[list[str], list[str]]:
     """The lines of a block's results (:func:`_results`), each fitted to ``width``, and the definitions they
-    introduce; roots the page has named written by their names (:func:`_named_roots`)."""
+    introduce; roots the page has named, and ``sums`` (value -> name), written by their names (:func:`_named_roots`).
+    ``fitted``, where given, receives each result's form and the LaTeX of its lines."""
     lines: list[str] = []
     definitions: list[str] = []
     for name, expr, earlier in results:
@@ -676,7 +703,9 @@ def _block_lines(results: list, composites: list, width: float, namer: Any) -> t
         bare = ClosedForm(expr.expr, (), expr.names) if isinstance(expr, ClosedForm) else expr
         if composites:
             bare = _through_composite(bare, composites, width, namer, definitions)
-        result, defined = fit_parts(name, _named_roots(bare, namer), width, namer)
+        result, defined = fit_parts(name, _named_roots(bare, namer, sums), width, namer)
+        if fitted is not None:
+            fitted.append((expr, "\n".join(result)))
         lines += result
         definitions += defined
     return lines, definitions
