@@ -1122,18 +1122,17 @@ def _holds_fraction(base: Any) -> bool:
     >>> a, b = sp.symbols("a b", positive=True)
     >>> _holds_fraction(1 + a / b), _holds_fraction(1 + a * (1 + 1 / b)), _holds_fraction(1 + a * b)
     (True, True, False)
-    >>> _holds_fraction(a / b), _holds_fraction(1 + sp.log(a / b))
-    (False, False)
+    >>> _holds_fraction(a / b), _holds_fraction(1 + sp.log(a / b)), _holds_fraction(1 + a / 2)
+    (False, False, False)
     """
     return isinstance(base, sp.Add) and any(_prints_fraction(t) for t in base.args)
 
 
 def _prints_fraction(e: Any) -> bool:
-    """Whether ``e`` prints a fraction outside any function's argument and any exponent (``a (1 + 1/b)``)."""
-    if isinstance(e, sp.Rational):
-        return e.q != 1
+    """Whether ``e`` prints a fraction with symbols below, outside any function's argument and any exponent
+    (``a (1 + 1/b)``; not ``x/2``)."""
     if isinstance(e, sp.Pow):
-        return bool(e.exp.is_negative) or _prints_fraction(e.base)
+        return bool(e.exp.is_negative and e.base.free_symbols) or _prints_fraction(e.base)
     if isinstance(e, (sp.Add, sp.Mul)):
         return any(_prints_fraction(f) for f in e.args)
     return False
