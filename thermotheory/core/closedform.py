@@ -1029,7 +1029,40 @@ class _Printer(LatexPrinter):
                     self._level = level
                 tex = rf"\frac{{{abs(c.p)}}}{{{c.q}}} {body}"
                 return "- " + tex if c < 0 else tex
+        entries_last = self._entries_last(expr)
+        if entries_last is not None:
+            return entries_last
         return super()._print_Mul(_plain_decays(expr, self._settings["symbol_names"]))
+
+    def _factors_tex(self, factors: list) -> str:
+        """Factors side by side, each in brackets where a product needs them (a sum, a piecewise)."""
+        out = []
+        for i, f in enumerate(factors):
+            tex = self._print(f)
+            out.append(rf"\left({tex}\right)" if self._needs_mul_brackets(f, first=i == 0, last=i == len(factors) - 1)
+                       else tex)
+        return " ".join(out)
+
+    def _entries_last(self, expr: Any) -> str | None:
+        r"""A product whose numerator holds an entry of a named matrix (:func:`_entry`, a covariance entry
+        :math:`\Sigma_{x w}`) beside other symbols, printed with the entries last, as an author writes a coefficient
+        before the quantity it multiplies: ``2 \kappa \Sigma_{x w}``, ``g^{2} \Sigma_{v v}`` (sympy sorts by name,
+        ``\Sigma_{x w} \kappa``), determinants after the entries; None for any other product."""
+        if not isinstance(expr, sp.Mul):
+            return None
+        if expr.could_extract_minus_sign():
+            positive = -expr
+            inner = self._entries_last(positive) if isinstance(positive, sp.Mul) else None
+            return None if inner is None else "- " + inner
+        num, den = sp.fraction(expr, exact=True)
+        factors = num.as_ordered_factors() if isinstance(num, sp.Mul) else [num]
+        entries = [f for f in factors if _entry(f.as_base_exp()[0])]
+        determinants = [f for f in factors if isinstance(f.as_base_exp()[0], sp.Determinant)]
+        others = [f for f in factors if f not in entries and f not in determinants]
+        if not entries or not any(f.free_symbols for f in others) or any(_entry(s) for s in den.free_symbols):
+            return None
+        top = self._factors_tex(others + entries + determinants)
+        return top if den == 1 else rf"\frac{{{top}}}{{{self._print(den)}}}"
 
     def _fraction_first(self, factors: Sequence[Any]) -> bool:
         r"""Whether a fraction times ``factors`` is printed with the fraction in front.
@@ -1110,6 +1143,11 @@ class _Printer(LatexPrinter):
             if content is not None:
                 return self._print(content)
         return super()._print_Pow(expr)
+
+
+def _entry(sym: Any) -> bool:
+    """Whether ``sym`` is the symbol of an entry of a named matrix (``Sigma[x,w]``: :class:`CovarianceNames`)."""
+    return isinstance(sym, sp.Symbol) and "[" in sym.name
 
 
 def _holds_fraction(base: Any) -> bool:

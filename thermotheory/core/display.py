@@ -244,15 +244,6 @@ class _WrittenPrinter(_Printer):
 
     _default_settings = {**_Printer._default_settings, "variables": frozenset()}
 
-    def _factors_tex(self, factors: list) -> str:
-        """Factors side by side, each in brackets where a product needs them (a sum, a piecewise)."""
-        out = []
-        for i, f in enumerate(factors):
-            tex = self._print(f)
-            out.append(rf"\left({tex}\right)" if self._needs_mul_brackets(f, first=i == 0, last=i == len(factors) - 1)
-                       else tex)
-        return " ".join(out)
-
     def _print_Mul(self, expr: Any) -> str:
         variables = self._settings["variables"]
         if not variables or not (expr.free_symbols & variables) or not isinstance(expr, sp.Mul):
