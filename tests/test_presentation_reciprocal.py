@@ -37,13 +37,22 @@ def _agree_at_30_digits(e1: sp.Expr, e2: sp.Expr, seed: int) -> None:
 
 
 def test_the_reciprocal_of_a_sum_with_a_fraction_prints_as_a_power():
-    assert latex_of(1 / (1 + a / b)) == r"\left(1 + \frac{a}{b}\right)^{-1}"
-    # the rest as before: no fraction in the sum, a numerator other than one, another power
+    y = b + c
+    assert latex_of(1 / (1 + a / y)) == r"\left(1 + \frac{a}{b + c}\right)^{-1}"
+    assert latex_of(1 / (1 + a / sp.log(x))) == r"\left(1 + \frac{a}{\ln x}\right)^{-1}"
+    # in a product, after the rest of it (in a denominator its fraction would shrink too)
+    assert latex_of(c / (1 + a / y)) == r"c \left(1 + \frac{a}{b + c}\right)^{-1}"
+    assert latex_of(-a / (b * (x + 1 / y))) == r"- \frac{a}{b} \left(x + \frac{1}{b + c}\right)^{-1}"
+    assert latex_of((a + x) / (1 + a / y)) == r"\left(a + x\right) \left(1 + \frac{a}{b + c}\right)^{-1}"
+    # but not behind a bare logarithm (\ln x (\dots)^{-1} would read as the log of the product)
+    assert latex_of(sp.log(x) / (1 + a / y)) == r"\frac{\ln x}{1 + \frac{a}{b + c}}"
+    # the rest as before: no fraction in the sum, one over symbols (an author clears it), another power, a root
     assert latex_of(1 / (1 + a * b)) == r"\frac{1}{1 + a b}"
     assert latex_of(c / (1 + a / b)) == r"\frac{c}{1 + \frac{a}{b}}"
-    assert latex_of((1 + a / b) ** -2) == r"\frac{1}{\left(1 + \frac{a}{b}\right)^{2}}"
+    assert latex_of((1 + a / y) ** -2) == r"\frac{1}{\left(1 + \frac{a}{b + c}\right)^{2}}"
+    assert latex_of(2 / (1 + sp.sqrt(1 + a / y))) == r"\frac{2}{1 + \sqrt{1 + \frac{a}{b + c}}}"
     # a reader reads it back as the same value
-    assert hf.equal_at_random_points(hf.tex_to_sympy(latex_of(1 / (1 + a / b))), 1 / (1 + a / b))
+    assert hf.equal_at_random_points(hf.tex_to_sympy(latex_of(1 / (1 + a / y))), 1 / (1 + a / y))
 
 
 def test_a_quotient_holding_its_numerator_is_written_over_it():
@@ -54,6 +63,43 @@ def test_a_quotient_holding_its_numerator_is_written_over_it():
     assert _over_numerator(c * L / (x + L)) == c * L / (x + L)
     assert _over_numerator(1 / (x + c)) == 1 / (x + c)
     assert _over_numerator(x + c) == x + c
+
+
+def test_a_sum_of_the_denominator_divided_by_one_of_the_numerator():
+    # D_k = q S + r with q one monomial: S/(x (a S + 1)), the denominator multiplied out, is 1/(x (a + 1/S))
+    s = a * b + b * c + c * a + a + b + 1
+    e = s / (x * sp.expand(a * s + 1))
+    got = _over_numerator(e)
+    assert got == 1 / (x * (a + 1 / s))
+    _agree_at_30_digits(got, e, seed=11)
+    # a short sum (DIVIDE_MIN_TERMS), or one whose quotient reads no shorter (DIVIDE_GAIN): one fraction, as before
+    short = a * b + b * c + c * a + 1
+    assert _over_numerator(short / (x * sp.expand(a * short + 1))) == short / (x * sp.expand(a * short + 1))
+    assert _over_numerator((a + b) / (x * (a**2 + a * b + 1))) == (a + b) / (x * (a**2 + a * b + 1))
+    # no monomial quotient (the sums share nothing), or no sum to divide: unchanged
+    assert _over_numerator(s / (x * (c**2 + x))) == s / (x * (c**2 + x))
+    assert _over_numerator(a / (x * (a**2 + 1))) == a / (x * (a**2 + 1))
+
+
+def test_the_tracking_synapse_in_groups_writes_its_long_sum_once():
+    # the page's efficiency and learning rate in dimensionless groups: the sum C of the numerator stood again,
+    # multiplied out, in the denominator; now (\hat\kappa^2 \hat\tau_w + R/C)^{-1}, read back equal to the
+    # forms before this change (kept here as the reference, written by the page in its expanded quotient)
+    rho, snr, kh, th, tv = sp.symbols("rho SNR kappa_hat tau_w_hat tau_v", positive=True)
+    c1 = 2 * th * rho * (1 + (2 + rho) * (rho + snr)) + (th**2 * (rho + snr) + rho) * (rho * snr + (1 + rho) ** 2)
+    r = (1 + th) ** 2 * (th + rho) ** 2 * (rho * snr + (1 + rho) ** 2)
+    before = {"l_{w}": kh**2 * c1 / (tv * sp.expand(kh**2 * th * c1 + r)),
+              r"\eta_{w}": (1 + th) * (th + rho) * (1 + rho) * c1 / (sp.expand(kh**2 * th * c1 + r)
+                                                                     * (1 + th * (1 + rho + snr) + rho))}
+    page = (Path(__file__).resolve().parents[1] / "docs" / "derivations" / "synapse.md").read_text()
+    section = page.split("## Tracking, in dimensionless groups")[1].split("## ")[0]
+    for symbol, value in before.items():
+        line = next(ln for ln in section.splitlines() if ln.startswith(f"- ${symbol} = "))
+        tex = line[len(f"- ${symbol} = "):-1]
+        names = {kh: r"\hat{\kappa}", th: r"\hat{\tau}_{w}", snr: r"\mathrm{SNR}"}
+        assert tex.count(r"\right)^{-1}") == 1, tex
+        assert hf.glyphs(tex) < 0.85 * hf.glyphs(latex_of(value, symbol_names=names)), tex
+        assert hf.equal_at_random_points(hf.tex_to_sympy(tex), value), symbol
 
 
 def test_a_short_quotient_keeps_its_fraction():

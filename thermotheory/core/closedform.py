@@ -1032,6 +1032,9 @@ class _Printer(LatexPrinter):
         entries_last = self._entries_last(expr)
         if entries_last is not None:
             return entries_last
+        reciprocal = self._reciprocal_after(expr)
+        if reciprocal is not None:
+            return reciprocal
         return super()._print_Mul(_plain_decays(expr, self._settings["symbol_names"]))
 
     def _factors_tex(self, factors: list) -> str:
@@ -1048,7 +1051,7 @@ class _Printer(LatexPrinter):
         :math:`\Sigma_{x w}`) beside other symbols, printed with the entries last, as an author writes a coefficient
         before the quantity it multiplies: ``2 \kappa \Sigma_{x w}``, ``g^{2} \Sigma_{v v}`` (sympy sorts by name,
         ``\Sigma_{x w} \kappa``), determinants after the entries; None for any other product."""
-        if not isinstance(expr, sp.Mul):
+        if not isinstance(expr, sp.Mul) or not any(_entry(s) for s in expr.free_symbols):
             return None
         if expr.could_extract_minus_sign():
             positive = -expr
@@ -1063,6 +1066,26 @@ class _Printer(LatexPrinter):
             return None
         top = self._factors_tex(others + entries + determinants)
         return top if den == 1 else rf"\frac{{{top}}}{{{self._print(den)}}}"
+
+    def _reciprocal_after(self, expr: Any) -> str | None:
+        r"""A product with the reciprocal of a sum that holds a fraction (:func:`_holds_fraction`), printed as the
+        rest of the product and then the reciprocal as a power: ``\frac{a}{b} \left(c + \frac{r}{s}\right)^{-1}``
+        (in the denominator, the inner fraction would shrink to text size); None for any other product."""
+        if not isinstance(expr, sp.Mul):
+            return None
+        powers = [f for f in expr.args if isinstance(f, sp.Pow) and f.exp == -1 and _holds_fraction(f.base)]
+        if not powers:
+            return None
+        rest = sp.Mul(*[f for f in expr.args if f not in powers])
+        if any(self._bare_log(f) is not None for f in sp.Mul.make_args(rest)):
+            return None  # (\ln a \left(\dots\right)^{-1} would read as the log of the product)
+        tail = " ".join(self._print(f) for f in powers)
+        if rest == 1:
+            return tail
+        if rest == -1:
+            return "- " + tail
+        head = self._print(rest)
+        return rf"\left({head}\right) {tail}" if isinstance(rest, sp.Add) else f"{head} {tail}"
 
     def _fraction_first(self, factors: Sequence[Any]) -> bool:
         r"""Whether a fraction times ``factors`` is printed with the fraction in front.
@@ -1151,26 +1174,34 @@ def _entry(sym: Any) -> bool:
 
 
 def _holds_fraction(base: Any) -> bool:
-    r"""Whether ``base`` is a sum with a term that prints a fraction: its reciprocal prints as ``\left(1 +
-    \frac{a}{b}\right)^{-1}``, as an author writes an efficiency ``(1 + Q/I)^{-1}``; as ``\frac{1}{1 + \frac{a}{b}}``
-    the inner fraction would shrink to text size, and a fraction inside it (a log's argument) to an index's.
+    r"""Whether ``base`` is a sum with a term that prints a fraction over a long denominator (a sum, a function):
+    its reciprocal prints as ``\left(1 + \frac{a}{b + c}\right)^{-1}``, as an author writes an efficiency
+    ``(1 + Q/I)^{-1}``; as ``\frac{1}{1 + \frac{a}{b + c}}`` the inner fraction would shrink to text size, and a
+    fraction inside it (a log's argument) to an index's. A fraction over a product of symbols is one an author
+    clears (``\frac{A}{a^4 (m^2 + \frac{B}{a^2})}``, the lattice's integrand, is ``\frac{A}{a^2 (a^2 m^2 + B)}``):
+    it prints as before.
 
     Examples
     --------
-    >>> a, b = sp.symbols("a b", positive=True)
-    >>> _holds_fraction(1 + a / b), _holds_fraction(1 + a * (1 + 1 / b)), _holds_fraction(1 + a * b)
+    >>> a, b, c = sp.symbols("a b c", positive=True)
+    >>> _holds_fraction(1 + a / (b + c)), _holds_fraction(1 + a / sp.log(b)), _holds_fraction(1 + a * b)
     (True, True, False)
-    >>> _holds_fraction(a / b), _holds_fraction(1 + sp.log(a / b)), _holds_fraction(1 + a / 2)
+    >>> _holds_fraction(1 + a / b), _holds_fraction(1 + sp.log(a / (b + c))), _holds_fraction(1 + a / 2)
     (False, False, False)
+    >>> _holds_fraction(1 + sp.sqrt(1 + a / (b + c))), _holds_fraction(1 + (1 + a / (b + c)) ** 2)
+    (False, True)
     """
     return isinstance(base, sp.Add) and any(_prints_fraction(t) for t in base.args)
 
 
 def _prints_fraction(e: Any) -> bool:
-    """Whether ``e`` prints a fraction with symbols below, outside any function's argument and any exponent
-    (``a (1 + 1/b)``; not ``x/2``)."""
+    r"""Whether ``e`` prints a fraction over a sum or a function outside any function's argument, root and exponent
+    (``a (1 + \frac{1}{b + c})``; not ``\frac{x}{2}`` or ``\frac{x}{b}``, nor ``\sqrt{1 + \frac{a}{b + c}}``: a
+    root's argument reads as its own)."""
     if isinstance(e, sp.Pow):
-        return bool(e.exp.is_negative and e.base.free_symbols) or _prints_fraction(e.base)
+        if e.exp.is_negative:
+            return not isinstance(e.base, sp.Symbol) and bool(e.base.free_symbols)
+        return bool(e.exp.is_Integer) and _prints_fraction(e.base)
     if isinstance(e, (sp.Add, sp.Mul)):
         return any(_prints_fraction(f) for f in e.args)
     return False

@@ -2159,28 +2159,80 @@ def _one_plus(e: sp.Expr) -> sp.Expr:
     return best
 
 
+#: The most terms a sum may have, expanded, for :func:`_over_numerator` to divide it by a sum of the numerator.
+DIVIDE_TERMS = 80
+#: The fewest terms the numerator's sum must have, expanded, for :func:`_over_numerator` to divide by it: a long
+#: sum multiplied out again in the denominator (the tracking synapse's, 16 terms), not a short one that a quotient
+#: of products shows as plainly (the receptor's occupancies, the decoder's entropy production in groups).
+DIVIDE_MIN_TERMS = 6
+#: How much smaller (a fraction of :func:`size`'s score) a quotient written over a divided sum must read to be
+#: offered: the decoder's entropy production, a product over a product, reads the same either way and stays one
+#: fraction; the tracking synapse's efficiency, whose denominator multiplied out a long sum of its numerator, reads
+#: a quarter shorter.
+DIVIDE_GAIN = 0.15
+
+
 def _over_numerator(e: sp.Expr) -> sp.Expr:
-    r"""A quotient ``N/(c N + R)`` whose denominator holds its numerator as a term, as ``(c + R/N)^{-1}``.
+    r"""A quotient whose denominator holds its numerator, written over it: ``N/(c N + R)`` as ``(c + R/N)^{-1}``.
 
     The learning efficiency ``\sigma^2 L/(\lambda^2 s^2 (1 - e^{-2t/\tau}) + \sigma^2 L)``, with ``L`` a long
     logarithm, prints ``L`` twice; ``(1 + \lambda^2 s^2 (1 - e^{-2t/\tau})/(\sigma^2 L))^{-1}`` once, as an author
-    writes ``\eta = (1 + Q/I)^{-1}``. ``c`` is a number; the terms of ``R`` are each a multiple of no such ``N``.
+    writes ``\eta = (1 + Q/I)^{-1}``. A term of the denominator that is a number ``c`` times the numerator is
+    taken whole; else a sum ``S`` of the numerator may divide a sum of the denominator, ``D_k = q S + r`` with ``q``
+    one monomial (the tracking synapse's efficiency, ``\dots (\hat\kappa^2 \hat\tau_w + r/S)^{-1}``).
 
     Examples
     --------
-    >>> a, b, x = sp.symbols("a b x", positive=True)
+    >>> a, b, c, x = sp.symbols("a b c x", positive=True)
     >>> _over_numerator(a * sp.log(x) / (b + a * sp.log(x)))
     1/(1 + b/(a*log(x)))
+    >>> s = a * b + b * c + c * a + a + b + 1
+    >>> _over_numerator(s / (x * sp.expand(a * s + 1)))
+    1/(x*(a + 1/(a*b + a*c + a + b*c + b + 1)))
     """
     n, d = sp.fraction(e)
-    if not d.is_Add or n.is_Number:
+    if not d.free_symbols or n.is_Number:
         return e
-    ratios = [t / n for t in d.args]
-    c = sp.Add(*[q for q in ratios if q.is_Number])
-    if c == 0:
-        return e
-    rest = sp.Add(*[t for t, q in zip(d.args, ratios) if not q.is_Number])
-    return 1 / (c + rest / n)
+    if d.is_Add:
+        ratios = [t / n for t in d.args]
+        c = sp.Add(*[q for q in ratios if q.is_Number])
+        if c != 0:
+            rest = sp.Add(*[t for t, q in zip(d.args, ratios) if not q.is_Number])
+            return 1 / (c + rest / n)
+    best, best_size = e, size(e)[0] * (1 - DIVIDE_GAIN)
+    for s in (f for f in sp.Mul.make_args(n) if f.is_Add):
+        for dk in (f for f in sp.Mul.make_args(d) if f.is_Add):
+            split = _divided(dk, s)
+            if split is None:
+                continue
+            q, r = split
+            cand = (n / s) / (d / dk) / (q + r / s)
+            c = size(cand)[0]
+            if c < best_size:
+                best, best_size = cand, c
+    return best
+
+
+def _divided(dk: sp.Expr, s: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """``dk`` as ``q s + r`` with ``q`` one monomial and ``r`` not zero (the division by ``s`` leading with each of
+    the symbols in turn, the shortest rest kept), or None: no such monomial, ``s`` too short to be worth it
+    (:data:`DIVIDE_MIN_TERMS`), or sums too long to divide (:data:`DIVIDE_TERMS`)."""
+    dx, sx = sp.expand(dk), sp.expand(s)
+    if not (dx.is_Add and sx.is_Add) or len(dx.args) > DIVIDE_TERMS or not DIVIDE_MIN_TERMS <= len(sx.args) <= \
+            DIVIDE_TERMS:
+        return None
+    gens = sorted(dx.free_symbols | sx.free_symbols, key=sp.default_sort_key)
+    try:
+        if not (dx.is_polynomial(*gens) and sx.is_polynomial(*gens)):
+            return None
+        found = None
+        for lead in gens:
+            q, r = sp.div(dx, sx, lead, *[g for g in gens if g != lead])
+            if q != 0 and r != 0 and not q.is_Add and (found is None or sp.count_ops(r) < sp.count_ops(found[1])):
+                found = (q, sp.factor(r))
+        return found
+    except sp.PolynomialError:
+        return None
 
 
 def _number(e: sp.Expr) -> sp.Expr:
@@ -2228,7 +2280,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
 )
 CHEAP = ("logs combined", "logs split", "powers out of logs", "roots merged", "signs", "sign pairs", "exponentials",
          "natural scale", "root contents", "numerators", "fractions joined",
-         "spread", "log signs", "over the numerator")
+         "spread", "log signs")
 
 
 def _rational_parts(e: sp.Expr, fn: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
