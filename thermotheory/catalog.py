@@ -463,7 +463,14 @@ def _learning(kind: str) -> CatalogEntry:
                 lambda: C.learning_sde(kind), defaults,
                 {"mutual_information": mutual_information.of(C.w, C.mu, t=C.t, initial=start),
                  "entropy": entropy.of(C.w, t=C.t, initial=start), "heat": heat.of(t=C.t, initial=start, subsystem=C.w)},
-                1024, C.learning_forms(kind))
+                1024, C.learning_forms(kind), shown=functools.partial(C.learning, kind), protocol=LEARNING_PROTOCOL)
+
+
+#: The learning reports' words under their model, which shows the weight given ``mu`` in the time ``t`` (as the
+#: synapse page does): what the simulated model adds.
+LEARNING_PROTOCOL = (r"given $\mu$, drawn from a normal distribution of mean zero and spread $s_\mu$ and held fixed. "
+                     r"The Monte Carlo checks simulate $\mu$, $w$ and the time as a clock $c$ ($d\mu = 0$, "
+                     r"$dc = dt$ from $c = 0$).",)
 
 
 def _lattice(name: str, d: int, L: int, regions: tuple, nonreciprocal: bool = False) -> CatalogEntry:
