@@ -34,7 +34,7 @@ RAMP = sp.Piecewise((t / tau, t < tau), (1, True))
 
 def test_a_piecewise_result_prints_its_branches_in_display_style():
     tex = latex_of(sp.Piecewise((a / t, t < tau), (b, True)))
-    assert tex == (r"\begin{cases} \displaystyle \frac{a}{t} & \text{for}\: t < \tau \\[1ex] b & \text{otherwise} "
+    assert tex == (r"\begin{cases} \displaystyle \frac{a}{t} & \text{for}\: t < \tau \\[2ex] b & \text{otherwise} "
                    r"\end{cases}")
     # a term or a factor at the top level is set as the display is (an entropy: cases + \frac{1}{2} \ln(...))
     pw = sp.Piecewise((a / t, t < tau), (b, True))
@@ -62,7 +62,7 @@ def test_a_piecewise_result_prints_its_branches_in_display_style():
 def test_display_style_costs_no_glyph_and_no_width():
     pw = sp.Piecewise((a / t, t < tau), (b, True))
     tex = latex_of(pw)
-    plain = tex.replace(r"\displaystyle ", "").replace(r"\\[1ex]", r"\\")
+    plain = tex.replace(r"\displaystyle ", "").replace(r"\\[2ex]", r"\\")
     assert tex != plain
     assert latex_width(tex) == latex_width(plain)
     # the glyph rule of the pass and of the hand-set benchmark: display style prints no glyph
@@ -133,3 +133,17 @@ def test_review_a_state_variable_takes_its_letter_and_a_nested_piecewise_is_no_s
                                            time=t))
     defined = [line for line in lines if "(t) &=" in line]
     assert len(defined) == 1 and defined[0].startswith("h(t) &="), lines
+
+
+def test_a_learning_report_shows_the_weight_in_time_as_the_page_does():
+    """The learning reports showed the simulated model: ``d\\mu = 0\\, dt``, ``dc = 1\\, dt`` and ``h(c)``. A referee
+    reads the weight given ``mu`` in the time ``t`` (the synapse page's model), and in words what the simulation
+    adds (``mu`` held fixed, the clock)."""
+    from thermotheory.catalog import entry
+    from thermotheory.export.report import report_tex
+
+    tex = report_tex(entry("learning_ramp"))
+    model = tex.split(r"\subsection*{Model}")[1].split(r"\subsection*{Assumptions}")[0]
+    assert r"dw &= \frac{\lambda \mu h(t) - w}{\tau_{w}}\, dt" in model, model
+    assert r"h(t) &= \begin{cases}" in model and r"dc &=" not in model and r"d\mu &=" not in model, model
+    assert r"held fixed" in model and r"$dc = dt$ from $c = 0$" in model, model

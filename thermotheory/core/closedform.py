@@ -879,7 +879,7 @@ def _settings_key(settings: Mapping[str, Any]) -> Any:
 
 
 #: The break between the rows of a piecewise result set in display style: room for the fractions to stand apart.
-CASES_GAP = r" \\[1ex] "
+CASES_GAP = r" \\[2ex] "
 
 
 def _keeps_display_level(expr: Any) -> bool:
