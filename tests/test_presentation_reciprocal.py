@@ -135,3 +135,15 @@ def test_the_step_efficiency_against_information_and_heat():
     assert hf.equal_at_random_points(hf.tex_to_sympy(line[len(r"- $\eta(t) = "):-1]),
                                      direct.subs(S.lam, sp.Symbol("lam", positive=True)))
     assert tt.latex(compact(q["efficiency"])) == line[len(r"- $\eta(t) = "):-1]
+
+
+def test_review_a_piecewise_or_an_indexed_sum_before_the_power_is_bracketed():
+    """From a review: a lone piecewise before the power printed it beside the "otherwise" row, and a sum over ``t``
+    before it took the power's ``t`` under its index (another value)."""
+    t = sp.Symbol("t", positive=True)
+    y = b + c
+    pw = sp.Piecewise((a / y, t < 1), (b, True))
+    assert latex_of(pw / (1 + a / y)) == (r"\left(\begin{cases} \frac{a}{b + c} & \text{for}\: t < 1 \\b & "
+                                          r"\text{otherwise} \end{cases}\right) \left(1 + \frac{a}{b + c}\right)^{-1}")
+    assert latex_of(sp.Sum(a**t, (t, 0, x)) / (1 + t / y)) == (r"\left(\sum_{t=0}^{x} a^{t}\right) "
+                                                               r"\left(1 + \frac{t}{b + c}\right)^{-1}")

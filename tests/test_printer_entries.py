@@ -42,3 +42,10 @@ def test_the_pages_write_the_coefficient_first():
         text = path.read_text()
         for entry in (r"\Sigma_{x w} \kappa", r"\Sigma_{v v} g", r"\Sigma_{v x} g"):
             assert entry not in text, (path.name, entry)
+
+
+def test_review_two_numbers_side_by_side_keep_a_dot():
+    """From a review: ``2 \\cdot 3^{x}`` printed as ``2 3^{x}`` (read 23^x) once the entries went last."""
+    x = sp.Symbol("x", positive=True)
+    assert latex_of(2 * 3**x * k * Sxw, symbol_names=NAMES) == r"2 \cdot 3^{x} \kappa \Sigma_{x w}"
+    assert latex_of(-2 * 2**x * Sxw * k, symbol_names=NAMES) == r"- 2 \cdot 2^{x} \kappa \Sigma_{x w}"

@@ -1039,12 +1039,14 @@ class _Printer(LatexPrinter):
 
     def _factors_tex(self, factors: list) -> str:
         """Factors side by side, each in brackets where a product needs them (a sum, a piecewise)."""
-        out = []
+        out = ""
         for i, f in enumerate(factors):
             tex = self._print(f)
-            out.append(rf"\left({tex}\right)" if self._needs_mul_brackets(f, first=i == 0, last=i == len(factors) - 1)
-                       else tex)
-        return " ".join(out)
+            if self._needs_mul_brackets(f, first=i == 0, last=i == len(factors) - 1):
+                tex = rf"\left({tex}\right)"
+            # two numbers side by side read as one (2 3^{x}): a dot between them, as sympy writes
+            out += ("" if not out else r" \cdot " if out[-1].isdigit() and tex[:1].isdigit() else " ") + tex
+        return out
 
     def _entries_last(self, expr: Any) -> str | None:
         r"""A product whose numerator holds an entry of a named matrix (:func:`_entry`, a covariance entry
@@ -1085,7 +1087,9 @@ class _Printer(LatexPrinter):
         if rest == -1:
             return "- " + tail
         head = self._print(rest)
-        return rf"\left({head}\right) {tail}" if isinstance(rest, sp.Add) else f"{head} {tail}"
+        # a sum, a piecewise, a sum over an index (whose symbols the power after it would fall under) in brackets
+        bracket = isinstance(rest, sp.Add) or self._needs_mul_brackets(rest, first=True, last=False)
+        return rf"\left({head}\right) {tail}" if bracket else f"{head} {tail}"
 
     def _fraction_first(self, factors: Sequence[Any]) -> bool:
         r"""Whether a fraction times ``factors`` is printed with the fraction in front.
