@@ -676,7 +676,7 @@ def _holds(form: Any, value: Any) -> bool:
     return isinstance(expr, sp.Basic) and not isinstance(expr, sp.MatrixBase) and expr.has(value)
 
 
-def _named_roots(form: Any, namer: Any, sums: Mapping | None = None) -> Any:
+def _by_names(form: Any, namer: Any, sums: Mapping | None = None) -> Any:
     """``form`` with each root of a sum that the page has named (to fit a line: the layout names a root that stands
     several times, :func:`~thermotheory.core.layout._widest_sum`) written by its name, as an author uses a rate once
     defined; and each of ``sums`` (value -> name: sums the block named first, :func:`_named_first`)."""
@@ -692,7 +692,7 @@ def _named_roots(form: Any, namer: Any, sums: Mapping | None = None) -> Any:
 def _block_lines(results: list, composites: list, width: float, namer: Any, sums: Mapping | None = None,
                  fitted: list | None = None) -> tuple[list[str], list[str]]:
     """The lines of a block's results (:func:`_results`), each fitted to ``width``, and the definitions they
-    introduce; roots the page has named, and ``sums`` (value -> name), written by their names (:func:`_named_roots`).
+    introduce; roots the page has named, and ``sums`` (value -> name), written by their names (:func:`_by_names`).
     ``fitted``, where given, receives each result's form and the LaTeX of its lines."""
     lines: list[str] = []
     definitions: list[str] = []
@@ -703,7 +703,7 @@ def _block_lines(results: list, composites: list, width: float, namer: Any, sums
         bare = ClosedForm(expr.expr, (), expr.names) if isinstance(expr, ClosedForm) else expr
         if composites:
             bare = _through_composite(bare, composites, width, namer, definitions)
-        result, defined = fit_parts(name, _named_roots(bare, namer, sums), width, namer)
+        result, defined = fit_parts(name, _by_names(bare, namer, sums), width, namer)
         if fitted is not None:
             fitted.append((expr, "\n".join(result)))
         lines += result
