@@ -121,7 +121,7 @@ def _covariance_form():
     """A ClosedForm in named covariance entries and blocks: I = ln(Sigma_vv det Sigma_(x) / det Sigma) / 2."""
     v, x1, x2 = sp.symbols("v x_1 x_2", real=True)
     u = sp.Symbol("u", positive=True)
-    names = CovarianceNames([v, x1, x2], sp.Matrix([[2, 1, 0], [1, 3 + u, 1], [0, 1, 4]]))
+    names = CovarianceNames([v, x1, x2], sp.Matrix([[2 + u, 1 + u, 0], [1 + u, 3 + u, 1 + u], [0, 1 + u, 4 + u]]))
     return names.closed(sp.log(names.entry(0, 0) * names.det([1, 2]) / names.det([0, 1, 2])) / 2)
 
 

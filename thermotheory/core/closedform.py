@@ -1647,12 +1647,30 @@ def _numpy_matrix_value(e: Any, lookup: Mapping[Any, Any], shape: tuple[int, ...
     raise ModelError(f"lambdify: cannot evaluate the matrix expression {e}")
 
 
+def _monomial(value: Any) -> bool:
+    r"""Whether ``value`` is a number or a product of powers of parameters (:math:`\sigma_v^2`, :math:`T/m`):
+    a covariance entry so plain that naming it would only hide it (and keep terms like
+    :math:`\Sigma_{v v} - \sigma_v^2` that are 0).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> s, m = sp.symbols("sigma m", positive=True)
+    >>> _monomial(s**2), _monomial(2 * s / m), _monomial(s + m), _monomial(sp.exp(s))
+    (True, True, False, False)
+    """
+    factors = sp.Mul.make_args(sp.sympify(value))
+    return all(f.is_Number or f.is_Symbol or (f.is_Pow and f.base.is_Symbol and f.exp.is_Rational)
+               for f in factors)
+
+
 class CovarianceNames:
     r"""Named symbols for the entries and blocks of a covariance matrix, collecting their definitions.
 
     Entries are :math:`\Sigma_{ab}` (``a, b`` the variables' names), the block of several
     variables is the matrix :math:`\Sigma_{(a, b, c)}` (the covariance of that vector),
-    the whole matrix :math:`\Sigma`; zero entries stay 0.
+    the whole matrix :math:`\Sigma`; zero entries stay 0, and an entry that is a number or a product of powers
+    of parameters (:math:`\sigma_v^2`) is that product (naming it would only hide it).
 
     Parameters
     ----------
@@ -1699,10 +1717,11 @@ class CovarianceNames:
         --------
         >>> import sympy as sp
         >>> x, y = sp.symbols("x y", real=True)
+        >>> a = sp.Symbol("a", positive=True)
         >>> u = sp.Dummy()
-        >>> names = CovarianceNames.from_recurrence([x, y], {(0, 0): sp.Integer(2), (1, 1): u + 1}, {u: (0, 0)})
+        >>> names = CovarianceNames.from_recurrence([x, y], {(0, 0): a + 1, (1, 1): u + a}, {u: (0, 0)})
         >>> cf = names.closed(names.entry(1, 1))
-        >>> [str(n) for n, _ in cf.definitions], float(cf.evaluate({}))
+        >>> [str(n) for n, _ in cf.definitions], float(cf.evaluate({a: 1}))
         (['Sigma[x,x]', 'Sigma[y,y]'], 3.0)
         """
         variables = list(variables)
@@ -1752,6 +1771,8 @@ class CovarianceNames:
             value = self._value(i, j)
             if value == 0:
                 self._entries[(i, j)] = sp.Integer(0)
+            elif _monomial(value):  # sigma_v^2: the entry is its value, as an author writes it (no name to define)
+                self._entries[(i, j)] = self._tidy(value)
             else:
                 a, b = self.variables[i].name, self.variables[j].name
                 sym = sp.Symbol(f"{self.label}[{a},{b}]", real=True, positive=True if i == j else None)
