@@ -233,6 +233,24 @@ def test_each_branch_of_a_piecewise_form_is_compacted():
     assert kept.args[0][0] == ramp
 
 
+def test_a_factor_before_a_piecewise_form_leaves_its_branches_compacted_alone():
+    r"""The one-weight report's heat, \nu^2 \sigma_T^2 q(t): as one product the rewritings mixed the factor into the
+    branches and printed the second branch in six terms; the factor stays in front and each branch is compacted on
+    its own, as the piecewise alone is (the perceptron page's q_ramp)."""
+    from thermotheory.models import perceptron
+
+    q = perceptron.drive_response("ramp")[1]
+    factor = perceptron.sigma_T**2 * perceptron.nu**2
+    out = compact(factor * q)
+    pieces = [f for f in sp.Mul.make_args(out) if isinstance(f, sp.Piecewise)]
+    assert len(pieces) == 1 and sp.Mul(*[f for f in sp.Mul.make_args(out) if f not in pieces]) == factor
+    assert pieces[0] == compact(q)
+    after = pieces[0].args[1][0]
+    assert len(sp.Add.make_args(after)) == 3 and latex_of(after).count("e^{") == 3, latex_of(out)
+    for (e, _), (e0, _) in zip(pieces[0].args, q.args):
+        _same_value(factor * e, factor * e0)
+
+
 def test_an_exponential_is_carried_into_the_power_it_multiplies():
     r"""The synapse page's information after a ramp printed \ln(1 + k (\tau e^{t} - a)^2 e^{-2t}), a growing
     exponential cancelled by a decaying one; a hand carries e^{-2t} into the square: (\tau - a e^{-t})^2."""

@@ -61,6 +61,7 @@ from typing import Any, NamedTuple
 
 import mpmath
 import sympy as sp
+from sympy.utilities.iterables import sift
 
 from ..errors import ModelError
 from .checks import as_expression
@@ -2366,6 +2367,11 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         return expr
     if isinstance(expr, sp.Piecewise):  # each branch on its own (the rewritings see a Piecewise as one opaque whole)
         return sp.Piecewise(*[(_clearly_shorter(e, compact(e, rounds, seed)), c) for e, c in expr.args])
+    if isinstance(expr, sp.Mul) and expr.has(sp.Piecewise):
+        # nu^2 sigma_T^2 q(t): the factors holding a piecewise compacted as above, the rest on its own (the
+        # rewritings of the whole mixed the factor into the branches and left a branch of six terms)
+        pieces, rest = sift(expr.args, lambda f: f.has(sp.Piecewise), binary=True)
+        return sp.Mul(compact(sp.Mul(*rest), rounds, seed), *[compact(f, rounds, seed) for f in pieces])
     if not expr.free_symbols:
         return _number(expr)
     if expr.has(sp.MatrixSymbol):  # determinants of named blocks: compacted as opaque scalars, then put back
