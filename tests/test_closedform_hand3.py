@@ -142,7 +142,7 @@ def test_a_product_with_a_decay_is_printed_without_asking_whether_its_exponent_i
     k, t, g, u = sp.symbols("k t gamma u", positive=True)
     forms = [u * sp.exp(-k * t / g) / (1 + k), -3 * sp.exp(-2 * g * t) * (1 - sp.exp(-k * t)) / k,
              u * t ** (-k) * sp.exp(k * t) / g]
-    expected = [r"\frac{u e^{- \frac{k t}{\gamma}}}{1 + k}",
+    expected = [r"\frac{u e^{- k t / \gamma}}{1 + k}",
                 r"- \frac{3 \left(1 - e^{- k t}\right) e^{- 2 \gamma t}}{k}",
                 r"\frac{t^{- k} u e^{k t}}{\gamma}"]
 
@@ -155,7 +155,7 @@ def test_a_product_with_a_decay_is_printed_without_asking_whether_its_exponent_i
     # a symbol of the exponent with its own LaTeX name keeps it
     tau = sp.Symbol("tau", positive=True)
     assert latex_of(u * sp.exp(-t / tau), symbol_names={tau: r"\tau_{\mathrm{m}}"}) == \
-        r"u e^{- \frac{t}{\tau_{\mathrm{m}}}}"
+        r"u e^{- t / \tau_{\mathrm{m}}}"
 
 
 def test_sums_turned_keep_the_sign_beside_irrational_and_complex_numbers():
@@ -189,4 +189,4 @@ def test_exponents_with_constants_print_in_sympys_order():
     alpha, nu, z = sp.symbols("alpha nu z", positive=True)
     c = sp.Function("c")(t)
     assert latex_of(sp.exp(-(z - nu * c) ** 2 / (2 + 2 * alpha * nu ** 2 * c ** 2)) * u).endswith(
-        r"{2 \left(1 + \alpha \nu^{2} c^{2}{\left(t \right)}\right)}}")
+        r" / \left(2 \left(1 + \alpha \nu^{2} c^{2}{\left(t \right)}\right)\right)}")

@@ -59,7 +59,7 @@ def _explicit(f: ClosedForm) -> sp.Expr:
 
 # --- a group of terms differing only in exponentials: item 1 and 2 of the particle page -----
 
-DECAY = r"e^{- \frac{k t}{\gamma}}"
+DECAY = r"e^{- k t / \gamma}"
 
 
 def _dragged() -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]:
@@ -80,7 +80,7 @@ def test_the_dragged_trap_heat_factors_its_exponentials():
     _, heat, _, _ = _dragged()
     _, tex = _compacted(heat)
     assert rf"2 k t - \gamma \left(1 - {DECAY}\right) \left(3 - {DECAY}\right)" in tex, tex
-    assert r"e^{- \frac{2 k t}{\gamma}}" not in tex, tex  # the square of the decay only inside the product
+    assert r"e^{- 2 k t / \gamma}" not in tex, tex  # the square of the decay only inside the product
 
 
 def test_terms_differing_only_in_exponentials_are_counted_and_grouped_in_a_generic_sum():

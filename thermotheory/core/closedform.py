@@ -903,7 +903,7 @@ class _Printer(LatexPrinter):
     x\right)}``, :func:`_numbers_first`); a sum standing alone is printed as it is (``2 x + 2 y``).
     """
 
-    _default_settings = {**LatexPrinter._default_settings, "ln_notation": True}
+    _default_settings = {**LatexPrinter._default_settings, "ln_notation": True, "solidus": True}
 
     def __init__(self, settings: Any = None) -> None:
         super().__init__(settings)
@@ -911,6 +911,7 @@ class _Printer(LatexPrinter):
         self._printed_key = None if key is None else (type(self), key)
         self._level = False  # whether the part printed now sits at the display's level (set by doprint)
         self._here = False  # the same, for the node whose printing method runs now
+        self._solidus = False  # whether the part printed now is an exponent: its fractions with a solidus
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         """sympy's dispatch, remembered for each sub-expression printed without keywords under the same settings:
@@ -1009,7 +1010,57 @@ class _Printer(LatexPrinter):
         tex = rf"\ln {arg}"
         return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
 
+    def _print_ExpBase(self, expr: Any, exp: str | None = None) -> str:
+        r"""``e^{-2 \gamma t / m}``: a fraction in an exponent with a solidus, as journals set it (``e^{- \frac{2
+        \gamma t}{m}}`` set the fraction in script size and raised the line it stands in). Setting ``solidus``:
+        False stacks it as sympy does (what the presentation pass measures, :func:`~thermotheory.core.presentation.
+        reading`)."""
+        if not self._settings["solidus"]:
+            return super()._print_ExpBase(expr, exp)
+        saved = self._printed_key, self._solidus
+        self._solidus = True
+        if saved[0] is not None:  # (what an exponent prints is remembered apart)
+            self._printed_key = (*saved[0], "solidus")
+        try:
+            tex = rf"e^{{{self._print(expr.args[0])}}}"
+        finally:
+            self._printed_key, self._solidus = saved
+        return self._do_exponent(tex, exp)
+
+    def _solidus_fraction(self, expr: Any) -> str | None:
+        r"""In an exponent, a quotient as ``a / b``: a sum above in brackets, a product or a sum below in brackets
+        (``t / (2 \tau)``, not ``t / 2 \tau``); None where ``expr`` has no denominator."""
+        if expr.could_extract_minus_sign():
+            inner = self._solidus_fraction(-expr)
+            return None if inner is None else "- " + inner
+        expr = _content_out(expr) or expr  # z^2 / (2 (1 + a)), not z^2 / (2 + 2 a)
+        above, below = [], []
+        for f in sp.Mul.make_args(expr):
+            base, power = f.as_base_exp()
+            if f.is_Rational:
+                above += [sp.Integer(f.p)] if f.p != 1 else []
+                below += [sp.Integer(f.q)] if f.q != 1 else []
+            elif power.is_negative:
+                below.append(base if power == -1 else sp.Pow(base, -power))
+            else:
+                above.append(f)
+        if not below:
+            return None
+        # (unevaluated: 2 (\tau_r - t) stays a product, as the form has it)
+        num, den = (sp.Mul(*fs, evaluate=False) if len(fs) > 1 else fs[0] if fs else sp.Integer(1)
+                    for fs in (above, below))
+        top, bottom = self._print(num), self._print(den)
+        if isinstance(num, sp.Add):
+            top = rf"\left({top}\right)"
+        if isinstance(den, (sp.Add, sp.Mul)):
+            bottom = rf"\left({bottom}\right)"
+        return f"{top} / {bottom}"
+
     def _print_Mul(self, expr: Any) -> str:
+        if self._solidus:
+            folded = self._solidus_fraction(expr)
+            if folded is not None:
+                return folded
         # an integer every term of a factor's sum shares, in front: 1/(5 (1 - x)), not 1/(5 - 5 x)
         content = _content_out(expr)
         if content is not None:
@@ -1161,6 +1212,8 @@ class _Printer(LatexPrinter):
         return super()._print_Derivative(expr)
 
     def _print_Pow(self, expr: Any) -> str:
+        if self._solidus and expr.exp.is_negative:  # 1/\tau in an exponent
+            return self._solidus_fraction(expr) or super()._print_Pow(expr)
         if isinstance(expr.base, sp.Determinant) and expr.exp.is_Integer and expr.exp > 0:
             return self._print_Determinant(expr.base, self._print(expr.exp))
         if expr.exp == -1 and _holds_fraction(expr.base):  # (1 + \frac{a}{b})^{-1}: the fraction at full size
