@@ -1080,6 +1080,13 @@ class _Printer(LatexPrinter):
                     self._level = level
                 tex = rf"\frac{{{abs(c.p)}}}{{{c.q}}} {body}"
                 return "- " + tex if c < 0 else tex
+        if isinstance(expr, sp.Mul) and sp.pi in expr.args and sp.E in expr.args and sp.fraction(expr)[1] == 1:
+            # 2 \pi e \sigma^2, as a hand writes a Gaussian's entropy (sympy sorts e before \pi)
+            if expr.could_extract_minus_sign():
+                return "- " + self._print(-expr)
+            others = [f for f in expr.as_ordered_factors() if f not in (sp.pi, sp.E)]
+            numbers = [f for f in others if f.is_Number]
+            return self._factors_tex(numbers + [sp.pi, sp.E] + [f for f in others if not f.is_Number])
         entries_last = self._entries_last(expr)
         if entries_last is not None:
             return entries_last

@@ -1046,13 +1046,48 @@ def _logs_combined(e: sp.Expr) -> sp.Expr:
             logs.append((coeff, body.args[0]))
         else:
             rest.append(t)
-    if len(logs) < 2 or not all(a.is_positive for _, a in logs):
+    if len(logs) < 2 or not all(proved_positive(a) for _, a in logs):
         return e  # log(a) + log(b) = log(a b) needs a, b > 0
     c = sp.gcd_list([abs(k) for k, _ in logs])
     if not c or c == 0:
         return e
     arg = sp.cancel(sp.together(sp.Mul(*[a ** (k / c) for k, a in logs])))
     return sp.Add(*rest) + c * sp.log(arg)
+
+
+def _logs_apart(e: sp.Expr) -> sp.Expr:
+    r"""A quotient whose numerator is a sum of logarithms and other terms written as two: the logarithms over the
+    denominator, combined (:func:`_logs_combined`), plus the rest over it, factored (:func:`_factor`):
+    ``\frac{T \ln a - T \ln s_0 + R}{2 T}`` as ``\frac{1}{2} \ln \frac{a}{s_0} + \frac{R}{2 T}`` (an entropy
+    production is a change of entropy plus a heat). ``e`` itself where it is no such quotient."""
+
+    def apart(m: sp.Expr) -> sp.Expr:
+        sums = [f for f in m.args if isinstance(f, sp.Add) and f.has(sp.log)]
+        if len(sums) != 1:
+            return m
+        total = sums[0]
+        logs = [t for t in total.args if t.has(sp.log)]
+        if len(logs) == len(total.args):
+            return m
+        scale = sp.Mul(*[f for f in m.args if f is not total])
+        rest = sp.Add(*[t for t in total.args if not t.has(sp.log)])
+        parts = [_factor(scale * rest), sp.factor_terms(scale * rest)]
+        if rest.has(sp.exp):  # (over the exponentials as they stand: 1 - e^{-x}, not (e^{x} - 1) e^{-x})
+            parts.append(scale * _exp_factored(sp.expand(rest)))
+        return _logs_joined(sp.expand(scale * sp.Add(*logs), deep=False)) + min(parts, key=size)
+
+    return e.replace(lambda x: isinstance(x, sp.Mul), apart)
+
+
+def _logs_joined(e: sp.Expr) -> sp.Expr:
+    """``sum c_i log(a_i)`` (rational ``c_i``, each ``a_i`` proved positive) as one ``c log(prod a_i^(c_i / c))``, the
+    argument over one denominator but not multiplied out (:func:`_logs_combined` cancels it); ``e`` itself else."""
+    terms = [t.as_coeff_Mul() for t in sp.Add.make_args(e)]
+    if len(terms) < 2 or not all(isinstance(b, sp.log) and k.is_Rational and proved_positive(b.args[0])
+                                 for k, b in terms):
+        return e
+    c = sp.gcd_list([abs(k) for k, _ in terms])
+    return c * sp.log(sp.together(sp.Mul(*[b.args[0] ** (k / c) for k, b in terms])))
 
 
 def _logs_collected(e: sp.Expr) -> sp.Expr:
@@ -1162,6 +1197,32 @@ def _exponentials(e: sp.Expr) -> sp.Expr:
         return sp.factor_terms(out)
 
     return e.replace(lambda x: isinstance(x, sp.Mul), spread)
+
+
+def _exp_sums_multiplied(e: sp.Expr) -> sp.Expr:
+    r"""The sum factors of a product that hold the same exponentials multiplied out into one sum, the exponentials
+    combined, where terms cancel (the product has no more terms than its longest factor): ``(1 - e^{-x}) (1 +
+    e^{-x})`` as ``1 - e^{-2x}`` (what factoring leaves of a relaxation); ``(1 - e^{-x}) (3 - e^{-x})`` stays."""
+    if not e.has(sp.exp):
+        return e
+
+    def multiplied(m: sp.Expr) -> sp.Expr:
+        sums = [f for f in m.args if _has_exp_sum(f)]
+        if len(sums) < 2:
+            return m
+        groups: dict[frozenset, list[sp.Expr]] = {}
+        for f in sums:
+            groups.setdefault(frozenset(x.args[0] for x in f.atoms(sp.exp)), []).append(f)
+        rest = [f for f in m.args if f not in sums]
+        for group in groups.values():
+            product = sp.powsimp(sp.expand(sp.Mul(*group)), combine="exp") if len(group) > 1 else None
+            if product is None or len(sp.Add.make_args(product)) > max(len(f.args) for f in group):
+                rest += group
+            else:
+                rest.append(product)
+        return sp.Mul(*rest)
+
+    return e.replace(lambda x: isinstance(x, sp.Mul), multiplied)
 
 
 def _signs(e: sp.Expr) -> sp.Expr:
@@ -1568,8 +1629,10 @@ def _decays_turned(e: sp.Basic) -> sp.Basic:
     """
 
     def turned(m: sp.Basic, in_sum: bool) -> sp.Basic:
-        if not isinstance(m, sp.Mul) or not (in_sum or m.could_extract_minus_sign()):
+        if not isinstance(m, sp.Mul):
             return m
+        if not (in_sum or m.could_extract_minus_sign()):
+            return _turned_in_pairs(m)
         sign, factors = _decay_oriented(m)
         if sign == 1 and factors == list(sp.Mul.make_args(m)):
             return m
@@ -1584,6 +1647,18 @@ def _decays_turned(e: sp.Basic) -> sp.Basic:
         return x
 
     return turned(_unevaluated(e, fn), False)
+
+
+def _turned_in_pairs(m: sp.Mul) -> sp.Mul:
+    r"""A product whose sign cannot go, with its decays turned (:func:`_decay_oriented`) where another sum factor
+    takes the sign they leave: ``(e^{-x} - 1) (T - m s_0)`` as ``(1 - e^{-x}) (m s_0 - T)``; else ``m``."""
+    sign, factors = _decay_oriented(m)
+    if sign == 1:
+        return m
+    for i, f in enumerate(factors):
+        if isinstance(f, sp.Add) and f in m.args and not _turned_to_read(-f):
+            return sp.Mul(*factors[:i], -f, *factors[i + 1:])
+    return m
 
 
 def _dressed(e: sp.Basic) -> sp.Basic:
@@ -1861,7 +1936,11 @@ def _carried(b: sp.Expr, e: sp.Expr) -> list[sp.Expr]:
     out: list[sp.Expr] = []
     if isinstance(e, sp.Add):
         carried = _termwise(b, e)
-        return [min((carried, _exp_groups_collected(carried)), key=size), sp.Mul(sp.exp(b), e)]
+        forms = [carried, _exp_groups_collected(carried)]
+        collected = _by_exponentials(carried)
+        if _exp_load(collected)[0] < _exp_load(carried)[0]:  # (only where an exponential then stands once)
+            forms.append(collected)
+        return [min(forms, key=size), sp.Mul(sp.exp(b), e)]
     factors = list(sp.Mul.make_args(e))
     exps = [f for f in factors if isinstance(f, sp.exp)]
     if exps:
@@ -1874,6 +1953,14 @@ def _carried(b: sp.Expr, e: sp.Expr) -> list[sp.Expr]:
         rest = [g for g in factors if g is not f]
         out.append(sp.Mul(*rest, _termwise(b / f.exp, f.base) ** f.exp))
     return out + [sp.Mul(sp.exp(b), e)]
+
+
+def _by_exponentials(s: sp.Expr) -> sp.Expr:
+    r"""The sum ``s`` collected by its exponentials, each once with the sum of what it multiplies: ``T - T e^{-x} + m
+    s_0 e^{-x}`` as ``T + (m s_0 - T) e^{-x}``, as a hand writes a relaxation from ``m s_0`` to ``T`` (a candidate of
+    :func:`_carried` where it prints fewer exponentials)."""
+    exps = sorted(s.atoms(sp.exp), key=sp.default_sort_key)
+    return sp.collect(s, exps) if exps and isinstance(s, sp.Add) else s
 
 
 def _termwise(b: sp.Expr, s: sp.Expr) -> sp.Expr:
@@ -2023,9 +2110,17 @@ def proved_positive(e: Any) -> bool:
         y = sp.Dummy(positive=True)
         swap[x] = 1 + y if x.args[0].is_positive else 1 / (1 + y)
     try:
-        return bool(sp.factor_terms(sp.together(e.xreplace(swap))).is_positive)
+        swapped = sp.together(e.xreplace(swap))
+        if sp.factor_terms(swapped).is_positive:
+            return True
+        # (T (1 + y) + m s_0 - T)/(1 + y): multiplied out, every term positive
+        return bool(sp.count_ops(swapped) <= PROOF_OPS and sp.cancel(swapped).is_positive)
     except (sp.PolynomialError, TypeError, ValueError):
         return False
+
+
+#: Most operations of a form :func:`proved_positive` multiplies out over one denominator to find its terms' signs.
+PROOF_OPS = 60
 
 
 def _log_signs(e: sp.Expr) -> sp.Expr:
@@ -2257,6 +2352,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("logs combined", _logs_combined),
     ("logs split", _logs_split),
     ("logs collected", _logs_collected),
+    ("logs apart", _logs_apart),
     ("log(1 + x)", _log1p),
     ("powers out of logs", _powers_out_of_logs),
     ("roots merged", _roots_merged),
@@ -2264,6 +2360,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("signs", _signs),
     ("sign pairs", _sign_pairs),
     ("exponentials", _exponentials),
+    ("exponential sums multiplied", _exp_sums_multiplied),
     ("natural scale", _natural_scale),
     ("radicands", _radicands),
     ("root contents", _root_contents),

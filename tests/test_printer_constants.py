@@ -1,0 +1,25 @@
+r"""``2 \pi e \sigma^2``: a Gaussian's entropy as a hand writes it (issue #24); sympy sorts ``e`` before ``\pi``.
+
+The learning and many-weights reports printed ``\ln(2 e \pi \sigma_w^2)``. The expected LaTeX is written by hand.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from thermotheory.core.closedform import latex_of
+
+
+def test_pi_before_e_in_a_product():
+    s, a = sp.symbols("sigma_w a", positive=True)
+    cases = {
+        sp.log(2 * sp.pi * sp.E * s**2) / 2: r"\frac{1}{2} \ln{\left(2 \pi e \sigma_{w}^{2} \right)}",
+        2 * sp.pi * sp.E * (1 + a): r"2 \pi e \left(1 + a\right)",
+        -2 * sp.pi * sp.E * a: r"- 2 \pi e a",
+        sp.pi * sp.E: r"\pi e",
+        # a product with a denominator, or with one of the two alone, prints as before
+        sp.pi * a / 2: r"\frac{\pi a}{2}",
+        sp.E * a: r"e a",
+    }
+    for expr, tex in cases.items():
+        assert latex_of(expr) == tex, (expr, latex_of(expr))
