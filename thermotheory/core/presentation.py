@@ -1087,7 +1087,24 @@ def _logs_joined(e: sp.Expr) -> sp.Expr:
                                  for k, b in terms):
         return e
     c = sp.gcd_list([abs(k) for k, _ in terms])
-    return c * sp.log(sp.together(sp.Mul(*[b.args[0] ** (k / c) for k, b in terms])))
+    arg = sp.Mul(*[b.args[0] ** (k / c) for k, b in terms])
+    # (each exponential held as a name: together would write 1 - e^{-x} as (e^{x} - 1) e^{-x})
+    held = {x: sp.Dummy() for x in arg.atoms(sp.exp)}
+    return c * sp.log(sp.together(arg.xreplace(held)).xreplace({v: k for k, v in held.items()}))
+
+
+def _logs_joined_over(e: sp.Expr) -> sp.Expr:
+    r"""The logarithms of a sum joined into one, their argument over one denominator but not multiplied out
+    (:func:`_logs_joined`; the other terms as they are): ``\frac{1}{2} (\ln(2 \pi e \sigma^2) + \ln(1 +
+    \frac{v}{\sigma^2}))`` as ``\frac{1}{2} \ln(2 \pi e (\sigma^2 + v))``, a Gaussian's entropy."""
+    if e.is_Mul and any(a.is_Add and a.has(sp.log) for a in e.args):
+        e = sp.expand(e, deep=False)
+    if not e.is_Add:
+        return e
+    logs = [t for t in e.args if isinstance(t.as_coeff_Mul()[1], sp.log) and t.as_coeff_Mul()[0].is_Rational]
+    if len(logs) < 2:
+        return e
+    return sp.Add(*[t for t in e.args if t not in logs]) + _logs_joined(sp.Add(*logs))
 
 
 def _logs_collected(e: sp.Expr) -> sp.Expr:
@@ -2353,6 +2370,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("logs split", _logs_split),
     ("logs collected", _logs_collected),
     ("logs apart", _logs_apart),
+    ("logs joined", _logs_joined_over),
     ("log(1 + x)", _log1p),
     ("powers out of logs", _powers_out_of_logs),
     ("roots merged", _roots_merged),
