@@ -379,3 +379,16 @@ def test_the_effective_parameter_row_is_on_the_tex_page_only_and_once(tmp_path):
     quantity_lines(forms, namer=namer)
     assert len(composite_rows(namer)) == 1
     assert composite_rows(namer, [(r"$\kappa_{\mathrm{eff}}$", "the author's slope", "")]) == []
+
+
+def test_terms_over_one_denominator_are_joined_when_others_are_not():
+    r"""The two-temperature page's transfer entropy printed ``\frac{\sqrt{R}}{2 \sqrt{T_2} \gamma} - \frac{k}{2 \gamma} -
+    \frac{\kappa}{2 \gamma}``: joining all three over the largest denominator reads longer, so none were; the two over
+    ``2 \gamma`` are one fraction, as a hand writes them."""
+    T1, T2, k, ka, gam = sp.symbols("T_1 T_2 k kappa gamma", positive=True)
+    root = sp.sqrt(T1 * ka**2 + T2 * (k + ka) ** 2)
+    expr = root / (2 * sp.sqrt(T2) * gam) - k / (2 * gam) - ka / (2 * gam)
+    out = compact(expr)
+    tex = latex_of(out)
+    assert tex.endswith(r"- \frac{k + \kappa}{2 \gamma}") and tex.count(r"\frac") == 2, tex
+    _same_value(out, expr)

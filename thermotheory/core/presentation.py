@@ -1456,6 +1456,24 @@ def _denominators_joined(e: sp.Expr) -> sp.Expr:
     return e.replace(lambda x: isinstance(x, sp.Add), join)
 
 
+def _equal_denominators_joined(e: sp.Expr) -> sp.Expr:
+    r"""The terms of each sum over one and the same denominator joined, the others left: ``\frac{\sqrt{R}}{2 \sqrt{T}
+    \gamma} - \frac{k}{2 \gamma} - \frac{\kappa}{2 \gamma}`` as ``\frac{\sqrt{R}}{2 \sqrt{T} \gamma} - \frac{k +
+    \kappa}{2 \gamma}`` (:func:`_denominators_joined` joins all three over the largest)."""
+
+    def join(x: sp.Expr) -> sp.Expr:
+        groups: dict[sp.Expr, list[sp.Expr]] = {}
+        for t in x.args:
+            c, m = t.as_coeff_Mul()
+            n, d = sp.fraction(m)
+            groups.setdefault(d, []).append(c * n)
+        if all(len(tops) < 2 for d, tops in groups.items() if d != 1):
+            return x
+        return sp.Add(*[sp.factor_terms(sp.Add(*tops)) / d if d != 1 else sp.Add(*tops) for d, tops in groups.items()])
+
+    return e.replace(lambda x: isinstance(x, sp.Add), join)
+
+
 def _radicands_joined(e: sp.Expr) -> sp.Expr:
     r"""A root whose radicand holds fractions, the radicand over one denominator and the denominator's root taken out;
     then terms over the same denominator joined (:func:`_denominators_joined`).
@@ -2397,6 +2415,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("exponential groups", _exp_groups_collected),
     ("radicands joined", _radicands_joined),
     ("denominators joined", _denominators_joined),
+    ("equal denominators joined", _equal_denominators_joined),
     ("monomials in", _monomials_in),
 )
 CHEAP = ("logs combined", "logs split", "powers out of logs", "roots merged", "signs", "sign pairs", "exponentials",
