@@ -834,6 +834,10 @@ def theorist_order(terms: Sequence[Any], positive_first: bool = False) -> list[A
     return out
 
 
+#: The functions printed without parentheses around an argument of one token, as a logarithm is (``\cos k_{1}``,
+#: ``\sinh \kappa``).
+_BARE_FUNCTIONS = (sp.sin, sp.cos, sp.tan, sp.cot, sp.sinh, sp.cosh, sp.tanh, sp.coth)
+
 #: The LaTeX of an atom a logarithm is printed of without parentheses (``\ln 2``, ``\ln \tau_{n}``, ``\ln n(t)``):
 #: one token, a letter or a command, with its sub- and superscripts, and at most a token in parentheses after it (a
 #: function of time, as a hand writes ``\ln n(t)``); no space outside braces, no operator.
@@ -912,6 +916,7 @@ class _Printer(LatexPrinter):
         self._level = False  # whether the part printed now sits at the display's level (set by doprint)
         self._here = False  # the same, for the node whose printing method runs now
         self._solidus = False  # whether the part printed now is an exponent: its fractions with a solidus
+        self._bare_tail: set = set()  # the factors of the product printed now that only functions follow
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         """sympy's dispatch, remembered for each sub-expression printed without keywords under the same settings:
@@ -990,11 +995,15 @@ class _Printer(LatexPrinter):
             tex += rf"\left({term_tex}\right)" if self._needs_add_brackets(term) else term_tex
         return tex
 
-    def _bare_log(self, expr: Any) -> str | None:
-        """The LaTeX of the argument of ``expr`` when it is a log printed without parentheses, else None."""
+    def _bare_argument(self, expr: Any) -> str | None:
+        r"""The LaTeX of the argument of ``expr`` when it is a function printed without parentheses (a log, a
+        trigonometric or hyperbolic function of one token: ``\ln 2``, ``\cos k_{1}``, ``\sinh \kappa``), else None."""
         if isinstance(expr, sp.UnevaluatedExpr):
             expr = expr.args[0]
-        if not isinstance(expr, sp.log) or not self._settings["ln_notation"]:
+        if isinstance(expr, sp.log):
+            if not self._settings["ln_notation"]:
+                return None
+        elif not isinstance(expr, _BARE_FUNCTIONS):
             return None
         arg = expr.args[0]
         if not (isinstance(arg, (sp.Symbol, sp.NumberSymbol)) or (arg.is_Integer and arg > 0)
@@ -1003,8 +1012,15 @@ class _Printer(LatexPrinter):
         tex = self._print(arg)
         return tex if _BARE_ARGUMENT.match(tex) else None
 
+    def _print_Function(self, expr: Any, exp: str | None = None) -> str:
+        arg = self._bare_argument(expr) if isinstance(expr, _BARE_FUNCTIONS) else None
+        if arg is None:
+            return super()._print_Function(expr, exp)
+        name = "\\" + type(expr).__name__  # \cos^{2} k_{1}, as a hand writes a power of a function
+        return f"{name}^{{{exp}}} {arg}" if exp is not None else f"{name} {arg}"
+
     def _print_log(self, expr: Any, exp: str | None = None) -> str:
-        arg = self._bare_log(expr)
+        arg = self._bare_argument(expr)
         if arg is None:
             return super()._print_log(expr, exp)
         tex = rf"\ln {arg}"
@@ -1093,7 +1109,19 @@ class _Printer(LatexPrinter):
         reciprocal = self._reciprocal_after(expr)
         if reciprocal is not None:
             return reciprocal
-        return super()._print_Mul(_plain_decays(expr, self._settings["symbol_names"]))
+        # bare functions that only bare functions follow stand side by side: \sinh \kappa \sinh{\left(\dots\right)}
+        # (a log keeps its brackets there: \left(\ln a\right) \ln b)
+        tail, self._bare_tail = self._bare_tail, set()
+        parts = sp.fraction(expr, exact=True) if expr.has(*_BARE_FUNCTIONS) else ()
+        for part in parts:  # (numerator and denominator, each printed as a product)
+            for f in reversed(part.as_ordered_factors()):
+                if not isinstance(f.as_base_exp()[0], _BARE_FUNCTIONS):
+                    break
+                self._bare_tail.add(f)
+        try:
+            return super()._print_Mul(_plain_decays(expr, self._settings["symbol_names"]))
+        finally:
+            self._bare_tail = tail
 
     def _factors_tex(self, factors: list) -> str:
         """Factors side by side, each in brackets where a product needs them (a sum, a piecewise)."""
@@ -1137,7 +1165,7 @@ class _Printer(LatexPrinter):
         if not powers:
             return None
         rest = sp.Mul(*[f for f in expr.args if f not in powers])
-        if any(self._bare_log(f) is not None for f in sp.Mul.make_args(rest)):
+        if any(self._bare_argument(f) is not None for f in sp.Mul.make_args(rest)):
             return None  # (\ln a \left(\dots\right)^{-1} would read as the log of the product)
         tail = " ".join(self._print(f) for f in powers)
         if rest == 1:
@@ -1158,7 +1186,7 @@ class _Printer(LatexPrinter):
         x)}{2}`` stays one fraction; an exponential or a bare log (``\ln 2``) is no such function.
         """
         funcs = [f for f in factors if isinstance(f, sp.Function) and not isinstance(f, (sp.exp, AppliedUndef))
-                 and self._bare_log(f) is None]
+                 and self._bare_argument(f) is None]
         if len(funcs) != 1:
             return False
         if len(factors) == 1:
@@ -1170,8 +1198,8 @@ class _Printer(LatexPrinter):
         return tall or any(isinstance(f.as_base_exp()[0], sp.Add) for f in others)
 
     def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
-        if not last and self._bare_log(expr) is not None:  # \ln a b would read as \ln(a b)
-            return True
+        if not last and self._bare_argument(expr) is not None and expr not in self._bare_tail:
+            return True  # \ln a b would read as \ln(a b); \sin a \cos b reads as it is
         return super()._needs_mul_brackets(expr, first=first, last=last)
 
     def _print_Abs(self, expr: Any, exp: str | None = None) -> str:
