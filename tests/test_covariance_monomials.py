@@ -49,3 +49,27 @@ def test_the_tracking_synapse_entropy_production_has_no_zero_term():
               C.sigma_w: 0.4}
     numeric = tt.entropy_production_rate(C.tracking().subs(values))
     assert abs(float(form.evaluate(values)) - numeric) < 1e-9 * max(1.0, abs(numeric))
+
+
+def test_review_a_block_with_a_monomial_entry_is_tested_for_singularity():
+    """Review: an entry written as its value has no definition, so its parameters got no value in the singularity
+    test of a covariance known by its recurrence (a raw TypeError)."""
+    x, y = sp.symbols("x y", real=True)
+    s, a = sp.symbols("s a", positive=True)
+    regular = CovarianceNames.from_recurrence([x, y], {(0, 0): s**2, (0, 1): a * s, (1, 1): 2 * a}, {})
+    singular = CovarianceNames.from_recurrence([x, y], {(0, 0): s**2, (0, 1): s**2, (1, 1): s**2}, {})
+    assert regular.singular([0, 1]) is False and singular.singular([0, 1]) is True
+    # through the public API: a chain whose covariance is known by its recurrence only
+    n = 6
+    z = sp.symbols(f"z0:{n}", real=True)
+    k = sp.symbols(f"k0:{n}", positive=True)
+    c = sp.symbols(f"c1:{n}", positive=True)
+    w, g = sp.Symbol("w", real=True), sp.Symbol("g", positive=True)
+    drift = {z[0]: -k[0] * z[0], w: -g * w}
+    for i in range(1, n):
+        drift[z[i]] = c[i - 1] * z[i - 1] - k[i] * z[i]
+    model = tt.LinearSDE(drift, {**{v: 1 for v in z}, w: 1})
+    form = tt.mutual_information(model, [z[0], w], z[n - 1], form="structured")
+    values = {p: 0.7 + 0.1 * i for i, p in enumerate(sorted(form.free_symbols, key=str))}
+    numeric = tt.mutual_information(model.subs(values), [z[0], w], z[n - 1])
+    assert abs(float(form.evaluate(values)) - numeric) < 1e-9

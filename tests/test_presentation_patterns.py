@@ -392,3 +392,20 @@ def test_terms_over_one_denominator_are_joined_when_others_are_not():
     tex = latex_of(out)
     assert tex.endswith(r"- \frac{k + \kappa}{2 \gamma}") and tex.count(r"\frac") == 2, tex
     _same_value(out, expr)
+
+
+def test_an_integrand_is_compacted_under_its_integral():
+    r"""The lattice page's entropy production in two dimensions printed its integrand with a fraction in its
+    denominator, \frac{\dots}{\pi^2 a^4 (m^2 + \frac{2 \lambda (\dots)}{a^2})}: the pass saw an Integral as one whole."""
+    from thermotheory.models import lattice
+
+    form = lattice.entropy_production_density(2)
+    out = compact(form)
+    assert isinstance(out, sp.Integral) and out.limits == form.limits
+    assert nested_fractions(latex_of(out.function)) == (0, 0) != nested_fractions(latex_of(form.function))
+    _same_value(out.function, form.function)
+    # an integrand no rewriting can check (an undefined function) keeps its sums led by a positive term (review)
+    z, nu = sp.Symbol("z", real=True), sp.Symbol("nu", positive=True)
+    c = sp.Function("c")(t)
+    kept = latex_of(compact(sp.Integral(sp.exp(-(z - nu * c) ** 2 / 2), (z, -sp.oo, sp.oo))))
+    assert r"\left(z - \nu c{\left(t \right)}\right)^{2}" in kept, kept

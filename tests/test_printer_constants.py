@@ -17,9 +17,20 @@ def test_pi_before_e_in_a_product():
         2 * sp.pi * sp.E * (1 + a): r"2 \pi e \left(1 + a\right)",
         -2 * sp.pi * sp.E * a: r"- 2 \pi e a",
         sp.pi * sp.E: r"\pi e",
-        # a product with a denominator, or with one of the two alone, prints as before
+        # over a denominator, beside a decay, a numeric factor first (review)
+        sp.E * sp.pi * s / 2: r"\frac{\pi e \sigma_{w}}{2}",
+        sp.E * sp.pi / a: r"\frac{\pi e}{a}",
+        sp.sqrt(2) * sp.pi * sp.E * s: r"\sqrt{2} \pi e \sigma_{w}",
+        # one of the two alone prints as before
         sp.pi * a / 2: r"\frac{\pi a}{2}",
         sp.E * a: r"e a",
     }
     for expr, tex in cases.items():
         assert latex_of(expr) == tex, (expr, latex_of(expr))
+
+
+def test_review_coefficients_still_go_before_a_covariance_entry():
+    kappa = sp.Symbol("kappa", positive=True)
+    entry = sp.Symbol("Sigma[x,w]")
+    tex = latex_of(2 * sp.pi * sp.E * kappa * entry, symbol_names={entry: r"\Sigma_{x w}"})
+    assert tex.endswith(r"\kappa \Sigma_{x w}"), tex

@@ -62,3 +62,24 @@ def test_printed_exponents_read_back_as_the_form():
         names = {s.name: s for s in form.free_symbols}
         back = back.xreplace({s: names[s.name] for s in back.free_symbols})
         assert hand.equal_at_random_points(back, form), (tex, back)
+
+
+def test_review_exponents_that_a_solidus_would_make_ambiguous():
+    tau, x, y = sp.symbols("tau x y", positive=True)
+    cases = {
+        # a log or a bare function in the quotient: stacked (t \ln 2 / \tau would read as t \ln(2/\tau))
+        sp.exp(-t * sp.log(2) / tau): r"e^{- \frac{t \ln 2}{\tau}}",
+        # a decaying exponential stays above the line
+        sp.exp(-k * sp.exp(-t / tau)): r"e^{- k e^{- t / \tau}}",
+        sp.exp(sp.exp(-y) / sp.sqrt(x)): r"e^{e^{- y} / \sqrt{x}}",
+        # a sum of negative terms on top gives its sign to the quotient
+        sp.exp(-(x + y) / t): r"e^{- \left(x + y\right) / t}",
+        sp.exp(-2 * (x + y) / t): r"e^{- 2 \left(x + y\right) / t}",
+        sp.exp((x - y) / t): r"e^{\left(x - y\right) / t}",
+    }
+    for expr, tex in cases.items():
+        assert latex_of(expr) == tex, (expr, latex_of(expr))
+        back = hand.tex_to_sympy(tex) if r"\ln" not in tex else None
+        if back is not None:
+            names = {s.name: s for s in expr.free_symbols}
+            assert hand.equal_at_random_points(back.xreplace({s: names[s.name] for s in back.free_symbols}), expr)

@@ -1049,15 +1049,20 @@ class _Printer(LatexPrinter):
         if expr.could_extract_minus_sign():
             inner = self._solidus_fraction(-expr)
             return None if inner is None else "- " + inner
+        if expr.has(sp.log, sp.Piecewise, sp.Sum, sp.Integral, *_BARE_FUNCTIONS):
+            return None  # (t \ln 2 / \tau would read as t \ln(2/\tau): stacked, as sympy sets it)
         expr = _content_out(expr) or expr  # z^2 / (2 (1 + a)), not z^2 / (2 + 2 a)
-        above, below = [], []
+        above, below, sign = [], [], ""
         for f in sp.Mul.make_args(expr):
             base, power = f.as_base_exp()
             if f.is_Rational:
                 above += [sp.Integer(f.p)] if f.p != 1 else []
                 below += [sp.Integer(f.q)] if f.q != 1 else []
-            elif power.is_negative:
+            elif power.is_negative and not isinstance(f, sp.exp):  # (e^{-u} stays above: k e^{-t/\tau})
                 below.append(base if power == -1 else sp.Pow(base, -power))
+            elif isinstance(f, sp.Add) and 2 * sum(t.could_extract_minus_sign() for t in f.args) > len(f.args):
+                above.append(-f)  # - (x + y) / t, not (- x - y) / t
+                sign = "" if sign else "- "
             else:
                 above.append(f)
         if not below:
@@ -1070,7 +1075,7 @@ class _Printer(LatexPrinter):
             top = rf"\left({top}\right)"
         if isinstance(den, (sp.Add, sp.Mul)):
             bottom = rf"\left({bottom}\right)"
-        return f"{top} / {bottom}"
+        return f"{sign}{top} / {bottom}"
 
     def _print_Mul(self, expr: Any) -> str:
         if self._solidus:
@@ -1096,19 +1101,15 @@ class _Printer(LatexPrinter):
                     self._level = level
                 tex = rf"\frac{{{abs(c.p)}}}{{{c.q}}} {body}"
                 return "- " + tex if c < 0 else tex
-        if isinstance(expr, sp.Mul) and sp.pi in expr.args and sp.E in expr.args and sp.fraction(expr)[1] == 1:
-            # 2 \pi e \sigma^2, as a hand writes a Gaussian's entropy (sympy sorts e before \pi)
-            if expr.could_extract_minus_sign():
-                return "- " + self._print(-expr)
-            others = [f for f in expr.as_ordered_factors() if f not in (sp.pi, sp.E)]
-            numbers = [f for f in others if f.is_Number]
-            return self._factors_tex(numbers + [sp.pi, sp.E] + [f for f in others if not f.is_Number])
         entries_last = self._entries_last(expr)
         if entries_last is not None:
             return entries_last
         reciprocal = self._reciprocal_after(expr)
         if reciprocal is not None:
             return reciprocal
+        pi_e = self._pi_before_e(expr)
+        if pi_e is not None:
+            return pi_e
         # bare functions that only bare functions follow stand side by side: \sinh \kappa \sinh{\left(\dots\right)}
         # (a log keeps its brackets there: \left(\ln a\right) \ln b)
         tail, self._bare_tail = self._bare_tail, set()
@@ -1122,6 +1123,22 @@ class _Printer(LatexPrinter):
             return super()._print_Mul(_plain_decays(expr, self._settings["symbol_names"]))
         finally:
             self._bare_tail = tail
+
+    def _pi_before_e(self, expr: Any) -> str | None:
+        r"""A product holding :math:`\pi` and :math:`e` written as a hand writes a Gaussian's entropy, ``2 \pi e
+        \sigma^{2}`` (sympy sorts ``e`` first): numbers, then :math:`\pi e`, then the rest, over its denominator;
+        None for any other product."""
+        if not (isinstance(expr, sp.Mul) and sp.pi in expr.args and sp.E in expr.args):
+            return None
+        if expr.could_extract_minus_sign():
+            return "- " + self._print(-expr)
+        num, den = sp.fraction(expr, exact=True)
+        if sp.E not in sp.Mul.make_args(num) or sp.pi not in sp.Mul.make_args(num):
+            return None
+        others = [f for f in num.as_ordered_factors() if f not in (sp.pi, sp.E)]
+        numbers = [f for f in others if f.is_number]
+        top = self._factors_tex(numbers + [sp.pi, sp.E] + [f for f in others if not f.is_number])
+        return top if den == 1 else rf"\frac{{{top}}}{{{self._print(den)}}}"
 
     def _factors_tex(self, factors: list) -> str:
         """Factors side by side, each in brackets where a product needs them (a sum, a piecewise)."""
@@ -1836,7 +1853,9 @@ class CovarianceNames:
             return self._value(rows[0], rows[0]) == 0
         M = self.matrix(rows)
         steps = [(name, value) for name, value in self._defs if not isinstance(value, sp.MatrixBase)]
-        params = sorted(set().union(*[v.free_symbols for _, v in steps]) - {n for n, _ in steps}, key=str)
+        # (the parameters of the definitions and of entries written as their monomial value, _monomial)
+        params = sorted(set().union(M.free_symbols, *[v.free_symbols for _, v in steps]) - {n for n, _ in steps},
+                        key=str)
         rng = np.random.default_rng(0)
         for _ in range(2):
             vals = {p: rng.uniform(0.5, 2.0) if p.is_positive or p.is_nonnegative else rng.uniform(-2.0, 2.0)

@@ -2504,6 +2504,10 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         return expr.applyfunc(lambda e: compact(e, rounds, seed))
     if expr.is_Atom:
         return expr
+    if isinstance(expr, sp.Integral):  # the integrand on its own, the limits as they are (the lattice's 2-d integral)
+        inner = _clearly_shorter(expr.function, compact(expr.function, rounds, seed))
+        return _ordered(expr if inner is expr.function else sp.Integral(inner, *expr.limits))  # (sums led by a
+        # positive term, as the rewritings leave every form)
     if isinstance(expr, sp.Piecewise):  # each branch on its own (the rewritings see a Piecewise as one opaque whole)
         return sp.Piecewise(*[(_clearly_shorter(e, compact(e, rounds, seed)), c) for e, c in expr.args])
     if isinstance(expr, sp.Mul) and expr.has(sp.Piecewise):
