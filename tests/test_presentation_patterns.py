@@ -382,9 +382,10 @@ def test_the_effective_parameter_row_is_on_the_tex_page_only_and_once(tmp_path):
 
 
 def test_terms_over_one_denominator_are_joined_when_others_are_not():
-    r"""The two-temperature page's transfer entropy printed ``\frac{\sqrt{R}}{2 \sqrt{T_2} \gamma} - \frac{k}{2 \gamma} -
-    \frac{\kappa}{2 \gamma}``: joining all three over the largest denominator reads longer, so none were; the two over
-    ``2 \gamma`` are one fraction, as a hand writes them."""
+    r"""The two-temperature page's transfer entropy printed
+    ``\frac{\sqrt{R}}{2 \sqrt{T_2} \gamma} - \frac{k}{2 \gamma} - \frac{\kappa}{2 \gamma}``: joining all three
+    over the largest denominator reads longer, so none were; the two over ``2 \gamma`` are one fraction, as a hand
+    writes them."""
     T1, T2, k, ka, gam = sp.symbols("T_1 T_2 k kappa gamma", positive=True)
     root = sp.sqrt(T1 * ka**2 + T2 * (k + ka) ** 2)
     expr = root / (2 * sp.sqrt(T2) * gam) - k / (2 * gam) - ka / (2 * gam)
@@ -396,7 +397,8 @@ def test_terms_over_one_denominator_are_joined_when_others_are_not():
 
 def test_an_integrand_is_compacted_under_its_integral():
     r"""The lattice page's entropy production in two dimensions printed its integrand with a fraction in its
-    denominator, \frac{\dots}{\pi^2 a^4 (m^2 + \frac{2 \lambda (\dots)}{a^2})}: the pass saw an Integral as one whole."""
+    denominator, \frac{\dots}{\pi^2 a^4 (m^2 + \frac{2 \lambda (\dots)}{a^2})}: the pass saw an Integral as one
+    whole."""
     from thermotheory.models import lattice
 
     form = lattice.entropy_production_density(2)
