@@ -1034,9 +1034,12 @@ def _collected(e: sp.Expr) -> sp.Expr:
     return part(num) / part(den)
 
 
-def _logs_combined(e: sp.Expr) -> sp.Expr:
-    """``sum c_i log(a_i)`` as ``c log(prod a_i^(c_i / c))``, ``c`` the common rational factor of the ``c_i``."""
-    e = sp.expand(e) if e.is_Mul and any(a.is_Add and a.has(sp.log) for a in e.args) else e
+def _logs_into_one(e: sp.Expr, argument: Callable[[sp.Expr], sp.Expr], deep: bool = True) -> sp.Expr:
+    """``sum c_i log(a_i)`` (rational ``c_i``, each ``a_i`` proved positive) as ``c log(argument(prod a_i^(c_i / c)))``,
+    ``c`` the common rational factor of the ``c_i``, the other terms of the sum as they are; a product of a sum with
+    logs is multiplied out first (``deep``: inside its factors too). ``e`` itself where fewer than two logs join."""
+    if e.is_Mul and any(a.is_Add and a.has(sp.log) for a in e.args):
+        e = sp.expand(e) if deep else sp.expand(e, deep=False)
     if not e.is_Add:
         return e
     logs, rest = [], []
@@ -1051,13 +1054,18 @@ def _logs_combined(e: sp.Expr) -> sp.Expr:
     c = sp.gcd_list([abs(k) for k, _ in logs])
     if not c or c == 0:
         return e
-    arg = sp.cancel(sp.together(sp.Mul(*[a ** (k / c) for k, a in logs])))
-    return sp.Add(*rest) + c * sp.log(arg)
+    return sp.Add(*rest) + c * sp.log(argument(sp.Mul(*[a ** (k / c) for k, a in logs])))
+
+
+def _logs_combined(e: sp.Expr) -> sp.Expr:
+    """``sum c_i log(a_i)`` as ``c log(prod a_i^(c_i / c))``, ``c`` the common rational factor of the ``c_i``, the
+    argument cancelled (:func:`_logs_into_one`)."""
+    return _logs_into_one(e, lambda a: sp.cancel(sp.together(a)))
 
 
 def _logs_apart(e: sp.Expr) -> sp.Expr:
     r"""A quotient whose numerator is a sum of logarithms and other terms written as two: the logarithms over the
-    denominator, combined (:func:`_logs_combined`), plus the rest over it, factored (:func:`_factor`):
+    denominator, joined (:func:`_logs_joined`), plus the rest over it, factored (:func:`_factor`):
     ``\frac{T \ln a - T \ln s_0 + R}{2 T}`` as ``\frac{1}{2} \ln \frac{a}{s_0} + \frac{R}{2 T}`` (an entropy
     production is a change of entropy plus a heat). ``e`` itself where it is no such quotient."""
 
@@ -1080,31 +1088,18 @@ def _logs_apart(e: sp.Expr) -> sp.Expr:
 
 
 def _logs_joined(e: sp.Expr) -> sp.Expr:
-    """``sum c_i log(a_i)`` (rational ``c_i``, each ``a_i`` proved positive) as one ``c log(prod a_i^(c_i / c))``, the
-    argument over one denominator but not multiplied out (:func:`_logs_combined` cancels it); ``e`` itself else."""
-    terms = [t.as_coeff_Mul() for t in sp.Add.make_args(e)]
-    if len(terms) < 2 or not all(isinstance(b, sp.log) and k.is_Rational and proved_positive(b.args[0])
-                                 for k, b in terms):
-        return e
-    c = sp.gcd_list([abs(k) for k, _ in terms])
-    arg = sp.Mul(*[b.args[0] ** (k / c) for k, b in terms])
-    # (each exponential held as a name: together would write 1 - e^{-x} as (e^{x} - 1) e^{-x})
-    held = {x: sp.Dummy() for x in arg.atoms(sp.exp)}
-    return c * sp.log(sp.together(arg.xreplace(held)).xreplace({v: k for k, v in held.items()}))
+    r"""The logarithms of a sum joined into one (:func:`_logs_into_one`), their argument over one denominator but not
+    multiplied out (:func:`_logs_combined` cancels it), the other terms as they are: ``\frac{1}{2} (\ln(2 \pi e
+    \sigma^2) + \ln(1 + \frac{v}{\sigma^2}))`` as ``\frac{1}{2} \ln(2 \pi e (\sigma^2 + v))``, a Gaussian's
+    entropy."""
+    return _logs_into_one(e, _together_held, deep=False)
 
 
-def _logs_joined_over(e: sp.Expr) -> sp.Expr:
-    r"""The logarithms of a sum joined into one, their argument over one denominator but not multiplied out
-    (:func:`_logs_joined`; the other terms as they are): ``\frac{1}{2} (\ln(2 \pi e \sigma^2) + \ln(1 +
-    \frac{v}{\sigma^2}))`` as ``\frac{1}{2} \ln(2 \pi e (\sigma^2 + v))``, a Gaussian's entropy."""
-    if e.is_Mul and any(a.is_Add and a.has(sp.log) for a in e.args):
-        e = sp.expand(e, deep=False)
-    if not e.is_Add:
-        return e
-    logs = [t for t in e.args if isinstance(t.as_coeff_Mul()[1], sp.log) and t.as_coeff_Mul()[0].is_Rational]
-    if len(logs) < 2:
-        return e
-    return sp.Add(*[t for t in e.args if t not in logs]) + _logs_joined(sp.Add(*logs))
+def _together_held(e: sp.Expr) -> sp.Expr:
+    """``e`` over one denominator, each exponential held as a name (``together`` alone writes ``1 - e^{-x}`` as
+    ``(e^{x} - 1) e^{-x}``)."""
+    held = {x: sp.Dummy() for x in e.atoms(sp.exp)}
+    return sp.together(e.xreplace(held)).xreplace({v: k for k, v in held.items()})
 
 
 def _logs_collected(e: sp.Expr) -> sp.Expr:
@@ -2388,7 +2383,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("logs split", _logs_split),
     ("logs collected", _logs_collected),
     ("logs apart", _logs_apart),
-    ("logs joined", _logs_joined_over),
+    ("logs joined", _logs_joined),
     ("log(1 + x)", _log1p),
     ("powers out of logs", _powers_out_of_logs),
     ("roots merged", _roots_merged),
