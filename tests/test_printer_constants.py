@@ -34,3 +34,10 @@ def test_review_coefficients_still_go_before_a_covariance_entry():
     entry = sp.Symbol("Sigma[x,w]")
     tex = latex_of(2 * sp.pi * sp.E * kappa * entry, symbol_names={entry: r"\Sigma_{x w}"})
     assert tex.endswith(r"\kappa \Sigma_{x w}"), tex
+
+
+def test_a_rational_power_is_written_with_a_solidus():
+    d, x = sp.symbols("D_y x", positive=True)
+    assert latex_of(d ** sp.Rational(3, 2)) == r"D_{y}^{3/2}"  # the cascade report printed D_{y}^{\frac{3}{2}}
+    assert latex_of(x / (1 + x) ** sp.Rational(3, 2)) == r"\frac{x}{\left(1 + x\right)^{3/2}}"
+    assert latex_of(sp.sqrt(x)) == r"\sqrt{x}"

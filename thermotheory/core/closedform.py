@@ -907,7 +907,8 @@ class _Printer(LatexPrinter):
     x\right)}``, :func:`_numbers_first`); a sum standing alone is printed as it is (``2 x + 2 y``).
     """
 
-    _default_settings = {**LatexPrinter._default_settings, "ln_notation": True, "solidus": True}
+    _default_settings = {**LatexPrinter._default_settings, "ln_notation": True, "solidus": True,
+                         "fold_frac_powers": True}  # (D_y^{3/2}, as a hand writes a rational power)
 
     def __init__(self, settings: Any = None) -> None:
         super().__init__(settings)

@@ -101,19 +101,19 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
             lines.append(rf"\item parities under time reversal: {parity};")
         if getattr(model, "is_modulated", False):
             lines.append(rf"\item the drift matrix and the noise follow a protocol in the time "
-                         rf"${sp.latex(model.time)}$;")
+                         rf"${latex_of(model.time)}$;")
     if item.regime == "transient":
         starts = {repr(b.arguments["initial"]): b.arguments["initial"] for b in item.quantities.values()
                   if "initial" in b.arguments}
         for initial in starts.values():
             if hasattr(model, "states"):  # a Markov jump process starts from a distribution over its states
-                start = ", ".join(rf"p_{{{s}}}(0) = {sp.latex(p)}" for s, p in initial.items())
+                start = ", ".join(rf"p_{{{s}}}(0) = {latex_of(p)}" for s, p in initial.items())
                 lines.append(r"\item the quantities are taken at the time in their notation (heat and entropy "
                              rf"production over $[0, t]$) from the distribution ${start}$ over the states;")
                 continue
             lines.append(r"\item the quantities are taken at the time in their notation (heat, work and entropy "
                          r"production over $[0, t]$) from a Gaussian state of mean zero and covariance "
-                         rf"${sp.latex(_covariance(item, initial))}$;")
+                         rf"${latex_of(_covariance(item, initial))}$;")
     else:
         unique = ("distribution of the (ergodic) network" if hasattr(model, "states") else
                   "state of the stable drift")
