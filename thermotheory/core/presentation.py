@@ -56,7 +56,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 import mpmath
@@ -1413,12 +1413,15 @@ def _divides(d: dict, big: dict) -> bool:
     return all(b in big and (k == big[b] or (k.is_number and big[b].is_number and k <= big[b])) for b, k in d.items())
 
 
-def _denominators_joined(e: sp.Expr) -> sp.Expr:
-    r"""Terms of a sum whose symbolic denominator divides another term's joined over the larger one.
+def _denominators_joined(e: sp.Expr, equal: bool = False) -> sp.Expr:
+    r"""Terms of a sum whose symbolic denominator divides another term's joined over the larger one (with ``equal``,
+    only terms over one and the same denominator).
 
     ``\frac{a}{2 \sqrt{b}} - \frac{c}{2 \sqrt{b}}`` becomes ``\frac{a - c}{2 \sqrt{b}}``, and
     ``\frac{A k^2}{D g_1 g_2 g_3} + \frac{B k^2}{D g_3}`` becomes ``\frac{k^2 (A + B g_1 g_2)}{D g_1 g_2 g_3}`` (the
-    numbers and factors the numerators share pulled out of the joined numerator).
+    numbers and factors the numerators share pulled out of the joined numerator). With ``equal``, ``\frac{\sqrt{R}}{2
+    \sqrt{T} \gamma} - \frac{k}{2 \gamma} - \frac{\kappa}{2 \gamma}`` becomes ``\frac{\sqrt{R}}{2 \sqrt{T} \gamma} -
+    \frac{k + \kappa}{2 \gamma}``, where joining all three over the largest reads longer.
     """
 
     def join(x: sp.Expr) -> sp.Expr:
@@ -1431,7 +1434,7 @@ def _denominators_joined(e: sp.Expr) -> sp.Expr:
         groups: list[tuple[dict, sp.Expr, list[int]]] = []  # (largest denominator's powers, it, members)
         for i in order:
             n, d, powers = parts[i]
-            home = next((g for g in groups if powers and _divides(powers, g[0])), None)
+            home = next((g for g in groups if powers and (powers == g[0] if equal else _divides(powers, g[0]))), None)
             if home is None:
                 groups.append((powers, d, [i]))
             else:
@@ -1447,24 +1450,6 @@ def _denominators_joined(e: sp.Expr) -> sp.Expr:
                            for i in members])  # each numerator times the factors its denominator lacks
             out.append(sp.factor_terms(top) / big)
         return sp.Add(*out)
-
-    return e.replace(lambda x: isinstance(x, sp.Add), join)
-
-
-def _equal_denominators_joined(e: sp.Expr) -> sp.Expr:
-    r"""The terms of each sum over one and the same denominator joined, the others left: ``\frac{\sqrt{R}}{2 \sqrt{T}
-    \gamma} - \frac{k}{2 \gamma} - \frac{\kappa}{2 \gamma}`` as ``\frac{\sqrt{R}}{2 \sqrt{T} \gamma} - \frac{k +
-    \kappa}{2 \gamma}`` (:func:`_denominators_joined` joins all three over the largest)."""
-
-    def join(x: sp.Expr) -> sp.Expr:
-        groups: dict[sp.Expr, list[sp.Expr]] = {}
-        for t in x.args:
-            c, m = t.as_coeff_Mul()
-            n, d = sp.fraction(m)
-            groups.setdefault(d, []).append(c * n)
-        if all(len(tops) < 2 for d, tops in groups.items() if d != 1):
-            return x
-        return sp.Add(*[sp.factor_terms(sp.Add(*tops)) / d if d != 1 else sp.Add(*tops) for d, tops in groups.items()])
 
     return e.replace(lambda x: isinstance(x, sp.Add), join)
 
@@ -2410,7 +2395,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("exponential groups", _exp_groups_collected),
     ("radicands joined", _radicands_joined),
     ("denominators joined", _denominators_joined),
-    ("equal denominators joined", _equal_denominators_joined),
+    ("equal denominators joined", partial(_denominators_joined, equal=True)),
     ("monomials in", _monomials_in),
 )
 CHEAP = ("logs combined", "logs split", "powers out of logs", "roots merged", "signs", "sign pairs", "exponentials",
