@@ -111,3 +111,18 @@ def test_a_gaussian_entropy_is_one_log_of_its_variance():
     _agree(out, sp.log(2 * sp.pi * sp.E * (sw**2 + shift)) / 2)
     y = sp.Symbol("y", real=True)  # a log of an argument not proved positive is left
     assert _logs_joined(sp.log(y) + sp.log(sw)) == sp.log(y) + sp.log(sw)
+
+
+def test_proved_positive_on_degenerate_input():
+    import pytest
+
+    from thermotheory.errors import ModelError
+
+    for bad in ("a + b", None, [1, 2]):
+        with pytest.raises(ModelError, match="proved_positive"):
+            proved_positive(bad)
+    x = sp.Symbol("x", positive=True)
+    assert not proved_positive(sp.nan) and not proved_positive(sp.Integer(0)) and proved_positive(sp.Integer(3))
+    # a long form past PROOF_OPS that is negative for large x: False, and no error
+    long = sp.Add(*[(-1) ** i * x**i for i in range(40)]) + 50 * sp.exp(-x)
+    assert proved_positive(long) is False
