@@ -657,7 +657,7 @@ _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
         "optimal_protocol", "an overdamped particle ($\\gamma = T = 1$) in a trap whose stiffness goes from $\\lambda_i$ to "
         "$\\lambda_f$ in a time $t_f$ by the protocol of least mean work (Schmiedl & Seifert 2007, with its jumps), from "
         "equilibrium", engine.optimal_protocol, {lambda_i: 1.0, lambda_f: 2.0, t_f: 1.0},
-        *engine.optimal_protocol_seed(), shown=engine.shown_trap, protocol=engine.OPTIMAL_PROTOCOL_TEX),
+        *engine.optimal_protocol_seed(), shown=engine.shown_trap, protocol=engine.optimal_protocol_tex()),
     "heat_engine": lambda: _seeded(
         "heat_engine", "a particle in a harmonic trap cycled between a hot bath $T_h$ (stroke of duration $t_1$, variance "
         "$w_1$ to $w_2$) and a cold one $T_c$ (duration $t_3$, back to $w_1$) by the optimal protocol, over one cycle "

@@ -800,6 +800,49 @@ def _polynomial_order(terms: Sequence[Any]) -> bool:
     return any(len(ks) > 1 for ks in powers.values())
 
 
+#: A stand-in for the symbol a family of terms differs by (:func:`_renamed_in_order`).
+_HOLE = sp.Dummy("hole")
+
+
+def _natural_key(sym: Any) -> tuple:
+    """A symbol's name as a hand orders indices: ``t_2`` before ``t_10``, ``T_c`` before ``T_h``."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", sym.name) if p)
+
+
+def _renamed_in_order(terms: list) -> list:
+    r"""The terms of a sum, those that are one term with one symbol renamed (``\frac{1}{t_3}``, ``\frac{1}{t_1}``;
+    ``e^{-t/\tau_2}``, ``e^{-t/\tau_1}``) in the order of that symbol, where they stand: sympy orders reciprocals and
+    exponents by falling powers, ``\frac{1}{t_3} + \frac{1}{t_1}``; a hand writes ``\frac{1}{t_1} + \frac{1}{t_3}``.
+
+    Examples
+    --------
+    >>> t1, t3, x = sp.symbols("t_1 t_3 x", positive=True)
+    >>> _renamed_in_order([1 / t3, x, 1 / t1])
+    [1/t_1, x, 1/t_3]
+    >>> _renamed_in_order([1 / t3, -1 / t1])  # (a sign apart: no family)
+    [1/t_3, -1/t_1]
+    """
+    if not 2 <= len(terms) <= 12:
+        return terms
+    families: dict = {}
+    for i, t in enumerate(terms):
+        if t.is_number:
+            continue
+        for s in t.free_symbols:
+            if type(s) is sp.Symbol:  # (not a matrix's name: det \Sigma has no scalar stand-in)
+                families.setdefault(t.xreplace({s: _HOLE}), []).append((i, s))
+    out, used = list(terms), set()
+    for members in sorted(families.values(), key=len, reverse=True):
+        members = [(i, s) for i, s in members if i not in used]
+        if len(members) < 2 or len({s for _, s in members}) < len(members):
+            continue
+        places = sorted(i for i, _ in members)
+        for i, (j, _) in zip(places, sorted(members, key=lambda m: _natural_key(m[1]))):
+            out[i] = terms[j]
+        used.update(places)
+    return out
+
+
 def theorist_order(terms: Sequence[Any], positive_first: bool = False) -> list[Any]:
     r"""The terms of a sum in the order a theorist writes them: a positive constant first, a negative one last.
 
@@ -823,7 +866,7 @@ def theorist_order(terms: Sequence[Any], positive_first: bool = False) -> list[A
         raise ModelError(f"theorist_order: expected the terms of a sum (a sequence) but found {terms!r}")
     if not all(isinstance(t, sp.Basic) for t in terms):
         raise ModelError(f"theorist_order: expected sympy terms but found {list(terms)!r}")
-    terms = list(terms)
+    terms = _renamed_in_order(list(terms))
     positive = [t for t in terms if _is_constant(t) and t > 0]
     negative = [t for t in terms if _is_constant(t) and t < 0]
     rest = [t for t in terms if not _is_constant(t) or t == 0]
@@ -1021,11 +1064,13 @@ class _Printer(LatexPrinter):
         return f"{name}^{{{exp}}} {arg}" if exp is not None else f"{name} {arg}"
 
     def _print_log(self, expr: Any, exp: str | None = None) -> str:
+        r"""``\ln 2``, ``\ln{\left(1 + x \right)}``; a power as of any function, ``\ln^{2}{\left(\frac{w_2}{w_1}
+        \right)}`` (sympy's ``\ln{\left(\frac{w_2}{w_1} \right)}^{2}`` reads as the log of a square)."""
         arg = self._bare_argument(expr)
         if arg is None:
-            return super()._print_log(expr, exp)
-        tex = rf"\ln {arg}"
-        return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
+            tex = super()._print_log(expr)
+            return tex if exp is None else rf"\ln^{{{exp}}}" + tex.removeprefix(r"\ln")
+        return rf"\ln^{{{exp}}} {arg}" if exp is not None else rf"\ln {arg}"
 
     def _print_ExpBase(self, expr: Any, exp: str | None = None) -> str:
         r"""``e^{-2 \gamma t / m}``: a fraction in an exponent with a solidus, as journals set it (``e^{- \frac{2
@@ -1083,6 +1128,9 @@ class _Printer(LatexPrinter):
             folded = self._solidus_fraction(expr)
             if folded is not None:
                 return folded
+        joined = _roots_joined(expr)  # 1/\sqrt{2 \pi}, not \sqrt{2}/(2 \sqrt{\pi})
+        if joined is not None:
+            return self._print(joined)
         # an integer every term of a factor's sum shares, in front: 1/(5 (1 - x)), not 1/(5 - 5 x)
         content = _content_out(expr)
         if content is not None:
@@ -1216,8 +1264,9 @@ class _Printer(LatexPrinter):
         return tall or any(isinstance(f.as_base_exp()[0], sp.Add) for f in others)
 
     def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
-        if not last and self._bare_argument(expr) is not None and expr not in self._bare_tail:
-            return True  # \ln a b would read as \ln(a b); \sin a \cos b reads as it is
+        base = expr.base if expr.is_Pow and expr.exp.is_Integer and expr.exp > 0 else expr
+        if not last and self._bare_argument(base) is not None and expr not in self._bare_tail:
+            return True  # \ln a b would read as \ln(a b), \ln^{2} a b too; \sin a \cos b reads as it is
         return super()._needs_mul_brackets(expr, first=first, last=last)
 
     def _print_Abs(self, expr: Any, exp: str | None = None) -> str:
@@ -1276,6 +1325,43 @@ class _Printer(LatexPrinter):
             if content is not None:
                 return self._print(content)
         return super()._print_Pow(expr)
+
+
+def _roots_joined(expr: Any) -> Any:
+    r"""``expr`` with its number written as a hand writes a Gaussian's normalisation, one root of an integer times
+    :math:`\pi`: ``\frac{1}{\sqrt{2 \pi}}`` (sympy: ``\frac{\sqrt{2}}{2 \sqrt{\pi}}``), ``2 \sqrt{2 \pi}``; the root a
+    positive symbol of that name, to be printed. None where the product has no root of an integer beside one of
+    :math:`\pi`, or its number is not an integer or the reciprocal of one times that root.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x")
+    >>> _roots_joined(sp.sqrt(2) * x / (2 * sp.sqrt(sp.pi))), _roots_joined(- sp.sqrt(8 * sp.pi) * x)
+    (x/\sqrt{2 \pi}, -2*\sqrt{2 \pi}*x)
+    >>> [_roots_joined(e) for e in (sp.sqrt(2) * x / 2, sp.sqrt(sp.pi) * x, 3 * sp.sqrt(6) * x / sp.sqrt(sp.pi))]
+    [None, None, None]
+    """
+    if not isinstance(expr, sp.Mul):
+        return None
+    numbers = [f for f in expr.args if f.is_number]
+    roots = [f for f in numbers if f.is_Pow and f.base.is_Integer and f.exp in (sp.S.Half, -sp.S.Half)]
+    pis = [f for f in numbers if f.is_Pow and f.base is sp.pi and f.exp in (sp.S.Half, -sp.S.Half)]
+    if not roots or len(pis) != 1:
+        return None
+    k = sp.Mul(*numbers)
+    n = 1 if pis[0].exp > 0 else -1
+    r = sp.nsimplify(k ** 2 / sp.pi ** n)  # k^2 = r \pi^n
+    if not r.is_Rational or r <= 0:
+        return None
+    s = r if n > 0 else 1 / r  # k = c (q \pi)^{n/2}, q the square-free part of s
+    q = sp.Integer(1)
+    for p, e in sp.factorint(s.p * s.q).items():
+        q *= p ** (e % 2)
+    c = sp.nsimplify(k / sp.sqrt(q * sp.pi) ** n)
+    if q == 1 or not c.is_Rational or not (abs(c.q) == 1 if n > 0 else abs(c.p) == 1):
+        return None  # (18 x / \sqrt{6 \pi} is no hand's form of 3 \sqrt{6} x / \sqrt{\pi})
+    root = sp.Symbol(rf"\sqrt{{{q} \pi}}", positive=True)
+    return c * root ** n * sp.Mul(*[f for f in expr.args if not f.is_number])
 
 
 def _entry(sym: Any) -> bool:

@@ -186,6 +186,13 @@ def _fractions(tex: str, where: str | None) -> tuple[int, int, int]:
                 k += 1
             if k < n and tex[k] == "[":  # \sqrt[4]{...}
                 k = tex.find("]", k) + 1 or n
+            if k < n and tex[k] == "^" and cmd != r"\sqrt":  # \ln^{2}{\left(\frac{a}{b}\right)}: power, argument
+                power, k = _brace_group(tex, k + 1)
+                a, b, c = _fractions(power, None)
+                num, den, rooted = num + a, den + b, rooted + c
+                i = k
+                while k < n and tex[k] == " ":
+                    k += 1
             if k < n and tex[k] == "{":
                 arg, i = _brace_group(tex, k)
                 # a root in a numerator stacks its radicand's fractions there too (\frac{\sqrt{a/b + c}}{2}), but for

@@ -27,13 +27,15 @@ from typing import Any
 
 import sympy as sp
 
+from ..core.closedform import latex_of
 from ..core.model import LinearSDE
+from ..core.presentation import compact
 from ..registry import entropy_production, heat, work
 from ..derivation import Definition
 
 __all__ = ["lambda_i", "lambda_f", "t_f", "s", "T_h", "T_c", "w_1", "w_2", "t_1", "t_3", "x", "optimal_rate",
            "optimal_stiffness", "optimal_protocol", "engine_stiffness", "heat_engine", "shown_trap",
-           "optimal_protocol_seed", "heat_engine_seed", "OPTIMAL_PROTOCOL_TEX", "HEAT_ENGINE_TEX"]
+           "optimal_protocol_seed", "heat_engine_seed", "optimal_protocol_tex", "HEAT_ENGINE_TEX"]
 
 #: Stiffness at the start and the end, and duration of the optimal protocol (Schmiedl & Seifert 2007).
 lambda_i, lambda_f, t_f = sp.symbols("lambda_i lambda_f t_f", positive=True)
@@ -186,15 +188,24 @@ def heat_engine_seed() -> tuple[dict[str, Any], dict[str, Callable[[], Any]]]:
     return quantities, forms
 
 
-#: LaTeX paragraphs defining the optimal protocol's stiffness, for reports (the model is shown as :func:`shown_trap`).
-OPTIMAL_PROTOCOL_TEX = (
-    r"with the stiffness $\lambda(s) = \lambda_i$ for $s \le 0$, $\lambda_f$ for $s \ge t_f$ (it "
-    r"jumps at both ends) and in between",
-    r"\begin{align}",
-    r"\lambda(s) &= \frac{\lambda_i - c (1 + c s)}{(1 + c s)^2}, \qquad c = "
-    + sp.latex(optimal_rate(*sp.symbols("lambda_i lambda_f t_f"))) + r",",
-    r"\end{align}",
-    r"so that $\langle x^2 \rangle = (1 + c s)^2 / \lambda_i$; $T(s) = 1$.")
+def optimal_protocol_tex() -> tuple[str, ...]:
+    r"""LaTeX paragraphs defining the optimal protocol's stiffness, for reports (the model is shown as
+    :func:`shown_trap`); the rate :math:`c` (:func:`optimal_rate`) as the pages print it (compacted, by their
+    printer: sympy's LaTeX printed ``c = \frac{- \lambda_f t_f + \sqrt{\lambda_f \lambda_i t_f^2 + \dots}}{\dots}``).
+
+    Examples
+    --------
+    >>> optimal_protocol_tex()[2].endswith(r"{t_{f} \left(2 + \lambda_{f} t_{f}\right)},")
+    True
+    """
+    c = compact(optimal_rate(*sp.symbols("lambda_i lambda_f t_f", positive=True)))
+    return (r"with the stiffness $\lambda(s) = \lambda_i$ for $s \le 0$, $\lambda_f$ for $s \ge t_f$ (it "
+            r"jumps at both ends) and in between",
+            r"\begin{align}",
+            r"\lambda(s) &= \frac{\lambda_i - c (1 + c s)}{(1 + c s)^2}, \qquad c = " + latex_of(c) + r",",
+            r"\end{align}",
+            r"so that $\langle x^2 \rangle = (1 + c s)^2 / \lambda_i$; $T(s) = 1$.")
+
 
 #: LaTeX paragraphs defining the heat engine's protocol, for reports.
 HEAT_ENGINE_TEX = (
