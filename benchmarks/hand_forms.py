@@ -531,8 +531,32 @@ def compare(hand: HandForm, pages: str | Path | None = None, check_values: bool 
         page_value = tex_to_sympy(printed)
     except ValueError as err:
         return Comparison(hand, printed, ours, theirs, None, f"page LaTeX unreadable: {err}")
+    page_value = _written_out(page_value, hand_value, hand.page, pages)
     equal = equal_at_random_points(page_value, hand_value)
     return Comparison(hand, printed, ours, theirs, equal, "" if equal else "the page's form and the hand form differ")
+
+
+def _written_out(value: sp.Expr, hand_value: sp.Expr, page: str, pages: str | Path | None = None,
+                 rounds: int = 3) -> sp.Expr:
+    r"""``value`` (a page's form, read) with the names of the page's other results it holds written out as the page
+    prints them: a page writes a result through an earlier one (``\dot S^{\mathrm{tot}} = \Phi_{w} + \dots``), a
+    hand form may write it out. Only names the hand form does not hold are written out."""
+    known: dict[sp.Symbol, sp.Expr] = {}
+    for (_, line) in page_forms(page, pages):
+        for label, rhs in _splits(line):
+            try:
+                sym = tex_to_sympy(label)
+                if isinstance(sym, sp.Symbol) and sym not in known:
+                    known[sym] = tex_to_sympy(rhs)
+                    break
+            except ValueError:
+                continue
+    for _ in range(rounds):
+        names = {s: known[s] for s in value.free_symbols - hand_value.free_symbols if s in known}
+        if not names:
+            break
+        value = value.xreplace(names)
+    return value
 
 
 def report(forms: Sequence[HandForm], pages: str | Path | None = None, out: Any = None) -> int:

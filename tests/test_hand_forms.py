@@ -139,6 +139,16 @@ def test_an_expanded_form_exceeds_15_percent(tmp_path):
     assert hf.report([hf.HandForm("fake", "Y", r"\frac{(a + b)^3}{c}")], pages, out=_Sink()) == 0
 
 
+def test_a_page_form_written_through_an_earlier_result_is_read_written_out(tmp_path):
+    """A page writes a result through the name of one above it (``\\dot S = \\Phi_{w} + c``); a hand form that writes it
+    out is equal to it, one that names it too is compared as it is, and a wrong one still differs."""
+    pages = _fake_page(tmp_path, {r"\Phi_{w}": r"\frac{a}{b + c}", r"\dot S": r"\Phi_{w} + c"})
+    out = hf.compare(hf.HandForm("fake", r"\dot S", r"\frac{a}{b + c} + c"), pages)
+    assert out.equal is True, out
+    assert hf.compare(hf.HandForm("fake", r"\dot S", r"\Phi_{w} + c"), pages).equal is True
+    assert hf.compare(hf.HandForm("fake", r"\dot S", r"\frac{a}{b - c} + c"), pages).equal is False
+
+
 def test_a_wrong_hand_form_or_a_missing_symbol_is_flagged(tmp_path):
     pages = _fake_page(tmp_path, {r"\Phi": r"\frac{g^{2}}{\tau_{n} + \tau_{v}}"}, section="S")
     wrong = hf.HandForm("fake", r"\Phi", r"\frac{g^2}{\tau_n - \tau_v}", section="S")

@@ -826,7 +826,7 @@ def _renamed_in_order(terms: list) -> list:
         return terms
     families: dict = {}
     for i, t in enumerate(terms):
-        if t.is_number:
+        if t.is_number or t.is_Symbol:  # (bare symbols: sympy's order by name, or the order a sum was built in)
             continue
         for s in t.free_symbols:
             if type(s) is sp.Symbol:  # (not a matrix's name: det \Sigma has no scalar stand-in)

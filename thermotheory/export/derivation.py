@@ -12,7 +12,7 @@ import sympy as sp
 from sympy import MatrixSymbol
 from sympy.core.function import AppliedUndef
 
-from ..core.closedform import ClosedForm, FamilyName, definition_rows, latex_of
+from ..core.closedform import ClosedForm, FamilyName, definition_rows, latex_of, printed_size
 from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, named_as, too_long
 from ..core.presentation import compact, composite_candidates, one_form_per_sum, same_sums, through_composite
 from .layout import _GREEK, TEXT_WIDTH, checked_value, checked_width, fit_lines, latex_width, new_namer, tex_text
@@ -891,6 +891,121 @@ def same_as_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
     return out
 
 
+#: The glyphs (:func:`~thermotheory.core.closedform.printed_size`) a result's form needs before a later result is
+#: written through its name: a short form reads as well written out (``\chi = 1/m^2``).
+THROUGH_MIN_SIZE = 12
+
+#: A label a sum can hold as a term: one symbol with its indices and arguments (``\Phi_{w}``, ``\dot
+#: S^{\mathrm{tot}}``, ``I(v; w)``), no relation, limit, quotient or spacing.
+_NOT_A_TERM = re.compile(r"=|\\lim|\\text|/|\\[,;:!]|\\quad|\\big|\\sum|\\int| - | \+ ")
+
+
+def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    r"""The results whose form holds the whole form of a result above as some of its terms, each written through that
+    result's name: name -> the form to print (a :class:`~thermotheory.core.closedform.ClosedForm` naming it).
+
+    An author writes a total entropy production as the heat rates it adds, once defined: the tracking report printed
+    :math:`\dot S^{\mathrm{tot}} = \frac{\Sigma_{w w} - \dots}{\sigma_w^2 \tau_w} + \frac{\Sigma_{x x} - \dots}{\sigma_n^2
+    \tau_n}`, whose first term is :math:`\Phi_w` printed above it; now :math:`\dot S^{\mathrm{tot}} = \Phi_{w} + \dots`.
+    A result above is one of ``before`` (the shown forms of the page's blocks above) or of ``shown`` before it, with a
+    label that reads as one symbol, a form of at least :data:`THROUGH_MIN_SIZE` glyphs and one value wherever the page
+    prints that label (:func:`same_as_earlier`'s rules); its terms must be terms of the later form (the same sympy
+    terms, the same definitions and printed names), and some must be left. The largest such result goes first; others
+    may follow (:math:`\Phi_x + \Phi_w`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b, c = sp.symbols("a b c", positive=True)
+    >>> out = through_earlier({r"\Phi": a / (b + c) + b**2 / (a + c), r"\sigma": a / (b + c) + b**2 / (a + c) + c})
+    >>> out[r"\sigma"].latex()
+    '\\Phi + c'
+    """
+    if not isinstance(shown, Mapping):
+        raise InvalidExport(f"through_earlier: expected a mapping of LaTeX names to closed forms but found "
+                            f"{type(shown).__name__} {shown!r:.80}")
+    blocks = None if isinstance(before, (Mapping, str)) else _listed(before)
+    if blocks is None or not all(isinstance(b, Mapping) for b in blocks):
+        raise InvalidExport(f"through_earlier: before: expected a sequence of mappings (the shown forms of the blocks "
+                            f"above) but found {type(before).__name__} {before!r:.80}")
+    every = [*blocks, shown]
+    above: list[tuple[str, Any]] = [(n, f) for block in blocks for n, f in block.items() if _term_like(n, f)]
+    out: dict[str, Any] = {}
+    for name, form in shown.items():
+        written = _written_through(name, form, above, every)
+        if written is not None:
+            out[name] = written
+        if _term_like(name, form):
+            above.append((name, form))
+    return out
+
+
+def _term_like(name: str, form: Any) -> bool:
+    """Whether a result can stand as a term of a later one: a label of one symbol, a form of some size."""
+    if _comparable(form) is None or _NOT_A_TERM.search(name):
+        return False
+    return printed_size(form.expr if isinstance(form, ClosedForm) else form) >= THROUGH_MIN_SIZE
+
+
+def _parts(form: Any) -> tuple[Any, dict, dict]:
+    """A shown form's expression, definitions (symbol -> value) and printed names."""
+    if isinstance(form, ClosedForm):
+        return form.expr, dict(form.definitions), dict(form.names)
+    return form, {}, {}
+
+
+def _written_through(name: str, form: Any, above: Sequence[tuple[str, Any]], every: Sequence[Mapping]) -> Any:
+    """``form`` with the terms that are results of ``above`` written by their names (None where none is)."""
+    expr, defs, names = _parts(form)
+    if not isinstance(expr, sp.Add) or isinstance(form, sp.MatrixBase):
+        return None
+    left = list(expr.args)
+    taken: list[tuple[sp.Symbol, str]] = []
+    for ref, earlier in sorted(above, key=lambda a: -len(sp.Add.make_args(_parts(a[1])[0]))):
+        e_expr, e_defs, e_names = _parts(earlier)
+        terms = list(sp.Add.make_args(e_expr))
+        if ref == name or len(terms) >= len(left) or not _same_meaning(e_expr, e_defs, e_names, defs, names):
+            continue
+        rest = list(left)
+        try:
+            for t in terms:
+                rest.remove(t)
+        except ValueError:  # a term it lacks
+            continue
+        if not _one_value(ref, every):
+            continue
+        left = rest
+        taken.append((sp.Symbol(f"earlier_result_{len(taken)}"), ref))
+    if not taken:
+        return None
+    written = _NamesFirst(*[s for s, _ in taken], *left, evaluate=False)
+    return ClosedForm(written, tuple(defs.items()), {**names, **dict(taken)})
+
+
+class _NamesFirst(sp.Add):
+    """A sum printed with the names of earlier results first, as an author adds to them (:func:`through_earlier`)."""
+
+    def as_ordered_terms(self, order: Any = None, data: bool = False) -> Any:
+        out = sp.Add(*self.args).as_ordered_terms(order=order, data=data)
+        terms = list(out[0] if data else out)
+        terms = sorted(terms, key=lambda t: not (t.is_Symbol and t.name.startswith("earlier_result_")))
+        return (terms, out[1]) if data else terms
+
+
+def _same_meaning(expr: Any, defs: Mapping, names: Mapping, later_defs: Mapping, later_names: Mapping) -> bool:
+    """Whether the symbols of ``expr`` mean in the later form what they mean in the earlier one: each defined symbol
+    defined alike there, each printed name printed alike, no parameter of the earlier form defined in the later."""
+    for sym in expr.free_symbols:
+        if sym in defs:
+            if later_defs.get(sym) != defs[sym]:
+                return False
+        elif sym in later_defs:
+            return False
+        if names.get(sym) != later_names.get(sym):
+            return False
+    return True
+
+
 def _listed(items: Any) -> list | None:
     """``items`` as a list (an iterator read once), or None where it is not iterable."""
     try:
@@ -931,8 +1046,9 @@ def _results(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]] = ())
     """``(name, form, earlier)`` for each result of a block: ``earlier`` the name of a result above with the same form
     (:func:`same_as_earlier`), printed in its stead, else None."""
     earlier = same_as_earlier(shown, before)
+    through = through_earlier(shown, before)
     for name, expr in shown.items():
-        yield name, expr, earlier.get(name)
+        yield name, through.get(name, expr), earlier.get(name)
 
 
 def page_sums(parts: Sequence[Mapping[str, Any]]) -> dict:

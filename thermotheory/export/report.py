@@ -111,9 +111,11 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
                 lines.append(r"\item the quantities are taken at the time in their notation (heat and entropy "
                              rf"production over $[0, t]$) from the distribution ${start}$ over the states;")
                 continue
+            cov = _covariance(item, initial)
+            spread = (f"variance ${latex_of(cov[0, 0])}$" if isinstance(cov, sp.MatrixBase) and cov.shape == (1, 1)
+                      else f"covariance ${latex_of(cov)}$")  # (one variable: its variance, not a 1 x 1 matrix)
             lines.append(r"\item the quantities are taken at the time in their notation (heat, work and entropy "
-                         r"production over $[0, t]$) from a Gaussian state of mean zero and covariance "
-                         rf"${latex_of(_covariance(item, initial))}$;")
+                         rf"production over $[0, t]$) from a Gaussian state of mean zero and {spread};")
     else:
         unique = ("distribution of the (ergodic) network" if hasattr(model, "states") else
                   "state of the stable drift")

@@ -1,0 +1,94 @@
+r"""A result written through the name of a result above it that it holds as terms (issue #24).
+
+The tracking report printed :math:`\dot S^{\mathrm{tot}} = \frac{\Sigma_{w w} - 2 \kappa \Sigma_{x w} + \dots}{\sigma_w^2
+\tau_w} + \frac{\Sigma_{x x} - \dots}{\sigma_n^2 \tau_n}` two lines below :math:`\Phi_w`, its first term; the BCM report
+likewise. An author writes :math:`\dot S^{\mathrm{tot}} = \Phi_w + \dots`. Each written form is checked equal to the
+form it replaces with the names put back (at random points), and the refusals are tested one by one.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from thermotheory.core.closedform import ClosedForm, latex_of
+from thermotheory.core.presentation import equal_at_random_points
+from thermotheory.errors import InvalidExport
+from thermotheory.export.derivation import quantity_lines, through_earlier
+
+a, b, c, d = sp.symbols("a b c d", positive=True)
+PHI = a / (b + c) + b**2 / (a + c)  # (two terms, well over THROUGH_MIN_SIZE glyphs)
+PSI = c**2 / (a + d)
+
+
+def _back(form: ClosedForm, shown: dict) -> sp.Expr:
+    """The written form with each earlier result's name replaced by that result's form."""
+    by_name = {s: shown[label] for s, label in form.names.items() if label in shown}
+    return form.expr.xreplace(by_name)
+
+
+def test_a_sum_holding_an_earlier_result_is_written_through_its_name():
+    shown = {r"\Phi": PHI, r"\sigma": PHI + c * d}
+    out = through_earlier(shown)
+    assert list(out) == [r"\sigma"]
+    assert out[r"\sigma"].latex() == r"\Phi + c d"
+    assert equal_at_random_points(_back(out[r"\sigma"], shown), shown[r"\sigma"])
+
+
+def test_two_earlier_results_the_largest_first_both_named():
+    shown = {r"\Psi": PSI + a * b / (c + d), r"\Phi": PHI, r"\sigma": PHI + PSI + a * b / (c + d) + d}
+    form = through_earlier(shown)[r"\sigma"]
+    assert form.latex().startswith(r"\Psi + \Phi + ") or form.latex().startswith(r"\Phi + \Psi + "), form.latex()
+    assert equal_at_random_points(_back(form, shown), shown[r"\sigma"])
+
+
+def test_results_above_the_block_count_too():
+    out = through_earlier({r"\sigma": PHI + d}, before=[{r"\Phi": PHI}])
+    assert out[r"\sigma"].latex() == r"\Phi + d"
+
+
+@pytest.mark.parametrize("shown, before", [
+    ({r"\sigma": PHI + d, r"\Phi": PHI}, ()),  # the result it holds comes after it
+    ({r"\Phi": PHI, r"\sigma": PHI}, ()),  # the whole form: printed as equal (same_as_earlier), not here
+    ({r"\chi": 1 / a, r"\sigma": 1 / a + b}, ()),  # a short form reads as well written out
+    ({r"\lim \Phi": PHI, r"\sigma": PHI + d}, ()),  # a label that is no symbol
+    ({r"\Phi": PHI, r"\sigma": a / (b + c) + d}, ()),  # only some of its terms
+    ({r"\sigma": PHI + d}, [{r"\Phi": PHI}, {r"\Phi": PHI + 1}]),  # one name, two values on the page
+])
+def test_no_result_is_written_through_a_name_that_would_mislead(shown, before):
+    assert through_earlier(shown, before) == {}
+
+
+def test_a_structured_form_is_written_through_a_name_only_with_the_same_definitions():
+    S = sp.Symbol("S_1")
+    names = {S: r"\Sigma_{w w}"}
+    phi = ClosedForm(S / (b + c) + b**2 / (a + c), [(S, a**2 + b)], names)
+    total = ClosedForm(S / (b + c) + b**2 / (a + c) + d, [(S, a**2 + b)], names)
+    form = through_earlier({r"\Phi_{w}": phi, r"\dot S": total})[r"\dot S"]
+    assert latex_of(form.expr, symbol_names=form.names) == r"\Phi_{w} + d"
+    assert dict(form.definitions) == {S: a**2 + b}
+    other = ClosedForm(S / (b + c) + b**2 / (a + c) + d, [(S, a**2 + 2 * b)], names)  # S means another thing
+    assert through_earlier({r"\Phi_{w}": phi, r"\dot S": other}) == {}
+
+
+def test_the_page_lines_print_the_written_form():
+    lines = quantity_lines({r"\Phi": PHI, r"\sigma": PHI + c * d})
+    assert r"\sigma &= \Phi + c d" in lines, lines
+
+
+@pytest.mark.parametrize("shown, before", [("sigma", ()), ({r"\sigma": PHI}, {r"\Phi": PHI}), ({}, [3])])
+def test_bad_input_is_refused_by_name(shown, before):
+    with pytest.raises(InvalidExport, match="through_earlier"):
+        through_earlier(shown, before)
+
+
+
+def test_the_relaxation_report_writes_entropy_production_as_heat_plus_entropy_change():
+    """The report, end to end: ``\\Delta S_{tot}(t) = Q(t) + \\frac12 \\ln(\\dots)`` (the heat printed above it), and a
+    single variable's initial state stated by its variance, not as a 1 x 1 matrix."""
+    from thermotheory.catalog import entry
+    from thermotheory.cli import report_tex
+    tex = report_tex(entry("relaxation"))
+    line = next(t for t in tex.splitlines() if t.startswith(r"\Delta S_{\mathrm{tot}}(t) &= "))
+    assert line.startswith(r"\Delta S_{\mathrm{tot}}(t) &= Q(t) + \frac{1}{2} \ln"), line
+    assert r"of mean zero and variance $s_{0}$" in tex
