@@ -905,8 +905,9 @@ def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
     result's name: name -> the form to print (a :class:`~thermotheory.core.closedform.ClosedForm` naming it).
 
     An author writes a total entropy production as the heat rates it adds, once defined: the tracking report printed
-    :math:`\dot S^{\mathrm{tot}} = \frac{\Sigma_{w w} - \dots}{\sigma_w^2 \tau_w} + \frac{\Sigma_{x x} - \dots}{\sigma_n^2
-    \tau_n}`, whose first term is :math:`\Phi_w` printed above it; now :math:`\dot S^{\mathrm{tot}} = \Phi_{w} + \dots`.
+    :math:`\dot S^{\mathrm{tot}} = \frac{\Sigma_{w w} - \dots}{\sigma_w^2 \tau_w} + \frac{\Sigma_{x x} - \dots}
+    {\sigma_n^2 \tau_n}`, whose first term is :math:`\Phi_w` printed above it; now
+    :math:`\dot S^{\mathrm{tot}} = \Phi_{w} + \dots`.
     A result above is one of ``before`` (the shown forms of the page's blocks above) or of ``shown`` before it, with a
     label that reads as one symbol, a form of at least :data:`THROUGH_MIN_SIZE` glyphs and one value wherever the page
     prints that label (:func:`same_as_earlier`'s rules); its terms must be terms of the later form (the same sympy
