@@ -2,8 +2,8 @@ r"""A result written through the name of a result above it that it holds as term
 
 The tracking report printed :math:`\dot S^{\mathrm{tot}} = \frac{\Sigma_{w w} - 2 \kappa \Sigma_{x w} + \dots}
 {\sigma_w^2 \tau_w} + \frac{\Sigma_{x x} - \dots}{\sigma_n^2 \tau_n}` two lines below :math:`\Phi_w`, its first term;
-the BCM report likewise. An author writes :math:`\dot S^{\mathrm{tot}} = \Phi_w + \dots`. Each written form is checked equal to the
-form it replaces with the names put back (at random points), and the refusals are tested one by one.
+the BCM report likewise. An author writes :math:`\dot S^{\mathrm{tot}} = \Phi_w + \dots`. Each written form is checked
+equal to the form it replaces with the names put back (at random points), and the refusals are tested one by one.
 """
 
 from __future__ import annotations
