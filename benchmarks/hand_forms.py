@@ -184,7 +184,11 @@ def printed_form(page: str, symbol: str, section: str = "", pages: str | Path | 
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|[A-Za-z]|\S")
 _SPACING = {r"\,", r"\;", r"\:", r"\!", "\\ ", r"\quad", r"\qquad", r"\left", r"\right", r"\displaystyle"}
 _FUNCTIONS = {r"\ln": sp.log, r"\log": sp.log, r"\exp": sp.exp, r"\sinh": sp.sinh, r"\cosh": sp.cosh,
-              r"\tanh": sp.tanh, r"\sin": sp.sin, r"\cos": sp.cos, r"\coth": sp.coth, r"\arctan": sp.atan}
+              r"\tanh": sp.tanh, r"\sin": sp.sin, r"\cos": sp.cos, r"\coth": sp.coth, r"\arctan": sp.atan,
+              r"\arcsin": sp.asin, r"\arccos": sp.acos}
+#: Functions LaTeX has no command for, written ``\operatorname{arcosh}`` (ISO 80000-2; sympy's abbreviations too).
+_NAMED_FUNCTIONS = {"arcosh": sp.acosh, "arccosh": sp.acosh, "acosh": sp.acosh, "arsinh": sp.asinh,
+                    "arcsinh": sp.asinh, "asinh": sp.asinh, "artanh": sp.atanh, "arctanh": sp.atanh, "atanh": sp.atanh}
 _RENAMED = {"lambda": "lam"}
 _ACCENTS = {r"\hat": "hat", r"\bar": "bar", r"\tilde": "tilde"}
 
@@ -332,14 +336,20 @@ class _Parser:
                 self.take("]")
                 return sp.root(self.atom(), n)
             return sp.sqrt(self.atom())
-        if tok in _FUNCTIONS:
+        function = _FUNCTIONS.get(tok)
+        if tok == r"\operatorname":  # \operatorname{arcosh}: a function by its name, or a symbol (\operatorname{var})
+            start = self.i
+            self.take()
+            function = _NAMED_FUNCTIONS.get(self.raw_group())
+            self.i = start if function is None else self.i - 1  # (at the last token of the name: taken below)
+        if function is not None:
             self.take()
             power = None
             if self.peek() == "^":  # \ln^{2}(x)
                 self.take("^")
                 power = self.script()
             arg = self.atom() if self.peek() in ("(", "{") else self.power()
-            value = _FUNCTIONS[tok](arg)
+            value = function(arg)
             return value if power is None else value ** power
         if tok == r"\pi":
             self.take()

@@ -21,7 +21,7 @@ def test_one_token_arguments_are_bare():
         sp.sin(k1) / sp.cos(k2): r"\frac{\sin k_{1}}{\cos k_{2}}",
         # more than one token keeps its parentheses; so does a function that is not of these kinds
         sp.cosh(2 * ka): r"\cosh{\left(2 \kappa \right)}",
-        sp.acosh(x): r"\operatorname{acosh}{\left(x \right)}",
+        sp.acosh(x): r"\operatorname{arcosh}{\left(x \right)}",
     }
     for expr, tex in cases.items():
         assert latex_of(expr) == tex, (expr, latex_of(expr))

@@ -112,3 +112,24 @@ def test_the_optimal_protocol_report_prints_its_rate_as_the_pages_do():
     names = {s.name: s for s in read.free_symbols}
     read = read.xreplace({names["lambda_i"]: li, names["lambda_f"]: lf, names["t_f"]: tf})
     assert hand.equal_at_random_points(read, optimal_rate(li, lf, tf))
+
+
+@pytest.mark.parametrize("expr, tex", [
+    # the lattice page's correlation length printed \operatorname{acosh}: a programmer's name, not a physicist's
+    (x / sp.acosh(1 + x**2 / (2 * y)),
+     r"\frac{x}{\operatorname{arcosh}{\left(1 + \frac{x^{2}}{2 y} \right)}}"),
+    (sp.asinh(x), r"\operatorname{arsinh}{\left(x \right)}"),
+    (sp.atanh(x / (1 + x)), r"\operatorname{artanh}{\left(\frac{x}{1 + x} \right)}"),
+    (sp.atan(x), r"\arctan{\left(x \right)}"),
+    (sp.asin(x / (1 + x)), r"\arcsin{\left(\frac{x}{1 + x} \right)}"),
+])
+def test_inverse_functions_by_their_mathematical_names(expr, tex):
+    assert latex_of(expr) == tex
+    _reads_back(expr, tex)
+
+
+def test_the_reading_sees_an_inverse_functions_argument_as_an_argument():
+    from thermotheory.core.presentation import _fractions, reading
+    assert reading(x / sp.acosh(1 + x**2 / (2 * y))).nested_denominator == 0
+    assert _fractions(r"\frac{x}{\arcsin{\left(\frac{a}{b} \right)}}", None) == (0, 0, 0)
+    assert _fractions(r"\frac{\operatorname{var} x + \frac{a}{b}}{c}", None) == (1, 0, 0)  # (a name, no argument)

@@ -951,7 +951,8 @@ class _Printer(LatexPrinter):
     """
 
     _default_settings = {**LatexPrinter._default_settings, "ln_notation": True, "solidus": True,
-                         "fold_frac_powers": True}  # (D_y^{3/2}, as a hand writes a rational power)
+                         "fold_frac_powers": True,  # (D_y^{3/2}, as a hand writes a rational power)
+                         "inv_trig_style": "full"}  # (\arcsin x, \operatorname{arcosh} x: not a programmer's acosh)
 
     def __init__(self, settings: Any = None) -> None:
         super().__init__(settings)

@@ -115,7 +115,8 @@ UNMATCHED_SUM_PT = 30.0
 
 #: LaTeX commands whose brace group is an argument (a root, a function, a script): a fraction there is not nested.
 _ARGUMENT_COMMANDS = (r"\sqrt", r"\ln", r"\log", r"\exp", r"\sin", r"\cos", r"\tan", r"\sinh", r"\cosh", r"\tanh",
-                      r"\det", r"\operatorname", r"\mathrm", r"\text", r"\hat", r"\bar", r"\tilde", r"\mathbf")
+                      r"\arcsin", r"\arccos", r"\arctan", r"\det", r"\operatorname", r"\mathrm", r"\text", r"\hat",
+                      r"\bar", r"\tilde", r"\mathbf")
 
 
 def _brace_group(tex: str, i: int) -> tuple[str, int]:
@@ -186,6 +187,9 @@ def _fractions(tex: str, where: str | None) -> tuple[int, int, int]:
                 k += 1
             if k < n and tex[k] == "[":  # \sqrt[4]{...}
                 k = tex.find("]", k) + 1 or n
+            if cmd == r"\operatorname" and k < n and tex[k] == "{":  # \operatorname{arcosh}: a name, then an argument
+                _, k = _brace_group(tex, k)
+                i = k
             if k < n and tex[k] == "^" and cmd != r"\sqrt":  # \ln^{2}{\left(\frac{a}{b}\right)}: power, argument
                 power, k = _brace_group(tex, k + 1)
                 a, b, c = _fractions(power, None)
