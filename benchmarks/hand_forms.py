@@ -538,35 +538,43 @@ def compare(hand: HandForm, pages: str | Path | None = None, check_values: bool 
     if hand.sympy is not None and not equal_at_random_points(hand_value, sympy_of(hand.sympy)):
         return Comparison(hand, printed, ours, theirs, False, "the hand LaTeX and its sympy differ")
     try:
-        page_value = tex_to_sympy(printed)
+        page_value = tex_to_sympy(_written_out(printed, hand.latex, hand.page, hand.section, pages))
     except ValueError as err:
         return Comparison(hand, printed, ours, theirs, None, f"page LaTeX unreadable: {err}")
-    page_value = _written_out(page_value, hand_value, hand.page, pages)
     equal = equal_at_random_points(page_value, hand_value)
     return Comparison(hand, printed, ours, theirs, equal, "" if equal else "the page's form and the hand form differ")
 
 
-def _written_out(value: sp.Expr, hand_value: sp.Expr, page: str, pages: str | Path | None = None,
-                 rounds: int = 3) -> sp.Expr:
-    r"""``value`` (a page's form, read) with the names of the page's other results it holds written out as the page
-    prints them: a page writes a result through an earlier one (``\dot S^{\mathrm{tot}} = \Phi_{w} + \dots``), a
-    hand form may write it out. Only names the hand form does not hold are written out."""
-    known: dict[sp.Symbol, sp.Expr] = {}
-    for (_, line) in page_forms(page, pages):
-        for label, rhs in _splits(line):
-            try:
-                sym = tex_to_sympy(label)
-                if isinstance(sym, sp.Symbol) and sym not in known:
-                    known[sym] = tex_to_sympy(rhs)
-                    break
-            except ValueError:
-                continue
+def _written_out(printed: str, hand_latex: str, page: str, section: str = "", pages: str | Path | None = None,
+                 rounds: int = 3) -> str:
+    r"""``printed`` (a page's form) with the labels of the results of its section that it holds written out as the
+    page prints them: a page writes a result through earlier ones (``\dot S^{\mathrm{tot}} = \Phi_{w} + \dots``,
+    ``\eta(t) = \frac{I_{t}(w; \mu)}{I_{t}(w; \mu) + Q_{w}(t)}``), a hand form may write them out. Only labels the hand
+    form does not hold are written out.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); _ = (d / "p.md").write_text("- $Q(t) = a + b$\n- $S = Q(t) + c$\n")
+    >>> _written_out("Q(t) + c", "a + b + c", "p", pages=d)
+    '\\left(a + b\\right) + c'
+    """
+    labels: dict[str, str] = {}
+    for (sec, line) in page_forms(page, pages):
+        parts = line.split(" = ")
+        if sec == section and len(parts) > 1:
+            labels.setdefault(parts[0].strip(), parts[-1].strip())
+    hand = _label_key(hand_latex)
     for _ in range(rounds):
-        names = {s: known[s] for s in value.free_symbols - hand_value.free_symbols if s in known}
-        if not names:
+        before = printed
+        for label, rhs in sorted(labels.items(), key=lambda kv: -len(kv[0])):
+            if _label_key(label) in hand or rhs == printed:
+                continue
+            pattern = re.compile(r"(?<![A-Za-z\\])" + re.escape(label) + r"(?![A-Za-z0-9_^{])")
+            printed = pattern.sub(lambda _: r"\left(" + rhs + r"\right)", printed)
+        if printed == before:
             break
-        value = value.xreplace(names)
-    return value
+    return printed
 
 
 def report(forms: Sequence[HandForm], pages: str | Path | None = None, out: Any = None) -> int:

@@ -149,6 +149,19 @@ def test_a_page_form_written_through_an_earlier_result_is_read_written_out(tmp_p
     assert hf.compare(hf.HandForm("fake", r"\dot S", r"\frac{a}{b - c} + c"), pages).equal is False
 
 
+def test_a_page_form_written_as_a_ratio_of_results_is_read_written_out(tmp_path):
+    """Labels with arguments (``I_{t}(w; \\mu)``) are written out as the section prints them, not another section's."""
+    pages = tmp_path
+    (pages / "fake.md").write_text("\n".join([
+        "# a page", "## step", r"- $I_{t}(w; \mu) = \ln{\left(1 + a \right)}$",
+        "## ramp", r"- $I_{t}(w; \mu) = \ln{\left(1 + b \right)}$", r"- $Q_{w}(t) = b c$",
+        r"- $\eta(t) = \frac{I_{t}(w; \mu)}{I_{t}(w; \mu) + Q_{w}(t)}$"]) + "\n", encoding="utf-8")
+    right = hf.HandForm("fake", r"\eta(t)", r"\frac{\ln(1 + b)}{\ln(1 + b) + b c}", section="ramp")
+    assert hf.compare(right, pages).equal is True
+    wrong = hf.HandForm("fake", r"\eta(t)", r"\frac{\ln(1 + a)}{\ln(1 + a) + b c}", section="ramp")
+    assert hf.compare(wrong, pages).equal is False
+
+
 def test_a_wrong_hand_form_or_a_missing_symbol_is_flagged(tmp_path):
     pages = _fake_page(tmp_path, {r"\Phi": r"\frac{g^{2}}{\tau_{n} + \tau_{v}}"}, section="S")
     wrong = hf.HandForm("fake", r"\Phi", r"\frac{g^2}{\tau_n - \tau_v}", section="S")

@@ -92,3 +92,43 @@ def test_the_relaxation_report_writes_entropy_production_as_heat_plus_entropy_ch
     line = next(t for t in tex.splitlines() if t.startswith(r"\Delta S_{\mathrm{tot}}(t) &= "))
     assert line.startswith(r"\Delta S_{\mathrm{tot}}(t) &= Q(t) + \frac{1}{2} \ln"), line
     assert r"of mean zero and variance $s_{0}$" in tex
+
+
+t, tau, tau_r, lam, s_mu, sig = sp.symbols("t tau_w tau_r lambda s_mu sigma_w", positive=True)
+
+
+def _learning_ramp() -> dict:
+    """The learning-under-a-ramp section's information, heat and efficiency, typed from the synapse page."""
+    decay = sp.exp(-t / tau)
+    i1 = sp.log(1 + lam**2 * s_mu**2 * (t - tau * (1 - decay))**2 / (sig**2 * tau_r**2)) / 2
+    i2 = sp.log(1 + lam**2 * s_mu**2 * (tau_r - tau * (sp.exp(tau_r / tau) - 1) * decay)**2 / (sig**2 * tau_r**2)) / 2
+    q1 = lam**2 * s_mu**2 * tau * (2 * t - tau * (1 - decay) * (3 - decay)) / (2 * sig**2 * tau_r**2)
+    q2 = lam**2 * s_mu**2 * tau * (2 * tau_r - tau * (sp.exp(tau_r / tau) - 1) * (
+        sp.exp((tau_r - 2 * t) / tau) + 2 * sp.exp(-tau_r / tau) - decay**2)) / (2 * sig**2 * tau_r**2)
+    ramp = t < tau_r
+    return {r"I_{t}(w; \mu)": sp.Piecewise((i1, ramp), (i2, True)), r"Q_{w}(t)": sp.Piecewise((q1, ramp), (q2, True)),
+            r"\eta(t)": sp.Piecewise((1 / (1 + q1 / i1), ramp), (1 / (1 + q2 / i2), True))}
+
+
+def test_a_long_efficiency_is_written_as_the_ratio_it_is_defined_by():
+    shown = _learning_ramp()
+    form = through_earlier(shown)[r"\eta(t)"]
+    assert form.latex() == r"\frac{I_{t}(w; \mu)}{I_{t}(w; \mu) + Q_{w}(t)}"
+    assert equal_at_random_points(_back(form, shown), shown[r"\eta(t)"])
+
+
+def test_no_ratio_for_a_short_form_an_unequal_one_or_names_of_another_block():
+    i, q = sp.log(1 + a / b) / 2, a * c / b
+    assert through_earlier({"I": i, "Q": q, r"\eta": i / (i + q)}) == {}  # short: its explicit form reads well
+    shown = _learning_ramp()
+    shown[r"\eta(t)"] = shown[r"\eta(t)"] * (1 + a)  # long, but no ratio of the two
+    assert r"\eta(t)" not in through_earlier(shown)
+    ramp = _learning_ramp()
+    eta = {r"\eta(t)": ramp.pop(r"\eta(t)")}
+    assert through_earlier(eta, before=[ramp]) == {}  # (a ratio only of the results of its own block)
+
+
+def test_a_name_of_the_same_block_means_its_own_result():
+    # \Phi means another form in a block above; in this block, the one printed just before
+    out = through_earlier({r"\Phi": PHI, r"\sigma": PHI + d}, before=[{r"\Phi": PSI}])
+    assert out[r"\sigma"].latex() == r"\Phi + d"

@@ -14,7 +14,8 @@ from sympy.core.function import AppliedUndef
 
 from ..core.closedform import ClosedForm, FamilyName, definition_rows, latex_of, printed_size
 from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, named_as, too_long
-from ..core.presentation import compact, composite_candidates, one_form_per_sum, same_sums, through_composite
+from ..core.presentation import (compact, composite_candidates, equal_at_random_points, one_form_per_sum, same_sums,
+                                 through_composite)
 from .layout import _GREEK, TEXT_WIDTH, checked_value, checked_width, fit_lines, latex_width, new_namer, tex_text
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
@@ -930,15 +931,62 @@ def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
         raise InvalidExport(f"through_earlier: before: expected a sequence of mappings (the shown forms of the blocks "
                             f"above) but found {type(before).__name__} {before!r:.80}")
     every = [*blocks, shown]
-    above: list[tuple[str, Any]] = [(n, f) for block in blocks for n, f in block.items() if _term_like(n, f)]
+    above: list[tuple[str, Any, bool]] = [(n, f, False) for block in blocks for n, f in block.items()
+                                          if _term_like(n, f)]
     out: dict[str, Any] = {}
     for name, form in shown.items():
         written = _written_through(name, form, above, every)
+        if written is None:
+            written = _as_ratio(form, [(n, f) for n, f, here in above if here and n != name])
         if written is not None:
             out[name] = written
         if _term_like(name, form):
-            above.append((name, form))
+            above.append((name, form, True))
     return out
+
+
+#: The glyphs a result's form needs before it is written as a ratio of two results of its block
+#: (:func:`through_earlier`): an efficiency whose explicit form fills lines (the synapse page's efficiency under a ramp,
+#: two branches of nested fractions) is what it is defined as, information over information plus heat.
+RATIO_MIN_SIZE = 100
+
+#: The ratios an efficiency of information thermodynamics is built from, of two results ``a`` and ``b``: the
+#: information gained over the information plus the heat, one rate over another.
+_RATIOS = (lambda a, b: a / (a + b), lambda a, b: a / b)
+
+
+def _as_ratio(form: Any, here: Sequence[tuple[str, Any]]) -> Any:
+    """``form`` written as one of :data:`_RATIOS` of two results of ``here`` (name, form) that it equals at random
+    points, where its explicit form has :data:`RATIO_MIN_SIZE` glyphs or more; else None."""
+    if _comparable(form) is None or printed_size(_parts(form)[0]) < RATIO_MIN_SIZE:
+        return None
+    value = form.explicit() if isinstance(form, ClosedForm) else form
+    values = [(n, f.explicit() if isinstance(f, ClosedForm) else f) for n, f in here]
+    point = {s: sp.Rational(7 + 3 * k, 5 + 2 * k) for k, s in enumerate(sorted(
+        set().union(value.free_symbols, *(v.free_symbols for _, v in values)), key=sp.default_sort_key))}
+    at = {n: _at(v, point) for n, v in values}  # (a first look at one point: the checks at random points are slow)
+    here_value = _at(value, point)
+    a_sym, b_sym = sp.Symbol("earlier_result_0"), sp.Symbol("earlier_result_1")
+    for (a, va), (b, vb) in ((x, y) for x in values for y in values if x[0] != y[0]):
+        for ratio in _RATIOS:
+            if None not in (here_value, at[a], at[b]):
+                try:
+                    guess = complex(ratio(at[a], at[b]))
+                except ZeroDivisionError:
+                    continue
+                if abs(guess - here_value) > 1e-8 * max(1.0, abs(here_value)):
+                    continue
+            if equal_at_random_points(value, ratio(va, vb)):
+                return ClosedForm(ratio(a_sym, b_sym), (), {a_sym: a, b_sym: b})
+    return None
+
+
+def _at(expr: Any, point: Mapping) -> complex | None:
+    """``expr``'s value at ``point`` in floats, or None where it has none there."""
+    try:
+        return complex(sp.sympify(expr).evalf(20, subs=point))
+    except (TypeError, ValueError, ZeroDivisionError, sp.SympifyError):
+        return None
 
 
 def _term_like(name: str, form: Any) -> bool:
@@ -955,14 +1003,15 @@ def _parts(form: Any) -> tuple[Any, dict, dict]:
     return form, {}, {}
 
 
-def _written_through(name: str, form: Any, above: Sequence[tuple[str, Any]], every: Sequence[Mapping]) -> Any:
-    """``form`` with the terms that are results of ``above`` written by their names (None where none is)."""
+def _written_through(name: str, form: Any, above: Sequence[tuple[str, Any, bool]], every: Sequence[Mapping]) -> Any:
+    """``form`` with the terms that are results of ``above`` (name, form, whether of this block) written by their
+    names (None where none is)."""
     expr, defs, names = _parts(form)
     if not isinstance(expr, sp.Add) or isinstance(form, sp.MatrixBase):
         return None
     left = list(expr.args)
     taken: list[tuple[sp.Symbol, str]] = []
-    for ref, earlier in sorted(above, key=lambda a: -len(sp.Add.make_args(_parts(a[1])[0]))):
+    for ref, earlier, here in sorted(above, key=lambda a: -len(sp.Add.make_args(_parts(a[1])[0]))):
         e_expr, e_defs, e_names = _parts(earlier)
         terms = list(sp.Add.make_args(e_expr))
         if ref == name or len(terms) >= len(left) or not _same_meaning(e_expr, e_defs, e_names, defs, names):
@@ -973,7 +1022,7 @@ def _written_through(name: str, form: Any, above: Sequence[tuple[str, Any]], eve
                 rest.remove(t)
         except ValueError:  # a term it lacks
             continue
-        if not _one_value(ref, every):
+        if not here and not _one_value(ref, every):  # (a name of this block means its own result: the nearest)
             continue
         left = rest
         taken.append((sp.Symbol(f"earlier_result_{len(taken)}"), ref))
@@ -1031,8 +1080,6 @@ def _comparable(expr: Any) -> Any:
 
 def _one_value(name: str, blocks: Sequence[Mapping[str, Any]]) -> bool:
     """Whether every form named ``name`` in ``blocks`` has one value (equal at random points)."""
-    from ..core.presentation import equal_at_random_points
-
     forms = [b[name] for b in blocks if name in b]
     if any(_comparable(f) is None for f in forms):  # a number, a matrix or no form under that name: not one value
         return False
@@ -1146,8 +1193,6 @@ def _given_above(shown: Mapping[str, Any], where: ClosedForm) -> set:
     A page that lists :math:`n_\infty` among its results and uses it in another result's form
     would otherwise define it a second time under "where" (one symbol, printed twice).
     """
-    from ..core.presentation import equal_at_random_points
-
     given = set()
     for sym, value in where.definitions:
         name = latex_of(sym, symbol_names=where.names)
