@@ -132,3 +132,32 @@ def test_a_name_of_the_same_block_means_its_own_result():
     # \Phi means another form in a block above; in this block, the one printed just before
     out = through_earlier({r"\Phi": PHI, r"\sigma": PHI + d}, before=[{r"\Phi": PSI}])
     assert out[r"\sigma"].latex() == r"\Phi + d"
+
+
+def test_a_page_decides_the_ratio_on_its_printed_lines():
+    """quantity_lines writes the long efficiency as the ratio; a form whose printed lines are short (the layout named
+    the sums it holds: the synapse page's dimensionless efficiency over ``C_1``) keeps its explicit form."""
+    from thermotheory.export.derivation import _long_ratios
+    shown = _learning_ramp()
+    lines = quantity_lines(shown)
+    assert r"\eta(t) &= \frac{I_{t}(w; \mu)}{I_{t}(w; \mu) + Q_{w}(t)}" in lines, lines
+    results = [(n, f, None) for n, f in shown.items()]
+    long_lines = [(f, n + " &= " + latex_of(f)) for n, f in shown.items()]
+    assert list(_long_ratios(results, long_lines)) == [r"\eta(t)"]
+    short_lines = long_lines[:2] + [(shown[r"\eta(t)"], r"\eta(t) &= \frac{(1 + a) C_{1}}{b C_{2}}")]
+    assert _long_ratios(results, short_lines) == {}
+
+
+def test_a_result_labelled_as_a_quotient_keeps_its_form():
+    # the decoder page's \epsilon^2_{v|x} / var(v|x) printed "= \frac{\epsilon^2_{v|x}}{var(v|x)}": its own label
+    shown = _learning_ramp()
+    eta = shown.pop(r"\eta(t)")
+    shown[r"\eta(t) / 1"] = eta
+    assert through_earlier(shown) == {}
+    results = [(n, f, None) for n, f in shown.items()]
+    assert _long_ratios_of(results, shown) == {}
+
+
+def _long_ratios_of(results, shown):
+    from thermotheory.export.derivation import _long_ratios
+    return _long_ratios(results, [(f, n + " &= " + latex_of(f)) for n, f in shown.items()])

@@ -1569,10 +1569,21 @@ _COMMAND = re.compile(r"\\[A-Za-z]+")
 _BLANK = re.compile(r"[{}\s]")
 
 
-def _visible(tex: str) -> int:
-    """Glyphs a reader sees in ``tex``, roughly: every command one glyph; brackets' sizing, display style, row breaks
-    and spacing none."""
+def tex_glyphs(tex: str) -> int:
+    r"""Glyphs a reader sees in the LaTeX ``tex``, roughly: every command one glyph; brackets' sizing, display style,
+    row breaks and spacing none (the measure of :func:`printed_size`, on a string: a page's printed lines).
+
+    Examples
+    --------
+    >>> tex_glyphs(r"\frac{1}{2} \ln{\left(1 + x \right)}")
+    9
+    """
+    if not isinstance(tex, str):
+        raise ModelError(f"tex_glyphs: expected a LaTeX string but found {type(tex).__name__} {tex!r:.80}")
     return len(_BLANK.sub("", _COMMAND.sub("x", _INVISIBLE.sub("", tex))))
+
+
+_visible = tex_glyphs
 
 
 def shortest(candidates: Sequence[Any], shown: Iterable[Any] = ()) -> Any:

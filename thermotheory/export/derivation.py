@@ -12,7 +12,7 @@ import sympy as sp
 from sympy import MatrixSymbol
 from sympy.core.function import AppliedUndef
 
-from ..core.closedform import ClosedForm, FamilyName, definition_rows, latex_of, printed_size
+from ..core.closedform import ClosedForm, FamilyName, definition_rows, latex_of, printed_size, tex_glyphs
 from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, named_as, too_long
 from ..core.presentation import (compact, composite_candidates, equal_at_random_points, one_form_per_sum, same_sums,
                                  through_composite)
@@ -621,10 +621,15 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     if namer is None:
         namer = page_namer(shown.values(), shown)  # one set of introduced names for the whole block
     composites = _composites(shown, width)  # the sums a wall of monomials depends through: each result in them
-    results = list(_results(shown, before))
+    results = list(_results(shown, before, ratios=False))
     trial = namer.fork()  # (a first fit, to see which roots and shared sums the layout names)
     fitted: list[tuple[Any, str]] = []
     lines, definitions = _block_lines(results, composites, width, trial, fitted=fitted)  # every result, its definitions
+    ratios = _long_ratios(results, fitted)
+    if ratios:  # (laid out again: a sum only the ratio's explicit form held is named no more)
+        results = [(n, ratios.get(n, e), earlier) for n, e, earlier in results]
+        trial, fitted = namer.fork(), []
+        lines, definitions = _block_lines(results, composites, width, trial, fitted=fitted)
     first = _named_first(trial, namer, fitted)
     if not first:
         namer.take(trial)
@@ -654,6 +659,25 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     if definitions:
         lines += [r"&\text{where}", *definitions]
     return lines
+
+
+def _long_ratios(results: Sequence[tuple[str, Any, Any]], fitted: Sequence[tuple[Any, str]]) -> dict[str, Any]:
+    """The results of a block (:func:`_results`) that its first layout (``fitted``: each printed result's form and
+    lines, in order) printed long and that are a ratio of two results before them (:func:`_as_ratio`): name -> the
+    ratio."""
+    printed = iter(fitted)
+    before: list[tuple[str, Any]] = []
+    out: dict[str, Any] = {}
+    for name, form, earlier in results:
+        if earlier is not None:
+            continue
+        _, tex = next(printed)
+        ratio = _as_ratio(name, form, [(n, f) for n, f in before if _term_like(n, f)],
+                          size=tex_glyphs(tex) - tex_glyphs(name))
+        if ratio is not None:
+            out[name] = ratio
+        before.append((name, form))
+    return out
 
 
 def _named_first(trial: Any, namer: Any, fitted: Sequence[tuple[Any, str]]) -> list:
@@ -901,7 +925,8 @@ THROUGH_MIN_SIZE = 12
 _NOT_A_TERM = re.compile(r"=|\\lim|\\text|/|\\[,;:!]|\\quad|\\big|\\sum|\\int| - | \+ ")
 
 
-def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]] = (),
+                    ratios: bool = True) -> dict[str, Any]:
     r"""The results whose form holds the whole form of a result above as some of its terms, each written through that
     result's name: name -> the form to print (a :class:`~thermotheory.core.closedform.ClosedForm` naming it).
 
@@ -913,7 +938,11 @@ def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
     label that reads as one symbol, a form of at least :data:`THROUGH_MIN_SIZE` glyphs and one value wherever the page
     prints that label (:func:`same_as_earlier`'s rules); its terms must be terms of the later form (the same sympy
     terms, the same definitions and printed names), and some must be left. The largest such result goes first; others
-    may follow (:math:`\Phi_x + \Phi_w`).
+    may follow (:math:`\Phi_x + \Phi_w`). A name of this block means this block's result, whatever the page's other
+    blocks call by it. With ``ratios``, a result with no such term whose form is long is written as a ratio of two
+    results of its block that it equals (:func:`_as_ratio`: an efficiency as what it is defined by, :math:`\eta(t) =
+    I_t / (I_t + Q_w)`); a page laid out with named sums decides that on the printed lines instead
+    (:func:`quantity_lines`).
 
     Examples
     --------
@@ -936,8 +965,8 @@ def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
     out: dict[str, Any] = {}
     for name, form in shown.items():
         written = _written_through(name, form, above, every)
-        if written is None:
-            written = _as_ratio(form, [(n, f) for n, f, here in above if here and n != name])
+        if written is None and ratios:
+            written = _as_ratio(name, form, [(n, f) for n, f, here in above if here and n != name])
         if written is not None:
             out[name] = written
         if _term_like(name, form):
@@ -955,10 +984,16 @@ RATIO_MIN_SIZE = 100
 _RATIOS = (lambda a, b: a / (a + b), lambda a, b: a / b)
 
 
-def _as_ratio(form: Any, here: Sequence[tuple[str, Any]]) -> Any:
+def _as_ratio(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int | None = None) -> Any:
     """``form`` written as one of :data:`_RATIOS` of two results of ``here`` (name, form) that it equals at random
-    points, where its explicit form has :data:`RATIO_MIN_SIZE` glyphs or more; else None."""
-    if _comparable(form) is None or printed_size(_parts(form)[0]) < RATIO_MIN_SIZE:
+    points, where it prints :data:`RATIO_MIN_SIZE` glyphs or more (``size``: as the page prints it; by default its
+    form's); else None, and for a result whose label ``name`` is a quotient already (``\\epsilon^2 /
+    \\operatorname{var}``: its form is what it adds)."""
+    if "/" in name or r"\frac" in name:
+        return None
+    if size is None:
+        size = printed_size(_parts(form)[0]) if _comparable(form) is not None else 0
+    if _comparable(form) is None or size < RATIO_MIN_SIZE:
         return None
     value = form.explicit() if isinstance(form, ClosedForm) else form
     values = [(n, f.explicit() if isinstance(f, ClosedForm) else f) for n, f in here]
@@ -1090,11 +1125,12 @@ def _one_value(name: str, blocks: Sequence[Mapping[str, Any]]) -> bool:
         return False
 
 
-def _results(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]] = ()):
+def _results(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]] = (), ratios: bool = True):
     """``(name, form, earlier)`` for each result of a block: ``earlier`` the name of a result above with the same form
-    (:func:`same_as_earlier`), printed in its stead, else None."""
+    (:func:`same_as_earlier`), printed in its stead, else None; ``form`` written through results above where it holds
+    them (:func:`through_earlier`)."""
     earlier = same_as_earlier(shown, before)
-    through = through_earlier(shown, before)
+    through = through_earlier(shown, before, ratios)
     for name, expr in shown.items():
         yield name, through.get(name, expr), earlier.get(name)
 
