@@ -568,13 +568,54 @@ def _written_out(printed: str, hand_latex: str, page: str, section: str = "", pa
     for _ in range(rounds):
         before = printed
         for label, rhs in sorted(labels.items(), key=lambda kv: -len(kv[0])):
-            if _label_key(label) in hand or rhs == printed:
+            key = re.compile(r"(?<![A-Za-z\\])" + re.escape(_label_key(label)) + r"(?![A-Za-z0-9])")
+            if key.search(hand) or rhs == printed:  # (the hand names it too: \Phi_w, not the c of \frac)
                 continue
-            pattern = re.compile(r"(?<![A-Za-z\\])" + re.escape(label) + r"(?![A-Za-z0-9_^{])")
-            printed = pattern.sub(lambda _: r"\left(" + rhs + r"\right)", printed)
+            printed = _label_written_out(printed, label, rhs)
         if printed == before:
             break
     return printed
+
+
+#: What may not stand before a label for it to be that label: a letter, a backslash, an index's mark, or a command
+#: that decorates or names what follows (\Delta F, \dot Q, \mathrm{...}).
+_NOT_BEFORE = re.compile(r"(?:[A-Za-z0-9\\_^]|\\(?:Delta|delta|dot|ddot|hat|bar|tilde|vec|partial|mathrm|"
+                         r"operatorname|mathcal|text)\s*\{?)$")
+#: What may not follow a label for it to be that label: more of a name (a letter, a digit, an index, an argument, a
+#: prime, a brace); a power that is a number may (``\Phi_{w}^{2}``).
+_NOT_AFTER = re.compile(r"^(?:[A-Za-z0-9_({'\\]|\^(?!\{?-?\d+\}?))")
+
+
+def _in_index(before: str) -> bool:
+    """Whether the text after ``before`` stands inside an index (an open ``_{``: the ``w`` of ``\\Sigma_{x w}``)."""
+    depth = 0
+    for k in range(len(before) - 1, -1, -1):
+        if before[k] == "}":
+            depth += 1
+        elif before[k] == "{":
+            if depth == 0:
+                return k > 0 and before[k - 1] == "_"  # (not ^{...}: an exponent holds values, e^{- c t})
+            depth -= 1
+    return False
+
+
+def _label_written_out(printed: str, label: str, rhs: str) -> str:
+    r"""``printed`` with each whole occurrence of ``label`` replaced by ``\left(rhs\right)``: not one inside another
+    name (``F`` of ``\Delta F``, ``w`` of ``\tau_w``, ``\eta`` of ``\eta(\infty)`` or ``\eta'``).
+
+    Examples
+    --------
+    >>> _label_written_out(r"\Delta F + F^{2} + \tau_F + F' + \Sigma_{x F}", "F", "a")
+    "\\Delta F + \\left(a\\right)^{2} + \\tau_F + F' + \\Sigma_{x F}"
+    """
+    out, i = [], 0
+    for m in re.finditer(re.escape(label), printed):
+        before = printed[:m.start()]
+        if _NOT_BEFORE.search(before) or _NOT_AFTER.match(printed[m.end():]) or _in_index(before):
+            continue
+        out += [printed[i:m.start()], r"\left(" + rhs + r"\right)"]
+        i = m.end()
+    return "".join(out) + printed[i:]
 
 
 def report(forms: Sequence[HandForm], pages: str | Path | None = None, out: Any = None) -> int:

@@ -259,3 +259,23 @@ def test_a_label_is_found_whatever_its_typesetting(tmp_path):
         hf.printed_form("p", r"I_{th}", pages=tmp_path)
     a, b = sp.symbols("T_2_hat T_1", positive=True)
     assert hf.tex_to_sympy(r"\hat{T}_{2} + T_{1}") == hf.tex_to_sympy(r"\hat{T_{2}} + T_{1}") == a + b
+
+
+def test_a_one_letter_label_is_written_out_though_the_hand_form_holds_the_letter_in_a_command(tmp_path):
+    # the heat engine's c: a hand form writing c out holds "c" only inside \frac; the page's c is written out
+    pages = _fake_page(tmp_path, {"c": r"\frac{a}{b}", "W": r"c^{2} + a"})
+    assert hf.compare(hf.HandForm("fake", "W", r"\frac{a^2}{b^2} + a"), pages).equal is True
+    assert hf.compare(hf.HandForm("fake", "W", r"c^2 + a"), pages).equal is True
+
+
+@pytest.mark.parametrize("printed, label, expected", [
+    (r"\Delta F + F", "F", r"\Delta F + \left(X\right)"),  # (a decorated name is another name)
+    (r"\dot Q", "Q", r"\dot Q"),
+    (r"\tau_w + w", "w", r"\tau_w + \left(X\right)"),
+    (r"\Sigma_{x w}", "w", r"\Sigma_{x w}"),  # (an index)
+    (r"\eta(\infty) + \eta' + \eta^{2}", r"\eta", r"\eta(\infty) + \eta' + \left(X\right)^{2}"),
+    (r"\Phi^{\mathrm{tot}} + \Phi_{w}", r"\Phi", r"\Phi^{\mathrm{tot}} + \Phi_{w}"),
+    (r"e^{- c t} + \frac{c}{2}", "c", r"e^{- \left(X\right) t} + \frac{\left(X\right)}{2}"),
+])
+def test_a_label_is_written_out_only_where_it_stands_whole(printed, label, expected):
+    assert hf._label_written_out(printed, label, "X") == expected

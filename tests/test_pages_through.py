@@ -161,3 +161,42 @@ def test_a_result_labelled_as_a_quotient_keeps_its_form():
 def _long_ratios_of(results, shown):
     from thermotheory.export.derivation import _long_ratios
     return _long_ratios(results, [(f, n + " &= " + latex_of(f)) for n, f in shown.items()])
+
+
+# -- from a review of the above ---------------------------------------------------------------------------------------
+
+def test_definitions_are_compared_down_their_chain():
+    # C_2 = C_1 + a alike in both forms, but C_1 another value: \Phi's form is not a term of \sigma's
+    C1, C2, p, q = sp.symbols("C_1 C_2 p q", positive=True)
+    phi = ClosedForm(C2 / (b + c) + b**2 / (a + c), [(C1, p), (C2, C1 + a)])
+    other = ClosedForm(C2 / (b + c) + b**2 / (a + c) + d, [(C1, q), (C2, C1 + a)])
+    assert through_earlier({r"\Phi": phi, r"\sigma": other}) == {}
+    same = ClosedForm(C2 / (b + c) + b**2 / (a + c) + d, [(C1, p), (C2, C1 + a)])
+    assert latex_of(through_earlier({r"\Phi": phi, r"\sigma": same})[r"\sigma"].expr,
+                    symbol_names=through_earlier({r"\Phi": phi, r"\sigma": same})[r"\sigma"].names) == r"\Phi + d"
+
+
+def test_a_sum_of_two_results_is_both_names_and_names_go_before_a_constant():
+    other = a * d / (b + c) + c**2 / (a + d)
+    shown = {r"\Phi_x": PHI, r"\Phi_w": other, r"\sigma": PHI + other}
+    form = through_earlier(shown)[r"\sigma"]
+    assert form.latex() == r"\Phi_x + \Phi_w"
+    assert equal_at_random_points(_back(form, shown), shown[r"\sigma"])
+    assert through_earlier({r"\Phi_x": PHI, r"\sigma": PHI + 2})[r"\sigma"].latex() == r"\Phi_x + 2"
+
+
+def test_result_names_must_be_strings():
+    with pytest.raises(InvalidExport, match="strings"):
+        through_earlier({1: PHI, 2: PHI + d})
+
+
+def test_a_ratio_is_found_though_a_result_in_it_is_written_through_a_name():
+    # Q = \Phi_w + ...: the layout's first pass printed Q through \Phi_w, whose name has no value of its own
+    decay = sp.exp(-t / tau)
+    i = sp.log(1 + lam**2 * s_mu**2 * (t - tau * (1 - decay))**2 / (sig**2 * tau_r**2)) / 2
+    phi = sp.log(1 + a**2 * s_mu**2 / (sig**2 + c)) / 2
+    q = phi + c * (1 - sp.exp(-t / b))**2 / ((a + b) * (b + tau_r))
+    shown = {r"I_{t}": i, r"\Phi_{w}": phi, r"Q_{w}": q, r"\eta": i / (i + q)}
+    lines = quantity_lines(shown)
+    assert any(ln.startswith(r"Q_{w} &= \Phi_{w} ") for ln in lines), lines
+    assert r"\eta &= \frac{I_{t}}{I_{t} + Q_{w}}" in lines, lines

@@ -133,3 +133,31 @@ def test_the_reading_sees_an_inverse_functions_argument_as_an_argument():
     assert reading(x / sp.acosh(1 + x**2 / (2 * y))).nested_denominator == 0
     assert _fractions(r"\frac{x}{\arcsin{\left(\frac{a}{b} \right)}}", None) == (0, 0, 0)
     assert _fractions(r"\frac{\operatorname{var} x + \frac{a}{b}}{c}", None) == (1, 0, 0)  # (a name, no argument)
+
+
+# -- from a review of the above ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("expr, tex, settings", [
+    (sp.log(x) ** 2, r"\log^{2}{\left(x \right)}", {"ln_notation": False}),  # (was \ln^{2}\log{...})
+    # a power that is no positive integer on the name would read as an inverse function: brackets
+    (sp.log(x) ** sp.Rational(-3, 2), r"\left(\ln x\right)^{-3/2}", {}),
+    (sp.log(1 + x) ** (-y), r"\left(\ln{\left(1 + x \right)}\right)^{- y}", {}),
+    (sp.sin(x) ** (-y), r"\left(\sin x\right)^{- y}", {}),
+    (sp.Float(0.5) * sp.sqrt(2) * x / sp.sqrt(sp.pi), r"\frac{0.5 \sqrt{2} x}{\sqrt{\pi}}", {}),  # (a float kept)
+])
+def test_review_powers_of_functions_and_floats(expr, tex, settings):
+    assert latex_of(expr, **settings) == tex
+    if not settings and not expr.has(sp.Float):
+        _reads_back(expr, tex)
+
+
+def test_the_order_of_renamed_terms_is_the_same_in_every_run():
+    import subprocess
+    import sys
+    code = ("import sympy as sp; from thermotheory.core.closedform import latex_of; "
+            "t1, t3, u1, u3 = sp.symbols('t_1 t_3 tau_1 tau_3', positive=True); "
+            "print(latex_of(1/(t3*u3) + 1/(t1*u3) + 1/(t3*u1)))")
+    root = Path(__file__).resolve().parents[1]
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True,
+                           env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout for seed in ("0", "1", "2", "5")}
+    assert len(outs) == 1, outs

@@ -824,15 +824,21 @@ def _renamed_in_order(terms: list) -> list:
     """
     if not 2 <= len(terms) <= 12:
         return terms
+    symbols = [sorted((s for s in t.free_symbols if type(s) is sp.Symbol), key=sp.default_sort_key)
+               if not (t.is_number or t.is_Symbol) else [] for t in terms]  # (bare symbols: sympy's order by name)
+    # (only terms of one shape, every symbol a hole, can be one another renamed: a first sort, one xreplace a term)
+    shapes: dict = {}
+    for i, (t, syms) in enumerate(zip(terms, symbols)):
+        if syms:  # (not a matrix's name: det \Sigma has no scalar stand-in)
+            shapes.setdefault(t.xreplace({s: _HOLE for s in syms}), []).append(i)
     families: dict = {}
-    for i, t in enumerate(terms):
-        if t.is_number or t.is_Symbol:  # (bare symbols: sympy's order by name, or the order a sum was built in)
-            continue
-        for s in t.free_symbols:
-            if type(s) is sp.Symbol:  # (not a matrix's name: det \Sigma has no scalar stand-in)
-                families.setdefault(t.xreplace({s: _HOLE}), []).append((i, s))
+    for same in shapes.values():
+        for i in same if len(same) > 1 else ():
+            for s in symbols[i]:
+                families.setdefault(terms[i].xreplace({s: _HOLE}), []).append((i, s))
     out, used = list(terms), set()
-    for members in sorted(families.values(), key=len, reverse=True):
+    # (the largest family first, then the one that starts first: the same order in every run)
+    for members in sorted(families.values(), key=lambda m: (-len(m), m[0][0], sp.default_sort_key(m[0][1]))):
         members = [(i, s) for i, s in members if i not in used]
         if len(members) < 2 or len({s for _, s in members}) < len(members):
             continue
@@ -1027,8 +1033,9 @@ class _Printer(LatexPrinter):
     def _print_Add(self, expr: Any, order: Any = None) -> str:
         if (order or self.order) in ("none", "old"):
             return super()._print_Add(expr, order)
-        terms = theorist_order(self._as_ordered_terms(expr, order=order),
-                               positive_first=getattr(expr, "positive_first", False))
+        terms = self._as_ordered_terms(expr, order=order)
+        if not getattr(expr, "keep_order", False):  # (a sum that orders its terms itself: names of results first)
+            terms = theorist_order(terms, positive_first=getattr(expr, "positive_first", False))
         tex = ""
         for i, term in enumerate(terms):  # sympy's loop, over the terms in this order
             if i > 0 and term.could_extract_minus_sign():
@@ -1058,6 +1065,8 @@ class _Printer(LatexPrinter):
         return tex if _BARE_ARGUMENT.match(tex) else None
 
     def _print_Function(self, expr: Any, exp: str | None = None) -> str:
+        if exp is not None and not exp.isdigit() and isinstance(expr, _BARE_FUNCTIONS):
+            return rf"\left({self._print_Function(expr)}\right)^{{{exp}}}"  # (\sin^{-1} x reads as the arcsine)
         arg = self._bare_argument(expr) if isinstance(expr, _BARE_FUNCTIONS) else None
         if arg is None:
             return super()._print_Function(expr, exp)
@@ -1068,9 +1077,13 @@ class _Printer(LatexPrinter):
         r"""``\ln 2``, ``\ln{\left(1 + x \right)}``; a power as of any function, ``\ln^{2}{\left(\frac{w_2}{w_1}
         \right)}`` (sympy's ``\ln{\left(\frac{w_2}{w_1} \right)}^{2}`` reads as the log of a square)."""
         arg = self._bare_argument(expr)
+        if exp is not None and not exp.isdigit():  # (\ln^{-1} x would read as an inverse function)
+            tex = self._print_log(expr)
+            return rf"\left({tex}\right)^{{{exp}}}"
         if arg is None:
             tex = super()._print_log(expr)
-            return tex if exp is None else rf"\ln^{{{exp}}}" + tex.removeprefix(r"\ln")
+            name = r"\ln" if tex.startswith(r"\ln") else r"\log"
+            return tex if exp is None else rf"{name}^{{{exp}}}" + tex.removeprefix(name)
         return rf"\ln^{{{exp}}} {arg}" if exp is not None else rf"\ln {arg}"
 
     def _print_ExpBase(self, expr: Any, exp: str | None = None) -> str:
@@ -1345,6 +1358,8 @@ def _roots_joined(expr: Any) -> Any:
     if not isinstance(expr, sp.Mul):
         return None
     numbers = [f for f in expr.args if f.is_number]
+    if any(f.has(sp.Float) for f in numbers):
+        return None  # (a float stays as it was given)
     roots = [f for f in numbers if f.is_Pow and f.base.is_Integer and f.exp in (sp.S.Half, -sp.S.Half)]
     pis = [f for f in numbers if f.is_Pow and f.base is sp.pi and f.exp in (sp.S.Half, -sp.S.Half)]
     if not roots or len(pis) != 1:

@@ -12,7 +12,8 @@ import sympy as sp
 from sympy import MatrixSymbol
 from sympy.core.function import AppliedUndef
 
-from ..core.closedform import ClosedForm, FamilyName, definition_rows, latex_of, printed_size, tex_glyphs
+from ..core.closedform import (ClosedForm, FamilyName, definition_rows, latex_of, printed_size, tex_glyphs,
+                               theorist_order)
 from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, named_as, too_long
 from ..core.presentation import (compact, composite_candidates, equal_at_random_points, one_form_per_sum, same_sums,
                                  through_composite)
@@ -625,7 +626,7 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     trial = namer.fork()  # (a first fit, to see which roots and shared sums the layout names)
     fitted: list[tuple[Any, str]] = []
     lines, definitions = _block_lines(results, composites, width, trial, fitted=fitted)  # every result, its definitions
-    ratios = _long_ratios(results, fitted)
+    ratios = _long_ratios(results, fitted, shown)
     if ratios:  # (laid out again: a sum only the ratio's explicit form held is named no more)
         results = [(n, ratios.get(n, e), earlier) for n, e, earlier in results]
         trial, fitted = namer.fork(), []
@@ -661,10 +662,12 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     return lines
 
 
-def _long_ratios(results: Sequence[tuple[str, Any, Any]], fitted: Sequence[tuple[Any, str]]) -> dict[str, Any]:
+def _long_ratios(results: Sequence[tuple[str, Any, Any]], fitted: Sequence[tuple[Any, str]],
+                 shown: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The results of a block (:func:`_results`) that its first layout (``fitted``: each printed result's form and
     lines, in order) printed long and that are a ratio of two results before them (:func:`_as_ratio`): name -> the
-    ratio."""
+    ratio. ``shown``: the block's forms before any was written through another's name (their values: a name written
+    in has none)."""
     printed = iter(fitted)
     before: list[tuple[str, Any]] = []
     out: dict[str, Any] = {}
@@ -672,6 +675,7 @@ def _long_ratios(results: Sequence[tuple[str, Any, Any]], fitted: Sequence[tuple
         if earlier is not None:
             continue
         _, tex = next(printed)
+        form = shown.get(name, form) if shown is not None else form
         ratio = _as_ratio(name, form, [(n, f) for n, f in before if _term_like(n, f)],
                           size=tex_glyphs(tex) - tex_glyphs(name))
         if ratio is not None:
@@ -959,6 +963,9 @@ def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
     if blocks is None or not all(isinstance(b, Mapping) for b in blocks):
         raise InvalidExport(f"through_earlier: before: expected a sequence of mappings (the shown forms of the blocks "
                             f"above) but found {type(before).__name__} {before!r:.80}")
+    if not all(isinstance(n, str) for b in [*blocks, shown] for n in b):
+        raise InvalidExport("through_earlier: expected LaTeX names (strings) for the results but found "
+                            f"{[n for b in [*blocks, shown] for n in b if not isinstance(n, str)][:3]!r}")
     every = [*blocks, shown]
     above: list[tuple[str, Any, bool]] = [(n, f, False) for block in blocks for n, f in block.items()
                                           if _term_like(n, f)]
@@ -1049,7 +1056,9 @@ def _written_through(name: str, form: Any, above: Sequence[tuple[str, Any, bool]
     for ref, earlier, here in sorted(above, key=lambda a: -len(sp.Add.make_args(_parts(a[1])[0]))):
         e_expr, e_defs, e_names = _parts(earlier)
         terms = list(sp.Add.make_args(e_expr))
-        if ref == name or len(terms) >= len(left) or not _same_meaning(e_expr, e_defs, e_names, defs, names):
+        # (the whole form is same_as_earlier's; beside a name taken, the rest may be one result whole: \Phi_x + \Phi_w)
+        whole = len(terms) > len(left) or (len(terms) == len(left) and not taken)
+        if ref == name or whole or not _same_meaning(e_expr, e_defs, e_names, defs, names):
             continue
         rest = list(left)
         try:
@@ -1068,19 +1077,31 @@ def _written_through(name: str, form: Any, above: Sequence[tuple[str, Any, bool]
 
 
 class _NamesFirst(sp.Add):
-    """A sum printed with the names of earlier results first, as an author adds to them (:func:`through_earlier`)."""
+    """A sum printed with the names of earlier results first, as an author adds to them (:func:`through_earlier`),
+    the other terms after them in the printer's order (:func:`~thermotheory.core.closedform.theorist_order`)."""
+
+    #: Read by the printer: the order here is final (a positive constant does not go before the names).
+    keep_order = True
 
     def as_ordered_terms(self, order: Any = None, data: bool = False) -> Any:
         out = sp.Add(*self.args).as_ordered_terms(order=order, data=data)
         terms = list(out[0] if data else out)
-        terms = sorted(terms, key=lambda t: not (t.is_Symbol and t.name.startswith("earlier_result_")))
+        named = [t for t in terms if t.is_Symbol and t.name.startswith("earlier_result_")]
+        terms = named + theorist_order([t for t in terms if t not in named])
         return (terms, out[1]) if data else terms
 
 
 def _same_meaning(expr: Any, defs: Mapping, names: Mapping, later_defs: Mapping, later_names: Mapping) -> bool:
     """Whether the symbols of ``expr`` mean in the later form what they mean in the earlier one: each defined symbol
-    defined alike there, each printed name printed alike, no parameter of the earlier form defined in the later."""
-    for sym in expr.free_symbols:
+    defined alike there, each printed name printed alike, no parameter of the earlier form defined in the later; the
+    symbols of the definitions it uses too, down the chain (``C_2 = C_1 + a`` alike in both, ``C_1`` another)."""
+    used, todo = set(), list(expr.free_symbols)
+    while todo:
+        sym = todo.pop()
+        if sym not in used:
+            used.add(sym)
+            todo += list(getattr(defs.get(sym), "free_symbols", ()))
+    for sym in used:
         if sym in defs:
             if later_defs.get(sym) != defs[sym]:
                 return False
