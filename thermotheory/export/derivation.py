@@ -889,14 +889,7 @@ def same_as_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
     >>> same_as_earlier({r"\lim \Phi / N": k / g}, before=[{r"\Phi": k / g}])
     {'\\lim \\Phi / N': '\\Phi'}
     """
-    if not isinstance(shown, Mapping):
-        raise InvalidExport(f"same_as_earlier: expected a mapping of LaTeX names to closed forms but found "
-                            f"{type(shown).__name__} {shown!r:.80}")
-    blocks = None if isinstance(before, (Mapping, str)) else _listed(before)
-    if blocks is None or not all(isinstance(b, Mapping) for b in blocks):
-        raise InvalidExport(f"same_as_earlier: before: expected a sequence of mappings (the shown forms of the blocks "
-                            f"above) but found {type(before).__name__} {before!r:.80}")
-    before = blocks
+    before = _checked_blocks("same_as_earlier", shown, before)
     above: dict[Any, str] = {}
     for block in before:
         for name, expr in block.items():
@@ -956,13 +949,7 @@ def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
     >>> out[r"\sigma"].latex()
     '\\Phi + c'
     """
-    if not isinstance(shown, Mapping):
-        raise InvalidExport(f"through_earlier: expected a mapping of LaTeX names to closed forms but found "
-                            f"{type(shown).__name__} {shown!r:.80}")
-    blocks = None if isinstance(before, (Mapping, str)) else _listed(before)
-    if blocks is None or not all(isinstance(b, Mapping) for b in blocks):
-        raise InvalidExport(f"through_earlier: before: expected a sequence of mappings (the shown forms of the blocks "
-                            f"above) but found {type(before).__name__} {before!r:.80}")
+    blocks = _checked_blocks("through_earlier", shown, before)
     if not all(isinstance(n, str) for b in [*blocks, shown] for n in b):
         raise InvalidExport("through_earlier: expected LaTeX names (strings) for the results but found "
                             f"{[n for b in [*blocks, shown] for n in b if not isinstance(n, str)][:3]!r}")
@@ -1110,6 +1097,19 @@ def _same_meaning(expr: Any, defs: Mapping, names: Mapping, later_defs: Mapping,
         if names.get(sym) != later_names.get(sym):
             return False
     return True
+
+
+def _checked_blocks(what: str, shown: Any, before: Any) -> list:
+    """``before`` as a list of the shown forms of the blocks above, ``shown`` and it checked (a clear
+    :class:`~thermotheory.errors.InvalidExport` naming ``what`` for anything else)."""
+    if not isinstance(shown, Mapping):
+        raise InvalidExport(f"{what}: expected a mapping of LaTeX names to closed forms but found "
+                            f"{type(shown).__name__} {shown!r:.80}")
+    blocks = None if isinstance(before, (Mapping, str)) else _listed(before)
+    if blocks is None or not all(isinstance(b, Mapping) for b in blocks):
+        raise InvalidExport(f"{what}: before: expected a sequence of mappings (the shown forms of the blocks "
+                            f"above) but found {type(before).__name__} {before!r:.80}")
+    return blocks
 
 
 def _listed(items: Any) -> list | None:
