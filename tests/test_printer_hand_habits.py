@@ -161,3 +161,14 @@ def test_the_order_of_renamed_terms_is_the_same_in_every_run():
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True,
                            env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout for seed in ("0", "1", "2", "5")}
     assert len(outs) == 1, outs
+
+
+def test_tex_glyphs_counts_a_string_and_refuses_anything_else_by_name():
+    from thermotheory.core.closedform import printed_size, tex_glyphs
+    from thermotheory.errors import ModelError
+    expr = sp.log(1 + x) / 2
+    assert tex_glyphs(latex_of(expr)) == printed_size(expr) == 9
+    assert tex_glyphs("") == 0
+    for bad in (None, 3, expr):
+        with pytest.raises(ModelError, match="tex_glyphs"):
+            tex_glyphs(bad)

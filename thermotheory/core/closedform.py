@@ -1570,12 +1570,12 @@ def printed_size(value: Any, shown: Iterable[Any] = ()) -> int:
     if isinstance(value, ClosedForm):
         skip = set(shown)
         kw = value._latex_settings()
-        total = _visible(latex_of(value.expr, **kw))
+        total = tex_glyphs(latex_of(value.expr, **kw))
         for name, v in value.definitions:
             if name not in skip:
-                total += _visible(latex_of(name, **kw)) + 1 + _visible(latex_of(v, **kw))
+                total += tex_glyphs(latex_of(name, **kw)) + 1 + tex_glyphs(latex_of(v, **kw))
         return total
-    return _visible(latex_of(sp.sympify(value)))
+    return tex_glyphs(latex_of(sp.sympify(value)))
 
 
 #: What LaTeX prints no glyph for: sizing commands, display style, row breaks, spacing, braces and blanks.
@@ -1597,8 +1597,6 @@ def tex_glyphs(tex: str) -> int:
         raise ModelError(f"tex_glyphs: expected a LaTeX string but found {type(tex).__name__} {tex!r:.80}")
     return len(_BLANK.sub("", _COMMAND.sub("x", _INVISIBLE.sub("", tex))))
 
-
-_visible = tex_glyphs
 
 
 def shortest(candidates: Sequence[Any], shown: Iterable[Any] = ()) -> Any:

@@ -676,11 +676,11 @@ def _long_ratios(results: Sequence[tuple[str, Any, Any]], fitted: Sequence[tuple
             continue
         _, tex = next(printed)
         form = shown.get(name, form) if shown is not None else form
-        ratio = _as_ratio(name, form, [(n, f) for n, f in before if _term_like(n, f)],
-                          size=tex_glyphs(tex) - tex_glyphs(name))
+        ratio = _as_ratio(name, form, before, size=tex_glyphs(tex) - tex_glyphs(name))
         if ratio is not None:
             out[name] = ratio
-        before.append((name, form))
+        if _term_like(name, form):
+            before.append((name, form))
     return out
 
 
@@ -983,11 +983,9 @@ def _as_ratio(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int |
     points, where it prints :data:`RATIO_MIN_SIZE` glyphs or more (``size``: as the page prints it; by default its
     form's); else None, and for a result whose label ``name`` is a quotient already (``\\epsilon^2 /
     \\operatorname{var}``: its form is what it adds)."""
-    if "/" in name or r"\frac" in name:
+    if "/" in name or r"\frac" in name or _comparable(form) is None:
         return None
-    if size is None:
-        size = printed_size(_parts(form)[0]) if _comparable(form) is not None else 0
-    if _comparable(form) is None or size < RATIO_MIN_SIZE:
+    if (printed_size(_parts(form)[0]) if size is None else size) < RATIO_MIN_SIZE:
         return None
     value = form.explicit() if isinstance(form, ClosedForm) else form
     values = [(n, f.explicit() if isinstance(f, ClosedForm) else f) for n, f in here]
@@ -995,7 +993,7 @@ def _as_ratio(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int |
         set().union(value.free_symbols, *(v.free_symbols for _, v in values)), key=sp.default_sort_key))}
     at = {n: _at(v, point) for n, v in values}  # (a first look at one point: the checks at random points are slow)
     here_value = _at(value, point)
-    a_sym, b_sym = sp.Symbol("earlier_result_0"), sp.Symbol("earlier_result_1")
+    a_sym, b_sym = _earlier_name(0), _earlier_name(1)
     for (a, va), (b, vb) in ((x, y) for x in values for y in values if x[0] != y[0]):
         for ratio in _RATIOS:
             if None not in (here_value, at[a], at[b]):
@@ -1008,6 +1006,15 @@ def _as_ratio(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int |
             if equal_at_random_points(value, ratio(va, vb)):
                 return ClosedForm(ratio(a_sym, b_sym), (), {a_sym: a, b_sym: b})
     return None
+
+
+#: The prefix of the symbols that stand for the names of earlier results in a written form (its ``names`` print them).
+_EARLIER = "earlier_result_"
+
+
+def _earlier_name(k: int) -> sp.Symbol:
+    """The ``k``-th stand-in for an earlier result's name in one written form."""
+    return sp.Symbol(f"{_EARLIER}{k}")
 
 
 def _at(expr: Any, point: Mapping) -> complex | None:
@@ -1056,7 +1063,7 @@ def _written_through(name: str, form: Any, above: Sequence[tuple[str, Any, bool]
         if not here and not _one_value(ref, every):  # (a name of this block means its own result: the nearest)
             continue
         left = rest
-        taken.append((sp.Symbol(f"earlier_result_{len(taken)}"), ref))
+        taken.append((_earlier_name(len(taken)), ref))
     if not taken:
         return None
     written = _NamesFirst(*[s for s, _ in taken], *left, evaluate=False)
@@ -1073,7 +1080,7 @@ class _NamesFirst(sp.Add):
     def as_ordered_terms(self, order: Any = None, data: bool = False) -> Any:
         out = sp.Add(*self.args).as_ordered_terms(order=order, data=data)
         terms = list(out[0] if data else out)
-        named = [t for t in terms if t.is_Symbol and t.name.startswith("earlier_result_")]
+        named = [t for t in terms if t.is_Symbol and t.name.startswith(_EARLIER)]
         terms = named + theorist_order([t for t in terms if t not in named])
         return (terms, out[1]) if data else terms
 
