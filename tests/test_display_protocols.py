@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 
 import thermotheory as tt
-from thermotheory.core.closedform import _visible, latex_of, printed_size
+from thermotheory.core.closedform import latex_of, printed_size, tex_glyphs
 from thermotheory.core.display import ProtocolName, protocols
 from thermotheory.core.width import latex_width
 from thermotheory.export.model_latex import model_latex_lines
@@ -66,7 +66,7 @@ def test_display_style_costs_no_glyph_and_no_width():
     assert tex != plain
     assert latex_width(tex) == latex_width(plain)
     # the glyph rule of the pass and of the hand-set benchmark: display style prints no glyph
-    assert printed_size(pw) == _visible(plain) == glyphs(tex) == glyphs(plain)
+    assert printed_size(pw) == tex_glyphs(plain) == glyphs(tex) == glyphs(plain)
 
 
 def test_a_ramp_in_a_model_is_named_h_of_t_and_defined_under_where():
