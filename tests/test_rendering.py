@@ -127,6 +127,42 @@ def test_the_structured_form_is_printed_where_it_reads_shorter(monkeypatch):
     assert float(structured.evaluate(at)) == pytest.approx(_numeric_value(d.quantity("flow"), model, at), rel=1e-10)
 
 
+def test_a_term_of_a_structured_sum_that_reads_shorter_written_out_is_printed_so():
+    """The tracking synapse's total entropy production is the heat rates of the neuron and the synapse. Structured,
+    the neuron's reads ``(\\Sigma_{x x} - 2 g \\Sigma_{v x} + g^2 \\sigma_v^2 - \\sigma_n^2) / (\\sigma_n^2 \\tau_n)``;
+    written out it is ``g^2 \\sigma_v^2 / (\\sigma_n^2 (\\tau_n + \\tau_v))``, while the synapse's stays structured
+    (the tracking report printed the first, issue #24). The efficiency puts the covariance entries on the page.
+    """
+    model = C.tracking()
+    d = Derivation.of(model, {"efficiency": tt.efficiency.of(C.w), "total": tt.entropy_production_rate.of()})
+    forms = d.forms("total")
+    assert len(forms) == 3
+    quotient, structured, mixed = forms
+    assert isinstance(mixed, ClosedForm)
+    sigma_vx = next(n for n, s in structured.names.items() if s == r"\Sigma_{v x}")
+    neuron = B.g**2 * B.sigma_v**2 / (B.sigma_n**2 * (B.tau_n + B.tau_v))
+    assert neuron in sp.Add.make_args(mixed.expr)  # the neuron's heat rate written out
+    assert not mixed.expr.has(sigma_vx) and sigma_vx not in dict(mixed.definitions)  # and its name no longer defined
+    assert any(s in mixed.expr.free_symbols for s in dict(mixed.definitions))  # the synapse's still structured
+    assert d.printed_forms()["total"] is mixed
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        at = {s: float(rng.uniform(0.3, 3.0)) for s in (B.tau_v, B.sigma_v, B.tau_n, B.sigma_n, B.g, C.kappa,
+                                                          C.tau_w, C.sigma_w)}
+        assert float(mixed.evaluate(at)) == pytest.approx(_numeric_value(d.quantity("total"), model, at), rel=1e-10)
+
+
+def test_no_term_is_written_out_where_none_reads_shorter():
+    """The information flow's second term, written out, is a long quotient: the structured form alone is offered."""
+    from thermotheory.derivation import _terms_written_out
+
+    model = C.tracking()
+    flow = tt.information_flow(model, C.w, form="structured")
+    assert isinstance(flow, ClosedForm) and len(sp.Add.make_args(tt.compact(flow).expr)) == 2
+    assert _terms_written_out(flow) is None
+    assert _terms_written_out(ClosedForm(kappa + 1)) is None  # nothing defined, nothing to write out
+
+
 # -- the notebook rendering -----------------------------------------------------------------------------------------
 def test_repr_latex_is_the_page_layout_of_the_readable_forms():
     a = sp.symbols("a_1:40", positive=True)

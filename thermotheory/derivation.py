@@ -249,7 +249,9 @@ class Derivation(Mapping):
             other = None
         if other is None or not _agree(value, other):
             return [value]
-        return [value, other]
+        structured = value if isinstance(value, ClosedForm) else other
+        mixed = _terms_written_out(structured)
+        return [value, other] + ([mixed] if mixed is not None and _agree(value, mixed) else [])
 
     def printed_forms(self) -> dict[str, Any]:
         """Entry name -> the form it is printed in: of its :meth:`forms`, those that together read shortest.
@@ -403,6 +405,63 @@ class Derivation(Mapping):
         if not VERIFIER:  # pragma: no cover - thermotheory's __init__ registers the loader of thermotheory.verify
             raise ModelError("Derivation.verify needs thermotheory.verify: import thermotheory")
         return VERIFIER[0](self, values, names, seed, **settings)
+
+
+def _terms_written_out(form: Any) -> Any:
+    r"""A structured form that is a sum with the terms that read shorter written out in the parameters; else None.
+
+    The total entropy production of a synapse that tracks a decoding neuron is the heat rates
+    of both, in named covariance entries; the neuron's, written out, is
+    :math:`g^2 \sigma_v^2 / (\sigma_n^2 (\tau_n + \tau_v))`, shorter than its structured
+    form, while the synapse's is not. Each term that holds a name is written out (its quotient,
+    factored, tried only below :data:`~thermotheory.core.closedform.QUOTIENT_TRIED_BELOW`
+    predicted monomials) and kept so where, after the presentation pass, its expression prints
+    fewer glyphs than the term does (the terms as the pass prints the form); the definitions no term reaches any
+    more are dropped.
+    """
+    import sympy as sp
+
+    from .core import budget
+    from .core.closedform import QUOTIENT_TRIED_BELOW, ClosedForm, printed_size
+    from .core.presentation import compact
+
+    form = compact(form)  # (its sum split as it will be printed: the engine's is one quotient)
+    terms = sp.Add.make_args(form.expr)
+    names = {n for n, _ in form.definitions}
+    if len(terms) < 2 or not names:
+        return None
+    out, changed = [], False
+    for t in terms:
+        part = ClosedForm(t, form.definitions, form.names)
+        if not _reached(t, form) or budget.closed_form_bound(part) > QUOTIENT_TRIED_BELOW:
+            out.append(t)
+            continue
+        written = compact(part.factored())
+        if printed_size(written) < printed_size(compact(part), shown=names):
+            out.append(written)
+            changed = True
+        else:
+            out.append(t)
+    if not changed:
+        return None
+    expr = sp.Add(*out)
+    return ClosedForm(expr, [(n, v) for n, v in form.definitions if n in _reached(expr, form)], form.names,
+                      form.hurwitz)
+
+
+def _reached(expr: Any, form: Any) -> set:
+    """The names of ``form``'s definitions that ``expr`` needs, directly or through other definitions."""
+    import sympy as sp
+
+    def names_in(e: Any) -> set:
+        return set(e.free_symbols) | set(e.atoms(sp.MatrixSymbol))
+
+    defined = dict(form.definitions)
+    needed = names_in(expr) & set(defined)
+    for name, _ in reversed(form.definitions):  # (a definition refers only to those before it)
+        if name in needed:
+            needed |= names_in(defined[name]) & set(defined)
+    return needed
 
 
 def _is_covariance_name(name: Any, form: Any) -> bool:
