@@ -171,7 +171,7 @@ class Derivation(Mapping):
         return self[name]
 
     def forms(self, name: str) -> list[Any]:
-        r"""The equal forms of the entry ``name`` a page can print: the entry, and its other form where there is one.
+        r"""The equal forms of the entry ``name`` a page can print: the entry, and its other forms where there are any.
 
         A registered quantity of a symbolic model has two: its structured form (an
         expression in named covariance entries and blocks,
@@ -181,6 +181,8 @@ class Derivation(Mapping):
         :meth:`~thermotheory.core.closedform.ClosedForm.factored`, tried only below
         :data:`~thermotheory.core.closedform.QUOTIENT_TRIED_BELOW` predicted monomials) and
         kept only when it agrees with the entry at random points of the parameters. A
+        structured sum some of whose terms read shorter written out has a third form, those
+        terms written out (:func:`_terms_written_out`), kept on the same check. A
         :class:`Definition`, a numeric model's number, and a closed form in other named
         quantities (dimensionless groups) have the entry alone. Computed once per entry.
         """
