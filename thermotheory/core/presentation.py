@@ -1805,13 +1805,18 @@ def _grouped_sum(s: sp.Expr) -> sp.Expr:
     return best
 
 
+#: The functions a hand collects the terms of a sum by: exponentials, and the bounded cosine and sine, which are
+#: written taken from their bound as decays are (``2 \lambda (1 - \cos k)``, not ``2 \lambda - 2 \lambda \cos k``).
+COLLECTED = (sp.exp, sp.cos, sp.sin)
+
+
 def _exp_split(term: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
-    """A term as its number, its other factors (the monomial ``m``) and its exponentials: ``-3 g e^{-x}/k`` as
-    ``(-3, g/k, e^{-x})``."""
+    """A term as its number, its other factors (the monomial ``m``) and its exponentials (and cosines and sines,
+    :data:`COLLECTED`): ``-3 g e^{-x}/k`` as ``(-3, g/k, e^{-x})``."""
     c, rest = term.as_coeff_Mul()
     exps, others = [], []
     for f in sp.Mul.make_args(rest):
-        (exps if isinstance(f, sp.exp) else others).append(f)
+        (exps if isinstance(f, COLLECTED) else others).append(f)
     return c, sp.Mul(*others), sp.Mul(*exps)
 
 
@@ -1828,7 +1833,9 @@ def _exp_groups(s: sp.Expr) -> dict[sp.Expr, list[tuple[int, sp.Expr, sp.Expr]]]
 def uncollected_exponentials(expr: Any) -> int:
     r"""How many groups of terms of a sum share a symbolic factor and differ only in exponentials, left apart.
 
-    ``\gamma e^{-x}/k - \gamma/k + t`` has one (``\gamma/k``: the hand writes ``t - (\gamma/k)(1 - e^{-x})``);
+    ``\gamma e^{-x}/k - \gamma/k + t`` has one (``\gamma/k``: the hand writes ``t - (\gamma/k)(1 - e^{-x})``),
+    and so has ``a^2 m^2 - 2 \lambda \cos k + 2 \lambda`` (cosines and sines count as exponentials do,
+    :data:`COLLECTED`: ``a^2 m^2 + 2 \lambda (1 - \cos k)``);
     a factor every term of the sum has is not counted here (:func:`shared_factors` counts it).
 
     Examples
@@ -1840,26 +1847,27 @@ def uncollected_exponentials(expr: Any) -> int:
     (1, 0)
     """
     expr = _read(expr, "uncollected_exponentials")
-    if not expr.has(sp.exp):
+    if not expr.has(*COLLECTED):
         return 0
     count = 0
     for x in sp.preorder_traversal(expr):
-        if isinstance(x, sp.Add) and len(x.args) > 2 and x.has(sp.exp):
+        if isinstance(x, sp.Add) and len(x.args) > 2 and x.has(*COLLECTED):
             count += sum(1 for m, g in _exp_groups(x).items() if m.free_symbols and len(g) < len(x.args))
     return count
 
 
 def _turned_to_read(base: sp.Expr) -> bool:
-    """Whether the sum ``base``, a number and exponentials of one kind, reads better negated: a decaying exponential
-    is written taken from the number (``3 - e^{-x}``, not ``e^{-x} - 3``), a growing one less it (``e^{x} - 1``)."""
+    r"""Whether the sum ``base``, a number and exponentials of one kind, reads better negated: a decaying exponential
+    is written taken from the number (``3 - e^{-x}``, not ``e^{-x} - 3``), a growing one less it (``e^{x} - 1``); a
+    cosine or a sine, bounded as a decay is, taken from the number too (``3 - \cos k_1 - \cos k_2``)."""
     consts = [t for t in base.args if t.is_Number]
     others = [t for t in base.args if not t.is_Number]
     if len(consts) != 1 or not others:
         return False
     kinds = set()
     for t in others:
-        signs = {-1 if g.args[0].could_extract_minus_sign() else 1
-                 for g in sp.Mul.make_args(t) if isinstance(g, sp.exp)}
+        signs = {-1 if not isinstance(g, sp.exp) or g.args[0].could_extract_minus_sign() else 1
+                 for g in sp.Mul.make_args(t) if isinstance(g, COLLECTED)}
         kinds.add(signs.pop() if len(signs) == 1 else None)
     if len(kinds) != 1 or None in kinds:
         return False
@@ -1940,7 +1948,7 @@ def _exp_grouped(s: sp.Expr) -> sp.Expr:
 
 def _exp_groups_collected(e: sp.Expr) -> sp.Expr:
     """Every sum with its terms that differ only in exponentials grouped (:func:`_exp_grouped`)."""
-    if not e.has(sp.exp):
+    if not e.has(*COLLECTED):
         return e
     return e.replace(lambda x: isinstance(x, sp.Add) and len(x.args) > 2 and bool(_exp_groups(x)), _exp_grouped)
 
@@ -2562,7 +2570,7 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     dressed = _dressed(best)  # what is printed: roots merged, sums led by a positive term
     if dressed != best and size(dressed) <= size(best) and equal_at_random_points(dressed, expr, seed=seed):
         best = dressed
-    if not big and best.has(sp.exp):  # 1 - e^{-x} where the sign can go (a reading no longer, however many signs)
+    if not big and best.has(*COLLECTED):  # 1 - e^{-x} where the sign can go (a reading no longer, however many signs)
         turned = _ordered(_decays_turned(best))
         if (turned != best and reading(turned).score <= reading(best).score + 1e-6 and size(turned) <= size(expr)
                 and equal_at_random_points(turned, expr, seed=seed)):
