@@ -45,10 +45,10 @@ def test_the_reciprocal_of_a_sum_with_a_fraction_prints_as_a_power():
     assert latex_of(-a / (b * (x + 1 / y))) == r"- \frac{a}{b} \left(x + \frac{1}{b + c}\right)^{-1}"
     assert latex_of((a + x) / (1 + a / y)) == r"\left(a + x\right) \left(1 + \frac{a}{b + c}\right)^{-1}"
     # but not behind a bare logarithm (\ln x (\dots)^{-1} would read as the log of the product)
-    assert latex_of(sp.log(x) / (1 + a / y)) == r"\frac{\ln x}{1 + \frac{a}{b + c}}"
+    assert latex_of(sp.log(x) / (1 + a / y)) == r"\frac{\ln x}{1 + \frac{a}{b + c}}"  # (a sum below: stacked)
     # the rest as before: no fraction in the sum, one over symbols (an author clears it), another power, a root
     assert latex_of(1 / (1 + a * b)) == r"\frac{1}{1 + a b}"
-    assert latex_of(c / (1 + a / b)) == r"\frac{c}{1 + \frac{a}{b}}"
+    assert latex_of(c / (1 + a / b)) == r"\frac{c}{1 + a / b}"  # (within the fraction, with a solidus)
     assert latex_of((1 + a / y) ** -2) == r"\frac{1}{\left(1 + \frac{a}{b + c}\right)^{2}}"
     assert latex_of(2 / (1 + sp.sqrt(1 + a / y))) == r"\frac{2}{1 + \sqrt{1 + \frac{a}{b + c}}}"
     # a reader reads it back as the same value

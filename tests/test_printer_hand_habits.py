@@ -37,7 +37,7 @@ def _reads_back(expr: sp.Expr, tex: str) -> None:
 @pytest.mark.parametrize("expr, tex", [
     (sp.log(w2 / w1) ** 2, r"\ln^{2}{\left(\frac{w_{2}}{w_{1}} \right)}"),
     ((1 + x) ** 2 * sp.log(w2 / w1) ** 2 / 64,
-     r"\frac{\left(1 + x\right)^{2} \ln^{2}{\left(\frac{w_{2}}{w_{1}} \right)}}{64}"),
+     r"\frac{\left(1 + x\right)^{2} \ln^{2}{\left(w_{2} / w_{1} \right)}}{64}"),  # (in a fraction: a solidus)
     (y * sp.log(1 + x) ** 3, r"y \ln^{3}{\left(1 + x \right)}"),
     (sp.log(x) ** 2, r"\ln^{2} x"),
     (y * sp.log(x) ** 2, r"y \ln^{2} x"),
@@ -99,7 +99,7 @@ def test_the_reading_sees_no_nested_fraction_in_a_power_of_a_function():
     assert _fractions(r"\frac{\cosh^{2}{\left(\frac{a}{b} \right)} x}{c}", None) == (0, 0, 0)
     assert _fractions(r"\frac{\ln^{2} x + \frac{a}{b}}{c}", None) == (1, 0, 0)
     power = (T_h - T_c) ** 2 * sp.log(w2 / w1) ** 2 / (64 * (sp.sqrt(w2) - sp.sqrt(w1)) ** 2)
-    assert r"\ln^{2}{\left(\frac{w_{2}}{w_{1}} \right)}" in latex_of(compact(power))
+    assert r"\ln^{2}{\left(\frac{w_{2}}{w_{1}} \right)}" in latex_of(compact(power), solidus=False)
 
 
 def test_the_optimal_protocol_report_prints_its_rate_as_the_pages_do():
@@ -117,7 +117,7 @@ def test_the_optimal_protocol_report_prints_its_rate_as_the_pages_do():
 @pytest.mark.parametrize("expr, tex", [
     # the lattice page's correlation length printed \operatorname{acosh}: a programmer's name, not a physicist's
     (x / sp.acosh(1 + x**2 / (2 * y)),
-     r"\frac{x}{\operatorname{arcosh}{\left(1 + \frac{x^{2}}{2 y} \right)}}"),
+     r"\frac{x}{\operatorname{arcosh}{\left(1 + x^{2} / \left(2 y\right) \right)}}"),
     (sp.asinh(x), r"\operatorname{arsinh}{\left(x \right)}"),
     (sp.atanh(x / (1 + x)), r"\operatorname{artanh}{\left(\frac{x}{1 + x} \right)}"),
     (sp.atan(x), r"\arctan{\left(x \right)}"),

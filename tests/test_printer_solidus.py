@@ -83,3 +83,34 @@ def test_review_exponents_that_a_solidus_would_make_ambiguous():
         if back is not None:
             names = {s.name: s for s in expr.free_symbols}
             assert hand.equal_at_random_points(back.xreplace({s: names[s.name] for s in back.free_symbols}), expr)
+
+
+# -- a fraction within a fraction --------------------------------------------------------------------------------------
+def test_a_plain_fraction_within_a_fraction_takes_a_solidus():
+    """In a displayed fraction's numerator or denominator a stacked fraction sets its own parts in script size (the
+    decoder page's transfer entropy ``\\sqrt{1 + \\frac{g^2 \\sigma_v^2 \\tau_v}{\\sigma_n^2 \\tau_n}}`` over ``2
+    \\tau_v``, the synapse page's efficiencies ``\\ln(1 + \\frac{\\lambda^2 s_\\mu^2}{\\sigma_w^2})`` under a
+    fraction); journals set it with a solidus where the quotient reads plainly so."""
+    b, c, x, L = sp.symbols("b c x L", positive=True)
+    cases = {
+        a / (1 + sp.sqrt(1 + b / c)): r"\frac{a}{1 + \sqrt{1 + b / c}}",
+        (sp.sqrt(1 + b / (c * x)) - 1) / (2 * a): r"\frac{\sqrt{1 + b / \left(c x\right)} - 1}{2 a}",
+        b / (a * sp.log(1 + b * (1 - sp.exp(-x)) ** 2 / c)):
+            r"\frac{b}{a \ln{\left(1 + b \left(1 - e^{- x}\right)^{2} / c \right)}}",
+        sp.cosh(a * (L / 2 - x)) / sp.sinh(L * a / 2):
+            r"\frac{\cosh{\left(a \left(L / 2 - x\right) \right)}}{\sinh{\left(L a / 2 \right)}}",
+        # a sum above or below stays stacked: (a + b) / (c + x) reads worse than the small fraction
+        sp.log((b + c) / (a + c * sp.exp(-x))) / x: r"\frac{\ln{\left(\frac{b + c}{a + c e^{- x}} \right)}}{x}",
+        sp.log(x) / (1 + a / (b + c)): r"\frac{\ln x}{1 + \frac{a}{b + c}}",
+        # one level only: a fraction at the top, and one inside a function at the top, stay stacked
+        1 + b / c: r"1 + \frac{b}{c}",
+        sp.log(1 + b / c): r"\ln{\left(1 + \frac{b}{c} \right)}",
+    }
+    for expr, tex in cases.items():
+        assert latex_of(expr) == tex, (expr, latex_of(expr))
+        assert latex_of(expr, solidus=False).count(r"\frac") >= tex.count(r"\frac")  # stacked on request
+        back = hand.tex_to_sympy(tex)
+        names = {s.name: s for s in expr.free_symbols}
+        assert hand.equal_at_random_points(back.xreplace({s: names[s.name] for s in back.free_symbols}), expr), tex
+    k_ = sp.Symbol("k", positive=True)
+    assert latex_of(sp.exp(-a / (b + c)) / k_) == r"\frac{e^{- a / \left(b + c\right)}}{k}"  # the exponent's rule holds

@@ -43,7 +43,8 @@ Numeric models (no free parameters) return a float whatever ``form`` says.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -966,7 +967,9 @@ class _Printer(LatexPrinter):
         self._printed_key = None if key is None else (type(self), key)
         self._level = False  # whether the part printed now sits at the display's level (set by doprint)
         self._here = False  # the same, for the node whose printing method runs now
-        self._solidus = False  # whether the part printed now is an exponent: its fractions with a solidus
+        # where the part printed now sets its fractions with a solidus: "" nowhere, "exponent" in an exponent (all),
+        # "nested" in a fraction's numerator or denominator (those that read plainly so, :meth:`_solidus_fraction`)
+        self._solidus = ""
         self._bare_tail: set = set()  # the factors of the product printed now that only functions follow
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
@@ -1093,19 +1096,33 @@ class _Printer(LatexPrinter):
         reading`)."""
         if not self._settings["solidus"]:
             return super()._print_ExpBase(expr, exp)
-        saved = self._printed_key, self._solidus
-        self._solidus = True
-        if saved[0] is not None:  # (what an exponent prints is remembered apart)
-            self._printed_key = (*saved[0], "solidus")
-        try:
+        with self._with_solidus("exponent"):
             tex = rf"e^{{{self._print(expr.args[0])}}}"
+        return self._do_exponent(tex, exp)
+
+    @contextmanager
+    def _with_solidus(self, where: str) -> Iterator[None]:
+        r"""Print the fractions met inside with a solidus (with the setting ``solidus``; ``where`` is "" for no
+        change): in an exponent (``"exponent"``), and in a fraction's numerator and denominator (``"nested"``), where
+        a stacked fraction sets its own in script size: ``\frac{a}{1 + \sqrt{1 + b / c}}``, as journals set a
+        fraction within a fraction. An exponent's rule holds inside it."""
+        if not (where and self._settings["solidus"]) or self._solidus in (where, "exponent"):
+            yield
+            return
+        saved = self._printed_key, self._solidus
+        self._solidus = where
+        if saved[0] is not None:  # (what prints with a solidus is remembered apart)
+            self._printed_key = (*saved[0], "solidus", where)
+        try:
+            yield
         finally:
             self._printed_key, self._solidus = saved
-        return self._do_exponent(tex, exp)
 
     def _solidus_fraction(self, expr: Any) -> str | None:
         r"""In an exponent, a quotient as ``a / b``: a sum above in brackets, a product or a sum below in brackets
-        (``t / (2 \tau)``, not ``t / 2 \tau``); None where ``expr`` has no denominator."""
+        (``t / (2 \tau)``, not ``t / 2 \tau``); None where ``expr`` has no denominator. Within a fraction
+        (``"nested"``) only where it reads plainly: nothing but a product above and a product of no sum below
+        (``g^2 \sigma_v^2 \tau_v / (\sigma_n^2 \tau_n)``; ``(a + b) / (c + d)`` is stacked)."""
         if expr.could_extract_minus_sign():
             inner = self._solidus_fraction(-expr)
             return None if inner is None else "- " + inner
@@ -1126,6 +1143,9 @@ class _Printer(LatexPrinter):
             else:
                 above.append(f)
         if not below:
+            return None
+        if self._solidus == "nested" and (len(above) == 1 and isinstance(above[0], sp.Add) or sign
+                                          or any(f.as_base_exp()[0].is_Add for f in below)):
             return None
         # (unevaluated: 2 (\tau_r - t) stays a product, as the form has it)
         num, den = (sp.Mul(*fs, evaluate=False) if len(fs) > 1 else fs[0] if fs else sp.Integer(1)
@@ -1183,7 +1203,8 @@ class _Printer(LatexPrinter):
                     break
                 self._bare_tail.add(f)
         try:
-            return super()._print_Mul(_plain_decays(expr, self._settings["symbol_names"]))
+            with self._with_solidus("nested" if sp.fraction(expr, exact=True)[1] != 1 else ""):  # (a fraction's parts)
+                return super()._print_Mul(_plain_decays(expr, self._settings["symbol_names"]))
         finally:
             self._bare_tail = tail
 
@@ -1200,8 +1221,9 @@ class _Printer(LatexPrinter):
             return None
         others = [f for f in num.as_ordered_factors() if f not in (sp.pi, sp.E)]
         numbers = [f for f in others if f.is_number]
-        top = self._factors_tex(numbers + [sp.pi, sp.E] + [f for f in others if not f.is_number])
-        return top if den == 1 else rf"\frac{{{top}}}{{{self._print(den)}}}"
+        with self._with_solidus("nested" if den != 1 else ""):
+            top = self._factors_tex(numbers + [sp.pi, sp.E] + [f for f in others if not f.is_number])
+            return top if den == 1 else rf"\frac{{{top}}}{{{self._print(den)}}}"
 
     def _factors_tex(self, factors: list) -> str:
         """Factors side by side, each in brackets where a product needs them (a sum, a piecewise)."""
@@ -1232,8 +1254,9 @@ class _Printer(LatexPrinter):
         others = [f for f in factors if f not in entries and f not in determinants]
         if not entries or not any(f.free_symbols for f in others) or any(_entry(s) for s in den.free_symbols):
             return None
-        top = self._factors_tex(others + entries + determinants)
-        return top if den == 1 else rf"\frac{{{top}}}{{{self._print(den)}}}"
+        with self._with_solidus("nested" if den != 1 else ""):
+            top = self._factors_tex(others + entries + determinants)
+            return top if den == 1 else rf"\frac{{{top}}}{{{self._print(den)}}}"
 
     def _reciprocal_after(self, expr: Any) -> str | None:
         r"""A product with the reciprocal of a sum that holds a fraction (:func:`_holds_fraction`), printed as the
