@@ -57,7 +57,7 @@ def test_a_sum_standing_alone_a_number_and_a_functions_argument_keep_their_form(
     assert latex_of(x / 2) == r"\frac{x}{2}" and latex_of(sp.Rational(1, 2)) == r"\frac{1}{2}"
     assert latex_of(sp.log(2 + 2 * x)) == r"\ln{\left(2 + 2 x \right)}"
     assert latex_of(sp.sqrt(2 + 2 * x)) == r"\sqrt{2 + 2 x}"  # a root is left alone
-    assert latex_of(1 / (x / 2 + y / 2)) == r"\frac{1}{\frac{x}{2} + \frac{y}{2}}"  # no integer content
+    assert latex_of(1 / (x / 2 + y / 2)) == r"\frac{1}{x / 2 + y / 2}"  # no integer content (a solidus within)
     assert latex_of(1 / (2.0 - 2.0 * x)) == r"\frac{1}{2.0 - 2.0 x}"  # floats are not factored
     assert latex_of(1 / (x - 1)) == r"\frac{1}{x - 1}"  # one sum less a number: nothing to pair it with
     assert _content_out(2 * x + 2 * y) is None and _content_out(x / 2) is None

@@ -99,7 +99,9 @@ def test_a_plain_fraction_within_a_fraction_takes_a_solidus():
             r"\frac{b}{a \ln{\left(1 + b \left(1 - e^{- x}\right)^{2} / c \right)}}",
         sp.cosh(a * (L / 2 - x)) / sp.sinh(L * a / 2):
             r"\frac{\cosh{\left(a \left(L / 2 - x\right) \right)}}{\sinh{\left(L a / 2 \right)}}",
-        # a sum above or below stays stacked: (a + b) / (c + x) reads worse than the small fraction
+        # a sum above over a product: in brackets (the particle page's entropy production)
+        (1 + sp.log((1 + sp.exp(-x)) / a)) / c: r"\frac{1 + \ln{\left(\left(1 + e^{- x}\right) / a \right)}}{c}",
+        # a sum below stays stacked: (a + b) / (c + x) reads worse than the small fraction
         sp.log((b + c) / (a + c * sp.exp(-x))) / x: r"\frac{\ln{\left(\frac{b + c}{a + c e^{- x}} \right)}}{x}",
         sp.log(x) / (1 + a / (b + c)): r"\frac{\ln x}{1 + \frac{a}{b + c}}",
         # one level only: a fraction at the top, and one inside a function at the top, stay stacked

@@ -1121,8 +1121,8 @@ class _Printer(LatexPrinter):
     def _solidus_fraction(self, expr: Any) -> str | None:
         r"""In an exponent, a quotient as ``a / b``: a sum above in brackets, a product or a sum below in brackets
         (``t / (2 \tau)``, not ``t / 2 \tau``); None where ``expr`` has no denominator. Within a fraction
-        (``"nested"``) only where it reads plainly: nothing but a product above and a product of no sum below
-        (``g^2 \sigma_v^2 \tau_v / (\sigma_n^2 \tau_n)``; ``(a + b) / (c + d)`` is stacked)."""
+        (``"nested"``) only where it reads plainly, with no sum below (``g^2 \sigma_v^2 \tau_v / (\sigma_n^2
+        \tau_n)``, ``(1 + e^{-x}) / 2``; ``(a + b) / (c + d)`` is stacked)."""
         if expr.could_extract_minus_sign():
             inner = self._solidus_fraction(-expr)
             return None if inner is None else "- " + inner
@@ -1144,8 +1144,7 @@ class _Printer(LatexPrinter):
                 above.append(f)
         if not below:
             return None
-        if self._solidus == "nested" and (len(above) == 1 and isinstance(above[0], sp.Add) or sign
-                                          or any(f.as_base_exp()[0].is_Add for f in below)):
+        if self._solidus == "nested" and (sign or any(f.as_base_exp()[0].is_Add for f in below)):
             return None
         # (unevaluated: 2 (\tau_r - t) stays a product, as the form has it)
         num, den = (sp.Mul(*fs, evaluate=False) if len(fs) > 1 else fs[0] if fs else sp.Integer(1)
@@ -1203,8 +1202,9 @@ class _Printer(LatexPrinter):
                     break
                 self._bare_tail.add(f)
         try:
-            with self._with_solidus("nested" if sp.fraction(expr, exact=True)[1] != 1 else ""):  # (a fraction's parts)
-                return super()._print_Mul(_plain_decays(expr, self._settings["symbol_names"]))
+            plain = _plain_decays(expr, self._settings["symbol_names"])
+            with self._with_solidus("nested" if sp.fraction(plain, exact=True)[1] != 1 else ""):  # (a fraction's parts)
+                return super()._print_Mul(plain)
         finally:
             self._bare_tail = tail
 
