@@ -64,3 +64,14 @@ def test_a_sine_is_taken_from_its_bound_and_a_sum_that_reads_so_already_stays():
     _agree_at_30_digits(s, x + y * sp.sin(k) - y, seed=4)
     kept = x + y * (1 + sp.cos(k))  # positive already: not turned
     assert latex_of(compact(kept)) == latex_of(kept)
+
+
+def test_terms_of_an_exponent_are_not_grouped_by_a_sine():
+    """Found by review: ``e^{a + k - k \\sin b}`` was split into ``e^{a} e^{k} e^{- k \\sin b}`` (the sine's group
+    inside the exponent counted as terms left apart); an exponent's terms are its exponential's factors."""
+    a, b = sp.symbols("a b", positive=True)
+    e = sp.exp(a + k - k * sp.sin(b))
+    assert uncollected_exponentials(e) == 0
+    out = compact(e)
+    assert latex_of(out).count("e^{") == 1, latex_of(out)
+    _agree_at_30_digits(out, e, seed=7)

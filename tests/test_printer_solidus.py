@@ -7,6 +7,7 @@ printed exponent is also read back (the benchmarks' reader of a theorist's LaTeX
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import sympy as sp
@@ -116,3 +117,42 @@ def test_a_plain_fraction_within_a_fraction_takes_a_solidus():
         assert hand.equal_at_random_points(back.xreplace({s: names[s.name] for s in back.free_symbols}), expr), tex
     k_ = sp.Symbol("k", positive=True)
     assert latex_of(sp.exp(-a / (b + c)) / k_) == r"\frac{e^{- a / \left(b + c\right)}}{k}"  # the exponent's rule holds
+
+
+def test_a_quotient_beside_another_factor_stays_stacked():
+    """Found by review: ``a / b X`` reads as ``a / (b X)``. A quotient takes the solidus only as a term of a sum, a
+    function's argument or a power's base; one that a product prints beside other factors (an unevaluated product,
+    the presentation pass's ``\\frac{k}{q} (1 + \\dots)`` in a log, the reciprocal printed after the rest) stays
+    stacked; a determinant, a product sign or a derivative before the solidus stays stacked too."""
+    b, c, x, y, q, r, s = sp.symbols("b c x y q r s", positive=True)
+    A, S = sp.MatrixSymbol("A", 2, 2), sp.MatrixSymbol("Sigma", 2, 2)
+    i, n = sp.symbols("i n", integer=True, positive=True)
+    cases = [
+        compact(sp.log(k * (t * (r + s + 1) + r + 1) / ((t + 1) * (r + 1) * q)) / (2 * x)),
+        compact(sp.log(x / (y * (1 + 1 / (a + b)))) / z),
+        (1 + x / (y * (1 + 1 / (a + b)))) / z,
+        (1 + sp.Mul(a / b, c + 1, evaluate=False)) / z,
+        (1 + sp.UnevaluatedExpr(1 / t) * sp.UnevaluatedExpr(x / 2)) / (1 + y),
+        (1 + sp.Determinant(A) / b) / x,
+        sp.log(y * sp.Determinant(A) / sp.Determinant(S)) / x,
+        (1 + sp.Product(x, (i, 1, n)) / b) / z,
+    ]
+    for expr in cases:
+        tex = latex_of(expr)
+        assert not re.search(r" / (\\left\([^/]*\\right\)|[^ ()\\]+) (\\left\(|\\frac|[a-z])", tex), tex
+        assert not re.search(r"\\(det|prod_\{[^}]*\}\^\{[^}]*\}) [^/]* / ", tex), tex
+    assert r"\frac{k}{q} \left(1 + " in latex_of(cases[0])
+    assert r"\frac{x}{y} \left(1 + \frac{1}{a + b}\right)^{-1}" in latex_of(cases[2])
+    for expr in cases[:4]:  # read back by the hand-set reader, the same value
+        tex = latex_of(expr)
+        back = hand.tex_to_sympy(tex)
+        names = {v.name: v for v in expr.free_symbols}
+        assert hand.equal_at_random_points(back.xreplace({v: names[v.name] for v in back.free_symbols}), expr), tex
+
+
+def test_roots_are_joined_before_the_solidus():
+    """A Gaussian's normalisation is one root, in an exponent and within a fraction too (the solidus ran first and
+    printed ``\\sqrt{2} / (2 \\sqrt{\\pi})``)."""
+    x = sp.Symbol("x", positive=True)
+    assert latex_of(sp.exp(-x / sp.sqrt(2 * sp.pi))) == r"e^{- x / \sqrt{2 \pi}}"
+    assert latex_of((1 + 1 / (sp.sqrt(2 * sp.pi) * a)) / x) == r"\frac{1 + 1 / \left(\sqrt{2 \pi} a\right)}{x}"

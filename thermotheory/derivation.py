@@ -409,6 +409,11 @@ class Derivation(Mapping):
         return VERIFIER[0](self, values, names, seed, **settings)
 
 
+#: A term's quotient that prints more than this many times the term's glyphs is not tried (:func:`_terms_written_out`):
+#: the presentation pass does not shorten a factored quotient that much, and compacting it costs seconds.
+WRITTEN_OUT_SLACK = 3
+
+
 def _terms_written_out(form: Any) -> Any:
     r"""A structured form that is a sum with the terms that read shorter written out in the parameters; else None.
 
@@ -438,8 +443,12 @@ def _terms_written_out(form: Any) -> Any:
         if not _reached(t, form) or budget.closed_form_bound(part) > QUOTIENT_TRIED_BELOW:
             out.append(t)
             continue
-        written = compact(part.factored())
-        if printed_size(written) < printed_size(compact(part), shown=names):
+        quotient, term = part.factored(), printed_size(compact(part), shown=names)
+        if printed_size(quotient) > WRITTEN_OUT_SLACK * term:  # (no pass shortens it that much: not compacted)
+            out.append(t)
+            continue
+        written = compact(quotient)
+        if printed_size(written) < term:
             out.append(written)
             changed = True
         else:

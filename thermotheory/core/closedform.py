@@ -970,6 +970,10 @@ class _Printer(LatexPrinter):
         # where the part printed now sets its fractions with a solidus: "" nowhere, "exponent" in an exponent (all),
         # "nested" in a fraction's numerator or denominator (those that read plainly so, :meth:`_solidus_fraction`)
         self._solidus = ""
+        # the kind of the node whose printing method runs now, and of the node that asked for it (a fraction set with
+        # a solidus only where nothing stands beside it: :meth:`_solidus_here`)
+        self._kind: type | None = None
+        self._caller: type | None = None
         self._bare_tail: set = set()  # the factors of the product printed now that only functions follow
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
@@ -977,22 +981,37 @@ class _Printer(LatexPrinter):
         the presentation pass prints thousands of candidate forms that share most of their factors (not a part
         that holds a piecewise set in display style: it prints otherwise elsewhere)."""
         here, node = self._level, self._here
-        if here and isinstance(expr, sp.Basic) and expr.has(sp.Piecewise):  # (prints as its place asks)
-            self._here, self._level = here, _keeps_display_level(expr)
-            try:
-                return super()._print(expr, **kwargs)
-            finally:
-                self._level, self._here = here, node
-        self._here = self._level = False
+        kind, caller = self._kind, self._caller
+        self._caller, self._kind = kind, type(expr) if isinstance(expr, sp.Basic) else None
         try:
+            if here and isinstance(expr, sp.Basic) and expr.has(sp.Piecewise):  # (prints as its place asks)
+                self._here, self._level = here, _keeps_display_level(expr)
+                return super()._print(expr, **kwargs)
+            self._here = self._level = False
             return self._remembered(expr, **kwargs)
         finally:
             self._level, self._here = here, node
+            self._kind, self._caller = kind, caller
+
+    def _reprint(self, expr: Any) -> str:
+        """Print ``expr``, an equal rewriting of the node printed now, in that node's place (its caller's)."""
+        kind, self._kind = self._kind, self._caller
+        try:
+            return self._print(expr)
+        finally:
+            self._kind = kind
+
+    def _solidus_here(self) -> bool:
+        r"""Whether a quotient printed now may take a solidus: set, and asked for by a sum (a term), a function (its
+        argument) or a power (its base in brackets, a root): ``a / b`` beside another factor would read as ``a / (b
+        \dots)``."""
+        return bool(self._solidus) and self._caller is not None and issubclass(self._caller, (sp.Add, sp.Pow,
+                                                                                                sp.Function))
 
     def _remembered(self, expr: Any, **kwargs: Any) -> str:
         if kwargs or self._printed_key is None or not isinstance(expr, sp.Basic) or expr.is_Number:
             return super()._print(expr, **kwargs)
-        key = (self._printed_key, expr)
+        key = (self._printed_key, expr) if not self._solidus else (self._printed_key, self._solidus_here(), expr)
         try:
             return _PRINTED[key]
         except KeyError:
@@ -1126,7 +1145,8 @@ class _Printer(LatexPrinter):
         if expr.could_extract_minus_sign():
             inner = self._solidus_fraction(-expr)
             return None if inner is None else "- " + inner
-        if expr.has(sp.log, sp.Piecewise, sp.Sum, sp.Integral, *_BARE_FUNCTIONS):
+        if expr.has(sp.log, sp.Piecewise, sp.Sum, sp.Integral, sp.Product, sp.Determinant, sp.Derivative, sp.Limit,
+                    *_BARE_FUNCTIONS):
             return None  # (t \ln 2 / \tau would read as t \ln(2/\tau): stacked, as sympy sets it)
         expr = _content_out(expr) or expr  # z^2 / (2 (1 + a)), not z^2 / (2 + 2 a)
         above, below, sign = [], [], ""
@@ -1157,20 +1177,20 @@ class _Printer(LatexPrinter):
         return f"{sign}{top} / {bottom}"
 
     def _print_Mul(self, expr: Any) -> str:
-        if self._solidus:
+        joined = _roots_joined(expr)  # 1/\sqrt{2 \pi}, not \sqrt{2}/(2 \sqrt{\pi}) (stacked or with a solidus)
+        if joined is not None:
+            return self._reprint(joined)
+        if self._solidus_here():
             folded = self._solidus_fraction(expr)
             if folded is not None:
                 return folded
-        joined = _roots_joined(expr)  # 1/\sqrt{2 \pi}, not \sqrt{2}/(2 \sqrt{\pi})
-        if joined is not None:
-            return self._print(joined)
         # an integer every term of a factor's sum shares, in front: 1/(5 (1 - x)), not 1/(5 - 5 x)
         content = _content_out(expr)
         if content is not None:
-            return self._print(content)
+            return self._reprint(content)
         turned = _numbers_first(expr)  # (5 x - 6)/(10 (x - 1)) as (6 - 5 x)/(10 (1 - x))
         if turned is not None:
-            return self._print(turned)
+            return self._reprint(turned)
         # a fraction times a product with a function application, as a hand writes it: \frac{1}{2} \ln(...),
         # \frac{1}{2} (1 - 2 u) \ln(...)
         if isinstance(expr, sp.Mul) and len(expr.args) >= 2:
@@ -1215,7 +1235,7 @@ class _Printer(LatexPrinter):
         if not (isinstance(expr, sp.Mul) and sp.pi in expr.args and sp.E in expr.args):
             return None
         if expr.could_extract_minus_sign():
-            return "- " + self._print(-expr)
+            return "- " + self._reprint(-expr)
         num, den = sp.fraction(expr, exact=True)
         if sp.E not in sp.Mul.make_args(num) or sp.pi not in sp.Mul.make_args(num):
             return None
@@ -1351,8 +1371,10 @@ class _Printer(LatexPrinter):
         return super()._print_Derivative(expr)
 
     def _print_Pow(self, expr: Any) -> str:
-        if self._solidus and expr.exp.is_negative:  # 1/\tau in an exponent
-            return self._solidus_fraction(expr) or super()._print_Pow(expr)
+        if expr.exp.is_negative and self._solidus_here():  # 1/\tau in an exponent
+            folded = self._solidus_fraction(expr)
+            if folded is not None:
+                return folded
         if isinstance(expr.base, sp.Determinant) and expr.exp.is_Integer and expr.exp > 0:
             return self._print_Determinant(expr.base, self._print(expr.exp))
         if expr.exp == -1 and _holds_fraction(expr.base):  # (1 + \frac{a}{b})^{-1}: the fraction at full size
@@ -1360,7 +1382,7 @@ class _Printer(LatexPrinter):
         if expr.exp.is_Integer and expr.exp > 0:  # (2 + 2 x)^2 as 4 (1 + x)^2
             content = _content_out(expr)
             if content is not None:
-                return self._print(content)
+                return self._reprint(content)
         return super()._print_Pow(expr)
 
 

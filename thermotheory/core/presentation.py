@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
@@ -1850,10 +1850,18 @@ def uncollected_exponentials(expr: Any) -> int:
     if not expr.has(*COLLECTED):
         return 0
     count = 0
-    for x in sp.preorder_traversal(expr):
+    for x in _outside_exponents(expr):  # (an exponent's terms are the exponential's factors: e^{a + k - k \sin b})
         if isinstance(x, sp.Add) and len(x.args) > 2 and x.has(*COLLECTED):
             count += sum(1 for m, g in _exp_groups(x).items() if m.free_symbols and len(g) < len(x.args))
     return count
+
+
+def _outside_exponents(e: sp.Basic) -> Iterator[sp.Basic]:
+    """The sub-expressions of ``e``, ``e`` first, not descending into an exponential's exponent."""
+    yield e
+    if not isinstance(e, sp.exp):
+        for a in e.args:
+            yield from _outside_exponents(a)
 
 
 def _turned_to_read(base: sp.Expr) -> bool:
