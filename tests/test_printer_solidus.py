@@ -156,3 +156,15 @@ def test_roots_are_joined_before_the_solidus():
     x = sp.Symbol("x", positive=True)
     assert latex_of(sp.exp(-x / sp.sqrt(2 * sp.pi))) == r"e^{- x / \sqrt{2 \pi}}"
     assert latex_of((1 + 1 / (sp.sqrt(2 * sp.pi) * a)) / x) == r"\frac{1 + 1 / \left(\sqrt{2 \pi} a\right)}{x}"
+
+
+def test_two_signs_in_an_exponent_cancel():
+    """Found by review: an unevaluated product led by a minus around a sum of mostly negative terms printed
+    ``e^{- - (a x - b + y) / \\sqrt[4]{a}}``."""
+    b, x, y = sp.symbols("b x y", positive=True)
+    e = sp.exp(sp.Mul(-1, b - a * x - y, a ** sp.Rational(-1, 4), evaluate=False))
+    tex = latex_of(e)
+    assert tex == r"e^{\left(a x - b + y\right) / \sqrt[4]{a}}", tex
+    back = hand.tex_to_sympy(tex)
+    names = {v.name: v for v in e.free_symbols}
+    assert hand.equal_at_random_points(back.xreplace({v: names[v.name] for v in back.free_symbols}), e)

@@ -1144,7 +1144,9 @@ class _Printer(LatexPrinter):
         \tau_n)``, ``(1 + e^{-x}) / 2``; ``(a + b) / (c + d)`` is stacked)."""
         if expr.could_extract_minus_sign():
             inner = self._solidus_fraction(-expr)
-            return None if inner is None else "- " + inner
+            if inner is None:
+                return None
+            return inner[2:] if inner.startswith("- ") else "- " + inner  # (two signs cancel: never "- - ")
         if expr.has(sp.log, sp.Piecewise, sp.Sum, sp.Integral, sp.Product, sp.Determinant, sp.Derivative, sp.Limit,
                     *_BARE_FUNCTIONS):
             return None  # (t \ln 2 / \tau would read as t \ln(2/\tau): stacked, as sympy sets it)
