@@ -429,7 +429,7 @@ def _terms_written_out(form: Any) -> Any:
     import sympy as sp
 
     from .core import budget
-    from .core.closedform import QUOTIENT_TRIED_BELOW, ClosedForm, printed_size
+    from .core.closedform import QUOTIENT_TRIED_BELOW, ClosedForm, needed_definitions, printed_size
     from .core.presentation import compact
 
     form = compact(form)  # (its sum split as it will be printed: the engine's is one quotient)
@@ -440,7 +440,7 @@ def _terms_written_out(form: Any) -> Any:
     out, changed = [], False
     for t in terms:
         part = ClosedForm(t, form.definitions, form.names)
-        if not _reached(t, form) or budget.closed_form_bound(part) > QUOTIENT_TRIED_BELOW:
+        if not needed_definitions(t, form.definitions) or budget.closed_form_bound(part) > QUOTIENT_TRIED_BELOW:
             out.append(t)
             continue
         quotient, term = part.factored(), printed_size(compact(part), shown=names)
@@ -456,23 +456,7 @@ def _terms_written_out(form: Any) -> Any:
     if not changed:
         return None
     expr = sp.Add(*out)
-    return ClosedForm(expr, [(n, v) for n, v in form.definitions if n in _reached(expr, form)], form.names,
-                      form.hurwitz)
-
-
-def _reached(expr: Any, form: Any) -> set:
-    """The names of ``form``'s definitions that ``expr`` needs, directly or through other definitions."""
-    import sympy as sp
-
-    def names_in(e: Any) -> set:
-        return set(e.free_symbols) | set(e.atoms(sp.MatrixSymbol))
-
-    defined = dict(form.definitions)
-    needed = names_in(expr) & set(defined)
-    for name, _ in reversed(form.definitions):  # (a definition refers only to those before it)
-        if name in needed:
-            needed |= names_in(defined[name]) & set(defined)
-    return needed
+    return ClosedForm(expr, needed_definitions(expr, form.definitions), form.names, form.hurwitz)
 
 
 def _is_covariance_name(name: Any, form: Any) -> bool:

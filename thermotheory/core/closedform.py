@@ -61,7 +61,7 @@ from .width import TEXT_WIDTH, latex_width
 
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
            "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of", "printed_size", "shortest",
-           "QUOTIENT_TRIED_BELOW", "FamilyName", "definition_rows", "MAX_LINES", "too_long"]
+           "QUOTIENT_TRIED_BELOW", "FamilyName", "definition_rows", "MAX_LINES", "too_long", "needed_definitions"]
 
 #: The values ``form=`` accepts.
 FORMS = ("structured", "rational", "factored")
@@ -1585,6 +1585,41 @@ def latex_of(expr: Any, **settings: Any) -> str:
     '\\Sigma_{v v}'
     """
     return _Printer(settings).doprint(expr)
+
+
+def needed_definitions(expr: Any, definitions: Iterable[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """The ``(name, value)`` pairs of ``definitions`` that ``expr`` needs, directly or through the values of others,
+    in their given order: what a closed form made of ``expr`` must define.
+
+    Parameters
+    ----------
+    expr : sympy expression
+    definitions : iterable of (Symbol or MatrixSymbol, value) pairs
+
+    Raises
+    ------
+    ModelError
+        For ``definitions`` that are not pairs of a name and a value.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b, c, x = sp.symbols("a b c x")
+    >>> needed_definitions(a + x, [(c, x), (b, x**2), (a, b + 1)])
+    [(b, x**2), (a, b + 1)]
+    """
+    try:
+        pairs = [(name, value) for name, value in definitions]
+    except (TypeError, ValueError):
+        raise ModelError(f"needed_definitions: expected (name, value) pairs but found {definitions!r:.80}") from None
+    values = dict(pairs)
+    needed, todo = set(), list(sp.sympify(expr).free_symbols)  # (a MatrixSymbol is its own free symbol: det A)
+    while todo:
+        sym = todo.pop()
+        if sym in values and sym not in needed:
+            needed.add(sym)
+            todo += list(getattr(values[sym], "free_symbols", ()))
+    return [(name, value) for name, value in pairs if name in needed]
 
 
 def printed_size(value: Any, shown: Iterable[Any] = ()) -> int:

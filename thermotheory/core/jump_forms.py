@@ -52,7 +52,7 @@ import sympy as sp
 from ..errors import (ConditioningWarning, IllConditioned, InvalidProbability, IrreversibleTransition, ModelError,
                       NotBipartite, NotErgodic, TooLarge)
 from .checks import check_value, user_stacklevel
-from .closedform import ClosedForm, FamilyName, check_form, latex_of
+from .closedform import ClosedForm, FamilyName, check_form, latex_of, needed_definitions
 from .layout import latex_width
 from .lyapunov import REFUSE_DIGITS_LOST, WARN_DIGITS_LOST
 
@@ -914,13 +914,7 @@ class _Names:
     def result(self, expr: sp.Expr) -> Any:
         if not self.structured:
             return expr
-        used = set(expr.free_symbols)
-        defs = []
-        for s, v in reversed(self._defs):  # keep the definitions the result needs, and theirs
-            if s in used:
-                defs.append((s, v))
-                used |= v.free_symbols
-        defs.reverse()
+        defs = needed_definitions(expr, self._defs)  # (those the result needs, and theirs)
         return ClosedForm(expr, defs, {s: t for s, t in self._latex.items() if s in dict(defs)})
 
 

@@ -12,11 +12,11 @@ import sympy as sp
 from sympy import MatrixSymbol
 from sympy.core.function import AppliedUndef
 
-from ..core.closedform import (ClosedForm, FamilyName, definition_rows, latex_of, printed_size, tex_glyphs,
-                               theorist_order)
+from ..core.closedform import (ClosedForm, FamilyName, definition_rows, latex_of, needed_definitions, printed_size,
+                               tex_glyphs, theorist_order)
 from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, named_as, too_long
-from ..core.presentation import (compact, composite_candidates, equal_at_random_points, one_form_per_sum, same_sums,
-                                 through_composite)
+from ..core.presentation import (_value, compact, composite_candidates, equal_at_random_points, one_form_per_sum,
+                                 same_sums, through_composite)
 from .layout import _GREEK, TEXT_WIDTH, checked_value, checked_width, fit_lines, latex_width, new_namer, tex_text
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
@@ -991,8 +991,8 @@ def _as_ratio(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int |
     values = [(n, f.explicit() if isinstance(f, ClosedForm) else f) for n, f in here]
     point = {s: sp.Rational(7 + 3 * k, 5 + 2 * k) for k, s in enumerate(sorted(
         set().union(value.free_symbols, *(v.free_symbols for _, v in values)), key=sp.default_sort_key))}
-    at = {n: _at(v, point) for n, v in values}  # (a first look at one point: the checks at random points are slow)
-    here_value = _at(value, point)
+    at = {n: _value(sp.sympify(v), point) for n, v in values}  # (a first look at one point: the checks at random
+    here_value = _value(sp.sympify(value), point)  # points are slow)
     a_sym, b_sym = _earlier_name(0), _earlier_name(1)
     for (a, va), (b, vb) in ((x, y) for x in values for y in values if x[0] != y[0]):
         for ratio in _RATIOS:
@@ -1015,14 +1015,6 @@ _EARLIER = "earlier_result_"
 def _earlier_name(k: int) -> sp.Symbol:
     """The ``k``-th stand-in for an earlier result's name in one written form."""
     return sp.Symbol(f"{_EARLIER}{k}")
-
-
-def _at(expr: Any, point: Mapping) -> complex | None:
-    """``expr``'s value at ``point`` in floats, or None where it has none there."""
-    try:
-        return complex(sp.sympify(expr).evalf(20, subs=point))
-    except (TypeError, ValueError, ZeroDivisionError, sp.SympifyError):
-        return None
 
 
 def _term_like(name: str, form: Any) -> bool:
@@ -1089,12 +1081,8 @@ def _same_meaning(expr: Any, defs: Mapping, names: Mapping, later_defs: Mapping,
     """Whether the symbols of ``expr`` mean in the later form what they mean in the earlier one: each defined symbol
     defined alike there, each printed name printed alike, no parameter of the earlier form defined in the later; the
     symbols of the definitions it uses too, down the chain (``C_2 = C_1 + a`` alike in both, ``C_1`` another)."""
-    used, todo = set(), list(expr.free_symbols)
-    while todo:
-        sym = todo.pop()
-        if sym not in used:
-            used.add(sym)
-            todo += list(getattr(defs.get(sym), "free_symbols", ()))
+    used = set(expr.free_symbols).union(*(getattr(v, "free_symbols", set())
+                                          for _, v in needed_definitions(expr, defs.items())))
     for sym in used:
         if sym in defs:
             if later_defs.get(sym) != defs[sym]:
