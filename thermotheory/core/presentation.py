@@ -16,7 +16,8 @@ split on a branch) is dropped, not printed. The strategies:
   and leading minus signs moved into a sum;
 - declared dimensionless groups (:func:`dimensionless`), a rate as its scale times a
   function of the groups;
-- a radicand written as a perfect square plus a term (its terms grouped by a symbol);
+- a radicand written as a perfect square plus a term (its terms grouped by a symbol); a radicand that stands
+  bare beside its root written as the root squared, and the terms it stands in factored in the root;
 - a root difference ``-a + sqrt(a^2 + b)`` over its natural scale, ``a (sqrt(1 + b/a^2) - 1)``
   (the scale then cancels against the rest of the form);
 - polynomial factors anywhere collected; scalar factors pulled out of numerators; pairs of
@@ -72,7 +73,7 @@ __all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "rooted_
            "shared_factors", "unmatched_sums", "uncollected_exponentials",
            "equal_at_random_points", "proved_positive", "one_form_per_sum", "same_sums", "sum_key",
            "composite_candidates", "through_composite",
-           "dimensionless", "Units", "Dimensions"]
+           "dimensionless", "Units", "Dimensions", "held_replace"]
 
 #: Passes over the strategies per round of :func:`compact` (each keeps the best rewriting; they stop when none helps).
 PASSES_PER_ROUND = 3
@@ -769,6 +770,38 @@ def _rebuilt(e: sp.Basic, args: tuple) -> sp.Basic:
         return e.func(*args)
 
 
+def held_replace(e: Any, mapping: Mapping) -> Any:
+    r"""``e.xreplace(mapping)`` as it prints: the nodes above a replaced part rebuilt without evaluation (a number
+    kept outside its sum, :math:`\frac{C_1 - a}{2}`, not :math:`\frac{C_1}{2} - \frac{a}{2}`) and every sum led by
+    a positive term where it has one (a name sorts first: :math:`a^2 - a C_1`, not :math:`- C_1 a + a^2`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b, C = sp.symbols("a b C_1", positive=True)
+    >>> from thermotheory.core.closedform import latex_of
+    >>> half = sp.Mul(sp.Rational(1, 2), sp.sqrt(a + b) - a, evaluate=False)  # (as the pass holds it)
+    >>> latex_of(half.xreplace({sp.sqrt(a + b): C})), latex_of(held_replace(half, {sp.sqrt(a + b): C}))
+    ('\\frac{C_{1}}{2} - \\frac{a}{2}', '\\frac{C_{1} - a}{2}')
+    >>> held_replace(2, {a: b})
+    2
+    """
+    if not isinstance(mapping, Mapping):
+        raise ModelError(f"held_replace: expected a mapping but found {type(mapping).__name__} {mapping!r:.60}")
+    if not isinstance(e, sp.Basic):
+        return e
+
+    def walk(x: sp.Basic) -> sp.Basic:
+        if x in mapping:
+            return mapping[x]
+        if x.is_Atom or not x.args:
+            return x
+        return _rebuilt(x, tuple(walk(a) for a in x.args))
+
+    out = walk(e)
+    return e if out is e else _ordered(out)
+
+
 def same_sums(form: Any, swap: Mapping) -> Any:
     """``form`` with its sums written as :func:`one_form_per_sum` chose; a form that the swap would print more than
     :data:`SAME_SUM_GROWTH` wider (a number multiplied into a swapped sum), or with more sums led by a minus sign (a
@@ -1345,6 +1378,32 @@ def _root_contents(e: sp.Expr) -> sp.Expr:
 
     return e.replace(lambda p: isinstance(p, sp.Pow) and p.exp.is_Rational and not p.exp.is_integer
                      and p.base.is_Add, out)
+
+
+def _rooted_sum(x: sp.Basic) -> bool:
+    """Whether ``x`` is a fractional power of a sum (a root, or its reciprocal)."""
+    return isinstance(x, sp.Pow) and x.exp.is_Rational and not x.exp.is_integer and isinstance(x.base, sp.Add)
+
+
+def _radicands_squared(e: sp.Expr) -> sp.Expr:
+    r"""A sum that is the radicand of a root the form also holds, written as that root squared, and the terms it
+    stands in factored in the root: the cascade's transfer entropy rate's denominator
+    :math:`(\gamma^2 + R) S - \gamma S^2 = S (\gamma^2 + R - \gamma S)`, where the radicand :math:`S^2` stood
+    written out beside :math:`S`. The first root (in the form's order) whose radicand stands bare is taken; the
+    other roots are held whole while the terms are factored, and the form's terms are factored one by one (a
+    term beside them is not brought over their denominator)."""
+    for root in (x for x in sp.preorder_traversal(e) if _is_root(x) and isinstance(x.base, sp.Add)):
+        s = sp.Dummy("S", positive=True)
+        body = e.xreplace({root: s, 1 / root: 1 / s})
+        if not body.has(root.base):
+            continue
+        body = body.xreplace({root.base: s**2})
+        held = {x: sp.Dummy(positive=True) for x in sp.preorder_traversal(body) if _rooted_sum(x)}
+        body = body.xreplace(held)
+        factored = sp.Add(*[t.replace(lambda x: isinstance(x, sp.Add) and x.has(s), sp.factor)
+                            for t in sp.Add.make_args(body)])
+        return factored.xreplace({v: k for k, v in held.items()}).xreplace({s: root})
+    return e
 
 
 def _polynomial_factors(e: sp.Expr) -> sp.Expr:
@@ -2406,6 +2465,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("exponential sums multiplied", _exp_sums_multiplied),
     ("natural scale", _natural_scale),
     ("radicands", _radicands),
+    ("radicands squared", _radicands_squared),
     ("root contents", _root_contents),
     ("polynomial factors", _polynomial_factors),
     ("numerators", _numerators),

@@ -15,7 +15,8 @@ from sympy.core.function import AppliedUndef
 from ..core.closedform import (ClosedForm, FamilyName, definition_rows, latex_of, needed_definitions, printed_size,
                                tex_glyphs, theorist_order)
 from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, named_as, too_long
-from ..core.presentation import (_value, compact, composite_candidates, equal_at_random_points, one_form_per_sum,
+from ..core.invariance import group_rows, grouped_forms
+from ..core.presentation import (_value, compact, held_replace, composite_candidates, equal_at_random_points, one_form_per_sum,
                                  same_sums, through_composite)
 from .layout import _GREEK, TEXT_WIDTH, checked_value, checked_width, fit_lines, latex_width, new_namer, tex_text
 from ..core.evaluate import latex
@@ -604,7 +605,8 @@ def _page_shown(model: Any, quantities: Any) -> Any:
 
 
 def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, namer: Any = None,
-                   sums: Mapping | None = None, before: Sequence[Mapping[str, Any]] = ()) -> list[str]:
+                   sums: Mapping | None = None, before: Sequence[Mapping[str, Any]] = (),
+                   groups: bool = True) -> list[str]:
     r"""``align`` lines for named closed forms: each compacted and fitted to the page, then the shared definitions.
 
     Each closed form goes through the presentation pass
@@ -615,10 +617,11 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     ``sums`` writes each sum one way (:func:`shown_forms`); by default, one way within this block.
     A result whose form is that of a result above it is printed as equal to that one (:func:`same_as_earlier`:
     ``\dot I(v; y) &= T^{\mathrm{path}}_{v \to y}``), as an author writes it, not a second time; ``before``: the
-    shown forms of the page's blocks above this one, which count as above.
+    shown forms of the page's blocks above this one, which count as above. ``groups=False`` keeps every form in the
+    model's own parameters (:func:`shown_forms`).
     """
     width = checked_width(width)
-    shown = shown_forms(quantities, sums, width)
+    shown = shown_forms(quantities, sums, width, groups)
     if namer is None:
         namer = page_namer(shown.values(), shown)  # one set of introduced names for the whole block
     composites = _composites(shown, width)  # the sums a wall of monomials depends through: each result in them
@@ -714,8 +717,8 @@ def _by_names(form: Any, namer: Any, sums: Mapping | None = None) -> Any:
     if not roots or not isinstance(form, (sp.Expr, ClosedForm)) or isinstance(form, sp.MatrixBase):
         return form
     if isinstance(form, ClosedForm):
-        return ClosedForm(form.expr.xreplace(roots), form.definitions, form.names)
-    return form.xreplace(roots)
+        return ClosedForm(held_replace(form.expr, roots), form.definitions, form.names)
+    return held_replace(form, roots)
 
 
 def _block_lines(results: list, composites: list, width: float, namer: Any, sums: Mapping | None = None,
@@ -821,9 +824,11 @@ def _through_composite(form: Any, candidates: list, width: float, namer: Any, de
 
 
 def shown_forms(quantities: Mapping[str, Any], sums: Mapping | None = None,
-                width: float = TEXT_WIDTH) -> dict[str, Any]:
-    """Each closed form as shown: compacted (:func:`~thermotheory.core.presentation.compact`), its sums written as
-    ``sums`` says (:func:`~thermotheory.core.presentation.one_form_per_sum` of a whole page), by default one
+                width: float = TEXT_WIDTH, groups: bool = True) -> dict[str, Any]:
+    """Each closed form as shown: compacted (:func:`~thermotheory.core.presentation.compact`), written in the
+    invariant groups of its parameters where the block reads shorter so
+    (:func:`~thermotheory.core.invariance.grouped_forms`; not with ``groups=False``), its sums written as ``sums`` says
+    (:func:`~thermotheory.core.presentation.one_form_per_sum` of a whole page), by default one
     way among these forms. The definitions a page prints by their family's formula at ``width`` (values too long
     for it) are left as they are (:func:`_family_apart`).
 
@@ -837,7 +842,11 @@ def shown_forms(quantities: Mapping[str, Any], sums: Mapping | None = None,
     """
     given = _notation_checked(quantities)
     apart = {name: _family_apart(expr, width) for name, expr in given.items()}
+    if not isinstance(groups, bool):
+        raise InvalidExport(f"groups must be True or False but is {groups!r:.60}")
     shown = {name: compact(expr) for name, (expr, _) in apart.items()}
+    if groups:
+        shown = grouped_forms(shown)
     if sums is None:
         sums = one_form_per_sum(list(shown.values()))
     return {name: _family_back(same_sums(expr, sums), given[name], apart[name][1]) for name, expr in shown.items()}
@@ -1394,6 +1403,7 @@ def write_derivation(
         md_parts.append(f"## {md_title(heading)}\n" + body)
     md_parts += [f"![{Path(f).stem}]({f})" for f in figures]
     rows = glossary_rows(parts, page, glossary)
+    rows += [r for r in group_rows([f for block in forms for f in block.values()]) if r[0] not in {x[0] for x in rows}]
     extra = composite_rows(namer, rows)  # (the .tex only: the Markdown prints no result through a composite)
     labels = dict.fromkeys(m.rate_label(names) for m, _ in parts if callable(getattr(m, "rate_label", None)))
     rows += [(f"${r}_{{+}}$, ${r}_{{-}}$, ${r}$", "rates of a transition forward and back (one way: no sign)",

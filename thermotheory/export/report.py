@@ -14,6 +14,7 @@ from ..core.closedform import latex_of
 from ..core.evaluate import latex
 from ..core.layout import align_rows
 from ..derivation import Definition, Derivation
+from ..core.invariance import group_rows
 from .derivation import (PREAMBLE, PageNotation, bibliography, bibliography_tex, composite_rows, glossary_rows,
                          glossary_tex, page_namer, quantity_lines, shown_forms, tex_title, _reference_keys, _text)
 from .model_latex import model_latex_lines
@@ -182,6 +183,7 @@ def report_tex(item: CatalogEntry, table=None) -> str:
             names = ", ".join(f"${symbol[n]}$" for n in item.unchecked())
             lines += ["", rf"Not checked (no Monte Carlo estimator: a constant of the model): {names}."]
     rows = glossary_rows(parts, page)
+    rows += [r for r in group_rows(list(shown.values())) if r[0] not in {x[0] for x in rows}]
     rows += composite_rows(namer, rows)
     lines += [t for t in (glossary_tex(rows), bibliography_tex(bibliography(_reference_keys(parts)))) if t]
     lines.append(r"\end{document}")
