@@ -34,8 +34,9 @@ def sums_printed_two_ways(forms) -> list[tuple[str, ...]]:
     return [tuple(sorted(ways)) for ways in printed.values() if len(ways) > 1]
 
 
-def page_forms(name: str, fix: bool = True) -> list:
-    """The closed forms the page ``name`` shows, every part (with ``fix=False``: each form compacted alone)."""
+def page_forms(name: str, fix: bool = True, groups: bool = True) -> list:
+    """The closed forms the page ``name`` shows, every part (with ``fix=False``: each form compacted alone; with
+    ``groups=False``: in the model's own parameters)."""
     run = page_run(name)
     assert run.arguments is not None, f"{name}.py did not call write_derivation"
     args, kwargs = run.arguments
@@ -45,7 +46,7 @@ def page_forms(name: str, fix: bool = True) -> list:
     page = PageNotation(parts)
     shown = [page.notation(part) for _, part in parts]
     sums = page_sums(shown) if fix else {}
-    return [v for part in shown for v in shown_forms(part, sums).values()]
+    return [v for part in shown for v in shown_forms(part, sums, groups=groups).values()]
 
 
 def moved_by_the_page_fix(forms) -> list:
@@ -125,8 +126,9 @@ def test_logs_of_arguments_not_proved_positive_are_left_alone():
 
 
 def test_the_check_finds_the_information_rates_radicand():
-    """Without the page's one form per sum, T^path and dot I(v; y) print their radicand two ways: the check sees it."""
-    assert sums_printed_two_ways(page_forms("information_rates", fix=False))
+    """Without the page's one form per sum, T^path and dot I(v; y) print their radicand two ways: the check sees it
+    (in the model's parameters: in its invariant groups the page prints the two as one form)."""
+    assert sums_printed_two_ways(page_forms("information_rates", fix=False, groups=False))
     assert r"\dot I(v; y)" in page_run("information_rates").tex
 
 
