@@ -172,3 +172,16 @@ def test_tex_glyphs_counts_a_string_and_refuses_anything_else_by_name():
     for bad in (None, 3, expr):
         with pytest.raises(ModelError, match="tex_glyphs"):
             tex_glyphs(bad)
+
+
+def test_a_time_multiplying_a_sum_stands_after_it():
+    r"""A rate times a time is written rate first: the jump page's relaxation printed e^{- t (\alpha + \beta)}."""
+    t, a, b, c = sp.symbols("t alpha beta c", positive=True)
+    assert latex_of(sp.exp(-t * (a + b))) == r"e^{- \left(\alpha + \beta\right) t}"
+    assert latex_of(c * t * (a - b)) == r"c \left(\alpha - \beta\right) t"
+    assert latex_of(-t * (a + b) / 2) == r"- \frac{\left(\alpha + \beta\right) t}{2}"
+    assert latex_of(2 * a * t) == r"2 \alpha t"  # (no sum: as sympy prints it)
+    tau = sp.Symbol("tau", positive=True)
+    assert latex_of(tau * (a + b)) == r"\tau \left(\alpha + \beta\right)"  # (only the time)
+    for expr in (sp.exp(-t * (a + b)), c * t * (a - b), -t * (a + b) / 2):
+        _reads_back(expr, latex_of(expr))

@@ -850,6 +850,11 @@ def _renamed_in_order(terms: list) -> list:
     return out
 
 
+def _is_time(x: Any) -> bool:
+    """Whether ``x`` is the time, a symbol named ``t``."""
+    return isinstance(x, sp.Symbol) and x.name == "t"
+
+
 def theorist_order(terms: Sequence[Any], positive_first: bool = False) -> list[Any]:
     r"""The terms of a sum in the order a theorist writes them: a positive constant first, a negative one last.
 
@@ -1208,6 +1213,9 @@ class _Printer(LatexPrinter):
         entries_last = self._entries_last(expr)
         if entries_last is not None:
             return entries_last
+        time_last = self._time_last(expr)
+        if time_last is not None:
+            return time_last
         reciprocal = self._reciprocal_after(expr)
         if reciprocal is not None:
             return reciprocal
@@ -1278,6 +1286,25 @@ class _Printer(LatexPrinter):
             return None
         with self._with_solidus("nested" if den != 1 else ""):
             top = self._factors_tex(others + entries + determinants)
+            return top if den == 1 else rf"\frac{{{top}}}{{{self._print(den)}}}"
+
+    def _time_last(self, expr: Any) -> str | None:
+        r"""A product of a sum and the time :math:`t` printed with the time last, as a rate times a time is written:
+        ``e^{- \left(\alpha + \beta\right) t}`` (sympy sorts the symbol first: ``t \left(\alpha + \beta\right)``);
+        None for any other product (``2 \gamma t`` prints so already)."""
+        if not isinstance(expr, sp.Mul) or not any(_is_time(s) for s in expr.free_symbols):
+            return None
+        if expr.could_extract_minus_sign():
+            positive = -expr
+            inner = self._time_last(positive) if isinstance(positive, sp.Mul) else None
+            return None if inner is None else "- " + inner
+        num, den = sp.fraction(expr, exact=True)
+        factors = num.as_ordered_factors() if isinstance(num, sp.Mul) else [num]
+        times = [f for f in factors if _is_time(f)]
+        if not times or not any(isinstance(f, sp.Add) for f in factors):
+            return None
+        with self._with_solidus("nested" if den != 1 else ""):
+            top = self._factors_tex([f for f in factors if not _is_time(f)] + times)
             return top if den == 1 else rf"\frac{{{top}}}{{{self._print(den)}}}"
 
     def _reciprocal_after(self, expr: Any) -> str | None:
