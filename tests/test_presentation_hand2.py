@@ -205,3 +205,22 @@ def test_a_monomial_every_term_of_a_radicand_shares_leaves_the_root():
 def test_a_measure_refuses_what_is_no_expression_by_name(measure, bad):
     with pytest.raises(tt.ModelError, match=measure):
         getattr(P, measure)(bad)
+
+
+def test_a_function_of_twice_an_argument_is_written_through_the_argument_where_that_cancels():
+    r"""The lattice page's block-spin mass printed \frac{\lambda (\cosh(2\kappa) - 1)}{a^2 \cosh\kappa}; an author
+    writes \frac{2 \lambda \sinh^2\kappa}{a^2 \cosh\kappa}. A double angle that cancels nothing is left alone."""
+    from thermotheory.core.closedform import latex_of
+    from thermotheory.core.presentation import compact
+
+    k, a, lam, x = sp.symbols("kappa a lambda x", positive=True)
+    cases = {lam * (sp.cosh(2 * k) - 1) / (a**2 * sp.cosh(k)): r"\frac{2 \lambda \sinh^{2} \kappa}{a^{2} \cosh \kappa}",
+             sp.sinh(2 * k) / sp.cosh(k): r"2 \sinh \kappa",
+             (1 - sp.cos(2 * x)) / sp.sin(x): r"2 \sin x"}
+    for form, expected in cases.items():
+        out = compact(form)
+        assert latex_of(out) == expected
+        for point in ({k: sp.Rational(3, 7), a: 2, lam: sp.Rational(5, 3), x: sp.Rational(1, 3)},
+                      {k: 2, a: sp.Rational(1, 9), lam: 7, x: sp.Rational(11, 5)}):
+            assert abs(sp.N((out - form).xreplace(point), 30)) < 1e-25
+    assert compact(sp.cos(2 * x)) == sp.cos(2 * x) and compact(x + sp.cosh(2 * k)) == x + sp.cosh(2 * k)

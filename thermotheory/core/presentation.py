@@ -18,6 +18,8 @@ split on a branch) is dropped, not printed. The strategies:
   function of the groups;
 - a radicand written as a perfect square plus a term (its terms grouped by a symbol); a radicand that stands
   bare beside its root written as the root squared, and the terms it stands in factored in the root;
+- a hyperbolic or trigonometric function of twice an argument written through the argument where that cancels
+  (``\cosh 2\kappa - 1`` as ``2 \sinh^2 \kappa``);
 - a root difference ``-a + sqrt(a^2 + b)`` over its natural scale, ``a (sqrt(1 + b/a^2) - 1)``
   (the scale then cancels against the rest of the form);
 - polynomial factors anywhere collected; scalar factors pulled out of numerators; pairs of
@@ -1406,6 +1408,32 @@ def _radicands_squared(e: sp.Expr) -> sp.Expr:
     return e
 
 
+#: A function of twice an argument written through the argument (the ways tried, in turn, for all of them at once).
+_DOUBLE_ANGLES: dict[type, tuple[Callable[[sp.Expr], sp.Expr], ...]] = {
+    sp.cosh: (lambda x: 1 + 2 * sp.sinh(x) ** 2, lambda x: 2 * sp.cosh(x) ** 2 - 1),
+    sp.cos: (lambda x: 1 - 2 * sp.sin(x) ** 2, lambda x: 2 * sp.cos(x) ** 2 - 1),
+    sp.sinh: (lambda x: 2 * sp.sinh(x) * sp.cosh(x),),
+    sp.sin: (lambda x: 2 * sp.sin(x) * sp.cos(x),),
+}
+
+
+def _double_angles(e: sp.Expr) -> sp.Expr:
+    r"""A hyperbolic or trigonometric function of twice an argument written through the argument, where the form then
+    cancels to fewer glyphs: the lattice page's block-spin mass
+    :math:`\frac{\lambda (\cosh 2\kappa - 1)}{a^2 \cosh\kappa} = \frac{2 \lambda \sinh^2\kappa}{a^2 \cosh\kappa}`."""
+    targets = [f for f in sp.preorder_traversal(e) if type(f) in _DOUBLE_ANGLES
+               and f.args[0].as_coeff_Mul()[0].is_Integer and f.args[0].as_coeff_Mul()[0] % 2 == 0]
+    if not targets:
+        return e
+    best = e
+    for k in range(2):
+        ways = {f: _DOUBLE_ANGLES[type(f)][min(k, len(_DOUBLE_ANGLES[type(f)]) - 1)](f.args[0] / 2) for f in targets}
+        candidate = _factor(e.xreplace(ways))
+        if size(candidate) < size(best):
+            best = candidate
+    return best
+
+
 def _polynomial_factors(e: sp.Expr) -> sp.Expr:
     """Every sum that is a polynomial (inside roots, beside roots, in either part of a fraction) collected."""
     from . import budget
@@ -2466,6 +2494,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("natural scale", _natural_scale),
     ("radicands", _radicands),
     ("radicands squared", _radicands_squared),
+    ("double angles", _double_angles),
     ("root contents", _root_contents),
     ("polynomial factors", _polynomial_factors),
     ("numerators", _numerators),
