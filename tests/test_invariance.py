@@ -214,3 +214,13 @@ def test_a_page_block_can_keep_the_model_parameters():
     assert r"\hat{\kappa}" not in "\n".join(quantity_lines(forms, groups=False))
     with pytest.raises(InvalidExport, match="groups must be True or False"):
         shown_forms(forms, groups="yes")
+
+
+def test_a_group_symbol_the_block_prints_already_is_not_introduced():
+    r"""A block that prints a symbol \hat{\kappa}_x of its own (a declared group) is not given a second one."""
+    forms = {name: compact(form) for name, form in _cascade_forms().items()}
+    own = sp.Symbol("kappahat_x", positive=True)
+    forms["other"] = ClosedForm(own, [(own, C.kappa_x * 2)], {own: r"\hat{\kappa}_{x}"})
+    out = grouped_forms(forms)
+    assert not any(isinstance(f, ClosedForm) and f.definitions and f.definitions[0][1] != C.kappa_x * 2
+                   for f in out.values())

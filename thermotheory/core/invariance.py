@@ -121,7 +121,7 @@ def _rational_basis(basis: np.ndarray, symbols: list[sp.Symbol]) -> list[dict[sp
     # (row echelon in floats, pivots on the largest entries first, then rounded)
     a = np.array(basis, dtype=float)
     rows, cols = a.shape
-    pivots, r = [], 0
+    r = 0
     for c in range(cols):
         if r == rows:
             break
@@ -133,7 +133,6 @@ def _rational_basis(basis: np.ndarray, symbols: list[sp.Symbol]) -> list[dict[sp
         for i in range(rows):
             if i != r:
                 a[i] = a[i] - a[i, c] * a[r]
-        pivots.append(c)
         r += 1
     out = []
     for row in a[:r]:
@@ -435,8 +434,18 @@ def grouped_forms(forms: Mapping[str, Any]) -> dict[str, Any]:
         total += sum(size(v)[0] + size(h)[0] for h, v in used.items())
         if chosen and total <= (1 - GROUPS_GAIN) * before and (best is None or total < best[0]):
             best = (total, chosen)
-    if best is not None:
-        out.update(best[1])
+    if best is not None and not _printed(forms) & {latex_of(h) for f in best[1].values() for h, _ in f.definitions}:
+        out.update(best[1])  # (not where a group's symbol prints as one the block prints already)
+    return out
+
+
+def _printed(forms: Mapping[str, Any]) -> set[str]:
+    """The LaTeX of every symbol and named part the forms print."""
+    out: set[str] = set()
+    for f in forms.values():
+        if isinstance(f, ClosedForm):
+            out |= {f.names.get(n) or latex_of(n) for n, _ in f.definitions} | set(f.names.values())
+        out |= {latex_of(s) for s in getattr(f, "free_symbols", ()) if isinstance(s, sp.Symbol)}
     return out
 
 
@@ -475,9 +484,9 @@ def group_rows(forms: Sequence[Any]) -> list[tuple[str, str, str]]:
             tex = f.names.get(h) or latex_of(h)
             fixed = sorted((s for s in value.free_symbols if s != q), key=lambda s: s.name)
             at_one = " = ".join(latex_of(s) for s in fixed) + " = 1"
-            out.setdefault(tex, (f"${tex}$", f"${latex_of(q)}$ with the variables in the units in which ${at_one}$, "
-                                             f"${latex_of(value)}$: the closed forms, unchanged when a variable is "
-                                             f"rescaled, depend on ${latex_of(q)}$ only through it",
+            out.setdefault(tex, (f"${tex}$", f"${latex_of(q)}$ in the units in which ${at_one}$, "
+                                             f"${latex_of(value)}$: the closed forms do not change with those units "
+                                             f"and depend on ${latex_of(q)}$ only through it",
                                  f"those of ${latex_of(q)}$ at ${at_one}$"))
     return list(out.values())
 
