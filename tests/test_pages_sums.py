@@ -16,6 +16,7 @@ import sympy as sp
 
 from thermotheory.core.closedform import latex_of
 from thermotheory.core.presentation import one_form_per_sum, same_sums, _parts, _polynomial_sums
+from thermotheory.errors import ModelError
 from thermotheory.export.derivation import PageNotation, page_sums, shown_forms
 
 from .page_runs import DERIVATIONS, page_run
@@ -357,3 +358,29 @@ def test_the_orientation_that_leaves_no_sign_a_hand_would_cancel_is_kept():
     assert out[0] == w
     assert r"\ln{\left(\frac{w_{2}}{w_{1}} \right)}" in latex_of(out[1])
     assert equal_at_random_points(out[1], q)
+
+
+def test_a_report_writes_a_difference_in_the_orientation_its_regime_makes_positive(tmp_path):
+    r"""The heat engine's report printed W = \frac12 (T_c - T_h) \ln\frac{w_2}{w_1} + \dots where its page (and an
+    author, for an engine run with T_h > T_c) writes \dots - \frac12 (T_h - T_c) \ln\frac{w_2}{w_1}."""
+    import io
+
+    from thermotheory.cli import main
+    from thermotheory.core.presentation import positive_sums
+
+    path = tmp_path / "heat_engine.tex"
+    assert main(["report", "heat_engine", "-o", str(path), "--no-verify"], out=io.StringIO()) == 0
+    tex = path.read_text()
+    assert r"\left(T_{h} - T_{c}\right)" in tex and r"T_{c} - T_{h}" not in tex
+    a, b, w = sp.symbols("a b w", positive=True)
+    form = (a - b) ** 3 * w + sp.log(w - b)  # (in a function's argument: never turned, though negative there)
+    swap = positive_sums([form], {a: 1, b: 2, w: 1})
+    assert list(swap) == [a - b]
+    out = same_sums(form, swap)
+    assert sp.simplify(out - form) == 0
+    assert r"\ln{\left(w - b \right)}" in latex_of(out) and r"\left(b - a\right)^{3}" in latex_of(out), latex_of(out)
+    assert positive_sums([form], {a: 2, b: 1, w: 1}) == {}  # (positive there already)
+    assert positive_sums([(a - b) ** 3 * w + sp.log(a - b)], {a: 1, b: 2, w: 1}) == {}  # (a function takes it)
+    assert positive_sums([(a - b) * w], {w: 1}) == {}  # (its value unknown)
+    with pytest.raises(ModelError, match="positive_sums"):
+        positive_sums((a - b) * w, {a: 1})

@@ -75,7 +75,7 @@ __all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "rooted_
            "shared_factors", "unmatched_sums", "uncollected_exponentials",
            "equal_at_random_points", "proved_positive", "one_form_per_sum", "same_sums", "sum_key",
            "composite_candidates", "through_composite",
-           "dimensionless", "Units", "Dimensions", "held_replace"]
+           "dimensionless", "Units", "Dimensions", "held_replace", "positive_sums"]
 
 #: Passes over the strategies per round of :func:`compact` (each keeps the best rewriting; they stop when none helps).
 PASSES_PER_ROUND = 3
@@ -610,6 +610,47 @@ def one_form_per_sum(forms: Sequence[Any]) -> dict:
     swap: dict = {}
     for group, sign in zip(options, chosen):
         swap.update(group[sign])
+    return swap
+
+
+def positive_sums(forms: Sequence[Any], values: Mapping[sp.Symbol, Any]) -> dict:
+    r"""A swap (apply it with :func:`same_sums`) that writes each difference of two monomials standing as a factor to
+    an odd power in the orientation it has positive at ``values``, as an author writes a difference whose sign the
+    model's regime fixes: :math:`T_h - T_c` for an engine run with :math:`T_h > T_c` (the heat engine's report printed
+    :math:`\frac12 (T_c - T_h) \ln\frac{w_2}{w_1}`). A difference inside a function's argument is never turned, nor
+    one whose value at ``values`` is unknown or zero.
+
+    Parameters
+    ----------
+    forms : sequence of sympy expressions, closed forms or matrices
+    values : mapping symbol -> number
+        A point of the parameters where the model is in its regime (a report's default values).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory.core.closedform import latex_of
+    >>> Th, Tc, w, a = sp.symbols("T_h T_c w a", positive=True)
+    >>> work = (Tc - Th) * sp.log(w) / 2 + a
+    >>> latex_of(same_sums(work, positive_sums([work], {Th: 2, Tc: 1, w: 3, a: 1})))
+    'a - \\frac{\\left(T_{h} - T_{c}\\right) \\ln w}{2}'
+    """
+    if isinstance(forms, (str, sp.Basic, ClosedForm)) or not isinstance(forms, Iterable):
+        raise ModelError(f"positive_sums: expected a sequence of forms but found {type(forms).__name__} {forms!r:.60}")
+    if not isinstance(values, Mapping):
+        raise ModelError(f"positive_sums: expected a mapping symbol -> number but found {type(values).__name__}")
+    point = {s: sp.nsimplify(v) if isinstance(v, float) else sp.sympify(v) for s, v in values.items()}
+    swap: dict = {}
+    for form in forms:
+        for part in _parts(form):
+            inside = _inside_functions(part)
+            for x, _ in _odd_factors(part):
+                if not (isinstance(x, sp.Add) and len(x.args) == 2 and all(_monomial(t) for t in x.args)
+                        and x.free_symbols and x not in inside):
+                    continue
+                value = x.xreplace(point)
+                if value.is_number and value.is_negative:
+                    swap[x] = sp.Mul(-1, sp.Add(*[-t for t in x.args]), evaluate=False)
     return swap
 
 

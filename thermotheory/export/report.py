@@ -13,6 +13,7 @@ from ..catalog import APPROXIMATIONS, CatalogEntry
 from ..core.closedform import latex_of
 from ..core.evaluate import latex
 from ..core.layout import align_rows
+from ..core.presentation import one_form_per_sum, positive_sums
 from ..derivation import Definition, Derivation
 from ..core.invariance import group_rows
 from .derivation import (PREAMBLE, PageNotation, bibliography, bibliography_tex, composite_rows, glossary_rows,
@@ -21,6 +22,17 @@ from .model_latex import model_latex_lines
 from .layout import tex_text
 
 __all__ = ["report_tex"]
+
+
+def _report_sums(forms: Mapping[str, object], values: Mapping) -> dict:
+    """How a report writes its sums: one way among its forms (:func:`~thermotheory.core.presentation.one_form_per_sum`),
+    and a difference printed one way only in the orientation it has positive at the entry's values
+    (:func:`~thermotheory.core.presentation.positive_sums`: ``T_h - T_c`` for an engine with ``T_h > T_c``)."""
+    plain = list(shown_forms(forms, {}).values())
+    sums = one_form_per_sum(plain)
+    taken = set(sums) | {s for v in sums.values() for s in sp.preorder_traversal(v) if isinstance(s, sp.Add)}
+    turned = {x: y for x, y in positive_sums(plain, values).items() if x not in taken}
+    return {**sums, **turned}
 
 
 def _printed(item: CatalogEntry, closed: Mapping[str, object]) -> dict[str, object]:
@@ -168,9 +180,10 @@ def report_tex(item: CatalogEntry, table=None) -> str:
         lines += [f"At {at}.", ""]
     printed = _printed(item, closed)
     forms = {symbol[name]: printed[name] for name in item.quantities}
-    shown = shown_forms(forms)  # (the namer quantity_lines makes by default, kept: its composites go below)
+    sums = _report_sums(forms, values)
+    shown = shown_forms(forms, sums)  # (the namer quantity_lines makes by default, kept: its composites go below)
     namer = page_namer(shown.values(), shown)
-    lines += [r"\begin{align}", align_rows(quantity_lines(forms, namer=namer)), r"\end{align}"]
+    lines += [r"\begin{align}", align_rows(quantity_lines(forms, namer=namer, sums=sums)), r"\end{align}"]
     if table is not None:
         lines += [r"\subsection*{Monte Carlo verification}", f"At {at}.", "",
                   r"\begin{tabular}{lrrrrl}", r"quantity & theory & estimate & s.e. & $z$ & \\ \hline"]
