@@ -1292,7 +1292,8 @@ class _Printer(LatexPrinter):
         r"""A product of a sum and the time :math:`t` printed with the time last, as a rate times a time is written:
         ``e^{- \left(\alpha + \beta\right) t}`` (sympy sorts the symbol first: ``t \left(\alpha + \beta\right)``);
         None for any other product (``2 \gamma t`` prints so already)."""
-        if not isinstance(expr, sp.Mul) or not any(_is_time(s) for s in expr.free_symbols):
+        if not isinstance(expr, sp.Mul) or not any(_is_time(f) for f in expr.args) or not any(
+                isinstance(f, sp.Add) for f in expr.args):  # (cheap first: sympy's fraction asks of exponents)
             return None
         if expr.could_extract_minus_sign():
             positive = -expr
