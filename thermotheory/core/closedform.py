@@ -1273,20 +1273,16 @@ class _Printer(LatexPrinter):
         ``\Sigma_{x w} \kappa``), determinants after the entries; None for any other product."""
         if not isinstance(expr, sp.Mul) or not any(_entry(s) for s in expr.free_symbols):
             return None
-        if expr.could_extract_minus_sign():
-            positive = -expr
-            inner = self._entries_last(positive) if isinstance(positive, sp.Mul) else None
-            return None if inner is None else "- " + inner
-        num, den = sp.fraction(expr, exact=True)
-        factors = num.as_ordered_factors() if isinstance(num, sp.Mul) else [num]
-        entries = [f for f in factors if _entry(f.as_base_exp()[0])]
-        determinants = [f for f in factors if isinstance(f.as_base_exp()[0], sp.Determinant)]
-        others = [f for f in factors if f not in entries and f not in determinants]
-        if not entries or not any(f.free_symbols for f in others) or any(_entry(s) for s in den.free_symbols):
-            return None
-        with self._with_solidus("nested" if den != 1 else ""):
-            top = self._factors_tex(others + entries + determinants)
-            return top if den == 1 else rf"\frac{{{top}}}{{{self._print(den)}}}"
+
+        def arranged(factors: list, den: Any) -> list | None:
+            entries = [f for f in factors if _entry(f.as_base_exp()[0])]
+            determinants = [f for f in factors if isinstance(f.as_base_exp()[0], sp.Determinant)]
+            others = [f for f in factors if f not in entries and f not in determinants]
+            if not entries or not any(f.free_symbols for f in others) or any(_entry(s) for s in den.free_symbols):
+                return None
+            return others + entries + determinants
+
+        return self._reordered(expr, arranged)
 
     def _time_last(self, expr: Any) -> str | None:
         r"""A product of a sum and the time :math:`t` printed with the time last, as a rate times a time is written:
@@ -1295,17 +1291,28 @@ class _Printer(LatexPrinter):
         if not isinstance(expr, sp.Mul) or not any(_is_time(f) for f in expr.args) or not any(
                 isinstance(f, sp.Add) for f in expr.args):  # (cheap first: sympy's fraction asks of exponents)
             return None
+
+        def arranged(factors: list, den: Any) -> list | None:
+            times = [f for f in factors if _is_time(f)]
+            if not times or not any(isinstance(f, sp.Add) for f in factors):
+                return None
+            return [f for f in factors if not _is_time(f)] + times
+
+        return self._reordered(expr, arranged)
+
+    def _reordered(self, expr: Any, arranged: Callable[[list, Any], list | None]) -> str | None:
+        """A product printed with its numerator's factors in the order ``arranged(factors, denominator)`` gives, over
+        its denominator (None where that declines); a minus sign the product can give goes in front first."""
         if expr.could_extract_minus_sign():
             positive = -expr
-            inner = self._time_last(positive) if isinstance(positive, sp.Mul) else None
+            inner = self._reordered(positive, arranged) if isinstance(positive, sp.Mul) else None
             return None if inner is None else "- " + inner
         num, den = sp.fraction(expr, exact=True)
-        factors = num.as_ordered_factors() if isinstance(num, sp.Mul) else [num]
-        times = [f for f in factors if _is_time(f)]
-        if not times or not any(isinstance(f, sp.Add) for f in factors):
+        order = arranged(num.as_ordered_factors() if isinstance(num, sp.Mul) else [num], den)
+        if order is None:
             return None
         with self._with_solidus("nested" if den != 1 else ""):
-            top = self._factors_tex([f for f in factors if not _is_time(f)] + times)
+            top = self._factors_tex(order)
             return top if den == 1 else rf"\frac{{{top}}}{{{self._print(den)}}}"
 
     def _reciprocal_after(self, expr: Any) -> str | None:

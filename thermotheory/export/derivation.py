@@ -16,8 +16,8 @@ from ..core.closedform import (ClosedForm, FamilyName, definition_rows, latex_of
                                tex_glyphs, theorist_order)
 from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, named_as, too_long
 from ..core.invariance import group_rows, grouped_forms
-from ..core.presentation import (_value, compact, held_replace, composite_candidates, equal_at_random_points, one_form_per_sum,
-                                 same_sums, through_composite)
+from ..core.presentation import (_value, compact, composite_candidates, equal_at_random_points, held_replace,
+                                 one_form_per_sum, same_sums, through_composite)
 from .layout import _GREEK, TEXT_WIDTH, checked_value, checked_width, fit_lines, latex_width, new_namer, tex_text
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
