@@ -224,3 +224,48 @@ def test_a_group_symbol_the_block_prints_already_is_not_introduced():
     out = grouped_forms(forms)
     assert not any(isinstance(f, ClosedForm) and f.definitions and f.definitions[0][1] != C.kappa_x * 2
                    for f in out.values())
+
+
+# -- from a review of the change -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("form", ["a*tanh(100*b)", "a + exp(-200*b)", "a*Max(b, 50)", "a + Min(b, 1/5)",
+                                  "a*(1 + Heaviside(b - 40))"])
+def test_a_parameter_whose_effect_shows_far_from_the_points_is_not_taken_for_free(form):
+    """Sampled at 0.3-30 and moved by 37/23, b seemed not to matter (a spurious rescaling {b: 1}, and in_groups set
+    it to 1); the rescaling is confirmed by factors far from 1 too."""
+    a, b = sp.symbols("a b", positive=True)
+    found = scale_symmetries([sp.sympify(form, locals={"a": a, "b": b})])
+    assert not any(set(w) == {b} for w in found), found
+
+
+def test_a_form_the_numbers_cannot_evaluate_is_not_looked_at():
+    t, g, k, D = sp.symbols("t gamma kappa D", positive=True)
+    forms = {"a": sp.DiracDelta(t - 1 / g) * k**2 / D, "b": k**2 / D}
+    assert scale_symmetries([forms["a"]]) == []
+    assert grouped_forms(forms) == forms
+
+
+def test_a_weight_is_found_whichever_symbol_leads():
+    """b^3/a^5 and a^3/b^5 have the same rescaling up to naming; the echelon form gave 3/5 in one (refused) and 5/3 in
+    the other."""
+    a, b, g = sp.symbols("a b g", positive=True)
+    assert scale_symmetries([a**3 / b**5 + g]) == [{a: 5, b: 3}]
+    assert scale_symmetries([b**3 / a**5 + g]) == [{a: 3, b: 5}]
+
+
+def test_groups_of_parameters_not_declared_positive_and_clashing_names_are_refused():
+    x, y = sp.symbols("x y", real=True)
+    with pytest.raises(ModelError, match="not declared positive"):
+        in_groups(x / sp.Abs(y), [{x: 1, y: 1}], [y])
+    k, D = sp.symbols("kappa D", positive=True)
+    own = sp.Symbol("kappahat", positive=True)
+    with pytest.raises(ModelError, match="would be named"):
+        in_groups(k**2 / D + own, [{k: 1, D: 2}], [D])
+
+
+def test_a_large_block_is_left_to_the_cheap_path():
+    """36 parameters: the grouped forms (23) would take the presentation pass's full path, minutes each."""
+    n = 12
+    k, D, g = (sp.symbols(f"{p}_1:{n + 2}", positive=True) for p in ("kappa", "D", "gamma"))
+    form = sp.Add(*[k[i] ** 2 * D[i] / (D[i + 1] * (g[i] + g[i + 1])) for i in range(n)])
+    assert grouped_forms({"f": form}) == {"f": form}

@@ -224,3 +224,19 @@ def test_a_function_of_twice_an_argument_is_written_through_the_argument_where_t
                       {k: 2, a: sp.Rational(1, 9), lam: 7, x: sp.Rational(11, 5)}):
             assert abs(sp.N((out - form).xreplace(point), 30)) < 1e-25
     assert compact(sp.cos(2 * x)) == sp.cos(2 * x) and compact(x + sp.cosh(2 * k)) == x + sp.cosh(2 * k)
+
+
+@pytest.mark.parametrize("make", [lambda s: 2 * s.args[0] + s.args[1] + sp.cos(sp.sqrt(s)) * sp.Abs(s),
+                                  lambda s: sp.sqrt(s) * sp.sinh(sp.sqrt(s)) / sp.Abs(s),
+                                  lambda s: s.args[0] + sp.cosh(sp.sqrt(s)) * sp.sign(s)])
+def test_review_a_radicand_of_either_sign_keeps_its_value(make):
+    r"""From a review: the radicand written as its root squared stood in for positive, and sympy took |S^2| as S^2,
+    sign(S^2) as 1, where 2a - c < 0; the random points, every symbol in one band of magnitudes, rarely saw it."""
+    from thermotheory.core.presentation import compact, equal_at_random_points
+
+    a, c = sp.symbols("a c", positive=True)
+    form = make(2 * a - c)
+    out = compact(form)
+    for point in ({a: 1, c: 3}, {a: sp.Rational(1, 3), c: 5}, {a: 4, c: 1}):
+        assert abs(sp.N((out - form).xreplace(point), 30)) < 1e-20, (point, out)
+    assert not equal_at_random_points(sp.Abs(2 * a - c), 2 * a - c)

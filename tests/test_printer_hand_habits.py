@@ -181,6 +181,8 @@ def test_a_time_multiplying_a_sum_stands_after_it():
     assert latex_of(c * t * (a - b)) == r"c \left(\alpha - \beta\right) t"
     assert latex_of(-t * (a + b) / 2) == r"- \frac{\left(\alpha + \beta\right) t}{2}"
     assert latex_of(2 * a * t) == r"2 \alpha t"  # (no sum: as sympy prints it)
+    g = sp.Symbol("gamma", positive=True)
+    assert latex_of((a + b) * t * sp.exp(-g * t)) == r"\left(\alpha + \beta\right) t e^{- \gamma t}"
     tau = sp.Symbol("tau", positive=True)
     assert latex_of(tau * (a + b)) == r"\tau \left(\alpha + \beta\right)"  # (only the time)
     for expr in (sp.exp(-t * (a + b)), c * t * (a - b), -t * (a + b) / 2):

@@ -1285,9 +1285,10 @@ class _Printer(LatexPrinter):
         return self._reordered(expr, arranged)
 
     def _time_last(self, expr: Any) -> str | None:
-        r"""A product of a sum and the time :math:`t` printed with the time last, as a rate times a time is written:
-        ``e^{- \left(\alpha + \beta\right) t}`` (sympy sorts the symbol first: ``t \left(\alpha + \beta\right)``);
-        None for any other product (``2 \gamma t`` prints so already)."""
+        r"""A product of a sum and the time :math:`t` printed with the time after the sum, as a rate times a time is
+        written: ``e^{- \left(\alpha + \beta\right) t}`` (sympy sorts the symbol first: ``t \left(\alpha +
+        \beta\right)``), ``\left(\alpha + \beta\right) t e^{- \gamma t}``; None for any other product (``2 \gamma
+        t`` prints so already)."""
         if not isinstance(expr, sp.Mul) or not any(_is_time(f) for f in expr.args) or not any(
                 isinstance(f, sp.Add) for f in expr.args):  # (cheap first: sympy's fraction asks of exponents)
             return None
@@ -1296,7 +1297,9 @@ class _Printer(LatexPrinter):
             times = [f for f in factors if _is_time(f)]
             if not times or not any(isinstance(f, sp.Add) for f in factors):
                 return None
-            return [f for f in factors if not _is_time(f)] + times
+            others = [f for f in factors if not _is_time(f)]
+            after = max(i for i, f in enumerate(others) if isinstance(f, sp.Add)) + 1  # (right after the sum)
+            return others[:after] + times + others[after:]
 
         return self._reordered(expr, arranged)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from functools import lru_cache
+from functools import lru_cache, partial
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -44,7 +44,7 @@ from .presentation import EXPENSIVE_ABOVE, _hat, _points, _weighted_ops, compact
 from .width import TEXT_WIDTH
 
 __all__ = ["scale_symmetries", "in_groups", "group_symbols", "fixed_choices", "grouped_forms", "group_rows",
-           "MAX_DENOMINATOR", "GROUPS_GAIN", "GROUPS_WIDTH", "CHOICES_TRIED"]
+           "MAX_DENOMINATOR", "GROUPS_GAIN", "GROUPS_WIDTH", "GROUPS_SYMBOLS", "CHOICES_TRIED"]
 
 #: Largest denominator of a rescaling's weight (a root of a root: 4).
 MAX_DENOMINATOR = 4
@@ -52,8 +52,8 @@ MAX_DENOMINATOR = 4
 EXTRA_POINTS = 3
 #: Relative step of the central difference that gives a logarithmic derivative (at 40 digits: about 20 good).
 _STEP = mpmath.mpf(10) ** -12
-#: The factor of the rescaling by which a symmetry found is confirmed.
-_FACTOR = sp.Rational(37, 23)
+#: The factors of the rescalings by which a symmetry found is confirmed (one near 1, two far from it).
+_FACTORS = (sp.Rational(37, 23), sp.Rational(1, 1000), sp.Integer(1000))
 
 
 def _forms(forms: Any, what: str) -> list[sp.Expr]:
@@ -73,7 +73,8 @@ def _forms(forms: Any, what: str) -> list[sp.Expr]:
 
 
 #: What evaluating a lambdified form at a point may raise where it has no value there.
-_EVALUATION_ERRORS = (ZeroDivisionError, ValueError, TypeError, OverflowError, AttributeError)
+_EVALUATION_ERRORS = (ZeroDivisionError, ValueError, TypeError, OverflowError, AttributeError, NameError,
+                      RuntimeError)
 
 
 def _log_gradient(fn: Any, point: list, k: int) -> list:
@@ -135,22 +136,35 @@ def _rational_basis(basis: np.ndarray, symbols: list[sp.Symbol]) -> list[dict[sp
         r += 1
     out = []
     for row in a[:r]:
-        weights = {}
-        for s, x in zip(symbols, row):
-            q = Fraction(float(x)).limit_denominator(MAX_DENOMINATOR)
-            if abs(float(q) - x) > 1e-6:
-                return None
-            if q != 0:
-                weights[s] = sp.Rational(q.numerator, q.denominator)
+        weights = next((w for w in map(partial(_small_rationals, symbols),
+                                       (row / x for x in row if abs(x) > 1e-7)) if w is not None), None)
+        if weights is None:
+            return None
         scale = math.lcm(*[int(w.q) for w in weights.values()]) if weights else 1
         out.append({s: w * scale for s, w in weights.items()})  # (whole numbers where they can be)
     return out
 
 
+def _small_rationals(symbols: list[sp.Symbol], row: np.ndarray) -> dict[sp.Symbol, sp.Rational] | None:
+    """``row`` as rationals with denominators up to :data:`MAX_DENOMINATOR` (None where an entry is not one)."""
+    weights = {}
+    for s, x in zip(symbols, row):
+        q = Fraction(float(x)).limit_denominator(MAX_DENOMINATOR)
+        if abs(float(q) - x) > 1e-6:
+            return None
+        if q != 0:
+            weights[s] = sp.Rational(q.numerator, q.denominator)
+    return weights
+
+
 def _invariant(forms: list[sp.Expr], weights: Mapping[sp.Symbol, sp.Rational]) -> bool:
-    """Whether every form keeps its value (30 digits, at random points) when rescaled by ``weights``."""
-    moved = {s: s * _FACTOR ** w for s, w in weights.items()}
-    return all(equal_at_random_points(f, f.xreplace(moved), points=2, seed=7) for f in forms)
+    """Whether every form keeps its value (30 digits, at random points) when rescaled by ``weights``, by each of
+    :data:`_FACTORS` (a parameter whose effect only shows far from the points sampled, ``\tanh(100 b)``, moves then)."""
+    for factor in _FACTORS:
+        moved = {s: s * factor ** w for s, w in weights.items()}
+        if not all(equal_at_random_points(f, f.xreplace(moved), points=2, seed=7) for f in forms):
+            return False
+    return True
 
 
 def scale_symmetries(forms: Sequence[Any]) -> list[dict[sp.Symbol, sp.Rational]]:
@@ -237,6 +251,10 @@ def group_symbols(symmetries: Sequence[Mapping[sp.Symbol, Any]], fixed: Sequence
     {kappa: kappa/sqrt(D)}
     """
     fixed = list(fixed)
+    moving = sorted({q for s in symmetries for q, x in s.items() if x != 0}, key=lambda q: str(q))
+    if any(not (isinstance(q, sp.Symbol) and q.is_positive) for q in moving):
+        raise ModelError(f"group_symbols: a rescaling moves {[str(q) for q in moving if not q.is_positive]}, which "
+                         "are not declared positive (c^w q keeps its sign only for a positive q)")
     if len(fixed) != len(symmetries) or len(set(fixed)) != len(fixed):
         raise ModelError(f"group_symbols: expected one parameter to fix per rescaling ({len(symmetries)}) but found "
                          f"{fixed!r}")
@@ -293,6 +311,12 @@ def in_groups(form: Any, symmetries: Sequence[Mapping[sp.Symbol, Any]], fixed: S
         raise ModelError(f"in_groups: the form {expr!s:.80} changes under a rescaling of its parameters: it is not a "
                          "function of the invariant groups")
     hats = {q: _hat_symbol(q) for q in groups}
+    taken = {s.name for s in expr.free_symbols}
+    clash = [h.name for h in hats.values() if h.name in taken] + [h.name for i, h in enumerate(hats.values())
+                                                                  if h in list(hats.values())[:i]]
+    if clash:
+        raise ModelError(f"in_groups: the group symbols {clash} would be named as symbols the form holds or as each "
+                         "other")
     reduced = expr.xreplace({p: sp.Integer(1) for p in fixed}).xreplace(hats)
     used = [(hats[q], groups[q]) for q in groups if hats[q] in reduced.free_symbols]
     return ClosedForm(reduced, used, {h: _hat(latex_of(q)) for q, h in hats.items() if h in reduced.free_symbols})
@@ -329,13 +353,17 @@ GROUPS_GAIN = 0.1
 #: A block is written in groups only where one of its forms prints wider than this share of the page's text (the
 #: rest of the line holds its label): one that fits its line reads as well in the model's own parameters.
 GROUPS_WIDTH = 0.85
+#: Most parameters of a form that :func:`grouped_forms` writes in groups: one in more would come out of the
+#: presentation pass's cheap path (past its ``EXPENSIVE_SYMBOLS``) into its full one, minutes a form.
+GROUPS_SYMBOLS = 12
 #: How many choices of the parameters set to 1 (:func:`fixed_choices`, largest weights first) are tried.
 CHOICES_TRIED = 2
 
 
 #: What a form may not hold to be looked at (:func:`grouped_forms`): evaluating it at the points a rescaling is found
 #: from would take minutes (a lattice's integral over the Brillouin zone), or it has no value there.
-_NOT_ELEMENTARY = (sp.Integral, sp.Sum, sp.Product, sp.Derivative, sp.Limit, AppliedUndef, sp.Piecewise)
+_NOT_ELEMENTARY = (sp.Integral, sp.Sum, sp.Product, sp.Derivative, sp.Limit, AppliedUndef, sp.Piecewise,
+                   sp.DiracDelta, sp.exp_polar)
 
 
 def _plain(form: Any) -> bool:
@@ -389,8 +417,9 @@ def grouped_forms(forms: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(forms, Mapping):
         raise ModelError(f"grouped_forms: expected a mapping name -> closed form but found {type(forms).__name__}")
     out = dict(forms)
-    exprs = {n: (f.expr if isinstance(f, ClosedForm) else f) for n, f in forms.items()
-             if _plain(f) and _weighted_ops(f.expr if isinstance(f, ClosedForm) else f) <= EXPENSIVE_ABOVE}
+    exprs = {n: (f.expr if isinstance(f, ClosedForm) else f) for n, f in forms.items() if _plain(f)}
+    exprs = {n: e for n, e in exprs.items()
+             if _weighted_ops(e) <= EXPENSIVE_ABOVE and len(e.free_symbols) <= GROUPS_SYMBOLS}
     invariant = {n: e for n, e in exprs.items() if _symmetries(e)}
     if not any(_wide(e) for e in invariant.values()):
         return out
@@ -403,13 +432,17 @@ def grouped_forms(forms: Mapping[str, Any]) -> dict[str, Any]:
         chosen: dict[str, ClosedForm] = {}
         total, used = 0.0, {}
         for n, e in invariant.items():
+            try:
+                g = in_groups(e, symmetries, fixed)
+            except ModelError:  # (a group's symbol would clash: this choice is not taken)
+                chosen = {}
+                break
             twin = next((m for m in chosen if invariant[m].free_symbols == e.free_symbols
                          and equal_at_random_points(invariant[m], e)), None)
             if twin is not None:  # one value, one printed form (a page writes the second as equal to the first)
                 chosen[n] = chosen[twin]
                 total += size(chosen[twin])[0]
                 continue
-            g = in_groups(e, symmetries, fixed)
             c = compact(g.expr)
             if size(c)[0] >= size(e)[0]:
                 total += size(e)[0]
@@ -417,7 +450,9 @@ def grouped_forms(forms: Mapping[str, Any]) -> dict[str, Any]:
             total += size(c)[0]
             defs = [(h, v) for h, v in g.definitions if h in c.free_symbols]
             used.update(defs)
-            chosen[n] = ClosedForm(c, defs, {h: g.names[h] for h, _ in defs})
+            given = forms[n] if isinstance(forms[n], ClosedForm) else None
+            names = {**(given.names if given is not None else {}), **{h: g.names[h] for h, _ in defs}}
+            chosen[n] = ClosedForm(c, defs, names, given.hurwitz if given is not None else ())
         total += sum(size(v)[0] + size(h)[0] for h, v in used.items())
         if chosen and total <= (1 - GROUPS_GAIN) * before and (best is None or total < best[0]):
             best = (total, chosen)

@@ -944,10 +944,12 @@ _BANDS = ((30, 97), (97, 291), (291, 2910))
 
 
 def _sample(symbols: Sequence[sp.Symbol], rng, k: int = 0) -> dict[sp.Symbol, Any]:
-    """Point ``k``: magnitudes from band ``k % 3`` (0.3-1, 1-3, 3-30); real symbols alternate in sign."""
-    lo, hi = _BANDS[k % len(_BANDS)]
+    """Point ``k``: the magnitude of symbol ``i`` from band ``(k + i) % 3`` (0.3-1, 1-3, 3-30), so that a difference
+    of two symbols takes both signs over the points (``2 a - c``: one band for all left it positive at nearly every
+    point, and a rewriting that took it for positive passed the check); real symbols alternate in sign."""
     out = {}
     for i, s in enumerate(symbols):
+        lo, hi = _BANDS[(k + i) % len(_BANDS)]
         if s.is_integer:
             base = 1 if s.is_positive else (0 if s.is_nonnegative else -3)
             out[s] = sp.Integer(rng.randint(base, base + 6))
@@ -1436,12 +1438,14 @@ def _radicands_squared(e: sp.Expr) -> sp.Expr:
     other roots are held whole while the terms are factored, and the form's terms are factored one by one (a
     term beside them is not brought over their denominator)."""
     for root in (x for x in sp.preorder_traversal(e) if _is_root(x) and isinstance(x.base, sp.Add)):
-        s = sp.Dummy("S", positive=True)
+        # (stand-ins with no assumptions: a positive one would let sympy take |S^2| as S^2 where the radicand is
+        # negative, a different value the random points might not catch)
+        s = sp.Dummy("S")
         body = e.xreplace({root: s, 1 / root: 1 / s})
         if not body.has(root.base):
             continue
         body = body.xreplace({root.base: s**2})
-        held = {x: sp.Dummy(positive=True) for x in sp.preorder_traversal(body) if _rooted_sum(x)}
+        held = {x: sp.Dummy() for x in sp.preorder_traversal(body) if _rooted_sum(x)}
         body = body.xreplace(held)
         factored = sp.Add(*[t.replace(lambda x: isinstance(x, sp.Add) and x.has(s), sp.factor)
                             for t in sp.Add.make_args(body)])
