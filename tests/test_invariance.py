@@ -269,3 +269,10 @@ def test_a_large_block_is_left_to_the_cheap_path():
     k, D, g = (sp.symbols(f"{p}_1:{n + 2}", positive=True) for p in ("kappa", "D", "gamma"))
     form = sp.Add(*[k[i] ** 2 * D[i] / (D[i + 1] * (g[i] + g[i + 1])) for i in range(n)])
     assert grouped_forms({"f": form}) == {"f": form}
+
+
+def test_a_group_the_glossary_has_already_gets_no_second_row():
+    forms = {name: compact(form) for name, form in _cascade_forms().items()}
+    shown = list(grouped_forms(forms).values())
+    rows = group_rows(shown)
+    assert group_rows(shown, rows[:1]) == rows[1:]

@@ -158,7 +158,7 @@ def _small_rationals(symbols: list[sp.Symbol], row: np.ndarray) -> dict[sp.Symbo
 
 
 def _invariant(forms: list[sp.Expr], weights: Mapping[sp.Symbol, sp.Rational]) -> bool:
-    """Whether every form keeps its value (30 digits, at random points) when rescaled by ``weights``, by each of
+    r"""Whether every form keeps its value (30 digits, at random points) when rescaled by ``weights``, by each of
     :data:`_FACTORS` (a parameter whose effect only shows far from the points sampled, ``\tanh(100 b)``, moves then)."""
     for factor in _FACTORS:
         moved = {s: s * factor ** w for s, w in weights.items()}
@@ -310,6 +310,12 @@ def in_groups(form: Any, symmetries: Sequence[Mapping[sp.Symbol, Any]], fixed: S
     if not all(_invariant([expr], s) for s in symmetries):
         raise ModelError(f"in_groups: the form {expr!s:.80} changes under a rescaling of its parameters: it is not a "
                          "function of the invariant groups")
+    return _through_groups(expr, groups, fixed)
+
+
+def _through_groups(expr: sp.Expr, groups: Mapping[sp.Symbol, sp.Expr], fixed: Sequence[sp.Symbol]) -> ClosedForm:
+    """:func:`in_groups` of a form known to be unchanged by the rescalings, their groups (:func:`group_symbols`)
+    given."""
     hats = {q: _hat_symbol(q) for q in groups}
     taken = {s.name for s in expr.free_symbols}
     clash = [h.name for h in hats.values() if h.name in taken] + [h.name for i, h in enumerate(hats.values())
@@ -329,13 +335,10 @@ def _hat_symbol(q: sp.Symbol) -> sp.Symbol:
     return sp.Symbol(f"{head}hat{'_' + rest if rest else ''}", positive=True)
 
 
-def fixed_choices(symmetries: Sequence[Mapping[sp.Symbol, Any]], symbols: Sequence[sp.Symbol] | None = None,
-                  most: int = 64) -> list[tuple[sp.Symbol, ...]]:
+def fixed_choices(symmetries: Sequence[Mapping[sp.Symbol, Any]], most: int = 64) -> list[tuple[sp.Symbol, ...]]:
     """The sets of parameters, one per rescaling, that can all be set to 1 (at most ``most``), those of the largest
     weights first (a noise strength, :math:`c^2`, before a coupling, :math:`c`)."""
     moved = sorted({q for s in symmetries for q, x in s.items() if x != 0}, key=lambda s: s.name)
-    if symbols is not None:
-        moved = [q for q in moved if q in set(symbols)]
     out = []
     for choice in itertools.combinations(moved, len(symmetries)):
         w = sp.Matrix([[sp.sympify(s.get(p, 0)) for s in symmetries] for p in choice])
@@ -429,20 +432,21 @@ def grouped_forms(forms: Mapping[str, Any]) -> dict[str, Any]:
     before = sum(size(e)[0] for e in invariant.values())
     best: tuple[float, dict] | None = None
     for fixed in fixed_choices(symmetries)[:CHOICES_TRIED]:
+        groups = group_symbols(symmetries, fixed)  # (the forms are unchanged by them: scale_symmetries confirmed it)
         chosen: dict[str, ClosedForm] = {}
         total, used = 0.0, {}
         for n, e in invariant.items():
-            try:
-                g = in_groups(e, symmetries, fixed)
-            except ModelError:  # (a group's symbol would clash: this choice is not taken)
-                chosen = {}
-                break
             twin = next((m for m in chosen if invariant[m].free_symbols == e.free_symbols
                          and equal_at_random_points(invariant[m], e)), None)
             if twin is not None:  # one value, one printed form (a page writes the second as equal to the first)
                 chosen[n] = chosen[twin]
                 total += size(chosen[twin])[0]
                 continue
+            try:
+                g = _through_groups(e, groups, fixed)
+            except ModelError:  # (a group's symbol would clash: this choice is not taken)
+                chosen = {}
+                break
             c = compact(g.expr)
             if size(c)[0] >= size(e)[0]:
                 total += size(e)[0]
@@ -484,9 +488,9 @@ def _symmetries_cached(exprs: tuple) -> list:
     return scale_symmetries(list(exprs))
 
 
-def group_rows(forms: Sequence[Any]) -> list[tuple[str, str, str]]:
+def group_rows(forms: Sequence[Any], rows: Sequence[tuple[str, str, str]] = ()) -> list[tuple[str, str, str]]:
     r"""Glossary rows ``(symbol, meaning, units)`` of the invariant groups (:func:`grouped_forms`) that ``forms``
-    define, one per group, in the order met.
+    define, one per group, in the order met; none for a symbol that a row of ``rows`` (the page's glossary) has.
 
     Examples
     --------
@@ -495,6 +499,7 @@ def group_rows(forms: Sequence[Any]) -> list[tuple[str, str, str]]:
     >>> group_rows([in_groups(sp.log(1 + k**2 / (D * g)), [{k: 1, D: 2}], [D])])[0][0]
     '$\\hat{\\kappa}$'
     """
+    given = {row[0] for row in rows}
     out: dict[str, tuple[str, str, str]] = {}
     for f in forms:
         if not isinstance(f, ClosedForm):
@@ -504,6 +509,8 @@ def group_rows(forms: Sequence[Any]) -> list[tuple[str, str, str]]:
             if q is None:
                 continue
             tex = f.names.get(h) or latex_of(h)
+            if f"${tex}$" in given:
+                continue
             fixed = sorted((s for s in value.free_symbols if s != q), key=lambda s: s.name)
             at_one = " = ".join(latex_of(s) for s in fixed) + " = 1"
             out.setdefault(tex, (f"${tex}$", f"${latex_of(q)}$ in the units in which ${at_one}$, "

@@ -1393,8 +1393,7 @@ def _radicands(e: sp.Expr) -> sp.Expr:
     """Polynomial radicands (and bases of other fractional powers) in their shortest form (:func:`_best_rational`)."""
 
     def is_target(x: sp.Basic) -> bool:
-        return (isinstance(x, sp.Pow) and x.exp.is_Rational and not x.exp.is_integer and x.base.is_Add
-                and x.base.is_polynomial(*x.base.free_symbols))
+        return _rooted_sum(x) and x.base.is_polynomial(*x.base.free_symbols)
 
     return e.replace(is_target, lambda x: sp.Pow(_best_rational(x.base), x.exp))
 
@@ -1421,8 +1420,7 @@ def _root_contents(e: sp.Expr) -> sp.Expr:
         c = content(p.base)
         return p if c == 1 else c**p.exp * sp.Pow(sp.expand(p.base / c), p.exp)
 
-    return e.replace(lambda p: isinstance(p, sp.Pow) and p.exp.is_Rational and not p.exp.is_integer
-                     and p.base.is_Add, out)
+    return e.replace(_rooted_sum, out)
 
 
 def _rooted_sum(x: sp.Basic) -> bool:

@@ -1403,7 +1403,7 @@ def write_derivation(
         md_parts.append(f"## {md_title(heading)}\n" + body)
     md_parts += [f"![{Path(f).stem}]({f})" for f in figures]
     rows = glossary_rows(parts, page, glossary)
-    rows += [r for r in group_rows([f for block in forms for f in block.values()]) if r[0] not in {x[0] for x in rows}]
+    rows += group_rows([f for block in forms for f in block.values()], rows)
     extra = composite_rows(namer, rows)  # (the .tex only: the Markdown prints no result through a composite)
     labels = dict.fromkeys(m.rate_label(names) for m, _ in parts if callable(getattr(m, "rate_label", None)))
     rows += [(f"${r}_{{+}}$, ${r}_{{-}}$, ${r}$", "rates of a transition forward and back (one way: no sign)",

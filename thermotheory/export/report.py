@@ -196,7 +196,7 @@ def report_tex(item: CatalogEntry, table=None) -> str:
             names = ", ".join(f"${symbol[n]}$" for n in item.unchecked())
             lines += ["", rf"Not checked (no Monte Carlo estimator: a constant of the model): {names}."]
     rows = glossary_rows(parts, page)
-    rows += [r for r in group_rows(list(shown.values())) if r[0] not in {x[0] for x in rows}]
+    rows += group_rows(list(shown.values()), rows)
     rows += composite_rows(namer, rows)
     lines += [t for t in (glossary_tex(rows), bibliography_tex(bibliography(_reference_keys(parts)))) if t]
     lines.append(r"\end{document}")
