@@ -276,3 +276,16 @@ def test_a_group_the_glossary_has_already_gets_no_second_row():
     shown = list(grouped_forms(forms).values())
     rows = group_rows(shown)
     assert group_rows(shown, rows[:1]) == rows[1:]
+
+
+def test_the_other_public_functions_refuse_bad_input_by_name():
+    from thermotheory.core.presentation import positive_sums
+
+    k, D = sp.symbols("kappa D", positive=True)
+    with pytest.raises(ModelError, match="fixed_choices"):
+        fixed_choices({k: 1, D: 2})
+    with pytest.raises(ModelError, match="group_rows"):
+        group_rows(k / D)
+    with pytest.raises(ModelError, match="positive_sums: expected a mapping"):
+        positive_sums([k - D], [(k, 1)])
+    assert fixed_choices([]) == [()] and group_rows([]) == []  # (nothing to fix, nothing to say)

@@ -338,6 +338,10 @@ def _hat_symbol(q: sp.Symbol) -> sp.Symbol:
 def fixed_choices(symmetries: Sequence[Mapping[sp.Symbol, Any]], most: int = 64) -> list[tuple[sp.Symbol, ...]]:
     """The sets of parameters, one per rescaling, that can all be set to 1 (at most ``most``), those of the largest
     weights first (a noise strength, :math:`c^2`, before a coupling, :math:`c`)."""
+    if isinstance(symmetries, (str, Mapping)) or not isinstance(symmetries, Sequence) or not all(
+            isinstance(s, Mapping) for s in symmetries):
+        raise ModelError(f"fixed_choices: expected a sequence of rescalings (symbol -> weight) but found "
+                         f"{symmetries!r:.60}")
     moved = sorted({q for s in symmetries for q, x in s.items() if x != 0}, key=lambda s: s.name)
     out = []
     for choice in itertools.combinations(moved, len(symmetries)):
@@ -499,6 +503,8 @@ def group_rows(forms: Sequence[Any], rows: Sequence[tuple[str, str, str]] = ()) 
     >>> group_rows([in_groups(sp.log(1 + k**2 / (D * g)), [{k: 1, D: 2}], [D])])[0][0]
     '$\\hat{\\kappa}$'
     """
+    if isinstance(forms, (str, sp.Basic, ClosedForm)) or not isinstance(forms, Sequence):
+        raise ModelError(f"group_rows: expected a sequence of closed forms but found {type(forms).__name__}")
     given = {row[0] for row in rows}
     out: dict[str, tuple[str, str, str]] = {}
     for f in forms:
