@@ -240,3 +240,27 @@ def test_review_a_radicand_of_either_sign_keeps_its_value(make):
     for point in ({a: 1, c: 3}, {a: sp.Rational(1, 3), c: 5}, {a: 4, c: 1}):
         assert abs(sp.N((out - form).xreplace(point), 30)) < 1e-20, (point, out)
     assert not equal_at_random_points(sp.Abs(2 * a - c), 2 * a - c)
+
+
+# --- a covariance that is a sum over the noise sources: each source's part on its own ----------
+
+
+def test_a_piece_still_a_sum_over_a_sum_is_split_in_turn():
+    r"""The BCM synapse's :math:`\Sigma_{ww}` printed as one fraction of 130 glyphs: the split of its numerator
+    left one piece, :math:`(\kappa^2 \sigma_n^2 \tau_n (2 r_0 - \theta)^2 + \sigma_w^2 (\tau_n + \tau_w)) / (\tau_n +
+    \tau_w)`, whole and factored (the square expanded); split in turn it reads as the tracking synapse's, term per
+    noise source, as a theorist writes it (109 glyphs)."""
+    from thermotheory.core.closedform import latex_of, printed_size
+
+    g, k, sv, sn, sw, tn, tv, tw, r, th = sp.symbols("g kappa sigma_v sigma_n sigma_w tau_n tau_v tau_w r_0 theta",
+                                                     positive=True)
+    gain = (2 * r - th) ** 2
+    joined = (g**2 * k**2 * sv**2 * tv * gain * (tn * (tv + tw) + tv * tw)
+              + (tn + tv) * (tv + tw) * (k**2 * sn**2 * tn * gain + sw**2 * (tn + tw))) / ((tn + tv) * (tn + tw) * (tv + tw))
+    hand = (g**2 * k**2 * sv**2 * tv * gain * (tn * (tv + tw) + tv * tw) / ((tn + tv) * (tn + tw) * (tv + tw))
+            + k**2 * sn**2 * tn * gain / (tn + tw) + sw**2)
+    out = P.compact(joined)
+    assert _numeric_equal(out, joined)
+    assert out.is_Add and len(out.args) == 3, latex_of(out)
+    assert printed_size(out) <= printed_size(hand) < 0.85 * printed_size(joined), latex_of(out)
+    assert r"\left(2 r_{0} - \theta\right)^{2}" in latex_of(out) and "r_{0}^{2}" not in latex_of(out)

@@ -2376,6 +2376,10 @@ def _matched_all(e: sp.Expr) -> sp.Expr:
     return e.xreplace(swap) if swap else e
 
 
+#: How many times :func:`_terms_cancelled` splits a piece that is still a sum over a sum.
+SPLIT_DEPTH = 2
+
+
 def _terms_cancelled(e: sp.Expr) -> sp.Expr:
     """A fraction whose numerator is a sum written as a sum of fractions, each cancelled.
 
@@ -2389,13 +2393,19 @@ def _terms_cancelled(e: sp.Expr) -> sp.Expr:
         n, d = sp.fraction(x)
         return d != 1 and n.as_coeff_Mul()[1].is_Add
 
-    def rewrite(x: sp.Expr) -> sp.Expr:
+    def rewrite(x: sp.Expr, depth: int = 0) -> sp.Expr:
         n, d = sp.fraction(x)
         c, total = n.as_coeff_Mul()
         if len(total.args) > GROUP_TERMS:
             return x
         held, restore = _opaque(sp.Add(*[c * t / d for t in total.args], evaluate=False), lambda f: False)
-        return sp.Add(*[_sign_pairs(sp.factor(piece).xreplace(restore)) for piece in held.args])  # logs whole
+        pieces = []
+        for piece in held.args:  # (logs whole)
+            tried = [_sign_pairs(sp.factor(piece).xreplace(restore))]
+            if depth < SPLIT_DEPTH and target(piece):  # a piece still a sum over a sum: split in turn
+                tried.append(rewrite(piece.xreplace(restore), depth + 1))
+            pieces.append(min(tried, key=size))
+        return sp.Add(*pieces)
 
     return e.replace(target, rewrite)
 
