@@ -187,3 +187,91 @@ def test_a_time_multiplying_a_sum_stands_after_it():
     assert latex_of(tau * (a + b)) == r"\tau \left(\alpha + \beta\right)"  # (only the time)
     for expr in (sp.exp(-t * (a + b)), c * t * (a - b), -t * (a + b) / 2):
         _reads_back(expr, latex_of(expr))
+
+
+# --- held products read back as the products they are --------------------------------------------
+
+_a, _b, _c, _t = sp.symbols("a b c t", positive=True)
+#: Held products that printed wrong, as random held products printed and read back found them (each held, built
+#: under ``evaluate(False)`` from its ``srepr``).
+_HELD_SREPR = [
+    "Mul(Integer(2), Mul(Mul(Integer(-1), Pow(Rational(1, 2), Integer(-1))), Symbol('a', positive=True), "
+        "Mul(Integer(-1), Integer(3), Pow(Add(Symbol('a', positive=True), Symbol('c', positive=True)), Ration"
+        "al(-1, 2)))))",
+    "Mul(Mul(Symbol('a', positive=True), Add(Symbol('a', positive=True), Symbol('c', positive=True), log("
+        "Symbol('b', positive=True)))), Mul(Mul(Integer(-1), Integer(3), Symbol('a', positive=True), exp(Mul("
+        "Integer(-1), Pow(Symbol('a', positive=True), Integer(-1)), Symbol('t', positive=True)))), exp(Mul(In"
+        "teger(-1), Pow(Symbol('a', positive=True), Integer(-1)), Symbol('t', positive=True)))), log(Symbol('"
+        "b', positive=True)))",
+    "Mul(Rational(1, 2), Pow(Mul(Mul(Integer(-1), Pow(Symbol('a', positive=True), Integer(-1))), Pow(Add("
+        "Symbol('a', positive=True), Symbol('c', positive=True)), Rational(1, 2)), exp(Mul(Integer(-1), Pow(S"
+        "ymbol('a', positive=True), Integer(-1)), Symbol('t', positive=True)))), Integer(-1)))",
+    "Mul(Integer(-1), Integer(3), Symbol('a', positive=True), Mul(Mul(Integer(-1), Integer(3), Pow(Symbol"
+        "('a', positive=True), Integer(-1))), Add(Symbol('b', positive=True), Integer(-1), Integer(2)), Pow(l"
+        "og(Symbol('b', positive=True)), Rational(1, 2))))",
+    "Pow(Mul(Integer(2), Pow(Pow(exp(Mul(Integer(-1), Pow(Symbol('a', positive=True), Integer(-1)), Symbo"
+        "l('t', positive=True))), Integer(-2)), Integer(-1))), Integer(-1))",
+    "Mul(Integer(-1), Mul(Pow(Add(Integer(-1), Rational(1, 2)), Integer(-1)), Add(Symbol('a', positive=Tr"
+        "ue), Integer(-3))), Pow(Add(Symbol('a', positive=True), Symbol('c', positive=True)), Rational(1, 2))"
+        ")",
+]
+
+
+def _held(text: str) -> sp.Expr:
+    with sp.evaluate(False):
+        return eval(text, dict(vars(sp)))  # (a srepr: sympy's constructors only)
+
+
+_HELD = [_held(text) for text in _HELD_SREPR] + [
+    sp.Add(_a, sp.Mul(sp.Mul(-3, _b, evaluate=False), _c, evaluate=False), evaluate=False),  # a - 3 b c, not a + -
+]
+
+
+@pytest.mark.parametrize("expr", _HELD, ids=range(len(_HELD)))
+def test_a_held_product_reads_back_as_its_value(expr):
+    """Found by printing random held products and reading them back: a factor whose printed minus was taken for a
+    subtraction (``2 - a (-3 ...)`` for ``2 (- a (-3 ...))``), a solidus ``1 / 1 / 2``."""
+    tex = latex_of(expr)
+    assert hand.equal_at_random_points(hand.tex_to_sympy(tex), expr.doit()), tex
+    assert "+ -" not in tex and "/ 1 /" not in tex
+
+
+@pytest.mark.parametrize("expr,tex", [(sp.Pow(sp.Integer(-1), -2, evaluate=False), r"\left(-1\right)^{-2}"),
+                                      (sp.Pow(sp.Mul(1 / _c, _c, evaluate=False), -2, evaluate=False),
+                                       r"\left(\frac{c}{c}\right)^{-2}")])
+def test_a_held_negative_power_of_what_is_one_prints_as_it_is(expr, tex):
+    """sympy prints a negative power as the fraction it makes; here that fraction is the power again: the printer
+    recursed until Python stopped it (RecursionError)."""
+    assert latex_of(expr) == tex
+
+
+def test_random_held_forms_read_back_as_their_values():
+    """Random held sums, products and powers (a fixed seed), printed and read back: every one its value."""
+    import random
+
+    atoms = [_a, _b, _c, sp.Integer(2), sp.Rational(1, 2), sp.Integer(-1), sp.Integer(-3), _a + _b, _b - _c,
+             sp.sqrt(_a + _c), sp.exp(-_t / _a), sp.log(_b)]
+    rng = random.Random(4)
+
+    def held(depth: int) -> sp.Expr:
+        if depth == 0 or rng.random() < 0.3:
+            return rng.choice(atoms)
+        kind, ev = rng.choice(["mul", "add", "pow", "div"]), rng.random() < 0.5
+        if kind == "mul":
+            return sp.Mul(*[held(depth - 1) for _ in range(rng.randint(2, 3))], evaluate=ev)
+        if kind == "add":
+            return sp.Add(*[held(depth - 1) for _ in range(rng.randint(2, 3))], evaluate=ev)
+        if kind == "pow":
+            return sp.Pow(held(depth - 1), rng.choice([-1, 2, -2, sp.S.Half, -sp.S.Half]), evaluate=ev)
+        return sp.Mul(held(depth - 1), sp.Pow(held(depth - 1), -1, evaluate=ev), evaluate=ev)
+
+    checked = 0
+    for _ in range(400):
+        expr = held(3)
+        value = expr.doit()
+        if not expr.free_symbols or any(e.has(sp.I, sp.zoo, sp.nan, sp.Abs) for e in (expr, value)):
+            continue  # (the reader takes i for a symbol)
+        tex = latex_of(expr)
+        assert hand.equal_at_random_points(hand.tex_to_sympy(tex), value), (sp.srepr(expr), tex)
+        checked += 1
+    assert checked > 200

@@ -1071,7 +1071,11 @@ class _Printer(LatexPrinter):
             elif i > 0:
                 tex += " + "
             term_tex = self._print(term)
-            tex += rf"\left({term_tex}\right)" if self._needs_add_brackets(term) else term_tex
+            if self._needs_add_brackets(term):
+                term_tex = rf"\left({term_tex}\right)"
+            elif i > 0 and term_tex.startswith("- "):  # a held product that prints its own minus: a - b, not a + - b
+                tex, term_tex = tex[:-3] + (" + " if tex.endswith(" - ") else " - "), term_tex[2:]
+            tex += term_tex
         return tex
 
     def _bare_argument(self, expr: Any) -> str | None:
@@ -1179,7 +1183,7 @@ class _Printer(LatexPrinter):
         top, bottom = self._print(num), self._print(den)
         if isinstance(num, sp.Add):
             top = rf"\left({top}\right)"
-        if isinstance(den, (sp.Add, sp.Mul)):
+        if isinstance(den, (sp.Add, sp.Mul)) or "/" in bottom or bottom.startswith("-"):  # (a held 1/2 below)
             bottom = rf"\left({bottom}\right)"
         return f"{sign}{top} / {bottom}"
 
@@ -1234,7 +1238,9 @@ class _Printer(LatexPrinter):
         try:
             plain = _plain_decays(expr, self._settings["symbol_names"])
             with self._with_solidus("nested" if sp.fraction(plain, exact=True)[1] != 1 else ""):  # (a fraction's parts)
-                return super()._print_Mul(plain)
+                tex = super()._print_Mul(plain)
+            # a sign put in front of a held product whose first factor prints its own: two signs cancel
+            return tex[4:] if tex.startswith("- - ") else tex
         finally:
             self._bare_tail = tail
 
@@ -1364,6 +1370,10 @@ class _Printer(LatexPrinter):
         base = expr.base if expr.is_Pow and expr.exp.is_Integer and expr.exp > 0 else expr
         if not last and self._bare_argument(base) is not None and expr not in self._bare_tail:
             return True  # \ln a b would read as \ln(a b), \ln^{2} a b too; \sin a \cos b reads as it is
+        if not first and isinstance(expr, sp.Mul) and self._print(expr).startswith("-"):
+            # a product among the factors of a held one, printing a minus in front of itself (its sign need not be
+            # its value's: Mul(Mul(-1, a), Mul(-3, b)) prints - a (- 3 b)): 2 (- a (- 3 b)), not 2 - a (- 3 b)
+            return True
         return super()._needs_mul_brackets(expr, first=first, last=last)
 
     def _print_Abs(self, expr: Any, exp: str | None = None) -> str:
@@ -1411,6 +1421,9 @@ class _Printer(LatexPrinter):
         return super()._print_Derivative(expr)
 
     def _print_Pow(self, expr: Any) -> str:
+        if expr.exp.is_negative and sp.fraction(expr, exact=True)[1] == 1:  # a held (-1)^{-2}, (c/c)^{-2}: as it
+            # is (sympy prints a negative power as the fraction it makes, and here that is this power again, for ever)
+            return rf"\left({self._print(expr.base)}\right)^{{{self._print(expr.exp)}}}"
         if expr.exp.is_negative and self._solidus_here():  # 1/\tau in an exponent
             folded = self._solidus_fraction(expr)
             if folded is not None:
