@@ -72,6 +72,17 @@ def test_a_report_states_its_approximation():
     assert r"\item closed forms are those of the linear-noise approximation about the stable fixed point" in tex
 
 
+def test_an_approximated_model_s_report_prints_the_shorter_of_its_structured_form_and_its_quotient():
+    r"""Issue #24, item 2, in the bcm report: its linear-noise approximation is a linear model, whose closed forms
+    have a structured form (a few covariance entries) beside the quotient; the report printed the quotients, with
+    three polynomials of two and three lines named C_1, C_2, C_3. Each entry is now chosen as a linear model's is,
+    and every printed equation takes one line."""
+    tex = _report("bcm")
+    closed = tex.split(r"\subsection*{Closed forms}")[1].split(r"\end{align}")[0]
+    assert r"\Sigma_{w w} &=" in closed and r"\det \Sigma" in closed, closed
+    assert "C_{1}" not in closed and r"&\quad" not in closed, closed  # (no named polynomial, no broken line)
+
+
 @needs_tex
 @pytest.mark.parametrize("page", sorted((DOCS / "derivations").glob("*.tex")), ids=lambda p: p.stem)
 def test_derivation_page_compiles_and_fits(page, tmp_path):

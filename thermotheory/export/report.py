@@ -38,13 +38,20 @@ def _report_sums(forms: Mapping[str, object], values: Mapping) -> dict:
 def _printed(item: CatalogEntry, closed: Mapping[str, object]) -> dict[str, object]:
     """Each closed form in the form that reads shortest (:meth:`~thermotheory.derivation.Derivation.printed_forms`).
 
-    The engine's closed forms of a linear model: its structured form or its quotient; the model's own closed
-    forms, an approximation's and numbers as they are.
+    The engine's closed forms of a linear model, or of the linear model that approximates a nonlinear one (its
+    linear-noise approximation, :data:`~thermotheory.catalog.APPROXIMATIONS`): its structured form or its quotient
+    (the BCM synapse's report printed three polynomials of two and three lines where the structured form reads in
+    a few covariance entries); the model's own closed forms and numbers as they are.
     """
-    if item.numeric or item.kind != "linear":
+    if item.numeric or (item.kind != "linear" and item.kind not in APPROXIMATIONS):
         return dict(closed)
+    if all(item.own(n) is not None for n in item.quantities):
+        return dict(closed)
+    model = item.model()
+    if item.kind in APPROXIMATIONS:
+        model = APPROXIMATIONS[item.kind][1](model)
     entries = [(n, item.bound(n) if item.own(n) is None else Definition(n, n), closed[n]) for n in item.quantities]
-    return Derivation(item.model(), entries).printed_forms()
+    return Derivation(model, entries).printed_forms()
 
 
 def _assumption(sym: sp.Symbol) -> str:
