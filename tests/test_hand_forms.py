@@ -75,6 +75,11 @@ WITHIN = [
     ("synapse", "Storing after a step of duration $t_{w}$", r"t_{\mathrm{mem}}(I_{\mathrm{th}})",  # e^{2a} - 2e^a + 1, -ln(1/x)
      r"\frac{\tau_w}{2} \ln \frac{\lambda^2 s_\mu^2 (1 - e^{-t_w/\tau_w})^2}{\sigma_w^2 (e^{2 I_{th}} - 1)}",
      "tau_w/2*log(lam**2*s_mu**2*(1 - exp(-t_w/tau_w))**2/(sigma_w**2*(exp(2*I_th) - 1)))"),
+    ("synapse", "", r"\Sigma_{x w}",  # a term per noise source
+     r"\kappa \left(\frac{g^2 \sigma_v^2 \tau_v (\tau_n \tau_v + \tau_n \tau_w + \tau_v \tau_w)}"
+     r"{(\tau_n + \tau_v)(\tau_n + \tau_w)(\tau_v + \tau_w)} + \frac{\sigma_n^2 \tau_n}{\tau_n + \tau_w}\right)",
+     "kappa*(g**2*sigma_v**2*tau_v*(tau_n*tau_v + tau_n*tau_w + tau_v*tau_w)/((tau_n + tau_v)*(tau_n + tau_w)"
+     "*(tau_v + tau_w)) + sigma_n**2*tau_n/(tau_n + tau_w))"),
     ("synapse", "BCM-type rule, linear-noise approximation", r"\Sigma_{w w}",  # a term per noise source, as tracking
      r"\frac{g^2 \kappa^2 (2 r_0 - \theta)^2 \sigma_v^2 \tau_v (\tau_n \tau_v + \tau_n \tau_w + \tau_v \tau_w)}"
      r"{(\tau_n + \tau_v)(\tau_n + \tau_w)(\tau_v + \tau_w)} + \frac{\kappa^2 (2 r_0 - \theta)^2 \sigma_n^2 \tau_n}"

@@ -1,8 +1,14 @@
 """One value, one name: sums named to fit the page are named once per document (the synapse page had C_1 = C_2)."""
 
+from pathlib import Path
+
 import sympy as sp
 
 from thermotheory.core.layout import fit_parts, new_namer
+
+from .helpers import load_module
+
+hand = load_module("hand_forms_names", Path(__file__).resolve().parents[1] / "benchmarks" / "hand_forms.py")
 
 
 def _wide_sum():
@@ -268,3 +274,40 @@ def test_a_sum_named_for_one_result_is_used_by_another_that_holds_it():
     trial.name(s, [])
     assert _named_first(trial, namer, [(short, r"T &= \sqrt{a_{1} a_{2}^{2} + \dots}"), (wide, "U &= C_{1}")]) == [s]
     assert _named_first(trial, namer, [(short, r"T &= \sqrt{C_{1}}"), (wide, "U &= C_{1}")]) == []
+
+
+def test_a_root_standing_three_times_in_one_result_is_named_though_every_result_fits():
+    r"""The cascade in its groups: \dot D_{v, y} fits its line, \sqrt{\gamma_x^2 + \hat{\kappa}_y^2} four times in it
+    and once in T^{path}; an author names the rate once, for both. A root that stands twice in a result, or once in
+    each of several, is written out as before."""
+    from thermotheory.export.derivation import ROOT_NAMED_AT, quantity_lines
+
+    kx, ky, gv, gx, gy = sp.symbols("kappa_x kappa_y gamma_v gamma_x gamma_y", positive=True)
+    root = sp.sqrt(gx**2 + ky**2)
+    wide = kx**2 * ky**2 * (gx + gy) * (gv + gx + gy + root) / ((gv + gx) * (gv + root) * (gx + root) * (gy + root))
+    first = (sp.sqrt(gv**2 + gx**2 + ky**2) - gv - root) / 2
+    assert ROOT_NAMED_AT == 3
+    lines = quantity_lines({"T": first, "D": wide}, groups=False)
+    tex = "\n".join(lines)
+    assert tex.count(r"C_{1} &= \sqrt{\gamma_{x}^{2} + \kappa_{y}^{2}}") == 1, tex
+    assert lines[0].startswith("T &=") and "C_{1}" in lines[0] and lines[1].count("C_{1}") == 4, tex
+    back = {sp.Symbol("C_1"): root}
+    for label, form in (("T", first), ("D", wide)):
+        line = next(x for x in lines if x.startswith(f"{label} &="))
+        printed = hand.tex_to_sympy(line.split("&=", 1)[1]).subs({sp.Symbol("C_1", positive=True): root})
+        assert hand.equal_at_random_points(printed, form), line
+    twice = kx * (gv + root) / (gx + root)
+    assert not any(x.startswith("C_") for x in quantity_lines({"E": twice, "F": root / gv, "G": gy / root}))
+
+
+def test_a_root_inside_a_named_root_is_counted_as_printed():
+    r"""The cascade report: \sqrt{\gamma_v^2 \gamma_x^2 + \dots} stands inside C_1 (twice in T_{v \to y}) and once
+    beside it; counted in the form as printed (C_1 one symbol) it stands once, and is not named."""
+    from thermotheory.export.derivation import _roots_repeated
+
+    a, b, c = sp.symbols("a b c", positive=True)
+    inner = sp.sqrt(b**2 + c**2)
+    outer = sp.sqrt(a + inner)
+    form = (outer - inner) / (outer + a)
+    assert _roots_repeated([(form, "")]) == [inner]
+    assert _roots_repeated([(form, "")], [outer]) == []

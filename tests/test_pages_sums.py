@@ -127,9 +127,17 @@ def test_logs_of_arguments_not_proved_positive_are_left_alone():
 
 
 def test_the_check_finds_the_information_rates_radicand():
-    """Without the page's one form per sum, T^path and dot I(v; y) print their radicand two ways: the check sees it
-    (in the model's parameters: in its invariant groups the page prints the two as one form)."""
-    assert sums_printed_two_ways(page_forms("information_rates", fix=False, groups=False))
+    """The information-rates page's inner radicand grouped two ways (as T^path and dot I(v; y) printed it before the
+    page wrote one form per sum; the presentation pass now groups both alike): the check sees it, and the page's one
+    form per sum writes it one way."""
+    gv, gx, kx, ky = sp.symbols("gamma_v gamma_x kappa_x kappa_y", positive=True)
+    one = gv**2 * gx**2 + ky**2 * (gv**2 + kx**2)
+    other = sp.Add(gv**2 * (gx**2 + ky**2), kx**2 * ky**2, evaluate=False)
+    assert sp.expand(one - other) == 0
+    forms = [sp.sqrt(gv**2 + 2 * sp.sqrt(one)) - gv, sp.sqrt(other) / 2]
+    assert sums_printed_two_ways(forms)
+    swap = one_form_per_sum(forms)
+    assert swap and sums_printed_two_ways([same_sums(f, swap) for f in forms]) == []
     assert r"\dot I(v; y)" in page_run("information_rates").tex
 
 

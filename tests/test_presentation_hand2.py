@@ -264,3 +264,34 @@ def test_a_piece_still_a_sum_over_a_sum_is_split_in_turn():
     assert out.is_Add and len(out.args) == 3, latex_of(out)
     assert printed_size(out) <= printed_size(hand) < 0.85 * printed_size(joined), latex_of(out)
     assert r"\left(2 r_{0} - \theta\right)^{2}" in latex_of(out) and "r_{0}^{2}" not in latex_of(out)
+
+
+def test_logs_of_reciprocal_arguments_are_written_as_one():
+    r""":math:`T (a + b) \ln\frac{w_2}{w_1} + (a + b) \ln\frac{w_1}{w_2}` is :math:`(T - 1)(a + b) \ln\frac{w_2}{w_1}`;
+    the pass wrote :math:`(1 - T)(a + b)(\ln w_1 - \ln w_2)`. Where an argument can be negative (``f / (1 - f)`` with
+    ``f`` only positive) the two logs differ by :math:`2 \pi i` there, and the form is left as it is."""
+    from thermotheory.core.closedform import latex_of
+
+    T, w1, w2, f, q = sp.symbols("T w_1 w_2 f q", positive=True)
+    form = a * T * sp.log(w2 / w1) + (b + a) * sp.log(w1 / w2) + b * sp.log(w2 / w1) * T
+    out, tex = _compacted(form)
+    assert tex.count(r"\ln") == 1 and r"\ln{\left(\frac{w_{2}}{w_{1}} \right)}" in tex, tex
+    assert P.size(out) < P.size(P._logs_split(form))
+    mixed = q * f * sp.log(f / (1 - f)) + q * sp.log((1 - f) / f)
+    back = P.compact(mixed)
+    for point in ({f: sp.Rational(1, 3), q: 2}, {f: 3, q: sp.Rational(1, 2)}):  # (f = 3: both arguments negative)
+        assert abs(sp.N((back - mixed).xreplace(point), 30)) < 1e-25, back
+
+
+def test_a_covariance_entry_is_written_as_a_sum_over_the_noise_sources():
+    r"""The tracking synapse's :math:`\Sigma_{x w}` printed as one fraction whose numerator mixed the sources (93
+    glyphs); its numerator collected over the powers of :math:`\sigma_n`, each part cancelled, it reads as an author
+    writes it, a term per source, :math:`\sigma_n^2 \tau_n / (\tau_n + \tau_w)` the neuron's (79)."""
+    from thermotheory.core.closedform import latex_of, printed_size
+
+    g, k, sv, sn, tn, tv, tw = sp.symbols("g kappa sigma_v sigma_n tau_n tau_v tau_w", positive=True)
+    joined = k * (sn**2 * tn * tv**2 + (tn * (tv + tw) + tv * tw) * (g**2 * sv**2 * tv + sn**2 * tn)) / (
+        (tn + tv) * (tn + tw) * (tv + tw))
+    out, tex = _compacted(joined)
+    assert r"\frac{\kappa \sigma_{n}^{2} \tau_{n}}{\tau_{n} + \tau_{w}}" in tex, tex
+    assert printed_size(out) < 0.9 * printed_size(joined)

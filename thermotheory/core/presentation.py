@@ -1210,6 +1210,24 @@ def _logs_collected(e: sp.Expr) -> sp.Expr:
     return sp.collect(e, shared, func=_factor)
 
 
+def _reciprocal_logs(e: sp.Expr) -> sp.Expr:
+    r"""Two logarithms of reciprocal arguments written as one, then the terms that share it collected
+    (:func:`_logs_collected`): :math:`T (a + b) \ln\frac{w_2}{w_1} + (a + b) \ln\frac{w_1}{w_2}` is :math:`(T - 1)
+    (a + b) \ln\frac{w_2}{w_1}`. Of the two ways (either log written as minus the other) the shorter; ``e`` itself
+    where no two logs have reciprocal arguments. Where an argument can be negative within the symbols' assumptions
+    the two logs differ by :math:`2 \pi i` there, and :func:`compact`'s check refuses the rewriting (the binary
+    synapse's heat, :math:`\ln\frac{f}{1 - f}` beside :math:`\ln\frac{1 - f}{f}` with ``f`` only positive)."""
+    if not isinstance(e, sp.Expr):
+        return e
+    logs = sorted({a for a in sp.preorder_traversal(e) if isinstance(a, sp.log)}, key=sp.default_sort_key)
+    for i, a in enumerate(logs):
+        for b in logs[i + 1:]:
+            if sp.cancel(a.args[0] * b.args[0]) == 1:
+                return min((_logs_collected(sp.expand(e.xreplace(m), deep=False, log=False))
+                            for m in ({b: -a}, {a: -b})), key=size)
+    return e
+
+
 def _log_sums_spread(e: sp.Expr) -> sp.Expr:
     """A product with a sum of logs among its factors multiplied out one level (``c (a \\ln x + b \\ln y)`` as ``a c
     \\ln x + b c \\ln y``), so that its logs stand as terms; anything else as it is."""
@@ -2376,6 +2394,34 @@ def _matched_all(e: sp.Expr) -> sp.Expr:
     return e.xreplace(swap) if swap else e
 
 
+def _powers_apart(e: sp.Expr) -> sp.Expr:
+    r"""A fraction whose numerator, expanded, is collected over the powers of one of its symbols, each part over the
+    denominator cancelled: the smallest over the symbols. A covariance entry reads as a sum over the noise sources,
+    as an author writes it: the tracking synapse's :math:`\Sigma_{x w} = \kappa \big(\frac{g^2 \sigma_v^2 \tau_v
+    (\dots)}{(\tau_n + \tau_v)(\tau_n + \tau_w)(\tau_v + \tau_w)} + \frac{\sigma_n^2 \tau_n}{\tau_n + \tau_w}\big)`,
+    not one fraction whose numerator mixes the sources. ``e`` itself where it is no such fraction (or its numerator has
+    more than :data:`COLLECT_TERMS` terms, or it holds a function: a relaxation's exponentials are grouped by the
+    strategies for them, a hand does not split them over a power of a rate)."""
+    if not isinstance(e, sp.Expr) or e.has(sp.Function):
+        return e
+    n, d = sp.fraction(sp.together(e))
+    if d == 1 or d.is_number:
+        return e
+    expanded = sp.expand(n)
+    if not expanded.is_Add or len(expanded.args) > COLLECT_TERMS:
+        return e
+    best, best_size = e, None
+    for s in sorted(expanded.free_symbols, key=sp.default_sort_key):
+        parts = sp.collect(expanded, s, evaluate=False)
+        if len(parts) < 2:
+            continue
+        cand = sp.Add(*[_factor(p * c / d) for p, c in parts.items()])
+        c_size = size(cand)
+        if best_size is None or c_size < best_size:
+            best, best_size = cand, c_size
+    return best
+
+
 #: How many times :func:`_terms_cancelled` splits a piece that is still a sum over a sum.
 SPLIT_DEPTH = 2
 
@@ -2536,6 +2582,8 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("logs collected", _logs_collected),
     ("logs apart", _logs_apart),
     ("logs joined", _logs_joined),
+    ("reciprocal logs", _reciprocal_logs),
+    ("powers apart", _powers_apart),
     ("log(1 + x)", _log1p),
     ("powers out of logs", _powers_out_of_logs),
     ("roots merged", _roots_merged),

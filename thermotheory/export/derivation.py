@@ -635,6 +635,7 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
         trial, fitted = namer.fork(), []
         lines, definitions = _block_lines(results, composites, width, trial, fitted=fitted)
     first = _named_first(trial, namer, fitted)
+    first += [r for r in _roots_repeated(fitted, [*first, *namer.named]) if r not in first and r not in namer.named]
     if not first:
         namer.take(trial)
     else:  # named first, then written by its name in every result of the block
@@ -700,6 +701,30 @@ def _named_first(trial: Any, namer: Any, fitted: Sequence[tuple[Any, str]]) -> l
         return any(_holds(form, value) and name not in tex for form, tex in fitted)
 
     return [v for v in new if _root_of_sum(v) or (isinstance(v, sp.Add) and written_out(v))]
+
+
+#: A root of a sum that stands this many times in one result of a block is named for the whole block, even where every
+#: result fits its line (:func:`_roots_repeated`).
+ROOT_NAMED_AT = 3
+
+
+def _roots_repeated(fitted: Sequence[tuple[Any, str]], named: Sequence[Any] = ()) -> list:
+    r"""The roots of sums that stand :data:`ROOT_NAMED_AT` times or more in one result of a block (``fitted``: each
+    result's form and its printed lines; a reciprocal counts as its root), in the order they first stand: an author
+    names such a rate once (the cascade's :math:`\dot D_{v, y}` held :math:`\sqrt{\gamma_x^2 + \hat{\kappa}_y^2}`
+    four times in one quotient). Counted as printed: ``named`` (values the block writes by a name) stand as one
+    symbol each, and what is inside them is not counted (a root inside a root named, twice in the result, stands
+    once in the name's definition)."""
+    hidden = {k: sp.Dummy() for v in named for k in named_as(v, sp.Dummy())}
+    out: list = []
+    for form, _ in fitted:
+        expr = form.expr if isinstance(form, ClosedForm) else form
+        if not isinstance(expr, sp.Basic) or isinstance(expr, sp.MatrixBase):
+            continue
+        expr = expr.xreplace(hidden)
+        roots = [sp.sqrt(a.base) for a in sp.preorder_traversal(expr) if _root_of_sum(a)]
+        out += [r for r in dict.fromkeys(roots) if roots.count(r) >= ROOT_NAMED_AT and r not in out]
+    return out
 
 
 def _holds(form: Any, value: Any) -> bool:
