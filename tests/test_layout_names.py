@@ -311,3 +311,14 @@ def test_a_root_inside_a_named_root_is_counted_as_printed():
     form = (outer - inner) / (outer + a)
     assert _roots_repeated([(form, "")]) == [inner]
     assert _roots_repeated([(form, "")], [outer]) == []
+
+
+def test_a_root_that_is_a_result_of_the_block_is_not_named():
+    """From a review: a result that is the repeated root itself printed ``F = C_1``, saying nothing."""
+    from thermotheory.export.derivation import quantity_lines
+
+    kx, ky, gv, gx, gy = sp.symbols("kappa_x kappa_y gamma_v gamma_x gamma_y", positive=True)
+    root = sp.sqrt(gx**2 + ky**2)
+    wide = kx**2 * ky**2 * (gx + gy) * (gv + gx + gy + root) / ((gv + gx) * (gv + root) * (gx + root) * (gy + root))
+    lines = quantity_lines({"F": root, "D": wide}, groups=False)
+    assert lines[0] == r"F &= \sqrt{\gamma_{x}^{2} + \kappa_{y}^{2}}" and not any("C_{1}" in x for x in lines), lines

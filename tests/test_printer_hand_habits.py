@@ -275,3 +275,13 @@ def test_random_held_forms_read_back_as_their_values():
         assert hand.equal_at_random_points(hand.tex_to_sympy(tex), value), (sp.srepr(expr), tex)
         checked += 1
     assert checked > 200
+
+
+@pytest.mark.parametrize("expr,tex", [
+    (_b**-_t, r"b^{- t}"),  # an evaluated power with a symbolic exponent: no brackets (a review: \left(b\right)^{- t})
+    (2 ** (-_t / 2), r"2^{- \frac{t}{2}}"),
+    (sp.exp(1 / sp.sqrt(_a / _b + _c)), r"e^{1 / \sqrt{a / b + c}}"),  # a solidus inside the root below: no brackets
+    (sp.Add(_a, sp.Mul(-1, -3, evaluate=False), evaluate=False), r"a + 3"),  # (was a - -3)
+])
+def test_review_the_held_form_fixes_leave_ordinary_forms_as_they_were(expr, tex):
+    assert latex_of(expr) == tex

@@ -1073,8 +1073,8 @@ class _Printer(LatexPrinter):
             term_tex = self._print(term)
             if self._needs_add_brackets(term):
                 term_tex = rf"\left({term_tex}\right)"
-            elif i > 0 and term_tex.startswith("- "):  # a held product that prints its own minus: a - b, not a + - b
-                tex, term_tex = tex[:-3] + (" + " if tex.endswith(" - ") else " - "), term_tex[2:]
+            elif i > 0 and term_tex.startswith("-"):  # a held product that prints its own minus: a - b, not a + - b
+                tex, term_tex = tex[:-3] + (" + " if tex.endswith(" - ") else " - "), term_tex[1:].lstrip()
             tex += term_tex
         return tex
 
@@ -1183,7 +1183,8 @@ class _Printer(LatexPrinter):
         top, bottom = self._print(num), self._print(den)
         if isinstance(num, sp.Add):
             top = rf"\left({top}\right)"
-        if isinstance(den, (sp.Add, sp.Mul)) or "/" in bottom or bottom.startswith("-"):  # (a held 1/2 below)
+        held_quotient = (den.is_Pow and den.exp.is_negative) or (den.is_Rational and not den.is_Integer)
+        if isinstance(den, (sp.Add, sp.Mul)) or held_quotient or bottom.startswith("-"):  # (a held 1/2 below)
             bottom = rf"\left({bottom}\right)"
         return f"{sign}{top} / {bottom}"
 
@@ -1421,8 +1422,9 @@ class _Printer(LatexPrinter):
         return super()._print_Derivative(expr)
 
     def _print_Pow(self, expr: Any) -> str:
-        if expr.exp.is_negative and sp.fraction(expr, exact=True)[1] == 1:  # a held (-1)^{-2}, (c/c)^{-2}: as it
-            # is (sympy prints a negative power as the fraction it makes, and here that is this power again, for ever)
+        if expr.exp.is_Rational and expr.exp.is_negative and sp.fraction(expr, exact=True)[1] == 1:  # a held
+            # (-1)^{-2}, (c/c)^{-2}: as it
+            # is (sympy prints a negative rational power as the fraction it makes, here this power again, for ever)
             return rf"\left({self._print(expr.base)}\right)^{{{self._print(expr.exp)}}}"
         if expr.exp.is_negative and self._solidus_here():  # 1/\tau in an exponent
             folded = self._solidus_fraction(expr)

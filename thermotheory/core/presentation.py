@@ -2411,7 +2411,12 @@ def _powers_apart(e: sp.Expr) -> sp.Expr:
     if not expanded.is_Add or len(expanded.args) > COLLECT_TERMS:
         return e
     best, best_size = e, None
-    for s in sorted(expanded.free_symbols, key=sp.default_sort_key):
+    # (over the symbols the denominator does not hold, a noise strength: over a rate it would split the terms that
+    # the denominator's factors cancel)
+    apart = sorted(expanded.free_symbols - d.free_symbols, key=sp.default_sort_key)
+    if len(apart) > COLLECT_SYMBOLS:
+        return e
+    for s in apart:
         parts = sp.collect(expanded, s, evaluate=False)
         if len(parts) < 2:
             continue
@@ -2449,7 +2454,11 @@ def _terms_cancelled(e: sp.Expr) -> sp.Expr:
         for piece in held.args:  # (logs whole)
             tried = [_sign_pairs(sp.factor(piece).xreplace(restore))]
             if depth < SPLIT_DEPTH and target(piece):  # a piece still a sum over a sum: split in turn
-                tried.append(rewrite(piece.xreplace(restore), depth + 1))
+                split = rewrite(piece.xreplace(restore), depth + 1)
+                # (only into parts over different denominators: parts over one would print as a sum over it that
+                # no later pass joins back)
+                if len({sp.fraction(p)[1].as_content_primitive()[1] for p in sp.Add.make_args(split)}) > 1:
+                    tried.append(split)
             pieces.append(min(tried, key=size))
         return sp.Add(*pieces)
 

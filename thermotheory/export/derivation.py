@@ -714,17 +714,17 @@ def _roots_repeated(fitted: Sequence[tuple[Any, str]], named: Sequence[Any] = ()
     names such a rate once (the cascade's :math:`\dot D_{v, y}` held :math:`\sqrt{\gamma_x^2 + \hat{\kappa}_y^2}`
     four times in one quotient). Counted as printed: ``named`` (values the block writes by a name) stand as one
     symbol each, and what is inside them is not counted (a root inside a root named, twice in the result, stands
-    once in the name's definition)."""
+    once in the name's definition). A root that is itself a result of the block is not named (``F = C_1`` would say
+    nothing)."""
     hidden = {k: sp.Dummy() for v in named for k in named_as(v, sp.Dummy())}
+    exprs = [form.expr if isinstance(form, ClosedForm) else form for form, _ in fitted]
+    exprs = [e for e in exprs if isinstance(e, sp.Basic) and not isinstance(e, sp.MatrixBase)]
     out: list = []
-    for form, _ in fitted:
-        expr = form.expr if isinstance(form, ClosedForm) else form
-        if not isinstance(expr, sp.Basic) or isinstance(expr, sp.MatrixBase):
-            continue
+    for expr in exprs:
         expr = expr.xreplace(hidden)
         roots = [sp.sqrt(a.base) for a in sp.preorder_traversal(expr) if _root_of_sum(a)]
         out += [r for r in dict.fromkeys(roots) if roots.count(r) >= ROOT_NAMED_AT and r not in out]
-    return out
+    return [r for r in out if r not in exprs and 1 / r not in exprs]  # (a result that is the root: printed whole)
 
 
 def _holds(form: Any, value: Any) -> bool:
