@@ -285,12 +285,14 @@ def test_a_root_standing_three_times_in_one_result_is_named_though_every_result_
     kx, ky, gv, gx, gy = sp.symbols("kappa_x kappa_y gamma_v gamma_x gamma_y", positive=True)
     root = sp.sqrt(gx**2 + ky**2)
     wide = kx**2 * ky**2 * (gx + gy) * (gv + gx + gy + root) / ((gv + gx) * (gv + root) * (gx + root) * (gy + root))
-    first = (sp.sqrt(gv**2 + gx**2 + ky**2) - gv - root) / 2
+    first = (sp.sqrt(gv**2 + gx**2 + ky**2 + 2 * sp.sqrt(gv**2 * (gx**2 + ky**2) + kx**2 * ky**2)) - gv - root) / 2
     assert ROOT_NAMED_AT == 3
     lines = quantity_lines({"T": first, "D": wide}, groups=False)
     tex = "\n".join(lines)
     assert tex.count(r"C_{1} &= \sqrt{\gamma_{x}^{2} + \kappa_{y}^{2}}") == 1, tex
     assert lines[0].startswith("T &=") and "C_{1}" in lines[0] and lines[1].count("C_{1}") == 4, tex
+    # the sum under the root, where it stands elsewhere (alone or among a larger sum's terms), is the name squared
+    assert lines[0].count("C_{1}^{2}") == 2 and r"\gamma_{x}" not in lines[0], lines[0]
     back = {sp.Symbol("C_1"): root}
     for label, form in (("T", first), ("D", wide)):
         line = next(x for x in lines if x.startswith(f"{label} &="))

@@ -314,3 +314,13 @@ def test_review_a_piece_split_in_turn_over_one_denominator_is_not_kept():
         P.SPLIT_DEPTH = split
         P._compact_cached.cache_clear()
     assert P.size(out) <= P.size(flat), (P.size(out), P.size(flat))
+
+
+def test_held_replace_within_sums_replaces_a_sum_among_a_larger_one_s_terms():
+    from thermotheory.core.closedform import latex_of
+
+    C = sp.Symbol("C_1")
+    form = sp.sqrt(x + a + b) + (a + b) * x
+    assert latex_of(P.held_replace(form, {a + b: C**2}, within_sums=True)) == r"C_{1}^{2} x + \sqrt{C_{1}^{2} + x}"
+    assert latex_of(P.held_replace(form, {a + b: C**2})) == r"C_{1}^{2} x + \sqrt{a + b + x}"  # (the whole sum only)
+    assert P.held_replace(a + b, {a + b + x: C}, within_sums=True) == a + b  # (a larger sum is not inside a smaller)

@@ -813,10 +813,12 @@ def _rebuilt(e: sp.Basic, args: tuple) -> sp.Basic:
         return e.func(*args)
 
 
-def held_replace(e: Any, mapping: Mapping) -> Any:
+def held_replace(e: Any, mapping: Mapping, within_sums: bool = False) -> Any:
     r"""``e.xreplace(mapping)`` as it prints: the nodes above a replaced part rebuilt without evaluation (a number
     kept outside its sum, :math:`\frac{C_1 - a}{2}`, not :math:`\frac{C_1}{2} - \frac{a}{2}`) and every sum led by
     a positive term where it has one (a name sorts first: :math:`a^2 - a C_1`, not :math:`- C_1 a + a^2`).
+    With ``within_sums``, a sum of ``mapping`` is also replaced where its terms are some of a larger sum's
+    (:math:`c + a + b` with :math:`a + b \to C_1^2` is :math:`c + C_1^2`).
 
     Examples
     --------
@@ -834,11 +836,17 @@ def held_replace(e: Any, mapping: Mapping) -> Any:
     if not isinstance(e, sp.Basic):
         return e
 
+    sums = [(set(k.args), v) for k, v in mapping.items() if isinstance(k, sp.Add)] if within_sums else []
+
     def walk(x: sp.Basic) -> sp.Basic:
         if x in mapping:
             return mapping[x]
         if x.is_Atom or not x.args:
             return x
+        if isinstance(x, sp.Add):
+            inside = next(((terms, v) for terms, v in sums if terms < set(x.args)), None)
+            if inside is not None:  # (the sum's terms among a larger sum's)
+                return _rebuilt(x, (inside[1], *(walk(a) for a in x.args if a not in inside[0])))
         return _rebuilt(x, tuple(walk(a) for a in x.args))
 
     out = walk(e)

@@ -734,16 +734,24 @@ def _holds(form: Any, value: Any) -> bool:
 
 
 def _by_names(form: Any, namer: Any, sums: Mapping | None = None) -> Any:
-    """``form`` with each root of a sum that the page has named (to fit a line: the layout names a root that stands
+    r"""``form`` with each root of a sum that the page has named (to fit a line: the layout names a root that stands
     several times, :func:`~thermotheory.core.layout._widest_sum`) written by its name, as an author uses a rate once
-    defined; and each of ``sums`` (value -> name: sums the block named first, :func:`_named_first`)."""
-    roots = {k: w for v, n in namer.named.items() if _root_of_sum(v) for k, w in named_as(v, n).items()}
+    defined, and the sum under it, where it stands elsewhere (alone or among a larger sum's terms), as the name
+    squared (:math:`\sqrt{\gamma_v^2 + C_1^2 + \dots}` with :math:`C_1 = \sqrt{\gamma_x^2 + \hat\kappa_y^2}`: the
+    information-rates page); and each of ``sums`` (value -> name: sums the block named first, :func:`_named_first`)."""
+    named_roots = [(v, n) for v, n in namer.named.items() if _root_of_sum(v) and v.exp == sp.S.Half]
+    roots = {k: w for v, n in named_roots for k, w in named_as(v, n).items()}
     roots.update(sums or {})
+    squares = {v.base: n**2 for v, n in named_roots}  # ((sqrt S)^2 = S for every S: an identity)
     if not roots or not isinstance(form, (sp.Expr, ClosedForm)) or isinstance(form, sp.MatrixBase):
         return form
+
+    def written(expr: Any) -> Any:
+        return held_replace(held_replace(expr, roots), squares, within_sums=True)
+
     if isinstance(form, ClosedForm):
-        return ClosedForm(held_replace(form.expr, roots), form.definitions, form.names)
-    return held_replace(form, roots)
+        return ClosedForm(written(form.expr), form.definitions, form.names)
+    return written(form)
 
 
 def _block_lines(results: list, composites: list, width: float, namer: Any, sums: Mapping | None = None,
