@@ -255,8 +255,9 @@ def test_a_piece_still_a_sum_over_a_sum_is_split_in_turn():
     g, k, sv, sn, sw, tn, tv, tw, r, th = sp.symbols("g kappa sigma_v sigma_n sigma_w tau_n tau_v tau_w r_0 theta",
                                                      positive=True)
     gain = (2 * r - th) ** 2
+    below = (tn + tv) * (tn + tw) * (tv + tw)
     joined = (g**2 * k**2 * sv**2 * tv * gain * (tn * (tv + tw) + tv * tw)
-              + (tn + tv) * (tv + tw) * (k**2 * sn**2 * tn * gain + sw**2 * (tn + tw))) / ((tn + tv) * (tn + tw) * (tv + tw))
+              + (tn + tv) * (tv + tw) * (k**2 * sn**2 * tn * gain + sw**2 * (tn + tw))) / below
     hand = (g**2 * k**2 * sv**2 * tv * gain * (tn * (tv + tw) + tv * tw) / ((tn + tv) * (tn + tw) * (tv + tw))
             + k**2 * sn**2 * tn * gain / (tn + tw) + sw**2)
     out = P.compact(joined)
