@@ -79,3 +79,19 @@ def test_the_seed_models_come_from_their_modules():
 def test_the_lattice_builder_gives_the_field_at_the_values():
     field = entry("lattice_nonreciprocal").model()
     assert (field.L, field.d, field.eps) == (8, 1, 0.5)
+
+
+def test_the_closed_form_model_is_the_linear_noise_approximation_of_a_nonlinear_entry():
+    """`closed_form` and the report's choice of printed forms both derive from it (one place, not two)."""
+    from thermotheory.core.lna import linear_noise_approximation
+    from thermotheory.errors import ModelError
+
+    item = entry("bcm")
+    lna = item.closed_form_model()
+    assert isinstance(lna, tt.LinearSDE) and lna == linear_noise_approximation(item.model())
+    values = item.values()
+    at = item.closed_form_model(values)
+    assert not (set(at.parameters) & set(item.model_values(values)))  # the model's parameters at their values
+    assert entry("decoder").closed_form_model() is entry("decoder").model()  # a linear entry: its own model
+    with pytest.raises(ModelError, match="closed_form_model: expected a mapping"):
+        item.closed_form_model([1.0, 2.0])

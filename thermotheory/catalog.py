@@ -238,14 +238,28 @@ class CatalogEntry:
         own = self.own(name)
         if own is not None:
             return own if values is None else _number(own, values, name)
-        model = self.model(values)
-        if self.kind in APPROXIMATIONS:  # the closed forms of the approximating model
-            approximate = APPROXIMATIONS[self.kind][1]
-            model = approximate(model if values is None else model.subs(self.model_values(values)))
-        elif values is not None and not self.numeric:
-            model = model.subs(self.model_values(values))
-        value = self.bound(name, values).closed_form(model)
+        value = self.bound(name, values).closed_form(self.closed_form_model(values))
         return value if values is None else _number(value, {}, name)
+
+    def closed_form_model(self, values: Mapping[sp.Symbol, float] | None = None) -> Any:
+        """The model whose closed forms the engine derives for this entry: the model, or the linear model that
+        approximates it (:data:`APPROXIMATIONS`: a nonlinear SDE's linear-noise approximation); symbolic, or with
+        its parameters at ``values``.
+
+        Examples
+        --------
+        >>> type(entry("bcm").model()).__name__, type(entry("bcm").closed_form_model()).__name__
+        ('SDE', 'LinearSDE')
+        """
+        if values is not None and not isinstance(values, Mapping):
+            raise ModelError(f"closed_form_model: expected a mapping symbol -> value but found {type(values).__name__}")
+        model = self.model(values)
+        kind = model_kind(model)
+        if values is not None and not self.numeric:
+            model = model.subs(self.model_values(values))
+        if kind in APPROXIMATIONS:  # the closed forms of the approximating model
+            model = APPROXIMATIONS[kind][1](model)
+        return model
 
     def check(self, name: str, values: Mapping[sp.Symbol, float] | None = None, paths: int | None = None,
               seed: int = 0, z_max: float = 4.0, budget: float | None = None, rtol: float | None = None) -> Any:

@@ -1422,9 +1422,9 @@ class _Printer(LatexPrinter):
         return super()._print_Derivative(expr)
 
     def _print_Pow(self, expr: Any) -> str:
-        if expr.exp.is_Rational and expr.exp.is_negative and sp.fraction(expr, exact=True)[1] == 1:  # a held
-            # (-1)^{-2}, (c/c)^{-2}: as it
-            # is (sympy prints a negative rational power as the fraction it makes, here this power again, for ever)
+        if expr.exp.is_Rational and expr.exp.is_negative and sp.fraction(expr, exact=True)[1] == 1:
+            # a held (-1)^{-2}, (c/c)^{-2}: as it is (sympy prints a negative rational power as the fraction it makes,
+            # here this power again, for ever)
             return rf"\left({self._print(expr.base)}\right)^{{{self._print(expr.exp)}}}"
         if expr.exp.is_negative and self._solidus_here():  # 1/\tau in an exponent
             folded = self._solidus_fraction(expr)

@@ -2418,21 +2418,14 @@ def _powers_apart(e: sp.Expr) -> sp.Expr:
     expanded = sp.expand(n)
     if not expanded.is_Add or len(expanded.args) > COLLECT_TERMS:
         return e
-    best, best_size = e, None
     # (over the symbols the denominator does not hold, a noise strength: over a rate it would split the terms that
     # the denominator's factors cancel)
     apart = sorted(expanded.free_symbols - d.free_symbols, key=sp.default_sort_key)
     if len(apart) > COLLECT_SYMBOLS:
         return e
-    for s in apart:
-        parts = sp.collect(expanded, s, evaluate=False)
-        if len(parts) < 2:
-            continue
-        cand = sp.Add(*[_factor(p * c / d) for p, c in parts.items()])
-        c_size = size(cand)
-        if best_size is None or c_size < best_size:
-            best, best_size = cand, c_size
-    return best
+    collected = [sp.collect(expanded, s, evaluate=False) for s in apart]
+    return min((sp.Add(*[_factor(p * c / d) for p, c in parts.items()]) for parts in collected if len(parts) > 1),
+               key=size, default=e)
 
 
 #: How many times :func:`_terms_cancelled` splits a piece that is still a sum over a sum.

@@ -47,11 +47,8 @@ def _printed(item: CatalogEntry, closed: Mapping[str, object]) -> dict[str, obje
         return dict(closed)
     if all(item.own(n) is not None for n in item.quantities):
         return dict(closed)
-    model = item.model()
-    if item.kind in APPROXIMATIONS:
-        model = APPROXIMATIONS[item.kind][1](model)
     entries = [(n, item.bound(n) if item.own(n) is None else Definition(n, n), closed[n]) for n in item.quantities]
-    return Derivation(model, entries).printed_forms()
+    return Derivation(item.closed_form_model(), entries).printed_forms()
 
 
 def _assumption(sym: sp.Symbol) -> str:
