@@ -20,6 +20,7 @@ import pytest
 import sympy as sp
 
 import thermotheory as tt
+from thermotheory.errors import ModelError
 from thermotheory.core import presentation as P
 from thermotheory.core.closedform import ClosedForm, latex_of
 from thermotheory.models import ion_channel as K
@@ -325,3 +326,5 @@ def test_held_replace_within_sums_replaces_a_sum_among_a_larger_one_s_terms():
     assert latex_of(P.held_replace(form, {a + b: C**2}, within_sums=True)) == r"C_{1}^{2} x + \sqrt{C_{1}^{2} + x}"
     assert latex_of(P.held_replace(form, {a + b: C**2})) == r"C_{1}^{2} x + \sqrt{a + b + x}"  # (the whole sum only)
     assert P.held_replace(a + b, {a + b + x: C}, within_sums=True) == a + b  # (a larger sum is not inside a smaller)
+    with pytest.raises(ModelError, match="within_sums must be True or False"):
+        P.held_replace(form, {a + b: C**2}, within_sums="yes")

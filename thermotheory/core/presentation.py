@@ -833,6 +833,8 @@ def held_replace(e: Any, mapping: Mapping, within_sums: bool = False) -> Any:
     """
     if not isinstance(mapping, Mapping):
         raise ModelError(f"held_replace: expected a mapping but found {type(mapping).__name__} {mapping!r:.60}")
+    if not isinstance(within_sums, bool):
+        raise ModelError(f"held_replace: within_sums must be True or False but is {within_sums!r:.60}")
     if not isinstance(e, sp.Basic):
         return e
 
