@@ -112,6 +112,24 @@ def test_terms_sharing_a_factor_grouped():
     assert any(f.is_Add and set(f.args) == {t, k} for x in sp.Add.make_args(out) for f in sp.Mul.make_args(x)), out
 
 
+def test_terms_sharing_a_numerator_factor_keep_their_denominators():
+    # the BCM synapse's Sigma_ww: kappa^2 (2 r_0 - theta)^2 stands in the numerators of two noise sources' terms;
+    # pulled out over them, each term keeps its own denominator (no fraction left inside a numerator)
+    sv, tv, tn, tw, sn, sw, r0, th = sp.symbols("sigma_v tau_v tau_n tau_w sigma_n sigma_w r_0 theta", positive=True)
+    gain = k**2 * (2 * r0 - th) ** 2
+    e = (gain * g**2 * sv**2 * tv * (tn * (tv + tw) + tv * tw) / ((tn + tv) * (tn + tw) * (tv + tw))
+         + gain * sn**2 * tn / (tn + tw) + sw**2)
+    out = _checked(e)
+    assert P.nested_fractions(latex_of(out)) == (0, 0), latex_of(out)
+    hand = (r"k^2 (2 r_0 - \theta)^2 \left(\frac{\gamma^2 \sigma_v^2 \tau_v (\tau_n (\tau_v + \tau_w) + \tau_v \tau_w)}"
+            r"{(\tau_n + \tau_v)(\tau_n + \tau_w)(\tau_v + \tau_w)} + \frac{\sigma_n^2 \tau_n}{\tau_n + \tau_w}\right)"
+            r" + \sigma_w^2")
+    assert hf.equal_at_random_points(hf.tex_to_sympy(hand), e)
+    assert _glyphs(out) <= hf.glyphs(hand), latex_of(out)
+    inner = P._factors_pulled(list(e.args)[:2])
+    assert _numeric_equal(inner, sp.Add(*list(e.args)[:2]))
+
+
 # --- perfect squares --------------------------------------------------------------------
 
 

@@ -1955,12 +1955,39 @@ def _grouped_sum(s: sp.Expr) -> sp.Expr:
         if len(ks) < 2 or len(ks) == len(terms) or ks in seen:
             continue
         seen.add(ks)
-        inner = sp.factor_terms(sp.Add(*[terms[k] for k in ks]))
+        inner = _factors_pulled([terms[k] for k in ks])
         cand = sp.Add(inner, *[terms[k] for k in range(len(terms)) if k not in ks])
         c = _weighted_ops(cand)
         if c < best_size:
             best, best_size = cand, c
     return best
+
+
+def _factors_pulled(terms: Sequence[sp.Expr]) -> sp.Expr:
+    """The sum of ``terms`` with their common factor pulled out (``factor_terms``), but for a denominator that
+    would leave a fraction inside a numerator: then only the numerators' common factor is.
+
+    ``k^2 a/((b + c)(b + d)) + k^2 e/(b + d)`` is ``k^2 (a/((b + c)(b + d)) + e/(b + d))``, not
+    ``k^2 (a/(b + c) + e)/(b + d)``.
+    """
+    pulled = sp.factor_terms(sp.Add(*terms))
+    n, d = sp.fraction(pulled)
+    if d == 1 or not any(_has_fraction(f) for f in sp.Mul.make_args(n)):
+        return pulled
+    common: dict | None = None
+    for t in terms:
+        powers: dict = {}
+        for f in sp.Mul.make_args(sp.fraction(t)[0]):
+            if not f.is_number:
+                b, x = f.as_base_exp()
+                powers[b] = powers.get(b, 0) + x
+        common = powers if common is None else {
+            b: min(x, powers[b]) for b, x in common.items()
+            if b in powers and x.is_Rational and x > 0 and powers[b].is_Rational and powers[b] > 0}
+    factor = sp.Mul(*[b**x for b, x in (common or {}).items()])
+    if factor == 1:
+        return sp.Add(*terms)
+    return factor * sp.Add(*[t / factor for t in terms])
 
 
 #: The functions a hand collects the terms of a sum by: exponentials, and the bounded cosine and sine, which are
