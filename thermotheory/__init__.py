@@ -10,7 +10,7 @@ import types as _types
 from ._version import __version__
 from .core._backend import ground_types
 from .core.closedform import ClosedForm
-from .core.presentation import Units, compact, dimensionless
+from .core.presentation import Units, compact, dimensionless, within_domain
 from .core.moments import covariance
 from .core.state import stationary_covariance, stationary_mean
 from .core.evaluate import evaluate, latex
@@ -83,6 +83,7 @@ __all__ = [
     "ground_types",
     "compact",
     "dimensionless",
+    "within_domain",
     "Units",
     "simulate",
     "Trajectories",

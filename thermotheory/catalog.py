@@ -45,6 +45,7 @@ from .core.checks import violated_assumption
 from .core.closedform import ClosedForm
 from .core.currents import Current
 from .core.lna import linear_noise_approximation
+from .core.presentation import domain_of
 from .errors import ModelError
 from .models import cascade, engine, feedback
 from .models import decoder as B
@@ -260,6 +261,25 @@ class CatalogEntry:
         if kind in APPROXIMATIONS:  # the closed forms of the approximating model
             model = APPROXIMATIONS[kind][1](model)
         return model
+
+    def domain(self) -> tuple[sp.Expr, ...]:
+        """The conditions of the domain of the model whose closed forms the entry prints, beyond its symbols'
+        assumptions (``model.domain()``: a jump process's rates, a linear model's noise strengths of open sign): the
+        model, or its linear-noise approximation where the engine derives a form from it; none for a numeric entry.
+
+        Examples
+        --------
+        >>> entry("binary_synapse").domain()
+        (q*r*(1 - f),)
+        >>> entry("decoder").domain()
+        ()
+        """
+        if self.numeric:
+            return ()
+        model = self.model()
+        if model_kind(model) in APPROXIMATIONS and any(self.own(n) is None for n in self.quantities):
+            model = self.closed_form_model()
+        return domain_of(model)
 
     def check(self, name: str, values: Mapping[sp.Symbol, float] | None = None, paths: int | None = None,
               seed: int = 0, z_max: float = 4.0, budget: float | None = None, rtol: float | None = None) -> Any:

@@ -24,7 +24,7 @@ import sympy as sp
 
 from .catalog import CATALOG, CatalogEntry, check_value, entry, parameter
 from .core.evaluate import latex
-from .core.presentation import compact
+from .core.presentation import compact, within_domain
 from .errors import ModelError
 from .export.layout import plain_text
 from .export.report import report_tex
@@ -130,7 +130,8 @@ def _cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
         given = {parameter(item, n): values[parameter(item, n)] for n in overrides}
         if given:
             expr = expr.subs(given)
-        expr = compact(expr)  # the presentation pass: same value, readable
+        with within_domain(item.domain()):  # (a binary synapse's 0 < f < 1)
+            expr = compact(expr)  # the presentation pass: same value, readable
         out.write(f"{name} = {latex(expr) if args.latex else expr}\n")
     return 0
 

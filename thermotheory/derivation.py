@@ -222,8 +222,16 @@ class Derivation(Mapping):
         from .core.presentation import compact
 
         if name not in self._forms:
-            self._forms[name] = [(f, compact(f)) for f in self.forms(name)]
+            with self._domain():
+                self._forms[name] = [(f, compact(f)) for f in self.forms(name)]
         return self._forms[name]
+
+    def _domain(self) -> Any:
+        """A block within which the presentation pass takes the model's domain
+        (:func:`~thermotheory.core.presentation.within_domain`: a binary synapse's ``0 < f < 1``)."""
+        from .core.presentation import domain_of, within_domain
+
+        return within_domain(domain_of(self.model))
 
     def _alternatives(self, name: str) -> list[Any]:
         """The entry, then its other form (structured or quotient) where one exists and agrees with it."""
@@ -252,7 +260,8 @@ class Derivation(Mapping):
         if other is None or not _agree(value, other):
             return [value]
         structured = value if isinstance(value, ClosedForm) else other
-        mixed = _terms_written_out(structured)
+        with self._domain():
+            mixed = _terms_written_out(structured)
         return [value, other] + ([mixed] if mixed is not None and _agree(value, mixed) else [])
 
     def printed_forms(self) -> dict[str, Any]:
@@ -341,6 +350,11 @@ class Derivation(Mapping):
         >>> d.latex()
         '\\begin{aligned}a &= x^{2}\\end{aligned}'
         """
+        with self._domain():
+            return self._latex(width)
+
+    def _latex(self, width: float | None) -> str:
+        """The body of :meth:`latex` (run within the model's domain)."""
         from .core.closedform import ClosedForm, latex_of
         from .core.layout import TEXT_WIDTH, fit_parts, new_namer
 
@@ -386,7 +400,8 @@ class Derivation(Mapping):
                     return c
         from .core.presentation import compact
 
-        return compact(form)
+        with self._domain():
+            return compact(form)
 
     def __repr__(self) -> str:
         return "Derivation(" + ", ".join(f"{n}={v!s:.40}" for n, v in self.items()) + ")"

@@ -415,7 +415,12 @@ class Quantity:
         form = self.form_on(model)
         _refuse_approximate(self.name, model)
         value = form(model, *args, **kwargs)
-        return value if raw or kwargs.get("form") is not None else as_written(value)
+        if raw or kwargs.get("form") is not None:
+            return value
+        from .core.presentation import domain_of, within_domain
+
+        with within_domain(domain_of(model)):  # (a binary synapse's 0 < f < 1)
+            return as_written(value)
 
     def _is_stationary(self, args: tuple, kwargs: dict) -> bool:
         """Whether a call asks for the stationary state (no time ``t`` given, not a transient quantity)."""

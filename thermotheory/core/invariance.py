@@ -40,7 +40,8 @@ from sympy.core.function import AppliedUndef
 from ..errors import ModelError
 from .closedform import ClosedForm, latex_of
 from .layout import latex_width
-from .presentation import EXPENSIVE_ABOVE, _hat, _points, _weighted_ops, compact, equal_at_random_points, size
+from .presentation import (EXPENSIVE_ABOVE, _hat, _points, _weighted_ops, compact, current_domain,
+                           equal_at_random_points, size)
 from .width import TEXT_WIDTH
 
 __all__ = ["scale_symmetries", "in_groups", "group_symbols", "fixed_choices", "grouped_forms", "group_rows",
@@ -482,14 +483,14 @@ def _printed(forms: Mapping[str, Any]) -> set[str]:
 def _symmetries(*exprs: sp.Expr) -> list:
     """:func:`scale_symmetries` of ``exprs``, remembered (a page asks for each block's forms several times)."""
     try:
-        return _symmetries_cached(exprs)
+        return _symmetries_cached(exprs, current_domain())
     except TypeError:  # (not hashable)
         return scale_symmetries(list(exprs))
 
 
 @lru_cache(maxsize=512)
-def _symmetries_cached(exprs: tuple) -> list:
-    return scale_symmetries(list(exprs))
+def _symmetries_cached(exprs: tuple, domain: tuple) -> list:
+    return scale_symmetries(list(exprs))  # (domain: the key; the checks read it, within_domain)
 
 
 def group_rows(forms: Sequence[Any], rows: Sequence[tuple[str, str, str]] = ()) -> list[tuple[str, str, str]]:

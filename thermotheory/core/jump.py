@@ -418,6 +418,23 @@ class MarkovJumpProcess:
         i, j = self._check_indices(i, j)
         return sp.sympify(self._rates.get((i, j), 0))
 
+    def domain(self) -> tuple[sp.Expr, ...]:
+        r"""The rates whose sign the symbols' assumptions leave open: positive wherever the model is one.
+
+        A binary synapse depresses at rate :math:`q r (1 - f)`, so :math:`f < 1`; the pages and reports of a model
+        compact its closed forms within this domain
+        (:func:`~thermotheory.core.presentation.within_domain`).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> f, r = sp.symbols("f r", positive=True)
+        >>> MarkovJumpProcess({("w", "s"): r * f, ("s", "w"): r * (1 - f)}).domain()
+        (r*(1 - f),)
+        """
+        rates = (sp.sympify(w) for _, w in sorted(self._rates.items()))
+        return tuple(dict.fromkeys(w for w in rates if w.free_symbols and w.is_positive is not True))
+
     def is_reversible(self, i: int, j: int) -> bool:
         """Whether the jump ``i -> j`` has its reverse ``j -> i`` (with a non-zero rate)."""
         i, j = self._check_indices(i, j)

@@ -573,6 +573,25 @@ class LinearSDE(StateModel):
         """Diffusion matrix (sympy); the noise covariance per unit time is ``2 D``."""
         return self._sym("D")
 
+    def domain(self) -> tuple[sp.Expr, ...]:
+        r"""The diffusion's diagonal entries whose sign the symbols' assumptions leave open: positive wherever the
+        model is one (a noise strength :math:`D (1 - a)` needs :math:`a < 1`). The pages and reports of a model
+        compact its closed forms within this domain (:func:`~thermotheory.core.presentation.within_domain`); a
+        stationary form carries its own condition, the drift matrix it holds for (:class:`ClosedForm`).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x", real=True)
+        >>> a = sp.Symbol("a", positive=True)
+        >>> LinearSDE({x: -x}, {x: 1 - a}).domain()
+        (1 - a,)
+        """
+        if self.is_modulated:  # D(t): its entries hold the time
+            return ()
+        entries = (sp.sympify(self.D[i, i]) for i in range(self.dimension))
+        return tuple(dict.fromkeys(d for d in entries if d.free_symbols and d.is_nonnegative is not True))
+
     def arrays(self, allow_protocol: bool = False) -> ModelArrays:
         """The matrices ``(A, b, D)`` as read-only float arrays, also by name (``.A``, ``.b``, ``.D``).
 

@@ -59,6 +59,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
@@ -75,7 +77,8 @@ __all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "rooted_
            "shared_factors", "unmatched_sums", "uncollected_exponentials",
            "equal_at_random_points", "proved_positive", "one_form_per_sum", "same_sums", "sum_key",
            "composite_candidates", "through_composite",
-           "dimensionless", "Units", "Dimensions", "held_replace", "positive_sums"]
+           "dimensionless", "Units", "Dimensions", "held_replace", "positive_sums",
+           "within_domain", "current_domain", "domain_of"]
 
 #: Passes over the strategies per round of :func:`compact` (each keeps the best rewriting; they stop when none helps).
 PASSES_PER_ROUND = 3
@@ -953,13 +956,15 @@ def _weighted_ops(expr: sp.Basic) -> int:
 _BANDS = ((30, 97), (97, 291), (291, 2910))
 
 
-def _sample(symbols: Sequence[sp.Symbol], rng, k: int = 0) -> dict[sp.Symbol, Any]:
+def _sample(symbols: Sequence[sp.Symbol], rng, k: int = 0, drawn: bool = False) -> dict[sp.Symbol, Any]:
     """Point ``k``: the magnitude of symbol ``i`` from band ``(k + i) % 3`` (0.3-1, 1-3, 3-30), so that a difference
     of two symbols takes both signs over the points (``2 a - c``: one band for all left it positive at nearly every
-    point, and a rewriting that took it for positive passed the check); real symbols alternate in sign."""
+    point, and a rewriting that took it for positive passed the check); real symbols alternate in sign. With
+    ``drawn``, each symbol's band is drawn at random (within a domain: two symbols below 1 are never both so in the
+    cycle of bands)."""
     out = {}
     for i, s in enumerate(symbols):
-        lo, hi = _BANDS[(k + i) % len(_BANDS)]
+        lo, hi = _BANDS[rng.randrange(len(_BANDS)) if drawn else (k + i) % len(_BANDS)]
         if s.is_integer:
             base = 1 if s.is_positive else (0 if s.is_nonnegative else -3)
             out[s] = sp.Integer(rng.randint(base, base + 6))
@@ -1053,13 +1058,184 @@ def _agree(va: Any, vb: Any) -> bool:
 
 
 def _points(symbols: Iterable[sp.Symbol], points: int, seed: int):
-    """The points :func:`equal_at_random_points` tries, four for each one it needs (:func:`_sample`)."""
+    """The points :func:`equal_at_random_points` tries, four for each one it needs (:func:`_sample`); within a
+    domain (:func:`within_domain`), those where every condition on these symbols is positive, drawn from up to
+    :data:`DOMAIN_DRAWS` times as many."""
     import random
 
     ordered = sorted(symbols, key=lambda s: s.name)
+    held = set(ordered)
+    conditions = tuple(c for c in _DOMAIN.get() if c.free_symbols <= held)
+    if conditions:
+        yield from (dict(p) for p in _domain_points(tuple(ordered), points, seed, conditions))  # (copies: cached)
+        return
     rng = random.Random(seed)
     for k in range(4 * points):
         yield _sample(ordered, rng, k)
+
+
+@lru_cache(maxsize=1024)
+def _domain_points(ordered: tuple, points: int, seed: int, conditions: tuple) -> tuple[dict, ...]:
+    """The points of :func:`_points` within a domain: of up to :data:`DOMAIN_DRAWS` times as many drawn, those where
+    every condition is positive (remembered: the checks of one form ask for the same points again and again)."""
+    import random
+
+    rng = random.Random(seed)
+    kept: list[dict] = []
+    for k in range(DOMAIN_DRAWS * 4 * points):
+        point = _sample(ordered, rng, k, drawn=True)
+        if all(_positive_at(c, point) for c in conditions):
+            kept.append(point)
+            if len(kept) >= 4 * points:
+                break
+    return tuple(kept)
+
+
+def _positive_at(condition: sp.Expr, point: Mapping[sp.Symbol, Any]) -> bool:
+    v = _value(condition, point)
+    return v is not None and not isinstance(v, complex) and v > 0
+
+
+# -- the domain of a model -------------------------------------------------------------
+
+#: How many points :func:`_points` draws, at most, for each one it keeps within a domain.
+DOMAIN_DRAWS = 16
+
+_DOMAIN: ContextVar[tuple[sp.Expr, ...]] = ContextVar("thermotheory_presentation_domain", default=())
+
+
+def _domain_conditions(positive: Any) -> tuple[sp.Expr, ...]:
+    if isinstance(positive, (str, bytes, sp.Basic)) or not isinstance(positive, Iterable):
+        raise ModelError(f"within_domain: expected a sequence of expressions that are positive on the domain but "
+                         f"found {positive!r}")
+    out = []
+    for c in positive:
+        if isinstance(c, bool) or not isinstance(c, (sp.Expr, int, float)):
+            raise ModelError(f"within_domain: a condition must be a real expression (positive on the domain) but "
+                             f"found {c!r}")
+        c = _open_sign(sp.sympify(c))
+        if c.free_symbols:
+            out.append(c)
+        elif not (c.is_extended_real and c.is_positive):
+            raise ModelError(f"within_domain: the condition {c} > 0 holds nowhere")
+    return tuple(out)
+
+
+def _open_sign(c: sp.Expr) -> sp.Expr:
+    r"""``c`` without the factors positive by their symbols' assumptions (a sum's common factor taken out first), a
+    reciprocal factor as its base, and an even power as 1: the part whose sign is open (``q r (1 - f)`` is ``1 - f``,
+    ``f r x / (1 - x)`` is ``1 - x``, ``f r + r (1 - f) e^{-\mu}`` is ``f e^{\mu} - f + 1``)."""
+    kept = []
+    for f in sp.Mul.make_args(sp.gcd_terms(c)):
+        if f.is_positive:
+            continue
+        if f.is_Pow and f.exp.is_Integer:
+            if f.exp % 2 == 0:
+                continue
+            f = f.base
+        kept.append(f)
+    return sp.Mul(*kept)
+
+
+def _fewest(conditions: Sequence[sp.Expr]) -> tuple[sp.Expr, ...]:
+    r"""``conditions`` without repeats and without those the simpler ones imply (:func:`_implied`), in their order:
+    a cascade's rates give ``1 - f`` and ``1 - x``, not also ``(1 - f)(1 - x)`` and ``f + (1 - f) e^{-\mu}``."""
+    unique = list(dict.fromkeys(conditions))
+    kept: list[sp.Expr] = []
+    for c in sorted(unique, key=lambda c: (sp.count_ops(c), sp.default_sort_key(c))):
+        if not _implied(c, kept):
+            kept.append(c)
+    return tuple(c for c in unique if c in kept)
+
+
+def _implied(c: sp.Expr, known: Sequence[sp.Expr]) -> bool:
+    r"""Whether ``c > 0`` follows from the symbols' assumptions and ``k > 0`` for every ``k`` of ``known``: ``c`` one
+    of them, or positive by assumption, or a product (an odd power) or sum of such, or one of them plus such."""
+    if c.is_positive or c in known:
+        return True
+    if c.is_Mul or c.is_Add:
+        if all(_implied(a, known) for a in c.args):
+            return True
+    if c.is_Add:  # one of them plus terms implied so: f e^{\mu} - f + 1 is (1 - f) + f e^{\mu}
+        for k in known:
+            rest = sp.expand(c - k) if k.is_Add else None
+            if rest is not None and len(sp.Add.make_args(rest)) < len(c.args) and _implied(rest, known):
+                return True  # (the rest shorter than c: the recursion ends)
+        return False
+    if c.is_Pow and c.exp.is_Integer:
+        return c.exp % 2 == 0 or _implied(c.base, known)
+    return False
+
+
+@contextmanager
+def within_domain(positive: Iterable[Any]) -> Iterator[tuple[sp.Expr, ...]]:
+    r"""Within the block, the presentation pass takes its random points where every expression of ``positive`` is
+    positive: the domain of a model, beyond what its symbols' assumptions say.
+
+    A binary synapse potentiates at the rate :math:`q r f` and depresses at :math:`q r (1 - f)`, so :math:`f < 1`,
+    while a symbol can only be declared positive. Checked at points with :math:`f > 1` as well, a rewriting that
+    holds for :math:`f < 1` alone, :math:`\ln(1/f - 1) = -\ln(f / (1 - f))`, was refused, and the heat printed 60
+    glyphs where a hand writes 24. Within a domain the forms :func:`compact` returns are equal on it (not
+    necessarily beyond it). Nested blocks add their conditions; a model gives its own (``model.domain()``,
+    :func:`domain_of`), and the pages and reports of a model compact its forms within them.
+
+    Parameters
+    ----------
+    positive : iterable of sympy expressions
+        Expressions positive wherever the model is defined. A number must be positive (and adds nothing).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> f = sp.Symbol("f", positive=True)
+    >>> with within_domain([1 - f]):
+    ...     equal_at_random_points(sp.log(1 / f - 1), -sp.log(f / (1 - f)))
+    True
+    >>> equal_at_random_points(sp.log(1 / f - 1), -sp.log(f / (1 - f)))
+    False
+    """
+    conditions = _domain_conditions(positive)
+    token = _DOMAIN.set(_fewest(_DOMAIN.get() + conditions))
+    try:
+        yield _DOMAIN.get()
+    finally:
+        _DOMAIN.reset(token)
+
+
+def domain_of(*models: Any) -> tuple[sp.Expr, ...]:
+    """The conditions of the domains of ``models`` together (each model's ``domain()``; none for an object without
+    one, or ``None``), for :func:`within_domain`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory import MarkovJumpProcess
+    >>> f = sp.Symbol("f", positive=True)
+    >>> domain_of(MarkovJumpProcess({("w", "s"): f, ("s", "w"): 1 - f}), None)
+    (1 - f,)
+    """
+    out: dict = {}
+    for m in models:
+        domain = getattr(m, "domain", None)
+        if callable(domain):
+            out.update(dict.fromkeys(domain()))
+    return tuple(out)
+
+
+def current_domain() -> tuple[sp.Expr, ...]:
+    """The conditions of the enclosing :func:`within_domain` blocks (none outside them).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> f = sp.Symbol("f", positive=True)
+    >>> with within_domain([1 - f]):
+    ...     current_domain()
+    (1 - f,)
+    >>> current_domain()
+    ()
+    """
+    return _DOMAIN.get()
 
 
 def _has_a_value(expr: sp.Expr, seed: int = 0) -> bool:
@@ -2700,14 +2876,14 @@ def compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     s**2*log(1 + x**2/s**2)
     """
     try:
-        return _compact_cached(expr, rounds, seed)
+        return _compact_cached(expr, rounds, seed, _DOMAIN.get())
     except TypeError:  # not hashable (a dict, a mutable Matrix): no cache
         return _compact(expr, rounds, seed)
 
 
 @lru_cache(maxsize=2048)
-def _compact_cached(expr: Any, rounds: int, seed: int) -> Any:
-    return _compact(expr, rounds, seed)
+def _compact_cached(expr: Any, rounds: int, seed: int, domain: tuple) -> Any:
+    return _compact(expr, rounds, seed)  # (domain: the key, _points reads it)
 
 
 #: How much narrower (a fraction of its printed width) a rewritten branch of a piecewise form must print to be kept.

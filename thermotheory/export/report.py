@@ -13,7 +13,7 @@ from ..catalog import APPROXIMATIONS, CatalogEntry
 from ..core.closedform import latex_of
 from ..core.evaluate import latex
 from ..core.layout import align_rows
-from ..core.presentation import one_form_per_sum, positive_sums
+from ..core.presentation import current_domain, one_form_per_sum, positive_sums, within_domain
 from ..derivation import Definition, Derivation
 from ..core.invariance import group_rows
 from .derivation import (PREAMBLE, PageNotation, bibliography, bibliography_tex, composite_rows, glossary_rows,
@@ -111,6 +111,11 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
     lines = [r"\begin{itemize}",
              rf"\item parameters: {params}; $k_B = 1$, information in nats, heat as entropy flow into the medium;"]
     model = item.model()
+    if current_domain():  # (report_tex runs within the model's domain)
+        bounds = ", ".join(f"${latex_of(c)} > 0$" for c in current_domain())
+        what = "rates" if hasattr(model, "states") else "noise strengths"
+        lines.append(rf"\item the model's {what} are positive: {bounds}; the closed forms are written for these "
+                     "parameters;")
     if not item.numeric:
         parity = ", ".join(f"${latex_of(v)}$: {'odd' if p < 0 else 'even'}" for v, p in zip(
             getattr(model, "variables", ()), getattr(model, "parity", ())))
@@ -168,6 +173,12 @@ def report_tex(item: CatalogEntry, table=None) -> str:
     >>> tex.startswith(r"\\documentclass") and tex.rstrip().endswith(r"\\end{document}")
     True
     """
+    with within_domain(item.domain()):  # (a binary synapse's f < 1)
+        return _report_tex(item, table)
+
+
+def _report_tex(item: CatalogEntry, table=None) -> str:
+    """The body of :func:`report_tex` (run within the model's domain)."""
     values = item.values()
     closed = {name: (sp.Float(item.closed_form(name, values), 10) if item.numeric else item.closed_form(name))
               for name in item.quantities}
