@@ -245,6 +245,19 @@ def test_a_held_negative_power_of_what_is_one_prints_as_it_is(expr, tex):
     assert latex_of(expr) == tex
 
 
+_zero = sp.Add(0, 0, evaluate=False)
+
+
+@pytest.mark.parametrize("expr,tex", [(sp.Mul(_c, _zero, evaluate=False), r"c \left(0 + 0\right)"),
+                                      (sp.Mul(_c, sp.Pow(_zero, -1, evaluate=False), evaluate=False),
+                                       r"\frac{c}{0 + 0}"),
+                                      (sp.Pow(_zero, 2, evaluate=False), r"\left(0 + 0\right)^{2}")])
+def test_a_held_sum_of_zeros_prints_as_it_is(expr, tex):
+    """A product or power holding a held sum of zeros raised ZeroDivisionError: taking a sum's integer content
+    out (sympy's ``primitive``) divides by the content of its coefficients, here none."""
+    assert latex_of(expr) == tex
+
+
 def test_random_held_forms_read_back_as_their_values():
     """Random held sums, products and powers (a fixed seed), printed and read back: every one its value."""
     import random

@@ -1559,7 +1559,8 @@ def _content_out(expr: Any) -> Any:
     coeff, out, changed = sp.Integer(1), [], False
     for f in sp.Mul.make_args(expr):
         base, k = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
-        if isinstance(base, sp.Add) and k.is_Integer and k != 0:
+        if isinstance(base, sp.Add) and k.is_Integer and k != 0 and not all(t.is_zero for t in base.args):
+            # (a held sum of zeros has no content: sympy's primitive divides by it)
             g = base.primitive()[0]  # the content of its coefficients: 5 for 5 - 5 x, 1/2 for x/2 + y/2
             if g.is_Integer and g > 1:
                 coeff *= sp.Integer(g) ** k
