@@ -130,6 +130,20 @@ def test_terms_sharing_a_numerator_factor_keep_their_denominators():
     assert _numeric_equal(inner, sp.Add(*list(e.args)[:2]))
 
 
+def test_a_sum_over_the_noise_sources_keeps_the_factor_its_parts_share_outside():
+    # the BCM synapse's Sigma_xw: one fraction (96 glyphs), split over the noise sources each part holds
+    # kappa (2 r_0 - theta); pulled out over them it reads as the tracking synapse's Sigma_xw times the gain (88)
+    sv, tv, tn, tw, sn, r0, th = sp.symbols("sigma_v tau_v tau_n tau_w sigma_n r_0 theta", positive=True)
+    e = (k * (2 * r0 - th) * (sn**2 * tn * tv**2 + (tn * (tv + tw) + tv * tw) * (g**2 * sv**2 * tv + sn**2 * tn))
+         / ((tn + tv) * (tn + tw) * (tv + tw)))
+    out = _checked(e)
+    hand = (r"k (2 r_0 - \theta) \left(\frac{\gamma^2 \sigma_v^2 \tau_v (\tau_n (\tau_v + \tau_w) + \tau_v \tau_w)}"
+            r"{(\tau_n + \tau_v)(\tau_n + \tau_w)(\tau_v + \tau_w)} + \frac{\sigma_n^2 \tau_n}{\tau_n + \tau_w}\right)")
+    assert hf.equal_at_random_points(hf.tex_to_sympy(hand), e)
+    assert _glyphs(out) <= hf.glyphs(hand) < _glyphs(e), latex_of(out)
+    assert P.nested_fractions(latex_of(out)) == (0, 0)
+
+
 # --- perfect squares --------------------------------------------------------------------
 
 

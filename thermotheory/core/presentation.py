@@ -2629,8 +2629,9 @@ def _powers_apart(e: sp.Expr) -> sp.Expr:
     if len(apart) > COLLECT_SYMBOLS:
         return e
     collected = [sp.collect(expanded, s, evaluate=False) for s in apart]
-    return min((sp.Add(*[_factor(p * c / d) for p, c in parts.items()]) for parts in collected if len(parts) > 1),
-               key=size, default=e)
+    sums = [sp.Add(*[_factor(p * c / d) for p, c in parts.items()]) for parts in collected if len(parts) > 1]
+    # (and with the factor the parts' numerators share pulled out over them: the BCM synapse's kappa (2 r_0 - theta))
+    return min(sums + [_factors_pulled(list(x.args)) for x in sums if x.is_Add], key=size, default=e)
 
 
 #: How many times :func:`_terms_cancelled` splits a piece that is still a sum over a sum.
