@@ -568,7 +568,9 @@ def _written_out(printed: str, hand_latex: str, page: str, section: str = "", pa
     for _ in range(rounds):
         before = printed
         for label, rhs in sorted(labels.items(), key=lambda kv: -len(kv[0])):
-            key = re.compile(r"(?<![A-Za-z\\])" + re.escape(_label_key(label)) + r"(?![A-Za-z0-9])")
+            start = _label_key(label)  # (a command opens a name of its own: \kappa\Sigma_xw holds \Sigma_{x w})
+            key = re.compile(("" if start.startswith("\\") else r"(?<![A-Za-z\\])") + re.escape(start)
+                             + r"(?![A-Za-z0-9])")
             if key.search(hand) or rhs == printed:  # (the hand names it too: \Phi_w, not the c of \frac)
                 continue
             printed = _label_written_out(printed, label, rhs)

@@ -80,6 +80,10 @@ WITHIN = [
      r"{(\tau_n + \tau_v)(\tau_n + \tau_w)(\tau_v + \tau_w)} + \frac{\sigma_n^2 \tau_n}{\tau_n + \tau_w}\right)",
      "kappa*(g**2*sigma_v**2*tau_v*(tau_n*tau_v + tau_n*tau_w + tau_v*tau_w)/((tau_n + tau_v)*(tau_n + tau_w)"
      "*(tau_v + tau_w)) + sigma_n**2*tau_n/(tau_n + tau_w))"),
+    ("synapse", "", r"\Sigma_{w w}",  # through its row of the Lyapunov equation
+     r"\kappa \Sigma_{x w} + \sigma_w^2", "kappa*Sigma_xw + sigma_w**2"),
+    ("decoder", "A population of three different neurons", r"\Sigma_{x_{1} x_{1}}",
+     r"g_1 \Sigma_{v x_1} + \sigma_1^2", "g_1*Sigma_vx_1 + sigma_1**2"),
     ("synapse", "BCM-type rule, linear-noise approximation", r"\Sigma_{w w}",  # a term per noise source, as tracking
      r"\frac{g^2 \kappa^2 (2 r_0 - \theta)^2 \sigma_v^2 \tau_v (\tau_n \tau_v + \tau_n \tau_w + \tau_v \tau_w)}"
      r"{(\tau_n + \tau_v)(\tau_n + \tau_w)(\tau_v + \tau_w)} + \frac{\kappa^2 (2 r_0 - \theta)^2 \sigma_n^2 \tau_n}"
@@ -94,8 +98,9 @@ def _check(page, section, symbol, latex, text):
     hand = hf.HandForm(page=page, symbol=symbol, latex=latex, section=section, sympy=text)
     value = hf.sympy_of(text)
     assert hf.equal_at_random_points(hf.tex_to_sympy(latex), value, seed=1), "the hand LaTeX and its sympy differ"
-    printed = hf.printed_form(page, symbol, section)
-    assert hf.equal_at_random_points(hf.tex_to_sympy(printed), value, seed=2), f"{page}: {symbol} is not the hand form"
+    printed = hf.printed_form(page, symbol, section)  # (the names it holds that its section defines written out)
+    assert hf.equal_at_random_points(hf.tex_to_sympy(hf._written_out(printed, latex, page, section)), value, seed=2), \
+        f"{page}: {symbol} is not the hand form"
     c = hf.compare(hand)
     assert c.equal is True
     assert c.ratio <= hf.LIMIT, f"{page}: {symbol} prints {c.ours} glyphs, by hand {c.theirs} ({c.ratio:.2f})"

@@ -2017,6 +2017,55 @@ def _monomial(value: Any) -> bool:
                for f in factors)
 
 
+def stationary_rows(A: sp.MatrixBase, D: sp.MatrixBase) -> dict[int, tuple[dict[int, Any], Any]]:
+    r"""The diagonal rows of the stationary Lyapunov equation :math:`A \Sigma + \Sigma A^T + 2 D = 0`, each diagonal
+    entry through the other entries of its row: :math:`\Sigma_{k k} = \sum_{m \ne k} c_{k m} \Sigma_{k m} + d_k`,
+    :math:`c_{k m} = -A_{k m} / A_{k k}`, :math:`d_k = -D_{k k} / A_{k k}`; ``{k: ({m: c_km}, d_k)}`` for each row with
+    :math:`A_{k k} \ne 0` (:class:`CovarianceNames` ``rows``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> k, t, s = sp.symbols("kappa tau_w sigma_w", positive=True)
+    >>> stationary_rows(sp.Matrix([[-1, 0], [k / t, -1 / t]]), sp.diag(1, s**2 / t))
+    {0: ({}, 1), 1: ({0: kappa}, sigma_w**2)}
+    """
+    out: dict[int, tuple[dict[int, Any], Any]] = {}
+    for k in range(A.rows):
+        if A[k, k] == 0:
+            continue
+        coeffs = {m: sp.factor(-A[k, m] / A[k, k]) for m in range(A.cols) if m != k and A[k, m] != 0}
+        out[k] = (coeffs, sp.factor(-D[k, k] / A[k, k]))
+    return out
+
+
+def _after_their_names(defs: list) -> list:
+    """``defs`` in their order, but for a definition that uses a name defined later: it moves after it."""
+    out, pending = [], list(defs)
+    while pending:
+        names = {n for n, _ in pending}
+        ready = next((d for d in pending if not (getattr(d[1], "free_symbols", set()) & (names - {d[0]}))), None)
+        if ready is None:  # (a cycle: cannot happen, a row names only entries off the diagonal)
+            return defs
+        out.append(ready)
+        pending.remove(ready)
+    return out
+
+
+def _equal_numbers(a: Any, b: Any, points: int = 3) -> bool:
+    """Whether ``a`` and ``b`` agree at random positive rational points (exact arithmetic)."""
+    symbols = sorted(sp.sympify(a).free_symbols | sp.sympify(b).free_symbols, key=str)
+    rng = np.random.default_rng(1)
+    for _ in range(points):
+        at = {x: sp.Rational(int(rng.integers(30, 300)), 97) for x in symbols}
+        try:
+            if sp.simplify(sp.sympify(a).xreplace(at) - sp.sympify(b).xreplace(at)) != 0:
+                return False
+        except (TypeError, ValueError, ZeroDivisionError):
+            return False
+    return True
+
+
 class CovarianceNames:
     r"""Named symbols for the entries and blocks of a covariance matrix, collecting their definitions.
 
@@ -2037,10 +2086,16 @@ class CovarianceNames:
         Matrices that must be Hurwitz for ``S`` to be the covariance (the drift matrix of a
         model whose stability is undecided, :func:`stability_requirement`); every
         :meth:`closed` form carries them.
+    rows : mapping, optional
+        For a stationary covariance, the diagonal rows of its Lyapunov equation
+        (:func:`stationary_rows`): a :meth:`closed` form defines a diagonal entry through the
+        other entries of its row where it names them anyway and that prints shorter
+        (:math:`\Sigma_{w w} = \kappa \Sigma_{x w} + \sigma_w^2`, as an author writes it).
     """
 
     def __init__(self, variables: Sequence[sp.Symbol], S: sp.MatrixBase, label: str = "Sigma",
-                 latex_label: str = r"\Sigma", hurwitz: Iterable[Any] = ()):
+                 latex_label: str = r"\Sigma", hurwitz: Iterable[Any] = (),
+                 rows: Mapping[int, tuple[Mapping[int, Any], Any]] | None = None):
         from ._backend import tidy
 
         self._tidy = tidy
@@ -2054,6 +2109,7 @@ class CovarianceNames:
         self.n = self.S.rows
         self.hurwitz = tuple(hurwitz)
         self._recurrence: tuple[dict, dict] | None = None
+        self._rows = dict(rows) if rows else {}
 
     @classmethod
     def from_recurrence(cls, variables: Sequence[sp.Symbol], entries: Mapping[tuple[int, int], Any],
@@ -2120,7 +2176,8 @@ class CovarianceNames:
         return latex_of(self.variables[i])
 
     def entry(self, i: int, j: int) -> Any:
-        """The symbol of entry ``(i, j)`` (0 for a zero entry); defined on first use."""
+        """The symbol of entry ``(i, j)`` (0 for a zero entry); defined on first use (a diagonal entry of a
+        stationary covariance through its row where that prints shorter: ``rows``)."""
         i, j = min(i, j), max(i, j)
         if (i, j) not in self._entries:
             value = self._value(i, j)
@@ -2129,6 +2186,9 @@ class CovarianceNames:
             elif _monomial(value):  # sigma_v^2: the entry is its value, as an author writes it (no name to define)
                 self._entries[(i, j)] = self._tidy(value)
             else:
+                through = self._row_form(i) if i == j and self._recurrence is None else None
+                if through is not None:  # (its row's entries are defined by now: they come first)
+                    value = through
                 a, b = self.variables[i].name, self.variables[j].name
                 sym = sp.Symbol(f"{self.label}[{a},{b}]", real=True, positive=True if i == j else None)
                 self._entries[(i, j)] = sym
@@ -2194,6 +2254,29 @@ class CovarianceNames:
         position = {sym: key for key, sym in self._entries.items()}
         if self._recurrence is None:
             keep.sort(key=lambda d: (0, position[d[0]]) if d[0] in position else (1, self._defs.index(d)))
+            keep = _after_their_names(keep)  # (an entry through its row after the row's entries it names)
         else:  # each entry after the entries its definition uses
             keep.sort(key=lambda d: self._defs.index(d))
         return ClosedForm(expr, keep, {n: t for n, t in self._names.items() if n in dict(keep)}, self.hurwitz)
+
+    def _row_form(self, k: int) -> Any:
+        """Entry ``(k, k)`` through the other entries of its row (:func:`stationary_rows`; an entry that is 0 or a
+        monomial as its value, the others by their names, defined first), checked equal to the explicit entry at
+        random points; None where the row is unknown or the explicit entry prints no longer."""
+        if k not in self._rows:
+            return None
+        coeffs, const = self._rows[k]
+        terms, explicit = [const], [const]
+        for m, c in coeffs.items():
+            value = self.S[min(k, m), max(k, m)]
+            if value != 0:
+                terms.append(c * sp.Dummy(f"e{m}"))  # (named below only if the row form is taken)
+                explicit.append(c * value)
+        form = sp.Add(*terms)
+        if not _equal_numbers(sp.Add(*explicit), self.S[k, k]):
+            return None
+        entries = {d: self.S[min(k, m), max(k, m)] for d in form.atoms(sp.Dummy) for m in [int(d.name[1:])]}
+        shown = form.xreplace({d: (v if _monomial(v) else sp.Symbol("S")) for d, v in entries.items()})
+        if printed_size(shown) >= printed_size(self.S[k, k]):
+            return None
+        return form.xreplace({d: self.entry(k, int(d.name[1:])) for d in entries})
