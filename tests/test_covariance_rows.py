@@ -40,7 +40,7 @@ def test_the_tracking_synapse_entries_through_their_rows_are_the_lyapunov_soluti
     model = C.tracking()
     rng = np.random.default_rng(seed)
     values = {p: float(rng.uniform(0.3, 3.0)) for p in model.parameters}
-    form = tt.heat_rate(model, model.variables[2], form="structured")
+    form = tt.efficiency(model, model.variables[2], form="structured")
     defs = dict(form.definitions)
     names = {str(n): n for n in defs}
     ww, xw, xx, vx = (names[f"Sigma[{a}]"] for a in ("w,w", "x,w", "x,x", "v,x"))
@@ -49,7 +49,7 @@ def test_the_tracking_synapse_entries_through_their_rows_are_the_lyapunov_soluti
     S = _numeric_covariance(model, values)
     for name, (i, j) in ((vx, (0, 1)), (xx, (1, 1)), (xw, (1, 2)), (ww, (2, 2))):
         assert abs(at[name] - S[i, j]) < 1e-9 * abs(S[i, j]), name
-    numeric = tt.heat_rate(model.subs(values), model.variables[2])
+    numeric = tt.efficiency(model.subs(values), model.variables[2])
     assert abs(float(form.evaluate(values)) - numeric) < 1e-9 * abs(numeric)
 
 
@@ -94,3 +94,23 @@ def test_the_tracking_report_prints_the_row_forms():
     tex = report_tex(entry("tracking"))
     assert r"\Sigma_{w w} &= \kappa \Sigma_{x w} + \sigma_{w}^{2}" in tex
     assert r"\Sigma_{x x} &= g \Sigma_{v x} + \sigma_{n}^{2}" in tex
+
+
+def test_a_result_takes_the_row_of_an_entry_where_that_prints_shorter():
+    # the synapse's heat rate (Sigma_ww - 2 kappa Sigma_xw + kappa^2 Sigma_xx - sigma_w^2)/(sigma_w^2 tau_w): with
+    # Sigma_ww = kappa Sigma_xw + sigma_w^2 it is kappa (kappa Sigma_xx - Sigma_xw)/(sigma_w^2 tau_w), as by hand
+    model = C.tracking()
+    w = model.variables[2]
+    heat = tt.heat_rate(model, w, form="structured")
+    xw, xx = (next(n for n, _ in heat.definitions if str(n) == f"Sigma[{a}]") for a in ("x,w", "x,x"))
+    assert sp.simplify(heat.expr - C.kappa * (C.kappa * xx - xw) / (C.sigma_w**2 * C.tau_w)) == 0
+    assert "Sigma[w,w]" not in {str(n) for n, _ in heat.definitions}
+    # the total entropy production, part by part: the synapse's part is the heat rate as written above
+    total = tt.entropy_production_rate(model, form="structured")
+    assert heat.expr in sp.Add.make_args(total.expr), total.expr
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        values = {p: float(rng.uniform(0.3, 3.0)) for p in model.parameters}
+        numeric = model.subs(values)
+        for form, value in ((heat, tt.heat_rate(numeric, w)), (total, tt.entropy_production_rate(numeric))):
+            assert abs(float(form.evaluate(values)) - value) < 1e-9 * abs(value)

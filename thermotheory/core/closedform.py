@@ -2052,6 +2052,24 @@ def _after_their_names(defs: list) -> list:
     return out
 
 
+#: The most terms a structured form's numerator may have for :meth:`CovarianceNames._rows_in` to split it.
+ROWS_IN_TERMS = 60
+
+
+def _rows_taken(part: Any, rows: Mapping[Any, Any]) -> Any:
+    """``part`` with each entry of ``rows`` (name -> its definition through its row) written so where that prints
+    shorter, one at a time (common factors pulled out, or multiplied out over one denominator where terms cancel);
+    ``part`` itself where none does."""
+    out = part
+    for name, value in rows.items():
+        if name in out.free_symbols:
+            put = out.xreplace({name: value})
+            candidate = min((sp.factor_terms(put), sp.factor_terms(sp.together(sp.expand(put)))), key=printed_size)
+            if printed_size(candidate) < printed_size(out):
+                out = candidate
+    return out
+
+
 def _equal_numbers(a: Any, b: Any, points: int = 3) -> bool:
     """Whether ``a`` and ``b`` agree at random positive rational points (exact arithmetic)."""
     symbols = sorted(sp.sympify(a).free_symbols | sp.sympify(b).free_symbols, key=str)
@@ -2110,6 +2128,7 @@ class CovarianceNames:
         self.hurwitz = tuple(hurwitz)
         self._recurrence: tuple[dict, dict] | None = None
         self._rows = dict(rows) if rows else {}
+        self._through: dict = {}  # the entries defined through their rows -> their definitions
 
     @classmethod
     def from_recurrence(cls, variables: Sequence[sp.Symbol], entries: Mapping[tuple[int, int], Any],
@@ -2191,6 +2210,8 @@ class CovarianceNames:
                     value = through
                 a, b = self.variables[i].name, self.variables[j].name
                 sym = sp.Symbol(f"{self.label}[{a},{b}]", real=True, positive=True if i == j else None)
+                if through is not None:
+                    self._through[sym] = self._tidy(value)
                 self._entries[(i, j)] = sym
                 self._defs.append((sym, self._tidy(value)))
                 self._names[sym] = f"{self.latex_label}_{{{self._var_latex(i)} {self._var_latex(j)}}}"
@@ -2242,8 +2263,9 @@ class CovarianceNames:
         return sign * self.det(rows, cols) / self.det(every)
 
     def closed(self, expr: Any) -> ClosedForm:
-        """A :class:`ClosedForm` of ``expr`` with the definitions used so far."""
-        expr = sp.sympify(expr)
+        r"""A :class:`ClosedForm` of ``expr`` with the definitions used so far; an entry defined through its row is
+        written so in ``expr`` where that prints shorter, part by part (:meth:`_rows_in`)."""
+        expr = self._rows_in(sp.sympify(expr))
         need = set(expr.free_symbols)
         keep = []
         for name, value in reversed(self._defs):
@@ -2258,6 +2280,36 @@ class CovarianceNames:
         else:  # each entry after the entries its definition uses
             keep.sort(key=lambda d: self._defs.index(d))
         return ClosedForm(expr, keep, {n: t for n, t in self._names.items() if n in dict(keep)}, self.hurwitz)
+
+    def _rows_in(self, expr: Any) -> Any:
+        r"""``expr`` with the entries defined through their rows written so where that prints shorter, each part of
+        it on its own: a fraction's numerator split by the denominators its terms cancel to (the total entropy
+        production's parts are the subsystems' heat rates). The synapse's heat rate :math:`(\Sigma_{w w} - 2 \kappa
+        \Sigma_{x w} + \kappa^2 \Sigma_{x x} - \sigma_w^2) / (\sigma_w^2 \tau_w)` with :math:`\Sigma_{w w} =
+        \kappa \Sigma_{x w} + \sigma_w^2` is :math:`\kappa (\kappa \Sigma_{x x} - \Sigma_{x w}) / (\sigma_w^2
+        \tau_w)`, as by hand. ``expr`` itself where no part reads shorter."""
+        rows = {n: v for n, v in self._through.items() if n in expr.free_symbols}
+        if not rows or expr.has(sp.MatrixSymbol):
+            return expr
+        num, den = sp.fraction(sp.together(expr))
+        terms = sp.Add.make_args(sp.expand(num))
+        if len(terms) > ROWS_IN_TERMS:  # (each term cancelled on its own: seconds for a large form)
+            return expr
+        groups: dict = {}
+        for t in terms:
+            part = sp.cancel(t / den)
+            groups.setdefault(sp.fraction(part)[1], []).append(part)
+        # a term over a divisor of a larger part's denominator joins that part (-1/tau_w, of sigma_w^2 tau_w's)
+        order = sorted(groups, key=lambda d: -len(sp.Mul.make_args(d)))
+        for k, d in enumerate(order):
+            into = next((e for e in order[:k] if e in groups and sp.fraction(sp.cancel(e / d))[1] == 1), None)
+            if into is not None:
+                groups[into] += groups.pop(d)
+        parts = [sp.factor_terms(sp.together(sp.Add(*cs))) for cs in groups.values()]
+        written = [_rows_taken(p, rows) for p in parts]
+        if all(w is p for w, p in zip(written, parts)):
+            return expr
+        return sp.Add(*written)
 
     def _row_form(self, k: int) -> Any:
         """Entry ``(k, k)`` through the other entries of its row (:func:`stationary_rows`; an entry that is 0 or a
