@@ -18,8 +18,8 @@ from .moments import covariance
 from .state import covariance_matrix
 from .model import LinearSDE, VariableSpec
 from .checks import check_finite_array, check_square_array, guarded
-from .closedform import (ClosedForm, CovarianceNames, check_form, choose_form, generically_singular, stability_requirement,
-                         stationary_rows)
+from .closedform import (ClosedForm, CovarianceNames, check_form, choose_form, generically_singular,
+                         stability_requirement, stationary_rows)
 
 __all__ = ["entropy", "mutual_information", "conditional_mutual_information", "kl_divergence", "state_covariance"]
 
