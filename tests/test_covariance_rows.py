@@ -114,3 +114,23 @@ def test_a_result_takes_the_row_of_an_entry_where_that_prints_shorter():
         numeric = model.subs(values)
         for form, value in ((heat, tt.heat_rate(numeric, w)), (total, tt.entropy_production_rate(numeric))):
             assert abs(float(form.evaluate(values)) - value) < 1e-9 * abs(value)
+
+
+@pytest.mark.parametrize("A, D, found", [
+    (np.eye(2), sp.eye(2), "square drift matrix"), (sp.Matrix([[1, 2]]), sp.eye(1), "square drift matrix"),
+    (sp.eye(2), sp.eye(3), "of its shape"),
+])
+def test_rows_of_a_wrong_matrix_are_refused_by_name(A, D, found):
+    from thermotheory.errors import ModelError
+
+    with pytest.raises(ModelError, match=found):
+        stationary_rows(A, D)
+
+
+@pytest.mark.parametrize("rows", [[(0, 1)], {2: ({}, 1)}, {0: ({0: 1}, 1)}, {0: ({5: 1}, 1)}, {0: "x"}, {1.0: ({}, 1)}])
+def test_wrong_rows_are_refused_by_name(rows):
+    from thermotheory.errors import ModelError
+
+    v, x = sp.symbols("v x", real=True)
+    with pytest.raises(ModelError, match="rows? "):
+        CovarianceNames([v, x], sp.eye(2), rows=rows)

@@ -61,7 +61,8 @@ from .width import TEXT_WIDTH, latex_width
 
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
            "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of", "printed_size", "shortest",
-           "QUOTIENT_TRIED_BELOW", "FamilyName", "definition_rows", "MAX_LINES", "too_long", "needed_definitions"]
+           "QUOTIENT_TRIED_BELOW", "FamilyName", "definition_rows", "MAX_LINES", "too_long", "needed_definitions",
+           "stationary_rows"]
 
 #: The values ``form=`` accepts.
 FORMS = ("structured", "rational", "factored")
@@ -2030,6 +2031,10 @@ def stationary_rows(A: sp.MatrixBase, D: sp.MatrixBase) -> dict[int, tuple[dict[
     >>> stationary_rows(sp.Matrix([[-1, 0], [k / t, -1 / t]]), sp.diag(1, s**2 / t))
     {0: ({}, 1), 1: ({0: kappa}, sigma_w**2)}
     """
+    if not (isinstance(A, sp.MatrixBase) and isinstance(D, sp.MatrixBase) and A.is_square and A.shape == D.shape):
+        raise ModelError(f"stationary_rows: expected a square drift matrix A and a diffusion matrix D of its shape but "
+                         f"found {type(A).__name__} {getattr(A, 'shape', '')} and {type(D).__name__} "
+                         f"{getattr(D, 'shape', '')}")
     out: dict[int, tuple[dict[int, Any], Any]] = {}
     for k in range(A.rows):
         if A[k, k] == 0:
@@ -2037,6 +2042,22 @@ def stationary_rows(A: sp.MatrixBase, D: sp.MatrixBase) -> dict[int, tuple[dict[
         coeffs = {m: sp.factor(-A[k, m] / A[k, k]) for m in range(A.cols) if m != k and A[k, m] != 0}
         out[k] = (coeffs, sp.factor(-D[k, k] / A[k, k]))
     return out
+
+
+def _checked_rows(rows: Any, n: int) -> dict[int, tuple[dict[int, Any], Any]]:
+    """``rows`` of :class:`CovarianceNames` as a dict, each of the shape :func:`stationary_rows` gives (a row ``k``
+    of the ``n`` variables: coefficients of the other entries of row ``k``, and a constant); a wrong one refused."""
+    if not rows:
+        return {}
+    if not isinstance(rows, Mapping):
+        raise ModelError(f"CovarianceNames: rows must be a mapping row -> (coefficients, constant) but is {rows!r:.60}")
+    for k, row in rows.items():
+        ok = isinstance(k, int) and 0 <= k < n and isinstance(row, tuple) and len(row) == 2
+        if not (ok and isinstance(row[0], Mapping) and all(isinstance(m, int) and 0 <= m < n and m != k
+                                                           for m in row[0])):
+            raise ModelError(f"CovarianceNames: row {k!r:.20} must be (coefficients of the other entries of a row of "
+                             f"the {n} variables, constant), as stationary_rows gives, but is {row!r:.60}")
+    return dict(rows)
 
 
 def _after_their_names(defs: list) -> list:
@@ -2127,7 +2148,7 @@ class CovarianceNames:
         self.n = self.S.rows
         self.hurwitz = tuple(hurwitz)
         self._recurrence: tuple[dict, dict] | None = None
-        self._rows = dict(rows) if rows else {}
+        self._rows = _checked_rows(rows, self.n)
         self._through: dict = {}  # the entries defined through their rows -> their definitions
 
     @classmethod
@@ -2210,10 +2231,10 @@ class CovarianceNames:
                     value = through
                 a, b = self.variables[i].name, self.variables[j].name
                 sym = sp.Symbol(f"{self.label}[{a},{b}]", real=True, positive=True if i == j else None)
-                if through is not None:
-                    self._through[sym] = self._tidy(value)
                 self._entries[(i, j)] = sym
                 self._defs.append((sym, self._tidy(value)))
+                if through is not None:
+                    self._through[sym] = self._defs[-1][1]
                 self._names[sym] = f"{self.latex_label}_{{{self._var_latex(i)} {self._var_latex(j)}}}"
         return self._entries[(i, j)]
 
@@ -2318,17 +2339,13 @@ class CovarianceNames:
         if k not in self._rows:
             return None
         coeffs, const = self._rows[k]
-        terms, explicit = [const], [const]
-        for m, c in coeffs.items():
-            value = self.S[min(k, m), max(k, m)]
-            if value != 0:
-                terms.append(c * sp.Dummy(f"e{m}"))  # (named below only if the row form is taken)
-                explicit.append(c * value)
-        form = sp.Add(*terms)
-        if not _equal_numbers(sp.Add(*explicit), self.S[k, k]):
+        values = {m: self.S[min(k, m), max(k, m)] for m in coeffs}
+        held = {m: sp.Dummy() for m, v in values.items() if v != 0}  # (named below only if the row form is taken)
+        form = const + sp.Add(*[coeffs[m] * d for m, d in held.items()])
+        if not _equal_numbers(form.xreplace({d: values[m] for m, d in held.items()}), self.S[k, k]):
             return None
-        entries = {d: self.S[min(k, m), max(k, m)] for d in form.atoms(sp.Dummy) for m in [int(d.name[1:])]}
-        shown = form.xreplace({d: (v if _monomial(v) else sp.Symbol("S")) for d, v in entries.items()})
+        # (measured with a one-glyph stand-in for each name)
+        shown = form.xreplace({d: values[m] if _monomial(values[m]) else sp.Symbol("S") for m, d in held.items()})
         if printed_size(shown) >= printed_size(self.S[k, k]):
             return None
-        return form.xreplace({d: self.entry(k, int(d.name[1:])) for d in entries})
+        return form.xreplace({d: self.entry(k, m) for m, d in held.items()})
