@@ -200,3 +200,33 @@ def test_a_ratio_is_found_though_a_result_in_it_is_written_through_a_name():
     lines = quantity_lines(shown)
     assert any(ln.startswith(r"Q_{w} &= \Phi_{w} ") for ln in lines), lines
     assert r"\eta &= \frac{I_{t}}{I_{t} + Q_{w}}" in lines, lines
+
+
+def _structured(expr: sp.Expr, **entries: sp.Expr) -> ClosedForm:
+    """A form written through named entries (each a sum of the parameters), as the engine's structured forms are."""
+    names = {sp.Symbol(k, positive=True): v for k, v in entries.items()}
+    by = {k: s for s, k in zip(names, entries)}
+    return ClosedForm(expr(**by), list(names.items()), {s: rf"\Sigma_{{{k[1:]}}}" for s, k in zip(names, entries)})
+
+
+def test_a_short_form_through_named_entries_is_written_as_its_ratio():
+    """The synapse page printed :math:`\\eta_w` as a quotient of determinants and entries (60 glyphs, under
+    :data:`RATIO_MIN_SIZE`): no closed form in the parameters, and the ratio :math:`l_w / \\Phi_w` it is defined by says
+    the same. A short form in the parameters, or in dimensionless groups (a product of powers), keeps its form."""
+    from thermotheory.export.derivation import RATIO_MIN_SIZE, printed_size
+    entries = {"Sab": a / (b + c), "Scd": c / (a + d)}
+    heat = _structured(lambda Sab, Scd: (Sab + 2 * Scd) / (b * (c + d)), **entries)
+    info = _structured(lambda Sab, Scd: Sab * Scd / (1 + Scd), **entries)
+    eta = _structured(lambda Sab, Scd: b * (c + d) * Sab * Scd / ((1 + Scd) * (Sab + 2 * Scd)), **entries)
+    assert printed_size(eta.expr) < RATIO_MIN_SIZE
+    shown = {r"\Phi": heat, "l": info, r"\eta": eta}
+    form = through_earlier(shown)[r"\eta"]
+    assert form.latex() == r"\frac{l}{\Phi}"
+    assert equal_at_random_points(_back(form, {n: f.explicit() for n, f in shown.items()}), eta.explicit())
+    assert r"\eta &= \frac{l}{\Phi}" in quantity_lines(shown)
+    # the same forms written out in the parameters are short: they keep their form
+    assert r"\eta" not in through_earlier({n: f.explicit() for n, f in shown.items()})
+    # in a group (a product of powers) rather than an entry: a closed form a reader evaluates, kept
+    r = sp.Symbol("r", positive=True)
+    grouped = {n: ClosedForm(f.explicit().subs(a, r * b), [(r, a / b)]) for n, f in shown.items()}
+    assert r"\eta" not in through_earlier(grouped)

@@ -1028,7 +1028,7 @@ def _as_ratio(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int |
     \\operatorname{var}``: its form is what it adds)."""
     if "/" in name or r"\frac" in name or _comparable(form) is None:
         return None
-    if (printed_size(_parts(form)[0]) if size is None else size) < RATIO_MIN_SIZE:
+    if not _through_entries(form) and (printed_size(_parts(form)[0]) if size is None else size) < RATIO_MIN_SIZE:
         return None
     value = form.explicit() if isinstance(form, ClosedForm) else form
     values = [(n, f.explicit() if isinstance(f, ClosedForm) else f) for n, f in here]
@@ -1049,6 +1049,16 @@ def _as_ratio(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int |
             if equal_at_random_points(value, ratio(va, vb)):
                 return ClosedForm(ratio(a_sym, b_sym), (), {a_sym: a, b_sym: b})
     return None
+
+
+def _through_entries(form: Any) -> bool:
+    """Whether ``form`` is written through named entries (a structured form: its expression holds a name it defines
+    as a sum or a matrix, a covariance entry or a determinant) rather than in the model's parameters or their groups: such a form is no closed form a reader
+    evaluates by itself, and the ratio of two results it equals says the same in fewer glyphs, at any size."""
+    if not isinstance(form, ClosedForm) or isinstance(form.expr, sp.MatrixBase):
+        return False
+    held = form.expr.free_symbols  # (a dimensionless group is defined as a product of powers: not an entry)
+    return any(n in held and (isinstance(n, sp.MatrixSymbol) or v.has(sp.Add)) for n, v in form.definitions)
 
 
 #: The prefix of the symbols that stand for the names of earlier results in a written form (its ``names`` print them).
