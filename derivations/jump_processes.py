@@ -419,11 +419,5 @@ tex, md = write_derivation(
                "coupled pump converts the free energy of ATP at the ratio of the affinities, whatever its rates "
                "(Hill 1977).")],
     references=["hodgkin1952", "barato2014", "fusi2005", "hopfield1974", "hill1977", "hartich2016"],
-    glossary={r"h(n)": (r"binary entropy $-n \ln n - (1 - n) \ln(1 - n)$ of one gate open with probability $n$",
-                        "nats"),
-              r"\langle \ln \tbinom{4}{k} \rangle": ("mean log of the number of orderings of the $k$ open gates",
-                                                   "nats"),
-              r"D(n \| n_\infty)": ("relative entropy of one gate open with probability $n$ to the stationary gate",
-                                     "nats")},
-                           figures=[sensor_fig.name, memory_fig.name])
+    figures=[sensor_fig.name, memory_fig.name])
 print(f"wrote {tex}, {md}, {sensor_fig} and {memory_fig}")

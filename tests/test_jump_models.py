@@ -355,6 +355,24 @@ def test_binary_entropy_production_any_f():
     assert _num(d["entropy_production"], {M.r: r, M.f: f, M.q: q, M.t: t}) == pytest.approx(ep, rel=1e-7)
 
 
+def test_binary_entropy_production_is_the_fall_of_the_relative_entropy():
+    """Printed as an author writes it, :math:`D(p_0 \\| \\pi) - D(p(t) \\| \\pi)` with the probabilities of the
+    strong state named (issue #24: two lines of logarithms before); checked against the relative entropies computed
+    here from the propagated distribution, from a moment after the potentiation to well past the memory's lifetime."""
+    d = M.binary_quantities()
+    form = d["entropy_production"]
+    assert form.latex(where=False) == r"D(p_{0} \| \pi) - D(p(t) \| \pi)"
+    r, f, q = 0.9, 0.35, 0.45
+    a, b = q * r * f, q * r * (1 - f)
+    L = _generator(np.array([[0.0, a], [b, 0.0]]))
+    pi = np.array([1 - f, f])
+    p0 = np.array([(1 - f) * (1 - q), f + q * (1 - f)])
+    for t in (1e-6, 0.4, 2.5, 60.0):
+        pt = sl.expm(L * t) @ p0
+        fall = np.sum(p0 * np.log(p0 / pi)) - np.sum(pt * np.log(pt / pi))
+        assert _num(form, {M.r: r, M.f: f, M.q: q, M.t: t}) == pytest.approx(fall, rel=1e-10, abs=1e-14)
+
+
 def test_memory_bad_input():
     for bad in (0, -2, 1.5, True):
         with pytest.raises(ModelError):

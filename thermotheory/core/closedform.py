@@ -61,7 +61,7 @@ from .width import TEXT_WIDTH, latex_width
 
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
            "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of", "printed_size", "shortest",
-           "QUOTIENT_TRIED_BELOW", "FamilyName", "definition_rows", "MAX_LINES", "too_long", "needed_definitions",
+           "QUOTIENT_TRIED_BELOW", "FamilyName", "MeantName", "definition_rows", "MAX_LINES", "too_long", "needed_definitions",
            "stationary_rows"]
 
 #: The values ``form=`` accepts.
@@ -208,6 +208,47 @@ class FamilyName(str):
         ("{Z_{a}}'", "{Z_{i}}'")
         """
         return FamilyName(f"{{{self}}}'", f"{{{self.generic}}}'", self.letter, self.index, self.formula, self.meaning)
+
+
+class MeantName(str):
+    r"""The LaTeX of a defined name with what it means, for a page's glossary.
+
+    A closed form written through named parts (the relative entropies :math:`D(p_0 \| \pi)` and
+    :math:`D(p(t) \| \pi)` whose fall is the entropy a synapse produces while forgetting) is read only where each
+    name is said in words: a page or report that prints the form lists the name in its glossary with this meaning
+    (names of one meaning in one row). It is a ``str`` (the name's LaTeX) wherever a name is used.
+
+    Parameters
+    ----------
+    tex : str
+        LaTeX of the name (``D(p_{0} \| \pi)``).
+    meaning : str
+        The name in words (LaTeX text), not empty.
+    units : str, optional
+        Its units (``nats``; ``--`` for a pure number).
+
+    Examples
+    --------
+    >>> d = MeantName(r"D(p_{0} \| \pi)", "relative entropy to the stationary state", "nats")
+    >>> d, d.meaning, d.units
+    ('D(p_{0} \\| \\pi)', 'relative entropy to the stationary state', 'nats')
+    """
+
+    meaning: str
+    units: str
+
+    def __new__(cls, tex: str, meaning: str, units: str = "") -> MeantName:
+        for what, value in (("tex", tex), ("meaning", meaning), ("units", units)):
+            if not isinstance(value, str):
+                raise ModelError(f"MeantName: {what} must be a string but is {type(value).__name__} {value!r:.60}")
+        if not tex.strip() or not meaning.strip():
+            raise ModelError(f"MeantName: a name and its meaning must not be empty (given {tex!r}, {meaning!r})")
+        obj = super().__new__(cls, tex)
+        obj.meaning, obj.units = meaning, units
+        return obj
+
+    def __reduce__(self) -> tuple:
+        return (MeantName, (str(self), self.meaning, self.units))
 
 
 #: Most indices a family's row lists (:func:`definition_rows`); past it, the first two, ``\ldots`` and the last.

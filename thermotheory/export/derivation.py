@@ -12,8 +12,8 @@ import sympy as sp
 from sympy import MatrixSymbol
 from sympy.core.function import AppliedUndef
 
-from ..core.closedform import (ClosedForm, FamilyName, definition_rows, latex_of, needed_definitions, printed_size,
-                               tex_glyphs, theorist_order)
+from ..core.closedform import (ClosedForm, FamilyName, MeantName, definition_rows, latex_of, needed_definitions,
+                               printed_size, tex_glyphs, theorist_order)
 from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, named_as, too_long
 from ..core.invariance import group_rows, grouped_forms
 from ..core.presentation import (_value, compact, composite_candidates, domain_of, equal_at_random_points, held_replace,
@@ -314,6 +314,15 @@ def _meaning(value: Any) -> tuple[str, str]:
     raise InvalidExport(f"a glossary entry must be a meaning (a string) or a pair (meaning, units) but is {value!r}")
 
 
+def _meant_names(form: Any) -> list[MeantName]:
+    """The names said in words (:class:`~thermotheory.core.closedform.MeantName`) of the definitions ``form`` prints:
+    those its expression needs, down their chain (a name its record holds but no definition of it uses is not)."""
+    if not isinstance(form, ClosedForm) or isinstance(form.expr, sp.MatrixBase):
+        return []
+    needed = needed_definitions(form.expr, form.definitions)
+    return [t for t in (form.names.get(n) for n, _ in needed) if isinstance(t, MeantName)]
+
+
 def glossary_rows(parts: Sequence[tuple[Any, Any]], page: PageNotation | None = None,
                   glossary: Mapping[Any, Any] | None = None) -> list[tuple[str, str, str]]:
     r"""The rows ``(symbols in LaTeX, meaning, units)`` of a page's glossary.
@@ -352,11 +361,17 @@ def glossary_rows(parts: Sequence[tuple[Any, Any]], page: PageNotation | None = 
             row = rows.setdefault(key, [[], meaning, units])
             if symbol not in row[0]:
                 row[0].append(symbol)
-    for _, quantities in parts:  # the families of named parts a structured form prints (the Z_i of a jump process)
-        for _, _, form in _entries(quantities):
+    listed = {s for row in rows.values() for s in row[0]}
+    for _, quantities in parts:  # the families of named parts a structured form prints (the Z_i of a jump process),
+        for _, _, form in _entries(quantities):  # and the names said in words (one row per meaning)
             for tex in (form.names.values() if isinstance(form, ClosedForm) else ()):
                 if isinstance(tex, FamilyName) and tex.meaning:
                     rows.setdefault(f"family {tex.generic}", [[tex.generic], tex.meaning, ""])
+            for tex in _meant_names(form):
+                if str(tex) not in listed:  # (not a result's own row again)
+                    row = rows.setdefault(f"named {tex.meaning}", [[], tex.meaning, tex.units])
+                    if str(tex) not in row[0]:
+                        row[0].append(str(tex))
     extra: dict[str, tuple[str, str]] = {}
     for model, _ in parts:
         described = getattr(model, "descriptions", None)

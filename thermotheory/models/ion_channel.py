@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..core.closedform import ClosedForm
+from ..core.closedform import ClosedForm, MeantName
 from ..core.jump import MarkovJumpProcess
 from ..derivation import Definition, Derivation
 from ..errors import ModelError
@@ -67,10 +67,15 @@ _NU, _NT = sp.Symbol("n_infty", positive=True), sp.Symbol("n_t", positive=True)
 _H_NU, _H_NT = sp.Symbol("h_infty", positive=True), sp.Symbol("h_t", positive=True)
 _L_NU, _L_NT, _L_N0 = (sp.Symbol(f"L_{w}", positive=True) for w in ("infty", "t", "0"))
 _D_N0, _D_NT = sp.Symbol("D_0", positive=True), sp.Symbol("D_t", positive=True)  # relative entropies to n_inf
-_NAMES = {_NU: r"n_\infty", _NT: r"n(t)", _H_NU: r"h(n_\infty)", _H_NT: r"h(n(t))",
-          _D_N0: r"D(n_{0} \| n_\infty)", _D_NT: r"D(n(t) \| n_\infty)",
-          _L_NU: r"\langle \ln \tbinom{4}{k} \rangle_\infty", _L_NT: r"\langle \ln \tbinom{4}{k} \rangle_t",
-          _L_N0: r"\langle \ln \tbinom{4}{k} \rangle_0"}
+_ENTROPY = "binary entropy of one gate open with the probability in brackets, $h(n) = -n \\ln n - (1 - n) \\ln(1 - n)$"
+_ORDERINGS = "mean log of the number of orderings of the $k$ open gates, at the time of its index"
+_KL = "relative entropy of one gate open with the probability on the left to the stationary gate"
+_NAMES = {_NU: MeantName(r"n_\infty", "open fraction of one gate as $t \\to \\infty$", "--"),
+          _NT: MeantName(r"n(t)", "open fraction of one gate at time $t$", "--"),
+          _H_NU: MeantName(r"h(n_\infty)", _ENTROPY, "nats"), _H_NT: MeantName(r"h(n(t))", _ENTROPY, "nats"),
+          _D_N0: MeantName(r"D(n_{0} \| n_\infty)", _KL, "nats"), _D_NT: MeantName(r"D(n(t) \| n_\infty)", _KL, "nats"),
+          **{sym: MeantName(rf"\langle \ln \tbinom{{4}}{{k}} \rangle_{w}", _ORDERINGS, "nats")
+             for sym, w in ((_L_NU, r"\infty"), (_L_NT, "t"), (_L_N0, "0"))}}
 
 
 def _binary_entropy(n: Any) -> Any:

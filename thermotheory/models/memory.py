@@ -51,7 +51,7 @@ import numpy as np
 import scipy.linalg as sl
 import sympy as sp
 
-from ..core.closedform import ClosedForm
+from ..core.closedform import ClosedForm, MeantName
 from ..core.jump import MarkovJumpProcess
 from ..derivation import Definition, Derivation
 from ..errors import ModelError
@@ -67,6 +67,17 @@ Delta_mu = sp.Symbol("Delta_mu", positive=True)
 #: Time since the memory was stored.
 t = sp.Symbol("t", positive=True)
 _S = sp.Symbol("S", positive=True)  # the memory signal, a named definition
+# the probability of the strong state just after a potentiation and at t, and their relative entropies to the
+# stationary state: the entropy produced while forgetting is the fall of the one to the other (named definitions)
+_P0, _PT = sp.Symbol("p_0", positive=True), sp.Symbol("p_t", positive=True)
+_D0, _DT = sp.Symbol("D_0", positive=True), sp.Symbol("D_t", positive=True)
+_STRONG = "probability that the synapse is strong a time $t$ after a potentiation ($p_0 = p(0)$, just after it)"
+_KL = ("relative entropy of the synapse's state, strong with the probability on the left, to the stationary state "
+       "$\\pi$ (strong with probability $f$)")
+_FORGET_NAMES = {_P0: MeantName("p_{0}", _STRONG, "--"), _PT: MeantName("p(t)", _STRONG, "--"),
+                 _D0: MeantName(r"D(p_{0} \| \pi)", _KL, "nats"), _DT: MeantName(r"D(p(t) \| \pi)", _KL, "nats")}
+_SIGNAL = MeantName("S(t)", r"memory signal: $P(\text{strong} \mid \text{potentiated}) - P(\text{strong} \mid "
+                    r"\text{depressed})$", "--")
 #: Levels of the catalog's cascade.
 CASCADE_LEVELS = 3
 
@@ -203,7 +214,8 @@ def binary_quantities() -> Derivation:
     r"""The binary synapse's memory, in closed form (Fusi, Drew & Abbott 2005), and what forgetting costs.
 
     Keys: ``entropy_production`` (over ``[0, t]`` after a potentiation, for any ``f``:
-    :math:`D(p(0) \| \pi) - D(p(t) \| \pi)`, the chain obeying detailed balance),
+    :math:`D(p_0 \| \pi) - D(p(t) \| \pi)`, the chain obeying detailed balance, with :math:`p(t) = f + q (1 - f)
+    e^{-q r t}` the probability of the strong state and :math:`p_0 = p(0)`, named definitions of the closed form),
     ``strong`` (:math:`\pi_s = f`), ``signal`` (:math:`S(t) = q e^{-q r t}`),
     ``lifetime`` (:math:`1/(q r)`), ``information`` (:math:`I(t)` at ``f = 1/2``), and
     ``forgetting_cost`` (at ``f = 1/2``: the entropy still to be produced by the relaxation
@@ -229,7 +241,8 @@ def binary_quantities() -> Derivation:
     return Derivation(binary_synapse(), [
         ("entropy_production", Definition("entropy_production", ep.latex(), "entropy produced over $[0, t]$ while "
                                           "forgetting a potentiation (any $f$)", check=ep),
-         _bernoulli_kl(after, f) - _bernoulli_kl(now, f)),
+         ClosedForm(_D0 - _DT, [(_P0, after), (_PT, now), (_D0, _bernoulli_kl(_P0, f)), (_DT, _bernoulli_kl(_PT, f))],
+                    _FORGET_NAMES)),
         ("strong", Definition("strong", r"\pi_s", "stationary probability of the strong state"), f),
         ("signal", Definition("signal", r"S(t)", r"memory signal: $P(\text{strong} \mid \text{potentiated})"
                                                  r" - P(\text{strong} \mid \text{depressed})$"),
@@ -238,11 +251,11 @@ def binary_quantities() -> Derivation:
          1 / (q * r)),
         ("information", Definition("information", r"I(M; \text{state}_t)", "information kept about a memory "
                                    "stored at $t = 0$ ($f = 1/2$)", units="nats"),
-         ClosedForm(sp.log(2) - _binary_entropy((1 + _S) / 2), [(_S, S)], {_S: "S(t)"})),
+         ClosedForm(sp.log(2) - _binary_entropy((1 + _S) / 2), [(_S, S)], {_S: _SIGNAL})),
         ("forgetting_cost", Definition("forgetting_cost", r"\Delta S_\mathrm{tot}(t, \infty)",
                                        "entropy the relaxation will still produce, averaged over the two memories "
                                        "($f = 1/2$)", units="nats"),
-         ClosedForm((kl((1 + _S) / 2) + kl((1 - _S) / 2)) / 2, [(_S, S)], {_S: "S(t)"})),
+         ClosedForm((kl((1 + _S) / 2) + kl((1 - _S) / 2)) / 2, [(_S, S)], {_S: _SIGNAL})),
     ])
 
 
