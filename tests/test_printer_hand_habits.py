@@ -103,15 +103,24 @@ def test_the_reading_sees_no_nested_fraction_in_a_power_of_a_function():
 
 
 def test_the_optimal_protocol_report_prints_its_rate_as_the_pages_do():
-    from thermotheory.models.engine import optimal_protocol_tex, optimal_rate
-    line = optimal_protocol_tex()[2]
-    tex = line.split(r"\qquad c = ", 1)[1].rstrip(",")
-    assert not tex.startswith(r"\frac{-"), tex  # (sympy's LaTeX led the numerator with a minus)
+    """The report's closed forms are written through the rate ``c`` (as the paper and the heat-engine page write them:
+    the report printed each with ``c``'s root written out, 85 glyphs for the work), ``c`` defined once, by the pages'
+    printer (sympy's LaTeX led its numerator with a minus), and not in the model's paragraphs a second time."""
+    from thermotheory.export.derivation import quantity_lines
+    from thermotheory.models.engine import optimal_protocol_seed, optimal_protocol_tex, optimal_rate
+    _, forms = optimal_protocol_seed()
+    lines = quantity_lines({"W": forms["work"](), "Q": forms["heat"](), r"\Delta S": forms["entropy_production"]()})
+    assert r"\Delta S &= \frac{c^{2} t_{f}}{\lambda_{i}}" in lines, lines
+    rate = [line for line in lines if line.startswith("c &= ")]
+    assert len(rate) == 1, lines
+    tex = rate[0].split("&= ", 1)[1]
+    assert not tex.startswith(r"\frac{-"), tex
     li, lf, tf = sp.symbols("lambda_i lambda_f t_f", positive=True)
     read = hand.tex_to_sympy(tex)
     names = {s.name: s for s in read.free_symbols}
     read = read.xreplace({names["lambda_i"]: li, names["lambda_f"]: lf, names["t_f"]: tf})
     assert hand.equal_at_random_points(read, optimal_rate(li, lf, tf))
+    assert not any("c = " in part for part in optimal_protocol_tex())
 
 
 @pytest.mark.parametrize("expr, tex", [

@@ -27,9 +27,8 @@ from typing import Any
 
 import sympy as sp
 
-from ..core.closedform import latex_of
+from ..core.closedform import ClosedForm
 from ..core.model import LinearSDE
-from ..core.presentation import compact
 from ..registry import entropy_production, heat, work
 from ..derivation import Definition
 
@@ -46,6 +45,10 @@ s = sp.Symbol("s", real=True)
 T_h, T_c, w_1, w_2, t_1, t_3 = sp.symbols("T_h T_c w_1 w_2 t_1 t_3", positive=True)
 #: The particle's position.
 x = sp.Symbol("x", real=True)
+
+
+#: The rate of the optimal protocol as a name (:func:`optimal_rate` its value): the seed's closed forms hold it.
+_RATE = sp.Symbol("c", real=True)
 
 
 def optimal_rate(li: Any = lambda_i, lf: Any = lambda_f, tf: Any = t_f) -> Any:
@@ -143,7 +146,11 @@ def optimal_protocol_seed() -> tuple[dict[str, Any], dict[str, Callable[[], Any]
     (['work', 'heat', 'entropy_production'], 'transient')
     """
     start = {x: 1 / lambda_i}  # equilibrium in the trap at lambda_i
-    c = optimal_rate()
+    c = _RATE  # the forms are written through the rate, as the paper and the pages write them
+
+    def through_rate(expr: Any) -> ClosedForm:
+        return ClosedForm(expr, [(_RATE, optimal_rate())], {_RATE: "c"})
+
     heat_ = c**2 * t_f / lambda_i - sp.log(1 + c * t_f)  # int of -lambda/2 d<x^2>, the variance (1 + c s)^2 / li
     quantities = {
         "work": _own("work", work.of(t=t_f, initial=start, energy=optimal_stiffness() * x**2 / 2),
@@ -151,8 +158,8 @@ def optimal_protocol_seed() -> tuple[dict[str, Any], dict[str, Callable[[], Any]
         "heat": _own("heat", heat.of(t=t_f, initial=start), "mean heat of the optimal protocol"),
         "entropy_production": _own("entropy_production", entropy_production.of(t=t_f, initial=start),
                                    "entropy produced by the optimal protocol")}
-    forms = {"work": lambda: heat_ + lambda_f * (1 + c * t_f) ** 2 / (2 * lambda_i) - sp.Rational(1, 2),
-             "heat": lambda: heat_, "entropy_production": lambda: c**2 * t_f / lambda_i}
+    forms = {"work": lambda: through_rate(heat_ + lambda_f * (1 + c * t_f) ** 2 / (2 * lambda_i) - sp.Rational(1, 2)),
+             "heat": lambda: through_rate(heat_), "entropy_production": lambda: through_rate(c**2 * t_f / lambda_i)}
     return quantities, forms
 
 
@@ -190,21 +197,21 @@ def heat_engine_seed() -> tuple[dict[str, Any], dict[str, Callable[[], Any]]]:
 
 def optimal_protocol_tex() -> tuple[str, ...]:
     r"""LaTeX paragraphs defining the optimal protocol's stiffness, for reports (the model is shown as
-    :func:`shown_trap`); the rate :math:`c` (:func:`optimal_rate`) as the pages print it (compacted, by their
-    printer: sympy's LaTeX printed ``c = \frac{- \lambda_f t_f + \sqrt{\lambda_f \lambda_i t_f^2 + \dots}}{\dots}``).
+    :func:`shown_trap`). The rate :math:`c` (:func:`optimal_rate`) is defined once, with the closed forms that are
+    written through it (:func:`optimal_protocol_seed`), as the pages define it; the paragraphs name it.
 
     Examples
     --------
-    >>> optimal_protocol_tex()[2].endswith(r"{t_{f} \left(2 + \lambda_{f} t_{f}\right)},")
-    True
+    >>> optimal_protocol_tex()[2]
+    '\\lambda(s) &= \\frac{\\lambda_i - c (1 + c s)}{(1 + c s)^2},'
     """
-    c = compact(optimal_rate(*sp.symbols("lambda_i lambda_f t_f", positive=True)))
     return (r"with the stiffness $\lambda(s) = \lambda_i$ for $s \le 0$, $\lambda_f$ for $s \ge t_f$ (it "
             r"jumps at both ends) and in between",
             r"\begin{align}",
-            r"\lambda(s) &= \frac{\lambda_i - c (1 + c s)}{(1 + c s)^2}, \qquad c = " + latex_of(c) + r",",
+            r"\lambda(s) &= \frac{\lambda_i - c (1 + c s)}{(1 + c s)^2},",
             r"\end{align}",
-            r"so that $\langle x^2 \rangle = (1 + c s)^2 / \lambda_i$; $T(s) = 1$.")
+            r"so that $\langle x^2 \rangle = (1 + c s)^2 / \lambda_i$, with the rate $c$ defined with the closed "
+            r"forms below; $T(s) = 1$.")
 
 
 #: LaTeX paragraphs defining the heat engine's protocol, for reports.
