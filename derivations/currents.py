@@ -37,6 +37,7 @@ from thermotheory import registry  # noqa: E402
 from thermotheory.core.currents import Current, OutsideDomain, current_mean_rate, current_scgf  # noqa: E402
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
 from thermotheory.models import decoder as B  # noqa: E402
+from thermotheory.models import particle as P  # noqa: E402
 from thermotheory.derivation import Derivation  # noqa: E402
 
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
@@ -243,5 +244,15 @@ tex, md = write_derivation("currents", "Current fluctuations and the thermodynam
                                 "uncertainty ratio is at least 1. First, the seed decoder (a neuron $x$ following "
                                 "a velocity $v$): its currents are its heat and the tracking current, the time "
                                 "integral of $v$ against the increments of $x$.",
+                           glossary={**B.GLOSSARY, **{s: P.GLOSSARY[s] for s in (P.T, P.gamma, P.k, P.u)},
+                                     y: ("position of the particle relative to the centre of the dragged trap",
+                                         "length"),
+                                     r"Q_{x}": ("heat the neuron releases over the time (as entropy)", "nats"),
+                                     r"J_{v x}": ("tracking current: the time integral of $v$ against the increments "
+                                                  "of $x$", "units of $v$ times units of $x$"),
+                                     "W": ("work the dragged trap does over the time", "energy"),
+                                     "Q": ("heat the particle releases into the bath over the time", "energy"),
+                                     "s": ("the argument of the cumulant generating function (the counting field)",
+                                           "per unit of the current")},
                            references=["barato2015", "gingrich2016"])
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -175,20 +175,10 @@ tex, md = write_derivation("decoder", "Neurons decoding a velocity", one, one_q,
                                 "dimensionless groups, rates are in units of $1/\\tau_v$. A population of $N$ "
                                 "identical neurons reduces to their mean rate $\\bar x$, a sufficient statistic "
                                 "for $v$.",
-                           glossary={B.v: ("velocity of the particle (the signal)", "speed"),
-                                     B.x: ("rate of a neuron", "arbitrary units"),
-                                     B.xbar: ("mean rate of the population", "units of $x$"),
-                                     B.tau_v: ("correlation time of the velocity", "time"),
-                                     B.sigma_v: ("standard deviation of the velocity", "units of $v$"),
-                                     B.tau_n: ("time constant of a neuron", "time"),
-                                     B.sigma_n: ("noise amplitude of a neuron (standard deviation of its rate "
-                                                 "without input)", "units of $x$"),
-                                     B.g: ("gain of a neuron", "units of $x$ per unit of $v$"),
-                                     B.N: "number of neurons", B.rho: r"$\tau_n / \tau_v$",
-                                     r"\mathrm{SNR}": r"signal-to-noise ratio, $g^2 \sigma_v^2 / \sigma_n^2$",
-                                     r"\Sigma": (r"stationary covariance; $\Sigma_{a b}$ its entries, "
-                                                  r"$\Sigma_{(a, b)}$ the block of the variables listed",
-                                                  "units of $a$ times units of $b$"),
+                           glossary={**B.GLOSSARY,
+                                     **{sp.Symbol(f"x_{k + 1}", real=True): (f"rate of neuron {k + 1}",
+                                                                               "arbitrary units")
+                                        for k in range(n_het)},
                                      **{s: (f"{what} of neuron {k + 1}", unit) for what, unit, symbols in (
                                          ("gain", "units of $x$ per unit of $v$", g_i), ("time constant", "time", tau_i),
                                          ("noise amplitude", "units of $x$", sigma_i)) for k, s in enumerate(symbols)},

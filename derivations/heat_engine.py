@@ -374,6 +374,14 @@ tex, md = write_derivation(
          "case 2): it jumps at the start and at the end.",
     glossary={x: ("position of the particle", "length"), s: ("time along the protocol", "time"),
               r"\lambda(s)": ("stiffness of the trap", "energy per squared length"),
-              r"T(s)": ("temperature of the bath", "energy")},
+              r"T(s)": ("temperature of the bath", "energy"),
+              li: ("stiffness at the start of the protocol", "energy per squared length"),
+              lf: ("stiffness at its end", "energy per squared length"), tf: ("duration of the protocol", "time"),
+              Th: ("temperature of the hot bath", "energy"), Tc: ("temperature of the cold bath", "energy"),
+              t1: ("duration of the hot isotherm", "time"), t3: ("duration of the cold isotherm", "time"),
+              w1: ("variance of the position at the start of the hot isotherm", "squared length"),
+              w2: ("variance of the position at its end", "squared length"),
+              r"Q_{h}": ("heat drawn from the hot bath on the hot isotherm", "energy"),
+              r"\eta_C": ("Carnot's efficiency", "--")},
     references=["schmiedl2007", "schmiedl2008"])
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -388,8 +388,8 @@ tex, md = write_derivation(
                "A signal $x$ flipping at rate $\\gamma$ and a sensor $y$ that aligns with it at rate $k$ and "
                "misaligns at $k e^{-\\Delta\\mu}$, each alignment using the free energy $\\Delta\\mu$ (Barato, "
                "Hartich and Seifert 2014). No transition changes both, so the learning rate $l_y$ and the heat rate "
-               "of the sensor are defined, and their ratio, the sensing efficiency, is at most 1; $q$ is the "
-               "probability that the sensor is aligned."),
+               "of the sensor are defined, and their ratio, the sensing efficiency, is at most 1; "
+               "$p_{\\mathrm{al}}$ is the probability that the sensor is aligned."),
               ("A receptor", receptor, receptor_q,
                "A receptor binding a ligand at rate $k c_x$ and releasing it at rate $\\omega$, the concentration "
                "flipping between $c_0$ and $c_1$ at rate $\\gamma$: it learns on the chemical work that the changing "
@@ -404,8 +404,8 @@ tex, md = write_derivation(
                "the entropy its forgetting will still produce."),
               (f"The cascade of {cascade_n} levels", cas, cascade_q,
                "The cascade model gives each efficacy several levels of plasticity, switching with probabilities "
-               "$x^{i-1}$ and deepening with probabilities $x^i/(1-x)$: the occupancy is uniform and the memory "
-               "signal decays as a power law over the times between $1/r$ and $x^{-n}/r$."),
+               "$\\xi^{i-1}$ and deepening with probabilities $\\xi^i/(1-\\xi)$: the occupancy is uniform and the "
+               "memory signal decays as a power law over the times between $1/r$ and $\\xi^{-n}/r$."),
               ("Kinetic proofreading", proof, proof_q,
                "An enzyme binding a right or a wrong substrate (the wrong one leaving $e^{\\Delta}$ times faster), "
                "activating the complex at rate $m$ with an ATP, and making the product at rate $w$ or discarding it "
@@ -419,5 +419,31 @@ tex, md = write_derivation(
                "coupled pump converts the free energy of ATP at the ratio of the affinities, whatever its rates "
                "(Hill 1977).")],
     references=["hodgkin1952", "barato2014", "fusi2005", "hopfield1974", "hill1977", "hartich2016"],
+    glossary={K.alpha: ("opening rate of one gate", "per unit time"),
+              K.beta: ("closing rate of one gate", "per unit time"),
+              K.n_0: ("open fraction of one gate before the voltage step", "--"),
+              M.t: ("time since the start (the step, the storage of a memory)", "time"),
+              R.gamma: ("rate at which the signal flips", "per unit time"),
+              R.k: ("rate at which the sensor aligns with the signal; a receptor binds at $k c_x$", "per unit time"),
+              R.Delta_mu: ("free energy used by one alignment of the sensor", "nats"),
+              R.c_0: ("low ligand concentration", "units in which $k c_x$ is the binding rate"),
+              R.c_1: ("high ligand concentration", "units in which $k c_x$ is the binding rate"),
+              R.omega: ("rate at which the receptor releases the ligand", "per unit time"),
+              M.r: ("rate of plasticity events", "per unit time"),
+              M.f: ("fraction of plasticity events that potentiate", "--"),
+              M.q: ("probability that a plasticity event switches the binary synapse", "--"),
+              M.x: ("ratio of the cascade's switching probabilities from one level to the next", "--"),
+              H.k_on: ("rate at which the enzyme binds a substrate", "per unit time"),
+              H.kappa: ("rate at which the right substrate unbinds", "per unit time"),
+              H.Delta: ("discrimination: the wrong substrate unbinds and is discarded $e^{\\Delta}$ times faster",
+                        "--"),
+              H.m: ("activation rate of a complex (one ATP)", "per unit time"),
+              H.l: ("rate at which an activated right complex is discarded", "per unit time"),
+              H.w: ("rate at which an activated complex makes the product", "per unit time"),
+              **{k: (f"rate of step {i} of the pump's cycle", "per unit time")
+                 for i, k in enumerate((G.k_1, G.k_2, G.k_3, G.k_4), start=1)},
+              G.Delta_mu_ATP: ("free energy of one ATP hydrolysis", "nats"),
+              G.Delta_mu_ion: ("free energy stored in the ion gradient by one cycle", "nats"),
+              r"\Delta s": ("entropy a transition carries into its reservoir (the one named beside it)", "nats")},
     figures=[sensor_fig.name, memory_fig.name])
 print(f"wrote {tex}, {md}, {sensor_fig} and {memory_fig}")

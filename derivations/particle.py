@@ -220,18 +220,12 @@ tex, md = write_derivation(
          "(initial variance $2 T / m$): the entropy produced over all time is the Kullback–Leibler divergence of "
          "the initial state from equilibrium, and the heat released is the kinetic energy lost (Sekimoto 2010; "
          "Seifert 2012).",
-    glossary={P.v: ("velocity of the particle", "length per time"), P.x: ("position of the particle", "length"),
-              P.m: ("mass", "mass"),
-              P.gamma: ("friction coefficient", "mass per time"), P.T: ("temperature of the bath", "energy"),
-              P.k: ("stiffness of the trap", "energy per squared length"),
-              P.u: ("speed of the trap", "length per time"),
-              P.t: ("time since the start", "time"), P.T1: ("temperature of the first bath", "energy"),
-              P.T2: ("temperature of the second bath", "energy"),
-              P.kappa: ("stiffness of the coupling spring", "energy per squared length"),
-              P.Q: r"quality factor of the trap, $\sqrt{k m} / \gamma$", "X": ("centre of mass of the pair", "length"),
+    glossary={**P.GLOSSARY, "X": ("centre of mass of the pair", "length"),
               "Y": ("half the separation of the pair", "length"),
               "V": ("velocity of the centre of mass", "length per time"),
-              "U": ("half the relative velocity", "length per time")},
+              "U": ("half the relative velocity", "length per time"),
+              "D": ("diffusion matrix of the pair's noises ($V$ and $U$ both feel the two baths)",
+                    "squared speed per unit time")},
     references=["jarzynski1997"],
 )
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -40,9 +40,24 @@ out = output_dir(__file__)
 
 
 def defined(entries):
-    """The closed forms as Definitions (the perceptron's own), each notation and its units written once here."""
-    return Derivation(None, [(key, Definition(key, symbol, units=units), expr)
+    """The closed forms as Definitions (the perceptron's own), each notation, its units and meaning written once
+    here."""
+    return Derivation(None, [(key, Definition(key, symbol, MEANINGS[key], units=units), expr)
                              for key, symbol, expr, units in entries])
+
+
+#: What each closed form of the page is, for its glossary.
+MEANINGS = {
+    "gain_step": "gain of a weight's mean under a step drive: the mean is $c(t) f$ for the force $f$",
+    "heat_step": "heat a weight releases under a step drive, per squared force: $q(t) f^2$",
+    "gain_ramp": "gain of a weight's mean under a ramp of duration $\\tau$",
+    "heat_ramp": "heat a weight releases under a ramp, per squared force",
+    "correct_probability": "probability that the perceptron's prediction $\\sigma$ is the true label",
+    "information": "information the predictions carry about the true labels",
+    "entropy_change": "change of the weights' entropy: the information they hold about the labels",
+    "heat": "heat the weights release (as entropy)",
+    "hebbian_supremum": "supremum of the efficiency of Hebbian learning over all parameters",
+}
 
 
 # %% [markdown]
@@ -192,5 +207,14 @@ tex, md = write_derivation(
          "(Goldt and Seifert 2017). The weights' mean and heat under a step or a ramp come from the linear engine; "
          "the Gaussian integrals that remain are done by mpmath. One weight learning one label reaches "
          "efficiency 1 for slow ramps and strong drives.",
+    glossary={D.omega: ("the weight", "--"), omega_n: ("weight $n$ of many", "--"),
+              D.nu: ("strength of the drive: the learning rate", "--"),
+              D.sigma_T: ("the true label, $\\pm 1$", "--"), D.t: ("time, in units of the weights' relaxation time",
+                                                                 "--"),
+              D.tau: ("duration of the ramp", "units of $t$"), r"h(t)": ("the drive: a step, or a ramp over $\\tau$",
+                                                                     "--"),
+              D.alpha: ("labels per weight, $P / N$", "--"), f_n: ("Hebbian force on weight $n$", "--"),
+              r"c(t)": ("gain of the protocol applied, $c_{\\mathrm{step}}$ or $c_{\\mathrm{ramp}}$", "--"),
+              r"q(t)": ("heat per squared force of the protocol applied", "nats")},
     references=["goldt2017", "goldt2017njp"])
 print(f"wrote {tex}, {md} and {fig_path}")

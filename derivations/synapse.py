@@ -227,7 +227,8 @@ tex, md = write_derivation(
          "linear relaxations with white noises, in its stationary state. The synapse holds less information about "
          "the velocity than the neuron does (data processing), and it dissipates even when the neuron carries no "
          "signal ($g = 0$): it is driven by the neuron's own noise (Karbowski 2024).",
-    glossary={C.w: ("synaptic weight", "arbitrary units"), C.tau_w: ("time constant of the synapse", "time"),
+    glossary={**B.GLOSSARY, r"h(t)": ("the drive, rising from 0 to 1: a step, or a ramp over the time $\\tau_r$", "--"),
+              C.w: ("synaptic weight", "arbitrary units"), C.tau_w: ("time constant of the synapse", "time"),
               C.sigma_w: ("spread of the weight at equilibrium", "units of $w$"),
               C.kappa: ("coupling of the synapse to the neuron",
                         "units of $w$ per unit of $x$ (per squared unit of $x$ in the BCM rule)"),

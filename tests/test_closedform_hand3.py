@@ -67,8 +67,9 @@ def test_the_cascade_page_prints_its_integers_in_front():
     from thermotheory.models import memory as M
 
     shown = {name: P.compact(expr) for name, expr in M.cascade_quantities(5).notation().items()}
-    assert latex_of(shown["S(0)"]) == r"\frac{1}{5 \left(1 - x\right)}", latex_of(shown["S(0)"])
-    assert latex_of(shown["r q_n / 2"]) == r"\frac{r x^{4}}{2 \left(1 - x\right)}", latex_of(shown["r q_n / 2"])
+    # (the cascade's ratio x prints as \xi)
+    assert latex_of(shown["S(0)"]) == r"\frac{1}{5 \left(1 - \xi\right)}", latex_of(shown["S(0)"])
+    assert latex_of(shown["r q_n / 2"]) == r"\frac{r \xi^{4}}{2 \left(1 - \xi\right)}", latex_of(shown["r q_n / 2"])
 
 
 # --- sums less a number turned in pairs: (5 x - 6)/(10 x - 10) as (6 - 5 x)/(10 (1 - x)) ------------
@@ -92,8 +93,8 @@ def test_the_memory_information_is_written_over_ten_times_one_less_x():
 
     raw = M.cascade_quantities(5).notation()[r"I(M; \text{strength}_0)"]
     tex = latex_of(P.compact(raw))
-    assert r"{10 \left(1 - x\right)}" in tex and r"\frac{6 - 5 x}{10 \left(1 - x\right)}" in tex, tex
-    assert "10 x - 10" not in tex and "5 x - 6" not in tex and "5 x - 4" not in tex, tex
+    assert r"{10 \left(1 - \xi\right)}" in tex and r"\frac{6 - 5 \xi}{10 \left(1 - \xi\right)}" in tex, tex
+    assert r"10 \xi - 10" not in tex and r"5 \xi - 6" not in tex and r"5 \xi - 4" not in tex, tex
 
 
 # --- a fraction times a product with a function application: the fraction in front -------------------

@@ -9,6 +9,7 @@ row saying what they are (the jump page had a hand-written glossary). A name giv
 from __future__ import annotations
 
 import pickle
+import re
 
 import pytest
 import sympy as sp
@@ -62,7 +63,7 @@ def test_bad_names_are_refused_by_name(args, match):
 
 
 @pytest.mark.parametrize("name, said", [
-    ("binary_synapse", [r"$D(p_{0} \| \pi)$, $D(p(t) \| \pi)$", "$p_{0}$, $p(t)$"]),
+    ("binary_synapse", [r"$D(P_s(0) \| \pi)$, $D(P_s(t) \| \pi)$", "$P_s(0)$, $P_s(t)$"]),
     ("ion_channel_step", [r"$D(n_{0} \| n_\infty)$, $D(n(t) \| n_\infty)$", "$h(n(t))$"]),
 ])
 def test_the_reports_say_what_their_named_parts_are(name, said):
@@ -70,3 +71,51 @@ def test_the_reports_say_what_their_named_parts_are(name, said):
     table = tex[tex.index(r"\subsection*{Notation}"):]
     for symbols in said:
         assert symbols in table, table
+
+
+def test_a_dimensionless_group_is_said_in_words():
+    from thermotheory.core.presentation import dimensionless
+    k, sn, sw, tn, tv = sp.symbols("kappa sigma_n sigma_w tau_n tau_v", positive=True)
+    rho = sp.Symbol("rho", positive=True)
+    form = dimensionless(k**2 * sn**2 / (sw**2 * (tn + tv)), {k: {"w": 1, "x": -1}, sn: {"x": 1}, sw: {"w": 1},
+                                                              tn: {"time": 1}, tv: {"time": 1}},
+                         [tv, sn, sw], {rho: tn / tv})
+    said = {str(n): n.meaning for n in form.names.values()}
+    assert said == {r"\rho": r"dimensionless group $\tau_{n} / \tau_{v}$",
+                    r"\hat{\kappa}": r"dimensionless group $\kappa \sigma_{n} / \sigma_{w}$"}, said
+    rows = glossary_rows([(None, [("heat", None, form)])])
+    assert any(symbols == r"$\hat{\kappa}$" for symbols, _, _ in rows), rows
+
+
+def test_a_page_keeps_the_rows_of_the_symbols_it_prints():
+    from thermotheory.export.derivation import _printed_rows
+    rows = [("$N$", "number", ""), ("$x$", "rate", ""), (r"$\sigma$", "a symbol printed only with an index", ""),
+            ("$c(t)$", "gain", ""), (r"$\Delta\mu_\mathrm{ATP}$", "free energy", "nats"), (r"$\sigma_{v}$", "", ""),
+            ("$I(v; w)$, $I(v; x)$", "information", "nats")]
+    body = (r"\mathrm{SNR} + \Sigma_{x w} \sigma_{v} c{\left(t \right)} e^{\Delta\mu_{\mathrm{ATP}}} \\"
+            "\n" r"I(v; w) &= 1")  # (a result after a row break: the synapse page lost its rows so)
+    kept = [meaning for _, meaning, _ in _printed_rows(rows, body)]
+    assert kept == ["rate", "gain", "free energy", "", "information"]
+
+
+def test_the_shared_glossaries_describe_their_models_symbols():
+    from thermotheory.models import decoder as B
+    from thermotheory.models import particle as P
+    for model, glossary in ((B.one_neuron(), B.GLOSSARY), (P.trapped(), P.GLOSSARY)):
+        assert set(model.parameters) <= set(glossary), set(model.parameters) - set(glossary)
+
+
+def test_a_long_glossary_breaks_across_pages():
+    """The jump page's glossary (70 rows) ran 371 pt past the foot of its page in a ``tabular``; a ``longtable``
+    breaks, its head repeated on each page."""
+    from thermotheory.export.compile import compile_tex, have_pdflatex
+    from thermotheory.export.derivation import derivation_document, glossary_tex
+    if not have_pdflatex():
+        pytest.skip("pdflatex is not installed (apt-get install texlive-latex-base)")
+    rows = [(f"$a_{{{k}}}$", f"the {k}-th symbol, described at some length so that its meaning wraps in its column",
+             "nats") for k in range(150)]
+    done = compile_tex(derivation_document("A long glossary", glossary_tex(rows)))
+    assert done.ok, done.log[-2000:]
+    assert not done.too_high and not done.overfull, (done.too_high, done.overfull)
+    pages = re.search(r"Output written on \S+ \((\d+) pages?", done.log)
+    assert pages and int(pages.group(1)) >= 3, done.log[-500:]  # (the table took several pages)

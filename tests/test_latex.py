@@ -30,6 +30,8 @@ def _check(compiled):
     assert compiled.ok, compiled.log[-3000:]
     too_wide = [w for w in compiled.overfull if w > TOLERANCE]
     assert not too_wide, f"overfull lines (pt too wide): {too_wide}"
+    too_high = [h for h in compiled.too_high if h > TOLERANCE]  # (a table that does not break: the jump glossary)
+    assert not too_high, f"material past the foot of a page (pt): {too_high}"
 
 
 #: Reports whose presentation pass takes over 30 s (the 5-level cascade's long forms; the tracking synapse's and the

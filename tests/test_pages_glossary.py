@@ -198,7 +198,7 @@ def _tex_rows(page: Path) -> list[tuple[str, str]]:
     text = page.read_text()
     if r"\subsection*{Notation}" not in text:
         return []
-    table = text.split(r"\subsection*{Notation}", 1)[1].split(r"\end{tabular}", 1)[0]
+    table = text.split(r"\subsection*{Notation}", 1)[1].split(r"\end{longtable}", 1)[0]
     rows = []
     for line in table.splitlines():
         if line.startswith(r"\raggedright") and line.rstrip().endswith(r"\tabularnewline"):

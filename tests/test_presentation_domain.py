@@ -124,11 +124,12 @@ def test_a_condition_keeps_the_part_of_open_sign():
 
 
 def test_conditions_the_others_imply_are_dropped():
-    # a cascade's twelve rates give 1 - f > 0 and 1 - x > 0; the rest follow from them
+    # a cascade's twelve rates give 1 - f > 0 and 1 - xi > 0 (its ratio x, printed xi); the rest follow from them
     from thermotheory.catalog import entry
+    from thermotheory.models import memory
 
     with P.within_domain(entry("cascade_synapse").domain()) as d:
-        assert set(d) == {1 - f, 1 - sp.Symbol("x", positive=True)}
+        assert set(d) == {1 - f, 1 - memory.x}
     x, y, mu = sp.symbols("x y mu", positive=True)
     assert P._fewest([(1 - f) * (1 - x), 1 - f, 1 - x, f * sp.exp(mu) - f + 1, x - y]) == (1 - f, 1 - x, x - y)
     assert not P._implied(x - y + mu, [1 - f])  # (ends: a rest no shorter is not tried)

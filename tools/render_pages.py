@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}: pdflatex failed", file=sys.stderr)
                 return 1
             png = first_page_png(done.pdf, out / f"{name}.png", dpi=args.dpi)
-        print(f"wrote {png.relative_to(ROOT)} ({len(done.overfull)} overfull boxes)")
+        print(f"wrote {png.relative_to(ROOT)} ({len(done.overfull)} overfull boxes, "
+              f"{len(done.too_high)} past the foot of a page)")
     return 0
 
 

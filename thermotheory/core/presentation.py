@@ -70,7 +70,7 @@ from sympy.utilities.iterables import sift
 
 from ..errors import ModelError
 from .checks import as_expression
-from .closedform import ClosedForm, latex_of, theorist_order
+from .closedform import ClosedForm, MeantName, latex_of, theorist_order
 from .layout import latex_width
 
 __all__ = ["compact", "size", "reading", "Reading", "nested_fractions", "rooted_fractions", "leading_minus",
@@ -3327,7 +3327,16 @@ def dimensionless(expr: Any, dimensions: Dimensions, scales: Sequence[sp.Symbol]
     # the scale printed in front of the dimensionless function (sympy would fold it into the fraction)
     out = f if scale == 1 else scale * f if f.is_Number else _scaled(scale, f)  # sigma_w^2, not sigma_w^2 * 1
     used = {n: _merged_roots(g) for n, g in out_groups.items() if n in out.free_symbols}  # \hat{u} = u/\sqrt{T k}
-    return ClosedForm(out, list(used.items()), {n: latex_names[n] for n in used})
+    return ClosedForm(out, list(used.items()), {n: _group_name(latex_names[n], g) for n, g in used.items()})
+
+
+def _group_name(tex: str, value: Any) -> MeantName:
+    r"""A dimensionless group's name said in words for a page's glossary, its formula the one piece of math
+    (``dimensionless group $k t / \gamma$`` for :math:`\hat t`: a glossary's math is read as the group's value)."""
+    num, den = sp.fraction(value)
+    inline = latex_of(value) if den == 1 else (f"{latex_of(num)} / " + (f"({latex_of(den)})" if den.is_Mul or den.is_Add
+                                                                         else latex_of(den)))
+    return MeantName(tex, f"dimensionless group ${inline}$", "--")
 
 
 def _hat(tex: str) -> str:

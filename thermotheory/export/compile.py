@@ -22,12 +22,14 @@ __all__ = ["Compiled", "have_pdflatex", "compile_tex", "first_page_png"]
 
 @dataclass(frozen=True)
 class Compiled:
-    """A compiled document: its PDF, whether pdflatex succeeded, its log, and the overfull boxes (pt too wide)."""
+    """A compiled document: its PDF, whether pdflatex succeeded, its log, the overfull boxes (pt too wide) and the
+    overfull pages (``too_high``: pt past the foot of a page, a table or a figure that does not break)."""
 
     pdf: Path
     ok: bool
     log: str
     overfull: tuple[float, ...]
+    too_high: tuple[float, ...] = ()
 
 
 def have_pdflatex() -> bool:
@@ -73,7 +75,8 @@ def compile_tex(tex: str, workdir: str | Path | None = None, name: str = "docume
     log_path = work / f"{name}.log"
     log = log_path.read_text(errors="replace") if log_path.exists() else done.stdout
     over = tuple(float(x) for x in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide\)", log))
-    return Compiled(work / f"{name}.pdf", done.returncode == 0, log, over)
+    high = tuple(float(x) for x in re.findall(r"Overfull \\vbox \(([0-9.]+)pt too high\)", log))
+    return Compiled(work / f"{name}.pdf", done.returncode == 0, log, over, high)
 
 
 def first_page_png(pdf: str | Path, png: str | Path, dpi: int = 80) -> Path:

@@ -314,6 +314,11 @@ def _meaning(value: Any) -> tuple[str, str]:
     raise InvalidExport(f"a glossary entry must be a meaning (a string) or a pair (meaning, units) but is {value!r}")
 
 
+#: Most symbols a glossary row lists before ``\ldots`` (a page that prints four of one quantity, the currents' mean
+#: rates of four currents, lists them all: a reader looks a symbol up by its row).
+GLOSSARY_SYMBOLS = 6
+
+
 def _meant_names(form: Any) -> list[MeantName]:
     """The names said in words (:class:`~thermotheory.core.closedform.MeantName`) of the definitions ``form`` prints:
     those its expression needs, down their chain (a name its record holds but no definition of it uses is not)."""
@@ -391,7 +396,7 @@ def glossary_rows(parts: Sequence[tuple[Any, Any]], page: PageNotation | None = 
             row[1], row[2] = extra.pop(symbols[0])
     out = []
     for symbols, meaning, units in rows.values():
-        shown = symbols[:3] + ([r"\ldots"] if len(symbols) > 3 else [])
+        shown = symbols[:GLOSSARY_SYMBOLS] + ([r"\ldots"] if len(symbols) > GLOSSARY_SYMBOLS else [])
         out.append((", ".join(f"${s}$" for s in shown), meaning, units))
     out += [(f"${symbol}$", meaning, units) for symbol, (meaning, units) in extra.items()]
     return out
@@ -401,20 +406,41 @@ def glossary_rows(parts: Sequence[tuple[Any, Any]], page: PageNotation | None = 
 _PAGE_WIDTH = 483.7
 
 
+def _printed_rows(rows: Sequence[tuple[str, str, str]], body: str) -> list[tuple[str, str, str]]:
+    r"""The glossary rows of which a symbol is printed in ``body`` (a page's LaTeX before its glossary): a glossary
+    shared by several pages (a model's, ``decoder.GLOSSARY``) gives each page only the rows of the symbols it prints.
+    Compared without braces (``\Delta\mu_\mathrm{ATP}`` is ``\Delta\mu_{\mathrm{ATP}}``), a symbol whole."""
+    def flat(tex: str) -> str:  # (braces and sizing gone; a space kept only between two letters or digits)
+        tex = re.sub(r"\s+", " ", re.sub(r"[{}]|\\left|\\right", " ", tex.replace("\\\\", " & ")))  # (row breaks)
+        return re.sub(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9\\])", "", tex).strip()
+
+    printed = flat(body)
+    out = []
+    for row in rows:
+        shown = [flat(s) for s in re.findall(r"\$([^$]+)\$", row[0])]
+        # (a symbol whole: not the N of \mathrm{SNR}, not the \sigma of \sigma_{v} when the row is \sigma alone)
+        if not shown or any(re.search(("(?<![A-Za-z\\\\])" if s[0].isalpha() else "") + re.escape(s)
+                                      + ("(?![A-Za-z0-9_])" if s[-1].isalnum() else ""), printed)
+                            for s in shown if s != r"\ldots"):
+            out.append(row)
+    return out
+
+
 def glossary_tex(rows: Sequence[tuple[str, str, str]]) -> str:
-    """The glossary as a LaTeX table that fits the page (its columns wrap)."""
+    """The glossary as a LaTeX table that fits the page (its columns wrap) and breaks across pages, its head repeated
+    (a ``longtable``: the jump page's 70 rows ran off the foot of the page in a ``tabular``)."""
     if not rows:
         return ""
     # the symbol column as wide as its widest formula (a formula does not break), within reason
     widest = max((latex_width(m) for symbols, _, _ in rows for m in re.findall(r"\$([^$]*)\$", symbols)), default=0)
     first = min(0.45, max(0.22, round(1.2 * widest / _PAGE_WIDTH + 0.01, 2)))
     lines = [r"\subsection*{Notation}", r"\begin{small}",
-             rf"\noindent\begin{{tabular}}{{@{{}}p{{{first:.2f}\textwidth}}p{{{0.70 - first:.2f}\textwidth}}"
+             rf"\begin{{longtable}}[l]{{@{{}}p{{{first:.2f}\textwidth}}p{{{0.70 - first:.2f}\textwidth}}"
              r"p{0.22\textwidth}@{}}",
-             r"symbol & meaning & units \\ \hline"]
+             r"symbol & meaning & units \\ \hline \endhead"]
     lines += [rf"\raggedright {symbols} & \raggedright {_text(meaning)} & \raggedright {_text(units) or '--'} "
               r"\tabularnewline" for symbols, meaning, units in rows]
-    lines += [r"\end{tabular}", r"\end{small}"]
+    lines += [r"\end{longtable}", r"\end{small}"]
     return "\n".join(lines)
 
 
@@ -423,7 +449,8 @@ def glossary_markdown(rows: Sequence[tuple[str, str, str]]) -> str:
     if not rows:
         return ""
     lines = ["## Notation", "", "| symbol | meaning | units |", "| --- | --- | --- |"]
-    lines += [f"| {symbols} | {_md_text(meaning).replace('|', '/')} | {_md_text(units).replace('|', '/') or '–'} |"
+    lines += [f"| {symbols} | {_md_text(meaning).replace('|', '/')} | "
+              f"{_md_text(units).replace('|', '/').replace('--', '–') or '–'} |"  # (LaTeX's en dash, "--": one)
               for symbols, meaning, units in rows]
     return "\n".join(lines)
 
@@ -1332,7 +1359,7 @@ def _given_above(shown: Mapping[str, Any], where: ClosedForm) -> set:
 
 #: The preamble of the documents written here: amsmath, 2 cm margins, displays that break across pages.
 PREAMBLE = (r"\documentclass[10pt]{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{amsmath}",
-            r"\usepackage[a4paper,margin=2cm]{geometry}", r"\allowdisplaybreaks")
+            r"\usepackage{longtable}", r"\usepackage[a4paper,margin=2cm]{geometry}", r"\allowdisplaybreaks")
 
 
 def derivation_document(title: str, body: str) -> str:
@@ -1469,6 +1496,7 @@ def write_derivation(
         labels = dict.fromkeys(m.rate_label(names) for m, _ in parts if callable(getattr(m, "rate_label", None)))
         rows += [(f"${r}_{{+}}$, ${r}_{{-}}$, ${r}$", "rates of a transition forward and back (one way: no sign)",
                   "per unit time") for r in labels]  # the label a jump model's transitions are printed with
+        rows = _printed_rows(rows, "\n".join(tex_parts))  # (a shared glossary's symbols this page does not print: none)
         cited = bibliography(_reference_keys(parts, references))
         tex_parts += [t for t in (glossary_tex(rows + extra), bibliography_tex(cited)) if t]
         md_parts += [t for t in (glossary_markdown(rows), bibliography_markdown(cited)) if t]

@@ -42,7 +42,7 @@ from ..errors import ModelError
 from ..derivation import Definition, Derivation
 
 __all__ = [
-    "tau_v", "sigma_v", "tau_n", "sigma_n", "g", "N", "v", "x", "xbar", "ATP_KT", "rho", "snr", "UNITS",
+    "tau_v", "sigma_v", "tau_n", "sigma_n", "g", "N", "v", "x", "xbar", "ATP_KT", "rho", "snr", "UNITS", "GLOSSARY",
     "one_neuron", "neuron_quantities", "population", "population_quantities", "large_population_limits",
     "heterogeneous_population", "energy_cost", "tradeoff", "optimum",
 ]
@@ -67,6 +67,19 @@ UNITS = Units(
 )
 #: The population's mean rate.
 xbar = sp.Symbol(r"\bar{x}", real=True)
+#: What each of the decoder's symbols means, and its units, for the glossaries of the pages that print them
+#: (:func:`~thermotheory.export.derivation.write_derivation`'s ``glossary``): the decoder's, the synapse's, the
+#: currents'.
+GLOSSARY = {v: ("velocity of the particle (the signal)", "speed"), x: ("rate of a neuron", "arbitrary units"),
+            xbar: ("mean rate of the population", "units of $x$"),
+            tau_v: ("correlation time of the velocity", "time"),
+            sigma_v: ("standard deviation of the velocity", "units of $v$"),
+            tau_n: ("time constant of a neuron", "time"),
+            sigma_n: ("noise amplitude of a neuron (standard deviation of its rate without input)", "units of $x$"),
+            g: ("gain of a neuron", "units of $x$ per unit of $v$"), N: "number of neurons",
+            rho: r"$\tau_n / \tau_v$", r"\mathrm{SNR}": r"signal-to-noise ratio, $g^2 \sigma_v^2 / \sigma_n^2$",
+            r"\Sigma": (r"stationary covariance; $\Sigma_{a b}$ its entries, $\Sigma_{(a, b)}$ the block of the "
+                        r"variables listed", "units of $a$ times units of $b$")}
 #: Free energy of one ATP hydrolysis in the cell, in k_B T (about 20; 50 kJ/mol at 310 K).
 ATP_KT = 20
 

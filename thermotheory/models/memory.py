@@ -39,8 +39,8 @@ of the transitions resolved by kind).
 
 Symbols (all positive): ``r`` (rate of plasticity events), ``f`` (fraction of potentiating
 events, in (0, 1)), ``q`` (switching probability of the binary synapse, in (0, 1]), ``x`` (the
-cascade's ratio, in (0, 1)), ``Delta_mu`` (in k_B T), time :data:`t`. States are the strings
-``"w"``, ``"s"`` (binary) and ``"w1".."wn"``, ``"s1".."sn"`` (cascade).
+cascade's ratio, in (0, 1), the paper's :math:`x` printed :math:`\xi`), ``Delta_mu`` (in k_B T), time
+:data:`t`. States are the strings ``"w"``, ``"s"`` (binary) and ``"w1".."wn"``, ``"s1".."sn"`` (cascade).
 """
 
 from __future__ import annotations
@@ -61,7 +61,10 @@ __all__ = [
     "event_matrices", "potentiated_start", "binary_quantities", "cascade_quantities", "memory_curves", "CASCADE_LEVELS",
 ]
 
-r, f, q, x = sp.symbols("r f q x", positive=True)
+r, f, q = sp.symbols("r f q", positive=True)
+#: The cascade's ratio of switching probabilities (Fusi, Drew and Abbott's ``x``), printed :math:`\xi`: a page that
+#: shows a sensor's signal ``x`` beside the cascade gives each letter one meaning.
+x = sp.Symbol("xi", positive=True)
 #: Free energy used by one plasticity transition (k_B T), in the cascade with reverse transitions.
 Delta_mu = sp.Symbol("Delta_mu", positive=True)
 #: Time since the memory was stored.
@@ -71,11 +74,11 @@ _S = sp.Symbol("S", positive=True)  # the memory signal, a named definition
 # stationary state: the entropy produced while forgetting is the fall of the one to the other (named definitions)
 _P0, _PT = sp.Symbol("p_0", positive=True), sp.Symbol("p_t", positive=True)
 _D0, _DT = sp.Symbol("D_0", positive=True), sp.Symbol("D_t", positive=True)
-_STRONG = "probability that the synapse is strong a time $t$ after a potentiation ($p_0 = p(0)$, just after it)"
+_STRONG = "probability that the synapse is strong (the state $s$) a time $t$ after a potentiation, and just after it"
 _KL = ("relative entropy of the synapse's state, strong with the probability on the left, to the stationary state "
        "$\\pi$ (strong with probability $f$)")
-_FORGET_NAMES = {_P0: MeantName("p_{0}", _STRONG, "--"), _PT: MeantName("p(t)", _STRONG, "--"),
-                 _D0: MeantName(r"D(p_{0} \| \pi)", _KL, "nats"), _DT: MeantName(r"D(p(t) \| \pi)", _KL, "nats")}
+_FORGET_NAMES = {_P0: MeantName("P_s(0)", _STRONG, "--"), _PT: MeantName("P_s(t)", _STRONG, "--"),
+                 _D0: MeantName(r"D(P_s(0) \| \pi)", _KL, "nats"), _DT: MeantName(r"D(P_s(t) \| \pi)", _KL, "nats")}
 _SIGNAL = MeantName("S(t)", r"memory signal: $P(\text{strong} \mid \text{potentiated}) - P(\text{strong} \mid "
                     r"\text{depressed})$", "--")
 #: Levels of the catalog's cascade.
@@ -214,8 +217,8 @@ def binary_quantities() -> Derivation:
     r"""The binary synapse's memory, in closed form (Fusi, Drew & Abbott 2005), and what forgetting costs.
 
     Keys: ``entropy_production`` (over ``[0, t]`` after a potentiation, for any ``f``:
-    :math:`D(p_0 \| \pi) - D(p(t) \| \pi)`, the chain obeying detailed balance, with :math:`p(t) = f + q (1 - f)
-    e^{-q r t}` the probability of the strong state and :math:`p_0 = p(0)`, named definitions of the closed form),
+    :math:`D(P_s(0) \| \pi) - D(P_s(t) \| \pi)`, the chain obeying detailed balance, with :math:`P_s(t) = f + q (1 -
+    f) e^{-q r t}` the probability of the strong state, named definitions of the closed form),
     ``strong`` (:math:`\pi_s = f`), ``signal`` (:math:`S(t) = q e^{-q r t}`),
     ``lifetime`` (:math:`1/(q r)`), ``information`` (:math:`I(t)` at ``f = 1/2``), and
     ``forgetting_cost`` (at ``f = 1/2``: the entropy still to be produced by the relaxation
@@ -271,7 +274,7 @@ def cascade_quantities(n: int = CASCADE_LEVELS) -> Derivation:
     --------
     >>> d = cascade_quantities(3)
     >>> d["initial_signal"]
-    1/(3 - 3*x)
+    1/(3 - 3*xi)
     """
     n = _levels(n)
     qs, _ = cascade_probabilities(n, x)

@@ -37,6 +37,7 @@ __all__ = [
     "m", "gamma", "T", "k", "u", "kappa", "T1", "T2", "t", "v", "x", "W",
     "free_velocity", "relaxation", "trapped", "dragged_trap", "dragged_work", "work_statistics",
     "jarzynski_average", "dragging_rate", "underdamped_trap", "coupled_particles", "Q", "UNITS", "OVERDAMPED_SCALES",
+    "GLOSSARY",
 ]
 
 m, gamma, T, k, u, kappa = sp.symbols("m gamma T k u kappa", positive=True)
@@ -47,6 +48,15 @@ v, x, W = sp.symbols("v x W", real=True)
 
 #: Quality factor of the trapped particle, :math:`Q = \sqrt{k m} / \gamma`.
 Q = sp.Symbol("Q", positive=True)
+#: What each of the particle's symbols means, and its units, for the glossaries of the pages that print them
+#: (the particle's, the currents').
+GLOSSARY = {v: ("velocity of the particle", "length per time"), x: ("position of the particle", "length"),
+            m: ("mass", "mass"), gamma: ("friction coefficient", "mass per time"),
+            T: ("temperature of the bath", "energy"), k: ("stiffness of the trap", "energy per squared length"),
+            u: ("speed of the trap", "length per time"), t: ("time since the start", "time"),
+            T1: ("temperature of the first bath", "energy"), T2: ("temperature of the second bath", "energy"),
+            kappa: ("stiffness of the coupling spring", "energy per squared length"),
+            Q: r"quality factor of the trap, $\sqrt{k m} / \gamma$"}
 _ENERGY = {"mass": 1, "length": 2, "time": -2}
 #: Dimensions (mass, length, time; temperatures as energies, k_B = 1), scales ``m, gamma, T``
 #: (time ``m / gamma``, thermal speed ``sqrt(T / m)``) and the group ``Q``; the others get

@@ -31,7 +31,7 @@ Two sensors:
   .. math:: l_y = \frac{\gamma (k - k_-)}{2\gamma + k + k_-} \ln\frac{\gamma + k}{\gamma + k_-}, \qquad
             \eta = \frac{1}{\Delta\mu} \ln\frac{\gamma + k}{\gamma + k_-} \to 1 \ (\gamma \to 0),
 
-  and :math:`I(x; y) = \ln 2 - h(q)` with :math:`q = (\gamma + k)/(2\gamma + k + k_-)` the
+  and :math:`I(x; y) = \ln 2 - h(p_{\mathrm{al}})` with :math:`p_{\mathrm{al}} = (\gamma + k)/(2\gamma + k + k_-)` the
   probability that the sensor is aligned and ``h`` the binary entropy.
 - :func:`receptor`: a receptor that binds the ligand at rate :math:`k c_x` and releases it at
   rate :math:`\omega` (the second model of the paper): no energy is spent inside the cell, and
@@ -68,7 +68,10 @@ gamma, k, omega = sp.symbols("gamma k omega", positive=True)
 Delta_mu = sp.Symbol("Delta_mu", positive=True)
 #: Low and high ligand concentrations (in units where the binding rate is ``k c``).
 c_0, c_1 = sp.symbols("c_0 c_1", positive=True)
-_Q = sp.Symbol("q", positive=True)  # the probability that the sensor is aligned, a named definition
+#: The probability that the sensor is aligned, a named definition (:math:`p_{\mathrm{al}}`: ``q`` is a binary synapse's
+#: switching probability on the pages that show both).
+_Q = sp.Symbol("p_al", positive=True)
+_ALIGNED = r"p_{\mathrm{al}}"
 #: The four states ``(x, y)``.
 STATES = ((0, 0), (0, 1), (1, 0), (1, 1))
 
@@ -175,9 +178,9 @@ def sensor_quantities(model: MarkovJumpProcess | None = None) -> Derivation:
         return name, Definition(name, bound.latex(), description, check=bound), value
 
     return Derivation(model, [
-        ("aligned", Definition("aligned", r"q", "probability that the sensor's state equals the signal's"), q),
+        ("aligned", Definition("aligned", _ALIGNED, "probability that the sensor's state equals the signal's"), q),
         own("information", R.mutual_information.of("x", "y"), "mutual information between signal and sensor",
-            ClosedForm(sp.log(2) - _binary_entropy(_Q), [(_Q, q)], {_Q: "q"})),
+            ClosedForm(sp.log(2) - _binary_entropy(_Q), [(_Q, q)], {_Q: _ALIGNED})),
         own("information_flow", R.information_flow.of("y"), "learning rate of the sensor", flux * ln_ratio),
         own("heat_rate", R.heat_rate.of("y"), "heat rate of the sensor (free energy of the alignments)",
             flux * Delta_mu),

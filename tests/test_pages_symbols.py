@@ -1,0 +1,134 @@
+r"""Every symbol a page prints is said in words in its glossary (issue #24, item 6: "No page says in words what
+:math:`l_x`, :math:`\Phi_x`, :math:`C_x`, :math:`T_{v \to x}` are").
+
+The synapse page printed the decoder's :math:`g, \sigma_v, \tau_n` and its dimensionless groups :math:`\rho,
+\mathrm{SNR}, \hat\kappa` with no row; the jump page its rates :math:`\alpha, \beta, k_1, \dots`. The scan reads each
+committed Markdown page (``THERMOTHEORY_PAGES`` for pages regenerated elsewhere): the symbols on the right of each
+closed form and definition, and in the model's equations (a transition's rates, not its states), must each be a
+symbol of a row of the page's Notation table or a name the page defines (``C_1 = \dots``). Differentials, Wiener
+increments, Euler's number, the variables of an integral and the index of a sum are not symbols of the page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = Path(os.environ.get("THERMOTHEORY_PAGES") or ROOT / "docs" / "derivations")
+
+_SUB = (r"(?:\^\{\\mathrm\{\w+\}\})?(?:_\{(?:[^{}]|\{[^{}]*\})*\}|_[A-Za-z0-9])?"
+        r"(?:\^\{\\mathrm\{\w+\}\})?")  # (a subscript, an upright superscript: T^{\mathrm{path}}_{v \to y})
+#: One symbol: a hatted or barred letter, an upright name, a difference written as one symbol (``\Delta\mu``), a
+#: command (a Greek letter), a letter; each with its subscript.
+_TOKEN = re.compile(r"\\(?:hat|bar)\{\\?[A-Za-z]+\}" + _SUB + r"|\\mathrm\{[A-Za-z]+\}" + _SUB
+                    + r"|\\Delta\s?\\?[A-Za-z]+" + _SUB + r"|\\[A-Za-z]+" + _SUB + r"|(?<![\\A-Za-z])[A-Za-z]" + _SUB)
+#: Commands that are no symbol of a page (functions, operators, spacing, delimiters, constants).
+_NOT_SYMBOLS = {
+    r"\frac", r"\left", r"\right", r"\ln", r"\sqrt", r"\log", r"\exp", r"\sin", r"\cos", r"\cosh", r"\sinh", r"\tanh",
+    r"\det", r"\infty", r"\sum", r"\int", r"\limits", r"\pi", r"\dot", r"\big", r"\lim", r"\to", r"\langle",
+    r"\rangle", r"\tbinom", r"\binom", r"\displaystyle", r"\notag", r"\quad", r"\qquad", r"\mid", r"\ldots", r"\dots",
+    r"\cdot", r"\partial", r"\le", r"\leq", r"\ge", r"\geq", r"\rightleftharpoons", r"\rightarrow", r"\tfrac",
+    r"\prime", r"\Big", r"\bigg", r"\times", r"\arcsin", r"\arctan", r"\mathcal", r"\in"}
+_PLAIN = {"d", "e", "i"}  # a differential, Euler's number, the imaginary unit
+
+
+def _flat(token: str) -> str:
+    return re.sub(r"[{}\s]", "", token)
+
+
+def symbols(tex: str) -> set[str]:
+    """The symbols ``tex`` prints (each without braces or spaces)."""
+    tex = tex.replace("\\\\", " ")
+    tex = re.sub(r"\\(?:operatorname|text)\{[^}]*\}", " ", tex)
+    tex = re.sub(r"\\begin\{[^}]*\}|\\end\{[^}]*\}|\[\d+ex\]", " ", tex)
+    dummies = {_flat(t) for t in re.findall(r"\\,\s*d\s*([A-Za-z]" + _SUB + ")", tex)} if r"\int" in tex else set()
+    dummies |= set(re.findall(r"\\sum_\{([A-Za-z\\]+)=", tex))
+    tex = re.sub(r"(\\sum|\\int|\\limits|\\lim)_\{(?:[^{}]|\{[^{}]*\})*\}(\^\{(?:[^{}]|\{[^{}]*\})*\}|\^\\?\w+)?", " ",
+                 tex)
+    tex = re.sub(r"(?<![\\A-Za-z])d(?:t|W" + _SUB + r")(?![A-Za-z])", " ", tex)  # a time step, a Wiener increment
+    tex = re.sub(r"(?<![\\A-Za-z])d([A-Za-z])", r"d \1", tex)  # dv: the variable v
+    out = set()
+    for match in _TOKEN.finditer(tex):
+        token = _flat(match.group(0))
+        base = re.sub(r"_.*", "", token)
+        if base in _NOT_SYMBOLS or token in _PLAIN or token in dummies or base in dummies:
+            continue
+        out.add(token)
+    return out
+
+
+def _label(tex: str) -> set[str]:
+    """A label as the page's rows and definitions give it, and its head (``I_t`` of ``I_{t}(w; \\mu)``, ``D`` of
+    ``D(p_{0} \\| \\pi)``): a form that holds the label writes it whole, its head among the symbols."""
+    head = _TOKEN.search(tex.replace(r"\dot ", "").replace(r"\lim", " "))
+    return {_flat(tex)} | ({_flat(head.group(0))} if head is not None else set())
+
+
+def unexplained(text: str) -> list[str]:
+    """The symbols a Markdown page prints that neither its Notation table nor its definitions name."""
+    body, table = text.split("## Notation", 1)
+    table = table.split("\n## ", 1)[0]
+    known: set[str] = set()
+    for row in table.splitlines():
+        if row.startswith("| $"):
+            cell = row[2:].split(" | ", 1)[0]
+            known |= {h for label in re.findall(r"\$([^$]+)\$", cell) for h in _label(label)}
+    lines = re.findall(r"^- \$(.*)\$\s*$", body, re.M)
+    defined = {h for line in lines if " = " in line for h in _label(line.split(" = ", 1)[0])}
+    used: set[str] = set()
+    for line in lines:
+        used |= symbols(line.split(" = ", 1)[1] if " = " in line else line)
+    for model in re.findall(r"\$\$(.*?)\$\$", body, re.S):
+        for row in model.split("\\\\"):
+            if r"\rightleftharpoons" in row or r"\rightarrow" in row:  # a transition: its rates, not its states
+                row = row.split(":", 1)[1] if ":" in row else ""
+            used |= symbols(row.split("&=", 1)[1] if "&=" in row else row)
+    return sorted(s for s in used if s not in known and s not in defined
+                  and not (s.startswith(r"\Sigma") and r"\Sigma" in known))  # (its entries, said with it)
+
+
+def test_the_scan_finds_a_symbol_without_a_row_and_reads_the_rest():
+    page = ("# T\n\n$$\\begin{aligned} dv &= - \\frac{v}{\\tau_{v}}\\, dt + \\sqrt{2 D}\\, dW_{v} \\end{aligned}$$\n\n"
+            "- $I = \\frac{1}{2} \\ln{\\left(1 + \\frac{\\Sigma_{v x}}{C_{1}} \\right)} + \\int\\limits_{0}^{1} k^{2}\\, dk$\n"
+            "- $C_{1} = g e^{-t} + \\Delta\\mu_{\\mathrm{ATP}} \\sum_{\\mu=1}^{d} \\phi_{\\mu}$\n\n## Notation\n\n"
+            "| symbol | meaning | units |\n| --- | --- | --- |\n| $I$ | information | nats |\n"
+            "| $v$, $\\tau_{v}$ | velocity, its time | -- |\n| $\\Sigma$ | covariance | -- |\n"
+            "| $\\Delta\\mu_\\mathrm{ATP}$ | free energy | nats |\n")
+    assert unexplained(page) == ["D", r"\phi_\mu", "g", "t"]
+
+
+def results_without_rows(text: str) -> list[str]:
+    """The labels of a Markdown page's results (the lines of each section before its ``where``) that its Notation
+    table has no row for."""
+    body, table = text.split("## Notation", 1)
+    cells = {_flat(label) for row in table.split("\n## ", 1)[0].splitlines() if row.startswith("| $")
+             for label in re.findall(r"\$([^$]+)\$", row[2:].split(" | ", 1)[0])}
+    out = []
+    for section in re.split(r"^## ", body, flags=re.M):
+        for line in section.split("\nwhere\n", 1)[0].splitlines():
+            if line.startswith("- $") and " = " in line and not any(_flat(line[3:]).startswith(c + "=")
+                                                                     for c in cells):
+                out.append(line[3:].split(" = ", 1)[0])
+    return out
+
+
+PAGES_MD = sorted(PAGES.glob("*.md"))
+
+
+@pytest.mark.parametrize("page", PAGES_MD, ids=lambda p: p.name)
+def test_every_result_of_a_page_has_its_row(page):
+    missing = results_without_rows(page.read_text())
+    assert not missing, f"{page.name}: no glossary row for the results {missing}"
+
+
+@pytest.mark.parametrize("page", PAGES_MD, ids=lambda p: p.name)
+def test_every_symbol_of_a_page_is_in_its_glossary(page):
+    text = page.read_text()
+    if "## Notation" not in text:
+        pytest.fail(f"{page.name} has no glossary")
+    missing = unexplained(text)
+    assert not missing, f"{page.name} prints {missing} without a glossary row"
