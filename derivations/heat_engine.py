@@ -51,6 +51,7 @@ import sympy as sp  # noqa: E402
 import thermotheory as tt  # noqa: E402
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
 from thermotheory.derivation import Definition, Derivation  # noqa: E402
+from thermotheory.models import engine as E  # noqa: E402
 
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
 out = output_dir(__file__)
@@ -372,16 +373,6 @@ tex, md = write_derivation(
          "and the entropy production over $[0, t]$. First, the protocol that changes the stiffness from "
          "lambda_i to lambda_f in the time t_f with the least mean work, at $T = 1$ (Schmiedl and Seifert 2007, "
          "case 2): it jumps at the start and at the end.",
-    glossary={x: ("position of the particle", "length"), s: ("time along the protocol", "time"),
-              r"\lambda(s)": ("stiffness of the trap", "energy per squared length"),
-              r"T(s)": ("temperature of the bath", "energy"),
-              li: ("stiffness at the start of the protocol", "energy per squared length"),
-              lf: ("stiffness at its end", "energy per squared length"), tf: ("duration of the protocol", "time"),
-              Th: ("temperature of the hot bath", "energy"), Tc: ("temperature of the cold bath", "energy"),
-              t1: ("duration of the hot isotherm", "time"), t3: ("duration of the cold isotherm", "time"),
-              w1: ("variance of the position at the start of the hot isotherm", "squared length"),
-              w2: ("variance of the position at its end", "squared length"),
-              r"Q_{h}": ("heat drawn from the hot bath on the hot isotherm", "energy"),
-              r"\eta_C": ("Carnot's efficiency", "--")},
+    glossary={k: v for k, v in E.GLOSSARY.items() if k != "c"},  # (the page says what its c is)
     references=["schmiedl2007", "schmiedl2008"])
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -207,13 +207,7 @@ tex, md = write_derivation(
          "(Goldt and Seifert 2017). The weights' mean and heat under a step or a ramp come from the linear engine; "
          "the Gaussian integrals that remain are done by mpmath. One weight learning one label reaches "
          "efficiency 1 for slow ramps and strong drives.",
-    glossary={D.omega: ("the weight", "--"), omega_n: ("weight $n$ of many", "--"),
-              D.nu: ("strength of the drive: the learning rate", "--"),
-              D.sigma_T: ("the true label, $\\pm 1$", "--"), D.t: ("time, in units of the weights' relaxation time",
-                                                                 "--"),
-              D.tau: ("duration of the ramp", "units of $t$"), r"h(t)": ("the drive: a step, or a ramp over $\\tau$",
-                                                                     "--"),
-              D.alpha: ("labels per weight, $P / N$", "--"), f_n: ("Hebbian force on weight $n$", "--"),
+    glossary={**D.GLOSSARY, omega_n: ("weight $n$ of many", "--"), f_n: ("Hebbian force on weight $n$", "--"),
               r"c(t)": ("gain of the protocol applied, $c_{\\mathrm{step}}$ or $c_{\\mathrm{ramp}}$", "--"),
               r"q(t)": ("heat per squared force of the protocol applied", "nats")},
     references=["goldt2017", "goldt2017njp"])

@@ -227,18 +227,6 @@ tex, md = write_derivation(
          "linear relaxations with white noises, in its stationary state. The synapse holds less information about "
          "the velocity than the neuron does (data processing), and it dissipates even when the neuron carries no "
          "signal ($g = 0$): it is driven by the neuron's own noise (Karbowski 2024).",
-    glossary={**B.GLOSSARY, r"h(t)": ("the drive, rising from 0 to 1: a step, or a ramp over the time $\\tau_r$", "--"),
-              C.w: ("synaptic weight", "arbitrary units"), C.tau_w: ("time constant of the synapse", "time"),
-              C.sigma_w: ("spread of the weight at equilibrium", "units of $w$"),
-              C.kappa: ("coupling of the synapse to the neuron",
-                        "units of $w$ per unit of $x$ (per squared unit of $x$ in the BCM rule)"),
-              C.lam: ("learning gain", "units of $w$ per unit of $\\mu$"),
-              C.mu: ("the static quantity learned", "arbitrary units"),
-              C.s_mu: ("spread of the static quantity", "units of $\\mu$"),
-              C.tau_r: ("rise time of the ramp", "time"), C.t_w: ("duration of the step drive", "time"),
-              C.t: ("time since the drive started", "time"),
-              C.r_0: ("rate around which the neuron fires", "units of $x$"),
-              C.theta: ("threshold of the BCM rule", "units of $x$"),
-              C.I_th: ("information threshold of the memory", "nats")},
+    glossary={**B.GLOSSARY, **C.GLOSSARY},
     references=["karbowski2024", "goldt2017", "bienenstock1982"])
 print(f"wrote {tex}, {md} and {fig_path}")

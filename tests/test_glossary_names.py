@@ -91,11 +91,13 @@ def test_a_page_keeps_the_rows_of_the_symbols_it_prints():
     from thermotheory.export.derivation import _printed_rows
     rows = [("$N$", "number", ""), ("$x$", "rate", ""), (r"$\sigma$", "a symbol printed only with an index", ""),
             ("$c(t)$", "gain", ""), (r"$\Delta\mu_\mathrm{ATP}$", "free energy", "nats"), (r"$\sigma_{v}$", "", ""),
-            ("$I(v; w)$, $I(v; x)$", "information", "nats")]
+            ("$I(v; w)$, $I(v; x)$", "information", "nats"), ("$h$", "a rate: here only an index, T_h", ""),
+            ("$o$", r"a letter: here only in \mathrm{tot}", ""), (r"$\mathrm{SNR}$", "signal-to-noise ratio", "")]
     body = (r"\mathrm{SNR} + \Sigma_{x w} \sigma_{v} c{\left(t \right)} e^{\Delta\mu_{\mathrm{ATP}}} \\"
-            "\n" r"I(v; w) &= 1")  # (a result after a row break: the synapse page lost its rows so)
+            "\n" r"I(v; w) &= g x T_{h} \dot S^{\mathrm{tot}}")  # (a result after a row break: the synapse page lost
+    # its rows so)
     kept = [meaning for _, meaning, _ in _printed_rows(rows, body)]
-    assert kept == ["rate", "gain", "free energy", "", "information"]
+    assert kept == ["rate", "gain", "free energy", "", "information", "signal-to-noise ratio"]
 
 
 def test_the_shared_glossaries_describe_their_models_symbols():
@@ -119,3 +121,24 @@ def test_a_long_glossary_breaks_across_pages():
     assert not done.too_high and not done.overfull, (done.too_high, done.overfull)
     pages = re.search(r"Output written on \S+ \((\d+) pages?", done.log)
     assert pages and int(pages.group(1)) >= 3, done.log[-500:]  # (the table took several pages)
+
+
+def test_every_glossary_of_the_catalog_covers_its_models_parameters():
+    from thermotheory.catalog import _GLOSSARIES
+    for name in _GLOSSARIES:
+        item = entry(name)
+        missing = [p for p in getattr(item.model(), "parameters", ()) if p not in item.glossary]
+        assert not missing, f"{name}: no meaning for {missing}"
+
+
+def test_a_report_says_what_the_parameters_it_prints_are():
+    """A report listed its quantities and named parts but not its model's parameters (``r, f, q`` of the binary
+    synapse stood in its assumptions without a word); it lists those it prints, not the others of its module
+    (``\\Delta\\mu``, the cascade's)."""
+    tex = report_tex(entry("binary_synapse"))
+    table = tex[tex.index(r"\subsection*{Notation}"):]
+    for symbol, said in (("r", "rate of plasticity events"), ("f", "potentiate"), ("q", "switches")):
+        assert re.search(rf"\$\s*{symbol}\s*\$ & \\raggedright [^&]*{said}", table), (symbol, table)
+    assert r"\Delta\mu" not in table and r"\xi" not in table
+    # its starting distribution is written as its closed forms write it (the report said p_s(0), its forms P_s(0))
+    assert r"P_{s}(0) = f + q \left(1 - f\right)" in tex and "p_{s}(0)" not in tex

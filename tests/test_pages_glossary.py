@@ -168,7 +168,7 @@ def test_every_catalog_report_has_a_glossary_without_plain_text_math():
     for name in CATALOG:
         item = entry(name)
         _, page, parts = _page(item, {n: None for n in item.quantities})
-        for symbol, meaning, units in glossary_rows(parts, page):
+        for symbol, meaning, units in glossary_rows(parts, page, item.glossary or None):  # (the model's too)
             rows += 1
             for text in (meaning, units):  # the units column too: "units of $x$ per unit of $v$"
                 if plain_math(text):

@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -108,6 +108,9 @@ class CatalogEntry:
         For a model whose drift or noise follows a protocol too long to print: ``shown()`` gives
         the model with the protocol as named functions of the time, which :attr:`protocol`
         (LaTeX paragraphs) defines, for reports.
+    glossary : mapping, optional
+        What the model's symbols mean, and their units (a models module's ``GLOSSARY``), for the
+        report's glossary: it lists those the report prints.
 
     Examples
     --------
@@ -128,6 +131,7 @@ class CatalogEntry:
     numeric: bool = False
     shown: Callable[[], Any] | None = None
     protocol: tuple[str, ...] = ()
+    glossary: Mapping[Any, Any] = field(default_factory=dict)
 
     def model(self, values: Mapping[sp.Symbol, float] | None = None) -> Any:
         """The model: symbolic, or for a numeric entry built at ``values`` (default: the defaults)."""
@@ -723,6 +727,21 @@ _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
 }
 #: Names of the catalog's models.
 CATALOG = tuple(_BUILDERS)
+#: What each entry's symbols mean (its models modules' ``GLOSSARY``), for its report's glossary. Entries left out (the
+#: cascade of three variables, cold damping, the lattices) print their parameters without a row.
+_GLOSSARIES: dict[str, Mapping[Any, Any]] = {
+    **dict.fromkeys(("free_particle", "trapped", "dragged_trap", "relaxation", "underdamped_trap", "gyrator"),
+                    P.GLOSSARY),
+    **dict.fromkeys(("decoder", "population", "heterogeneous"), B.GLOSSARY),
+    **dict.fromkeys(("tracking", "learning_step", "learning_ramp", "learning_pulse", "storing", "bcm"),
+                    {**B.GLOSSARY, **C.GLOSSARY}),
+    **dict.fromkeys(("one_weight", "many_weights"), D.GLOSSARY),
+    **dict.fromkeys(("optimal_protocol", "heat_engine"), engine.GLOSSARY),
+    **dict.fromkeys(("ion_channel", "ion_channel_step"), K_ion.GLOSSARY),
+    **dict.fromkeys(("atp_sensor", "receptor"), R_rec.GLOSSARY),
+    **dict.fromkeys(("binary_synapse", "cascade_synapse"), M_mem.GLOSSARY),
+    "proofreading": H_pr.GLOSSARY, "ion_pump": G_pump.GLOSSARY,
+}
 
 
 @functools.lru_cache(maxsize=None)
@@ -736,4 +755,5 @@ def entry(name: str) -> CatalogEntry:
     """
     if name not in _BUILDERS:
         raise ModelError(f"unknown model {name!r}; the models are: {', '.join(CATALOG)}")
-    return _BUILDERS[name]()
+    built = _BUILDERS[name]()
+    return built if built.glossary or name not in _GLOSSARIES else replace(built, glossary=_GLOSSARIES[name])

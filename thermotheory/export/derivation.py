@@ -411,6 +411,8 @@ def _printed_rows(rows: Sequence[tuple[str, str, str]], body: str) -> list[tuple
     shared by several pages (a model's, ``decoder.GLOSSARY``) gives each page only the rows of the symbols it prints.
     Compared without braces (``\Delta\mu_\mathrm{ATP}`` is ``\Delta\mu_{\mathrm{ATP}}``), a symbol whole."""
     def flat(tex: str) -> str:  # (braces and sizing gone; a space kept only between two letters or digits)
+        tex = re.sub(r"\\(mathrm|text|operatorname)\{([^{}]*)\}", lambda m: "\\" + m[1] + re.sub(r"\W", "", m[2]),
+                     tex)  # (an upright word is one token: not the t of \mathrm{tot})
         tex = re.sub(r"\s+", " ", re.sub(r"[{}]|\\left|\\right", " ", tex.replace("\\\\", " & ")))  # (row breaks)
         return re.sub(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9\\])", "", tex).strip()
 
@@ -418,8 +420,9 @@ def _printed_rows(rows: Sequence[tuple[str, str, str]], body: str) -> list[tuple
     out = []
     for row in rows:
         shown = [flat(s) for s in re.findall(r"\$([^$]+)\$", row[0])]
-        # (a symbol whole: not the N of \mathrm{SNR}, not the \sigma of \sigma_{v} when the row is \sigma alone)
-        if not shown or any(re.search(("(?<![A-Za-z\\\\])" if s[0].isalpha() else "") + re.escape(s)
+        # (a symbol whole: not the N of \mathrm{SNR}, not the \sigma of \sigma_{v} when the row is \sigma alone, not
+        # the index c of T_c)
+        if not shown or any(re.search(("(?<![A-Za-z_\\\\])" if s[0].isalpha() else "") + re.escape(s)
                                       + ("(?![A-Za-z0-9_])" if s[-1].isalnum() else ""), printed)
                             for s in shown if s != r"\ldots"):
             out.append(row)

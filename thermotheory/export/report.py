@@ -16,8 +16,9 @@ from ..core.layout import align_rows
 from ..core.presentation import current_domain, one_form_per_sum, positive_sums, within_domain
 from ..derivation import Definition, Derivation
 from ..core.invariance import group_rows
-from .derivation import (PREAMBLE, PageNotation, bibliography, bibliography_tex, composite_rows, glossary_rows,
-                         glossary_tex, page_namer, quantity_lines, shown_forms, tex_title, _reference_keys, _text)
+from .derivation import (PREAMBLE, PageNotation, _printed_rows, _reference_keys, _text, bibliography, bibliography_tex,
+                         composite_rows, glossary_rows, glossary_tex, page_namer, quantity_lines, shown_forms,
+                         tex_title)
 from .model_latex import model_latex_lines
 from .layout import tex_text
 
@@ -128,8 +129,8 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
         starts = {repr(b.arguments["initial"]): b.arguments["initial"] for b in item.quantities.values()
                   if "initial" in b.arguments}
         for initial in starts.values():
-            if hasattr(model, "states"):  # a Markov jump process starts from a distribution over its states
-                start = ", ".join(rf"p_{{{s}}}(0) = {latex_of(p)}" for s, p in initial.items())
+            if hasattr(model, "states"):  # a jump process starts from a distribution (P_s(0), as forms write it)
+                start = ", ".join(rf"P_{{{s}}}(0) = {latex_of(p)}" for s, p in initial.items())
                 lines.append(r"\item the quantities are taken at the time in their notation (heat and entropy "
                              rf"production over $[0, t]$) from the distribution ${start}$ over the states;")
                 continue
@@ -210,8 +211,8 @@ def _report_tex(item: CatalogEntry, table=None) -> str:
         if item.unchecked():
             names = ", ".join(f"${symbol[n]}$" for n in item.unchecked())
             lines += ["", rf"Not checked (no Monte Carlo estimator: a constant of the model): {names}."]
-    rows = glossary_rows(parts, page)
-    rows += group_rows(list(shown.values()), rows)
+    rows = glossary_rows(parts, page, item.glossary or None)  # (the model's symbols: those the report prints)
+    rows = _printed_rows(rows + group_rows(list(shown.values()), rows), "\n".join(lines))
     rows += composite_rows(namer, rows)
     lines += [t for t in (glossary_tex(rows), bibliography_tex(bibliography(_reference_keys(parts)))) if t]
     lines.append(r"\end{document}")

@@ -34,7 +34,7 @@ from ..derivation import Definition
 
 __all__ = ["lambda_i", "lambda_f", "t_f", "s", "T_h", "T_c", "w_1", "w_2", "t_1", "t_3", "x", "optimal_rate",
            "optimal_stiffness", "optimal_protocol", "engine_stiffness", "heat_engine", "shown_trap",
-           "optimal_protocol_seed", "heat_engine_seed", "optimal_protocol_tex", "HEAT_ENGINE_TEX"]
+           "optimal_protocol_seed", "heat_engine_seed", "optimal_protocol_tex", "HEAT_ENGINE_TEX", "GLOSSARY"]
 
 #: Stiffness at the start and the end, and duration of the optimal protocol (Schmiedl & Seifert 2007).
 lambda_i, lambda_f, t_f = sp.symbols("lambda_i lambda_f t_f", positive=True)
@@ -46,6 +46,21 @@ T_h, T_c, w_1, w_2, t_1, t_3 = sp.symbols("T_h T_c w_1 w_2 t_1 t_3", positive=Tr
 #: The particle's position.
 x = sp.Symbol("x", real=True)
 
+
+#: What each of the trap's and the engine's symbols means, and its units, for the glossaries of the pages and reports
+#: that print them.
+GLOSSARY = {x: ("position of the particle", "length"), s: ("time along the protocol", "time"),
+            r"\lambda(s)": ("stiffness of the trap", "energy per squared length"),
+            r"T(s)": ("temperature of the bath", "energy"),
+            lambda_i: ("stiffness at the start of the protocol", "energy per squared length"),
+            lambda_f: ("stiffness at its end", "energy per squared length"), t_f: ("duration of the protocol", "time"),
+            T_h: ("temperature of the hot bath", "energy"), T_c: ("temperature of the cold bath", "energy"),
+            t_1: ("duration of the hot isotherm", "time"), t_3: ("duration of the cold isotherm", "time"),
+            w_1: ("variance of the position at the start of the hot isotherm", "squared length"),
+            w_2: ("variance of the position at its end", "squared length"),
+            r"Q_{h}": ("heat drawn from the hot bath on the hot isotherm", "energy"),
+            r"\eta_C": ("Carnot's efficiency", "--"), "c": ("rate of the optimal protocol: the variance is "
+                                                            "$(1 + c s)^2 / \\lambda_i$", "per unit time")}
 
 #: The rate of the optimal protocol as a name (:func:`optimal_rate` its value): the seed's closed forms hold it.
 _RATE = sp.Symbol("c", real=True)

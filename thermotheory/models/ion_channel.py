@@ -45,12 +45,15 @@ from ..errors import ModelError
 
 __all__ = [
     "alpha", "beta", "n_0", "t", "GATES", "n_inf", "n_of_t", "potassium_channel", "binomial_start", "hh_rates",
-    "occupancy", "bernoulli_kl", "channel_quantities", "step_quantities",
+    "occupancy", "bernoulli_kl", "channel_quantities", "step_quantities", "GLOSSARY",
 ]
 
 alpha, beta = sp.symbols("alpha beta", positive=True)
 #: The gating variable (fraction of open gates) at the start of a relaxation.
 n_0 = sp.Symbol("n_0", positive=True)
+#: What each of the channel's symbols means, and its units, for the glossaries of the pages and reports that print them.
+GLOSSARY = {alpha: ("opening rate of one gate", "per unit time"), beta: ("closing rate of one gate", "per unit time"),
+            n_0: ("open fraction of one gate before the voltage step", "--")}
 #: Time.
 t = sp.Symbol("t", positive=True)
 #: Number of gates of the potassium channel.

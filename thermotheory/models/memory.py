@@ -59,6 +59,7 @@ from ..errors import ModelError
 __all__ = [
     "r", "f", "q", "x", "Delta_mu", "t", "binary_synapse", "cascade", "cascade_states", "cascade_probabilities",
     "event_matrices", "potentiated_start", "binary_quantities", "cascade_quantities", "memory_curves", "CASCADE_LEVELS",
+    "GLOSSARY",
 ]
 
 r, f, q = sp.symbols("r f q", positive=True)
@@ -69,6 +70,14 @@ x = sp.Symbol("xi", positive=True)
 Delta_mu = sp.Symbol("Delta_mu", positive=True)
 #: Time since the memory was stored.
 t = sp.Symbol("t", positive=True)
+#: What each of the synapses' symbols means, and its units, for the glossaries of the pages and reports that print
+#: them.
+GLOSSARY = {r: ("rate of plasticity events", "per unit time"),
+            f: ("fraction of plasticity events that potentiate", "--"),
+            q: ("probability that a plasticity event switches the binary synapse", "--"),
+            x: ("ratio of the cascade's switching probabilities from one level to the next", "--"),
+            Delta_mu: ("free energy used by one plasticity transition (the cascade with reverse transitions)", "nats"),
+            t: ("time since the memory was stored", "time")}
 _S = sp.Symbol("S", positive=True)  # the memory signal, a named definition
 # the probability of the strong state just after a potentiation and at t, and their relative entropies to the
 # stationary state: the entropy produced while forgetting is the fall of the one to the other (named definitions)

@@ -57,7 +57,7 @@ __all__ = [
     "nu", "tau", "alpha", "t", "omega", "sigma_T",
     "one_weight", "drive_response", "one_weight_quantities", "many_weights_quantities",
     "hebbian_limit", "hebbian_supremum", "simulate_learning",
-    "hebbian_force", "many_weights", "many_weights_start", "many_weights_forms", "one_weight_forms",
+    "hebbian_force", "many_weights", "many_weights_start", "many_weights_forms", "one_weight_forms", "GLOSSARY",
 ]
 
 nu, tau, alpha = sp.symbols("nu tau alpha", positive=True)
@@ -66,6 +66,12 @@ t = synapse.t
 omega = sp.Symbol("omega", real=True)
 #: The true label (``+1`` or ``-1``), a parameter of :func:`one_weight`.
 sigma_T = sp.Symbol("sigma_T", real=True)
+#: What each of the perceptron's symbols means, and its units, for the glossaries of the pages and reports that print
+#: them.
+GLOSSARY = {omega: ("the weight", "--"), nu: ("strength of the drive: the learning rate", "--"),
+            sigma_T: ("the true label, $\\pm 1$", "--"), t: ("time, in units of the weights' relaxation time", "--"),
+            tau: ("duration of the ramp", "units of $t$"), r"h(t)": ("the drive: a step, or a ramp over $\\tau$", "--"),
+            alpha: ("labels per weight, $P / N$", "--")}
 
 
 def _protocol(kind: str) -> sp.Expr:

@@ -35,11 +35,18 @@ from ..core.jump import JumpCurrent, MarkovJumpProcess
 from ..derivation import Definition, Derivation
 
 __all__ = ["k_on", "kappa", "Delta", "m", "l", "w", "STATES", "proofreading", "product_currents",
-           "proofreading_quantities"]
+           "proofreading_quantities", "GLOSSARY"]
 
 k_on, kappa, m, l, w = sp.symbols("k_on kappa m l w", positive=True)
 #: Discrimination free energy between the wrong and the right substrate (k_B T).
 Delta = sp.Symbol("Delta", positive=True)
+#: What each of the scheme's symbols means, and its units, for the glossaries of the pages and reports that print them.
+GLOSSARY = {k_on: ("rate at which the enzyme binds a substrate", "per unit time"),
+            kappa: ("rate at which the right substrate unbinds", "per unit time"),
+            Delta: ("discrimination: the wrong substrate unbinds and is discarded $e^{\\Delta}$ times faster", "--"),
+            m: ("activation rate of a complex (one ATP)", "per unit time"),
+            l: ("rate at which an activated right complex is discarded", "per unit time"),
+            w: ("rate at which an activated complex makes the product", "per unit time")}
 _PE = sp.Symbol("p_E", positive=True)  # the free enzyme's probability, a named definition
 #: The states: free enzyme, right and wrong complexes, and their activated forms.
 STATES = ("E", "R", "R*", "W", "W*")

@@ -67,13 +67,19 @@ from ..core.jump_forms import probability_current
 from ..derivation import Definition, Derivation
 
 __all__ = ["k_1", "k_2", "k_3", "k_4", "s", "Delta_mu_ATP", "Delta_mu_ion", "STATES", "RESERVOIRS", "ion_pump",
-           "ion_current", "slip_current", "ring_weights", "ring_current", "pump_quantities"]
+           "ion_current", "slip_current", "ring_weights", "ring_current", "pump_quantities", "GLOSSARY"]
 
 k_1, k_2, k_3, k_4, s = sp.symbols("k_1 k_2 k_3 k_4 s", positive=True)
 #: Free energy of one ATP hydrolysis (k_B T).
 Delta_mu_ATP = sp.Symbol("Delta_mu_ATP", positive=True)
 #: Electrochemical free energy of the ions moved out per cycle (k_B T).
 Delta_mu_ion = sp.Symbol("Delta_mu_ion", positive=True)
+#: What each of the pump's symbols means, and its units, for the glossaries of the pages and reports that print them.
+GLOSSARY = {**{k: (f"rate of step {i} of the pump's cycle", "per unit time")
+               for i, k in enumerate((k_1, k_2, k_3, k_4), start=1)},
+            Delta_mu_ATP: ("free energy of one ATP hydrolysis", "nats"),
+            Delta_mu_ion: ("free energy stored in the ion gradient by one cycle", "nats"),
+            r"\Delta s": ("entropy a transition carries into its reservoir (the one named beside it)", "nats")}
 #: The states, in the order of the cycle.
 STATES = ("E_1", "E_1Na", "E_2PNa", "E_2P")
 #: The reservoir each step of the cycle exchanges with.

@@ -60,7 +60,7 @@ from ..derivation import Definition, Derivation
 
 __all__ = [
     "gamma", "k", "Delta_mu", "c_0", "c_1", "omega", "STATES", "two_state_sensor", "sensor", "receptor",
-    "sensor_forms", "sensor_quantities", "receptor_quantities", "sensory_capacity",
+    "sensor_forms", "sensor_quantities", "receptor_quantities", "sensory_capacity", "GLOSSARY",
 ]
 
 gamma, k, omega = sp.symbols("gamma k omega", positive=True)
@@ -68,6 +68,13 @@ gamma, k, omega = sp.symbols("gamma k omega", positive=True)
 Delta_mu = sp.Symbol("Delta_mu", positive=True)
 #: Low and high ligand concentrations (in units where the binding rate is ``k c``).
 c_0, c_1 = sp.symbols("c_0 c_1", positive=True)
+#: What each of the sensors' symbols means, and its units, for the glossaries of the pages and reports that print them.
+GLOSSARY = {gamma: ("rate at which the signal flips", "per unit time"),
+            k: ("rate at which the sensor aligns with the signal; a receptor binds at $k c_x$", "per unit time"),
+            Delta_mu: ("free energy used by one alignment of the sensor", "nats"),
+            c_0: ("low ligand concentration", "units in which $k c_x$ is the binding rate"),
+            c_1: ("high ligand concentration", "units in which $k c_x$ is the binding rate"),
+            omega: ("rate at which the receptor releases the ligand", "per unit time")}
 #: The probability that the sensor is aligned, a named definition (:math:`p_{\mathrm{al}}`: ``q`` is a binary synapse's
 #: switching probability on the pages that show both).
 _Q = sp.Symbol("p_al", positive=True)

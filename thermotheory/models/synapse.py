@@ -52,7 +52,7 @@ __all__ = [
     "tau_w", "sigma_w", "kappa", "lam", "s_mu", "tau_r", "t_w", "I_th", "r_0", "theta", "t", "w", "mu",
     "tracking", "tracking_quantities", "protocol", "learning", "learning_quantities", "ramp_efficiency",
     "storage_quantities", "learning_sde", "c", "LEARNING_START", "bcm_synapse", "bcm_linear_noise", "UNITS", "LEARNING_SCALES",
-    "learning_joint", "learning_forms", "storing_start", "storing_forms",
+    "learning_joint", "learning_forms", "storing_start", "storing_forms", "GLOSSARY",
 ]
 
 tau_w, sigma_w, kappa, s_mu, tau_r, t_w, r_0, theta = sp.symbols(
@@ -85,6 +85,19 @@ UNITS = Units(
 )
 #: The scales of a learning synapse on its own: its time constant and the two amplitudes.
 LEARNING_SCALES = (tau_w, sigma_w, s_mu)
+#: What each of the synapse's symbols means, and its units, for the glossaries of the pages and reports that print
+#: them (with :data:`~thermotheory.models.decoder.GLOSSARY` for the neuron it follows).
+GLOSSARY = {r"h(t)": ("the drive, rising from 0 to 1: a step, or a ramp over the time $\\tau_r$", "--"),
+            w: ("synaptic weight", "arbitrary units"), tau_w: ("time constant of the synapse", "time"),
+            sigma_w: ("spread of the weight at equilibrium", "units of $w$"),
+            kappa: ("coupling of the synapse to the neuron",
+                    "units of $w$ per unit of $x$ (per squared unit of $x$ in the BCM rule)"),
+            lam: ("learning gain", "units of $w$ per unit of $\\mu$"),
+            mu: ("the static quantity learned", "arbitrary units"),
+            s_mu: ("spread of the static quantity", "units of $\\mu$"), tau_r: ("rise time of the ramp", "time"),
+            t_w: ("duration of the step drive", "time"), t: ("time since the drive started", "time"),
+            r_0: ("rate around which the neuron fires", "units of $x$"),
+            theta: ("threshold of the BCM rule", "units of $x$"), I_th: ("information threshold of the memory", "nats")}
 
 
 def tracking() -> LinearSDE:
