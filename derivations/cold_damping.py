@@ -36,6 +36,7 @@ import thermotheory as tt
 from thermotheory.core.thermo import entropy_pumping_rate
 from thermotheory.export import output_dir, write_derivation
 from thermotheory.derivation import Definition, Derivation
+from thermotheory.models import feedback as F
 
 x, v = sp.symbols("x v", real=True)
 m, k, T, gamma, gamma_p = sp.symbols("m k T gamma gamma_fb", positive=True)  # gamma_fb: the gain gamma'
@@ -116,10 +117,6 @@ tex, md = write_derivation(
          "heat and the entropy pumping of the feedback are told apart (Kim and Qian 2004; Munakata and "
          "Rosinberg 2014). The stationary state is at the lowered temperature $\\gamma T / (\\gamma + "
          "\\gamma_{\\mathrm{fb}})$; the bath is cooled, and the entropy production is the heat rate plus the pumping.",
-    glossary={x: ("position of the oscillator", "length"), v: ("velocity of the oscillator", "speed"),
-              m: ("mass", "mass"),
-              k: ("stiffness of the trap", "energy per squared length"),
-              T: ("temperature of the bath", "energy"), gamma: ("friction coefficient of the bath", "mass per time"),
-              gamma_p: ("gain of the feedback (its friction)", "mass per time")},
+    glossary=F.GLOSSARY,
     references=["kim2004", "munakata2014"])
 print(f"wrote {tex} and {md}")

@@ -47,6 +47,7 @@ import sympy as sp  # noqa: E402
 import thermotheory as tt  # noqa: E402
 from thermotheory.core.filtering import transfer_entropy_rate as present_te  # noqa: E402
 from thermotheory.export import output_dir, save_figure, write_derivation  # noqa: E402
+from thermotheory.models import cascade as C  # noqa: E402
 
 fast = os.environ.get("THERMOTHEORY_FAST") == "1"
 out = output_dir(__file__)
@@ -199,14 +200,5 @@ tex, md = write_derivation("information_rates", "Information rates of a cascade 
                                 "time-reversed paths of the recorded variables is a lower bound on the entropy "
                                 "production, equal to it when everything is recorded (Gomez-Marin, Parrondo and "
                                 "Van den Broeck 2008).",
-                           glossary={v: ("signal", "arbitrary units"), x: ("hidden intermediate", "units of $v$"),
-                                     y: ("readout", "units of $v$"),
-                                     g_v: ("relaxation rate of $v$", "per unit time"),
-                                     g_x: ("relaxation rate of $x$", "per unit time"),
-                                     g_y: ("relaxation rate of $y$", "per unit time"),
-                                     k_x: ("coupling of $x$ to $v$", "per unit time"),
-                                     k_y: ("coupling of $y$ to $x$", "per unit time"),
-                                     D_v: ("noise intensity of $v$", "squared units of $v$ per unit time"),
-                                     D_x: ("noise intensity of $x$", "squared units of $x$ per unit time"),
-                                     D_y: ("noise intensity of $y$", "squared units of $y$ per unit time")})
+                           glossary=C.GLOSSARY)
 print(f"wrote {tex}, {md} and {fig_path}")

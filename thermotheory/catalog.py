@@ -727,8 +727,8 @@ _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
 }
 #: Names of the catalog's models.
 CATALOG = tuple(_BUILDERS)
-#: What each entry's symbols mean (its models modules' ``GLOSSARY``), for its report's glossary. Entries left out (the
-#: cascade of three variables, cold damping, the lattices) print their parameters without a row.
+#: What each entry's symbols mean (its models modules' ``GLOSSARY``), for its report's glossary. The lattices (numeric
+#: entries: their reports print numbers) are left out.
 _GLOSSARIES: dict[str, Mapping[Any, Any]] = {
     **dict.fromkeys(("free_particle", "trapped", "dragged_trap", "relaxation", "underdamped_trap", "gyrator"),
                     P.GLOSSARY),
@@ -740,7 +740,8 @@ _GLOSSARIES: dict[str, Mapping[Any, Any]] = {
     **dict.fromkeys(("ion_channel", "ion_channel_step"), K_ion.GLOSSARY),
     **dict.fromkeys(("atp_sensor", "receptor"), R_rec.GLOSSARY),
     **dict.fromkeys(("binary_synapse", "cascade_synapse"), M_mem.GLOSSARY),
-    "proofreading": H_pr.GLOSSARY, "ion_pump": G_pump.GLOSSARY,
+    "proofreading": H_pr.GLOSSARY, "ion_pump": G_pump.GLOSSARY, "cascade": cascade.GLOSSARY,
+    "cold_damping": feedback.GLOSSARY,
 }
 
 

@@ -22,12 +22,21 @@ from ..registry import (entropy_production_rate, full_history_transfer_entropy_r
                         mutual_information_rate, transfer_entropy_rate)
 
 __all__ = ["gamma_v", "gamma_x", "gamma_y", "kappa_x", "kappa_y", "D_v", "D_x", "D_y", "v", "x", "y", "cascade",
-           "cascade_quantities"]
+           "cascade_quantities", "GLOSSARY"]
 
 #: The cascade v -> x -> y: relaxation rates, couplings and noise strengths.
 gamma_v, gamma_x, gamma_y, kappa_x, kappa_y = sp.symbols("gamma_v gamma_x gamma_y kappa_x kappa_y", positive=True)
 D_v, D_x, D_y = sp.symbols("D_v D_x D_y", positive=True)
 v, x, y = sp.symbols("v x y", real=True)
+#: What each of the cascade's symbols means, and its units, for the glossaries of the pages and reports that print
+#: them.
+GLOSSARY = {v: ("signal", "arbitrary units"), x: ("hidden intermediate", "units of $v$"), y: ("readout", "units of $v$"),
+            gamma_v: ("relaxation rate of $v$", "per unit time"), gamma_x: ("relaxation rate of $x$", "per unit time"),
+            gamma_y: ("relaxation rate of $y$", "per unit time"), kappa_x: ("coupling of $x$ to $v$", "per unit time"),
+            kappa_y: ("coupling of $y$ to $x$", "per unit time"),
+            D_v: ("noise intensity of $v$", "squared units of $v$ per unit time"),
+            D_x: ("noise intensity of $x$", "squared units of $x$ per unit time"),
+            D_y: ("noise intensity of $y$", "squared units of $y$ per unit time")}
 
 
 def cascade() -> LinearSDE:

@@ -19,10 +19,16 @@ from ..quantity import BoundQuantity
 from ..registry import entropy_production_rate, entropy_pumping_rate, heat_rate
 from .particle import T, gamma, k, m, v, x
 
-__all__ = ["gamma_fb", "cold_damping", "cold_damping_quantities"]
+__all__ = ["gamma_fb", "cold_damping", "cold_damping_quantities", "GLOSSARY"]
 
 #: The gain of the cold-damping feedback force -gamma_fb v.
 gamma_fb = sp.Symbol("gamma_fb", positive=True)
+#: What each of the cold-damped oscillator's symbols means, and its units, for the glossaries of the pages and reports
+#: that print them.
+GLOSSARY = {x: ("position of the oscillator", "length"), v: ("velocity of the oscillator", "speed"),
+            m: ("mass", "mass"), k: ("stiffness of the trap", "energy per squared length"),
+            T: ("temperature of the bath", "energy"), gamma: ("friction coefficient of the bath", "mass per time"),
+            gamma_fb: ("gain of the feedback (its friction)", "mass per time")}
 
 
 def cold_damping() -> LinearSDE:
