@@ -93,7 +93,8 @@ def unexplained(text: str) -> list[str]:
 
 def test_the_scan_finds_a_symbol_without_a_row_and_reads_the_rest():
     page = ("# T\n\n$$\\begin{aligned} dv &= - \\frac{v}{\\tau_{v}}\\, dt + \\sqrt{2 D}\\, dW_{v} \\end{aligned}$$\n\n"
-            "- $I = \\frac{1}{2} \\ln{\\left(1 + \\frac{\\Sigma_{v x}}{C_{1}} \\right)} + \\int\\limits_{0}^{1} k^{2}\\, dk$\n"
+            "- $I = \\frac{1}{2} \\ln{\\left(1 + \\frac{\\Sigma_{v x}}{C_{1}} \\right)} "
+            "+ \\int\\limits_{0}^{1} k^{2}\\, dk$\n"
             "- $C_{1} = g e^{-t} + \\Delta\\mu_{\\mathrm{ATP}} \\sum_{\\mu=1}^{d} \\phi_{\\mu}$\n\n## Notation\n\n"
             "| symbol | meaning | units |\n| --- | --- | --- |\n| $I$ | information | nats |\n"
             "| $v$, $\\tau_{v}$ | velocity, its time | -- |\n| $\\Sigma$ | covariance | -- |\n"

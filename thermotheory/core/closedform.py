@@ -61,8 +61,8 @@ from .width import TEXT_WIDTH, latex_width
 
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
            "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of", "printed_size", "shortest",
-           "QUOTIENT_TRIED_BELOW", "FamilyName", "MeantName", "definition_rows", "MAX_LINES", "too_long", "needed_definitions",
-           "stationary_rows"]
+           "QUOTIENT_TRIED_BELOW", "FamilyName", "MeantName", "definition_rows", "MAX_LINES", "too_long",
+           "needed_definitions", "stationary_rows"]
 
 #: The values ``form=`` accepts.
 FORMS = ("structured", "rational", "factored")

@@ -1098,8 +1098,9 @@ def _as_ratio(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int |
 
 def _through_entries(form: Any) -> bool:
     """Whether ``form`` is written through named entries (a structured form: its expression holds a name it defines
-    as a sum or a matrix, a covariance entry or a determinant) rather than in the model's parameters or their groups: such a form is no closed form a reader
-    evaluates by itself, and the ratio of two results it equals says the same in fewer glyphs, at any size."""
+    as a sum or a matrix, a covariance entry or a determinant) rather than in the model's parameters or their groups:
+    such a form is no closed form a reader evaluates by itself, and the ratio of two results it equals says the same in
+    fewer glyphs, at any size."""
     if not isinstance(form, ClosedForm) or isinstance(form.expr, sp.MatrixBase):
         return False
     held = form.expr.free_symbols  # (a dimensionless group is defined as a product of powers: not an entry)

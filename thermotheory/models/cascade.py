@@ -30,7 +30,8 @@ D_v, D_x, D_y = sp.symbols("D_v D_x D_y", positive=True)
 v, x, y = sp.symbols("v x y", real=True)
 #: What each of the cascade's symbols means, and its units, for the glossaries of the pages and reports that print
 #: them.
-GLOSSARY = {v: ("signal", "arbitrary units"), x: ("hidden intermediate", "units of $v$"), y: ("readout", "units of $v$"),
+GLOSSARY = {v: ("signal", "arbitrary units"), x: ("hidden intermediate", "units of $v$"),
+            y: ("readout", "units of $v$"),
             gamma_v: ("relaxation rate of $v$", "per unit time"), gamma_x: ("relaxation rate of $x$", "per unit time"),
             gamma_y: ("relaxation rate of $y$", "per unit time"), kappa_x: ("coupling of $x$ to $v$", "per unit time"),
             kappa_y: ("coupling of $y$ to $x$", "per unit time"),
