@@ -176,9 +176,6 @@ tex, md = write_derivation("decoder", "Neurons decoding a velocity", one, one_q,
                                 "identical neurons reduces to their mean rate $\\bar x$, a sufficient statistic "
                                 "for $v$.",
                            glossary={**B.GLOSSARY,
-                                     **{sp.Symbol(f"x_{k + 1}", real=True): (f"rate of neuron {k + 1}",
-                                                                               "arbitrary units")
-                                        for k in range(n_het)},
                                      **{s: (f"{what} of neuron {k + 1}", unit) for what, unit, symbols in (
                                          ("gain", "units of $x$ per unit of $v$", g_i), ("time constant", "time", tau_i),
                                          ("noise amplitude", "units of $x$", sigma_i)) for k, s in enumerate(symbols)},

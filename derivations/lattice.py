@@ -216,19 +216,6 @@ tex, md = write_derivation("lattice", "A lattice field theory of neural activity
                                 "production of a non-reciprocal (directed) coupling, and the exact decimation flow "
                                 "of the chain. The closed forms are checked against FFT sums on finite lattices "
                                 "and against Langevin simulations.",
-                           glossary={r"\phi_{i}": ("activity (the field) at site $i$", "arbitrary units"),
-                                     r"\phi_{i + \mu}": (r"field at the next site along the direction $\mu$",
-                                                         r"units of $\phi$"),
-                                     r"\phi_{i - \mu}": (r"field at the previous site along the direction $\mu$",
-                                                         r"units of $\phi$"),
-                                     E.a: ("lattice spacing", "length"), E.m: ("mass of the field", "per unit of $a$"),
-                                     E.lam: ("coupling of neighbouring sites", "--"),
-                                     E.Gamma: ("mobility: the rate at which a site relaxes", "per unit time"),
-                                     E.eps: (r"non-reciprocity of the coupling, $|\epsilon| \le 1$", "--"),
-                                     E.d: ("dimension of the lattice", "--"),
-                                     E.r: ("distance between two sites", "sites"),
-                                     "L": ("number of sites of the ring", "--"), "N": ("number of sites", "--"),
-                                     **{f"k_{{{i}}}": (f"component {i} of the wave vector $k$", "per site")
-                                        for i in (1, 2, 3)}},
+                           glossary=E.GLOSSARY,
                            references=["bardella2024"])
 print(f"wrote {tex}, {md} and {fig_path}")

@@ -220,12 +220,7 @@ tex, md = write_derivation(
          "(initial variance $2 T / m$): the entropy produced over all time is the Kullback–Leibler divergence of "
          "the initial state from equilibrium, and the heat released is the kinetic energy lost (Sekimoto 2010; "
          "Seifert 2012).",
-    glossary={**P.GLOSSARY, "X": ("centre of mass of the pair", "length"),
-              "Y": ("half the separation of the pair", "length"),
-              "V": ("velocity of the centre of mass", "length per time"),
-              "U": ("half the relative velocity", "length per time"),
-              "D": ("diffusion matrix of the pair's noises ($V$ and $U$ both feel the two baths)",
-                    "squared speed per unit time")},
+    glossary=P.GLOSSARY,
     references=["jarzynski1997"],
 )
 print(f"wrote {tex}, {md} and {fig_path}")

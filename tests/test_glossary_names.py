@@ -92,12 +92,17 @@ def test_a_page_keeps_the_rows_of_the_symbols_it_prints():
     rows = [("$N$", "number", ""), ("$x$", "rate", ""), (r"$\sigma$", "a symbol printed only with an index", ""),
             ("$c(t)$", "gain", ""), (r"$\Delta\mu_\mathrm{ATP}$", "free energy", "nats"), (r"$\sigma_{v}$", "", ""),
             ("$I(v; w)$, $I(v; x)$", "information", "nats"), ("$h$", "a rate: here only an index, T_h", ""),
-            ("$o$", r"a letter: here only in \mathrm{tot}", ""), (r"$\mathrm{SNR}$", "signal-to-noise ratio", "")]
-    body = (r"\mathrm{SNR} + \Sigma_{x w} \sigma_{v} c{\left(t \right)} e^{\Delta\mu_{\mathrm{ATP}}} \\"
-            "\n" r"I(v; w) &= g x T_{h} \dot S^{\mathrm{tot}}")  # (a result after a row break: the synapse page lost
-    # its rows so)
+            ("$o$", r"a letter: here only in \mathrm{tot}", ""), (r"$\mathrm{SNR}$", "signal-to-noise ratio", ""),
+            ("$d$", "dimension: here only in words and a differential", ""),
+            ("$x_{i}$, $\\phi_{i}$", "an indexed symbol: here its members x_1, x_2", ""), ("$K$", "a matrix", "")]
+    body = (r"\section*{lattice 2d: a field} \begin{align} \mathrm{SNR} + \Sigma_{x w} \sigma_{v} c{\left(t \right)} "
+            r"e^{\Delta\mu_{\mathrm{ATP}}} \\"
+            "\n" r"I(v; w) &= g x T_{h} \dot S^{\mathrm{tot}} + x_{1} x_{2} \end{align} and $d\phi = -K \phi\, dt$")
+    # (a result after a row break: the synapse page lost its rows so)
     kept = [meaning for _, meaning, _ in _printed_rows(rows, body)]
-    assert kept == ["rate", "gain", "free energy", "", "information", "signal-to-noise ratio"]
+    assert kept == ["rate", "gain", "free energy", "", "information", "signal-to-noise ratio",
+                    "an indexed symbol: here its members x_1, x_2", "a matrix"]
+    assert not _printed_rows([("$K$", "a matrix in words only", "")], "the matrix K and $x$")  # (math only)
 
 
 def test_the_shared_glossaries_describe_their_models_symbols():
@@ -142,3 +147,6 @@ def test_a_report_says_what_the_parameters_it_prints_are():
     assert r"\Delta\mu" not in table and r"\xi" not in table
     # its starting distribution is written as its closed forms write it (the report said p_s(0), its forms P_s(0))
     assert r"P_{s}(0) = f + q \left(1 - f\right)" in tex and "p_{s}(0)" not in tex
+    # and once: its closed forms' definitions do not give it again (they printed P_s(0) = f - f q + q under "where")
+    assert tex.count("P_{s}(0) = ") == 1 and "P_s(0) &=" not in tex, tex
+    assert r"D(P_s(0) \| \pi) &= P_s(0) \ln" in tex  # (the forms still written through it)

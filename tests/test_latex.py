@@ -19,6 +19,8 @@ from thermotheory.export.derivation import derivation_document, quantity_lines
 from thermotheory.export.layout import TEXT_WIDTH, fit_lines, latex_width, tex_text
 from thermotheory.models import synapse as S
 
+from .test_pages_symbols import unexplained_tex
+
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 needs_tex = pytest.mark.skipif(not have_pdflatex(), reason="pdflatex is not installed (apt-get install "
                                                           "texlive-latex-base)")
@@ -65,6 +67,16 @@ def compiled_report(tmp_path_factory):
                                   for n in CATALOG])
 def test_report_compiles_and_fits(name, compiled_report):
     _check(compiled_report(name))
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_REPORTS else n
+                                  for n in CATALOG])
+def test_every_symbol_a_report_prints_is_in_its_glossary(name):
+    """Issue #24, item 6, for the reports as for the pages (test_pages_symbols): the lattice reports printed
+    $m, \\lambda, a, \\Gamma, \\phi, K$ with no row, a jump process's its rate labels ($w_{+}$), the gyrator its
+    coordinates $X, V, Y, U$, the relaxation its start $s_0$, the heterogeneous decoder its $x_1, x_2, x_3$."""
+    missing = unexplained_tex(_report(name))
+    assert not missing, f"report {name} prints {missing} without a glossary row"
 
 
 def test_a_report_states_its_approximation():

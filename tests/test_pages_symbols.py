@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = Path(os.environ.get("THERMOTHEORY_PAGES") or ROOT / "docs" / "derivations")
 
-_SUB = (r"(?:\^\{\\mathrm\{\w+\}\})?(?:_\{(?:[^{}]|\{[^{}]*\})*\}|_[A-Za-z0-9])?"
+_SUB = (r"(?:\^\{\\mathrm\{\w+\}\})?(?:_\{(?:[^{}]|\{[^{}]*\})*\}|_[A-Za-z0-9]|_\\[A-Za-z]+)?"
         r"(?:\^\{\\mathrm\{\w+\}\})?")  # (a subscript, an upright superscript: T^{\mathrm{path}}_{v \to y})
 #: One symbol: a hatted or barred letter, an upright name, a difference written as one symbol (``\Delta\mu``), a
 #: command (a Greek letter), a letter; each with its subscript.
@@ -32,7 +32,7 @@ _NOT_SYMBOLS = {
     r"\det", r"\infty", r"\sum", r"\int", r"\limits", r"\pi", r"\dot", r"\big", r"\lim", r"\to", r"\langle",
     r"\rangle", r"\tbinom", r"\binom", r"\displaystyle", r"\notag", r"\quad", r"\qquad", r"\mid", r"\ldots", r"\dots",
     r"\cdot", r"\partial", r"\le", r"\leq", r"\ge", r"\geq", r"\rightleftharpoons", r"\rightarrow", r"\tfrac",
-    r"\prime", r"\Big", r"\bigg", r"\times", r"\arcsin", r"\arctan", r"\mathcal", r"\in"}
+    r"\prime", r"\Big", r"\bigg", r"\times", r"\arcsin", r"\arctan", r"\mathcal", r"\in", r"\prod", r"\top"}
 _PLAIN = {"d", "e", "i"}  # a differential, Euler's number, the imaginary unit
 
 
@@ -68,6 +68,12 @@ def _label(tex: str) -> set[str]:
     return {_flat(tex)} | ({_flat(head.group(0))} if head is not None else set())
 
 
+def _known(labels: set[str], token: str) -> bool:
+    """Whether ``token`` is one of the described ``labels``, or a member of an indexed one (``Z_{w_1}`` of
+    ``Z_{i}``, ``x_{2}`` of ``x_{i}``)."""
+    return token in labels or ("_" in token and re.sub(r"_.*", "", token) + "_i" in labels)
+
+
 def unexplained(text: str) -> list[str]:
     """The symbols a Markdown page prints that neither its Notation table nor its definitions name."""
     body, table = text.split("## Notation", 1)
@@ -87,8 +93,55 @@ def unexplained(text: str) -> list[str]:
             if r"\rightleftharpoons" in row or r"\rightarrow" in row:  # a transition: its rates, not its states
                 row = row.split(":", 1)[1] if ":" in row else ""
             used |= symbols(row.split("&=", 1)[1] if "&=" in row else row)
-    return sorted(s for s in used if s not in known and s not in defined
+    return sorted(s for s in used if not _known(known | defined, s)
                   and not (s.startswith(r"\Sigma") and r"\Sigma" in known))  # (its entries, said with it)
+
+
+def unexplained_tex(tex: str) -> list[str]:
+    r"""The symbols a LaTeX report prints that neither its Notation table nor its definitions name: those of its
+    model (its equations and the math of its words), of the list of its parameters and of its closed forms. A
+    symbol set equal to something in the words (``k_B = 1``) is defined there."""
+    body = tex.split(r"\begin{document}", 1)[-1]
+    body, table = body.split(r"\subsection*{Notation}", 1) if r"\subsection*{Notation}" in body else (body, "")
+    known: set[str] = set()
+    labels: set[str] = set()  # (as printed: a label is read whole, not the k of \tbinom{4}{k}, the Q of \mathcal{Q})
+    for row in table.splitlines():
+        if row.startswith(r"\raggedright $"):
+            cell = row[len(r"\raggedright "):].split(" & ", 1)[0]
+            labels |= set(re.findall(r"\$([^$]+)\$", cell))
+    known |= {h for label in labels for h in _label(label)}
+    model = body.split(r"\subsection*{Model}", 1)[-1].split(r"\subsection*{Assumptions}", 1)[0]
+    said = re.findall(r"^\\item parameters: (.*)$", body, re.M)
+    closed = body.split(r"\subsection*{Closed forms}", 1)[-1].split(r"\subsection*{Monte Carlo", 1)[0]
+    blocks = r"\\begin\{(align\*?|aligned)\}(.*?)\\end\{\1\}"
+    used: set[str] = set()
+    defined: set[str] = set()
+    rows: list[str] = []
+    for text in (model, closed):
+        for _, block in re.findall(blocks, text, re.S):
+            for row in re.sub(r"\\(?:notag|text\{where\})", " ", block).split("\\\\"):
+                if r"\rightleftharpoons" in row or r"\rightarrow" in row:  # a transition: its rates, not its states
+                    row = row.split(":", 1)[1] if ":" in row else ""
+                if "&=" in row:
+                    head, row = row.split("&=", 1)
+                    defined |= _label(head.strip()) if head.strip() else set()
+                    labels.add(head.strip())
+                    if _flat(head) in known and re.search(r"_\{?i\}?$", _flat(head)):
+                        continue  # (a family's definition, Z_i = a sum over trees: said in words in its row)
+                rows.append(row)
+    for row in rows:  # (a label found whole: the definitions of a later block too)
+        for label in sorted((x for x in labels if len(x) > 2), key=len, reverse=True):
+            row = row.replace(label, " ")
+        used |= symbols(row)
+    words = [re.sub(blocks, " ", model, flags=re.S), *said]
+    defined |= {_flat(m) for text in words for m in re.findall(r"\$([^$]+)\$: ", text)}  # ("$A$: sites 0 to 3")
+    for math in (m for text in words for m in re.findall(r"(?<!\\)\$([^$]+)\$", text)):
+        if re.fullmatch(r"[^=]+=\s*[\d.]+", math):  # (k_B = 1, a convention: defined where it is said)
+            defined |= _label(math.split("=", 1)[0].strip())
+            continue
+        used |= symbols(math)
+    return sorted(s for s in used if not _known(known | defined, s)
+                  and not (s.startswith(r"\Sigma") and r"\Sigma" in known))
 
 
 def test_the_scan_finds_a_symbol_without_a_row_and_reads_the_rest():
@@ -133,3 +186,21 @@ def test_every_symbol_of_a_page_is_in_its_glossary(page):
         pytest.fail(f"{page.name} has no glossary")
     missing = unexplained(text)
     assert not missing, f"{page.name} prints {missing} without a glossary row"
+
+
+def test_the_report_scan_finds_a_symbol_without_a_row_and_reads_the_rest():
+    report = (r"\begin{document}" "\n" r"\section*{lattice 2d: a field $\psi$}" "\n" r"\subsection*{Model}" "\n"
+              r"\begin{align}" "\n" r"dv &= - \frac{v}{\tau} \, dt + \sqrt{2 D}\, dW_{v} \\" "\n"
+              r"a &\rightleftharpoons b: \quad w_{+} = k,\ w_{-} = q" "\n" r"\end{align}" "\n"
+              r"Regions: $A$: sites [0, 1]." "\n" r"\subsection*{Assumptions}" "\n"
+              r"\item parameters: $\tau$, $D$, $k$ positive; $k_B = 1$, information in nats;" "\n"
+              r"\item The rate is written $\dot S$ here (not $\sigma$)." "\n" r"\subsection*{Closed forms}" "\n"
+              r"\begin{align}" "\n" r"\mathcal{Q}[J] &= 1 + \frac{\tau}{x_{2}} + \binom{4}{j} \\" "\n"
+              r"Z_{i} &= \sum_{T \in \mathcal{T}_{i}} \prod_{(a \to b) \in T} k_{a \to b}, \quad i = a, b" "\n"
+              r"\end{align}" "\n" r"\subsection*{Notation}" "\n"
+              r"\raggedright $\mathcal{Q}[J]$ & \raggedright ratio & -- \tabularnewline" "\n"
+              r"\raggedright $x_{i}$, $Z_{i}$ & \raggedright indexed & -- \tabularnewline" "\n"
+              r"\raggedright $\tau$, $v$ & \raggedright time, velocity & -- \tabularnewline" "\n")
+    # the title's psi, a note's sigma, the states a, b, k_B = 1, a region, the members x_2 of x_i, a family's
+    # definition and the Q and J of a described label are read; D, k, q and the j of the binomial are not described
+    assert unexplained_tex(report) == ["D", "j", "k", "q", "w_+", "w_-"]

@@ -727,12 +727,15 @@ _BUILDERS: dict[str, Callable[[], CatalogEntry]] = {
 }
 #: Names of the catalog's models.
 CATALOG = tuple(_BUILDERS)
-#: What each entry's symbols mean (its models modules' ``GLOSSARY``), for its report's glossary. The lattices (numeric
-#: entries: their reports print numbers) are left out.
+#: What each entry's symbols mean (its models modules' ``GLOSSARY``), for its report's glossary.
 _GLOSSARIES: dict[str, Mapping[Any, Any]] = {
-    **dict.fromkeys(("free_particle", "trapped", "dragged_trap", "relaxation", "underdamped_trap", "gyrator"),
-                    P.GLOSSARY),
+    **dict.fromkeys(("free_particle", "trapped", "dragged_trap", "underdamped_trap", "gyrator"), P.GLOSSARY),
+    "relaxation": {**P.GLOSSARY, s_0: ("variance of the velocity at the start", "squared length per squared time")},
     **dict.fromkeys(("decoder", "population", "heterogeneous"), B.GLOSSARY),
+    "decoder_currents": {**B.GLOSSARY, "Q_{x}": ("heat the neuron gives to its medium (its entropy flow), over time",
+                                                 "nats"),
+                         "J_{v x}": (r"tracking current $\int v \circ dx$: the velocity times the neuron's change of rate",
+                                     "units of $v$ times units of $x$")},
     **dict.fromkeys(("tracking", "learning_step", "learning_ramp", "learning_pulse", "storing", "bcm"),
                     {**B.GLOSSARY, **C.GLOSSARY}),
     **dict.fromkeys(("one_weight", "many_weights"), D.GLOSSARY),
@@ -742,6 +745,7 @@ _GLOSSARIES: dict[str, Mapping[Any, Any]] = {
     **dict.fromkeys(("binary_synapse", "cascade_synapse"), M_mem.GLOSSARY),
     "proofreading": H_pr.GLOSSARY, "ion_pump": G_pump.GLOSSARY, "cascade": cascade.GLOSSARY,
     "cold_damping": feedback.GLOSSARY,
+    **dict.fromkeys(("lattice_1d", "lattice_2d", "lattice_3d", "lattice_nonreciprocal"), E.GLOSSARY),
 }
 
 

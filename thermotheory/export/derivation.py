@@ -26,7 +26,7 @@ from ..quantity import _fill, _latex_arg, _pattern_head, _symbol_texts, notation
 from .model_latex import model_latex, model_latex_lines
 
 __all__ = ["tex_title", "md_title", "notation", "derivation_tex", "derivation_markdown", "derivation_document", "quantity_lines", "shared_definitions", "output_dir", "write_derivation", "save_figure", "file_in", "output_folder", "PageNotation", "page_notation", "glossary_rows", "glossary_tex", "glossary_markdown", "bibliography", "bibliography_tex", "bibliography_markdown", "CONVENTIONS",
-           "composite_name", "composite_rows"]
+           "composite_name", "composite_rows", "document_rows"]
 
 #: One part of a derivation: a heading, a model and its named closed forms (and, optionally, a few sentences on it).
 Section = tuple[str, LinearSDE, Mapping[str, Any]]
@@ -402,6 +402,33 @@ def glossary_rows(parts: Sequence[tuple[Any, Any]], page: PageNotation | None = 
     return out
 
 
+def document_rows(parts: Sequence[tuple[Any, Any]], page: PageNotation | None, glossary: Mapping[Any, Any] | None,
+                  forms: Sequence[Any], body: str, avoid: Sequence[str] = ()) -> list[tuple[str, str, str]]:
+    r"""The Notation rows of a document (a derivation page or a report): those of :func:`glossary_rows`, a row for
+    each dimensionless group ``forms`` (the closed forms printed) use (:func:`group_rows`) and for the label a jump
+    model's transitions are printed with (its :meth:`rate_label` given the document's notations ``avoid``); of these,
+    only the rows of which a symbol is printed in ``body`` (the document's LaTeX before its glossary): a glossary
+    shared by several documents (a model's, ``decoder.GLOSSARY``) gives each the rows of the symbols it prints.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import thermotheory as tt
+    >>> from thermotheory.derivation import Derivation
+    >>> x = sp.Symbol("x", real=True)
+    >>> m = tt.LinearSDE({x: -x}, {x: 1})
+    >>> parts = [(m, Derivation.of(m, {"H": tt.entropy.of(x)}))]
+    >>> [row[0] for row in document_rows(parts, None, {"x": "position", "y": "unused"}, [], "H(x) = 1")]
+    ['$H(x)$', '$x$']
+    """
+    rows = glossary_rows(parts, page, glossary)
+    rows += group_rows(list(forms), rows)
+    labels = dict.fromkeys(m.rate_label(avoid) for m, _ in parts if callable(getattr(m, "rate_label", None)))
+    rows += [(f"${r}_{{+}}$, ${r}_{{-}}$, ${r}$", "rates of a transition forward and back (one way: no sign)",
+              "per unit time") for r in labels]  # the label a jump model's transitions are printed with
+    return _printed_rows(rows, body)
+
+
 #: The width of the text of the pages' A4 with 2 cm margins, in points (for the glossary's columns).
 _PAGE_WIDTH = 483.7
 
@@ -416,15 +443,23 @@ def _printed_rows(rows: Sequence[tuple[str, str, str]], body: str) -> list[tuple
         tex = re.sub(r"\s+", " ", re.sub(r"[{}]|\\left|\\right", " ", tex.replace("\\\\", " & ")))  # (row breaks)
         return re.sub(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9\\])", "", tex).strip()
 
-    printed = flat(body)
+    def pattern(s: str) -> str:
+        # a symbol whole: not the N of \mathrm{SNR}, not the \sigma of \sigma_{v} when the row is \sigma alone, not
+        # the index c of T_c, not the differential d of d\phi when the row is the dimension d; a row of an indexed
+        # symbol, x_i, holds its members x_1, x_{2}
+        indexed = re.fullmatch(r"(.+)_i", s)
+        core = re.escape(indexed[1]) + r"_(?:i(?![A-Za-z0-9])|[A-Za-z0-9\\])" if indexed else re.escape(s)
+        after = r"(?![A-Za-z0-9_\\])" if s == "d" else "(?![A-Za-z0-9_])" if s[-1].isalnum() and not indexed else ""
+        return ("(?<![A-Za-z_\\\\])" if s[0].isalpha() else "") + core + after
+
+    # the math of the body (its words are not symbols: not the d of "lattice 2d")
+    math = re.findall(r"\\begin\{(align\*?|aligned|equation\*?|gather\*?)\}(.*?)\\end\{\1\}|(?<!\\)\$([^$]+)\$|\\\[(.*?)\\\]",
+                      body, re.S)
+    printed = " & ".join(flat(m[1] or m[2] or m[3]) for m in math)
     out = []
     for row in rows:
         shown = [flat(s) for s in re.findall(r"\$([^$]+)\$", row[0])]
-        # (a symbol whole: not the N of \mathrm{SNR}, not the \sigma of \sigma_{v} when the row is \sigma alone, not
-        # the index c of T_c)
-        if not shown or any(re.search(("(?<![A-Za-z_\\\\])" if s[0].isalpha() else "") + re.escape(s)
-                                      + ("(?![A-Za-z0-9_])" if s[-1].isalnum() else ""), printed)
-                            for s in shown if s != r"\ldots"):
+        if not shown or any(re.search(pattern(s), printed) for s in shown if s != r"\ldots"):
             out.append(row)
     return out
 
@@ -652,7 +687,7 @@ def _page_shown(model: Any, quantities: Any) -> Any:
 
 def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, namer: Any = None,
                    sums: Mapping | None = None, before: Sequence[Mapping[str, Any]] = (),
-                   groups: bool = True) -> list[str]:
+                   groups: bool = True, given: Mapping[str, Any] | None = None) -> list[str]:
     r"""``align`` lines for named closed forms: each compacted and fitted to the page, then the shared definitions.
 
     Each closed form goes through the presentation pass
@@ -664,7 +699,9 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     A result whose form is that of a result above it is printed as equal to that one (:func:`same_as_earlier`:
     ``\dot I(v; y) &= T^{\mathrm{path}}_{v \to y}``), as an author writes it, not a second time; ``before``: the
     shown forms of the page's blocks above this one, which count as above. ``groups=False`` keeps every form in the
-    model's own parameters (:func:`shown_forms`).
+    model's own parameters (:func:`shown_forms`). ``given``: names (LaTeX) the document defines in its words, with
+    their values (a report's starting distribution, ``P_{s}(0)``); a definition of the same name (braces aside) and
+    value is not printed again under "where".
     """
     width = checked_width(width)
     shown = shown_forms(quantities, sums, width, groups)
@@ -698,7 +735,7 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
         definitions += more
     where = shared_definitions(shown.values())
     if where is not None:
-        given = _given_above(shown, where)
+        given = _given_above({**{_unbraced(k): v for k, v in (given or {}).items()}, **shown}, where)
         for sym, value in definition_rows(where.definitions, where.names, lambda v: too_long(v, width)):
             if isinstance(sym, str):  # a family of values too long for the page: its defining formula, once
                 definitions.append(f"{sym} &= {value}")
@@ -1348,6 +1385,7 @@ def _given_above(shown: Mapping[str, Any], where: ClosedForm) -> set:
     given = set()
     for sym, value in where.definitions:
         name = latex_of(sym, symbol_names=where.names)
+        name = name if name in shown else _unbraced(name)
         if name not in shown:
             continue
         result = shown[name]
@@ -1359,6 +1397,11 @@ def _given_above(shown: Mapping[str, Any], where: ClosedForm) -> set:
         except (TypeError, ValueError, sp.SympifyError):  # not comparable (a matrix beside a scalar): keep both
             continue
     return given
+
+
+def _unbraced(tex: str) -> str:
+    """A label without the braces of its one-character subscripts (``P_{s}(0)`` is ``P_s(0)``)."""
+    return re.sub(r"_\{(\w)\}", r"_\1", tex)
 
 
 #: The preamble of the documents written here: amsmath, 2 cm margins, displays that break across pages.
@@ -1494,13 +1537,9 @@ def write_derivation(
                                        before=forms[:k]).split("\n", 1)[1]
             md_parts.append(f"## {md_title(heading)}\n" + body)
         md_parts += [f"![{Path(f).stem}]({f})" for f in figures]
-        rows = glossary_rows(parts, page, glossary)
-        rows += group_rows([f for block in forms for f in block.values()], rows)
+        rows = document_rows(parts, page, glossary, [f for block in forms for f in block.values()],
+                             "\n".join(tex_parts), avoid=names)
         extra = composite_rows(namer, rows)  # (the .tex only: the Markdown prints no result through a composite)
-        labels = dict.fromkeys(m.rate_label(names) for m, _ in parts if callable(getattr(m, "rate_label", None)))
-        rows += [(f"${r}_{{+}}$, ${r}_{{-}}$, ${r}$", "rates of a transition forward and back (one way: no sign)",
-                  "per unit time") for r in labels]  # the label a jump model's transitions are printed with
-        rows = _printed_rows(rows, "\n".join(tex_parts))  # (a shared glossary's symbols this page does not print: none)
         cited = bibliography(_reference_keys(parts, references))
         tex_parts += [t for t in (glossary_tex(rows + extra), bibliography_tex(cited)) if t]
         md_parts += [t for t in (glossary_markdown(rows), bibliography_markdown(cited)) if t]

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sympy as sp
 
@@ -15,10 +16,8 @@ from ..core.evaluate import latex
 from ..core.layout import align_rows
 from ..core.presentation import current_domain, one_form_per_sum, positive_sums, within_domain
 from ..derivation import Definition, Derivation
-from ..core.invariance import group_rows
-from .derivation import (PREAMBLE, PageNotation, _printed_rows, _reference_keys, _text, bibliography, bibliography_tex,
-                         composite_rows, glossary_rows, glossary_tex, page_namer, quantity_lines, shown_forms,
-                         tex_title)
+from .derivation import (PREAMBLE, PageNotation, _reference_keys, _text, bibliography, bibliography_tex, composite_rows,
+                         document_rows, glossary_tex, page_namer, quantity_lines, shown_forms, tex_title)
 from .model_latex import model_latex_lines
 from .layout import tex_text
 
@@ -70,12 +69,14 @@ def _model_lines(item: CatalogEntry, avoid: Sequence[str] = ()) -> list[str]:
             body = latex(shown).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
         return [r"\begin{align}", body, r"\end{align}", *item.protocol]
     field = item.model()
+    sites = f"${field.L}$" if field.d == 1 else f"${field.L}^{{{field.d}}} = {field.L ** field.d}$"
+    step = r"(\phi_{i + 1} - \phi_{i})^2" if field.d == 1 else rf"\sum_{{\mu=1}}^{{{field.d}}} (\phi_{{i + \mu}} - \phi_{{i}})^2"
     lines = [
-        rf"A Gaussian field $\phi$ on a periodic {field.d}-dimensional lattice of ${field.L}^{{{field.d}}}$ sites "
-        r"(spacing $a$) with the action",
+        rf"A Gaussian field $\phi$ on a periodic {field.d}-dimensional lattice of {sites} sites (spacing $a$) with the "
+        r"action",
         r"\begin{align}",
-        r"S[\phi] &= \sum_i \Big[\frac{m^2}{2}\phi_i^2 + \frac{\lambda}{2 a^2} \sum_{\mu=1}^{d} "
-        r"(\phi_{i+\mu} - \phi_i)^2\Big] = \tfrac12 \phi^T K \phi",
+        rf"S[\phi] &= \sum_i \Big[\frac{{m^2}}{{2}} \phi_{{i}}^2 + \frac{{\lambda}}{{2 a^2}} {step}\Big] "
+        r"= \tfrac12 \phi^{\top} K \phi",
         r"\end{align}",
         r"and the Langevin dynamics $d\phi = -\Gamma K \phi\, dt + \sqrt{2\Gamma}\, dW$"
         + (r", with the input from the neighbour behind weighted $1 + \epsilon$ and from the one ahead "
@@ -154,6 +155,15 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
     return lines
 
 
+def _start(item: CatalogEntry) -> dict[str, Any]:
+    """The probabilities a jump process's report gives its start in its assumptions (``P_{s}(0)`` -> value), which its
+    closed forms' definitions need not give again."""
+    if item.numeric or not hasattr(item.model(), "states"):
+        return {}
+    return {rf"P_{{{s}}}(0)": p for b in item.quantities.values() if "initial" in b.arguments
+            for s, p in b.arguments["initial"].items()}
+
+
 def _covariance(item: CatalogEntry, initial) -> sp.Matrix:
     if isinstance(initial, Mapping):
         model = item.model()
@@ -199,7 +209,8 @@ def _report_tex(item: CatalogEntry, table=None) -> str:
     sums = _report_sums(forms, values)
     shown = shown_forms(forms, sums)  # (the namer quantity_lines makes by default, kept: its composites go below)
     namer = page_namer(shown.values(), shown)
-    lines += [r"\begin{align}", align_rows(quantity_lines(forms, namer=namer, sums=sums)), r"\end{align}"]
+    lines += [r"\begin{align}", align_rows(quantity_lines(forms, namer=namer, sums=sums, given=_start(item))),
+              r"\end{align}"]
     if table is not None:
         lines += [r"\subsection*{Monte Carlo verification}", f"At {at}.", "",
                   r"\begin{tabular}{lrrrrl}", r"quantity & theory & estimate & s.e. & $z$ & \\ \hline"]
@@ -211,8 +222,8 @@ def _report_tex(item: CatalogEntry, table=None) -> str:
         if item.unchecked():
             names = ", ".join(f"${symbol[n]}$" for n in item.unchecked())
             lines += ["", rf"Not checked (no Monte Carlo estimator: a constant of the model): {names}."]
-    rows = glossary_rows(parts, page, item.glossary or None)  # (the model's symbols: those the report prints)
-    rows = _printed_rows(rows + group_rows(list(shown.values()), rows), "\n".join(lines))
+    rows = document_rows(parts, page, item.glossary or None, list(shown.values()), "\n".join(lines),
+                         avoid=list(symbol.values()))  # (the model's symbols: those the report prints)
     rows += composite_rows(namer, rows)
     lines += [t for t in (glossary_tex(rows), bibliography_tex(bibliography(_reference_keys(parts)))) if t]
     lines.append(r"\end{document}")

@@ -71,6 +71,7 @@ xbar = sp.Symbol(r"\bar{x}", real=True)
 #: (:func:`~thermotheory.export.derivation.write_derivation`'s ``glossary``): the decoder's, the synapse's, the
 #: currents'.
 GLOSSARY = {v: ("velocity of the particle (the signal)", "speed"), x: ("rate of a neuron", "arbitrary units"),
+            r"x_{i}": ("rate of neuron $i$ of several", "arbitrary units"),
             xbar: ("mean rate of the population", "units of $x$"),
             tau_v: ("correlation time of the velocity", "time"),
             sigma_v: ("standard deviation of the velocity", "units of $v$"),

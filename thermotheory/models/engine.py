@@ -52,6 +52,8 @@ x = sp.Symbol("x", real=True)
 GLOSSARY = {x: ("position of the particle", "length"), s: ("time along the protocol", "time"),
             r"\lambda(s)": ("stiffness of the trap", "energy per squared length"),
             r"T(s)": ("temperature of the bath", "energy"),
+            r"r(s)": (r"width of the position's distribution along the protocol, $\sqrt{\langle x^2 \rangle}$",
+                      "length"),
             lambda_i: ("stiffness at the start of the protocol", "energy per squared length"),
             lambda_f: ("stiffness at its end", "energy per squared length"), t_f: ("duration of the protocol", "time"),
             T_h: ("temperature of the hot bath", "energy"), T_c: ("temperature of the cold bath", "energy"),

@@ -39,7 +39,7 @@ __all__ = [
     "m", "lam", "a", "Gamma", "eps", "r", "kappa",
     "momenta", "propagator", "inverse_correlation_length", "correlation_length", "two_point_function",
     "susceptibility", "second_moment_length", "entropy_production_density", "decimation", "mass_for_length",
-    "LatticeField", "MAX_WORKING_BYTES", "BYTES_PER_SITE", "lattice_field", "field_equation", "d",
+    "LatticeField", "MAX_WORKING_BYTES", "BYTES_PER_SITE", "lattice_field", "field_equation", "d", "GLOSSARY",
 ]
 
 m, a, Gamma = sp.symbols("m a Gamma", positive=True)
@@ -53,6 +53,25 @@ r = sp.Symbol("r", integer=True)
 kappa = sp.Symbol("kappa", positive=True)
 #: Dimension of the lattice, in a display of the equation for any dimension (:func:`field_equation`).
 d = sp.Symbol("d", integer=True, positive=True)
+
+#: What the field's symbols mean, and their units: the rows of a page's or a report's Notation table (each document
+#: lists those it prints).
+GLOSSARY = {r"\phi": ("the field: the activity of every site", "arbitrary units"),
+            r"\phi_{i}": ("activity (the field) at site $i$", "arbitrary units"),
+            r"\phi_{i + \mu}": (r"field at the next site along the direction $\mu$", r"units of $\phi$"),
+            r"\phi_{i - \mu}": (r"field at the previous site along the direction $\mu$", r"units of $\phi$"),
+            r"\phi_{i + 1}": ("field at the next site", r"units of $\phi$"),
+            r"\phi_{i - 1}": ("field at the previous site", r"units of $\phi$"),
+            r"S[\phi]": (r"action of the field: its stationary distribution is proportional to $e^{-S[\phi]}$", "nats"),
+            "K": (r"coupling matrix of the action, $S[\phi] = \tfrac12 \phi^{\top} K \phi$ (the inverse of the "
+                  "stationary covariance)", r"nats per squared units of $\phi$"),
+            a: ("lattice spacing", "length"), m: ("mass of the field", "per unit of $a$"),
+            lam: ("coupling of neighbouring sites", "--"),
+            Gamma: ("mobility: the rate at which a site relaxes", "per unit time"),
+            eps: (r"non-reciprocity of the coupling, $|\epsilon| \le 1$", "--"),
+            d: ("dimension of the lattice", "--"), r: ("distance between two sites", "sites"),
+            "L": ("number of sites of the ring", "--"), "N": ("number of sites", "--"),
+            **{f"k_{{{i}}}": (f"component {i} of the wave vector $k$", "per site") for i in (1, 2, 3)}}
 
 
 def field_equation(dimension: int | sp.Symbol | None = None) -> LatticeEquation:

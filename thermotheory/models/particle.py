@@ -56,7 +56,13 @@ GLOSSARY = {v: ("velocity of the particle", "length per time"), x: ("position of
             u: ("speed of the trap", "length per time"), t: ("time since the start", "time"),
             T1: ("temperature of the first bath", "energy"), T2: ("temperature of the second bath", "energy"),
             kappa: ("stiffness of the coupling spring", "energy per squared length"),
-            Q: r"quality factor of the trap, $\sqrt{k m} / \gamma$"}
+            Q: r"quality factor of the trap, $\sqrt{k m} / \gamma$",
+            # the pair in two baths (coupled_particles("modes")): its centre of mass and half its separation
+            "X": ("centre of mass of the pair", "length"), "Y": ("half the separation of the pair", "length"),
+            "V": ("velocity of the centre of mass", "length per time"),
+            "U": ("half the relative velocity", "length per time"),
+            "D": ("diffusion matrix of the pair's noises ($V$ and $U$ both feel the two baths)",
+                  "squared speed per unit time")}
 _ENERGY = {"mass": 1, "length": 2, "time": -2}
 #: Dimensions (mass, length, time; temperatures as energies, k_B = 1), scales ``m, gamma, T``
 #: (time ``m / gamma``, thermal speed ``sqrt(T / m)``) and the group ``Q``; the others get

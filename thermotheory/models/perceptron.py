@@ -71,7 +71,8 @@ sigma_T = sp.Symbol("sigma_T", real=True)
 GLOSSARY = {omega: ("the weight", "--"), nu: ("strength of the drive: the learning rate", "--"),
             sigma_T: ("the true label, $\\pm 1$", "--"), t: ("time, in units of the weights' relaxation time", "--"),
             tau: ("duration of the ramp", "units of $t$"), r"h(t)": ("the drive: a step, or a ramp over $\\tau$", "--"),
-            alpha: ("labels per weight, $P / N$", "--")}
+            alpha: ("labels per weight, $P / N$", "--"),
+            "f": (r"Hebbian force on one of many weights: the drive of the $\alpha N$ labels, held fixed", "--")}
 
 
 def _protocol(kind: str) -> sp.Expr:
