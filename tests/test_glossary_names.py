@@ -150,3 +150,5 @@ def test_a_report_says_what_the_parameters_it_prints_are():
     # and once: its closed forms' definitions do not give it again (they printed P_s(0) = f - f q + q under "where")
     assert tex.count("P_{s}(0) = ") == 1 and "P_s(0) &=" not in tex, tex
     assert r"D(P_s(0) \| \pi) &= P_s(0) \ln" in tex  # (the forms still written through it)
+    # the weak state's start has its row too (P_s(0) is said by the forms' own row)
+    assert re.search(r"\$P_\{w\}\(0\)\$ & \\raggedright probability of the state in the subscript at the start", table)

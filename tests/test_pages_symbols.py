@@ -99,8 +99,10 @@ def unexplained(text: str) -> list[str]:
 
 def unexplained_tex(tex: str) -> list[str]:
     r"""The symbols a LaTeX report prints that neither its Notation table nor its definitions name: those of its
-    model (its equations and the math of its words), of the list of its parameters and of its closed forms. A
-    symbol set equal to something in the words (``k_B = 1``) is defined there."""
+    model (its equations and the math of its words), of its assumptions (not a note on its notation, which names the
+    symbol it avoids) and of its closed forms. A symbol set equal to a number in the words (``k_B = 1``) or followed
+    by a colon (``$A$: sites 0 to 3``) is defined there; a described label is read whole (not the ``x`` of
+    ``I(x; y)``)."""
     body = tex.split(r"\begin{document}", 1)[-1]
     body, table = body.split(r"\subsection*{Notation}", 1) if r"\subsection*{Notation}" in body else (body, "")
     known: set[str] = set()
@@ -111,7 +113,9 @@ def unexplained_tex(tex: str) -> list[str]:
             labels |= set(re.findall(r"\$([^$]+)\$", cell))
     known |= {h for label in labels for h in _label(label)}
     model = body.split(r"\subsection*{Model}", 1)[-1].split(r"\subsection*{Assumptions}", 1)[0]
-    said = re.findall(r"^\\item parameters: (.*)$", body, re.M)
+    assumptions = body.split(r"\subsection*{Assumptions}", 1)[-1].split(r"\subsection*{Closed forms}", 1)[0]
+    said = [item for item in re.findall(r"^\\item (.*)$", assumptions, re.M)
+            if not re.match(r"The [\w ]+ is written", item)]  # (a note on notation names the symbol it avoids)
     closed = body.split(r"\subsection*{Closed forms}", 1)[-1].split(r"\subsection*{Monte Carlo", 1)[0]
     blocks = r"\\begin\{(align\*?|aligned)\}(.*?)\\end\{\1\}"
     used: set[str] = set()
@@ -129,17 +133,18 @@ def unexplained_tex(tex: str) -> list[str]:
                     if _flat(head) in known and re.search(r"_\{?i\}?$", _flat(head)):
                         continue  # (a family's definition, Z_i = a sum over trees: said in words in its row)
                 rows.append(row)
-    for row in rows:  # (a label found whole: the definitions of a later block too)
-        for label in sorted((x for x in labels if len(x) > 2), key=len, reverse=True):
-            row = row.replace(label, " ")
-        used |= symbols(row)
     words = [re.sub(blocks, " ", model, flags=re.S), *said]
     defined |= {_flat(m) for text in words for m in re.findall(r"\$([^$]+)\$: ", text)}  # ("$A$: sites 0 to 3")
     for math in (m for text in words for m in re.findall(r"(?<!\\)\$([^$]+)\$", text)):
         if re.fullmatch(r"[^=]+=\s*[\d.]+", math):  # (k_B = 1, a convention: defined where it is said)
             defined |= _label(math.split("=", 1)[0].strip())
             continue
-        used |= symbols(math)
+        rows.append(math)
+    for row in rows:  # (a label found whole, in the words too: the definitions of a later block too)
+        for label in sorted((x for x in labels if re.search(r"[(\[]|\\langle", x)), key=len, reverse=True):  # (\mathcal{Q}[J],
+            # I(x; y): a label of several symbols; not \mu, which s_\mu holds)
+            row = row.replace(label, " ")
+        used |= symbols(row)
     return sorted(s for s in used if not _known(known | defined, s)
                   and not (s.startswith(r"\Sigma") and r"\Sigma" in known))
 

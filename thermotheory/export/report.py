@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,8 +17,8 @@ from ..core.evaluate import latex
 from ..core.layout import align_rows
 from ..core.presentation import current_domain, one_form_per_sum, positive_sums, within_domain
 from ..derivation import Definition, Derivation
-from .derivation import (PREAMBLE, PageNotation, _reference_keys, _text, bibliography, bibliography_tex, composite_rows,
-                         document_rows, glossary_tex, page_namer, quantity_lines, shown_forms, tex_title)
+from .derivation import (PREAMBLE, PageNotation, _reference_keys, _text, _unbraced, bibliography, bibliography_tex,
+                         composite_rows, document_rows, glossary_tex, page_namer, quantity_lines, shown_forms, tex_title)
 from .model_latex import model_latex_lines
 from .layout import tex_text
 
@@ -224,6 +225,11 @@ def _report_tex(item: CatalogEntry, table=None) -> str:
             lines += ["", rf"Not checked (no Monte Carlo estimator: a constant of the model): {names}."]
     rows = document_rows(parts, page, item.glossary or None, list(shown.values()), "\n".join(lines),
                          avoid=list(symbol.values()))  # (the model's symbols: those the report prints)
+    listed = {label for row in rows for label in re.findall(r"\$([^$]+)\$", row[0])}
+    start = [label for label in _start(item) if _unbraced(label) not in {_unbraced(x) for x in listed}]
+    if start:  # (the start's probabilities its assumptions give, unless a row already says them: P_s(0))
+        rows.append((", ".join(f"${label}$" for label in start), "probability of the state in the subscript at the "
+                     "start", "--"))
     rows += composite_rows(namer, rows)
     lines += [t for t in (glossary_tex(rows), bibliography_tex(bibliography(_reference_keys(parts)))) if t]
     lines.append(r"\end{document}")

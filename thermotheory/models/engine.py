@@ -50,6 +50,7 @@ x = sp.Symbol("x", real=True)
 #: What each of the trap's and the engine's symbols means, and its units, for the glossaries of the pages and reports
 #: that print them.
 GLOSSARY = {x: ("position of the particle", "length"), s: ("time along the protocol", "time"),
+            "t": ("the time at which a quantity is taken, from the start of the protocol", "time"),
             r"\lambda(s)": ("stiffness of the trap", "energy per squared length"),
             r"T(s)": ("temperature of the bath", "energy"),
             r"r(s)": (r"width of the position's distribution along the protocol, $\sqrt{\langle x^2 \rangle}$",
