@@ -224,8 +224,9 @@ for u in (0.3, 1.0, 1.4):
 cycle_start = {x: w1}
 eta_C_sym = sp.Symbol("eta_C", positive=True)
 ss2008 = Derivation(engine, [
-    ("sigma", Definition("sigma", r"\sigma(s),\ 0 < s < t_1 + t_3", "standard deviation imposed", units="length"), sd),
-    ("protocol", Definition("protocol", r"\lambda(s),\ 0 < s < t_1 + t_3", "the stiffness that imposes it",
+    ("sigma", Definition("sigma", r"\sigma(s)", "standard deviation imposed over the cycle, $0 < s < t_1 + t_3$",
+                         units="length"), sd),
+    ("protocol", Definition("protocol", r"\lambda(s)", "the stiffness that imposes it, $0 < s < t_1 + t_3$",
                                 units="energy per squared length"),
      stiffness),
     ("temperature", Definition("temperature", r"T(s)", "the bath's temperature"), bath),

@@ -84,6 +84,8 @@ def defects(tex: str, markdown: bool = False) -> list[str]:
     found += [f"a product by one: {m.group(0)!r}" for m in re.finditer(r"\\cdot 1(?![0-9.])", tex)]
     found += [f"a hat over a subscript: {m.group(0)!r}" for m in re.finditer(r"\\hat\{[^{}]*_", tex)]
     found += [f"a word subscript in italics: {m.group(0)!r}" for m in re.finditer(r"_\{[A-Za-z]{2,}\}", tex)]
+    found += [f"a condition in a result's label: {m.group(1).strip()!r}"  # (sigma(s), 0 < s < t_1 + t_3 = ...)
+              for m in re.finditer(r"^(?:- \$)?([^\n=&$]*?(?:<|>|\\le\b|\\ge\b)[^\n=&$]*?)&?= ", tex, re.M)]
     if markdown:
         return found
     found += [f"a formula over {MAX_LINES} printed lines: {name} ({n} lines)"
@@ -109,11 +111,14 @@ def defects(tex: str, markdown: bool = False) -> list[str]:
     (r"\operatorname{var}(w_{t} \mid \mu) &= \sigma_{w}^{2} \cdot 1 \\", "a product by one"),
     (r"\hat{T_{2}} &= \frac{T_{2}}{T_{1}}", "a hat over a subscript"),
     (r"dv &= - \frac{\gamma_{fb} v}{m}\, dt", "a word subscript in italics"),
+    (r"\sigma(s),\ 0 < s < t_1 + t_3 &= \begin{cases} s & \text{for}\: s < t_{1} \\ 1 & \text{otherwise} \end{cases}",
+     "a condition in a result's label"),
 ])
 def test_the_scan_finds_a_number_a_hat_and_a_subscript_set_wrong(line, found):
     assert any(d.startswith(found) for d in defects(line)), defects(line)
     fixed = {"a product by one": line.replace(r" \cdot 1", ""), "a hat over a subscript": r"\hat{T}_{2}",
-             "a word subscript in italics": r"\gamma_{\mathrm{fb}} v \cdot 10 + x_{1 2}"}[found]
+             "a word subscript in italics": r"\gamma_{\mathrm{fb}} v \cdot 10 + x_{1 2}",
+             "a condition in a result's label": line.replace(r",\ 0 < s < t_1 + t_3", "")}[found]
     assert not defects(fixed), defects(fixed)
 
 
