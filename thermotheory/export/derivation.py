@@ -418,7 +418,7 @@ def document_rows(parts: Sequence[tuple[Any, Any]], page: PageNotation | None, g
     >>> x = sp.Symbol("x", real=True)
     >>> m = tt.LinearSDE({x: -x}, {x: 1})
     >>> parts = [(m, Derivation.of(m, {"H": tt.entropy.of(x)}))]
-    >>> [row[0] for row in document_rows(parts, None, {"x": "position", "y": "unused"}, [], "H(x) = 1")]
+    >>> [row[0] for row in document_rows(parts, None, {"x": "position", "y": "unused"}, [], "$H(x) = 1$")]
     ['$H(x)$', '$x$']
     """
     rows = glossary_rows(parts, page, glossary)
