@@ -152,3 +152,13 @@ def test_a_report_says_what_the_parameters_it_prints_are():
     assert r"D(P_s(0) \| \pi) &= P_s(0) \ln" in tex  # (the forms still written through it)
     # the weak state's start has its row too (P_s(0) is said by the forms' own row)
     assert re.search(r"\$P_\{w\}\(0\)\$ & \\raggedright probability of the state in the subscript at the start", table)
+
+
+def test_a_jump_report_says_what_its_states_and_rate_labels_are():
+    """The proofreading report printed its transitions between E, R, R*, W, W* with rates labelled nu_+, nu_- and no
+    word on either; the rate label's row was written on the pages only."""
+    tex = report_tex(entry("proofreading"))
+    table = tex[tex.index(r"\subsection*{Notation}"):]
+    assert r"$\nu_{+}$, $\nu_{-}$, $\nu$ & \raggedright rates of a transition forward and back" in table, table
+    for state, said in (("E", "free enzyme"), ("R", "right substrate"), (r"\text{W*}", "wrong complex activated")):
+        assert re.search(re.escape(f"${state}$ & \\raggedright ") + f"[^&]*{said}", table), (state, table)

@@ -46,7 +46,12 @@ GLOSSARY = {k_on: ("rate at which the enzyme binds a substrate", "per unit time"
             Delta: ("discrimination: the wrong substrate unbinds and is discarded $e^{\\Delta}$ times faster", "--"),
             m: ("activation rate of a complex (one ATP)", "per unit time"),
             l: ("rate at which an activated right complex is discarded", "per unit time"),
-            w: ("rate at which an activated complex makes the product", "per unit time")}
+            w: ("rate at which an activated complex makes the product", "per unit time"),
+            # the states
+            "E": ("the free enzyme (a state)", "--"), "R": ("the enzyme bound to the right substrate (a state)", "--"),
+            "W": ("the enzyme bound to the wrong substrate (a state)", "--"),
+            r"\text{R*}": ("the right complex activated by an ATP (a state)", "--"),
+            r"\text{W*}": ("the wrong complex activated by an ATP (a state)", "--")}
 _PE = sp.Symbol("p_E", positive=True)  # the free enzyme's probability, a named definition
 #: The states: free enzyme, right and wrong complexes, and their activated forms.
 STATES = ("E", "R", "R*", "W", "W*")
