@@ -141,8 +141,8 @@ def unexplained_tex(tex: str) -> list[str]:
             continue
         rows.append(math)
     for row in rows:  # (a label found whole, in the words too: the definitions of a later block too)
-        for label in sorted((x for x in labels if re.search(r"[(\[]|\\langle", x)), key=len, reverse=True):  # (\mathcal{Q}[J],
-            # I(x; y): a label of several symbols; not \mu, which s_\mu holds)
+        # (\mathcal{Q}[J], I(x; y): a label of several symbols; not \mu, which s_\mu holds)
+        for label in sorted((x for x in labels if re.search(r"[(\[]|\\langle", x)), key=len, reverse=True):
             row = row.replace(label, " ")
         used |= symbols(row)
     return sorted(s for s in used if not _known(known | defined, s)

@@ -734,8 +734,8 @@ _GLOSSARIES: dict[str, Mapping[Any, Any]] = {
     **dict.fromkeys(("decoder", "population", "heterogeneous"), B.GLOSSARY),
     "decoder_currents": {**B.GLOSSARY, "Q_{x}": ("heat the neuron gives to its medium (its entropy flow), over time",
                                                  "nats"),
-                         "J_{v x}": (r"tracking current $\int v \circ dx$: the velocity times the neuron's change of rate",
-                                     "units of $v$ times units of $x$")},
+                         "J_{v x}": (r"tracking current $\int v \circ dx$: the velocity times the neuron's change "
+                                     "of rate", "units of $v$ times units of $x$")},
     **dict.fromkeys(("tracking", "learning_step", "learning_ramp", "learning_pulse", "storing", "bcm"),
                     {**B.GLOSSARY, **C.GLOSSARY}),
     **dict.fromkeys(("one_weight", "many_weights"), D.GLOSSARY),

@@ -453,8 +453,8 @@ def _printed_rows(rows: Sequence[tuple[str, str, str]], body: str) -> list[tuple
         return ("(?<![A-Za-z_\\\\])" if s[0].isalpha() else "") + core + after
 
     # the math of the body (its words are not symbols: not the d of "lattice 2d")
-    math = re.findall(r"\\begin\{(align\*?|aligned|equation\*?|gather\*?)\}(.*?)\\end\{\1\}|(?<!\\)\$([^$]+)\$|\\\[(.*?)\\\]",
-                      body, re.S)
+    math = re.findall(r"\\begin\{(align\*?|aligned|equation\*?|gather\*?)\}(.*?)\\end\{\1\}"
+                      r"|(?<!\\)\$([^$]+)\$|\\\[(.*?)\\\]", body, re.S)
     printed = " & ".join(flat(m[1] or m[2] or m[3]) for m in math)
     out = []
     for row in rows:

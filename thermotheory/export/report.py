@@ -18,7 +18,8 @@ from ..core.layout import align_rows
 from ..core.presentation import current_domain, one_form_per_sum, positive_sums, within_domain
 from ..derivation import Definition, Derivation
 from .derivation import (PREAMBLE, PageNotation, _reference_keys, _text, _unbraced, bibliography, bibliography_tex,
-                         composite_rows, document_rows, glossary_tex, page_namer, quantity_lines, shown_forms, tex_title)
+                         composite_rows, document_rows, glossary_tex, page_namer, quantity_lines, shown_forms,
+                         tex_title)
 from .model_latex import model_latex_lines
 from .layout import tex_text
 
@@ -71,7 +72,8 @@ def _model_lines(item: CatalogEntry, avoid: Sequence[str] = ()) -> list[str]:
         return [r"\begin{align}", body, r"\end{align}", *item.protocol]
     field = item.model()
     sites = f"${field.L}$" if field.d == 1 else f"${field.L}^{{{field.d}}} = {field.L ** field.d}$"
-    step = r"(\phi_{i + 1} - \phi_{i})^2" if field.d == 1 else rf"\sum_{{\mu=1}}^{{{field.d}}} (\phi_{{i + \mu}} - \phi_{{i}})^2"
+    step = (r"(\phi_{i + 1} - \phi_{i})^2" if field.d == 1
+            else rf"\sum_{{\mu=1}}^{{{field.d}}} (\phi_{{i + \mu}} - \phi_{{i}})^2")
     lines = [
         rf"A Gaussian field $\phi$ on a periodic {field.d}-dimensional lattice of {sites} sites (spacing $a$) with the "
         r"action",

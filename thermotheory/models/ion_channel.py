@@ -55,7 +55,8 @@ n_0 = sp.Symbol("n_0", positive=True)
 #: Time.
 t = sp.Symbol("t", positive=True)
 GLOSSARY = {alpha: ("opening rate of one gate", "per unit time"), beta: ("closing rate of one gate", "per unit time"),
-            n_0: ("open fraction of one gate before the voltage step", "--"), t: ("time since the voltage step", "time")}
+            n_0: ("open fraction of one gate before the voltage step", "--"),
+            t: ("time since the voltage step", "time")}
 #: Number of gates of the potassium channel.
 GATES = 4
 
