@@ -51,9 +51,9 @@ __all__ = [
 alpha, beta = sp.symbols("alpha beta", positive=True)
 #: The gating variable (fraction of open gates) at the start of a relaxation.
 n_0 = sp.Symbol("n_0", positive=True)
-#: What each of the channel's symbols means, and its units, for the glossaries of the pages and reports that print them.
 #: Time.
 t = sp.Symbol("t", positive=True)
+#: What each of the channel's symbols means, and its units, for the glossaries of the pages and reports that print them.
 GLOSSARY = {alpha: ("opening rate of one gate", "per unit time"), beta: ("closing rate of one gate", "per unit time"),
             n_0: ("open fraction of one gate before the voltage step", "--"),
             t: ("time since the voltage step", "time")}
