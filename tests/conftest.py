@@ -7,6 +7,7 @@ and of their order: each writes only under its own ``tmp_path``, and hypothesis 
 derandomized, without an example database.
 """
 
+import linecache
 import os
 from pathlib import Path
 
@@ -22,6 +23,22 @@ settings.register_profile(
 )
 settings.register_profile("thorough", deadline=None, max_examples=400)
 settings.load_profile(os.environ.get("THERMOTHEORY_HYPOTHESIS", "ci"))
+
+
+def _checkcache_tolerant(filename: str | None = None, _check=linecache.checkcache) -> None:
+    """``linecache.checkcache`` that tolerates an entry removed while it runs: sympy's ``lambdify`` puts each function
+    it makes in ``linecache.cache`` and removes it when the function is garbage collected, which can happen in the
+    middle of Python 3.11's loop over the cache (``KeyError: '<lambdifygenerated-4320>'``: a doctest failed so, at
+    random, as doctest's debugger checks the cache before each example). The check is run again, up to three times."""
+    for attempt in range(3):
+        try:
+            return _check(filename)
+        except KeyError:
+            if attempt == 2:
+                raise
+
+
+linecache.checkcache = _checkcache_tolerant
 
 
 #: Test files that derive and print the same closed forms (the catalog's reports, the derivation scripts' pages,
