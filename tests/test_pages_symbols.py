@@ -74,6 +74,21 @@ def _known(labels: set[str], token: str) -> bool:
     return token in labels or ("_" in token and re.sub(r"_.*", "", token) + "_i" in labels)
 
 
+def _rates_only(row: str) -> str:
+    r"""A row of a model's equations; of a transition, only its rates, not its states (``a \rightleftharpoons b:
+    w_{+} = k, \dots``)."""
+    if r"\rightleftharpoons" in row or r"\rightarrow" in row:
+        return row.split(":", 1)[1] if ":" in row else ""
+    return row
+
+
+def _unsaid(used: set[str], known: set[str], defined: set[str]) -> list[str]:
+    """The symbols of ``used`` that neither a glossary row (``known``) nor a definition says; a covariance's entries
+    are said with it."""
+    return sorted(s for s in used if not _known(known | defined, s)
+                  and not (s.startswith(r"\Sigma") and r"\Sigma" in known))
+
+
 def unexplained(text: str) -> list[str]:
     """The symbols a Markdown page prints that neither its Notation table nor its definitions name."""
     body, table = text.split("## Notation", 1)
@@ -89,12 +104,9 @@ def unexplained(text: str) -> list[str]:
     for line in lines:
         used |= symbols(line.split(" = ", 1)[1] if " = " in line else line)
     for model in re.findall(r"\$\$(.*?)\$\$", body, re.S):
-        for row in model.split("\\\\"):
-            if r"\rightleftharpoons" in row or r"\rightarrow" in row:  # a transition: its rates, not its states
-                row = row.split(":", 1)[1] if ":" in row else ""
+        for row in map(_rates_only, model.split("\\\\")):
             used |= symbols(row.split("&=", 1)[1] if "&=" in row else row)
-    return sorted(s for s in used if not _known(known | defined, s)
-                  and not (s.startswith(r"\Sigma") and r"\Sigma" in known))  # (its entries, said with it)
+    return _unsaid(used, known, defined)
 
 
 def unexplained_tex(tex: str) -> list[str]:
@@ -123,9 +135,7 @@ def unexplained_tex(tex: str) -> list[str]:
     rows: list[str] = []
     for text in (model, closed):
         for _, block in re.findall(blocks, text, re.S):
-            for row in re.sub(r"\\(?:notag|text\{where\})", " ", block).split("\\\\"):
-                if r"\rightleftharpoons" in row or r"\rightarrow" in row:  # a transition: its rates, not its states
-                    row = row.split(":", 1)[1] if ":" in row else ""
+            for row in map(_rates_only, re.sub(r"\\(?:notag|text\{where\})", " ", block).split("\\\\")):
                 if "&=" in row:
                     head, row = row.split("&=", 1)
                     defined |= _label(head.strip()) if head.strip() else set()
@@ -140,13 +150,14 @@ def unexplained_tex(tex: str) -> list[str]:
             defined |= _label(math.split("=", 1)[0].strip())
             continue
         rows.append(math)
-    for row in rows:  # (a label found whole, in the words too: the definitions of a later block too)
-        # (\mathcal{Q}[J], I(x; y): a label of several symbols; not \mu, which s_\mu holds)
-        for label in sorted((x for x in labels if re.search(r"[(\[]|\\langle", x)), key=len, reverse=True):
+    # a label found whole, in the words too, the definitions of a later block too (\mathcal{Q}[J], I(x; y): a label of
+    # several symbols; not \mu, which s_\mu holds)
+    whole = sorted((x for x in labels if re.search(r"[(\[]|\\langle", x)), key=len, reverse=True)
+    for row in rows:
+        for label in whole:
             row = row.replace(label, " ")
         used |= symbols(row)
-    return sorted(s for s in used if not _known(known | defined, s)
-                  and not (s.startswith(r"\Sigma") and r"\Sigma" in known))
+    return _unsaid(used, known, defined)
 
 
 def test_the_scan_finds_a_symbol_without_a_row_and_reads_the_rest():
