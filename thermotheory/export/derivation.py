@@ -735,12 +735,12 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
         definitions += more
     where = shared_definitions(shown.values())
     if where is not None:
-        given = _given_above({**{_unbraced(k): v for k, v in (given or {}).items()}, **shown}, where)
+        above = _given_above({**{_unbraced(k): v for k, v in (given or {}).items()}, **shown}, where)
         for sym, value in definition_rows(where.definitions, where.names, lambda v: too_long(v, width)):
             if isinstance(sym, str):  # a family of values too long for the page: its defining formula, once
                 definitions.append(f"{sym} &= {value}")
                 continue
-            if sym in given:  # the same name, the same value, printed above as a result: not defined twice
+            if sym in above:  # the same name, the same value, printed above as a result or given: not defined twice
                 continue
             result, defined = fit_parts(latex_of(sym, symbol_names=where.names), value, width, namer, where.names)
             definitions += result + defined

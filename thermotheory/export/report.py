@@ -134,7 +134,7 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
                   if "initial" in b.arguments}
         for initial in starts.values():
             if hasattr(model, "states"):  # a jump process starts from a distribution (P_s(0), as forms write it)
-                start = ", ".join(rf"P_{{{s}}}(0) = {latex_of(p)}" for s, p in initial.items())
+                start = ", ".join(f"{_start_label(s)} = {latex_of(p)}" for s, p in initial.items())
                 lines.append(r"\item the quantities are taken at the time in their notation (heat and entropy "
                              rf"production over $[0, t]$) from the distribution ${start}$ over the states;")
                 continue
@@ -158,12 +158,17 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
     return lines
 
 
+def _start_label(state: Any) -> str:
+    """How a report writes the probability of a jump process's state at the start, as its closed forms do."""
+    return rf"P_{{{state}}}(0)"
+
+
 def _start(item: CatalogEntry) -> dict[str, Any]:
     """The probabilities a jump process's report gives its start in its assumptions (``P_{s}(0)`` -> value), which its
     closed forms' definitions need not give again."""
-    if item.numeric or not hasattr(item.model(), "states"):
+    if item.numeric or item.regime != "transient" or not hasattr(item.model(), "states"):
         return {}
-    return {rf"P_{{{s}}}(0)": p for b in item.quantities.values() if "initial" in b.arguments
+    return {_start_label(s): p for b in item.quantities.values() if "initial" in b.arguments
             for s, p in b.arguments["initial"].items()}
 
 
@@ -212,7 +217,8 @@ def _report_tex(item: CatalogEntry, table=None) -> str:
     sums = _report_sums(forms, values)
     shown = shown_forms(forms, sums)  # (the namer quantity_lines makes by default, kept: its composites go below)
     namer = page_namer(shown.values(), shown)
-    lines += [r"\begin{align}", align_rows(quantity_lines(forms, namer=namer, sums=sums, given=_start(item))),
+    start = _start(item)
+    lines += [r"\begin{align}", align_rows(quantity_lines(forms, namer=namer, sums=sums, given=start)),
               r"\end{align}"]
     if table is not None:
         lines += [r"\subsection*{Monte Carlo verification}", f"At {at}.", "",
@@ -227,10 +233,10 @@ def _report_tex(item: CatalogEntry, table=None) -> str:
             lines += ["", rf"Not checked (no Monte Carlo estimator: a constant of the model): {names}."]
     rows = document_rows(parts, page, item.glossary or None, list(shown.values()), "\n".join(lines),
                          avoid=list(symbol.values()))  # (the model's symbols: those the report prints)
-    listed = {label for row in rows for label in re.findall(r"\$([^$]+)\$", row[0])}
-    start = [label for label in _start(item) if _unbraced(label) not in {_unbraced(x) for x in listed}]
-    if start:  # (the start's probabilities its assumptions give, unless a row already says them: P_s(0))
-        rows.append((", ".join(f"${label}$" for label in start), "probability of the state in the subscript at the "
+    listed = {_unbraced(label) for row in rows for label in re.findall(r"\$([^$]+)\$", row[0])}
+    unsaid = [label for label in start if _unbraced(label) not in listed]
+    if unsaid:  # (the start's probabilities its assumptions give, unless a row already says them: P_s(0))
+        rows.append((", ".join(f"${label}$" for label in unsaid), "probability of the state in the subscript at the "
                      "start", "--"))
     rows += composite_rows(namer, rows)
     lines += [t for t in (glossary_tex(rows), bibliography_tex(bibliography(_reference_keys(parts)))) if t]
