@@ -162,3 +162,19 @@ def test_a_jump_report_says_what_its_states_and_rate_labels_are():
     assert r"$\nu_{+}$, $\nu_{-}$, $\nu$ & \raggedright rates of a transition forward and back" in table, table
     for state, said in (("E", "free enzyme"), ("R", "right substrate"), (r"\text{W*}", "wrong complex activated")):
         assert re.search(re.escape(f"${state}$ & \\raggedright ") + f"[^&]*{said}", table), (state, table)
+
+
+def test_the_document_rows_and_a_given_name_refuse_bad_input():
+    import sympy as sp
+
+    from thermotheory.errors import InvalidExport
+    from thermotheory.export.derivation import document_rows, quantity_lines
+    with pytest.raises(InvalidExport, match="body must be the document's LaTeX"):
+        document_rows([], None, None, [], None)
+    with pytest.raises(InvalidExport, match="glossary must be a mapping"):
+        document_rows([], None, ["x"], [], "$x$")
+    x = sp.Symbol("x", positive=True)
+    for given in (["P_s(0)"], {sp.Symbol("p"): 1}, "P_s(0)"):
+        with pytest.raises(InvalidExport, match="given must be a mapping"):
+            quantity_lines({"H": x + 1}, given=given)
+    assert quantity_lines({"H": x + 1}, given={}) == quantity_lines({"H": x + 1})

@@ -421,6 +421,9 @@ def document_rows(parts: Sequence[tuple[Any, Any]], page: PageNotation | None, g
     >>> [row[0] for row in document_rows(parts, None, {"x": "position", "y": "unused"}, [], "$H(x) = 1$")]
     ['$H(x)$', '$x$']
     """
+    if not isinstance(body, str):
+        raise InvalidExport(f"document_rows: body must be the document's LaTeX (a string) but is "
+                            f"{type(body).__name__} {body!r:.60}")
     rows = glossary_rows(parts, page, glossary)
     rows += group_rows(list(forms), rows)
     labels = dict.fromkeys(m.rate_label(avoid) for m, _ in parts if callable(getattr(m, "rate_label", None)))
@@ -704,6 +707,8 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     value is not printed again under "where".
     """
     width = checked_width(width)
+    if given is not None and not (isinstance(given, Mapping) and all(isinstance(k, str) for k in given)):
+        raise InvalidExport(f"quantity_lines: given must be a mapping name (LaTeX) -> value but is {given!r:.60}")
     shown = shown_forms(quantities, sums, width, groups)
     if namer is None:
         namer = page_namer(shown.values(), shown)  # one set of introduced names for the whole block
