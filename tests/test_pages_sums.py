@@ -392,3 +392,35 @@ def test_a_report_writes_a_difference_in_the_orientation_its_regime_makes_positi
     assert positive_sums([(a - b) * w], {w: 1}) == {}  # (its value unknown)
     with pytest.raises(ModelError, match="positive_sums"):
         positive_sums((a - b) * w, {a: 1})
+
+
+def test_a_turned_difference_turns_the_logarithm_beside_it(tmp_path):
+    r"""The binary synapse's report printed Q(t) = q (1 - e^{-q r t}) (f - 1) \ln\frac{f}{1 - f}: a factor negative
+    in the model's domain (f < 1), left because a logarithm's argument held it. An author writes
+    q (1 - f) (1 - e^{-q r t}) \ln\frac{1 - f}{f}: the difference turned and the logarithm with it."""
+    import io
+
+    from thermotheory.cli import main
+    from thermotheory.core.presentation import equal_at_random_points, positive_sums, within_domain
+
+    path = tmp_path / "binary_synapse.tex"
+    assert main(["report", "binary_synapse", "-o", str(path), "--no-verify"], out=io.StringIO()) == 0
+    heat = next(line for line in path.read_text().splitlines() if line.startswith("Q(t) &="))
+    assert r"\left(f - 1\right)" not in heat and r"\ln{\left(\frac{1 - f}{f} \right)}" in heat, heat
+    assert not heat.split("&=")[1].lstrip().startswith("-"), heat
+    f, q = sp.symbols("f q", positive=True)
+    form = q * (f - 1) * sp.log(f / (1 - f))
+    swap = positive_sums([form], {f: 0.3, q: 1})
+    assert list(swap) == [f - 1]  # (though a logarithm's argument holds it too)
+    with within_domain([1 - f]):
+        out = same_sums(form, swap)
+        assert equal_at_random_points(out, form)
+    assert latex_of(out) == r"q \left(1 - f\right) \ln{\left(\frac{1 - f}{f} \right)}", latex_of(out)
+    assert same_sums(form, swap) == form  # (outside the domain f/(1 - f) may be negative: the sign would stay in front)
+    a, w = sp.symbols("a w", positive=True)
+    work = a + (f - 1) * sp.log(w / a)  # (a term after another: turned, a minus between them; no log turned)
+    with within_domain([1 - f]):
+        out = same_sums(work, positive_sums([work], {f: 0.3, a: 1, w: 2}))
+    assert latex_of(out) == r"a - \left(1 - f\right) \ln{\left(\frac{w}{a} \right)}", latex_of(out)
+    assert list(positive_sums([sp.exp((a - 2 * w) / q) + (a - w) * q], {a: 1, w: 2, q: 1})) == [a - w]
+    assert positive_sums([sp.exp((a - 2 * w) / q)], {a: 1, w: 2, q: 1}) == {}  # (only in a function: an exponent)

@@ -620,8 +620,11 @@ def positive_sums(forms: Sequence[Any], values: Mapping[sp.Symbol, Any]) -> dict
     r"""A swap (apply it with :func:`same_sums`) that writes each difference of two monomials standing as a factor to
     an odd power in the orientation it has positive at ``values``, as an author writes a difference whose sign the
     model's regime fixes: :math:`T_h - T_c` for an engine run with :math:`T_h > T_c` (the heat engine's report printed
-    :math:`\frac12 (T_c - T_h) \ln\frac{w_2}{w_1}`). A difference inside a function's argument is never turned, nor
-    one whose value at ``values`` is unknown or zero.
+    :math:`\frac12 (T_c - T_h) \ln\frac{w_2}{w_1}`). A difference that is a function's argument, or stands only
+    inside one (an exponent), is never turned, nor one whose value at ``values`` is unknown or zero. Where a turned difference would put a sign in front of a
+    form, :func:`same_sums` turns a logarithm of a positive argument beside it (within the current domain,
+    :func:`within_domain`): the binary synapse's heat, :math:`q (1 - e^{-q r t}) (f - 1) \ln\frac{f}{1 - f}`, reads
+    :math:`q (1 - f) (1 - e^{-q r t}) \ln\frac{1 - f}{f}`.
 
     Parameters
     ----------
@@ -646,15 +649,25 @@ def positive_sums(forms: Sequence[Any], values: Mapping[sp.Symbol, Any]) -> dict
     swap: dict = {}
     for form in forms:
         for part in _parts(form):
-            inside = _inside_functions(part)
-            for x, _ in _odd_factors(part):
-                if not (isinstance(x, sp.Add) and len(x.args) == 2 and all(_monomial(t) for t in x.args)
-                        and x.free_symbols and x not in inside):
-                    continue
-                value = x.xreplace(point)
-                if value.is_number and value.is_negative:
-                    swap[x] = sp.Mul(-1, sp.Add(*[-t for t in x.args]), evaluate=False)
+            for x in _negative_differences(part, point, _function_arguments(part)):
+                swap[x] = sp.Mul(-1, sp.Add(*[-t for t in x.args]), evaluate=False)
     return swap
+
+
+def _negative_differences(part: sp.Basic, point: Mapping, arguments: set) -> list:
+    r"""The differences of two monomials that stand in ``part`` as a factor to an odd power outside any function
+    (inside one too, ``f - 1`` in ``(f - 1) \ln\frac{f}{1 - f}``, but not only there: ``e^{(t_w - 2 t)/\tau}``
+    keeps its exponent), negative at ``point``, and are not themselves a function's argument
+    (:func:`positive_sums`)."""
+    out = []
+    outside = part.xreplace({g: sp.Dummy() for g in part.atoms(sp.Function)})
+    for x, _ in _odd_factors(outside):
+        if (isinstance(x, sp.Add) and len(x.args) == 2 and all(_monomial(t) for t in x.args) and x.free_symbols
+                and x not in arguments and x not in out):
+            value = x.xreplace(point)
+            if value.is_number and value.is_negative:
+                out.append(x)
+    return out
 
 
 def _double_negatives(e: sp.Basic) -> int:
@@ -859,10 +872,11 @@ def held_replace(e: Any, mapping: Mapping, within_sums: bool = False) -> Any:
 
 
 def same_sums(form: Any, swap: Mapping) -> Any:
-    """``form`` with its sums written as :func:`one_form_per_sum` chose; a form that the swap would print more than
+    r"""``form`` with its sums written as :func:`one_form_per_sum` chose; a form that the swap would print more than
     :data:`SAME_SUM_GROWTH` wider (a number multiplied into a swapped sum), or with more sums led by a minus sign (a
-    sign taken out of a sum) or printed unlike a multiple of them beside them (:func:`unmatched_sums`), keeps its own
-    sums; each group of sums (all written as one kept sum) is taken or left
+    sign taken out of a sum, and not into a logarithm of a quotient beside it, :math:`-(1 - f) \ln\frac{f}{1 - f}`
+    as :math:`(1 - f) \ln\frac{1 - f}{f}`) or printed unlike a multiple of them beside them
+    (:func:`unmatched_sums`), keeps its own sums; each group of sums (all written as one kept sum) is taken or left
     alone by itself.
 
     Examples
@@ -897,6 +911,10 @@ def same_sums(form: Any, swap: Mapping) -> Any:
         cand = _ordered(_swapped(base, swap))
         after = reading(cand)
         was = reading(base)
+        if after.leading_minus > was.leading_minus:  # (a sign put in front: taken into a logarithm beside it)
+            into_log = _ordered(_log_signs(cand))
+            if reading(into_log).leading_minus < after.leading_minus:
+                cand, after = into_log, reading(into_log)
         ok = (after.width <= (1 + SAME_SUM_GROWTH) * width and after.leading_minus <= was.leading_minus
               and after.unmatched_sums <= was.unmatched_sums)  # (nor a sum unlike one in a function beside it)
         return cand if ok and cand != base else None
@@ -2491,7 +2509,9 @@ def proved_positive(e: Any) -> bool:
     Sympy's own assumptions, and beyond them: an exponential of a positive (negative) exponent is one plus
     (one over one plus) a positive number, so ``e^{2 I} - 1`` and ``1 - e^{-t/\tau}`` are positive for
     positive ``I``, ``t``, ``\tau``. Used where a rewriting holds for a positive argument only (``-\ln A =
-    \ln(1/A)`` fails on the negative real axis, where the random-point check may not look).
+    \ln(1/A)`` fails on the negative real axis, where the random-point check may not look). Within a domain
+    (:func:`within_domain`) each of its conditions counts as positive where ``e`` holds it as a sum: ``f/(1 - f)``
+    is positive for a binary synapse, whose domain says ``1 - f > 0``.
 
     Examples
     --------
@@ -2499,12 +2519,23 @@ def proved_positive(e: Any) -> bool:
     >>> t, tau = sp.symbols("t tau", positive=True)
     >>> proved_positive(1 - sp.exp(-t / tau)), proved_positive(t - 1), proved_positive(sp.Symbol("z") + 2)
     (True, False, False)
+    >>> f = sp.Symbol("f", positive=True)
+    >>> with within_domain([1 - f]):
+    ...     proved_positive(f / (1 - f)), proved_positive(f / (f - 1))
+    (True, False)
+    >>> proved_positive(f / (1 - f))
+    False
     """
     e = _read(e, "proved_positive")
     if e.is_positive:
         return True
     if e.is_positive is False:
         return False
+    domain = _domain_dummies(e)
+    if domain:  # (within a domain: each condition a positive number of its own, 1 - f in f/(1 - f))
+        e = e.xreplace(domain)
+        if e.is_positive:
+            return True
     exps = {x for x in e.atoms(sp.exp) if x.args[0].is_positive or x.args[0].is_negative}
     if not exps:
         return False
@@ -2520,6 +2551,22 @@ def proved_positive(e: Any) -> bool:
         return bool(sp.count_ops(swapped) <= PROOF_OPS and sp.cancel(swapped).is_positive)
     except (sp.PolynomialError, TypeError, ValueError):
         return False
+
+
+def _domain_dummies(e: sp.Expr) -> dict:
+    """For each condition of the enclosing domain (:func:`within_domain`) that ``e`` holds as a sum, itself or its
+    negative (``f - 1`` of ``-f/(f - 1)``): that sum -> a positive dummy, or minus one."""
+    out: dict = {}
+    present = {x for x in sp.preorder_traversal(e) if isinstance(x, sp.Add)} if current_domain() else set()
+    for c in current_domain():
+        if not isinstance(c, sp.Add):
+            continue
+        y = sp.Dummy(positive=True)
+        if c in present:
+            out[c] = y
+        if -c in present:
+            out[-c] = -y
+    return out
 
 
 #: Most operations of a form :func:`proved_positive` multiplies out over one denominator to find its terms' signs.
