@@ -230,3 +230,25 @@ def test_a_short_form_through_named_entries_is_written_as_its_ratio():
     r = sp.Symbol("r", positive=True)
     grouped = {n: ClosedForm(f.explicit().subs(a, r * b), [(r, a / b)]) for n, f in shown.items()}
     assert r"\eta" not in through_earlier(grouped)
+
+
+def test_a_long_balance_is_written_as_the_difference_it_equals():
+    r"""The decoder's page printed :math:`\dot S^{\mathrm{tot}}_x` as one fraction of two lines, over a common
+    denominator: its heat rate less its information flow, which an author writes :math:`\Phi_x - l_x` (the second law
+    of the subsystem). Only a long form, and only results above it; a short one keeps its form."""
+    heat = a**2 * b / (c * (a + d)) + b**2 / (a + c)
+    flow = a**2 * b * d / (a * b * d + c * (a + d) ** 2)  # (their difference: 127 glyphs over one denominator)
+    balance = sp.factor(sp.together(heat - flow))
+    shown = {r"\Phi_x": heat, "l_x": flow, r"\dot S_x": balance}
+    form = through_earlier(shown)[r"\dot S_x"]
+    assert form.latex() == r"\Phi_x - l_x"
+    assert equal_at_random_points(_back(form, shown), balance)
+    assert r"\dot S_x" not in through_earlier({r"\Phi_x": a / b, "l_x": c / d, r"\dot S_x": a / b - c / d})
+    assert r"\Phi_x" not in through_earlier({r"\dot S_x": balance, r"\Phi_x": heat, "l_x": flow})  # (above only)
+
+
+def test_the_decoder_page_writes_the_neurons_entropy_production_as_its_balance():
+    from pathlib import Path
+    page = (Path(__file__).parents[1] / "docs" / "derivations" / "decoder.tex").read_text()
+    balance = r"\dot S^{\mathrm{tot}}_{x} &= \Phi_{x} - l_{x}"
+    assert any(line.startswith(balance) and line[len(balance):].strip() in ("", "\\\\") for line in page.splitlines())

@@ -757,9 +757,9 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
 def _long_ratios(results: Sequence[tuple[str, Any, Any]], fitted: Sequence[tuple[Any, str]],
                  shown: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The results of a block (:func:`_results`) that its first layout (``fitted``: each printed result's form and
-    lines, in order) printed long and that are a ratio of two results before them (:func:`_as_ratio`): name -> the
-    ratio. ``shown``: the block's forms before any was written through another's name (their values: a name written
-    in has none)."""
+    lines, in order) printed long and that are a ratio, a difference or a sum of two results before them
+    (:func:`_as_ratio`): name -> that form. ``shown``: the block's forms before any was written through another's
+    name (their values: a name written in has none)."""
     printed = iter(fitted)
     before: list[tuple[str, Any]] = []
     out: dict[str, Any] = {}
@@ -1066,10 +1066,11 @@ def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
     prints that label (:func:`same_as_earlier`'s rules); its terms must be terms of the later form (the same sympy
     terms, the same definitions and printed names), and some must be left. The largest such result goes first; others
     may follow (:math:`\Phi_x + \Phi_w`). A name of this block means this block's result, whatever the page's other
-    blocks call by it. With ``ratios``, a result with no such term whose form is long is written as a ratio of two
-    results of its block that it equals (:func:`_as_ratio`: an efficiency as what it is defined by, :math:`\eta(t) =
-    I_t / (I_t + Q_w)`); a page laid out with named sums decides that on the printed lines instead
-    (:func:`quantity_lines`).
+    blocks call by it. With ``ratios``, a result with no such term whose form is long is written as a ratio, a
+    difference or a sum of two results of its block that it equals (:func:`_as_ratio`: an efficiency as what it is
+    defined by, :math:`\eta(t) = I_t / (I_t + Q_w)`, a subsystem's entropy production as its balance,
+    :math:`\dot S^{\mathrm{tot}}_x = \Phi_x - l_x`); a page laid out with named sums decides that on the printed
+    lines instead (:func:`quantity_lines`).
 
     Examples
     --------
@@ -1103,19 +1104,30 @@ def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
 #: two branches of nested fractions) is what it is defined as, information over information plus heat.
 RATIO_MIN_SIZE = 100
 
-#: The ratios an efficiency of information thermodynamics is built from, of two results ``a`` and ``b``: the
-#: information gained over the information plus the heat, one rate over another.
-_RATIOS = (lambda a, b: a / (a + b), lambda a, b: a / b)
+#: The glyphs a result's form needs before it is written as the difference or the sum of two results of its block
+#: (:func:`through_earlier`): a balance is shorter said than a ratio (the decoder's page printed the neuron's entropy
+#: production, 89 glyphs over two storeys, where an author writes :math:`\Phi_x - l_x`, the subsystem's second law).
+BALANCE_MIN_SIZE = 60
+
+#: The relations of two results ``a`` and ``b`` a result of information thermodynamics is defined by, each with the
+#: glyphs a form needs to be written so: the ratios of an efficiency (the information gained over the information
+#: plus the heat, one rate over another), then the difference and the sum of a balance (a subsystem's entropy
+#: production, its heat rate less its information flow).
+_RELATIONS = ((lambda a, b: a / (a + b), RATIO_MIN_SIZE), (lambda a, b: a / b, RATIO_MIN_SIZE),
+              (lambda a, b: a - b, BALANCE_MIN_SIZE), (lambda a, b: a + b, BALANCE_MIN_SIZE))
 
 
 def _as_ratio(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int | None = None) -> Any:
-    """``form`` written as one of :data:`_RATIOS` of two results of ``here`` (name, form) that it equals at random
-    points, where it prints :data:`RATIO_MIN_SIZE` glyphs or more (``size``: as the page prints it; by default its
-    form's); else None, and for a result whose label ``name`` is a quotient already (``\\epsilon^2 /
-    \\operatorname{var}``: its form is what it adds)."""
+    r"""``form`` written as one of :data:`_RELATIONS` of two results of ``here`` (name, form) that it equals at random
+    points, where it prints as many glyphs as that relation needs (:data:`RATIO_MIN_SIZE`, :data:`BALANCE_MIN_SIZE`;
+    ``size``: as the page prints it; by default its form's) or is written through named entries
+    (:func:`_through_entries`); else None, and for a result whose label ``name`` is a quotient already
+    (``\epsilon^2 / \operatorname{var}``: its form is what it adds)."""
     if "/" in name or r"\frac" in name or _comparable(form) is None:
         return None
-    if not _through_entries(form) and (printed_size(_parts(form)[0]) if size is None else size) < RATIO_MIN_SIZE:
+    size = printed_size(_parts(form)[0]) if size is None else size
+    relations = [r for r, least in _RELATIONS if _through_entries(form) or size >= least]
+    if not relations:
         return None
     value = form.explicit() if isinstance(form, ClosedForm) else form
     values = [(n, f.explicit() if isinstance(f, ClosedForm) else f) for n, f in here]
@@ -1125,7 +1137,7 @@ def _as_ratio(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int |
     here_value = _value(sp.sympify(value), point)  # points are slow)
     a_sym, b_sym = _earlier_name(0), _earlier_name(1)
     for (a, va), (b, vb) in ((x, y) for x in values for y in values if x[0] != y[0]):
-        for ratio in _RATIOS:
+        for ratio in relations:
             if None not in (here_value, at[a], at[b]):
                 try:
                     guess = complex(ratio(at[a], at[b]))
