@@ -247,8 +247,24 @@ def test_a_long_balance_is_written_as_the_difference_it_equals():
     assert r"\Phi_x" not in through_earlier({r"\dot S_x": balance, r"\Phi_x": heat, "l_x": flow})  # (above only)
 
 
+def test_a_balance_said_above_on_the_page_is_said_again_in_a_later_block():
+    """A page says a relation one way in every block: the decoder's dimensionless block printed the neuron's
+    entropy production in full (short there) two blocks after writing it :math:`\\Phi_x - l_x`."""
+    heat = a**2 * b / (c * (a + d)) + b**2 / (a + c)
+    flow = a**2 * b * d / (a * b * d + c * (a + d) ** 2)
+    above = {r"\Phi_x": heat, "l_x": flow, r"\dot S_x": sp.factor(sp.together(heat - flow))}
+    heat, flow = a**2 / (b + c) + d**2 / b, a**2 / (b + c) + d**2 / (a + b)  # (their difference: a d^2 / (b (a + b)))
+    here = {r"\Phi_x": heat, "l_x": flow, r"\dot S_x": sp.factor(sp.together(heat - flow))}
+    assert through_earlier(here) == {}  # (alone, the short form is kept)
+    assert through_earlier(here, [above])[r"\dot S_x"].latex() == r"\Phi_x - l_x"
+    assert quantity_lines(here, before=[above])[-1] == r"\dot S_x &= \Phi_x - l_x"
+    other = {r"\Phi_x": heat, "l_x": flow, r"\dot S_y": above[r"\dot S_x"]}  # (another label above: not said there)
+    assert through_earlier(here, [other]) == {}
+
+
 def test_the_decoder_page_writes_the_neurons_entropy_production_as_its_balance():
     from pathlib import Path
     page = (Path(__file__).parents[1] / "docs" / "derivations" / "decoder.tex").read_text()
     balance = r"\dot S^{\mathrm{tot}}_{x} &= \Phi_{x} - l_{x}"
-    assert any(line.startswith(balance) and line[len(balance):].strip() in ("", "\\\\") for line in page.splitlines())
+    assert sum(line.startswith(balance) and line[len(balance):].strip() in ("", "\\\\")
+               for line in page.splitlines()) == 2  # (in the parameters, and in the dimensionless groups)

@@ -717,7 +717,7 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     trial = namer.fork()  # (a first fit, to see which roots and shared sums the layout names)
     fitted: list[tuple[Any, str]] = []
     lines, definitions = _block_lines(results, composites, width, trial, fitted=fitted)  # every result, its definitions
-    ratios = _long_ratios(results, fitted, shown)
+    ratios = _long_ratios(results, fitted, shown, before)
     if ratios:  # (laid out again: a sum only the ratio's explicit form held is named no more)
         results = [(n, ratios.get(n, e), earlier) for n, e, earlier in results]
         trial, fitted = namer.fork(), []
@@ -755,9 +755,10 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
 
 
 def _long_ratios(results: Sequence[tuple[str, Any, Any]], fitted: Sequence[tuple[Any, str]],
-                 shown: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                 shown: Mapping[str, Any] | None = None, blocks: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """The results of a block (:func:`_results`) that its first layout (``fitted``: each printed result's form and
-    lines, in order) printed long and that are a ratio, a difference or a sum of two results before them
+    lines, in order) printed long, or that a block of the page above (``blocks``: their shown forms) printed long
+    (:func:`_size_on_page`), and that are a ratio, a difference or a sum of two results before them
     (:func:`_as_ratio`): name -> that form. ``shown``: the block's forms before any was written through another's
     name (their values: a name written in has none)."""
     printed = iter(fitted)
@@ -768,12 +769,23 @@ def _long_ratios(results: Sequence[tuple[str, Any, Any]], fitted: Sequence[tuple
             continue
         _, tex = next(printed)
         form = shown.get(name, form) if shown is not None else form
-        ratio = _as_ratio(name, form, before, size=tex_glyphs(tex) - tex_glyphs(name))
+        size = _size_on_page(name, tex_glyphs(tex) - tex_glyphs(name), blocks)
+        ratio = _as_ratio(name, form, before, size=size)
         if ratio is not None:
             out[name] = ratio
         if _term_like(name, form):
             before.append((name, form))
     return out
+
+
+def _size_on_page(name: str, size: int, blocks: Sequence[Mapping[str, Any]]) -> int:
+    r"""The printed size a result's relation to the results above it is judged by (:func:`_as_ratio`): its own
+    (``size``), or the largest of the forms the page's blocks above (``blocks``) show under the same label, so that
+    a page says a relation the same way in every block (the decoder page's
+    :math:`\dot S^{\mathrm{tot}}_x = \Phi_x - l_x`, in the model's parameters and again in its dimensionless
+    groups, where the form alone is short)."""
+    above = [printed_size(_parts(b[name])[0]) for b in blocks if name in b and _comparable(b[name]) is not None]
+    return max([size, *above])
 
 
 def _named_first(trial: Any, namer: Any, fitted: Sequence[tuple[Any, str]]) -> list:
@@ -1090,8 +1102,9 @@ def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
     out: dict[str, Any] = {}
     for name, form in shown.items():
         written = _written_through(name, form, above, every)
-        if written is None and ratios:
-            written = _as_ratio(name, form, [(n, f) for n, f, here in above if here and n != name])
+        if written is None and ratios and _comparable(form) is not None:
+            size = _size_on_page(name, printed_size(_parts(form)[0]), blocks)
+            written = _as_ratio(name, form, [(n, f) for n, f, here in above if here and n != name], size=size)
         if written is not None:
             out[name] = written
         if _term_like(name, form):
