@@ -227,6 +227,36 @@ def test_the_lattice_page_shows_the_coupling(tmp_path):
     assert r"\sum_{\mu=1}^{d}" in md.read_text()
 
 
+def test_a_drift_that_reads_alike_collected_prints_each_variable_once():
+    r"""The one-dimensional site equation printed :math:`(1 - \epsilon) \phi_{i+1} + \epsilon \phi_{i-1} + \phi_{i-1}
+    - 2 \phi_i`: the presentation pass's form tied (within TIE_PT) with the form collected over the neighbours, and
+    the tie went to the first candidate; a form with a variable left in two terms no longer wins a tie."""
+    from thermotheory.core.display import _uncollected, written_drift
+    from thermotheory.core.presentation import equal_at_random_points
+
+    eq = E.field_equation(1)
+    written = written_drift(eq.drift, eq.neighbours)
+    assert _uncollected(written.expr, eq.neighbours) == 0, written.tex
+    assert equal_at_random_points(written.expr, eq.drift)
+    assert written.tex.count(r"\phi_{i - 1}") == 1 and written.tex.count(r"\phi_{i + 1}") == 1, written.tex
+
+
+def test_a_non_reciprocal_lattice_report_shows_its_own_drift(tmp_path):
+    """The non-reciprocal lattice's report wrote :math:`d\\phi = -\\Gamma K \\phi\\, dt + \\dots` (the reciprocal
+    field's drift) and the non-reciprocity in words; it shows the equation of a site, with :math:`\\epsilon`."""
+    import io
+
+    from thermotheory.cli import main
+
+    for name, nonreciprocal in (("lattice_nonreciprocal", True), ("lattice_1d", False)):
+        path = tmp_path / f"{name}.tex"
+        assert main(["report", name, "-o", str(path), "--no-verify"], out=io.StringIO()) == 0
+        tex = path.read_text()
+        assert (r"-\Gamma K \phi" in tex) is not nonreciprocal
+        site = [line for line in tex.splitlines() if line.startswith(r"d\phi_{i} &=")]
+        assert bool(site) is nonreciprocal and all(r"\epsilon" in line for line in site)
+
+
 def test_the_overdamped_trap_is_made_dimensionless_without_a_mass():
     drag = P.dragged_trap()
     forms = [tt.core.moments.mean(drag, P.t)[0], tt.heat(drag, P.t, {P.x: P.T / P.k}), P.dragging_rate()]

@@ -410,7 +410,9 @@ def written_drift(drift: Any, variables: Any = ()) -> Written:
         for tex in (_split_tex(shown, variables), _written_tex(shown, variables)):
             scored.append((_score(cand, tex, variables), len(scored), Written(cand, tex)))
     least = min(s for s, _, _ in scored)
-    return min((k, w) for s, k, w in scored if s <= least + TIE_PT)[1]
+    # (among forms that read alike, one with a state variable left in two terms never wins: the lattice's
+    # \epsilon \phi_{i - 1} + \phi_{i - 1} beside (1 + \epsilon) \phi_{i - 1})
+    return min((_uncollected(w.expr, variables), k, w) for s, k, w in scored if s <= least + TIE_PT)[2]
 
 
 def _plain(e: sp.Expr) -> sp.Expr:

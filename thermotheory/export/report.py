@@ -17,6 +17,7 @@ from ..core.evaluate import latex
 from ..core.layout import align_rows
 from ..core.presentation import current_domain, one_form_per_sum, positive_sums, within_domain
 from ..derivation import Definition, Derivation
+from ..models.lattice import field_equation
 from .derivation import (PREAMBLE, PageNotation, _reference_keys, _text, _unbraced, bibliography, bibliography_tex,
                          composite_rows, document_rows, glossary_tex, page_namer, quantity_lines, shown_forms,
                          tex_title)
@@ -81,10 +82,7 @@ def _model_lines(item: CatalogEntry, avoid: Sequence[str] = ()) -> list[str]:
         rf"S[\phi] &= \sum_i \Big[\frac{{m^2}}{{2}} \phi_{{i}}^2 + \frac{{\lambda}}{{2 a^2}} {step}\Big] "
         r"= \tfrac12 \phi^{\top} K \phi",
         r"\end{align}",
-        r"and the Langevin dynamics $d\phi = -\Gamma K \phi\, dt + \sqrt{2\Gamma}\, dW$"
-        + (r", with the input from the neighbour behind weighted $1 + \epsilon$ and from the one ahead "
-           r"$1 - \epsilon$ (non-reciprocal: the static correlations are unchanged, detailed balance is broken)."
-           if field.eps else "."),
+        *_dynamics_lines(field),
         r"Closed forms by FFT (momentum space) and dense covariances of the regions.",
     ]
     regions = item.regions()
@@ -92,6 +90,19 @@ def _model_lines(item: CatalogEntry, avoid: Sequence[str] = ()) -> list[str]:
         sites = "; ".join(rf"${sp.latex(sym)}$: sites {tex_text(str(value))}" for sym, value in regions.items())
         lines += ["", rf"Regions (coordinates on the lattice): {sites}."]
     return lines
+
+
+def _dynamics_lines(field: Any) -> list[str]:
+    r"""A lattice field's Langevin dynamics: :math:`d\phi = -\Gamma K \phi\, dt + \sqrt{2\Gamma}\, dW` for a
+    reciprocal coupling; a non-reciprocal one's drift is not :math:`-\Gamma K \phi`, and its equation is that of
+    one site, its neighbours' inputs weighted :math:`1 \pm \epsilon` (:func:`~thermotheory.models.lattice.
+    field_equation`; the report printed :math:`-\Gamma K \phi` with the non-reciprocity in words)."""
+    if not field.eps:
+        return [r"and the Langevin dynamics $d\phi = -\Gamma K \phi\, dt + \sqrt{2\Gamma}\, dW$."]
+    return [r"and the Langevin dynamics of each site, the input from the neighbour behind weighted $1 + \epsilon$ and "
+            r"from the one ahead $1 - \epsilon$ (non-reciprocal: the static correlations are unchanged, detailed "
+            r"balance is broken),",
+            r"\begin{align}", align_rows(field_equation(field.d).latex_lines()), r"\end{align}"]
 
 
 def _page(item: CatalogEntry, forms: Mapping[str, object]) -> tuple[dict[str, str], PageNotation, list]:
