@@ -212,20 +212,21 @@ P_star = sp.simplify(power.subs(at_max))
 assert sp.simplify(eta_star - eta_C / (2 - eta_C / 2)) == 0
 assert sp.simplify(t1_star - 4 * A / ((Th - Tc) * dS)) == 0
 
-# the page shows the protocol through the standard deviation sigma(s) it imposes
-sigma = sp.Function("sigma")(s)
+# the page shows the protocol through the width r(s) = sqrt(<x^2>) it imposes (r, as the report: sigma is an entropy
+# production rate on other pages)
+width = sp.Function("r")(s)
 sd = sp.Piecewise((sp.sqrt(w1) + (sp.sqrt(w2) - sp.sqrt(w1)) * s / t1, s < t1),
                   (sp.sqrt(w2) + (sp.sqrt(w1) - sp.sqrt(w2)) * (s - t1) / t3, True))
-stiffness = sp.Function("T")(s) / sigma**2 - sp.Derivative(sigma, s) / sigma
+stiffness = sp.Function("T")(s) / width**2 - sp.Derivative(width, s) / width
 sample = {Th: 1.3, Tc: 0.5, w1: 0.7, w2: 2.0, t1: 1.1, t3: 0.6}
 for u in (0.3, 1.0, 1.4):
-    shown = stiffness.subs(sp.Function("T")(s), bath).subs(sigma, sd).doit().subs(s, u)
+    shown = stiffness.subs(sp.Function("T")(s), bath).subs(width, sd).doit().subs(s, u)
     assert abs(float(shown.subs(sample)) - float(cycle.subs(s, u).subs(sample))) <= 1e-12
 cycle_start = {x: w1}
 eta_C_sym = sp.Symbol("eta_C", positive=True)
 ss2008 = Derivation(engine, [
-    ("sigma", Definition("sigma", r"\sigma(s)", "standard deviation imposed over the cycle, $0 < s < t_1 + t_3$",
-                         units="length"), sd),
+    ("width", Definition("width", r"r(s)", r"width $\sqrt{\langle x^2 \rangle}$ imposed over the cycle, "
+                         r"$0 < s < t_1 + t_3$", units="length"), sd),
     ("protocol", Definition("protocol", r"\lambda(s)", "the stiffness that imposes it, $0 < s < t_1 + t_3$",
                                 units="energy per squared length"),
      stiffness),

@@ -282,3 +282,18 @@ def test_the_cascade_synapse_report_prints_its_tree_sums_by_their_formula(tmp_pa
     tex = path.read_text()
     assert not defects(tex), defects(tex)
     assert r"\mathcal{T}_{i}" in tex and "differential entropy" not in tex
+
+
+def test_the_heat_engine_page_and_report_name_the_width_alike(tmp_path):
+    r"""The heat-engine page imposed its protocol through a width :math:`\sigma(s)`, its report through
+    :math:`r(s)` (and :math:`\sigma` is an entropy production rate on other pages): one name in both, the report's."""
+    from thermotheory.models import engine
+
+    page = (ROOT / "docs" / "derivations" / "heat_engine.tex").read_text()
+    assert r"\sigma(s)" not in page and r"\sigma^{2}" not in page
+    assert any(line.startswith("r(s) &= ") for line in page.splitlines())
+    assert r"\lambda(s) &= \frac{T{\left(s \right)}}{r^{2}{\left(s \right)}} - \frac{r'{\left(s \right)}}{r{\left(s " \
+           r"\right)}}" in page
+    path = tmp_path / "heat_engine.tex"
+    assert main(["report", "heat_engine", "-o", str(path), "--no-verify"], out=io.StringIO()) == 0
+    assert "r(s)" in "".join(engine.HEAT_ENGINE_TEX) and r"\sigma(s)" not in path.read_text()
