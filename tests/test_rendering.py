@@ -157,6 +157,30 @@ def test_a_term_of_a_structured_sum_that_reads_shorter_written_out_is_printed_so
         assert float(mixed.evaluate(at)) == pytest.approx(tt.entropy_production_rate(model.subs(at)), rel=1e-10)
 
 
+def test_a_term_as_short_written_out_is_written_out_and_the_report_prints_it(tmp_path):
+    r"""With the engine's own structured form the neuron's heat rate, :math:`g (g \sigma_v^2 - \Sigma_{v x}) /
+    (\sigma_n^2 \tau_n)`, prints as many glyphs as written out, :math:`g^2 \sigma_v^2 / (\sigma_n^2 (\tau_n +
+    \tau_v))`; the tie went to the structured form, and the tracking report printed it. At the same size the form
+    a reader evaluates without the entries is kept, in the term and among the entry's forms."""
+    import io
+
+    from thermotheory.cli import main
+    from thermotheory.derivation import _entries_held, _terms_written_out
+
+    model = C.tracking()
+    structured = tt.entropy_production_rate(model, form="structured")
+    mixed = _terms_written_out(structured)
+    neuron = B.g**2 * B.sigma_v**2 / (B.sigma_n**2 * (B.tau_n + B.tau_v))
+    assert isinstance(mixed, ClosedForm) and neuron in sp.Add.make_args(mixed.expr)
+    assert _entries_held(mixed) < _entries_held(tt.compact(structured)) and _entries_held(neuron) == 0
+    at = {s: 0.5 + 0.25 * k for k, s in enumerate(sorted(model.parameters, key=str))}
+    assert float(mixed.evaluate(at)) == pytest.approx(tt.entropy_production_rate(model.subs(at)), rel=1e-10)
+    path = tmp_path / "tracking.tex"
+    assert main(["report", "tracking", "-o", str(path), "--no-verify"], out=io.StringIO()) == 0
+    total = next(line for line in path.read_text().splitlines() if line.startswith(r"\dot S^{\mathrm{tot}} &="))
+    assert r"\Sigma_{v x}" not in total and latex_of(neuron) in total, total
+
+
 def test_no_term_is_written_out_where_none_reads_shorter():
     """The information flow's second term, written out, is a long quotient: the structured form alone is offered."""
     from thermotheory.derivation import _terms_written_out

@@ -272,7 +272,8 @@ class Derivation(Mapping):
         definitions of its structured forms once: a structured form costs its expression
         and only the definitions no other printed entry brings. Starting from each entry's
         own shortest form, an entry changes form while that shortens the whole (each change
-        does, so this ends). The form itself is returned, its presentation pass remembered
+        does, so this ends); among forms that print alike, the one whose expression holds fewer named entries
+        (:func:`_entries_held`). The form itself is returned, its presentation pass remembered
         (:func:`~thermotheory.core.presentation.compact` caches it).
         """
         if self._printed is None:
@@ -286,7 +287,8 @@ class Derivation(Mapping):
         # an entry with one form is not compacted here (its names are those of its compacted form)
         pairs = {name: self._compacted(name) if len(self.forms(name)) > 1 else [(self[name], self[name])]
                  for name in self._entries}
-        pick = {name: 0 if len(p) < 2 else min(range(len(p)), key=lambda k: printed_size(p[k][1]))
+        pick = {name: 0 if len(p) < 2 else min(range(len(p)), key=lambda k: (printed_size(p[k][1]),
+                                                                              _entries_held(p[k][1])))
                 for name, p in pairs.items()}
 
         def names_of(name: str) -> set:
@@ -299,7 +301,8 @@ class Derivation(Mapping):
                 if len(p) < 2:
                     continue
                 others = set().union(*[names_of(n) for n in pairs if n != name])
-                best = min(range(len(p)), key=lambda k: (printed_size(p[k][1], others), k != pick[name]))
+                best = min(range(len(p)), key=lambda k: (printed_size(p[k][1], others), _entries_held(p[k][1]),
+                                                         k != pick[name]))
                 if best != pick[name]:
                     pick[name], changed = best, True
             if not changed:
@@ -438,8 +441,8 @@ def _terms_written_out(form: Any) -> Any:
     form, while the synapse's is not. Each term that holds a name is written out (its quotient,
     factored, tried only below :data:`~thermotheory.core.closedform.QUOTIENT_TRIED_BELOW`
     predicted monomials) and kept so where, after the presentation pass, its expression prints
-    fewer glyphs than the term does (the terms as the pass prints the form); the definitions no term reaches any
-    more are dropped.
+    no more glyphs than the term does (the terms as the pass prints the form: at the same size, the form a reader
+    evaluates without the entries); the definitions no term reaches any more are dropped.
     """
     import sympy as sp
 
@@ -463,7 +466,7 @@ def _terms_written_out(form: Any) -> Any:
             out.append(t)
             continue
         written = compact(quotient)
-        if printed_size(written) < term:
+        if printed_size(written) <= term:  # (at the same size, the form a reader evaluates without the entries)
             out.append(written)
             changed = True
         else:
@@ -472,6 +475,18 @@ def _terms_written_out(form: Any) -> Any:
         return None
     expr = sp.Add(*out)
     return ClosedForm(expr, needed_definitions(expr, form.definitions), form.names, form.hurwitz)
+
+
+def _entries_held(form: Any) -> int:
+    """How many named definitions ``form``'s expression holds (0 for a form in the parameters alone): among forms
+    that print alike, :meth:`Derivation.printed_forms` keeps the one a reader evaluates with fewer entries (the
+    tracking report's total entropy production held the neuron's heat rate as :math:`g (g \\sigma_v^2 - \\Sigma_{v
+    x}) / (\\sigma_n^2 \\tau_n)`, as long as :math:`g^2 \\sigma_v^2 / (\\sigma_n^2 (\\tau_n + \\tau_v))`)."""
+    from .core.closedform import ClosedForm
+
+    if not isinstance(form, ClosedForm) or not hasattr(form.expr, "free_symbols"):
+        return 0
+    return len(form.expr.free_symbols & {n for n, _ in form.definitions})
 
 
 def _is_covariance_name(name: Any, form: Any) -> bool:
