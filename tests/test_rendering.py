@@ -265,6 +265,22 @@ def test_a_drift_that_reads_alike_collected_prints_each_variable_once():
     assert written.tex.count(r"\phi_{i - 1}") == 1 and written.tex.count(r"\phi_{i + 1}") == 1, written.tex
 
 
+def test_a_number_every_term_of_a_drift_shares_is_pulled_out():
+    r"""The heterogeneous decoder's report printed :math:`dx_1 = (2 v - 2 x_1)\, dt + dW_{x_1}`: the shared 2 was
+    not counted as a factor left inside (numbers are not, in a closed form's sums); in a drift an author writes
+    :math:`2 (v - x_1)`. A polynomial drift keeps its terms (:math:`x - x^3`)."""
+    from thermotheory.core.display import written_drift
+    from thermotheory.core.presentation import equal_at_random_points
+
+    v, x = sp.symbols("v x_1", real=True)
+    for drift, tex in ((2 * v - 2 * x, r"2 \left(v - x_{1}\right)"), (v / 4 - x / 2, r"\frac{v - 2 x_{1}}{4}"),
+                       (x - x**3, r"x_{1} - x_{1}^{3}")):
+        written = written_drift(drift, [v, x])
+        assert written.tex == tex and equal_at_random_points(written.expr, drift)
+    model = tt.LinearSDE({v: -v, x: 2 * v - 2 * x}, {v: sp.Rational(1, 2), x: sp.Rational(1, 2)})
+    assert r"dx_{1} &= 2 \left(v - x_{1}\right)\, dt" in " ".join(model.latex_lines())
+
+
 def test_a_non_reciprocal_lattice_report_shows_its_own_drift(tmp_path):
     """The non-reciprocal lattice's report wrote :math:`d\\phi = -\\Gamma K \\phi\\, dt + \\dots` (the reciprocal
     field's drift) and the non-reciprocity in words; it shows the equation of a site, with :math:`\\epsilon`."""

@@ -351,10 +351,28 @@ def _uncollected(expr: sp.Expr, variables: Any) -> int:
 def _score(expr: sp.Expr, tex: str, variables: frozenset = frozenset()) -> float:
     """What a reader sees of ``tex`` (the LaTeX of ``expr``): :attr:`~thermotheory.core.presentation.Reading.score`,
     with a monomial of the state variables left in two terms of a sum counted as a factor left inside
-    (:func:`_uncollected`)."""
+    (:func:`_uncollected`), and so a number every term of the drift's sum shares (:func:`_shared_number`)."""
     num, den = nested_fractions(tex)
     return Reading(latex_width(tex), latex_width(tex.replace(r"\frac", "")), num, den, leading_minus(tex), len(tex),
-                   shared_factors(expr) + _uncollected(expr, variables)).score
+                   shared_factors(expr) + _uncollected(expr, variables) + _shared_number(expr)).score
+
+
+def _shared_number(drift: sp.Expr) -> int:
+    r"""1 where ``drift`` is a sum whose terms all share a rational factor other than 1 (``2 v - 2 x_1``: an author
+    writes :math:`2 (v - x_1)`), else 0. A shared symbol is :func:`~thermotheory.core.presentation.shared_factors`'
+    (a polynomial drift, :math:`x - x^3`, keeps its terms); inner sums are the presentation pass's.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> v, x = sp.symbols("v x", real=True)
+    >>> _shared_number(2 * v - 2 * x), _shared_number(x - x**3), _shared_number(sp.Mul(2, v - x, evaluate=False))
+    (1, 0, 0)
+    """
+    if not isinstance(drift, sp.Add) or drift.has(sp.Float):
+        return 0
+    content, _ = drift.as_content_primitive()
+    return int(content.is_Rational and abs(content) != 1)
 
 
 def written_drift(drift: Any, variables: Any = ()) -> Written:
