@@ -621,10 +621,10 @@ def positive_sums(forms: Sequence[Any], values: Mapping[sp.Symbol, Any]) -> dict
     an odd power in the orientation it has positive at ``values``, as an author writes a difference whose sign the
     model's regime fixes: :math:`T_h - T_c` for an engine run with :math:`T_h > T_c` (the heat engine's report printed
     :math:`\frac12 (T_c - T_h) \ln\frac{w_2}{w_1}`). A difference that is a function's argument, or stands only
-    inside one (an exponent), is never turned, nor one whose value at ``values`` is unknown or zero. Where a turned difference would put a sign in front of a
-    form, :func:`same_sums` turns a logarithm of a positive argument beside it (within the current domain,
-    :func:`within_domain`): the binary synapse's heat, :math:`q (1 - e^{-q r t}) (f - 1) \ln\frac{f}{1 - f}`, reads
-    :math:`q (1 - f) (1 - e^{-q r t}) \ln\frac{1 - f}{f}`.
+    inside one (an exponent), is never turned, nor one whose value at ``values`` is unknown or zero. Where a turned
+    difference would put a sign in front of a form, :func:`same_sums` turns a logarithm of a positive argument beside
+    it (within the current domain, :func:`within_domain`): the binary synapse's heat,
+    :math:`q (1 - e^{-q r t}) (f - 1) \ln\frac{f}{1 - f}`, reads :math:`q (1 - f) (1 - e^{-q r t}) \ln\frac{1 - f}{f}`.
 
     Parameters
     ----------
