@@ -649,17 +649,18 @@ def positive_sums(forms: Sequence[Any], values: Mapping[sp.Symbol, Any]) -> dict
     swap: dict = {}
     for form in forms:
         for part in _parts(form):
-            for x in _negative_differences(part, point, _function_arguments(part)):
+            for x in _negative_differences(part, point):
                 swap[x] = sp.Mul(-1, sp.Add(*[-t for t in x.args]), evaluate=False)
     return swap
 
 
-def _negative_differences(part: sp.Basic, point: Mapping, arguments: set) -> list:
+def _negative_differences(part: sp.Basic, point: Mapping) -> list:
     r"""The differences of two monomials that stand in ``part`` as a factor to an odd power outside any function
     (inside one too, ``f - 1`` in ``(f - 1) \ln\frac{f}{1 - f}``, but not only there: ``e^{(t_w - 2 t)/\tau}``
     keeps its exponent), negative at ``point``, and are not themselves a function's argument
     (:func:`positive_sums`)."""
     out = []
+    arguments = _function_arguments(part)
     outside = part.xreplace({g: sp.Dummy() for g in part.atoms(sp.Function)})
     for x, _ in _odd_factors(outside):
         if (isinstance(x, sp.Add) and len(x.args) == 2 and all(_monomial(t) for t in x.args) and x.free_symbols
@@ -913,8 +914,9 @@ def same_sums(form: Any, swap: Mapping) -> Any:
         was = reading(base)
         if after.leading_minus > was.leading_minus:  # (a sign put in front: taken into a logarithm beside it)
             into_log = _ordered(_log_signs(cand))
-            if reading(into_log).leading_minus < after.leading_minus:
-                cand, after = into_log, reading(into_log)
+            into_log_reading = reading(into_log)
+            if into_log_reading.leading_minus < after.leading_minus:
+                cand, after = into_log, into_log_reading
         ok = (after.width <= (1 + SAME_SUM_GROWTH) * width and after.leading_minus <= was.leading_minus
               and after.unmatched_sums <= was.unmatched_sums)  # (nor a sum unlike one in a function beside it)
         return cand if ok and cand != base else None
@@ -2556,9 +2558,12 @@ def proved_positive(e: Any) -> bool:
 def _domain_dummies(e: sp.Expr) -> dict:
     """For each condition of the enclosing domain (:func:`within_domain`) that ``e`` holds as a sum, itself or its
     negative (``f - 1`` of ``-f/(f - 1)``): that sum -> a positive dummy, or minus one."""
+    domain = current_domain()
+    if not domain:
+        return {}
     out: dict = {}
-    present = {x for x in sp.preorder_traversal(e) if isinstance(x, sp.Add)} if current_domain() else set()
-    for c in current_domain():
+    present = {x for x in sp.preorder_traversal(e) if isinstance(x, sp.Add)}
+    for c in domain:
         if not isinstance(c, sp.Add):
             continue
         y = sp.Dummy(positive=True)

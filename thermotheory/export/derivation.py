@@ -759,7 +759,7 @@ def _long_ratios(results: Sequence[tuple[str, Any, Any]], fitted: Sequence[tuple
     """The results of a block (:func:`_results`) that its first layout (``fitted``: each printed result's form and
     lines, in order) printed long, or that a block of the page above (``blocks``: their shown forms) printed long
     (:func:`_size_on_page`), and that are a ratio, a difference or a sum of two results before them
-    (:func:`_as_ratio`): name -> that form. ``shown``: the block's forms before any was written through another's
+    (:func:`_as_relation`): name -> that form. ``shown``: the block's forms before any was written through another's
     name (their values: a name written in has none)."""
     printed = iter(fitted)
     before: list[tuple[str, Any]] = []
@@ -770,7 +770,7 @@ def _long_ratios(results: Sequence[tuple[str, Any, Any]], fitted: Sequence[tuple
         _, tex = next(printed)
         form = shown.get(name, form) if shown is not None else form
         size = _size_on_page(name, tex_glyphs(tex) - tex_glyphs(name), blocks)
-        ratio = _as_ratio(name, form, before, size=size)
+        ratio = _as_relation(name, form, before, size=size)
         if ratio is not None:
             out[name] = ratio
         if _term_like(name, form):
@@ -779,7 +779,7 @@ def _long_ratios(results: Sequence[tuple[str, Any, Any]], fitted: Sequence[tuple
 
 
 def _size_on_page(name: str, size: int, blocks: Sequence[Mapping[str, Any]]) -> int:
-    r"""The printed size a result's relation to the results above it is judged by (:func:`_as_ratio`): its own
+    r"""The printed size a result's relation to the results above it is judged by (:func:`_as_relation`): its own
     (``size``), or the largest of the forms the page's blocks above (``blocks``) show under the same label, so that
     a page says a relation the same way in every block (the decoder page's
     :math:`\dot S^{\mathrm{tot}}_x = \Phi_x - l_x`, in the model's parameters and again in its dimensionless
@@ -1079,7 +1079,7 @@ def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
     terms, the same definitions and printed names), and some must be left. The largest such result goes first; others
     may follow (:math:`\Phi_x + \Phi_w`). A name of this block means this block's result, whatever the page's other
     blocks call by it. With ``ratios``, a result with no such term whose form is long is written as a ratio, a
-    difference or a sum of two results of its block that it equals (:func:`_as_ratio`: an efficiency as what it is
+    difference or a sum of two results of its block that it equals (:func:`_as_relation`: an efficiency as what it is
     defined by, :math:`\eta(t) = I_t / (I_t + Q_w)`, a subsystem's entropy production as its balance,
     :math:`\dot S^{\mathrm{tot}}_x = \Phi_x - l_x`); a page laid out with named sums decides that on the printed
     lines instead (:func:`quantity_lines`).
@@ -1104,7 +1104,7 @@ def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
         written = _written_through(name, form, above, every)
         if written is None and ratios and _comparable(form) is not None:
             size = _size_on_page(name, printed_size(_parts(form)[0]), blocks)
-            written = _as_ratio(name, form, [(n, f) for n, f, here in above if here and n != name], size=size)
+            written = _as_relation(name, form, [(n, f) for n, f, here in above if here and n != name], size=size)
         if written is not None:
             out[name] = written
         if _term_like(name, form):
@@ -1130,7 +1130,7 @@ _RELATIONS = ((lambda a, b: a / (a + b), RATIO_MIN_SIZE), (lambda a, b: a / b, R
               (lambda a, b: a - b, BALANCE_MIN_SIZE), (lambda a, b: a + b, BALANCE_MIN_SIZE))
 
 
-def _as_ratio(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int | None = None) -> Any:
+def _as_relation(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int | None = None) -> Any:
     r"""``form`` written as one of :data:`_RELATIONS` of two results of ``here`` (name, form) that it equals at random
     points, where it prints as many glyphs as that relation needs (:data:`RATIO_MIN_SIZE`, :data:`BALANCE_MIN_SIZE`;
     ``size``: as the page prints it; by default its form's) or is written through named entries
