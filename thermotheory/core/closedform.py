@@ -61,7 +61,7 @@ from .width import TEXT_WIDTH, latex_width
 
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
            "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of", "printed_size", "shortest",
-           "QUOTIENT_TRIED_BELOW", "FamilyName", "MeantName", "definition_rows", "MAX_LINES", "too_long",
+           "QUOTIENT_TRIED_BELOW", "FamilyName", "FAMILY_SUM_MIN", "MeantName", "definition_rows", "MAX_LINES", "too_long",
            "needed_definitions", "stationary_rows"]
 
 #: The values ``form=`` accepts.
@@ -152,7 +152,8 @@ class FamilyName(str):
     A structured closed form names the parts it is built of (the spanning-tree sums
     :math:`Z_{w_1}, \ldots, Z_{s_3}` of a jump process). Where their values are too long for a
     page (tens of lines of monomials), the page prints the family once by its definition in
-    terms of the model, as an author would, instead of each value (:func:`definition_rows`).
+    terms of the model, as an author would, instead of each value (:func:`definition_rows`). A sum over every
+    member (at least :data:`FAMILY_SUM_MIN`) prints as :math:`\sum_i` in the generic name (:func:`latex_of`).
     It is a ``str`` (the member's LaTeX) wherever a name is used.
 
     Parameters
@@ -253,6 +254,10 @@ class MeantName(str):
 
 #: Most indices a family's row lists (:func:`definition_rows`); past it, the first two, ``\ldots`` and the last.
 FAMILY_INDICES = 8
+
+#: Fewest members of a family (:class:`FamilyName`) whose sum prints as :math:`\sum_i` over the family (two terms
+#: read as well written out: :math:`Z_a + Z_b`).
+FAMILY_SUM_MIN = 3
 
 
 #: Printed lines past which a form is too long for a page: a composite parameter is tried for it
@@ -965,12 +970,32 @@ _PRINTED: dict = {}
 _PRINTED_MAX = 50_000  # (about 35 MB at most: some 700 bytes an entry with the forms it keeps)
 
 
+def _families(names: Mapping[Any, Any]) -> list[tuple[sp.Symbol, list[Any]]]:
+    """The families (:class:`FamilyName`) of at least :data:`FAMILY_SUM_MIN` members among ``names`` (Symbol ->
+    LaTeX) whose members share their assumptions: ``(index, members)``, the index a Symbol that ``names`` maps to
+    the family's generic name (added to it), the members in their order."""
+    found: dict[tuple[str, str], list[Any]] = {}
+    for name, tex in names.items():
+        if isinstance(tex, FamilyName) and isinstance(name, sp.Symbol):
+            found.setdefault((tex.generic, tex.formula), []).append(name)
+    out = []
+    for (generic, formula), members in found.items():
+        if len(members) < FAMILY_SUM_MIN or len({frozenset(m.assumptions0.items()) for m in members}) != 1:
+            continue
+        first = names[members[0]]
+        # (named after the first member: it sorts among a product's factors where the members do)
+        index = sp.Symbol(f"{members[0].name}:{first.letter}", **members[0].assumptions0)
+        names[index] = FamilyName(generic, generic, first.letter, first.letter, formula, first.meaning)
+        out.append((index, members))
+    return out
+
+
 def _settings_key(settings: Mapping[str, Any]) -> Any:
     """A hashable image of a printer's settings (None where one cannot be made: nothing is remembered then)."""
     items = []
     for k, v in sorted(settings.items()):
-        if isinstance(v, Mapping):
-            v = frozenset(v.items())
+        if isinstance(v, Mapping):  # (a family's member prints otherwise than the same LaTeX as a plain name)
+            v = frozenset((n, (t, t.generic, t.formula) if isinstance(t, FamilyName) else t) for n, t in v.items())
         try:
             hash(v)
         except TypeError:
@@ -1022,6 +1047,8 @@ class _Printer(LatexPrinter):
         self._kind: type | None = None
         self._caller: type | None = None
         self._bare_tail: set = set()  # the factors of the product printed now that only functions follow
+        names = self._settings["symbol_names"] = dict(self._settings.get("symbol_names") or {})  # (the index added)
+        self._families = _families(names)
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         """sympy's dispatch, remembered for each sub-expression printed without keywords under the same settings:
@@ -1099,9 +1126,55 @@ class _Printer(LatexPrinter):
             rows.append(f"{lead}{value} & {when}")
         return r"\begin{cases} " + CASES_GAP.join(rows) + r" \end{cases}"
 
+    def _family_sum(self, expr: Any) -> tuple[sp.Symbol, sp.Expr, sp.Expr] | None:
+        """``(index, summand, rest)`` where the sum ``expr`` is ``rest`` (terms that hold no member) plus one summand
+        over all members of a family of names (:class:`FamilyName`, at least :data:`FAMILY_SUM_MIN`), each term
+        holding one member; the summand in the family's generic name. None for any other sum."""
+        if not isinstance(expr, sp.Add):
+            return None
+        for generic, members in self._families:
+            if len(expr.args) < len(members):
+                continue
+            wanted, parts, rest = set(members), {}, []
+            for term in expr.args:
+                held = term.free_symbols & wanted
+                if len(held) > 1:
+                    break
+                if held:
+                    member = held.pop()
+                    parts.setdefault(member, []).append(term.xreplace({member: generic}))
+                else:
+                    rest.append(term)
+            else:
+                summands = {sp.Add(*terms) for terms in parts.values()}
+                if len(parts) == len(members) and len(summands) == 1:
+                    return generic, summands.pop(), sp.Add(*rest)
+        return None
+
+    def _print_family_sum(self, generic: sp.Symbol, summand: Any, rest: Any = sp.S.Zero,
+                          before: Any = sp.S.One) -> str:
+        r"""``rest + before \sum_{i} summand``: the terms outside the sum first (a sum reads to the end of the
+        line), a sign and a number of the summand in front of the sum, a summed sum in brackets."""
+        if rest != 0:
+            tail = self._print_family_sum(generic, summand, before=before)
+            return self._print(rest) + (" - " + tail[2:] if tail.startswith("- ") else " + " + tail)
+        number, summand = summand.as_coeff_Mul()  # (a number every term holds goes in front: \frac{1}{2} \sum_i Z_i)
+        before = before * number
+        if before.could_extract_minus_sign():
+            return "- " + self._print_family_sum(generic, summand, before=-before)
+        letter = self._settings["symbol_names"][generic].letter
+        tex = self._print(summand)
+        if isinstance(summand, sp.Add):
+            tex = rf"\left({tex}\right)"
+        front = "" if before == 1 else self._print(before) + " "
+        return rf"{front}\sum_{{{letter}}} {tex}"
+
     def _print_Add(self, expr: Any, order: Any = None) -> str:
         if (order or self.order) in ("none", "old"):
             return super()._print_Add(expr, order)
+        family = self._family_sum(expr)
+        if family is not None:  # \sum_i Z_i, not Z_{w_1} + Z_{w_2} + \dots + Z_{s_3}
+            return self._print_family_sum(*family)
         terms = self._as_ordered_terms(expr, order=order)
         if not getattr(expr, "keep_order", False):  # (a sum that orders its terms itself: names of results first)
             terms = theorist_order(terms, positive_first=getattr(expr, "positive_first", False))
@@ -1231,6 +1304,9 @@ class _Printer(LatexPrinter):
         return f"{sign}{top} / {bottom}"
 
     def _print_Mul(self, expr: Any) -> str:
+        summed = self._factor_summed(expr)  # \frac{1}{Z} \sum_i Z_i \ln(Z / Z_i): the sum last, what it multiplies first
+        if summed is not None:
+            return summed
         joined = _roots_joined(expr)  # 1/\sqrt{2 \pi}, not \sqrt{2}/(2 \sqrt{\pi}) (stacked or with a solidus)
         if joined is not None:
             return self._reprint(joined)
@@ -1286,6 +1362,25 @@ class _Printer(LatexPrinter):
             return tex[4:] if tex.startswith("- - ") else tex
         finally:
             self._bare_tail = tail
+
+    def _factor_summed(self, expr: Any) -> str | None:
+        r"""A product of a sum over a family (:meth:`_family_sum`) and factors that hold none of its members,
+        printed as an author writes it, the factors before the sum: ``\frac{1}{Z} \sum_{i} Z_{i} \ln(Z / Z_i)``
+        (a sum in front of a factor would seem to sum it too); None for any other product."""
+        if not self._families or not isinstance(expr, sp.Mul):
+            return None
+        sums = [(f, self._family_sum(f)) for f in expr.args if isinstance(f, sp.Add)]
+        sums = [(f, found) for f, found in sums if found is not None]
+        if len(sums) != 1:
+            return None
+        factor, (generic, summand, rest_terms) = sums[0]
+        if rest_terms != 0:  # (a sum beside other terms times factors: printed as sympy prints a product)
+            return None
+        rest = sp.Mul(*[f for f in expr.args if f is not factor])
+        members = next(m for g, m in self._families if g == generic)
+        if rest.free_symbols & set(members):
+            return None
+        return self._print_family_sum(generic, summand, before=rest)
 
     def _pi_before_e(self, expr: Any) -> str | None:
         r"""A product holding :math:`\pi` and :math:`e` written as a hand writes a Gaussian's entropy, ``2 \pi e
@@ -1679,6 +1774,13 @@ def latex_of(expr: Any, **settings: Any) -> str:
     '\\frac{1}{2} \\ln{\\left(\\det \\Sigma \\right)}'
     >>> latex_of(sp.Symbol("S_1"), symbol_names={sp.Symbol("S_1"): r"\Sigma_{v v}"})
     '\\Sigma_{v v}'
+
+    A sum over a whole family of names (:class:`FamilyName`) is written over the family's index:
+
+    >>> Z = sp.symbols("Z_1:4", positive=True)
+    >>> latex_of(sum(Z) / 2, symbol_names={z: FamilyName(f"Z_{{{j}}}", "Z_{i}", "i", str(j), "w_i")
+    ...                                     for j, z in enumerate(Z, 1)})
+    '\\frac{1}{2} \\sum_{i} Z_{i}'
     """
     return _Printer(settings).doprint(expr)
 

@@ -22,7 +22,7 @@ _SCRIPT = 0.72    # sub- and superscripts
 _COMMAND_WIDTHS = {
     r"\left": 0.0, r"\right": 0.0, r"\,": 1.7, r"\;": 2.8, r"\quad": 10.0, r"\qquad": 20.0, r"\!": -1.7,
     r"\cdot": 7.8, r"\times": 13.0, r"\to": 13.0, r"\mid": 8.0, r"\ldots": 13.0, r"\cdots": 13.0,
-    r"\infty": 10.0, r"\notag": 0.0, r"\displaystyle": 0.0,
+    r"\infty": 10.0, r"\notag": 0.0, r"\displaystyle": 0.0, r"\sum": 14.0,
     r"\partial": 6.0, r"\pi": 6.0, r"\langle": 4.0, r"\rangle": 4.0,
 }
 _NAMED_OPERATORS = {r"\log": 16.0, r"\ln": 12.0, r"\exp": 18.0, r"\det": 16.0, r"\lim": 15.0,
