@@ -61,8 +61,8 @@ from .width import TEXT_WIDTH, latex_width
 
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
            "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of", "printed_size", "shortest",
-           "QUOTIENT_TRIED_BELOW", "FamilyName", "FAMILY_SUM_MIN", "MeantName", "definition_rows", "MAX_LINES", "too_long",
-           "needed_definitions", "stationary_rows"]
+           "QUOTIENT_TRIED_BELOW", "FamilyName", "FAMILY_SUM_MIN", "MeantName", "definition_rows", "MAX_LINES",
+           "too_long", "needed_definitions", "stationary_rows"]
 
 #: The values ``form=`` accepts.
 FORMS = ("structured", "rational", "factored")
@@ -1304,7 +1304,8 @@ class _Printer(LatexPrinter):
         return f"{sign}{top} / {bottom}"
 
     def _print_Mul(self, expr: Any) -> str:
-        summed = self._factor_summed(expr)  # \frac{1}{Z} \sum_i Z_i \ln(Z / Z_i): the sum last, what it multiplies first
+        # \frac{1}{Z} \sum_i Z_i \ln(Z / Z_i): the sum last, what it multiplies first
+        summed = self._factor_summed(expr)
         if summed is not None:
             return summed
         joined = _roots_joined(expr)  # 1/\sqrt{2 \pi}, not \sqrt{2}/(2 \sqrt{\pi}) (stacked or with a solidus)
