@@ -902,13 +902,16 @@ def _is_time(x: Any) -> bool:
     return isinstance(x, sp.Symbol) and x.name == "t"
 
 
-def theorist_order(terms: Sequence[Any], positive_first: bool = False) -> list[Any]:
+def theorist_order(terms: Sequence[Any], positive_first: bool = False, running: Any = None) -> list[Any]:
     r"""The terms of a sum in the order a theorist writes them: a positive constant first, a negative one last.
 
-    The other terms keep their order (sympy's). With ``positive_first``, a sum that would
-    still start with a minus sign is led by its first positive term instead (where it has
-    one): ``-a + \sqrt{b}`` as ``\sqrt{b} - a``. The printer of the pages
-    (:func:`latex_of`) writes every sum in this order.
+    The other terms keep their order (sympy's), except that with ``running`` (the variable a form runs along: the
+    time, a protocol's ``s``) the terms free of it come first, led by a positive one, where one is positive:
+    ``\sqrt{w_1} + \frac{s (\sqrt{w_2} - \sqrt{w_1})}{t_1}``, ``\lambda_i - c - c^2 s``, the start and then its
+    change, as a hand writes it. With
+    ``positive_first``, a sum that would still start with a minus sign is led by its first positive term instead
+    (where it has one): ``-a + \sqrt{b}`` as ``\sqrt{b} - a``. The printer of the pages (:func:`latex_of`) writes
+    every sum in this order.
 
     Examples
     --------
@@ -920,15 +923,26 @@ def theorist_order(terms: Sequence[Any], positive_first: bool = False) -> list[A
     [exp(x), -1]
     >>> theorist_order([-x, sp.sqrt(rho)], positive_first=True)
     [sqrt(rho), -x]
+    >>> t = sp.Symbol("t", positive=True)
+    >>> theorist_order([x * t, rho], running=t)
+    [rho, t*x]
     """
     if isinstance(terms, (str, sp.Basic)) or not isinstance(terms, Sequence):
         raise ModelError(f"theorist_order: expected the terms of a sum (a sequence) but found {terms!r}")
     if not all(isinstance(t, sp.Basic) for t in terms):
         raise ModelError(f"theorist_order: expected sympy terms but found {list(terms)!r}")
+    if running is not None and not isinstance(running, sp.Symbol):
+        raise ModelError(f"theorist_order: the running variable must be a Symbol but is {running!r}")
     terms = _renamed_in_order(list(terms))
     positive = [t for t in terms if _is_constant(t) and t > 0]
     negative = [t for t in terms if _is_constant(t) and t < 0]
     rest = [t for t in terms if not _is_constant(t) or t == 0]
+    if running is not None:  # the start, then its change along the running variable
+        start = [t for t in rest if running not in t.free_symbols]
+        start = [t for t in start if not t.could_extract_minus_sign()] + [t for t in start
+                                                                          if t.could_extract_minus_sign()]
+        if start and len(start) < len(rest) and not start[0].could_extract_minus_sign():
+            rest = start + [t for t in rest if running in t.free_symbols]
     out = positive + rest + negative if positive and not _polynomial_order(rest) else rest + positive + negative
     if positive_first and out and out[0].could_extract_minus_sign():
         k = next((i for i, t in enumerate(out) if not t.could_extract_minus_sign()), 0)
@@ -990,6 +1004,27 @@ def _families(names: Mapping[Any, Any]) -> list[tuple[sp.Symbol, list[Any]]]:
     return out
 
 
+def _running_variable(expr: Any) -> sp.Symbol | None:
+    r"""The variable a piecewise form runs along: the one symbol every relation of its conditions compares (``s``
+    in ``s \leq 0``, ``s < t_f``), or, where that is not one, the left side of its first relation (``s`` in ``s <
+    t_1``); None where its conditions compare no symbol.
+
+    Examples
+    --------
+    >>> s, t1 = sp.symbols("s t_1", positive=True)
+    >>> _running_variable(sp.Piecewise((s, s < t1), (t1, True)))
+    s
+    """
+    relations = [r for _, c in expr.args for r in sp.preorder_traversal(c) if isinstance(r, sp.Rel)]
+    if not relations:
+        return None
+    common = set.intersection(*[r.free_symbols for r in relations])
+    if len(common) == 1 and isinstance(next(iter(common)), sp.Symbol):
+        return common.pop()
+    first = relations[0].lhs
+    return first if isinstance(first, sp.Symbol) else None
+
+
 def _settings_key(settings: Mapping[str, Any]) -> Any:
     """A hashable image of a printer's settings (None where one cannot be made: nothing is remembered then)."""
     items = []
@@ -1048,6 +1083,7 @@ class _Printer(LatexPrinter):
         self._caller: type | None = None
         self._bare_tail: set = set()  # the factors of the product printed now that only functions follow
         names = self._settings["symbol_names"] = dict(self._settings.get("symbol_names") or {})  # (the index added)
+        self._running: sp.Symbol | None = None  # the variable a piecewise form runs along, in its branches
         self._families = _families(names)
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
@@ -1114,6 +1150,20 @@ class _Printer(LatexPrinter):
             self._level = self._here = False
 
     def _print_Piecewise(self, expr: Any) -> str:
+        running = _running_variable(expr)
+        if running is None or running == self._running:
+            return self._print_branches(expr)
+        saved = self._printed_key, self._running
+        self._running = running
+        if saved[0] is not None:  # (what prints along a variable is remembered apart)
+            self._printed_key = (*saved[0], "running", running)
+        try:
+            return self._print_branches(expr)
+        finally:
+            self._printed_key, self._running = saved
+
+    def _print_branches(self, expr: Any) -> str:
+        """The piecewise form's branches and conditions (display style at a display's level)."""
         display = self._here
         tex = super()._print_Piecewise(expr)
         if not display or r"\frac" not in tex:
@@ -1177,7 +1227,9 @@ class _Printer(LatexPrinter):
             return self._print_family_sum(*family)
         terms = self._as_ordered_terms(expr, order=order)
         if not getattr(expr, "keep_order", False):  # (a sum that orders its terms itself: names of results first)
-            terms = theorist_order(terms, positive_first=getattr(expr, "positive_first", False))
+            terms = theorist_order(terms, positive_first=getattr(expr, "positive_first", False),
+                                   running=self._running or next((x for x in expr.free_symbols if _is_time(x)),
+                                                                 None))
         tex = ""
         for i, term in enumerate(terms):  # sympy's loop, over the terms in this order
             if i > 0 and term.could_extract_minus_sign():
