@@ -409,9 +409,9 @@ tex, md = write_derivation(
               ("Kinetic proofreading", proof, proof_q,
                "An enzyme binding a right or a wrong substrate (the wrong one leaving $e^{\\Delta}$ times faster), "
                "activating the complex at rate $m$ with an ATP, and making the product at rate $w$ or discarding it "
-               "at rate $l$ (Hopfield 1974). The error fraction $\\epsilon = v_W / v_R$, the ratio of the two product "
-               "fluxes, falls towards $\\epsilon_\\infty = e^{-2\\Delta}$, the square of the one-step discrimination "
-               "$\\epsilon_0 = e^{-\\Delta}$, when activation and catalysis are slow."),
+               "at rate $l$ (Hopfield 1974). The error fraction $\\epsilon = v_{\\mathrm{W}} / v_{\\mathrm{R}}$, the "
+               "ratio of the two product fluxes, falls towards $\\epsilon_\\infty = e^{-2\\Delta}$, the square of the "
+               "one-step discrimination $\\epsilon_0 = e^{-\\Delta}$, when activation and catalysis are slow."),
               ("An ion pump", pump, pump_q,
                "The Na/K-ATPase reduced to one cycle of four states: binding the ions inside, phosphorylation by ATP "
                "(drawing $\\Delta\\mu_\\mathrm{ATP}$), release outside (storing $\\Delta\\mu_\\mathrm{ion}$ in the "

@@ -63,7 +63,8 @@ def test_bad_names_are_refused_by_name(args, match):
 
 
 @pytest.mark.parametrize("name, said", [
-    ("binary_synapse", [r"$D(P_s(0) \| \pi)$, $D(P_s(t) \| \pi)$", "$P_s(0)$, $P_s(t)$"]),
+    ("binary_synapse", [r"$D(P_{\mathrm{s}}(0) \| \pi)$, $D(P_{\mathrm{s}}(t) \| \pi)$",
+                        r"$P_{\mathrm{s}}(0)$, $P_{\mathrm{s}}(t)$"]),
     ("ion_channel_step", [r"$D(n_{0} \| n_\infty)$, $D(n(t) \| n_\infty)$", "$h(n(t))$"]),
 ])
 def test_the_reports_say_what_their_named_parts_are(name, said):
@@ -146,12 +147,13 @@ def test_a_report_says_what_the_parameters_it_prints_are():
         assert re.search(rf"\$\s*{symbol}\s*\$ & \\raggedright [^&]*{said}", table), (symbol, table)
     assert r"\Delta\mu" not in table and r"\xi" not in table
     # its starting distribution is written as its closed forms write it (the report said p_s(0), its forms P_s(0))
-    assert r"P_{s}(0) = f + q \left(1 - f\right)" in tex and "p_{s}(0)" not in tex
+    assert r"P_{\mathrm{s}}(0) = f + q \left(1 - f\right)" in tex and "p_{" not in tex
     # and once: its closed forms' definitions do not give it again (they printed P_s(0) = f - f q + q under "where")
-    assert tex.count("P_{s}(0) = ") == 1 and "P_s(0) &=" not in tex, tex
-    assert r"D(P_s(0) \| \pi) &= P_s(0) \ln" in tex  # (the forms still written through it)
+    assert tex.count(r"P_{\mathrm{s}}(0) = ") == 1 and r"P_{\mathrm{s}}(0) &=" not in tex, tex
+    assert r"D(P_{\mathrm{s}}(0) \| \pi) &= P_{\mathrm{s}}(0) \ln" in tex  # (the forms still written through it)
     # the weak state's start has its row too (P_s(0) is said by the forms' own row)
-    assert re.search(r"\$P_\{w\}\(0\)\$ & \\raggedright probability of the state in the subscript at the start", table)
+    assert re.search(r"\$P_\{\\mathrm\{w\}\}\(0\)\$ & \\raggedright probability of the state in the subscript at the "
+                     r"start", table)
 
 
 def test_a_jump_report_says_what_its_states_and_rate_labels_are():
@@ -160,7 +162,8 @@ def test_a_jump_report_says_what_its_states_and_rate_labels_are():
     tex = report_tex(entry("proofreading"))
     table = tex[tex.index(r"\subsection*{Notation}"):]
     assert r"$\nu_{+}$, $\nu_{-}$, $\nu$ & \raggedright rates of a transition forward and back" in table, table
-    for state, said in (("E", "free enzyme"), ("R", "right substrate"), (r"\text{W*}", "wrong complex activated")):
+    for state, said in ((r"\mathrm{E}", "free enzyme"), (r"\mathrm{R}", "right substrate"),
+                        (r"\text{W*}", "wrong complex activated")):
         assert re.search(re.escape(f"${state}$ & \\raggedright ") + f"[^&]*{said}", table), (state, table)
 
 

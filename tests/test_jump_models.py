@@ -361,7 +361,7 @@ def test_binary_entropy_production_is_the_fall_of_the_relative_entropy():
     here from the propagated distribution, from a moment after the potentiation to well past the memory's lifetime."""
     d = M.binary_quantities()
     form = d["entropy_production"]
-    assert form.latex(where=False) == r"D(P_s(0) \| \pi) - D(P_s(t) \| \pi)"
+    assert form.latex(where=False) == r"D(P_{\mathrm{s}}(0) \| \pi) - D(P_{\mathrm{s}}(t) \| \pi)"
     r, f, q = 0.9, 0.35, 0.45
     a, b = q * r * f, q * r * (1 - f)
     L = _generator(np.array([[0.0, a], [b, 0.0]]))

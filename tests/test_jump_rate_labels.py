@@ -104,7 +104,7 @@ def test_a_plain_model_keeps_w():
     k, q, w = sp.symbols("k q w", positive=True)
     plain = MarkovJumpProcess({("a", "b"): k, ("b", "a"): q})
     assert plain.rate_symbol == "w"
-    assert plain.latex_lines() == [r"a &\rightleftharpoons b: \quad w_{+} = k,\ w_{-} = q"]
+    assert plain.latex_lines() == [r"\mathrm{a} &\rightleftharpoons \mathrm{b}: \quad w_{+} = k,\ w_{-} = q"]
     assert MarkovJumpProcess({(0, 1): 3, (1, 2): 1, (2, 0): 2}).rate_symbol == "w"  # numbered states
     # the letter follows the model: w comes back when the parameter w is given a value
     model = MarkovJumpProcess({("a", "b"): q, ("b", "a"): w})

@@ -766,12 +766,34 @@ class MarkovJumpProcess:
         return self._cache["bipartite"]
 
     # -- rendering ------------------------------------------------------------------------------------------------
-    def _state_latex(self, state: Any) -> str:
+    def state_latex(self, state: Any) -> str:
+        r"""The LaTeX of a state as the transition lines, the labels and the pages print it.
+
+        A state named by a word is a label, set upright as labels are (``"w"`` -> :math:`\mathrm{w}`, ``"w1"`` ->
+        :math:`\mathrm{w_{1}}`, ``"R*"`` -> :math:`\text{R*}`): it cannot be read as a parameter of the same letter
+        (the rate :math:`w` of another network on the page). A number or a sympy expression prints as itself, a
+        tuple as its components.
+
+        Examples
+        --------
+        >>> m = MarkovJumpProcess({("w", "s"): 1.0, ("s", "w"): 2.0})
+        >>> m.state_latex("w"), m.state_latex("w1"), m.state_latex((0, "on"))
+        ('\\mathrm{w}', '\\mathrm{w_{1}}', '(0, \\mathrm{on})')
+        """
         if isinstance(state, tuple):
-            return "(" + ", ".join(self._state_latex(s) for s in state) + ")"
+            return "(" + ", ".join(self.state_latex(s) for s in state) + ")"
         if isinstance(state, str):
-            return latex_of(sp.Symbol(state)) if state.isidentifier() else rf"\text{{{state}}}"
+            if not state.isidentifier():
+                return rf"\text{{{state}}}"
+            tex = latex_of(sp.Symbol(state))
+            return tex if "\\" in tex else rf"\mathrm{{{tex}}}"  # (a Greek letter stays: no upright one)
         return latex_of(sp.sympify(state)) if isinstance(state, (int, sp.Basic)) else rf"\text{{{state}}}"
+
+    def _state_letters(self, state: Any) -> str:
+        """The LaTeX of a state's name set as a symbol (italic): the letter it takes from the rates' labels."""
+        if isinstance(state, str) and state.isidentifier():
+            return latex_of(sp.Symbol(state))
+        return self.state_latex(state)
 
     def _printed_heads(self) -> set[str]:
         """The bases of what the transition lines print as symbols: the states', the rates' and the flows'."""
@@ -784,7 +806,7 @@ class MarkovJumpProcess:
             elif isinstance(state, sp.Basic) and not state.is_number:
                 expression_heads(state)
             else:
-                heads.add(_latex_head(self._state_latex(state)))
+                heads.add(_latex_head(self._state_letters(state)))
 
         def expression_heads(expr: sp.Basic) -> None:
             for sym in expr.free_symbols:
@@ -820,7 +842,7 @@ class MarkovJumpProcess:
         >>> w, l = sp.symbols("w l", positive=True)  # a catalysis rate called w (kinetic proofreading)
         >>> m = MarkovJumpProcess({("E", "C"): q, ("C", "E"): l + w})
         >>> m.rate_symbol, m.latex_lines()
-        ('k', ['E &\\rightleftharpoons C: \\quad k_{+} = q,\\ k_{-} = l + w'])
+        ('k', ['\\mathrm{E} &\\rightleftharpoons \\mathrm{C}: \\quad k_{+} = q,\\ k_{-} = l + w'])
         >>> MarkovJumpProcess({("w_1", "w_2"): k, ("w_2", "w_1"): q}).rate_symbol  # states called w, a rate k
         '\\nu'
         """
@@ -875,7 +897,7 @@ class MarkovJumpProcess:
         >>> import sympy as sp
         >>> k, q = sp.symbols("k q", positive=True)
         >>> MarkovJumpProcess({("a", "b"): k, ("b", "a"): q}).latex_lines()
-        ['a &\\rightleftharpoons b: \\quad w_{+} = k,\\ w_{-} = q']
+        ['\\mathrm{a} &\\rightleftharpoons \\mathrm{b}: \\quad w_{+} = k,\\ w_{-} = q']
         """
         width = checked_width(width)
         pairs = sorted({(min(i, j), max(i, j)) for i, j in self._edges})
@@ -885,7 +907,7 @@ class MarkovJumpProcess:
         lines = []
         r = self.rate_label(avoid)
         for i, j in pairs:
-            a, b = self._state_latex(self._states[i]), self._state_latex(self._states[j])
+            a, b = self.state_latex(self._states[i]), self.state_latex(self._states[j])
             fwd, bwd = self._rates.get((i, j)), self._rates.get((j, i))
             if fwd is not None and bwd is not None:
                 head = rf"{a} &\rightleftharpoons {b}: \quad "

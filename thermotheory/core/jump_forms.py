@@ -826,7 +826,9 @@ class _Names:
         # page gives the name one meaning and the tree sums stay one family
         printed = {latex_of(p) for p in model.parameters}
         self._primes = ""
-        while any(f"Z_{i}{self._primes}" in taken or self._Z_tex(i) in printed for i in range(model.n)):
+        # (a state's label is upright, Z_{\mathrm{a}}: a parameter Z_a still reads as it, and primes the family too)
+        while any(f"Z_{i}{self._primes}" in taken or self._Z_tex(i) in printed
+                  or f"Z_{{{model._state_letters(model.states[i])}}}{self._primes}" in printed for i in range(model.n)):
             self._primes += "'"
 
     def _name(self, key: Any, label: str, tex: str, value: Any, state: str = "") -> sp.Expr:
@@ -848,12 +850,12 @@ class _Names:
         return self._sym[key]
 
     def Z(self, i: int) -> sp.Expr:
-        st = self.model._state_latex(self.model.states[i])
+        st = self.model.state_latex(self.model.states[i])
         return self._name(("Z", i), f"Z_{i}{self._primes}", self._Z_tex(i), self.K.Z[i], st)
 
     def _Z_tex(self, i: int) -> str:
         """The LaTeX :meth:`Z` gives the tree sum of state ``i`` (without naming it)."""
-        return f"Z_{{{self.model._state_latex(self.model.states[i])}}}{self._primes}"
+        return f"Z_{{{self.model.state_latex(self.model.states[i])}}}{self._primes}"
 
     def total(self) -> sp.Expr:
         if self.structured:  # Z is the sum of the named Z_i
@@ -1685,7 +1687,7 @@ class _LogsByCurrent:
 
 
 def _key_tex(model: Any, key: tuple) -> str:
-    return ",".join(model._state_latex(v) for v in key)
+    return ",".join(model.state_latex(v) for v in key)
 
 
 def efficiency(model: Any, subsystem: Any, form: str | None = None) -> Any:

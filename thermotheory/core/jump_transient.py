@@ -528,7 +528,7 @@ def _symbolic_heat(model: Any, mask: np.ndarray, q: sp.Matrix, pieces: tuple, t:
     """
     pi, A, B, X, Y = pieces
     if S.N.structured:
-        st = model._state_latex
+        st = model.state_latex
         q = [S.N.define(("q_t", i), f"q_t{i}", rf"q_{{{st(model.states[i])}}}(t)", v) for i, v in enumerate(q)]
     index = {e: k for k, e in enumerate(model.edges)}
     total = sp.Integer(0)
@@ -688,7 +688,7 @@ def entropy_production(model: Any, t: Any, initial: Any, form: str | None = None
     if S is None:
         return _checked_transient(model, "entropy_production", t, p0, pt, q, everything, entropy=True)
     Q = _heat_of(model, everything, q, pieces, S, t)
-    st = model._state_latex
+    st = model.state_latex
     probs = [S.N.define(("p_t", i), f"p_t{i}", rf"p_{{{st(model.states[i])}}}(t)", v) for i, v in enumerate(pt)]
     return S.result(forms._shannon(probs) - forms._shannon(p0) + Q)
 

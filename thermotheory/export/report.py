@@ -145,7 +145,7 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
                   if "initial" in b.arguments}
         for initial in starts.values():
             if hasattr(model, "states"):  # a jump process starts from a distribution (P_s(0), as forms write it)
-                start = ", ".join(f"{_start_label(s)} = {latex_of(p)}" for s, p in initial.items())
+                start = ", ".join(f"{_start_label(model, s)} = {latex_of(p)}" for s, p in initial.items())
                 lines.append(r"\item the quantities are taken at the time in their notation (heat and entropy "
                              rf"production over $[0, t]$) from the distribution ${start}$ over the states;")
                 continue
@@ -169,9 +169,9 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
     return lines
 
 
-def _start_label(state: Any) -> str:
+def _start_label(model: Any, state: Any) -> str:
     """How a report writes the probability of a jump process's state at the start, as its closed forms do."""
-    return rf"P_{{{state}}}(0)"
+    return rf"P_{{{model.state_latex(state)}}}(0)"
 
 
 def _start(item: CatalogEntry) -> dict[str, Any]:
@@ -179,7 +179,8 @@ def _start(item: CatalogEntry) -> dict[str, Any]:
     closed forms' definitions need not give again."""
     if item.numeric or item.regime != "transient" or not hasattr(item.model(), "states"):
         return {}
-    return {_start_label(s): p for b in item.quantities.values() if "initial" in b.arguments
+    model = item.model()
+    return {_start_label(model, s): p for b in item.quantities.values() if "initial" in b.arguments
             for s, p in b.arguments["initial"].items()}
 
 

@@ -83,11 +83,15 @@ _S = sp.Symbol("S", positive=True)  # the memory signal, a named definition
 # stationary state: the entropy produced while forgetting is the fall of the one to the other (named definitions)
 _P0, _PT = sp.Symbol("p_0", positive=True), sp.Symbol("p_t", positive=True)
 _D0, _DT = sp.Symbol("D_0", positive=True), sp.Symbol("D_t", positive=True)
-_STRONG = "probability that the synapse is strong (the state $s$) a time $t$ after a potentiation, and just after it"
+_STRONG = ("probability that the synapse is strong (the state $\\mathrm{s}$) a time $t$ after a potentiation, and just "
+           "after it")
 _KL = ("relative entropy of the synapse's state, strong with the probability on the left, to the stationary state "
        "$\\pi$ (strong with probability $f$)")
-_FORGET_NAMES = {_P0: MeantName("P_s(0)", _STRONG, "--"), _PT: MeantName("P_s(t)", _STRONG, "--"),
-                 _D0: MeantName(r"D(P_s(0) \| \pi)", _KL, "nats"), _DT: MeantName(r"D(P_s(t) \| \pi)", _KL, "nats")}
+# (the state's label upright, as the transitions print it)
+_P0_TEX, _PT_TEX = r"P_{\mathrm{s}}(0)", r"P_{\mathrm{s}}(t)"
+_FORGET_NAMES = {_P0: MeantName(_P0_TEX, _STRONG, "--"), _PT: MeantName(_PT_TEX, _STRONG, "--"),
+                 _D0: MeantName(rf"D({_P0_TEX} \| \pi)", _KL, "nats"),
+                 _DT: MeantName(rf"D({_PT_TEX} \| \pi)", _KL, "nats")}
 _SIGNAL = MeantName("S(t)", r"memory signal: $P(\text{strong} \mid \text{potentiated}) - P(\text{strong} \mid "
                     r"\text{depressed})$", "--")
 #: Levels of the catalog's cascade.
@@ -226,9 +230,10 @@ def binary_quantities() -> Derivation:
     r"""The binary synapse's memory, in closed form (Fusi, Drew & Abbott 2005), and what forgetting costs.
 
     Keys: ``entropy_production`` (over ``[0, t]`` after a potentiation, for any ``f``:
-    :math:`D(P_s(0) \| \pi) - D(P_s(t) \| \pi)`, the chain obeying detailed balance, with :math:`P_s(t) = f + q (1 -
-    f) e^{-q r t}` the probability of the strong state, named definitions of the closed form),
-    ``strong`` (:math:`\pi_s = f`), ``signal`` (:math:`S(t) = q e^{-q r t}`),
+    :math:`D(P_{\mathrm{s}}(0) \| \pi) - D(P_{\mathrm{s}}(t) \| \pi)`, the chain obeying detailed balance, with
+    :math:`P_{\mathrm{s}}(t) = f + q (1 - f) e^{-q r t}` the probability of the strong state, named definitions of the
+    closed form),
+    ``strong`` (:math:`\pi_{\mathrm{s}} = f`), ``signal`` (:math:`S(t) = q e^{-q r t}`),
     ``lifetime`` (:math:`1/(q r)`), ``information`` (:math:`I(t)` at ``f = 1/2``), and
     ``forgetting_cost`` (at ``f = 1/2``: the entropy still to be produced by the relaxation
     from ``t`` on, averaged over the two memories,
@@ -255,7 +260,7 @@ def binary_quantities() -> Derivation:
                                           "forgetting a potentiation (any $f$)", check=ep),
          ClosedForm(_D0 - _DT, [(_P0, after), (_PT, now), (_D0, _bernoulli_kl(_P0, f)), (_DT, _bernoulli_kl(_PT, f))],
                     _FORGET_NAMES)),
-        ("strong", Definition("strong", r"\pi_s", "stationary probability of the strong state"), f),
+        ("strong", Definition("strong", r"\pi_{\mathrm{s}}", "stationary probability of the strong state"), f),
         ("signal", Definition("signal", r"S(t)", r"memory signal: $P(\text{strong} \mid \text{potentiated})"
                                                  r" - P(\text{strong} \mid \text{depressed})$"),
          S),

@@ -8,10 +8,11 @@ an activated complex either makes its product at rate ``w`` or is discarded, at 
 routes return the enzyme to ``E``, so the jump ``R* -> E`` happens at rate ``l + w`` and a
 fraction :math:`w/(l + w)` of those jumps make a product.
 
-With the branch's stationary state, :math:`p_{R^*} = m k_\mathrm{on} p_E / ((\kappa + m)(l + w))`,
+With the branch's stationary state, :math:`p_{\mathrm{R}^*} = m k_\mathrm{on} p_{\mathrm{E}} / ((\kappa + m)(l + w))`,
 the **error fraction** (wrong products per right product) is
 
-.. math:: \epsilon = \frac{v_W}{v_R} = \frac{(\kappa + m)(l + w)}{(\kappa e^{\Delta} + m)(l e^{\Delta} + w)}
+.. math:: \epsilon = \frac{v_{\mathrm{W}}}{v_{\mathrm{R}}}
+          = \frac{(\kappa + m)(l + w)}{(\kappa e^{\Delta} + m)(l e^{\Delta} + w)}
           \;\longrightarrow\; e^{-2\Delta} \quad (m \ll \kappa,\ w \ll l),
 
 the square of the equilibrium discrimination :math:`e^{-\Delta}` that one binding step gives
@@ -48,8 +49,9 @@ GLOSSARY = {k_on: ("rate at which the enzyme binds a substrate", "per unit time"
             l: ("rate at which an activated right complex is discarded", "per unit time"),
             w: ("rate at which an activated complex makes the product", "per unit time"),
             # the states
-            "E": ("the free enzyme (a state)", "--"), "R": ("the enzyme bound to the right substrate (a state)", "--"),
-            "W": ("the enzyme bound to the wrong substrate (a state)", "--"),
+            r"\mathrm{E}": ("the free enzyme (a state)", "--"),
+            r"\mathrm{R}": ("the enzyme bound to the right substrate (a state)", "--"),
+            r"\mathrm{W}": ("the enzyme bound to the wrong substrate (a state)", "--"),
             r"\text{R*}": ("the right complex activated by an ATP (a state)", "--"),
             r"\text{W*}": ("the wrong complex activated by an ATP (a state)", "--")}
 _PE = sp.Symbol("p_E", positive=True)  # the free enzyme's probability, a named definition
@@ -76,7 +78,7 @@ def product_currents() -> tuple[JumpCurrent, JumpCurrent]:
     r"""The products of the right and of the wrong branch, as counting currents.
 
     Each jump ``R* -> E`` counts :math:`w / (l + w)`, the probability that it made a product
-    (likewise ``W* -> E``): their mean rates are the product fluxes :math:`v_R`, :math:`v_W`.
+    (likewise ``W* -> E``): their mean rates are the product fluxes :math:`v_{\mathrm{R}}`, :math:`v_{\mathrm{W}}`.
 
     Examples
     --------
@@ -91,10 +93,10 @@ def product_currents() -> tuple[JumpCurrent, JumpCurrent]:
 def proofreading_quantities() -> Derivation:
     r"""Hopfield's closed forms: the product fluxes, the error fraction and its limits, the ATP per product.
 
-    Keys: ``free_enzyme`` (:math:`p_E`), ``right_flux`` (:math:`v_R`), ``wrong_flux``
-    (:math:`v_W`), ``error`` (:math:`\epsilon`), ``error_limit`` (:math:`\epsilon_\infty = e^{-2\Delta}`),
+    Keys: ``free_enzyme`` (:math:`p_{\mathrm{E}}`), ``right_flux`` (:math:`v_{\mathrm{R}}`), ``wrong_flux``
+    (:math:`v_{\mathrm{W}}`), ``error`` (:math:`\epsilon`), ``error_limit`` (:math:`\epsilon_\infty = e^{-2\Delta}`),
     ``error_equilibrium`` (:math:`\epsilon_0 = e^{-\Delta}`, one discrimination step),
-    ``activations_per_product`` (:math:`(m p_R + m p_W)/(v_R + v_W)`).
+    ``activations_per_product`` (:math:`(m p_{\mathrm{R}} + m p_{\mathrm{W}})/(v_{\mathrm{R}} + v_{\mathrm{W}})`).
 
     Examples
     --------
@@ -108,13 +110,15 @@ def proofreading_quantities() -> Derivation:
         # p_bound / p_E and p_active / p_E: what enters a complex leaves it by unbinding or activation
         branch[name] = (k_on / (off + m), k_on * m / ((off + m) * (discard + w)), (off, discard))
     p_E = 1 / (1 + sum(k_on * (d + w + m) / ((o + m) * (d + w)) for _, _, (o, d) in branch.values()))
-    v_R, v_W = (ClosedForm(w * branch[b][1] * _PE, [(_PE, p_E)], {_PE: "p_E"}) for b in ("R", "W"))
+    v_R, v_W = (ClosedForm(w * branch[b][1] * _PE, [(_PE, p_E)], {_PE: r"p_{\mathrm{E}}"}) for b in ("R", "W"))
     (o_R, d_R), (o_W, d_W) = branch["R"][2], branch["W"][2]
     per_product = (1 / (o_R + m) + 1 / (o_W + m)) / (w / ((o_R + m) * (d_R + w)) + w / ((o_W + m) * (d_W + w)))
     return Derivation(proofreading(), [
-        ("free_enzyme", Definition("free_enzyme", r"p_E", "stationary probability of the free enzyme"), p_E),
-        ("right_flux", Definition("right_flux", r"v_R", "rate of right products", units="per unit time"), v_R),
-        ("wrong_flux", Definition("wrong_flux", r"v_W", "rate of wrong products", units="per unit time"), v_W),
+        ("free_enzyme", Definition("free_enzyme", r"p_{\mathrm{E}}", "stationary probability of the free enzyme"), p_E),
+        ("right_flux", Definition("right_flux", r"v_{\mathrm{R}}", "rate of right products", units="per unit time"),
+         v_R),
+        ("wrong_flux", Definition("wrong_flux", r"v_{\mathrm{W}}", "rate of wrong products", units="per unit time"),
+         v_W),
         ("error", Definition("error", r"\epsilon", "error fraction: wrong products per right product"),
          (kappa + m) * (l + w) / ((kappa * wrong + m) * (l * wrong + w))),
         ("error_limit", Definition("error_limit", r"\epsilon_\infty", "error fraction for slow activation and "
