@@ -26,7 +26,7 @@ from ..quantity import _fill, _latex_arg, _pattern_head, _symbol_texts, notation
 from .model_latex import model_latex, model_latex_lines
 
 __all__ = ["tex_title", "md_title", "notation", "derivation_tex", "derivation_markdown", "derivation_document", "quantity_lines", "shared_definitions", "output_dir", "write_derivation", "save_figure", "file_in", "output_folder", "PageNotation", "page_notation", "glossary_rows", "glossary_tex", "glossary_markdown", "bibliography", "bibliography_tex", "bibliography_markdown", "CONVENTIONS",
-           "composite_name", "composite_rows", "document_rows"]
+           "composite_name", "composite_rows", "document_rows", "reference_keys", "unbraced"]
 
 #: One part of a derivation: a heading, a model and its named closed forms (and, optionally, a few sentences on it).
 Section = tuple[str, LinearSDE, Mapping[str, Any]]
@@ -609,7 +609,22 @@ def bibliography_markdown(references: Sequence[tuple[str, str]]) -> str:
     return "\n".join(["## References", "", *(f"- [{k}] {plain(text)}" for k, text in references)])
 
 
-def _reference_keys(parts: Sequence[tuple[Any, Any]], given: Sequence[str] = ()) -> list[str]:
+def reference_keys(parts: Sequence[tuple[Any, Any]], given: Sequence[str] = ()) -> list[str]:
+    """The keys of the references a document cites: ``given`` first, then the reference of each quantity its parts
+    print (a bound quantity's, or the one its check binds), each once, in order.
+
+    Parameters
+    ----------
+    parts : sequence of (heading, quantities)
+        A document's parts, each with its mapping (or :class:`~thermotheory.derivation.Derivation`) of quantities.
+    given : sequence of str
+        Keys the document cites in its words.
+
+    Examples
+    --------
+    >>> reference_keys([], given=["cover2006", "cover2006"])
+    ['cover2006']
+    """
     keys = [*given]
     for _, quantities in parts:
         for _, q, _ in _entries(quantities):
@@ -740,7 +755,7 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
         definitions += more
     where = shared_definitions(shown.values())
     if where is not None:
-        above = _given_above({**{_unbraced(k): v for k, v in (given or {}).items()}, **shown}, where)
+        above = _given_above({**{unbraced(k): v for k, v in (given or {}).items()}, **shown}, where)
         for sym, value in definition_rows(where.definitions, where.names, lambda v: too_long(v, width)):
             if isinstance(sym, str):  # a family of values too long for the page: its defining formula, once
                 definitions.append(f"{sym} &= {value}")
@@ -1415,7 +1430,7 @@ def _given_above(shown: Mapping[str, Any], where: ClosedForm) -> set:
     given = set()
     for sym, value in where.definitions:
         name = latex_of(sym, symbol_names=where.names)
-        name = name if name in shown else _unbraced(name)
+        name = name if name in shown else unbraced(name)
         if name not in shown:
             continue
         result = shown[name]
@@ -1429,8 +1444,14 @@ def _given_above(shown: Mapping[str, Any], where: ClosedForm) -> set:
     return given
 
 
-def _unbraced(tex: str) -> str:
-    """A label without the braces of its one-character subscripts (``P_{s}(0)`` is ``P_s(0)``)."""
+def unbraced(tex: str) -> str:
+    r"""A label without the braces of its one-character subscripts, the form two labels are compared in.
+
+    Examples
+    --------
+    >>> unbraced("P_{s}(0)"), unbraced(r"P_{\mathrm{s}}(0)")
+    ('P_s(0)', 'P_{\\mathrm{s}}(0)')
+    """
     return re.sub(r"_\{(\w)\}", r"_\1", tex)
 
 
@@ -1570,7 +1591,7 @@ def write_derivation(
         rows = document_rows(parts, page, glossary, [f for block in forms for f in block.values()],
                              "\n".join(tex_parts), avoid=names)
         extra = composite_rows(namer, rows)  # (the .tex only: the Markdown prints no result through a composite)
-        cited = bibliography(_reference_keys(parts, references))
+        cited = bibliography(reference_keys(parts, references))
         tex_parts += [t for t in (glossary_tex(rows + extra), bibliography_tex(cited)) if t]
         md_parts += [t for t in (glossary_markdown(rows), bibliography_markdown(cited)) if t]
         output_folder(out)  # only once everything is rendered: a refusal writes nothing

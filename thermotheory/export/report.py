@@ -18,9 +18,8 @@ from ..core.layout import align_rows
 from ..core.presentation import current_domain, one_form_per_sum, positive_sums, within_domain
 from ..derivation import Definition, Derivation
 from ..models.lattice import field_equation
-from .derivation import (PREAMBLE, PageNotation, _reference_keys, _text, _unbraced, bibliography, bibliography_tex,
-                         composite_rows, document_rows, glossary_tex, page_namer, quantity_lines, shown_forms,
-                         tex_title)
+from .derivation import (PREAMBLE, PageNotation, bibliography, bibliography_tex, composite_rows, document_rows,
+                         glossary_tex, page_namer, quantity_lines, reference_keys, shown_forms, tex_title, unbraced)
 from .model_latex import model_latex_lines
 from .layout import tex_text
 
@@ -164,7 +163,7 @@ def _assumption_lines(item: CatalogEntry, notes: list[str] = (), symbol: Mapping
         own = ", ".join(f"${(symbol or {}).get(n) or item.notation(n)}$" for n in item.theory)
         lines.append(rf"\item {own}: the model's own closed forms (from its module in thermotheory.models, or the "
                      r"published solution named above), checked against the simulated model;")
-    lines += [rf"\item {_text(note)}" for note in notes]
+    lines += [rf"\item {tex_title(note)}" for note in notes]
     lines.append(r"\end{itemize}")
     return lines
 
@@ -245,12 +244,12 @@ def _report_tex(item: CatalogEntry, table=None) -> str:
             lines += ["", rf"Not checked (no Monte Carlo estimator: a constant of the model): {names}."]
     rows = document_rows(parts, page, item.glossary or None, list(shown.values()), "\n".join(lines),
                          avoid=list(symbol.values()))  # (the model's symbols: those the report prints)
-    listed = {_unbraced(label) for row in rows for label in re.findall(r"\$([^$]+)\$", row[0])}
-    unsaid = [label for label in start if _unbraced(label) not in listed]
+    listed = {unbraced(label) for row in rows for label in re.findall(r"\$([^$]+)\$", row[0])}
+    unsaid = [label for label in start if unbraced(label) not in listed]
     if unsaid:  # (the start's probabilities its assumptions give, unless a row already says them: P_s(0))
         rows.append((", ".join(f"${label}$" for label in unsaid), "probability of the state in the subscript at the "
                      "start", "--"))
     rows += composite_rows(namer, rows)
-    lines += [t for t in (glossary_tex(rows), bibliography_tex(bibliography(_reference_keys(parts)))) if t]
+    lines += [t for t in (glossary_tex(rows), bibliography_tex(bibliography(reference_keys(parts)))) if t]
     lines.append(r"\end{document}")
     return "\n".join(lines) + "\n"
