@@ -302,7 +302,7 @@ memory_fig = save_figure(fig, "jump_memory", out)
 # $e^{\Delta}$ times faster. A bound complex is activated at rate $m$ (using an ATP), and an
 # activated one makes its product at rate $w$ or is discarded at rate $l$ (the wrong one
 # $e^{\Delta}$ times faster): a second chance to reject. The error fraction is
-# $$ \epsilon = \frac{v_W}{v_R} = \frac{(\kappa + m)(l + w)}{(\kappa e^{\Delta} + m)(l e^{\Delta} + w)}
+# $$ \epsilon = \frac{v_{\mathrm{W}}}{v_{\mathrm{R}}} = \frac{(\kappa + m)(l + w)}{(\kappa e^{\Delta} + m)(l e^{\Delta} + w)}
 #    \to \epsilon_\infty = e^{-2\Delta} $$
 # for slow activation and catalysis: the square of the one-step discrimination $\epsilon_0 = e^{-\Delta}$,
 # paid for by the activations that end discarded. The products are counted by currents

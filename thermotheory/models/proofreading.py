@@ -86,8 +86,8 @@ def product_currents() -> tuple[JumpCurrent, JumpCurrent]:
     >>> right.weights[("R*", "E")]
     w/(l + w)
     """
-    return (JumpCurrent({("R*", "E"): w / (l + w)}, symbol="v_R"),
-            JumpCurrent({("W*", "E"): w / (l * sp.exp(Delta) + w)}, symbol="v_W"))
+    return (JumpCurrent({("R*", "E"): w / (l + w)}, symbol=r"v_{\mathrm{R}}"),
+            JumpCurrent({("W*", "E"): w / (l * sp.exp(Delta) + w)}, symbol=r"v_{\mathrm{W}}"))
 
 
 def proofreading_quantities() -> Derivation:
