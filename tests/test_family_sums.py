@@ -58,6 +58,43 @@ def test_a_sum_that_is_not_over_a_whole_family_is_written_out(expr):
     assert r"\sum" not in tex and "Z_{2}" in tex, tex
 
 
+@pytest.mark.parametrize("build, tex", [
+    # a factor that is a sum or a function stands apart from the sum, bracketed (it read as a + b \sum_i Z_i)
+    (lambda zs, ws: (k + Z) * sp.Add(*zs), r"\left(Z + k\right) \left(\sum_{i} Z_{i}\right)"),
+    (lambda zs, ws: (1 - k) * sp.Add(*[-z / 2 for z in zs]),
+     r"\left(1 - k\right) \left(- \frac{1}{2} \sum_{i} Z_{i}\right)"),
+    (lambda zs, ws: sp.log(k) * sp.Add(*zs), r"\left(\sum_{i} Z_{i}\right) \ln k"),
+    # no sum over a family inside a summand (two indices i would read as one)
+    (lambda zs, ws: sp.Add(*[z * sp.Add(*ws) for z in zs], evaluate=False),
+     r"\sum_{i} Z_{i} \left(W_{1} + W_{2} + W_{3} + W_{4}\right)"),
+    # a term summed over a family last, unless that leads with a minus; a negative number after the sum
+    (lambda zs, ws: k * sp.Add(*zs) + Z, r"Z + k \sum_{i} Z_{i}"),
+    (lambda zs, ws: k * sp.Add(*zs) - Z, r"k \sum_{i} Z_{i} - Z"),
+    (lambda zs, ws: sp.Add(*zs) - 3, r"\sum_{i} Z_{i} - 3"),
+    # a summand that prints the index letter itself is written out
+    (lambda zs, ws: sp.Add(*[sp.I * z for z in zs]), r"i Z_{1} + i Z_{2} + i Z_{3} + i Z_{4}"),
+])
+def test_a_family_sum_reads_as_the_expression_beside_other_factors_and_terms(build, tex):
+    zs, names = _family(4)
+    ws = sp.symbols("W_0:4", positive=True)
+    names.update({w: FamilyName(f"W_{{{j + 1}}}", "W_{i}", "i", str(j + 1), "v_i") for j, w in enumerate(ws)})
+    assert latex_of(build(zs, ws), symbol_names=names) == tex
+
+
+def test_the_printed_sum_does_not_depend_on_the_order_names_were_given_in():
+    """The index is named after the family's first member in sympy's order, not the mapping's: the printer's memory
+    of printed parts (keyed by the names as a set) returns the same LaTeX whichever order printed first."""
+    from thermotheory.core import closedform
+
+    zs, names = _family(4)
+    expr = sp.Add(*[z * sp.Symbol("Z_1x") for z in zs])
+    backwards = dict(reversed(list(names.items())))
+    closedform._PRINTED.clear()
+    first = latex_of(expr, symbol_names=backwards)
+    closedform._PRINTED.clear()
+    assert latex_of(expr, symbol_names=names) == first == r"\sum_{i} Z_{i} Z_{1x}"
+
+
 def test_a_small_family_and_plain_names_are_written_out():
     zs, names = _family(FAMILY_SUM_MIN - 1)
     assert r"\sum" not in latex_of(sp.Add(*zs), symbol_names=names)

@@ -23,7 +23,8 @@ k, q = sp.symbols("k q", positive=True)
 
 @pytest.mark.parametrize("state, tex", [
     ("w", r"\mathrm{w}"), ("w1", r"\mathrm{w_{1}}"), ("E_1Na", r"\mathrm{E_{1Na}}"), ("R*", r"\text{R*}"),
-    ("alpha", r"\alpha"), (3, "3"), ((0, "on"), r"(0, \mathrm{on})"),
+    ("alpha", r"\alpha"), (3, "3"), ((0, "on"), r"(0, \mathrm{on})"), ("k_on", r"\mathrm{k_{on}}"),
+    ("x_beta", r"\mathrm{x_{\beta}}"), ("open_", r"\mathrm{open}"),
 ])
 def test_a_state_named_by_a_word_is_set_upright(state, tex):
     model = MarkovJumpProcess({("w", "s"): k, ("s", "w"): q})

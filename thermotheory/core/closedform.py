@@ -996,6 +996,7 @@ def _families(names: Mapping[Any, Any]) -> list[tuple[sp.Symbol, list[Any]]]:
     for (generic, formula), members in found.items():
         if len(members) < FAMILY_SUM_MIN or len({frozenset(m.assumptions0.items()) for m in members}) != 1:
             continue
+        members.sort(key=sp.default_sort_key)  # (the order the names were given in: no part of what prints)
         first = names[members[0]]
         # (named after the first member: it sorts among a product's factors where the members do)
         index = sp.Symbol(f"{members[0].name}:{first.letter}", **members[0].assumptions0)
@@ -1025,12 +1026,20 @@ def _running_variable(expr: Any) -> sp.Symbol | None:
     return first if isinstance(first, sp.Symbol) else None
 
 
+def _plain_factor(factor: Any) -> bool:
+    r"""Whether ``factor`` prints as a plain factor in front of a sum over a family: a number or a power of a
+    symbol (``\frac{1}{Z}``, ``2 k``), not a sum or a function (``\ln x \sum_i`` would read as a log of the sum)."""
+    base = factor.as_base_exp()[0]
+    return bool(factor.is_Number or isinstance(base, (sp.Symbol, sp.NumberSymbol)))
+
+
 def _settings_key(settings: Mapping[str, Any]) -> Any:
     """A hashable image of a printer's settings (None where one cannot be made: nothing is remembered then)."""
     items = []
     for k, v in sorted(settings.items()):
         if isinstance(v, Mapping):  # (a family's member prints otherwise than the same LaTeX as a plain name)
-            v = frozenset((n, (t, t.generic, t.formula) if isinstance(t, FamilyName) else t) for n, t in v.items())
+            v = frozenset((n, (t, t.generic, t.formula, t.letter) if isinstance(t, FamilyName) else t)
+                          for n, t in v.items())
         try:
             hash(v)
         except TypeError:
@@ -1084,6 +1093,7 @@ class _Printer(LatexPrinter):
         self._bare_tail: set = set()  # the factors of the product printed now that only functions follow
         names = self._settings["symbol_names"] = dict(self._settings.get("symbol_names") or {})  # (the index added)
         self._running: sp.Symbol | None = None  # the variable a piecewise form runs along, in its branches
+        self._summing = False  # whether the part printed now is the summand of a sum over a family
         self._families = _families(names)
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
@@ -1198,7 +1208,11 @@ class _Printer(LatexPrinter):
             else:
                 summands = {sp.Add(*terms) for terms in parts.values()}
                 if len(parts) == len(members) and len(summands) == 1:
-                    return generic, summands.pop(), sp.Add(*rest)
+                    summand = summands.pop()
+                    letter = self._settings["symbol_names"][generic].letter
+                    if summand.has(sp.I) or any(x.name == letter for x in summand.free_symbols):
+                        return None  # (the index letter would mean two things: i, or \sum_i Z_i i)
+                    return generic, summand, sp.Add(*rest)
         return None
 
     def _print_family_sum(self, generic: sp.Symbol, summand: Any, rest: Any = sp.S.Zero,
@@ -1207,22 +1221,31 @@ class _Printer(LatexPrinter):
         line), a sign and a number of the summand in front of the sum, a summed sum in brackets."""
         if rest != 0:
             tail = self._print_family_sum(generic, summand, before=before)
+            if rest.could_extract_minus_sign() and not tail.startswith("- "):  # \sum_i Z_i - 3, not -3 + \sum_i Z_i
+                return tail + " - " + self._print(-rest)
             return self._print(rest) + (" - " + tail[2:] if tail.startswith("- ") else " + " + tail)
         number, summand = summand.as_coeff_Mul()  # (a number every term holds goes in front: \frac{1}{2} \sum_i Z_i)
-        before = before * number
-        if before.could_extract_minus_sign():
-            return "- " + self._print_family_sum(generic, summand, before=-before)
+        coefficient, before = before.as_coeff_Mul()  # (``before`` is a product of powers: no sum to spread it over)
+        number *= coefficient
+        sign = "- " if number < 0 else ""
         letter = self._settings["symbol_names"][generic].letter
-        tex = self._print(summand)
+        saved = self._printed_key, self._summing
+        self._summing = True  # (no sum over a family inside the summand: two indices would read as one)
+        if saved[0] is not None:
+            self._printed_key = (*saved[0], "summing")
+        try:
+            tex = self._print(summand)
+        finally:
+            self._printed_key, self._summing = saved
         if isinstance(summand, sp.Add):
             tex = rf"\left({tex}\right)"
-        front = "" if before == 1 else self._print(before) + " "
-        return rf"{front}\sum_{{{letter}}} {tex}"
+        front = self._print(abs(number) * before) + " " if abs(number) * before != 1 else ""
+        return rf"{sign}{front}\sum_{{{letter}}} {tex}"
 
     def _print_Add(self, expr: Any, order: Any = None) -> str:
         if (order or self.order) in ("none", "old"):
             return super()._print_Add(expr, order)
-        family = self._family_sum(expr)
+        family = None if self._summing else self._family_sum(expr)
         if family is not None:  # \sum_i Z_i, not Z_{w_1} + Z_{w_2} + \dots + Z_{s_3}
             return self._print_family_sum(*family)
         terms = self._as_ordered_terms(expr, order=order)
@@ -1230,6 +1253,13 @@ class _Printer(LatexPrinter):
             terms = theorist_order(terms, positive_first=getattr(expr, "positive_first", False),
                                    running=self._running or next((x for x in expr.free_symbols if _is_time(x)),
                                                                  None))
+        if self._families and not self._summing:  # a term summed over a family last: the sum reads to the end
+            summed = [t for t in terms if any(isinstance(f, sp.Add) and self._family_sum(f) is not None
+                                              for f in sp.Mul.make_args(t))]
+            others = [t for t in terms if t not in summed]
+            if summed and others:  # (unless that leads with a minus where the sum could lead: k \sum_i Z_i - m)
+                lead_minus = others[0].could_extract_minus_sign() and not summed[0].could_extract_minus_sign()
+                terms = summed + others if lead_minus else others + summed
         tex = ""
         for i, term in enumerate(terms):  # sympy's loop, over the terms in this order
             if i > 0 and term.could_extract_minus_sign():
@@ -1356,10 +1386,6 @@ class _Printer(LatexPrinter):
         return f"{sign}{top} / {bottom}"
 
     def _print_Mul(self, expr: Any) -> str:
-        # \frac{1}{Z} \sum_i Z_i \ln(Z / Z_i): the sum last, what it multiplies first
-        summed = self._factor_summed(expr)
-        if summed is not None:
-            return summed
         joined = _roots_joined(expr)  # 1/\sqrt{2 \pi}, not \sqrt{2}/(2 \sqrt{\pi}) (stacked or with a solidus)
         if joined is not None:
             return self._reprint(joined)
@@ -1367,6 +1393,10 @@ class _Printer(LatexPrinter):
             folded = self._solidus_fraction(expr)
             if folded is not None:
                 return folded
+        # \frac{1}{Z} \sum_i Z_i \ln(Z / Z_i): the sum last, what it multiplies first
+        summed = self._factor_summed(expr)
+        if summed is not None:
+            return summed
         # an integer every term of a factor's sum shares, in front: 1/(5 (1 - x)), not 1/(5 - 5 x)
         content = _content_out(expr)
         if content is not None:
@@ -1420,7 +1450,7 @@ class _Printer(LatexPrinter):
         r"""A product of a sum over a family (:meth:`_family_sum`) and factors that hold none of its members,
         printed as an author writes it, the factors before the sum: ``\frac{1}{Z} \sum_{i} Z_{i} \ln(Z / Z_i)``
         (a sum in front of a factor would seem to sum it too); None for any other product."""
-        if not self._families or not isinstance(expr, sp.Mul):
+        if not self._families or self._summing or not isinstance(expr, sp.Mul):
             return None
         sums = [(f, self._family_sum(f)) for f in expr.args if isinstance(f, sp.Add)]
         sums = [(f, found) for f, found in sums if found is not None]
@@ -1431,8 +1461,8 @@ class _Printer(LatexPrinter):
             return None
         rest = sp.Mul(*[f for f in expr.args if f is not factor])
         members = next(m for g, m in self._families if g == generic)
-        if rest.free_symbols & set(members):
-            return None
+        if rest.free_symbols & set(members) or not all(_plain_factor(f) for f in sp.Mul.make_args(rest)):
+            return None  # (a sum or a function in front would need brackets: printed as any product, the sum bracketed)
         return self._print_family_sum(generic, summand, before=rest)
 
     def _pi_before_e(self, expr: Any) -> str | None:

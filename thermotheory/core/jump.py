@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.printing.conventions import split_super_sub
+from sympy.printing.latex import greek_letters_set, other_symbols
 
 from ..errors import (DuplicateState, InvalidRate, IrreversibleTransition, ModelError, NotBipartite, TooLarge,
                       UnknownState)
@@ -114,6 +116,22 @@ def _latex_head(tex: str) -> str:
         if depth == 0 and char in "_^":
             return tex[:n].strip()
     return tex.strip()
+
+
+def _upright_label(name: str) -> str:
+    r"""The LaTeX of a label named ``name`` set upright, its indices as a symbol's (``"k_on"`` -> ``\mathrm{k_{on}}``,
+    ``"E_1Na"`` -> ``\mathrm{E_{1Na}}``); a Greek letter, which has no upright form here, and Greek indices as
+    sympy prints them (``"alpha"`` -> ``\alpha``, ``"x_beta"`` -> ``\mathrm{x_{\beta}}``)."""
+    base, sups, subs = split_super_sub(name)
+
+    def part(text: str) -> str:
+        return latex_of(sp.Symbol(text)) if text.lower() in greek_letters_set or text in other_symbols else text
+
+    if not base or part(base) != base:
+        return latex_of(sp.Symbol(name))
+    subs, sups = [part(t) for t in subs if t], [part(t) for t in sups if t]
+    tex = base + (f"_{{{' '.join(subs)}}}" if subs else "") + (f"^{{{' '.join(sups)}}}" if sups else "")
+    return rf"\mathrm{{{tex}}}"
 
 
 def _pair(key: Any, what: str) -> tuple[Any, Any]:
@@ -783,10 +801,7 @@ class MarkovJumpProcess:
         if isinstance(state, tuple):
             return "(" + ", ".join(self.state_latex(s) for s in state) + ")"
         if isinstance(state, str):
-            if not state.isidentifier():
-                return rf"\text{{{state}}}"
-            tex = latex_of(sp.Symbol(state))
-            return tex if "\\" in tex else rf"\mathrm{{{tex}}}"  # (a Greek letter stays: no upright one)
+            return rf"\text{{{state}}}" if not state.isidentifier() else _upright_label(state)
         return latex_of(sp.sympify(state)) if isinstance(state, (int, sp.Basic)) else rf"\text{{{state}}}"
 
     def _state_letters(self, state: Any) -> str:
