@@ -938,9 +938,7 @@ def theorist_order(terms: Sequence[Any], positive_first: bool = False, running: 
     negative = [t for t in terms if _is_constant(t) and t < 0]
     rest = [t for t in terms if not _is_constant(t) or t == 0]
     if running is not None:  # the start, then its change along the running variable
-        start = [t for t in rest if running not in t.free_symbols]
-        start = [t for t in start if not t.could_extract_minus_sign()] + [t for t in start
-                                                                          if t.could_extract_minus_sign()]
+        start = sorted((t for t in rest if running not in t.free_symbols), key=lambda t: t.could_extract_minus_sign())
         if start and len(start) < len(rest) and not start[0].could_extract_minus_sign():
             rest = start + [t for t in rest if running in t.free_symbols]
     out = positive + rest + negative if positive and not _polynomial_order(rest) else rest + positive + negative
@@ -987,7 +985,8 @@ _PRINTED_MAX = 50_000  # (about 35 MB at most: some 700 bytes an entry with the 
 def _families(names: Mapping[Any, Any]) -> list[tuple[sp.Symbol, list[Any]]]:
     """The families (:class:`FamilyName`) of at least :data:`FAMILY_SUM_MIN` members among ``names`` (Symbol ->
     LaTeX) whose members share their assumptions: ``(index, members)``, the index a Symbol that ``names`` maps to
-    the family's generic name (added to it), the members in their order."""
+    the family's generic name (added to it), the members in sympy's order (not the mapping's: the printer's memory
+    of printed parts is keyed by the names as a set)."""
     found: dict[tuple[str, str], list[Any]] = {}
     for name, tex in names.items():
         if isinstance(tex, FamilyName) and isinstance(name, sp.Symbol):
@@ -996,7 +995,7 @@ def _families(names: Mapping[Any, Any]) -> list[tuple[sp.Symbol, list[Any]]]:
     for (generic, formula), members in found.items():
         if len(members) < FAMILY_SUM_MIN or len({frozenset(m.assumptions0.items()) for m in members}) != 1:
             continue
-        members.sort(key=sp.default_sort_key)  # (the order the names were given in: no part of what prints)
+        members.sort(key=sp.default_sort_key)
         first = names[members[0]]
         # (named after the first member: it sorts among a product's factors where the members do)
         index = sp.Symbol(f"{members[0].name}:{first.letter}", **members[0].assumptions0)
