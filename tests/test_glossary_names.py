@@ -181,3 +181,19 @@ def test_the_document_rows_and_a_given_name_refuse_bad_input():
         with pytest.raises(InvalidExport, match="given must be a mapping"):
             quantity_lines({"H": x + 1}, given=given)
     assert quantity_lines({"H": x + 1}, given={}) == quantity_lines({"H": x + 1})
+
+
+def test_the_reference_keys_and_the_label_form_refuse_bad_input():
+    from thermotheory.errors import InvalidExport
+    from thermotheory.export.derivation import reference_keys, unbraced
+
+    for parts in (5, [("heading",)], ["ab c"]):
+        with pytest.raises(InvalidExport, match="parts must be"):
+            reference_keys(parts)
+    for given in ("cover2006", [3]):
+        with pytest.raises(InvalidExport, match="given must be a sequence of reference keys"):
+            reference_keys([], given=given)
+    assert reference_keys([("", {})], given=["a", "b", "a"]) == ["a", "b"]
+    with pytest.raises(InvalidExport, match="expected a label"):
+        unbraced(None)
+    assert unbraced("x_{1} + y_{ab}") == "x_1 + y_{ab}"

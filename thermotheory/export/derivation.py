@@ -624,7 +624,19 @@ def reference_keys(parts: Sequence[tuple[Any, Any]], given: Sequence[str] = ()) 
     --------
     >>> reference_keys([], given=["cover2006", "cover2006"])
     ['cover2006']
+
+    Raises
+    ------
+    InvalidExport
+        For ``parts`` that are not (heading, quantities) pairs, or ``given`` that is not a sequence of keys.
     """
+    if isinstance(given, str) or not all(isinstance(k, str) for k in given):
+        raise InvalidExport(f"reference_keys: given must be a sequence of reference keys but is {given!r:.60}")
+    try:
+        parts = [(heading, quantities) for heading, quantities in parts]
+    except (TypeError, ValueError):
+        raise InvalidExport(f"reference_keys: parts must be (heading, quantities) pairs but are "
+                            f"{parts!r:.60}") from None
     keys = [*given]
     for _, quantities in parts:
         for _, q, _ in _entries(quantities):
@@ -1452,6 +1464,8 @@ def unbraced(tex: str) -> str:
     >>> unbraced("P_{s}(0)"), unbraced(r"P_{\mathrm{s}}(0)")
     ('P_s(0)', 'P_{\\mathrm{s}}(0)')
     """
+    if not isinstance(tex, str):
+        raise InvalidExport(f"unbraced: expected a label (LaTeX text) but found {type(tex).__name__} {tex!r:.60}")
     return re.sub(r"_\{(\w)\}", r"_\1", tex)
 
 

@@ -176,9 +176,11 @@ def _start_label(model: Any, state: Any) -> str:
 def _start(item: CatalogEntry) -> dict[str, Any]:
     """The probabilities a jump process's report gives its start in its assumptions (``P_{s}(0)`` -> value), which its
     closed forms' definitions need not give again."""
-    if item.numeric or item.regime != "transient" or not hasattr(item.model(), "states"):
+    if item.numeric or item.regime != "transient":
         return {}
-    model = item.model()
+    model = item.model()  # (built once: a network's model is not free to build)
+    if not hasattr(model, "states"):
+        return {}
     return {_start_label(model, s): p for b in item.quantities.values() if "initial" in b.arguments
             for s, p in b.arguments["initial"].items()}
 
