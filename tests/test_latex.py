@@ -34,6 +34,7 @@ def _check(compiled):
     assert not too_wide, f"overfull lines (pt too wide): {too_wide}"
     too_high = [h for h in compiled.too_high if h > TOLERANCE]  # (a table that does not break: the jump glossary)
     assert not too_high, f"material past the foot of a page (pt): {too_high}"
+    assert not compiled.tags_below, f"equation numbers set below their equations: {compiled.tags_below}"
 
 
 #: Reports whose presentation pass takes over 30 s (the 5-level cascade's long forms; the tracking synapse's and the
@@ -149,6 +150,23 @@ def test_tt_latex_breaks_when_given_a_width():
     tex = tt.latex(sp.Add(*a), width=200)
     assert tex.startswith(r"\begin{aligned} &") and tex.count(r"\\") >= 3
     assert tt.latex(a[0] + 1, width=200) == tt.latex(a[0] + 1) == "1 + a_{1}"  # the constant first
+
+
+@needs_tex
+def test_an_equation_number_set_below_its_equation_is_found(tmp_path):
+    """amsmath sets an equation's number on a line of its own when the two do not fit on one, without a warning
+    or an overfull box (the cascade synapse's entropy, found by eye): the compile reports each such number, and
+    reports none where every row fits; a document without amsmath compiles as before."""
+    rows = [r"a &= b", r"c &= \rule{455pt}{1pt}", r"d &= \rule{400pt}{1pt}", r"e &= \rule{455pt}{1pt} \notag",
+            r"f &= \rule{458pt}{1pt}"]
+    wide = compile_tex(derivation_document("wide", r"\begin{align}" + " \\\\\n".join(rows) + r"\end{align}"),
+                       tmp_path / "wide")
+    assert wide.ok and wide.tags_below == ("(2)", "(4)") and not wide.overfull, wide.log[-2000:]
+    fits = compile_tex(derivation_document("fits", r"\begin{align}a &= \rule{400pt}{1pt}\end{align}"),
+                       tmp_path / "fits")
+    assert fits.ok and fits.tags_below == ()
+    plain = compile_tex("\\documentclass{article}\n\\begin{document}\n$x = 1$\n\\end{document}\n", tmp_path / "plain")
+    assert plain.ok and plain.tags_below == ()
 
 
 def test_compiling_without_tex_is_a_named_error(monkeypatch, tmp_path):

@@ -20,11 +20,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = Path(os.environ.get("THERMOTHEORY_PAGES") or ROOT / "docs" / "derivations")
 
-_SUB = (r"(?:\^\{\\mathrm\{\w+\}\})?(?:_\{(?:[^{}]|\{[^{}]*\})*\}|_[A-Za-z0-9]|_\\[A-Za-z]+)?"
-        r"(?:\^\{\\mathrm\{\w+\}\})?")  # (a subscript, an upright superscript: T^{\mathrm{path}}_{v \to y})
+#: A subscript (which may hold an upright state label with its own subscript: ``Z_{\mathrm{w_{1}}}``), and an upright
+#: superscript (``T^{\mathrm{path}}_{v \to y}``).
+_SUB = (r"(?:\^\{\\mathrm\{\w+\}\})?(?:_\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}|_[A-Za-z0-9]|_\\[A-Za-z]+)?"
+        r"(?:\^\{\\mathrm\{\w+\}\})?")
 #: One symbol: a hatted or barred letter, an upright name, a difference written as one symbol (``\Delta\mu``), a
 #: command (a Greek letter), a letter; each with its subscript.
-_TOKEN = re.compile(r"\\(?:hat|bar)\{\\?[A-Za-z]+\}" + _SUB + r"|\\mathrm\{[A-Za-z]+\}" + _SUB
+_TOKEN = re.compile(r"\\(?:hat|bar)\{\\?[A-Za-z]+\}" + _SUB + r"|\\mathrm\{[A-Za-z]+(?:_\{?\w+\}?)?\}" + _SUB
                     + r"|\\Delta\s?\\?[A-Za-z]+" + _SUB + r"|\\[A-Za-z]+" + _SUB + r"|(?<![\\A-Za-z])[A-Za-z]" + _SUB)
 #: Commands that are no symbol of a page (functions, operators, spacing, delimiters, constants).
 _NOT_SYMBOLS = {
@@ -169,6 +171,14 @@ def test_the_scan_finds_a_symbol_without_a_row_and_reads_the_rest():
             "| $v$, $\\tau_{v}$ | velocity, its time | -- |\n| $\\Sigma$ | covariance | -- |\n"
             "| $\\Delta\\mu_\\mathrm{ATP}$ | free energy | nats |\n")
     assert unexplained(page) == ["D", r"\phi_\mu", "g", "t"]
+
+
+def test_the_scan_reads_a_state_label_with_its_own_subscript_as_one_index():
+    r"""The cascade synapse's report prints its states upright, with subscripts (``Z_{\mathrm{w_{1}}}``): a member of
+    the family ``Z_i``, not the symbols ``\mathrm``, ``w_1``."""
+    assert symbols(r"\xi \left(Z_{\mathrm{s_{2}}} e^{\Delta\mu} - Z_{\mathrm{s_{3}}}\right)") == {
+        r"\xi", r"Z_\mathrms_2", r"Z_\mathrms_3", r"\Delta\mu"}
+    assert _known({"Z_i"}, r"Z_\mathrms_2") and not _known({"Z_i"}, r"\mathrmw_1")
 
 
 def results_without_rows(text: str) -> list[str]:

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             png = first_page_png(done.pdf, out / f"{name}.png", dpi=args.dpi)
         print(f"wrote {png.relative_to(ROOT)} ({len(done.overfull)} overfull boxes, "
-              f"{len(done.too_high)} past the foot of a page)")
+              f"{len(done.too_high)} past the foot of a page, {len(done.tags_below)} equation numbers set below)")
     return 0
 
 

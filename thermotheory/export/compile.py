@@ -1,4 +1,5 @@
-"""Compile a LaTeX document with pdflatex and look at the result: overfull lines, a picture of a page.
+"""Compile a LaTeX document with pdflatex and look at the result: overfull lines, equation numbers set
+below their equations, a picture of a page.
 
 TeX Live (``pdflatex``) and poppler (``pdftoppm``) are optional: :func:`have_pdflatex`
 says whether they are on the path (Debian packages ``texlive-latex-base`` and
@@ -22,14 +23,41 @@ __all__ = ["Compiled", "have_pdflatex", "compile_tex", "first_page_png"]
 
 @dataclass(frozen=True)
 class Compiled:
-    """A compiled document: its PDF, whether pdflatex succeeded, its log, the overfull boxes (pt too wide) and the
-    overfull pages (``too_high``: pt past the foot of a page, a table or a figure that does not break)."""
+    """A compiled document: its PDF, whether pdflatex succeeded, its log, the overfull boxes (pt too wide), the
+    overfull pages (``too_high``: pt past the foot of a page, a table or a figure that does not break) and the
+    equations whose number amsmath set on a line of its own below them (``tags_below``: the numbers, as
+    printed), because the equation and its number do not fit on one line.
+
+    amsmath moves such a number without a warning or an overfull box: an equation nearly as wide as the
+    text reads as if it had no number, or the next equation's. :func:`compile_tex` finds them by a hook on
+    amsmath's tag placement that writes to the log only.
+    """
 
     pdf: Path
     ok: bool
     log: str
     overfull: tuple[float, ...]
     too_high: tuple[float, ...] = ()
+    tags_below: tuple[str, ...] = ()
+
+
+#: The log line the hook writes for an equation number set below its equation (the number follows it).
+TAG_BELOW = "thermotheory: an equation number set below its equation:"
+
+#: Put before ``\begin{document}``: where amsmath is loaded, its ``\place@tag`` (align, alignat, flalign) and
+#: ``\place@tag@gather`` (gather, equation with a tag) write :data:`TAG_BELOW` and the number's text to the log when
+#: the row's number is shifted to a line of its own (``\shift@tag``), then place it as before; nothing printed
+#: changes.
+_TAG_HOOK = (r"""\makeatletter
+\@ifpackageloaded{amsmath}{%
+\let\thermotheory@place@tag\place@tag
+\def\place@tag{\if1\shift@tag\row@\relax\thermotheory@tag@below\fi\thermotheory@place@tag}%
+\let\thermotheory@place@tag@gather\place@tag@gather
+\def\place@tag@gather{\if1\shift@tag\row@\relax\thermotheory@tag@below\fi\thermotheory@place@tag@gather}%
+\def\thermotheory@tag@below{{\let\protect\@unexpandable@protect\wlog{""" + TAG_BELOW + r""" (\theequation)}}}%
+}{}
+\makeatother
+""")
 
 
 def have_pdflatex() -> bool:
@@ -69,14 +97,16 @@ def compile_tex(tex: str, workdir: str | Path | None = None, name: str = "docume
         workdir = tempfile.mkdtemp(prefix="thermotheory-tex-")
     src = file_in(workdir, name, ".tex")
     work = output_folder(workdir)
-    src.write_text(tex)
+    head, begin, body = tex.partition(r"\begin{document}")
+    src.write_text(head + _TAG_HOOK + begin + body if begin else tex)
     done = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", src.name], cwd=work,
                           capture_output=True, text=True, timeout=300)
     log_path = work / f"{name}.log"
     log = log_path.read_text(errors="replace") if log_path.exists() else done.stdout
     over = tuple(float(x) for x in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide\)", log))
     high = tuple(float(x) for x in re.findall(r"Overfull \\vbox \(([0-9.]+)pt too high\)", log))
-    return Compiled(work / f"{name}.pdf", done.returncode == 0, log, over, high)
+    below = tuple(line[len(TAG_BELOW):].strip() for line in log.splitlines() if line.startswith(TAG_BELOW))
+    return Compiled(work / f"{name}.pdf", done.returncode == 0, log, over, high, below)
 
 
 def first_page_png(pdf: str | Path, png: str | Path, dpi: int = 80) -> Path:
