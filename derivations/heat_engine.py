@@ -376,5 +376,6 @@ tex, md = write_derivation(
          "lambda_i to lambda_f in the time t_f with the least mean work, at $T = 1$ (Schmiedl and Seifert 2007, "
          "case 2): it jumps at the start and at the end.",
     glossary={k: v for k, v in E.GLOSSARY.items() if k != "c"},  # (the page says what its c is)
-    references=["schmiedl2007", "schmiedl2008"])
+    references=["schmiedl2007", "schmiedl2008"],
+    regime=mc_2008)  # (an engine at maximum power: its efficiency printed with numerator and denominator positive)
 print(f"wrote {tex}, {md} and {fig_path}")

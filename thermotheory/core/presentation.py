@@ -651,7 +651,12 @@ def positive_sums(forms: Sequence[Any], values: Mapping[sp.Symbol, Any]) -> dict
         for part in _parts(form):
             for x in _negative_differences(part, point):
                 swap[x] = sp.Mul(-1, sp.Add(*[-t for t in x.args]), evaluate=False)
-    return swap
+    pairs: dict = {}  # (each turned with the differences inside it turned too: the swap replaces the outer sum)
+    for form in forms:
+        for part in _parts(form):
+            for x in _negative_pairs(part, point):
+                pairs[x] = sp.Mul(-1, sp.Add(*[-t for t in x.args]).xreplace(swap), evaluate=False)
+    return {**pairs, **swap}
 
 
 def _negative_differences(part: sp.Basic, point: Mapping) -> list:
@@ -668,6 +673,29 @@ def _negative_differences(part: sp.Basic, point: Mapping) -> list:
             value = x.xreplace(point)
             if value.is_number and value.is_negative:
                 out.append(x)
+    return out
+
+
+def _negative_pairs(part: sp.Basic, point: Mapping) -> list:
+    r"""The sums of more than two monomials, or of terms that are not monomials, that stand as factors to odd powers
+    of a product in ``part`` (its numerator or its denominator; not a function's argument) where an even number of
+    its sum factors are negative at ``point``: turned together, their signs cancel (:func:`positive_sums`). The heat
+    engine's efficiency, :math:`\eta = -W / Q_h`, printed its numerator and its denominator each negative for an
+    engine; its numerator is minus a multiple of the power, its denominator of the heat taken from the hot bath."""
+    out: list = []
+    arguments = _function_arguments(part)
+    for m in sp.preorder_traversal(part):
+        if not isinstance(m, sp.Mul):
+            continue
+        sums = [b for b in map(_odd_base, m.args) if isinstance(b, sp.Add) and b.free_symbols]
+        values = [b.xreplace(point) for b in sums]
+        if not all(v.is_number and v.is_nonzero for v in values):
+            continue  # (a sign unknown at the point, or zero: no orientation is the regime's)
+        negative = [b for b, v in zip(sums, values) if v.is_negative]
+        if len(negative) < 2 or len(negative) % 2:
+            continue
+        out += [b for b in negative if b not in out and b not in arguments
+                and not (len(b.args) == 2 and all(_monomial(t) for t in b.args))]  # (those: _negative_differences)
     return out
 
 
@@ -927,8 +955,8 @@ def same_sums(form: Any, swap: Mapping) -> Any:
         new, refused = (cand, refused) if cand is not None else (new, True)
     if refused and len(by_kept) > 1:  # signs that cancel only together: (a - b)(c - n) as (b - a)(n - c)
         together = taken(form, {x: v for group in by_kept.values() for x, v in group.items()})
-        if together is not None and size(together) <= size(new):
-            new = together
+        if together is not None and size(together)[0] <= size(new)[0]:  # (as read: not the operations' count, which
+            new = together                                                 # a turned sum's minus signs raise)
     return new
 
 

@@ -17,7 +17,7 @@ from ..core.closedform import (ClosedForm, FamilyName, MeantName, definition_row
 from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, named_as, too_long
 from ..core.invariance import group_rows, grouped_forms
 from ..core.presentation import (_value, compact, composite_candidates, domain_of, equal_at_random_points, held_replace,
-                                 one_form_per_sum, same_sums, through_composite, within_domain)
+                                 one_form_per_sum, positive_sums, same_sums, through_composite, within_domain)
 from .layout import _GREEK, TEXT_WIDTH, checked_value, checked_width, fit_lines, latex_width, new_namer, tex_text
 from ..core.evaluate import latex
 from ..core.model import LinearSDE
@@ -1344,10 +1344,50 @@ def _results(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]] = (),
         yield name, through.get(name, expr), earlier.get(name)
 
 
-def page_sums(parts: Sequence[Mapping[str, Any]]) -> dict:
+def page_sums(parts: Sequence[Mapping[str, Any]], regime: Mapping | None = None) -> dict:
     """One printed form per sum over every part of a page (:func:`~thermotheory.core.presentation.one_form_per_sum`
-    of their compacted forms)."""
-    return one_form_per_sum([compact(_family_apart(v)[0]) for part in parts for v in _notation_checked(part).values()])
+    of their compacted forms); with a ``regime`` (a point of the parameters), differences and quotients oriented as
+    they are there (:func:`regime_sums`)."""
+    forms = [compact(_family_apart(v)[0]) for part in parts for v in _notation_checked(part).values()]
+    return one_form_per_sum(forms) if regime is None else regime_sums(forms, regime)
+
+
+def regime_sums(forms: Sequence[Any], regime: Mapping) -> dict:
+    r"""How a document writes its sums: one way among its ``forms``
+    (:func:`~thermotheory.core.presentation.one_form_per_sum`), and a difference printed one way only, or a quotient's
+    numerator and denominator both negative, in the orientation positive at the point ``regime``
+    (:func:`~thermotheory.core.presentation.positive_sums`: ``T_h - T_c`` for an engine with ``T_h > T_c``; an
+    engine's efficiency with its numerator and denominator positive). Apply it with
+    :func:`~thermotheory.core.presentation.same_sums`.
+
+    Parameters
+    ----------
+    forms : sequence of sympy expressions or closed forms
+    regime : mapping sympy symbol -> real number
+        A point of the parameters where the model is in its regime (a report's default values).
+
+    Raises
+    ------
+    InvalidExport
+        For a regime that is not a mapping of symbols to real numbers.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from thermotheory.core.presentation import same_sums
+    >>> Th, Tc, L, A = sp.symbols("T_h T_c L A", positive=True)
+    >>> eta = (2 * A + L * Tc - L * Th) / (2 * A - L * Th)  # an engine's efficiency, -W / Q_h
+    >>> latex_of(same_sums(eta, regime_sums([eta], {Th: 2, Tc: 1, L: 1, A: 0.25})))
+    '\\frac{L T_{h} - 2 A - L T_{c}}{L T_{h} - 2 A}'
+    """
+    if not isinstance(regime, Mapping) or not all(
+            isinstance(k, sp.Symbol) and isinstance(v, (int, float, sp.Number)) and not isinstance(v, bool)
+            and sp.sympify(v).is_finite and sp.sympify(v).is_real for k, v in regime.items()):
+        raise InvalidExport(f"a regime must map sympy symbols to real numbers but is {regime!r:.80}")
+    sums = one_form_per_sum(forms)
+    taken = set(sums) | {s for v in sums.values() for s in sp.preorder_traversal(v) if isinstance(s, sp.Add)}
+    turned = {x: y for x, y in positive_sums(forms, regime).items() if x not in taken}
+    return {**sums, **turned}
 
 
 def page_namer(values: Any, symbols: Any = ()) -> Any:
@@ -1514,6 +1554,7 @@ def write_derivation(
     text: str = "",
     glossary: Mapping[Any, Any] | None = None,
     references: Sequence[str] = (),
+    regime: Mapping[sp.Symbol, float] | None = None,
 ) -> tuple[Path, Path]:
     r"""Write ``<out>/<name>.tex`` and ``<out>/<name>.md``; returns their paths.
 
@@ -1544,6 +1585,10 @@ def write_derivation(
         model's parameters and the page's own names, for the glossary.
     references : sequence of str, optional
         Further keys of ``docs/references.bib`` to cite (the papers a model comes from).
+    regime : mapping sympy symbol -> real number, optional
+        A point of the parameters where the models are in the regime the page describes (an engine's): a difference,
+        and a quotient's numerator and denominator both negative there, are printed in the orientation positive
+        there (:func:`regime_sums`), as a report prints them at its default values.
 
     Examples
     --------
@@ -1575,6 +1620,8 @@ def write_derivation(
             _check_text(section[3], f"text of section {k}")
     for key in references:
         _check_text(key, "reference key")
+    if regime is not None:
+        regime_sums([], regime)  # (a bad regime refused before anything is derived)
     parts = [(model, quantities), *((s[1], s[2]) for s in sections)]
     for _, part in parts:
         _notation_checked(part)
@@ -1586,7 +1633,7 @@ def write_derivation(
                            [*page.symbols, *(n for part in shown for n in part)])
         source = f"derivations/{name}.py"
         intro = [CONVENTIONS, *page.notes]
-        sums = page_sums(shown)  # each sum written one way on the whole page
+        sums = page_sums(shown, regime)  # each sum written one way on the whole page (and as the regime has it)
         names = [*page.symbols, *(n for part in shown for n in part)]  # a model's own labels avoid them all
         forms = [shown_forms(part, sums) for part in shown]  # what each block prints: a later one may refer to it
         tex_parts = [" ".join(_text(line) for line in intro),

@@ -15,11 +15,12 @@ from ..catalog import APPROXIMATIONS, CatalogEntry
 from ..core.closedform import latex_of
 from ..core.evaluate import latex
 from ..core.layout import align_rows
-from ..core.presentation import current_domain, one_form_per_sum, positive_sums, within_domain
+from ..core.presentation import current_domain, within_domain
 from ..derivation import Definition, Derivation
 from ..models.lattice import field_equation
 from .derivation import (PREAMBLE, PageNotation, bibliography, bibliography_tex, composite_rows, document_rows,
-                         glossary_tex, page_namer, quantity_lines, reference_keys, shown_forms, tex_title, unbraced)
+                         glossary_tex, page_namer, quantity_lines, reference_keys, regime_sums, shown_forms, tex_title,
+                         unbraced)
 from .model_latex import model_latex_lines
 from .layout import tex_text
 
@@ -27,14 +28,8 @@ __all__ = ["report_tex"]
 
 
 def _report_sums(forms: Mapping[str, object], values: Mapping) -> dict:
-    """How a report writes its sums: one way among its forms (:func:`~thermotheory.core.presentation.one_form_per_sum`),
-    and a difference printed one way only in the orientation it has positive at the entry's values
-    (:func:`~thermotheory.core.presentation.positive_sums`: ``T_h - T_c`` for an engine with ``T_h > T_c``)."""
-    plain = list(shown_forms(forms, {}).values())
-    sums = one_form_per_sum(plain)
-    taken = set(sums) | {s for v in sums.values() for s in sp.preorder_traversal(v) if isinstance(s, sp.Add)}
-    turned = {x: y for x, y in positive_sums(plain, values).items() if x not in taken}
-    return {**sums, **turned}
+    """How a report writes its sums (:func:`~thermotheory.export.derivation.regime_sums` at the entry's values)."""
+    return regime_sums(list(shown_forms(forms, {}).values()), values)
 
 
 def _printed(item: CatalogEntry, closed: Mapping[str, object]) -> dict[str, object]:
