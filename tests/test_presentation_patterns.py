@@ -16,6 +16,7 @@ import sympy as sp
 from thermotheory.core.closedform import latex_of
 from thermotheory.core.layout import fit_parts
 from thermotheory.core.presentation import compact, leading_minus, nested_fractions, reading, size
+from thermotheory.errors import ModelError
 
 g, s, sv, sn, tn, tv = sp.symbols("g s sigma_v sigma_n tau_n tau_v", positive=True)
 a, b, c, d, t, t1, t3, w1, w2, Tc, Th = sp.symbols("a b c d t t_1 t_3 w_1 w_2 T_c T_h", positive=True)
@@ -194,6 +195,45 @@ def test_a_block_names_the_composite_once_and_uses_it_in_every_result():
     assert r"\kappa_{\mathrm{eff}} &= \kappa \left(2 r_{0} - \theta\right)" in text, text
     assert r"\Phi &= \frac{g \kappa_{\mathrm{eff}}^{2}}{\sigma_{n}^{2}}" in text, text
     assert "r_{0}" not in text.split(r"\kappa_{\mathrm{eff}} &=")[0]
+
+
+def test_a_composite_met_throughout_a_block_is_named_though_no_form_is_long():
+    r"""Issue #24 (the BCM report): its forms, shortened by the structured entries, no longer needed a composite to
+    fit, and the report printed the slope :math:`\kappa (2 r_0 - \theta)` in five of its parts (twice in
+    :math:`\Phi_w`). A composite that every part holding its parameters depends through, in at least
+    COMPOSITE_MIN_PARTS parts (the definitions under "where" counted), is named as the effective kappa and used in
+    every part, results and definitions; one composite for the block (``g`` goes only with the slope in one part,
+    and is not taken into it there); fewer parts, or a part with ``r_0`` alone, leave the forms as they are."""
+    from thermotheory.export.derivation import COMPOSITE_MIN_PARTS, quantity_lines
+
+    k, r0, th = sp.symbols("kappa r_0 theta", positive=True)
+    slope = k * (2 * r0 - th)
+    forms = {r"\Phi": slope * (slope * a - b) / (sn**2 * tn), "X": g * slope * tv / (tn + tv), "Y": slope * a + sn**2}
+    assert COMPOSITE_MIN_PARTS == 3
+    text = "\n".join(quantity_lines(forms))
+    assert r"\kappa_{\mathrm{eff}} &= \kappa \left(2 r_{0} - \theta\right)" in text, text
+    assert text.count("r_{0}") == 1, text  # (in its definition only)
+    assert r"X &= \frac{g \kappa_{\mathrm{eff}} \tau_{v}}{\tau_{n} + \tau_{v}}" in text, text
+    assert r"\Phi &= \frac{\kappa_{\mathrm{eff}} \left(a \kappa_{\mathrm{eff}} - b\right)}" in text, text
+    two = "\n".join(quantity_lines({k2: v for k2, v in forms.items() if k2 != "Y"}))
+    assert "eff" not in two and two.count("r_{0}") == 3, two
+    alone = "\n".join(quantity_lines({**forms, "Z": r0 + a}))
+    assert "eff" not in alone, alone
+
+
+def test_through_composite_takes_only_the_symbols_it_is_given():
+    from thermotheory.core.presentation import through_composite
+
+    k, r0, th = sp.symbols("kappa r_0 theta", positive=True)
+    s = sp.Symbol("s", real=True)
+    form = g * k * (2 * r0 - th) * tv / (tn + tv)
+    assert sp.expand(through_composite(form, [2 * r0 - th], s, shorter=False)[0] - g * k * (2 * r0 - th)) == 0
+    composite, reduced = through_composite(form, [2 * r0 - th], s, shorter=False, taken=[k])
+    assert sp.expand(composite - k * (2 * r0 - th)) == 0 and reduced.free_symbols == {g, s, tn, tv}
+    with pytest.raises(ModelError, match="taken must be an iterable of Symbols"):
+        through_composite(form, [2 * r0 - th], s, taken=[k + 1])
+    with pytest.raises(ModelError, match="taken must be an iterable of Symbols"):
+        through_composite(form, [2 * r0 - th], s, taken=k)
 
 
 def test_a_composite_keeps_a_generic_name_where_its_effective_name_is_taken():

@@ -3090,8 +3090,8 @@ def composite_candidates(forms: Sequence[Any]) -> list[sp.Expr]:
     return out
 
 
-def through_composite(expr: Any, candidates: Sequence[sp.Expr], symbol: sp.Symbol, shorter: bool = True
-                      ) -> tuple[sp.Expr, sp.Expr] | None:
+def through_composite(expr: Any, candidates: Sequence[sp.Expr], symbol: sp.Symbol, shorter: bool = True, *,
+                      taken: Iterable[sp.Symbol] | None = None) -> tuple[sp.Expr, sp.Expr] | None:
     r"""``expr`` written in one parameter through which it depends on several: ``(composite, reduced)``.
 
     A linear-noise model's forms depend on its rate ``r_0`` and threshold ``\theta`` only through
@@ -3112,6 +3112,10 @@ def through_composite(expr: Any, candidates: Sequence[sp.Expr], symbol: sp.Symbo
     shorter : bool
         With False, the reduced form as found (not compacted, not compared): whether ``expr`` depends
         through a candidate at all.
+    taken : iterable of Symbols, optional
+        The only symbols that may be taken into the composite (by default any that goes only with it): a block
+        writes all its parts through one composite, ``\kappa (2 r_0 - \theta)``, not a part through
+        ``g \kappa (2 r_0 - \theta)`` because ``g`` goes only with it there.
 
     Returns
     -------
@@ -3129,10 +3133,14 @@ def through_composite(expr: Any, candidates: Sequence[sp.Expr], symbol: sp.Symbo
     expr = _read(expr, "through_composite")
     if not isinstance(symbol, sp.Symbol):
         raise ModelError(f"through_composite: expected a Symbol for the composite but found {symbol!r:.60}")
+    if taken is not None:
+        taken = frozenset(taken) if isinstance(taken, Iterable) and not isinstance(taken, (str, sp.Basic)) else None
+        if taken is None or not all(isinstance(y, sp.Symbol) for y in taken):
+            raise ModelError("through_composite: taken must be an iterable of Symbols")
     try:
-        found = _depends_through(expr, tuple(_read(c, "through_composite") for c in candidates))
+        found = _depends_through(expr, tuple(_read(c, "through_composite") for c in candidates), taken)
     except TypeError:  # (not hashable)
-        found = _depends_through.__wrapped__(expr, tuple(candidates))
+        found = _depends_through.__wrapped__(expr, tuple(candidates), taken)
     if found is None:
         return None
     composite, reduced = found
@@ -3145,9 +3153,10 @@ _COMPOSITE = sp.Dummy("u", real=True)
 
 
 @lru_cache(maxsize=256)
-def _depends_through(expr: sp.Expr, candidates: tuple) -> tuple[sp.Expr, sp.Expr] | None:
+def _depends_through(expr: sp.Expr, candidates: tuple, taken: frozenset | None = None
+                     ) -> tuple[sp.Expr, sp.Expr] | None:
     """``(composite, expr in _COMPOSITE)`` for the first candidate ``expr`` depends through (remembered: a block looks
-    for its composites, then writes each result in them)."""
+    for its composites, then writes each result in them); only symbols of ``taken`` taken into it, where given."""
     syms = expr.free_symbols
     u = _COMPOSITE
     for s in candidates:
@@ -3163,7 +3172,8 @@ def _depends_through(expr: sp.Expr, candidates: tuple) -> tuple[sp.Expr, sp.Expr
             if reduced.free_symbols & (s.free_symbols - {x}) or x in reduced.free_symbols:
                 continue
             composite = s
-            for y in sorted(reduced.free_symbols - {u}, key=sp.default_sort_key):  # a factor only seen with it
+            for y in sorted((reduced.free_symbols - {u}) & (taken if taken is not None else reduced.free_symbols),
+                            key=sp.default_sort_key):  # a factor only seen with it
                 further = _cancelled(reduced.xreplace({u: u / y}))
                 if y not in further.free_symbols:
                     composite, reduced = y * composite, further

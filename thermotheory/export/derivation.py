@@ -774,6 +774,8 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
                 continue
             if sym in above:  # the same name, the same value, printed above as a result or given: not defined twice
                 continue
+            if composites:  # (a definition in the composite parameters too, as the results)
+                value = _through_composite(value, composites, width, namer, definitions)
             result, defined = fit_parts(latex_of(sym, symbol_names=where.names), value, width, namer, where.names)
             definitions += result + defined
     if definitions:
@@ -903,17 +905,41 @@ def _block_lines(results: list, composites: list, width: float, namer: Any, sums
     return lines, definitions
 
 
-def _composites(shown: Mapping[str, Any], width: float) -> list[sp.Expr]:
-    """The candidate sums (:func:`~thermotheory.core.presentation.composite_candidates`) through which a form of
-    ``shown`` too long for :data:`MAX_LINES` lines depends: a block writes all its results in them, so that the
-    parameter, once named, is used wherever it can be (each result keeps it only where it reads shorter)."""
-    long_forms = [f for f in shown.values() if too_long(f, width)]
-    if not long_forms:
-        return []
+#: Fewest printed parts of a block (results and the definitions under "where") that a composite parameter must stand
+#: in, the block's every part that holds its parameters depending on them through it, to be named though no form is
+#: too long: a parameter the reader meets throughout (the BCM synapse's slope, in five of its report's parts).
+COMPOSITE_MIN_PARTS = 3
+
+
+def _composites(shown: Mapping[str, Any], width: float) -> list[tuple[sp.Expr, frozenset | None]]:
+    r"""The candidate sums (:func:`~thermotheory.core.presentation.composite_candidates`) through which a form of
+    ``shown`` too long for :data:`MAX_LINES` lines depends, or through which every printed part of the block (its
+    results and their definitions) that holds their parameters depends, at least :data:`COMPOSITE_MIN_PARTS` of them:
+    a block writes all its results and definitions in them, so that the parameter, once named, is used wherever it
+    can be (each part keeps it only where it reads shorter). Each with the symbols that may be taken into it: for a
+    sum met throughout, those every part takes (one composite for the block, ``\kappa (2 r_0 - \theta)``); None
+    (any) for one a long form depends through."""
     candidates = composite_candidates(list(shown.values()))
+    if not candidates:
+        return []
     probe = sp.Dummy("s", real=True)
-    return [s for s in candidates if any(through_composite(f, [s], probe, shorter=False) is not None
-                                         for f in long_forms)]
+    long_forms = [f for f in shown.values() if too_long(f, width)]
+    where = shared_definitions(shown.values())
+    parts = [f.expr if isinstance(f, ClosedForm) else f for f in shown.values()]
+    parts = [f for f in [*parts, *(v for _, v in (where.definitions if where is not None else ()))]
+             if isinstance(f, sp.Expr) and not isinstance(f, sp.MatrixBase) and not f.is_number]
+    out: list[tuple[sp.Expr, frozenset | None]] = []
+    for s in candidates:
+        if any(through_composite(f, [s], probe, shorter=False) is not None for f in long_forms):
+            out.append((s, None))
+            continue
+        holding = [f for f in parts if f.free_symbols & s.free_symbols]
+        if len(holding) < COMPOSITE_MIN_PARTS:
+            continue
+        found = [through_composite(f, [s], probe, shorter=False) for f in holding]
+        if all(x is not None for x in found):
+            out.append((s, frozenset.intersection(*(frozenset(sp.Mul.make_args(c)) - {s} for c, _ in found))))
+    return out
 
 
 def composite_rows(namer: Any, rows: Sequence[tuple[str, str, str]] = ()) -> list[tuple[str, str, str]]:
@@ -964,13 +990,20 @@ def _composite_symbol(composite: Any) -> sp.Symbol | None:
     return symbols[0] if len(factors) == 2 and len(symbols) == 1 and len(sums) == 1 else None
 
 
-def _through_composite(form: Any, candidates: list, width: float, namer: Any, definitions: list[str]) -> Any:
-    """``form`` in a composite parameter named by ``namer`` (its definition's lines added to ``definitions`` when it
-    is first named), or ``form`` itself (:func:`~thermotheory.core.presentation.through_composite`)."""
+def _through_composite(form: Any, composites: list, width: float, namer: Any, definitions: list[str]) -> Any:
+    """``form`` in a composite parameter (:func:`_composites`) named by ``namer`` (its definition's lines added to
+    ``definitions`` when it is first named), or ``form`` itself
+    (:func:`~thermotheory.core.presentation.through_composite`); a structured form's expression so, its names kept."""
+    if isinstance(form, ClosedForm):
+        written = _through_composite(form.expr, composites, width, namer, definitions)
+        return form if written is form.expr else ClosedForm(written, form.definitions, form.names, form.hurwitz)
     if not isinstance(form, sp.Expr) or isinstance(form, sp.MatrixBase) or not form.free_symbols:
         return form
     probe = sp.Dummy("s", real=True)
-    found = through_composite(form, candidates, probe)
+    found = through_composite(form, [s for s, taken in composites if taken is None], probe)  # (a long form's)
+    for s, taken in composites:
+        if found is None and taken is not None:
+            found = through_composite(form, [s], probe, taken=taken)
     if found is None:
         return form
     composite, reduced = found
@@ -980,7 +1013,7 @@ def _through_composite(form: Any, candidates: list, width: float, namer: Any, de
         result, defined = fit_parts(label, value, width, namer)
         definitions += result + defined
     real = {"positive": True} if composite.is_positive else {"real": True} if composite.is_real else {}
-    return reduced.xreplace({probe: sp.Symbol(sym.name, **real)})
+    return held_replace(reduced, {probe: sp.Symbol(sym.name, **real)})  # (as the pass ordered it: a positive term first)
 
 
 def shown_forms(quantities: Mapping[str, Any], sums: Mapping | None = None,
