@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -1414,7 +1415,7 @@ def regime_sums(forms: Sequence[Any], regime: Mapping) -> dict:
     '\\frac{L T_{h} - 2 A - L T_{c}}{L T_{h} - 2 A}'
     """
     if not isinstance(regime, Mapping) or not all(
-            isinstance(k, sp.Symbol) and isinstance(v, (int, float, sp.Number)) and not isinstance(v, bool)
+            isinstance(k, sp.Symbol) and isinstance(v, (numbers.Real, sp.Number)) and not isinstance(v, bool)
             and sp.sympify(v).is_finite and sp.sympify(v).is_real for k, v in regime.items()):
         raise InvalidExport(f"a regime must map sympy symbols to real numbers but is {regime!r:.80}")
     sums = one_form_per_sum(forms)
