@@ -48,3 +48,16 @@ def test_the_jump_page_sets_the_synapses_states_apart_from_the_catalysis_rate():
     assert r"w &\rightleftharpoons s" not in page
     assert r"\Gamma = l + w" in page  # (proofreading's rate w, italic: a parameter)
     assert r"P_{\mathrm{s}}(0)" in page and "P_s(0)" not in page
+
+
+def test_a_state_s_italic_letters_are_those_a_parameter_of_its_name_prints():
+    """What a rate's label and the tree sums' primes avoid: the letters a state shares with a parameter of its name
+    (public, so that the tree sums need no private helper of the model)."""
+    model = MarkovJumpProcess({("w1", "s"): k, ("s", "w1"): q})
+    assert model.state_latex("w1", italic=True) == sp.latex(sp.Symbol("w1")) == "w_{1}"
+    assert model.state_latex("w1") == r"\mathrm{w_{1}}"
+    assert model.state_latex(("w1", 0), italic=True) == "(w_{1}, 0)"
+    from thermotheory.errors import ModelError
+
+    with pytest.raises(ModelError, match="italic must be True or False"):
+        model.state_latex("w1", italic="yes")

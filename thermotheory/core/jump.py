@@ -784,31 +784,32 @@ class MarkovJumpProcess:
         return self._cache["bipartite"]
 
     # -- rendering ------------------------------------------------------------------------------------------------
-    def state_latex(self, state: Any) -> str:
+    def state_latex(self, state: Any, italic: bool = False) -> str:
         r"""The LaTeX of a state as the transition lines, the labels and the pages print it.
 
         A state named by a word is a label, set upright as labels are (``"w"`` -> :math:`\mathrm{w}`, ``"w1"`` ->
         :math:`\mathrm{w_{1}}`, ``"R*"`` -> :math:`\text{R*}`): it cannot be read as a parameter of the same letter
         (the rate :math:`w` of another network on the page). A number or a sympy expression prints as itself, a
-        tuple as its components.
+        tuple as its components. With ``italic``, a word is set as a symbol of that name (``"w1"`` ->
+        :math:`w_{1}`): the letters a state would share with a parameter, which a rate's label avoids.
 
         Examples
         --------
         >>> m = MarkovJumpProcess({("w", "s"): 1.0, ("s", "w"): 2.0})
         >>> m.state_latex("w"), m.state_latex("w1"), m.state_latex((0, "on"))
         ('\\mathrm{w}', '\\mathrm{w_{1}}', '(0, \\mathrm{on})')
+        >>> m.state_latex("w1", italic=True)
+        'w_{1}'
         """
+        if not isinstance(italic, bool):
+            raise ModelError(f"state_latex: italic must be True or False but is {italic!r:.60}")
         if isinstance(state, tuple):
-            return "(" + ", ".join(self.state_latex(s) for s in state) + ")"
+            return "(" + ", ".join(self.state_latex(s, italic) for s in state) + ")"
         if isinstance(state, str):
-            return rf"\text{{{state}}}" if not state.isidentifier() else _upright_label(state)
+            if not state.isidentifier():
+                return rf"\text{{{state}}}"
+            return latex_of(sp.Symbol(state)) if italic else _upright_label(state)
         return latex_of(sp.sympify(state)) if isinstance(state, (int, sp.Basic)) else rf"\text{{{state}}}"
-
-    def _state_letters(self, state: Any) -> str:
-        """The LaTeX of a state's name set as a symbol (italic): the letter it takes from the rates' labels."""
-        if isinstance(state, str) and state.isidentifier():
-            return latex_of(sp.Symbol(state))
-        return self.state_latex(state)
 
     def _printed_heads(self) -> set[str]:
         """The bases of what the transition lines print as symbols: the states', the rates' and the flows'."""
@@ -821,7 +822,7 @@ class MarkovJumpProcess:
             elif isinstance(state, sp.Basic) and not state.is_number:
                 expression_heads(state)
             else:
-                heads.add(_latex_head(self._state_letters(state)))
+                heads.add(_latex_head(self.state_latex(state, italic=True)))
 
         def expression_heads(expr: sp.Basic) -> None:
             for sym in expr.free_symbols:
