@@ -200,10 +200,16 @@ def learning_moments(lam: float, s_mu: float, tau_w: float, sigma_w: float, h, t
 
 
 def load_module(name: str, path):
-    """The Python file ``path`` imported as the module ``name`` (a benchmark, which is not a package module)."""
+    """The Python file ``path`` imported as the module ``name`` (a benchmark, which is not a package module); once per
+    test process: a second load would replace the module in ``sys.modules`` under the first one's objects, whose
+    doctests doctest then no longer finds (two test modules of one worker loading ``hand_forms``)."""
     import importlib.util
     import sys
+    from pathlib import Path
 
+    loaded = sys.modules.get(name)
+    if loaded is not None and Path(getattr(loaded, "__file__", "") or "").resolve() == Path(path).resolve():
+        return loaded
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
