@@ -827,8 +827,9 @@ class _Names:
         printed = {latex_of(p) for p in model.parameters}
         self._primes = ""
         # (a state's label is upright, Z_{\mathrm{a}}: a parameter Z_a still reads as it, and primes the family too)
+        italic = [model.state_latex(state, italic=True) for state in model.states]
         while any(f"Z_{i}{self._primes}" in taken or self._Z_tex(i) in printed
-                  or f"Z_{{{model.state_latex(model.states[i], italic=True)}}}{self._primes}" in printed for i in range(model.n)):
+                  or f"Z_{{{italic[i]}}}{self._primes}" in printed for i in range(model.n)):
             self._primes += "'"
 
     def _name(self, key: Any, label: str, tex: str, value: Any, state: str = "") -> sp.Expr:

@@ -1014,7 +1014,7 @@ def _through_composite(form: Any, composites: list, width: float, namer: Any, de
         result, defined = fit_parts(label, value, width, namer)
         definitions += result + defined
     real = {"positive": True} if composite.is_positive else {"real": True} if composite.is_real else {}
-    return held_replace(reduced, {probe: sp.Symbol(sym.name, **real)})  # (as the pass ordered it: a positive term first)
+    return held_replace(reduced, {probe: sp.Symbol(sym.name, **real)})  # (in the pass's order: a positive term first)
 
 
 def shown_forms(quantities: Mapping[str, Any], sums: Mapping | None = None,
