@@ -139,7 +139,8 @@ def _balanced_schur(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     The one O(n^3) decomposition of a numeric model's stationary state: the conditioning
     (:meth:`StationaryState.solve_digits`) and the covariance solve both read it.
     """
-    B, (scale, _) = sla.matrix_balance(A, permute=False, separate=True)
+    with np.errstate(invalid="ignore"):  # (scipy casts the unused permutation, NaN for some singular A, to int)
+        B, (scale, _) = sla.matrix_balance(A, permute=False, separate=True)
     R, U = sla.schur(B, output="real")
     return scale, B, R, U
 
