@@ -210,7 +210,7 @@ def main(argv: list[str]) -> int:
     keys = ("chars", "pt", "long", "nested", "minus")
     totals = {"raw": dict.fromkeys(keys, 0.0)}
     seconds = {}
-    longer = 0
+    longer: list[str] = []  # (page: quantity) of each form the pass made longer
     rows = []
     for page, key, form in recorded:
         row = {"raw": measure(key, form)}
@@ -221,7 +221,8 @@ def main(argv: list[str]) -> int:
             seconds[label] = seconds.get(label, 0.0) + time.perf_counter() - t0
             row[label] = measure(key, out)
             if label == "new":
-                longer += presentation.size(out) > presentation.size(form)
+                if presentation.size(out) > presentation.size(form):
+                    longer.append(f"{page}: {sp.sstr(key)}")
         for label, m in row.items():
             tot = totals.setdefault(label, dict.fromkeys(keys, 0.0))
             for k in keys:
@@ -248,7 +249,8 @@ def main(argv: list[str]) -> int:
               f"{t['minus']:>14.0f} {sec}")
     if "reference" in seconds:
         print(f"time of the new pass / the reference pass: {seconds['new'] / seconds['reference']:.2f}")
-    print(f"{'none' if not longer else longer} got longer by the measure the pass minimises")
+    print(f"{len(longer) or 'none'} got longer by the measure the pass minimises" + (": " if longer else "")
+          + "; ".join(longer))
     return 1 if longer else 0
 
 
