@@ -213,7 +213,11 @@ def load_module(name: str, path):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:  # (a module half loaded is not kept for the next call)
+        sys.modules.pop(name, None)
+        raise
     return module
 
 

@@ -169,6 +169,25 @@ def test_an_equation_number_set_below_its_equation_is_found(tmp_path):
     assert plain.ok and plain.tags_below == ()
 
 
+
+@needs_tex
+def test_a_tag_and_a_gather_are_read_and_the_source_compiles_as_written(tmp_path):
+    r"""A row's own \tag is reported as printed, a gather's number too; the hook is given on pdflatex's command line,
+    so that a preamble that names \begin{document} in a comment, or leaves \makeatletter on, compiles as before, and
+    the source in the work folder is the document given."""
+    doc = "\n".join([
+        r"\documentclass[10pt]{article}", r"% the body starts at \begin{document}", r"\usepackage{amsmath}",
+        r"\usepackage[a4paper,margin=2cm]{geometry}", r"\makeatletter\def\my@x{X}", r"\begin{document}", r"\my@x",
+        r"\begin{align}", r"a &= b \\", r"c &= \rule{460pt}{1pt}\tag{X} \\", r"d &= \rule{460pt}{1pt}\tag*{Q} \\",
+        r"e &= \rule{300pt}{1pt}", r"\end{align}", r"\begin{gather}", r"\rule{465pt}{1pt} \\", r"x = y",
+        r"\end{gather}",
+        r"\end{document}", ""])
+    done = compile_tex(doc, tmp_path, "tags")
+    assert done.ok, done.log[-2000:]
+    assert done.tags_below == ("(X)", "Q", "(3)"), done.tags_below  # (e is (2), fits)
+    assert (tmp_path / "tags.tex").read_text() == doc
+
+
 def test_compiling_without_tex_is_a_named_error(monkeypatch, tmp_path):
     import shutil
 

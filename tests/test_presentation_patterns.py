@@ -204,12 +204,11 @@ def test_a_composite_met_throughout_a_block_is_named_though_no_form_is_long():
     COMPOSITE_MIN_PARTS parts (the definitions under "where" counted), is named as the effective kappa and used in
     every part, results and definitions; one composite for the block (``g`` goes only with the slope in one part,
     and is not taken into it there); fewer parts, or a part with ``r_0`` alone, leave the forms as they are."""
-    from thermotheory.export.derivation import COMPOSITE_MIN_PARTS, quantity_lines
+    from thermotheory.export.derivation import quantity_lines
 
     k, r0, th = sp.symbols("kappa r_0 theta", positive=True)
     slope = k * (2 * r0 - th)
     forms = {r"\Phi": slope * (slope * a - b) / (sn**2 * tn), "X": g * slope * tv / (tn + tv), "Y": slope * a + sn**2}
-    assert COMPOSITE_MIN_PARTS == 3
     text = "\n".join(quantity_lines(forms))
     assert r"\kappa_{\mathrm{eff}} &= \kappa \left(2 r_{0} - \theta\right)" in text, text
     assert text.count("r_{0}") == 1, text  # (in its definition only)
@@ -234,6 +233,8 @@ def test_through_composite_takes_only_the_symbols_it_is_given():
         through_composite(form, [2 * r0 - th], s, taken=[k + 1])
     with pytest.raises(ModelError, match="taken must be an iterable of Symbols"):
         through_composite(form, [2 * r0 - th], s, taken=k)
+    with pytest.raises(ModelError, match="taken must be an iterable of Symbols"):
+        through_composite(form, [2 * r0 - th], s, taken=[[k]])  # (unhashable: refused by name, no raw TypeError)
 
 
 def test_a_composite_keeps_a_generic_name_where_its_effective_name_is_taken():

@@ -17,7 +17,7 @@ import sympy as sp
 
 from thermotheory.core.closedform import latex_of
 from thermotheory.core.presentation import compact, equal_at_random_points, positive_sums, same_sums
-from thermotheory.errors import InvalidExport
+from thermotheory.errors import InvalidExport, ModelError
 from thermotheory.export.derivation import regime_sums, write_derivation
 
 from .helpers import load_module
@@ -88,13 +88,44 @@ def test_sums_are_turned_together_only_where_their_signs_cancel():
     assert positive_sums([zero], {a: 2, b: 2, c: 2}) == {}
     inside = sp.log((a * b - a - c) / (a * b - 2 * a - c))  # (a function's argument: turned as a whole quotient)
     assert set(positive_sums([inside], {a: 1, b: 1, c: 1})) == {a * b - a - c, a * b - 2 * a - c}
+    # a negative sum that stays (a function's argument; a difference only inside a function) turns none of its product
+    x, y = a * b - a - c, a * b - 2 * a - c
+    assert positive_sums([x / y + sp.exp(x)], {a: 1, b: 1, c: 1}) == {}
+    assert positive_sums([sp.log(x * (Tc - Th) / c)], {a: 1, b: 1, c: 1, Th: 2, Tc: 1}) == {}
+    # (a difference turned by itself counts: its product's other negative sum turns with it)
+    assert set(positive_sums([x * (Tc - Th) / c], {a: 1, b: 1, c: 1, Th: 2, Tc: 1})) == {x, Tc - Th}
+
+
+def test_a_page_given_a_regime_prints_its_quotient_so(tmp_path):
+    """write_derivation(regime=) orients the page's quotient (not only the committed heat-engine page)."""
+    from thermotheory import LinearSDE
+
+    x = sp.Symbol("x", real=True)
+    eta = -WORK / HEAT_HOT
+    page = {r"\eta": eta}
+    tex, _ = write_derivation("engine", "Engine", LinearSDE({x: -x}, {x: 1}), page, tmp_path, regime=ENGINE)
+    row = next(line for line in tex.read_text().splitlines() if line.startswith(r"\eta &= "))
+    top, bottom = _numerator_and_denominator(row[len(r"\eta &= "):].removesuffix(r" \\").strip())
+    assert _value(top) > 0 and _value(bottom) > 0, row
+    tex, _ = write_derivation("plain", "Engine", LinearSDE({x: -x}, {x: 1}), page, tmp_path)
+    row = next(line for line in tex.read_text().splitlines() if line.startswith(r"\eta &= "))
+    top, bottom = _numerator_and_denominator(row[len(r"\eta &= "):].removesuffix(r" \\").strip())
+    assert _value(top) < 0 and _value(bottom) < 0, row  # (without the regime: as the pass leaves it)
+
+
+def test_a_regime_of_symbols_with_other_assumptions_is_refused():
+    """Symbols of the same names but other assumptions would match nothing: the point would orient nothing."""
+    with pytest.raises(ModelError, match="the point's symbols T_c, T_h are not the forms'"):
+        regime_sums([(Th - Tc) * (Th + Tc + 1) / Th], {sp.Symbol("T_h"): 1.0, sp.Symbol("T_c"): 2.0})
+    assert regime_sums([Th * (Th - Tc - 1)], {Th: sp.pi, Tc: 1}) == {}  # (an exact real number is a number)
 
 
 def test_a_regime_that_is_no_point_is_refused_by_name(tmp_path):
     x = sp.Symbol("x", real=True)
     from thermotheory import LinearSDE
 
-    for bad in ([1, 2], {"T_h": 1.0}, {Th: "hot"}, {Th: float("nan")}, {Th: True}, {Th: 1j}):
+    for bad in ([1, 2], {"T_h": 1.0}, {Th: "hot"}, {Th: float("nan")}, {Th: True}, {Th: 1j}, {Th: sp.oo},
+                {Th: Tc}, {Th: sp.I}):
         with pytest.raises(InvalidExport, match="regime"):
             regime_sums([Th - Tc], bad)
         with pytest.raises(InvalidExport, match="regime"):

@@ -620,7 +620,9 @@ def positive_sums(forms: Sequence[Any], values: Mapping[sp.Symbol, Any]) -> dict
     r"""A swap (apply it with :func:`same_sums`) that writes each difference of two monomials standing as a factor to
     an odd power in the orientation it has positive at ``values``, as an author writes a difference whose sign the
     model's regime fixes: :math:`T_h - T_c` for an engine run with :math:`T_h > T_c` (the heat engine's report printed
-    :math:`\frac12 (T_c - T_h) \ln\frac{w_2}{w_1}`). A difference that is a function's argument, or stands only
+    :math:`\frac12 (T_c - T_h) \ln\frac{w_2}{w_1}`); and the longer sums a product holds as factors, negative at
+    ``values`` and even in number, together (:func:`_negative_pairs`: an engine's efficiency, numerator and
+    denominator positive). A difference that is a function's argument, or stands only
     inside one (an exponent), is never turned, nor one whose value at ``values`` is unknown or zero. Where a turned
     difference would put a sign in front of a form, :func:`same_sums` turns a logarithm of a positive argument beside
     it (within the current domain, :func:`within_domain`): the binary synapse's heat,
@@ -646,6 +648,11 @@ def positive_sums(forms: Sequence[Any], values: Mapping[sp.Symbol, Any]) -> dict
     if not isinstance(values, Mapping):
         raise ModelError(f"positive_sums: expected a mapping symbol -> number but found {type(values).__name__}")
     point = {s: sp.nsimplify(v) if isinstance(v, float) else sp.sympify(v) for s, v in values.items()}
+    held = {s for form in forms for part in _parts(form) for s in part.free_symbols}
+    other = sorted(str(k) for k in point if k not in held and any(str(s) == str(k) for s in held))
+    if other:  # (never matched: the point would silently orient nothing)
+        raise ModelError(f"positive_sums: the point's symbols {', '.join(other)} are not the forms' (the same names "
+                         "with other assumptions: give the model's own symbols)")
     swap: dict = {}
     for form in forms:
         for part in _parts(form):
@@ -678,12 +685,16 @@ def _negative_differences(part: sp.Basic, point: Mapping) -> list:
 
 def _negative_pairs(part: sp.Basic, point: Mapping) -> list:
     r"""The sums of more than two monomials, or of terms that are not monomials, that stand as factors to odd powers
-    of a product in ``part`` (its numerator or its denominator; not a function's argument) where an even number of
-    its sum factors are negative at ``point``: turned together, their signs cancel (:func:`positive_sums`). The heat
-    engine's efficiency, :math:`\eta = -W / Q_h`, printed its numerator and its denominator each negative for an
-    engine; its numerator is minus a multiple of the power, its denominator of the heat taken from the hot bath."""
+    of a product in ``part`` (its numerator or its denominator; not a function's argument) where the sum factors
+    negative at ``point`` are all turned and are even in number: turned together, their signs cancel
+    (:func:`positive_sums`). A difference of two monomials counts as turned where :func:`_negative_differences` turns
+    it; a product with a negative sum that stays (a function's argument, a difference only inside a function) turns
+    none. The heat engine's efficiency, :math:`\eta = -W / Q_h`, printed its numerator and its denominator each
+    negative for an engine; its numerator is minus a multiple of the power, its denominator of the heat taken from the
+    hot bath."""
     out: list = []
     arguments = _function_arguments(part)
+    differences = set(_negative_differences(part, point))
     for m in sp.preorder_traversal(part):
         if not isinstance(m, sp.Mul):
             continue
@@ -692,10 +703,11 @@ def _negative_pairs(part: sp.Basic, point: Mapping) -> list:
         if not all(v.is_number and v.is_nonzero for v in values):
             continue  # (a sign unknown at the point, or zero: no orientation is the regime's)
         negative = [b for b, v in zip(sums, values) if v.is_negative]
-        if len(negative) < 2 or len(negative) % 2:
+        pairs = [b for b in negative if b not in arguments and not (len(b.args) == 2 and all(map(_monomial, b.args)))]
+        stays = [b for b in negative if b not in pairs and b not in differences]
+        if stays or len(negative) < 2 or len(negative) % 2:
             continue
-        out += [b for b in negative if b not in out and b not in arguments
-                and not (len(b.args) == 2 and all(_monomial(t) for t in b.args))]  # (those: _negative_differences)
+        out += [b for b in pairs if b not in out]
     return out
 
 
@@ -3134,9 +3146,10 @@ def through_composite(expr: Any, candidates: Sequence[sp.Expr], symbol: sp.Symbo
     if not isinstance(symbol, sp.Symbol):
         raise ModelError(f"through_composite: expected a Symbol for the composite but found {symbol!r:.60}")
     if taken is not None:
-        taken = frozenset(taken) if isinstance(taken, Iterable) and not isinstance(taken, (str, sp.Basic)) else None
-        if taken is None or not all(isinstance(y, sp.Symbol) for y in taken):
-            raise ModelError("through_composite: taken must be an iterable of Symbols")
+        items = list(taken) if isinstance(taken, Iterable) and not isinstance(taken, (str, sp.Basic)) else None
+        if items is None or not all(isinstance(y, sp.Symbol) for y in items):
+            raise ModelError(f"through_composite: taken must be an iterable of Symbols but is {taken!r:.60}")
+        taken = frozenset(items)
     try:
         found = _depends_through(expr, tuple(_read(c, "through_composite") for c in candidates), taken)
     except TypeError:  # (not hashable)

@@ -141,6 +141,8 @@ def _balanced_schur(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     """
     with np.errstate(invalid="ignore"):  # (scipy casts the unused permutation, NaN for some singular A, to int)
         B, (scale, _) = sla.matrix_balance(A, permute=False, separate=True)
+    if not (np.all(np.isfinite(scale)) and np.all(np.isfinite(B))):
+        raise np.linalg.LinAlgError("balancing the drift matrix gave a scale that is not finite")
     R, U = sla.schur(B, output="real")
     return scale, B, R, U
 

@@ -29,8 +29,9 @@ class Compiled:
     printed), because the equation and its number do not fit on one line.
 
     amsmath moves such a number without a warning or an overfull box: an equation nearly as wide as the
-    text reads as if it had no number, or the next equation's. :func:`compile_tex` finds them by a hook on
-    amsmath's tag placement that writes to the log only.
+    text reads as if it had no number, or the next equation's. :func:`compile_tex` finds them (in ``align``,
+    ``alignat``, ``flalign`` and ``gather``; a ``\\tag`` as printed) by a hook on amsmath's tag placement that
+    writes to the log only.
     """
 
     pdf: Path
@@ -44,20 +45,25 @@ class Compiled:
 #: The log line the hook writes for an equation number set below its equation (the number follows it).
 TAG_BELOW = "thermotheory: an equation number set below its equation:"
 
-#: Put before ``\begin{document}``: where amsmath is loaded, its ``\place@tag`` (align, alignat, flalign) and
-#: ``\place@tag@gather`` (gather, equation with a tag) write :data:`TAG_BELOW` and the number's text to the log when
-#: the row's number is shifted to a line of its own (``\shift@tag``), then place it as before; nothing printed
-#: changes.
-_TAG_HOOK = (r"""\makeatletter
-\@ifpackageloaded{amsmath}{%
-\let\thermotheory@place@tag\place@tag
-\def\place@tag{\if1\shift@tag\row@\relax\thermotheory@tag@below\fi\thermotheory@place@tag}%
-\let\thermotheory@place@tag@gather\place@tag@gather
-\def\place@tag@gather{\if1\shift@tag\row@\relax\thermotheory@tag@below\fi\thermotheory@place@tag@gather}%
-\def\thermotheory@tag@below{{\let\protect\@unexpandable@protect\wlog{""" + TAG_BELOW + r""" (\theequation)}}}%
-}{}
-\makeatother
-""")
+#: Run by LaTeX's hook ``begindocument/before`` (given on pdflatex's command line: the source is compiled as written):
+#: where amsmath is loaded, its ``\place@tag`` (align, alignat, flalign: ``\shift@tag``) and ``\place@tag@gather``
+#: (gather: ``\ifshifttag@``) write :data:`TAG_BELOW` and the number as printed to the log when a row's number is
+#: shifted to a line of its own, then place it as before; nothing printed changes. An ``equation``'s number is placed
+#: by TeX's ``\eqno``, which this hook does not see.
+_TAG_HOOK = "".join([  # (one line, no space between tokens: the hook runs inside an alignment's cells)
+    r"\@ifpackageloaded{amsmath}{",
+    r"\let\thermotheory@place@tag\place@tag",
+    r"\def\place@tag{\if1\shift@tag\row@\relax\thermotheory@tag@below\fi\thermotheory@place@tag}",
+    r"\let\thermotheory@place@tag@gather\place@tag@gather",
+    r"\def\place@tag@gather{\ifshifttag@\thermotheory@tag@below\fi\thermotheory@place@tag@gather}",
+    r"\def\thermotheory@tag@below{{\let\protect\@unexpandable@protect",
+    r"\if@eqnsw\wlog{" + TAG_BELOW + r" (\theequation)}\else",
+    r"\def\tagform@##1{\wlog{" + TAG_BELOW + r" (\detokenize{##1})}}",
+    r"\def\maketag@@@##1{\wlog{" + TAG_BELOW + r" \detokenize{##1}}}",
+    r"\setbox\@tempboxa\hbox{\thermotheory@df@tag}\fi}}",
+    r"\let\thermotheory@make@display@tag\make@display@tag",  # (a \tag: kept for the log, amsmath empties it)
+    r"\def\make@display@tag{\global\let\thermotheory@df@tag\df@tag\thermotheory@make@display@tag}",
+    r"}{}"])
 
 
 def have_pdflatex() -> bool:
@@ -97,10 +103,10 @@ def compile_tex(tex: str, workdir: str | Path | None = None, name: str = "docume
         workdir = tempfile.mkdtemp(prefix="thermotheory-tex-")
     src = file_in(workdir, name, ".tex")
     work = output_folder(workdir)
-    head, begin, body = tex.partition(r"\begin{document}")
-    src.write_text(head + _TAG_HOOK + begin + body if begin else tex)
-    done = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", src.name], cwd=work,
-                          capture_output=True, text=True, timeout=300)
+    src.write_text(tex)
+    run = r"\catcode`\@=11 \AddToHook{begindocument/before}{" + _TAG_HOOK + r"}\catcode`\@=12 \input{" + src.name + "}"
+    done = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", f"-jobname={name}", run],
+                          cwd=work, capture_output=True, text=True, timeout=300)
     log_path = work / f"{name}.log"
     log = log_path.read_text(errors="replace") if log_path.exists() else done.stdout
     over = tuple(float(x) for x in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide\)", log))

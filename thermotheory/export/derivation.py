@@ -914,8 +914,9 @@ COMPOSITE_MIN_PARTS = 3
 
 def _composites(shown: Mapping[str, Any], width: float) -> list[tuple[sp.Expr, frozenset | None]]:
     r"""The candidate sums (:func:`~thermotheory.core.presentation.composite_candidates`) through which a form of
-    ``shown`` too long for :data:`MAX_LINES` lines depends, or through which every printed part of the block (its
-    results and their definitions) that holds their parameters depends, at least :data:`COMPOSITE_MIN_PARTS` of them:
+    ``shown`` too long for :data:`MAX_LINES` lines depends, or through which every scalar part of the block (its
+    results and their definitions; not a matrix) that holds their parameters depends, at least
+    :data:`COMPOSITE_MIN_PARTS` of them:
     a block writes all its results and definitions in them, so that the parameter, once named, is used wherever it
     can be (each part keeps it only where it reads shorter). Each with the symbols that may be taken into it: for a
     sum met throughout, those every part takes (one composite for the block, ``\kappa (2 r_0 - \theta)``); None
@@ -1404,6 +1405,10 @@ def regime_sums(forms: Sequence[Any], regime: Mapping) -> dict:
     ------
     InvalidExport
         For a regime that is not a mapping of symbols to real numbers.
+    ModelError
+        For forms that are not a sequence of expressions, closed forms or matrices, and a regime whose symbols are
+        not those of the forms but of their names (other assumptions: they would match nothing;
+        :func:`~thermotheory.core.presentation.positive_sums`).
 
     Examples
     --------
@@ -1414,14 +1419,21 @@ def regime_sums(forms: Sequence[Any], regime: Mapping) -> dict:
     >>> latex_of(same_sums(eta, regime_sums([eta], {Th: 2, Tc: 1, L: 1, A: 0.25})))
     '\\frac{L T_{h} - 2 A - L T_{c}}{L T_{h} - 2 A}'
     """
-    if not isinstance(regime, Mapping) or not all(
-            isinstance(k, sp.Symbol) and isinstance(v, (numbers.Real, sp.Number)) and not isinstance(v, bool)
-            and sp.sympify(v).is_finite and sp.sympify(v).is_real for k, v in regime.items()):
+    if not isinstance(regime, Mapping) or not all(isinstance(k, sp.Symbol) and _real_number(v)
+                                                  for k, v in regime.items()):
         raise InvalidExport(f"a regime must map sympy symbols to real numbers but is {regime!r:.80}")
     sums = one_form_per_sum(forms)
     taken = set(sums) | {s for v in sums.values() for s in sp.preorder_traversal(v) if isinstance(s, sp.Add)}
     turned = {x: y for x, y in positive_sums(forms, regime).items() if x not in taken}
     return {**sums, **turned}
+
+
+def _real_number(v: Any) -> bool:
+    """Whether ``v`` is a finite real number (a float, an int, numpy's, sympy's exact ones: ``sp.pi``), not a bool."""
+    if isinstance(v, bool) or not isinstance(v, (numbers.Real, sp.Basic)):
+        return False
+    v = sp.sympify(v)
+    return bool(v.is_number and v.is_extended_real and v.is_finite)
 
 
 def page_namer(values: Any, symbols: Any = ()) -> Any:
