@@ -1500,12 +1500,24 @@ def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, A
         page_shown = _page_shown(model, quantities)
         md += ["$$" + model_latex(model, avoid=_names_to_avoid(avoid) or list(page_shown)) + "$$", ""]
         shown = shown_forms(page_shown, sums)
+        composites = _composites(shown, TEXT_WIDTH)  # (the parameter the LaTeX page names, named alike)
+        namer = page_namer(list(shown.values()), [*shown, *avoid]) if composites else None
+        named: list[str] = []  # (their definitions, lines of an align)
+
+        def written(expr: Any) -> Any:
+            return _through_composite(expr, composites, TEXT_WIDTH, namer, named) if composites else expr
+
         for name, expr, earlier in _results(shown, before):
             if earlier is not None:
                 md.append(f"- ${name} = {earlier}$")
                 continue
+            expr = written(expr)
             md.append(f"- ${name} = {expr.latex(where=False) if isinstance(expr, ClosedForm) else latex(expr)}$")
         where = shared_definitions(shown.values())
+        if where is not None and composites:
+            where = ClosedForm(where.expr, [(n, written(v)) for n, v in where.definitions], where.names, where.hurwitz)
+        if named:
+            md += ["", "where", ""] + [f"- ${line.replace(' &= ', ' = ', 1)}$" for line in named if " &= " in line]
         if where is not None:
             given = {latex_of(sym, symbol_names=where.names) for sym in _given_above(shown, where)}
             kept, skipping = [], False
@@ -1515,7 +1527,7 @@ def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, A
                 if not skipping:
                     kept.append(line)
             if kept:
-                md += ["", "where", ""] + [f"- ${line.replace(' &= ', ' = ', 1)}$" for line in kept]
+                md += ([] if named else ["", "where", ""]) + [f"- ${line.replace(' &= ', ' = ', 1)}$" for line in kept]
         return "\n".join(md)
 
 
@@ -1697,10 +1709,12 @@ def write_derivation(
         md_parts += [f"![{Path(f).stem}]({f})" for f in figures]
         rows = document_rows(parts, page, glossary, [f for block in forms for f in block.values()],
                              "\n".join(tex_parts), avoid=names)
-        extra = composite_rows(namer, rows)  # (the .tex only: the Markdown prints no result through a composite)
+        extra = composite_rows(namer, rows)  # (the effective parameters the pages print, said in words)
         cited = bibliography(reference_keys(parts, references))
         tex_parts += [t for t in (glossary_tex(rows + extra), bibliography_tex(cited)) if t]
-        md_parts += [t for t in (glossary_markdown(rows), bibliography_markdown(cited)) if t]
+        md_text = "\n".join(md_parts)
+        md_rows = rows + [row for row in extra if row[0].strip("$") in md_text]  # (a composite the Markdown prints)
+        md_parts += [t for t in (glossary_markdown(md_rows), bibliography_markdown(cited)) if t]
         output_folder(out)  # only once everything is rendered: a refusal writes nothing
         tex.write_text(derivation_document(title, "\n\n".join(tex_parts)))
         md.write_text("\n\n".join(md_parts) + "\n")
