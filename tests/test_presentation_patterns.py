@@ -9,6 +9,8 @@ a minus sign, a denominator factor that is minus the common denominator.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -218,6 +220,24 @@ def test_a_composite_met_throughout_a_block_is_named_though_no_form_is_long():
     assert "eff" not in two and two.count("r_{0}") == 3, two
     alone = "\n".join(quantity_lines({**forms, "Z": r0 + a}))
     assert "eff" not in alone, alone
+
+
+def test_a_markdown_page_names_the_composite_as_its_latex_page_does():
+    r"""The synapse page's LaTeX wrote its BCM block in :math:`\kappa_{\mathrm{eff}}`, its Markdown (the page GitHub
+    shows, and the one the hand set is read from) in :math:`\kappa (2 r_0 - \theta)`: one page, two forms."""
+    from thermotheory import LinearSDE
+    from thermotheory.export.derivation import derivation_markdown
+
+    k, r0, th = sp.symbols("kappa r_0 theta", positive=True)
+    slope = k * (2 * r0 - th)
+    forms = {r"\Phi": slope * (slope * a - b) / (sn**2 * tn), "X": g * slope * tv / (tn + tv), "Y": slope * a + sn**2}
+    x = sp.Symbol("x", real=True)
+    md = derivation_markdown("Slope", LinearSDE({x: -x}, {x: 1}), forms)
+    assert r"- $\kappa_{\mathrm{eff}} = \kappa \left(2 r_{0} - \theta\right)$" in md, md
+    assert md.count("r_{0}") == 1, md
+    page = (Path(__file__).resolve().parents[1] / "docs" / "derivations" / "synapse.md").read_text()
+    bcm = page.split("## BCM-type rule")[1].split("\n## ")[0]
+    assert r"\Phi_{w} = \frac{\kappa_{\mathrm{eff}}" in bcm and r"| $\kappa_{\mathrm{eff}}$ |" in page
 
 
 def test_through_composite_takes_only_the_symbols_it_is_given():
