@@ -18,7 +18,7 @@ import sympy as sp
 from thermotheory.core.closedform import latex_of
 from thermotheory.core.presentation import compact, equal_at_random_points, positive_sums, same_sums
 from thermotheory.errors import InvalidExport, ModelError
-from thermotheory.export.derivation import regime_sums, write_derivation
+from thermotheory.export.derivation import page_sums, regime_sums, write_derivation
 
 from .helpers import load_module
 
@@ -128,6 +128,8 @@ def test_a_regime_that_is_no_point_is_refused_by_name(tmp_path):
                 {Th: Tc}, {Th: sp.I}):
         with pytest.raises(InvalidExport, match="regime"):
             regime_sums([Th - Tc], bad)
+        with pytest.raises(InvalidExport, match="regime"):
+            page_sums([{"W": Th - Tc}], bad)
         with pytest.raises(InvalidExport, match="regime"):
             write_derivation("ou", "OU", LinearSDE({x: -x}, {x: 1}), {}, tmp_path / "out", regime=bad)
     assert not (tmp_path / "out").exists()  # (refused before anything is written)

@@ -653,16 +653,12 @@ def positive_sums(forms: Sequence[Any], values: Mapping[sp.Symbol, Any]) -> dict
     if other:  # (never matched: the point would silently orient nothing)
         raise ModelError(f"positive_sums: the point's symbols {', '.join(other)} are not the forms' (the same names "
                          "with other assumptions: give the model's own symbols)")
-    swap: dict = {}
-    for form in forms:
-        for part in _parts(form):
-            for x in _negative_differences(part, point):
-                swap[x] = sp.Mul(-1, sp.Add(*[-t for t in x.args]), evaluate=False)
+    parts = [(part, _negative_differences(part, point)) for form in forms for part in _parts(form)]
+    swap = {x: sp.Mul(-1, sp.Add(*[-t for t in x.args]), evaluate=False) for _, found in parts for x in found}
     pairs: dict = {}  # (each turned with the differences inside it turned too: the swap replaces the outer sum)
-    for form in forms:
-        for part in _parts(form):
-            for x in _negative_pairs(part, point):
-                pairs[x] = sp.Mul(-1, sp.Add(*[-t for t in x.args]).xreplace(swap), evaluate=False)
+    for part, differences in parts:
+        for x in _negative_pairs(part, point, differences):
+            pairs[x] = sp.Mul(-1, sp.Add(*[-t for t in x.args]).xreplace(swap), evaluate=False)
     return {**pairs, **swap}
 
 
@@ -675,26 +671,29 @@ def _negative_differences(part: sp.Basic, point: Mapping) -> list:
     arguments = _function_arguments(part)
     outside = part.xreplace({g: sp.Dummy() for g in part.atoms(sp.Function)})
     for x, _ in _odd_factors(outside):
-        if (isinstance(x, sp.Add) and len(x.args) == 2 and all(_monomial(t) for t in x.args) and x.free_symbols
-                and x not in arguments and x not in out):
+        if _monomial_difference(x) and x.free_symbols and x not in arguments and x not in out:
             value = x.xreplace(point)
             if value.is_number and value.is_negative:
                 out.append(x)
     return out
 
 
-def _negative_pairs(part: sp.Basic, point: Mapping) -> list:
+def _monomial_difference(x: sp.Basic) -> bool:
+    """Whether ``x`` is a sum of two monomials (:func:`_monomial`): what :func:`_negative_differences` turns alone."""
+    return isinstance(x, sp.Add) and len(x.args) == 2 and all(_monomial(t) for t in x.args)
+
+
+def _negative_pairs(part: sp.Basic, point: Mapping, differences: Sequence[sp.Basic]) -> list:
     r"""The sums of more than two monomials, or of terms that are not monomials, that stand as factors to odd powers
     of a product in ``part`` (its numerator or its denominator; not a function's argument) where the sum factors
     negative at ``point`` are all turned and are even in number: turned together, their signs cancel
     (:func:`positive_sums`). A difference of two monomials counts as turned where :func:`_negative_differences` turns
-    it; a product with a negative sum that stays (a function's argument, a difference only inside a function) turns
-    none. The heat engine's efficiency, :math:`\eta = -W / Q_h`, printed its numerator and its denominator each
-    negative for an engine; its numerator is minus a multiple of the power, its denominator of the heat taken from the
-    hot bath."""
+    it (``differences``: its result for ``part``); a product with a negative sum that stays (a function's argument, a
+    difference only inside a function) turns none. The heat engine's efficiency, :math:`\eta = -W / Q_h`, printed its
+    numerator and its denominator each negative for an engine; its numerator is minus a multiple of the power, its
+    denominator of the heat taken from the hot bath."""
     out: list = []
     arguments = _function_arguments(part)
-    differences = set(_negative_differences(part, point))
     for m in sp.preorder_traversal(part):
         if not isinstance(m, sp.Mul):
             continue
@@ -703,7 +702,7 @@ def _negative_pairs(part: sp.Basic, point: Mapping) -> list:
         if not all(v.is_number and v.is_nonzero for v in values):
             continue  # (a sign unknown at the point, or zero: no orientation is the regime's)
         negative = [b for b, v in zip(sums, values) if v.is_negative]
-        pairs = [b for b in negative if b not in arguments and not (len(b.args) == 2 and all(map(_monomial, b.args)))]
+        pairs = [b for b in negative if b not in arguments and not _monomial_difference(b)]
         stays = [b for b in negative if b not in pairs and b not in differences]
         if stays or len(negative) < 2 or len(negative) % 2:
             continue

@@ -740,7 +740,8 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
     shown = shown_forms(quantities, sums, width, groups)
     if namer is None:
         namer = page_namer(shown.values(), shown)  # one set of introduced names for the whole block
-    composites = _composites(shown, width)  # the sums a wall of monomials depends through: each result in them
+    where = shared_definitions(shown.values())
+    composites = _composites(shown, width, where)  # the sums a wall of monomials depends through: each part in them
     results = list(_results(shown, before, ratios=False))
     trial = namer.fork()  # (a first fit, to see which roots and shared sums the layout names)
     fitted: list[tuple[Any, str]] = []
@@ -766,7 +767,6 @@ def quantity_lines(quantities: Mapping[str, Any], width: float = TEXT_WIDTH, nam
         sums = {v: namer.named[v] for v in first if not _root_of_sum(v)}
         lines, more = _block_lines(results, composites, width, namer, sums)
         definitions += more
-    where = shared_definitions(shown.values())
     if where is not None:
         above = _given_above({**{unbraced(k): v for k, v in (given or {}).items()}, **shown}, where)
         for sym, value in definition_rows(where.definitions, where.names, lambda v: too_long(v, width)):
@@ -912,7 +912,8 @@ def _block_lines(results: list, composites: list, width: float, namer: Any, sums
 COMPOSITE_MIN_PARTS = 3
 
 
-def _composites(shown: Mapping[str, Any], width: float) -> list[tuple[sp.Expr, frozenset | None]]:
+def _composites(shown: Mapping[str, Any], width: float, where: ClosedForm | None
+                ) -> list[tuple[sp.Expr, frozenset | None]]:
     r"""The candidate sums (:func:`~thermotheory.core.presentation.composite_candidates`) through which a form of
     ``shown`` too long for :data:`MAX_LINES` lines depends, or through which every scalar part of the block (its
     results and their definitions; not a matrix) that holds their parameters depends, at least
@@ -920,13 +921,13 @@ def _composites(shown: Mapping[str, Any], width: float) -> list[tuple[sp.Expr, f
     a block writes all its results and definitions in them, so that the parameter, once named, is used wherever it
     can be (each part keeps it only where it reads shorter). Each with the symbols that may be taken into it: for a
     sum met throughout, those every part takes (one composite for the block, ``\kappa (2 r_0 - \theta)``); None
-    (any) for one a long form depends through."""
+    (any) for one a long form depends through. ``where``: the block's shared definitions
+    (:func:`shared_definitions`)."""
     candidates = composite_candidates(list(shown.values()))
     if not candidates:
         return []
     probe = sp.Dummy("s", real=True)
     long_forms = [f for f in shown.values() if too_long(f, width)]
-    where = shared_definitions(shown.values())
     parts = [f.expr if isinstance(f, ClosedForm) else f for f in shown.values()]
     parts = [f for f in [*parts, *(v for _, v in (where.definitions if where is not None else ()))]
              if isinstance(f, sp.Expr) and not isinstance(f, sp.MatrixBase) and not f.is_number]
@@ -1419,13 +1420,19 @@ def regime_sums(forms: Sequence[Any], regime: Mapping) -> dict:
     >>> latex_of(same_sums(eta, regime_sums([eta], {Th: 2, Tc: 1, L: 1, A: 0.25})))
     '\\frac{L T_{h} - 2 A - L T_{c}}{L T_{h} - 2 A}'
     """
-    if not isinstance(regime, Mapping) or not all(isinstance(k, sp.Symbol) and _real_number(v)
-                                                  for k, v in regime.items()):
-        raise InvalidExport(f"a regime must map sympy symbols to real numbers but is {regime!r:.80}")
+    _check_regime(regime)
     sums = one_form_per_sum(forms)
     taken = set(sums) | {s for v in sums.values() for s in sp.preorder_traversal(v) if isinstance(s, sp.Add)}
     turned = {x: y for x, y in positive_sums(forms, regime).items() if x not in taken}
     return {**sums, **turned}
+
+
+def _check_regime(regime: Any) -> None:
+    """Refuse (:class:`~thermotheory.errors.InvalidExport`) a regime that is not a mapping of symbols to real
+    numbers."""
+    if not isinstance(regime, Mapping) or not all(isinstance(k, sp.Symbol) and _real_number(v)
+                                                  for k, v in regime.items()):
+        raise InvalidExport(f"a regime must map sympy symbols to real numbers but is {regime!r:.80}")
 
 
 def _real_number(v: Any) -> bool:
@@ -1500,7 +1507,8 @@ def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, A
         page_shown = _page_shown(model, quantities)
         md += ["$$" + model_latex(model, avoid=_names_to_avoid(avoid) or list(page_shown)) + "$$", ""]
         shown = shown_forms(page_shown, sums)
-        composites = _composites(shown, TEXT_WIDTH)  # (the parameter the LaTeX page names, named alike)
+        where = shared_definitions(shown.values())
+        composites = _composites(shown, TEXT_WIDTH, where)  # (the parameter the LaTeX page names, named alike)
         namer = page_namer(list(shown.values()), [*shown, *avoid]) if composites else None
         named: list[str] = []  # (their definitions, lines of an align)
 
@@ -1513,7 +1521,6 @@ def derivation_markdown(title: str, model: LinearSDE, quantities: Mapping[str, A
                 continue
             expr = written(expr)
             md.append(f"- ${name} = {expr.latex(where=False) if isinstance(expr, ClosedForm) else latex(expr)}$")
-        where = shared_definitions(shown.values())
         if where is not None and composites:
             where = ClosedForm(where.expr, [(n, written(v)) for n, v in where.definitions], where.names, where.hurwitz)
         if named:
@@ -1679,7 +1686,7 @@ def write_derivation(
     for key in references:
         _check_text(key, "reference key")
     if regime is not None:
-        regime_sums([], regime)  # (a bad regime refused before anything is derived)
+        _check_regime(regime)  # (refused before anything is derived)
     parts = [(model, quantities), *((s[1], s[2]) for s in sections)]
     for _, part in parts:
         _notation_checked(part)
