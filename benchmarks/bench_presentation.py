@@ -170,7 +170,12 @@ def hand_report(path: str, pages: str | None = None) -> int:
         sys.path.insert(0, here)
     import hand_forms
 
-    return hand_forms.report(hand_forms.load_hand(path), pages)
+    try:
+        forms = hand_forms.load_hand(path)
+    except (OSError, ValueError) as err:  # (a missing or malformed hand set: said in a line, not a traceback)
+        print(f"cannot read the hand set {path}: {err}", file=sys.stderr)
+        return 2
+    return hand_forms.report(forms, pages)
 
 
 def main(argv: list[str]) -> int:

@@ -102,9 +102,13 @@ def _label_key(tex: str) -> str:
     >>> _label_key(r"\hat{T}_{2}") == _label_key(r"\hat{T_{2}}")
     True
     """
+    return re.sub(r"[{}\s]", "", _label_typeset(tex))
+
+
+def _label_typeset(tex: str) -> str:
+    r"""``tex`` with an upright or text style unwrapped and an accent's index set inside it (:func:`_label_key`)."""
     tex = re.sub(r"\\(?:mathrm|text|operatorname)\{([^{}]*)\}", r"\1", tex)
-    tex = re.sub(r"\\(hat|bar|tilde)\{([^{}_]*)\}_(\{[^{}]*\}|\w)", r"\\\1{\2_\3}", tex)
-    return re.sub(r"[{}\s]", "", tex)
+    return re.sub(r"\\(hat|bar|tilde)\{([^{}_]*)\}_(\{[^{}]*\}|\w)", r"\\\1{\2_\3}", tex)
 
 
 def _splits(line: str) -> list[tuple[str, str]]:
@@ -190,6 +194,9 @@ _FUNCTIONS = {r"\ln": sp.log, r"\log": sp.log, r"\exp": sp.exp, r"\sinh": sp.sin
 _NAMED_FUNCTIONS = {"arcosh": sp.acosh, "arccosh": sp.acosh, "acosh": sp.acosh, "arsinh": sp.asinh,
                     "arcsinh": sp.asinh, "asinh": sp.asinh, "artanh": sp.atanh, "arctanh": sp.atanh, "atanh": sp.atanh}
 _RENAMED = {"lambda": "lam"}
+#: Commands this reader refuses rather than read as names (``\int ... dk`` is no product of symbols).
+_UNREAD = {r"\int", r"\iint", r"\oint", r"\sum", r"\prod", r"\lim", r"\limits", r"\begin", r"\end", r"\max",
+           r"\min", r"\sup", r"\inf"}
 _ACCENTS = {r"\hat": "hat", r"\bar": "bar", r"\tilde": "tilde"}
 
 
@@ -357,6 +364,8 @@ class _Parser:
         if tok == "e" and self.peek(1) != "_":
             self.take()
             return sp.E
+        if tok in _UNREAD:
+            raise ValueError(f"cannot read {self.tex!r}: {tok} is not read (an integral, a sum, a limit, an array)")
         if re.fullmatch(r"\\[A-Za-z]+|[A-Za-z]", tok):
             return self.symbol(self.name())
         raise ValueError(f"cannot read {self.tex!r}: unexpected {tok!r} at token {self.i}")
@@ -513,9 +522,10 @@ class Comparison:
 def compare(hand: HandForm, pages: str | Path | None = None, check_values: bool = True) -> Comparison:
     """Measure the page's form for ``hand`` and the hand form alike; check they are equal at random points.
 
-    The value check reads both LaTeX strings (:func:`tex_to_sympy`), and the hand form's
-    ``sympy`` if given (which must agree with its LaTeX too). ``equal`` is None where the page's
-    LaTeX cannot be read.
+    The value check reads both LaTeX strings (:func:`tex_to_sympy`), each with the names of the section's results
+    that it holds and the other does not written out (:func:`written_out_both`), and the hand form's ``sympy`` if
+    given (which must agree with its LaTeX too, and stands for it where this reader cannot read the LaTeX: a
+    piecewise form). ``equal`` is None where a side cannot be read.
 
     Examples
     --------
@@ -533,24 +543,34 @@ def compare(hand: HandForm, pages: str | Path | None = None, check_values: bool 
         return Comparison(hand, printed, ours, theirs, None)
     try:
         hand_value = tex_to_sympy(hand.latex)
-    except ValueError as err:
-        return Comparison(hand, printed, ours, theirs, False, f"hand LaTeX unreadable: {err}")
-    if hand.sympy is not None and not equal_at_random_points(hand_value, sympy_of(hand.sympy)):
-        return Comparison(hand, printed, ours, theirs, False, "the hand LaTeX and its sympy differ")
+    except ValueError as err:  # (a form this reader does not know, a piecewise one: checked by its sympy if given)
+        if hand.sympy is None:
+            return Comparison(hand, printed, ours, theirs, None, f"hand LaTeX unreadable: {err}")
+        hand_value = None
+    if hand.sympy is not None:
+        given = sympy_of(hand.sympy)
+        if hand_value is not None and not equal_at_random_points(hand_value, given):
+            return Comparison(hand, printed, ours, theirs, False, "the hand LaTeX and its sympy differ")
     try:
-        page_value = tex_to_sympy(_written_out(printed, hand.latex, hand.page, hand.section, pages))
+        page_tex, hand_tex = written_out_both(printed, hand.latex, hand.page, hand.section, pages)
+        page_value = tex_to_sympy(page_tex)
     except ValueError as err:
         return Comparison(hand, printed, ours, theirs, None, f"page LaTeX unreadable: {err}")
+    if hand_value is None:
+        hand_value = given
+    else:
+        try:
+            hand_value = tex_to_sympy(hand_tex)  # (the names of results it holds and the page's form not, written out)
+        except ValueError as err:
+            return Comparison(hand, printed, ours, theirs, None, f"hand LaTeX unreadable written out: {err}")
     equal = equal_at_random_points(page_value, hand_value)
     return Comparison(hand, printed, ours, theirs, equal, "" if equal else "the page's form and the hand form differ")
 
 
 def _written_out(printed: str, hand_latex: str, page: str, section: str = "", pages: str | Path | None = None,
                  rounds: int = 3) -> str:
-    r"""``printed`` (a page's form) with the labels of the results of its section that it holds written out as the
-    page prints them: a page writes a result through earlier ones (``\dot S^{\mathrm{tot}} = \Phi_{w} + \dots``,
-    ``\eta(t) = \frac{I_{t}(w; \mu)}{I_{t}(w; \mu) + Q_{w}(t)}``), a hand form may write them out. Only labels the hand
-    form does not hold are written out.
+    r"""``printed`` (a page's form) with the labels of the results of its section that it holds and the hand form
+    does not written out as the page prints them (the page's side of :func:`written_out_both`).
 
     Examples
     --------
@@ -559,33 +579,117 @@ def _written_out(printed: str, hand_latex: str, page: str, section: str = "", pa
     >>> _written_out("Q(t) + c", "a + b + c", "p", pages=d)
     '\\left(a + b\\right) + c'
     """
+    return written_out_both(printed, hand_latex, page, section, pages, rounds)[0]
+
+
+def written_out_both(printed: str, hand_latex: str, page: str, section: str = "", pages: str | Path | None = None,
+                     rounds: int = 3) -> tuple[str, str]:
+    r"""The page's form and the hand form, each with the labels of the results of its section that it holds and the
+    other does not written out as the page prints them: a page writes a result through earlier ones (``\dot
+    S^{\mathrm{tot}} = \Phi_{w} + \dots``, ``\operatorname{var} W(t) = 2 T \langle W \rangle(t)``), and so may a hand
+    form, through the same results or others. A label is found however it is typeset (``\Sigma_{xw}`` is
+    ``\Sigma_{x w}``, ``\rho\mathrm{SNR}`` holds ``\mathrm{SNR}``; :func:`label_spans`); a label both hold stays a
+    name on both sides.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "p.md").write_text("- $W = a + b$\n- $V = 2 T W$\n")
+    >>> written_out_both("2 T W", "2 T a + 2 T b", "p", pages=d)
+    ('2 T \\left(a + b\\right)', '2 T a + 2 T b')
+    >>> written_out_both("2 T a + 2 T b", "2TW", "p", pages=d)
+    ('2 T a + 2 T b', '2T\\left(a + b\\right)')
+    """
     labels: dict[str, str] = {}
     for (sec, line) in page_forms(page, pages):
         parts = line.split(" = ")
         if sec == section and len(parts) > 1:
             labels.setdefault(parts[0].strip(), parts[-1].strip())
-    hand = _label_key(hand_latex)
+    hand = hand_latex
+    longer = {label: [other for other in labels if other != label and _label_key(other).startswith(_label_key(label))]
+              for label in labels}
     for _ in range(rounds):
-        before = printed
+        before = printed, hand
         for label, rhs in sorted(labels.items(), key=lambda kv: -len(kv[0])):
-            start = _label_key(label)  # (a command opens a name of its own: \kappa\Sigma_xw holds \Sigma_{x w})
-            key = re.compile(("" if start.startswith("\\") else r"(?<![A-Za-z\\])") + re.escape(start)
-                             + r"(?![A-Za-z0-9])")
-            if key.search(hand) or rhs == printed:  # (the hand names it too: \Phi_w, not the c of \frac)
+            if rhs in (printed, hand):  # (the label's own form: the result compared, or one equal to it)
                 continue
-            printed = _label_written_out(printed, label, rhs)
-        if printed == before:
+            on = longer[label]
+            in_page, in_hand = bool(label_spans(printed, label, on)), bool(label_spans(hand, label, on))
+            if in_page and not in_hand:
+                printed = _label_written_out(printed, label, rhs, on)
+            elif in_hand and not in_page:
+                hand = _label_written_out(hand, label, rhs, on)
+        if (printed, hand) == before:
             break
-    return printed
+    # a label both hold stays a name on both sides, read as one symbol (P_{s}(0) is no product of P_s and 0)
+    for k, label in enumerate(sorted(labels, key=len, reverse=True)):
+        if label_spans(printed, label, longer[label]) and label_spans(hand, label, longer[label]):
+            printed, hand = (_label_written_out(t, label, rf"\mathrm{{label{k}}}", longer[label])
+                             for t in (printed, hand))
+    return printed, hand
 
 
-#: What may not stand before a label for it to be that label: a letter, a backslash, an index's mark, or a command
-#: that decorates or names what follows (\Delta F, \dot Q, \mathrm{...}).
-_NOT_BEFORE = re.compile(r"(?:[A-Za-z0-9\\_^]|\\(?:Delta|delta|dot|ddot|hat|bar|tilde|vec|partial|mathrm|"
-                         r"operatorname|mathcal|text)\s*\{?)$")
-#: What may not follow a label for it to be that label: more of a name (a letter, a digit, an index, an argument, a
-#: prime, a brace); a power that is a number may (``\Phi_{w}^{2}``).
-_NOT_AFTER = re.compile(r"^(?:[A-Za-z0-9_({'\\]|\^(?!\{?-?\d+\}?))")
+#: What may not stand before a label for it to be that label: a word (one letter is a factor: ``2 T W``), a
+#: backslash, an index's mark, or a command that decorates or names what follows (\Delta F, \dot Q, \mathrm{...}).
+_DECORATIONS = r"\\(?:Delta|delta|dot|ddot|hat|bar|tilde|vec|partial|mathrm|operatorname|mathcal|text)\s*\{?"
+_NOT_BEFORE = re.compile(rf"(?:[A-Za-z]{{2}}|[\\_^]|{_DECORATIONS})$")
+#: What may not stand before a label that is a command (``\Sigma_{x w}``): an index's mark or a decoration.
+_DECORATED = re.compile(rf"(?:[_^]|{_DECORATIONS})$")
+#: What may not follow a label for it to be that label: more of a name (a word, a digit, an index, a prime, a brace,
+#: a mark: ``\dagger``); a command is a factor (``P(0) \ln P(0)``), and a power that is a number may (``\Phi_{w}^{2}``), one letter
+#: (a factor: ``W T``) and a bracket (``\rho (1 + \rho)``; a longer label that goes on with one is another name:
+#: :func:`label_spans`'s ``longer``).
+_NOT_AFTER = re.compile(r"^(?:[A-Za-z]{2}|[0-9_{']|\\(?:prime|dagger|ast|star)(?![A-Za-z])|\^(?!\{?-?\d+\}?))")
+#: Between two characters of a label, what typesetting alone adds: braces, spaces, an upright or text style.
+_GAP = r"(?:[{}\s]|\\(?:mathrm|text|operatorname)\{)*"
+
+
+def _label_pattern(label: str) -> re.Pattern:
+    """A pattern of ``label`` however it is typeset (:func:`_label_key`'s tokens with :data:`_GAP` between them)."""
+    tokens = re.findall(r"\\[A-Za-z]+|\\.|[^{}\s]", _label_typeset(label))  # (\langle x: a command, then x)
+    return re.compile(r"(?:\\(?:mathrm|text|operatorname)\{)?" + _GAP.join(re.escape(t) + (r"(?![A-Za-z])" if re.fullmatch(r"\\[A-Za-z]+", t) else "")
+                                for t in tokens))
+
+
+def label_spans(tex: str, label: str, longer: Iterable[str] = ()) -> list[tuple[int, int]]:
+    r"""Where ``tex`` holds the label ``label`` as a whole name, however it is typeset: ``(start, end)`` of each,
+    the braces it opened closed within. Not inside another name (``F`` of ``\Delta F``, ``w`` of ``\tau_w`` or of
+    ``\Sigma_{x w}``, ``\eta`` of ``\eta'``), nor the start of one of the labels ``longer`` (``\eta`` of
+    ``\eta(\infty)``, where that is a label too).
+
+    Examples
+    --------
+    >>> label_spans(r"\rho\mathrm{SNR} + \Sigma_{xw}", r"\mathrm{SNR}"), label_spans(r"\kappa \Sigma_{xw}", r"\Sigma_{x w}")
+    ([(4, 16)], [(7, 18)])
+    >>> label_spans(r"\frac{c^{2} t_f}{2} + \Delta c + \tau_c", "c"), label_spans(r"\Phi_{w}'", r"\Phi_{w}")
+    ([(6, 7)], [])
+    >>> label_spans(r"\eta(t) + \eta (1 + a)", r"\eta", longer=[r"\eta(t)"])
+    [(10, 14)]
+    """
+    longer = [_label_pattern(other) for other in longer]
+    out = []
+    for m in _label_pattern(label).finditer(tex):
+        start, end = m.start(), m.end()
+        text = m.group()
+        opened = text.count("{") - text.count("\\{") - (text.count("}") - text.count("\\}"))
+        while opened > 0:  # (close what the label opened: \Sigma_{x w} matched up to its w)
+            while end < len(tex) and tex[end] == " ":
+                end += 1
+            if end >= len(tex) or tex[end] != "}":
+                break
+            end, opened = end + 1, opened - 1
+        if opened:
+            continue
+        before = tex[:start]
+        if text.startswith("\\"):  # (a command opens a name of its own: \kappa\Sigma_{x w} holds \Sigma_{x w})
+            bad = _DECORATED.search(before)
+        else:  # (nor is a letter after a command's name one: the c of \frac)
+            bad = _NOT_BEFORE.search(before) or re.search(r"\\[A-Za-z]*$", before)
+        if bad or _NOT_AFTER.match(tex[end:]) or _in_index(before) or any(p.match(tex, start) for p in longer):
+            continue
+        out.append((start, end))
+    return out
 
 
 def _in_index(before: str) -> bool:
@@ -601,9 +705,8 @@ def _in_index(before: str) -> bool:
     return False
 
 
-def _label_written_out(printed: str, label: str, rhs: str) -> str:
-    r"""``printed`` with each whole occurrence of ``label`` replaced by ``\left(rhs\right)``: not one inside another
-    name (``F`` of ``\Delta F``, ``w`` of ``\tau_w``, ``\eta`` of ``\eta(\infty)`` or ``\eta'``).
+def _label_written_out(printed: str, label: str, rhs: str, longer: Iterable[str] = ()) -> str:
+    r"""``printed`` with each whole occurrence of ``label`` (:func:`label_spans`) replaced by ``\left(rhs\right)``.
 
     Examples
     --------
@@ -611,12 +714,9 @@ def _label_written_out(printed: str, label: str, rhs: str) -> str:
     "\\Delta F + \\left(a\\right)^{2} + \\tau_F + F' + \\Sigma_{x F}"
     """
     out, i = [], 0
-    for m in re.finditer(re.escape(label), printed):
-        before = printed[:m.start()]
-        if _NOT_BEFORE.search(before) or _NOT_AFTER.match(printed[m.end():]) or _in_index(before):
-            continue
-        out += [printed[i:m.start()], r"\left(" + rhs + r"\right)"]
-        i = m.end()
+    for start, end in label_spans(printed, label, longer):
+        out += [printed[i:start], r"\left(" + rhs + r"\right)"]
+        i = end
     return "".join(out) + printed[i:]
 
 

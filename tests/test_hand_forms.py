@@ -98,8 +98,9 @@ def _check(page, section, symbol, latex, text):
     hand = hf.HandForm(page=page, symbol=symbol, latex=latex, section=section, sympy=text)
     value = hf.sympy_of(text)
     assert hf.equal_at_random_points(hf.tex_to_sympy(latex), value, seed=1), "the hand LaTeX and its sympy differ"
-    printed = hf.printed_form(page, symbol, section)  # (the names it holds that its section defines written out)
-    assert hf.equal_at_random_points(hf.tex_to_sympy(hf._written_out(printed, latex, page, section)), value, seed=2), \
+    printed = hf.printed_form(page, symbol, section)  # (the names of its section's results one holds written out)
+    page_tex, hand_tex = hf.written_out_both(printed, latex, page, section)
+    assert hf.equal_at_random_points(hf.tex_to_sympy(page_tex), hf.tex_to_sympy(hand_tex), seed=2), \
         f"{page}: {symbol} is not the hand form"
     c = hf.compare(hand)
     assert c.equal is True
@@ -201,6 +202,10 @@ def test_benchmark_hand_option_reads_json_and_toml(tmp_path):
     bad.write_text(f'[[forms]]\npage = "{page}"\nsymbol = \'{symbol}\'\nlatex = "\\\\kappa"\n')
     assert hf.load_hand(bad)[0].latex == r"\kappa"
     assert bench.main(["--hand", str(bad)]) == 1
+    # a missing or malformed hand set: one line and exit code 2, not a traceback
+    assert bench.main(["--hand", str(tmp_path / "none.toml")]) == 2
+    (tmp_path / "broken.json").write_text('[{"page": "decoder"}]')
+    assert bench.main(["--hand", str(tmp_path / "broken.json")]) == 2
 
 
 # --- the measure and the reader ----------------------------------------------------------
@@ -290,9 +295,39 @@ def test_a_one_letter_label_is_written_out_though_the_hand_form_holds_the_letter
     (r"\dot Q", "Q", r"\dot Q"),
     (r"\tau_w + w", "w", r"\tau_w + \left(X\right)"),
     (r"\Sigma_{x w}", "w", r"\Sigma_{x w}"),  # (an index)
-    (r"\eta(\infty) + \eta' + \eta^{2}", r"\eta", r"\eta(\infty) + \eta' + \left(X\right)^{2}"),
+    (r"\eta' + \eta^{2}", r"\eta", r"\eta' + \left(X\right)^{2}"),
+    (r"\rho (1 + \rho) + \kappa\rho", r"\rho", r"\left(X\right) (1 + \left(X\right)) + \kappa\left(X\right)"),
+    (r"2 T W + W T", "W", r"2 T \left(X\right) + \left(X\right) T"),  # (a letter beside it is a factor)
+    (r"\rho\mathrm{SNR} + \mathrm{SNRx}", r"\mathrm{SNR}", r"\rho\left(X\right) + \mathrm{SNRx}"),
+    (r"\kappa \Sigma_{xw} + \Sigma_{x w}", r"\Sigma_{x w}", r"\kappa \left(X\right) + \left(X\right)"),
+    (r"\mathrm{tot} + \frac{c}{2}", "t", r"\mathrm{tot} + \frac{c}{2}"),  # (a word, a command's letter)
     (r"\Phi^{\mathrm{tot}} + \Phi_{w}", r"\Phi", r"\Phi^{\mathrm{tot}} + \Phi_{w}"),
     (r"e^{- c t} + \frac{c}{2}", "c", r"e^{- \left(X\right) t} + \frac{\left(X\right)}{2}"),
 ])
 def test_a_label_is_written_out_only_where_it_stands_whole(printed, label, expected):
     assert hf._label_written_out(printed, label, "X") == expected
+
+
+def test_a_label_that_a_longer_label_goes_on_from_is_not_written_out_there():
+    assert hf._label_written_out(r"\eta(\infty) + \eta (1 + a)", r"\eta", "X", longer=[r"\eta(\infty)"]) == \
+        r"\eta(\infty) + \left(X\right) (1 + a)"
+
+
+def test_a_hand_form_written_through_an_earlier_result_is_checked(tmp_path):
+    """A hand form may name a result of its section the page's form writes out (var W = 2 T <W>): it is written out
+    on the hand's side (the comparison flagged such a form unequal); a name both hold is read as one symbol on both
+    sides (P_s(0) is no product of P_s and 0)."""
+    pages = _fake_page(tmp_path, {r"\langle W \rangle(t)": r"\gamma u^{2} t", r"\operatorname{var} W(t)": r"2 T \gamma u^{2} t",
+                                  r"P(0)": r"a + b", "D": r"P(0) \ln P(0)"})
+    assert hf.compare(hf.HandForm("fake", r"\operatorname{var} W(t)", r"2T\langle W\rangle(t)"), pages).equal is True
+    assert hf.compare(hf.HandForm("fake", r"\operatorname{var} W(t)", r"3T\langle W\rangle(t)"), pages).equal is False
+    assert hf.compare(hf.HandForm("fake", "D", r"P(0)\ln P(0)"), pages).equal is True
+    assert hf.compare(hf.HandForm("fake", "D", r"(a + b) \ln (a + b)"), pages).equal is True
+    assert hf.compare(hf.HandForm("fake", "D", r"P(0) \ln a"), pages).equal is False
+
+
+def test_an_integral_is_refused_not_read_as_names():
+    with pytest.raises(ValueError, match="integral"):
+        hf.tex_to_sympy(r"\int\limits_{0}^{1} x\, dx")
+    c = hf.compare(hf.HandForm("decoder", r"\Phi_{x}", r"\int\limits_{0}^{1} x\, dx"))
+    assert c.equal is None and "unreadable" in c.problem
