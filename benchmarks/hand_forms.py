@@ -552,7 +552,8 @@ def compare(hand: HandForm, pages: str | Path | None = None, check_values: bool 
         if hand_value is not None and not equal_at_random_points(hand_value, given):
             return Comparison(hand, printed, ours, theirs, False, "the hand LaTeX and its sympy differ")
     try:
-        page_tex, hand_tex = written_out_both(printed, hand.latex, hand.page, hand.section, pages)
+        page_tex, hand_tex = _labels_named(*written_out_both(printed, hand.latex, hand.page, hand.section, pages),
+                                           hand.page, hand.section, pages)
         page_value = tex_to_sympy(page_tex)
     except ValueError as err:
         return Comparison(hand, printed, ours, theirs, None, f"page LaTeX unreadable: {err}")
@@ -606,27 +607,37 @@ def written_out_both(printed: str, hand_latex: str, page: str, section: str = ""
         parts = line.split(" = ")
         if sec == section and len(parts) > 1:
             labels.setdefault(parts[0].strip(), parts[-1].strip())
-    hand = hand_latex
     longer = {label: [other for other in labels if other != label and _label_key(other).startswith(_label_key(label))]
               for label in labels}
-    for _ in range(rounds):
-        before = printed, hand
-        for label, rhs in sorted(labels.items(), key=lambda kv: -len(kv[0])):
-            if rhs in (printed, hand):  # (the label's own form: the result compared, or one equal to it)
-                continue
-            on = longer[label]
-            in_page, in_hand = bool(label_spans(printed, label, on)), bool(label_spans(hand, label, on))
-            if in_page and not in_hand:
-                printed = _label_written_out(printed, label, rhs, on)
-            elif in_hand and not in_page:
-                hand = _label_written_out(hand, label, rhs, on)
-        if (printed, hand) == before:
-            break
-    # a label both hold stays a name on both sides, read as one symbol (P_{s}(0) is no product of P_s and 0)
-    for k, label in enumerate(sorted(labels, key=len, reverse=True)):
-        if label_spans(printed, label, longer[label]) and label_spans(hand, label, longer[label]):
-            printed, hand = (_label_written_out(t, label, rf"\mathrm{{label{k}}}", longer[label])
-                             for t in (printed, hand))
+    ordered = sorted(labels.items(), key=lambda kv: -len(kv[0]))
+
+    def out(one: str, other: str) -> str:  # (the labels ``one`` holds and ``other`` does not, written out in ``one``)
+        for _ in range(rounds):
+            before = one
+            for label, rhs in ordered:
+                if rhs in (printed, hand_latex):  # (the label's own form: the result compared, or one equal to it)
+                    continue
+                if label_spans(one, label, longer[label]) and not label_spans(other, label, longer[label]):
+                    one = _label_written_out(one, label, rhs, longer[label])
+            if one == before:
+                break
+        return one
+
+    printed = out(printed, hand_latex)  # the page's side first: it writes through the results the hand writes out
+    return printed, out(hand_latex, printed)  # then the hand's, through results the page writes out
+
+
+def _labels_named(printed: str, hand: str, page: str, section: str = "", pages: str | Path | None = None
+                  ) -> tuple[str, str]:
+    r"""``printed`` and ``hand`` with each label of their section's results that both hold written as one name,
+    ``\mathrm{label<k>}``, on both sides: what :func:`tex_to_sympy` reads as one symbol (``P_{\mathrm{s}}(0)`` is no
+    product of ``P_s`` and 0, nor ``\langle W \rangle(t)`` one of brackets)."""
+    labels = [line.split(" = ")[0].strip() for (sec, line) in page_forms(page, pages)
+              if sec == section and " = " in line]
+    for k, label in enumerate(sorted(set(labels), key=len, reverse=True)):
+        longer = [o for o in labels if o != label and _label_key(o).startswith(_label_key(label))]
+        if label_spans(printed, label, longer) and label_spans(hand, label, longer):
+            printed, hand = (_label_written_out(t, label, rf"\mathrm{{label{k}}}", longer) for t in (printed, hand))
     return printed, hand
 
 

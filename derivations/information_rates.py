@@ -74,11 +74,12 @@ RATES = {
     "T_path_vy": full_history_transfer_entropy_rate.of(v, y),
     "I_dot_vy": mutual_information_rate.of(v, y),
     "I_dot_vx": mutual_information_rate.of(v, x),
-    "Pi": tt.entropy_production_rate.of(),
-    "D_vxy": kl_divergence_rate.of(),
+    # (the rates of what two variables' paths show first: the entropy production is written as the sum it is)
+    "D_vx": kl_divergence_rate.of([v, x]),
     "D_xy": kl_divergence_rate.of([x, y]),
     "D_vy": kl_divergence_rate.of([v, y]),
-    "D_vx": kl_divergence_rate.of([v, x]),
+    "Pi": tt.entropy_production_rate.of(),
+    "D_vxy": kl_divergence_rate.of(),
 }
 OBSERVED = {"x, y": "D_xy", "v, y": "D_vy", "v, x": "D_vx"}
 quantities = tt.Derivation.of(model, RATES)

@@ -50,9 +50,10 @@ moments = Derivation(model, [
 quantities = moments | Derivation.of(model, {
     "information": tt.mutual_information.of(v, r),
     "entropy_production_rate": tt.entropy_production_rate.of(),
-    "partial_entropy_production_rate": tt.entropy_production_rate.of(subsystem=r),
     "heat_rate": tt.heat_rate.of(r),
     "information_flow": tt.information_flow.of(r),
+    # (after its heat rate and information flow: written as their balance, the sensor's second law)
+    "partial_entropy_production_rate": tt.entropy_production_rate.of(subsystem=r),
     "efficiency": tt.efficiency.of(r),
     "filter_error": tt.filter_error.of(v, r),
     "transfer_entropy_rate": tt.transfer_entropy_rate.of(v, r),

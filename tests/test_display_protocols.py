@@ -40,8 +40,12 @@ def test_a_piecewise_result_prints_its_branches_in_display_style():
     pw = sp.Piecewise((a / t, t < tau), (b, True))
     for top in (pw + sp.log(2 * sp.pi * a) / 2, b * pw, 1 + b * pw, pw / 2, pw * sp.exp(-t), pw * t / 2):
         assert latex_of(top).count(r"\displaystyle") == 1, latex_of(top)
-    # inside a fraction, a function or a root the cases stay as sympy sets them
-    for inner in (pw / t, sp.log(pw), 1 / (1 + pw), sp.sqrt(pw + t), sp.log(pw) / 2, pw * t / (2 * a)):
+    # a fraction times the cases stands in front of them, the cases at the top level (not inside its numerator)
+    for top in (pw / t, pw * t / (2 * a)):
+        tex = latex_of(top)
+        assert tex.count(r"\displaystyle") == 1 and tex.startswith(r"\frac{") and tex.endswith(r"\end{cases}"), tex
+    # inside a function, a root or a denominator the cases stay as sympy sets them
+    for inner in (sp.log(pw), 1 / (1 + pw), sp.sqrt(pw + t), sp.log(pw) / 2):
         tex = latex_of(inner)
         assert r"\displaystyle" not in tex and r"\begin{cases}" in tex, tex
     # the same piecewise at the top level and inside a function, an exponent, a denominator or a root of the same
@@ -53,7 +57,7 @@ def test_a_piecewise_result_prints_its_branches_in_display_style():
         assert tex.count(r"\displaystyle") == 1 and tex.count(r"\begin{cases}") == 2, tex
         assert r"\displaystyle" not in latex_of(nested) and latex_of(nested) in tex, tex
     # the same part printed at the top level and then inside: each as its place asks (no remembered print)
-    assert r"\displaystyle" in latex_of(pw) and r"\displaystyle" not in latex_of(pw / t)
+    assert r"\displaystyle" in latex_of(pw) and r"\displaystyle" not in latex_of(1 / (1 + pw))
     assert r"\displaystyle" in latex_of(pw)
     # branches without a fraction need no display style
     assert r"\displaystyle" not in latex_of(sp.Piecewise((a, t < tau), (b, True)))

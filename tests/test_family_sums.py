@@ -42,7 +42,7 @@ def test_a_sum_over_a_whole_family_prints_as_a_sum_over_its_index():
 def test_a_product_with_a_family_sum_prints_the_factors_first():
     zs, names = _family(6)
     H = sp.Add(*[z * sp.log(Z / z) for z in zs]) / Z
-    assert latex_of(H, symbol_names=names) == r"\frac{1}{Z} \sum_{i} Z_{i} \ln{\left(\frac{Z}{Z_{i}} \right)}"
+    assert latex_of(H, symbol_names=names) == r"\frac{1}{Z} \sum_{i} Z_{i} \ln \frac{Z}{Z_{i}}"
     assert latex_of(-2 * k * sp.Add(*zs), symbol_names=names) == r"- 2 k \sum_{i} Z_{i}"
 
 
@@ -127,7 +127,7 @@ def test_the_cascade_reports_entropy_is_a_sum_over_the_states():
     model = memory.cascade(3, reverse=True)
     H = tt.entropy(model)
     lines = quantity_lines({"H": H})
-    assert lines[0] == r"H &= \frac{1}{Z} \sum_{i} Z_{i} \ln{\left(\frac{Z}{Z_{i}} \right)}", lines[0]
+    assert lines[0] == r"H &= \frac{1}{Z} \sum_{i} Z_{i} \ln \frac{Z}{Z_{i}}", lines[0]
     assert r"Z &= \sum_{i} Z_{i}" in lines
     rng = np.random.default_rng(3)
     values = {memory.r: rng.uniform(0.5, 2), memory.f: rng.uniform(0.1, 0.9), memory.x: rng.uniform(0.1, 0.8),

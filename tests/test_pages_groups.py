@@ -433,7 +433,9 @@ def raw_form_defects(page: Page) -> list[str]:
 
 def _said_through(md: str, label: str, shown: dict) -> bool:
     r"""Whether the page writes ``label`` through the labels of other results of its section only (a relation,
-    :math:`\dot S^{\mathrm{tot}}_x = \Phi_x - l_x`): its form is then not printed, and the groups are those forms'."""
+    :math:`\dot S^{\mathrm{tot}}_x = \Phi_x - l_x`), or as a monomial of symbols times one (a multiple,
+    :math:`\operatorname{var} W(t) = 2 T \langle W \rangle(t)`): its form is then not printed, and the groups are those
+    forms'."""
     start = f"- ${label} = "
     line = next((ln for ln in md.splitlines() if ln.startswith(start)), None)
     if line is None:
@@ -441,7 +443,10 @@ def _said_through(md: str, label: str, shown: dict) -> bool:
     rest = line[len(start):].rstrip("$")
     for other in sorted((n for n in shown if n != label), key=len, reverse=True):
         rest = rest.replace(other, " ")
-    return rest != line[len(start):].rstrip("$") and re.fullmatch(r"[\s+\-{}]*|\\frac\{\s*\}\{\s*\}", rest) is not None
+    if rest == line[len(start):].rstrip("$"):
+        return False
+    monomial = r"(?:\s|\d|[A-Za-z]|[_^](?:\{[^{}]*\}|\w)|\\[A-Za-z]+(?:\{[^{}]*\})?)*"
+    return re.fullmatch(r"[\s+\-{}]*|\\frac\{\s*\}\{\s*\}|" + monomial, rest) is not None
 
 
 def group_defects(page: Page) -> list[str]:

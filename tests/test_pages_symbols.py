@@ -102,9 +102,15 @@ def unexplained(text: str) -> list[str]:
             known |= {h for label in re.findall(r"\$([^$]+)\$", cell) for h in _label(label)}
     lines = re.findall(r"^- \$(.*)\$\s*$", body, re.M)
     defined = {h for line in lines if " = " in line for h in _label(line.split(" = ", 1)[0])}
+    # a result's label in a later form is read whole (var W(t) = 2 T <W>(t): not the W of the brackets)
+    whole = sorted({line.split(" = ", 1)[0] for line in lines if " = " in line
+                    if re.search(r"[(\[]|\\langle", line.split(" = ", 1)[0])}, key=len, reverse=True)
     used: set[str] = set()
     for line in lines:
-        used |= symbols(line.split(" = ", 1)[1] if " = " in line else line)
+        rhs = line.split(" = ", 1)[1] if " = " in line else line
+        for label in whole:
+            rhs = rhs.replace(label, " ")
+        used |= symbols(rhs)
     for model in re.findall(r"\$\$(.*?)\$\$", body, re.S):
         for row in map(_rates_only, model.split("\\\\")):
             used |= symbols(row.split("&=", 1)[1] if "&=" in row else row)
@@ -230,3 +236,14 @@ def test_the_report_scan_finds_a_symbol_without_a_row_and_reads_the_rest():
     # the title's psi, a note's sigma, the states a, b, k_B = 1, a region, the members x_2 of x_i, a family's
     # definition and the Q and J of a described label are read; D, k, q and the j of the binomial are not described
     assert unexplained_tex(report) == ["D", "j", "k", "q", "w_+", "w_-"]
+
+
+def test_the_scan_reads_a_result_label_in_a_later_form_whole():
+    r"""A result written as a multiple of one above it (``\operatorname{var} W(t) = 2 T \langle W \rangle(t)``): the
+    label is the result's, said in its row, not a ``W`` of its own."""
+    page = ("# T\n\n- $\\langle W \\rangle(t) = a t$\n- $V = 2 T \\langle W \\rangle(t)$\n\n## Notation\n\n"
+            "| symbol | meaning | units |\n| --- | --- | --- |\n| $\\langle W \\rangle(t)$ | mean work | -- |\n"
+            "| $V$ | variance | -- |\n| $a$, $t$, $T$ | rate, time, temperature | -- |\n")
+    assert unexplained(page) == []
+    assert unexplained(page.replace("| $\\langle W \\rangle(t)$ | mean work | -- |\n", "")) == []  # (a definition)
+    assert unexplained(page.replace("2 T \\langle W", "2 T W \\langle W")) == ["W"]

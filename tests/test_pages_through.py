@@ -268,3 +268,98 @@ def test_the_decoder_page_writes_the_neurons_entropy_production_as_its_balance()
     balance = r"\dot S^{\mathrm{tot}}_{x} &= \Phi_{x} - l_{x}"
     assert sum(line.startswith(balance) and line[len(balance):].strip() in ("", "\\\\")
                for line in page.splitlines()) == 2  # (in the parameters, and in the dimensionless groups)
+
+
+# --- a result proportional to an earlier one: a monomial times its name ---------------------------------------
+
+T, g, u, t, k = sp.symbols("T gamma u t k", positive=True)
+X_MEAN = u * (t - g / k * (1 - sp.exp(-k * t / g)))  # the dragged trap's <x>(t), <W>(t) = gamma u <x>(t)
+
+
+def test_a_result_proportional_to_an_earlier_one_is_written_as_its_multiple():
+    """The particle page printed var W(t) = 2 T gamma u^2 (t - ...) under <W>(t) = gamma u^2 (t - ...); an author
+    writes var W = 2 T <W> (the work's fluctuation-dissipation relation) and <W> = gamma u <x>."""
+    shown = {r"\langle x \rangle(t)": X_MEAN, r"\langle W \rangle(t)": g * u * X_MEAN,
+             r"\operatorname{var} W(t)": 2 * T * g * u * X_MEAN}
+    out = through_earlier(shown)
+    assert out[r"\langle W \rangle(t)"].latex() == r"\gamma u \langle x \rangle(t)"
+    # the shortest multiple, not the first result above it holds: 2 T <W>, not 2 T gamma u <x>
+    assert out[r"\operatorname{var} W(t)"].latex() == r"2 T \langle W \rangle(t)"
+    for name, form in out.items():
+        assert equal_at_random_points(_back(form, shown), shown[name])
+
+
+def test_a_multiple_with_a_long_factor_or_a_small_gain_is_left_written_out():
+    shown = {r"\langle x \rangle(t)": X_MEAN, r"\langle W \rangle(t)": (g + T) * u * X_MEAN}  # (not a monomial)
+    assert r"\langle W \rangle(t)" not in through_earlier(shown)
+    shown = {r"\langle x \rangle(t)": X_MEAN, "W": g**3 * u**2 * T**2 * k**3 * X_MEAN / 7}  # (a factor of 7 glyphs+)
+    assert "W" not in through_earlier(shown)
+    shown = {"y": t + k, "z": 2 * (t + k)}  # (an earlier result too short to be named: THROUGH_MIN_SIZE)
+    assert "z" not in through_earlier(shown)
+    shown = {"2 D": X_MEAN, "V": 3 * X_MEAN}  # (a label led by a number: 3 (2 D) / 2 would read as numbers)
+    assert "V" not in through_earlier(shown)
+
+
+def test_the_factor_is_found_at_one_point_and_checked_at_random_points():
+    from thermotheory.export.derivation import _monomial_ratio
+    assert _monomial_ratio(2 * T * g * X_MEAN, X_MEAN) == 2 * T * g
+    assert _monomial_ratio(sp.sqrt(T) * X_MEAN / (3 * k**2), X_MEAN) == sp.sqrt(T) / (3 * k**2)
+    assert _monomial_ratio(X_MEAN + 1, X_MEAN) is None
+    assert _monomial_ratio((T + g) * X_MEAN, X_MEAN) is None
+
+
+def test_terms_left_that_add_to_a_result_above_are_written_by_its_name():
+    """The information-rates page: sigma = D_vx + three terms, the two last the KL rate D_xy (factored otherwise);
+    now sigma = D_vx + D_xy."""
+    d_vx = a**2 * b / ((b + c) * (c + d))
+    d_xy = c**2 / (b + d) * (1 + a**2 / ((b + c) * (a + d)))  # (a product: its terms are not sigma's)
+    parts = [c**2 / (b + d), a**2 * c**2 / ((b + c) * (a + d) * (b + d))]  # (D_xy's terms, as sigma holds them)
+    shown = {r"\dot D_{v, x}": d_vx, r"\dot D_{x, y}": d_xy, r"\sigma": sp.Add(d_vx, *parts)}
+    form = through_earlier(shown)[r"\sigma"]
+    assert form.latex() == r"\dot D_{v, x} + \dot D_{x, y}", form.latex()
+    assert equal_at_random_points(_back(form, shown), shown[r"\sigma"])
+    # terms left that add to no result stay written out
+    shown[r"\sigma"] = sp.Add(d_vx, *parts, a * b)
+    assert r"\dot D_{x, y}" not in through_earlier(shown)[r"\sigma"].latex()
+
+
+def test_a_balance_names_the_nearest_of_two_results_of_one_value():
+    """The sensor page: Phi_r printed as equal to sigma above it; its entropy production is Phi_r - l_r (the
+    sensor's second law), not sigma - l_r."""
+    phi = a**2 * b / (c * (c + d) * (a + b + d)) + b**3 / (c * (a + c) * (a + d))
+    flow = a**2 * b**2 / (c * (c + d) * (a + b + d) * (b + c + d))
+    shown = {r"\sigma": phi, r"\Phi_{r}": phi, r"l_{r}": flow, r"\sigma_{r}": sp.factor(phi - flow)}
+    form = through_earlier(shown)[r"\sigma_{r}"]
+    assert form.latex() == r"\Phi_{r} - l_{r}", form.latex()
+
+
+def test_terms_left_in_a_dimensionless_group_add_to_a_result_above_defined_alike():
+    """The information-rates page writes its rates in groups (hat kappa, defined under "where"): the terms left are
+    compared in the group, as the earlier result writes them."""
+    kh = sp.Symbol("kappa_hat", positive=True)
+    defs = ((kh, a * sp.sqrt(b / c)),)
+    names = {kh: r"\hat{\kappa}"}
+    d_vx = kh**2 * b / ((b + c) * (c + d))
+    d_xy = c**2 / (b + d) * (1 + kh**2 / ((b + c) * (a + d)))
+    parts = [c**2 / (b + d), kh**2 * c**2 / ((b + c) * (a + d) * (b + d))]
+    shown = {r"\dot D_{v, x}": ClosedForm(d_vx, defs, names), r"\dot D_{x, y}": ClosedForm(d_xy, defs, names),
+             r"\sigma": ClosedForm(sp.Add(d_vx, *parts), defs, names)}
+    assert through_earlier(shown)[r"\sigma"].latex(where=False) == r"\dot D_{v, x} + \dot D_{x, y}"
+    # defined otherwise in the earlier result: not the same sum
+    shown[r"\dot D_{x, y}"] = ClosedForm(d_xy, ((kh, 2 * a),), names)
+    assert r"\dot D_{x, y}" not in through_earlier(shown)[r"\sigma"].latex(where=False)
+
+
+def test_a_multiple_in_a_block_of_dimensionless_groups_takes_a_factor_it_prints():
+    """The dragged trap's block in groups (hat u, hat t under "where"): var W(t) = 2 T <W>(t) there too, T being a
+    parameter the block prints; a factor in the parameters that a group stands for would print them raw."""
+    uh, th = sp.symbols("u_hat t_hat", positive=True)
+    defs = ((uh, u * sp.sqrt(g / (k * T))), (th, k * t / g))
+    names = {uh: r"\hat{u}", th: r"\hat{t}"}
+    mean = T * uh**2 * (th + sp.exp(-th) - 1)
+    shown = {r"\langle W \rangle(t)": ClosedForm(mean, defs, names),
+             r"\operatorname{var} W(t)": ClosedForm(2 * T * mean, defs, names)}
+    assert through_earlier(shown)[r"\operatorname{var} W(t)"].latex() == r"2 T \langle W \rangle(t)"
+    # mean / hat t is gamma / (k t) times <W>: a factor in parameters the groups stand for, not printed in the block
+    shown[r"\operatorname{var} W(t)"] = ClosedForm(mean / th, defs, names)
+    assert r"\operatorname{var} W(t)" not in through_earlier(shown)

@@ -149,7 +149,9 @@ def test_review_a_piecewise_or_an_indexed_sum_before_the_power_is_bracketed():
     t = sp.Symbol("t", positive=True)
     y = b + c
     pw = sp.Piecewise((a / y, t < 1), (b, True))
-    assert latex_of(pw / (1 + a / y)) == (r"\left(\begin{cases} \frac{a}{b + c} & \text{for}\: t < 1 \\b & "
-                                          r"\text{otherwise} \end{cases}\right) \left(1 + \frac{a}{b + c}\right)^{-1}")
+    # (the cases last, as any factor the branches share stands in front of them: nothing after the "otherwise" row)
+    assert latex_of(pw / (1 + a / y)) == (r"\left(1 + \frac{a}{b + c}\right)^{-1} \begin{cases} \displaystyle "
+                                          r"\frac{a}{b + c} & \text{for}\: t < 1 \\[2ex] b & \text{otherwise} "
+                                          r"\end{cases}")
     assert latex_of(sp.Sum(a**t, (t, 0, x)) / (1 + t / y)) == (r"\left(\sum_{t=0}^{x} a^{t}\right) "
                                                                r"\left(1 + \frac{t}{b + c}\right)^{-1}")

@@ -35,7 +35,7 @@ def _reads_back(expr: sp.Expr, tex: str) -> None:
 
 
 @pytest.mark.parametrize("expr, tex", [
-    (sp.log(w2 / w1) ** 2, r"\ln^{2}{\left(\frac{w_{2}}{w_{1}} \right)}"),
+    (sp.log(w2 / w1) ** 2, r"\ln^{2} \frac{w_{2}}{w_{1}}"),
     ((1 + x) ** 2 * sp.log(w2 / w1) ** 2 / 64,
      r"\frac{\left(1 + x\right)^{2} \ln^{2}{\left(w_{2} / w_{1} \right)}}{64}"),  # (in a fraction: a solidus)
     (y * sp.log(1 + x) ** 3, r"y \ln^{3}{\left(1 + x \right)}"),
@@ -46,6 +46,31 @@ def _reads_back(expr: sp.Expr, tex: str) -> None:
     (1 / sp.log(x + y) ** 2, r"\frac{1}{\ln^{2}{\left(x + y \right)}}"),
 ])
 def test_a_power_of_a_log_stands_on_its_name(expr, tex):
+    assert latex_of(expr) == tex
+    _reads_back(expr, tex)
+
+
+@pytest.mark.parametrize("expr, tex", [
+    # the log of a quotient as a hand writes it, without parentheses: last in a product, alone, as a term
+    (sp.log(w2 / w1), r"\ln \frac{w_{2}}{w_{1}}"),
+    (x * sp.log(w2 / w1), r"x \ln \frac{w_{2}}{w_{1}}"),
+    (sp.exp(-x) * sp.log(w2 / w1), r"e^{- x} \ln \frac{w_{2}}{w_{1}}"),
+    (sp.log(w2 / w1) + sp.log(x), r"\ln x + \ln \frac{w_{2}}{w_{1}}"),
+    (sp.sqrt(sp.log(w2 / w1)), r"\sqrt{\ln \frac{w_{2}}{w_{1}}}"),
+    # not last: in brackets (\ln \frac{a}{b} c would read as the log of a c / b)
+    (sp.log(w2 / w1) * sp.log(x / y), r"\left(\ln \frac{w_{2}}{w_{1}}\right) \ln \frac{x}{y}"),
+    (sp.log(w2 / w1) ** 2 * sp.log(x / y), r"\left(\ln^{2} \frac{w_{2}}{w_{1}}\right) \ln \frac{x}{y}"),
+    # a product after it held as a power (a reciprocal after the rest) does not run into it
+    (sp.log(w2 / w1) / (1 + x / y), r"\frac{\ln{\left(w_{2} / w_{1} \right)}}{1 + x / y}"),
+    # with a solidus (in a fraction) the parentheses stay: \ln a / b would read as a quotient
+    (x * sp.log(w2 / w1) / y, r"\frac{x \ln{\left(w_{2} / w_{1} \right)}}{y}"),
+    # in a fraction's numerator, a log of a quotient that does not read with a solidus keeps them (no fraction stacked
+    # bare in a numerator)
+    (sp.log((w1 + x) / (w2 + y)) / x, r"\frac{\ln{\left(\frac{w_{1} + x}{w_{2} + y} \right)}}{x}"),
+    # an argument that is not one fraction keeps them
+    (sp.log(1 + w2 / w1), r"\ln{\left(1 + \frac{w_{2}}{w_{1}} \right)}"),
+])
+def test_the_log_of_a_quotient_has_no_parentheses_where_nothing_follows_it(expr, tex):
     assert latex_of(expr) == tex
     _reads_back(expr, tex)
 
@@ -98,8 +123,12 @@ def test_the_reading_sees_no_nested_fraction_in_a_power_of_a_function():
     assert _fractions(r"\frac{\ln^{2}{\left(\frac{a}{b} \right)}}{c}", None) == (0, 0, 0)
     assert _fractions(r"\frac{\cosh^{2}{\left(\frac{a}{b} \right)} x}{c}", None) == (0, 0, 0)
     assert _fractions(r"\frac{\ln^{2} x + \frac{a}{b}}{c}", None) == (1, 0, 0)
+    # a log of one fraction printed without brackets: the fraction is its argument still
+    assert _fractions(r"\frac{x \ln^{2} \frac{a}{b} + \ln \frac{c}{d}}{c}", None) == (0, 0, 0)
+    assert _fractions(r"\frac{\ln \frac{a}{b} + \frac{c}{d}}{c}", None) == (1, 0, 0)
     power = (T_h - T_c) ** 2 * sp.log(w2 / w1) ** 2 / (64 * (sp.sqrt(w2) - sp.sqrt(w1)) ** 2)
     assert r"\ln^{2}{\left(\frac{w_{2}}{w_{1}} \right)}" in latex_of(compact(power), solidus=False)
+    assert r"\ln^{2} \frac{w_{2}}{w_{1}}" in latex_of(sp.log(w2 / w1) ** 2)  # (printed without the parentheses)
 
 
 def test_the_optimal_protocol_report_prints_its_rate_as_the_pages_do():

@@ -75,11 +75,11 @@ def test_the_pages_sums_keep_no_leading_minus():
     (x * sp.log(2) / (1 + x), r"\frac{x \ln 2}{1 + x}"),
     (b * sp.log(a), r"b \ln a"),
     (sp.log(a) ** 2, r"\ln^{2} a"),  # a power of a function, as \cos^{2} k: the exponent on the name
-    # parentheses kept for anything that is not an atom: sums, products, fractions (a rational too)
+    # parentheses kept for anything that is not an atom or one fraction: sums, products
     (sp.log(1 + x), r"\ln{\left(1 + x \right)}"),
     (sp.log(a * b), r"\ln{\left(a b \right)}"),
-    (sp.log(a / b), r"\ln{\left(\frac{a}{b} \right)}"),
-    (sp.log(sp.Rational(3, 2)), r"\ln{\left(\frac{3}{2} \right)}"),
+    (sp.log(a / b), r"\ln \frac{a}{b}"),  # (one stacked fraction: none, as a hand writes it)
+    (sp.log(sp.Rational(3, 2)), r"\ln \frac{3}{2}"),
 ])
 def test_the_log_of_an_atom_has_no_parentheses(expr, expected):
     assert latex_of(expr) == expected

@@ -211,6 +211,19 @@ class FamilyName(str):
         return FamilyName(f"{{{self}}}'", f"{{{self.generic}}}'", self.letter, self.index, self.formula, self.meaning)
 
 
+class ResultName(str):
+    r"""The LaTeX of the label of a result printed above, standing for it in a later form (a ``str`` wherever a name
+    is used): the printer sets it after the factors it is multiplied by, as an author writes a coefficient before the
+    quantity, ``2 T \langle W \rangle(t)`` (sympy sorts by the symbol's name).
+
+    Examples
+    --------
+    >>> w, T = sp.Symbol("w"), sp.Symbol("T", positive=True)
+    >>> latex_of(2 * T * w, symbol_names={w: ResultName(r"\langle W \rangle(t)")})
+    '2 T \\langle W \\rangle(t)'
+    """
+
+
 class MeantName(str):
     r"""The LaTeX of a defined name with what it means, for a page's glossary.
 
@@ -960,6 +973,34 @@ _TOKEN = rf"(?:(?:\\[A-Za-z]+)+(?:{_GROUP})*|[A-Za-z0-9.]+)(?:[_^](?:{_GROUP}|[A
 _BARE_ARGUMENT = re.compile(rf"^{_TOKEN}(?:\({_TOKEN}\))?$")
 
 
+def _one_fraction(tex: str) -> bool:
+    r"""Whether the LaTeX ``tex`` is one stacked fraction, ``\frac{...}{...}`` and nothing beside it.
+
+    Examples
+    --------
+    >>> _one_fraction(r"\frac{a}{b}"), _one_fraction(r"\frac{a}{b} + \frac{c}{d}"), _one_fraction(r"\frac{\{a\}}{b}")
+    (True, False, True)
+    """
+    if not tex.startswith(r"\frac{"):
+        return False
+    i = len(r"\frac")
+    for _ in range(2):  # the numerator's group, then the denominator's
+        if i >= len(tex) or tex[i] != "{":
+            return False
+        depth = 0
+        while i < len(tex):
+            if tex[i] == "\\":  # (an escaped brace, \{, is no group)
+                i += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(tex[i], 0)
+            i += 1
+            if depth == 0:
+                break
+        if depth:
+            return False
+    return i == len(tex)
+
+
 def _word_subscript(name: str) -> tuple[str, str] | None:
     r"""``(base, word)`` for a symbol name whose one subscript is a word of two or more letters that LaTeX has no
     symbol for (``k_on``, ``gamma_fb``, ``I_th``), else None (``T_h``, ``x_12``, ``n_infty``, ``x_mu``, ``a_b_c``).
@@ -1055,6 +1096,8 @@ def _keeps_display_level(expr: Any) -> bool:
     r"""Whether the parts of ``expr``, itself at the display's level, are there too: the terms of a sum and the
     factors of a product that prints no fraction (``\begin{cases} \dots \end{cases} + \frac{1}{2} \ln(2 \pi e)``);
     not a numerator, a root, an exponent or a function's argument."""
+    if isinstance(expr, sp.Mul) and sum(isinstance(f, sp.Piecewise) for f in expr.args) == 1:
+        return True  # (a factor the branches share, in front of the cases: :meth:`_Printer._cases_last`)
     return isinstance(expr, sp.Add) or (isinstance(expr, sp.Mul) and sp.fraction(expr, exact=True)[1] == 1)
 
 
@@ -1308,10 +1351,27 @@ class _Printer(LatexPrinter):
             tex = self._print_log(expr)
             return rf"\left({tex}\right)^{{{exp}}}"
         if arg is None:
+            arg = self._fraction_argument(expr)
+        if arg is None:
             tex = super()._print_log(expr)
             name = r"\ln" if tex.startswith(r"\ln") else r"\log"
             return tex if exp is None else rf"{name}^{{{exp}}}" + tex.removeprefix(name)
         return rf"\ln^{{{exp}}} {arg}" if exp is not None else rf"\ln {arg}"
+
+    def _fraction_argument(self, expr: Any) -> str | None:
+        r"""The LaTeX of the argument of a logarithm that prints as one stacked fraction, as a hand writes a log of a
+        quotient without parentheses (``\ln \frac{w_2}{w_1}``); None for any other argument, and with a solidus
+        (``\ln(a / b)``: ``\ln a / b`` would read as a quotient). A product that such a log does not end keeps it in
+        brackets (:meth:`_needs_mul_brackets`: ``\ln \frac{a}{b} c`` would read as the log of the product); so does a
+        log inside a fraction (``\frac{\ln(\frac{a + b}{c + d})}{x}``: a fraction stacked in a numerator). Without
+        the setting ``solidus`` (what the presentation pass measures: :func:`~thermotheory.core.presentation.reading`)
+        the parentheses stay, as sympy sets them: the form a page prints is chosen as before, and printed without
+        them."""
+        if not (isinstance(expr, sp.log) and self._settings["ln_notation"] and self._settings["solidus"]) or \
+                self._solidus:  # (in a fraction's numerator or denominator, or an exponent: a fraction in a fraction)
+            return None
+        tex = self._print(expr.args[0])
+        return tex if _one_fraction(tex) else None
 
     def _print_ExpBase(self, expr: Any, exp: str | None = None) -> str:
         r"""``e^{-2 \gamma t / m}``: a fraction in an exponent with a solidus, as journals set it (``e^{- \frac{2
@@ -1392,6 +1452,9 @@ class _Printer(LatexPrinter):
             folded = self._solidus_fraction(expr)
             if folded is not None:
                 return folded
+        cases = self._cases_last(expr)  # \frac{a}{b} \begin{cases} \dots \end{cases}: the factors, then the cases
+        if cases is not None:
+            return cases
         # \frac{1}{Z} \sum_i Z_i \ln(Z / Z_i): the sum last, what it multiplies first
         summed = self._factor_summed(expr)
         if summed is not None:
@@ -1445,6 +1508,29 @@ class _Printer(LatexPrinter):
         finally:
             self._bare_tail = tail
 
+    def _cases_last(self, expr: Any) -> str | None:
+        r"""A product of one piecewise form and factors that hold none, printed as an author writes a factor the
+        branches share: the factors (a fraction standing on its own), then the cases, which their brace delimits:
+        ``\frac{\lambda^{2} s_{\mu}^{2}}{2 \sigma_{w}^{2}} \begin{cases} \dots \end{cases}`` (the cases in brackets
+        inside the fraction's numerator before); None for any other product."""
+        if not isinstance(expr, sp.Mul):
+            return None
+        pieces = [f for f in expr.args if isinstance(f, sp.Piecewise)]
+        if len(pieces) != 1:
+            return None
+        rest = sp.Mul(*[f for f in expr.args if f is not pieces[0]])
+        if rest.has(sp.Piecewise):
+            return None
+        level, self._level = self._level, False  # (the factors in text: only the cases stand at the display's level)
+        try:
+            head = "- " if rest == -1 else "" if rest == 1 else self._print(rest)
+        finally:
+            self._level = level
+        if isinstance(rest, sp.Add):
+            head = rf"\left({head}\right)"
+        cases = self._print(pieces[0])
+        return f"{head} {cases}" if head and not head.endswith(" ") else f"{head}{cases}"
+
     def _factor_summed(self, expr: Any) -> str | None:
         r"""A product of a sum over a family (:meth:`_family_sum`) and factors that hold none of its members,
         printed as an author writes it, the factors before the sum: ``\frac{1}{Z} \sum_{i} Z_{i} \ln(Z / Z_i)``
@@ -1497,14 +1583,19 @@ class _Printer(LatexPrinter):
         :math:`\Sigma_{x w}`) beside other symbols, printed with the entries last, as an author writes a coefficient
         before the quantity it multiplies: ``2 \kappa \Sigma_{x w}``, ``g^{2} \Sigma_{v v}`` (sympy sorts by name,
         ``\Sigma_{x w} \kappa``), determinants after the entries; None for any other product."""
-        if not isinstance(expr, sp.Mul) or not any(_entry(s) for s in expr.free_symbols):
+        names = self._settings["symbol_names"]
+
+        def quantity(sym: Any) -> bool:  # (an earlier result's label too: 2 T \langle W \rangle(t))
+            return _entry(sym) or isinstance(names.get(sym), ResultName)
+
+        if not isinstance(expr, sp.Mul) or not any(quantity(s) for s in expr.free_symbols):
             return None
 
         def arranged(factors: list, den: Any) -> list | None:
-            entries = [f for f in factors if _entry(f.as_base_exp()[0])]
+            entries = [f for f in factors if quantity(f.as_base_exp()[0])]
             determinants = [f for f in factors if isinstance(f.as_base_exp()[0], sp.Determinant)]
             others = [f for f in factors if f not in entries and f not in determinants]
-            if not entries or not any(f.free_symbols for f in others) or any(_entry(s) for s in den.free_symbols):
+            if not entries or not any(f.free_symbols for f in others) or any(quantity(s) for s in den.free_symbols):
                 return None
             return others + entries + determinants
 
@@ -1554,7 +1645,8 @@ class _Printer(LatexPrinter):
         if not powers:
             return None
         rest = sp.Mul(*[f for f in expr.args if f not in powers])
-        if any(self._bare_argument(f) is not None for f in sp.Mul.make_args(rest)):
+        if any(self._bare_argument(f) is not None or self._fraction_argument(f.as_base_exp()[0]) is not None
+               for f in sp.Mul.make_args(rest)):
             return None  # (\ln a \left(\dots\right)^{-1} would read as the log of the product)
         tail = " ".join(self._print(f) for f in powers)
         if rest == 1:
@@ -1590,6 +1682,8 @@ class _Printer(LatexPrinter):
         base = expr.base if expr.is_Pow and expr.exp.is_Integer and expr.exp > 0 else expr
         if not last and self._bare_argument(base) is not None and expr not in self._bare_tail:
             return True  # \ln a b would read as \ln(a b), \ln^{2} a b too; \sin a \cos b reads as it is
+        if not last and self._fraction_argument(base) is not None:
+            return True  # (\ln \frac{a}{b} c would read as \ln(a c / b))
         if not first and isinstance(expr, sp.Mul) and self._print(expr).startswith("-"):
             # a product among the factors of a held one, printing a minus in front of itself (its sign need not be
             # its value's: Mul(Mul(-1, a), Mul(-3, b)) prints - a (- 3 b)): 2 (- a (- 3 b)), not 2 - a (- 3 b)

@@ -203,7 +203,13 @@ def _fractions(tex: str, where: str | None) -> tuple[int, int, int]:
                 i = k
                 while k < n and tex[k] == " ":
                     k += 1
-            if k < n and tex[k] == "{":
+            if tex.startswith(r"\frac{", k):  # \ln \frac{a}{b}: the argument one fraction, printed without brackets
+                top, i = _brace_group(tex, k + len(r"\frac"))
+                bottom, i = _brace_group(tex, i)
+                for part in (top, bottom):
+                    a, b, c = _fractions(part, None)
+                    num, den, rooted = num + a, den + b, rooted + c
+            elif k < n and tex[k] == "{":
                 arg, i = _brace_group(tex, k)
                 # a root in a numerator stacks its radicand's fractions there too (\frac{\sqrt{a/b + c}}{2}), but for
                 # one over its natural scale (\sqrt{1 + \frac{b}{a^2}}: the hand's idiom)
@@ -1485,6 +1491,47 @@ def _logs_split(e: sp.Expr) -> sp.Expr:
     return sp.expand_log(e)  # by the symbols' assumptions only: log(x*y) splits when x, y > 0
 
 
+#: The most operations (``count_ops``) a form may have for :func:`_log_numbers_out` to expand it.
+LOG_NUMBERS_OPS = 200
+
+
+def _log_numbers_out(e: sp.Expr) -> sp.Expr:
+    r"""The numbers a logarithm's argument holds as a factor taken out (``\ln\frac{1 + S}{2}`` as ``\ln(1 + S) -
+    \ln 2``), the form expanded and its logs' coefficients gathered, each cancelled: where the weights of the logs of
+    a number add to a number, the constant terms cancel. The information a binary synapse keeps,
+    ``\frac12 (1 - S) \ln\frac{1 - S}{2} + \frac12 (1 + S) \ln\frac{1 + S}{2} + \ln 2``, is
+    ``\frac{(1 - S) \ln(1 - S) + (1 + S) \ln(1 + S)}{2}``. A form of more than :data:`LOG_NUMBERS_OPS` operations
+    comes back as it is (expanding it would take long).
+
+    Examples
+    --------
+    >>> S = sp.Symbol("S", positive=True)
+    >>> _log_numbers_out(sp.log(2) + (1 + S) / 2 * sp.log((1 + S) / 2) + (1 - S) / 2 * sp.log((1 - S) / 2))
+    ((1 - S)*log(1 - S) + (S + 1)*log(S + 1))/2
+    """
+    def split(x: sp.Expr) -> sp.Expr:
+        c, rest = x.args[0].as_content_primitive()
+        if not (c.is_Rational and c.is_positive and c != 1):
+            return x
+        primes = [(sp.Integer(b), k) for b, k in sp.factorint(c.p).items()] + \
+            [(sp.Integer(b), -k) for b, k in sp.factorint(c.q).items()]
+        return sp.Add(*[k * sp.log(b) for b, k in primes]) + sp.log(rest)  # (ln 10 as ln 2 + ln 5: numbers meet)
+
+    if not e.has(sp.log) or sp.count_ops(e) > LOG_NUMBERS_OPS:
+        return e
+    out = e.replace(lambda x: isinstance(x, sp.log) and x.args[0].is_number is False, split)
+    if out == e:
+        return e
+    out = sp.expand(out)
+    logs = sorted(out.atoms(sp.log), key=sp.default_sort_key)
+    parts = sp.collect(out, logs, evaluate=False)
+    total = sp.Integer(0)
+    for key, coeff in parts.items():
+        coeff = sp.factor_terms(sp.cancel(sp.together(coeff)))
+        total += coeff * key
+    return sp.factor_terms(total)
+
+
 def _log1p(e: sp.Expr) -> sp.Expr:
     """``log(A/B)`` as ``log(1 + (A - B)/B)`` with the fraction compacted."""
 
@@ -1518,9 +1565,14 @@ def _roots_merged(e: sp.Expr) -> sp.Expr:
     return sp.powsimp(e, combine="base")  # sqrt(a) sqrt(b) = sqrt(a b) only where the assumptions allow
 
 
+#: The most terms a sum with a root may have for :func:`_conjugate` to multiply it out (the root and up to three more:
+#: a Kalman filter's error :math:`\sqrt{T_2 (T_1 \kappa^2 + T_2 (k + \kappa)^2)} - T_2 k - T_2 \kappa`).
+CONJUGATE_TERMS = 4
+
+
 def _conjugate(e: sp.Expr) -> sp.Expr:
-    """A sum ``a + c*sqrt(b)`` whose terms may cancel, multiplied out by its conjugate:
-    ``(a^2 - c^2 b)/(a - c sqrt(b))``.
+    """A sum ``a + c*sqrt(b)`` whose terms may cancel (``a`` a sum of up to ``CONJUGATE_TERMS - 1`` terms),
+    multiplied out by its conjugate: ``(a^2 - c^2 b)/(a - c sqrt(b))``.
 
     Only where ``a`` holds no root or other fractional power, nor ``c sqrt(b)`` a second one: squaring then leaves
     a rational numerator (with roots on both sides, factoring the result over their algebraic extension took
@@ -1533,15 +1585,16 @@ def _conjugate(e: sp.Expr) -> sp.Expr:
                    and not p.exp.is_integer)
 
     def is_root_sum(x: Any) -> bool:
-        if not isinstance(x, sp.Add) or len(x.args) != 2:
+        if not isinstance(x, sp.Add) or len(x.args) > CONJUGATE_TERMS:
             return False
         roots = [t for t in x.args if any(isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2) for f in sp.Mul.make_args(t))]
-        return len(roots) == 1 and fractional(roots[0]) == 1 and fractional(x - roots[0]) == 0
+        # (one root, or a product of roots a positive factor split off: \sqrt{T_2} \sqrt{T_1 \kappa^2 + \dots})
+        return len(roots) == 1 and fractional(roots[0] ** 2) == 0 and fractional(x - roots[0]) == 0
 
     def rewrite(x: sp.Expr) -> sp.Expr:
         root = next(t for t in x.args if any(isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2)
                                             for f in sp.Mul.make_args(t)))
-        other = x - root
+        other = sp.factor_terms(x - root)  # (T_2 (k + \kappa), as the form groups it elsewhere)
         num = _best_rational(sp.expand(other**2 - root**2))
         return -num / (root - other) if num != 0 else x
 
@@ -1738,6 +1791,26 @@ def _double_angles(e: sp.Expr) -> sp.Expr:
         if size(candidate) < size(best):
             best = candidate
     return best
+
+
+def _half_angles(e: sp.Expr) -> sp.Expr:
+    r"""An inverse hyperbolic cosine of one plus a positive term written through the inverse sine of its root, the half
+    angle, as a hand writes a lattice's inverse correlation length: :math:`\operatorname{arcosh}(1 + \frac{a^2 m^2}{2
+    \lambda}) = 2 \operatorname{arsinh} \frac{a m}{2 \sqrt{\lambda}}` (:func:`compact` keeps it where it reads shorter).
+    (Not yet ``\cosh y - 1`` as ``2 \sinh^2(y/2)``: printed ``\frac{4 \lambda \sinh^2(a / (2 \xi))}{a^2}``, the
+    function inside the fraction, it reads no shorter than the lattice's mass as it is.)
+
+    Examples
+    --------
+    >>> a, m, lam = sp.symbols("a m lambda", positive=True)
+    >>> _half_angles(sp.acosh(1 + a**2 * m**2 / (2 * lam)))
+    2*asinh(a*m/(2*sqrt(lambda)))
+    """
+    def arcosh(x: sp.Expr) -> sp.Expr:
+        y = x.args[0] - 1
+        return 2 * sp.asinh(sp.sqrt(y / 2)) if y.is_positive else x
+
+    return e.replace(lambda x: isinstance(x, sp.acosh), arcosh)
 
 
 def _polynomial_factors(e: sp.Expr) -> sp.Expr:
@@ -2892,6 +2965,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("reciprocal logs", _reciprocal_logs),
     ("powers apart", _powers_apart),
     ("log(1 + x)", _log1p),
+    ("numbers out of logs", _log_numbers_out),
     ("powers out of logs", _powers_out_of_logs),
     ("roots merged", _roots_merged),
     ("conjugate", _conjugate),
@@ -2903,6 +2977,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("radicands", _radicands),
     ("radicands squared", _radicands_squared),
     ("double angles", _double_angles),
+    ("half angles", _half_angles),
     ("root contents", _root_contents),
     ("polynomial factors", _polynomial_factors),
     ("numerators", _numerators),
@@ -2986,6 +3061,52 @@ _REWRITE_ERRORS = (sp.PolynomialError, ValueError, TypeError, NotImplementedErro
                   RecursionError)
 
 
+def _monomial_of(e: sp.Expr) -> tuple[sp.Rational, dict]:
+    """The number and the powers of symbols that ``e`` (a sum: each of its terms, :func:`sympy.factor_terms`) holds as
+    factors: ``(c, {symbol: exponent})``, ``c`` positive."""
+    coeff, factors = sp.factor_terms(e).as_coeff_mul()
+    powers: dict = {}
+    for f in factors:
+        base, exp = f.as_base_exp()
+        if isinstance(base, sp.Symbol) and exp.is_Rational:
+            powers[base] = powers.get(base, 0) + exp
+    return (abs(coeff) if coeff.is_Rational else sp.Integer(1)), powers
+
+
+def _factor_out_of_branches(expr: sp.Piecewise, rounds: int = 2, seed: int = 0) -> sp.Expr:
+    r"""A piecewise form with the factor its branches share (powers of symbols, each of one sign in every branch that
+    is not zero, and a number with them; a number alone stays) put in front, where that prints narrower: the learning ramp's heat
+    ``\frac{\lambda^2 s_\mu^2 \tau_w}{2 \sigma_w^2 \tau_r^2} \begin{cases} \dots \end{cases}``, the factor
+    written once, not in each branch. Else ``expr``.
+
+    Examples
+    --------
+    >>> a, t, T = sp.symbols("a t T", positive=True)
+    >>> _factor_out_of_branches(sp.Piecewise((a**2 * t / T, t < T), (a**2 * (2 * T - t) / T, True)))
+    a**2*Piecewise((t, T > t), (2*T - t, True))/T
+    """
+    values = [e for e, _ in expr.args if e != 0]
+    if len(values) < 2 or any(e.has(sp.Piecewise) for e in values):
+        return expr
+    monomials = [_monomial_of(e) for e in values]
+    common = set.intersection(*(set(p) for _, p in monomials))
+    powers = {}
+    for sym in common:
+        exps = [p[sym] for _, p in monomials]
+        if all(x > 0 for x in exps):
+            powers[sym] = min(exps)
+        elif all(x < 0 for x in exps):
+            powers[sym] = max(exps)
+    if not powers:  # (a number alone stays in its branches: \frac{1}{2} \ln(\dots) as a sum beside it writes it)
+        return expr
+    number = sp.Rational(sp.igcd(*[c.p for c, _ in monomials]), sp.ilcm(*[c.q for c, _ in monomials]))
+    factor = number * sp.Mul(*[s ** k for s, k in powers.items()])
+    branches = [(e if e == 0 else compact(sp.factor_terms(sp.cancel(e / factor)), rounds, seed), c)
+                for e, c in expr.args]
+    out = factor * sp.Piecewise(*branches)
+    return out if size(out)[0] < size(expr)[0] and equal_at_random_points(out, expr, seed=seed) else expr
+
+
 def _clearly_shorter(given: sp.Expr, rewritten: sp.Expr) -> sp.Expr:
     r"""``rewritten`` where it prints narrower than ``given`` by :data:`BRANCH_GAIN`, else ``given``. The branches
     of a piecewise form are most often a protocol as its author wrote it (the heat engine's interpolation
@@ -3013,7 +3134,8 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         return _ordered(expr if inner is expr.function else sp.Integral(inner, *expr.limits))  # (sums led by a
         # positive term, as the rewritings leave every form)
     if isinstance(expr, sp.Piecewise):  # each branch on its own (the rewritings see a Piecewise as one opaque whole)
-        return sp.Piecewise(*[(_clearly_shorter(e, compact(e, rounds, seed)), c) for e, c in expr.args])
+        branches = sp.Piecewise(*[(_clearly_shorter(e, compact(e, rounds, seed)), c) for e, c in expr.args])
+        return _factor_out_of_branches(branches, rounds, seed)
     if isinstance(expr, sp.Mul) and expr.has(sp.Piecewise):
         # nu^2 sigma_T^2 q(t): the factors holding a piecewise compacted as above, the rest on its own (the
         # rewritings of the whole mixed the factor into the branches and left a branch of six terms)

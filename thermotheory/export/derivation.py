@@ -6,6 +6,7 @@ import numbers
 import os
 import re
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,8 @@ import sympy as sp
 from sympy import MatrixSymbol
 from sympy.core.function import AppliedUndef
 
-from ..core.closedform import (ClosedForm, FamilyName, MeantName, definition_rows, latex_of, needed_definitions,
-                               printed_size, tex_glyphs, theorist_order)
+from ..core.closedform import (ClosedForm, FamilyName, MeantName, ResultName, definition_rows, latex_of,
+                               needed_definitions, printed_size, tex_glyphs, theorist_order)
 from ..core.layout import MAX_LINES, _root_of_sum, align_rows, fit_parts, named_as, too_long
 from ..core.invariance import group_rows, grouped_forms
 from ..core.presentation import (_value, compact, composite_candidates, domain_of, equal_at_random_points, held_replace,
@@ -1197,22 +1198,24 @@ def _as_relation(name: str, form: Any, here: Sequence[tuple[str, Any]], size: in
     r"""``form`` written as one of :data:`_RELATIONS` of two results of ``here`` (name, form) that it equals at random
     points, where it prints as many glyphs as that relation needs (:data:`RATIO_MIN_SIZE`, :data:`BALANCE_MIN_SIZE`;
     ``size``: as the page prints it; by default its form's) or is written through named entries
-    (:func:`_through_entries`); else None, and for a result whose label ``name`` is a quotient already
+    (:func:`_through_entries`); else a monomial times one of them (:func:`_as_multiple`); else None, and for a
+    result whose label ``name`` is a quotient already
     (``\epsilon^2 / \operatorname{var}``: its form is what it adds)."""
     if "/" in name or r"\frac" in name or _comparable(form) is None:
         return None
     size = printed_size(_parts(form)[0]) if size is None else size
     relations = [r for r, least in _RELATIONS if _through_entries(form) or size >= least]
-    if not relations:
-        return None
     value = form.explicit() if isinstance(form, ClosedForm) else form
     values = [(n, f.explicit() if isinstance(f, ClosedForm) else f) for n, f in here]
+    if not relations:
+        return _as_multiple(form, value, values, size)
     point = {s: sp.Rational(7 + 3 * k, 5 + 2 * k) for k, s in enumerate(sorted(
         set().union(value.free_symbols, *(v.free_symbols for _, v in values)), key=sp.default_sort_key))}
     at = {n: _value(sp.sympify(v), point) for n, v in values}  # (a first look at one point: the checks at random
     here_value = _value(sp.sympify(value), point)  # points are slow)
     a_sym, b_sym = _earlier_name(0), _earlier_name(1)
-    for (a, va), (b, vb) in ((x, y) for x in values for y in values if x[0] != y[0]):
+    nearest = _nearest_of_each_value(values, at)  # (\sigma_r = \Phi_r - l_r, not \sigma - l_r, Phi_r = \sigma above)
+    for (a, va), (b, vb) in ((x, y) for x in nearest for y in nearest if x[0] != y[0]):
         for ratio in relations:
             if None not in (here_value, at[a], at[b]):
                 try:
@@ -1223,7 +1226,104 @@ def _as_relation(name: str, form: Any, here: Sequence[tuple[str, Any]], size: in
                     continue
             if equal_at_random_points(value, ratio(va, vb)):
                 return ClosedForm(ratio(a_sym, b_sym), (), {a_sym: a, b_sym: b})
-    return None
+    return _as_multiple(form, value, values, size)
+
+
+def _nearest_of_each_value(values: Sequence[tuple[str, Any]], at: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """``values`` (name, value, in the page's order) less each that a later one equals at one point (``at``: name ->
+    its value there): of results of one value, the nearest above the result written through them."""
+    def same(x: Any, y: Any) -> bool:
+        return x is not None and y is not None and abs(x - y) <= 1e-12 * max(1.0, abs(x))
+
+    return [(n, v) for k, (n, v) in enumerate(values) if not any(same(at[n], at[m]) for m, _ in values[k + 1:])]
+
+
+#: The most glyphs the factor of a result written as a multiple of an earlier one may print (:func:`_as_multiple`):
+#: ``2 T \langle W \rangle(t)``, ``\gamma u \langle x \rangle(t)``.
+MULTIPLE_MAX_FACTOR = 6
+
+#: How much shorter a result written as a multiple of an earlier one must print than written out: at most this
+#: fraction of its glyphs (a form hardly longer reads as well by itself).
+MULTIPLE_MAX_SHARE = 0.5
+
+#: A label a result may be written as a multiple of: one name, not led by a number (``2 D[Q_x]`` times a factor would
+#: read as a product of numbers).
+_MULTIPLE_LABEL = re.compile(r"^[^0-9\-]|^\\(?!frac|lim)")
+
+
+def _as_multiple(form: Any, value: sp.Expr, values: Sequence[tuple[str, Any]], size: int) -> Any:
+    r"""``form`` (of value ``value``) written as a monomial of its parameters times one earlier result of ``values``
+    (name, value), as an author writes a result proportional to one above it: the dragged trap's
+    :math:`\operatorname{var} W(t) = 2 T \langle W \rangle(t)` (the fluctuation-dissipation relation of its work),
+    :math:`\langle W \rangle(t) = \gamma u \langle x \rangle(t)`; None where no earlier result is, the factor prints
+    more than :data:`MULTIPLE_MAX_FACTOR` glyphs, or the written form is not at most :data:`MULTIPLE_MAX_SHARE` of
+    ``size`` (the glyphs the result prints written out); of several, the shortest written form (among equals the
+    nearest above: ``2 T \langle W \rangle(t)``, not ``2 T \gamma u \langle x \rangle(t)``). The factor is found at
+    one point (each parameter doubled in turn gives its power) and the written form checked equal at random points. A
+    form written in groups (``ClosedForm`` definitions) takes a factor of the parameters it prints only
+    (:math:`2 T \langle W \rangle(t)` in the dragged trap's dimensionless block, where :math:`T` stands)."""
+    expr, defs, _ = _parts(form)
+    printed = expr.free_symbols - set(defs)  # (the parameters the form prints: not those a group it uses stands for)
+    sym = _earlier_name(0)
+    found: list[tuple[int, int, Any]] = []
+    for k, (name, earlier) in enumerate(values):
+        if not _MULTIPLE_LABEL.match(name) or _NOT_A_TERM.search(name):
+            continue
+        factor = _monomial_ratio(sp.sympify(value), sp.sympify(earlier))
+        if factor is None or factor == 1 or printed_size(factor) > MULTIPLE_MAX_FACTOR:
+            continue
+        if defs and not factor.free_symbols <= printed:  # (a block in dimensionless groups prints no raw parameter)
+            continue
+        written = ClosedForm(factor * sym, (), {sym: ResultName(name)})
+        glyphs = tex_glyphs(written.latex(where=False))
+        if glyphs <= MULTIPLE_MAX_SHARE * size and equal_at_random_points(value, factor * earlier):
+            found.append((glyphs, -k, written))  # (the shortest; among equals the nearest above)
+    return min(found, key=lambda f: f[:2])[2] if found else None
+
+
+def _monomial_ratio(value: sp.Expr, earlier: sp.Expr) -> sp.Expr | None:
+    r"""The monomial ``c \prod_s s^{k_s}`` (``c`` a small rational, each ``k_s`` a multiple of 1/2 up to 4 in size)
+    that ``value / earlier`` is at one point of the parameters and at that point with each parameter doubled in turn,
+    else None; it is a guess, to be checked at random points.
+
+    Examples
+    --------
+    >>> T, g, u, t = sp.symbols("T gamma u t", positive=True)
+    >>> _monomial_ratio(2 * T * g * u**2 * t, g * u**2 * t)
+    2*T
+    >>> _monomial_ratio(t + 1, t) is None
+    True
+    """
+    symbols = sorted(value.free_symbols | earlier.free_symbols, key=sp.default_sort_key)
+    if not symbols or any(not isinstance(s, sp.Symbol) for s in symbols):
+        return None
+    point = {s: sp.Rational(7 + 3 * k, 5 + 2 * k) for k, s in enumerate(symbols)}
+
+    def ratio(at: Mapping) -> Any:
+        v, e = _value(value, at), _value(earlier, at)
+        if v is None or e is None or e == 0 or isinstance(v, complex) or isinstance(e, complex):
+            return None
+        return v / e
+
+    base = ratio(point)
+    if base is None or base == 0:
+        return None
+    powers = {}
+    for s in symbols:
+        moved = ratio({**point, s: 2 * point[s]})
+        if moved is None or moved / base <= 0:
+            return None
+        k = float(sp.log(sp.Float(moved / base, 30), 2))
+        half = round(2 * k) / 2
+        if abs(k - half) > 1e-9 or abs(half) > 4:
+            return None
+        if half:
+            powers[s] = sp.Rational(int(2 * half), 2)
+    scale = float(base) / float(sp.Mul(*[point[s] ** k for s, k in powers.items()]))
+    c = Fraction(scale).limit_denominator(100)
+    if abs(c - scale) > 1e-9 * abs(scale) or abs(c.numerator) > 1000:
+        return None
+    return sp.Rational(c.numerator, c.denominator) * sp.Mul(*[s ** k for s, k in powers.items()])
 
 
 def _through_entries(form: Any) -> bool:
@@ -1287,8 +1387,31 @@ def _written_through(name: str, form: Any, above: Sequence[tuple[str, Any, bool]
         taken.append((_earlier_name(len(taken)), ref))
     if not taken:
         return None
+    rest = _rest_as_result(left, name, (defs, names), above, [ref for _, ref in taken])
+    if rest is not None:  # (the terms left are a result above, written otherwise: \sigma = \dot D_{v,x} + \dot D_{x,y})
+        taken.append((_earlier_name(len(taken)), rest))
+        left = []
     written = _NamesFirst(*[s for s, _ in taken], *left, evaluate=False)
     return ClosedForm(written, tuple(defs.items()), {**names, **dict(taken)})
+
+
+def _rest_as_result(left: Sequence[Any], name: str, meaning: tuple[Mapping, Mapping],
+                    above: Sequence[tuple[str, Any, bool]], taken: Sequence[str]) -> str | None:
+    """The name of a result of the block above ``name`` (``above``: name, form, whether of this block), not one of
+    ``taken``, that the terms ``left`` add to, where they are more than one (checked at random points: its form may be
+    factored otherwise, its terms not those of the later form); its symbols meaning what they mean there
+    (``meaning``: the later form's definitions and printed names, :func:`_same_meaning`). Else None; the nearest above
+    first."""
+    if len(left) < 2:
+        return None
+    value = sp.Add(*left)
+    for ref, earlier, here in reversed(above):
+        if not here or ref == name or ref in taken or _comparable(earlier) is None:
+            continue
+        e_expr, e_defs, e_names = _parts(earlier)
+        if _same_meaning(e_expr, e_defs, e_names, *meaning) and equal_at_random_points(value, e_expr):
+            return ref
+    return None
 
 
 class _NamesFirst(sp.Add):
