@@ -406,7 +406,8 @@ def tex_to_sympy(tex: str, positive: bool = True) -> sp.Expr:
 
 
 _SYMPY_FUNCTIONS = {"sqrt": sp.sqrt, "log": sp.log, "ln": sp.log, "exp": sp.exp, "Rational": sp.Rational,
-                    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "coth": sp.coth, "pi": sp.pi}
+                    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "coth": sp.coth, "pi": sp.pi,
+                    "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh}
 
 
 def sympy_of(text: str, positive: bool = True) -> sp.Expr:

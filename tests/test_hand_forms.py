@@ -84,6 +84,17 @@ WITHIN = [
      r"\kappa \Sigma_{x w} + \sigma_w^2", "kappa*Sigma_xw + sigma_w**2"),
     ("decoder", "A population of three different neurons", r"\Sigma_{x_{1} x_{1}}",
      r"g_1 \Sigma_{v x_1} + \sigma_1^2", "g_1*Sigma_vx_1 + sigma_1**2"),
+    # longer than by hand before the pass learnt the patterns named (issue #24: a second hand set, 198 forms)
+    ("heat_engine", "", r"c",  # a root difference rationalised over its conjugate: the sign of c at a glance
+     r"\frac{\lambda_i - \lambda_f}{1 + \lambda_f t_f + \sqrt{1 + \lambda_i t_f (2 + \lambda_f t_f)}}",
+     "(lambda_i - lambda_f)/(1 + lambda_f*t_f + sqrt(1 + lambda_i*t_f*(2 + lambda_f*t_f)))"),
+    ("heat_engine", "", r"\Delta F", r"\frac{1}{2} \ln\frac{\lambda_f}{\lambda_i}",  # no brackets round a quotient
+     "log(lambda_f/lambda_i)/2"),
+    ("jump_processes", "The cascade of 5 levels", r"I(M; \text{strength}_0)",  # ln 2 into the logs (weights add to 1)
+     r"\frac{(4 - 5\xi) \ln\frac{4 - 5\xi}{5(1 - \xi)} + (6 - 5\xi) \ln\frac{6 - 5\xi}{5(1 - \xi)}}{10(1 - \xi)}",
+     "((4 - 5*xi)*log((4 - 5*xi)/(5*(1 - xi))) + (6 - 5*xi)*log((6 - 5*xi)/(5*(1 - xi))))/(10*(1 - xi))"),
+    ("lattice", "", r"\kappa", r"2 \operatorname{arsinh} \frac{a m}{2 \sqrt{\lambda}}",  # the half angle
+     "2*asinh(a*m/(2*sqrt(lam)))"),
     ("synapse", "BCM-type rule, linear-noise approximation", r"\Sigma_{w w}",  # a term per noise source, as tracking
      r"\frac{g^2 \kappa^2 (2 r_0 - \theta)^2 \sigma_v^2 \tau_v (\tau_n \tau_v + \tau_n \tau_w + \tau_v \tau_w)}"
      r"{(\tau_n + \tau_v)(\tau_n + \tau_w)(\tau_v + \tau_w)} + \frac{\kappa^2 (2 r_0 - \theta)^2 \sigma_n^2 \tau_n}"
