@@ -245,3 +245,14 @@ def test_no_quantity_is_described_through_its_role_names():
     assert placeholders  # (X, Y, Z: the single-letter roles)
     named = {q.name: sorted(p for p in placeholders if p in q.description) for q in QUANTITIES.values()}
     assert not {n: p for n, p in named.items() if p}, named
+
+
+def test_a_bar_in_a_glossary_rows_math_prints_as_a_bar():
+    r"""The lattice page's row printed :math:`/\epsilon/ \le 1` (a bar would end the Markdown cell; it was replaced by a
+    slash, in the math too): in math it is ``\vert``, outside a slash still."""
+    from thermotheory.export.derivation import glossary_markdown
+
+    md = glossary_markdown([(r"$\epsilon$", r"non-reciprocity, $|\epsilon| \le 1$ (a|b)", "--")])
+    row = md.splitlines()[-1]
+    assert r"$\vert \epsilon\vert  \le 1$" in row and "(a/b)" in row and "/\\epsilon/" not in row, row
+    assert row.count("|") == 4  # (three cells)

@@ -492,10 +492,24 @@ def glossary_markdown(rows: Sequence[tuple[str, str, str]]) -> str:
     if not rows:
         return ""
     lines = ["## Notation", "", "| symbol | meaning | units |", "| --- | --- | --- |"]
-    lines += [f"| {symbols} | {_md_text(meaning).replace('|', '/')} | "
-              f"{_md_text(units).replace('|', '/').replace('--', '–') or '–'} |"  # (LaTeX's en dash, "--": one)
+    lines += [f"| {symbols} | {_md_cell(_md_text(meaning))} | "
+              f"{_md_cell(_md_text(units)).replace('--', '–') or '–'} |"  # (LaTeX's en dash, "--": one)
               for symbols, meaning, units in rows]
     return "\n".join(lines)
+
+
+def _md_cell(text: str) -> str:
+    r"""``text`` for a cell of a Markdown table, where a bar would end the cell: in math ``\vert`` (``$|\epsilon| \le
+    1$`` prints as written), elsewhere a slash.
+
+    Examples
+    --------
+    >>> _md_cell(r"non-reciprocity, $|\epsilon| \le 1$ (a|b)")
+    'non-reciprocity, $\\vert \\epsilon\\vert  \\le 1$ (a/b)'
+    """
+    parts = re.split(r"(\$[^$]*\$)", text)
+    return "".join(p.replace("|", r"\vert ") if p.startswith("$") and p.endswith("$") and len(p) > 1
+                   else p.replace("|", "/") for p in parts)
 
 
 def _text(text: str) -> str:
