@@ -234,8 +234,9 @@ tex, md = write_derivation("currents", "Current fluctuations and the thermodynam
                                       "work done by the trap is a current; it is Gaussian, and with the "
                                       "dragging's entropy production (which the frame itself does not show) the "
                                       "uncertainty relation is saturated. The heat has the same mean and "
-                                      "variance rates but another cumulant generating function (the extended "
-                                      "fluctuation theorem of van Zon and Cohen).")],
+                                      "variance rates, and the same scaled cumulant generating function for "
+                                      "$-1/T < s < 1/T$ only: beyond, the boundary term $k y^2/2$ makes it "
+                                      "diverge (the extended fluctuation theorem of van Zon and Cohen).")],
                            figures=[fig_path.name],
                            text="A time-integrated current of a stationary linear model has a mean rate, a "
                                 "variance rate and a scaled cumulant generating function, all in closed form "
