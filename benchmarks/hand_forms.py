@@ -553,8 +553,12 @@ def compare(hand: HandForm, pages: str | Path | None = None, check_values: bool 
         if hand_value is not None and not equal_at_random_points(hand_value, given):
             return Comparison(hand, printed, ours, theirs, False, "the hand LaTeX and its sympy differ")
     try:
-        page_tex, hand_tex = _labels_named(*written_out_both(printed, hand.latex, hand.page, hand.section, pages),
-                                           hand.page, hand.section, pages)
+        if hand_value is None:  # (the hand's value is its sympy, in the parameters: every label written out)
+            page_tex, hand_tex = written_out_both(printed, "", hand.page, hand.section, pages), ""
+            page_tex = page_tex[0]
+        else:
+            page_tex, hand_tex = _labels_named(*written_out_both(printed, hand.latex, hand.page, hand.section, pages),
+                                               hand.page, hand.section, pages)
         page_value = tex_to_sympy(page_tex)
     except ValueError as err:
         return Comparison(hand, printed, ours, theirs, None, f"page LaTeX unreadable: {err}")
@@ -635,7 +639,7 @@ def _labels_named(printed: str, hand: str, page: str, section: str = "", pages: 
     product of ``P_s`` and 0, nor ``\langle W \rangle(t)`` one of brackets)."""
     labels = [line.split(" = ")[0].strip() for (sec, line) in page_forms(page, pages)
               if sec == section and " = " in line]
-    for k, label in enumerate(sorted(set(labels), key=len, reverse=True)):
+    for k, label in enumerate(sorted(set(labels), key=lambda x: (-len(x), x))):  # (the same names in every run)
         longer = [o for o in labels if o != label and _label_key(o).startswith(_label_key(label))]
         if label_spans(printed, label, longer) and label_spans(hand, label, longer):
             printed, hand = (_label_written_out(t, label, rf"\mathrm{{label{k}}}", longer) for t in (printed, hand))
@@ -648,10 +652,10 @@ _DECORATIONS = r"\\(?:Delta|delta|dot|ddot|hat|bar|tilde|vec|partial|mathrm|oper
 _NOT_BEFORE = re.compile(rf"(?:[A-Za-z]{{2}}|[\\_^]|{_DECORATIONS})$")
 #: What may not stand before a label that is a command (``\Sigma_{x w}``): an index's mark or a decoration.
 _DECORATED = re.compile(rf"(?:[_^]|{_DECORATIONS})$")
-#: What may not follow a label for it to be that label: more of a name (a word, a digit, an index, a prime, a brace,
-#: a mark: ``\dagger``); a command is a factor (``P(0) \ln P(0)``), and a power that is a number may (``\Phi_{w}^{2}``), one letter
-#: (a factor: ``W T``) and a bracket (``\rho (1 + \rho)``; a longer label that goes on with one is another name:
-#: :func:`label_spans`'s ``longer``).
+#: What may not follow a label for it to be that label: more of a name (a word, a digit, an index, a prime, a
+#: brace, a mark: ``\dagger``). A command is a factor (``P(0) \ln P(0)``); a power that is a number may follow
+#: (``\Phi_{w}^{2}``), one letter (a factor: ``W T``) and a bracket (``\rho (1 + \rho)``; a longer label that goes
+#: on with one is another name: :func:`label_spans`'s ``longer``).
 _NOT_AFTER = re.compile(r"^(?:[A-Za-z]{2}|[0-9_{']|\\(?:prime|dagger|ast|star)(?![A-Za-z])|\^(?!\{?-?\d+\}?))")
 #: Between two characters of a label, what typesetting alone adds: braces, spaces, an upright or text style.
 _GAP = r"(?:[{}\s]|\\(?:mathrm|text|operatorname)\{)*"
@@ -660,8 +664,9 @@ _GAP = r"(?:[{}\s]|\\(?:mathrm|text|operatorname)\{)*"
 def _label_pattern(label: str) -> re.Pattern:
     """A pattern of ``label`` however it is typeset (:func:`_label_key`'s tokens with :data:`_GAP` between them)."""
     tokens = re.findall(r"\\[A-Za-z]+|\\.|[^{}\s]", _label_typeset(label))  # (\langle x: a command, then x)
-    return re.compile(r"(?:\\(?:mathrm|text|operatorname)\{)?" + _GAP.join(re.escape(t) + (r"(?![A-Za-z])" if re.fullmatch(r"\\[A-Za-z]+", t) else "")
-                                for t in tokens))
+    start = r"(?:\\(?:mathrm|text|operatorname)\{)?"  # (an upright label may open with its style)
+    parts = [re.escape(t) + (r"(?![A-Za-z])" if re.fullmatch(r"\\[A-Za-z]+", t) else "") for t in tokens]
+    return re.compile(start + _GAP.join(parts))
 
 
 def label_spans(tex: str, label: str, longer: Iterable[str] = ()) -> list[tuple[int, int]]:
@@ -672,8 +677,10 @@ def label_spans(tex: str, label: str, longer: Iterable[str] = ()) -> list[tuple[
 
     Examples
     --------
-    >>> label_spans(r"\rho\mathrm{SNR} + \Sigma_{xw}", r"\mathrm{SNR}"), label_spans(r"\kappa \Sigma_{xw}", r"\Sigma_{x w}")
-    ([(4, 16)], [(7, 18)])
+    >>> label_spans(r"\rho\mathrm{SNR} + \Sigma_{xw}", r"\mathrm{SNR}")
+    [(4, 16)]
+    >>> label_spans(r"\kappa \Sigma_{xw}", r"\Sigma_{x w}")
+    [(7, 18)]
     >>> label_spans(r"\frac{c^{2} t_f}{2} + \Delta c + \tau_c", "c"), label_spans(r"\Phi_{w}'", r"\Phi_{w}")
     ([(6, 7)], [])
     >>> label_spans(r"\eta(t) + \eta (1 + a)", r"\eta", longer=[r"\eta(t)"])

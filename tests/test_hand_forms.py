@@ -328,7 +328,8 @@ def test_a_hand_form_written_through_an_earlier_result_is_checked(tmp_path):
     """A hand form may name a result of its section the page's form writes out (var W = 2 T <W>): it is written out
     on the hand's side (the comparison flagged such a form unequal); a name both hold is read as one symbol on both
     sides (P_s(0) is no product of P_s and 0)."""
-    pages = _fake_page(tmp_path, {r"\langle W \rangle(t)": r"\gamma u^{2} t", r"\operatorname{var} W(t)": r"2 T \gamma u^{2} t",
+    pages = _fake_page(tmp_path, {r"\langle W \rangle(t)": r"\gamma u^{2} t",
+                                  r"\operatorname{var} W(t)": r"2 T \gamma u^{2} t",
                                   r"P(0)": r"a + b", "D": r"P(0) \ln P(0)"})
     assert hf.compare(hf.HandForm("fake", r"\operatorname{var} W(t)", r"2T\langle W\rangle(t)"), pages).equal is True
     assert hf.compare(hf.HandForm("fake", r"\operatorname{var} W(t)", r"3T\langle W\rangle(t)"), pages).equal is False

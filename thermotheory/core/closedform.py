@@ -1513,14 +1513,16 @@ class _Printer(LatexPrinter):
         branches share: the factors (a fraction standing on its own), then the cases, which their brace delimits:
         ``\frac{\lambda^{2} s_{\mu}^{2}}{2 \sigma_{w}^{2}} \begin{cases} \dots \end{cases}`` (the cases in brackets
         inside the fraction's numerator before); None for any other product."""
-        if not isinstance(expr, sp.Mul):
-            return None
+        if not isinstance(expr, sp.Mul) or not self._here:  # (at the display's level only: not in an exponent or
+            return None  # a function's argument, where nothing closes the cases on the right)
         pieces = [f for f in expr.args if isinstance(f, sp.Piecewise)]
         if len(pieces) != 1:
             return None
         rest = sp.Mul(*[f for f in expr.args if f is not pieces[0]])
-        if rest.has(sp.Piecewise):
-            return None
+        if rest.has(sp.Piecewise) or any(self._bare_argument(f.as_base_exp()[0]) is not None
+                                         or self._fraction_argument(f.as_base_exp()[0]) is not None
+                                         for f in sp.Mul.make_args(rest)):
+            return None  # (\ln a \begin{cases} would read as the log of the cases)
         level, self._level = self._level, False  # (the factors in text: only the cases stand at the display's level)
         try:
             head = "- " if rest == -1 else "" if rest == 1 else self._print(rest)

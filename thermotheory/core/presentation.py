@@ -1491,8 +1491,12 @@ def _logs_split(e: sp.Expr) -> sp.Expr:
     return sp.expand_log(e)  # by the symbols' assumptions only: log(x*y) splits when x, y > 0
 
 
-#: The most operations (``count_ops``) a form may have for :func:`_log_numbers_out` to expand it.
+#: The most operations (``count_ops``) a form may have for :func:`_log_numbers_out` to expand it (and at most
+#: ``COLLECT_TERMS`` terms once expanded, :func:`~thermotheory.core.budget.term_bound`).
 LOG_NUMBERS_OPS = 200
+
+#: The largest numerator or denominator of a log's numeric factor that :func:`_log_numbers_out` splits into primes.
+LOG_NUMBERS_FACTOR = 10**6
 
 
 def _log_numbers_out(e: sp.Expr) -> sp.Expr:
@@ -1511,16 +1515,18 @@ def _log_numbers_out(e: sp.Expr) -> sp.Expr:
     """
     def split(x: sp.Expr) -> sp.Expr:
         c, rest = x.args[0].as_content_primitive()
-        if not (c.is_Rational and c.is_positive and c != 1):
-            return x
+        if not (c.is_Rational and c.is_positive and c != 1) or max(c.p, c.q) > LOG_NUMBERS_FACTOR:
+            return x  # (a number too large to split into primes at once stays in its log)
         primes = [(sp.Integer(b), k) for b, k in sp.factorint(c.p).items()] + \
             [(sp.Integer(b), -k) for b, k in sp.factorint(c.q).items()]
         return sp.Add(*[k * sp.log(b) for b, k in primes]) + sp.log(rest)  # (ln 10 as ln 2 + ln 5: numbers meet)
 
+    from . import budget
+
     if not e.has(sp.log) or sp.count_ops(e) > LOG_NUMBERS_OPS:
         return e
     out = e.replace(lambda x: isinstance(x, sp.log) and x.args[0].is_number is False, split)
-    if out == e:
+    if out == e or budget.term_bound(out) > COLLECT_TERMS:  # (a power of a sum would multiply out: minutes)
         return e
     out = sp.expand(out)
     logs = sorted(out.atoms(sp.log), key=sp.default_sort_key)
@@ -1587,7 +1593,8 @@ def _conjugate(e: sp.Expr) -> sp.Expr:
     def is_root_sum(x: Any) -> bool:
         if not isinstance(x, sp.Add) or len(x.args) > CONJUGATE_TERMS:
             return False
-        roots = [t for t in x.args if any(isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2) for f in sp.Mul.make_args(t))]
+        roots = [t for t in x.args
+                 if any(isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2) for f in sp.Mul.make_args(t))]
         # (one root, or a product of roots a positive factor split off: \sqrt{T_2} \sqrt{T_1 \kappa^2 + \dots})
         return len(roots) == 1 and fractional(roots[0] ** 2) == 0 and fractional(x - roots[0]) == 0
 
@@ -1595,6 +1602,10 @@ def _conjugate(e: sp.Expr) -> sp.Expr:
         root = next(t for t in x.args if any(isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2)
                                             for f in sp.Mul.make_args(t)))
         other = sp.factor_terms(x - root)  # (T_2 (k + \kappa), as the form groups it elsewhere)
+        # the conjugate must vanish nowhere the sum is defined (a sum of terms that cancel: the conjugate adds them),
+        # else the form would be 0/0 where they are equal (sqrt(1 + t (2 + k t)) + 1 + k t at k = 1)
+        if not (proved_positive(root - other) or proved_positive(other - root)):
+            return x
         num = _best_rational(sp.expand(other**2 - root**2))
         return -num / (root - other) if num != 0 else x
 
@@ -3074,10 +3085,10 @@ def _monomial_of(e: sp.Expr) -> tuple[sp.Rational, dict]:
 
 
 def _factor_out_of_branches(expr: sp.Piecewise, rounds: int = 2, seed: int = 0) -> sp.Expr:
-    r"""A piecewise form with the factor its branches share (powers of symbols, each of one sign in every branch that
-    is not zero, and a number with them; a number alone stays) put in front, where that prints narrower: the learning ramp's heat
-    ``\frac{\lambda^2 s_\mu^2 \tau_w}{2 \sigma_w^2 \tau_r^2} \begin{cases} \dots \end{cases}``, the factor
-    written once, not in each branch. Else ``expr``.
+    r"""A piecewise form with the factor its branches share (powers of symbols, each of one sign in every branch
+    that is not zero, and a number with them; a number alone stays) put in front, where that prints narrower: the
+    learning ramp's heat ``\frac{\lambda^2 s_\mu^2 \tau_w}{2 \sigma_w^2 \tau_r^2} \begin{cases} \dots
+    \end{cases}``, the factor written once, not in each branch. Else ``expr``.
 
     Examples
     --------
@@ -3101,8 +3112,11 @@ def _factor_out_of_branches(expr: sp.Piecewise, rounds: int = 2, seed: int = 0) 
         return expr
     number = sp.Rational(sp.igcd(*[c.p for c, _ in monomials]), sp.ilcm(*[c.q for c, _ in monomials]))
     factor = number * sp.Mul(*[s ** k for s, k in powers.items()])
-    branches = [(e if e == 0 else compact(sp.factor_terms(sp.cancel(e / factor)), rounds, seed), c)
-                for e, c in expr.args]
+    branches = []
+    for e, c in expr.args:
+        plain = sp.factor_terms(sp.cancel(e / factor))  # (the branch as it was, over the factor: kept unless a
+        branches.append((e if e == 0 else _clearly_shorter(plain, compact(plain, rounds, seed)), c))  # rewriting
+        # reads clearly shorter, as each branch of a piecewise form)
     out = factor * sp.Piecewise(*branches)
     return out if size(out)[0] < size(expr)[0] and equal_at_random_points(out, expr, seed=seed) else expr
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 import re
@@ -1262,7 +1263,7 @@ MULTIPLE_MAX_SHARE = 0.5
 
 #: A label a result may be written as a multiple of: one name, not led by a number (``2 D[Q_x]`` times a factor would
 #: read as a product of numbers).
-_MULTIPLE_LABEL = re.compile(r"^[^0-9\-]|^\\(?!frac|lim)")
+_MULTIPLE_LABEL = re.compile(r"^(?!\\(?:frac|lim))[^0-9\-]")
 
 
 def _as_multiple(form: Any, value: sp.Expr, values: Sequence[tuple[str, Any]], size: int) -> Any:
@@ -1334,6 +1335,8 @@ def _monomial_ratio(value: sp.Expr, earlier: sp.Expr) -> sp.Expr | None:
         if half:
             powers[s] = sp.Rational(int(2 * half), 2)
     scale = float(base) / float(sp.Mul(*[point[s] ** k for s, k in powers.items()]))
+    if not math.isfinite(scale) or scale == 0:  # (a factor beyond a float's range: no small rational)
+        return None
     c = Fraction(scale).limit_denominator(100)
     if abs(c - scale) > 1e-9 * abs(scale) or abs(c.numerator) > 1000:
         return None
