@@ -92,3 +92,16 @@ def test_a_drift_whose_balancing_meets_a_nan_is_refused_without_a_raw_warning():
         warnings.simplefilter("error")
         with pytest.raises(NotStable, match="conserved or marginal mode"):
             tt.stationary_mean(model)
+
+
+def test_a_covariance_near_the_largest_float_is_computed_without_a_raw_warning():
+    """Found by the slow fuzz test: a drift of -1.26e-249 has the stationary variance 1/1.26e-249 = 7.95e248, a float;
+    the check of the solve's residual squared it in a Frobenius norm and warned ``overflow encountered in dot``."""
+    import warnings
+
+    a = 1.2573112888021952e-249
+    model = tt.LinearSDE.from_matrices([[-a]], [[1.0]], b=[0.0], variables=["z0"], parity=[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        S = tt.stationary_covariance(model)
+    assert np.isclose(float(np.asarray(S)[0, 0]), 1 / a, rtol=1e-12)

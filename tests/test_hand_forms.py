@@ -137,7 +137,7 @@ def test_pages_folder_from_the_environment(tmp_path, monkeypatch):
 
 def test_there_are_enough_inline_hand_forms_on_the_issues_pages():
     pages = {p for p, *_ in WITHIN}
-    assert len(WITHIN) >= 6 and pages == {"decoder", "synapse", "particle", "heat_engine"}
+    assert len(WITHIN) >= 6 and {"decoder", "synapse", "particle", "heat_engine"} <= pages
 
 
 # --- the check can fail ------------------------------------------------------------------

@@ -355,7 +355,24 @@ def as_vector(column: Any) -> Any:
 
 
 def relative_residual(A: np.ndarray, S: np.ndarray, Q: np.ndarray) -> float:
-    """``|A S + S A^T + Q| / (2 |A| |S| + |Q|)`` in the Frobenius norm."""
-    R = A @ S + S @ A.T + Q
-    scale = 2 * sla.norm(A) * sla.norm(S) + sla.norm(Q)
-    return float(sla.norm(R) / scale) if scale > 0 else 0.0
+    """``|A S + S A^T + Q| / (2 |A| |S| + |Q|)`` in the Frobenius norm, each norm taken over its largest entry (a
+    covariance of 1e249, a drift of 1e-249: the sum of squares would overflow); ``inf`` where the residual itself
+    overflows (the caller refuses the solve as ill-conditioned).
+
+    Examples
+    --------
+    >>> relative_residual(np.array([[-1e-249]]), np.array([[5e248]]), np.array([[1.0]]))
+    0.0
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        R = A @ S + S @ A.T + Q
+        scale = 2 * _norm(A) * _norm(S) + _norm(Q)
+        if not np.all(np.isfinite(R)) or not np.isfinite(scale):
+            return float("inf")
+        return float(_norm(R) / scale) if scale > 0 else 0.0
+
+
+def _norm(M: np.ndarray) -> float:
+    """The Frobenius norm of ``M`` over its largest entry: no square overflows (nor underflows to zero)."""
+    top = float(np.max(np.abs(M))) if M.size else 0.0
+    return top * float(sla.norm(M / top)) if top > 0 and np.isfinite(top) else top
