@@ -864,11 +864,15 @@ def test_heat_over_zero_time_is_zero_and_a_conserved_mode_is_refused():
 
 
 def test_an_overflow_is_a_named_error():
-    """numpy's overflow RuntimeWarning (and a meaningless number) became IllConditioned."""
+    """numpy's overflow RuntimeWarning (and a meaningless number) became IllConditioned; a start of 1e300, whose
+    heat is a float, is computed (the residual check of a solve squared it and overflowed: a named error for a
+    value that is right, heat linear in a large start as at 1e100)."""
     from thermotheory.errors import IllConditioned
 
     with pytest.raises(IllConditioned, match="heat: a floating-point overflow"):
-        tt.heat(TWO, 1.0, 1e300 * np.eye(2))
+        tt.heat(TWO, 1.0, 1e308 * np.eye(2))
+    big, moderate = tt.heat(TWO, 1.0, 1e300 * np.eye(2)), tt.heat(TWO, 1.0, 1e100 * np.eye(2))
+    assert np.isclose(big / 1e300, moderate / 1e100, rtol=1e-12)
 
 
 @pytest.mark.parametrize("initial", [{"z0": 1j}, {"z0": "x"}, "eye", [[np.inf, 0.0], [0.0, 1.0]]])
