@@ -554,11 +554,10 @@ def compare(hand: HandForm, pages: str | Path | None = None, check_values: bool 
             return Comparison(hand, printed, ours, theirs, False, "the hand LaTeX and its sympy differ")
     try:
         if hand_value is None:  # (the hand's value is its sympy, in the parameters: every label written out)
-            page_tex, hand_tex = written_out_both(printed, "", hand.page, hand.section, pages), ""
-            page_tex = page_tex[0]
+            page_tex, hand_tex = written_out_both(printed, "", hand.page, hand.section, pages)[0], ""
         else:
             page_tex, hand_tex = _labels_named(*written_out_both(printed, hand.latex, hand.page, hand.section, pages),
-                                               hand.page, hand.section, pages)
+                                               section_labels(hand.page, hand.section, pages))
         page_value = tex_to_sympy(page_tex)
     except ValueError as err:
         return Comparison(hand, printed, ours, theirs, None, f"page LaTeX unreadable: {err}")
@@ -607,13 +606,8 @@ def written_out_both(printed: str, hand_latex: str, page: str, section: str = ""
     >>> written_out_both("2 T a + 2 T b", "2TW", "p", pages=d)
     ('2 T a + 2 T b', '2T\\left(a + b\\right)')
     """
-    labels: dict[str, str] = {}
-    for (sec, line) in page_forms(page, pages):
-        parts = line.split(" = ")
-        if sec == section and len(parts) > 1:
-            labels.setdefault(parts[0].strip(), parts[-1].strip())
-    longer = {label: [other for other in labels if other != label and _label_key(other).startswith(_label_key(label))]
-              for label in labels}
+    labels = section_labels(page, section, pages)
+    longer = _longer_labels(labels)
     ordered = sorted(labels.items(), key=lambda kv: -len(kv[0]))
 
     def out(one: str, other: str) -> str:  # (the labels ``one`` holds and ``other`` does not, written out in ``one``)
@@ -632,17 +626,40 @@ def written_out_both(printed: str, hand_latex: str, page: str, section: str = ""
     return printed, out(hand_latex, printed)  # then the hand's, through results the page writes out
 
 
-def _labels_named(printed: str, hand: str, page: str, section: str = "", pages: str | Path | None = None
-                  ) -> tuple[str, str]:
-    r"""``printed`` and ``hand`` with each label of their section's results that both hold written as one name,
-    ``\mathrm{label<k>}``, on both sides: what :func:`tex_to_sympy` reads as one symbol (``P_{\mathrm{s}}(0)`` is no
-    product of ``P_s`` and 0, nor ``\langle W \rangle(t)`` one of brackets)."""
-    labels = [line.split(" = ")[0].strip() for (sec, line) in page_forms(page, pages)
-              if sec == section and " = " in line]
-    for k, label in enumerate(sorted(set(labels), key=lambda x: (-len(x), x))):  # (the same names in every run)
-        longer = [o for o in labels if o != label and _label_key(o).startswith(_label_key(label))]
-        if label_spans(printed, label, longer) and label_spans(hand, label, longer):
-            printed, hand = (_label_written_out(t, label, rf"\mathrm{{label{k}}}", longer) for t in (printed, hand))
+def section_labels(page: str, section: str = "", pages: str | Path | None = None) -> dict[str, str]:
+    r"""The results a page prints in ``section``: ``{label: form}``, the first form of each label (a line that holds
+    several ``=``, ``t_1^* = t_3^* = \dots``, gives its first label and its last form).
+
+    Examples
+    --------
+    >>> section_labels("decoder")[r"\Phi_{x}"]
+    '\\frac{g^{2} \\sigma_{v}^{2}}{\\sigma_{n}^{2} \\left(\\tau_{n} + \\tau_{v}\\right)}'
+    """
+    labels: dict[str, str] = {}
+    for (sec, line) in page_forms(page, pages):
+        parts = line.split(" = ")
+        if sec == section and len(parts) > 1:
+            labels.setdefault(parts[0].strip(), parts[-1].strip())
+    return labels
+
+
+def _longer_labels(labels: Iterable[str]) -> dict[str, list[str]]:
+    """Each label of ``labels`` -> the other labels that go on from it (``\\eta(\\infty)`` from ``\\eta``):
+    :func:`label_spans`'s ``longer``."""
+    labels = list(labels)
+    return {label: [o for o in labels if o != label and _label_key(o).startswith(_label_key(label))]
+            for label in labels}
+
+
+def _labels_named(printed: str, hand: str, labels: Iterable[str]) -> tuple[str, str]:
+    r"""``printed`` and ``hand`` with each of the ``labels`` (their section's results) that both hold written as one
+    name, ``\mathrm{label<k>}``, on both sides: what :func:`tex_to_sympy` reads as one symbol (``P_{\mathrm{s}}(0)``
+    is no product of ``P_s`` and 0, nor ``\langle W \rangle(t)`` one of brackets)."""
+    longer = _longer_labels(labels)
+    for k, label in enumerate(sorted(longer, key=lambda x: (-len(x), x))):  # (the same names in every run)
+        if label_spans(printed, label, longer[label]) and label_spans(hand, label, longer[label]):
+            printed, hand = (_label_written_out(t, label, rf"\mathrm{{label{k}}}", longer[label])
+                             for t in (printed, hand))
     return printed, hand
 
 

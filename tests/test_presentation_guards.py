@@ -41,6 +41,10 @@ def test_a_log_or_an_exponent_beside_cases_keeps_the_cases_in_brackets():
         assert r"\left(\begin{cases}" in tex and not tex.endswith(r"\end{cases}"), tex
     assert r"\left(\begin{cases}" in latex_of(sp.exp(c * pw))  # (in an exponent: nothing closes them on the right)
     assert latex_of(a / (2 * b) * pw).startswith(r"\frac{a}{2 b} \begin{cases}")
+    # one predicate for what reads on into a function's argument: a power of a bare log before a reciprocal too
+    # (x \ln^{2} a \left(1 + \dots\right)^{-1} read as the log of the product)
+    tex = latex_of(x * sp.log(a) ** 2 / (1 + a / (b + c)))
+    assert r"\ln^{2} a \left(" not in tex and tex.startswith(r"\frac{x \ln^{2} a}{"), tex
 
 
 def test_a_factor_beyond_a_floats_range_is_no_monomial():

@@ -1508,6 +1508,13 @@ class _Printer(LatexPrinter):
         finally:
             self._bare_tail = tail
 
+    def _reads_on(self, factor: Any) -> bool:
+        r"""Whether ``factor``, or the base of a power of it, is a function printed without brackets round its
+        argument (``\ln a``, ``\ln^{2} a``, ``\ln \frac{a}{b}``, ``\cos k``): what follows it in a product would read
+        as part of its argument."""
+        base = factor.as_base_exp()[0]
+        return self._bare_argument(base) is not None or self._fraction_argument(base) is not None
+
     def _cases_last(self, expr: Any) -> str | None:
         r"""A product of one piecewise form and factors that hold none, printed as an author writes a factor the
         branches share: the factors (a fraction standing on its own), then the cases, which their brace delimits:
@@ -1519,9 +1526,7 @@ class _Printer(LatexPrinter):
         if len(pieces) != 1:
             return None
         rest = sp.Mul(*[f for f in expr.args if f is not pieces[0]])
-        if rest.has(sp.Piecewise) or any(self._bare_argument(f.as_base_exp()[0]) is not None
-                                         or self._fraction_argument(f.as_base_exp()[0]) is not None
-                                         for f in sp.Mul.make_args(rest)):
+        if rest.has(sp.Piecewise) or any(self._reads_on(f) for f in sp.Mul.make_args(rest)):
             return None  # (\ln a \begin{cases} would read as the log of the cases)
         level, self._level = self._level, False  # (the factors in text: only the cases stand at the display's level)
         try:
@@ -1647,8 +1652,7 @@ class _Printer(LatexPrinter):
         if not powers:
             return None
         rest = sp.Mul(*[f for f in expr.args if f not in powers])
-        if any(self._bare_argument(f) is not None or self._fraction_argument(f.as_base_exp()[0]) is not None
-               for f in sp.Mul.make_args(rest)):
+        if any(self._reads_on(f) for f in sp.Mul.make_args(rest)):
             return None  # (\ln a \left(\dots\right)^{-1} would read as the log of the product)
         tail = " ".join(self._print(f) for f in powers)
         if rest == 1:

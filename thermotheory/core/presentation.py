@@ -1590,17 +1590,20 @@ def _conjugate(e: sp.Expr) -> sp.Expr:
         return sum(1 for p in sp.preorder_traversal(t) if isinstance(p, sp.Pow) and p.exp.is_Rational
                    and not p.exp.is_integer)
 
+    def rooted(x: sp.Expr) -> list:
+        """The terms of the sum ``x`` that hold a square root as a factor."""
+        return [t for t in x.args
+                if any(isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2) for f in sp.Mul.make_args(t))]
+
     def is_root_sum(x: Any) -> bool:
         if not isinstance(x, sp.Add) or len(x.args) > CONJUGATE_TERMS:
             return False
-        roots = [t for t in x.args
-                 if any(isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2) for f in sp.Mul.make_args(t))]
+        roots = rooted(x)
         # (one root, or a product of roots a positive factor split off: \sqrt{T_2} \sqrt{T_1 \kappa^2 + \dots})
         return len(roots) == 1 and fractional(roots[0] ** 2) == 0 and fractional(x - roots[0]) == 0
 
     def rewrite(x: sp.Expr) -> sp.Expr:
-        root = next(t for t in x.args if any(isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2)
-                                            for f in sp.Mul.make_args(t)))
+        (root,) = rooted(x)
         other = sp.factor_terms(x - root)  # (T_2 (k + \kappa), as the form groups it elsewhere)
         # the conjugate must vanish nowhere the sum is defined (a sum of terms that cancel: the conjugate adds them),
         # else the form would be 0/0 where they are equal (sqrt(1 + t (2 + k t)) + 1 + k t at k = 1)
@@ -3114,9 +3117,9 @@ def _factor_out_of_branches(expr: sp.Piecewise, rounds: int = 2, seed: int = 0) 
     factor = number * sp.Mul(*[s ** k for s, k in powers.items()])
     branches = []
     for e, c in expr.args:
-        plain = sp.factor_terms(sp.cancel(e / factor))  # (the branch as it was, over the factor: kept unless a
-        branches.append((e if e == 0 else _clearly_shorter(plain, compact(plain, rounds, seed)), c))  # rewriting
-        # reads clearly shorter, as each branch of a piecewise form)
+        # the branch as it was, over the factor: rewritten only where that reads clearly shorter, as any branch is
+        plain = sp.factor_terms(sp.cancel(e / factor))
+        branches.append((e if e == 0 else _clearly_shorter(plain, compact(plain, rounds, seed)), c))
     out = factor * sp.Piecewise(*branches)
     return out if size(out)[0] < size(expr)[0] and equal_at_random_points(out, expr, seed=seed) else expr
 

@@ -6,7 +6,7 @@ import math
 import numbers
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -1224,8 +1224,7 @@ def _as_relation(name: str, form: Any, here: Sequence[tuple[str, Any]], size: in
     values = [(n, f.explicit() if isinstance(f, ClosedForm) else f) for n, f in here]
     if not relations:
         return _as_multiple(form, value, values, size)
-    point = {s: sp.Rational(7 + 3 * k, 5 + 2 * k) for k, s in enumerate(sorted(
-        set().union(value.free_symbols, *(v.free_symbols for _, v in values)), key=sp.default_sort_key))}
+    point = _probe_point(set().union(value.free_symbols, *(v.free_symbols for _, v in values)))
     at = {n: _value(sp.sympify(v), point) for n, v in values}  # (a first look at one point: the checks at random
     here_value = _value(sp.sympify(value), point)  # points are slow)
     a_sym, b_sym = _earlier_name(0), _earlier_name(1)
@@ -1242,6 +1241,13 @@ def _as_relation(name: str, form: Any, here: Sequence[tuple[str, Any]], size: in
             if equal_at_random_points(value, ratio(va, vb)):
                 return ClosedForm(ratio(a_sym, b_sym), (), {a_sym: a, b_sym: b})
     return _as_multiple(form, value, values, size)
+
+
+def _probe_point(symbols: Iterable[sp.Symbol]) -> dict:
+    """One point of ``symbols`` (distinct positive rationals, in sympy's order) for a first look at relations between
+    results, before the checks at random points (:func:`_as_relation`, :func:`_monomial_ratio`)."""
+    ordered = sorted(symbols, key=sp.default_sort_key)
+    return {s: sp.Rational(7 + 3 * k, 5 + 2 * k) for k, s in enumerate(ordered)}
 
 
 def _nearest_of_each_value(values: Sequence[tuple[str, Any]], at: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -1309,10 +1315,10 @@ def _monomial_ratio(value: sp.Expr, earlier: sp.Expr) -> sp.Expr | None:
     >>> _monomial_ratio(t + 1, t) is None
     True
     """
-    symbols = sorted(value.free_symbols | earlier.free_symbols, key=sp.default_sort_key)
+    symbols = value.free_symbols | earlier.free_symbols
     if not symbols or any(not isinstance(s, sp.Symbol) for s in symbols):
         return None
-    point = {s: sp.Rational(7 + 3 * k, 5 + 2 * k) for k, s in enumerate(symbols)}
+    point = _probe_point(symbols)
 
     def ratio(at: Mapping) -> Any:
         v, e = _value(value, at), _value(earlier, at)
@@ -1324,7 +1330,7 @@ def _monomial_ratio(value: sp.Expr, earlier: sp.Expr) -> sp.Expr | None:
     if base is None or base == 0:
         return None
     powers = {}
-    for s in symbols:
+    for s in point:  # (in the point's order)
         moved = ratio({**point, s: 2 * point[s]})
         if moved is None or moved / base <= 0:
             return None
