@@ -134,3 +134,79 @@ def test_wrong_rows_are_refused_by_name(rows):
     v, x = sp.symbols("v x", real=True)
     with pytest.raises(ModelError, match="rows? "):
         CovarianceNames([v, x], sp.eye(2), rows=rows)
+
+
+def test_every_row_of_lyapunov_rows_holds_for_the_lyapunov_solution():
+    from thermotheory.core.closedform import lyapunov_rows
+
+    rng = np.random.default_rng(7)
+    n = 4
+    for _ in range(3):
+        A = sp.Matrix(n, n, lambda i, j: sp.Rational(int(rng.integers(-9, 10)), 7))
+        A -= sp.Rational(30, 7) * sp.eye(n)  # (diagonally dominant: stable)
+        B = sp.Matrix(n, n, lambda i, j: sp.Rational(int(rng.integers(-5, 6)), 5))
+        D = B * B.T + sp.eye(n)
+        S = sla.solve_continuous_lyapunov(np.array(A.tolist(), dtype=float), -2 * np.array(D.tolist(), dtype=float))
+        rows = lyapunov_rows(A, D)
+        assert set(rows) == {(j, k) for j in range(n) for k in range(j, n)}
+        for (j, k), (coeffs, const) in rows.items():
+            assert all(a <= b and (a, b) != (j, k) for a, b in coeffs)
+            through = float(const) + sum(float(c) * S[a, b] for (a, b), c in coeffs.items())
+            assert abs(through - S[j, k]) < 1e-10 * max(1.0, abs(S[j, k])), (j, k)
+    # the diagonal rows are stationary_rows' (its shape: the other index of each entry)
+    assert stationary_rows(A, D) == {j: ({a + b - j: c for (a, b), c in co.items()}, d)
+                                     for (j, k), (co, d) in lyapunov_rows(A, D).items() if j == k}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_population_s_off_diagonal_entries_through_their_rows(seed):
+    # Sigma_{x1 x2} = (g_2 tau_1 Sigma_{v x1} + g_1 tau_2 Sigma_{v x2}) / (tau_1 + tau_2), as by hand (it printed one
+    # fraction over three factors, 64 glyphs)
+    from thermotheory.models import decoder as B
+
+    g = sp.symbols("g_1:4", positive=True)
+    tau = sp.symbols("tau_1:4", positive=True)
+    sig = sp.symbols("sigma_1:4", positive=True)
+    model = B.heterogeneous_population(g, tau, sig)
+    form = tt.mutual_information(model, B.v, list(model.variables[1:]), form="structured")
+    defs = {str(n): v for n, v in form.definitions}
+    vx1, vx2 = (next(n for n, _ in form.definitions if str(n) == f"Sigma[v,x_{k}]") for k in (1, 2))
+    assert sp.simplify(defs["Sigma[x_1,x_2]"] - (g[1] * tau[0] * vx1 + g[0] * tau[1] * vx2) / (tau[0] + tau[1])) == 0
+    rng = np.random.default_rng(seed)
+    values = {p: float(rng.uniform(0.3, 3.0)) for p in model.parameters}
+    at = _definitions_at(form, values)
+    S = _numeric_covariance(model, values)
+    index = {str(v): k for k, v in enumerate(model.variables)}
+    for name, _ in form.definitions:
+        if not isinstance(name, sp.MatrixSymbol):
+            i, j = (index[a] for a in str(name)[6:-1].split(","))
+            assert abs(at[name] - S[i, j]) < 1e-9 * abs(S[i, j]), name
+
+
+def test_rows_that_name_each_other_define_each_entry_once():
+    # every entry's row names the others (a fully coupled model): each is defined through entries not waiting on it,
+    # and the definitions, one after the other, give scipy's solution
+    x, y, z = sp.symbols("x y z", real=True)
+    a, b, c, d = sp.symbols("a b c d", positive=True)
+    model = tt.LinearSDE({x: -2 * x + a * y + z, y: -b * y + x - c * z, z: -3 * z + y + d * x}, {x: 1, y: a, z: c})
+    form = tt.entropy_production_rate(model, form="structured")
+    values = {a: 0.4, b: 2.5, c: 0.3, d: 0.6}
+    at = _definitions_at(form, values)
+    S = _numeric_covariance(model, values)
+    index = {"x": 0, "y": 1, "z": 2}
+    for name, _ in form.definitions:
+        if not isinstance(name, sp.MatrixSymbol):
+            i, j = (index[s] for s in str(name)[6:-1].split(","))
+            assert abs(at[name] - S[i, j]) < 1e-9 * abs(S[i, j]), name
+    numeric = tt.entropy_production_rate(model.subs(values))
+    assert abs(float(form.evaluate(values)) - numeric) < 1e-9 * abs(numeric)
+
+
+@pytest.mark.parametrize("rows", [{(1, 0): ({}, 1)}, {(0, 1): ({(0, 1): 1}, 1)}, {(0, 1): ({(1, 0): 1}, 1)},
+                                  {(0, 2): ({}, 1)}, {(0, 1): ({(0, 0): 1}, )}, {(True, 1): ({}, 1)}])
+def test_wrong_rows_of_entries_are_refused_by_name(rows):
+    from thermotheory.errors import ModelError
+
+    v, x = sp.symbols("v x", real=True)
+    with pytest.raises(ModelError, match="rows? "):
+        CovarianceNames([v, x], sp.eye(2), rows=rows)

@@ -62,7 +62,8 @@ from .width import TEXT_WIDTH, latex_width
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
            "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of", "printed_size", "shortest",
            "QUOTIENT_TRIED_BELOW", "FamilyName", "FAMILY_SUM_MIN", "MeantName", "definition_rows", "MAX_LINES",
-           "too_long", "needed_definitions", "stationary_rows"]
+           "too_long", "needed_definitions", "stationary_rows",
+           "lyapunov_rows"]
 
 #: The values ``form=`` accepts.
 FORMS = ("structured", "rational", "factored")
@@ -1597,6 +1598,17 @@ class _Printer(LatexPrinter):
 
         if not isinstance(expr, sp.Mul) or not any(quantity(s) for s in expr.free_symbols):
             return None
+        led = [f for f in expr.args if isinstance(names.get(f), ResultName) and names[f][:1].isdigit()]
+        if led:  # (a label led by a number after its factor, apart: \frac{\sigma_n^4}{g^2}\, 2 D[Q_x])
+            rest, sign = sp.factor_terms(expr / led[0]), ""
+            if rest.could_extract_minus_sign():
+                rest, sign = -rest, "- "
+            if rest == 1:
+                return sign + names[led[0]]
+            head = self._print(rest)
+            if isinstance(rest, sp.Add) or self._needs_mul_brackets(rest, first=True, last=False):
+                head = rf"\left({head}\right)"  # ((T + \gamma)\, 2 D[Q]: not T + \gamma times it)
+            return rf"{sign}{head}\, {names[led[0]]}" if not head[-1:].isdigit() else None
 
         def arranged(factors: list, den: Any) -> list | None:
             entries = [f for f in factors if quantity(f.as_base_exp()[0])]
@@ -2343,11 +2355,55 @@ def _monomial(value: Any) -> bool:
                for f in factors)
 
 
+def lyapunov_rows(A: sp.MatrixBase, D: sp.MatrixBase) -> dict[tuple[int, int], tuple[dict[tuple[int, int], Any], Any]]:
+    r"""The rows of the stationary Lyapunov equation :math:`A \Sigma + \Sigma A^T + 2 D = 0`, each entry through the
+    other entries its row holds: for :math:`j \le k`,
+
+    .. math:: \Sigma_{j k} = -\frac{\sum_{m \ne j} A_{j m} \Sigma_{m k} + \sum_{m \ne k} A_{k m} \Sigma_{j m}
+              + 2 D_{j k}}{A_{j j} + A_{k k}},
+
+    ``{(j, k): ({(a, b): c}, d)}`` (``a <= b``: the entry :math:`\Sigma_{a b}` with its coefficient ``c``, ``d`` the
+    constant) for each entry with :math:`A_{j j} + A_{k k} \ne 0` (:class:`CovarianceNames` ``rows``). An author writes
+    the decoder population's :math:`\Sigma_{x_1 x_2} = (g_1 \tau_2 \Sigma_{v x_2} + g_2 \tau_1 \Sigma_{v x_1}) /
+    (\tau_1 + \tau_2)` so, and :math:`\Sigma_{x x} = g \Sigma_{v x} + \sigma_n^2` on the diagonal.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> k, t, s = sp.symbols("kappa tau_w sigma_w", positive=True)
+    >>> rows = lyapunov_rows(sp.Matrix([[-1, 0], [k / t, -1 / t]]), sp.diag(1, s**2 / t))
+    >>> rows[(1, 1)], rows[(0, 1)]
+    (({(0, 1): kappa}, sigma_w**2), ({(0, 0): kappa/(tau_w + 1)}, 0))
+    """
+    if not (isinstance(A, sp.MatrixBase) and isinstance(D, sp.MatrixBase) and A.is_square and A.shape == D.shape):
+        raise ModelError(f"lyapunov_rows: expected a square drift matrix A and a diffusion matrix D of its shape but "
+                         f"found {type(A).__name__} {getattr(A, 'shape', '')} and {type(D).__name__} "
+                         f"{getattr(D, 'shape', '')}")
+    n = A.rows
+    out: dict[tuple[int, int], tuple[dict[tuple[int, int], Any], Any]] = {}
+    for j in range(n):
+        for k in range(j, n):
+            scale = sp.cancel(A[j, j] + A[k, k])
+            if scale == 0:
+                continue
+            terms: dict[tuple[int, int], Any] = {}
+            for m in range(n):  # (A Sigma)_{jk} and (Sigma A^T)_{jk}, the entry's own terms left out
+                if m != j and A[j, m] != 0:
+                    key = (min(m, k), max(m, k))
+                    terms[key] = terms.get(key, 0) + A[j, m]
+                if m != k and A[k, m] != 0:
+                    key = (min(j, m), max(j, m))
+                    terms[key] = terms.get(key, 0) + A[k, m]
+            coeffs = {key: sp.factor(-c / scale) for key, c in terms.items()}
+            out[(j, k)] = ({key: c for key, c in coeffs.items() if c != 0}, sp.factor(-2 * D[j, k] / scale))
+    return out
+
+
 def stationary_rows(A: sp.MatrixBase, D: sp.MatrixBase) -> dict[int, tuple[dict[int, Any], Any]]:
-    r"""The diagonal rows of the stationary Lyapunov equation :math:`A \Sigma + \Sigma A^T + 2 D = 0`, each diagonal
-    entry through the other entries of its row: :math:`\Sigma_{k k} = \sum_{m \ne k} c_{k m} \Sigma_{k m} + d_k`,
+    r"""The diagonal rows of the stationary Lyapunov equation (:func:`lyapunov_rows`), each diagonal entry through the
+    other entries of its row: :math:`\Sigma_{k k} = \sum_{m \ne k} c_{k m} \Sigma_{k m} + d_k`,
     :math:`c_{k m} = -A_{k m} / A_{k k}`, :math:`d_k = -D_{k k} / A_{k k}`; ``{k: ({m: c_km}, d_k)}`` for each row with
-    :math:`A_{k k} \ne 0` (:class:`CovarianceNames` ``rows``).
+    :math:`A_{k k} \ne 0` (:class:`CovarianceNames` ``rows`` takes this shape too).
 
     Examples
     --------
@@ -2356,33 +2412,41 @@ def stationary_rows(A: sp.MatrixBase, D: sp.MatrixBase) -> dict[int, tuple[dict[
     >>> stationary_rows(sp.Matrix([[-1, 0], [k / t, -1 / t]]), sp.diag(1, s**2 / t))
     {0: ({}, 1), 1: ({0: kappa}, sigma_w**2)}
     """
-    if not (isinstance(A, sp.MatrixBase) and isinstance(D, sp.MatrixBase) and A.is_square and A.shape == D.shape):
-        raise ModelError(f"stationary_rows: expected a square drift matrix A and a diffusion matrix D of its shape but "
-                         f"found {type(A).__name__} {getattr(A, 'shape', '')} and {type(D).__name__} "
-                         f"{getattr(D, 'shape', '')}")
-    out: dict[int, tuple[dict[int, Any], Any]] = {}
-    for k in range(A.rows):
-        if A[k, k] == 0:
-            continue
-        coeffs = {m: sp.factor(-A[k, m] / A[k, k]) for m in range(A.cols) if m != k and A[k, m] != 0}
-        out[k] = (coeffs, sp.factor(-D[k, k] / A[k, k]))
-    return out
+    return {j: ({a + b - j: c for (a, b), c in coeffs.items()}, const)
+            for (j, k), (coeffs, const) in lyapunov_rows(A, D).items() if j == k}
 
 
-def _checked_rows(rows: Any, n: int) -> dict[int, tuple[dict[int, Any], Any]]:
-    """``rows`` of :class:`CovarianceNames` as a dict, each of the shape :func:`stationary_rows` gives (a row ``k``
-    of the ``n`` variables: coefficients of the other entries of row ``k``, and a constant); a wrong one refused."""
+def _checked_rows(rows: Any, n: int) -> dict[tuple[int, int], tuple[dict[tuple[int, int], Any], Any]]:
+    """``rows`` of :class:`CovarianceNames` as a dict of the shape :func:`lyapunov_rows` gives (an entry ``(j, k)``,
+    ``j <= k``, of the ``n`` variables: coefficients of other entries, and a constant); the diagonal shape of
+    :func:`stationary_rows` (a row ``k``: coefficients of the other entries of row ``k``) read as that; a wrong one
+    refused."""
     if not rows:
         return {}
     if not isinstance(rows, Mapping):
-        raise ModelError(f"CovarianceNames: rows must be a mapping row -> (coefficients, constant) but is {rows!r:.60}")
-    for k, row in rows.items():
-        ok = isinstance(k, int) and 0 <= k < n and isinstance(row, tuple) and len(row) == 2
-        if not (ok and isinstance(row[0], Mapping) and all(isinstance(m, int) and 0 <= m < n and m != k
-                                                           for m in row[0])):
-            raise ModelError(f"CovarianceNames: row {k!r:.20} must be (coefficients of the other entries of a row of "
-                             f"the {n} variables, constant), as stationary_rows gives, but is {row!r:.60}")
-    return dict(rows)
+        raise ModelError(f"CovarianceNames: rows must be a mapping entry -> (coefficients, constant) but is "
+                         f"{rows!r:.60}")
+
+    def index(i: Any) -> bool:
+        return isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n
+
+    def pair(p: Any) -> bool:
+        return isinstance(p, tuple) and len(p) == 2 and index(p[0]) and index(p[1]) and p[0] <= p[1]
+
+    out = {}
+    for key, row in rows.items():
+        ok = (index(key) or pair(key)) and isinstance(row, tuple) and len(row) == 2 and isinstance(row[0], Mapping)
+        if ok and index(key):  # (a diagonal row k: the other entries (k, m) by m)
+            ok = all(index(m) and m != key for m in row[0])
+            if ok:
+                key, row = (key, key), ({(min(key, m), max(key, m)): c for m, c in row[0].items()}, row[1])
+        elif ok:
+            ok = all(pair(p) and p != key for p in row[0])
+        if not ok:
+            raise ModelError(f"CovarianceNames: row {key!r:.20} must be (coefficients of other entries of the {n} "
+                             f"variables, constant), as lyapunov_rows or stationary_rows gives, but is {row!r:.60}")
+        out[key] = row
+    return out
 
 
 def _after_their_names(defs: list) -> list:
@@ -2451,15 +2515,17 @@ class CovarianceNames:
         model whose stability is undecided, :func:`stability_requirement`); every
         :meth:`closed` form carries them.
     rows : mapping, optional
-        For a stationary covariance, the diagonal rows of its Lyapunov equation
-        (:func:`stationary_rows`): a :meth:`closed` form defines a diagonal entry through the
-        other entries of its row where it names them anyway and that prints shorter
-        (:math:`\Sigma_{w w} = \kappa \Sigma_{x w} + \sigma_w^2`, as an author writes it).
+        For a stationary covariance, the rows of its Lyapunov equation (:func:`lyapunov_rows`,
+        or the diagonal ones of :func:`stationary_rows`): a :meth:`closed` form defines an entry
+        through the other entries of its row where it names them anyway and that prints shorter
+        (:math:`\Sigma_{w w} = \kappa \Sigma_{x w} + \sigma_w^2`, :math:`\Sigma_{x_1 x_2} =
+        (g_1 \tau_2 \Sigma_{v x_2} + g_2 \tau_1 \Sigma_{v x_1}) / (\tau_1 + \tau_2)`, as an
+        author writes them).
     """
 
     def __init__(self, variables: Sequence[sp.Symbol], S: sp.MatrixBase, label: str = "Sigma",
                  latex_label: str = r"\Sigma", hurwitz: Iterable[Any] = (),
-                 rows: Mapping[int, tuple[Mapping[int, Any], Any]] | None = None):
+                 rows: Mapping[Any, tuple[Mapping[Any, Any], Any]] | None = None):
         from ._backend import tidy
 
         self._tidy = tidy
@@ -2475,6 +2541,7 @@ class CovarianceNames:
         self._recurrence: tuple[dict, dict] | None = None
         self._rows = _checked_rows(rows, self.n)
         self._through: dict = {}  # the entries defined through their rows -> their definitions
+        self._pending: set[tuple[int, int]] = set()  # the entries being defined (their rows being tried)
 
     @classmethod
     def from_recurrence(cls, variables: Sequence[sp.Symbol], entries: Mapping[tuple[int, int], Any],
@@ -2551,7 +2618,11 @@ class CovarianceNames:
             elif _monomial(value):  # sigma_v^2: the entry is its value, as an author writes it (no name to define)
                 self._entries[(i, j)] = self._tidy(value)
             else:
-                through = self._row_form(i) if i == j and self._recurrence is None else None
+                self._pending.add((i, j))  # (an entry its row names that names it in turn is not taken through it)
+                try:
+                    through = self._row_form(i, j) if self._recurrence is None else None
+                finally:
+                    self._pending.discard((i, j))
                 if through is not None:  # (its row's entries are defined by now: they come first)
                     value = through
                 a, b = self.variables[i].name, self.variables[j].name
@@ -2657,20 +2728,23 @@ class CovarianceNames:
             return expr
         return sp.Add(*written)
 
-    def _row_form(self, k: int) -> Any:
-        """Entry ``(k, k)`` through the other entries of its row (:func:`stationary_rows`; an entry that is 0 or a
-        monomial as its value, the others by their names, defined first), checked equal to the explicit entry at
-        random points; None where the row is unknown or the explicit entry prints no longer."""
-        if k not in self._rows:
+    def _row_form(self, i: int, j: int) -> Any:
+        """Entry ``(i, j)`` (``i <= j``) through the other entries of its row (:func:`lyapunov_rows`; an entry that is
+        0 or a monomial as its value, the others by their names, defined first), checked equal to the explicit entry at
+        random points; None where the row is unknown, names an entry being defined (whose row names this one), or
+        the explicit entry prints no longer."""
+        if (i, j) not in self._rows:
             return None
-        coeffs, const = self._rows[k]
-        values = {m: self.S[min(k, m), max(k, m)] for m in coeffs}
-        held = {m: sp.Dummy() for m, v in values.items() if v != 0}  # (named below only if the row form is taken)
-        form = const + sp.Add(*[coeffs[m] * d for m, d in held.items()])
-        if not _equal_numbers(form.xreplace({d: values[m] for m, d in held.items()}), self.S[k, k]):
+        coeffs, const = self._rows[(i, j)]
+        values = {p: self.S[p] for p in coeffs}
+        held = {p: sp.Dummy() for p, v in values.items() if v != 0}  # (named below only if the row form is taken)
+        if any(p in self._pending and not _monomial(values[p]) for p in held):
+            return None
+        form = const + sp.Add(*[coeffs[p] * d for p, d in held.items()])
+        if not _equal_numbers(form.xreplace({d: values[p] for p, d in held.items()}), self.S[i, j]):
             return None
         # (measured with a one-glyph stand-in for each name)
-        shown = form.xreplace({d: values[m] if _monomial(values[m]) else sp.Symbol("S") for m, d in held.items()})
-        if printed_size(shown) >= printed_size(self.S[k, k]):
+        shown = form.xreplace({d: values[p] if _monomial(values[p]) else sp.Symbol("S") for p, d in held.items()})
+        if printed_size(shown) >= printed_size(self.S[i, j]):
             return None
-        return form.xreplace({d: self.entry(k, m) for m, d in held.items()})
+        return form.xreplace({d: self.entry(*p) for p, d in held.items()})

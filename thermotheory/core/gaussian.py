@@ -19,7 +19,7 @@ from .state import covariance_matrix
 from .model import LinearSDE, VariableSpec
 from .checks import check_finite_array, check_square_array, guarded
 from .closedform import (ClosedForm, CovarianceNames, check_form, choose_form, generically_singular,
-                         stability_requirement, stationary_rows)
+                         stability_requirement, lyapunov_rows)
 
 __all__ = ["entropy", "mutual_information", "conditional_mutual_information", "kl_divergence", "state_covariance"]
 
@@ -76,7 +76,7 @@ def _names(model: LinearSDE, S: Any, t: Any) -> CovarianceNames:
     """Names for the covariance entries: :math:`\\Sigma` stationary, :math:`\\Sigma^{(t)}` at a time ``t``."""
     if t is None:  # a model of undecided stability: the form carries its drift matrix, checked at evaluation
         return CovarianceNames(model.variables, S, hurwitz=stability_requirement(model),
-                               rows=stationary_rows(model.A, model.D))
+                               rows=lyapunov_rows(model.A, model.D))
     return CovarianceNames(model.variables, S, label="Sigma(t)", latex_label=r"\Sigma^{(t)}")
 
 

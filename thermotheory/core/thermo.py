@@ -39,7 +39,7 @@ from .model import LinearSDE, VariableSpec, stability_tolerance
 from .checks import check_finite_result, guarded
 from ._compat import deprecated_keywords
 from .closedform import (ClosedForm, CovarianceNames, apply_form, check_form, choose_form, generically_singular,
-                         stationary_rows)
+                         lyapunov_rows)
 
 __all__ = [
     "entropy_production_rate",
@@ -178,7 +178,7 @@ def _structured_names(model: LinearSDE, form: str | None, need_precision: bool) 
         return None
     if need_precision and generically_singular(S):
         raise SingularCovariance("the stationary covariance is singular; the density has no gradient")
-    return CovarianceNames(model.variables, S, rows=stationary_rows(model.A, model.D))
+    return CovarianceNames(model.variables, S, rows=lyapunov_rows(model.A, model.D))
 
 
 def _noise_precision_trace(names: CovarianceNames, D, idx) -> Any:
