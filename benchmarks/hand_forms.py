@@ -544,16 +544,14 @@ def compare(hand: HandForm, pages: str | Path | None = None, check_values: bool 
         return Comparison(hand, printed, ours, theirs, None)
     try:
         hand_value = tex_to_sympy(hand.latex)
-    except ValueError as err:  # (a form this reader does not know, a piecewise one: checked by its sympy if given)
-        if hand.sympy is None:
-            return Comparison(hand, printed, ours, theirs, None, f"hand LaTeX unreadable: {err}")
-        hand_value = None
+    except ValueError:  # (a form this reader does not know, a piecewise one: checked by its sympy if given; a label
+        hand_value = None  # it cannot read as a product, \bar{J}[Q_{x}], is read as one name below)
     if hand.sympy is not None:
         given = sympy_of(hand.sympy)
         if hand_value is not None and not equal_at_random_points(hand_value, given):
             return Comparison(hand, printed, ours, theirs, False, "the hand LaTeX and its sympy differ")
     try:
-        if hand_value is None:  # (the hand's value is its sympy, in the parameters: every label written out)
+        if hand_value is None and hand.sympy is not None:  # (the hand's value is its sympy: every label written out)
             page_tex, hand_tex = written_out_both(printed, "", hand.page, hand.section, pages)[0], ""
         else:
             page_tex, hand_tex = _labels_named(*written_out_both(printed, hand.latex, hand.page, hand.section, pages),
@@ -561,13 +559,13 @@ def compare(hand: HandForm, pages: str | Path | None = None, check_values: bool 
         page_value = tex_to_sympy(page_tex)
     except ValueError as err:
         return Comparison(hand, printed, ours, theirs, None, f"page LaTeX unreadable: {err}")
-    if hand_value is None:
+    if hand_value is None and hand.sympy is not None:
         hand_value = given
     else:
         try:
             hand_value = tex_to_sympy(hand_tex)  # (the names of results it holds and the page's form not, written out)
         except ValueError as err:
-            return Comparison(hand, printed, ours, theirs, None, f"hand LaTeX unreadable written out: {err}")
+            return Comparison(hand, printed, ours, theirs, None, f"hand LaTeX unreadable: {err}")
     equal = equal_at_random_points(page_value, hand_value)
     return Comparison(hand, printed, ours, theirs, equal, "" if equal else "the page's form and the hand form differ")
 

@@ -286,3 +286,11 @@ def test_other_index_and_size_arguments_are_validated():
     with pytest.raises(ModelError, match="fields: expected finite"):
         E.LatticeField.two_point_estimate(np.full((30, 8), np.nan))
     assert f.langevin(0.1, 0.01, 2, initial=np.zeros((8, 8))).shape == (2, 8, 8)
+
+
+def test_the_distance_is_nonnegative_and_the_correlation_prints_without_a_modulus():
+    # r is the distance between two sites (its glossary row): the page printed e^{-kappa |r|}, as if r had a sign
+    G = E.two_point_function()
+    assert E.r.is_nonnegative and not G.has(sp.Abs)
+    at = {E.a: 1.3, E.lam: 0.9, E.kappa: 0.6}
+    assert abs(float((G.subs(E.r, 4) / G.subs(E.r, 3)).subs(at)) - np.exp(-0.6)) < 1e-12

@@ -290,14 +290,28 @@ def test_a_result_proportional_to_an_earlier_one_is_written_as_its_multiple():
 
 
 def test_a_multiple_with_a_long_factor_or_a_small_gain_is_left_written_out():
-    shown = {r"\langle x \rangle(t)": X_MEAN, r"\langle W \rangle(t)": (g + T) * u * X_MEAN}  # (not a monomial)
+    shown = {r"\langle x \rangle(t)": X_MEAN, r"\langle W \rangle(t)": (g + T) * u * X_MEAN}  # (a rational factor)
+    assert through_earlier(shown)[r"\langle W \rangle(t)"].latex() == r"u \left(T + \gamma\right) \langle x \rangle(t)"
+    shown = {r"\langle x \rangle(t)": X_MEAN, r"\langle W \rangle(t)": (g**2 + T**2 + k) * u * X_MEAN}  # (too long)
     assert r"\langle W \rangle(t)" not in through_earlier(shown)
     shown = {r"\langle x \rangle(t)": X_MEAN, "W": g**3 * u**2 * T**2 * k**3 * X_MEAN / 7}  # (a factor of 7 glyphs+)
     assert "W" not in through_earlier(shown)
     shown = {"y": t + k, "z": 2 * (t + k)}  # (an earlier result too short to be named: THROUGH_MIN_SIZE)
     assert "z" not in through_earlier(shown)
-    shown = {"2 D": X_MEAN, "V": 3 * X_MEAN}  # (a label led by a number: 3 (2 D) / 2 would read as numbers)
+    shown = {"2 D": X_MEAN, "V": 3 * X_MEAN}  # (a label led by a number: 3 \cdot 2 D would read as numbers)
     assert "V" not in through_earlier(shown)
+
+
+def test_a_label_led_by_a_number_follows_a_factor_with_no_number_apart():
+    """The currents page printed 2 D[J_vx] as two fractions; it is sigma_n^4 / g^2 times 2 D[Q_x] above it, as an
+    author writes it (a thin space between the factor and the label's number)."""
+    sn = sp.Symbol("sigma_n", positive=True)
+    shown = {"2 D[Q]": X_MEAN, "2 D[J]": sn**4 / g**2 * X_MEAN, "V": -sn**4 / g**2 * X_MEAN}
+    out = through_earlier(shown)
+    assert out["2 D[J]"].latex() == r"\frac{\sigma_{n}^{4}}{\gamma^{2}}\, 2 D[Q]"
+    assert out["V"].latex() == r"- 2 D[J]"  # (the nearest, minus: no factor to set apart)
+    for name in ("2 D[J]", "V"):
+        assert equal_at_random_points(_back(out[name], shown), shown[name])
 
 
 def test_the_factor_is_found_at_one_point_and_checked_at_random_points():
@@ -360,6 +374,39 @@ def test_a_multiple_in_a_block_of_dimensionless_groups_takes_a_factor_it_prints(
     shown = {r"\langle W \rangle(t)": ClosedForm(mean, defs, names),
              r"\operatorname{var} W(t)": ClosedForm(2 * T * mean, defs, names)}
     assert through_earlier(shown)[r"\operatorname{var} W(t)"].latex() == r"2 T \langle W \rangle(t)"
-    # mean / hat t is gamma / (k t) times <W>: a factor in parameters the groups stand for, not printed in the block
+    # mean / hat t is gamma / (k t) times <W>: a factor in parameters the groups stand for, written in the groups
     shown[r"\operatorname{var} W(t)"] = ClosedForm(mean / th, defs, names)
+    assert through_earlier(shown)[r"\operatorname{var} W(t)"].latex() == r"\frac{\langle W \rangle(t)}{\hat{t}}"
+    # a form that prints hat t alone, hat t / (T hat u^2) times <W>: no product of its own symbols, left written out
+    shown[r"\operatorname{var} W(t)"] = ClosedForm(th * (th + sp.exp(-th) - 1), defs, names)
     assert r"\operatorname{var} W(t)" not in through_earlier(shown)
+
+
+def test_a_result_a_rational_function_times_an_earlier_one_is_written_so():
+    """The heat-engine page printed the power as two fractions under the work per cycle W(t_1 + t_3) it is minus
+    over the cycle's duration: P = -W(t_1 + t_3) / (t_1 + t_3), as an author writes it. A label whose sum stands in
+    its argument is one symbol; a sum outside its brackets is not."""
+    t1, t3, w1, w2, th, tc = sp.symbols("t_1 t_3 w_1 w_2 T_h T_c", positive=True)
+    A, L = (sp.sqrt(w2) - sp.sqrt(w1)) ** 2, sp.log(w2 / w1)
+    W = (1 / t1 + 1 / t3) * A - (th - tc) * L / 2
+    P = (th - tc) * L / (2 * (t1 + t3)) - A / (t1 * t3)
+    shown = {"W(t_1 + t_3)": W, "P": P}
+    out = through_earlier(shown)
+    assert out["P"].latex() == r"- \frac{W(t_1 + t_3)}{t_{1} + t_{3}}"
+    assert equal_at_random_points(_back(out["P"], shown), P)
+    assert "P" not in through_earlier({"W + Q": W, "P": P})
+    assert "P" not in through_earlier({"W(t_1 + t_3)": W, "P": P + sp.log(t1)})  # (no rational factor)
+
+
+def test_an_efficiency_minus_a_ratio_of_two_results_is_written_so():
+    """The heat-engine page printed the efficiency as a fraction of 86 glyphs; it is -W / Q_h, the work per cycle
+    over the heat drawn from the hot bath, both printed above it."""
+    t1, t3, w1, w2, th, tc = sp.symbols("t_1 t_3 w_1 w_2 T_h T_c", positive=True)
+    A, L = (sp.sqrt(w2) - sp.sqrt(w1)) ** 2, sp.log(w2 / w1)
+    W = (1 / t1 + 1 / t3) * A - (th - tc) * L / 2
+    Qh = th * L / 2 - A / t1
+    eta = sp.factor(sp.together(-W / Qh))
+    shown = {"W(t_1 + t_3)": W, "Q_{h}": Qh, r"\eta": eta}
+    form = through_earlier(shown)[r"\eta"]
+    assert form.latex() == r"- \frac{W(t_1 + t_3)}{Q_{h}}", form.latex()
+    assert equal_at_random_points(_back(form, shown), eta)

@@ -53,10 +53,9 @@ def test_a_factor_beyond_a_floats_range_is_no_monomial():
     assert _monomial_ratio(3 * x * T**2, x) == 3 * T**2
 
 
-def test_a_label_led_by_a_number_a_fraction_or_a_limit_takes_no_multiple():
-    assert [bool(_MULTIPLE_LABEL.match(n)) for n in (r"\frac{a}{b}", r"\lim_{t \to 0} x", "2 D[Q_x]", "-W")] == [
-        False] * 4
-    assert all(_MULTIPLE_LABEL.match(n) for n in (r"\langle W \rangle(t)", "W", r"\Phi_{w}"))
+def test_a_fraction_a_limit_or_a_minus_sign_takes_no_multiple():
+    assert [bool(_MULTIPLE_LABEL.match(n)) for n in (r"\frac{a}{b}", r"\lim_{t \to 0} x", "-W")] == [False] * 3
+    assert all(_MULTIPLE_LABEL.match(n) for n in (r"\langle W \rangle(t)", "W", r"\Phi_{w}", "2 D[Q_x]"))
 
 
 def test_a_power_of_a_sum_is_not_multiplied_out_to_split_a_logs_number():
@@ -74,3 +73,36 @@ def test_an_unreadable_hand_form_is_checked_by_its_sympy_with_the_labels_written
     assert hf.compare(hand, tmp_path).equal is True
     wrong = hf.HandForm("fake", "V", r"\begin{cases} 3 W \end{cases}", sympy="3*a + 3*b")
     assert hf.compare(wrong, tmp_path).equal is False
+
+
+def test_a_hand_form_with_a_label_this_reader_cannot_read_alone_is_checked_through_the_label(tmp_path):
+    # \bar{J}[Q] read as a product with a bracket is no expression; as the page's label, one name on both sides
+    (tmp_path / "fake.md").write_text("# a page\n\n- $\\bar{J}[Q] = a + b$\n- $2 D[Q] = a^{2} + a b$\n",
+                                      encoding="utf-8")
+    hand = hf.HandForm("fake", "2 D[Q]", r"a \bar{J}[Q]")
+    assert hf.compare(hand, tmp_path).equal is True
+    wrong = hf.HandForm("fake", "2 D[Q]", r"b \bar{J}[Q]")
+    assert hf.compare(wrong, tmp_path).equal is False
+
+
+def test_a_composite_beside_a_named_matrix_takes_no_matrix_as_its_factor():
+    # the heterogeneous report's information, det Sigma beside a sum (a + b): det Sigma is no factor of the composite
+    # (it raised NotImplementedError dividing by the matrix)
+    from thermotheory.core.presentation import through_composite
+
+    M = sp.MatrixSymbol("Sigma", 2, 2)
+    s = sp.Symbol("s", real=True)
+    found = through_composite(sp.expand(sp.Determinant(M) * ((a + b) ** 2 * c + a + b)), [a + b], s, shorter=False)
+    assert found is not None and found[0] == a + b
+    assert sp.expand(found[1].xreplace({s: a + b}) - sp.Determinant(M) * ((a + b) ** 2 * c + a + b)) == 0
+
+
+def test_a_label_led_by_a_number_stands_apart_from_its_factor():
+    from thermotheory.core.closedform import ResultName
+
+    w = sp.Symbol("w")
+    names = {w: ResultName("2 D[Q]")}
+    assert latex_of(T**2 * w / k, symbol_names=names) == r"\frac{T^{2}}{k}\, 2 D[Q]"
+    assert latex_of((T + k) * w, symbol_names=names) == r"\left(T + k\right)\, 2 D[Q]"  # (not T + k times it)
+    assert latex_of(-(T + k) * w / k, symbol_names=names) == r"- \frac{T + k}{k}\, 2 D[Q]"
+    assert latex_of(-w, symbol_names=names) == "- 2 D[Q]"

@@ -332,3 +332,85 @@ def test_held_replace_within_sums_replaces_a_sum_among_a_larger_one_s_terms():
     assert P.held_replace(a + b, {a + b + x: C}, within_sums=True) == a + b  # (a larger sum is not inside a smaller)
     with pytest.raises(ModelError, match="within_sums must be True or False"):
         P.held_replace(form, {a + b: C**2}, within_sums="yes")
+
+
+def test_the_root_of_a_parameter_is_taken_into_the_root_of_a_sum_that_holds_it():
+    """The two-temperature filter's page printed its transfer entropy rate and its error with sqrt(T_2) beside
+    sqrt(T_1 kappa^2 + T_2 (k + kappa)^2); by hand both are written through one root, sqrt((k + kappa)^2 +
+    T_1 kappa^2 / T_2), and the rate over its one denominator 2 gamma."""
+    T1, T2, k, kap, g = sp.symbols("T_1 T_2 k kappa gamma", positive=True)
+    X = T1 * kap**2 + T2 * (k + kap) ** 2
+    inner = sp.sqrt(T1 * kap**2 / T2 + (k + kap) ** 2)
+    rate = sp.sqrt(X) / (2 * sp.sqrt(T2) * g) - (k + kap) / (2 * g)
+    error = 2 * T1 * T2 / (sp.sqrt(T2) * sp.sqrt(X) + T2 * (k + kap))
+    for raw, want in ((rate, (inner - k - kap) / (2 * g)), (error, 2 * T1 / (inner + k + kap))):
+        out = P.compact(raw)
+        assert sp.simplify(out - want) == 0, out
+        assert _numeric_equal(out, raw)
+        assert latex_of(out).count(r"\sqrt") == 1, latex_of(out)
+    # a symbol of unknown sign stays outside the root (sqrt(s) sqrt(X / s) is not sqrt(X) for s < 0)
+    s = sp.Symbol("s", real=True)
+    held = sp.sqrt(a + s * b) / sp.sqrt(s) - b
+    assert P._roots_absorbed(held) == held
+
+
+def test_a_fraction_before_a_log_goes_into_its_argument_as_roots():
+    """The synapse page printed its memory time as (1/2) tau_w ln(X^2 / (sigma_w^2 Y)); by hand it is
+    tau_w ln(X / (sigma_w sqrt(Y)))."""
+    lam, s, tw, tau, sig, th = sp.symbols("lambda s_mu t_w tau_w sigma_w I_th", positive=True)
+    decay = 1 - sp.exp(-tw / tau)
+    raw = tau * sp.log(lam**2 * s**2 * decay**2 / (sig**2 * (sp.exp(2 * th) - 1))) / 2
+    out = P.compact(raw)
+    assert latex_of(out) == (r"\tau_{w} \ln \frac{\lambda s_{\mu} \left(1 - e^{- t_{w} / \tau_{w}}\right)}{\sigma_{w} "
+                             r"\sqrt{e^{2 I_{\mathrm{th}}} - 1}}"), latex_of(out)
+    assert _numeric_equal(out, raw)
+    # as the model derives it (the decay turned to 1 - e^{-t_w/tau_w} only at the pass's last step)
+    from thermotheory.models import synapse as SY
+
+    assert latex_of(P.compact(SY.storage_quantities()["lifetime"])) == latex_of(out)
+    # a factor that changes sign in the domain keeps its square: ln((a - b)^2)/2 is ln|a - b|, not ln(a - b)
+    signed = sp.log((a - b) ** 2 * x) / 2
+    assert _numeric_equal(P.compact(signed), signed)
+
+
+def test_the_sums_of_a_numerator_divide_the_terms_of_its_denominator():
+    """Kinetic proofreading's cost printed (l + w)(l e^D + w) in its numerator and again in its denominator's terms;
+    by hand each term is divided by them: N / w ((k + m)/(l e^D + w) + (k e^D + m)/(l + w))^{-1}."""
+    k, m, l, w, D = sp.symbols("kappa m l w Delta", positive=True)
+    E = sp.exp(D)
+    raw = (l + w) * (k * (1 + E) + 2 * m) * (l * E + w) / (w * ((k + m) * (l + w) + (k * E + m) * (l * E + w)))
+    out = P.compact(raw)
+    assert _numeric_equal(out, raw)
+    tex = latex_of(out)
+    assert tex.count(r"\left(l + w\right)") == 0 and tex.endswith(r"\right)^{-1}"), tex
+    # a denominator no sum of the numerator divides: left as it is
+    assert P._sums_into_denominator((1 + x) / (a + b)) == (1 + x) / (a + b)
+
+
+def test_a_gaussian_average_is_written_over_the_standard_normal_variable():
+    """The perceptron page's probability of a correct label at many weights averaged over z of mean nu c and variance
+    1 + alpha nu^2 c^2 (the variance printed three times); by hand it is an average over the standard normal s, as
+    the page's own entropy change writes it. Checked by quadrature, independently of the rewriting."""
+    import mpmath
+
+    z = sp.Symbol("z", real=True)
+    t = sp.Symbol("t", positive=True)
+    al, nu = sp.symbols("alpha nu", positive=True)
+    c = sp.Function("c")(t)
+    var = 1 + al * nu**2 * c**2
+    raw = sp.Integral(sp.exp(-(z - nu * c) ** 2 / (2 * var)) / sp.sqrt(2 * sp.pi * var) / (1 + sp.exp(-z)),
+                      (z, -sp.oo, sp.oo))
+    out = P.compact(raw)
+    tex = latex_of(out)
+    assert r"e^{- s^{2} / 2}" in tex and tex.count(r"\alpha") == 1 and tex.endswith(", ds"), tex
+    for values in ({al: 0.5, nu: 1.3, c: 0.7}, {al: 2.0, nu: 0.4, c: -1.1}):
+        def quad(form):
+            (v, lo, hi), = form.limits
+            g = sp.lambdify(v, form.function.xreplace(values), "mpmath")
+            return mpmath.quad(g, [-mpmath.inf, 0, mpmath.inf])
+        assert abs(quad(out) - quad(raw)) < 1e-12
+    # not a Gaussian density (a quartic exponent), or over half the line: left as it is
+    quartic = sp.Integral(sp.exp(-z**4) / (1 + sp.exp(-z)), (z, -sp.oo, sp.oo))
+    assert P._gaussian_standardised(quartic) is quartic
+    half = sp.Integral(sp.exp(-(z - nu) ** 2 / 2), (z, 0, sp.oo))
+    assert P._gaussian_standardised(half) is half

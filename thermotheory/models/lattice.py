@@ -48,7 +48,7 @@ lam = sp.Symbol("lambda", positive=True)
 #: Non-reciprocity of the coupling (``|eps| <= 1``).
 eps = sp.Symbol("epsilon", real=True)
 #: Distance in lattice sites.
-r = sp.Symbol("r", integer=True)
+r = sp.Symbol("r", integer=True, nonnegative=True)  # (a distance: |r| of a correlation is r)
 #: Inverse correlation length in lattice units, ``cosh kappa = 1 + m^2 a^2 / (2 lambda)``.
 kappa = sp.Symbol("kappa", positive=True)
 #: Dimension of the lattice, in a display of the equation for any dimension (:func:`field_equation`).
@@ -154,14 +154,14 @@ def correlation_length() -> sp.Expr:
 def two_point_function(L: sp.Expr | int | None = None) -> sp.Expr:
     r"""The real-space two-point function of the chain (``d = 1``) at distance ``r`` (sites), in terms of ``kappa``.
 
-    Infinite chain: :math:`a^2 e^{-\kappa |r|} / (2\lambda \sinh\kappa)`; a ring of ``L``
+    Infinite chain: :math:`a^2 e^{-\kappa r} / (2\lambda \sinh\kappa)`; a ring of ``L``
     sites (``0 <= r <= L``): :math:`a^2 \cosh(\kappa (L/2 - r)) / (2 \lambda \sinh\kappa \sinh(\kappa L / 2))`.
     Substitute :func:`inverse_correlation_length` for ``kappa``.
 
     Examples
     --------
     >>> two_point_function()
-    a**2*exp(-kappa*Abs(r))/(2*lambda*sinh(kappa))
+    a**2*exp(-kappa*r)/(2*lambda*sinh(kappa))
     """
     if L is None:
         return a**2 * sp.exp(-kappa * sp.Abs(r)) / (2 * lam * sp.sinh(kappa))
