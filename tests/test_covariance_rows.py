@@ -153,9 +153,24 @@ def test_every_row_of_lyapunov_rows_holds_for_the_lyapunov_solution():
             assert all(a <= b and (a, b) != (j, k) for a, b in coeffs)
             through = float(const) + sum(float(c) * S[a, b] for (a, b), c in coeffs.items())
             assert abs(through - S[j, k]) < 1e-10 * max(1.0, abs(S[j, k])), (j, k)
-    # the diagonal rows are stationary_rows' (its shape: the other index of each entry)
-    assert stationary_rows(A, D) == {j: ({a + b - j: c for (a, b), c in co.items()}, d)
-                                     for (j, k), (co, d) in lyapunov_rows(A, D).items() if j == k}
+    # the diagonal rows are stationary_rows': Sigma_kk = sum_m (-A_km / A_kk) Sigma_km - D_kk / A_kk
+    assert stationary_rows(A, D) == {k: ({m: -A[k, m] / A[k, k] for m in range(n) if m != k and A[k, m] != 0},
+                                         -D[k, k] / A[k, k]) for k in range(n)}
+
+
+def test_a_row_whose_scale_may_vanish_where_the_model_is_stable_is_not_taken():
+    # x: a x - k y, z: -c z: the row of Sigma_xz divides by a - c, zero at a = c where the model is stable (review)
+    x, y, z = sp.symbols("x y z", real=True)
+    a, b, c, k, m = sp.symbols("a b c k m", positive=True)
+    model = tt.LinearSDE({x: a * x - k * y, y: k * x - b * y + m * z, z: -m * y - c * z}, {x: 1, y: 1, z: 1})
+    from thermotheory.core.closedform import lyapunov_rows
+
+    rows = lyapunov_rows(model.A, model.D)
+    assert (0, 2) not in rows and (0, 0) in rows  # (2 a > 0: it cannot vanish)
+    form = tt.entropy_production_rate(model, form="structured")
+    at = {a: sp.Rational(1, 2), b: 3, c: sp.Rational(1, 2), k: 2, m: 1}
+    numeric = tt.entropy_production_rate(model.subs(at))
+    assert abs(float(form.evaluate(at)) - numeric) < 1e-9 * abs(numeric)
 
 
 @pytest.mark.parametrize("seed", [0, 1])

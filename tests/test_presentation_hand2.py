@@ -383,8 +383,10 @@ def test_the_sums_of_a_numerator_divide_the_terms_of_its_denominator():
     assert _numeric_equal(out, raw)
     tex = latex_of(out)
     assert tex.count(r"\left(l + w\right)") == 0 and tex.endswith(r"\right)^{-1}"), tex
-    # a denominator no sum of the numerator divides: left as it is
+    # a denominator no sum of the numerator divides: left as it is, by two sums chosen together too (review)
     assert P._sums_into_denominator((1 + x) / (a + b)) == (1 + x) / (a + b)
+    two = n * (x + 1) * (a + 1) / (a + b)
+    assert P._sums_into_denominator(two) == two
 
 
 def test_a_gaussian_average_is_written_over_the_standard_normal_variable():

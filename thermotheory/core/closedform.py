@@ -2363,7 +2363,8 @@ def lyapunov_rows(A: sp.MatrixBase, D: sp.MatrixBase) -> dict[tuple[int, int], t
               + 2 D_{j k}}{A_{j j} + A_{k k}},
 
     ``{(j, k): ({(a, b): c}, d)}`` (``a <= b``: the entry :math:`\Sigma_{a b}` with its coefficient ``c``, ``d`` the
-    constant) for each entry with :math:`A_{j j} + A_{k k} \ne 0` (:class:`CovarianceNames` ``rows``). An author writes
+    constant) for each entry whose :math:`A_{j j} + A_{k k}` has one sign for all parameters (it cannot vanish;
+    :class:`CovarianceNames` ``rows``). An author writes
     the decoder population's :math:`\Sigma_{x_1 x_2} = (g_1 \tau_2 \Sigma_{v x_2} + g_2 \tau_1 \Sigma_{v x_1}) /
     (\tau_1 + \tau_2)` so, and :math:`\Sigma_{x x} = g \Sigma_{v x} + \sigma_n^2` on the diagonal.
 
@@ -2384,8 +2385,8 @@ def lyapunov_rows(A: sp.MatrixBase, D: sp.MatrixBase) -> dict[tuple[int, int], t
     for j in range(n):
         for k in range(j, n):
             scale = sp.cancel(A[j, j] + A[k, k])
-            if scale == 0:
-                continue
+            if not (scale.is_positive or scale.is_negative):  # (a scale that may vanish where the model is stable,
+                continue  # a - c of a drift -a, -c: the row's form would divide by zero there)
             terms: dict[tuple[int, int], Any] = {}
             for m in range(n):  # (A Sigma)_{jk} and (Sigma A^T)_{jk}, the entry's own terms left out
                 if m != j and A[j, m] != 0:
@@ -2402,8 +2403,8 @@ def lyapunov_rows(A: sp.MatrixBase, D: sp.MatrixBase) -> dict[tuple[int, int], t
 def stationary_rows(A: sp.MatrixBase, D: sp.MatrixBase) -> dict[int, tuple[dict[int, Any], Any]]:
     r"""The diagonal rows of the stationary Lyapunov equation (:func:`lyapunov_rows`), each diagonal entry through the
     other entries of its row: :math:`\Sigma_{k k} = \sum_{m \ne k} c_{k m} \Sigma_{k m} + d_k`,
-    :math:`c_{k m} = -A_{k m} / A_{k k}`, :math:`d_k = -D_{k k} / A_{k k}`; ``{k: ({m: c_km}, d_k)}`` for each row with
-    :math:`A_{k k} \ne 0` (:class:`CovarianceNames` ``rows`` takes this shape too).
+    :math:`c_{k m} = -A_{k m} / A_{k k}`, :math:`d_k = -D_{k k} / A_{k k}`; ``{k: ({m: c_km}, d_k)}`` for each row whose
+    :math:`A_{k k}` has one sign (:class:`CovarianceNames` ``rows`` takes this shape too).
 
     Examples
     --------
@@ -2455,7 +2456,7 @@ def _after_their_names(defs: list) -> list:
     while pending:
         names = {n for n, _ in pending}
         ready = next((d for d in pending if not (getattr(d[1], "free_symbols", set()) & (names - {d[0]}))), None)
-        if ready is None:  # (a cycle: cannot happen, a row names only entries off the diagonal)
+        if ready is None:  # (a cycle: cannot happen, an entry whose row names one being defined keeps its value)
             return defs
         out.append(ready)
         pending.remove(ready)
@@ -2608,8 +2609,8 @@ class CovarianceNames:
         return latex_of(self.variables[i])
 
     def entry(self, i: int, j: int) -> Any:
-        """The symbol of entry ``(i, j)`` (0 for a zero entry); defined on first use (a diagonal entry of a
-        stationary covariance through its row where that prints shorter: ``rows``)."""
+        """The symbol of entry ``(i, j)`` (0 for a zero entry); defined on first use (an entry of a stationary
+        covariance through its row where that prints shorter: ``rows``)."""
         i, j = min(i, j), max(i, j)
         if (i, j) not in self._entries:
             value = self._value(i, j)

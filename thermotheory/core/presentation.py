@@ -1800,7 +1800,8 @@ def _roots_absorbed(e: sp.Expr) -> sp.Expr:
     root of a sum :math:`\sqrt{X}` whose terms hold :math:`s` written :math:`\sqrt{s} \sqrt{X / s}`, ``X / s``
     term by term, where the form holds a half-odd power of ``s`` as a factor; then the form over one denominator and
     its common factors taken out, kept where ``s`` is left inside the roots only (they are then written on their
-    natural scale; a form that keeps ``s`` outside them as well would print two scales). The two-temperature filter's transfer entropy rate
+    natural scale; a form that keeps ``s`` outside them as well would print two scales). The two-temperature
+    filter's transfer entropy rate
     :math:`\frac{\sqrt{T_1 \kappa^2 + T_2 (k + \kappa)^2}}{2 \sqrt{T_2} \gamma} - \frac{k + \kappa}{2 \gamma}`
     is :math:`\frac{\sqrt{(k + \kappa)^2 + T_1 \kappa^2 / T_2} - k - \kappa}{2 \gamma}`, as by hand. Of the
     symbols that qualify, the one that prints shortest; ``e`` where none does. Sound for positive symbols only.
@@ -3000,9 +3001,9 @@ def _sums_into_denominator(e: sp.Expr) -> sp.Expr:
     for k in range(1, len(sums) + 1):
         for chosen in itertools.combinations(sums, k):
             by = sp.Mul(*chosen)
-            terms = [sp.cancel(t / by) for t in held[0].args]
-            if all(sp.fraction(t)[1] == by for t in terms):  # (no term holds any of them: nothing divides out)
+            if all(sp.gcd(t, by) == 1 for t in held[0].args):  # (no term holds any of them: nothing divides out)
                 continue
+            terms = [sp.cancel(t / by) for t in held[0].args]
             found.append((n / by) / (rest * sp.Add(*terms)))
     return min(found, key=lambda x: size(x)[0]) if found else e
 

@@ -1220,7 +1220,8 @@ _RELATIONS = ((lambda a, b: a / (a + b), RATIO_MIN_SIZE), (lambda a, b: a / b, R
 
 def _as_relation(name: str, form: Any, here: Sequence[tuple[str, Any]], size: int | None = None) -> Any:
     r"""``form`` written as one of :data:`_RELATIONS` of two results of ``here`` (name, form) that it equals at random
-    points, where it prints as many glyphs as that relation needs (:data:`RATIO_MIN_SIZE`, :data:`BALANCE_MIN_SIZE`;
+    points (or minus one, tried after every relation as it stands: an engine's efficiency :math:`-W / Q_h`), where
+    it prints as many glyphs as that relation needs (:data:`RATIO_MIN_SIZE`, :data:`BALANCE_MIN_SIZE`;
     ``size``: as the page prints it; by default its form's) or is written through named entries
     (:func:`_through_entries`); else a monomial times one of them (:func:`_as_multiple`); else None, and for a
     result whose label ``name`` is a quotient already
@@ -1308,12 +1309,13 @@ def _as_multiple(form: Any, value: sp.Expr, values: Sequence[tuple[str, Any]], s
         factor = raw = _monomial_ratio(sp.sympify(value), sp.sympify(earlier)) or _rational_ratio(value, earlier)
         if factor is None or factor == 1 or printed_size(factor) > MULTIPLE_MAX_FACTOR:
             continue
-        if name[:1].isdigit() and abs(factor.as_coeff_Mul()[0]) != 1:
-            continue
         if defs and not factor.free_symbols <= printed:  # (a block in dimensionless groups prints no raw parameter)
             factor = _in_printed(factor, defs, expr.free_symbols)
             if factor is None or printed_size(factor) > MULTIPLE_MAX_FACTOR:
                 continue
+            raw = _in_parameters(factor, defs)  # (what is written is what is checked: sqrt(u^2) is |u|)
+        if name[:1].isdigit() and abs(factor.as_coeff_Mul()[0]) != 1:
+            continue
         written = ClosedForm(factor * sym, (), {**{s: n for s, n in names.items() if s in factor.free_symbols},
                                                  sym: ResultName(name)})
         glyphs = tex_glyphs(written.latex(where=False))
@@ -1351,6 +1353,16 @@ def _rational_ratio(value: Any, earlier: Any) -> sp.Expr | None:
     if ratio == 0 or not symbols or ratio.has(sp.Function) or not ratio.is_rational_function(*symbols):
         return None
     return ratio
+
+
+def _in_parameters(form: sp.Expr, defs: Mapping[Any, Any]) -> sp.Expr:
+    """``form`` with the groups of ``defs`` it holds replaced by their definitions, until none is left (a group
+    defined through another)."""
+    for _ in range(len(defs) + 1):
+        if not form.free_symbols & set(defs):
+            break
+        form = form.xreplace(dict(defs))
+    return form
 
 
 def _in_printed(factor: sp.Expr, defs: Mapping[Any, Any], printed: Iterable[sp.Symbol]) -> sp.Expr | None:

@@ -152,7 +152,8 @@ def correlation_length() -> sp.Expr:
 
 
 def two_point_function(L: sp.Expr | int | None = None) -> sp.Expr:
-    r"""The real-space two-point function of the chain (``d = 1``) at distance ``r`` (sites), in terms of ``kappa``.
+    r"""The real-space two-point function of the chain (``d = 1``) at distance ``r >= 0`` (sites), in terms of
+    ``kappa``.
 
     Infinite chain: :math:`a^2 e^{-\kappa r} / (2\lambda \sinh\kappa)`; a ring of ``L``
     sites (``0 <= r <= L``): :math:`a^2 \cosh(\kappa (L/2 - r)) / (2 \lambda \sinh\kappa \sinh(\kappa L / 2))`.
