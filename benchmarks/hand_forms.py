@@ -28,6 +28,7 @@ Run: python benchmarks/bench_presentation.py --hand FILE [--pages DIR]
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -147,16 +148,24 @@ def page_forms(page: str, pages: str | Path | None = None) -> dict[tuple[str, st
     path = pages_dir(pages) / f"{page}.md"
     if not path.is_file():
         raise FileNotFoundError(f"no derivation page {path}")
+    stat = path.stat()
+    return dict(_page_forms_read(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _page_forms_read(path: str, mtime_ns: int, size: int) -> tuple[tuple[tuple[str, str], str], ...]:
+    """:func:`page_forms` of the file ``path``, read once for each version of it (its time and size the key: a
+    comparison reads a page's labels and forms several times)."""
     section = ""
     out: dict[tuple[str, str], str] = {}
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    for raw in Path(path).read_text(encoding="utf-8").splitlines():
         if raw.startswith("## "):
             section = raw[3:].strip()
             continue
         if raw.startswith("- $") and raw.rstrip().endswith("$"):
             line = _norm(raw.rstrip()[3:-1])
             out[(section, line)] = line
-    return out
+    return tuple(out.items())
 
 
 def printed_form(page: str, symbol: str, section: str = "", pages: str | Path | None = None) -> str:

@@ -373,3 +373,22 @@ def test_an_integral_is_refused_not_read_as_names():
         hf.tex_to_sympy(r"\int\limits_{0}^{1} x\, dx")
     c = hf.compare(hf.HandForm("decoder", r"\Phi_{x}", r"\int\limits_{0}^{1} x\, dx"))
     assert c.equal is None and "unreadable" in c.problem
+
+
+def test_a_page_is_read_once_for_each_version_of_it(tmp_path, monkeypatch):
+    """A comparison reads its page's forms and labels several times; the file is read once, and again when it
+    changes."""
+    pages = _fake_page(tmp_path, {r"\Phi": r"\frac{a}{b}", "X": r"2 \Phi"})
+    reads = []
+    real = Path.read_text
+
+    def counted(self, *args, **kwargs):
+        reads.append(self.name)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counted)
+    assert hf.compare(hf.HandForm("fake", "X", r"\frac{2 a}{b}"), pages).equal is True
+    assert reads.count("fake.md") == 1
+    _fake_page(tmp_path, {r"\Phi": r"\frac{a}{b}", "X": r"2 \Phi + 1"})  # (a new version: read again)
+    assert hf.compare(hf.HandForm("fake", "X", r"\frac{2 a}{b}"), pages).equal is False
+    assert reads.count("fake.md") == 2
