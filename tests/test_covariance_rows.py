@@ -121,10 +121,12 @@ def test_a_result_takes_the_row_of_an_entry_where_that_prints_shorter():
     (sp.eye(2), sp.eye(3), "of its shape"),
 ])
 def test_rows_of_a_wrong_matrix_are_refused_by_name(A, D, found):
+    from thermotheory.core.closedform import lyapunov_rows
     from thermotheory.errors import ModelError
 
-    with pytest.raises(ModelError, match=found):
-        stationary_rows(A, D)
+    for rows in (stationary_rows, lyapunov_rows):
+        with pytest.raises(ModelError, match=found):
+            rows(A, D)
 
 
 @pytest.mark.parametrize("rows", [[(0, 1)], {2: ({}, 1)}, {0: ({0: 1}, 1)}, {0: ({5: 1}, 1)}, {0: "x"}, {1.0: ({}, 1)}])

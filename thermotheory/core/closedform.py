@@ -57,7 +57,7 @@ from sympy.printing.conventions import split_super_sub
 from ..errors import ModelError, NotStable
 from .mpeval import MAX_DPS, check_dps  # noqa: F401  (re-exported)
 from .mpeval import evaluate_expression as _evaluate
-from .width import TEXT_WIDTH, latex_width
+from .width import TEXT_WIDTH, _group, latex_width
 
 __all__ = ["ClosedForm", "FORMS", "check_form", "check_dps", "choose_form", "apply_form", "generically_singular",
            "CovarianceNames", "STRUCTURED_ABOVE", "stability_requirement", "latex_of", "printed_size", "shortest",
@@ -982,23 +982,16 @@ def _one_fraction(tex: str) -> bool:
     >>> _one_fraction(r"\frac{a}{b}"), _one_fraction(r"\frac{a}{b} + \frac{c}{d}"), _one_fraction(r"\frac{\{a\}}{b}")
     (True, False, True)
     """
-    if not tex.startswith(r"\frac{"):
+    if not tex.startswith(r"\frac"):
         return False
     i = len(r"\frac")
-    for _ in range(2):  # the numerator's group, then the denominator's
-        if i >= len(tex) or tex[i] != "{":
+    for _ in range(2):  # the numerator's group, then the denominator's, each closed
+        if not tex.startswith("{", i):
             return False
-        depth = 0
-        while i < len(tex):
-            if tex[i] == "\\":  # (an escaped brace, \{, is no group)
-                i += 2
-                continue
-            depth += {"{": 1, "}": -1}.get(tex[i], 0)
-            i += 1
-            if depth == 0:
-                break
-        if depth:
+        inner, end = _group(tex, i)
+        if len(inner) != end - i - 2:  # (a group left open runs to the end)
             return False
+        i = end
     return i == len(tex)
 
 

@@ -57,7 +57,6 @@ multiple of it elsewhere (:func:`unmatched_sums`); then ``count_ops`` and the le
 from __future__ import annotations
 
 import itertools
-from sympy.core.function import AppliedUndef
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -67,6 +66,7 @@ from typing import Any, NamedTuple
 
 import mpmath
 import sympy as sp
+from sympy.core.function import AppliedUndef
 from sympy.utilities.iterables import sift
 
 from ..errors import ModelError
@@ -3308,8 +3308,7 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         return expr
     if isinstance(expr, sp.Integral):  # the integrand on its own, the limits as they are (the lattice's 2-d integral)
         standard = _gaussian_standardised(expr)
-        measure = globals()["size"]  # (the name is this function's own below)
-        if standard is not expr and measure(standard)[0] < measure(expr)[0]:
+        if standard is not expr and size(standard)[0] < size(expr)[0]:
             expr = standard
         inner = _clearly_shorter(expr.function, compact(expr.function, rounds, seed))
         return _ordered(expr if inner is expr.function else sp.Integral(inner, *expr.limits))  # (sums led by a
@@ -3334,10 +3333,10 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
     best = expr
     big = _weighted_ops(expr) > EXPENSIVE_ABOVE or len(expr.free_symbols) > EXPENSIVE_SYMBOLS
     # a big form is measured by its operations: printing each candidate's LaTeX took minutes (a cascade's report)
-    size = _operations_size if big else globals()["size"]
+    measure = _operations_size if big else size
     if not _has_a_value(expr, seed):  # no rewriting could be checked equal (an undefined function, c(t)): the
         ordered = _ordered(expr)  # sums led by a positive term only, which changes no value by construction
-        return ordered if size(ordered) <= size(expr) else expr
+        return ordered if measure(ordered) <= measure(expr) else expr
     for _ in range(PASSES_PER_ROUND * rounds):
         # steepest descent: every rewriting of the best so far, the smallest that checks equal is kept
         # (taking the first improvement would let one that expands a square shut out a better one)
@@ -3357,8 +3356,8 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
                     continue
                 for cand in cands:
                     if cand is not None and cand != best and cand not in found:
-                        found[cand] = size(cand)
-        current = size(best)
+                        found[cand] = measure(cand)
+        current = measure(best)
         improved = False
         for cand in sorted((c for c in found if found[c] < current), key=found.__getitem__):
             if equal_at_random_points(cand, expr, seed=seed):
@@ -3370,22 +3369,22 @@ def _compact(expr: Any, rounds: int = 2, seed: int = 0) -> Any:
         try:  # (a last step: as a strategy it led the descent away from better forms)
             carried = _exps_distributed(best)
             grouped = _exp_groups_collected(carried)  # (then the terms that share a decay grouped again)
-            carried = min((carried, grouped, _common_factors(grouped)), key=size)
+            carried = min((carried, grouped, _common_factors(grouped)), key=measure)
         except _REWRITE_ERRORS:  # (as the strategies: an exponential inside another's exponent, ...)
             carried = best
-        if carried != best and size(carried) < size(best) and equal_at_random_points(carried, expr, seed=seed):
+        if carried != best and measure(carried) < measure(best) and equal_at_random_points(carried, expr, seed=seed):
             best = carried
     dressed = _dressed(best)  # what is printed: roots merged, sums led by a positive term
-    if dressed != best and size(dressed) <= size(best) and equal_at_random_points(dressed, expr, seed=seed):
+    if dressed != best and measure(dressed) <= measure(best) and equal_at_random_points(dressed, expr, seed=seed):
         best = dressed
     if not big and best.has(*COLLECTED):  # 1 - e^{-x} where the sign can go (a reading no longer, however many signs)
         turned = _ordered(_decays_turned(best))
-        if (turned != best and reading(turned).score <= reading(best).score + 1e-6 and size(turned) <= size(expr)
+        if (turned != best and reading(turned).score <= reading(best).score + 1e-6 and measure(turned) <= measure(expr)
                 and equal_at_random_points(turned, expr, seed=seed)):
             best = turned
     if not big and best.has(sp.log):  # (once the decays are turned, 1 - e^{-x} squared: its root is itself)
         into = _powers_into_logs(best)
-        if into != best and size(into) < size(best) and equal_at_random_points(into, expr, seed=seed):
+        if into != best and measure(into) < measure(best) and equal_at_random_points(into, expr, seed=seed):
             best = into
     return best
 

@@ -1313,7 +1313,7 @@ def _as_multiple(form: Any, value: sp.Expr, values: Sequence[tuple[str, Any]], s
             factor = _in_printed(factor, defs, expr.free_symbols)
             if factor is None or printed_size(factor) > MULTIPLE_MAX_FACTOR:
                 continue
-            raw = _in_parameters(factor, defs)  # (what is written is what is checked: sqrt(u^2) is |u|)
+            raw = ClosedForm(factor, tuple(defs.items())).explicit()  # (what is written is checked: sqrt(u^2) is |u|)
         if name[:1].isdigit() and abs(factor.as_coeff_Mul()[0]) != 1:
             continue
         written = ClosedForm(factor * sym, (), {**{s: n for s, n in names.items() if s in factor.free_symbols},
@@ -1353,16 +1353,6 @@ def _rational_ratio(value: Any, earlier: Any) -> sp.Expr | None:
     if ratio == 0 or not symbols or ratio.has(sp.Function) or not ratio.is_rational_function(*symbols):
         return None
     return ratio
-
-
-def _in_parameters(form: sp.Expr, defs: Mapping[Any, Any]) -> sp.Expr:
-    """``form`` with the groups of ``defs`` it holds replaced by their definitions, until none is left (a group
-    defined through another)."""
-    for _ in range(len(defs) + 1):
-        if not form.free_symbols & set(defs):
-            break
-        form = form.xreplace(dict(defs))
-    return form
 
 
 def _in_printed(factor: sp.Expr, defs: Mapping[Any, Any], printed: Iterable[sp.Symbol]) -> sp.Expr | None:
